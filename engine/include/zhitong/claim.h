@@ -1,0 +1,50 @@
+/* zhitong — a hospital's discharge claim (urn:zhitong:claim:1). */
+#ifndef ZHITONG_CLAIM_H
+#define ZHITONG_CLAIM_H
+
+#include "limits.h"
+#include "money.h"
+
+#define ZT_CLAIM_NS "urn:zhitong:claim:1"
+
+struct zt_item {
+	char feedetl_sn[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	char med_list_codg[ZT_UTF8_BYTES(ZT_LIST_CODE_CHARS_MAX)];
+	char med_chrgitm_type[3]; /* "01".."14" */
+	int chrgitm_lv;           /* 1 甲, 2 乙, 3 丙 */
+	zt_q4 pric;
+	zt_q4 cnt;
+	zt_fen det_item_fee_sumamt;
+	bool has_pric_uplmt;
+	zt_q4 pric_uplmt_amt;
+	bool has_selfpay_prop;
+	zt_bp selfpay_prop_bp;
+};
+
+struct zt_claim {
+	char fixmedins_code[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	char claim_no[ZT_UTF8_BYTES(ZT_CLAIM_NO_CHARS_MAX)];
+	char psn_no[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	zt_date adm_date;
+	zt_date dscg_date;
+	char dscg_maindiag_code[ZT_UTF8_BYTES(ZT_DIAG_CHARS_MAX)];
+	zt_fen medfee_sumamt;
+	int item_count;
+	int item_cap;          /* allocated slots in items */
+	struct zt_item *items; /* owned; reused from claim to claim */
+};
+
+void zt_claim_init(struct zt_claim *c);
+void zt_claim_free(struct zt_claim *c);
+/* Empties the claim but keeps the item buffer. */
+void zt_claim_reset(struct zt_claim *c);
+/* Appends a zeroed item (growing the buffer); NULL past the item limit. */
+struct zt_item *zt_claim_add_item(struct zt_claim *c);
+
+/* SHA-256 over a canonical, unambiguous serialisation of every field and
+ * every item in order: two claims are "equal after parsing" iff their
+ * digests are equal. */
+#define ZT_DIGEST_BYTES 32
+int zt_claim_digest(unsigned char out[ZT_DIGEST_BYTES], const struct zt_claim *c);
+
+#endif

@@ -1,0 +1,34 @@
+/* zhitong — every limit on what comes from outside, each with its reason.
+ * (SQLite sqliteLimit.h; TIGER_STYLE "put a limit on everything".) */
+#ifndef ZHITONG_LIMITS_H
+#define ZHITONG_LIMITS_H
+
+/* interfaces.md: at most 10,000 items in a claim. */
+#define ZT_ITEMS_PER_CLAIM_MAX 10000
+/* A policy file or registry is read whole into memory; 64 MiB holds a
+ * registry of several hundred thousand people and stops a runaway file. */
+#define ZT_DOC_BYTES_MAX (64u * 1024u * 1024u)
+/* Claim files are streamed, so their size is not limited; a single claim's
+ * subtree is (10,000 items of ~600 bytes each, with room to spare). */
+#define ZT_CLAIM_BYTES_MAX (16u * 1024u * 1024u)
+/* Deepest nesting any of our formats needs is 4 (claims/claim/items/item/x);
+ * ISO 20022 needs ~15. libxml2's own limit (256) stays in force too. */
+#define ZT_XML_DEPTH_MAX 32
+/* Tiers in one critical-illness list; real policies have 3–5. */
+#define ZT_TIERS_MAX 16
+/* Relief funds in one policy; Sichuan's "three funds" is 3. */
+#define ZT_RELIEF_MAX 16
+/* Field lengths (characters) from interfaces.md. */
+#define ZT_CODE_CHARS_MAX 30     /* fixmedins_code, psn_no, feedetl_sn */
+#define ZT_CLAIM_NO_CHARS_MAX 40
+#define ZT_LIST_CODE_CHARS_MAX 50
+#define ZT_DIAG_CHARS_MAX 20
+#define ZT_NAME_CHARS_MAX 50
+/* Bytes for a UTF-8 string of N characters, plus NUL. */
+#define ZT_UTF8_BYTES(chars) ((chars) * 4 + 1)
+/* Rejection / error messages are one line. */
+#define ZT_MESSAGE_BYTES_MAX 512
+/* Claims per write transaction when a file is settled in groups. */
+#define ZT_CLAIMS_PER_TXN 2000
+
+#endif

@@ -1,0 +1,130 @@
+/* zhitong — a county's settlement policy (urn:zhitong:policy:1), parsed.
+ *
+ * The struct is plain data with fixed-size arrays so the split can take it
+ * by pointer without allocation. Semantics: split.md; format:
+ * interfaces.md "Policy". */
+#ifndef ZHITONG_POLICY_H
+#define ZHITONG_POLICY_H
+
+#include "limits.h"
+#include "money.h"
+
+#define ZT_POLICY_NS "urn:zhitong:policy:1"
+
+typedef enum {
+	ZT_CAT_GENERAL = 0,
+	ZT_CAT_POOR = 1,
+	ZT_CAT_LOWINC = 2,
+	ZT_CAT_DESTITUTE = 3,
+	ZT_CAT_COUNT = 4
+} zt_category;
+
+/* "general" … → enum; returns -1 if unknown. */
+int zt_category_parse(const char *s, size_t n);
+const char *zt_category_name(zt_category c);
+
+#define ZT_LEVELS 4     /* hospital levels 1..4, index level-1 */
+#define ZT_FUND_CODE_BYTES 7 /* six digits + NUL */
+#define ZT_COUNTY_BYTES 7
+
+struct zt_tier {
+	zt_fen upto_fen; /* exclusive upper edge, cumulative; ZT_CAP_NONE = open */
+	zt_bp ratio_bp;
+};
+
+struct zt_level {
+	zt_fen deductible_fen;
+	zt_bp ratio_bp;
+};
+
+struct zt_basic_adjust {
+	bool present;
+	zt_bp deductible_factor_bp; /* default 10000; up to 100000 (×10) */
+	zt_bp ratio_bonus_bp;       /* default 0 */
+	bool in_county_only;        /* default false */
+};
+
+struct zt_critical_adjust {
+	bool present;
+	bool has_threshold;
+	zt_fen threshold_fen;
+	zt_bp ratio_bonus_bp;
+	bool has_annual_cap;
+	zt_fen annual_cap_fen; /* may be ZT_CAP_NONE when has_annual_cap */
+	bool in_county_only;
+	int tier_count;        /* 0 = use the policy's tiers */
+	struct zt_tier tiers[ZT_TIERS_MAX];
+};
+
+struct zt_assist_category {
+	bool present;
+	zt_fen deductible_fen; /* per admission, default 0 */
+	zt_bp ratio_bp;
+	zt_fen annual_cap_fen; /* default ZT_CAP_NONE */
+};
+
+struct zt_relief {
+	char fund[ZT_FUND_CODE_BYTES];
+	char name[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
+	bool categories[ZT_CAT_COUNT];
+	bool in_county_only; /* default true */
+	zt_bp ratio_bp;      /* default 10000 */
+	zt_fen annual_cap_fen;
+};
+
+enum zt_remainder { ZT_REMAINDER_PATIENT = 0, ZT_REMAINDER_HOSPITAL = 1 };
+
+struct zt_policy {
+	char id[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
+	char name[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
+	char county[ZT_COUNTY_BYTES];
+	zt_date effective_from;
+	zt_date effective_to; /* 0 = open-ended */
+
+	zt_bp b_selfpay_ratio_bp;
+
+	char basic_fund[ZT_FUND_CODE_BYTES];
+	zt_fen basic_annual_cap_fen;
+	struct zt_level levels[ZT_LEVELS];
+	struct zt_basic_adjust basic_adjust[ZT_CAT_COUNT];
+
+	char critical_fund[ZT_FUND_CODE_BYTES];
+	zt_fen critical_threshold_fen;
+	zt_fen critical_annual_cap_fen;
+	bool critical_include_preselfpay;
+	int tier_count;
+	struct zt_tier tiers[ZT_TIERS_MAX];
+	struct zt_critical_adjust critical_adjust[ZT_CAT_COUNT];
+
+	char assistance_fund[ZT_FUND_CODE_BYTES];
+	bool assistance_include_preselfpay;
+	struct zt_assist_category assistance[ZT_CAT_COUNT];
+
+	bool cap_categories[ZT_CAT_COUNT]; /* <personal-cap categories> */
+	bool has_cap_in_county;
+	zt_bp cap_in_county_bp;
+	bool has_cap_out_of_county;
+	zt_bp cap_out_of_county_bp;
+
+	int relief_count;
+	struct zt_relief relief[ZT_RELIEF_MAX];
+
+	enum zt_remainder remainder;
+};
+
+/* Reads, validates (XSD + every rule of interfaces.md) and converts a
+ * policy document held in memory. `filename` is only used in messages,
+ * which name the file, the line and the field:
+ *   "rules/x.xml:12: <tier upto>: tiers must increase (50000.00 after 60000.00)"
+ * On failure *out is untouched and zt_error_last() holds that message. */
+int zt_policy_parse(struct zt_policy *out, const char *xml, size_t len,
+                    const char *filename);
+/* Same, reading the file (size capped by ZT_DOC_BYTES_MAX). */
+int zt_policy_parse_file(struct zt_policy *out, const char *path);
+
+/* Every fund code the policy names, in split order (basic, critical,
+ * assistance, relief…). Returns the count written to `codes`. */
+int zt_policy_funds(const struct zt_policy *p,
+                    const char *codes[3 + ZT_RELIEF_MAX]);
+
+#endif

@@ -1,0 +1,60 @@
+/* zhitong — hardened XML input and the embedded XSDs.
+ *
+ * Every document is read with libxml2 options that never touch the network
+ * or the file system and never expand entities; any DOCTYPE is refused
+ * outright (background-formats.md §2); then the document is validated
+ * against the project's own XSD, compiled from schema/ into the binary,
+ * before a single value is read. */
+#ifndef ZHITONG_XML_H
+#define ZHITONG_XML_H
+
+#include <stddef.h>
+#include <libxml/tree.h>
+#include <libxml/xmlreader.h>
+#include <libxml/xmlschemas.h>
+
+enum zt_schema_id {
+	ZT_SCHEMA_REGISTRY,
+	ZT_SCHEMA_POLICY,
+	ZT_SCHEMA_CLAIM,
+	ZT_SCHEMA_SETTLEMENT,
+	ZT_SCHEMA_PAIN001_03,   /* official ISO 20022 schemas, schema/iso20022 */
+	ZT_SCHEMA_CAMT053_02,
+	ZT_SCHEMA_CAMT053_08,
+	ZT_SCHEMA_COUNT
+};
+
+/* Once per process, before threads: initialises libxml2 and installs an
+ * external-entity loader that refuses everything. Idempotent. */
+void zt_xml_init(void);
+
+/* The compiled schema (built on first use, kept for the process). NULL
+ * with zt_error_last() set if the embedded XSD fails to compile (a bug). */
+xmlSchemaPtr zt_schema(enum zt_schema_id id);
+/* The XSD text as embedded (for `zhitong schema NAME`). */
+const char *zt_schema_text(enum zt_schema_id id, size_t *len);
+
+/* Parses a document held in memory with the safe options, refuses any
+ * DTD, then validates it against `schema`. On failure returns
+ * ZT_EMALFORMED (not well-formed / hostile) or ZT_EINVAL (schema), with a
+ * message "FILE:LINE: what". *out is owned by the caller (xmlFreeDoc). */
+int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len,
+                     const char *filename, enum zt_schema_id schema);
+
+/* Reads a whole file (at most `max_bytes`) into a malloc'd, NUL-terminated
+ * buffer. */
+int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes);
+
+/* A streaming reader over a file descriptor with the same safe options
+ * (no DTD, no entities, no network). The caller checks for DOCTYPE nodes
+ * (XML_READER_TYPE_DOCUMENT_TYPE) and refuses them. */
+xmlTextReaderPtr zt_xml_reader_fd(int fd, const char *filename);
+
+/* Trimmed text content of an element (leading/trailing XML white space
+ * removed): pointer into a buffer owned by the node's document
+ * (valid until the next call on the same thread) and its length. */
+const char *zt_xml_text(const xmlNode *n, size_t *len);
+/* Attribute value (no namespace) or NULL; same lifetime rule. */
+const char *zt_xml_attr(const xmlNode *n, const char *name);
+
+#endif

@@ -1,0 +1,221 @@
+/* zhitong — exact decimal parsing and formatting (see money.h).
+ *
+ * Text goes straight to integers; anything the lexical rules of
+ * interfaces.md do not allow is refused, never "fixed up". */
+#include "zhitong/money.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "zhitong/error.h"
+
+static bool is_xml_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+static void trim(const char **s, size_t *n)
+{
+	while (*n && is_xml_space(**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n && is_xml_space((*s)[*n - 1]))
+		(*n)--;
+}
+
+/* Parses "I[.F]" with no sign, no leading zeros (except a lone 0), at most
+ * int_max integer digits and between frac_min and frac_max fraction digits;
+ * returns the value scaled by 10^scale. */
+static int parse_decimal(int64_t *out, const char *s, size_t n, int int_max,
+                         int frac_min, int frac_max, int scale, const char *what)
+{
+	const char *orig = s;
+	size_t orig_n = n;
+	trim(&s, &n);
+	size_t i = 0;
+	int64_t v = 0;
+	int int_digits = 0;
+	while (i < n && s[i] >= '0' && s[i] <= '9') {
+		if (int_digits >= int_max)
+			return zt_error_set(ZT_ERANGE, "%s '%.*s' has more than %d digits before the point",
+			                    what, (int)(orig_n > 40 ? 40 : orig_n), orig, int_max);
+		v = v * 10 + (s[i] - '0');
+		int_digits++;
+		i++;
+	}
+	if (int_digits == 0 || (int_digits > 1 && s[0] == '0'))
+		goto bad;
+	int frac_digits = 0;
+	if (i < n && s[i] == '.') {
+		i++;
+		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			if (frac_digits >= frac_max)
+				goto bad;
+			v = v * 10 + (s[i] - '0');
+			frac_digits++;
+			i++;
+		}
+		if (frac_digits == 0)
+			goto bad;
+	}
+	if (i != n || frac_digits < frac_min)
+		goto bad;
+	for (int k = frac_digits; k < scale; k++)
+		v *= 10;
+	*out = v;
+	return 0;
+bad:
+	return zt_error_set(ZT_EINVAL, "%s '%.*s' is not allowed", what,
+	                    (int)(orig_n > 40 ? 40 : orig_n), orig);
+}
+
+int zt_parse_amount(zt_fen *out, const char *s, size_t n)
+{
+	int64_t v;
+	int rc = parse_decimal(&v, s, n, 14, 2, 2, 2, "amount");
+	if (rc)
+		return rc;
+	*out = v;
+	return 0;
+}
+
+int zt_parse_cap(zt_fen *out, const char *s, size_t n)
+{
+	const char *t = s;
+	size_t m = n;
+	trim(&t, &m);
+	if (m == 4 && memcmp(t, "none", 4) == 0) {
+		*out = ZT_CAP_NONE;
+		return 0;
+	}
+	return zt_parse_amount(out, s, n);
+}
+
+int zt_parse_q4(zt_q4 *out, const char *s, size_t n)
+{
+	return parse_decimal(out, s, n, 14, 0, 4, 4, "number");
+}
+
+int zt_parse_ratio(zt_bp *out, const char *s, size_t n)
+{
+	int64_t v;
+	int rc = parse_decimal(&v, s, n, 1, 0, 4, 4, "ratio");
+	if (rc)
+		return rc;
+	if (v > ZT_BP_ONE)
+		return zt_error_set(ZT_ERANGE, "ratio '%.*s' is above 1", (int)(n > 40 ? 40 : n), s);
+	*out = (zt_bp)v;
+	return 0;
+}
+
+int zt_parse_factor(zt_bp *out, const char *s, size_t n)
+{
+	int64_t v;
+	int rc = parse_decimal(&v, s, n, 2, 0, 4, 4, "factor");
+	if (rc)
+		return rc;
+	if (v > 10 * ZT_BP_ONE)
+		return zt_error_set(ZT_ERANGE, "factor '%.*s' is above 10", (int)(n > 40 ? 40 : n), s);
+	*out = (zt_bp)v;
+	return 0;
+}
+
+static bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int zt_parse_date(zt_date *out, const char *s, size_t n)
+{
+	const char *orig = s;
+	size_t orig_n = n;
+	trim(&s, &n);
+	if (n != 10 || s[4] != '-' || s[7] != '-')
+		goto bad;
+	int f[3] = {0, 0, 0};
+	const int start[3] = {0, 5, 8}, len[3] = {4, 2, 2};
+	for (int k = 0; k < 3; k++)
+		for (int j = 0; j < len[k]; j++) {
+			char c = s[start[k] + j];
+			if (c < '0' || c > '9')
+				goto bad;
+			f[k] = f[k] * 10 + (c - '0');
+		}
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (f[0] < 1 || f[1] < 1 || f[1] > 12 || f[2] < 1)
+		goto bad;
+	int dim = mdays[f[1] - 1] + (f[1] == 2 && is_leap(f[0]));
+	if (f[2] > dim)
+		goto bad;
+	*out = f[0] * 10000 + f[1] * 100 + f[2];
+	return 0;
+bad:
+	return zt_error_set(ZT_EINVAL, "date '%.*s' is not a real YYYY-MM-DD date",
+	                    (int)(orig_n > 40 ? 40 : orig_n), orig);
+}
+
+char *zt_format_amount(char out[ZT_FMT_BYTES], zt_fen v)
+{
+	/* INT64_MIN has no positive counterpart; amounts never get near it. */
+	const char *sign = v < 0 ? "-" : "";
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	snprintf(out, ZT_FMT_BYTES, "%s%llu.%02llu", sign, (unsigned long long)(a / 100),
+	         (unsigned long long)(a % 100));
+	return out;
+}
+
+char *zt_format_ratio(char out[ZT_FMT_BYTES], zt_bp v)
+{
+	snprintf(out, ZT_FMT_BYTES, "%d.%04d", v / ZT_BP_ONE, v % ZT_BP_ONE);
+	return out;
+}
+
+char *zt_format_q4(char out[ZT_FMT_BYTES], zt_q4 v)
+{
+	snprintf(out, ZT_FMT_BYTES, "%lld.%04lld", (long long)(v / 10000), (long long)(v % 10000));
+	return out;
+}
+
+char *zt_format_date(char out[ZT_FMT_BYTES], zt_date d)
+{
+	snprintf(out, ZT_FMT_BYTES, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
+	return out;
+}
+
+zt_date zt_date_today(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+int zt_rhu128(int64_t *out, __int128 a, int64_t d)
+{
+	if (a < 0 || d <= 0)
+		return zt_error_set(ZT_EINTERNAL, "rhu of a negative value");
+	__int128 q = (2 * a + d) / (2 * (__int128)d);
+	if (q > INT64_MAX)
+		return zt_error_set(ZT_ERANGE, "amount would overflow");
+	*out = (int64_t)q;
+	return 0;
+}
+
+int zt_mul_ratio(zt_fen *out, zt_fen x, zt_bp r)
+{
+	return zt_rhu128(out, (__int128)x * r, ZT_BP_ONE);
+}
+
+int zt_mul_ratio_floor(zt_fen *out, zt_fen x, zt_bp r)
+{
+	if (x < 0 || r < 0)
+		return zt_error_set(ZT_EINTERNAL, "floor of a negative value");
+	__int128 q = (__int128)x * r / ZT_BP_ONE;
+	if (q > INT64_MAX)
+		return zt_error_set(ZT_ERANGE, "amount would overflow");
+	*out = (zt_fen)q;
+	return 0;
+}
+
+int zt_add(zt_fen *out, zt_fen a, zt_fen b)
+{
+	if (__builtin_add_overflow(a, b, out))
+		return zt_error_set(ZT_ERANGE, "amount would overflow");
+	return 0;
+}

@@ -1,0 +1,399 @@
+/* zhitong — hardened XML input and the embedded XSDs (see xml.h). */
+#include "zhitong/xml.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+
+#include "zhitong/error.h"
+#include "zhitong/limits.h"
+#include "xml_int.h"
+
+/* Generated at build time from the XSDs in schema/ (engine/embed.cmake). */
+extern const unsigned char zt_xsd_registry[], zt_xsd_policy[], zt_xsd_claim[],
+	zt_xsd_settlement[];
+extern const size_t zt_xsd_registry_len, zt_xsd_policy_len, zt_xsd_claim_len,
+	zt_xsd_settlement_len;
+extern const unsigned char zt_xsd_pain001_03[], zt_xsd_camt053_02[], zt_xsd_camt053_08[];
+extern const size_t zt_xsd_pain001_03_len, zt_xsd_camt053_02_len, zt_xsd_camt053_08_len;
+
+/* Options for every parse: no network, no entity substitution, no DTD
+ * loading or validation, no XInclude, libxml2's default size limits kept
+ * (no XML_PARSE_HUGE), errors collected instead of printed. */
+#define ZT_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA)
+
+static xmlParserInputPtr deny_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	(void)id;
+	if (ctxt)
+		xmlStopParser(ctxt);
+	zt_error_set(ZT_EMALFORMED, "external resource '%s' refused", url ? url : "?");
+	return NULL;
+}
+
+static void init_once(void)
+{
+	xmlInitParser();
+	xmlSetExternalEntityLoader(deny_loader);
+}
+
+void zt_xml_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, init_once);
+}
+
+const char *zt_schema_text(enum zt_schema_id id, size_t *len)
+{
+	switch (id) {
+	case ZT_SCHEMA_REGISTRY: *len = zt_xsd_registry_len; return (const char *)zt_xsd_registry;
+	case ZT_SCHEMA_POLICY: *len = zt_xsd_policy_len; return (const char *)zt_xsd_policy;
+	case ZT_SCHEMA_CLAIM: *len = zt_xsd_claim_len; return (const char *)zt_xsd_claim;
+	case ZT_SCHEMA_SETTLEMENT: *len = zt_xsd_settlement_len; return (const char *)zt_xsd_settlement;
+	case ZT_SCHEMA_PAIN001_03: *len = zt_xsd_pain001_03_len; return (const char *)zt_xsd_pain001_03;
+	case ZT_SCHEMA_CAMT053_02: *len = zt_xsd_camt053_02_len; return (const char *)zt_xsd_camt053_02;
+	case ZT_SCHEMA_CAMT053_08: *len = zt_xsd_camt053_08_len; return (const char *)zt_xsd_camt053_08;
+	case ZT_SCHEMA_COUNT: break;
+	}
+	*len = 0;
+	return NULL;
+}
+
+static xmlSchemaPtr schemas[ZT_SCHEMA_COUNT];
+static pthread_mutex_t schema_lock = PTHREAD_MUTEX_INITIALIZER;
+
+xmlSchemaPtr zt_schema(enum zt_schema_id id)
+{
+	zt_xml_init();
+	pthread_mutex_lock(&schema_lock);
+	xmlSchemaPtr s = schemas[id];
+	if (!s) {
+		size_t len;
+		const char *text = zt_schema_text(id, &len);
+		xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt(text, (int)len);
+		if (pc) {
+			s = xmlSchemaParse(pc);
+			xmlSchemaFreeParserCtxt(pc);
+		}
+		schemas[id] = s;
+		if (!s)
+			zt_error_set(ZT_EINTERNAL, "embedded schema %d does not compile", (int)id);
+	}
+	pthread_mutex_unlock(&schema_lock);
+	return s;
+}
+
+/* ---- DOCTYPE detection on raw bytes -------------------------------- */
+
+void zt_prolog_init(struct zt_prolog *p) { memset(p, 0, sizeof *p); }
+
+/* Feeds bytes of the document's start. Returns 1 once the root element has
+ * begun (stop feeding), -1 if a DOCTYPE (or any other "<!" markup that is
+ * not a comment) appears in the prolog, 0 to keep going. */
+int zt_prolog_feed(struct zt_prolog *p, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n && !p->done; i++) {
+		char c = buf[i];
+		switch (p->state) {
+		case ZT_PROLOG_TEXT:
+			if (c == '<')
+				p->state = ZT_PROLOG_LT;
+			break;
+		case ZT_PROLOG_LT:
+			if (c == '?')
+				p->state = ZT_PROLOG_PI;
+			else if (c == '!')
+				p->state = ZT_PROLOG_BANG;
+			else {
+				p->done = 1; /* the root element */
+				return 1;
+			}
+			break;
+		case ZT_PROLOG_BANG:
+			if (c == '-')
+				p->state = ZT_PROLOG_BANG_DASH;
+			else {
+				p->done = -1;
+				return -1;
+			}
+			break;
+		case ZT_PROLOG_BANG_DASH:
+			if (c == '-') {
+				p->state = ZT_PROLOG_COMMENT;
+				p->dashes = 0;
+			} else {
+				p->done = -1;
+				return -1;
+			}
+			break;
+		case ZT_PROLOG_COMMENT:
+			if (c == '-')
+				p->dashes++;
+			else if (c == '>' && p->dashes >= 2)
+				p->state = ZT_PROLOG_TEXT;
+			else
+				p->dashes = 0;
+			break;
+		case ZT_PROLOG_PI:
+			if (c == '?')
+				p->state = ZT_PROLOG_PI_Q;
+			break;
+		case ZT_PROLOG_PI_Q:
+			p->state = c == '>' ? ZT_PROLOG_TEXT : (c == '?' ? ZT_PROLOG_PI_Q : ZT_PROLOG_PI);
+			break;
+		}
+	}
+	return p->done;
+}
+
+/* ---- whole documents ---------------------------------------------- */
+
+struct first_error {
+	char msg[ZT_MESSAGE_BYTES_MAX];
+	int line;
+	bool set;
+};
+
+static void keep_first_error(void *data, xmlErrorPtr e)
+{
+	struct first_error *fe = data;
+	if (fe->set || !e || e->level < XML_ERR_ERROR)
+		return;
+	fe->set = true;
+	fe->line = e->line;
+	snprintf(fe->msg, sizeof fe->msg, "%s", e->message ? e->message : "error");
+	size_t l = strlen(fe->msg);
+	while (l && (fe->msg[l - 1] == '\n' || fe->msg[l - 1] == ' '))
+		fe->msg[--l] = '\0';
+}
+
+static void deny_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
+{
+	(void)name;
+	(void)ext;
+	(void)sys;
+	xmlParserCtxtPtr c = ctx;
+	xmlStopParser(c);
+	c->wellFormed = 0;
+}
+
+int zt_xml_validate_node(xmlSchemaPtr schema, xmlDocPtr doc, xmlNodePtr node,
+                         const char *filename)
+{
+	struct first_error fe = {.set = false};
+	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
+	if (!vc)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	xmlSchemaSetValidStructuredErrors(vc, keep_first_error, &fe);
+	int rc = node ? xmlSchemaValidateOneElement(vc, node) : xmlSchemaValidateDoc(vc, doc);
+	xmlSchemaFreeValidCtxt(vc);
+	if (rc != 0) {
+		if (!fe.set)
+			snprintf(fe.msg, sizeof fe.msg, "does not match the schema");
+		return zt_error_set(ZT_EINVAL, "%s:%d: %s", filename, fe.line, fe.msg);
+	}
+	return 0;
+}
+
+int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len, const char *filename,
+                     enum zt_schema_id schema_id)
+{
+	zt_xml_init();
+	if (len > ZT_DOC_BYTES_MAX)
+		return zt_error_set(ZT_EMALFORMED, "%s: larger than %u bytes", filename,
+		                    (unsigned)ZT_DOC_BYTES_MAX);
+	struct zt_prolog pro;
+	zt_prolog_init(&pro);
+	if (zt_prolog_feed(&pro, xml, len) < 0)
+		return zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", filename);
+
+	xmlSchemaPtr schema = zt_schema(schema_id);
+	if (!schema)
+		return ZT_EINTERNAL;
+
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	if (!ctxt)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	ctxt->sax->internalSubset = deny_dtd;
+	xmlDocPtr doc = xmlCtxtReadMemory(ctxt, xml, (int)len, filename, NULL, ZT_XML_OPTIONS);
+	int rc = 0;
+	if (!doc || !ctxt->wellFormed) {
+		xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
+		rc = zt_error_set(ZT_EMALFORMED, "%s:%d: not well-formed XML: %s", filename,
+		                  e ? e->line : 0,
+		                  e && e->message ? e->message : "a DOCTYPE is not allowed");
+		/* trim the newline libxml2 ends its messages with */
+		goto done;
+	}
+	rc = zt_xml_validate_node(schema, doc, NULL, filename);
+done:
+	xmlFreeParserCtxt(ctxt);
+	if (rc) {
+		xmlFreeDoc(doc);
+		return rc;
+	}
+	*out = doc;
+	return 0;
+}
+
+int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return zt_error_set(ZT_EIO, "cannot open '%s': %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return zt_error_set(ZT_EIO, "'%s' is not a regular file", path);
+	}
+	if ((size_t)st.st_size > max_bytes) {
+		close(fd);
+		return zt_error_set(ZT_EMALFORMED, "'%s' is larger than %zu bytes", path, max_bytes);
+	}
+	size_t cap = (size_t)st.st_size + 1, len = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return zt_error_set(ZT_ENOMEM, "out of memory reading '%s'", path);
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap > max_bytes) {
+				free(buf);
+				close(fd);
+				return zt_error_set(ZT_EMALFORMED, "'%s' is larger than %zu bytes", path, max_bytes);
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return zt_error_set(ZT_ENOMEM, "out of memory reading '%s'", path);
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + len, cap - 1 - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			close(fd);
+			return zt_error_set(ZT_EIO, "cannot read '%s': %s", path, strerror(errno));
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	*len_out = len;
+	return 0;
+}
+
+/* ---- streaming ---------------------------------------------------- */
+
+static _Thread_local bool doctype_refused;
+
+struct fd_input {
+	int fd;
+	struct zt_prolog prolog;
+	bool doctype;
+};
+
+static int fd_read(void *ctx, char *buf, int len)
+{
+	struct fd_input *in = ctx;
+	for (;;) {
+		ssize_t r = read(in->fd, buf, (size_t)len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (!in->prolog.done && r > 0 && zt_prolog_feed(&in->prolog, buf, (size_t)r) < 0) {
+			in->doctype = true;
+			doctype_refused = true;
+			return -1; /* refuse before libxml2 sees a byte of the DTD */
+		}
+		return (int)r;
+	}
+}
+
+static int fd_close(void *ctx)
+{
+	free(ctx);
+	return 0;
+}
+
+xmlTextReaderPtr zt_xml_reader_fd(int fd, const char *filename)
+{
+	zt_xml_init();
+	struct fd_input *in = calloc(1, sizeof *in);
+	if (!in) {
+		zt_error_set(ZT_ENOMEM, "out of memory");
+		return NULL;
+	}
+	in->fd = fd;
+	zt_prolog_init(&in->prolog);
+	xmlTextReaderPtr r = xmlReaderForIO(fd_read, fd_close, in, filename, NULL, ZT_XML_OPTIONS);
+	if (!r)
+		zt_error_set(ZT_ENOMEM, "cannot create an XML reader");
+	return r;
+}
+
+bool zt_xml_reader_refused_doctype(void)
+{
+	bool b = doctype_refused;
+	doctype_refused = false;
+	return b;
+}
+
+/* ---- values ------------------------------------------------------- */
+
+static _Thread_local char text_buf[ZT_UTF8_BYTES(4096)];
+
+static bool xml_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+const char *zt_xml_text(const xmlNode *n, size_t *len)
+{
+	/* Concatenate the text children (the schema allows no mixed content,
+	 * so this is the element's value). */
+	size_t used = 0;
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE)
+			continue;
+		size_t l = strlen((const char *)c->content);
+		if (used + l >= sizeof text_buf)
+			l = sizeof text_buf - 1 - used;
+		memcpy(text_buf + used, c->content, l);
+		used += l;
+	}
+	text_buf[used] = '\0';
+	char *s = text_buf;
+	while (*s && xml_space(*s))
+		s++;
+	size_t l = strlen(s);
+	while (l && xml_space(s[l - 1]))
+		l--;
+	s[l] = '\0';
+	*len = l;
+	return s;
+}
+
+const char *zt_xml_attr(const xmlNode *n, const char *name)
+{
+	for (const xmlAttr *a = n->properties; a; a = a->next) {
+		if (a->ns == NULL && strcmp((const char *)a->name, name) == 0 && a->children &&
+		    a->children->content)
+			return (const char *)a->children->content;
+	}
+	return NULL;
+}

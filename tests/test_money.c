@@ -1,0 +1,101 @@
+/* zhitong — exact decimal parsing (interfaces.md "Lexical rules"). */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "zhitong/error.h"
+#include "zhitong/money.h"
+
+static int amt(const char *s, zt_fen *v) { return zt_parse_amount(v, s, strlen(s)); }
+
+Test(money_amount, accepts_two_decimals)
+{
+	zt_fen v;
+	cr_assert_eq(amt("0.00", &v), 0);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(amt("1234.50", &v), 0);
+	cr_assert_eq(v, 123450);
+	cr_assert_eq(amt(" 10500.00\n", &v), 0);
+	cr_assert_eq(v, 1050000);
+	cr_assert_eq(amt("99999999999999.99", &v), 0);
+	cr_assert_eq(v, ZT_FEN_MAX);
+}
+
+Test(money_amount, refuses_every_other_form)
+{
+	static const char *bad[] = {"1234.5", "1e3", "-0.00", "+1.00", "01.00", "1,234.00",
+	                            "", ".50", "1.", "1.000", "100000000000000.00", "1 2.00",
+	                            "0x10.00", "1.0O"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		zt_fen v = 42;
+		cr_expect_neq(amt(bad[i], &v), 0, "'%s' should be refused", bad[i]);
+		cr_expect_eq(v, 42, "'%s' must leave the output alone", bad[i]);
+	}
+}
+
+Test(money_q4, prices_and_quantities)
+{
+	zt_q4 v;
+	cr_assert_eq(zt_parse_q4(&v, "12.5", 4), 0);
+	cr_assert_eq(v, 125000);
+	cr_assert_eq(zt_parse_q4(&v, "3", 1), 0);
+	cr_assert_eq(v, 30000);
+	cr_assert_eq(zt_parse_q4(&v, "25.0000", 7), 0);
+	cr_assert_eq(v, 250000);
+	cr_assert_neq(zt_parse_q4(&v, "1.23456", 7), 0);
+	cr_assert_neq(zt_parse_q4(&v, "-1", 2), 0);
+}
+
+Test(money_ratio, zero_to_one_four_decimals)
+{
+	zt_bp r;
+	cr_assert_eq(zt_parse_ratio(&r, "0.85", 4), 0);
+	cr_assert_eq(r, 8500);
+	cr_assert_eq(zt_parse_ratio(&r, "1", 1), 0);
+	cr_assert_eq(r, 10000);
+	cr_assert_eq(zt_parse_ratio(&r, "0.0001", 6), 0);
+	cr_assert_eq(r, 1);
+	cr_assert_neq(zt_parse_ratio(&r, "1.0001", 6), 0);
+	cr_assert_neq(zt_parse_ratio(&r, "1.5", 3), 0);
+	cr_assert_neq(zt_parse_ratio(&r, "0.12345", 7), 0);
+	cr_assert_eq(zt_parse_factor(&r, "10", 2), 0);
+	cr_assert_eq(r, 100000);
+	cr_assert_neq(zt_parse_factor(&r, "10.0001", 7), 0);
+}
+
+Test(money_date, real_calendar_dates_only)
+{
+	zt_date d;
+	cr_assert_eq(zt_parse_date(&d, "2016-02-29", 10), 0);
+	cr_assert_eq(d, 20160229);
+	cr_assert_neq(zt_parse_date(&d, "2017-02-29", 10), 0);
+	cr_assert_neq(zt_parse_date(&d, "1900-02-29", 10), 0);
+	cr_assert_eq(zt_parse_date(&d, "2000-02-29", 10), 0);
+	cr_assert_neq(zt_parse_date(&d, "2017-13-01", 10), 0);
+	cr_assert_neq(zt_parse_date(&d, "2017-04-31", 10), 0);
+	cr_assert_neq(zt_parse_date(&d, "2017-4-01", 9), 0);
+}
+
+Test(money_rounding, half_up_and_floor)
+{
+	zt_fen v;
+	cr_assert_eq(zt_mul_ratio(&v, 5, 5000), 0); /* 2.5 → 3 */
+	cr_assert_eq(v, 3);
+	cr_assert_eq(zt_mul_ratio(&v, 3, 5000), 0); /* 1.5 → 2 */
+	cr_assert_eq(v, 2);
+	cr_assert_eq(zt_mul_ratio_floor(&v, 5, 5000), 0);
+	cr_assert_eq(v, 2);
+	cr_assert_eq(zt_mul_ratio(&v, ZT_FEN_MAX, 10000), 0);
+	cr_assert_eq(v, ZT_FEN_MAX);
+	cr_assert_eq(zt_add(&v, INT64_MAX, 1), ZT_ERANGE);
+}
+
+Test(money_format, amounts_and_ratios)
+{
+	char b[ZT_FMT_BYTES];
+	cr_assert_str_eq(zt_format_amount(b, 1050000), "10500.00");
+	cr_assert_str_eq(zt_format_amount(b, -816000), "-8160.00");
+	cr_assert_str_eq(zt_format_amount(b, 5), "0.05");
+	cr_assert_str_eq(zt_format_amount(b, 0), "0.00");
+	cr_assert_str_eq(zt_format_ratio(b, 8500), "0.8500");
+	cr_assert_str_eq(zt_format_ratio(b, 10000), "1.0000");
+}

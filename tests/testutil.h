@@ -1,0 +1,23 @@
+/* zhitong — shared helpers for the Criterion tests. */
+#ifndef ZT_TESTUTIL_H
+#define ZT_TESTUTIL_H
+
+#include <stddef.h>
+
+/* A fresh temporary directory for this test (removed by the OS's tmp
+ * cleaner; tests run in their own processes). Returns its path. */
+const char *zt_test_tmpdir(void);
+/* Writes `text` to DIR/name and returns the full path (static buffer
+ * rotated among 8 slots). */
+const char *zt_test_write(const char *name, const char *text);
+/* Path of a file under tests/cases (static buffer rotated among 8). */
+const char *zt_test_case(const char *rel);
+/* Runs the built zhitong program with `args` (a shell fragment, e.g.
+ * "--db X claim submit F"), stdin from /dev/null; captures stdout and
+ * stderr into malloc'd strings (caller frees) and returns the exit code. */
+int zt_test_run(char **out, char **err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Reads a whole file into a malloc'd string. */
+char *zt_test_slurp(const char *path);
+
+#endif

@@ -24,11 +24,14 @@ extern const size_t zt_xsd_registry_len, zt_xsd_policy_len, zt_xsd_claim_len,
 	zt_xsd_settlement_len;
 extern const unsigned char zt_xsd_pain001_03[], zt_xsd_camt053_02[], zt_xsd_camt053_08[];
 extern const size_t zt_xsd_pain001_03_len, zt_xsd_camt053_02_len, zt_xsd_camt053_08_len;
+extern const unsigned char zt_xsd_payer_ack[];
+extern const size_t zt_xsd_payer_ack_len;
 
 /* Options for every parse: no network, no entity substitution, no DTD
  * loading or validation, no XInclude, libxml2's default size limits kept
  * (no XML_PARSE_HUGE), errors collected instead of printed. */
-#define ZT_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA)
+#define ZT_XML_OPTIONS \
+	(XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES)
 
 static xmlParserInputPtr deny_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
 {
@@ -61,6 +64,7 @@ const char *zt_schema_text(enum zt_schema_id id, size_t *len)
 	case ZT_SCHEMA_PAIN001_03: *len = zt_xsd_pain001_03_len; return (const char *)zt_xsd_pain001_03;
 	case ZT_SCHEMA_CAMT053_02: *len = zt_xsd_camt053_02_len; return (const char *)zt_xsd_camt053_02;
 	case ZT_SCHEMA_CAMT053_08: *len = zt_xsd_camt053_08_len; return (const char *)zt_xsd_camt053_08;
+	case ZT_SCHEMA_PAYER_ACK: *len = zt_xsd_payer_ack_len; return (const char *)zt_xsd_payer_ack;
 	case ZT_SCHEMA_COUNT: break;
 	}
 	*len = 0;
@@ -248,11 +252,11 @@ int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return zt_error_set(ZT_EIO, "cannot open '%s': %s", path, strerror(errno));
+		return zt_error_set(ZT_EINVAL, "cannot open '%s': %s", path, strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return zt_error_set(ZT_EIO, "'%s' is not a regular file", path);
+		return zt_error_set(ZT_EINVAL, "'%s' is not a regular file", path);
 	}
 	if ((size_t)st.st_size > max_bytes) {
 		close(fd);

@@ -1,3 +1,249 @@
-/* placeholder main until the CLI lands */
-#include <stdio.h>
-int main(void) { puts("zhitong"); return 0; }
+/* zhitong — one program, with subcommands (interfaces.md "Command line"). */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "zhitong/error.h"
+#include "zhitong/xml.h"
+
+static const char usage_text[] =
+	"usage: zhitong [--db PATH] [--config PATH] COMMAND [ARGS]\n"
+	"\n"
+	"zhitong settles health-poverty-relief inpatient claims in one place: each\n"
+	"discharge claim is split across basic insurance, critical-illness insurance,\n"
+	"medical assistance and the relief funds, to the fen.\n"
+	"\n"
+	"Global options (before the command):\n"
+	"  --db PATH       the database (default $ZHITONG_DB, else ./zhitong.db)\n"
+	"  --config PATH   the configuration file (default $ZHITONG_CONFIG)\n"
+	"\n"
+	"Commands:\n"
+	"  init                          create or migrate the database\n"
+	"  registry load FILE.xml        load hospitals, people and funds (upsert)\n"
+	"  rules load FILE.xml           validate and store a policy version\n"
+	"  rules check FILE.xml          validate a policy, no database\n"
+	"  claim submit FILE.xml         settle claims; <settlements> on stdout\n"
+	"  claim quote FILE.xml          the same answer, nothing stored\n"
+	"  claim reverse --hospital H --claim-no N --reason TEXT\n"
+	"  claim show --hospital H --claim-no N [--format text|xml]\n"
+	"  slip --hospital H --claim-no N [--format text|html]\n"
+	"  verify                        re-check every money invariant\n"
+	"  status                        what the database holds\n"
+	"  gen --claims N --seed S --out DIR   generate a synthetic world\n"
+	"  demo [--claims N]             the whole flow on sample data\n"
+	"  schema NAME                   print an XSD (registry policy claim settlement)\n"
+	"  help [COMMAND]                this text, or a command's help\n"
+	"\n"
+	"Exit status: 0 all done; 1 some input was rejected (stdout still holds the\n"
+	"full answer); 2 bad usage or an unusable input file; 3 an internal or\n"
+	"storage error. Errors go to stderr as one line: zhitong: CODE: message.\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(const struct cli *, int, char **);
+} commands[] = {
+	{"init", cmd_init},     {"registry", cmd_registry}, {"rules", cmd_rules},
+	{"claim", cmd_claim},   {"verify", cmd_verify},     {"gen", cmd_gen},
+	{"demo", cmd_demo},     {"slip", cmd_slip},         {"schema", cmd_schema},
+	{"status", cmd_status},
+};
+
+int main(int argc, char **argv)
+{
+	struct cli c = {.prog = "zhitong"};
+	c.db_path = getenv("ZHITONG_DB");
+	if (!c.db_path || !c.db_path[0])
+		c.db_path = "./zhitong.db";
+	c.config_path = getenv("ZHITONG_CONFIG");
+	zt_xml_init();
+
+	int i = 1;
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		const char *a = argv[i];
+		const char *eq = strchr(a, '=');
+		const char **dst = NULL;
+		if (strncmp(a, "--db", 4) == 0 && (a[4] == '\0' || a[4] == '='))
+			dst = &c.db_path;
+		else if (strncmp(a, "--config", 8) == 0 && (a[8] == '\0' || a[8] == '='))
+			dst = &c.config_path;
+		else if (strcmp(a, "--help") == 0) {
+			fputs(usage_text, stdout);
+			return EXIT_DONE;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("zhitong 0.1.0 (store schema %d)\n", ZT_STORE_VERSION);
+			return EXIT_DONE;
+		} else
+			return cli_usage("unknown global option '%s' (see 'zhitong help')", a);
+		if (eq)
+			*dst = eq + 1;
+		else if (i + 1 < argc)
+			*dst = argv[++i];
+		else
+			return cli_usage("%s needs a value", a);
+	}
+	if (i >= argc) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[i];
+	if (strcmp(cmd, "help") == 0) {
+		if (i + 1 < argc) {
+			for (size_t k = 0; k < sizeof commands / sizeof *commands; k++)
+				if (strcmp(commands[k].name, argv[i + 1]) == 0) {
+					char *hargv[] = {argv[i + 1], "--help", NULL};
+					return commands[k].fn(&c, 2, hargv);
+				}
+			return cli_usage("unknown command '%s'", argv[i + 1]);
+		}
+		fputs(usage_text, stdout);
+		return EXIT_DONE;
+	}
+	for (size_t k = 0; k < sizeof commands / sizeof *commands; k++)
+		if (strcmp(commands[k].name, cmd) == 0)
+			return commands[k].fn(&c, argc - i, argv + i);
+	return cli_usage("unknown command '%s' (see 'zhitong help')", cmd);
+}
+
+/* ---- shared helpers ----------------------------------------------------- */
+
+int args_parse(struct args *a, int argc, char **argv, const char *valued, const char *flags)
+{
+	memset(a, 0, sizeof *a);
+	/* argv[0] is the (sub)command itself. */
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+			a->help = true;
+			continue;
+		}
+		if (strncmp(s, "--", 2) != 0 || strcmp(s, "-") == 0) {
+			if (a->npos >= CLI_MAX_ARGS)
+				return cli_usage("too many arguments");
+			a->pos[a->npos++] = s;
+			continue;
+		}
+		char name[64];
+		const char *eq = strchr(s, '=');
+		size_t n = eq ? (size_t)(eq - s) : strlen(s);
+		if (n >= sizeof name)
+			return cli_usage("unknown option '%s'", s);
+		memcpy(name, s, n);
+		name[n] = '\0';
+		/* match whole words in the lists */
+		char pat[70];
+		snprintf(pat, sizeof pat, " %s ", name);
+		char vlist[512], flist[512];
+		snprintf(vlist, sizeof vlist, " %s ", valued ? valued : "");
+		snprintf(flist, sizeof flist, " %s ", flags ? flags : "");
+		if (a->nopt >= CLI_MAX_ARGS)
+			return cli_usage("too many options");
+		if (strstr(flist, pat)) {
+			if (eq)
+				return cli_usage("%s takes no value", name);
+			a->opt_name[a->nopt] = argv[i] ;
+			a->opt_value[a->nopt++] = "";
+			continue;
+		}
+		if (!strstr(vlist, pat))
+			return cli_usage("unknown option '%s' for '%s' (see 'zhitong %s --help')", name, argv[0],
+			                 argv[0]);
+		const char *v;
+		if (eq)
+			v = eq + 1;
+		else if (i + 1 < argc)
+			v = argv[++i];
+		else
+			return cli_usage("%s needs a value", name);
+		a->opt_name[a->nopt] = s;
+		a->opt_value[a->nopt++] = v;
+	}
+	return 0;
+}
+
+static bool opt_is(const char *given, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(given, name, n) == 0 && (given[n] == '\0' || given[n] == '=');
+}
+
+const char *args_get(const struct args *a, const char *name)
+{
+	const char *v = NULL;
+	for (int i = 0; i < a->nopt; i++)
+		if (opt_is(a->opt_name[i], name))
+			v = a->opt_value[i]; /* the last one wins */
+	return v;
+}
+
+bool args_flag(const struct args *a, const char *name) { return args_get(a, name) != NULL; }
+
+static const char *code_name(int rc)
+{
+	switch (rc) {
+	case ZT_EMALFORMED: return "malformed-xml";
+	case ZT_EINVAL: return "invalid";
+	case ZT_ERANGE: return "invalid";
+	case ZT_ENOTFOUND: return "not-found";
+	case ZT_ECONFLICT: return "conflict";
+	case ZT_EIO: return "storage";
+	case ZT_EBUSY: return "busy";
+	case ZT_ENOMEM: return "out-of-memory";
+	default: return "internal";
+	}
+}
+
+int cli_fail(int rc, const char *code)
+{
+	const char *msg = zt_error_last();
+	fprintf(stderr, "zhitong: %s: %s\n", code ? code : code_name(rc), msg[0] ? msg : "failed");
+	switch (rc) {
+	case ZT_EMALFORMED:
+	case ZT_EINVAL:
+	case ZT_ERANGE:
+	case ZT_ENOTFOUND:
+	case ZT_ECONFLICT:
+		return EXIT_USAGE;
+	default:
+		return EXIT_INTERNAL;
+	}
+}
+
+int cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("zhitong: usage: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+int cli_open_store(const struct cli *c, int flags, struct zt_store **out)
+{
+	int rc = zt_store_open(out, c->db_path, flags);
+	if (rc) {
+		fprintf(stderr, "zhitong: database: %s\n", zt_error_last());
+		return EXIT_USAGE;
+	}
+	if ((rc = zt_store_check_version(*out)) != 0) {
+		fprintf(stderr, "zhitong: database: %s\n", zt_error_last());
+		zt_store_close(*out);
+		*out = NULL;
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+const char *cli_actor(const struct args *a)
+{
+	const char *by = a ? args_get(a, "--by") : NULL;
+	if (by && by[0])
+		return by;
+	const char *u = getenv("ZHITONG_USER");
+	if (u && u[0])
+		return u;
+	u = getenv("USER");
+	return u && u[0] ? u : "unknown";
+}

@@ -47,4 +47,10 @@ struct zt_item *zt_claim_add_item(struct zt_claim *c);
 #define ZT_DIGEST_BYTES 32
 int zt_claim_digest(unsigned char out[ZT_DIGEST_BYTES], const struct zt_claim *c);
 
+/* The canonical item lines ("sn\tcode\ttype\tlv\tpric\tcnt\tamt\tceiling\tselfpay\n"
+ * per item, numbers in their exact integer units, absent optionals empty):
+ * what the store keeps for audit and what the digest covers. Returns a
+ * malloc'd string. */
+char *zt_claim_items_text(const struct zt_claim *c);
+
 #endif

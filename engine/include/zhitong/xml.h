@@ -21,6 +21,7 @@ enum zt_schema_id {
 	ZT_SCHEMA_PAIN001_03,   /* official ISO 20022 schemas, schema/iso20022 */
 	ZT_SCHEMA_CAMT053_02,
 	ZT_SCHEMA_CAMT053_08,
+	ZT_SCHEMA_PAYER_ACK,    /* schema/payer-ack.xsd: a payer's answer to a batch */
 	ZT_SCHEMA_COUNT
 };
 
@@ -42,7 +43,8 @@ int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len,
                      const char *filename, enum zt_schema_id schema);
 
 /* Reads a whole file (at most `max_bytes`) into a malloc'd, NUL-terminated
- * buffer. */
+ * buffer. A missing or unreadable file is ZT_EINVAL (an unusable input,
+ * exit 2), not ZT_EIO (which means the store failed). */
 int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes);
 
 /* A streaming reader over a file descriptor with the same safe options

@@ -1,0 +1,31 @@
+/* zhitong — synthetic worlds: a registry, a policy and a claims file.
+ *
+ * For benchmarks, demos and tests. The world is deterministic for a given
+ * seed (own PRNG, never rand()), uses no floating point, and is written
+ * streaming, so memory stays flat however many claims are asked for.
+ * Every claim it writes settles: its person is registered in the county
+ * the policy covers, dates lie inside the policy year, every item amount is
+ * rhu(pric × cnt, 10^6) and every total is the exact sum. */
+#ifndef ZHITONG_GEN_H
+#define ZHITONG_GEN_H
+
+#include <stdint.h>
+
+struct zt_gen_opts {
+	uint64_t claims;  /* claims to write (0 is allowed: an empty <claims>) */
+	uint64_t seed;
+	const char *county; /* the policy's county, 6 digits; NULL = "510101" */
+	int year;           /* policy year; 0 = 2017 */
+	int hospitals;      /* 0 = 12; at most 9999 */
+	int people;         /* 0 = max(50, claims/4) capped at 200000 */
+	/* Called every 10,000 claims and once at the end, if set. */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
+};
+
+/* Writes OUTDIR/registry.xml, OUTDIR/policy.xml and OUTDIR/claims.xml
+ * (creating OUTDIR if it does not exist). Returns 0, ZT_EINVAL for bad
+ * options, ZT_EIO if a file cannot be written. */
+int zt_gen_world(const struct zt_gen_opts *o, const char *outdir);
+
+#endif

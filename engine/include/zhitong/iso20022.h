@@ -1,0 +1,122 @@
+/* zhitong — ISO 20022 bank files: the pain.001.001.03 credit transfer we
+ * send (advances) and the camt.053 statements we read (reconciliation).
+ *
+ * Pure format modules: no database. Both validate against the official
+ * XSDs embedded in the binary (schema/iso20022): a pain.001 is checked
+ * before it is renamed into place, a camt.053 before the first entry is
+ * reported (money-flow.md "Advances", "Reconciliation";
+ * background-formats.md §1). */
+#ifndef ZHITONG_ISO20022_H
+#define ZHITONG_ISO20022_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "zhitong/money.h"
+
+/* ---- pain.001.001.03 ------------------------------------------------ */
+
+struct zt_pain_party {
+	const char *name;            /* Nm: 1..140 characters                       */
+	const char *iban_or_account; /* a valid IBAN (mod 97) goes to Id/IBAN; any
+	                              * other account number (China has no IBAN) to
+	                              * Id/Othr/Id: 1..34 of [A-Za-z0-9-/]          */
+	const char *bic;             /* may be NULL → FinInstnId/Othr/Id NOTPROVIDED */
+};
+
+struct zt_pain_tx {
+	const char *end_to_end_id; /* ≤35, [A-Za-z0-9/-?:().,'+ ], unique in the message */
+	zt_fen amount;             /* > 0                                             */
+	const char *currency;      /* "CNY"; every transaction in one currency        */
+	struct zt_pain_party creditor;
+	const char *remittance;    /* ≤140 characters, may be NULL (or "": none)      */
+};
+
+struct zt_pain_msg {
+	const char *msg_id;         /* ≤35, same characters as EndToEndId              */
+	const char *created;        /* xs:dateTime, e.g. "2024-03-01T09:30:00"         */
+	const char *initiator_name; /* NULL: the debtor's name                         */
+	const char *pmt_inf_id;     /* ≤35, same characters as EndToEndId              */
+	zt_date execution_date;     /* ReqdExctnDt                                     */
+	struct zt_pain_party debtor;
+	size_t tx_count;            /* ≥ 1                                             */
+	const struct zt_pain_tx *txs;
+};
+
+/* Writes one pain.001.001.03 message (one PmtInf, TRF) to `path`:
+ * streamed to a temporary file in the same directory, fsync'd, read back
+ * and validated against the official XSD, then renamed over `path` (and
+ * the directory fsync'd). NbOfTxs and CtrlSum (group and PmtInf) are the
+ * count and exact sum of the transactions. An invalid field is refused
+ * (ZT_EINVAL/ZT_ERANGE, naming the field) before anything is written; on
+ * any failure nothing is left at `path` or beside it. The file is created
+ * readable by its owner only (payment instructions). */
+int zt_pain001_write(const struct zt_pain_msg *m, const char *path);
+
+/* The rule for EndToEndId, MsgId and PmtInfId: 1..35 characters of
+ * [A-Za-z0-9/-?:().,'+ ], no leading or trailing space. `what` names the
+ * field in the message. 0 or ZT_EINVAL. */
+int zt_pain001_check_id(const char *what, const char *id);
+
+/* ---- camt.053.001.02 / .08 ------------------------------------------ */
+
+struct zt_camt_entry {
+	/* Entry AcctSvcrRef, else NtryRef, else "". When one entry is split
+	 * into several transactions (below), "#k" is appended (k = 1-based
+	 * position of the TxDtls in the entry) so that every reported
+	 * transaction has its own reference. */
+	char entry_ref[64];
+	/* Hex SHA-256 of the canonical form below plus the occurrence number
+	 * of that form in the file, so that identical unreferenced entries
+	 * stay distinct and a re-imported file gives the same digests. */
+	char digest[65];
+	bool credit;           /* CdtDbtInd CRDT (TxDtls/CdtDbtInd when given, v08) */
+	zt_fen amount;         /* ≥ 0                                              */
+	char currency[4];
+	zt_date booking_date;  /* BookgDt Dt, or the date part of DtTm; 0 if absent */
+	zt_date value_date;    /* same for ValDt                                   */
+	char status[8];        /* BOOK PDNG INFO FUTR (v02 text, v08 Cd or Prtry)  */
+	bool reversal;         /* RvslInd true                                     */
+	char end_to_end_id[36];/* Refs/EndToEndId; "" if absent or NOTPROVIDED     */
+	/* TxDtls/RmtInf/Ustrd lines joined with ' '. Whole lines only: a line
+	 * that would not fit (with the ones after it) is left out, never cut. */
+	char remittance[512];
+	/* The transaction's other Refs, space-separated, whole ones that fit, in
+	 * this order: InstrId TxId PmtInfId MsgId AcctSvcrRef ClrSysRef
+	 * (NOTPROVIDED skipped). */
+	char tx_ref[64];
+};
+
+struct zt_camt_statement {
+	char msg_id[64];   /* GrpHdr/MsgId                                   */
+	char stmt_id[64];  /* Stmt/Id                                        */
+	char account[64];  /* Acct/Id/IBAN or Acct/Id/Othr/Id                */
+	char currency[4];  /* Acct/Ccy, else the currency of the first Bal   */
+	int version;       /* 2 or 8                                         */
+};
+
+typedef int (*zt_camt_entry_cb)(void *ctx, const struct zt_camt_statement *st,
+                                const struct zt_camt_entry *e);
+
+/* Reads a camt.053.001.02 or .08 statement file (chosen by the root
+ * namespace; anything else is refused) with the hardened XML rules, checks
+ * it against the official XSD and every value it will report (amounts must
+ * be whole fen), and only then calls `cb` once per reported transaction:
+ * per Stmt/Ntry, one call per NtryDtls/TxDtls with that transaction's own
+ * amount (v08 TxDtls/Amt, v02 TxDtls/AmtDtls/TxAmt/Amt) — or one call for
+ * the entry when it has no TxDtls, exactly one, or several of which some
+ * carry no amount (then the entry's amount, the remittance of all of them,
+ * and no EndToEndId or other refs: the entry is not split by guesswork).
+ *
+ * Returns 0, a negative ZT_E* (no callback made), or the first non-zero
+ * value a callback returned (reading stops there).
+ *
+ * Canonical form hashed for `digest` (stable: stored digests depend on it):
+ *   "zt-camt-entry-v1\n" then, each as NAME '=' LEN ':' BYTES '\n', in order:
+ *   account currency credit(C|D) amount(fen) booking_date value_date status
+ *   reversal(0|1) entry_ref(without "#k") end_to_end_id tx_ref remittance
+ *   (the last two in full, before any shortening), then "n=" K, the
+ *   1-based occurrence of this same form earlier in the file. */
+int zt_camt053_read(const char *path, zt_camt_entry_cb cb, void *ctx);
+
+#endif

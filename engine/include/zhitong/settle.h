@@ -1,0 +1,60 @@
+/* zhitong — settling claim files: read, check, split, store, answer.
+ *
+ * The stateful shell around the pure split: it streams a claim file,
+ * checks each claim in the order of the rejection codes, reads the
+ * person's accumulators, calls zt_classify and zt_split, writes everything
+ * in the caller-visible transaction, and answers in the settlement format.
+ *
+ * A file is settled in one transaction: a file that turns out not to be
+ * well-formed half-way is refused whole with nothing stored (interfaces.md),
+ * and a crash at any instant leaves the database as before the file, so a
+ * retry gives the same answer. The answer is spooled to a temporary file
+ * and written to `out` only after the commit. */
+#ifndef ZHITONG_SETTLE_H
+#define ZHITONG_SETTLE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "split.h"
+#include "store.h"
+
+struct zt_settle_stats {
+	uint64_t claims;      /* claims read */
+	uint64_t settled;     /* newly settled (or, in a quote, would be) */
+	uint64_t resent;      /* identical resend: the stored settlement returned */
+	uint64_t rejected;
+	uint64_t rejected_by[ZT_REJ_NOT_SETTLED + 1];
+	zt_fen medfee_total, fund_total, hosp_total, psn_total;
+	zt_fen hifp_total, hifmi_total, maf_total, oth_total;
+};
+
+struct zt_settle_opts {
+	bool quote;           /* answer, then roll everything back */
+	const char *actor;    /* recorded with each settlement */
+	zt_date today;        /* discharge dates after this are bad-dates (0 = today) */
+	/* Called now and then with the bytes consumed and the file size
+	 * (0 if unknown, e.g. a pipe). */
+	void (*progress)(void *ctx, uint64_t claims, uint64_t bytes, uint64_t size);
+	void *progress_ctx;
+};
+
+/* Settles (or quotes) every claim of the file at `path` ("-" = stdin) and
+ * writes one <settlements> document to `out`.
+ * Returns 0 when the file was processed (look at stats->rejected for exit
+ * status 1), ZT_EMALFORMED / ZT_EINVAL when the file is refused whole
+ * (nothing written to out, nothing stored), or a storage error. */
+int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_opts *o,
+                   FILE *out, struct zt_settle_stats *stats);
+
+/* Reverses the live settlement of (hospital, claim_no) per split.md §6 and
+ * writes the reversing settlement (or a not-settled rejection) as a
+ * <settlements> document. *rejected is set when nothing was reversed. */
+int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *claim_no,
+                      const char *reason, const char *actor, FILE *out, bool *rejected);
+
+/* Writes a stored settlement as one <settlement> element of a complete
+ * <settlements> document (used by `claim show --format xml`). */
+int zt_settle_write_stored(FILE *out, const struct zt_stored_settlement *const *list, int n);
+
+#endif

@@ -1,0 +1,743 @@
+/* zhitong — camt.053.001.02 / .08 bank statement reader (see iso20022.h).
+ *
+ * The file is read whole (capped), its root namespace picks the official
+ * XSD, and the tree is validated before anything else. The tree is then
+ * walked twice: once to check every value that will be reported (an
+ * amount of 1.005 is valid XSD but not whole fen), once to report. So a
+ * caller never sees half a statement from a file that is refused. */
+#include "zhitong/iso20022.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/xmlerror.h>
+#include <libxml/xmlreader.h>
+#include <openssl/evp.h>
+
+#include "zhitong/error.h"
+#include "zhitong/limits.h"
+#include "zhitong/xml.h"
+#include "xml_int.h"
+
+#define CAMT_NS_02 "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
+#define CAMT_NS_08 "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
+#define DIGEST_TAG "zt-camt-entry-v1\n"
+
+/* ---- small growing strings ---------------------------------------- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static int sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+static void sb_reset(struct sbuf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+/* A space-joined list kept twice: in full (for the digest) and as whole
+ * items that fit into the caller's fixed field. Once an item does not fit,
+ * later ones are left out too, so the field is always a prefix of the
+ * list and never a cut item. */
+struct joined {
+	struct sbuf full;
+	char *dst;
+	size_t cap, dlen;
+	bool closed;
+};
+
+static void jn_start(struct joined *j, char *dst, size_t cap)
+{
+	sb_reset(&j->full);
+	j->dst = dst;
+	j->cap = cap;
+	j->dlen = 0;
+	j->closed = false;
+	dst[0] = '\0';
+}
+
+static int jn_add(struct joined *j, const char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	int rc = 0;
+	if (j->full.len && (rc = sb_add(&j->full, " ", 1)))
+		return rc;
+	if ((rc = sb_add(&j->full, s, n)))
+		return rc;
+	size_t sep = j->dlen ? 1 : 0;
+	if (!j->closed && j->dlen + sep + n < j->cap) {
+		if (sep)
+			j->dst[j->dlen++] = ' ';
+		memcpy(j->dst + j->dlen, s, n);
+		j->dlen += n;
+		j->dst[j->dlen] = '\0';
+	} else {
+		j->closed = true;
+	}
+	return 0;
+}
+
+/* ---- occurrences of one canonical form ---------------------------- */
+
+struct occ_slot {
+	unsigned char key[32];
+	size_t count; /* 0: empty */
+};
+
+struct occ_table {
+	struct occ_slot *slots;
+	size_t cap, used;
+};
+
+static size_t occ_hash(const unsigned char key[32])
+{
+	size_t h;
+	memcpy(&h, key, sizeof h); /* a SHA-256 is already uniform */
+	return h;
+}
+
+/* Counts one more occurrence of `key` and returns the new count. */
+static int occ_next(struct occ_table *t, const unsigned char key[32], size_t *out)
+{
+	if ((t->used + 1) * 2 > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		struct occ_slot *s = calloc(cap, sizeof *s);
+		if (!s)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		for (size_t i = 0; i < t->cap; i++) {
+			if (!t->slots[i].count)
+				continue;
+			size_t k = occ_hash(t->slots[i].key) & (cap - 1);
+			while (s[k].count)
+				k = (k + 1) & (cap - 1);
+			s[k] = t->slots[i];
+		}
+		free(t->slots);
+		t->slots = s;
+		t->cap = cap;
+	}
+	size_t k = occ_hash(key) & (t->cap - 1);
+	while (t->slots[k].count && memcmp(t->slots[k].key, key, 32) != 0)
+		k = (k + 1) & (t->cap - 1);
+	if (!t->slots[k].count) {
+		memcpy(t->slots[k].key, key, 32);
+		t->used++;
+	}
+	*out = ++t->slots[k].count;
+	return 0;
+}
+
+static void occ_clear(struct occ_table *t)
+{
+	free(t->slots);
+	t->slots = NULL;
+	t->cap = t->used = 0;
+}
+
+/* ---- the walk ----------------------------------------------------- */
+
+struct walker {
+	const char *path;
+	int version;
+	bool report; /* false: check only */
+	zt_camt_entry_cb cb;
+	void *ctx;
+	struct zt_camt_statement st;
+	struct occ_table occ;
+	struct joined rmt, refs;
+	struct sbuf canon;
+};
+
+static long line_of(const xmlNode *n) { return xmlGetLineNo(n); }
+
+/* Bytes of the longest prefix of `s` of at most `max` bytes that does not
+ * cut a UTF-8 sequence (messages quote at most that much). */
+static int quote_len(const char *s, int max)
+{
+	int n = 0;
+	while (s[n] && n < max)
+		n++;
+	if (s[n])
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	return n;
+}
+
+static const xmlNode *child(const xmlNode *n, const char *name)
+{
+	if (!n)
+		return NULL;
+	for (const xmlNode *c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static const xmlNode *next_named(const xmlNode *n, const char *name)
+{
+	for (const xmlNode *c = n->next; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* child(child(...)) along a '/'-separated path. */
+static const xmlNode *at(const xmlNode *n, const char *path)
+{
+	char name[32];
+	while (n && *path) {
+		size_t l = strcspn(path, "/");
+		if (l >= sizeof name)
+			return NULL;
+		memcpy(name, path, l);
+		name[l] = '\0';
+		n = child(n, name);
+		path += l + (path[l] == '/');
+	}
+	return n;
+}
+
+/* Copies an element's trimmed text into a fixed field; a value that does
+ * not fit is refused rather than cut (a cut reference could match another
+ * one). A missing element gives "". */
+static int copy_text(struct walker *w, char *dst, size_t cap, const xmlNode *n, const char *what)
+{
+	dst[0] = '\0';
+	if (!n)
+		return 0;
+	size_t len;
+	const char *s = zt_xml_text(n, &len);
+	if (len >= cap)
+		return zt_error_set(ZT_ERANGE, "%s:%ld: %s '%.*s...' is longer than %zu bytes", w->path,
+		                    line_of(n), what, quote_len(s, 40), s, cap - 1);
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+/* xs:decimal (optional sign, up to 5 fraction digits in these schemas) to
+ * whole fen, digit by digit: no float, and no rounding of a third decimal. */
+static int parse_fen(struct walker *w, const xmlNode *n, zt_fen *out)
+{
+	size_t len;
+	const char *s = zt_xml_text(n, &len);
+	size_t i = 0;
+	bool neg = false;
+	if (i < len && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	while (i + 1 < len && s[i] == '0' && s[i + 1] >= '0' && s[i + 1] <= '9')
+		i++; /* leading zeros */
+	int64_t v = 0;
+	int int_digits = 0, frac_digits = 0;
+	bool any = false;
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, any = true) {
+		if (++int_digits > 14)
+			return zt_error_set(ZT_ERANGE, "%s:%ld: amount '%.40s' is above 99999999999999.99",
+			                    w->path, line_of(n), s);
+		v = v * 10 + (s[i] - '0');
+	}
+	if (i < len && s[i] == '.') {
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, any = true) {
+			if (++frac_digits <= 2)
+				v = v * 10 + (s[i] - '0');
+			else if (s[i] != '0')
+				return zt_error_set(ZT_EINVAL,
+				                    "%s:%ld: amount '%.40s' is not a whole number of fen",
+				                    w->path, line_of(n), s);
+		}
+	}
+	if (!any || i != len)
+		return zt_error_set(ZT_EINVAL, "%s:%ld: amount '%.40s' is not a decimal number", w->path,
+		                    line_of(n), s);
+	for (; frac_digits < 2; frac_digits++)
+		v *= 10;
+	if (neg && v != 0)
+		return zt_error_set(ZT_EINVAL, "%s:%ld: amount '%.40s' is negative", w->path, line_of(n), s);
+	*out = v;
+	return 0;
+}
+
+/* An Amt element (amount with its Ccy attribute). */
+static int parse_amount(struct walker *w, const xmlNode *n, zt_fen *amount, char ccy[4])
+{
+	int rc = parse_fen(w, n, amount);
+	if (rc)
+		return rc;
+	const char *c = zt_xml_attr(n, "Ccy");
+	if (!c || strlen(c) != 3)
+		return zt_error_set(ZT_EINVAL, "%s:%ld: amount without a three-letter Ccy", w->path,
+		                    line_of(n));
+	memcpy(ccy, c, 4);
+	return 0;
+}
+
+/* BookgDt / ValDt: <Dt> or <DtTm>; a date-time counts on its own date. */
+static int parse_when(struct walker *w, const xmlNode *choice, zt_date *out)
+{
+	*out = 0;
+	if (!choice)
+		return 0;
+	const xmlNode *n = child(choice, "Dt");
+	if (!n)
+		n = child(choice, "DtTm");
+	if (!n)
+		return zt_error_set(ZT_EINVAL, "%s:%ld: date without Dt or DtTm", w->path, line_of(choice));
+	size_t len;
+	const char *s = zt_xml_text(n, &len);
+	if (len < 10 || (len > 10 && s[10] != 'T'))
+		return zt_error_set(ZT_EINVAL, "%s:%ld: date '%.40s' is not YYYY-MM-DD", w->path,
+		                    line_of(n), s);
+	int rc = zt_parse_date(out, s, 10);
+	if (rc) {
+		/* prefix the place; the message is copied, as it is also the target */
+		char why[ZT_MESSAGE_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", zt_error_last());
+		return zt_error_set(rc, "%s:%ld: %s", w->path, line_of(n), why);
+	}
+	return 0;
+}
+
+static bool is_true(const xmlNode *n)
+{
+	if (!n)
+		return false;
+	size_t len;
+	const char *s = zt_xml_text(n, &len);
+	return strcmp(s, "true") == 0 || strcmp(s, "1") == 0;
+}
+
+static bool not_provided(const char *s, size_t n)
+{
+	return n == 0 || (n == 11 && memcmp(s, "NOTPROVIDED", 11) == 0);
+}
+
+/* Entry-level values, the same for every transaction of the entry. */
+struct entry_base {
+	struct zt_camt_entry e; /* amount, currency, credit, dates, status, reversal */
+	char ref[64];           /* AcctSvcrRef or NtryRef */
+	long line;
+};
+
+static int read_base(struct walker *w, const xmlNode *ntry, struct entry_base *b)
+{
+	int rc;
+	memset(b, 0, sizeof *b);
+	b->line = line_of(ntry);
+	if ((rc = parse_amount(w, child(ntry, "Amt"), &b->e.amount, b->e.currency)))
+		return rc;
+	size_t len;
+	const char *cd = zt_xml_text(child(ntry, "CdtDbtInd"), &len);
+	b->e.credit = strcmp(cd, "CRDT") == 0;
+	b->e.reversal = is_true(child(ntry, "RvslInd"));
+	const xmlNode *sts = child(ntry, "Sts");
+	if (w->version == 8) {
+		/* v08: <Sts><Cd>BOOK</Cd></Sts> (or a proprietary code) */
+		const xmlNode *c = child(sts, "Cd");
+		sts = c ? c : child(sts, "Prtry");
+	}
+	if ((rc = copy_text(w, b->e.status, sizeof b->e.status, sts, "status")))
+		return rc;
+	if ((rc = parse_when(w, child(ntry, "BookgDt"), &b->e.booking_date)) ||
+	    (rc = parse_when(w, child(ntry, "ValDt"), &b->e.value_date)))
+		return rc;
+	const xmlNode *ref = child(ntry, "AcctSvcrRef");
+	if (!ref)
+		ref = child(ntry, "NtryRef");
+	return copy_text(w, b->ref, sizeof b->ref, ref, "entry reference");
+}
+
+/* The transaction's own amount, if it states one. */
+static const xmlNode *tx_amount(const struct walker *w, const xmlNode *tx)
+{
+	const xmlNode *a = w->version == 8 ? child(tx, "Amt") : NULL;
+	return a ? a : at(tx, "AmtDtls/TxAmt/Amt");
+}
+
+static int add_remittance(struct walker *w, const xmlNode *tx)
+{
+	int rc = 0;
+	const xmlNode *rmt = child(tx, "RmtInf");
+	for (const xmlNode *u = child(rmt, "Ustrd"); u && !rc; u = next_named(u, "Ustrd")) {
+		size_t len;
+		const char *s = zt_xml_text(u, &len);
+		rc = jn_add(&w->rmt, s, len);
+	}
+	return rc;
+}
+
+static int add_refs(struct walker *w, const xmlNode *tx)
+{
+	static const char *const order[] = {"InstrId", "TxId", "PmtInfId", "MsgId", "AcctSvcrRef",
+	                                    "ClrSysRef"};
+	const xmlNode *refs = child(tx, "Refs");
+	int rc = 0;
+	for (size_t i = 0; i < sizeof order / sizeof *order && !rc; i++) {
+		const xmlNode *r = child(refs, order[i]);
+		if (!r)
+			continue;
+		size_t len;
+		const char *s = zt_xml_text(r, &len);
+		if (!not_provided(s, len))
+			rc = jn_add(&w->refs, s, len);
+	}
+	return rc;
+}
+
+static int canon_field(struct sbuf *c, const char *name, const char *v, size_t n)
+{
+	char head[64];
+	int h = snprintf(head, sizeof head, "%s=%zu:", name, n);
+	int rc = sb_add(c, head, (size_t)h);
+	if (!rc)
+		rc = sb_add(c, v, n);
+	if (!rc)
+		rc = sb_add(c, "\n", 1);
+	return rc;
+}
+
+static int canon_str(struct sbuf *c, const char *name, const char *v)
+{
+	return canon_field(c, name, v, strlen(v));
+}
+
+static int canon_int(struct sbuf *c, const char *name, long long v)
+{
+	char num[32];
+	snprintf(num, sizeof num, "%lld", v);
+	return canon_str(c, name, num);
+}
+
+static void hex(char out[65], const unsigned char md[32])
+{
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+static int sha256(unsigned char md[32], const void *data, size_t n)
+{
+	unsigned int mdlen = 0;
+	if (EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
+	return 0;
+}
+
+/* Fills e->digest from the entry and the full remittance/refs lists. */
+static int digest(struct walker *w, struct zt_camt_entry *e, const char *base_ref)
+{
+	struct sbuf *c = &w->canon;
+	int rc;
+	sb_reset(c);
+	if ((rc = sb_add(c, DIGEST_TAG, strlen(DIGEST_TAG))) ||
+	    (rc = canon_str(c, "account", w->st.account)) ||
+	    (rc = canon_str(c, "currency", e->currency)) ||
+	    (rc = canon_str(c, "credit", e->credit ? "C" : "D")) ||
+	    (rc = canon_int(c, "amount", e->amount)) ||
+	    (rc = canon_int(c, "booking_date", e->booking_date)) ||
+	    (rc = canon_int(c, "value_date", e->value_date)) ||
+	    (rc = canon_str(c, "status", e->status)) ||
+	    (rc = canon_str(c, "reversal", e->reversal ? "1" : "0")) ||
+	    (rc = canon_str(c, "entry_ref", base_ref)) ||
+	    (rc = canon_str(c, "end_to_end_id", e->end_to_end_id)) ||
+	    (rc = canon_field(c, "tx_ref", w->refs.full.p ? w->refs.full.p : "", w->refs.full.len)) ||
+	    (rc = canon_field(c, "remittance", w->rmt.full.p ? w->rmt.full.p : "", w->rmt.full.len)))
+		return rc;
+	unsigned char md[32];
+	size_t k = 0;
+	if ((rc = sha256(md, c->p, c->len)) || (rc = occ_next(&w->occ, md, &k)))
+		return rc;
+	char n[32];
+	int l = snprintf(n, sizeof n, "n=%zu\n", k);
+	if ((rc = sb_add(c, n, (size_t)l)) || (rc = sha256(md, c->p, c->len)))
+		return rc;
+	hex(e->digest, md);
+	return 0;
+}
+
+/* TxDtls of every NtryDtls of an entry, in document order. */
+static const xmlNode *first_tx(const xmlNode *ntry, const xmlNode **dtls)
+{
+	for (const xmlNode *d = child(ntry, "NtryDtls"); d; d = next_named(d, "NtryDtls")) {
+		const xmlNode *t = child(d, "TxDtls");
+		if (t) {
+			*dtls = d;
+			return t;
+		}
+	}
+	return NULL;
+}
+
+static const xmlNode *next_tx(const xmlNode *t, const xmlNode **dtls)
+{
+	const xmlNode *n = next_named(t, "TxDtls");
+	for (const xmlNode *d = *dtls; !n && (d = next_named(d, "NtryDtls"));) {
+		n = child(d, "TxDtls");
+		*dtls = d;
+	}
+	return n;
+}
+
+/* A transaction's direction: its own CdtDbtInd (v08 only), else the
+ * entry's. */
+static bool tx_credit(const struct walker *w, const xmlNode *tx, bool entry_credit)
+{
+	const xmlNode *cd = w->version == 8 ? child(tx, "CdtDbtInd") : NULL;
+	size_t len;
+	return cd ? strcmp(zt_xml_text(cd, &len), "CRDT") == 0 : entry_credit;
+}
+
+/* One reported transaction. `tx` is its TxDtls (NULL: the entry reported
+ * whole, with the remittance of all its TxDtls); `k` its 1-based position
+ * when the entry is split, and then it carries its own amount (0: the
+ * entry's amount and direction, which are what was booked). */
+static int emit(struct walker *w, const struct entry_base *b, const xmlNode *ntry,
+                const xmlNode *tx, size_t k)
+{
+	struct zt_camt_entry e = b->e;
+	int rc;
+	jn_start(&w->rmt, e.remittance, sizeof e.remittance);
+	jn_start(&w->refs, e.tx_ref, sizeof e.tx_ref);
+	if (tx) {
+		if (k > 0) {
+			if ((rc = parse_amount(w, tx_amount(w, tx), &e.amount, e.currency)))
+				return rc;
+			e.credit = tx_credit(w, tx, e.credit);
+		}
+		if ((rc = copy_text(w, e.end_to_end_id, sizeof e.end_to_end_id,
+		                    at(tx, "Refs/EndToEndId"), "EndToEndId")))
+			return rc;
+		if (strcmp(e.end_to_end_id, "NOTPROVIDED") == 0)
+			e.end_to_end_id[0] = '\0';
+		if ((rc = add_remittance(w, tx)) || (rc = add_refs(w, tx)))
+			return rc;
+	} else {
+		const xmlNode *dtls = NULL;
+		for (const xmlNode *t = first_tx(ntry, &dtls); t; t = next_tx(t, &dtls))
+			if ((rc = add_remittance(w, t)))
+				return rc;
+	}
+	if (k == 0) {
+		memcpy(e.entry_ref, b->ref, sizeof e.entry_ref);
+	} else if (b->ref[0]) {
+		int l = snprintf(e.entry_ref, sizeof e.entry_ref, "%s#%zu", b->ref, k);
+		if (l < 0 || (size_t)l >= sizeof e.entry_ref)
+			return zt_error_set(ZT_ERANGE, "%s:%ld: entry reference '%s' is too long to number "
+			                    "its transactions", w->path, b->line, b->ref);
+	}
+	if ((rc = digest(w, &e, b->ref)))
+		return rc;
+	return w->report && w->cb ? w->cb(w->ctx, &w->st, &e) : 0;
+}
+
+/* Whether the entry's TxDtls can be reported one by one: each states an
+ * amount in the entry's currency, and together (credits minus debits)
+ * they are exactly the amount booked. Anything less (no amounts, charges
+ * taken, another currency) would make the parts a guess. */
+static int splittable(struct walker *w, const struct entry_base *b, const xmlNode *ntry,
+                      bool *out)
+{
+	*out = false;
+	zt_fen net = 0;
+	const xmlNode *dtls = NULL;
+	for (const xmlNode *t = first_tx(ntry, &dtls); t; t = next_tx(t, &dtls)) {
+		const xmlNode *amt = tx_amount(w, t);
+		if (!amt)
+			return 0;
+		zt_fen v;
+		char ccy[4];
+		int rc = parse_amount(w, amt, &v, ccy);
+		if (rc)
+			return rc; /* a malformed amount refuses the file, split or not */
+		if (strcmp(ccy, b->e.currency) != 0)
+			return 0;
+		if (!tx_credit(w, t, b->e.credit))
+			v = -v;
+		if (__builtin_add_overflow(net, v, &net))
+			return 0;
+	}
+	*out = net == (b->e.credit ? b->e.amount : -b->e.amount);
+	return 0;
+}
+
+static int walk_entry(struct walker *w, const xmlNode *ntry)
+{
+	struct entry_base b;
+	int rc = read_base(w, ntry, &b);
+	if (rc)
+		return rc;
+	size_t n = 0;
+	const xmlNode *dtls = NULL;
+	for (const xmlNode *t = first_tx(ntry, &dtls); t; t = next_tx(t, &dtls))
+		n++;
+	dtls = NULL;
+	const xmlNode *t = first_tx(ntry, &dtls);
+	if (n == 1) {
+		/* Its own amount is still checked: a bad value refuses the file. */
+		const xmlNode *amt = tx_amount(w, t);
+		zt_fen v;
+		char ccy[4];
+		if (amt && (rc = parse_amount(w, amt, &v, ccy)))
+			return rc;
+	}
+	if (n <= 1)
+		return emit(w, &b, ntry, t, 0);
+	bool split;
+	if ((rc = splittable(w, &b, ntry, &split)))
+		return rc;
+	if (!split)
+		return emit(w, &b, ntry, NULL, 0);
+	size_t k = 0;
+	for (; t; t = next_tx(t, &dtls))
+		if ((rc = emit(w, &b, ntry, t, ++k)))
+			return rc;
+	return 0;
+}
+
+static int walk_statement(struct walker *w, const xmlNode *stmt)
+{
+	int rc;
+	if ((rc = copy_text(w, w->st.stmt_id, sizeof w->st.stmt_id, child(stmt, "Id"), "statement Id")))
+		return rc;
+	const xmlNode *acct = child(stmt, "Acct");
+	const xmlNode *id = at(acct, "Id/IBAN");
+	if (!id)
+		id = at(acct, "Id/Othr/Id");
+	if ((rc = copy_text(w, w->st.account, sizeof w->st.account, id, "account")))
+		return rc;
+	const xmlNode *ccy = child(acct, "Ccy");
+	if (ccy) {
+		if ((rc = copy_text(w, w->st.currency, sizeof w->st.currency, ccy, "account currency")))
+			return rc;
+	} else {
+		const xmlNode *bal = at(stmt, "Bal/Amt");
+		const char *c = bal ? zt_xml_attr(bal, "Ccy") : NULL;
+		snprintf(w->st.currency, sizeof w->st.currency, "%s", c && strlen(c) == 3 ? c : "");
+	}
+	for (const xmlNode *e = child(stmt, "Ntry"); e; e = next_named(e, "Ntry"))
+		if ((rc = walk_entry(w, e)))
+			return rc;
+	return 0;
+}
+
+static int walk(struct walker *w, const xmlDoc *doc)
+{
+	int rc;
+	occ_clear(&w->occ);
+	const xmlNode *top = child(xmlDocGetRootElement(doc), "BkToCstmrStmt");
+	memset(&w->st, 0, sizeof w->st);
+	w->st.version = w->version;
+	if ((rc = copy_text(w, w->st.msg_id, sizeof w->st.msg_id, at(top, "GrpHdr/MsgId"), "MsgId")))
+		return rc;
+	for (const xmlNode *s = child(top, "Stmt"); s; s = next_named(s, "Stmt"))
+		if ((rc = walk_statement(w, s)))
+			return rc;
+	return 0;
+}
+
+/* ---- entry point -------------------------------------------------- */
+
+/* The namespace of the root element, found with a reader that stops at
+ * the first element (the same safe options; the prolog has already been
+ * checked for a DOCTYPE). */
+static int root_namespace(char *out, size_t cap, const char *buf, size_t len, const char *path)
+{
+	int rc = 0;
+	out[0] = '\0';
+	xmlTextReaderPtr r = xmlReaderForMemory(buf, (int)len, path, NULL,
+	                                        XML_PARSE_NONET | XML_PARSE_NOERROR |
+	                                        XML_PARSE_NOWARNING);
+	if (!r)
+		return zt_error_set(ZT_ENOMEM, "cannot create an XML reader");
+	xmlResetLastError(); /* the message below must be this parse's */
+	int ret;
+	while ((ret = xmlTextReaderRead(r)) == 1 && xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
+		;
+	if (ret != 1) {
+		const xmlError *e = xmlGetLastError();
+		rc = zt_error_set(ZT_EMALFORMED, "%s:%d: not well-formed XML: %s", path, e ? e->line : 0,
+		                  e && e->message ? e->message : "no root element");
+		goto done;
+	}
+	const xmlChar *ns = xmlTextReaderConstNamespaceUri(r);
+	snprintf(out, cap, "%s", ns ? (const char *)ns : "");
+done:
+	xmlFreeTextReader(r);
+	return rc;
+}
+
+int zt_camt053_read(const char *path, zt_camt_entry_cb cb, void *ctx)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	xmlDocPtr doc = NULL;
+	struct walker w = {.path = path, .cb = cb, .ctx = ctx};
+	char ns[128];
+
+	zt_xml_init();
+	int rc = zt_read_file(&buf, &len, path, ZT_DOC_BYTES_MAX);
+	if (rc)
+		goto done;
+	if (len == 0) {
+		rc = zt_error_set(ZT_EMALFORMED, "%s: the file is empty", path);
+		goto done;
+	}
+	struct zt_prolog pro;
+	zt_prolog_init(&pro);
+	if (zt_prolog_feed(&pro, buf, len) < 0) {
+		rc = zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", path);
+		goto done;
+	}
+	if ((rc = root_namespace(ns, sizeof ns, buf, len, path)))
+		goto done;
+	enum zt_schema_id schema;
+	if (strcmp(ns, CAMT_NS_02) == 0) {
+		w.version = 2;
+		schema = ZT_SCHEMA_CAMT053_02;
+	} else if (strcmp(ns, CAMT_NS_08) == 0) {
+		w.version = 8;
+		schema = ZT_SCHEMA_CAMT053_08;
+	} else {
+		rc = zt_error_set(ZT_EINVAL, "%s: not a camt.053.001.02 or .08 statement (namespace '%s')",
+		                  path, ns);
+		goto done;
+	}
+	if ((rc = zt_xml_parse_doc(&doc, buf, len, path, schema)))
+		goto done;
+	w.report = false;
+	if ((rc = walk(&w, doc)))
+		goto done;
+	w.report = true;
+	rc = walk(&w, doc);
+done:
+	occ_clear(&w.occ);
+	free(w.rmt.full.p);
+	free(w.refs.full.p);
+	free(w.canon.p);
+	xmlFreeDoc(doc);
+	free(buf);
+	return rc;
+}

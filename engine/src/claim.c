@@ -1,0 +1,122 @@
+/* zhitong — claim values, their canonical form and digest (see claim.h). */
+#include "zhitong/claim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "zhitong/error.h"
+
+void zt_claim_init(struct zt_claim *c) { memset(c, 0, sizeof *c); }
+
+void zt_claim_free(struct zt_claim *c)
+{
+	free(c->items);
+	memset(c, 0, sizeof *c);
+}
+
+void zt_claim_reset(struct zt_claim *c)
+{
+	struct zt_item *items = c->items;
+	int cap = c->item_cap;
+	memset(c, 0, sizeof *c);
+	c->items = items;
+	c->item_cap = cap;
+}
+
+struct zt_item *zt_claim_add_item(struct zt_claim *c)
+{
+	if (c->item_count >= ZT_ITEMS_PER_CLAIM_MAX)
+		return NULL;
+	if (c->item_count == c->item_cap) {
+		int cap = c->item_cap ? c->item_cap * 2 : 64;
+		if (cap > ZT_ITEMS_PER_CLAIM_MAX)
+			cap = ZT_ITEMS_PER_CLAIM_MAX;
+		struct zt_item *n = realloc(c->items, (size_t)cap * sizeof *n);
+		if (!n)
+			return NULL;
+		c->items = n;
+		c->item_cap = cap;
+	}
+	struct zt_item *it = &c->items[c->item_count++];
+	memset(it, 0, sizeof *it);
+	return it;
+}
+
+/* One item as a canonical line. Text fields cannot contain tabs or
+ * newlines after XML white-space collapsing, so the form is unambiguous. */
+static int item_line(char *buf, size_t cap, const struct zt_item *it)
+{
+	char ceiling[24] = "", selfpay[16] = "";
+	if (it->has_pric_uplmt)
+		snprintf(ceiling, sizeof ceiling, "%lld", (long long)it->pric_uplmt_amt);
+	if (it->has_selfpay_prop)
+		snprintf(selfpay, sizeof selfpay, "%d", it->selfpay_prop_bp);
+	return snprintf(buf, cap, "%s\t%s\t%s\t%d\t%lld\t%lld\t%lld\t%s\t%s\n", it->feedetl_sn,
+	                it->med_list_codg, it->med_chrgitm_type, it->chrgitm_lv,
+	                (long long)it->pric, (long long)it->cnt,
+	                (long long)it->det_item_fee_sumamt, ceiling, selfpay);
+}
+
+#define ITEM_LINE_MAX (ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX) + ZT_UTF8_BYTES(ZT_LIST_CODE_CHARS_MAX) + 128)
+
+char *zt_claim_items_text(const struct zt_claim *c)
+{
+	size_t cap = (size_t)c->item_count * 96 + 64, len = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		zt_error_set(ZT_ENOMEM, "out of memory");
+		return NULL;
+	}
+	char line[ITEM_LINE_MAX];
+	for (int i = 0; i < c->item_count; i++) {
+		int n = item_line(line, sizeof line, &c->items[i]);
+		if (len + (size_t)n + 1 > cap) {
+			cap = (cap + (size_t)n) * 2;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				zt_error_set(ZT_ENOMEM, "out of memory");
+				return NULL;
+			}
+			buf = nb;
+		}
+		memcpy(buf + len, line, (size_t)n);
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+int zt_claim_digest(unsigned char out[ZT_DIGEST_BYTES], const struct zt_claim *c)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	if (!md)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	int rc = 0;
+	char head[512];
+	int n = snprintf(head, sizeof head, "zhitong-claim-1\n%s\n%s\n%s\n%d\n%d\n%s\n%lld\n%d\n",
+	                 c->fixmedins_code, c->claim_no, c->psn_no, c->adm_date, c->dscg_date,
+	                 c->dscg_maindiag_code, (long long)c->medfee_sumamt, c->item_count);
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(md, head, (size_t)n) != 1) {
+		rc = zt_error_set(ZT_EINTERNAL, "sha256 failed");
+		goto done;
+	}
+	char line[ITEM_LINE_MAX];
+	for (int i = 0; i < c->item_count; i++) {
+		int l = item_line(line, sizeof line, &c->items[i]);
+		if (EVP_DigestUpdate(md, line, (size_t)l) != 1) {
+			rc = zt_error_set(ZT_EINTERNAL, "sha256 failed");
+			goto done;
+		}
+	}
+	unsigned int len = 0;
+	if (EVP_DigestFinal_ex(md, out, &len) != 1 || len != ZT_DIGEST_BYTES)
+		rc = zt_error_set(ZT_EINTERNAL, "sha256 failed");
+done:
+	EVP_MD_CTX_free(md);
+	return rc;
+}

@@ -1,0 +1,527 @@
+/* zhitong — synthetic worlds (gen.h): deterministic, valid, exact, and
+ * covering every case the split distinguishes. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "zhitong/error.h"
+#include "zhitong/gen.h"
+#include "zhitong/limits.h"
+#include "zhitong/money.h"
+#include "zhitong/policy.h"
+#include "zhitong/registry.h"
+#include "zhitong/xml.h"
+
+#define WORLD_CLAIMS 2000
+
+static const char *make_world(const char *name, uint64_t claims, uint64_t seed)
+{
+	static char dirs[4][512];
+	static int next;
+	char *dir = dirs[next++ % 4];
+	snprintf(dir, 512, "%s/%s", zt_test_tmpdir(), name);
+	struct zt_gen_opts o = {.claims = claims, .seed = seed};
+	int rc = zt_gen_world(&o, dir);
+	cr_assert_eq(rc, 0, "zt_gen_world: %s", zt_error_last());
+	return dir;
+}
+
+static char *file_of(const char *dir, const char *name)
+{
+	static char paths[4][700];
+	static int next;
+	char *p = paths[next++ % 4];
+	snprintf(p, 700, "%s/%s", dir, name);
+	return p;
+}
+
+/* Parses and validates against the embedded XSD, as the engine reads. */
+static xmlDocPtr parse(const char *dir, const char *name, enum zt_schema_id schema)
+{
+	char *xml = NULL;
+	size_t len = 0;
+	const char *path = file_of(dir, name);
+	cr_assert_eq(zt_read_file(&xml, &len, path, 256u << 20), 0, "%s", zt_error_last());
+	xmlDocPtr doc = NULL;
+	int rc = zt_xml_parse_doc(&doc, xml, len, path, schema);
+	free(xml);
+	cr_assert_eq(rc, 0, "%s does not validate: %s", name, zt_error_last());
+	return doc;
+}
+
+static bool named(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+/* Trimmed text of the child element `name` (copied into buf), or NULL. */
+static const char *child(const xmlNode *n, const char *name, char *buf, size_t size)
+{
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (!named(c, name))
+			continue;
+		size_t len;
+		const char *t = zt_xml_text(c, &len);
+		cr_assert_lt(len, size, "<%s> is too long", name);
+		memcpy(buf, t, len);
+		buf[len] = '\0';
+		return buf;
+	}
+	return NULL;
+}
+
+static const xmlNode *child_el(const xmlNode *n, const char *name)
+{
+	for (const xmlNode *c = n->children; c; c = c->next)
+		if (named(c, name))
+			return c;
+	return NULL;
+}
+
+/* ---- the registry, as plain arrays --------------------------------------- */
+
+struct reg_hospital {
+	char code[32], county[8];
+	int level;
+};
+struct reg_person {
+	char psn_no[32], county[8], id_no[24];
+	int category;
+	int claims;
+};
+struct reg {
+	int hospitals, people, funds;
+	struct reg_hospital h[64];
+	struct reg_person *p;
+	char fund[16][8];
+};
+
+static void load_registry(struct reg *r, const char *dir)
+{
+	memset(r, 0, sizeof *r);
+	xmlDocPtr doc = parse(dir, "registry.xml", ZT_SCHEMA_REGISTRY);
+	int n = 0;
+	for (xmlNode *c = xmlDocGetRootElement(doc)->children; c; c = c->next)
+		n += named(c, "person");
+	r->p = calloc((size_t)n, sizeof *r->p);
+	for (xmlNode *c = xmlDocGetRootElement(doc)->children; c; c = c->next) {
+		if (named(c, "hospital")) {
+			cr_assert_lt(r->hospitals, 64);
+			struct reg_hospital *h = &r->h[r->hospitals++];
+			snprintf(h->code, sizeof h->code, "%s", zt_xml_attr(c, "code"));
+			snprintf(h->county, sizeof h->county, "%s", zt_xml_attr(c, "county"));
+			h->level = atoi(zt_xml_attr(c, "level"));
+		} else if (named(c, "person")) {
+			struct reg_person *p = &r->p[r->people++];
+			snprintf(p->psn_no, sizeof p->psn_no, "%s", zt_xml_attr(c, "psn_no"));
+			snprintf(p->county, sizeof p->county, "%s", zt_xml_attr(c, "county"));
+			snprintf(p->id_no, sizeof p->id_no, "%s", zt_xml_attr(c, "id_no"));
+			const char *cat = zt_xml_attr(c, "category");
+			p->category = zt_category_parse(cat, strlen(cat));
+		} else if (named(c, "fund")) {
+			cr_assert_lt(r->funds, 16);
+			snprintf(r->fund[r->funds++], 8, "%s", zt_xml_attr(c, "code"));
+		}
+	}
+	xmlFreeDoc(doc);
+}
+
+static struct reg_hospital *find_hospital(struct reg *r, const char *code)
+{
+	for (int i = 0; i < r->hospitals; i++)
+		if (strcmp(r->h[i].code, code) == 0)
+			return &r->h[i];
+	return NULL;
+}
+
+static struct reg_person *find_person(struct reg *r, const char *psn_no)
+{
+	for (int i = 0; i < r->people; i++)
+		if (strcmp(r->p[i].psn_no, psn_no) == 0)
+			return &r->p[i];
+	return NULL;
+}
+
+/* ---- tests ----------------------------------------------------------------- */
+
+Test(gen_world, same_seed_gives_byte_identical_files)
+{
+	const char *a = make_world("a", 300, 42);
+	const char *b = make_world("b", 300, 42);
+	static const char *const files[] = {"registry.xml", "policy.xml", "claims.xml"};
+	for (int i = 0; i < 3; i++) {
+		char *x = zt_test_slurp(file_of(a, files[i]));
+		char *y = zt_test_slurp(file_of(b, files[i]));
+		cr_assert(x && y);
+		cr_assert_gt(strlen(x), 100);
+		cr_expect_str_eq(x, y, "%s differs between two runs with one seed", files[i]);
+		free(x);
+		free(y);
+	}
+}
+
+Test(gen_world, another_seed_gives_another_world)
+{
+	const char *a = make_world("a", 300, 42);
+	const char *b = make_world("b", 300, 43);
+	char *x = zt_test_slurp(file_of(a, "claims.xml"));
+	char *y = zt_test_slurp(file_of(b, "claims.xml"));
+	cr_expect_str_neq(x, y);
+	free(x);
+	free(y);
+	x = zt_test_slurp(file_of(a, "registry.xml"));
+	y = zt_test_slurp(file_of(b, "registry.xml"));
+	cr_expect_str_neq(x, y);
+	free(x);
+	free(y);
+}
+
+static int count_record(void *ctx, int line)
+{
+	(void)line;
+	(*(int *)ctx)++;
+	return 0;
+}
+static int on_hospital(void *ctx, const struct zt_hospital *h, int line) { (void)h; return count_record(ctx, line); }
+static int on_person(void *ctx, const struct zt_person *p, int line) { (void)p; return count_record(ctx, line); }
+static int on_fund(void *ctx, const struct zt_fund *f, int line) { (void)f; return count_record(ctx, line); }
+
+Test(gen_world, files_pass_the_schemas_and_the_engine_readers)
+{
+	const char *dir = make_world("w", WORLD_CLAIMS, 7);
+	xmlFreeDoc(parse(dir, "claims.xml", ZT_SCHEMA_CLAIM));
+	xmlFreeDoc(parse(dir, "registry.xml", ZT_SCHEMA_REGISTRY));
+	xmlFreeDoc(parse(dir, "policy.xml", ZT_SCHEMA_POLICY));
+
+	struct zt_policy p;
+	cr_assert_eq(zt_policy_parse_file(&p, file_of(dir, "policy.xml")), 0, "%s", zt_error_last());
+	cr_expect_str_eq(p.county, "510101");
+	cr_expect_eq(p.effective_from, 20170101);
+	cr_expect_eq(p.effective_to, 20171231);
+	cr_expect_eq(p.tier_count, 3);
+	cr_expect_eq(p.critical_adjust[ZT_CAT_POOR].tier_count, 3, "poor has tiers of its own");
+	cr_expect(p.basic_adjust[ZT_CAT_POOR].present);
+	cr_expect(p.has_cap_in_county && p.cap_in_county_bp == 1000);
+	cr_expect(p.has_cap_out_of_county && p.cap_out_of_county_bp == 2000);
+	cr_expect_eq(p.relief_count, 2);
+	cr_expect(p.relief[0].in_county_only && p.relief[0].annual_cap_fen != ZT_CAP_NONE);
+	cr_expect_eq(p.remainder, ZT_REMAINDER_HOSPITAL);
+	for (int c = ZT_CAT_POOR; c <= ZT_CAT_DESTITUTE; c++)
+		cr_expect(p.assistance[c].present, "assistance for %s", zt_category_name(c));
+
+	char *xml = NULL;
+	size_t len = 0;
+	cr_assert_eq(zt_read_file(&xml, &len, file_of(dir, "registry.xml"), ZT_DOC_BYTES_MAX), 0);
+	int records = 0;
+	struct zt_registry_visitor v = {&records, on_hospital, on_person, on_fund};
+	cr_assert_eq(zt_registry_parse(xml, len, "registry.xml", &v), 0, "%s", zt_error_last());
+	free(xml);
+	cr_expect_eq(records, 12 + 500 + 5, "12 hospitals, max(50, 2000/4) people, 5 funds");
+
+	/* Every fund the policy names is registered. */
+	struct reg r;
+	load_registry(&r, dir);
+	const char *codes[3 + ZT_RELIEF_MAX];
+	int n = zt_policy_funds(&p, codes);
+	for (int i = 0; i < n; i++) {
+		bool found = false;
+		for (int j = 0; j < r.funds; j++)
+			found |= strcmp(codes[i], r.fund[j]) == 0;
+		cr_expect(found, "fund %s is not in the registry", codes[i]);
+	}
+	free(r.p);
+}
+
+static zt_q4 q4_of(const xmlNode *item, const char *name)
+{
+	char buf[64];
+	const char *t = child(item, name, buf, sizeof buf);
+	cr_assert(t, "<%s> missing", name);
+	zt_q4 v;
+	cr_assert_eq(zt_parse_q4(&v, t, strlen(t)), 0, "%s", zt_error_last());
+	return v;
+}
+
+static zt_fen amount_of(const xmlNode *n, const char *name)
+{
+	char buf[64];
+	const char *t = child(n, name, buf, sizeof buf);
+	cr_assert(t, "<%s> missing", name);
+	zt_fen v;
+	cr_assert_eq(zt_parse_amount(&v, t, strlen(t)), 0, "%s", zt_error_last());
+	return v;
+}
+
+Test(gen_world, every_item_amount_is_price_times_quantity_half_up)
+{
+	const char *dir = make_world("w", WORLD_CLAIMS, 7);
+	xmlDocPtr doc = parse(dir, "claims.xml", ZT_SCHEMA_CLAIM);
+	int claims = 0, items = 0, rounded = 0;
+	for (xmlNode *c = xmlDocGetRootElement(doc)->children; c; c = c->next) {
+		if (!named(c, "claim"))
+			continue;
+		claims++;
+		__int128 sum = 0;
+		for (xmlNode *it = child_el(c, "items")->children; it; it = it->next) {
+			if (!named(it, "item"))
+				continue;
+			items++;
+			__int128 product = (__int128)q4_of(it, "pric") * q4_of(it, "cnt"); /* 1e-8 yuan */
+			zt_fen want = (zt_fen)((2 * product + 1000000) / 2000000);
+			rounded += product % 1000000 != 0;
+			zt_fen amt = amount_of(it, "det_item_fee_sumamt");
+			cr_assert_eq(amt, want, "claim %d item %d: %lld fen, price × quantity is %lld", claims,
+			             items, (long long)amt, (long long)want);
+			sum += amt;
+		}
+		cr_assert_eq(amount_of(c, "medfee_sumamt"), (zt_fen)sum, "claim %d: total is not the sum",
+		             claims);
+	}
+	xmlFreeDoc(doc);
+	cr_expect_eq(claims, WORLD_CLAIMS);
+	cr_expect_gt(items, WORLD_CLAIMS * 15, "about 20 items a claim");
+	cr_expect_lt(items, WORLD_CLAIMS * 25);
+	cr_expect_gt(rounded, 100, "prices with four decimals make amounts that need rounding");
+}
+
+Test(gen_world, covers_every_category_level_side_type_and_item_level)
+{
+	const char *dir = make_world("w", WORLD_CLAIMS, 7);
+	struct reg r;
+	load_registry(&r, dir);
+	xmlDocPtr doc = parse(dir, "claims.xml", ZT_SCHEMA_CLAIM);
+	int by_category[ZT_CAT_COUNT] = {0}, by_level[5] = {0}, in_county = 0, out_county = 0;
+	int by_type[15] = {0}, lv_two_digit[4] = {0}, lv_one_digit[4] = {0};
+	int over_limit = 0, under_limit = 0, selfpay_on_02 = 0;
+	char buf[64], buf2[64];
+	for (xmlNode *c = xmlDocGetRootElement(doc)->children; c; c = c->next) {
+		if (!named(c, "claim"))
+			continue;
+		struct reg_hospital *h = find_hospital(&r, child(c, "fixmedins_code", buf, sizeof buf));
+		struct reg_person *p = find_person(&r, child(c, "psn_no", buf, sizeof buf));
+		cr_assert(h && p);
+		by_category[p->category]++;
+		by_level[h->level]++;
+		if (strcmp(h->county, p->county) == 0)
+			in_county++;
+		else
+			out_county++;
+		for (xmlNode *it = child_el(c, "items")->children; it; it = it->next) {
+			if (!named(it, "item"))
+				continue;
+			by_type[atoi(child(it, "med_chrgitm_type", buf, sizeof buf))]++;
+			const char *lv = child(it, "chrgitm_lv", buf, sizeof buf);
+			(strlen(lv) == 2 ? lv_two_digit : lv_one_digit)[atoi(lv)]++;
+			if (child(it, "selfpay_prop", buf2, sizeof buf2) && atoi(lv) == 2)
+				selfpay_on_02++;
+			if (child(it, "pric_uplmt_amt", buf2, sizeof buf2)) {
+				zt_q4 ceiling;
+				cr_assert_eq(zt_parse_q4(&ceiling, buf2, strlen(buf2)), 0);
+				if (q4_of(it, "pric") > ceiling)
+					over_limit++;
+				else
+					under_limit++;
+			}
+		}
+	}
+	xmlFreeDoc(doc);
+	free(r.p);
+	for (int i = 0; i < ZT_CAT_COUNT; i++)
+		cr_expect_gt(by_category[i], 20, "claims of %s people: %d", zt_category_name(i), by_category[i]);
+	for (int i = 1; i <= 4; i++)
+		cr_expect_gt(by_level[i], 20, "claims at level-%d hospitals: %d", i, by_level[i]);
+	cr_expect_gt(in_county, WORLD_CLAIMS / 2, "most claims are in the county");
+	cr_expect_gt(out_county, 20, "some claims are out of the county");
+	for (int t = 1; t <= 14; t++)
+		cr_expect_gt(by_type[t], 20, "items of charge type %02d: %d", t, by_type[t]);
+	for (int l = 1; l <= 3; l++) {
+		cr_expect_gt(lv_two_digit[l], 20, "items of level 0%d", l);
+		cr_expect_gt(lv_one_digit[l], 20, "items of level %d (one-digit form)", l);
+	}
+	cr_expect_gt(over_limit, 20, "items priced above their ceiling");
+	cr_expect_gt(under_limit, 20, "items priced within their ceiling");
+	cr_expect_gt(selfpay_on_02, 20, "02 items with their own self-pay ratio");
+}
+
+Test(gen_world, some_people_are_admitted_five_times_or_more_and_run_up_large_bills)
+{
+	const char *dir = make_world("w", WORLD_CLAIMS, 7);
+	struct reg r;
+	load_registry(&r, dir);
+	xmlDocPtr doc = parse(dir, "claims.xml", ZT_SCHEMA_CLAIM);
+	char buf[64];
+	int large = 0;
+	for (xmlNode *c = xmlDocGetRootElement(doc)->children; c; c = c->next) {
+		if (!named(c, "claim"))
+			continue;
+		find_person(&r, child(c, "psn_no", buf, sizeof buf))->claims++;
+		large += amount_of(c, "medfee_sumamt") >= 3000000; /* 30,000.00 */
+	}
+	xmlFreeDoc(doc);
+	int frequent = 0, frequent_poor = 0;
+	for (int i = 0; i < r.people; i++) {
+		frequent += r.p[i].claims >= 5;
+		frequent_poor += r.p[i].claims >= 5 && r.p[i].category == ZT_CAT_POOR;
+	}
+	free(r.p);
+	cr_expect_gt(frequent, 10, "people with at least 5 claims: %d", frequent);
+	cr_expect_gt(frequent_poor, 0);
+	cr_expect_gt(large, 20, "claims of 30,000.00 or more: %d", large);
+}
+
+static bool valid_id_no(const char *id)
+{
+	static const int weight[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+	if (strlen(id) != 18)
+		return false;
+	int sum = 0;
+	for (int i = 0; i < 17; i++) {
+		if (id[i] < '0' || id[i] > '9')
+			return false;
+		sum += (id[i] - '0') * weight[i];
+	}
+	return id[17] == "10X98765432"[sum % 11];
+}
+
+Test(gen_world, claims_name_registered_records_and_keep_their_own_rules)
+{
+	const char *dir = make_world("w", WORLD_CLAIMS, 7);
+	struct reg r;
+	load_registry(&r, dir);
+	for (int i = 0; i < r.people; i++)
+		cr_assert(valid_id_no(r.p[i].id_no), "id_no '%s' has a wrong check digit", r.p[i].id_no);
+	int people_elsewhere = 0, hospitals_elsewhere = 0;
+	for (int i = 0; i < r.people; i++)
+		people_elsewhere += strcmp(r.p[i].county, "510101") != 0;
+	for (int i = 0; i < r.hospitals; i++)
+		hospitals_elsewhere += strcmp(r.h[i].county, "510101") != 0;
+	cr_expect_gt(people_elsewhere, 0);
+	cr_expect_lt(people_elsewhere, r.people / 4);
+	cr_expect_gt(hospitals_elsewhere, 0);
+	cr_expect_lt(hospitals_elsewhere, r.hospitals / 2);
+
+	xmlDocPtr doc = parse(dir, "claims.xml", ZT_SCHEMA_CLAIM);
+	/* (hospital, claim_no) pairs seen, as "code claim_no" strings. */
+	char (*keys)[80] = calloc(WORLD_CLAIMS, sizeof *keys);
+	int nkeys = 0, reused_numbers = 0;
+	char buf[64], buf2[64];
+	for (xmlNode *c = xmlDocGetRootElement(doc)->children; c; c = c->next) {
+		if (!named(c, "claim"))
+			continue;
+		const char *hosp = child(c, "fixmedins_code", buf, sizeof buf);
+		cr_assert(find_hospital(&r, hosp), "unknown hospital '%s'", hosp);
+		const char *no = child(c, "claim_no", buf2, sizeof buf2);
+		char key[80];
+		snprintf(key, sizeof key, "%s %s", hosp, no);
+		for (int i = 0; i < nkeys; i++) {
+			cr_assert_str_neq(keys[i], key, "claim_no repeated in one hospital: %s", key);
+			reused_numbers += strcmp(strchr(keys[i], ' '), strchr(key, ' ')) == 0;
+		}
+		snprintf(keys[nkeys++], 80, "%s", key);
+
+		struct reg_person *p = find_person(&r, child(c, "psn_no", buf, sizeof buf));
+		cr_assert(p, "unknown person '%s'", buf);
+		cr_assert_str_eq(p->county, "510101", "claims are for people the policy covers");
+
+		zt_date adm, dscg;
+		const char *t = child(c, "adm_date", buf, sizeof buf);
+		cr_assert_eq(zt_parse_date(&adm, t, strlen(t)), 0, "%s", zt_error_last());
+		t = child(c, "dscg_date", buf, sizeof buf);
+		cr_assert_eq(zt_parse_date(&dscg, t, strlen(t)), 0, "%s", zt_error_last());
+		cr_assert(adm <= dscg && adm >= 20170101 && dscg <= 20171231, "dates %d..%d", adm, dscg);
+
+		char sns[64][32];
+		int n = 0;
+		for (xmlNode *it = child_el(c, "items")->children; it; it = it->next) {
+			if (!named(it, "item"))
+				continue;
+			cr_assert_lt(n, 40, "at most 40 items a claim");
+			child(it, "feedetl_sn", sns[n], sizeof sns[n]);
+			for (int i = 0; i < n; i++)
+				cr_assert_str_neq(sns[i], sns[n], "feedetl_sn repeated in %s", key);
+			n++;
+		}
+		cr_assert_geq(n, 1);
+	}
+	xmlFreeDoc(doc);
+	free(keys);
+	free(r.p);
+	cr_expect_gt(reused_numbers, 0, "claim numbers are per hospital, so they recur across hospitals");
+}
+
+static void count_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	uint64_t *calls = ctx;
+	cr_expect_eq(total, 25000);
+	cr_assert_lt(calls[0], 7);
+	cr_expect_gt(done, calls[0] ? calls[calls[0]] : 0, "progress runs forward");
+	calls[++calls[0]] = done;
+}
+
+Test(gen_world, reports_progress_every_10000_claims_and_at_the_end)
+{
+	uint64_t calls[8] = {0};
+	struct zt_gen_opts o = {.claims = 25000, .seed = 1, .people = 100,
+	                        .progress = count_progress, .progress_ctx = calls};
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/p", zt_test_tmpdir());
+	cr_assert_eq(zt_gen_world(&o, dir), 0, "%s", zt_error_last());
+	cr_assert_eq(calls[0], 3);
+	cr_expect_eq(calls[1], 10000);
+	cr_expect_eq(calls[2], 20000);
+	cr_expect_eq(calls[3], 25000);
+}
+
+Test(gen_world, honours_county_year_hospitals_and_people)
+{
+	struct zt_gen_opts o = {.claims = 50, .seed = 3, .county = "360721", .year = 2020,
+	                        .hospitals = 5, .people = 9};
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/o", zt_test_tmpdir());
+	cr_assert_eq(zt_gen_world(&o, dir), 0, "%s", zt_error_last());
+	struct reg r;
+	load_registry(&r, dir);
+	cr_expect_eq(r.hospitals, 5);
+	cr_expect_eq(r.people, 9);
+	cr_expect_str_eq(r.h[0].code, "H360721001");
+	cr_expect_str_eq(r.p[0].psn_no, "P00000001");
+	free(r.p);
+	struct zt_policy p;
+	cr_assert_eq(zt_policy_parse_file(&p, file_of(dir, "policy.xml")), 0, "%s", zt_error_last());
+	cr_expect_str_eq(p.county, "360721");
+	cr_expect_eq(p.effective_from, 20200101);
+	cr_expect_eq(p.effective_to, 20201231);
+	char *claims = zt_test_slurp(file_of(dir, "claims.xml"));
+	cr_expect(strstr(claims, "<adm_date>2020-") != NULL);
+	cr_expect(strstr(claims, "<adm_date>2017-") == NULL);
+	free(claims);
+}
+
+Test(gen_world, zero_claims_is_an_empty_claims_list)
+{
+	const char *dir = make_world("z", 0, 1);
+	xmlDocPtr doc = parse(dir, "claims.xml", ZT_SCHEMA_CLAIM);
+	xmlNode *root = xmlDocGetRootElement(doc);
+	cr_expect_str_eq((const char *)root->name, "claims");
+	cr_expect_null(child_el(root, "claim"));
+	xmlFreeDoc(doc);
+}
+
+Test(gen_world, refuses_options_out_of_range)
+{
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/bad", zt_test_tmpdir());
+	struct zt_gen_opts o = {.claims = 1, .county = "5101"};
+	cr_expect_eq(zt_gen_world(&o, dir), ZT_EINVAL);
+	cr_expect(strstr(zt_error_last(), "5101") != NULL, "%s", zt_error_last());
+	o = (struct zt_gen_opts){.claims = 1, .hospitals = -1};
+	cr_expect_eq(zt_gen_world(&o, dir), ZT_EINVAL);
+	o = (struct zt_gen_opts){.claims = 1, .people = 1000000};
+	cr_expect_eq(zt_gen_world(&o, dir), ZT_EINVAL);
+	o = (struct zt_gen_opts){.claims = 1, .year = 10000};
+	cr_expect_eq(zt_gen_world(&o, dir), ZT_EINVAL);
+	o = (struct zt_gen_opts){.claims = 1};
+	cr_expect_eq(zt_gen_world(&o, "/proc/no-such-place/x"), ZT_EIO);
+}

@@ -1,0 +1,64 @@
+/* zhitong — the command-line program: shared pieces. */
+#ifndef ZT_CLI_H
+#define ZT_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "zhitong/store.h"
+
+/* Exit status (interfaces.md). */
+enum {
+	EXIT_DONE = 0,     /* all done */
+	EXIT_REJECTED = 1, /* some input was rejected; stdout has the full answer */
+	EXIT_USAGE = 2,    /* bad usage or an unusable input file */
+	EXIT_INTERNAL = 3, /* an internal or storage error */
+};
+
+struct cli {
+	const char *db_path;
+	const char *config_path;
+	const char *prog;
+};
+
+/* A parsed command line of one subcommand: --name value / --name=value
+ * options, flags, and positional arguments. */
+#define CLI_MAX_ARGS 32
+struct args {
+	int npos;
+	const char *pos[CLI_MAX_ARGS];
+	int nopt;
+	const char *opt_name[CLI_MAX_ARGS];
+	const char *opt_value[CLI_MAX_ARGS];
+	bool help;
+};
+/* `flags` lists the options that take no value, space-separated
+ * ("--quiet --force"). Returns 0 or prints a usage error and returns 2. */
+int args_parse(struct args *a, int argc, char **argv, const char *valued, const char *flags);
+const char *args_get(const struct args *a, const char *name); /* NULL if absent */
+bool args_flag(const struct args *a, const char *name);
+
+/* "zhitong: CODE: message" on stderr; returns the exit status for rc. */
+int cli_fail(int rc, const char *code);
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Opens the store and checks its schema version. Returns 0 or an exit status. */
+int cli_open_store(const struct cli *c, int flags, struct zt_store **out);
+/* Who is doing this: --by, else $ZHITONG_USER, else $USER, else "unknown". */
+const char *cli_actor(const struct args *a);
+
+int cmd_init(const struct cli *c, int argc, char **argv);
+int cmd_registry(const struct cli *c, int argc, char **argv);
+int cmd_rules(const struct cli *c, int argc, char **argv);
+int cmd_claim(const struct cli *c, int argc, char **argv);
+int cmd_verify(const struct cli *c, int argc, char **argv);
+int cmd_gen(const struct cli *c, int argc, char **argv);
+int cmd_demo(const struct cli *c, int argc, char **argv);
+int cmd_slip(const struct cli *c, int argc, char **argv);
+int cmd_schema(const struct cli *c, int argc, char **argv);
+int cmd_status(const struct cli *c, int argc, char **argv);
+
+/* Shared with the demo: load a file in one transaction. */
+int cli_registry_load(struct zt_store *s, const char *path, const char *actor, bool quiet);
+int cli_rules_load(struct zt_store *s, const char *path, const char *actor, bool quiet);
+
+#endif

@@ -1,0 +1,354 @@
+/* zhitong — gen (synthetic worlds), demo (the whole flow), slip. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "zhitong/error.h"
+#include "zhitong/gen.h"
+#include "zhitong/settle.h"
+
+extern const unsigned char zt_sample_policy[], zt_sample_registry[];
+extern const size_t zt_sample_policy_len, zt_sample_registry_len;
+
+/* The worked example of split.md §7 (interfaces.md "Claim"). */
+static const char worked_example[] =
+	"<claim xmlns=\"urn:zhitong:claim:1\">\n"
+	"  <fixmedins_code>H51010101</fixmedins_code>\n"
+	"  <claim_no>ZY2017-000123</claim_no>\n"
+	"  <psn_no>P0000001</psn_no>\n"
+	"  <adm_date>2017-03-01</adm_date>\n"
+	"  <dscg_date>2017-03-10</dscg_date>\n"
+	"  <dscg_maindiag_code>I63.900</dscg_maindiag_code>\n"
+	"  <medfee_sumamt>10500.00</medfee_sumamt>\n"
+	"  <items>\n"
+	"    <item><feedetl_sn>1</feedetl_sn><med_list_codg>001201000010000-120100001</med_list_codg>"
+	"<med_chrgitm_type>05</med_chrgitm_type><chrgitm_lv>01</chrgitm_lv><pric>8000</pric>"
+	"<cnt>1</cnt><det_item_fee_sumamt>8000.00</det_item_fee_sumamt></item>\n"
+	"    <item><feedetl_sn>2</feedetl_sn><med_list_codg>XB01ACA056A001010100000</med_list_codg>"
+	"<med_chrgitm_type>09</med_chrgitm_type><chrgitm_lv>02</chrgitm_lv><pric>25.0000</pric>"
+	"<cnt>80</cnt><det_item_fee_sumamt>2000.00</det_item_fee_sumamt>"
+	"<pric_uplmt_amt>30.00</pric_uplmt_amt><selfpay_prop>0.10</selfpay_prop></item>\n"
+	"    <item><feedetl_sn>3</feedetl_sn><med_list_codg>ZZ0001</med_list_codg>"
+	"<med_chrgitm_type>08</med_chrgitm_type><chrgitm_lv>03</chrgitm_lv><pric>500</pric>"
+	"<cnt>1</cnt><det_item_fee_sumamt>500.00</det_item_fee_sumamt></item>\n"
+	"  </items>\n"
+	"</claim>\n";
+
+static void gen_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	fprintf(stderr, "\rzhitong: generated %llu of %llu claims ", (unsigned long long)done,
+	        (unsigned long long)total);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	if (!s || !*s)
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || s[0] == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cmd_gen(const struct cli *c, int argc, char **argv)
+{
+	(void)c;
+	struct args a;
+	int rc = args_parse(&a, argc, argv, "--claims --seed --out --county --year", "");
+	if (rc)
+		return rc;
+	if (a.help) {
+		puts("usage: zhitong gen --claims N --seed S --out DIR [--county CCCCCC] [--year YYYY]\n\n"
+		     "Writes a synthetic but realistic world into DIR: registry.xml (hospitals of\n"
+		     "all four levels in and out of the county, people of every category, the\n"
+		     "funds), policy.xml (every feature of the format) and claims.xml (N claims of\n"
+		     "1-40 items, every charge type and level, price ceilings, repeat admissions\n"
+		     "that carry people through thresholds and caps). The same seed gives the same\n"
+		     "files. Load them with 'registry load', 'rules load', then 'claim submit'.");
+		return EXIT_DONE;
+	}
+	struct zt_gen_opts o = {0};
+	if (parse_u64(args_get(&a, "--claims"), &o.claims) || parse_u64(args_get(&a, "--seed"), &o.seed) ||
+	    !args_get(&a, "--out") || a.npos)
+		return cli_usage("zhitong gen --claims N --seed S --out DIR");
+	o.county = args_get(&a, "--county");
+	if (args_get(&a, "--year"))
+		o.year = atoi(args_get(&a, "--year"));
+	if (isatty(2))
+		o.progress = gen_progress;
+	rc = zt_gen_world(&o, args_get(&a, "--out"));
+	if (rc)
+		return cli_fail(rc, NULL);
+	fprintf(stderr, "zhitong: wrote %s/registry.xml, policy.xml, claims.xml (%llu claims)\n",
+	        args_get(&a, "--out"), (unsigned long long)o.claims);
+	return EXIT_DONE;
+}
+
+static int write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return zt_error_set(ZT_EIO, "cannot write '%s': %s", path, strerror(errno));
+	size_t w = fwrite(data, 1, len, f);
+	if (fclose(f) != 0 || w != len)
+		return zt_error_set(ZT_EIO, "cannot write '%s'", path);
+	return 0;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void yuan_line(const char *label, zt_fen v, zt_fen of_total)
+{
+	char b[ZT_FMT_BYTES];
+	/* share in basis points, integer math */
+	long long bp = of_total ? (long long)((__int128)v * 10000 / of_total) : 0;
+	printf("  %-34s %18s  %3lld.%02lld%%\n", label, zt_format_amount(b, v), bp / 100, bp % 100);
+}
+
+int cmd_demo(const struct cli *c, int argc, char **argv)
+{
+	struct args a;
+	int rc = args_parse(&a, argc, argv, "--claims --seed", "--keep");
+	if (rc)
+		return rc;
+	if (a.help) {
+		puts("usage: zhitong [--db PATH] demo [--claims N] [--seed S] [--keep]\n\n"
+		     "The whole flow on sample data, on a fresh database (a temporary one unless\n"
+		     "--db is given): loads the sample registry and policy, settles the worked\n"
+		     "example of split.md, generates N claims (default 3000) in a second county\n"
+		     "and settles them, reverses one, runs verify, and prints a summary and the\n"
+		     "worked example's settlement with its trace. --keep keeps the temporary\n"
+		     "directory.");
+		return EXIT_DONE;
+	}
+	uint64_t nclaims = 3000, seed = 2017;
+	if ((args_get(&a, "--claims") && parse_u64(args_get(&a, "--claims"), &nclaims)) ||
+	    (args_get(&a, "--seed") && parse_u64(args_get(&a, "--seed"), &seed)))
+		return cli_usage("--claims and --seed take whole numbers");
+
+	char dir[] = "/tmp/zhitong-demo-XXXXXX";
+	if (!mkdtemp(dir))
+		return cli_fail(zt_error_set(ZT_EIO, "cannot make a temporary directory"), NULL);
+	bool user_db = getenv("ZHITONG_DB") != NULL || strcmp(c->db_path, "./zhitong.db") != 0;
+	char db[512], path[700];
+	if (user_db)
+		snprintf(db, sizeof db, "%s", c->db_path);
+	else
+		snprintf(db, sizeof db, "%s/demo.db", dir);
+	if (user_db && access(db, F_OK) == 0) {
+		fprintf(stderr, "zhitong: usage: the demo needs a fresh database; '%s' exists\n", db);
+		return EXIT_USAGE;
+	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	printf("zhitong demo: database %s, work directory %s\n\n", db, dir);
+
+	struct zt_store *s = NULL;
+	FILE *devnull = NULL;
+	const char *actor = "demo";
+	if ((rc = zt_store_open(&s, db, ZT_STORE_CREATE)) || (rc = zt_store_migrate(s, NULL, NULL)))
+		goto fail;
+
+	/* 1. the sample registry and policy (rules/), and the worked example */
+	snprintf(path, sizeof path, "%s/registry-510101.xml", dir);
+	if ((rc = write_file(path, zt_sample_registry, zt_sample_registry_len)) ||
+	    (rc = cli_registry_load(s, path, actor, false)))
+		goto fail;
+	snprintf(path, sizeof path, "%s/sample-510101-2017.xml", dir);
+	if ((rc = write_file(path, zt_sample_policy, zt_sample_policy_len)) ||
+	    (rc = cli_rules_load(s, path, actor, false)))
+		goto fail;
+	snprintf(path, sizeof path, "%s/worked-example.xml", dir);
+	devnull = fopen("/dev/null", "w");
+	struct zt_settle_stats ex;
+	struct zt_settle_opts so = {.actor = actor};
+	if ((rc = write_file(path, worked_example, sizeof worked_example - 1)) ||
+	    (rc = zt_settle_file(s, path, &so, devnull, &ex)))
+		goto fail;
+
+	/* 2. a generated world in a second county */
+	char world[400];
+	snprintf(world, sizeof world, "%s/world", dir);
+	struct zt_gen_opts go = {.claims = nclaims, .seed = seed, .county = "510122", .year = 2017};
+	if (isatty(2))
+		go.progress = gen_progress;
+	if ((rc = zt_gen_world(&go, world)))
+		goto fail;
+	snprintf(path, sizeof path, "%s/registry.xml", world);
+	if ((rc = cli_registry_load(s, path, actor, false)))
+		goto fail;
+	snprintf(path, sizeof path, "%s/policy.xml", world);
+	if ((rc = cli_rules_load(s, path, actor, false)))
+		goto fail;
+	snprintf(path, sizeof path, "%s/claims.xml", world);
+	struct zt_settle_stats st;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((rc = zt_settle_file(s, path, &so, devnull, &st)))
+		goto fail;
+	double settle_s = seconds_since(&ts);
+	fprintf(stderr, "zhitong: %s: %llu claims settled, %llu rejected in %.2f s\n", path,
+	        (unsigned long long)st.settled, (unsigned long long)st.rejected, settle_s);
+
+	/* 3. reverse one */
+	bool rejected;
+	if ((rc = zt_settle_reverse(s, "H51010101", "ZY2017-000123", "demo: reversed and resubmitted",
+	                            actor, devnull, &rejected)))
+		goto fail;
+	snprintf(path, sizeof path, "%s/worked-example.xml", dir);
+	if ((rc = zt_settle_file(s, path, &so, devnull, &ex)))
+		goto fail;
+
+	/* 4. verify */
+	int64_t violations = 0;
+	struct zt_verify_report vr = {0};
+	if ((rc = zt_store_verify(s, &vr, &violations)))
+		goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+
+	char b[ZT_FMT_BYTES];
+	printf("Settled %llu generated claims (%llu rejected) in %.2f s: %.0f claims/s\n",
+	       (unsigned long long)st.settled, (unsigned long long)st.rejected, settle_s,
+	       settle_s > 0 ? (double)st.settled / settle_s : 0.0);
+	printf("  %-34s %18s\n", "billed (medfee_sumamt)", zt_format_amount(b, st.medfee_total));
+	yuan_line("basic insurance (hifp_pay)", st.hifp_total, st.medfee_total);
+	yuan_line("critical illness (hifmi_pay)", st.hifmi_total, st.medfee_total);
+	yuan_line("medical assistance (maf_pay)", st.maf_total, st.medfee_total);
+	yuan_line("relief funds (oth_pay)", st.oth_total, st.medfee_total);
+	yuan_line("borne by hospitals (hosp_part_amt)", st.hosp_total, st.medfee_total);
+	yuan_line("patients' share (psn_part_amt)", st.psn_total, st.medfee_total);
+	printf("Reversed the worked example and settled it afresh; verify: %lld violations.\n",
+	       (long long)violations);
+	printf("Whole demo: %.2f s.\n\n", seconds_since(&t0));
+	zt_store_close(s);
+	s = NULL;
+	fclose(devnull);
+	devnull = NULL;
+
+	/* 5. the worked example, as an auditor sees it */
+	printf("The worked example of split.md §7 (poor patient, county hospital, in county):\n\n");
+	fflush(stdout);
+	struct cli c2 = *c;
+	c2.db_path = db;
+	char *show_argv[] = {"claim", "show", "--hospital", "H51010101", "--claim-no", "ZY2017-000123",
+	                     NULL};
+	rc = cmd_claim(&c2, 6, show_argv);
+	if (!user_db && !args_flag(&a, "--keep")) {
+		char cmd[700];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "zhitong: could not remove %s\n", dir);
+	}
+	return violations ? EXIT_REJECTED : rc;
+fail:
+	if (devnull)
+		fclose(devnull);
+	zt_store_close(s);
+	return cli_fail(rc, NULL);
+}
+
+/* ---- slip ------------------------------------------------------------------- */
+
+int cmd_slip(const struct cli *c, int argc, char **argv)
+{
+	struct args a;
+	int rc = args_parse(&a, argc, argv, "--hospital --claim-no --format", "");
+	if (rc)
+		return rc;
+	if (a.help) {
+		puts("usage: zhitong --db PATH slip --hospital H --claim-no N [--format text|html]\n\n"
+		     "The patient's settlement slip: what the bill was, what each fund paid and\n"
+		     "what the patient pays at the desk.");
+		return EXIT_DONE;
+	}
+	const char *h = args_get(&a, "--hospital"), *n = args_get(&a, "--claim-no");
+	const char *fmt = args_get(&a, "--format");
+	if (!fmt)
+		fmt = "text";
+	if (!h || !n || a.npos || (strcmp(fmt, "text") != 0 && strcmp(fmt, "html") != 0))
+		return cli_usage("zhitong slip --hospital H --claim-no N [--format text|html]");
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
+		return rc;
+	struct zt_claim_ref ref;
+	rc = zt_store_find_claim(s, h, n, &ref);
+	if (rc == ZT_ENOTFOUND || (rc == 0 && ref.reversed)) {
+		zt_store_close(s);
+		fprintf(stderr, "zhitong: not-settled: claim '%s' of hospital '%s' has no live settlement\n",
+		        n, h);
+		return EXIT_REJECTED;
+	}
+	struct zt_stored_settlement st;
+	if (rc == 0)
+		rc = zt_store_get_settlement(s, ref.settlement_row, &st);
+	struct zt_hospital hos = {0};
+	struct zt_person per = {0};
+	if (rc == 0)
+		rc = zt_store_get_hospital(s, h, &hos);
+	if (rc == 0)
+		rc = zt_store_get_person(s, st.psn_no, &per);
+	zt_store_close(s);
+	if (rc)
+		return cli_fail(rc, NULL);
+	char b[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
+	struct {
+		const char *label;
+		zt_fen v;
+	} rows[] = {
+		{"医疗费总额 Total bill", st.cls.medfee_sumamt},
+		{"基本医保 Basic insurance", st.hifp_pay},
+		{"大病保险 Critical illness", st.hifmi_pay},
+		{"医疗救助 Medical assistance", st.maf_pay},
+		{"扶贫救助基金 Relief funds", st.oth_pay},
+		{"医院承担 Borne by the hospital", st.hosp_part_amt},
+		{"个人支付 You pay", st.psn_part_amt},
+	};
+	bool html = strcmp(fmt, "html") == 0;
+	if (html)
+		printf("<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\"><title>结算单 %s</title>"
+		       "<style>body{font-family:sans-serif;max-width:36em;margin:2em auto}"
+		       "td{padding:.2em .6em}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+		       "tr.pay td{font-weight:bold;border-top:1px solid #000}</style></head><body>\n"
+		       "<h1>住院结算单 Settlement slip</h1>\n<p>%s &middot; %s<br>",
+		       st.setl_id, hos.name, h);
+	else
+		printf("住院结算单 Settlement slip   %s\n%s (%s)\n", st.setl_id, hos.name, h);
+	/* the id number is masked: the slip is handed over the counter */
+	printf("%s %s  %.6s********%.4s\n", per.name, st.psn_no, per.id_no, per.id_no + 14);
+	printf(html ? "<br>" : "");
+	printf("%s - %s  claim %s\n", zt_format_date(d1, st.adm_date), zt_format_date(d2, st.dscg_date),
+	       st.claim_no);
+	if (html)
+		printf("</p><table>\n");
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		if (i > 0 && i < 6 && rows[i].v == 0)
+			continue;
+		if (html)
+			printf("<tr%s><td>%s</td><td class=\"n\">%s</td></tr>\n", i == 6 ? " class=\"pay\"" : "",
+			       rows[i].label, zt_format_amount(b, rows[i].v));
+		else
+			printf("  %-36s %14s\n", rows[i].label, zt_format_amount(b, rows[i].v));
+	}
+	if (html)
+		printf("</table>\n<p>Settled %s. Keep this slip.</p></body></html>\n", st.settled_at);
+	else
+		printf("Settled %s. Keep this slip.\n", st.settled_at);
+	zt_stored_settlement_free(&st);
+	return EXIT_DONE;
+}

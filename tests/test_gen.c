@@ -474,12 +474,12 @@ Test(gen_world, reports_progress_every_10000_claims_and_at_the_end)
 	cr_expect_eq(calls[3], 25000);
 }
 
-Test(gen_world, honours_county_year_hospitals_and_people)
+Test(gen_world, honours_county_year_hospitals_people_and_a_new_directory)
 {
 	struct zt_gen_opts o = {.claims = 50, .seed = 3, .county = "360721", .year = 2020,
 	                        .hospitals = 5, .people = 9};
 	char dir[600];
-	snprintf(dir, sizeof dir, "%s/o", zt_test_tmpdir());
+	snprintf(dir, sizeof dir, "%s/o/missing/parents", zt_test_tmpdir());
 	cr_assert_eq(zt_gen_world(&o, dir), 0, "%s", zt_error_last());
 	struct reg r;
 	load_registry(&r, dir);
@@ -523,5 +523,6 @@ Test(gen_world, refuses_options_out_of_range)
 	o = (struct zt_gen_opts){.claims = 1, .year = 10000};
 	cr_expect_eq(zt_gen_world(&o, dir), ZT_EINVAL);
 	o = (struct zt_gen_opts){.claims = 1};
+	cr_expect_eq(zt_gen_world(&o, ""), ZT_EINVAL);
 	cr_expect_eq(zt_gen_world(&o, "/proc/no-such-place/x"), ZT_EIO);
 }

@@ -441,6 +441,11 @@ static void expect_entry(const struct zt_camt_entry *e, const struct want *w, si
 
 Test(camt053_read, version_02_every_field)
 {
+	/* the real-file traits this fixture exists for */
+	char *raw = zt_test_slurp(zt_test_case("camt053/v02_statement.xml"));
+	cr_assert(raw && memcmp(raw, "\xef\xbb\xbf<?xml", 8) == 0, "starts with a UTF-8 BOM");
+	cr_assert(strstr(raw, "\n\t\t\t<Ntry>") != NULL, "indented with tabs");
+	free(raw);
 	struct got *g = read_ok("camt053/v02_statement.xml", CAMT02_XSD);
 	static const struct want w[] = {
 		{"BS20240301001", true, 12345678, 20240301, 20240301, "BOOK", false, "",
@@ -483,6 +488,14 @@ Test(camt053_read, version_08_every_field)
 		{"BS20240302005", true, 2000000, 20240302, 0, "BOOK", true, "ADV-2024-03-H002", "", ""},
 		/* a batch whose transactions have no amounts is reported whole */
 		{"BS20240302006", true, 70000, 20240302, 0, "BOOK", false, "", "part one part two", ""},
+		/* parts that do not add up to the booking are not reported as parts */
+		{"BS20240302007", true, 2500, 20240302, 0, "BOOK", false, "", "", ""},
+		/* one transaction: what was booked, not what was sent */
+		{"BS20240302008", true, 9950, 20240302, 0, "BOOK", false, "E2E-FEE", "BATCH-2024-0005",
+		 "INS-8"},
+		/* a net booking splits into parts of both directions */
+		{"", false, 8000, 20240302, 0, "BOOK", false, "ADV-2024-03-H003", "", ""},
+		{"", true, 3000, 20240302, 0, "BOOK", false, "", "", ""},
 	};
 	cr_assert_eq(g->n, sizeof w / sizeof *w);
 	for (size_t i = 0; i < g->n; i++) {
@@ -637,6 +650,51 @@ Test(camt053_read, trailing_zero_decimals_and_signs)
 	cr_assert_eq(zt_camt053_read(p, collect, g), 0, "%s", zt_error_last());
 	cr_expect_eq(g->e[3].amount, 1);
 	free(g);
+}
+
+static struct got *read_path(const char *path)
+{
+	struct got *g = calloc(1, sizeof *g);
+	cr_assert_eq(zt_camt053_read(path, collect, g), 0, "%s", zt_error_last());
+	return g;
+}
+
+Test(camt053_read, long_remittance_keeps_whole_lines_only)
+{
+	/* five lines of 140 characters: three fit in 511 bytes with their
+	 * separators, the fourth would have to be cut, so it and the fifth
+	 * are left out; the digest still sees all five */
+	char lines[5][141], rmt[5 * 160 + 32] = "<RmtInf>";
+	for (int i = 0; i < 5; i++) {
+		memset(lines[i], 'A' + i, 140);
+		lines[i][140] = '\0';
+		strcat(rmt, "<Ustrd>");
+		strcat(rmt, lines[i]);
+		strcat(rmt, "</Ustrd>");
+	}
+	strcat(rmt, "</RmtInf>");
+	const char *from = "<RmtInf><Ustrd>医疗救助基金 BATCH-2024-0003 回款</Ustrd></RmtInf>";
+	const char *five = v08_with("five.xml", from, rmt);
+	cr_assert(xmllint_valid(CAMT08_XSD, five));
+	struct got *g = read_path(five);
+	char want[512];
+	snprintf(want, sizeof want, "%s %s %s", lines[0], lines[1], lines[2]);
+	cr_expect_str_eq(g->e[0].remittance, want);
+
+	/* the same entry with only the three lines that were kept */
+	char three[3 * 160 + 32] = "<RmtInf>";
+	for (int i = 0; i < 3; i++) {
+		strcat(three, "<Ustrd>");
+		strcat(three, lines[i]);
+		strcat(three, "</Ustrd>");
+	}
+	strcat(three, "</RmtInf>");
+	struct got *h = read_path(v08_with("three.xml", from, three));
+	cr_expect_str_eq(h->e[0].remittance, want);
+	cr_expect_str_neq(g->e[0].digest, h->e[0].digest, "the digest covers every line");
+	cr_expect_str_eq(g->e[1].digest, h->e[1].digest, "other entries are unchanged");
+	free(g);
+	free(h);
 }
 
 Test(camt053_read, missing_file)

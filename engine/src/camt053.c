@@ -556,30 +556,33 @@ static int emit(struct walker *w, const struct entry_base *b, const xmlNode *ntr
 /* Whether the entry's TxDtls can be reported one by one: each states an
  * amount in the entry's currency, and together (credits minus debits)
  * they are exactly the amount booked. Anything less (no amounts, charges
- * taken, another currency) would make the parts a guess. */
+ * taken, another currency) would make the parts a guess. Every amount is
+ * parsed either way, so a malformed one refuses the file. */
 static int splittable(struct walker *w, const struct entry_base *b, const xmlNode *ntry,
                       bool *out)
 {
-	*out = false;
+	bool ok = true;
 	zt_fen net = 0;
 	const xmlNode *dtls = NULL;
 	for (const xmlNode *t = first_tx(ntry, &dtls); t; t = next_tx(t, &dtls)) {
 		const xmlNode *amt = tx_amount(w, t);
-		if (!amt)
-			return 0;
+		if (!amt) {
+			ok = false;
+			continue;
+		}
 		zt_fen v;
 		char ccy[4];
 		int rc = parse_amount(w, amt, &v, ccy);
 		if (rc)
-			return rc; /* a malformed amount refuses the file, split or not */
+			return rc;
 		if (strcmp(ccy, b->e.currency) != 0)
-			return 0;
+			ok = false;
 		if (!tx_credit(w, t, b->e.credit))
 			v = -v;
 		if (__builtin_add_overflow(net, v, &net))
-			return 0;
+			ok = false;
 	}
-	*out = net == (b->e.credit ? b->e.amount : -b->e.amount);
+	*out = ok && net == (b->e.credit ? b->e.amount : -b->e.amount);
 	return 0;
 }
 
@@ -593,21 +596,13 @@ static int walk_entry(struct walker *w, const xmlNode *ntry)
 	const xmlNode *dtls = NULL;
 	for (const xmlNode *t = first_tx(ntry, &dtls); t; t = next_tx(t, &dtls))
 		n++;
-	dtls = NULL;
-	const xmlNode *t = first_tx(ntry, &dtls);
-	if (n == 1) {
-		/* Its own amount is still checked: a bad value refuses the file. */
-		const xmlNode *amt = tx_amount(w, t);
-		zt_fen v;
-		char ccy[4];
-		if (amt && (rc = parse_amount(w, amt, &v, ccy)))
-			return rc;
-	}
-	if (n <= 1)
-		return emit(w, &b, ntry, t, 0);
-	bool split;
+	bool split = false;
 	if ((rc = splittable(w, &b, ntry, &split)))
 		return rc;
+	dtls = NULL;
+	const xmlNode *t = first_tx(ntry, &dtls);
+	if (n <= 1)
+		return emit(w, &b, ntry, t, 0); /* the booked amount, the one transaction's refs */
 	if (!split)
 		return emit(w, &b, ntry, NULL, 0);
 	size_t k = 0;

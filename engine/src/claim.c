@@ -90,33 +90,29 @@ char *zt_claim_items_text(const struct zt_claim *c)
 	return buf;
 }
 
-int zt_claim_digest(unsigned char out[ZT_DIGEST_BYTES], const struct zt_claim *c)
+int zt_claim_digest(unsigned char out[ZT_DIGEST_BYTES], const struct zt_claim *c,
+                    const char *items_text)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	if (!md)
-		return zt_error_set(ZT_ENOMEM, "out of memory");
-	int rc = 0;
+	char *own = NULL;
+	if (!items_text) {
+		own = zt_claim_items_text(c);
+		if (!own)
+			return ZT_ENOMEM;
+		items_text = own;
+	}
 	char head[512];
 	int n = snprintf(head, sizeof head, "zhitong-claim-1\n%s\n%s\n%s\n%d\n%d\n%s\n%lld\n%d\n",
 	                 c->fixmedins_code, c->claim_no, c->psn_no, c->adm_date, c->dscg_date,
 	                 c->dscg_maindiag_code, (long long)c->medfee_sumamt, c->item_count);
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(md, head, (size_t)n) != 1) {
-		rc = zt_error_set(ZT_EINTERNAL, "sha256 failed");
-		goto done;
-	}
-	char line[ITEM_LINE_MAX];
-	for (int i = 0; i < c->item_count; i++) {
-		int l = item_line(line, sizeof line, &c->items[i]);
-		if (EVP_DigestUpdate(md, line, (size_t)l) != 1) {
-			rc = zt_error_set(ZT_EINTERNAL, "sha256 failed");
-			goto done;
-		}
-	}
+	int rc = 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned int len = 0;
-	if (EVP_DigestFinal_ex(md, out, &len) != 1 || len != ZT_DIGEST_BYTES)
+	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(md, head, (size_t)n) != 1 ||
+	    EVP_DigestUpdate(md, items_text, strlen(items_text)) != 1 ||
+	    EVP_DigestFinal_ex(md, out, &len) != 1 || len != ZT_DIGEST_BYTES)
 		rc = zt_error_set(ZT_EINTERNAL, "sha256 failed");
-done:
 	EVP_MD_CTX_free(md);
+	free(own);
 	return rc;
 }

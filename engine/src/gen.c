@@ -2,8 +2,8 @@
  *
  * Shape of a world, chosen to exercise every rule of split.md at realistic
  * proportions rather than to be statistically faithful:
- *  - hospitals of the four levels, about one in four outside the county
- *    (referrals go up: the outside ones are city and province hospitals);
+ *  - hospitals of the four levels, one in four outside the county
+ *    (referrals go up: those are mostly city and province hospitals);
  *  - people of the four categories (general 55%, poor 25%, lowinc 12%,
  *    destitute 8%), 90% registered in the county; claims are only written
  *    for those, since people registered elsewhere fall under another
@@ -341,8 +341,8 @@ static int write_registry(struct world *g, const char *path)
 		switch (h->level) {
 		case 1:
 			if (nth >= (int)COUNT(town_names))
-				snprintf(suffix, sizeof suffix, "%d", nth / (int)COUNT(town_names) + 1);
-			snprintf(name, sizeof name, "%s区%s%s镇卫生院", place,
+				snprintf(suffix, sizeof suffix, "第%d分院", nth / (int)COUNT(town_names) + 1);
+			snprintf(name, sizeof name, "%s区%s镇卫生院%s", place,
 			         town_names[nth % (int)COUNT(town_names)], suffix);
 			break;
 		case 2:
@@ -825,6 +825,23 @@ static int check_opts(const struct zt_gen_opts *o, struct world *g)
 	return 0;
 }
 
+/* mkdir -p: each missing component of `dir`, using buf as scratch. */
+static int make_dirs(char *buf, size_t size, const char *dir)
+{
+	snprintf(buf, size, "%s", dir);
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+			return zt_error_set(ZT_EIO, "cannot create '%s': %s", buf, strerror(errno));
+		*p = c;
+		if (c == '\0')
+			return 0;
+	}
+}
+
 int zt_gen_world(const struct zt_gen_opts *o, const char *outdir)
 {
 	struct world g = {.o = o};
@@ -832,14 +849,17 @@ int zt_gen_world(const struct zt_gen_opts *o, const char *outdir)
 	int rc = check_opts(o, &g);
 	if (rc)
 		goto done;
-	if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
-		rc = zt_error_set(ZT_EIO, "cannot create '%s': %s", outdir, strerror(errno));
+	if (!outdir || !outdir[0]) {
+		rc = zt_error_set(ZT_EINVAL, "no output directory");
 		goto done;
 	}
 	if (strlen(outdir) + 16 > sizeof path) {
 		rc = zt_error_set(ZT_EINVAL, "output directory name is too long");
 		goto done;
 	}
+	rc = make_dirs(path, sizeof path, outdir);
+	if (rc)
+		goto done;
 	zt_xml_init();
 	g.hospitals = calloc((size_t)g.hospital_count, sizeof *g.hospitals);
 	g.in_hospitals = calloc((size_t)g.hospital_count, sizeof *g.in_hospitals);

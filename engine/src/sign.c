@@ -132,7 +132,7 @@ static int key_type_of(enum zt_key_type *out, EVP_PKEY *pkey, const char *path)
 	}
 	const char *name = EVP_PKEY_get0_type_name(pkey);
 	return zt_error_set(ZT_EMALFORMED,
-	                    "key '%s' is %s: only Ed25519 and SM2 keys can sign settlement files",
+	                    "key '%s' is %s: settlement files use Ed25519 or SM2 keys only",
 	                    path, name ? name : "of an unknown type");
 }
 

@@ -92,8 +92,14 @@ static bool curl_transient(CURLcode c)
 	}
 }
 
-static bool curl_tls(CURLcode c)
+static bool curl_tls(CURLcode c, const char *err)
 {
+	/* With TLS 1.3 the server judges the client certificate after the
+	 * client has finished its handshake, so a refusal arrives as an alert
+	 * on the first read or write ("tlsv13 alert certificate required"):
+	 * a deliberate no, not a broken connection. */
+	if ((c == CURLE_RECV_ERROR || c == CURLE_SEND_ERROR) && strstr(err, " alert "))
+		return true;
 	switch (c) {
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
@@ -279,10 +285,13 @@ done:
 static void snippet(char *dst, size_t cap, const struct body *b)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < b->len && n + 1 < cap; i++) {
-		unsigned char c = (unsigned char)b->p[i];
-		dst[n++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+	for (; n < b->len && n + 1 < cap; n++) {
+		unsigned char c = (unsigned char)b->p[n];
+		dst[n] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
 	}
+	/* cut short inside a UTF-8 character: drop all of it */
+	while (n > 0 && n < b->len && ((unsigned char)b->p[n] & 0xC0) == 0x80)
+		n--;
 	dst[n] = '\0';
 }
 
@@ -326,10 +335,12 @@ int zt_gw_http_send(const struct zt_gateway_config *cfg, const char *batch_id,
 			char text[160];
 			snippet(text, sizeof text, &a.body);
 			if (!http_transient(a.status) || last) {
+				char when[32] = "(not retried)";
+				if (http_transient(a.status))
+					snprintf(when, sizeof when, "after %d attempts", out->attempts);
 				rc = zt_gw_fail(out, ZT_GW_FAIL_HTTP, ZT_EIO,
-				                "batch '%s': the payer answered HTTP %ld %s%d attempt%s: %s",
-				                batch_id, a.status, last ? "after " : "(not retried) at ",
-				                out->attempts, out->attempts == 1 ? "" : "s", text);
+				                "batch '%s': the payer answered HTTP %ld %s: %s", batch_id,
+				                a.status, when, text);
 				goto done;
 			}
 		} else if (a.body.overflow) {
@@ -337,8 +348,8 @@ int zt_gw_http_send(const struct zt_gateway_config *cfg, const char *batch_id,
 			                "batch '%s': the payer's answer exceeds %u bytes", batch_id,
 			                (unsigned)ZT_GW_ACK_BYTES_MAX);
 			goto done;
-		} else if (curl_tls(a.cc) || !curl_transient(a.cc)) {
-			bool tls = curl_tls(a.cc);
+		} else if (curl_tls(a.cc, a.err) || !curl_transient(a.cc)) {
+			bool tls = curl_tls(a.cc, a.err);
 			rc = zt_gw_fail(out, tls ? ZT_GW_FAIL_TLS : ZT_GW_FAIL_NETWORK, ZT_EIO,
 			                "batch '%s': %s talking to the payer (not retried): %s", batch_id,
 			                tls ? "TLS failure" : "failure", a.err);

@@ -110,7 +110,6 @@ CREATE TABLE settlement (
   CHECK ((kind = 'settle') = (reverses IS NULL))
 );
 CREATE INDEX settlement_by_claim ON settlement (claim_id);
-CREATE INDEX settlement_by_person ON settlement (psn_no, year);
 
 -- One row per paying fund of a settlement (setldetail), with the trace
 -- that explains its amount and the accumulator slot it moved.

@@ -59,8 +59,9 @@ static void usage(FILE *f)
 	        "  --claims N       claims in the generated world (default %d; with\n"
 	        "                   --check-memory %d)\n"
 	        "  --seed S         world seed (default 1)\n"
-	        "  --dir D          work in D (created if missing) instead of a new\n"
-	        "                   directory under $TMPDIR or /tmp\n"
+	        "  --dir D          work in D (created if missing; its registry.xml,\n"
+	        "                   claims.xml, bench.db … are overwritten) instead of\n"
+	        "                   a new directory under $TMPDIR or /tmp\n"
 	        "  --keep           keep the world and the databases afterwards\n"
 	        "  --check-memory   settle N and 10×N claims and print both peak RSS values\n"
 	        "  --zhitong PATH   the engine program (default %s)\n"
@@ -116,8 +117,30 @@ static void redirect(int fd, const char *path, int flags)
 	close(f);
 }
 
-/* Runs argv with stdin/stdout optionally redirected to files. Exit 127
- * from the child means the program could not be started. */
+/* Where the children's stderr goes, so the table is not interleaved with
+ * their chatter; shown when a step fails. */
+static char log_path[PATH_MAX];
+
+static void show_log_tail(void)
+{
+	FILE *f = fopen(log_path, "r");
+	if (!f)
+		return;
+	char buf[2048];
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, size > (long)sizeof buf - 1 ? size - (long)sizeof buf + 1 : 0, SEEK_SET);
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	if (n)
+		fprintf(stderr, "zhitong-bench: its stderr ended with:\n%s%s", buf,
+		        buf[n - 1] == '\n' ? "" : "\n");
+}
+
+/* Runs argv with stdin/stdout optionally redirected to files and stderr
+ * appended to the log. Exit 127 from the child means the program could
+ * not be started. */
 static void run(struct step *s, char *const argv[], const char *in, const char *out)
 {
 	fflush(NULL);
@@ -130,6 +153,8 @@ static void run(struct step *s, char *const argv[], const char *in, const char *
 	if (pid == 0) {
 		redirect(0, in, O_RDONLY);
 		redirect(1, out, O_WRONLY | O_CREAT | O_TRUNC);
+		if (log_path[0])
+			redirect(2, log_path, O_WRONLY | O_CREAT | O_APPEND);
 		execvp(argv[0], argv);
 		fprintf(stderr, "zhitong-bench: cannot run '%s': %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -143,6 +168,8 @@ static void run(struct step *s, char *const argv[], const char *in, const char *
 		if (in)
 			fprintf(stderr, " < %s", in);
 		fprintf(stderr, "\n");
+		if (log_path[0])
+			show_log_tail();
 	}
 }
 
@@ -155,7 +182,7 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 }
 
 /* zt_gen_world in a child process, so its time and RSS are its own. */
-static void generate(struct step *s, uint64_t claims, uint64_t seed, const char *dir)
+static void generate(struct step *s, uint64_t claims, uint64_t seed, int people, const char *dir)
 {
 	fflush(NULL);
 	double start = now_seconds();
@@ -165,7 +192,8 @@ static void generate(struct step *s, uint64_t claims, uint64_t seed, const char 
 		exit(1);
 	}
 	if (pid == 0) {
-		struct zt_gen_opts o = {.claims = claims, .seed = seed, .progress = on_progress};
+		struct zt_gen_opts o = {.claims = claims, .seed = seed, .people = people,
+		                        .progress = on_progress};
 		if (zt_gen_world(&o, dir) != 0) {
 			fprintf(stderr, "zhitong-bench: generating the world: %s\n", zt_error_last());
 			_exit(1);
@@ -248,7 +276,7 @@ static bool write_floor_sql(const char *path, int64_t rows)
 
 static const char *const world_files[] = {
 	"registry.xml", "policy.xml", "claims.xml", "bench.db", "bench.db-wal", "bench.db-shm",
-	"bench.db-journal", "floor.db", "floor.db-journal", "floor.sql", NULL};
+	"bench.db-journal", "floor.db", "floor.db-journal", "floor.sql", "bench.log", NULL};
 
 static void remove_world(const char *dir)
 {
@@ -267,7 +295,8 @@ struct engine_run {
 
 /* Generates a world into dir, loads it into a fresh database and settles
  * it. Returns false if a step failed (already reported). */
-static bool settle_world(struct engine_run *e, uint64_t claims, uint64_t seed, const char *dir)
+static bool settle_world(struct engine_run *e, uint64_t claims, uint64_t seed, int people,
+                         const char *dir)
 {
 	char db[PATH_MAX], registry[PATH_MAX], policy[PATH_MAX], claims_xml[PATH_MAX];
 	path_in(db, sizeof db, dir, "bench.db");
@@ -282,7 +311,8 @@ static bool settle_world(struct engine_run *e, uint64_t claims, uint64_t seed, c
 	e->submit.label = "zhitong claim submit";
 
 	remove_world(dir);
-	generate(&e->gen, claims, seed, dir);
+	path_in(log_path, sizeof log_path, dir, "bench.log");
+	generate(&e->gen, claims, seed, people, dir);
 	if (!e->gen.ok)
 		return false;
 	struct stat st;
@@ -385,6 +415,9 @@ static int check_memory(uint64_t n, uint64_t seed, const char *dir, bool keep)
 	struct engine_run runs[2];
 	uint64_t sizes[2] = {n, n * 10};
 	const char *subs[2] = {"x1", "x10"};
+	/* The same registry for both, so only the number of claims differs. */
+	uint64_t p = n / 4 < 50 ? 50 : n / 4 > 200000 ? 200000 : n / 4;
+	int people = (int)p;
 	bool all_ok = true;
 	print_machine();
 	for (int i = 0; i < 2; i++) {
@@ -395,9 +428,10 @@ static int check_memory(uint64_t n, uint64_t seed, const char *dir, bool keep)
 			fprintf(stderr, "zhitong-bench: cannot create %s: %s\n", sub, strerror(errno));
 			return 1;
 		}
-		bool ok = settle_world(&runs[i], sizes[i], seed, sub);
+		bool ok = settle_world(&runs[i], sizes[i], seed, people, sub);
 		all_ok &= ok;
-		printf("%" PRIu64 " claims (%.1f MiB of XML):\n", sizes[i], (double)runs[i].claims_bytes / 1048576.0);
+		printf("%" PRIu64 " claims, %d people (%.1f MiB of XML):\n", sizes[i], people,
+		       (double)runs[i].claims_bytes / 1048576.0);
 		printf("  %-34s %10s %12s %10s\n", "step", "seconds", "claims/s", "peak MiB");
 		print_step(&runs[i].gen);
 		print_step(&runs[i].submit);
@@ -481,7 +515,7 @@ int main(int argc, char **argv)
 
 	struct engine_run e;
 	memset(&e, 0, sizeof e);
-	bool engine_ok = settle_world(&e, claims, seed, dir);
+	bool engine_ok = settle_world(&e, claims, seed, 0, dir);
 
 	char claims_xml[PATH_MAX], floor_db[PATH_MAX], floor_sql[PATH_MAX];
 	path_in(claims_xml, sizeof claims_xml, dir, "claims.xml");

@@ -42,10 +42,12 @@ void zt_claim_reset(struct zt_claim *c);
 struct zt_item *zt_claim_add_item(struct zt_claim *c);
 
 /* SHA-256 over a canonical, unambiguous serialisation of every field and
- * every item in order: two claims are "equal after parsing" iff their
- * digests are equal. */
+ * every item in order (the header fields, then the canonical item lines):
+ * two claims are "equal after parsing" iff their digests are equal. Pass
+ * the items text if you have it, to serialise the items only once. */
 #define ZT_DIGEST_BYTES 32
-int zt_claim_digest(unsigned char out[ZT_DIGEST_BYTES], const struct zt_claim *c);
+int zt_claim_digest(unsigned char out[ZT_DIGEST_BYTES], const struct zt_claim *c,
+                    const char *items_text /* zt_claim_items_text(c), or NULL */);
 
 /* The canonical item lines ("sn\tcode\ttype\tlv\tpric\tcnt\tamt\tceiling\tselfpay\n"
  * per item, numbers in their exact integer units, absent optionals empty):

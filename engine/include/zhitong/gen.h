@@ -15,7 +15,9 @@ struct zt_gen_opts {
 	uint64_t claims;  /* claims to write (0 is allowed: an empty <claims>) */
 	uint64_t seed;
 	const char *county; /* the policy's county, 6 digits; NULL = "510101" */
-	int year;           /* policy year; 0 = 2017 */
+	int year;           /* policy year; 0 = 2017. Dates fall anywhere in it, so
+	                     * a year not yet over gives discharges in the future,
+	                     * which the engine rejects. */
 	int hospitals;      /* 0 = 12; at most 9999 */
 	int people;         /* 0 = max(50, claims/4) capped at 200000 */
 	/* Called every 10,000 claims and once at the end, if set. */
@@ -24,7 +26,7 @@ struct zt_gen_opts {
 };
 
 /* Writes OUTDIR/registry.xml, OUTDIR/policy.xml and OUTDIR/claims.xml
- * (creating OUTDIR if it does not exist). Returns 0, ZT_EINVAL for bad
+ * (creating OUTDIR and its parents if missing). Returns 0, ZT_EINVAL for bad
  * options, ZT_EIO if a file cannot be written. */
 int zt_gen_world(const struct zt_gen_opts *o, const char *outdir);
 

@@ -70,7 +70,7 @@ struct zt_camt_entry {
 	 * of that form in the file, so that identical unreferenced entries
 	 * stay distinct and a re-imported file gives the same digests. */
 	char digest[65];
-	bool credit;           /* CdtDbtInd CRDT (TxDtls/CdtDbtInd when given, v08) */
+	bool credit;           /* CdtDbtInd CRDT (a split transaction's own, v08)      */
 	zt_fen amount;         /* ≥ 0                                              */
 	char currency[4];
 	zt_date booking_date;  /* BookgDt Dt, or the date part of DtTm; 0 if absent */
@@ -101,12 +101,18 @@ typedef int (*zt_camt_entry_cb)(void *ctx, const struct zt_camt_statement *st,
 /* Reads a camt.053.001.02 or .08 statement file (chosen by the root
  * namespace; anything else is refused) with the hardened XML rules, checks
  * it against the official XSD and every value it will report (amounts must
- * be whole fen), and only then calls `cb` once per reported transaction:
- * per Stmt/Ntry, one call per NtryDtls/TxDtls with that transaction's own
- * amount (v08 TxDtls/Amt, v02 TxDtls/AmtDtls/TxAmt/Amt) — or one call for
- * the entry when it has no TxDtls, exactly one, or several of which some
- * carry no amount (then the entry's amount, the remittance of all of them,
- * and no EndToEndId or other refs: the entry is not split by guesswork).
+ * be whole fen, references must fit their fields), and only then calls
+ * `cb` (may be NULL: check only) once per reported transaction, per
+ * Stmt/Ntry:
+ *  - no TxDtls, or exactly one: one call with the entry's booked amount
+ *    and direction (and that one transaction's refs and remittance);
+ *  - several TxDtls (over any number of NtryDtls): one call per TxDtls
+ *    with its own amount (v08 TxDtls/Amt, else AmtDtls/TxAmt/Amt) and
+ *    direction — provided each states an amount in the entry's currency
+ *    and together, credits minus debits, they make exactly the entry's
+ *    amount. Otherwise one call for the entry as a whole (its amount, the
+ *    remittance of all its TxDtls, no EndToEndId or other refs): what was
+ *    booked is never divided by guesswork.
  *
  * Returns 0, a negative ZT_E* (no callback made), or the first non-zero
  * value a callback returned (reading stops there).
@@ -115,8 +121,9 @@ typedef int (*zt_camt_entry_cb)(void *ctx, const struct zt_camt_statement *st,
  *   "zt-camt-entry-v1\n" then, each as NAME '=' LEN ':' BYTES '\n', in order:
  *   account currency credit(C|D) amount(fen) booking_date value_date status
  *   reversal(0|1) entry_ref(without "#k") end_to_end_id tx_ref remittance
- *   (the last two in full, before any shortening), then "n=" K, the
- *   1-based occurrence of this same form earlier in the file. */
+ *   (the last two in full, before any shortening), then "n=" K '\n' where K
+ *   is the 1-based occurrence of this same form in the file so far.
+ *   Dates are yyyymmdd or 0; numbers in decimal. */
 int zt_camt053_read(const char *path, zt_camt_entry_cb cb, void *ctx);
 
 #endif

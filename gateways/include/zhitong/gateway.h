@@ -88,10 +88,13 @@ struct zt_gateway_result {
  * zt_gateway_result_free, whatever the return). Returns 0 when the payer
  * answered (http: ACCEPTED or REJECTED) or the files were dropped
  * (folder: PENDING; dropping the same bytes again is a no-op), or a
- * negative ZT_E* with out->failure and out->message saying why
- * (ZT_EINVAL config, ZT_ENOTFOUND/ZT_EIO local files, ZT_ECONFLICT the
- * outbox holds other bytes for this batch, ZT_EIO transport, or the
- * parser's code for a bad ack). */
+ * negative ZT_E* with out->failure and out->message saying why:
+ * ZT_EINVAL bad configuration or batch id; ZT_ENOTFOUND / ZT_EIO a file
+ * that cannot be read (the batch, its signature, a configured certificate
+ * or key) or an outbox that cannot be written; ZT_ECONFLICT the outbox
+ * holds other bytes for this batch, or the ack is for another batch;
+ * ZT_EIO transport failures and non-2xx answers; the parser's code
+ * (ZT_EMALFORMED, ZT_EINVAL) for an answer that is no valid ack. */
 int zt_gateway_send(const struct zt_gateway_config *cfg, const char *batch_id,
                     const char *file_path, const char *sig_path, struct zt_gateway_result *out);
 

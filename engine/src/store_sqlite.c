@@ -10,17 +10,20 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "store_int.h"
 #include "zhitong/error.h"
 
-extern const unsigned char zt_sql_001[];
-extern const size_t zt_sql_001_len;
+extern const unsigned char zt_sql_001[], zt_sql_002[], zt_sql_003[];
+extern const size_t zt_sql_001_len, zt_sql_002_len, zt_sql_003_len;
 
 /* Migrations in order; index i brings user_version from i to i + 1. */
 static const struct {
 	const unsigned char *sql;
 	const size_t *len;
 } migrations[] = {
-	{zt_sql_001, &zt_sql_001_len},
+	{zt_sql_001, &zt_sql_001_len}, /* the clearing core */
+	{zt_sql_002, &zt_sql_002_len}, /* advances */
+	{zt_sql_003, &zt_sql_003_len}, /* batches and payer files */
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
 
@@ -1133,3 +1136,5 @@ int zt_store_audit(struct zt_store *s, const char *actor, const char *action,
 }
 
 sqlite3 *zt_store_db(struct zt_store *s) { return s->db; }
+
+bool zt_store_in_txn(const struct zt_store *s) { return s->in_txn; }

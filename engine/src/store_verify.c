@@ -10,10 +10,8 @@
 #include <sqlite3.h>
 
 #include "zhitong/error.h"
-#include "zhitong/store.h"
+#include "store_int.h"
 
-/* store_sqlite.c keeps the handle opaque; verify needs the connection. */
-sqlite3 *zt_store_db(struct zt_store *s);
 
 struct check {
 	const char *name;

@@ -1,0 +1,51 @@
+/* zhitong — the configuration file (--config PATH or $ZHITONG_CONFIG).
+ *
+ * A small INI dialect, read strictly:
+ *
+ *   # comment
+ *   [signing]
+ *   key = /etc/zhitong/pool-ed25519.pem
+ *
+ *   [fund 390100]
+ *   gateway = http
+ *   url = https://payer.example/zhitong/batches
+ *
+ * Section names are one or two words ("pool", "fund 390100", "hospital
+ * H51010101"); keys are [a-z0-9.-]+; values run to the end of the line,
+ * trimmed. An unknown key is refused at load time, with the file and line,
+ * so a typo never silently falls back to a default. The file holds paths to
+ * keys and certificates, never the secrets themselves. */
+#ifndef ZHITONG_CONFIG_H
+#define ZHITONG_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "money.h"
+
+struct zt_config;
+
+/* Loads and checks `path`; NULL or "" gives an empty configuration (every
+ * setting at its default). */
+int zt_config_load(struct zt_config **out, const char *path);
+void zt_config_free(struct zt_config *c);
+/* The path it was loaded from ("" if none). */
+const char *zt_config_path(const struct zt_config *c);
+
+/* The value of `key` in `section` ("fund 390100"), or NULL. */
+const char *zt_config_get(const struct zt_config *c, const char *section, const char *key);
+/* Typed getters: `dflt` when absent; ZT_EINVAL (message with file:line) if
+ * present but malformed. */
+int zt_config_int(const struct zt_config *c, const char *section, const char *key, int64_t dflt,
+                  int64_t min, int64_t max, int64_t *out);
+int zt_config_amount(const struct zt_config *c, const char *section, const char *key,
+                     zt_fen dflt, zt_fen *out);
+int zt_config_bool(const struct zt_config *c, const char *section, const char *key, bool dflt,
+                   bool *out);
+
+/* Calls cb for every section whose first word is `kind` ("fund"), with
+ * the second word ("390100"). */
+int zt_config_each_section(const struct zt_config *c, const char *kind,
+                           int (*cb)(void *ctx, const char *name), void *ctx);
+
+#endif

@@ -1,0 +1,1 @@
+-- zhitong store, migration 002: advances (see money-flow.md "Advances").

@@ -1,0 +1,1 @@
+-- zhitong store, migration 003: batches and payer files (see money-flow.md "Batches").

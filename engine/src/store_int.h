@@ -12,4 +12,15 @@ sqlite3 *zt_store_db(struct zt_store *s);
 /* Whether zt_store_begin() is in force. */
 bool zt_store_in_txn(const struct zt_store *s);
 
+/* An invariant check of `zhitong verify`: `sql` returns one row (a
+ * one-line message) per violation; `count_sql` counts what was looked at.
+ * Each part of the store contributes its own list. */
+struct zt_verify_check {
+	const char *name;
+	const char *count_sql;
+	const char *sql;
+};
+const struct zt_verify_check *zt_verify_checks_advances(size_t *n); /* store_advances.c */
+const struct zt_verify_check *zt_verify_checks_batches(size_t *n);  /* store_batches.c */
+
 #endif

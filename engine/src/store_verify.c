@@ -13,13 +13,7 @@
 #include "store_int.h"
 
 
-struct check {
-	const char *name;
-	const char *count_sql; /* how many things the check looked at */
-	const char *sql;       /* one row per violation: a message */
-};
-
-static const struct check checks[] = {
+static const struct zt_verify_check core_checks[] = {
 	{"settlement conservation",
 	 "SELECT count(*) FROM settlement",
 	 "SELECT printf('%s: fund_pay_sumamt %d + hosp_part_amt %d + psn_part_amt %d != medfee_sumamt %d (fen)',"
@@ -97,37 +91,46 @@ static const struct check checks[] = {
 	 " GROUP BY c.fixmedins_code, c.claim_no HAVING count(*) > 1"},
 };
 
+static int run_checks(sqlite3 *db, const struct zt_verify_check *checks, size_t n,
+                      const struct zt_verify_report *r, int64_t *found)
+{
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *p = NULL;
+		if (sqlite3_prepare_v2(db, checks[i].count_sql, -1, &p, NULL) != SQLITE_OK)
+			return zt_error_set(ZT_EIO, "verify '%s': %s", checks[i].name, sqlite3_errmsg(db));
+		int64_t count = sqlite3_step(p) == SQLITE_ROW ? sqlite3_column_int64(p, 0) : 0;
+		sqlite3_finalize(p);
+		if (sqlite3_prepare_v2(db, checks[i].sql, -1, &p, NULL) != SQLITE_OK)
+			return zt_error_set(ZT_EIO, "verify '%s': %s", checks[i].name, sqlite3_errmsg(db));
+		int step;
+		while ((step = sqlite3_step(p)) == SQLITE_ROW) {
+			(*found)++;
+			if (r->violation)
+				r->violation(r->ctx, checks[i].name, (const char *)sqlite3_column_text(p, 0));
+		}
+		sqlite3_finalize(p);
+		if (step != SQLITE_DONE)
+			return zt_error_set(ZT_EIO, "verify '%s': %s", checks[i].name, sqlite3_errmsg(db));
+		if (r->checked)
+			r->checked(r->ctx, checks[i].name, count);
+	}
+	return 0;
+}
+
 int zt_store_verify(struct zt_store *s, const struct zt_verify_report *r, int64_t *violations)
 {
 	sqlite3 *db = zt_store_db(s);
 	int64_t found = 0;
-	int rc = 0;
+	size_t na = 0, nb = 0;
+	const struct zt_verify_check *adv = zt_verify_checks_advances(&na);
+	const struct zt_verify_check *bat = zt_verify_checks_batches(&nb);
 	/* One read transaction: every check sees the same snapshot. */
 	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-	for (size_t i = 0; i < sizeof checks / sizeof *checks && rc == 0; i++) {
-		sqlite3_stmt *p = NULL;
-		if (sqlite3_prepare_v2(db, checks[i].count_sql, -1, &p, NULL) != SQLITE_OK) {
-			rc = zt_error_set(ZT_EIO, "verify '%s': %s", checks[i].name, sqlite3_errmsg(db));
-			break;
-		}
-		int64_t n = sqlite3_step(p) == SQLITE_ROW ? sqlite3_column_int64(p, 0) : 0;
-		sqlite3_finalize(p);
-		if (sqlite3_prepare_v2(db, checks[i].sql, -1, &p, NULL) != SQLITE_OK) {
-			rc = zt_error_set(ZT_EIO, "verify '%s': %s", checks[i].name, sqlite3_errmsg(db));
-			break;
-		}
-		int step;
-		while ((step = sqlite3_step(p)) == SQLITE_ROW) {
-			found++;
-			if (r->violation)
-				r->violation(r->ctx, checks[i].name, (const char *)sqlite3_column_text(p, 0));
-		}
-		if (step != SQLITE_DONE)
-			rc = zt_error_set(ZT_EIO, "verify '%s': %s", checks[i].name, sqlite3_errmsg(db));
-		sqlite3_finalize(p);
-		if (r->checked)
-			r->checked(r->ctx, checks[i].name, n);
-	}
+	int rc = run_checks(db, core_checks, sizeof core_checks / sizeof *core_checks, r, &found);
+	if (rc == 0)
+		rc = run_checks(db, adv, na, r, &found);
+	if (rc == 0)
+		rc = run_checks(db, bat, nb, r, &found);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	*violations = found;
 	return rc;

@@ -56,6 +56,9 @@ int cmd_demo(const struct cli *c, int argc, char **argv);
 int cmd_slip(const struct cli *c, int argc, char **argv);
 int cmd_schema(const struct cli *c, int argc, char **argv);
 int cmd_status(const struct cli *c, int argc, char **argv);
+int cmd_ledger(const struct cli *c, int argc, char **argv);
+int cmd_advance(const struct cli *c, int argc, char **argv);
+int cmd_batch(const struct cli *c, int argc, char **argv);
 
 /* Shared with the demo: load a file in one transaction. */
 int cli_registry_load(struct zt_store *s, const char *path, const char *actor, bool quiet);

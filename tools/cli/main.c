@@ -29,6 +29,10 @@ static const char usage_text[] =
 	"  claim show --hospital H --claim-no N [--format text|xml]\n"
 	"  slip --hospital H --claim-no N [--format text|html]\n"
 	"  verify                        re-check every money invariant\n"
+	"  ledger balance|transfers      the double-entry ledger\n"
+	"  advance plan|issue|status     advances to hospitals (pain.001 for the bank)\n"
+	"  batch create|list|show|approve|reject|export|send|verify\n"
+	"                                payer batches and signed settlement files\n"
 	"  status                        what the database holds\n"
 	"  gen --claims N --seed S --out DIR   generate a synthetic world\n"
 	"  demo [--claims N]             the whole flow on sample data\n"
@@ -46,7 +50,8 @@ static const struct {
 	{"init", cmd_init},     {"registry", cmd_registry}, {"rules", cmd_rules},
 	{"claim", cmd_claim},   {"verify", cmd_verify},     {"gen", cmd_gen},
 	{"demo", cmd_demo},     {"slip", cmd_slip},         {"schema", cmd_schema},
-	{"status", cmd_status},
+	{"status", cmd_status}, {"ledger", cmd_ledger},     {"advance", cmd_advance},
+	{"batch", cmd_batch},
 };
 
 int main(int argc, char **argv)

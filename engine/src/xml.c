@@ -22,6 +22,8 @@ extern const unsigned char zt_xsd_registry[], zt_xsd_policy[], zt_xsd_claim[],
 	zt_xsd_settlement[];
 extern const size_t zt_xsd_registry_len, zt_xsd_policy_len, zt_xsd_claim_len,
 	zt_xsd_settlement_len;
+extern const unsigned char zt_xsd_claim_ordered[];
+extern const size_t zt_xsd_claim_ordered_len;
 extern const unsigned char zt_xsd_pain001_03[], zt_xsd_camt053_02[], zt_xsd_camt053_08[];
 extern const size_t zt_xsd_pain001_03_len, zt_xsd_camt053_02_len, zt_xsd_camt053_08_len;
 extern const unsigned char zt_xsd_payer_ack[];
@@ -65,6 +67,7 @@ const char *zt_schema_text(enum zt_schema_id id, size_t *len)
 	case ZT_SCHEMA_CAMT053_02: *len = zt_xsd_camt053_02_len; return (const char *)zt_xsd_camt053_02;
 	case ZT_SCHEMA_CAMT053_08: *len = zt_xsd_camt053_08_len; return (const char *)zt_xsd_camt053_08;
 	case ZT_SCHEMA_PAYER_ACK: *len = zt_xsd_payer_ack_len; return (const char *)zt_xsd_payer_ack;
+	case ZT_SCHEMA_CLAIM_ORDERED: *len = zt_xsd_claim_ordered_len; return (const char *)zt_xsd_claim_ordered;
 	case ZT_SCHEMA_COUNT: break;
 	}
 	*len = 0;

@@ -177,3 +177,4 @@ CREATE TRIGGER transfer_immutable_d BEFORE DELETE ON transfer BEGIN SELECT RAISE
 CREATE TRIGGER audit_immutable_u BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is immutable'); END;
 CREATE TRIGGER audit_immutable_d BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is immutable'); END;
 CREATE TRIGGER policy_immutable_u BEFORE UPDATE ON policy BEGIN SELECT RAISE(ABORT, 'policies are immutable'); END;
+CREATE TRIGGER policy_immutable_d BEFORE DELETE ON policy BEGIN SELECT RAISE(ABORT, 'policies are immutable'); END;

@@ -22,6 +22,7 @@ enum zt_schema_id {
 	ZT_SCHEMA_CAMT053_02,
 	ZT_SCHEMA_CAMT053_08,
 	ZT_SCHEMA_PAYER_ACK,    /* schema/payer-ack.xsd: a payer's answer to a batch */
+	ZT_SCHEMA_CLAIM_ORDERED, /* claim.xsd with xs:all as xs:sequence (a fast pre-check) */
 	ZT_SCHEMA_COUNT
 };
 

@@ -170,7 +170,13 @@ static void answer_close(struct answer *a)
 
 /* ---- settling one claim ----------------------------------------------- */
 
+/* Hospitals are few and the registry cannot change while the file's
+ * transaction holds the write lock: remember the ones seen. */
+#define HOSPITAL_CACHE 64
+
 struct run {
+	struct zt_hospital hospitals[HOSPITAL_CACHE];
+	int hospital_count;
 	struct zt_store *s;
 	const struct zt_settle_opts *o;
 	struct zt_policy_set policies;
@@ -197,6 +203,19 @@ static void reject(struct run *u, const char *hospital, const char *claim_no, zt
 	u->stats->rejected++;
 	u->stats->rejected_by[code]++;
 	answer_rejection(&u->ans, hospital, claim_no, code, msg);
+}
+
+static int get_hospital(struct run *u, const char *code, struct zt_hospital *out)
+{
+	for (int i = 0; i < u->hospital_count; i++)
+		if (strcmp(u->hospitals[i].code, code) == 0) {
+			*out = u->hospitals[i];
+			return 0;
+		}
+	int rc = zt_store_get_hospital(u->s, code, out);
+	if (rc == 0 && u->hospital_count < HOSPITAL_CACHE)
+		u->hospitals[u->hospital_count++] = *out;
+	return rc;
 }
 
 /* Settles one claim; returns 0 or a storage error (rejections are not errors). */
@@ -244,7 +263,7 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 	}
 
 	struct zt_hospital h;
-	rc = zt_store_get_hospital(u->s, c->fixmedins_code, &h);
+	rc = get_hospital(u, c->fixmedins_code, &h);
 	if (rc == ZT_ENOTFOUND) {
 		snprintf(msg, sizeof msg, "hospital '%s' is not in the registry", c->fixmedins_code);
 		reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_UNKNOWN_HOSPITAL, msg);
@@ -372,20 +391,28 @@ int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_
                    FILE *out, struct zt_settle_stats *stats)
 {
 	memset(stats, 0, sizeof *stats);
-	struct run u = {.s = s, .o = o, .stats = stats};
-	u.today = o->today ? o->today : zt_date_today();
+	/* On the heap: the hospital cache makes it large. */
+	struct run *u = calloc(1, sizeof *u);
+	if (!u)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	u->s = s;
+	u->o = o;
+	u->stats = stats;
+	u->today = o->today ? o->today : zt_date_today();
 	struct zt_claim_stream *cs = NULL;
 	uint64_t size = 0;
 	bool in_txn = false, answer_ok = false;
 	int rc;
 
-	if ((rc = answer_open(&u.ans)) != 0)
+	if ((rc = answer_open(&u->ans)) != 0) {
+		free(u);
 		return rc;
+	}
 	answer_ok = true;
 	if ((rc = zt_store_begin(s)) != 0)
 		goto done;
 	in_txn = true;
-	if ((rc = zt_store_load_policies(s, &u.policies)) != 0)
+	if ((rc = zt_store_load_policies(s, &u->policies)) != 0)
 		goto done;
 	if ((rc = zt_claim_stream_open(&cs, path, &size)) != 0)
 		goto done;
@@ -395,11 +422,11 @@ int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_
 	while ((m = zt_claim_stream_next(cs)) != NULL) {
 		stats->claims++;
 		if (m->rejected)
-			reject(&u, m->hospital, m->claim_no, m->code, m->message);
-		else if ((rc = settle_one(&u, &m->claim)) != 0)
+			reject(u, m->hospital, m->claim_no, m->code, m->message);
+		else if ((rc = settle_one(u, &m->claim)) != 0)
 			goto done;
-		if (u.ans.rc) {
-			rc = u.ans.rc;
+		if (u->ans.rc) {
+			rc = u->ans.rc;
 			goto done;
 		}
 		if (o->progress && stats->claims >= next_progress) {
@@ -409,21 +436,22 @@ int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_
 	}
 	if ((rc = zt_claim_stream_status(cs)) != 0)
 		goto done; /* refused whole: roll back everything */
-	if ((rc = answer_finish(&u.ans)) != 0)
+	if ((rc = answer_finish(&u->ans)) != 0)
 		goto done;
 	in_txn = false;
 	if (o->quote)
 		zt_store_rollback(s);
 	else if ((rc = zt_store_commit(s)) != 0)
 		goto done;
-	rc = answer_emit(&u.ans, out);
+	rc = answer_emit(&u->ans, out);
 done:
 	zt_claim_stream_close(cs);
 	if (in_txn)
 		zt_store_rollback(s);
 	if (answer_ok)
-		answer_close(&u.ans);
-	zt_policy_set_free(&u.policies);
+		answer_close(&u->ans);
+	zt_policy_set_free(&u->policies);
+	free(u);
 	return rc;
 }
 

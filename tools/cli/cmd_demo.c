@@ -265,6 +265,55 @@ fail:
 
 /* ---- slip ------------------------------------------------------------------- */
 
+/* Columns a UTF-8 string takes in a terminal: CJK ideographs and
+ * full-width forms take two. */
+static int display_width(const char *s)
+{
+	int w = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		uint32_t cp;
+		int n;
+		if (*p < 0x80) {
+			cp = *p;
+			n = 1;
+		} else if ((*p & 0xE0) == 0xC0) {
+			cp = *p & 0x1F;
+			n = 2;
+		} else if ((*p & 0xF0) == 0xE0) {
+			cp = *p & 0x0F;
+			n = 3;
+		} else {
+			cp = *p & 0x07;
+			n = 4;
+		}
+		for (int i = 1; i < n && p[i]; i++)
+			cp = (cp << 6) | (p[i] & 0x3F);
+		w += (cp >= 0x1100 && (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+		                       (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+		                       (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6)))
+		         ? 2 : 1;
+		for (int i = 0; i < n && *p; i++)
+			p++;
+	}
+	return w;
+}
+
+/* Text from the registry goes into HTML escaped. */
+static void html_text(const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", stdout); break;
+		case '<': fputs("&lt;", stdout); break;
+		case '>': fputs("&gt;", stdout); break;
+		case '"': fputs("&quot;", stdout); break;
+		case '\'': fputs("&#39;", stdout); break;
+		default: fputc(*s, stdout);
+		}
+	}
+}
+
 int cmd_slip(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
@@ -273,8 +322,10 @@ int cmd_slip(const struct cli *c, int argc, char **argv)
 		return rc;
 	if (a.help) {
 		puts("usage: zhitong --db PATH slip --hospital H --claim-no N [--format text|html]\n\n"
-		     "The patient's settlement slip: what the bill was, what each fund paid and\n"
-		     "what the patient pays at the desk.");
+		     "The patient's settlement slip for the live settlement of a claim: the bill,\n"
+		     "what each fund paid, what the hospital bears and what the patient pays at\n"
+		     "the desk. The identity number is masked. HTML is a self-contained page for\n"
+		     "printing.");
 		return EXIT_DONE;
 	}
 	const char *h = args_get(&a, "--hospital"), *n = args_get(&a, "--claim-no");
@@ -294,7 +345,7 @@ int cmd_slip(const struct cli *c, int argc, char **argv)
 		        n, h);
 		return EXIT_REJECTED;
 	}
-	struct zt_stored_settlement st;
+	struct zt_stored_settlement st = {0};
 	if (rc == 0)
 		rc = zt_store_get_settlement(s, ref.settlement_row, &st);
 	struct zt_hospital hos = {0};
@@ -304,51 +355,65 @@ int cmd_slip(const struct cli *c, int argc, char **argv)
 	if (rc == 0)
 		rc = zt_store_get_person(s, st.psn_no, &per);
 	zt_store_close(s);
-	if (rc)
+	if (rc) {
+		zt_stored_settlement_free(&st);
 		return cli_fail(rc, NULL);
-	char b[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
+	}
+	char b[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], masked[24];
+	/* the id number is masked: the slip is handed over the counter */
+	snprintf(masked, sizeof masked, "%.6s********%.4s", per.id_no,
+	         strlen(per.id_no) >= 18 ? per.id_no + 14 : "");
 	struct {
 		const char *label;
 		zt_fen v;
+		bool always;
 	} rows[] = {
-		{"医疗费总额 Total bill", st.cls.medfee_sumamt},
-		{"基本医保 Basic insurance", st.hifp_pay},
-		{"大病保险 Critical illness", st.hifmi_pay},
-		{"医疗救助 Medical assistance", st.maf_pay},
-		{"扶贫救助基金 Relief funds", st.oth_pay},
-		{"医院承担 Borne by the hospital", st.hosp_part_amt},
-		{"个人支付 You pay", st.psn_part_amt},
+		{"医疗费总额 Total bill", st.cls.medfee_sumamt, true},
+		{"基本医保 Basic insurance", st.hifp_pay, false},
+		{"大病保险 Critical illness", st.hifmi_pay, false},
+		{"医疗救助 Medical assistance", st.maf_pay, false},
+		{"扶贫救助基金 Relief funds", st.oth_pay, false},
+		{"医院承担 Borne by the hospital", st.hosp_part_amt, false},
+		{"个人支付 You pay", st.psn_part_amt, true},
 	};
-	bool html = strcmp(fmt, "html") == 0;
-	if (html)
-		printf("<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\"><title>结算单 %s</title>"
-		       "<style>body{font-family:sans-serif;max-width:36em;margin:2em auto}"
-		       "td{padding:.2em .6em}td.n{text-align:right;font-variant-numeric:tabular-nums}"
-		       "tr.pay td{font-weight:bold;border-top:1px solid #000}</style></head><body>\n"
-		       "<h1>住院结算单 Settlement slip</h1>\n<p>%s &middot; %s<br>",
-		       st.setl_id, hos.name, h);
-	else
-		printf("住院结算单 Settlement slip   %s\n%s (%s)\n", st.setl_id, hos.name, h);
-	/* the id number is masked: the slip is handed over the counter */
-	printf("%s %s  %.6s********%.4s\n", per.name, st.psn_no, per.id_no, per.id_no + 14);
-	printf(html ? "<br>" : "");
-	printf("%s - %s  claim %s\n", zt_format_date(d1, st.adm_date), zt_format_date(d2, st.dscg_date),
-	       st.claim_no);
-	if (html)
-		printf("</p><table>\n");
-	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-		if (i > 0 && i < 6 && rows[i].v == 0)
-			continue;
-		if (html)
-			printf("<tr%s><td>%s</td><td class=\"n\">%s</td></tr>\n", i == 6 ? " class=\"pay\"" : "",
-			       rows[i].label, zt_format_amount(b, rows[i].v));
-		else
-			printf("  %-36s %14s\n", rows[i].label, zt_format_amount(b, rows[i].v));
-	}
-	if (html)
-		printf("</table>\n<p>Settled %s. Keep this slip.</p></body></html>\n", st.settled_at);
-	else
+	size_t nrows = sizeof rows / sizeof *rows;
+	if (strcmp(fmt, "html") == 0) {
+		printf("<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">"
+		       "<title>住院结算单 %s</title>\n<style>body{font-family:sans-serif;max-width:36em;"
+		       "margin:2em auto}td{padding:.2em .6em}td.n{text-align:right;"
+		       "font-variant-numeric:tabular-nums}tr.pay td{font-weight:bold;"
+		       "border-top:1px solid #000}</style></head><body>\n"
+		       "<h1>住院结算单 Settlement slip</h1>\n<p>", st.setl_id);
+		html_text(hos.name);
+		printf(" (");
+		html_text(h);
+		printf(")<br>\n");
+		html_text(per.name);
+		printf(" ");
+		html_text(st.psn_no);
+		printf(" %s<br>\n%s &ndash; %s, claim ", masked, zt_format_date(d1, st.adm_date),
+		       zt_format_date(d2, st.dscg_date));
+		html_text(st.claim_no);
+		printf(", settlement %s</p>\n<table>\n", st.setl_id);
+		for (size_t i = 0; i < nrows; i++)
+			if (rows[i].always || rows[i].v != 0)
+				printf("<tr%s><td>%s</td><td class=\"n\">%s</td></tr>\n",
+				       i == nrows - 1 ? " class=\"pay\"" : "", rows[i].label,
+				       zt_format_amount(b, rows[i].v));
+		printf("</table>\n<p>Settled %s. Keep this slip.</p>\n</body></html>\n", st.settled_at);
+	} else {
+		printf("住院结算单 Settlement slip   %s\n%s (%s)\n%s %s  %s\n%s - %s  claim %s\n",
+		       st.setl_id, hos.name, h, per.name, st.psn_no, masked,
+		       zt_format_date(d1, st.adm_date), zt_format_date(d2, st.dscg_date), st.claim_no);
+		for (size_t i = 0; i < nrows; i++) {
+			if (!rows[i].always && rows[i].v == 0)
+				continue;
+			int pad = 36 - display_width(rows[i].label);
+			printf("  %s%*s %14s\n", rows[i].label, pad > 0 ? pad : 0, "",
+			       zt_format_amount(b, rows[i].v));
+		}
 		printf("Settled %s. Keep this slip.\n", st.settled_at);
+	}
 	zt_stored_settlement_free(&st);
 	return EXIT_DONE;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "slip.h"
 #include "zhitong/error.h"
 #include "zhitong/gen.h"
 #include "zhitong/settle.h"
@@ -321,19 +322,23 @@ int cmd_slip(const struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (a.help) {
-		puts("usage: zhitong --db PATH slip --hospital H --claim-no N [--format text|html]\n\n"
+		puts("usage: zhitong --db PATH slip --hospital H --claim-no N [--format text|html|pdf]\n\n"
 		     "The patient's settlement slip for the live settlement of a claim: the bill,\n"
 		     "what each fund paid, what the hospital bears and what the patient pays at\n"
 		     "the desk. The identity number is masked. HTML is a self-contained page for\n"
-		     "printing.");
+		     "printing; PDF is one A5 page on stdout with a QR code carrying the\n"
+		     "settlement's id and amounts, for the desk to look it up.");
 		return EXIT_DONE;
 	}
 	const char *h = args_get(&a, "--hospital"), *n = args_get(&a, "--claim-no");
 	const char *fmt = args_get(&a, "--format");
 	if (!fmt)
 		fmt = "text";
-	if (!h || !n || a.npos || (strcmp(fmt, "text") != 0 && strcmp(fmt, "html") != 0))
-		return cli_usage("zhitong slip --hospital H --claim-no N [--format text|html]");
+	if (!h || !n || a.npos ||
+	    (strcmp(fmt, "text") != 0 && strcmp(fmt, "html") != 0 && strcmp(fmt, "pdf") != 0))
+		return cli_usage("zhitong slip --hospital H --claim-no N [--format text|html|pdf]");
+	if (strcmp(fmt, "pdf") == 0 && isatty(1))
+		return cli_usage("a PDF slip goes to a file or a printer: redirect stdout (> slip.pdf)");
 	struct zt_store *s;
 	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
 		return rc;
@@ -377,6 +382,22 @@ int cmd_slip(const struct cli *c, int argc, char **argv)
 		{"个人支付 You pay", st.psn_part_amt, true},
 	};
 	size_t nrows = sizeof rows / sizeof *rows;
+	if (strcmp(fmt, "pdf") == 0) {
+		struct slip sl = {.setl_id = st.setl_id, .hospital = h, .hospital_name = hos.name,
+		                  .person_name = per.name, .psn_no = st.psn_no, .id_masked = masked,
+		                  .claim_no = st.claim_no, .adm = zt_format_date(d1, st.adm_date),
+		                  .dscg = zt_format_date(d2, st.dscg_date), .settled_at = st.settled_at};
+		for (size_t i = 0; i < nrows; i++)
+			if (rows[i].always || rows[i].v != 0)
+				sl.rows[sl.row_count++] = (struct slip_row){rows[i].label, rows[i].v};
+		char m[ZT_FMT_BYTES], p[ZT_FMT_BYTES];
+		snprintf(sl.qr_text, sizeof sl.qr_text, "zhitong:slip:1|%s|%s|%s|%s|%s|%s", st.setl_id, h,
+		         st.claim_no, st.psn_no, zt_format_amount(m, st.cls.medfee_sumamt),
+		         zt_format_amount(p, st.psn_part_amt));
+		rc = zt_slip_pdf(stdout, &sl);
+		zt_stored_settlement_free(&st);
+		return rc ? cli_fail(rc, NULL) : EXIT_DONE;
+	}
 	if (strcmp(fmt, "html") == 0) {
 		printf("<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">"
 		       "<title>住院结算单 %s</title>\n<style>body{font-family:sans-serif;max-width:36em;"

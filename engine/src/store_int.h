@@ -22,5 +22,6 @@ struct zt_verify_check {
 };
 const struct zt_verify_check *zt_verify_checks_advances(size_t *n); /* store_advances.c */
 const struct zt_verify_check *zt_verify_checks_batches(size_t *n);  /* store_batches.c */
+const struct zt_verify_check *zt_verify_checks_reconcile(size_t *n); /* store_reconcile.c */
 
 #endif

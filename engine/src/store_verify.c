@@ -121,9 +121,10 @@ int zt_store_verify(struct zt_store *s, const struct zt_verify_report *r, int64_
 {
 	sqlite3 *db = zt_store_db(s);
 	int64_t found = 0;
-	size_t na = 0, nb = 0;
+	size_t na = 0, nb = 0, nr = 0;
 	const struct zt_verify_check *adv = zt_verify_checks_advances(&na);
 	const struct zt_verify_check *bat = zt_verify_checks_batches(&nb);
+	const struct zt_verify_check *rec = zt_verify_checks_reconcile(&nr);
 	/* One read transaction: every check sees the same snapshot. */
 	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 	int rc = run_checks(db, core_checks, sizeof core_checks / sizeof *core_checks, r, &found);
@@ -131,6 +132,8 @@ int zt_store_verify(struct zt_store *s, const struct zt_verify_report *r, int64_
 		rc = run_checks(db, adv, na, r, &found);
 	if (rc == 0)
 		rc = run_checks(db, bat, nb, r, &found);
+	if (rc == 0)
+		rc = run_checks(db, rec, nr, r, &found);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	*violations = found;
 	return rc;

@@ -33,6 +33,8 @@ static const char usage_text[] =
 	"  advance plan|issue|status     advances to hospitals (pain.001 for the bank)\n"
 	"  batch create|list|show|approve|reject|export|send|verify\n"
 	"                                payer batches and signed settlement files\n"
+	"  reconcile import|match|resolve|report\n"
+	"                                the bank statement against batches and advances\n"
 	"  status                        what the database holds\n"
 	"  gen --claims N --seed S --out DIR   generate a synthetic world\n"
 	"  demo [--claims N]             the whole flow on sample data\n"
@@ -51,7 +53,7 @@ static const struct {
 	{"claim", cmd_claim},   {"verify", cmd_verify},     {"gen", cmd_gen},
 	{"demo", cmd_demo},     {"slip", cmd_slip},         {"schema", cmd_schema},
 	{"status", cmd_status}, {"ledger", cmd_ledger},     {"advance", cmd_advance},
-	{"batch", cmd_batch},
+	{"batch", cmd_batch},   {"reconcile", cmd_reconcile},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,1 @@
+-- zhitong store, migration 004: bank statements and reconciliation (see money-flow.md "Reconciliation").

@@ -662,9 +662,9 @@ static int root_namespace(char *out, size_t cap, const char *buf, size_t len, co
 {
 	int rc = 0;
 	out[0] = '\0';
-	xmlTextReaderPtr r = xmlReaderForMemory(buf, (int)len, path, NULL,
+	xmlTextReaderPtr r = xmlReaderForMemory(buf, (int)len, path, "UTF-8",
 	                                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-	                                        XML_PARSE_NOWARNING);
+	                                        XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC);
 	if (!r)
 		return zt_error_set(ZT_ENOMEM, "cannot create an XML reader");
 	xmlResetLastError(); /* the message below must be this parse's */

@@ -378,14 +378,14 @@ int zt_claim_stream_open(struct zt_claim_stream **out, const char *path, uint64_
 		zt_claim_init(&s->slots[i].claim);
 	s->fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
 	if (s->fd < 0) {
-		rc = zt_error_set(ZT_EINVAL, "cannot open '%s': %s", path, strerror(errno));
+		rc = zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
 		goto fail;
 	}
 	struct stat sb;
 	*size_out = 0;
 	if (fstat(s->fd, &sb) == 0) {
 		if (S_ISDIR(sb.st_mode)) {
-			rc = zt_error_set(ZT_EINVAL, "'%s' is a directory", path);
+			rc = zt_error_set(ZT_ENOTFOUND, "'%s' is a directory", path);
 			goto fail;
 		}
 		if (S_ISREG(sb.st_mode))

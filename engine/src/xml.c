@@ -28,12 +28,15 @@ extern const unsigned char zt_xsd_pain001_03[], zt_xsd_camt053_02[], zt_xsd_camt
 extern const size_t zt_xsd_pain001_03_len, zt_xsd_camt053_02_len, zt_xsd_camt053_08_len;
 extern const unsigned char zt_xsd_payer_ack[];
 extern const size_t zt_xsd_payer_ack_len;
+extern const unsigned char zt_xsd_payer_file[];
+extern const size_t zt_xsd_payer_file_len;
 
 /* Options for every parse: no network, no entity substitution, no DTD
  * loading or validation, no XInclude, libxml2's default size limits kept
  * (no XML_PARSE_HUGE), errors collected instead of printed. */
 #define ZT_XML_OPTIONS \
-	(XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES)
+	(XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES | \
+	 XML_PARSE_IGNORE_ENC)
 
 static xmlParserInputPtr deny_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
 {
@@ -68,6 +71,7 @@ const char *zt_schema_text(enum zt_schema_id id, size_t *len)
 	case ZT_SCHEMA_CAMT053_08: *len = zt_xsd_camt053_08_len; return (const char *)zt_xsd_camt053_08;
 	case ZT_SCHEMA_PAYER_ACK: *len = zt_xsd_payer_ack_len; return (const char *)zt_xsd_payer_ack;
 	case ZT_SCHEMA_CLAIM_ORDERED: *len = zt_xsd_claim_ordered_len; return (const char *)zt_xsd_claim_ordered;
+	case ZT_SCHEMA_PAYER_FILE: *len = zt_xsd_payer_file_len; return (const char *)zt_xsd_payer_file;
 	case ZT_SCHEMA_COUNT: break;
 	}
 	*len = 0;
@@ -230,7 +234,7 @@ int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len, const char *fi
 	if (!ctxt)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	ctxt->sax->internalSubset = deny_dtd;
-	xmlDocPtr doc = xmlCtxtReadMemory(ctxt, xml, (int)len, filename, NULL, ZT_XML_OPTIONS);
+	xmlDocPtr doc = xmlCtxtReadMemory(ctxt, xml, (int)len, filename, "UTF-8", ZT_XML_OPTIONS);
 	int rc = 0;
 	if (!doc || !ctxt->wellFormed) {
 		xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
@@ -255,11 +259,11 @@ int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return zt_error_set(ZT_EINVAL, "cannot open '%s': %s", path, strerror(errno));
+		return zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return zt_error_set(ZT_EINVAL, "'%s' is not a regular file", path);
+		return zt_error_set(ZT_ENOTFOUND, "'%s' is not a regular file", path);
 	}
 	if ((size_t)st.st_size > max_bytes) {
 		close(fd);
@@ -350,7 +354,7 @@ xmlTextReaderPtr zt_xml_reader_fd(int fd, const char *filename)
 	}
 	in->fd = fd;
 	zt_prolog_init(&in->prolog);
-	xmlTextReaderPtr r = xmlReaderForIO(fd_read, fd_close, in, filename, NULL, ZT_XML_OPTIONS);
+	xmlTextReaderPtr r = xmlReaderForIO(fd_read, fd_close, in, filename, "UTF-8", ZT_XML_OPTIONS);
 	if (!r)
 		zt_error_set(ZT_ENOMEM, "cannot create an XML reader");
 	return r;

@@ -191,7 +191,7 @@ static const char *code_name(int rc)
 	case ZT_EMALFORMED: return "malformed-xml";
 	case ZT_EINVAL: return "invalid";
 	case ZT_ERANGE: return "invalid";
-	case ZT_ENOTFOUND: return "not-found";
+	case ZT_ENOTFOUND: return "input";
 	case ZT_ECONFLICT: return "conflict";
 	case ZT_EIO: return "storage";
 	case ZT_EBUSY: return "busy";

@@ -23,6 +23,7 @@ enum zt_schema_id {
 	ZT_SCHEMA_CAMT053_08,
 	ZT_SCHEMA_PAYER_ACK,    /* schema/payer-ack.xsd: a payer's answer to a batch */
 	ZT_SCHEMA_CLAIM_ORDERED, /* claim.xsd with xs:all as xs:sequence (a fast pre-check) */
+	ZT_SCHEMA_PAYER_FILE,   /* schema/payer-file.xsd: the settlement file of a batch */
 	ZT_SCHEMA_COUNT
 };
 
@@ -44,8 +45,10 @@ int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len,
                      const char *filename, enum zt_schema_id schema);
 
 /* Reads a whole file (at most `max_bytes`) into a malloc'd, NUL-terminated
- * buffer. A missing or unreadable file is ZT_EINVAL (an unusable input,
- * exit 2), not ZT_EIO (which means the store failed). */
+ * buffer. A missing or unreadable file is ZT_ENOTFOUND (an unusable input,
+ * exit 2), not ZT_EIO (which means the store failed). Every document is
+ * read as UTF-8 whatever its declaration says (interfaces.md: text is
+ * UTF-8): bytes that are not UTF-8 are refused, never converted. */
 int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes);
 
 /* A streaming reader over a file descriptor with the same safe options

@@ -70,7 +70,7 @@ bad:
 
 int zt_parse_amount(zt_fen *out, const char *s, size_t n)
 {
-	int64_t v;
+	int64_t v = 0;
 	int rc = parse_decimal(&v, s, n, 14, 2, 2, 2, "amount");
 	if (rc)
 		return rc;
@@ -97,7 +97,7 @@ int zt_parse_q4(zt_q4 *out, const char *s, size_t n)
 
 int zt_parse_ratio(zt_bp *out, const char *s, size_t n)
 {
-	int64_t v;
+	int64_t v = 0;
 	int rc = parse_decimal(&v, s, n, 1, 0, 4, 4, "ratio");
 	if (rc)
 		return rc;
@@ -109,7 +109,7 @@ int zt_parse_ratio(zt_bp *out, const char *s, size_t n)
 
 int zt_parse_factor(zt_bp *out, const char *s, size_t n)
 {
-	int64_t v;
+	int64_t v = 0;
 	int rc = parse_decimal(&v, s, n, 2, 0, 4, 4, "factor");
 	if (rc)
 		return rc;

@@ -1,8 +1,769 @@
-/* zhitong — the store's batches (money-flow.md). Placeholder: filled in by the batches work. */
+/* zhitong — the store's batches (money-flow.md "Batches"; see batch.h and
+ * schema/sqlite/003-batches.sql). Every SQL statement of the batches is in
+ * this file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "store_int.h"
+#include "zhitong/batch.h"
+#include "zhitong/error.h"
+
+/* ---- statements ------------------------------------------------------ */
+
+/* The shares a batch of fund ?1 takes, through discharge date ?2 (NULL:
+ * any), for batch ?3:
+ *  - not in any batch yet (batch_share is keyed by the share, so even a
+ *    bug here could not put one in two batches: the INSERT would fail);
+ *  - a reversal only once the batch holding the share it reverses has the
+ *    payer's answer (or is this very batch, or there is none: then both go
+ *    together), so that whether the payer accepted the original is known;
+ *  - a reversal of a share the payer rejected is carried but not payable.
+ * The discharge date decides --through, not the settlement date: it is what
+ * payers bill by, and a claim and its reversal share it, so they are never
+ * split by the date.
+ * INDEXED BY: a claim row carries its items (about a kilobyte each), and a
+ * batch needs only the discharge date and the claim number of up to
+ * millions of claims, which the covering index holds (003-batches.sql). */
+static const char sql_add_shares[] =
+	"INSERT INTO batch_share (settlement_id, seq, batch_id, payable) "
+	"SELECT f.settlement_id, f.seq, ?3, "
+	"  CASE WHEN s.kind = 'reverse' AND EXISTS (SELECT 1 FROM batch_reject j "
+	"    WHERE j.settlement_id = s.reverses AND j.seq = f.seq) THEN 0 ELSE 1 END "
+	"FROM settlement_fund f JOIN settlement s ON s.id = f.settlement_id "
+	"JOIN claim c INDEXED BY claim_for_batch ON c.id = s.claim_id "
+	"WHERE f.fund_code = ?1 AND (?2 IS NULL OR c.dscg_date <= ?2) "
+	"AND NOT EXISTS (SELECT 1 FROM batch_share b WHERE b.settlement_id = f.settlement_id "
+	"  AND b.seq = f.seq) "
+	"AND (s.kind = 'settle' OR NOT EXISTS (SELECT 1 FROM batch_share ob "
+	"  JOIN batch ox ON ox.id = ob.batch_id WHERE ob.settlement_id = s.reverses "
+	"  AND ob.seq = f.seq AND ox.id <> ?3 "
+	"  AND ox.status NOT IN ('accepted', 'paid', 'part-paid'))) "
+	"ORDER BY f.settlement_id, f.seq";
+
+static const char sql_recount[] =
+	"UPDATE batch SET (count, total, info_count, info_total, period_from, period_to) = ("
+	"SELECT count(*), COALESCE(SUM(CASE WHEN b.payable = 1 THEN f.amount END), 0), "
+	"COALESCE(SUM(1 - b.payable), 0), COALESCE(SUM(CASE WHEN b.payable = 0 THEN f.amount END), 0), "
+	"COALESCE(MIN(c.dscg_date), 0), COALESCE(MAX(c.dscg_date), 0) "
+	"FROM batch_share b JOIN settlement_fund f ON f.settlement_id = b.settlement_id "
+	"AND f.seq = b.seq JOIN settlement s ON s.id = b.settlement_id "
+	"JOIN claim c INDEXED BY claim_for_batch ON c.id = s.claim_id WHERE b.batch_id = ?1) WHERE id = ?1";
+
+#define BATCH_COLUMNS \
+	"b.id, b.fund_code, fu.name, b.seq, b.status, COALESCE(b.through, 0), b.period_from, " \
+	"b.period_to, b.count, b.total, b.info_count, b.info_total, b.created_at, b.created_by, " \
+	"COALESCE(b.approved_at, ''), COALESCE(b.approved_by, ''), COALESCE(b.exported_at, ''), " \
+	"COALESCE(b.file_path, ''), COALESCE(b.file_sha256, ''), COALESCE(b.digest, ''), " \
+	"COALESCE(b.key_type, ''), COALESCE(b.receipt, ''), b.accepted_total IS NOT NULL, " \
+	"COALESCE(b.accepted_total, 0), (SELECT count(*) FROM batch_reject j WHERE j.batch_id = b.id), " \
+	"b.paid FROM batch b JOIN fund fu ON fu.code = b.fund_code "
+
+static const char sql_get[] = "SELECT " BATCH_COLUMNS "WHERE b.id = ?1";
+static const char sql_list[] =
+	"SELECT " BATCH_COLUMNS "WHERE ?1 IS NULL OR b.fund_code = ?1 ORDER BY b.rowid";
+
+static const char sql_records[] =
+	"SELECT s.setl_id, b.seq, s.kind, COALESCE(o.setl_id, ''), s.fixmedins_code, c.claim_no, "
+	"s.psn_no, c.dscg_date, f.amount, b.payable, f.kind, f.trace, COALESCE(j.reason, '') "
+	"FROM batch_share b JOIN settlement_fund f ON f.settlement_id = b.settlement_id "
+	"AND f.seq = b.seq JOIN settlement s ON s.id = b.settlement_id "
+	"JOIN claim c INDEXED BY claim_for_batch ON c.id = s.claim_id LEFT JOIN settlement o ON o.id = s.reverses "
+	"LEFT JOIN batch_reject j ON j.settlement_id = b.settlement_id AND j.seq = b.seq "
+	"WHERE b.batch_id = ?1 AND (?2 = 0 OR j.reason IS NOT NULL) "
+	"ORDER BY b.batch_id, b.settlement_id, b.seq";
+
+/* ---- helpers --------------------------------------------------------- */
+
+static int db_fail(struct zt_store *s, const char *what)
+{
+	sqlite3 *db = zt_store_db(s);
+	int ec = sqlite3_errcode(db);
+	int code = (ec == SQLITE_BUSY || ec == SQLITE_LOCKED) ? ZT_EBUSY : ZT_EIO;
+	if (ec == SQLITE_CONSTRAINT)
+		code = ZT_EINTERNAL; /* a guard of the schema fired: a bug */
+	return zt_error_set(code, "database: %s: %s", what, sqlite3_errmsg(db));
+}
+
+static int prep(struct zt_store *s, sqlite3_stmt **out, const char *sql)
+{
+	if (sqlite3_prepare_v2(zt_store_db(s), sql, -1, out, NULL) != SQLITE_OK) {
+		*out = NULL;
+		return db_fail(s, "prepare");
+	}
+	return 0;
+}
+
+static void bind_text(sqlite3_stmt *p, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(p, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(p, i);
+}
+
+static const char *col_text(sqlite3_stmt *p, int i)
+{
+	const unsigned char *t = sqlite3_column_text(p, i);
+	return t ? (const char *)t : "";
+}
+
+static void copy_col(char *dst, size_t cap, sqlite3_stmt *p, int i)
+{
+	snprintf(dst, cap, "%s", col_text(p, i));
+}
+
+/* Runs a statement that returns no rows; finalizes it. */
+static int run_once(struct zt_store *s, sqlite3_stmt *p, const char *what)
+{
+	int rc = sqlite3_step(p) == SQLITE_DONE ? 0 : db_fail(s, what);
+	sqlite3_finalize(p);
+	return rc;
+}
+
+static int need_txn(struct zt_store *s, const char *what)
+{
+	if (!zt_store_in_txn(s))
+		return zt_error_set(ZT_EINTERNAL, "%s outside a transaction", what);
+	return 0;
+}
+
+static const char *const status_names[] = {
+	[ZT_BATCH_DRAFT] = "draft",       [ZT_BATCH_APPROVED] = "approved",
+	[ZT_BATCH_REJECTED] = "rejected", [ZT_BATCH_EXPORTED] = "exported",
+	[ZT_BATCH_SENT] = "sent",         [ZT_BATCH_ACCEPTED] = "accepted",
+	[ZT_BATCH_PAID] = "paid",         [ZT_BATCH_PART_PAID] = "part-paid",
+};
+
+const char *zt_batch_status_name(enum zt_batch_status st)
+{
+	if ((unsigned)st >= sizeof status_names / sizeof *status_names)
+		return "?";
+	return status_names[st];
+}
+
+int zt_batch_status_parse(enum zt_batch_status *out, const char *name)
+{
+	for (size_t i = 0; i < sizeof status_names / sizeof *status_names; i++)
+		if (strcmp(status_names[i], name) == 0) {
+			*out = (enum zt_batch_status)i;
+			return 0;
+		}
+	return zt_error_set(ZT_EINVAL, "'%s' is no batch status (draft approved rejected exported "
+	                    "sent accepted paid part-paid)", name);
+}
+
+const char *zt_batch_outcome_name(enum zt_batch_outcome o)
+{
+	switch (o) {
+	case ZT_BATCH_OUT_ACCEPTED: return "accepted";
+	case ZT_BATCH_OUT_REJECTED: return "rejected";
+	case ZT_BATCH_OUT_REFUSED: return "refused";
+	case ZT_BATCH_OUT_PENDING: return "pending";
+	case ZT_BATCH_OUT_FAILED: return "failed";
+	}
+	return "failed";
+}
+
+static int add_event(struct zt_store *s, const char *id, const char *actor, const char *action,
+                     const char *from, const char *to, const char *detail)
+{
+	sqlite3_stmt *p;
+	int rc = prep(s, &p, "INSERT INTO batch_event (batch_id, at, actor, action, status_from, "
+	                     "status_to, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	if (rc)
+		return rc;
+	bind_text(p, 1, id);
+	bind_text(p, 2, zt_store_now(s));
+	bind_text(p, 3, actor);
+	bind_text(p, 4, action);
+	bind_text(p, 5, from);
+	bind_text(p, 6, to);
+	bind_text(p, 7, detail && detail[0] ? detail : NULL);
+	return run_once(s, p, "record batch event");
+}
+
+/* Adds the eligible shares of the batch's fund to `id` and recomputes its
+ * count, total and period; *added_out is how many were added. */
+static int add_shares(struct zt_store *s, const char *id, const char *fund_code, zt_date through,
+                      int64_t *added_out)
+{
+	sqlite3_stmt *p;
+	int rc = prep(s, &p, sql_add_shares);
+	if (rc)
+		return rc;
+	bind_text(p, 1, fund_code);
+	if (through)
+		sqlite3_bind_int(p, 2, through);
+	bind_text(p, 3, id);
+	if ((rc = run_once(s, p, "add shares to batch")))
+		return rc;
+	*added_out = sqlite3_changes64(zt_store_db(s));
+	if ((rc = prep(s, &p, sql_recount)))
+		return rc;
+	bind_text(p, 1, id);
+	return run_once(s, p, "count batch");
+}
+
+/* ---- create, reopen -------------------------------------------------- */
+
+int zt_store_batch_create(struct zt_store *s, const char *fund_code, zt_date through,
+                          const char *actor, char id_out[ZT_BATCH_ID_BYTES], int64_t *count_out)
+{
+	sqlite3_stmt *p = NULL;
+	int64_t seq = 0;
+	char id[ZT_BATCH_ID_BYTES];
+	int rc = need_txn(s, "batch create");
+	if (rc)
+		return rc;
+	id_out[0] = '\0';
+	*count_out = 0;
+	/* Under the write lock: nobody else can take the same number. */
+	if ((rc = prep(s, &p, "SELECT COALESCE(MAX(seq), 0) + 1 FROM batch WHERE fund_code = ?1")))
+		return rc;
+	bind_text(p, 1, fund_code);
+	if (sqlite3_step(p) == SQLITE_ROW)
+		seq = sqlite3_column_int64(p, 0);
+	sqlite3_finalize(p);
+	if (seq <= 0)
+		return db_fail(s, "number batch");
+	if ((size_t)snprintf(id, sizeof id, "B%s-%06lld", fund_code, (long long)seq) >= sizeof id)
+		return zt_error_set(ZT_EINVAL, "fund code '%s' makes a batch id that is too long",
+		                    fund_code);
+	if ((rc = prep(s, &p, "INSERT INTO batch (id, fund_code, seq, status, through, period_from, "
+	                      "period_to, count, total, created_at, created_by) "
+	                      "VALUES (?1, ?2, ?3, 'draft', ?4, 0, 0, 0, 0, ?5, ?6)")))
+		return rc;
+	bind_text(p, 1, id);
+	bind_text(p, 2, fund_code);
+	sqlite3_bind_int64(p, 3, seq);
+	if (through)
+		sqlite3_bind_int(p, 4, through);
+	bind_text(p, 5, zt_store_now(s));
+	bind_text(p, 6, actor);
+	if ((rc = run_once(s, p, "create batch")))
+		return rc;
+	int64_t n = 0;
+	if ((rc = add_shares(s, id, fund_code, through, &n)))
+		return rc;
+	if (n == 0)
+		return 0; /* the caller rolls the empty batch back */
+	char detail[64];
+	snprintf(detail, sizeof detail, "%lld records", (long long)n);
+	if ((rc = add_event(s, id, actor, "create", NULL, "draft", detail)))
+		return rc;
+	snprintf(id_out, ZT_BATCH_ID_BYTES, "%s", id);
+	*count_out = n;
+	return 0;
+}
+
+int zt_store_batch_reopen(struct zt_store *s, const char *id, const char *actor,
+                          const char *reason, int64_t *added_out)
+{
+	struct zt_batch b;
+	int rc = need_txn(s, "batch reopen");
+	if (rc || (rc = zt_store_batch_get(s, id, &b)))
+		return rc;
+	if (b.status != ZT_BATCH_REJECTED)
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: only a rejected batch is reopened",
+		                    id, zt_batch_status_name(b.status));
+	if ((rc = add_shares(s, id, b.fund_code, b.through, added_out)))
+		return rc;
+	char detail[600];
+	snprintf(detail, sizeof detail, "%lld records added%s%s", (long long)*added_out,
+	         reason && reason[0] ? ": " : "", reason ? reason : "");
+	return zt_store_batch_set_status(s, id, ZT_BATCH_REJECTED, ZT_BATCH_DRAFT, actor, "reopen",
+	                                 detail);
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+static void read_batch(sqlite3_stmt *p, struct zt_batch *b)
+{
+	memset(b, 0, sizeof *b);
+	copy_col(b->id, sizeof b->id, p, 0);
+	copy_col(b->fund_code, sizeof b->fund_code, p, 1);
+	copy_col(b->fund_name, sizeof b->fund_name, p, 2);
+	b->seq = sqlite3_column_int64(p, 3);
+	enum zt_batch_status st = ZT_BATCH_DRAFT;
+	(void)zt_batch_status_parse(&st, col_text(p, 4)); /* the schema's CHECK holds it */
+	b->status = st;
+	b->through = sqlite3_column_int(p, 5);
+	b->period_from = sqlite3_column_int(p, 6);
+	b->period_to = sqlite3_column_int(p, 7);
+	b->count = sqlite3_column_int64(p, 8);
+	b->total = sqlite3_column_int64(p, 9);
+	b->info_count = sqlite3_column_int64(p, 10);
+	b->info_total = sqlite3_column_int64(p, 11);
+	copy_col(b->created_at, sizeof b->created_at, p, 12);
+	copy_col(b->created_by, sizeof b->created_by, p, 13);
+	copy_col(b->approved_at, sizeof b->approved_at, p, 14);
+	copy_col(b->approved_by, sizeof b->approved_by, p, 15);
+	copy_col(b->exported_at, sizeof b->exported_at, p, 16);
+	copy_col(b->file_path, sizeof b->file_path, p, 17);
+	copy_col(b->file_sha256, sizeof b->file_sha256, p, 18);
+	copy_col(b->digest, sizeof b->digest, p, 19);
+	copy_col(b->key_type, sizeof b->key_type, p, 20);
+	copy_col(b->receipt, sizeof b->receipt, p, 21);
+	b->answered = sqlite3_column_int(p, 22) != 0;
+	b->accepted_total = sqlite3_column_int64(p, 23);
+	b->rejected_count = sqlite3_column_int64(p, 24);
+	b->paid = sqlite3_column_int64(p, 25);
+}
+
+int zt_store_batch_get(struct zt_store *s, const char *id, struct zt_batch *out)
+{
+	sqlite3_stmt *p;
+	int rc = prep(s, &p, sql_get);
+	if (rc)
+		return rc;
+	bind_text(p, 1, id);
+	int step = sqlite3_step(p);
+	if (step == SQLITE_ROW)
+		read_batch(p, out);
+	else if (step == SQLITE_DONE)
+		rc = zt_error_set(ZT_ENOTFOUND, "there is no batch '%s'", id);
+	else
+		rc = db_fail(s, "read batch");
+	sqlite3_finalize(p);
+	return rc;
+}
+
+int zt_store_batch_list(struct zt_store *s, const char *fund_code,
+                        int (*cb)(void *ctx, const struct zt_batch *b), void *ctx)
+{
+	sqlite3_stmt *p;
+	int rc = prep(s, &p, sql_list), step;
+	if (rc)
+		return rc;
+	bind_text(p, 1, fund_code);
+	struct zt_batch b;
+	while ((step = sqlite3_step(p)) == SQLITE_ROW) {
+		read_batch(p, &b);
+		if ((rc = cb(ctx, &b)))
+			goto done;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(s, "list batches");
+done:
+	sqlite3_finalize(p);
+	return rc;
+}
+
+/* ---- status ------------------------------------------------------------ */
+
+int zt_store_batch_set_status(struct zt_store *s, const char *id, enum zt_batch_status from,
+                              enum zt_batch_status to, const char *actor, const char *action,
+                              const char *detail)
+{
+	sqlite3_stmt *p;
+	int rc = need_txn(s, "batch status change");
+	if (rc || (rc = prep(s, &p, "UPDATE batch SET status = ?3 WHERE id = ?1 AND status = ?2")))
+		return rc;
+	bind_text(p, 1, id);
+	bind_text(p, 2, zt_batch_status_name(from));
+	bind_text(p, 3, zt_batch_status_name(to));
+	if ((rc = run_once(s, p, "change batch status")))
+		return rc;
+	if (sqlite3_changes(zt_store_db(s)) != 1) {
+		struct zt_batch b;
+		if ((rc = zt_store_batch_get(s, id, &b)))
+			return rc;
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' is %s, not %s", id,
+		                    zt_batch_status_name(b.status), zt_batch_status_name(from));
+	}
+	return add_event(s, id, actor, action, zt_batch_status_name(from), zt_batch_status_name(to),
+	                 detail);
+}
+
+int zt_store_batch_is_maker(struct zt_store *s, const char *id, const char *actor, bool *out)
+{
+	sqlite3_stmt *p;
+	int rc = prep(s, &p, "SELECT EXISTS (SELECT 1 FROM batch WHERE id = ?1 AND created_by = ?2) "
+	                     "OR EXISTS (SELECT 1 FROM batch_event WHERE batch_id = ?1 "
+	                     "AND action = 'reopen' AND actor = ?2)");
+	if (rc)
+		return rc;
+	bind_text(p, 1, id);
+	bind_text(p, 2, actor);
+	if (sqlite3_step(p) == SQLITE_ROW)
+		*out = sqlite3_column_int(p, 0) != 0;
+	else
+		rc = db_fail(s, "read batch makers");
+	sqlite3_finalize(p);
+	return rc;
+}
+
+int zt_store_batch_set_approved(struct zt_store *s, const char *id, const char *actor)
+{
+	int rc = zt_store_batch_set_status(s, id, ZT_BATCH_DRAFT, ZT_BATCH_APPROVED, actor, "approve",
+	                                   NULL);
+	sqlite3_stmt *p;
+	if (rc || (rc = prep(s, &p, "UPDATE batch SET approved_at = ?2, approved_by = ?3 WHERE id = ?1")))
+		return rc;
+	bind_text(p, 1, id);
+	bind_text(p, 2, zt_store_now(s));
+	bind_text(p, 3, actor);
+	return run_once(s, p, "approve batch");
+}
+
+int zt_store_batch_set_exported(struct zt_store *s, const char *id, const char *file_path,
+                                const char *file_sha256, const char *digest,
+                                const char *key_type, const char *actor)
+{
+	struct zt_batch b;
+	sqlite3_stmt *p;
+	int rc = need_txn(s, "batch export");
+	if (rc || (rc = zt_store_batch_get(s, id, &b)))
+		return rc;
+	char detail[ZT_BATCH_PATH_BYTES + 64];
+	snprintf(detail, sizeof detail, "%s (%s)", file_path, key_type);
+	if (b.status == ZT_BATCH_APPROVED)
+		rc = zt_store_batch_set_status(s, id, ZT_BATCH_APPROVED, ZT_BATCH_EXPORTED, actor,
+		                               "export", detail);
+	else
+		rc = zt_store_batch_set_status(s, id, b.status, b.status, actor, "export", detail);
+	if (rc || (rc = prep(s, &p, "UPDATE batch SET exported_at = COALESCE(exported_at, ?2), "
+	                            "file_path = ?3, file_sha256 = ?4, digest = COALESCE(digest, ?5), "
+	                            "key_type = ?6 WHERE id = ?1")))
+		return rc;
+	bind_text(p, 1, id);
+	bind_text(p, 2, zt_store_now(s));
+	bind_text(p, 3, file_path);
+	bind_text(p, 4, file_sha256);
+	bind_text(p, 5, digest);
+	bind_text(p, 6, key_type);
+	return run_once(s, p, "record export");
+}
+
+int zt_store_batch_add_send(struct zt_store *s, const char *id, const char *actor,
+                            const struct zt_batch_answer *a)
+{
+	sqlite3_stmt *p;
+	int rc = need_txn(s, "batch send");
+	if (rc || (rc = prep(s, &p, "INSERT INTO batch_send (batch_id, at, actor, gateway, outcome, "
+	                            "attempts, http_status, receipt, rejected, message) "
+	                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")))
+		return rc;
+	bind_text(p, 1, id);
+	bind_text(p, 2, zt_store_now(s));
+	bind_text(p, 3, actor);
+	bind_text(p, 4, a->gateway ? a->gateway : "manual");
+	bind_text(p, 5, zt_batch_outcome_name(a->outcome));
+	sqlite3_bind_int(p, 6, a->attempts);
+	sqlite3_bind_int(p, 7, a->http_status);
+	bind_text(p, 8, a->receipt && a->receipt[0] ? a->receipt : NULL);
+	sqlite3_bind_int64(p, 9, a->outcome == ZT_BATCH_OUT_REJECTED ? (int64_t)a->reject_count : 0);
+	bind_text(p, 10, a->message ? a->message : "");
+	return run_once(s, p, "record send");
+}
+
+/* "S000000000012/2" -> ("S000000000012", 2); 0 or ZT_EINVAL. */
+static int split_record_id(const char *rid, char setl_id[32], int *seq)
+{
+	const char *slash = strrchr(rid, '/');
+	if (!slash || slash == rid || (size_t)(slash - rid) >= 32 || !slash[1])
+		return ZT_EINVAL;
+	int v = 0;
+	for (const char *c = slash + 1; *c; c++) {
+		if (*c < '0' || *c > '9' || v > 100000)
+			return ZT_EINVAL;
+		v = v * 10 + (*c - '0');
+	}
+	memcpy(setl_id, rid, (size_t)(slash - rid));
+	setl_id[slash - rid] = '\0';
+	*seq = v;
+	return 0;
+}
+
+int zt_store_batch_reject_records(struct zt_store *s, const char *id,
+                                  const struct zt_batch_reject *rejects, size_t n)
+{
+	sqlite3_stmt *find = NULL, *ins = NULL;
+	int rc = need_txn(s, "recording rejected records");
+	if (rc)
+		return rc;
+	if ((rc = prep(s, &find, "SELECT b.settlement_id FROM batch_share b JOIN settlement s "
+	                         "ON s.id = b.settlement_id WHERE s.setl_id = ?1 AND b.seq = ?2 "
+	                         "AND b.batch_id = ?3")) ||
+	    (rc = prep(s, &ins, "INSERT INTO batch_reject (settlement_id, seq, batch_id, reason, at) "
+	                        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING")))
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		char setl_id[32];
+		int seq;
+		if (split_record_id(rejects[i].record_id, setl_id, &seq) != 0) {
+			rc = zt_error_set(ZT_ECONFLICT, "the payer rejects record '%s', which is not a "
+			                  "record id of batch '%s'", rejects[i].record_id, id);
+			goto done;
+		}
+		sqlite3_reset(find);
+		bind_text(find, 1, setl_id);
+		sqlite3_bind_int(find, 2, seq);
+		bind_text(find, 3, id);
+		int step = sqlite3_step(find);
+		if (step == SQLITE_DONE) {
+			rc = zt_error_set(ZT_ECONFLICT, "the payer rejects record '%s', which is not in "
+			                  "batch '%s'", rejects[i].record_id, id);
+			goto done;
+		}
+		if (step != SQLITE_ROW) {
+			rc = db_fail(s, "find rejected record");
+			goto done;
+		}
+		int64_t sid = sqlite3_column_int64(find, 0);
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, sid);
+		sqlite3_bind_int(ins, 2, seq);
+		bind_text(ins, 3, id);
+		bind_text(ins, 4, rejects[i].reason && rejects[i].reason[0] ? rejects[i].reason
+		                                                            : "no reason given");
+		bind_text(ins, 5, zt_store_now(s));
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			rc = db_fail(s, "record rejected record");
+			goto done;
+		}
+		if (sqlite3_changes(zt_store_db(s)) != 1) {
+			rc = zt_error_set(ZT_ECONFLICT, "record '%s' of batch '%s' is already rejected",
+			                  rejects[i].record_id, id);
+			goto done;
+		}
+	}
+done:
+	sqlite3_finalize(find);
+	sqlite3_finalize(ins);
+	return rc;
+}
+
+int zt_store_batch_set_accepted(struct zt_store *s, const char *id, const char *receipt,
+                                const char *actor)
+{
+	sqlite3_stmt *p;
+	int rc = zt_store_batch_set_status(s, id, ZT_BATCH_SENT, ZT_BATCH_ACCEPTED, actor, "accept",
+	                                   receipt);
+	if (rc || (rc = prep(s, &p, "UPDATE batch SET receipt = ?2, accepted_total = total - "
+	                            "COALESCE((SELECT SUM(f.amount) FROM batch_reject j "
+	                            "JOIN batch_share b ON b.settlement_id = j.settlement_id "
+	                            "AND b.seq = j.seq JOIN settlement_fund f "
+	                            "ON f.settlement_id = j.settlement_id AND f.seq = j.seq "
+	                            "WHERE j.batch_id = ?1 AND b.payable = 1), 0) WHERE id = ?1")))
+		return rc;
+	bind_text(p, 1, id);
+	bind_text(p, 2, receipt && receipt[0] ? receipt : NULL);
+	return run_once(s, p, "accept batch");
+}
+
+int zt_store_batch_add_payment(struct zt_store *s, const char *id, zt_fen amount_fen,
+                               const char *actor, const char *ref)
+{
+	struct zt_batch b;
+	sqlite3_stmt *p;
+	int rc = need_txn(s, "batch payment");
+	if (rc || (rc = zt_store_batch_get(s, id, &b)))
+		return rc;
+	if (b.status != ZT_BATCH_ACCEPTED && b.status != ZT_BATCH_PART_PAID)
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: a payment is matched to an accepted "
+		                    "batch", id, zt_batch_status_name(b.status));
+	zt_fen paid;
+	if (amount_fen <= 0 || __builtin_add_overflow(b.paid, amount_fen, &paid))
+		return zt_error_set(ZT_ERANGE, "batch '%s': payment of %lld fen is out of range", id,
+		                    (long long)amount_fen);
+	enum zt_batch_status to = paid >= b.accepted_total ? ZT_BATCH_PAID : ZT_BATCH_PART_PAID;
+	char detail[200];
+	snprintf(detail, sizeof detail, "%lld fen%s%s", (long long)amount_fen, ref ? " by " : "",
+	         ref ? ref : "");
+	if ((rc = zt_store_batch_set_status(s, id, b.status, to, actor, "payment", detail)) ||
+	    (rc = prep(s, &p, "UPDATE batch SET paid = ?2 WHERE id = ?1")))
+		return rc;
+	bind_text(p, 1, id);
+	sqlite3_bind_int64(p, 2, paid);
+	return run_once(s, p, "record payment");
+}
+
+/* ---- cursors ----------------------------------------------------------- */
+
+struct zt_batch_cursor {
+	struct zt_store *s;
+	sqlite3_stmt *p;
+};
+
+int zt_store_batch_records(struct zt_store *s, const char *id, bool only_rejected,
+                           struct zt_batch_cursor **out)
+{
+	struct zt_batch_cursor *c = calloc(1, sizeof *c);
+	if (!c)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	c->s = s;
+	int rc = prep(s, &c->p, sql_records);
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	/* SQLITE_TRANSIENT: the id may be the caller's stack buffer. */
+	sqlite3_bind_text(c->p, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(c->p, 2, only_rejected);
+	*out = c;
+	return 0;
+}
+
+int zt_batch_cursor_next(struct zt_batch_cursor *c, struct zt_batch_record *r)
+{
+	int step = sqlite3_step(c->p);
+	if (step == SQLITE_DONE)
+		return 0;
+	if (step != SQLITE_ROW)
+		return db_fail(c->s, "read batch records");
+	sqlite3_stmt *p = c->p;
+	r->setl_id = col_text(p, 0);
+	r->seq = sqlite3_column_int(p, 1);
+	r->kind = col_text(p, 2);
+	r->reverses = col_text(p, 3);
+	r->fixmedins_code = col_text(p, 4);
+	r->claim_no = col_text(p, 5);
+	r->psn_no = col_text(p, 6);
+	r->dscg_date = sqlite3_column_int(p, 7);
+	r->amount = sqlite3_column_int64(p, 8);
+	r->payable = sqlite3_column_int(p, 9) != 0;
+	r->fund_kind = col_text(p, 10);
+	r->trace = col_text(p, 11);
+	r->reject_reason = col_text(p, 12);
+	return 1;
+}
+
+void zt_batch_cursor_free(struct zt_batch_cursor *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->p);
+	free(c);
+}
+
+int zt_store_batch_events(struct zt_store *s, const char *id,
+                          int (*cb)(void *ctx, const struct zt_batch_event *e), void *ctx)
+{
+	sqlite3_stmt *p;
+	int rc = prep(s, &p, "SELECT at, actor, action, COALESCE(status_from, ''), status_to, "
+	                     "COALESCE(detail, '') FROM batch_event WHERE batch_id = ?1 ORDER BY id"),
+	    step;
+	if (rc)
+		return rc;
+	bind_text(p, 1, id);
+	while ((step = sqlite3_step(p)) == SQLITE_ROW) {
+		struct zt_batch_event e = {col_text(p, 0), col_text(p, 1), col_text(p, 2),
+		                           col_text(p, 3), col_text(p, 4), col_text(p, 5)};
+		if ((rc = cb(ctx, &e)))
+			goto done;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(s, "read batch events");
+done:
+	sqlite3_finalize(p);
+	return rc;
+}
+
+int zt_store_batch_sends(struct zt_store *s, const char *id,
+                         int (*cb)(void *ctx, const struct zt_batch_send_log *l), void *ctx)
+{
+	sqlite3_stmt *p;
+	int rc = prep(s, &p, "SELECT at, actor, gateway, outcome, COALESCE(receipt, ''), message, "
+	                     "attempts, http_status, rejected FROM batch_send WHERE batch_id = ?1 "
+	                     "ORDER BY id"),
+	    step;
+	if (rc)
+		return rc;
+	bind_text(p, 1, id);
+	while ((step = sqlite3_step(p)) == SQLITE_ROW) {
+		struct zt_batch_send_log l = {
+			.at = col_text(p, 0), .actor = col_text(p, 1), .gateway = col_text(p, 2),
+			.outcome = col_text(p, 3), .receipt = col_text(p, 4), .message = col_text(p, 5),
+			.attempts = sqlite3_column_int(p, 6), .http_status = sqlite3_column_int(p, 7),
+			.rejected = sqlite3_column_int64(p, 8)};
+		if ((rc = cb(ctx, &l)))
+			goto done;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(s, "read batch sends");
+done:
+	sqlite3_finalize(p);
+	return rc;
+}
+
+/* ---- verify ------------------------------------------------------------ */
+
+static const struct zt_verify_check batch_checks[] = {
+	{"each claim share is in at most one batch",
+	 "SELECT count(*) FROM batch_share",
+	 /* The primary key makes a second row impossible; a share billed to a
+	  * fund that does not owe it is the failure left to look for. */
+	 "SELECT printf('share %s/%d is in %d batches', s.setl_id, b.seq, count(*))"
+	 " FROM batch_share b JOIN settlement s ON s.id = b.settlement_id"
+	 " GROUP BY b.settlement_id, b.seq HAVING count(*) > 1"
+	 " UNION ALL SELECT printf('share %s/%d of fund %s is in batch %s of fund %s', s.setl_id,"
+	 " b.seq, f.fund_code, x.id, x.fund_code) FROM batch_share b"
+	 " JOIN batch x ON x.id = b.batch_id JOIN settlement s ON s.id = b.settlement_id"
+	 " JOIN settlement_fund f ON f.settlement_id = b.settlement_id AND f.seq = b.seq"
+	 " WHERE f.fund_code <> x.fund_code"},
+	{"every share of a batch exists",
+	 "SELECT count(*) FROM batch_share",
+	 "SELECT printf('batch %s holds share #%d/%d, which is no settlement share', b.batch_id,"
+	 " b.settlement_id, b.seq) FROM batch_share b LEFT JOIN settlement_fund f"
+	 " ON f.settlement_id = b.settlement_id AND f.seq = b.seq WHERE f.settlement_id IS NULL"
+	 " UNION ALL SELECT printf('batch %s rejects share #%d/%d, which is not in it', j.batch_id,"
+	 " j.settlement_id, j.seq) FROM batch_reject j LEFT JOIN batch_share b"
+	 " ON b.settlement_id = j.settlement_id AND b.seq = j.seq"
+	 " WHERE b.batch_id IS NULL OR b.batch_id <> j.batch_id"},
+	{"each batch total equals the sum of its records",
+	 "SELECT count(*) FROM batch",
+	 "WITH r AS (SELECT b.batch_id, count(*) AS n,"
+	 " SUM(CASE WHEN b.payable = 1 THEN f.amount ELSE 0 END) AS t, SUM(1 - b.payable) AS ni,"
+	 " SUM(CASE WHEN b.payable = 0 THEN f.amount ELSE 0 END) AS ti FROM batch_share b"
+	 " JOIN settlement_fund f ON f.settlement_id = b.settlement_id AND f.seq = b.seq"
+	 " GROUP BY b.batch_id)"
+	 " SELECT printf('batch %s: stored %d records, total %d fen (%d, %d fen for information);"
+	 " its records: %d, %d fen (%d, %d fen)', x.id, x.count, x.total, x.info_count, x.info_total,"
+	 " COALESCE(r.n, 0), COALESCE(r.t, 0), COALESCE(r.ni, 0), COALESCE(r.ti, 0))"
+	 " FROM batch x LEFT JOIN r ON r.batch_id = x.id WHERE x.count != COALESCE(r.n, 0)"
+	 " OR x.total != COALESCE(r.t, 0) OR x.info_count != COALESCE(r.ni, 0)"
+	 " OR x.info_total != COALESCE(r.ti, 0) OR x.count = 0"
+	 " UNION ALL SELECT printf('batch %s: accepted total %d fen, but its total less the records"
+	 " the payer rejected is %d fen', x.id, x.accepted_total, x.total - COALESCE((SELECT"
+	 " SUM(f.amount) FROM batch_reject j JOIN batch_share b ON b.settlement_id = j.settlement_id"
+	 " AND b.seq = j.seq JOIN settlement_fund f ON f.settlement_id = j.settlement_id"
+	 " AND f.seq = j.seq WHERE j.batch_id = x.id AND b.payable = 1), 0)) FROM batch x"
+	 " WHERE x.accepted_total IS NOT NULL AND x.accepted_total != x.total - COALESCE((SELECT"
+	 " SUM(f.amount) FROM batch_reject j JOIN batch_share b ON b.settlement_id = j.settlement_id"
+	 " AND b.seq = j.seq JOIN settlement_fund f ON f.settlement_id = j.settlement_id"
+	 " AND f.seq = j.seq WHERE j.batch_id = x.id AND b.payable = 1), 0)"},
+	{"a record left out of a total reverses a record the payer rejected",
+	 "SELECT count(*) FROM batch_share WHERE payable = 0",
+	 "SELECT printf('batch %s leaves %s/%d out of its total, but it reverses no record the payer"
+	 " rejected', b.batch_id, s.setl_id, b.seq) FROM batch_share b"
+	 " JOIN settlement s ON s.id = b.settlement_id WHERE b.payable = 0 AND (s.kind <> 'reverse'"
+	 " OR NOT EXISTS (SELECT 1 FROM batch_reject j WHERE j.settlement_id = s.reverses"
+	 " AND j.seq = b.seq))"},
+	{"batch status changes are recorded",
+	 "SELECT count(*) FROM batch_event",
+	 "WITH e AS (SELECT batch_id, id, action, status_from, status_to,"
+	 " LAG(status_to) OVER (PARTITION BY batch_id ORDER BY id) AS prev,"
+	 " ROW_NUMBER() OVER (PARTITION BY batch_id ORDER BY id) AS k,"
+	 " ROW_NUMBER() OVER (PARTITION BY batch_id ORDER BY id DESC) AS last FROM batch_event)"
+	 " SELECT printf('batch %s: event #%d (%s) goes from %s, but the batch was %s', batch_id, id,"
+	 " action, COALESCE(status_from, 'nothing'), COALESCE(prev, 'nothing')) FROM e"
+	 " WHERE status_from IS NOT prev"
+	 " UNION ALL SELECT printf('batch %s: event #%d (%s) from %s to %s is no allowed move',"
+	 " batch_id, id, action, COALESCE(status_from, 'nothing'), status_to) FROM e"
+	 " WHERE COALESCE(status_from, '') || '>' || status_to NOT IN ('>draft', 'draft>approved',"
+	 " 'draft>rejected', 'rejected>draft', 'approved>exported', 'exported>sent', 'sent>sent',"
+	 " 'sent>exported', 'sent>accepted', 'accepted>part-paid', 'accepted>paid',"
+	 " 'part-paid>part-paid', 'part-paid>paid')"
+	 " AND NOT (action = 'export' AND status_from = status_to)"
+	 " UNION ALL SELECT printf('batch %s is %s, but its last recorded change leaves it %s',"
+	 " x.id, x.status, COALESCE(e.status_to, 'unrecorded')) FROM batch x LEFT JOIN e"
+	 " ON e.batch_id = x.id AND e.last = 1 WHERE e.status_to IS NOT x.status"},
+};
 
 const struct zt_verify_check *zt_verify_checks_batches(size_t *n)
 {
-	*n = 0;
-	return NULL;
+	*n = sizeof batch_checks / sizeof *batch_checks;
+	return batch_checks;
 }

@@ -1,11 +1,387 @@
-/* zhitong — the 'advance' commands. Placeholder until the money-flow work lands. */
+/* zhitong — advance plan | show | approve | issue | status | list: paying the
+ * hospitals ahead (money-flow.md "Advances"). */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "zhitong/advance.h"
+#include "zhitong/config.h"
 #include "zhitong/error.h"
+
+static const char advance_help[] =
+	"usage: zhitong --db PATH [--config PATH] advance plan [--as-of YYYY-MM-DD] --by NAME\n"
+	"                                                      [--format text|csv]\n"
+	"       zhitong --db PATH advance show PLAN [--format text|csv]\n"
+	"       zhitong --db PATH advance approve PLAN --by NAME\n"
+	"       zhitong --db PATH --config PATH advance issue --plan PLAN --by NAME\n"
+	"                                 [--out FILE] [--execution-date YYYY-MM-DD]\n"
+	"       zhitong --db PATH --config PATH advance issue --hospital H --amount 123.45\n"
+	"                                 --approved-by NAME --by NAME [--out FILE] [...]\n"
+	"       zhitong --db PATH advance status [--format text|csv]\n"
+	"       zhitong --db PATH advance list [--format text|csv]\n"
+	"\n"
+	"The pool pays each hospital ahead (an advance) so that it never fronts the\n"
+	"funds' shares itself; each settled claim uses part of it up. The balance of\n"
+	"hospital:H is what it was advanced less what it earned; below 0 the hospital\n"
+	"is advancing money itself (a settlement is never refused for that).\n"
+	"\n"
+	"plan     stores and prints a plan: its id alone on the first line, then per\n"
+	"         hospital of the registry the float target, the balance now and the\n"
+	"         top-up = target - balance if positive, else 0 (a hospital below zero\n"
+	"         gets target + |balance|). Target: [hospital H] float-target, else the\n"
+	"         fund shares H earned (settlements less reversals, by settlement time,\n"
+	"         UTC) over the [advance] float-days days (default 30) up to --as-of\n"
+	"         (default today). Top-ups under [advance] min-topup are left out unless\n"
+	"         the hospital is below zero.\n"
+	"         CSV header: plan_id,hospital,basis,window_earned,target,balance,topup\n"
+	"show     a stored plan, with who approved and whether it was issued.\n"
+	"approve  the second pair of eyes: the plan's maker cannot approve it.\n"
+	"issue    pays an approved plan (once; refused if another advance has gone to\n"
+	"         one of its hospitals since it was made), or one advance approved by\n"
+	"         someone other than the issuer. In one transaction: per hospital a\n"
+	"         transfer pool:bank -> hospital:H (debit hospital:H, credit pool:bank,\n"
+	"         kind advance, ref = the advance id, e.g. ADV-20240301-000001), and the\n"
+	"         ISO 20022 pain.001.001.03 credit-transfer file for the pool's bank\n"
+	"         (checked against the official XSD), default advance-<id>.xml in the\n"
+	"         current directory, where <id> (its MsgId) is the plan id or the single\n"
+	"         advance's id; EndToEndId = the advance id. An existing file is never\n"
+	"         overwritten. Prints one line per advance (id, hospital, amount).\n"
+	"status   per hospital: advanced, earned, balance, and since when it has been\n"
+	"         below zero (empty if it is not).\n"
+	"         CSV header: hospital,advanced,earned,balance,advancing_since\n"
+	"list     every advance issued.\n"
+	"         CSV header: advance_id,hospital,amount,plan_id,msg_id,made_by,\n"
+	"         approved_by,issued_by,issued_at,execution_date,file\n"
+	"\n"
+	"Configuration (--config or $ZHITONG_CONFIG):\n"
+	"  [pool]        name, account (required to issue), bic, currency (CNY)\n"
+	"  [advance]     float-days = 30, min-topup = 0.00\n"
+	"  [hospital H]  float-target = 500000.00, account (required to pay H), bic,\n"
+	"                name (default: the registry's)\n"
+	"\n"
+	"Amounts are yuan with two decimals. Exit 0 done; 2 refused (not found,\n"
+	"conflict: maker-checker, already issued, stale; or bad usage); 3 storage.\n";
+
+static void csv_field(const char *v, bool last)
+{
+	if (strpbrk(v, ",\"\r\n")) {
+		putchar('"');
+		for (const char *p = v; *p; p++) {
+			if (*p == '"')
+				putchar('"');
+			putchar(*p);
+		}
+		putchar('"');
+	} else {
+		fputs(v, stdout);
+	}
+	putchar(last ? '\n' : ',');
+}
+
+/* A record that does not exist is "not-found" (main's code for ZT_ENOTFOUND
+ * is about unreadable input files). */
+static int fail(int rc) { return cli_fail(rc, rc == ZT_ENOTFOUND ? "not-found" : NULL); }
+
+static int format_arg(const struct args *a, bool *csv)
+{
+	const char *f = args_get(a, "--format");
+	*csv = false;
+	if (!f || strcmp(f, "text") == 0)
+		return 0;
+	if (strcmp(f, "csv") == 0) {
+		*csv = true;
+		return 0;
+	}
+	return cli_usage("--format must be text or csv, not '%s'", f);
+}
+
+static int load_config(const struct cli *c, struct zt_config **cfg)
+{
+	int rc = zt_config_load(cfg, c->config_path);
+	return rc ? fail(rc) : 0;
+}
+
+static int date_arg(const struct args *a, const char *name, zt_date *out)
+{
+	const char *v = args_get(a, name);
+	*out = 0;
+	if (v && zt_parse_date(out, v, strlen(v)) != 0)
+		return cli_usage("%s: %s", name, zt_error_last());
+	return 0;
+}
+
+/* ---- plan, show ----------------------------------------------------------- */
+
+static void print_plan(const struct zt_advance_plan *p, bool csv, bool with_state)
+{
+	char b1[ZT_FMT_BYTES], b2[ZT_FMT_BYTES], b3[ZT_FMT_BYTES], b4[ZT_FMT_BYTES];
+	if (csv) {
+		puts("plan_id,hospital,basis,window_earned,target,balance,topup");
+		for (size_t i = 0; i < p->line_count; i++) {
+			const struct zt_advance_plan_line *l = &p->lines[i];
+			csv_field(p->plan_id, false);
+			csv_field(l->hospital, false);
+			csv_field(l->fixed_target ? "target" : "days", false);
+			csv_field(zt_format_amount(b1, l->window_earned), false);
+			csv_field(zt_format_amount(b2, l->target), false);
+			csv_field(zt_format_amount(b3, l->balance), false);
+			csv_field(zt_format_amount(b4, l->topup), true);
+		}
+		return;
+	}
+	size_t paid = 0;
+	printf("%s\n", p->plan_id);
+	printf("as of %s, made by %s at %s; float: the fund shares earned %s to %s (%d days)\n"
+	       "unless a target is set; minimum top-up %s\n",
+	       zt_format_date(b1, p->as_of), p->made_by, p->made_at, zt_format_date(b2, p->window_from),
+	       zt_format_date(b3, p->as_of), p->float_days, zt_format_amount(b4, p->min_topup));
+	printf("%-20s %-7s %16s %16s %16s %16s\n", "hospital", "basis", "window earned", "target",
+	       "balance", "top-up");
+	for (size_t i = 0; i < p->line_count; i++) {
+		const struct zt_advance_plan_line *l = &p->lines[i];
+		printf("%-20s %-7s %16s %16s %16s %16s\n", l->hospital,
+		       l->fixed_target ? "target" : "days", zt_format_amount(b1, l->window_earned),
+		       zt_format_amount(b2, l->target), zt_format_amount(b3, l->balance),
+		       zt_format_amount(b4, l->topup));
+		paid += l->topup > 0;
+	}
+	printf("total top-up %s to %zu hospital%s\n", zt_format_amount(b1, p->total), paid,
+	       paid == 1 ? "" : "s");
+	if (!with_state)
+		return;
+	if (p->approved_by[0])
+		printf("approved by %s at %s\n", p->approved_by, p->approved_at);
+	else
+		printf("not approved\n");
+	if (p->issued_msg_id[0])
+		printf("issued at %s (message %s)\n", p->issued_at, p->issued_msg_id);
+	else
+		printf("not issued\n");
+}
+
+static int plan(const struct cli *c, const struct args *a)
+{
+	bool csv;
+	zt_date as_of;
+	int rc;
+	if ((rc = format_arg(a, &csv)) != 0 || (rc = date_arg(a, "--as-of", &as_of)) != 0)
+		return rc;
+	if (a->npos != 1)
+		return cli_usage("zhitong advance plan [--as-of YYYY-MM-DD] --by NAME [--format text|csv]");
+	struct zt_config *cfg = NULL;
+	if ((rc = load_config(c, &cfg)) != 0)
+		return rc;
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, 0, &s)) != 0) {
+		zt_config_free(cfg);
+		return rc;
+	}
+	struct zt_advance_plan p;
+	rc = zt_advance_plan(s, cfg, as_of, cli_actor(a), &p);
+	zt_store_close(s);
+	zt_config_free(cfg);
+	if (rc)
+		return fail(rc);
+	print_plan(&p, csv, false);
+	if (!csv && p.total > 0)
+		printf("approve with: zhitong advance approve %s --by NAME (not %s)\n", p.plan_id,
+		       p.made_by);
+	zt_advance_plan_free(&p);
+	return EXIT_DONE;
+}
+
+static int show(const struct cli *c, const struct args *a)
+{
+	bool csv;
+	int rc;
+	if ((rc = format_arg(a, &csv)) != 0)
+		return rc;
+	if (a->npos != 2)
+		return cli_usage("zhitong advance show PLAN [--format text|csv]");
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
+		return rc;
+	struct zt_advance_plan p;
+	rc = zt_advance_plan_get(s, a->pos[1], &p);
+	zt_store_close(s);
+	if (rc)
+		return fail(rc);
+	print_plan(&p, csv, true);
+	zt_advance_plan_free(&p);
+	return EXIT_DONE;
+}
+
+static int approve(const struct cli *c, const struct args *a)
+{
+	if (a->npos != 2)
+		return cli_usage("zhitong advance approve PLAN --by NAME");
+	struct zt_store *s;
+	int rc = cli_open_store(c, 0, &s);
+	if (rc)
+		return rc;
+	const char *who = cli_actor(a);
+	rc = zt_advance_approve(s, a->pos[1], who);
+	zt_store_close(s);
+	if (rc)
+		return fail(rc);
+	printf("%s approved by %s\n", a->pos[1], who);
+	return EXIT_DONE;
+}
+
+/* ---- issue ---------------------------------------------------------------- */
+
+static int issue(const struct cli *c, const struct args *a)
+{
+	struct zt_advance_issue_req req = {
+		.plan_id = args_get(a, "--plan"),
+		.hospital = args_get(a, "--hospital"),
+		.approved_by = args_get(a, "--approved-by"),
+		.actor = cli_actor(a),
+		.out_path = args_get(a, "--out"),
+	};
+	const char *amount = args_get(a, "--amount");
+	int rc;
+	if ((rc = date_arg(a, "--execution-date", &req.execution_date)) != 0)
+		return rc;
+	bool single = req.hospital || amount || req.approved_by;
+	if (a->npos != 1 || (req.plan_id && single) ||
+	    (!req.plan_id && (!req.hospital || !amount || !req.approved_by)))
+		return cli_usage("zhitong advance issue --plan PLAN --by NAME [--out FILE], or "
+		                 "--hospital H --amount 123.45 --approved-by NAME --by NAME [--out FILE]");
+	if (amount && zt_parse_amount(&req.amount, amount, strlen(amount)) != 0)
+		return cli_usage("--amount: %s (yuan with two decimals, e.g. 5000.00)", zt_error_last());
+	struct zt_config *cfg = NULL;
+	if ((rc = load_config(c, &cfg)) != 0)
+		return rc;
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, 0, &s)) != 0) {
+		zt_config_free(cfg);
+		return rc;
+	}
+	struct zt_advance_issued out;
+	rc = zt_advance_issue(s, cfg, &req, &out);
+	zt_store_close(s);
+	zt_config_free(cfg);
+	if (rc)
+		return fail(rc);
+	char b[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
+	for (size_t i = 0; i < out.count; i++)
+		printf("%s %s %s\n", out.advances[i].advance_id, out.advances[i].hospital,
+		       zt_format_amount(b, out.advances[i].amount));
+	fprintf(stderr, "zhitong: wrote %s: pain.001.001.03 MsgId %s, %zu transaction%s, CtrlSum %s, "
+	        "execution date %s\n", out.path, out.msg_id, out.count, out.count == 1 ? "" : "s",
+	        zt_format_amount(b, out.total),
+	        zt_format_date(d, out.count ? out.advances[0].execution_date : 0));
+	zt_advance_issued_free(&out);
+	return EXIT_DONE;
+}
+
+/* ---- status, list -------------------------------------------------------- */
+
+static int print_status(void *ctx, const struct zt_advance_status *st)
+{
+	bool csv = *(const bool *)ctx;
+	char b1[ZT_FMT_BYTES], b2[ZT_FMT_BYTES], b3[ZT_FMT_BYTES];
+	zt_format_amount(b1, st->advanced);
+	zt_format_amount(b2, st->earned);
+	zt_format_amount(b3, st->balance);
+	if (csv) {
+		csv_field(st->hospital, false);
+		csv_field(b1, false);
+		csv_field(b2, false);
+		csv_field(b3, false);
+		csv_field(st->advancing_since, true);
+	} else {
+		printf("%-20s %16s %16s %16s  %s\n", st->hospital, b1, b2, b3,
+		       st->advancing_since[0] ? st->advancing_since : "-");
+	}
+	return 0;
+}
+
+static int status(const struct cli *c, const struct args *a)
+{
+	bool csv;
+	int rc;
+	if ((rc = format_arg(a, &csv)) != 0)
+		return rc;
+	if (a->npos != 1)
+		return cli_usage("zhitong advance status [--format text|csv]");
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
+		return rc;
+	if (csv)
+		puts("hospital,advanced,earned,balance,advancing_since");
+	else
+		printf("%-20s %16s %16s %16s  %s\n", "hospital", "advanced", "earned", "balance",
+		       "advancing since");
+	rc = zt_advance_status(s, print_status, &csv);
+	zt_store_close(s);
+	return rc ? fail(rc) : EXIT_DONE;
+}
+
+static int print_advance(void *ctx, const struct zt_advance *x)
+{
+	bool csv = *(const bool *)ctx;
+	char b[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
+	zt_format_amount(b, x->amount);
+	zt_format_date(d, x->execution_date);
+	if (csv) {
+		const char *f[] = {x->advance_id, x->hospital,    b,           x->plan_id,
+		                   x->msg_id,     x->made_by,     x->approved_by, x->issued_by,
+		                   x->issued_at,  d,              x->file};
+		for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+			csv_field(f[i], i + 1 == sizeof f / sizeof *f);
+	} else {
+		printf("%-22s %-12s %14s  %-20s %-10s %-10s %-10s %s  %s\n", x->advance_id, x->hospital,
+		       b, x->plan_id[0] ? x->plan_id : "-", x->made_by, x->approved_by, x->issued_by,
+		       x->issued_at, x->file);
+	}
+	return 0;
+}
+
+static int list(const struct cli *c, const struct args *a)
+{
+	bool csv;
+	int rc;
+	if ((rc = format_arg(a, &csv)) != 0)
+		return rc;
+	if (a->npos != 1)
+		return cli_usage("zhitong advance list [--format text|csv]");
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
+		return rc;
+	if (csv)
+		puts("advance_id,hospital,amount,plan_id,msg_id,made_by,approved_by,issued_by,"
+		     "issued_at,execution_date,file");
+	else
+		printf("%-22s %-12s %14s  %-20s %-10s %-10s %-10s %-20s  %s\n", "advance", "hospital",
+		       "amount", "plan", "made by", "approved", "issued by", "issued at", "file");
+	rc = zt_store_advances(s, print_advance, &csv);
+	zt_store_close(s);
+	return rc ? fail(rc) : EXIT_DONE;
+}
 
 int cmd_advance(const struct cli *c, int argc, char **argv)
 {
-	(void)c;
-	(void)argc;
-	(void)argv;
-	return cli_fail(zt_error_set(ZT_EINVAL, "'advance' is not available in this build"), "usage");
+	struct args a;
+	int rc = args_parse(&a, argc, argv,
+	                    "--format --as-of --by --plan --hospital --amount --approved-by --out "
+	                    "--execution-date",
+	                    "");
+	if (rc)
+		return rc;
+	if (a.help || a.npos == 0) {
+		fputs(advance_help, a.help ? stdout : stderr);
+		return a.help ? EXIT_DONE : EXIT_USAGE;
+	}
+	static const struct {
+		const char *name;
+		int (*fn)(const struct cli *, const struct args *);
+	} subs[] = {{"plan", plan},   {"show", show},     {"approve", approve},
+	            {"issue", issue}, {"status", status}, {"list", list}};
+	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
+		if (strcmp(a.pos[0], subs[i].name) == 0)
+			return subs[i].fn(c, &a);
+	return cli_usage("unknown advance command '%s' (plan, show, approve, issue, status, list)",
+	                 a.pos[0]);
 }

@@ -1,11 +1,229 @@
-/* zhitong — the 'ledger' commands. Placeholder until the money-flow work lands. */
+/* zhitong — ledger balance | transfers: reading the double-entry ledger. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
 #include "zhitong/error.h"
+#include "zhitong/ledger.h"
+
+static const char ledger_help[] =
+	"usage: zhitong --db PATH ledger balance [ACCOUNT] [--format text|csv]\n"
+	"       zhitong --db PATH ledger transfers --account ACCOUNT [--since YYYY-MM-DD]\n"
+	"                                          [--format text|csv]\n"
+	"\n"
+	"Every movement of money is a transfer: a debit account, a credit account, an\n"
+	"amount, a kind (settle, reverse, advance, ...), a reference (setl_id, advance\n"
+	"id, ...) and a unique id. Transfers are never changed; a correction is a new\n"
+	"transfer. Balances are debit-positive and all of them sum to 0:\n"
+	"  fund:CODE             > 0: what the fund owes the pool for settled claims\n"
+	"  hospital:CODE         > 0: advance the hospital holds and has not yet earned;\n"
+	"                        < 0: the hospital is advancing money itself\n"
+	"  pool:bank             the pool's bank account as the books see it\n"
+	"  hospital-burden:CODE  what the hospital bears under the policy\n"
+	"  patient:CODE          personal payments taken at that hospital's desk\n"
+	"  claims:CODE           the hospital's claims (the other side of the above)\n"
+	"\n"
+	"balance    every account with its balance, or one (not-found, exit 2, if no\n"
+	"           transfer has ever touched it). CSV header: account,balance\n"
+	"transfers  the transfers of ACCOUNT in the order they were written, made on or\n"
+	"           after --since (UTC day), with the account's running balance (it\n"
+	"           starts from the balance of the transfers before --since).\n"
+	"           CSV header: id,at,debit,credit,amount,kind,ref,balance\n"
+	"\n"
+	"Amounts are yuan with two decimals. CSV is RFC 4180 (fields quoted when they\n"
+	"hold a comma, a quote or a line break), for spreadsheets and scripts.\n";
+
+/* RFC 4180: a field is quoted when it holds a separator, a quote or a line
+ * break, and its quotes are doubled. */
+static void csv_field(const char *v, bool last)
+{
+	if (strpbrk(v, ",\"\r\n")) {
+		putchar('"');
+		for (const char *p = v; *p; p++) {
+			if (*p == '"')
+				putchar('"');
+			putchar(*p);
+		}
+		putchar('"');
+	} else {
+		fputs(v, stdout);
+	}
+	putchar(last ? '\n' : ',');
+}
+
+static bool want_csv(const struct args *a, int *bad)
+{
+	const char *f = args_get(a, "--format");
+	*bad = 0;
+	if (!f || strcmp(f, "text") == 0)
+		return false;
+	if (strcmp(f, "csv") == 0)
+		return true;
+	*bad = cli_usage("--format must be text or csv, not '%s'", f);
+	return false;
+}
+
+/* A record that does not exist is "not-found" (main's code for ZT_ENOTFOUND
+ * is about unreadable input files). */
+static int fail(int rc) { return cli_fail(rc, rc == ZT_ENOTFOUND ? "not-found" : NULL); }
+
+/* ---- balance -------------------------------------------------------------- */
+
+struct balance_ctx {
+	bool csv;
+	zt_fen sum;
+	bool overflow;
+};
+
+static int print_balance(void *ctx, const char *account, zt_fen balance)
+{
+	struct balance_ctx *c = ctx;
+	char b[ZT_FMT_BYTES];
+	zt_format_amount(b, balance);
+	if (c->csv) {
+		csv_field(account, false);
+		csv_field(b, true);
+	} else {
+		printf("%-40s %18s\n", account, b);
+	}
+	if (__builtin_add_overflow(c->sum, balance, &c->sum))
+		c->overflow = true;
+	return 0;
+}
+
+static int balance(const struct cli *c, const struct args *a)
+{
+	int bad;
+	bool csv = want_csv(a, &bad);
+	if (bad)
+		return bad;
+	if (a->npos > 2)
+		return cli_usage("zhitong ledger balance [ACCOUNT] [--format text|csv]");
+	struct zt_store *s;
+	int rc = cli_open_store(c, ZT_STORE_READONLY, &s);
+	if (rc)
+		return rc;
+	struct balance_ctx bc = {.csv = csv};
+	zt_fen one = 0;
+	if (a->npos == 2 && (rc = zt_ledger_balance(s, a->pos[1], &one)) != 0)
+		goto done;
+	if (csv)
+		puts("account,balance");
+	else
+		printf("%-40s %18s\n", "account", "balance");
+	if (a->npos == 2) {
+		print_balance(&bc, a->pos[1], one);
+	} else {
+		rc = zt_ledger_balances(s, print_balance, &bc);
+		if (rc == 0 && !csv) {
+			char b[ZT_FMT_BYTES];
+			/* The books balance: every transfer debits and credits
+			 * the same amount, so this is 0 unless they were tampered
+			 * with (verify says where). */
+			printf("%-40s %18s\n", "(sum of all balances)",
+			       bc.overflow ? "overflow" : zt_format_amount(b, bc.sum));
+		}
+	}
+done:
+	zt_store_close(s);
+	return rc ? fail(rc) : EXIT_DONE;
+}
+
+/* ---- transfers ------------------------------------------------------------ */
+
+struct transfers_ctx {
+	bool csv;
+	const char *account;
+	zt_fen running;
+	int64_t count;
+};
+
+static int print_transfer(void *ctx, const struct zt_transfer *t)
+{
+	struct transfers_ctx *c = ctx;
+	if (__builtin_add_overflow(c->running, zt_transfer_effect(t, c->account), &c->running))
+		return zt_error_set(ZT_ERANGE, "running balance of '%s' overflows", c->account);
+	c->count++;
+	char amt[ZT_FMT_BYTES], bal[ZT_FMT_BYTES], id[24];
+	zt_format_amount(amt, t->amount);
+	zt_format_amount(bal, c->running);
+	snprintf(id, sizeof id, "%lld", (long long)t->id);
+	if (c->csv) {
+		csv_field(id, false);
+		csv_field(t->at, false);
+		csv_field(t->debit, false);
+		csv_field(t->credit, false);
+		csv_field(amt, false);
+		csv_field(t->kind, false);
+		csv_field(t->ref, false);
+		csv_field(bal, true);
+	} else {
+		printf("%8s  %-20s  %-24s  %-24s %14s  %-8s %-22s %16s\n", id, t->at, t->debit,
+		       t->credit, amt, t->kind, t->ref, bal);
+	}
+	return 0;
+}
+
+static int transfers(const struct cli *c, const struct args *a)
+{
+	int bad;
+	bool csv = want_csv(a, &bad);
+	if (bad)
+		return bad;
+	const char *account = args_get(a, "--account"), *since_s = args_get(a, "--since");
+	if (!account || !account[0] || a->npos != 1)
+		return cli_usage("zhitong ledger transfers --account ACCOUNT [--since YYYY-MM-DD] "
+		                 "[--format text|csv]");
+	zt_date since = 0;
+	if (since_s && zt_parse_date(&since, since_s, strlen(since_s)) != 0)
+		return cli_usage("--since: %s", zt_error_last());
+	struct zt_store *s;
+	int rc = cli_open_store(c, ZT_STORE_READONLY, &s);
+	if (rc)
+		return rc;
+	struct transfers_ctx tc = {.csv = csv, .account = account};
+	zt_fen now;
+	/* Same answer as `ledger balance`: an unknown account is not-found. */
+	if ((rc = zt_ledger_balance(s, account, &now)) != 0 ||
+	    (rc = zt_ledger_opening_balance(s, account, since, &tc.running)) != 0)
+		goto done;
+	if (csv) {
+		puts("id,at,debit,credit,amount,kind,ref,balance");
+	} else {
+		char b[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
+		if (since)
+			printf("%s since %s: opening balance %s\n", account, zt_format_date(d, since),
+			       zt_format_amount(b, tc.running));
+		else
+			printf("%s: all transfers\n", account);
+		printf("%8s  %-20s  %-24s  %-24s %14s  %-8s %-22s %16s\n", "id", "at", "debit",
+		       "credit", "amount", "kind", "ref", "balance");
+	}
+	if ((rc = zt_ledger_transfers(s, account, since, print_transfer, &tc)) != 0)
+		goto done;
+	if (!csv) {
+		char b[ZT_FMT_BYTES];
+		printf("%lld transfer%s; balance %s\n", (long long)tc.count, tc.count == 1 ? "" : "s",
+		       zt_format_amount(b, tc.running));
+	}
+done:
+	zt_store_close(s);
+	return rc ? fail(rc) : EXIT_DONE;
+}
 
 int cmd_ledger(const struct cli *c, int argc, char **argv)
 {
-	(void)c;
-	(void)argc;
-	(void)argv;
-	return cli_fail(zt_error_set(ZT_EINVAL, "'ledger' is not available in this build"), "usage");
+	struct args a;
+	int rc = args_parse(&a, argc, argv, "--format --account --since", "");
+	if (rc)
+		return rc;
+	if (a.help || a.npos == 0) {
+		fputs(ledger_help, a.help ? stdout : stderr);
+		return a.help ? EXIT_DONE : EXIT_USAGE;
+	}
+	if (strcmp(a.pos[0], "balance") == 0)
+		return balance(c, &a);
+	if (strcmp(a.pos[0], "transfers") == 0)
+		return transfers(c, &a);
+	return cli_usage("unknown ledger command '%s' (balance, transfers)", a.pos[0]);
 }

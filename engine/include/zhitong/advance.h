@@ -1,0 +1,202 @@
+/* zhitong — advances to hospitals (money-flow.md "Advances", 预拨付).
+ *
+ * The pool pays each hospital ahead so that the hospital never fronts the
+ * funds' shares itself; every settled claim uses up part of the advance.
+ * In the ledger (debit-positive):
+ *
+ *   advance   pool:bank -> hospital:H   debit hospital:H, credit pool:bank
+ *   settle    fund:F -> hospital:H      debit fund:F, credit hospital:H
+ *   reverse   hospital:H -> fund:F      the opposite
+ *
+ * so the balance of hospital:H is what it was advanced less what it has
+ * earned: above 0 it holds the pool's money, below 0 it is advancing money
+ * itself. A settlement that drives it below 0 is never refused (the patient
+ * is at the desk); it shows in zt_advance_status().
+ *
+ * The flow is maker-checker: zt_advance_plan() computes and stores a plan
+ * (one line per hospital of the registry), a second person approves it with
+ * zt_advance_approve(), and zt_advance_issue() pays it — the ledger
+ * transfers and the bank's pain.001.001.03 file, all or nothing. A single
+ * advance can be issued with the name of whoever approved it (not the
+ * issuer).
+ *
+ * Configuration (config.h):
+ *   [pool]        name, account (required to issue), bic, currency (CNY)
+ *   [advance]     float-days (30): the float is that many days of earnings;
+ *                 min-topup (0.00): smaller top-ups of a hospital that is
+ *                 not below zero are left for a later plan
+ *   [hospital H]  float-target: a fixed float instead; account (required to
+ *                 pay H), bic, name (default: the registry's name) */
+#ifndef ZHITONG_ADVANCE_H
+#define ZHITONG_ADVANCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "limits.h"
+#include "money.h"
+#include "registry.h"
+#include "store.h"
+
+/* Plan ids, advance ids and pain.001 MsgIds: at most 35 characters
+ * (EndToEndId), e.g. PLAN-20240301-0001, ADV-20240301-000001. */
+#define ZT_ADVANCE_ID_BYTES 36
+/* Names of makers, approvers and issuers (--by). */
+#define ZT_ACTOR_BYTES 64
+#define ZT_ADVANCE_PATH_BYTES 1024
+/* The earnings window of the "days" float: 1 to 366 days. */
+#define ZT_FLOAT_DAYS_DEFAULT 30
+#define ZT_FLOAT_DAYS_MAX 366
+
+/* ---- pure rules -------------------------------------------------------- */
+
+/* The top-up that brings `balance` up to `target`: target - balance when
+ * positive, else 0 — so a hospital below zero gets target + |balance|. A
+ * top-up below `min_topup` is 0 unless the hospital is below zero (it is
+ * advancing money now and must be paid whatever the amount).
+ * ZT_ERANGE on overflow. */
+int zt_advance_topup(zt_fen *out, zt_fen target, zt_fen balance, zt_fen min_topup);
+
+/* ---- plans ------------------------------------------------------------- */
+
+struct zt_advance_plan_line {
+	char hospital[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	bool fixed_target;    /* [hospital H] float-target; else days of earnings */
+	zt_fen window_earned; /* net fund shares earned in the window            */
+	zt_fen target;        /* ≥ 0                                              */
+	zt_fen balance;       /* hospital:H when the plan was made                */
+	zt_fen topup;         /* ≥ 0                                              */
+};
+
+struct zt_advance_plan {
+	int64_t row;
+	char plan_id[ZT_ADVANCE_ID_BYTES];
+	zt_date as_of;        /* last day of the earnings window                  */
+	zt_date window_from;  /* first day: as_of - float_days + 1                */
+	int float_days;
+	zt_fen min_topup;
+	int64_t advance_seen; /* highest advance row when made (staleness)       */
+	zt_fen total;         /* sum of the top-ups                               */
+	char made_by[ZT_ACTOR_BYTES];
+	char made_at[32];
+	char approved_by[ZT_ACTOR_BYTES]; /* "" until approved                    */
+	char approved_at[32];
+	char issued_msg_id[ZT_ADVANCE_ID_BYTES]; /* "" until issued               */
+	char issued_at[32];
+	size_t line_count;
+	struct zt_advance_plan_line *lines; /* owned; in hospital code order     */
+};
+void zt_advance_plan_free(struct zt_advance_plan *p);
+
+/* Computes and stores a plan (one transaction) for every hospital of the
+ * registry: target = [hospital H] float-target, else the fund shares H
+ * earned (settlements less reversals, by settlement time, UTC) on the
+ * float-days days up to and including `as_of` (0: today); balance = its
+ * current balance; top-up by zt_advance_topup(). `as_of` may not be in
+ * the future. *out is filled (free with zt_advance_plan_free). */
+int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
+                    const char *actor, struct zt_advance_plan *out);
+
+/* A stored plan with its approval and issue state; ZT_ENOTFOUND. */
+int zt_advance_plan_get(struct zt_store *s, const char *plan_id, struct zt_advance_plan *out);
+
+/* Approves a plan. ZT_ECONFLICT if `actor` made it (maker-checker), if it
+ * is already approved, or already issued. */
+int zt_advance_approve(struct zt_store *s, const char *plan_id, const char *actor);
+
+/* ---- issuing ------------------------------------------------------------- */
+
+struct zt_advance {
+	int64_t row;
+	char advance_id[ZT_ADVANCE_ID_BYTES]; /* transfer ref = EndToEndId        */
+	char hospital[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	zt_fen amount;
+	int64_t plan_row;                     /* 0: a single advance              */
+	char plan_id[ZT_ADVANCE_ID_BYTES];    /* "" for a single advance          */
+	char msg_id[ZT_ADVANCE_ID_BYTES];     /* pain.001 MsgId                   */
+	char made_by[ZT_ACTOR_BYTES];         /* plan maker, or the issuer        */
+	char approved_by[ZT_ACTOR_BYTES];
+	char issued_by[ZT_ACTOR_BYTES];
+	char issued_at[32];
+	zt_date execution_date;
+	char file[ZT_ADVANCE_PATH_BYTES];
+};
+
+struct zt_advance_issue_req {
+	const char *plan_id;     /* an approved plan, or NULL and:               */
+	const char *hospital;    /*   one advance to this hospital               */
+	zt_fen amount;           /*   of this amount (> 0)                       */
+	const char *approved_by; /*   approved by this person (≠ actor)          */
+	const char *actor;       /* who issues                                   */
+	const char *out_path;    /* NULL: advance-<msg id>.xml in the cwd        */
+	zt_date execution_date;  /* ReqdExctnDt; 0: today (UTC); not in the past */
+};
+
+struct zt_advance_issued {
+	char msg_id[ZT_ADVANCE_ID_BYTES];
+	char path[ZT_ADVANCE_PATH_BYTES];
+	zt_fen total;
+	size_t count;
+	struct zt_advance *advances; /* owned */
+};
+void zt_advance_issued_free(struct zt_advance_issued *r);
+
+/* Issues a plan (approved, not issued before, not made stale by an advance
+ * issued since to one of its hospitals) or one advance. In one
+ * transaction: one advance row and one transfer pool:bank -> hospital:H
+ * (kind 'advance', ref = the advance id) per hospital paid, then the
+ * pain.001.001.03 file for the pool's bank is written (checked against the
+ * official XSD) before the commit; if the commit fails the file is
+ * removed, if the file cannot be written nothing is stored. Refuses (before
+ * anything is written) a pool or hospital without a configured account, and
+ * an existing output file. */
+int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
+                     const struct zt_advance_issue_req *req, struct zt_advance_issued *out);
+
+/* ---- status -------------------------------------------------------------- */
+
+struct zt_advance_status {
+	const char *hospital;
+	zt_fen advanced;          /* advance transfers to it                      */
+	zt_fen earned;            /* fund shares settled to it, less reversals    */
+	zt_fen balance;           /* hospital:H, from its transfers               */
+	char advancing_since[32]; /* when the balance last went below 0 and has
+	                           * stayed there; "" if balance ≥ 0             */
+};
+
+/* One call per hospital of the registry, in code order, from one ordered
+ * pass over the ledger. */
+int zt_advance_status(struct zt_store *s,
+                      int (*cb)(void *ctx, const struct zt_advance_status *st), void *ctx);
+
+/* ---- stored advances (also for reconciliation) -------------------------- */
+
+/* The advance whose id (= EndToEndId) is `advance_id`; ZT_ENOTFOUND. */
+int zt_store_advance_get(struct zt_store *s, const char *advance_id, struct zt_advance *out);
+/* Every advance, oldest first. */
+int zt_store_advances(struct zt_store *s, int (*cb)(void *ctx, const struct zt_advance *a),
+                      void *ctx);
+
+/* ---- store primitives used by advance.c (SQL in store_advances.c) -------- */
+
+/* Every hospital of the registry, in code order. */
+int zt_store_each_hospital(struct zt_store *s,
+                           int (*cb)(void *ctx, const struct zt_hospital *h), void *ctx);
+/* Highest row so far (0 if none) of plans / advances; in a write
+ * transaction the next row is this + 1. */
+int zt_store_advance_plan_last_row(struct zt_store *s, int64_t *out);
+int zt_store_advance_last_row(struct zt_store *s, int64_t *out);
+/* Stores a plan with its lines (p->row and p->plan_id set by the caller). */
+int zt_store_advance_plan_put(struct zt_store *s, const struct zt_advance_plan *p);
+int zt_store_advance_plan_load(struct zt_store *s, const char *plan_id,
+                               struct zt_advance_plan *out);
+int zt_store_advance_approval_put(struct zt_store *s, int64_t plan_row, const char *actor);
+/* An advance with row > after_row to a hospital the plan pays (top-up > 0):
+ * 0 and *out, or ZT_ENOTFOUND (no message). */
+int zt_store_advance_newer(struct zt_store *s, int64_t plan_row, int64_t after_row,
+                           struct zt_advance *out);
+int zt_store_advance_put(struct zt_store *s, const struct zt_advance *a);
+
+#endif

@@ -1,0 +1,69 @@
+/* zhitong — reading the double-entry ledger (money-flow.md "Ledger").
+ *
+ * Every movement of money is a transfer: a debit account, a credit
+ * account, a positive amount in fen, a kind, a reference and a unique id.
+ * Transfers are written by the operations that move money (settlements,
+ * reversals, advances, …) through zt_store_transfer() in store.h and are
+ * never changed; a correction is a new transfer. Balances are
+ * debit-positive: an account's balance is the sum of its debits minus the
+ * sum of its credits, so the balances of all accounts sum to 0.
+ *
+ * Callbacks below run while a read statement is open: they may print or
+ * collect, but must not write to the same store. A non-zero return from a
+ * callback stops the walk and is returned as is. */
+#ifndef ZHITONG_LEDGER_H
+#define ZHITONG_LEDGER_H
+
+#include <stdint.h>
+
+#include "money.h"
+#include "store.h"
+
+/* The pool's bank account as the books see it. */
+#define ZT_ACCOUNT_POOL_BANK "pool:bank"
+
+/* One transfer; the strings are valid during the callback only. */
+struct zt_transfer {
+	int64_t id;
+	const char *at;     /* "2024-03-01T09:30:00Z", UTC */
+	const char *debit;
+	const char *credit;
+	zt_fen amount;      /* > 0 */
+	const char *kind;   /* settle reverse advance … */
+	const char *ref;    /* setl_id, advance id, … */
+	int64_t settlement_row; /* 0 when not a settlement's */
+};
+
+typedef int (*zt_transfer_cb)(void *ctx, const struct zt_transfer *t);
+
+/* The signed effect of `t` on `account`: +amount if debited, -amount if
+ * credited, 0 if it does not touch the account. */
+zt_fen zt_transfer_effect(const struct zt_transfer *t, const char *account);
+
+/* Every account that has ever been touched, with its balance, in name
+ * order (bytewise). */
+int zt_ledger_balances(struct zt_store *s,
+                       int (*cb)(void *ctx, const char *account, zt_fen balance), void *ctx);
+
+/* One account's balance; ZT_ENOTFOUND (message set) if no transfer has
+ * ever touched it — so a misspelt name is not silently 0.00. */
+int zt_ledger_balance(struct zt_store *s, const char *account, zt_fen *out);
+
+/* The balance of `account` from its transfers made before day `since`
+ * (UTC; 0: nothing is before, the opening is 0). With
+ * zt_ledger_transfers(…, since, …) it gives a running balance that ends at
+ * the account's balance. */
+int zt_ledger_opening_balance(struct zt_store *s, const char *account, zt_date since,
+                              zt_fen *out);
+
+/* The transfers that debit or credit `account`, made on or after day
+ * `since` (0: all), in id order (the order they were written). */
+int zt_ledger_transfers(struct zt_store *s, const char *account, zt_date since,
+                        zt_transfer_cb cb, void *ctx);
+
+/* Every transfer with a debit or credit account whose name starts with
+ * `prefix` ("hospital:"), in id order: one pass over the ledger for
+ * reports that need every account of a kind at once. */
+int zt_ledger_scan(struct zt_store *s, const char *prefix, zt_transfer_cb cb, void *ctx);
+
+#endif

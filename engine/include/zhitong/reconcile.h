@@ -1,0 +1,409 @@
+/* zhitong — bank reconciliation (money-flow.md "Reconciliation"; the user's
+ * guide is docs/reconciliation.md).
+ *
+ * The pool account's camt.053 statements are imported entry by entry, each
+ * stored once however often its file is imported, and matched:
+ *
+ *   a credit naming batch ids    pays them: to the fen of what they still
+ *                                owe (several batches: exactly their sum;
+ *                                one batch: anything up to what it owes is
+ *                                an instalment)
+ *   a debit whose EndToEndId is  confirms that advance (same amount)
+ *   an advance id
+ *
+ * and everything else becomes a typed exception (amount, unknown,
+ * duplicate, ambiguous, date, missing, reversal) that a person resolves:
+ * nothing is guessed, nothing is matched twice.
+ *
+ * In the ledger (debit-positive, see ledger.h):
+ *
+ *   payment    pool:bank -> fund:F      debit pool:bank, credit fund:F: the
+ *                                       fund's debt shrinks, the bank grows
+ *   suspense   an entry not matched at once: a credit is debit pool:bank,
+ *              credit suspense:bank; a debit the opposite. The bank side is
+ *              always booked; suspense:bank holds what is not explained.
+ *   payment    suspense:bank -> fund:F  (a later match or a decision)
+ *   confirm    suspense:bank -> pool:bank (a debit confirming an advance by
+ *              decision: the advance transfer already booked the outflow)
+ *   refund     suspense:bank <-> refund:bank   money owed back to (credit)
+ *              or sent back to (debit) its sender; nets to 0 once both sides
+ *              are on a statement
+ *   write-off  suspense:bank <-> write-off:pool, or write-off:pool -> fund:F
+ *              for what a batch will never pay (the pool bears it)
+ *
+ * Every transfer's ref is the bank entry's ref (or the exception id of a
+ * write-off that has no entry). A confirmed advance moves no money.
+ *
+ * Functions named zt_store_recon_* are the store's (store_reconcile.c); the
+ * zt_recon_* functions are the domain (reconcile.c): they open their own
+ * transactions, except the pure rules, which touch nothing. */
+#ifndef ZHITONG_RECONCILE_H
+#define ZHITONG_RECONCILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "advance.h"
+#include "batch.h"
+#include "config.h"
+#include "iso20022.h"
+#include "money.h"
+#include "store.h"
+
+/* "EXC-000001". */
+#define ZT_RECON_EXC_ID_BYTES 16
+/* An entry's ref: the bank's (≤ 63 bytes with "#k") or "sha256:" + 64 hex. */
+#define ZT_RECON_REF_BYTES 72
+/* Batches one credit may name and pay together. More is `ambiguous`. */
+#define ZT_RECON_BATCHES_MAX 16
+#define ZT_RECON_DETAIL_BYTES 256
+#define ZT_RECON_NOTE_BYTES 512
+/* match:ID[,ID…] */
+#define ZT_RECON_TARGET_BYTES (ZT_RECON_BATCHES_MAX * ZT_BATCH_ID_BYTES)
+
+#define ZT_ACCOUNT_SUSPENSE "suspense:bank"
+#define ZT_ACCOUNT_REFUND "refund:bank"
+#define ZT_ACCOUNT_WRITE_OFF "write-off:pool"
+
+/* ---- configuration ------------------------------------------------------ */
+
+/* [reconcile] and [pool] (see docs/reconciliation.md). */
+struct zt_recon_config {
+	int date_tolerance_days;  /* date-tolerance-days, default 3                */
+	int expected_within_days; /* expected-within-days, default 30              */
+	zt_fen amount_tolerance;  /* amount-tolerance, default 0.00                */
+	char pool_account[64];    /* [pool] account; "" = the first statement's    */
+	char currency[4];         /* [pool] currency, default CNY                  */
+};
+#define ZT_RECON_DATE_TOLERANCE_DEFAULT 3
+#define ZT_RECON_EXPECTED_WITHIN_DEFAULT 30
+
+/* Reads the settings (cfg may be NULL: every default). ZT_EINVAL with the
+ * file and line for a malformed value. */
+int zt_recon_config_load(struct zt_recon_config *out, const struct zt_config *cfg);
+
+/* ---- the words ----------------------------------------------------------- */
+
+enum zt_recon_kind {
+	ZT_RECON_AMOUNT,    /* short or over: not what is owed (detail says which) */
+	ZT_RECON_UNKNOWN,   /* names no batch or advance that could take it        */
+	ZT_RECON_DUPLICATE, /* a second payment for a paid batch / confirmed advance */
+	ZT_RECON_AMBIGUOUS, /* several batches, and the amount does not say how     */
+	ZT_RECON_DATE,      /* booked before the bill or the instruction existed    */
+	ZT_RECON_MISSING,   /* due, and nothing arrived within expected-within-days */
+	ZT_RECON_REVERSAL,  /* the bank reversed an entry                           */
+};
+const char *zt_recon_kind_name(enum zt_recon_kind k);
+int zt_recon_kind_parse(enum zt_recon_kind *out, const char *name);
+
+enum zt_recon_resolution {
+	ZT_RECON_ACCEPT,    /* take the engine's one candidate (as match:<it>); an
+	                     * over-payment pays what is owed, the rest is refunded */
+	ZT_RECON_MATCH,     /* match:ID[,ID…]: the entry pays these batches, or
+	                     * confirms this advance                                */
+	ZT_RECON_REFUND,    /* the money goes (credit) or went (debit) back          */
+	ZT_RECON_WRITE_OFF, /* the pool keeps or bears it; for a batch: what it
+	                     * still owes is given up                               */
+	ZT_RECON_IGNORE,    /* noted; nothing to book (no money is in suspense)      */
+	ZT_RECON_SETTLED,   /* closed by itself: what was due arrived               */
+};
+const char *zt_recon_resolution_name(enum zt_recon_resolution r);
+/* Parses `--as`: "accept", "refund", "write-off", "ignore" or
+ * "match:ID[,ID…]" (target_out gets the ids, "" otherwise). "settled" is
+ * the engine's, never a person's. ZT_EINVAL. */
+int zt_recon_resolution_parse(enum zt_recon_resolution *out,
+                              char target_out[ZT_RECON_TARGET_BYTES], const char *as);
+
+/* ---- pure rules (reconcile.c) ------------------------------------------- */
+
+/* Day arithmetic on yyyymmdd dates (proleptic Gregorian). */
+int64_t zt_recon_day_number(zt_date d);
+zt_date zt_recon_date_add(zt_date d, int days);
+/* to - from, in days. */
+int64_t zt_recon_days_between(zt_date from, zt_date to);
+
+/* Appends to ids[*n] (up to max) every batch id in `text` not already
+ * there: a token of [A-Za-z0-9_-] delimited by anything else (or the ends)
+ * that has the shape of a batch id, B + six characters + '-' + digits, so
+ * "B390100-000001" is found in "付B390100-000001," but not in
+ * "B390100-0000011" or "XB390100-000001". Returns the number of such tokens
+ * that did not fit (0 normally). */
+size_t zt_recon_batch_tokens(const char *text, char ids[][ZT_BATCH_ID_BYTES], size_t *n,
+                             size_t max);
+
+/* A batch as the rules see it. */
+struct zt_recon_batch {
+	char id[ZT_BATCH_ID_BYTES];
+	char fund_code[ZT_FUND_CODE_BYTES];
+	enum zt_batch_status status;
+	zt_fen due;       /* what the payer owes: the accepted total once answered, else the total */
+	zt_fen paid;      /* matched so far, write-offs included                                   */
+	zt_date exported; /* day of the first export (UTC), 0 if never                             */
+	zt_date sent;     /* day it first went to the payer (UTC), 0 if never                      */
+};
+
+enum zt_recon_verdict {
+	ZT_RECON_PAY,       /* pay[] / confirm the advance                 */
+	ZT_RECON_HOLD,      /* a named batch has no payer's answer yet: wait */
+	ZT_RECON_EXCEPTION, /* kind, candidate, detail                     */
+};
+
+struct zt_recon_decision {
+	enum zt_recon_verdict verdict;
+	enum zt_recon_kind kind;
+	int candidate;      /* index of the one batch it is about, -1 if none */
+	zt_fen pay[ZT_RECON_BATCHES_MAX];         /* PAY: from the entry, per batch        */
+	zt_fen written_off[ZT_RECON_BATCHES_MAX]; /* PAY: shortfall within amount-tolerance */
+	char detail[ZT_RECON_DETAIL_BYTES];
+};
+
+/* The rule for a booked credit (not a reversal) of `amount` > 0 booked on
+ * `booked` that names the n ≥ 1 batches b[] (all exist). */
+int zt_recon_decide_credit(const struct zt_recon_config *cfg, zt_fen amount, zt_date booked,
+                           const struct zt_recon_batch *b, size_t n,
+                           struct zt_recon_decision *out);
+
+/* The rule for a booked debit (not a reversal) whose EndToEndId is the
+ * advance `a` (NULL: none), `confirmed` if a bank entry confirmed it
+ * already. PAY means: confirm. */
+int zt_recon_decide_debit(const struct zt_recon_config *cfg, zt_fen amount, zt_date booked,
+                          const char *end_to_end_id, const struct zt_advance *a, bool confirmed,
+                          struct zt_recon_decision *out);
+
+/* ---- stored things --------------------------------------------------------- */
+
+/* A stored bank entry. */
+struct zt_recon_entry {
+	int64_t row;
+	char ref[ZT_RECON_REF_BYTES];
+	char stmt_id[64];
+	char account[64];
+	char digest[65];
+	bool credit;
+	zt_fen amount;
+	char currency[4];
+	zt_date booking_date;
+	zt_date value_date;
+	bool reversal;
+	char end_to_end_id[36];
+	char remittance[512];
+	char tx_ref[64];
+};
+
+struct zt_recon_exception {
+	int64_t row;
+	char exc_id[ZT_RECON_EXC_ID_BYTES];
+	enum zt_recon_kind kind;
+	int64_t entry_row;                      /* 0: about a batch or an advance */
+	char entry_ref[ZT_RECON_REF_BYTES];     /* "" when entry_row is 0         */
+	bool credit;                            /* the entry's direction          */
+	zt_date booking_date;                   /* the entry's                    */
+	char batch_id[ZT_BATCH_ID_BYTES];       /* subject or candidate, or ""    */
+	char advance_id[ZT_ADVANCE_ID_BYTES];   /* subject or candidate, or ""    */
+	zt_fen amount;                          /* fen in question                */
+	zt_date since;                          /* the day its age counts from    */
+	char detail[ZT_RECON_DETAIL_BYTES];
+	char raised_at[32];
+	char raised_by[ZT_ACTOR_BYTES];
+	bool resolved;
+	enum zt_recon_resolution resolution;
+	char target[ZT_RECON_TARGET_BYTES];
+	char note[ZT_RECON_NOTE_BYTES];
+	char resolved_at[32];
+	char resolved_by[ZT_ACTOR_BYTES];
+};
+
+/* ---- store (store_reconcile.c) --------------------------------------------- */
+
+/* A working set of prepared statements over a store, for one operation:
+ * an import matches 100,000 entries without preparing SQL 100,000 times.
+ * Close it before zt_store_close(). */
+struct zt_recon_db;
+int zt_store_recon_open(struct zt_store *s, struct zt_recon_db **out);
+void zt_store_recon_close(struct zt_recon_db *db);
+
+/* The log of imports (in the caller's transaction). */
+int zt_store_recon_import_start(struct zt_recon_db *db, const char *file, const char *file_sha256,
+                                int version, const char *msg_id, const char *actor,
+                                int64_t *row_out);
+int zt_store_recon_import_finish(struct zt_recon_db *db, int64_t row, int64_t reported,
+                                 int64_t stored, int64_t known, int64_t not_booked);
+/* The account of the entries stored so far ("" if none). */
+int zt_store_recon_account(struct zt_recon_db *db, char out[64]);
+
+/* Stores e (row ignored) once: *was_new false and *row_out the stored row
+ * when its ref is stored already with the same direction, amount and
+ * currency; ZT_ECONFLICT (message names both) when with others. */
+int zt_store_recon_entry_put(struct zt_recon_db *db, int64_t import_row,
+                             const struct zt_recon_entry *e, int64_t *row_out, bool *was_new);
+int zt_store_recon_entry_get(struct zt_recon_db *db, int64_t row, struct zt_recon_entry *out);
+/* Entries that are neither matched nor in an exception, oldest first. The
+ * callback may write (the rows are read first). */
+int zt_store_recon_open_entries(struct zt_recon_db *db,
+                                int (*cb)(void *ctx, const struct zt_recon_entry *e), void *ctx);
+
+/* A batch for the rules; ZT_ENOTFOUND (no message) if there is none. */
+int zt_store_recon_batch(struct zt_recon_db *db, const char *id, struct zt_recon_batch *out);
+/* Whether a bank entry confirmed the advance. */
+int zt_store_recon_advance_confirmed(struct zt_recon_db *db, const char *advance_id, bool *out);
+
+/* A match (entry_row 0 for a write-off without entry; advance_id NULL for
+ * batches; exception_row 0 when automatic) and its parts. */
+int zt_store_recon_match_put(struct zt_recon_db *db, int64_t entry_row, const char *advance_id,
+                             int64_t exception_row, const char *actor, int64_t *row_out);
+int zt_store_recon_alloc_put(struct zt_recon_db *db, int64_t match_row, const char *batch_id,
+                             zt_fen amount, zt_fen written_off);
+
+/* Stores x (row, exc_id and the resolution ignored; raised_at is now):
+ * fills x->row and x->exc_id. */
+int zt_store_recon_exception_put(struct zt_recon_db *db, struct zt_recon_exception *x);
+/* 0, or ZT_ENOTFOUND (message set). */
+int zt_store_recon_exception_get(struct zt_recon_db *db, const char *exc_id,
+                                 struct zt_recon_exception *out);
+/* Whether an exception of `kind` about batch / advance (no entry) exists,
+ * resolved or not. */
+int zt_store_recon_due_exists(struct zt_recon_db *db, enum zt_recon_kind kind,
+                              const char *batch_id, const char *advance_id, bool *out);
+int zt_store_recon_resolution_put(struct zt_recon_db *db, int64_t exception_row,
+                                  enum zt_recon_resolution r, const char *target,
+                                  const char *note, const char *actor);
+/* Closes (as settled) the open exceptions without entry about batch_id or
+ * advance_id whose kind is `kind` (or any, kind < 0). */
+int zt_store_recon_settle_due(struct zt_recon_db *db, int kind, const char *batch_id,
+                              const char *advance_id, const char *note, const char *actor,
+                              int64_t *closed_out);
+
+/* Every exception (only the open ones if open_only), oldest first. */
+int zt_store_recon_exceptions(struct zt_recon_db *db, bool open_only,
+                              int (*cb)(void *ctx, const struct zt_recon_exception *x),
+                              void *ctx);
+
+/* Batches that went to the payer on or before `sent_by` (status sent,
+ * accepted or part-paid) and still owe something; advances executed on or
+ * before `executed_by` that no entry confirmed. Rows are read first: the
+ * callbacks may write. */
+int zt_store_recon_due_batches(struct zt_recon_db *db, zt_date sent_by,
+                               int (*cb)(void *ctx, const struct zt_recon_batch *b), void *ctx);
+int zt_store_recon_due_advances(struct zt_recon_db *db, zt_date executed_by,
+                                int (*cb)(void *ctx, const struct zt_advance *a), void *ctx);
+
+/* ---- report ---------------------------------------------------------------- */
+
+struct zt_recon_fund_line {
+	char fund_code[ZT_FUND_CODE_BYTES];
+	char fund_name[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
+	zt_fen billed;       /* batches sent or later: what the payer owes (accepted total) */
+	zt_fen paid;         /* matched bank money                                          */
+	zt_fen written_off;  /* given up by the pool (tolerance, write-off)                 */
+	zt_fen outstanding;  /* billed - paid - written_off                                 */
+	int64_t open_batches;/* billed batches still owing                                  */
+	zt_date oldest_sent; /* day the oldest of them went to the payer, 0 if none         */
+	zt_fen ledger;       /* fund:F: everything it owes, billed or not yet batched      */
+};
+
+struct zt_recon_hospital_line {
+	char hospital[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	zt_fen advanced;   /* advance transfers to it                      */
+	zt_fen confirmed;  /* of which the bank's statement confirmed      */
+	zt_fen earned;     /* fund shares settled to it, less reversals    */
+	zt_fen balance;    /* hospital:H                                    */
+};
+
+/* What is still unmatched without an exception: waiting for an answer. */
+struct zt_recon_open_line {
+	char ref[ZT_RECON_REF_BYTES];
+	bool credit;
+	zt_fen amount;
+	zt_date booking_date;
+	char remittance[512];
+};
+
+/* Billed (by the day a batch went to the payer) and paid (by booking day)
+ * on one day. */
+struct zt_recon_day {
+	zt_date day;
+	zt_fen billed;
+	zt_fen paid;
+};
+
+struct zt_recon_report {
+	zt_date as_of;
+	struct zt_recon_config cfg;
+	size_t fund_count, hospital_count, exception_count, open_count, day_count;
+	struct zt_recon_fund_line *funds;           /* every fund of the registry */
+	struct zt_recon_hospital_line *hospitals;   /* every hospital             */
+	struct zt_recon_exception *exceptions;      /* the open ones, oldest first */
+	struct zt_recon_open_line *open;            /* entries waiting            */
+	struct zt_recon_day *days;                  /* ascending, days with either */
+	zt_fen suspense;                            /* balance of suspense:bank    */
+	zt_fen pool_bank;                           /* balance of pool:bank        */
+};
+void zt_recon_report_free(struct zt_recon_report *r);
+
+/* The store's parts of the report (the hospitals come from advance.h). */
+int zt_store_recon_report_funds(struct zt_recon_db *db,
+                                int (*cb)(void *ctx, const struct zt_recon_fund_line *f),
+                                void *ctx);
+int zt_store_recon_confirmed(struct zt_recon_db *db, const char *hospital, zt_fen *out);
+int zt_store_recon_report_open(struct zt_recon_db *db,
+                               int (*cb)(void *ctx, const struct zt_recon_open_line *o),
+                               void *ctx);
+int zt_store_recon_report_days(struct zt_recon_db *db,
+                               int (*cb)(void *ctx, const struct zt_recon_day *d), void *ctx);
+
+/* ---- domain (reconcile.c) ------------------------------------------------ */
+
+struct zt_recon_import_result {
+	char msg_id[64];
+	int version;                /* 2 or 8                                    */
+	int64_t reported;           /* transactions in the file                  */
+	int64_t stored;             /* new entries                               */
+	int64_t known;              /* stored before: not stored again           */
+	int64_t not_booked;         /* PDNG INFO FUTR: left for a later statement */
+	int64_t matched;            /* new entries matched                       */
+	int64_t held;               /* new entries waiting for a payer's answer   */
+	int64_t rematched;          /* earlier waiting entries matched now       */
+	size_t exception_count;     /* exceptions raised                         */
+	char (*exceptions)[ZT_RECON_EXC_ID_BYTES]; /* their ids (owned)         */
+};
+void zt_recon_import_result_free(struct zt_recon_import_result *r);
+
+/* `reconcile import`: reads the camt.053 file (validated against the
+ * official XSD before anything is stored), stores each booked entry once,
+ * matches the new ones and then retries the entries that were waiting, in
+ * one transaction: all or nothing. Refuses (ZT_EINVAL, nothing stored) a
+ * statement of another account than [pool] account (or, without it, than
+ * the statements imported before) or in another currency; ZT_ECONFLICT
+ * when a bank reference stored before comes back with another amount or
+ * direction. */
+int zt_recon_import(struct zt_store *s, const struct zt_config *cfg, const char *path,
+                    const char *actor, struct zt_recon_import_result *out);
+
+/* `reconcile match`: retries the waiting entries and raises what is
+ * overdue on `as_of` (0: today): `missing` for a batch sent (or an advance
+ * executed) more than expected-within-days before with nothing matched,
+ * `amount` (short) for a batch paid in part. Uses the import result
+ * (stored … not_booked stay 0). */
+int zt_recon_match(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
+                   const char *actor, struct zt_recon_import_result *out);
+
+/* `reconcile resolve`: records a person's decision on an open exception
+ * and books it (see enum zt_recon_resolution; docs/reconciliation.md has
+ * the table of what each does to each kind). `note` is required.
+ * ZT_ENOTFOUND; ZT_ECONFLICT when resolved already or when the decision
+ * does not fit (e.g. ignore while money is in suspense, a match whose
+ * amount is not what the batches owe). */
+int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char *exc_id,
+                     const char *as, const char *actor, const char *note);
+
+/* Every exception, or only the open ones. */
+int zt_recon_exceptions(struct zt_store *s, bool open_only,
+                        int (*cb)(void *ctx, const struct zt_recon_exception *x), void *ctx);
+
+/* `reconcile report`: raises what is overdue on as_of (0: today) first,
+ * as zt_recon_match does, unless !raise_due; then collects. */
+int zt_recon_report(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
+                    const char *actor, bool raise_due, struct zt_recon_report *out);
+
+#endif

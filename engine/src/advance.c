@@ -1,0 +1,744 @@
+/* zhitong — advances to hospitals (see advance.h): the plan, maker-checker,
+ * issuing (ledger transfers and the bank's pain.001), and the status of
+ * each hospital. No SQL here: the store functions of advance.h and
+ * ledger.h do the reading and writing. */
+#include "zhitong/advance.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "zhitong/error.h"
+#include "zhitong/iso20022.h"
+#include "zhitong/ledger.h"
+
+#define HOSPITAL_PREFIX "hospital:"
+#define HOSPITAL_PREFIX_LEN 9
+#define FUND_PREFIX "fund:"
+#define FUND_PREFIX_LEN 5
+
+/* ---- dates ------------------------------------------------------------ */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil), and back: the window arithmetic crosses months and
+ * leap days. */
+static int64_t days_from_date(zt_date d)
+{
+	int64_t y = d / 10000, m = d / 100 % 100, dd = d % 100;
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static zt_date date_from_days(int64_t z)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t y = yoe + era * 400;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int64_t d = doy - (153 * mp + 2) / 5 + 1;
+	int64_t m = mp + (mp < 10 ? 3 : -9);
+	y += m <= 2;
+	return (zt_date)(y * 10000 + m * 100 + d);
+}
+
+static zt_date add_days(zt_date d, int64_t n) { return date_from_days(days_from_date(d) + n); }
+
+/* "20240301" from a store timestamp "2024-03-01T…". */
+static void compact_day(char out[9], const char *ts)
+{
+	snprintf(out, 9, "%.4s%.2s%.2s", ts, ts + 5, ts + 8);
+}
+
+/* ---- small checks ------------------------------------------------------ */
+
+static int check_actor(const char *what, const char *name)
+{
+	if (!name || !name[0])
+		return zt_error_set(ZT_EINVAL, "%s: a name is needed (--by)", what);
+	if (strlen(name) >= ZT_ACTOR_BYTES)
+		return zt_error_set(ZT_EINVAL, "%s: name '%.20s...' is longer than %d bytes", what, name,
+		                    ZT_ACTOR_BYTES - 1);
+	return 0;
+}
+
+int zt_advance_topup(zt_fen *out, zt_fen target, zt_fen balance, zt_fen min_topup)
+{
+	if (target < 0 || min_topup < 0)
+		return zt_error_set(ZT_EINTERNAL, "negative float target or minimum top-up");
+	zt_fen gap;
+	if (__builtin_sub_overflow(target, balance, &gap))
+		return zt_error_set(ZT_ERANGE, "top-up of target %lld less balance %lld fen overflows",
+		                    (long long)target, (long long)balance);
+	if (gap <= 0 || (balance >= 0 && gap < min_topup))
+		gap = 0;
+	*out = gap;
+	return 0;
+}
+
+/* ---- one pass over the hospitals' ledger ------------------------------- */
+
+struct hosp {
+	struct zt_hospital h;
+	zt_fen advanced, earned, balance, window_earned;
+	char since[32];
+};
+
+struct ledger_pass {
+	struct hosp *v;
+	size_t n, cap;
+	/* The earnings window as "YYYY-MM-DD" days, inclusive; from[0] == 0:
+	 * no window. */
+	char from[ZT_FMT_BYTES], to[ZT_FMT_BYTES];
+};
+
+static void pass_free(struct ledger_pass *p)
+{
+	free(p->v);
+	memset(p, 0, sizeof *p);
+}
+
+static int collect_hospital(void *ctx, const struct zt_hospital *h)
+{
+	struct ledger_pass *p = ctx;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct hosp *nv = realloc(p->v, cap * sizeof *nv);
+		if (!nv)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		p->v = nv;
+		p->cap = cap;
+	}
+	struct hosp *x = &p->v[p->n++];
+	memset(x, 0, sizeof *x);
+	x->h = *h;
+	return 0;
+}
+
+static int cmp_code(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct hosp *)elem)->h.code);
+}
+
+/* The store lists hospitals in bytewise code order, which is strcmp's. */
+static struct hosp *find_hospital(const struct ledger_pass *p, const char *code)
+{
+	return p->n ? bsearch(code, p->v, p->n, sizeof *p->v, cmp_code) : NULL;
+}
+
+static bool in_window(const struct ledger_pass *p, const char *at)
+{
+	return p->from[0] && strncmp(at, p->from, 10) >= 0 && strncmp(at, p->to, 10) <= 0;
+}
+
+/* One leg of transfer t on hospital x: `debited` says which side. */
+static int apply_leg(const struct ledger_pass *p, struct hosp *x, const struct zt_transfer *t,
+                     bool debited)
+{
+	const char *other = debited ? t->credit : t->debit;
+	zt_fen before = x->balance, after;
+	if (__builtin_add_overflow(before, debited ? t->amount : -t->amount, &after))
+		return zt_error_set(ZT_ERANGE, "balance of hospital:%s overflows", x->h.code);
+	x->balance = after;
+	/* advancing_since: the moment of the last crossing below zero, as long
+	 * as the balance has not come back up since. */
+	if (before >= 0 && after < 0)
+		snprintf(x->since, sizeof x->since, "%s", t->at);
+	else if (after >= 0)
+		x->since[0] = '\0';
+
+	int rc = 0;
+	if (strncmp(other, FUND_PREFIX, FUND_PREFIX_LEN) == 0) {
+		/* A fund's share settled to the hospital (credit) or taken back
+		 * by a reversal (debit): what it has earned. */
+		zt_fen e = debited ? -t->amount : t->amount;
+		rc = zt_add(&x->earned, x->earned, e);
+		if (rc == 0 && in_window(p, t->at))
+			rc = zt_add(&x->window_earned, x->window_earned, e);
+	} else if (debited && strcmp(t->kind, "advance") == 0) {
+		rc = zt_add(&x->advanced, x->advanced, t->amount);
+	}
+	return rc;
+}
+
+static int on_hospital_transfer(void *ctx, const struct zt_transfer *t)
+{
+	struct ledger_pass *p = ctx;
+	int rc = 0;
+	if (strncmp(t->debit, HOSPITAL_PREFIX, HOSPITAL_PREFIX_LEN) == 0) {
+		struct hosp *x = find_hospital(p, t->debit + HOSPITAL_PREFIX_LEN);
+		if (x)
+			rc = apply_leg(p, x, t, true);
+	}
+	if (rc == 0 && strncmp(t->credit, HOSPITAL_PREFIX, HOSPITAL_PREFIX_LEN) == 0) {
+		struct hosp *x = find_hospital(p, t->credit + HOSPITAL_PREFIX_LEN);
+		if (x)
+			rc = apply_leg(p, x, t, false);
+	}
+	return rc;
+}
+
+/* Every hospital of the registry with its totals from the ledger. */
+static int ledger_pass_run(struct zt_store *s, struct ledger_pass *p)
+{
+	int rc = zt_store_each_hospital(s, collect_hospital, p);
+	if (rc == 0)
+		rc = zt_ledger_scan(s, HOSPITAL_PREFIX, on_hospital_transfer, p);
+	return rc;
+}
+
+/* ---- status ------------------------------------------------------------ */
+
+int zt_advance_status(struct zt_store *s,
+                      int (*cb)(void *ctx, const struct zt_advance_status *st), void *ctx)
+{
+	struct ledger_pass p = {0};
+	int rc = ledger_pass_run(s, &p);
+	for (size_t i = 0; rc == 0 && i < p.n; i++) {
+		struct zt_advance_status st = {
+			.hospital = p.v[i].h.code,
+			.advanced = p.v[i].advanced,
+			.earned = p.v[i].earned,
+			.balance = p.v[i].balance,
+		};
+		snprintf(st.advancing_since, sizeof st.advancing_since, "%s", p.v[i].since);
+		rc = cb(ctx, &st);
+	}
+	pass_free(&p);
+	return rc;
+}
+
+/* ---- plans ------------------------------------------------------------- */
+
+void zt_advance_plan_free(struct zt_advance_plan *p)
+{
+	if (!p)
+		return;
+	free(p->lines);
+	p->lines = NULL;
+	p->line_count = 0;
+}
+
+struct section_check {
+	const struct ledger_pass *pass;
+	const char *path;
+};
+
+/* A [hospital H] section for a hospital the registry does not know is a
+ * typo in a code, and its float would silently never apply. */
+static int check_hospital_section(void *ctx, const char *code)
+{
+	struct section_check *c = ctx;
+	if (!find_hospital(c->pass, code))
+		return zt_error_set(ZT_EINVAL, "configuration '%s': [hospital %s]: no hospital with that "
+		                    "code in the registry", c->path, code);
+	return 0;
+}
+
+static int plan_settings(const struct zt_config *cfg, int *days_out, zt_fen *min_topup_out)
+{
+	int64_t days;
+	int rc = zt_config_int(cfg, "advance", "float-days", ZT_FLOAT_DAYS_DEFAULT, 1,
+	                       ZT_FLOAT_DAYS_MAX, &days);
+	if (rc == 0)
+		rc = zt_config_amount(cfg, "advance", "min-topup", 0, min_topup_out);
+	if (rc == 0)
+		*days_out = (int)days;
+	return rc;
+}
+
+static int plan_lines(const struct zt_config *cfg, const struct ledger_pass *pass,
+                      struct zt_advance_plan *pl)
+{
+	pl->lines = calloc(pass->n ? pass->n : 1, sizeof *pl->lines);
+	if (!pl->lines)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	pl->total = 0;
+	for (size_t i = 0; i < pass->n; i++) {
+		const struct hosp *x = &pass->v[i];
+		struct zt_advance_plan_line *l = &pl->lines[pl->line_count++];
+		snprintf(l->hospital, sizeof l->hospital, "%s", x->h.code);
+		char section[sizeof x->h.code + 16];
+		snprintf(section, sizeof section, "hospital %s", x->h.code);
+		l->fixed_target = zt_config_get(cfg, section, "float-target") != NULL;
+		l->window_earned = x->window_earned;
+		l->balance = x->balance;
+		int rc;
+		if (l->fixed_target) {
+			if ((rc = zt_config_amount(cfg, section, "float-target", 0, &l->target)) != 0)
+				return rc;
+		} else {
+			/* Net earnings can be negative when reversals of older
+			 * claims outweigh new ones; a float is never negative. */
+			l->target = zt_max(0, x->window_earned);
+		}
+		if ((rc = zt_advance_topup(&l->topup, l->target, l->balance, pl->min_topup)) != 0 ||
+		    (rc = zt_add(&pl->total, pl->total, l->topup)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
+                    const char *actor, struct zt_advance_plan *out)
+{
+	memset(out, 0, sizeof *out);
+	struct ledger_pass pass = {0};
+	bool txn = false;
+	int rc;
+	zt_date today = zt_date_today();
+	char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
+
+	if ((rc = check_actor("advance plan", actor)) != 0)
+		goto done;
+	if (as_of == 0)
+		as_of = today;
+	if (as_of > today) {
+		rc = zt_error_set(ZT_EINVAL, "advance plan: as-of %s is after today (%s): earnings of "
+		                  "days to come are not known", zt_format_date(d1, as_of),
+		                  zt_format_date(d2, today));
+		goto done;
+	}
+	if ((rc = plan_settings(cfg, &out->float_days, &out->min_topup)) != 0)
+		goto done;
+	out->as_of = as_of;
+	out->window_from = add_days(as_of, -(int64_t)(out->float_days - 1));
+	zt_format_date(pass.from, out->window_from);
+	zt_format_date(pass.to, as_of);
+
+	/* The balances read and the plan stored belong to one snapshot. */
+	if ((rc = zt_store_begin(s)) != 0)
+		goto done;
+	txn = true;
+	if ((rc = ledger_pass_run(s, &pass)) != 0)
+		goto done;
+	struct section_check sc = {&pass, zt_config_path(cfg)};
+	if ((rc = zt_config_each_section(cfg, "hospital", check_hospital_section, &sc)) != 0)
+		goto done;
+	if ((rc = plan_lines(cfg, &pass, out)) != 0)
+		goto done;
+
+	int64_t last_plan;
+	if ((rc = zt_store_advance_plan_last_row(s, &last_plan)) != 0 ||
+	    (rc = zt_store_advance_last_row(s, &out->advance_seen)) != 0)
+		goto done;
+	const char *now = zt_store_now(s);
+	char day[9];
+	compact_day(day, now);
+	out->row = last_plan + 1;
+	snprintf(out->plan_id, sizeof out->plan_id, "PLAN-%s-%04lld", day, (long long)out->row);
+	snprintf(out->made_by, sizeof out->made_by, "%s", actor);
+	snprintf(out->made_at, sizeof out->made_at, "%s", now);
+	if ((rc = zt_store_advance_plan_put(s, out)) != 0)
+		goto done;
+	char detail[160];
+	snprintf(detail, sizeof detail, "as of %s, %d days, %zu hospitals, total %s",
+	         zt_format_date(d1, as_of), out->float_days, out->line_count,
+	         zt_format_amount(d2, out->total));
+	if ((rc = zt_store_audit(s, actor, "advance plan", out->plan_id, detail)) != 0)
+		goto done;
+	rc = zt_store_commit(s);
+	txn = false;
+done:
+	if (txn)
+		zt_store_rollback(s);
+	pass_free(&pass);
+	if (rc)
+		zt_advance_plan_free(out);
+	return rc;
+}
+
+int zt_advance_plan_get(struct zt_store *s, const char *plan_id, struct zt_advance_plan *out)
+{
+	return zt_store_advance_plan_load(s, plan_id, out);
+}
+
+/* A plan's balances are stale once another advance has gone to one of the
+ * hospitals it pays: paying it would top them up twice. */
+static int check_not_stale(struct zt_store *s, const struct zt_advance_plan *pl)
+{
+	struct zt_advance a;
+	int rc = zt_store_advance_newer(s, pl->row, pl->advance_seen, &a);
+	if (rc == ZT_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	return zt_error_set(ZT_ECONFLICT, "plan %s is stale: advance %s (%s) went to %s after it was "
+	                    "made; make a new plan", pl->plan_id, a.advance_id, a.issued_at,
+	                    a.hospital);
+}
+
+int zt_advance_approve(struct zt_store *s, const char *plan_id, const char *actor)
+{
+	struct zt_advance_plan pl = {0};
+	bool txn = false;
+	int rc;
+	if ((rc = check_actor("advance approve", actor)) != 0)
+		goto done;
+	if ((rc = zt_store_begin(s)) != 0)
+		goto done;
+	txn = true;
+	if ((rc = zt_store_advance_plan_load(s, plan_id, &pl)) != 0)
+		goto done;
+	if (strcmp(pl.made_by, actor) == 0) {
+		rc = zt_error_set(ZT_ECONFLICT, "plan %s was made by %s: someone else must approve it",
+		                  pl.plan_id, actor);
+		goto done;
+	}
+	if (pl.approved_by[0]) {
+		rc = zt_error_set(ZT_ECONFLICT, "plan %s is already approved (by %s at %s)", pl.plan_id,
+		                  pl.approved_by, pl.approved_at);
+		goto done;
+	}
+	if (pl.issued_msg_id[0]) {
+		rc = zt_error_set(ZT_ECONFLICT, "plan %s is already issued", pl.plan_id);
+		goto done;
+	}
+	if ((rc = check_not_stale(s, &pl)) != 0)
+		goto done;
+	if ((rc = zt_store_advance_approval_put(s, pl.row, actor)) != 0)
+		goto done;
+	char detail[96], b[ZT_FMT_BYTES];
+	snprintf(detail, sizeof detail, "total %s, made by %s", zt_format_amount(b, pl.total),
+	         pl.made_by);
+	if ((rc = zt_store_audit(s, actor, "advance approve", pl.plan_id, detail)) != 0)
+		goto done;
+	rc = zt_store_commit(s);
+	txn = false;
+done:
+	if (txn)
+		zt_store_rollback(s);
+	zt_advance_plan_free(&pl);
+	return rc;
+}
+
+/* ---- issuing ----------------------------------------------------------- */
+
+void zt_advance_issued_free(struct zt_advance_issued *r)
+{
+	if (!r)
+		return;
+	free(r->advances);
+	r->advances = NULL;
+	r->count = 0;
+}
+
+/* Who is paid, from the configuration: the bank details never live in the
+ * database, so a changed account applies from the next payment on. */
+struct payee {
+	const char *name, *account, *bic;
+};
+
+struct pool_cfg {
+	const char *name, *account, *bic, *currency;
+};
+
+static int pool_settings(const struct zt_config *cfg, struct pool_cfg *p)
+{
+	const char *path = zt_config_path(cfg);
+	p->name = zt_config_get(cfg, "pool", "name");
+	p->account = zt_config_get(cfg, "pool", "account");
+	p->bic = zt_config_get(cfg, "pool", "bic");
+	p->currency = zt_config_get(cfg, "pool", "currency");
+	if (!p->currency || !p->currency[0])
+		p->currency = "CNY";
+	if (!p->account || !p->account[0] || !p->name || !p->name[0])
+		return zt_error_set(ZT_EINVAL, "configuration '%s': [pool] %s is not set: an advance is "
+		                    "paid from the pool's bank account, which needs its name and account",
+		                    path[0] ? path : "(none; --config or $ZHITONG_CONFIG)",
+		                    !p->account || !p->account[0] ? "account" : "name");
+	return 0;
+}
+
+/* Fills payees[i] for each advance; names every hospital without an
+ * account at once, so that one run of the configuration fixes them all. */
+static int payee_settings(const struct zt_config *cfg, const struct zt_advance *adv, size_t n,
+                          const char *const *registry_names, struct payee *payees)
+{
+	char missing[400] = "";
+	size_t nmissing = 0, len = 0;
+	for (size_t i = 0; i < n; i++) {
+		char section[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX) + 16];
+		snprintf(section, sizeof section, "hospital %s", adv[i].hospital);
+		payees[i].account = zt_config_get(cfg, section, "account");
+		payees[i].bic = zt_config_get(cfg, section, "bic");
+		payees[i].name = zt_config_get(cfg, section, "name");
+		if (!payees[i].name || !payees[i].name[0])
+			payees[i].name = registry_names[i];
+		if (!payees[i].account || !payees[i].account[0]) {
+			if (len < sizeof missing - 40) {
+				int w = snprintf(missing + len, sizeof missing - len, "%s%s",
+				                 nmissing ? ", " : "", adv[i].hospital);
+				if (w > 0)
+					len += (size_t)w;
+			}
+			nmissing++;
+		}
+	}
+	if (nmissing) {
+		const char *path = zt_config_path(cfg);
+		return zt_error_set(ZT_EINVAL, "configuration '%s': no bank account for %s (set "
+		                    "[hospital CODE] account): %s cannot be paid",
+		                    path[0] ? path : "(none; --config or $ZHITONG_CONFIG)", missing,
+		                    nmissing == 1 ? "it" : "they");
+	}
+	return 0;
+}
+
+static int write_pain(const struct pool_cfg *pool, const struct zt_advance *adv,
+                      const struct payee *payees, size_t n, const char *msg_id,
+                      const char *created, zt_date execution_date, const char *path)
+{
+	struct zt_pain_tx *txs = calloc(n, sizeof *txs);
+	char(*remit)[160] = calloc(n, sizeof *remit);
+	int rc;
+	if (!txs || !remit) {
+		rc = zt_error_set(ZT_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (adv[i].plan_id[0])
+			snprintf(remit[i], sizeof remit[i], "advance %s to %s, plan %s", adv[i].advance_id,
+			         adv[i].hospital, adv[i].plan_id);
+		else
+			snprintf(remit[i], sizeof remit[i], "advance %s to %s", adv[i].advance_id,
+			         adv[i].hospital);
+		txs[i] = (struct zt_pain_tx){
+			.end_to_end_id = adv[i].advance_id,
+			.amount = adv[i].amount,
+			.currency = pool->currency,
+			.creditor = {payees[i].name, payees[i].account, payees[i].bic},
+			.remittance = remit[i],
+		};
+	}
+	struct zt_pain_msg m = {
+		.msg_id = msg_id,
+		.created = created,
+		.initiator_name = NULL,
+		.pmt_inf_id = msg_id, /* one payment block per message */
+		.execution_date = execution_date,
+		.debtor = {pool->name, pool->account, pool->bic},
+		.tx_count = n,
+		.txs = txs,
+	};
+	rc = zt_pain001_write(&m, path);
+done:
+	free(remit);
+	free(txs);
+	return rc;
+}
+
+static int check_issue_req(const struct zt_advance_issue_req *req, zt_date today)
+{
+	int rc;
+	char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
+	if ((rc = check_actor("advance issue", req->actor)) != 0)
+		return rc;
+	if (req->plan_id && req->plan_id[0]) {
+		if (req->hospital)
+			return zt_error_set(ZT_EINVAL, "advance issue: give a plan or a hospital, not both");
+	} else {
+		if (!req->hospital || !req->hospital[0])
+			return zt_error_set(ZT_EINVAL, "advance issue: give a plan, or a hospital and amount");
+		if (req->amount <= 0 || req->amount > ZT_FEN_MAX)
+			return zt_error_set(ZT_EINVAL, "advance issue: the amount must be more than 0.00");
+		if ((rc = check_actor("advance issue: approver", req->approved_by)) != 0)
+			return rc;
+		if (strcmp(req->approved_by, req->actor) == 0)
+			return zt_error_set(ZT_ECONFLICT, "advance issue: %s cannot approve an advance they "
+			                    "issue themselves", req->actor);
+	}
+	if (req->out_path && strlen(req->out_path) >= ZT_ADVANCE_PATH_BYTES)
+		return zt_error_set(ZT_EINVAL, "advance issue: output path is longer than %d bytes",
+		                    ZT_ADVANCE_PATH_BYTES - 1);
+	if (req->execution_date && req->execution_date < today)
+		return zt_error_set(ZT_EINVAL, "advance issue: execution date %s is in the past "
+		                    "(today is %s)", zt_format_date(d1, req->execution_date),
+		                    zt_format_date(d2, today));
+	return 0;
+}
+
+/* The advances of a plan: one per line with a top-up. */
+static int plan_advances(struct zt_store *s, const char *plan_id, struct zt_advance_plan *pl,
+                         struct zt_advance **adv, size_t *n)
+{
+	int rc = zt_store_advance_plan_load(s, plan_id, pl);
+	if (rc)
+		return rc;
+	if (pl->issued_msg_id[0])
+		return zt_error_set(ZT_ECONFLICT, "plan %s was already issued (message %s at %s): a plan "
+		                    "is paid once", pl->plan_id, pl->issued_msg_id, pl->issued_at);
+	if (!pl->approved_by[0])
+		return zt_error_set(ZT_ECONFLICT, "plan %s is not approved: 'advance approve %s --by "
+		                    "NAME' by someone other than %s", pl->plan_id, pl->plan_id,
+		                    pl->made_by);
+	if ((rc = check_not_stale(s, pl)) != 0)
+		return rc;
+	*adv = calloc(pl->line_count ? pl->line_count : 1, sizeof **adv);
+	if (!*adv)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	for (size_t i = 0; i < pl->line_count; i++) {
+		if (pl->lines[i].topup <= 0)
+			continue;
+		struct zt_advance *a = &(*adv)[(*n)++];
+		snprintf(a->hospital, sizeof a->hospital, "%s", pl->lines[i].hospital);
+		a->amount = pl->lines[i].topup;
+		a->plan_row = pl->row;
+		snprintf(a->plan_id, sizeof a->plan_id, "%s", pl->plan_id);
+		snprintf(a->made_by, sizeof a->made_by, "%s", pl->made_by);
+		snprintf(a->approved_by, sizeof a->approved_by, "%s", pl->approved_by);
+	}
+	if (*n == 0)
+		return zt_error_set(ZT_EINVAL, "plan %s has no top-up to pay", pl->plan_id);
+	return 0;
+}
+
+static bool file_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0; /* any other failure is the writer's to report */
+}
+
+int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
+                     const struct zt_advance_issue_req *req, struct zt_advance_issued *out)
+{
+	memset(out, 0, sizeof *out);
+	struct zt_advance_plan pl = {0};
+	struct zt_advance *adv = NULL;
+	struct payee *payees = NULL;
+	struct zt_hospital *reg = NULL;
+	const char **names = NULL;
+	size_t n = 0;
+	bool txn = false, file_written = false;
+	zt_date today = zt_date_today();
+	struct pool_cfg pool;
+	int rc;
+
+	if ((rc = check_issue_req(req, today)) != 0 || (rc = pool_settings(cfg, &pool)) != 0)
+		goto done;
+	zt_date exec_date = req->execution_date ? req->execution_date : today;
+
+	if ((rc = zt_store_begin(s)) != 0)
+		goto done;
+	txn = true;
+	if (req->plan_id && req->plan_id[0]) {
+		if ((rc = plan_advances(s, req->plan_id, &pl, &adv, &n)) != 0)
+			goto done;
+	} else {
+		adv = calloc(1, sizeof *adv);
+		if (!adv) {
+			rc = zt_error_set(ZT_ENOMEM, "out of memory");
+			goto done;
+		}
+		snprintf(adv->hospital, sizeof adv->hospital, "%s", req->hospital);
+		adv->amount = req->amount;
+		snprintf(adv->made_by, sizeof adv->made_by, "%s", req->actor);
+		snprintf(adv->approved_by, sizeof adv->approved_by, "%s", req->approved_by);
+		n = 1;
+	}
+
+	/* Every hospital paid is in the registry (the plan's are, by the
+	 * foreign key); its registry name is the default payee name. */
+	reg = calloc(n, sizeof *reg);
+	names = calloc(n, sizeof *names);
+	payees = calloc(n, sizeof *payees);
+	if (!reg || !names || !payees) {
+		rc = zt_error_set(ZT_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		rc = zt_store_get_hospital(s, adv[i].hospital, &reg[i]);
+		if (rc == ZT_ENOTFOUND)
+			rc = zt_error_set(ZT_ENOTFOUND, "hospital '%s' is not in the registry",
+			                  adv[i].hospital);
+		names[i] = reg[i].name;
+	}
+	if (rc == 0)
+		rc = payee_settings(cfg, adv, n, names, payees);
+	int64_t last;
+	if (rc || (rc = zt_store_advance_last_row(s, &last)) != 0)
+		goto done;
+	const char *now = zt_store_now(s);
+	char day[9];
+	compact_day(day, now);
+	for (size_t i = 0; i < n; i++) {
+		adv[i].row = last + 1 + (int64_t)i;
+		snprintf(adv[i].advance_id, sizeof adv[i].advance_id, "ADV-%s-%06lld", day,
+		         (long long)adv[i].row);
+	}
+	/* A plan's file is named and identified by the plan (issued once); a
+	 * single advance's by the advance. */
+	snprintf(out->msg_id, sizeof out->msg_id, "%s", n && adv[0].plan_id[0] ? adv[0].plan_id
+	                                                                      : adv[0].advance_id);
+	if (req->out_path && req->out_path[0])
+		snprintf(out->path, sizeof out->path, "%s", req->out_path);
+	else
+		snprintf(out->path, sizeof out->path, "advance-%s.xml", out->msg_id);
+	/* Never replace a payment file: it may be one not yet sent. */
+	if (file_exists(out->path)) {
+		rc = zt_error_set(ZT_ECONFLICT, "'%s' already exists: a payment file is never "
+		                  "overwritten (move it away, or give --out)", out->path);
+		goto done;
+	}
+
+	char acct[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX) + HOSPITAL_PREFIX_LEN];
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct zt_advance *a = &adv[i];
+		snprintf(a->msg_id, sizeof a->msg_id, "%s", out->msg_id);
+		snprintf(a->issued_by, sizeof a->issued_by, "%s", req->actor);
+		snprintf(a->issued_at, sizeof a->issued_at, "%s", now);
+		snprintf(a->file, sizeof a->file, "%s", out->path);
+		a->execution_date = exec_date;
+		snprintf(acct, sizeof acct, HOSPITAL_PREFIX "%s", a->hospital);
+		if ((rc = zt_store_advance_put(s, a)) == 0)
+			rc = zt_store_transfer(s, acct, ZT_ACCOUNT_POOL_BANK, a->amount, "advance",
+			                       a->advance_id, 0);
+		if (rc == 0)
+			rc = zt_add(&out->total, out->total, a->amount);
+	}
+	if (rc == 0) {
+		char detail[320], b[ZT_FMT_BYTES];
+		snprintf(detail, sizeof detail, "%zu advance%s, total %s, approved by %s, file %.100s", n,
+		         n == 1 ? "" : "s", zt_format_amount(b, out->total), adv[0].approved_by,
+		         out->path);
+		rc = zt_store_audit(s, req->actor, "advance issue", out->msg_id, detail);
+	}
+	if (rc == 0)
+		rc = write_pain(&pool, adv, payees, n, out->msg_id, now, exec_date, out->path);
+	if (rc)
+		goto done;
+	file_written = true;
+	rc = zt_store_commit(s);
+	txn = false; /* a failed commit has rolled back */
+	if (rc)
+		goto done;
+	file_written = false; /* the file is the committed advances': keep it */
+	out->count = n;
+	out->advances = adv;
+	adv = NULL;
+done:
+	if (txn)
+		zt_store_rollback(s);
+	if (file_written && unlink(out->path) != 0 && errno != ENOENT) {
+		int unlink_errno = errno;
+		char why[ZT_MESSAGE_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", zt_error_last());
+		zt_error_set(rc, "%s; and the payment file '%s' could not be removed (%s): delete it, "
+		             "nothing was recorded", why, out->path, strerror(unlink_errno));
+	}
+	free(adv);
+	free(reg);
+	free(payees);
+	free(names);
+	zt_advance_plan_free(&pl);
+	return rc;
+}

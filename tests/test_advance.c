@@ -1,0 +1,1053 @@
+/* zhitong — advances to hospitals (money-flow.md "Advances"; advance.h):
+ * plan, maker-checker, issue (ledger transfers and the pain.001.001.03 for
+ * the pool's bank), status, and what verify checks about them.
+ *
+ * Most tests run the built `zhitong` on a fresh database with the sample
+ * registry and policy of rules/, settle the worked example of split.md §7
+ * (fund shares 8160.00 + 1148.00 + 142.00 = 9450.00 to H51010101), and
+ * compare what the commands print with amounts computed by hand. Where the
+ * time of a transfer matters (the earnings window, advancing_since),
+ * transfers with chosen timestamps are written into the ledger directly. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "zhitong/advance.h"
+#include "zhitong/error.h"
+#include "zhitong/limits.h"
+#include "zhitong/xml.h"
+
+#define REGISTRY ZT_TEST_SOURCE_DIR "/rules/registry-510101.xml"
+#define POLICY ZT_TEST_SOURCE_DIR "/rules/sample-510101-2017.xml"
+#define PAIN_XSD ZT_TEST_SOURCE_DIR "/schema/iso20022/pain.001.001.03.xsd"
+#define WORKED_EXAMPLE ZT_TEST_CASES "/claims/worked-example.xml"
+#define PAIN_NS "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
+
+/* ---- running things ------------------------------------------------------ */
+
+struct run {
+	int code;
+	char *out;
+	char *err;
+};
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+static const char *tmp_path(const char *name)
+{
+	static char bufs[8][600];
+	static int next;
+	char *p = bufs[next++ % 8];
+	snprintf(p, 600, "%s/%s", zt_test_tmpdir(), name);
+	return p;
+}
+
+static struct run zt(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static struct run zt(const char *db, const char *fmt, ...)
+{
+	char args[6000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	struct run r;
+	r.code = zt_test_run(&r.out, &r.err, "--db '%s' %s", db, args);
+	return r;
+}
+
+/* Runs and requires exit 0; returns stdout (caller frees). */
+static char *zt_ok(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *zt_ok(const char *db, const char *fmt, ...)
+{
+	char args[6000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	struct run r = zt(db, "%s", args);
+	cr_assert_eq(r.code, 0, "zhitong %s: exit %d\nstderr: %s\nstdout: %s", args, r.code, r.err,
+	             r.out);
+	free(r.err);
+	return r.out;
+}
+
+/* A fresh database with the sample registry and policy. */
+static const char *fresh_db(const char *name)
+{
+	static char keep[4][600];
+	static int next;
+	char *d = keep[next++ % 4];
+	snprintf(d, 600, "%s", tmp_path(name));
+	free(zt_ok(d, "init"));
+	free(zt_ok(d, "registry load '%s'", REGISTRY));
+	free(zt_ok(d, "rules load '%s'", POLICY));
+	return d;
+}
+
+static void settle_worked_example(const char *db)
+{
+	free(zt_ok(db, "claim submit '%s'", WORKED_EXAMPLE));
+}
+
+/* The configuration of the hand-computed plans. */
+static const char *write_config(const char *name, const char *extra_advance)
+{
+	char text[2000];
+	snprintf(text, sizeof text,
+	         "[pool]\n"
+	         "name = 某县健康扶贫资金专户\n"
+	         "account = 6222020200112233445\n"
+	         "bic = ICBKCNBJSCN\n"
+	         "\n"
+	         "[advance]\n"
+	         "float-days = 30\n"
+	         "%s"
+	         "\n"
+	         "[hospital H51010101]\n"
+	         "account = 4402000000000000001\n"
+	         "bic = ICBKCNBJSCN\n"
+	         "\n"
+	         "[hospital H51010102]\n"
+	         "float-target = 50000.00\n"
+	         "account = 4402000000000000002\n"
+	         "name = County TCM Hospital\n"
+	         "\n"
+	         "[hospital H51010103]\n"
+	         "float-target = 1000.00\n"
+	         "account = 4402000000000000003\n",
+	         extra_advance ? extra_advance : "");
+	char *copy = strdup(zt_test_write(name, text));
+	return copy; /* leaked on purpose: lives as long as the test */
+}
+
+/* ---- the database -------------------------------------------------------- */
+
+static char *rows(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK, "open %s", db);
+	sqlite3_busy_timeout(h, 30000);
+	sqlite3_stmt *p = NULL;
+	cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &p, NULL), SQLITE_OK, "%s: %s", sql,
+	             sqlite3_errmsg(h));
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	buf[0] = '\0';
+	while (sqlite3_step(p) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(p); i++) {
+			const char *v = (const char *)sqlite3_column_text(p, i);
+			size_t need = len + (v ? strlen(v) : 4) + 4;
+			if (need > cap) {
+				cap = need * 2;
+				buf = realloc(buf, cap);
+			}
+			len += (size_t)sprintf(buf + len, "%s%s", i ? "|" : "", v ? v : "NULL");
+		}
+		if (len + 2 > cap)
+			buf = realloc(buf, cap *= 2);
+		buf[len++] = '\n';
+		buf[len] = '\0';
+	}
+	sqlite3_finalize(p);
+	sqlite3_close(h);
+	return buf;
+}
+
+static void sql_exec(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK, "open %s", db);
+	sqlite3_busy_timeout(h, 30000);
+	char *msg = NULL;
+	cr_assert_eq(sqlite3_exec(h, sql, NULL, NULL, &msg), SQLITE_OK, "%s: %s", sql, msg);
+	sqlite3_close(h);
+}
+
+/* What an issue can leave behind, as one line. */
+static char *advance_state(const char *db)
+{
+	return rows(db, "SELECT (SELECT count(*) FROM advance) || ' advances, ' ||"
+	                " (SELECT count(*) FROM transfer WHERE kind = 'advance') || ' transfers, pool ' ||"
+	                " COALESCE((SELECT balance FROM account WHERE name = 'pool:bank'), 0)");
+}
+
+static void verify_ok(const char *db)
+{
+	struct run r = zt(db, "verify");
+	cr_assert_eq(r.code, 0, "verify: exit %d\n%s%s", r.code, r.out, r.err);
+	cr_assert(strstr(r.out, "OK: 0 violations"), "verify printed:\n%s", r.out);
+	run_free(&r);
+}
+
+/* First line of a text, copied (the id `plan` prints first). */
+static char *first_line(const char *text)
+{
+	size_t n = strcspn(text, "\n");
+	return strndup(text, n);
+}
+
+/* The ids `advance issue` prints, one per line: "ID HOSPITAL AMOUNT". */
+static int issued_lines(const char *out, char ids[][40], char hosp[][40], char amt[][40], int max)
+{
+	int n = 0;
+	const char *p = out;
+	while (*p && n < max) {
+		cr_assert_eq(sscanf(p, "%39s %39s %39s", ids[n], hosp[n], amt[n]), 3, "line: %s", p);
+		n++;
+		p += strcspn(p, "\n");
+		if (*p)
+			p++;
+	}
+	return n;
+}
+
+/* Appends "fmt" to a growing expected text. */
+static void add(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, cap - len, fmt, ap);
+	va_end(ap);
+}
+
+static const char *const other_hospitals[] = {"H51010111", "H51010112", "H51010113",
+                                              "H51010121", "H51010122", "H51010131",
+                                              "H51010201", "H51010211", "H51010231"};
+
+/* ---- pain.001 ---------------------------------------------------------------- */
+
+static xmlDocPtr load_pain(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	xmlDocPtr doc = NULL;
+	cr_assert_eq(zt_read_file(&text, &len, path, ZT_DOC_BYTES_MAX), 0, "%s", zt_error_last());
+	int rc = zt_xml_parse_doc(&doc, text, len, path, ZT_SCHEMA_PAIN001_03);
+	free(text);
+	cr_assert_eq(rc, 0, "embedded XSD: %s", zt_error_last());
+	return doc;
+}
+
+static char *xp(xmlDocPtr doc, const char *expr)
+{
+	xmlXPathContextPtr c = xmlXPathNewContext(doc);
+	xmlXPathRegisterNs(c, BAD_CAST "p", BAD_CAST PAIN_NS);
+	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, c);
+	cr_assert(o != NULL, "xpath %s", expr);
+	xmlChar *s = xmlXPathCastToString(o);
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(c);
+	char *r = strdup((const char *)s);
+	xmlFree(s);
+	return r;
+}
+
+static void expect_xp(xmlDocPtr doc, const char *expr, const char *want)
+{
+	char *got = xp(doc, expr);
+	cr_expect_str_eq(got, want, "%s", expr);
+	free(got);
+}
+
+static bool xmllint_valid(const char *file)
+{
+	char cmd[2000];
+	snprintf(cmd, sizeof cmd, "xmllint --noout --schema '%s' '%s' >/dev/null 2>&1", PAIN_XSD, file);
+	int st = system(cmd);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+/* ==== the top-up rule ======================================================== */
+
+Test(advance_topup, brings_the_balance_up_to_the_target_and_never_below_zero)
+{
+	zt_fen t;
+	cr_assert_eq(zt_advance_topup(&t, 50000, 12000, 0), 0);
+	cr_expect_eq(t, 38000);
+	cr_assert_eq(zt_advance_topup(&t, 50000, 80000, 0), 0);
+	cr_expect_eq(t, 0, "a hospital holding more than its target gets nothing");
+	cr_assert_eq(zt_advance_topup(&t, 50000, 50000, 0), 0);
+	cr_expect_eq(t, 0);
+	cr_assert_eq(zt_advance_topup(&t, 50000, -7000, 0), 0);
+	cr_expect_eq(t, 57000, "below zero: target + |balance|");
+	cr_assert_eq(zt_advance_topup(&t, 0, -7000, 0), 0);
+	cr_expect_eq(t, 7000);
+}
+
+Test(advance_topup, small_top_ups_wait_unless_the_hospital_is_below_zero)
+{
+	zt_fen t;
+	cr_assert_eq(zt_advance_topup(&t, 50000, 45000, 10000), 0);
+	cr_expect_eq(t, 0, "5000 < min-topup 10000");
+	cr_assert_eq(zt_advance_topup(&t, 50000, 40000, 10000), 0);
+	cr_expect_eq(t, 10000, "exactly the minimum is paid");
+	cr_assert_eq(zt_advance_topup(&t, 0, -1, 10000), 0);
+	cr_expect_eq(t, 1, "a hospital advancing money is always paid back");
+}
+
+Test(advance_topup, refuses_to_overflow)
+{
+	zt_fen t = 7;
+	cr_expect_eq(zt_advance_topup(&t, INT64_MAX, -1, 0), ZT_ERANGE);
+	cr_expect_eq(t, 7);
+}
+
+/* ==== plan =================================================================== */
+
+/* Settles the worked example at H51010101 and advances 300.00 to
+ * H51010103, so that the three bases of the configuration are all used. */
+static const char *planned_world(const char *cfg)
+{
+	const char *db = fresh_db("zt.db");
+	settle_worked_example(db);
+	free(zt_ok(db, "--config '%s' advance issue --hospital H51010103 --amount 300.00 "
+	               "--approved-by bob --by carol --out '%s'",
+	           cfg, tmp_path("single.xml")));
+	return db;
+}
+
+Test(advance_plan, tops_each_hospital_up_to_its_float_target_to_the_fen)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = planned_world(cfg);
+	char *out = zt_ok(db, "--config '%s' advance plan --by alice --format csv", cfg);
+	char *plan = strdup(out + strlen("plan_id,hospital,basis,window_earned,target,balance,topup\n"));
+	*strchr(plan, ',') = '\0';
+	/* H51010101: 30 days of earnings = 9450.00, balance -9450.00, so
+	 * 9450.00 + 9450.00; H51010102: fixed 50000.00 from 0; H51010103:
+	 * fixed 1000.00 less the 300.00 it holds; the others earned nothing. */
+	char want[4000] = "plan_id,hospital,basis,window_earned,target,balance,topup\n";
+	add(want, sizeof want, "%s,H51010101,days,9450.00,9450.00,-9450.00,18900.00\n", plan);
+	add(want, sizeof want, "%s,H51010102,target,0.00,50000.00,0.00,50000.00\n", plan);
+	add(want, sizeof want, "%s,H51010103,target,0.00,1000.00,300.00,700.00\n", plan);
+	for (size_t i = 0; i < sizeof other_hospitals / sizeof *other_hospitals; i++)
+		add(want, sizeof want, "%s,%s,days,0.00,0.00,0.00,0.00\n", plan, other_hospitals[i]);
+	cr_expect_str_eq(out, want);
+	cr_expect(strncmp(plan, "PLAN-", 5) == 0 && strlen(plan) <= 35, "plan id %s", plan);
+
+	/* Stored as printed: the text form of `show` has the same lines. */
+	char *shown = zt_ok(db, "advance show %s", plan);
+	cr_expect(strstr(shown, "total top-up 69600.00 to 3 hospitals"), "%s", shown);
+	cr_expect(strstr(shown, "not approved"), "%s", shown);
+	char *stored = rows(db, "SELECT total, made_by FROM advance_plan");
+	cr_expect_str_eq(stored, "6960000|alice\n");
+	free(stored);
+	free(shown);
+	free(plan);
+	free(out);
+	verify_ok(db);
+}
+
+Test(advance_plan, text_form_prints_the_plan_id_alone_on_the_first_line)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = planned_world(cfg);
+	char *out = zt_ok(db, "--config '%s' advance plan --by alice", cfg);
+	char *id = first_line(out);
+	char *stored = rows(db, "SELECT plan_id FROM advance_plan");
+	stored[strcspn(stored, "\n")] = '\0';
+	cr_expect_str_eq(id, stored);
+	cr_expect(strstr(out, "H51010101            days             9450.00          9450.00         "
+	                      "-9450.00         18900.00\n"), "%s", out);
+	cr_expect(strstr(out, "total top-up 69600.00 to 3 hospitals\n"), "%s", out);
+	free(stored);
+	free(id);
+	free(out);
+}
+
+Test(advance_plan, a_top_up_under_the_minimum_waits_unless_the_hospital_is_below_zero)
+{
+	const char *cfg = write_config("zt.conf", "min-topup = 800.00\n");
+	const char *db = planned_world(cfg);
+	char *out = zt_ok(db, "--config '%s' advance plan --by alice --format csv", cfg);
+	/* H51010103 is short 700.00 < 800.00 and holds money: nothing yet.
+	 * H51010101 is below zero: paid whatever the minimum. */
+	cr_expect(strstr(out, ",H51010103,target,0.00,1000.00,300.00,0.00\n"), "%s", out);
+	cr_expect(strstr(out, ",H51010101,days,9450.00,9450.00,-9450.00,18900.00\n"), "%s", out);
+	char *total = rows(db, "SELECT total FROM advance_plan");
+	cr_expect_str_eq(total, "6890000\n");
+	free(total);
+	free(out);
+	verify_ok(db);
+}
+
+/* Transfers of H51010101 around a window of 30 days ending 2024-01-31, i.e.
+ * 2024-01-02 to 2024-01-31 inclusive, by settlement time (UTC). */
+static void write_dated_transfers(const char *db)
+{
+	sql_exec(db,
+	         "INSERT INTO transfer (debit, credit, amount, kind, ref, at) VALUES"
+	         " ('fund:390100', 'hospital:H51010101', 100000, 'settle', 'S-OUT-1', '2024-01-01T23:59:59Z'),"
+	         " ('fund:390100', 'hospital:H51010101', 20000, 'settle', 'S-IN-1', '2024-01-02T00:00:00Z'),"
+	         " ('hospital:H51010101', 'fund:390100', 5000, 'reverse', 'S-IN-2', '2024-01-15T12:00:00Z'),"
+	         " ('fund:610100', 'hospital:H51010101', 3000, 'settle', 'S-IN-3', '2024-01-31T23:59:59Z'),"
+	         " ('fund:390100', 'hospital:H51010101', 700, 'settle', 'S-OUT-2', '2024-02-01T00:00:00Z'),"
+	         " ('fund:390100', 'hospital:H51010102', 10000, 'settle', 'S-OUT-3', '2023-12-01T08:00:00Z'),"
+	         " ('hospital:H51010102', 'fund:390100', 10000, 'reverse', 'S-IN-4', '2024-01-10T08:00:00Z')");
+}
+
+Test(advance_plan, the_window_counts_fund_shares_by_settlement_time)
+{
+	const char *db = fresh_db("zt.db");
+	write_dated_transfers(db);
+	/* No configuration: float-days defaults to 30. */
+	char *out = zt_ok(db, "advance plan --as-of 2024-01-31 --by alice --format csv");
+	/* H51010101: in the window 200.00 - 50.00 + 30.00 = 180.00; balance
+	 * -(1000.00 + 200.00 - 50.00 + 30.00 + 7.00) = -1187.00; top-up
+	 * 180.00 + 1187.00. H51010102: the window holds only a reversal
+	 * (-100.00): a float is never negative. */
+	cr_expect(strstr(out, ",H51010101,days,180.00,180.00,-1187.00,1367.00\n"), "%s", out);
+	cr_expect(strstr(out, ",H51010102,days,-100.00,0.00,0.00,0.00\n"), "%s", out);
+	char *win = rows(db, "SELECT as_of, window_from, float_days FROM advance_plan");
+	cr_expect_str_eq(win, "20240131|20240102|30\n");
+	free(win);
+	free(out);
+}
+
+Test(advance_plan, float_days_move_the_window_across_months)
+{
+	const char *db = fresh_db("zt.db");
+	write_dated_transfers(db);
+	const char *cfg = zt_test_write("days.conf", "[advance]\nfloat-days = 31\n");
+	char *out = zt_ok(db, "--config '%s' advance plan --as-of 2024-01-31 --by alice --format csv", cfg);
+	/* 31 days reach back to 2024-01-01: the 1000.00 of 23:59:59 counts. */
+	cr_expect(strstr(out, ",H51010101,days,1180.00,1180.00,-1187.00,2367.00\n"), "%s", out);
+	free(out);
+	char *win = rows(db, "SELECT window_from FROM advance_plan");
+	cr_expect_str_eq(win, "20240101\n");
+	free(win);
+}
+
+Test(advance_plan, refuses_a_date_in_the_future_and_an_unknown_hospital_section)
+{
+	const char *db = fresh_db("zt.db");
+	struct run r = zt(db, "advance plan --as-of 2999-01-01 --by alice");
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "after today"), "%s", r.err);
+	run_free(&r);
+	const char *cfg = zt_test_write("typo.conf", "[hospital H5101010X]\nfloat-target = 10.00\n");
+	r = zt(db, "--config '%s' advance plan --by alice", cfg);
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "[hospital H5101010X]: no hospital with that code"), "%s", r.err);
+	run_free(&r);
+	char *n = rows(db, "SELECT count(*) FROM advance_plan");
+	cr_expect_str_eq(n, "0\n");
+	free(n);
+}
+
+/* ==== maker-checker ========================================================== */
+
+static char *make_plan(const char *db, const char *cfg, const char *by)
+{
+	char *out = zt_ok(db, "--config '%s' advance plan --by %s", cfg, by);
+	char *id = first_line(out);
+	free(out);
+	return id;
+}
+
+Test(advance_approve, the_maker_of_a_plan_cannot_approve_it)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = planned_world(cfg);
+	char *plan = make_plan(db, cfg, "alice");
+	struct run r = zt(db, "advance approve %s --by alice", plan);
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "zhitong: conflict: plan"), "%s", r.err);
+	cr_expect(strstr(r.err, "made by alice: someone else must approve it"), "%s", r.err);
+	run_free(&r);
+	char *n = rows(db, "SELECT count(*) FROM advance_approval");
+	cr_expect_str_eq(n, "0\n");
+	free(n);
+
+	char *ok = zt_ok(db, "advance approve %s --by bob", plan);
+	char want[200];
+	snprintf(want, sizeof want, "%s approved by bob\n", plan);
+	cr_expect_str_eq(ok, want);
+	free(ok);
+	r = zt(db, "advance approve %s --by dave", plan);
+	cr_expect_eq(r.code, 2, "a plan is approved once");
+	cr_expect(strstr(r.err, "already approved (by bob"), "%s", r.err);
+	run_free(&r);
+	free(plan);
+}
+
+Test(advance_issue, refuses_a_plan_nobody_approved)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = planned_world(cfg);
+	char *plan = make_plan(db, cfg, "alice");
+	char *before = advance_state(db);
+	struct run r = zt(db, "--config '%s' advance issue --plan %s --by carol --out '%s'", cfg, plan,
+	                  tmp_path("p.xml"));
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "is not approved"), "%s", r.err);
+	cr_expect(!exists(tmp_path("p.xml")));
+	char *after = advance_state(db);
+	cr_expect_str_eq(after, before);
+	free(before);
+	free(after);
+	run_free(&r);
+	free(plan);
+}
+
+Test(advance_issue, a_single_advance_needs_an_approver_other_than_its_issuer)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = fresh_db("zt.db");
+	struct run r = zt(db, "--config '%s' advance issue --hospital H51010101 --amount 10.00 "
+	                      "--approved-by carol --by carol --out '%s'", cfg, tmp_path("s.xml"));
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "carol cannot approve an advance they issue themselves"), "%s", r.err);
+	cr_expect(!exists(tmp_path("s.xml")));
+	run_free(&r);
+	char *state = advance_state(db);
+	cr_expect_str_eq(state, "0 advances, 0 transfers, pool 0\n");
+	free(state);
+}
+
+/* ==== issue ================================================================== */
+
+/* Plan by alice, approval by bob, issue by carol; returns the plan id and
+ * fills the printed lines. */
+static char *issue_plan(const char *db, const char *cfg, const char *out_file, char *stdout_copy,
+                        size_t cap)
+{
+	char *plan = make_plan(db, cfg, "alice");
+	free(zt_ok(db, "advance approve %s --by bob", plan));
+	char *out = zt_ok(db, "--config '%s' advance issue --plan %s --by carol --out '%s'", cfg, plan,
+	                  out_file);
+	snprintf(stdout_copy, cap, "%s", out);
+	free(out);
+	return plan;
+}
+
+Test(advance_issue, writes_one_transfer_per_hospital_and_the_balances_are_exact)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = planned_world(cfg);
+	char out[2000];
+	char *plan = issue_plan(db, cfg, tmp_path("plan.xml"), out, sizeof out);
+
+	char ids[8][40], hosp[8][40], amt[8][40];
+	int n = issued_lines(out, ids, hosp, amt, 8);
+	cr_assert_eq(n, 3, "%s", out);
+	cr_expect_str_eq(hosp[0], "H51010101");
+	cr_expect_str_eq(amt[0], "18900.00");
+	cr_expect_str_eq(hosp[1], "H51010102");
+	cr_expect_str_eq(amt[1], "50000.00");
+	cr_expect_str_eq(hosp[2], "H51010103");
+	cr_expect_str_eq(amt[2], "700.00");
+
+	/* Each advance: one transfer debit hospital:H, credit pool:bank, kind
+	 * advance, ref = the advance id. */
+	char *t = rows(db, "SELECT debit, credit, amount, ref FROM transfer WHERE kind = 'advance'"
+	                   " ORDER BY id");
+	char want[1000];
+	char *single = rows(db, "SELECT advance_id FROM advance WHERE plan_row IS NULL");
+	single[strcspn(single, "\n")] = '\0';
+	snprintf(want, sizeof want,
+	         "hospital:H51010103|pool:bank|30000|%s\n"
+	         "hospital:H51010101|pool:bank|1890000|%s\n"
+	         "hospital:H51010102|pool:bank|5000000|%s\n"
+	         "hospital:H51010103|pool:bank|70000|%s\n",
+	         single, ids[0], ids[1], ids[2]);
+	cr_expect_str_eq(t, want);
+	free(t);
+	free(single);
+
+	char *csv = zt_ok(db, "ledger balance --format csv");
+	cr_expect(strstr(csv, "\nhospital:H51010101,9450.00\n"), "%s", csv);
+	cr_expect(strstr(csv, "\nhospital:H51010102,50000.00\n"), "%s", csv);
+	cr_expect(strstr(csv, "\nhospital:H51010103,1000.00\n"), "%s", csv);
+	cr_expect(strstr(csv, "\npool:bank,-69900.00\n"), "%s", csv);
+	free(csv);
+
+	char *status = zt_ok(db, "advance status --format csv");
+	char swant[2000] = "hospital,advanced,earned,balance,advancing_since\n"
+	                   "H51010101,18900.00,9450.00,9450.00,\n"
+	                   "H51010102,50000.00,0.00,50000.00,\n"
+	                   "H51010103,1000.00,0.00,1000.00,\n";
+	for (size_t i = 0; i < sizeof other_hospitals / sizeof *other_hospitals; i++)
+		add(swant, sizeof swant, "%s,0.00,0.00,0.00,\n", other_hospitals[i]);
+	cr_expect_str_eq(status, swant);
+	free(status);
+
+	char *shown = zt_ok(db, "advance show %s", plan);
+	cr_expect(strstr(shown, "approved by bob at "), "%s", shown);
+	cr_expect(strstr(shown, "issued at "), "%s", shown);
+	free(shown);
+	free(plan);
+	verify_ok(db);
+}
+
+Test(advance_issue, the_pain001_is_valid_and_counts_and_sums_the_plan)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = planned_world(cfg);
+	const char *file = strdup(tmp_path("plan.xml"));
+	char out[2000];
+	char *plan = issue_plan(db, cfg, file, out, sizeof out);
+	char ids[8][40], hosp[8][40], amt[8][40];
+	int n = issued_lines(out, ids, hosp, amt, 8);
+	cr_assert_eq(n, 3);
+
+	/* Two independent validations: the embedded official XSD through the
+	 * engine's hardened reader, and the stock xmllint with schema/. */
+	xmlDocPtr doc = load_pain(file);
+	cr_expect(xmllint_valid(file), "xmllint refuses %s", file);
+
+	expect_xp(doc, "string(/p:Document/p:CstmrCdtTrfInitn/p:GrpHdr/p:MsgId)", plan);
+	expect_xp(doc, "string(/p:Document/p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs)", "3");
+	expect_xp(doc, "string(/p:Document/p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum)", "69600.00");
+	expect_xp(doc, "string(//p:PmtInf/p:NbOfTxs)", "3");
+	expect_xp(doc, "string(//p:PmtInf/p:CtrlSum)", "69600.00");
+	expect_xp(doc, "string(//p:PmtInf/p:PmtMtd)", "TRF");
+	expect_xp(doc, "string(//p:PmtInf/p:Dbtr/p:Nm)", "某县健康扶贫资金专户");
+	expect_xp(doc, "string(//p:PmtInf/p:DbtrAcct/p:Id/p:Othr/p:Id)", "6222020200112233445");
+	expect_xp(doc, "string(//p:PmtInf/p:DbtrAgt/p:FinInstnId/p:BIC)", "ICBKCNBJSCN");
+	/* One CdtTrfTxInf per advance, EndToEndId = the advance id. */
+	static const char *const accounts[] = {"4402000000000000001", "4402000000000000002",
+	                                       "4402000000000000003"};
+	static const char *const names[] = {"xx区人民医院", "County TCM Hospital", "xx区妇幼保健院"};
+	for (int i = 0; i < 3; i++) {
+		char e[200];
+		snprintf(e, sizeof e, "string(//p:CdtTrfTxInf[%d]/p:PmtId/p:EndToEndId)", i + 1);
+		expect_xp(doc, e, ids[i]);
+		snprintf(e, sizeof e, "string(//p:CdtTrfTxInf[%d]/p:Amt/p:InstdAmt)", i + 1);
+		expect_xp(doc, e, amt[i]);
+		snprintf(e, sizeof e, "string(//p:CdtTrfTxInf[%d]/p:Amt/p:InstdAmt/@Ccy)", i + 1);
+		expect_xp(doc, e, "CNY");
+		snprintf(e, sizeof e, "string(//p:CdtTrfTxInf[%d]/p:CdtrAcct/p:Id/p:Othr/p:Id)", i + 1);
+		expect_xp(doc, e, accounts[i]);
+		snprintf(e, sizeof e, "string(//p:CdtTrfTxInf[%d]/p:Cdtr/p:Nm)", i + 1);
+		expect_xp(doc, e, names[i]);
+		cr_expect(strlen(ids[i]) <= 35, "EndToEndId %s", ids[i]);
+	}
+	/* The sum of what was paid is what the plan says and what the ledger
+	 * moved out of pool:bank for it. */
+	char *sums = rows(db, "SELECT (SELECT total FROM advance_plan),"
+	                      " (SELECT SUM(amount) FROM advance WHERE plan_row IS NOT NULL)");
+	cr_expect_str_eq(sums, "6960000|6960000\n");
+	free(sums);
+	xmlFreeDoc(doc);
+	free(plan);
+}
+
+Test(advance_issue, a_single_advance_is_its_own_message)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = fresh_db("zt.db");
+	const char *file = strdup(tmp_path("one.xml"));
+	char *out = zt_ok(db, "--config '%s' advance issue --hospital H51010102 --amount 123.45 "
+	                      "--approved-by bob --by carol --out '%s' --execution-date 2999-12-31",
+	                  cfg, file);
+	char ids[2][40], hosp[2][40], amt[2][40];
+	cr_assert_eq(issued_lines(out, ids, hosp, amt, 2), 1);
+	xmlDocPtr doc = load_pain(file);
+	cr_expect(xmllint_valid(file));
+	expect_xp(doc, "string(//p:GrpHdr/p:MsgId)", ids[0]);
+	expect_xp(doc, "string(//p:CdtTrfTxInf/p:PmtId/p:EndToEndId)", ids[0]);
+	expect_xp(doc, "string(//p:GrpHdr/p:CtrlSum)", "123.45");
+	expect_xp(doc, "string(//p:PmtInf/p:ReqdExctnDt)", "2999-12-31");
+	/* No BIC configured for H51010102: the agent is NOTPROVIDED. */
+	expect_xp(doc, "string(//p:CdtTrfTxInf/p:CdtrAgt/p:FinInstnId/p:Othr/p:Id)", "NOTPROVIDED");
+	xmlFreeDoc(doc);
+	char *row = rows(db, "SELECT hospital, amount, made_by, approved_by, issued_by,"
+	                     " plan_row IS NULL FROM advance");
+	cr_expect_str_eq(row, "H51010102|12345|carol|bob|carol|1\n");
+	free(row);
+	free(out);
+	verify_ok(db);
+}
+
+Test(advance_issue, the_default_file_is_named_after_the_message_in_the_current_directory)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = fresh_db("zt.db");
+	char cmd[3000];
+	snprintf(cmd, sizeof cmd,
+	         "cd '%s' && '%s' --db '%s' --config '%s' advance issue --hospital H51010101 "
+	         "--amount 1.00 --approved-by bob --by carol >id.txt 2>/dev/null",
+	         zt_test_tmpdir(), ZT_TEST_ZHITONG, db, cfg);
+	cr_assert_eq(system(cmd), 0);
+	char *id = zt_test_slurp(tmp_path("id.txt"));
+	id[strcspn(id, " ")] = '\0';
+	char name[200];
+	snprintf(name, sizeof name, "advance-%s.xml", id);
+	cr_expect(exists(tmp_path(name)), "no %s", name);
+	cr_expect(xmllint_valid(tmp_path(name)));
+	free(id);
+}
+
+Test(advance_issue, a_plan_is_issued_once)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = planned_world(cfg);
+	char out[2000];
+	char *plan = issue_plan(db, cfg, tmp_path("first.xml"), out, sizeof out);
+	char *before = advance_state(db);
+	struct run r = zt(db, "--config '%s' advance issue --plan %s --by carol --out '%s'", cfg, plan,
+	                  tmp_path("second.xml"));
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "was already issued"), "%s", r.err);
+	cr_expect(!exists(tmp_path("second.xml")));
+	char *after = advance_state(db);
+	cr_expect_str_eq(after, before);
+	run_free(&r);
+	free(before);
+	free(after);
+	free(plan);
+	verify_ok(db);
+}
+
+Test(advance_issue, a_plan_made_before_another_advance_to_its_hospitals_is_stale)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = planned_world(cfg);
+	char *old = make_plan(db, cfg, "alice");
+	free(zt_ok(db, "advance approve %s --by bob", old));
+	/* Paid in the meantime: the old plan's balance of H51010101 is wrong. */
+	free(zt_ok(db, "--config '%s' advance issue --hospital H51010101 --amount 5000.00 "
+	               "--approved-by bob --by carol --out '%s'", cfg, tmp_path("x.xml")));
+	struct run r = zt(db, "--config '%s' advance issue --plan %s --by carol --out '%s'", cfg, old,
+	                  tmp_path("old.xml"));
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "is stale"), "%s", r.err);
+	cr_expect(!exists(tmp_path("old.xml")));
+	run_free(&r);
+	free(old);
+}
+
+Test(advance_issue, refuses_clearly_without_the_pools_or_a_hospitals_account)
+{
+	const char *db = planned_world(write_config("zt.conf", NULL));
+	char *before = advance_state(db);
+	const char *nopool = zt_test_write("nopool.conf", "[hospital H51010101]\naccount = 1\n");
+	struct run r = zt(db, "--config '%s' advance issue --hospital H51010101 --amount 1.00 "
+	                      "--approved-by bob --by carol --out '%s'", nopool, tmp_path("a.xml"));
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "[pool] account is not set"), "%s", r.err);
+	run_free(&r);
+	const char *nohosp = zt_test_write("nohosp.conf", "[pool]\nname = Pool\naccount = 62220202\n");
+	r = zt(db, "--config '%s' advance issue --hospital H51010101 --amount 1.00 "
+	           "--approved-by bob --by carol --out '%s'", nohosp, tmp_path("a.xml"));
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "no bank account for H51010101"), "%s", r.err);
+	run_free(&r);
+	r = zt(db, "--config '%s' advance issue --hospital H59999999 --amount 1.00 "
+	           "--approved-by bob --by carol --out '%s'", write_config("c2.conf", NULL),
+	       tmp_path("a.xml"));
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "hospital 'H59999999' is not in the registry"), "%s", r.err);
+	run_free(&r);
+	cr_expect(!exists(tmp_path("a.xml")));
+	char *after = advance_state(db);
+	cr_expect_str_eq(after, before);
+	free(before);
+	free(after);
+}
+
+Test(advance_issue, nothing_is_stored_when_the_file_cannot_be_written)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = planned_world(cfg);
+	char *plan = make_plan(db, cfg, "alice");
+	free(zt_ok(db, "advance approve %s --by bob", plan));
+	char *before = advance_state(db);
+	struct run r = zt(db, "--config '%s' advance issue --plan %s --by carol --out '%s'", cfg, plan,
+	                  tmp_path("no-such-dir/plan.xml"));
+	cr_expect_neq(r.code, 0);
+	cr_expect(strstr(r.err, "no-such-dir"), "%s", r.err);
+	char *after = advance_state(db);
+	cr_expect_str_eq(after, before);
+	run_free(&r);
+	/* The plan is still there to be paid. */
+	char *out = zt_ok(db, "--config '%s' advance issue --plan %s --by carol --out '%s'", cfg, plan,
+	                  tmp_path("plan.xml"));
+	cr_expect(exists(tmp_path("plan.xml")));
+	free(out);
+	free(before);
+	free(after);
+	free(plan);
+	verify_ok(db);
+}
+
+Test(advance_issue, the_file_is_removed_when_the_commit_fails)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = fresh_db("zt.db");
+	/* Fault injection: a deferred foreign key that an advance row breaks
+	 * makes the COMMIT itself fail, after the file is written. */
+	sql_exec(db, "CREATE TABLE fail_commit (x TEXT REFERENCES hospital (code)"
+	             " DEFERRABLE INITIALLY DEFERRED);"
+	             "CREATE TRIGGER fail_commit_t AFTER INSERT ON advance BEGIN"
+	             " INSERT INTO fail_commit VALUES ('NO-SUCH-HOSPITAL'); END;");
+	struct run r = zt(db, "--config '%s' advance issue --hospital H51010101 --amount 10.00 "
+	                      "--approved-by bob --by carol --out '%s'", cfg, tmp_path("gone.xml"));
+	cr_expect_neq(r.code, 0);
+	cr_expect(strstr(r.err, "FOREIGN KEY"), "%s", r.err);
+	cr_expect(!exists(tmp_path("gone.xml")), "the payment file of a rolled-back issue stayed");
+	char *state = advance_state(db);
+	cr_expect_str_eq(state, "0 advances, 0 transfers, pool 0\n");
+	free(state);
+	run_free(&r);
+}
+
+Test(advance_issue, never_overwrites_an_existing_payment_file)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = fresh_db("zt.db");
+	const char *file = strdup(zt_test_write("taken.xml", "not yet sent to the bank\n"));
+	struct run r = zt(db, "--config '%s' advance issue --hospital H51010101 --amount 10.00 "
+	                      "--approved-by bob --by carol --out '%s'", cfg, file);
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "already exists"), "%s", r.err);
+	char *kept = zt_test_slurp(file);
+	cr_expect_str_eq(kept, "not yet sent to the bank\n");
+	free(kept);
+	char *state = advance_state(db);
+	cr_expect_str_eq(state, "0 advances, 0 transfers, pool 0\n");
+	free(state);
+	run_free(&r);
+}
+
+/* ==== status ================================================================= */
+
+Test(advance_status, a_hospital_driven_below_zero_is_still_settled_and_shows_since_when)
+{
+	const char *db = fresh_db("zt.db");
+	/* No advance at all: the claim is settled (the patient is at the desk). */
+	struct run r = zt(db, "claim submit '%s'", WORKED_EXAMPLE);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "<settlement setl_id=\"S"), "%s", r.out);
+	run_free(&r);
+	char *at = rows(db, "SELECT at FROM transfer WHERE credit = 'hospital:H51010101' ORDER BY id"
+	                    " LIMIT 1");
+	at[strcspn(at, "\n")] = '\0';
+	char *status = zt_ok(db, "advance status --format csv");
+	char want[200];
+	snprintf(want, sizeof want, "\nH51010101,0.00,9450.00,-9450.00,%s\n", at);
+	cr_expect(strstr(status, want), "want %s in\n%s", want, status);
+	cr_expect(strncmp(status, "hospital,advanced,earned,balance,advancing_since\n", 49) == 0);
+	free(status);
+	char *text = zt_ok(db, "advance status");
+	cr_expect(strstr(text, at), "%s", text);
+	free(text);
+	free(at);
+	verify_ok(db);
+
+	/* An advance that brings it back to zero ends it. */
+	free(zt_ok(db, "--config '%s' advance issue --hospital H51010101 --amount 9450.00 "
+	               "--approved-by bob --by carol --out '%s'",
+	           write_config("zt.conf", NULL), tmp_path("back.xml")));
+	status = zt_ok(db, "advance status --format csv");
+	cr_expect(strstr(status, "\nH51010101,9450.00,9450.00,0.00,\n"), "%s", status);
+	free(status);
+	verify_ok(db);
+}
+
+Test(advance_status, since_is_the_last_crossing_below_zero_that_lasted)
+{
+	const char *db = fresh_db("zt.db");
+	sql_exec(db,
+	         "INSERT INTO transfer (debit, credit, amount, kind, ref, at) VALUES"
+	         /* -100.00: below zero from 01-01 */
+	         " ('fund:390100', 'hospital:H51010101', 10000, 'settle', 'S1', '2024-01-01T08:00:00Z'),"
+	         /* +200.00: back above */
+	         " ('hospital:H51010101', 'pool:bank', 30000, 'advance', 'A1', '2024-01-02T08:00:00Z'),"
+	         /* +50.00 */
+	         " ('fund:390100', 'hospital:H51010101', 15000, 'settle', 'S2', '2024-01-03T08:00:00Z'),"
+	         /* -50.00: below again, from 01-04 */
+	         " ('fund:610100', 'hospital:H51010101', 10000, 'settle', 'S3', '2024-01-04T08:00:00Z'),"
+	         /* -30.00: a reversal, still below */
+	         " ('hospital:H51010101', 'fund:390100', 2000, 'reverse', 'S2', '2024-01-05T08:00:00Z'),"
+	         /* -40.00 */
+	         " ('fund:390100', 'hospital:H51010101', 1000, 'settle', 'S5', '2024-01-06T08:00:00Z'),"
+	         /* H51010102: -50.00 then exactly 0: not advancing */
+	         " ('fund:390100', 'hospital:H51010102', 5000, 'settle', 'S6', '2024-01-01T08:00:00Z'),"
+	         " ('hospital:H51010102', 'pool:bank', 5000, 'advance', 'A2', '2024-01-02T08:00:00Z')");
+	char *status = zt_ok(db, "advance status --format csv");
+	/* earned = 100 + 150 + 100 - 20 + 10 = 340.00; balance 300 - 340. */
+	cr_expect(strstr(status, "\nH51010101,300.00,340.00,-40.00,2024-01-04T08:00:00Z\n"), "%s",
+	          status);
+	cr_expect(strstr(status, "\nH51010102,50.00,50.00,0.00,\n"), "%s", status);
+	free(status);
+}
+
+/* ==== verify ================================================================= */
+
+static void expect_violation(const char *db, const char *check, const char *text)
+{
+	struct run r = zt(db, "verify");
+	cr_expect_eq(r.code, 1, "verify should fail:\n%s", r.out);
+	char want[300];
+	snprintf(want, sizeof want, "VIOLATION  %s: ", check);
+	const char *v = strstr(r.out, want);
+	cr_expect(v != NULL, "no violation of '%s' in\n%s", check, r.out);
+	if (v && text) {
+		size_t n = strcspn(v, "\n");
+		char *line = strndup(v, n);
+		cr_expect(strstr(line, text), "'%s' not in %s", text, line);
+		free(line);
+	}
+	run_free(&r);
+}
+
+static const char *issued_world(char ids[][40])
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = planned_world(cfg);
+	char out[2000];
+	char *plan = issue_plan(db, cfg, tmp_path("plan.xml"), out, sizeof out);
+	char hosp[8][40], amt[8][40];
+	cr_assert_eq(issued_lines(out, ids, hosp, amt, 8), 3);
+	free(plan);
+	verify_ok(db);
+	return db;
+}
+
+Test(verify, catches_an_advance_whose_amount_was_changed)
+{
+	char ids[8][40];
+	const char *db = issued_world(ids);
+	char sql[600];
+	snprintf(sql, sizeof sql,
+	         "DROP TRIGGER advance_immutable_u;"
+	         " UPDATE advance SET amount = amount + 1 WHERE advance_id = '%s'", ids[0]);
+	sql_exec(db, sql);
+	char text[200];
+	snprintf(text, sizeof text, "advance %s: 1890001 fen to H51010101", ids[0]);
+	expect_violation(db, "each advance has exactly one transfer of its amount", text);
+	expect_violation(db, "a plan is issued at most once, whole, as approved", "the plan line says");
+}
+
+Test(verify, catches_an_advance_transfer_without_an_advance)
+{
+	char ids[8][40];
+	const char *db = issued_world(ids);
+	/* Books kept balanced by hand, so only the advance checks can see it. */
+	sql_exec(db, "INSERT INTO transfer (debit, credit, amount, kind, ref, at) VALUES"
+	             " ('hospital:H51010101', 'pool:bank', 500, 'advance', 'ADV-FORGED',"
+	             " '2024-01-01T00:00:00Z');"
+	             " UPDATE account SET balance = balance + 500 WHERE name = 'hospital:H51010101';"
+	             " UPDATE account SET balance = balance - 500 WHERE name = 'pool:bank';");
+	expect_violation(db, "every advance transfer belongs to an advance", "ref ADV-FORGED");
+}
+
+Test(verify, catches_a_second_transfer_for_one_advance)
+{
+	char ids[8][40];
+	const char *db = issued_world(ids);
+	char sql[600];
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO transfer (debit, credit, amount, kind, ref, at) VALUES"
+	         " ('hospital:H51010102', 'pool:bank', 5000000, 'advance', '%s', '2024-01-01T00:00:00Z');"
+	         " UPDATE account SET balance = balance + 5000000 WHERE name = 'hospital:H51010102';"
+	         " UPDATE account SET balance = balance - 5000000 WHERE name = 'pool:bank';",
+	         ids[1]);
+	sql_exec(db, sql);
+	char text[200];
+	snprintf(text, sizeof text, "advance %s: 5000000 fen to H51010102, but the ledger has 2", ids[1]);
+	expect_violation(db, "each advance has exactly one transfer of its amount", text);
+}
+
+Test(verify, catches_a_plan_approved_by_its_maker_and_a_negative_line)
+{
+	char ids[8][40];
+	const char *db = issued_world(ids);
+	sql_exec(db, "DROP TRIGGER advance_approval_immutable_u;"
+	             " UPDATE advance_approval SET approved_by = 'alice';");
+	expect_violation(db, "the maker of an advance is not its approver", "approved by its maker alice");
+	sql_exec(db, "DROP TRIGGER advance_plan_line_immutable_u;"
+	             " UPDATE advance_plan_line SET topup = 1 WHERE hospital = 'H51010111';");
+	expect_violation(db, "plan lines are never negative and follow the top-up rule",
+	                 "H51010111: target 0, balance 0, top-up 1 fen");
+}
+
+Test(verify, advances_cannot_be_changed_or_deleted)
+{
+	char ids[8][40];
+	const char *db = issued_world(ids);
+	sqlite3 *h = NULL;
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	cr_expect_neq(sqlite3_exec(h, "UPDATE advance SET amount = 1", NULL, NULL, NULL), SQLITE_OK);
+	cr_expect_neq(sqlite3_exec(h, "DELETE FROM advance", NULL, NULL, NULL), SQLITE_OK);
+	cr_expect_neq(sqlite3_exec(h, "DELETE FROM advance_plan_line", NULL, NULL, NULL), SQLITE_OK);
+	cr_expect_neq(sqlite3_exec(h, "UPDATE advance_approval SET approved_by = 'x'", NULL, NULL, NULL),
+	              SQLITE_OK);
+	sqlite3_close(h);
+	verify_ok(db);
+}
+
+/* ==== the library, as the demo calls it ===================================== */
+
+static int count_status(void *ctx, const struct zt_advance_status *st)
+{
+	if (strcmp(st->hospital, "H51010101") == 0)
+		*(zt_fen *)ctx = st->balance;
+	return 0;
+}
+
+Test(advance_library, plan_approve_issue_and_status_through_advance_h)
+{
+	const char *cfg_path = write_config("zt.conf", NULL);
+	const char *db = fresh_db("zt.db");
+	settle_worked_example(db);
+	zt_xml_init();
+	struct zt_config *cfg = NULL;
+	cr_assert_eq(zt_config_load(&cfg, cfg_path), 0, "%s", zt_error_last());
+	struct zt_store *s = NULL;
+	cr_assert_eq(zt_store_open(&s, db, 0), 0, "%s", zt_error_last());
+
+	struct zt_advance_plan p;
+	cr_assert_eq(zt_advance_plan(s, cfg, 0, "alice", &p), 0, "%s", zt_error_last());
+	cr_expect_eq(p.total, 1890000 + 5000000 + 100000);
+	cr_expect_eq(zt_advance_approve(s, p.plan_id, "alice"), ZT_ECONFLICT);
+	cr_assert_eq(zt_advance_approve(s, p.plan_id, "bob"), 0, "%s", zt_error_last());
+
+	struct zt_advance_issue_req req = {.plan_id = p.plan_id, .actor = "carol",
+	                                   .out_path = tmp_path("lib.xml")};
+	struct zt_advance_issued out;
+	cr_assert_eq(zt_advance_issue(s, cfg, &req, &out), 0, "%s", zt_error_last());
+	cr_expect_eq(out.count, 3);
+	cr_expect_eq(out.total, p.total);
+	cr_expect_str_eq(out.msg_id, p.plan_id);
+	struct zt_advance a;
+	cr_assert_eq(zt_store_advance_get(s, out.advances[0].advance_id, &a), 0);
+	cr_expect_eq(a.amount, 1890000);
+	cr_expect_str_eq(a.plan_id, p.plan_id);
+	cr_expect_str_eq(a.approved_by, "bob");
+	cr_expect_eq(zt_store_advance_get(s, "ADV-NONE", &a), ZT_ENOTFOUND);
+	zt_advance_issued_free(&out);
+	cr_expect_eq(zt_advance_issue(s, cfg, &req, &out), ZT_ECONFLICT, "issued twice");
+
+	zt_fen bal = -1;
+	cr_assert_eq(zt_advance_status(s, count_status, &bal), 0);
+	cr_expect_eq(bal, 945000);
+	zt_advance_plan_free(&p);
+	zt_store_close(s);
+	zt_config_free(cfg);
+}

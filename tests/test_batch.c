@@ -1,0 +1,1284 @@
+/* zhitong — payer batches (money-flow.md "Batches and settlement files"):
+ * create / approve / export / verify / send through the command line,
+ * with signatures checked by the stock openssl command line, a real HTTPS
+ * payer (tests/payer_server.c) and a drop folder. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "zhitong/error.h"
+#include "zhitong/sign.h"
+#include "zhitong/xml.h"
+
+#define FUND "390100"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static char d[512], db[600];
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[8192], full[8300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof full, "(%s) </dev/null >/dev/null 2>&1", cmd);
+	int st = system(full);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* stdout of a shell command, trailing newline removed (caller frees). */
+static char *sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *sh_out(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	FILE *p = popen(cmd, "r");
+	cr_assert(p, "popen %s", cmd);
+	size_t cap = 4096, len = 0, r;
+	char *buf = malloc(cap);
+	while ((r = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+		len += r;
+		if (cap - len < 2)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[len] = '\0';
+	pclose(p);
+	while (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	return buf;
+}
+
+/* The test's own view of the database, through the sqlite3 program. */
+static char *sql(const char *q) { return sh_out("sqlite3 '%s' \"%s\"", db, q); }
+
+static long long sql_int(const char *q)
+{
+	char *s = sql(q);
+	long long v = atoll(s);
+	free(s);
+	return v;
+}
+
+/* zhitong --db DB ARGS; stdout and stderr into *out / *err if given. */
+static int zt(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int zt(char **out, char **err, const char *fmt, ...)
+{
+	char args[7000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	return zt_test_run(out, err, "--db '%s' %s", db, args);
+}
+
+/* Runs zhitong and insists on exit 0. */
+static char *ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *ok(const char *fmt, ...)
+{
+	char args[7000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	char *out, *err;
+	int rc = zt(&out, &err, "%s", args);
+	cr_assert_eq(rc, 0, "zhitong %s: exit %d: %s", args, rc, err);
+	free(err);
+	return out;
+}
+
+static void path(char *dst, size_t cap, const char *name) { snprintf(dst, cap, "%s/%s", d, name); }
+
+static char *slurp_n(const char *p, size_t *len)
+{
+	FILE *f = fopen(p, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	cr_assert(buf);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	size_t la = 0, lb = 0;
+	char *x = slurp_n(a, &la), *y = slurp_n(b, &lb);
+	bool same = x && y && la == lb && memcmp(x, y, la) == 0;
+	free(x);
+	free(y);
+	return same;
+}
+
+static bool exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+/* A fresh database with the sample registry and policy (county 510101). */
+static void world(void)
+{
+	snprintf(d, sizeof d, "%s", zt_test_tmpdir());
+	path(db, sizeof db, "zt.db");
+	free(ok("init"));
+	free(ok("registry load '%s/rules/registry-510101.xml'", ZT_TEST_SOURCE_DIR));
+	free(ok("rules load '%s/rules/sample-510101-2017.xml'", ZT_TEST_SOURCE_DIR));
+}
+
+/* Settles one claim of a single class-A item of `amount` yuan. */
+static void claim_amount(const char *claim_no, const char *psn, const char *dscg,
+                         const char *amount)
+{
+	char name[128], xml[4096];
+	snprintf(name, sizeof name, "claim-%s-%s.xml", claim_no, amount);
+	snprintf(xml, sizeof xml,
+	         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	         "<claim xmlns=\"urn:zhitong:claim:1\">\n"
+	         "  <fixmedins_code>H51010101</fixmedins_code>\n"
+	         "  <claim_no>%s</claim_no>\n"
+	         "  <psn_no>%s</psn_no>\n"
+	         "  <adm_date>2017-01-01</adm_date>\n"
+	         "  <dscg_date>%s</dscg_date>\n"
+	         "  <dscg_maindiag_code>I63.900</dscg_maindiag_code>\n"
+	         "  <medfee_sumamt>%s</medfee_sumamt>\n"
+	         "  <items><item><feedetl_sn>1</feedetl_sn>"
+	         "<med_list_codg>001201000010000-120100001</med_list_codg>"
+	         "<med_chrgitm_type>05</med_chrgitm_type><chrgitm_lv>01</chrgitm_lv>"
+	         "<pric>%s</pric><cnt>1</cnt><det_item_fee_sumamt>%s</det_item_fee_sumamt>"
+	         "</item></items>\n"
+	         "</claim>\n",
+	         claim_no, psn, dscg, amount, amount, amount);
+	const char *f = zt_test_write(name, xml);
+	char *out, *err;
+	int rc = zt(&out, &err, "claim submit '%s' --today 2017-12-31", f);
+	cr_assert_eq(rc, 0, "claim %s: exit %d: %s %s", claim_no, rc, err, out);
+	free(out);
+	free(err);
+}
+
+static void claim(const char *claim_no, const char *dscg) { claim_amount(claim_no, "P0000002", dscg, "5000.00"); }
+
+static void reverse(const char *claim_no)
+{
+	free(ok("claim reverse --hospital H51010101 --claim-no %s --reason 'payer rejected it' --by desk",
+	        claim_no));
+}
+
+/* Runs `batch create` and returns its stdout (the id, or ""). */
+static char *create(const char *extra)
+{
+	char *out = ok("batch create --fund " FUND " --by alice %s", extra ? extra : "");
+	size_t l = strlen(out);
+	while (l && out[l - 1] == '\n')
+		out[--l] = '\0';
+	return out;
+}
+
+/* The fund's shares in fen, from the settlement tables themselves. */
+static long long fund_sum(const char *where)
+{
+	char q[1024];
+	snprintf(q, sizeof q, "SELECT COALESCE(SUM(f.amount), 0) FROM settlement_fund f JOIN settlement s "
+	                      "ON s.id = f.settlement_id WHERE f.fund_code = '" FUND "' %s",
+	         where ? where : "");
+	return sql_int(q);
+}
+
+static char *status_of(const char *id)
+{
+	char q[256];
+	snprintf(q, sizeof q, "SELECT status FROM batch WHERE id = '%s'", id);
+	return sql(q);
+}
+
+static void keys(void)
+{
+	cr_assert_eq(sh("cd '%s' && openssl genpkey -algorithm ed25519 -out ed.pem && "
+	                "openssl pkey -in ed.pem -pubout -out ed.pub && "
+	                "openssl genpkey -algorithm SM2 -out sm2.pem && "
+	                "openssl pkey -in sm2.pem -pubout -out sm2.pub", d),
+	             0, "cannot make keys");
+}
+
+/* The stock openssl command of sign.h, placeholders filled in. */
+static int openssl_verify(enum zt_key_type t, const char *pub, const char *file)
+{
+	const char *tmpl = zt_sign_openssl_verify_cmd(t);
+	char cmd[4096] = "";
+	for (const char *p = tmpl; *p;) {
+		if (!strncmp(p, "PUBKEY.pem", 10)) {
+			strcat(cmd, pub);
+			p += 10;
+		} else if (!strncmp(p, "FILE.sig", 8)) {
+			strcat(cmd, file);
+			strcat(cmd, ".sig");
+			p += 8;
+		} else if (!strncmp(p, "FILE", 4)) {
+			strcat(cmd, file);
+			p += 4;
+		} else {
+			strncat(cmd, p++, 1);
+		}
+	}
+	return sh("%s", cmd);
+}
+
+/* create + approve: returns the id. */
+static char *approved_batch(const char *extra)
+{
+	char *id = create(extra);
+	cr_assert(id[0], "nothing to batch");
+	free(ok("batch approve %s --by bob", id));
+	return id;
+}
+
+static void export_with(const char *id, const char *file, const char *key)
+{
+	char f[700], k[700];
+	path(f, sizeof f, file);
+	path(k, sizeof k, key);
+	free(ok("batch export %s --out '%s' --key '%s' --by carol", id, f, k));
+}
+
+/* ---- create --------------------------------------------------------------- */
+
+TestSuite(batch_create, .init = world, .timeout = 120);
+
+Test(batch_create, prints_the_new_batch_id_alone_and_nothing_when_there_is_nothing_to_batch)
+{
+	claim("C-1", "2017-03-10");
+	claim("C-2", "2017-04-10");
+	char *out, *err;
+	cr_assert_eq(zt(&out, &err, "batch create --fund " FUND " --by alice"), 0, "%s", err);
+	cr_assert_str_eq(out, "B390100-000001\n");
+	free(out);
+	free(err);
+	cr_assert_eq(zt(&out, &err, "batch create --fund " FUND " --by alice"), 0, "%s", err);
+	cr_assert_str_eq(out, "", "nothing to batch prints nothing");
+	cr_assert_str_eq(err, "");
+	free(out);
+	free(err);
+	/* stored count and total are the fund's shares */
+	cr_assert_eq(sql_int("SELECT count FROM batch WHERE id = 'B390100-000001'"), 2);
+	cr_assert_eq(sql_int("SELECT total FROM batch WHERE id = 'B390100-000001'"), fund_sum(NULL));
+	cr_assert_gt(fund_sum(NULL), 0);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch"), 1, "no empty batch is kept");
+}
+
+Test(batch_create, an_unknown_fund_is_refused)
+{
+	char *err;
+	cr_assert_eq(zt(NULL, &err, "batch create --fund 999999 --by alice"), 2);
+	cr_assert(strstr(err, "fund '999999' is not in the registry"), "%s", err);
+	free(err);
+}
+
+Test(batch_create, through_cuts_by_discharge_date_and_the_rest_waits)
+{
+	claim("C-1", "2017-03-10");
+	claim("C-2", "2017-05-10");
+	char *a = create("--through 2017-04-01");
+	cr_assert_str_eq(a, "B390100-000001");
+	cr_assert_eq(sql_int("SELECT count FROM batch WHERE id = 'B390100-000001'"), 1);
+	cr_assert_eq(sql_int("SELECT period_to FROM batch WHERE id = 'B390100-000001'"), 20170310);
+	char *b = create(NULL);
+	cr_assert_str_eq(b, "B390100-000002");
+	cr_assert_eq(sql_int("SELECT count FROM batch WHERE id = 'B390100-000002'"), 1);
+	cr_assert_eq(sql_int("SELECT period_from FROM batch WHERE id = 'B390100-000002'"), 20170510);
+	free(a);
+	free(b);
+}
+
+/* Two processes started together: one transaction each, so the second gets
+ * what the first left, and no share is in both. */
+Test(batch_create, two_creates_at_once_split_the_shares_without_overlap)
+{
+	char name[32], date[16];
+	for (int i = 0; i < 60; i++) {
+		snprintf(name, sizeof name, "K-%02d", i);
+		snprintf(date, sizeof date, "2017-%02d-%02d", 1 + i % 12, 1 + i % 28);
+		claim_amount(name, i % 2 ? "P0000002" : "P0000006", date, i % 3 ? "5000.00" : "7300.00");
+	}
+	long long shares = sql_int("SELECT count(*) FROM settlement_fund WHERE fund_code = '" FUND "'");
+	cr_assert_eq(shares, 60, "every claim has a share of the basic fund");
+	for (int round = 0; round < 3; round++) {
+		char o1[700], o2[700];
+		snprintf(o1, sizeof o1, "%s/create-1.out", d);
+		snprintf(o2, sizeof o2, "%s/create-2.out", d);
+		cr_assert_eq(sh("'%s' --db '%s' batch create --fund " FUND " --by alice > '%s' & "
+		                "'%s' --db '%s' batch create --fund " FUND " --by bert > '%s' & wait",
+		                ZT_TEST_ZHITONG, db, o1, ZT_TEST_ZHITONG, db, o2),
+		             0);
+		char *x = zt_test_slurp(o1), *y = zt_test_slurp(o2);
+		cr_assert(x && y);
+		/* each printed an id or nothing, never the same id */
+		cr_assert(x[0] || y[0], "one of them made a batch");
+		if (x[0] && y[0])
+			cr_assert_str_neq(x, y);
+		free(x);
+		free(y);
+		/* every share in exactly one batch: the union is all, no overlap */
+		cr_assert_eq(sql_int("SELECT count(*) FROM batch_share"), shares);
+		cr_assert_eq(sql_int("SELECT count(DISTINCT settlement_id || '/' || seq) FROM batch_share"),
+		             shares);
+		cr_assert_eq(sql_int("SELECT SUM(count) FROM batch"), shares);
+		cr_assert_eq(sql_int("SELECT SUM(total) FROM batch"), fund_sum(NULL));
+		/* more claims for the next round, of another person each round
+		 * (a person's yearly cap would stop the fund paying) */
+		char psn[16];
+		snprintf(psn, sizeof psn, "P000000%d", 7 + round);
+		for (int i = 0; i < 20; i++) {
+			snprintf(name, sizeof name, "R%d-%02d", round, i);
+			claim_amount(name, psn, "2017-06-15", "4100.00");
+		}
+		shares = sql_int("SELECT count(*) FROM settlement_fund WHERE fund_code = '" FUND "'");
+	}
+	char *out, *err;
+	cr_assert_eq(zt(&out, &err, "verify"), 0, "%s %s", out, err);
+	free(out);
+	free(err);
+}
+
+/* ---- maker-checker, reject, reopen ------------------------------------------- */
+
+TestSuite(batch_approve, .init = world, .timeout = 60);
+
+Test(batch_approve, whoever_created_the_batch_cannot_approve_it)
+{
+	claim("C-1", "2017-03-10");
+	char *id = create(NULL), *err, *st;
+	cr_assert_eq(zt(NULL, &err, "batch approve %s --by alice", id), 2);
+	cr_assert(strstr(err, "maker-checker") && strstr(err, "'alice'"), "%s", err);
+	free(err);
+	cr_assert_str_eq(st = status_of(id), "draft");
+	free(st);
+	free(ok("batch approve %s --by bob", id));
+	cr_assert_str_eq(st = status_of(id), "approved");
+	free(st);
+	cr_assert_str_eq(st = sql("SELECT approved_by FROM batch"), "bob");
+	free(st);
+	/* approving twice is a step out of order */
+	cr_assert_eq(zt(NULL, &err, "batch approve %s --by carol", id), 2);
+	cr_assert(strstr(err, "only a draft"), "%s", err);
+	free(err);
+	free(id);
+}
+
+Test(batch_approve, a_rejected_batch_keeps_its_shares_and_is_billed_once_reopened)
+{
+	claim("C-1", "2017-03-10");
+	claim("C-2", "2017-03-11");
+	char *id = create(NULL), *err, *st, *out;
+	long long before = sql_int("SELECT total FROM batch");
+	cr_assert_eq(zt(NULL, &err, "batch reject %s --by bob", id), 2, "a reason is required");
+	free(err);
+	free(ok("batch reject %s --reason 'C-2 is wrong' --by bob", id));
+	cr_assert_str_eq(st = status_of(id), "rejected");
+	free(st);
+	cr_assert_eq(zt(NULL, &err, "batch export %s --out x.xml --key none.pem", id), 2);
+	free(err);
+	/* the shares stay in the rejected batch: nothing for a new one */
+	cr_assert_str_eq(out = create(NULL), "");
+	free(out);
+	/* the hospital answers the objection: C-2 reversed, settled again right */
+	reverse("C-2");
+	claim_amount("C-2", "P0000002", "2017-03-11", "4000.00");
+	free(ok("batch reopen %s --reason 'C-2 corrected' --by alice", id));
+	cr_assert_str_eq(st = status_of(id), "draft");
+	free(st);
+	cr_assert_eq(sql_int("SELECT count FROM batch"), 4, "C-1, C-2, its reversal, the new C-2");
+	cr_assert_eq(sql_int("SELECT total FROM batch"), fund_sum(NULL));
+	cr_assert_neq(sql_int("SELECT total FROM batch"), before);
+	/* whoever created or reopened it cannot approve it */
+	cr_assert_eq(zt(NULL, &err, "batch approve %s --by alice", id), 2);
+	free(err);
+	free(ok("batch approve %s --by bob", id));
+	cr_assert_eq(zt(&out, &err, "verify"), 0, "%s %s", out, err);
+	free(out);
+	free(err);
+	free(id);
+}
+
+/* ---- export and signatures -------------------------------------------------- */
+
+TestSuite(batch_export, .init = world, .timeout = 60);
+
+static void check_signed(const char *key, enum zt_key_type t, const char *pub)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	claim("C-2", "2017-04-10");
+	char *id = approved_batch(NULL);
+	char f[700], p[700];
+	path(f, sizeof f, "batch.xml");
+	path(p, sizeof p, pub);
+	export_with(id, "batch.xml", key);
+	char sig[720];
+	snprintf(sig, sizeof sig, "%s.sig", f);
+	cr_assert(exists(f) && exists(sig));
+	/* the payer needs nothing of ours: the stock openssl command */
+	cr_assert_eq(openssl_verify(t, p, f), 0, "openssl does not verify the signature");
+	/* and ours agrees */
+	char *out, *err;
+	cr_assert_eq(zt_test_run(&out, &err, "batch verify '%s' '%s.sig' '%s'", f, f, p), 0, "%s", err);
+	cr_assert(strstr(out, "signature good") && strstr(out, "2 records"), "%s", out);
+	free(out);
+	free(err);
+	/* one byte changed: both refuse */
+	cr_assert_eq(sh("sed -i 's/<count>2</<count>3</' '%s'", f), 0);
+	cr_assert_neq(openssl_verify(t, p, f), 0);
+	cr_assert_eq(zt_test_run(NULL, &err, "batch verify '%s' '%s.sig' '%s'", f, f, p), 1);
+	cr_assert(strstr(err, "bad-signature"), "%s", err);
+	free(err);
+	free(id);
+}
+
+Test(batch_export, an_ed25519_signature_verifies_with_the_stock_openssl_command)
+{
+	check_signed("ed.pem", ZT_KEY_ED25519, "ed.pub");
+}
+
+Test(batch_export, an_sm2_signature_verifies_with_the_stock_openssl_command)
+{
+	check_signed("sm2.pem", ZT_KEY_SM2, "sm2.pub");
+}
+
+Test(batch_export, the_file_is_valid_against_its_schema_and_carries_every_record_with_its_trace)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	claim("C-2", "2017-04-10");
+	char *id = approved_batch(NULL);
+	export_with(id, "batch.xml", "ed.pem");
+	char f[700];
+	path(f, sizeof f, "batch.xml");
+	size_t len;
+	char *xml = slurp_n(f, &len);
+	xmlDocPtr doc = NULL;
+	zt_xml_init();
+	cr_assert_eq(zt_xml_parse_doc(&doc, xml, len, f, ZT_SCHEMA_PAYER_FILE), 0, "%s",
+	             zt_error_last());
+	xmlFreeDoc(doc);
+	/* the stand-alone schema file says the same */
+	cr_assert_eq(sh("xmllint --noout --schema '%s/schema/payer-file.xsd' '%s'", ZT_TEST_SOURCE_DIR,
+	                f),
+	             0);
+	cr_assert(strstr(xml, "<batch>B390100-000001</batch>"));
+	cr_assert(strstr(xml, "<count>2</count>"));
+	cr_assert(strstr(xml, "claim_no=\"C-1\"") && strstr(xml, "claim_no=\"C-2\""));
+	cr_assert(strstr(xml, "dscg_date=\"2017-04-10\""));
+	cr_assert(strstr(xml, "<trace><basic "), "the fund's trace is copied: %s", xml);
+	cr_assert(strstr(xml, "<approved at=") && strstr(xml, "by=\"bob\""));
+	/* a malformed copy fails the schema */
+	char *bad = strdup(xml);
+	char *k = strstr(bad, "kind=\"settle\"");
+	memcpy(k, "kind=\"sattle\"", 13);
+	cr_assert_eq(zt_xml_parse_doc(&doc, bad, len, "bad.xml", ZT_SCHEMA_PAYER_FILE), ZT_EINVAL);
+	free(bad);
+	free(xml);
+	free(id);
+}
+
+Test(batch_export, exporting_again_writes_the_same_bytes)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	char *id = approved_batch(NULL);
+	export_with(id, "one.xml", "ed.pem");
+	export_with(id, "two.xml", "sm2.pem");
+	char a[700], b[700];
+	path(a, sizeof a, "one.xml");
+	path(b, sizeof b, "two.xml");
+	cr_assert(same_file(a, b));
+	char *st = status_of(id);
+	cr_assert_str_eq(st, "exported");
+	free(st);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch_event WHERE action = 'export'"), 2);
+	free(id);
+}
+
+Test(batch_export, a_draft_is_not_exported_and_no_key_is_made_up)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	char *id = create(NULL), *err, f[700];
+	path(f, sizeof f, "batch.xml");
+	cr_assert_eq(zt(NULL, &err, "batch export %s --out '%s' --key '%s/ed.pem'", id, f, d), 2);
+	cr_assert(strstr(err, "must be approved"), "%s", err);
+	free(err);
+	free(ok("batch approve %s --by bob", id));
+	/* no --key and no configured key: refused, nothing written */
+	cr_assert_eq(zt(NULL, &err, "batch export %s --out '%s'", id, f), 2);
+	cr_assert(strstr(err, "no signing key"), "%s", err);
+	cr_assert(!exists(f));
+	free(err);
+	/* the configured key */
+	char cfg[2048];
+	snprintf(cfg, sizeof cfg, "[signing]\nkey = %s/sm2.pem\n", d);
+	const char *c = zt_test_write("zhitong.conf", cfg);
+	cr_assert_eq(zt_test_run(NULL, &err, "--db '%s' --config '%s' batch export %s --out '%s'", db,
+	                         c, id, f),
+	             0, "%s", err);
+	free(err);
+	char p[700];
+	path(p, sizeof p, "sm2.pub");
+	cr_assert_eq(openssl_verify(ZT_KEY_SM2, p, f), 0);
+	free(id);
+}
+
+Test(batch_export, help_gives_the_stock_openssl_commands)
+{
+	char *out;
+	cr_assert_eq(zt_test_run(&out, NULL, "batch export --help"), 0);
+	cr_assert(strstr(out, zt_sign_openssl_verify_cmd(ZT_KEY_ED25519)), "%s", out);
+	cr_assert(strstr(out, zt_sign_openssl_verify_cmd(ZT_KEY_SM2)), "%s", out);
+	free(out);
+}
+
+Test(batch_export, verify_catches_a_file_whose_totals_disagree_with_its_records)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	claim("C-2", "2017-04-10");
+	char *id = approved_batch(NULL);
+	export_with(id, "batch.xml", "ed.pem");
+	char f[700], *err;
+	path(f, sizeof f, "batch.xml");
+	/* a total changed and the file signed again: the signature is good,
+	 * the file is not */
+	cr_assert_eq(sh("cd '%s' && sed -i '0,/<total>/s/<total>[0-9.]*</<total>1.00</' batch.xml && "
+	                "openssl pkeyutl -sign -inkey ed.pem -rawin -in batch.xml -out batch.xml.sig",
+	                d),
+	             0);
+	cr_assert_eq(zt_test_run(NULL, &err, "batch verify '%s' '%s.sig' '%s/ed.pub'", f, f, d), 1);
+	cr_assert(strstr(err, "bad-file") && strstr(err, "total"), "%s", err);
+	free(err);
+	free(id);
+}
+
+/* ---- list and verify ---------------------------------------------------------- */
+
+TestSuite(batch_list, .init = world, .timeout = 60);
+
+static void yuan(char *dst, long long fen)
+{
+	sprintf(dst, "%s%lld.%02lld", fen < 0 ? "-" : "", llabs(fen) / 100, llabs(fen) % 100);
+}
+
+Test(batch_list, csv_is_exactly_the_fixed_format)
+{
+	claim("C-1", "2017-03-10");
+	claim_amount("C-2", "P0000003", "2017-03-11", "8123.45");
+	char *a = create(NULL);
+	claim("C-3", "2017-05-10");
+	char *b = approved_batch(NULL);
+	char ta[32], tb[32], expect[512];
+	yuan(ta, sql_int("SELECT SUM(f.amount) FROM settlement_fund f JOIN batch_share b ON "
+	                 "b.settlement_id = f.settlement_id AND b.seq = f.seq WHERE b.batch_id = "
+	                 "'B390100-000001'"));
+	yuan(tb, sql_int("SELECT SUM(f.amount) FROM settlement_fund f JOIN batch_share b ON "
+	                 "b.settlement_id = f.settlement_id AND b.seq = f.seq WHERE b.batch_id = "
+	                 "'B390100-000002'"));
+	snprintf(expect, sizeof expect,
+	         "batch_id,fund,status,count,total,paid\n"
+	         "B390100-000001,390100,draft,2,%s,0.00\n"
+	         "B390100-000002,390100,approved,1,%s,0.00\n",
+	         ta, tb);
+	char *out = ok("batch list --format csv");
+	cr_assert_str_eq(out, expect);
+	free(out);
+	free(a);
+	free(b);
+}
+
+Test(batch_list, verify_is_clean_and_catches_a_tampered_batch_total)
+{
+	claim("C-1", "2017-03-10");
+	char *id = create(NULL), *out, *err;
+	cr_assert_eq(zt(&out, &err, "verify"), 0, "%s %s", out, err);
+	cr_assert(strstr(out, "each batch total equals the sum of its records"), "%s", out);
+	free(out);
+	free(err);
+	free(sql("UPDATE batch SET total = total + 1"));
+	cr_assert_neq(zt(&out, &err, "verify"), 0);
+	cr_assert(strstr(out, "VIOLATION") && strstr(out, "B390100-000001: stored 1 records"), "%s",
+	          out);
+	free(out);
+	free(err);
+	/* and a status moved behind the audit trail's back */
+	free(sql("UPDATE batch SET total = total - 1, status = 'approved'"));
+	cr_assert_neq(zt(&out, &err, "verify"), 0);
+	cr_assert(strstr(out, "its last recorded change leaves it draft"), "%s", out);
+	free(out);
+	free(err);
+	free(id);
+}
+
+/* ---- reversals and payer rejections ---------------------------------------------- */
+
+/* Acks by hand (`batch ack`), so that these run without a payer. */
+static int ack(const char *id, const char *body)
+{
+	char name[64], xml[2048];
+	snprintf(name, sizeof name, "%s.ack.xml", id);
+	snprintf(xml, sizeof xml, "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"%s\" %s", id, body);
+	const char *f = zt_test_write(name, xml);
+	char *out, *err;
+	int rc = zt(&out, &err, "batch ack %s '%s' --by payer-desk", id, f);
+	free(out);
+	free(err);
+	return rc;
+}
+
+static char *record_id_of(const char *claim_no, const char *kind)
+{
+	char q[512];
+	snprintf(q, sizeof q, "SELECT s.setl_id || '/' || f.seq FROM settlement s JOIN claim c ON "
+	                      "c.id = s.claim_id JOIN settlement_fund f ON f.settlement_id = s.id AND "
+	                      "f.fund_code = '" FUND "' WHERE c.claim_no = '%s' AND s.kind = '%s' "
+	                      "ORDER BY s.id LIMIT 1", claim_no, kind);
+	return sql(q);
+}
+
+TestSuite(batch_rejections, .init = world, .timeout = 60);
+
+Test(batch_rejections, a_reversal_waits_until_the_payer_has_answered_for_its_original)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	char *id = approved_batch(NULL), *out;
+	export_with(id, "b1.xml", "ed.pem");
+	reverse("C-1");
+	/* the original's batch has no answer yet: the reversal waits */
+	cr_assert_str_eq(out = create(NULL), "");
+	free(out);
+	cr_assert_eq(ack(id, "status=\"accepted\" receipt=\"R-9\"/>"), 0);
+	char *st = status_of(id);
+	cr_assert_str_eq(st, "accepted");
+	free(st);
+	/* the payer accepted C-1: its reversal is billed, negative */
+	char *b2 = create(NULL);
+	cr_assert_str_eq(b2, "B390100-000002");
+	cr_assert_eq(sql_int("SELECT total FROM batch WHERE id = 'B390100-000002'"),
+	             -sql_int("SELECT total FROM batch WHERE id = 'B390100-000001'"));
+	free(b2);
+	free(id);
+}
+
+Test(batch_rejections, a_rejected_record_is_corrected_in_a_later_batch_and_never_billed_twice)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	claim("C-2", "2017-03-11");
+	char *id = approved_batch(NULL);
+	export_with(id, "b1.xml", "ed.pem");
+	long long c1 = fund_sum("AND s.setl_id = (SELECT s2.setl_id FROM settlement s2 JOIN claim c "
+	                        "ON c.id = s2.claim_id WHERE c.claim_no = 'C-1')");
+	long long total1 = sql_int("SELECT total FROM batch");
+	char *rid = record_id_of("C-1", "settle"), body[512];
+	snprintf(body, sizeof body,
+	         "status=\"rejected\" receipt=\"R-5\"><reject record=\"%s\" reason=\"person not "
+	         "insured by this fund\"/></ack>", rid);
+	cr_assert_eq(ack(id, body), 1, "records rejected: exit 1");
+	cr_assert_eq(sql_int("SELECT accepted_total FROM batch"), total1 - c1);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch_reject"), 1);
+	char *out = ok("batch show %s", id);
+	cr_assert(strstr(out, rid) && strstr(out, "person not insured by this fund"), "%s", out);
+	free(out);
+	/* the hospital reverses C-1 and submits it corrected */
+	reverse("C-1");
+	claim_amount("C-1", "P0000002", "2017-03-10", "3000.00");
+	long long corrected = fund_sum("AND s.kind = 'settle' AND s.id = (SELECT MAX(id) FROM settlement)");
+	char *b2 = create(NULL);
+	cr_assert_str_eq(b2, "B390100-000002");
+	/* the reversal is carried, not payable: the payer is billed the
+	 * corrected claim only, never the negative of what it rejected */
+	cr_assert_eq(sql_int("SELECT count FROM batch WHERE id = 'B390100-000002'"), 2);
+	cr_assert_eq(sql_int("SELECT total FROM batch WHERE id = 'B390100-000002'"), corrected);
+	cr_assert_eq(sql_int("SELECT info_total FROM batch WHERE id = 'B390100-000002'"), -c1);
+	free(ok("batch approve %s --by bob", b2));
+	export_with(b2, "b2.xml", "ed.pem");
+	char f[700];
+	path(f, sizeof f, "b2.xml");
+	size_t len;
+	char *xml = slurp_n(f, &len);
+	cr_assert(strstr(xml, "kind=\"reverse\"") && strstr(xml, "payable=\"false\""), "%s", xml);
+	char np[128], c1y[32];
+	yuan(c1y, -c1);
+	snprintf(np, sizeof np, "<not-payable count=\"1\" amount=\"%s\"/>", c1y);
+	cr_assert(strstr(xml, np), "%s", xml);
+	free(xml);
+	char *err;
+	cr_assert_eq(zt_test_run(&out, &err, "batch verify '%s' '%s.sig' '%s/ed.pub'", f, f, d), 0,
+	             "%s", err);
+	free(out);
+	free(err);
+	/* over both batches the payer is asked for exactly what it accepted */
+	cr_assert_eq(sql_int("SELECT SUM(COALESCE(accepted_total, total)) FROM batch"),
+	             total1 - c1 + corrected);
+	cr_assert_eq(zt(&out, &err, "verify"), 0, "%s %s", out, err);
+	free(out);
+	free(err);
+	free(b2);
+	free(rid);
+	free(id);
+}
+
+Test(batch_rejections, an_answer_about_a_record_never_sent_is_not_applied)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	char *id = approved_batch(NULL), *err, *out;
+	export_with(id, "b1.xml", "ed.pem");
+	const char *f = zt_test_write("bad.ack.xml", "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch="
+	                                            "\"B390100-000001\" status=\"rejected\" receipt=\"R\">"
+	                                            "<reject record=\"S999/1\" reason=\"who?\"/></ack>");
+	cr_assert_eq(zt(&out, &err, "batch ack %s '%s'", id, f), 2);
+	cr_assert(strstr(err, "'S999/1', which is not in batch"), "%s", err);
+	free(out);
+	free(err);
+	char *st = status_of(id);
+	cr_assert_str_eq(st, "sent");
+	free(st);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch_reject"), 0);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch_send WHERE outcome = 'failed'"), 1);
+	free(id);
+}
+
+/* ---- sending: a real HTTPS payer --------------------------------------------------- */
+
+static pid_t server_pid = -1;
+static int server_stdin = -1, server_port;
+static char server_log[700], save_dir[700], ca_crt[700], conf[700];
+
+static const char *payer_server(void)
+{
+#ifdef ZT_TEST_PAYER_SERVER
+	return ZT_TEST_PAYER_SERVER;
+#else
+	/* built next to this test (tests/CMakeLists.txt builds it for the
+	 * gateway tests) */
+	static char p[PATH_MAX];
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	cr_assert_gt(n, 0);
+	self[n] = '\0';
+	snprintf(p, sizeof p, "%s/payer_server", dirname(self));
+	return p;
+#endif
+}
+
+static void leaf(const char *name, const char *ca, const char *san, const char *eku)
+{
+	char ext[64], text[512];
+	snprintf(ext, sizeof ext, "%s.ext", name);
+	snprintf(text, sizeof text, "%s%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=%s\n",
+	         san ? "subjectAltName=" : "", san ? san : "", eku);
+	zt_test_write(ext, text);
+	cr_assert_eq(sh("cd '%s' && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+	                "-nodes -keyout %s.key -out %s.csr -subj /CN=%s && "
+	                "openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key -CAcreateserial "
+	                "-days 2 -out %s.crt -extfile %s",
+	                d, name, name, name, name, ca, ca, name, ext),
+	             0, "cannot make certificate %s", name);
+}
+
+static void root_ca(const char *name)
+{
+	cr_assert_eq(sh("cd '%s' && openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+	                "-nodes -keyout %s.key -out %s.crt -subj /CN=%s -days 2",
+	                d, name, name, name),
+	             0);
+}
+
+static void start(const char *cert, const char *script, ...)
+{
+	char crt[700], key[700];
+	snprintf(crt, sizeof crt, "%s/%s.crt", d, cert);
+	snprintf(key, sizeof key, "%s/%s.key", d, cert);
+	const char *argv[24] = {payer_server(), "--cert", crt, "--key", key, "--script", script,
+	                        "--log", server_log, "--save", save_dir, "--lifetime", "50"};
+	int argc = 13;
+	va_list ap;
+	va_start(ap, script);
+	for (const char *a; (a = va_arg(ap, const char *)) && argc < 23;)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	mkdir(save_dir, 0755);
+	cr_assert(access(argv[0], X_OK) == 0, "no payer server at %s", argv[0]);
+	int in[2], out[2];
+	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	server_pid = pid;
+	server_stdin = in[1];
+	char buf[256];
+	size_t len = 0;
+	server_port = 0;
+	while (!strchr(buf, '\n') || !len) {
+		struct pollfd pfd = {.fd = out[0], .events = POLLIN};
+		cr_assert_eq(poll(&pfd, 1, 10000), 1, "the payer server did not start");
+		ssize_t n = read(out[0], buf + len, sizeof buf - 1 - len);
+		cr_assert_gt(n, 0, "the payer server printed no port");
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	server_port = atoi(buf);
+	cr_assert_gt(server_port, 0);
+	close(out[0]);
+}
+
+static void stop(void)
+{
+	if (server_pid <= 0)
+		return;
+	close(server_stdin);
+	for (int i = 0; i < 250; i++) {
+		if (i == 50)
+			kill(server_pid, SIGTERM);
+		if (waitpid(server_pid, NULL, WNOHANG) == server_pid) {
+			server_pid = -1;
+			return;
+		}
+		usleep(20000);
+	}
+	kill(server_pid, SIGKILL);
+	waitpid(server_pid, NULL, 0);
+	server_pid = -1;
+}
+
+/* The fund's gateway: this payer, this CA, short timeouts; `extra` lines. */
+static void http_config(const char *extra)
+{
+	char text[4096];
+	snprintf(text, sizeof text,
+	         "[signing]\nkey = %s/ed.pem\n\n[fund " FUND "]\ngateway = http\n"
+	         "url = https://127.0.0.1:%d/batches\nca-file = %s\nconnect-timeout-ms = 3000\n"
+	         "total-timeout-ms = 10000\nmax-attempts = 3\nbackoff-initial-ms = 20\n"
+	         "backoff-max-ms = 100\n%s",
+	         d, server_port, ca_crt, extra ? extra : "");
+	snprintf(conf, sizeof conf, "%s", zt_test_write("http.conf", text));
+}
+
+static int send_batch(char **out, char **err, const char *id)
+{
+	return zt_test_run(out, err, "--db '%s' --config '%s' batch send %s --by carol", db, conf, id);
+}
+
+static int log_lines(void)
+{
+	char *s = zt_test_slurp(server_log);
+	int n = 0;
+	for (char *p = s; p && *p; p++)
+		n += *p == '\n';
+	free(s);
+	return n;
+}
+
+static bool log_has(const char *needle)
+{
+	char *s = zt_test_slurp(server_log);
+	bool found = s && strstr(s, needle);
+	free(s);
+	return found;
+}
+
+static void http_setup(void)
+{
+	unsetenv("https_proxy");
+	unsetenv("HTTPS_PROXY");
+	unsetenv("all_proxy");
+	unsetenv("ALL_PROXY");
+	world();
+	keys();
+	path(server_log, sizeof server_log, "server.log");
+	path(save_dir, sizeof save_dir, "received");
+	path(ca_crt, sizeof ca_crt, "ca.crt");
+	root_ca("ca");
+	leaf("server", "ca", "IP:127.0.0.1,DNS:localhost", "serverAuth");
+}
+
+TestSuite(batch_send_http, .init = http_setup, .fini = stop, .timeout = 90);
+
+/* Two claims, batched, approved, exported: the id. */
+static char *exported_batch(void)
+{
+	claim("C-1", "2017-03-10");
+	claim("C-2", "2017-03-11");
+	char *id = approved_batch(NULL);
+	export_with(id, "batch.xml", "ed.pem");
+	return id;
+}
+
+Test(batch_send_http, an_accepted_batch_records_the_payers_receipt)
+{
+	char *id = exported_batch(), *out, *err, *st;
+	start("server", "accept", NULL);
+	http_config(NULL);
+	cr_assert_eq(send_batch(&out, &err, id), 0, "%s %s", out, err);
+	cr_assert(strstr(out, "accepted by the payer, receipt R-1"), "%s", out);
+	cr_assert_str_eq(st = status_of(id), "accepted");
+	free(st);
+	cr_assert_str_eq(st = sql("SELECT receipt FROM batch"), "R-1");
+	free(st);
+	cr_assert_eq(sql_int("SELECT accepted_total - total FROM batch"), 0);
+	cr_assert_str_eq(st = sql("SELECT gateway || ' ' || outcome || ' ' || attempts || ' ' || "
+	                          "http_status FROM batch_send"), "http accepted 1 200");
+	free(st);
+	/* the payer got exactly the exported file and signature, keyed by the batch id */
+	char got[800], f[700];
+	path(f, sizeof f, "batch.xml");
+	snprintf(got, sizeof got, "%s/1.file", save_dir);
+	cr_assert(same_file(f, got));
+	strcat(f, ".sig");
+	snprintf(got, sizeof got, "%s/1.signature", save_dir);
+	cr_assert(same_file(f, got));
+	cr_assert(log_has("idem=B390100-000001 "));
+	/* an accepted batch is not sent again */
+	free(out);
+	free(err);
+	cr_assert_eq(send_batch(&out, &err, id), 2);
+	cr_assert(strstr(err, "already accepted"), "%s", err);
+	cr_assert_eq(log_lines(), 1);
+	free(out);
+	free(err);
+	cr_assert_eq(zt(&out, &err, "verify"), 0, "%s", out);
+	free(out);
+	free(err);
+	free(id);
+}
+
+Test(batch_send_http, some_records_rejected_are_recorded_then_billed_corrected_in_a_later_batch)
+{
+	char *id = exported_batch(), *out, *err;
+	char *rid = record_id_of("C-2", "settle"), script[256];
+	snprintf(script, sizeof script, "reject:%s=duplicate claim", rid);
+	start("server", script, NULL);
+	http_config(NULL);
+	long long total1 = sql_int("SELECT total FROM batch");
+	long long c2 = sql_int("SELECT f.amount FROM settlement_fund f JOIN settlement s ON s.id = "
+	                       "f.settlement_id JOIN claim c ON c.id = s.claim_id WHERE c.claim_no = "
+	                       "'C-2' AND f.fund_code = '" FUND "'");
+	cr_assert_eq(send_batch(&out, &err, id), 1, "some records rejected: exit 1: %s %s", out, err);
+	cr_assert(strstr(out, "less 1 records") && strstr(out, rid) && strstr(out, "duplicate claim"),
+	          "%s", out);
+	free(out);
+	free(err);
+	char *st = status_of(id);
+	cr_assert_str_eq(st, "accepted");
+	free(st);
+	cr_assert_eq(sql_int("SELECT accepted_total FROM batch"), total1 - c2);
+	/* corrected: reversed and settled again; both in the next batch */
+	reverse("C-2");
+	claim_amount("C-2", "P0000002", "2017-03-11", "4500.00");
+	long long fixed = fund_sum("AND s.id = (SELECT MAX(id) FROM settlement)");
+	char *b2 = create(NULL);
+	cr_assert_str_eq(b2, "B390100-000002");
+	cr_assert_eq(sql_int("SELECT total FROM batch WHERE id = 'B390100-000002'"), fixed);
+	cr_assert_eq(sql_int("SELECT info_count FROM batch WHERE id = 'B390100-000002'"), 1);
+	free(ok("batch approve %s --by bob", b2));
+	export_with(b2, "b2.xml", "ed.pem");
+	stop();
+	start("server", "accept", NULL);
+	http_config(NULL);
+	cr_assert_eq(send_batch(&out, &err, b2), 0, "%s %s", out, err);
+	free(out);
+	free(err);
+	cr_assert_eq(sql_int("SELECT SUM(accepted_total) FROM batch"), total1 - c2 + fixed);
+	out = ok("batch list --format csv");
+	char expect[512], t1[32], t2[32];
+	yuan(t1, total1);
+	yuan(t2, fixed);
+	snprintf(expect, sizeof expect,
+	         "batch_id,fund,status,count,total,paid\nB390100-000001,390100,accepted,2,%s,0.00\n"
+	         "B390100-000002,390100,accepted,2,%s,0.00\n", t1, t2);
+	cr_assert_str_eq(out, expect);
+	free(out);
+	cr_assert_eq(zt(&out, &err, "verify"), 0, "%s", out);
+	free(out);
+	free(err);
+	free(b2);
+	free(rid);
+	free(id);
+}
+
+Test(batch_send_http, a_500_then_success_is_one_hand_over_with_two_attempts)
+{
+	char *id = exported_batch(), *out, *err, *st;
+	start("server", "status:500,accept", NULL);
+	http_config(NULL);
+	cr_assert_eq(send_batch(&out, &err, id), 0, "%s %s", out, err);
+	free(out);
+	free(err);
+	cr_assert_str_eq(st = status_of(id), "accepted");
+	free(st);
+	cr_assert_str_eq(st = sql("SELECT outcome || ' ' || attempts || ' ' || receipt FROM batch_send"),
+	                 "accepted 2 R-2");
+	free(st);
+	cr_assert(log_has("n=1 idem=B390100-000001 ") && log_has("n=2 idem=B390100-000001 "));
+	free(id);
+}
+
+Test(batch_send_http, a_timeout_leaves_the_batch_exported_to_be_sent_again)
+{
+	char *id = exported_batch(), *out, *err, *st;
+	start("server", "sleep:3000,accept", NULL);
+	/* one attempt of 300 ms */
+	char text[4096];
+	snprintf(text, sizeof text,
+	         "[fund " FUND "]\ngateway = http\nurl = https://127.0.0.1:%d/batches\nca-file = %s\n"
+	         "total-timeout-ms = 300\nmax-attempts = 1\n", server_port, ca_crt);
+	snprintf(conf, sizeof conf, "%s", zt_test_write("timeout.conf", text));
+	cr_assert_eq(send_batch(&out, &err, id), 3, "%s %s", out, err);
+	cr_assert(strstr(err, "timed out") && strstr(err, "send it again"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_str_eq(st = status_of(id), "exported");
+	free(st);
+	cr_assert_str_eq(st = sql("SELECT outcome FROM batch_send"), "failed");
+	free(st);
+	/* the payer may have it: the same id goes again, and this time it answers */
+	http_config(NULL);
+	cr_assert_eq(send_batch(&out, &err, id), 0, "%s %s", out, err);
+	free(out);
+	free(err);
+	cr_assert_str_eq(st = status_of(id), "accepted");
+	free(st);
+	cr_assert(log_has("n=2 idem=B390100-000001 "));
+	free(id);
+}
+
+Test(batch_send_http, a_server_certificate_from_another_ca_sends_nothing)
+{
+	char *id = exported_batch(), *out, *err, *st;
+	root_ca("rogue-ca");
+	leaf("rogue", "rogue-ca", "IP:127.0.0.1,DNS:localhost", "serverAuth");
+	start("rogue", "accept", NULL);
+	http_config(NULL);
+	cr_assert_eq(send_batch(&out, &err, id), 3, "%s %s", out, err);
+	free(out);
+	free(err);
+	cr_assert_eq(log_lines(), 0, "nothing may reach an unverified server");
+	cr_assert_str_eq(st = status_of(id), "exported");
+	free(st);
+	cr_assert_str_eq(st = sql("SELECT outcome || ' ' || attempts FROM batch_send"), "failed 1");
+	free(st);
+	free(id);
+}
+
+Test(batch_send_http, a_payer_that_requires_a_client_certificate_gets_the_configured_one)
+{
+	char *id = exported_batch(), *out, *err, *st;
+	leaf("client", "ca", NULL, "clientAuth");
+	start("server", "accept", "--trust", ca_crt, "--require-client-cert", NULL);
+	http_config(NULL);
+	cr_assert_eq(send_batch(&out, &err, id), 3, "%s %s", out, err);
+	cr_assert(strstr(err, "403"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_str_eq(st = status_of(id), "exported");
+	free(st);
+	char extra[1600];
+	snprintf(extra, sizeof extra, "client-cert = %s/client.crt\nclient-key = %s/client.key\n", d, d);
+	http_config(extra);
+	cr_assert_eq(send_batch(&out, &err, id), 0, "%s %s", out, err);
+	free(out);
+	free(err);
+	cr_assert(log_has("cert=verified status=200"));
+	cr_assert_str_eq(st = status_of(id), "accepted");
+	free(st);
+	free(id);
+}
+
+Test(batch_send_http, a_batch_must_be_exported_and_unchanged_before_it_is_sent)
+{
+	claim("C-1", "2017-03-10");
+	char *id = approved_batch(NULL), *out, *err;
+	start("server", "accept", NULL);
+	http_config(NULL);
+	cr_assert_eq(send_batch(&out, &err, id), 2);
+	cr_assert(strstr(err, "exported"), "%s", err);
+	free(out);
+	free(err);
+	export_with(id, "batch.xml", "ed.pem");
+	cr_assert_eq(sh("cd '%s' && sed -i 's/C-1/C-9/' batch.xml", d), 0);
+	cr_assert_eq(send_batch(&out, &err, id), 2);
+	cr_assert(strstr(err, "not the file exported"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(log_lines(), 0);
+	free(id);
+}
+
+/* ---- sending: a drop folder ----------------------------------------------------------- */
+
+static char outbox[700], inbox[700];
+
+static void folder_setup(void)
+{
+	world();
+	keys();
+	path(outbox, sizeof outbox, "outbox");
+	path(inbox, sizeof inbox, "inbox");
+	cr_assert_eq(mkdir(outbox, 0755), 0);
+	cr_assert_eq(mkdir(inbox, 0755), 0);
+	char text[2048];
+	snprintf(text, sizeof text, "[fund " FUND "]\ngateway = folder\noutbox = %s\ninbox = %s\n",
+	         outbox, inbox);
+	snprintf(conf, sizeof conf, "%s", zt_test_write("folder.conf", text));
+}
+
+TestSuite(batch_send_folder, .init = folder_setup, .timeout = 60);
+
+static int poll_batch(char **out, char **err, const char *id)
+{
+	return zt_test_run(out, err, "--db '%s' --config '%s' batch poll %s --by carol", db, conf, id);
+}
+
+Test(batch_send_folder, drop_then_poll_until_the_payers_ack_arrives)
+{
+	char *id = exported_batch(), *out, *err, *st;
+	cr_assert_eq(send_batch(&out, &err, id), 0, "%s %s", out, err);
+	cr_assert(strstr(out, "batch poll"), "%s", out);
+	free(out);
+	free(err);
+	cr_assert_str_eq(st = status_of(id), "sent");
+	free(st);
+	char f[700], dropped[800];
+	path(f, sizeof f, "batch.xml");
+	snprintf(dropped, sizeof dropped, "%s/%s.xml", outbox, id);
+	cr_assert(same_file(f, dropped));
+	strcat(f, ".sig");
+	strcat(dropped, ".sig");
+	cr_assert(same_file(f, dropped));
+	/* no answer yet */
+	cr_assert_eq(poll_batch(&out, &err, id), 0, "%s", err);
+	cr_assert(strstr(out, "no answer"), "%s", out);
+	free(out);
+	free(err);
+	cr_assert_str_eq(st = status_of(id), "sent");
+	free(st);
+	/* the payer's answer */
+	char ackp[800], ackx[512];
+	snprintf(ackp, sizeof ackp, "%s/%s.ack.xml", inbox, id);
+	snprintf(ackx, sizeof ackx, "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"%s\" "
+	                            "status=\"accepted\" receipt=\"PAYER-77\"/>\n", id);
+	FILE *a = fopen(ackp, "w");
+	fputs(ackx, a);
+	fclose(a);
+	cr_assert_eq(poll_batch(&out, &err, id), 0, "%s", err);
+	cr_assert(strstr(out, "receipt PAYER-77"), "%s", out);
+	free(out);
+	free(err);
+	cr_assert_str_eq(st = status_of(id), "accepted");
+	free(st);
+	cr_assert_str_eq(st = sql("SELECT group_concat(outcome, ' ') FROM batch_send"),
+	                 "pending accepted");
+	free(st);
+	cr_assert_eq(zt(&out, &err, "verify"), 0, "%s", out);
+	free(out);
+	free(err);
+	free(id);
+}
+
+Test(batch_send_folder, a_crash_between_writing_and_renaming_leaves_part_files_the_next_send_completes)
+{
+	char *id = exported_batch(), *out, *err, *st;
+	/* what a send that died before its renames leaves behind */
+	char part[800], sig_part[800], dropped[800], f[700];
+	snprintf(part, sizeof part, "%s/%s.xml.part", outbox, id);
+	snprintf(sig_part, sizeof sig_part, "%s/%s.xml.sig.part", outbox, id);
+	FILE *p = fopen(part, "w");
+	fputs("<payer-file half written", p);
+	fclose(p);
+	p = fopen(sig_part, "w");
+	fputs("xx", p);
+	fclose(p);
+	/* ... and an export that died before its rename */
+	char tmp[800];
+	snprintf(tmp, sizeof tmp, "%s/batch.xml.tmp.AbC123", d);
+	p = fopen(tmp, "w");
+	fputs("<payer-file", p);
+	fclose(p);
+	export_with(id, "batch.xml", "ed.pem");
+	cr_assert_eq(send_batch(&out, &err, id), 0, "%s %s", out, err);
+	free(out);
+	free(err);
+	path(f, sizeof f, "batch.xml");
+	snprintf(dropped, sizeof dropped, "%s/%s.xml", outbox, id);
+	cr_assert(same_file(f, dropped), "the complete file is in place");
+	cr_assert(!exists(part) && !exists(sig_part), "no part file is left");
+	cr_assert_str_eq(st = status_of(id), "sent");
+	free(st);
+	/* sending again drops nothing new and changes nothing */
+	cr_assert_eq(send_batch(&out, &err, id), 0, "%s %s", out, err);
+	free(out);
+	free(err);
+	cr_assert_str_eq(st = status_of(id), "sent");
+	free(st);
+	char p2[700];
+	path(p2, sizeof p2, "ed.pub");
+	cr_assert_eq(openssl_verify(ZT_KEY_ED25519, p2, dropped), 0);
+	free(id);
+}
+
+Test(batch_send_folder, a_whole_batch_refused_goes_back_to_exported)
+{
+	char *id = exported_batch(), *out, *err, *st;
+	cr_assert_eq(send_batch(&out, &err, id), 0, "%s %s", out, err);
+	free(out);
+	free(err);
+	char ackp[800], ackx[512];
+	snprintf(ackp, sizeof ackp, "%s/%s.ack.xml", inbox, id);
+	snprintf(ackx, sizeof ackx, "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"%s\" "
+	                            "status=\"rejected\" reason=\"signature does not verify\"/>\n", id);
+	FILE *a = fopen(ackp, "w");
+	fputs(ackx, a);
+	fclose(a);
+	cr_assert_eq(poll_batch(&out, &err, id), 1, "%s", err);
+	cr_assert(strstr(out, "refused whole") && strstr(out, "signature does not verify"), "%s", out);
+	free(out);
+	free(err);
+	cr_assert_str_eq(st = status_of(id), "exported");
+	free(st);
+	cr_assert_eq(zt(&out, &err, "verify"), 0, "%s", out);
+	free(out);
+	free(err);
+	free(id);
+}

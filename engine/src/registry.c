@@ -7,11 +7,17 @@
  * record in memory; a registry can hold hundreds of thousands of people. */
 #include "zhitong/registry.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "zhitong/error.h"
 #include "zhitong/xml.h"
 #include "field_int.h"
+#include "xml_int.h"
 
 enum record_kind { REC_HOSPITAL, REC_PERSON, REC_FUND };
 
@@ -138,5 +144,113 @@ int zt_registry_parse(const char *xml, size_t len, const char *filename,
 	}
 done:
 	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* ---- streaming ---------------------------------------------------------- */
+
+struct stream_errors {
+	char msg[ZT_MESSAGE_BYTES_MAX];
+	int line;
+	bool set;
+	bool schema; /* from the validator, not the parser */
+};
+
+static void keep_first(void *data, xmlErrorPtr e)
+{
+	struct stream_errors *se = data;
+	if (se->set || !e || e->level < XML_ERR_ERROR)
+		return;
+	se->set = true;
+	se->line = e->line;
+	se->schema = e->domain == XML_FROM_SCHEMASV || e->domain == XML_FROM_SCHEMASP;
+	snprintf(se->msg, sizeof se->msg, "%s", e->message ? e->message : "invalid");
+	size_t l = strlen(se->msg);
+	while (l && (se->msg[l - 1] == '\n' || se->msg[l - 1] == ' '))
+		se->msg[--l] = '\0';
+}
+
+/* A registry can hold every resident of a county (hundreds of thousands of
+ * people), so the file is streamed: libxml2's reader validates against
+ * registry.xsd as it goes, and one record at a time is expanded, checked
+ * and visited. A record is visited only after everything before it — and
+ * the record itself — validated; an error later in the file stops the walk,
+ * and the caller, which runs the visits in one transaction, rolls them
+ * back: nothing of a bad file is ever stored. */
+int zt_registry_parse_file(const char *path, const struct zt_registry_visitor *v)
+{
+	xmlSchemaPtr schema = zt_schema(ZT_SCHEMA_REGISTRY);
+	if (!schema)
+		return ZT_EINTERNAL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return zt_error_set(ZT_ENOTFOUND, "'%s' is not a regular file", path);
+	}
+	struct stream_errors se = {.set = false};
+	int rc = 0, r;
+	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
+	xmlTextReaderPtr reader = zt_xml_reader_fd(fd, path);
+	if (!vc || !reader) {
+		rc = zt_error_set(ZT_ENOMEM, "out of memory");
+		goto done;
+	}
+	xmlSchemaSetValidStructuredErrors(vc, keep_first, &se);
+	xmlTextReaderSetStructuredErrorHandler(reader, keep_first, &se);
+	if (xmlTextReaderSchemaValidateCtxt(reader, vc, 0) != 0) {
+		rc = zt_error_set(ZT_EINTERNAL, "cannot validate '%s' while reading it", path);
+		goto done;
+	}
+	struct record rec;
+	bool seen_root = false;
+	while ((r = xmlTextReaderRead(reader)) == 1) {
+		if (se.set)
+			break;
+		int type = xmlTextReaderNodeType(reader);
+		if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
+			rc = zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", path);
+			goto done;
+		}
+		if (type != XML_READER_TYPE_ELEMENT)
+			continue;
+		int depth = xmlTextReaderDepth(reader);
+		if (depth == 0) {
+			seen_root = true;
+			continue; /* the schema checks that it is a v1 <registry> */
+		}
+		if (depth != 1)
+			continue;
+		xmlNodePtr n = xmlTextReaderExpand(reader);
+		if (!n || se.set)
+			break;
+		if ((rc = read_record(&rec, path, n)) != 0)
+			goto done;
+		if (v && (rc = visit(v, &rec, (int)zt_field_line(n))) != 0)
+			goto done;
+	}
+	if (zt_xml_reader_refused_doctype()) {
+		rc = zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", path);
+	} else if (se.set) {
+		/* the first error, from the validator or from the parser */
+		rc = se.schema ? zt_error_set(ZT_EINVAL, "%s:%d: %s", path, se.line, se.msg)
+		               : zt_error_set(ZT_EMALFORMED, "%s:%d: not well-formed XML: %s", path,
+		                              se.line, se.msg);
+	} else if (r != 0) {
+		rc = zt_xml_reader_refused_doctype()
+		         ? zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", path)
+		         : zt_error_set(ZT_EMALFORMED, "%s: not well-formed XML", path);
+	} else if (!seen_root) {
+		rc = zt_error_set(ZT_EMALFORMED, "%s: no root element", path);
+	} else if (xmlTextReaderIsValid(reader) != 1) {
+		rc = zt_error_set(ZT_EINVAL, "%s: does not match the registry schema", path);
+	}
+done:
+	xmlFreeTextReader(reader);
+	if (vc)
+		xmlSchemaFreeValidCtxt(vc);
+	close(fd);
 	return rc;
 }

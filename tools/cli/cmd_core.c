@@ -74,16 +74,12 @@ static int reg_fund(void *ctx, const struct zt_fund *f, int line)
 /* Loads one registry file in one transaction: all of it or nothing. */
 int cli_registry_load(struct zt_store *s, const char *path, const char *actor, bool quiet)
 {
-	char *xml = NULL;
-	size_t len = 0;
-	int rc = zt_read_file(&xml, &len, path, ZT_DOC_BYTES_MAX);
-	if (rc)
-		return rc;
 	struct reg_load l = {.s = s};
 	struct zt_registry_visitor v = {&l, reg_hospital, reg_person, reg_fund};
-	if ((rc = zt_store_begin(s)) != 0)
-		goto done;
-	rc = zt_registry_parse(xml, len, path, &v);
+	int rc = zt_store_begin(s);
+	if (rc)
+		return rc;
+	rc = zt_registry_parse_file(path, &v);
 	if (rc == 0) {
 		char detail[160];
 		snprintf(detail, sizeof detail, "%ld hospitals, %ld people, %ld funds", l.hospitals,
@@ -97,8 +93,6 @@ int cli_registry_load(struct zt_store *s, const char *path, const char *actor, b
 	if (rc == 0 && !quiet)
 		fprintf(stderr, "zhitong: %s: loaded %ld hospitals, %ld people, %ld funds\n", path,
 		        l.hospitals, l.people, l.funds);
-done:
-	free(xml);
 	return rc;
 }
 

@@ -41,4 +41,10 @@ struct zt_registry_visitor {
 int zt_registry_parse(const char *xml, size_t len, const char *filename,
                       const struct zt_registry_visitor *v);
 
+/* The same for a file, streamed (memory flat in the file's size): records
+ * are visited as they are read, each only after it validated, and the walk
+ * stops at the first error — run the visits in one transaction and roll
+ * back on error, so a bad file stores nothing. */
+int zt_registry_parse_file(const char *path, const struct zt_registry_visitor *v);
+
 #endif

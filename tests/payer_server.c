@@ -394,5 +394,13 @@ int main(int argc, char **argv)
 	}
 	atomic_store(&stopping, true);
 	MHD_stop_daemon(d);
+	/* slurp() returns a static empty string for an empty file */
+	if (cert_pem[0])
+		free(cert_pem);
+	if (key_pem[0])
+		free(key_pem);
+	if (trust_pem && trust_pem[0])
+		free(trust_pem);
+	free(script);
 	return 0;
 }

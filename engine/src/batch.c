@@ -35,11 +35,16 @@
 /* One canonical digest line: ten fields of at most a few hundred bytes. */
 #define DIGEST_LINE_BYTES 2048
 
+/* The actor goes into the payer file (created/approved by): a name of at
+ * most 63 bytes without control characters. */
 static int check_actor(const char *actor)
 {
-	if (!actor || !actor[0] || strlen(actor) >= ZT_BATCH_ACTOR_BYTES)
-		return zt_error_set(ZT_EINVAL, "who does this must be named (--by NAME, at most %d "
-		                    "bytes)", ZT_BATCH_ACTOR_BYTES - 1);
+	bool printable = actor != NULL;
+	for (const char *c = actor; printable && *c; c++)
+		printable = (unsigned char)*c >= 0x20 && *c != 0x7f;
+	if (!printable || !actor[0] || strlen(actor) >= ZT_BATCH_ACTOR_BYTES)
+		return zt_error_set(ZT_EINVAL, "who does this must be named (--by NAME: at most %d "
+		                    "bytes, no control characters)", ZT_BATCH_ACTOR_BYTES - 1);
 	return 0;
 }
 

@@ -50,6 +50,19 @@ static const char sql_recount[] =
 	"AND f.seq = b.seq JOIN settlement s ON s.id = b.settlement_id "
 	"JOIN claim c INDEXED BY claim_for_batch ON c.id = s.claim_id WHERE b.batch_id = ?1) WHERE id = ?1";
 
+/* What the payer's rejections take off a batch's total: each payable
+ * record it rejected, and the payable reversal, in the same batch, of a
+ * record it rejected (the two cancel out; without the original the payer
+ * would be credited for what it never accepted). `x` is the batch id. */
+#define REJECTED_SUM(x)                                                                      \
+	"COALESCE((SELECT SUM(f.amount) FROM batch_share b JOIN settlement_fund f"               \
+	" ON f.settlement_id = b.settlement_id AND f.seq = b.seq JOIN settlement s"              \
+	" ON s.id = b.settlement_id WHERE b.batch_id = " x " AND b.payable = 1 AND (EXISTS"     \
+	" (SELECT 1 FROM batch_reject j WHERE j.settlement_id = b.settlement_id AND j.seq = b.seq)" \
+	" OR (s.kind = 'reverse' AND EXISTS (SELECT 1 FROM batch_reject j"                       \
+	" WHERE j.settlement_id = s.reverses AND j.seq = b.seq AND j.batch_id = " x "))))," \
+	" 0)"
+
 #define BATCH_COLUMNS \
 	"b.id, b.fund_code, fu.name, b.seq, b.status, COALESCE(b.through, 0), b.period_from, " \
 	"b.period_to, b.count, b.total, b.info_count, b.info_total, b.created_at, b.created_by, " \
@@ -542,11 +555,7 @@ int zt_store_batch_set_accepted(struct zt_store *s, const char *id, const char *
 	int rc = zt_store_batch_set_status(s, id, ZT_BATCH_SENT, ZT_BATCH_ACCEPTED, actor, "accept",
 	                                   receipt);
 	if (rc || (rc = prep(s, &p, "UPDATE batch SET receipt = ?2, accepted_total = total - "
-	                            "COALESCE((SELECT SUM(f.amount) FROM batch_reject j "
-	                            "JOIN batch_share b ON b.settlement_id = j.settlement_id "
-	                            "AND b.seq = j.seq JOIN settlement_fund f "
-	                            "ON f.settlement_id = j.settlement_id AND f.seq = j.seq "
-	                            "WHERE j.batch_id = ?1 AND b.payable = 1), 0) WHERE id = ?1")))
+	                            REJECTED_SUM("?1") " WHERE id = ?1")))
 		return rc;
 	bind_text(p, 1, id);
 	bind_text(p, 2, receipt && receipt[0] ? receipt : NULL);
@@ -561,14 +570,17 @@ int zt_store_batch_add_payment(struct zt_store *s, const char *id, zt_fen amount
 	int rc = need_txn(s, "batch payment");
 	if (rc || (rc = zt_store_batch_get(s, id, &b)))
 		return rc;
-	if (b.status != ZT_BATCH_ACCEPTED && b.status != ZT_BATCH_PART_PAID)
-		return zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: a payment is matched to an accepted "
-		                    "batch", id, zt_batch_status_name(b.status));
-	zt_fen paid;
+	/* A payer may pay before its answer reaches us (drop folder): a sent
+	 * batch is due its whole total until the answer says otherwise. */
+	if (b.status != ZT_BATCH_SENT && b.status != ZT_BATCH_ACCEPTED &&
+	    b.status != ZT_BATCH_PART_PAID)
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: a payment is matched to a sent or "
+		                    "accepted batch", id, zt_batch_status_name(b.status));
+	zt_fen paid, due = b.answered ? b.accepted_total : b.total;
 	if (amount_fen <= 0 || __builtin_add_overflow(b.paid, amount_fen, &paid))
 		return zt_error_set(ZT_ERANGE, "batch '%s': payment of %lld fen is out of range", id,
 		                    (long long)amount_fen);
-	enum zt_batch_status to = paid >= b.accepted_total ? ZT_BATCH_PAID : ZT_BATCH_PART_PAID;
+	enum zt_batch_status to = paid >= due ? ZT_BATCH_PAID : ZT_BATCH_PART_PAID;
 	char detail[200];
 	snprintf(detail, sizeof detail, "%lld fen%s%s", (long long)amount_fen, ref ? " by " : "",
 	         ref ? ref : "");
@@ -726,14 +738,9 @@ static const struct zt_verify_check batch_checks[] = {
 	 " OR x.total != COALESCE(r.t, 0) OR x.info_count != COALESCE(r.ni, 0)"
 	 " OR x.info_total != COALESCE(r.ti, 0) OR x.count = 0"
 	 " UNION ALL SELECT printf('batch %s: accepted total %d fen, but its total less the records"
-	 " the payer rejected is %d fen', x.id, x.accepted_total, x.total - COALESCE((SELECT"
-	 " SUM(f.amount) FROM batch_reject j JOIN batch_share b ON b.settlement_id = j.settlement_id"
-	 " AND b.seq = j.seq JOIN settlement_fund f ON f.settlement_id = j.settlement_id"
-	 " AND f.seq = j.seq WHERE j.batch_id = x.id AND b.payable = 1), 0)) FROM batch x"
-	 " WHERE x.accepted_total IS NOT NULL AND x.accepted_total != x.total - COALESCE((SELECT"
-	 " SUM(f.amount) FROM batch_reject j JOIN batch_share b ON b.settlement_id = j.settlement_id"
-	 " AND b.seq = j.seq JOIN settlement_fund f ON f.settlement_id = j.settlement_id"
-	 " AND f.seq = j.seq WHERE j.batch_id = x.id AND b.payable = 1), 0)"},
+	 " the payer rejected is %d fen', x.id, x.accepted_total, x.total - " REJECTED_SUM("x.id") ")"
+	 " FROM batch x WHERE x.accepted_total IS NOT NULL"
+	 " AND x.accepted_total != x.total - " REJECTED_SUM("x.id")},
 	{"a record left out of a total reverses a record the payer rejected",
 	 "SELECT count(*) FROM batch_share WHERE payable = 0",
 	 "SELECT printf('batch %s leaves %s/%d out of its total, but it reverses no record the payer"
@@ -754,7 +761,8 @@ static const struct zt_verify_check batch_checks[] = {
 	 " batch_id, id, action, COALESCE(status_from, 'nothing'), status_to) FROM e"
 	 " WHERE COALESCE(status_from, '') || '>' || status_to NOT IN ('>draft', 'draft>approved',"
 	 " 'draft>rejected', 'rejected>draft', 'approved>exported', 'exported>sent', 'sent>sent',"
-	 " 'sent>exported', 'sent>accepted', 'accepted>part-paid', 'accepted>paid',"
+	 " 'sent>exported', 'sent>accepted', 'sent>part-paid', 'sent>paid', 'accepted>part-paid',"
+	 " 'accepted>paid',"
 	 " 'part-paid>part-paid', 'part-paid>paid')"
 	 " AND NOT (action = 'export' AND status_from = status_to)"
 	 " UNION ALL SELECT printf('batch %s is %s, but its last recorded change leaves it %s',"

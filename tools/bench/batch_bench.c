@@ -54,7 +54,8 @@ struct step {
 	const char *label;
 	bool ok;
 	double seconds;
-	long rss_kb;
+	long rss_kb;  /* peak RSS (wait4): heap and stack, and file pages mapped */
+	long anon_kb; /* peak anonymous RSS, sampled from /proc every few ms */
 };
 
 static double now_seconds(void)
@@ -79,6 +80,25 @@ static void usage(FILE *f)
 	        "Exit 0 when every step ran, 1 if one failed.\n",
 	        DEFAULT_RECORDS, DEFAULT_SEED_CLAIMS, ZT_BENCH_ZHITONG, TARGET_SECONDS,
 	        TARGET_RSS_MB);
+}
+
+/* RssAnon of a running process: its heap, stacks and other private
+ * memory, without the file pages it has mapped (kB, 0 if unknown). */
+static long anon_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = 0;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, "RssAnon:", 8)) {
+			kb = strtol(line + 8, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
 }
 
 /* Runs argv with stdout to `out` (NULL: /dev/null), stderr to the log. */
@@ -108,15 +128,26 @@ static bool run(struct step *s, const char *log, const char *out, const char *fm
 	}
 	int st = 0;
 	struct rusage ru;
-	while (wait4(pid, &st, 0, &ru) < 0) {
-		if (errno != EINTR) {
+	long anon = 0;
+	for (;;) {
+		pid_t w = wait4(pid, &st, s ? WNOHANG : 0, &ru);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
 			perror("zhitong-batch-bench: wait4");
 			return false;
+		}
+		if (w == 0) {
+			long kb = anon_kb(pid);
+			if (kb > anon)
+				anon = kb;
+			usleep(2000);
 		}
 	}
 	if (s) {
 		s->seconds = now_seconds() - start;
 		s->rss_kb = ru.ru_maxrss;
+		s->anon_kb = anon;
 		s->ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
@@ -223,8 +254,8 @@ static double mb(long kb) { return (double)kb / 1024.0; }
 
 static void print_step(const struct step *s)
 {
-	printf("  %-44s %8.2f s %9.1f MB%s\n", s->label, s->seconds, mb(s->rss_kb),
-	       s->ok ? "" : "  FAILED");
+	printf("  %-48s %7.2f s %8.1f MB %8.1f MB%s\n", s->label, s->seconds, mb(s->rss_kb),
+	       mb(s->anon_kb), s->ok ? "" : "  FAILED");
 }
 
 static long long file_bytes(const char *path)
@@ -314,13 +345,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	struct step create = {"batch create (N memberships, one transaction)", false, 0, 0},
-		    ed = {"batch export + sign, Ed25519", false, 0, 0},
-		    sm2 = {"batch export + sign, SM2 (SM3)", false, 0, 0},
-		    small_ed = {"batch export + sign, Ed25519, 10-record batch", false, 0, 0},
-		    verify = {"batch verify (openssl-compatible check + file)", false, 0, 0};
+	struct step create = {.label = "batch create (N memberships, one transaction)"},
+		    ed = {.label = "batch export + sign, Ed25519"},
+		    sm2 = {.label = "batch export + sign, SM2 (SM3)"},
+		    small_ed = {.label = "batch export + sign, Ed25519, 10-record batch"},
+		    verify = {.label = "batch verify (openssl-compatible check + file)"};
 	char id[64] = "", sid[64] = "";
-	ok = run(&create, log, idf, "'%s' --db '%s' batch create --fund " FUND " --by bench-maker",
+	ok = run(&create, log, idf, "exec '%s' --db '%s' batch create --fund " FUND " --by bench-maker",
 	         zhitong, db);
 	FILE *f = fopen(idf, "r");
 	if (!f || !fgets(id, sizeof id, f))
@@ -330,16 +361,16 @@ int main(int argc, char **argv)
 	id[strcspn(id, "\n")] = '\0';
 	ok = ok && run(NULL, log, NULL, "'%s' --db '%s' batch approve %s --by bench-checker",
 	               zhitong, db, id);
-	ok = ok && run(&ed, log, NULL, "'%s' --db '%s' batch export %s --out '%s/batch.xml' --key "
+	ok = ok && run(&ed, log, NULL, "exec '%s' --db '%s' batch export %s --out '%s/batch.xml' --key "
 	               "'%s/ed25519.pem'", zhitong, db, id, dir, dir);
 	char bigfile[PATH_MAX + 16];
 	snprintf(bigfile, sizeof bigfile, "%s/batch.xml", dir);
 	long long bytes = file_bytes(bigfile);
-	ok = ok && run(&sm2, log, NULL, "'%s' --db '%s' batch export %s --out '%s/batch-sm2.xml' "
+	ok = ok && run(&sm2, log, NULL, "exec '%s' --db '%s' batch export %s --out '%s/batch-sm2.xml' "
 	               "--key '%s/sm2.pem'", zhitong, db, id, dir, dir);
-	ok = ok && run(&verify, log, NULL, "'%s' batch verify '%s/batch.xml' '%s/batch.xml.sig' "
+	ok = ok && run(&verify, log, NULL, "exec '%s' batch verify '%s/batch.xml' '%s/batch.xml.sig' "
 	               "'%s/ed25519.pub'", zhitong, dir, dir, dir);
-	/* the small batch: the fund's first ten shares at most, cut by date */
+	/* the small batch: a world of 12 claims, about ten shares of the fund */
 	ok = ok && run(NULL, log, sidf, "'%s' --db '%s' batch create --fund " FUND
 	               " --by bench-maker", zhitong, sdb);
 	f = fopen(sidf, "r");
@@ -350,13 +381,14 @@ int main(int argc, char **argv)
 	sid[strcspn(sid, "\n")] = '\0';
 	ok = ok && run(NULL, log, NULL, "'%s' --db '%s' batch approve %s --by bench-checker",
 	               zhitong, sdb, sid);
-	ok = ok && run(&small_ed, log, NULL, "'%s' --db '%s' batch export %s --out '%s/small.xml' "
+	ok = ok && run(&small_ed, log, NULL, "exec '%s' --db '%s' batch export %s --out '%s/small.xml' "
 	               "--key '%s/ed25519.pem'", zhitong, sdb, sid, dir, dir);
 
 	printf("zhitong-batch-bench: fund %s, %lld records (%llu claims settled by the engine, "
 	       "their %lld shares copied in SQL; setup %.1f s)\n", FUND, (long long)records,
 	       (unsigned long long)seed_claims, (long long)have, setup);
 	printf("  payer file: %.1f MB\n", (double)bytes / 1048576.0);
+	printf("  %-48s %9s %11s %11s\n", "step", "wall", "peak RSS", "peak anon");
 	print_step(&create);
 	print_step(&ed);
 	print_step(&sm2);
@@ -364,12 +396,15 @@ int main(int argc, char **argv)
 	print_step(&small_ed);
 	for (int i = 0; i < 2; i++) {
 		const struct step *s = i ? &sm2 : &ed;
-		bool fast = s->seconds <= TARGET_SECONDS, lean = mb(s->rss_kb) <= TARGET_RSS_MB;
-		printf("  target %-34s %s (%.2f s %s %.0f s), %s (%.1f MB %s %.0f MB)\n", s->label,
-		       fast && lean ? "met:" : "MISSED:", s->seconds, fast ? "<=" : ">", TARGET_SECONDS,
-		       lean ? "memory ok" : "memory over", mb(s->rss_kb), lean ? "<=" : ">",
-		       TARGET_RSS_MB);
+		bool fast = s->seconds <= TARGET_SECONDS, lean = mb(s->rss_kb) <= TARGET_RSS_MB,
+		     anon_lean = mb(s->anon_kb) <= TARGET_RSS_MB;
+		printf("  target (%.0f s, %.0f MB) %-30s time %s, peak RSS %s, peak anonymous %s\n",
+		       TARGET_SECONDS, TARGET_RSS_MB, s->label, fast ? "met" : "MISSED",
+		       lean ? "met" : "MISSED", anon_lean ? "met" : "MISSED");
 	}
+	printf("  (peak RSS counts the pages of the file mapped to be signed: Ed25519 is\n"
+	       "   one-shot over the whole message, and zt_sign_file maps it; page cache,\n"
+	       "   not heap. SM2/SM3 streams.)\n");
 	if (!keep && !dir_opt)
 		run(NULL, "/dev/null", NULL, "rm -rf '%s'", dir);
 	else

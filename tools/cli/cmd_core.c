@@ -303,9 +303,11 @@ int cmd_schema(const struct cli *c, int argc, char **argv)
 	} names[] = {{"registry", ZT_SCHEMA_REGISTRY},
 	             {"policy", ZT_SCHEMA_POLICY},
 	             {"claim", ZT_SCHEMA_CLAIM},
-	             {"settlement", ZT_SCHEMA_SETTLEMENT}};
+	             {"settlement", ZT_SCHEMA_SETTLEMENT},
+	             {"payer-file", ZT_SCHEMA_PAYER_FILE},
+	             {"payer-ack", ZT_SCHEMA_PAYER_ACK}};
 	if (a.help || a.npos != 1) {
-		puts("usage: zhitong schema registry|policy|claim|settlement\n\n"
+		puts("usage: zhitong schema registry|policy|claim|settlement|payer-file|payer-ack\n\n"
 		     "Prints the XSD the program validates that format with (the same file as\n"
 		     "schema/NAME.xsd in the source tree, compiled in).");
 		return a.help ? EXIT_DONE : EXIT_USAGE;

@@ -200,13 +200,16 @@ int zt_store_batch_add_send(struct zt_store *s, const char *id, const char *acto
 int zt_store_batch_reject_records(struct zt_store *s, const char *id,
                                   const struct zt_batch_reject *rejects, size_t n);
 /* sent -> accepted with the payer's receipt; accepted_total = total less
- * the payable records it rejected. */
+ * the payable records it rejected and less the payable reversals, in this
+ * batch, of records it rejected (a rejected claim and its reversal billed
+ * together cancel out). */
 int zt_store_batch_set_accepted(struct zt_store *s, const char *id, const char *receipt,
                                 const char *actor);
-/* The reconciliation hook: a payment matched to batch `id` (accepted or
- * part-paid). Adds `amount_fen` to paid; the batch becomes paid when paid
- * reaches its accepted total, part-paid while below. ZT_ECONFLICT in any
- * other status. `ref` (the bank entry) goes into the event. */
+/* The reconciliation hook: a payment matched to batch `id` (sent,
+ * accepted or part-paid). Adds `amount_fen` (> 0) to paid; the batch
+ * becomes paid when paid reaches what is due (its accepted total once the
+ * payer answered, its total before), part-paid while below. ZT_ECONFLICT
+ * in any other status. `ref` (the bank entry) goes into the event. */
 int zt_store_batch_add_payment(struct zt_store *s, const char *id, zt_fen amount_fen,
                                const char *actor, const char *ref);
 
@@ -256,8 +259,9 @@ struct zt_batch_export_info {
  * not: a record changed under the batch). */
 int zt_batch_export(struct zt_store *s, const char *id, const char *out_path,
                     const char *key_path, const char *actor, struct zt_batch_export_info *info);
-/* Writes the payer file of `id` to the open stream `out` without signing
- * or recording anything (for tests and tools); the same bytes as export. */
+/* Writes the payer file of `id` (approved or later) to the open file
+ * descriptor `fd` without signing or recording anything (for tools and
+ * tests); the same bytes as export. */
 int zt_batch_write(struct zt_store *s, const char *id, int fd, struct zt_batch_export_info *info);
 
 /* Before a hand-over: the batch is exported (or sent, for a retry), its

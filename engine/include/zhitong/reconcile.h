@@ -238,9 +238,10 @@ int zt_store_recon_account(struct zt_recon_db *db, char out[64]);
 int zt_store_recon_entry_put(struct zt_recon_db *db, int64_t import_row,
                              const struct zt_recon_entry *e, int64_t *row_out, bool *was_new);
 int zt_store_recon_entry_get(struct zt_recon_db *db, int64_t row, struct zt_recon_entry *out);
-/* Entries that are neither matched nor in an exception, oldest first. The
- * callback may write (the rows are read first). */
-int zt_store_recon_open_entries(struct zt_recon_db *db,
+/* Entries stored before row `before_row` (INT64_MAX: all) that are neither
+ * matched nor in an exception, oldest first. The callback may write (the
+ * rows are read first). */
+int zt_store_recon_open_entries(struct zt_recon_db *db, int64_t before_row,
                                 int (*cb)(void *ctx, const struct zt_recon_entry *e), void *ctx);
 
 /* A batch for the rules; ZT_ENOTFOUND (no message) if there is none. */
@@ -273,6 +274,9 @@ int zt_store_recon_resolution_put(struct zt_recon_db *db, int64_t exception_row,
 int zt_store_recon_settle_due(struct zt_recon_db *db, int kind, const char *batch_id,
                               const char *advance_id, const char *note, const char *actor,
                               int64_t *closed_out);
+
+/* Whether any exception without entry (missing, short) is open. */
+int zt_store_recon_due_open(struct zt_recon_db *db, bool *out);
 
 /* Every exception (only the open ones if open_only), oldest first. */
 int zt_store_recon_exceptions(struct zt_recon_db *db, bool open_only,

@@ -1,0 +1,1292 @@
+/* zhitong — bank reconciliation: the matching rules and the operations
+ * around them (see reconcile.h; the user's guide is docs/reconciliation.md).
+ * No SQL here: the store's part is store_reconcile.c. */
+#include "zhitong/reconcile.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "zhitong/error.h"
+#include "zhitong/ledger.h"
+
+/* ---- configuration ------------------------------------------------------ */
+
+int zt_recon_config_load(struct zt_recon_config *out, const struct zt_config *cfg)
+{
+	memset(out, 0, sizeof *out);
+	out->date_tolerance_days = ZT_RECON_DATE_TOLERANCE_DEFAULT;
+	out->expected_within_days = ZT_RECON_EXPECTED_WITHIN_DEFAULT;
+	snprintf(out->currency, sizeof out->currency, "CNY");
+	if (!cfg)
+		return 0;
+	int64_t v;
+	int rc = zt_config_int(cfg, "reconcile", "date-tolerance-days",
+	                       ZT_RECON_DATE_TOLERANCE_DEFAULT, 0, 366, &v);
+	if (rc)
+		return rc;
+	out->date_tolerance_days = (int)v;
+	if ((rc = zt_config_int(cfg, "reconcile", "expected-within-days",
+	                        ZT_RECON_EXPECTED_WITHIN_DEFAULT, 1, 3660, &v)))
+		return rc;
+	out->expected_within_days = (int)v;
+	if ((rc = zt_config_amount(cfg, "reconcile", "amount-tolerance", 0, &out->amount_tolerance)))
+		return rc;
+	if (out->amount_tolerance < 0)
+		return zt_error_set(ZT_EINVAL, "%s: [reconcile] amount-tolerance may not be negative",
+		                    zt_config_path(cfg));
+	const char *acct = zt_config_get(cfg, "pool", "account");
+	if (acct && strlen(acct) >= sizeof out->pool_account)
+		return zt_error_set(ZT_EINVAL, "%s: [pool] account is longer than %zu characters",
+		                    zt_config_path(cfg), sizeof out->pool_account - 1);
+	snprintf(out->pool_account, sizeof out->pool_account, "%s", acct ? acct : "");
+	const char *ccy = zt_config_get(cfg, "pool", "currency");
+	if (ccy) {
+		if (strlen(ccy) != 3)
+			return zt_error_set(ZT_EINVAL, "%s: [pool] currency '%s' is not an ISO 4217 code",
+			                    zt_config_path(cfg), ccy);
+		snprintf(out->currency, sizeof out->currency, "%s", ccy);
+	}
+	return 0;
+}
+
+/* ---- words -------------------------------------------------------------- */
+
+static const char *const kind_names[] = {
+	[ZT_RECON_AMOUNT] = "amount",       [ZT_RECON_UNKNOWN] = "unknown",
+	[ZT_RECON_DUPLICATE] = "duplicate", [ZT_RECON_AMBIGUOUS] = "ambiguous",
+	[ZT_RECON_DATE] = "date",           [ZT_RECON_MISSING] = "missing",
+	[ZT_RECON_REVERSAL] = "reversal",
+};
+
+const char *zt_recon_kind_name(enum zt_recon_kind k)
+{
+	if ((unsigned)k >= sizeof kind_names / sizeof *kind_names)
+		return "?";
+	return kind_names[k];
+}
+
+int zt_recon_kind_parse(enum zt_recon_kind *out, const char *name)
+{
+	for (size_t i = 0; i < sizeof kind_names / sizeof *kind_names; i++)
+		if (strcmp(name, kind_names[i]) == 0) {
+			*out = (enum zt_recon_kind)i;
+			return 0;
+		}
+	return zt_error_set(ZT_EINVAL, "'%s' is no kind of exception", name);
+}
+
+static const char *const resolution_names[] = {
+	[ZT_RECON_ACCEPT] = "accept",       [ZT_RECON_MATCH] = "match",
+	[ZT_RECON_REFUND] = "refund",       [ZT_RECON_WRITE_OFF] = "write-off",
+	[ZT_RECON_IGNORE] = "ignore",       [ZT_RECON_SETTLED] = "settled",
+};
+
+const char *zt_recon_resolution_name(enum zt_recon_resolution r)
+{
+	if ((unsigned)r >= sizeof resolution_names / sizeof *resolution_names)
+		return "?";
+	return resolution_names[r];
+}
+
+int zt_recon_resolution_parse(enum zt_recon_resolution *out,
+                              char target_out[ZT_RECON_TARGET_BYTES], const char *as)
+{
+	target_out[0] = '\0';
+	if (strncmp(as, "match:", 6) == 0) {
+		const char *t = as + 6;
+		size_t n = strlen(t);
+		if (n == 0 || n >= ZT_RECON_TARGET_BYTES || t[0] == ',' || t[n - 1] == ',' ||
+		    strstr(t, ",,") || strchr(t, ' '))
+			return zt_error_set(ZT_EINVAL, "--as '%s': match: wants batch ids separated by "
+			                    "commas, or one advance id", as);
+		memcpy(target_out, t, n + 1);
+		*out = ZT_RECON_MATCH;
+		return 0;
+	}
+	static const enum zt_recon_resolution plain[] = {ZT_RECON_ACCEPT, ZT_RECON_REFUND,
+	                                                 ZT_RECON_WRITE_OFF, ZT_RECON_IGNORE};
+	for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+		if (strcmp(as, resolution_names[plain[i]]) == 0) {
+			*out = plain[i];
+			return 0;
+		}
+	return zt_error_set(ZT_EINVAL, "--as '%s': one of accept, match:ID[,ID...], refund, "
+	                    "write-off, ignore", as);
+}
+
+/* ---- days --------------------------------------------------------------- */
+
+/* Days since 1970-01-01 (Howard Hinnant's days_from_civil). */
+int64_t zt_recon_day_number(zt_date d)
+{
+	int64_t y = d / 10000, m = d / 100 % 100, dd = d % 100;
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+zt_date zt_recon_date_add(zt_date d, int days)
+{
+	int64_t z = zt_recon_day_number(d) + days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t y = yoe + era * 400;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int64_t dd = doy - (153 * mp + 2) / 5 + 1;
+	int64_t m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	return (zt_date)(y * 10000 + m * 100 + dd);
+}
+
+int64_t zt_recon_days_between(zt_date from, zt_date to)
+{
+	return zt_recon_day_number(to) - zt_recon_day_number(from);
+}
+
+/* ---- batch ids in free text ---------------------------------------------- */
+
+static bool token_char(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       c == '-' || c == '_';
+}
+
+static bool alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* B + the fund code (6) + '-' + the fund's batch number (digits). */
+static bool batch_shaped(const char *t, size_t n)
+{
+	if (n < 9 || n >= ZT_BATCH_ID_BYTES || t[0] != 'B' || t[7] != '-')
+		return false;
+	for (size_t i = 1; i < 7; i++)
+		if (!alnum((unsigned char)t[i]))
+			return false;
+	for (size_t i = 8; i < n; i++)
+		if (t[i] < '0' || t[i] > '9')
+			return false;
+	return true;
+}
+
+size_t zt_recon_batch_tokens(const char *text, char ids[][ZT_BATCH_ID_BYTES], size_t *n,
+                             size_t max)
+{
+	size_t lost = 0;
+	const unsigned char *p = (const unsigned char *)text;
+	while (*p) {
+		if (!token_char(*p)) {
+			p++;
+			continue;
+		}
+		const unsigned char *start = p;
+		while (*p && token_char(*p))
+			p++;
+		size_t len = (size_t)(p - start);
+		if (!batch_shaped((const char *)start, len))
+			continue;
+		bool seen = false;
+		for (size_t i = 0; i < *n && !seen; i++)
+			seen = strlen(ids[i]) == len && memcmp(ids[i], start, len) == 0;
+		if (seen)
+			continue;
+		if (*n >= max) {
+			lost++;
+			continue;
+		}
+		memcpy(ids[*n], start, len);
+		ids[*n][len] = '\0';
+		(*n)++;
+	}
+	return lost;
+}
+
+/* ---- the rules ------------------------------------------------------------- */
+
+static void decision_init(struct zt_recon_decision *out)
+{
+	memset(out, 0, sizeof *out);
+	out->candidate = -1;
+}
+
+static int exception(struct zt_recon_decision *out, enum zt_recon_kind kind, int candidate,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int exception(struct zt_recon_decision *out, enum zt_recon_kind kind, int candidate,
+                     const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	out->verdict = ZT_RECON_EXCEPTION;
+	out->kind = kind;
+	out->candidate = candidate;
+	vsnprintf(out->detail, sizeof out->detail, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static bool too_early(const struct zt_recon_config *cfg, zt_date booked, zt_date reference)
+{
+	return reference && booked &&
+	       zt_recon_days_between(booked, reference) > cfg->date_tolerance_days;
+}
+
+int zt_recon_decide_credit(const struct zt_recon_config *cfg, zt_fen amount, zt_date booked,
+                           const struct zt_recon_batch *b, size_t n,
+                           struct zt_recon_decision *out)
+{
+	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES], y3[ZT_FMT_BYTES], d1[ZT_FMT_BYTES],
+		d2[ZT_FMT_BYTES];
+	decision_init(out);
+	if (n == 0 || n > ZT_RECON_BATCHES_MAX || amount <= 0)
+		return zt_error_set(ZT_EINTERNAL, "credit rule called with %zu batches, %lld fen", n,
+		                    (long long)amount);
+	int one = n == 1 ? 0 : -1;
+	/* A batch that was never exported cannot have been billed: money for it
+	 * is too early whatever its date. */
+	for (size_t i = 0; i < n; i++)
+		if (b[i].status == ZT_BATCH_DRAFT || b[i].status == ZT_BATCH_APPROVED ||
+		    b[i].status == ZT_BATCH_REJECTED)
+			return exception(out, ZT_RECON_DATE, one,
+			                 "paid before batch %s was exported (it is %s)", b[i].id,
+			                 zt_batch_status_name(b[i].status));
+	/* Exported or sent, no answer yet: what it owes is not settled (the
+	 * payer may reject records), so the entry waits for the answer. */
+	for (size_t i = 0; i < n; i++)
+		if (b[i].status == ZT_BATCH_EXPORTED || b[i].status == ZT_BATCH_SENT) {
+			out->verdict = ZT_RECON_HOLD;
+			snprintf(out->detail, sizeof out->detail,
+			         "batch %s is %s: waiting for the payer's answer", b[i].id,
+			         zt_batch_status_name(b[i].status));
+			return 0;
+		}
+	zt_fen sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		zt_fen owed = b[i].due - b[i].paid;
+		if (owed <= 0)
+			return n == 1
+			               ? exception(out, ZT_RECON_DUPLICATE, 0,
+			                           "batch %s is paid already (%s)", b[i].id,
+			                           zt_format_amount(y1, b[i].paid))
+			               : exception(out, ZT_RECON_AMBIGUOUS, -1,
+			                           "names %zu batches, and %s is paid already", n, b[i].id);
+		if (too_early(cfg, booked, b[i].exported))
+			return exception(out, ZT_RECON_DATE, one,
+			                 "booked %s, %lld days before batch %s was exported on %s",
+			                 zt_format_date(d1, booked),
+			                 (long long)zt_recon_days_between(booked, b[i].exported), b[i].id,
+			                 zt_format_date(d2, b[i].exported));
+		if (__builtin_add_overflow(sum, owed, &sum))
+			return zt_error_set(ZT_ERANGE, "the batches named owe more than can be counted");
+	}
+	if (n == 1) {
+		zt_fen owed = sum;
+		if (amount > owed)
+			return exception(out, ZT_RECON_AMOUNT, 0,
+			                 "over by %s: batch %s owes %s, the credit is %s",
+			                 zt_format_amount(y1, amount - owed), b[0].id,
+			                 zt_format_amount(y2, owed), zt_format_amount(y3, amount));
+		out->verdict = ZT_RECON_PAY;
+		out->pay[0] = amount;
+		/* Within the tolerance a shortfall is the banks' charges: the pool
+		 * bears it and the batch is paid. Beyond it, an instalment. */
+		if (amount < owed && owed - amount <= cfg->amount_tolerance)
+			out->written_off[0] = owed - amount;
+		return 0;
+	}
+	if (amount != sum)
+		return exception(out, ZT_RECON_AMBIGUOUS, -1,
+		                 "names %zu batches owing %s together; the credit is %s", n,
+		                 zt_format_amount(y1, sum), zt_format_amount(y2, amount));
+	out->verdict = ZT_RECON_PAY;
+	for (size_t i = 0; i < n; i++)
+		out->pay[i] = b[i].due - b[i].paid;
+	return 0;
+}
+
+int zt_recon_decide_debit(const struct zt_recon_config *cfg, zt_fen amount, zt_date booked,
+                          const char *end_to_end_id, const struct zt_advance *a, bool confirmed,
+                          struct zt_recon_decision *out)
+{
+	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES], y3[ZT_FMT_BYTES], d1[ZT_FMT_BYTES],
+		d2[ZT_FMT_BYTES];
+	decision_init(out);
+	if (!a)
+		return end_to_end_id && end_to_end_id[0]
+		               ? exception(out, ZT_RECON_UNKNOWN, -1,
+		                           "a debit whose EndToEndId '%s' is no advance", end_to_end_id)
+		               : exception(out, ZT_RECON_UNKNOWN, -1,
+		                           "a debit without EndToEndId: no advance is named");
+	if (confirmed)
+		return exception(out, ZT_RECON_DUPLICATE, 0,
+		                 "advance %s was confirmed by another bank entry already", a->advance_id);
+	if (amount != a->amount)
+		return exception(out, ZT_RECON_AMOUNT, 0, "%s by %s: advance %s is %s, the debit is %s",
+		                 amount < a->amount ? "short" : "over",
+		                 zt_format_amount(y1, amount < a->amount ? a->amount - amount
+		                                                         : amount - a->amount),
+		                 a->advance_id, zt_format_amount(y2, a->amount),
+		                 zt_format_amount(y3, amount));
+	zt_date issued = 0;
+	if (strlen(a->issued_at) >= 10) {
+		zt_date d;
+		if (zt_parse_date(&d, a->issued_at, 10) == 0)
+			issued = d;
+	}
+	if (too_early(cfg, booked, issued))
+		return exception(out, ZT_RECON_DATE, 0,
+		                 "booked %s, %lld days before advance %s was issued on %s",
+		                 zt_format_date(d1, booked),
+		                 (long long)zt_recon_days_between(booked, issued), a->advance_id,
+		                 zt_format_date(d2, issued));
+	out->verdict = ZT_RECON_PAY;
+	return 0;
+}
+
+/* ---- a matching session ---------------------------------------------------- */
+
+struct session {
+	struct zt_store *s;
+	struct zt_recon_db *db;
+	struct zt_recon_config cfg;
+	const char *actor;
+	struct zt_recon_import_result *res;
+	size_t exc_cap;
+	bool due_open; /* an overdue exception may be open: payments look for it */
+};
+
+static int note_exception(struct session *ss, const char *exc_id)
+{
+	struct zt_recon_import_result *r = ss->res;
+	if (r->exception_count == ss->exc_cap) {
+		size_t cap = ss->exc_cap ? ss->exc_cap * 2 : 16;
+		void *p = realloc(r->exceptions, cap * sizeof *r->exceptions);
+		if (!p)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		r->exceptions = p;
+		ss->exc_cap = cap;
+	}
+	snprintf(r->exceptions[r->exception_count++], ZT_RECON_EXC_ID_BYTES, "%s", exc_id);
+	return 0;
+}
+
+static void fund_account(char out[32], const char *fund_code)
+{
+	snprintf(out, 32, "fund:%s", fund_code);
+}
+
+/* The entry's money into suspense:bank, with the bank side booked. */
+static int book_suspense(struct session *ss, const struct zt_recon_entry *e)
+{
+	if (e->amount == 0)
+		return 0;
+	return e->credit ? zt_store_transfer(ss->s, ZT_ACCOUNT_POOL_BANK, ZT_ACCOUNT_SUSPENSE,
+	                                     e->amount, "suspense", e->ref, 0)
+	                 : zt_store_transfer(ss->s, ZT_ACCOUNT_SUSPENSE, ZT_ACCOUNT_POOL_BANK,
+	                                     e->amount, "suspense", e->ref, 0);
+}
+
+/* Closes the overdue exceptions about a batch once it has been paid (all:
+ * missing and short) or paid in part (missing). */
+static int settle_batch_due(struct session *ss, const struct zt_recon_batch *after,
+                            const char *ref)
+{
+	if (!ss->due_open)
+		return 0;
+	char note[160];
+	snprintf(note, sizeof note, "paid by bank entry %s", ref);
+	int kind = after->paid >= after->due ? -1 : (int)ZT_RECON_MISSING;
+	return zt_store_recon_settle_due(ss->db, kind, after->id, NULL, note, ss->actor, NULL);
+}
+
+/* Pays batches from an entry: the match, its parts, the ledger and each
+ * batch's paid and status. `from` is pool:bank for a fresh entry, or
+ * suspense:bank once it has been booked there. */
+static int pay_batches(struct session *ss, const struct zt_recon_entry *e, const char *from,
+                       int64_t exception_row, const struct zt_recon_batch *b, size_t n,
+                       const zt_fen *pay, const zt_fen *written_off)
+{
+	int64_t match_row;
+	int rc = zt_store_recon_match_put(ss->db, e ? e->row : 0, NULL, exception_row, ss->actor,
+	                                  &match_row);
+	const char *ref = e ? e->ref : NULL;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		zt_fen total;
+		if (pay[i] + written_off[i] == 0)
+			continue;
+		char fund[32];
+		fund_account(fund, b[i].fund_code);
+		if ((rc = zt_store_recon_alloc_put(ss->db, match_row, b[i].id, pay[i], written_off[i])))
+			break;
+		if (pay[i] > 0 &&
+		    (rc = zt_store_transfer(ss->s, from, fund, pay[i], "payment", ref, 0)))
+			break;
+		if (written_off[i] > 0 &&
+		    (rc = zt_store_transfer(ss->s, ZT_ACCOUNT_WRITE_OFF, fund, written_off[i],
+		                            "write-off", ref, 0)))
+			break;
+		if (__builtin_add_overflow(pay[i], written_off[i], &total))
+			return zt_error_set(ZT_ERANGE, "payment out of range");
+		if ((rc = zt_store_batch_add_payment(ss->s, b[i].id, total, ss->actor, ref)))
+			break;
+		struct zt_recon_batch after = b[i];
+		after.paid += total;
+		rc = settle_batch_due(ss, &after, ref ? ref : "(none)");
+	}
+	return rc;
+}
+
+static int raise_exc(struct session *ss, const struct zt_recon_entry *e, enum zt_recon_kind kind,
+                 const char *batch_id, const char *advance_id, const char *detail)
+{
+	struct zt_recon_exception x;
+	memset(&x, 0, sizeof x);
+	x.kind = kind;
+	x.entry_row = e->row;
+	snprintf(x.batch_id, sizeof x.batch_id, "%s", batch_id ? batch_id : "");
+	snprintf(x.advance_id, sizeof x.advance_id, "%s", advance_id ? advance_id : "");
+	x.amount = e->amount;
+	x.since = e->booking_date;
+	snprintf(x.detail, sizeof x.detail, "%s", detail);
+	snprintf(x.raised_by, sizeof x.raised_by, "%s", ss->actor);
+	int rc = zt_store_recon_exception_put(ss->db, &x);
+	return rc ? rc : note_exception(ss, x.exc_id);
+}
+
+/* An advance named by the entry's EndToEndId: 0 and *found, or 0 and not
+ * found. */
+static int find_advance(struct session *ss, const char *id, struct zt_advance *a, bool *found)
+{
+	*found = false;
+	if (!id[0])
+		return 0;
+	int rc = zt_store_advance_get(ss->s, id, a);
+	if (rc == ZT_ENOTFOUND) {
+		zt_error_clear();
+		return 0;
+	}
+	if (rc == 0)
+		*found = true;
+	return rc;
+}
+
+enum outcome { MATCHED, HELD, EXCEPTION };
+
+/* Every batch id an entry names: EndToEndId, the remittance, the other
+ * references. */
+static size_t names(const struct zt_recon_entry *e, char ids[][ZT_BATCH_ID_BYTES], size_t *n)
+{
+	*n = 0;
+	size_t lost = zt_recon_batch_tokens(e->end_to_end_id, ids, n, ZT_RECON_BATCHES_MAX);
+	lost += zt_recon_batch_tokens(e->remittance, ids, n, ZT_RECON_BATCHES_MAX);
+	lost += zt_recon_batch_tokens(e->tx_ref, ids, n, ZT_RECON_BATCHES_MAX);
+	return lost;
+}
+
+static int match_credit(struct session *ss, const struct zt_recon_entry *e, bool in_suspense,
+                        enum outcome *out)
+{
+	char ids[ZT_RECON_BATCHES_MAX][ZT_BATCH_ID_BYTES];
+	struct zt_recon_batch b[ZT_RECON_BATCHES_MAX];
+	size_t n;
+	char detail[ZT_RECON_DETAIL_BYTES];
+	int rc;
+	*out = EXCEPTION;
+	if (names(e, ids, &n) > 0) {
+		snprintf(detail, sizeof detail, "names more than %d batches", ZT_RECON_BATCHES_MAX);
+		return raise_exc(ss, e, ZT_RECON_AMBIGUOUS, NULL, NULL, detail);
+	}
+	if (n == 0) {
+		struct zt_advance a;
+		bool found;
+		if ((rc = find_advance(ss, e->end_to_end_id, &a, &found)))
+			return rc;
+		if (found) {
+			snprintf(detail, sizeof detail,
+			         "a credit naming advance %s: money coming back is not matched",
+			         a.advance_id);
+			return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, a.advance_id, detail);
+		}
+		return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, "a credit naming no batch");
+	}
+	for (size_t i = 0; i < n; i++) {
+		rc = zt_store_recon_batch(ss->db, ids[i], &b[i]);
+		if (rc == ZT_ENOTFOUND) {
+			snprintf(detail, sizeof detail, "names batch %.35s, which does not exist", ids[i]);
+			return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, detail);
+		}
+		if (rc)
+			return rc;
+	}
+	struct zt_recon_decision d;
+	if ((rc = zt_recon_decide_credit(&ss->cfg, e->amount, e->booking_date, b, n, &d)))
+		return rc;
+	switch (d.verdict) {
+	case ZT_RECON_PAY:
+		*out = MATCHED;
+		return pay_batches(ss, e, in_suspense ? ZT_ACCOUNT_SUSPENSE : ZT_ACCOUNT_POOL_BANK, 0, b,
+		                   n, d.pay, d.written_off);
+	case ZT_RECON_HOLD:
+		*out = HELD;
+		return 0;
+	case ZT_RECON_EXCEPTION:
+		break;
+	}
+	return raise_exc(ss, e, d.kind, d.candidate >= 0 ? b[d.candidate].id : NULL, NULL, d.detail);
+}
+
+static int confirm_advance(struct session *ss, const struct zt_recon_entry *e,
+                           const char *advance_id, int64_t exception_row, bool in_suspense)
+{
+	int64_t match_row;
+	int rc = zt_store_recon_match_put(ss->db, e->row, advance_id, exception_row, ss->actor,
+	                                  &match_row);
+	/* The advance transfer booked the outflow when it was issued; an entry
+	 * booked to suspense meanwhile is taken back out. */
+	if (rc == 0 && in_suspense)
+		rc = zt_store_transfer(ss->s, ZT_ACCOUNT_POOL_BANK, ZT_ACCOUNT_SUSPENSE, e->amount,
+		                       "confirm", e->ref, 0);
+	if (rc == 0 && ss->due_open) {
+		char note[160];
+		snprintf(note, sizeof note, "confirmed by bank entry %s", e->ref);
+		rc = zt_store_recon_settle_due(ss->db, ZT_RECON_MISSING, NULL, advance_id, note,
+		                               ss->actor, NULL);
+	}
+	return rc;
+}
+
+static int match_debit(struct session *ss, const struct zt_recon_entry *e, bool in_suspense,
+                       enum outcome *out)
+{
+	struct zt_advance a;
+	bool found, confirmed = false;
+	*out = EXCEPTION;
+	int rc = find_advance(ss, e->end_to_end_id, &a, &found);
+	if (rc == 0 && found)
+		rc = zt_store_recon_advance_confirmed(ss->db, a.advance_id, &confirmed);
+	struct zt_recon_decision d;
+	if (rc || (rc = zt_recon_decide_debit(&ss->cfg, e->amount, e->booking_date,
+	                                      e->end_to_end_id, found ? &a : NULL, confirmed, &d)))
+		return rc;
+	if (d.verdict == ZT_RECON_PAY) {
+		*out = MATCHED;
+		return confirm_advance(ss, e, a.advance_id, 0, in_suspense);
+	}
+	return raise_exc(ss, e, d.kind, NULL, d.candidate >= 0 ? a.advance_id : NULL, d.detail);
+}
+
+/* Matches one stored entry that is neither matched nor in an exception.
+ * A fresh entry not matched is booked to suspense here. */
+static int match_entry(struct session *ss, const struct zt_recon_entry *e, bool in_suspense,
+                       enum outcome *out)
+{
+	int rc;
+	*out = EXCEPTION;
+	if (e->amount == 0) {
+		rc = raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, "an entry of 0.00");
+	} else if (e->reversal) {
+		char ids[ZT_RECON_BATCHES_MAX][ZT_BATCH_ID_BYTES], detail[ZT_RECON_DETAIL_BYTES];
+		size_t n;
+		names(e, ids, &n);
+		struct zt_advance a;
+		bool found;
+		if ((rc = find_advance(ss, e->end_to_end_id, &a, &found)))
+			return rc;
+		snprintf(detail, sizeof detail, "the bank reverses an earlier %s%s%s",
+		         e->credit ? "debit" : "credit",
+		         found ? " of advance " : n == 1 ? " for batch " : "",
+		         found ? a.advance_id : n == 1 ? ids[0] : "");
+		rc = raise_exc(ss, e, ZT_RECON_REVERSAL, n == 1 && !found ? ids[0] : NULL,
+		           found ? a.advance_id : NULL, detail);
+	} else {
+		rc = e->credit ? match_credit(ss, e, in_suspense, out)
+		               : match_debit(ss, e, in_suspense, out);
+	}
+	if (rc == 0 && *out != MATCHED && !in_suspense)
+		rc = book_suspense(ss, e);
+	return rc;
+}
+
+/* ---- import ---------------------------------------------------------------- */
+
+struct import_ctx {
+	struct session ss;
+	const char *path;
+	char file_sha256[65];
+	char account[64];    /* the account every statement must be of */
+	int64_t import_row;  /* 0 until the first entry */
+	int64_t first_row;   /* the first row stored by this import */
+};
+
+static int sha256_file(char out[65], const char *path)
+{
+	int rc = 0;
+	FILE *f = fopen(path, "rb");
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char buf[65536], dig[32];
+	unsigned int len = 0;
+	size_t r;
+	if (!f || !md) {
+		rc = zt_error_set(f ? ZT_ENOMEM : ZT_EIO, "cannot read '%s'", path);
+		goto done;
+	}
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		rc = zt_error_set(ZT_EINTERNAL, "SHA-256 is not available");
+		goto done;
+	}
+	while ((r = fread(buf, 1, sizeof buf, f)) > 0)
+		EVP_DigestUpdate(md, buf, r);
+	if (ferror(f)) {
+		rc = zt_error_set(ZT_EIO, "cannot read '%s'", path);
+		goto done;
+	}
+	EVP_DigestFinal_ex(md, dig, &len);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", dig[i]);
+done:
+	EVP_MD_CTX_free(md);
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+static int import_entry(void *vctx, const struct zt_camt_statement *st,
+                        const struct zt_camt_entry *ce)
+{
+	struct import_ctx *c = vctx;
+	struct zt_recon_import_result *r = c->ss.res;
+	int rc;
+	r->reported++;
+	if (!c->import_row) {
+		snprintf(r->msg_id, sizeof r->msg_id, "%s", st->msg_id);
+		r->version = st->version;
+		if ((rc = zt_store_recon_import_start(c->ss.db, c->path, c->file_sha256, st->version,
+		                                      st->msg_id, c->ss.actor, &c->import_row)))
+			return rc;
+	}
+	/* The pool's statement and no other: another account's money must
+	 * never pay our batches. */
+	if (!c->account[0])
+		snprintf(c->account, sizeof c->account, "%s", st->account);
+	if (strcmp(st->account, c->account) != 0)
+		return zt_error_set(ZT_EINVAL, "%s: statement %s is of account '%s', not the pool's "
+		                    "account '%s'%s", c->path, st->stmt_id, st->account, c->account,
+		                    c->ss.cfg.pool_account[0] ? " ([pool] account)"
+		                                              : " (of the statements imported before)");
+	if (strcmp(ce->currency, c->ss.cfg.currency) != 0)
+		return zt_error_set(ZT_EINVAL, "%s: statement %s: an entry in %s, the pool's account is "
+		                    "in %s", c->path, st->stmt_id, ce->currency, c->ss.cfg.currency);
+	/* Pending and expected entries come back booked on a later statement. */
+	if (strcmp(ce->status, "BOOK") != 0) {
+		r->not_booked++;
+		return 0;
+	}
+	if (ce->booking_date == 0)
+		return zt_error_set(ZT_EINVAL, "%s: statement %s: a booked entry without a booking date",
+		                    c->path, st->stmt_id);
+	struct zt_recon_entry e;
+	memset(&e, 0, sizeof e);
+	if (ce->entry_ref[0])
+		snprintf(e.ref, sizeof e.ref, "%s", ce->entry_ref);
+	else
+		snprintf(e.ref, sizeof e.ref, "sha256:%s", ce->digest);
+	snprintf(e.stmt_id, sizeof e.stmt_id, "%s", st->stmt_id);
+	snprintf(e.account, sizeof e.account, "%s", st->account);
+	snprintf(e.digest, sizeof e.digest, "%s", ce->digest);
+	e.credit = ce->credit;
+	e.amount = ce->amount;
+	snprintf(e.currency, sizeof e.currency, "%s", ce->currency);
+	e.booking_date = ce->booking_date;
+	e.value_date = ce->value_date;
+	e.reversal = ce->reversal;
+	snprintf(e.end_to_end_id, sizeof e.end_to_end_id, "%s", ce->end_to_end_id);
+	snprintf(e.remittance, sizeof e.remittance, "%s", ce->remittance);
+	snprintf(e.tx_ref, sizeof e.tx_ref, "%s", ce->tx_ref);
+	bool was_new;
+	if ((rc = zt_store_recon_entry_put(c->ss.db, c->import_row, &e, &e.row, &was_new)))
+		return rc;
+	if (!was_new) {
+		r->known++;
+		return 0;
+	}
+	r->stored++;
+	if (!c->first_row)
+		c->first_row = e.row;
+	enum outcome o;
+	if ((rc = match_entry(&c->ss, &e, false, &o)))
+		return rc;
+	if (o == MATCHED)
+		r->matched++;
+	else if (o == HELD)
+		r->held++;
+	return 0;
+}
+
+static int retry_open(void *vctx, const struct zt_recon_entry *e)
+{
+	struct session *ss = vctx;
+	enum outcome o;
+	int rc = match_entry(ss, e, true, &o);
+	if (rc == 0 && o == MATCHED)
+		ss->res->rematched++;
+	return rc;
+}
+
+static int session_start(struct session *ss, struct zt_store *s, const struct zt_config *cfg,
+                         const char *actor, struct zt_recon_import_result *out)
+{
+	memset(out, 0, sizeof *out);
+	memset(ss, 0, sizeof *ss);
+	ss->s = s;
+	ss->actor = actor;
+	ss->res = out;
+	int rc = zt_recon_config_load(&ss->cfg, cfg);
+	if (rc == 0)
+		rc = zt_store_recon_open(s, &ss->db);
+	return rc;
+}
+
+/* In the session's transaction: whether payments must look for overdue
+ * exceptions to close (rarely: most imports find none open). */
+static int session_due(struct session *ss)
+{
+	return zt_store_recon_due_open(ss->db, &ss->due_open);
+}
+
+int zt_recon_import(struct zt_store *s, const struct zt_config *cfg, const char *path,
+                    const char *actor, struct zt_recon_import_result *out)
+{
+	struct import_ctx c;
+	memset(&c, 0, sizeof c);
+	c.path = path;
+	int rc = session_start(&c.ss, s, cfg, actor, out);
+	bool in_txn = false;
+	if (rc)
+		goto done;
+	if ((rc = sha256_file(c.file_sha256, path)))
+		goto done;
+	if ((rc = zt_store_begin(s)))
+		goto done;
+	in_txn = true;
+	if ((rc = session_due(&c.ss)))
+		goto done;
+	snprintf(c.account, sizeof c.account, "%s", c.ss.cfg.pool_account);
+	if (!c.account[0] && (rc = zt_store_recon_account(c.ss.db, c.account)))
+		goto done;
+	/* The reader checks the whole file (XSD, every value) before the first
+	 * entry is reported, and one transaction holds everything: a refused
+	 * file leaves no trace, not even a line in the log of imports. */
+	if ((rc = zt_camt053_read(path, import_entry, &c)))
+		goto done;
+	if (c.import_row &&
+	    (rc = zt_store_recon_import_finish(c.ss.db, c.import_row, out->reported, out->stored,
+	                                       out->known, out->not_booked)))
+		goto done;
+	/* Entries that were waiting for a payer's answer may be payable now. */
+	if ((rc = zt_store_recon_open_entries(c.ss.db, c.first_row ? c.first_row : INT64_MAX,
+	                                      retry_open, &c.ss)))
+		goto done;
+	rc = zt_store_commit(s);
+	in_txn = false;
+done:
+	if (in_txn)
+		zt_store_rollback(s);
+	zt_store_recon_close(c.ss.db);
+	if (rc) {
+		/* A failed import stored nothing: say so in the counts too. */
+		char keep[ZT_MESSAGE_BYTES_MAX];
+		snprintf(keep, sizeof keep, "%s", zt_error_last());
+		zt_recon_import_result_free(out);
+		zt_error_set(rc, "%s", keep);
+	}
+	return rc;
+}
+
+void zt_recon_import_result_free(struct zt_recon_import_result *r)
+{
+	free(r->exceptions);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- overdue --------------------------------------------------------------- */
+
+struct due_ctx {
+	struct session *ss;
+	zt_date as_of;
+};
+
+static int due_batch(void *vctx, const struct zt_recon_batch *b)
+{
+	struct due_ctx *c = vctx;
+	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES], y3[ZT_FMT_BYTES];
+	enum zt_recon_kind kind = b->paid == 0 ? ZT_RECON_MISSING : ZT_RECON_AMOUNT;
+	bool exists;
+	int rc = zt_store_recon_due_exists(c->ss->db, kind, b->id, NULL, &exists);
+	if (rc || exists)
+		return rc;
+	struct zt_recon_exception x;
+	memset(&x, 0, sizeof x);
+	x.kind = kind;
+	snprintf(x.batch_id, sizeof x.batch_id, "%s", b->id);
+	x.amount = b->due - b->paid;
+	x.since = zt_recon_date_add(b->sent, c->ss->cfg.expected_within_days);
+	if (kind == ZT_RECON_MISSING)
+		snprintf(x.detail, sizeof x.detail,
+		         "batch %s went to the payer on %s; nothing was paid within %d days (%s owed)",
+		         b->id, zt_format_date(d1, b->sent), c->ss->cfg.expected_within_days,
+		         zt_format_amount(y1, b->due));
+	else
+		snprintf(x.detail, sizeof x.detail,
+		         "short by %s: batch %s went to the payer on %s; %s of %s was paid within %d days",
+		         zt_format_amount(y1, b->due - b->paid), b->id, zt_format_date(d1, b->sent),
+		         zt_format_amount(y2, b->paid), zt_format_amount(y3, b->due),
+		         c->ss->cfg.expected_within_days);
+	snprintf(x.raised_by, sizeof x.raised_by, "%s", c->ss->actor);
+	if ((rc = zt_store_recon_exception_put(c->ss->db, &x)))
+		return rc;
+	c->ss->due_open = true;
+	return note_exception(c->ss, x.exc_id);
+}
+
+static int due_advance(void *vctx, const struct zt_advance *a)
+{
+	struct due_ctx *c = vctx;
+	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES];
+	bool exists;
+	int rc = zt_store_recon_due_exists(c->ss->db, ZT_RECON_MISSING, NULL, a->advance_id, &exists);
+	if (rc || exists)
+		return rc;
+	struct zt_recon_exception x;
+	memset(&x, 0, sizeof x);
+	x.kind = ZT_RECON_MISSING;
+	snprintf(x.advance_id, sizeof x.advance_id, "%s", a->advance_id);
+	x.amount = a->amount;
+	x.since = zt_recon_date_add(a->execution_date, c->ss->cfg.expected_within_days);
+	snprintf(x.detail, sizeof x.detail,
+	         "advance %s of %s to %s, to be executed on %s: no bank debit within %d days",
+	         a->advance_id, zt_format_amount(y1, a->amount), a->hospital,
+	         zt_format_date(d1, a->execution_date), c->ss->cfg.expected_within_days);
+	snprintf(x.raised_by, sizeof x.raised_by, "%s", c->ss->actor);
+	if ((rc = zt_store_recon_exception_put(c->ss->db, &x)))
+		return rc;
+	c->ss->due_open = true;
+	return note_exception(c->ss, x.exc_id);
+}
+
+/* Raises `missing` and short `amount` for what was due more than
+ * expected-within-days before as_of: due on day D, late on D + N + 1. */
+static int raise_due(struct session *ss, zt_date as_of)
+{
+	struct due_ctx c = {ss, as_of};
+	zt_date cutoff = zt_recon_date_add(as_of, -ss->cfg.expected_within_days - 1);
+	int rc = zt_store_recon_due_batches(ss->db, cutoff, due_batch, &c);
+	if (rc == 0)
+		rc = zt_store_recon_due_advances(ss->db, cutoff, due_advance, &c);
+	return rc;
+}
+
+int zt_recon_match(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
+                   const char *actor, struct zt_recon_import_result *out)
+{
+	struct session ss;
+	bool in_txn = false;
+	int rc = session_start(&ss, s, cfg, actor, out);
+	if (rc || (rc = zt_store_begin(s)))
+		goto done;
+	in_txn = true;
+	if ((rc = session_due(&ss)) ||
+	    (rc = zt_store_recon_open_entries(ss.db, INT64_MAX, retry_open, &ss)) ||
+	    (rc = raise_due(&ss, as_of ? as_of : zt_date_today())))
+		goto done;
+	rc = zt_store_commit(s);
+	in_txn = false;
+done:
+	if (in_txn)
+		zt_store_rollback(s);
+	zt_store_recon_close(ss.db);
+	return rc;
+}
+
+/* ---- resolutions ------------------------------------------------------------- */
+
+/* A person's match of an entry held in suspense to the batches in `ids`
+ * ("B1,B2"): one batch takes up to what it owes, several exactly what they
+ * owe together; an over-payment accepted pays what is owed and the rest is
+ * owed back (refund:bank). */
+static int resolve_batches(struct session *ss, const struct zt_recon_entry *e,
+                           const struct zt_recon_exception *x, const char *ids, bool excess_ok)
+{
+	struct zt_recon_batch b[ZT_RECON_BATCHES_MAX];
+	zt_fen pay[ZT_RECON_BATCHES_MAX] = {0}, wo[ZT_RECON_BATCHES_MAX] = {0};
+	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES];
+	size_t n = 0;
+	int rc;
+	if (!e->credit)
+		return zt_error_set(ZT_ECONFLICT, "%s: bank entry %s is a debit: it can confirm an "
+		                    "advance, not pay a batch", x->exc_id, e->ref);
+	for (const char *p = ids; *p;) {
+		size_t len = strcspn(p, ",");
+		char id[ZT_BATCH_ID_BYTES];
+		if (len >= sizeof id || n == ZT_RECON_BATCHES_MAX)
+			return zt_error_set(ZT_EINVAL, "match: '%.*s' is no batch id (or too many)",
+			                    (int)len, p);
+		memcpy(id, p, len);
+		id[len] = '\0';
+		p += len + (p[len] == ',');
+		rc = zt_store_recon_batch(ss->db, id, &b[n]);
+		if (rc == ZT_ENOTFOUND)
+			return zt_error_set(ZT_ENOTFOUND, "there is no batch '%s'", id);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(b[i].id, id) == 0)
+				return zt_error_set(ZT_EINVAL, "match: batch %s is named twice", id);
+		if (b[n].status != ZT_BATCH_ACCEPTED && b[n].status != ZT_BATCH_PART_PAID)
+			return zt_error_set(ZT_ECONFLICT, "batch %s is %s: a payment is matched to a batch "
+			                    "the payer accepted and that still owes", id,
+			                    zt_batch_status_name(b[n].status));
+		n++;
+	}
+	zt_fen sum = 0;
+	for (size_t i = 0; i < n; i++)
+		if (__builtin_add_overflow(sum, b[i].due - b[i].paid, &sum))
+			return zt_error_set(ZT_ERANGE, "the batches owe more than can be counted");
+	zt_fen excess = 0;
+	if (n == 1 && (e->amount <= sum || excess_ok)) {
+		pay[0] = e->amount <= sum ? e->amount : sum;
+		excess = e->amount - pay[0];
+	} else if (n > 1 && e->amount == sum) {
+		for (size_t i = 0; i < n; i++)
+			pay[i] = b[i].due - b[i].paid;
+	} else {
+		return zt_error_set(ZT_ECONFLICT, "%s: the credit of %s %s %s owed by %s", x->exc_id,
+		                    zt_format_amount(y1, e->amount),
+		                    n == 1 ? "is more than the" : "is not the", zt_format_amount(y2, sum),
+		                    ids);
+	}
+	rc = pay_batches(ss, e, ZT_ACCOUNT_SUSPENSE, x->row, b, n, pay, wo);
+	if (rc == 0 && excess > 0)
+		rc = zt_store_transfer(ss->s, ZT_ACCOUNT_SUSPENSE, ZT_ACCOUNT_REFUND, excess, "refund",
+		                       e->ref, 0);
+	return rc;
+}
+
+static int resolve_advance(struct session *ss, const struct zt_recon_entry *e,
+                           const struct zt_recon_exception *x, const char *advance_id)
+{
+	struct zt_advance a;
+	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES];
+	bool confirmed;
+	int rc = zt_store_advance_get(ss->s, advance_id, &a);
+	if (rc)
+		return rc;
+	if (e->credit)
+		return zt_error_set(ZT_ECONFLICT, "%s: bank entry %s is a credit: only a debit confirms "
+		                    "an advance", x->exc_id, e->ref);
+	if ((rc = zt_store_recon_advance_confirmed(ss->db, advance_id, &confirmed)))
+		return rc;
+	if (confirmed)
+		return zt_error_set(ZT_ECONFLICT, "advance %s is confirmed already", advance_id);
+	if (a.amount != e->amount)
+		return zt_error_set(ZT_ECONFLICT, "%s: advance %s is %s, the debit %s: it cannot "
+		                    "confirm it", x->exc_id, advance_id, zt_format_amount(y1, a.amount),
+		                    zt_format_amount(y2, e->amount));
+	return confirm_advance(ss, e, advance_id, x->row, true);
+}
+
+static bool batch_shaped_id(const char *id)
+{
+	return batch_shaped(id, strlen(id)) || strchr(id, ',') != NULL;
+}
+
+static int resolve_entry(struct session *ss, const struct zt_recon_exception *x,
+                         enum zt_recon_resolution res, const char *target)
+{
+	struct zt_recon_entry e;
+	int rc = zt_store_recon_entry_get(ss->db, x->entry_row, &e);
+	if (rc)
+		return rc;
+	char y1[ZT_FMT_BYTES];
+	switch (res) {
+	case ZT_RECON_IGNORE:
+		if (e.amount > 0)
+			return zt_error_set(ZT_ECONFLICT, "%s: the %s of %s is in suspense: resolve it as "
+			                    "accept, match:ID, refund or write-off", x->exc_id,
+			                    e.credit ? "credit" : "debit", zt_format_amount(y1, e.amount));
+		return 0;
+	case ZT_RECON_REFUND:
+	case ZT_RECON_WRITE_OFF: {
+		if (e.amount == 0)
+			return zt_error_set(ZT_ECONFLICT, "%s: an entry of 0.00 has nothing to %s: ignore it",
+			                    x->exc_id, zt_recon_resolution_name(res));
+		const char *other = res == ZT_RECON_REFUND ? ZT_ACCOUNT_REFUND : ZT_ACCOUNT_WRITE_OFF;
+		const char *kind = zt_recon_resolution_name(res);
+		return e.credit ? zt_store_transfer(ss->s, ZT_ACCOUNT_SUSPENSE, other, e.amount, kind,
+		                                    e.ref, 0)
+		                : zt_store_transfer(ss->s, other, ZT_ACCOUNT_SUSPENSE, e.amount, kind,
+		                                    e.ref, 0);
+	}
+	case ZT_RECON_ACCEPT:
+	case ZT_RECON_MATCH:
+		if (e.amount == 0)
+			return zt_error_set(ZT_ECONFLICT, "%s: an entry of 0.00 pays nothing: ignore it",
+			                    x->exc_id);
+		if (e.reversal)
+			return zt_error_set(ZT_ECONFLICT, "%s: a reversal by the bank is not a payment: "
+			                    "resolve it as refund or write-off", x->exc_id);
+		if (res == ZT_RECON_ACCEPT) {
+			if (x->batch_id[0] && e.credit)
+				return resolve_batches(ss, &e, x, x->batch_id, true);
+			if (x->advance_id[0] && !e.credit)
+				return resolve_advance(ss, &e, x, x->advance_id);
+			return zt_error_set(ZT_ECONFLICT, "%s names no candidate to accept: resolve it as "
+			                    "match:ID, refund or write-off", x->exc_id);
+		}
+		if (e.credit || batch_shaped_id(target))
+			return resolve_batches(ss, &e, x, target, false);
+		return resolve_advance(ss, &e, x, target);
+	case ZT_RECON_SETTLED:
+		break;
+	}
+	return zt_error_set(ZT_EINVAL, "settled is not a person's decision");
+}
+
+/* missing / short: no money is held; write-off gives up what the batch
+ * still owes. */
+static int resolve_due(struct session *ss, const struct zt_recon_exception *x,
+                       enum zt_recon_resolution res)
+{
+	if (res == ZT_RECON_IGNORE)
+		return 0;
+	if (res != ZT_RECON_WRITE_OFF || !x->batch_id[0])
+		return zt_error_set(ZT_ECONFLICT, "%s (%s of %s %s) holds no bank money: resolve it as "
+		                    "ignore%s", x->exc_id, zt_recon_kind_name(x->kind),
+		                    x->batch_id[0] ? "batch" : "advance",
+		                    x->batch_id[0] ? x->batch_id : x->advance_id,
+		                    x->batch_id[0] ? " or write-off" : "");
+	struct zt_recon_batch b;
+	int rc = zt_store_recon_batch(ss->db, x->batch_id, &b);
+	if (rc)
+		return rc == ZT_ENOTFOUND ? zt_error_set(rc, "batch '%s' is gone", x->batch_id) : rc;
+	if (b.status != ZT_BATCH_ACCEPTED && b.status != ZT_BATCH_PART_PAID)
+		return zt_error_set(ZT_ECONFLICT, "batch %s is %s: only what an accepted batch owes can "
+		                    "be written off", b.id, zt_batch_status_name(b.status));
+	zt_fen pay = 0, wo = b.due - b.paid;
+	if (wo <= 0)
+		return zt_error_set(ZT_ECONFLICT, "batch %s owes nothing", b.id);
+	int64_t match_row;
+	char fund[32];
+	fund_account(fund, b.fund_code);
+	if ((rc = zt_store_recon_match_put(ss->db, 0, NULL, x->row, ss->actor, &match_row)) ||
+	    (rc = zt_store_recon_alloc_put(ss->db, match_row, b.id, pay, wo)) ||
+	    (rc = zt_store_transfer(ss->s, ZT_ACCOUNT_WRITE_OFF, fund, wo, "write-off", x->exc_id,
+	                            0)) ||
+	    (rc = zt_store_batch_add_payment(ss->s, b.id, wo, ss->actor, x->exc_id)))
+		return rc;
+	/* The batch is now paid: its other overdue exceptions are moot. */
+	char note[160];
+	snprintf(note, sizeof note, "written off by %s", x->exc_id);
+	return zt_store_recon_settle_due(ss->db, -1, b.id, NULL, note, ss->actor, NULL);
+}
+
+int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char *exc_id,
+                     const char *as, const char *actor, const char *note)
+{
+	struct session ss;
+	struct zt_recon_import_result unused;
+	struct zt_recon_exception x;
+	enum zt_recon_resolution res;
+	char target[ZT_RECON_TARGET_BYTES];
+	bool in_txn = false;
+	int rc = zt_recon_resolution_parse(&res, target, as);
+	if (rc)
+		return rc;
+	if (!note || !note[0])
+		return zt_error_set(ZT_EINVAL, "a resolution needs a --note saying why");
+	if (strlen(note) >= ZT_RECON_NOTE_BYTES)
+		return zt_error_set(ZT_EINVAL, "the note is longer than %d bytes",
+		                    ZT_RECON_NOTE_BYTES - 1);
+	if ((rc = session_start(&ss, s, cfg, actor, &unused)) || (rc = zt_store_begin(s)))
+		goto done;
+	in_txn = true;
+	if ((rc = session_due(&ss)) || (rc = zt_store_recon_exception_get(ss.db, exc_id, &x)))
+		goto done;
+	if (x.resolved) {
+		rc = zt_error_set(ZT_ECONFLICT, "%s was resolved already: %s by %s at %s", x.exc_id,
+		                  zt_recon_resolution_name(x.resolution), x.resolved_by, x.resolved_at);
+		goto done;
+	}
+	/* The decision first: what it books then sees this exception closed
+	 * (a write-off that pays a batch closes the batch's other ones). */
+	rc = zt_store_recon_resolution_put(ss.db, x.row, res, target, note, actor);
+	if (rc == 0)
+		rc = x.entry_row ? resolve_entry(&ss, &x, res, target) : resolve_due(&ss, &x, res);
+	if (rc == 0) {
+		rc = zt_store_commit(s);
+		in_txn = false;
+	}
+done:
+	if (in_txn)
+		zt_store_rollback(s);
+	zt_store_recon_close(ss.db);
+	zt_recon_import_result_free(&unused);
+	return rc;
+}
+
+int zt_recon_exceptions(struct zt_store *s, bool open_only,
+                        int (*cb)(void *ctx, const struct zt_recon_exception *x), void *ctx)
+{
+	struct zt_recon_db *db;
+	int rc = zt_store_recon_open(s, &db);
+	if (rc)
+		return rc;
+	rc = zt_store_recon_exceptions(db, open_only, cb, ctx);
+	zt_store_recon_close(db);
+	return rc;
+}
+
+/* ---- report ------------------------------------------------------------------ */
+
+struct grow {
+	void **items;
+	size_t *n;
+	size_t cap, size;
+};
+
+static void *grow_push(struct grow *g)
+{
+	if (*g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		void *q = realloc(*g->items, cap * g->size);
+		if (!q) {
+			zt_error_set(ZT_ENOMEM, "out of memory");
+			return NULL;
+		}
+		*g->items = q;
+		g->cap = cap;
+	}
+	return (char *)*g->items + g->size * (*g->n)++;
+}
+
+struct report_ctx {
+	struct zt_recon_db *db;
+	struct zt_recon_report *r;
+	struct grow funds, hospitals, exceptions, open, days;
+};
+
+static int rep_fund(void *vctx, const struct zt_recon_fund_line *f)
+{
+	struct report_ctx *c = vctx;
+	struct zt_recon_fund_line *p = grow_push(&c->funds);
+	if (!p)
+		return ZT_ENOMEM;
+	*p = *f;
+	return 0;
+}
+
+static int rep_hospital(void *vctx, const struct zt_advance_status *h)
+{
+	struct report_ctx *c = vctx;
+	struct zt_recon_hospital_line *p = grow_push(&c->hospitals);
+	if (!p)
+		return ZT_ENOMEM;
+	memset(p, 0, sizeof *p);
+	snprintf(p->hospital, sizeof p->hospital, "%s", h->hospital);
+	p->advanced = h->advanced;
+	p->earned = h->earned;
+	p->balance = h->balance;
+	return 0;
+}
+
+static int rep_exception(void *vctx, const struct zt_recon_exception *x)
+{
+	struct report_ctx *c = vctx;
+	struct zt_recon_exception *p = grow_push(&c->exceptions);
+	if (!p)
+		return ZT_ENOMEM;
+	*p = *x;
+	return 0;
+}
+
+static int rep_open(void *vctx, const struct zt_recon_open_line *o)
+{
+	struct report_ctx *c = vctx;
+	struct zt_recon_open_line *p = grow_push(&c->open);
+	if (!p)
+		return ZT_ENOMEM;
+	*p = *o;
+	return 0;
+}
+
+static int rep_day(void *vctx, const struct zt_recon_day *d)
+{
+	struct report_ctx *c = vctx;
+	struct zt_recon_day *p = grow_push(&c->days);
+	if (!p)
+		return ZT_ENOMEM;
+	*p = *d;
+	return 0;
+}
+
+int zt_recon_report(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
+                    const char *actor, bool raise_due_first, struct zt_recon_report *out)
+{
+	memset(out, 0, sizeof *out);
+	out->as_of = as_of ? as_of : zt_date_today();
+	int rc;
+	if (raise_due_first) {
+		struct zt_recon_import_result res;
+		rc = zt_recon_match(s, cfg, out->as_of, actor, &res);
+		zt_recon_import_result_free(&res);
+		if (rc)
+			return rc;
+	}
+	if ((rc = zt_recon_config_load(&out->cfg, cfg)))
+		return rc;
+	struct report_ctx c = {
+		.r = out,
+		.funds = {(void **)&out->funds, &out->fund_count, 0, sizeof *out->funds},
+		.hospitals = {(void **)&out->hospitals, &out->hospital_count, 0, sizeof *out->hospitals},
+		.exceptions = {(void **)&out->exceptions, &out->exception_count, 0,
+		               sizeof *out->exceptions},
+		.open = {(void **)&out->open, &out->open_count, 0, sizeof *out->open},
+		.days = {(void **)&out->days, &out->day_count, 0, sizeof *out->days},
+	};
+	if ((rc = zt_store_recon_open(s, &c.db)))
+		return rc;
+	if ((rc = zt_store_recon_report_funds(c.db, rep_fund, &c)) ||
+	    (rc = zt_advance_status(s, rep_hospital, &c)) ||
+	    (rc = zt_store_recon_exceptions(c.db, true, rep_exception, &c)) ||
+	    (rc = zt_store_recon_report_open(c.db, rep_open, &c)) ||
+	    (rc = zt_store_recon_report_days(c.db, rep_day, &c)) ||
+	    (rc = zt_store_account_balance(s, ZT_ACCOUNT_SUSPENSE, &out->suspense)) ||
+	    (rc = zt_store_account_balance(s, ZT_ACCOUNT_POOL_BANK, &out->pool_bank)))
+		goto done;
+	for (size_t i = 0; i < out->hospital_count && rc == 0; i++)
+		rc = zt_store_recon_confirmed(c.db, out->hospitals[i].hospital,
+		                              &out->hospitals[i].confirmed);
+done:
+	zt_store_recon_close(c.db);
+	if (rc)
+		zt_recon_report_free(out);
+	return rc;
+}
+
+void zt_recon_report_free(struct zt_recon_report *r)
+{
+	free(r->funds);
+	free(r->hospitals);
+	free(r->exceptions);
+	free(r->open);
+	free(r->days);
+	memset(r, 0, sizeof *r);
+}

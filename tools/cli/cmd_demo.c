@@ -1,15 +1,22 @@
 /* zhitong — gen (synthetic worlds), demo (the whole flow), slip. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "cli.h"
 #include "slip.h"
 #include "zhitong/error.h"
+#include "zhitong/advance.h"
+#include "zhitong/batch.h"
+#include "zhitong/config.h"
 #include "zhitong/gen.h"
 #include "zhitong/settle.h"
 
@@ -122,6 +129,105 @@ static void yuan_line(const char *label, zt_fen v, zt_fen of_total)
 	printf("  %-34s %18s  %3lld.%02lld%%\n", label, zt_format_amount(b, v), bp / 100, bp % 100);
 }
 
+/* The demo's throwaway signing key. zhitong never makes a key by itself: a
+ * deployment configures its own ([signing] key); the demo says loudly that
+ * it made this one, for this run only. */
+static int demo_key(const char *path)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (!k)
+		return zt_error_set(ZT_EINTERNAL, "cannot make the demo's Ed25519 key");
+	int rc = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f || PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) != 1)
+		rc = zt_error_set(ZT_EIO, "cannot write the demo key '%s'", path);
+	if (f)
+		fclose(f);
+	else if (fd >= 0)
+		close(fd);
+	/* and its public half, for the payer's check with stock openssl */
+	char pub[700];
+	snprintf(pub, sizeof pub, "%.600s.pub", path);
+	FILE *p = rc == 0 ? fopen(pub, "w") : NULL;
+	if (rc == 0 && (!p || PEM_write_PUBKEY(p, k) != 1))
+		rc = zt_error_set(ZT_EIO, "cannot write the demo public key '%s'", pub);
+	if (p)
+		fclose(p);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+struct demo_cfg {
+	FILE *f;
+	int n;
+};
+
+/* Every hospital gets an account and a float target in the demo's
+ * configuration: the advances pay each one ahead, before its claims. */
+static int demo_hospital_cfg(void *ctx, const struct zt_hospital *h)
+{
+	struct demo_cfg *d = ctx;
+	d->n++;
+	fprintf(d->f, "\n[hospital %s]\nfloat-target = %s\naccount = 62220202%011d\n", h->code,
+	        h->level >= 3 ? "1500000.00" : "600000.00", d->n);
+	return 0;
+}
+
+static int demo_config(struct zt_store *s, const char *dir, const char *key, char *path, size_t cap)
+{
+	snprintf(path, cap, "%s/zhitong.conf", dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return zt_error_set(ZT_EIO, "cannot write '%s'", path);
+	fprintf(f, "# zhitong demo configuration (written by `zhitong demo`)\n"
+	           "[signing]\nkey = %s\n\n"
+	           "[pool]\nname = 示范县健康扶贫资金专户\naccount = 6222020200000000001\ncurrency = CNY\n\n"
+	           "[advance]\nfloat-days = 30\n",
+	        key);
+	static const char *const funds[] = {"390100", "390200", "610100", "610103", "610104"};
+	for (size_t i = 0; i < sizeof funds / sizeof *funds; i++) {
+		fprintf(f, "\n[fund %s]\ngateway = folder\noutbox = %s/outbox/%s\ninbox = %s/inbox/%s\n",
+		        funds[i], dir, funds[i], dir, funds[i]);
+		char d[700];
+		for (int k = 0; k < 2; k++) {
+			snprintf(d, sizeof d, "%s/%s", dir, k ? "inbox" : "outbox");
+			mkdir(d, 0700);
+			snprintf(d, sizeof d, "%s/%s/%s", dir, k ? "inbox" : "outbox", funds[i]);
+			if (mkdir(d, 0700) != 0 && errno != EEXIST) {
+				fclose(f);
+				return zt_error_set(ZT_EIO, "cannot make '%s': %s", d, strerror(errno));
+			}
+		}
+	}
+	struct demo_cfg d = {f, 0};
+	int rc = zt_store_each_hospital(s, demo_hospital_cfg, &d);
+	if (fclose(f) != 0 && rc == 0)
+		rc = zt_error_set(ZT_EIO, "cannot write '%s'", path);
+	return rc;
+}
+
+struct demo_status {
+	int hospitals, advancing;
+	zt_fen advanced, earned;
+	char example[160];
+};
+
+static int demo_status_cb(void *ctx, const struct zt_advance_status *st)
+{
+	struct demo_status *d = ctx;
+	d->hospitals++;
+	d->advanced += st->advanced;
+	d->earned += st->earned;
+	if (st->advancing_since[0]) {
+		char b[ZT_FMT_BYTES];
+		if (d->advancing++ == 0)
+			snprintf(d->example, sizeof d->example, "%s is %s below zero since %s", st->hospital,
+			         zt_format_amount(b, -st->balance), st->advancing_since);
+	}
+	return 0;
+}
+
 int cmd_demo(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
@@ -161,6 +267,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	printf("zhitong demo: database %s, work directory %s\n\n", db, dir);
 
 	struct zt_store *s = NULL;
+	struct zt_config *cfg = NULL;
 	FILE *devnull = NULL;
 	const char *actor = "demo";
 	if ((rc = zt_store_open(&s, db, ZT_STORE_CREATE)) || (rc = zt_store_migrate(s, NULL, NULL)))
@@ -197,6 +304,30 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	snprintf(path, sizeof path, "%s/policy.xml", world);
 	if ((rc = cli_rules_load(s, path, actor, false)))
 		goto fail;
+	/* 3. advances: the pool pays every hospital ahead, maker-checker */
+	char key[600], conf[700];
+	snprintf(key, sizeof key, "%s/demo-signing-ed25519.pem", dir);
+	if ((rc = demo_key(key)) || (rc = demo_config(s, dir, key, conf, sizeof conf)) ||
+	    (rc = zt_config_load(&cfg, conf)))
+		goto fail;
+	fprintf(stderr, "zhitong: demo: made a throwaway Ed25519 signing key for this run only: %s\n"
+	                "zhitong: demo: configuration %s (pool account, hospital floats, a folder "
+	                "gateway per fund)\n", key, conf);
+	struct zt_advance_plan plan = {0};
+	struct zt_advance_issued issued = {0};
+	char pain[700];
+	snprintf(pain, sizeof pain, "%s/advances-pain001.xml", dir);
+	struct zt_advance_issue_req ireq = {.actor = "demo-finance", .out_path = pain};
+	if ((rc = zt_advance_plan(s, cfg, 0, "demo-finance", &plan)) ||
+	    (rc = zt_advance_approve(s, plan.plan_id, "demo-director")))
+		goto fail_plan;
+	ireq.plan_id = plan.plan_id;
+	if ((rc = zt_advance_issue(s, cfg, &ireq, &issued)))
+		goto fail_plan;
+	fprintf(stderr, "zhitong: demo: advance plan %s made by demo-finance, approved by "
+	                "demo-director, issued: %zu advances, %s\n", plan.plan_id, issued.count, pain);
+
+	/* 4. the claims */
 	snprintf(path, sizeof path, "%s/claims.xml", world);
 	struct zt_settle_stats st;
 	struct timespec ts;
@@ -207,7 +338,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	fprintf(stderr, "zhitong: %s: %llu claims settled, %llu rejected in %.2f s\n", path,
 	        (unsigned long long)st.settled, (unsigned long long)st.rejected, settle_s);
 
-	/* 3. reverse one */
+	/* 5. reverse one */
 	bool rejected;
 	if ((rc = zt_settle_reverse(s, "H51010101", "ZY2017-000123", "demo: reversed and resubmitted",
 	                            actor, devnull, &rejected)))
@@ -215,13 +346,6 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	snprintf(path, sizeof path, "%s/worked-example.xml", dir);
 	if ((rc = zt_settle_file(s, path, &so, devnull, &ex)))
 		goto fail;
-
-	/* 4. verify */
-	int64_t violations = 0;
-	struct zt_verify_report vr = {0};
-	if ((rc = zt_store_verify(s, &vr, &violations)))
-		goto fail;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 
 	char b[ZT_FMT_BYTES];
 	printf("Settled %llu generated claims (%llu rejected) in %.2f s: %.0f claims/s\n",
@@ -234,9 +358,66 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	yuan_line("relief funds (oth_pay)", st.oth_total, st.medfee_total);
 	yuan_line("borne by hospitals (hosp_part_amt)", st.hosp_total, st.medfee_total);
 	yuan_line("patients' share (psn_part_amt)", st.psn_total, st.medfee_total);
+	struct demo_status ds = {0};
+	if ((rc = zt_advance_status(s, demo_status_cb, &ds)))
+		goto fail_plan;
+	printf("Advances: %zu paid ahead (%s), pain.001 for the bank: %s\n", issued.count,
+	       zt_format_amount(b, issued.total), pain);
+	printf("  %d hospitals earned %s of their advances", ds.hospitals,
+	       zt_format_amount(b, ds.earned));
+	if (ds.advancing)
+		printf("; %d advancing money themselves (e.g. %s) - the next plan tops them up",
+		       ds.advancing, ds.example);
+	printf("\n");
+
+	/* 6. one batch per fund: created, approved by another, exported and
+	 * signed, sent through the fund's gateway (a folder here) */
+	printf("Batches (created by demo-clerk, approved by demo-fund-admin, signed, sent):\n");
+	fflush(stdout);
+	static const char *const funds[] = {"390100", "390200", "610100", "610103", "610104"};
+	struct cli cb = *c;
+	cb.db_path = db;
+	cb.config_path = conf;
+	for (size_t i = 0; i < sizeof funds / sizeof *funds; i++) {
+		char id[ZT_BATCH_ID_BYTES], file[800];
+		int64_t count = 0;
+		if ((rc = zt_batch_create(s, funds[i], 0, "demo-clerk", id, &count)))
+			goto fail_plan;
+		if (!id[0])
+			continue;
+		struct zt_batch_export_info info;
+		snprintf(file, sizeof file, "%s/%s.xml", dir, id);
+		if ((rc = zt_batch_approve(s, id, "demo-fund-admin")) ||
+		    (rc = zt_batch_export(s, id, file, key, "demo-clerk", &info)))
+			goto fail_plan;
+		char *send_argv[] = {"batch", "send", id, "--by", "demo-clerk", NULL};
+		fflush(stdout);
+		if (cmd_batch(&cb, 5, send_argv) != EXIT_DONE) {
+			rc = zt_error_set(ZT_EIO, "sending batch %s failed", id);
+			goto fail_plan;
+		}
+		char amt[ZT_FMT_BYTES];
+		printf("  %-16s fund %s  %7lld records  %16s  %s (+ .sig)\n", id, funds[i],
+		       (long long)info.count, zt_format_amount(amt, info.total), file);
+	}
+
+	/* 7. verify */
+	int64_t violations = 0;
+	struct zt_verify_report vr = {0};
+	if ((rc = zt_store_verify(s, &vr, &violations)))
+		goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+
+	printf("  a payer checks a file with stock openssl, e.g.:\n"
+	       "    openssl pkeyutl -verify -pubin -inkey %s.pub -rawin -in %s/B390100-000001.xml "
+	       "-sigfile %s/B390100-000001.xml.sig\n", key, dir, dir);
 	printf("Reversed the worked example and settled it afresh; verify: %lld violations.\n",
 	       (long long)violations);
 	printf("Whole demo: %.2f s.\n\n", seconds_since(&t0));
+	zt_advance_plan_free(&plan);
+	zt_advance_issued_free(&issued);
+	zt_config_free(cfg);
+	cfg = NULL;
 	zt_store_close(s);
 	s = NULL;
 	fclose(devnull);
@@ -257,9 +438,13 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 			fprintf(stderr, "zhitong: could not remove %s\n", dir);
 	}
 	return violations ? EXIT_REJECTED : rc;
+fail_plan:
+	zt_advance_plan_free(&plan);
+	zt_advance_issued_free(&issued);
 fail:
 	if (devnull)
 		fclose(devnull);
+	zt_config_free(cfg);
 	zt_store_close(s);
 	return cli_fail(rc, NULL);
 }

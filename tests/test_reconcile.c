@@ -169,7 +169,8 @@ static void expect_in(const char *text, const char *part)
 
 enum {
 	WITH_ADVANCE = 1,    /* an advance of 20000.00 to H51010101 */
-	B3_UNANSWERED = 2,   /* B610103-000001 exported, no payer's answer */
+	B3_NOT_SENT = 2,     /* B610103-000001 exported, not handed to the payer */
+	B3_SENT = 4,         /* B610103-000001 sent (drop folder), no payer's answer */
 };
 
 struct world {
@@ -193,9 +194,14 @@ static void write_config(struct world *w, const char *reconcile)
 	         "[hospital H51010101]\n"
 	         "account = 4402000000000000001\n"
 	         "\n"
+	         "[fund 610103]\n"
+	         "gateway = folder\n"
+	         "outbox = %s/outbox\n"
+	         "inbox = %s/inbox\n"
+	         "\n"
 	         "[reconcile]\n"
 	         "%s",
-	         reconcile ? reconcile : "");
+	         w->dir, w->dir, reconcile ? reconcile : "");
 	snprintf(w->cfg, sizeof w->cfg, "%s", zt_test_write("zhitong.ini", text));
 }
 
@@ -245,7 +251,13 @@ static void world(struct world *w, int flags, const char *reconcile)
 		snprintf(want, sizeof want, "%s\n", ids[i]);
 		cr_assert_str_eq(id, want, "batch create printed '%s'", id);
 		free(id);
-		send_and_accept(w, ids[i], !(i == 2 && (flags & B3_UNANSWERED)));
+		send_and_accept(w, ids[i], !(i == 2 && (flags & (B3_NOT_SENT | B3_SENT))));
+	}
+	if (flags & B3_SENT) {
+		char cmd2[1400];
+		snprintf(cmd2, sizeof cmd2, "mkdir -p '%s/outbox' '%s/inbox'", w->dir, w->dir);
+		cr_assert_eq(system(cmd2), 0);
+		free(zt_ok(w->db, "--config '%s' batch send " B3 " --by carol", w->cfg));
 	}
 	if (flags & WITH_ADVANCE) {
 		char *out = zt_ok(w->db,
@@ -737,10 +749,10 @@ Test(reconcile_import, money_booked_before_its_batch_was_exported_is_a_date_exce
 	verify_ok(w.db);
 }
 
-Test(reconcile_import, a_payment_before_the_payers_answer_waits_for_it)
+Test(reconcile_import, a_payment_before_its_batch_is_sent_waits_for_it)
 {
 	struct world w;
-	world(&w, B3_UNANSWERED, NULL);
+	world(&w, B3_NOT_SENT, NULL);
 	char *out = import_ok(&w, "waiting.xml");
 	expect_in(out, "matched 0, waiting 1, exceptions 0");
 	free(out);
@@ -752,7 +764,7 @@ Test(reconcile_import, a_payment_before_the_payers_answer_waits_for_it)
 	cr_expect(strstr(out, "<script") == NULL, "unescaped markup in:\n%s", out);
 	free(out);
 	verify_ok(w.db);
-	/* the payer answers; the next match pays the batch from suspense */
+	/* it is sent and answered; the next match pays the batch from suspense */
 	payer_accepts(&w, B3);
 	struct run r = zt(w.db, "--config '%s' reconcile match", w.cfg);
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
@@ -764,6 +776,21 @@ Test(reconcile_import, a_payment_before_the_payers_answer_waits_for_it)
 	expect_rows(w.db, "SELECT debit, credit, amount, kind FROM transfer "
 	                  "WHERE kind NOT IN ('settle', 'advance') ORDER BY id",
 	            "pool:bank|suspense:bank|14200|suspense\nsuspense:bank|fund:610103|14200|payment\n");
+	verify_ok(w.db);
+}
+
+Test(reconcile_import, a_sent_batch_can_be_paid_before_the_payers_answer)
+{
+	struct world w;
+	world(&w, B3_SENT, NULL);
+	expect_batch(w.db, B3, "sent|0");
+	char *out = import_ok(&w, "waiting.xml");
+	expect_in(out, "matched 1, waiting 0, exceptions 0");
+	free(out);
+	expect_batch(w.db, B3, "paid|14200");
+	expect_balance(w.db, "fund:610103", 0);
+	expect_balance(w.db, "pool:bank", 14200);
+	expect_balance(w.db, "suspense:bank", 0);
 	verify_ok(w.db);
 }
 
@@ -1155,8 +1182,12 @@ Test(reconcile_rules, what_a_credit_does_to_the_batches_it_names)
 	cr_expect_eq(d.verdict, ZT_RECON_PAY, "3 days early is within the tolerance");
 	zt_recon_decide_credit(&cfg, 816000, 20240301, b, 1, &d);
 	cr_expect_eq(d.kind, ZT_RECON_DATE);
-	/* not answered yet: wait; never exported: date; paid: duplicate */
+	/* sent, not answered: due its total; exported, not sent: wait; never
+	 * exported: date; paid: duplicate */
 	b[0].status = ZT_BATCH_SENT;
+	zt_recon_decide_credit(&cfg, 816000, 20240306, b, 1, &d);
+	cr_expect_eq(d.verdict, ZT_RECON_PAY);
+	b[0].status = ZT_BATCH_EXPORTED;
 	zt_recon_decide_credit(&cfg, 816000, 20240306, b, 1, &d);
 	cr_expect_eq(d.verdict, ZT_RECON_HOLD);
 	b[0].status = ZT_BATCH_APPROVED;

@@ -259,14 +259,14 @@ int zt_recon_decide_credit(const struct zt_recon_config *cfg, zt_fen amount, zt_
 			return exception(out, ZT_RECON_DATE, one,
 			                 "paid before batch %s was exported (it is %s)", b[i].id,
 			                 zt_batch_status_name(b[i].status));
-	/* Exported or sent, no answer yet: what it owes is not settled (the
-	 * payer may reject records), so the entry waits for the answer. */
+	/* Exported but not yet handed to the payer: the payment waits until the
+	 * hand-over is recorded. A sent batch is due its whole total until the
+	 * payer's answer says otherwise (batch.h): it can be paid. */
 	for (size_t i = 0; i < n; i++)
-		if (b[i].status == ZT_BATCH_EXPORTED || b[i].status == ZT_BATCH_SENT) {
+		if (b[i].status == ZT_BATCH_EXPORTED) {
 			out->verdict = ZT_RECON_HOLD;
 			snprintf(out->detail, sizeof out->detail,
-			         "batch %s is %s: waiting for the payer's answer", b[i].id,
-			         zt_batch_status_name(b[i].status));
+			         "batch %s is exported: waiting until it is sent", b[i].id);
 			return 0;
 		}
 	zt_fen sum = 0;
@@ -416,12 +416,23 @@ static int pay_batches(struct session *ss, const struct zt_recon_entry *e, const
                        const zt_fen *pay, const zt_fen *written_off)
 {
 	int64_t match_row;
-	int rc = zt_store_recon_match_put(ss->db, e ? e->row : 0, NULL, exception_row, ss->actor,
-	                                  &match_row);
-	const char *ref = e ? e->ref : NULL;
+	zt_fen from_bank = 0;
+	for (size_t i = 0; i < n; i++)
+		if (pay[i] < 0 || written_off[i] < 0 ||
+		    __builtin_add_overflow(from_bank, pay[i], &from_bank))
+			return zt_error_set(ZT_EINTERNAL, "bank entry %s: a payment part is out of range",
+			                    e->ref);
+	/* Conservation: an entry never pays out more than the bank booked. */
+	if (from_bank > e->amount)
+		return zt_error_set(ZT_EINTERNAL, "bank entry %s of %lld fen would pay %lld fen", e->ref,
+		                    (long long)e->amount, (long long)from_bank);
+	int rc = zt_store_recon_match_put(ss->db, e->row, NULL, exception_row, ss->actor, &match_row);
+	const char *ref = e->ref;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		zt_fen total;
-		if (pay[i] + written_off[i] == 0)
+		if (__builtin_add_overflow(pay[i], written_off[i], &total))
+			return zt_error_set(ZT_ERANGE, "payment out of range");
+		if (total == 0)
 			continue;
 		char fund[32];
 		fund_account(fund, b[i].fund_code);
@@ -434,19 +445,18 @@ static int pay_batches(struct session *ss, const struct zt_recon_entry *e, const
 		    (rc = zt_store_transfer(ss->s, ZT_ACCOUNT_WRITE_OFF, fund, written_off[i],
 		                            "write-off", ref, 0)))
 			break;
-		if (__builtin_add_overflow(pay[i], written_off[i], &total))
-			return zt_error_set(ZT_ERANGE, "payment out of range");
 		if ((rc = zt_store_batch_add_payment(ss->s, b[i].id, total, ss->actor, ref)))
 			break;
 		struct zt_recon_batch after = b[i];
 		after.paid += total;
-		rc = settle_batch_due(ss, &after, ref ? ref : "(none)");
+		rc = settle_batch_due(ss, &after, ref);
 	}
 	return rc;
 }
 
-static int raise_exc(struct session *ss, const struct zt_recon_entry *e, enum zt_recon_kind kind,
-                 const char *batch_id, const char *advance_id, const char *detail)
+static int raise_exc(struct session *ss, const struct zt_recon_entry *e,
+                     enum zt_recon_kind kind, const char *batch_id, const char *advance_id,
+                     const char *detail)
 {
 	struct zt_recon_exception x;
 	memset(&x, 0, sizeof x);
@@ -918,6 +928,12 @@ done:
 
 /* ---- resolutions ------------------------------------------------------------- */
 
+/* The statuses zt_store_batch_add_payment() takes a payment in. */
+static bool payable(enum zt_batch_status st)
+{
+	return st == ZT_BATCH_SENT || st == ZT_BATCH_ACCEPTED || st == ZT_BATCH_PART_PAID;
+}
+
 /* A person's match of an entry held in suspense to the batches in `ids`
  * ("B1,B2"): one batch takes up to what it owes, several exactly what they
  * owe together; an over-payment accepted pays what is owed and the rest is
@@ -950,9 +966,9 @@ static int resolve_batches(struct session *ss, const struct zt_recon_entry *e,
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(b[i].id, id) == 0)
 				return zt_error_set(ZT_EINVAL, "match: batch %s is named twice", id);
-		if (b[n].status != ZT_BATCH_ACCEPTED && b[n].status != ZT_BATCH_PART_PAID)
+		if (!payable(b[n].status))
 			return zt_error_set(ZT_ECONFLICT, "batch %s is %s: a payment is matched to a batch "
-			                    "the payer accepted and that still owes", id,
+			                    "sent to the payer that still owes", id,
 			                    zt_batch_status_name(b[n].status));
 		n++;
 	}
@@ -1077,9 +1093,9 @@ static int resolve_due(struct session *ss, const struct zt_recon_exception *x,
 	int rc = zt_store_recon_batch(ss->db, x->batch_id, &b);
 	if (rc)
 		return rc == ZT_ENOTFOUND ? zt_error_set(rc, "batch '%s' is gone", x->batch_id) : rc;
-	if (b.status != ZT_BATCH_ACCEPTED && b.status != ZT_BATCH_PART_PAID)
-		return zt_error_set(ZT_ECONFLICT, "batch %s is %s: only what an accepted batch owes can "
-		                    "be written off", b.id, zt_batch_status_name(b.status));
+	if (!payable(b.status))
+		return zt_error_set(ZT_ECONFLICT, "batch %s is %s: only what a batch sent to the payer "
+		                    "owes can be written off", b.id, zt_batch_status_name(b.status));
 	zt_fen pay = 0, wo = b.due - b.paid;
 	if (wo <= 0)
 		return zt_error_set(ZT_ECONFLICT, "batch %s owes nothing", b.id);
@@ -1125,6 +1141,9 @@ int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char
 		                  zt_recon_resolution_name(x.resolution), x.resolved_by, x.resolved_at);
 		goto done;
 	}
+	/* What was accepted is recorded by name, as a match would be. */
+	if (res == ZT_RECON_ACCEPT)
+		snprintf(target, sizeof target, "%s", x.batch_id[0] ? x.batch_id : x.advance_id);
 	/* The decision first: what it books then sees this exception closed
 	 * (a write-off that pays a batch closes the batch's other ones). */
 	rc = zt_store_recon_resolution_put(ss.db, x.row, res, target, note, actor);

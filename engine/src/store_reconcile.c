@@ -38,7 +38,10 @@
 #define SENT_AT(b)                                                                             \
 	"(SELECT MIN(ev.at) FROM batch_event ev WHERE ev.batch_id = " b " AND ev.status_to = 'sent')"
 
-#define BATCH_DUE(b) "CASE WHEN " b ".accepted_total IS NULL THEN " b ".total ELSE " b ".accepted_total END"
+/* What a batch is due: its accepted total once the payer answered, else its
+ * total (the rule of zt_store_batch_add_payment, batch.h). */
+#define BATCH_DUE(b)                                                                           \
+	"CASE WHEN " b ".accepted_total IS NULL THEN " b ".total ELSE " b ".accepted_total END"
 
 enum stmt {
 	S_IMPORT_START,

@@ -29,8 +29,9 @@ static const char reconcile_help[] =
 	"              or references) pays them: one batch, up to what it owes (less is an\n"
 	"              instalment: part-paid); several, exactly what they owe together;\n"
 	"              a debit whose EndToEndId is an advance id confirms that advance.\n"
-	"            Anything else is an exception. A credit for a batch the payer has not\n"
-	"            answered yet waits (every import and match retries it).\n"
+	"            A batch sent but not yet answered by the payer owes its whole total.\n"
+	"            Anything else is an exception. A credit for a batch exported but not\n"
+	"            yet sent waits (every import and match retries it).\n"
 	"match       retries the waiting entries and raises what is overdue on --as-of\n"
 	"            (default today): 'missing' for a batch sent (or an advance executed)\n"
 	"            more than [reconcile] expected-within-days before with nothing paid,\n"
@@ -132,11 +133,16 @@ static void html_put(FILE *f, const char *s)
 	}
 }
 
+/* What an exception is about: its batch or advance, else its bank entry. */
+static const char *subject(const struct zt_recon_exception *x)
+{
+	return x->batch_id[0] ? x->batch_id : x->advance_id[0] ? x->advance_id : x->entry_ref;
+}
+
 static void print_exception_line(FILE *f, const struct zt_recon_exception *x)
 {
 	char y[ZT_FMT_BYTES];
-	const char *subject = x->batch_id[0] ? x->batch_id : x->advance_id[0] ? x->advance_id : "-";
-	fprintf(f, "%-11s %-9s %-20s %14s  %s\n", x->exc_id, zt_recon_kind_name(x->kind), subject,
+	fprintf(f, "%-11s %-9s %-20s %14s  %s\n", x->exc_id, zt_recon_kind_name(x->kind), subject(x),
 	        yuan(y, x->amount), x->detail);
 }
 
@@ -312,11 +318,6 @@ static const char *age_text(char b[32], int64_t days)
 	return b;
 }
 
-static const char *subject(const struct zt_recon_exception *x)
-{
-	return x->batch_id[0] ? x->batch_id : x->advance_id[0] ? x->advance_id : x->entry_ref;
-}
-
 static void report_text(FILE *f, const struct zt_recon_report *r)
 {
 	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES], e[ZT_FMT_BYTES],
@@ -346,7 +347,7 @@ static void report_text(FILE *f, const struct zt_recon_report *r)
 		fprintf(f, "%-11s %-9s %-20s %14s %5s d  %s\n", x->exc_id, zt_recon_kind_name(x->kind),
 		        subject(x), yuan(a, x->amount), age_text(g, age(x->since, r->as_of)), x->detail);
 	}
-	fprintf(f, "\nwaiting for a payer's answer: %zu\n", r->open_count);
+	fprintf(f, "\nwaiting until their batch is sent: %zu\n", r->open_count);
 	for (size_t i = 0; i < r->open_count; i++) {
 		const struct zt_recon_open_line *o = &r->open[i];
 		fprintf(f, "%-24s %-6s %14s %s  %s\n", o->ref, o->credit ? "credit" : "debit",
@@ -583,7 +584,7 @@ static void report_html(FILE *f, const struct zt_recon_report *r)
 		td(f, x->detail, false);
 		fputs("</tr>\n", f);
 	}
-	fprintf(f, "</table>\n<h2>Waiting for a payer's answer (%zu)</h2>\n", r->open_count);
+	fprintf(f, "</table>\n<h2>Waiting until their batch is sent (%zu)</h2>\n", r->open_count);
 	fputs("<table>\n<tr><th>bank entry</th><th></th><th>amount</th><th>booked</th>"
 	      "<th>remittance</th></tr>\n",
 	      f);

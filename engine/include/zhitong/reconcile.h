@@ -137,7 +137,8 @@ struct zt_recon_batch {
 	char id[ZT_BATCH_ID_BYTES];
 	char fund_code[ZT_FUND_CODE_BYTES];
 	enum zt_batch_status status;
-	zt_fen due;       /* what the payer owes: the accepted total once answered, else the total */
+	zt_fen due;       /* what the payer owes: the accepted total once answered, else the total
+	                   * (a sent batch can be paid before its answer arrives, batch.h)         */
 	zt_fen paid;      /* matched so far, write-offs included                                   */
 	zt_date exported; /* day of the first export (UTC), 0 if never                             */
 	zt_date sent;     /* day it first went to the payer (UTC), 0 if never                      */
@@ -145,7 +146,7 @@ struct zt_recon_batch {
 
 enum zt_recon_verdict {
 	ZT_RECON_PAY,       /* pay[] / confirm the advance                 */
-	ZT_RECON_HOLD,      /* a named batch has no payer's answer yet: wait */
+	ZT_RECON_HOLD,      /* a named batch is exported, not yet sent: wait */
 	ZT_RECON_EXCEPTION, /* kind, candidate, detail                     */
 };
 
@@ -314,7 +315,7 @@ struct zt_recon_hospital_line {
 	zt_fen balance;    /* hospital:H                                    */
 };
 
-/* What is still unmatched without an exception: waiting for an answer. */
+/* What is still unmatched without an exception: waiting until its batch is sent. */
 struct zt_recon_open_line {
 	char ref[ZT_RECON_REF_BYTES];
 	bool credit;
@@ -366,7 +367,7 @@ struct zt_recon_import_result {
 	int64_t known;              /* stored before: not stored again           */
 	int64_t not_booked;         /* PDNG INFO FUTR: left for a later statement */
 	int64_t matched;            /* new entries matched                       */
-	int64_t held;               /* new entries waiting for a payer's answer   */
+	int64_t held;               /* new entries waiting for their batch to be sent */
 	int64_t rematched;          /* earlier waiting entries matched now       */
 	size_t exception_count;     /* exceptions raised                         */
 	char (*exceptions)[ZT_RECON_EXC_ID_BYTES]; /* their ids (owned)         */

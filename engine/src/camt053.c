@@ -7,9 +7,13 @@
  * caller never sees half a statement from a file that is refused. */
 #include "zhitong/iso20022.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
@@ -159,6 +163,8 @@ static void occ_clear(struct occ_table *t)
 /* ---- the walk ----------------------------------------------------- */
 
 struct walker {
+	EVP_MD *sha256;  /* fetched once: an implicit fetch per digest is slow */
+	EVP_MD_CTX *md;
 	const char *path;
 	int version;
 	bool report; /* false: check only */
@@ -438,10 +444,11 @@ static void hex(char out[65], const unsigned char md[32])
 	out[64] = '\0';
 }
 
-static int sha256(unsigned char md[32], const void *data, size_t n)
+static int sha256(struct walker *w, unsigned char md[32], const void *data, size_t n)
 {
 	unsigned int mdlen = 0;
-	if (EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+	if (EVP_DigestInit_ex(w->md, w->sha256, NULL) != 1 || EVP_DigestUpdate(w->md, data, n) != 1 ||
+	    EVP_DigestFinal_ex(w->md, md, &mdlen) != 1 || mdlen != 32)
 		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
 	return 0;
 }
@@ -468,11 +475,11 @@ static int digest(struct walker *w, struct zt_camt_entry *e, const char *base_re
 		return rc;
 	unsigned char md[32];
 	size_t k = 0;
-	if ((rc = sha256(md, c->p, c->len)) || (rc = occ_next(&w->occ, md, &k)))
+	if ((rc = sha256(w, md, c->p, c->len)) || (rc = occ_next(&w->occ, md, &k)))
 		return rc;
 	char n[32];
 	int l = snprintf(n, sizeof n, "n=%zu\n", k);
-	if ((rc = sb_add(c, n, (size_t)l)) || (rc = sha256(md, c->p, c->len)))
+	if ((rc = sb_add(c, n, (size_t)l)) || (rc = sha256(w, md, c->p, c->len)))
 		return rc;
 	hex(e->digest, md);
 	return 0;
@@ -548,9 +555,11 @@ static int emit(struct walker *w, const struct entry_base *b, const xmlNode *ntr
 			return zt_error_set(ZT_ERANGE, "%s:%ld: entry reference '%s' is too long to number "
 			                    "its transactions", w->path, b->line, b->ref);
 	}
+	if (!w->report)
+		return 0; /* the checking pass: every value above is checked */
 	if ((rc = digest(w, &e, b->ref)))
 		return rc;
-	return w->report && w->cb ? w->cb(w->ctx, &w->st, &e) : 0;
+	return w->cb ? w->cb(w->ctx, &w->st, &e) : 0;
 }
 
 /* Whether the entry's TxDtls can be reported one by one: each states an
@@ -612,45 +621,145 @@ static int walk_entry(struct walker *w, const xmlNode *ntry)
 	return 0;
 }
 
-static int walk_statement(struct walker *w, const xmlNode *stmt)
+/* Statement-level fields, as the stream meets them (schema order: Id …
+ * Acct … Bal+ … Ntry*). The currency is the account's, else the first
+ * balance's. */
+static int statement_field(struct walker *w, const char *name, const xmlNode *n, bool *have_ccy,
+                           bool *seen_bal)
 {
-	int rc;
-	if ((rc = copy_text(w, w->st.stmt_id, sizeof w->st.stmt_id, child(stmt, "Id"), "statement Id")))
-		return rc;
-	const xmlNode *acct = child(stmt, "Acct");
-	const xmlNode *id = at(acct, "Id/IBAN");
-	if (!id)
-		id = at(acct, "Id/Othr/Id");
-	if ((rc = copy_text(w, w->st.account, sizeof w->st.account, id, "account")))
-		return rc;
-	const xmlNode *ccy = child(acct, "Ccy");
-	if (ccy) {
-		if ((rc = copy_text(w, w->st.currency, sizeof w->st.currency, ccy, "account currency")))
+	int rc = 0;
+	if (strcmp(name, "Id") == 0) {
+		rc = copy_text(w, w->st.stmt_id, sizeof w->st.stmt_id, n, "statement Id");
+	} else if (strcmp(name, "Acct") == 0) {
+		const xmlNode *id = at(n, "Id/IBAN");
+		if (!id)
+			id = at(n, "Id/Othr/Id");
+		if ((rc = copy_text(w, w->st.account, sizeof w->st.account, id, "account")))
 			return rc;
-	} else {
-		const xmlNode *bal = at(stmt, "Bal/Amt");
-		const char *c = bal ? zt_xml_attr(bal, "Ccy") : NULL;
-		snprintf(w->st.currency, sizeof w->st.currency, "%s", c && strlen(c) == 3 ? c : "");
+		const xmlNode *ccy = child(n, "Ccy");
+		if (ccy) {
+			rc = copy_text(w, w->st.currency, sizeof w->st.currency, ccy, "account currency");
+			*have_ccy = true;
+		}
+	} else if (strcmp(name, "Bal") == 0 && !*seen_bal) {
+		*seen_bal = true;
+		if (!*have_ccy) {
+			const xmlNode *amt = child(n, "Amt");
+			const char *c = amt ? zt_xml_attr(amt, "Ccy") : NULL;
+			snprintf(w->st.currency, sizeof w->st.currency, "%s", c && strlen(c) == 3 ? c : "");
+		}
 	}
-	for (const xmlNode *e = child(stmt, "Ntry"); e; e = next_named(e, "Ntry"))
-		if ((rc = walk_entry(w, e)))
-			return rc;
-	return 0;
+	return rc;
 }
 
-static int walk(struct walker *w, const xmlDoc *doc)
+struct stream_errors {
+	char msg[ZT_MESSAGE_BYTES_MAX];
+	int line;
+	bool set;
+	bool schema;
+};
+
+static void keep_first(void *data, xmlErrorPtr e)
 {
-	int rc;
+	struct stream_errors *se = data;
+	if (se->set || !e || e->level < XML_ERR_ERROR)
+		return;
+	se->set = true;
+	se->line = e->line;
+	se->schema = e->domain == XML_FROM_SCHEMASV || e->domain == XML_FROM_SCHEMASP;
+	snprintf(se->msg, sizeof se->msg, "%s", e->message ? e->message : "invalid");
+	size_t l = strlen(se->msg);
+	while (l && (se->msg[l - 1] == '\n' || se->msg[l - 1] == ' '))
+		se->msg[--l] = '\0';
+}
+
+/* One pass over the statement as a stream: a single <Ntry> (or <GrpHdr>,
+ * or a statement field) is expanded at a time and freed as the reader moves
+ * on, so memory does not grow with the file. With `schema`, libxml2
+ * validates the stream against the official XSD as it goes. */
+static int stream_pass(struct walker *w, xmlSchemaPtr schema)
+{
+	int fd = open(w->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", w->path, strerror(errno));
+	struct stream_errors se = {.set = false};
+	xmlSchemaValidCtxtPtr vc = NULL;
+	xmlTextReaderPtr reader = zt_xml_reader_fd(fd, w->path);
+	int rc = 0, r = 0;
+	if (!reader) {
+		rc = ZT_ENOMEM;
+		goto done;
+	}
+	xmlTextReaderSetStructuredErrorHandler(reader, keep_first, &se);
+	if (schema) {
+		vc = xmlSchemaNewValidCtxt(schema);
+		if (!vc) {
+			rc = zt_error_set(ZT_ENOMEM, "out of memory");
+			goto done;
+		}
+		xmlSchemaSetValidStructuredErrors(vc, keep_first, &se);
+		if (xmlTextReaderSchemaValidateCtxt(reader, vc, 0) != 0) {
+			rc = zt_error_set(ZT_EINTERNAL, "%s: cannot validate while reading", w->path);
+			goto done;
+		}
+	}
 	occ_clear(&w->occ);
-	const xmlNode *top = child(xmlDocGetRootElement(doc), "BkToCstmrStmt");
 	memset(&w->st, 0, sizeof w->st);
 	w->st.version = w->version;
-	if ((rc = copy_text(w, w->st.msg_id, sizeof w->st.msg_id, at(top, "GrpHdr/MsgId"), "MsgId")))
-		return rc;
-	for (const xmlNode *s = child(top, "Stmt"); s; s = next_named(s, "Stmt"))
-		if ((rc = walk_statement(w, s)))
-			return rc;
-	return 0;
+	bool in_stmt = false, have_ccy = false, seen_bal = false;
+	while ((r = xmlTextReaderRead(reader)) == 1 && !se.set) {
+		int type = xmlTextReaderNodeType(reader);
+		if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
+			rc = zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", w->path);
+			goto done;
+		}
+		if (type != XML_READER_TYPE_ELEMENT)
+			continue;
+		int depth = xmlTextReaderDepth(reader);
+		const char *name = (const char *)xmlTextReaderConstLocalName(reader);
+		if (depth == 2) {
+			in_stmt = strcmp(name, "Stmt") == 0;
+			if (in_stmt) {
+				w->st.stmt_id[0] = w->st.account[0] = w->st.currency[0] = '\0';
+				have_ccy = seen_bal = false;
+			} else if (strcmp(name, "GrpHdr") == 0) {
+				const xmlNode *g = xmlTextReaderExpand(reader);
+				if (!g || se.set)
+					break;
+				if ((rc = copy_text(w, w->st.msg_id, sizeof w->st.msg_id, child(g, "MsgId"),
+				                    "MsgId")))
+					goto done;
+			}
+			continue;
+		}
+		if (depth != 3 || !in_stmt)
+			continue;
+		const xmlNode *n = xmlTextReaderExpand(reader);
+		if (!n || se.set)
+			break;
+		if (strcmp(name, "Ntry") == 0)
+			rc = walk_entry(w, n);
+		else
+			rc = statement_field(w, name, n, &have_ccy, &seen_bal);
+		if (rc)
+			goto done;
+	}
+	if (zt_xml_reader_refused_doctype())
+		rc = zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", w->path);
+	else if (se.set)
+		rc = se.schema ? zt_error_set(ZT_EINVAL, "%s:%d: %s", w->path, se.line, se.msg)
+		               : zt_error_set(ZT_EMALFORMED, "%s:%d: not well-formed XML: %s", w->path,
+		                              se.line, se.msg);
+	else if (r != 0)
+		rc = zt_error_set(ZT_EMALFORMED, "%s: not well-formed XML", w->path);
+	else if (schema && xmlTextReaderIsValid(reader) != 1)
+		rc = zt_error_set(ZT_EINVAL, "%s: does not match the camt.053 schema", w->path);
+done:
+	xmlFreeTextReader(reader);
+	if (vc)
+		xmlSchemaFreeValidCtxt(vc);
+	close(fd);
+	return rc;
 }
 
 /* ---- entry point -------------------------------------------------- */
@@ -686,27 +795,44 @@ done:
 
 int zt_camt053_read(const char *path, zt_camt_entry_cb cb, void *ctx)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	xmlDocPtr doc = NULL;
+	/* The root's namespace picks the schema: it is in the first bytes. */
+	enum { SNIFF_BYTES = 64 * 1024 };
+	char *head = malloc(SNIFF_BYTES + 1);
 	struct walker w = {.path = path, .cb = cb, .ctx = ctx};
 	char ns[128];
-
+	int rc = 0;
 	zt_xml_init();
-	int rc = zt_read_file(&buf, &len, path, ZT_DOC_BYTES_MAX);
-	if (rc)
+	w.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	w.md = EVP_MD_CTX_new();
+	if (!head || !w.sha256 || !w.md) {
+		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
-	if (len == 0) {
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
+		goto done;
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		rc = zt_error_set(ZT_ENOTFOUND, "'%s' is not a regular file", path);
+		goto done;
+	}
+	ssize_t len = read(fd, head, SNIFF_BYTES);
+	close(fd);
+	if (len <= 0) {
 		rc = zt_error_set(ZT_EMALFORMED, "%s: the file is empty", path);
 		goto done;
 	}
+	head[len] = '\0';
 	struct zt_prolog pro;
 	zt_prolog_init(&pro);
-	if (zt_prolog_feed(&pro, buf, len) < 0) {
+	if (zt_prolog_feed(&pro, head, (size_t)len) < 0) {
 		rc = zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", path);
 		goto done;
 	}
-	if ((rc = root_namespace(ns, sizeof ns, buf, len, path)))
+	if ((rc = root_namespace(ns, sizeof ns, head, (size_t)len, path)))
 		goto done;
 	enum zt_schema_id schema;
 	if (strcmp(ns, CAMT_NS_02) == 0) {
@@ -720,19 +846,27 @@ int zt_camt053_read(const char *path, zt_camt_entry_cb cb, void *ctx)
 		                  path, ns);
 		goto done;
 	}
-	if ((rc = zt_xml_parse_doc(&doc, buf, len, path, schema)))
+	xmlSchemaPtr xsd = zt_schema(schema);
+	if (!xsd) {
+		rc = ZT_EINTERNAL;
 		goto done;
+	}
+	/* Two passes: the first validates the whole statement against the
+	 * official XSD and checks every value, reporting nothing; only then
+	 * does the second report the entries. A refused file makes no
+	 * callback at all. */
 	w.report = false;
-	if ((rc = walk(&w, doc)))
+	if ((rc = stream_pass(&w, xsd)))
 		goto done;
 	w.report = true;
-	rc = walk(&w, doc);
+	rc = stream_pass(&w, NULL);
 done:
 	occ_clear(&w.occ);
 	free(w.rmt.full.p);
 	free(w.refs.full.p);
 	free(w.canon.p);
-	xmlFreeDoc(doc);
-	free(buf);
+	EVP_MD_CTX_free(w.md);
+	EVP_MD_free(w.sha256);
+	free(head);
 	return rc;
 }

@@ -463,15 +463,20 @@ int zt_store_advance_put(struct zt_store *s, const struct zt_advance *a)
 
 int zt_store_advance_get(struct zt_store *s, const char *advance_id, struct zt_advance *out)
 {
+	/* Reconciliation looks up an advance for every debit of a statement:
+	 * the statement comes from the connection's cache. */
+	static const char sql[] = "SELECT " ADVANCE_COLUMNS "FROM advance a "
+	                          "LEFT JOIN advance_plan p ON p.id = a.plan_row WHERE a.advance_id = ?1";
 	sqlite3_stmt *p;
-	int rc = prep(s, &p,
-	              "SELECT " ADVANCE_COLUMNS "FROM advance a "
-	              "LEFT JOIN advance_plan p ON p.id = a.plan_row WHERE a.advance_id = ?1",
-	              "read advance");
-	if (rc)
-		return rc;
+	if (zt_store_stmt(s, sql, &p) != 0)
+		return db_fail(zt_store_db(s), "read advance");
 	bind_text(p, 1, advance_id);
-	rc = one_advance(s, p, out);
+	int step = sqlite3_step(p), rc = 0;
+	if (step == SQLITE_ROW)
+		read_advance(p, out);
+	else
+		rc = step == SQLITE_DONE ? ZT_ENOTFOUND : db_fail(zt_store_db(s), "read advance");
+	sqlite3_reset(p);
 	if (rc == ZT_ENOTFOUND)
 		zt_error_set(rc, "advance '%s' not found", advance_id);
 	return rc;

@@ -98,13 +98,32 @@ static int db_fail(struct zt_store *s, const char *what)
 	return zt_error_set(code, "database: %s: %s", what, sqlite3_errmsg(db));
 }
 
+/* Statements come from the connection's cache (prepared once per process,
+ * not once per call: reconciliation records payments by the thousand);
+ * `done()` hands one back. A cursor, held open across calls, prepares its
+ * own (prep_own) and finalizes it. */
 static int prep(struct zt_store *s, sqlite3_stmt **out, const char *sql)
+{
+	if (zt_store_stmt(s, sql, out) != 0) {
+		*out = NULL;
+		return db_fail(s, "prepare");
+	}
+	return 0;
+}
+
+static int prep_own(struct zt_store *s, sqlite3_stmt **out, const char *sql)
 {
 	if (sqlite3_prepare_v2(zt_store_db(s), sql, -1, out, NULL) != SQLITE_OK) {
 		*out = NULL;
 		return db_fail(s, "prepare");
 	}
 	return 0;
+}
+
+static void done(sqlite3_stmt *p)
+{
+	if (p)
+		sqlite3_reset(p);
 }
 
 static void bind_text(sqlite3_stmt *p, int i, const char *v)
@@ -130,7 +149,7 @@ static void copy_col(char *dst, size_t cap, sqlite3_stmt *p, int i)
 static int run_once(struct zt_store *s, sqlite3_stmt *p, const char *what)
 {
 	int rc = sqlite3_step(p) == SQLITE_DONE ? 0 : db_fail(s, what);
-	sqlite3_finalize(p);
+	done(p);
 	return rc;
 }
 
@@ -237,7 +256,7 @@ int zt_store_batch_create(struct zt_store *s, const char *fund_code, zt_date thr
 	bind_text(p, 1, fund_code);
 	if (sqlite3_step(p) == SQLITE_ROW)
 		seq = sqlite3_column_int64(p, 0);
-	sqlite3_finalize(p);
+	done(p);
 	if (seq <= 0)
 		return db_fail(s, "number batch");
 	if ((size_t)snprintf(id, sizeof id, "B%s-%06lld", fund_code, (long long)seq) >= sizeof id)
@@ -338,7 +357,7 @@ int zt_store_batch_get(struct zt_store *s, const char *id, struct zt_batch *out)
 		rc = zt_error_set(ZT_ENOTFOUND, "there is no batch '%s'", id);
 	else
 		rc = db_fail(s, "read batch");
-	sqlite3_finalize(p);
+	done(p);
 	return rc;
 }
 
@@ -359,7 +378,7 @@ int zt_store_batch_list(struct zt_store *s, const char *fund_code,
 	if (step != SQLITE_DONE)
 		rc = db_fail(s, "list batches");
 done:
-	sqlite3_finalize(p);
+	done(p);
 	return rc;
 }
 
@@ -403,7 +422,7 @@ int zt_store_batch_is_maker(struct zt_store *s, const char *id, const char *acto
 		*out = sqlite3_column_int(p, 0) != 0;
 	else
 		rc = db_fail(s, "read batch makers");
-	sqlite3_finalize(p);
+	done(p);
 	return rc;
 }
 
@@ -543,8 +562,8 @@ int zt_store_batch_reject_records(struct zt_store *s, const char *id,
 		}
 	}
 done:
-	sqlite3_finalize(find);
-	sqlite3_finalize(ins);
+	done(find);
+	done(ins);
 	return rc;
 }
 
@@ -584,12 +603,20 @@ int zt_store_batch_add_payment(struct zt_store *s, const char *id, zt_fen amount
 	char detail[200];
 	snprintf(detail, sizeof detail, "%lld fen%s%s", (long long)amount_fen, ref ? " by " : "",
 	         ref ? ref : "");
-	if ((rc = zt_store_batch_set_status(s, id, b.status, to, actor, "payment", detail)) ||
-	    (rc = prep(s, &p, "UPDATE batch SET paid = ?2 WHERE id = ?1")))
+	/* status and paid in one statement (reconciliation pays batches by the
+	 * thousand), guarded like every status change by the status read. */
+	if ((rc = prep(s, &p, "UPDATE batch SET status = ?3, paid = ?4 WHERE id = ?1 AND status = ?2")))
 		return rc;
 	bind_text(p, 1, id);
-	sqlite3_bind_int64(p, 2, paid);
-	return run_once(s, p, "record payment");
+	bind_text(p, 2, zt_batch_status_name(b.status));
+	bind_text(p, 3, zt_batch_status_name(to));
+	sqlite3_bind_int64(p, 4, paid);
+	if ((rc = run_once(s, p, "record payment")))
+		return rc;
+	if (sqlite3_changes(zt_store_db(s)) != 1)
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' changed status during the payment", id);
+	return add_event(s, id, actor, "payment", zt_batch_status_name(b.status),
+	                 zt_batch_status_name(to), detail);
 }
 
 /* ---- cursors ----------------------------------------------------------- */
@@ -606,7 +633,7 @@ int zt_store_batch_records(struct zt_store *s, const char *id, bool only_rejecte
 	if (!c)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	c->s = s;
-	int rc = prep(s, &c->p, sql_records);
+	int rc = prep_own(s, &c->p, sql_records);
 	if (rc) {
 		free(c);
 		return rc;
@@ -646,7 +673,7 @@ void zt_batch_cursor_free(struct zt_batch_cursor *c)
 {
 	if (!c)
 		return;
-	sqlite3_finalize(c->p);
+	sqlite3_finalize(c->p); /* the cursor's own statement */
 	free(c);
 }
 
@@ -669,7 +696,7 @@ int zt_store_batch_events(struct zt_store *s, const char *id,
 	if (step != SQLITE_DONE)
 		rc = db_fail(s, "read batch events");
 done:
-	sqlite3_finalize(p);
+	done(p);
 	return rc;
 }
 
@@ -696,7 +723,7 @@ int zt_store_batch_sends(struct zt_store *s, const char *id,
 	if (step != SQLITE_DONE)
 		rc = db_fail(s, "read batch sends");
 done:
-	sqlite3_finalize(p);
+	done(p);
 	return rc;
 }
 

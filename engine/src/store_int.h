@@ -9,6 +9,11 @@
 
 /* The connection behind a store handle. */
 sqlite3 *zt_store_db(struct zt_store *s);
+/* A prepared statement for `sql` from the connection's cache, reset and
+ * with its bindings cleared; the store owns it (reset it when done, never
+ * finalize it). `sql` must be a string with static storage: its address is
+ * the key. Not for a statement held open across calls (a cursor). */
+int zt_store_stmt(struct zt_store *s, const char *sql, sqlite3_stmt **out);
 /* Whether zt_store_begin() is in force. */
 bool zt_store_in_txn(const struct zt_store *s);
 

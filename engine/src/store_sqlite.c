@@ -124,6 +124,12 @@ struct zt_store {
 	int64_t next_settlement_id;
 	struct delta *deltas;
 	size_t delta_count, delta_cap;
+	/* statements of the other store_*.c files, keyed by their SQL text */
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} cache[64];
+	int cache_count;
 };
 
 static int db_error(struct zt_store *s, const char *what)
@@ -250,6 +256,8 @@ void zt_store_close(struct zt_store *s)
 		zt_store_rollback(s);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	for (int i = 0; i < s->cache_count; i++)
+		sqlite3_finalize(s->cache[i].stmt);
 	sqlite3_close(s->db);
 	for (size_t i = 0; i < s->delta_count; i++)
 		free(s->deltas[i].name);
@@ -1137,5 +1145,28 @@ int zt_store_audit(struct zt_store *s, const char *actor, const char *action,
 }
 
 sqlite3 *zt_store_db(struct zt_store *s) { return s->db; }
+
+int zt_store_stmt(struct zt_store *s, const char *sql, sqlite3_stmt **out)
+{
+	for (int i = 0; i < s->cache_count; i++)
+		if (s->cache[i].sql == sql) {
+			sqlite3_reset(s->cache[i].stmt);
+			sqlite3_clear_bindings(s->cache[i].stmt);
+			*out = s->cache[i].stmt;
+			return 0;
+		}
+	sqlite3_stmt *p = NULL;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &p, NULL) != SQLITE_OK)
+		return db_error(s, "prepare");
+	if (s->cache_count < (int)(sizeof s->cache / sizeof *s->cache)) {
+		s->cache[s->cache_count].sql = sql;
+		s->cache[s->cache_count].stmt = p;
+		s->cache_count++;
+		*out = p;
+		return 0;
+	}
+	sqlite3_finalize(p);
+	return zt_error_set(ZT_EINTERNAL, "the statement cache is full");
+}
 
 bool zt_store_in_txn(const struct zt_store *s) { return s->in_txn; }

@@ -74,10 +74,12 @@ static double now_seconds(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: zhitong-recon-bench [--entries N] [--dir D] [--keep] [--zhitong PATH]\n"
+	        "usage: zhitong-recon-bench [--entries N] [--dir D] [--keep] [--setup-only] [--zhitong PATH]\n"
 	        "  --entries N      statement entries (default %d, at least 40)\n"
 	        "  --dir D          work in D (created if missing) instead of a new directory\n"
 	        "  --keep           keep the work directory afterwards\n"
+	        "  --setup-only     build the database and the statement, keep them, and stop\n"
+	        "                   before the import (to profile the import by hand)\n"
 	        "  --zhitong PATH   the engine program (default %s)\n"
 	        "Prints wall seconds and peak RSS of `reconcile import` (all new, then all known)\n"
 	        "and checks the first against %.0f s. Exit 0 when every step ran and the outcome\n"
@@ -388,7 +390,7 @@ int main(int argc, char **argv)
 {
 	int64_t entries = DEFAULT_ENTRIES;
 	const char *dir_opt = NULL;
-	bool keep = false;
+	bool keep = false, setup_only = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -403,6 +405,8 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--keep")) {
 			keep = true;
+		} else if (!strcmp(a, "--setup-only")) {
+			setup_only = true;
 		} else if (!strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;
@@ -473,6 +477,12 @@ int main(int argc, char **argv)
 		goto done;
 	fprintf(stderr, "zhitong-recon-bench: statement of %lld entries, %.1f MB\n",
 	        (long long)entries, (double)file_bytes(stmt) / 1048576.0);
+	if (setup_only) {
+		fprintf(stderr, "zhitong-recon-bench: set up in %s; stopping before the import\n", dir);
+		keep = true;
+		ok = true;
+		goto done;
+	}
 	/* exit 1: the import raised exceptions, as it must */
 	if (!run(&imp, log, 1u << 1, "'%s' --db '%s' --config '%s' reconcile import '%s' --by bench",
 	         zhitong, db, cfg, stmt) ||

@@ -793,7 +793,7 @@ done:
 	return rc;
 }
 
-int zt_camt053_read(const char *path, zt_camt_entry_cb cb, void *ctx)
+static int camt_read(const char *path, zt_camt_entry_cb cb, void *ctx, bool two_passes)
 {
 	/* The root's namespace picks the schema: it is in the first bytes. */
 	enum { SNIFF_BYTES = 64 * 1024 };
@@ -855,11 +855,16 @@ int zt_camt053_read(const char *path, zt_camt_entry_cb cb, void *ctx)
 	 * official XSD and checks every value, reporting nothing; only then
 	 * does the second report the entries. A refused file makes no
 	 * callback at all. */
-	w.report = false;
-	if ((rc = stream_pass(&w, xsd)))
-		goto done;
-	w.report = true;
-	rc = stream_pass(&w, NULL);
+	if (two_passes) {
+		w.report = false;
+		if ((rc = stream_pass(&w, xsd)))
+			goto done;
+		w.report = true;
+		rc = stream_pass(&w, NULL);
+	} else {
+		w.report = true;
+		rc = stream_pass(&w, xsd);
+	}
 done:
 	occ_clear(&w.occ);
 	free(w.rmt.full.p);
@@ -869,4 +874,14 @@ done:
 	EVP_MD_free(w.sha256);
 	free(head);
 	return rc;
+}
+
+int zt_camt053_read(const char *path, zt_camt_entry_cb cb, void *ctx)
+{
+	return camt_read(path, cb, ctx, true);
+}
+
+int zt_camt053_read_once(const char *path, zt_camt_entry_cb cb, void *ctx)
+{
+	return camt_read(path, cb, ctx, false);
 }

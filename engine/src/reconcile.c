@@ -792,10 +792,10 @@ int zt_recon_import(struct zt_store *s, const struct zt_config *cfg, const char 
 	snprintf(c.account, sizeof c.account, "%s", c.ss.cfg.pool_account);
 	if (!c.account[0] && (rc = zt_store_recon_account(c.ss.db, c.account)))
 		goto done;
-	/* The reader checks the whole file (XSD, every value) before the first
-	 * entry is reported, and one transaction holds everything: a refused
-	 * file leaves no trace, not even a line in the log of imports. */
-	if ((rc = zt_camt053_read(path, import_entry, &c)))
+	/* One transaction holds everything: a file refused anywhere (XSD, any
+	 * value) is rolled back whole and leaves no trace, not even a line in
+	 * the log of imports; so the statement is read in one validating pass. */
+	if ((rc = zt_camt053_read_once(path, import_entry, &c)))
 		goto done;
 	if (c.import_row &&
 	    (rc = zt_store_recon_import_finish(c.ss.db, c.import_row, out->reported, out->stored,

@@ -125,5 +125,10 @@ typedef int (*zt_camt_entry_cb)(void *ctx, const struct zt_camt_statement *st,
  *   is the 1-based occurrence of this same form in the file so far.
  *   Dates are yyyymmdd or 0; numbers in decimal. */
 int zt_camt053_read(const char *path, zt_camt_entry_cb cb, void *ctx);
+/* The same in a single pass, validating as it reports: entries already
+ * reported stand even if a later part of the file is refused. Only for a
+ * caller that undoes everything on an error (reconciliation imports a
+ * statement in one transaction); twice as fast on big statements. */
+int zt_camt053_read_once(const char *path, zt_camt_entry_cb cb, void *ctx);
 
 #endif

@@ -30,8 +30,8 @@
 
 static char d[512], db[600];
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
+static int sh_code(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh_code(const char *fmt, ...)
 {
 	char cmd[8192], full[8300];
 	va_list ap;
@@ -220,7 +220,7 @@ static char *status_of(const char *id)
 
 static void keys(void)
 {
-	cr_assert_eq(sh("cd '%s' && openssl genpkey -algorithm ed25519 -out ed.pem && "
+	cr_assert_eq(sh_code("cd '%s' && openssl genpkey -algorithm ed25519 -out ed.pem && "
 	                "openssl pkey -in ed.pem -pubout -out ed.pub && "
 	                "openssl genpkey -algorithm SM2 -out sm2.pem && "
 	                "openssl pkey -in sm2.pem -pubout -out sm2.pub", d),
@@ -247,7 +247,7 @@ static int openssl_verify(enum zt_key_type t, const char *pub, const char *file)
 			strncat(cmd, p++, 1);
 		}
 	}
-	return sh("%s", cmd);
+	return sh_code("%s", cmd);
 }
 
 /* create + approve: returns the id. */
@@ -332,7 +332,7 @@ Test(batch_create, two_creates_at_once_split_the_shares_without_overlap)
 		char o1[700], o2[700];
 		snprintf(o1, sizeof o1, "%s/create-1.out", d);
 		snprintf(o2, sizeof o2, "%s/create-2.out", d);
-		cr_assert_eq(sh("'%s' --db '%s' batch create --fund " FUND " --by alice > '%s' & "
+		cr_assert_eq(sh_code("'%s' --db '%s' batch create --fund " FUND " --by alice > '%s' & "
 		                "'%s' --db '%s' batch create --fund " FUND " --by bert > '%s' & wait",
 		                ZT_TEST_ZHITONG, db, o1, ZT_TEST_ZHITONG, db, o2),
 		             0);
@@ -452,7 +452,7 @@ static void check_signed(const char *key, enum zt_key_type t, const char *pub)
 	free(out);
 	free(err);
 	/* one byte changed: both refuse */
-	cr_assert_eq(sh("sed -i 's/<count>2</<count>3</' '%s'", f), 0);
+	cr_assert_eq(sh_code("sed -i 's/<count>2</<count>3</' '%s'", f), 0);
 	cr_assert_neq(openssl_verify(t, p, f), 0);
 	cr_assert_eq(zt_test_run(NULL, &err, "batch verify '%s' '%s.sig' '%s'", f, f, p), 1);
 	cr_assert(strstr(err, "bad-signature"), "%s", err);
@@ -487,7 +487,7 @@ Test(batch_export, the_file_is_valid_against_its_schema_and_carries_every_record
 	             zt_error_last());
 	xmlFreeDoc(doc);
 	/* the stand-alone schema file says the same */
-	cr_assert_eq(sh("xmllint --noout --schema '%s/schema/payer-file.xsd' '%s'", ZT_TEST_SOURCE_DIR,
+	cr_assert_eq(sh_code("xmllint --noout --schema '%s/schema/payer-file.xsd' '%s'", ZT_TEST_SOURCE_DIR,
 	                f),
 	             0);
 	cr_assert(strstr(xml, "<batch>B390100-000001</batch>"));
@@ -573,7 +573,7 @@ Test(batch_export, verify_catches_a_file_whose_totals_disagree_with_its_records)
 	path(f, sizeof f, "batch.xml");
 	/* a total changed and the file signed again: the signature is good,
 	 * the file is not */
-	cr_assert_eq(sh("cd '%s' && sed -i '0,/<total>/s/<total>[0-9.]*</<total>1.00</' batch.xml && "
+	cr_assert_eq(sh_code("cd '%s' && sed -i '0,/<total>/s/<total>[0-9.]*</<total>1.00</' batch.xml && "
 	                "openssl pkeyutl -sign -inkey ed.pem -rawin -in batch.xml -out batch.xml.sig",
 	                d),
 	             0);
@@ -828,7 +828,7 @@ static void leaf(const char *name, const char *ca, const char *san, const char *
 	snprintf(text, sizeof text, "%s%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=%s\n",
 	         san ? "subjectAltName=" : "", san ? san : "", eku);
 	zt_test_write(ext, text);
-	cr_assert_eq(sh("cd '%s' && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+	cr_assert_eq(sh_code("cd '%s' && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
 	                "-nodes -keyout %s.key -out %s.csr -subj /CN=%s && "
 	                "openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key -CAcreateserial "
 	                "-days 2 -out %s.crt -extfile %s",
@@ -838,7 +838,7 @@ static void leaf(const char *name, const char *ca, const char *san, const char *
 
 static void root_ca(const char *name)
 {
-	cr_assert_eq(sh("cd '%s' && openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+	cr_assert_eq(sh_code("cd '%s' && openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
 	                "-nodes -keyout %s.key -out %s.crt -subj /CN=%s -days 2",
 	                d, name, name, name),
 	             0);
@@ -1164,7 +1164,7 @@ Test(batch_send_http, a_batch_must_be_exported_and_unchanged_before_it_is_sent)
 	free(out);
 	free(err);
 	export_with(id, "batch.xml", "ed.pem");
-	cr_assert_eq(sh("cd '%s' && sed -i 's/C-1/C-9/' batch.xml", d), 0);
+	cr_assert_eq(sh_code("cd '%s' && sed -i 's/C-1/C-9/' batch.xml", d), 0);
 	cr_assert_eq(send_batch(&out, &err, id), 2);
 	cr_assert(strstr(err, "not the file exported"), "%s", err);
 	free(out);
@@ -1418,7 +1418,7 @@ Test(batch_large, a_batch_of_thousands_of_records_streams_whole_and_in_order)
 	cr_assert_str_eq(ids, want);
 	free(ids);
 	free(want);
-	cr_assert_eq(sh("xmllint --stream --noout --schema '%s/schema/payer-file.xsd' '%s'",
+	cr_assert_eq(sh_code("xmllint --stream --noout --schema '%s/schema/payer-file.xsd' '%s'",
 	                ZT_TEST_SOURCE_DIR, f),
 	             0);
 	free(id);

@@ -31,27 +31,8 @@
 
 /* ---- running things ------------------------------------------------------ */
 
-struct run {
-	int code;
-	char *out;
-	char *err;
-};
 
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-	r->out = r->err = NULL;
-}
 
-static const char *tmp_path(const char *name)
-{
-	static char bufs[8][600];
-	static int next;
-	char *p = bufs[next++ % 8];
-	snprintf(p, 600, "%s/%s", zt_test_tmpdir(), name);
-	return p;
-}
 
 /* zhitong --db DB ARGS (a shell fragment). */
 static struct run zt(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -67,23 +48,6 @@ static struct run zt(const char *db, const char *fmt, ...)
 	return r;
 }
 
-/* Any shell command; stdout and stderr captured apart. */
-static struct run sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static struct run sh(const char *fmt, ...)
-{
-	char cmd[8000], full[8000 + 1400];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	char o[600], e[600];
-	snprintf(o, sizeof o, "%s/.sh.out", zt_test_tmpdir());
-	snprintf(e, sizeof e, "%s/.sh.err", zt_test_tmpdir());
-	snprintf(full, sizeof full, "( %s ) >'%s' 2>'%s'", cmd, o, e);
-	int st = system(full);
-	struct run r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128, zt_test_slurp(o), zt_test_slurp(e)};
-	return r;
-}
 
 /* A fresh database with a registry and a policy loaded. */
 static const char *fresh_db(const char *name, const char *registry, const char *policy)

@@ -24,8 +24,8 @@
 
 /* ---- helpers ------------------------------------------------------- */
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
+static int sh_code(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh_code(const char *fmt, ...)
 {
 	char cmd[4096], full[4200];
 	va_list ap;
@@ -106,7 +106,7 @@ static void leaf(const char *name, const char *ca, const char *san, const char *
 	snprintf(text, sizeof text, "%s%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=%s\n",
 	         san ? "subjectAltName=" : "", san ? san : "", eku);
 	zt_test_write(ext, text);
-	cr_assert_eq(sh("cd '%s' && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+	cr_assert_eq(sh_code("cd '%s' && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
 	                "-nodes -keyout %s.key -out %s.csr -subj /CN=%s && "
 	                "openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key -CAcreateserial "
 	                "-days 2 -out %s.crt -extfile %s",
@@ -116,7 +116,7 @@ static void leaf(const char *name, const char *ca, const char *san, const char *
 
 static void root_ca(const char *name)
 {
-	cr_assert_eq(sh("cd '%s' && openssl req -x509 -new -newkey ec -pkeyopt "
+	cr_assert_eq(sh_code("cd '%s' && openssl req -x509 -new -newkey ec -pkeyopt "
 	                "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.crt -subj /CN=%s "
 	                "-days 2",
 	                d, name, name, name),
@@ -139,7 +139,7 @@ static void files(void)
 	                           "<settlement batch=\"B-2024-0001\"><record id=\"ZY-1/F2\" "
 	                           "amount=\"1234.56\">张三</record></settlement>\n");
 	/* a signature is binary: NULs and all */
-	cr_assert_eq(sh("head -c 72 /dev/urandom > '%s' && printf '\\000\\001' >> '%s'", batch_sig,
+	cr_assert_eq(sh_code("head -c 72 /dev/urandom > '%s' && printf '\\000\\001' >> '%s'", batch_sig,
 	                batch_sig),
 	             0);
 }

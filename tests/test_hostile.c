@@ -35,43 +35,9 @@
 /* A line of /etc/passwd: if it shows up anywhere, a file was read. */
 #define PASSWD_TEXT "root:x:0"
 
-struct run {
-	int code;
-	char *out;
-	char *err;
-};
 
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
 
-static const char *tmp_path(const char *name)
-{
-	static char bufs[8][600];
-	static int next;
-	char *p = bufs[next++ % 8];
-	snprintf(p, 600, "%s/%s", zt_test_tmpdir(), name);
-	return p;
-}
 
-static struct run sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static struct run sh(const char *fmt, ...)
-{
-	char cmd[4000], full[4000 + 1400];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	char o[600], e[600];
-	snprintf(o, sizeof o, "%s/.sh.out", zt_test_tmpdir());
-	snprintf(e, sizeof e, "%s/.sh.err", zt_test_tmpdir());
-	snprintf(full, sizeof full, "( %s ) </dev/null >'%s' 2>'%s'", cmd, o, e);
-	int st = system(full);
-	struct run r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128, zt_test_slurp(o), zt_test_slurp(e)};
-	return r;
-}
 
 static void must(const char *db, const char *args)
 {

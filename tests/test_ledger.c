@@ -23,27 +23,8 @@
 #define POLICY ZT_TEST_SOURCE_DIR "/rules/sample-510101-2017.xml"
 #define WORKED_EXAMPLE ZT_TEST_CASES "/claims/worked-example.xml"
 
-struct run {
-	int code;
-	char *out;
-	char *err;
-};
 
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-	r->out = r->err = NULL;
-}
 
-static const char *tmp_path(const char *name)
-{
-	static char bufs[8][600];
-	static int next;
-	char *p = bufs[next++ % 8];
-	snprintf(p, 600, "%s/%s", zt_test_tmpdir(), name);
-	return p;
-}
 
 static struct run zt(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static struct run zt(const char *db, const char *fmt, ...)

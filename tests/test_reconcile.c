@@ -36,18 +36,7 @@
 
 /* ---- running things ------------------------------------------------------ */
 
-struct run {
-	int code;
-	char *out;
-	char *err;
-};
 
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-	r->out = r->err = NULL;
-}
 
 static struct run zt(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static struct run zt(const char *db, const char *fmt, ...)

@@ -15,8 +15,8 @@
 #include "zhitong/sign.h"
 
 /* Runs a shell command (output discarded) and returns its exit code. */
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
+static int sh_code(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh_code(const char *fmt, ...)
 {
 	char cmd[4096], full[4200];
 	va_list ap;
@@ -39,8 +39,8 @@ static char *path_in(const char *name)
 static void make_key(const char *alg, const char *name)
 {
 	char *k = path_in(name);
-	cr_assert_eq(sh("openssl genpkey -algorithm %s -out '%s'", alg, k), 0, "genpkey %s", alg);
-	cr_assert_eq(sh("openssl pkey -in '%s' -pubout -out '%s.pub'", k, k), 0);
+	cr_assert_eq(sh_code("openssl genpkey -algorithm %s -out '%s'", alg, k), 0, "genpkey %s", alg);
+	cr_assert_eq(sh_code("openssl pkey -in '%s' -pubout -out '%s.pub'", k, k), 0);
 	free(k);
 }
 
@@ -80,7 +80,7 @@ Test(sign_ed25519, signature_verifies_with_the_stock_openssl_command)
 	char *sig = path_in("batch.xml.sig");
 	cr_assert_eq(zt_sign_file(f, k, sig), 0, "%s", zt_error_last());
 	cr_assert_eq(file_size(sig), 64, "Ed25519 signatures are 64 raw bytes");
-	cr_assert_eq(sh(ED_VERIFY, pub, f, sig), 0);
+	cr_assert_eq(sh_code(ED_VERIFY, pub, f, sig), 0);
 	cr_assert_eq(zt_verify_file(f, sig, pub), 0, "%s", zt_error_last());
 	free(k), free(pub), free(sig);
 }
@@ -92,9 +92,9 @@ Test(sign_sm2, signature_verifies_with_stock_openssl_and_the_gm_t_distinguishing
 	const char *f = zt_test_write("batch.xml", settlement);
 	char *sig = path_in("batch.xml.sig");
 	cr_assert_eq(zt_sign_file(f, k, sig), 0, "%s", zt_error_last());
-	cr_assert_eq(sh(SM2_VERIFY, pub, sig, f), 0);
+	cr_assert_eq(sh_code(SM2_VERIFY, pub, sig, f), 0);
 	/* openssl's default (empty) ID must NOT verify: the ID is really in it */
-	cr_assert_neq(sh("openssl dgst -sm3 -verify '%s' -signature '%s' '%s'", pub, sig, f), 0);
+	cr_assert_neq(sh_code("openssl dgst -sm3 -verify '%s' -signature '%s' '%s'", pub, sig, f), 0);
 	cr_assert_eq(zt_verify_file(f, sig, pub), 0, "%s", zt_error_last());
 	free(k), free(pub), free(sig);
 }
@@ -107,7 +107,7 @@ Test(sign_ed25519, one_altered_byte_fails_both_verifiers)
 	char *sig = path_in("batch.xml.sig");
 	cr_assert_eq(zt_sign_file(f, k, sig), 0, "%s", zt_error_last());
 	flip_byte(f, 60);
-	cr_assert_neq(sh(ED_VERIFY, pub, f, sig), 0);
+	cr_assert_neq(sh_code(ED_VERIFY, pub, f, sig), 0);
 	cr_assert_eq(zt_verify_file(f, sig, pub), ZT_EINVAL);
 	cr_assert(strstr(zt_error_last(), "does not verify"), "%s", zt_error_last());
 	free(k), free(pub), free(sig);
@@ -121,7 +121,7 @@ Test(sign_sm2, one_altered_byte_fails_both_verifiers)
 	char *sig = path_in("batch.xml.sig");
 	cr_assert_eq(zt_sign_file(f, k, sig), 0, "%s", zt_error_last());
 	flip_byte(f, (long)strlen(settlement) - 3);
-	cr_assert_neq(sh(SM2_VERIFY, pub, sig, f), 0);
+	cr_assert_neq(sh_code(SM2_VERIFY, pub, sig, f), 0);
 	cr_assert_eq(zt_verify_file(f, sig, pub), ZT_EINVAL);
 	cr_assert(strstr(zt_error_last(), "does not verify"), "%s", zt_error_last());
 	free(k), free(pub), free(sig);
@@ -145,7 +145,7 @@ Test(sign_ed25519, a_signature_made_by_the_openssl_cli_verifies)
 	char *k = path_in("ed.pem"), *pub = path_in("ed.pem.pub");
 	const char *f = zt_test_write("batch.xml", settlement);
 	char *sig = path_in("cli.sig");
-	cr_assert_eq(sh("openssl pkeyutl -sign -inkey '%s' -rawin -in '%s' -out '%s'", k, f, sig), 0);
+	cr_assert_eq(sh_code("openssl pkeyutl -sign -inkey '%s' -rawin -in '%s' -out '%s'", k, f, sig), 0);
 	cr_assert_eq(zt_verify_file(f, sig, pub), 0, "%s", zt_error_last());
 	free(k), free(pub), free(sig);
 }
@@ -156,11 +156,11 @@ Test(sign_sm2, a_signature_made_by_the_openssl_cli_verifies)
 	char *k = path_in("sm2.pem"), *pub = path_in("sm2.pem.pub");
 	const char *f = zt_test_write("batch.xml", settlement);
 	char *sig = path_in("cli.sig"), *sig0 = path_in("cli-empty-id.sig");
-	cr_assert_eq(sh("openssl dgst -sm3 -sign '%s' -sigopt distid:1234567812345678 -out '%s' '%s'",
+	cr_assert_eq(sh_code("openssl dgst -sm3 -sign '%s' -sigopt distid:1234567812345678 -out '%s' '%s'",
 	                k, sig, f), 0);
 	cr_assert_eq(zt_verify_file(f, sig, pub), 0, "%s", zt_error_last());
 	/* signed with openssl's default empty ID: not the agreed algorithm */
-	cr_assert_eq(sh("openssl dgst -sm3 -sign '%s' -out '%s' '%s'", k, sig0, f), 0);
+	cr_assert_eq(sh_code("openssl dgst -sm3 -sign '%s' -out '%s' '%s'", k, sig0, f), 0);
 	cr_assert_eq(zt_verify_file(f, sig0, pub), ZT_EINVAL);
 	free(k), free(pub), free(sig), free(sig0);
 }
@@ -184,12 +184,12 @@ Test(sign_verify, accepts_a_certificate_in_place_of_the_public_key)
 {
 	make_key("ed25519", "ed.pem");
 	char *k = path_in("ed.pem"), *crt = path_in("ed.crt");
-	cr_assert_eq(sh("openssl req -x509 -new -key '%s' -subj /CN=pool -days 2 -out '%s'", k, crt), 0);
+	cr_assert_eq(sh_code("openssl req -x509 -new -key '%s' -subj /CN=pool -days 2 -out '%s'", k, crt), 0);
 	const char *f = zt_test_write("batch.xml", settlement);
 	char *sig = path_in("batch.xml.sig");
 	cr_assert_eq(zt_sign_file(f, k, sig), 0, "%s", zt_error_last());
 	cr_assert_eq(zt_verify_file(f, sig, crt), 0, "%s", zt_error_last());
-	cr_assert_eq(sh("openssl pkeyutl -verify -certin -inkey '%s' -rawin -in '%s' -sigfile '%s'",
+	cr_assert_eq(sh_code("openssl pkeyutl -verify -certin -inkey '%s' -rawin -in '%s' -sigfile '%s'",
 	                crt, f, sig), 0);
 	free(k), free(crt), free(sig);
 }
@@ -226,7 +226,7 @@ Test(sign_keys, a_missing_key_file_is_a_clear_error)
 Test(sign_keys, a_passphrase_protected_key_is_refused_without_a_prompt)
 {
 	char *k = path_in("enc.pem");
-	cr_assert_eq(sh("openssl genpkey -algorithm ed25519 -aes256 -pass pass:secret -out '%s'", k), 0);
+	cr_assert_eq(sh_code("openssl genpkey -algorithm ed25519 -aes256 -pass pass:secret -out '%s'", k), 0);
 	const char *f = zt_test_write("batch.xml", settlement);
 	char *sig = path_in("batch.xml.sig");
 	cr_assert_eq(zt_sign_file(f, k, sig), ZT_EMALFORMED);
@@ -287,11 +287,11 @@ Test(sign_file, a_multi_megabyte_file_verifies_with_the_openssl_cli)
 	char *ed = path_in("ed.pem"), *edpub = path_in("ed.pem.pub");
 	char *sm = path_in("sm2.pem"), *smpub = path_in("sm2.pem.pub");
 	char *f = path_in("big.xml"), *s1 = path_in("b1.sig"), *s2 = path_in("b2.sig");
-	cr_assert_eq(sh("head -c 9000001 /dev/urandom > '%s'", f), 0);
+	cr_assert_eq(sh_code("head -c 9000001 /dev/urandom > '%s'", f), 0);
 	cr_assert_eq(zt_sign_file(f, ed, s1), 0, "%s", zt_error_last());
 	cr_assert_eq(zt_sign_file(f, sm, s2), 0, "%s", zt_error_last());
-	cr_assert_eq(sh(ED_VERIFY, edpub, f, s1), 0);
-	cr_assert_eq(sh(SM2_VERIFY, smpub, s2, f), 0);
+	cr_assert_eq(sh_code(ED_VERIFY, edpub, f, s1), 0);
+	cr_assert_eq(sh_code(SM2_VERIFY, smpub, s2, f), 0);
 	flip_byte(f, 8999999);
 	cr_assert_eq(zt_verify_file(f, s1, edpub), ZT_EINVAL);
 	cr_assert_eq(zt_verify_file(f, s2, smpub), ZT_EINVAL);
@@ -365,7 +365,7 @@ Test(sign_keys, reports_the_type_and_the_matching_openssl_command)
 				strncat(cmd, p++, 1);
 			}
 		}
-		cr_assert_eq(sh("%s", cmd), 0, "%s", cmd);
+		cr_assert_eq(sh_code("%s", cmd), 0, "%s", cmd);
 	}
 	free(ed), free(edpub), free(sm), free(smpub), free(sig);
 }

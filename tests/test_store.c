@@ -24,18 +24,7 @@
 #define REGISTRY ZT_TEST_SOURCE_DIR "/rules/registry-510101.xml"
 #define POLICY ZT_TEST_SOURCE_DIR "/rules/sample-510101-2017.xml"
 
-struct run {
-	int code;
-	char *out;
-	char *err;
-};
 
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-	r->out = r->err = NULL;
-}
 
 /* A path in this test's directory (each call its own buffer, kept). */
 static const char *path_of(const char *name)
@@ -48,22 +37,6 @@ static const char *path_of(const char *name)
 	return p;
 }
 
-static struct run sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static struct run sh(const char *fmt, ...)
-{
-	char cmd[8000], full[8000 + 1400];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	char o[600], e[600];
-	snprintf(o, sizeof o, "%s/.sh.out", zt_test_tmpdir());
-	snprintf(e, sizeof e, "%s/.sh.err", zt_test_tmpdir());
-	snprintf(full, sizeof full, "( %s ) </dev/null >'%s' 2>'%s'", cmd, o, e);
-	int st = system(full);
-	struct run r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128, zt_test_slurp(o), zt_test_slurp(e)};
-	return r;
-}
 
 static void must(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void must(const char *db, const char *fmt, ...)

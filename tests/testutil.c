@@ -92,3 +92,33 @@ int zt_test_run(char **out, char **err, const char *fmt, ...)
 		free(e);
 	return code;
 }
+
+void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+const char *tmp_path(const char *name)
+{
+	char *p = rotate();
+	snprintf(p, 1024, "%s/%s", zt_test_tmpdir(), name);
+	return p;
+}
+
+struct run sh(const char *fmt, ...)
+{
+	char cmd[8000], full[8000 + 1400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	char o[600], e[600];
+	snprintf(o, sizeof o, "%s/.sh.out", zt_test_tmpdir());
+	snprintf(e, sizeof e, "%s/.sh.err", zt_test_tmpdir());
+	snprintf(full, sizeof full, "( %s ) </dev/null >'%s' 2>'%s'", cmd, o, e);
+	int st = system(full);
+	struct run r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128, zt_test_slurp(o), zt_test_slurp(e)};
+	return r;
+}

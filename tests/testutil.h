@@ -20,4 +20,17 @@ int zt_test_run(char **out, char **err, const char *fmt, ...)
 /* Reads a whole file into a malloc'd string. */
 char *zt_test_slurp(const char *path);
 
+/* A command's outcome: exit code and captured output (malloc'd). */
+struct run {
+	int code;
+	char *out;
+	char *err;
+};
+void run_free(struct run *r);
+/* Any shell command, stdin from /dev/null, stdout and stderr captured
+ * apart. */
+struct run sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* DIR/name in this test's directory (static buffer rotated among 8). */
+const char *tmp_path(const char *name);
+
 #endif

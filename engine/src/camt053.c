@@ -8,6 +8,7 @@
 #include "zhitong/iso20022.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -884,4 +885,140 @@ int zt_camt053_read(const char *path, zt_camt_entry_cb cb, void *ctx)
 int zt_camt053_read_once(const char *path, zt_camt_entry_cb cb, void *ctx)
 {
 	return camt_read(path, cb, ctx, false);
+}
+
+/* ---- on a thread of its own ------------------------------------------- */
+
+#define CAMT_RING 128
+
+struct camt_slot {
+	struct zt_camt_statement st;
+	struct zt_camt_entry e;
+};
+
+struct zt_camt_stream {
+	const char *path;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct camt_slot *ring;
+	unsigned head, count;
+	bool held, done, stop;
+	/* a side waits only when the ring is full or empty: wake it then, not
+	 * for every entry (a wake-up is a system call) */
+	bool reader_waits, consumer_waits;
+	int status;
+	char status_msg[ZT_MESSAGE_BYTES_MAX];
+};
+
+/* The reader thread's callback: wait for room, copy, publish. Returns
+ * non-zero to stop the read when the consumer has gone away. */
+static int stream_put(void *ctx, const struct zt_camt_statement *st, const struct zt_camt_entry *e)
+{
+	struct zt_camt_stream *s = ctx;
+	pthread_mutex_lock(&s->lock);
+	while (s->count == CAMT_RING && !s->stop) {
+		s->reader_waits = true;
+		pthread_cond_wait(&s->changed, &s->lock);
+		s->reader_waits = false;
+	}
+	if (s->stop) {
+		pthread_mutex_unlock(&s->lock);
+		return ZT_EINTERNAL;
+	}
+	unsigned slot = (s->head + s->count) % CAMT_RING;
+	pthread_mutex_unlock(&s->lock);
+	/* the slot is the reader's until published */
+	s->ring[slot].st = *st;
+	s->ring[slot].e = *e;
+	pthread_mutex_lock(&s->lock);
+	s->count++;
+	if (s->consumer_waits)
+		pthread_cond_broadcast(&s->changed);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static void *stream_main(void *arg)
+{
+	struct zt_camt_stream *s = arg;
+	int rc = zt_camt053_read_once(s->path, stream_put, s);
+	pthread_mutex_lock(&s->lock);
+	s->done = true;
+	s->status = rc;
+	if (rc)
+		snprintf(s->status_msg, sizeof s->status_msg, "%s", zt_error_last());
+	pthread_cond_broadcast(&s->changed);
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+int zt_camt053_stream_open(struct zt_camt_stream **out, const char *path)
+{
+	struct zt_camt_stream *s = calloc(1, sizeof *s);
+	if (!s || !(s->ring = calloc(CAMT_RING, sizeof *s->ring))) {
+		free(s);
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	}
+	s->path = path;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->changed, NULL);
+	zt_xml_init(); /* before the thread: libxml2's globals are set up once */
+	if (pthread_create(&s->thread, NULL, stream_main, s) != 0) {
+		zt_camt053_stream_close(s);
+		return zt_error_set(ZT_ENOMEM, "cannot start the statement reader");
+	}
+	s->started = true;
+	*out = s;
+	return 0;
+}
+
+int zt_camt053_stream_next(struct zt_camt_stream *s, const struct zt_camt_statement **st,
+                           const struct zt_camt_entry **e)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->held) {
+		s->held = false;
+		s->head = (s->head + 1) % CAMT_RING;
+		s->count--;
+		if (s->reader_waits)
+			pthread_cond_broadcast(&s->changed);
+	}
+	while (s->count == 0 && !s->done) {
+		s->consumer_waits = true;
+		pthread_cond_wait(&s->changed, &s->lock);
+		s->consumer_waits = false;
+	}
+	int rc;
+	if (s->done && s->status) {
+		/* refused somewhere: nothing more, the caller undoes what it did */
+		rc = zt_error_set(s->status, "%s", s->status_msg);
+	} else if (s->count > 0) {
+		*st = &s->ring[s->head].st;
+		*e = &s->ring[s->head].e;
+		s->held = true;
+		rc = 1;
+	} else {
+		rc = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+void zt_camt053_stream_close(struct zt_camt_stream *s)
+{
+	if (!s)
+		return;
+	if (s->started) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = true;
+		pthread_cond_broadcast(&s->changed);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->thread, NULL);
+	}
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->changed);
+	free(s->ring);
+	free(s);
 }

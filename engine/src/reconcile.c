@@ -445,7 +445,8 @@ static int pay_batches(struct session *ss, const struct zt_recon_entry *e, const
 		    (rc = zt_store_transfer(ss->s, ZT_ACCOUNT_WRITE_OFF, fund, written_off[i],
 		                            "write-off", ref, 0)))
 			break;
-		if ((rc = zt_store_batch_add_payment(ss->s, b[i].id, total, ss->actor, ref)))
+		if ((rc = zt_store_batch_pay_known(ss->s, b[i].id, b[i].status, b[i].due, b[i].paid,
+		                                   total, ss->actor, ref)))
 			break;
 		struct zt_recon_batch after = b[i];
 		after.paid += total;
@@ -795,7 +796,18 @@ int zt_recon_import(struct zt_store *s, const struct zt_config *cfg, const char 
 	/* One transaction holds everything: a file refused anywhere (XSD, any
 	 * value) is rolled back whole and leaves no trace, not even a line in
 	 * the log of imports; so the statement is read in one validating pass. */
-	if ((rc = zt_camt053_read_once(path, import_entry, &c)))
+	/* Read on a second thread: parsing and validating overlap with the
+	 * matching and the writes of the entries before. */
+	struct zt_camt_stream *cs = NULL;
+	if ((rc = zt_camt053_stream_open(&cs, path)))
+		goto done;
+	const struct zt_camt_statement *cst;
+	const struct zt_camt_entry *ce;
+	while ((rc = zt_camt053_stream_next(cs, &cst, &ce)) == 1)
+		if ((rc = import_entry(&c, cst, ce)))
+			break;
+	zt_camt053_stream_close(cs);
+	if (rc)
 		goto done;
 	if (c.import_row &&
 	    (rc = zt_store_recon_import_finish(c.ss.db, c.import_row, out->reported, out->stored,

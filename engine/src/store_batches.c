@@ -619,6 +619,44 @@ int zt_store_batch_add_payment(struct zt_store *s, const char *id, zt_fen amount
 	                 zt_batch_status_name(to), detail);
 }
 
+int zt_store_batch_pay_known(struct zt_store *s, const char *id, enum zt_batch_status status,
+                             zt_fen due, zt_fen paid_before, zt_fen amount_fen, const char *actor,
+                             const char *ref)
+{
+	sqlite3_stmt *p;
+	int rc = need_txn(s, "batch payment");
+	if (rc)
+		return rc;
+	if (status != ZT_BATCH_SENT && status != ZT_BATCH_ACCEPTED && status != ZT_BATCH_PART_PAID)
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: a payment is matched to a sent or "
+		                    "accepted batch", id, zt_batch_status_name(status));
+	zt_fen paid;
+	if (amount_fen <= 0 || __builtin_add_overflow(paid_before, amount_fen, &paid))
+		return zt_error_set(ZT_ERANGE, "batch '%s': payment of %lld fen is out of range", id,
+		                    (long long)amount_fen);
+	enum zt_batch_status to = paid >= due ? ZT_BATCH_PAID : ZT_BATCH_PART_PAID;
+	/* The caller read the batch in this transaction; the update checks
+	 * that what it read still holds. */
+	if ((rc = prep(s, &p, "UPDATE batch SET status = ?3, paid = ?4 "
+	                      "WHERE id = ?1 AND status = ?2 AND paid = ?5")))
+		return rc;
+	bind_text(p, 1, id);
+	bind_text(p, 2, zt_batch_status_name(status));
+	bind_text(p, 3, zt_batch_status_name(to));
+	sqlite3_bind_int64(p, 4, paid);
+	sqlite3_bind_int64(p, 5, paid_before);
+	if ((rc = run_once(s, p, "record payment")))
+		return rc;
+	if (sqlite3_changes(zt_store_db(s)) != 1)
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' is no longer %s with %lld fen paid", id,
+		                    zt_batch_status_name(status), (long long)paid_before);
+	char detail[200];
+	snprintf(detail, sizeof detail, "%lld fen%s%s", (long long)amount_fen, ref ? " by " : "",
+	         ref ? ref : "");
+	return add_event(s, id, actor, "payment", zt_batch_status_name(status),
+	                 zt_batch_status_name(to), detail);
+}
+
 /* ---- cursors ----------------------------------------------------------- */
 
 struct zt_batch_cursor {

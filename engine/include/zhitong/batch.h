@@ -212,6 +212,12 @@ int zt_store_batch_set_accepted(struct zt_store *s, const char *id, const char *
  * in any other status. `ref` (the bank entry) goes into the event. */
 int zt_store_batch_add_payment(struct zt_store *s, const char *id, zt_fen amount_fen,
                                const char *actor, const char *ref);
+/* The same when the caller has just read the batch in this transaction
+ * (its status, what it is due and what was paid): one statement less per
+ * payment, and the update still checks that the batch is as read. */
+int zt_store_batch_pay_known(struct zt_store *s, const char *id, enum zt_batch_status status,
+                             zt_fen due, zt_fen paid_before, zt_fen amount_fen, const char *actor,
+                             const char *ref);
 
 /* Streams the records of batch `id` in file order (settlement, then
  * share), with constant memory whatever the batch's size. */

@@ -131,4 +131,16 @@ int zt_camt053_read(const char *path, zt_camt_entry_cb cb, void *ctx);
  * statement in one transaction); twice as fast on big statements. */
 int zt_camt053_read_once(const char *path, zt_camt_entry_cb cb, void *ctx);
 
+/* zt_camt053_read_once on a thread of its own, feeding a bounded ring, so
+ * that parsing and validating the statement overlap with what the caller
+ * does with each entry. Same contract: undo everything if the stream ends
+ * in an error. */
+struct zt_camt_stream;
+int zt_camt053_stream_open(struct zt_camt_stream **out, const char *path);
+/* 1 and the next entry (valid until the next call), 0 at the end, or the
+ * refusal (negative, zt_error_last() set on the caller's thread). */
+int zt_camt053_stream_next(struct zt_camt_stream *s, const struct zt_camt_statement **st,
+                           const struct zt_camt_entry **e);
+void zt_camt053_stream_close(struct zt_camt_stream *s);
+
 #endif

@@ -87,9 +87,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ENTRY_GET] = "SELECT " ENTRY_COLUMNS "FROM bank_entry e WHERE e.id = ?1",
 	[S_OPEN_ENTRIES] = "SELECT " ENTRY_COLUMNS "FROM bank_entry e WHERE e.id < ?1 AND "
 	                   ENTRY_IS_OPEN "ORDER BY e.id",
+	/* read for every credit: no sub-select for the sent day, which only
+	 * the overdue listing (S_DUE_BATCHES) needs */
 	[S_BATCH] = "SELECT b.id, b.fund_code, b.status, " BATCH_DUE("b") ", b.paid, "
-	            "COALESCE(" SQL_DAY("b.exported_at") ", 0), COALESCE(" SQL_DAY(SENT_AT("b.id"))
-	            ", 0) FROM batch b WHERE b.id = ?1",
+	            "COALESCE(" SQL_DAY("b.exported_at") ", 0), 0 FROM batch b WHERE b.id = ?1",
 	[S_ADVANCE_CONFIRMED] = "SELECT EXISTS (SELECT 1 FROM recon_match WHERE advance_id = ?1)",
 	[S_MATCH_INSERT] = "INSERT INTO recon_match (entry_id, advance_id, exception_id, at, actor) "
 	                   "VALUES (?1, ?2, ?3, ?4, ?5)",

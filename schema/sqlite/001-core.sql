@@ -148,7 +148,8 @@ CREATE TABLE transfer (
   at            TEXT NOT NULL,
   CHECK (debit <> credit)
 );
-CREATE INDEX transfer_by_settlement ON transfer (settlement_id);
+-- Advances and payments have no settlement: no index entry for them.
+CREATE INDEX transfer_by_settlement ON transfer (settlement_id) WHERE settlement_id IS NOT NULL;
 
 CREATE TABLE account (
   name    TEXT PRIMARY KEY,

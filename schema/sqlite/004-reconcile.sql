@@ -93,13 +93,19 @@ CREATE TABLE recon_resolution (
 -- one per entry and one per advance, ever (the UNIQUE columns).
 CREATE TABLE recon_match (
   id           INTEGER PRIMARY KEY,
-  entry_id     INTEGER UNIQUE REFERENCES bank_entry (id),
-  advance_id   TEXT UNIQUE REFERENCES advance (advance_id),
-  exception_id INTEGER UNIQUE REFERENCES recon_exception (id),  -- the decision it carries out
+  entry_id     INTEGER REFERENCES bank_entry (id),
+  advance_id   TEXT REFERENCES advance (advance_id),
+  exception_id INTEGER REFERENCES recon_exception (id),  -- the decision it carries out
   at           TEXT NOT NULL,
   actor        TEXT NOT NULL,
   CHECK (entry_id IS NOT NULL OR exception_id IS NOT NULL)
 );
+-- Unique where set: partial indexes hold no entry for the NULLs, which
+-- most matches have in two of the three columns.
+CREATE UNIQUE INDEX recon_match_entry ON recon_match (entry_id) WHERE entry_id IS NOT NULL;
+CREATE UNIQUE INDEX recon_match_advance ON recon_match (advance_id) WHERE advance_id IS NOT NULL;
+CREATE UNIQUE INDEX recon_match_exception ON recon_match (exception_id)
+  WHERE exception_id IS NOT NULL;
 
 -- The part of a match that pays one batch: `amount` from the bank entry,
 -- `written_off` by the pool (the amount tolerance, or a write-off of the

@@ -141,7 +141,8 @@ struct zt_recon_batch {
 	                   * (a sent batch can be paid before its answer arrives, batch.h)         */
 	zt_fen paid;      /* matched so far, write-offs included                                   */
 	zt_date exported; /* day of the first export (UTC), 0 if never                             */
-	zt_date sent;     /* day it first went to the payer (UTC), 0 if never                      */
+	zt_date sent;     /* day it first went to the payer (UTC), 0 if never; filled by the
+	                   * overdue listing only (zt_store_recon_batch leaves it 0)             */
 };
 
 enum zt_recon_verdict {

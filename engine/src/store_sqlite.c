@@ -238,8 +238,11 @@ int zt_store_open(struct zt_store **out, const char *path, int flags)
 		    (rc = exec(s, "PRAGMA synchronous = FULL")) != 0)
 			goto fail;
 	}
+	/* temp_store: statement journals and ephemeral tables (an UPDATE
+	 * under foreign keys opens one per statement) stay in memory. */
 	if ((rc = exec(s, "PRAGMA foreign_keys = ON")) != 0 ||
-	    (rc = exec(s, "PRAGMA cache_size = -16384")) != 0)
+	    (rc = exec(s, "PRAGMA cache_size = -16384")) != 0 ||
+	    (rc = exec(s, "PRAGMA temp_store = MEMORY")) != 0)
 		goto fail;
 	*out = s;
 	return 0;

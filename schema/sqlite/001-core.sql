@@ -1,6 +1,9 @@
 -- zhitong store, migration 001: the clearing core.
 --
--- Conventions: money columns are INTEGER fen, ratios INTEGER basis points,
+-- Conventions: CHECKs list allowed values as OR chains, not IN (...): SQLite
+-- builds an ephemeral index for an IN list of three or more values each
+-- time the CHECK runs, on every insert.
+-- Money columns are INTEGER fen, ratios INTEGER basis points,
 -- dates INTEGER yyyymmdd, timestamps TEXT ISO 8601 UTC. Facts are never
 -- updated or deleted (triggers below refuse it); corrections are new rows.
 -- The only rows updated in place are caches whose truth is elsewhere
@@ -24,7 +27,7 @@ CREATE TABLE person (
   psn_no   TEXT PRIMARY KEY,
   name     TEXT NOT NULL,
   id_no    TEXT NOT NULL CHECK (length(id_no) = 18),
-  category TEXT NOT NULL CHECK (category IN ('general', 'poor', 'lowinc', 'destitute')),
+  category TEXT NOT NULL CHECK (category = 'general' OR category = 'poor' OR category = 'lowinc' OR category = 'destitute'),
   county   TEXT NOT NULL CHECK (length(county) = 6)
 ) WITHOUT ROWID;
 
@@ -117,7 +120,7 @@ CREATE TABLE settlement_fund (
   settlement_id INTEGER NOT NULL REFERENCES settlement (id),
   seq           INTEGER NOT NULL,
   fund_code     TEXT NOT NULL,
-  kind          TEXT NOT NULL CHECK (kind IN ('basic', 'critical', 'assistance', 'relief')),
+  kind          TEXT NOT NULL CHECK (kind = 'basic' OR kind = 'critical' OR kind = 'assistance' OR kind = 'relief'),
   amount        INTEGER NOT NULL CHECK (amount <> 0),
   slot          TEXT NOT NULL,
   trace         TEXT NOT NULL,

@@ -15,8 +15,7 @@ CREATE TABLE batch (
   id             TEXT PRIMARY KEY CHECK (length(id) BETWEEN 2 AND 35),
   fund_code      TEXT NOT NULL REFERENCES fund (code),
   seq            INTEGER NOT NULL CHECK (seq >= 1),       -- per fund, from 1
-  status         TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'rejected', 'exported',
-                                                 'sent', 'accepted', 'paid', 'part-paid')),
+  status         TEXT NOT NULL CHECK (status = 'draft' OR status = 'approved' OR status = 'rejected' OR status = 'exported' OR status = 'sent' OR status = 'accepted' OR status = 'paid' OR status = 'part-paid'),
   through        INTEGER,                                  -- yyyymmdd of --through, or NULL
   period_from    INTEGER NOT NULL,                         -- first and last discharge date
   period_to      INTEGER NOT NULL,                         -- of the records
@@ -83,8 +82,7 @@ CREATE TABLE batch_send (
   at          TEXT NOT NULL,
   actor       TEXT NOT NULL,
   gateway     TEXT NOT NULL,                               -- http | folder | manual
-  outcome     TEXT NOT NULL CHECK (outcome IN ('accepted', 'rejected', 'refused', 'pending',
-                                                'failed')),
+  outcome     TEXT NOT NULL CHECK (outcome = 'accepted' OR outcome = 'rejected' OR outcome = 'refused' OR outcome = 'pending' OR outcome = 'failed'),
   attempts    INTEGER NOT NULL DEFAULT 0,
   http_status INTEGER NOT NULL DEFAULT 0,
   receipt     TEXT,

@@ -57,8 +57,7 @@ CREATE TABLE bank_entry (
 CREATE TABLE recon_exception (
   id         INTEGER PRIMARY KEY,
   exc_id     TEXT NOT NULL UNIQUE,                    -- EXC-000001
-  kind       TEXT NOT NULL CHECK (kind IN ('amount', 'unknown', 'duplicate', 'ambiguous',
-                                            'date', 'missing', 'reversal')),
+  kind       TEXT NOT NULL CHECK (kind = 'amount' OR kind = 'unknown' OR kind = 'duplicate' OR kind = 'ambiguous' OR kind = 'date' OR kind = 'missing' OR kind = 'reversal'),
   entry_id   INTEGER UNIQUE REFERENCES bank_entry (id),
   batch_id   TEXT REFERENCES batch (id),
   advance_id TEXT REFERENCES advance (advance_id),
@@ -80,8 +79,7 @@ CREATE INDEX recon_exception_by_advance ON recon_exception (advance_id) WHERE ad
 -- arrived). The primary key makes it once per exception.
 CREATE TABLE recon_resolution (
   exception_id INTEGER PRIMARY KEY REFERENCES recon_exception (id),
-  resolution   TEXT NOT NULL CHECK (resolution IN ('accept', 'match', 'refund', 'write-off',
-                                                   'ignore', 'settled')),
+  resolution   TEXT NOT NULL CHECK (resolution = 'accept' OR resolution = 'match' OR resolution = 'refund' OR resolution = 'write-off' OR resolution = 'ignore' OR resolution = 'settled'),
   target       TEXT,                                  -- match: the batch ids or the advance id
   note         TEXT NOT NULL CHECK (length(note) >= 1),
   at           TEXT NOT NULL,

@@ -464,14 +464,22 @@ static int64_t scale(zt_fen v, zt_fen max, int64_t px)
 static void polyline(FILE *f, const struct point *pts, size_t n, zt_fen max, bool paid,
                      const char *color)
 {
+	/* a lone point (everything on one day) sits at the right end */
+	int64_t span = CHART_W - CHART_LEFT - 10;
 	fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", color);
 	for (size_t i = 0; i < n; i++) {
-		int64_t x = CHART_LEFT + (n == 1 ? 0 : (int64_t)i * (CHART_W - CHART_LEFT - 10) /
-		                                                       (int64_t)(n - 1));
+		int64_t x = CHART_LEFT + (n == 1 ? span : (int64_t)i * span / (int64_t)(n - 1));
 		int64_t y = CHART_TOP + CHART_H - scale(paid ? pts[i].paid : pts[i].billed, max, CHART_H);
 		fprintf(f, "%s%lld,%lld", i ? " " : "", (long long)x, (long long)y);
 	}
 	fputs("\"/>\n", f);
+	/* markers: the points are the data; the line only joins them */
+	for (size_t i = 0; i < n; i++) {
+		int64_t x = CHART_LEFT + (n == 1 ? span : (int64_t)i * span / (int64_t)(n - 1));
+		int64_t y = CHART_TOP + CHART_H - scale(paid ? pts[i].paid : pts[i].billed, max, CHART_H);
+		fprintf(f, "<circle cx=\"%lld\" cy=\"%lld\" r=\"3\" fill=\"%s\"/>\n", (long long)x,
+		        (long long)y, color);
+	}
 }
 
 static void chart(FILE *f, const struct zt_recon_report *r)

@@ -479,3 +479,13 @@ Test(schema, a_database_that_was_never_initialised_is_refused_clearly)
 	struct stat sb;
 	cr_expect_neq(stat(missing, &sb), 0, "verify created the database");
 }
+
+/* A new database holds names and identity numbers: owner only. */
+Test(store, init_creates_the_database_for_its_owner_only)
+{
+	const char *db = tmp_path("private.db");
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db '%s' init", db), 0);
+	struct stat st;
+	cr_assert_eq(stat(db, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0600, "mode %o", (unsigned)(st.st_mode & 0777));
+}

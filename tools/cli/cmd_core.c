@@ -1,5 +1,8 @@
 /* zhitong — init, registry, rules, verify, status, schema. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cli.h"
@@ -18,14 +21,26 @@ int cmd_init(const struct cli *c, int argc, char **argv)
 		return rc;
 	if (a.help) {
 		puts("usage: zhitong --db PATH init\n\n"
-		     "Creates the database if it does not exist and brings its schema to the\n"
-		     "current version (forward migrations, each in its own transaction).\n"
-		     "Safe to run again: an up-to-date database is left as it is.");
+		     "Creates the database if it does not exist (mode 0600: it holds personal\n"
+		     "data) and brings its schema to the current version (forward migrations,\n"
+		     "each in its own transaction). Safe to run again: an up-to-date database is\n"
+		     "left as it is.");
 		return EXIT_DONE;
 	}
 	if (a.npos)
 		return cli_usage("init takes no arguments");
 	struct zt_store *s;
+	/* A new database holds names and identity numbers: create it for its
+	 * owner only (SQLite gives its -wal and -shm files the same mode).
+	 * Widen it deliberately (a group for the service account) if needed. */
+	bool existed = access(c->db_path, F_OK) == 0;
+	if (!existed) {
+		int fd = open(c->db_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return cli_fail(zt_error_set(ZT_EIO, "cannot create '%s': %s", c->db_path,
+			                             strerror(errno)), "database");
+		close(fd);
+	}
 	if ((rc = zt_store_open(&s, c->db_path, ZT_STORE_CREATE)) != 0)
 		return cli_fail(rc, "database");
 	int from, to;

@@ -96,7 +96,7 @@ static const char *write_config(const char *name, const char *extra_advance)
 	         "bic = ICBKCNBJSCN\n"
 	         "\n"
 	         "[advance]\n"
-	         "float-days = 30\n"
+	         "target-days = 30\n"
 	         "%s"
 	         "\n"
 	         "[hospital H51010101]\n"
@@ -104,12 +104,12 @@ static const char *write_config(const char *name, const char *extra_advance)
 	         "bic = ICBKCNBJSCN\n"
 	         "\n"
 	         "[hospital H51010102]\n"
-	         "float-target = 50000.00\n"
+	         "target = 50000.00\n"
 	         "account = 4402000000000000002\n"
 	         "name = County TCM Hospital\n"
 	         "\n"
 	         "[hospital H51010103]\n"
-	         "float-target = 1000.00\n"
+	         "target = 1000.00\n"
 	         "account = 4402000000000000003\n",
 	         extra_advance ? extra_advance : "");
 	char *copy = strdup(zt_test_write(name, text));
@@ -394,7 +394,7 @@ Test(advance_plan, the_window_counts_fund_shares_by_settlement_time)
 {
 	const char *db = fresh_db("zt.db");
 	write_dated_transfers(db);
-	/* No configuration: float-days defaults to 30. */
+	/* No configuration: target-days defaults to 30. */
 	char *out = zt_ok(db, "advance plan --as-of 2024-01-31 --by alice --format csv");
 	/* H51010101: in the window 200.00 - 50.00 + 30.00 = 180.00; balance
 	 * -(1000.00 + 200.00 - 50.00 + 30.00 + 7.00) = -1187.00; top-up
@@ -402,17 +402,17 @@ Test(advance_plan, the_window_counts_fund_shares_by_settlement_time)
 	 * (-100.00): a float is never negative. */
 	cr_expect(strstr(out, ",H51010101,days,180.00,180.00,-1187.00,1367.00\n"), "%s", out);
 	cr_expect(strstr(out, ",H51010102,days,-100.00,0.00,0.00,0.00\n"), "%s", out);
-	char *win = rows(db, "SELECT as_of, window_from, float_days FROM advance_plan");
+	char *win = rows(db, "SELECT as_of, window_from, target_days FROM advance_plan");
 	cr_expect_str_eq(win, "20240131|20240102|30\n");
 	free(win);
 	free(out);
 }
 
-Test(advance_plan, float_days_move_the_window_across_months)
+Test(advance_plan, target_days_move_the_window_across_months)
 {
 	const char *db = fresh_db("zt.db");
 	write_dated_transfers(db);
-	const char *cfg = zt_test_write("days.conf", "[advance]\nfloat-days = 31\n");
+	const char *cfg = zt_test_write("days.conf", "[advance]\ntarget-days = 31\n");
 	char *out = zt_ok(db, "--config '%s' advance plan --as-of 2024-01-31 --by alice --format csv", cfg);
 	/* 31 days reach back to 2024-01-01: the 1000.00 of 23:59:59 counts. */
 	cr_expect(strstr(out, ",H51010101,days,1180.00,1180.00,-1187.00,2367.00\n"), "%s", out);
@@ -429,7 +429,7 @@ Test(advance_plan, refuses_a_date_in_the_future_and_an_unknown_hospital_section)
 	cr_expect_eq(r.code, 2);
 	cr_expect(strstr(r.err, "after today"), "%s", r.err);
 	run_free(&r);
-	const char *cfg = zt_test_write("typo.conf", "[hospital H5101010X]\nfloat-target = 10.00\n");
+	const char *cfg = zt_test_write("typo.conf", "[hospital H5101010X]\ntarget = 10.00\n");
 	r = zt(db, "--config '%s' advance plan --by alice", cfg);
 	cr_expect_eq(r.code, 2);
 	cr_expect(strstr(r.err, "[hospital H5101010X]: no hospital with that code"), "%s", r.err);

@@ -74,7 +74,7 @@ static int check_actor(const char *what, const char *name)
 int zt_advance_topup(zt_fen *out, zt_fen target, zt_fen balance, zt_fen min_topup)
 {
 	if (target < 0 || min_topup < 0)
-		return zt_error_set(ZT_EINTERNAL, "negative float target or minimum top-up");
+		return zt_error_set(ZT_EINTERNAL, "negative advance target or minimum top-up");
 	zt_fen gap;
 	if (__builtin_sub_overflow(target, balance, &gap))
 		return zt_error_set(ZT_ERANGE, "top-up of target %lld less balance %lld fen overflows",
@@ -234,7 +234,7 @@ struct section_check {
 };
 
 /* A [hospital H] section for a hospital the registry does not know is a
- * typo in a code, and its float would silently never apply. */
+ * typo in a code, and its target would silently never apply. */
 static int check_hospital_section(void *ctx, const char *code)
 {
 	struct section_check *c = ctx;
@@ -247,8 +247,8 @@ static int check_hospital_section(void *ctx, const char *code)
 static int plan_settings(const struct zt_config *cfg, int *days_out, zt_fen *min_topup_out)
 {
 	int64_t days;
-	int rc = zt_config_int(cfg, "advance", "float-days", ZT_FLOAT_DAYS_DEFAULT, 1,
-	                       ZT_FLOAT_DAYS_MAX, &days);
+	int rc = zt_config_int(cfg, "advance", "target-days", ZT_TARGET_DAYS_DEFAULT, 1,
+	                       ZT_TARGET_DAYS_MAX, &days);
 	if (rc == 0)
 		rc = zt_config_amount(cfg, "advance", "min-topup", 0, min_topup_out);
 	if (rc == 0)
@@ -269,16 +269,16 @@ static int plan_lines(const struct zt_config *cfg, const struct ledger_pass *pas
 		snprintf(l->hospital, sizeof l->hospital, "%s", x->h.code);
 		char section[sizeof x->h.code + 16];
 		snprintf(section, sizeof section, "hospital %s", x->h.code);
-		l->fixed_target = zt_config_get(cfg, section, "float-target") != NULL;
+		l->fixed_target = zt_config_get(cfg, section, "target") != NULL;
 		l->window_earned = x->window_earned;
 		l->balance = x->balance;
 		int rc;
 		if (l->fixed_target) {
-			if ((rc = zt_config_amount(cfg, section, "float-target", 0, &l->target)) != 0)
+			if ((rc = zt_config_amount(cfg, section, "target", 0, &l->target)) != 0)
 				return rc;
 		} else {
 			/* Net earnings can be negative when reversals of older
-			 * claims outweigh new ones; a float is never negative. */
+			 * claims outweigh new ones; a target is never negative. */
 			l->target = zt_max(0, x->window_earned);
 		}
 		if ((rc = zt_advance_topup(&l->topup, l->target, l->balance, pl->min_topup)) != 0 ||
@@ -308,10 +308,10 @@ int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_
 		                  zt_format_date(d2, today));
 		goto done;
 	}
-	if ((rc = plan_settings(cfg, &out->float_days, &out->min_topup)) != 0)
+	if ((rc = plan_settings(cfg, &out->target_days, &out->min_topup)) != 0)
 		goto done;
 	out->as_of = as_of;
-	out->window_from = add_days(as_of, -(int64_t)(out->float_days - 1));
+	out->window_from = add_days(as_of, -(int64_t)(out->target_days - 1));
 	zt_format_date(pass.from, out->window_from);
 	zt_format_date(pass.to, as_of);
 
@@ -342,7 +342,7 @@ int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_
 		goto done;
 	char detail[160];
 	snprintf(detail, sizeof detail, "as of %s, %d days, %zu hospitals, total %s",
-	         zt_format_date(d1, as_of), out->float_days, out->line_count,
+	         zt_format_date(d1, as_of), out->target_days, out->line_count,
 	         zt_format_amount(d2, out->total));
 	if ((rc = zt_store_audit(s, actor, "advance plan", out->plan_id, detail)) != 0)
 		goto done;

@@ -244,7 +244,7 @@ static int copy_text(struct walker *w, char *dst, size_t cap, const xmlNode *n, 
 }
 
 /* xs:decimal (optional sign, up to 5 fraction digits in these schemas) to
- * whole fen, digit by digit: no float, and no rounding of a third decimal. */
+ * whole fen, digit by digit: no binary fractions, and no rounding of a third decimal. */
 static int parse_fen(struct walker *w, const xmlNode *n, zt_fen *out)
 {
 	size_t len;

@@ -18,8 +18,8 @@ static const struct {
 } known[] = {
 	{"signing", " key public-key "},
 	{"pool", " name account bic currency bank-name "},
-	{"advance", " float-days min-topup "},
-	{"hospital", " float-target account bic name "},
+	{"advance", " target-days min-topup "},
+	{"hospital", " target account bic name "},
 	{"fund", " gateway url ca-file client-cert client-key connect-timeout-ms total-timeout-ms "
 	         "max-attempts backoff-initial-ms backoff-max-ms outbox inbox account bic "},
 	{"reconcile", " date-tolerance-days expected-within-days amount-tolerance "},

@@ -252,7 +252,7 @@ int zt_store_advance_plan_put(struct zt_store *s, const struct zt_advance_plan *
 		return zt_error_set(ZT_EINTERNAL, "advance plan outside a transaction");
 	sqlite3_stmt *p;
 	int rc = prep(s, &p,
-	              "INSERT INTO advance_plan (id, plan_id, as_of, float_days, window_from, "
+	              "INSERT INTO advance_plan (id, plan_id, as_of, target_days, window_from, "
 	              "min_topup, advance_seen, total, made_by, made_at) "
 	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	              "store advance plan");
@@ -261,7 +261,7 @@ int zt_store_advance_plan_put(struct zt_store *s, const struct zt_advance_plan *
 	sqlite3_bind_int64(p, 1, pl->row);
 	bind_text(p, 2, pl->plan_id);
 	sqlite3_bind_int(p, 3, pl->as_of);
-	sqlite3_bind_int(p, 4, pl->float_days);
+	sqlite3_bind_int(p, 4, pl->target_days);
 	sqlite3_bind_int(p, 5, pl->window_from);
 	sqlite3_bind_int64(p, 6, pl->min_topup);
 	sqlite3_bind_int64(p, 7, pl->advance_seen);
@@ -298,7 +298,7 @@ int zt_store_advance_plan_load(struct zt_store *s, const char *plan_id,
 	memset(out, 0, sizeof *out);
 	sqlite3_stmt *p = NULL;
 	int rc = prep(s, &p,
-	              "SELECT p.id, p.plan_id, p.as_of, p.float_days, p.window_from, p.min_topup, "
+	              "SELECT p.id, p.plan_id, p.as_of, p.target_days, p.window_from, p.min_topup, "
 	              "p.advance_seen, p.total, p.made_by, p.made_at, COALESCE(v.approved_by, ''), "
 	              "COALESCE(v.approved_at, ''), "
 	              "COALESCE((SELECT a.msg_id FROM advance a WHERE a.plan_row = p.id ORDER BY a.id "
@@ -322,7 +322,7 @@ int zt_store_advance_plan_load(struct zt_store *s, const char *plan_id,
 	out->row = sqlite3_column_int64(p, 0);
 	copy_col(out->plan_id, sizeof out->plan_id, p, 1);
 	out->as_of = sqlite3_column_int(p, 2);
-	out->float_days = sqlite3_column_int(p, 3);
+	out->target_days = sqlite3_column_int(p, 3);
 	out->window_from = sqlite3_column_int(p, 4);
 	out->min_topup = sqlite3_column_int64(p, 5);
 	out->advance_seen = sqlite3_column_int64(p, 6);

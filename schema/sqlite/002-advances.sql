@@ -19,7 +19,7 @@ CREATE TABLE advance_plan (
   id           INTEGER PRIMARY KEY,
   plan_id      TEXT NOT NULL UNIQUE CHECK (length(plan_id) BETWEEN 1 AND 35),
   as_of        INTEGER NOT NULL,              -- last day of the earnings window
-  float_days   INTEGER NOT NULL CHECK (float_days BETWEEN 1 AND 366),
+  target_days   INTEGER NOT NULL CHECK (target_days BETWEEN 1 AND 366),
   window_from  INTEGER NOT NULL,              -- first day of the earnings window
   min_topup    INTEGER NOT NULL CHECK (min_topup >= 0),
   advance_seen INTEGER NOT NULL,

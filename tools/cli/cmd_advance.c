@@ -28,9 +28,9 @@ static const char advance_help[] =
 	"plan     stores and prints a plan: its id alone on the first line, then per\n"
 	"         hospital of the registry the float target, the balance now and the\n"
 	"         top-up = target - balance if positive, else 0 (a hospital below zero\n"
-	"         gets target + |balance|). Target: [hospital H] float-target, else the\n"
+	"         gets target + |balance|). Target: [hospital H] target, else the\n"
 	"         fund shares H earned (settlements less reversals, by settlement time,\n"
-	"         UTC) over the [advance] float-days days (default 30) up to --as-of\n"
+	"         UTC) over the [advance] target-days days (default 30) up to --as-of\n"
 	"         (default today). Top-ups under [advance] min-topup are left out unless\n"
 	"         the hospital is below zero.\n"
 	"         CSV header: plan_id,hospital,basis,window_earned,target,balance,topup\n"
@@ -55,8 +55,8 @@ static const char advance_help[] =
 	"\n"
 	"Configuration (--config or $ZHITONG_CONFIG):\n"
 	"  [pool]        name, account (required to issue), bic, currency (CNY)\n"
-	"  [advance]     float-days = 30, min-topup = 0.00\n"
-	"  [hospital H]  float-target = 500000.00, account (required to pay H), bic,\n"
+	"  [advance]     target-days = 30, min-topup = 0.00\n"
+	"  [hospital H]  target = 500000.00, account (required to pay H), bic,\n"
 	"                name (default: the registry's)\n"
 	"\n"
 	"Amounts are yuan with two decimals. Exit 0 done; 2 refused (not found,\n"
@@ -134,7 +134,7 @@ static void print_plan(const struct zt_advance_plan *p, bool csv, bool with_stat
 	printf("as of %s, made by %s at %s; float: the fund shares earned %s to %s (%d days)\n"
 	       "unless a target is set; minimum top-up %s\n",
 	       zt_format_date(b1, p->as_of), p->made_by, p->made_at, zt_format_date(b2, p->window_from),
-	       zt_format_date(b3, p->as_of), p->float_days, zt_format_amount(b4, p->min_topup));
+	       zt_format_date(b3, p->as_of), p->target_days, zt_format_amount(b4, p->min_topup));
 	printf("%-20s %-7s %16s %16s %16s %16s\n", "hospital", "basis", "window earned", "target",
 	       "balance", "top-up");
 	for (size_t i = 0; i < p->line_count; i++) {

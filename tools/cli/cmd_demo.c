@@ -169,7 +169,7 @@ static int demo_hospital_cfg(void *ctx, const struct zt_hospital *h)
 {
 	struct demo_cfg *d = ctx;
 	d->n++;
-	fprintf(d->f, "\n[hospital %s]\nfloat-target = %s\naccount = 62220202%011d\n", h->code,
+	fprintf(d->f, "\n[hospital %s]\ntarget = %s\naccount = 62220202%011d\n", h->code,
 	        h->level >= 3 ? "1500000.00" : "600000.00", d->n);
 	return 0;
 }
@@ -183,7 +183,7 @@ static int demo_config(struct zt_store *s, const char *dir, const char *key, cha
 	fprintf(f, "# zhitong demo configuration (written by `zhitong demo`)\n"
 	           "[signing]\nkey = %s\n\n"
 	           "[pool]\nname = 示范县健康扶贫资金专户\naccount = 6222020200000000001\ncurrency = CNY\n\n"
-	           "[advance]\nfloat-days = 30\n",
+	           "[advance]\ntarget-days = 30\n",
 	        key);
 	static const char *const funds[] = {"390100", "390200", "610100", "610103", "610104"};
 	for (size_t i = 0; i < sizeof funds / sizeof *funds; i++) {

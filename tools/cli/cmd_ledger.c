@@ -1,4 +1,4 @@
-/* zhitong — ledger balance | transfers: reading the double-entry ledger. */
+/* zhitong — ledger balance | transfers: reading the ledger (every transfer a debit and a credit). */
 #include <stdlib.h>
 #include <string.h>
 

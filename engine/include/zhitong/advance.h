@@ -22,10 +22,10 @@
  *
  * Configuration (config.h):
  *   [pool]        name, account (required to issue), bic, currency (CNY)
- *   [advance]     float-days (30): the float is that many days of earnings;
+ *   [advance]     target-days (30): the target is that many days of earnings;
  *                 min-topup (0.00): smaller top-ups of a hospital that is
  *                 not below zero are left for a later plan
- *   [hospital H]  float-target: a fixed float instead; account (required to
+ *   [hospital H]  target: a fixed target instead; account (required to
  *                 pay H), bic, name (default: the registry's name) */
 #ifndef ZHITONG_ADVANCE_H
 #define ZHITONG_ADVANCE_H
@@ -46,9 +46,9 @@
 /* Names of makers, approvers and issuers (--by). */
 #define ZT_ACTOR_BYTES 64
 #define ZT_ADVANCE_PATH_BYTES 1024
-/* The earnings window of the "days" float: 1 to 366 days. */
-#define ZT_FLOAT_DAYS_DEFAULT 30
-#define ZT_FLOAT_DAYS_MAX 366
+/* The earnings window of the "days" target: 1 to 366 days. */
+#define ZT_TARGET_DAYS_DEFAULT 30
+#define ZT_TARGET_DAYS_MAX 366
 
 /* ---- pure rules -------------------------------------------------------- */
 
@@ -63,7 +63,7 @@ int zt_advance_topup(zt_fen *out, zt_fen target, zt_fen balance, zt_fen min_topu
 
 struct zt_advance_plan_line {
 	char hospital[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
-	bool fixed_target;    /* [hospital H] float-target; else days of earnings */
+	bool fixed_target;    /* [hospital H] target; else days of earnings */
 	zt_fen window_earned; /* net fund shares earned in the window            */
 	zt_fen target;        /* ≥ 0                                              */
 	zt_fen balance;       /* hospital:H when the plan was made                */
@@ -74,8 +74,8 @@ struct zt_advance_plan {
 	int64_t row;
 	char plan_id[ZT_ADVANCE_ID_BYTES];
 	zt_date as_of;        /* last day of the earnings window                  */
-	zt_date window_from;  /* first day: as_of - float_days + 1                */
-	int float_days;
+	zt_date window_from;  /* first day: as_of - target_days + 1                */
+	int target_days;
 	zt_fen min_topup;
 	int64_t advance_seen; /* highest advance row when made (staleness)       */
 	zt_fen total;         /* sum of the top-ups                               */
@@ -91,9 +91,9 @@ struct zt_advance_plan {
 void zt_advance_plan_free(struct zt_advance_plan *p);
 
 /* Computes and stores a plan (one transaction) for every hospital of the
- * registry: target = [hospital H] float-target, else the fund shares H
+ * registry: target = [hospital H] target, else the fund shares H
  * earned (settlements less reversals, by settlement time, UTC) on the
- * float-days days up to and including `as_of` (0: today); balance = its
+ * target-days days up to and including `as_of` (0: today); balance = its
  * current balance; top-up by zt_advance_topup(). `as_of` may not be in
  * the future. *out is filled (free with zt_advance_plan_free). */
 int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,

@@ -5,8 +5,9 @@
 
 /* interfaces.md: at most 10,000 items in a claim. */
 #define ZT_ITEMS_PER_CLAIM_MAX 10000
-/* A policy file or registry is read whole into memory; 64 MiB holds a
- * registry of several hundred thousand people and stops a runaway file. */
+/* A policy file (and any other document read whole) is capped: 64 MiB is
+ * far beyond any policy and stops a runaway file. Registries, claim files
+ * and bank statements are streamed instead, and need no cap. */
 #define ZT_DOC_BYTES_MAX (64u * 1024u * 1024u)
 /* Claim files are streamed, so their size is not limited; a single claim's
  * subtree is (10,000 items of ~600 bytes each, with room to spare). */

@@ -14,6 +14,8 @@ sqlite3 *zt_store_db(struct zt_store *s);
  * finalize it). `sql` must be a string with static storage: its address is
  * the key. Not for a statement held open across calls (a cursor). */
 int zt_store_stmt(struct zt_store *s, const char *sql, sqlite3_stmt **out);
+/* The cached statement for `sql` as it is (not reset), or ZT_ENOTFOUND. */
+int zt_store_stmt_peek(struct zt_store *s, const char *sql, sqlite3_stmt **out);
 /* Whether zt_store_begin() is in force. */
 bool zt_store_in_txn(const struct zt_store *s);
 

@@ -156,7 +156,6 @@ static const char *const stmt_sql[S_COUNT] = {
 struct zt_recon_db {
 	struct zt_store *s;
 	sqlite3 *db;
-	sqlite3_stmt *stmt[S_COUNT];
 };
 
 /* ---- helpers --------------------------------------------------------- */
@@ -170,19 +169,15 @@ static int db_fail(struct zt_recon_db *d, const char *what)
 	return zt_error_set(code, "database: %s: %s", what, sqlite3_errmsg(d->db));
 }
 
+/* Statements come from the connection's cache (store_sqlite.c), reset and
+ * with their bindings cleared: prepared once per connection. */
 static sqlite3_stmt *st(struct zt_recon_db *d, enum stmt id)
 {
-	sqlite3_stmt *p = d->stmt[id];
-	if (!p) {
-		if (sqlite3_prepare_v3(d->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &p, NULL) !=
-		    SQLITE_OK) {
-			db_fail(d, "prepare");
-			return NULL;
-		}
-		d->stmt[id] = p;
+	sqlite3_stmt *p = NULL;
+	if (zt_store_stmt(d->s, stmt_sql[id], &p) != 0) {
+		db_fail(d, "prepare");
+		return NULL;
 	}
-	sqlite3_reset(p);
-	sqlite3_clear_bindings(p);
 	return p;
 }
 
@@ -258,8 +253,13 @@ void zt_store_recon_close(struct zt_recon_db *d)
 {
 	if (!d)
 		return;
-	for (int i = 0; i < S_COUNT; i++)
-		sqlite3_finalize(d->stmt[i]);
+	/* the statements stay in the connection's cache; none may stay open
+	 * holding a read snapshot */
+	for (int i = 0; i < S_COUNT; i++) {
+		sqlite3_stmt *p = NULL;
+		if (zt_store_stmt_peek(d->s, stmt_sql[i], &p) == 0 && p)
+			sqlite3_reset(p);
+	}
 	free(d);
 }
 

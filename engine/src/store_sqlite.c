@@ -128,7 +128,7 @@ struct zt_store {
 	struct {
 		const char *sql;
 		sqlite3_stmt *stmt;
-	} cache[64];
+	} cache[128];
 	int cache_count;
 };
 
@@ -1148,6 +1148,17 @@ int zt_store_audit(struct zt_store *s, const char *actor, const char *action,
 }
 
 sqlite3 *zt_store_db(struct zt_store *s) { return s->db; }
+
+int zt_store_stmt_peek(struct zt_store *s, const char *sql, sqlite3_stmt **out)
+{
+	*out = NULL;
+	for (int i = 0; i < s->cache_count; i++)
+		if (s->cache[i].sql == sql) {
+			*out = s->cache[i].stmt;
+			return 0;
+		}
+	return ZT_ENOTFOUND;
+}
 
 int zt_store_stmt(struct zt_store *s, const char *sql, sqlite3_stmt **out)
 {

@@ -696,18 +696,6 @@ static int exportable(const struct zt_batch *b)
 	}
 }
 
-int zt_batch_write(struct zt_store *s, const char *id, int fd, struct zt_batch_export_info *info)
-{
-	struct zt_batch b;
-	memset(info, 0, sizeof *info);
-	int rc = zt_store_batch_get(s, id, &b);
-	if (rc == 0)
-		rc = exportable(&b);
-	if (rc == 0)
-		rc = write_file(s, &b, fd, info);
-	return rc;
-}
-
 static int fsync_dir_of(const char *path)
 {
 	char dir[PATH_MAX];

@@ -653,27 +653,6 @@ static int statement_field(struct walker *w, const char *name, const xmlNode *n,
 	return rc;
 }
 
-struct stream_errors {
-	char msg[ZT_MESSAGE_BYTES_MAX];
-	int line;
-	bool set;
-	bool schema;
-};
-
-static void keep_first(void *data, xmlErrorPtr e)
-{
-	struct stream_errors *se = data;
-	if (se->set || !e || e->level < XML_ERR_ERROR)
-		return;
-	se->set = true;
-	se->line = e->line;
-	se->schema = e->domain == XML_FROM_SCHEMASV || e->domain == XML_FROM_SCHEMASP;
-	snprintf(se->msg, sizeof se->msg, "%s", e->message ? e->message : "invalid");
-	size_t l = strlen(se->msg);
-	while (l && (se->msg[l - 1] == '\n' || se->msg[l - 1] == ' '))
-		se->msg[--l] = '\0';
-}
-
 /* One pass over the statement as a stream: a single <Ntry> (or <GrpHdr>,
  * or a statement field) is expanded at a time and freed as the reader moves
  * on, so memory does not grow with the file. With `schema`, libxml2
@@ -683,7 +662,7 @@ static int stream_pass(struct walker *w, xmlSchemaPtr schema)
 	int fd = open(w->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", w->path, strerror(errno));
-	struct stream_errors se = {.set = false};
+	struct zt_xml_errors se = {.set = false};
 	xmlSchemaValidCtxtPtr vc = NULL;
 	xmlTextReaderPtr reader = zt_xml_reader_fd(fd, w->path);
 	int rc = 0, r = 0;
@@ -691,14 +670,14 @@ static int stream_pass(struct walker *w, xmlSchemaPtr schema)
 		rc = ZT_ENOMEM;
 		goto done;
 	}
-	xmlTextReaderSetStructuredErrorHandler(reader, keep_first, &se);
+	xmlTextReaderSetStructuredErrorHandler(reader, zt_xml_errors_keep, &se);
 	if (schema) {
 		vc = xmlSchemaNewValidCtxt(schema);
 		if (!vc) {
 			rc = zt_error_set(ZT_ENOMEM, "out of memory");
 			goto done;
 		}
-		xmlSchemaSetValidStructuredErrors(vc, keep_first, &se);
+		xmlSchemaSetValidStructuredErrors(vc, zt_xml_errors_keep, &se);
 		if (xmlTextReaderSchemaValidateCtxt(reader, vc, 0) != 0) {
 			rc = zt_error_set(ZT_EINTERNAL, "%s: cannot validate while reading", w->path);
 			goto done;
@@ -745,15 +724,8 @@ static int stream_pass(struct walker *w, xmlSchemaPtr schema)
 		if (rc)
 			goto done;
 	}
-	if (zt_xml_reader_refused_doctype())
-		rc = zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", w->path);
-	else if (se.set)
-		rc = se.schema ? zt_error_set(ZT_EINVAL, "%s:%d: %s", w->path, se.line, se.msg)
-		               : zt_error_set(ZT_EMALFORMED, "%s:%d: not well-formed XML: %s", w->path,
-		                              se.line, se.msg);
-	else if (r != 0)
-		rc = zt_error_set(ZT_EMALFORMED, "%s: not well-formed XML", w->path);
-	else if (schema && xmlTextReaderIsValid(reader) != 1)
+	if ((rc = zt_xml_stream_end(w->path, r, &se)) == 0 && schema &&
+	    xmlTextReaderIsValid(reader) != 1)
 		rc = zt_error_set(ZT_EINVAL, "%s: does not match the camt.053 schema", w->path);
 done:
 	xmlFreeTextReader(reader);

@@ -22,9 +22,8 @@ struct zt_claim_stream {
 	xmlTextReaderPtr reader;
 	xmlSchemaValidCtxtPtr vctxt;   /* claim.xsd: decides */
 	xmlSchemaValidCtxtPtr ordered; /* its xs:sequence variant: a fast first try */
-	char first_error[ZT_MESSAGE_BYTES_MAX];
-	int first_error_line;
-	bool has_error;
+	struct zt_xml_errors parse_errors; /* the reader's: the file is refused */
+	struct zt_xml_errors claim_errors; /* one claim's schema errors: it is rejected */
 	const char **sn_sort; /* scratch for the feedetl_sn uniqueness check */
 	int sn_cap;
 
@@ -44,19 +43,6 @@ struct zt_claim_stream {
 };
 
 /* ---- converting one <claim> ------------------------------------------ */
-
-static void on_error(void *data, xmlErrorPtr e)
-{
-	struct zt_claim_stream *r = data;
-	if (r->has_error || !e || e->level < XML_ERR_ERROR)
-		return;
-	r->has_error = true;
-	r->first_error_line = e->line;
-	snprintf(r->first_error, sizeof r->first_error, "%s", e->message ? e->message : "invalid");
-	size_t l = strlen(r->first_error);
-	while (l && (r->first_error[l - 1] == '\n' || r->first_error[l - 1] == ' '))
-		r->first_error[--l] = '\0';
-}
 
 /* The ordered variant's complaints are never shown: claim.xsd decides. */
 static void ignore_error(void *data, xmlErrorPtr e)
@@ -147,11 +133,11 @@ static void read_claim(struct zt_claim_stream *r, xmlNodePtr node, struct zt_cla
 	/* Valid under the ordered variant implies valid under claim.xsd; only a
 	 * claim the variant refuses is validated again, by claim.xsd itself. */
 	bool valid = xmlSchemaValidateOneElement(r->ordered, node) == 0;
-	r->has_error = false;
+	r->claim_errors.set = false;
 	if (!valid && xmlSchemaValidateOneElement(r->vctxt, node) != 0) {
-		if (r->has_error)
-			snprintf(msg, ZT_MESSAGE_BYTES_MAX, "line %d: %.400s", r->first_error_line,
-			         r->first_error);
+		if (r->claim_errors.set)
+			snprintf(msg, ZT_MESSAGE_BYTES_MAX, "line %d: %.400s", r->claim_errors.line,
+			         r->claim_errors.msg);
 		else
 			snprintf(msg, ZT_MESSAGE_BYTES_MAX, "line %ld: the claim does not match the schema",
 			         xmlGetLineNo(node));
@@ -338,12 +324,8 @@ static void *reader_main(void *arg)
 		while ((r = xmlTextReaderRead(reader)) == 1)
 			;
 	if (r != 0) {
-		if (zt_xml_reader_refused_doctype())
-			rc = zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", s->path);
-		else if (s->has_error)
-			rc = zt_error_set(ZT_EMALFORMED, "%s:%d: not well-formed XML: %.300s", s->path,
-			                  s->first_error_line, s->first_error);
-		else
+		rc = zt_xml_stream_end(s->path, r, &s->parse_errors);
+		if (rc == 0)
 			rc = zt_error_set(ZT_EMALFORMED, "%s: not well-formed XML", s->path);
 	} else if (!seen_root) {
 		rc = zt_error_set(ZT_EMALFORMED, "%s: no root element", s->path);
@@ -398,9 +380,9 @@ int zt_claim_stream_open(struct zt_claim_stream **out, const char *path, uint64_
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto fail;
 	}
-	xmlSchemaSetValidStructuredErrors(s->vctxt, on_error, s);
+	xmlSchemaSetValidStructuredErrors(s->vctxt, zt_xml_errors_keep, &s->claim_errors);
 	xmlSchemaSetValidStructuredErrors(s->ordered, ignore_error, NULL);
-	xmlTextReaderSetStructuredErrorHandler(s->reader, on_error, s);
+	xmlTextReaderSetStructuredErrorHandler(s->reader, zt_xml_errors_keep, &s->parse_errors);
 	if (pthread_create(&s->thread, NULL, reader_main, s) != 0) {
 		rc = zt_error_set(ZT_ENOMEM, "cannot start the reader thread");
 		goto fail;

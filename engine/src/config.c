@@ -246,24 +246,6 @@ int zt_config_amount(const struct zt_config *c, const char *section, const char 
 	return 0;
 }
 
-int zt_config_bool(const struct zt_config *c, const char *section, const char *key, bool dflt,
-                   bool *out)
-{
-	const struct entry *e = find(c, section, key);
-	if (!e) {
-		*out = dflt;
-		return 0;
-	}
-	if (strcmp(e->value, "true") == 0 || strcmp(e->value, "yes") == 0)
-		*out = true;
-	else if (strcmp(e->value, "false") == 0 || strcmp(e->value, "no") == 0)
-		*out = false;
-	else
-		return zt_error_set(ZT_EINVAL, "%s:%d: [%s] %s must be true or false", c->path, e->line,
-		                    section, key);
-	return 0;
-}
-
 int zt_config_each_section(const struct zt_config *c, const char *kind,
                            int (*cb)(void *ctx, const char *name), void *ctx)
 {

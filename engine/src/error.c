@@ -30,19 +30,3 @@ int zt_error_set(int code, const char *fmt, ...)
 	return code;
 }
 
-const char *zt_error_name(int code)
-{
-	switch (code) {
-	case ZT_OK: return "ok";
-	case ZT_EINVAL: return "invalid";
-	case ZT_ERANGE: return "range";
-	case ZT_ENOTFOUND: return "not-found";
-	case ZT_ECONFLICT: return "conflict";
-	case ZT_EIO: return "io";
-	case ZT_ENOMEM: return "no-memory";
-	case ZT_EMALFORMED: return "malformed-xml";
-	case ZT_EINTERNAL: return "internal";
-	case ZT_EBUSY: return "busy";
-	}
-	return "unknown";
-}

@@ -149,27 +149,6 @@ done:
 
 /* ---- streaming ---------------------------------------------------------- */
 
-struct stream_errors {
-	char msg[ZT_MESSAGE_BYTES_MAX];
-	int line;
-	bool set;
-	bool schema; /* from the validator, not the parser */
-};
-
-static void keep_first(void *data, xmlErrorPtr e)
-{
-	struct stream_errors *se = data;
-	if (se->set || !e || e->level < XML_ERR_ERROR)
-		return;
-	se->set = true;
-	se->line = e->line;
-	se->schema = e->domain == XML_FROM_SCHEMASV || e->domain == XML_FROM_SCHEMASP;
-	snprintf(se->msg, sizeof se->msg, "%s", e->message ? e->message : "invalid");
-	size_t l = strlen(se->msg);
-	while (l && (se->msg[l - 1] == '\n' || se->msg[l - 1] == ' '))
-		se->msg[--l] = '\0';
-}
-
 /* A registry can hold every resident of a county (hundreds of thousands of
  * people), so the file is streamed: libxml2's reader validates against
  * registry.xsd as it goes, and one record at a time is expanded, checked
@@ -190,7 +169,7 @@ int zt_registry_parse_file(const char *path, const struct zt_registry_visitor *v
 		close(fd);
 		return zt_error_set(ZT_ENOTFOUND, "'%s' is not a regular file", path);
 	}
-	struct stream_errors se = {.set = false};
+	struct zt_xml_errors se = {.set = false};
 	int rc = 0, r;
 	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
 	xmlTextReaderPtr reader = zt_xml_reader_fd(fd, path);
@@ -198,8 +177,8 @@ int zt_registry_parse_file(const char *path, const struct zt_registry_visitor *v
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
 	}
-	xmlSchemaSetValidStructuredErrors(vc, keep_first, &se);
-	xmlTextReaderSetStructuredErrorHandler(reader, keep_first, &se);
+	xmlSchemaSetValidStructuredErrors(vc, zt_xml_errors_keep, &se);
+	xmlTextReaderSetStructuredErrorHandler(reader, zt_xml_errors_keep, &se);
 	if (xmlTextReaderSchemaValidateCtxt(reader, vc, 0) != 0) {
 		rc = zt_error_set(ZT_EINTERNAL, "cannot validate '%s' while reading it", path);
 		goto done;
@@ -231,17 +210,9 @@ int zt_registry_parse_file(const char *path, const struct zt_registry_visitor *v
 		if (v && (rc = visit(v, &rec, (int)zt_field_line(n))) != 0)
 			goto done;
 	}
-	if (zt_xml_reader_refused_doctype()) {
-		rc = zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", path);
-	} else if (se.set) {
-		/* the first error, from the validator or from the parser */
-		rc = se.schema ? zt_error_set(ZT_EINVAL, "%s:%d: %s", path, se.line, se.msg)
-		               : zt_error_set(ZT_EMALFORMED, "%s:%d: not well-formed XML: %s", path,
-		                              se.line, se.msg);
-	} else if (r != 0) {
-		rc = zt_xml_reader_refused_doctype()
-		         ? zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", path)
-		         : zt_error_set(ZT_EMALFORMED, "%s: not well-formed XML", path);
+	/* the first error, from the validator or from the parser */
+	if ((rc = zt_xml_stream_end(path, r, &se)) != 0) {
+		/* reported */
 	} else if (!seen_root) {
 		rc = zt_error_set(ZT_EMALFORMED, "%s: no root element", path);
 	} else if (xmlTextReaderIsValid(reader) != 1) {

@@ -167,23 +167,31 @@ int zt_prolog_feed(struct zt_prolog *p, const char *buf, size_t n)
 
 /* ---- whole documents ---------------------------------------------- */
 
-struct first_error {
-	char msg[ZT_MESSAGE_BYTES_MAX];
-	int line;
-	bool set;
-};
-
-static void keep_first_error(void *data, xmlErrorPtr e)
+void zt_xml_errors_keep(void *data, xmlErrorPtr e)
 {
-	struct first_error *fe = data;
+	struct zt_xml_errors *fe = data;
 	if (fe->set || !e || e->level < XML_ERR_ERROR)
 		return;
 	fe->set = true;
 	fe->line = e->line;
+	fe->schema = e->domain == XML_FROM_SCHEMASV || e->domain == XML_FROM_SCHEMASP;
 	snprintf(fe->msg, sizeof fe->msg, "%s", e->message ? e->message : "error");
 	size_t l = strlen(fe->msg);
 	while (l && (fe->msg[l - 1] == '\n' || fe->msg[l - 1] == ' '))
 		fe->msg[--l] = '\0';
+}
+
+int zt_xml_stream_end(const char *path, int r, const struct zt_xml_errors *e)
+{
+	if (zt_xml_reader_refused_doctype())
+		return zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", path);
+	if (e->set)
+		return e->schema ? zt_error_set(ZT_EINVAL, "%s:%d: %s", path, e->line, e->msg)
+		                 : zt_error_set(ZT_EMALFORMED, "%s:%d: not well-formed XML: %s", path,
+		                                e->line, e->msg);
+	if (r != 0)
+		return zt_error_set(ZT_EMALFORMED, "%s: not well-formed XML", path);
+	return 0;
 }
 
 static void deny_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
@@ -196,15 +204,14 @@ static void deny_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const x
 	c->wellFormed = 0;
 }
 
-int zt_xml_validate_node(xmlSchemaPtr schema, xmlDocPtr doc, xmlNodePtr node,
-                         const char *filename)
+static int validate_doc(xmlSchemaPtr schema, xmlDocPtr doc, const char *filename)
 {
-	struct first_error fe = {.set = false};
+	struct zt_xml_errors fe = {.set = false};
 	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
 	if (!vc)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
-	xmlSchemaSetValidStructuredErrors(vc, keep_first_error, &fe);
-	int rc = node ? xmlSchemaValidateOneElement(vc, node) : xmlSchemaValidateDoc(vc, doc);
+	xmlSchemaSetValidStructuredErrors(vc, zt_xml_errors_keep, &fe);
+	int rc = xmlSchemaValidateDoc(vc, doc);
 	xmlSchemaFreeValidCtxt(vc);
 	if (rc != 0) {
 		if (!fe.set)
@@ -244,7 +251,7 @@ int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len, const char *fi
 		/* trim the newline libxml2 ends its messages with */
 		goto done;
 	}
-	rc = zt_xml_validate_node(schema, doc, NULL, filename);
+	rc = validate_doc(schema, doc, filename);
 done:
 	xmlFreeParserCtxt(ctxt);
 	if (rc) {
@@ -317,7 +324,6 @@ static _Thread_local bool doctype_refused;
 struct fd_input {
 	int fd;
 	struct zt_prolog prolog;
-	bool doctype;
 };
 
 static int fd_read(void *ctx, char *buf, int len)
@@ -330,7 +336,6 @@ static int fd_read(void *ctx, char *buf, int len)
 		if (r < 0)
 			return -1;
 		if (!in->prolog.done && r > 0 && zt_prolog_feed(&in->prolog, buf, (size_t)r) < 0) {
-			in->doctype = true;
 			doctype_refused = true;
 			return -1; /* refuse before libxml2 sees a byte of the DTD */
 		}

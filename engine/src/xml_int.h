@@ -7,6 +7,8 @@
 
 #include <libxml/xmlschemas.h>
 
+#include "zhitong/limits.h"
+
 enum zt_prolog_state {
 	ZT_PROLOG_TEXT, ZT_PROLOG_LT, ZT_PROLOG_BANG, ZT_PROLOG_BANG_DASH,
 	ZT_PROLOG_COMMENT, ZT_PROLOG_PI, ZT_PROLOG_PI_Q
@@ -22,10 +24,21 @@ struct zt_prolog {
 void zt_prolog_init(struct zt_prolog *p);
 int zt_prolog_feed(struct zt_prolog *p, const char *buf, size_t n);
 
-/* Validates one element (or, with node NULL, the whole doc) against the
- * schema; on failure ZT_EINVAL with "FILE:LINE: message". */
-int zt_xml_validate_node(xmlSchemaPtr schema, xmlDocPtr doc, xmlNodePtr node,
-                         const char *filename);
+/* The first error libxml2 reports (parser or schema validator), kept for
+ * one message with its line: install zt_xml_errors_keep as the structured
+ * error handler of a reader or a validation context. */
+struct zt_xml_errors {
+	char msg[ZT_MESSAGE_BYTES_MAX];
+	int line;
+	bool set;
+	bool schema; /* from the schema validator, not the parser */
+};
+void zt_xml_errors_keep(void *data, xmlErrorPtr e);
+
+/* How a streaming read ended: `r` is the last xmlTextReaderRead() result.
+ * 0 if it ended cleanly; else ZT_EMALFORMED (a DOCTYPE, not well-formed) or
+ * ZT_EINVAL (the schema), with the message naming the file and line. */
+int zt_xml_stream_end(const char *path, int r, const struct zt_xml_errors *e);
 
 /* True (once) if the last streaming reader on this thread stopped because
  * the document has a DOCTYPE. */

@@ -265,10 +265,6 @@ struct zt_batch_export_info {
  * not: a record changed under the batch). */
 int zt_batch_export(struct zt_store *s, const char *id, const char *out_path,
                     const char *key_path, const char *actor, struct zt_batch_export_info *info);
-/* Writes the payer file of `id` (approved or later) to the open file
- * descriptor `fd` without signing or recording anything (for tools and
- * tests); the same bytes as export. */
-int zt_batch_write(struct zt_store *s, const char *id, int fd, struct zt_batch_export_info *info);
 
 /* Before a hand-over: the batch is exported (or sent, for a retry), its
  * file — `file_override`, else where it was exported — is still the one

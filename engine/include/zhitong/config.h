@@ -40,8 +40,6 @@ int zt_config_int(const struct zt_config *c, const char *section, const char *ke
                   int64_t min, int64_t max, int64_t *out);
 int zt_config_amount(const struct zt_config *c, const char *section, const char *key,
                      zt_fen dflt, zt_fen *out);
-int zt_config_bool(const struct zt_config *c, const char *section, const char *key, bool dflt,
-                   bool *out);
 
 /* Calls cb for every section whose first word is `kind` ("fund"), with
  * the second word ("390100"). */

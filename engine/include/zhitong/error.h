@@ -28,7 +28,5 @@ const char *zt_error_last(void);
 int zt_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int zt_error_setv(int code, const char *fmt, va_list ap);
 void zt_error_clear(void);
-/* Stable short name of a code: "invalid", "range", … */
-const char *zt_error_name(int code);
 
 #endif

@@ -1,9 +1,9 @@
-/* zhitong — advances to hospitals (money-flow.md "Advances"; advance.h):
+/* zhitong — advances to hospitals (docs/spec/money-flow.md "Advances"; advance.h):
  * plan, maker-checker, issue (ledger transfers and the pain.001.001.03 for
  * the pool's bank), status, and what verify checks about them.
  *
  * Most tests run the built `zhitong` on a fresh database with the sample
- * registry and policy of rules/, settle the worked example of split.md §7
+ * registry and policy of rules/, settle the worked example of docs/spec/split.md §7
  * (fund shares 8160.00 + 1148.00 + 142.00 = 9450.00 to H51010101), and
  * compare what the commands print with amounts computed by hand. Where the
  * time of a transfer matters (the earnings window, advancing_since),

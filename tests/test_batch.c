@@ -1,4 +1,4 @@
-/* zhitong — payer batches (money-flow.md "Batches and settlement files"):
+/* zhitong — payer batches (docs/spec/money-flow.md "Batches and settlement files"):
  * create / approve / export / verify / send through the command line,
  * with signatures checked by the stock openssl command line, a real HTTPS
  * payer (tests/payer_server.c) and a drop folder. */

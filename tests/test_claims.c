@@ -1,5 +1,5 @@
-/* zhitong — claims end to end through the command line (interfaces.md
- * "Claim", "Settlement result", "Command line"; split.md §6, §7).
+/* zhitong — claims end to end through the command line (docs/spec/interfaces.md
+ * "Claim", "Settlement result", "Command line"; docs/spec/split.md §6, §7).
  *
  * Every test runs the built `zhitong` on a fresh database of its own and
  * reads what it prints with libxml2; the database is inspected with SQLite
@@ -454,7 +454,7 @@ Test(vectors, world_1002_settles_every_claim_as_expected) { check_world("world-1
 Test(vectors, world_1003_settles_every_claim_as_expected) { check_world("world-1003"); }
 Test(vectors, world_1004_settles_every_claim_as_expected) { check_world("world-1004"); }
 
-/* ---- the worked example (split.md §7) ------------------------------------- */
+/* ---- the worked example (docs/spec/split.md §7) ------------------------------------- */
 
 Test(worked_example, settles_to_the_fen_as_in_split_md_section_7)
 {
@@ -1028,7 +1028,7 @@ Test(tiers, the_critical_cap_binds_for_a_general_person_and_setldetail_may_be_em
 	verify_ok(db);
 }
 
-/* split.md §0: the policy is the one in force on the discharge date; the
+/* docs/spec/split.md §0: the policy is the one in force on the discharge date; the
  * accumulators are per calendar year and carry across policy versions. */
 Test(tiers, accumulators_carry_across_policy_versions_and_restart_each_year)
 {
@@ -1281,7 +1281,7 @@ Test(quote, a_later_claim_of_a_person_in_the_file_sees_the_earlier_one)
 	free(x);
 }
 
-/* ---- reversal (split.md §6) ---------------------------------------------------- */
+/* ---- reversal (docs/spec/split.md §6) ---------------------------------------------------- */
 
 static struct run reverse(const char *db, const char *hospital, const char *claim_no)
 {

@@ -1,4 +1,4 @@
-/* zhitong — payer gateways (money-flow.md "Batches": `batch send`) against
+/* zhitong — payer gateways (docs/spec/money-flow.md "Batches": `batch send`) against
  * a real HTTPS payer (tests/payer_server.c) and a drop folder. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>

@@ -1,4 +1,4 @@
-/* zhitong — hostile input (interfaces.md: a file that is not well-formed
+/* zhitong — hostile input (docs/spec/interfaces.md: a file that is not well-formed
  * or not a v1 document is refused whole; CONVENTIONS "XML": no network, no
  * entity expansion, no DTD, limits on everything from outside).
  *
@@ -350,7 +350,7 @@ Test(hostile, the_same_documents_without_the_hostile_part_are_accepted)
 	run_free(&g);
 }
 
-/* interfaces.md: text is UTF-8. A document declaring another encoding is
+/* docs/spec/interfaces.md: text is UTF-8. A document declaring another encoding is
  * read as UTF-8 regardless (XML_PARSE_IGNORE_ENC): its Latin-1 bytes are
  * refused, never converted. */
 Test(hostile, a_declared_latin1_document_is_read_as_utf8_and_refused)

@@ -1,6 +1,6 @@
 /* zhitong — ISO 20022 files: the pain.001.001.03 we send for advances and
- * the camt.053 (001.02, 001.08) statements we reconcile (money-flow.md
- * "Advances", "Reconciliation"; background-formats.md §1, §2).
+ * the camt.053 (001.02, 001.08) statements we reconcile (docs/spec/money-flow.md
+ * "Advances", "Reconciliation"; docs/spec/background-formats.md §1, §2).
  *
  * Every file the tests write or read as "valid" is also checked with the
  * stock `xmllint --schema` against the official XSD in schema/iso20022, so

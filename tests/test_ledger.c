@@ -1,10 +1,10 @@
-/* zhitong — the ledger commands (money-flow.md "Ledger"; ledger.h):
+/* zhitong — the ledger commands (docs/spec/money-flow.md "Ledger"; ledger.h):
  * `ledger balance`, `ledger transfers` in text and CSV, immutability of
  * transfers, and verify's checks that the books balance and that each
  * account's balance equals its transfers.
  *
  * The ledger is filled by settling (and reversing) the worked example of
- * split.md §7 through the command line; where exact times matter,
+ * docs/spec/split.md §7 through the command line; where exact times matter,
  * transfers with chosen timestamps are written into it directly, with the
  * cached balances kept in step so that the books stay consistent. */
 #define _GNU_SOURCE
@@ -161,7 +161,7 @@ Test(ledger_balance, lists_every_account_and_the_books_balance)
 	const char *db = fresh_db();
 	free(zt_ok(db, "claim submit '%s'", WORKED_EXAMPLE));
 	char *csv = zt_ok(db, "ledger balance --format csv");
-	/* split.md §7: the funds owe 8160.00, 1148.00 and 142.00 for the
+	/* docs/spec/split.md §7: the funds owe 8160.00, 1148.00 and 142.00 for the
 	 * hospital, which has earned 9450.00 of an advance it never got; the
 	 * patient paid 1050.00 at the desk against the claim. */
 	cr_expect_str_eq(csv, "account,balance\n"

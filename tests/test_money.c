@@ -1,4 +1,4 @@
-/* zhitong — exact decimal parsing (interfaces.md "Lexical rules"). */
+/* zhitong — exact decimal parsing (docs/spec/interfaces.md "Lexical rules"). */
 #include <criterion/criterion.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* zhitong — reading policies (interfaces.md "Policy", split.md).
+/* zhitong — reading policies (docs/spec/interfaces.md "Policy", docs/spec/split.md).
  *
  * Data-driven: every tests/cases/policy/bad-*.xml must be refused, with a
  * message naming the file and a line; the comment

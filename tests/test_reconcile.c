@@ -1,9 +1,9 @@
-/* zhitong — bank reconciliation (money-flow.md "Reconciliation";
+/* zhitong — bank reconciliation (docs/spec/money-flow.md "Reconciliation";
  * reconcile.h; docs/reconciliation.md): camt.053 import, matching,
  * exceptions and their resolution, the report, and what verify checks.
  *
  * Each test builds its world with the built `zhitong` on a fresh database:
- * the sample registry and policy of rules/, the worked example of split.md
+ * the sample registry and policy of rules/, the worked example of docs/spec/split.md
  * §7 settled (fund shares 8160.00 to 390100, 1148.00 to 610100, 142.00 to
  * 610103, all to H51010101), one batch per fund created, approved, exported
  * and accepted by the payer (B390100-000001, B610100-000001,
@@ -374,7 +374,7 @@ Test(reconcile_import, a_credit_naming_a_batch_with_its_total_pays_it)
 	expect_rows(w.db, "SELECT action, status_from, status_to, detail FROM batch_event "
 	                  "WHERE batch_id = '" B1 "' AND action = 'payment'", want);
 	verify_ok(w.db);
-	/* the csv of `batch list` (money-flow.md) says so too */
+	/* the csv of `batch list` (docs/spec/money-flow.md) says so too */
 	out = zt_ok(w.db, "batch list --format csv");
 	expect_in(out, B1 ",390100,paid,1,8160.00,8160.00\n");
 	expect_in(out, B2 ",610100,accepted,1,1148.00,0.00\n");

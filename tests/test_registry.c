@@ -1,4 +1,4 @@
-/* zhitong — reading the registry (interfaces.md "Registry").
+/* zhitong — reading the registry (docs/spec/interfaces.md "Registry").
  *
  * Every tests/cases/registry/bad-*.xml must be refused before a single
  * record is visited, with a message naming the file and the line; its

@@ -1,5 +1,5 @@
 /* zhitong — detached signatures a payer checks with the stock openssl CLI
- * (money-flow.md "Batches", background-formats.md §3). */
+ * (docs/spec/money-flow.md "Batches", docs/spec/background-formats.md §3). */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -68,7 +68,7 @@ static long file_size(const char *path)
 	return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
-/* The payer's commands (background-formats.md §3): pub, file, sig / pub, sig, file. */
+/* The payer's commands (docs/spec/background-formats.md §3): pub, file, sig / pub, sig, file. */
 #define ED_VERIFY "openssl pkeyutl -verify -pubin -inkey '%s' -rawin -in '%s' -sigfile '%s'"
 #define SM2_VERIFY "openssl dgst -sm3 -verify '%s' -sigopt distid:1234567812345678 -signature '%s' '%s'"
 

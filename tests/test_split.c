@@ -1,4 +1,4 @@
-/* zhitong — the split of one claim (split.md), checked to the fen.
+/* zhitong — the split of one claim (docs/spec/split.md), checked to the fen.
  *
  * Policies are built as C structs so each test states exactly the rule it
  * exercises. Every expected amount is worked out by hand in the comment
@@ -13,7 +13,7 @@
 
 /* ---- fixtures ------------------------------------------------------------ */
 
-/* The sample policy of interfaces.md (rules/ ships the same document). */
+/* The sample policy of docs/spec/interfaces.md (rules/ ships the same document). */
 static struct zt_policy sample_policy(void)
 {
 	struct zt_policy p;
@@ -182,7 +182,7 @@ Test(split_reject, names_are_the_stable_codes_of_interfaces_md)
 Test(split_example, worked_example_of_split_md_section_7)
 {
 	struct zt_policy p = sample_policy();
-	/* The claim of interfaces.md: 8000 × 1; 25 × 80 (乙, ceiling 30, own
+	/* The claim of docs/spec/interfaces.md: 8000 × 1; 25 × 80 (乙, ceiling 30, own
 	 * selfpay_prop 0.10); 500 × 1 (丙). */
 	const struct item_spec items[] = {
 		{1, Q4(8000), Q4(1), 800000, -1, -1},

@@ -1,5 +1,5 @@
-/* zhitong — the store under concurrency and crashes (interfaces.md
- * "Command line"; split.md §0: claims of one person are serialised; the
+/* zhitong — the store under concurrency and crashes (docs/spec/interfaces.md
+ * "Command line"; docs/spec/split.md §0: claims of one person are serialised; the
  * claim file is one transaction).
  *
  * Runs the built `zhitong` as separate processes on one database, kills one

@@ -2,7 +2,7 @@
  * value (policy.c, registry.c).
  *
  * Every error they raise names the file, the line and the field, in the
- * form interfaces.md asks of policy and registry loading:
+ * form docs/spec/interfaces.md asks of policy and registry loading:
  *   "rules/x.xml:12: <tier upto>: tiers must increase (50000.00 after 60000.00)"
  * The field is "<element attribute>", or "<element>" when the element as a
  * whole is at fault. */

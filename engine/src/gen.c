@@ -1,6 +1,6 @@
 /* zhitong — synthetic worlds (see gen.h).
  *
- * Shape of a world, chosen to exercise every rule of split.md at realistic
+ * Shape of a world, chosen to exercise every rule of docs/spec/split.md at realistic
  * proportions rather than to be statistically faithful:
  *  - hospitals of the four levels, one in four outside the county
  *    (referrals go up: those are mostly city and province hospitals);
@@ -451,7 +451,7 @@ static void xw_empty(struct xw *x, const char *el, const char *const *attrs)
 	xw_end(x);
 }
 
-/* The policy of interfaces.md's example with every optional feature on:
+/* The policy of docs/spec/interfaces.md's example with every optional feature on:
  * an out-of-county personal cap, a poor tier list of its own, two relief
  * funds of which only the first is tied to the county and capped. */
 static int write_policy(struct world *g, const char *path)

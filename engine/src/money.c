@@ -1,7 +1,7 @@
 /* zhitong — exact decimal parsing and formatting (see money.h).
  *
  * Text goes straight to integers; anything the lexical rules of
- * interfaces.md do not allow is refused, never "fixed up". */
+ * docs/spec/interfaces.md do not allow is refused, never "fixed up". */
 #include "zhitong/money.h"
 
 #include <stdio.h>

@@ -2,7 +2,7 @@
  *
  * The document is validated against schema/policy.xsd before a value is
  * read; this file then converts every value exactly (money.h) and checks
- * the rules a schema cannot express (interfaces.md "Policy"). Everything
+ * the rules a schema cannot express (docs/spec/interfaces.md "Policy"). Everything
  * is read into a scratch struct that is copied out only when the whole
  * policy is good, so a refused file leaves the caller's struct alone. */
 #include "zhitong/policy.h"
@@ -167,7 +167,7 @@ static int read_fund(char out[ZT_FUND_CODE_BYTES], struct reader *r, const xmlNo
 }
 
 /* The <tier> children of `parent`, in order: `upto` strictly increasing
- * and only the last tier open (split.md §3). `*count` may end 0; the
+ * and only the last tier open (docs/spec/split.md §3). `*count` may end 0; the
  * caller decides whether an empty list is allowed. */
 static int read_tiers(struct zt_tier tiers[ZT_TIERS_MAX], int *count, const struct reader *r,
                       const xmlNode *parent)

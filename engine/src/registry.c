@@ -1,6 +1,6 @@
 /* zhitong — reading the registry (urn:zhitong:registry:1, see registry.h).
  *
- * Loading is all or nothing (interfaces.md: "a file with one bad record
+ * Loading is all or nothing (docs/spec/interfaces.md: "a file with one bad record
  * changes nothing"), so the whole document is checked before the visitor
  * sees its first record: first against schema/registry.xsd, then record by
  * record here. The second walk converts again rather than keeping every

@@ -1,4 +1,4 @@
-/* zhitong — the split of one claim across the funds (split.md §1–§5).
+/* zhitong — the split of one claim across the funds (docs/spec/split.md §1–§5).
  *
  * Pure: no I/O, no allocation, no globals. Every step is computed into a
  * local result and copied out only when the whole split has succeeded, so
@@ -96,7 +96,7 @@ zt_reject zt_classify(struct zt_classified *out, const struct zt_policy *p,
 	}
 
 	/* Range first, over every item: schema-invalid takes precedence over
-	 * amount-mismatch (interfaces.md), whichever item comes first. */
+	 * amount-mismatch (docs/spec/interfaces.md), whichever item comes first. */
 	for (int i = 0; i < c->item_count; i++) {
 		const struct zt_item *it = &c->items[i];
 		if (it->chrgitm_lv < 1 || it->chrgitm_lv > 3) {

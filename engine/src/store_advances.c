@@ -1,5 +1,5 @@
 /* zhitong — the store's ledger reads and advances (ledger.h, advance.h;
- * money-flow.md "Ledger", "Advances"). Every statement is bound with
+ * docs/spec/money-flow.md "Ledger", "Advances"). Every statement is bound with
  * sqlite3_bind_*; none is built from strings. These run a few times per
  * command (not per claim), so each is prepared where it is used. */
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* zhitong — the store's batches (money-flow.md "Batches"; see batch.h and
+/* zhitong — the store's batches (docs/spec/money-flow.md "Batches"; see batch.h and
  * schema/sqlite/003-batches.sql). Every SQL statement of the batches is in
  * this file. */
 #include <stdio.h>

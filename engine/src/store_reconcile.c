@@ -1,4 +1,4 @@
-/* zhitong — the store's reconciliation part (money-flow.md
+/* zhitong — the store's reconciliation part (docs/spec/money-flow.md
  * "Reconciliation"; see reconcile.h and schema/sqlite/004-reconcile.sql).
  * Every SQL statement of the reconciliation is in this file.
  *

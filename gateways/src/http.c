@@ -1,4 +1,4 @@
-/* zhitong — the HTTPS payer gateway (libcurl; background-formats.md §6). */
+/* zhitong — the HTTPS payer gateway (libcurl; docs/spec/background-formats.md §6). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>

@@ -128,7 +128,7 @@ CREATE TABLE settlement_fund (
 ) WITHOUT ROWID;
 CREATE INDEX settlement_fund_by_fund ON settlement_fund (fund_code, settlement_id);
 
--- A person's yearly totals (split.md §0). Cache of sums: verify recomputes.
+-- A person's yearly totals (docs/spec/split.md §0). Cache of sums: verify recomputes.
 -- Slots: basic, crit_base, crit_paid, assist, relief:<fund code>.
 CREATE TABLE accum (
   psn_no TEXT NOT NULL,
@@ -138,7 +138,7 @@ CREATE TABLE accum (
   PRIMARY KEY (psn_no, year, slot)
 ) WITHOUT ROWID;
 
--- The double-entry ledger (money-flow.md). Balances are debit-positive:
+-- The double-entry ledger (docs/spec/money-flow.md). Balances are debit-positive:
 -- fund:<code> > 0 is owed to the pool; hospital:<code> > 0 is advance held.
 CREATE TABLE transfer (
   id            INTEGER PRIMARY KEY,

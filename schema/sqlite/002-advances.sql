@@ -1,4 +1,4 @@
--- zhitong store, migration 002: advances (see money-flow.md "Advances").
+-- zhitong store, migration 002: advances (see docs/spec/money-flow.md "Advances").
 --
 -- The pool pays each hospital ahead (an advance, 预拨付) so that the
 -- hospital never fronts the funds' shares itself. An advance is planned

@@ -1,4 +1,4 @@
--- zhitong store, migration 003: batches and payer files (see money-flow.md "Batches"
+-- zhitong store, migration 003: batches and payer files (see docs/spec/money-flow.md "Batches"
 -- and docs/batches.md).
 --
 -- A batch bills one fund for a set of claim shares (rows of settlement_fund,

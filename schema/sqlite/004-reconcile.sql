@@ -1,4 +1,4 @@
--- zhitong store, migration 004: bank statements and reconciliation (see money-flow.md
+-- zhitong store, migration 004: bank statements and reconciliation (see docs/spec/money-flow.md
 -- "Reconciliation" and docs/reconciliation.md).
 --
 -- The pool account's camt.053 statements are stored entry by entry, each

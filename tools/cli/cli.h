@@ -7,7 +7,7 @@
 
 #include "zhitong/store.h"
 
-/* Exit status (interfaces.md). */
+/* Exit status (docs/spec/interfaces.md). */
 enum {
 	EXIT_DONE = 0,     /* all done */
 	EXIT_REJECTED = 1, /* some input was rejected; stdout has the full answer */

@@ -1,5 +1,5 @@
 /* zhitong — advance plan | show | approve | issue | status | list: paying the
- * hospitals ahead (money-flow.md "Advances"). */
+ * hospitals ahead (docs/spec/money-flow.md "Advances"). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* zhitong — the 'batch' commands (money-flow.md "Batches and settlement
+/* zhitong — the 'batch' commands (docs/spec/money-flow.md "Batches and settlement
  * files"; docs/batches.md). */
 #include <stdlib.h>
 #include <string.h>

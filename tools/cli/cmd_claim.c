@@ -24,7 +24,7 @@ static const char claim_help[] =
 	"        duplicate-claim-no. The file is one transaction: a file that is not\n"
 	"        well-formed is refused whole, nothing stored (exit 2).\n"
 	"quote   the same answer without setl_id, and nothing stored.\n"
-	"reverse writes the reversing settlement (split.md §6: every amount negated, the\n"
+	"reverse writes the reversing settlement (docs/spec/split.md §6: every amount negated, the\n"
 	"        person's yearly totals taken back, the opposite ledger transfers);\n"
 	"        not-settled if the claim is unknown or already reversed.\n"
 	"show    every settlement and reversal made under the claim number, with the\n"

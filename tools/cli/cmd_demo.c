@@ -23,7 +23,7 @@
 extern const unsigned char zt_sample_policy[], zt_sample_registry[];
 extern const size_t zt_sample_policy_len, zt_sample_registry_len;
 
-/* The worked example of split.md §7 (interfaces.md "Claim"). */
+/* The worked example of docs/spec/split.md §7 (docs/spec/interfaces.md "Claim"). */
 static const char worked_example[] =
 	"<claim xmlns=\"urn:zhitong:claim:1\">\n"
 	"  <fixmedins_code>H51010101</fixmedins_code>\n"
@@ -238,7 +238,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 		puts("usage: zhitong [--db PATH] demo [--claims N] [--seed S] [--keep]\n\n"
 		     "The whole flow on sample data, on a fresh database (a temporary one unless\n"
 		     "--db is given): loads the sample registry and policy, settles the worked\n"
-		     "example of split.md, generates N claims (default 3000) in a second county\n"
+		     "example of docs/spec/split.md, generates N claims (default 3000) in a second county\n"
 		     "and settles them, reverses one, runs verify, and prints a summary and the\n"
 		     "worked example's settlement with its trace. --keep keeps the temporary\n"
 		     "directory.");
@@ -424,7 +424,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	devnull = NULL;
 
 	/* 5. the worked example, as an auditor sees it */
-	printf("The worked example of split.md §7 (poor patient, county hospital, in county):\n\n");
+	printf("The worked example of docs/spec/split.md §7 (poor patient, county hospital, in county):\n\n");
 	fflush(stdout);
 	struct cli c2 = *c;
 	c2.db_path = db;

@@ -1,4 +1,4 @@
-/* zhitong — the 'reconcile' commands (money-flow.md "Reconciliation";
+/* zhitong — the 'reconcile' commands (docs/spec/money-flow.md "Reconciliation";
  * docs/reconciliation.md): the pool account's bank statement against the
  * batches billed and the advances paid. */
 #include <stdint.h>

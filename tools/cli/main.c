@@ -1,4 +1,4 @@
-/* zhitong — one program, with subcommands (interfaces.md "Command line"). */
+/* zhitong — one program, with subcommands (docs/spec/interfaces.md "Command line"). */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>

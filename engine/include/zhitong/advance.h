@@ -1,4 +1,4 @@
-/* zhitong — advances to hospitals (money-flow.md "Advances", 预拨付).
+/* zhitong — advances to hospitals (docs/spec/money-flow.md "Advances", 预拨付).
  *
  * The pool pays each hospital ahead so that the hospital never fronts the
  * funds' shares itself; every settled claim uses up part of the advance.

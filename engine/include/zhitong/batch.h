@@ -1,4 +1,4 @@
-/* zhitong — payer batches and their signed settlement files (money-flow.md
+/* zhitong — payer batches and their signed settlement files (docs/spec/money-flow.md
  * "Batches and settlement files"; the user's guide is docs/batches.md).
  *
  * A batch bills one fund for claim shares: the rows of a settlement's

@@ -4,8 +4,8 @@
  * Pure format modules: no database. Both validate against the official
  * XSDs embedded in the binary (schema/iso20022): a pain.001 is checked
  * before it is renamed into place, a camt.053 before the first entry is
- * reported (money-flow.md "Advances", "Reconciliation";
- * background-formats.md §1). */
+ * reported (docs/spec/money-flow.md "Advances", "Reconciliation";
+ * docs/spec/background-formats.md §1). */
 #ifndef ZHITONG_ISO20022_H
 #define ZHITONG_ISO20022_H
 

@@ -1,4 +1,4 @@
-/* zhitong — reading the ledger (every transfer a debit and a credit) (money-flow.md "Ledger").
+/* zhitong — reading the ledger (every transfer a debit and a credit) (docs/spec/money-flow.md "Ledger").
  *
  * Every movement of money is a transfer: a debit account, a credit
  * account, a positive amount in fen, a kind, a reference and a unique id.

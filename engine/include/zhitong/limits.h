@@ -3,7 +3,7 @@
 #ifndef ZHITONG_LIMITS_H
 #define ZHITONG_LIMITS_H
 
-/* interfaces.md: at most 10,000 items in a claim. */
+/* docs/spec/interfaces.md: at most 10,000 items in a claim. */
 #define ZT_ITEMS_PER_CLAIM_MAX 10000
 /* A policy file (and any other document read whole) is capped: 64 MiB is
  * far beyond any policy and stops a runaway file. Registries, claim files
@@ -19,7 +19,7 @@
 #define ZT_TIERS_MAX 16
 /* Relief funds in one policy; Sichuan's "three funds" is 3. */
 #define ZT_RELIEF_MAX 16
-/* Field lengths (characters) from interfaces.md. */
+/* Field lengths (characters) from docs/spec/interfaces.md. */
 #define ZT_CODE_CHARS_MAX 30     /* fixmedins_code, psn_no, feedetl_sn */
 #define ZT_CLAIM_NO_CHARS_MAX 40
 #define ZT_LIST_CODE_CHARS_MAX 50

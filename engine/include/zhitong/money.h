@@ -23,7 +23,7 @@ typedef int32_t zt_date;
 /* Prices and quantities: at most 14 integer digits, 4 decimals. */
 #define ZT_Q4_MAX INT64_C(999999999999999999)
 
-/* Strict lexical parsers (interfaces.md "Lexical rules"). Each takes the
+/* Strict lexical parsers (docs/spec/interfaces.md "Lexical rules"). Each takes the
  * text and its length, ignores leading/trailing XML white space, and
  * returns 0 or ZT_EINVAL/ZT_ERANGE with zt_error_last() set to a message
  * naming the offending text. */

@@ -1,8 +1,8 @@
 /* zhitong — a county's settlement policy (urn:zhitong:policy:1), parsed.
  *
  * The struct is plain data with fixed-size arrays so the split can take it
- * by pointer without allocation. Semantics: split.md; format:
- * interfaces.md "Policy". */
+ * by pointer without allocation. Semantics: docs/spec/split.md; format:
+ * docs/spec/interfaces.md "Policy". */
 #ifndef ZHITONG_POLICY_H
 #define ZHITONG_POLICY_H
 
@@ -112,7 +112,7 @@ struct zt_policy {
 	enum zt_remainder remainder;
 };
 
-/* Reads, validates (XSD + every rule of interfaces.md) and converts a
+/* Reads, validates (XSD + every rule of docs/spec/interfaces.md) and converts a
  * policy document held in memory. `filename` is only used in messages,
  * which name the file, the line and the field:
  *   "rules/x.xml:12: <tier upto>: tiers must increase (50000.00 after 60000.00)"

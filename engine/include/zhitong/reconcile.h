@@ -1,4 +1,4 @@
-/* zhitong — bank reconciliation (money-flow.md "Reconciliation"; the user's
+/* zhitong — bank reconciliation (docs/spec/money-flow.md "Reconciliation"; the user's
  * guide is docs/reconciliation.md).
  *
  * The pool account's camt.053 statements are imported entry by entry, each

@@ -6,7 +6,7 @@
  * in the caller-visible transaction, and answers in the settlement format.
  *
  * A file is settled in one transaction: a file that turns out not to be
- * well-formed half-way is refused whole with nothing stored (interfaces.md),
+ * well-formed half-way is refused whole with nothing stored (docs/spec/interfaces.md),
  * and a crash at any instant leaves the database as before the file, so a
  * retry gives the same answer. The answer is spooled to a temporary file
  * and written to `out` only after the commit. */
@@ -47,7 +47,7 @@ struct zt_settle_opts {
 int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_opts *o,
                    FILE *out, struct zt_settle_stats *stats);
 
-/* Reverses the live settlement of (hospital, claim_no) per split.md §6 and
+/* Reverses the live settlement of (hospital, claim_no) per docs/spec/split.md §6 and
  * writes the reversing settlement (or a not-settled rejection) as a
  * <settlements> document. *rejected is set when nothing was reversed. */
 int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *claim_no,

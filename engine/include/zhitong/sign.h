@@ -1,5 +1,5 @@
-/* zhitong — detached signatures of settlement files (money-flow.md
- * "Batches", background-formats.md §3).
+/* zhitong — detached signatures of settlement files (docs/spec/money-flow.md
+ * "Batches", docs/spec/background-formats.md §3).
  *
  * A payer checks a file with the stock openssl 3 command line and nothing
  * else, so the signature is the raw one that command expects:

@@ -1,4 +1,4 @@
-/* zhitong — the split of one claim across the funds (split.md).
+/* zhitong — the split of one claim across the funds (docs/spec/split.md).
  *
  * Pure functions: no I/O, no allocation, no SQL, no globals. The caller
  * brings the policy, the registry facts and the person's accumulators; the
@@ -10,7 +10,7 @@
 #include "claim.h"
 #include "policy.h"
 
-/* Rejection codes, in precedence order (interfaces.md). Stable: never
+/* Rejection codes, in precedence order (docs/spec/interfaces.md). Stable: never
  * renumbered or reused. */
 typedef enum {
 	ZT_REJ_NONE = 0,
@@ -34,7 +34,7 @@ struct zt_classified {
 	zt_fen inscp_scp_amt;
 };
 
-/* A person's accumulators for one calendar year (split.md §0). */
+/* A person's accumulators for one calendar year (docs/spec/split.md §0). */
 struct zt_accum {
 	zt_fen basic_paid;
 	zt_fen critical_base;
@@ -165,7 +165,7 @@ struct zt_fund_share {
 	const char *fund_code;        /* points into the policy */
 	zt_fen amount;
 };
-/* Lists the funds paying more than 0, in the order of split.md §5.
+/* Lists the funds paying more than 0, in the order of docs/spec/split.md §5.
  * Returns the count (≤ 3 + ZT_RELIEF_MAX). */
 int zt_split_shares(struct zt_fund_share out[3 + ZT_RELIEF_MAX],
                     const struct zt_policy *p, const struct zt_split_result *r);

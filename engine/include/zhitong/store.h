@@ -160,7 +160,7 @@ int zt_store_claim_history(struct zt_store *s, const char *hospital, const char 
                            int (*cb)(void *ctx, const struct zt_stored_settlement *st),
                            void *ctx);
 
-/* Writes the reversal of settlement `orig` (split.md §6): a settlement of
+/* Writes the reversal of settlement `orig` (docs/spec/split.md §6): a settlement of
  * kind 'reverse' with every amount negated, the accumulators taken back,
  * the opposite transfers. */
 int zt_store_write_reversal(struct zt_store *s, const struct zt_stored_settlement *orig,

@@ -2,7 +2,7 @@
  *
  * Every document is read with libxml2 options that never touch the network
  * or the file system and never expand entities; any DOCTYPE is refused
- * outright (background-formats.md §2); then the document is validated
+ * outright (docs/spec/background-formats.md §2); then the document is validated
  * against the project's own XSD, compiled from schema/ into the binary,
  * before a single value is read. */
 #ifndef ZHITONG_XML_H
@@ -47,7 +47,7 @@ int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len,
 /* Reads a whole file (at most `max_bytes`) into a malloc'd, NUL-terminated
  * buffer. A missing or unreadable file is ZT_ENOTFOUND (an unusable input,
  * exit 2), not ZT_EIO (which means the store failed). Every document is
- * read as UTF-8 whatever its declaration says (interfaces.md: text is
+ * read as UTF-8 whatever its declaration says (docs/spec/interfaces.md: text is
  * UTF-8): bytes that are not UTF-8 are refused, never converted. */
 int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes);
 

@@ -1,4 +1,4 @@
-/* zhitong — handing a signed settlement file to a payer (money-flow.md
+/* zhitong — handing a signed settlement file to a payer (docs/spec/money-flow.md
  * "Batches": `batch send`).
  *
  * One interface, two transports chosen per fund by configuration:

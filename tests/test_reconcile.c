@@ -331,7 +331,7 @@ static const char *as_of_plus(const struct world *w, int days)
 	char *b = buf[next++ % 4];
 	zt_date d;
 	cr_assert_eq(zt_parse_date(&d, w->today, 10), 0);
-	zt_format_date(b, zt_recon_date_add(d, days));
+	zt_format_date(b, zt_date_add(d, days));
 	return b;
 }
 
@@ -727,7 +727,7 @@ Test(reconcile_import, money_booked_before_its_batch_was_exported_is_a_date_exce
 	char want[300];
 	snprintf(want, sizeof want, "date|" B1 "|booked 2024-01-02, %lld days before batch " B1
 	                            " was exported on %s\n",
-	         (long long)zt_recon_days_between(20240102, zt_date_today()), w.today);
+	         (long long)zt_date_days_between(20240102, zt_date_today()), w.today);
 	cr_expect_str_eq(x, want);
 	free(x);
 	expect_batch(w.db, B1, "accepted|0");
@@ -1107,15 +1107,15 @@ Test(reconcile_rules, batch_ids_are_exact_tokens)
 
 Test(reconcile_rules, day_arithmetic_crosses_months_years_and_leap_days)
 {
-	cr_expect_eq(zt_recon_date_add(20240228, 1), 20240229);
-	cr_expect_eq(zt_recon_date_add(20240228, 2), 20240301);
-	cr_expect_eq(zt_recon_date_add(20230228, 1), 20230301);
-	cr_expect_eq(zt_recon_date_add(20241231, 1), 20250101);
-	cr_expect_eq(zt_recon_date_add(20250101, -1), 20241231);
-	cr_expect_eq(zt_recon_date_add(21000228, 1), 21000301);
-	cr_expect_eq(zt_recon_days_between(20240101, 20250101), 366);
-	cr_expect_eq(zt_recon_days_between(20250101, 20240101), -366);
-	cr_expect_eq(zt_recon_days_between(19700101, 19700101), 0);
+	cr_expect_eq(zt_date_add(20240228, 1), 20240229);
+	cr_expect_eq(zt_date_add(20240228, 2), 20240301);
+	cr_expect_eq(zt_date_add(20230228, 1), 20230301);
+	cr_expect_eq(zt_date_add(20241231, 1), 20250101);
+	cr_expect_eq(zt_date_add(20250101, -1), 20241231);
+	cr_expect_eq(zt_date_add(21000228, 1), 21000301);
+	cr_expect_eq(zt_date_days_between(20240101, 20250101), 366);
+	cr_expect_eq(zt_date_days_between(20250101, 20240101), -366);
+	cr_expect_eq(zt_date_days_between(19700101, 19700101), 0);
 }
 
 static struct zt_recon_batch batch(const char *id, enum zt_batch_status st, zt_fen due, zt_fen paid)

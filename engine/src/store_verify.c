@@ -158,9 +158,9 @@ static void sql_guard(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* The gaps in the ids of `table`, as "first to last" missing: rows are
  * numbered 1, 2, 3 … as they are written, and nothing deletes one. */
-#define ID_GAPS(table, what)                                                                    \
-	"SELECT CASE WHEN id = prev + 2 THEN printf('" what " %d is missing', prev + 1)"          \
-	" ELSE printf('" what " %d to %d are missing', prev + 1, id - 1) END"                     \
+#define ID_GAPS(table, one, many)                                                                \
+	"SELECT CASE WHEN id = prev + 2 THEN printf('" one " %d is missing', prev + 1)"           \
+	" ELSE printf('" many " %d to %d are missing', prev + 1, id - 1) END"                     \
 	" FROM (SELECT id, LAG(id, 1, 0) OVER (ORDER BY id) AS prev FROM " table ")"             \
 	" WHERE id != prev + 1"
 
@@ -306,30 +306,36 @@ static const struct zt_verify_check core_checks[] = {
 	{"claims, settlements and transfers run without gaps",
 	 "SELECT (SELECT count(*) FROM claim) + (SELECT count(*) FROM settlement)"
 	 " + (SELECT count(*) FROM transfer)",
-	 ID_GAPS("claim", "claim row") " UNION ALL " ID_GAPS("settlement", "settlement row")
-	 " UNION ALL " ID_GAPS("transfer", "transfer")},
+	 ID_GAPS("claim", "claim row", "claim rows")
+	 " UNION ALL " ID_GAPS("settlement", "settlement row", "settlement rows")
+	 " UNION ALL " ID_GAPS("transfer", "transfer", "transfers")},
 	{"policies match their digest",
 	 "SELECT count(*) FROM policy",
 	 "SELECT printf('policy %s (row %d): its stored XML no longer has its SHA-256 %s', policy_id,"
 	 " id, digest) FROM policy WHERE zt_sha256_hex(source_xml) IS NOT digest"},
 	{"the audit trail has no gap",
 	 "SELECT count(*) FROM audit",
-	 ID_GAPS("audit", "audit record")
+	 ID_GAPS("audit", "audit record", "audit records")
 	 " UNION ALL SELECT printf('audit record %d (%s) is dated before record %d (%s)', id, at,"
 	 " prev_id, prev_at) FROM (SELECT id, at, LAG(id) OVER (ORDER BY id) AS prev_id,"
 	 " LAG(at) OVER (ORDER BY id) AS prev_at FROM audit) WHERE at < prev_at"
 	 " UNION ALL SELECT 'the count of audit records written (meta audit.last-id) is missing'"
 	 " WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'audit.last-id')"
-	 " UNION ALL SELECT CASE WHEN n > m THEN printf('audit records %d to %d were written and"
-	 " are gone', m + 1, n) ELSE printf('audit records %d to %d were not written by zhitong"
-	 " (its count stops at %d)', n + 1, m, n) END FROM (SELECT CAST(value AS INTEGER) AS n,"
+	 " UNION ALL SELECT CASE WHEN n = m + 1 THEN printf('audit record %d was written and is gone',"
+	 " n) WHEN n > m THEN printf('audit records %d to %d were written and are gone', m + 1, n)"
+	 " WHEN m = n + 1 THEN printf('audit record %d was not written by zhitong (its count stops"
+	 " at %d)', m, n) ELSE printf('audit records %d to %d were not written by zhitong (its count"
+	 " stops at %d)', n + 1, m, n) END FROM (SELECT CAST(value AS INTEGER) AS n,"
 	 " (SELECT COALESCE(MAX(id), 0) FROM audit) AS m FROM meta WHERE key = 'audit.last-id')"
 	 " WHERE n != m"},
 	{"what was done is in the audit trail",
 	 "SELECT (SELECT count(*) FROM settlement WHERE kind = 'reverse')"
-	 " + (SELECT count(*) FROM advance_plan) + (SELECT count(*) FROM advance_approval)"
-	 " + (SELECT count(DISTINCT msg_id) FROM advance)",
-	 "SELECT printf('reversal %s has no audit record', s.setl_id) FROM settlement s"
+	 " + (SELECT count(*) FROM policy) + (SELECT count(*) FROM advance_plan)"
+	 " + (SELECT count(*) FROM advance_approval) + (SELECT count(DISTINCT msg_id) FROM advance)",
+	 "SELECT printf('policy %s (row %d) has no audit record of its loading', p.policy_id, p.id)"
+	 " FROM policy p WHERE NOT EXISTS (SELECT 1 FROM audit a WHERE a.action = 'rules load'"
+	 " AND a.detail = p.policy_id)"
+	 " UNION ALL SELECT printf('reversal %s has no audit record', s.setl_id) FROM settlement s"
 	 " WHERE s.kind = 'reverse' AND NOT EXISTS (SELECT 1 FROM audit a WHERE"
 	 " a.action = 'claim reverse' AND instr(a.detail, s.setl_id || ' reverses ') = 1)"
 	 " UNION ALL SELECT printf('advance plan %s has no audit record', p.plan_id) FROM advance_plan p"

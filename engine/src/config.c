@@ -92,11 +92,11 @@ static int parse_section(char out[128], const char *s, const char *path, int lin
 	if (!close)
 		return zt_error_set(ZT_EINVAL, "%s:%d: malformed section header '%.60s': no closing ']'",
 		                    path, lineno, s);
-	if (close != s + n - 1)
-		return zt_error_set(ZT_EINVAL, "%s:%d: malformed section header '%.60s': text after ']'",
-		                    path, lineno, s);
 	if (memchr(s + 1, '[', n - 1))
 		return zt_error_set(ZT_EINVAL, "%s:%d: malformed section header '%.60s': '[' inside it",
+		                    path, lineno, s);
+	if (close != s + n - 1)
+		return zt_error_set(ZT_EINVAL, "%s:%d: malformed section header '%.60s': text after ']'",
 		                    path, lineno, s);
 	char word[3][128];
 	int words = 0;

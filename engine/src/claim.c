@@ -208,14 +208,19 @@ int zt_claim_items_parse(struct zt_claim *c, const char *text, char *msg, size_t
 			         nf < 9 ? "fewer" : "more");
 			return ZT_EINVAL;
 		}
-		struct zt_item *it = zt_claim_add_item(c);
-		if (!it) {
+		if (c->item_count >= ZT_ITEMS_PER_CLAIM_MAX) {
 			snprintf(msg, msg_bytes, "more than %d item lines", ZT_ITEMS_PER_CLAIM_MAX);
 			return ZT_EINVAL;
 		}
+		struct zt_item *it = zt_claim_add_item(c);
+		if (!it) {
+			snprintf(msg, msg_bytes, "out of memory");
+			return ZT_ENOMEM;
+		}
 		int64_t lv = 0, sp = 0;
+		bool present;
 		bool ok = len[0] < sizeof it->feedetl_sn && len[1] < sizeof it->med_list_codg &&
-		          len[2] < sizeof it->med_chrgitm_type, present;
+		          len[2] < sizeof it->med_chrgitm_type;
 		if (ok) {
 			memcpy(it->feedetl_sn, f[0], len[0]);
 			memcpy(it->med_list_codg, f[1], len[1]);

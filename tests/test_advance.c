@@ -377,17 +377,20 @@ Test(advance_plan, a_top_up_under_the_minimum_waits_unless_the_hospital_is_below
 
 /* Transfers of H51010101 around a window of 30 days ending 2024-01-31, i.e.
  * 2024-01-02 to 2024-01-31 inclusive, by settlement time (UTC). */
+/* Days are the pool's (docs/spec/rules-v2.md §5), Asia/Shanghai unless
+ * configured: 16:00:00Z is local midnight, so 2024-01-01T15:59:59Z is the
+ * last second of January 1st and 2024-01-01T16:00:00Z the first of the 2nd. */
 static void write_dated_transfers(const char *db)
 {
 	sql_exec(db,
 	         "INSERT INTO transfer (debit, credit, amount, kind, ref, at) VALUES"
-	         " ('fund:390100', 'hospital:H51010101', 100000, 'settle', 'S-OUT-1', '2024-01-01T23:59:59Z'),"
-	         " ('fund:390100', 'hospital:H51010101', 20000, 'settle', 'S-IN-1', '2024-01-02T00:00:00Z'),"
-	         " ('hospital:H51010101', 'fund:390100', 5000, 'reverse', 'S-IN-2', '2024-01-15T12:00:00Z'),"
-	         " ('fund:610100', 'hospital:H51010101', 3000, 'settle', 'S-IN-3', '2024-01-31T23:59:59Z'),"
-	         " ('fund:390100', 'hospital:H51010101', 700, 'settle', 'S-OUT-2', '2024-02-01T00:00:00Z'),"
-	         " ('fund:390100', 'hospital:H51010102', 10000, 'settle', 'S-OUT-3', '2023-12-01T08:00:00Z'),"
-	         " ('hospital:H51010102', 'fund:390100', 10000, 'reverse', 'S-IN-4', '2024-01-10T08:00:00Z')");
+	         " ('fund:390100', 'hospital:H51010101', 100000, 'settle', 'S-OUT-1', '2024-01-01T15:59:59Z'),"
+	         " ('fund:390100', 'hospital:H51010101', 20000, 'settle', 'S-IN-1', '2024-01-01T16:00:00Z'),"
+	         " ('hospital:H51010101', 'fund:390100', 5000, 'reverse', 'S-IN-2', '2024-01-15T04:00:00Z'),"
+	         " ('fund:610100', 'hospital:H51010101', 3000, 'settle', 'S-IN-3', '2024-01-31T15:59:59Z'),"
+	         " ('fund:390100', 'hospital:H51010101', 700, 'settle', 'S-OUT-2', '2024-01-31T16:00:00Z'),"
+	         " ('fund:390100', 'hospital:H51010102', 10000, 'settle', 'S-OUT-3', '2023-12-01T00:00:00Z'),"
+	         " ('hospital:H51010102', 'fund:390100', 10000, 'reverse', 'S-IN-4', '2024-01-10T00:00:00Z')");
 }
 
 Test(advance_plan, the_window_counts_fund_shares_by_settlement_time)
@@ -414,12 +417,31 @@ Test(advance_plan, target_days_move_the_window_across_months)
 	write_dated_transfers(db);
 	const char *cfg = zt_test_write("days.conf", "[advance]\ntarget-days = 31\n");
 	char *out = zt_ok(db, "--config '%s' advance plan --as-of 2024-01-31 --by alice --format csv", cfg);
-	/* 31 days reach back to 2024-01-01: the 1000.00 of 23:59:59 counts. */
+	/* 31 days reach back to 2024-01-01: the 1000.00 of 23:59:59 local counts. */
 	cr_expect(strstr(out, ",H51010101,days,1180.00,1180.00,-1187.00,2367.00\n"), "%s", out);
 	free(out);
 	char *win = rows(db, "SELECT window_from FROM advance_plan");
 	cr_expect_str_eq(win, "20240101\n");
 	free(win);
+}
+
+Test(advance_plan, the_window_is_made_of_days_of_the_configured_time_zone)
+{
+	const char *db = fresh_db("zt.db");
+	write_dated_transfers(db);
+	/* In UTC the window 2024-01-02 to 2024-01-31 holds -50.00 + 30.00 +
+	 * 7.00 of H51010101: the 200.00 of 2024-01-01T16:00:00Z is January 1st
+	 * there, the 7.00 of 2024-01-31T16:00:00Z still January 31st. */
+	const char *cfg = zt_test_write("utc.conf", "[pool]\ntimezone = UTC\n");
+	char *out = zt_ok(db, "--config '%s' advance plan --as-of 2024-01-31 --by alice --format csv", cfg);
+	cr_expect(strstr(out, ",H51010101,days,-13.00,0.00,-1187.00,1187.00\n"), "%s", out);
+	free(out);
+	/* New York: 2024-01-31T16:00:00Z is 11:00 on the 31st, 2024-01-01T16:00:00Z 11:00 on the
+	 * 1st: the same window as in UTC. */
+	cfg = zt_test_write("ny.conf", "[pool]\ntimezone = America/New_York\n");
+	out = zt_ok(db, "--config '%s' advance plan --as-of 2024-01-31 --by bob --format csv", cfg);
+	cr_expect(strstr(out, ",H51010101,days,-13.00,0.00,-1187.00,1187.00\n"), "%s", out);
+	free(out);
 }
 
 Test(advance_plan, refuses_a_date_in_the_future_and_an_unknown_hospital_section)
@@ -835,7 +857,9 @@ Test(advance_status, a_hospital_driven_below_zero_is_still_settled_and_shows_sin
 	cr_expect(strncmp(status, "hospital,advanced,earned,balance,advancing_since\n", 49) == 0);
 	free(status);
 	char *text = zt_ok(db, "advance status");
-	cr_expect(strstr(text, at), "%s", text);
+	char local[ZT_FMT_BYTES]; /* text shows it in the pool's time zone */
+	cr_expect(strstr(text, zt_timestamp_local(local, at)), "%s", text);
+	cr_expect(strstr(text, " +08:00\n"), "%s", text);
 	free(text);
 	free(at);
 	verify_ok(db);

@@ -197,7 +197,7 @@ static int settle(const char *db, char **answer)
 	int rc = zt_store_open(&s, db, 0);
 	if (rc == 0) {
 		struct zt_settle_stats st;
-		struct zt_settle_opts o = {.actor = "fault-test", .today = 20991231};
+		struct zt_settle_opts o = {.actor = "fault-test"}; /* today: the vectors end in 2018 */
 		rc = zt_settle_file(s, claims, &o, out, &st);
 	}
 	zt_store_close(s);

@@ -331,7 +331,7 @@ static const char *as_of_plus(const struct world *w, int days)
 	char *b = buf[next++ % 4];
 	zt_date d;
 	cr_assert_eq(zt_parse_date(&d, w->today, 10), 0);
-	zt_format_date(b, zt_recon_date_add(d, days));
+	zt_format_date(b, zt_date_add(d, days));
 	return b;
 }
 
@@ -727,7 +727,7 @@ Test(reconcile_import, money_booked_before_its_batch_was_exported_is_a_date_exce
 	char want[300];
 	snprintf(want, sizeof want, "date|" B1 "|booked 2024-01-02, %lld days before batch " B1
 	                            " was exported on %s\n",
-	         (long long)zt_recon_days_between(20240102, zt_date_today()), w.today);
+	         (long long)zt_date_days_between(20240102, zt_date_today()), w.today);
 	cr_expect_str_eq(x, want);
 	free(x);
 	expect_batch(w.db, B1, "accepted|0");
@@ -736,6 +736,97 @@ Test(reconcile_import, money_booked_before_its_batch_was_exported_is_a_date_exce
 	expect_balance(w.db, "fund:390100", 0);
 	expect_balance(w.db, "suspense:bank", 0);
 	verify_ok(w.db);
+}
+
+/* A statement of the fixtures with its entries booked `days` after today
+ * (the import day): the booking and value dates move, nothing else. */
+static const char *fixture_booked(const struct world *w, const char *name, int days)
+{
+	char *text = zt_test_slurp(fixture(w, name));
+	cr_assert(text != NULL);
+	char from[64], to[64];
+	for (int k = 0; k < 2; k++) {
+		const char *tag = k ? "<ValDt><Dt>" : "<BookgDt><Dt>";
+		snprintf(from, sizeof from, "%s%s", tag, w->today);
+		snprintf(to, sizeof to, "%s%s", tag, as_of_plus(w, days));
+		for (char *p = strstr(text, from); p; p = strstr(p, from))
+			memcpy(p, to, strlen(to)); /* same length */
+	}
+	char out_name[120];
+	snprintf(out_name, sizeof out_name, "plus%d-%s", days, name);
+	const char *path = zt_test_write(out_name, text);
+	free(text);
+	return path;
+}
+
+Test(reconcile_import, an_entry_booked_after_the_import_day_plus_future_days_is_a_date_exception)
+{
+	struct world w;
+	world(&w, 0, NULL);
+	/* [reconcile] future-days is 3 unless set: four days ahead is no day a
+	 * bank has booked yet. Nothing is paid; the money waits in suspense. */
+	struct run r = zt(w.db, "--config '%s' reconcile import '%s' --by frank", w.cfg,
+	                  fixture_booked(&w, "full-payment-v08.xml", 4));
+	cr_assert_eq(r.code, 1, "%s%s", r.out, r.err);
+	expect_in(r.out, "exceptions 1");
+	run_free(&r);
+	char want[400];
+	snprintf(want, sizeof want,
+	         "EXC-000001|date|" B1 "||816000|booked %s, after the import day %s plus 3 days "
+	         "([reconcile] future-days): a day that has not come|open\n",
+	         as_of_plus(&w, 4), w.today);
+	expect_rows(w.db, EXCEPTIONS_SQL, want);
+	expect_batch(w.db, B1, "accepted|0");
+	expect_balance(w.db, "suspense:bank", -816000);
+	verify_ok(w.db);
+	/* a person who has checked it with the bank accepts it: it pays the batch it names */
+	resolve_ok(&w, "EXC-000001", "accept");
+	expect_batch(w.db, B1, "paid|816000");
+	expect_balance(w.db, "suspense:bank", 0);
+	verify_ok(w.db);
+}
+
+Test(reconcile_import, within_future_days_an_entry_is_matched_as_any_other)
+{
+	struct world w;
+	world(&w, 0, NULL);
+	char *out = zt_ok(w.db, "--config '%s' reconcile import '%s' --by frank", w.cfg,
+	                  fixture_booked(&w, "full-payment-v08.xml", 3));
+	expect_in(out, "matched 1, waiting 0, exceptions 0");
+	free(out);
+	expect_batch(w.db, B1, "paid|816000");
+	verify_ok(w.db);
+}
+
+Test(reconcile_import, future_days_is_configured_and_covers_debits_too)
+{
+	struct world w;
+	world(&w, WITH_ADVANCE, "future-days = 0\n");
+	/* the advance's debit a day ahead: with future-days = 0, not yet */
+	struct run r = zt(w.db, "--config '%s' reconcile import '%s' --by frank", w.cfg,
+	                  fixture_booked(&w, "advance-confirmed.xml", 1));
+	cr_assert_eq(r.code, 1, "%s%s", r.out, r.err);
+	run_free(&r);
+	char want[400];
+	snprintf(want, sizeof want,
+	         "date|%s|booked %s, after the import day %s plus 0 days ([reconcile] future-days): "
+	         "a day that has not come\n",
+	         w.advance_id, as_of_plus(&w, 1), w.today);
+	expect_rows(w.db, "SELECT kind, advance_id, detail FROM recon_exception", want);
+	expect_rows(w.db, "SELECT count(*) FROM recon_match", "0\n");
+	/* a credit booked today is still matched at once */
+	free(import_ok(&w, "full-payment-v08.xml"));
+	expect_batch(w.db, B1, "paid|816000");
+	resolve_ok(&w, "EXC-000001", "accept");
+	snprintf(want, sizeof want, "%s\n", w.advance_id);
+	expect_rows(w.db, "SELECT advance_id FROM recon_match WHERE advance_id IS NOT NULL", want);
+	verify_ok(w.db);
+	/* out of range: refused with the file and line */
+	write_config(&w, "future-days = -1\n");
+	r = zt(w.db, "--config '%s' reconcile match", w.cfg);
+	cr_expect_eq(r.code, 2, "%s%s", r.out, r.err);
+	expect_in(r.err, "[reconcile] future-days must be a whole number from 0 to 366");
+	run_free(&r);
 }
 
 Test(reconcile_import, a_payment_before_its_batch_is_sent_waits_for_it)
@@ -1107,15 +1198,15 @@ Test(reconcile_rules, batch_ids_are_exact_tokens)
 
 Test(reconcile_rules, day_arithmetic_crosses_months_years_and_leap_days)
 {
-	cr_expect_eq(zt_recon_date_add(20240228, 1), 20240229);
-	cr_expect_eq(zt_recon_date_add(20240228, 2), 20240301);
-	cr_expect_eq(zt_recon_date_add(20230228, 1), 20230301);
-	cr_expect_eq(zt_recon_date_add(20241231, 1), 20250101);
-	cr_expect_eq(zt_recon_date_add(20250101, -1), 20241231);
-	cr_expect_eq(zt_recon_date_add(21000228, 1), 21000301);
-	cr_expect_eq(zt_recon_days_between(20240101, 20250101), 366);
-	cr_expect_eq(zt_recon_days_between(20250101, 20240101), -366);
-	cr_expect_eq(zt_recon_days_between(19700101, 19700101), 0);
+	cr_expect_eq(zt_date_add(20240228, 1), 20240229);
+	cr_expect_eq(zt_date_add(20240228, 2), 20240301);
+	cr_expect_eq(zt_date_add(20230228, 1), 20230301);
+	cr_expect_eq(zt_date_add(20241231, 1), 20250101);
+	cr_expect_eq(zt_date_add(20250101, -1), 20241231);
+	cr_expect_eq(zt_date_add(21000228, 1), 21000301);
+	cr_expect_eq(zt_date_days_between(20240101, 20250101), 366);
+	cr_expect_eq(zt_date_days_between(20250101, 20240101), -366);
+	cr_expect_eq(zt_date_days_between(19700101, 19700101), 0);
 }
 
 static struct zt_recon_batch batch(const char *id, enum zt_batch_status st, zt_fen due, zt_fen paid)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <sqlite3.h>
 
 static char tmpdir[256];
 
@@ -121,4 +122,56 @@ struct run sh(const char *fmt, ...)
 	int st = system(full);
 	struct run r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128, zt_test_slurp(o), zt_test_slurp(e)};
 	return r;
+}
+
+void zt_test_sql(const char *db, const char *fmt, ...)
+{
+	char sql[8000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	sqlite3 *h = NULL;
+	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK, "open %s", db);
+	sqlite3_busy_timeout(h, 30000);
+	char *msg = NULL;
+	int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
+	cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, msg ? msg : "");
+	sqlite3_close(h);
+}
+
+char *zt_test_rows(const char *db, const char *fmt, ...)
+{
+	char sql[8000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	sqlite3 *h = NULL;
+	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK, "open %s", db);
+	sqlite3_busy_timeout(h, 30000);
+	sqlite3_stmt *p = NULL;
+	cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &p, NULL), SQLITE_OK, "%s: %s", sql,
+	             sqlite3_errmsg(h));
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	buf[0] = '\0';
+	while (sqlite3_step(p) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(p); i++) {
+			const char *v = (const char *)sqlite3_column_text(p, i);
+			size_t need = len + (v ? strlen(v) : 4) + 4;
+			if (need > cap) {
+				cap = need * 2;
+				buf = realloc(buf, cap);
+			}
+			len += (size_t)sprintf(buf + len, "%s%s", i ? "|" : "", v ? v : "NULL");
+		}
+		if (len + 2 > cap)
+			buf = realloc(buf, cap *= 2);
+		buf[len++] = '\n';
+		buf[len] = '\0';
+	}
+	sqlite3_finalize(p);
+	sqlite3_close(h);
+	return buf;
 }

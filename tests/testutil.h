@@ -33,4 +33,12 @@ struct run sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* DIR/name in this test's directory (static buffer rotated among 8). */
 const char *tmp_path(const char *name);
 
+/* SQL straight on a database file with the sqlite3 C API, as someone
+ * editing it by hand would (foreign keys off, the default): asserts that
+ * it runs. */
+void zt_test_sql(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The rows of a query, columns joined by '|', one line per row (caller
+ * frees). */
+char *zt_test_rows(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -22,41 +22,11 @@
 
 /* ---- dates ------------------------------------------------------------ */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil), and back: the window arithmetic crosses months and
- * leap days. */
-static int64_t days_from_date(zt_date d)
-{
-	int64_t y = d / 10000, m = d / 100 % 100, dd = d % 100;
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static zt_date date_from_days(int64_t z)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t y = yoe + era * 400;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int64_t d = doy - (153 * mp + 2) / 5 + 1;
-	int64_t m = mp + (mp < 10 ? 3 : -9);
-	y += m <= 2;
-	return (zt_date)(y * 10000 + m * 100 + d);
-}
-
-static zt_date add_days(zt_date d, int64_t n) { return date_from_days(days_from_date(d) + n); }
-
-/* "20240301" from a store timestamp "2024-03-01T…". */
+/* "20240301": the pool-local day of a store timestamp (docs/spec/rules-v2.md
+ * §5), for the ids of plans and advances. */
 static void compact_day(char out[9], const char *ts)
 {
-	snprintf(out, 9, "%.4s%.2s%.2s", ts, ts + 5, ts + 8);
+	snprintf(out, 9, "%08d", (int)zt_timestamp_local_date(ts));
 }
 
 /* ---- small checks ------------------------------------------------------ */
@@ -96,9 +66,10 @@ struct hosp {
 struct ledger_pass {
 	struct hosp *v;
 	size_t n, cap;
-	/* The earnings window as "YYYY-MM-DD" days, inclusive; from[0] == 0:
-	 * no window. */
-	char from[ZT_FMT_BYTES], to[ZT_FMT_BYTES];
+	/* The earnings window as store timestamps: the first instant of its
+	 * first pool-local day and of the day after its last; from[0] == 0: no
+	 * window. */
+	char from[ZT_FMT_BYTES], until[ZT_FMT_BYTES];
 };
 
 static void pass_free(struct ledger_pass *p)
@@ -137,7 +108,7 @@ static struct hosp *find_hospital(const struct ledger_pass *p, const char *code)
 
 static bool in_window(const struct ledger_pass *p, const char *at)
 {
-	return p->from[0] && strncmp(at, p->from, 10) >= 0 && strncmp(at, p->to, 10) <= 0;
+	return p->from[0] && strcmp(at, p->from) >= 0 && strcmp(at, p->until) < 0;
 }
 
 /* One leg of transfer t on hospital x: `debited` says which side. */
@@ -311,9 +282,9 @@ int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_
 	if ((rc = plan_settings(cfg, &out->target_days, &out->min_topup)) != 0)
 		goto done;
 	out->as_of = as_of;
-	out->window_from = add_days(as_of, -(int64_t)(out->target_days - 1));
-	zt_format_date(pass.from, out->window_from);
-	zt_format_date(pass.to, as_of);
+	out->window_from = zt_date_add(as_of, -(int64_t)(out->target_days - 1));
+	zt_timestamp_day_start(pass.from, out->window_from);
+	zt_timestamp_day_start(pass.until, zt_date_add(as_of, 1));
 
 	/* The balances read and the plan stored belong to one snapshot. */
 	if ((rc = zt_store_begin(s)) != 0)

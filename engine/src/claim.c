@@ -157,3 +157,89 @@ int zt_claim_digest(unsigned char out[ZT_DIGEST_BYTES], const struct zt_claim *c
 	free(own);
 	return rc;
 }
+
+/* One decimal field of a canonical line: digits with an optional leading
+ * '-', at most 18 of them; empty when `empty_ok` (an absent optional). */
+static bool parse_field_int(int64_t *out, bool *present, const char *s, size_t n, bool empty_ok)
+{
+	*present = n > 0;
+	if (n == 0)
+		return empty_ok;
+	size_t i = s[0] == '-';
+	if (i == n || n - i > 18)
+		return false;
+	int64_t v = 0;
+	for (; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = s[0] == '-' ? -v : v;
+	return true;
+}
+
+int zt_claim_items_parse(struct zt_claim *c, const char *text, char *msg, size_t msg_bytes)
+{
+	c->item_count = 0;
+	const char *p = text;
+	int line = 0;
+	while (*p) {
+		line++;
+		const char *end = strchr(p, '\n');
+		if (!end) {
+			snprintf(msg, msg_bytes, "item line %d does not end with a line break", line);
+			return ZT_EINVAL;
+		}
+		const char *f[9];
+		size_t len[9];
+		int nf = 0;
+		const char *q = p;
+		while (nf < 9) {
+			const char *tab = memchr(q, '\t', (size_t)(end - q));
+			const char *stop = tab ? tab : end;
+			f[nf] = q;
+			len[nf++] = (size_t)(stop - q);
+			if (!tab)
+				break;
+			q = tab + 1;
+		}
+		if (nf != 9 || f[8] + len[8] != end) {
+			snprintf(msg, msg_bytes, "item line %d has %s fields, not 9", line,
+			         nf < 9 ? "fewer" : "more");
+			return ZT_EINVAL;
+		}
+		if (c->item_count >= ZT_ITEMS_PER_CLAIM_MAX) {
+			snprintf(msg, msg_bytes, "more than %d item lines", ZT_ITEMS_PER_CLAIM_MAX);
+			return ZT_EINVAL;
+		}
+		struct zt_item *it = zt_claim_add_item(c);
+		if (!it) {
+			snprintf(msg, msg_bytes, "out of memory");
+			return ZT_ENOMEM;
+		}
+		int64_t lv = 0, sp = 0;
+		bool present;
+		bool ok = len[0] < sizeof it->feedetl_sn && len[1] < sizeof it->med_list_codg &&
+		          len[2] < sizeof it->med_chrgitm_type;
+		if (ok) {
+			memcpy(it->feedetl_sn, f[0], len[0]);
+			memcpy(it->med_list_codg, f[1], len[1]);
+			memcpy(it->med_chrgitm_type, f[2], len[2]);
+		}
+		ok = ok && parse_field_int(&lv, &present, f[3], len[3], false) &&
+		     parse_field_int(&it->pric, &present, f[4], len[4], false) &&
+		     parse_field_int(&it->cnt, &present, f[5], len[5], false) &&
+		     parse_field_int(&it->det_item_fee_sumamt, &present, f[6], len[6], false) &&
+		     parse_field_int(&it->pric_uplmt_amt, &it->has_pric_uplmt, f[7], len[7], true) &&
+		     parse_field_int(&sp, &it->has_selfpay_prop, f[8], len[8], true) &&
+		     lv >= INT32_MIN && lv <= INT32_MAX && sp >= INT32_MIN && sp <= INT32_MAX;
+		if (!ok) {
+			snprintf(msg, msg_bytes, "item line %d is not a canonical item line", line);
+			return ZT_EINVAL;
+		}
+		it->chrgitm_lv = (int)lv;
+		it->selfpay_prop_bp = (zt_bp)sp;
+		p = end + 1;
+	}
+	return 0;
+}

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "zhitong/date.h"
 #include "zhitong/error.h"
+#include "zhitong/limits.h"
 
 /* Every key the engine knows, per section kind. A key outside this list is
  * an error: a misspelt setting must not silently fall back to a default. */
@@ -17,12 +19,12 @@ static const struct {
 	const char *keys;    /* space-separated */
 } known[] = {
 	{"signing", " key public-key "},
-	{"pool", " name account bic currency bank-name "},
+	{"pool", " name account bic currency bank-name timezone "},
 	{"advance", " target-days min-topup "},
 	{"hospital", " target account bic name "},
 	{"fund", " gateway url ca-file client-cert client-key connect-timeout-ms total-timeout-ms "
 	         "max-attempts backoff-initial-ms backoff-max-ms outbox inbox account bic "},
-	{"reconcile", " date-tolerance-days expected-within-days amount-tolerance "},
+	{"reconcile", " date-tolerance-days expected-within-days amount-tolerance future-days "},
 	{"store", " busy-timeout-ms "},
 };
 
@@ -61,18 +63,101 @@ static bool key_known(const char *section, const char *key)
 	return false;
 }
 
-static bool section_known(const char *section)
+/* Cuts a comment off the line: a '#' at its start or after white space
+ * starts one (`key = value   # note`, `[pool]   # note`); a '#' inside a
+ * word is text (`url = https://host/a#b`). So a value can hold a '#' but
+ * never white space followed by '#'. A line starting with ';' is a comment
+ * too (the INI habit). */
+static void strip_comment(char *s)
 {
-	char kind[128];
-	snprintf(kind, sizeof kind, "%s", section);
-	char *sp = strchr(kind, ' ');
-	bool two = sp != NULL;
-	if (sp)
-		*sp = '\0';
+	if (*s == ';') {
+		*s = '\0';
+		return;
+	}
+	for (char *p = s; *p; p++)
+		if (*p == '#' && (p == s || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			return;
+		}
+}
+
+/* A trimmed line "[…]" as a section name in `out` ("pool", "fund 390100":
+ * inner white space collapsed to one space), checked whole: one closing
+ * ']' at the end, a kind the engine knows, and a name exactly for the
+ * kinds that take one. ZT_EINVAL with file:line. */
+static int parse_section(char out[128], const char *s, const char *path, int lineno)
+{
+	size_t n = strlen(s);
+	const char *close = strchr(s, ']');
+	if (!close)
+		return zt_error_set(ZT_EINVAL, "%s:%d: malformed section header '%.60s': no closing ']'",
+		                    path, lineno, s);
+	if (memchr(s + 1, '[', n - 1))
+		return zt_error_set(ZT_EINVAL, "%s:%d: malformed section header '%.60s': '[' inside it",
+		                    path, lineno, s);
+	if (close != s + n - 1)
+		return zt_error_set(ZT_EINVAL, "%s:%d: malformed section header '%.60s': text after ']'",
+		                    path, lineno, s);
+	char word[3][128];
+	int words = 0;
+	size_t k = 0;
+	for (const char *p = s + 1; p <= close; p++) {
+		if (p < close && !isspace((unsigned char)*p)) {
+			if (words == 3)
+				break;
+			if (k + 1 >= sizeof word[0])
+				return zt_error_set(ZT_EINVAL, "%s:%d: section name too long", path, lineno);
+			word[words][k++] = *p;
+			continue;
+		}
+		if (k) {
+			word[words++][k] = '\0';
+			k = 0;
+		}
+	}
+	if (words == 0)
+		return zt_error_set(ZT_EINVAL, "%s:%d: malformed section header '%s': no name", path,
+		                    lineno, s);
+	if (words > 2)
+		return zt_error_set(ZT_EINVAL, "%s:%d: malformed section header '%.60s': a section is "
+		                    "one word ([pool]) or a kind and a name ([fund 390100])",
+		                    path, lineno, s);
+	bool kind = false, named = strcmp(word[0], "fund") == 0 || strcmp(word[0], "hospital") == 0;
 	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
-		if (strcmp(known[i].section, kind) == 0)
-			return two == (strcmp(kind, "fund") == 0 || strcmp(kind, "hospital") == 0);
-	return false;
+		kind |= strcmp(known[i].section, word[0]) == 0;
+	if (!kind)
+		return zt_error_set(ZT_EINVAL, "%s:%d: unknown section [%s%s%s]", path, lineno, word[0],
+		                    words == 2 ? " " : "", words == 2 ? word[1] : "");
+	if (named && words == 1)
+		return zt_error_set(ZT_EINVAL, "%s:%d: section [%s] needs a name: [%s %s]", path, lineno,
+		                    word[0], word[0], "CODE");
+	if (!named && words == 2)
+		return zt_error_set(ZT_EINVAL, "%s:%d: section [%s] takes no name (found [%s %s])", path,
+		                    lineno, word[0], word[0], word[1]);
+	size_t l0 = strlen(word[0]), l1 = words == 2 ? strlen(word[1]) : 0;
+	if (l0 + 1 + l1 >= 128)
+		return zt_error_set(ZT_EINVAL, "%s:%d: section name too long", path, lineno);
+	memcpy(out, word[0], l0 + 1);
+	if (words == 2) {
+		out[l0] = ' ';
+		memcpy(out + l0 + 1, word[1], l1 + 1);
+	}
+	return 0;
+}
+
+/* [pool] timezone: an IANA zone the system's tzdata knows
+ * (docs/spec/rules-v2.md §5), refused here with file:line. */
+static int check_timezone(const char *value, const char *path, int lineno)
+{
+	struct zt_zone *z = NULL;
+	int rc = zt_zone_load(&z, value);
+	zt_zone_free(z);
+	if (rc) {
+		char why[ZT_MESSAGE_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", zt_error_last());
+		return zt_error_set(rc, "%s:%d: [pool] timezone: %s", path, lineno, why);
+	}
+	return 0;
 }
 
 void zt_config_free(struct zt_config *c)
@@ -118,33 +203,13 @@ int zt_config_load(struct zt_config **out, const char *path)
 			rc = zt_error_set(ZT_EINVAL, "%s:%d: line too long", path, lineno);
 			break;
 		}
+		strip_comment(trim(line));
 		char *s = trim(line);
-		if (!*s || *s == '#' || *s == ';')
+		if (!*s)
 			continue;
 		if (*s == '[') {
-			char *end = strchr(s, ']');
-			if (!end || end[1]) {
-				rc = zt_error_set(ZT_EINVAL, "%s:%d: malformed section header", path, lineno);
+			if ((rc = parse_section(section, s, path, lineno)) != 0)
 				break;
-			}
-			*end = '\0';
-			char *name = trim(s + 1);
-			/* collapse inner white space to one space */
-			char norm[128];
-			size_t k = 0;
-			for (char *p = name; *p && k + 1 < sizeof norm; p++) {
-				if (isspace((unsigned char)*p)) {
-					if (k && norm[k - 1] != ' ')
-						norm[k++] = ' ';
-				} else
-					norm[k++] = *p;
-			}
-			norm[k] = '\0';
-			if (!section_known(norm)) {
-				rc = zt_error_set(ZT_EINVAL, "%s:%d: unknown section [%s]", path, lineno, norm);
-				break;
-			}
-			snprintf(section, sizeof section, "%s", norm);
 			continue;
 		}
 		char *eq = strchr(s, '=');
@@ -155,6 +220,11 @@ int zt_config_load(struct zt_config **out, const char *path)
 		}
 		*eq = '\0';
 		char *key = trim(s), *value = trim(eq + 1);
+		if (!*value) {
+			rc = zt_error_set(ZT_EINVAL, "%s:%d: '%s' in [%s] has no value", path, lineno, key,
+			                  section);
+			break;
+		}
 		if (!key_known(section, key)) {
 			rc = zt_error_set(ZT_EINVAL, "%s:%d: unknown setting '%s' in [%s]", path, lineno, key,
 			                  section);
@@ -167,6 +237,9 @@ int zt_config_load(struct zt_config **out, const char *path)
 				break;
 			}
 		if (rc)
+			break;
+		if (strcmp(section, "pool") == 0 && strcmp(key, "timezone") == 0 &&
+		    (rc = check_timezone(value, path, lineno)) != 0)
 			break;
 		if (c->n == c->cap) {
 			size_t cap = c->cap ? c->cap * 2 : 16;

@@ -6,7 +6,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "zhitong/error.h"
 
@@ -119,37 +118,6 @@ int zt_parse_factor(zt_bp *out, const char *s, size_t n)
 	return 0;
 }
 
-static bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int zt_parse_date(zt_date *out, const char *s, size_t n)
-{
-	const char *orig = s;
-	size_t orig_n = n;
-	trim(&s, &n);
-	if (n != 10 || s[4] != '-' || s[7] != '-')
-		goto bad;
-	int f[3] = {0, 0, 0};
-	const int start[3] = {0, 5, 8}, len[3] = {4, 2, 2};
-	for (int k = 0; k < 3; k++)
-		for (int j = 0; j < len[k]; j++) {
-			char c = s[start[k] + j];
-			if (c < '0' || c > '9')
-				goto bad;
-			f[k] = f[k] * 10 + (c - '0');
-		}
-	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (f[0] < 1 || f[1] < 1 || f[1] > 12 || f[2] < 1)
-		goto bad;
-	int dim = mdays[f[1] - 1] + (f[1] == 2 && is_leap(f[0]));
-	if (f[2] > dim)
-		goto bad;
-	*out = f[0] * 10000 + f[1] * 100 + f[2];
-	return 0;
-bad:
-	return zt_error_set(ZT_EINVAL, "date '%.*s' is not a real YYYY-MM-DD date",
-	                    (int)(orig_n > 40 ? 40 : orig_n), orig);
-}
-
 char *zt_format_amount(char out[ZT_FMT_BYTES], zt_fen v)
 {
 	/* INT64_MIN has no positive counterpart; amounts never get near it. */
@@ -170,20 +138,6 @@ char *zt_format_q4(char out[ZT_FMT_BYTES], zt_q4 v)
 {
 	snprintf(out, ZT_FMT_BYTES, "%lld.%04lld", (long long)(v / 10000), (long long)(v % 10000));
 	return out;
-}
-
-char *zt_format_date(char out[ZT_FMT_BYTES], zt_date d)
-{
-	snprintf(out, ZT_FMT_BYTES, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
-	return out;
-}
-
-zt_date zt_date_today(void)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
 int zt_rhu128(int64_t *out, __int128 a, int64_t d)

@@ -20,6 +20,7 @@ int zt_recon_config_load(struct zt_recon_config *out, const struct zt_config *cf
 	memset(out, 0, sizeof *out);
 	out->date_tolerance_days = ZT_RECON_DATE_TOLERANCE_DEFAULT;
 	out->expected_within_days = ZT_RECON_EXPECTED_WITHIN_DEFAULT;
+	out->future_days = ZT_RECON_FUTURE_DAYS_DEFAULT;
 	snprintf(out->currency, sizeof out->currency, "CNY");
 	if (!cfg)
 		return 0;
@@ -33,6 +34,10 @@ int zt_recon_config_load(struct zt_recon_config *out, const struct zt_config *cf
 	                        ZT_RECON_EXPECTED_WITHIN_DEFAULT, 1, 3660, &v)))
 		return rc;
 	out->expected_within_days = (int)v;
+	if ((rc = zt_config_int(cfg, "reconcile", "future-days", ZT_RECON_FUTURE_DAYS_DEFAULT, 0, 366,
+	                        &v)))
+		return rc;
+	out->future_days = (int)v;
 	if ((rc = zt_config_amount(cfg, "reconcile", "amount-tolerance", 0, &out->amount_tolerance)))
 		return rc;
 	if (out->amount_tolerance < 0)
@@ -116,40 +121,6 @@ int zt_recon_resolution_parse(enum zt_recon_resolution *out,
 		}
 	return zt_error_set(ZT_EINVAL, "--as '%s': one of accept, match:ID[,ID...], refund, "
 	                    "write-off, ignore", as);
-}
-
-/* ---- days --------------------------------------------------------------- */
-
-/* Days since 1970-01-01 (Howard Hinnant's days_from_civil). */
-int64_t zt_recon_day_number(zt_date d)
-{
-	int64_t y = d / 10000, m = d / 100 % 100, dd = d % 100;
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-zt_date zt_recon_date_add(zt_date d, int days)
-{
-	int64_t z = zt_recon_day_number(d) + days + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t y = yoe + era * 400;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int64_t dd = doy - (153 * mp + 2) / 5 + 1;
-	int64_t m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
-	return (zt_date)(y * 10000 + m * 100 + dd);
-}
-
-int64_t zt_recon_days_between(zt_date from, zt_date to)
-{
-	return zt_recon_day_number(to) - zt_recon_day_number(from);
 }
 
 /* ---- batch ids in free text ---------------------------------------------- */
@@ -237,7 +208,7 @@ static int exception(struct zt_recon_decision *out, enum zt_recon_kind kind, int
 static bool too_early(const struct zt_recon_config *cfg, zt_date booked, zt_date reference)
 {
 	return reference && booked &&
-	       zt_recon_days_between(booked, reference) > cfg->date_tolerance_days;
+	       zt_date_days_between(booked, reference) > cfg->date_tolerance_days;
 }
 
 int zt_recon_decide_credit(const struct zt_recon_config *cfg, zt_fen amount, zt_date booked,
@@ -283,7 +254,7 @@ int zt_recon_decide_credit(const struct zt_recon_config *cfg, zt_fen amount, zt_
 			return exception(out, ZT_RECON_DATE, one,
 			                 "booked %s, %lld days before batch %s was exported on %s",
 			                 zt_format_date(d1, booked),
-			                 (long long)zt_recon_days_between(booked, b[i].exported), b[i].id,
+			                 (long long)zt_date_days_between(booked, b[i].exported), b[i].id,
 			                 zt_format_date(d2, b[i].exported));
 		if (__builtin_add_overflow(sum, owed, &sum))
 			return zt_error_set(ZT_ERANGE, "the batches named owe more than can be counted");
@@ -336,17 +307,12 @@ int zt_recon_decide_debit(const struct zt_recon_config *cfg, zt_fen amount, zt_d
 		                                                         : amount - a->amount),
 		                 a->advance_id, zt_format_amount(y2, a->amount),
 		                 zt_format_amount(y3, amount));
-	zt_date issued = 0;
-	if (strlen(a->issued_at) >= 10) {
-		zt_date d;
-		if (zt_parse_date(&d, a->issued_at, 10) == 0)
-			issued = d;
-	}
+	zt_date issued = zt_timestamp_local_date(a->issued_at); /* the pool's day */
 	if (too_early(cfg, booked, issued))
 		return exception(out, ZT_RECON_DATE, 0,
 		                 "booked %s, %lld days before advance %s was issued on %s",
 		                 zt_format_date(d1, booked),
-		                 (long long)zt_recon_days_between(booked, issued), a->advance_id,
+		                 (long long)zt_date_days_between(booked, issued), a->advance_id,
 		                 zt_format_date(d2, issued));
 	out->verdict = ZT_RECON_PAY;
 	return 0;
@@ -359,6 +325,7 @@ struct session {
 	struct zt_recon_db *db;
 	struct zt_recon_config cfg;
 	const char *actor;
+	zt_date today; /* the pool's day of the run (docs/spec/rules-v2.md §5) */
 	struct zt_recon_import_result *res;
 	size_t exc_cap;
 	bool due_open; /* an overdue exception may be open: payments look for it */
@@ -595,6 +562,43 @@ static int match_debit(struct session *ss, const struct zt_recon_entry *e, bool 
 	return raise_exc(ss, e, d.kind, NULL, d.candidate >= 0 ? a.advance_id : NULL, d.detail);
 }
 
+/* A fresh entry booked after the import day plus future-days: no bank
+ * books days ahead, so a person looks at it (a `date` exception) before it
+ * pays or confirms anything. The batch it names (one that exists) or the
+ * advance is kept as the candidate for `resolve --as accept`. */
+static int raise_future(struct session *ss, const struct zt_recon_entry *e)
+{
+	char ids[ZT_RECON_BATCHES_MAX][ZT_BATCH_ID_BYTES], detail[ZT_RECON_DETAIL_BYTES];
+	char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
+	const char *batch = NULL, *advance = NULL;
+	struct zt_advance a;
+	struct zt_recon_batch b;
+	bool found = false;
+	size_t n;
+	int rc;
+	if (e->credit) {
+		if (names(e, ids, &n) == 0 && n == 1) {
+			rc = zt_store_recon_batch(ss->db, ids[0], &b);
+			if (rc == 0)
+				batch = b.id;
+			else if (rc == ZT_ENOTFOUND)
+				zt_error_clear();
+			else
+				return rc;
+		}
+	} else {
+		if ((rc = find_advance(ss, e->end_to_end_id, &a, &found)))
+			return rc;
+		if (found)
+			advance = a.advance_id;
+	}
+	snprintf(detail, sizeof detail,
+	         "booked %s, after the import day %s plus %d days ([reconcile] future-days): "
+	         "a day that has not come", zt_format_date(d1, e->booking_date),
+	         zt_format_date(d2, ss->today), ss->cfg.future_days);
+	return raise_exc(ss, e, ZT_RECON_DATE, batch, advance, detail);
+}
+
 /* Matches one stored entry that is neither matched nor in an exception.
  * A fresh entry not matched is booked to suspense here. */
 static int match_entry(struct session *ss, const struct zt_recon_entry *e, bool in_suspense,
@@ -602,7 +606,9 @@ static int match_entry(struct session *ss, const struct zt_recon_entry *e, bool 
 {
 	int rc;
 	*out = EXCEPTION;
-	if (e->amount == 0) {
+	if (!in_suspense && e->booking_date > zt_date_add(ss->today, ss->cfg.future_days)) {
+		rc = raise_future(ss, e);
+	} else if (e->amount == 0) {
 		rc = raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, "an entry of 0.00");
 	} else if (e->reversal) {
 		char ids[ZT_RECON_BATCHES_MAX][ZT_BATCH_ID_BYTES], detail[ZT_RECON_DETAIL_BYTES];
@@ -759,6 +765,7 @@ static int session_start(struct session *ss, struct zt_store *s, const struct zt
 	memset(ss, 0, sizeof *ss);
 	ss->s = s;
 	ss->actor = actor;
+	ss->today = zt_date_today();
 	ss->res = out;
 	int rc = zt_recon_config_load(&ss->cfg, cfg);
 	if (rc == 0)
@@ -860,7 +867,7 @@ static int due_batch(void *vctx, const struct zt_recon_batch *b)
 	x.kind = kind;
 	snprintf(x.batch_id, sizeof x.batch_id, "%s", b->id);
 	x.amount = b->due - b->paid;
-	x.since = zt_recon_date_add(b->sent, c->ss->cfg.expected_within_days);
+	x.since = zt_date_add(b->sent, c->ss->cfg.expected_within_days);
 	if (kind == ZT_RECON_MISSING)
 		snprintf(x.detail, sizeof x.detail,
 		         "batch %s went to the payer on %s; nothing was paid within %d days (%s owed)",
@@ -892,7 +899,7 @@ static int due_advance(void *vctx, const struct zt_advance *a)
 	x.kind = ZT_RECON_MISSING;
 	snprintf(x.advance_id, sizeof x.advance_id, "%s", a->advance_id);
 	x.amount = a->amount;
-	x.since = zt_recon_date_add(a->execution_date, c->ss->cfg.expected_within_days);
+	x.since = zt_date_add(a->execution_date, c->ss->cfg.expected_within_days);
 	snprintf(x.detail, sizeof x.detail,
 	         "advance %s of %s to %s, to be executed on %s: no bank debit within %d days",
 	         a->advance_id, zt_format_amount(y1, a->amount), a->hospital,
@@ -909,7 +916,7 @@ static int due_advance(void *vctx, const struct zt_advance *a)
 static int raise_due(struct session *ss, zt_date as_of)
 {
 	struct due_ctx c = {ss, as_of};
-	zt_date cutoff = zt_recon_date_add(as_of, -ss->cfg.expected_within_days - 1);
+	zt_date cutoff = zt_date_add(as_of, -ss->cfg.expected_within_days - 1);
 	int rc = zt_store_recon_due_batches(ss->db, cutoff, due_batch, &c);
 	if (rc == 0)
 		rc = zt_store_recon_due_advances(ss->db, cutoff, due_advance, &c);

@@ -391,6 +391,16 @@ int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_
                    FILE *out, struct zt_settle_stats *stats)
 {
 	memset(stats, 0, sizeof *stats);
+	/* Today is the pool's (docs/spec/rules-v2.md §5), taken once for the
+	 * whole file: never per claim. A day that has not come is refused: a
+	 * discharge may not be dated after it. */
+	zt_date today = zt_date_today();
+	if (o->today > today) {
+		char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
+		return zt_error_set(ZT_EINVAL, "--today %s is in the future: today is %s in %s",
+		                    zt_format_date(d1, o->today), zt_format_date(d2, today),
+		                    zt_zone_name(zt_date_pool_zone()));
+	}
 	/* On the heap: the hospital cache makes it large. */
 	struct run *u = calloc(1, sizeof *u);
 	if (!u)
@@ -398,7 +408,7 @@ int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_
 	u->s = s;
 	u->o = o;
 	u->stats = stats;
-	u->today = o->today ? o->today : zt_date_today();
+	u->today = o->today ? o->today : today;
 	struct zt_claim_stream *cs = NULL;
 	uint64_t size = 0;
 	bool in_txn = false, answer_ok = false;

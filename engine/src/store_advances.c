@@ -121,12 +121,13 @@ int zt_ledger_balance(struct zt_store *s, const char *account, zt_fen *out)
 	return 0;
 }
 
-/* "YYYY-MM-DD" for comparison with the ISO timestamps in transfer.at;
- * "" (before everything) for day 0. */
+/* The first instant of pool-local day d as a store timestamp, for
+ * comparison with transfer.at (docs/spec/rules-v2.md §5); "" (before
+ * everything) for day 0. */
 static void day_text(char out[ZT_FMT_BYTES], zt_date d)
 {
 	if (d > 0)
-		zt_format_date(out, d);
+		zt_timestamp_day_start(out, d);
 	else
 		out[0] = '\0';
 }

@@ -13,8 +13,9 @@
 #include "zhitong/error.h"
 #include "zhitong/reconcile.h"
 
-/* A UTC timestamp "2024-03-01T09:30:00Z" as the day 20240301. */
-#define SQL_DAY(col) "CAST(replace(substr(" col ", 1, 10), '-', '') AS INTEGER)"
+/* A stored UTC timestamp as its pool-local day (store_sqlite.c): "2024-02-29T16:30:00Z"
+ * is 20240301 in Asia/Shanghai. */
+#define SQL_DAY(col) "zt_local_day(" col ")"
 
 #define ENTRY_COLUMNS                                                                          \
 	"e.id, e.ref, e.stmt_id, e.account, e.digest, e.credit, e.amount, e.currency, "         \

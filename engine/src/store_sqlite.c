@@ -13,8 +13,9 @@
 #include "store_int.h"
 #include "zhitong/error.h"
 
-extern const unsigned char zt_sql_001[], zt_sql_002[], zt_sql_003[], zt_sql_004[];
-extern const size_t zt_sql_001_len, zt_sql_002_len, zt_sql_003_len, zt_sql_004_len;
+extern const unsigned char zt_sql_001[], zt_sql_002[], zt_sql_003[], zt_sql_004[], zt_sql_005[];
+extern const size_t zt_sql_001_len, zt_sql_002_len, zt_sql_003_len, zt_sql_004_len,
+	zt_sql_005_len;
 
 /* Migrations in order; index i brings user_version from i to i + 1. */
 static const struct {
@@ -25,6 +26,7 @@ static const struct {
 	{zt_sql_002, &zt_sql_002_len}, /* advances */
 	{zt_sql_003, &zt_sql_003_len}, /* batches and payer files */
 	{zt_sql_004, &zt_sql_004_len}, /* bank statements and reconciliation */
+	{zt_sql_005, &zt_sql_005_len}, /* the audit trail's own count */
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
 
@@ -185,11 +187,20 @@ static void copy_col(char *dst, size_t cap, sqlite3_stmt *p, int col)
 
 static void set_now(struct zt_store *s)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(s->now, sizeof s->now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	zt_timestamp_utc(s->now, zt_date_now());
+}
+
+/* SQL zt_local_day(ts): the pool-local day (yyyymmdd) of a stored UTC
+ * timestamp, NULL for NULL or anything else (docs/spec/rules-v2.md §5). */
+static void sql_local_day(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const unsigned char *ts = sqlite3_value_text(argv[0]);
+	zt_date d = ts ? zt_timestamp_local_date((const char *)ts) : 0;
+	if (d)
+		sqlite3_result_int(ctx, d);
+	else
+		sqlite3_result_null(ctx);
 }
 
 const char *zt_store_now(struct zt_store *s)
@@ -244,6 +255,11 @@ int zt_store_open(struct zt_store **out, const char *path, int flags)
 	    (rc = exec(s, "PRAGMA cache_size = -16384")) != 0 ||
 	    (rc = exec(s, "PRAGMA temp_store = MEMORY")) != 0)
 		goto fail;
+	if (sqlite3_create_function_v2(s->db, "zt_local_day", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+	                               NULL, sql_local_day, NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_error(s, "register zt_local_day");
+		goto fail;
+	}
 	*out = s;
 	return 0;
 fail:

@@ -29,9 +29,10 @@ static const char advance_help[] =
 	"         hospital of the registry the float target, the balance now and the\n"
 	"         top-up = target - balance if positive, else 0 (a hospital below zero\n"
 	"         gets target + |balance|). Target: [hospital H] target, else the\n"
-	"         fund shares H earned (settlements less reversals, by settlement time,\n"
-	"         UTC) over the [advance] target-days days (default 30) up to --as-of\n"
-	"         (default today). Top-ups under [advance] min-topup are left out unless\n"
+	"         fund shares H earned (settlements less reversals, by settlement time)\n"
+	"         over the [advance] target-days days (default 30) up to --as-of\n"
+	"         (default today; days of the pool's time zone, [pool] timezone; not in\n"
+	"         the future). Top-ups under [advance] min-topup are left out unless\n"
 	"         the hospital is below zero.\n"
 	"         CSV header: plan_id,hospital,basis,window_earned,target,balance,topup\n"
 	"show     a stored plan, with who approved and whether it was issued.\n"
@@ -130,10 +131,12 @@ static void print_plan(const struct zt_advance_plan *p, bool csv, bool with_stat
 		return;
 	}
 	size_t paid = 0;
+	char when[ZT_FMT_BYTES]; /* in the pool's time zone */
 	printf("%s\n", p->plan_id);
 	printf("as of %s, made by %s at %s; float: the fund shares earned %s to %s (%d days)\n"
 	       "unless a target is set; minimum top-up %s\n",
-	       zt_format_date(b1, p->as_of), p->made_by, p->made_at, zt_format_date(b2, p->window_from),
+	       zt_format_date(b1, p->as_of), p->made_by, zt_timestamp_local(when, p->made_at),
+	       zt_format_date(b2, p->window_from),
 	       zt_format_date(b3, p->as_of), p->target_days, zt_format_amount(b4, p->min_topup));
 	printf("%-20s %-7s %16s %16s %16s %16s\n", "hospital", "basis", "window earned", "target",
 	       "balance", "top-up");
@@ -150,11 +153,12 @@ static void print_plan(const struct zt_advance_plan *p, bool csv, bool with_stat
 	if (!with_state)
 		return;
 	if (p->approved_by[0])
-		printf("approved by %s at %s\n", p->approved_by, p->approved_at);
+		printf("approved by %s at %s\n", p->approved_by, zt_timestamp_local(when, p->approved_at));
 	else
 		printf("not approved\n");
 	if (p->issued_msg_id[0])
-		printf("issued at %s (message %s)\n", p->issued_at, p->issued_msg_id);
+		printf("issued at %s (message %s)\n", zt_timestamp_local(when, p->issued_at),
+		       p->issued_msg_id);
 	else
 		printf("not issued\n");
 }
@@ -292,8 +296,9 @@ static int print_status(void *ctx, const struct zt_advance_status *st)
 		csv_field(b3, false);
 		csv_field(st->advancing_since, true);
 	} else {
+		char when[ZT_FMT_BYTES];
 		printf("%-20s %16s %16s %16s  %s\n", st->hospital, b1, b2, b3,
-		       st->advancing_since[0] ? st->advancing_since : "-");
+		       st->advancing_since[0] ? zt_timestamp_local(when, st->advancing_since) : "-");
 	}
 	return 0;
 }
@@ -332,9 +337,10 @@ static int print_advance(void *ctx, const struct zt_advance *x)
 		for (size_t i = 0; i < sizeof f / sizeof *f; i++)
 			csv_field(f[i], i + 1 == sizeof f / sizeof *f);
 	} else {
-		printf("%-22s %-12s %14s  %-20s %-10s %-10s %-10s %s  %s\n", x->advance_id, x->hospital,
-		       b, x->plan_id[0] ? x->plan_id : "-", x->made_by, x->approved_by, x->issued_by,
-		       x->issued_at, x->file);
+		char when[ZT_FMT_BYTES];
+		printf("%-22s %-12s %14s  %-20s %-10s %-10s %-10s %-26s  %s\n", x->advance_id,
+		       x->hospital, b, x->plan_id[0] ? x->plan_id : "-", x->made_by, x->approved_by,
+		       x->issued_by, zt_timestamp_local(when, x->issued_at), x->file);
 	}
 	return 0;
 }
@@ -354,7 +360,7 @@ static int list(const struct cli *c, const struct args *a)
 		puts("advance_id,hospital,amount,plan_id,msg_id,made_by,approved_by,issued_by,"
 		     "issued_at,execution_date,file");
 	else
-		printf("%-22s %-12s %14s  %-20s %-10s %-10s %-10s %-20s  %s\n", "advance", "hospital",
+		printf("%-22s %-12s %14s  %-20s %-10s %-10s %-10s %-26s  %s\n", "advance", "hospital",
 		       "amount", "plan", "made by", "approved", "issued by", "issued at", "file");
 	rc = zt_store_advances(s, print_advance, &csv);
 	zt_store_close(s);

@@ -193,10 +193,12 @@ static int list_one(void *ctx, const struct zt_batch *b)
 	if (l->csv)
 		printf("%s,%s,%s,%lld,%s,%s\n", b->id, b->fund_code, zt_batch_status_name(b->status),
 		       (long long)b->count, yuan(t, b->total), yuan(p, b->paid));
-	else
+	else {
+		char when[ZT_FMT_BYTES]; /* in the pool's time zone */
 		printf("%-16s %-7s %-10s %9lld %16s %16s  %s %s\n", b->id, b->fund_code,
 		       zt_batch_status_name(b->status), (long long)b->count, yuan(t, b->total),
-		       yuan(p, b->paid), b->created_at, b->created_by);
+		       yuan(p, b->paid), zt_timestamp_local(when, b->created_at), b->created_by);
+	}
 	l->shown++;
 	return 0;
 }
@@ -232,7 +234,9 @@ static int list(const struct cli *c, const struct args *a)
 static int show_event(void *ctx, const struct zt_batch_event *e)
 {
 	(void)ctx;
-	printf("  %s  %-12s %-8s %10s -> %-10s %s\n", e->at, e->actor, e->action,
+	char when[ZT_FMT_BYTES];
+	printf("  %s  %-12s %-8s %10s -> %-10s %s\n", zt_timestamp_local(when, e->at), e->actor,
+	       e->action,
 	       e->status_from[0] ? e->status_from : "", e->status_to, e->detail);
 	return 0;
 }
@@ -240,8 +244,9 @@ static int show_event(void *ctx, const struct zt_batch_event *e)
 static int show_send(void *ctx, const struct zt_batch_send_log *l)
 {
 	(void)ctx;
-	printf("  %s  %-12s %-6s %-8s attempts %d, HTTP %d%s%s, %lld rejected: %s\n", l->at, l->actor,
-	       l->gateway, l->outcome, l->attempts, l->http_status, l->receipt[0] ? ", receipt " : "",
+	char when[ZT_FMT_BYTES];
+	printf("  %s  %-12s %-6s %-8s attempts %d, HTTP %d%s%s, %lld rejected: %s\n",
+	       zt_timestamp_local(when, l->at), l->actor, l->gateway, l->outcome, l->attempts, l->http_status, l->receipt[0] ? ", receipt " : "",
 	       l->receipt, (long long)l->rejected, l->message);
 	return 0;
 }
@@ -277,7 +282,7 @@ static int show(const struct cli *c, const struct args *a)
 	if (rc || (rc = cli_open_store(c, ZT_STORE_READONLY, &s)))
 		return rc;
 	struct zt_batch b;
-	char t[ZT_FMT_BYTES], u[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
+	char t[ZT_FMT_BYTES], u[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], w[ZT_FMT_BYTES];
 	if ((rc = zt_store_batch_get(s, a->pos[1], &b)))
 		goto done;
 	printf("batch %s  fund %s %s  %s\n", b.id, b.fund_code, b.fund_name,
@@ -289,13 +294,14 @@ static int show(const struct cli *c, const struct args *a)
 	printf("\n  %lld records, total %s", (long long)b.count, yuan(t, b.total));
 	if (b.info_count)
 		printf(" (and %lld not payable, %s)", (long long)b.info_count, yuan(u, b.info_total));
-	printf("\n  created %s by %s", b.created_at, b.created_by);
+	printf("\n  created %s by %s", zt_timestamp_local(w, b.created_at), b.created_by);
 	if (b.approved_by[0])
-		printf("; approved %s by %s", b.approved_at, b.approved_by);
+		printf("; approved %s by %s", zt_timestamp_local(w, b.approved_at), b.approved_by);
 	printf("\n");
 	if (b.exported_at[0])
 		printf("  exported %s: %s (%s signature)\n  file SHA-256 %s\n  record digest %s\n",
-		       b.exported_at, b.file_path, b.key_type, b.file_sha256, b.digest);
+		       zt_timestamp_local(w, b.exported_at), b.file_path, b.key_type, b.file_sha256,
+		       b.digest);
 	if (b.answered)
 		printf("  payer receipt %s; accepted %s (%lld records rejected); paid %s\n",
 		       b.receipt[0] ? b.receipt : "-", yuan(t, b.accepted_total),

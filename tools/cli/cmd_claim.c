@@ -34,7 +34,8 @@ static const char claim_help[] =
 	"unknown-hospital, unknown-person, bad-dates, no-policy, amount-mismatch;\n"
 	"not-settled for reverse. Exit 0 all settled, 1 some rejected, 2 the file\n"
 	"is unusable, 3 storage error. --today sets the date after which a discharge\n"
-	"is 'in the future' (default: today, UTC).\n";
+	"is 'in the future' (default: today in the pool's time zone, [pool] timezone,\n"
+	"Asia/Shanghai unless configured); a --today after that is refused (exit 2).\n";
 
 static void progress(void *ctx, uint64_t claims, uint64_t bytes, uint64_t size)
 {
@@ -167,7 +168,7 @@ static void print_trace(const char *trace)
 static int show_text(void *ctx, const struct zt_stored_settlement *st)
 {
 	(void)ctx;
-	char b[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
+	char b[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], when[ZT_FMT_BYTES];
 	printf("%s  %s%s%s  claim %s of %s, person %s (%s, %s county), hospital level %d\n",
 	       st->setl_id, strcmp(st->kind, "settle") == 0 ? "settlement" : "REVERSAL",
 	       st->reverses_setl_id[0] ? " of " : "", st->reverses_setl_id, st->claim_no,
@@ -175,7 +176,8 @@ static int show_text(void *ctx, const struct zt_stored_settlement *st)
 	       st->hospital_level);
 	printf("  admitted %s, discharged %s; policy %s; %s by %s%s%s\n",
 	       zt_format_date(d1, st->adm_date), zt_format_date(d2, st->dscg_date), st->policy_id,
-	       st->settled_at, st->actor, st->reason[0] ? "; reason: " : "", st->reason);
+	       zt_timestamp_local(when, st->settled_at), st->actor, st->reason[0] ? "; reason: " : "",
+	       st->reason);
 	print_amount_line("medfee_sumamt", st->cls.medfee_sumamt);
 	print_amount_line("fulamt_ownpay_amt", st->cls.fulamt_ownpay_amt);
 	print_amount_line("overlmt_selfpay", st->cls.overlmt_selfpay);

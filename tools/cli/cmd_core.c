@@ -261,8 +261,15 @@ int cmd_verify(const struct cli *c, int argc, char **argv)
 		     "mirror their settlement; the ledger balances and each account's balance\n"
 		     "equals its transfers; every settlement is in the ledger; each person's\n"
 		     "yearly accumulators equal the sums of their settlements less reversals; a\n"
-		     "claim number has at most one live settlement. Prints what it checked and\n"
-		     "each violation; exit 1 if there is any.");
+		     "claim number has at most one live settlement. It sees everything stored,\n"
+		     "trusting none of the schema's guards (foreign keys, triggers, CHECKs may\n"
+		     "have been off): each claim against its digest and its items, each\n"
+		     "settlement against its claim and the rows it names (hospital, person,\n"
+		     "policy, funds), gaps in claims, settlements, transfers and the audit\n"
+		     "trail, the audit record of what was done, policy digests, every other\n"
+		     "reference, the immutability triggers; and the advances, batches and\n"
+		     "reconciliation. Prints what it checked and each violation; exit 1 if\n"
+		     "there is any.");
 		return EXIT_DONE;
 	}
 	struct zt_store *s;

@@ -549,7 +549,9 @@ int cmd_slip(const struct cli *c, int argc, char **argv)
 		zt_stored_settlement_free(&st);
 		return cli_fail(rc, NULL);
 	}
-	char b[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], masked[24];
+	char b[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], masked[24], when[ZT_FMT_BYTES];
+	/* when it was settled, in the pool's time zone (docs/spec/rules-v2.md §5) */
+	zt_timestamp_local(when, st.settled_at);
 	/* the id number is masked: the slip is handed over the counter */
 	snprintf(masked, sizeof masked, "%.6s********%.4s", per.id_no,
 	         strlen(per.id_no) >= 18 ? per.id_no + 14 : "");
@@ -571,7 +573,7 @@ int cmd_slip(const struct cli *c, int argc, char **argv)
 		struct slip sl = {.setl_id = st.setl_id, .hospital = h, .hospital_name = hos.name,
 		                  .person_name = per.name, .psn_no = st.psn_no, .id_masked = masked,
 		                  .claim_no = st.claim_no, .adm = zt_format_date(d1, st.adm_date),
-		                  .dscg = zt_format_date(d2, st.dscg_date), .settled_at = st.settled_at};
+		                  .dscg = zt_format_date(d2, st.dscg_date), .settled_at = when};
 		for (size_t i = 0; i < nrows; i++)
 			if (rows[i].always || rows[i].v != 0)
 				sl.rows[sl.row_count++] = (struct slip_row){rows[i].label, rows[i].v};
@@ -606,7 +608,7 @@ int cmd_slip(const struct cli *c, int argc, char **argv)
 				printf("<tr%s><td>%s</td><td class=\"n\">%s</td></tr>\n",
 				       i == nrows - 1 ? " class=\"pay\"" : "", rows[i].label,
 				       zt_format_amount(b, rows[i].v));
-		printf("</table>\n<p>Settled %s. Keep this slip.</p>\n</body></html>\n", st.settled_at);
+		printf("</table>\n<p>Settled %s. Keep this slip.</p>\n</body></html>\n", when);
 	} else {
 		printf("住院结算单 Settlement slip   %s\n%s (%s)\n%s %s  %s\n%s - %s  claim %s\n",
 		       st.setl_id, hos.name, h, per.name, st.psn_no, masked,
@@ -618,7 +620,7 @@ int cmd_slip(const struct cli *c, int argc, char **argv)
 			printf("  %s%*s %14s\n", rows[i].label, pad > 0 ? pad : 0, "",
 			       zt_format_amount(b, rows[i].v));
 		}
-		printf("Settled %s. Keep this slip.\n", st.settled_at);
+		printf("Settled %s. Keep this slip.\n", when);
 	}
 	zt_stored_settlement_free(&st);
 	return EXIT_DONE;

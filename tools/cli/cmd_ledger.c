@@ -26,8 +26,10 @@ static const char ledger_help[] =
 	"balance    every account with its balance, or one (not-found, exit 2, if no\n"
 	"           transfer has ever touched it). CSV header: account,balance\n"
 	"transfers  the transfers of ACCOUNT in the order they were written, made on or\n"
-	"           after --since (UTC day), with the account's running balance (it\n"
-	"           starts from the balance of the transfers before --since).\n"
+	"           after --since (a day in the pool's time zone, [pool] timezone), with\n"
+	"           the account's running balance (it starts from the balance of the\n"
+	"           transfers before --since). Text shows when each was made in the\n"
+	"           pool's time zone with its offset; CSV the stored UTC time.\n"
 	"           CSV header: id,at,debit,credit,amount,kind,ref,balance\n"
 	"\n"
 	"Amounts are yuan with two decimals. CSV is RFC 4180 (fields quoted when they\n"
@@ -158,8 +160,9 @@ static int print_transfer(void *ctx, const struct zt_transfer *t)
 		csv_field(t->ref, false);
 		csv_field(bal, true);
 	} else {
-		printf("%8s  %-20s  %-24s  %-24s %14s  %-8s %-22s %16s\n", id, t->at, t->debit,
-		       t->credit, amt, t->kind, t->ref, bal);
+		char when[ZT_FMT_BYTES]; /* in the pool's time zone */
+		printf("%8s  %-26s  %-24s  %-24s %14s  %-8s %-22s %16s\n", id,
+		       zt_timestamp_local(when, t->at), t->debit, t->credit, amt, t->kind, t->ref, bal);
 	}
 	return 0;
 }
@@ -196,7 +199,7 @@ static int transfers(const struct cli *c, const struct args *a)
 			       zt_format_amount(b, tc.running));
 		else
 			printf("%s: all transfers\n", account);
-		printf("%8s  %-20s  %-24s  %-24s %14s  %-8s %-22s %16s\n", "id", "at", "debit",
+		printf("%8s  %-26s  %-24s  %-24s %14s  %-8s %-22s %16s\n", "id", "at", "debit",
 		       "credit", "amount", "kind", "ref", "balance");
 	}
 	if ((rc = zt_ledger_transfers(s, account, since, print_transfer, &tc)) != 0)

@@ -30,8 +30,10 @@ static const char reconcile_help[] =
 	"              instalment: part-paid); several, exactly what they owe together;\n"
 	"              a debit whose EndToEndId is an advance id confirms that advance.\n"
 	"            A batch sent but not yet answered by the payer owes its whole total.\n"
-	"            Anything else is an exception. A credit for a batch exported but not\n"
-	"            yet sent waits (every import and match retries it).\n"
+	"            Anything else is an exception; so is an entry booked after the\n"
+	"            import day (today, pool-local) plus [reconcile] future-days ('date').\n"
+	"            A credit for a batch exported but not yet sent waits (every import\n"
+	"            and match retries it).\n"
 	"match       retries the waiting entries and raises what is overdue on --as-of\n"
 	"            (default today): 'missing' for a batch sent (or an advance executed)\n"
 	"            more than [reconcile] expected-within-days before with nothing paid,\n"
@@ -71,6 +73,11 @@ static const char reconcile_help[] =
 	"  expected-within-days = 30      # then a batch sent / advance executed is overdue\n"
 	"  amount-tolerance = 0.00        # a credit short of what one batch owes by at\n"
 	"                                 # most this pays it; the pool bears the rest\n"
+	"  future-days = 3                # an entry booked more days than this after the\n"
+	"                                 # import day: 'date'\n"
+	"\n"
+	"Days (today, --as-of, ages) are days of the pool's time zone ([pool] timezone,\n"
+	"default Asia/Shanghai).\n"
 	"\n"
 	"Amounts are yuan with two decimals. Exit 0 done; 1 the import or match raised\n"
 	"exceptions (stdout lists them); 2 bad usage, a refused file, an unknown or\n"
@@ -263,8 +270,8 @@ static int list_one(void *ctx, const struct zt_recon_exception *x)
 		print_exception_line(stdout, x);
 		if (x->resolved)
 			printf("%11s %s by %s at %s%s%s: %s\n", "", zt_recon_resolution_name(x->resolution),
-			       x->resolved_by, x->resolved_at, x->target[0] ? ", " : "", x->target,
-			       x->note);
+			       x->resolved_by, zt_timestamp_local(d, x->resolved_at),
+			       x->target[0] ? ", " : "", x->target, x->note);
 		return 0;
 	}
 	const char *f[] = {x->exc_id,     zt_recon_kind_name(x->kind),
@@ -305,7 +312,7 @@ static int64_t age(zt_date from, zt_date as_of)
 {
 	if (!from)
 		return -1;
-	int64_t d = zt_recon_days_between(from, as_of);
+	int64_t d = zt_date_days_between(from, as_of);
 	return d < 0 ? 0 : d;
 }
 
@@ -322,7 +329,8 @@ static void report_text(FILE *f, const struct zt_recon_report *r)
 {
 	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES], e[ZT_FMT_BYTES],
 		g[32];
-	fprintf(f, "Reconciliation as of %s\n\n", zt_format_date(a, r->as_of));
+	fprintf(f, "Reconciliation as of %s (%s)\n\n", zt_format_date(a, r->as_of),
+	        zt_zone_name(zt_date_pool_zone()));
 	fprintf(f, "%-8s %14s %14s %14s %14s %6s %8s  %s\n", "fund", "billed", "paid", "written off",
 	        "outstanding", "open", "oldest", "name");
 	for (size_t i = 0; i < r->fund_count; i++) {
@@ -434,14 +442,14 @@ static size_t chart_points(const struct zt_recon_report *r, struct point *pts)
 	zt_date first = r->days[0].day;
 	zt_date last = r->days[r->day_count - 1].day > r->as_of ? r->days[r->day_count - 1].day
 	                                                        : r->as_of;
-	int64_t span = zt_recon_days_between(first, last) + 1;
+	int64_t span = zt_date_days_between(first, last) + 1;
 	int64_t step = 1;
 	while ((span + step - 1) / step > CHART_POINTS_MAX)
 		step = step == 1 ? 7 : step * 2;
 	size_t n = 0, k = 0;
 	zt_fen billed = 0, paid = 0;
 	for (int64_t off = 0; off < span && n < CHART_POINTS_MAX; off += step) {
-		zt_date end = zt_recon_date_add(first, (int)(off + step - 1));
+		zt_date end = zt_date_add(first, (int)(off + step - 1));
 		if (end > last)
 			end = last;
 		while (k < r->day_count && r->days[k].day <= end) {
@@ -541,8 +549,9 @@ static void report_html(FILE *f, const struct zt_recon_report *r)
 	      "td.n{text-align:right;font-variant-numeric:tabular-nums}.bad{color:#b00}</style>\n"
 	      "</head>\n<body>\n",
 	      f);
-	fprintf(f, "<h1>Reconciliation as of %s</h1>\n<h2>Billed against paid</h2>\n",
-	        zt_format_date(a, r->as_of));
+	/* zone names are [A-Za-z0-9._+-/]: nothing to escape */
+	fprintf(f, "<h1>Reconciliation as of %s (%s)</h1>\n<h2>Billed against paid</h2>\n",
+	        zt_format_date(a, r->as_of), zt_zone_name(zt_date_pool_zone()));
 	chart(f, r);
 	fputs("<h2>Funds</h2>\n<table>\n<tr><th>fund</th><th>name</th><th>billed</th><th>paid</th>"
 	      "<th>written off</th><th>outstanding</th><th>open batches</th>"

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "zhitong/config.h"
+#include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/xml.h"
 
@@ -57,6 +59,22 @@ static const struct {
 	{"batch", cmd_batch},   {"reconcile", cmd_reconcile},
 };
 
+/* The pool's time zone ([pool] timezone, docs/spec/rules-v2.md §5) is set
+ * once, before a command runs: "today" and every time shown to people are
+ * in it. A configuration that cannot be loaded stops every command (exit
+ * 2), not only those that read its other settings. */
+static int setup_dates(const struct cli *c)
+{
+	if (!c->config_path || !c->config_path[0])
+		return 0;
+	struct zt_config *cfg = NULL;
+	int rc = zt_config_load(&cfg, c->config_path);
+	if (rc == 0)
+		rc = zt_date_set_pool_zone(zt_config_get(cfg, "pool", "timezone"));
+	zt_config_free(cfg);
+	return rc ? cli_fail(rc, "config") : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = {.prog = "zhitong"};
@@ -108,8 +126,10 @@ int main(int argc, char **argv)
 		return EXIT_DONE;
 	}
 	for (size_t k = 0; k < sizeof commands / sizeof *commands; k++)
-		if (strcmp(commands[k].name, cmd) == 0)
-			return commands[k].fn(&c, argc - i, argv + i);
+		if (strcmp(commands[k].name, cmd) == 0) {
+			int rc = setup_dates(&c);
+			return rc ? rc : commands[k].fn(&c, argc - i, argv + i);
+		}
 	return cli_usage("unknown command '%s' (see 'zhitong help')", cmd);
 }
 

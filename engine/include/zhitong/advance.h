@@ -92,8 +92,9 @@ void zt_advance_plan_free(struct zt_advance_plan *p);
 
 /* Computes and stores a plan (one transaction) for every hospital of the
  * registry: target = [hospital H] target, else the fund shares H
- * earned (settlements less reversals, by settlement time, UTC) on the
- * target-days days up to and including `as_of` (0: today); balance = its
+ * earned (settlements less reversals, by settlement time) on the
+ * target-days days up to and including `as_of` (0: today), days of the
+ * pool's time zone (docs/spec/rules-v2.md §5); balance = its
  * current balance; top-up by zt_advance_topup(). `as_of` may not be in
  * the future. *out is filled (free with zt_advance_plan_free). */
 int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
@@ -131,7 +132,7 @@ struct zt_advance_issue_req {
 	const char *approved_by; /*   approved by this person (≠ actor)          */
 	const char *actor;       /* who issues                                   */
 	const char *out_path;    /* NULL: advance-<msg id>.xml in the cwd        */
-	zt_date execution_date;  /* ReqdExctnDt; 0: today (UTC); not in the past */
+	zt_date execution_date;  /* ReqdExctnDt; 0: today (pool-local); not in the past */
 };
 
 struct zt_advance_issued {

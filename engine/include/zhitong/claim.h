@@ -54,5 +54,11 @@ int zt_claim_digest(unsigned char out[ZT_DIGEST_BYTES], const struct zt_claim *c
  * what the store keeps for audit and what the digest covers. Returns a
  * malloc'd string. */
 char *zt_claim_items_text(const struct zt_claim *c);
+/* The inverse, for `verify`: replaces c's items by those of a canonical
+ * items text. ZT_EINVAL with `msg` saying which line is not one (msg is
+ * not the thread's error: this runs inside a query). The text of a
+ * parsed claim, serialised again, must equal the text given. */
+int zt_claim_items_parse(struct zt_claim *c, const char *items_text, char *msg,
+                         size_t msg_bytes);
 
 #endif

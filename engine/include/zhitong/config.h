@@ -11,10 +11,17 @@
  *   url = https://payer.example/zhitong/batches
  *
  * Section names are one or two words ("pool", "fund 390100", "hospital
- * H51010101"); keys are [a-z0-9.-]+; values run to the end of the line,
- * trimmed. An unknown key is refused at load time, with the file and line,
- * so a typo never silently falls back to a default. The file holds paths to
- * keys and certificates, never the secrets themselves. */
+ * H51010101"); keys are [a-z0-9.-]+; values run to the end of the line or
+ * to a comment, trimmed. A comment starts with '#' at the start of a line
+ * or after white space (`key = value   # note`, `[pool]   # note`); a '#'
+ * inside a word is part of the value (`url = https://host/a#b`), so a value
+ * cannot hold white space followed by '#'. A line starting with ';' is a
+ * comment too. A malformed section header (`[fund 390100`, `[]`, `[a b c]`,
+ * `[fund]`, `[pool x]`, text after `]`), an unknown section or key, a key
+ * without a value or set twice, and a [pool] timezone the system's tzdata
+ * does not know are refused at load time with the file and line, so a typo
+ * never silently falls back to a default. The file holds paths to keys and
+ * certificates, never the secrets themselves. */
 #ifndef ZHITONG_CONFIG_H
 #define ZHITONG_CONFIG_H
 

@@ -50,7 +50,7 @@ int zt_ledger_balances(struct zt_store *s,
 int zt_ledger_balance(struct zt_store *s, const char *account, zt_fen *out);
 
 /* The balance of `account` from its transfers made before day `since`
- * (UTC; 0: nothing is before, the opening is 0). With
+ * (a day of the pool's time zone; 0: nothing is before, the opening is 0). With
  * zt_ledger_transfers(…, since, …) it gives a running balance that ends at
  * the account's balance. */
 int zt_ledger_opening_balance(struct zt_store *s, const char *account, zt_date since,

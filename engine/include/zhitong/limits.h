@@ -31,5 +31,10 @@
 #define ZT_MESSAGE_BYTES_MAX 512
 /* Claims per write transaction when a file is settled in groups. */
 #define ZT_CLAIMS_PER_TXN 2000
+/* A time-zone file of the system's tzdata (date.c), read whole: the
+ * largest of tzdata 2025 is under 4 KiB (fat files, transitions listed to
+ * 2037); 256 KiB and 4096 transitions bound a corrupt or foreign file. */
+#define ZT_TZIF_BYTES_MAX (256u * 1024u)
+#define ZT_TZIF_TRANSITIONS_MAX 4096
 
 #endif

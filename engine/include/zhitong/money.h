@@ -2,7 +2,7 @@
  *
  * Money is integer fen (1/100 yuan). Ratios are basis points (1/10000).
  * Prices and quantities are integers in 1/10000 units ("q4"). Dates are
- * yyyymmdd integers (20170310), compared as integers. */
+ * yyyymmdd integers (20170310), compared as integers: date.h. */
 #ifndef ZHITONG_MONEY_H
 #define ZHITONG_MONEY_H
 
@@ -10,10 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "date.h" /* zt_date, zt_parse_date, zt_format_date, ZT_FMT_BYTES */
+
 typedef int64_t zt_fen;
 typedef int32_t zt_bp;
 typedef int64_t zt_q4;
-typedef int32_t zt_date;
 
 /* The national 16,2: at most 14 digits before the point. */
 #define ZT_FEN_MAX INT64_C(9999999999999999)
@@ -32,20 +33,14 @@ int zt_parse_cap(zt_fen *out, const char *s, size_t n);     /* amount | "none"  
 int zt_parse_q4(zt_q4 *out, const char *s, size_t n);       /* "12.5", "3"       */
 int zt_parse_ratio(zt_bp *out, const char *s, size_t n);    /* 0..1, ≤4 decimals */
 int zt_parse_factor(zt_bp *out, const char *s, size_t n);   /* 0..10, ≤4 decimals*/
-int zt_parse_date(zt_date *out, const char *s, size_t n);   /* real YYYY-MM-DD   */
 
 /* Formatting. Buffers of ZT_FMT_BYTES are always large enough. */
-#define ZT_FMT_BYTES 32
 /* "-1234.50" for negatives (reversals); never "-0.00". */
 char *zt_format_amount(char out[ZT_FMT_BYTES], zt_fen v);
 /* "0.8500": always four decimals. */
 char *zt_format_ratio(char out[ZT_FMT_BYTES], zt_bp v);
 /* "12.5000": q4 with four decimals. */
 char *zt_format_q4(char out[ZT_FMT_BYTES], zt_q4 v);
-/* "2017-03-10". */
-char *zt_format_date(char out[ZT_FMT_BYTES], zt_date d);
-/* Today's date (UTC) as yyyymmdd. */
-zt_date zt_date_today(void);
 
 /* Half-up division of non-negative a by positive d: (2a + d) div (2d).
  * Uses 128-bit intermediates; returns ZT_ERANGE if the result does not

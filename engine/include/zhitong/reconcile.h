@@ -73,11 +73,14 @@ struct zt_recon_config {
 	int date_tolerance_days;  /* date-tolerance-days, default 3                */
 	int expected_within_days; /* expected-within-days, default 30              */
 	zt_fen amount_tolerance;  /* amount-tolerance, default 0.00                */
+	int future_days;          /* future-days, default 3: an entry booked after
+	                           * the import day plus this is a `date` exception */
 	char pool_account[64];    /* [pool] account; "" = the first statement's    */
 	char currency[4];         /* [pool] currency, default CNY                  */
 };
 #define ZT_RECON_DATE_TOLERANCE_DEFAULT 3
 #define ZT_RECON_EXPECTED_WITHIN_DEFAULT 30
+#define ZT_RECON_FUTURE_DAYS_DEFAULT 3
 
 /* Reads the settings (cfg may be NULL: every default). ZT_EINVAL with the
  * file and line for a malformed value. */
@@ -90,7 +93,8 @@ enum zt_recon_kind {
 	ZT_RECON_UNKNOWN,   /* names no batch or advance that could take it        */
 	ZT_RECON_DUPLICATE, /* a second payment for a paid batch / confirmed advance */
 	ZT_RECON_AMBIGUOUS, /* several batches, and the amount does not say how     */
-	ZT_RECON_DATE,      /* booked before the bill or the instruction existed    */
+	ZT_RECON_DATE,      /* booked before the bill or the instruction existed, or
+	                     * after the import day plus future-days               */
 	ZT_RECON_MISSING,   /* due, and nothing arrived within expected-within-days */
 	ZT_RECON_REVERSAL,  /* the bank reversed an entry                           */
 };
@@ -117,12 +121,6 @@ int zt_recon_resolution_parse(enum zt_recon_resolution *out,
 
 /* ---- pure rules (reconcile.c) ------------------------------------------- */
 
-/* Day arithmetic on yyyymmdd dates (proleptic Gregorian). */
-int64_t zt_recon_day_number(zt_date d);
-zt_date zt_recon_date_add(zt_date d, int days);
-/* to - from, in days. */
-int64_t zt_recon_days_between(zt_date from, zt_date to);
-
 /* Appends to ids[*n] (up to max) every batch id in `text` not already
  * there: a token of [A-Za-z0-9_-] delimited by anything else (or the ends)
  * that has the shape of a batch id, B + six characters + '-' + digits, so
@@ -140,8 +138,8 @@ struct zt_recon_batch {
 	zt_fen due;       /* what the payer owes: the accepted total once answered, else the total
 	                   * (a sent batch can be paid before its answer arrives, batch.h)         */
 	zt_fen paid;      /* matched so far, write-offs included                                   */
-	zt_date exported; /* day of the first export (UTC), 0 if never                             */
-	zt_date sent;     /* day it first went to the payer (UTC), 0 if never; filled by the
+	zt_date exported; /* day of the first export (pool-local), 0 if never                     */
+	zt_date sent;     /* day it first went to the payer (pool-local), 0 if never; filled by the
 	                   * overdue listing only (zt_store_recon_batch leaves it 0)             */
 };
 

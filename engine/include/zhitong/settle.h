@@ -32,7 +32,8 @@ struct zt_settle_stats {
 struct zt_settle_opts {
 	bool quote;           /* answer, then roll everything back */
 	const char *actor;    /* recorded with each settlement */
-	zt_date today;        /* discharge dates after this are bad-dates (0 = today) */
+	zt_date today;        /* discharge dates after this are bad-dates (0 = today, in the
+	                       * pool's time zone); after today: ZT_EINVAL */
 	/* Called now and then with the bytes consumed and the file size
 	 * (0 if unknown, e.g. a pipe). */
 	void (*progress)(void *ctx, uint64_t claims, uint64_t bytes, uint64_t size);

@@ -49,6 +49,40 @@ static const char *refuse(ucs4_t uc, enum zt_text_kind kind)
 	return NULL;
 }
 
+void zt_text_visible(char *dst, size_t cap, const char *src)
+{
+	if (cap == 0)
+		return;
+	const uint8_t *s = (const uint8_t *)src;
+	size_t len = strlen(src), used = 0;
+	for (size_t i = 0; i < len;) {
+		ucs4_t uc;
+		int n = u8_mbtoucr(&uc, s + i, len - i);
+		char rep[16];
+		const char *out = (const char *)s + i;
+		size_t out_len = n > 0 ? (size_t)n : 1;
+		if (n <= 0) {
+			snprintf(rep, sizeof rep, "<0x%02X>", s[i]);
+			out = rep;
+			out_len = strlen(rep);
+			n = 1;
+		} else if (uc == '\t' || uc == '\n' || uc == '\r') {
+			out = " ";
+			out_len = 1;
+		} else if (refuse(uc, ZT_TEXT_LINE) || uc_is_property_default_ignorable_code_point(uc)) {
+			snprintf(rep, sizeof rep, "<U+%04X>", (unsigned)uc);
+			out = rep;
+			out_len = strlen(rep);
+		}
+		if (used + out_len >= cap)
+			break;
+		memcpy(dst + used, out, out_len);
+		used += out_len;
+		i += (size_t)n;
+	}
+	dst[used] = '\0';
+}
+
 int zt_text_check(const char *what, const char *s, size_t len, size_t max_chars,
                   enum zt_text_kind kind)
 {

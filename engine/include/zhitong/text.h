@@ -46,4 +46,14 @@ int zt_text_check(const char *what, const char *s, size_t len, size_t max_chars,
 /* The number of characters of valid UTF-8 s[0..len). */
 size_t zt_text_chars(const char *s, size_t len);
 
+/* Copies `src` into dst (cap bytes, always terminated, cut at a character
+ * boundary if it must be) so that it shows what it holds: tabs and line
+ * breaks become spaces, every other character zt_text_check refuses in a
+ * line of text or that is default-ignorable becomes "<U+200B>", and a byte
+ * that is not UTF-8 "<0xC0>".
+ * For messages that quote outside text (libxml2's schema errors quote the
+ * value they refuse): a message never carries an invisible character to a
+ * terminal or a hospital's system. */
+void zt_text_visible(char *dst, size_t cap, const char *src);
+
 #endif

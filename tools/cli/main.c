@@ -104,7 +104,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *cmd = argv[i];
-	for (int k = i; k < i + 2 && k < argc; k++) /* the command (and help's topic) is echoed */
+	/* The command (and help's topic) is echoed when unknown. */
+	int echoed = strcmp(cmd, "help") == 0 ? 2 : 1;
+	for (int k = i; k < i + echoed && k < argc; k++)
 		if (zt_text_check("the command", argv[k], strlen(argv[k]), (size_t)-1, ZT_TEXT_LINE))
 			return cli_fail(ZT_EINVAL, NULL);
 	if (strcmp(cmd, "help") == 0) {

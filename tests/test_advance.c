@@ -501,6 +501,58 @@ Test(advance_approve, the_maker_of_a_plan_cannot_approve_it)
 	free(plan);
 }
 
+/* Maker-checker is not fooled by spelling (zhitong/actor.h). */
+Test(advance_approve, the_maker_cannot_approve_under_another_spelling)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = fresh_db("zt.db");
+	settle_worked_example(db);
+	char *plan = make_plan(db, cfg, "'  Alice'");
+	char *made = rows(db, "SELECT made_by FROM advance_plan");
+	cr_expect_str_eq(made, "alice\n", "stored normalised");
+	free(made);
+	static const char *const alice[] = {
+		"alice", "ALICE", "'alice  '", "\"$(printf '\\357\\274\\241\\357\\274\\254ICE')\"",
+		"\"$(printf '\\342\\222\\266lice')\"", "\"$(printf '\\341\\264\\254lice')\"",
+	};
+	for (size_t i = 0; i < sizeof alice / sizeof *alice; i++) {
+		struct run r = zt(db, "advance approve %s --by %s", plan, alice[i]);
+		cr_expect_eq(r.code, 2, "%s approved alice's plan", alice[i]);
+		cr_expect(strstr(r.err, "maker-checker: plan") && strstr(r.err, "was made by alice"),
+		          "%s: %s", alice[i], r.err);
+		run_free(&r);
+	}
+	static const char *const hidden[] = {
+		"\"$(printf 'al\\342\\200\\214ice')\"",   /* ZERO WIDTH NON-JOINER */
+		"\"$(printf 'alice\\342\\200\\217')\"",    /* RIGHT-TO-LEFT MARK */
+		"\"$(printf 'ali\\357\\273\\277ce')\"",   /* BOM */
+		"\"$(printf 'alice\\357\\270\\217')\"",    /* VARIATION SELECTOR-16 */
+		"\"$(printf 'ali\\302\\205ce')\"",          /* NEXT LINE */
+		"\"$(printf 'ali\\355\\277\\277ce')\"",   /* a surrogate */
+	};
+	for (size_t i = 0; i < sizeof hidden / sizeof *hidden; i++) {
+		struct run r = zt(db, "advance approve %s --by %s", plan, hidden[i]);
+		cr_expect_eq(r.code, 2, "%s approved alice's plan", hidden[i]);
+		cr_expect(strstr(r.err, "zhitong: invalid: --by"), "%s: %s", hidden[i], r.err);
+		run_free(&r);
+	}
+	char *n = rows(db, "SELECT count(*) FROM advance_approval");
+	cr_expect_str_eq(n, "0\n");
+	free(n);
+	/* The library normalises too: a caller cannot skip it. */
+	struct zt_store *s = NULL;
+	cr_assert_eq(zt_store_open(&s, db, 0), 0, "%s", zt_error_last());
+	cr_expect_eq(zt_advance_approve(s, plan, "\uFF21lice "), ZT_ECONFLICT);
+	cr_expect_eq(zt_advance_approve(s, plan, "ali\u200Bce"), ZT_EINVAL);
+	cr_expect_eq(zt_advance_approve(s, plan, " Bob"), 0, "%s", zt_error_last());
+	zt_store_close(s);
+	char *who = rows(db, "SELECT approved_by FROM advance_approval");
+	cr_expect_str_eq(who, "bob\n");
+	free(who);
+	free(plan);
+	verify_ok(db);
+}
+
 Test(advance_issue, refuses_a_plan_nobody_approved)
 {
 	const char *cfg = write_config("zt.conf", NULL);
@@ -1140,6 +1192,21 @@ Test(advance_store, migration_5_keeps_every_plan_line_and_admits_single_advances
 	free(before);
 	free(after);
 	free(old);
+}
+
+Test(verify, a_single_advance_is_one_line_and_exempt_from_the_top_up_rule)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = fresh_db("zt.db");
+	settle_worked_example(db);
+	/* H51010101 is 9450.00 below zero: a single advance of 100.00 does not
+	 * follow the top-up rule, and need not. */
+	single_advance_ok(db, cfg, "H51010101", "100.00", tmp_path("one.xml"));
+	verify_ok(db);
+	sql_exec(db, "INSERT INTO advance_plan_line (plan_row, hospital, basis, window_earned, target,"
+	             " balance, topup) SELECT id, 'H51010102', 'request', 0, 0, 0, 500 FROM advance_plan");
+	expect_violation(db, "plan lines are never negative and follow the top-up rule",
+	                 "asks a single advance of 10000 fen to H51010101 but has 2 lines");
 }
 
 Test(verify, advances_cannot_be_changed_or_deleted)

@@ -391,6 +391,92 @@ Test(batch_approve, whoever_created_the_batch_cannot_approve_it)
 	free(id);
 }
 
+/* Maker-checker is not fooled by spelling (zhitong/actor.h): every name is
+ * normalised before it is compared or stored, and a name with an invisible
+ * or control character is refused outright. */
+Test(batch_approve, the_maker_cannot_approve_under_another_spelling)
+{
+	claim("C-1", "2017-03-10");
+	char *out = ok("batch create --fund " FUND " --by 'Alice '");
+	out[strcspn(out, "\n")] = '\0';
+	char *id = out, *err, *st;
+	cr_assert_str_eq(st = sql("SELECT created_by FROM batch"), "alice", "stored normalised");
+	free(st);
+	/* the same person: case, spaces, fullwidth, circled, mathematical bold,
+	 * a ligature-free compatibility form */
+	static const char *const alice[] = {
+		"alice", "ALICE", "' alice'", "'  Alice  '", "\"$(printf '\\357\\274\\241LICE')\"",
+		"\"$(printf '\\342\\223\\220lice')\"", "\"$(printf '\\360\\235\\220\\232lice')\"",
+		"\"$(printf '\\343\\200\\200alice\\302\\240')\"",
+	};
+	for (size_t i = 0; i < sizeof alice / sizeof *alice; i++) {
+		cr_expect_eq(zt(NULL, &err, "batch approve %s --by %s", id, alice[i]), 2, "%s approved",
+		             alice[i]);
+		cr_expect(strstr(err, "zhitong: conflict: maker-checker: 'alice' made batch"), "%s: %s",
+		          alice[i], err);
+		free(err);
+	}
+	/* names that would look like alice's: refused, not cleaned */
+	static const char *const hidden[] = {
+		"\"$(printf 'ali\\342\\200\\213ce')\"",   /* ZERO WIDTH SPACE */
+		"\"$(printf '\\342\\200\\256ecila')\"",   /* RIGHT-TO-LEFT OVERRIDE */
+		"\"$(printf 'alice\\342\\201\\240')\"",    /* WORD JOINER */
+		"\"$(printf 'ali\\302\\255ce')\"",          /* SOFT HYPHEN */
+		"\"$(printf '\\343\\205\\244alice')\"",   /* HANGUL FILLER */
+		"\"$(printf 'ali\\033ce')\"",                 /* a control character */
+		"\"$(printf 'ali\\300\\257ce')\"",          /* ill-formed UTF-8 */
+	};
+	for (size_t i = 0; i < sizeof hidden / sizeof *hidden; i++) {
+		cr_expect_eq(zt(NULL, &err, "batch approve %s --by %s", id, hidden[i]), 2, "%s approved",
+		             hidden[i]);
+		cr_expect(strstr(err, "zhitong: invalid: --by"), "%s: %s", hidden[i], err);
+		free(err);
+	}
+	cr_assert_str_eq(st = status_of(id), "draft");
+	free(st);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch_event WHERE action = 'approve'"), 0);
+	/* the reopener is a maker too, whatever the spelling */
+	free(ok("batch reject %s --reason 'not yet' --by Bob", id));
+	free(ok("batch reopen %s --by CAROL", id));
+	cr_expect_eq(zt(NULL, &err, "batch approve %s --by ' carol'", id), 2);
+	cr_expect(strstr(err, "maker-checker: 'carol' made batch"), "%s", err);
+	free(err);
+	out = ok("batch approve %s --by ' BOB '", id);
+	char want[100];
+	snprintf(want, sizeof want, "%s approved by bob\n", id);
+	cr_expect_str_eq(out, want);
+	free(out);
+	cr_assert_str_eq(st = sql("SELECT approved_by FROM batch"), "bob");
+	free(st);
+	free(id);
+}
+
+Test(batch_approve, a_reason_is_one_line_of_at_most_120_characters)
+{
+	claim("C-1", "2017-03-10");
+	char *id = create(NULL), *err, *st;
+	static const char *const bad[] = {
+		"\"$(printf 'two\\nlines')\"", "\"$(printf 'a\\tb')\"",
+		"\"$(printf 'ok\\342\\200\\256kO')\"",
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", /* 121 */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		cr_expect_eq(zt(NULL, &err, "batch reject %s --reason %s --by bob", id, bad[i]), 2);
+		cr_expect(strstr(err, "zhitong: invalid: --reason "), "%zu: %s", i, err);
+		free(err);
+		cr_assert_str_eq(st = status_of(id), "draft", "%zu", i);
+		free(st);
+	}
+	free(ok("batch reject %s --reason 'C-1 is wrong, see the desk' --by bob", id));
+	cr_expect_eq(zt(NULL, &err, "batch reopen %s --reason \"$(printf 'a\\033b')\" --by alice",
+	                id), 2);
+	free(err);
+	cr_assert_str_eq(st = status_of(id), "rejected");
+	free(st);
+	free(id);
+}
+
 Test(batch_approve, a_rejected_batch_keeps_its_shares_and_is_billed_once_reopened)
 {
 	claim("C-1", "2017-03-10");

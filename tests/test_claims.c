@@ -1141,6 +1141,200 @@ Test(text, markup_characters_in_a_claim_no_are_escaped_in_the_answer)
 	run_free(&r);
 }
 
+/* ---- identifiers (docs/spec/interfaces.md "Lexical rules") ----------------- */
+
+static void refused(const char *file, const char *stderr_code);
+
+/* Each identifier of the worked example, "<tag>value<", and what replaces
+ * its value: head + a bad character + tail. */
+static const struct {
+	const char *tag, *value, *head, *tail;
+	size_t max_chars;
+} IDENTS[] = {
+	{"fixmedins_code", "H51010101", "H510", "10101", 30},
+	{"claim_no", "ZY2017-000123", "ZY2017", "-000123", 40},
+	{"psn_no", "P0000001", "P000", "0001", 30},
+	{"dscg_maindiag_code", "I63.900", "I63", ".900", 20},
+	{"feedetl_sn", "1", "1", "0", 30},
+	{"med_list_codg", "ZZ0001", "ZZ", "0001", 50},
+};
+
+/* Characters no identifier may hold anywhere: white space inside (XSD
+ * pattern), controls, zero-width and bidirectional controls — some known
+ * to libxml2's Unicode tables (the schema refuses them), some only to
+ * libunistring's (the reader refuses them: U+2066, U+061C). */
+static const char *const BAD_IN_IDENT[] = {
+	" ",            /* an inner space */
+	"\u00A0",       /* NO-BREAK SPACE */
+	"\u3000",       /* IDEOGRAPHIC SPACE */
+	"\u200B",       /* ZERO WIDTH SPACE */
+	"\u200D",       /* ZERO WIDTH JOINER */
+	"\uFEFF",       /* ZERO WIDTH NO-BREAK SPACE (BOM) */
+	"\u00AD",       /* SOFT HYPHEN */
+	"\u202E",       /* RIGHT-TO-LEFT OVERRIDE */
+	"\u2066",       /* LEFT-TO-RIGHT ISOLATE (Unicode 6.3) */
+	"\u061C",       /* ARABIC LETTER MARK (Unicode 6.3) */
+	"\xC2\x85",     /* NEXT LINE, a C1 control */
+	"\x7F",         /* DELETE */
+	"&#x1B;[2J",    /* ESCAPE: not even allowed in XML 1.0, as a reference */
+};
+
+/* The worked example with `from` replaced by `to`, as one <claim> element
+ * (no XML declaration), appended to buf. */
+static void add_claim_variant(char *buf, size_t cap, const char *example, const char *from,
+                              const char *to)
+{
+	const char *at = strstr(example, from);
+	cr_assert(at, "%s is not in the worked example", from);
+	const char *claim = strstr(example, "<claim ");
+	size_t len = strlen(buf);
+	snprintf(buf + len, cap - len, "%.*s%s%s", (int)(at - claim), claim, to, at + strlen(from));
+}
+
+Test(identifier, a_control_invisible_or_space_character_in_any_identifier_is_schema_invalid)
+{
+	const char *db = sample_db();
+	free(submit_ok(db, claim_case("out-of-county.xml")));
+	char *before = stored(db);
+	char *example = zt_test_slurp(claim_case("worked-example.xml"));
+	size_t n_ident = sizeof IDENTS / sizeof *IDENTS, n_bad = sizeof BAD_IN_IDENT / sizeof *BAD_IN_IDENT;
+	size_t cap = n_ident * n_bad * 2000 + 200;
+	char *xml = malloc(cap);
+	snprintf(xml, cap, "<claims" NS ">\n");
+	for (size_t i = 0; i < n_ident; i++)
+		for (size_t k = 0; k < n_bad; k++) {
+			char from[120], to[160];
+			snprintf(from, sizeof from, "<%s>%s<", IDENTS[i].tag, IDENTS[i].value);
+			snprintf(to, sizeof to, "<%s>%s%s%s<", IDENTS[i].tag, IDENTS[i].head, BAD_IN_IDENT[k],
+			         IDENTS[i].tail);
+			add_claim_variant(xml, cap, example, from, to);
+		}
+	strcat(xml, "</claims>\n");
+	struct run r = zt(db, "claim submit '%s'", zt_test_write("bad-idents.xml", xml));
+	/* ESCAPE is not an XML 1.0 character: that refuses the whole file. */
+	cr_assert_eq(r.code, 2, "exit %d: %s", r.code, r.err);
+	cr_assert(strstr(r.err, "zhitong: malformed-xml: "), "%s", r.err);
+	run_free(&r);
+
+	/* Without it, every claim is rejected, each for its identifier. */
+	n_bad--;
+	snprintf(xml, cap, "<claims" NS ">\n");
+	for (size_t i = 0; i < n_ident; i++)
+		for (size_t k = 0; k < n_bad; k++) {
+			char from[120], to[160];
+			snprintf(from, sizeof from, "<%s>%s<", IDENTS[i].tag, IDENTS[i].value);
+			snprintf(to, sizeof to, "<%s>%s%s%s<", IDENTS[i].tag, IDENTS[i].head, BAD_IN_IDENT[k],
+			         IDENTS[i].tail);
+			add_claim_variant(xml, cap, example, from, to);
+		}
+	strcat(xml, "</claims>\n");
+	r = zt(db, "claim submit '%s'", zt_test_write("bad-idents.xml", xml));
+	cr_assert_eq(r.code, 1, "exit %d: %s", r.code, r.err);
+	xsd_valid(r.out);
+	xmlDocPtr d = parse_xml(r.out);
+	cr_assert_eq(answers(d), (int)(n_ident * n_bad));
+	for (size_t i = 0; i < n_ident; i++)
+		for (size_t k = 0; k < n_bad; k++) {
+			xmlNode *a = answer(d, (int)(i * n_bad + k));
+			bool bad_hospital = strcmp(IDENTS[i].tag, "fixmedins_code") == 0;
+			bool bad_no = strcmp(IDENTS[i].tag, "claim_no") == 0;
+			/* The attributes carry only what could be read. */
+			expect_rejection(a, "schema-invalid", bad_hospital ? NULL : "H51010101",
+			                 bad_no ? NULL : "ZY2017-000123");
+			const char *m = text(a);
+			cr_expect(strstr(m, IDENTS[i].tag) || strstr(m, "pattern"),
+			          "%s with %s: the message names the field: %s", IDENTS[i].tag,
+			          BAD_IN_IDENT[k], m);
+			/* The message shows the invisible character, never carries it. */
+			if (k >= 3)
+				cr_expect(!strstr(m, BAD_IN_IDENT[k]) && strstr(m, "U+"),
+				          "%s: the message passes the character on: %s", IDENTS[i].tag, m);
+		}
+	xmlFreeDoc(d);
+	run_free(&r);
+	char *after = stored(db);
+	cr_assert_str_eq(after, before, "a rejected claim left something behind");
+	free(after);
+	free(before);
+	free(xml);
+	free(example);
+	verify_ok(db);
+}
+
+Test(identifier, characters_libxml2_does_not_know_are_refused_by_the_reader_with_their_name)
+{
+	char *example = zt_test_slurp(claim_case("worked-example.xml"));
+	char xml[8000] = "";
+	add_claim_variant(xml, sizeof xml, example, "<claim_no>ZY2017-000123<",
+	                  "<claim_no>ZY\u2067-1<");
+	const char *m = rejected(zt_test_write("rli.xml", xml), "", "schema-invalid", "H51010101", NULL);
+	cr_expect(strstr(m, "<claim_no>: the value holds an invisible character (U+2067 RIGHT-TO-LEFT "
+	                    "ISOLATE) at character 3"), "%s", m);
+	xml[0] = '\0';
+	add_claim_variant(xml, sizeof xml, example, "<med_list_codg>ZZ0001<",
+	                  "<med_list_codg>ZZ\u061C0001<");
+	m = rejected(zt_test_write("alm.xml", xml), "", "schema-invalid", "H51010101", "ZY2017-000123");
+	cr_expect(strstr(m, "item 3: <med_list_codg>: the value holds an invisible character (U+061C "
+	                    "ARABIC LETTER MARK) at character 3"), "%s", m);
+	free(example);
+}
+
+Test(identifier, one_character_over_any_identifier_limit_is_refused_whole)
+{
+	char *example = zt_test_slurp(claim_case("worked-example.xml"));
+	for (size_t i = 0; i < sizeof IDENTS / sizeof *IDENTS; i++) {
+		char from[120], to[200], xml[8000] = "", name[64];
+		snprintf(from, sizeof from, "<%s>%s<", IDENTS[i].tag, IDENTS[i].value);
+		size_t have = strlen(IDENTS[i].head) + strlen(IDENTS[i].tail);
+		for (size_t over = 0; over <= 1; over++) {
+			size_t pad = IDENTS[i].max_chars + over - have;
+			char fill[64];
+			memset(fill, 'X', pad);
+			fill[pad] = '\0';
+			snprintf(to, sizeof to, "<%s>%s%s%s<", IDENTS[i].tag, IDENTS[i].head, fill,
+			         IDENTS[i].tail);
+			xml[0] = '\0';
+			add_claim_variant(xml, sizeof xml, example, from, to);
+			snprintf(name, sizeof name, "len-%s-%zu.xml", IDENTS[i].tag, over);
+			if (!over) {
+				/* Exactly at the limit: read whole (it settles or is
+				 * rejected for another reason, never schema-invalid). */
+				const char *db = sample_db();
+				struct run r = zt(db, "claim submit '%s'", zt_test_write(name, xml));
+				cr_expect(!strstr(r.out, "schema-invalid"), "%s at its limit: %s", IDENTS[i].tag,
+				          r.out);
+				run_free(&r);
+				continue;
+			}
+			bool bad_hospital = strcmp(IDENTS[i].tag, "fixmedins_code") == 0;
+			bool bad_no = strcmp(IDENTS[i].tag, "claim_no") == 0;
+			char want_no[64];
+			snprintf(want_no, sizeof want_no, "%s%s%s", IDENTS[i].head, fill, IDENTS[i].tail);
+			/* An over-long value is echoed whole in the rejection, never cut. */
+			rejected(zt_test_write(name, xml), "", "schema-invalid",
+			         bad_hospital ? want_no : "H51010101", bad_no ? want_no : "ZY2017-000123");
+		}
+	}
+	free(example);
+}
+
+Test(identifier, invalid_utf8_anywhere_in_a_claim_file_refuses_the_file_whole)
+{
+	/* overlong '/', a surrogate, a truncated sequence, a lone continuation
+	 * byte, above U+10FFFF, and a byte that is never UTF-8 */
+	static const char *const bad[] = {"\xC0\xAF", "\xED\xA0\x80", "\xE4\xB8", "\x80",
+	                                  "\xF4\x90\x80\x80", "\xFF"};
+	char *example = zt_test_slurp(claim_case("worked-example.xml"));
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char to[64], xml[8000] = "", name[32];
+		snprintf(to, sizeof to, "<claim_no>ZY%s1<", bad[i]);
+		add_claim_variant(xml, sizeof xml, example, "<claim_no>ZY2017-000123<", to);
+		snprintf(name, sizeof name, "utf8-%zu.xml", i);
+		refused(zt_test_write(name, xml), "malformed-xml");
+	}
+	free(example);
+}
+
 /* ---- out of county -------------------------------------------------------- */
 
 Test(out_of_county, no_adjust_no_relief_and_no_personal_cap_with_the_sample_policy)

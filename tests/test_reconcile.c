@@ -249,10 +249,15 @@ static void world(struct world *w, int flags, const char *reconcile)
 		free(zt_ok(w->db, "--config '%s' batch send " B3 " --by carol", w->cfg));
 	}
 	if (flags & WITH_ADVANCE) {
+		/* A single advance: planned by erin, approved by dora, issued. */
+		char *plan = zt_ok(w->db, "advance plan --hospital H51010101 --amount 20000.00 --by erin");
+		char plan_id[40];
+		cr_assert_eq(sscanf(plan, "%39s", plan_id), 1, "advance plan printed '%s'", plan);
+		free(plan);
+		free(zt_ok(w->db, "advance approve %s --by dora", plan_id));
 		char *out = zt_ok(w->db,
-		                  "--config '%s' advance issue --hospital H51010101 --amount 20000.00 "
-		                  "--approved-by dora --by erin --out '%s/advance.xml'",
-		                  w->cfg, w->dir);
+		                  "--config '%s' advance issue --plan %s --by erin --out '%s/advance.xml'",
+		                  w->cfg, plan_id, w->dir);
 		cr_assert_eq(sscanf(out, "%39s", w->advance_id), 1, "advance issue printed '%s'", out);
 		free(out);
 		char want[40];

@@ -235,6 +235,64 @@ Test(registry_load, refuses_every_bad_case_naming_file_and_line)
 	cr_assert_geq(count, 20, "the bad cases were not found");
 }
 
+/* docs/spec/interfaces.md "Lexical rules": names may hold inner spaces
+ * (runs fold to one, as xs:token does), identifiers may not; through
+ * `registry load`, a refused file stores nothing. */
+Test(registry_load, names_hold_inner_spaces_and_identifiers_do_not)
+{
+	char name50[200] = "";
+	for (int i = 0; i < 50; i++)
+		strcat(name50, "院");
+	char doc[2000];
+	snprintf(doc, sizeof doc,
+	         "<registry xmlns='urn:zhitong:registry:1'>\n"
+	         "  <hospital code='H1' name='County  Hospital No. 1' level='2' county='510101'/>\n"
+	         "  <person psn_no='P1' name='Zhang San' id_no='510101195001011234'"
+	         " category='poor' county='510101'/>\n"
+	         "  <fund code='390100' name='城乡居民\u3000医疗保险'/>\n"
+	         "  <hospital code='H2' name='%s' level='1' county='510101'/>\n"
+	         "</registry>\n", name50);
+	struct seen s = {0};
+	cr_assert_eq(parse(&s, doc, "names.xml"), 0, "%s", zt_error_last());
+	cr_expect_str_eq(s.hospital[0].name, "County Hospital No. 1");
+	cr_expect_str_eq(s.person[1].name, "Zhang San");
+	cr_expect_str_eq(s.fund[2].name, "城乡居民\u3000医疗保险");
+	cr_expect_str_eq(s.hospital[3].name, name50, "50 characters of three bytes each");
+
+	const char *db = tmp_path("zt.db");
+	char *out = NULL, *err = NULL;
+	cr_assert_eq(zt_test_run(&out, &err, "--db '%s' init", db), 0, "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(zt_test_run(&out, &err, "--db '%s' registry load '%s'", db,
+	                         zt_test_write("names.xml", doc)), 0, "%s", err);
+	free(out);
+	free(err);
+	/* The same file with one identifier holding an inner space, or a
+	 * zero-width space: refused with the line, and nothing of it stored. */
+	static const char *const bad_codes[] = {"P 2", "P\u200B2", "P\u20662"};
+	for (size_t i = 0; i < sizeof bad_codes / sizeof *bad_codes; i++) {
+		char bad[2400];
+		snprintf(bad, sizeof bad,
+		         "<registry xmlns='urn:zhitong:registry:1'>\n"
+		         "  <hospital code='H3' name='New Hospital' level='2' county='510101'/>\n"
+		         "  <person psn_no='%s' name='Li Si' id_no='510101195001011234'"
+		         " category='poor' county='510101'/>\n"
+		         "</registry>\n", bad_codes[i]);
+		const char *path = zt_test_write("bad.xml", bad);
+		int rc = zt_test_run(&out, &err, "--db '%s' registry load '%s'", db, path);
+		cr_expect_eq(rc, 2, "%s: exit %d", bad_codes[i], rc);
+		char want[1100];
+		snprintf(want, sizeof want, "%s:3: ", path);
+		cr_expect(strstr(err, want), "%s: the message names the line: %s", bad_codes[i], err);
+		free(out);
+		free(err);
+	}
+	struct run r = sh("sqlite3 '%s' \"SELECT count(*) FROM hospital WHERE code = 'H3'\"", db);
+	cr_expect_str_eq(r.out, "0\n", "a refused file stored a record");
+	run_free(&r);
+}
+
 /* The shipped sample registry holds what the worked example needs. */
 Test(registry_sample, has_the_worked_example_and_every_sample_fund)
 {

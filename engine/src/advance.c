@@ -14,6 +14,7 @@
 #include "zhitong/error.h"
 #include "zhitong/iso20022.h"
 #include "zhitong/ledger.h"
+#include "zhitong/text.h"
 
 #define HOSPITAL_PREFIX "hospital:"
 #define HOSPITAL_PREFIX_LEN 9
@@ -31,14 +32,28 @@ static void compact_day(char out[9], const char *ts)
 
 /* ---- small checks ------------------------------------------------------ */
 
-static int check_actor(const char *what, const char *name)
+/* Who does this, normalised (actor.h) into `who`, *name pointed at it:
+ * that spelling is what maker-checker compares and what is recorded. */
+static int check_actor(char who[ZT_ACTOR_BYTES], const char *what, const char **name)
 {
-	if (!name || !name[0])
-		return zt_error_set(ZT_EINVAL, "%s: a name is needed (--by)", what);
-	if (strlen(name) >= ZT_ACTOR_BYTES)
-		return zt_error_set(ZT_EINVAL, "%s: name '%.20s...' is longer than %d bytes", what, name,
-		                    ZT_ACTOR_BYTES - 1);
+	int rc = zt_actor_normalize(who, *name);
+	if (rc) {
+		char why[ZT_MESSAGE_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", zt_error_last());
+		return zt_error_set(rc, "%s: %s", what, why);
+	}
+	*name = who;
 	return 0;
+}
+
+/* Whether two recorded names are one person. Names recorded before names
+ * were normalised are normalised now for the comparison. */
+static bool same_person(const char *a, const char *b)
+{
+	char na[ZT_ACTOR_BYTES], nb[ZT_ACTOR_BYTES];
+	if (zt_actor_normalize(na, a) != 0 || zt_actor_normalize(nb, b) != 0)
+		return strcmp(a, b) == 0;
+	return strcmp(na, nb) == 0;
 }
 
 int zt_advance_topup(zt_fen *out, zt_fen target, zt_fen balance, zt_fen min_topup)
@@ -269,7 +284,8 @@ int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_
 	zt_date today = zt_date_today();
 	char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
 
-	if ((rc = check_actor("advance plan", actor)) != 0)
+	char who[ZT_ACTOR_BYTES];
+	if ((rc = check_actor(who, "advance plan", &actor)) != 0)
 		goto done;
 	if (as_of == 0)
 		as_of = today;
@@ -328,6 +344,84 @@ done:
 	return rc;
 }
 
+int zt_advance_request(struct zt_store *s, const char *hospital, zt_fen amount,
+                       const char *actor, struct zt_advance_plan *out)
+{
+	memset(out, 0, sizeof *out);
+	bool txn = false;
+	int rc;
+	char who[ZT_ACTOR_BYTES], b[ZT_FMT_BYTES];
+	if ((rc = check_actor(who, "advance plan", &actor)) != 0)
+		goto done;
+	if (!hospital || !hospital[0]) {
+		rc = zt_error_set(ZT_EINVAL, "advance plan: a single advance names its hospital");
+		goto done;
+	}
+	if ((rc = zt_text_check("--hospital", hospital, strlen(hospital), ZT_CODE_CHARS_MAX,
+	                        ZT_TEXT_IDENT)) != 0)
+		goto done;
+	if (amount <= 0 || amount > ZT_FEN_MAX) {
+		rc = zt_error_set(ZT_EINVAL, "advance plan: the amount of a single advance must be more "
+		                  "than 0.00");
+		goto done;
+	}
+	out->lines = calloc(1, sizeof *out->lines);
+	if (!out->lines) {
+		rc = zt_error_set(ZT_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = zt_store_begin(s)) != 0)
+		goto done;
+	txn = true;
+	struct zt_hospital h;
+	if ((rc = zt_store_get_hospital(s, hospital, &h)) != 0) {
+		if (rc == ZT_ENOTFOUND)
+			rc = zt_error_set(ZT_ENOTFOUND, "hospital '%s' is not in the registry", hospital);
+		goto done;
+	}
+	struct zt_advance_plan_line *l = &out->lines[0];
+	out->line_count = 1;
+	snprintf(l->hospital, sizeof l->hospital, "%s", h.code);
+	l->requested = true;
+	l->topup = amount;
+	char acct[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX) + HOSPITAL_PREFIX_LEN];
+	snprintf(acct, sizeof acct, HOSPITAL_PREFIX "%s", h.code);
+	rc = zt_ledger_balance(s, acct, &l->balance);
+	if (rc == ZT_ENOTFOUND) {
+		l->balance = 0;
+		rc = 0;
+	}
+	int64_t last_plan;
+	if (rc || (rc = zt_store_advance_plan_last_row(s, &last_plan)) != 0 ||
+	    (rc = zt_store_advance_last_row(s, &out->advance_seen)) != 0)
+		goto done;
+	const char *now = zt_store_now(s);
+	char day[9];
+	compact_day(day, now);
+	out->row = last_plan + 1;
+	out->as_of = out->window_from = zt_date_today();
+	out->target_days = 1;
+	out->total = amount;
+	snprintf(out->plan_id, sizeof out->plan_id, "PLAN-%s-%04lld", day, (long long)out->row);
+	snprintf(out->made_by, sizeof out->made_by, "%s", actor);
+	snprintf(out->made_at, sizeof out->made_at, "%s", now);
+	if ((rc = zt_store_advance_plan_put(s, out)) != 0)
+		goto done;
+	char detail[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX) + 64];
+	snprintf(detail, sizeof detail, "a single advance of %s to %s", zt_format_amount(b, amount),
+	         h.code);
+	if ((rc = zt_store_audit(s, actor, "advance plan", out->plan_id, detail)) != 0)
+		goto done;
+	rc = zt_store_commit(s);
+	txn = false;
+done:
+	if (txn)
+		zt_store_rollback(s);
+	if (rc)
+		zt_advance_plan_free(out);
+	return rc;
+}
+
 int zt_advance_plan_get(struct zt_store *s, const char *plan_id, struct zt_advance_plan *out)
 {
 	return zt_store_advance_plan_load(s, plan_id, out);
@@ -353,16 +447,17 @@ int zt_advance_approve(struct zt_store *s, const char *plan_id, const char *acto
 	struct zt_advance_plan pl = {0};
 	bool txn = false;
 	int rc;
-	if ((rc = check_actor("advance approve", actor)) != 0)
+	char who[ZT_ACTOR_BYTES];
+	if ((rc = check_actor(who, "advance approve", &actor)) != 0)
 		goto done;
 	if ((rc = zt_store_begin(s)) != 0)
 		goto done;
 	txn = true;
 	if ((rc = zt_store_advance_plan_load(s, plan_id, &pl)) != 0)
 		goto done;
-	if (strcmp(pl.made_by, actor) == 0) {
-		rc = zt_error_set(ZT_ECONFLICT, "plan %s was made by %s: someone else must approve it",
-		                  pl.plan_id, actor);
+	if (same_person(pl.made_by, actor)) {
+		rc = zt_error_set(ZT_ECONFLICT, "maker-checker: plan %s was made by %s: someone else "
+		                  "must approve it", pl.plan_id, pl.made_by);
 		goto done;
 	}
 	if (pl.approved_by[0]) {
@@ -378,7 +473,7 @@ int zt_advance_approve(struct zt_store *s, const char *plan_id, const char *acto
 		goto done;
 	if ((rc = zt_store_advance_approval_put(s, pl.row, actor)) != 0)
 		goto done;
-	char detail[96], b[ZT_FMT_BYTES];
+	char detail[ZT_ACTOR_BYTES + 64], b[ZT_FMT_BYTES];
 	snprintf(detail, sizeof detail, "total %s, made by %s", zt_format_amount(b, pl.total),
 	         pl.made_by);
 	if ((rc = zt_store_audit(s, actor, "advance approve", pl.plan_id, detail)) != 0)
@@ -510,24 +605,13 @@ done:
 
 static int check_issue_req(const struct zt_advance_issue_req *req, zt_date today)
 {
-	int rc;
 	char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
-	if ((rc = check_actor("advance issue", req->actor)) != 0)
-		return rc;
-	if (req->plan_id && req->plan_id[0]) {
-		if (req->hospital)
-			return zt_error_set(ZT_EINVAL, "advance issue: give a plan or a hospital, not both");
-	} else {
-		if (!req->hospital || !req->hospital[0])
-			return zt_error_set(ZT_EINVAL, "advance issue: give a plan, or a hospital and amount");
-		if (req->amount <= 0 || req->amount > ZT_FEN_MAX)
-			return zt_error_set(ZT_EINVAL, "advance issue: the amount must be more than 0.00");
-		if ((rc = check_actor("advance issue: approver", req->approved_by)) != 0)
-			return rc;
-		if (strcmp(req->approved_by, req->actor) == 0)
-			return zt_error_set(ZT_ECONFLICT, "advance issue: %s cannot approve an advance they "
-			                    "issue themselves", req->actor);
-	}
+	/* Only an approved plan is paid: a single advance too is a plan (of
+	 * one line, zt_advance_request), approved by another person. */
+	if (!req->plan_id || !req->plan_id[0])
+		return zt_error_set(ZT_EINVAL, "advance issue: give the approved plan to pay; a single "
+		                    "advance is planned with 'advance plan --hospital H --amount X', "
+		                    "approved by another person, then issued like any plan");
 	if (req->out_path && strlen(req->out_path) >= ZT_ADVANCE_PATH_BYTES)
 		return zt_error_set(ZT_EINVAL, "advance issue: output path is longer than %d bytes",
 		                    ZT_ADVANCE_PATH_BYTES - 1);
@@ -552,6 +636,9 @@ static int plan_advances(struct zt_store *s, const char *plan_id, struct zt_adva
 		return zt_error_set(ZT_ECONFLICT, "plan %s is not approved: 'advance approve %s --by "
 		                    "NAME' by someone other than %s", pl->plan_id, pl->plan_id,
 		                    pl->made_by);
+	if (same_person(pl->made_by, pl->approved_by))
+		return zt_error_set(ZT_ECONFLICT, "maker-checker: plan %s was approved by its maker %s",
+		                    pl->plan_id, pl->made_by);
 	if ((rc = check_not_stale(s, pl)) != 0)
 		return rc;
 	*adv = calloc(pl->line_count ? pl->line_count : 1, sizeof **adv);
@@ -594,28 +681,18 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 	struct pool_cfg pool;
 	int rc;
 
-	if ((rc = check_issue_req(req, today)) != 0 || (rc = pool_settings(cfg, &pool)) != 0)
+	char who[ZT_ACTOR_BYTES];
+	const char *actor = req->actor;
+	if ((rc = check_actor(who, "advance issue", &actor)) != 0 ||
+	    (rc = check_issue_req(req, today)) != 0 || (rc = pool_settings(cfg, &pool)) != 0)
 		goto done;
 	zt_date exec_date = req->execution_date ? req->execution_date : today;
 
 	if ((rc = zt_store_begin(s)) != 0)
 		goto done;
 	txn = true;
-	if (req->plan_id && req->plan_id[0]) {
-		if ((rc = plan_advances(s, req->plan_id, &pl, &adv, &n)) != 0)
-			goto done;
-	} else {
-		adv = calloc(1, sizeof *adv);
-		if (!adv) {
-			rc = zt_error_set(ZT_ENOMEM, "out of memory");
-			goto done;
-		}
-		snprintf(adv->hospital, sizeof adv->hospital, "%s", req->hospital);
-		adv->amount = req->amount;
-		snprintf(adv->made_by, sizeof adv->made_by, "%s", req->actor);
-		snprintf(adv->approved_by, sizeof adv->approved_by, "%s", req->approved_by);
-		n = 1;
-	}
+	if ((rc = plan_advances(s, req->plan_id, &pl, &adv, &n)) != 0)
+		goto done;
 
 	/* Every hospital paid is in the registry (the plan's are, by the
 	 * foreign key); its registry name is the default payee name. */
@@ -646,10 +723,8 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 		snprintf(adv[i].advance_id, sizeof adv[i].advance_id, "ADV-%s-%06lld", day,
 		         (long long)adv[i].row);
 	}
-	/* A plan's file is named and identified by the plan (issued once); a
-	 * single advance's by the advance. */
-	snprintf(out->msg_id, sizeof out->msg_id, "%s", n && adv[0].plan_id[0] ? adv[0].plan_id
-	                                                                      : adv[0].advance_id);
+	/* The file is named and identified by the plan (issued once). */
+	snprintf(out->msg_id, sizeof out->msg_id, "%s", pl.plan_id);
 	if (req->out_path && req->out_path[0])
 		snprintf(out->path, sizeof out->path, "%s", req->out_path);
 	else
@@ -665,7 +740,7 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct zt_advance *a = &adv[i];
 		snprintf(a->msg_id, sizeof a->msg_id, "%s", out->msg_id);
-		snprintf(a->issued_by, sizeof a->issued_by, "%s", req->actor);
+		snprintf(a->issued_by, sizeof a->issued_by, "%s", actor);
 		snprintf(a->issued_at, sizeof a->issued_at, "%s", now);
 		snprintf(a->file, sizeof a->file, "%s", out->path);
 		a->execution_date = exec_date;
@@ -677,11 +752,11 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 			rc = zt_add(&out->total, out->total, a->amount);
 	}
 	if (rc == 0) {
-		char detail[320], b[ZT_FMT_BYTES];
+		char detail[ZT_ACTOR_BYTES + 200], b[ZT_FMT_BYTES];
 		snprintf(detail, sizeof detail, "%zu advance%s, total %s, approved by %s, file %.100s", n,
 		         n == 1 ? "" : "s", zt_format_amount(b, out->total), adv[0].approved_by,
 		         out->path);
-		rc = zt_store_audit(s, req->actor, "advance issue", out->msg_id, detail);
+		rc = zt_store_audit(s, actor, "advance issue", out->msg_id, detail);
 	}
 	if (rc == 0)
 		rc = write_pain(&pool, adv, payees, n, out->msg_id, now, exec_date, out->path);

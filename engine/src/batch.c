@@ -21,6 +21,7 @@
 
 #include "xml_int.h"
 #include "zhitong/error.h"
+#include "zhitong/text.h"
 #include "zhitong/xml.h"
 
 #define PAYER_FILE_NS "urn:zhitong:payer-file:1"
@@ -35,17 +36,15 @@
 /* One canonical digest line: ten fields of at most a few hundred bytes. */
 #define DIGEST_LINE_BYTES 2048
 
-/* The actor goes into the payer file (created/approved by): a name of at
- * most 63 bytes without control characters. */
-static int check_actor(const char *actor)
+/* Who does this, normalised (actor.h) into `who`, and *actor pointed at
+ * it: that spelling is what maker-checker compares, what is recorded and
+ * what goes into the payer file (created/approved by). */
+static int check_actor(char who[ZT_ACTOR_BYTES], const char **actor)
 {
-	bool printable = actor != NULL;
-	for (const char *c = actor; printable && *c; c++)
-		printable = (unsigned char)*c >= 0x20 && *c != 0x7f;
-	if (!printable || !actor[0] || strlen(actor) >= ZT_BATCH_ACTOR_BYTES)
-		return zt_error_set(ZT_EINVAL, "who does this must be named (--by NAME: at most %d "
-		                    "bytes, no control characters)", ZT_BATCH_ACTOR_BYTES - 1);
-	return 0;
+	int rc = zt_actor_normalize(who, *actor);
+	if (rc == 0)
+		*actor = who;
+	return rc;
 }
 
 static void hex(char out[ZT_BATCH_HEX_BYTES], const unsigned char *md)
@@ -66,7 +65,8 @@ int zt_batch_create(struct zt_store *s, const char *fund_code, zt_date through,
 	struct zt_fund f;
 	id_out[0] = '\0';
 	*count_out = 0;
-	int rc = check_actor(actor);
+	char who[ZT_ACTOR_BYTES];
+	int rc = check_actor(who, &actor);
 	if (rc)
 		return rc;
 	rc = zt_store_get_fund(s, fund_code, &f);
@@ -98,7 +98,8 @@ int zt_batch_approve(struct zt_store *s, const char *id, const char *actor)
 {
 	struct zt_batch b;
 	bool maker = false;
-	int rc = check_actor(actor);
+	char who[ZT_ACTOR_BYTES];
+	int rc = check_actor(who, &actor);
 	if (rc || (rc = zt_store_begin(s)))
 		return rc;
 	if ((rc = zt_store_batch_get(s, id, &b)))
@@ -126,11 +127,14 @@ done:
 int zt_batch_reject(struct zt_store *s, const char *id, const char *actor, const char *reason)
 {
 	struct zt_batch b;
-	int rc = check_actor(actor);
+	char who[ZT_ACTOR_BYTES];
+	int rc = check_actor(who, &actor);
 	if (rc)
 		return rc;
 	if (!reason || !reason[0])
 		return zt_error_set(ZT_EINVAL, "a rejection needs a reason (--reason TEXT)");
+	if ((rc = zt_text_check("--reason", reason, strlen(reason), ZT_TEXT_CHARS_MAX, ZT_TEXT_LINE)))
+		return rc;
 	if ((rc = zt_store_begin(s)))
 		return rc;
 	if ((rc = zt_store_batch_get(s, id, &b)))
@@ -152,8 +156,11 @@ done:
 int zt_batch_reopen(struct zt_store *s, const char *id, const char *actor, const char *reason,
                     int64_t *added_out)
 {
-	int rc = check_actor(actor);
+	char who[ZT_ACTOR_BYTES];
+	int rc = check_actor(who, &actor);
 	*added_out = 0;
+	if (rc == 0 && reason)
+		rc = zt_text_check("--reason", reason, strlen(reason), ZT_TEXT_CHARS_MAX, ZT_TEXT_LINE);
 	if (rc || (rc = zt_store_begin(s)))
 		return rc;
 	rc = zt_store_batch_reopen(s, id, actor, reason, added_out);
@@ -723,7 +730,8 @@ int zt_batch_export(struct zt_store *s, const char *id, const char *out_path,
 	int fd = -1;
 	memset(info, 0, sizeof *info);
 	tmp[0] = '\0';
-	int rc = check_actor(actor);
+	char who[ZT_ACTOR_BYTES];
+	int rc = check_actor(who, &actor);
 	if (rc)
 		return rc;
 	if ((size_t)snprintf(info->sig_path, sizeof info->sig_path, "%s.sig", out_path) >=
@@ -899,7 +907,8 @@ int zt_batch_record_answer(struct zt_store *s, const char *id, const char *actor
 {
 	struct zt_batch b;
 	char detail[400], saved[ZT_MESSAGE_BYTES_MAX];
-	int rc = check_actor(actor);
+	char who[ZT_ACTOR_BYTES];
+	int rc = check_actor(who, &actor);
 	if (rc || (rc = zt_store_begin(s)))
 		return rc;
 	if ((rc = zt_store_batch_get(s, id, &b)))

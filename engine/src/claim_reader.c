@@ -13,6 +13,7 @@
 
 #include "xml_int.h"
 #include "zhitong/error.h"
+#include "zhitong/text.h"
 #include "zhitong/xml.h"
 
 struct zt_claim_stream {
@@ -53,7 +54,10 @@ static void ignore_error(void *data, xmlErrorPtr e)
 
 static bool is_elem(const xmlNode *n) { return n->type == XML_ELEMENT_NODE; }
 
-/* Best effort: the text of a direct child, for the rejection attributes. */
+/* Best effort: the text of a direct child, for the rejection attributes —
+ * whole if it fits, and only if it holds no white space, control or
+ * invisible character (such a value is what could not be read: it is not
+ * passed on to the hospital's system). */
 static void peek_child(const xmlNode *claim, const char *name, char *dst, size_t cap)
 {
 	dst[0] = '\0';
@@ -61,18 +65,25 @@ static void peek_child(const xmlNode *claim, const char *name, char *dst, size_t
 		if (is_elem(c) && strcmp((const char *)c->name, name) == 0) {
 			size_t len;
 			const char *t = zt_xml_text(c, &len);
-			if (len < cap)
+			if (len < cap && zt_text_check(NULL, t, len, (size_t)-1, ZT_TEXT_IDENT) == 0)
 				snprintf(dst, cap, "%.*s", (int)len, t);
 			return;
 		}
 }
 
-static int copy_text(char *dst, size_t cap, const xmlNode *n)
+/* An identifier (docs/spec/interfaces.md "Lexical rules"): claim.xsd's
+ * pattern has refused most of what this refuses; libunistring knows the
+ * characters libxml2's older tables do not (U+2066..U+2069, U+061C …).
+ * Too long is refused whole, never cut. */
+static int copy_ident(char *dst, size_t cap, size_t max_chars, const xmlNode *n)
 {
 	size_t len;
 	const char *t = zt_xml_text(n, &len);
+	int rc = zt_text_check(NULL, t, len, max_chars, ZT_TEXT_IDENT);
+	if (rc)
+		return rc;
 	if (len >= cap)
-		return zt_error_set(ZT_EINVAL, "too long");
+		return zt_error_set(ZT_EINVAL, "is longer than %zu bytes", cap - 1);
 	memcpy(dst, t, len);
 	dst[len] = '\0';
 	return 0;
@@ -93,11 +104,12 @@ static int read_item(struct zt_item *it, const xmlNode *item, int index, char *m
 		const char *t = zt_xml_text(c, &len);
 		int rc = 0;
 		if (strcmp(name, "feedetl_sn") == 0)
-			rc = copy_text(it->feedetl_sn, sizeof it->feedetl_sn, c);
+			rc = copy_ident(it->feedetl_sn, sizeof it->feedetl_sn, ZT_CODE_CHARS_MAX, c);
 		else if (strcmp(name, "med_list_codg") == 0)
-			rc = copy_text(it->med_list_codg, sizeof it->med_list_codg, c);
+			rc = copy_ident(it->med_list_codg, sizeof it->med_list_codg, ZT_LIST_CODE_CHARS_MAX,
+			                c);
 		else if (strcmp(name, "med_chrgitm_type") == 0)
-			rc = copy_text(it->med_chrgitm_type, sizeof it->med_chrgitm_type, c);
+			rc = copy_ident(it->med_chrgitm_type, sizeof it->med_chrgitm_type, 2, c);
 		else if (strcmp(name, "chrgitm_lv") == 0)
 			it->chrgitm_lv = len ? t[len - 1] - '0' : 0; /* "01" or "1" (schema-checked) */
 		else if (strcmp(name, "pric") == 0)
@@ -167,13 +179,14 @@ static void read_claim(struct zt_claim_stream *r, xmlNodePtr node, struct zt_cla
 		size_t len;
 		const char *t = zt_xml_text(e, &len);
 		if (strcmp(name, "fixmedins_code") == 0)
-			rc = copy_text(c->fixmedins_code, sizeof c->fixmedins_code, e);
+			rc = copy_ident(c->fixmedins_code, sizeof c->fixmedins_code, ZT_CODE_CHARS_MAX, e);
 		else if (strcmp(name, "claim_no") == 0)
-			rc = copy_text(c->claim_no, sizeof c->claim_no, e);
+			rc = copy_ident(c->claim_no, sizeof c->claim_no, ZT_CLAIM_NO_CHARS_MAX, e);
 		else if (strcmp(name, "psn_no") == 0)
-			rc = copy_text(c->psn_no, sizeof c->psn_no, e);
+			rc = copy_ident(c->psn_no, sizeof c->psn_no, ZT_CODE_CHARS_MAX, e);
 		else if (strcmp(name, "dscg_maindiag_code") == 0)
-			rc = copy_text(c->dscg_maindiag_code, sizeof c->dscg_maindiag_code, e);
+			rc = copy_ident(c->dscg_maindiag_code, sizeof c->dscg_maindiag_code,
+			                ZT_DIAG_CHARS_MAX, e);
 		else if (strcmp(name, "adm_date") == 0)
 			rc = zt_parse_date(&c->adm_date, t, len);
 		else if (strcmp(name, "dscg_date") == 0)

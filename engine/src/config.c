@@ -11,6 +11,7 @@
 #include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/limits.h"
+#include "zhitong/text.h"
 
 /* Every key the engine knows, per section kind. A key outside this list is
  * an error: a misspelt setting must not silently fall back to a default. */
@@ -238,6 +239,14 @@ int zt_config_load(struct zt_config **out, const char *path)
 			}
 		if (rc)
 			break;
+		/* A value is one line of valid UTF-8 without control or invisible
+		 * characters (text.h): it names accounts and banks and is echoed. */
+		if (zt_text_check(NULL, value, strlen(value), (size_t)-1, ZT_TEXT_LINE) != 0) {
+			char why[ZT_MESSAGE_BYTES_MAX];
+			snprintf(why, sizeof why, "%s", zt_error_last());
+			rc = zt_error_set(ZT_EINVAL, "%s:%d: [%s] %s: %s", path, lineno, section, key, why);
+			break;
+		}
 		if (strcmp(section, "pool") == 0 && strcmp(key, "timezone") == 0 &&
 		    (rc = check_timezone(value, path, lineno)) != 0)
 			break;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "zhitong/limits.h"
+#include "zhitong/text.h"
 
 static _Thread_local char last_msg[ZT_MESSAGE_BYTES_MAX];
 
@@ -13,11 +14,12 @@ void zt_error_clear(void) { last_msg[0] = '\0'; }
 
 int zt_error_setv(int code, const char *fmt, va_list ap)
 {
-	vsnprintf(last_msg, sizeof last_msg, fmt, ap);
-	/* Messages are one line: fold any newline a library slipped in. */
-	for (char *p = last_msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	/* Messages are one line and show what they quote: a newline a library
+	 * slipped in is folded, an invisible or control character from outside
+	 * is written as <U+200B> (text.h), never passed on to a terminal. */
+	char raw[ZT_MESSAGE_BYTES_MAX];
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	zt_text_visible(last_msg, sizeof last_msg, raw);
 	return code;
 }
 

@@ -12,6 +12,7 @@
 
 #include "zhitong/error.h"
 #include "zhitong/limits.h"
+#include "zhitong/text.h"
 #include "zhitong/xml.h"
 
 static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -109,10 +110,29 @@ int zt_field_token(char *dst, size_t dst_bytes, size_t max_chars, const char *fi
 	if (used == 0)
 		return zt_field_fail(ZT_EINVAL, file, n, attr, "must not be empty");
 	buf[used] = '\0';
+	/* A name or a word of text: no control or invisible character (the
+	 * schema's pattern says so too, with libxml2's older Unicode tables). */
+	if (zt_text_check(NULL, buf, used, max_chars, ZT_TEXT_LINE) != 0)
+		return zt_field_wrap(ZT_EINVAL, file, n, attr);
 	memcpy(dst, buf, used + 1);
 	return 0;
 too_long:
 	return zt_field_fail(ZT_EINVAL, file, n, attr, "is longer than %zu characters", max_chars);
+}
+
+int zt_field_ident(char *dst, size_t dst_bytes, size_t max_chars, const char *file,
+                   const xmlNode *n, const char *attr, bool required)
+{
+	char buf[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
+	buf[0] = '\0';
+	int rc = zt_field_token(buf, dst_bytes < sizeof buf ? dst_bytes : sizeof buf, max_chars, file,
+	                        n, attr, required);
+	if (rc || !buf[0])
+		return rc; /* refused, or absent and not required: dst keeps its default */
+	if (zt_text_check(NULL, buf, strlen(buf), max_chars, ZT_TEXT_IDENT) != 0)
+		return zt_field_wrap(ZT_EINVAL, file, n, attr);
+	memcpy(dst, buf, strlen(buf) + 1);
+	return 0;
 }
 
 int zt_field_digits(char *dst, size_t ndigits, const char *file, const xmlNode *n,

@@ -40,10 +40,16 @@ int zt_field_raw(const char **out, const char *file, const xmlNode *n, const cha
                  bool required);
 
 /* The attribute as xs:token sees it (ends trimmed, inner runs of white space
- * collapsed to one space) copied into dst. Refuses an empty value and one
- * longer than max_chars characters or dst_bytes−1 bytes. When the attribute
+ * collapsed to one space) copied into dst. Refuses an empty value, one
+ * longer than max_chars characters or dst_bytes−1 bytes, and one holding a
+ * control or invisible character (text.h, ZT_TEXT_LINE). When the attribute
  * is absent and not required, dst is left alone (it holds the default). */
 int zt_field_token(char *dst, size_t dst_bytes, size_t max_chars, const char *file,
+                   const xmlNode *n, const char *attr, bool required);
+
+/* The same for an identifier (docs/spec/interfaces.md "Lexical rules"): no
+ * white space inside either, no control or invisible character. */
+int zt_field_ident(char *dst, size_t dst_bytes, size_t max_chars, const char *file,
                    const xmlNode *n, const char *attr, bool required);
 
 /* A required attribute of exactly `ndigits` ASCII digits (county, fund

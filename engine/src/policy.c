@@ -423,7 +423,7 @@ static int read_header(struct reader *r, const xmlNode *root)
 {
 	struct zt_policy *p = r->p;
 	const char *f = r->file;
-	int rc = zt_field_token(p->id, sizeof p->id, ZT_NAME_CHARS_MAX, f, root, "id", true);
+	int rc = zt_field_ident(p->id, sizeof p->id, ZT_NAME_CHARS_MAX, f, root, "id", true);
 	if (!rc)
 		rc = zt_field_token(p->name, sizeof p->name, ZT_NAME_CHARS_MAX, f, root, "name", true);
 	if (!rc)

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "zhitong/error.h"
+#include "zhitong/text.h"
 #include "zhitong/ledger.h"
 
 /* ---- configuration ------------------------------------------------------ */
@@ -324,7 +325,8 @@ struct session {
 	struct zt_store *s;
 	struct zt_recon_db *db;
 	struct zt_recon_config cfg;
-	const char *actor;
+	const char *actor; /* = who */
+	char who[ZT_ACTOR_BYTES]; /* normalised (actor.h) */
 	zt_date today; /* the pool's day of the run (docs/spec/rules-v2.md §5) */
 	struct zt_recon_import_result *res;
 	size_t exc_cap;
@@ -764,10 +766,12 @@ static int session_start(struct session *ss, struct zt_store *s, const struct zt
 	memset(out, 0, sizeof *out);
 	memset(ss, 0, sizeof *ss);
 	ss->s = s;
-	ss->actor = actor;
+	ss->actor = ss->who;
 	ss->today = zt_date_today();
 	ss->res = out;
-	int rc = zt_recon_config_load(&ss->cfg, cfg);
+	int rc = zt_actor_normalize(ss->who, actor);
+	if (rc == 0)
+		rc = zt_recon_config_load(&ss->cfg, cfg);
 	if (rc == 0)
 		rc = zt_store_recon_open(s, &ss->db);
 	return rc;
@@ -1147,9 +1151,9 @@ int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char
 		return rc;
 	if (!note || !note[0])
 		return zt_error_set(ZT_EINVAL, "a resolution needs a --note saying why");
-	if (strlen(note) >= ZT_RECON_NOTE_BYTES)
-		return zt_error_set(ZT_EINVAL, "the note is longer than %d bytes",
-		                    ZT_RECON_NOTE_BYTES - 1);
+	_Static_assert(ZT_RECON_NOTE_BYTES >= ZT_UTF8_BYTES(ZT_TEXT_CHARS_MAX), "a note fits");
+	if ((rc = zt_text_check("--note", note, strlen(note), ZT_TEXT_CHARS_MAX, ZT_TEXT_LINE)))
+		return rc;
 	if ((rc = session_start(&ss, s, cfg, actor, &unused)) || (rc = zt_store_begin(s)))
 		goto done;
 	in_txn = true;
@@ -1165,7 +1169,7 @@ int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char
 		snprintf(target, sizeof target, "%s", x.batch_id[0] ? x.batch_id : x.advance_id);
 	/* The decision first: what it books then sees this exception closed
 	 * (a write-off that pays a batch closes the batch's other ones). */
-	rc = zt_store_recon_resolution_put(ss.db, x.row, res, target, note, actor);
+	rc = zt_store_recon_resolution_put(ss.db, x.row, res, target, note, ss.actor);
 	if (rc == 0)
 		rc = x.entry_row ? resolve_entry(&ss, &x, res, target) : resolve_due(&ss, &x, res);
 	if (rc == 0) {

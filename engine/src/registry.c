@@ -32,7 +32,7 @@ struct record {
 
 static int read_hospital(struct zt_hospital *h, const char *f, const xmlNode *n)
 {
-	int rc = zt_field_token(h->code, sizeof h->code, ZT_CODE_CHARS_MAX, f, n, "code", true);
+	int rc = zt_field_ident(h->code, sizeof h->code, ZT_CODE_CHARS_MAX, f, n, "code", true);
 	if (!rc)
 		rc = zt_field_token(h->name, sizeof h->name, ZT_NAME_CHARS_MAX, f, n, "name", true);
 	if (!rc)
@@ -62,7 +62,7 @@ static int read_id_no(char out[19], const char *f, const xmlNode *n)
 
 static int read_person(struct zt_person *p, const char *f, const xmlNode *n)
 {
-	int rc = zt_field_token(p->psn_no, sizeof p->psn_no, ZT_CODE_CHARS_MAX, f, n, "psn_no", true);
+	int rc = zt_field_ident(p->psn_no, sizeof p->psn_no, ZT_CODE_CHARS_MAX, f, n, "psn_no", true);
 	if (!rc)
 		rc = zt_field_token(p->name, sizeof p->name, ZT_NAME_CHARS_MAX, f, n, "name", true);
 	if (!rc)

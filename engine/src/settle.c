@@ -25,6 +25,7 @@
 #include "trace.h"
 #include "xml_int.h"
 #include "zhitong/error.h"
+#include "zhitong/text.h"
 #include "zhitong/xml.h"
 
 #define SETTLEMENT_NS "urn:zhitong:settlement:1"
@@ -183,6 +184,7 @@ struct run {
 	struct answer ans;
 	struct zt_settle_stats *stats;
 	zt_date today;
+	char actor[ZT_ACTOR_BYTES]; /* o->actor normalised (actor.h) */
 };
 
 static void count_settlement(struct zt_settle_stats *x, const struct zt_stored_settlement *st)
@@ -349,7 +351,7 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 		.claim = c, .digest = digest, .items_text = items, .seq = seq,
 		.policy_row = pe->row, .policy = pol, .ctx = &ctx, .year = year,
 		.accum_before = &before, .result = &res, .share_count = n, .shares = shares,
-		.traces = (const char *const *)traces, .actor = u->o->actor,
+		.traces = (const char *const *)traces, .actor = u->actor,
 	};
 	int64_t row;
 	rc = zt_store_write_settlement(u->s, &w, st.setl_id, &row);
@@ -414,7 +416,8 @@ int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_
 	bool in_txn = false, answer_ok = false;
 	int rc;
 
-	if ((rc = answer_open(&u->ans)) != 0) {
+	if ((rc = zt_actor_normalize(u->actor, o->actor)) != 0 ||
+	    (rc = answer_open(&u->ans)) != 0) {
 		free(u);
 		return rc;
 	}
@@ -471,9 +474,25 @@ int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *clai
                       const char *reason, const char *actor, FILE *out, bool *rejected)
 {
 	*rejected = false;
-	struct answer a;
-	int rc = answer_open(&a);
+	/* What the command line gives is checked as a claim's fields would be:
+	 * it is looked up, echoed in the answer and recorded. */
+	char who[ZT_ACTOR_BYTES];
+	int rc = zt_actor_normalize(who, actor);
+	if (rc == 0 && (!reason || !reason[0]))
+		rc = zt_error_set(ZT_EINVAL, "a reversal needs a reason (--reason TEXT)");
+	if (rc == 0)
+		rc = zt_text_check("--reason", reason, strlen(reason), ZT_TEXT_CHARS_MAX, ZT_TEXT_LINE);
+	if (rc == 0)
+		rc = zt_text_check("--hospital", hospital, strlen(hospital), ZT_CODE_CHARS_MAX,
+		                   ZT_TEXT_IDENT);
+	if (rc == 0)
+		rc = zt_text_check("--claim-no", claim_no, strlen(claim_no), ZT_CLAIM_NO_CHARS_MAX,
+		                   ZT_TEXT_IDENT);
 	if (rc)
+		return rc;
+	actor = who;
+	struct answer a;
+	if ((rc = answer_open(&a)) != 0)
 		return rc;
 	struct zt_stored_settlement orig = {0}, rev = {0};
 	char *traces[3 + ZT_RELIEF_MAX] = {0};

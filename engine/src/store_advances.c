@@ -281,7 +281,7 @@ int zt_store_advance_plan_put(struct zt_store *s, const struct zt_advance_plan *
 		sqlite3_reset(p);
 		sqlite3_bind_int64(p, 1, pl->row);
 		bind_text(p, 2, l->hospital);
-		bind_text(p, 3, l->fixed_target ? "target" : "days");
+		bind_text(p, 3, l->requested ? "request" : l->fixed_target ? "target" : "days");
 		sqlite3_bind_int64(p, 4, l->window_earned);
 		sqlite3_bind_int64(p, 5, l->target);
 		sqlite3_bind_int64(p, 6, l->balance);
@@ -353,6 +353,7 @@ int zt_store_advance_plan_load(struct zt_store *s, const char *plan_id,
 		struct zt_advance_plan_line *l = &out->lines[out->line_count++];
 		copy_col(l->hospital, sizeof l->hospital, p, 0);
 		l->fixed_target = strcmp(col_str(p, 1), "target") == 0;
+		l->requested = strcmp(col_str(p, 1), "request") == 0;
 		l->window_earned = sqlite3_column_int64(p, 2);
 		l->target = sqlite3_column_int64(p, 3);
 		l->balance = sqlite3_column_int64(p, 4);
@@ -438,6 +439,9 @@ int zt_store_advance_put(struct zt_store *s, const struct zt_advance *a)
 {
 	if (!zt_store_in_txn(s))
 		return zt_error_set(ZT_EINTERNAL, "advance outside a transaction");
+	/* Every advance is paid from an approved plan (a single one too). */
+	if (a->plan_row <= 0)
+		return zt_error_set(ZT_EINTERNAL, "advance to %s without a plan", a->hospital);
 	sqlite3_stmt *p;
 	int rc = prep(s, &p,
 	              "INSERT INTO advance (id, advance_id, hospital, amount, plan_row, msg_id, "
@@ -450,8 +454,7 @@ int zt_store_advance_put(struct zt_store *s, const struct zt_advance *a)
 	bind_text(p, 2, a->advance_id);
 	bind_text(p, 3, a->hospital);
 	sqlite3_bind_int64(p, 4, a->amount);
-	if (a->plan_row > 0)
-		sqlite3_bind_int64(p, 5, a->plan_row);
+	sqlite3_bind_int64(p, 5, a->plan_row);
 	bind_text(p, 6, a->msg_id);
 	bind_text(p, 7, a->made_by);
 	bind_text(p, 8, a->approved_by);
@@ -555,10 +558,16 @@ static const struct zt_verify_check advance_checks[] = {
 	 " WHEN l.topup > 0 AND l.topup != l.target - l.balance THEN 'top-up is not target - balance'"
 	 " ELSE 'top-up 0 although the hospital is short' END)"
 	 " FROM advance_plan_line l JOIN advance_plan p ON p.id = l.plan_row"
-	 " WHERE l.target < 0 OR l.topup < 0"
+	 " WHERE l.basis != 'request' AND (l.target < 0 OR l.topup < 0"
 	 " OR (l.topup > 0 AND l.topup != l.target - l.balance)"
 	 " OR (l.topup = 0 AND l.target > l.balance"
-	 " AND (l.balance < 0 OR l.target - l.balance >= p.min_topup))"
+	 " AND (l.balance < 0 OR l.target - l.balance >= p.min_topup)))"
+	 /* A single advance (docs/advances.md): one line, a positive amount. */
+	 " UNION ALL SELECT printf('plan %s asks a single advance of %d fen to %s but has %d lines',"
+	 " p.plan_id, l.topup, l.hospital, (SELECT count(*) FROM advance_plan_line o"
+	 " WHERE o.plan_row = l.plan_row)) FROM advance_plan_line l JOIN advance_plan p"
+	 " ON p.id = l.plan_row WHERE l.basis = 'request' AND (l.topup <= 0 OR (SELECT count(*)"
+	 " FROM advance_plan_line o WHERE o.plan_row = l.plan_row) != 1)"
 	 " UNION ALL SELECT printf('plan %s: total %d fen, its lines sum to %d', p.plan_id, p.total,"
 	 " COALESCE(SUM(l.topup), 0)) FROM advance_plan p LEFT JOIN advance_plan_line l"
 	 " ON l.plan_row = p.id GROUP BY p.id HAVING p.total != COALESCE(SUM(l.topup), 0)"},

@@ -15,6 +15,7 @@
 
 #include "zhitong/error.h"
 #include "zhitong/limits.h"
+#include "zhitong/text.h"
 #include "xml_int.h"
 
 /* Generated at build time from the XSDs in schema/ (engine/embed.cmake). */
@@ -175,7 +176,8 @@ void zt_xml_errors_keep(void *data, xmlErrorPtr e)
 	fe->set = true;
 	fe->line = e->line;
 	fe->schema = e->domain == XML_FROM_SCHEMASV || e->domain == XML_FROM_SCHEMASP;
-	snprintf(fe->msg, sizeof fe->msg, "%s", e->message ? e->message : "error");
+	/* libxml2's schema errors quote the refused value: shown, not passed on. */
+	zt_text_visible(fe->msg, sizeof fe->msg, e->message ? e->message : "error");
 	size_t l = strlen(fe->msg);
 	while (l && (fe->msg[l - 1] == '\n' || fe->msg[l - 1] == ' '))
 		fe->msg[--l] = '\0';

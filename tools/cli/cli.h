@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "zhitong/actor.h"
 #include "zhitong/store.h"
 
 /* Exit status (docs/spec/interfaces.md). */
@@ -31,9 +32,16 @@ struct args {
 	const char *opt_name[CLI_MAX_ARGS];
 	const char *opt_value[CLI_MAX_ARGS];
 	bool help;
+	char actor[ZT_ACTOR_BYTES]; /* normalised (actor.h); "" if --by is not an option */
 };
 /* `flags` lists the options that take no value, space-separated
- * ("--quiet --force"). Returns 0 or prints a usage error and returns 2. */
+ * ("--quiet --force"). Every argument and option value must be valid UTF-8
+ * without control or invisible characters (text.h): a refused one is named
+ * by its option or position, never echoed. When `valued` lists --by, who
+ * does this is resolved (--by, else $ZHITONG_USER, else $USER, else
+ * "unknown") and normalised (actor.h) into a->actor: a name that cannot be
+ * is refused here, before the command runs. Returns 0 or prints the error
+ * and returns 2. */
 int args_parse(struct args *a, int argc, char **argv, const char *valued, const char *flags);
 const char *args_get(const struct args *a, const char *name); /* NULL if absent */
 bool args_flag(const struct args *a, const char *name);
@@ -43,7 +51,9 @@ int cli_fail(int rc, const char *code);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Opens the store and checks its schema version. Returns 0 or an exit status. */
 int cli_open_store(const struct cli *c, int flags, struct zt_store **out);
-/* Who is doing this: --by, else $ZHITONG_USER, else $USER, else "unknown". */
+/* Who is doing this: --by, else $ZHITONG_USER, else $USER, else "unknown",
+ * normalised (actor.h) by args_parse: the name that is compared and
+ * recorded, and printed back ("approved by alice"). */
 const char *cli_actor(const struct args *a);
 
 int cmd_init(const struct cli *c, int argc, char **argv);

@@ -11,12 +11,12 @@
 static const char advance_help[] =
 	"usage: zhitong --db PATH [--config PATH] advance plan [--as-of YYYY-MM-DD] --by NAME\n"
 	"                                                      [--format text|csv]\n"
+	"       zhitong --db PATH advance plan --hospital H --amount 123.45 --by NAME\n"
+	"                                                      [--format text|csv]\n"
 	"       zhitong --db PATH advance show PLAN [--format text|csv]\n"
 	"       zhitong --db PATH advance approve PLAN --by NAME\n"
 	"       zhitong --db PATH --config PATH advance issue --plan PLAN --by NAME\n"
 	"                                 [--out FILE] [--execution-date YYYY-MM-DD]\n"
-	"       zhitong --db PATH --config PATH advance issue --hospital H --amount 123.45\n"
-	"                                 --approved-by NAME --by NAME [--out FILE] [...]\n"
 	"       zhitong --db PATH advance status [--format text|csv]\n"
 	"       zhitong --db PATH advance list [--format text|csv]\n"
 	"\n"
@@ -34,18 +34,21 @@ static const char advance_help[] =
 	"         (default today; days of the pool's time zone, [pool] timezone; not in\n"
 	"         the future). Top-ups under [advance] min-topup are left out unless\n"
 	"         the hospital is below zero.\n"
+	"         With --hospital H --amount X: a single advance, a plan of one line\n"
+	"         (basis request) paying X to H, approved and issued like any plan.\n"
 	"         CSV header: plan_id,hospital,basis,window_earned,target,balance,topup\n"
 	"show     a stored plan, with who approved and whether it was issued.\n"
 	"approve  the second pair of eyes: the plan's maker cannot approve it.\n"
 	"issue    pays an approved plan (once; refused if another advance has gone to\n"
-	"         one of its hospitals since it was made), or one advance approved by\n"
-	"         someone other than the issuer. In one transaction: per hospital a\n"
+	"         one of its hospitals since it was made); nothing else is ever paid (the\n"
+	"         old --hospital/--amount/--approved-by form is refused). In one\n"
+	"         transaction: per hospital a\n"
 	"         transfer pool:bank -> hospital:H (debit hospital:H, credit pool:bank,\n"
 	"         kind advance, ref = the advance id, e.g. ADV-20240301-000001), and the\n"
 	"         ISO 20022 pain.001.001.03 credit-transfer file for the pool's bank\n"
 	"         (checked against the official XSD), default advance-<id>.xml in the\n"
-	"         current directory, where <id> (its MsgId) is the plan id or the single\n"
-	"         advance's id; EndToEndId = the advance id. An existing file is never\n"
+	"         current directory, where <id> (its MsgId) is the plan id;\n"
+	"         EndToEndId = the advance id. An existing file is never\n"
 	"         overwritten. Prints one line per advance (id, hospital, amount).\n"
 	"status   per hospital: advanced, earned, balance, and since when it has been\n"
 	"         below zero (empty if it is not).\n"
@@ -59,6 +62,10 @@ static const char advance_help[] =
 	"  [advance]     target-days = 30, min-topup = 0.00\n"
 	"  [hospital H]  target = 500000.00, account (required to pay H), bic,\n"
 	"                name (default: the registry's)\n"
+	"\n"
+	"Names (--by) are compared and recorded normalised: NFKC, case-folded, trimmed\n"
+	"(Alice, ALICE and fullwidth ＡＬＩＣＥ are one person); a name with an invisible\n"
+	"or control character is refused.\n"
 	"\n"
 	"Amounts are yuan with two decimals. Exit 0 done; 2 refused (not found,\n"
 	"conflict: maker-checker, already issued, stale; or bad usage); 3 storage.\n";
@@ -113,18 +120,24 @@ static int date_arg(const struct args *a, const char *name, zt_date *out)
 
 /* ---- plan, show ----------------------------------------------------------- */
 
+static const char *basis_name(const struct zt_advance_plan_line *l)
+{
+	return l->requested ? "request" : l->fixed_target ? "target" : "days";
+}
+
 static void print_plan(const struct zt_advance_plan *p, bool csv, bool with_state)
 {
 	char b1[ZT_FMT_BYTES], b2[ZT_FMT_BYTES], b3[ZT_FMT_BYTES], b4[ZT_FMT_BYTES];
+	/* A single advance has no earnings window and no target: "" / "-". */
 	if (csv) {
 		puts("plan_id,hospital,basis,window_earned,target,balance,topup");
 		for (size_t i = 0; i < p->line_count; i++) {
 			const struct zt_advance_plan_line *l = &p->lines[i];
 			csv_field(p->plan_id, false);
 			csv_field(l->hospital, false);
-			csv_field(l->fixed_target ? "target" : "days", false);
-			csv_field(zt_format_amount(b1, l->window_earned), false);
-			csv_field(zt_format_amount(b2, l->target), false);
+			csv_field(basis_name(l), false);
+			csv_field(l->requested ? "" : zt_format_amount(b1, l->window_earned), false);
+			csv_field(l->requested ? "" : zt_format_amount(b2, l->target), false);
 			csv_field(zt_format_amount(b3, l->balance), false);
 			csv_field(zt_format_amount(b4, l->topup), true);
 		}
@@ -132,20 +145,25 @@ static void print_plan(const struct zt_advance_plan *p, bool csv, bool with_stat
 	}
 	size_t paid = 0;
 	char when[ZT_FMT_BYTES]; /* in the pool's time zone */
+	bool single = p->line_count == 1 && p->lines[0].requested;
 	printf("%s\n", p->plan_id);
-	printf("as of %s, made by %s at %s; float: the fund shares earned %s to %s (%d days)\n"
-	       "unless a target is set; minimum top-up %s\n",
-	       zt_format_date(b1, p->as_of), p->made_by, zt_timestamp_local(when, p->made_at),
-	       zt_format_date(b2, p->window_from),
-	       zt_format_date(b3, p->as_of), p->target_days, zt_format_amount(b4, p->min_topup));
+	if (single)
+		printf("a single advance, asked for by %s at %s\n", p->made_by,
+		       zt_timestamp_local(when, p->made_at));
+	else
+		printf("as of %s, made by %s at %s; float: the fund shares earned %s to %s (%d days)\n"
+		       "unless a target is set; minimum top-up %s\n",
+		       zt_format_date(b1, p->as_of), p->made_by, zt_timestamp_local(when, p->made_at),
+		       zt_format_date(b2, p->window_from), zt_format_date(b3, p->as_of), p->target_days,
+		       zt_format_amount(b4, p->min_topup));
 	printf("%-20s %-7s %16s %16s %16s %16s\n", "hospital", "basis", "window earned", "target",
 	       "balance", "top-up");
 	for (size_t i = 0; i < p->line_count; i++) {
 		const struct zt_advance_plan_line *l = &p->lines[i];
-		printf("%-20s %-7s %16s %16s %16s %16s\n", l->hospital,
-		       l->fixed_target ? "target" : "days", zt_format_amount(b1, l->window_earned),
-		       zt_format_amount(b2, l->target), zt_format_amount(b3, l->balance),
-		       zt_format_amount(b4, l->topup));
+		printf("%-20s %-7s %16s %16s %16s %16s\n", l->hospital, basis_name(l),
+		       l->requested ? "-" : zt_format_amount(b1, l->window_earned),
+		       l->requested ? "-" : zt_format_amount(b2, l->target),
+		       zt_format_amount(b3, l->balance), zt_format_amount(b4, l->topup));
 		paid += l->topup > 0;
 	}
 	printf("total top-up %s to %zu hospital%s\n", zt_format_amount(b1, p->total), paid,
@@ -170,8 +188,14 @@ static int plan(const struct cli *c, const struct args *a)
 	int rc;
 	if ((rc = format_arg(a, &csv)) != 0 || (rc = date_arg(a, "--as-of", &as_of)) != 0)
 		return rc;
-	if (a->npos != 1)
-		return cli_usage("zhitong advance plan [--as-of YYYY-MM-DD] --by NAME [--format text|csv]");
+	const char *hospital = args_get(a, "--hospital"), *amount = args_get(a, "--amount");
+	bool single = hospital || amount;
+	if (a->npos != 1 || (single && (!hospital || !amount || as_of)))
+		return cli_usage("zhitong advance plan [--as-of YYYY-MM-DD] --by NAME [--format text|csv], "
+		                 "or a single advance: --hospital H --amount 123.45 --by NAME");
+	zt_fen fen = 0;
+	if (amount && zt_parse_amount(&fen, amount, strlen(amount)) != 0)
+		return cli_usage("--amount: %s (yuan with two decimals, e.g. 5000.00)", zt_error_last());
 	struct zt_config *cfg = NULL;
 	if ((rc = load_config(c, &cfg)) != 0)
 		return rc;
@@ -181,7 +205,10 @@ static int plan(const struct cli *c, const struct args *a)
 		return rc;
 	}
 	struct zt_advance_plan p;
-	rc = zt_advance_plan(s, cfg, as_of, cli_actor(a), &p);
+	if (single)
+		rc = zt_advance_request(s, hospital, fen, cli_actor(a), &p);
+	else
+		rc = zt_advance_plan(s, cfg, as_of, cli_actor(a), &p);
 	zt_store_close(s);
 	zt_config_free(cfg);
 	if (rc)
@@ -238,22 +265,23 @@ static int issue(const struct cli *c, const struct args *a)
 {
 	struct zt_advance_issue_req req = {
 		.plan_id = args_get(a, "--plan"),
-		.hospital = args_get(a, "--hospital"),
-		.approved_by = args_get(a, "--approved-by"),
 		.actor = cli_actor(a),
 		.out_path = args_get(a, "--out"),
 	};
-	const char *amount = args_get(a, "--amount");
 	int rc;
 	if ((rc = date_arg(a, "--execution-date", &req.execution_date)) != 0)
 		return rc;
-	bool single = req.hospital || amount || req.approved_by;
-	if (a->npos != 1 || (req.plan_id && single) ||
-	    (!req.plan_id && (!req.hospital || !amount || !req.approved_by)))
-		return cli_usage("zhitong advance issue --plan PLAN --by NAME [--out FILE], or "
-		                 "--hospital H --amount 123.45 --approved-by NAME --by NAME [--out FILE]");
-	if (amount && zt_parse_amount(&req.amount, amount, strlen(amount)) != 0)
-		return cli_usage("--amount: %s (yuan with two decimals, e.g. 5000.00)", zt_error_last());
+	/* The old single form paid on a name the issuer typed: it is refused,
+	 * never given another meaning (commands are only ever added). */
+	if (args_get(a, "--approved-by") || args_get(a, "--hospital") || args_get(a, "--amount"))
+		return cli_usage("advance issue pays approved plans only: a single advance is no longer "
+		                 "paid on --approved-by; plan it ('zhitong advance plan --hospital H "
+		                 "--amount 123.45 --by NAME'), have another person approve it ('zhitong "
+		                 "advance approve PLAN --by NAME'), then 'zhitong advance issue --plan PLAN "
+		                 "--by NAME'");
+	if (a->npos != 1 || !req.plan_id)
+		return cli_usage("zhitong advance issue --plan PLAN --by NAME [--out FILE] "
+		                 "[--execution-date YYYY-MM-DD]");
 	struct zt_config *cfg = NULL;
 	if ((rc = load_config(c, &cfg)) != 0)
 		return rc;

@@ -7,6 +7,7 @@
 #include "zhitong/config.h"
 #include "zhitong/date.h"
 #include "zhitong/error.h"
+#include "zhitong/text.h"
 #include "zhitong/xml.h"
 
 static const char usage_text[] =
@@ -99,7 +100,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--version") == 0) {
 			printf("zhitong 0.1.0 (store schema %d)\n", ZT_STORE_VERSION);
 			return EXIT_DONE;
-		} else
+		} else if (zt_text_check("a global option", a, strlen(a), (size_t)-1, ZT_TEXT_LINE))
+			return cli_fail(ZT_EINVAL, NULL);
+		else
 			return cli_usage("unknown global option '%s' (see 'zhitong help')", a);
 		if (eq)
 			*dst = eq + 1;
@@ -108,11 +111,22 @@ int main(int argc, char **argv)
 		else
 			return cli_usage("%s needs a value", a);
 	}
+	/* Paths too are one line of valid UTF-8: they are stored and echoed. */
+	if ((c.db_path && zt_text_check("--db", c.db_path, strlen(c.db_path), (size_t)-1,
+	                                ZT_TEXT_LINE)) ||
+	    (c.config_path && zt_text_check("--config", c.config_path, strlen(c.config_path),
+	                                    (size_t)-1, ZT_TEXT_LINE)))
+		return cli_fail(ZT_EINVAL, NULL);
 	if (i >= argc) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
 	const char *cmd = argv[i];
+	/* The command (and help's topic) is echoed when unknown. */
+	int echoed = strcmp(cmd, "help") == 0 ? 2 : 1;
+	for (int k = i; k < i + echoed && k < argc; k++)
+		if (zt_text_check("the command", argv[k], strlen(argv[k]), (size_t)-1, ZT_TEXT_LINE))
+			return cli_fail(ZT_EINVAL, NULL);
 	if (strcmp(cmd, "help") == 0) {
 		if (i + 1 < argc) {
 			for (size_t k = 0; k < sizeof commands / sizeof *commands; k++)
@@ -135,6 +149,49 @@ int main(int argc, char **argv)
 
 /* ---- shared helpers ----------------------------------------------------- */
 
+/* Every argument is one line of valid UTF-8 without control or invisible
+ * characters (text.h); the refused one is named, never echoed. */
+static int check_arg(const char *what, const char *v)
+{
+	if (zt_text_check(what, v, strlen(v), (size_t)-1, ZT_TEXT_LINE) == 0)
+		return 0;
+	return cli_fail(ZT_EINVAL, NULL);
+}
+
+/* Whether the space-separated `list` holds the word `w`. */
+static bool word_in(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = list; p && (p = strstr(p, w)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* --by, else $ZHITONG_USER, else $USER, else "unknown", normalised. */
+static int resolve_actor(struct args *a)
+{
+	const char *by = args_get(a, "--by"), *source = "--by";
+	if (!by || !by[0]) {
+		by = getenv("ZHITONG_USER");
+		source = "$ZHITONG_USER";
+	}
+	if (!by || !by[0]) {
+		by = getenv("USER");
+		source = "$USER";
+	}
+	if (!by || !by[0]) {
+		by = "unknown";
+		source = "the default name";
+	}
+	if (zt_actor_normalize(a->actor, by) == 0)
+		return 0;
+	char why[ZT_MESSAGE_BYTES_MAX];
+	snprintf(why, sizeof why, "%s", zt_error_last());
+	zt_error_set(ZT_EINVAL, "%s: %s", source, why);
+	return cli_fail(ZT_EINVAL, NULL);
+}
+
 int args_parse(struct args *a, int argc, char **argv, const char *valued, const char *flags)
 {
 	memset(a, 0, sizeof *a);
@@ -148,6 +205,10 @@ int args_parse(struct args *a, int argc, char **argv, const char *valued, const 
 		if (strncmp(s, "--", 2) != 0 || strcmp(s, "-") == 0) {
 			if (a->npos >= CLI_MAX_ARGS)
 				return cli_usage("too many arguments");
+			char what[48];
+			snprintf(what, sizeof what, "argument %d of '%s'", a->npos + 1, argv[0]);
+			if (check_arg(what, s))
+				return EXIT_USAGE;
 			a->pos[a->npos++] = s;
 			continue;
 		}
@@ -158,6 +219,8 @@ int args_parse(struct args *a, int argc, char **argv, const char *valued, const 
 			return cli_usage("unknown option '%s'", s);
 		memcpy(name, s, n);
 		name[n] = '\0';
+		if (check_arg("an option's name", name))
+			return EXIT_USAGE;
 		/* match whole words in the lists */
 		char pat[70];
 		snprintf(pat, sizeof pat, " %s ", name);
@@ -183,9 +246,13 @@ int args_parse(struct args *a, int argc, char **argv, const char *valued, const 
 			v = argv[++i];
 		else
 			return cli_usage("%s needs a value", name);
+		if (check_arg(name, v))
+			return EXIT_USAGE;
 		a->opt_name[a->nopt] = s;
 		a->opt_value[a->nopt++] = v;
 	}
+	if (!a->help && word_in(valued, "--by") && resolve_actor(a))
+		return EXIT_USAGE;
 	return 0;
 }
 
@@ -266,12 +333,5 @@ int cli_open_store(const struct cli *c, int flags, struct zt_store **out)
 
 const char *cli_actor(const struct args *a)
 {
-	const char *by = a ? args_get(a, "--by") : NULL;
-	if (by && by[0])
-		return by;
-	const char *u = getenv("ZHITONG_USER");
-	if (u && u[0])
-		return u;
-	u = getenv("USER");
-	return u && u[0] ? u : "unknown";
+	return a && a->actor[0] ? a->actor : "unknown";
 }

@@ -17,8 +17,10 @@
  * (one line per hospital of the registry), a second person approves it with
  * zt_advance_approve(), and zt_advance_issue() pays it — the ledger
  * transfers and the bank's pain.001.001.03 file, all or nothing. A single
- * advance can be issued with the name of whoever approved it (not the
- * issuer).
+ * advance is no exception: zt_advance_request() stores it as a plan of one
+ * line (basis "request"), which another person approves and which is then
+ * issued like any plan. Nothing is ever paid on a name the issuer types.
+ * Every name is normalised (actor.h) before it is compared or stored.
  *
  * Configuration (config.h):
  *   [pool]        name, account (required to issue), bic, currency (CNY)
@@ -34,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "actor.h"
 #include "config.h"
 #include "limits.h"
 #include "money.h"
@@ -43,8 +46,6 @@
 /* Plan ids, advance ids and pain.001 MsgIds: at most 35 characters
  * (EndToEndId), e.g. PLAN-20240301-0001, ADV-20240301-000001. */
 #define ZT_ADVANCE_ID_BYTES 36
-/* Names of makers, approvers and issuers (--by). */
-#define ZT_ACTOR_BYTES 64
 #define ZT_ADVANCE_PATH_BYTES 1024
 /* The earnings window of the "days" target: 1 to 366 days. */
 #define ZT_TARGET_DAYS_DEFAULT 30
@@ -64,6 +65,9 @@ int zt_advance_topup(zt_fen *out, zt_fen target, zt_fen balance, zt_fen min_topu
 struct zt_advance_plan_line {
 	char hospital[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
 	bool fixed_target;    /* [hospital H] target; else days of earnings */
+	bool requested;       /* a single advance asked for (zt_advance_request):
+	                       * topup is the amount asked, target and
+	                       * window_earned are 0 */
 	zt_fen window_earned; /* net fund shares earned in the window            */
 	zt_fen target;        /* ≥ 0                                              */
 	zt_fen balance;       /* hospital:H when the plan was made                */
@@ -100,6 +104,16 @@ void zt_advance_plan_free(struct zt_advance_plan *p);
 int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
                     const char *actor, struct zt_advance_plan *out);
 
+/* A single advance: stores (one transaction) a plan of one line paying
+ * `amount` (> 0) to `hospital` (in the registry), basis "request", with
+ * the hospital's balance now; as_of is today, the window one day, no
+ * minimum top-up. Like any plan it must be approved by someone other than
+ * `actor` (zt_advance_approve) before zt_advance_issue pays it, and it is
+ * stale once another advance has gone to the hospital. *out is filled
+ * (free with zt_advance_plan_free). */
+int zt_advance_request(struct zt_store *s, const char *hospital, zt_fen amount,
+                       const char *actor, struct zt_advance_plan *out);
+
 /* A stored plan with its approval and issue state; ZT_ENOTFOUND. */
 int zt_advance_plan_get(struct zt_store *s, const char *plan_id, struct zt_advance_plan *out);
 
@@ -114,10 +128,11 @@ struct zt_advance {
 	char advance_id[ZT_ADVANCE_ID_BYTES]; /* transfer ref = EndToEndId        */
 	char hospital[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
 	zt_fen amount;
-	int64_t plan_row;                     /* 0: a single advance              */
-	char plan_id[ZT_ADVANCE_ID_BYTES];    /* "" for a single advance          */
+	int64_t plan_row;                     /* 0: a single advance of an older
+	                                       * zhitong, paid without a plan   */
+	char plan_id[ZT_ADVANCE_ID_BYTES];    /* "" for such an advance           */
 	char msg_id[ZT_ADVANCE_ID_BYTES];     /* pain.001 MsgId                   */
-	char made_by[ZT_ACTOR_BYTES];         /* plan maker, or the issuer        */
+	char made_by[ZT_ACTOR_BYTES];         /* the plan's maker                 */
 	char approved_by[ZT_ACTOR_BYTES];
 	char issued_by[ZT_ACTOR_BYTES];
 	char issued_at[32];
@@ -126,10 +141,7 @@ struct zt_advance {
 };
 
 struct zt_advance_issue_req {
-	const char *plan_id;     /* an approved plan, or NULL and:               */
-	const char *hospital;    /*   one advance to this hospital               */
-	zt_fen amount;           /*   of this amount (> 0)                       */
-	const char *approved_by; /*   approved by this person (≠ actor)          */
+	const char *plan_id;     /* an approved plan (a single advance too)      */
 	const char *actor;       /* who issues                                   */
 	const char *out_path;    /* NULL: advance-<msg id>.xml in the cwd        */
 	zt_date execution_date;  /* ReqdExctnDt; 0: today (pool-local); not in the past */
@@ -145,7 +157,8 @@ struct zt_advance_issued {
 void zt_advance_issued_free(struct zt_advance_issued *r);
 
 /* Issues a plan (approved, not issued before, not made stale by an advance
- * issued since to one of its hospitals) or one advance. In one
+ * issued since to one of its hospitals) — there is no other way to pay an
+ * advance. In one
  * transaction: one advance row and one transfer pool:bank -> hospital:H
  * (kind 'advance', ref = the advance id) per hospital paid, then the
  * pain.001.001.03 file for the pool's bank is written (checked against the

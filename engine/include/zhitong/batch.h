@@ -55,7 +55,7 @@
 /* Hex SHA-256 and its NUL. */
 #define ZT_BATCH_HEX_BYTES 65
 #define ZT_BATCH_PATH_BYTES 1024
-#define ZT_BATCH_ACTOR_BYTES 64
+#define ZT_BATCH_ACTOR_BYTES ZT_ACTOR_BYTES /* actor.h */
 
 enum zt_batch_status {
 	ZT_BATCH_DRAFT,

@@ -25,8 +25,21 @@
 #define ZT_LIST_CODE_CHARS_MAX 50
 #define ZT_DIAG_CHARS_MAX 20
 #define ZT_NAME_CHARS_MAX 50
+/* Who did something (--by, $ZHITONG_USER, $USER: every name recorded as
+ * maker, approver, issuer, importer …): at most 40 characters after
+ * normalisation (zhitong/actor.h). A longer name is refused, never
+ * truncated; 40 holds any real name and most e-mail-style logins. */
+#define ZT_ACTOR_CHARS_MAX 40
+/* One line of free text (--reason, --note): at most 120 characters, no
+ * tab, no line break, no control or invisible character (zhitong/text.h).
+ * It is read back into fixed buffers and folded into audit details and
+ * one-line messages, so a reason is a line, not a letter. */
+#define ZT_TEXT_CHARS_MAX 120
 /* Bytes for a UTF-8 string of N characters, plus NUL. */
 #define ZT_UTF8_BYTES(chars) ((chars) * 4 + 1)
+/* A text input far beyond any limit is refused before it is examined
+ * (a name may shrink under normalisation, runs of spaces to one). */
+#define ZT_TEXT_BYTES_MAX 4096
 /* Rejection / error messages are one line. */
 #define ZT_MESSAGE_BYTES_MAX 512
 /* Claims per write transaction when a file is settled in groups. */

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "actor.h"
 #include "claim.h"
 #include "policy.h"
 #include "registry.h"
@@ -22,7 +23,7 @@
 
 struct zt_store;
 
-#define ZT_STORE_VERSION 5 /* PRAGMA user_version after all migrations */
+#define ZT_STORE_VERSION 6 /* PRAGMA user_version after all migrations */
 
 enum zt_store_flags {
 	ZT_STORE_READONLY = 1, /* open for reading only (verify, show) */
@@ -130,7 +131,7 @@ struct zt_stored_settlement {
 	char kind[8];          /* settle | reverse */
 	char reverses_setl_id[32];
 	char reason[ZT_MESSAGE_BYTES_MAX];
-	char actor[64];
+	char actor[ZT_ACTOR_BYTES];
 	char settled_at[32];
 	int64_t claim_row;
 	int64_t policy_row;

@@ -11,7 +11,9 @@
 
 int zt_qr_encode(struct zt_qr *out, const char *text)
 {
-	QRcode *c = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M);
+	/* segments in the densest mode each part allows: the code's upper-case
+	 * characters and dashes are alphanumeric */
+	QRcode *c = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 	if (!c)
 		return errno == ENOMEM ? zt_error_set(ZT_ENOMEM, "qr code: out of memory")
 		                       : zt_error_set(ZT_EINVAL, "qr code: '%.40s' does not fit", text);

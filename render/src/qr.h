@@ -11,8 +11,8 @@ struct zt_qr {
 	unsigned char *dark;     /* width × width, row-major, 1 = dark */
 };
 
-/* Encodes `text` (8-bit mode, error correction M: a slip may be creased
- * or stained), the smallest version that holds it. ZT_EINVAL if it does
+/* Encodes `text` (8-bit and alphanumeric segments, error correction M: a
+ * slip may be creased or stained), the smallest version that holds it. ZT_EINVAL if it does
  * not fit in any version, ZT_ENOMEM. */
 int zt_qr_encode(struct zt_qr *out, const char *text);
 void zt_qr_free(struct zt_qr *q);

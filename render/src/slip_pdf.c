@@ -19,7 +19,7 @@
 #define PAGE_W (148.0 * MM)
 #define PAGE_H (210.0 * MM)
 #define MARGIN (9.0 * MM)
-#define QR_SIZE (24.0 * MM)
+#define QR_SIZE (30.0 * MM)
 #define COL_GAP (5.0 * MM)
 #define ROW_GAP 1.6
 #define SECTION_GAP 5.0

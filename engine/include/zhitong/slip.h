@@ -1,0 +1,242 @@
+/* zhitong — the patient's settlement slip (住院费用结算单) as plain data.
+ *
+ * A slip is what a patient takes home at discharge: the bill by national
+ * charge type, how it splits, one line per paying fund under that fund's
+ * own registered name, what the hospital bears, what the patient pays, the
+ * deposit's refund or the amount still due, and a verification code
+ * (slipcode.h) that anyone can check. docs/slip.md describes every field
+ * and the three renderings (text, HTML, PDF: render/include/zhitong/).
+ *
+ * The model is plain data filled by an assembler (from the store, later:
+ * docs/slip.md "Assembling a slip") and read by renderers that do no
+ * arithmetic on money of their own: every derived figure (days in
+ * hospital, the patient's share in percent, the refund or amount due, the
+ * local settlement time, the age) comes from the functions below, so the
+ * three renderings cannot disagree. Strings are UTF-8, owned by the caller
+ * or by a slip arena (zt_slip_arena), and must outlive the slip. Money is
+ * zt_fen, dates zt_date; the settlement time is the stored UTC timestamp
+ * plus the pool's offset. Nothing here does I/O. */
+#ifndef ZHITONG_SLIP_H
+#define ZHITONG_SLIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "money.h"
+#include "policy.h"
+#include "slipcode.h"
+
+/* ---- identity numbers (GB 11643-1999) ------------------------------------ */
+
+/* 18 characters + NUL. */
+#define ZT_ID_NO_BYTES 19
+
+/* GB/T 2261.1 codes: 1 男, 2 女. */
+enum zt_sex { ZT_SEX_MALE = 1, ZT_SEX_FEMALE = 2 };
+
+struct zt_id_no_facts {
+	zt_date birth_date; /* digits 7–14 */
+	enum zt_sex sex;    /* digit 17: odd 男, even 女 */
+};
+
+/* Reads a citizen identity number: 17 digits and a check digit (a digit or
+ * an upper-case X), the birth date a real calendar date, the check digit
+ * right (ISO 7064 MOD 11-2). ZT_EINVAL otherwise, with a message that
+ * shows the number masked only (the full number never reaches a log). */
+int zt_id_no_read(struct zt_id_no_facts *out, const char *id_no);
+
+/* The one masking of an identity number on anything printed: the first 6
+ * characters (the area code) and the last 4 stay, every character between
+ * becomes '*' ("510101********1234"): the birth date is hidden, the number
+ * can still be matched against the patient's card. Any other length is not
+ * a number this slip prints: every character becomes '*' (at most 18).
+ * Always NUL-terminated. */
+void zt_id_no_mask(char out[ZT_ID_NO_BYTES], const char *id_no);
+
+/* Age in completed years (周岁) on a day, and for a child under one year
+ * the completed months, for one under a month the days. A birthday on 29
+ * February is reached on 1 March in a common year (the day after 28
+ * February, as civil practice counts it). ZT_EINVAL if `on` is before
+ * `birth` or either is not a real date. */
+struct zt_age {
+	int years;
+	int months; /* only when years == 0 */
+	int days;   /* only when years == 0 && months == 0 */
+};
+int zt_age_on(struct zt_age *out, zt_date birth, zt_date on);
+/* "67岁", "3个月", "12天". */
+char *zt_age_text(char out[ZT_FMT_BYTES], const struct zt_age *a);
+
+/* "男" / "女". */
+const char *zt_sex_name(enum zt_sex s);
+
+/* ---- the fixed names ------------------------------------------------------ */
+
+/* National charge types (med_chrgitm_type, docs/spec/background-domain.md
+ * §1.6): 01 床位费 … 14 其他费. */
+#define ZT_CHARGE_TYPE_COUNT 14
+/* The Chinese name of charge type `type` (1..14), NULL for any other. */
+const char *zt_charge_type_name(int type);
+/* "01".."14" → 1..14; 0 for anything else. */
+int zt_charge_type_parse(const char *code);
+
+/* The Chinese name of a person's category: 普通居民, 脱贫人口, 低保对象,
+ * 特困人员; NULL for a value out of range. */
+const char *zt_category_name_zh(zt_category c);
+
+/* ---- the slip ------------------------------------------------------------- */
+
+/* More fund lines than any policy names: 3 national funds on top of 3 of
+ * the county's own and ZT_RELIEF_MAX relief funds, with room to spare. */
+#define ZT_SLIP_FUNDS_MAX 32
+
+struct zt_slip_person {
+	const char *name;
+	const char *psn_no;
+	enum zt_sex sex;
+	struct zt_age age;                 /* at admission */
+	char id_masked[ZT_ID_NO_BYTES];    /* zt_id_no_mask: the full number is not kept */
+	zt_category category;
+	const char *insurance;             /* 险种: 城乡居民基本医疗保险 */
+};
+
+/* Fills a person from the registry's facts: sex and age (at `adm_date`)
+ * from the identity number, which is validated (zt_id_no_read) and kept
+ * masked only. `name`, `psn_no` and `insurance` are referenced, not
+ * copied. ZT_EINVAL for a bad identity number or an admission before the
+ * birth date. */
+int zt_slip_person_init(struct zt_slip_person *out, const char *name, const char *psn_no,
+                        const char *id_no, zt_category category, const char *insurance,
+                        zt_date adm_date);
+
+/* The insurance (险种) a basic fund stands for, from its registered name:
+ * the name without a trailing "统筹基金" or "基金" ("城乡居民基本医疗保险基金"
+ * → "城乡居民基本医疗保险"). Truncates to `cap` bytes on a UTF-8 boundary. */
+char *zt_slip_insurance_name(char *out, size_t cap, const char *basic_fund_name);
+
+/* One paying fund: its own registered name and code, never merged with
+ * another fund of the same kind. */
+struct zt_slip_fund {
+	const char *code;       /* fund_pay_type, "390100" */
+	const char *name;       /* the fund's registered name */
+	zt_fen paid_fen;        /* paid by this settlement */
+	bool national;          /* paid on the national platform (claim v2 <national>) */
+	bool has_year_total;    /* the pool holds this fund's yearly total for the person */
+	zt_fen year_total_fen;  /* paid for the person this year, this settlement included */
+};
+
+struct zt_slip {
+	/* the settlement and the stay */
+	const char *setl_id;
+	const char *claim_no;
+	const char *hospital_code;
+	const char *hospital_name;
+	const char *ipt_no;          /* 住院号 (claim v2), NULL or "": not shown */
+	const char *dept_name;       /* 科室 (claim v2), NULL or "": not shown */
+	struct zt_slip_person person;
+	zt_date adm_date, dscg_date;
+	const char *diag_code;       /* dscg_maindiag_code */
+
+	/* the bill: by national charge type (index type − 1) and its split */
+	zt_fen charge_fen[ZT_CHARGE_TYPE_COUNT];
+	zt_fen medfee_sumamt_fen;
+	zt_fen fulamt_ownpay_fen;    /* 全自费 */
+	zt_fen preselfpay_fen;       /* 先行自付 */
+	zt_fen overlmt_selfpay_fen;  /* 超限价自付 */
+	zt_fen inscp_scp_fen;        /* 政策范围内 */
+	zt_fen act_pay_dedc_fen;     /* 起付线 (part of inscp_scp) */
+
+	/* who pays: national funds first (with the national settlement
+	 * number), then the county's in setldetail order */
+	const char *national_setl_id; /* NULL: not settled on top of the national platform */
+	int fund_count;
+	const struct zt_slip_fund *funds;
+	zt_fen hosp_part_fen;         /* 医院承担 */
+	zt_fen psn_part_fen;          /* 个人支付 */
+	bool has_cap;                 /* a personal cap (个人自付封顶) applied to this stay */
+	zt_bp cap_ratio_bp;           /* of the bill */
+	zt_fen cap_fen;               /* floor(medfee × ratio): the most the patient pays */
+	bool has_year_psn_part;
+	zt_fen year_psn_part_fen;     /* the person's own share this year, this stay included */
+	bool has_deposit;             /* 预交金 (claim v2 <deposit>) */
+	zt_fen deposit_fen;
+
+	/* when, by whom, and whether it still stands */
+	const char *settled_at_utc;   /* the stored timestamp "2017-03-10T08:00:00Z" */
+	int32_t utc_offset_s;         /* the pool's offset then (+08:00: 28800) */
+	const char *zone_label;       /* shown after the offset ("北京时间"), NULL: none */
+	const char *clerk;            /* 经办人 */
+	bool is_void;                 /* reversed: 作废 */
+	const char *void_setl_id;     /* the reversal's setl_id */
+	const char *void_at_utc;      /* its stored timestamp */
+
+	/* verification (slipcode.h): printed code and the QR code's text */
+	const char *verify_code;      /* display form, NULL: none */
+	const char *qr_text;          /* NULL: no QR code */
+};
+
+/* Checks what every renderer relies on, so that no renderer prints a slip
+ * that does not add up: the required texts present (setl_id, claim_no,
+ * hospital code and name, person's name and psn_no and masked number,
+ * insurance, diagnosis, settlement time, clerk; the reversal's setl_id on a
+ * void slip; the national setl_id when a national fund is listed, national
+ * funds first), real dates with admission ≤ discharge, no negative amount,
+ * and the sums: the charges and the split each add up to medfee_sumamt, the
+ * deductible is within inscp_scp, the funds + the hospital + the patient
+ * add up to medfee_sumamt. ZT_EINVAL with a message naming the first
+ * failure. */
+int zt_slip_check(const struct zt_slip *s);
+
+/* ---- derived figures (one definition each, for every renderer) ------------ */
+
+/* Days in hospital (住院天数): discharge − admission, counting the day of
+ * admission and not the day of discharge (算入不算出), and 1 for a stay
+ * that begins and ends on one day — as the national front page of the
+ * inpatient record (住院病案首页) counts them. */
+int64_t zt_slip_days(zt_date adm_date, zt_date dscg_date);
+
+/* `part` as a percentage of `total`, with two decimals, half-up, from the
+ * fen in integers with one rounding: rhu(part × 10000 / total) hundredths
+ * of a percent ("10.00%"). "—" when total is 0. For part, total ≥ 0. */
+char *zt_slip_percent(char out[ZT_FMT_BYTES], zt_fen part, zt_fen total);
+
+/* A ratio in basis points as a percentage without trailing zeros: 1000 →
+ * "10%", 1050 → "10.5%", 875 → "8.75%". */
+char *zt_slip_ratio_percent(char out[ZT_FMT_BYTES], zt_bp r);
+
+/* Deposit against what the patient pays: the refund (退还) when the
+ * deposit exceeds it, the amount still due (补缴) otherwise; the other one
+ * is 0. Without a deposit, everything is due. */
+void zt_slip_deposit_balance(const struct zt_slip *s, zt_fen *refund_out, zt_fen *due_out);
+
+/* A stored UTC timestamp ("2017-03-10T08:00:00Z") as local time with the
+ * offset: "2017-03-10 16:00:00 +08:00". Text that is not a stored
+ * timestamp, or an offset beyond ±18 hours, is copied as it is (never
+ * hidden). */
+char *zt_slip_local_time(char out[ZT_FMT_BYTES], const char *utc, int32_t offset_s);
+
+/* The canonical content the verification code covers (slipcode.h), taken
+ * from the slip: its setl_id, hospital code, claim number, psn_no, total,
+ * every fund line in the slip's order (code, amount) and the patient's
+ * part. `funds` has room for ZT_SLIP_FUNDS_MAX; the content points into
+ * the slip and `funds`. ZT_EINVAL if the slip has too many funds. */
+int zt_slip_code_content(struct zt_slipcode_content *out,
+                         struct zt_slipcode_fund funds[ZT_SLIP_FUNDS_MAX],
+                         const struct zt_slip *s);
+
+/* ---- an arena for the assembler's strings ----------------------------------- */
+
+/* Strings copied here live until zt_slip_arena_free: an assembler that
+ * reads a slip from the store copies its texts here and frees them in one
+ * call. Zero-initialise before use. */
+struct zt_slip_arena {
+	struct zt_slip_arena_block *head;
+};
+/* A copy of `s` (NULL stays NULL); NULL with ZT_ENOMEM set on failure. */
+char *zt_slip_arena_strdup(struct zt_slip_arena *a, const char *s);
+/* `n` zeroed bytes, aligned for any type; NULL with ZT_ENOMEM set. */
+void *zt_slip_arena_alloc(struct zt_slip_arena *a, size_t n);
+void zt_slip_arena_free(struct zt_slip_arena *a);
+
+#endif

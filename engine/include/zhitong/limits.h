@@ -29,6 +29,23 @@
 #define ZT_UTF8_BYTES(chars) ((chars) * 4 + 1)
 /* Rejection / error messages are one line. */
 #define ZT_MESSAGE_BYTES_MAX 512
+/* JSON bodies (docs/spec/service.md "Bodies"; zt_json_limits_default).
+ * The body itself is capped by the service before it is read (8 MiB for
+ * claims); the rest bounds the tree built from it. Our deepest shape is a
+ * list of claims holding items holding a trace object (depth 5). */
+#define ZT_JSON_BYTES_MAX (8u * 1024u * 1024u)
+#define ZT_JSON_DEPTH_MAX 16
+/* A claim v2 has about 60 fields; nothing of ours has more than 256. */
+#define ZT_JSON_MEMBERS_MAX 256
+/* 10,000 items in a claim; a list of claims is bounded by the body size,
+ * but no array gets more than 100,000 elements. */
+#define ZT_JSON_ELEMENTS_MAX 100000
+/* The longest free text we take (a reason, a note) is far below this;
+ * each field's own length is checked by whoever reads the field. */
+#define ZT_JSON_STRING_CHARS_MAX 4096
+/* Values in one document: bounds the tree's memory (about 80 bytes a value)
+ * whatever the shape of the body. */
+#define ZT_JSON_VALUES_MAX 1000000
 /* Claims per write transaction when a file is settled in groups. */
 #define ZT_CLAIMS_PER_TXN 2000
 

@@ -46,6 +46,29 @@
 /* Values in one document: bounds the tree's memory (about 80 bytes a value)
  * whatever the shape of the body. */
 #define ZT_JSON_VALUES_MAX 1000000
+/* The HTTP service (docs/spec/service.md "Starting it"; each can be set in
+ * [service], docs/service.md). A body over the limit is refused (413)
+ * before it is read: 8 MiB holds a list of several hundred claims. */
+#define ZT_SERVICE_BODY_BYTES_MAX (8u * 1024u * 1024u)
+/* A connection silent this long is closed: a desk's HIS reconnects in
+ * milliseconds, an idle socket holds a thread. */
+#define ZT_SERVICE_IDLE_TIMEOUT_S 30
+/* Connections (one thread each) in all, and from one address: a county
+ * has some dozens of hospitals with a few desks each. Behind a proxy every
+ * connection comes from the proxy: raise the second to its pool. */
+#define ZT_SERVICE_CONNECTIONS_MAX 512
+#define ZT_SERVICE_CONNECTIONS_PER_ADDRESS_MAX 64
+/* Requests a second, and the burst, per user and per client address: a
+ * desk settles a claim every few minutes; a HIS sending a day's claims
+ * one by one stays well below 50 a second. 0 turns a limit off. */
+#define ZT_SERVICE_USER_RATE_PER_S 50
+#define ZT_SERVICE_USER_BURST 100
+#define ZT_SERVICE_ADDRESS_RATE_PER_S 100
+#define ZT_SERVICE_ADDRESS_BURST 200
+/* On SIGTERM, how long requests in flight may take to finish. */
+#define ZT_SERVICE_STOP_TIMEOUT_S 30
+/* A bearer token ("zt_" and at least 128 random bits) is far shorter. */
+#define ZT_SERVICE_TOKEN_BYTES 256
 /* Claims per write transaction when a file is settled in groups. */
 #define ZT_CLAIMS_PER_TXN 2000
 

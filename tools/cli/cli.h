@@ -70,6 +70,7 @@ int cmd_ledger(const struct cli *c, int argc, char **argv);
 int cmd_advance(const struct cli *c, int argc, char **argv);
 int cmd_batch(const struct cli *c, int argc, char **argv);
 int cmd_reconcile(const struct cli *c, int argc, char **argv);
+int cmd_serve(const struct cli *c, int argc, char **argv);
 
 /* Shared with the demo: load a file in one transaction. */
 int cli_registry_load(struct zt_store *s, const char *path, const char *actor, bool quiet);

@@ -38,6 +38,7 @@ static const char usage_text[] =
 	"                                payer batches and signed settlement files\n"
 	"  reconcile import|match|resolve|report\n"
 	"                                the bank statement against batches and advances\n"
+	"  serve [--listen ADDR:PORT]    the HTTP service (see 'zhitong serve --help')\n"
 	"  status                        what the database holds\n"
 	"  gen --claims N --seed S --out DIR   generate a synthetic world\n"
 	"  demo [--claims N]             the whole flow on sample data\n"
@@ -57,7 +58,7 @@ static const struct {
 	{"claim", cmd_claim},   {"verify", cmd_verify},     {"gen", cmd_gen},
 	{"demo", cmd_demo},     {"slip", cmd_slip},         {"schema", cmd_schema},
 	{"status", cmd_status}, {"ledger", cmd_ledger},     {"advance", cmd_advance},
-	{"batch", cmd_batch},   {"reconcile", cmd_reconcile},
+	{"batch", cmd_batch},   {"reconcile", cmd_reconcile}, {"serve", cmd_serve},
 };
 
 /* The pool's time zone ([pool] timezone, docs/spec/rules-v2.md §5) is set

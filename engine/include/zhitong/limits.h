@@ -42,6 +42,46 @@
 #define ZT_TEXT_BYTES_MAX 4096
 /* Rejection / error messages are one line. */
 #define ZT_MESSAGE_BYTES_MAX 512
+/* JSON bodies (docs/spec/service.md "Bodies"; zt_json_limits_default).
+ * The body itself is capped by the service before it is read (8 MiB for
+ * claims); the rest bounds the tree built from it. Our deepest shape is a
+ * list of claims holding items holding a trace object (depth 5). */
+#define ZT_JSON_BYTES_MAX (8u * 1024u * 1024u)
+#define ZT_JSON_DEPTH_MAX 16
+/* A claim v2 has about 60 fields; nothing of ours has more than 256. */
+#define ZT_JSON_MEMBERS_MAX 256
+/* 10,000 items in a claim; a list of claims is bounded by the body size,
+ * but no array gets more than 100,000 elements. */
+#define ZT_JSON_ELEMENTS_MAX 100000
+/* The longest free text we take (a reason, a note) is far below this;
+ * each field's own length is checked by whoever reads the field. */
+#define ZT_JSON_STRING_CHARS_MAX 4096
+/* Values in one document: bounds the tree's memory (about 80 bytes a value)
+ * whatever the shape of the body. */
+#define ZT_JSON_VALUES_MAX 1000000
+/* The HTTP service (docs/spec/service.md "Starting it"; each can be set in
+ * [service], docs/service.md). A body over the limit is refused (413)
+ * before it is read: 8 MiB holds a list of several hundred claims. */
+#define ZT_SERVICE_BODY_BYTES_MAX (8u * 1024u * 1024u)
+/* A connection silent this long is closed: a desk's HIS reconnects in
+ * milliseconds, an idle socket holds a thread. */
+#define ZT_SERVICE_IDLE_TIMEOUT_S 30
+/* Connections (one thread each) in all, and from one address: a county
+ * has some dozens of hospitals with a few desks each. Behind a proxy every
+ * connection comes from the proxy: raise the second to its pool. */
+#define ZT_SERVICE_CONNECTIONS_MAX 512
+#define ZT_SERVICE_CONNECTIONS_PER_ADDRESS_MAX 64
+/* Requests a second, and the burst, per user and per client address: a
+ * desk settles a claim every few minutes; a HIS sending a day's claims
+ * one by one stays well below 50 a second. 0 turns a limit off. */
+#define ZT_SERVICE_USER_RATE_PER_S 50
+#define ZT_SERVICE_USER_BURST 100
+#define ZT_SERVICE_ADDRESS_RATE_PER_S 100
+#define ZT_SERVICE_ADDRESS_BURST 200
+/* On SIGTERM, how long requests in flight may take to finish. */
+#define ZT_SERVICE_STOP_TIMEOUT_S 30
+/* A bearer token ("zt_" and at least 128 random bits) is far shorter. */
+#define ZT_SERVICE_TOKEN_BYTES 256
 /* Claims per write transaction when a file is settled in groups. */
 #define ZT_CLAIMS_PER_TXN 2000
 /* A time-zone file of the system's tzdata (date.c), read whole: the

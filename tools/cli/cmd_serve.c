@@ -1,0 +1,92 @@
+/* zhitong serve — the HTTP service (docs/spec/service.md, docs/service.md).
+ *
+ * For now the core alone: GET /healthz, GET /metrics and GET
+ * /v1/openapi.json. The endpoints of service.md are wired onto the
+ * use-case layer once it exists; users and their tokens come with them
+ * (until then every route that needs a token answers 401). */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "service.h"
+#include "zhitong/error.h"
+
+static const char help[] =
+	"usage: zhitong [--config C] serve [--listen ADDR:PORT] [--tls-cert CERT.pem --tls-key KEY.pem\n"
+	"                              [--client-ca CA.pem]] [--insecure-http]\n"
+	"                              [--metrics-listen 127.0.0.1:PORT] [--log FILE]\n"
+	"\n"
+	"Serves the HTTP API until SIGTERM or SIGINT, which let the requests in flight\n"
+	"finish. Default address 127.0.0.1:8440 (port 0: any free port, printed on stderr).\n"
+	"Plain HTTP is refused off loopback unless --insecure-http (a TLS proxy on this\n"
+	"host in front). TLS is 1.2 or later; --client-ca requires a client certificate\n"
+	"issued by that CA. --metrics-listen serves /metrics and /healthz without a token\n"
+	"on a loopback address. One line per request goes to --log FILE (default stderr).\n"
+	"The [service] section of the configuration sets the rest (docs/service.md):\n"
+	"limits, timeouts, rate limits and the trusted proxies whose X-Forwarded-For\n"
+	"counts.\n";
+
+int cmd_serve(const struct cli *c, int argc, char **argv)
+{
+	struct args a;
+	int rc = args_parse(&a, argc, argv,
+	                    "--listen --tls-cert --tls-key --client-ca --metrics-listen --log",
+	                    "--insecure-http");
+	if (rc)
+		return rc;
+	if (a.help) {
+		fputs(help, stdout);
+		return EXIT_DONE;
+	}
+	if (a.npos)
+		return cli_usage("serve takes no argument ('%s')", a.pos[0]);
+	struct zt_config *cfg = NULL;
+	struct zt_service *s = NULL;
+	int status = EXIT_DONE;
+	if ((rc = zt_config_load(&cfg, c->config_path)) != 0) {
+		status = cli_fail(rc, "config");
+		goto done;
+	}
+	struct zt_service_opts o;
+	zt_service_opts_init(&o);
+	if ((rc = zt_service_opts_config(&o, cfg)) != 0) {
+		status = cli_fail(rc, "config");
+		goto done;
+	}
+	static const struct {
+		const char *opt;
+		size_t off;
+	} strs[] = {
+		{"--listen", offsetof(struct zt_service_opts, listen)},
+		{"--tls-cert", offsetof(struct zt_service_opts, tls_cert)},
+		{"--tls-key", offsetof(struct zt_service_opts, tls_key)},
+		{"--client-ca", offsetof(struct zt_service_opts, client_ca)},
+		{"--metrics-listen", offsetof(struct zt_service_opts, metrics_listen)},
+		{"--log", offsetof(struct zt_service_opts, log_path)},
+	};
+	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
+		const char *v = args_get(&a, strs[i].opt);
+		if (v)
+			*(const char **)((char *)&o + strs[i].off) = v;
+	}
+	o.insecure_http = args_flag(&a, "--insecure-http");
+	if ((rc = zt_service_new(&s, &o)) != 0 || (rc = zt_service_add_builtin_routes(s)) != 0) {
+		status = cli_fail(rc, "serve");
+		goto done;
+	}
+	if ((rc = zt_service_run(s)) != 0) {
+		status = cli_fail(rc, "serve");
+		if (rc == ZT_EBUSY) {
+			/* requests still hang on: their threads cannot be joined,
+			 * and the database is safe whatever they were doing */
+			fflush(NULL);
+			_exit(status);
+		}
+	}
+done:
+	zt_service_free(s);
+	zt_config_free(cfg);
+	return status;
+}

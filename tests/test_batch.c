@@ -790,10 +790,13 @@ Test(batch_rejections, an_answer_about_a_record_never_sent_is_not_applied)
 	cr_assert(strstr(err, "'S999/1', which is not in batch"), "%s", err);
 	free(out);
 	free(err);
+	/* no state changes: the batch is as it was, only the attempt is logged */
 	char *st = status_of(id);
-	cr_assert_str_eq(st, "sent");
+	cr_assert_str_eq(st, "exported");
 	free(st);
 	cr_assert_eq(sql_int("SELECT count(*) FROM batch_reject"), 0);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch_event WHERE action IN ('send', 'accept')"), 0);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch WHERE accepted_total IS NOT NULL"), 0);
 	cr_assert_eq(sql_int("SELECT count(*) FROM batch_send WHERE outcome = 'failed'"), 1);
 	free(id);
 }

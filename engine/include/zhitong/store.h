@@ -22,7 +22,7 @@
 
 struct zt_store;
 
-#define ZT_STORE_VERSION 4 /* PRAGMA user_version after all migrations */
+#define ZT_STORE_VERSION 5 /* PRAGMA user_version after all migrations */
 
 enum zt_store_flags {
 	ZT_STORE_READONLY = 1, /* open for reading only (verify, show) */

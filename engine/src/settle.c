@@ -327,7 +327,7 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 	struct zt_split_result res;
 	rc = zt_split(&res, pol, &ctx, &cls, &before);
 	if (rc == ZT_ERANGE) {
-		snprintf(msg, sizeof msg, "the claim's amounts would overflow the person's yearly totals");
+		snprintf(msg, sizeof msg, "%s", zt_error_last()); /* names the yearly total */
 		reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_AMOUNT_MISMATCH, msg);
 		rc = 0;
 		goto done;
@@ -353,6 +353,12 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 	};
 	int64_t row;
 	rc = zt_store_write_settlement(u->s, &w, st.setl_id, &row);
+	if (rc == ZT_ERANGE) {
+		/* A ledger balance would overflow: the whole file is refused
+		 * (rolled back), naming the claim that would have done it. */
+		snprintf(msg, sizeof msg, "%s", zt_error_last());
+		rc = zt_error_set(rc, "claim '%s' of '%s': %s", c->claim_no, c->fixmedins_code, msg);
+	}
 	if (rc)
 		goto done;
 

@@ -645,8 +645,8 @@ int zt_store_batch_reject_records(struct zt_store *s, const char *id,
 			goto done;
 		}
 		if (sqlite3_changes(zt_store_db(s)) != 1) {
-			rc = zt_error_set(ZT_ECONFLICT, "record '%s' of batch '%s' is already rejected",
-			                  rejects[i].record_id, id);
+			rc = zt_error_set(ZT_ECONFLICT, "the payer's answer names record '%s' of batch '%s' "
+			                  "twice", rejects[i].record_id, id);
 			goto done;
 		}
 	}
@@ -1138,29 +1138,37 @@ static const struct zt_verify_check batch_checks[] = {
 	 " SUM(amount) AS v FROM transfer WHERE kind = 'netted' GROUP BY ref, debit) t"
 	 " ON t.ref = n.ref AND t.fund = n.fund WHERE COALESCE(n.v, 0) != COALESCE(t.v, 0)"},
 	/* docs/batches.md "Money owed back": per fund, what it was billed less
-	 * what it paid, what was written off, plus what the pool paid back, is
-	 * what its batches say they are owed, and what its ledger account says
-	 * (fund:F less the shares not billed). */
+	 * what it paid, what was written off, plus what the pool paid back (1),
+	 * is what its batches say they are owed (2), and what its ledger
+	 * account says (3: fund:F less its shares not billed). Each side is a
+	 * sum of signed terms, in parts (store_int.h): over years the shares of
+	 * a fund can sum past int64 when what is owed does not. */
 	{"each fund's billed, paid, written off and returned add up",
 	 "SELECT count(*) FROM fund",
-	 "WITH bb AS (SELECT fund_code AS fund, SUM(" DUE_OF("b") ") AS due,"
-	 " SUM(" DUE_OF("b") " - b.paid + b.returned) AS owes FROM batch b"
-	 " WHERE b.status IN ('sent', 'accepted', 'part-paid', 'paid') GROUP BY fund_code),"
-	 " al AS (SELECT b.fund_code AS fund, SUM(a.amount) AS paid, SUM(a.written_off) AS wo"
-	 " FROM recon_alloc a JOIN batch b ON b.id = a.batch_id GROUP BY b.fund_code),"
-	 " rt AS (SELECT b.fund_code AS fund, SUM(r.amount) AS v FROM batch_return r JOIN batch b"
-	 " ON b.id = r.batch_id GROUP BY b.fund_code),"
-	 " sh AS (SELECT fund_code AS fund, SUM(amount) AS v FROM settlement_fund GROUP BY fund_code),"
-	 " x AS (SELECT f.code, COALESCE(bb.due, 0) AS billed, COALESCE(al.paid, 0) AS paid,"
-	 " COALESCE(al.wo, 0) AS wo, COALESCE(rt.v, 0) AS returned, COALESCE(bb.owes, 0) AS owes,"
-	 " COALESCE((SELECT balance FROM account WHERE name = 'fund:' || f.code), 0)"
-	 " - (COALESCE(sh.v, 0) - COALESCE(bb.due, 0)) AS ledger FROM fund f"
-	 " LEFT JOIN bb ON bb.fund = f.code LEFT JOIN al ON al.fund = f.code"
-	 " LEFT JOIN rt ON rt.fund = f.code LEFT JOIN sh ON sh.fund = f.code)"
-	 " SELECT printf('fund %s: billed %d - paid %d - written off %d + returned %d = %d fen"
-	 " outstanding, but its batches are owed %d and its ledger account %d', code, billed, paid,"
-	 " wo, returned, billed - paid - wo + returned, owes, ledger) FROM x"
-	 " WHERE billed - paid - wo + returned != owes OR billed - paid - wo + returned != ledger"},
+	 "WITH bb AS (SELECT fund_code AS fund, " DUE_OF("b") " AS due, b.paid, b.returned FROM batch b"
+	 " WHERE b.status IN ('sent', 'accepted', 'part-paid', 'paid')),"
+	 " t (fund, side, v) AS (SELECT fund, 1, due FROM bb"
+	 " UNION ALL SELECT b.fund_code, 1, -a.amount - a.written_off FROM recon_alloc a"
+	 " JOIN batch b ON b.id = a.batch_id"
+	 " UNION ALL SELECT b.fund_code, 1, r.amount FROM batch_return r JOIN batch b"
+	 " ON b.id = r.batch_id"
+	 " UNION ALL SELECT fund, 2, due FROM bb UNION ALL SELECT fund, 2, -paid FROM bb"
+	 " UNION ALL SELECT fund, 2, returned FROM bb"
+	 " UNION ALL SELECT substr(name, 6), 3, balance FROM account WHERE name LIKE 'fund:%'"
+	 " UNION ALL SELECT fund_code, 3, -amount FROM settlement_fund"
+	 " UNION ALL SELECT fund, 3, due FROM bb),"
+	 " p AS (SELECT fund, side, " ZT_SQL_SUM_HI("v") " AS h, " ZT_SQL_SUM_LO("v") " AS l FROM t"
+	 " GROUP BY fund, side),"
+	 " c AS (SELECT fund, side, " ZT_SQL_Q("h", "l") " AS q, " ZT_SQL_R("l") " AS r FROM p),"
+	 " x AS (SELECT f.code, COALESCE(c1.q, 0) AS q1, COALESCE(c1.r, 0) AS r1,"
+	 " COALESCE(c2.q, 0) AS q2, COALESCE(c2.r, 0) AS r2, COALESCE(c3.q, 0) AS q3,"
+	 " COALESCE(c3.r, 0) AS r3 FROM fund f LEFT JOIN c c1 ON c1.fund = f.code AND c1.side = 1"
+	 " LEFT JOIN c c2 ON c2.fund = f.code AND c2.side = 2"
+	 " LEFT JOIN c c3 ON c3.fund = f.code AND c3.side = 3)"
+	 " SELECT printf('fund %s: billed - paid - written off + returned = %d fen outstanding,"
+	 " but its batches are owed %d and its ledger account says %d', code,"
+	 " q1 * " ZT_SQL_G " + r1, q2 * " ZT_SQL_G " + r2, q3 * " ZT_SQL_G " + r3) FROM x"
+	 " WHERE q1 != q2 OR r1 != r2 OR q1 != q3 OR r1 != r3"},
 };
 
 const struct zt_verify_check *zt_verify_checks_batches(size_t *n)

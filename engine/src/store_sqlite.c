@@ -110,16 +110,16 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_AUDIT] = "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
-/* Ledger balances are cached per account; within a transaction the deltas
- * collect here and are written once at commit (a settlement touches the
- * same few accounts again and again). `base` is the stored balance, read
- * when the transaction first touches the account (the write lock is held:
- * nobody else changes it), so that every transfer is checked against the
- * balance it would make before it is written. */
+/* Ledger balances are cached per account; within a transaction the new
+ * balances collect here and are written once at commit (a settlement
+ * touches the same few accounts again and again). `base` is the stored
+ * balance, read when the transaction first touches the account (the write
+ * lock is held: nobody else changes it), and every transfer is checked
+ * against the balance it would make before it is written. */
 struct delta {
 	char *name;
-	zt_fen base;
-	zt_fen amount;
+	zt_fen base;    /* stored */
+	zt_fen balance; /* after this transaction's transfers so far */
 };
 
 struct zt_store {
@@ -370,18 +370,13 @@ static void clear_deltas(struct zt_store *s)
 static int flush_deltas(struct zt_store *s)
 {
 	for (size_t i = 0; i < s->delta_count; i++) {
-		if (s->deltas[i].amount == 0)
+		if (s->deltas[i].balance == s->deltas[i].base)
 			continue;
-		zt_fen balance;
-		/* checked by every transfer; asserted once more at the write */
-		if (__builtin_add_overflow(s->deltas[i].base, s->deltas[i].amount, &balance))
-			return zt_error_set(ZT_EINTERNAL, "the balance of account '%s' overflows",
-			                    s->deltas[i].name);
 		sqlite3_stmt *p = st(s, S_ACCOUNT_PUT);
 		if (!p)
 			return ZT_EIO;
 		bind_text(p, 1, s->deltas[i].name);
-		sqlite3_bind_int64(p, 2, balance);
+		sqlite3_bind_int64(p, 2, s->deltas[i].balance);
 		int rc = run(s, p, "update account balance");
 		if (rc)
 			return rc;
@@ -759,7 +754,7 @@ static int find_delta(struct zt_store *s, const char *account, size_t *out)
 	char *name = strdup(account);
 	if (!name)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
-	s->deltas[s->delta_count] = (struct delta){name, base, 0};
+	s->deltas[s->delta_count] = (struct delta){name, base, base};
 	*out = s->delta_count++;
 	return 0;
 }
@@ -768,15 +763,12 @@ static int find_delta(struct zt_store *s, const char *account, size_t *out)
  * the account when it would leave the range of a balance (int64 fen). */
 static int balance_after(zt_fen *out, const struct delta *d, zt_fen amount)
 {
-	zt_fen moved;
-	if (!__builtin_add_overflow(d->amount, amount, &moved) &&
-	    !__builtin_add_overflow(d->base, moved, out))
+	if (!__builtin_add_overflow(d->balance, amount, out))
 		return 0;
 	char b[ZT_FMT_BYTES], a[ZT_FMT_BYTES], m[ZT_FMT_BYTES];
-	/* in range: every earlier move was checked; amount is a transfer's, > -INT64_MAX */
-	zt_fen now = d->base + d->amount;
+	/* amount is a transfer's (> 0) or its negation: never INT64_MIN */
 	return zt_error_set(ZT_ERANGE, "ledger: the balance of account '%s' would overflow: %s %s "
-	                    "%s is beyond %s%s", d->name, zt_format_amount(b, now),
+	                    "%s is beyond %s%s", d->name, zt_format_amount(b, d->balance),
 	                    amount < 0 ? "less" : "plus", zt_format_amount(a, amount < 0 ? -amount : amount),
 	                    amount < 0 ? "-" : "", zt_format_amount(m, INT64_MAX));
 }
@@ -808,16 +800,18 @@ int zt_store_transfer(struct zt_store *s, const char *debit, const char *credit,
 	bind_text(p, 7, zt_store_now(s));
 	if ((rc = run(s, p, "store transfer")))
 		return rc;
-	s->deltas[di].amount = after_debit - s->deltas[di].base;
-	s->deltas[ci].amount = after_credit - s->deltas[ci].base;
+	s->deltas[di].balance = after_debit;
+	s->deltas[ci].balance = after_credit;
 	return 0;
 }
 
 int zt_store_account_balance(struct zt_store *s, const char *account, zt_fen *out)
 {
 	for (size_t i = 0; i < s->delta_count; i++)
-		if (strcmp(s->deltas[i].name, account) == 0)
-			return balance_after(out, &s->deltas[i], 0);
+		if (strcmp(s->deltas[i].name, account) == 0) {
+			*out = s->deltas[i].balance;
+			return 0;
+		}
 	return stored_balance(s, account, out);
 }
 

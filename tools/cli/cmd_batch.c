@@ -327,11 +327,18 @@ static int show(const struct cli *c, const struct args *a)
 		       (long long)b.rejected_count, yuan(u, b.paid));
 	else if (b.paid)
 		printf("  no answer from the payer yet; paid %s\n", yuan(u, b.paid));
+	/* money owed back to the fund (batch.h): what went back, what is left */
 	zt_fen owes = 0;
-	if (b.status >= ZT_BATCH_SENT && b.status != ZT_BATCH_EXPORTED &&
-	    zt_batch_owes(&owes, zt_batch_due(&b), b.paid, b.returned) == 0 && (owes < 0 || b.returned))
-		printf("  returned to the fund %s; %s %s\n", yuan(t, b.returned),
-		       owes < 0 ? "still owed back" : "owes", yuan(u, owes < 0 ? -owes : owes));
+	if (b.status >= ZT_BATCH_SENT &&
+	    zt_batch_owes(&owes, zt_batch_due(&b), b.paid, b.returned) == 0 && (owes < 0 || b.returned)) {
+		printf("  returned to the fund %s; ", yuan(t, b.returned));
+		if (owes < 0)
+			printf("still owed back %s (batch repay)\n", yuan(u, -owes));
+		else if (owes > 0)
+			printf("owes %s\n", yuan(u, owes));
+		else
+			printf("settled\n");
+	}
 	printf("history:\n");
 	if ((rc = zt_store_batch_events(s, b.id, show_event, NULL)))
 		goto done;

@@ -185,16 +185,26 @@ struct run {
 	zt_date today;
 };
 
+/* The run's totals (a summary for people): a file may hold more money than
+ * an int64 counts even when every balance it moves fits; then the totals
+ * stop and say so, never wrap. */
 static void count_settlement(struct zt_settle_stats *x, const struct zt_stored_settlement *st)
 {
-	x->medfee_total += st->cls.medfee_sumamt;
-	x->fund_total += st->fund_pay_sumamt;
-	x->hosp_total += st->hosp_part_amt;
-	x->psn_total += st->psn_part_amt;
-	x->hifp_total += st->hifp_pay;
-	x->hifmi_total += st->hifmi_pay;
-	x->maf_total += st->maf_pay;
-	x->oth_total += st->oth_pay;
+	zt_fen *const sums[] = {&x->medfee_total, &x->fund_total, &x->hosp_total, &x->psn_total,
+	                        &x->hifp_total,   &x->hifmi_total, &x->maf_total, &x->oth_total};
+	const zt_fen adds[] = {st->cls.medfee_sumamt, st->fund_pay_sumamt, st->hosp_part_amt,
+	                       st->psn_part_amt,      st->hifp_pay,        st->hifmi_pay,
+	                       st->maf_pay,           st->oth_pay};
+	zt_fen next[sizeof adds / sizeof *adds];
+	if (x->totals_overflow)
+		return;
+	for (size_t i = 0; i < sizeof adds / sizeof *adds; i++)
+		if (__builtin_add_overflow(*sums[i], adds[i], &next[i])) {
+			x->totals_overflow = true;
+			return;
+		}
+	for (size_t i = 0; i < sizeof adds / sizeof *adds; i++)
+		*sums[i] = next[i];
 }
 
 static void reject(struct run *u, const char *hospital, const char *claim_no, zt_reject code,

@@ -13,10 +13,10 @@
 
 /* SQLite's SUM() of integers fails on an int64 overflow and its `+` turns
  * to floating point, so a sum of fen that may be large is read in two
- * parts that cannot overflow (the sums of the billions and of the
- * remainders: |part| < 9.3e9 per row) and joined in C, checked. */
-#define SUM_HI(e) "COALESCE(SUM((" e ") / 1000000000), 0)"
-#define SUM_LO(e) "COALESCE(SUM((" e ") % 1000000000), 0)"
+ * parts that cannot overflow (store_int.h: the sums of the billions and of
+ * the remainders) and joined in C, checked. */
+#define SUM_HI(e) ZT_SQL_SUM_HI(e)
+#define SUM_LO(e) ZT_SQL_SUM_LO(e)
 
 /* hi × 10^9 + lo, or false when it does not fit in int64. */
 static bool join_sum(zt_fen *out, int64_t hi, int64_t lo)
@@ -43,7 +43,9 @@ zt_fen zt_batch_due(const struct zt_batch *b) { return b->answered ? b->accepted
 int zt_batch_owes(zt_fen *out, zt_fen due, zt_fen paid, zt_fen returned)
 {
 	zt_fen v;
-	if (__builtin_sub_overflow(due, paid, &v) || __builtin_add_overflow(v, returned, out))
+	/* never INT64_MIN either: what is owed back is -owes */
+	if (__builtin_sub_overflow(due, paid, &v) || __builtin_add_overflow(v, returned, out) ||
+	    *out == INT64_MIN)
 		return zt_error_set(ZT_ERANGE, "what the batch owes would overflow");
 	return 0;
 }

@@ -265,6 +265,15 @@ Test(overflow_ledger, a_transfer_that_would_overflow_either_balance_is_refused)
 	                      "test:y|-9223372036854775808|integer\n"
 	                      "test:z|1|integer\n");
 	free(bal);
+	/* the ledger commands show the extremes exactly */
+	char *out = ok("ledger balance test:y --format csv");
+	cr_assert_str_eq(out, "account,balance\ntest:y,-92233720368547758.08\n");
+	free(out);
+	out = ok("ledger transfers --account test:x --since 2000-01-01 --format csv");
+	cr_assert(strstr(out, ",test:x,test:y,92233720368547758.07,test,T-1,92233720368547758.07\n"),
+	          "%s", out);
+	cr_assert(strstr(out, ",test:w,test:x,92233720368547758.07,test,T-6,0.00\n"), "%s", out);
+	free(out);
 	/* verify sums balances far beyond int64 without overflowing */
 	verify_clean();
 }

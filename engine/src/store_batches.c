@@ -18,25 +18,7 @@
 #define SUM_HI(e) ZT_SQL_SUM_HI(e)
 #define SUM_LO(e) ZT_SQL_SUM_LO(e)
 
-/* hi × 10^9 + lo, or false when it does not fit in int64. */
-static bool join_sum(zt_fen *out, int64_t hi, int64_t lo)
-{
-	const int64_t g = 1000000000;
-	/* carry, then give both parts the sign of the whole, so that hi × 10^9
-	 * overflows only when the whole does */
-	if (__builtin_add_overflow(hi, lo / g, &hi))
-		return false;
-	lo %= g;
-	if (hi > 0 && lo < 0) {
-		hi--;
-		lo += g;
-	} else if (hi < 0 && lo > 0) {
-		hi++;
-		lo -= g;
-	}
-	zt_fen v;
-	return !__builtin_mul_overflow(hi, g, &v) && !__builtin_add_overflow(v, lo, out);
-}
+#define join_sum zt_sql_join_sum
 
 zt_fen zt_batch_due(const struct zt_batch *b) { return b->answered ? b->accepted_total : b->total; }
 

@@ -40,6 +40,26 @@ struct zt_verify_check {
 #define ZT_SQL_SUM_LO(e) "COALESCE(SUM((" e ") % " ZT_SQL_G "), 0)"
 #define ZT_SQL_Q(h, l) "((" h ") + (" l ") / " ZT_SQL_G " - ((" l ") % " ZT_SQL_G " < 0))"
 #define ZT_SQL_R(l) "((" l ") % " ZT_SQL_G " + ((" l ") % " ZT_SQL_G " < 0) * " ZT_SQL_G ")"
+/* The sum read as ZT_SQL_SUM_HI, ZT_SQL_SUM_LO: hi × 10^9 + lo, or false
+ * when it does not fit in int64. */
+static inline bool zt_sql_join_sum(int64_t *out, int64_t hi, int64_t lo)
+{
+	const int64_t g = 1000000000;
+	/* carry, then give both parts the sign of the whole, so that hi × 10^9
+	 * overflows only when the whole does */
+	if (__builtin_add_overflow(hi, lo / g, &hi))
+		return false;
+	lo %= g;
+	if (hi > 0 && lo < 0) {
+		hi--;
+		lo += g;
+	} else if (hi < 0 && lo > 0) {
+		hi++;
+		lo -= g;
+	}
+	int64_t v;
+	return !__builtin_mul_overflow(hi, g, &v) && !__builtin_add_overflow(v, lo, out);
+}
 
 const struct zt_verify_check *zt_verify_checks_advances(size_t *n); /* store_advances.c */
 const struct zt_verify_check *zt_verify_checks_batches(size_t *n);  /* store_batches.c */

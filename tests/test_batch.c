@@ -876,10 +876,13 @@ Test(batch_rejections, an_answer_about_a_record_never_sent_is_not_applied)
 	cr_assert(strstr(err, "'S999/1', which is not in batch"), "%s", err);
 	free(out);
 	free(err);
+	/* no state changes: the batch is as it was, only the attempt is logged */
 	char *st = status_of(id);
-	cr_assert_str_eq(st, "sent");
+	cr_assert_str_eq(st, "exported");
 	free(st);
 	cr_assert_eq(sql_int("SELECT count(*) FROM batch_reject"), 0);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch_event WHERE action IN ('send', 'accept')"), 0);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch WHERE accepted_total IS NOT NULL"), 0);
 	cr_assert_eq(sql_int("SELECT count(*) FROM batch_send WHERE outcome = 'failed'"), 1);
 	free(id);
 }
@@ -1456,6 +1459,257 @@ Test(batch_paid, matched_payments_fill_the_paid_column_up_to_what_the_payer_acce
 	cr_assert_str_eq(trail, "draft approved exported sent accepted part-paid paid");
 	free(trail);
 	free(rid);
+	free(id);
+}
+
+/* ---- a payer's answer can never raise what it owes (issue 7, point 1) ----------------- */
+
+TestSuite(batch_answers, .init = world, .timeout = 60);
+
+static void verify_clean(void)
+{
+	char *out, *err;
+	int rc = zt(&out, &err, "verify");
+	cr_assert_eq(rc, 0, "verify: exit %d\n%s%s", rc, out, err);
+	free(out);
+	free(err);
+}
+
+/* The fund's share of a claim, in fen (its settlement, or its reversal). */
+static long long share_of(const char *claim_no, const char *kind)
+{
+	char q[512];
+	snprintf(q, sizeof q, "SELECT f.amount FROM settlement_fund f JOIN settlement s ON s.id = "
+	                      "f.settlement_id JOIN claim c ON c.id = s.claim_id WHERE f.fund_code = '"
+	                      FUND "' AND c.claim_no = '%s' AND s.kind = '%s' ORDER BY s.id LIMIT 1",
+	         claim_no, kind);
+	return sql_int(q);
+}
+
+/* Answers batch `id` rejecting the records of the claims listed ("C-1:settle C-2:reverse"). */
+static int reject_claims(const char *id, const char *list)
+{
+	char body[2048] = "status=\"rejected\" receipt=\"R-7\">", copy[256];
+	snprintf(copy, sizeof copy, "%s", list);
+	for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
+		char *colon = strchr(tok, ':');
+		*colon = '\0';
+		char *rid = record_id_of(tok, colon + 1);
+		size_t l = strlen(body);
+		snprintf(body + l, sizeof body - l, "<reject record=\"%s\" reason=\"no\"/>", rid);
+		free(rid);
+	}
+	strcat(body, "</ack>");
+	return ack(id, body);
+}
+
+/* B1 = C-1, accepted; then C-1 reversed and C-2 settled: B2 = the reversal
+ * (a credit to the payer, payable: it accepted C-1) and C-2. */
+static char *reversal_batch(void)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	char *b1 = approved_batch(NULL);
+	export_with(b1, "b1.xml", "ed.pem");
+	cr_assert_eq(ack(b1, "status=\"accepted\" receipt=\"R-1\"/>"), 0);
+	free(b1);
+	reverse("C-1");
+	claim_amount("C-2", "P0000003", "2017-03-11", "6000.00");
+	char *b2 = approved_batch(NULL);
+	export_with(b2, "b2.xml", "ed.pem");
+	cr_assert_eq(sql_int("SELECT count FROM batch WHERE id = 'B390100-000002'"), 2);
+	return b2;
+}
+
+Test(batch_answers, a_rejected_reversal_alone_takes_nothing_off)
+{
+	char *b2 = reversal_batch();
+	long long total = sql_int("SELECT total FROM batch WHERE id = 'B390100-000002'");
+	cr_assert_eq(total, share_of("C-1", "reverse") + share_of("C-2", "settle"));
+	cr_assert_eq(reject_claims(b2, "C-1:reverse"), 1);
+	/* the payer refuses its credit: it still owes no more than the total */
+	cr_assert_eq(sql_int("SELECT accepted_total FROM batch WHERE id = 'B390100-000002'"), total);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch_reject"), 1, "the rejection is recorded");
+	verify_clean();
+	free(b2);
+}
+
+Test(batch_answers, a_rejected_reversal_and_a_rejected_claim_take_off_the_claim_only)
+{
+	char *b2 = reversal_batch();
+	long long total = sql_int("SELECT total FROM batch WHERE id = 'B390100-000002'");
+	cr_assert_eq(reject_claims(b2, "C-1:reverse C-2:settle"), 1);
+	long long accepted = sql_int("SELECT accepted_total FROM batch WHERE id = 'B390100-000002'");
+	cr_assert_eq(accepted, total - share_of("C-2", "settle"));
+	cr_assert_eq(accepted, share_of("C-1", "reverse"), "the credit stands: owed back");
+	cr_assert(accepted <= total);
+	verify_clean();
+	free(b2);
+}
+
+Test(batch_answers, every_record_rejected)
+{
+	/* claims only: nothing is owed */
+	keys();
+	claim("C-1", "2017-03-10");
+	claim_amount("C-2", "P0000003", "2017-03-11", "6000.00");
+	char *id = approved_batch(NULL);
+	export_with(id, "b1.xml", "ed.pem");
+	cr_assert_eq(reject_claims(id, "C-1:settle C-2:settle"), 1);
+	cr_assert_eq(sql_int("SELECT accepted_total FROM batch"), 0);
+	char *st = status_of(id);
+	cr_assert_str_eq(st, "accepted");
+	free(st);
+	verify_clean();
+	free(id);
+}
+
+Test(batch_answers, every_record_of_a_batch_with_a_reversal_rejected)
+{
+	char *b2 = reversal_batch();
+	cr_assert_eq(reject_claims(b2, "C-2:settle C-1:reverse"), 1);
+	/* C-2 is off; the reversal of C-1, which the payer accepted and paid
+	 * for in B1, is still owed back */
+	cr_assert_eq(sql_int("SELECT accepted_total FROM batch WHERE id = 'B390100-000002'"),
+	             share_of("C-1", "reverse"));
+	verify_clean();
+	free(b2);
+}
+
+Test(batch_answers, a_claim_and_its_reversal_in_one_batch_rejected_together_cancel_out)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	claim_amount("C-2", "P0000003", "2017-03-11", "6000.00");
+	reverse("C-1");
+	char *id = approved_batch(NULL);
+	export_with(id, "b1.xml", "ed.pem");
+	long long total = sql_int("SELECT total FROM batch");
+	cr_assert_eq(total, share_of("C-2", "settle"));
+	cr_assert_eq(reject_claims(id, "C-1:settle C-1:reverse"), 1);
+	cr_assert_eq(sql_int("SELECT accepted_total FROM batch"), total);
+	verify_clean();
+	free(id);
+}
+
+/* An answer that cannot be applied changes no state: not the status, not
+ * the rejections, not the accepted total; the attempt alone is logged (when
+ * the answer is a valid ack at all). */
+static void unusable(const char *id, const char *rejects, const char *why, bool logged)
+{
+	char *before = sql("SELECT status, COALESCE(accepted_total, 'none'), (SELECT count(*) FROM "
+	                   "batch_reject), (SELECT count(*) FROM batch_event) FROM batch WHERE id = "
+	                   "'B390100-000001'");
+	long long failed = sql_int("SELECT count(*) FROM batch_send WHERE outcome = 'failed'");
+	char body[1024];
+	snprintf(body, sizeof body, "status=\"rejected\" receipt=\"R-9\">%s</ack>", rejects);
+	char name[64], xml[1200];
+	snprintf(name, sizeof name, "%s.bad.xml", id);
+	snprintf(xml, sizeof xml, "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"%s\" %s", id, body);
+	char *out, *err;
+	cr_assert_eq(zt(&out, &err, "batch ack %s '%s'", id, zt_test_write(name, xml)), 2, "%s", err);
+	cr_assert(strstr(err, why), "expected '%s' in: %s", why, err);
+	free(out);
+	free(err);
+	char *after = sql("SELECT status, COALESCE(accepted_total, 'none'), (SELECT count(*) FROM "
+	                  "batch_reject), (SELECT count(*) FROM batch_event) FROM batch WHERE id = "
+	                  "'B390100-000001'");
+	cr_assert_str_eq(after, before);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch_send WHERE outcome = 'failed'"),
+	             failed + logged);
+	free(before);
+	free(after);
+}
+
+Test(batch_answers, an_answer_naming_records_not_in_the_batch_changes_nothing)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	claim_amount("C-2", "P0000003", "2017-03-11", "6000.00");
+	char *id = create("--through 2017-03-10");
+	free(ok("batch approve %s --by bob", id));
+	export_with(id, "b1.xml", "ed.pem");
+	char *c1 = record_id_of("C-1", "settle"), *c2 = record_id_of("C-2", "settle"), r[400];
+	/* C-2 is in no batch yet: a record of another (or no) batch */
+	snprintf(r, sizeof r, "<reject record=\"%s\" reason=\"x\"/>", c2);
+	unusable(id, r, "which is not in batch", true);
+	/* unknown ids, well formed or not */
+	unusable(id, "<reject record=\"S999999999999/1\" reason=\"x\"/>", "which is not in batch",
+	         true);
+	unusable(id, "<reject record=\"nonsense\" reason=\"x\"/>", "not a record id of batch", true);
+	/* one good record and one unknown: nothing of it is applied */
+	snprintf(r, sizeof r, "<reject record=\"%s\" reason=\"x\"/><reject record=\"S1/9\" "
+	                      "reason=\"x\"/>", c1);
+	unusable(id, r, "which is not in batch", true);
+	/* the same record named twice: the ack's schema refuses it already */
+	snprintf(r, sizeof r, "<reject record=\"%s\" reason=\"x\"/><reject record=\"%s\" "
+	                      "reason=\"y\"/>", c1, c1);
+	unusable(id, r, "Duplicate key-sequence", false);
+	/* ... and the engine too, whatever hands it the answer */
+	struct zt_store *s;
+	cr_assert_eq(zt_store_open(&s, db, 0), 0);
+	struct zt_batch_reject twice[] = {{c1, "x"}, {c1, "y"}};
+	struct zt_batch_answer a = {.outcome = ZT_BATCH_OUT_REJECTED, .gateway = "http",
+	                            .receipt = "R-3", .message = "two", .reject_count = 2,
+	                            .rejects = twice};
+	cr_assert_eq(zt_batch_record_answer(s, id, "payer-desk", &a), ZT_ECONFLICT);
+	cr_assert(strstr(zt_error_last(), "names record"), "%s", zt_error_last());
+	cr_assert(strstr(zt_error_last(), "twice"), "%s", zt_error_last());
+	zt_store_close(s);
+	char *st = status_of(id);
+	cr_assert_str_eq(st, "exported");
+	free(st);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch_reject"), 0);
+	/* a usable answer is taken afterwards, once */
+	snprintf(r, sizeof r, "status=\"rejected\" receipt=\"R-1\"><reject record=\"%s\" "
+	                      "reason=\"x\"/></ack>", c1);
+	cr_assert_eq(ack(id, r), 1);
+	cr_assert_eq(sql_int("SELECT accepted_total FROM batch WHERE id = 'B390100-000001'"), 0);
+	verify_clean();
+	free(c1);
+	free(c2);
+	free(id);
+}
+
+Test(batch_answers, a_second_answer_changes_nothing)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	char *id = approved_batch(NULL), *out, *err;
+	export_with(id, "b1.xml", "ed.pem");
+	cr_assert_eq(ack(id, "status=\"accepted\" receipt=\"R-1\"/>"), 0);
+	long long total = sql_int("SELECT total FROM batch");
+	char *rid = record_id_of("C-1", "settle"), xml[600];
+	snprintf(xml, sizeof xml, "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"%s\" "
+	                          "status=\"rejected\" receipt=\"R-2\"><reject record=\"%s\" "
+	                          "reason=\"later\"/></ack>", id, rid);
+	cr_assert_eq(zt(&out, &err, "batch ack %s '%s'", id, zt_test_write("again.xml", xml)), 2);
+	cr_assert(strstr(err, "answer was recorded already (receipt R-1)"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(sql_int("SELECT accepted_total FROM batch"), total);
+	cr_assert_eq(sql_int("SELECT count(*) FROM batch_reject"), 0);
+	free(rid);
+	free(id);
+}
+
+Test(batch_answers, a_batch_is_never_paid_beyond_what_it_owes)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	char *id = approved_batch(NULL), *st;
+	export_with(id, "b1.xml", "ed.pem");
+	cr_assert_eq(ack(id, "status=\"accepted\" receipt=\"R-1\"/>"), 0);
+	long long due = sql_int("SELECT accepted_total FROM batch");
+	cr_assert_eq(pay(id, due + 1), ZT_ECONFLICT);
+	cr_assert_eq(sql_int("SELECT paid FROM batch"), 0);
+	cr_assert_eq(pay(id, due - 1), 0);
+	cr_assert_eq(pay(id, 2), ZT_ECONFLICT, "one fen too many");
+	cr_assert_eq(pay(id, 1), 0);
+	cr_assert_str_eq(st = status_of(id), "paid");
+	free(st);
+	cr_assert_eq(pay(id, 1), ZT_ECONFLICT);
+	cr_assert_eq(sql_int("SELECT paid FROM batch"), due);
 	free(id);
 }
 

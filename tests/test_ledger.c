@@ -238,18 +238,21 @@ Test(ledger_transfers, lists_an_accounts_transfers_with_its_running_balance)
 Test(ledger_transfers, since_a_day_starts_from_the_balance_before_it)
 {
 	const char *db = fresh_db();
-	put_transfer(db, "fund:390100", "hospital:H51010101", 10000, "settle", "S-A", "2024-03-01T08:00:00Z");
+	/* fund:000000 is no fund of the registry: verify ties a registered
+	 * fund's account to its shares, payments and returns, which these
+	 * transfers written by hand do not have. */
+	put_transfer(db, "fund:000000", "hospital:H51010101", 10000, "settle", "S-A", "2024-03-01T08:00:00Z");
 	/* Days are the pool's, Asia/Shanghai unless configured: 16:00:00Z is
 	 * local midnight (docs/spec/rules-v2.md §5). */
 	put_transfer(db, "hospital:H51010101", "pool:bank", 50000, "advance-test", "A-1", "2024-03-02T15:59:59Z");
-	put_transfer(db, "fund:390100", "hospital:H51010101", 2550, "settle", "S-B", "2024-03-02T16:00:00Z");
-	put_transfer(db, "fund:390100", "hospital:H51010102", 999, "settle", "S-C", "2024-03-03T01:00:00Z");
-	put_transfer(db, "hospital:H51010101", "fund:390100", 10000, "reverse", "S-D", "2024-03-04T10:00:00Z");
+	put_transfer(db, "fund:000000", "hospital:H51010101", 2550, "settle", "S-B", "2024-03-02T16:00:00Z");
+	put_transfer(db, "fund:000000", "hospital:H51010102", 999, "settle", "S-C", "2024-03-03T01:00:00Z");
+	put_transfer(db, "hospital:H51010101", "fund:000000", 10000, "reverse", "S-D", "2024-03-04T10:00:00Z");
 	char *csv = zt_ok(db, "ledger transfers --account hospital:H51010101 --since 2024-03-03 --format csv");
 	/* Opening on 03-03: -100.00 + 500.00 = 400.00. */
 	cr_expect_str_eq(csv, "id,at,debit,credit,amount,kind,ref,balance\n"
-	                      "3,2024-03-02T16:00:00Z,fund:390100,hospital:H51010101,25.50,settle,S-B,374.50\n"
-	                      "5,2024-03-04T10:00:00Z,hospital:H51010101,fund:390100,100.00,reverse,S-D,474.50\n");
+	                      "3,2024-03-02T16:00:00Z,fund:000000,hospital:H51010101,25.50,settle,S-B,374.50\n"
+	                      "5,2024-03-04T10:00:00Z,hospital:H51010101,fund:000000,100.00,reverse,S-D,474.50\n");
 	free(csv);
 	char *text = zt_ok(db, "ledger transfers --account hospital:H51010101 --since 2024-03-03");
 	cr_expect(strncmp(text, "hospital:H51010101 since 2024-03-03: opening balance 400.00\n", 59) == 0,
@@ -263,7 +266,7 @@ Test(ledger_transfers, since_a_day_starts_from_the_balance_before_it)
 	csv = zt_ok(db, "--config '%s' ledger transfers --account hospital:H51010101 --since 2024-03-03 "
 	            "--format csv", utc);
 	cr_expect_str_eq(csv, "id,at,debit,credit,amount,kind,ref,balance\n"
-	                      "5,2024-03-04T10:00:00Z,hospital:H51010101,fund:390100,100.00,reverse,S-D,474.50\n");
+	                      "5,2024-03-04T10:00:00Z,hospital:H51010101,fund:000000,100.00,reverse,S-D,474.50\n");
 	free(csv);
 	text = zt_ok(db, "--config '%s' ledger transfers --account hospital:H51010101 --since 2024-03-03",
 	             utc);

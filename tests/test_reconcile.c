@@ -668,7 +668,7 @@ Test(reconcile_import, a_debit_with_an_advance_id_confirms_the_advance)
 	/* never found missing, and the report says the bank confirmed it */
 	out = zt_ok(w.db, "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
 	            as_of_plus(&w, 60));
-	expect_in(out, "hospital,H51010101,,,,,,,,,20000.00,20000.00,9450.00,10550.00,,\n");
+	expect_in(out, "hospital,H51010101,,,,,,,,,20000.00,20000.00,9450.00,10550.00,,,\n");
 	cr_expect(strstr(out, w.advance_id) == NULL, "%s", out);
 	free(out);
 	/* the same debit again, under another reference, is a duplicate */
@@ -912,7 +912,7 @@ Test(reconcile_import, the_amount_tolerance_pays_a_batch_the_banks_charges_made_
 	expect_balance(w.db, "pool:bank", 800000);
 	expect_balance(w.db, "write-off:pool", 16000);
 	char *out = zt_ok(w.db, "--config '%s' reconcile report --format csv", w.cfg);
-	expect_in(out, "fund,390100,城乡居民基本医疗保险基金,,8160.00,8000.00,160.00,0.00,0,,,,,,,\n");
+	expect_in(out, "fund,390100,城乡居民基本医疗保险基金,,8160.00,8000.00,160.00,0.00,0,,,,,,,,0.00\n");
 	free(out);
 	verify_ok(w.db);
 }
@@ -1069,24 +1069,25 @@ Test(reconcile_report, per_fund_per_hospital_and_open_exceptions_as_csv)
 	char want[4000];
 	snprintf(want, sizeof want,
 	         "section,id,name,kind,billed,paid,written_off,outstanding,open_batches,age_days,"
-	         "advanced,confirmed,earned,balance,amount,detail\n"
-	         "fund,390100,城乡居民基本医疗保险基金,,8160.00,8000.00,0.00,160.00,1,10,,,,,,\n"
-	         "fund,390200,城乡居民大病医疗保险基金,,0.00,0.00,0.00,0.00,0,,,,,,,\n"
-	         "fund,610100,医疗救助基金,,1148.00,0.00,0.00,1148.00,1,10,,,,,,\n"
-	         "fund,610103,卫生扶贫救助基金,,142.00,0.00,0.00,142.00,1,10,,,,,,\n"
-	         "hospital,H51010101,,,,,,,,,20000.00,20000.00,9450.00,10550.00,,\n");
+	         "advanced,confirmed,earned,balance,amount,detail,returned\n"
+	         "fund,390100,城乡居民基本医疗保险基金,,8160.00,8000.00,0.00,160.00,1,10,,,,,,,0.00\n"
+	         "fund,390200,城乡居民大病医疗保险基金,,0.00,0.00,0.00,0.00,0,,,,,,,,0.00\n"
+	         "fund,610100,医疗救助基金,,1148.00,0.00,0.00,1148.00,1,10,,,,,,,0.00\n"
+	         "fund,610103,卫生扶贫救助基金,,142.00,0.00,0.00,142.00,1,10,,,,,,,0.00\n"
+	         "hospital,H51010101,,,,,,,,,20000.00,20000.00,9450.00,10550.00,,,\n");
 	cr_expect(strncmp(out, want, strlen(want)) == 0, "got:\n%s\nwant to start with:\n%s", out,
 	          want);
 	expect_in(out, "exception,EXC-000001,BS");
 	expect_in(out, ",unknown,,,,,,10,,,,,8160.00,\"names batch B390100-0000011, which does not "
-	               "exist\"\n");
+	               "exist\",\n");
 	expect_in(out, "exception,EXC-000004,BS");
 	snprintf(want, sizeof want, "day,%s,,,9450.00,8000.00,", w.today);
 	expect_in(out, want);
 	free(out);
 	/* text: the same figures for a terminal */
 	out = zt_ok(w.db, "--config '%s' reconcile report --as-of %s", w.cfg, as_of_plus(&w, 10));
-	expect_in(out, "390100          8160.00        8000.00           0.00         160.00      1       10");
+	expect_in(out, "390100          8160.00        8000.00           0.00           0.00         160.00"
+	               "      1       10");
 	expect_in(out, "open exceptions: 4\n");
 	free(out);
 }
@@ -1178,6 +1179,511 @@ Test(reconcile_verify, finds_an_entry_matched_twice_and_suspense_that_does_not_a
 }
 
 /* ---- the pure rules ---------------------------------------------------------------- */
+
+/* ---- money owed back to a fund (issue 7, point 2) ------------------------------------ */
+
+#define NEG "B390100-000002" /* the reversal of the worked example: -8160.00 */
+#define POS "B390100-000003" /* two new claims of fund 390100: 15040.00 */
+
+/* The funds' bank accounts, for repayments. */
+static void fund_accounts(const struct world *w)
+{
+	FILE *f = fopen(w->cfg, "a");
+	cr_assert(f);
+	fputs("\n[fund 390100]\naccount = 6222020200199887766\n"
+	      "[fund 610103]\naccount = 6222020200199881234\n", f);
+	fclose(f);
+}
+
+/* The worked example's claim for another person, under another number. */
+static void settle_like(const struct world *w, const char *claim_no, const char *psn)
+{
+	char *text = zt_test_slurp(WORKED_EXAMPLE), name[64];
+	cr_assert(text);
+	char *p = strstr(text, "<claim_no>ZY2017-000123"), *q = strstr(text, "<psn_no>P0000001");
+	cr_assert(p && q && strlen(claim_no) == 13 && strlen(psn) == 8);
+	p += strlen("<claim_no>");
+	q += strlen("<psn_no>");
+	memcpy(p, claim_no, 13);
+	memcpy(q, psn, 8);
+	snprintf(name, sizeof name, "%s.xml", claim_no);
+	free(zt_ok(w->db, "claim submit '%s'", zt_test_write(name, text)));
+	free(text);
+}
+
+/* B1 (8160.00) paid by the bank; then the worked example reversed and its
+ * reversal billed: NEG, -8160.00, accepted by the payer. The pool owes the
+ * fund 8160.00. */
+static void negative_batch(struct world *w)
+{
+	world(w, 0, NULL);
+	fund_accounts(w);
+	free(import_ok(w, "full-payment-v08.xml"));
+	expect_batch(w->db, B1, "paid|816000");
+	free(zt_ok(w->db, "claim reverse --hospital H51010101 --claim-no ZY2017-000123 --reason "
+	                  "'not this patient' --by desk"));
+	char *id = zt_ok(w->db, "batch create --fund 390100 --by alice");
+	cr_assert_str_eq(id, NEG "\n");
+	free(id);
+	send_and_accept(w, NEG, true);
+}
+
+static struct run repay(const struct world *w, const char *id, const char *extra)
+{
+	return zt(w->db, "--config '%s' batch repay %s --by carol --out '%s/repay-%s.xml' %s", w->cfg,
+	          id, w->dir, id, extra ? extra : "");
+}
+
+/* A statement of today with one entry. */
+static struct run statement(const struct world *w, const char *name, int credit,
+                            const char *amount, const char *e2e, const char *remittance)
+{
+	char ref[64];
+	snprintf(ref, sizeof ref, "BS-%s", name);
+	struct zt_test_entry e = {credit, amount, ref, e2e, remittance};
+	const char *path = zt_test_camt(name, name, w->today, &e, 1);
+	return zt(w->db, "--config '%s' reconcile import '%s' --by frank", w->cfg, path);
+}
+
+static void fund_line(const struct world *w, const char *want)
+{
+	char *out = zt_ok(w->db, "--config '%s' reconcile report --format csv", w->cfg);
+	expect_in(out, want);
+	free(out);
+}
+
+Test(reconcile_owed_back, a_claim_reversed_after_its_batch_was_paid_leaves_a_negative_batch)
+{
+	struct world w;
+	negative_batch(&w);
+	expect_rows(w.db, "SELECT status, total, accepted_total, paid, returned FROM batch WHERE id = '"
+	                  NEG "'", "accepted|-816000|-816000|0|0\n");
+	/* the fund owes the pool nothing: the pool owes it 8160.00 */
+	expect_balance(w.db, "fund:390100", -816000);
+	fund_line(&w, "fund,390100,城乡居民基本医疗保险基金,,0.00,8160.00,0.00,-8160.00,1,0,,,,,,,0.00\n");
+	verify_ok(w.db);
+	/* a credit for it alone is not owed: an exception, never a payment */
+	struct run r = statement(&w, "S-ALONE", 1, "8160.00", NULL, NEG);
+	cr_assert_eq(r.code, 1, "%s%s", r.out, r.err);
+	expect_in(r.out, "amount    " NEG);
+	expect_in(r.out, "owes nothing, the pool owes its fund 8160.00 back");
+	run_free(&r);
+	expect_rows(w.db, "SELECT status, paid FROM batch WHERE id = '" NEG "'", "accepted|0\n");
+	verify_ok(w.db);
+}
+
+Test(reconcile_owed_back, the_pool_pays_it_back_and_the_bank_debit_confirms_it)
+{
+	struct world w;
+	negative_batch(&w);
+	struct run r = repay(&w, NEG, NULL);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, NEG "-R1 " NEG " fund 390100 8160.00\n");
+	expect_in(r.err, "pain.001.001.03 MsgId " NEG "-R1, 1 transaction, CtrlSum 8160.00");
+	run_free(&r);
+	/* the pain.001: the pool's account pays the fund's, EndToEndId the repayment */
+	char path[800];
+	snprintf(path, sizeof path, "%s/repay-%s.xml", w.dir, NEG);
+	char *xml = zt_test_slurp(path);
+	cr_assert(xml, "no file %s", path);
+	expect_in(xml, "<EndToEndId>" NEG "-R1</EndToEndId>");
+	expect_in(xml, "<InstdAmt Ccy=\"CNY\">8160.00</InstdAmt>");
+	expect_in(xml, "6222020200199887766");
+	free(xml);
+	/* booked at once, like an advance: the books are square */
+	expect_rows(w.db, "SELECT status, paid, returned FROM batch WHERE id = '" NEG "'",
+	            "paid|0|816000\n");
+	expect_balance(w.db, "fund:390100", 0);
+	expect_balance(w.db, "pool:bank", 0);
+	fund_line(&w, "fund,390100,城乡居民基本医疗保险基金,,0.00,8160.00,0.00,0.00,0,,,,,,,,8160.00\n");
+	verify_ok(w.db);
+	/* the bank's debit names the repayment: matched, nothing moves */
+	r = statement(&w, "S-OUT", 0, "8160.00", NEG "-R1", "repayment");
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	expect_in(r.out, "matched 1, waiting 0, exceptions 0");
+	run_free(&r);
+	expect_rows(w.db, "SELECT m.return_id FROM recon_match m JOIN bank_entry e ON e.id = "
+	                  "m.entry_id WHERE e.ref = 'BS-S-OUT'", NEG "-R1\n");
+	expect_balance(w.db, "pool:bank", 0);
+	expect_balance(w.db, "suspense:bank", 0);
+	char *show = zt_ok(w.db, "batch show " NEG);
+	expect_in(show, NEG "-R1, executed ");
+	expect_in(show, "confirmed by the bank");
+	free(show);
+	verify_ok(w.db);
+	/* nothing is left to pay back */
+	r = repay(&w, NEG, "--amount 0.01");
+	cr_assert_eq(r.code, 2);
+	expect_in(r.err, "owes its fund nothing back");
+	run_free(&r);
+}
+
+Test(reconcile_owed_back, a_negative_batch_partly_returned)
+{
+	struct world w;
+	negative_batch(&w);
+	struct run r = repay(&w, NEG, "--amount 3000.00");
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	expect_rows(w.db, "SELECT status, returned FROM batch WHERE id = '" NEG "'", "part-paid|300000\n");
+	fund_line(&w, "fund,390100,城乡居民基本医疗保险基金,,0.00,8160.00,0.00,-5160.00,1,0,,,,,,,3000.00\n");
+	verify_ok(w.db);
+	/* more than is owed back is refused, and nothing is stored */
+	char *before = rows(w.db, "SELECT (SELECT count(*) FROM batch_return), (SELECT count(*) FROM "
+	                          "transfer), (SELECT count(*) FROM audit)");
+	r = zt(w.db, "--config '%s' batch repay " NEG " --amount 5160.01 --by carol --out '%s/x.xml'",
+	       w.cfg, w.dir);
+	cr_assert_eq(r.code, 2, "%s", r.err);
+	expect_in(r.err, "is owed back 5160.00: 5160.01 is more");
+	run_free(&r);
+	char x[700];
+	snprintf(x, sizeof x, "%s/x.xml", w.dir);
+	cr_assert_null(zt_test_slurp(x), "a payment file was left behind");
+	expect_rows(w.db, "SELECT (SELECT count(*) FROM batch_return), (SELECT count(*) FROM "
+	                  "transfer), (SELECT count(*) FROM audit)", before);
+	free(before);
+	/* the rest, then the bank's two debits */
+	r = zt(w.db, "--config '%s' batch repay " NEG " --by carol --out '%s/r2.xml'", w.cfg, w.dir);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, NEG "-R2 " NEG " fund 390100 5160.00\n");
+	run_free(&r);
+	expect_rows(w.db, "SELECT status, returned FROM batch WHERE id = '" NEG "'", "paid|816000\n");
+	struct zt_test_entry e[] = {{0, "3000.00", "BS-D1", NEG "-R1", NULL},
+	                            {0, "5160.00", "BS-D2", NEG "-R2", NULL}};
+	r = zt(w.db, "--config '%s' reconcile import '%s' --by frank", w.cfg,
+	       zt_test_camt("debits.xml", "S-DEBITS", w.today, e, 2));
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	expect_in(r.out, "matched 2, waiting 0, exceptions 0");
+	run_free(&r);
+	verify_ok(w.db);
+}
+
+Test(reconcile_owed_back, what_does_not_fit_a_repayment_is_refused_or_an_exception)
+{
+	struct world w;
+	negative_batch(&w);
+	/* a batch that owes the pool has nothing to pay back */
+	struct run r = repay(&w, B2, NULL);
+	cr_assert_eq(r.code, 2);
+	expect_in(r.err, "batch '" B2 "' owes its fund nothing back (it owes 1148.00)");
+	run_free(&r);
+	/* a fund without a bank account cannot be paid */
+	r = zt(w.db, "--config '%s' batch repay " NEG " --by carol --out '%s/x.xml'",
+	       zt_test_write("nofund.ini", "[pool]\nname = p\naccount = 6222020200112233445\n"), w.dir);
+	cr_assert_eq(r.code, 2);
+	expect_in(r.err, "no bank account for fund 390100");
+	run_free(&r);
+	r = repay(&w, NEG, NULL);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	/* a debit of another amount, one naming no repayment */
+	struct zt_test_entry e[] = {{0, "8160.01", "BS-X1", NEG "-R1", NULL},
+	                            {0, "8160.00", "BS-X2", NEG "-R9", NULL}};
+	r = zt(w.db, "--config '%s' reconcile import '%s' --by frank", w.cfg,
+	       zt_test_camt("x.xml", "S-X", w.today, e, 2));
+	cr_assert_eq(r.code, 1, "%s%s", r.out, r.err);
+	expect_in(r.out, "EXC-000001  amount    " NEG "-R1");
+	expect_in(r.out, "over by 0.01: repayment " NEG "-R1 is 8160.00, the debit is 8160.01");
+	expect_in(r.out, "EXC-000002  unknown");
+	expect_in(r.out, "EndToEndId '" NEG "-R9' is no advance or repayment");
+	run_free(&r);
+	/* the person cannot make the wrong amount confirm it */
+	r = resolve(&w, "EXC-000001", "accept");
+	cr_assert_eq(r.code, 2);
+	expect_in(r.err, "repayment " NEG "-R1 is 8160.00, the debit 8160.01: it cannot confirm it");
+	run_free(&r);
+	/* the right one does; the same repayment on a later statement is a duplicate */
+	r = statement(&w, "S-OK", 0, "8160.00", NEG "-R1", NULL);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	r = statement(&w, "S-AGAIN", 0, "8160.00", NEG "-R1", NULL);
+	cr_assert_eq(r.code, 1);
+	expect_in(r.out, "duplicate");
+	expect_in(r.out, "repayment " NEG "-R1 was confirmed by another bank entry already");
+	run_free(&r);
+	/* the debit that named no repayment is matched to it by hand: refused, it is confirmed */
+	r = resolve(&w, "EXC-000002", "match:" NEG "-R1");
+	cr_assert_eq(r.code, 2);
+	expect_in(r.err, "repayment " NEG "-R1 is confirmed already");
+	run_free(&r);
+	resolve_ok(&w, "EXC-000001", "refund");
+	resolve_ok(&w, "EXC-000002", "refund");
+	verify_ok(w.db);
+}
+
+Test(reconcile_owed_back, a_debit_without_the_repayments_id_is_matched_by_a_person)
+{
+	struct world w;
+	negative_batch(&w);
+	struct run r = repay(&w, NEG, NULL);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	r = statement(&w, "S-NOID", 0, "8160.00", NULL, "repayment to the fund");
+	cr_assert_eq(r.code, 1);
+	run_free(&r);
+	resolve_ok(&w, "EXC-000001", "match:" NEG "-R1");
+	expect_rows(w.db, "SELECT return_id, exception_id FROM recon_match WHERE return_id IS NOT NULL",
+	            NEG "-R1|1\n");
+	expect_balance(w.db, "suspense:bank", 0);
+	expect_balance(w.db, "pool:bank", 0);
+	verify_ok(w.db);
+}
+
+Test(reconcile_owed_back, a_repayment_the_bank_never_shows_is_missing)
+{
+	struct world w;
+	negative_batch(&w);
+	struct run r = repay(&w, NEG, NULL);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	/* the batch itself is settled: its repayment is overdue (and the other
+	 * funds' batches, never paid) */
+	r = zt(w.db, "--config '%s' reconcile match --as-of %s --by frank", w.cfg, as_of_plus(&w, 31));
+	cr_assert_eq(r.code, 1, "%s%s", r.out, r.err);
+	expect_in(r.out, "EXC-000003  missing   " NEG "-R1");
+	expect_in(r.out, "repayment " NEG "-R1 of 8160.00 to fund 390100 for batch " NEG);
+	run_free(&r);
+	expect_rows(w.db, "SELECT exc_id, kind, batch_id, return_id, amount FROM recon_exception "
+	                  "WHERE batch_id = '" NEG "'", "EXC-000003|missing|" NEG "|" NEG "-R1|816000\n");
+	/* no money is held: only noted */
+	r = resolve(&w, "EXC-000003", "write-off");
+	cr_assert_eq(r.code, 2);
+	expect_in(r.err, "holds no bank money: resolve it as ignore");
+	run_free(&r);
+	/* raised once; the debit, when it comes, closes it */
+	r = zt(w.db, "--config '%s' reconcile match --as-of %s --by frank", w.cfg, as_of_plus(&w, 32));
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	r = statement(&w, "S-LATE", 0, "8160.00", NEG "-R1", NULL);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	expect_rows(w.db, "SELECT r.resolution FROM recon_resolution r JOIN recon_exception x ON "
+	                  "x.id = r.exception_id WHERE x.return_id IS NOT NULL", "settled\n");
+	verify_ok(w.db);
+}
+
+/* NEG, and POS: two claims for other people, 15040.00 to fund 390100. */
+static void two_batches(struct world *w)
+{
+	negative_batch(w);
+	settle_like(w, "ZY2017-000991", "P0000002");
+	settle_like(w, "ZY2017-000992", "P0000003");
+	char *id = zt_ok(w->db, "batch create --fund 390100 --by alice");
+	cr_assert_str_eq(id, POS "\n");
+	free(id);
+	send_and_accept(w, POS, true);
+	expect_rows(w->db, "SELECT total FROM batch WHERE id = '" POS "'", "1504000\n");
+}
+
+Test(reconcile_owed_back, a_payer_that_nets_pays_the_difference)
+{
+	struct world w;
+	two_batches(&w);
+	/* 15040.00 owed, 8160.00 owed back: the payer pays 6880.00 for both */
+	struct run r = statement(&w, "S-NET", 1, "6880.00", NULL, "结算款 " NEG "," POS);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	expect_in(r.out, "matched 1, waiting 0, exceptions 0");
+	run_free(&r);
+	expect_rows(w.db, "SELECT id, status, paid, returned FROM batch WHERE id IN ('" NEG "', '" POS
+	                  "') ORDER BY id", NEG "|paid|0|816000\n" POS "|paid|1504000|0\n");
+	expect_rows(w.db, "SELECT kind, debit, credit, amount FROM transfer WHERE ref = 'BS-S-NET' "
+	                  "ORDER BY id", "netted|fund:390100|pool:bank|816000\n"
+	                                 "payment|pool:bank|fund:390100|1504000\n");
+	expect_rows(w.db, "SELECT batch_id, kind, amount FROM batch_return",
+	            NEG "|netted|816000\n");
+	expect_balance(w.db, "fund:390100", 0);
+	expect_balance(w.db, "pool:bank", 816000 + 688000);
+	fund_line(&w, "fund,390100,城乡居民基本医疗保险基金,,15040.00,23200.00,0.00,0.00,0,,,,,,,,8160.00\n");
+	verify_ok(w.db);
+	/* netted, it cannot be repaid as well */
+	r = repay(&w, NEG, NULL);
+	cr_assert_eq(r.code, 2);
+	run_free(&r);
+}
+
+Test(reconcile_owed_back, a_netted_payment_is_matched_by_a_person_when_it_names_nothing)
+{
+	struct world w;
+	two_batches(&w);
+	/* the credit that once ended in "ambiguous" and an internal error */
+	struct run r = statement(&w, "S-WRONG", 1, "6880.01", NULL, NEG "," POS);
+	cr_assert_eq(r.code, 1);
+	expect_in(r.out, "ambiguous");
+	expect_in(r.out, "names 2 batches owing 6880.00 together; the credit is 6880.01");
+	run_free(&r);
+	r = resolve(&w, "EXC-000001", "match:" NEG "," POS);
+	cr_assert_eq(r.code, 2, "a conflict, not an internal error: %s", r.err);
+	expect_in(r.err, "EXC-000001: the credit of 6880.01 is not the 6880.00 owed by " NEG "," POS);
+	run_free(&r);
+	resolve_ok(&w, "EXC-000001", "refund");
+	/* the right amount naming nothing: a person matches it to both */
+	r = statement(&w, "S-NONAME", 1, "6880.00", NULL, "结算款");
+	cr_assert_eq(r.code, 1);
+	run_free(&r);
+	/* one batch alone is refused: it owes nothing, its fund is owed */
+	r = resolve(&w, "EXC-000002", "match:" NEG);
+	cr_assert_eq(r.code, 2);
+	expect_in(r.err, "batch " NEG " owes nothing: its fund is owed 8160.00 back (batch repay)");
+	run_free(&r);
+	resolve_ok(&w, "EXC-000002", "match:" NEG "," POS);
+	expect_rows(w.db, "SELECT id, status FROM batch WHERE id IN ('" NEG "', '" POS "') ORDER BY id",
+	            NEG "|paid\n" POS "|paid\n");
+	expect_balance(w.db, "suspense:bank", 0);
+	verify_ok(w.db);
+}
+
+/* ---- an answer after a payment (issue 7, point 1) ------------------------------------ */
+
+static void drop_ack(const struct world *w, const char *id, const char *body)
+{
+	char path[800];
+	snprintf(path, sizeof path, "%s/inbox/%s.ack.xml", w->dir, id);
+	FILE *f = fopen(path, "w");
+	cr_assert(f, "%s", path);
+	fprintf(f, "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"%s\" %s", id, body);
+	fclose(f);
+}
+
+Test(reconcile_owed_back, an_answer_after_the_payment_is_recorded)
+{
+	struct world w;
+	world(&w, B3_SENT, NULL);
+	free(import_ok(&w, "waiting.xml")); /* pays B3, 142.00, before any answer */
+	expect_batch(w.db, B3, "paid|14200");
+	/* the payer's acceptance comes afterwards: read and kept */
+	drop_ack(&w, B3, "status=\"accepted\" receipt=\"R-LATE\"/>");
+	char *out = zt_ok(w.db, "--config '%s' batch poll " B3 " --by carol", w.cfg);
+	expect_in(out, "accepted by the payer, receipt R-LATE, total 142.00");
+	free(out);
+	expect_rows(w.db, "SELECT status, receipt, accepted_total, paid FROM batch WHERE id = '" B3 "'",
+	            "paid|R-LATE|14200|14200\n");
+	expect_rows(w.db, "SELECT action, status_from, status_to FROM batch_event WHERE batch_id = '"
+	                  B3 "' ORDER BY id DESC LIMIT 1", "accept|paid|paid\n");
+	verify_ok(w.db);
+	/* a second answer changes nothing */
+	drop_ack(&w, B3, "status=\"accepted\" receipt=\"R-AGAIN\"/>");
+	struct run r = zt(w.db, "--config '%s' batch poll " B3 " --by carol", w.cfg);
+	cr_assert_eq(r.code, 2);
+	run_free(&r);
+	expect_rows(w.db, "SELECT receipt FROM batch WHERE id = '" B3 "'", "R-LATE\n");
+	verify_ok(w.db);
+}
+
+Test(reconcile_owed_back, an_answer_after_a_part_payment_is_recorded)
+{
+	struct world w;
+	world(&w, B3_SENT, NULL);
+	struct run r = statement(&w, "S-PART", 1, "100.00", NULL, B3);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	expect_batch(w.db, B3, "part-paid|10000");
+	free(zt_ok(w.db, "batch ack " B3 " '%s' --by carol",
+	           zt_test_write("late.xml", "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"" B3
+	                                     "\" status=\"accepted\" receipt=\"R-9\"/>")));
+	expect_rows(w.db, "SELECT status, accepted_total, paid FROM batch WHERE id = '" B3 "'",
+	            "part-paid|14200|10000\n");
+	verify_ok(w.db);
+	r = statement(&w, "S-REST", 1, "42.00", NULL, B3);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	expect_batch(w.db, B3, "paid|14200");
+	verify_ok(w.db);
+}
+
+Test(reconcile_owed_back, an_answer_rejecting_what_was_paid_leaves_it_owed_back)
+{
+	struct world w;
+	world(&w, B3_SENT, NULL);
+	fund_accounts(&w);
+	free(import_ok(&w, "waiting.xml"));
+	expect_batch(w.db, B3, "paid|14200");
+	char *rid = rows(w.db, "SELECT s.setl_id || '/' || f.seq FROM settlement_fund f JOIN "
+	                       "settlement s ON s.id = f.settlement_id WHERE f.fund_code = '610103'");
+	rid[strcspn(rid, "\n")] = '\0';
+	char body[300];
+	snprintf(body, sizeof body, "status=\"rejected\" receipt=\"R-NO\"><reject record=\"%s\" "
+	                            "reason=\"not insured\"/></ack>", rid);
+	drop_ack(&w, B3, body);
+	struct run r = zt(w.db, "--config '%s' batch poll " B3 " --by carol", w.cfg);
+	cr_assert_eq(r.code, 1, "%s%s", r.out, r.err);
+	expect_in(r.out, "accepted 0.00 of 142.00");
+	run_free(&r);
+	/* the payer paid for what it then rejected: never more than billed, the
+	 * 142.00 is owed back to it */
+	expect_rows(w.db, "SELECT status, accepted_total, paid, returned FROM batch WHERE id = '" B3 "'",
+	            "part-paid|0|14200|0\n");
+	expect_rows(w.db, "SELECT action, status_from, status_to FROM batch_event WHERE batch_id = '"
+	                  B3 "' ORDER BY id DESC LIMIT 1", "accept|paid|part-paid\n");
+	fund_line(&w, "fund,610103,卫生扶贫救助基金,,0.00,142.00,0.00,-142.00,1,0,,,,,,,0.00\n");
+	verify_ok(w.db);
+	r = repay(&w, B3, NULL);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	expect_in(r.out, B3 "-R1 " B3 " fund 610103 142.00");
+	run_free(&r);
+	r = statement(&w, "S-BACK", 0, "142.00", B3 "-R1", NULL);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	expect_rows(w.db, "SELECT status, paid, returned FROM batch WHERE id = '" B3 "'",
+	            "paid|14200|14200\n");
+	fund_line(&w, "fund,610103,卫生扶贫救助基金,,0.00,142.00,0.00,0.00,0,,,,,,,,142.00\n");
+	verify_ok(w.db);
+	free(rid);
+}
+
+/* ---- verify's checks of money owed back ------------------------------------------------ */
+
+Test(reconcile_owed_back, verify_catches_tampered_rows)
+{
+	struct world w;
+	negative_batch(&w);
+	struct run r = repay(&w, NEG, "--amount 1000.00");
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	verify_ok(w.db);
+	static const struct {
+		const char *sql, *undo, *violation;
+	} cases[] = {
+		{"UPDATE batch SET returned = returned + 1 WHERE id = '" NEG "'",
+		 "UPDATE batch SET returned = returned - 1 WHERE id = '" NEG "'",
+		 "batch " NEG ": returned 100001 fen, its returns sum to 100000"},
+		{"UPDATE batch SET returned = returned + 1 WHERE id = '" NEG "'",
+		 "UPDATE batch SET returned = returned - 1 WHERE id = '" NEG "'",
+		 "fund 390100: billed - paid - written off + returned = -716000 fen outstanding, but its "
+		 "batches are owed -715999"},
+		{"UPDATE batch SET returned = 900000 WHERE id = '" NEG "'",
+		 "UPDATE batch SET returned = 100000 WHERE id = '" NEG "'",
+		 "batch " NEG ": 900000 fen returned to its fund, more than the 816000 fen it owed back"},
+		{"UPDATE batch SET accepted_total = total + 1 WHERE id = '" B2 "'",
+		 "UPDATE batch SET accepted_total = total WHERE id = '" B2 "'",
+		 "batch " B2 ": accepted 114801 fen of a total of 114800 fen"},
+		{"UPDATE batch SET paid = total + 1 WHERE id = '" B1 "'",
+		 "UPDATE batch SET paid = total WHERE id = '" B1 "'",
+		 "batch " B1 ": paid 816001 fen of a total of 816000 fen"},
+		{"DROP TRIGGER transfer_immutable_u; UPDATE transfer SET amount = amount + 1 WHERE kind = "
+		 "'repay'; UPDATE account SET balance = balance + 1 WHERE name = 'fund:390100'; "
+		 "UPDATE account SET balance = balance - 1 WHERE name = 'pool:bank'",
+		 "UPDATE transfer SET amount = amount - 1 WHERE kind = 'repay'; UPDATE account SET "
+		 "balance = balance - 1 WHERE name = 'fund:390100'; UPDATE account SET balance = "
+		 "balance + 1 WHERE name = 'pool:bank'; CREATE TRIGGER transfer_immutable_u BEFORE UPDATE "
+		 "ON transfer BEGIN SELECT RAISE(ABORT, 'transfers are immutable'); END",
+		 "repayment " NEG "-R1 of batch " NEG " (100000 fen to fund 390100): the ledger has 1 "
+		 "repay transfers of 100001 fen"},
+		{"DROP TRIGGER batch_return_immutable_u; UPDATE batch_return SET amount = 100001",
+		 "UPDATE batch_return SET amount = 100000; CREATE TRIGGER batch_return_immutable_u BEFORE "
+		 "UPDATE ON batch_return BEGIN SELECT RAISE(ABORT, 'returns are immutable'); END",
+		 "fund 390100: billed - paid - written off + returned = -715999 fen outstanding, but its "
+		 "batches are owed -716000 and its ledger account says -716000"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		sql_exec(w.db, cases[i].sql);
+		r = zt(w.db, "verify");
+		cr_expect_eq(r.code, 1, "case %zu: exit %d", i, r.code);
+		expect_in(r.out, cases[i].violation);
+		run_free(&r);
+		sql_exec(w.db, cases[i].undo);
+		verify_ok(w.db);
+	}
+}
 
 Test(reconcile_rules, batch_ids_are_exact_tokens)
 {
@@ -1305,6 +1811,73 @@ Test(reconcile_rules, what_a_debit_does_to_the_advance_it_names)
 	cr_expect_eq(d.kind, ZT_RECON_DATE);
 	zt_recon_decide_debit(&cfg, 2000000, 20240305, "", NULL, false, &d);
 	cr_expect_eq(d.kind, ZT_RECON_UNKNOWN);
+}
+
+Test(reconcile_rules, a_batch_owed_back_counts_negative_among_several)
+{
+	struct zt_recon_config cfg;
+	cr_assert_eq(zt_recon_config_load(&cfg, NULL), 0);
+	struct zt_recon_decision d;
+	/* owed back 8160.00 (answered), owing 15040.00 */
+	struct zt_recon_batch b[2] = {batch("B390100-000002", ZT_BATCH_ACCEPTED, -816000, 0),
+	                              batch("B390100-000003", ZT_BATCH_ACCEPTED, 1504000, 0)};
+	b[0].answered = b[1].answered = true;
+	cr_assert_eq(zt_recon_decide_credit(&cfg, 688000, 20240306, b, 2, &d), 0);
+	cr_expect_eq(d.verdict, ZT_RECON_PAY);
+	cr_expect_eq(d.pay[0], -816000, "netted");
+	cr_expect_eq(d.pay[1], 1504000);
+	/* alone, it is owed nothing */
+	zt_recon_decide_credit(&cfg, 816000, 20240306, b, 1, &d);
+	cr_expect_eq(d.kind, ZT_RECON_AMOUNT);
+	cr_expect_eq(d.candidate, 0);
+	/* the net, or nothing */
+	zt_recon_decide_credit(&cfg, 688001, 20240306, b, 2, &d);
+	cr_expect_eq(d.kind, ZT_RECON_AMBIGUOUS);
+	/* partly returned already: what is left of it counts */
+	b[0].returned = 300000;
+	b[0].status = ZT_BATCH_PART_PAID;
+	zt_recon_decide_credit(&cfg, 1504000 - 516000, 20240306, b, 2, &d);
+	cr_expect_eq(d.verdict, ZT_RECON_PAY);
+	cr_expect_eq(d.pay[0], -516000);
+	/* returned whole: settled, a second netting is refused */
+	b[0].returned = 816000;
+	b[0].status = ZT_BATCH_PAID;
+	zt_recon_decide_credit(&cfg, 688000, 20240306, b, 2, &d);
+	cr_expect_eq(d.kind, ZT_RECON_AMBIGUOUS);
+	/* without the payer's answer, what it accepts back is not known */
+	b[0] = batch("B390100-000002", ZT_BATCH_SENT, -816000, 0);
+	zt_recon_decide_credit(&cfg, 688000, 20240306, b, 2, &d);
+	cr_expect_eq(d.kind, ZT_RECON_AMBIGUOUS);
+	cr_expect(strstr(d.detail, "has no answer from the payer"), "%s", d.detail);
+	/* a net that is not positive is no credit */
+	struct zt_recon_batch c[2] = {batch("B390100-000002", ZT_BATCH_ACCEPTED, -816000, 0),
+	                              batch("B390100-000004", ZT_BATCH_ACCEPTED, 752000, 0)};
+	c[0].answered = c[1].answered = true;
+	zt_recon_decide_credit(&cfg, 64000, 20240306, c, 2, &d);
+	cr_expect_eq(d.kind, ZT_RECON_AMBIGUOUS);
+}
+
+Test(reconcile_rules, what_a_debit_does_to_the_repayment_it_names)
+{
+	struct zt_recon_config cfg;
+	cr_assert_eq(zt_recon_config_load(&cfg, NULL), 0);
+	struct zt_batch_return r;
+	memset(&r, 0, sizeof r);
+	snprintf(r.return_id, sizeof r.return_id, "B390100-000002-R1");
+	snprintf(r.at, sizeof r.at, "2024-03-05T09:00:00Z");
+	r.amount = 816000;
+	struct zt_recon_decision d;
+	cr_assert_eq(zt_recon_decide_repayment(&cfg, 816000, 20240305, &r, &d), 0);
+	cr_expect_eq(d.verdict, ZT_RECON_PAY);
+	zt_recon_decide_repayment(&cfg, 816001, 20240305, &r, &d);
+	cr_expect_eq(d.kind, ZT_RECON_AMOUNT);
+	cr_expect_str_eq(d.detail, "over by 0.01: repayment B390100-000002-R1 is 8160.00, the debit "
+	                           "is 8160.01");
+	zt_recon_decide_repayment(&cfg, 816000, 20240301, &r, &d);
+	cr_expect_eq(d.kind, ZT_RECON_DATE);
+	r.confirmed = true;
+	zt_recon_decide_repayment(&cfg, 816000, 20240305, &r, &d);
+	cr_expect_eq(d.kind, ZT_RECON_DUPLICATE);
 }
 
 Test(reconcile_rules, decisions_parse_strictly)

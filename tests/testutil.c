@@ -156,7 +156,8 @@ char *zt_test_rows(const char *db, const char *fmt, ...)
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap);
 	buf[0] = '\0';
-	while (sqlite3_step(p) == SQLITE_ROW) {
+	int step;
+	while ((step = sqlite3_step(p)) == SQLITE_ROW) {
 		for (int i = 0; i < sqlite3_column_count(p); i++) {
 			const char *v = (const char *)sqlite3_column_text(p, i);
 			size_t need = len + (v ? strlen(v) : 4) + 4;
@@ -171,7 +172,54 @@ char *zt_test_rows(const char *db, const char *fmt, ...)
 		buf[len++] = '\n';
 		buf[len] = '\0';
 	}
+	cr_assert_eq(step, SQLITE_DONE, "%s: %s", sql, sqlite3_errmsg(h));
 	sqlite3_finalize(p);
 	sqlite3_close(h);
 	return buf;
+}
+
+long long zt_test_sql_int(const char *db, const char *sql)
+{
+	char *v = zt_test_rows(db, "%s", sql);
+	long long n = atoll(v);
+	free(v);
+	return n;
+}
+
+const char *zt_test_camt(const char *name, const char *msg_id, const char *date,
+                         const struct zt_test_entry *e, size_t n)
+{
+	size_t cap = 4096 + n * 1024, len = 0;
+	char *x = malloc(cap);
+	cr_assert(x);
+	len += (size_t)snprintf(x + len, cap - len,
+	        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	        "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"><BkToCstmrStmt>"
+	        "<GrpHdr><MsgId>%s</MsgId><CreDtTm>%sT18:00:00+08:00</CreDtTm></GrpHdr><Stmt>"
+	        "<Id>%s-1</Id><CreDtTm>%sT18:00:00+08:00</CreDtTm>"
+	        "<Acct><Id><Othr><Id>6222020200112233445</Id></Othr></Id><Ccy>CNY</Ccy></Acct>"
+	        "<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"CNY\">0.00</Amt>"
+	        "<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>%s</Dt></Dt></Bal>"
+	        "<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"CNY\">0.00</Amt>"
+	        "<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>%s</Dt></Dt></Bal>\n",
+	        msg_id, date, msg_id, date, date, date);
+	for (size_t i = 0; i < n; i++) {
+		const char *d = e[i].credit ? "CRDT" : "DBIT";
+		len += (size_t)snprintf(x + len, cap - len,
+		        "<Ntry><Amt Ccy=\"CNY\">%s</Amt><CdtDbtInd>%s</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
+		        "<BookgDt><Dt>%s</Dt></BookgDt><ValDt><Dt>%s</Dt></ValDt>"
+		        "<AcctSvcrRef>%s</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd>"
+		        "<SubFmlyCd>DMCT</SubFmlyCd></Fmly></Domn></BkTxCd><NtryDtls><TxDtls>"
+		        "<Refs><EndToEndId>%s</EndToEndId></Refs><Amt Ccy=\"CNY\">%s</Amt>"
+		        "<CdtDbtInd>%s</CdtDbtInd>%s%s%s</TxDtls></NtryDtls></Ntry>\n",
+		        e[i].amount, d, date, date, e[i].ref, e[i].e2e ? e[i].e2e : "NOTPROVIDED",
+		        e[i].amount, d, e[i].remittance ? "<RmtInf><Ustrd>" : "",
+		        e[i].remittance ? e[i].remittance : "", e[i].remittance ? "</Ustrd></RmtInf>" : "");
+		cr_assert(len < cap, "statement too long");
+	}
+	len += (size_t)snprintf(x + len, cap - len, "</Stmt></BkToCstmrStmt></Document>\n");
+	cr_assert(len < cap);
+	const char *path = zt_test_write(name, x);
+	free(x);
+	return path;
 }

@@ -40,5 +40,21 @@ void zt_test_sql(const char *db, const char *fmt, ...) __attribute__((format(pri
 /* The rows of a query, columns joined by '|', one line per row (caller
  * frees). */
 char *zt_test_rows(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The first column of the first row as an integer (0 if none). */
+long long zt_test_sql_int(const char *db, const char *sql);
+
+/* One booked entry of a bank statement written by zt_test_camt. */
+struct zt_test_entry {
+	int credit;             /* 1 CRDT, 0 DBIT */
+	const char *amount;     /* "8160.00" */
+	const char *ref;        /* AcctSvcrRef, unique */
+	const char *e2e;        /* EndToEndId, NULL: NOTPROVIDED */
+	const char *remittance; /* Ustrd, NULL: none */
+};
+/* Writes a camt.053.001.08 statement of the pool account 6222020200112233445
+ * (CNY) named `name` in the test's directory, every entry booked on `date`
+ * (YYYY-MM-DD); returns its path (static buffer rotated among 8). */
+const char *zt_test_camt(const char *name, const char *msg_id, const char *date,
+                         const struct zt_test_entry *e, size_t n);
 
 #endif

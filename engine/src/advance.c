@@ -267,9 +267,12 @@ static int plan_lines(const struct zt_config *cfg, const struct ledger_pass *pas
 			 * claims outweigh new ones; a target is never negative. */
 			l->target = zt_max(0, x->window_earned);
 		}
-		if ((rc = zt_advance_topup(&l->topup, l->target, l->balance, pl->min_topup)) != 0 ||
-		    (rc = zt_add(&pl->total, pl->total, l->topup)) != 0)
+		if ((rc = zt_advance_topup(&l->topup, l->target, l->balance, pl->min_topup)) != 0)
 			return rc;
+		if (__builtin_add_overflow(pl->total, l->topup, &pl->total))
+			return zt_error_set(ZT_ERANGE, "advance plan: the total of the top-ups would "
+			                    "overflow at hospital %s (top-up %lld fen)", l->hospital,
+			                    (long long)l->topup);
 	}
 	return 0;
 }
@@ -748,8 +751,9 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 		if ((rc = zt_store_advance_put(s, a)) == 0)
 			rc = zt_store_transfer(s, acct, ZT_ACCOUNT_POOL_BANK, a->amount, "advance",
 			                       a->advance_id, 0);
-		if (rc == 0)
-			rc = zt_add(&out->total, out->total, a->amount);
+		if (rc == 0 && __builtin_add_overflow(out->total, a->amount, &out->total))
+			rc = zt_error_set(ZT_ERANGE, "advance issue: the total of the advances would "
+			                  "overflow at %s", a->advance_id);
 	}
 	if (rc == 0) {
 		char detail[ZT_ACTOR_BYTES + 200], b[ZT_FMT_BYTES];

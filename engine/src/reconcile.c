@@ -241,16 +241,31 @@ int zt_recon_decide_credit(const struct zt_recon_config *cfg, zt_fen amount, zt_
 			         "batch %s is exported: waiting until it is sent", b[i].id);
 			return 0;
 		}
-	zt_fen sum = 0;
+	zt_fen sum = 0, owes[ZT_RECON_BATCHES_MAX];
 	for (size_t i = 0; i < n; i++) {
-		zt_fen owed = b[i].due - b[i].paid;
-		if (owed <= 0)
+		int rc = zt_batch_owes(&owes[i], b[i].due, b[i].paid, b[i].returned);
+		if (rc)
+			return rc;
+		zt_fen owed = owes[i];
+		if (owed == 0)
 			return n == 1
 			               ? exception(out, ZT_RECON_DUPLICATE, 0,
 			                           "batch %s is paid already (%s)", b[i].id,
 			                           zt_format_amount(y1, b[i].paid))
 			               : exception(out, ZT_RECON_AMBIGUOUS, -1,
 			                           "names %zu batches, and %s is paid already", n, b[i].id);
+		/* A batch the pool owes money back: alone, a credit for it is not
+		 * owed at all; with batches the payer owes, it may be netted, once
+		 * the payer has answered for it (what it accepted is known). */
+		if (owed < 0 && n == 1)
+			return exception(out, ZT_RECON_AMOUNT, 0,
+			                 "over by %s: batch %s owes nothing, the pool owes its fund %s back",
+			                 zt_format_amount(y1, amount), b[i].id,
+			                 zt_format_amount(y2, -owed));
+		if (owed < 0 && !b[i].answered)
+			return exception(out, ZT_RECON_AMBIGUOUS, -1,
+			                 "names %zu batches, and %s, owed %s back, has no answer from "
+			                 "the payer", n, b[i].id, zt_format_amount(y1, -owed));
 		if (too_early(cfg, booked, b[i].exported))
 			return exception(out, ZT_RECON_DATE, one,
 			                 "booked %s, %lld days before batch %s was exported on %s",
@@ -279,9 +294,40 @@ int zt_recon_decide_credit(const struct zt_recon_config *cfg, zt_fen amount, zt_
 		return exception(out, ZT_RECON_AMBIGUOUS, -1,
 		                 "names %zu batches owing %s together; the credit is %s", n,
 		                 zt_format_amount(y1, sum), zt_format_amount(y2, amount));
+	/* Exactly the net of what they owe and are owed: the payer netted what
+	 * the pool owes it back (pay < 0). */
 	out->verdict = ZT_RECON_PAY;
 	for (size_t i = 0; i < n; i++)
-		out->pay[i] = b[i].due - b[i].paid;
+		out->pay[i] = owes[i];
+	return 0;
+}
+
+/* A debit confirming money the pool sent out (an advance, a repayment to
+ * a fund): the same amount, once, not booked before it was issued. */
+static int decide_payout(const struct zt_recon_config *cfg, zt_fen amount, zt_date booked,
+                         const char *what, const char *id, zt_fen issued_amount,
+                         const char *issued_at, bool confirmed, struct zt_recon_decision *out)
+{
+	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES], y3[ZT_FMT_BYTES], d1[ZT_FMT_BYTES],
+		d2[ZT_FMT_BYTES];
+	if (confirmed)
+		return exception(out, ZT_RECON_DUPLICATE, 0,
+		                 "%s %s was confirmed by another bank entry already", what, id);
+	if (amount != issued_amount)
+		return exception(out, ZT_RECON_AMOUNT, 0, "%s by %s: %s %s is %s, the debit is %s",
+		                 amount < issued_amount ? "short" : "over",
+		                 zt_format_amount(y1, amount < issued_amount ? issued_amount - amount
+		                                                             : amount - issued_amount),
+		                 what, id, zt_format_amount(y2, issued_amount),
+		                 zt_format_amount(y3, amount));
+	zt_date issued = zt_timestamp_local_date(issued_at); /* the pool's day */
+	if (too_early(cfg, booked, issued))
+		return exception(out, ZT_RECON_DATE, 0,
+		                 "booked %s, %lld days before %s %s was issued on %s",
+		                 zt_format_date(d1, booked),
+		                 (long long)zt_date_days_between(booked, issued), what, id,
+		                 zt_format_date(d2, issued));
+	out->verdict = ZT_RECON_PAY;
 	return 0;
 }
 
@@ -289,34 +335,24 @@ int zt_recon_decide_debit(const struct zt_recon_config *cfg, zt_fen amount, zt_d
                           const char *end_to_end_id, const struct zt_advance *a, bool confirmed,
                           struct zt_recon_decision *out)
 {
-	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES], y3[ZT_FMT_BYTES], d1[ZT_FMT_BYTES],
-		d2[ZT_FMT_BYTES];
 	decision_init(out);
 	if (!a)
 		return end_to_end_id && end_to_end_id[0]
 		               ? exception(out, ZT_RECON_UNKNOWN, -1,
-		                           "a debit whose EndToEndId '%s' is no advance", end_to_end_id)
+		                           "a debit whose EndToEndId '%s' is no advance or repayment",
+		                           end_to_end_id)
 		               : exception(out, ZT_RECON_UNKNOWN, -1,
 		                           "a debit without EndToEndId: no advance is named");
-	if (confirmed)
-		return exception(out, ZT_RECON_DUPLICATE, 0,
-		                 "advance %s was confirmed by another bank entry already", a->advance_id);
-	if (amount != a->amount)
-		return exception(out, ZT_RECON_AMOUNT, 0, "%s by %s: advance %s is %s, the debit is %s",
-		                 amount < a->amount ? "short" : "over",
-		                 zt_format_amount(y1, amount < a->amount ? a->amount - amount
-		                                                         : amount - a->amount),
-		                 a->advance_id, zt_format_amount(y2, a->amount),
-		                 zt_format_amount(y3, amount));
-	zt_date issued = zt_timestamp_local_date(a->issued_at); /* the pool's day */
-	if (too_early(cfg, booked, issued))
-		return exception(out, ZT_RECON_DATE, 0,
-		                 "booked %s, %lld days before advance %s was issued on %s",
-		                 zt_format_date(d1, booked),
-		                 (long long)zt_date_days_between(booked, issued), a->advance_id,
-		                 zt_format_date(d2, issued));
-	out->verdict = ZT_RECON_PAY;
-	return 0;
+	return decide_payout(cfg, amount, booked, "advance", a->advance_id, a->amount, a->issued_at,
+	                     confirmed, out);
+}
+
+int zt_recon_decide_repayment(const struct zt_recon_config *cfg, zt_fen amount, zt_date booked,
+                              const struct zt_batch_return *r, struct zt_recon_decision *out)
+{
+	decision_init(out);
+	return decide_payout(cfg, amount, booked, "repayment", r->return_id, r->amount, r->at,
+	                     r->confirmed, out);
 }
 
 /* ---- a matching session ---------------------------------------------------- */
@@ -372,14 +408,38 @@ static int settle_batch_due(struct session *ss, const struct zt_recon_batch *aft
 	if (!ss->due_open)
 		return 0;
 	char note[160];
+	zt_fen owes;
+	int rc = zt_batch_owes(&owes, after->due, after->paid, after->returned);
+	if (rc)
+		return rc;
 	snprintf(note, sizeof note, "paid by bank entry %s", ref);
-	int kind = after->paid >= after->due ? -1 : (int)ZT_RECON_MISSING;
-	return zt_store_recon_settle_due(ss->db, kind, after->id, NULL, note, ss->actor, NULL);
+	int kind = owes <= 0 ? -1 : (int)ZT_RECON_MISSING;
+	return zt_store_recon_settle_due(ss->db, kind, after->id, NULL, NULL, note, ss->actor, NULL);
+}
+
+/* What the payer netted of a batch owed back to its fund, out of its
+ * credit: booked as returned to the fund (debit fund:F, credit `from`). */
+static int net_batch(struct session *ss, const struct zt_recon_entry *e, const char *from,
+                     const struct zt_recon_batch *b, zt_fen amount)
+{
+	char fund[32];
+	fund_account(fund, b->fund_code);
+	struct zt_batch_return r;
+	memset(&r, 0, sizeof r);
+	snprintf(r.batch_id, sizeof r.batch_id, "%s", b->id);
+	r.netted = true;
+	r.amount = amount;
+	r.entry_row = e->row;
+	snprintf(r.entry_ref, sizeof r.entry_ref, "%s", e->ref);
+	snprintf(r.actor, sizeof r.actor, "%s", ss->actor);
+	int rc = zt_store_transfer(ss->s, fund, from, amount, "netted", e->ref, 0);
+	return rc ? rc : zt_store_batch_add_return(ss->s, &r);
 }
 
 /* Pays batches from an entry: the match, its parts, the ledger and each
  * batch's paid and status. `from` is pool:bank for a fresh entry, or
- * suspense:bank once it has been booked there. */
+ * suspense:bank once it has been booked there. pay[i] < 0 is a batch owed
+ * back that the payer netted (only among several batches). */
 static int pay_batches(struct session *ss, const struct zt_recon_entry *e, const char *from,
                        int64_t exception_row, const struct zt_recon_batch *b, size_t n,
                        const zt_fen *pay, const zt_fen *written_off)
@@ -387,17 +447,22 @@ static int pay_batches(struct session *ss, const struct zt_recon_entry *e, const
 	int64_t match_row;
 	zt_fen from_bank = 0;
 	for (size_t i = 0; i < n; i++)
-		if (pay[i] < 0 || written_off[i] < 0 ||
+		if (written_off[i] < 0 || (pay[i] < 0 && (written_off[i] != 0 || n == 1)) ||
 		    __builtin_add_overflow(from_bank, pay[i], &from_bank))
 			return zt_error_set(ZT_EINTERNAL, "bank entry %s: a payment part is out of range",
 			                    e->ref);
 	/* Conservation: an entry never pays out more than the bank booked. */
-	if (from_bank > e->amount)
+	if (from_bank > e->amount || from_bank < 0)
 		return zt_error_set(ZT_EINTERNAL, "bank entry %s of %lld fen would pay %lld fen", e->ref,
 		                    (long long)e->amount, (long long)from_bank);
-	int rc = zt_store_recon_match_put(ss->db, e->row, NULL, exception_row, ss->actor, &match_row);
+	int rc = zt_store_recon_match_put(ss->db, e->row, NULL, NULL, exception_row, ss->actor,
+	                                  &match_row);
 	const char *ref = e->ref;
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (pay[i] < 0) {
+			rc = net_batch(ss, e, from, &b[i], -pay[i]);
+			continue;
+		}
 		zt_fen total;
 		if (__builtin_add_overflow(pay[i], written_off[i], &total))
 			return zt_error_set(ZT_ERANGE, "payment out of range");
@@ -415,10 +480,11 @@ static int pay_batches(struct session *ss, const struct zt_recon_entry *e, const
 		                            "write-off", ref, 0)))
 			break;
 		if ((rc = zt_store_batch_pay_known(ss->s, b[i].id, b[i].status, b[i].due, b[i].paid,
-		                                   total, ss->actor, ref)))
+		                                   b[i].returned, total, ss->actor, ref)))
 			break;
 		struct zt_recon_batch after = b[i];
-		after.paid += total;
+		if (__builtin_add_overflow(after.paid, total, &after.paid))
+			return zt_error_set(ZT_ERANGE, "batch %s: what was paid would overflow", b[i].id);
 		rc = settle_batch_due(ss, &after, ref);
 	}
 	return rc;
@@ -426,7 +492,7 @@ static int pay_batches(struct session *ss, const struct zt_recon_entry *e, const
 
 static int raise_exc(struct session *ss, const struct zt_recon_entry *e,
                      enum zt_recon_kind kind, const char *batch_id, const char *advance_id,
-                     const char *detail)
+                     const char *return_id, const char *detail)
 {
 	struct zt_recon_exception x;
 	memset(&x, 0, sizeof x);
@@ -434,6 +500,7 @@ static int raise_exc(struct session *ss, const struct zt_recon_entry *e,
 	x.entry_row = e->row;
 	snprintf(x.batch_id, sizeof x.batch_id, "%s", batch_id ? batch_id : "");
 	snprintf(x.advance_id, sizeof x.advance_id, "%s", advance_id ? advance_id : "");
+	snprintf(x.return_id, sizeof x.return_id, "%s", return_id ? return_id : "");
 	x.amount = e->amount;
 	x.since = e->booking_date;
 	snprintf(x.detail, sizeof x.detail, "%s", detail);
@@ -483,7 +550,7 @@ static int match_credit(struct session *ss, const struct zt_recon_entry *e, bool
 	*out = EXCEPTION;
 	if (names(e, ids, &n) > 0) {
 		snprintf(detail, sizeof detail, "names more than %d batches", ZT_RECON_BATCHES_MAX);
-		return raise_exc(ss, e, ZT_RECON_AMBIGUOUS, NULL, NULL, detail);
+		return raise_exc(ss, e, ZT_RECON_AMBIGUOUS, NULL, NULL, NULL, detail);
 	}
 	if (n == 0) {
 		struct zt_advance a;
@@ -494,15 +561,15 @@ static int match_credit(struct session *ss, const struct zt_recon_entry *e, bool
 			snprintf(detail, sizeof detail,
 			         "a credit naming advance %s: money coming back is not matched",
 			         a.advance_id);
-			return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, a.advance_id, detail);
+			return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, a.advance_id, NULL, detail);
 		}
-		return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, "a credit naming no batch");
+		return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, NULL, "a credit naming no batch");
 	}
 	for (size_t i = 0; i < n; i++) {
 		rc = zt_store_recon_batch(ss->db, ids[i], &b[i]);
 		if (rc == ZT_ENOTFOUND) {
 			snprintf(detail, sizeof detail, "names batch %.35s, which does not exist", ids[i]);
-			return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, detail);
+			return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, NULL, detail);
 		}
 		if (rc)
 			return rc;
@@ -521,26 +588,45 @@ static int match_credit(struct session *ss, const struct zt_recon_entry *e, bool
 	case ZT_RECON_EXCEPTION:
 		break;
 	}
-	return raise_exc(ss, e, d.kind, d.candidate >= 0 ? b[d.candidate].id : NULL, NULL, d.detail);
+	return raise_exc(ss, e, d.kind, d.candidate >= 0 ? b[d.candidate].id : NULL, NULL, NULL,
+	                 d.detail);
 }
 
-static int confirm_advance(struct session *ss, const struct zt_recon_entry *e,
-                           const char *advance_id, int64_t exception_row, bool in_suspense)
+/* A debit confirming an advance or a repayment (one of the ids is set). */
+static int confirm_payout(struct session *ss, const struct zt_recon_entry *e,
+                          const char *advance_id, const char *return_id, int64_t exception_row,
+                          bool in_suspense)
 {
 	int64_t match_row;
-	int rc = zt_store_recon_match_put(ss->db, e->row, advance_id, exception_row, ss->actor,
-	                                  &match_row);
-	/* The advance transfer booked the outflow when it was issued; an entry
-	 * booked to suspense meanwhile is taken back out. */
+	int rc = zt_store_recon_match_put(ss->db, e->row, advance_id, return_id, exception_row,
+	                                  ss->actor, &match_row);
+	/* The advance or repayment transfer booked the outflow when it was
+	 * issued; an entry booked to suspense meanwhile is taken back out. */
 	if (rc == 0 && in_suspense)
 		rc = zt_store_transfer(ss->s, ZT_ACCOUNT_POOL_BANK, ZT_ACCOUNT_SUSPENSE, e->amount,
 		                       "confirm", e->ref, 0);
 	if (rc == 0 && ss->due_open) {
 		char note[160];
 		snprintf(note, sizeof note, "confirmed by bank entry %s", e->ref);
-		rc = zt_store_recon_settle_due(ss->db, ZT_RECON_MISSING, NULL, advance_id, note,
-		                               ss->actor, NULL);
+		rc = zt_store_recon_settle_due(ss->db, ZT_RECON_MISSING, NULL, advance_id, return_id,
+		                               note, ss->actor, NULL);
 	}
+	return rc;
+}
+
+/* A repayment named by the entry's EndToEndId: 0 and *found, or 0 and not
+ * found. */
+static int find_return(struct session *ss, const char *id, struct zt_batch_return *r,
+                       bool *found)
+{
+	*found = false;
+	if (!id[0])
+		return 0;
+	int rc = zt_store_batch_return_get(ss->s, id, r);
+	if (rc == ZT_ENOTFOUND)
+		return 0;
+	if (rc == 0)
+		*found = !r->netted;
 	return rc;
 }
 
@@ -548,20 +634,32 @@ static int match_debit(struct session *ss, const struct zt_recon_entry *e, bool 
                        enum outcome *out)
 {
 	struct zt_advance a;
-	bool found, confirmed = false;
+	struct zt_batch_return r;
+	bool found, confirmed = false, is_return = false;
+	struct zt_recon_decision d;
 	*out = EXCEPTION;
 	int rc = find_advance(ss, e->end_to_end_id, &a, &found);
+	if (rc == 0 && !found && (rc = find_return(ss, e->end_to_end_id, &r, &is_return)) == 0 &&
+	    is_return) {
+		if ((rc = zt_recon_decide_repayment(&ss->cfg, e->amount, e->booking_date, &r, &d)))
+			return rc;
+		if (d.verdict == ZT_RECON_PAY) {
+			*out = MATCHED;
+			return confirm_payout(ss, e, NULL, r.return_id, 0, in_suspense);
+		}
+		return raise_exc(ss, e, d.kind, r.batch_id, NULL, r.return_id, d.detail);
+	}
 	if (rc == 0 && found)
 		rc = zt_store_recon_advance_confirmed(ss->db, a.advance_id, &confirmed);
-	struct zt_recon_decision d;
 	if (rc || (rc = zt_recon_decide_debit(&ss->cfg, e->amount, e->booking_date,
 	                                      e->end_to_end_id, found ? &a : NULL, confirmed, &d)))
 		return rc;
 	if (d.verdict == ZT_RECON_PAY) {
 		*out = MATCHED;
-		return confirm_advance(ss, e, a.advance_id, 0, in_suspense);
+		return confirm_payout(ss, e, a.advance_id, NULL, 0, in_suspense);
 	}
-	return raise_exc(ss, e, d.kind, NULL, d.candidate >= 0 ? a.advance_id : NULL, d.detail);
+	return raise_exc(ss, e, d.kind, NULL, d.candidate >= 0 ? a.advance_id : NULL, NULL,
+	                 d.detail);
 }
 
 /* A fresh entry booked after the import day plus future-days: no bank
@@ -598,7 +696,7 @@ static int raise_future(struct session *ss, const struct zt_recon_entry *e)
 	         "booked %s, after the import day %s plus %d days ([reconcile] future-days): "
 	         "a day that has not come", zt_format_date(d1, e->booking_date),
 	         zt_format_date(d2, ss->today), ss->cfg.future_days);
-	return raise_exc(ss, e, ZT_RECON_DATE, batch, advance, detail);
+	return raise_exc(ss, e, ZT_RECON_DATE, batch, advance, NULL, detail);
 }
 
 /* Matches one stored entry that is neither matched nor in an exception.
@@ -611,7 +709,7 @@ static int match_entry(struct session *ss, const struct zt_recon_entry *e, bool 
 	if (!in_suspense && e->booking_date > zt_date_add(ss->today, ss->cfg.future_days)) {
 		rc = raise_future(ss, e);
 	} else if (e->amount == 0) {
-		rc = raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, "an entry of 0.00");
+		rc = raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, NULL, "an entry of 0.00");
 	} else if (e->reversal) {
 		char ids[ZT_RECON_BATCHES_MAX][ZT_BATCH_ID_BYTES], detail[ZT_RECON_DETAIL_BYTES];
 		size_t n;
@@ -625,7 +723,7 @@ static int match_entry(struct session *ss, const struct zt_recon_entry *e, bool 
 		         found ? " of advance " : n == 1 ? " for batch " : "",
 		         found ? a.advance_id : n == 1 ? ids[0] : "");
 		rc = raise_exc(ss, e, ZT_RECON_REVERSAL, n == 1 && !found ? ids[0] : NULL,
-		           found ? a.advance_id : NULL, detail);
+		               found ? a.advance_id : NULL, NULL, detail);
 	} else {
 		rc = e->credit ? match_credit(ss, e, in_suspense, out)
 		               : match_debit(ss, e, in_suspense, out);
@@ -863,14 +961,15 @@ static int due_batch(void *vctx, const struct zt_recon_batch *b)
 	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES], y3[ZT_FMT_BYTES];
 	enum zt_recon_kind kind = b->paid == 0 ? ZT_RECON_MISSING : ZT_RECON_AMOUNT;
 	bool exists;
-	int rc = zt_store_recon_due_exists(c->ss->db, kind, b->id, NULL, &exists);
+	int rc = zt_store_recon_due_exists(c->ss->db, kind, b->id, NULL, NULL, &exists);
 	if (rc || exists)
 		return rc;
 	struct zt_recon_exception x;
 	memset(&x, 0, sizeof x);
 	x.kind = kind;
 	snprintf(x.batch_id, sizeof x.batch_id, "%s", b->id);
-	x.amount = b->due - b->paid;
+	if ((rc = zt_batch_owes(&x.amount, b->due, b->paid, b->returned)))
+		return rc;
 	x.since = zt_date_add(b->sent, c->ss->cfg.expected_within_days);
 	if (kind == ZT_RECON_MISSING)
 		snprintf(x.detail, sizeof x.detail,
@@ -880,7 +979,7 @@ static int due_batch(void *vctx, const struct zt_recon_batch *b)
 	else
 		snprintf(x.detail, sizeof x.detail,
 		         "short by %s: batch %s went to the payer on %s; %s of %s was paid within %d days",
-		         zt_format_amount(y1, b->due - b->paid), b->id, zt_format_date(d1, b->sent),
+		         zt_format_amount(y1, x.amount), b->id, zt_format_date(d1, b->sent),
 		         zt_format_amount(y2, b->paid), zt_format_amount(y3, b->due),
 		         c->ss->cfg.expected_within_days);
 	snprintf(x.raised_by, sizeof x.raised_by, "%s", c->ss->actor);
@@ -895,7 +994,8 @@ static int due_advance(void *vctx, const struct zt_advance *a)
 	struct due_ctx *c = vctx;
 	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES];
 	bool exists;
-	int rc = zt_store_recon_due_exists(c->ss->db, ZT_RECON_MISSING, NULL, a->advance_id, &exists);
+	int rc = zt_store_recon_due_exists(c->ss->db, ZT_RECON_MISSING, NULL, a->advance_id, NULL,
+	                                   &exists);
 	if (rc || exists)
 		return rc;
 	struct zt_recon_exception x;
@@ -915,6 +1015,33 @@ static int due_advance(void *vctx, const struct zt_advance *a)
 	return note_exception(c->ss, x.exc_id);
 }
 
+static int due_return(void *vctx, const struct zt_batch_return *r)
+{
+	struct due_ctx *c = vctx;
+	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES];
+	bool exists;
+	int rc = zt_store_recon_due_exists(c->ss->db, ZT_RECON_MISSING, r->batch_id, NULL,
+	                                   r->return_id, &exists);
+	if (rc || exists)
+		return rc;
+	struct zt_recon_exception x;
+	memset(&x, 0, sizeof x);
+	x.kind = ZT_RECON_MISSING;
+	snprintf(x.batch_id, sizeof x.batch_id, "%s", r->batch_id);
+	snprintf(x.return_id, sizeof x.return_id, "%s", r->return_id);
+	x.amount = r->amount;
+	x.since = zt_date_add(r->execution_date, c->ss->cfg.expected_within_days);
+	snprintf(x.detail, sizeof x.detail,
+	         "repayment %s of %s to fund %s for batch %s, to be executed on %s: no bank debit "
+	         "within %d days", r->return_id, zt_format_amount(y1, r->amount), r->fund_code,
+	         r->batch_id, zt_format_date(d1, r->execution_date), c->ss->cfg.expected_within_days);
+	snprintf(x.raised_by, sizeof x.raised_by, "%s", c->ss->actor);
+	if ((rc = zt_store_recon_exception_put(c->ss->db, &x)))
+		return rc;
+	c->ss->due_open = true;
+	return note_exception(c->ss, x.exc_id);
+}
+
 /* Raises `missing` and short `amount` for what was due more than
  * expected-within-days before as_of: due on day D, late on D + N + 1. */
 static int raise_due(struct session *ss, zt_date as_of)
@@ -924,6 +1051,8 @@ static int raise_due(struct session *ss, zt_date as_of)
 	int rc = zt_store_recon_due_batches(ss->db, cutoff, due_batch, &c);
 	if (rc == 0)
 		rc = zt_store_recon_due_advances(ss->db, cutoff, due_advance, &c);
+	if (rc == 0)
+		rc = zt_store_recon_due_returns(ss->db, cutoff, due_return, &c);
 	return rc;
 }
 
@@ -959,8 +1088,9 @@ static bool payable(enum zt_batch_status st)
 
 /* A person's match of an entry held in suspense to the batches in `ids`
  * ("B1,B2"): one batch takes up to what it owes, several exactly what they
- * owe together; an over-payment accepted pays what is owed and the rest is
- * owed back (refund:bank). */
+ * owe together (a batch owed back, answered by the payer, counting
+ * negative: netted); an over-payment accepted pays what is owed and the
+ * rest is owed back (refund:bank). */
 static int resolve_batches(struct session *ss, const struct zt_recon_entry *e,
                            const struct zt_recon_exception *x, const char *ids, bool excess_ok)
 {
@@ -995,17 +1125,26 @@ static int resolve_batches(struct session *ss, const struct zt_recon_entry *e,
 			                    zt_batch_status_name(b[n].status));
 		n++;
 	}
-	zt_fen sum = 0;
-	for (size_t i = 0; i < n; i++)
-		if (__builtin_add_overflow(sum, b[i].due - b[i].paid, &sum))
+	zt_fen sum = 0, owes[ZT_RECON_BATCHES_MAX];
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = zt_batch_owes(&owes[i], b[i].due, b[i].paid, b[i].returned)))
+			return rc;
+		if (owes[i] == 0 || (owes[i] < 0 && (n == 1 || !b[i].answered)))
+			return zt_error_set(ZT_ECONFLICT, "%s: batch %s owes nothing%s%s%s", x->exc_id,
+			                    b[i].id, owes[i] < 0 ? ": its fund is owed " : "",
+			                    owes[i] < 0 ? zt_format_amount(y1, -owes[i]) : "",
+			                    owes[i] == 0 ? "" : n == 1 ? " back (batch repay)"
+			                                                : " back, without the payer's answer");
+		if (__builtin_add_overflow(sum, owes[i], &sum))
 			return zt_error_set(ZT_ERANGE, "the batches owe more than can be counted");
+	}
 	zt_fen excess = 0;
 	if (n == 1 && (e->amount <= sum || excess_ok)) {
 		pay[0] = e->amount <= sum ? e->amount : sum;
 		excess = e->amount - pay[0];
 	} else if (n > 1 && e->amount == sum) {
 		for (size_t i = 0; i < n; i++)
-			pay[i] = b[i].due - b[i].paid;
+			pay[i] = owes[i];
 	} else {
 		return zt_error_set(ZT_ECONFLICT, "%s: the credit of %s %s %s owed by %s", x->exc_id,
 		                    zt_format_amount(y1, e->amount),
@@ -1039,7 +1178,29 @@ static int resolve_advance(struct session *ss, const struct zt_recon_entry *e,
 		return zt_error_set(ZT_ECONFLICT, "%s: advance %s is %s, the debit %s: it cannot "
 		                    "confirm it", x->exc_id, advance_id, zt_format_amount(y1, a.amount),
 		                    zt_format_amount(y2, e->amount));
-	return confirm_advance(ss, e, advance_id, x->row, true);
+	return confirm_payout(ss, e, advance_id, NULL, x->row, true);
+}
+
+static int resolve_return(struct session *ss, const struct zt_recon_entry *e,
+                          const struct zt_recon_exception *x, const char *return_id)
+{
+	struct zt_batch_return r;
+	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES];
+	int rc = zt_store_batch_return_get(ss->s, return_id, &r);
+	if (rc == ZT_ENOTFOUND || (rc == 0 && r.netted))
+		return zt_error_set(ZT_ENOTFOUND, "there is no repayment '%s'", return_id);
+	if (rc)
+		return rc;
+	if (e->credit)
+		return zt_error_set(ZT_ECONFLICT, "%s: bank entry %s is a credit: only a debit confirms "
+		                    "a repayment", x->exc_id, e->ref);
+	if (r.confirmed)
+		return zt_error_set(ZT_ECONFLICT, "repayment %s is confirmed already", return_id);
+	if (r.amount != e->amount)
+		return zt_error_set(ZT_ECONFLICT, "%s: repayment %s is %s, the debit %s: it cannot "
+		                    "confirm it", x->exc_id, return_id, zt_format_amount(y1, r.amount),
+		                    zt_format_amount(y2, e->amount));
+	return confirm_payout(ss, e, NULL, return_id, x->row, true);
 }
 
 static bool batch_shaped_id(const char *id)
@@ -1085,6 +1246,8 @@ static int resolve_entry(struct session *ss, const struct zt_recon_exception *x,
 		if (res == ZT_RECON_ACCEPT) {
 			if (x->batch_id[0] && e.credit)
 				return resolve_batches(ss, &e, x, x->batch_id, true);
+			if (x->return_id[0] && !e.credit)
+				return resolve_return(ss, &e, x, x->return_id);
 			if (x->advance_id[0] && !e.credit)
 				return resolve_advance(ss, &e, x, x->advance_id);
 			return zt_error_set(ZT_ECONFLICT, "%s names no candidate to accept: resolve it as "
@@ -1092,6 +1255,11 @@ static int resolve_entry(struct session *ss, const struct zt_recon_exception *x,
 		}
 		if (e.credit || batch_shaped_id(target))
 			return resolve_batches(ss, &e, x, target, false);
+		struct zt_batch_return r;
+		if ((rc = zt_store_batch_return_get(ss->s, target, &r)) == 0)
+			return resolve_return(ss, &e, x, target);
+		if (rc != ZT_ENOTFOUND)
+			return rc;
 		return resolve_advance(ss, &e, x, target);
 	case ZT_RECON_SETTLED:
 		break;
@@ -1106,6 +1274,9 @@ static int resolve_due(struct session *ss, const struct zt_recon_exception *x,
 {
 	if (res == ZT_RECON_IGNORE)
 		return 0;
+	if (x->return_id[0])
+		return zt_error_set(ZT_ECONFLICT, "%s (%s of repayment %s) holds no bank money: resolve "
+		                    "it as ignore", x->exc_id, zt_recon_kind_name(x->kind), x->return_id);
 	if (res != ZT_RECON_WRITE_OFF || !x->batch_id[0])
 		return zt_error_set(ZT_ECONFLICT, "%s (%s of %s %s) holds no bank money: resolve it as "
 		                    "ignore%s", x->exc_id, zt_recon_kind_name(x->kind),
@@ -1119,13 +1290,15 @@ static int resolve_due(struct session *ss, const struct zt_recon_exception *x,
 	if (!payable(b.status))
 		return zt_error_set(ZT_ECONFLICT, "batch %s is %s: only what a batch sent to the payer "
 		                    "owes can be written off", b.id, zt_batch_status_name(b.status));
-	zt_fen pay = 0, wo = b.due - b.paid;
+	zt_fen pay = 0, wo;
+	if ((rc = zt_batch_owes(&wo, b.due, b.paid, b.returned)))
+		return rc;
 	if (wo <= 0)
 		return zt_error_set(ZT_ECONFLICT, "batch %s owes nothing", b.id);
 	int64_t match_row;
 	char fund[32];
 	fund_account(fund, b.fund_code);
-	if ((rc = zt_store_recon_match_put(ss->db, 0, NULL, x->row, ss->actor, &match_row)) ||
+	if ((rc = zt_store_recon_match_put(ss->db, 0, NULL, NULL, x->row, ss->actor, &match_row)) ||
 	    (rc = zt_store_recon_alloc_put(ss->db, match_row, b.id, pay, wo)) ||
 	    (rc = zt_store_transfer(ss->s, ZT_ACCOUNT_WRITE_OFF, fund, wo, "write-off", x->exc_id,
 	                            0)) ||
@@ -1134,7 +1307,7 @@ static int resolve_due(struct session *ss, const struct zt_recon_exception *x,
 	/* The batch is now paid: its other overdue exceptions are moot. */
 	char note[160];
 	snprintf(note, sizeof note, "written off by %s", x->exc_id);
-	return zt_store_recon_settle_due(ss->db, -1, b.id, NULL, note, ss->actor, NULL);
+	return zt_store_recon_settle_due(ss->db, -1, b.id, NULL, NULL, note, ss->actor, NULL);
 }
 
 int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char *exc_id,
@@ -1166,7 +1339,9 @@ int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char
 	}
 	/* What was accepted is recorded by name, as a match would be. */
 	if (res == ZT_RECON_ACCEPT)
-		snprintf(target, sizeof target, "%s", x.batch_id[0] ? x.batch_id : x.advance_id);
+		snprintf(target, sizeof target, "%s",
+		         x.return_id[0] && !x.credit ? x.return_id
+		                                     : x.batch_id[0] ? x.batch_id : x.advance_id);
 	/* The decision first: what it books then sees this exception closed
 	 * (a write-off that pays a batch closes the batch's other ones). */
 	rc = zt_store_recon_resolution_put(ss.db, x.row, res, target, note, ss.actor);

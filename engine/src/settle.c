@@ -187,16 +187,26 @@ struct run {
 	char actor[ZT_ACTOR_BYTES]; /* o->actor normalised (actor.h) */
 };
 
+/* The run's totals (a summary for people): a file may hold more money than
+ * an int64 counts even when every balance it moves fits; then the totals
+ * stop and say so, never wrap. */
 static void count_settlement(struct zt_settle_stats *x, const struct zt_stored_settlement *st)
 {
-	x->medfee_total += st->cls.medfee_sumamt;
-	x->fund_total += st->fund_pay_sumamt;
-	x->hosp_total += st->hosp_part_amt;
-	x->psn_total += st->psn_part_amt;
-	x->hifp_total += st->hifp_pay;
-	x->hifmi_total += st->hifmi_pay;
-	x->maf_total += st->maf_pay;
-	x->oth_total += st->oth_pay;
+	zt_fen *const sums[] = {&x->medfee_total, &x->fund_total, &x->hosp_total, &x->psn_total,
+	                        &x->hifp_total,   &x->hifmi_total, &x->maf_total, &x->oth_total};
+	const zt_fen adds[] = {st->cls.medfee_sumamt, st->fund_pay_sumamt, st->hosp_part_amt,
+	                       st->psn_part_amt,      st->hifp_pay,        st->hifmi_pay,
+	                       st->maf_pay,           st->oth_pay};
+	zt_fen next[sizeof adds / sizeof *adds];
+	if (x->totals_overflow)
+		return;
+	for (size_t i = 0; i < sizeof adds / sizeof *adds; i++)
+		if (__builtin_add_overflow(*sums[i], adds[i], &next[i])) {
+			x->totals_overflow = true;
+			return;
+		}
+	for (size_t i = 0; i < sizeof adds / sizeof *adds; i++)
+		*sums[i] = next[i];
 }
 
 static void reject(struct run *u, const char *hospital, const char *claim_no, zt_reject code,
@@ -329,7 +339,7 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 	struct zt_split_result res;
 	rc = zt_split(&res, pol, &ctx, &cls, &before);
 	if (rc == ZT_ERANGE) {
-		snprintf(msg, sizeof msg, "the claim's amounts would overflow the person's yearly totals");
+		snprintf(msg, sizeof msg, "%s", zt_error_last()); /* names the yearly total */
 		reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_AMOUNT_MISMATCH, msg);
 		rc = 0;
 		goto done;
@@ -355,6 +365,12 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 	};
 	int64_t row;
 	rc = zt_store_write_settlement(u->s, &w, st.setl_id, &row);
+	if (rc == ZT_ERANGE) {
+		/* A ledger balance would overflow: the whole file is refused
+		 * (rolled back), naming the claim that would have done it. */
+		snprintf(msg, sizeof msg, "%s", zt_error_last());
+		rc = zt_error_set(rc, "claim '%s' of '%s': %s", c->claim_no, c->fixmedins_code, msg);
+	}
 	if (rc)
 		goto done;
 

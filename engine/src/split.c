@@ -181,6 +181,16 @@ done:
 
 /* ---- §2–§5 the split --------------------------------------------------- */
 
+/* A person's yearly total after this claim: ZT_ERANGE naming the total
+ * when it would overflow (the claim is refused, never wrapped). */
+static int add_yearly(zt_fen *out, zt_fen before, zt_fen add, const char *what, const char *fund)
+{
+	if (!__builtin_add_overflow(before, add, out))
+		return 0;
+	return zt_error_set(ZT_ERANGE, "the person's yearly %s%s%s would overflow", what,
+	                    fund ? " of fund " : "", fund ? fund : "");
+}
+
 static zt_fen min_room(zt_fen raw, zt_fen cap, zt_fen paid)
 {
 	return zt_min(raw, zt_cap_room(cap, paid));
@@ -257,7 +267,7 @@ static int split_basic(struct zt_split_result *r, const struct zt_policy *p,
 	t->annual_cap = p->basic_annual_cap_fen;
 	t->paid_before = before->basic_paid;
 	t->pay = min_room(t->raw, t->annual_cap, t->paid_before);
-	if ((rc = zt_add(&t->paid_after, t->paid_before, t->pay)))
+	if ((rc = add_yearly(&t->paid_after, t->paid_before, t->pay, "basic-insurance total", NULL)))
 		goto done;
 
 	r->act_pay_dedc = t->act_pay_dedc;
@@ -285,7 +295,7 @@ static int split_critical(struct zt_split_result *r, const struct zt_policy *p,
 	if ((rc = zt_add(&t->base, t->inscp - t->hifp_pay, t->preselfpay_added)))
 		goto done;
 	t->before = before->critical_base;
-	if ((rc = zt_add(&t->after, t->before, t->base)))
+	if ((rc = add_yearly(&t->after, t->before, t->base, "critical-illness base", NULL)))
 		goto done;
 
 	t->adjusted = adj->present && (ctx->in_county || !adj->in_county_only);
@@ -333,7 +343,7 @@ static int split_critical(struct zt_split_result *r, const struct zt_policy *p,
 		goto done;
 	t->paid_before = before->critical_paid;
 	t->pay = min_room(t->raw, t->annual_cap, t->paid_before);
-	if ((rc = zt_add(&t->paid_after, t->paid_before, t->pay)))
+	if ((rc = add_yearly(&t->paid_after, t->paid_before, t->pay, "critical-illness total", NULL)))
 		goto done;
 
 	r->hifmi_pay = t->pay;
@@ -372,7 +382,7 @@ static int split_assistance(struct zt_split_result *r, const struct zt_policy *p
 	if ((rc = zt_mul_ratio(&t->raw, above, t->ratio_bp)))
 		goto done;
 	t->pay = min_room(t->raw, t->annual_cap, t->paid_before);
-	if ((rc = zt_add(&t->paid_after, t->paid_before, t->pay)))
+	if ((rc = add_yearly(&t->paid_after, t->paid_before, t->pay, "assistance total", NULL)))
 		goto done;
 out:
 	r->maf_pay = t->pay;
@@ -426,7 +436,7 @@ static int split_cap(struct zt_split_result *r, const struct zt_policy *p,
 		if ((rc = zt_mul_ratio(&tr->raw, gap, f->ratio_bp)))
 			goto done;
 		tr->pay = min_room(tr->raw, f->annual_cap_fen, tr->paid_before);
-		if ((rc = zt_add(&tr->paid_after, tr->paid_before, tr->pay)))
+		if ((rc = add_yearly(&tr->paid_after, tr->paid_before, tr->pay, "relief total", f->fund)))
 			goto done;
 		gap -= tr->pay;
 		tr->gap_after = gap;

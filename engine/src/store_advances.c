@@ -138,17 +138,24 @@ int zt_ledger_opening_balance(struct zt_store *s, const char *account, zt_date s
 	char day[ZT_FMT_BYTES];
 	day_text(day, since);
 	sqlite3_stmt *p;
+	/* summed in parts: the debits and credits of years may pass int64
+	 * on the way to a balance that fits (store_int.h) */
+#define OPENING_LEG "CASE WHEN debit = ?1 THEN amount ELSE -amount END"
 	int rc = prep(s, &p,
-	              "SELECT COALESCE(SUM(CASE WHEN debit = ?1 THEN amount ELSE -amount END), 0) "
+	              "SELECT " ZT_SQL_SUM_HI(OPENING_LEG) ", " ZT_SQL_SUM_LO(OPENING_LEG) " "
 	              "FROM transfer WHERE (debit = ?1 OR credit = ?1) AND at < ?2",
 	              "read opening balance");
 	if (rc)
 		return rc;
 	bind_text(p, 1, account);
 	bind_text(p, 2, day);
-	int64_t v = 0;
-	if ((rc = one_int(s, p, &v, "read opening balance")) == 0)
-		*out = v;
+	int step = sqlite3_step(p);
+	int64_t hi = step == SQLITE_ROW ? sqlite3_column_int64(p, 0) : 0;
+	int64_t lo = step == SQLITE_ROW ? sqlite3_column_int64(p, 1) : 0;
+	rc = step == SQLITE_ROW ? 0 : db_fail(zt_store_db(s), "read opening balance");
+	sqlite3_finalize(p);
+	if (rc == 0 && !zt_sql_join_sum(out, hi, lo))
+		rc = zt_error_set(ZT_ERANGE, "the opening balance of '%s' is beyond int64", account);
 	return rc;
 }
 

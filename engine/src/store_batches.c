@@ -9,6 +9,29 @@
 #include "zhitong/batch.h"
 #include "zhitong/error.h"
 
+/* ---- sums ------------------------------------------------------------ */
+
+/* SQLite's SUM() of integers fails on an int64 overflow and its `+` turns
+ * to floating point, so a sum of fen that may be large is read in two
+ * parts that cannot overflow (store_int.h: the sums of the billions and of
+ * the remainders) and joined in C, checked. */
+#define SUM_HI(e) ZT_SQL_SUM_HI(e)
+#define SUM_LO(e) ZT_SQL_SUM_LO(e)
+
+#define join_sum zt_sql_join_sum
+
+zt_fen zt_batch_due(const struct zt_batch *b) { return b->answered ? b->accepted_total : b->total; }
+
+int zt_batch_owes(zt_fen *out, zt_fen due, zt_fen paid, zt_fen returned)
+{
+	zt_fen v;
+	/* never INT64_MIN either: what is owed back is -owes */
+	if (__builtin_sub_overflow(due, paid, &v) || __builtin_add_overflow(v, returned, out) ||
+	    *out == INT64_MIN)
+		return zt_error_set(ZT_ERANGE, "what the batch owes would overflow");
+	return 0;
+}
+
 /* ---- statements ------------------------------------------------------ */
 
 /* The shares a batch of fund ?1 takes, through discharge date ?2 (NULL:
@@ -41,27 +64,39 @@ static const char sql_add_shares[] =
 	"  AND ox.status NOT IN ('accepted', 'paid', 'part-paid'))) "
 	"ORDER BY f.settlement_id, f.seq";
 
-static const char sql_recount[] =
-	"UPDATE batch SET (count, total, info_count, info_total, period_from, period_to) = ("
-	"SELECT count(*), COALESCE(SUM(CASE WHEN b.payable = 1 THEN f.amount END), 0), "
-	"COALESCE(SUM(1 - b.payable), 0), COALESCE(SUM(CASE WHEN b.payable = 0 THEN f.amount END), 0), "
-	"COALESCE(MIN(c.dscg_date), 0), COALESCE(MAX(c.dscg_date), 0) "
+/* A batch's count, total (payable records), not-payable records and their
+ * sum, and period; the sums in parts (SUM_HI / SUM_LO). */
+#define SHARE_AMOUNT(payable) "CASE WHEN b.payable = " payable " THEN f.amount END"
+static const char sql_count[] =
+	"SELECT count(*), " SUM_HI(SHARE_AMOUNT("1")) ", " SUM_LO(SHARE_AMOUNT("1")) ", "
+	"COALESCE(SUM(1 - b.payable), 0), " SUM_HI(SHARE_AMOUNT("0")) ", " SUM_LO(SHARE_AMOUNT("0"))
+	", COALESCE(MIN(c.dscg_date), 0), COALESCE(MAX(c.dscg_date), 0) "
 	"FROM batch_share b JOIN settlement_fund f ON f.settlement_id = b.settlement_id "
 	"AND f.seq = b.seq JOIN settlement s ON s.id = b.settlement_id "
-	"JOIN claim c INDEXED BY claim_for_batch ON c.id = s.claim_id WHERE b.batch_id = ?1) WHERE id = ?1";
+	"JOIN claim c INDEXED BY claim_for_batch ON c.id = s.claim_id WHERE b.batch_id = ?1";
+static const char sql_set_count[] =
+	"UPDATE batch SET count = ?2, total = ?3, info_count = ?4, info_total = ?5, "
+	"period_from = ?6, period_to = ?7 WHERE id = ?1";
 
-/* What the payer's rejections take off a batch's total: each payable
- * record it rejected, and the payable reversal, in the same batch, of a
- * record it rejected (the two cancel out; without the original the payer
- * would be credited for what it never accepted). `x` is the batch id. */
-#define REJECTED_SUM(x)                                                                      \
-	"COALESCE((SELECT SUM(f.amount) FROM batch_share b JOIN settlement_fund f"               \
-	" ON f.settlement_id = b.settlement_id AND f.seq = b.seq JOIN settlement s"              \
-	" ON s.id = b.settlement_id WHERE b.batch_id = " x " AND b.payable = 1 AND (EXISTS"     \
-	" (SELECT 1 FROM batch_reject j WHERE j.settlement_id = b.settlement_id AND j.seq = b.seq)" \
+/* What the payer's rejections take off a batch's total (docs/batches.md):
+ * each payable claim (a positive record) it rejected, and the payable
+ * reversal, in the same batch, of a claim it rejected (the two cancel out;
+ * without the claim the payer would be credited for what it never
+ * accepted). A reversal it rejects takes nothing off: it is a credit to the
+ * payer, and an answer can only lower what the payer owes, never raise it.
+ * So what is taken off is never negative: accepted total <= total.
+ * `x` is the batch id. */
+#define REJECTED_FROM                                                                        \
+	" FROM batch_share b JOIN settlement_fund f ON f.settlement_id = b.settlement_id"       \
+	" AND f.seq = b.seq JOIN settlement s ON s.id = b.settlement_id"
+#define REJECTED_WHERE(x)                                                                    \
+	" WHERE b.batch_id = " x " AND b.payable = 1 AND ((f.amount > 0 AND EXISTS"              \
+	" (SELECT 1 FROM batch_reject j WHERE j.settlement_id = b.settlement_id AND j.seq = b.seq))" \
 	" OR (s.kind = 'reverse' AND EXISTS (SELECT 1 FROM batch_reject j"                       \
-	" WHERE j.settlement_id = s.reverses AND j.seq = b.seq AND j.batch_id = " x "))))," \
-	" 0)"
+	" WHERE j.settlement_id = s.reverses AND j.seq = b.seq AND j.batch_id = " x ")))"
+#define REJECTED_SUM(x) "COALESCE((SELECT SUM(f.amount)" REJECTED_FROM REJECTED_WHERE(x) "), 0)"
+static const char sql_rejected[] =
+	"SELECT " SUM_HI("f.amount") ", " SUM_LO("f.amount") REJECTED_FROM REJECTED_WHERE("?1");
 
 #define BATCH_COLUMNS \
 	"b.id, b.fund_code, fu.name, b.seq, b.status, COALESCE(b.through, 0), b.period_from, " \
@@ -70,7 +105,7 @@ static const char sql_recount[] =
 	"COALESCE(b.file_path, ''), COALESCE(b.file_sha256, ''), COALESCE(b.digest, ''), " \
 	"COALESCE(b.key_type, ''), COALESCE(b.receipt, ''), b.accepted_total IS NOT NULL, " \
 	"COALESCE(b.accepted_total, 0), (SELECT count(*) FROM batch_reject j WHERE j.batch_id = b.id), " \
-	"b.paid FROM batch b JOIN fund fu ON fu.code = b.fund_code "
+	"b.paid, b.returned FROM batch b JOIN fund fu ON fu.code = b.fund_code "
 
 static const char sql_get[] = "SELECT " BATCH_COLUMNS "WHERE b.id = ?1";
 static const char sql_list[] =
@@ -95,6 +130,8 @@ static int db_fail(struct zt_store *s, const char *what)
 	int code = (ec == SQLITE_BUSY || ec == SQLITE_LOCKED) ? ZT_EBUSY : ZT_EIO;
 	if (ec == SQLITE_CONSTRAINT)
 		code = ZT_EINTERNAL; /* a guard of the schema fired: a bug */
+	if (ec == SQLITE_ERROR && strcmp(sqlite3_errmsg(db), "integer overflow") == 0)
+		code = ZT_ERANGE; /* SUM() past int64: refused, never rounded */
 	return zt_error_set(code, "database: %s: %s", what, sqlite3_errmsg(db));
 }
 
@@ -215,6 +252,44 @@ static int add_event(struct zt_store *s, const char *id, const char *actor, cons
 	return run_once(s, p, "record batch event");
 }
 
+/* Recomputes the count, totals and period of batch `id` from its records.
+ * A total beyond int64 is refused (ZT_ERANGE): the caller rolls back. */
+static int recount(struct zt_store *s, const char *id, const char *fund_code)
+{
+	sqlite3_stmt *p;
+	int rc = prep(s, &p, sql_count);
+	if (rc)
+		return rc;
+	bind_text(p, 1, id);
+	if (sqlite3_step(p) != SQLITE_ROW) {
+		rc = db_fail(s, "count batch");
+		done(p);
+		return rc;
+	}
+	int64_t count = sqlite3_column_int64(p, 0), info_count = sqlite3_column_int64(p, 3);
+	zt_fen total = 0, info_total = 0;
+	bool fits = join_sum(&total, sqlite3_column_int64(p, 1), sqlite3_column_int64(p, 2)) &&
+	            join_sum(&info_total, sqlite3_column_int64(p, 4), sqlite3_column_int64(p, 5));
+	int from = sqlite3_column_int(p, 6), to = sqlite3_column_int(p, 7);
+	done(p);
+	if (!fits) {
+		char m[ZT_FMT_BYTES];
+		return zt_error_set(ZT_ERANGE, "batch '%s': the total of the %lld shares of fund %s "
+		                    "would overflow: it is beyond %s", id, (long long)count, fund_code,
+		                    zt_format_amount(m, INT64_MAX));
+	}
+	if ((rc = prep(s, &p, sql_set_count)))
+		return rc;
+	bind_text(p, 1, id);
+	sqlite3_bind_int64(p, 2, count);
+	sqlite3_bind_int64(p, 3, total);
+	sqlite3_bind_int64(p, 4, info_count);
+	sqlite3_bind_int64(p, 5, info_total);
+	sqlite3_bind_int(p, 6, from);
+	sqlite3_bind_int(p, 7, to);
+	return run_once(s, p, "count batch");
+}
+
 /* Adds the eligible shares of the batch's fund to `id` and recomputes its
  * count, total and period; *added_out is how many were added. */
 static int add_shares(struct zt_store *s, const char *id, const char *fund_code, zt_date through,
@@ -231,10 +306,7 @@ static int add_shares(struct zt_store *s, const char *id, const char *fund_code,
 	if ((rc = run_once(s, p, "add shares to batch")))
 		return rc;
 	*added_out = sqlite3_changes64(zt_store_db(s));
-	if ((rc = prep(s, &p, sql_recount)))
-		return rc;
-	bind_text(p, 1, id);
-	return run_once(s, p, "count batch");
+	return recount(s, id, fund_code);
 }
 
 /* ---- create, reopen -------------------------------------------------- */
@@ -341,6 +413,7 @@ static void read_batch(sqlite3_stmt *p, struct zt_batch *b)
 	b->accepted_total = sqlite3_column_int64(p, 23);
 	b->rejected_count = sqlite3_column_int64(p, 24);
 	b->paid = sqlite3_column_int64(p, 25);
+	b->returned = sqlite3_column_int64(p, 26);
 }
 
 int zt_store_batch_get(struct zt_store *s, const char *id, struct zt_batch *out)
@@ -556,8 +629,8 @@ int zt_store_batch_reject_records(struct zt_store *s, const char *id,
 			goto done;
 		}
 		if (sqlite3_changes(zt_store_db(s)) != 1) {
-			rc = zt_error_set(ZT_ECONFLICT, "record '%s' of batch '%s' is already rejected",
-			                  rejects[i].record_id, id);
+			rc = zt_error_set(ZT_ECONFLICT, "the payer's answer names record '%s' of batch '%s' "
+			                  "twice", rejects[i].record_id, id);
 			goto done;
 		}
 	}
@@ -570,14 +643,53 @@ done:
 int zt_store_batch_set_accepted(struct zt_store *s, const char *id, const char *receipt,
                                 const char *actor)
 {
+	struct zt_batch b;
 	sqlite3_stmt *p;
-	int rc = zt_store_batch_set_status(s, id, ZT_BATCH_SENT, ZT_BATCH_ACCEPTED, actor, "accept",
-	                                   receipt);
-	if (rc || (rc = prep(s, &p, "UPDATE batch SET receipt = ?2, accepted_total = total - "
-	                            REJECTED_SUM("?1") " WHERE id = ?1")))
+	char t[ZT_FMT_BYTES];
+	int rc = need_txn(s, "recording the payer's answer");
+	if (rc || (rc = zt_store_batch_get(s, id, &b)))
+		return rc;
+	if (b.answered)
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' has the payer's answer already (receipt "
+		                    "%s, accepted %s)", id, b.receipt[0] ? b.receipt : "-",
+		                    zt_format_amount(t, b.accepted_total));
+	if (b.status != ZT_BATCH_SENT && b.status != ZT_BATCH_PART_PAID && b.status != ZT_BATCH_PAID)
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: no answer is expected for it", id,
+		                    zt_batch_status_name(b.status));
+	/* What the rejections take off, in C: never negative, never beyond. */
+	if ((rc = prep(s, &p, sql_rejected)))
+		return rc;
+	bind_text(p, 1, id);
+	if (sqlite3_step(p) != SQLITE_ROW) {
+		rc = db_fail(s, "sum rejected records");
+		done(p);
+		return rc;
+	}
+	zt_fen removed = 0, accepted;
+	bool fits = join_sum(&removed, sqlite3_column_int64(p, 0), sqlite3_column_int64(p, 1));
+	done(p);
+	if (!fits || __builtin_sub_overflow(b.total, removed, &accepted))
+		return zt_error_set(ZT_ERANGE, "batch '%s': the records the payer rejected sum beyond "
+		                    "what can be counted", id);
+	if (removed < 0)
+		return zt_error_set(ZT_EINTERNAL, "batch '%s': the payer's rejections would raise its "
+		                    "total by %lld fen", id, (long long)-removed);
+	/* sent: the payer's answer; after a payment, what the batch then owes
+	 * says whether it is settled (paid) or not (part-paid: short, or money
+	 * owed back when the payer paid for records it then rejected). */
+	enum zt_batch_status to = ZT_BATCH_ACCEPTED;
+	if (b.status != ZT_BATCH_SENT) {
+		zt_fen owes;
+		if ((rc = zt_batch_owes(&owes, accepted, b.paid, b.returned)))
+			return rc;
+		to = owes == 0 ? ZT_BATCH_PAID : ZT_BATCH_PART_PAID;
+	}
+	if ((rc = zt_store_batch_set_status(s, id, b.status, to, actor, "accept", receipt)) ||
+	    (rc = prep(s, &p, "UPDATE batch SET receipt = ?2, accepted_total = ?3 WHERE id = ?1")))
 		return rc;
 	bind_text(p, 1, id);
 	bind_text(p, 2, receipt && receipt[0] ? receipt : NULL);
+	sqlite3_bind_int64(p, 3, accepted);
 	return run_once(s, p, "accept batch");
 }
 
@@ -585,66 +697,52 @@ int zt_store_batch_add_payment(struct zt_store *s, const char *id, zt_fen amount
                                const char *actor, const char *ref)
 {
 	struct zt_batch b;
-	sqlite3_stmt *p;
 	int rc = need_txn(s, "batch payment");
 	if (rc || (rc = zt_store_batch_get(s, id, &b)))
 		return rc;
-	/* A payer may pay before its answer reaches us (drop folder): a sent
-	 * batch is due its whole total until the answer says otherwise. */
-	if (b.status != ZT_BATCH_SENT && b.status != ZT_BATCH_ACCEPTED &&
-	    b.status != ZT_BATCH_PART_PAID)
-		return zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: a payment is matched to a sent or "
-		                    "accepted batch", id, zt_batch_status_name(b.status));
-	zt_fen paid, due = b.answered ? b.accepted_total : b.total;
-	if (amount_fen <= 0 || __builtin_add_overflow(b.paid, amount_fen, &paid))
-		return zt_error_set(ZT_ERANGE, "batch '%s': payment of %lld fen is out of range", id,
-		                    (long long)amount_fen);
-	enum zt_batch_status to = paid >= due ? ZT_BATCH_PAID : ZT_BATCH_PART_PAID;
-	char detail[200];
-	snprintf(detail, sizeof detail, "%lld fen%s%s", (long long)amount_fen, ref ? " by " : "",
-	         ref ? ref : "");
-	/* status and paid in one statement (reconciliation pays batches by the
-	 * thousand), guarded like every status change by the status read. */
-	if ((rc = prep(s, &p, "UPDATE batch SET status = ?3, paid = ?4 WHERE id = ?1 AND status = ?2")))
-		return rc;
-	bind_text(p, 1, id);
-	bind_text(p, 2, zt_batch_status_name(b.status));
-	bind_text(p, 3, zt_batch_status_name(to));
-	sqlite3_bind_int64(p, 4, paid);
-	if ((rc = run_once(s, p, "record payment")))
-		return rc;
-	if (sqlite3_changes(zt_store_db(s)) != 1)
-		return zt_error_set(ZT_ECONFLICT, "batch '%s' changed status during the payment", id);
-	return add_event(s, id, actor, "payment", zt_batch_status_name(b.status),
-	                 zt_batch_status_name(to), detail);
+	return zt_store_batch_pay_known(s, id, b.status, zt_batch_due(&b), b.paid, b.returned,
+	                                amount_fen, actor, ref);
 }
 
 int zt_store_batch_pay_known(struct zt_store *s, const char *id, enum zt_batch_status status,
-                             zt_fen due, zt_fen paid_before, zt_fen amount_fen, const char *actor,
-                             const char *ref)
+                             zt_fen due, zt_fen paid_before, zt_fen returned, zt_fen amount_fen,
+                             const char *actor, const char *ref)
 {
 	sqlite3_stmt *p;
+	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES];
 	int rc = need_txn(s, "batch payment");
 	if (rc)
 		return rc;
+	/* A payer may pay before its answer reaches us (drop folder): a sent
+	 * batch is due its whole total until the answer says otherwise. */
 	if (status != ZT_BATCH_SENT && status != ZT_BATCH_ACCEPTED && status != ZT_BATCH_PART_PAID)
 		return zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: a payment is matched to a sent or "
 		                    "accepted batch", id, zt_batch_status_name(status));
-	zt_fen paid;
+	zt_fen paid, owes;
 	if (amount_fen <= 0 || __builtin_add_overflow(paid_before, amount_fen, &paid))
 		return zt_error_set(ZT_ERANGE, "batch '%s': payment of %lld fen is out of range", id,
 		                    (long long)amount_fen);
-	enum zt_batch_status to = paid >= due ? ZT_BATCH_PAID : ZT_BATCH_PART_PAID;
-	/* The caller read the batch in this transaction; the update checks
-	 * that what it read still holds. */
+	if ((rc = zt_batch_owes(&owes, due, paid_before, returned)))
+		return rc;
+	/* Never paid beyond what it billed: the rules of reconciliation stop
+	 * an over-payment before it gets here; this is the last guard. */
+	if (amount_fen > owes)
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' owes %s: a payment of %s would pay it "
+		                    "more than it billed", id, zt_format_amount(y1, owes > 0 ? owes : 0),
+		                    zt_format_amount(y2, amount_fen));
+	enum zt_batch_status to = amount_fen == owes ? ZT_BATCH_PAID : ZT_BATCH_PART_PAID;
+	/* status and paid in one statement (reconciliation pays batches by the
+	 * thousand); the caller read the batch in this transaction, and the
+	 * update checks that what it read still holds. */
 	if ((rc = prep(s, &p, "UPDATE batch SET status = ?3, paid = ?4 "
-	                      "WHERE id = ?1 AND status = ?2 AND paid = ?5")))
+	                      "WHERE id = ?1 AND status = ?2 AND paid = ?5 AND returned = ?6")))
 		return rc;
 	bind_text(p, 1, id);
 	bind_text(p, 2, zt_batch_status_name(status));
 	bind_text(p, 3, zt_batch_status_name(to));
 	sqlite3_bind_int64(p, 4, paid);
 	sqlite3_bind_int64(p, 5, paid_before);
+	sqlite3_bind_int64(p, 6, returned);
 	if ((rc = run_once(s, p, "record payment")))
 		return rc;
 	if (sqlite3_changes(zt_store_db(s)) != 1)
@@ -655,6 +753,158 @@ int zt_store_batch_pay_known(struct zt_store *s, const char *id, enum zt_batch_s
 	         ref ? ref : "");
 	return add_event(s, id, actor, "payment", zt_batch_status_name(status),
 	                 zt_batch_status_name(to), detail);
+}
+
+/* ---- money owed back ---------------------------------------------------- */
+
+#define RETURN_COLUMNS                                                                         \
+	"r.id, r.batch_id, b.fund_code, r.kind = 'netted', COALESCE(r.return_id, ''), r.amount, "  \
+	"COALESCE(r.entry_id, 0), COALESCE(e.ref, ''), COALESCE(r.msg_id, ''), COALESCE(r.file, ''), " \
+	"COALESCE(r.execution_date, 0), r.actor, r.at, "                                           \
+	"EXISTS (SELECT 1 FROM recon_match m WHERE m.return_id = r.return_id) "                    \
+	"FROM batch_return r JOIN batch b ON b.id = r.batch_id "                                   \
+	"LEFT JOIN bank_entry e ON e.id = r.entry_id "
+
+static const char sql_return_get[] = "SELECT " RETURN_COLUMNS "WHERE r.return_id = ?1";
+static const char sql_returns[] = "SELECT " RETURN_COLUMNS "WHERE r.batch_id = ?1 ORDER BY r.id";
+
+static void read_return(sqlite3_stmt *p, struct zt_batch_return *r)
+{
+	memset(r, 0, sizeof *r);
+	r->row = sqlite3_column_int64(p, 0);
+	copy_col(r->batch_id, sizeof r->batch_id, p, 1);
+	copy_col(r->fund_code, sizeof r->fund_code, p, 2);
+	r->netted = sqlite3_column_int(p, 3) != 0;
+	copy_col(r->return_id, sizeof r->return_id, p, 4);
+	r->amount = sqlite3_column_int64(p, 5);
+	r->entry_row = sqlite3_column_int64(p, 6);
+	copy_col(r->entry_ref, sizeof r->entry_ref, p, 7);
+	copy_col(r->msg_id, sizeof r->msg_id, p, 8);
+	copy_col(r->file, sizeof r->file, p, 9);
+	r->execution_date = sqlite3_column_int(p, 10);
+	copy_col(r->actor, sizeof r->actor, p, 11);
+	copy_col(r->at, sizeof r->at, p, 12);
+	r->confirmed = sqlite3_column_int(p, 13) != 0;
+}
+
+int zt_store_batch_return_get(struct zt_store *s, const char *return_id,
+                              struct zt_batch_return *out)
+{
+	sqlite3_stmt *p;
+	int rc = prep(s, &p, sql_return_get);
+	if (rc)
+		return rc;
+	bind_text(p, 1, return_id);
+	int step = sqlite3_step(p);
+	if (step == SQLITE_ROW)
+		read_return(p, out);
+	else
+		rc = step == SQLITE_DONE ? ZT_ENOTFOUND : db_fail(s, "read return");
+	done(p);
+	return rc;
+}
+
+int zt_store_batch_returns(struct zt_store *s, const char *id,
+                           int (*cb)(void *ctx, const struct zt_batch_return *r), void *ctx)
+{
+	sqlite3_stmt *p;
+	int rc = prep(s, &p, sql_returns), step;
+	if (rc)
+		return rc;
+	bind_text(p, 1, id);
+	struct zt_batch_return r;
+	while ((step = sqlite3_step(p)) == SQLITE_ROW) {
+		read_return(p, &r);
+		if ((rc = cb(ctx, &r)))
+			goto done;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(s, "read returns");
+done:
+	done(p);
+	return rc;
+}
+
+int zt_store_batch_repay_count(struct zt_store *s, const char *id, int64_t *out)
+{
+	sqlite3_stmt *p;
+	int rc = prep(s, &p, "SELECT count(*) FROM batch_return WHERE batch_id = ?1 AND kind = 'repay'");
+	if (rc)
+		return rc;
+	bind_text(p, 1, id);
+	if (sqlite3_step(p) == SQLITE_ROW)
+		*out = sqlite3_column_int64(p, 0);
+	else
+		rc = db_fail(s, "count repayments");
+	done(p);
+	return rc;
+}
+
+int zt_store_batch_add_return(struct zt_store *s, struct zt_batch_return *r)
+{
+	struct zt_batch b;
+	sqlite3_stmt *p;
+	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES];
+	int rc = need_txn(s, "batch return");
+	if (rc || (rc = zt_store_batch_get(s, r->batch_id, &b)))
+		return rc;
+	/* Money goes back once the payer has said what it accepts. */
+	if (!b.answered || (b.status != ZT_BATCH_ACCEPTED && b.status != ZT_BATCH_PART_PAID))
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' is %s%s: money is paid back for a batch "
+		                    "the payer has answered that owes the fund", b.id,
+		                    zt_batch_status_name(b.status),
+		                    b.answered ? "" : " without the payer's answer");
+	zt_fen owes, returned;
+	if ((rc = zt_batch_owes(&owes, zt_batch_due(&b), b.paid, b.returned)))
+		return rc;
+	if (r->amount <= 0 || __builtin_add_overflow(b.returned, r->amount, &returned))
+		return zt_error_set(ZT_ERANGE, "batch '%s': a return of %lld fen is out of range", b.id,
+		                    (long long)r->amount);
+	/* Never more than the pool owes: owes is negative by what it owes. */
+	if (owes >= 0 || r->amount > -owes)
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' is owed back %s: %s is more", b.id,
+		                    zt_format_amount(y1, owes < 0 ? -owes : 0),
+		                    zt_format_amount(y2, r->amount));
+	enum zt_batch_status to = r->amount == -owes ? ZT_BATCH_PAID : ZT_BATCH_PART_PAID;
+	snprintf(r->fund_code, sizeof r->fund_code, "%s", b.fund_code);
+	snprintf(r->at, sizeof r->at, "%s", zt_store_now(s));
+	if ((rc = prep(s, &p, "INSERT INTO batch_return (batch_id, kind, return_id, amount, entry_id, "
+	                      "msg_id, file, execution_date, actor, at) "
+	                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")))
+		return rc;
+	bind_text(p, 1, b.id);
+	bind_text(p, 2, r->netted ? "netted" : "repay");
+	if (!r->netted) {
+		bind_text(p, 3, r->return_id);
+		bind_text(p, 6, r->msg_id);
+		bind_text(p, 7, r->file);
+		sqlite3_bind_int(p, 8, r->execution_date);
+	} else {
+		sqlite3_bind_int64(p, 5, r->entry_row);
+	}
+	sqlite3_bind_int64(p, 4, r->amount);
+	bind_text(p, 9, r->actor);
+	bind_text(p, 10, r->at);
+	if ((rc = run_once(s, p, "record return")))
+		return rc;
+	r->row = sqlite3_last_insert_rowid(zt_store_db(s));
+	if ((rc = prep(s, &p, "UPDATE batch SET status = ?3, returned = ?4 "
+	                      "WHERE id = ?1 AND status = ?2 AND returned = ?5")))
+		return rc;
+	bind_text(p, 1, b.id);
+	bind_text(p, 2, zt_batch_status_name(b.status));
+	bind_text(p, 3, zt_batch_status_name(to));
+	sqlite3_bind_int64(p, 4, returned);
+	sqlite3_bind_int64(p, 5, b.returned);
+	if ((rc = run_once(s, p, "record return")))
+		return rc;
+	if (sqlite3_changes(zt_store_db(s)) != 1)
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' changed during the return", b.id);
+	char detail[200];
+	snprintf(detail, sizeof detail, "%lld fen %s %s", (long long)r->amount,
+	         r->netted ? "netted by bank entry" : "repaid by", r->netted ? r->entry_ref : r->return_id);
+	return add_event(s, b.id, r->actor, r->netted ? "netted" : "repay",
+	                 zt_batch_status_name(b.status), zt_batch_status_name(to), detail);
 }
 
 /* ---- cursors ----------------------------------------------------------- */
@@ -767,6 +1017,9 @@ done:
 
 /* ---- verify ------------------------------------------------------------ */
 
+/* What a batch is due (the rule of zt_batch_due). */
+#define DUE_OF(b) "(CASE WHEN " b ".accepted_total IS NULL THEN " b ".total ELSE " b ".accepted_total END)"
+
 static const struct zt_verify_check batch_checks[] = {
 	{"each claim share is in at most one batch",
 	 "SELECT count(*) FROM batch_share",
@@ -830,9 +1083,76 @@ static const struct zt_verify_check batch_checks[] = {
 	 " 'accepted>paid',"
 	 " 'part-paid>part-paid', 'part-paid>paid')"
 	 " AND NOT (action = 'export' AND status_from = status_to)"
+	 /* the payer's answer after a payment: settled, or not (short, or owed back) */
+	 " AND NOT (action = 'accept' AND status_from IN ('part-paid', 'paid')"
+	 " AND status_to IN ('part-paid', 'paid'))"
 	 " UNION ALL SELECT printf('batch %s is %s, but its last recorded change leaves it %s',"
 	 " x.id, x.status, COALESCE(e.status_to, 'unrecorded')) FROM batch x LEFT JOIN e"
 	 " ON e.batch_id = x.id AND e.last = 1 WHERE e.status_to IS NOT x.status"},
+	{"no batch is accepted or paid beyond what it billed",
+	 "SELECT count(*) FROM batch",
+	 "SELECT printf('batch %s: accepted %d fen of a total of %d fen', id, accepted_total, total)"
+	 " FROM batch WHERE accepted_total > total"
+	 " UNION ALL SELECT printf('batch %s: paid %d fen of a total of %d fen', id, paid, total)"
+	 " FROM batch WHERE paid > max(total, 0)"
+	 " UNION ALL SELECT printf('batch %s: %d fen returned to its fund, more than the %d fen it"
+	 " owed back', id, returned, max(paid - " DUE_OF("batch") ", 0)) FROM batch"
+	 " WHERE returned > max(paid - " DUE_OF("batch") ", 0)"},
+	{"money returned to a fund is its returns, each booked once",
+	 "SELECT count(*) FROM batch_return",
+	 "WITH r AS (SELECT batch_id, SUM(amount) AS v FROM batch_return GROUP BY batch_id)"
+	 " SELECT printf('batch %s: returned %d fen, its returns sum to %d', b.id, b.returned,"
+	 " COALESCE(r.v, 0)) FROM batch b LEFT JOIN r ON r.batch_id = b.id"
+	 " WHERE b.returned != COALESCE(r.v, 0)"
+	 " UNION ALL SELECT printf('repayment %s of batch %s (%d fen to fund %s): the ledger has %d"
+	 " repay transfers of %d fen from %s to %s', r.return_id, r.batch_id, r.amount, b.fund_code,"
+	 " COALESCE(t.n, 0), COALESCE(t.v, 0), COALESCE(t.c, '-'), COALESCE(t.d, '-'))"
+	 " FROM batch_return r JOIN batch b ON b.id = r.batch_id LEFT JOIN (SELECT ref, count(*) AS n,"
+	 " SUM(amount) AS v, MIN(debit) AS d, MIN(credit) AS c FROM transfer WHERE kind = 'repay'"
+	 " GROUP BY ref) t ON t.ref = r.return_id WHERE r.kind = 'repay' AND (COALESCE(t.n, 0) != 1"
+	 " OR t.v != r.amount OR t.d != 'fund:' || b.fund_code OR t.c != 'pool:bank')"
+	 " UNION ALL SELECT printf('transfer #%d (repay, %d fen) refers to %s, which is no"
+	 " repayment', t.id, t.amount, t.ref) FROM transfer t WHERE t.kind = 'repay'"
+	 " AND NOT EXISTS (SELECT 1 FROM batch_return r WHERE r.return_id = t.ref)"
+	 " UNION ALL SELECT printf('bank entry %s: %d fen netted back to %s in the ledger, %d fen in"
+	 " its returns', COALESCE(n.ref, t.ref), COALESCE(t.v, 0), COALESCE(n.fund, t.fund),"
+	 " COALESCE(n.v, 0)) FROM (SELECT e.ref, 'fund:' || b.fund_code AS fund, SUM(r.amount) AS v"
+	 " FROM batch_return r JOIN bank_entry e ON e.id = r.entry_id JOIN batch b"
+	 " ON b.id = r.batch_id GROUP BY e.ref, b.fund_code) n FULL JOIN (SELECT ref, debit AS fund,"
+	 " SUM(amount) AS v FROM transfer WHERE kind = 'netted' GROUP BY ref, debit) t"
+	 " ON t.ref = n.ref AND t.fund = n.fund WHERE COALESCE(n.v, 0) != COALESCE(t.v, 0)"},
+	/* docs/batches.md "Money owed back": per fund, what it was billed less
+	 * what it paid, what was written off, plus what the pool paid back (1),
+	 * is what its batches say they are owed (2), and what its ledger
+	 * account says (3: fund:F less its shares not billed). Each side is a
+	 * sum of signed terms, in parts (store_int.h): over years the shares of
+	 * a fund can sum past int64 when what is owed does not. */
+	{"each fund's billed, paid, written off and returned add up",
+	 "SELECT count(*) FROM fund",
+	 "WITH bb AS (SELECT fund_code AS fund, " DUE_OF("b") " AS due, b.paid, b.returned FROM batch b"
+	 " WHERE b.status IN ('sent', 'accepted', 'part-paid', 'paid')),"
+	 " t (fund, side, v) AS (SELECT fund, 1, due FROM bb"
+	 " UNION ALL SELECT b.fund_code, 1, -a.amount - a.written_off FROM recon_alloc a"
+	 " JOIN batch b ON b.id = a.batch_id"
+	 " UNION ALL SELECT b.fund_code, 1, r.amount FROM batch_return r JOIN batch b"
+	 " ON b.id = r.batch_id"
+	 " UNION ALL SELECT fund, 2, due FROM bb UNION ALL SELECT fund, 2, -paid FROM bb"
+	 " UNION ALL SELECT fund, 2, returned FROM bb"
+	 " UNION ALL SELECT substr(name, 6), 3, balance FROM account WHERE name LIKE 'fund:%'"
+	 " UNION ALL SELECT fund_code, 3, -amount FROM settlement_fund"
+	 " UNION ALL SELECT fund, 3, due FROM bb),"
+	 " p AS (SELECT fund, side, " ZT_SQL_SUM_HI("v") " AS h, " ZT_SQL_SUM_LO("v") " AS l FROM t"
+	 " GROUP BY fund, side),"
+	 " c AS (SELECT fund, side, " ZT_SQL_Q("h", "l") " AS q, " ZT_SQL_R("l") " AS r FROM p),"
+	 " x AS (SELECT f.code, COALESCE(c1.q, 0) AS q1, COALESCE(c1.r, 0) AS r1,"
+	 " COALESCE(c2.q, 0) AS q2, COALESCE(c2.r, 0) AS r2, COALESCE(c3.q, 0) AS q3,"
+	 " COALESCE(c3.r, 0) AS r3 FROM fund f LEFT JOIN c c1 ON c1.fund = f.code AND c1.side = 1"
+	 " LEFT JOIN c c2 ON c2.fund = f.code AND c2.side = 2"
+	 " LEFT JOIN c c3 ON c3.fund = f.code AND c3.side = 3)"
+	 " SELECT printf('fund %s: billed - paid - written off + returned = %d fen outstanding,"
+	 " but its batches are owed %d and its ledger account says %d', code,"
+	 " q1 * " ZT_SQL_G " + r1, q2 * " ZT_SQL_G " + r2, q3 * " ZT_SQL_G " + r3) FROM x"
+	 " WHERE q1 != q2 OR r1 != r2 OR q1 != q3 OR r1 != r3"},
 };
 
 const struct zt_verify_check *zt_verify_checks_batches(size_t *n)

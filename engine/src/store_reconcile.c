@@ -31,7 +31,7 @@
 	"COALESCE(e.credit, 0), COALESCE(e.booking_date, 0), COALESCE(x.batch_id, ''), "         \
 	"COALESCE(x.advance_id, ''), x.amount, x.since, x.detail, x.raised_at, x.raised_by, "    \
 	"r.resolution, COALESCE(r.target, ''), COALESCE(r.note, ''), COALESCE(r.at, ''), "       \
-	"COALESCE(r.actor, '') FROM recon_exception x "                                          \
+	"COALESCE(r.actor, ''), COALESCE(x.return_id, '') FROM recon_exception x "               \
 	"LEFT JOIN bank_entry e ON e.id = x.entry_id "                                           \
 	"LEFT JOIN recon_resolution r ON r.exception_id = x.id "
 
@@ -40,9 +40,11 @@
 	"(SELECT MIN(ev.at) FROM batch_event ev WHERE ev.batch_id = " b " AND ev.status_to = 'sent')"
 
 /* What a batch is due: its accepted total once the payer answered, else its
- * total (the rule of zt_store_batch_add_payment, batch.h). */
+ * total (zt_batch_due, batch.h). */
 #define BATCH_DUE(b)                                                                           \
 	"CASE WHEN " b ".accepted_total IS NULL THEN " b ".total ELSE " b ".accepted_total END"
+/* What it still owes (zt_batch_owes): < 0 when the pool owes the fund. */
+#define BATCH_OWES(b) "(" BATCH_DUE(b) ") - " b ".paid + " b ".returned"
 
 enum stmt {
 	S_IMPORT_START,
@@ -66,6 +68,7 @@ enum stmt {
 	S_DUE_OPEN,
 	S_DUE_BATCHES,
 	S_DUE_ADVANCES,
+	S_DUE_RETURNS,
 	S_REPORT_FUNDS,
 	S_CONFIRMED,
 	S_REPORT_OPEN,
@@ -91,53 +94,66 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* read for every credit: no sub-select for the sent day, which only
 	 * the overdue listing (S_DUE_BATCHES) needs */
 	[S_BATCH] = "SELECT b.id, b.fund_code, b.status, " BATCH_DUE("b") ", b.paid, "
-	            "COALESCE(" SQL_DAY("b.exported_at") ", 0), 0 FROM batch b WHERE b.id = ?1",
+	            "COALESCE(" SQL_DAY("b.exported_at") ", 0), 0, b.returned, "
+	            "b.accepted_total IS NOT NULL FROM batch b WHERE b.id = ?1",
 	[S_ADVANCE_CONFIRMED] = "SELECT EXISTS (SELECT 1 FROM recon_match WHERE advance_id = ?1)",
-	[S_MATCH_INSERT] = "INSERT INTO recon_match (entry_id, advance_id, exception_id, at, actor) "
-	                   "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_MATCH_INSERT] = "INSERT INTO recon_match (entry_id, advance_id, exception_id, at, actor, "
+	                   "return_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_ALLOC_INSERT] = "INSERT INTO recon_alloc (match_id, batch_id, amount, written_off) "
 	                   "VALUES (?1, ?2, ?3, ?4)",
 	[S_EXC_NEXT] = "SELECT COALESCE(MAX(id), 0) + 1 FROM recon_exception",
 	[S_EXC_INSERT] = "INSERT INTO recon_exception (id, exc_id, kind, entry_id, batch_id, "
-	                 "advance_id, amount, since, detail, raised_at, raised_by) "
-	                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	                 "advance_id, amount, since, detail, raised_at, raised_by, return_id) "
+	                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[S_EXC_GET] = "SELECT " EXCEPTION_COLUMNS "WHERE x.exc_id = ?1",
 	[S_EXC_ALL] = "SELECT " EXCEPTION_COLUMNS "WHERE ?1 = 0 OR r.exception_id IS NULL "
 	              "ORDER BY x.id",
 	[S_DUE_EXISTS] = "SELECT EXISTS (SELECT 1 FROM recon_exception WHERE entry_id IS NULL "
 	                 "AND kind = ?1 AND COALESCE(batch_id, '') = COALESCE(?2, '') "
-	                 "AND COALESCE(advance_id, '') = COALESCE(?3, ''))",
+	                 "AND COALESCE(advance_id, '') = COALESCE(?3, '') "
+	                 "AND COALESCE(return_id, '') = COALESCE(?4, ''))",
 	[S_RES_INSERT] = "INSERT INTO recon_resolution (exception_id, resolution, target, note, at, "
 	                 "actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_SETTLE_DUE] =
 		"INSERT INTO recon_resolution (exception_id, resolution, target, note, at, actor) "
 		"SELECT x.id, 'settled', NULL, ?4, ?5, ?6 FROM recon_exception x "
 		"WHERE x.entry_id IS NULL AND (?1 IS NULL OR x.kind = ?1) "
-		"AND ((?2 IS NOT NULL AND x.batch_id = ?2) OR (?3 IS NOT NULL AND x.advance_id = ?3)) "
+		"AND ((?2 IS NOT NULL AND x.batch_id = ?2 AND x.return_id IS NULL) "
+		"OR (?3 IS NOT NULL AND x.advance_id = ?3) OR (?7 IS NOT NULL AND x.return_id = ?7)) "
 		"AND NOT EXISTS (SELECT 1 FROM recon_resolution r WHERE r.exception_id = x.id)",
 	[S_DUE_OPEN] = "SELECT EXISTS (SELECT 1 FROM recon_exception x WHERE x.entry_id IS NULL "
 	               "AND NOT EXISTS (SELECT 1 FROM recon_resolution r WHERE r.exception_id = x.id))",
 	[S_DUE_BATCHES] =
 		"SELECT * FROM (SELECT b.id, b.fund_code, b.status, " BATCH_DUE("b") " AS due, b.paid, "
 		"COALESCE(" SQL_DAY("b.exported_at") ", 0), COALESCE(" SQL_DAY(SENT_AT("b.id"))
-		", 0) AS sent FROM batch b WHERE b.status IN ('sent', 'accepted', 'part-paid')) "
-		"WHERE sent > 0 AND sent <= ?1 AND paid < due ORDER BY sent, id",
+		", 0) AS sent, b.returned, b.accepted_total IS NOT NULL, " BATCH_OWES("b") " AS owes "
+		"FROM batch b WHERE b.status IN ('sent', 'accepted', 'part-paid')) "
+		"WHERE sent > 0 AND sent <= ?1 AND owes > 0 ORDER BY sent, id",
 	[S_DUE_ADVANCES] =
 		"SELECT a.id, a.advance_id, a.hospital, a.amount, a.issued_at, a.execution_date "
 		"FROM advance a WHERE a.execution_date <= ?1 AND NOT EXISTS (SELECT 1 FROM recon_match m "
 		"WHERE m.advance_id = a.advance_id) ORDER BY a.id",
+	[S_DUE_RETURNS] =
+		"SELECT r.return_id, r.batch_id, b.fund_code, r.amount, r.at, r.execution_date "
+		"FROM batch_return r JOIN batch b ON b.id = r.batch_id WHERE r.kind = 'repay' "
+		"AND r.execution_date <= ?1 AND NOT EXISTS (SELECT 1 FROM recon_match m "
+		"WHERE m.return_id = r.return_id) ORDER BY r.id",
+	/* returned: what the pool paid back (repaid or netted); a batch is open
+	 * while it owes, or is owed, anything */
 	[S_REPORT_FUNDS] =
 		"WITH al AS (SELECT batch_id, SUM(amount) AS paid, SUM(written_off) AS wo "
 		"  FROM recon_alloc GROUP BY batch_id), "
 		"bb AS (SELECT b.fund_code, " BATCH_DUE("b") " AS due, COALESCE(al.paid, 0) AS paid, "
-		"  COALESCE(al.wo, 0) AS wo, " SENT_AT("b.id") " AS sent_at FROM batch b "
-		"  LEFT JOIN al ON al.batch_id = b.id "
+		"  COALESCE(al.wo, 0) AS wo, b.returned AS returned, " SENT_AT("b.id") " AS sent_at "
+		"  FROM batch b LEFT JOIN al ON al.batch_id = b.id "
 		"  WHERE b.status IN ('sent', 'accepted', 'part-paid', 'paid')) "
 		"SELECT f.code, f.name, COALESCE(SUM(bb.due), 0), COALESCE(SUM(bb.paid), 0), "
 		"COALESCE(SUM(bb.wo), 0), "
-		"COALESCE(SUM(CASE WHEN bb.due > bb.paid + bb.wo THEN 1 ELSE 0 END), 0), "
-		"COALESCE(MIN(CASE WHEN bb.due > bb.paid + bb.wo THEN " SQL_DAY("bb.sent_at") " END), 0), "
-		"COALESCE((SELECT balance FROM account WHERE name = 'fund:' || f.code), 0) "
+		"COALESCE(SUM(CASE WHEN bb.due - bb.paid - bb.wo + bb.returned != 0 THEN 1 ELSE 0 END), 0), "
+		"COALESCE(MIN(CASE WHEN bb.due - bb.paid - bb.wo + bb.returned != 0 THEN "
+		SQL_DAY("bb.sent_at") " END), 0), "
+		"COALESCE((SELECT balance FROM account WHERE name = 'fund:' || f.code), 0), "
+		"COALESCE(SUM(bb.returned), 0) "
 		"FROM fund f LEFT JOIN bb ON bb.fund_code = f.code GROUP BY f.code ORDER BY f.code",
 	[S_CONFIRMED] = "SELECT COALESCE(SUM(a.amount), 0) FROM advance a JOIN recon_match m "
 	                "ON m.advance_id = a.advance_id WHERE a.hospital = ?1",
@@ -167,6 +183,8 @@ static int db_fail(struct zt_recon_db *d, const char *what)
 	int code = (ec == SQLITE_BUSY || ec == SQLITE_LOCKED) ? ZT_EBUSY : ZT_EIO;
 	if (ec == SQLITE_CONSTRAINT)
 		code = ZT_EINTERNAL; /* a guard of the schema fired: a bug */
+	if (ec == SQLITE_ERROR && strcmp(sqlite3_errmsg(d->db), "integer overflow") == 0)
+		code = ZT_ERANGE; /* SUM() past int64: refused, never rounded */
 	return zt_error_set(code, "database: %s: %s", what, sqlite3_errmsg(d->db));
 }
 
@@ -467,6 +485,8 @@ static void read_batch(sqlite3_stmt *p, struct zt_recon_batch *b)
 	b->paid = sqlite3_column_int64(p, 4);
 	b->exported = sqlite3_column_int(p, 5);
 	b->sent = sqlite3_column_int(p, 6);
+	b->returned = sqlite3_column_int64(p, 7);
+	b->answered = sqlite3_column_int(p, 8) != 0;
 }
 
 int zt_store_recon_batch(struct zt_recon_db *d, const char *id, struct zt_recon_batch *out)
@@ -500,7 +520,8 @@ int zt_store_recon_advance_confirmed(struct zt_recon_db *d, const char *advance_
 /* ---- matches --------------------------------------------------------------- */
 
 int zt_store_recon_match_put(struct zt_recon_db *d, int64_t entry_row, const char *advance_id,
-                             int64_t exception_row, const char *actor, int64_t *row_out)
+                             const char *return_id, int64_t exception_row, const char *actor,
+                             int64_t *row_out)
 {
 	int rc = need_txn(d, "match");
 	sqlite3_stmt *p = rc ? NULL : st(d, S_MATCH_INSERT);
@@ -513,6 +534,7 @@ int zt_store_recon_match_put(struct zt_recon_db *d, int64_t entry_row, const cha
 		sqlite3_bind_int64(p, 3, exception_row);
 	bind_text(p, 4, zt_store_now(d->s));
 	bind_text(p, 5, actor);
+	bind_opt(p, 6, return_id);
 	if ((rc = run(d, p, "record match")) == 0)
 		*row_out = sqlite3_last_insert_rowid(d->db);
 	return rc;
@@ -561,6 +583,7 @@ int zt_store_recon_exception_put(struct zt_recon_db *d, struct zt_recon_exceptio
 	snprintf(x->raised_at, sizeof x->raised_at, "%s", zt_store_now(d->s));
 	bind_text(p, 10, x->raised_at);
 	bind_text(p, 11, x->raised_by);
+	bind_opt(p, 12, x->return_id);
 	return run(d, p, "record exception");
 }
 
@@ -595,6 +618,7 @@ static void read_exception(sqlite3_stmt *p, struct zt_recon_exception *x)
 	copy_col(x->note, sizeof x->note, p, 16);
 	copy_col(x->resolved_at, sizeof x->resolved_at, p, 17);
 	copy_col(x->resolved_by, sizeof x->resolved_by, p, 18);
+	copy_col(x->return_id, sizeof x->return_id, p, 19);
 }
 
 int zt_store_recon_exception_get(struct zt_recon_db *d, const char *exc_id,
@@ -615,7 +639,8 @@ int zt_store_recon_exception_get(struct zt_recon_db *d, const char *exc_id,
 }
 
 int zt_store_recon_due_exists(struct zt_recon_db *d, enum zt_recon_kind kind,
-                              const char *batch_id, const char *advance_id, bool *out)
+                              const char *batch_id, const char *advance_id, const char *return_id,
+                              bool *out)
 {
 	sqlite3_stmt *p = st(d, S_DUE_EXISTS);
 	if (!p)
@@ -623,6 +648,7 @@ int zt_store_recon_due_exists(struct zt_recon_db *d, enum zt_recon_kind kind,
 	bind_text(p, 1, zt_recon_kind_name(kind));
 	bind_opt(p, 2, batch_id);
 	bind_opt(p, 3, advance_id);
+	bind_opt(p, 4, return_id);
 	int r = one_row(d, p, "read exceptions");
 	if (r <= 0)
 		return r < 0 ? r : zt_error_set(ZT_EINTERNAL, "EXISTS gave no row");
@@ -649,8 +675,8 @@ int zt_store_recon_resolution_put(struct zt_recon_db *d, int64_t exception_row,
 }
 
 int zt_store_recon_settle_due(struct zt_recon_db *d, int kind, const char *batch_id,
-                              const char *advance_id, const char *note, const char *actor,
-                              int64_t *closed_out)
+                              const char *advance_id, const char *return_id, const char *note,
+                              const char *actor, int64_t *closed_out)
 {
 	sqlite3_stmt *p = st(d, S_SETTLE_DUE);
 	if (!p)
@@ -661,6 +687,7 @@ int zt_store_recon_settle_due(struct zt_recon_db *d, int kind, const char *batch
 	bind_text(p, 4, note);
 	bind_text(p, 5, zt_store_now(d->s));
 	bind_text(p, 6, actor);
+	bind_opt(p, 7, return_id);
 	int rc = run(d, p, "close exceptions");
 	if (rc == 0 && closed_out)
 		*closed_out = sqlite3_changes(d->db);
@@ -773,6 +800,42 @@ done:
 	return rc;
 }
 
+int zt_store_recon_due_returns(struct zt_recon_db *d, zt_date executed_by,
+                               int (*cb)(void *ctx, const struct zt_batch_return *r), void *ctx)
+{
+	struct rows r = {.size = sizeof(struct zt_batch_return)};
+	sqlite3_stmt *p = st(d, S_DUE_RETURNS);
+	int rc = 0, step;
+	if (!p)
+		return ZT_EIO;
+	sqlite3_bind_int(p, 1, executed_by);
+	while ((step = sqlite3_step(p)) == SQLITE_ROW) {
+		struct zt_batch_return *x = rows_push(&r);
+		if (!x) {
+			rc = ZT_ENOMEM;
+			goto done;
+		}
+		memset(x, 0, sizeof *x);
+		copy_col(x->return_id, sizeof x->return_id, p, 0);
+		copy_col(x->batch_id, sizeof x->batch_id, p, 1);
+		copy_col(x->fund_code, sizeof x->fund_code, p, 2);
+		x->amount = sqlite3_column_int64(p, 3);
+		copy_col(x->at, sizeof x->at, p, 4);
+		x->execution_date = sqlite3_column_int(p, 5);
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_fail(d, "read due repayments");
+		goto done;
+	}
+	sqlite3_reset(p);
+	for (size_t i = 0; i < r.n && rc == 0; i++)
+		rc = cb(ctx, (struct zt_batch_return *)r.items + i);
+done:
+	sqlite3_reset(p);
+	free(r.items);
+	return rc;
+}
+
 /* ---- report ---------------------------------------------------------------- */
 
 int zt_store_recon_report_funds(struct zt_recon_db *d,
@@ -791,10 +854,17 @@ int zt_store_recon_report_funds(struct zt_recon_db *d,
 		f.billed = sqlite3_column_int64(p, 2);
 		f.paid = sqlite3_column_int64(p, 3);
 		f.written_off = sqlite3_column_int64(p, 4);
-		f.outstanding = f.billed - f.paid - f.written_off;
 		f.open_batches = sqlite3_column_int64(p, 5);
 		f.oldest_sent = sqlite3_column_int(p, 6);
 		f.ledger = sqlite3_column_int64(p, 7);
+		f.returned = sqlite3_column_int64(p, 8);
+		if (__builtin_sub_overflow(f.billed, f.paid, &f.outstanding) ||
+		    __builtin_sub_overflow(f.outstanding, f.written_off, &f.outstanding) ||
+		    __builtin_add_overflow(f.outstanding, f.returned, &f.outstanding)) {
+			rc = zt_error_set(ZT_ERANGE, "fund %s: what is outstanding would overflow",
+			                  f.fund_code);
+			goto done;
+		}
 		if ((rc = cb(ctx, &f)))
 			goto done;
 	}
@@ -874,7 +944,7 @@ done:
  * its transfers). */
 #define RECON_TRANSFERS                                                                        \
 	"WITH t AS MATERIALIZED (SELECT id, debit, credit, amount, kind, ref FROM transfer"      \
-	" WHERE kind IN ('payment', 'suspense', 'refund', 'write-off', 'confirm'))"
+	" WHERE kind IN ('payment', 'suspense', 'refund', 'write-off', 'confirm', 'netted'))"
 
 static const struct zt_verify_check recon_checks[] = {
 	{"each bank entry matches at most one thing",
@@ -883,22 +953,39 @@ static const struct zt_verify_check recon_checks[] = {
 	 " JOIN bank_entry e ON e.id = m.entry_id GROUP BY m.entry_id HAVING count(*) > 1"
 	 " UNION ALL SELECT printf('advance %s is confirmed %d times', advance_id, count(*))"
 	 " FROM recon_match WHERE advance_id IS NOT NULL GROUP BY advance_id HAVING count(*) > 1"
-	 " UNION ALL SELECT printf('bank entry %s confirms advance %s and pays batches too', e.ref,"
-	 " m.advance_id) FROM recon_match m JOIN bank_entry e ON e.id = m.entry_id"
-	 " WHERE m.advance_id IS NOT NULL AND EXISTS (SELECT 1 FROM recon_alloc a"
-	 " WHERE a.match_id = m.id)"
+	 " UNION ALL SELECT printf('repayment %s is confirmed %d times', return_id, count(*))"
+	 " FROM recon_match WHERE return_id IS NOT NULL GROUP BY return_id HAVING count(*) > 1"
+	 " UNION ALL SELECT printf('bank entry %s confirms %s and pays batches too', e.ref,"
+	 " COALESCE(m.advance_id, m.return_id)) FROM recon_match m JOIN bank_entry e"
+	 " ON e.id = m.entry_id WHERE (m.advance_id IS NOT NULL OR m.return_id IS NOT NULL)"
+	 " AND EXISTS (SELECT 1 FROM recon_alloc a WHERE a.match_id = m.id)"
+	 " UNION ALL SELECT printf('bank entry %s confirms advance %s and repayment %s', e.ref,"
+	 " m.advance_id, m.return_id) FROM recon_match m JOIN bank_entry e ON e.id = m.entry_id"
+	 " WHERE m.advance_id IS NOT NULL AND m.return_id IS NOT NULL"
 	 " UNION ALL SELECT printf('bank entry %s is matched, but %s about it is %s', e.ref,"
 	 " x.exc_id, CASE WHEN r.exception_id IS NULL THEN 'still open' ELSE 'resolved as '"
 	 " || r.resolution END) FROM recon_match m JOIN bank_entry e ON e.id = m.entry_id"
 	 " JOIN recon_exception x ON x.entry_id = m.entry_id LEFT JOIN recon_resolution r"
 	 " ON r.exception_id = x.id WHERE m.exception_id IS NOT x.id"
-	 " UNION ALL SELECT printf('bank entry %s pays %d fen, more than its %d fen', e.ref,"
-	 " SUM(a.amount), e.amount) FROM recon_match m JOIN bank_entry e ON e.id = m.entry_id"
-	 " JOIN recon_alloc a ON a.match_id = m.id GROUP BY m.id HAVING SUM(a.amount) > e.amount"
+	 /* what the payer netted (money owed back to it) comes off what it paid */
+	 " UNION ALL SELECT printf('bank entry %s pays %d fen net, more than its %d fen', e.ref,"
+	 " SUM(a.amount) - COALESCE((SELECT SUM(r.amount) FROM batch_return r"
+	 " WHERE r.entry_id = e.id), 0), e.amount) FROM recon_match m JOIN bank_entry e"
+	 " ON e.id = m.entry_id JOIN recon_alloc a ON a.match_id = m.id GROUP BY m.id"
+	 " HAVING SUM(a.amount) - COALESCE((SELECT SUM(r.amount) FROM batch_return r"
+	 " WHERE r.entry_id = e.id), 0) > e.amount"
+	 " UNION ALL SELECT printf('bank entry %s nets %d fen back to funds but is no matched credit',"
+	 " e.ref, SUM(r.amount)) FROM batch_return r JOIN bank_entry e ON e.id = r.entry_id"
+	 " WHERE e.credit = 0 OR NOT EXISTS (SELECT 1 FROM recon_match m WHERE m.entry_id = e.id"
+	 " AND m.advance_id IS NULL AND m.return_id IS NULL) GROUP BY e.id"
 	 " UNION ALL SELECT printf('bank entry %s: a %s confirms advance %s of %d fen with %d fen',"
 	 " e.ref, CASE e.credit WHEN 1 THEN 'credit' ELSE 'debit' END, m.advance_id, v.amount,"
 	 " e.amount) FROM recon_match m JOIN bank_entry e ON e.id = m.entry_id JOIN advance v"
-	 " ON v.advance_id = m.advance_id WHERE e.credit = 1 OR e.amount != v.amount"},
+	 " ON v.advance_id = m.advance_id WHERE e.credit = 1 OR e.amount != v.amount"
+	 " UNION ALL SELECT printf('bank entry %s: a %s confirms repayment %s of %d fen with %d fen',"
+	 " e.ref, CASE e.credit WHEN 1 THEN 'credit' ELSE 'debit' END, m.return_id, r.amount,"
+	 " e.amount) FROM recon_match m JOIN bank_entry e ON e.id = m.entry_id JOIN batch_return r"
+	 " ON r.return_id = m.return_id WHERE e.credit = 1 OR e.amount != r.amount"},
 	{"each batch's paid is what was matched to it",
 	 "SELECT count(*) FROM batch",
 	 "WITH al AS (SELECT batch_id, SUM(amount + written_off) AS v FROM recon_alloc"
@@ -908,12 +995,17 @@ static const struct zt_verify_check recon_checks[] = {
 	 " UNION ALL SELECT printf('a match pays batch %s of fund %s, which is %s', b.id, b.fund_code,"
 	 " b.status) FROM recon_alloc a JOIN batch b ON b.id = a.batch_id"
 	 " WHERE b.status NOT IN ('paid', 'part-paid') GROUP BY b.id"},
+	/* paid: settled (it owes nothing, and is owed nothing back); part-paid:
+	 * money moved, not settled; before: no money moved */
 	{"each batch's status agrees with what it was paid",
-	 "SELECT count(*) FROM batch WHERE status IN ('accepted', 'paid', 'part-paid') OR paid != 0",
-	 "SELECT printf('batch %s is %s with %d fen paid of %d', id, status, paid, " BATCH_DUE("batch")
-	 ") FROM batch WHERE (status = 'paid' AND paid != " BATCH_DUE("batch") ")"
-	 " OR (status = 'part-paid' AND (paid <= 0 OR paid >= " BATCH_DUE("batch") "))"
-	 " OR (status NOT IN ('paid', 'part-paid') AND paid != 0)"},
+	 "SELECT count(*) FROM batch WHERE status IN ('accepted', 'paid', 'part-paid') OR paid != 0"
+	 " OR returned != 0",
+	 "SELECT printf('batch %s is %s with %d fen paid and %d returned of %d', id, status, paid,"
+	 " returned, " BATCH_DUE("batch") ") FROM batch"
+	 " WHERE (status = 'paid' AND paid - returned != " BATCH_DUE("batch") ")"
+	 " OR (status = 'part-paid' AND ((paid = 0 AND returned = 0)"
+	 " OR paid - returned = " BATCH_DUE("batch") "))"
+	 " OR (status NOT IN ('paid', 'part-paid') AND (paid != 0 OR returned != 0))"},
 	{"each bank entry is booked once, and its payments reach its batches' funds",
 	 "SELECT count(*) FROM bank_entry",
 	 RECON_TRANSFERS
@@ -923,8 +1015,8 @@ static const struct zt_verify_check recon_checks[] = {
 	 " SUM(CASE WHEN kind = 'payment' AND credit LIKE 'fund:%' THEN amount ELSE 0 END) AS funds"
 	 " FROM t GROUP BY ref),"
 	 " st AS (SELECT e.id, e.ref, e.credit, e.amount,"
-	 " EXISTS (SELECT 1 FROM recon_match m WHERE m.entry_id = e.id AND m.advance_id IS NOT NULL)"
-	 " AS confirms,"
+	 " EXISTS (SELECT 1 FROM recon_match m WHERE m.entry_id = e.id AND (m.advance_id IS NOT NULL"
+	 " OR m.return_id IS NOT NULL)) AS confirms,"
 	 " (NOT EXISTS (SELECT 1 FROM recon_match m WHERE m.entry_id = e.id)"
 	 " AND NOT EXISTS (SELECT 1 FROM recon_exception x JOIN recon_resolution r"
 	 " ON r.exception_id = x.id WHERE x.entry_id = e.id)) AS unexplained,"

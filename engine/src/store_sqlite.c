@@ -14,9 +14,9 @@
 #include "zhitong/error.h"
 
 extern const unsigned char zt_sql_001[], zt_sql_002[], zt_sql_003[], zt_sql_004[], zt_sql_005[],
-	zt_sql_006[];
+	zt_sql_006[], zt_sql_007[];
 extern const size_t zt_sql_001_len, zt_sql_002_len, zt_sql_003_len, zt_sql_004_len,
-	zt_sql_005_len, zt_sql_006_len;
+	zt_sql_005_len, zt_sql_006_len, zt_sql_007_len;
 
 /* Migrations in order; index i brings user_version from i to i + 1. */
 static const struct {
@@ -29,6 +29,7 @@ static const struct {
 	{zt_sql_004, &zt_sql_004_len}, /* bank statements and reconciliation */
 	{zt_sql_005, &zt_sql_005_len}, /* the audit trail's own count */
 	{zt_sql_006, &zt_sql_006_len}, /* a single advance is a plan */
+	{zt_sql_007, &zt_sql_007_len}, /* money owed back to funds; integer guards */
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
 
@@ -39,7 +40,7 @@ enum stmt_id {
 	S_POLICY_OVERLAP, S_POLICY_INSERT, S_POLICY_ALL,
 	S_FIND_CLAIM, S_ACCUM_GET, S_ACCUM_PUT,
 	S_CLAIM_INSERT, S_SETTLEMENT_INSERT, S_FUND_INSERT, S_TRANSFER_INSERT,
-	S_ACCOUNT_ADD, S_ACCOUNT_GET, S_MAX_SETTLEMENT,
+	S_ACCOUNT_PUT, S_ACCOUNT_GET, S_MAX_SETTLEMENT,
 	S_GET_SETTLEMENT, S_GET_FUNDS, S_HISTORY, S_AUDIT,
 	S_COUNT
 };
@@ -89,9 +90,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	                  "slot, trace) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_TRANSFER_INSERT] = "INSERT INTO transfer (debit, credit, amount, kind, ref, settlement_id, at) "
 	                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[S_ACCOUNT_ADD] = "INSERT INTO account (name, balance) VALUES (?1, ?2) "
-	                  "ON CONFLICT (name) DO UPDATE SET balance = balance + excluded.balance",
-	[S_ACCOUNT_GET] = "SELECT balance FROM account WHERE name = ?1",
+	/* The new balance, computed (overflow-checked) in C: SQLite's `+` would
+	 * silently turn an int64 overflow into a floating-point balance. */
+	[S_ACCOUNT_PUT] = "INSERT INTO account (name, balance) VALUES (?1, ?2) "
+	                  "ON CONFLICT (name) DO UPDATE SET balance = excluded.balance",
+	[S_ACCOUNT_GET] = "SELECT balance, typeof(balance) = 'integer' FROM account WHERE name = ?1",
 	[S_MAX_SETTLEMENT] = "SELECT COALESCE(MAX(id), 0) FROM settlement",
 	[S_GET_SETTLEMENT] =
 		"SELECT s.setl_id, s.kind, COALESCE(o.setl_id, ''), COALESCE(s.reason, ''), s.actor, "
@@ -110,12 +113,16 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_AUDIT] = "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
-/* Ledger balances are cached per account; within a transaction the deltas
- * collect here and are written once at commit (a settlement touches the
- * same few accounts again and again). */
+/* Ledger balances are cached per account; within a transaction the new
+ * balances collect here and are written once at commit (a settlement
+ * touches the same few accounts again and again). `base` is the stored
+ * balance, read when the transaction first touches the account (the write
+ * lock is held: nobody else changes it), and every transfer is checked
+ * against the balance it would make before it is written. */
 struct delta {
 	char *name;
-	zt_fen amount;
+	zt_fen base;    /* stored */
+	zt_fen balance; /* after this transaction's transfers so far */
 };
 
 struct zt_store {
@@ -142,6 +149,8 @@ static int db_error(struct zt_store *s, const char *what)
 	int code = (ec == SQLITE_BUSY || ec == SQLITE_LOCKED) ? ZT_EBUSY : ZT_EIO;
 	if (ec == SQLITE_CONSTRAINT)
 		code = ZT_EINTERNAL; /* a CHECK guarding an invariant fired: a bug */
+	if (ec == SQLITE_ERROR && strcmp(sqlite3_errmsg(s->db), "integer overflow") == 0)
+		code = ZT_ERANGE; /* SUM() past int64: refused, never rounded */
 	return zt_error_set(code, "database '%s': %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
 
@@ -378,13 +387,13 @@ static void clear_deltas(struct zt_store *s)
 static int flush_deltas(struct zt_store *s)
 {
 	for (size_t i = 0; i < s->delta_count; i++) {
-		if (s->deltas[i].amount == 0)
+		if (s->deltas[i].balance == s->deltas[i].base)
 			continue;
-		sqlite3_stmt *p = st(s, S_ACCOUNT_ADD);
+		sqlite3_stmt *p = st(s, S_ACCOUNT_PUT);
 		if (!p)
 			return ZT_EIO;
 		bind_text(p, 1, s->deltas[i].name);
-		sqlite3_bind_int64(p, 2, s->deltas[i].amount);
+		sqlite3_bind_int64(p, 2, s->deltas[i].balance);
 		int rc = run(s, p, "update account balance");
 		if (rc)
 			return rc;
@@ -717,11 +726,36 @@ static int put_accum(struct zt_store *s, const char *psn_no, int year, const cha
 	return run(s, p, "store accumulator");
 }
 
-static int add_delta(struct zt_store *s, const char *account, zt_fen amount)
+/* The stored balance of `account` (0 if it has none). A balance that is
+ * not an integer (written by hand, or by a zhitong before the overflow
+ * checks) is refused: `verify` names it. */
+static int stored_balance(struct zt_store *s, const char *account, zt_fen *out)
+{
+	sqlite3_stmt *p = st(s, S_ACCOUNT_GET);
+	if (!p)
+		return ZT_EIO;
+	bind_text(p, 1, account);
+	int r = step_row(s, p, "read balance");
+	if (r < 0)
+		return r;
+	*out = r ? sqlite3_column_int64(p, 0) : 0;
+	bool integer = r == 0 || sqlite3_column_int(p, 1) != 0;
+	sqlite3_reset(p);
+	if (!integer)
+		return zt_error_set(ZT_EINTERNAL, "account '%s' holds a balance that is not a whole "
+		                    "number of fen: run 'zhitong verify'", account);
+	return 0;
+}
+
+/* This transaction's delta of `account` (index *out), made with the stored
+ * balance as its base on first use. */
+static int find_delta(struct zt_store *s, const char *account, size_t *out)
 {
 	for (size_t i = 0; i < s->delta_count; i++)
-		if (strcmp(s->deltas[i].name, account) == 0)
-			return zt_add(&s->deltas[i].amount, s->deltas[i].amount, amount);
+		if (strcmp(s->deltas[i].name, account) == 0) {
+			*out = i;
+			return 0;
+		}
 	if (s->delta_count == s->delta_cap) {
 		size_t cap = s->delta_cap ? s->delta_cap * 2 : 32;
 		struct delta *n = realloc(s->deltas, cap * sizeof *n);
@@ -730,13 +764,30 @@ static int add_delta(struct zt_store *s, const char *account, zt_fen amount)
 		s->deltas = n;
 		s->delta_cap = cap;
 	}
+	zt_fen base;
+	int rc = stored_balance(s, account, &base);
+	if (rc)
+		return rc;
 	char *name = strdup(account);
 	if (!name)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
-	s->deltas[s->delta_count].name = name;
-	s->deltas[s->delta_count].amount = amount;
-	s->delta_count++;
+	s->deltas[s->delta_count] = (struct delta){name, base, base};
+	*out = s->delta_count++;
 	return 0;
+}
+
+/* The balance `d` would have after moving by `amount`, or ZT_ERANGE naming
+ * the account when it would leave the range of a balance (int64 fen). */
+static int balance_after(zt_fen *out, const struct delta *d, zt_fen amount)
+{
+	if (!__builtin_add_overflow(d->balance, amount, out))
+		return 0;
+	char b[ZT_FMT_BYTES], a[ZT_FMT_BYTES], m[ZT_FMT_BYTES];
+	/* amount is a transfer's (> 0) or its negation: never INT64_MIN */
+	return zt_error_set(ZT_ERANGE, "ledger: the balance of account '%s' would overflow: %s %s "
+	                    "%s is beyond %s%s", d->name, zt_format_amount(b, d->balance),
+	                    amount < 0 ? "less" : "plus", zt_format_amount(a, amount < 0 ? -amount : amount),
+	                    amount < 0 ? "-" : "", zt_format_amount(m, INT64_MAX));
 }
 
 int zt_store_transfer(struct zt_store *s, const char *debit, const char *credit, zt_fen amount,
@@ -745,6 +796,14 @@ int zt_store_transfer(struct zt_store *s, const char *debit, const char *credit,
 	if (amount <= 0 || strcmp(debit, credit) == 0)
 		return zt_error_set(ZT_EINTERNAL, "transfer %s -> %s of %lld is not allowed", debit,
 		                    credit, (long long)amount);
+	/* Both balances are checked before anything is written. */
+	size_t di, ci;
+	zt_fen after_debit, after_credit;
+	int rc = find_delta(s, debit, &di);
+	if (rc || (rc = find_delta(s, credit, &ci)) ||
+	    (rc = balance_after(&after_debit, &s->deltas[di], amount)) ||
+	    (rc = balance_after(&after_credit, &s->deltas[ci], -amount)))
+		return rc;
 	sqlite3_stmt *p = st(s, S_TRANSFER_INSERT);
 	if (!p)
 		return ZT_EIO;
@@ -756,29 +815,21 @@ int zt_store_transfer(struct zt_store *s, const char *debit, const char *credit,
 	if (settlement_row > 0)
 		sqlite3_bind_int64(p, 6, settlement_row);
 	bind_text(p, 7, zt_store_now(s));
-	int rc = run(s, p, "store transfer");
-	if (rc == 0)
-		rc = add_delta(s, debit, amount);
-	if (rc == 0)
-		rc = add_delta(s, credit, -amount);
-	return rc;
+	if ((rc = run(s, p, "store transfer")))
+		return rc;
+	s->deltas[di].balance = after_debit;
+	s->deltas[ci].balance = after_credit;
+	return 0;
 }
 
 int zt_store_account_balance(struct zt_store *s, const char *account, zt_fen *out)
 {
-	sqlite3_stmt *p = st(s, S_ACCOUNT_GET);
-	if (!p)
-		return ZT_EIO;
-	bind_text(p, 1, account);
-	int r = step_row(s, p, "read balance");
-	if (r < 0)
-		return r;
-	*out = r ? sqlite3_column_int64(p, 0) : 0;
-	sqlite3_reset(p);
 	for (size_t i = 0; i < s->delta_count; i++)
-		if (strcmp(s->deltas[i].name, account) == 0)
-			*out += s->deltas[i].amount;
-	return 0;
+		if (strcmp(s->deltas[i].name, account) == 0) {
+			*out = s->deltas[i].balance;
+			return 0;
+		}
+	return stored_balance(s, account, out);
 }
 
 /* The ledger legs of a settlement (sign +1) or of its reversal (-1):

@@ -142,6 +142,9 @@ static const char *const guards[] = {
 	"bank_entry_immutable_d", "recon_exception_immutable_u", "recon_exception_immutable_d",
 	"recon_resolution_immutable_u", "recon_resolution_immutable_d", "recon_match_immutable_u",
 	"recon_match_immutable_d", "recon_alloc_immutable_u", "recon_alloc_immutable_d",
+	"batch_return_immutable_u", "batch_return_immutable_d", "account_balance_integer_i",
+	"account_balance_integer_u", "accum_amount_integer_i", "accum_amount_integer_u",
+	"batch_money_integer_i", "batch_money_integer_u",
 };
 
 /* zt_guard(i): the name of guard i, NULL past the list (a table of names
@@ -198,19 +201,77 @@ static const struct zt_verify_check core_checks[] = {
 	 " OR r.oth_pay != -o.oth_pay OR r.hosp_part_amt != -o.hosp_part_amt"
 	 " OR r.psn_part_amt != -o.psn_part_amt OR r.critical_base_added != -o.critical_base_added"
 	 " OR r.claim_id != o.claim_id OR o.kind != 'settle'"},
+	/* the sums in parts (store_int.h): every balance fits in int64, their
+	 * running sums need not */
 	{"ledger balances",
 	 "SELECT count(*) FROM account",
-	 "SELECT printf('the balances of all accounts sum to %d fen, not 0', SUM(balance)) FROM account"
-	 " HAVING SUM(balance) != 0"},
+	 "SELECT printf('the balances of all accounts sum to %d fen, not 0', q * " ZT_SQL_G " + r)"
+	 " FROM (SELECT " ZT_SQL_Q("h", "l") " AS q, " ZT_SQL_R("l") " AS r FROM (SELECT "
+	 ZT_SQL_SUM_HI("balance") " AS h, " ZT_SQL_SUM_LO("balance") " AS l FROM account))"
+	 " WHERE q != 0 OR r != 0"},
 	{"account balances equal their transfers",
 	 "SELECT count(*) FROM transfer",
 	 "WITH legs AS (SELECT debit AS name, amount AS v FROM transfer"
 	 " UNION ALL SELECT credit, -amount FROM transfer),"
-	 " sums AS (SELECT name, SUM(v) AS v FROM legs GROUP BY name)"
-	 " SELECT printf('account %s: balance %d, transfers sum to %d', a.name, a.balance, COALESCE(x.v, 0))"
-	 " FROM account a LEFT JOIN sums x ON x.name = a.name WHERE a.balance != COALESCE(x.v, 0)"
-	 " UNION ALL SELECT printf('account %s: transfers sum to %d but it has no balance row', x.name, x.v)"
-	 " FROM sums x WHERE x.v != 0 AND NOT EXISTS (SELECT 1 FROM account a WHERE a.name = x.name)"},
+	 " sums AS (SELECT name, " ZT_SQL_SUM_HI("v") " AS h, " ZT_SQL_SUM_LO("v") " AS l FROM legs"
+	 " GROUP BY name),"
+	 " x AS (SELECT name, " ZT_SQL_Q("h", "l") " AS q, " ZT_SQL_R("l") " AS r FROM sums)"
+	 " SELECT printf('account %s: balance %s, transfers sum to %d', a.name, a.balance,"
+	 " COALESCE(x.q * " ZT_SQL_G " + x.r, 0))"
+	 " FROM account a LEFT JOIN x ON x.name = a.name"
+	 " WHERE " ZT_SQL_Q("a.balance / " ZT_SQL_G, "a.balance % " ZT_SQL_G) " IS NOT COALESCE(x.q, 0)"
+	 " OR " ZT_SQL_R("a.balance % " ZT_SQL_G) " IS NOT COALESCE(x.r, 0)"
+	 " UNION ALL SELECT printf('account %s: transfers sum to %d but it has no balance row', x.name,"
+	 " x.q * " ZT_SQL_G " + x.r)"
+	 " FROM x WHERE (x.q != 0 OR x.r != 0) AND NOT EXISTS (SELECT 1 FROM account a"
+	 " WHERE a.name = x.name)"},
+	/* SQLite keeps what a column is given: a REAL in a money column is an
+	 * int64 overflow that became floating point (SQLite's `+` and SUM do
+	 * that), or a value written by hand. Money is whole fen, always. */
+	{"money is stored as whole fen",
+	 "SELECT (SELECT count(*) FROM account) + (SELECT count(*) FROM accum)"
+	 " + (SELECT count(*) FROM transfer) + (SELECT count(*) FROM settlement)"
+	 " + (SELECT count(*) FROM settlement_fund) + (SELECT count(*) FROM batch)"
+	 " + (SELECT count(*) FROM advance) + (SELECT count(*) FROM advance_plan)"
+	 " + (SELECT count(*) FROM bank_entry) + (SELECT count(*) FROM recon_alloc)"
+	 " + (SELECT count(*) FROM batch_return)",
+	 "SELECT printf('account %s: balance %s is a %s, not whole fen', name, balance,"
+	 " typeof(balance)) FROM account WHERE typeof(balance) <> 'integer'"
+	 " UNION ALL SELECT printf('person %s %d %s: accumulator %s is a %s, not whole fen', psn_no,"
+	 " year, slot, amount, typeof(amount)) FROM accum WHERE typeof(amount) <> 'integer'"
+	 " UNION ALL SELECT printf('transfer #%d: amount %s is a %s', id, amount, typeof(amount))"
+	 " FROM transfer WHERE typeof(amount) <> 'integer'"
+	 " UNION ALL SELECT printf('%s: an amount is not whole fen', setl_id) FROM settlement"
+	 " WHERE typeof(medfee_sumamt) <> 'integer' OR typeof(fulamt_ownpay_amt) <> 'integer'"
+	 " OR typeof(overlmt_selfpay) <> 'integer' OR typeof(preselfpay_amt) <> 'integer'"
+	 " OR typeof(inscp_scp_amt) <> 'integer' OR typeof(act_pay_dedc) <> 'integer'"
+	 " OR typeof(hifp_pay) <> 'integer' OR typeof(hifmi_pay) <> 'integer'"
+	 " OR typeof(maf_pay) <> 'integer' OR typeof(oth_pay) <> 'integer'"
+	 " OR typeof(fund_pay_sumamt) <> 'integer' OR typeof(hosp_part_amt) <> 'integer'"
+	 " OR typeof(psn_part_amt) <> 'integer' OR typeof(critical_base_added) <> 'integer'"
+	 " UNION ALL SELECT printf('share #%d/%d: amount %s is a %s', settlement_id, seq, amount,"
+	 " typeof(amount)) FROM settlement_fund WHERE typeof(amount) <> 'integer'"
+	 " UNION ALL SELECT printf('batch %s: an amount is not whole fen (total %s, not payable %s,"
+	 " accepted %s, paid %s, returned %s)', id, total, info_total, accepted_total, paid,"
+	 " returned) FROM batch WHERE typeof(total) <> 'integer' OR typeof(info_total) <> 'integer'"
+	 " OR typeof(paid) <> 'integer' OR typeof(returned) <> 'integer'"
+	 " OR typeof(accepted_total) NOT IN ('integer', 'null')"
+	 " UNION ALL SELECT printf('advance %s: amount %s is a %s', advance_id, amount,"
+	 " typeof(amount)) FROM advance WHERE typeof(amount) <> 'integer'"
+	 " UNION ALL SELECT printf('plan %s: total %s is a %s', plan_id, total, typeof(total))"
+	 " FROM advance_plan WHERE typeof(total) <> 'integer'"
+	 " UNION ALL SELECT printf('plan #%d, hospital %s: an amount is not whole fen', plan_row,"
+	 " hospital) FROM advance_plan_line WHERE typeof(window_earned) <> 'integer'"
+	 " OR typeof(target) <> 'integer' OR typeof(balance) <> 'integer'"
+	 " OR typeof(topup) <> 'integer'"
+	 " UNION ALL SELECT printf('bank entry %s: amount %s is a %s', ref, amount, typeof(amount))"
+	 " FROM bank_entry WHERE typeof(amount) <> 'integer'"
+	 " UNION ALL SELECT printf('a match of batch %s: an amount is not whole fen', batch_id)"
+	 " FROM recon_alloc WHERE typeof(amount) <> 'integer' OR typeof(written_off) <> 'integer'"
+	 " UNION ALL SELECT printf('return #%d of batch %s: amount %s is a %s', id, batch_id, amount,"
+	 " typeof(amount)) FROM batch_return WHERE typeof(amount) <> 'integer'"
+	 " UNION ALL SELECT printf('exception %s: amount %s is a %s', exc_id, amount, typeof(amount))"
+	 " FROM recon_exception WHERE typeof(amount) <> 'integer'"},
 	{"settlements are in the ledger",
 	 "SELECT count(*) FROM settlement",
 	 "WITH t AS (SELECT settlement_id, SUM(CASE WHEN debit LIKE 'fund:%' OR credit LIKE 'fund:%'"

@@ -22,6 +22,8 @@ static const char batch_help_fmt[] =
 	"       zhitong --db PATH --config PATH batch send ID [--file FILE] [--by NAME]\n"
 	"       zhitong --db PATH --config PATH batch poll ID [--by NAME]\n"
 	"       zhitong --db PATH batch ack ID ACK.xml [--by NAME]\n"
+	"       zhitong --db PATH --config PATH batch repay ID [--amount A] [--out FILE]\n"
+	"                                 [--execution-date YYYY-MM-DD] --by NAME\n"
 	"       zhitong batch verify FILE FILE.sig PUBKEY.pem\n"
 	"\n"
 	"create   puts every settled or reversed share of fund F that is in no batch yet\n"
@@ -53,7 +55,15 @@ static const char batch_help_fmt[] =
 	"         later batch, where the reversal is carried payable=\"false\", outside the\n"
 	"         total. The batch id is the idempotency key: sending again is safe.\n"
 	"poll     folder gateway: reads the payer's answer INBOX/ID.ack.xml if it is there.\n"
-	"ack      records a payer's answer received by other means (payer-ack.xsd).\n"
+	"ack      records a payer's answer received by other means (payer-ack.xsd). An\n"
+	"         answer that comes after a payment is recorded too; a second answer, or\n"
+	"         one naming a record that is not in the batch, changes nothing (exit 2).\n"
+	"         Rejected claims come off the total; a rejected reversal stays a credit.\n"
+	"repay    pays back to the fund what the batch owes it (its reversals outweigh its\n"
+	"         claims, or the payer paid for records it then rejected): a pain.001\n"
+	"         credit transfer from [pool] to [fund F] account (FILE, default\n"
+	"         repay-ID-R1.xml), EndToEndId ID-R1, booked at once; reconciliation\n"
+	"         matches the bank's debit. --amount pays part of it.\n"
 	"verify   checks FILE.sig against PUBKEY.pem (a public key or certificate), then\n"
 	"         the file itself: schema, count, totals and digest. Exit 1 if either fails.\n"
 	"\n"
@@ -70,6 +80,7 @@ static const char batch_help_fmt[] =
 	"  backoff-initial-ms = 200, backoff-max-ms = 30000 (one per line)\n"
 	"  outbox = /srv/payer/outbox     # folder: where ID.xml and ID.xml.sig are dropped\n"
 	"  inbox = /srv/payer/inbox       # folder: where the payer puts ID.ack.xml\n"
+	"  account = 6222020200199887766  # repay: the fund's bank account (bic = optional)\n"
 	"\n"
 	"Exit status: 0 done; 1 the payer rejected records or refused the batch, or verify\n"
 	"found a bad signature or file; 2 bad usage, an unknown batch or fund, or a step\n"
@@ -251,6 +262,20 @@ static int show_send(void *ctx, const struct zt_batch_send_log *l)
 	return 0;
 }
 
+static int show_return(void *ctx, const struct zt_batch_return *r)
+{
+	char t[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
+	(void)ctx;
+	if (r->netted)
+		printf("  %s  %-12s netted  %14s  by the payer in bank entry %s\n", r->at, r->actor,
+		       yuan(t, r->amount), r->entry_ref);
+	else
+		printf("  %s  %-12s repaid  %14s  %s, executed %s, %s: %s\n", r->at, r->actor,
+		       yuan(t, r->amount), r->return_id, zt_format_date(d, r->execution_date),
+		       r->confirmed ? "confirmed by the bank" : "not yet on a statement", r->file);
+	return 0;
+}
+
 static void print_record(const struct zt_batch_record *r, bool with_reason)
 {
 	char t[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
@@ -306,12 +331,31 @@ static int show(const struct cli *c, const struct args *a)
 		printf("  payer receipt %s; accepted %s (%lld records rejected); paid %s\n",
 		       b.receipt[0] ? b.receipt : "-", yuan(t, b.accepted_total),
 		       (long long)b.rejected_count, yuan(u, b.paid));
+	else if (b.paid)
+		printf("  no answer from the payer yet; paid %s\n", yuan(u, b.paid));
+	/* money owed back to the fund (batch.h): what went back, what is left */
+	zt_fen owes = 0;
+	if (b.status >= ZT_BATCH_SENT &&
+	    zt_batch_owes(&owes, zt_batch_due(&b), b.paid, b.returned) == 0 && (owes < 0 || b.returned)) {
+		printf("  returned to the fund %s; ", yuan(t, b.returned));
+		if (owes < 0)
+			printf("still owed back %s (batch repay)\n", yuan(u, -owes));
+		else if (owes > 0)
+			printf("owes %s\n", yuan(u, owes));
+		else
+			printf("settled\n");
+	}
 	printf("history:\n");
 	if ((rc = zt_store_batch_events(s, b.id, show_event, NULL)))
 		goto done;
 	printf("hand-overs:\n");
 	if ((rc = zt_store_batch_sends(s, b.id, show_send, NULL)))
 		goto done;
+	if (b.returned) {
+		printf("returned to the fund:\n");
+		if ((rc = zt_store_batch_returns(s, b.id, show_return, NULL)))
+			goto done;
+	}
 	if (b.rejected_count) {
 		printf("rejected by the payer:\n");
 		if ((rc = print_records(s, b.id, true)))
@@ -521,7 +565,10 @@ static int send_or_poll(const struct cli *c, const struct args *a, bool poll)
 		goto done;
 	}
 	if (poll) {
-		if (b.status != ZT_BATCH_SENT) {
+		/* paid before its answer came: the answer is still awaited */
+		bool waits = b.status == ZT_BATCH_SENT ||
+		             ((b.status == ZT_BATCH_PART_PAID || b.status == ZT_BATCH_PAID) && !b.answered);
+		if (!waits) {
 			exit_code = cli_fail(zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: only a sent "
 			                                  "batch waits for an answer", id,
 			                                  zt_batch_status_name(b.status)), NULL);
@@ -575,11 +622,52 @@ done:
 	return exit_code;
 }
 
+/* ---- repay ----------------------------------------------------------------- */
+
+static int repay(const struct cli *c, const struct args *a)
+{
+	const char *usage = "zhitong batch repay ID [--amount A] [--out FILE] "
+	                    "[--execution-date YYYY-MM-DD] --by NAME";
+	int rc = one_id(a, usage);
+	if (rc)
+		return rc;
+	struct zt_batch_repay_req req = {.batch_id = a->pos[1], .actor = cli_actor(a),
+	                                 .out_path = args_get(a, "--out")};
+	const char *amount = args_get(a, "--amount"), *date = args_get(a, "--execution-date");
+	if (amount && zt_parse_amount(&req.amount_fen, amount, strlen(amount)) != 0)
+		return cli_usage("--amount: %s (yuan with two decimals, e.g. 5000.00)", zt_error_last());
+	if (amount && req.amount_fen == 0)
+		return cli_usage("--amount: more than 0.00, please");
+	if (date && zt_parse_date(&req.execution_date, date, strlen(date)) != 0)
+		return cli_usage("--execution-date: %s", zt_error_last());
+	struct zt_config *cfg = NULL;
+	if ((rc = load_config(c, &cfg)))
+		return rc;
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, 0, &s))) {
+		zt_config_free(cfg);
+		return rc;
+	}
+	struct zt_batch_return r;
+	rc = zt_batch_repay(s, cfg, &req, &r);
+	zt_store_close(s);
+	zt_config_free(cfg);
+	if (rc)
+		return cli_fail(rc, NULL);
+	char t[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
+	printf("%s %s fund %s %s\n", r.return_id, r.batch_id, r.fund_code, yuan(t, r.amount));
+	fprintf(stderr, "zhitong: wrote %s: pain.001.001.03 MsgId %s, 1 transaction, CtrlSum %s, "
+	        "execution date %s\n", r.file, r.msg_id, yuan(t, r.amount),
+	        zt_format_date(d, r.execution_date));
+	return EXIT_DONE;
+}
+
 int cmd_batch(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
 	int rc = args_parse(&a, argc, argv,
-	                    "--by --fund --through --format --status --reason --out --key --file",
+	                    "--by --fund --through --format --status --reason --out --key --file "
+	                    "--amount --execution-date",
 	                    "--records");
 	if (rc)
 		return rc;
@@ -610,6 +698,8 @@ int cmd_batch(const struct cli *c, int argc, char **argv)
 		return ack(c, &a);
 	if (strcmp(sub, "verify") == 0)
 		return verify(&a);
+	if (strcmp(sub, "repay") == 0)
+		return repay(c, &a);
 	return cli_usage("unknown batch command '%s' (create, list, show, approve, reject, reopen, "
-	                 "export, send, poll, ack, verify)", sub);
+	                 "export, send, poll, ack, repay, verify)", sub);
 }

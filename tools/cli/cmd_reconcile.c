@@ -51,13 +51,16 @@ static const char reconcile_help[] =
 	"exceptions  the open exceptions (--all: with the resolved ones).\n"
 	"            CSV header: exception,kind,entry,batch,advance,amount,since,detail,\n"
 	"            raised_at,raised_by,resolution,target,note,resolved_at,resolved_by\n"
-	"report      per fund billed, paid, written off, outstanding and the age of the\n"
-	"            oldest unpaid batch; per hospital advanced, confirmed by the bank,\n"
-	"            earned and balance; the open exceptions with their age; the entries\n"
-	"            waiting. Raises what is overdue first (as match does). CSV: one table\n"
+	"report      per fund billed, paid, written off, returned (paid back to the fund),\n"
+	"            outstanding (billed - paid - written off + returned; below 0: owed back)\n"
+	"            and the age of the oldest unsettled batch; per hospital advanced,\n"
+	"            confirmed by the bank, earned and balance; the open exceptions with\n"
+	"            their age; the entries waiting. Raises what is overdue first (as\n"
+	"            match does). CSV: one table\n"
 	"            with a 'section' column (fund, hospital, exception, waiting, day);\n"
 	"            header: section,id,name,kind,billed,paid,written_off,outstanding,\n"
-	"            open_batches,age_days,advanced,confirmed,earned,balance,amount,detail\n"
+	"            open_batches,age_days,advanced,confirmed,earned,balance,amount,detail,\n"
+	"            returned\n"
 	"            HTML: one self-contained page with a chart of billed against paid.\n"
 	"\n"
 	"Exception kinds: amount (short or over), unknown, duplicate, ambiguous, date,\n"
@@ -143,7 +146,10 @@ static void html_put(FILE *f, const char *s)
 /* What an exception is about: its batch or advance, else its bank entry. */
 static const char *subject(const struct zt_recon_exception *x)
 {
-	return x->batch_id[0] ? x->batch_id : x->advance_id[0] ? x->advance_id : x->entry_ref;
+	return x->return_id[0] ? x->return_id
+	       : x->batch_id[0] ? x->batch_id
+	       : x->advance_id[0] ? x->advance_id
+	                          : x->entry_ref;
 }
 
 static void print_exception_line(FILE *f, const struct zt_recon_exception *x)
@@ -331,12 +337,13 @@ static void report_text(FILE *f, const struct zt_recon_report *r)
 		g[32];
 	fprintf(f, "Reconciliation as of %s (%s)\n\n", zt_format_date(a, r->as_of),
 	        zt_zone_name(zt_date_pool_zone()));
-	fprintf(f, "%-8s %14s %14s %14s %14s %6s %8s  %s\n", "fund", "billed", "paid", "written off",
-	        "outstanding", "open", "oldest", "name");
+	fprintf(f, "%-8s %14s %14s %14s %14s %14s %6s %8s  %s\n", "fund", "billed", "paid",
+	        "written off", "returned", "outstanding", "open", "oldest", "name");
 	for (size_t i = 0; i < r->fund_count; i++) {
 		const struct zt_recon_fund_line *l = &r->funds[i];
-		fprintf(f, "%-8s %14s %14s %14s %14s %6lld %8s  %s\n", l->fund_code, yuan(a, l->billed),
-		        yuan(b, l->paid), yuan(c, l->written_off), yuan(d, l->outstanding),
+		fprintf(f, "%-8s %14s %14s %14s %14s %14s %6lld %8s  %s\n", l->fund_code,
+		        yuan(a, l->billed), yuan(b, l->paid), yuan(c, l->written_off),
+		        yuan(e, l->returned), yuan(d, l->outstanding),
 		        (long long)l->open_batches, age_text(g, age(l->oldest_sent, r->as_of)),
 		        l->fund_name);
 	}
@@ -365,31 +372,36 @@ static void report_text(FILE *f, const struct zt_recon_report *r)
 	        yuan(a, r->suspense));
 }
 
-static void csv_row(FILE *f, const char *const v[16])
+#define CSV_COLUMNS 17
+static void csv_row(FILE *f, const char *const v[CSV_COLUMNS])
 {
 	/* name (2) and detail (15) are free text */
-	for (int i = 0; i < 16; i++)
-		csv_put(f, v[i] ? v[i] : "", i == 2 || i == 15, i == 15);
+	for (int i = 0; i < CSV_COLUMNS; i++)
+		csv_put(f, v[i] ? v[i] : "", i == 2 || i == 15, i == CSV_COLUMNS - 1);
 }
 
 static void report_csv(FILE *f, const struct zt_recon_report *r)
 {
-	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES], n[32], g[32];
+	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES], n[32], g[32],
+		e[ZT_FMT_BYTES];
+	/* returned was added last, so that the columns before keep their places */
 	fputs("section,id,name,kind,billed,paid,written_off,outstanding,open_batches,age_days,"
-	      "advanced,confirmed,earned,balance,amount,detail\n",
+	      "advanced,confirmed,earned,balance,amount,detail,returned\n",
 	      f);
 	for (size_t i = 0; i < r->fund_count; i++) {
 		const struct zt_recon_fund_line *l = &r->funds[i];
 		int64_t ag = age(l->oldest_sent, r->as_of);
 		snprintf(n, sizeof n, "%lld", (long long)l->open_batches);
-		const char *v[16] = {"fund", l->fund_code, l->fund_name, NULL, yuan(a, l->billed),
-		                     yuan(b, l->paid), yuan(c, l->written_off), yuan(d, l->outstanding),
-		                     n, ag < 0 ? "" : age_text(g, ag)};
+		const char *v[CSV_COLUMNS] = {"fund", l->fund_code, l->fund_name, NULL,
+		                              yuan(a, l->billed), yuan(b, l->paid),
+		                              yuan(c, l->written_off), yuan(d, l->outstanding), n,
+		                              ag < 0 ? "" : age_text(g, ag)};
+		v[16] = yuan(e, l->returned);
 		csv_row(f, v);
 	}
 	for (size_t i = 0; i < r->hospital_count; i++) {
 		const struct zt_recon_hospital_line *h = &r->hospitals[i];
-		const char *v[16] = {"hospital", h->hospital};
+		const char *v[CSV_COLUMNS] = {"hospital", h->hospital};
 		v[10] = yuan(a, h->advanced);
 		v[11] = yuan(b, h->confirmed);
 		v[12] = yuan(c, h->earned);
@@ -398,7 +410,8 @@ static void report_csv(FILE *f, const struct zt_recon_report *r)
 	}
 	for (size_t i = 0; i < r->exception_count; i++) {
 		const struct zt_recon_exception *x = &r->exceptions[i];
-		const char *v[16] = {"exception", x->exc_id, subject(x), zt_recon_kind_name(x->kind)};
+		const char *v[CSV_COLUMNS] = {"exception", x->exc_id, subject(x),
+		                              zt_recon_kind_name(x->kind)};
 		v[9] = age_text(g, age(x->since, r->as_of));
 		v[14] = yuan(a, x->amount);
 		v[15] = x->detail;
@@ -406,7 +419,7 @@ static void report_csv(FILE *f, const struct zt_recon_report *r)
 	}
 	for (size_t i = 0; i < r->open_count; i++) {
 		const struct zt_recon_open_line *o = &r->open[i];
-		const char *v[16] = {"waiting", o->ref, NULL, o->credit ? "credit" : "debit"};
+		const char *v[CSV_COLUMNS] = {"waiting", o->ref, NULL, o->credit ? "credit" : "debit"};
 		v[9] = age_text(g, age(o->booking_date, r->as_of));
 		v[14] = yuan(a, o->amount);
 		v[15] = o->remittance;
@@ -414,8 +427,8 @@ static void report_csv(FILE *f, const struct zt_recon_report *r)
 	}
 	for (size_t i = 0; i < r->day_count; i++) {
 		const struct zt_recon_day *dd = &r->days[i];
-		const char *v[16] = {"day", zt_format_date(n, dd->day), NULL, NULL, yuan(a, dd->billed),
-		                     yuan(b, dd->paid)};
+		const char *v[CSV_COLUMNS] = {"day", zt_format_date(n, dd->day), NULL, NULL,
+		                              yuan(a, dd->billed), yuan(b, dd->paid)};
 		csv_row(f, v);
 	}
 }
@@ -554,7 +567,7 @@ static void report_html(FILE *f, const struct zt_recon_report *r)
 	        zt_format_date(a, r->as_of), zt_zone_name(zt_date_pool_zone()));
 	chart(f, r);
 	fputs("<h2>Funds</h2>\n<table>\n<tr><th>fund</th><th>name</th><th>billed</th><th>paid</th>"
-	      "<th>written off</th><th>outstanding</th><th>open batches</th>"
+	      "<th>written off</th><th>returned</th><th>outstanding</th><th>open batches</th>"
 	      "<th>oldest (days)</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < r->fund_count; i++) {
@@ -566,6 +579,7 @@ static void report_html(FILE *f, const struct zt_recon_report *r)
 		td(f, yuan(a, l->billed), true);
 		td(f, yuan(b, l->paid), true);
 		td(f, yuan(c, l->written_off), true);
+		td(f, yuan(d, l->returned), true);
 		td(f, yuan(d, l->outstanding), true);
 		td(f, g, true);
 		td(f, age_text(g, age(l->oldest_sent, r->as_of)), true);

@@ -30,6 +30,21 @@
  * batched) while the batch holding the share it reverses has no answer yet,
  * so that this is always known when the reversal is batched.
  *
+ * A payer's answer can only lower what it owes: the records it rejects
+ * come off the total when they are claims (positive); a reversal it
+ * rejects (a credit to it) stays a credit, so the accepted total is never
+ * above the total. A batch is never paid more than it owes.
+ *
+ * Money owed back. A batch whose reversals outweigh its new claims has a
+ * negative total: the pool owes the fund (so does a batch the payer paid
+ * whole before its answer took records out). What a batch owes is
+ *   owes = due - paid + returned      (due: accepted total, or total)
+ * positive: the fund owes the pool; negative: the pool owes the fund; 0:
+ * settled (paid). The pool pays it back with a credit transfer to the
+ * fund (`batch repay`: a pain.001 whose EndToEndId the bank's debit names,
+ * matched by reconciliation), or the payer nets it in a payment naming this
+ * batch with batches it owes (reconciliation). See docs/batches.md.
+ *
  * Functions named zt_store_batch_* are the store's (SQL, store_batches.c);
  * the ones that change state expect the caller's transaction. The zt_batch_*
  * functions are the domain (batch.c): they open their own transactions. */
@@ -40,6 +55,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "money.h"
 #include "policy.h"
 #include "sign.h"
@@ -96,7 +112,14 @@ struct zt_batch {
 	zt_fen accepted_total;           /* total less the records the payer rejected */
 	int64_t rejected_count;          /* records the payer rejected */
 	zt_fen paid;                     /* matched payments (reconciliation) */
+	zt_fen returned;                 /* paid back to the fund (repaid or netted) */
 };
+
+/* What the payer is due to pay for the batch: its accepted total once it
+ * answered, its total before. */
+zt_fen zt_batch_due(const struct zt_batch *b);
+/* owes = due - paid + returned (see above); ZT_ERANGE if it overflows. */
+int zt_batch_owes(zt_fen *out, zt_fen due, zt_fen paid, zt_fen returned);
 
 /* One record of a batch, as the cursor yields it. The strings point into
  * the cursor and are valid until its next call. */
@@ -199,25 +222,70 @@ int zt_store_batch_add_send(struct zt_store *s, const char *id, const char *acto
  * one is not in the batch or is named twice. */
 int zt_store_batch_reject_records(struct zt_store *s, const char *id,
                                   const struct zt_batch_reject *rejects, size_t n);
-/* sent -> accepted with the payer's receipt; accepted_total = total less
- * the payable records it rejected and less the payable reversals, in this
- * batch, of records it rejected (a rejected claim and its reversal billed
- * together cancel out). */
+/* Records the payer's answer: accepted_total = total less the payable
+ * claims (positive records) it rejected and less the payable reversals, in
+ * this batch, of claims it rejected (a rejected claim and its reversal
+ * billed together cancel out). A rejected reversal takes nothing off: the
+ * accepted total is never above the total. sent -> accepted; an answer
+ * that comes after a payment (part-paid, paid) is recorded too, and the
+ * batch becomes paid or part-paid by what it then owes (an answer that
+ * takes records out of a batch paid whole leaves money owed back).
+ * ZT_ECONFLICT if the batch has an answer already or is in another
+ * status; ZT_ERANGE if a sum would overflow. */
 int zt_store_batch_set_accepted(struct zt_store *s, const char *id, const char *receipt,
                                 const char *actor);
 /* The reconciliation hook: a payment matched to batch `id` (sent,
- * accepted or part-paid). Adds `amount_fen` (> 0) to paid; the batch
- * becomes paid when paid reaches what is due (its accepted total once the
- * payer answered, its total before), part-paid while below. ZT_ECONFLICT
- * in any other status. `ref` (the bank entry) goes into the event. */
+ * accepted or part-paid). Adds `amount_fen` (> 0, at most what the batch
+ * owes: ZT_ECONFLICT beyond) to paid; the batch becomes paid when it owes
+ * nothing more, part-paid before. ZT_ECONFLICT in any other status. `ref`
+ * (the bank entry) goes into the event. */
 int zt_store_batch_add_payment(struct zt_store *s, const char *id, zt_fen amount_fen,
                                const char *actor, const char *ref);
 /* The same when the caller has just read the batch in this transaction
- * (its status, what it is due and what was paid): one statement less per
- * payment, and the update still checks that the batch is as read. */
+ * (its status, what it is due, what was paid and returned): one statement
+ * less per payment, and the update still checks that the batch is as
+ * read. */
 int zt_store_batch_pay_known(struct zt_store *s, const char *id, enum zt_batch_status status,
-                             zt_fen due, zt_fen paid_before, zt_fen amount_fen, const char *actor,
-                             const char *ref);
+                             zt_fen due, zt_fen paid_before, zt_fen returned, zt_fen amount_fen,
+                             const char *actor, const char *ref);
+
+/* ---- money owed back (store_batches.c, repay.c) ---------------------- */
+
+/* "B390100-000002-R1": the batch id, -R, the batch's repayment number. */
+#define ZT_BATCH_RETURN_ID_BYTES 36
+
+/* Money paid back to a fund for a batch. */
+struct zt_batch_return {
+	int64_t row;
+	char batch_id[ZT_BATCH_ID_BYTES];
+	char fund_code[ZT_FUND_CODE_BYTES];
+	bool netted;                               /* netted by the payer; else repaid  */
+	char return_id[ZT_BATCH_RETURN_ID_BYTES];  /* repaid: the EndToEndId; "" netted */
+	zt_fen amount;                             /* > 0                               */
+	int64_t entry_row;                         /* netted: the bank entry (credit)   */
+	char entry_ref[80];                        /* netted: its ref                   */
+	char msg_id[36];                           /* repaid: the pain.001 MsgId         */
+	char file[ZT_BATCH_PATH_BYTES];            /* repaid: the pain.001 written       */
+	zt_date execution_date;                    /* repaid                             */
+	char actor[ZT_BATCH_ACTOR_BYTES];
+	char at[32];
+	bool confirmed;                            /* repaid: a bank debit confirmed it  */
+};
+
+/* Records money paid back to the fund for batch `id` (the caller books the
+ * ledger): r->amount (> 0) at most what the pool owes (-owes; ZT_ECONFLICT
+ * beyond, or when the batch is not answered: accepted or part-paid).
+ * Adds it to returned; the batch becomes paid when it owes nothing more,
+ * part-paid before. Fills r->row and r->at. In the caller's transaction. */
+int zt_store_batch_add_return(struct zt_store *s, struct zt_batch_return *r);
+/* The number of repayments of a batch so far (for the next return id). */
+int zt_store_batch_repay_count(struct zt_store *s, const char *id, int64_t *out);
+/* 0, or ZT_ENOTFOUND (no message). */
+int zt_store_batch_return_get(struct zt_store *s, const char *return_id,
+                              struct zt_batch_return *out);
+/* The returns of a batch, oldest first. */
+int zt_store_batch_returns(struct zt_store *s, const char *id,
+                           int (*cb)(void *ctx, const struct zt_batch_return *r), void *ctx);
 
 /* Streams the records of batch `id` in file order (settlement, then
  * share), with constant memory whatever the batch's size. */
@@ -280,6 +348,28 @@ int zt_batch_prepare_send(struct zt_store *s, const char *id, const char *file_o
  * sent). */
 int zt_batch_record_answer(struct zt_store *s, const char *id, const char *actor,
                            const struct zt_batch_answer *a);
+
+/* `batch repay`: pays back to the fund what batch `id` owes it (all of it,
+ * or `amount_fen` when > 0), with a pain.001.001.03 credit transfer from
+ * the pool's account ([pool]) to the fund's ([fund F] account, bic; the
+ * fund's registry name), EndToEndId the new return id, written to
+ * `out_path` (default "repay-<return id>.xml"; an existing file is never
+ * replaced). In one transaction: the return, the transfer fund:F <-
+ * pool:bank (kind repay, ref the return id) and an audit record; the file
+ * is removed again if the transaction fails. The batch must be answered
+ * by the payer (accepted or part-paid) and owe the fund money; its
+ * approval by a second person is the approval of what it owes back.
+ * ZT_ECONFLICT when it owes nothing back or less than `amount_fen`;
+ * ZT_EINVAL for missing bank details. */
+struct zt_batch_repay_req {
+	const char *batch_id;
+	zt_fen amount_fen;        /* 0: everything the batch is owed back */
+	zt_date execution_date;   /* 0: today; never in the past          */
+	const char *out_path;     /* NULL: repay-<return id>.xml           */
+	const char *actor;
+};
+int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
+                   const struct zt_batch_repay_req *req, struct zt_batch_return *out);
 
 /* What a payer file says, recomputed from its records. */
 struct zt_batch_file_summary {

@@ -7,9 +7,14 @@
  *   a credit naming batch ids    pays them: to the fen of what they still
  *                                owe (several batches: exactly their sum;
  *                                one batch: anything up to what it owes is
- *                                an instalment)
+ *                                an instalment). Among several, a batch the
+ *                                pool owes money back (batch.h) counts
+ *                                negative: the payer netted it, and it is
+ *                                booked as returned (kind netted)
  *   a debit whose EndToEndId is  confirms that advance (same amount)
  *   an advance id
+ *   a debit whose EndToEndId is  confirms that repayment to a fund (same
+ *   a repayment id               amount; `batch repay`, batch.h)
  *
  * and everything else becomes a typed exception (amount, unknown,
  * duplicate, ambiguous, date, missing, reversal) that a person resolves:
@@ -30,9 +35,12 @@
  *              are on a statement
  *   write-off  suspense:bank <-> write-off:pool, or write-off:pool -> fund:F
  *              for what a batch will never pay (the pool bears it)
+ *   netted     fund:F -> pool:bank or suspense:bank: debit fund:F, what the
+ *              payer netted of a batch owed back to it, out of its credit
  *
  * Every transfer's ref is the bank entry's ref (or the exception id of a
- * write-off that has no entry). A confirmed advance moves no money.
+ * write-off that has no entry). A confirmed advance or repayment moves no
+ * money (each was booked when it was issued).
  *
  * Functions named zt_store_recon_* are the store's (store_reconcile.c); the
  * zt_recon_* functions are the domain (reconcile.c): they open their own
@@ -138,6 +146,8 @@ struct zt_recon_batch {
 	zt_fen due;       /* what the payer owes: the accepted total once answered, else the total
 	                   * (a sent batch can be paid before its answer arrives, batch.h)         */
 	zt_fen paid;      /* matched so far, write-offs included                                   */
+	zt_fen returned;  /* paid back to the fund (repaid or netted)                              */
+	bool answered;    /* the payer's answer is recorded                                        */
 	zt_date exported; /* day of the first export (pool-local), 0 if never                     */
 	zt_date sent;     /* day it first went to the payer (pool-local), 0 if never; filled by the
 	                   * overdue listing only (zt_store_recon_batch leaves it 0)             */
@@ -153,13 +163,17 @@ struct zt_recon_decision {
 	enum zt_recon_verdict verdict;
 	enum zt_recon_kind kind;
 	int candidate;      /* index of the one batch it is about, -1 if none */
-	zt_fen pay[ZT_RECON_BATCHES_MAX];         /* PAY: from the entry, per batch        */
+	zt_fen pay[ZT_RECON_BATCHES_MAX];         /* PAY: from the entry, per batch; < 0: a
+	                                           * batch owed back, netted by the payer   */
 	zt_fen written_off[ZT_RECON_BATCHES_MAX]; /* PAY: shortfall within amount-tolerance */
 	char detail[ZT_RECON_DETAIL_BYTES];
 };
 
 /* The rule for a booked credit (not a reversal) of `amount` > 0 booked on
- * `booked` that names the n ≥ 1 batches b[] (all exist). */
+ * `booked` that names the n ≥ 1 batches b[] (all exist). What a batch
+ * still owes is zt_batch_owes (due - paid + returned): one batch must owe
+ * something; several are paid when the credit is exactly what they owe
+ * together, a batch owed back (answered by the payer) counting negative. */
 int zt_recon_decide_credit(const struct zt_recon_config *cfg, zt_fen amount, zt_date booked,
                            const struct zt_recon_batch *b, size_t n,
                            struct zt_recon_decision *out);
@@ -170,6 +184,9 @@ int zt_recon_decide_credit(const struct zt_recon_config *cfg, zt_fen amount, zt_
 int zt_recon_decide_debit(const struct zt_recon_config *cfg, zt_fen amount, zt_date booked,
                           const char *end_to_end_id, const struct zt_advance *a, bool confirmed,
                           struct zt_recon_decision *out);
+/* The same for a debit whose EndToEndId is the repayment `r` (batch.h). */
+int zt_recon_decide_repayment(const struct zt_recon_config *cfg, zt_fen amount, zt_date booked,
+                              const struct zt_batch_return *r, struct zt_recon_decision *out);
 
 /* ---- stored things --------------------------------------------------------- */
 
@@ -201,6 +218,7 @@ struct zt_recon_exception {
 	zt_date booking_date;                   /* the entry's                    */
 	char batch_id[ZT_BATCH_ID_BYTES];       /* subject or candidate, or ""    */
 	char advance_id[ZT_ADVANCE_ID_BYTES];   /* subject or candidate, or ""    */
+	char return_id[ZT_BATCH_RETURN_ID_BYTES]; /* a repayment: subject or candidate, or "" */
 	zt_fen amount;                          /* fen in question                */
 	zt_date since;                          /* the day its age counts from    */
 	char detail[ZT_RECON_DETAIL_BYTES];
@@ -249,10 +267,12 @@ int zt_store_recon_batch(struct zt_recon_db *db, const char *id, struct zt_recon
 /* Whether a bank entry confirmed the advance. */
 int zt_store_recon_advance_confirmed(struct zt_recon_db *db, const char *advance_id, bool *out);
 
-/* A match (entry_row 0 for a write-off without entry; advance_id NULL for
- * batches; exception_row 0 when automatic) and its parts. */
+/* A match (entry_row 0 for a write-off without entry; advance_id and
+ * return_id NULL for batches, one of them set for a debit confirming an
+ * advance or a repayment; exception_row 0 when automatic) and its parts. */
 int zt_store_recon_match_put(struct zt_recon_db *db, int64_t entry_row, const char *advance_id,
-                             int64_t exception_row, const char *actor, int64_t *row_out);
+                             const char *return_id, int64_t exception_row, const char *actor,
+                             int64_t *row_out);
 int zt_store_recon_alloc_put(struct zt_recon_db *db, int64_t match_row, const char *batch_id,
                              zt_fen amount, zt_fen written_off);
 
@@ -262,18 +282,20 @@ int zt_store_recon_exception_put(struct zt_recon_db *db, struct zt_recon_excepti
 /* 0, or ZT_ENOTFOUND (message set). */
 int zt_store_recon_exception_get(struct zt_recon_db *db, const char *exc_id,
                                  struct zt_recon_exception *out);
-/* Whether an exception of `kind` about batch / advance (no entry) exists,
- * resolved or not. */
+/* Whether an exception of `kind` about batch / advance / repayment (no
+ * entry) exists, resolved or not. */
 int zt_store_recon_due_exists(struct zt_recon_db *db, enum zt_recon_kind kind,
-                              const char *batch_id, const char *advance_id, bool *out);
+                              const char *batch_id, const char *advance_id, const char *return_id,
+                              bool *out);
 int zt_store_recon_resolution_put(struct zt_recon_db *db, int64_t exception_row,
                                   enum zt_recon_resolution r, const char *target,
                                   const char *note, const char *actor);
-/* Closes (as settled) the open exceptions without entry about batch_id or
- * advance_id whose kind is `kind` (or any, kind < 0). */
+/* Closes (as settled) the open exceptions without entry about batch_id
+ * (its own, not its repayments'), advance_id or return_id whose kind is
+ * `kind` (or any, kind < 0). */
 int zt_store_recon_settle_due(struct zt_recon_db *db, int kind, const char *batch_id,
-                              const char *advance_id, const char *note, const char *actor,
-                              int64_t *closed_out);
+                              const char *advance_id, const char *return_id, const char *note,
+                              const char *actor, int64_t *closed_out);
 
 /* Whether any exception without entry (missing, short) is open. */
 int zt_store_recon_due_open(struct zt_recon_db *db, bool *out);
@@ -291,17 +313,23 @@ int zt_store_recon_due_batches(struct zt_recon_db *db, zt_date sent_by,
                                int (*cb)(void *ctx, const struct zt_recon_batch *b), void *ctx);
 int zt_store_recon_due_advances(struct zt_recon_db *db, zt_date executed_by,
                                 int (*cb)(void *ctx, const struct zt_advance *a), void *ctx);
+/* Repayments to be executed on or before `executed_by` that no bank debit
+ * confirmed. */
+int zt_store_recon_due_returns(struct zt_recon_db *db, zt_date executed_by,
+                               int (*cb)(void *ctx, const struct zt_batch_return *r), void *ctx);
 
 /* ---- report ---------------------------------------------------------------- */
 
 struct zt_recon_fund_line {
 	char fund_code[ZT_FUND_CODE_BYTES];
 	char fund_name[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
-	zt_fen billed;       /* batches sent or later: what the payer owes (accepted total) */
+	zt_fen billed;       /* batches sent or later: what the payer owes (accepted total;
+	                      * negative for a batch whose reversals outweigh its claims)   */
 	zt_fen paid;         /* matched bank money                                          */
 	zt_fen written_off;  /* given up by the pool (tolerance, write-off)                 */
-	zt_fen outstanding;  /* billed - paid - written_off                                 */
-	int64_t open_batches;/* billed batches still owing                                  */
+	zt_fen returned;     /* paid back to the fund (repaid by the pool, or netted)       */
+	zt_fen outstanding;  /* billed - paid - written_off + returned: < 0 is owed back     */
+	int64_t open_batches;/* billed batches not settled (owing, or owed back)            */
 	zt_date oldest_sent; /* day the oldest of them went to the payer, 0 if none         */
 	zt_fen ledger;       /* fund:F: everything it owes, billed or not yet batched      */
 };

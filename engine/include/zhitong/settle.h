@@ -27,6 +27,7 @@ struct zt_settle_stats {
 	uint64_t rejected_by[ZT_REJ_NOT_SETTLED + 1];
 	zt_fen medfee_total, fund_total, hosp_total, psn_total;
 	zt_fen hifp_total, hifmi_total, maf_total, oth_total;
+	bool totals_overflow; /* the totals passed int64: they stop at the claims before */
 };
 
 struct zt_settle_opts {

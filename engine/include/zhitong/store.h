@@ -23,7 +23,7 @@
 
 struct zt_store;
 
-#define ZT_STORE_VERSION 6 /* PRAGMA user_version after all migrations */
+#define ZT_STORE_VERSION 7 /* PRAGMA user_version after all migrations */
 
 enum zt_store_flags {
 	ZT_STORE_READONLY = 1, /* open for reading only (verify, show) */

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the shell tests of tests/install/ and tests/pg/: a scratch
 # directory removed on exit, and one way to fail.
 set -euo pipefail

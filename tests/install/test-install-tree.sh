@@ -5,10 +5,12 @@
 # (shared) and `--static`, exporting exactly the public API, and an example
 # configuration the program accepts.
 #   test-install-tree.sh BUILD-DIR
+# shellcheck disable=SC2154 # the install directories come from install-dirs.sh
 source "$(dirname "$0")/common.sh"
 build=$(realpath "$1")
 # prefix, bindir, libdir, includedir, mandir, datadir, docdir, unitdir,
 # confdir: this build's (packaging/install-dirs.sh.in).
+# shellcheck source=/dev/null
 source "$build/packaging/install-dirs.sh"
 dest=$scratch/dest
 DESTDIR=$dest cmake --install "$build" >/dev/null

@@ -1089,8 +1089,9 @@ Test(batch_send_http, a_timeout_leaves_the_batch_exported_to_be_sent_again)
 	/* one attempt of 300 ms */
 	char text[4096];
 	snprintf(text, sizeof text,
+	         "[signing]\npublic-key = %s/ed.pub\n\n"
 	         "[fund " FUND "]\ngateway = http\nurl = https://127.0.0.1:%d/batches\nca-file = %s\n"
-	         "total-timeout-ms = 300\nmax-attempts = 1\n", server_port, ca_crt);
+	         "total-timeout-ms = 300\nmax-attempts = 1\n", d, server_port, ca_crt);
 	snprintf(conf, sizeof conf, "%s", zt_test_write("timeout.conf", text));
 	cr_assert_eq(send_batch(&out, &err, id), 3, "%s %s", out, err);
 	cr_assert(strstr(err, "timed out") && strstr(err, "send it again"), "%s", err);
@@ -1186,8 +1187,8 @@ static void folder_setup(void)
 	cr_assert_eq(mkdir(outbox, 0755), 0);
 	cr_assert_eq(mkdir(inbox, 0755), 0);
 	char text[2048];
-	snprintf(text, sizeof text, "[fund " FUND "]\ngateway = folder\noutbox = %s\ninbox = %s\n",
-	         outbox, inbox);
+	snprintf(text, sizeof text, "[signing]\npublic-key = %s/ed.pub\n\n[fund " FUND "]\n"
+	         "gateway = folder\noutbox = %s\ninbox = %s\n", d, outbox, inbox);
 	snprintf(conf, sizeof conf, "%s", zt_test_write("folder.conf", text));
 }
 

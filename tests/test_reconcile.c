@@ -173,8 +173,11 @@ struct world {
 
 static void write_config(struct world *w, const char *reconcile)
 {
-	char text[2000];
+	char text[3000];
 	snprintf(text, sizeof text,
+	         "[signing]\n"
+	         "key = %s/k.pem\n"
+	         "\n"
 	         "[pool]\n"
 	         "name = 某县健康扶贫资金专户\n"
 	         "account = 6222020200112233445\n"
@@ -190,7 +193,7 @@ static void write_config(struct world *w, const char *reconcile)
 	         "\n"
 	         "[reconcile]\n"
 	         "%s",
-	         w->dir, w->dir, reconcile ? reconcile : "");
+	         w->dir, w->dir, w->dir, reconcile ? reconcile : "");
 	snprintf(w->cfg, sizeof w->cfg, "%s", zt_test_write("zhitong.ini", text));
 }
 

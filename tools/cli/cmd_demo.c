@@ -18,6 +18,7 @@
 #include "zhitong/batch.h"
 #include "zhitong/config.h"
 #include "zhitong/gen.h"
+#include "zhitong/outfile.h"
 #include "zhitong/settle.h"
 
 extern const unsigned char zt_sample_policy[], zt_sample_registry[];
@@ -73,17 +74,21 @@ int cmd_gen(const struct cli *c, int argc, char **argv)
 {
 	(void)c;
 	struct args a;
-	int rc = args_parse(&a, argc, argv, "--claims --seed --out --county --year", "");
+	int rc = args_parse(&a, argc, argv, "--claims --seed --out --county --year", "--force");
 	if (rc)
 		return rc;
 	if (a.help) {
-		puts("usage: zhitong gen --claims N --seed S --out DIR [--county CCCCCC] [--year YYYY]\n\n"
+		puts("usage: zhitong gen --claims N --seed S --out DIR [--county CCCCCC] [--year YYYY]\n"
+		     "                   [--force]\n\n"
 		     "Writes a synthetic but realistic world into DIR: registry.xml (hospitals of\n"
 		     "all four levels in and out of the county, people of every category, the\n"
 		     "funds), policy.xml (every feature of the format) and claims.xml (N claims of\n"
 		     "1-40 items, every charge type and level, price ceilings, repeat admissions\n"
 		     "that carry people through thresholds and caps). The same seed gives the same\n"
-		     "files. Load them with 'registry load', 'rules load', then 'claim submit'.");
+		     "files. Load them with 'registry load', 'rules load', then 'claim submit'.\n"
+		     "A file already in DIR with the same bytes is left as it is (generating again\n"
+		     "succeeds); one with other bytes is refused unless --force; a symbolic link\n"
+		     "is never followed. Each file appears whole or not at all.");
 		return EXIT_DONE;
 	}
 	struct zt_gen_opts o = {0};
@@ -91,6 +96,7 @@ int cmd_gen(const struct cli *c, int argc, char **argv)
 	    !args_get(&a, "--out") || a.npos)
 		return cli_usage("zhitong gen --claims N --seed S --out DIR");
 	o.county = args_get(&a, "--county");
+	o.out_flags = args_flag(&a, "--force") ? ZT_OUT_FORCE : 0;
 	if (args_get(&a, "--year"))
 		o.year = atoi(args_get(&a, "--year"));
 	if (isatty(2))
@@ -105,13 +111,7 @@ int cmd_gen(const struct cli *c, int argc, char **argv)
 
 static int write_file(const char *path, const void *data, size_t len)
 {
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return zt_error_set(ZT_EIO, "cannot write '%s': %s", path, strerror(errno));
-	size_t w = fwrite(data, 1, len, f);
-	if (fclose(f) != 0 || w != len)
-		return zt_error_set(ZT_EIO, "cannot write '%s'", path);
-	return 0;
+	return zt_outfile_write_all(path, data, len, 0644, 0, NULL);
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -149,11 +149,15 @@ static int demo_key(const char *path)
 	/* and its public half, for the payer's check with stock openssl */
 	char pub[700];
 	snprintf(pub, sizeof pub, "%.600s.pub", path);
-	FILE *p = rc == 0 ? fopen(pub, "w") : NULL;
-	if (rc == 0 && (!p || PEM_write_PUBKEY(p, k) != 1))
-		rc = zt_error_set(ZT_EIO, "cannot write the demo public key '%s'", pub);
-	if (p)
-		fclose(p);
+	struct zt_outfile *o = NULL;
+	if (rc == 0 && (rc = zt_outfile_open(&o, pub, 0644, 0)) == 0) {
+		FILE *p = zt_outfile_stream(o);
+		if (!p || PEM_write_PUBKEY(p, k) != 1)
+			rc = zt_error_set(ZT_EIO, "cannot write the demo public key '%s'", pub);
+		else
+			rc = zt_outfile_commit(o, NULL);
+	}
+	zt_outfile_free(o);
 	EVP_PKEY_free(k);
 	return rc;
 }
@@ -177,9 +181,13 @@ static int demo_hospital_cfg(void *ctx, const struct zt_hospital *h)
 static int demo_config(struct zt_store *s, const char *dir, const char *key, char *path, size_t cap)
 {
 	snprintf(path, cap, "%s/zhitong.conf", dir);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return zt_error_set(ZT_EIO, "cannot write '%s'", path);
+	struct zt_outfile *o = NULL;
+	int rc = zt_outfile_open(&o, path, 0600, 0);
+	FILE *f = rc == 0 ? zt_outfile_stream(o) : NULL;
+	if (!f) {
+		zt_outfile_free(o);
+		return rc ? rc : ZT_EIO;
+	}
 	fprintf(f, "# zhitong demo configuration (written by `zhitong demo`)\n"
 	           "[signing]\nkey = %s\n\n"
 	           "[pool]\nname = 示范县健康扶贫资金专户\naccount = 6222020200000000001\ncurrency = CNY\n\n"
@@ -195,15 +203,16 @@ static int demo_config(struct zt_store *s, const char *dir, const char *key, cha
 			mkdir(d, 0700);
 			snprintf(d, sizeof d, "%s/%s/%s", dir, k ? "inbox" : "outbox", funds[i]);
 			if (mkdir(d, 0700) != 0 && errno != EEXIST) {
-				fclose(f);
+				zt_outfile_free(o);
 				return zt_error_set(ZT_EIO, "cannot make '%s': %s", d, strerror(errno));
 			}
 		}
 	}
 	struct demo_cfg d = {f, 0};
-	int rc = zt_store_each_hospital(s, demo_hospital_cfg, &d);
-	if (fclose(f) != 0 && rc == 0)
-		rc = zt_error_set(ZT_EIO, "cannot write '%s'", path);
+	rc = zt_store_each_hospital(s, demo_hospital_cfg, &d);
+	if (rc == 0)
+		rc = zt_outfile_commit(o, NULL);
+	zt_outfile_free(o);
 	return rc;
 }
 
@@ -388,7 +397,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 		struct zt_batch_export_info info;
 		snprintf(file, sizeof file, "%s/%s.xml", dir, id);
 		if ((rc = zt_batch_approve(s, id, "demo-fund-admin")) ||
-		    (rc = zt_batch_export(s, id, file, key, "demo-clerk", &info)))
+		    (rc = zt_batch_export(s, id, file, key, "demo-clerk", 0, &info)))
 			goto fail_plan;
 		char *send_argv[] = {"batch", "send", id, "--by", "demo-clerk", NULL};
 		fflush(stdout);

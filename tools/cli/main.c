@@ -1,10 +1,13 @@
 /* zhitong — one program, with subcommands (docs/spec/interfaces.md "Command line"). */
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "zhitong/error.h"
+#include "zhitong/outfile.h"
 #include "zhitong/xml.h"
 
 static const char usage_text[] =
@@ -18,33 +21,62 @@ static const char usage_text[] =
 	"  --db PATH       the database (default $ZHITONG_DB, else ./zhitong.db)\n"
 	"  --config PATH   the configuration file (default $ZHITONG_CONFIG)\n"
 	"\n"
-	"Commands:\n"
-	"  init                          create or migrate the database\n"
-	"  registry load FILE.xml        load hospitals, people and funds (upsert)\n"
-	"  rules load FILE.xml           validate and store a policy version\n"
-	"  rules check FILE.xml          validate a policy, no database\n"
-	"  claim submit FILE.xml         settle claims; <settlements> on stdout\n"
-	"  claim quote FILE.xml          the same answer, nothing stored\n"
-	"  claim reverse --hospital H --claim-no N --reason TEXT\n"
-	"  claim show --hospital H --claim-no N [--format text|xml]\n"
-	"  slip --hospital H --claim-no N [--format text|html]\n"
-	"  verify                        re-check every money invariant\n"
-	"  ledger balance|transfers      the double-entry ledger\n"
-	"  advance plan|issue|status     advances to hospitals (pain.001 for the bank)\n"
-	"  batch create|list|show|approve|reject|export|send|verify\n"
-	"                                payer batches and signed settlement files\n"
-	"  reconcile import|match|resolve|report\n"
-	"                                the bank statement against batches and advances\n"
-	"  status                        what the database holds\n"
-	"  gen --claims N --seed S --out DIR   generate a synthetic world\n"
-	"  demo [--claims N]             the whole flow on sample data\n"
-	"  schema NAME                   print an XSD (registry policy claim settlement\n"
-	"                                payer-file payer-ack)\n"
-	"  help [COMMAND]                this text, or a command's help\n"
+	"Commands ('zhitong COMMAND --help' or 'zhitong help COMMAND' explains each):\n"
+	"  init                   create or migrate the database (mode 0600)\n"
+	"  registry load          load hospitals, people and funds (upsert)\n"
+	"  rules load             validate and store a policy version\n"
+	"  rules check            validate a policy, no database\n"
+	"  claim submit           settle claims; <settlements> on stdout\n"
+	"  claim quote            the same answer (XML, or --format text for the desk),\n"
+	"                         nothing stored\n"
+	"  claim reverse          reverse a settled claim\n"
+	"  claim show             a claim's settlements and reversals (--setl-id S)\n"
+	"  claim list             settlements and reversals by person, hospital and\n"
+	"                         discharge date\n"
+	"  slip                   the patient's settlement slip (text, html, pdf)\n"
+	"  verify                 re-check every money invariant\n"
+	"  status                 what the database holds\n"
+	"  ledger balance         the balances of the double-entry ledger\n"
+	"  ledger transfers       the transfers of one account\n"
+	"  advance plan           plan the advances to hospitals\n"
+	"  advance show           a stored plan\n"
+	"  advance approve        approve a plan (not its maker)\n"
+	"  advance issue          pay a plan: ledger and pain.001 for the bank\n"
+	"  advance status         advanced, earned, balance per hospital\n"
+	"  advance list           every advance issued\n"
+	"  batch create           bill a fund: a new draft batch\n"
+	"  batch list             every batch\n"
+	"  batch show             a batch, its history and hand-overs\n"
+	"  batch approve          approve a batch (not its maker)\n"
+	"  batch reject           refuse a draft batch, with a reason\n"
+	"  batch reopen           make a rejected batch a draft again\n"
+	"  batch export           write the signed payer file\n"
+	"  batch send             hand the payer file to the fund's gateway\n"
+	"  batch poll             read the payer's answer (folder gateway)\n"
+	"  batch ack              record a payer's answer received otherwise\n"
+	"  batch verify           check a payer file and its signature\n"
+	"  reconcile import       read the bank statement (camt.053) and match it\n"
+	"  reconcile match        retry what waits, raise what is overdue\n"
+	"  reconcile resolve      a person's decision on an exception\n"
+	"  reconcile exceptions   the open (or all) exceptions\n"
+	"  reconcile report       billed against paid, advances, exceptions (read only)\n"
+	"  gen                    generate a synthetic world (registry, policy, claims)\n"
+	"  demo                   the whole flow on sample data\n"
+	"  schema                 print an XSD (registry policy claim settlement\n"
+	"                         payer-file payer-ack)\n"
+	"  help [COMMAND]         this text, or a command's help\n"
+	"\n"
+	"Output files (--out FILE) are never written over a different file unless\n"
+	"--force is given, never through a symbolic link, and appear whole or not\n"
+	"at all. CSV output (--format csv) is safe to open in a spreadsheet; --bom\n"
+	"adds a UTF-8 byte order mark for Excel on Chinese Windows.\n"
 	"\n"
 	"Exit status: 0 all done; 1 some input was rejected (stdout still holds the\n"
 	"full answer); 2 bad usage or an unusable input file; 3 an internal or\n"
-	"storage error. Errors go to stderr as one line: zhitong: CODE: message.\n";
+	"storage error; 4 stored, but the answer could not be written to stdout (a\n"
+	"closed pipe, a full disk): stderr says what was stored and how to get the\n"
+	"answer (for claim submit: submit the same file again). Errors go to stderr\n"
+	"as one line: zhitong: CODE: message.\n";
 
 static const struct {
 	const char *name;
@@ -57,7 +89,18 @@ static const struct {
 	{"batch", cmd_batch},   {"reconcile", cmd_reconcile},
 };
 
+static int run(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+	/* A closed pipe must not kill the program between a commit and the
+	 * message that says the answer was not delivered: with SIGPIPE
+	 * ignored, the write fails with EPIPE and cli_finish_stdout reports it. */
+	signal(SIGPIPE, SIG_IGN);
+	return cli_finish_stdout(run(argc, argv));
+}
+
+static int run(int argc, char **argv)
 {
 	struct cli c = {.prog = "zhitong"};
 	c.db_path = getenv("ZHITONG_DB");
@@ -96,7 +139,7 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[i];
 	if (strcmp(cmd, "help") == 0) {
-		if (i + 1 < argc) {
+		if (i + 1 < argc && strcmp(argv[i + 1], "--help") != 0 && strcmp(argv[i + 1], "-h") != 0) {
 			for (size_t k = 0; k < sizeof commands / sizeof *commands; k++)
 				if (strcmp(commands[k].name, argv[i + 1]) == 0) {
 					char *hargv[] = {argv[i + 1], "--help", NULL};
@@ -186,6 +229,91 @@ const char *args_get(const struct args *a, const char *name)
 
 bool args_flag(const struct args *a, const char *name) { return args_get(a, name) != NULL; }
 
+/* ---- answers that cannot be lost (see cli.h) ------------------------------ */
+
+static char stored_what[512], stored_how[512];
+static bool undelivered_reported;
+
+void cli_stored(const char *how, const char *what_fmt, ...)
+{
+	va_list ap;
+	va_start(ap, what_fmt);
+	vsnprintf(stored_what, sizeof stored_what, what_fmt, ap);
+	va_end(ap);
+	snprintf(stored_how, sizeof stored_how, "%s", how ? how : "");
+}
+
+int cli_finish_stdout(int rc)
+{
+	errno = 0;
+	bool bad = fflush(stdout) != 0 || ferror(stdout);
+	int err = errno;
+	if (fclose(stdout) != 0 && !bad) {
+		bad = true;
+		err = errno;
+	}
+	if (!bad || undelivered_reported)
+		return rc;
+	const char *why = err ? strerror(err) : "write error";
+	if (stored_what[0]) {
+		fprintf(stderr, "zhitong: not-delivered: %s and stored, but the answer could not be "
+		        "written to stdout (%s)%s%s\n", stored_what, why, stored_how[0] ? "; " : "",
+		        stored_how);
+		return EXIT_UNDELIVERED;
+	}
+	fprintf(stderr, "zhitong: output: cannot write to stdout (%s); nothing was stored\n", why);
+	return rc == EXIT_DONE || rc == EXIT_REJECTED ? EXIT_INTERNAL : rc;
+}
+
+/* ---- output files (see cli.h) ----------------------------------------------- */
+
+int cli_out_open(struct cli_out *o, const struct args *a, unsigned mode)
+{
+	const char *path = args_get(a, "--out");
+	o->f = stdout;
+	o->file = NULL;
+	if (!path)
+		return 0;
+	if (!path[0])
+		return cli_usage("--out needs a file name");
+	int rc = zt_outfile_open(&o->file, path, mode, args_flag(a, "--force") ? ZT_OUT_FORCE : 0);
+	if (rc == 0 && !(o->f = zt_outfile_stream(o->file)))
+		rc = ZT_EIO;
+	if (rc) {
+		zt_outfile_free(o->file);
+		o->file = NULL;
+		o->f = stdout;
+		return cli_fail(rc, "output");
+	}
+	return 0;
+}
+
+int cli_out_close(struct cli_out *o, int rc)
+{
+	if (!o->file)
+		return rc;
+	if (rc == EXIT_DONE || rc == EXIT_REJECTED) {
+		enum zt_outfile_result res;
+		int r = zt_outfile_commit(o->file, &res);
+		if (r)
+			rc = cli_fail(r, "output");
+		else if (res == ZT_OUT_SAME)
+			fprintf(stderr, "zhitong: %s already holds exactly this: left as it was\n",
+			        zt_outfile_path(o->file));
+	}
+	zt_outfile_free(o->file);
+	o->file = NULL;
+	o->f = stdout;
+	return rc;
+}
+
+int cli_bom_check(const struct args *a, bool csv)
+{
+	if (args_flag(a, "--bom") && !csv)
+		return cli_usage("--bom goes with --format csv (a byte order mark for spreadsheets)");
+	return 0;
+}
+
 static const char *code_name(int rc)
 {
 	switch (rc) {
@@ -197,6 +325,7 @@ static const char *code_name(int rc)
 	case ZT_EIO: return "storage";
 	case ZT_EBUSY: return "busy";
 	case ZT_ENOMEM: return "out-of-memory";
+	case ZT_ENOTDELIVERED: return "not-delivered";
 	default: return "internal";
 	}
 }
@@ -212,6 +341,9 @@ int cli_fail(int rc, const char *code)
 	case ZT_ENOTFOUND:
 	case ZT_ECONFLICT:
 		return EXIT_USAGE;
+	case ZT_ENOTDELIVERED:
+		undelivered_reported = true;
+		return EXIT_UNDELIVERED;
 	default:
 		return EXIT_INTERNAL;
 	}

@@ -66,6 +66,39 @@ static char *zt_ok(const char *db, const char *fmt, ...)
 	return r.out;
 }
 
+/* The same on another day: the clock of that one process is set to `day`
+ * (libfaketime, zt_test_run_on), for what is seen days later; a day after
+ * today is refused as --as-of. */
+static struct run zt_on(const char *db, const char *day, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static struct run zt_on(const char *db, const char *day, const char *fmt, ...)
+{
+	char args[6000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	struct run r;
+	r.code = zt_test_run_on(day, &r.out, &r.err, "--db '%s' %s", db, args);
+	return r;
+}
+
+static char *zt_ok_on(const char *db, const char *day, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static char *zt_ok_on(const char *db, const char *day, const char *fmt, ...)
+{
+	char args[6000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	struct run r = zt_on(db, day, "%s", args);
+	cr_assert_eq(r.code, 0, "zhitong %s (on %s): exit %d\nstderr: %s\nstdout: %s", args, day,
+	             r.code, r.err, r.out);
+	free(r.err);
+	return r.out;
+}
+
 static char *rows(const char *db, const char *sql)
 {
 	sqlite3 *h = NULL;
@@ -477,11 +510,11 @@ Test(reconcile_import, a_short_payment_is_paid_in_part_and_found_short_when_over
 	expect_balance(w.db, "pool:bank", 800000);
 	verify_ok(w.db);
 	/* on the 30th day after it was sent the batch is not late yet */
-	struct run r = zt(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 30));
+	struct run r = zt_on(w.db, as_of_plus(&w, 30), "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 30));
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
 	expect_in(r.out, "exceptions 0");
 	run_free(&r);
-	r = zt(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 31));
+	r = zt_on(w.db, as_of_plus(&w, 31), "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 31));
 	cr_assert_eq(r.code, 1, "%s%s", r.out, r.err);
 	run_free(&r);
 	char want[600];
@@ -495,7 +528,7 @@ Test(reconcile_import, a_short_payment_is_paid_in_part_and_found_short_when_over
 	         w.today, w.today, w.today);
 	expect_rows(w.db, EXCEPTIONS_SQL, want);
 	/* raised once: matching again the next day finds nothing new */
-	r = zt(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 32));
+	r = zt_on(w.db, as_of_plus(&w, 32), "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 32));
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	run_free(&r);
 	expect_rows(w.db, "SELECT count(*) FROM recon_exception", "3\n");
@@ -554,7 +587,7 @@ Test(reconcile_import, instalments_accumulate_until_the_batch_is_paid)
 	                  "' AND action = 'payment' ORDER BY id", want);
 	verify_ok(w.db);
 	/* and it is never overdue */
-	struct run r = zt(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 90));
+	struct run r = zt_on(w.db, as_of_plus(&w, 90), "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 90));
 	run_free(&r);
 	expect_rows(w.db, "SELECT count(*) FROM recon_exception WHERE batch_id = '" B1 "'", "0\n");
 }
@@ -664,8 +697,8 @@ Test(reconcile_import, a_debit_with_an_advance_id_confirms_the_advance)
 	            "0\n");
 	verify_ok(w.db);
 	/* never found missing, and the report says the bank confirmed it */
-	out = zt_ok(w.db, "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
-	            as_of_plus(&w, 60));
+	out = zt_ok_on(w.db, as_of_plus(&w, 60), "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
+	                  as_of_plus(&w, 60));
 	expect_in(out, "hospital,H51010101,,,,,,,,,20000.00,20000.00,9450.00,10550.00,,\n");
 	cr_expect(strstr(out, w.advance_id) == NULL, "%s", out);
 	free(out);
@@ -690,10 +723,10 @@ Test(reconcile_import, an_advance_never_seen_is_missing_until_the_bank_confirms_
 {
 	struct world w;
 	world(&w, WITH_ADVANCE, "expected-within-days = 5\n");
-	struct run r = zt(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 5));
+	struct run r = zt_on(w.db, as_of_plus(&w, 5), "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 5));
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	run_free(&r);
-	r = zt(w.db, "--config '%s' reconcile match --as-of %s --by frank", w.cfg, as_of_plus(&w, 6));
+	r = zt_on(w.db, as_of_plus(&w, 6), "--config '%s' reconcile match --as-of %s --by frank", w.cfg, as_of_plus(&w, 6));
 	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
 	char want[400];
 	snprintf(want, sizeof want, "missing   %s", w.advance_id);
@@ -707,7 +740,7 @@ Test(reconcile_import, an_advance_never_seen_is_missing_until_the_bank_confirms_
 	                  "'open') FROM recon_exception x LEFT JOIN recon_resolution r ON "
 	                  "r.exception_id = x.id WHERE x.advance_id IS NOT NULL", want);
 	/* the report shows it with its age: due on day 5, 3 days late on day 8 */
-	char *out = zt_ok(w.db, "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
+	char *out = zt_ok_on(w.db, as_of_plus(&w, 8), "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
 	                  as_of_plus(&w, 8));
 	snprintf(want, sizeof want, "exception,EXC-000004,%s,missing,,,,,,3,,,,,20000.00,", w.advance_id);
 	expect_in(out, want);
@@ -940,7 +973,7 @@ Test(reconcile_resolve, a_missing_batch_is_ignored_or_written_off_never_matched)
 {
 	struct world w;
 	world(&w, 0, NULL);
-	struct run r = zt(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 40));
+	struct run r = zt_on(w.db, as_of_plus(&w, 40), "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 40));
 	cr_expect_eq(r.code, 1);
 	run_free(&r);
 	r = resolve(&w, "EXC-000001", "refund");
@@ -971,7 +1004,7 @@ Test(reconcile_report, per_fund_per_hospital_and_open_exceptions_as_csv)
 	free(import_ok(&w, "short-payment.xml"));
 	free(import_ok(&w, "advance-confirmed.xml"));
 	free(import_exceptions(&w, "unknown-reference.xml"));
-	char *out = zt_ok(w.db, "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
+	char *out = zt_ok_on(w.db, as_of_plus(&w, 10), "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
 	                  as_of_plus(&w, 10));
 	char want[4000];
 	snprintf(want, sizeof want,
@@ -992,7 +1025,8 @@ Test(reconcile_report, per_fund_per_hospital_and_open_exceptions_as_csv)
 	expect_in(out, want);
 	free(out);
 	/* text: the same figures for a terminal */
-	out = zt_ok(w.db, "--config '%s' reconcile report --as-of %s", w.cfg, as_of_plus(&w, 10));
+	out = zt_ok_on(w.db, as_of_plus(&w, 10), "--config '%s' reconcile report --as-of %s", w.cfg,
+	                  as_of_plus(&w, 10));
 	expect_in(out, "390100          8160.00        8000.00           0.00         160.00      1       10");
 	expect_in(out, "open exceptions: 4\n");
 	free(out);
@@ -1003,7 +1037,7 @@ Test(reconcile_report, html_is_one_self_contained_page_with_a_chart)
 	struct world w;
 	world(&w, 0, NULL);
 	free(import_ok(&w, "instalment-1.xml"));
-	const char *path = zt_test_write("report.html", "");
+	const char *path = tmp_path("report.html");
 	free(zt_ok(w.db, "--config '%s' reconcile report --format html --out '%s'", w.cfg, path));
 	char *html = zt_test_slurp(path);
 	cr_assert(html != NULL);

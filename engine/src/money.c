@@ -186,6 +186,19 @@ zt_date zt_date_today(void)
 	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
+int zt_date_as_of(zt_date *out, zt_date given, const char *what)
+{
+	zt_date today = zt_date_today();
+	*out = given ? given : today;
+	if (given > today) {
+		char g[ZT_FMT_BYTES], t[ZT_FMT_BYTES];
+		return zt_error_set(ZT_EINVAL, "%s %s is in the future (today is %s): nothing is known "
+		                    "yet about that day", what, zt_format_date(g, given),
+		                    zt_format_date(t, today));
+	}
+	return 0;
+}
+
 int zt_rhu128(int64_t *out, __int128 a, int64_t d)
 {
 	if (a < 0 || d <= 0)

@@ -46,6 +46,10 @@ char *zt_format_q4(char out[ZT_FMT_BYTES], zt_q4 v);
 char *zt_format_date(char out[ZT_FMT_BYTES], zt_date d);
 /* Today's date (UTC) as yyyymmdd. */
 zt_date zt_date_today(void);
+/* The day a report or a plan is made "as of": `given`, or today when 0.
+ * A day after today is refused (ZT_EINVAL, naming `what`, e.g. "--as-of"):
+ * what is late or due is only known up to today. */
+int zt_date_as_of(zt_date *out, zt_date given, const char *what);
 
 /* Half-up division of non-negative a by positive d: (2a + d) div (2d).
  * Uses 128-bit intermediates; returns ZT_ERANGE if the result does not

@@ -17,8 +17,9 @@
 #include "store_int.h"
 #include "zhitong/error.h"
 
-extern const unsigned char zt_sql_001[], zt_sql_002[], zt_sql_003[], zt_sql_004[];
-extern const size_t zt_sql_001_len, zt_sql_002_len, zt_sql_003_len, zt_sql_004_len;
+extern const unsigned char zt_sql_001[], zt_sql_002[], zt_sql_003[], zt_sql_004[], zt_sql_005[];
+extern const size_t zt_sql_001_len, zt_sql_002_len, zt_sql_003_len, zt_sql_004_len,
+	zt_sql_005_len;
 
 /* Migrations in order; index i brings user_version from i to i + 1. */
 static const struct {
@@ -29,6 +30,7 @@ static const struct {
 	{zt_sql_002, &zt_sql_002_len}, /* advances */
 	{zt_sql_003, &zt_sql_003_len}, /* batches and payer files */
 	{zt_sql_004, &zt_sql_004_len}, /* bank statements and reconciliation */
+	{zt_sql_005, &zt_sql_005_len}, /* finding claims: by person, by discharge date */
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
 

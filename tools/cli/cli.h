@@ -97,6 +97,9 @@ int cli_out_close(struct cli_out *o, int rc);
  * with another format. */
 int cli_bom_check(const struct args *a, bool csv);
 
+/* Columns a UTF-8 string takes in a terminal (CJK: two), to align text. */
+int cli_display_width(const char *s);
+
 /* Shared with the demo: load a file in one transaction. */
 int cli_registry_load(struct zt_store *s, const char *path, const char *actor, bool quiet);
 int cli_rules_load(struct zt_store *s, const char *path, const char *actor, bool quiet);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,6 +229,40 @@ const char *args_get(const struct args *a, const char *name)
 }
 
 bool args_flag(const struct args *a, const char *name) { return args_get(a, name) != NULL; }
+
+/* Columns a UTF-8 string takes in a terminal: CJK ideographs and
+ * full-width forms take two. */
+int cli_display_width(const char *s)
+{
+	int w = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		uint32_t cp;
+		int n;
+		if (*p < 0x80) {
+			cp = *p;
+			n = 1;
+		} else if ((*p & 0xE0) == 0xC0) {
+			cp = *p & 0x1F;
+			n = 2;
+		} else if ((*p & 0xF0) == 0xE0) {
+			cp = *p & 0x0F;
+			n = 3;
+		} else {
+			cp = *p & 0x07;
+			n = 4;
+		}
+		for (int i = 1; i < n && p[i]; i++)
+			cp = (cp << 6) | (p[i] & 0x3F);
+		w += (cp >= 0x1100 && (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+		                       (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+		                       (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6)))
+		         ? 2 : 1;
+		for (int i = 0; i < n && *p; i++)
+			p++;
+	}
+	return w;
+}
 
 /* ---- answers that cannot be lost (see cli.h) ------------------------------ */
 

@@ -165,6 +165,8 @@ static int import(const struct cli *c, const struct args *a)
 		rc = fail(rc);
 		goto done;
 	}
+	cli_stored("importing it again stores nothing twice and 'zhitong reconcile exceptions' "
+	           "lists what is open", "the statement '%s' was imported and matched", a->pos[1]);
 	if (r.reported == 0)
 		printf("%s: no transactions\n", a->pos[1]);
 	else
@@ -203,6 +205,8 @@ static int match(const struct cli *c, const struct args *a)
 		rc = fail(rc);
 		goto done;
 	}
+	cli_stored("'zhitong reconcile exceptions' lists what is open",
+	           "the waiting entries were matched and what is overdue was raised");
 	printf("matched %lld waiting entries; exceptions %zu\n", (long long)r.rematched,
 	       r.exception_count);
 	if ((rc = print_raised(s, &r))) {
@@ -234,6 +238,8 @@ static int resolve(const struct cli *c, const struct args *a)
 		rc = fail(rc);
 		goto done;
 	}
+	cli_stored("'zhitong reconcile exceptions --all' shows it", "%s was resolved as %s",
+	           a->pos[1], as);
 	printf("%s resolved as %s by %s\n", a->pos[1], as, cli_actor(a));
 	rc = EXIT_DONE;
 done:

@@ -1262,3 +1262,118 @@ Test(reconcile_rules, decisions_parse_strictly)
 	cr_expect_eq(zt_recon_resolution_parse(&r, target, "settled"), ZT_EINVAL);
 	cr_expect_eq(zt_recon_resolution_parse(&r, target, "Accept"), ZT_EINVAL);
 }
+
+/* ---- a report never writes --------------------------------------------------- */
+
+/* The database's bytes (the file and its write-ahead log). */
+static char *db_digest(const char *db)
+{
+	struct run r = sh("cat '%s' '%s-wal' | sha256sum", db, db);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	free(r.err);
+	return r.out;
+}
+
+Test(reconcile_report, reads_only_and_lists_what_is_overdue_without_raising_it)
+{
+	struct world w;
+	world(&w, B3_SENT | WITH_ADVANCE, NULL);
+	char *before = db_digest(w.db);
+	const char *later = as_of_plus(&w, 40);
+	/* forty days on: the three batches went to the payer and were never
+	 * paid, the advance was never seen on a statement; the report shows
+	 * them, in every form */
+	char *out = zt_ok_on(w.db, later, "--config '%s' reconcile report", w.cfg);
+	expect_in(out, "open exceptions: 0\n");
+	expect_in(out, "overdue, not raised yet: 4 ('zhitong reconcile match' raises them)\n");
+	expect_in(out, B3);
+	expect_in(out, w.advance_id);
+	free(out);
+	out = zt_ok_on(w.db, later, "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
+	               later);
+	expect_in(out, "overdue," B3 ",,missing,,,,,,10,,,,,142.00,");
+	char want[200];
+	snprintf(want, sizeof want, "overdue,%s,,missing,,,,,,10,,,,,20000.00,", w.advance_id);
+	expect_in(out, want);
+	free(out);
+	out = zt_ok_on(w.db, later, "--config '%s' reconcile report --format html", w.cfg);
+	expect_in(out, "<h2>Overdue, not raised yet (4)</h2>");
+	free(out);
+	/* not a byte of the database changed, no exception was raised */
+	char *after = db_digest(w.db);
+	cr_expect_str_eq(after, before, "the report changed the database");
+	free(after);
+	expect_rows(w.db, "SELECT count(*) FROM recon_exception", "0\n");
+	/* raising is match's work */
+	struct run r = zt_on(w.db, later, "--config '%s' reconcile match --by frank", w.cfg);
+	cr_expect_eq(r.code, 1, "%s", r.err);
+	expect_in(r.out, "exceptions 4");
+	run_free(&r);
+	expect_rows(w.db, "SELECT count(*) FROM recon_exception WHERE kind = 'missing'", "4\n");
+	out = zt_ok_on(w.db, later, "--config '%s' reconcile report", w.cfg);
+	expect_in(out, "open exceptions: 4\n");
+	expect_in(out, "overdue, not raised yet: 0\n");
+	free(out);
+	free(before);
+}
+
+Test(reconcile_report, a_future_as_of_is_refused)
+{
+	struct world w;
+	world(&w, B3_SENT, NULL);
+	char *before = db_digest(w.db);
+	const char *tomorrow = as_of_plus(&w, 1);
+	const char *cmds[] = {"reconcile report", "reconcile report --format csv",
+	                      "reconcile report --format html", "reconcile match --by frank",
+	                      "advance plan --by alice"};
+	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+		struct run r = zt(w.db, "--config '%s' %s --as-of %s", w.cfg, cmds[i], tomorrow);
+		cr_expect_eq(r.code, 2, "%s: exit %d", cmds[i], r.code);
+		expect_in(r.err, tomorrow);
+		expect_in(r.err, "today");
+		cr_expect_str_eq(r.out, "", "%s printed something", cmds[i]);
+		run_free(&r);
+	}
+	char *after = db_digest(w.db);
+	cr_expect_str_eq(after, before, "a refused command changed the database");
+	free(after);
+	free(before);
+	/* today itself is fine */
+	free(zt_ok(w.db, "--config '%s' reconcile report --as-of %s", w.cfg, w.today));
+	free(zt_ok(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, w.today));
+}
+
+Test(reconcile_report, csv_makes_outside_text_harmless_and_has_a_bom_on_request)
+{
+	struct world w;
+	world(&w, 0, NULL);
+	/* a fund's name from the registry, a note and a name typed by people */
+	const char *reg = zt_test_write("evil-registry.xml",
+	                                "<registry xmlns=\"urn:zhitong:registry:1\"><fund code=\"610103\" "
+	                                "name=\"=HYPERLINK(&quot;http://evil&quot;,&quot;x&quot;)\"/>"
+	                                "</registry>\n");
+	free(zt_ok(w.db, "registry load '%s'", reg));
+	free(import_exceptions(&w, "over-payment.xml"));
+	struct run r = zt(w.db, "--config '%s' reconcile resolve EXC-000001 --as refund "
+	                        "--by '+grace' --note '@SUM(A1:A9)'", w.cfg);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	char *out = zt_ok(w.db, "--config '%s' reconcile report --format csv", w.cfg);
+	expect_in(out, "fund,610103,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",,142.00,");
+	cr_expect(strstr(out, ",=") == NULL, "%s", out);
+	free(out);
+	out = zt_ok(w.db, "reconcile exceptions --all --format csv");
+	expect_in(out, ",\"'@SUM(A1:A9)\",");
+	expect_in(out, ",\"'+grace\"\n");
+	free(out);
+	/* --bom: only when asked, only for CSV */
+	out = zt_ok(w.db, "--config '%s' reconcile report --format csv --bom", w.cfg);
+	cr_expect(strncmp(out, "\xEF\xBB\xBFsection,", 11) == 0, "%s", out);
+	free(out);
+	out = zt_ok(w.db, "reconcile exceptions --all --format csv --bom");
+	cr_expect(strncmp(out, "\xEF\xBB\xBF" "exception,", 13) == 0, "%s", out);
+	free(out);
+	r = zt(w.db, "--config '%s' reconcile report --format html --bom", w.cfg);
+	cr_expect_eq(r.code, 2);
+	run_free(&r);
+}

@@ -223,8 +223,15 @@ static int exec(struct zt_store *s, const char *sql)
 static int create_private(const char *path)
 {
 	struct stat st;
-	if (lstat(path, &st) == 0)
+	if (lstat(path, &st) == 0) {
+		/* A link to nothing would have SQLite create its target, with
+		 * the umask's mode: a new database is never made through a link. */
+		if (S_ISLNK(st.st_mode) && stat(path, &st) != 0)
+			return zt_error_set(ZT_EINVAL, "cannot create database '%s': it is a symbolic "
+			                    "link to nothing (a new database is created at a path of "
+			                    "its own, never through a link)", path);
 		return 0; /* there already: SQLite decides whether it is a database */
+	}
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno != EEXIST)
 		return zt_error_set(ZT_EIO, "cannot create database '%s': %s", path, strerror(errno));

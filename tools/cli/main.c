@@ -98,6 +98,9 @@ int main(int argc, char **argv)
 	 * message that says the answer was not delivered: with SIGPIPE
 	 * ignored, the write fails with EPIPE and cli_finish_stdout reports it. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Likewise a file size limit (ulimit -f): a write error that the
+	 * output reports, never a death that leaves a temporary file behind. */
+	signal(SIGXFSZ, SIG_IGN);
 	return cli_finish_stdout(run(argc, argv));
 }
 

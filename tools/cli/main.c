@@ -292,6 +292,10 @@ int cli_finish_stdout(int rc)
 	}
 	if (!bad || undelivered_reported)
 		return rc;
+	/* A command that failed has said why already (its answer, if any, was
+	 * not the point); one that stored something is told below. */
+	if (!stored_what[0] && rc != EXIT_DONE && rc != EXIT_REJECTED)
+		return rc;
 	const char *why = err ? strerror(err) : "write error";
 	if (stored_what[0]) {
 		fprintf(stderr, "zhitong: not-delivered: %s and stored, but the answer could not be "

@@ -1178,8 +1178,9 @@ Test(batch_send_http, a_timeout_leaves_the_batch_exported_to_be_sent_again)
 	/* one attempt of 300 ms */
 	char text[4096];
 	snprintf(text, sizeof text,
+	         "[signing]\npublic-key = %s/ed.pub\n\n"
 	         "[fund " FUND "]\ngateway = http\nurl = https://127.0.0.1:%d/batches\nca-file = %s\n"
-	         "total-timeout-ms = 300\nmax-attempts = 1\n", server_port, ca_crt);
+	         "total-timeout-ms = 300\nmax-attempts = 1\n", d, server_port, ca_crt);
 	snprintf(conf, sizeof conf, "%s", zt_test_write("timeout.conf", text));
 	cr_assert_eq(send_batch(&out, &err, id), 3, "%s %s", out, err);
 	cr_assert(strstr(err, "timed out") && strstr(err, "send it again"), "%s", err);
@@ -1275,8 +1276,8 @@ static void folder_setup(void)
 	cr_assert_eq(mkdir(outbox, 0755), 0);
 	cr_assert_eq(mkdir(inbox, 0755), 0);
 	char text[2048];
-	snprintf(text, sizeof text, "[fund " FUND "]\ngateway = folder\noutbox = %s\ninbox = %s\n",
-	         outbox, inbox);
+	snprintf(text, sizeof text, "[signing]\npublic-key = %s/ed.pub\n\n[fund " FUND "]\n"
+	         "gateway = folder\noutbox = %s\ninbox = %s\n", d, outbox, inbox);
 	snprintf(conf, sizeof conf, "%s", zt_test_write("folder.conf", text));
 }
 
@@ -1761,5 +1762,288 @@ Test(batch_large, a_batch_of_thousands_of_records_streams_whole_and_in_order)
 	cr_assert_eq(sh_code("xmllint --stream --noout --schema '%s/schema/payer-file.xsd' '%s'",
 	                ZT_TEST_SOURCE_DIR, f),
 	             0);
+	free(id);
+}
+
+/* ---- the payer file and its signature never destroy anything ------------ */
+
+TestSuite(batch_output, .init = world, .timeout = 120);
+
+/* An approved batch of two claims, keys made; the file path in f. */
+static char *output_batch(char f[700])
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	claim("C-2", "2017-03-11");
+	path(f, 700, "payer.xml");
+	return approved_batch(NULL);
+}
+
+/* Files in the test directory whose name starts with `prefix`. */
+static int count_prefix(const char *prefix)
+{
+	int n = 0;
+	DIR *dir = opendir(d);
+	cr_assert(dir);
+	for (struct dirent *e; (e = readdir(dir));)
+		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	closedir(dir);
+	return n;
+}
+
+Test(batch_output, a_retried_export_writes_the_same_file_and_keeps_its_signature)
+{
+	char f[700], sig[710], *id = output_batch(f), *err;
+	snprintf(sig, sizeof sig, "%s.sig", f);
+	for (int k = 0; k < 2; k++) {
+		/* SM2 signatures differ from one signing to the next: the one
+		 * there, valid for these bytes, is kept */
+		const char *key = k ? "sm2.pem" : "ed.pem";
+		if (k) {
+			unlink(f);
+			unlink(sig);
+		}
+		export_with(id, "payer.xml", key);
+		size_t n1, s1;
+		char *before = slurp_n(f, &n1), *sig_before = slurp_n(sig, &s1);
+		struct stat a, b;
+		cr_assert_eq(stat(f, &a), 0);
+		cr_assert_eq(zt_test_run(NULL, &err, "--db '%s' batch export %s --out '%s' --key '%s/%s' "
+		                         "--by carol", db, id, f, d, key), 0, "%s", err);
+		free(err);
+		cr_assert_eq(stat(f, &b), 0);
+		cr_expect_eq(a.st_ino, b.st_ino, "the identical file is left as it was");
+		size_t n2, s2;
+		char *after = slurp_n(f, &n2), *sig_after = slurp_n(sig, &s2);
+		cr_expect(n1 == n2 && memcmp(before, after, n1) == 0);
+		cr_expect(s1 == s2 && memcmp(sig_before, sig_after, s1) == 0, "the signature is kept");
+		free(before), free(after), free(sig_before), free(sig_after);
+	}
+	cr_expect_eq(count_prefix(".payer.xml"), 0, "no temporary file is left");
+	free(id);
+}
+
+Test(batch_output, a_different_file_or_signature_there_is_refused_unless_forced)
+{
+	char f[700], sig[710], *id = output_batch(f), *err;
+	snprintf(sig, sizeof sig, "%s.sig", f);
+	/* another file under the name */
+	const char *other = zt_test_write("payer.xml", "someone else's file\n");
+	cr_assert_eq(zt(NULL, &err, "batch export %s --out '%s' --key '%s/ed.pem'", id, other, d), 2);
+	cr_expect(strstr(err, "conflict") && strstr(err, "--force"), "%s", err);
+	free(err);
+	char *kept = zt_test_slurp(f);
+	cr_expect_str_eq(kept, "someone else's file\n");
+	free(kept);
+	cr_expect(!exists(sig), "no signature without its file");
+	char *st = status_of(id);
+	cr_expect_str_eq(st, "approved", "nothing was recorded");
+	free(st);
+	/* a foreign signature under FILE.sig: refused too, and the file is
+	 * not written either (both or neither) */
+	unlink(f);
+	FILE *p = fopen(sig, "w");
+	fputs("not a signature", p);
+	fclose(p);
+	cr_assert_eq(zt(NULL, &err, "batch export %s --out '%s' --key '%s/ed.pem'", id, f, d), 2);
+	cr_expect(strstr(err, ".sig"), "%s", err);
+	free(err);
+	cr_expect(!exists(f), "no file without its signature");
+	kept = zt_test_slurp(sig);
+	cr_expect_str_eq(kept, "not a signature");
+	free(kept);
+	/* --force replaces both */
+	zt_test_write("payer.xml", "someone else's file\n");
+	cr_assert_eq(zt(NULL, &err, "batch export %s --out '%s' --key '%s/ed.pem' --force", id, f, d),
+	             0, "%s", err);
+	free(err);
+	char pub[700];
+	path(pub, sizeof pub, "ed.pub");
+	cr_expect_eq(openssl_verify(ZT_KEY_ED25519, pub, f), 0, "file and signature belong together");
+	cr_expect_eq(count_prefix(".payer.xml"), 0, "no temporary file is left");
+	free(id);
+}
+
+Test(batch_output, never_through_a_symbolic_link_not_even_forced)
+{
+	char f[700], sig[710], target[700], *id = output_batch(f), *err;
+	snprintf(sig, sizeof sig, "%s.sig", f);
+	path(target, sizeof target, "precious.txt");
+	zt_test_write("precious.txt", "do not touch\n");
+	const char *forms[] = {"", "--force"};
+	for (int k = 0; k < 2; k++) {
+		/* the file's name a link to another file */
+		cr_assert_eq(symlink(target, f), 0);
+		cr_assert_eq(zt(NULL, &err, "batch export %s --out '%s' --key '%s/ed.pem' %s", id, f, d,
+		                forms[k]), 2, "%s", forms[k]);
+		cr_expect(strstr(err, "symbolic link"), "%s", err);
+		free(err);
+		char *kept = zt_test_slurp(target);
+		cr_expect_str_eq(kept, "do not touch\n", "the link's target is untouched");
+		free(kept);
+		cr_expect(!exists(sig));
+		unlink(f);
+		/* the signature's name a link */
+		cr_assert_eq(symlink(target, sig), 0);
+		cr_assert_eq(zt(NULL, &err, "batch export %s --out '%s' --key '%s/ed.pem' %s", id, f, d,
+		                forms[k]), 2);
+		cr_expect(strstr(err, "symbolic link"), "%s", err);
+		free(err);
+		kept = zt_test_slurp(target);
+		cr_expect_str_eq(kept, "do not touch\n");
+		free(kept);
+		cr_expect(!exists(f), "no file without its signature");
+		unlink(sig);
+	}
+	/* a dangling link: nothing is created where it points */
+	char nowhere[700];
+	path(nowhere, sizeof nowhere, "nowhere.xml");
+	cr_assert_eq(symlink(nowhere, f), 0);
+	cr_assert_eq(zt(NULL, &err, "batch export %s --out '%s' --key '%s/ed.pem' --force", id, f, d), 2);
+	cr_expect(strstr(err, "symbolic link"), "%s", err);
+	free(err);
+	cr_expect(!exists(nowhere), "the dangling link was not followed");
+	unlink(f);
+	/* a directory */
+	cr_assert_eq(mkdir(f, 0700), 0);
+	cr_assert_eq(zt(NULL, &err, "batch export %s --out '%s' --key '%s/ed.pem' --force", id, f, d), 2);
+	cr_expect(strstr(err, "directory"), "%s", err);
+	free(err);
+	rmdir(f);
+	cr_expect_eq(count_prefix(".payer.xml"), 0, "no temporary file is left");
+	char *st = status_of(id);
+	cr_expect_str_eq(st, "approved", "nothing was recorded");
+	free(st);
+	free(id);
+}
+
+Test(batch_output, a_failed_export_leaves_neither_file_nor_signature)
+{
+	char f[700], sig[710], *id = output_batch(f), *err;
+	snprintf(sig, sizeof sig, "%s.sig", f);
+	/* a key that is no key, a public key, a missing key */
+	zt_test_write("bad.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+	const char *keys_[] = {"bad.pem", "ed.pub", "missing.pem"};
+	for (int k = 0; k < 3; k++) {
+		cr_expect_neq(zt(NULL, &err, "batch export %s --out '%s' --key '%s/%s'", id, f, d, keys_[k]),
+		              0, "%s", keys_[k]);
+		free(err);
+		cr_expect(!exists(f) && !exists(sig), "%s: nothing is left", keys_[k]);
+	}
+	/* a failure once the file is written: its signature cannot be put
+	 * in place (a directory holds the name) */
+	cr_assert_eq(mkdir(sig, 0700), 0);
+	cr_expect_eq(zt(NULL, &err, "batch export %s --out '%s' --key '%s/ed.pem'", id, f, d), 2);
+	cr_expect(strstr(err, "directory"), "%s", err);
+	free(err);
+	cr_expect(!exists(f), "no file without its signature");
+	rmdir(sig);
+	cr_expect_eq(count_prefix(".payer.xml"), 0, "no temporary file is left");
+	char *st = status_of(id);
+	cr_expect_str_eq(st, "approved", "nothing was recorded");
+	free(st);
+	free(id);
+}
+
+Test(batch_output, send_checks_the_signature_before_handing_the_file_over)
+{
+	char f[700], sig[710], *id = output_batch(f), *err;
+	snprintf(sig, sizeof sig, "%s.sig", f);
+	export_with(id, "payer.xml", "ed.pem");
+	char obox[700], ibox[700], text[2200], conf_[700];
+	path(obox, sizeof obox, "out");
+	path(ibox, sizeof ibox, "in");
+	cr_assert_eq(mkdir(obox, 0700), 0);
+	cr_assert_eq(mkdir(ibox, 0700), 0);
+	snprintf(text, sizeof text, "[fund " FUND "]\ngateway = folder\noutbox = %s\ninbox = %s\n",
+	         obox, ibox);
+	snprintf(conf_, sizeof conf_, "%s", zt_test_write("send.conf", text));
+	char dropped[800];
+	snprintf(dropped, sizeof dropped, "%s/%s.xml", obox, id);
+	/* no key to check with: refused */
+	cr_assert_eq(zt_test_run(NULL, &err, "--db '%s' --config '%s' batch send %s", db, conf_, id), 2);
+	cr_expect(strstr(err, "no key"), "%s", err);
+	free(err);
+	/* another key: the signature does not verify */
+	cr_assert_eq(zt_test_run(NULL, &err, "--db '%s' --config '%s' batch send %s --key '%s/sm2.pub'",
+	                         db, conf_, id, d), 2);
+	cr_expect(strstr(err, "does not verify"), "%s", err);
+	free(err);
+	/* a signature that was tampered with */
+	size_t n;
+	char *good = slurp_n(sig, &n);
+	FILE *p = fopen(sig, "wb");
+	good[0] ^= 1;
+	fwrite(good, 1, n, p);
+	fclose(p);
+	cr_assert_eq(zt_test_run(NULL, &err, "--db '%s' --config '%s' batch send %s --key '%s/ed.pub'",
+	                         db, conf_, id, d), 2);
+	cr_expect(strstr(err, "does not verify"), "%s", err);
+	free(err);
+	cr_expect(!exists(dropped), "nothing was handed over");
+	char *st = status_of(id);
+	cr_expect_str_eq(st, "exported");
+	free(st);
+	/* the file itself changed: its SHA-256 is not the export's */
+	good[0] ^= 1;
+	p = fopen(sig, "wb");
+	fwrite(good, 1, n, p);
+	fclose(p);
+	free(good);
+	char *orig = slurp_n(f, &n);
+	p = fopen(f, "ab");
+	fputs("<!-- -->", p);
+	fclose(p);
+	cr_assert_eq(zt_test_run(NULL, &err, "--db '%s' --config '%s' batch send %s --key '%s/ed.pub'",
+	                         db, conf_, id, d), 2);
+	cr_expect(strstr(err, "SHA-256"), "%s", err);
+	free(err);
+	cr_expect(!exists(dropped), "nothing was handed over");
+	p = fopen(f, "wb");
+	fwrite(orig, 1, n, p);
+	fclose(p);
+	free(orig);
+	/* the right public key (or the private key it was signed with) */
+	cr_assert_eq(zt_test_run(NULL, &err, "--db '%s' --config '%s' batch send %s --key '%s/ed.pub'",
+	                         db, conf_, id, d), 0, "%s", err);
+	free(err);
+	cr_expect(exists(dropped));
+	st = status_of(id);
+	cr_expect_str_eq(st, "sent");
+	free(st);
+	free(id);
+}
+
+Test(batch_output, list_csv_and_out)
+{
+	claim("C-1", "2017-03-10");
+	char *id = approved_batch(NULL), *out, *err;
+	cr_assert_eq(zt(&out, &err, "batch list --format csv"), 0, "%s", err);
+	cr_expect(strncmp(out, "batch_id,", 9) == 0, "no byte order mark unless asked: %s", out);
+	free(out), free(err);
+	cr_assert_eq(zt(&out, &err, "batch list --format csv --bom"), 0, "%s", err);
+	cr_expect(strncmp(out, "\xEF\xBB\xBF" "batch_id,", 12) == 0, "%s", out);
+	free(out), free(err);
+	cr_assert_eq(zt(NULL, &err, "batch list --bom"), 2, "--bom is for CSV");
+	free(err);
+	char f[700];
+	path(f, sizeof f, "list.csv");
+	cr_assert_eq(zt(&out, &err, "batch list --format csv --out '%s'", f), 0, "%s", err);
+	cr_expect_str_eq(out, "", "the list went to the file");
+	free(out), free(err);
+	char *text = zt_test_slurp(f);
+	cr_expect(strstr(text, id) && strstr(text, ",approved,1,"), "%s", text);
+	free(text);
+	struct stat st;
+	cr_assert_eq(stat(f, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0600);
+	/* the same list again: the same file, fine; another list: refused */
+	cr_assert_eq(zt(NULL, &err, "batch list --format csv --out '%s'", f), 0, "%s", err);
+	free(err);
+	cr_assert_eq(zt(NULL, &err, "batch list --out '%s'", f), 2);
+	cr_expect(strstr(err, "--force"), "%s", err);
+	free(err);
+	cr_assert_eq(zt(NULL, &err, "batch list --out '%s' --force", f), 0, "%s", err);
+	free(err);
 	free(id);
 }

@@ -118,7 +118,7 @@ static void expect_xp(xmlDocPtr doc, const char *expr, const char *want)
 
 static void write_ok(const struct zt_pain_msg *m, const char *path)
 {
-	int rc = zt_pain001_write(m, path);
+	int rc = zt_pain001_write(m, path, NULL);
 	cr_assert_eq(rc, 0, "%s", zt_error_last());
 	cr_assert(xmllint_valid(PAIN_XSD, path), "xmllint refuses %s", path);
 }
@@ -127,7 +127,7 @@ Test(pain001_write, one_transaction_is_valid_and_counted)
 {
 	struct zt_pain_tx t = tx("ADV-2024-03-H001", 1);
 	struct zt_pain_msg m = msg(&t, 1);
-	const char *path = zt_test_write("one.xml", "");
+	const char *path = tmp_path("one.xml");
 	unlink(path);
 	write_ok(&m, path);
 	xmlDocPtr doc = load_pain(path);
@@ -143,6 +143,7 @@ Test(pain001_write, one_transaction_is_valid_and_counted)
 	expect_xp(doc, "string(//p:RmtInf/p:Ustrd)", "预拨付 2024-03");
 	xmlFreeDoc(doc);
 	cr_expect_eq(count_files("one.xml.tmp"), 0, "the temporary file is gone");
+	cr_expect_eq(count_files(".one.xml."), 0, "the temporary file is gone");
 }
 
 /* The byte-exact file for a fixed message (a reviewed golden copy). */
@@ -152,7 +153,7 @@ Test(pain001_write, matches_the_reviewed_golden_file)
 	t[1].creditor = (struct zt_pain_party){"Kreisklinik", "DE89370400440532013000", NULL};
 	t[1].remittance = NULL;
 	struct zt_pain_msg m = msg(t, 2);
-	const char *path = zt_test_write("golden.xml", "");
+	const char *path = tmp_path("golden.xml");
 	write_ok(&m, path);
 	char *got = zt_test_slurp(path);
 	char *want = zt_test_slurp(zt_test_case("pain001/two_transactions.xml"));
@@ -170,7 +171,7 @@ Test(pain001_write, accounts_and_agents)
 	/* IBAN-shaped, wrong check digits: an account number, not an IBAN */
 	t[2].creditor = (struct zt_pain_party){"Klinik", "DE00370400440532013000", NULL};
 	struct zt_pain_msg m = msg(t, 3);
-	const char *path = zt_test_write("acct.xml", "");
+	const char *path = tmp_path("acct.xml");
 	write_ok(&m, path);
 	xmlDocPtr doc = load_pain(path);
 	expect_xp(doc, "string(//p:DbtrAcct/p:Id/p:Othr/p:Id)", "6222020200112233445");
@@ -191,7 +192,7 @@ Test(pain001_write, amounts_are_exact_at_both_ends)
 {
 	struct zt_pain_tx t[2] = {tx("E-1", 1), tx("E-2", 1234567890123456)};
 	struct zt_pain_msg m = msg(t, 2);
-	const char *path = zt_test_write("exact.xml", "");
+	const char *path = tmp_path("exact.xml");
 	write_ok(&m, path);
 	xmlDocPtr doc = load_pain(path);
 	expect_xp(doc, "string(//p:CdtTrfTxInf[1]/p:Amt/p:InstdAmt)", "0.01");
@@ -217,7 +218,7 @@ Test(pain001_write, a_thousand_transactions_count_and_sum)
 	t[N - 1].amount = 99999999999999; /* 999999999999.99 yuan: the sum needs 17 digits */
 	sum += 99999999999999 - ((zt_fen)N * 100037 + (N - 1) % 100);
 	struct zt_pain_msg m = msg(t, N);
-	const char *path = zt_test_write("thousand.xml", "");
+	const char *path = tmp_path("thousand.xml");
 	write_ok(&m, path);
 	xmlDocPtr doc = load_pain(path);
 	char want[ZT_FMT_BYTES];
@@ -250,15 +251,16 @@ Test(pain001_write, a_thousand_transactions_count_and_sum)
 /* A refused message leaves nothing at the path and nothing beside it. */
 static void expect_refused(const struct zt_pain_msg *m, int code, const char *needle)
 {
-	const char *path = zt_test_write("refused.xml", "");
+	const char *path = tmp_path("refused.xml");
 	unlink(path);
 	zt_error_clear();
-	int rc = zt_pain001_write(m, path);
+	int rc = zt_pain001_write(m, path, NULL);
 	cr_expect_eq(rc, code, "rc %d (%s), expected %d", rc, zt_error_last(), code);
 	cr_expect(strstr(zt_error_last(), needle) != NULL, "message '%s' lacks '%s'", zt_error_last(),
 	          needle);
 	cr_expect(!exists(path), "nothing may be left at the path");
 	cr_expect_eq(count_files("refused.xml"), 0, "no temporary file may be left");
+	cr_expect_eq(count_files(".refused.xml."), 0, "no temporary file may be left");
 }
 
 Test(pain001_write, refuses_an_end_to_end_id_of_36_characters)
@@ -269,7 +271,7 @@ Test(pain001_write, refuses_an_end_to_end_id_of_36_characters)
 	expect_refused(&m, ZT_EINVAL, "EndToEndId of transaction 2");
 	expect_refused(&m, ZT_EINVAL, "longer than 35 characters");
 	t[1].end_to_end_id = "ADV-2024-03-H001-0123456789ABCDEFGH"; /* 35: fine */
-	const char *path = zt_test_write("thirty-five.xml", "");
+	const char *path = tmp_path("thirty-five.xml");
 	write_ok(&m, path);
 }
 
@@ -325,7 +327,7 @@ Test(pain001_write, refuses_invalid_fields_by_name)
 	t[1].remittance = rmt;
 	expect_refused(&m, ZT_EINVAL, "longer than 140 characters");
 	rmt[140 * 3] = '\0';
-	const char *ok = zt_test_write("rmt140.xml", "");
+	const char *ok = tmp_path("rmt140.xml");
 	write_ok(&m, ok);
 	t[1].remittance = NULL;
 
@@ -348,25 +350,45 @@ Test(pain001_write, refuses_invalid_fields_by_name)
 	expect_refused(&m, ZT_EINVAL, "debtor: account is missing");
 }
 
-Test(pain001_write, replaces_a_file_only_when_the_new_one_is_complete)
+Test(pain001_write, never_writes_over_another_file_and_fails_whole)
 {
+	/* a payment file may be one not yet sent: never replaced */
 	const char *path = zt_test_write("replace.xml", "the previous instruction\n");
 	struct zt_pain_tx t[2] = {tx("P-1", 100), tx("P-1", 100)};
 	struct zt_pain_msg m = msg(t, 2);
-	cr_assert_neq(zt_pain001_write(&m, path), 0);
+	cr_assert_neq(zt_pain001_write(&m, path, NULL), 0);
 	char *kept = zt_test_slurp(path);
 	cr_expect_str_eq(kept, "the previous instruction\n");
 	free(kept);
 	t[1].end_to_end_id = "P-2";
-	write_ok(&m, path);
-	cr_expect_eq(count_files("replace.xml"), 1);
+	cr_expect_eq(zt_pain001_write(&m, path, NULL), ZT_ECONFLICT);
+	cr_expect(strstr(zt_error_last(), "exists"), "%s", zt_error_last());
+	kept = zt_test_slurp(path);
+	cr_expect_str_eq(kept, "the previous instruction\n");
+	free(kept);
+	cr_expect_eq(count_files(".replace.xml."), 0, "no temporary file may be left");
+	/* a new name is written; the same message again is the same file */
+	const char *fresh = tmp_path("fresh.xml");
+	enum zt_outfile_result res;
+	cr_assert_eq(zt_pain001_write(&m, fresh, &res), 0, "%s", zt_error_last());
+	cr_expect_eq(res, ZT_OUT_NEW);
+	cr_assert_eq(zt_pain001_write(&m, fresh, &res), 0, "%s", zt_error_last());
+	cr_expect_eq(res, ZT_OUT_SAME);
+	cr_expect_eq(count_files(".fresh.xml."), 0);
+	/* never through a symbolic link, whose target stays as it was */
+	const char *link = tmp_path("link.xml");
+	cr_assert_eq(symlink(path, link), 0);
+	cr_expect_eq(zt_pain001_write(&m, link, NULL), ZT_EINVAL);
+	kept = zt_test_slurp(path);
+	cr_expect_str_eq(kept, "the previous instruction\n");
+	free(kept);
 }
 
 Test(pain001_write, reports_an_unwritable_place)
 {
 	struct zt_pain_tx t = tx("U-1", 100);
 	struct zt_pain_msg m = msg(&t, 1);
-	int rc = zt_pain001_write(&m, "/nonexistent-zt-dir/pain.xml");
+	int rc = zt_pain001_write(&m, "/nonexistent-zt-dir/pain.xml", NULL);
 	cr_expect_eq(rc, ZT_EIO);
 	cr_expect(strstr(zt_error_last(), "/nonexistent-zt-dir/pain.xml") != NULL, "%s",
 	          zt_error_last());

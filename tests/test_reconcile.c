@@ -66,6 +66,39 @@ static char *zt_ok(const char *db, const char *fmt, ...)
 	return r.out;
 }
 
+/* The same on another day: the clock of that one process is set to `day`
+ * (libfaketime, zt_test_run_on), for what is seen days later; a day after
+ * today is refused as --as-of. */
+static struct run zt_on(const char *db, const char *day, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static struct run zt_on(const char *db, const char *day, const char *fmt, ...)
+{
+	char args[6000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	struct run r;
+	r.code = zt_test_run_on(day, &r.out, &r.err, "--db '%s' %s", db, args);
+	return r;
+}
+
+static char *zt_ok_on(const char *db, const char *day, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static char *zt_ok_on(const char *db, const char *day, const char *fmt, ...)
+{
+	char args[6000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	struct run r = zt_on(db, day, "%s", args);
+	cr_assert_eq(r.code, 0, "zhitong %s (on %s): exit %d\nstderr: %s\nstdout: %s", args, day,
+	             r.code, r.err, r.out);
+	free(r.err);
+	return r.out;
+}
+
 static char *rows(const char *db, const char *sql)
 {
 	sqlite3 *h = NULL;
@@ -173,8 +206,11 @@ struct world {
 
 static void write_config(struct world *w, const char *reconcile)
 {
-	char text[2000];
+	char text[3000];
 	snprintf(text, sizeof text,
+	         "[signing]\n"
+	         "key = %s/k.pem\n"
+	         "\n"
 	         "[pool]\n"
 	         "name = 某县健康扶贫资金专户\n"
 	         "account = 6222020200112233445\n"
@@ -190,7 +226,7 @@ static void write_config(struct world *w, const char *reconcile)
 	         "\n"
 	         "[reconcile]\n"
 	         "%s",
-	         w->dir, w->dir, reconcile ? reconcile : "");
+	         w->dir, w->dir, w->dir, reconcile ? reconcile : "");
 	snprintf(w->cfg, sizeof w->cfg, "%s", zt_test_write("zhitong.ini", text));
 }
 
@@ -479,11 +515,11 @@ Test(reconcile_import, a_short_payment_is_paid_in_part_and_found_short_when_over
 	expect_balance(w.db, "pool:bank", 800000);
 	verify_ok(w.db);
 	/* on the 30th day after it was sent the batch is not late yet */
-	struct run r = zt(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 30));
+	struct run r = zt_on(w.db, as_of_plus(&w, 30), "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 30));
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
 	expect_in(r.out, "exceptions 0");
 	run_free(&r);
-	r = zt(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 31));
+	r = zt_on(w.db, as_of_plus(&w, 31), "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 31));
 	cr_assert_eq(r.code, 1, "%s%s", r.out, r.err);
 	run_free(&r);
 	char want[600];
@@ -497,7 +533,7 @@ Test(reconcile_import, a_short_payment_is_paid_in_part_and_found_short_when_over
 	         w.today, w.today, w.today);
 	expect_rows(w.db, EXCEPTIONS_SQL, want);
 	/* raised once: matching again the next day finds nothing new */
-	r = zt(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 32));
+	r = zt_on(w.db, as_of_plus(&w, 32), "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 32));
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	run_free(&r);
 	expect_rows(w.db, "SELECT count(*) FROM recon_exception", "3\n");
@@ -556,7 +592,7 @@ Test(reconcile_import, instalments_accumulate_until_the_batch_is_paid)
 	                  "' AND action = 'payment' ORDER BY id", want);
 	verify_ok(w.db);
 	/* and it is never overdue */
-	struct run r = zt(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 90));
+	struct run r = zt_on(w.db, as_of_plus(&w, 90), "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 90));
 	run_free(&r);
 	expect_rows(w.db, "SELECT count(*) FROM recon_exception WHERE batch_id = '" B1 "'", "0\n");
 }
@@ -666,8 +702,8 @@ Test(reconcile_import, a_debit_with_an_advance_id_confirms_the_advance)
 	            "0\n");
 	verify_ok(w.db);
 	/* never found missing, and the report says the bank confirmed it */
-	out = zt_ok(w.db, "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
-	            as_of_plus(&w, 60));
+	out = zt_ok_on(w.db, as_of_plus(&w, 60), "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
+	                  as_of_plus(&w, 60));
 	expect_in(out, "hospital,H51010101,,,,,,,,,20000.00,20000.00,9450.00,10550.00,,,\n");
 	cr_expect(strstr(out, w.advance_id) == NULL, "%s", out);
 	free(out);
@@ -692,10 +728,10 @@ Test(reconcile_import, an_advance_never_seen_is_missing_until_the_bank_confirms_
 {
 	struct world w;
 	world(&w, WITH_ADVANCE, "expected-within-days = 5\n");
-	struct run r = zt(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 5));
+	struct run r = zt_on(w.db, as_of_plus(&w, 5), "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 5));
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	run_free(&r);
-	r = zt(w.db, "--config '%s' reconcile match --as-of %s --by frank", w.cfg, as_of_plus(&w, 6));
+	r = zt_on(w.db, as_of_plus(&w, 6), "--config '%s' reconcile match --as-of %s --by frank", w.cfg, as_of_plus(&w, 6));
 	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
 	char want[400];
 	snprintf(want, sizeof want, "missing   %s", w.advance_id);
@@ -709,7 +745,7 @@ Test(reconcile_import, an_advance_never_seen_is_missing_until_the_bank_confirms_
 	                  "'open') FROM recon_exception x LEFT JOIN recon_resolution r ON "
 	                  "r.exception_id = x.id WHERE x.advance_id IS NOT NULL", want);
 	/* the report shows it with its age: due on day 5, 3 days late on day 8 */
-	char *out = zt_ok(w.db, "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
+	char *out = zt_ok_on(w.db, as_of_plus(&w, 8), "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
 	                  as_of_plus(&w, 8));
 	snprintf(want, sizeof want, "exception,EXC-000004,%s,missing,,,,,,3,,,,,20000.00,", w.advance_id);
 	expect_in(out, want);
@@ -1033,7 +1069,7 @@ Test(reconcile_resolve, a_missing_batch_is_ignored_or_written_off_never_matched)
 {
 	struct world w;
 	world(&w, 0, NULL);
-	struct run r = zt(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 40));
+	struct run r = zt_on(w.db, as_of_plus(&w, 40), "--config '%s' reconcile match --as-of %s", w.cfg, as_of_plus(&w, 40));
 	cr_expect_eq(r.code, 1);
 	run_free(&r);
 	r = resolve(&w, "EXC-000001", "refund");
@@ -1064,7 +1100,7 @@ Test(reconcile_report, per_fund_per_hospital_and_open_exceptions_as_csv)
 	free(import_ok(&w, "short-payment.xml"));
 	free(import_ok(&w, "advance-confirmed.xml"));
 	free(import_exceptions(&w, "unknown-reference.xml"));
-	char *out = zt_ok(w.db, "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
+	char *out = zt_ok_on(w.db, as_of_plus(&w, 10), "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
 	                  as_of_plus(&w, 10));
 	char want[4000];
 	snprintf(want, sizeof want,
@@ -1085,7 +1121,8 @@ Test(reconcile_report, per_fund_per_hospital_and_open_exceptions_as_csv)
 	expect_in(out, want);
 	free(out);
 	/* text: the same figures for a terminal */
-	out = zt_ok(w.db, "--config '%s' reconcile report --as-of %s", w.cfg, as_of_plus(&w, 10));
+	out = zt_ok_on(w.db, as_of_plus(&w, 10), "--config '%s' reconcile report --as-of %s", w.cfg,
+	                  as_of_plus(&w, 10));
 	expect_in(out, "390100          8160.00        8000.00           0.00           0.00         160.00"
 	               "      1       10");
 	expect_in(out, "open exceptions: 4\n");
@@ -1097,7 +1134,7 @@ Test(reconcile_report, html_is_one_self_contained_page_with_a_chart)
 	struct world w;
 	world(&w, 0, NULL);
 	free(import_ok(&w, "instalment-1.xml"));
-	const char *path = zt_test_write("report.html", "");
+	const char *path = tmp_path("report.html");
 	free(zt_ok(w.db, "--config '%s' reconcile report --format html --out '%s'", w.cfg, path));
 	char *html = zt_test_slurp(path);
 	cr_assert(html != NULL);
@@ -1438,7 +1475,8 @@ Test(reconcile_owed_back, a_repayment_the_bank_never_shows_is_missing)
 	run_free(&r);
 	/* the batch itself is settled: its repayment is overdue (and the other
 	 * funds' batches, never paid) */
-	r = zt(w.db, "--config '%s' reconcile match --as-of %s --by frank", w.cfg, as_of_plus(&w, 31));
+	r = zt_on(w.db, as_of_plus(&w, 31), "--config '%s' reconcile match --as-of %s --by frank",
+	          w.cfg, as_of_plus(&w, 31));
 	cr_assert_eq(r.code, 1, "%s%s", r.out, r.err);
 	expect_in(r.out, "EXC-000003  missing   " NEG "-R1");
 	expect_in(r.out, "repayment " NEG "-R1 of 8160.00 to fund 390100 for batch " NEG);
@@ -1451,7 +1489,8 @@ Test(reconcile_owed_back, a_repayment_the_bank_never_shows_is_missing)
 	expect_in(r.err, "holds no bank money: resolve it as ignore");
 	run_free(&r);
 	/* raised once; the debit, when it comes, closes it */
-	r = zt(w.db, "--config '%s' reconcile match --as-of %s --by frank", w.cfg, as_of_plus(&w, 32));
+	r = zt_on(w.db, as_of_plus(&w, 32), "--config '%s' reconcile match --as-of %s --by frank",
+	          w.cfg, as_of_plus(&w, 32));
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
 	run_free(&r);
 	r = statement(&w, "S-LATE", 0, "8160.00", NEG "-R1", NULL);
@@ -1893,4 +1932,119 @@ Test(reconcile_rules, decisions_parse_strictly)
 	cr_expect_eq(zt_recon_resolution_parse(&r, target, "match:B1,,B2"), ZT_EINVAL);
 	cr_expect_eq(zt_recon_resolution_parse(&r, target, "settled"), ZT_EINVAL);
 	cr_expect_eq(zt_recon_resolution_parse(&r, target, "Accept"), ZT_EINVAL);
+}
+
+/* ---- a report never writes --------------------------------------------------- */
+
+/* The database's bytes (the file and its write-ahead log). */
+static char *db_digest(const char *db)
+{
+	struct run r = sh("cat '%s' '%s-wal' | sha256sum", db, db);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	free(r.err);
+	return r.out;
+}
+
+Test(reconcile_report, reads_only_and_lists_what_is_overdue_without_raising_it)
+{
+	struct world w;
+	world(&w, B3_SENT | WITH_ADVANCE, NULL);
+	char *before = db_digest(w.db);
+	const char *later = as_of_plus(&w, 40);
+	/* forty days on: the three batches went to the payer and were never
+	 * paid, the advance was never seen on a statement; the report shows
+	 * them, in every form */
+	char *out = zt_ok_on(w.db, later, "--config '%s' reconcile report", w.cfg);
+	expect_in(out, "open exceptions: 0\n");
+	expect_in(out, "overdue, not raised yet: 4 ('zhitong reconcile match' raises them)\n");
+	expect_in(out, B3);
+	expect_in(out, w.advance_id);
+	free(out);
+	out = zt_ok_on(w.db, later, "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
+	               later);
+	expect_in(out, "overdue," B3 ",,missing,,,,,,10,,,,,142.00,");
+	char want[200];
+	snprintf(want, sizeof want, "overdue,%s,,missing,,,,,,10,,,,,20000.00,", w.advance_id);
+	expect_in(out, want);
+	free(out);
+	out = zt_ok_on(w.db, later, "--config '%s' reconcile report --format html", w.cfg);
+	expect_in(out, "<h2>Overdue, not raised yet (4)</h2>");
+	free(out);
+	/* not a byte of the database changed, no exception was raised */
+	char *after = db_digest(w.db);
+	cr_expect_str_eq(after, before, "the report changed the database");
+	free(after);
+	expect_rows(w.db, "SELECT count(*) FROM recon_exception", "0\n");
+	/* raising is match's work */
+	struct run r = zt_on(w.db, later, "--config '%s' reconcile match --by frank", w.cfg);
+	cr_expect_eq(r.code, 1, "%s", r.err);
+	expect_in(r.out, "exceptions 4");
+	run_free(&r);
+	expect_rows(w.db, "SELECT count(*) FROM recon_exception WHERE kind = 'missing'", "4\n");
+	out = zt_ok_on(w.db, later, "--config '%s' reconcile report", w.cfg);
+	expect_in(out, "open exceptions: 4\n");
+	expect_in(out, "overdue, not raised yet: 0\n");
+	free(out);
+	free(before);
+}
+
+Test(reconcile_report, a_future_as_of_is_refused)
+{
+	struct world w;
+	world(&w, B3_SENT, NULL);
+	char *before = db_digest(w.db);
+	const char *tomorrow = as_of_plus(&w, 1);
+	const char *cmds[] = {"reconcile report", "reconcile report --format csv",
+	                      "reconcile report --format html", "reconcile match --by frank",
+	                      "advance plan --by alice"};
+	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+		struct run r = zt(w.db, "--config '%s' %s --as-of %s", w.cfg, cmds[i], tomorrow);
+		cr_expect_eq(r.code, 2, "%s: exit %d", cmds[i], r.code);
+		expect_in(r.err, tomorrow);
+		expect_in(r.err, "today");
+		cr_expect_str_eq(r.out, "", "%s printed something", cmds[i]);
+		run_free(&r);
+	}
+	char *after = db_digest(w.db);
+	cr_expect_str_eq(after, before, "a refused command changed the database");
+	free(after);
+	free(before);
+	/* today itself is fine */
+	free(zt_ok(w.db, "--config '%s' reconcile report --as-of %s", w.cfg, w.today));
+	free(zt_ok(w.db, "--config '%s' reconcile match --as-of %s", w.cfg, w.today));
+}
+
+Test(reconcile_report, csv_makes_outside_text_harmless_and_has_a_bom_on_request)
+{
+	struct world w;
+	world(&w, 0, NULL);
+	/* a fund's name from the registry, a note and a name typed by people */
+	const char *reg = zt_test_write("evil-registry.xml",
+	                                "<registry xmlns=\"urn:zhitong:registry:1\"><fund code=\"610103\" "
+	                                "name=\"=HYPERLINK(&quot;http://evil&quot;,&quot;x&quot;)\"/>"
+	                                "</registry>\n");
+	free(zt_ok(w.db, "registry load '%s'", reg));
+	free(import_exceptions(&w, "over-payment.xml"));
+	struct run r = zt(w.db, "--config '%s' reconcile resolve EXC-000001 --as refund "
+	                        "--by '+grace' --note '@SUM(A1:A9)'", w.cfg);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	char *out = zt_ok(w.db, "--config '%s' reconcile report --format csv", w.cfg);
+	expect_in(out, "fund,610103,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",,142.00,");
+	cr_expect(strstr(out, ",=") == NULL, "%s", out);
+	free(out);
+	out = zt_ok(w.db, "reconcile exceptions --all --format csv");
+	expect_in(out, ",\"'@SUM(A1:A9)\",");
+	expect_in(out, ",\"'+grace\"\n");
+	free(out);
+	/* --bom: only when asked, only for CSV */
+	out = zt_ok(w.db, "--config '%s' reconcile report --format csv --bom", w.cfg);
+	cr_expect(strncmp(out, "\xEF\xBB\xBFsection,", 11) == 0, "%s", out);
+	free(out);
+	out = zt_ok(w.db, "reconcile exceptions --all --format csv --bom");
+	cr_expect(strncmp(out, "\xEF\xBB\xBF" "exception,", 13) == 0, "%s", out);
+	free(out);
+	r = zt(w.db, "--config '%s' reconcile report --format html --bom", w.cfg);
+	cr_expect_eq(r.code, 2);
+	run_free(&r);
 }

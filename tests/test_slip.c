@@ -95,14 +95,15 @@ Test(slip, pdf_is_a_complete_pdf_document)
 	cr_expect(n > 0 && strstr(tail, "%%EOF"), "the PDF is not terminated");
 }
 
-Test(slip, a_claim_without_a_live_settlement_has_no_slip)
+Test(slip, a_claim_never_settled_has_no_slip)
 {
 	const char *db = settled("张三");
 	char *err = NULL;
-	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s claim reverse --hospital H51010101 "
-	                                     "--claim-no ZY2017-000123 --reason test", db), 0);
-	cr_expect_eq(zt_test_run(NULL, &err, "--db %s slip --hospital H51010101 --claim-no ZY2017-000123",
-	                         db), 1);
-	cr_expect(strstr(err, "not-settled"), "%s", err);
+	cr_expect_eq(zt_test_run(NULL, &err, "--db %s slip --hospital H51010101 --claim-no ZY-NONE", db),
+	             1);
+	cr_expect(strstr(err, "not-settled") && strstr(err, "ZY-NONE"), "%s", err);
+	free(err);
+	cr_expect_eq(zt_test_run(NULL, &err, "--db %s slip --setl-id S999999999999", db), 1);
+	cr_expect(strstr(err, "not-settled") && strstr(err, "S999999999999"), "%s", err);
 	free(err);
 }

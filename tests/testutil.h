@@ -17,6 +17,12 @@ const char *zt_test_case(const char *rel);
  * stderr into malloc'd strings (caller frees) and returns the exit code. */
 int zt_test_run(char **out, char **err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same with the clock at noon (UTC) of `day` (YYYY-MM-DD) for that
+ * process (libfaketime, `faketime`): for what is seen days later — a batch
+ * overdue, a report as of next month — now that a day after today is
+ * refused as --as-of. */
+int zt_test_run_on(const char *day, char **out, char **err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Reads a whole file into a malloc'd string. */
 char *zt_test_slurp(const char *path);
 

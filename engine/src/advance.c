@@ -565,7 +565,8 @@ static int payee_settings(const struct zt_config *cfg, const struct zt_advance *
 
 static int write_pain(const struct pool_cfg *pool, const struct zt_advance *adv,
                       const struct payee *payees, size_t n, const char *msg_id,
-                      const char *created, zt_date execution_date, const char *path)
+                      const char *created, zt_date execution_date, const char *path,
+                      enum zt_outfile_result *result)
 {
 	struct zt_pain_tx *txs = calloc(n, sizeof *txs);
 	char(*remit)[160] = calloc(n, sizeof *remit);
@@ -599,7 +600,7 @@ static int write_pain(const struct pool_cfg *pool, const struct zt_advance *adv,
 		.tx_count = n,
 		.txs = txs,
 	};
-	rc = zt_pain001_write(&m, path);
+	rc = zt_pain001_write(&m, path, result);
 done:
 	free(remit);
 	free(txs);
@@ -661,12 +662,6 @@ static int plan_advances(struct zt_store *s, const char *plan_id, struct zt_adva
 	if (*n == 0)
 		return zt_error_set(ZT_EINVAL, "plan %s has no top-up to pay", pl->plan_id);
 	return 0;
-}
-
-static bool file_exists(const char *path)
-{
-	struct stat st;
-	return lstat(path, &st) == 0; /* any other failure is the writer's to report */
 }
 
 int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
@@ -732,8 +727,12 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 		snprintf(out->path, sizeof out->path, "%s", req->out_path);
 	else
 		snprintf(out->path, sizeof out->path, "advance-%s.xml", out->msg_id);
-	/* Never replace a payment file: it may be one not yet sent. */
-	if (file_exists(out->path)) {
+	/* Never replace a payment file: it may be one not yet sent. Refused
+	 * here, before anything is written, with the advice; the writer
+	 * (outfile.h) refuses it again if one appears meanwhile, and refuses a
+	 * symbolic link or a directory at the name. */
+	struct stat st;
+	if (lstat(out->path, &st) == 0) {
 		rc = zt_error_set(ZT_ECONFLICT, "'%s' already exists: a payment file is never "
 		                  "overwritten (move it away, or give --out)", out->path);
 		goto done;
@@ -762,11 +761,14 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 		         out->path);
 		rc = zt_store_audit(s, actor, "advance issue", out->msg_id, detail);
 	}
+	enum zt_outfile_result written = ZT_OUT_SAME;
 	if (rc == 0)
-		rc = write_pain(&pool, adv, payees, n, out->msg_id, now, exec_date, out->path);
+		rc = write_pain(&pool, adv, payees, n, out->msg_id, now, exec_date, out->path,
+		                &written);
 	if (rc)
 		goto done;
-	file_written = true;
+	/* Only a file this call made is removed if the commit fails. */
+	file_written = written != ZT_OUT_SAME;
 	rc = zt_store_commit(s);
 	txn = false; /* a failed commit has rolled back */
 	if (rc)

@@ -24,6 +24,7 @@
 #include "zhitong/iso20022.h"
 #include "zhitong/ledger.h"
 #include "zhitong/text.h"
+#include "zhitong/outfile.h"
 #include "zhitong/xml.h"
 
 #define PAYER_FILE_NS "urn:zhitong:payer-file:1"
@@ -705,33 +706,39 @@ static int exportable(const struct zt_batch *b)
 	}
 }
 
-static int fsync_dir_of(const char *path)
+/* The signature beside a payer file. If a signature is already there and
+ * is a valid signature of exactly these bytes with this key — an export
+ * that is being retried; SM2 signatures differ from one signing to the
+ * next — it is kept (*keep). Otherwise the new signature is written to the
+ * output `sig` (which refuses a different file there, unless forced). */
+static int prepare_signature(struct zt_outfile *sig, const char *file_tmp, const char *key_path,
+                             bool *keep)
 {
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == path)
-		snprintf(dir, sizeof dir, "/");
-	else
-		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return zt_error_set(ZT_EIO, "cannot open directory '%s': %s", dir, strerror(errno));
-	int rc = fsync(fd) == 0 ? 0 : zt_error_set(ZT_EIO, "cannot sync '%s': %s", dir,
-	                                            strerror(errno));
-	close(fd);
+	*keep = false;
+	if (zt_outfile_target_exists(sig) &&
+	    zt_sign_check(file_tmp, zt_outfile_path(sig), key_path) == 0) {
+		*keep = true;
+		return 0;
+	}
+	unsigned char *bytes = NULL;
+	size_t len = 0;
+	int rc = zt_sign_bytes(&bytes, &len, file_tmp, key_path);
+	if (rc == 0)
+		rc = zt_outfile_write(sig, bytes, len);
+	free(bytes);
+	if (rc == 0)
+		rc = zt_outfile_finish(sig, NULL);
 	return rc;
 }
 
 int zt_batch_export(struct zt_store *s, const char *id, const char *out_path,
-                    const char *key_path, const char *actor, struct zt_batch_export_info *info)
+                    const char *key_path, const char *actor, int out_flags,
+                    struct zt_batch_export_info *info)
 {
 	struct zt_batch b;
-	char tmp[PATH_MAX], real[PATH_MAX];
-	int fd = -1;
+	struct zt_outfile *file = NULL, *sig = NULL;
+	char real[PATH_MAX];
 	memset(info, 0, sizeof *info);
-	tmp[0] = '\0';
 	char who[ZT_ACTOR_BYTES];
 	int rc = check_actor(who, &actor);
 	if (rc)
@@ -748,65 +755,48 @@ int zt_batch_export(struct zt_store *s, const char *id, const char *out_path,
 	 * without its signature. */
 	if ((rc = zt_sign_key_type(&info->key_type, key_path)))
 		return rc;
-
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", out_path) >= sizeof tmp) {
-		tmp[0] = '\0';
-		return zt_error_set(ZT_EINVAL, "output path '%s' is too long", out_path);
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		rc = zt_error_set(ZT_EIO, "cannot create a file next to '%s': %s", out_path,
-		                  strerror(errno));
-		tmp[0] = '\0';
+	/* Both outputs opened first: a symbolic link or a directory at either
+	 * name is refused before a record is written. Both are public (the
+	 * payer's transfer job may run as another user): 0644. */
+	if ((rc = zt_outfile_open(&file, out_path, 0644, out_flags)) ||
+	    (rc = zt_outfile_open(&sig, info->sig_path, 0644, out_flags)))
 		goto done;
-	}
-	char digest[ZT_BATCH_HEX_BYTES];
-	if ((rc = write_file(s, &b, fd, info)))
+	if ((rc = write_file(s, &b, zt_outfile_fd(file), info)))
 		goto done;
-	snprintf(digest, sizeof digest, "%s", info->digest);
 	/* Everything in the file comes from the store, so the records of an
 	 * exported batch can only come out the same; if not, something changed
 	 * under it, and the payer must not get a second version. */
-	if (b.digest[0] && strcmp(b.digest, digest) != 0) {
+	if (b.digest[0] && strcmp(b.digest, info->digest) != 0) {
 		rc = zt_error_set(ZT_EINTERNAL, "batch '%s' was exported with record digest %s; its "
-		                  "records now give %s: run 'zhitong verify'", id, b.digest, digest);
+		                  "records now give %s: run 'zhitong verify'", id, b.digest, info->digest);
 		goto done;
 	}
-	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-		rc = zt_error_set(ZT_EIO, "cannot finish '%s': %s", tmp, strerror(errno));
+	/* Both finished — written, synced, checked against what is there —
+	 * before either is visible: a refusal or a failure (a bad key, a
+	 * different file at either name) leaves neither. */
+	bool keep_sig;
+	if ((rc = zt_outfile_finish(file, NULL)) ||
+	    (rc = prepare_signature(sig, zt_outfile_tmp_path(file), key_path, &keep_sig)))
 		goto done;
-	}
-	int cr = close(fd);
-	fd = -1;
-	if (cr != 0) {
-		rc = zt_error_set(ZT_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	if (rename(tmp, out_path) != 0) {
-		rc = zt_error_set(ZT_EIO, "cannot rename '%s' to '%s': %s", tmp, out_path,
-		                  strerror(errno));
-		goto done;
-	}
-	tmp[0] = '\0';
-	if ((rc = fsync_dir_of(out_path)))
-		goto done;
-	if ((rc = zt_sign_file(out_path, key_path, info->sig_path)))
+	/* The signature first: a payer polling the directory who sees FILE
+	 * finds FILE.sig beside it, never a file without its signature. A crash
+	 * between the two leaves a signature alone, which a retried export
+	 * keeps (it verifies) and no payer takes for a file. */
+	if ((!keep_sig && (rc = zt_outfile_publish(sig))) || (rc = zt_outfile_publish(file)))
 		goto done;
 	if (!realpath(out_path, real))
 		snprintf(real, sizeof real, "%s", out_path);
 	const char *kt = info->key_type == ZT_KEY_SM2 ? "sm2" : "ed25519";
 	if ((rc = zt_store_begin(s)))
 		goto done;
-	rc = zt_store_batch_set_exported(s, id, real, info->file_sha256, digest, kt, actor);
+	rc = zt_store_batch_set_exported(s, id, real, info->file_sha256, info->digest, kt, actor);
 	if (rc == 0)
 		rc = zt_store_commit(s);
 	else
 		zt_store_rollback(s);
 done:
-	if (fd >= 0)
-		close(fd);
-	if (tmp[0])
-		unlink(tmp);
+	zt_outfile_free(sig);
+	zt_outfile_free(file);
 	return rc;
 }
 
@@ -857,7 +847,7 @@ done:
 }
 
 int zt_batch_prepare_send(struct zt_store *s, const char *id, const char *file_override,
-                          char file_out[ZT_BATCH_PATH_BYTES],
+                          const char *key_path, char file_out[ZT_BATCH_PATH_BYTES],
                           char sig_out[ZT_BATCH_PATH_BYTES + 4])
 {
 	struct zt_batch b;
@@ -892,7 +882,18 @@ int zt_batch_prepare_send(struct zt_store *s, const char *id, const char *file_o
 	if (access(sig_out, R_OK) != 0)
 		return zt_error_set(ZT_ENOTFOUND, "the signature '%s' is missing: export the batch "
 		                    "again", sig_out);
-	return 0;
+	/* The payer gets nothing we have not checked ourselves: the signature
+	 * must verify against these very bytes. */
+	if (!key_path || !key_path[0])
+		return zt_error_set(ZT_EINVAL, "cannot check the signature '%s' before sending it: no "
+		                    "key (give --key PUBKEY.pem, or set [signing] public-key or key in "
+		                    "the configuration)", sig_out);
+	rc = zt_sign_check(file_out, sig_out, key_path);
+	if (rc == ZT_EINVAL)
+		return zt_error_set(ZT_EINVAL, "batch '%s' is not sent: its signature '%s' does not "
+		                    "verify against '%s' with key '%s' (export the batch again)", id,
+		                    sig_out, file_out, key_path);
+	return rc;
 }
 
 /* The payer has the batch: exported -> sent (a second hand-over of a sent
@@ -1334,9 +1335,11 @@ int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
 		.tx_count = 1,
 		.txs = &tx,
 	};
-	if ((rc = zt_pain001_write(&m, out->file)))
+	enum zt_outfile_result written = ZT_OUT_SAME;
+	if ((rc = zt_pain001_write(&m, out->file, &written)))
 		goto done;
-	file_written = true;
+	/* Only a file this call made is removed if the commit fails. */
+	file_written = written != ZT_OUT_SAME;
 	rc = zt_store_commit(s);
 	txn = false; /* a failed commit has rolled back */
 	if (rc == 0)

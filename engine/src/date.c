@@ -726,3 +726,16 @@ char *zt_timestamp_day_start(char out[ZT_FMT_BYTES], zt_date d)
 {
 	return zt_timestamp_utc(out, zt_zone_day_start(zt_date_pool_zone(), d));
 }
+
+int zt_date_as_of(zt_date *out, zt_date given, const char *what)
+{
+	zt_date today = zt_date_today();
+	*out = given ? given : today;
+	if (given > today) {
+		char g[ZT_FMT_BYTES], t[ZT_FMT_BYTES];
+		return zt_error_set(ZT_EINVAL, "%s %s is in the future (today is %s): nothing is known "
+		                    "yet about that day", what, zt_format_date(g, given),
+		                    zt_format_date(t, today));
+	}
+	return 0;
+}

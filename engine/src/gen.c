@@ -29,6 +29,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "zhitong/error.h"
+#include "zhitong/outfile.h"
 #include "zhitong/limits.h"
 #include "zhitong/money.h"
 #include "zhitong/policy.h"
@@ -85,6 +86,7 @@ static struct rng rng_stream(uint64_t seed, uint64_t stream)
 
 struct xw {
 	xmlTextWriterPtr w;
+	struct zt_outfile *file;
 	const char *path;
 	bool bad;
 };
@@ -95,13 +97,27 @@ static void xw_check(struct xw *x, int rc)
 		x->bad = true;
 }
 
-static int xw_open(struct xw *x, const char *path)
+/* Each file through the safe output (outfile.h): the same seed gives the
+ * same bytes, so generating again into the same directory succeeds and
+ * leaves the files as they are; other files there are refused unless
+ * ZT_OUT_FORCE. */
+static int xw_open(struct xw *x, const char *path, int out_flags)
 {
 	x->path = path;
 	x->bad = false;
-	x->w = xmlNewTextWriterFilename(path, 0);
-	if (!x->w)
-		return zt_error_set(ZT_EIO, "cannot write '%s': %s", path, strerror(errno));
+	int rc = zt_outfile_open(&x->file, path, 0644, out_flags);
+	if (rc)
+		return rc;
+	FILE *f = zt_outfile_stream(x->file);
+	xmlOutputBufferPtr ob = f ? xmlOutputBufferCreateFile(f, NULL) : NULL;
+	x->w = ob ? xmlNewTextWriter(ob) : NULL;
+	if (!x->w) {
+		if (ob)
+			xmlOutputBufferClose(ob);
+		zt_outfile_free(x->file);
+		x->file = NULL;
+		return zt_error_set(ZT_EIO, "cannot write '%s'", path);
+	}
 	xw_check(x, xmlTextWriterStartDocument(x->w, NULL, "UTF-8", NULL));
 	return 0;
 }
@@ -137,21 +153,29 @@ static void xw_nl(struct xw *x)
 		xw_check(x, xmlTextWriterWriteRaw(x->w, BAD_CAST "\n"));
 }
 
-/* Ends the document and closes the file; the one place a late write error
- * (disk full at the final flush) is noticed. Safe on a never-opened xw. */
+/* Ends the document and commits the file; the one place a late write
+ * error (disk full at the final flush) is noticed. Safe on a never-opened
+ * xw. On failure nothing is left at the path. */
 static int xw_close(struct xw *x, int rc)
 {
-	if (!x->w)
+	if (!x->w) {
+		zt_outfile_free(x->file);
+		x->file = NULL;
 		return rc;
+	}
 	if (rc == 0 && !x->bad) {
 		xw_check(x, xmlTextWriterEndDocument(x->w));
 		if (!x->bad)
 			xw_check(x, xmlTextWriterFlush(x->w));
 	}
-	xmlFreeTextWriter(x->w);
+	xmlFreeTextWriter(x->w); /* closes its buffer, not the stream */
 	x->w = NULL;
 	if (rc == 0 && x->bad)
 		rc = zt_error_set(ZT_EIO, "cannot write '%s'", x->path);
+	if (rc == 0)
+		rc = zt_outfile_commit(x->file, NULL);
+	zt_outfile_free(x->file);
+	x->file = NULL;
 	return rc;
 }
 
@@ -309,7 +333,7 @@ static int write_registry(struct world *g, const char *path)
 {
 	struct rng r = rng_stream(g->o->seed, 1);
 	struct xw x = {0};
-	int rc = xw_open(&x, path);
+	int rc = xw_open(&x, path, g->o->out_flags);
 	if (rc)
 		goto done;
 	xw_start(&x, "registry");
@@ -457,7 +481,7 @@ static void xw_empty(struct xw *x, const char *el, const char *const *attrs)
 static int write_policy(struct world *g, const char *path)
 {
 	struct xw x = {0};
-	int rc = xw_open(&x, path);
+	int rc = xw_open(&x, path, g->o->out_flags);
 	if (rc)
 		goto done;
 	char id[32], name[96], from[16], to[16];
@@ -776,7 +800,7 @@ static int write_claims(struct world *g, const char *path)
 	struct rng r = rng_stream(g->o->seed, 3);
 	struct gen_item items[GEN_ITEMS_MAX];
 	struct xw x = {0};
-	int rc = xw_open(&x, path);
+	int rc = xw_open(&x, path, g->o->out_flags);
 	if (rc)
 		goto done;
 	xw_start(&x, "claims");

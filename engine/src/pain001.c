@@ -23,6 +23,7 @@
 
 #include "zhitong/error.h"
 #include "zhitong/limits.h"
+#include "zhitong/outfile.h"
 #include "zhitong/xml.h"
 
 #define PAIN_NS "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
@@ -443,49 +444,25 @@ static int write_doc(xmlTextWriterPtr w, const struct zt_pain_msg *m, zt_fen sum
 
 #undef TRY
 
-static int fsync_dir_of(const char *path)
+int zt_pain001_write(const struct zt_pain_msg *m, const char *path,
+                     enum zt_outfile_result *result)
 {
-	int rc = 0;
-	char *copy = strdup(path);
-	if (!copy)
-		return zt_error_set(ZT_ENOMEM, "out of memory");
-	int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0)
-		rc = zt_error_set(ZT_EIO, "cannot sync the directory of '%s': %s", path, strerror(errno));
-	if (dfd >= 0)
-		close(dfd);
-	free(copy);
-	return rc;
-}
-
-int zt_pain001_write(const struct zt_pain_msg *m, const char *path)
-{
-	int rc, fd = -1;
-	char *tmp = NULL, *text = NULL;
+	int rc;
+	char *text = NULL;
 	size_t text_len = 0;
 	xmlTextWriterPtr w = NULL;
 	xmlDocPtr doc = NULL;
+	struct zt_outfile *f = NULL;
 	zt_fen sum = 0;
 
 	zt_xml_init();
 	if ((rc = check_msg(m, &sum)))
 		goto done;
-	size_t tmp_bytes = strlen(path) + sizeof ".tmp-XXXXXX";
-	tmp = malloc(tmp_bytes);
-	if (!tmp) {
-		rc = zt_error_set(ZT_ENOMEM, "out of memory");
+	/* Payment instructions: readable by their owner only. Never over a
+	 * different file (it may be a payment file not yet sent): no force. */
+	if ((rc = zt_outfile_open(&f, path, 0600, 0)))
 		goto done;
-	}
-	snprintf(tmp, tmp_bytes, "%s.tmp-XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		rc = zt_error_set(ZT_EIO, "cannot create a file beside '%s': %s", path, strerror(errno));
-		free(tmp);
-		tmp = NULL; /* nothing to unlink */
-		goto done;
-	}
-
-	struct fd_sink sink = {.fd = fd, .err = 0};
+	struct fd_sink sink = {.fd = zt_outfile_fd(f), .err = 0};
 	xmlOutputBufferPtr out = xmlOutputBufferCreateIO(sink_write, sink_close, &sink, NULL);
 	if (!out) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
@@ -501,44 +478,24 @@ int zt_pain001_write(const struct zt_pain_msg *m, const char *path)
 	xmlFreeTextWriter(w);
 	w = NULL;
 	if (wr < 0 || sink.err) {
-		rc = zt_error_set(ZT_EIO, "cannot write '%s': %s", tmp,
+		rc = zt_error_set(ZT_EIO, "cannot write '%s': %s", path,
 		                  sink.err ? strerror(sink.err) : "the XML writer failed");
 		goto done;
 	}
-	if (fsync(fd) != 0) {
-		rc = zt_error_set(ZT_EIO, "cannot sync '%s': %s", tmp, strerror(errno));
+	if ((rc = zt_outfile_finish(f, result)))
 		goto done;
-	}
-	int cr = close(fd);
-	fd = -1;
-	if (cr != 0) {
-		rc = zt_error_set(ZT_EIO, "cannot close '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-
 	/* What the bank will read is the file on disk, so that is what is
-	 * checked against the schema. */
-	if ((rc = zt_read_file(&text, &text_len, tmp, ZT_DOC_BYTES_MAX)))
+	 * checked against the schema, before it appears under its name. */
+	if ((rc = zt_read_file(&text, &text_len, zt_outfile_tmp_path(f), ZT_DOC_BYTES_MAX)))
 		goto done;
 	if ((rc = zt_xml_parse_doc(&doc, text, text_len, path, ZT_SCHEMA_PAIN001_03)))
 		goto done;
-	if (rename(tmp, path) != 0) {
-		rc = zt_error_set(ZT_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-		goto done;
-	}
-	free(tmp);
-	tmp = NULL; /* renamed: no longer ours to remove */
-	rc = fsync_dir_of(path);
+	rc = zt_outfile_publish(f);
 done:
 	xmlFreeDoc(doc);
 	free(text);
 	if (w)
 		xmlFreeTextWriter(w);
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
+	zt_outfile_free(f);
 	return rc;
 }

@@ -1061,13 +1061,17 @@ int zt_recon_match(struct zt_store *s, const struct zt_config *cfg, zt_date as_o
 {
 	struct session ss;
 	bool in_txn = false;
+	if (zt_date_as_of(&as_of, as_of, "--as-of") != 0) {
+		memset(out, 0, sizeof *out);
+		return ZT_EINVAL; /* nothing is overdue on a day that has not come */
+	}
 	int rc = session_start(&ss, s, cfg, actor, out);
 	if (rc || (rc = zt_store_begin(s)))
 		goto done;
 	in_txn = true;
 	if ((rc = session_due(&ss)) ||
 	    (rc = zt_store_recon_open_entries(ss.db, INT64_MAX, retry_open, &ss)) ||
-	    (rc = raise_due(&ss, as_of ? as_of : zt_date_today())))
+	    (rc = raise_due(&ss, as_of)))
 		goto done;
 	rc = zt_store_commit(s);
 	in_txn = false;
@@ -1397,7 +1401,7 @@ static void *grow_push(struct grow *g)
 struct report_ctx {
 	struct zt_recon_db *db;
 	struct zt_recon_report *r;
-	struct grow funds, hospitals, exceptions, open, days;
+	struct grow funds, hospitals, exceptions, open, days, overdue;
 };
 
 static int rep_fund(void *vctx, const struct zt_recon_fund_line *f)
@@ -1454,19 +1458,74 @@ static int rep_day(void *vctx, const struct zt_recon_day *d)
 	return 0;
 }
 
+/* What zt_recon_match would raise on as_of (raise_due), read only: each
+ * batch or advance overdue that has no exception of that kind yet. */
+static int rep_due_batch(void *vctx, const struct zt_recon_batch *b)
+{
+	struct report_ctx *c = vctx;
+	enum zt_recon_kind kind = b->paid == 0 ? ZT_RECON_MISSING : ZT_RECON_AMOUNT;
+	bool exists;
+	int rc = zt_store_recon_due_exists(c->db, kind, b->id, NULL, NULL, &exists);
+	if (rc || exists)
+		return rc;
+	struct zt_recon_overdue *p = grow_push(&c->overdue);
+	if (!p)
+		return ZT_ENOMEM;
+	memset(p, 0, sizeof *p);
+	p->kind = kind;
+	snprintf(p->batch_id, sizeof p->batch_id, "%s", b->id);
+	if ((rc = zt_batch_owes(&p->amount, b->due, b->paid, b->returned)))
+		return rc;
+	p->since = zt_date_add(b->sent, c->r->cfg.expected_within_days);
+	return 0;
+}
+
+static int rep_due_advance(void *vctx, const struct zt_advance *a)
+{
+	struct report_ctx *c = vctx;
+	bool exists;
+	int rc = zt_store_recon_due_exists(c->db, ZT_RECON_MISSING, NULL, a->advance_id, NULL,
+	                                   &exists);
+	if (rc || exists)
+		return rc;
+	struct zt_recon_overdue *p = grow_push(&c->overdue);
+	if (!p)
+		return ZT_ENOMEM;
+	memset(p, 0, sizeof *p);
+	p->kind = ZT_RECON_MISSING;
+	snprintf(p->advance_id, sizeof p->advance_id, "%s", a->advance_id);
+	p->amount = a->amount;
+	p->since = zt_date_add(a->execution_date, c->r->cfg.expected_within_days);
+	return 0;
+}
+
+static int rep_due_return(void *vctx, const struct zt_batch_return *r)
+{
+	struct report_ctx *c = vctx;
+	bool exists;
+	int rc = zt_store_recon_due_exists(c->db, ZT_RECON_MISSING, r->batch_id, NULL, r->return_id,
+	                                   &exists);
+	if (rc || exists)
+		return rc;
+	struct zt_recon_overdue *p = grow_push(&c->overdue);
+	if (!p)
+		return ZT_ENOMEM;
+	memset(p, 0, sizeof *p);
+	p->kind = ZT_RECON_MISSING;
+	snprintf(p->batch_id, sizeof p->batch_id, "%s", r->batch_id);
+	snprintf(p->return_id, sizeof p->return_id, "%s", r->return_id);
+	p->amount = r->amount;
+	p->since = zt_date_add(r->execution_date, c->r->cfg.expected_within_days);
+	return 0;
+}
+
 int zt_recon_report(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
-                    const char *actor, bool raise_due_first, struct zt_recon_report *out)
+                    struct zt_recon_report *out)
 {
 	memset(out, 0, sizeof *out);
-	out->as_of = as_of ? as_of : zt_date_today();
 	int rc;
-	if (raise_due_first) {
-		struct zt_recon_import_result res;
-		rc = zt_recon_match(s, cfg, out->as_of, actor, &res);
-		zt_recon_import_result_free(&res);
-		if (rc)
-			return rc;
-	}
+	if ((rc = zt_date_as_of(&out->as_of, as_of, "--as-of")))
+		return rc;
 	if ((rc = zt_recon_config_load(&out->cfg, cfg)))
 		return rc;
 	struct report_ctx c = {
@@ -1477,7 +1536,9 @@ int zt_recon_report(struct zt_store *s, const struct zt_config *cfg, zt_date as_
 		               sizeof *out->exceptions},
 		.open = {(void **)&out->open, &out->open_count, 0, sizeof *out->open},
 		.days = {(void **)&out->days, &out->day_count, 0, sizeof *out->days},
+		.overdue = {(void **)&out->overdue, &out->overdue_count, 0, sizeof *out->overdue},
 	};
+	zt_date cutoff = zt_date_add(out->as_of, -out->cfg.expected_within_days - 1);
 	if ((rc = zt_store_recon_open(s, &c.db)))
 		return rc;
 	if ((rc = zt_store_recon_report_funds(c.db, rep_fund, &c)) ||
@@ -1485,6 +1546,9 @@ int zt_recon_report(struct zt_store *s, const struct zt_config *cfg, zt_date as_
 	    (rc = zt_store_recon_exceptions(c.db, true, rep_exception, &c)) ||
 	    (rc = zt_store_recon_report_open(c.db, rep_open, &c)) ||
 	    (rc = zt_store_recon_report_days(c.db, rep_day, &c)) ||
+	    (rc = zt_store_recon_due_batches(c.db, cutoff, rep_due_batch, &c)) ||
+	    (rc = zt_store_recon_due_advances(c.db, cutoff, rep_due_advance, &c)) ||
+	    (rc = zt_store_recon_due_returns(c.db, cutoff, rep_due_return, &c)) ||
 	    (rc = zt_store_account_balance(s, ZT_ACCOUNT_SUSPENSE, &out->suspense)) ||
 	    (rc = zt_store_account_balance(s, ZT_ACCOUNT_POOL_BANK, &out->pool_bank)))
 		goto done;
@@ -1505,5 +1569,6 @@ void zt_recon_report_free(struct zt_recon_report *r)
 	free(r->exceptions);
 	free(r->open);
 	free(r->days);
+	free(r->overdue);
 	memset(r, 0, sizeof *r);
 }

@@ -146,18 +146,31 @@ static int answer_finish(struct answer *a)
 	return a->rc;
 }
 
-static int answer_emit(struct answer *a, FILE *out)
+/* Copies the spooled answer to `out` (NULL: nowhere). `stored` says what
+ * was committed before, for the message when the answer cannot be written:
+ * then the caller gets ZT_ENOTDELIVERED, never a plain I/O error that would
+ * read as "nothing happened". */
+static int answer_emit(struct answer *a, FILE *out, const char *stored, const char *how)
 {
+	if (!out)
+		return 0;
+	int err = 0;
 	if (fflush(a->spool) != 0 || fseek(a->spool, 0, SEEK_SET) != 0)
-		return zt_error_set(ZT_EIO, "cannot read back the answer: %s", strerror(errno));
+		err = errno ? errno : EIO;
 	char buf[65536];
 	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, a->spool)) > 0)
+	while (!err && (n = fread(buf, 1, sizeof buf, a->spool)) > 0)
 		if (fwrite(buf, 1, n, out) != n)
-			return zt_error_set(ZT_EIO, "cannot write the answer: %s", strerror(errno));
-	if (fflush(out) != 0)
-		return zt_error_set(ZT_EIO, "cannot write the answer: %s", strerror(errno));
-	return 0;
+			err = errno ? errno : EIO;
+	if (!err && fflush(out) != 0)
+		err = errno ? errno : EIO;
+	if (!err)
+		return 0;
+	if (stored)
+		return zt_error_set(ZT_ENOTDELIVERED, "%s and stored, but the answer could not be "
+		                    "written (%s); %s", stored, strerror(err), how);
+	return zt_error_set(ZT_EIO, "cannot write the answer (%s); nothing was stored",
+	                    strerror(err));
 }
 
 static void answer_close(struct answer *a)
@@ -215,6 +228,8 @@ static void reject(struct run *u, const char *hospital, const char *claim_no, zt
 	u->stats->rejected++;
 	u->stats->rejected_by[code]++;
 	answer_rejection(&u->ans, hospital, claim_no, code, msg);
+	if (u->o->on_rejection)
+		u->o->on_rejection(u->o->answer_ctx, hospital, claim_no, zt_reject_name(code), msg);
 }
 
 static int get_hospital(struct run *u, const char *code, struct zt_hospital *out)
@@ -265,6 +280,8 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 			if ((rc = zt_store_get_settlement(u->s, ref.settlement_row, &prev)) != 0)
 				goto done;
 			answer_settlement(&u->ans, &prev, !u->o->quote);
+			if (u->o->on_settlement)
+				u->o->on_settlement(u->o->answer_ctx, &prev, true);
 			zt_stored_settlement_free(&prev);
 			u->stats->resent++;
 			goto done;
@@ -377,6 +394,8 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 	snprintf(st.fixmedins_code, sizeof st.fixmedins_code, "%s", c->fixmedins_code);
 	snprintf(st.claim_no, sizeof st.claim_no, "%s", c->claim_no);
 	snprintf(st.psn_no, sizeof st.psn_no, "%s", c->psn_no);
+	st.adm_date = c->adm_date;
+	st.dscg_date = c->dscg_date;
 	st.cls = res.cls;
 	st.act_pay_dedc = res.act_pay_dedc;
 	st.pool_prop_bp = res.pool_prop_bp;
@@ -388,12 +407,16 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 	st.hosp_part_amt = res.hosp_part_amt;
 	st.psn_part_amt = res.psn_part_amt;
 	st.fund_count = n;
+	static const char *const kind_names[] = {"basic", "critical", "assistance", "relief"};
 	for (int i = 0; i < n; i++) {
 		snprintf(st.funds[i].fund_code, sizeof st.funds[i].fund_code, "%s", shares[i].fund_code);
+		snprintf(st.funds[i].kind, sizeof st.funds[i].kind, "%s", kind_names[shares[i].kind]);
 		st.funds[i].amount = shares[i].amount;
 		st.funds[i].trace = traces[i];
 	}
 	answer_settlement(&u->ans, &st, !u->o->quote);
+	if (u->o->on_settlement)
+		u->o->on_settlement(u->o->answer_ctx, &st, false);
 	count_settlement(u->stats, &st);
 	u->stats->settled++;
 done:
@@ -472,7 +495,14 @@ int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_
 		zt_store_rollback(s);
 	else if ((rc = zt_store_commit(s)) != 0)
 		goto done;
-	rc = answer_emit(&u->ans, out);
+	char stored[ZT_MESSAGE_BYTES_MAX];
+	snprintf(stored, sizeof stored, "the %llu claims of '%s' were answered (%llu settled, %llu "
+	         "settled before, %llu rejected)", (unsigned long long)stats->claims, path,
+	         (unsigned long long)stats->settled, (unsigned long long)stats->resent,
+	         (unsigned long long)stats->rejected);
+	rc = answer_emit(&u->ans, out, o->quote ? NULL : stored,
+	                 "submit the same file again to get the same answer (the stored "
+	                 "settlements, the same setl_ids)");
 done:
 	zt_claim_stream_close(cs);
 	if (in_txn)
@@ -514,6 +544,8 @@ int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *clai
 	char *traces[3 + ZT_RELIEF_MAX] = {0};
 	bool in_txn = false;
 	struct zt_policy_set set = {0};
+	const char *stored = NULL; /* what was committed, once it is */
+	char stored_buf[ZT_MESSAGE_BYTES_MAX / 2], how[ZT_MESSAGE_BYTES_MAX / 2];
 	if ((rc = zt_store_begin(s)) != 0)
 		goto done;
 	in_txn = true;
@@ -591,9 +623,14 @@ int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *clai
 	}
 	in_txn = false;
 	answer_settlement(&a, &rev, true);
+	snprintf(stored_buf, sizeof stored_buf, "claim '%s' of hospital '%s' was reversed by %s "
+	         "(reversing %s)", claim_no, hospital, rev.setl_id, orig.setl_id);
+	snprintf(how, sizeof how, "'zhitong claim show --setl-id %s' prints it (reversing again "
+	         "answers not-settled)", rev.setl_id);
+	stored = stored_buf;
 finish:
 	if ((rc = answer_finish(&a)) == 0)
-		rc = answer_emit(&a, out);
+		rc = answer_emit(&a, out, stored, how);
 done:
 	if (in_txn)
 		zt_store_rollback(s);
@@ -615,7 +652,7 @@ int zt_settle_write_stored(FILE *out, const struct zt_stored_settlement *const *
 	for (int i = 0; i < n; i++)
 		answer_settlement(&a, list[i], true);
 	if ((rc = answer_finish(&a)) == 0)
-		rc = answer_emit(&a, out);
+		rc = answer_emit(&a, out, NULL, NULL);
 	answer_close(&a);
 	return rc;
 }

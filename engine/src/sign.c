@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "zhitong/error.h"
+#include "zhitong/outfile.h"
 
 /* A PEM key or certificate is a few KiB; anything bigger is not one. */
 #define KEY_FILE_BYTES_MAX (64u * 1024u)
@@ -306,80 +307,10 @@ done:
 	return rc;
 }
 
-/* ---- writing the signature ----------------------------------------- */
-
-static int fsync_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == path)
-		snprintf(dir, sizeof dir, "/");
-	else
-		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return zt_error_set(ZT_EIO, "cannot open directory '%s': %s", dir, strerror(errno));
-	int rc = 0;
-	if (fsync(fd) != 0)
-		rc = zt_error_set(ZT_EIO, "cannot sync directory '%s': %s", dir, strerror(errno));
-	close(fd);
-	return rc;
-}
-
-static int write_atomic(const char *path, const unsigned char *data, size_t len)
-{
-	char tmp[PATH_MAX];
-	int fd = -1, rc = 0;
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= sizeof tmp)
-		return zt_error_set(ZT_EIO, "path '%s' is too long", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		rc = zt_error_set(ZT_EIO, "cannot create a file next to '%s': %s", path,
-		                  strerror(errno));
-		tmp[0] = '\0';
-		goto done;
-	}
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			rc = zt_error_set(ZT_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-			goto done;
-		}
-		off += (size_t)w;
-	}
-	/* mkstemp makes 0600; a signature is public and the payer's
-	 * transfer job may run as another user. */
-	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-		rc = zt_error_set(ZT_EIO, "cannot finish '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = zt_error_set(ZT_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		rc = zt_error_set(ZT_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-		goto done;
-	}
-	tmp[0] = '\0';
-	rc = fsync_parent(path);
-done:
-	if (fd >= 0)
-		close(fd);
-	if (tmp[0])
-		unlink(tmp);
-	return rc;
-}
-
 /* ---- sign / verify ------------------------------------------------- */
 
-int zt_sign_file(const char *path, const char *key_pem_path, const char *sig_path)
+int zt_sign_bytes(unsigned char **sig_out, size_t *len_out, const char *path,
+                  const char *key_pem_path)
 {
 	EVP_PKEY *pkey = NULL;
 	EVP_MD_CTX *md = NULL;
@@ -439,7 +370,9 @@ int zt_sign_file(const char *path, const char *key_pem_path, const char *sig_pat
 			goto done;
 		}
 	}
-	rc = write_atomic(sig_path, sig, sig_len);
+	*sig_out = sig;
+	*len_out = sig_len;
+	sig = NULL;
 done:
 	free(sig);
 	unmap_file(&m);
@@ -451,7 +384,22 @@ done:
 	return rc;
 }
 
-int zt_verify_file(const char *path, const char *sig_path, const char *pub_pem_path)
+int zt_sign_file(const char *path, const char *key_pem_path, const char *sig_path)
+{
+	unsigned char *sig = NULL;
+	size_t len = 0;
+	int rc = zt_sign_bytes(&sig, &len, path, key_pem_path);
+	/* A signature is public, and the payer's transfer job may run as
+	 * another user: 0644. It replaces an older signature (SM2 signatures
+	 * of the same bytes differ from one signing to the next). */
+	if (rc == 0)
+		rc = zt_outfile_write_all(sig_path, sig, len, 0644, ZT_OUT_FORCE, NULL);
+	free(sig);
+	return rc;
+}
+
+static int verify_with(const char *path, const char *sig_path, const char *pub_pem_path,
+                       enum key_kind kind)
 {
 	EVP_PKEY *pkey = NULL;
 	EVP_MD_CTX *md = NULL;
@@ -460,7 +408,7 @@ int zt_verify_file(const char *path, const char *sig_path, const char *pub_pem_p
 	unsigned char *sig = NULL;
 	size_t sig_len = 0, size = 0;
 	int fd = -1, ok;
-	int rc = load_key(&pkey, &type, pub_pem_path, KEY_PUBLIC);
+	int rc = load_key(&pkey, &type, pub_pem_path, kind);
 	if (rc)
 		goto done;
 	if ((rc = read_small(&sig, &sig_len, "signature", sig_path, SIG_BYTES_MAX)))
@@ -497,4 +445,14 @@ done:
 	EVP_PKEY_free(pkey);
 	ERR_clear_error();
 	return rc;
+}
+
+int zt_verify_file(const char *path, const char *sig_path, const char *pub_pem_path)
+{
+	return verify_with(path, sig_path, pub_pem_path, KEY_PUBLIC);
+}
+
+int zt_sign_check(const char *path, const char *sig_path, const char *key_pem_path)
+{
+	return verify_with(path, sig_path, key_pem_path, KEY_ANY);
 }

@@ -2,10 +2,14 @@
  * engine is in this file, prepared once and bound with sqlite3_bind_*. */
 #include "zhitong/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -14,9 +18,9 @@
 #include "zhitong/error.h"
 
 extern const unsigned char zt_sql_001[], zt_sql_002[], zt_sql_003[], zt_sql_004[], zt_sql_005[],
-	zt_sql_006[], zt_sql_007[];
+	zt_sql_006[], zt_sql_007[], zt_sql_008[];
 extern const size_t zt_sql_001_len, zt_sql_002_len, zt_sql_003_len, zt_sql_004_len,
-	zt_sql_005_len, zt_sql_006_len, zt_sql_007_len;
+	zt_sql_005_len, zt_sql_006_len, zt_sql_007_len, zt_sql_008_len;
 
 /* Migrations in order; index i brings user_version from i to i + 1. */
 static const struct {
@@ -30,6 +34,7 @@ static const struct {
 	{zt_sql_005, &zt_sql_005_len}, /* the audit trail's own count */
 	{zt_sql_006, &zt_sql_006_len}, /* a single advance is a plan */
 	{zt_sql_007, &zt_sql_007_len}, /* money owed back to funds; integer guards */
+	{zt_sql_008, &zt_sql_008_len}, /* finding claims: by person, by discharge date */
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
 
@@ -232,6 +237,65 @@ static int exec(struct zt_store *s, const char *sql)
 	return 0;
 }
 
+/* A new database holds names and identity numbers: it is created for its
+ * owner only, and SQLite gives its -wal and -shm files the database file's
+ * mode. O_EXCL | O_NOFOLLOW: never through a symbolic link, never over
+ * something that appeared meanwhile (SQLite then opens what is there). */
+static int create_private(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		/* A link to nothing would have SQLite create its target, with
+		 * the umask's mode: a new database is never made through a link. */
+		if (S_ISLNK(st.st_mode) && stat(path, &st) != 0)
+			return zt_error_set(ZT_EINVAL, "cannot create database '%s': it is a symbolic "
+			                    "link to nothing (a new database is created at a path of "
+			                    "its own, never through a link)", path);
+		return 0; /* there already: SQLite decides whether it is a database */
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST)
+		return zt_error_set(ZT_EIO, "cannot create database '%s': %s", path, strerror(errno));
+	if (fd >= 0 && (fchmod(fd, 0600) != 0 || close(fd) != 0))
+		return zt_error_set(ZT_EIO, "cannot create database '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+/* Whether a read-only open failed because the -wal / -shm files could not
+ * be made: the database's directory is not writable for this user and
+ * they are not there (a copy of a database, a read-only mount, or one
+ * last written by an older zhitong, which did not keep them). */
+static bool wal_files_missing(const char *path)
+{
+	char p[1100];
+	snprintf(p, sizeof p, "%s-wal", path);
+	return access(p, F_OK) != 0;
+}
+
+static int open_connection(struct zt_store *s, const char *path, int oflags, bool immutable)
+{
+	char uri[2200];
+	const char *name = path;
+	if (immutable) {
+		/* file: URI with the path percent-encoded where it must be. */
+		size_t n = (size_t)snprintf(uri, sizeof uri, "file:");
+		for (const unsigned char *c = (const unsigned char *)path; *c && n + 4 < sizeof uri;
+		     c++) {
+			if (*c == '%' || *c == '?' || *c == '#')
+				n += (size_t)snprintf(uri + n, sizeof uri - n, "%%%02X", *c);
+			else
+				uri[n++] = (char)*c;
+		}
+		snprintf(uri + n, sizeof uri - n, "?immutable=1");
+		name = uri;
+		oflags |= SQLITE_OPEN_URI;
+	}
+	if (sqlite3_open_v2(name, &s->db, oflags, NULL) != SQLITE_OK)
+		return zt_error_set(ZT_EIO, "cannot open database '%s': %s", path,
+		                    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	return 0;
+}
+
 int zt_store_open(struct zt_store **out, const char *path, int flags)
 {
 	struct zt_store *s = calloc(1, sizeof *s);
@@ -243,11 +307,10 @@ int zt_store_open(struct zt_store **out, const char *path, int flags)
 	                         : SQLITE_OPEN_READWRITE | ((flags & ZT_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
 	oflags |= SQLITE_OPEN_NOMUTEX; /* a store handle belongs to one thread */
 	int rc;
-	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
-		rc = zt_error_set(ZT_EIO, "cannot open database '%s': %s", path,
-		                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	if (!s->readonly && (flags & ZT_STORE_CREATE) && (rc = create_private(path)) != 0)
 		goto fail;
-	}
+	if ((rc = open_connection(s, path, oflags, false)) != 0)
+		goto fail;
 	sqlite3_extended_result_codes(s->db, 0);
 	/* Writers wait for each other rather than fail: a desk's claim is
 	 * never refused because another desk is settling. */
@@ -255,10 +318,36 @@ int zt_store_open(struct zt_store **out, const char *path, int flags)
 	sqlite3_busy_timeout(s->db, bt ? atoi(bt) : 600000);
 	if (!s->readonly) {
 		/* WAL: readers never block the writer; synchronous=FULL: a
-		 * committed settlement survives power loss. */
+		 * committed settlement survives power loss. The -wal and -shm
+		 * files stay when the last writer closes (persistent WAL), so a
+		 * reader who may not create files in the directory — an auditor's
+		 * account, a read-only copy — can still open the database. */
+		int persist = 1;
+		sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+		/* journal_size_limit: with a persistent WAL, the last writer's
+		 * close truncates it to nothing (and a checkpoint to 64 MiB)
+		 * instead of leaving it at its largest. */
 		if ((rc = exec(s, "PRAGMA journal_mode = WAL")) != 0 ||
-		    (rc = exec(s, "PRAGMA synchronous = FULL")) != 0)
+		    (rc = exec(s, "PRAGMA synchronous = FULL")) != 0 ||
+		    (rc = exec(s, "PRAGMA journal_size_limit = 67108864")) != 0)
 			goto fail;
+	} else {
+		/* A read-only open reads nothing until the first statement: try
+		 * one now, so that a database whose directory this user cannot
+		 * write (and that has no -wal/-shm beside it to share) is opened
+		 * as an immutable snapshot instead. No writer can be at work on
+		 * it: a writer would have made the -wal file. */
+		sqlite3_stmt *p = NULL;
+		int step = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &p, NULL);
+		if (step == SQLITE_OK)
+			step = sqlite3_step(p);
+		sqlite3_finalize(p);
+		if (step != SQLITE_ROW && wal_files_missing(path)) {
+			sqlite3_close(s->db);
+			s->db = NULL;
+			if ((rc = open_connection(s, path, oflags, true)) != 0)
+				goto fail;
+		}
 	}
 	/* temp_store: statement journals and ephemeral tables (an UPDATE
 	 * under foreign keys opens one per statement) stay in memory. */

@@ -2,8 +2,9 @@
  *
  * A payer's collector takes OUTBOX/BATCH.xml as complete the moment it
  * sees it, so a file only ever gets that name by rename(2) after its bytes
- * are on disk; a crash leaves BATCH.xml.part / BATCH.xml.sig.part, which
- * the collector ignores and the next send overwrites. The signature is
+ * are on disk (the engine's safe output, outfile.h); a crash leaves a
+ * hidden .BATCH.xml.XXXXXX.tmp, which the collector ignores (the .part
+ * files of older versions are removed by the next send). The signature is
  * renamed into place before the file, so whoever sees BATCH.xml finds its
  * signature next to it. */
 #define _GNU_SOURCE
@@ -19,6 +20,8 @@
 
 #include "gateway_int.h"
 #include "zhitong/error.h"
+#include "zhitong/limits.h"
+#include "zhitong/outfile.h"
 #include "zhitong/xml.h"
 
 #define COPY_CHUNK_BYTES (64u * 1024u)
@@ -98,12 +101,15 @@ done:
 	return rc;
 }
 
-/* Copies src into `part` (replacing whatever a crashed run left there),
- * syncs it, then renames it to `dest`. */
-static int drop(struct zt_gateway_result *out, const char *src, const char *part,
-                const char *dest)
+/* Copies src to `dest` through the engine's safe output (outfile.h): a
+ * hidden temporary file beside it (".NAME.XXXXXX.tmp", never a name the
+ * collector takes), synced, then renamed. The caller has decided that
+ * `dest` may be replaced (a signature of the same bytes); a symbolic link
+ * or a directory there is still refused. */
+static int drop(struct zt_gateway_result *out, const char *src, const char *dest)
 {
-	int in = -1, fd = -1, rc = 0;
+	int in = -1, rc = 0;
+	struct zt_outfile *f = NULL;
 	char *buf = malloc(COPY_CHUNK_BYTES);
 	if (!buf)
 		return zt_gw_fail(out, ZT_GW_FAIL_LOCAL, ZT_ENOMEM, "out of memory");
@@ -113,13 +119,8 @@ static int drop(struct zt_gateway_result *out, const char *src, const char *part
 		                strerror(errno));
 		goto done;
 	}
-	/* O_NOFOLLOW: a planted symlink must not redirect the write */
-	fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		rc = zt_gw_fail(out, ZT_GW_FAIL_LOCAL, ZT_EIO, "cannot create '%s': %s", part,
-		                strerror(errno));
-		goto done;
-	}
+	if ((rc = zt_outfile_open(&f, dest, 0644, ZT_OUT_FORCE)))
+		goto failed;
 	for (;;) {
 		size_t n;
 		if (full_read(in, buf, COPY_CHUNK_BYTES, &n)) {
@@ -129,36 +130,19 @@ static int drop(struct zt_gateway_result *out, const char *src, const char *part
 		}
 		if (n == 0)
 			break;
-		for (size_t off = 0; off < n;) {
-			ssize_t w = write(fd, buf + off, n - off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				rc = zt_gw_fail(out, ZT_GW_FAIL_LOCAL, ZT_EIO, "cannot write '%s': %s",
-				                part, strerror(errno));
-				goto done;
-			}
-			off += (size_t)w;
-		}
+		if ((rc = zt_outfile_write(f, buf, n)))
+			goto failed;
 	}
-	if (fsync(fd) != 0) {
-		rc = zt_gw_fail(out, ZT_GW_FAIL_LOCAL, ZT_EIO, "cannot sync '%s': %s", part,
-		                strerror(errno));
-		goto done;
-	}
-	int closed = close(fd);
-	fd = -1;
-	if (closed != 0) {
-		rc = zt_gw_fail(out, ZT_GW_FAIL_LOCAL, ZT_EIO, "cannot write '%s': %s", part,
-		                strerror(errno));
-		goto done;
-	}
-	if (rename(part, dest) != 0)
-		rc = zt_gw_fail(out, ZT_GW_FAIL_LOCAL, ZT_EIO, "cannot rename '%s' to '%s': %s", part,
-		                dest, strerror(errno));
+	if ((rc = zt_outfile_commit(f, NULL)))
+		goto failed;
+	goto done;
+failed: {
+	char why[ZT_MESSAGE_BYTES_MAX];
+	snprintf(why, sizeof why, "%s", zt_error_last());
+	rc = zt_gw_fail(out, ZT_GW_FAIL_LOCAL, rc, "%s", why);
+}
 done:
-	if (fd >= 0)
-		close(fd);
+	zt_outfile_free(f);
 	if (in >= 0)
 		close(in);
 	free(buf);
@@ -227,11 +211,12 @@ int zt_gw_folder_send(const struct zt_gateway_config *cfg, const char *batch_id,
 		 * randomised) replaces the old one atomically: both are valid */
 		sig_there = same;
 	}
-	if (!sig_there && (rc = drop(out, sig_path, sig_part, sig)))
+	if (!sig_there && (rc = drop(out, sig_path, sig)))
 		return rc;
-	if (!xml_there && (rc = drop(out, file_path, xml_part, xml)))
+	if (!xml_there && (rc = drop(out, file_path, xml)))
 		return rc;
-	/* leftovers of a crash during an earlier send of the same batch */
+	/* leftovers of a crash during a send by an older zhitong, which wrote
+	 * NAME.part files */
 	if (unlink(sig_part) != 0 && errno != ENOENT)
 		return zt_gw_fail(out, ZT_GW_FAIL_LOCAL, ZT_EIO, "cannot remove '%s': %s", sig_part,
 		                  strerror(errno));

@@ -26,7 +26,7 @@ c() {
 }
 
 # Commands: every one `zhitong help` lists, and only those.
-commands=$("$zhitong" help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }' | sort -u | paste -sd ' ')
+commands=$("$zhitong" help | awk '/^Commands[: (]/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }' | sort -u | paste -sd ' ')
 expect "commands" "$(c zhitong '')" "$commands"
 expect "commands starting 're'" "$(c zhitong re)" "reconcile registry"
 expect "commands after global options" "$(c zhitong --db x.db --config=y.conf cl)" "claim"
@@ -35,7 +35,7 @@ expect "help COMMAND" "$(c zhitong help ba)" "batch"
 expect "nothing after help COMMAND" "$(c zhitong help batch '')" ""
 
 # Subcommands and options, as each command's --help gives them.
-expect "claim subcommands" "$(c zhitong claim '')" "quote reverse show submit"
+expect "claim subcommands" "$(c zhitong claim '')" "list quote reverse show submit"
 expect "batch subcommands 're'" "$(c zhitong batch re)" "reject reopen repay"
 expect "advance subcommands" "$(c zhitong advance '')" "approve issue list plan show status"
 expect "claim submit options" "$(c zhitong claim submit --)" "--by --help --today"

@@ -34,7 +34,7 @@ expect "the unit runs the installed program" \
 [[ ! -e $dest$datadir/lintian ]] || fail "lintian overrides installed outside the package"
 
 # --- the manual pages ---------------------------------------------------
-commands=$("$zhitong" help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }' | sort -u)
+commands=$("$zhitong" help | awk '/^Commands[: (]/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }' | sort -u)
 [[ -n $commands ]] || fail "no commands in 'zhitong help'"
 for c in $commands; do
 	[[ $c == help ]] && continue

@@ -14,7 +14,11 @@ enum {
 	EXIT_REJECTED = 1, /* some input was rejected; stdout has the full answer */
 	EXIT_USAGE = 2,    /* bad usage or an unusable input file */
 	EXIT_INTERNAL = 3, /* an internal or storage error */
+	EXIT_UNDELIVERED = 4, /* stored, but the answer could not be written to
+	                       * stdout: the message on stderr says how to get it */
 };
+
+struct zt_outfile;
 
 struct cli {
 	const char *db_path;
@@ -71,6 +75,41 @@ int cmd_advance(const struct cli *c, int argc, char **argv);
 int cmd_batch(const struct cli *c, int argc, char **argv);
 int cmd_reconcile(const struct cli *c, int argc, char **argv);
 int cmd_serve(const struct cli *c, int argc, char **argv);
+
+/* ---- answers that cannot be lost --------------------------------------
+ * A command that has committed something calls cli_stored() before it
+ * prints its answer: `what` says what was stored ("batch 'B1' was created"),
+ * `how` how to get the answer again ("'zhitong batch list' lists it").
+ * When stdout then cannot take the answer (a closed pipe — SIGPIPE is
+ * ignored, so the write fails with EPIPE —, a full disk), the program says
+ * so on stderr and exits EXIT_UNDELIVERED instead of 0. */
+void cli_stored(const char *how, const char *what_fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Flushes and closes stdout and turns a failure into the right message and
+ * exit status (main calls it once, after the command). */
+int cli_finish_stdout(int rc);
+
+/* ---- output files -------------------------------------------------------
+ * Where a command's answer goes: stdout, or `--out FILE` through the
+ * engine's safe output (outfile.h: never over a different file unless
+ * --force, never through a symbolic link, all or nothing). */
+struct cli_out {
+	FILE *f;
+	struct zt_outfile *file; /* NULL: stdout */
+};
+/* Opens --out (with --force) if given, else stdout. `mode` is the file's
+ * permissions (0600 for anything with personal data). Returns 0 or an exit
+ * status (the error printed). */
+int cli_out_open(struct cli_out *o, const struct args *a, unsigned mode);
+/* Ends the output: if rc is EXIT_DONE or EXIT_REJECTED, commits --out (a
+ * failure is printed and its exit status returned), else discards it.
+ * Returns the exit status. */
+int cli_out_close(struct cli_out *o, int rc);
+/* --bom is for CSV only: returns 0, or a usage error when --bom is given
+ * with another format. */
+int cli_bom_check(const struct args *a, bool csv);
+
+/* Columns a UTF-8 string takes in a terminal (CJK: two), to align text. */
+int cli_display_width(const char *s);
 
 /* Shared with the demo: load a file in one transaction. */
 int cli_registry_load(struct zt_store *s, const char *path, const char *actor, bool quiet);

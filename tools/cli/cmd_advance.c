@@ -6,19 +6,20 @@
 #include "cli.h"
 #include "zhitong/advance.h"
 #include "zhitong/config.h"
+#include "zhitong/csv.h"
 #include "zhitong/error.h"
 
 static const char advance_help[] =
 	"usage: zhitong --db PATH [--config PATH] advance plan [--as-of YYYY-MM-DD] --by NAME\n"
-	"                                                      [--format text|csv]\n"
+	"                                                      [--format text|csv] [--bom]\n"
 	"       zhitong --db PATH advance plan --hospital H --amount 123.45 --by NAME\n"
-	"                                                      [--format text|csv]\n"
-	"       zhitong --db PATH advance show PLAN [--format text|csv]\n"
+	"                                                      [--format text|csv] [--bom]\n"
+	"       zhitong --db PATH advance show PLAN [--format text|csv] [--bom] [--out FILE [--force]]\n"
 	"       zhitong --db PATH advance approve PLAN --by NAME\n"
 	"       zhitong --db PATH --config PATH advance issue --plan PLAN --by NAME\n"
 	"                                 [--out FILE] [--execution-date YYYY-MM-DD]\n"
-	"       zhitong --db PATH advance status [--format text|csv]\n"
-	"       zhitong --db PATH advance list [--format text|csv]\n"
+	"       zhitong --db PATH advance status [--format text|csv] [--bom] [--out FILE [--force]]\n"
+	"       zhitong --db PATH advance list [--format text|csv] [--bom] [--out FILE [--force]]\n"
 	"\n"
 	"The pool pays each hospital ahead (an advance) so that it never fronts the\n"
 	"funds' shares itself; each settled claim uses part of it up. The balance of\n"
@@ -49,7 +50,9 @@ static const char advance_help[] =
 	"         (checked against the official XSD), default advance-<id>.xml in the\n"
 	"         current directory, where <id> (its MsgId) is the plan id;\n"
 	"         EndToEndId = the advance id. An existing file is never\n"
-	"         overwritten. Prints one line per advance (id, hospital, amount).\n"
+	"         overwritten, a symbolic link never followed (no --force: a payment\n"
+	"         file may be one not yet sent); the file appears whole, readable by\n"
+	"         its owner only. Prints one line per advance (id, hospital, amount).\n"
 	"status   per hospital: advanced, earned, balance, and since when it has been\n"
 	"         below zero (empty if it is not).\n"
 	"         CSV header: hospital,advanced,earned,balance,advancing_since\n"
@@ -66,25 +69,13 @@ static const char advance_help[] =
 	"Names (--by) are compared and recorded normalised: NFKC, case-folded, trimmed\n"
 	"(Alice, ALICE and fullwidth ＡＬＩＣＥ are one person); a name with an invisible\n"
 	"or control character is refused.\n"
+	"CSV cells a spreadsheet would run as formulas (= + - @ first) are written as\n"
+	"text; --bom adds a UTF-8 byte order mark (Excel on Chinese Windows). --out FILE\n"
+	"writes to FILE instead of stdout: never over a different file unless --force,\n"
+	"never through a symbolic link, whole or not at all.\n"
 	"\n"
 	"Amounts are yuan with two decimals. Exit 0 done; 2 refused (not found,\n"
 	"conflict: maker-checker, already issued, stale; or bad usage); 3 storage.\n";
-
-static void csv_field(const char *v, bool last)
-{
-	if (strpbrk(v, ",\"\r\n")) {
-		putchar('"');
-		for (const char *p = v; *p; p++) {
-			if (*p == '"')
-				putchar('"');
-			putchar(*p);
-		}
-		putchar('"');
-	} else {
-		fputs(v, stdout);
-	}
-	putchar(last ? '\n' : ',');
-}
 
 /* A record that does not exist is "not-found" (main's code for ZT_ENOTFOUND
  * is about unreadable input files). */
@@ -120,65 +111,90 @@ static int date_arg(const struct args *a, const char *name, zt_date *out)
 
 /* ---- plan, show ----------------------------------------------------------- */
 
+/* Where an answer goes and in which form. */
+struct out_ctx {
+	FILE *f;
+	bool csv;
+	struct zt_csv w;
+};
+
+static int out_start(struct out_ctx *o, struct cli_out *co, const struct args *a, bool csv,
+                     bool file_allowed)
+{
+	int rc = cli_bom_check(a, csv);
+	if (rc)
+		return rc;
+	if (!file_allowed && args_get(a, "--out"))
+		return cli_usage("--out is for show, status and list (a plan is stored: its answer "
+		                 "goes to stdout)");
+	if ((rc = cli_out_open(co, a, 0600)))
+		return rc;
+	o->f = co->f;
+	o->csv = csv;
+	if (csv)
+		zt_csv_init(&o->w, co->f, args_flag(a, "--bom"));
+	return 0;
+}
+
 static const char *basis_name(const struct zt_advance_plan_line *l)
 {
 	return l->requested ? "request" : l->fixed_target ? "target" : "days";
 }
 
-static void print_plan(const struct zt_advance_plan *p, bool csv, bool with_state)
+static void print_plan(struct out_ctx *o, const struct zt_advance_plan *p, bool with_state)
 {
 	char b1[ZT_FMT_BYTES], b2[ZT_FMT_BYTES], b3[ZT_FMT_BYTES], b4[ZT_FMT_BYTES];
+	FILE *f = o->f;
 	/* A single advance has no earnings window and no target: "" / "-". */
-	if (csv) {
-		puts("plan_id,hospital,basis,window_earned,target,balance,topup");
+	if (o->csv) {
+		zt_csv_header(&o->w, "plan_id,hospital,basis,window_earned,target,balance,topup");
 		for (size_t i = 0; i < p->line_count; i++) {
 			const struct zt_advance_plan_line *l = &p->lines[i];
-			csv_field(p->plan_id, false);
-			csv_field(l->hospital, false);
-			csv_field(basis_name(l), false);
-			csv_field(l->requested ? "" : zt_format_amount(b1, l->window_earned), false);
-			csv_field(l->requested ? "" : zt_format_amount(b2, l->target), false);
-			csv_field(zt_format_amount(b3, l->balance), false);
-			csv_field(zt_format_amount(b4, l->topup), true);
+			const char *row[] = {p->plan_id, l->hospital, basis_name(l),
+			                     l->requested ? "" : zt_format_amount(b1, l->window_earned),
+			                     l->requested ? "" : zt_format_amount(b2, l->target),
+			                     zt_format_amount(b3, l->balance), zt_format_amount(b4, l->topup)};
+			zt_csv_row(&o->w, row, sizeof row / sizeof *row);
 		}
 		return;
 	}
 	size_t paid = 0;
 	char when[ZT_FMT_BYTES]; /* in the pool's time zone */
 	bool single = p->line_count == 1 && p->lines[0].requested;
-	printf("%s\n", p->plan_id);
+	fprintf(f, "%s\n", p->plan_id);
 	if (single)
-		printf("a single advance, asked for by %s at %s\n", p->made_by,
-		       zt_timestamp_local(when, p->made_at));
+		fprintf(f, "a single advance, asked for by %s at %s\n", p->made_by,
+		        zt_timestamp_local(when, p->made_at));
 	else
-		printf("as of %s, made by %s at %s; float: the fund shares earned %s to %s (%d days)\n"
-		       "unless a target is set; minimum top-up %s\n",
-		       zt_format_date(b1, p->as_of), p->made_by, zt_timestamp_local(when, p->made_at),
-		       zt_format_date(b2, p->window_from), zt_format_date(b3, p->as_of), p->target_days,
-		       zt_format_amount(b4, p->min_topup));
-	printf("%-20s %-7s %16s %16s %16s %16s\n", "hospital", "basis", "window earned", "target",
-	       "balance", "top-up");
+		fprintf(f, "as of %s, made by %s at %s; float: the fund shares earned %s to %s (%d "
+		        "days)\nunless a target is set; minimum top-up %s\n",
+		        zt_format_date(b1, p->as_of), p->made_by, zt_timestamp_local(when, p->made_at),
+		        zt_format_date(b2, p->window_from), zt_format_date(b3, p->as_of), p->target_days,
+		        zt_format_amount(b4, p->min_topup));
+	fprintf(f, "%-20s %-7s %16s %16s %16s %16s\n", "hospital", "basis", "window earned",
+	        "target", "balance", "top-up");
 	for (size_t i = 0; i < p->line_count; i++) {
 		const struct zt_advance_plan_line *l = &p->lines[i];
-		printf("%-20s %-7s %16s %16s %16s %16s\n", l->hospital, basis_name(l),
-		       l->requested ? "-" : zt_format_amount(b1, l->window_earned),
-		       l->requested ? "-" : zt_format_amount(b2, l->target),
-		       zt_format_amount(b3, l->balance), zt_format_amount(b4, l->topup));
+		fprintf(f, "%-20s %-7s %16s %16s %16s %16s\n", l->hospital, basis_name(l),
+		        l->requested ? "-" : zt_format_amount(b1, l->window_earned),
+		        l->requested ? "-" : zt_format_amount(b2, l->target),
+		        zt_format_amount(b3, l->balance), zt_format_amount(b4, l->topup));
 		paid += l->topup > 0;
 	}
-	printf("total top-up %s to %zu hospital%s\n", zt_format_amount(b1, p->total), paid,
-	       paid == 1 ? "" : "s");
+	fprintf(f, "total top-up %s to %zu hospital%s\n", zt_format_amount(b1, p->total), paid,
+	        paid == 1 ? "" : "s");
 	if (!with_state)
 		return;
 	if (p->approved_by[0])
-		printf("approved by %s at %s\n", p->approved_by, zt_timestamp_local(when, p->approved_at));
+		fprintf(f, "approved by %s at %s\n", p->approved_by,
+		        zt_timestamp_local(when, p->approved_at));
 	else
-		printf("not approved\n");
+		fprintf(f, "not approved\n");
 	if (p->issued_msg_id[0])
-		printf("issued at %s (message %s)\n", zt_timestamp_local(when, p->issued_at),
-		       p->issued_msg_id);
+		fprintf(f, "issued at %s (message %s)\n", zt_timestamp_local(when, p->issued_at),
+		        p->issued_msg_id);
 	else
-		printf("not issued\n");
+		fprintf(f, "not issued\n");
 }
 
 static int plan(const struct cli *c, const struct args *a)
@@ -196,6 +212,10 @@ static int plan(const struct cli *c, const struct args *a)
 	zt_fen fen = 0;
 	if (amount && zt_parse_amount(&fen, amount, strlen(amount)) != 0)
 		return cli_usage("--amount: %s (yuan with two decimals, e.g. 5000.00)", zt_error_last());
+	struct out_ctx o;
+	struct cli_out co;
+	if ((rc = out_start(&o, &co, a, csv, false)) != 0)
+		return rc;
 	struct zt_config *cfg = NULL;
 	if ((rc = load_config(c, &cfg)) != 0)
 		return rc;
@@ -213,12 +233,13 @@ static int plan(const struct cli *c, const struct args *a)
 	zt_config_free(cfg);
 	if (rc)
 		return fail(rc);
-	print_plan(&p, csv, false);
+	cli_stored("'zhitong advance show PLAN' prints it", "plan '%s' was made", p.plan_id);
+	print_plan(&o, &p, false);
 	if (!csv && p.total > 0)
 		printf("approve with: zhitong advance approve %s --by NAME (not %s)\n", p.plan_id,
 		       p.made_by);
 	zt_advance_plan_free(&p);
-	return EXIT_DONE;
+	return cli_out_close(&co, EXIT_DONE);
 }
 
 static int show(const struct cli *c, const struct args *a)
@@ -228,7 +249,8 @@ static int show(const struct cli *c, const struct args *a)
 	if ((rc = format_arg(a, &csv)) != 0)
 		return rc;
 	if (a->npos != 2)
-		return cli_usage("zhitong advance show PLAN [--format text|csv]");
+		return cli_usage("zhitong advance show PLAN [--format text|csv] [--bom] "
+		                 "[--out FILE [--force]]");
 	struct zt_store *s;
 	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
 		return rc;
@@ -237,9 +259,14 @@ static int show(const struct cli *c, const struct args *a)
 	zt_store_close(s);
 	if (rc)
 		return fail(rc);
-	print_plan(&p, csv, true);
+	struct out_ctx o;
+	struct cli_out co;
+	if ((rc = out_start(&o, &co, a, csv, true)) == 0) {
+		print_plan(&o, &p, true);
+		rc = cli_out_close(&co, EXIT_DONE);
+	}
 	zt_advance_plan_free(&p);
-	return EXIT_DONE;
+	return rc;
 }
 
 static int approve(const struct cli *c, const struct args *a)
@@ -255,6 +282,7 @@ static int approve(const struct cli *c, const struct args *a)
 	zt_store_close(s);
 	if (rc)
 		return fail(rc);
+	cli_stored("'zhitong advance show PLAN' shows it", "plan '%s' was approved", a->pos[1]);
 	printf("%s approved by %s\n", a->pos[1], who);
 	return EXIT_DONE;
 }
@@ -282,6 +310,9 @@ static int issue(const struct cli *c, const struct args *a)
 	if (a->npos != 1 || !req.plan_id)
 		return cli_usage("zhitong advance issue --plan PLAN --by NAME [--out FILE] "
 		                 "[--execution-date YYYY-MM-DD]");
+	if (args_flag(a, "--force") || args_flag(a, "--bom"))
+		return cli_usage("advance issue takes neither --force nor --bom: a payment file is "
+		                 "never written over another (it may be one not yet sent)");
 	struct zt_config *cfg = NULL;
 	if ((rc = load_config(c, &cfg)) != 0)
 		return rc;
@@ -296,6 +327,9 @@ static int issue(const struct cli *c, const struct args *a)
 	zt_config_free(cfg);
 	if (rc)
 		return fail(rc);
+	cli_stored("'zhitong advance list' lists them (issuing again is refused: once is once)",
+	           "%zu advance%s were issued with the payment file '%s'", out.count,
+	           out.count == 1 ? "" : "s", out.path);
 	char b[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
 	for (size_t i = 0; i < out.count; i++)
 		printf("%s %s %s\n", out.advances[i].advance_id, out.advances[i].hospital,
@@ -312,21 +346,18 @@ static int issue(const struct cli *c, const struct args *a)
 
 static int print_status(void *ctx, const struct zt_advance_status *st)
 {
-	bool csv = *(const bool *)ctx;
+	struct out_ctx *o = ctx;
 	char b1[ZT_FMT_BYTES], b2[ZT_FMT_BYTES], b3[ZT_FMT_BYTES];
 	zt_format_amount(b1, st->advanced);
 	zt_format_amount(b2, st->earned);
 	zt_format_amount(b3, st->balance);
-	if (csv) {
-		csv_field(st->hospital, false);
-		csv_field(b1, false);
-		csv_field(b2, false);
-		csv_field(b3, false);
-		csv_field(st->advancing_since, true);
+	if (o->csv) {
+		const char *row[] = {st->hospital, b1, b2, b3, st->advancing_since};
+		zt_csv_row(&o->w, row, sizeof row / sizeof *row);
 	} else {
 		char when[ZT_FMT_BYTES];
-		printf("%-20s %16s %16s %16s  %s\n", st->hospital, b1, b2, b3,
-		       st->advancing_since[0] ? zt_timestamp_local(when, st->advancing_since) : "-");
+		fprintf(o->f, "%-20s %16s %16s %16s  %s\n", st->hospital, b1, b2, b3,
+		        st->advancing_since[0] ? zt_timestamp_local(when, st->advancing_since) : "-");
 	}
 	return 0;
 }
@@ -338,37 +369,43 @@ static int status(const struct cli *c, const struct args *a)
 	if ((rc = format_arg(a, &csv)) != 0)
 		return rc;
 	if (a->npos != 1)
-		return cli_usage("zhitong advance status [--format text|csv]");
+		return cli_usage("zhitong advance status [--format text|csv] [--bom] "
+		                 "[--out FILE [--force]]");
 	struct zt_store *s;
 	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
 		return rc;
+	struct out_ctx o;
+	struct cli_out co;
+	if ((rc = out_start(&o, &co, a, csv, true)) != 0) {
+		zt_store_close(s);
+		return rc;
+	}
 	if (csv)
-		puts("hospital,advanced,earned,balance,advancing_since");
+		zt_csv_header(&o.w, "hospital,advanced,earned,balance,advancing_since");
 	else
-		printf("%-20s %16s %16s %16s  %s\n", "hospital", "advanced", "earned", "balance",
-		       "advancing since");
-	rc = zt_advance_status(s, print_status, &csv);
+		fprintf(o.f, "%-20s %16s %16s %16s  %s\n", "hospital", "advanced", "earned", "balance",
+		        "advancing since");
+	rc = zt_advance_status(s, print_status, &o);
 	zt_store_close(s);
-	return rc ? fail(rc) : EXIT_DONE;
+	return cli_out_close(&co, rc ? fail(rc) : EXIT_DONE);
 }
 
 static int print_advance(void *ctx, const struct zt_advance *x)
 {
-	bool csv = *(const bool *)ctx;
+	struct out_ctx *o = ctx;
 	char b[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
 	zt_format_amount(b, x->amount);
 	zt_format_date(d, x->execution_date);
-	if (csv) {
+	if (o->csv) {
 		const char *f[] = {x->advance_id, x->hospital,    b,           x->plan_id,
 		                   x->msg_id,     x->made_by,     x->approved_by, x->issued_by,
 		                   x->issued_at,  d,              x->file};
-		for (size_t i = 0; i < sizeof f / sizeof *f; i++)
-			csv_field(f[i], i + 1 == sizeof f / sizeof *f);
+		zt_csv_row(&o->w, f, sizeof f / sizeof *f);
 	} else {
 		char when[ZT_FMT_BYTES];
-		printf("%-22s %-12s %14s  %-20s %-10s %-10s %-10s %-26s  %s\n", x->advance_id,
-		       x->hospital, b, x->plan_id[0] ? x->plan_id : "-", x->made_by, x->approved_by,
-		       x->issued_by, zt_timestamp_local(when, x->issued_at), x->file);
+		fprintf(o->f, "%-22s %-12s %14s  %-20s %-10s %-10s %-10s %-26s  %s\n", x->advance_id,
+		        x->hospital, b, x->plan_id[0] ? x->plan_id : "-", x->made_by, x->approved_by,
+		        x->issued_by, zt_timestamp_local(when, x->issued_at), x->file);
 	}
 	return 0;
 }
@@ -380,19 +417,26 @@ static int list(const struct cli *c, const struct args *a)
 	if ((rc = format_arg(a, &csv)) != 0)
 		return rc;
 	if (a->npos != 1)
-		return cli_usage("zhitong advance list [--format text|csv]");
+		return cli_usage("zhitong advance list [--format text|csv] [--bom] [--out FILE [--force]]");
 	struct zt_store *s;
 	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
 		return rc;
+	struct out_ctx o;
+	struct cli_out co;
+	if ((rc = out_start(&o, &co, a, csv, true)) != 0) {
+		zt_store_close(s);
+		return rc;
+	}
 	if (csv)
-		puts("advance_id,hospital,amount,plan_id,msg_id,made_by,approved_by,issued_by,"
-		     "issued_at,execution_date,file");
+		zt_csv_header(&o.w, "advance_id,hospital,amount,plan_id,msg_id,made_by,approved_by,"
+		                    "issued_by,issued_at,execution_date,file");
 	else
-		printf("%-22s %-12s %14s  %-20s %-10s %-10s %-10s %-26s  %s\n", "advance", "hospital",
-		       "amount", "plan", "made by", "approved", "issued by", "issued at", "file");
-	rc = zt_store_advances(s, print_advance, &csv);
+		fprintf(o.f, "%-22s %-12s %14s  %-20s %-10s %-10s %-10s %-26s  %s\n", "advance",
+		        "hospital", "amount", "plan", "made by", "approved", "issued by", "issued at",
+		        "file");
+	rc = zt_store_advances(s, print_advance, &o);
 	zt_store_close(s);
-	return rc ? fail(rc) : EXIT_DONE;
+	return cli_out_close(&co, rc ? fail(rc) : EXIT_DONE);
 }
 
 int cmd_advance(const struct cli *c, int argc, char **argv)
@@ -401,7 +445,7 @@ int cmd_advance(const struct cli *c, int argc, char **argv)
 	int rc = args_parse(&a, argc, argv,
 	                    "--format --as-of --by --plan --hospital --amount --approved-by --out "
 	                    "--execution-date",
-	                    "");
+	                    "--force --bom");
 	if (rc)
 		return rc;
 	if (a.help || a.npos == 0) {

@@ -6,20 +6,25 @@
 #include "cli.h"
 #include "zhitong/batch.h"
 #include "zhitong/config.h"
+#include "zhitong/csv.h"
 #include "zhitong/error.h"
 #include "zhitong/gateway.h"
+#include "zhitong/outfile.h"
 #include "zhitong/sign.h"
 #include "zhitong/xml.h"
 
 static const char batch_help_fmt[] =
 	"usage: zhitong --db PATH batch create --fund F [--through YYYY-MM-DD] --by NAME\n"
-	"       zhitong --db PATH batch list [--fund F] [--status S] [--format text|csv]\n"
+	"       zhitong --db PATH batch list [--fund F] [--status S] [--format text|csv] [--bom]\n"
+	"                                    [--out FILE [--force]]\n"
 	"       zhitong --db PATH batch show ID [--records]\n"
 	"       zhitong --db PATH batch approve ID --by NAME\n"
 	"       zhitong --db PATH batch reject ID --reason TEXT --by NAME\n"
 	"       zhitong --db PATH batch reopen ID [--reason TEXT] --by NAME\n"
-	"       zhitong --db PATH [--config PATH] batch export ID --out FILE [--key PRIVATE.pem] [--by NAME]\n"
-	"       zhitong --db PATH --config PATH batch send ID [--file FILE] [--by NAME]\n"
+	"       zhitong --db PATH [--config PATH] batch export ID --out FILE [--force]\n"
+	"                                    [--key PRIVATE.pem] [--by NAME]\n"
+	"       zhitong --db PATH --config PATH batch send ID [--file FILE] [--key PUBKEY.pem]\n"
+	"                                    [--by NAME]\n"
 	"       zhitong --db PATH --config PATH batch poll ID [--by NAME]\n"
 	"       zhitong --db PATH batch ack ID ACK.xml [--by NAME]\n"
 	"       zhitong --db PATH --config PATH batch repay ID [--amount A] [--out FILE]\n"
@@ -32,6 +37,7 @@ static const char batch_help_fmt[] =
 	"         is nothing to batch. A share is in exactly one batch, ever. A reversal\n"
 	"         waits until the batch of the settlement it reverses has the payer's answer.\n"
 	"list     every batch; csv header: batch_id,fund,status,count,total,paid (yuan).\n"
+	"         --out FILE writes it to FILE instead of stdout (see export for the rules).\n"
 	"         Statuses: draft approved rejected exported sent accepted paid part-paid.\n"
 	"show     a batch, its history (who did what, when), its hand-overs to the payer\n"
 	"         and the records the payer rejected; --records lists every record.\n"
@@ -43,11 +49,22 @@ static const char batch_help_fmt[] =
 	"export   writes the payer file FILE (schema/payer-file.xsd) and its detached\n"
 	"         signature FILE.sig, with the private key --key or [signing] key;\n"
 	"         the key's type decides the algorithm (Ed25519, or SM2 with SM3 and the\n"
-	"         ID " ZT_SM2_DISTID "). Exporting again writes the same bytes.\n"
+	"         ID " ZT_SM2_DISTID "). Exporting again writes the same bytes: an\n"
+	"         existing FILE with exactly those bytes is left as it is (a retried\n"
+	"         export succeeds, its valid signature kept); a FILE or FILE.sig with\n"
+	"         other bytes is refused unless --force; a symbolic link, a directory or\n"
+	"         anything but a regular file at either name is refused even with --force.\n"
+	"         Both are written to hidden temporary files beside them and synced; the\n"
+	"         signature appears first, then the file, so a payer polling the\n"
+	"         directory never sees a file without its signature; a failed export\n"
+	"         (a bad key, a refusal, a full disk) leaves neither.\n"
 	"         A payer checks the signature with the stock openssl command line:\n"
 	"           Ed25519: %s\n"
 	"           SM2:     %s\n"
-	"send     hands FILE and FILE.sig to the fund's gateway ([fund F] gateway = http\n"
+	"send     checks that FILE is the file exported (its SHA-256) and that FILE.sig\n"
+	"         verifies against it with --key PUBKEY.pem, else [signing] public-key,\n"
+	"         else [signing] key (nothing unchecked is handed over); then\n"
+	"         hands FILE and FILE.sig to the fund's gateway ([fund F] gateway = http\n"
 	"         or folder) and records the payer's answer: accepted with its receipt, or\n"
 	"         some records rejected with reasons (exit 1), or the batch refused whole\n"
 	"         (exit 1; it can be sent again). A rejected record stays in its batch: the\n"
@@ -70,6 +87,7 @@ static const char batch_help_fmt[] =
 	"Configuration (--config PATH or $ZHITONG_CONFIG):\n"
 	"  [signing]\n"
 	"  key = /etc/zhitong/pool-sm2.pem\n"
+	"  public-key = /etc/zhitong/pool-sm2.pub.pem  # what send checks with (else key)\n"
 	"  [fund 390100]\n"
 	"  gateway = http                 # or: folder\n"
 	"  url = https://payer.example/zhitong/batches\n"
@@ -121,8 +139,13 @@ static int create(const struct cli *c, const struct args *a)
 	zt_store_close(s);
 	if (rc)
 		return cli_fail(rc, NULL);
-	if (n > 0)
+	if (n > 0) {
+		char how[160];
+		snprintf(how, sizeof how, "'zhitong batch list --fund %.32s' lists it (creating again "
+		         "makes no second batch of the same shares)", fund);
+		cli_stored(how, "batch '%s' was created", id);
 		printf("%s\n", id);
+	}
 	return EXIT_DONE;
 }
 
@@ -143,6 +166,7 @@ static int approve(const struct cli *c, const struct args *a)
 	zt_store_close(s);
 	if (rc)
 		return cli_fail(rc, NULL);
+	cli_stored("'zhitong batch show ID' shows it", "batch '%s' was approved", a->pos[1]);
 	printf("%s approved by %s\n", a->pos[1], cli_actor(a));
 	return EXIT_DONE;
 }
@@ -162,6 +186,7 @@ static int reject(const struct cli *c, const struct args *a)
 	zt_store_close(s);
 	if (rc)
 		return cli_fail(rc, NULL);
+	cli_stored("'zhitong batch show ID' shows it", "batch '%s' was rejected", a->pos[1]);
 	printf("%s rejected by %s: %s\n", a->pos[1], cli_actor(a), reason);
 	return EXIT_DONE;
 }
@@ -180,6 +205,7 @@ static int reopen(const struct cli *c, const struct args *a)
 	zt_store_close(s);
 	if (rc)
 		return cli_fail(rc, NULL);
+	cli_stored("'zhitong batch show ID' shows it", "batch '%s' was reopened", b.id);
 	char t[ZT_FMT_BYTES];
 	printf("%s is a draft again: %lld records added, %lld in all, total %s\n", b.id,
 	       (long long)added, (long long)b.count, yuan(t, b.total));
@@ -190,6 +216,8 @@ static int reopen(const struct cli *c, const struct args *a)
 
 struct list_ctx {
 	bool csv;
+	struct zt_csv w;
+	FILE *f;
 	bool has_status;
 	enum zt_batch_status status;
 	int64_t shown;
@@ -198,17 +226,19 @@ struct list_ctx {
 static int list_one(void *ctx, const struct zt_batch *b)
 {
 	struct list_ctx *l = ctx;
-	char t[ZT_FMT_BYTES], p[ZT_FMT_BYTES];
+	char t[ZT_FMT_BYTES], p[ZT_FMT_BYTES], n[32];
 	if (l->has_status && b->status != l->status)
 		return 0;
-	if (l->csv)
-		printf("%s,%s,%s,%lld,%s,%s\n", b->id, b->fund_code, zt_batch_status_name(b->status),
-		       (long long)b->count, yuan(t, b->total), yuan(p, b->paid));
-	else {
+	if (l->csv) {
+		snprintf(n, sizeof n, "%lld", (long long)b->count);
+		const char *row[] = {b->id, b->fund_code, zt_batch_status_name(b->status), n,
+		                     yuan(t, b->total), yuan(p, b->paid)};
+		zt_csv_row(&l->w, row, sizeof row / sizeof *row);
+	} else {
 		char when[ZT_FMT_BYTES]; /* in the pool's time zone */
-		printf("%-16s %-7s %-10s %9lld %16s %16s  %s %s\n", b->id, b->fund_code,
-		       zt_batch_status_name(b->status), (long long)b->count, yuan(t, b->total),
-		       yuan(p, b->paid), zt_timestamp_local(when, b->created_at), b->created_by);
+		fprintf(l->f, "%-16s %-7s %-10s %9lld %16s %16s  %s %s\n", b->id, b->fund_code,
+		        zt_batch_status_name(b->status), (long long)b->count, yuan(t, b->total),
+		        yuan(p, b->paid), zt_timestamp_local(when, b->created_at), b->created_by);
 	}
 	l->shown++;
 	return 0;
@@ -221,25 +251,36 @@ static int list(const struct cli *c, const struct args *a)
 	if (!fmt)
 		fmt = "text";
 	if (a->npos != 1 || (strcmp(fmt, "text") != 0 && strcmp(fmt, "csv") != 0))
-		return cli_usage("zhitong batch list [--fund F] [--status S] [--format text|csv]");
+		return cli_usage("zhitong batch list [--fund F] [--status S] [--format text|csv] [--bom] "
+		                 "[--out FILE [--force]]");
 	if (st) {
 		if (zt_batch_status_parse(&l.status, st) != 0)
 			return cli_usage("--status: %s", zt_error_last());
 		l.has_status = true;
 	}
 	l.csv = strcmp(fmt, "csv") == 0;
-	struct zt_store *s;
-	int rc = cli_open_store(c, ZT_STORE_READONLY, &s);
+	int rc = cli_bom_check(a, l.csv);
 	if (rc)
 		return rc;
-	if (l.csv)
-		printf("batch_id,fund,status,count,total,paid\n");
-	else
-		printf("%-16s %-7s %-10s %9s %16s %16s  %s\n", "batch", "fund", "status", "records",
-		       "total", "paid", "created");
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)))
+		return rc;
+	struct cli_out o;
+	if ((rc = cli_out_open(&o, a, 0600))) {
+		zt_store_close(s);
+		return rc;
+	}
+	l.f = o.f;
+	if (l.csv) {
+		zt_csv_init(&l.w, o.f, args_flag(a, "--bom"));
+		zt_csv_header(&l.w, "batch_id,fund,status,count,total,paid");
+	} else {
+		fprintf(o.f, "%-16s %-7s %-10s %9s %16s %16s  %s\n", "batch", "fund", "status",
+		        "records", "total", "paid", "created");
+	}
 	rc = zt_store_batch_list(s, args_get(a, "--fund"), list_one, &l);
 	zt_store_close(s);
-	return rc ? cli_fail(rc, NULL) : EXIT_DONE;
+	return cli_out_close(&o, rc ? cli_fail(rc, NULL) : EXIT_DONE);
 }
 
 static int show_event(void *ctx, const struct zt_batch_event *e)
@@ -375,11 +416,11 @@ done:
 static int export_cmd(const struct cli *c, const struct args *a)
 {
 	const char *out = args_get(a, "--out"), *key = args_get(a, "--key");
-	int rc = one_id(a, "zhitong batch export ID --out FILE [--key PRIVATE.pem]");
+	int rc = one_id(a, "zhitong batch export ID --out FILE [--force] [--key PRIVATE.pem]");
 	if (rc)
 		return rc;
 	if (!out || !out[0])
-		return cli_usage("zhitong batch export ID --out FILE [--key PRIVATE.pem]");
+		return cli_usage("zhitong batch export ID --out FILE [--force] [--key PRIVATE.pem]");
 	struct zt_config *cfg = NULL;
 	if (!key) {
 		if ((rc = load_config(c, &cfg)))
@@ -392,11 +433,14 @@ static int export_cmd(const struct cli *c, const struct args *a)
 		return rc;
 	}
 	struct zt_batch_export_info info;
-	rc = zt_batch_export(s, a->pos[1], out, key, cli_actor(a), &info);
+	rc = zt_batch_export(s, a->pos[1], out, key, cli_actor(a),
+	                     args_flag(a, "--force") ? ZT_OUT_FORCE : 0, &info);
 	zt_store_close(s);
 	zt_config_free(cfg);
 	if (rc)
 		return cli_fail(rc, rc == ZT_EINVAL && (!key || !key[0]) ? "no-key" : NULL);
+	cli_stored("exporting again writes the same file and says so, or 'zhitong batch show ID' "
+	           "shows the export", "batch '%s' was exported to '%s' (+ .sig)", a->pos[1], out);
 	char t[ZT_FMT_BYTES];
 	printf("%s: %lld records, total %s, digest %s\n", out, (long long)info.count,
 	       yuan(t, info.total), info.digest);
@@ -511,6 +555,8 @@ static int record(struct zt_store *s, const char *id, const char *actor, const c
 	free(rej);
 	if (rc)
 		return cli_fail(rc, NULL);
+	cli_stored("'zhitong batch show ID' shows what was recorded",
+	           "the hand-over of batch '%s' and the payer's answer were recorded", id);
 	struct zt_batch b;
 	char t[ZT_FMT_BYTES], u[ZT_FMT_BYTES];
 	switch (ans.outcome) {
@@ -581,7 +627,12 @@ static int send_or_poll(const struct cli *c, const struct args *a, bool poll)
 			goto done;
 		}
 	} else {
-		if ((rc = zt_batch_prepare_send(s, id, args_get(a, "--file"), file, sig))) {
+		const char *key = args_get(a, "--key");
+		if (!key || !key[0])
+			key = zt_config_get(cfg, "signing", "public-key");
+		if (!key || !key[0])
+			key = zt_config_get(cfg, "signing", "key");
+		if ((rc = zt_batch_prepare_send(s, id, args_get(a, "--file"), key, file, sig))) {
 			exit_code = cli_fail(rc, NULL);
 			goto done;
 		}
@@ -668,7 +719,7 @@ int cmd_batch(const struct cli *c, int argc, char **argv)
 	int rc = args_parse(&a, argc, argv,
 	                    "--by --fund --through --format --status --reason --out --key --file "
 	                    "--amount --execution-date",
-	                    "--records");
+	                    "--records --force --bom");
 	if (rc)
 		return rc;
 	if (a.help || a.npos == 0) {

@@ -30,17 +30,10 @@ int cmd_init(const struct cli *c, int argc, char **argv)
 	if (a.npos)
 		return cli_usage("init takes no arguments");
 	struct zt_store *s;
-	/* A new database holds names and identity numbers: create it for its
-	 * owner only (SQLite gives its -wal and -shm files the same mode).
-	 * Widen it deliberately (a group for the service account) if needed. */
-	bool existed = access(c->db_path, F_OK) == 0;
-	if (!existed) {
-		int fd = open(c->db_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return cli_fail(zt_error_set(ZT_EIO, "cannot create '%s': %s", c->db_path,
-			                             strerror(errno)), "database");
-		close(fd);
-	}
+	/* A new database holds names and identity numbers: the store creates
+	 * it for its owner only (0600; SQLite gives its -wal and -shm files the
+	 * same mode). Widen it deliberately (a group for the service account)
+	 * if needed. */
 	if ((rc = zt_store_open(&s, c->db_path, ZT_STORE_CREATE)) != 0)
 		return cli_fail(rc, "database");
 	int from, to;

@@ -1,4 +1,4 @@
-/* zhitong — gen (synthetic worlds), demo (the whole flow), slip. */
+/* zhitong — gen (synthetic worlds), demo (the whole flow). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -12,12 +12,12 @@
 #include <openssl/pem.h>
 
 #include "cli.h"
-#include "slip.h"
 #include "zhitong/error.h"
 #include "zhitong/advance.h"
 #include "zhitong/batch.h"
 #include "zhitong/config.h"
 #include "zhitong/gen.h"
+#include "zhitong/outfile.h"
 #include "zhitong/settle.h"
 
 extern const unsigned char zt_sample_policy[], zt_sample_registry[];
@@ -73,17 +73,21 @@ int cmd_gen(const struct cli *c, int argc, char **argv)
 {
 	(void)c;
 	struct args a;
-	int rc = args_parse(&a, argc, argv, "--claims --seed --out --county --year", "");
+	int rc = args_parse(&a, argc, argv, "--claims --seed --out --county --year", "--force");
 	if (rc)
 		return rc;
 	if (a.help) {
-		puts("usage: zhitong gen --claims N --seed S --out DIR [--county CCCCCC] [--year YYYY]\n\n"
+		puts("usage: zhitong gen --claims N --seed S --out DIR [--county CCCCCC] [--year YYYY]\n"
+		     "                   [--force]\n\n"
 		     "Writes a synthetic but realistic world into DIR: registry.xml (hospitals of\n"
 		     "all four levels in and out of the county, people of every category, the\n"
 		     "funds), policy.xml (every feature of the format) and claims.xml (N claims of\n"
 		     "1-40 items, every charge type and level, price ceilings, repeat admissions\n"
 		     "that carry people through thresholds and caps). The same seed gives the same\n"
-		     "files. Load them with 'registry load', 'rules load', then 'claim submit'.");
+		     "files. Load them with 'registry load', 'rules load', then 'claim submit'.\n"
+		     "A file already in DIR with the same bytes is left as it is (generating again\n"
+		     "succeeds); one with other bytes is refused unless --force; a symbolic link\n"
+		     "is never followed. Each file appears whole or not at all.");
 		return EXIT_DONE;
 	}
 	struct zt_gen_opts o = {0};
@@ -91,6 +95,7 @@ int cmd_gen(const struct cli *c, int argc, char **argv)
 	    !args_get(&a, "--out") || a.npos)
 		return cli_usage("zhitong gen --claims N --seed S --out DIR");
 	o.county = args_get(&a, "--county");
+	o.out_flags = args_flag(&a, "--force") ? ZT_OUT_FORCE : 0;
 	if (args_get(&a, "--year"))
 		o.year = atoi(args_get(&a, "--year"));
 	if (isatty(2))
@@ -105,13 +110,7 @@ int cmd_gen(const struct cli *c, int argc, char **argv)
 
 static int write_file(const char *path, const void *data, size_t len)
 {
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return zt_error_set(ZT_EIO, "cannot write '%s': %s", path, strerror(errno));
-	size_t w = fwrite(data, 1, len, f);
-	if (fclose(f) != 0 || w != len)
-		return zt_error_set(ZT_EIO, "cannot write '%s'", path);
-	return 0;
+	return zt_outfile_write_all(path, data, len, 0644, 0, NULL);
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -149,11 +148,15 @@ static int demo_key(const char *path)
 	/* and its public half, for the payer's check with stock openssl */
 	char pub[700];
 	snprintf(pub, sizeof pub, "%.600s.pub", path);
-	FILE *p = rc == 0 ? fopen(pub, "w") : NULL;
-	if (rc == 0 && (!p || PEM_write_PUBKEY(p, k) != 1))
-		rc = zt_error_set(ZT_EIO, "cannot write the demo public key '%s'", pub);
-	if (p)
-		fclose(p);
+	struct zt_outfile *o = NULL;
+	if (rc == 0 && (rc = zt_outfile_open(&o, pub, 0644, 0)) == 0) {
+		FILE *p = zt_outfile_stream(o);
+		if (!p || PEM_write_PUBKEY(p, k) != 1)
+			rc = zt_error_set(ZT_EIO, "cannot write the demo public key '%s'", pub);
+		else
+			rc = zt_outfile_commit(o, NULL);
+	}
+	zt_outfile_free(o);
 	EVP_PKEY_free(k);
 	return rc;
 }
@@ -177,9 +180,13 @@ static int demo_hospital_cfg(void *ctx, const struct zt_hospital *h)
 static int demo_config(struct zt_store *s, const char *dir, const char *key, char *path, size_t cap)
 {
 	snprintf(path, cap, "%s/zhitong.conf", dir);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return zt_error_set(ZT_EIO, "cannot write '%s'", path);
+	struct zt_outfile *o = NULL;
+	int rc = zt_outfile_open(&o, path, 0600, 0);
+	FILE *f = rc == 0 ? zt_outfile_stream(o) : NULL;
+	if (!f) {
+		zt_outfile_free(o);
+		return rc ? rc : ZT_EIO;
+	}
 	fprintf(f, "# zhitong demo configuration (written by `zhitong demo`)\n"
 	           "[signing]\nkey = %s\n\n"
 	           "[pool]\nname = 示范县健康扶贫资金专户\naccount = 6222020200000000001\ncurrency = CNY\n\n"
@@ -195,15 +202,16 @@ static int demo_config(struct zt_store *s, const char *dir, const char *key, cha
 			mkdir(d, 0700);
 			snprintf(d, sizeof d, "%s/%s/%s", dir, k ? "inbox" : "outbox", funds[i]);
 			if (mkdir(d, 0700) != 0 && errno != EEXIST) {
-				fclose(f);
+				zt_outfile_free(o);
 				return zt_error_set(ZT_EIO, "cannot make '%s': %s", d, strerror(errno));
 			}
 		}
 	}
 	struct demo_cfg d = {f, 0};
-	int rc = zt_store_each_hospital(s, demo_hospital_cfg, &d);
-	if (fclose(f) != 0 && rc == 0)
-		rc = zt_error_set(ZT_EIO, "cannot write '%s'", path);
+	rc = zt_store_each_hospital(s, demo_hospital_cfg, &d);
+	if (rc == 0)
+		rc = zt_outfile_commit(o, NULL);
+	zt_outfile_free(o);
 	return rc;
 }
 
@@ -388,7 +396,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 		struct zt_batch_export_info info;
 		snprintf(file, sizeof file, "%s/%s.xml", dir, id);
 		if ((rc = zt_batch_approve(s, id, "demo-fund-admin")) ||
-		    (rc = zt_batch_export(s, id, file, key, "demo-clerk", &info)))
+		    (rc = zt_batch_export(s, id, file, key, "demo-clerk", 0, &info)))
 			goto fail_plan;
 		char *send_argv[] = {"batch", "send", id, "--by", "demo-clerk", NULL};
 		fflush(stdout);
@@ -447,181 +455,4 @@ fail:
 	zt_config_free(cfg);
 	zt_store_close(s);
 	return cli_fail(rc, NULL);
-}
-
-/* ---- slip ------------------------------------------------------------------- */
-
-/* Columns a UTF-8 string takes in a terminal: CJK ideographs and
- * full-width forms take two. */
-static int display_width(const char *s)
-{
-	int w = 0;
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		uint32_t cp;
-		int n;
-		if (*p < 0x80) {
-			cp = *p;
-			n = 1;
-		} else if ((*p & 0xE0) == 0xC0) {
-			cp = *p & 0x1F;
-			n = 2;
-		} else if ((*p & 0xF0) == 0xE0) {
-			cp = *p & 0x0F;
-			n = 3;
-		} else {
-			cp = *p & 0x07;
-			n = 4;
-		}
-		for (int i = 1; i < n && p[i]; i++)
-			cp = (cp << 6) | (p[i] & 0x3F);
-		w += (cp >= 0x1100 && (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-		                       (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-		                       (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6)))
-		         ? 2 : 1;
-		for (int i = 0; i < n && *p; i++)
-			p++;
-	}
-	return w;
-}
-
-/* Text from the registry goes into HTML escaped. */
-static void html_text(const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", stdout); break;
-		case '<': fputs("&lt;", stdout); break;
-		case '>': fputs("&gt;", stdout); break;
-		case '"': fputs("&quot;", stdout); break;
-		case '\'': fputs("&#39;", stdout); break;
-		default: fputc(*s, stdout);
-		}
-	}
-}
-
-int cmd_slip(const struct cli *c, int argc, char **argv)
-{
-	struct args a;
-	int rc = args_parse(&a, argc, argv, "--hospital --claim-no --format", "");
-	if (rc)
-		return rc;
-	if (a.help) {
-		puts("usage: zhitong --db PATH slip --hospital H --claim-no N [--format text|html|pdf]\n\n"
-		     "The patient's settlement slip for the live settlement of a claim: the bill,\n"
-		     "what each fund paid, what the hospital bears and what the patient pays at\n"
-		     "the desk. The identity number is masked. HTML is a self-contained page for\n"
-		     "printing; PDF is one A5 page on stdout with a QR code carrying the\n"
-		     "settlement's id and amounts, for the desk to look it up.");
-		return EXIT_DONE;
-	}
-	const char *h = args_get(&a, "--hospital"), *n = args_get(&a, "--claim-no");
-	const char *fmt = args_get(&a, "--format");
-	if (!fmt)
-		fmt = "text";
-	if (!h || !n || a.npos ||
-	    (strcmp(fmt, "text") != 0 && strcmp(fmt, "html") != 0 && strcmp(fmt, "pdf") != 0))
-		return cli_usage("zhitong slip --hospital H --claim-no N [--format text|html|pdf]");
-	if (strcmp(fmt, "pdf") == 0 && isatty(1))
-		return cli_usage("a PDF slip goes to a file or a printer: redirect stdout (> slip.pdf)");
-	struct zt_store *s;
-	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
-		return rc;
-	struct zt_claim_ref ref;
-	rc = zt_store_find_claim(s, h, n, &ref);
-	if (rc == ZT_ENOTFOUND || (rc == 0 && ref.reversed)) {
-		zt_store_close(s);
-		fprintf(stderr, "zhitong: not-settled: claim '%s' of hospital '%s' has no live settlement\n",
-		        n, h);
-		return EXIT_REJECTED;
-	}
-	struct zt_stored_settlement st = {0};
-	if (rc == 0)
-		rc = zt_store_get_settlement(s, ref.settlement_row, &st);
-	struct zt_hospital hos = {0};
-	struct zt_person per = {0};
-	if (rc == 0)
-		rc = zt_store_get_hospital(s, h, &hos);
-	if (rc == 0)
-		rc = zt_store_get_person(s, st.psn_no, &per);
-	zt_store_close(s);
-	if (rc) {
-		zt_stored_settlement_free(&st);
-		return cli_fail(rc, NULL);
-	}
-	char b[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], masked[24], when[ZT_FMT_BYTES];
-	/* when it was settled, in the pool's time zone (docs/spec/rules-v2.md §5) */
-	zt_timestamp_local(when, st.settled_at);
-	/* the id number is masked: the slip is handed over the counter */
-	snprintf(masked, sizeof masked, "%.6s********%.4s", per.id_no,
-	         strlen(per.id_no) >= 18 ? per.id_no + 14 : "");
-	struct {
-		const char *label;
-		zt_fen v;
-		bool always;
-	} rows[] = {
-		{"医疗费总额 Total bill", st.cls.medfee_sumamt, true},
-		{"基本医保 Basic insurance", st.hifp_pay, false},
-		{"大病保险 Critical illness", st.hifmi_pay, false},
-		{"医疗救助 Medical assistance", st.maf_pay, false},
-		{"扶贫救助基金 Relief funds", st.oth_pay, false},
-		{"医院承担 Borne by the hospital", st.hosp_part_amt, false},
-		{"个人支付 You pay", st.psn_part_amt, true},
-	};
-	size_t nrows = sizeof rows / sizeof *rows;
-	if (strcmp(fmt, "pdf") == 0) {
-		struct slip sl = {.setl_id = st.setl_id, .hospital = h, .hospital_name = hos.name,
-		                  .person_name = per.name, .psn_no = st.psn_no, .id_masked = masked,
-		                  .claim_no = st.claim_no, .adm = zt_format_date(d1, st.adm_date),
-		                  .dscg = zt_format_date(d2, st.dscg_date), .settled_at = when};
-		for (size_t i = 0; i < nrows; i++)
-			if (rows[i].always || rows[i].v != 0)
-				sl.rows[sl.row_count++] = (struct slip_row){rows[i].label, rows[i].v};
-		char m[ZT_FMT_BYTES], p[ZT_FMT_BYTES];
-		snprintf(sl.qr_text, sizeof sl.qr_text, "zhitong:slip:1|%s|%s|%s|%s|%s|%s", st.setl_id, h,
-		         st.claim_no, st.psn_no, zt_format_amount(m, st.cls.medfee_sumamt),
-		         zt_format_amount(p, st.psn_part_amt));
-		rc = zt_slip_pdf(stdout, &sl);
-		zt_stored_settlement_free(&st);
-		return rc ? cli_fail(rc, NULL) : EXIT_DONE;
-	}
-	if (strcmp(fmt, "html") == 0) {
-		printf("<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">"
-		       "<title>住院结算单 %s</title>\n<style>body{font-family:sans-serif;max-width:36em;"
-		       "margin:2em auto}td{padding:.2em .6em}td.n{text-align:right;"
-		       "font-variant-numeric:tabular-nums}tr.pay td{font-weight:bold;"
-		       "border-top:1px solid #000}</style></head><body>\n"
-		       "<h1>住院结算单 Settlement slip</h1>\n<p>", st.setl_id);
-		html_text(hos.name);
-		printf(" (");
-		html_text(h);
-		printf(")<br>\n");
-		html_text(per.name);
-		printf(" ");
-		html_text(st.psn_no);
-		printf(" %s<br>\n%s &ndash; %s, claim ", masked, zt_format_date(d1, st.adm_date),
-		       zt_format_date(d2, st.dscg_date));
-		html_text(st.claim_no);
-		printf(", settlement %s</p>\n<table>\n", st.setl_id);
-		for (size_t i = 0; i < nrows; i++)
-			if (rows[i].always || rows[i].v != 0)
-				printf("<tr%s><td>%s</td><td class=\"n\">%s</td></tr>\n",
-				       i == nrows - 1 ? " class=\"pay\"" : "", rows[i].label,
-				       zt_format_amount(b, rows[i].v));
-		printf("</table>\n<p>Settled %s. Keep this slip.</p>\n</body></html>\n", when);
-	} else {
-		printf("住院结算单 Settlement slip   %s\n%s (%s)\n%s %s  %s\n%s - %s  claim %s\n",
-		       st.setl_id, hos.name, h, per.name, st.psn_no, masked,
-		       zt_format_date(d1, st.adm_date), zt_format_date(d2, st.dscg_date), st.claim_no);
-		for (size_t i = 0; i < nrows; i++) {
-			if (!rows[i].always && rows[i].v == 0)
-				continue;
-			int pad = 36 - display_width(rows[i].label);
-			printf("  %s%*s %14s\n", rows[i].label, pad > 0 ? pad : 0, "",
-			       zt_format_amount(b, rows[i].v));
-		}
-		printf("Settled %s. Keep this slip.\n", when);
-	}
-	zt_stored_settlement_free(&st);
-	return EXIT_DONE;
 }

@@ -3,13 +3,16 @@
 #include <string.h>
 
 #include "cli.h"
+#include "zhitong/csv.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
 
 static const char ledger_help[] =
-	"usage: zhitong --db PATH ledger balance [ACCOUNT] [--format text|csv]\n"
+	"usage: zhitong --db PATH ledger balance [ACCOUNT] [--format text|csv] [--bom]\n"
+	"                                        [--out FILE [--force]]\n"
 	"       zhitong --db PATH ledger transfers --account ACCOUNT [--since YYYY-MM-DD]\n"
-	"                                          [--format text|csv]\n"
+	"                                          [--format text|csv] [--bom]\n"
+	"                                          [--out FILE [--force]]\n"
 	"\n"
 	"Every movement of money is a transfer: a debit account, a credit account, an\n"
 	"amount, a kind (settle, reverse, advance, ...), a reference (setl_id, advance\n"
@@ -33,25 +36,12 @@ static const char ledger_help[] =
 	"           CSV header: id,at,debit,credit,amount,kind,ref,balance\n"
 	"\n"
 	"Amounts are yuan with two decimals. CSV is RFC 4180 (fields quoted when they\n"
-	"hold a comma, a quote or a line break), for spreadsheets and scripts.\n";
-
-/* RFC 4180: a field is quoted when it holds a separator, a quote or a line
- * break, and its quotes are doubled. */
-static void csv_field(const char *v, bool last)
-{
-	if (strpbrk(v, ",\"\r\n")) {
-		putchar('"');
-		for (const char *p = v; *p; p++) {
-			if (*p == '"')
-				putchar('"');
-			putchar(*p);
-		}
-		putchar('"');
-	} else {
-		fputs(v, stdout);
-	}
-	putchar(last ? '\n' : ',');
-}
+	"hold a comma, a quote or a line break), for spreadsheets and scripts; a text\n"
+	"cell a spreadsheet would run as a formula (= + - @ first) is written as text,\n"
+	"numbers (negative ones too) stay numbers; --bom adds a UTF-8 byte order mark\n"
+	"(Excel on Chinese Windows). --out FILE writes to FILE instead of stdout: never\n"
+	"over a different file unless --force, never through a symbolic link, whole or\n"
+	"not at all.\n";
 
 static bool want_csv(const struct args *a, int *bad)
 {
@@ -73,6 +63,8 @@ static int fail(int rc) { return cli_fail(rc, rc == ZT_ENOTFOUND ? "not-found" :
 
 struct balance_ctx {
 	bool csv;
+	struct zt_csv w;
+	FILE *f;
 	zt_fen sum;
 	bool overflow;
 };
@@ -83,10 +75,10 @@ static int print_balance(void *ctx, const char *account, zt_fen balance)
 	char b[ZT_FMT_BYTES];
 	zt_format_amount(b, balance);
 	if (c->csv) {
-		csv_field(account, false);
-		csv_field(b, true);
+		const char *row[] = {account, b};
+		zt_csv_row(&c->w, row, 2);
 	} else {
-		printf("%-40s %18s\n", account, b);
+		fprintf(c->f, "%-40s %18s\n", account, b);
 	}
 	if (__builtin_add_overflow(c->sum, balance, &c->sum))
 		c->overflow = true;
@@ -100,19 +92,27 @@ static int balance(const struct cli *c, const struct args *a)
 	if (bad)
 		return bad;
 	if (a->npos > 2)
-		return cli_usage("zhitong ledger balance [ACCOUNT] [--format text|csv]");
+		return cli_usage("zhitong ledger balance [ACCOUNT] [--format text|csv] [--bom] "
+		                 "[--out FILE [--force]]");
+	int rc = cli_bom_check(a, csv);
 	struct zt_store *s;
-	int rc = cli_open_store(c, ZT_STORE_READONLY, &s);
-	if (rc)
+	if (rc || (rc = cli_open_store(c, ZT_STORE_READONLY, &s)))
 		return rc;
-	struct balance_ctx bc = {.csv = csv};
+	struct cli_out o;
+	if ((rc = cli_out_open(&o, a, 0600))) {
+		zt_store_close(s);
+		return rc;
+	}
+	struct balance_ctx bc = {.csv = csv, .f = o.f};
 	zt_fen one = 0;
 	if (a->npos == 2 && (rc = zt_ledger_balance(s, a->pos[1], &one)) != 0)
 		goto done;
-	if (csv)
-		puts("account,balance");
-	else
-		printf("%-40s %18s\n", "account", "balance");
+	if (csv) {
+		zt_csv_init(&bc.w, o.f, args_flag(a, "--bom"));
+		zt_csv_header(&bc.w, "account,balance");
+	} else {
+		fprintf(o.f, "%-40s %18s\n", "account", "balance");
+	}
 	if (a->npos == 2) {
 		print_balance(&bc, a->pos[1], one);
 	} else {
@@ -122,19 +122,21 @@ static int balance(const struct cli *c, const struct args *a)
 			/* The books balance: every transfer debits and credits
 			 * the same amount, so this is 0 unless they were tampered
 			 * with (verify says where). */
-			printf("%-40s %18s\n", "(sum of all balances)",
-			       bc.overflow ? "overflow" : zt_format_amount(b, bc.sum));
+			fprintf(o.f, "%-40s %18s\n", "(sum of all balances)",
+			        bc.overflow ? "overflow" : zt_format_amount(b, bc.sum));
 		}
 	}
 done:
 	zt_store_close(s);
-	return rc ? fail(rc) : EXIT_DONE;
+	return cli_out_close(&o, rc ? fail(rc) : EXIT_DONE);
 }
 
 /* ---- transfers ------------------------------------------------------------ */
 
 struct transfers_ctx {
 	bool csv;
+	struct zt_csv w;
+	FILE *f;
 	const char *account;
 	zt_fen running;
 	int64_t count;
@@ -151,18 +153,12 @@ static int print_transfer(void *ctx, const struct zt_transfer *t)
 	zt_format_amount(bal, c->running);
 	snprintf(id, sizeof id, "%lld", (long long)t->id);
 	if (c->csv) {
-		csv_field(id, false);
-		csv_field(t->at, false);
-		csv_field(t->debit, false);
-		csv_field(t->credit, false);
-		csv_field(amt, false);
-		csv_field(t->kind, false);
-		csv_field(t->ref, false);
-		csv_field(bal, true);
+		const char *row[] = {id, t->at, t->debit, t->credit, amt, t->kind, t->ref, bal};
+		zt_csv_row(&c->w, row, sizeof row / sizeof *row);
 	} else {
 		char when[ZT_FMT_BYTES]; /* in the pool's time zone */
-		printf("%8s  %-26s  %-24s  %-24s %14s  %-8s %-22s %16s\n", id,
-		       zt_timestamp_local(when, t->at), t->debit, t->credit, amt, t->kind, t->ref, bal);
+		fprintf(c->f, "%8s  %-26s  %-24s  %-24s %14s  %-8s %-22s %16s\n", id,
+		        zt_timestamp_local(when, t->at), t->debit, t->credit, amt, t->kind, t->ref, bal);
 	}
 	return 0;
 }
@@ -176,48 +172,54 @@ static int transfers(const struct cli *c, const struct args *a)
 	const char *account = args_get(a, "--account"), *since_s = args_get(a, "--since");
 	if (!account || !account[0] || a->npos != 1)
 		return cli_usage("zhitong ledger transfers --account ACCOUNT [--since YYYY-MM-DD] "
-		                 "[--format text|csv]");
+		                 "[--format text|csv] [--bom] [--out FILE [--force]]");
 	zt_date since = 0;
 	if (since_s && zt_parse_date(&since, since_s, strlen(since_s)) != 0)
 		return cli_usage("--since: %s", zt_error_last());
+	int rc = cli_bom_check(a, csv);
 	struct zt_store *s;
-	int rc = cli_open_store(c, ZT_STORE_READONLY, &s);
-	if (rc)
+	if (rc || (rc = cli_open_store(c, ZT_STORE_READONLY, &s)))
 		return rc;
-	struct transfers_ctx tc = {.csv = csv, .account = account};
+	struct cli_out o;
+	if ((rc = cli_out_open(&o, a, 0600))) {
+		zt_store_close(s);
+		return rc;
+	}
+	struct transfers_ctx tc = {.csv = csv, .f = o.f, .account = account};
 	zt_fen now;
 	/* Same answer as `ledger balance`: an unknown account is not-found. */
 	if ((rc = zt_ledger_balance(s, account, &now)) != 0 ||
 	    (rc = zt_ledger_opening_balance(s, account, since, &tc.running)) != 0)
 		goto done;
 	if (csv) {
-		puts("id,at,debit,credit,amount,kind,ref,balance");
+		zt_csv_init(&tc.w, o.f, args_flag(a, "--bom"));
+		zt_csv_header(&tc.w, "id,at,debit,credit,amount,kind,ref,balance");
 	} else {
 		char b[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
 		if (since)
-			printf("%s since %s: opening balance %s\n", account, zt_format_date(d, since),
-			       zt_format_amount(b, tc.running));
+			fprintf(o.f, "%s since %s: opening balance %s\n", account,
+			        zt_format_date(d, since), zt_format_amount(b, tc.running));
 		else
-			printf("%s: all transfers\n", account);
-		printf("%8s  %-26s  %-24s  %-24s %14s  %-8s %-22s %16s\n", "id", "at", "debit",
-		       "credit", "amount", "kind", "ref", "balance");
+			fprintf(o.f, "%s: all transfers\n", account);
+		fprintf(o.f, "%8s  %-26s  %-24s  %-24s %14s  %-8s %-22s %16s\n", "id", "at", "debit",
+		        "credit", "amount", "kind", "ref", "balance");
 	}
 	if ((rc = zt_ledger_transfers(s, account, since, print_transfer, &tc)) != 0)
 		goto done;
 	if (!csv) {
 		char b[ZT_FMT_BYTES];
-		printf("%lld transfer%s; balance %s\n", (long long)tc.count, tc.count == 1 ? "" : "s",
-		       zt_format_amount(b, tc.running));
+		fprintf(o.f, "%lld transfer%s; balance %s\n", (long long)tc.count,
+		        tc.count == 1 ? "" : "s", zt_format_amount(b, tc.running));
 	}
 done:
 	zt_store_close(s);
-	return rc ? fail(rc) : EXIT_DONE;
+	return cli_out_close(&o, rc ? fail(rc) : EXIT_DONE);
 }
 
 int cmd_ledger(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
-	int rc = args_parse(&a, argc, argv, "--format --account --since", "");
+	int rc = args_parse(&a, argc, argv, "--format --account --since --out", "--force --bom");
 	if (rc)
 		return rc;
 	if (a.help || a.npos == 0) {

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "zhitong/config.h"
+#include "zhitong/csv.h"
 #include "zhitong/error.h"
 #include "zhitong/reconcile.h"
 
@@ -15,9 +16,11 @@ static const char reconcile_help[] =
 	"       zhitong --db PATH [--config PATH] reconcile match [--as-of YYYY-MM-DD] [--by NAME]\n"
 	"       zhitong --db PATH [--config PATH] reconcile resolve EXC --as DECISION --by NAME\n"
 	"                                          --note TEXT\n"
-	"       zhitong --db PATH reconcile exceptions [--all] [--format text|csv]\n"
+	"       zhitong --db PATH reconcile exceptions [--all] [--format text|csv] [--bom]\n"
+	"                                          [--out FILE [--force]]\n"
 	"       zhitong --db PATH [--config PATH] reconcile report [--as-of YYYY-MM-DD]\n"
-	"                                          [--format text|csv|html] [--out FILE]\n"
+	"                                          [--format text|csv|html] [--bom]\n"
+	"                                          [--out FILE [--force]]\n"
 	"\n"
 	"import      reads the pool account's ISO 20022 camt.053 statement (001.02 or\n"
 	"            001.08, checked against the official XSD first: a refused file stores\n"
@@ -35,7 +38,8 @@ static const char reconcile_help[] =
 	"            A credit for a batch exported but not yet sent waits (every import\n"
 	"            and match retries it).\n"
 	"match       retries the waiting entries and raises what is overdue on --as-of\n"
-	"            (default today): 'missing' for a batch sent (or an advance executed)\n"
+	"            (default today; a day after today is refused): 'missing' for a\n"
+	"            batch sent (or an advance executed)\n"
 	"            more than [reconcile] expected-within-days before with nothing paid,\n"
 	"            'amount' (short) for a batch paid in part.\n"
 	"resolve     records a person's decision on an open exception, once, and books it:\n"
@@ -55,13 +59,19 @@ static const char reconcile_help[] =
 	"            outstanding (billed - paid - written off + returned; below 0: owed back)\n"
 	"            and the age of the oldest unsettled batch; per hospital advanced,\n"
 	"            confirmed by the bank, earned and balance; the open exceptions with\n"
-	"            their age; the entries waiting. Raises what is overdue first (as\n"
-	"            match does). CSV: one table\n"
-	"            with a 'section' column (fund, hospital, exception, waiting, day);\n"
+	"            their age; the entries waiting; and what is overdue on --as-of but not\n"
+	"            raised yet (run 'match' to raise it). A report only reads: it opens\n"
+	"            the database read-only and changes nothing. A future --as-of is\n"
+	"            refused. CSV: one table with a 'section' column (fund, hospital,\n"
+	"            exception, waiting, overdue, day);\n"
 	"            header: section,id,name,kind,billed,paid,written_off,outstanding,\n"
 	"            open_batches,age_days,advanced,confirmed,earned,balance,amount,detail,\n"
 	"            returned\n"
 	"            HTML: one self-contained page with a chart of billed against paid.\n"
+	"            --out FILE writes the report (or the exceptions) to FILE: never over a\n"
+	"            different file unless --force, never through a symbolic link, whole\n"
+	"            or not at all. CSV cells a spreadsheet would run as formulas (= + - @\n"
+	"            first) are written as text; --bom adds a UTF-8 byte order mark.\n"
 	"\n"
 	"Exception kinds: amount (short or over), unknown, duplicate, ambiguous, date,\n"
 	"missing, reversal. Each has an id EXC-NNNNNN.\n"
@@ -106,28 +116,6 @@ static int date_arg(const struct args *a, const char *name, zt_date *out)
 static const char *yuan(char b[ZT_FMT_BYTES], zt_fen v) { return zt_format_amount(b, v); }
 
 /* ---- output helpers ---------------------------------------------------------- */
-
-/* RFC 4180, and a text field that a spreadsheet would take for a formula
- * (= + - @ first) gets a leading quote: remittance text comes from outside. */
-static void csv_put(FILE *f, const char *v, bool text, bool last)
-{
-	bool formula = text && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
-	                        v[0] == '\t' || v[0] == '\r');
-	if (formula || strpbrk(v, ",\"\r\n")) {
-		fputc('"', f);
-		if (formula)
-			fputc('\'', f);
-		for (const char *p = v; *p; p++) {
-			if (*p == '"')
-				fputc('"', f);
-			fputc(*p, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(v, f);
-	}
-	fputc(last ? '\n' : ',', f);
-}
 
 static void html_put(FILE *f, const char *s)
 {
@@ -189,6 +177,8 @@ static int import(const struct cli *c, const struct args *a)
 		rc = fail(rc);
 		goto done;
 	}
+	cli_stored("importing it again stores nothing twice and 'zhitong reconcile exceptions' "
+	           "lists what is open", "the statement '%s' was imported and matched", a->pos[1]);
 	if (r.reported == 0)
 		printf("%s: no transactions\n", a->pos[1]);
 	else
@@ -227,6 +217,8 @@ static int match(const struct cli *c, const struct args *a)
 		rc = fail(rc);
 		goto done;
 	}
+	cli_stored("'zhitong reconcile exceptions' lists what is open",
+	           "the waiting entries were matched and what is overdue was raised");
 	printf("matched %lld waiting entries; exceptions %zu\n", (long long)r.rematched,
 	       r.exception_count);
 	if ((rc = print_raised(s, &r))) {
@@ -258,6 +250,8 @@ static int resolve(const struct cli *c, const struct args *a)
 		rc = fail(rc);
 		goto done;
 	}
+	cli_stored("'zhitong reconcile exceptions --all' shows it", "%s was resolved as %s",
+	           a->pos[1], as);
 	printf("%s resolved as %s by %s\n", a->pos[1], as, cli_actor(a));
 	rc = EXIT_DONE;
 done:
@@ -268,16 +262,23 @@ done:
 
 /* ---- exceptions ------------------------------------------------------------------ */
 
+struct list_ctx {
+	bool csv;
+	struct zt_csv w;
+	FILE *f;
+};
+
 static int list_one(void *ctx, const struct zt_recon_exception *x)
 {
-	bool csv = *(bool *)ctx;
+	struct list_ctx *l = ctx;
 	char y[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
-	if (!csv) {
-		print_exception_line(stdout, x);
+	if (!l->csv) {
+		print_exception_line(l->f, x);
 		if (x->resolved)
-			printf("%11s %s by %s at %s%s%s: %s\n", "", zt_recon_resolution_name(x->resolution),
-			       x->resolved_by, zt_timestamp_local(d, x->resolved_at),
-			       x->target[0] ? ", " : "", x->target, x->note);
+			fprintf(l->f, "%11s %s by %s at %s%s%s: %s\n", "",
+			        zt_recon_resolution_name(x->resolution), x->resolved_by,
+			        zt_timestamp_local(d, x->resolved_at), x->target[0] ? ", " : "", x->target,
+			        x->note);
 		return 0;
 	}
 	const char *f[] = {x->exc_id,     zt_recon_kind_name(x->kind),
@@ -288,28 +289,35 @@ static int list_one(void *ctx, const struct zt_recon_exception *x)
 	                   x->resolved ? zt_recon_resolution_name(x->resolution) : "",
 	                   x->target,     x->note,
 	                   x->resolved_at, x->resolved_by};
-	const size_t n = sizeof f / sizeof *f;
-	for (size_t i = 0; i < n; i++)
-		csv_put(stdout, f[i], i == 7 || i == 12, i + 1 == n);
+	zt_csv_row(&l->w, f, sizeof f / sizeof *f);
 	return 0;
 }
 
 static int exceptions(const struct cli *c, const struct args *a)
 {
 	const char *fmt = args_get(a, "--format");
-	bool csv = fmt && strcmp(fmt, "csv") == 0;
-	if (a->npos != 1 || (fmt && !csv && strcmp(fmt, "text") != 0))
-		return cli_usage("zhitong reconcile exceptions [--all] [--format text|csv]");
+	struct list_ctx l = {.csv = fmt && strcmp(fmt, "csv") == 0};
+	if (a->npos != 1 || (fmt && !l.csv && strcmp(fmt, "text") != 0))
+		return cli_usage("zhitong reconcile exceptions [--all] [--format text|csv] [--bom] "
+		                 "[--out FILE [--force]]");
+	int rc = cli_bom_check(a, l.csv);
 	struct zt_store *s;
-	int rc = cli_open_store(c, ZT_STORE_READONLY, &s);
-	if (rc)
+	if (rc || (rc = cli_open_store(c, ZT_STORE_READONLY, &s)))
 		return rc;
-	if (csv)
-		puts("exception,kind,entry,batch,advance,amount,since,detail,raised_at,raised_by,"
-		     "resolution,target,note,resolved_at,resolved_by");
-	rc = zt_recon_exceptions(s, !args_flag(a, "--all"), list_one, &csv);
+	struct cli_out o;
+	if ((rc = cli_out_open(&o, a, 0600))) {
+		zt_store_close(s);
+		return rc;
+	}
+	l.f = o.f;
+	if (l.csv) {
+		zt_csv_init(&l.w, o.f, args_flag(a, "--bom"));
+		zt_csv_header(&l.w, "exception,kind,entry,batch,advance,amount,since,detail,raised_at,"
+		                    "raised_by,resolution,target,note,resolved_at,resolved_by");
+	}
+	rc = zt_recon_exceptions(s, !args_flag(a, "--all"), list_one, &l);
 	zt_store_close(s);
-	return rc ? fail(rc) : EXIT_DONE;
+	return cli_out_close(&o, rc ? fail(rc) : EXIT_DONE);
 }
 
 /* ---- report ------------------------------------------------------------------------ */
@@ -329,6 +337,11 @@ static const char *age_text(char b[32], int64_t days)
 	else
 		snprintf(b, 32, "%lld", (long long)days);
 	return b;
+}
+
+static const char *overdue_subject(const struct zt_recon_overdue *o)
+{
+	return o->return_id[0] ? o->return_id : o->batch_id[0] ? o->batch_id : o->advance_id;
 }
 
 static void report_text(FILE *f, const struct zt_recon_report *r)
@@ -368,26 +381,26 @@ static void report_text(FILE *f, const struct zt_recon_report *r)
 		fprintf(f, "%-24s %-6s %14s %s  %s\n", o->ref, o->credit ? "credit" : "debit",
 		        yuan(a, o->amount), zt_format_date(b, o->booking_date), o->remittance);
 	}
+	fprintf(f, "\noverdue, not raised yet: %zu%s\n", r->overdue_count,
+	        r->overdue_count ? " ('zhitong reconcile match' raises them)" : "");
+	for (size_t i = 0; i < r->overdue_count; i++) {
+		const struct zt_recon_overdue *o = &r->overdue[i];
+		fprintf(f, "%-11s %-9s %-20s %14s %5s d\n", "-", zt_recon_kind_name(o->kind),
+		        overdue_subject(o), yuan(a, o->amount), age_text(g, age(o->since, r->as_of)));
+	}
 	fprintf(f, "\n%s %s, %s %s\n", "pool:bank", yuan(e, r->pool_bank), ZT_ACCOUNT_SUSPENSE,
 	        yuan(a, r->suspense));
 }
 
+/* returned was added last, so that the columns before keep their places */
 #define CSV_COLUMNS 17
-static void csv_row(FILE *f, const char *const v[CSV_COLUMNS])
-{
-	/* name (2) and detail (15) are free text */
-	for (int i = 0; i < CSV_COLUMNS; i++)
-		csv_put(f, v[i] ? v[i] : "", i == 2 || i == 15, i == CSV_COLUMNS - 1);
-}
 
-static void report_csv(FILE *f, const struct zt_recon_report *r)
+static void report_csv(struct zt_csv *w, const struct zt_recon_report *r)
 {
 	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES], n[32], g[32],
 		e[ZT_FMT_BYTES];
-	/* returned was added last, so that the columns before keep their places */
-	fputs("section,id,name,kind,billed,paid,written_off,outstanding,open_batches,age_days,"
-	      "advanced,confirmed,earned,balance,amount,detail,returned\n",
-	      f);
+	zt_csv_header(w, "section,id,name,kind,billed,paid,written_off,outstanding,open_batches,"
+	                 "age_days,advanced,confirmed,earned,balance,amount,detail,returned");
 	for (size_t i = 0; i < r->fund_count; i++) {
 		const struct zt_recon_fund_line *l = &r->funds[i];
 		int64_t ag = age(l->oldest_sent, r->as_of);
@@ -397,7 +410,7 @@ static void report_csv(FILE *f, const struct zt_recon_report *r)
 		                              yuan(c, l->written_off), yuan(d, l->outstanding), n,
 		                              ag < 0 ? "" : age_text(g, ag)};
 		v[16] = yuan(e, l->returned);
-		csv_row(f, v);
+		zt_csv_row(w, v, CSV_COLUMNS);
 	}
 	for (size_t i = 0; i < r->hospital_count; i++) {
 		const struct zt_recon_hospital_line *h = &r->hospitals[i];
@@ -406,7 +419,7 @@ static void report_csv(FILE *f, const struct zt_recon_report *r)
 		v[11] = yuan(b, h->confirmed);
 		v[12] = yuan(c, h->earned);
 		v[13] = yuan(d, h->balance);
-		csv_row(f, v);
+		zt_csv_row(w, v, CSV_COLUMNS);
 	}
 	for (size_t i = 0; i < r->exception_count; i++) {
 		const struct zt_recon_exception *x = &r->exceptions[i];
@@ -415,7 +428,7 @@ static void report_csv(FILE *f, const struct zt_recon_report *r)
 		v[9] = age_text(g, age(x->since, r->as_of));
 		v[14] = yuan(a, x->amount);
 		v[15] = x->detail;
-		csv_row(f, v);
+		zt_csv_row(w, v, CSV_COLUMNS);
 	}
 	for (size_t i = 0; i < r->open_count; i++) {
 		const struct zt_recon_open_line *o = &r->open[i];
@@ -423,13 +436,21 @@ static void report_csv(FILE *f, const struct zt_recon_report *r)
 		v[9] = age_text(g, age(o->booking_date, r->as_of));
 		v[14] = yuan(a, o->amount);
 		v[15] = o->remittance;
-		csv_row(f, v);
+		zt_csv_row(w, v, CSV_COLUMNS);
+	}
+	for (size_t i = 0; i < r->overdue_count; i++) {
+		const struct zt_recon_overdue *o = &r->overdue[i];
+		const char *v[CSV_COLUMNS] = {"overdue", overdue_subject(o), NULL, zt_recon_kind_name(o->kind)};
+		v[9] = age_text(g, age(o->since, r->as_of));
+		v[14] = yuan(a, o->amount);
+		v[15] = "not raised yet: reconcile match raises it";
+		zt_csv_row(w, v, CSV_COLUMNS);
 	}
 	for (size_t i = 0; i < r->day_count; i++) {
 		const struct zt_recon_day *dd = &r->days[i];
 		const char *v[CSV_COLUMNS] = {"day", zt_format_date(n, dd->day), NULL, NULL,
 		                              yuan(a, dd->billed), yuan(b, dd->paid)};
-		csv_row(f, v);
+		zt_csv_row(w, v, CSV_COLUMNS);
 	}
 }
 
@@ -629,13 +650,27 @@ static void report_html(FILE *f, const struct zt_recon_report *r)
 		td(f, o->remittance, false);
 		fputs("</tr>\n", f);
 	}
+	fprintf(f, "</table>\n<h2>Overdue, not raised yet (%zu)</h2>\n", r->overdue_count);
+	if (r->overdue_count)
+		fputs("<p>'zhitong reconcile match' raises them as exceptions.</p>\n", f);
+	fputs("<table>\n<tr><th>about</th><th>kind</th><th>amount</th><th>age (days)</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < r->overdue_count; i++) {
+		const struct zt_recon_overdue *o = &r->overdue[i];
+		fputs("<tr>", f);
+		td(f, overdue_subject(o), false);
+		td(f, zt_recon_kind_name(o->kind), false);
+		td(f, yuan(a, o->amount), true);
+		td(f, age_text(g, age(o->since, r->as_of)), true);
+		fputs("</tr>\n", f);
+	}
 	fprintf(f, "</table>\n<p>pool:bank %s; suspense:bank %s</p>\n</body>\n</html>\n",
 	        yuan(a, r->pool_bank), yuan(b, r->suspense));
 }
 
 static int report(const struct cli *c, const struct args *a)
 {
-	const char *fmt = args_get(a, "--format"), *out = args_get(a, "--out");
+	const char *fmt = args_get(a, "--format");
 	zt_date as_of;
 	int rc = date_arg(a, "--as-of", &as_of);
 	if (rc)
@@ -645,35 +680,37 @@ static int report(const struct cli *c, const struct args *a)
 	if (a->npos != 1 ||
 	    (strcmp(fmt, "text") != 0 && strcmp(fmt, "csv") != 0 && strcmp(fmt, "html") != 0))
 		return cli_usage("zhitong reconcile report [--as-of YYYY-MM-DD] [--format text|csv|html] "
-		                 "[--out FILE]");
+		                 "[--bom] [--out FILE [--force]]");
+	bool csv = strcmp(fmt, "csv") == 0;
+	if ((rc = cli_bom_check(a, csv)))
+		return rc;
 	struct zt_config *cfg = NULL;
 	struct zt_store *s = NULL;
 	struct zt_recon_report r = {0};
-	FILE *f = stdout;
-	if ((rc = load_config(c, &cfg)) || (rc = cli_open_store(c, 0, &s)))
+	struct cli_out o = {stdout, NULL};
+	/* A report only reads: the database is opened read-only, so it cannot
+	 * change a thing (raising what is overdue is `reconcile match`'s). */
+	if ((rc = load_config(c, &cfg)) || (rc = cli_open_store(c, ZT_STORE_READONLY, &s)))
 		goto done;
-	if ((rc = zt_recon_report(s, cfg, as_of, cli_actor(a), true, &r))) {
+	if ((rc = zt_recon_report(s, cfg, as_of, &r))) {
 		rc = fail(rc);
 		goto done;
 	}
-	if (out && !(f = fopen(out, "w"))) {
-		rc = fail(zt_error_set(ZT_EIO, "cannot write '%s'", out));
-		f = stdout;
+	if ((rc = cli_out_open(&o, a, 0600)))
 		goto done;
+	if (csv) {
+		struct zt_csv w;
+		zt_csv_init(&w, o.f, args_flag(a, "--bom"));
+		report_csv(&w, &r);
+	} else if (strcmp(fmt, "html") == 0) {
+		report_html(o.f, &r);
+	} else {
+		report_text(o.f, &r);
 	}
-	if (strcmp(fmt, "csv") == 0)
-		report_csv(f, &r);
-	else if (strcmp(fmt, "html") == 0)
-		report_html(f, &r);
-	else
-		report_text(f, &r);
-	rc = EXIT_DONE;
-	if (f != stdout && fclose(f) != 0)
-		rc = fail(zt_error_set(ZT_EIO, "cannot write '%s'", out));
-	f = stdout;
+	rc = cli_out_close(&o, EXIT_DONE);
 done:
-	if (f != stdout)
-		fclose(f);
+	if (o.file)
+		cli_out_close(&o, EXIT_INTERNAL);
 	zt_recon_report_free(&r);
 	zt_store_close(s);
 	zt_config_free(cfg);
@@ -683,7 +720,8 @@ done:
 int cmd_reconcile(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
-	int rc = args_parse(&a, argc, argv, "--by --as --note --as-of --format --out", "--all");
+	int rc = args_parse(&a, argc, argv, "--by --as --note --as-of --format --out",
+	                    "--all --force --bom");
 	if (rc)
 		return rc;
 	if (a.help || a.npos == 0) {

@@ -1,5 +1,8 @@
 /* zhitong — one program, with subcommands (docs/spec/interfaces.md "Command line"). */
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +11,7 @@
 #include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/text.h"
+#include "zhitong/outfile.h"
 #include "zhitong/xml.h"
 
 static const char usage_text[] =
@@ -21,34 +25,64 @@ static const char usage_text[] =
 	"  --db PATH       the database (default $ZHITONG_DB, else ./zhitong.db)\n"
 	"  --config PATH   the configuration file (default $ZHITONG_CONFIG)\n"
 	"\n"
-	"Commands:\n"
-	"  init                          create or migrate the database\n"
-	"  registry load FILE.xml        load hospitals, people and funds (upsert)\n"
-	"  rules load FILE.xml           validate and store a policy version\n"
-	"  rules check FILE.xml          validate a policy, no database\n"
-	"  claim submit FILE.xml         settle claims; <settlements> on stdout\n"
-	"  claim quote FILE.xml          the same answer, nothing stored\n"
-	"  claim reverse --hospital H --claim-no N --reason TEXT\n"
-	"  claim show --hospital H --claim-no N [--format text|xml]\n"
-	"  slip --hospital H --claim-no N [--format text|html]\n"
-	"  verify                        re-check every money invariant\n"
-	"  ledger balance|transfers      the double-entry ledger\n"
-	"  advance plan|issue|status     advances to hospitals (pain.001 for the bank)\n"
-	"  batch create|list|show|approve|reject|export|send|verify\n"
-	"                                payer batches and signed settlement files\n"
-	"  reconcile import|match|resolve|report\n"
-	"                                the bank statement against batches and advances\n"
-	"  serve [--listen ADDR:PORT]    the HTTP service (see 'zhitong serve --help')\n"
-	"  status                        what the database holds\n"
-	"  gen --claims N --seed S --out DIR   generate a synthetic world\n"
-	"  demo [--claims N]             the whole flow on sample data\n"
-	"  schema NAME                   print an XSD (registry policy claim settlement\n"
-	"                                payer-file payer-ack)\n"
-	"  help [COMMAND]                this text, or a command's help\n"
+	"Commands ('zhitong COMMAND --help' or 'zhitong help COMMAND' explains each):\n"
+	"  init                   create or migrate the database (mode 0600)\n"
+	"  registry load          load hospitals, people and funds (upsert)\n"
+	"  rules load             validate and store a policy version\n"
+	"  rules check            validate a policy, no database\n"
+	"  claim submit           settle claims; <settlements> on stdout\n"
+	"  claim quote            the same answer (XML, or --format text for the desk),\n"
+	"                         nothing stored\n"
+	"  claim reverse          reverse a settled claim\n"
+	"  claim show             a claim's settlements and reversals (--setl-id S)\n"
+	"  claim list             settlements and reversals by person, hospital and\n"
+	"                         discharge date\n"
+	"  slip                   the patient's settlement slip (text, html, pdf)\n"
+	"  verify                 re-check every money invariant\n"
+	"  status                 what the database holds\n"
+	"  ledger balance         the balances of the double-entry ledger\n"
+	"  ledger transfers       the transfers of one account\n"
+	"  advance plan           plan the advances to hospitals\n"
+	"  advance show           a stored plan\n"
+	"  advance approve        approve a plan (not its maker)\n"
+	"  advance issue          pay a plan: ledger and pain.001 for the bank\n"
+	"  advance status         advanced, earned, balance per hospital\n"
+	"  advance list           every advance issued\n"
+	"  batch create           bill a fund: a new draft batch\n"
+	"  batch list             every batch\n"
+	"  batch show             a batch, its history and hand-overs\n"
+	"  batch approve          approve a batch (not its maker)\n"
+	"  batch reject           refuse a draft batch, with a reason\n"
+	"  batch reopen           make a rejected batch a draft again\n"
+	"  batch repay            pay back what a batch owes its fund (pain.001)\n"
+	"  batch export           write the signed payer file\n"
+	"  batch send             hand the payer file to the fund's gateway\n"
+	"  batch poll             read the payer's answer (folder gateway)\n"
+	"  batch ack              record a payer's answer received otherwise\n"
+	"  batch verify           check a payer file and its signature\n"
+	"  reconcile import       read the bank statement (camt.053) and match it\n"
+	"  reconcile match        retry what waits, raise what is overdue\n"
+	"  reconcile resolve      a person's decision on an exception\n"
+	"  reconcile exceptions   the open (or all) exceptions\n"
+	"  reconcile report       billed against paid, advances, exceptions (read only)\n"
+	"  serve                  the HTTP service (see 'zhitong serve --help')\n"
+	"  gen                    generate a synthetic world (registry, policy, claims)\n"
+	"  demo                   the whole flow on sample data\n"
+	"  schema                 print an XSD (registry policy claim settlement\n"
+	"                         payer-file payer-ack)\n"
+	"  help [COMMAND]         this text, or a command's help\n"
+	"\n"
+	"Output files (--out FILE) are never written over a different file unless\n"
+	"--force is given, never through a symbolic link, and appear whole or not\n"
+	"at all. CSV output (--format csv) is safe to open in a spreadsheet; --bom\n"
+	"adds a UTF-8 byte order mark for Excel on Chinese Windows.\n"
 	"\n"
 	"Exit status: 0 all done; 1 some input was rejected (stdout still holds the\n"
 	"full answer); 2 bad usage or an unusable input file; 3 an internal or\n"
-	"storage error. Errors go to stderr as one line: zhitong: CODE: message.\n";
+	"storage error; 4 stored, but the answer could not be written to stdout (a\n"
+	"closed pipe, a full disk): stderr says what was stored and how to get the\n"
+	"answer (for claim submit: submit the same file again). Errors go to stderr\n"
+	"as one line: zhitong: CODE: message.\n";
 
 static const struct {
 	const char *name;
@@ -76,8 +110,21 @@ static int setup_dates(const struct cli *c)
 	zt_config_free(cfg);
 	return rc ? cli_fail(rc, "config") : 0;
 }
+static int run(int argc, char **argv);
 
 int main(int argc, char **argv)
+{
+	/* A closed pipe must not kill the program between a commit and the
+	 * message that says the answer was not delivered: with SIGPIPE
+	 * ignored, the write fails with EPIPE and cli_finish_stdout reports it. */
+	signal(SIGPIPE, SIG_IGN);
+	/* Likewise a file size limit (ulimit -f): a write error that the
+	 * output reports, never a death that leaves a temporary file behind. */
+	signal(SIGXFSZ, SIG_IGN);
+	return cli_finish_stdout(run(argc, argv));
+}
+
+static int run(int argc, char **argv)
 {
 	struct cli c = {.prog = "zhitong"};
 	c.db_path = getenv("ZHITONG_DB");
@@ -129,7 +176,7 @@ int main(int argc, char **argv)
 		if (zt_text_check("the command", argv[k], strlen(argv[k]), (size_t)-1, ZT_TEXT_LINE))
 			return cli_fail(ZT_EINVAL, NULL);
 	if (strcmp(cmd, "help") == 0) {
-		if (i + 1 < argc) {
+		if (i + 1 < argc && strcmp(argv[i + 1], "--help") != 0 && strcmp(argv[i + 1], "-h") != 0) {
 			for (size_t k = 0; k < sizeof commands / sizeof *commands; k++)
 				if (strcmp(commands[k].name, argv[i + 1]) == 0) {
 					char *hargv[] = {argv[i + 1], "--help", NULL};
@@ -274,6 +321,129 @@ const char *args_get(const struct args *a, const char *name)
 
 bool args_flag(const struct args *a, const char *name) { return args_get(a, name) != NULL; }
 
+/* Columns a UTF-8 string takes in a terminal: CJK ideographs and
+ * full-width forms take two. */
+int cli_display_width(const char *s)
+{
+	int w = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		uint32_t cp;
+		int n;
+		if (*p < 0x80) {
+			cp = *p;
+			n = 1;
+		} else if ((*p & 0xE0) == 0xC0) {
+			cp = *p & 0x1F;
+			n = 2;
+		} else if ((*p & 0xF0) == 0xE0) {
+			cp = *p & 0x0F;
+			n = 3;
+		} else {
+			cp = *p & 0x07;
+			n = 4;
+		}
+		for (int i = 1; i < n && p[i]; i++)
+			cp = (cp << 6) | (p[i] & 0x3F);
+		w += (cp >= 0x1100 && (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+		                       (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+		                       (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6)))
+		         ? 2 : 1;
+		for (int i = 0; i < n && *p; i++)
+			p++;
+	}
+	return w;
+}
+
+/* ---- answers that cannot be lost (see cli.h) ------------------------------ */
+
+static char stored_what[512], stored_how[512];
+static bool undelivered_reported;
+
+void cli_stored(const char *how, const char *what_fmt, ...)
+{
+	va_list ap;
+	va_start(ap, what_fmt);
+	vsnprintf(stored_what, sizeof stored_what, what_fmt, ap);
+	va_end(ap);
+	snprintf(stored_how, sizeof stored_how, "%s", how ? how : "");
+}
+
+int cli_finish_stdout(int rc)
+{
+	errno = 0;
+	bool bad = fflush(stdout) != 0 || ferror(stdout);
+	int err = errno;
+	if (fclose(stdout) != 0 && !bad) {
+		bad = true;
+		err = errno;
+	}
+	if (!bad || undelivered_reported)
+		return rc;
+	/* A command that failed has said why already (its answer, if any, was
+	 * not the point); one that stored something is told below. */
+	if (!stored_what[0] && rc != EXIT_DONE && rc != EXIT_REJECTED)
+		return rc;
+	const char *why = err ? strerror(err) : "write error";
+	if (stored_what[0]) {
+		fprintf(stderr, "zhitong: not-delivered: %s and stored, but the answer could not be "
+		        "written to stdout (%s)%s%s\n", stored_what, why, stored_how[0] ? "; " : "",
+		        stored_how);
+		return EXIT_UNDELIVERED;
+	}
+	fprintf(stderr, "zhitong: output: cannot write to stdout (%s); nothing was stored\n", why);
+	return rc == EXIT_DONE || rc == EXIT_REJECTED ? EXIT_INTERNAL : rc;
+}
+
+/* ---- output files (see cli.h) ----------------------------------------------- */
+
+int cli_out_open(struct cli_out *o, const struct args *a, unsigned mode)
+{
+	const char *path = args_get(a, "--out");
+	o->f = stdout;
+	o->file = NULL;
+	if (!path)
+		return 0;
+	if (!path[0])
+		return cli_usage("--out needs a file name");
+	int rc = zt_outfile_open(&o->file, path, mode, args_flag(a, "--force") ? ZT_OUT_FORCE : 0);
+	if (rc == 0 && !(o->f = zt_outfile_stream(o->file)))
+		rc = ZT_EIO;
+	if (rc) {
+		zt_outfile_free(o->file);
+		o->file = NULL;
+		o->f = stdout;
+		return cli_fail(rc, "output");
+	}
+	return 0;
+}
+
+int cli_out_close(struct cli_out *o, int rc)
+{
+	if (!o->file)
+		return rc;
+	if (rc == EXIT_DONE || rc == EXIT_REJECTED) {
+		enum zt_outfile_result res;
+		int r = zt_outfile_commit(o->file, &res);
+		if (r)
+			rc = cli_fail(r, "output");
+		else if (res == ZT_OUT_SAME)
+			fprintf(stderr, "zhitong: %s already holds exactly this: left as it was\n",
+			        zt_outfile_path(o->file));
+	}
+	zt_outfile_free(o->file);
+	o->file = NULL;
+	o->f = stdout;
+	return rc;
+}
+
+int cli_bom_check(const struct args *a, bool csv)
+{
+	if (args_flag(a, "--bom") && !csv)
+		return cli_usage("--bom goes with --format csv (a byte order mark for spreadsheets)");
+	return 0;
+}
+
 static const char *code_name(int rc)
 {
 	switch (rc) {
@@ -285,6 +455,7 @@ static const char *code_name(int rc)
 	case ZT_EIO: return "storage";
 	case ZT_EBUSY: return "busy";
 	case ZT_ENOMEM: return "out-of-memory";
+	case ZT_ENOTDELIVERED: return "not-delivered";
 	default: return "internal";
 	}
 }
@@ -300,6 +471,9 @@ int cli_fail(int rc, const char *code)
 	case ZT_ENOTFOUND:
 	case ZT_ECONFLICT:
 		return EXIT_USAGE;
+	case ZT_ENOTDELIVERED:
+		undelivered_reported = true;
+		return EXIT_UNDELIVERED;
 	default:
 		return EXIT_INTERNAL;
 	}

@@ -14,6 +14,7 @@ struct slip_row {
 struct slip {
 	const char *setl_id, *hospital, *hospital_name, *person_name, *psn_no, *id_masked;
 	const char *claim_no, *adm, *dscg, *settled_at;
+	const char *void_text; /* NULL, or "作废 VOID: reversed by …": printed first */
 	int row_count;
 	struct slip_row rows[8];
 	char qr_text[640];

@@ -109,6 +109,16 @@ int zt_slip_pdf(FILE *out, const struct slip *s)
 
 	text(page, cjk, 16, x, y, "住院结算单  Settlement slip");
 	y -= 24;
+	if (s->void_text) {
+		/* A reversed settlement: no bill any more, and the slip says so
+		 * before anything else. */
+		HPDF_Page_SetRGBFill(page, 0.7f, 0, 0);
+		text(page, cjk, 20, x, y, "作废  VOID");
+		y -= 16;
+		text(page, cjk, 10, x, y, s->void_text);
+		HPDF_Page_SetRGBFill(page, 0, 0, 0);
+		y -= 22;
+	}
 	snprintf(line, sizeof line, "%s (%s)", s->hospital_name, s->hospital);
 	text(page, cjk, 10, x, y, line);
 	y -= 15;
@@ -131,7 +141,8 @@ int zt_slip_pdf(FILE *out, const struct slip *s)
 		text_right(page, mono, last ? 12 : 11, right, y, zt_format_amount(amount, s->rows[i].amount));
 		y -= last ? 22 : 17;
 	}
-	snprintf(line, sizeof line, "Settled %s. Keep this slip.", s->settled_at);
+	snprintf(line, sizeof line, "Settled %s.%s", s->settled_at,
+	         s->void_text ? "" : " Keep this slip.");
 	text(page, cjk, 9, x, y, line);
 
 	/* QR code: the settlement's identity and amounts. */

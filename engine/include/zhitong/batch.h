@@ -325,20 +325,36 @@ struct zt_batch_export_info {
 	char sig_path[ZT_BATCH_PATH_BYTES + 4];
 };
 /* Writes the payer file of batch `id` (approved or later) to `out_path`
- * (temporary file next to it, fsync, rename: all or nothing) and its
- * detached signature to out_path.sig with the private key `key_path`.
+ * and its detached signature to out_path.sig with the private key
+ * `key_path`, both through the safe output (outfile.h): each written to a
+ * temporary file beside it and synced; both checked against what is
+ * already there before either appears; then the signature renamed into
+ * place first and the file second, so that whoever sees the file finds its
+ * signature. An existing file is left alone when it holds the same bytes
+ * (a retried export succeeds; an existing signature that verifies against
+ * them with this key is kept, as SM2 signatures of the same bytes differ),
+ * refused (ZT_ECONFLICT) when it holds other bytes unless `out_flags` has
+ * ZT_OUT_FORCE, and a symbolic link or a directory at either name is
+ * refused (ZT_EINVAL) even then. Any failure — a bad key, a refusal, a
+ * full disk — leaves neither file nor signature of this export behind.
  * Everything in the file comes from the store, so exporting again gives the
  * same bytes; the first export moves the batch to exported and keeps the
  * record digest, which every later export must reproduce (ZT_EINTERNAL if
  * not: a record changed under the batch). */
 int zt_batch_export(struct zt_store *s, const char *id, const char *out_path,
-                    const char *key_path, const char *actor, struct zt_batch_export_info *info);
+                    const char *key_path, const char *actor, int out_flags,
+                    struct zt_batch_export_info *info);
 
 /* Before a hand-over: the batch is exported (or sent, for a retry), its
  * file — `file_override`, else where it was exported — is still the one
- * exported (same SHA-256), and FILE.sig exists. Fills the two paths. */
+ * exported (same SHA-256), and FILE.sig is a valid signature of it with
+ * the key in `key_path` (a public key, a certificate or the private key
+ * that signed it). Fills the two paths. ZT_ECONFLICT for a file that is not
+ * the one exported, ZT_EINVAL for a signature that does not verify,
+ * ZT_ENOTFOUND for a missing signature, and ZT_EINVAL without a key: a
+ * file is never handed over unchecked. */
 int zt_batch_prepare_send(struct zt_store *s, const char *id, const char *file_override,
-                          char file_out[ZT_BATCH_PATH_BYTES],
+                          const char *key_path, char file_out[ZT_BATCH_PATH_BYTES],
                           char sig_out[ZT_BATCH_PATH_BYTES + 4]);
 /* Records a hand-over and what the payer answered: the attempt always;
  * PENDING: exported -> sent; ACCEPTED/REJECTED: -> sent -> accepted, with

@@ -86,6 +86,10 @@ int64_t zt_date_now(void);
 /* Today in the pool's time zone: computed from the clock each call, so a
  * run computes it once and keeps it (settling never calls it per claim). */
 zt_date zt_date_today(void);
+/* The day a report or a plan is made "as of": `given`, or today when 0.
+ * A day after today is refused (ZT_EINVAL, naming `what`, e.g. "--as-of"):
+ * what is late or due is only known up to today. */
+int zt_date_as_of(zt_date *out, zt_date given, const char *what);
 
 /* ---- timestamps ---------------------------------------------------------- */
 

@@ -20,6 +20,8 @@ enum zt_error_code {
 	ZT_EMALFORMED = -7, /* not well-formed or hostile XML                */
 	ZT_EINTERNAL = -8,  /* a bug or broken invariant                     */
 	ZT_EBUSY = -9,      /* database locked beyond the busy timeout       */
+	ZT_ENOTDELIVERED = -10, /* stored and committed, but the answer could not
+	                         * be written out (closed pipe, full disk)    */
 };
 
 /* The message of the last error on this thread ("" if none). */

@@ -20,14 +20,21 @@ struct zt_gen_opts {
 	                     * which the engine rejects. */
 	int hospitals;      /* 0 = 12; at most 9999 */
 	int people;         /* 0 = max(50, claims/4) capped at 200000 */
+	/* outfile.h flags for the three files: 0 refuses a file that is there
+	 * with other bytes (the same seed writes the same bytes: generating
+	 * again succeeds), ZT_OUT_FORCE replaces it. */
+	int out_flags;
 	/* Called every 10,000 claims and once at the end, if set. */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);
 	void *progress_ctx;
 };
 
 /* Writes OUTDIR/registry.xml, OUTDIR/policy.xml and OUTDIR/claims.xml
- * (creating OUTDIR and its parents if missing). Returns 0, ZT_EINVAL for bad
- * options, ZT_EIO if a file cannot be written. */
+ * (creating OUTDIR and its parents if missing), each through the safe
+ * output (outfile.h). Returns 0, ZT_EINVAL for bad options (or a symbolic
+ * link or directory at a file's name), ZT_ECONFLICT for a file that is
+ * there with other bytes (without ZT_OUT_FORCE), ZT_EIO if a file cannot be
+ * written. */
 int zt_gen_world(const struct zt_gen_opts *o, const char *outdir);
 
 #endif

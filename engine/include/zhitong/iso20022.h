@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "zhitong/money.h"
+#include "zhitong/outfile.h"
 
 /* ---- pain.001.001.03 ------------------------------------------------ */
 
@@ -43,15 +44,20 @@ struct zt_pain_msg {
 	const struct zt_pain_tx *txs;
 };
 
-/* Writes one pain.001.001.03 message (one PmtInf, TRF) to `path`:
- * streamed to a temporary file in the same directory, fsync'd, read back
- * and validated against the official XSD, then renamed over `path` (and
- * the directory fsync'd). NbOfTxs and CtrlSum (group and PmtInf) are the
- * count and exact sum of the transactions. An invalid field is refused
- * (ZT_EINVAL/ZT_ERANGE, naming the field) before anything is written; on
- * any failure nothing is left at `path` or beside it. The file is created
- * readable by its owner only (payment instructions). */
-int zt_pain001_write(const struct zt_pain_msg *m, const char *path);
+/* Writes one pain.001.001.03 message (one PmtInf, TRF) to `path` through
+ * the safe output (outfile.h): streamed to a temporary file in the same
+ * directory, fsync'd, read back and validated against the official XSD,
+ * then renamed to `path` (and the directory fsync'd). NbOfTxs and CtrlSum
+ * (group and PmtInf) are the count and exact sum of the transactions. An
+ * invalid field is refused (ZT_EINVAL/ZT_ERANGE, naming the field) before
+ * anything is written. A payment file is never written over another: an
+ * existing file at `path` is refused (ZT_ECONFLICT) unless it holds exactly
+ * these bytes (*result ZT_OUT_SAME, left as it is), and a symbolic link or
+ * a directory there is refused (ZT_EINVAL). On any failure nothing is left
+ * at `path` or beside it. The file is created readable by its owner only
+ * (payment instructions). `result` may be NULL. */
+int zt_pain001_write(const struct zt_pain_msg *m, const char *path,
+                     enum zt_outfile_result *result);
 
 /* The rule for EndToEndId, MsgId and PmtInfId: 1..35 characters of
  * [A-Za-z0-9/-?:().,'+ ], no leading or trailing space. `what` names the

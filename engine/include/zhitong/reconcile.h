@@ -359,6 +359,17 @@ struct zt_recon_day {
 	zt_fen paid;
 };
 
+/* Overdue on the report's day and not raised yet: what `reconcile match`
+ * would raise (the report itself never writes). */
+struct zt_recon_overdue {
+	enum zt_recon_kind kind;            /* missing, or amount (short)   */
+	char batch_id[ZT_BATCH_ID_BYTES];   /* "" for an advance            */
+	char advance_id[ZT_ADVANCE_ID_BYTES]; /* "" for a batch              */
+	char return_id[ZT_ADVANCE_ID_BYTES]; /* a repayment of batch_id, or "" */
+	zt_fen amount;                      /* what is still owed           */
+	zt_date since;                      /* the day it became overdue    */
+};
+
 struct zt_recon_report {
 	zt_date as_of;
 	struct zt_recon_config cfg;
@@ -370,6 +381,8 @@ struct zt_recon_report {
 	struct zt_recon_day *days;                  /* ascending, days with either */
 	zt_fen suspense;                            /* balance of suspense:bank    */
 	zt_fen pool_bank;                           /* balance of pool:bank        */
+	size_t overdue_count;
+	struct zt_recon_overdue *overdue;           /* not raised yet              */
 };
 void zt_recon_report_free(struct zt_recon_report *r);
 
@@ -433,9 +446,11 @@ int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char
 int zt_recon_exceptions(struct zt_store *s, bool open_only,
                         int (*cb)(void *ctx, const struct zt_recon_exception *x), void *ctx);
 
-/* `reconcile report`: raises what is overdue on as_of (0: today) first,
- * as zt_recon_match does, unless !raise_due; then collects. */
+/* `reconcile report`: collects, reading only — a report never writes; it
+ * runs on a database opened read-only. What is overdue on as_of (0: today)
+ * but not raised yet as an exception is listed in `overdue`: raising it is
+ * zt_recon_match's work. A future as_of is refused (ZT_EINVAL). */
 int zt_recon_report(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
-                    const char *actor, bool raise_due, struct zt_recon_report *out);
+                    struct zt_recon_report *out);
 
 #endif

@@ -39,19 +39,35 @@ struct zt_settle_opts {
 	 * (0 if unknown, e.g. a pipe). */
 	void (*progress)(void *ctx, uint64_t claims, uint64_t bytes, uint64_t size);
 	void *progress_ctx;
+	/* Optional: each answer also as data, in input order, for another
+	 * rendering than the XML (the desk's text of `claim quote --format
+	 * text`). Called while the file is read, before it is known to be
+	 * whole: a caller spools what it renders and shows it only when
+	 * zt_settle_file returns 0. `stored_before` marks an identical resend
+	 * answered with the stored settlement; `code` is a rejection code name. */
+	void (*on_settlement)(void *ctx, const struct zt_stored_settlement *st, bool stored_before);
+	void (*on_rejection)(void *ctx, const char *hospital, const char *claim_no, const char *code,
+	                     const char *message);
+	void *answer_ctx;
 };
 
 /* Settles (or quotes) every claim of the file at `path` ("-" = stdin) and
- * writes one <settlements> document to `out`.
+ * writes one <settlements> document to `out` (NULL: none; the answer
+ * callbacks of `o` may render it instead).
  * Returns 0 when the file was processed (look at stats->rejected for exit
  * status 1), ZT_EMALFORMED / ZT_EINVAL when the file is refused whole
- * (nothing written to out, nothing stored), or a storage error. */
+ * (nothing written to out, nothing stored), a storage error, or
+ * ZT_ENOTDELIVERED when the settlements were committed but the answer could
+ * not be written to `out` (a closed pipe, a full disk): the message says
+ * so, and submitting the same file again returns the stored settlements. */
 int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_opts *o,
                    FILE *out, struct zt_settle_stats *stats);
 
 /* Reverses the live settlement of (hospital, claim_no) per docs/spec/split.md §6 and
  * writes the reversing settlement (or a not-settled rejection) as a
- * <settlements> document. *rejected is set when nothing was reversed. */
+ * <settlements> document. *rejected is set when nothing was reversed.
+ * ZT_ENOTDELIVERED when the reversal was committed but could not be written
+ * to `out` (the message names it and how to see it: claim show). */
 int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *claim_no,
                       const char *reason, const char *actor, FILE *out, bool *rejected);
 

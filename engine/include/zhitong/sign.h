@@ -13,6 +13,8 @@
 #ifndef ZHITONG_SIGN_H
 #define ZHITONG_SIGN_H
 
+#include <stddef.h>
+
 enum zt_key_type {
 	ZT_KEY_ED25519 = 1,
 	ZT_KEY_SM2 = 2,
@@ -21,9 +23,16 @@ enum zt_key_type {
 /* The SM2 distinguishing ID every signature uses (the payer must use it too). */
 #define ZT_SM2_DISTID "1234567812345678"
 
+/* Signs the bytes of `path` with the private key in `key_pem_path`: the
+ * detached signature in *sig_out (malloc'd, the caller frees it).
+ * Errors as for zt_sign_file. */
+int zt_sign_bytes(unsigned char **sig_out, size_t *len_out, const char *path,
+                  const char *key_pem_path);
+
 /* Signs the bytes of `path` with the private key in `key_pem_path` and
- * writes the detached signature to `sig_path` atomically (temporary file in
- * the same directory, fsync, rename, fsync of the directory): a reader sees
+ * writes the detached signature to `sig_path` through the safe output
+ * (outfile.h: temporary file in the same directory, fsync, rename, fsync
+ * of the directory; a symbolic link at sig_path is refused): a reader sees
  * the old signature or the new one, never half of one.
  * Errors: ZT_ENOTFOUND (file or key missing), ZT_EIO (unreadable input,
  * cannot write the signature), ZT_EINVAL (the file is empty: openssl 3.0
@@ -38,6 +47,11 @@ int zt_sign_file(const char *path, const char *key_pem_path, const char *sig_pat
  * altered file or signature). Other codes as for zt_sign_file, for input
  * that cannot be read at all. */
 int zt_verify_file(const char *path, const char *sig_path, const char *pub_pem_path);
+
+/* The same check with any key of the pair: a public key, a certificate,
+ * or the private key that signs (its public half): zhitong's own check
+ * before it keeps or sends a signature. */
+int zt_sign_check(const char *path, const char *sig_path, const char *key_pem_path);
 
 /* The type of the key in a PEM file: private key, public key or
  * certificate. Errors as for zt_sign_file. */

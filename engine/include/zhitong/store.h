@@ -23,7 +23,7 @@
 
 struct zt_store;
 
-#define ZT_STORE_VERSION 7 /* PRAGMA user_version after all migrations */
+#define ZT_STORE_VERSION 8 /* PRAGMA user_version after all migrations */
 
 enum zt_store_flags {
 	ZT_STORE_READONLY = 1, /* open for reading only (verify, show) */
@@ -160,6 +160,34 @@ void zt_stored_settlement_free(struct zt_stored_settlement *st);
 int zt_store_claim_history(struct zt_store *s, const char *hospital, const char *claim_no,
                            int (*cb)(void *ctx, const struct zt_stored_settlement *st),
                            void *ctx);
+
+/* ---- finding claims (store_claims.c) ------------------------------ */
+/* The row of the settlement or reversal `setl_id`: 0, or ZT_ENOTFOUND (no
+ * message set: not finding is an answer). */
+int zt_store_find_setl_id(struct zt_store *s, const char *setl_id, int64_t *row_out);
+/* The row of the reversal of settlement `row`; 0 if it was never reversed. */
+int zt_store_reversal_of(struct zt_store *s, int64_t row, int64_t *row_out);
+
+struct zt_claim_filter {
+	const char *psn_no;   /* NULL: every person   */
+	const char *hospital; /* NULL: every hospital */
+	zt_date from, to;     /* discharge dates, inclusive; 0: open-ended */
+};
+/* One settlement or reversal of a claim, as `claim list` shows it. The
+ * strings are valid during the callback only. */
+struct zt_claim_line {
+	const char *setl_id, *kind /* settle | reverse */, *reverses /* "" */;
+	const char *fixmedins_code, *claim_no, *psn_no;
+	zt_date adm_date, dscg_date;
+	zt_fen medfee_sumamt, fund_pay_sumamt, hosp_part_amt, psn_part_amt;
+	const char *settled_at, *actor, *reason /* "" for a settlement */;
+};
+/* Every settlement and reversal of the claims that match `f`, ordered by
+ * discharge date, hospital, claim number and the order they were made in
+ * (a reversal after the settlement it reverses). The callback must not use
+ * the store; a non-zero return stops the walk and is returned. */
+int zt_store_claim_list(struct zt_store *s, const struct zt_claim_filter *f,
+                        int (*cb)(void *ctx, const struct zt_claim_line *l), void *ctx);
 
 /* Writes the reversal of settlement `orig` (docs/spec/split.md §6): a settlement of
  * kind 'reverse' with every amount negated, the accumulators taken back,

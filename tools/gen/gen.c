@@ -1,4 +1,4 @@
-/* zhitong — synthetic worlds (see gen.h).
+/* zhitong — synthetic worlds (see gen.h; tools/gen, not part of libzhitong).
  *
  * Shape of a world, chosen to exercise every rule of docs/spec/split.md at realistic
  * proportions rather than to be statistically faithful:

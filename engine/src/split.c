@@ -33,8 +33,26 @@ const char *zt_reject_name(zt_reject r)
 	case ZT_REJ_NO_POLICY: return "no-policy";
 	case ZT_REJ_AMOUNT_MISMATCH: return "amount-mismatch";
 	case ZT_REJ_NOT_SETTLED: return "not-settled";
+	case ZT_REJ_NATIONAL_MISSING: return "national-missing";
+	case ZT_REJ_NATIONAL_UNEXPECTED: return "national-unexpected";
+	case ZT_REJ_NATIONAL_MISMATCH: return "national-mismatch";
+	case ZT_REJ_NO_CATALOG: return "no-catalog";
 	}
 	return "unknown";
+}
+
+int zt_reject_rank(zt_reject r)
+{
+	static const zt_reject order[] = {
+		ZT_REJ_SCHEMA_INVALID, ZT_REJ_DUPLICATE_CLAIM_NO, ZT_REJ_UNKNOWN_HOSPITAL,
+		ZT_REJ_UNKNOWN_PERSON, ZT_REJ_BAD_DATES,         ZT_REJ_NO_POLICY,
+		ZT_REJ_NO_CATALOG,     ZT_REJ_AMOUNT_MISMATCH,   ZT_REJ_NATIONAL_MISSING,
+		ZT_REJ_NATIONAL_UNEXPECTED, ZT_REJ_NATIONAL_MISMATCH, ZT_REJ_NOT_SETTLED,
+	};
+	for (int i = 0; i < (int)(sizeof order / sizeof *order); i++)
+		if (order[i] == r)
+			return i + 1;
+	return (int)(sizeof order / sizeof *order) + 1; /* ZT_REJ_NONE */
 }
 
 /* ---- §1 classification ------------------------------------------------ */
@@ -74,6 +92,21 @@ static bool bp_in_range(zt_bp v) { return v >= 0 && v <= ZT_BP_ONE; }
 zt_reject zt_classify(struct zt_classified *out, const struct zt_policy *p,
                       const struct zt_claim *c, char *msg)
 {
+	return zt_classify_items(out, p, c, NULL, msg);
+}
+
+/* The values an item is classified with: the claim's own, or the
+ * effective ones (docs/spec/rules-v2.md §2). */
+static struct zt_item_class own_class(const struct zt_item *it)
+{
+	return (struct zt_item_class){it->chrgitm_lv, it->has_selfpay_prop, it->selfpay_prop_bp,
+	                              it->has_pric_uplmt, it->pric_uplmt_amt, NULL, false};
+}
+
+zt_reject zt_classify_items(struct zt_classified *out, const struct zt_policy *p,
+                            const struct zt_claim *c, const struct zt_item_class *eff,
+                            char *msg)
+{
 	struct zt_classified k = {0};
 	zt_fen sum = 0;
 	char label[LABEL_BYTES];
@@ -112,10 +145,17 @@ zt_reject zt_classify(struct zt_classified *out, const struct zt_policy *p,
 			            item_label(label, i, it));
 			goto done;
 		}
+		/* The effective values come from our own catalogue reader: one
+		 * out of range is a bug, never the hospital's fault. */
+		if (eff)
+			assert(eff[i].chrgitm_lv >= 1 && eff[i].chrgitm_lv <= 3 &&
+			       (!eff[i].has_pric_uplmt || q4_in_range(eff[i].pric_uplmt_amt)) &&
+			       (!eff[i].has_selfpay_prop || bp_in_range(eff[i].selfpay_prop_bp)));
 	}
 
 	for (int i = 0; i < c->item_count; i++) {
 		const struct zt_item *it = &c->items[i];
+		const struct zt_item_class k_it = eff ? eff[i] : own_class(it);
 		/* Both factors are below 10^18, so the product fits in 128 bits. */
 		zt_fen amt = it->det_item_fee_sumamt, expect, over = 0;
 		if (zt_rhu128(&expect, (__int128)it->pric * it->cnt, Q4_PRODUCT_PER_FEN)) {
@@ -130,22 +170,22 @@ zt_reject zt_classify(struct zt_classified *out, const struct zt_policy *p,
 			goto done;
 		}
 
-		if (it->has_pric_uplmt && it->pric > it->pric_uplmt_amt) {
+		if (k_it.has_pric_uplmt && it->pric > k_it.pric_uplmt_amt) {
 			/* ≤ pric × cnt, which was just shown to fit. */
-			if (zt_rhu128(&over, (__int128)(it->pric - it->pric_uplmt_amt) * it->cnt,
+			if (zt_rhu128(&over, (__int128)(it->pric - k_it.pric_uplmt_amt) * it->cnt,
 			              Q4_PRODUCT_PER_FEN))
 				goto overflow;
 			over = zt_min(amt, over);
 		}
 		zt_fen base = amt - over;
 
-		switch (it->chrgitm_lv) {
+		switch (k_it.chrgitm_lv) {
 		case 1:
 			if (zt_add(&k.inscp_scp_amt, k.inscp_scp_amt, base))
 				goto overflow;
 			break;
 		case 2: {
-			zt_bp r = it->has_selfpay_prop ? it->selfpay_prop_bp : p->b_selfpay_ratio_bp;
+			zt_bp r = k_it.has_selfpay_prop ? k_it.selfpay_prop_bp : p->b_selfpay_ratio_bp;
 			zt_fen pre;
 			if (zt_mul_ratio(&pre, base, r) ||
 			    zt_add(&k.preselfpay_amt, k.preselfpay_amt, pre) ||

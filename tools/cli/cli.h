@@ -63,6 +63,7 @@ const char *cli_actor(const struct args *a);
 int cmd_init(const struct cli *c, int argc, char **argv);
 int cmd_registry(const struct cli *c, int argc, char **argv);
 int cmd_rules(const struct cli *c, int argc, char **argv);
+int cmd_catalog(const struct cli *c, int argc, char **argv);
 int cmd_claim(const struct cli *c, int argc, char **argv);
 int cmd_verify(const struct cli *c, int argc, char **argv);
 int cmd_gen(const struct cli *c, int argc, char **argv);

@@ -22,8 +22,23 @@ typedef enum {
 	ZT_REJ_NO_POLICY = 6,
 	ZT_REJ_AMOUNT_MISMATCH = 7,
 	ZT_REJ_NOT_SETTLED = 8,
+	/* Claim v2 (docs/spec/claim-v2-national.md §3), after amount-mismatch
+	 * in this order; and rules v2 (docs/spec/rules-v2.md §2), right after
+	 * no-policy. Appended, so precedence is zt_reject_rank's, not the
+	 * number's. */
+	ZT_REJ_NATIONAL_MISSING = 9,
+	ZT_REJ_NATIONAL_UNEXPECTED = 10,
+	ZT_REJ_NATIONAL_MISMATCH = 11,
+	ZT_REJ_NO_CATALOG = 12,
 } zt_reject;
 const char *zt_reject_name(zt_reject r);
+/* The place of a rejection code in the precedence of docs/spec/interfaces.md
+ * and its v2 additions (lower is checked first): schema-invalid,
+ * duplicate-claim-no, unknown-hospital, unknown-person, bad-dates,
+ * no-policy, no-catalog, amount-mismatch, national-missing,
+ * national-unexpected, national-mismatch. not-settled (reversal) and
+ * ZT_REJ_NONE come last. */
+int zt_reject_rank(zt_reject r);
 
 /* §1: the classification of a claim's items. */
 struct zt_classified {
@@ -142,12 +157,38 @@ struct zt_split_result {
 	struct zt_accum accum_after;
 };
 
+/* What the split classifies one item with (docs/spec/rules-v2.md §2): the
+ * claim's own chrgitm_lv, selfpay_prop and pric_uplmt_amt, or what the
+ * catalogue in force says of its code (catalog.h, zt_catalog_classify).
+ * The claim itself is never changed: its own values stay for the digest. */
+struct zt_catalog_entry;
+struct zt_item_class {
+	int chrgitm_lv;               /* 1 甲, 2 乙, 3 丙 */
+	bool has_selfpay_prop;
+	zt_bp selfpay_prop_bp;
+	bool has_pric_uplmt;
+	zt_q4 pric_uplmt_amt;
+	/* From the catalogue: the entry in force for the item's code on the
+	 * discharge date (NULL: not found, so 03 without ceiling; or no
+	 * catalogue was in force, so the claim's own values). */
+	const struct zt_catalog_entry *entry;
+	bool differs;                 /* class or ceiling is not what the hospital sent */
+};
+
 /* §1. Checks every amount (price × quantity, the sum) and classifies.
  * Returns ZT_REJ_NONE, ZT_REJ_AMOUNT_MISMATCH or ZT_REJ_SCHEMA_INVALID (a
  * value out of range), with `msg` (ZT_MESSAGE_BYTES_MAX) saying which item
  * and why. */
 zt_reject zt_classify(struct zt_classified *out, const struct zt_policy *p,
                       const struct zt_claim *c, char *msg);
+/* The same with the effective values of each item: `eff` holds
+ * c->item_count values (zt_catalog_classify), or is NULL for the claim's
+ * own (then exactly zt_classify). The amounts checked are the claim's
+ * (price × quantity, the sum); only the class, the self-pay ratio and the
+ * ceiling come from `eff`. */
+zt_reject zt_classify_items(struct zt_classified *out, const struct zt_policy *p,
+                            const struct zt_claim *c, const struct zt_item_class *eff,
+                            char *msg);
 
 /* §2–§5. Splits a classified claim. Returns 0, or ZT_ERANGE if an
  * accumulator would overflow (the claim is then refused, nothing moved).

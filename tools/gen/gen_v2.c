@@ -252,8 +252,8 @@ static zt_q4 percent(zt_q4 v, int pct)
 	return r > 0 ? r : 1;
 }
 
-/* The entries of one item of the world's list. */
-static void cat_world_entry(struct world *g, struct xw *x, struct rng *r, int k)
+/* The entries of one item of the world's list: returns how many (0 to 2). */
+static int cat_world_entry(struct world *g, struct xw *x, struct rng *r, int k)
 {
 	static const zt_bp props[] = {0, 500, 1000, 1500, 2000, 3000};
 	const struct catalog_entry *e = &g->catalog[k];
@@ -264,7 +264,7 @@ static void cat_world_entry(struct world *g, struct xw *x, struct rng *r, int k)
 	                     .from = jan1, .to = to ? dec31 : 0};
 	snprintf(l.name, sizeof l.name, "%s项目%04d", type_names[e->type], k + 1);
 	if (kind < 30)
-		return; /* not in the catalogue: fully self-paid */
+		return 0; /* not in the catalogue: fully self-paid */
 	if (kind >= 90 && kind < 150)
 		l.lv = e->lv % 3 + 1; /* the insurer classes it otherwise */
 	if (e->lv == 2 && e->selfpay_bp >= 0)
@@ -280,19 +280,23 @@ static void cat_world_entry(struct world *g, struct xw *x, struct rng *r, int k)
 	} else if (ce < 100) {
 		l.ceiling[0] = l.ceiling[1] = percent(e->pric, 80);
 	}
+	int n = 1;
 	if (kind < 60) { /* a gap in July */
 		l.to = (zt_date)g->year * 10000 + 630;
 		cat_entry(x, &l);
 		l.from = (zt_date)g->year * 10000 + 801;
 		l.to = 0;
+		n++;
 	} else if (kind < 90) { /* another class from July 1 */
 		l.to = (zt_date)g->year * 10000 + 630;
 		cat_entry(x, &l);
 		l.lv = e->lv % 3 + 1;
 		l.from = (zt_date)g->year * 10000 + 701;
 		l.to = 0;
+		n++;
 	}
 	cat_entry(x, &l);
+	return n;
 }
 
 int gen_write_catalog(struct world *g, const char *path)
@@ -313,11 +317,12 @@ int gen_write_catalog(struct world *g, const char *path)
 	xw_attr(&x, "effective-from", from);
 	xw_attr(&x, "effective-to", to);
 	xw_nl(&x);
+	int written = 0;
 	for (int k = 0; k < g->catalog_count; k++)
-		cat_world_entry(g, &x, &r, k);
+		written += cat_world_entry(g, &x, &r, k);
 	/* Padding: codes no claim uses, so that lookups run in a catalogue of
-	 * a real one's size (the world's own codes count as about 800). */
-	for (int k = g->catalog_count; k < g->o->catalog_entries && !x.bad; k++) {
+	 * a real one's size (the world's own are about 630 entries). */
+	for (int k = g->catalog_count; written < g->o->catalog_entries && !x.bad; k++, written++) {
 		char code[48];
 		snprintf(code, sizeof code, "XP%02d%09dA001010100000", (int)rng_below(&r, 100), k);
 		struct cat_line l = {.code = code, .lv = 1 + (int)rng_below(&r, 3), .selfpay = -1,

@@ -34,7 +34,8 @@ struct zt_gen_opts {
 	 *     that differ from what every hospital sends; and some hospitals
 	 *     send a class of their own for some codes (claims.xml changes).
 	 *   catalog_entries: pad the catalogue to this many entries with codes
-	 *     no claim uses (0: the world's own codes only, about 800).
+	 *     no claim uses (0, or fewer than the world's own: the world's own
+	 *     codes only, about 630 entries).
 	 *   periods: registry.xml in v2, with category periods (§3) for about
 	 *     one person in eight: entering poverty, leaving it, moving from
 	 *     lowinc to destitute during the year.

@@ -331,9 +331,13 @@ int cmd_schema(const struct cli *c, int argc, char **argv)
 	             {"claim", ZT_SCHEMA_CLAIM},
 	             {"settlement", ZT_SCHEMA_SETTLEMENT},
 	             {"payer-file", ZT_SCHEMA_PAYER_FILE},
-	             {"payer-ack", ZT_SCHEMA_PAYER_ACK}};
+	             {"payer-ack", ZT_SCHEMA_PAYER_ACK},
+	             {"catalog", ZT_SCHEMA_CATALOG},
+	             {"registry-v2", ZT_SCHEMA_REGISTRY_V2},
+	             {"policy-v2", ZT_SCHEMA_POLICY_V2}};
 	if (a.help || a.npos != 1) {
-		puts("usage: zhitong schema registry|policy|claim|settlement|payer-file|payer-ack\n\n"
+		puts("usage: zhitong schema "
+		     "registry|policy|claim|settlement|payer-file|payer-ack|catalog|registry-v2|policy-v2\n\n"
 		     "Prints the XSD the program validates that format with (the same file as\n"
 		     "schema/NAME.xsd in the source tree, compiled in).");
 		return a.help ? EXIT_DONE : EXIT_USAGE;

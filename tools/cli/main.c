@@ -70,7 +70,7 @@ static const char usage_text[] =
 	"  gen                    generate a synthetic world (registry, policy, claims)\n"
 	"  demo                   the whole flow on sample data\n"
 	"  schema                 print an XSD (registry policy claim settlement\n"
-	"                         payer-file payer-ack)\n"
+	"                         payer-file payer-ack catalog registry-v2 policy-v2)\n"
 	"  help [COMMAND]         this text, or a command's help\n"
 	"\n"
 	"Output files (--out FILE) are never written over a different file unless\n"

@@ -461,3 +461,198 @@ Test(policy_category, names_round_trip_and_unknown_is_refused)
 	cr_assert_eq(zt_category_parse("", 0), -1);
 	cr_assert_str_eq(zt_category_name(ZT_CAT_COUNT), "?");
 }
+
+/* ---- policy v2 (docs/spec/claim-v2-national.md §2) -------------------------------- */
+
+#define SUPPLEMENTARY ZT_TEST_SOURCE_DIR "/rules/sample-510102-2017-supplementary.xml"
+
+Test(policy_v2, the_sample_supplementary_policy)
+{
+	struct zt_policy p = load(SUPPLEMENTARY);
+	cr_assert_eq(p.version, 2);
+	cr_assert_eq(p.mode, ZT_MODE_SUPPLEMENTARY);
+	cr_assert_str_eq(p.county, "510102");
+	cr_assert_str_eq(p.national_basic_fund, "390100");
+	cr_assert_str_eq(p.national_critical_fund, "390200");
+	cr_assert_str_eq(p.national_assistance_fund, "610100");
+	cr_assert_str_eq(p.basic_fund, "", "no basic part of its own");
+	cr_assert_eq(p.tier_count, 0);
+	cr_assert_eq(p.b_selfpay_ratio_bp, 1000);
+	cr_assert(p.cap_categories[ZT_CAT_POOR] && p.cap_categories[ZT_CAT_DESTITUTE]);
+	cr_assert_eq(p.cap_in_county_bp, 1000);
+	cr_assert_eq(p.cap_out_of_county_bp, 2000);
+	cr_assert_eq(p.relief_count, 1);
+	cr_assert_eq(p.relief[0].annual_cap_fen, 2000000);
+	cr_assert_eq(p.remainder, ZT_REMAINDER_HOSPITAL);
+	/* the national funds must be registered like any other */
+	const char *codes[3 + ZT_RELIEF_MAX];
+	cr_assert_eq(zt_policy_funds(&p, codes), 4);
+	cr_assert_str_eq(codes[0], "390100");
+	cr_assert_str_eq(codes[1], "390200");
+	cr_assert_str_eq(codes[2], "610100");
+	cr_assert_str_eq(codes[3], "610103");
+	cr_assert_str_eq(zt_policy_mode_name(p.mode), "supplementary");
+}
+
+Test(policy_v2, a_v1_policy_reads_as_version_1_full)
+{
+	struct zt_policy p = load(SAMPLE);
+	cr_assert_eq(p.version, 1);
+	cr_assert_eq(p.mode, ZT_MODE_FULL);
+	cr_assert_str_eq(p.national_basic_fund, "");
+	cr_assert_str_eq(zt_policy_mode_name(p.mode), "full");
+}
+
+Test(policy_v2, a_full_v2_policy_is_the_v1_policy)
+{
+	/* the sample in the v2 namespace, with and without mode="full" */
+	char *v1 = zt_test_slurp(SAMPLE);
+	cr_assert_not_null(v1);
+	char *at = strstr(v1, "urn:zhitong:policy:1");
+	cr_assert_not_null(at);
+	at[strlen("urn:zhitong:policy:")] = '2';
+	struct zt_policy a = load(SAMPLE), b, c;
+	cr_assert_eq(zt_policy_parse(&b, v1, strlen(v1), "v2.xml"), 0, "%s", zt_error_last());
+	char *with_mode = malloc(strlen(v1) + 32);
+	char *root = strstr(v1, "<policy ");
+	snprintf(with_mode, strlen(v1) + 32, "%.*s<policy mode=\"full\" %s", (int)(root - v1), v1,
+	         root + strlen("<policy "));
+	cr_assert_eq(zt_policy_parse(&c, with_mode, strlen(with_mode), "v2.xml"), 0, "%s",
+	             zt_error_last());
+	cr_assert_eq(b.version, 2);
+	cr_assert_eq(c.version, 2);
+	b.version = c.version = 1;
+	cr_assert_eq(memcmp(&a, &b, sizeof a), 0, "v2 without mode reads as v1");
+	cr_assert_eq(memcmp(&a, &c, sizeof a), 0, "v2 with mode=\"full\" reads as v1");
+	free(with_mode);
+	free(v1);
+}
+
+Test(policy_v2, rules_check_accepts_both_and_load_keeps_supplementary_for_later)
+{
+	char *out = NULL, *err = NULL;
+	int rc = zt_test_run(&out, &err, "rules check '%s'", SUPPLEMENTARY);
+	cr_assert_eq(rc, 0, "%s", err);
+	cr_assert(strstr(out, "policy 'yy-2017-supplementary' for county 510102, 2017-01-01 to "
+	                      "2017-12-31 (supplementary): valid"), "%s", out);
+	free(out);
+	free(err);
+	rc = zt_test_run(&out, &err, "rules check '%s'", SAMPLE);
+	cr_assert_eq(rc, 0, "%s", err);
+	cr_assert(strstr(out, "to 2017-12-31: valid"), "v1 answers unchanged: %s", out);
+	free(out);
+	free(err);
+	rc = zt_test_run(&out, &err, "rules check '%s'",
+	                 zt_test_case("policy/bad-v2-supplementary-with-basic.xml"));
+	cr_assert_eq(rc, 2);
+	cr_assert(strstr(err, "a supplementary policy has no <basic>"), "%s", err);
+	free(out);
+	free(err);
+	/* load: a full v2 policy loads; a supplementary one waits for claims v2 */
+	const char *db = tmp_path("p.db");
+	cr_assert_eq(zt_test_run(&out, &err, "--db '%s' init", db), 0);
+	free(out);
+	free(err);
+	cr_assert_eq(zt_test_run(&out, &err, "--db '%s' registry load '%s'", db,
+	                         ZT_TEST_SOURCE_DIR "/rules/registry-510101.xml"), 0, "%s", err);
+	free(out);
+	free(err);
+	rc = zt_test_run(&out, &err, "--db '%s' rules load '%s'", db, SUPPLEMENTARY);
+	cr_assert_eq(rc, 2);
+	cr_assert(strstr(err, "is supplementary"), "%s", err);
+	free(out);
+	free(err);
+	rc = zt_test_run(&out, &err, "--db '%s' rules load '%s'", db,
+	                 zt_test_case("policy/good-v2-full.xml"));
+	cr_assert_eq(rc, 0, "%s", err);
+	free(out);
+	free(err);
+}
+
+/* ---- amendments (docs/spec/rules-v2.md §4) ------------------------------------------ */
+
+#include "zhitong/amend.h"
+
+Test(amend, replace_only_what_no_settlement_used)
+{
+	cr_assert_eq(zt_amend_replace_check("policy", "xx-2017", 0), 0);
+	cr_assert_eq(zt_amend_replace_check("policy", "xx-2017", 1), ZT_ECONFLICT);
+	cr_assert(strstr(zt_error_last(), "policy 'xx-2017' cannot be replaced: 1 settlement used it"),
+	          "%s", zt_error_last());
+	cr_assert_eq(zt_amend_replace_check("catalogue", "cat-1", 1234), ZT_ECONFLICT);
+	cr_assert(strstr(zt_error_last(), "catalogue 'cat-1' cannot be replaced: 1234 settlements"),
+	          "%s", zt_error_last());
+}
+
+Test(amend, supersede_dates_and_the_day_before)
+{
+	zt_date end = 0;
+	/* from the day after the old one began to its last day */
+	cr_assert_eq(zt_amend_supersede_check(&end, "policy", "a", 20170101, 20171231, 20170102, 0), 0);
+	cr_assert_eq(end, 20170101);
+	cr_assert_eq(zt_amend_supersede_check(&end, "policy", "a", 20170101, 20171231, 20170701, 0), 0);
+	cr_assert_eq(end, 20170630);
+	cr_assert_eq(zt_amend_supersede_check(&end, "policy", "a", 20170101, 20171231, 20171231, 0), 0);
+	cr_assert_eq(end, 20171230);
+	cr_assert_eq(zt_amend_supersede_check(&end, "policy", "a", 20160101, 0, 20170101, 0), 0,
+	             "an open-ended old version");
+	cr_assert_eq(end, 20161231, "the day before crosses the year");
+	cr_assert_eq(zt_amend_supersede_check(&end, "policy", "a", 20160101, 0, 20160301, 0), 0);
+	cr_assert_eq(end, 20160229, "a leap year");
+	/* not after the old one's effective-from, not after its effective-to */
+	end = 0;
+	cr_assert_eq(zt_amend_supersede_check(&end, "policy", "a", 20170101, 20171231, 20170101, 0),
+	             ZT_EINVAL);
+	cr_assert(strstr(zt_error_last(), "must lie after the effective-from of policy 'a' "
+	                                  "(2017-01-01)"), "%s", zt_error_last());
+	cr_assert_eq(zt_amend_supersede_check(&end, "policy", "a", 20170101, 20171231, 20161231, 0),
+	             ZT_EINVAL);
+	cr_assert_eq(zt_amend_supersede_check(&end, "policy", "a", 20170101, 20171231, 20180101, 0),
+	             ZT_EINVAL);
+	cr_assert(strstr(zt_error_last(), "lies after the effective-to of policy 'a' (2017-12-31)"),
+	          "%s", zt_error_last());
+	cr_assert_eq(zt_amend_supersede_check(&end, "policy", "a", 20170101, 20171231, 20170231, 0),
+	             ZT_EINVAL, "not a calendar date");
+	cr_assert_eq(end, 0, "nothing returned on a refusal");
+	/* settlements on or after the new effective-from stand in the way */
+	cr_assert_eq(zt_amend_supersede_check(&end, "catalogue", "cat-1", 20170101, 20171231, 20170701,
+	                                      3), ZT_ECONFLICT);
+	cr_assert(strstr(zt_error_last(), "catalogue 'cat-1' cannot be superseded from 2017-07-01: 3 "
+	                                  "settlements discharged on or after that day used it"),
+	          "%s", zt_error_last());
+}
+
+Test(amend, one_mode_per_county_and_calendar_year)
+{
+	struct zt_policy_span spans[] = {
+		{"full-2017", "510101", 20170101, 20171231, ZT_MODE_FULL},
+		{"supp-2018", "510101", 20180101, 0, ZT_MODE_SUPPLEMENTARY},     /* at a year boundary */
+		{"full-2017b", "510102", 20170101, 20170630, ZT_MODE_FULL},
+		{"full-2017c", "510102", 20170701, 20171231, ZT_MODE_FULL},      /* same mode, same year */
+		{"supp-2017", "510103", 20170101, 20171231, ZT_MODE_SUPPLEMENTARY}, /* another county */
+	};
+	cr_assert_eq(zt_policy_modes_check(spans, 5), 0, "%s", zt_error_last());
+	/* a switch inside a year */
+	struct zt_policy_span inside[] = {
+		{"full-h1", "510101", 20170101, 20170630, ZT_MODE_FULL},
+		{"supp-h2", "510101", 20170701, 20171231, ZT_MODE_SUPPLEMENTARY},
+	};
+	cr_assert_eq(zt_policy_modes_check(inside, 2), ZT_ECONFLICT);
+	cr_assert(strstr(zt_error_last(), "county 510101 would have a full policy ('full-h1') and a "
+	                                  "supplementary one ('supp-h2') in 2017"), "%s",
+	          zt_error_last());
+	/* an open-ended full policy reaches every later year */
+	struct zt_policy_span open[] = {
+		{"full", "510101", 20150301, 0, ZT_MODE_FULL},
+		{"supp", "510101", 20190101, 20191231, ZT_MODE_SUPPLEMENTARY},
+	};
+	cr_assert_eq(zt_policy_modes_check(open, 2), ZT_ECONFLICT);
+	cr_assert(strstr(zt_error_last(), "in 2019"), "%s", zt_error_last());
+	/* ended the last day of the year before: fine */
+	open[0].to = 20181231;
+	cr_assert_eq(zt_policy_modes_check(open, 2), 0);
+	/* ending on January 1 touches the year */
+	open[0].to = 20190101;
+	cr_assert_eq(zt_policy_modes_check(open, 2), ZT_ECONFLICT);
+	cr_assert_eq(zt_policy_modes_check(NULL, 0), 0);
+}

@@ -354,3 +354,244 @@ Test(registry_vectors, all_four_load_with_every_record)
 		free(xml);
 	}
 }
+
+/* ---- registry v2: category periods (docs/spec/rules-v2.md §3) ------------------- */
+
+static const char v2doc[] =
+	"<registry xmlns='urn:zhitong:registry:2'>\n"
+	"  <hospital code='H1' name='医院' level='2' county='510101'/>\n"
+	"  <person psn_no='P1' name='张三' id_no='510101195001011234' category='general'"
+	" county='510101'>\n"
+	"    <category value='poor' from='2016-03-01' to='2019-12-31'/>\n"
+	"    <category value='lowinc' from='2020-01-01'/>\n"
+	"  </person>\n"
+	"  <person psn_no='P2' name='李四' id_no='51010119600202567X' category='poor'"
+	" county='510101'/>\n"
+	"  <fund code='390100' name='基本医保'/>\n"
+	"</registry>\n";
+
+Test(registry_v2, reads_each_person_with_its_periods)
+{
+	struct seen s = {0};
+	cr_assert_eq(parse(&s, v2doc, "v2.xml"), 0, "%s", zt_error_last());
+	cr_assert_str_eq(s.kind, "HPPF");
+	const struct zt_person *p = &s.person[1];
+	cr_assert_eq(p->version, 2);
+	cr_assert_eq(p->category, ZT_CAT_GENERAL);
+	cr_assert_eq(p->period_count, 2);
+	cr_assert_eq(p->periods[0].value, ZT_CAT_POOR);
+	cr_assert_eq(p->periods[0].from, 20160301);
+	cr_assert_eq(p->periods[0].to, 20191231);
+	cr_assert_eq(p->periods[1].value, ZT_CAT_LOWINC);
+	cr_assert_eq(p->periods[1].from, 20200101);
+	cr_assert_eq(p->periods[1].to, 0, "open-ended");
+	cr_assert_eq(s.line[1], 3);
+	cr_assert_eq(s.person[2].period_count, 0);
+	cr_assert_eq(s.person[2].version, 2);
+	/* v1 people: version 1, no periods */
+	struct seen s1 = {0};
+	cr_assert_eq(parse(&s1, good, "v1.xml"), 0);
+	cr_assert_eq(s1.person[1].version, 1);
+	cr_assert_eq(s1.person[1].period_count, 0);
+}
+
+Test(registry_v2, the_streamed_reader_reads_v1_and_v2_alike)
+{
+	struct seen a = {0}, b = {0};
+	struct zt_registry_visitor v = {&a, on_hospital, on_person, on_fund};
+	cr_assert_eq(zt_registry_parse_file(zt_test_write("v2.xml", v2doc), &v), 0, "%s",
+	             zt_error_last());
+	cr_assert_eq(a.count, 4);
+	cr_assert_eq(a.person[1].period_count, 2);
+	cr_assert_eq(a.person[1].periods[1].value, ZT_CAT_LOWINC);
+	v.ctx = &b;
+	cr_assert_eq(zt_registry_parse_file(zt_test_write("v1.xml", good), &v), 0, "%s",
+	             zt_error_last());
+	cr_assert_eq(b.count, 5);
+	cr_assert_eq(b.person[1].version, 1);
+	/* the sample registry v2 */
+	struct seen c = {0};
+	v.ctx = &c;
+	cr_assert_eq(zt_registry_parse_file(ZT_TEST_SOURCE_DIR "/rules/registry-510101-v2.xml", &v), 0,
+	             "%s", zt_error_last());
+	cr_assert_eq(c.people, 3);
+	cr_assert_eq(zt_person_category_on(&c.person[0], 20170531), ZT_CAT_GENERAL);
+	cr_assert_eq(zt_person_category_on(&c.person[0], 20170601), ZT_CAT_POOR);
+	cr_assert_eq(zt_person_category_on(&c.person[2], 20170930), ZT_CAT_LOWINC);
+	cr_assert_eq(zt_person_category_on(&c.person[2], 20171001), ZT_CAT_DESTITUTE);
+}
+
+Test(registry_v2, every_bad_case_is_refused_by_the_streamed_reader_too)
+{
+	DIR *dir = opendir(ZT_TEST_CASES "/registry");
+	cr_assert_not_null(dir);
+	struct dirent *e;
+	int count = 0;
+	while ((e = readdir(dir)) != NULL) {
+		if (strncmp(e->d_name, "bad-", 4) != 0)
+			continue;
+		char path[1024];
+		snprintf(path, sizeof path, "%s/registry/%s", ZT_TEST_CASES, e->d_name);
+		struct seen s = {0};
+		struct zt_registry_visitor v = {&s, on_hospital, on_person, on_fund};
+		int rc = zt_registry_parse_file(path, &v);
+		cr_expect_neq(rc, 0, "%s was accepted", e->d_name);
+		char *doc = zt_test_slurp(path);
+		long line = -1;
+		char text[256];
+		cr_assert(expectation(doc, &line, text, sizeof text));
+		/* The streamed reader says where XML stops being well-formed only
+		 * as libxml2's reader does (no line): the file is named. */
+		if (rc && strstr(zt_error_last(), "not well-formed")) {
+			cr_expect(strstr(zt_error_last(), path), "%s", zt_error_last());
+			free(doc);
+			count++;
+			continue;
+		}
+		if (rc && line >= 0) {
+			char prefix[1100];
+			snprintf(prefix, sizeof prefix, "%s:%ld:", path, line);
+			cr_expect(strncmp(zt_error_last(), prefix, strlen(prefix)) == 0,
+			          "%s: message should start '%s': %s", e->d_name, prefix, zt_error_last());
+		}
+		if (rc)
+			cr_expect(strstr(zt_error_last(), text), "%s: should say '%s': %s", e->d_name, text,
+			          zt_error_last());
+		free(doc);
+		count++;
+	}
+	closedir(dir);
+	cr_assert_geq(count, 40);
+}
+
+Test(registry_v2, periods_that_touch_are_fine_and_one_day_of_overlap_is_not)
+{
+	static const char *const fmt =
+		"<registry xmlns='urn:zhitong:registry:2'>\n"
+		"<person psn_no='P1' name='a' id_no='510101195001011234' category='general' county='510101'>\n"
+		"<category value='poor' from='2017-01-01' to='%s'/>\n"
+		"<category value='lowinc' from='2017-07-01'/>\n"
+		"</person></registry>\n";
+	char doc[1024];
+	struct seen s = {0};
+	snprintf(doc, sizeof doc, fmt, "2017-06-30");
+	cr_assert_eq(parse(&s, doc, "touch.xml"), 0, "%s", zt_error_last());
+	snprintf(doc, sizeof doc, fmt, "2017-07-01");
+	cr_assert_eq(parse(&s, doc, "overlap.xml"), ZT_EINVAL);
+	cr_assert(strncmp(zt_error_last(), "overlap.xml:4: <category from>:", 31) == 0, "%s",
+	          zt_error_last());
+	/* the order in the file is free */
+	static const char rev[] =
+		"<registry xmlns='urn:zhitong:registry:2'>\n"
+		"<person psn_no='P1' name='a' id_no='510101195001011234' category='general' county='510101'>\n"
+		"<category value='lowinc' from='2017-07-01'/>\n"
+		"<category value='poor' from='2017-01-01' to='2017-06-30'/>\n"
+		"</person></registry>\n";
+	memset(&s, 0, sizeof s);
+	cr_assert_eq(parse(&s, rev, "rev.xml"), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_person_category_on(&s.person[0], 20170630), ZT_CAT_POOR);
+	cr_assert_eq(zt_person_category_on(&s.person[0], 20170701), ZT_CAT_LOWINC);
+}
+
+Test(category_on, first_and_last_day_included_open_ended_and_none)
+{
+	const struct zt_category_period p[] = {
+		{ZT_CAT_POOR, 20170301, 20170630},
+		{ZT_CAT_DESTITUTE, 20170701, 20170701},
+		{ZT_CAT_LOWINC, 20180101, 0},
+	};
+	struct {
+		zt_date day;
+		zt_category want;
+	} cases[] = {
+		{20170228, ZT_CAT_GENERAL},   /* before the first period: the attribute */
+		{20170301, ZT_CAT_POOR},      /* its first day */
+		{20170415, ZT_CAT_POOR},
+		{20170630, ZT_CAT_POOR},      /* its last day */
+		{20170701, ZT_CAT_DESTITUTE}, /* a period of one day */
+		{20170702, ZT_CAT_GENERAL},   /* between periods: none holds the day */
+		{20171231, ZT_CAT_GENERAL},
+		{20180101, ZT_CAT_LOWINC},    /* open-ended: from its first day */
+		{99991231, ZT_CAT_LOWINC},    /* for ever */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		cr_expect_eq(zt_category_on(ZT_CAT_GENERAL, p, 3, cases[i].day), cases[i].want, "%d",
+		             (int)cases[i].day);
+	cr_assert_eq(zt_category_on(ZT_CAT_POOR, NULL, 0, 20170101), ZT_CAT_POOR, "no periods");
+	struct zt_person person = {.category = ZT_CAT_DESTITUTE, .period_count = 3};
+	memcpy(person.periods, p, sizeof p);
+	cr_assert_eq(zt_person_category_on(&person, 20170702), ZT_CAT_DESTITUTE);
+	cr_assert_eq(zt_person_category_on(&person, 20170630), ZT_CAT_POOR);
+}
+
+Test(category_on, overlapping_periods_are_found)
+{
+	int a, b;
+	const struct zt_category_period ok[] = {{ZT_CAT_POOR, 20170101, 20170630},
+	                                        {ZT_CAT_POOR, 20170701, 0}};
+	cr_assert_not(zt_category_periods_overlap(ok, 2, &a, &b));
+	const struct zt_category_period touch[] = {{ZT_CAT_POOR, 20170101, 20170701},
+	                                           {ZT_CAT_POOR, 20170701, 0}};
+	cr_assert(zt_category_periods_overlap(touch, 2, &a, &b));
+	cr_assert(a == 0 && b == 1);
+	const struct zt_category_period open[] = {{ZT_CAT_POOR, 20180101, 20181231},
+	                                          {ZT_CAT_LOWINC, 20150101, 0},
+	                                          {ZT_CAT_POOR, 20100101, 20101231}};
+	cr_assert(zt_category_periods_overlap(open, 3, &a, &b));
+	cr_assert(a == 0 && b == 1);
+	cr_assert_not(zt_category_periods_overlap(open + 1, 2, &a, &b));
+}
+
+/* ---- a key given twice refuses the file (v1 and v2 alike) ------------------------ */
+
+Test(registry_duplicates, a_key_twice_is_refused_and_a_file_of_keys_once_is_not)
+{
+	/* the same string as a hospital code, a psn_no and a fund code is fine */
+	static const char mixed[] =
+		"<registry xmlns='urn:zhitong:registry:1'>\n"
+		"<hospital code='390100' name='a' level='1' county='510101'/>\n"
+		"<person psn_no='390100' name='b' id_no='510101195001011234' category='poor' county='510101'/>\n"
+		"<fund code='390100' name='c'/>\n"
+		"</registry>\n";
+	struct seen s = {0};
+	cr_assert_eq(parse(&s, mixed, "mixed.xml"), 0, "%s", zt_error_last());
+	cr_assert_eq(s.count, 3);
+	/* through registry load: refused, nothing stored */
+	const char *db = tmp_path("dup.db");
+	char *out = NULL, *err = NULL;
+	cr_assert_eq(zt_test_run(&out, &err, "--db '%s' init", db), 0, "%s", err);
+	free(out);
+	free(err);
+	const char *path = zt_test_case("registry/bad-duplicate-psn-no.xml");
+	int rc = zt_test_run(&out, &err, "--db '%s' registry load '%s'", db, path);
+	cr_assert_eq(rc, 2, "%s", err);
+	cr_assert(strstr(err, "psn_no 'P1' is given twice in the file (first on line 4)"), "%s", err);
+	free(out);
+	free(err);
+	struct run r = sh("sqlite3 '%s' 'SELECT count(*) FROM person; SELECT count(*) FROM fund'", db);
+	cr_assert_str_eq(r.out, "0\n0\n", "a refused file stored nothing");
+	run_free(&r);
+}
+
+Test(registry_duplicates, found_in_a_large_streamed_file)
+{
+	/* 50,000 people, the last a repeat of the 17th */
+	const char *path = tmp_path("big.xml");
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("<registry xmlns='urn:zhitong:registry:2'>\n", f);
+	for (int i = 1; i <= 50000; i++)
+		fprintf(f, "<person psn_no='P%08d' name='n' id_no='510101195001011234' category='poor'"
+		           " county='510101'/>\n", i);
+	fputs("<person psn_no='P00000017' name='n' id_no='510101195001011234' category='poor'"
+	      " county='510101'/>\n</registry>\n", f);
+	fclose(f);
+	struct seen s = {0};
+	struct zt_registry_visitor v = {&s, NULL, on_person, NULL};
+	cr_assert_eq(zt_registry_parse_file(path, &v), ZT_EINVAL);
+	char want[1200];
+	snprintf(want, sizeof want, "%s:50002: <person psn_no>: psn_no 'P00000017' is given twice in "
+	                            "the file (first on line 18)", path);
+	cr_assert(strstr(zt_error_last(), want), "%s", zt_error_last());
+	cr_assert_eq(s.people, 50000, "the walk stopped at the repeat");
+}

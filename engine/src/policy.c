@@ -34,12 +34,18 @@ const char *zt_category_name(zt_category c)
 	return (unsigned)c < ZT_CAT_COUNT ? category_names[c] : "?";
 }
 
+const char *zt_policy_mode_name(enum zt_policy_mode m)
+{
+	return m == ZT_MODE_SUPPLEMENTARY ? "supplementary" : "full";
+}
+
 int zt_policy_funds(const struct zt_policy *p, const char *codes[3 + ZT_RELIEF_MAX])
 {
 	int n = 0;
-	codes[n++] = p->basic_fund;
-	codes[n++] = p->critical_fund;
-	codes[n++] = p->assistance_fund;
+	bool national = p->mode == ZT_MODE_SUPPLEMENTARY;
+	codes[n++] = national ? p->national_basic_fund : p->basic_fund;
+	codes[n++] = national ? p->national_critical_fund : p->critical_fund;
+	codes[n++] = national ? p->national_assistance_fund : p->assistance_fund;
 	for (int i = 0; i < p->relief_count && i < ZT_RELIEF_MAX; i++)
 		codes[n++] = p->relief[i].fund;
 	return n;
@@ -60,7 +66,12 @@ struct reader {
 	struct fund_use funds[3 + ZT_RELIEF_MAX];
 };
 
-static bool named(const xmlNode *n, const char *name) { return zt_field_is(n, ZT_POLICY_NS, name); }
+/* Either version's namespace: the document was validated against the
+ * schema of its root's namespace, so its elements are all of one. */
+static bool named(const xmlNode *n, const char *name)
+{
+	return zt_field_is(n, ZT_POLICY_NS, name) || zt_field_is(n, ZT_POLICY_NS_V2, name);
+}
 
 static const xmlNode *first_child(const xmlNode *n) { return zt_field_element(n->children); }
 static const xmlNode *next_sibling(const xmlNode *n) { return zt_field_element(n->next); }
@@ -148,22 +159,40 @@ static int read_categories(bool out[ZT_CAT_COUNT], const struct reader *r, const
 }
 
 /* A fund code, distinct from every fund named before it in the policy. */
-static int read_fund(char out[ZT_FUND_CODE_BYTES], struct reader *r, const xmlNode *n)
+static int read_fund_attr(char out[ZT_FUND_CODE_BYTES], struct reader *r, const xmlNode *n,
+                          const char *attr)
 {
-	int rc = zt_field_digits(out, ZT_FUND_CODE_BYTES - 1, r->file, n, "fund");
+	int rc = zt_field_digits(out, ZT_FUND_CODE_BYTES - 1, r->file, n, attr);
 	if (rc)
 		return rc;
 	for (int i = 0; i < r->fund_count; i++)
 		if (strcmp(r->funds[i].code, out) == 0)
-			return zt_field_fail(ZT_EINVAL, r->file, n, "fund",
+			return zt_field_fail(ZT_EINVAL, r->file, n, attr,
 			                     "fund %s is already used by <%s> on line %ld; "
 			                     "fund codes must be distinct within a policy",
 			                     out, (const char *)r->funds[i].node->name,
 			                     zt_field_line(r->funds[i].node));
 	if (r->fund_count >= (int)(sizeof r->funds / sizeof *r->funds))
-		return zt_field_fail(ZT_EINTERNAL, r->file, n, "fund", "too many funds");
+		return zt_field_fail(ZT_EINTERNAL, r->file, n, attr, "too many funds");
 	r->funds[r->fund_count++] = (struct fund_use){out, n};
 	return 0;
+}
+
+static int read_fund(char out[ZT_FUND_CODE_BYTES], struct reader *r, const xmlNode *n)
+{
+	return read_fund_attr(out, r, n, "fund");
+}
+
+/* A supplementary policy's <national-funds basic critical assistance>. */
+static int read_national_funds(struct reader *r, const xmlNode *n)
+{
+	struct zt_policy *p = r->p;
+	int rc = read_fund_attr(p->national_basic_fund, r, n, "basic");
+	if (!rc)
+		rc = read_fund_attr(p->national_critical_fund, r, n, "critical");
+	if (!rc)
+		rc = read_fund_attr(p->national_assistance_fund, r, n, "assistance");
+	return rc;
 }
 
 /* The <tier> children of `parent`, in order: `upto` strictly increasing
@@ -444,33 +473,89 @@ static int read_header(struct reader *r, const xmlNode *root)
 	return 0;
 }
 
-static int read_policy(struct reader *r, const xmlNode *root)
+/* v2's mode="full|supplementary" (absent: full). */
+static int read_mode(struct reader *r, const xmlNode *root)
+{
+	char v[16];
+	r->p->mode = ZT_MODE_FULL;
+	if (!zt_xml_attr(root, "mode"))
+		return 0;
+	int rc = zt_field_token(v, sizeof v, 13, r->file, root, "mode", false);
+	if (rc)
+		return rc;
+	if (strcmp(v, "supplementary") == 0)
+		r->p->mode = ZT_MODE_SUPPLEMENTARY;
+	else if (strcmp(v, "full") != 0)
+		return zt_field_fail(ZT_EINVAL, r->file, root, "mode", "'%s' is not full or supplementary",
+		                     v);
+	return 0;
+}
+
+/* The funds part after <items>: <basic> <critical> <assistance> in a full
+ * policy, <national-funds> in a supplementary one. Returns the element
+ * after it in *next. */
+static int read_funds_part(struct reader *r, const xmlNode *root, const xmlNode *n,
+                           const xmlNode **next)
+{
+	static const char *const required[] = {"basic", "critical", "assistance"};
+	int (*const readers[])(struct reader *, const xmlNode *) = {read_basic, read_critical,
+	                                                            read_assistance};
+	int rc;
+	if (r->p->mode == ZT_MODE_SUPPLEMENTARY) {
+		for (size_t i = 0; i < sizeof required / sizeof *required; i++)
+			if (named(n, required[i]))
+				return zt_field_fail(ZT_EINVAL, r->file, n, NULL,
+				                     "a supplementary policy has no <%s>: the national "
+				                     "platform settles it (name its fund in <national-funds>)",
+				                     required[i]);
+		if (!named(n, "national-funds"))
+			return zt_field_fail(ZT_EINVAL, r->file, n ? n : root, NULL,
+			                     "<national-funds> expected");
+		if ((rc = read_national_funds(r, n)))
+			return rc;
+		*next = next_sibling(n);
+		return 0;
+	}
+	if (named(n, "national-funds"))
+		return zt_field_fail(ZT_EINVAL, r->file, n, NULL,
+		                     "<national-funds> belongs to a supplementary policy "
+		                     "(mode=\"supplementary\"); a full one has <basic>, <critical> and "
+		                     "<assistance>");
+	for (size_t i = 0; i < sizeof required / sizeof *required; i++, n = next_sibling(n)) {
+		if (!named(n, required[i]))
+			return zt_field_fail(ZT_EINVAL, r->file, n ? n : root, NULL, "<%s> expected",
+			                     required[i]);
+		if ((rc = readers[i](r, n)))
+			return rc;
+	}
+	*next = n;
+	return 0;
+}
+
+static int read_policy(struct reader *r, const xmlNode *root, int version)
 {
 	struct zt_policy *p = r->p;
 	memset(p, 0, sizeof *p);
 	p->basic_annual_cap_fen = ZT_CAP_NONE;
 	p->critical_annual_cap_fen = ZT_CAP_NONE;
 	p->remainder = ZT_REMAINDER_PATIENT;
+	p->version = version;
 
-	if (!named(root, "policy"))
-		return zt_field_fail(ZT_EINVAL, r->file, root, NULL, "the root must be a v1 <policy>");
+	if (!zt_field_is(root, version == 2 ? ZT_POLICY_NS_V2 : ZT_POLICY_NS, "policy"))
+		return zt_field_fail(ZT_EINVAL, r->file, root, NULL,
+		                     "the root must be a v1 or v2 <policy>");
 	int rc = read_header(r, root);
+	if (!rc && version == 2)
+		rc = read_mode(r, root);
 	if (rc)
 		return rc;
 
-	/* The four parts every policy has, in this order (the XSD's sequence). */
-	static const char *const required[] = {"items", "basic", "critical", "assistance"};
-	int (*const readers[])(struct reader *, const xmlNode *) = {read_items, read_basic,
-	                                                            read_critical, read_assistance};
+	/* The parts every policy has, in this order (the XSD's sequence). */
 	const xmlNode *n = first_child(root);
-	for (size_t i = 0; i < sizeof required / sizeof *required; i++, n = next_sibling(n)) {
-		if (!named(n, required[i]))
-			return zt_field_fail(ZT_EINVAL, r->file, n ? n : root, NULL, "<%s> expected",
-			                     required[i]);
-		rc = readers[i](r, n);
-		if (rc)
-			return rc;
-	}
+	if (!named(n, "items"))
+		return zt_field_fail(ZT_EINVAL, r->file, n ? n : root, NULL, "<items> expected");
+	if ((rc = read_items(r, n)) || (rc = read_funds_part(r, root, next_sibling(n), &n)))
+		return rc;
 	if (named(n, "personal-cap")) {
 		rc = read_personal_cap(r, n);
 		if (rc)
@@ -500,7 +585,10 @@ int zt_policy_parse(struct zt_policy *out, const char *xml, size_t len, const ch
 	if (!filename)
 		filename = "(policy)";
 	struct reader r = {.file = filename};
-	int rc = zt_xml_parse_doc(&doc, xml, len, filename, ZT_SCHEMA_POLICY);
+	static const char *const ns[] = {ZT_POLICY_NS, ZT_POLICY_NS_V2};
+	static const enum zt_schema_id ids[] = {ZT_SCHEMA_POLICY, ZT_SCHEMA_POLICY_V2};
+	int which = 0;
+	int rc = zt_xml_parse_doc_versions(&doc, &which, xml, len, filename, ns, ids, 2);
 	if (rc)
 		goto done;
 	/* Several kilobytes: kept off the stack of callers that may be deep. */
@@ -510,7 +598,7 @@ int zt_policy_parse(struct zt_policy *out, const char *xml, size_t len, const ch
 		goto done;
 	}
 	r.p = p;
-	rc = read_policy(&r, xmlDocGetRootElement(doc));
+	rc = read_policy(&r, xmlDocGetRootElement(doc), which + 1);
 	if (rc == 0)
 		*out = *p;
 done:

@@ -33,8 +33,26 @@ const char *zt_reject_name(zt_reject r)
 	case ZT_REJ_NO_POLICY: return "no-policy";
 	case ZT_REJ_AMOUNT_MISMATCH: return "amount-mismatch";
 	case ZT_REJ_NOT_SETTLED: return "not-settled";
+	case ZT_REJ_NATIONAL_MISSING: return "national-missing";
+	case ZT_REJ_NATIONAL_UNEXPECTED: return "national-unexpected";
+	case ZT_REJ_NATIONAL_MISMATCH: return "national-mismatch";
+	case ZT_REJ_NO_CATALOG: return "no-catalog";
 	}
 	return "unknown";
+}
+
+int zt_reject_rank(zt_reject r)
+{
+	static const zt_reject order[] = {
+		ZT_REJ_SCHEMA_INVALID, ZT_REJ_DUPLICATE_CLAIM_NO, ZT_REJ_UNKNOWN_HOSPITAL,
+		ZT_REJ_UNKNOWN_PERSON, ZT_REJ_BAD_DATES,         ZT_REJ_NO_POLICY,
+		ZT_REJ_NO_CATALOG,     ZT_REJ_AMOUNT_MISMATCH,   ZT_REJ_NATIONAL_MISSING,
+		ZT_REJ_NATIONAL_UNEXPECTED, ZT_REJ_NATIONAL_MISMATCH, ZT_REJ_NOT_SETTLED,
+	};
+	for (int i = 0; i < (int)(sizeof order / sizeof *order); i++)
+		if (order[i] == r)
+			return i + 1;
+	return (int)(sizeof order / sizeof *order) + 1; /* ZT_REJ_NONE */
 }
 
 /* ---- §1 classification ------------------------------------------------ */
@@ -74,6 +92,21 @@ static bool bp_in_range(zt_bp v) { return v >= 0 && v <= ZT_BP_ONE; }
 zt_reject zt_classify(struct zt_classified *out, const struct zt_policy *p,
                       const struct zt_claim *c, char *msg)
 {
+	return zt_classify_items(out, p, c, NULL, msg);
+}
+
+/* The values an item is classified with: the claim's own, or the
+ * effective ones (docs/spec/rules-v2.md §2). */
+static struct zt_item_class own_class(const struct zt_item *it)
+{
+	return (struct zt_item_class){it->chrgitm_lv, it->has_selfpay_prop, it->selfpay_prop_bp,
+	                              it->has_pric_uplmt, it->pric_uplmt_amt, NULL, false};
+}
+
+zt_reject zt_classify_items(struct zt_classified *out, const struct zt_policy *p,
+                            const struct zt_claim *c, const struct zt_item_class *eff,
+                            char *msg)
+{
 	struct zt_classified k = {0};
 	zt_fen sum = 0;
 	char label[LABEL_BYTES];
@@ -112,10 +145,17 @@ zt_reject zt_classify(struct zt_classified *out, const struct zt_policy *p,
 			            item_label(label, i, it));
 			goto done;
 		}
+		/* The effective values come from our own catalogue reader: one
+		 * out of range is a bug, never the hospital's fault. */
+		if (eff)
+			assert(eff[i].chrgitm_lv >= 1 && eff[i].chrgitm_lv <= 3 &&
+			       (!eff[i].has_pric_uplmt || q4_in_range(eff[i].pric_uplmt_amt)) &&
+			       (!eff[i].has_selfpay_prop || bp_in_range(eff[i].selfpay_prop_bp)));
 	}
 
 	for (int i = 0; i < c->item_count; i++) {
 		const struct zt_item *it = &c->items[i];
+		const struct zt_item_class k_it = eff ? eff[i] : own_class(it);
 		/* Both factors are below 10^18, so the product fits in 128 bits. */
 		zt_fen amt = it->det_item_fee_sumamt, expect, over = 0;
 		if (zt_rhu128(&expect, (__int128)it->pric * it->cnt, Q4_PRODUCT_PER_FEN)) {
@@ -130,22 +170,22 @@ zt_reject zt_classify(struct zt_classified *out, const struct zt_policy *p,
 			goto done;
 		}
 
-		if (it->has_pric_uplmt && it->pric > it->pric_uplmt_amt) {
+		if (k_it.has_pric_uplmt && it->pric > k_it.pric_uplmt_amt) {
 			/* ≤ pric × cnt, which was just shown to fit. */
-			if (zt_rhu128(&over, (__int128)(it->pric - it->pric_uplmt_amt) * it->cnt,
+			if (zt_rhu128(&over, (__int128)(it->pric - k_it.pric_uplmt_amt) * it->cnt,
 			              Q4_PRODUCT_PER_FEN))
 				goto overflow;
 			over = zt_min(amt, over);
 		}
 		zt_fen base = amt - over;
 
-		switch (it->chrgitm_lv) {
+		switch (k_it.chrgitm_lv) {
 		case 1:
 			if (zt_add(&k.inscp_scp_amt, k.inscp_scp_amt, base))
 				goto overflow;
 			break;
 		case 2: {
-			zt_bp r = it->has_selfpay_prop ? it->selfpay_prop_bp : p->b_selfpay_ratio_bp;
+			zt_bp r = k_it.has_selfpay_prop ? k_it.selfpay_prop_bp : p->b_selfpay_ratio_bp;
 			zt_fen pre;
 			if (zt_mul_ratio(&pre, base, r) ||
 			    zt_add(&k.preselfpay_amt, k.preselfpay_amt, pre) ||
@@ -209,6 +249,9 @@ static bool valid_cap(zt_fen cap) { return cap == ZT_CAP_NONE || cap >= 0; }
 static int check_inputs(const struct zt_policy *p, const struct zt_split_ctx *ctx,
                         const struct zt_classified *cls, const struct zt_accum *before)
 {
+	if (p->mode != ZT_MODE_FULL)
+		return zt_error_set(ZT_EINTERNAL, "split: policy '%s' is supplementary: its claims are "
+		                    "split on top of the national amounts", p->id);
 	if (ctx->hospital_level < 1 || ctx->hospital_level > ZT_LEVELS)
 		return zt_error_set(ZT_EINTERNAL, "split: hospital level %d is not 1..4",
 		                    ctx->hospital_level);
@@ -483,10 +526,138 @@ done:
 	return rc;
 }
 
+/* ---- claim v2: on top of the national platform (claim-v2-national.md) ---- */
+
+static bool national_in_range(const struct zt_national_amounts *n)
+{
+	zt_fen v[] = {n->hifp_pay, n->hifmi_pay, n->maf_pay, n->fulamt_ownpay_amt, n->overlmt_selfpay,
+	              n->preselfpay_amt, n->inscp_scp_amt, n->act_pay_dedc};
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+		if (!fen_in_range(v[i]))
+			return false;
+	return true;
+}
+
+zt_reject zt_national_check(const struct zt_policy *p, const struct zt_national_amounts *nat,
+                            zt_fen medfee_sumamt, char *msg)
+{
+	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES];
+	if (msg)
+		msg[0] = '\0';
+	if (p->mode == ZT_MODE_SUPPLEMENTARY && !nat)
+		return reject(msg, ZT_REJ_NATIONAL_MISSING,
+		              "policy '%s' of county %s settles on top of the national platform: the "
+		              "claim must carry the national settlement (<national>)", p->id, p->county);
+	if (p->mode == ZT_MODE_FULL && nat)
+		return reject(msg, ZT_REJ_NATIONAL_UNEXPECTED,
+		              "policy '%s' of county %s is a full policy: zhitong settles basic "
+		              "insurance, critical illness and assistance itself, so the claim must not "
+		              "carry a national settlement (<national>)", p->id, p->county);
+	if (!nat)
+		return ZT_REJ_NONE;
+	if (!national_in_range(nat) || !fen_in_range(medfee_sumamt))
+		return reject(msg, ZT_REJ_SCHEMA_INVALID, "a national amount is out of range");
+	/* Each term ≤ ZT_FEN_MAX < 2^54: these sums cannot overflow. */
+	zt_fen paid = nat->hifp_pay + nat->hifmi_pay + nat->maf_pay;
+	if (paid > medfee_sumamt)
+		return reject(msg, ZT_REJ_NATIONAL_MISMATCH,
+		              "the national hifp_pay + hifmi_pay + maf_pay (%s) is more than "
+		              "medfee_sumamt (%s)", zt_format_amount(a, paid),
+		              zt_format_amount(b, medfee_sumamt));
+	if (nat->has_bill) {
+		zt_fen bill = nat->fulamt_ownpay_amt + nat->overlmt_selfpay + nat->preselfpay_amt +
+		              nat->inscp_scp_amt;
+		if (bill != medfee_sumamt)
+			return reject(msg, ZT_REJ_NATIONAL_MISMATCH,
+			              "the national fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + "
+			              "inscp_scp_amt (%s) is not medfee_sumamt (%s)",
+			              zt_format_amount(a, bill), zt_format_amount(b, medfee_sumamt));
+	}
+	return ZT_REJ_NONE;
+}
+
+static int check_supplementary_inputs(const struct zt_policy *p, const struct zt_split_ctx *ctx,
+                                      const struct zt_classified *cls,
+                                      const struct zt_national_amounts *nat,
+                                      const struct zt_accum *before)
+{
+	char msg[ZT_MESSAGE_BYTES_MAX];
+	if (p->mode != ZT_MODE_SUPPLEMENTARY)
+		return zt_error_set(ZT_EINTERNAL, "split: policy '%s' is not supplementary", p->id);
+	if (ctx->hospital_level < 1 || ctx->hospital_level > ZT_LEVELS ||
+	    (int)ctx->category < 0 || ctx->category >= ZT_CAT_COUNT)
+		return zt_error_set(ZT_EINTERNAL, "split: hospital level or category out of range");
+	zt_fen parts;
+	if (cls->fulamt_ownpay_amt < 0 || cls->overlmt_selfpay < 0 || cls->preselfpay_amt < 0 ||
+	    cls->inscp_scp_amt < 0 || zt_add(&parts, cls->fulamt_ownpay_amt, cls->overlmt_selfpay) ||
+	    zt_add(&parts, parts, cls->preselfpay_amt) || zt_add(&parts, parts, cls->inscp_scp_amt) ||
+	    parts != cls->medfee_sumamt)
+		return zt_error_set(ZT_EINTERNAL, "split: the classified parts do not add up");
+	if (zt_national_check(p, nat, cls->medfee_sumamt, msg) != ZT_REJ_NONE)
+		return zt_error_set(ZT_EINTERNAL, "split: national amounts refused: %s", msg);
+	if (p->relief_count < 0 || p->relief_count > ZT_RELIEF_MAX)
+		return zt_error_set(ZT_EINTERNAL, "split: the policy's lists are out of range");
+	for (int i = 0; i < p->relief_count; i++)
+		if (before->relief_paid[i] < 0)
+			return zt_error_set(ZT_EINTERNAL, "split: an accumulator is negative");
+	return 0;
+}
+
+int zt_split_supplementary(struct zt_split_result *out, const struct zt_policy *p,
+                           const struct zt_split_ctx *ctx, const struct zt_classified *cls,
+                           const struct zt_national_amounts *nat, const struct zt_accum *before)
+{
+	struct zt_split_result r;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	if ((rc = check_supplementary_inputs(p, ctx, cls, nat, before)))
+		goto done;
+	r.supplementary = true;
+	r.pool_prop_absent = true;
+	/* The bill as the national platform described it, else as zhitong
+	 * classifies it; it moves no money here. */
+	r.cls = *cls;
+	if (nat->has_bill) {
+		r.cls.fulamt_ownpay_amt = nat->fulamt_ownpay_amt;
+		r.cls.overlmt_selfpay = nat->overlmt_selfpay;
+		r.cls.preselfpay_amt = nat->preselfpay_amt;
+		r.cls.inscp_scp_amt = nat->inscp_scp_amt;
+		r.act_pay_dedc = nat->act_pay_dedc;
+	}
+	r.hifp_pay = nat->hifp_pay;
+	r.hifmi_pay = nat->hifmi_pay;
+	r.maf_pay = nat->maf_pay;
+	/* The national platform's yearly totals are its own: not moved. */
+	r.accum_after = *before;
+	r.basic.paid_before = r.basic.paid_after = before->basic_paid;
+	r.critical.before = r.critical.after = before->critical_base;
+	r.critical.paid_before = r.critical.paid_after = before->critical_paid;
+	r.assistance.paid_before = r.assistance.paid_after = before->assistance_paid;
+	if ((rc = split_cap(&r, p, ctx, before)))
+		goto done;
+	/* Each ≤ medfee_sumamt (zt_national_check): no overflow. */
+	r.fund_pay_sumamt = r.hifp_pay + r.hifmi_pay + r.maf_pay + r.oth_pay;
+
+	assert(r.oth_pay >= 0 && r.hosp_part_amt >= 0 && r.psn_part_amt >= 0 && r.cap.psn0 >= 0);
+	assert(r.accum_after.basic_paid == before->basic_paid &&
+	       r.accum_after.critical_base == before->critical_base &&
+	       r.accum_after.critical_paid == before->critical_paid &&
+	       r.accum_after.assistance_paid == before->assistance_paid);
+	assert(r.cls.fulamt_ownpay_amt + r.cls.overlmt_selfpay + r.cls.preselfpay_amt +
+	       r.cls.inscp_scp_amt == r.cls.medfee_sumamt);
+	assert(r.fund_pay_sumamt + r.hosp_part_amt + r.psn_part_amt == r.cls.medfee_sumamt);
+	*out = r;
+done:
+	return rc;
+}
+
 int zt_split_shares(struct zt_fund_share out[3 + ZT_RELIEF_MAX], const struct zt_policy *p,
                     const struct zt_split_result *r)
 {
 	int n = 0;
+	if (r->supplementary || p->mode == ZT_MODE_SUPPLEMENTARY)
+		goto relief; /* the national amounts are not zhitong's to settle */
 	if (r->hifp_pay > 0)
 		out[n++] = (struct zt_fund_share){ZT_FUND_BASIC, -1, p->basic_fund, r->hifp_pay};
 	if (r->hifmi_pay > 0)
@@ -494,6 +665,7 @@ int zt_split_shares(struct zt_fund_share out[3 + ZT_RELIEF_MAX], const struct zt
 	if (r->maf_pay > 0)
 		out[n++] = (struct zt_fund_share){ZT_FUND_ASSISTANCE, -1, p->assistance_fund,
 		                                  r->maf_pay};
+relief:
 	for (int i = 0; i < p->relief_count && i < ZT_RELIEF_MAX; i++)
 		if (r->relief_pay[i] > 0)
 			out[n++] = (struct zt_fund_share){ZT_FUND_RELIEF, i, p->relief[i].fund,

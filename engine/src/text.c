@@ -32,6 +32,12 @@ static void describe(char *buf, size_t size, ucs4_t uc)
 /* What is wrong with one character, or NULL. */
 static const char *refuse(ucs4_t uc, enum zt_text_kind kind)
 {
+	/* Printable ASCII, most of every code and number: no table needed
+	 * (the space is Zs, white space in an identifier). */
+	if (uc > 0x20 && uc < 0x7F)
+		return NULL;
+	if (uc == 0x20)
+		return kind == ZT_TEXT_IDENT ? "white space" : NULL;
 	if (uc_is_general_category(uc, UC_CATEGORY_Cc))
 		return "a control character";
 	if (uc_is_general_category(uc, UC_CATEGORY_Cf) ||

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ extern const unsigned char zt_xsd_payer_ack[];
 extern const size_t zt_xsd_payer_ack_len;
 extern const unsigned char zt_xsd_payer_file[];
 extern const size_t zt_xsd_payer_file_len;
+extern const unsigned char zt_xsd_catalog[], zt_xsd_registry_v2[], zt_xsd_policy_v2[];
+extern const size_t zt_xsd_catalog_len, zt_xsd_registry_v2_len, zt_xsd_policy_v2_len;
 
 /* Options for every parse: no network, no entity substitution, no DTD
  * loading or validation, no XInclude, libxml2's default size limits kept
@@ -73,6 +76,9 @@ const char *zt_schema_text(enum zt_schema_id id, size_t *len)
 	case ZT_SCHEMA_PAYER_ACK: *len = zt_xsd_payer_ack_len; return (const char *)zt_xsd_payer_ack;
 	case ZT_SCHEMA_CLAIM_ORDERED: *len = zt_xsd_claim_ordered_len; return (const char *)zt_xsd_claim_ordered;
 	case ZT_SCHEMA_PAYER_FILE: *len = zt_xsd_payer_file_len; return (const char *)zt_xsd_payer_file;
+	case ZT_SCHEMA_CATALOG: *len = zt_xsd_catalog_len; return (const char *)zt_xsd_catalog;
+	case ZT_SCHEMA_REGISTRY_V2: *len = zt_xsd_registry_v2_len; return (const char *)zt_xsd_registry_v2;
+	case ZT_SCHEMA_POLICY_V2: *len = zt_xsd_policy_v2_len; return (const char *)zt_xsd_policy_v2;
 	case ZT_SCHEMA_COUNT: break;
 	}
 	*len = 0;
@@ -223,9 +229,13 @@ static int validate_doc(xmlSchemaPtr schema, xmlDocPtr doc, const char *filename
 	return 0;
 }
 
-int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len, const char *filename,
-                     enum zt_schema_id schema_id)
+int zt_xml_parse_doc_versions(xmlDocPtr *out, int *which, const char *xml, size_t len,
+                              const char *filename, const char *const ns[],
+                              const enum zt_schema_id ids[], int n)
 {
+	/* Well-formed first (against the first schema's rules for size and
+	 * DOCTYPE, which are the same for every version), then the version. */
+	xmlDocPtr doc = NULL;
 	zt_xml_init();
 	if (len > ZT_DOC_BYTES_MAX)
 		return zt_error_set(ZT_EMALFORMED, "%s: larger than %u bytes", filename,
@@ -234,26 +244,32 @@ int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len, const char *fi
 	zt_prolog_init(&pro);
 	if (zt_prolog_feed(&pro, xml, len) < 0)
 		return zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", filename);
-
-	xmlSchemaPtr schema = zt_schema(schema_id);
-	if (!schema)
-		return ZT_EINTERNAL;
-
 	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
 	if (!ctxt)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	ctxt->sax->internalSubset = deny_dtd;
-	xmlDocPtr doc = xmlCtxtReadMemory(ctxt, xml, (int)len, filename, "UTF-8", ZT_XML_OPTIONS);
+	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, filename, "UTF-8", ZT_XML_OPTIONS);
 	int rc = 0;
 	if (!doc || !ctxt->wellFormed) {
 		xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
 		rc = zt_error_set(ZT_EMALFORMED, "%s:%d: not well-formed XML: %s", filename,
 		                  e ? e->line : 0,
 		                  e && e->message ? e->message : "a DOCTYPE is not allowed");
-		/* trim the newline libxml2 ends its messages with */
 		goto done;
 	}
-	rc = validate_doc(schema, doc, filename);
+	const xmlNode *root = xmlDocGetRootElement(doc);
+	const char *href = root && root->ns && root->ns->href ? (const char *)root->ns->href : "";
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		if (strcmp(href, ns[i]) == 0)
+			k = i;
+	xmlSchemaPtr schema = zt_schema(ids[k]);
+	if (!schema) {
+		rc = ZT_EINTERNAL;
+		goto done;
+	}
+	if ((rc = validate_doc(schema, doc, filename)) == 0)
+		*which = k;
 done:
 	xmlFreeParserCtxt(ctxt);
 	if (rc) {
@@ -262,6 +278,36 @@ done:
 	}
 	*out = doc;
 	return 0;
+}
+
+int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len, const char *filename,
+                     enum zt_schema_id schema_id)
+{
+	static const char *const any[] = {""};
+	int which;
+	return zt_xml_parse_doc_versions(out, &which, xml, len, filename, any, &schema_id, 1);
+}
+
+void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
+{
+	out[0] = '\0';
+	xmlTextReaderPtr r = zt_xml_reader_fd(fd, filename);
+	if (r) {
+		/* Errors are the full read's to report, not this peek's. */
+		struct zt_xml_errors quiet = {.set = false};
+		xmlTextReaderSetStructuredErrorHandler(r, zt_xml_errors_keep, &quiet);
+		while (xmlTextReaderRead(r) == 1) {
+			if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
+				continue;
+			const xmlChar *ns = xmlTextReaderConstNamespaceUri(r);
+			if (ns && strlen((const char *)ns) < out_bytes)
+				memcpy(out, ns, strlen((const char *)ns) + 1);
+			break;
+		}
+		xmlFreeTextReader(r);
+	}
+	(void)zt_xml_reader_refused_doctype(); /* the full read finds it again */
+	(void)lseek(fd, 0, SEEK_SET);
 }
 
 int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes)
@@ -365,6 +411,23 @@ xmlTextReaderPtr zt_xml_reader_fd(int fd, const char *filename)
 	if (!r)
 		zt_error_set(ZT_ENOMEM, "cannot create an XML reader");
 	return r;
+}
+
+int zt_xml_reader_memory(xmlTextReaderPtr *out, const char *xml, size_t len,
+                         const char *filename)
+{
+	zt_xml_init();
+	struct zt_prolog pro;
+	zt_prolog_init(&pro);
+	if (zt_prolog_feed(&pro, xml, len) < 0)
+		return zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", filename);
+	if (len > INT32_MAX)
+		return zt_error_set(ZT_EMALFORMED, "%s: larger than %d bytes", filename, INT32_MAX);
+	xmlTextReaderPtr r = xmlReaderForMemory(xml, (int)len, filename, "UTF-8", ZT_XML_OPTIONS);
+	if (!r)
+		return zt_error_set(ZT_ENOMEM, "cannot create an XML reader");
+	*out = r;
+	return 0;
 }
 
 bool zt_xml_reader_refused_doctype(void)

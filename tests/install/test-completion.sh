@@ -43,7 +43,7 @@ expect "claim reverse options" "$(c zhitong claim reverse --hospital H1 --)" "--
 expect "batch show options" "$(c zhitong batch show B1 --)" "--help --records"
 expect "advance issue options" "$(c zhitong advance issue --)" \
 	"--by --execution-date --help --out --plan"
-expect "options of a command without subcommands" "$(c zhitong gen --c)" "--claims --county"
+expect "options of a command without subcommands" "$(c zhitong gen --c)" "--catalog --catalog-entries --claims --county"
 expect "only --help before a subcommand" "$(c zhitong batch --)" "--help"
 for cmd in $commands; do
 	[[ $cmd == help ]] && continue

@@ -3,6 +3,7 @@
 #define ZT_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "zhitong/actor.h"
@@ -63,9 +64,10 @@ const char *cli_actor(const struct args *a);
 int cmd_init(const struct cli *c, int argc, char **argv);
 int cmd_registry(const struct cli *c, int argc, char **argv);
 int cmd_rules(const struct cli *c, int argc, char **argv);
+int cmd_catalog(const struct cli *c, int argc, char **argv);
 int cmd_claim(const struct cli *c, int argc, char **argv);
 int cmd_verify(const struct cli *c, int argc, char **argv);
-int cmd_gen(const struct cli *c, int argc, char **argv);
+int cmd_gen(const struct cli *c, int argc, char **argv); /* cmd_gen.c */
 int cmd_demo(const struct cli *c, int argc, char **argv);
 int cmd_slip(const struct cli *c, int argc, char **argv);
 int cmd_schema(const struct cli *c, int argc, char **argv);
@@ -110,6 +112,11 @@ int cli_bom_check(const struct args *a, bool csv);
 
 /* Columns a UTF-8 string takes in a terminal (CJK: two), to align text. */
 int cli_display_width(const char *s);
+
+/* A whole number of digits only (no sign); -1 if it is not one. */
+int cli_parse_u64(const char *s, uint64_t *out);
+/* gen's progress on a terminal (the demo's too). */
+void cli_gen_progress(void *ctx, uint64_t done, uint64_t total);
 
 /* Shared with the demo: load a file in one transaction. */
 int cli_registry_load(struct zt_store *s, const char *path, const char *actor, bool quiet);

@@ -140,6 +140,13 @@ int cli_rules_load(struct zt_store *s, const char *path, const char *actor, bool
 	int rc = zt_read_file(&xml, &len, path, ZT_DOC_BYTES_MAX);
 	if (rc == 0)
 		rc = zt_policy_parse(pol, xml, len, path);
+	/* Until claims v2 and the supplementary split are wired into
+	 * settlement, a supplementary policy would leave its county's claims
+	 * without a way to settle: it is checked, not stored. */
+	if (rc == 0 && pol->mode == ZT_MODE_SUPPLEMENTARY)
+		rc = zt_error_set(ZT_EINVAL, "%s: policy '%s' is supplementary: 'rules check' accepts it, "
+		                  "but settling on top of the national platform is not wired in yet, "
+		                  "so it cannot be loaded", path, pol->id);
 	if (rc)
 		goto done;
 	if ((rc = zt_store_begin(s)) != 0)
@@ -187,13 +194,16 @@ int cmd_rules(const struct cli *c, int argc, char **argv)
 	if (a.help || a.npos == 0) {
 		printf("usage: zhitong --db PATH rules load FILE.xml [--by NAME]\n"
 		       "       zhitong rules check FILE.xml\n\n"
-		       "A policy (urn:zhitong:policy:1) is one version of a county's rules. 'check'\n"
-		       "validates it against the schema and every rule of the format (four levels,\n"
-		       "tiers strictly increasing with only the last open, ratios at most 1, each\n"
-		       "category at most once per element, distinct fund codes …) and needs no\n"
-		       "database. 'load' does the same, then checks that every fund it names is\n"
-		       "registered and that it overlaps no loaded policy of the same county, and\n"
-		       "stores it. Errors name the file, the line and the field.\n");
+		       "A policy (urn:zhitong:policy:1, or :2 with mode=\"full|supplementary\") is\n"
+		       "one version of a county's rules. 'check' validates it against the schema and\n"
+		       "every rule of the format (four levels, tiers strictly increasing with only\n"
+		       "the last open, ratios at most 1, each category at most once per element,\n"
+		       "distinct fund codes; a supplementary policy names its <national-funds> and\n"
+		       "has no <basic>, <critical> or <assistance> …) and needs no database. 'load'\n"
+		       "does the same, then checks that every fund it names is registered and that\n"
+		       "it overlaps no loaded policy of the same county, and stores it (a\n"
+		       "supplementary policy cannot be loaded yet). Errors name the file, the line\n"
+		       "and the field.\n");
 		return a.help ? EXIT_DONE : EXIT_USAGE;
 	}
 	if (a.npos != 2 || (strcmp(a.pos[0], "load") != 0 && strcmp(a.pos[0], "check") != 0))
@@ -209,9 +219,10 @@ int cmd_rules(const struct cli *c, int argc, char **argv)
 			rc = zt_policy_parse(pol, xml, len, a.pos[1]);
 		if (rc == 0) {
 			char f[ZT_FMT_BYTES], t[ZT_FMT_BYTES];
-			printf("%s: policy '%s' for county %s, %s to %s: valid\n", a.pos[1], pol->id,
+			printf("%s: policy '%s' for county %s, %s to %s%s: valid\n", a.pos[1], pol->id,
 			       pol->county, zt_format_date(f, pol->effective_from),
-			       pol->effective_to ? zt_format_date(t, pol->effective_to) : "open-ended");
+			       pol->effective_to ? zt_format_date(t, pol->effective_to) : "open-ended",
+			       pol->mode == ZT_MODE_SUPPLEMENTARY ? " (supplementary)" : "");
 		}
 		free(xml);
 		free(pol);
@@ -320,9 +331,13 @@ int cmd_schema(const struct cli *c, int argc, char **argv)
 	             {"claim", ZT_SCHEMA_CLAIM},
 	             {"settlement", ZT_SCHEMA_SETTLEMENT},
 	             {"payer-file", ZT_SCHEMA_PAYER_FILE},
-	             {"payer-ack", ZT_SCHEMA_PAYER_ACK}};
+	             {"payer-ack", ZT_SCHEMA_PAYER_ACK},
+	             {"catalog", ZT_SCHEMA_CATALOG},
+	             {"registry-v2", ZT_SCHEMA_REGISTRY_V2},
+	             {"policy-v2", ZT_SCHEMA_POLICY_V2}};
 	if (a.help || a.npos != 1) {
-		puts("usage: zhitong schema registry|policy|claim|settlement|payer-file|payer-ack\n\n"
+		puts("usage: zhitong schema "
+		     "registry|policy|claim|settlement|payer-file|payer-ack|catalog|registry-v2|policy-v2\n\n"
 		     "Prints the XSD the program validates that format with (the same file as\n"
 		     "schema/NAME.xsd in the source tree, compiled in).");
 		return a.help ? EXIT_DONE : EXIT_USAGE;

@@ -1,4 +1,4 @@
-/* zhitong — gen (synthetic worlds), demo (the whole flow). */
+/* zhitong — demo: the whole flow on sample data. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -46,67 +46,6 @@ static const char worked_example[] =
 	"<cnt>1</cnt><det_item_fee_sumamt>500.00</det_item_fee_sumamt></item>\n"
 	"  </items>\n"
 	"</claim>\n";
-
-static void gen_progress(void *ctx, uint64_t done, uint64_t total)
-{
-	(void)ctx;
-	fprintf(stderr, "\rzhitong: generated %llu of %llu claims ", (unsigned long long)done,
-	        (unsigned long long)total);
-	if (done == total)
-		fputc('\n', stderr);
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-	if (!s || !*s)
-		return -1;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || s[0] == '-')
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int cmd_gen(const struct cli *c, int argc, char **argv)
-{
-	(void)c;
-	struct args a;
-	int rc = args_parse(&a, argc, argv, "--claims --seed --out --county --year", "--force");
-	if (rc)
-		return rc;
-	if (a.help) {
-		puts("usage: zhitong gen --claims N --seed S --out DIR [--county CCCCCC] [--year YYYY]\n"
-		     "                   [--force]\n\n"
-		     "Writes a synthetic but realistic world into DIR: registry.xml (hospitals of\n"
-		     "all four levels in and out of the county, people of every category, the\n"
-		     "funds), policy.xml (every feature of the format) and claims.xml (N claims of\n"
-		     "1-40 items, every charge type and level, price ceilings, repeat admissions\n"
-		     "that carry people through thresholds and caps). The same seed gives the same\n"
-		     "files. Load them with 'registry load', 'rules load', then 'claim submit'.\n"
-		     "A file already in DIR with the same bytes is left as it is (generating again\n"
-		     "succeeds); one with other bytes is refused unless --force; a symbolic link\n"
-		     "is never followed. Each file appears whole or not at all.");
-		return EXIT_DONE;
-	}
-	struct zt_gen_opts o = {0};
-	if (parse_u64(args_get(&a, "--claims"), &o.claims) || parse_u64(args_get(&a, "--seed"), &o.seed) ||
-	    !args_get(&a, "--out") || a.npos)
-		return cli_usage("zhitong gen --claims N --seed S --out DIR");
-	o.county = args_get(&a, "--county");
-	o.out_flags = args_flag(&a, "--force") ? ZT_OUT_FORCE : 0;
-	if (args_get(&a, "--year"))
-		o.year = atoi(args_get(&a, "--year"));
-	if (isatty(2))
-		o.progress = gen_progress;
-	rc = zt_gen_world(&o, args_get(&a, "--out"));
-	if (rc)
-		return cli_fail(rc, NULL);
-	fprintf(stderr, "zhitong: wrote %s/registry.xml, policy.xml, claims.xml (%llu claims)\n",
-	        args_get(&a, "--out"), (unsigned long long)o.claims);
-	return EXIT_DONE;
-}
 
 static int write_file(const char *path, const void *data, size_t len)
 {
@@ -253,8 +192,8 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 		return EXIT_DONE;
 	}
 	uint64_t nclaims = 3000, seed = 2017;
-	if ((args_get(&a, "--claims") && parse_u64(args_get(&a, "--claims"), &nclaims)) ||
-	    (args_get(&a, "--seed") && parse_u64(args_get(&a, "--seed"), &seed)))
+	if ((args_get(&a, "--claims") && cli_parse_u64(args_get(&a, "--claims"), &nclaims)) ||
+	    (args_get(&a, "--seed") && cli_parse_u64(args_get(&a, "--seed"), &seed)))
 		return cli_usage("--claims and --seed take whole numbers");
 
 	char dir[] = "/tmp/zhitong-demo-XXXXXX";
@@ -303,7 +242,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	snprintf(world, sizeof world, "%s/world", dir);
 	struct zt_gen_opts go = {.claims = nclaims, .seed = seed, .county = "510122", .year = 2017};
 	if (isatty(2))
-		go.progress = gen_progress;
+		go.progress = cli_gen_progress;
 	if ((rc = zt_gen_world(&go, world)))
 		goto fail;
 	snprintf(path, sizeof path, "%s/registry.xml", world);

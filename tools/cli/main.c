@@ -29,7 +29,8 @@ static const char usage_text[] =
 	"  init                   create or migrate the database (mode 0600)\n"
 	"  registry load          load hospitals, people and funds (upsert)\n"
 	"  rules load             validate and store a policy version\n"
-	"  rules check            validate a policy, no database\n"
+	"  rules check            validate a policy (v1 or v2), no database\n"
+	"  catalog check          validate an insurer's catalogue, no database\n"
 	"  claim submit           settle claims; <settlements> on stdout\n"
 	"  claim quote            the same answer (XML, or --format text for the desk),\n"
 	"                         nothing stored\n"
@@ -69,7 +70,7 @@ static const char usage_text[] =
 	"  gen                    generate a synthetic world (registry, policy, claims)\n"
 	"  demo                   the whole flow on sample data\n"
 	"  schema                 print an XSD (registry policy claim settlement\n"
-	"                         payer-file payer-ack)\n"
+	"                         payer-file payer-ack catalog registry-v2 policy-v2)\n"
 	"  help [COMMAND]         this text, or a command's help\n"
 	"\n"
 	"Output files (--out FILE) are never written over a different file unless\n"
@@ -89,6 +90,7 @@ static const struct {
 	int (*fn)(const struct cli *, int, char **);
 } commands[] = {
 	{"init", cmd_init},     {"registry", cmd_registry}, {"rules", cmd_rules},
+	{"catalog", cmd_catalog},
 	{"claim", cmd_claim},   {"verify", cmd_verify},     {"gen", cmd_gen},
 	{"demo", cmd_demo},     {"slip", cmd_slip},         {"schema", cmd_schema},
 	{"status", cmd_status}, {"ledger", cmd_ledger},     {"advance", cmd_advance},

@@ -19,6 +19,14 @@
 #define ZT_TIERS_MAX 16
 /* Relief funds in one policy; Sichuan's "three funds" is 3. */
 #define ZT_RELIEF_MAX 16
+/* Entries of one catalogue (docs/spec/rules-v2.md §2), all held in memory
+ * for lookup by (code, date) at about 100 bytes each: the national lists
+ * with every maker's code run to a few hundred thousand; 1,000,000 bounds a
+ * runaway file to about 100 MB. */
+#define ZT_CATALOG_ENTRIES_MAX 1000000
+/* Category periods of one person (docs/spec/rules-v2.md §3): people enter
+ * and leave registered poverty a few times in a lifetime, not dozens. */
+#define ZT_CATEGORY_PERIODS_MAX 16
 /* Field lengths (characters) from docs/spec/interfaces.md. */
 #define ZT_CODE_CHARS_MAX 30     /* fixmedins_code, psn_no, feedetl_sn */
 #define ZT_CLAIM_NO_CHARS_MAX 40

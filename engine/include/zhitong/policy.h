@@ -10,6 +10,14 @@
 #include "money.h"
 
 #define ZT_POLICY_NS "urn:zhitong:policy:1"
+/* v1 plus mode="full|supplementary" (docs/spec/claim-v2-national.md §2). */
+#define ZT_POLICY_NS_V2 "urn:zhitong:policy:2"
+
+/* full: zhitong settles everything of docs/spec/split.md. supplementary:
+ * the national platform has settled basic, critical illness and
+ * assistance; zhitong settles the personal cap, the relief funds and the
+ * remainder on top of the national amounts (zt_split_supplementary). */
+enum zt_policy_mode { ZT_MODE_FULL = 0, ZT_MODE_SUPPLEMENTARY = 1 };
 
 typedef enum {
 	ZT_CAT_GENERAL = 0,
@@ -22,6 +30,8 @@ typedef enum {
 /* "general" … → enum; returns -1 if unknown. */
 int zt_category_parse(const char *s, size_t n);
 const char *zt_category_name(zt_category c);
+/* "full", "supplementary". */
+const char *zt_policy_mode_name(enum zt_policy_mode m);
 
 #define ZT_LEVELS 4     /* hospital levels 1..4, index level-1 */
 #define ZT_FUND_CODE_BYTES 7 /* six digits + NUL */
@@ -110,10 +120,23 @@ struct zt_policy {
 	struct zt_relief relief[ZT_RELIEF_MAX];
 
 	enum zt_remainder remainder;
+
+	/* Policy v2 (docs/spec/claim-v2-national.md §2). A v1 document reads as
+	 * version 1, mode full. A supplementary policy has no basic, critical
+	 * or assistance part (their fields stay empty, tier_count 0) and names
+	 * the national funds instead, under which the national amounts are
+	 * recorded and shown. */
+	int version;
+	enum zt_policy_mode mode;
+	char national_basic_fund[ZT_FUND_CODE_BYTES];
+	char national_critical_fund[ZT_FUND_CODE_BYTES];
+	char national_assistance_fund[ZT_FUND_CODE_BYTES];
 };
 
 /* Reads, validates (XSD + every rule of docs/spec/interfaces.md) and converts a
- * policy document held in memory. `filename` is only used in messages,
+ * policy document held in memory, v1 or v2 (told apart by the root's
+ * namespace; a v2 policy's shape must fit its mode: a supplementary one
+ * has <national-funds> and none of <basic>, <critical>, <assistance>). `filename` is only used in messages,
  * which name the file, the line and the field:
  *   "rules/x.xml:12: <tier upto>: tiers must increase (50000.00 after 60000.00)"
  * On failure *out is untouched and zt_error_last() holds that message. */
@@ -123,7 +146,8 @@ int zt_policy_parse(struct zt_policy *out, const char *xml, size_t len,
 int zt_policy_parse_file(struct zt_policy *out, const char *path);
 
 /* Every fund code the policy names, in split order (basic, critical,
- * assistance, relief…). Returns the count written to `codes`. */
+ * assistance — the national funds of a supplementary policy —, relief…).
+ * Returns the count written to `codes`. */
 int zt_policy_funds(const struct zt_policy *p,
                     const char *codes[3 + ZT_RELIEF_MAX]);
 

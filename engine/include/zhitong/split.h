@@ -22,8 +22,23 @@ typedef enum {
 	ZT_REJ_NO_POLICY = 6,
 	ZT_REJ_AMOUNT_MISMATCH = 7,
 	ZT_REJ_NOT_SETTLED = 8,
+	/* Claim v2 (docs/spec/claim-v2-national.md §3), after amount-mismatch
+	 * in this order; and rules v2 (docs/spec/rules-v2.md §2), right after
+	 * no-policy. Appended, so precedence is zt_reject_rank's, not the
+	 * number's. */
+	ZT_REJ_NATIONAL_MISSING = 9,
+	ZT_REJ_NATIONAL_UNEXPECTED = 10,
+	ZT_REJ_NATIONAL_MISMATCH = 11,
+	ZT_REJ_NO_CATALOG = 12,
 } zt_reject;
 const char *zt_reject_name(zt_reject r);
+/* The place of a rejection code in the precedence of docs/spec/interfaces.md
+ * and its v2 additions (lower is checked first): schema-invalid,
+ * duplicate-claim-no, unknown-hospital, unknown-person, bad-dates,
+ * no-policy, no-catalog, amount-mismatch, national-missing,
+ * national-unexpected, national-mismatch. not-settled (reversal) and
+ * ZT_REJ_NONE come last. */
+int zt_reject_rank(zt_reject r);
 
 /* §1: the classification of a claim's items. */
 struct zt_classified {
@@ -140,6 +155,40 @@ struct zt_split_result {
 	struct zt_trace_relief relief[ZT_RELIEF_MAX];
 
 	struct zt_accum accum_after;
+
+	/* Settled on top of the national platform (zt_split_supplementary):
+	 * hifp_pay, hifmi_pay and maf_pay are the national amounts, the basic,
+	 * critical and assistance traces are empty, and pool_prop_selfpay is
+	 * absent from the answer (docs/spec/claim-v2-national.md §1, §4). */
+	bool supplementary;
+	bool pool_prop_absent;
+};
+
+/* The national platform's settlement of the same stay, as a claim v2
+ * carries it in <national> (docs/spec/claim-v2-national.md §1): the three
+ * national funds' amounts, and the five bill fields all or none. */
+struct zt_national_amounts {
+	zt_fen hifp_pay, hifmi_pay, maf_pay;
+	bool has_bill;
+	zt_fen fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, act_pay_dedc;
+};
+
+/* What the split classifies one item with (docs/spec/rules-v2.md §2): the
+ * claim's own chrgitm_lv, selfpay_prop and pric_uplmt_amt, or what the
+ * catalogue in force says of its code (catalog.h, zt_catalog_classify).
+ * The claim itself is never changed: its own values stay for the digest. */
+struct zt_catalog_entry;
+struct zt_item_class {
+	int chrgitm_lv;               /* 1 甲, 2 乙, 3 丙 */
+	bool has_selfpay_prop;
+	zt_bp selfpay_prop_bp;
+	bool has_pric_uplmt;
+	zt_q4 pric_uplmt_amt;
+	/* From the catalogue: the entry in force for the item's code on the
+	 * discharge date (NULL: not found, so 03 without ceiling; or no
+	 * catalogue was in force, so the claim's own values). */
+	const struct zt_catalog_entry *entry;
+	bool differs;                 /* class or ceiling is not what the hospital sent */
 };
 
 /* §1. Checks every amount (price × quantity, the sum) and classifies.
@@ -148,14 +197,55 @@ struct zt_split_result {
  * and why. */
 zt_reject zt_classify(struct zt_classified *out, const struct zt_policy *p,
                       const struct zt_claim *c, char *msg);
+/* The same with the effective values of each item: `eff` holds
+ * c->item_count values (zt_catalog_classify), or is NULL for the claim's
+ * own (then exactly zt_classify). The amounts checked are the claim's
+ * (price × quantity, the sum); only the class, the self-pay ratio and the
+ * ceiling come from `eff`. */
+zt_reject zt_classify_items(struct zt_classified *out, const struct zt_policy *p,
+                            const struct zt_claim *c, const struct zt_item_class *eff,
+                            char *msg);
 
-/* §2–§5. Splits a classified claim. Returns 0, or ZT_ERANGE if an
- * accumulator would overflow (the claim is then refused, nothing moved).
+/* §2–§5. Splits a classified claim under a full policy. Returns 0, or
+ * ZT_ERANGE if an accumulator would overflow (the claim is then refused,
+ * nothing moved); ZT_EINTERNAL for a supplementary policy.
  * Asserts conservation:
  *   fund_pay_sumamt + hosp_part_amt + psn_part_amt == medfee_sumamt. */
 int zt_split(struct zt_split_result *out, const struct zt_policy *p,
              const struct zt_split_ctx *ctx, const struct zt_classified *cls,
              const struct zt_accum *before);
+
+/* docs/spec/claim-v2-national.md §3, what needs no store, in its order:
+ * national-missing (the policy in force is supplementary and the claim has
+ * no <national>: `nat` NULL), national-unexpected (the policy is full and
+ * the claim has one), national-mismatch (hifp_pay + hifmi_pay + maf_pay >
+ * medfee_sumamt; or the bill fields are given and do not add up to
+ * medfee_sumamt). Returns ZT_REJ_NONE or the code, with `msg`
+ * (ZT_MESSAGE_BYTES_MAX) saying why; ZT_REJ_SCHEMA_INVALID for an amount
+ * out of range (the reader's guarantee broken). The third case of
+ * national-mismatch — the national setl_id already stands under another
+ * claim's live settlement — needs the store: the caller checks it after
+ * this. Pure. */
+zt_reject zt_national_check(const struct zt_policy *p, const struct zt_national_amounts *nat,
+                            zt_fen medfee_sumamt, char *msg);
+
+/* docs/spec/claim-v2-national.md §4: the supplementary split, for a claim
+ * that passed zt_national_check under a supplementary policy.
+ *   hifp_pay, hifmi_pay, maf_pay := the national amounts;
+ *   the bill fields (cls in the result) and act_pay_dedc := the national
+ *   ones if given, else `cls` (zhitong's own classification, with the
+ *   catalogue if one is in force) and act_pay_dedc 0;
+ *   docs/spec/split.md §5 unchanged: the personal cap, the relief funds in
+ *   file order with their yearly accumulators, the remainder.
+ * Only the relief funds' accumulators move (accum_after's basic, critical
+ * and assistance totals are `before`'s); pool_prop_selfpay is absent.
+ * Returns 0; ZT_ERANGE if a relief accumulator would overflow; ZT_EINTERNAL
+ * for inputs no caller may pass (a full policy, national amounts that
+ * zt_national_check refuses). Asserts conservation. Pure: no I/O, no
+ * allocation. */
+int zt_split_supplementary(struct zt_split_result *out, const struct zt_policy *p,
+                           const struct zt_split_ctx *ctx, const struct zt_classified *cls,
+                           const struct zt_national_amounts *nat, const struct zt_accum *before);
 
 /* One paying fund of a result, in setldetail order. */
 enum zt_fund_kind { ZT_FUND_BASIC, ZT_FUND_CRITICAL, ZT_FUND_ASSISTANCE, ZT_FUND_RELIEF };
@@ -166,7 +256,9 @@ struct zt_fund_share {
 	zt_fen amount;
 };
 /* Lists the funds paying more than 0, in the order of docs/spec/split.md §5.
- * Returns the count (≤ 3 + ZT_RELIEF_MAX). */
+ * For a supplementary result, only the relief funds (zhitong settled
+ * those; the national amounts stay in setlinfo). Returns the count
+ * (≤ 3 + ZT_RELIEF_MAX). */
 int zt_split_shares(struct zt_fund_share out[3 + ZT_RELIEF_MAX],
                     const struct zt_policy *p, const struct zt_split_result *r);
 

@@ -24,6 +24,9 @@ enum zt_schema_id {
 	ZT_SCHEMA_PAYER_ACK,    /* schema/payer-ack.xsd: a payer's answer to a batch */
 	ZT_SCHEMA_CLAIM_ORDERED, /* claim.xsd with xs:all as xs:sequence (a fast pre-check) */
 	ZT_SCHEMA_PAYER_FILE,   /* schema/payer-file.xsd: the settlement file of a batch */
+	ZT_SCHEMA_CATALOG,      /* schema/catalog.xsd: the insurer's catalogue (rules-v2 §2) */
+	ZT_SCHEMA_REGISTRY_V2,  /* schema/registry-v2.xsd: v1 + category periods (rules-v2 §3) */
+	ZT_SCHEMA_POLICY_V2,    /* schema/policy-v2.xsd: v1 + mode (claim-v2-national §2) */
 	ZT_SCHEMA_COUNT
 };
 
@@ -44,6 +47,21 @@ const char *zt_schema_text(enum zt_schema_id id, size_t *len);
 int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len,
                      const char *filename, enum zt_schema_id schema);
 
+/* The same for a format with several versions, told apart by the root
+ * element's namespace: `ns[i]` is validated against `ids[i]` (n choices)
+ * and *which is set to i. A root in none of them is validated against
+ * ids[0], whose schema then names what is wrong. */
+int zt_xml_parse_doc_versions(xmlDocPtr *out, int *which, const char *xml, size_t len,
+                              const char *filename, const char *const ns[],
+                              const enum zt_schema_id ids[], int n);
+
+/* The namespace of the root element of the file open on `fd` (a regular
+ * file), copied into out ("" if the file has none or cannot be read that
+ * far: the caller's full read then reports why); the file offset is put
+ * back to 0. For streamed formats with several versions, whose schema must
+ * be chosen before the first byte is read. */
+void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename);
+
 /* Reads a whole file (at most `max_bytes`) into a malloc'd, NUL-terminated
  * buffer. A missing or unreadable file is ZT_ENOTFOUND (an unusable input,
  * exit 2), not ZT_EIO (which means the store failed). Every document is
@@ -55,6 +73,11 @@ int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes
  * (no DTD, no entities, no network). The caller checks for DOCTYPE nodes
  * (XML_READER_TYPE_DOCUMENT_TYPE) and refuses them. */
 xmlTextReaderPtr zt_xml_reader_fd(int fd, const char *filename);
+
+/* The same over a document in memory (which must outlive the reader). A
+ * DOCTYPE is refused before the reader is made (ZT_EMALFORMED). */
+int zt_xml_reader_memory(xmlTextReaderPtr *out, const char *xml, size_t len,
+                         const char *filename);
 
 /* Trimmed text content of an element (leading/trailing XML white space
  * removed): pointer into a buffer owned by the node's document

@@ -1,4 +1,4 @@
-/* zhitong — synthetic worlds (see gen.h).
+/* zhitong — synthetic worlds (see gen.h; tools/gen, not part of libzhitong).
  *
  * Shape of a world, chosen to exercise every rule of docs/spec/split.md at realistic
  * proportions rather than to be statistically faithful:
@@ -34,225 +34,9 @@
 #include "zhitong/money.h"
 #include "zhitong/policy.h"
 #include "zhitong/xml.h"
+#include "gen_int.h"
 
-#define GEN_PROGRESS_EVERY 10000
-#define GEN_HOSPITALS_MAX 9999
-#define GEN_PEOPLE_DEFAULT_MAX 200000
-/* ~140 bytes a person: 400,000 keeps registry.xml under ZT_DOC_BYTES_MAX. */
-#define GEN_PEOPLE_MAX 400000
-#define GEN_ITEMS_MAX 40
-#define GEN_CATALOG_PER_TYPE 40
-#define GEN_CATALOG_EXPENSIVE 12 /* per expensive type */
-#define GEN_TYPES 14
 
-/* ---- deterministic randomness ------------------------------------------ */
-
-/* splitmix64 (Steele, Lea, Flood 2014): tiny, fast, and the same stream on
- * every platform, unlike rand(). */
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t z = (r->s += UINT64_C(0x9E3779B97F4A7C15));
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n) by multiply-high (Lemire); the bias is below 2^-32
- * for every n used here, invisible in a synthetic world. */
-static uint64_t rng_below(struct rng *r, uint64_t n)
-{
-	return (uint64_t)(((unsigned __int128)rng_next(r) * n) >> 64);
-}
-
-static bool rng_permille(struct rng *r, unsigned permille)
-{
-	return rng_below(r, 1000) < permille;
-}
-
-/* Independent streams per file, so the registry does not change when only
- * the number of claims does (as long as the number of people is fixed). */
-static struct rng rng_stream(uint64_t seed, uint64_t stream)
-{
-	struct rng r = {seed ^ (stream * UINT64_C(0xD1B54A32D192ED03))};
-	rng_next(&r);
-	return r;
-}
-
-/* ---- a writer with a sticky error (like ferror) ------------------------ */
-
-struct xw {
-	xmlTextWriterPtr w;
-	struct zt_outfile *file;
-	const char *path;
-	bool bad;
-};
-
-static void xw_check(struct xw *x, int rc)
-{
-	if (rc < 0)
-		x->bad = true;
-}
-
-/* Each file through the safe output (outfile.h): the same seed gives the
- * same bytes, so generating again into the same directory succeeds and
- * leaves the files as they are; other files there are refused unless
- * ZT_OUT_FORCE. */
-static int xw_open(struct xw *x, const char *path, int out_flags)
-{
-	x->path = path;
-	x->bad = false;
-	int rc = zt_outfile_open(&x->file, path, 0644, out_flags);
-	if (rc)
-		return rc;
-	FILE *f = zt_outfile_stream(x->file);
-	xmlOutputBufferPtr ob = f ? xmlOutputBufferCreateFile(f, NULL) : NULL;
-	x->w = ob ? xmlNewTextWriter(ob) : NULL;
-	if (!x->w) {
-		if (ob)
-			xmlOutputBufferClose(ob);
-		zt_outfile_free(x->file);
-		x->file = NULL;
-		return zt_error_set(ZT_EIO, "cannot write '%s'", path);
-	}
-	xw_check(x, xmlTextWriterStartDocument(x->w, NULL, "UTF-8", NULL));
-	return 0;
-}
-
-static void xw_start(struct xw *x, const char *name)
-{
-	if (!x->bad)
-		xw_check(x, xmlTextWriterStartElement(x->w, BAD_CAST name));
-}
-
-static void xw_end(struct xw *x)
-{
-	if (!x->bad)
-		xw_check(x, xmlTextWriterEndElement(x->w));
-}
-
-static void xw_attr(struct xw *x, const char *name, const char *value)
-{
-	if (!x->bad)
-		xw_check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value));
-}
-
-static void xw_el(struct xw *x, const char *name, const char *text)
-{
-	if (!x->bad)
-		xw_check(x, xmlTextWriterWriteElement(x->w, BAD_CAST name, BAD_CAST text));
-}
-
-/* A line break between records keeps the files readable with head/grep. */
-static void xw_nl(struct xw *x)
-{
-	if (!x->bad)
-		xw_check(x, xmlTextWriterWriteRaw(x->w, BAD_CAST "\n"));
-}
-
-/* Ends the document and commits the file; the one place a late write
- * error (disk full at the final flush) is noticed. Safe on a never-opened
- * xw. On failure nothing is left at the path. */
-static int xw_close(struct xw *x, int rc)
-{
-	if (!x->w) {
-		zt_outfile_free(x->file);
-		x->file = NULL;
-		return rc;
-	}
-	if (rc == 0 && !x->bad) {
-		xw_check(x, xmlTextWriterEndDocument(x->w));
-		if (!x->bad)
-			xw_check(x, xmlTextWriterFlush(x->w));
-	}
-	xmlFreeTextWriter(x->w); /* closes its buffer, not the stream */
-	x->w = NULL;
-	if (rc == 0 && x->bad)
-		rc = zt_error_set(ZT_EIO, "cannot write '%s'", x->path);
-	if (rc == 0)
-		rc = zt_outfile_commit(x->file, NULL);
-	zt_outfile_free(x->file);
-	x->file = NULL;
-	return rc;
-}
-
-/* ---- numbers and dates as text ----------------------------------------- */
-
-/* "12.5000" → "12.5", "3.0000" → "3": the shortest form the format allows. */
-static char *trim_decimals(char *s)
-{
-	char *dot = strchr(s, '.');
-	if (!dot)
-		return s;
-	char *end = s + strlen(s);
-	while (end > dot + 1 && end[-1] == '0')
-		end--;
-	if (end == dot + 1)
-		end = dot;
-	*end = '\0';
-	return s;
-}
-
-static char *fmt_q4(char out[ZT_FMT_BYTES], zt_q4 v, bool shortest)
-{
-	zt_format_q4(out, v);
-	return shortest ? trim_decimals(out) : out;
-}
-
-static char *fmt_ratio(char out[ZT_FMT_BYTES], zt_bp v, bool shortest)
-{
-	zt_format_ratio(out, v);
-	return shortest ? trim_decimals(out) : out;
-}
-
-static bool leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(int y, int m)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	return m == 2 && leap(y) ? 29 : days[m - 1];
-}
-
-/* Day of the year (0-based) → yyyymmdd. */
-static zt_date date_of(int y, int doy)
-{
-	int m = 1;
-	while (doy >= month_days(y, m)) {
-		doy -= month_days(y, m);
-		m++;
-	}
-	return y * 10000 + m * 100 + doy + 1;
-}
-
-/* A county in the same prefecture: same first four digits. */
-static void neighbour_county(char out[ZT_COUNTY_BYTES], const char *county, int k)
-{
-	int c = atoi(county);
-	snprintf(out, ZT_COUNTY_BYTES, "%06d", c / 100 * 100 + (c % 100 + 2 * k + 1) % 100);
-}
-
-/* GB 11643-1999 citizen number: area(6) birth(8) sequence(3) check. */
-static void make_id_no(char out[19], struct rng *r, const char *county, int year)
-{
-	int by = year - 1 - (int)rng_below(r, 86); /* ages 1..86 */
-	int bm = 1 + (int)rng_below(r, 12);
-	int bd = 1 + (int)rng_below(r, (uint64_t)month_days(by, bm));
-	char buf[64];
-	snprintf(buf, sizeof buf, "%.6s%04d%02d%02d%03d", county, by, bm, bd, 1 + (int)rng_below(r, 999));
-	memcpy(out, buf, 17);
-	static const int weight[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-	int sum = 0;
-	for (int i = 0; i < 17; i++)
-		sum += (out[i] - '0') * weight[i];
-	out[17] = "10X98765432"[sum % 11];
-	out[18] = '\0';
-}
 
 /* ---- the world ---------------------------------------------------------- */
 
@@ -273,7 +57,6 @@ static const char *const given_names[] = {"伟", "芳", "娜", "秀英", "敏", 
                                           "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
                                           "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华",
                                           "文", "华", "玉兰", "红", "国强", "志刚"};
-#define COUNT(a) (sizeof(a) / sizeof *(a))
 
 /* Hospital layout, repeated every 12: mostly township and county hospitals
  * in the county; the out-of-county ones are where patients get referred. */
@@ -283,46 +66,6 @@ static const struct {
 } hospital_slots[12] = {{2, false}, {1, false}, {1, false}, {3, false}, {4, true}, {1, false},
                         {2, false}, {3, true},  {1, false}, {4, false}, {1, false}, {2, true}};
 
-struct gen_hospital {
-	char code[24];
-	int level;
-	bool in_county;
-	bool short_numbers; /* prints "3" rather than "3.0000" */
-	bool short_levels;  /* prints "2" rather than "02" */
-	uint64_t claims;    /* claim_no sequence of this hospital */
-};
-
-struct catalog_entry {
-	char code[48];
-	int type;         /* 1..14 */
-	int lv;           /* 1..3 */
-	zt_q4 pric;
-	zt_q4 ceiling;    /* 0 = none */
-	zt_bp selfpay_bp; /* -1 = none; only on level 2 */
-};
-
-struct gen_item {
-	const struct catalog_entry *e;
-	zt_q4 cnt;
-	zt_fen amt;
-};
-
-struct world {
-	const struct zt_gen_opts *o;
-	char county[ZT_COUNTY_BYTES];
-	int year;
-	int hospital_count;
-	int people;
-	struct gen_hospital *hospitals;
-	int *in_hospitals, in_hospital_count;   /* indexes into hospitals */
-	int *out_hospitals, out_hospital_count;
-	uint32_t *claimants, claimant_count;    /* person numbers in the county */
-	uint32_t *chronic, chronic_count;       /* the 5% with many admissions */
-	struct catalog_entry *catalog;          /* GEN_TYPES × per type, then expensive */
-	int catalog_count;
-	int expensive_first;
-};
-
 static const char *path_join(char *buf, size_t n, const char *dir, const char *name)
 {
 	snprintf(buf, n, "%s/%s", dir, name);
@@ -331,13 +74,13 @@ static const char *path_join(char *buf, size_t n, const char *dir, const char *n
 
 static int write_registry(struct world *g, const char *path)
 {
-	struct rng r = rng_stream(g->o->seed, 1);
+	struct rng r = rng_stream(g->o->seed, GEN_STREAM_REGISTRY);
 	struct xw x = {0};
 	int rc = xw_open(&x, path, g->o->out_flags);
 	if (rc)
 		goto done;
 	xw_start(&x, "registry");
-	xw_attr(&x, "xmlns", "urn:zhitong:registry:1");
+	xw_attr(&x, "xmlns", g->o->periods ? "urn:zhitong:registry:2" : "urn:zhitong:registry:1");
 	xw_nl(&x);
 
 	int per_level[5] = {0};
@@ -439,6 +182,7 @@ static int write_registry(struct world *g, const char *path)
 		xw_attr(&x, "id_no", id_no);
 		xw_attr(&x, "category", category_names[cat]);
 		xw_attr(&x, "county", county);
+		gen_person_periods(g, &x, i, cat);
 		xw_end(&x);
 		xw_nl(&x);
 	}
@@ -466,102 +210,102 @@ done:
 	return xw_close(&x, rc);
 }
 
-/* <el a1=v1 a2=v2 …/> from a NULL-terminated list of name/value pairs. */
-static void xw_empty(struct xw *x, const char *el, const char *const *attrs)
-{
-	xw_start(x, el);
-	for (; attrs[0]; attrs += 2)
-		xw_attr(x, attrs[0], attrs[1]);
-	xw_end(x);
-}
 
 /* The policy of docs/spec/interfaces.md's example with every optional feature on:
  * an out-of-county personal cap, a poor tier list of its own, two relief
  * funds of which only the first is tied to the county and capped. */
-static int write_policy(struct world *g, const char *path)
+void gen_full_policy(struct world *g, struct xw *x)
 {
-	struct xw x = {0};
-	int rc = xw_open(&x, path, g->o->out_flags);
-	if (rc)
-		goto done;
 	char id[32], name[96], from[16], to[16];
 	snprintf(id, sizeof id, "%s-%d", g->county, g->year);
 	snprintf(name, sizeof name, "%s %d年健康扶贫一站式结算政策", g->county, g->year);
 	snprintf(from, sizeof from, "%d-01-01", g->year);
 	snprintf(to, sizeof to, "%d-12-31", g->year);
 
-	xw_start(&x, "policy");
-	xw_attr(&x, "xmlns", "urn:zhitong:policy:1");
-	xw_attr(&x, "id", id);
-	xw_attr(&x, "name", name);
-	xw_attr(&x, "county", g->county);
-	xw_attr(&x, "effective-from", from);
-	xw_attr(&x, "effective-to", to);
-	xw_nl(&x);
-	xw_empty(&x, "items", (const char *[]){"b-selfpay-ratio", "0.10", NULL});
-	xw_nl(&x);
+	xw_start(x, "policy");
+	xw_attr(x, "xmlns", "urn:zhitong:policy:1");
+	xw_attr(x, "id", id);
+	xw_attr(x, "name", name);
+	xw_attr(x, "county", g->county);
+	xw_attr(x, "effective-from", from);
+	xw_attr(x, "effective-to", to);
+	xw_nl(x);
+	xw_empty(x, "items", (const char *[]){"b-selfpay-ratio", "0.10", NULL});
+	xw_nl(x);
 
-	xw_start(&x, "basic");
-	xw_attr(&x, "fund", "390100");
-	xw_attr(&x, "annual-cap", "150000.00");
-	xw_empty(&x, "level", (const char *[]){"code", "1", "deductible", "100.00", "ratio", "0.90", NULL});
-	xw_empty(&x, "level", (const char *[]){"code", "2", "deductible", "400.00", "ratio", "0.80", NULL});
-	xw_empty(&x, "level", (const char *[]){"code", "3", "deductible", "800.00", "ratio", "0.65", NULL});
-	xw_empty(&x, "level", (const char *[]){"code", "4", "deductible", "1000.00", "ratio", "0.55", NULL});
-	xw_empty(&x, "adjust", (const char *[]){"category", "poor", "deductible-factor", "0.5",
+	xw_start(x, "basic");
+	xw_attr(x, "fund", "390100");
+	xw_attr(x, "annual-cap", "150000.00");
+	xw_empty(x, "level", (const char *[]){"code", "1", "deductible", "100.00", "ratio", "0.90", NULL});
+	xw_empty(x, "level", (const char *[]){"code", "2", "deductible", "400.00", "ratio", "0.80", NULL});
+	xw_empty(x, "level", (const char *[]){"code", "3", "deductible", "800.00", "ratio", "0.65", NULL});
+	xw_empty(x, "level", (const char *[]){"code", "4", "deductible", "1000.00", "ratio", "0.55", NULL});
+	xw_empty(x, "adjust", (const char *[]){"category", "poor", "deductible-factor", "0.5",
 	                                        "ratio-bonus", "0.05", "in-county-only", "true", NULL});
-	xw_empty(&x, "adjust", (const char *[]){"category", "destitute", "deductible-factor", "0",
+	xw_empty(x, "adjust", (const char *[]){"category", "destitute", "deductible-factor", "0",
 	                                        "ratio-bonus", "0.05", NULL});
-	xw_end(&x);
-	xw_nl(&x);
+	xw_end(x);
+	xw_nl(x);
 
-	xw_start(&x, "critical");
-	xw_attr(&x, "fund", "390200");
-	xw_attr(&x, "threshold", "10000.00");
-	xw_attr(&x, "annual-cap", "300000.00");
-	xw_attr(&x, "include-preselfpay", "false");
-	xw_empty(&x, "tier", (const char *[]){"upto", "50000.00", "ratio", "0.60", NULL});
-	xw_empty(&x, "tier", (const char *[]){"upto", "100000.00", "ratio", "0.70", NULL});
-	xw_empty(&x, "tier", (const char *[]){"ratio", "0.80", NULL});
-	xw_start(&x, "adjust");
-	xw_attr(&x, "category", "poor");
-	xw_attr(&x, "threshold", "5000.00");
-	xw_attr(&x, "ratio-bonus", "0.05");
-	xw_attr(&x, "annual-cap", "none");
-	xw_empty(&x, "tier", (const char *[]){"upto", "30000.00", "ratio", "0.60", NULL});
-	xw_empty(&x, "tier", (const char *[]){"upto", "80000.00", "ratio", "0.70", NULL});
-	xw_empty(&x, "tier", (const char *[]){"ratio", "0.80", NULL});
-	xw_end(&x);
-	xw_end(&x);
-	xw_nl(&x);
+	xw_start(x, "critical");
+	xw_attr(x, "fund", "390200");
+	xw_attr(x, "threshold", "10000.00");
+	xw_attr(x, "annual-cap", "300000.00");
+	xw_attr(x, "include-preselfpay", "false");
+	xw_empty(x, "tier", (const char *[]){"upto", "50000.00", "ratio", "0.60", NULL});
+	xw_empty(x, "tier", (const char *[]){"upto", "100000.00", "ratio", "0.70", NULL});
+	xw_empty(x, "tier", (const char *[]){"ratio", "0.80", NULL});
+	xw_start(x, "adjust");
+	xw_attr(x, "category", "poor");
+	xw_attr(x, "threshold", "5000.00");
+	xw_attr(x, "ratio-bonus", "0.05");
+	xw_attr(x, "annual-cap", "none");
+	xw_empty(x, "tier", (const char *[]){"upto", "30000.00", "ratio", "0.60", NULL});
+	xw_empty(x, "tier", (const char *[]){"upto", "80000.00", "ratio", "0.70", NULL});
+	xw_empty(x, "tier", (const char *[]){"ratio", "0.80", NULL});
+	xw_end(x);
+	xw_end(x);
+	xw_nl(x);
 
-	xw_start(&x, "assistance");
-	xw_attr(&x, "fund", "610100");
-	xw_attr(&x, "include-preselfpay", "false");
-	xw_empty(&x, "category", (const char *[]){"code", "destitute", "deductible", "0.00", "ratio", "1",
+	xw_start(x, "assistance");
+	xw_attr(x, "fund", "610100");
+	xw_attr(x, "include-preselfpay", "false");
+	xw_empty(x, "category", (const char *[]){"code", "destitute", "deductible", "0.00", "ratio", "1",
 	                                          "annual-cap", "none", NULL});
-	xw_empty(&x, "category", (const char *[]){"code", "lowinc", "deductible", "200.00", "ratio", "0.70",
+	xw_empty(x, "category", (const char *[]){"code", "lowinc", "deductible", "200.00", "ratio", "0.70",
 	                                          "annual-cap", "30000.00", NULL});
-	xw_empty(&x, "category", (const char *[]){"code", "poor", "deductible", "0.00", "ratio", "0.70",
+	xw_empty(x, "category", (const char *[]){"code", "poor", "deductible", "0.00", "ratio", "0.70",
 	                                          "annual-cap", "30000.00", NULL});
-	xw_end(&x);
-	xw_nl(&x);
+	xw_end(x);
+	xw_nl(x);
 
-	xw_empty(&x, "personal-cap", (const char *[]){"categories", "poor lowinc destitute",
+	xw_empty(x, "personal-cap", (const char *[]){"categories", "poor lowinc destitute",
 	                                              "in-county", "0.10", "out-of-county", "0.20", NULL});
-	xw_nl(&x);
-	xw_empty(&x, "relief", (const char *[]){"fund", "610103", "name", "卫生扶贫救助基金",
+	xw_nl(x);
+	xw_empty(x, "relief", (const char *[]){"fund", "610103", "name", "卫生扶贫救助基金",
 	                                        "categories", "poor destitute", "in-county-only", "true",
 	                                        "ratio", "1", "annual-cap", "20000.00", NULL});
-	xw_nl(&x);
-	xw_empty(&x, "relief", (const char *[]){"fund", "610104", "name", "疾病应急救助基金",
+	xw_nl(x);
+	xw_empty(x, "relief", (const char *[]){"fund", "610104", "name", "疾病应急救助基金",
 	                                        "categories", "poor lowinc destitute",
 	                                        "in-county-only", "false", "ratio", "0.50",
 	                                        "annual-cap", "none", NULL});
-	xw_nl(&x);
-	xw_empty(&x, "remainder", (const char *[]){"to", "hospital", NULL});
-	xw_nl(&x);
-	xw_end(&x);
+	xw_nl(x);
+	xw_empty(x, "remainder", (const char *[]){"to", "hospital", NULL});
+	xw_nl(x);
+	xw_end(x);
+}
+
+static int write_policy(struct world *g, const char *path)
+{
+	struct xw x = {0};
+	int rc = xw_open(&x, path, g->o->out_flags);
+	if (rc)
+		goto done;
+	if (g->o->national)
+		gen_supplementary_policy(g, &x);
+	else
+		gen_full_policy(g, &x);
 done:
 	return xw_close(&x, rc);
 }
@@ -676,7 +420,7 @@ static void make_entry(struct catalog_entry *e, struct rng *r, int type, int ser
 
 static int build_catalog(struct world *g)
 {
-	struct rng r = rng_stream(g->o->seed, 2);
+	struct rng r = rng_stream(g->o->seed, GEN_STREAM_ITEMS);
 	int expensive_types = 0;
 	for (int t = 1; t <= GEN_TYPES; t++)
 		expensive_types += type_bands[t].ex_hi > 0;
@@ -747,6 +491,7 @@ static int write_claim(struct world *g, struct xw *x, struct rng *r, struct gen_
 			dear ? &g->catalog[g->expensive_first + (int)rng_below(r, (uint64_t)expensive_count)]
 			     : &g->catalog[(random_type(r) - 1) * per_type + (int)rng_below(r, (uint64_t)per_type)];
 		items[i].e = e;
+		items[i].lv = gen_sent_class(g, (int)(h - g->hospitals), e);
 		items[i].cnt = random_count(r, e, los, dear);
 		int rc = zt_rhu128(&items[i].amt, (__int128)e->pric * items[i].cnt, 1000000);
 		if (rc)
@@ -778,7 +523,7 @@ static int write_claim(struct world *g, struct xw *x, struct rng *r, struct gen_
 		xw_el(x, "med_list_codg", e->code);
 		snprintf(buf, sizeof buf, "%02d", e->type);
 		xw_el(x, "med_chrgitm_type", buf);
-		snprintf(buf, sizeof buf, h->short_levels ? "%d" : "%02d", e->lv);
+		snprintf(buf, sizeof buf, h->short_levels ? "%d" : "%02d", items[i].lv);
 		xw_el(x, "chrgitm_lv", buf);
 		xw_el(x, "pric", fmt_q4(buf, e->pric, h->short_numbers));
 		xw_el(x, "cnt", fmt_q4(buf, items[i].cnt, h->short_numbers));
@@ -790,21 +535,29 @@ static int write_claim(struct world *g, struct xw *x, struct rng *r, struct gen_
 		xw_end(x);
 	}
 	xw_end(x);
+	if (g->o->national) {
+		int rc = gen_national_claim(g, x, h, person, date_of(g->year, adm + los), items, n,
+		                            total);
+		if (rc)
+			return rc;
+	}
 	xw_end(x);
 	xw_nl(x);
+	g->claim_index++;
 	return 0;
 }
 
+
 static int write_claims(struct world *g, const char *path)
 {
-	struct rng r = rng_stream(g->o->seed, 3);
+	struct rng r = rng_stream(g->o->seed, GEN_STREAM_CLAIMS);
 	struct gen_item items[GEN_ITEMS_MAX];
 	struct xw x = {0};
 	int rc = xw_open(&x, path, g->o->out_flags);
 	if (rc)
 		goto done;
 	xw_start(&x, "claims");
-	xw_attr(&x, "xmlns", "urn:zhitong:claim:1");
+	xw_attr(&x, "xmlns", g->o->national ? "urn:zhitong:claim:2" : "urn:zhitong:claim:1");
 	xw_nl(&x);
 	for (uint64_t i = 0; i < g->o->claims; i++) {
 		rc = write_claim(g, &x, &r, items);
@@ -846,6 +599,11 @@ static int check_opts(const struct zt_gen_opts *o, struct world *g)
 	}
 	if (g->people < 1 || g->people > GEN_PEOPLE_MAX)
 		return zt_error_set(ZT_EINVAL, "people %d is out of range (1..%d)", g->people, GEN_PEOPLE_MAX);
+	if (o->catalog_entries < 0 || o->catalog_entries > ZT_CATALOG_ENTRIES_MAX)
+		return zt_error_set(ZT_EINVAL, "catalogue entries %d are out of range (0..%d)",
+		                    o->catalog_entries, ZT_CATALOG_ENTRIES_MAX);
+	if (o->catalog_entries && !o->catalog)
+		return zt_error_set(ZT_EINVAL, "catalogue entries are given without a catalogue");
 	return 0;
 }
 
@@ -894,6 +652,8 @@ int zt_gen_world(const struct zt_gen_opts *o, const char *outdir)
 		rc = zt_error_set(ZT_ENOMEM, "out of memory for %d people", g.people);
 		goto done;
 	}
+	if ((rc = gen_v2_prepare(&g)))
+		goto done;
 	rc = write_registry(&g, path_join(path, sizeof path, outdir, "registry.xml"));
 	if (rc)
 		goto done;
@@ -903,8 +663,12 @@ int zt_gen_world(const struct zt_gen_opts *o, const char *outdir)
 	rc = build_catalog(&g);
 	if (rc)
 		goto done;
+	if (o->catalog &&
+	    (rc = gen_write_catalog(&g, path_join(path, sizeof path, outdir, "catalog.xml"))))
+		goto done;
 	rc = write_claims(&g, path_join(path, sizeof path, outdir, "claims.xml"));
 done:
+	gen_v2_free(&g);
 	free(g.catalog);
 	free(g.chronic);
 	free(g.claimants);

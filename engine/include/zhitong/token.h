@@ -6,8 +6,8 @@
  * characters of Crockford's base32 alphabet in lower case after the
  * prefix "zt_" — 43 characters in all:
  *
- *     zt_4q0tw1a8k7z3m9e2xd5r6c0vbh8jy2n4s7fpg3ka
- *        |------- 32: the 160 random bits ------||-- 8: check --|
+ *     zt_d0bkmt7mp2jfhnyqg0gd6cj6yjj4wkxxczrrn13n      (id e31767fc779b)
+ *        |-- 160 random bits -----------|-check-|
  *
  * Crockford's alphabet (0-9 a-z without i, l, o, u) as for the slip's
  * code: no 0/o or 1/l pair to confuse when a token is read over a

@@ -527,6 +527,7 @@ struct requests {
 	char run_id[64];
 	char **persons;
 	size_t person_count;
+	char *body_text, *persons_text; /* what segs and persons point into */
 	uint64_t seq_next;
 };
 
@@ -595,11 +596,12 @@ static void build_requests(struct requests *q, const struct opts *o, const struc
 	if (strcmp(q->method, "GET") && strcmp(q->method, "POST") && strcmp(q->method, "PUT") &&
 	    strcmp(q->method, "DELETE"))
 		die(2, "--method '%s': GET, POST, PUT or DELETE", q->method);
+	q->body_text = body;
 	if (body)
-		split_template(q, body, blen); /* body stays allocated: segments point into it */
+		split_template(q, body, blen); /* segments point into body */
 	q->empty_body = !body && (!strcmp(q->method, "POST") || !strcmp(q->method, "PUT"));
 	if (o->persons_path) {
-		char *text = slurp(o->persons_path, NULL);
+		char *text = q->persons_text = slurp(o->persons_path, NULL);
 		for (char *line = strtok(text, "\r\n"); line; line = strtok(NULL, "\r\n")) {
 			if (!*line)
 				continue;
@@ -1259,6 +1261,31 @@ static void arm_timer(struct gen *g, int64_t at_ns)
 
 #define TIMER_TAG UINT32_MAX
 
+static void requests_free(struct requests *q)
+{
+	free(q->head);
+	free(q->persons);
+	free(q->persons_text);
+	free(q->body_text);
+}
+
+static void gen_free(struct gen *g)
+{
+	for (int i = 0; i < g->nconns; i++) {
+		if (g->conns[i].state != C_CLOSED)
+			close(g->conns[i].fd);
+		free(g->conns[i].out);
+		free(g->conns[i].in);
+	}
+	free(g->conns);
+	free(g->idle);
+	free(g->wait_sched);
+	free(g->wait_measured);
+	free(g->scratch);
+	close(g->ep);
+	close(g->timer);
+}
+
 static void gen_init(struct gen *g, const struct opts *o, const struct target *t, struct requests *q)
 {
 	memset(g, 0, sizeof *g);
@@ -1711,6 +1738,8 @@ int main(int argc, char **argv)
 				       (double)o.duration_ns / 1e9, q.method, o.url);
 			text_stats(&st, closed);
 		}
+		gen_free(&g);
+		requests_free(&q);
 		return code;
 	}
 
@@ -1777,5 +1806,7 @@ int main(int argc, char **argv)
 		       hi > 0 ? "" : "; the last step held too: raise --max-steps to go higher");
 	else
 		printf("max rate      none held (the lowest tried, %.1f requests/s, failed)\n", hi);
+	gen_free(&g);
+	requests_free(&q);
 	return lo > 0 ? 0 : 1;
 }

@@ -98,4 +98,19 @@
 #define ZT_TZIF_BYTES_MAX (256u * 1024u)
 #define ZT_TZIF_TRANSITIONS_MAX 4096
 
+/* Users of the service (docs/spec/service.md "Users, roles and tokens").
+ * The longest grace a replaced token keeps (zhitong/token.h): a hospital
+ * changes its systems over within days; a longer overlap only keeps a
+ * leaked token alive. */
+#define ZT_TOKEN_GRACE_S_MAX (30 * 86400)
+/* Hospitals (a desk) or funds (a fund administrator) in one user's scope
+ * (zhitong/access.h): a hospital group, or a province's funds, is far
+ * below this. */
+#define ZT_SCOPE_ENTRIES_MAX 1024
+/* The audit trail (zhitong/audit.h): a head file is a few lines, read
+ * whole; one field of a record (the detail is the longest) is bounded so
+ * that its canonical form cannot be confused with a length marker. */
+#define ZT_AUDIT_HEAD_BYTES_MAX 4096
+#define ZT_AUDIT_FIELD_BYTES_MAX (1u << 20)
+
 #endif

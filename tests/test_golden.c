@@ -214,6 +214,30 @@ Test(golden, reversals_shows_and_payer_files_answer_as_before, .timeout = 120)
 	free(out);
 }
 
+/* The worked example: a relief fund with a Chinese name, a reversal whose
+ * reason needs escaping. */
+Test(golden, the_worked_example_and_its_reversal_answer_as_before)
+{
+	char db[600];
+	snprintf(db, sizeof db, "%s", tmp_path("sample.db"));
+	free(zt(0, "--db '%s' init", db));
+	free(zt(0, "--db '%s' registry load '%s/rules/registry-510101.xml'", db, ZT_TEST_SOURCE_DIR));
+	free(zt(0, "--db '%s' rules load '%s/rules/sample-510101-2017.xml'", db, ZT_TEST_SOURCE_DIR));
+	char *out = zt(0, "--db '%s' claim submit '%s' --by desk", db,
+	               zt_test_case("claims/worked-example.xml"));
+	same_as("claim submit", out, "sample-submit.xml");
+	out = zt(0, "--db '%s' claim reverse --hospital H51010101 --claim-no ZY2017-000123 --reason "
+	         "'重复收费 & <退回> \"全部\" '\\''再报'\\''' --by desk", db);
+	same_as("claim reverse", out, "sample-reverse.xml");
+	out = zt(0, "--db '%s' claim show --hospital H51010101 --claim-no ZY2017-000123 --format xml", db);
+	same_as("claim show --format xml", out, "sample-show.xml");
+	out = zt(0, "--db '%s' claim show --hospital H51010101 --claim-no ZY2017-000123", db);
+	char *want = without_times(golden("sample-show.txt"));
+	same("claim show", without_times(out), want);
+	free(want);
+	free(out);
+}
+
 Test(golden, a_database_of_schema_8_shows_after_migrating_what_it_showed_before, .timeout = 120)
 {
 	char db[600];

@@ -12,6 +12,10 @@
 #   1004-show-N.txt     `claim show` (text) of them
 #   1004-batch-F.xml    the <records> of the payer file of fund F
 #   1004-v8.sql         the database as `sqlite3 .dump` writes it (schema 8)
+# and for the worked example on the sample registry and policy of rules/
+# (a relief fund with a Chinese name), reversed with a reason that needs
+# escaping:
+#   sample-submit.xml, sample-reverse.xml, sample-show.xml, sample-show.txt
 set -euo pipefail
 zt=$1
 out=$2
@@ -48,3 +52,14 @@ for f in $(sqlite3 "$db" "SELECT DISTINCT fund_code FROM settlement_fund ORDER B
 	sed -n '/<records>/,/<\/records>/p' "$work/$id.xml" >"$out/1004-batch-$f.xml"
 done
 sqlite3 "$db" .dump >"$out/1004-v8.sql"
+rules=$cases/../../rules
+db=$work/sample.db
+"$zt" --db "$db" init >/dev/null
+"$zt" --db "$db" registry load "$rules/registry-510101.xml" >/dev/null
+"$zt" --db "$db" rules load "$rules/sample-510101-2017.xml" >/dev/null
+"$zt" --db "$db" claim submit "$cases/claims/worked-example.xml" --by desk >"$out/sample-submit.xml"
+"$zt" --db "$db" claim reverse --hospital H51010101 --claim-no ZY2017-000123 \
+	--reason '重复收费 & <退回> "全部" '"'"'再报'"'"'' --by desk >"$out/sample-reverse.xml"
+"$zt" --db "$db" claim show --hospital H51010101 --claim-no ZY2017-000123 --format xml \
+	>"$out/sample-show.xml"
+"$zt" --db "$db" claim show --hospital H51010101 --claim-no ZY2017-000123 >"$out/sample-show.txt"

@@ -564,7 +564,7 @@ Test(advance_approve, the_maker_cannot_approve_under_another_spelling)
 	free(n);
 	/* The library normalises too: a caller cannot skip it. */
 	struct zt_store *s = NULL;
-	cr_assert_eq(zt_store_open(&s, db, 0), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
 	cr_expect_eq(zt_advance_approve(s, plan, "\uFF21lice "), ZT_ECONFLICT);
 	cr_expect_eq(zt_advance_approve(s, plan, "ali\u200Bce"), ZT_EINVAL);
 	cr_expect_eq(zt_advance_approve(s, plan, " Bob"), 0, "%s", zt_error_last());
@@ -629,7 +629,7 @@ Test(advance_issue, the_self_declared_approver_form_is_refused_with_the_new_rout
 	struct zt_config *c = NULL;
 	struct zt_store *s = NULL;
 	cr_assert_eq(zt_config_load(&c, cfg), 0, "%s", zt_error_last());
-	cr_assert_eq(zt_store_open(&s, db, 0), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
 	struct zt_advance_issue_req req = {.actor = "carol", .out_path = tmp_path("s.xml")};
 	struct zt_advance_issued out;
 	cr_expect_eq(zt_advance_issue(s, c, &req, &out), ZT_EINVAL);
@@ -1269,7 +1269,7 @@ Test(advance_library, plan_approve_issue_and_status_through_advance_h)
 	struct zt_config *cfg = NULL;
 	cr_assert_eq(zt_config_load(&cfg, cfg_path), 0, "%s", zt_error_last());
 	struct zt_store *s = NULL;
-	cr_assert_eq(zt_store_open(&s, db, 0), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
 
 	struct zt_advance_plan p;
 	cr_assert_eq(zt_advance_plan(s, cfg, 0, "alice", &p), 0, "%s", zt_error_last());
@@ -1285,11 +1285,11 @@ Test(advance_library, plan_approve_issue_and_status_through_advance_h)
 	cr_expect_eq(out.total, p.total);
 	cr_expect_str_eq(out.msg_id, p.plan_id);
 	struct zt_advance a;
-	cr_assert_eq(zt_store_advance_get(s, out.advances[0].advance_id, &a), 0);
+	cr_assert_eq(s->ops->advances.get(s, out.advances[0].advance_id, &a), 0);
 	cr_expect_eq(a.amount, 1890000);
 	cr_expect_str_eq(a.plan_id, p.plan_id);
 	cr_expect_str_eq(a.approved_by, "bob");
-	cr_expect_eq(zt_store_advance_get(s, "ADV-NONE", &a), ZT_ENOTFOUND);
+	cr_expect_eq(s->ops->advances.get(s, "ADV-NONE", &a), ZT_ENOTFOUND);
 	zt_advance_issued_free(&out);
 	cr_expect_eq(zt_advance_issue(s, cfg, &req, &out), ZT_ECONFLICT, "issued twice");
 

@@ -223,10 +223,10 @@ static int validate_doc(xmlSchemaPtr schema, xmlDocPtr doc, const char *filename
 	return 0;
 }
 
-int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len, const char *filename,
-                     enum zt_schema_id schema_id)
+/* Parses with the safe options; validates against `schema` unless NULL. */
+static int parse_doc(xmlDocPtr *out, const char *xml, size_t len, const char *filename,
+                     xmlSchemaPtr schema)
 {
-	zt_xml_init();
 	if (len > ZT_DOC_BYTES_MAX)
 		return zt_error_set(ZT_EMALFORMED, "%s: larger than %u bytes", filename,
 		                    (unsigned)ZT_DOC_BYTES_MAX);
@@ -234,10 +234,6 @@ int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len, const char *fi
 	zt_prolog_init(&pro);
 	if (zt_prolog_feed(&pro, xml, len) < 0)
 		return zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", filename);
-
-	xmlSchemaPtr schema = zt_schema(schema_id);
-	if (!schema)
-		return ZT_EINTERNAL;
 
 	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
 	if (!ctxt)
@@ -253,7 +249,8 @@ int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len, const char *fi
 		/* trim the newline libxml2 ends its messages with */
 		goto done;
 	}
-	rc = validate_doc(schema, doc, filename);
+	if (schema)
+		rc = validate_doc(schema, doc, filename);
 done:
 	xmlFreeParserCtxt(ctxt);
 	if (rc) {
@@ -262,6 +259,22 @@ done:
 	}
 	*out = doc;
 	return 0;
+}
+
+int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len, const char *filename,
+                     enum zt_schema_id schema_id)
+{
+	zt_xml_init();
+	xmlSchemaPtr schema = zt_schema(schema_id);
+	if (!schema)
+		return ZT_EINTERNAL;
+	return parse_doc(out, xml, len, filename, schema);
+}
+
+int zt_xml_parse_own(xmlDocPtr *out, const char *xml, size_t len, const char *filename)
+{
+	zt_xml_init();
+	return parse_doc(out, xml, len, filename, NULL);
 }
 
 int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes)

@@ -682,10 +682,8 @@ static int take_back(struct zt_accum_change *a, const struct slots *x, const cha
 	return 0;
 }
 
-/* Writes the reversal of `o` (docs/spec/split.md §6): its shares with their
- * traces, the accumulators taken back, the opposite postings. */
-static int write_reversal(struct zt_store *s, const struct zt_stored_settlement *o,
-                          const char *reason, const char *actor, char setl_id[32], int64_t *row)
+int zt_settle_reversal_write(struct zt_store *s, const struct zt_stored_settlement *o,
+                             const char *reason, const char *actor, char setl_id[32], int64_t *row)
 {
 	struct slots x;
 	struct zt_fund_trace traces[3 + ZT_RELIEF_MAX];
@@ -771,7 +769,7 @@ int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *clai
 	char setl_id[32];
 	int64_t row;
 	if ((rc = s->ops->claims.get(s, ref.settlement_row, &orig)) != 0 ||
-	    (rc = write_reversal(s, &orig, reason, actor, setl_id, &row)) != 0)
+	    (rc = zt_settle_reversal_write(s, &orig, reason, actor, setl_id, &row)) != 0)
 		goto done;
 	char detail[ZT_MESSAGE_BYTES_MAX + 64];
 	snprintf(detail, sizeof detail, "%s reverses %s: %s", setl_id, orig.setl_id, reason);

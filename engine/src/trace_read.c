@@ -77,7 +77,7 @@ static int value(struct zt_fund_trace *t, const xmlNode *n, const struct field *
 		memcpy(at, v, len + 1);
 		return 0;
 	}
-	return ZT_EINTERNAL;
+	return zt_error_set(ZT_EINTERNAL, "trace <%s>: %s: a field of no type", (const char *)n->name, f->attr);
 }
 
 static int segments(struct zt_trace_critical *c, const xmlNode *n)

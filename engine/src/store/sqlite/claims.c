@@ -3,6 +3,7 @@
  * transaction: the claim with its canonical items, the settlement, one row
  * per paying fund with its trace in columns, the person's accumulators and
  * the ledger postings the domain built. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +325,8 @@ static int write_settlement(struct zt_store *s, const struct zt_settle_write *w,
 	int64_t claim_row, id = q->next_settlement_id;
 	char setl_id[32];
 	snprintf(setl_id, sizeof setl_id, "S%012lld", (long long)id);
+	/* the split conserves the bill (split.h): what is stored does too */
+	assert(r->fund_pay_sumamt + r->hosp_part_amt + r->psn_part_amt == r->cls.medfee_sumamt);
 	int rc = sq_need_write(q, "settlement");
 	if (rc || (rc = shares_add_up(w)) != 0 || (rc = insert_claim(q, w, &claim_row)) != 0)
 		return rc;

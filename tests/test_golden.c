@@ -28,21 +28,6 @@ static char *golden(const char *name)
 	return text;
 }
 
-/* Runs zhitong, requires `want_code`, returns stdout. */
-static char *zt(int want_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *zt(int want_code, const char *fmt, ...)
-{
-	char args[2000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	char *out = NULL, *err = NULL;
-	int code = zt_test_run(&out, &err, "%s", args);
-	cr_assert_eq(code, want_code, "zhitong %s: exit %d\n%s", args, code, err);
-	free(err);
-	return out;
-}
 
 static void same(const char *what, const char *got, const char *want)
 {
@@ -88,11 +73,11 @@ static const char *world_db(const char *w, const char *name)
 	static int next;
 	char *d = keep[next++ % 4];
 	snprintf(d, 600, "%s", db);
-	free(zt(0, "--db '%s' init", d));
+	free(zt_test_ok("--db '%s' init", d));
 	snprintf(rel, sizeof rel, "vectors/world-%s/registry.xml", w);
-	free(zt(0, "--db '%s' registry load '%s'", d, zt_test_case(rel)));
+	free(zt_test_ok("--db '%s' registry load '%s'", d, zt_test_case(rel)));
 	snprintf(rel, sizeof rel, "vectors/world-%s/policy.xml", w);
-	free(zt(0, "--db '%s' rules load '%s'", d, zt_test_case(rel)));
+	free(zt_test_ok("--db '%s' rules load '%s'", d, zt_test_case(rel)));
 	return d;
 }
 
@@ -107,15 +92,15 @@ static void world_answers(const char *w)
 {
 	char name[64];
 	const char *db = world_db(w, "quote.db");
-	char *out = zt(0, "--db '%s' claim quote '%s' --format text", db, claims_of(w));
+	char *out = zt_test_ok("--db '%s' claim quote '%s' --format text", db, claims_of(w));
 	snprintf(name, sizeof name, "%s-quote.txt", w);
 	same_as("claim quote --format text", out, name);
 	db = world_db(w, "submit.db");
-	out = zt(0, "--db '%s' claim submit '%s' --by desk", db, claims_of(w));
+	out = zt_test_ok("--db '%s' claim submit '%s' --by desk", db, claims_of(w));
 	snprintf(name, sizeof name, "%s-submit.xml", w);
 	same_as("claim submit", out, name);
 	/* submitting again answers the stored settlements: the same bytes */
-	out = zt(0, "--db '%s' claim submit '%s' --by desk", db, claims_of(w));
+	out = zt_test_ok("--db '%s' claim submit '%s' --by desk", db, claims_of(w));
 	same_as("claim submit again", out, name);
 }
 
@@ -145,11 +130,11 @@ static void shows_as_before(const char *db, bool same_times)
 	for (size_t i = 0; i < sizeof reversed / sizeof *reversed; i++) {
 		char h[32], name[64];
 		hospital_of(h, reversed[i]);
-		char *out = zt(0, "--db '%s' claim show --hospital %s --claim-no %s --format xml", db, h,
+		char *out = zt_test_ok("--db '%s' claim show --hospital %s --claim-no %s --format xml", db, h,
 		               reversed[i]);
 		snprintf(name, sizeof name, "1004-show-%s.xml", reversed[i]);
 		same_as("claim show --format xml", out, name);
-		out = zt(0, "--db '%s' claim show --hospital %s --claim-no %s", db, h, reversed[i]);
+		out = zt_test_ok("--db '%s' claim show --hospital %s --claim-no %s", db, h, reversed[i]);
 		snprintf(name, sizeof name, "1004-show-%s.txt", reversed[i]);
 		if (same_times) {
 			same_as("claim show", out, name);
@@ -175,11 +160,11 @@ static void payer_records_as_before(const char *db, bool create)
 		char id[32], name[64];
 		snprintf(id, sizeof id, "B%s-000001", funds[i]);
 		if (create) {
-			free(zt(0, "--db '%s' batch create --fund %s --by maker", db, funds[i]));
-			free(zt(0, "--db '%s' batch approve %s --by checker", db, id));
+			free(zt_test_ok("--db '%s' batch create --fund %s --by maker", db, funds[i]));
+			free(zt_test_ok("--db '%s' batch approve %s --by checker", db, id));
 		}
 		const char *file = tmp_path(id);
-		free(zt(0, "--db '%s' batch export %s --out '%s' --key '%s' --by maker --force", db, id,
+		free(zt_test_ok("--db '%s' batch export %s --out '%s' --key '%s' --by maker --force", db, id,
 		        file, key));
 		char *text = zt_test_slurp(file);
 		cr_assert(text);
@@ -198,18 +183,18 @@ static void payer_records_as_before(const char *db, bool create)
 Test(golden, reversals_shows_and_payer_files_answer_as_before, .timeout = 120)
 {
 	const char *db = world_db("1004", "zt.db");
-	free(zt(0, "--db '%s' claim submit '%s' --by desk", db, claims_of("1004")));
+	free(zt_test_ok("--db '%s' claim submit '%s' --by desk", db, claims_of("1004")));
 	for (size_t i = 0; i < sizeof reversed / sizeof *reversed; i++) {
 		char h[32], name[64];
 		hospital_of(h, reversed[i]);
-		char *out = zt(0, "--db '%s' claim reverse --hospital %s --claim-no %s --reason 'golden %s' "
+		char *out = zt_test_ok("--db '%s' claim reverse --hospital %s --claim-no %s --reason 'golden %s' "
 		               "--by desk", db, h, reversed[i], reversed[i]);
 		snprintf(name, sizeof name, "1004-reverse-%s.xml", reversed[i]);
 		same_as("claim reverse", out, name);
 	}
 	shows_as_before(db, false);
 	payer_records_as_before(db, true);
-	char *out = zt(0, "--db '%s' verify", db);
+	char *out = zt_test_ok("--db '%s' verify", db);
 	cr_assert(strstr(out, "OK: 0 violations"), "%s", out);
 	free(out);
 }
@@ -220,18 +205,18 @@ Test(golden, the_worked_example_and_its_reversal_answer_as_before)
 {
 	char db[600];
 	snprintf(db, sizeof db, "%s", tmp_path("sample.db"));
-	free(zt(0, "--db '%s' init", db));
-	free(zt(0, "--db '%s' registry load '%s/rules/registry-510101.xml'", db, ZT_TEST_SOURCE_DIR));
-	free(zt(0, "--db '%s' rules load '%s/rules/sample-510101-2017.xml'", db, ZT_TEST_SOURCE_DIR));
-	char *out = zt(0, "--db '%s' claim submit '%s' --by desk", db,
+	free(zt_test_ok("--db '%s' init", db));
+	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", db, ZT_TEST_SOURCE_DIR));
+	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", db, ZT_TEST_SOURCE_DIR));
+	char *out = zt_test_ok("--db '%s' claim submit '%s' --by desk", db,
 	               zt_test_case("claims/worked-example.xml"));
 	same_as("claim submit", out, "sample-submit.xml");
-	out = zt(0, "--db '%s' claim reverse --hospital H51010101 --claim-no ZY2017-000123 --reason "
+	out = zt_test_ok("--db '%s' claim reverse --hospital H51010101 --claim-no ZY2017-000123 --reason "
 	         "'重复收费 & <退回> \"全部\" '\\''再报'\\''' --by desk", db);
 	same_as("claim reverse", out, "sample-reverse.xml");
-	out = zt(0, "--db '%s' claim show --hospital H51010101 --claim-no ZY2017-000123 --format xml", db);
+	out = zt_test_ok("--db '%s' claim show --hospital H51010101 --claim-no ZY2017-000123 --format xml", db);
 	same_as("claim show --format xml", out, "sample-show.xml");
-	out = zt(0, "--db '%s' claim show --hospital H51010101 --claim-no ZY2017-000123", db);
+	out = zt_test_ok("--db '%s' claim show --hospital H51010101 --claim-no ZY2017-000123", db);
 	char *want = without_times(golden("sample-show.txt"));
 	same("claim show", without_times(out), want);
 	free(want);
@@ -243,16 +228,16 @@ Test(golden, a_database_of_schema_8_shows_after_migrating_what_it_showed_before,
 	char db[600];
 	snprintf(db, sizeof db, "%s", tmp_path("v8.db"));
 	char rel[200];
-	snprintf(rel, sizeof rel, "golden/1004-v8.sql");
+	snprintf(rel, sizeof rel, "golden/1004-v8.dump");
 	/* a dump does not carry PRAGMA user_version */
 	struct run r = sh("(cat '%s'; echo 'PRAGMA user_version = 8;') | sqlite3 '%s'",
 	                  zt_test_case(rel), db);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	run_free(&r);
-	free(zt(0, "--db '%s' init", db));
+	free(zt_test_ok("--db '%s' init", db));
 	shows_as_before(db, true);
 	payer_records_as_before(db, false);
-	char *out = zt(0, "--db '%s' verify", db);
+	char *out = zt_test_ok("--db '%s' verify", db);
 	cr_assert(strstr(out, "OK: 0 violations"), "%s", out);
 	free(out);
 }

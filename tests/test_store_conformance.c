@@ -385,6 +385,22 @@ static void world(const struct factory *f, char target[TARGET_BYTES])
 	f->copy(tmpl, target, "world");
 }
 
+/* A copy of the world, opened. */
+static struct zt_store *world_store(const struct factory *f)
+{
+	char target[TARGET_BYTES];
+	world(f, target);
+	return open_store(target);
+}
+
+/* A fresh store, opened; its target in `target`. */
+static struct zt_store *fresh_store(const struct factory *f, char target[TARGET_BYTES],
+                                    const char *name)
+{
+	f->fresh(target, name);
+	return open_store(target);
+}
+
 /* The runner (the parent of the tests' processes) removes the markers. */
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
@@ -427,9 +443,7 @@ ParameterizedTest(int *id, conformance_verify, each_check_finds_its_tampering, .
 Test(conformance_verify, the_store_implements_every_check_of_the_list, .timeout = 300)
 {
 	EACH_FACTORY(f) {
-		char target[TARGET_BYTES];
-		world(f, target);
-		struct zt_store *s = open_store(target);
+		struct zt_store *s = world_store(f);
 		struct zt_verify_report quiet = {NULL, NULL, NULL};
 		ok(s->ops->begin(s, ZT_TXN_READ));
 		for (int i = 0; i < ZT_VERIFY_CHECKS; i++) {
@@ -463,8 +477,7 @@ Test(conformance_txn, what_is_rolled_back_or_not_begun_is_not_stored)
 {
 	EACH_FACTORY(f) {
 		char target[TARGET_BYTES];
-		f->fresh(target, "txn.db");
-		struct zt_store *s = open_store(target);
+		struct zt_store *s = fresh_store(f, target, "txn.db");
 		ok(s->ops->begin(s, ZT_TXN_WRITE));
 		cr_assert_eq(s->ops->begin(s, ZT_TXN_WRITE), ZT_EINTERNAL, "a nested transaction");
 		post(s, "test:a", "test:b", 100, "T-1");
@@ -516,8 +529,7 @@ Test(conformance_txn, a_savepoint_rolled_back_leaves_nothing_of_its_writes)
 {
 	EACH_FACTORY(f) {
 		char target[TARGET_BYTES];
-		f->fresh(target, "g2.db");
-		struct zt_store *s = open_store(target);
+		struct zt_store *s = fresh_store(f, target, "g2.db");
 		ok(s->ops->begin(s, ZT_TXN_WRITE));
 		post(s, "test:a", "test:b", 100, "T-1");
 		ok(s->ops->savepoint(s));
@@ -790,8 +802,7 @@ Test(conformance_guarantees, an_overflowing_balance_is_refused_with_nothing_stor
 {
 	EACH_FACTORY(f) {
 		char target[TARGET_BYTES];
-		f->fresh(target, "g5.db");
-		struct zt_store *s = open_store(target);
+		struct zt_store *s = fresh_store(f, target, "g5.db");
 		ok(s->ops->begin(s, ZT_TXN_WRITE));
 		post(s, "test:x", "test:y", INT64_MAX, "T-1");
 		ok(s->ops->commit(s));
@@ -827,8 +838,7 @@ Test(conformance_ops, registry)
 {
 	EACH_FACTORY(f) {
 		char target[TARGET_BYTES];
-		f->fresh(target, "registry.db");
-		struct zt_store *s = open_store(target);
+		struct zt_store *s = fresh_store(f, target, "registry.db");
 		struct zt_hospital h = {"H2", "Two", 2, "510101"}, h1 = {"H1", "One", 1, "510102"}, hx;
 		struct zt_person p = {"P1", "Zhang San", "510101199001011234", ZT_CAT_POOR, "510101"}, px;
 		struct zt_fund fu = {"390100", "Basic"}, fx;
@@ -870,8 +880,7 @@ Test(conformance_ops, policies)
 {
 	EACH_FACTORY(f) {
 		char target[TARGET_BYTES];
-		f->fresh(target, "policies.db");
-		struct zt_store *s = open_store(target);
+		struct zt_store *s = fresh_store(f, target, "policies.db");
 		char *xml = zt_test_slurp(POLICY);
 		struct zt_policy pol;
 		ok(zt_policy_parse(&pol, xml, strlen(xml), POLICY));
@@ -931,9 +940,7 @@ static int slot_seen(void *ctx, const char *slot, zt_fen amount)
 Test(conformance_ops, claims_and_settlements, .timeout = 300)
 {
 	EACH_FACTORY(f) {
-		char target[TARGET_BYTES];
-		world(f, target);
-		struct zt_store *s = open_store(target);
+		struct zt_store *s = world_store(f);
 		struct zt_claim_ref ref;
 		ok(s->ops->claims.find(s, "H51010101", "ZY2017-000123", &ref));
 		cr_assert(ref.seq == 2 && ref.settlement_row == 3 && ref.reversed);
@@ -993,8 +1000,7 @@ Test(conformance_ops, ledger)
 {
 	EACH_FACTORY(f) {
 		char target[TARGET_BYTES];
-		f->fresh(target, "ledger.db");
-		struct zt_store *s = open_store(target);
+		struct zt_store *s = fresh_store(f, target, "ledger.db");
 		ok(s->ops->begin(s, ZT_TXN_WRITE));
 		post(s, "fund:1", "hospital:H", 100, "T-1");
 		post(s, "hospital:H", "pool:bank", 30, "T-2");
@@ -1035,9 +1041,7 @@ static int advance_seen(void *ctx, const struct zt_advance *a)
 Test(conformance_ops, advances, .timeout = 300)
 {
 	EACH_FACTORY(f) {
-		char target[TARGET_BYTES];
-		world(f, target);
-		struct zt_store *s = open_store(target);
+		struct zt_store *s = world_store(f);
 		struct zt_advance a = {0}, b;
 		ok(s->ops->advances.each(s, advance_seen, &a));
 		cr_assert(a.amount == 2000000 && strcmp(a.hospital, "H51010101") == 0 && a.plan_row == 1);
@@ -1113,9 +1117,7 @@ static int candidate_seen(void *ctx, const struct zt_batch_candidate *c)
 Test(conformance_ops, batches, .timeout = 300)
 {
 	EACH_FACTORY(f) {
-		char target[TARGET_BYTES];
-		world(f, target);
-		struct zt_store *s = open_store(target);
+		struct zt_store *s = world_store(f);
 		struct zt_batch b;
 		ok(s->ops->batches.get(s, "B390100-000001", &b));
 		cr_assert(b.status == ZT_BATCH_PAID && b.count == 3 && b.total == 816000 && b.answered);
@@ -1216,9 +1218,7 @@ static int day_seen(void *ctx, const struct zt_recon_day *d)
 Test(conformance_ops, bank, .timeout = 300)
 {
 	EACH_FACTORY(f) {
-		char target[TARGET_BYTES];
-		world(f, target);
-		struct zt_store *s = open_store(target);
+		struct zt_store *s = world_store(f);
 		char account[64];
 		ok(s->ops->bank.account(s, account));
 		cr_assert_str_eq(account, "6222020200112233445");
@@ -1269,8 +1269,7 @@ Test(conformance_ops, audit_and_counts)
 {
 	EACH_FACTORY(f) {
 		char target[TARGET_BYTES];
-		f->fresh(target, "audit.db");
-		struct zt_store *s = open_store(target);
+		struct zt_store *s = fresh_store(f, target, "audit.db");
 		ok(s->ops->begin(s, ZT_TXN_WRITE));
 		ok(s->ops->audit.add(s, "alice", "test", "subject", "detail"));
 		ok(s->ops->audit.add(s, "alice", "test", "subject", NULL));

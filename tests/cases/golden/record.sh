@@ -11,7 +11,7 @@
 #   1004-show-N.xml     `claim show --format xml` of them (settlement + reversal)
 #   1004-show-N.txt     `claim show` (text) of them
 #   1004-batch-F.xml    the <records> of the payer file of fund F
-#   1004-v8.sql         the database as `sqlite3 .dump` writes it (schema 8)
+#   1004-v8.dump        the database as `sqlite3 .dump` writes it (schema 8)
 # and for the worked example on the sample registry and policy of rules/
 # (a relief fund with a Chinese name), reversed with a reason that needs
 # escaping:
@@ -51,7 +51,7 @@ for f in $(sqlite3 "$db" "SELECT DISTINCT fund_code FROM settlement_fund ORDER B
 	"$zt" --db "$db" batch export "$id" --out "$work/$id.xml" --key "$work/ed.pem" --by maker >/dev/null
 	sed -n '/<records>/,/<\/records>/p' "$work/$id.xml" >"$out/1004-batch-$f.xml"
 done
-sqlite3 "$db" .dump >"$out/1004-v8.sql"
+sqlite3 "$db" .dump >"$out/1004-v8.dump"
 rules=$cases/../../rules
 db=$work/sample.db
 "$zt" --db "$db" init >/dev/null

@@ -56,46 +56,44 @@ static int stored_balance(struct sq *q, const char *account, zt_fen *out, bool *
 	return 0;
 }
 
-/* This transaction's delta of `account` (index *out), made with the stored
+static struct sq_delta *delta(struct sq *q, size_t i) { return (struct sq_delta *)q->deltas.items + i; }
+
+/* This transaction's delta of `account` (*out), made with the stored
  * balance as its base on first use. */
-static int find_delta(struct sq *q, const char *account, size_t *out)
+static int find_delta(struct sq *q, const char *account, struct sq_delta **out)
 {
-	for (size_t i = 0; i < q->delta_count; i++)
-		if (strcmp(q->deltas[i].name, account) == 0) {
-			*out = i;
+	for (size_t i = 0; i < q->deltas.n; i++)
+		if (strcmp(delta(q, i)->name, account) == 0) {
+			*out = delta(q, i);
 			return 0;
 		}
-	if (q->delta_count == q->delta_cap) {
-		size_t cap = q->delta_cap ? q->delta_cap * 2 : 32;
-		struct sq_delta *n = realloc(q->deltas, cap * sizeof *n);
-		if (!n)
-			return zt_error_set(ZT_ENOMEM, "out of memory");
-		q->deltas = n;
-		q->delta_cap = cap;
-	}
 	zt_fen base;
 	int rc = stored_balance(q, account, &base, NULL);
-	if (rc)
-		return rc;
-	char *name = strdup(account);
-	if (!name)
-		return zt_error_set(ZT_ENOMEM, "out of memory");
-	q->deltas[q->delta_count] = (struct sq_delta){name, base, base};
-	*out = q->delta_count++;
+	char *name = rc ? NULL : strdup(account);
+	if (rc || !name)
+		return rc ? rc : zt_error_set(ZT_ENOMEM, "out of memory");
+	struct sq_delta *d = sq_rows_push(&q->deltas);
+	if (!d) {
+		free(name);
+		return ZT_ENOMEM;
+	}
+	*d = (struct sq_delta){name, base, base};
+	*out = d;
 	return 0;
 }
 
 int sq_ledger_flush(struct sq *q)
 {
-	for (size_t i = 0; i < q->delta_count; i++) {
-		if (q->deltas[i].balance == q->deltas[i].base)
+	for (size_t i = 0; i < q->deltas.n; i++) {
+		const struct sq_delta *d = delta(q, i);
+		if (d->balance == d->base)
 			continue;
 		sqlite3_stmt *p;
 		int rc = sq_stmt(q, SQL_ACCOUNT_PUT, &p);
 		if (rc)
 			return rc;
-		sq_bind_text(p, 1, q->deltas[i].name);
-		sqlite3_bind_int64(p, 2, q->deltas[i].balance);
+		sq_bind_text(p, 1, d->name);
+		sqlite3_bind_int64(p, 2, d->balance);
 		if ((rc = sq_run(q, p, "update account balance")) != 0)
 			return rc;
 	}
@@ -105,34 +103,34 @@ int sq_ledger_flush(struct sq *q)
 
 void sq_ledger_clear(struct sq *q)
 {
-	for (size_t i = 0; i < q->delta_count; i++)
-		free(q->deltas[i].name);
-	q->delta_count = 0;
+	for (size_t i = 0; i < q->deltas.n; i++)
+		free(delta(q, i)->name);
+	q->deltas.n = 0;
 }
 
 int sq_ledger_mark(struct sq *q)
 {
-	if (q->sp_cap < q->delta_count) {
-		size_t cap = q->delta_count * 2;
+	if (q->sp_cap < q->deltas.n) {
+		size_t cap = q->deltas.n * 2;
 		zt_fen *n = realloc(q->sp_balances, cap * sizeof *n);
 		if (!n)
 			return zt_error_set(ZT_ENOMEM, "out of memory");
 		q->sp_balances = n;
 		q->sp_cap = cap;
 	}
-	for (size_t i = 0; i < q->delta_count; i++)
-		q->sp_balances[i] = q->deltas[i].balance;
-	q->sp_delta_count = q->delta_count;
+	for (size_t i = 0; i < q->deltas.n; i++)
+		q->sp_balances[i] = delta(q, i)->balance;
+	q->sp_delta_count = q->deltas.n;
 	return 0;
 }
 
 void sq_ledger_restore(struct sq *q)
 {
-	for (size_t i = q->sp_delta_count; i < q->delta_count; i++)
-		free(q->deltas[i].name);
-	q->delta_count = q->sp_delta_count;
-	for (size_t i = 0; i < q->delta_count; i++)
-		q->deltas[i].balance = q->sp_balances[i];
+	for (size_t i = q->sp_delta_count; i < q->deltas.n; i++)
+		free(delta(q, i)->name);
+	q->deltas.n = q->sp_delta_count;
+	for (size_t i = 0; i < q->deltas.n; i++)
+		delta(q, i)->balance = q->sp_balances[i];
 }
 
 /* The balance `d` would have after moving by `amount`, or ZT_ERANGE naming
@@ -151,11 +149,11 @@ static int balance_after(zt_fen *out, const struct sq_delta *d, zt_fen amount)
 
 /* Transfers move money, they never make or lose any: what the transaction
  * moved sums to zero over its accounts. */
-static bool balanced(const struct sq *q)
+static bool balanced(struct sq *q)
 {
 	__int128 sum = 0;
-	for (size_t i = 0; i < q->delta_count; i++)
-		sum += (__int128)q->deltas[i].balance - q->deltas[i].base;
+	for (size_t i = 0; i < q->deltas.n; i++)
+		sum += (__int128)delta(q, i)->balance - delta(q, i)->base;
 	return sum == 0;
 }
 
@@ -168,11 +166,13 @@ int sq_ledger_post(struct sq *q, const struct zt_posting *t, int64_t settlement_
 		return zt_error_set(ZT_EINTERNAL, "transfer %s -> %s of %lld is not allowed", t->debit,
 		                    t->credit, (long long)t->amount);
 	/* Both balances are checked before anything is written. */
-	size_t di, ci;
+	struct sq_delta *debit, *credit;
 	zt_fen after_debit, after_credit;
-	if ((rc = find_delta(q, t->debit, &di)) || (rc = find_delta(q, t->credit, &ci)) ||
-	    (rc = balance_after(&after_debit, &q->deltas[di], t->amount)) ||
-	    (rc = balance_after(&after_credit, &q->deltas[ci], -t->amount)))
+	/* the credit's delta may move the array: the debit's is found again */
+	if ((rc = find_delta(q, t->credit, &credit)) || (rc = find_delta(q, t->debit, &debit)) ||
+	    (rc = find_delta(q, t->credit, &credit)) ||
+	    (rc = balance_after(&after_debit, debit, t->amount)) ||
+	    (rc = balance_after(&after_credit, credit, -t->amount)))
 		return rc;
 	sqlite3_stmt *p;
 	if ((rc = sq_stmt(q, SQL_TRANSFER_INSERT, &p)) != 0)
@@ -187,8 +187,8 @@ int sq_ledger_post(struct sq *q, const struct zt_posting *t, int64_t settlement_
 	sq_bind_text(p, 7, sq_now(q));
 	if ((rc = sq_run(q, p, "store transfer")))
 		return rc;
-	q->deltas[di].balance = after_debit;
-	q->deltas[ci].balance = after_credit;
+	debit->balance = after_debit;
+	credit->balance = after_credit;
 	assert(balanced(q));
 	return 0;
 }
@@ -204,9 +204,9 @@ static int balance(struct zt_store *s, const char *account, zt_fen *out, bool *e
 {
 	struct sq *q = sq_of(s);
 	int rc = stored_balance(q, account, out, exists);
-	for (size_t i = 0; rc == 0 && i < q->delta_count; i++)
-		if (strcmp(q->deltas[i].name, account) == 0) {
-			*out = q->deltas[i].balance;
+	for (size_t i = 0; rc == 0 && i < q->deltas.n; i++)
+		if (strcmp(delta(q, i)->name, account) == 0) {
+			*out = delta(q, i)->balance;
 			*exists = true;
 		}
 	return rc;

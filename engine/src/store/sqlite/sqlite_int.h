@@ -30,6 +30,12 @@ struct sq_delta {
 
 enum sq_txn { SQ_NO_TXN, SQ_TXN_READ, SQ_TXN_WRITE };
 
+/* A growing array (the rows a query read, the transaction's balances). */
+struct sq_rows {
+	void *items;
+	size_t n, cap, size;
+};
+
 #define SQ_CACHE_SLOTS 512 /* a power of two, well above the statements */
 
 struct sq {
@@ -40,8 +46,7 @@ struct sq {
 	enum sq_txn txn;
 	char now[32];
 	int64_t next_settlement_id;
-	struct sq_delta *deltas;
-	size_t delta_count, delta_cap;
+	struct sq_rows deltas; /* of struct sq_delta */
 	/* the savepoint (one level): what to go back to */
 	bool in_savepoint;
 	int64_t sp_next_settlement_id;
@@ -96,13 +101,7 @@ void sq_col_copy(char *dst, size_t cap, sqlite3_stmt *p, int i);
  * or `otherwise` (the schema's CHECK makes that unreachable). */
 int sq_col_name(sqlite3_stmt *p, int i, const char *const *names, int n, int otherwise);
 
-/* Rows read into a growing array before their callbacks run (so that the
- * callbacks may write). */
-struct sq_rows {
-	void *items;
-	size_t n, cap, size;
-};
-void *sq_rows_push(struct sq_rows *r);
+void *sq_rows_push(struct sq_rows *r); /* a new item at the end, or NULL (message set) */
 
 /* ---- sums past int64 (verify, batch totals) -------------------------------- */
 

@@ -14,6 +14,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,7 +196,24 @@ static void answer_close(struct answer *a)
  * transaction holds the write lock: remember the ones seen. */
 #define HOSPITAL_CACHE 64
 
+/* What settling a claim takes once it passed its checks. */
+struct settling {
+	const struct zt_claim *c;
+	const struct zt_policy_entry *pe;
+	struct zt_split_ctx ctx;
+	struct zt_classified cls;
+	unsigned char digest[ZT_DIGEST_BYTES];
+	const char *items;
+	int seq, year;
+	struct zt_accum before;
+	struct zt_split_result res;
+};
+
 struct run {
+	/* the claim being settled and its answer: one of each for the run,
+	 * not a page zeroed per claim */
+	struct settling claim;
+	struct zt_stored_settlement answer;
 	struct zt_hospital hospitals[HOSPITAL_CACHE];
 	int hospital_count;
 	struct zt_store *s;
@@ -327,18 +345,6 @@ static int read_accum(struct zt_store *s, const char *psn_no, int year, const st
 
 /* ---- settling one claim ----------------------------------------------- */
 
-/* What settling a claim takes once it passed its checks. */
-struct settling {
-	const struct zt_claim *c;
-	const struct zt_policy_entry *pe;
-	struct zt_split_ctx ctx;
-	struct zt_classified cls;
-	unsigned char digest[ZT_DIGEST_BYTES];
-	const char *items;
-	int seq, year;
-	struct zt_accum before;
-	struct zt_split_result res;
-};
 
 /* The checks after the claim number's, in the order of the rejection
  * codes: 0 with *ok when the claim can be split, 0 after a rejection, or a
@@ -493,9 +499,11 @@ static int known_claim(struct run *u, const struct settling *k, int *seq, bool *
 	int rc = u->s->ops->claims.find(u->s, c->fixmedins_code, c->claim_no, &ref);
 	if (rc == ZT_ENOTFOUND)
 		return 0;
-	if (rc || ref.reversed) {
-		*seq = ref.seq + 1;
+	if (rc)
 		return rc;
+	if (ref.reversed) {
+		*seq = ref.seq + 1;
+		return 0;
 	}
 	*done = true;
 	if (memcmp(ref.digest, k->digest, ZT_DIGEST_BYTES) != 0) {
@@ -522,12 +530,20 @@ static int known_claim(struct run *u, const struct settling *k, int *seq, bool *
 /* Settles one claim; returns 0 or a storage error (rejections are not errors). */
 static int settle_one(struct run *u, const struct zt_claim *c)
 {
-	struct settling *k = calloc(1, sizeof *k);
-	struct zt_stored_settlement *st = calloc(1, sizeof *st);
+	struct settling *k = &u->claim;
+	struct zt_stored_settlement *st = &u->answer;
+	/* the answer's shares are filled as they are written */
+	memset(st, 0, offsetof(struct zt_stored_settlement, funds));
+	memset(k, 0, offsetof(struct settling, before));
 	char *items = zt_claim_items_text(c);
 	bool done = false, ok = false;
-	int rc = !k || !st || !items ? zt_error_set(ZT_ENOMEM, "out of memory") : 0;
-	if (rc == 0 && (rc = zt_claim_digest(k->digest, (k->c = c), (k->items = items))) == 0)
+	int rc = items ? 0 : zt_error_set(ZT_ENOMEM, "out of memory");
+	if (rc == 0) {
+		k->c = c;
+		k->items = items;
+		rc = zt_claim_digest(k->digest, c, items);
+	}
+	if (rc == 0)
 		rc = known_claim(u, k, &k->seq, &done);
 	if (rc == 0 && !done)
 		rc = check(u, k, &ok);
@@ -555,8 +571,6 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 	u->stats->settled++;
 out:
 	free(items);
-	free(st);
-	free(k);
 	return rc;
 }
 

@@ -818,7 +818,7 @@ static int counts(struct zt_store *s, void (*cb)(void *ctx, const char *table, i
 		"SELECT count(*) FROM audit"};
 	struct sq *q = sq_of(s);
 	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
-		int64_t n;
+		int64_t n = 0;
 		int rc = count(q, sql[i], &n);
 		if (rc)
 			return rc;

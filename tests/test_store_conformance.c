@@ -1215,6 +1215,34 @@ static int day_seen(void *ctx, const struct zt_recon_day *d)
 	return 0;
 }
 
+static int count_entry(void *ctx, const struct zt_recon_entry *e)
+{
+	(void)e;
+	++*(int *)ctx;
+	return 0;
+}
+
+static int count_open(void *ctx, const struct zt_recon_open_line *o)
+{
+	(void)o;
+	++*(int *)ctx;
+	return 0;
+}
+
+static int count_advance(void *ctx, const struct zt_advance *a)
+{
+	(void)a;
+	++*(int *)ctx;
+	return 0;
+}
+
+static int count_return(void *ctx, const struct zt_batch_return *r)
+{
+	(void)r;
+	++*(int *)ctx;
+	return 0;
+}
+
 Test(conformance_ops, bank, .timeout = 300)
 {
 	EACH_FACTORY(f) {
@@ -1251,6 +1279,14 @@ Test(conformance_ops, bank, .timeout = 300)
 		zt_fen confirmed;
 		ok(s->ops->bank.confirmed(s, "H51010101", &confirmed));
 		cr_assert_eq(confirmed, 2000000);
+		/* every entry matched or in an exception, the advance and the
+		 * repayment confirmed by the bank */
+		n = 0;
+		ok(s->ops->bank.open_entries(s, INT64_MAX, count_entry, &n));
+		ok(s->ops->bank.report_open(s, count_open, &n));
+		ok(s->ops->bank.due_advances(s, 29991231, count_advance, &n));
+		ok(s->ops->bank.due_returns(s, 29991231, count_return, &n));
+		cr_assert_eq(n, 0, "%s: something is left open", f->name);
 		ok(s->ops->begin(s, ZT_TXN_WRITE));
 		int64_t row;
 		bool fresh;

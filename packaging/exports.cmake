@@ -1,5 +1,5 @@
-# The linker version script of libzhitong.so: exactly the functions the
-# public headers declare are exported, under one version node; everything
+# The linker version script of libzhitong.so: exactly the functions (and
+# the tables of names, as data) the public headers declare are exported, under one version node; everything
 # else (the store's statement cache, the embedded schemas, the readers'
 # helpers) stays internal, so that it can change without an ABI break.
 #   cmake -DOUT=libzhitong.map -DNODE=ZHITONG_0.1 -DHEADERS="a.h|b.h" -P exports.cmake
@@ -14,6 +14,12 @@ foreach(h IN LISTS HEADERS)
   foreach(c IN LISTS calls)
     string(REGEX REPLACE "[ \t]*\\($" "" c "${c}")
     list(APPEND names "${c}")
+  endforeach()
+  # and the tables the headers export as data (`extern const … zt_name[…]`)
+  string(REGEX MATCHALL "extern [^;]*zt_[a-z0-9_]+\\[" tables "${text}")
+  foreach(t IN LISTS tables)
+    string(REGEX REPLACE "^.*(zt_[a-z0-9_]+)\\[$" "\\1" t "${t}")
+    list(APPEND names "${t}")
   endforeach()
 endforeach()
 list(REMOVE_DUPLICATES names)

@@ -119,46 +119,9 @@ static const char *write_config(const char *name, const char *extra_advance)
 
 /* ---- the database -------------------------------------------------------- */
 
-static char *rows(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK, "open %s", db);
-	sqlite3_busy_timeout(h, 30000);
-	sqlite3_stmt *p = NULL;
-	cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &p, NULL), SQLITE_OK, "%s: %s", sql,
-	             sqlite3_errmsg(h));
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	buf[0] = '\0';
-	while (sqlite3_step(p) == SQLITE_ROW) {
-		for (int i = 0; i < sqlite3_column_count(p); i++) {
-			const char *v = (const char *)sqlite3_column_text(p, i);
-			size_t need = len + (v ? strlen(v) : 4) + 4;
-			if (need > cap) {
-				cap = need * 2;
-				buf = realloc(buf, cap);
-			}
-			len += (size_t)sprintf(buf + len, "%s%s", i ? "|" : "", v ? v : "NULL");
-		}
-		if (len + 2 > cap)
-			buf = realloc(buf, cap *= 2);
-		buf[len++] = '\n';
-		buf[len] = '\0';
-	}
-	sqlite3_finalize(p);
-	sqlite3_close(h);
-	return buf;
-}
+static char *rows(const char *db, const char *sql) { return zt_test_rows(db, "%s", sql); }
 
-static void sql_exec(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK, "open %s", db);
-	sqlite3_busy_timeout(h, 30000);
-	char *msg = NULL;
-	cr_assert_eq(sqlite3_exec(h, sql, NULL, NULL, &msg), SQLITE_OK, "%s: %s", sql, msg);
-	sqlite3_close(h);
-}
+static void sql_exec(const char *db, const char *sql) { zt_test_sql(db, "%s", sql); }
 
 /* What an issue can leave behind, as one line. */
 static char *advance_state(const char *db)
@@ -564,7 +527,7 @@ Test(advance_approve, the_maker_cannot_approve_under_another_spelling)
 	free(n);
 	/* The library normalises too: a caller cannot skip it. */
 	struct zt_store *s = NULL;
-	cr_assert_eq(zt_store_open(&s, db, 0), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
 	cr_expect_eq(zt_advance_approve(s, plan, "\uFF21lice "), ZT_ECONFLICT);
 	cr_expect_eq(zt_advance_approve(s, plan, "ali\u200Bce"), ZT_EINVAL);
 	cr_expect_eq(zt_advance_approve(s, plan, " Bob"), 0, "%s", zt_error_last());
@@ -629,7 +592,7 @@ Test(advance_issue, the_self_declared_approver_form_is_refused_with_the_new_rout
 	struct zt_config *c = NULL;
 	struct zt_store *s = NULL;
 	cr_assert_eq(zt_config_load(&c, cfg), 0, "%s", zt_error_last());
-	cr_assert_eq(zt_store_open(&s, db, 0), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
 	struct zt_advance_issue_req req = {.actor = "carol", .out_path = tmp_path("s.xml")};
 	struct zt_advance_issued out;
 	cr_expect_eq(zt_advance_issue(s, c, &req, &out), ZT_EINVAL);
@@ -1269,7 +1232,7 @@ Test(advance_library, plan_approve_issue_and_status_through_advance_h)
 	struct zt_config *cfg = NULL;
 	cr_assert_eq(zt_config_load(&cfg, cfg_path), 0, "%s", zt_error_last());
 	struct zt_store *s = NULL;
-	cr_assert_eq(zt_store_open(&s, db, 0), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
 
 	struct zt_advance_plan p;
 	cr_assert_eq(zt_advance_plan(s, cfg, 0, "alice", &p), 0, "%s", zt_error_last());
@@ -1285,11 +1248,11 @@ Test(advance_library, plan_approve_issue_and_status_through_advance_h)
 	cr_expect_eq(out.total, p.total);
 	cr_expect_str_eq(out.msg_id, p.plan_id);
 	struct zt_advance a;
-	cr_assert_eq(zt_store_advance_get(s, out.advances[0].advance_id, &a), 0);
+	cr_assert_eq(s->ops->advances.get(s, out.advances[0].advance_id, &a), 0);
 	cr_expect_eq(a.amount, 1890000);
 	cr_expect_str_eq(a.plan_id, p.plan_id);
 	cr_expect_str_eq(a.approved_by, "bob");
-	cr_expect_eq(zt_store_advance_get(s, "ADV-NONE", &a), ZT_ENOTFOUND);
+	cr_expect_eq(s->ops->advances.get(s, "ADV-NONE", &a), ZT_ENOTFOUND);
 	zt_advance_issued_free(&out);
 	cr_expect_eq(zt_advance_issue(s, cfg, &req, &out), ZT_ECONFLICT, "issued twice");
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "zhitong/store.h"
 #include "zhitong/batch.h"
 #include "zhitong/error.h"
 #include "zhitong/sign.h"
@@ -1407,13 +1408,13 @@ TestSuite(batch_paid, .init = world, .timeout = 60);
 static int pay(const char *id, long long fen)
 {
 	struct zt_store *s;
-	cr_assert_eq(zt_store_open(&s, db, 0), 0, "%s", zt_error_last());
-	cr_assert_eq(zt_store_begin(s), 0);
-	int rc = zt_store_batch_add_payment(s, id, fen, "reconcile", "BANK-1");
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
+	cr_assert_eq(s->ops->begin(s, ZT_TXN_WRITE), 0);
+	int rc = zt_batch_pay(s, id, fen, "reconcile", "BANK-1");
 	if (rc == 0)
-		cr_assert_eq(zt_store_commit(s), 0);
+		cr_assert_eq(s->ops->commit(s), 0);
 	else
-		zt_store_rollback(s);
+		s->ops->rollback(s);
 	zt_store_close(s);
 	return rc;
 }
@@ -1648,7 +1649,7 @@ Test(batch_answers, an_answer_naming_records_not_in_the_batch_changes_nothing)
 	unusable(id, r, "Duplicate key-sequence", false);
 	/* ... and the engine too, whatever hands it the answer */
 	struct zt_store *s;
-	cr_assert_eq(zt_store_open(&s, db, 0), 0);
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0);
 	struct zt_batch_reject twice[] = {{c1, "x"}, {c1, "y"}};
 	struct zt_batch_answer a = {.outcome = ZT_BATCH_OUT_REJECTED, .gateway = "http",
 	                            .receipt = "R-3", .message = "two", .reject_count = 2,

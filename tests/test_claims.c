@@ -121,43 +121,9 @@ static const char *case_with(const char *name, const char *from, const char *to,
 /* ---- the database --------------------------------------------------------- */
 
 /* Rows of a query, columns joined by '|', one line per row (caller frees). */
-static char *rows(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK, "open %s", db);
-	sqlite3_busy_timeout(h, 30000);
-	sqlite3_stmt *p = NULL;
-	cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &p, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	buf[0] = '\0';
-	while (sqlite3_step(p) == SQLITE_ROW) {
-		for (int i = 0; i < sqlite3_column_count(p); i++) {
-			const char *v = (const char *)sqlite3_column_text(p, i);
-			size_t need = len + (v ? strlen(v) : 4) + 4;
-			if (need > cap) {
-				cap = need * 2;
-				buf = realloc(buf, cap);
-			}
-			len += (size_t)sprintf(buf + len, "%s%s", i ? "|" : "", v ? v : "NULL");
-		}
-		if (len + 2 > cap)
-			buf = realloc(buf, cap *= 2);
-		buf[len++] = '\n';
-		buf[len] = '\0';
-	}
-	sqlite3_finalize(p);
-	sqlite3_close(h);
-	return buf;
-}
+static char *rows(const char *db, const char *sql) { return zt_test_rows(db, "%s", sql); }
 
-static long long count(const char *db, const char *sql)
-{
-	char *t = rows(db, sql);
-	long long n = atoll(t);
-	free(t);
-	return n;
-}
+static long long count(const char *db, const char *sql) { return zt_test_sql_int(db, sql); }
 
 /* What a claim can leave behind, as one line to compare. */
 static char *stored(const char *db)

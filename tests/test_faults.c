@@ -194,7 +194,7 @@ static int settle(const char *db, char **answer)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
-	int rc = zt_store_open(&s, db, 0);
+	int rc = zt_store_open(&s, db, NULL);
 	if (rc == 0) {
 		struct zt_settle_stats st;
 		struct zt_settle_opts o = {.actor = "fault-test"}; /* today: the vectors end in 2018 */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "zhitong/store.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
 
@@ -386,7 +387,7 @@ Test(ledger_library, walks_stop_when_the_callback_says_so)
 	put_transfer(db, "hospital:H51010101", "fund:390100", 30, "reverse", "S2", "2024-03-02T08:00:00Z");
 	put_transfer(db, "fund:390100", "hospital:H51010101", 7, "settle", "S3", "2024-03-03T08:00:00Z");
 	struct zt_store *s = NULL;
-	cr_assert_eq(zt_store_open(&s, db, ZT_STORE_READONLY), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_store_open(&s, db, &(struct zt_store_options){.readonly = true}), 0, "%s", zt_error_last());
 	struct seen seen = {0};
 	cr_expect_eq(zt_ledger_transfers(s, "fund:390100", 0, on_transfer, &seen), 42);
 	cr_expect_eq(seen.n, 2);
@@ -399,6 +400,6 @@ Test(ledger_library, walks_stop_when_the_callback_says_so)
 	cr_expect_eq(bal, 77);
 	cr_expect_eq(zt_ledger_balance(s, "fund:999999", &bal), ZT_ENOTFOUND);
 	seen = (struct seen){0};
-	cr_expect_eq(zt_ledger_scan(s, "hospital:", on_transfer, &seen), 42);
+	cr_expect_eq(s->ops->ledger.scan(s, "hospital:", on_transfer, &seen), 42);
 	zt_store_close(s);
 }

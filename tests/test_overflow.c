@@ -238,25 +238,25 @@ Test(overflow_ledger, a_transfer_that_would_overflow_either_balance_is_refused)
 {
 	world(NULL);
 	struct zt_store *s;
-	cr_assert_eq(zt_store_open(&s, db, 0), 0, "%s", zt_error_last());
-	cr_assert_eq(zt_store_begin(s), 0);
-	cr_assert_eq(zt_store_transfer(s, "test:x", "test:y", INT64_MAX, "test", "T-1", 0), 0);
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
+	cr_assert_eq(s->ops->begin(s, ZT_TXN_WRITE), 0);
+	cr_assert_eq(s->ops->ledger.post(s, &(struct zt_posting){"test:x", "test:y", INT64_MAX, "test", "T-1"}, 0), 0);
 	/* x is at the top: one fen more, in this transaction, is refused */
-	cr_assert_eq(zt_store_transfer(s, "test:x", "test:z", 1, "test", "T-2", 0), ZT_ERANGE);
+	cr_assert_eq(s->ops->ledger.post(s, &(struct zt_posting){"test:x", "test:z", 1, "test", "T-2"}, 0), ZT_ERANGE);
 	cr_assert(strstr(zt_error_last(), "'test:x' would overflow"), "%s", zt_error_last());
 	/* y may reach the bottom, INT64_MIN, and not one fen below */
-	cr_assert_eq(zt_store_transfer(s, "test:z", "test:y", 1, "test", "T-3", 0), 0);
-	cr_assert_eq(zt_store_transfer(s, "test:z", "test:y", 1, "test", "T-4", 0), ZT_ERANGE);
+	cr_assert_eq(s->ops->ledger.post(s, &(struct zt_posting){"test:z", "test:y", 1, "test", "T-3"}, 0), 0);
+	cr_assert_eq(s->ops->ledger.post(s, &(struct zt_posting){"test:z", "test:y", 1, "test", "T-4"}, 0), ZT_ERANGE);
 	cr_assert(strstr(zt_error_last(), "'test:y' would overflow"), "%s", zt_error_last());
 	zt_fen b;
-	cr_assert_eq(zt_store_account_balance(s, "test:y", &b), 0);
+	cr_assert_eq(zt_ledger_balance(s, "test:y", &b), 0);
 	cr_assert_eq(b, INT64_MIN);
-	cr_assert_eq(zt_store_commit(s), 0);
+	cr_assert_eq(s->ops->commit(s), 0);
 	/* a later transaction starts from the stored balances */
-	cr_assert_eq(zt_store_begin(s), 0);
-	cr_assert_eq(zt_store_transfer(s, "test:x", "test:w", 1, "test", "T-5", 0), ZT_ERANGE);
-	cr_assert_eq(zt_store_transfer(s, "test:w", "test:x", INT64_MAX, "test", "T-6", 0), 0);
-	cr_assert_eq(zt_store_commit(s), 0);
+	cr_assert_eq(s->ops->begin(s, ZT_TXN_WRITE), 0);
+	cr_assert_eq(s->ops->ledger.post(s, &(struct zt_posting){"test:x", "test:w", 1, "test", "T-5"}, 0), ZT_ERANGE);
+	cr_assert_eq(s->ops->ledger.post(s, &(struct zt_posting){"test:w", "test:x", INT64_MAX, "test", "T-6"}, 0), 0);
+	cr_assert_eq(s->ops->commit(s), 0);
 	zt_store_close(s);
 	cr_assert_eq(q("SELECT count(*) FROM transfer"), 3, "the refused transfers are not stored");
 	char *bal = zt_test_rows(db, "%s", "SELECT name, balance, typeof(balance) FROM account ORDER BY name");

@@ -101,6 +101,35 @@ int zt_test_run(char **out, char **err, const char *fmt, ...)
 	return code;
 }
 
+static char *run_expecting(int want, const char *fmt, va_list ap)
+{
+	char args[8192];
+	vsnprintf(args, sizeof args, fmt, ap);
+	char *out = NULL, *err = NULL;
+	int code = zt_test_run(&out, &err, "%s", args);
+	cr_assert_eq(code, want, "zhitong %s: exit %d, not %d\n%s%s", args, code, want, out, err);
+	free(err);
+	return out;
+}
+
+char *zt_test_ok(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *out = run_expecting(0, fmt, ap);
+	va_end(ap);
+	return out;
+}
+
+char *zt_test_exit(int want, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *out = run_expecting(want, fmt, ap);
+	va_end(ap);
+	return out;
+}
+
 int zt_test_run_on(const char *day, char **out, char **err, const char *fmt, ...)
 {
 	char prefix[400];

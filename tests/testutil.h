@@ -23,6 +23,11 @@ int zt_test_run(char **out, char **err, const char *fmt, ...)
  * refused as --as-of. */
 int zt_test_run_on(const char *day, char **out, char **err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* zt_test_run that requires exit 0 (the failure names the command and its
+ * stderr) and returns stdout (caller frees). */
+char *zt_test_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with the exit status `want` (1: some input was rejected). */
+char *zt_test_exit(int want, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reads a whole file into a malloc'd string. */
 char *zt_test_slurp(const char *path);
 

@@ -14,6 +14,7 @@
 #include "zhitong/error.h"
 #include "zhitong/iso20022.h"
 #include "zhitong/ledger.h"
+#include "zhitong/store.h"
 #include "zhitong/text.h"
 
 #define HOSPITAL_PREFIX "hospital:"
@@ -176,9 +177,9 @@ static int on_hospital_transfer(void *ctx, const struct zt_transfer *t)
 /* Every hospital of the registry with its totals from the ledger. */
 static int ledger_pass_run(struct zt_store *s, struct ledger_pass *p)
 {
-	int rc = zt_store_each_hospital(s, collect_hospital, p);
+	int rc = s->ops->registry.each_hospital(s, collect_hospital, p);
 	if (rc == 0)
-		rc = zt_ledger_scan(s, HOSPITAL_PREFIX, on_hospital_transfer, p);
+		rc = s->ops->ledger.scan(s, HOSPITAL_PREFIX, on_hospital_transfer, p);
 	return rc;
 }
 
@@ -306,7 +307,7 @@ int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_
 	zt_timestamp_day_start(pass.until, zt_date_add(as_of, 1));
 
 	/* The balances read and the plan stored belong to one snapshot. */
-	if ((rc = zt_store_begin(s)) != 0)
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 		goto done;
 	txn = true;
 	if ((rc = ledger_pass_run(s, &pass)) != 0)
@@ -318,29 +319,29 @@ int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_
 		goto done;
 
 	int64_t last_plan;
-	if ((rc = zt_store_advance_plan_last_row(s, &last_plan)) != 0 ||
-	    (rc = zt_store_advance_last_row(s, &out->advance_seen)) != 0)
+	if ((rc = s->ops->advances.plan_last_row(s, &last_plan)) != 0 ||
+	    (rc = s->ops->advances.last_row(s, &out->advance_seen)) != 0)
 		goto done;
-	const char *now = zt_store_now(s);
+	const char *now = s->ops->now(s);
 	char day[9];
 	compact_day(day, now);
 	out->row = last_plan + 1;
 	snprintf(out->plan_id, sizeof out->plan_id, "PLAN-%s-%04lld", day, (long long)out->row);
 	snprintf(out->made_by, sizeof out->made_by, "%s", actor);
 	snprintf(out->made_at, sizeof out->made_at, "%s", now);
-	if ((rc = zt_store_advance_plan_put(s, out)) != 0)
+	if ((rc = s->ops->advances.plan_put(s, out)) != 0)
 		goto done;
 	char detail[160];
 	snprintf(detail, sizeof detail, "as of %s, %d days, %zu hospitals, total %s",
 	         zt_format_date(d1, as_of), out->target_days, out->line_count,
 	         zt_format_amount(d2, out->total));
-	if ((rc = zt_store_audit(s, actor, "advance plan", out->plan_id, detail)) != 0)
+	if ((rc = s->ops->audit.add(s, actor, "advance plan", out->plan_id, detail)) != 0)
 		goto done;
-	rc = zt_store_commit(s);
+	rc = s->ops->commit(s);
 	txn = false;
 done:
 	if (txn)
-		zt_store_rollback(s);
+		s->ops->rollback(s);
 	pass_free(&pass);
 	if (rc)
 		zt_advance_plan_free(out);
@@ -373,11 +374,11 @@ int zt_advance_request(struct zt_store *s, const char *hospital, zt_fen amount,
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((rc = zt_store_begin(s)) != 0)
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 		goto done;
 	txn = true;
 	struct zt_hospital h;
-	if ((rc = zt_store_get_hospital(s, hospital, &h)) != 0) {
+	if ((rc = s->ops->registry.get_hospital(s, hospital, &h)) != 0) {
 		if (rc == ZT_ENOTFOUND)
 			rc = zt_error_set(ZT_ENOTFOUND, "hospital '%s' is not in the registry", hospital);
 		goto done;
@@ -395,10 +396,10 @@ int zt_advance_request(struct zt_store *s, const char *hospital, zt_fen amount,
 		rc = 0;
 	}
 	int64_t last_plan;
-	if (rc || (rc = zt_store_advance_plan_last_row(s, &last_plan)) != 0 ||
-	    (rc = zt_store_advance_last_row(s, &out->advance_seen)) != 0)
+	if (rc || (rc = s->ops->advances.plan_last_row(s, &last_plan)) != 0 ||
+	    (rc = s->ops->advances.last_row(s, &out->advance_seen)) != 0)
 		goto done;
-	const char *now = zt_store_now(s);
+	const char *now = s->ops->now(s);
 	char day[9];
 	compact_day(day, now);
 	out->row = last_plan + 1;
@@ -408,18 +409,18 @@ int zt_advance_request(struct zt_store *s, const char *hospital, zt_fen amount,
 	snprintf(out->plan_id, sizeof out->plan_id, "PLAN-%s-%04lld", day, (long long)out->row);
 	snprintf(out->made_by, sizeof out->made_by, "%s", actor);
 	snprintf(out->made_at, sizeof out->made_at, "%s", now);
-	if ((rc = zt_store_advance_plan_put(s, out)) != 0)
+	if ((rc = s->ops->advances.plan_put(s, out)) != 0)
 		goto done;
 	char detail[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX) + 64];
 	snprintf(detail, sizeof detail, "a single advance of %s to %s", zt_format_amount(b, amount),
 	         h.code);
-	if ((rc = zt_store_audit(s, actor, "advance plan", out->plan_id, detail)) != 0)
+	if ((rc = s->ops->audit.add(s, actor, "advance plan", out->plan_id, detail)) != 0)
 		goto done;
-	rc = zt_store_commit(s);
+	rc = s->ops->commit(s);
 	txn = false;
 done:
 	if (txn)
-		zt_store_rollback(s);
+		s->ops->rollback(s);
 	if (rc)
 		zt_advance_plan_free(out);
 	return rc;
@@ -427,7 +428,7 @@ done:
 
 int zt_advance_plan_get(struct zt_store *s, const char *plan_id, struct zt_advance_plan *out)
 {
-	return zt_store_advance_plan_load(s, plan_id, out);
+	return s->ops->advances.plan_get(s, plan_id, out);
 }
 
 /* A plan's balances are stale once another advance has gone to one of the
@@ -435,7 +436,7 @@ int zt_advance_plan_get(struct zt_store *s, const char *plan_id, struct zt_advan
 static int check_not_stale(struct zt_store *s, const struct zt_advance_plan *pl)
 {
 	struct zt_advance a;
-	int rc = zt_store_advance_newer(s, pl->row, pl->advance_seen, &a);
+	int rc = s->ops->advances.newer(s, pl->row, pl->advance_seen, &a);
 	if (rc == ZT_ENOTFOUND)
 		return 0;
 	if (rc)
@@ -453,10 +454,10 @@ int zt_advance_approve(struct zt_store *s, const char *plan_id, const char *acto
 	char who[ZT_ACTOR_BYTES];
 	if ((rc = check_actor(who, "advance approve", &actor)) != 0)
 		goto done;
-	if ((rc = zt_store_begin(s)) != 0)
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 		goto done;
 	txn = true;
-	if ((rc = zt_store_advance_plan_load(s, plan_id, &pl)) != 0)
+	if ((rc = s->ops->advances.plan_get(s, plan_id, &pl)) != 0)
 		goto done;
 	if (same_person(pl.made_by, actor)) {
 		rc = zt_error_set(ZT_ECONFLICT, "maker-checker: plan %s was made by %s: someone else "
@@ -474,18 +475,18 @@ int zt_advance_approve(struct zt_store *s, const char *plan_id, const char *acto
 	}
 	if ((rc = check_not_stale(s, &pl)) != 0)
 		goto done;
-	if ((rc = zt_store_advance_approval_put(s, pl.row, actor)) != 0)
+	if ((rc = s->ops->advances.approval_put(s, pl.row, actor)) != 0)
 		goto done;
 	char detail[ZT_ACTOR_BYTES + 64], b[ZT_FMT_BYTES];
 	snprintf(detail, sizeof detail, "total %s, made by %s", zt_format_amount(b, pl.total),
 	         pl.made_by);
-	if ((rc = zt_store_audit(s, actor, "advance approve", pl.plan_id, detail)) != 0)
+	if ((rc = s->ops->audit.add(s, actor, "advance approve", pl.plan_id, detail)) != 0)
 		goto done;
-	rc = zt_store_commit(s);
+	rc = s->ops->commit(s);
 	txn = false;
 done:
 	if (txn)
-		zt_store_rollback(s);
+		s->ops->rollback(s);
 	zt_advance_plan_free(&pl);
 	return rc;
 }
@@ -630,7 +631,7 @@ static int check_issue_req(const struct zt_advance_issue_req *req, zt_date today
 static int plan_advances(struct zt_store *s, const char *plan_id, struct zt_advance_plan *pl,
                          struct zt_advance **adv, size_t *n)
 {
-	int rc = zt_store_advance_plan_load(s, plan_id, pl);
+	int rc = s->ops->advances.plan_get(s, plan_id, pl);
 	if (rc)
 		return rc;
 	if (pl->issued_msg_id[0])
@@ -686,7 +687,7 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 		goto done;
 	zt_date exec_date = req->execution_date ? req->execution_date : today;
 
-	if ((rc = zt_store_begin(s)) != 0)
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 		goto done;
 	txn = true;
 	if ((rc = plan_advances(s, req->plan_id, &pl, &adv, &n)) != 0)
@@ -702,7 +703,7 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 		goto done;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		rc = zt_store_get_hospital(s, adv[i].hospital, &reg[i]);
+		rc = s->ops->registry.get_hospital(s, adv[i].hospital, &reg[i]);
 		if (rc == ZT_ENOTFOUND)
 			rc = zt_error_set(ZT_ENOTFOUND, "hospital '%s' is not in the registry",
 			                  adv[i].hospital);
@@ -711,9 +712,9 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 	if (rc == 0)
 		rc = payee_settings(cfg, adv, n, names, payees);
 	int64_t last;
-	if (rc || (rc = zt_store_advance_last_row(s, &last)) != 0)
+	if (rc || (rc = s->ops->advances.last_row(s, &last)) != 0)
 		goto done;
-	const char *now = zt_store_now(s);
+	const char *now = s->ops->now(s);
 	char day[9];
 	compact_day(day, now);
 	for (size_t i = 0; i < n; i++) {
@@ -747,9 +748,9 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 		snprintf(a->file, sizeof a->file, "%s", out->path);
 		a->execution_date = exec_date;
 		snprintf(acct, sizeof acct, HOSPITAL_PREFIX "%s", a->hospital);
-		if ((rc = zt_store_advance_put(s, a)) == 0)
-			rc = zt_store_transfer(s, acct, ZT_ACCOUNT_POOL_BANK, a->amount, "advance",
-			                       a->advance_id, 0);
+		if ((rc = s->ops->advances.put(s, a)) == 0)
+			rc = s->ops->ledger.post(s, &(struct zt_posting){acct, ZT_ACCOUNT_POOL_BANK, a->amount, "advance",
+			                       a->advance_id}, 0);
 		if (rc == 0 && __builtin_add_overflow(out->total, a->amount, &out->total))
 			rc = zt_error_set(ZT_ERANGE, "advance issue: the total of the advances would "
 			                  "overflow at %s", a->advance_id);
@@ -759,7 +760,7 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 		snprintf(detail, sizeof detail, "%zu advance%s, total %s, approved by %s, file %.100s", n,
 		         n == 1 ? "" : "s", zt_format_amount(b, out->total), adv[0].approved_by,
 		         out->path);
-		rc = zt_store_audit(s, actor, "advance issue", out->msg_id, detail);
+		rc = s->ops->audit.add(s, actor, "advance issue", out->msg_id, detail);
 	}
 	enum zt_outfile_result written = ZT_OUT_SAME;
 	if (rc == 0)
@@ -769,7 +770,7 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 		goto done;
 	/* Only a file this call made is removed if the commit fails. */
 	file_written = written != ZT_OUT_SAME;
-	rc = zt_store_commit(s);
+	rc = s->ops->commit(s);
 	txn = false; /* a failed commit has rolled back */
 	if (rc)
 		goto done;
@@ -779,7 +780,7 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 	adv = NULL;
 done:
 	if (txn)
-		zt_store_rollback(s);
+		s->ops->rollback(s);
 	if (file_written && unlink(out->path) != 0 && errno != ENOENT) {
 		int unlink_errno = errno;
 		char why[ZT_MESSAGE_BYTES_MAX];

@@ -19,12 +19,14 @@
 #include <libxml/xmlwriter.h>
 #include <openssl/evp.h>
 
+#include "batch_int.h"
 #include "xml_int.h"
 #include "zhitong/error.h"
 #include "zhitong/iso20022.h"
 #include "zhitong/ledger.h"
 #include "zhitong/text.h"
 #include "zhitong/outfile.h"
+#include "zhitong/store.h"
 #include "zhitong/xml.h"
 
 #define PAYER_FILE_NS "urn:zhitong:payer-file:1"
@@ -62,6 +64,35 @@ static void hex(char out[ZT_BATCH_HEX_BYTES], const unsigned char *md)
 
 /* ---- status changes -------------------------------------------------- */
 
+/* A new draft batch of fund `fund_code` with every share it takes; *count
+ * 0 (nothing written: the caller rolls back) when there is none. In the
+ * caller's transaction. */
+static int create_in(struct zt_store *s, const char *fund_code, zt_date through,
+                     const char *actor, char id_out[ZT_BATCH_ID_BYTES], int64_t *count)
+{
+	struct zt_batch b = {.through = through};
+	snprintf(b.fund_code, sizeof b.fund_code, "%s", fund_code);
+	snprintf(b.created_by, sizeof b.created_by, "%s", actor);
+	/* numbered under the write lock: nobody else can take the same number */
+	int rc = s->ops->batches.next_seq(s, fund_code, &b.seq);
+	if (rc)
+		return rc;
+	if ((size_t)snprintf(b.id, sizeof b.id, "B%s-%06lld", fund_code, (long long)b.seq) >=
+	    sizeof b.id)
+		return zt_error_set(ZT_EINVAL, "fund code '%s' makes a batch id that is too long",
+		                    fund_code);
+	if ((rc = s->ops->batches.insert(s, &b)) || (rc = zt_batch_fill(s, &b, count)) || !*count)
+		return rc;
+	char detail[64];
+	snprintf(detail, sizeof detail, "%lld records", (long long)*count);
+	const struct zt_batch_event e = {.actor = actor, .action = "create", .status_from = "",
+	                                 .status_to = zt_batch_status_name(ZT_BATCH_DRAFT),
+	                                 .detail = detail};
+	if ((rc = s->ops->batches.add_event(s, b.id, &e)) == 0)
+		snprintf(id_out, ZT_BATCH_ID_BYTES, "%s", b.id);
+	return rc;
+}
+
 int zt_batch_create(struct zt_store *s, const char *fund_code, zt_date through,
                     const char *actor, char id_out[ZT_BATCH_ID_BYTES], int64_t *count_out)
 {
@@ -72,24 +103,24 @@ int zt_batch_create(struct zt_store *s, const char *fund_code, zt_date through,
 	int rc = check_actor(who, &actor);
 	if (rc)
 		return rc;
-	rc = zt_store_get_fund(s, fund_code, &f);
+	rc = s->ops->registry.get_fund(s, fund_code, &f);
 	if (rc == ZT_ENOTFOUND)
 		return zt_error_set(ZT_ENOTFOUND, "fund '%s' is not in the registry", fund_code);
 	if (rc)
 		return rc;
 	/* One write transaction from the choice of shares to their insertion:
 	 * a second create waits for it and then finds them taken. */
-	if ((rc = zt_store_begin(s)))
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		return rc;
-	rc = zt_store_batch_create(s, fund_code, through, actor, id_out, count_out);
+	rc = create_in(s, fund_code, through, actor, id_out, count_out);
 	if (rc == 0 && *count_out == 0) {
-		zt_store_rollback(s); /* nothing to batch: no empty batch, no number used */
+		s->ops->rollback(s); /* nothing to batch: no empty batch, no number used */
 		return 0;
 	}
 	if (rc == 0)
-		rc = zt_store_commit(s);
+		rc = s->ops->commit(s);
 	else
-		zt_store_rollback(s);
+		s->ops->rollback(s);
 	if (rc) {
 		id_out[0] = '\0';
 		*count_out = 0;
@@ -103,27 +134,28 @@ int zt_batch_approve(struct zt_store *s, const char *id, const char *actor)
 	bool maker = false;
 	char who[ZT_ACTOR_BYTES];
 	int rc = check_actor(who, &actor);
-	if (rc || (rc = zt_store_begin(s)))
+	if (rc || (rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		return rc;
-	if ((rc = zt_store_batch_get(s, id, &b)))
+	if ((rc = s->ops->batches.get(s, id, &b)))
 		goto done;
 	if (b.status != ZT_BATCH_DRAFT) {
 		rc = zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: only a draft can be approved", id,
 		                  zt_batch_status_name(b.status));
 		goto done;
 	}
-	if ((rc = zt_store_batch_is_maker(s, id, actor, &maker)))
+	if ((rc = zt_batch_is_maker(s, &b, actor, &maker)))
 		goto done;
 	if (maker) {
 		rc = zt_error_set(ZT_ECONFLICT, "maker-checker: '%s' made batch '%s' (created or "
 		                  "reopened it) and cannot approve it: another person must", actor, id);
 		goto done;
 	}
-	rc = zt_store_batch_set_approved(s, id, actor);
+	if ((rc = zt_batch_move(s, id, ZT_BATCH_DRAFT, ZT_BATCH_APPROVED, actor, "approve", NULL)) == 0)
+		rc = s->ops->batches.set_approved(s, id, actor);
 done:
 	if (rc == 0)
-		return zt_store_commit(s);
-	zt_store_rollback(s);
+		return s->ops->commit(s);
+	s->ops->rollback(s);
 	return rc;
 }
 
@@ -138,22 +170,41 @@ int zt_batch_reject(struct zt_store *s, const char *id, const char *actor, const
 		return zt_error_set(ZT_EINVAL, "a rejection needs a reason (--reason TEXT)");
 	if ((rc = zt_text_check("--reason", reason, strlen(reason), ZT_TEXT_CHARS_MAX, ZT_TEXT_LINE)))
 		return rc;
-	if ((rc = zt_store_begin(s)))
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		return rc;
-	if ((rc = zt_store_batch_get(s, id, &b)))
+	if ((rc = s->ops->batches.get(s, id, &b)))
 		goto done;
 	if (b.status != ZT_BATCH_DRAFT) {
 		rc = zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: only a draft can be rejected", id,
 		                  zt_batch_status_name(b.status));
 		goto done;
 	}
-	rc = zt_store_batch_set_status(s, id, ZT_BATCH_DRAFT, ZT_BATCH_REJECTED, actor, "reject",
-	                               reason);
+	rc = zt_batch_move(s, id, ZT_BATCH_DRAFT, ZT_BATCH_REJECTED, actor, "reject", reason);
 done:
 	if (rc == 0)
-		return zt_store_commit(s);
-	zt_store_rollback(s);
+		return s->ops->commit(s);
+	s->ops->rollback(s);
 	return rc;
+}
+
+/* rejected -> draft with every share that has become billable, in the
+ * caller's transaction. */
+static int reopen_in(struct zt_store *s, const char *id, const char *actor, const char *reason,
+                     int64_t *added_out)
+{
+	struct zt_batch b;
+	int rc = s->ops->batches.get(s, id, &b);
+	if (rc)
+		return rc;
+	if (b.status != ZT_BATCH_REJECTED)
+		return zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: only a rejected batch is reopened",
+		                    id, zt_batch_status_name(b.status));
+	if ((rc = zt_batch_fill(s, &b, added_out)))
+		return rc;
+	char detail[600];
+	snprintf(detail, sizeof detail, "%lld records added%s%s", (long long)*added_out,
+	         reason && reason[0] ? ": " : "", reason ? reason : "");
+	return zt_batch_move(s, id, ZT_BATCH_REJECTED, ZT_BATCH_DRAFT, actor, "reopen", detail);
 }
 
 int zt_batch_reopen(struct zt_store *s, const char *id, const char *actor, const char *reason,
@@ -164,12 +215,12 @@ int zt_batch_reopen(struct zt_store *s, const char *id, const char *actor, const
 	*added_out = 0;
 	if (rc == 0 && reason)
 		rc = zt_text_check("--reason", reason, strlen(reason), ZT_TEXT_CHARS_MAX, ZT_TEXT_LINE);
-	if (rc || (rc = zt_store_begin(s)))
+	if (rc || (rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		return rc;
-	rc = zt_store_batch_reopen(s, id, actor, reason, added_out);
+	rc = reopen_in(s, id, actor, reason, added_out);
 	if (rc == 0)
-		return zt_store_commit(s);
-	zt_store_rollback(s);
+		return s->ops->commit(s);
+	s->ops->rollback(s);
 	*added_out = 0;
 	return rc;
 }
@@ -315,7 +366,8 @@ xml_failed:
 	return ZT_EIO;
 }
 
-static int write_record(xmlTextWriterPtr w, const struct zt_batch_record *r, EVP_MD_CTX *digest)
+static int write_record(xmlTextWriterPtr w, const struct zt_batch_record *r, const char *trace,
+                        EVP_MD_CTX *digest)
 {
 	char id[ZT_BATCH_RECORD_ID_BYTES], amount[ZT_FMT_BYTES], date[ZT_FMT_BYTES];
 	char line[DIGEST_LINE_BYTES];
@@ -349,10 +401,10 @@ static int write_record(xmlTextWriterPtr w, const struct zt_batch_record *r, EVP
 	W(xmlTextWriterWriteAttribute(w, X("amount"), X(amount)));
 	if (!r->payable)
 		W(xmlTextWriterWriteAttribute(w, X("payable"), X("false")));
-	/* The trace is the engine's own XML fragment (trace.c), stored as
-	 * written: copied verbatim, as the settlement output does. */
+	/* The trace, rendered from its data (trace.h) as the settlement
+	 * answer renders it. */
 	W(xmlTextWriterStartElement(w, X("trace")));
-	W(xmlTextWriterWriteRaw(w, X(r->trace)));
+	W(xmlTextWriterWriteRaw(w, X(trace)));
 	W(xmlTextWriterEndElement(w));
 	W(xmlTextWriterEndElement(w));
 	size_t n = digest_line(line, id, r->setl_id, r->reverses, r->fixmedins_code, r->claim_no,
@@ -446,33 +498,48 @@ static bool text_add(struct chunk *c, size_t *off, const char *v)
 	return true;
 }
 
-static bool chunk_add(struct chunk *c, const struct zt_batch_record *r)
+/* The record into the chunk, its trace rendered (on the reading thread:
+ * rendering a million traces overlaps with writing the file). */
+static int chunk_add(struct chunk *c, const struct zt_batch_record *r)
 {
 	struct chunk_rec *x = &c->recs[c->n];
+	char trace[ZT_TRACE_XML_BYTES];
+	int n = zt_trace_xml(trace, sizeof trace, &r->trace);
+	if (n < 0)
+		return n;
 	if (!text_add(c, &x->setl_id, r->setl_id) || !text_add(c, &x->kind, r->kind) ||
 	    !text_add(c, &x->reverses, r->reverses) || !text_add(c, &x->hospital, r->fixmedins_code) ||
 	    !text_add(c, &x->claim_no, r->claim_no) || !text_add(c, &x->psn_no, r->psn_no) ||
-	    !text_add(c, &x->fund_kind, r->fund_kind) || !text_add(c, &x->trace, r->trace) ||
+	    !text_add(c, &x->fund_kind, r->fund_kind) || !text_add(c, &x->trace, trace) ||
 	    !text_add(c, &x->reason, r->reject_reason))
-		return false;
+		return zt_error_set(ZT_ENOMEM, "out of memory");
 	x->seq = r->seq;
 	x->dscg_date = r->dscg_date;
 	x->amount = r->amount;
 	x->payable = r->payable;
 	c->n++;
-	return true;
+	return 0;
 }
 
-static void chunk_get(const struct chunk *c, size_t i, struct zt_batch_record *r)
+/* Record i of the chunk (its trace not filled: *trace is it rendered). */
+static void chunk_get(const struct chunk *c, size_t i, struct zt_batch_record *r,
+                      const char **trace)
 {
 	const struct chunk_rec *x = &c->recs[i];
 	const char *t = c->text;
-	*r = (struct zt_batch_record){
-		.setl_id = t + x->setl_id, .seq = x->seq, .kind = t + x->kind,
-		.reverses = t + x->reverses, .fixmedins_code = t + x->hospital,
-		.claim_no = t + x->claim_no, .psn_no = t + x->psn_no, .dscg_date = x->dscg_date,
-		.amount = x->amount, .payable = x->payable, .fund_kind = t + x->fund_kind,
-		.trace = t + x->trace, .reject_reason = t + x->reason};
+	r->setl_id = t + x->setl_id;
+	r->seq = x->seq;
+	r->kind = t + x->kind;
+	r->reverses = t + x->reverses;
+	r->fixmedins_code = t + x->hospital;
+	r->claim_no = t + x->claim_no;
+	r->psn_no = t + x->psn_no;
+	r->dscg_date = x->dscg_date;
+	r->amount = x->amount;
+	r->payable = x->payable;
+	r->fund_kind = t + x->fund_kind;
+	r->reject_reason = t + x->reason;
+	*trace = t + x->trace;
 }
 
 static void *feed_main(void *arg)
@@ -480,7 +547,8 @@ static void *feed_main(void *arg)
 	struct feed *f = arg;
 	struct zt_batch_cursor *cur = NULL;
 	struct zt_batch_record r;
-	int rc = zt_store_batch_records(f->s, f->id, false, &cur), step = 0;
+	struct zt_store *s = f->s;
+	int rc = s->ops->batches.records(s, f->id, false, &cur), step = 0;
 	bool more = rc == 0;
 	while (more) {
 		pthread_mutex_lock(&f->lock);
@@ -494,11 +562,9 @@ static void *feed_main(void *arg)
 		struct chunk *c = &f->chunks[f->produce];
 		c->n = 0;
 		c->used = 0;
-		while (c->n < FEED_RECORDS && (step = zt_batch_cursor_next(cur, &r)) > 0)
-			if (!chunk_add(c, &r)) {
-				rc = zt_error_set(ZT_ENOMEM, "out of memory");
+		while (c->n < FEED_RECORDS && (step = s->ops->batches.next(cur, &r)) > 0)
+			if ((rc = chunk_add(c, &r)) != 0)
 				break;
-			}
 		if (step < 0)
 			rc = step;
 		more = rc == 0 && step > 0;
@@ -508,7 +574,8 @@ static void *feed_main(void *arg)
 		pthread_cond_broadcast(&f->changed);
 		pthread_mutex_unlock(&f->lock);
 	}
-	zt_batch_cursor_free(cur);
+	if (cur)
+		s->ops->batches.records_close(cur);
 	pthread_mutex_lock(&f->lock);
 	if (rc) {
 		f->rc = rc;
@@ -624,10 +691,11 @@ static int write_file(struct zt_store *s, const struct zt_batch *b, int fd,
 		goto done;
 	struct chunk *ch;
 	struct zt_batch_record rec;
+	const char *trace;
 	while ((ch = feed_next(&feed, &r)) != NULL) {
 		for (size_t i = 0; i < ch->n; i++) {
-			chunk_get(ch, i, &rec);
-			if ((rc = write_record(w, &rec, digest)) == ZT_EIO)
+			chunk_get(ch, i, &rec, &trace);
+			if ((rc = write_record(w, &rec, trace, digest)) == ZT_EIO)
 				goto write_failed;
 			if (rc)
 				goto done;
@@ -731,6 +799,30 @@ static int prepare_signature(struct zt_outfile *sig, const char *file_tmp, const
 	return rc;
 }
 
+/* What an export wrote: the first export moves the batch to exported and
+ * keeps its digest; a later one is an event of the status it is in. */
+static int record_export(struct zt_store *s, const char *id, const char *path,
+                         const struct zt_batch_export_info *info, const char *actor)
+{
+	struct zt_batch b;
+	const char *kt = info->key_type == ZT_KEY_SM2 ? "sm2" : "ed25519";
+	char detail[ZT_BATCH_PATH_BYTES + 64];
+	snprintf(detail, sizeof detail, "%.*s (%s)", ZT_BATCH_PATH_BYTES, path, kt);
+	int rc = s->ops->begin(s, ZT_TXN_WRITE);
+	if (rc)
+		return rc;
+	if ((rc = s->ops->batches.get(s, id, &b)) == 0) {
+		enum zt_batch_status to = b.status == ZT_BATCH_APPROVED ? ZT_BATCH_EXPORTED : b.status;
+		rc = zt_batch_move(s, id, b.status, to, actor, "export", detail);
+	}
+	if (rc == 0)
+		rc = s->ops->batches.set_exported(s, id, path, info->file_sha256, info->digest, kt);
+	if (rc == 0)
+		return s->ops->commit(s);
+	s->ops->rollback(s);
+	return rc;
+}
+
 int zt_batch_export(struct zt_store *s, const char *id, const char *out_path,
                     const char *key_path, const char *actor, int out_flags,
                     struct zt_batch_export_info *info)
@@ -746,7 +838,7 @@ int zt_batch_export(struct zt_store *s, const char *id, const char *out_path,
 	if ((size_t)snprintf(info->sig_path, sizeof info->sig_path, "%s.sig", out_path) >=
 	    sizeof info->sig_path)
 		return zt_error_set(ZT_EINVAL, "output path '%s' is too long", out_path);
-	if ((rc = zt_store_batch_get(s, id, &b)) || (rc = exportable(&b)))
+	if ((rc = s->ops->batches.get(s, id, &b)) || (rc = exportable(&b)))
 		return rc;
 	if (!key_path || !key_path[0])
 		return zt_error_set(ZT_EINVAL, "no signing key: give --key PRIVATE.pem or set [signing] "
@@ -786,14 +878,7 @@ int zt_batch_export(struct zt_store *s, const char *id, const char *out_path,
 		goto done;
 	if (!realpath(out_path, real))
 		snprintf(real, sizeof real, "%s", out_path);
-	const char *kt = info->key_type == ZT_KEY_SM2 ? "sm2" : "ed25519";
-	if ((rc = zt_store_begin(s)))
-		goto done;
-	rc = zt_store_batch_set_exported(s, id, real, info->file_sha256, info->digest, kt, actor);
-	if (rc == 0)
-		rc = zt_store_commit(s);
-	else
-		zt_store_rollback(s);
+	rc = record_export(s, id, real, info, actor);
 done:
 	zt_outfile_free(sig);
 	zt_outfile_free(file);
@@ -852,7 +937,7 @@ int zt_batch_prepare_send(struct zt_store *s, const char *id, const char *file_o
 {
 	struct zt_batch b;
 	char sha[ZT_BATCH_HEX_BYTES];
-	int rc = zt_store_batch_get(s, id, &b);
+	int rc = s->ops->batches.get(s, id, &b);
 	if (rc)
 		return rc;
 	switch (b.status) {
@@ -902,7 +987,24 @@ static int mark_sent(struct zt_store *s, const struct zt_batch *b, const char *a
                      const char *detail)
 {
 	enum zt_batch_status from = b->status == ZT_BATCH_SENT ? ZT_BATCH_SENT : ZT_BATCH_EXPORTED;
-	return zt_store_batch_set_status(s, b->id, from, ZT_BATCH_SENT, actor, "send", detail);
+	return zt_batch_move(s, b->id, from, ZT_BATCH_SENT, actor, "send", detail);
+}
+
+/* Logs a hand-over and what came of it. */
+static int add_send(struct zt_store *s, const char *id, const char *actor,
+                    const struct zt_batch_answer *a)
+{
+	const struct zt_batch_send_log l = {
+		.actor = actor,
+		.gateway = a->gateway ? a->gateway : "manual",
+		.outcome = zt_batch_outcome_name(a->outcome),
+		.receipt = a->receipt,
+		.message = a->message ? a->message : "",
+		.attempts = a->attempts,
+		.http_status = a->http_status,
+		.rejected = a->outcome == ZT_BATCH_OUT_REJECTED ? (int64_t)a->reject_count : 0,
+	};
+	return s->ops->batches.add_send(s, id, &l);
 }
 
 /* An answer that cannot be applied (it rejects a record never sent, or
@@ -914,19 +1016,19 @@ static int unusable_answer(struct zt_store *s, const char *id, const char *actor
 {
 	char saved[ZT_MESSAGE_BYTES_MAX], msg[ZT_MESSAGE_BYTES_MAX + 32];
 	snprintf(saved, sizeof saved, "%s", why);
-	zt_store_rollback(s);
+	s->ops->rollback(s);
 	struct zt_batch_answer f = *a;
 	snprintf(msg, sizeof msg, "unusable answer: %s", saved);
 	f.outcome = ZT_BATCH_OUT_FAILED;
 	f.message = msg;
 	f.reject_count = 0;
 	f.rejects = NULL;
-	int rc = zt_store_begin(s);
+	int rc = s->ops->begin(s, ZT_TXN_WRITE);
 	if (rc)
 		return rc;
-	if ((rc = zt_store_batch_add_send(s, id, actor, &f)) == 0 && (rc = zt_store_commit(s)) == 0)
+	if ((rc = add_send(s, id, actor, &f)) == 0 && (rc = s->ops->commit(s)) == 0)
 		return zt_error_set(ZT_ECONFLICT, "%s", saved);
-	zt_store_rollback(s);
+	s->ops->rollback(s);
 	return rc;
 }
 
@@ -937,12 +1039,12 @@ int zt_batch_record_answer(struct zt_store *s, const char *id, const char *actor
 	char detail[400];
 	char who[ZT_ACTOR_BYTES];
 	int rc = check_actor(who, &actor);
-	if (rc || (rc = zt_store_begin(s)))
+	if (rc || (rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		return rc;
-	if ((rc = zt_store_batch_get(s, id, &b)))
+	if ((rc = s->ops->batches.get(s, id, &b)))
 		goto done;
 	/* A payer may pay before its answer reaches us: a part-paid or paid
-	 * batch without an answer still takes it (zt_store_batch_set_accepted
+	 * batch without an answer still takes it (zt_batch_accept
 	 * settles what it then owes). A second answer is refused. */
 	bool paid_first = (b.status == ZT_BATCH_PART_PAID || b.status == ZT_BATCH_PAID) &&
 	                  !b.answered;
@@ -955,7 +1057,7 @@ int zt_batch_record_answer(struct zt_store *s, const char *id, const char *actor
 		                               "for it", id, zt_batch_status_name(b.status));
 		goto done;
 	}
-	if ((rc = zt_store_batch_add_send(s, id, actor, a)))
+	if ((rc = add_send(s, id, actor, a)))
 		goto done;
 	snprintf(detail, sizeof detail, "%s: %s", a->gateway ? a->gateway : "manual",
 	         a->message ? a->message : zt_batch_outcome_name(a->outcome));
@@ -971,32 +1073,32 @@ int zt_batch_record_answer(struct zt_store *s, const char *id, const char *actor
 		 * to be sent again once the cause is fixed; the batch id stays.
 		 * Not once the payer has paid for it: logged, nothing changes. */
 		if (paid_first) {
-			if ((rc = zt_store_commit(s)) == 0)
+			if ((rc = s->ops->commit(s)) == 0)
 				rc = zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: the payer's refusal of the "
 				                  "whole batch is logged, but a batch it has paid is not sent "
 				                  "again", id, zt_batch_status_name(b.status));
 			return rc;
 		}
 		if ((rc = mark_sent(s, &b, actor, detail)) == 0)
-			rc = zt_store_batch_set_status(s, id, ZT_BATCH_SENT, ZT_BATCH_EXPORTED, actor,
-			                               "refused", a->message);
+			rc = zt_batch_move(s, id, ZT_BATCH_SENT, ZT_BATCH_EXPORTED, actor, "refused",
+			                   a->message);
 		break;
 	case ZT_BATCH_OUT_ACCEPTED:
 	case ZT_BATCH_OUT_REJECTED:
 		if (a->outcome == ZT_BATCH_OUT_REJECTED &&
-		    (rc = zt_store_batch_reject_records(s, id, a->rejects, a->reject_count)) ==
+		    (rc = s->ops->batches.reject_records(s, id, a->rejects, a->reject_count)) ==
 			    ZT_ECONFLICT)
 			return unusable_answer(s, id, actor, a, zt_error_last());
 		if (rc == 0 && !paid_first)
 			rc = mark_sent(s, &b, actor, detail);
 		if (rc == 0)
-			rc = zt_store_batch_set_accepted(s, id, a->receipt, actor);
+			rc = zt_batch_accept(s, id, a->receipt, actor);
 		break;
 	}
 done:
 	if (rc == 0)
-		return zt_store_commit(s);
-	zt_store_rollback(s);
+		return s->ops->commit(s);
+	s->ops->rollback(s);
 	return rc;
 }
 
@@ -1242,10 +1344,10 @@ int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
 		                    "back from the pool's bank account, which needs its name and account",
 		                    config_where(cfg), !pool.account || !pool.account[0] ? "account"
 		                                                                         : "name");
-	if ((rc = zt_store_begin(s)))
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		return rc;
 	txn = true;
-	if ((rc = zt_store_batch_get(s, req->batch_id, &b)))
+	if ((rc = s->ops->batches.get(s, req->batch_id, &b)))
 		goto done;
 	zt_fen owes;
 	if ((rc = zt_batch_owes(&owes, zt_batch_due(&b), b.paid, b.returned)))
@@ -1265,7 +1367,7 @@ int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
 		                  zt_format_amount(y1, -owes), zt_format_amount(y2, amount));
 		goto done;
 	}
-	if ((rc = zt_store_get_fund(s, b.fund_code, &fund))) {
+	if ((rc = s->ops->registry.get_fund(s, b.fund_code, &fund))) {
 		if (rc == ZT_ENOTFOUND)
 			rc = zt_error_set(rc, "fund '%s' is not in the registry", b.fund_code);
 		goto done;
@@ -1282,7 +1384,7 @@ int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
 		goto done;
 	}
 	int64_t count;
-	if ((rc = zt_store_batch_repay_count(s, b.id, &count)))
+	if ((rc = s->ops->batches.repay_count(s, b.id, &count)))
 		goto done;
 	out->netted = false;
 	snprintf(out->batch_id, sizeof out->batch_id, "%s", b.id);
@@ -1312,10 +1414,10 @@ int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
 	snprintf(acct, sizeof acct, "fund:%s", b.fund_code);
 	snprintf(detail, sizeof detail, "%s %s to fund %s, file %.200s", out->return_id,
 	         zt_format_amount(y1, amount), b.fund_code, out->file);
-	if ((rc = zt_store_batch_add_return(s, out)) ||
-	    (rc = zt_store_transfer(s, acct, ZT_ACCOUNT_POOL_BANK, amount, "repay", out->return_id,
+	if ((rc = zt_batch_add_return(s, out)) ||
+	    (rc = s->ops->ledger.post(s, &(struct zt_posting){acct, ZT_ACCOUNT_POOL_BANK, amount, "repay", out->return_id},
 	                            0)) ||
-	    (rc = zt_store_audit(s, actor, "batch repay", b.id, detail)))
+	    (rc = s->ops->audit.add(s, actor, "batch repay", b.id, detail)))
 		goto done;
 	snprintf(remit, sizeof remit, "repayment %s of batch %s to fund %s", out->return_id, b.id,
 	         b.fund_code);
@@ -1328,7 +1430,7 @@ int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
 	};
 	struct zt_pain_msg m = {
 		.msg_id = out->msg_id,
-		.created = zt_store_now(s),
+		.created = s->ops->now(s),
 		.pmt_inf_id = out->msg_id,
 		.execution_date = exec_date,
 		.debtor = {pool.name, pool.account, pool.bic},
@@ -1340,13 +1442,13 @@ int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
 		goto done;
 	/* Only a file this call made is removed if the commit fails. */
 	file_written = written != ZT_OUT_SAME;
-	rc = zt_store_commit(s);
+	rc = s->ops->commit(s);
 	txn = false; /* a failed commit has rolled back */
 	if (rc == 0)
 		file_written = false; /* the committed repayment's file: keep it */
 done:
 	if (txn)
-		zt_store_rollback(s);
+		s->ops->rollback(s);
 	if (file_written && unlink(out->file) != 0 && errno != ENOENT) {
 		int unlink_errno = errno;
 		char why[ZT_MESSAGE_BYTES_MAX];

@@ -14,7 +14,7 @@
 #include "zhitong/xml.h"
 #include "field_int.h"
 
-static const char *const category_names[ZT_CAT_COUNT] = {
+const char *const zt_category_names[ZT_CAT_COUNT] = {
 	[ZT_CAT_GENERAL] = "general",
 	[ZT_CAT_POOR] = "poor",
 	[ZT_CAT_LOWINC] = "lowinc",
@@ -24,14 +24,14 @@ static const char *const category_names[ZT_CAT_COUNT] = {
 int zt_category_parse(const char *s, size_t n)
 {
 	for (int c = 0; c < ZT_CAT_COUNT; c++)
-		if (strlen(category_names[c]) == n && memcmp(category_names[c], s, n) == 0)
+		if (strlen(zt_category_names[c]) == n && memcmp(zt_category_names[c], s, n) == 0)
 			return c;
 	return -1;
 }
 
 const char *zt_category_name(zt_category c)
 {
-	return (unsigned)c < ZT_CAT_COUNT ? category_names[c] : "?";
+	return (unsigned)c < ZT_CAT_COUNT ? zt_category_names[c] : "?";
 }
 
 const char *zt_policy_mode_name(enum zt_policy_mode m)
@@ -147,7 +147,7 @@ static int read_categories(bool out[ZT_CAT_COUNT], const struct reader *r, const
 			                     (int)(len > 40 ? 40 : len), s);
 		if (set[c])
 			return zt_field_fail(ZT_EINVAL, r->file, n, attr, "category '%s' is named twice",
-			                     category_names[c]);
+			                     zt_category_names[c]);
 		set[c] = true;
 		count++;
 		s += len;
@@ -248,7 +248,7 @@ static int read_unique_category(zt_category *out, const xmlNode *seen[ZT_CAT_COU
 	if (seen[*out])
 		return zt_field_fail(ZT_EINVAL, r->file, n, attr,
 		                     "category '%s' already has a <%s> on line %ld",
-		                     category_names[*out], (const char *)seen[*out]->name,
+		                     zt_category_names[*out], (const char *)seen[*out]->name,
 		                     zt_field_line(seen[*out]));
 	seen[*out] = n;
 	return 0;

@@ -13,6 +13,7 @@
 #include "zhitong/error.h"
 #include "zhitong/text.h"
 #include "zhitong/ledger.h"
+#include "zhitong/store.h"
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -61,7 +62,7 @@ int zt_recon_config_load(struct zt_recon_config *out, const struct zt_config *cf
 
 /* ---- words -------------------------------------------------------------- */
 
-static const char *const kind_names[] = {
+const char *const zt_recon_kind_names[ZT_RECON_KINDS] = {
 	[ZT_RECON_AMOUNT] = "amount",       [ZT_RECON_UNKNOWN] = "unknown",
 	[ZT_RECON_DUPLICATE] = "duplicate", [ZT_RECON_AMBIGUOUS] = "ambiguous",
 	[ZT_RECON_DATE] = "date",           [ZT_RECON_MISSING] = "missing",
@@ -70,22 +71,22 @@ static const char *const kind_names[] = {
 
 const char *zt_recon_kind_name(enum zt_recon_kind k)
 {
-	if ((unsigned)k >= sizeof kind_names / sizeof *kind_names)
+	if ((unsigned)k >= ZT_RECON_KINDS)
 		return "?";
-	return kind_names[k];
+	return zt_recon_kind_names[k];
 }
 
 int zt_recon_kind_parse(enum zt_recon_kind *out, const char *name)
 {
-	for (size_t i = 0; i < sizeof kind_names / sizeof *kind_names; i++)
-		if (strcmp(name, kind_names[i]) == 0) {
+	for (size_t i = 0; i < ZT_RECON_KINDS; i++)
+		if (strcmp(name, zt_recon_kind_names[i]) == 0) {
 			*out = (enum zt_recon_kind)i;
 			return 0;
 		}
 	return zt_error_set(ZT_EINVAL, "'%s' is no kind of exception", name);
 }
 
-static const char *const resolution_names[] = {
+const char *const zt_recon_resolution_names[ZT_RECON_RESOLUTIONS] = {
 	[ZT_RECON_ACCEPT] = "accept",       [ZT_RECON_MATCH] = "match",
 	[ZT_RECON_REFUND] = "refund",       [ZT_RECON_WRITE_OFF] = "write-off",
 	[ZT_RECON_IGNORE] = "ignore",       [ZT_RECON_SETTLED] = "settled",
@@ -93,9 +94,9 @@ static const char *const resolution_names[] = {
 
 const char *zt_recon_resolution_name(enum zt_recon_resolution r)
 {
-	if ((unsigned)r >= sizeof resolution_names / sizeof *resolution_names)
+	if ((unsigned)r >= ZT_RECON_RESOLUTIONS)
 		return "?";
-	return resolution_names[r];
+	return zt_recon_resolution_names[r];
 }
 
 int zt_recon_resolution_parse(enum zt_recon_resolution *out,
@@ -116,7 +117,7 @@ int zt_recon_resolution_parse(enum zt_recon_resolution *out,
 	static const enum zt_recon_resolution plain[] = {ZT_RECON_ACCEPT, ZT_RECON_REFUND,
 	                                                 ZT_RECON_WRITE_OFF, ZT_RECON_IGNORE};
 	for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
-		if (strcmp(as, resolution_names[plain[i]]) == 0) {
+		if (strcmp(as, zt_recon_resolution_names[plain[i]]) == 0) {
 			*out = plain[i];
 			return 0;
 		}
@@ -357,9 +358,37 @@ int zt_recon_decide_repayment(const struct zt_recon_config *cfg, zt_fen amount, 
 
 /* ---- a matching session ---------------------------------------------------- */
 
+void zt_recon_batch_due(struct zt_recon_batch *b)
+{
+	b->due = b->answered ? b->accepted_total : b->total; /* zt_batch_due */
+}
+
+/* A batch for the rules: ZT_ENOTFOUND (no message) if there is none. */
+static int read_batch(struct zt_store *s, const char *id, struct zt_recon_batch *b)
+{
+	int rc = s->ops->bank.batch(s, id, b);
+	if (rc == 0)
+		zt_recon_batch_due(b);
+	return rc;
+}
+
+/* Whether a batch that went to the payer still owes something: sent,
+ * accepted or part-paid, and not paid all it is due. */
+static int owing(struct zt_recon_batch *b, bool *out)
+{
+	zt_fen owes = 0;
+	zt_recon_batch_due(b);
+	*out = false;
+	if (b->status != ZT_BATCH_SENT && b->status != ZT_BATCH_ACCEPTED &&
+	    b->status != ZT_BATCH_PART_PAID)
+		return 0;
+	int rc = zt_batch_owes(&owes, b->due, b->paid, b->returned);
+	*out = rc == 0 && owes > 0;
+	return rc;
+}
+
 struct session {
 	struct zt_store *s;
-	struct zt_recon_db *db;
 	struct zt_recon_config cfg;
 	const char *actor; /* = who */
 	char who[ZT_ACTOR_BYTES]; /* normalised (actor.h) */
@@ -394,10 +423,10 @@ static int book_suspense(struct session *ss, const struct zt_recon_entry *e)
 {
 	if (e->amount == 0)
 		return 0;
-	return e->credit ? zt_store_transfer(ss->s, ZT_ACCOUNT_POOL_BANK, ZT_ACCOUNT_SUSPENSE,
-	                                     e->amount, "suspense", e->ref, 0)
-	                 : zt_store_transfer(ss->s, ZT_ACCOUNT_SUSPENSE, ZT_ACCOUNT_POOL_BANK,
-	                                     e->amount, "suspense", e->ref, 0);
+	return e->credit ? ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_POOL_BANK, ZT_ACCOUNT_SUSPENSE,
+	                                     e->amount, "suspense", e->ref}, 0)
+	                 : ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_SUSPENSE, ZT_ACCOUNT_POOL_BANK,
+	                                     e->amount, "suspense", e->ref}, 0);
 }
 
 /* Closes the overdue exceptions about a batch once it has been paid (all:
@@ -414,7 +443,7 @@ static int settle_batch_due(struct session *ss, const struct zt_recon_batch *aft
 		return rc;
 	snprintf(note, sizeof note, "paid by bank entry %s", ref);
 	int kind = owes <= 0 ? -1 : (int)ZT_RECON_MISSING;
-	return zt_store_recon_settle_due(ss->db, kind, after->id, NULL, NULL, note, ss->actor, NULL);
+	return ss->s->ops->bank.settle_due(ss->s, kind, after->id, NULL, NULL, note, ss->actor, NULL);
 }
 
 /* What the payer netted of a batch owed back to its fund, out of its
@@ -432,8 +461,8 @@ static int net_batch(struct session *ss, const struct zt_recon_entry *e, const c
 	r.entry_row = e->row;
 	snprintf(r.entry_ref, sizeof r.entry_ref, "%s", e->ref);
 	snprintf(r.actor, sizeof r.actor, "%s", ss->actor);
-	int rc = zt_store_transfer(ss->s, fund, from, amount, "netted", e->ref, 0);
-	return rc ? rc : zt_store_batch_add_return(ss->s, &r);
+	int rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){fund, from, amount, "netted", e->ref}, 0);
+	return rc ? rc : zt_batch_add_return(ss->s, &r);
 }
 
 /* Pays batches from an entry: the match, its parts, the ledger and each
@@ -455,7 +484,7 @@ static int pay_batches(struct session *ss, const struct zt_recon_entry *e, const
 	if (from_bank > e->amount || from_bank < 0)
 		return zt_error_set(ZT_EINTERNAL, "bank entry %s of %lld fen would pay %lld fen", e->ref,
 		                    (long long)e->amount, (long long)from_bank);
-	int rc = zt_store_recon_match_put(ss->db, e->row, NULL, NULL, exception_row, ss->actor,
+	int rc = ss->s->ops->bank.match_put(ss->s, e->row, NULL, NULL, exception_row, ss->actor,
 	                                  &match_row);
 	const char *ref = e->ref;
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -470,16 +499,16 @@ static int pay_batches(struct session *ss, const struct zt_recon_entry *e, const
 			continue;
 		char fund[32];
 		fund_account(fund, b[i].fund_code);
-		if ((rc = zt_store_recon_alloc_put(ss->db, match_row, b[i].id, pay[i], written_off[i])))
+		if ((rc = ss->s->ops->bank.alloc_put(ss->s, match_row, b[i].id, pay[i], written_off[i])))
 			break;
 		if (pay[i] > 0 &&
-		    (rc = zt_store_transfer(ss->s, from, fund, pay[i], "payment", ref, 0)))
+		    (rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){from, fund, pay[i], "payment", ref}, 0)))
 			break;
 		if (written_off[i] > 0 &&
-		    (rc = zt_store_transfer(ss->s, ZT_ACCOUNT_WRITE_OFF, fund, written_off[i],
-		                            "write-off", ref, 0)))
+		    (rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_WRITE_OFF, fund, written_off[i],
+		                            "write-off", ref}, 0)))
 			break;
-		if ((rc = zt_store_batch_pay_known(ss->s, b[i].id, b[i].status, b[i].due, b[i].paid,
+		if ((rc = zt_batch_pay_known(ss->s, b[i].id, b[i].status, b[i].due, b[i].paid,
 		                                   b[i].returned, total, ss->actor, ref)))
 			break;
 		struct zt_recon_batch after = b[i];
@@ -505,7 +534,7 @@ static int raise_exc(struct session *ss, const struct zt_recon_entry *e,
 	x.since = e->booking_date;
 	snprintf(x.detail, sizeof x.detail, "%s", detail);
 	snprintf(x.raised_by, sizeof x.raised_by, "%s", ss->actor);
-	int rc = zt_store_recon_exception_put(ss->db, &x);
+	int rc = ss->s->ops->bank.exception_put(ss->s, &x);
 	return rc ? rc : note_exception(ss, x.exc_id);
 }
 
@@ -516,7 +545,7 @@ static int find_advance(struct session *ss, const char *id, struct zt_advance *a
 	*found = false;
 	if (!id[0])
 		return 0;
-	int rc = zt_store_advance_get(ss->s, id, a);
+	int rc = ss->s->ops->advances.get(ss->s, id, a);
 	if (rc == ZT_ENOTFOUND) {
 		zt_error_clear();
 		return 0;
@@ -566,7 +595,7 @@ static int match_credit(struct session *ss, const struct zt_recon_entry *e, bool
 		return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, NULL, "a credit naming no batch");
 	}
 	for (size_t i = 0; i < n; i++) {
-		rc = zt_store_recon_batch(ss->db, ids[i], &b[i]);
+		rc = read_batch(ss->s, ids[i], &b[i]);
 		if (rc == ZT_ENOTFOUND) {
 			snprintf(detail, sizeof detail, "names batch %.35s, which does not exist", ids[i]);
 			return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, NULL, detail);
@@ -598,17 +627,17 @@ static int confirm_payout(struct session *ss, const struct zt_recon_entry *e,
                           bool in_suspense)
 {
 	int64_t match_row;
-	int rc = zt_store_recon_match_put(ss->db, e->row, advance_id, return_id, exception_row,
+	int rc = ss->s->ops->bank.match_put(ss->s, e->row, advance_id, return_id, exception_row,
 	                                  ss->actor, &match_row);
 	/* The advance or repayment transfer booked the outflow when it was
 	 * issued; an entry booked to suspense meanwhile is taken back out. */
 	if (rc == 0 && in_suspense)
-		rc = zt_store_transfer(ss->s, ZT_ACCOUNT_POOL_BANK, ZT_ACCOUNT_SUSPENSE, e->amount,
-		                       "confirm", e->ref, 0);
+		rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_POOL_BANK, ZT_ACCOUNT_SUSPENSE, e->amount,
+		                       "confirm", e->ref}, 0);
 	if (rc == 0 && ss->due_open) {
 		char note[160];
 		snprintf(note, sizeof note, "confirmed by bank entry %s", e->ref);
-		rc = zt_store_recon_settle_due(ss->db, ZT_RECON_MISSING, NULL, advance_id, return_id,
+		rc = ss->s->ops->bank.settle_due(ss->s, ZT_RECON_MISSING, NULL, advance_id, return_id,
 		                               note, ss->actor, NULL);
 	}
 	return rc;
@@ -622,7 +651,7 @@ static int find_return(struct session *ss, const char *id, struct zt_batch_retur
 	*found = false;
 	if (!id[0])
 		return 0;
-	int rc = zt_store_batch_return_get(ss->s, id, r);
+	int rc = ss->s->ops->batches.return_get(ss->s, id, r);
 	if (rc == ZT_ENOTFOUND)
 		return 0;
 	if (rc == 0)
@@ -650,7 +679,7 @@ static int match_debit(struct session *ss, const struct zt_recon_entry *e, bool 
 		return raise_exc(ss, e, d.kind, r.batch_id, NULL, r.return_id, d.detail);
 	}
 	if (rc == 0 && found)
-		rc = zt_store_recon_advance_confirmed(ss->db, a.advance_id, &confirmed);
+		rc = ss->s->ops->bank.advance_confirmed(ss->s, a.advance_id, &confirmed);
 	if (rc || (rc = zt_recon_decide_debit(&ss->cfg, e->amount, e->booking_date,
 	                                      e->end_to_end_id, found ? &a : NULL, confirmed, &d)))
 		return rc;
@@ -678,7 +707,7 @@ static int raise_future(struct session *ss, const struct zt_recon_entry *e)
 	int rc;
 	if (e->credit) {
 		if (names(e, ids, &n) == 0 && n == 1) {
-			rc = zt_store_recon_batch(ss->db, ids[0], &b);
+			rc = read_batch(ss->s, ids[0], &b);
 			if (rc == 0)
 				batch = b.id;
 			else if (rc == ZT_ENOTFOUND)
@@ -786,7 +815,7 @@ static int import_entry(void *vctx, const struct zt_camt_statement *st,
 	if (!c->import_row) {
 		snprintf(r->msg_id, sizeof r->msg_id, "%s", st->msg_id);
 		r->version = st->version;
-		if ((rc = zt_store_recon_import_start(c->ss.db, c->path, c->file_sha256, st->version,
+		if ((rc = c->ss.s->ops->bank.import_start(c->ss.s, c->path, c->file_sha256, st->version,
 		                                      st->msg_id, c->ss.actor, &c->import_row)))
 			return rc;
 	}
@@ -829,7 +858,7 @@ static int import_entry(void *vctx, const struct zt_camt_statement *st,
 	snprintf(e.remittance, sizeof e.remittance, "%s", ce->remittance);
 	snprintf(e.tx_ref, sizeof e.tx_ref, "%s", ce->tx_ref);
 	bool was_new;
-	if ((rc = zt_store_recon_entry_put(c->ss.db, c->import_row, &e, &e.row, &was_new)))
+	if ((rc = c->ss.s->ops->bank.entry_put(c->ss.s, c->import_row, &e, &e.row, &was_new)))
 		return rc;
 	if (!was_new) {
 		r->known++;
@@ -870,8 +899,6 @@ static int session_start(struct session *ss, struct zt_store *s, const struct zt
 	int rc = zt_actor_normalize(ss->who, actor);
 	if (rc == 0)
 		rc = zt_recon_config_load(&ss->cfg, cfg);
-	if (rc == 0)
-		rc = zt_store_recon_open(s, &ss->db);
 	return rc;
 }
 
@@ -879,7 +906,7 @@ static int session_start(struct session *ss, struct zt_store *s, const struct zt
  * exceptions to close (rarely: most imports find none open). */
 static int session_due(struct session *ss)
 {
-	return zt_store_recon_due_open(ss->db, &ss->due_open);
+	return ss->s->ops->bank.due_open(ss->s, &ss->due_open);
 }
 
 int zt_recon_import(struct zt_store *s, const struct zt_config *cfg, const char *path,
@@ -894,13 +921,13 @@ int zt_recon_import(struct zt_store *s, const struct zt_config *cfg, const char 
 		goto done;
 	if ((rc = sha256_file(c.file_sha256, path)))
 		goto done;
-	if ((rc = zt_store_begin(s)))
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		goto done;
 	in_txn = true;
 	if ((rc = session_due(&c.ss)))
 		goto done;
 	snprintf(c.account, sizeof c.account, "%s", c.ss.cfg.pool_account);
-	if (!c.account[0] && (rc = zt_store_recon_account(c.ss.db, c.account)))
+	if (!c.account[0] && (rc = c.ss.s->ops->bank.account(c.ss.s, c.account)))
 		goto done;
 	/* One transaction holds everything: a file refused anywhere (XSD, any
 	 * value) is rolled back whole and leaves no trace, not even a line in
@@ -919,19 +946,18 @@ int zt_recon_import(struct zt_store *s, const struct zt_config *cfg, const char 
 	if (rc)
 		goto done;
 	if (c.import_row &&
-	    (rc = zt_store_recon_import_finish(c.ss.db, c.import_row, out->reported, out->stored,
+	    (rc = c.ss.s->ops->bank.import_finish(c.ss.s, c.import_row, out->reported, out->stored,
 	                                       out->known, out->not_booked)))
 		goto done;
 	/* Entries that were waiting for a payer's answer may be payable now. */
-	if ((rc = zt_store_recon_open_entries(c.ss.db, c.first_row ? c.first_row : INT64_MAX,
+	if ((rc = c.ss.s->ops->bank.open_entries(c.ss.s, c.first_row ? c.first_row : INT64_MAX,
 	                                      retry_open, &c.ss)))
 		goto done;
-	rc = zt_store_commit(s);
+	rc = s->ops->commit(s);
 	in_txn = false;
 done:
 	if (in_txn)
-		zt_store_rollback(s);
-	zt_store_recon_close(c.ss.db);
+		s->ops->rollback(s);
 	if (rc) {
 		/* A failed import stored nothing: say so in the counts too. */
 		char keep[ZT_MESSAGE_BYTES_MAX];
@@ -955,19 +981,23 @@ struct due_ctx {
 	zt_date as_of;
 };
 
-static int due_batch(void *vctx, const struct zt_recon_batch *b)
+static int due_batch(void *vctx, const struct zt_recon_batch *sent)
 {
 	struct due_ctx *c = vctx;
 	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES], y3[ZT_FMT_BYTES];
+	struct zt_recon_batch x_b = *sent, *b = &x_b;
+	bool due, exists;
+	int rc = owing(b, &due);
+	if (rc || !due)
+		return rc;
 	enum zt_recon_kind kind = b->paid == 0 ? ZT_RECON_MISSING : ZT_RECON_AMOUNT;
-	bool exists;
-	int rc = zt_store_recon_due_exists(c->ss->db, kind, b->id, NULL, NULL, &exists);
+	rc = c->ss->s->ops->bank.due_exists(c->ss->s, kind, b->id, NULL, NULL, &exists);
 	if (rc || exists)
 		return rc;
 	struct zt_recon_exception x;
 	memset(&x, 0, sizeof x);
 	x.kind = kind;
-	snprintf(x.batch_id, sizeof x.batch_id, "%s", b->id);
+	snprintf(x.batch_id, sizeof x.batch_id, "%.35s", b->id);
 	if ((rc = zt_batch_owes(&x.amount, b->due, b->paid, b->returned)))
 		return rc;
 	x.since = zt_date_add(b->sent, c->ss->cfg.expected_within_days);
@@ -983,7 +1013,7 @@ static int due_batch(void *vctx, const struct zt_recon_batch *b)
 		         zt_format_amount(y2, b->paid), zt_format_amount(y3, b->due),
 		         c->ss->cfg.expected_within_days);
 	snprintf(x.raised_by, sizeof x.raised_by, "%s", c->ss->actor);
-	if ((rc = zt_store_recon_exception_put(c->ss->db, &x)))
+	if ((rc = c->ss->s->ops->bank.exception_put(c->ss->s, &x)))
 		return rc;
 	c->ss->due_open = true;
 	return note_exception(c->ss, x.exc_id);
@@ -994,7 +1024,7 @@ static int due_advance(void *vctx, const struct zt_advance *a)
 	struct due_ctx *c = vctx;
 	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES];
 	bool exists;
-	int rc = zt_store_recon_due_exists(c->ss->db, ZT_RECON_MISSING, NULL, a->advance_id, NULL,
+	int rc = c->ss->s->ops->bank.due_exists(c->ss->s, ZT_RECON_MISSING, NULL, a->advance_id, NULL,
 	                                   &exists);
 	if (rc || exists)
 		return rc;
@@ -1009,7 +1039,7 @@ static int due_advance(void *vctx, const struct zt_advance *a)
 	         a->advance_id, zt_format_amount(y1, a->amount), a->hospital,
 	         zt_format_date(d1, a->execution_date), c->ss->cfg.expected_within_days);
 	snprintf(x.raised_by, sizeof x.raised_by, "%s", c->ss->actor);
-	if ((rc = zt_store_recon_exception_put(c->ss->db, &x)))
+	if ((rc = c->ss->s->ops->bank.exception_put(c->ss->s, &x)))
 		return rc;
 	c->ss->due_open = true;
 	return note_exception(c->ss, x.exc_id);
@@ -1020,7 +1050,7 @@ static int due_return(void *vctx, const struct zt_batch_return *r)
 	struct due_ctx *c = vctx;
 	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES];
 	bool exists;
-	int rc = zt_store_recon_due_exists(c->ss->db, ZT_RECON_MISSING, r->batch_id, NULL,
+	int rc = c->ss->s->ops->bank.due_exists(c->ss->s, ZT_RECON_MISSING, r->batch_id, NULL,
 	                                   r->return_id, &exists);
 	if (rc || exists)
 		return rc;
@@ -1036,7 +1066,7 @@ static int due_return(void *vctx, const struct zt_batch_return *r)
 	         "within %d days", r->return_id, zt_format_amount(y1, r->amount), r->fund_code,
 	         r->batch_id, zt_format_date(d1, r->execution_date), c->ss->cfg.expected_within_days);
 	snprintf(x.raised_by, sizeof x.raised_by, "%s", c->ss->actor);
-	if ((rc = zt_store_recon_exception_put(c->ss->db, &x)))
+	if ((rc = c->ss->s->ops->bank.exception_put(c->ss->s, &x)))
 		return rc;
 	c->ss->due_open = true;
 	return note_exception(c->ss, x.exc_id);
@@ -1048,11 +1078,11 @@ static int raise_due(struct session *ss, zt_date as_of)
 {
 	struct due_ctx c = {ss, as_of};
 	zt_date cutoff = zt_date_add(as_of, -ss->cfg.expected_within_days - 1);
-	int rc = zt_store_recon_due_batches(ss->db, cutoff, due_batch, &c);
+	int rc = ss->s->ops->bank.sent_batches(ss->s, cutoff, due_batch, &c);
 	if (rc == 0)
-		rc = zt_store_recon_due_advances(ss->db, cutoff, due_advance, &c);
+		rc = ss->s->ops->bank.due_advances(ss->s, cutoff, due_advance, &c);
 	if (rc == 0)
-		rc = zt_store_recon_due_returns(ss->db, cutoff, due_return, &c);
+		rc = ss->s->ops->bank.due_returns(ss->s, cutoff, due_return, &c);
 	return rc;
 }
 
@@ -1066,25 +1096,24 @@ int zt_recon_match(struct zt_store *s, const struct zt_config *cfg, zt_date as_o
 		return ZT_EINVAL; /* nothing is overdue on a day that has not come */
 	}
 	int rc = session_start(&ss, s, cfg, actor, out);
-	if (rc || (rc = zt_store_begin(s)))
+	if (rc || (rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		goto done;
 	in_txn = true;
 	if ((rc = session_due(&ss)) ||
-	    (rc = zt_store_recon_open_entries(ss.db, INT64_MAX, retry_open, &ss)) ||
+	    (rc = ss.s->ops->bank.open_entries(ss.s, INT64_MAX, retry_open, &ss)) ||
 	    (rc = raise_due(&ss, as_of)))
 		goto done;
-	rc = zt_store_commit(s);
+	rc = s->ops->commit(s);
 	in_txn = false;
 done:
 	if (in_txn)
-		zt_store_rollback(s);
-	zt_store_recon_close(ss.db);
+		s->ops->rollback(s);
 	return rc;
 }
 
 /* ---- resolutions ------------------------------------------------------------- */
 
-/* The statuses zt_store_batch_add_payment() takes a payment in. */
+/* The statuses zt_batch_pay() takes a payment in. */
 static bool payable(enum zt_batch_status st)
 {
 	return st == ZT_BATCH_SENT || st == ZT_BATCH_ACCEPTED || st == ZT_BATCH_PART_PAID;
@@ -1115,7 +1144,7 @@ static int resolve_batches(struct session *ss, const struct zt_recon_entry *e,
 		memcpy(id, p, len);
 		id[len] = '\0';
 		p += len + (p[len] == ',');
-		rc = zt_store_recon_batch(ss->db, id, &b[n]);
+		rc = read_batch(ss->s, id, &b[n]);
 		if (rc == ZT_ENOTFOUND)
 			return zt_error_set(ZT_ENOTFOUND, "there is no batch '%s'", id);
 		if (rc)
@@ -1157,8 +1186,8 @@ static int resolve_batches(struct session *ss, const struct zt_recon_entry *e,
 	}
 	rc = pay_batches(ss, e, ZT_ACCOUNT_SUSPENSE, x->row, b, n, pay, wo);
 	if (rc == 0 && excess > 0)
-		rc = zt_store_transfer(ss->s, ZT_ACCOUNT_SUSPENSE, ZT_ACCOUNT_REFUND, excess, "refund",
-		                       e->ref, 0);
+		rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_SUSPENSE, ZT_ACCOUNT_REFUND, excess, "refund",
+		                       e->ref}, 0);
 	return rc;
 }
 
@@ -1168,13 +1197,13 @@ static int resolve_advance(struct session *ss, const struct zt_recon_entry *e,
 	struct zt_advance a;
 	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES];
 	bool confirmed;
-	int rc = zt_store_advance_get(ss->s, advance_id, &a);
+	int rc = ss->s->ops->advances.get(ss->s, advance_id, &a);
 	if (rc)
 		return rc;
 	if (e->credit)
 		return zt_error_set(ZT_ECONFLICT, "%s: bank entry %s is a credit: only a debit confirms "
 		                    "an advance", x->exc_id, e->ref);
-	if ((rc = zt_store_recon_advance_confirmed(ss->db, advance_id, &confirmed)))
+	if ((rc = ss->s->ops->bank.advance_confirmed(ss->s, advance_id, &confirmed)))
 		return rc;
 	if (confirmed)
 		return zt_error_set(ZT_ECONFLICT, "advance %s is confirmed already", advance_id);
@@ -1190,7 +1219,7 @@ static int resolve_return(struct session *ss, const struct zt_recon_entry *e,
 {
 	struct zt_batch_return r;
 	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES];
-	int rc = zt_store_batch_return_get(ss->s, return_id, &r);
+	int rc = ss->s->ops->batches.return_get(ss->s, return_id, &r);
 	if (rc == ZT_ENOTFOUND || (rc == 0 && r.netted))
 		return zt_error_set(ZT_ENOTFOUND, "there is no repayment '%s'", return_id);
 	if (rc)
@@ -1216,7 +1245,7 @@ static int resolve_entry(struct session *ss, const struct zt_recon_exception *x,
                          enum zt_recon_resolution res, const char *target)
 {
 	struct zt_recon_entry e;
-	int rc = zt_store_recon_entry_get(ss->db, x->entry_row, &e);
+	int rc = ss->s->ops->bank.entry_get(ss->s, x->entry_row, &e);
 	if (rc)
 		return rc;
 	char y1[ZT_FMT_BYTES];
@@ -1234,10 +1263,10 @@ static int resolve_entry(struct session *ss, const struct zt_recon_exception *x,
 			                    x->exc_id, zt_recon_resolution_name(res));
 		const char *other = res == ZT_RECON_REFUND ? ZT_ACCOUNT_REFUND : ZT_ACCOUNT_WRITE_OFF;
 		const char *kind = zt_recon_resolution_name(res);
-		return e.credit ? zt_store_transfer(ss->s, ZT_ACCOUNT_SUSPENSE, other, e.amount, kind,
-		                                    e.ref, 0)
-		                : zt_store_transfer(ss->s, other, ZT_ACCOUNT_SUSPENSE, e.amount, kind,
-		                                    e.ref, 0);
+		return e.credit ? ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_SUSPENSE, other, e.amount, kind,
+		                                    e.ref}, 0)
+		                : ss->s->ops->ledger.post(ss->s, &(struct zt_posting){other, ZT_ACCOUNT_SUSPENSE, e.amount, kind,
+		                                    e.ref}, 0);
 	}
 	case ZT_RECON_ACCEPT:
 	case ZT_RECON_MATCH:
@@ -1260,7 +1289,7 @@ static int resolve_entry(struct session *ss, const struct zt_recon_exception *x,
 		if (e.credit || batch_shaped_id(target))
 			return resolve_batches(ss, &e, x, target, false);
 		struct zt_batch_return r;
-		if ((rc = zt_store_batch_return_get(ss->s, target, &r)) == 0)
+		if ((rc = ss->s->ops->batches.return_get(ss->s, target, &r)) == 0)
 			return resolve_return(ss, &e, x, target);
 		if (rc != ZT_ENOTFOUND)
 			return rc;
@@ -1288,7 +1317,7 @@ static int resolve_due(struct session *ss, const struct zt_recon_exception *x,
 		                    x->batch_id[0] ? x->batch_id : x->advance_id,
 		                    x->batch_id[0] ? " or write-off" : "");
 	struct zt_recon_batch b;
-	int rc = zt_store_recon_batch(ss->db, x->batch_id, &b);
+	int rc = read_batch(ss->s, x->batch_id, &b);
 	if (rc)
 		return rc == ZT_ENOTFOUND ? zt_error_set(rc, "batch '%s' is gone", x->batch_id) : rc;
 	if (!payable(b.status))
@@ -1302,16 +1331,16 @@ static int resolve_due(struct session *ss, const struct zt_recon_exception *x,
 	int64_t match_row;
 	char fund[32];
 	fund_account(fund, b.fund_code);
-	if ((rc = zt_store_recon_match_put(ss->db, 0, NULL, NULL, x->row, ss->actor, &match_row)) ||
-	    (rc = zt_store_recon_alloc_put(ss->db, match_row, b.id, pay, wo)) ||
-	    (rc = zt_store_transfer(ss->s, ZT_ACCOUNT_WRITE_OFF, fund, wo, "write-off", x->exc_id,
+	if ((rc = ss->s->ops->bank.match_put(ss->s, 0, NULL, NULL, x->row, ss->actor, &match_row)) ||
+	    (rc = ss->s->ops->bank.alloc_put(ss->s, match_row, b.id, pay, wo)) ||
+	    (rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_WRITE_OFF, fund, wo, "write-off", x->exc_id},
 	                            0)) ||
-	    (rc = zt_store_batch_add_payment(ss->s, b.id, wo, ss->actor, x->exc_id)))
+	    (rc = zt_batch_pay(ss->s, b.id, wo, ss->actor, x->exc_id)))
 		return rc;
 	/* The batch is now paid: its other overdue exceptions are moot. */
 	char note[160];
 	snprintf(note, sizeof note, "written off by %s", x->exc_id);
-	return zt_store_recon_settle_due(ss->db, -1, b.id, NULL, NULL, note, ss->actor, NULL);
+	return ss->s->ops->bank.settle_due(ss->s, -1, b.id, NULL, NULL, note, ss->actor, NULL);
 }
 
 int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char *exc_id,
@@ -1331,10 +1360,10 @@ int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char
 	_Static_assert(ZT_RECON_NOTE_BYTES >= ZT_UTF8_BYTES(ZT_TEXT_CHARS_MAX), "a note fits");
 	if ((rc = zt_text_check("--note", note, strlen(note), ZT_TEXT_CHARS_MAX, ZT_TEXT_LINE)))
 		return rc;
-	if ((rc = session_start(&ss, s, cfg, actor, &unused)) || (rc = zt_store_begin(s)))
+	if ((rc = session_start(&ss, s, cfg, actor, &unused)) || (rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		goto done;
 	in_txn = true;
-	if ((rc = session_due(&ss)) || (rc = zt_store_recon_exception_get(ss.db, exc_id, &x)))
+	if ((rc = session_due(&ss)) || (rc = ss.s->ops->bank.exception_get(ss.s, exc_id, &x)))
 		goto done;
 	if (x.resolved) {
 		rc = zt_error_set(ZT_ECONFLICT, "%s was resolved already: %s by %s at %s", x.exc_id,
@@ -1348,17 +1377,16 @@ int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char
 		                                     : x.batch_id[0] ? x.batch_id : x.advance_id);
 	/* The decision first: what it books then sees this exception closed
 	 * (a write-off that pays a batch closes the batch's other ones). */
-	rc = zt_store_recon_resolution_put(ss.db, x.row, res, target, note, ss.actor);
+	rc = ss.s->ops->bank.resolution_put(ss.s, x.row, res, target, note, ss.actor);
 	if (rc == 0)
 		rc = x.entry_row ? resolve_entry(&ss, &x, res, target) : resolve_due(&ss, &x, res);
 	if (rc == 0) {
-		rc = zt_store_commit(s);
+		rc = s->ops->commit(s);
 		in_txn = false;
 	}
 done:
 	if (in_txn)
-		zt_store_rollback(s);
-	zt_store_recon_close(ss.db);
+		s->ops->rollback(s);
 	zt_recon_import_result_free(&unused);
 	return rc;
 }
@@ -1366,13 +1394,7 @@ done:
 int zt_recon_exceptions(struct zt_store *s, bool open_only,
                         int (*cb)(void *ctx, const struct zt_recon_exception *x), void *ctx)
 {
-	struct zt_recon_db *db;
-	int rc = zt_store_recon_open(s, &db);
-	if (rc)
-		return rc;
-	rc = zt_store_recon_exceptions(db, open_only, cb, ctx);
-	zt_store_recon_close(db);
-	return rc;
+	return s->ops->bank.exceptions(s, open_only, cb, ctx);
 }
 
 /* ---- report ------------------------------------------------------------------ */
@@ -1399,7 +1421,7 @@ static void *grow_push(struct grow *g)
 }
 
 struct report_ctx {
-	struct zt_recon_db *db;
+	struct zt_store *s;
 	struct zt_recon_report *r;
 	struct grow funds, hospitals, exceptions, open, days, overdue;
 };
@@ -1411,6 +1433,12 @@ static int rep_fund(void *vctx, const struct zt_recon_fund_line *f)
 	if (!p)
 		return ZT_ENOMEM;
 	*p = *f;
+	/* billed - paid - written off + returned: < 0 is owed back */
+	if (__builtin_sub_overflow(p->billed, p->paid, &p->outstanding) ||
+	    __builtin_sub_overflow(p->outstanding, p->written_off, &p->outstanding) ||
+	    __builtin_add_overflow(p->outstanding, p->returned, &p->outstanding))
+		return zt_error_set(ZT_ERANGE, "fund %s: what is outstanding would overflow",
+		                    p->fund_code);
 	return 0;
 }
 
@@ -1460,12 +1488,16 @@ static int rep_day(void *vctx, const struct zt_recon_day *d)
 
 /* What zt_recon_match would raise on as_of (raise_due), read only: each
  * batch or advance overdue that has no exception of that kind yet. */
-static int rep_due_batch(void *vctx, const struct zt_recon_batch *b)
+static int rep_due_batch(void *vctx, const struct zt_recon_batch *sent)
 {
 	struct report_ctx *c = vctx;
+	struct zt_recon_batch x_b = *sent, *b = &x_b;
+	bool due, exists;
+	int rc = owing(b, &due);
+	if (rc || !due)
+		return rc;
 	enum zt_recon_kind kind = b->paid == 0 ? ZT_RECON_MISSING : ZT_RECON_AMOUNT;
-	bool exists;
-	int rc = zt_store_recon_due_exists(c->db, kind, b->id, NULL, NULL, &exists);
+	rc = c->s->ops->bank.due_exists(c->s, kind, b->id, NULL, NULL, &exists);
 	if (rc || exists)
 		return rc;
 	struct zt_recon_overdue *p = grow_push(&c->overdue);
@@ -1473,7 +1505,7 @@ static int rep_due_batch(void *vctx, const struct zt_recon_batch *b)
 		return ZT_ENOMEM;
 	memset(p, 0, sizeof *p);
 	p->kind = kind;
-	snprintf(p->batch_id, sizeof p->batch_id, "%s", b->id);
+	snprintf(p->batch_id, sizeof p->batch_id, "%.35s", b->id);
 	if ((rc = zt_batch_owes(&p->amount, b->due, b->paid, b->returned)))
 		return rc;
 	p->since = zt_date_add(b->sent, c->r->cfg.expected_within_days);
@@ -1484,7 +1516,7 @@ static int rep_due_advance(void *vctx, const struct zt_advance *a)
 {
 	struct report_ctx *c = vctx;
 	bool exists;
-	int rc = zt_store_recon_due_exists(c->db, ZT_RECON_MISSING, NULL, a->advance_id, NULL,
+	int rc = c->s->ops->bank.due_exists(c->s, ZT_RECON_MISSING, NULL, a->advance_id, NULL,
 	                                   &exists);
 	if (rc || exists)
 		return rc;
@@ -1503,7 +1535,7 @@ static int rep_due_return(void *vctx, const struct zt_batch_return *r)
 {
 	struct report_ctx *c = vctx;
 	bool exists;
-	int rc = zt_store_recon_due_exists(c->db, ZT_RECON_MISSING, r->batch_id, NULL, r->return_id,
+	int rc = c->s->ops->bank.due_exists(c->s, ZT_RECON_MISSING, r->batch_id, NULL, r->return_id,
 	                                   &exists);
 	if (rc || exists)
 		return rc;
@@ -1529,6 +1561,7 @@ int zt_recon_report(struct zt_store *s, const struct zt_config *cfg, zt_date as_
 	if ((rc = zt_recon_config_load(&out->cfg, cfg)))
 		return rc;
 	struct report_ctx c = {
+		.s = s,
 		.r = out,
 		.funds = {(void **)&out->funds, &out->fund_count, 0, sizeof *out->funds},
 		.hospitals = {(void **)&out->hospitals, &out->hospital_count, 0, sizeof *out->hospitals},
@@ -1539,24 +1572,22 @@ int zt_recon_report(struct zt_store *s, const struct zt_config *cfg, zt_date as_
 		.overdue = {(void **)&out->overdue, &out->overdue_count, 0, sizeof *out->overdue},
 	};
 	zt_date cutoff = zt_date_add(out->as_of, -out->cfg.expected_within_days - 1);
-	if ((rc = zt_store_recon_open(s, &c.db)))
-		return rc;
-	if ((rc = zt_store_recon_report_funds(c.db, rep_fund, &c)) ||
+	bool exists;
+	if ((rc = c.s->ops->bank.report_funds(c.s, rep_fund, &c)) ||
 	    (rc = zt_advance_status(s, rep_hospital, &c)) ||
-	    (rc = zt_store_recon_exceptions(c.db, true, rep_exception, &c)) ||
-	    (rc = zt_store_recon_report_open(c.db, rep_open, &c)) ||
-	    (rc = zt_store_recon_report_days(c.db, rep_day, &c)) ||
-	    (rc = zt_store_recon_due_batches(c.db, cutoff, rep_due_batch, &c)) ||
-	    (rc = zt_store_recon_due_advances(c.db, cutoff, rep_due_advance, &c)) ||
-	    (rc = zt_store_recon_due_returns(c.db, cutoff, rep_due_return, &c)) ||
-	    (rc = zt_store_account_balance(s, ZT_ACCOUNT_SUSPENSE, &out->suspense)) ||
-	    (rc = zt_store_account_balance(s, ZT_ACCOUNT_POOL_BANK, &out->pool_bank)))
+	    (rc = c.s->ops->bank.exceptions(c.s, true, rep_exception, &c)) ||
+	    (rc = c.s->ops->bank.report_open(c.s, rep_open, &c)) ||
+	    (rc = c.s->ops->bank.report_days(c.s, rep_day, &c)) ||
+	    (rc = c.s->ops->bank.sent_batches(c.s, cutoff, rep_due_batch, &c)) ||
+	    (rc = c.s->ops->bank.due_advances(c.s, cutoff, rep_due_advance, &c)) ||
+	    (rc = c.s->ops->bank.due_returns(c.s, cutoff, rep_due_return, &c)) ||
+	    (rc = s->ops->ledger.balance(s, ZT_ACCOUNT_SUSPENSE, &out->suspense, &exists)) ||
+	    (rc = s->ops->ledger.balance(s, ZT_ACCOUNT_POOL_BANK, &out->pool_bank, &exists)))
 		goto done;
 	for (size_t i = 0; i < out->hospital_count && rc == 0; i++)
-		rc = zt_store_recon_confirmed(c.db, out->hospitals[i].hospital,
+		rc = c.s->ops->bank.confirmed(c.s, out->hospitals[i].hospital,
 		                              &out->hospitals[i].confirmed);
 done:
-	zt_store_recon_close(c.db);
 	if (rc)
 		zt_recon_report_free(out);
 	return rc;

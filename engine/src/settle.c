@@ -5,14 +5,16 @@
  *                     validated against claim.xsd, converted to zt_claim
  *   settle_one()      the rejection codes in their order of precedence, then
  *                     accumulators → zt_classify → zt_split → traces →
- *                     zt_store_write_settlement (claim, settlement, funds,
- *                     accumulators, ledger) → the answer
+ *                     the store's claims.write_settlement (claim, settlement,
+ *                     funds with their traces, accumulators, the ledger
+ *                     postings) inside the claim's savepoint → the answer
  */
 #define _GNU_SOURCE
 #include "zhitong/settle.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +24,11 @@
 #include <libxml/xmlwriter.h>
 
 #include "claim_reader.h"
-#include "trace.h"
 #include "xml_int.h"
 #include "zhitong/error.h"
+#include "zhitong/ledger.h"
+#include "zhitong/store.h"
+#include "zhitong/trace.h"
 #include "zhitong/text.h"
 #include "zhitong/xml.h"
 
@@ -115,8 +119,12 @@ static void answer_settlement(struct answer *a, const struct zt_stored_settlemen
 		w_ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "fund"));
 		w_attr(a, "fund_pay_type", f->fund_code);
 		w_attr(a, "fund_payamt", zt_format_amount(b, f->amount));
-		if (f->trace && f->trace[0])
-			w_ok(a, xmlTextWriterWriteRaw(a->w, BAD_CAST f->trace));
+		char xml[ZT_TRACE_XML_BYTES];
+		int n = zt_trace_xml(xml, sizeof xml, &f->trace);
+		if (n < 0 && a->rc == 0)
+			a->rc = n;
+		else if (n >= 0)
+			w_ok(a, xmlTextWriterWriteRaw(a->w, BAD_CAST xml));
 		w_ok(a, xmlTextWriterEndElement(a->w));
 	}
 	w_ok(a, xmlTextWriterEndElement(a->w));
@@ -188,7 +196,24 @@ static void answer_close(struct answer *a)
  * transaction holds the write lock: remember the ones seen. */
 #define HOSPITAL_CACHE 64
 
+/* What settling a claim takes once it passed its checks. */
+struct settling {
+	const struct zt_claim *c;
+	const struct zt_policy_entry *pe;
+	struct zt_split_ctx ctx;
+	struct zt_classified cls;
+	unsigned char digest[ZT_DIGEST_BYTES];
+	const char *items;
+	int seq, year;
+	struct zt_accum before;
+	struct zt_split_result res;
+};
+
 struct run {
+	/* the claim being settled and its answer: one of each for the run,
+	 * not a page zeroed per claim */
+	struct settling claim;
+	struct zt_stored_settlement answer;
 	struct zt_hospital hospitals[HOSPITAL_CACHE];
 	int hospital_count;
 	struct zt_store *s;
@@ -239,191 +264,332 @@ static int get_hospital(struct run *u, const char *code, struct zt_hospital *out
 			*out = u->hospitals[i];
 			return 0;
 		}
-	int rc = zt_store_get_hospital(u->s, code, out);
+	int rc = u->s->ops->registry.get_hospital(u->s, code, out);
 	if (rc == 0 && u->hospital_count < HOSPITAL_CACHE)
 		u->hospitals[u->hospital_count++] = *out;
+	return rc;
+}
+
+/* ---- a person's accumulators (docs/spec/split.md §0) ------------------------ */
+
+/* The slots of a person's year as the store holds them. */
+#define SLOTS_MAX (4 + 4 * ZT_RELIEF_MAX)
+struct slots {
+	int n;
+	struct {
+		char slot[ZT_SLOT_BYTES];
+		zt_fen amount;
+	} v[SLOTS_MAX];
+};
+
+static int slot_seen(void *ctx, const char *slot, zt_fen amount)
+{
+	struct slots *x = ctx;
+	if (x->n >= SLOTS_MAX)
+		return zt_error_set(ZT_EINTERNAL, "a person has more than %d accumulators in a year",
+		                    SLOTS_MAX);
+	snprintf(x->v[x->n].slot, sizeof x->v[x->n].slot, "%s", slot);
+	x->v[x->n++].amount = amount;
+	return 0;
+}
+
+static zt_fen slot_value(const struct slots *x, const char *slot)
+{
+	for (int i = 0; i < x->n; i++)
+		if (strcmp(x->v[i].slot, slot) == 0)
+			return x->v[i].amount;
+	return 0;
+}
+
+static void relief_slot(char out[ZT_SLOT_BYTES], const char *fund)
+{
+	snprintf(out, ZT_SLOT_BYTES, "relief:%s", fund);
+}
+
+/* The accumulator a fund's share moves. */
+static void share_slot(char out[ZT_SLOT_BYTES], const struct zt_fund_share *sh)
+{
+	static const char *const slots[] = {"basic", "crit_paid", "assist"};
+	if (sh->kind == ZT_FUND_RELIEF)
+		relief_slot(out, sh->fund_code);
+	else
+		snprintf(out, ZT_SLOT_BYTES, "%s", slots[sh->kind]);
+}
+
+static int read_slots(struct zt_store *s, const char *psn_no, int year, struct slots *out)
+{
+	out->n = 0;
+	return s->ops->claims.accum_get(s, psn_no, year, slot_seen, out);
+}
+
+/* The person's accumulators of `year` as the split of policy `pol` reads
+ * them. */
+static int read_accum(struct zt_store *s, const char *psn_no, int year, const struct zt_policy *pol,
+                      struct zt_accum *out)
+{
+	struct slots x;
+	int rc = read_slots(s, psn_no, year, &x);
+	memset(out, 0, sizeof *out);
+	out->relief_count = pol->relief_count;
+	out->basic_paid = slot_value(&x, "basic");
+	out->critical_base = slot_value(&x, "crit_base");
+	out->critical_paid = slot_value(&x, "crit_paid");
+	out->assistance_paid = slot_value(&x, "assist");
+	for (int i = 0; i < pol->relief_count; i++) {
+		char slot[ZT_SLOT_BYTES];
+		relief_slot(slot, pol->relief[i].fund);
+		out->relief_paid[i] = slot_value(&x, slot);
+	}
+	return rc;
+}
+
+/* ---- settling one claim ----------------------------------------------- */
+
+
+/* The checks after the claim number's, in the order of the rejection
+ * codes: 0 with *ok when the claim can be split, 0 after a rejection, or a
+ * storage error. */
+static int check(struct run *u, struct settling *k, bool *ok)
+{
+	const struct zt_claim *c = k->c;
+	char msg[ZT_MESSAGE_BYTES_MAX], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
+	struct zt_hospital h;
+	struct zt_person p;
+	zt_reject why = ZT_REJ_NONE;
+	int rc = get_hospital(u, c->fixmedins_code, &h);
+	if (rc == 0)
+		rc = u->s->ops->registry.get_person(u->s, c->psn_no, &p);
+	if (rc == ZT_ENOTFOUND) {
+		bool person = get_hospital(u, c->fixmedins_code, &h) == 0;
+		snprintf(msg, sizeof msg, "%s '%s' is not in the registry", person ? "person" : "hospital",
+		         person ? c->psn_no : c->fixmedins_code);
+		why = person ? ZT_REJ_UNKNOWN_PERSON : ZT_REJ_UNKNOWN_HOSPITAL;
+	} else if (rc) {
+		return rc;
+	} else if (c->adm_date > c->dscg_date) {
+		snprintf(msg, sizeof msg, "adm_date %s is after dscg_date %s",
+		         zt_format_date(d1, c->adm_date), zt_format_date(d2, c->dscg_date));
+		why = ZT_REJ_BAD_DATES;
+	} else if (c->dscg_date > u->today) {
+		snprintf(msg, sizeof msg, "dscg_date %s is in the future (today is %s)",
+		         zt_format_date(d1, c->dscg_date), zt_format_date(d2, u->today));
+		why = ZT_REJ_BAD_DATES;
+	} else if (!(k->pe = zt_policy_set_find(&u->policies, p.county, c->dscg_date))) {
+		snprintf(msg, sizeof msg, "no policy for county %s is in force on %s", p.county,
+		         zt_format_date(d1, c->dscg_date));
+		why = ZT_REJ_NO_POLICY;
+	} else {
+		why = zt_classify(&k->cls, &k->pe->policy, c, msg);
+		k->ctx = (struct zt_split_ctx){h.level, strcmp(h.county, p.county) == 0, p.category};
+	}
+	*ok = why == ZT_REJ_NONE;
+	if (!*ok)
+		reject(u, c->fixmedins_code, c->claim_no, why, msg);
+	return 0;
+}
+
+/* The answer of a fresh settlement, in the stored form (there is one way to
+ * write an answer). */
+static void as_stored(struct zt_stored_settlement *st, const struct settling *k,
+                      const struct zt_fund_share *shares, const struct zt_fund_trace *traces,
+                      int n)
+{
+	static const char *const kind_names[] = {"basic", "critical", "assistance", "relief"};
+	const struct zt_split_result *r = &k->res;
+	snprintf(st->fixmedins_code, sizeof st->fixmedins_code, "%s", k->c->fixmedins_code);
+	snprintf(st->claim_no, sizeof st->claim_no, "%s", k->c->claim_no);
+	snprintf(st->psn_no, sizeof st->psn_no, "%s", k->c->psn_no);
+	st->adm_date = k->c->adm_date;
+	st->dscg_date = k->c->dscg_date;
+	st->cls = r->cls;
+	st->act_pay_dedc = r->act_pay_dedc;
+	st->pool_prop_bp = r->pool_prop_bp;
+	st->hifp_pay = r->hifp_pay;
+	st->hifmi_pay = r->hifmi_pay;
+	st->maf_pay = r->maf_pay;
+	st->oth_pay = r->oth_pay;
+	st->fund_pay_sumamt = r->fund_pay_sumamt;
+	st->hosp_part_amt = r->hosp_part_amt;
+	st->psn_part_amt = r->psn_part_amt;
+	st->fund_count = n;
+	for (int i = 0; i < n; i++) {
+		struct zt_stored_fund *f = &st->funds[i];
+		snprintf(f->fund_code, sizeof f->fund_code, "%s", shares[i].fund_code);
+		snprintf(f->kind, sizeof f->kind, "%s", kind_names[shares[i].kind]);
+		f->amount = shares[i].amount;
+		f->trace = traces[i];
+	}
+}
+
+/* The accumulators the split moved, before and after. */
+static int accum_changes(struct zt_accum_change *out, const struct zt_policy *pol,
+                         const struct zt_accum *b, const struct zt_accum *a)
+{
+	static const char *const slots[] = {"basic", "crit_base", "crit_paid", "assist"};
+	const zt_fen before[] = {b->basic_paid, b->critical_base, b->critical_paid, b->assistance_paid};
+	const zt_fen after[] = {a->basic_paid, a->critical_base, a->critical_paid, a->assistance_paid};
+	int n = 0;
+	for (int i = 0; i < 4; i++, n++)
+		out[n] = (struct zt_accum_change){.before = before[i], .after = after[i]},
+		snprintf(out[n].slot, sizeof out[n].slot, "%s", slots[i]);
+	for (int i = 0; i < pol->relief_count; i++, n++) {
+		relief_slot(out[n].slot, pol->relief[i].fund);
+		out[n].before = b->relief_paid[i];
+		out[n].after = a->relief_paid[i];
+	}
+	return n;
+}
+
+/* Stores the settlement the split made of k (the claim's savepoint is the
+ * caller's) and fills the answer `st`. */
+static int store_settlement(struct run *u, struct settling *k, struct zt_stored_settlement *st)
+{
+	const struct zt_policy *pol = &k->pe->policy;
+	struct zt_fund_share shares[3 + ZT_RELIEF_MAX];
+	struct zt_fund_trace traces[3 + ZT_RELIEF_MAX];
+	struct zt_share_write writes[3 + ZT_RELIEF_MAX];
+	char slots[3 + ZT_RELIEF_MAX][ZT_SLOT_BYTES];
+	const char *codes[3 + ZT_RELIEF_MAX];
+	zt_fen amounts[3 + ZT_RELIEF_MAX];
+	int n = zt_split_shares(shares, pol, &k->res);
+	for (int i = 0; i < n; i++) {
+		zt_trace_of_share(&traces[i], pol, &k->ctx, &k->res, &shares[i]);
+		share_slot(slots[i], &shares[i]);
+		writes[i] = (struct zt_share_write){shares[i].fund_code, shares[i].kind, shares[i].amount,
+		                                    slots[i], &traces[i]};
+		codes[i] = shares[i].fund_code;
+		amounts[i] = shares[i].amount;
+	}
+	struct zt_accum_change accums[4 + ZT_RELIEF_MAX];
+	struct zt_posting postings[ZT_SETTLEMENT_POSTINGS_MAX];
+	struct zt_settlement_accounts names;
+	int np = zt_ledger_settlement_postings(postings, &names, +1, k->c->fixmedins_code, codes,
+	                                       amounts, n, k->res.hosp_part_amt, k->res.psn_part_amt);
+	const struct zt_settle_write w = {
+		.claim = k->c, .digest = k->digest, .items_text = k->items, .seq = k->seq,
+		.policy_row = k->pe->row, .year = k->year, .category = k->ctx.category,
+		.hospital_level = k->ctx.hospital_level, .in_county = k->ctx.in_county,
+		.result = &k->res, .share_count = n, .shares = writes,
+		.accum_count = accum_changes(accums, pol, &k->before, &k->res.accum_after),
+		.accums = accums, .posting_count = np, .postings = postings, .actor = u->actor,
+	};
+	int64_t row;
+	int rc = u->s->ops->claims.write_settlement(u->s, &w, st->setl_id, &row);
+	if (rc == ZT_ERANGE) {
+		/* A ledger balance would overflow: the whole file is refused
+		 * (rolled back), naming the claim that would have done it. */
+		char msg[ZT_MESSAGE_BYTES_MAX];
+		snprintf(msg, sizeof msg, "%s", zt_error_last());
+		rc = zt_error_set(rc, "claim '%s' of '%s': %s", k->c->claim_no, k->c->fixmedins_code, msg);
+	}
+	if (rc == 0)
+		as_stored(st, k, shares, traces, n);
+	return rc;
+}
+
+/* The same claim sent again, or another under a number in use: 0 with
+ * *done when it was answered so (resent or rejected), or *seq the claim's
+ * submission number. */
+static int known_claim(struct run *u, const struct settling *k, int *seq, bool *done)
+{
+	const struct zt_claim *c = k->c;
+	struct zt_claim_ref ref;
+	*seq = 1;
+	*done = false;
+	int rc = u->s->ops->claims.find(u->s, c->fixmedins_code, c->claim_no, &ref);
+	if (rc == ZT_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (ref.reversed) {
+		*seq = ref.seq + 1;
+		return 0;
+	}
+	*done = true;
+	if (memcmp(ref.digest, k->digest, ZT_DIGEST_BYTES) != 0) {
+		char msg[ZT_MESSAGE_BYTES_MAX];
+		snprintf(msg, sizeof msg, "claim '%s' of hospital '%s' was already settled as %s with "
+		         "different contents; reverse it first to send a corrected claim", c->claim_no,
+		         c->fixmedins_code, ref.setl_id);
+		reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_DUPLICATE_CLAIM_NO, msg);
+		return 0;
+	}
+	struct zt_stored_settlement *prev = malloc(sizeof *prev);
+	if (!prev)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	if ((rc = u->s->ops->claims.get(u->s, ref.settlement_row, prev)) == 0) {
+		answer_settlement(&u->ans, prev, !u->o->quote);
+		if (u->o->on_settlement)
+			u->o->on_settlement(u->o->answer_ctx, prev, true);
+		u->stats->resent++;
+	}
+	free(prev);
 	return rc;
 }
 
 /* Settles one claim; returns 0 or a storage error (rejections are not errors). */
 static int settle_one(struct run *u, const struct zt_claim *c)
 {
-	char msg[ZT_MESSAGE_BYTES_MAX];
-	unsigned char digest[ZT_DIGEST_BYTES];
+	struct settling *k = &u->claim;
+	struct zt_stored_settlement *st = &u->answer;
+	/* the answer's shares are filled as they are written */
+	memset(st, 0, offsetof(struct zt_stored_settlement, funds));
+	memset(k, 0, offsetof(struct settling, before));
 	char *items = zt_claim_items_text(c);
-	if (!items)
-		return ZT_ENOMEM;
-	int rc = zt_claim_digest(digest, c, items);
-	if (rc) {
-		free(items);
-		return rc;
-	}
-	char *traces[3 + ZT_RELIEF_MAX] = {0};
-	int n = 0;
-	struct zt_stored_settlement st = {0};
-
-	/* duplicate-claim-no, or an identical resend */
-	struct zt_claim_ref ref;
-	int seq = 1;
-	rc = zt_store_find_claim(u->s, c->fixmedins_code, c->claim_no, &ref);
+	bool done = false, ok = false;
+	int rc = items ? 0 : zt_error_set(ZT_ENOMEM, "out of memory");
 	if (rc == 0) {
-		if (!ref.reversed) {
-			if (memcmp(ref.digest, digest, ZT_DIGEST_BYTES) != 0) {
-				snprintf(msg, sizeof msg, "claim '%s' of hospital '%s' was already settled as %s "
-				         "with different contents; reverse it first to send a corrected claim",
-				         c->claim_no, c->fixmedins_code, ref.setl_id);
-				reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_DUPLICATE_CLAIM_NO, msg);
-				rc = 0;
-				goto done;
-			}
-			struct zt_stored_settlement prev;
-			if ((rc = zt_store_get_settlement(u->s, ref.settlement_row, &prev)) != 0)
-				goto done;
-			answer_settlement(&u->ans, &prev, !u->o->quote);
-			if (u->o->on_settlement)
-				u->o->on_settlement(u->o->answer_ctx, &prev, true);
-			zt_stored_settlement_free(&prev);
-			u->stats->resent++;
-			goto done;
-		}
-		seq = ref.seq + 1;
-	} else if (rc != ZT_ENOTFOUND) {
-		goto done;
+		k->c = c;
+		k->items = items;
+		rc = zt_claim_digest(k->digest, c, items);
 	}
-
-	struct zt_hospital h;
-	rc = get_hospital(u, c->fixmedins_code, &h);
-	if (rc == ZT_ENOTFOUND) {
-		snprintf(msg, sizeof msg, "hospital '%s' is not in the registry", c->fixmedins_code);
-		reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_UNKNOWN_HOSPITAL, msg);
-		rc = 0;
-		goto done;
-	} else if (rc) {
-		goto done;
-	}
-	struct zt_person p;
-	rc = zt_store_get_person(u->s, c->psn_no, &p);
-	if (rc == ZT_ENOTFOUND) {
-		snprintf(msg, sizeof msg, "person '%s' is not in the registry", c->psn_no);
-		reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_UNKNOWN_PERSON, msg);
-		rc = 0;
-		goto done;
-	} else if (rc) {
-		goto done;
-	}
-	char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
-	if (c->adm_date > c->dscg_date) {
-		snprintf(msg, sizeof msg, "adm_date %s is after dscg_date %s",
-		         zt_format_date(d1, c->adm_date), zt_format_date(d2, c->dscg_date));
-		reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_BAD_DATES, msg);
-		rc = 0;
-		goto done;
-	}
-	if (c->dscg_date > u->today) {
-		snprintf(msg, sizeof msg, "dscg_date %s is in the future (today is %s)",
-		         zt_format_date(d1, c->dscg_date), zt_format_date(d2, u->today));
-		reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_BAD_DATES, msg);
-		rc = 0;
-		goto done;
-	}
-	const struct zt_policy_entry *pe = zt_policy_set_find(&u->policies, p.county, c->dscg_date);
-	if (!pe) {
-		snprintf(msg, sizeof msg, "no policy for county %s is in force on %s", p.county,
-		         zt_format_date(d1, c->dscg_date));
-		reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_NO_POLICY, msg);
-		rc = 0;
-		goto done;
-	}
-	const struct zt_policy *pol = &pe->policy;
-
-	struct zt_classified cls;
-	zt_reject rj = zt_classify(&cls, pol, c, msg);
-	if (rj != ZT_REJ_NONE) {
-		reject(u, c->fixmedins_code, c->claim_no, rj, msg);
-		rc = 0;
-		goto done;
-	}
-
-	struct zt_split_ctx ctx = {
-		.hospital_level = h.level,
-		.in_county = strcmp(h.county, p.county) == 0,
-		.category = p.category,
-	};
-	int year = c->dscg_date / 10000;
-	struct zt_accum before;
-	if ((rc = zt_store_get_accum(u->s, c->psn_no, year, pol, &before)) != 0)
-		goto done;
-	struct zt_split_result res;
-	rc = zt_split(&res, pol, &ctx, &cls, &before);
+	if (rc == 0)
+		rc = known_claim(u, k, &k->seq, &done);
+	if (rc == 0 && !done)
+		rc = check(u, k, &ok);
+	if (rc || !ok)
+		goto out;
+	k->year = c->dscg_date / 10000;
+	const struct zt_policy *pol = &k->pe->policy;
+	if ((rc = read_accum(u->s, c->psn_no, k->year, pol, &k->before)) != 0)
+		goto out;
+	rc = zt_split(&k->res, pol, &k->ctx, &k->cls, &k->before);
 	if (rc == ZT_ERANGE) {
+		char msg[ZT_MESSAGE_BYTES_MAX];
 		snprintf(msg, sizeof msg, "%s", zt_error_last()); /* names the yearly total */
 		reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_AMOUNT_MISMATCH, msg);
 		rc = 0;
-		goto done;
-	} else if (rc) {
-		goto done;
+		goto out;
 	}
-	assert(res.fund_pay_sumamt + res.hosp_part_amt + res.psn_part_amt == cls.medfee_sumamt);
-
-	struct zt_fund_share shares[3 + ZT_RELIEF_MAX];
-	n = zt_split_shares(shares, pol, &res);
-	for (int i = 0; i < n; i++) {
-		traces[i] = zt_trace_fund(pol, &ctx, &res, &shares[i]);
-		if (!traces[i]) {
-			rc = ZT_ENOMEM;
-			goto done;
-		}
-	}
-	struct zt_settle_write w = {
-		.claim = c, .digest = digest, .items_text = items, .seq = seq,
-		.policy_row = pe->row, .policy = pol, .ctx = &ctx, .year = year,
-		.accum_before = &before, .result = &res, .share_count = n, .shares = shares,
-		.traces = (const char *const *)traces, .actor = u->actor,
-	};
-	int64_t row;
-	rc = zt_store_write_settlement(u->s, &w, st.setl_id, &row);
-	if (rc == ZT_ERANGE) {
-		/* A ledger balance would overflow: the whole file is refused
-		 * (rolled back), naming the claim that would have done it. */
-		snprintf(msg, sizeof msg, "%s", zt_error_last());
-		rc = zt_error_set(rc, "claim '%s' of '%s': %s", c->claim_no, c->fixmedins_code, msg);
-	}
-	if (rc)
-		goto done;
-
-	snprintf(st.fixmedins_code, sizeof st.fixmedins_code, "%s", c->fixmedins_code);
-	snprintf(st.claim_no, sizeof st.claim_no, "%s", c->claim_no);
-	snprintf(st.psn_no, sizeof st.psn_no, "%s", c->psn_no);
-	st.adm_date = c->adm_date;
-	st.dscg_date = c->dscg_date;
-	st.cls = res.cls;
-	st.act_pay_dedc = res.act_pay_dedc;
-	st.pool_prop_bp = res.pool_prop_bp;
-	st.hifp_pay = res.hifp_pay;
-	st.hifmi_pay = res.hifmi_pay;
-	st.maf_pay = res.maf_pay;
-	st.oth_pay = res.oth_pay;
-	st.fund_pay_sumamt = res.fund_pay_sumamt;
-	st.hosp_part_amt = res.hosp_part_amt;
-	st.psn_part_amt = res.psn_part_amt;
-	st.fund_count = n;
-	static const char *const kind_names[] = {"basic", "critical", "assistance", "relief"};
-	for (int i = 0; i < n; i++) {
-		snprintf(st.funds[i].fund_code, sizeof st.funds[i].fund_code, "%s", shares[i].fund_code);
-		snprintf(st.funds[i].kind, sizeof st.funds[i].kind, "%s", kind_names[shares[i].kind]);
-		st.funds[i].amount = shares[i].amount;
-		st.funds[i].trace = traces[i];
-	}
-	answer_settlement(&u->ans, &st, !u->o->quote);
+	if (rc || (rc = store_settlement(u, k, st)) != 0)
+		goto out;
+	assert(st->fund_pay_sumamt + st->hosp_part_amt + st->psn_part_amt == c->medfee_sumamt);
+	answer_settlement(&u->ans, st, !u->o->quote);
 	if (u->o->on_settlement)
-		u->o->on_settlement(u->o->answer_ctx, &st, false);
-	count_settlement(u->stats, &st);
+		u->o->on_settlement(u->o->answer_ctx, st, false);
+	count_settlement(u->stats, st);
 	u->stats->settled++;
-done:
-	for (int i = 0; i < n; i++)
-		free(traces[i]);
+out:
 	free(items);
 	return rc;
+}
+
+/* One claim of a file in its own savepoint (store.h G2): whatever it wrote
+ * before failing is undone, the other claims of the file are not. */
+static int settle_in_savepoint(struct run *u, const struct zt_claim *c)
+{
+	struct zt_store *s = u->s;
+	int rc = s->ops->savepoint(s);
+	if (rc)
+		return rc;
+	if ((rc = settle_one(u, c)) != 0) {
+		char msg[ZT_MESSAGE_BYTES_MAX];
+		snprintf(msg, sizeof msg, "%s", zt_error_last());
+		s->ops->rollback_to(s);
+		zt_error_set(rc, "%s", msg);
+	}
+	int r = s->ops->release(s);
+	return rc ? rc : r;
 }
 
 /* ---- the file --------------------------------------------------------- */
@@ -461,10 +627,10 @@ int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_
 		return rc;
 	}
 	answer_ok = true;
-	if ((rc = zt_store_begin(s)) != 0)
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 		goto done;
 	in_txn = true;
-	if ((rc = zt_store_load_policies(s, &u->policies)) != 0)
+	if ((rc = zt_policy_set_load(&u->policies, s)) != 0)
 		goto done;
 	if ((rc = zt_claim_stream_open(&cs, path, &size)) != 0)
 		goto done;
@@ -475,7 +641,7 @@ int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_
 		stats->claims++;
 		if (m->rejected)
 			reject(u, m->hospital, m->claim_no, m->code, m->message);
-		else if ((rc = settle_one(u, &m->claim)) != 0)
+		else if ((rc = settle_in_savepoint(u, &m->claim)) != 0)
 			goto done;
 		if (u->ans.rc) {
 			rc = u->ans.rc;
@@ -492,8 +658,8 @@ int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_
 		goto done;
 	in_txn = false;
 	if (o->quote)
-		zt_store_rollback(s);
-	else if ((rc = zt_store_commit(s)) != 0)
+		s->ops->rollback(s);
+	else if ((rc = s->ops->commit(s)) != 0)
 		goto done;
 	char stored[ZT_MESSAGE_BYTES_MAX];
 	snprintf(stored, sizeof stored, "the %llu claims of '%s' were answered (%llu settled, %llu "
@@ -506,7 +672,7 @@ int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_
 done:
 	zt_claim_stream_close(cs);
 	if (in_txn)
-		zt_store_rollback(s);
+		s->ops->rollback(s);
 	if (answer_ok)
 		answer_close(&u->ans);
 	zt_policy_set_free(&u->policies);
@@ -515,6 +681,54 @@ done:
 }
 
 /* ---- reversal ------------------------------------------------------------ */
+
+/* Takes `amount` back out of accumulator `slot` (read into x): the change
+ * and the trace of the share, or ZT_EINTERNAL below zero. */
+static int take_back(struct zt_accum_change *a, const struct slots *x, const char *slot,
+                     zt_fen amount, const struct zt_stored_settlement *o)
+{
+	snprintf(a->slot, sizeof a->slot, "%s", slot);
+	a->before = slot_value(x, slot);
+	if (a->before < amount)
+		return zt_error_set(ZT_EINTERNAL, "accumulator %s of '%s' %d would go below zero", slot,
+		                    o->psn_no, o->year);
+	a->after = a->before - amount;
+	return 0;
+}
+
+int zt_settle_reversal_write(struct zt_store *s, const struct zt_stored_settlement *o,
+                             const char *reason, const char *actor, char setl_id[32], int64_t *row)
+{
+	struct slots x;
+	struct zt_fund_trace traces[3 + ZT_RELIEF_MAX];
+	struct zt_accum_change accums[4 + ZT_RELIEF_MAX];
+	const char *codes[3 + ZT_RELIEF_MAX];
+	zt_fen amounts[3 + ZT_RELIEF_MAX];
+	int rc = read_slots(s, o->psn_no, o->year, &x), na = 0;
+	if (rc == 0)
+		rc = take_back(&accums[na++], &x, "crit_base", o->critical_base_added, o);
+	for (int i = 0; rc == 0 && i < o->fund_count; i++) {
+		const struct zt_stored_fund *f = &o->funds[i];
+		struct zt_accum_change *a = &accums[na++];
+		if ((rc = take_back(a, &x, f->slot, f->amount, o)) == 0)
+			zt_trace_of_reversal(&traces[i], o->setl_id, reason, f->slot, a->before, a->after);
+		codes[i] = f->fund_code;
+		amounts[i] = f->amount;
+	}
+	if (rc)
+		return rc;
+	struct zt_posting postings[ZT_SETTLEMENT_POSTINGS_MAX];
+	struct zt_settlement_accounts names;
+	const struct zt_reversal_write w = {
+		.orig = o, .reason = reason, .actor = actor, .traces = traces,
+		.accum_count = na, .accums = accums,
+		.posting_count = zt_ledger_settlement_postings(postings, &names, -1, o->fixmedins_code,
+		                                               codes, amounts, o->fund_count,
+		                                               o->hosp_part_amt, o->psn_part_amt),
+		.postings = postings,
+	};
+	return s->ops->claims.write_reversal(s, &w, setl_id, row);
+}
 
 int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *claim_no,
                       const char *reason, const char *actor, FILE *out, bool *rejected)
@@ -541,16 +755,14 @@ int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *clai
 	if ((rc = answer_open(&a)) != 0)
 		return rc;
 	struct zt_stored_settlement orig = {0}, rev = {0};
-	char *traces[3 + ZT_RELIEF_MAX] = {0};
 	bool in_txn = false;
-	struct zt_policy_set set = {0};
 	const char *stored = NULL; /* what was committed, once it is */
 	char stored_buf[ZT_MESSAGE_BYTES_MAX / 2], how[ZT_MESSAGE_BYTES_MAX / 2];
-	if ((rc = zt_store_begin(s)) != 0)
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 		goto done;
 	in_txn = true;
 	struct zt_claim_ref ref;
-	rc = zt_store_find_claim(s, hospital, claim_no, &ref);
+	rc = s->ops->claims.find(s, hospital, claim_no, &ref);
 	if (rc == ZT_ENOTFOUND || (rc == 0 && ref.reversed)) {
 		char msg[ZT_MESSAGE_BYTES_MAX];
 		if (rc == 0)
@@ -562,62 +774,26 @@ int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *clai
 		answer_rejection(&a, hospital, claim_no, ZT_REJ_NOT_SETTLED, msg);
 		*rejected = true;
 		rc = 0;
-		zt_store_rollback(s);
+		s->ops->rollback(s);
 		in_txn = false;
 		goto finish;
 	} else if (rc) {
 		goto done;
 	}
-	if ((rc = zt_store_get_settlement(s, ref.settlement_row, &orig)) != 0)
-		goto done;
-	/* The accumulators before the reversal, for the traces. */
-	if ((rc = zt_store_load_policies(s, &set)) != 0)
-		goto done;
-	const struct zt_policy *pol = NULL;
-	for (int i = 0; i < set.count; i++)
-		if (set.entries[i].row == orig.policy_row)
-			pol = &set.entries[i].policy;
-	if (!pol) {
-		rc = zt_error_set(ZT_EINTERNAL, "policy #%lld of %s is missing",
-		                  (long long)orig.policy_row, orig.setl_id);
-		goto done;
-	}
-	struct zt_accum acc;
-	if ((rc = zt_store_get_accum(s, orig.psn_no, orig.year, pol, &acc)) != 0)
-		goto done;
-	for (int i = 0; i < orig.fund_count; i++) {
-		const struct zt_stored_fund *f = &orig.funds[i];
-		zt_fen before = 0;
-		if (strcmp(f->slot, "basic") == 0)
-			before = acc.basic_paid;
-		else if (strcmp(f->slot, "crit_paid") == 0)
-			before = acc.critical_paid;
-		else if (strcmp(f->slot, "assist") == 0)
-			before = acc.assistance_paid;
-		else
-			for (int k = 0; k < pol->relief_count; k++)
-				if (strcmp(f->slot + 7, pol->relief[k].fund) == 0)
-					before = acc.relief_paid[k];
-		traces[i] = zt_trace_reversal(orig.setl_id, reason, f->slot, before, before - f->amount);
-		if (!traces[i]) {
-			rc = ZT_ENOMEM;
-			goto done;
-		}
-	}
 	char setl_id[32];
 	int64_t row;
-	if ((rc = zt_store_write_reversal(s, &orig, reason, actor, (const char *const *)traces,
-	                                  setl_id, &row)) != 0)
+	if ((rc = s->ops->claims.get(s, ref.settlement_row, &orig)) != 0 ||
+	    (rc = zt_settle_reversal_write(s, &orig, reason, actor, setl_id, &row)) != 0)
 		goto done;
 	char detail[ZT_MESSAGE_BYTES_MAX + 64];
 	snprintf(detail, sizeof detail, "%s reverses %s: %s", setl_id, orig.setl_id, reason);
 	char subject[128];
 	snprintf(subject, sizeof subject, "claim %s/%s", hospital, claim_no);
-	if ((rc = zt_store_audit(s, actor, "claim reverse", subject, detail)) != 0)
+	if ((rc = s->ops->audit.add(s, actor, "claim reverse", subject, detail)) != 0)
 		goto done;
-	if ((rc = zt_store_get_settlement(s, row, &rev)) != 0)
+	if ((rc = s->ops->claims.get(s, row, &rev)) != 0)
 		goto done;
-	if ((rc = zt_store_commit(s)) != 0) {
+	if ((rc = s->ops->commit(s)) != 0) {
 		in_txn = false;
 		goto done;
 	}
@@ -633,12 +809,7 @@ finish:
 		rc = answer_emit(&a, out, stored, how);
 done:
 	if (in_txn)
-		zt_store_rollback(s);
-	for (int i = 0; i < 3 + ZT_RELIEF_MAX; i++)
-		free(traces[i]);
-	zt_stored_settlement_free(&orig);
-	zt_stored_settlement_free(&rev);
-	zt_policy_set_free(&set);
+		s->ops->rollback(s);
 	answer_close(&a);
 	return rc;
 }

@@ -234,7 +234,8 @@ int zt_xml_parse_doc_versions(xmlDocPtr *out, int *which, const char *xml, size_
                               const enum zt_schema_id ids[], int n)
 {
 	/* Well-formed first (against the first schema's rules for size and
-	 * DOCTYPE, which are the same for every version), then the version. */
+	 * DOCTYPE, which are the same for every version), then the version;
+	 * n == 0: well-formedness only (zt_xml_parse_own). */
 	xmlDocPtr doc = NULL;
 	zt_xml_init();
 	if (len > ZT_DOC_BYTES_MAX)
@@ -257,19 +258,22 @@ int zt_xml_parse_doc_versions(xmlDocPtr *out, int *which, const char *xml, size_
 		                  e && e->message ? e->message : "a DOCTYPE is not allowed");
 		goto done;
 	}
-	const xmlNode *root = xmlDocGetRootElement(doc);
-	const char *href = root && root->ns && root->ns->href ? (const char *)root->ns->href : "";
-	int k = 0;
-	for (int i = 0; i < n; i++)
-		if (strcmp(href, ns[i]) == 0)
-			k = i;
-	xmlSchemaPtr schema = zt_schema(ids[k]);
-	if (!schema) {
-		rc = ZT_EINTERNAL;
-		goto done;
+	if (n > 0) {
+		const xmlNode *root = xmlDocGetRootElement(doc);
+		const char *href =
+		    root && root->ns && root->ns->href ? (const char *)root->ns->href : "";
+		int k = 0;
+		for (int i = 0; i < n; i++)
+			if (strcmp(href, ns[i]) == 0)
+				k = i;
+		xmlSchemaPtr schema = zt_schema(ids[k]);
+		if (!schema) {
+			rc = ZT_EINTERNAL;
+			goto done;
+		}
+		if ((rc = validate_doc(schema, doc, filename)) == 0)
+			*which = k;
 	}
-	if ((rc = validate_doc(schema, doc, filename)) == 0)
-		*which = k;
 done:
 	xmlFreeParserCtxt(ctxt);
 	if (rc) {
@@ -286,6 +290,12 @@ int zt_xml_parse_doc(xmlDocPtr *out, const char *xml, size_t len, const char *fi
 	static const char *const any[] = {""};
 	int which;
 	return zt_xml_parse_doc_versions(out, &which, xml, len, filename, any, &schema_id, 1);
+}
+
+int zt_xml_parse_own(xmlDocPtr *out, const char *xml, size_t len, const char *filename)
+{
+	int which;
+	return zt_xml_parse_doc_versions(out, &which, xml, len, filename, NULL, NULL, 0);
 }
 
 void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)

@@ -47,6 +47,13 @@
 #define TARGET_SECONDS 5.0
 #define TARGET_RSS_MB 64.0
 #define FUND "390100" /* basic insurance: pays on nearly every claim */
+/* A share's trace, in the columns of schema/sqlite/009-traces.sql. */
+#define TRACE_COLUMNS                                                                          \
+	"f.trace_kind, f.inscp, f.hifp_pay, f.preselfpay_added, f.base, f.base_before, "         \
+	"f.base_after, f.level_deductible, f.level_ratio_bp, f.adjusted, f.deductible_factor_bp, " \
+	"f.ratio_bonus_bp, f.deductible, f.ratio_bp, f.act_pay_dedc, f.threshold, f.own_tiers, "  \
+	"f.relief_name, f.cap_ratio_bp, f.psn0, f.target, f.gap_before, f.gap_after, f.raw, "     \
+	"f.annual_cap, f.paid_before, f.paid_after, f.pay"
 
 static const char *zhitong = ZT_BENCH_ZHITONG;
 
@@ -189,7 +196,7 @@ static bool replicate(const char *db_path, int64_t records, int64_t *have_out)
 {
 	sqlite3 *db = NULL;
 	bool ok = false;
-	char sql[4096];
+	char sql[8192];
 	int64_t k = 0;
 	if (sqlite3_open(db_path, &db) != SQLITE_OK)
 		goto done;
@@ -238,8 +245,12 @@ static bool replicate(const char *db_path, int64_t records, int64_t *have_out)
 	         " s.hosp_part_amt, s.psn_part_amt, s.critical_base_added, s.settled_at"
 	         " FROM copies x JOIN src ON src.rn = x.rn JOIN settlement s ON s.id = src.sid;"
 	         "INSERT INTO settlement_fund SELECT (SELECT s FROM base) + x.n, f.seq, f.fund_code,"
-	         " f.kind, f.amount, f.slot, f.trace FROM copies x JOIN src ON src.rn = x.rn"
+	         " f.kind, f.amount, f.slot, " TRACE_COLUMNS " FROM copies x JOIN src ON src.rn = x.rn"
 	         " JOIN settlement_fund f ON f.settlement_id = src.sid AND f.seq = src.fseq;"
+	         "INSERT INTO settlement_trace_segment SELECT (SELECT s FROM base) + x.n, g.seq, g.k,"
+	         " g.tier_from, g.tier_to, g.covered_from, g.covered_to, g.ratio_bp FROM copies x"
+	         " JOIN src ON src.rn = x.rn JOIN settlement_trace_segment g"
+	         " ON g.settlement_id = src.sid AND g.seq = src.fseq;"
 	         "COMMIT;",
 	         (long long)k, (long long)records - 1, (long long)k, (long long)k);
 	ok = exec_sql(db, sql);

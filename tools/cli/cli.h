@@ -54,6 +54,11 @@ bool args_flag(const struct args *a, const char *name);
 /* "zhitong: CODE: message" on stderr; returns the exit status for rc. */
 int cli_fail(int rc, const char *code);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* How a command opens the store: flags of CLI_STORE_*. */
+enum { CLI_STORE_READONLY = 1, CLI_STORE_CREATE = 2 };
+/* The store's options for `flags` and the environment: the busy timeout is
+ * $ZHITONG_BUSY_TIMEOUT_MS (milliseconds), else the store's default. */
+void cli_store_options(struct zt_store_options *o, int flags);
 /* Opens the store and checks its schema version. Returns 0 or an exit status. */
 int cli_open_store(const struct cli *c, int flags, struct zt_store **out);
 /* Who is doing this: --by, else $ZHITONG_USER, else $USER, else "unknown",

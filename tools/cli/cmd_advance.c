@@ -252,7 +252,7 @@ static int show(const struct cli *c, const struct args *a)
 		return cli_usage("zhitong advance show PLAN [--format text|csv] [--bom] "
 		                 "[--out FILE [--force]]");
 	struct zt_store *s;
-	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
+	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
 		return rc;
 	struct zt_advance_plan p;
 	rc = zt_advance_plan_get(s, a->pos[1], &p);
@@ -372,7 +372,7 @@ static int status(const struct cli *c, const struct args *a)
 		return cli_usage("zhitong advance status [--format text|csv] [--bom] "
 		                 "[--out FILE [--force]]");
 	struct zt_store *s;
-	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
+	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
 		return rc;
 	struct out_ctx o;
 	struct cli_out co;
@@ -419,7 +419,7 @@ static int list(const struct cli *c, const struct args *a)
 	if (a->npos != 1)
 		return cli_usage("zhitong advance list [--format text|csv] [--bom] [--out FILE [--force]]");
 	struct zt_store *s;
-	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
+	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
 		return rc;
 	struct out_ctx o;
 	struct cli_out co;
@@ -434,7 +434,7 @@ static int list(const struct cli *c, const struct args *a)
 		fprintf(o.f, "%-22s %-12s %14s  %-20s %-10s %-10s %-10s %-26s  %s\n", "advance",
 		        "hospital", "amount", "plan", "made by", "approved", "issued by", "issued at",
 		        "file");
-	rc = zt_store_advances(s, print_advance, &o);
+	rc = s->ops->advances.each(s, print_advance, &o);
 	zt_store_close(s);
 	return cli_out_close(&co, rc ? fail(rc) : EXIT_DONE);
 }

@@ -201,7 +201,7 @@ static int reopen(const struct cli *c, const struct args *a)
 	rc = zt_batch_reopen(s, a->pos[1], cli_actor(a), args_get(a, "--reason"), &added);
 	struct zt_batch b;
 	if (rc == 0)
-		rc = zt_store_batch_get(s, a->pos[1], &b);
+		rc = s->ops->batches.get(s, a->pos[1], &b);
 	zt_store_close(s);
 	if (rc)
 		return cli_fail(rc, NULL);
@@ -263,7 +263,7 @@ static int list(const struct cli *c, const struct args *a)
 	if (rc)
 		return rc;
 	struct zt_store *s;
-	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)))
+	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
 		return rc;
 	struct cli_out o;
 	if ((rc = cli_out_open(&o, a, 0600))) {
@@ -278,7 +278,7 @@ static int list(const struct cli *c, const struct args *a)
 		fprintf(o.f, "%-16s %-7s %-10s %9s %16s %16s  %s\n", "batch", "fund", "status",
 		        "records", "total", "paid", "created");
 	}
-	rc = zt_store_batch_list(s, args_get(a, "--fund"), list_one, &l);
+	rc = s->ops->batches.list(s, args_get(a, "--fund"), list_one, &l);
 	zt_store_close(s);
 	return cli_out_close(&o, rc ? cli_fail(rc, NULL) : EXIT_DONE);
 }
@@ -332,12 +332,12 @@ static int print_records(struct zt_store *s, const char *id, bool only_rejected)
 {
 	struct zt_batch_cursor *cur;
 	struct zt_batch_record r;
-	int rc = zt_store_batch_records(s, id, only_rejected, &cur), step;
+	int rc = s->ops->batches.records(s, id, only_rejected, &cur), step;
 	if (rc)
 		return rc;
-	while ((step = zt_batch_cursor_next(cur, &r)) > 0)
+	while ((step = s->ops->batches.next(cur, &r)) > 0)
 		print_record(&r, true);
-	zt_batch_cursor_free(cur);
+	s->ops->batches.records_close(cur);
 	return step < 0 ? step : 0;
 }
 
@@ -345,11 +345,11 @@ static int show(const struct cli *c, const struct args *a)
 {
 	int rc = one_id(a, "zhitong batch show ID [--records]");
 	struct zt_store *s;
-	if (rc || (rc = cli_open_store(c, ZT_STORE_READONLY, &s)))
+	if (rc || (rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
 		return rc;
 	struct zt_batch b;
 	char t[ZT_FMT_BYTES], u[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], w[ZT_FMT_BYTES];
-	if ((rc = zt_store_batch_get(s, a->pos[1], &b)))
+	if ((rc = s->ops->batches.get(s, a->pos[1], &b)))
 		goto done;
 	printf("batch %s  fund %s %s  %s\n", b.id, b.fund_code, b.fund_name,
 	       zt_batch_status_name(b.status));
@@ -387,14 +387,14 @@ static int show(const struct cli *c, const struct args *a)
 			printf("settled\n");
 	}
 	printf("history:\n");
-	if ((rc = zt_store_batch_events(s, b.id, show_event, NULL)))
+	if ((rc = s->ops->batches.events(s, b.id, show_event, NULL)))
 		goto done;
 	printf("hand-overs:\n");
-	if ((rc = zt_store_batch_sends(s, b.id, show_send, NULL)))
+	if ((rc = s->ops->batches.sends(s, b.id, show_send, NULL)))
 		goto done;
 	if (b.returned) {
 		printf("returned to the fund:\n");
-		if ((rc = zt_store_batch_returns(s, b.id, show_return, NULL)))
+		if ((rc = s->ops->batches.returns(s, b.id, show_return, NULL)))
 			goto done;
 	}
 	if (b.rejected_count) {
@@ -576,7 +576,7 @@ static int record(struct zt_store *s, const char *id, const char *actor, const c
 	case ZT_BATCH_OUT_REJECTED:
 		break;
 	}
-	if ((rc = zt_store_batch_get(s, id, &b)))
+	if ((rc = s->ops->batches.get(s, id, &b)))
 		return cli_fail(rc, NULL);
 	if (ans.outcome == ZT_BATCH_OUT_ACCEPTED) {
 		printf("%s: accepted by the payer, receipt %s, total %s\n", id, b.receipt,
@@ -606,7 +606,7 @@ static int send_or_poll(const struct cli *c, const struct args *a, bool poll)
 	int exit_code;
 	if ((exit_code = load_config(c, &cfg)) || (exit_code = cli_open_store(c, 0, &s)))
 		goto done;
-	if ((rc = zt_store_batch_get(s, id, &b)) || (rc = gateway_config(cfg, b.fund_code, &g))) {
+	if ((rc = s->ops->batches.get(s, id, &b)) || (rc = gateway_config(cfg, b.fund_code, &g))) {
 		exit_code = cli_fail(rc, NULL);
 		goto done;
 	}

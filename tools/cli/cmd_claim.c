@@ -3,7 +3,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
 
 #include "cli.h"
 #include "zhitong/csv.h"
@@ -208,67 +207,6 @@ static void print_amount_line(const char *name, zt_fen v)
 	printf("  %-20s %16s\n", name, zt_format_amount(b, v));
 }
 
-static const char *attr(xmlNodePtr n, const char *name)
-{
-	xmlAttrPtr a = xmlHasProp(n, BAD_CAST name);
-	return a && a->children ? (const char *)a->children->content : "";
-}
-
-/* The formula of each trace kind, with its numbers filled in. */
-static void print_trace(const char *trace)
-{
-	xmlDocPtr doc = xmlReadMemory(trace, (int)strlen(trace), "trace", NULL,
-	                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	xmlNodePtr n = doc ? xmlDocGetRootElement(doc) : NULL;
-	if (!n) {
-		printf("      (unreadable trace)\n");
-		xmlFreeDoc(doc);
-		return;
-	}
-	const char *k = (const char *)n->name;
-	if (strcmp(k, "basic") == 0) {
-		printf("      hospital level %s: deductible %s, ratio %s\n", attr(n, "hospital-level"),
-		       attr(n, "level-deductible"), attr(n, "level-ratio"));
-		if (attr(n, "adjust")[0])
-			printf("      adjust for %s: deductible x %s, ratio + %s\n", attr(n, "adjust"),
-			       attr(n, "deductible-factor"), attr(n, "ratio-bonus"));
-		printf("      D = %s, R = %s; act_pay_dedc = min(D, inscp %s) = %s\n",
-		       attr(n, "deductible"), attr(n, "ratio"), attr(n, "inscp"), attr(n, "act_pay_dedc"));
-		printf("      raw = (inscp - act_pay_dedc) x R = %s\n", attr(n, "raw"));
-	} else if (strcmp(k, "critical") == 0) {
-		printf("      base = inscp %s - hifp_pay %s + preselfpay %s = %s\n", attr(n, "inscp"),
-		       attr(n, "hifp_pay"), attr(n, "preselfpay-added"), attr(n, "base"));
-		printf("      cumulative base %s -> %s; threshold %s%s%s, bonus %s, %s tiers\n",
-		       attr(n, "base-before"), attr(n, "base-after"), attr(n, "threshold"),
-		       attr(n, "adjust")[0] ? " (adjust for " : "", attr(n, "adjust")[0] ? ")" : "",
-		       attr(n, "ratio-bonus"), attr(n, "tiers"));
-		for (xmlNodePtr g = n->children; g; g = g->next)
-			if (g->type == XML_ELEMENT_NODE)
-				printf("      tier [%s, %s): covered [%s, %s) x %s = %s\n", attr(g, "tier-from"),
-				       attr(g, "tier-to"), attr(g, "from"), attr(g, "to"), attr(g, "ratio"),
-				       attr(g, "weighted"));
-		printf("      raw = round(sum %s) = %s\n", attr(n, "weighted"), attr(n, "raw"));
-	} else if (strcmp(k, "assistance") == 0) {
-		printf("      %s: base %s (preselfpay %s), deductible %s, ratio %s\n", attr(n, "category"),
-		       attr(n, "base"), attr(n, "preselfpay-added"), attr(n, "deductible"),
-		       attr(n, "ratio"));
-		printf("      raw = max(0, base - deductible) x ratio = %s\n", attr(n, "raw"));
-	} else if (strcmp(k, "relief") == 0) {
-		printf("      %s: personal cap %s: psn0 %s, target %s\n", attr(n, "name"),
-		       attr(n, "cap-ratio"), attr(n, "psn0"), attr(n, "target"));
-		printf("      gap %s x ratio %s = raw %s; gap left %s\n", attr(n, "gap-before"),
-		       attr(n, "ratio"), attr(n, "raw"), attr(n, "gap-after"));
-	} else if (strcmp(k, "reversal") == 0) {
-		printf("      reverses %s (%s): %s %s -> %s\n", attr(n, "of"), attr(n, "reason"),
-		       attr(n, "slot"), attr(n, "paid-before"), attr(n, "paid-after"));
-	}
-	if (strcmp(k, "reversal") != 0)
-		printf("      pay = min(raw %s, annual cap %s - paid this year %s) = %s; paid %s -> %s\n",
-		       attr(n, "raw"), attr(n, "annual-cap"), attr(n, "paid-before"), attr(n, "pay"),
-		       attr(n, "paid-before"), attr(n, "paid-after"));
-	xmlFreeDoc(doc);
-}
-
 static int show_text(void *ctx, const struct zt_stored_settlement *st)
 {
 	(void)ctx;
@@ -300,7 +238,7 @@ static int show_text(void *ctx, const struct zt_stored_settlement *st)
 	for (int i = 0; i < st->fund_count; i++) {
 		printf("    %s %-10s %16s\n", st->funds[i].fund_code, st->funds[i].kind,
 		       zt_format_amount(b, st->funds[i].amount));
-		print_trace(st->funds[i].trace);
+		zt_trace_text(stdout, &st->funds[i].trace);
 	}
 	printf("\n");
 	return 0;
@@ -316,11 +254,7 @@ static int collect_one(void *ctx, const struct zt_stored_settlement *st)
 	struct collect *c = ctx;
 	if (c->n >= 64)
 		return 0;
-	c->items[c->n] = *st;
-	/* take the traces over */
-	for (int i = 0; i < st->fund_count; i++)
-		c->items[c->n].funds[i].trace = strdup(st->funds[i].trace);
-	c->n++;
+	c->items[c->n++] = *st;
 	return 0;
 }
 
@@ -330,17 +264,16 @@ static int by_setl_id(struct zt_store *s, const char *setl_id,
                       int (*cb)(void *ctx, const struct zt_stored_settlement *st), void *ctx)
 {
 	int64_t row, rev_row = 0;
-	int rc = zt_store_find_setl_id(s, setl_id, &row);
+	int rc = s->ops->claims.find_setl_id(s, setl_id, &row);
 	if (rc == 0)
-		rc = zt_store_reversal_of(s, row, &rev_row);
+		rc = s->ops->claims.reversal_of(s, row, &rev_row);
 	for (int i = 0; i < 2 && rc == 0; i++) {
 		int64_t r = i ? rev_row : row;
 		if (!r)
 			break;
 		struct zt_stored_settlement st;
-		if ((rc = zt_store_get_settlement(s, r, &st)) == 0)
+		if ((rc = s->ops->claims.get(s, r, &st)) == 0)
 			rc = cb(ctx, &st);
-		zt_stored_settlement_free(&st);
 	}
 	return rc;
 }
@@ -357,26 +290,23 @@ static int show(const struct cli *c, const struct args *a)
 		return cli_usage("zhitong claim show --hospital H --claim-no N | --setl-id S "
 		                 "[--format text|xml]");
 	struct zt_store *s;
-	int rc = cli_open_store(c, ZT_STORE_READONLY, &s);
+	int rc = cli_open_store(c, CLI_STORE_READONLY, &s);
 	if (rc)
 		return rc;
 	if (strcmp(fmt, "text") == 0) {
 		rc = setl_id ? by_setl_id(s, setl_id, show_text, NULL)
-		             : zt_store_claim_history(s, h, n, show_text, NULL);
+		             : s->ops->claims.history(s, h, n, show_text, NULL);
 	} else {
 		struct collect *col = calloc(1, sizeof *col);
 		rc = !col       ? ZT_ENOMEM
 		     : setl_id ? by_setl_id(s, setl_id, collect_one, col)
-		               : zt_store_claim_history(s, h, n, collect_one, col);
+		               : s->ops->claims.history(s, h, n, collect_one, col);
 		if (rc == 0) {
 			const struct zt_stored_settlement *list[64];
 			for (int i = 0; i < col->n; i++)
 				list[i] = &col->items[i];
 			rc = zt_settle_write_stored(stdout, list, col->n);
 		}
-		if (col)
-			for (int i = 0; i < col->n; i++)
-				zt_stored_settlement_free(&col->items[i]);
 		free(col);
 	}
 	zt_store_close(s);
@@ -452,7 +382,7 @@ static int list(const struct cli *c, const struct args *a)
 		return cli_usage("--from %s is after --to %s", from, to);
 	int rc = cli_bom_check(a, x.csv);
 	struct zt_store *s;
-	if (rc || (rc = cli_open_store(c, ZT_STORE_READONLY, &s)))
+	if (rc || (rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
 		return rc;
 	struct cli_out o;
 	if ((rc = cli_out_open(&o, a, 0600))) {
@@ -470,7 +400,7 @@ static int list(const struct cli *c, const struct args *a)
 		        "setl_id", "kind", "hospital", "claim_no", "person", "medfee_sumamt",
 		        "fund_pay", "hosp_part", "psn_part");
 	}
-	rc = zt_store_claim_list(s, &f, list_one, &x);
+	rc = s->ops->claims.list(s, &f, list_one, &x);
 	zt_store_close(s);
 	if (rc == 0 && !x.csv)
 		fprintf(o.f, "%lld settlement%s, %lld reversal%s\n", (long long)x.settlements,

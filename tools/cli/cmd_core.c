@@ -34,10 +34,12 @@ int cmd_init(const struct cli *c, int argc, char **argv)
 	 * it for its owner only (0600; SQLite gives its -wal and -shm files the
 	 * same mode). Widen it deliberately (a group for the service account)
 	 * if needed. */
-	if ((rc = zt_store_open(&s, c->db_path, ZT_STORE_CREATE)) != 0)
+	struct zt_store_options o;
+	cli_store_options(&o, CLI_STORE_CREATE);
+	if ((rc = zt_store_open(&s, c->db_path, &o)) != 0)
 		return cli_fail(rc, "database");
 	int from, to;
-	rc = zt_store_migrate(s, &from, &to);
+	rc = s->ops->migrate(s, &from, &to);
 	zt_store_close(s);
 	if (rc)
 		return cli_fail(rc, "database");
@@ -60,7 +62,7 @@ static int reg_hospital(void *ctx, const struct zt_hospital *h, int line)
 	(void)line;
 	struct reg_load *l = ctx;
 	l->hospitals++;
-	return zt_store_put_hospital(l->s, h);
+	return l->s->ops->registry.put_hospital(l->s, h);
 }
 
 static int reg_person(void *ctx, const struct zt_person *p, int line)
@@ -68,7 +70,7 @@ static int reg_person(void *ctx, const struct zt_person *p, int line)
 	(void)line;
 	struct reg_load *l = ctx;
 	l->people++;
-	return zt_store_put_person(l->s, p);
+	return l->s->ops->registry.put_person(l->s, p);
 }
 
 static int reg_fund(void *ctx, const struct zt_fund *f, int line)
@@ -76,7 +78,7 @@ static int reg_fund(void *ctx, const struct zt_fund *f, int line)
 	(void)line;
 	struct reg_load *l = ctx;
 	l->funds++;
-	return zt_store_put_fund(l->s, f);
+	return l->s->ops->registry.put_fund(l->s, f);
 }
 
 /* Loads one registry file in one transaction: all of it or nothing. */
@@ -84,7 +86,7 @@ int cli_registry_load(struct zt_store *s, const char *path, const char *actor, b
 {
 	struct reg_load l = {.s = s};
 	struct zt_registry_visitor v = {&l, reg_hospital, reg_person, reg_fund};
-	int rc = zt_store_begin(s);
+	int rc = s->ops->begin(s, ZT_TXN_WRITE);
 	if (rc)
 		return rc;
 	rc = zt_registry_parse_file(path, &v);
@@ -92,12 +94,12 @@ int cli_registry_load(struct zt_store *s, const char *path, const char *actor, b
 		char detail[160];
 		snprintf(detail, sizeof detail, "%ld hospitals, %ld people, %ld funds", l.hospitals,
 		         l.people, l.funds);
-		rc = zt_store_audit(s, actor, "registry load", path, detail);
+		rc = s->ops->audit.add(s, actor, "registry load", path, detail);
 	}
 	if (rc == 0)
-		rc = zt_store_commit(s);
+		rc = s->ops->commit(s);
 	else
-		zt_store_rollback(s);
+		s->ops->rollback(s);
 	if (rc == 0 && !quiet)
 		fprintf(stderr, "zhitong: %s: loaded %ld hospitals, %ld people, %ld funds\n", path,
 		        l.hospitals, l.people, l.funds);
@@ -149,13 +151,13 @@ int cli_rules_load(struct zt_store *s, const char *path, const char *actor, bool
 		                  "so it cannot be loaded", path, pol->id);
 	if (rc)
 		goto done;
-	if ((rc = zt_store_begin(s)) != 0)
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 		goto done;
 	const char *codes[3 + ZT_RELIEF_MAX];
 	int n = zt_policy_funds(pol, codes);
 	for (int i = 0; i < n && rc == 0; i++) {
 		struct zt_fund f;
-		int r = zt_store_get_fund(s, codes[i], &f);
+		int r = s->ops->registry.get_fund(s, codes[i], &f);
 		if (r == ZT_ENOTFOUND)
 			rc = zt_error_set(ZT_EINVAL, "%s: fund '%s' named by the policy is not in the "
 			                  "registry (load it with 'registry load' first)", path, codes[i]);
@@ -163,15 +165,15 @@ int cli_rules_load(struct zt_store *s, const char *path, const char *actor, bool
 			rc = r;
 	}
 	int64_t row = 0;
-	int was_new = 0;
+	bool was_new = false;
 	if (rc == 0)
-		rc = zt_store_put_policy(s, pol, xml, len, actor, &row, &was_new);
+		rc = s->ops->policies.put(s, pol, xml, len, actor, &row, &was_new);
 	if (rc == 0 && was_new)
-		rc = zt_store_audit(s, actor, "rules load", path, pol->id);
+		rc = s->ops->audit.add(s, actor, "rules load", path, pol->id);
 	if (rc == 0)
-		rc = zt_store_commit(s);
+		rc = s->ops->commit(s);
 	else
-		zt_store_rollback(s);
+		s->ops->rollback(s);
 	if (rc == 0 && !quiet) {
 		char f[ZT_FMT_BYTES], t[ZT_FMT_BYTES];
 		fprintf(stderr, "zhitong: %s: policy '%s' for county %s, %s to %s %s\n", path, pol->id,
@@ -277,11 +279,11 @@ int cmd_verify(const struct cli *c, int argc, char **argv)
 		return EXIT_DONE;
 	}
 	struct zt_store *s;
-	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
+	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
 		return rc;
 	struct zt_verify_report r = {NULL, on_violation, on_checked};
 	int64_t n = 0;
-	rc = zt_store_verify(s, &r, &n);
+	rc = zt_verify(s, &r, &n);
 	zt_store_close(s);
 	if (rc)
 		return cli_fail(rc, NULL);
@@ -308,10 +310,10 @@ int cmd_status(const struct cli *c, int argc, char **argv)
 		return EXIT_DONE;
 	}
 	struct zt_store *s;
-	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
+	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
 		return rc;
 	printf("database %s (schema version %d)\n", c->db_path, ZT_STORE_VERSION);
-	rc = zt_store_counts(s, print_count, NULL);
+	rc = s->ops->verify.counts(s, print_count, NULL);
 	zt_store_close(s);
 	return rc ? cli_fail(rc, NULL) : EXIT_DONE;
 }

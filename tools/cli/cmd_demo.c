@@ -147,7 +147,7 @@ static int demo_config(struct zt_store *s, const char *dir, const char *key, cha
 		}
 	}
 	struct demo_cfg d = {f, 0};
-	rc = zt_store_each_hospital(s, demo_hospital_cfg, &d);
+	rc = s->ops->registry.each_hospital(s, demo_hospital_cfg, &d);
 	if (rc == 0)
 		rc = zt_outfile_commit(o, NULL);
 	zt_outfile_free(o);
@@ -217,7 +217,9 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	struct zt_config *cfg = NULL;
 	FILE *devnull = NULL;
 	const char *actor = "demo";
-	if ((rc = zt_store_open(&s, db, ZT_STORE_CREATE)) || (rc = zt_store_migrate(s, NULL, NULL)))
+	struct zt_store_options sto;
+	cli_store_options(&sto, CLI_STORE_CREATE);
+	if ((rc = zt_store_open(&s, db, &sto)) || (rc = s->ops->migrate(s, NULL, NULL)))
 		goto fail;
 
 	/* 1. the sample registry and policy (rules/), and the worked example */
@@ -351,7 +353,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	/* 7. verify */
 	int64_t violations = 0;
 	struct zt_verify_report vr = {0};
-	if ((rc = zt_store_verify(s, &vr, &violations)))
+	if ((rc = zt_verify(s, &vr, &violations)))
 		goto fail;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 

@@ -96,7 +96,7 @@ static int balance(const struct cli *c, const struct args *a)
 		                 "[--out FILE [--force]]");
 	int rc = cli_bom_check(a, csv);
 	struct zt_store *s;
-	if (rc || (rc = cli_open_store(c, ZT_STORE_READONLY, &s)))
+	if (rc || (rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
 		return rc;
 	struct cli_out o;
 	if ((rc = cli_out_open(&o, a, 0600))) {
@@ -116,7 +116,7 @@ static int balance(const struct cli *c, const struct args *a)
 	if (a->npos == 2) {
 		print_balance(&bc, a->pos[1], one);
 	} else {
-		rc = zt_ledger_balances(s, print_balance, &bc);
+		rc = s->ops->ledger.balances(s, print_balance, &bc);
 		if (rc == 0 && !csv) {
 			char b[ZT_FMT_BYTES];
 			/* The books balance: every transfer debits and credits
@@ -178,7 +178,7 @@ static int transfers(const struct cli *c, const struct args *a)
 		return cli_usage("--since: %s", zt_error_last());
 	int rc = cli_bom_check(a, csv);
 	struct zt_store *s;
-	if (rc || (rc = cli_open_store(c, ZT_STORE_READONLY, &s)))
+	if (rc || (rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
 		return rc;
 	struct cli_out o;
 	if ((rc = cli_out_open(&o, a, 0600))) {

@@ -150,14 +150,12 @@ static void print_exception_line(FILE *f, const struct zt_recon_exception *x)
 /* Prints the exceptions an operation raised, by id. */
 static int print_raised(struct zt_store *s, const struct zt_recon_import_result *r)
 {
-	struct zt_recon_db *db;
-	int rc = zt_store_recon_open(s, &db);
+	int rc = 0;
 	for (size_t i = 0; i < r->exception_count && rc == 0; i++) {
 		struct zt_recon_exception x;
-		if ((rc = zt_store_recon_exception_get(db, r->exceptions[i], &x)) == 0)
+		if ((rc = s->ops->bank.exception_get(s, r->exceptions[i], &x)) == 0)
 			print_exception_line(stdout, &x);
 	}
-	zt_store_recon_close(db);
 	return rc;
 }
 
@@ -302,7 +300,7 @@ static int exceptions(const struct cli *c, const struct args *a)
 		                 "[--out FILE [--force]]");
 	int rc = cli_bom_check(a, l.csv);
 	struct zt_store *s;
-	if (rc || (rc = cli_open_store(c, ZT_STORE_READONLY, &s)))
+	if (rc || (rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
 		return rc;
 	struct cli_out o;
 	if ((rc = cli_out_open(&o, a, 0600))) {
@@ -690,7 +688,7 @@ static int report(const struct cli *c, const struct args *a)
 	struct cli_out o = {stdout, NULL};
 	/* A report only reads: the database is opened read-only, so it cannot
 	 * change a thing (raising what is overdue is `reconcile match`'s). */
-	if ((rc = load_config(c, &cfg)) || (rc = cli_open_store(c, ZT_STORE_READONLY, &s)))
+	if ((rc = load_config(c, &cfg)) || (rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
 		goto done;
 	if ((rc = zt_recon_report(s, cfg, as_of, &r))) {
 		rc = fail(rc);

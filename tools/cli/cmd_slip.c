@@ -53,27 +53,26 @@ static int find(struct zt_store *s, const struct args *a, int64_t *row, int64_t 
 	int rc;
 	if (setl_id) {
 		snprintf(what, cap, "there is no settlement '%s'", setl_id);
-		if ((rc = zt_store_find_setl_id(s, setl_id, row)))
+		if ((rc = s->ops->claims.find_setl_id(s, setl_id, row)))
 			return rc;
 		struct zt_stored_settlement st = {0};
-		if ((rc = zt_store_get_settlement(s, *row, &st)))
+		if ((rc = s->ops->claims.get(s, *row, &st)))
 			return rc;
 		bool is_reversal = strcmp(st.kind, "reverse") == 0;
 		char of[32];
 		snprintf(of, sizeof of, "%s", st.reverses_setl_id);
-		zt_stored_settlement_free(&st);
-		if (is_reversal && (rc = zt_store_find_setl_id(s, of, row)))
+		if (is_reversal && (rc = s->ops->claims.find_setl_id(s, of, row)))
 			return rc == ZT_ENOTFOUND ? zt_error_set(ZT_EINTERNAL, "reversal '%s' reverses '%s', "
 			                                         "which is not stored", setl_id, of) : rc;
 	} else {
 		const char *h = args_get(a, "--hospital"), *n = args_get(a, "--claim-no");
 		snprintf(what, cap, "claim '%s' of hospital '%s' has never been settled", n, h);
 		struct zt_claim_ref ref;
-		if ((rc = zt_store_find_claim(s, h, n, &ref)))
+		if ((rc = s->ops->claims.find(s, h, n, &ref)))
 			return rc;
 		*row = ref.settlement_row;
 	}
-	return zt_store_reversal_of(s, *row, rev_row);
+	return s->ops->claims.reversal_of(s, *row, rev_row);
 }
 
 int cmd_slip(const struct cli *c, int argc, char **argv)
@@ -99,7 +98,7 @@ int cmd_slip(const struct cli *c, int argc, char **argv)
 		return cli_usage("a PDF slip goes to a file or a printer: --out slip.pdf, or redirect "
 		                 "stdout");
 	struct zt_store *s;
-	if ((rc = cli_open_store(c, ZT_STORE_READONLY, &s)) != 0)
+	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
 		return rc;
 	int64_t row = 0, rev_row = 0;
 	char what[300];
@@ -113,23 +112,19 @@ int cmd_slip(const struct cli *c, int argc, char **argv)
 		return EXIT_REJECTED;
 	}
 	if (rc == 0)
-		rc = zt_store_get_settlement(s, row, &st);
+		rc = s->ops->claims.get(s, row, &st);
 	if (rc == 0 && rev_row)
-		rc = zt_store_get_settlement(s, rev_row, &rev);
+		rc = s->ops->claims.get(s, rev_row, &rev);
 	if (rc == 0)
-		rc = zt_store_get_hospital(s, st.fixmedins_code, &hos);
+		rc = s->ops->registry.get_hospital(s, st.fixmedins_code, &hos);
 	if (rc == 0)
-		rc = zt_store_get_person(s, st.psn_no, &per);
+		rc = s->ops->registry.get_person(s, st.psn_no, &per);
 	zt_store_close(s);
 	if (rc) {
-		zt_stored_settlement_free(&st);
-		zt_stored_settlement_free(&rev);
 		return cli_fail(rc, NULL);
 	}
 	struct cli_out o;
 	if ((rc = cli_out_open(&o, &a, 0600))) {
-		zt_stored_settlement_free(&st);
-		zt_stored_settlement_free(&rev);
 		return rc;
 	}
 	FILE *f = o.f;
@@ -226,7 +221,5 @@ int cmd_slip(const struct cli *c, int argc, char **argv)
 		fprintf(f, "Settled %s.%s\n", when, void_text[0] ? "" : " Keep this slip.");
 		rc = EXIT_DONE;
 	}
-	zt_stored_settlement_free(&st);
-	zt_stored_settlement_free(&rev);
 	return cli_out_close(&o, rc);
 }

@@ -1,5 +1,6 @@
 /* zhitong — one program, with subcommands (docs/spec/interfaces.md "Command line"). */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -492,14 +493,27 @@ int cli_usage(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+void cli_store_options(struct zt_store_options *o, int flags)
+{
+	const char *bt = getenv("ZHITONG_BUSY_TIMEOUT_MS");
+	long ms = bt ? strtol(bt, NULL, 10) : 0;
+	*o = (struct zt_store_options){
+		.readonly = flags & CLI_STORE_READONLY,
+		.create = flags & CLI_STORE_CREATE,
+		.busy_timeout_ms = ms > 0 && ms <= INT_MAX ? (int)ms : 0,
+	};
+}
+
 int cli_open_store(const struct cli *c, int flags, struct zt_store **out)
 {
-	int rc = zt_store_open(out, c->db_path, flags);
+	struct zt_store_options o;
+	cli_store_options(&o, flags);
+	int rc = zt_store_open(out, c->db_path, &o);
 	if (rc) {
 		fprintf(stderr, "zhitong: database: %s\n", zt_error_last());
 		return EXIT_USAGE;
 	}
-	if ((rc = zt_store_check_version(*out)) != 0) {
+	if ((rc = (*out)->ops->check_version(*out)) != 0) {
 		fprintf(stderr, "zhitong: database: %s\n", zt_error_last());
 		zt_store_close(*out);
 		*out = NULL;

@@ -41,7 +41,8 @@
 #include "limits.h"
 #include "money.h"
 #include "registry.h"
-#include "store.h"
+
+struct zt_store; /* store.h */
 
 /* Plan ids, advance ids and pain.001 MsgIds: at most 35 characters
  * (EndToEndId), e.g. PLAN-20240301-0001, ADV-20240301-000001. */
@@ -184,33 +185,5 @@ struct zt_advance_status {
  * pass over the ledger. */
 int zt_advance_status(struct zt_store *s,
                       int (*cb)(void *ctx, const struct zt_advance_status *st), void *ctx);
-
-/* ---- stored advances (also for reconciliation) -------------------------- */
-
-/* The advance whose id (= EndToEndId) is `advance_id`; ZT_ENOTFOUND. */
-int zt_store_advance_get(struct zt_store *s, const char *advance_id, struct zt_advance *out);
-/* Every advance, oldest first. */
-int zt_store_advances(struct zt_store *s, int (*cb)(void *ctx, const struct zt_advance *a),
-                      void *ctx);
-
-/* ---- store primitives used by advance.c (SQL in store_advances.c) -------- */
-
-/* Every hospital of the registry, in code order. */
-int zt_store_each_hospital(struct zt_store *s,
-                           int (*cb)(void *ctx, const struct zt_hospital *h), void *ctx);
-/* Highest row so far (0 if none) of plans / advances; in a write
- * transaction the next row is this + 1. */
-int zt_store_advance_plan_last_row(struct zt_store *s, int64_t *out);
-int zt_store_advance_last_row(struct zt_store *s, int64_t *out);
-/* Stores a plan with its lines (p->row and p->plan_id set by the caller). */
-int zt_store_advance_plan_put(struct zt_store *s, const struct zt_advance_plan *p);
-int zt_store_advance_plan_load(struct zt_store *s, const char *plan_id,
-                               struct zt_advance_plan *out);
-int zt_store_advance_approval_put(struct zt_store *s, int64_t plan_row, const char *actor);
-/* An advance with row > after_row to a hospital the plan pays (top-up > 0):
- * 0 and *out, or ZT_ENOTFOUND (no message). */
-int zt_store_advance_newer(struct zt_store *s, int64_t plan_row, int64_t after_row,
-                           struct zt_advance *out);
-int zt_store_advance_put(struct zt_store *s, const struct zt_advance *a);
 
 #endif

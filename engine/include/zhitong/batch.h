@@ -45,9 +45,9 @@
  * matched by reconciliation), or the payer nets it in a payment naming this
  * batch with batches it owes (reconciliation). See docs/batches.md.
  *
- * Functions named zt_store_batch_* are the store's (SQL, store_batches.c);
- * the ones that change state expect the caller's transaction. The zt_batch_*
- * functions are the domain (batch.c): they open their own transactions. */
+ * The zt_batch_* functions are the domain (batch.c, batch_rules.c): they
+ * open their own transactions and decide; the store's batches operations
+ * (store.h) store and read, in the caller's transaction. */
 #ifndef ZHITONG_BATCH_H
 #define ZHITONG_BATCH_H
 
@@ -55,11 +55,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "actor.h"
 #include "config.h"
 #include "money.h"
 #include "policy.h"
 #include "sign.h"
-#include "store.h"
+#include "trace.h"
+
+struct zt_store; /* store.h */
 
 /* "B390100-000001": B, the fund code, a dash, the fund's batch number
  * (six digits, more if ever needed). At most 35 characters: it goes into a
@@ -83,7 +86,10 @@ enum zt_batch_status {
 	ZT_BATCH_PAID,
 	ZT_BATCH_PART_PAID,
 };
-/* "draft", "approved", … "part-paid" (the names of `batch list`). */
+#define ZT_BATCH_STATUSES 8
+/* "draft", "approved", … "part-paid": the names of `batch list` and of the
+ * store, indexed by status (data: the store maps with it). */
+extern const char *const zt_batch_status_names[ZT_BATCH_STATUSES];
 const char *zt_batch_status_name(enum zt_batch_status st);
 /* 0, or ZT_EINVAL for a name that is no status. */
 int zt_batch_status_parse(enum zt_batch_status *out, const char *name);
@@ -135,8 +141,8 @@ struct zt_batch_record {
 	zt_fen amount;             /* negative for a reversal */
 	bool payable;
 	const char *fund_kind;     /* basic | critical | assistance | relief */
-	const char *trace;         /* XML fragment (settlement.xsd *Trace types) */
 	const char *reject_reason; /* "" unless the payer rejected this record */
+	struct zt_fund_trace trace;
 };
 
 struct zt_batch_event {
@@ -181,75 +187,70 @@ struct zt_batch_send_log {
 	int64_t rejected;
 };
 
-/* ---- store (store_batches.c) --------------------------------------- */
+/* ---- what the store hands over and takes (store.h, batches) ----------- */
 
-/* Puts every share of `fund_code` that is in no batch yet — discharged on
- * or before `through` (0: any date), and for a reversal, only once the
- * batch of the share it reverses has the payer's answer — into a new draft
- * batch. In the caller's transaction. *count_out 0 means there was nothing
- * to batch: the caller rolls back (the empty batch row must not stay). */
-int zt_store_batch_create(struct zt_store *s, const char *fund_code, zt_date through,
-                          const char *actor, char id_out[ZT_BATCH_ID_BYTES],
-                          int64_t *count_out);
-/* The same selection, added to the rejected batch `id` (which becomes a
- * draft again); its count, total and period are recomputed. */
-int zt_store_batch_reopen(struct zt_store *s, const char *id, const char *actor,
-                          const char *reason, int64_t *added_out);
-/* 0, or ZT_ENOTFOUND (message set). */
-int zt_store_batch_get(struct zt_store *s, const char *id, struct zt_batch *out);
-/* Every batch, of one fund or (NULL) all, in creation order. */
-int zt_store_batch_list(struct zt_store *s, const char *fund_code,
-                        int (*cb)(void *ctx, const struct zt_batch *b), void *ctx);
-/* Moves `id` from `from` to `to` and records the event (from == to
- * records an event without a move, e.g. a re-export). ZT_ECONFLICT if the
- * batch is not in `from`. */
-int zt_store_batch_set_status(struct zt_store *s, const char *id, enum zt_batch_status from,
-                              enum zt_batch_status to, const char *actor, const char *action,
-                              const char *detail);
-/* Whether `actor` made the batch's content: created it or reopened it. */
-int zt_store_batch_is_maker(struct zt_store *s, const char *id, const char *actor,
-                            bool *out);
-/* draft -> approved, with the approver. */
-int zt_store_batch_set_approved(struct zt_store *s, const char *id, const char *actor);
-/* Stores what the export wrote (the first export sets the digest). */
-int zt_store_batch_set_exported(struct zt_store *s, const char *id, const char *file_path,
-                                const char *file_sha256, const char *digest,
-                                const char *key_type, const char *actor);
-/* Appends to the log of hand-overs. */
-int zt_store_batch_add_send(struct zt_store *s, const char *id, const char *actor,
-                            const struct zt_batch_answer *a);
-/* Marks the records the payer rejected. ZT_ECONFLICT (nothing marked) if
- * one is not in the batch or is named twice. */
-int zt_store_batch_reject_records(struct zt_store *s, const char *id,
-                                  const struct zt_batch_reject *rejects, size_t n);
-/* Records the payer's answer: accepted_total = total less the payable
- * claims (positive records) it rejected and less the payable reversals, in
- * this batch, of claims it rejected (a rejected claim and its reversal
- * billed together cancel out). A rejected reversal takes nothing off: the
- * accepted total is never above the total. sent -> accepted; an answer
- * that comes after a payment (part-paid, paid) is recorded too, and the
- * batch becomes paid or part-paid by what it then owes (an answer that
- * takes records out of a batch paid whole leaves money owed back).
- * ZT_ECONFLICT if the batch has an answer already or is in another
- * status; ZT_ERANGE if a sum would overflow. */
-int zt_store_batch_set_accepted(struct zt_store *s, const char *id, const char *receipt,
-                                const char *actor);
-/* The reconciliation hook: a payment matched to batch `id` (sent,
- * accepted or part-paid). Adds `amount_fen` (> 0, at most what the batch
- * owes: ZT_ECONFLICT beyond) to paid; the batch becomes paid when it owes
- * nothing more, part-paid before. ZT_ECONFLICT in any other status. `ref`
- * (the bank entry) goes into the event. */
-int zt_store_batch_add_payment(struct zt_store *s, const char *id, zt_fen amount_fen,
-                               const char *actor, const char *ref);
-/* The same when the caller has just read the batch in this transaction
- * (its status, what it is due, what was paid and returned): one statement
- * less per payment, and the update still checks that the batch is as
- * read. */
-int zt_store_batch_pay_known(struct zt_store *s, const char *id, enum zt_batch_status status,
-                             zt_fen due, zt_fen paid_before, zt_fen returned, zt_fen amount_fen,
-                             const char *actor, const char *ref);
+/* A share no batch holds yet, as the batch rule sees it (zt_batch_takes). */
+struct zt_batch_candidate {
+	int64_t settlement_row;
+	int seq;                   /* the share's position in its setldetail */
+	bool reversal;             /* of kind 'reverse'                      */
+	zt_fen amount;
+	zt_date dscg_date;
+	/* a reversal: the share it reverses (the same seq of the settlement
+	 * reversed) */
+	const char *orig_batch_id; /* the batch holding it, "" if none (yet)  */
+	enum zt_batch_status orig_batch_status;
+	bool orig_rejected;        /* the payer rejected it                   */
+};
 
-/* ---- money owed back (store_batches.c, repay.c) ---------------------- */
+/* What a batch's records add up to. */
+struct zt_batch_totals {
+	int64_t count;
+	zt_fen total;              /* the payable records                   */
+	int64_t info_count;
+	zt_fen info_total;         /* the records carried for information   */
+	zt_date period_from, period_to;
+};
+
+/* A record of a batch that the payer's rejections concern. */
+struct zt_batch_rejected {
+	const char *setl_id;
+	int seq;
+	zt_fen amount;
+	bool payable;
+	bool reversal;
+	bool rejected;             /* the payer rejected this record          */
+	bool reverses_rejected;    /* it reverses a record rejected in this batch */
+};
+
+/* The records of a batch, streamed (store.h batches.records). */
+struct zt_batch_cursor;
+
+/* ---- the rules (batch_rules.c: pure) -------------------------------- */
+
+/* Whether a batch may move from `from` to `to` (the life above; from ==
+ * to is a re-export or a repeated send). The payer's answer after a
+ * payment moves part-paid or paid to part-paid or paid: `answer` says the
+ * move is the answer's. */
+bool zt_batch_move_allowed(enum zt_batch_status from, enum zt_batch_status to, bool answer);
+/* Whether a batch being filled (`batch_id`) takes share `c`, and whether
+ * it is payable: every share not in a batch is taken, a reversal only
+ * once the batch holding the share it reverses has the payer's answer (or
+ * is this batch, or there is none: then both go together), and the
+ * reversal of a share the payer rejected is carried, not payable. */
+bool zt_batch_takes(const struct zt_batch_candidate *c, const char *batch_id, bool *payable);
+/* What the payer's rejections take off a batch's total: each payable claim
+ * (a positive record) it rejected, and the payable reversal, in the same
+ * batch, of a claim it rejected; never a rejected reversal (a credit to the
+ * payer: an answer only lowers what it owes). Adds record `r` to *removed;
+ * ZT_ERANGE on overflow. */
+int zt_batch_rejection_takes_off(zt_fen *removed, const struct zt_batch_rejected *r);
+/* Whether `actor` (normalised) made the batch's content: created it or
+ * reopened it (names compared normalised: actor.h). */
+int zt_batch_is_maker(struct zt_store *s, const struct zt_batch *b, const char *actor,
+                      bool *out);
+
+/* ---- money owed back ------------------------------------------------- */
 
 /* "B390100-000002-R1": the batch id, -R, the batch's repayment number. */
 #define ZT_BATCH_RETURN_ID_BYTES 36
@@ -272,34 +273,34 @@ struct zt_batch_return {
 	bool confirmed;                            /* repaid: a bank debit confirmed it  */
 };
 
-/* Records money paid back to the fund for batch `id` (the caller books the
- * ledger): r->amount (> 0) at most what the pool owes (-owes; ZT_ECONFLICT
- * beyond, or when the batch is not answered: accepted or part-paid).
- * Adds it to returned; the batch becomes paid when it owes nothing more,
- * part-paid before. Fills r->row and r->at. In the caller's transaction. */
-int zt_store_batch_add_return(struct zt_store *s, struct zt_batch_return *r);
-/* The number of repayments of a batch so far (for the next return id). */
-int zt_store_batch_repay_count(struct zt_store *s, const char *id, int64_t *out);
-/* 0, or ZT_ENOTFOUND (no message). */
-int zt_store_batch_return_get(struct zt_store *s, const char *return_id,
-                              struct zt_batch_return *out);
-/* The returns of a batch, oldest first. */
-int zt_store_batch_returns(struct zt_store *s, const char *id,
-                           int (*cb)(void *ctx, const struct zt_batch_return *r), void *ctx);
+/* ---- in the caller's transaction (batch_rules.c) ---------------------- */
 
-/* Streams the records of batch `id` in file order (settlement, then
- * share), with constant memory whatever the batch's size. */
-struct zt_batch_cursor;
-int zt_store_batch_records(struct zt_store *s, const char *id, bool only_rejected,
-                           struct zt_batch_cursor **out);
-/* 1 and *out filled, 0 at the end, or a negative ZT_E*. */
-int zt_batch_cursor_next(struct zt_batch_cursor *c, struct zt_batch_record *out);
-void zt_batch_cursor_free(struct zt_batch_cursor *c);
-
-int zt_store_batch_events(struct zt_store *s, const char *id,
-                          int (*cb)(void *ctx, const struct zt_batch_event *e), void *ctx);
-int zt_store_batch_sends(struct zt_store *s, const char *id,
-                         int (*cb)(void *ctx, const struct zt_batch_send_log *l), void *ctx);
+/* A payment matched to batch `id` (sent, accepted or part-paid: a payer may
+ * pay before its answer arrives). Adds `amount_fen` (> 0, at most what the
+ * batch owes: ZT_ECONFLICT beyond) to paid; the batch becomes paid when it
+ * owes nothing more, part-paid before. ZT_ECONFLICT in any other status.
+ * `ref` (the bank entry) goes into the event. */
+int zt_batch_pay(struct zt_store *s, const char *id, zt_fen amount_fen, const char *actor,
+                 const char *ref);
+/* The same when the caller has just read the batch in this transaction (its
+ * status, what it is due, what was paid and returned): one read less per
+ * payment; the store's compare-and-set still checks the batch is as read. */
+int zt_batch_pay_known(struct zt_store *s, const char *id, enum zt_batch_status status,
+                       zt_fen due, zt_fen paid_before, zt_fen returned, zt_fen amount_fen,
+                       const char *actor, const char *ref);
+/* Records the payer's answer: accepted_total = total less what the
+ * rejections take off (zt_batch_rejection_takes_off); sent -> accepted; an
+ * answer after a payment (part-paid, paid) is recorded too and the batch
+ * becomes paid or part-paid by what it then owes. ZT_ECONFLICT if the
+ * batch has an answer already or is in another status; ZT_ERANGE if a sum
+ * would overflow. */
+int zt_batch_accept(struct zt_store *s, const char *id, const char *receipt, const char *actor);
+/* Records money paid back to the fund for batch r->batch_id (the caller
+ * books the ledger): r->amount (> 0) at most what the pool owes (-owes;
+ * ZT_ECONFLICT beyond, or when the batch is not answered: accepted or
+ * part-paid). The batch becomes paid when it owes nothing more, part-paid
+ * before. Fills r->row, r->fund_code and r->at. */
+int zt_batch_add_return(struct zt_store *s, struct zt_batch_return *r);
 
 /* ---- domain (batch.c) ---------------------------------------------- */
 

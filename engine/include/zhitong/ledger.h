@@ -2,9 +2,10 @@
  *
  * Every movement of money is a transfer: a debit account, a credit
  * account, a positive amount in fen, a kind, a reference and a unique id.
- * Transfers are written by the operations that move money (settlements,
- * reversals, advances, …) through zt_store_transfer() in store.h and are
- * never changed; a correction is a new transfer. Balances are
+ * The domain decides what a movement posts (the zt_ledger_* builders
+ * below: a settlement's legs); the store writes each transfer with
+ * ledger.post (store.h), which moves both balances overflow-checked, and
+ * never changes one; a correction is a new transfer. Balances are
  * debit-positive: an account's balance is the sum of its debits minus the
  * sum of its credits, so the balances of all accounts sum to 0.
  *
@@ -16,8 +17,10 @@
 
 #include <stdint.h>
 
+#include "limits.h"
 #include "money.h"
-#include "store.h"
+
+struct zt_store; /* store.h */
 
 /* The pool's bank account as the books see it. */
 #define ZT_ACCOUNT_POOL_BANK "pool:bank"
@@ -40,11 +43,6 @@ typedef int (*zt_transfer_cb)(void *ctx, const struct zt_transfer *t);
  * credited, 0 if it does not touch the account. */
 zt_fen zt_transfer_effect(const struct zt_transfer *t, const char *account);
 
-/* Every account that has ever been touched, with its balance, in name
- * order (bytewise). */
-int zt_ledger_balances(struct zt_store *s,
-                       int (*cb)(void *ctx, const char *account, zt_fen balance), void *ctx);
-
 /* One account's balance; ZT_ENOTFOUND (message set) if no transfer has
  * ever touched it — so a misspelt name is not silently 0.00. */
 int zt_ledger_balance(struct zt_store *s, const char *account, zt_fen *out);
@@ -61,9 +59,24 @@ int zt_ledger_opening_balance(struct zt_store *s, const char *account, zt_date s
 int zt_ledger_transfers(struct zt_store *s, const char *account, zt_date since,
                         zt_transfer_cb cb, void *ctx);
 
-/* Every transfer with a debit or credit account whose name starts with
- * `prefix` ("hospital:"), in id order: one pass over the ledger for
- * reports that need every account of a kind at once. */
-int zt_ledger_scan(struct zt_store *s, const char *prefix, zt_transfer_cb cb, void *ctx);
+/* ---- what a settlement posts (docs/spec/money-flow.md "Ledger") ----------- */
+
+/* The legs of a settlement (sign +1) of hospital `hospital` or of its
+ * reversal (-1): each fund's share fund:<code> → hospital:<H> (the fund now
+ * owes the pool; the hospital has earned that part of its advance), the
+ * hospital's burden hospital-burden:<H> → claims:<H> and the patient's share
+ * patient:<H> → claims:<H>; a reversal the opposite. They move, together,
+ * |medfee_sumamt|. `names` holds the account names the postings point
+ * into (keep it as long as them). Returns the number of postings
+ * (≤ ZT_SETTLEMENT_POSTINGS_MAX). */
+#define ZT_SETTLEMENT_POSTINGS_MAX (3 + ZT_RELIEF_MAX + 2)
+struct zt_posting;
+struct zt_settlement_accounts {
+	char hospital[80], claims[80], burden[80], patient[80];
+	char funds[3 + ZT_RELIEF_MAX][40];
+};
+int zt_ledger_settlement_postings(struct zt_posting *out, struct zt_settlement_accounts *names,
+                                  int sign, const char *hospital, const char *const *fund_codes,
+                                  const zt_fen *amounts, int n, zt_fen hosp_part, zt_fen psn_part);
 
 #endif

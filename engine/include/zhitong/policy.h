@@ -27,6 +27,9 @@ typedef enum {
 	ZT_CAT_COUNT = 4
 } zt_category;
 
+/* "general" "poor" "lowinc" "destitute", indexed by category (data: the
+ * store maps with it too). */
+extern const char *const zt_category_names[ZT_CAT_COUNT];
 /* "general" … → enum; returns -1 if unknown. */
 int zt_category_parse(const char *s, size_t n);
 const char *zt_category_name(zt_category c);
@@ -150,5 +153,25 @@ int zt_policy_parse_file(struct zt_policy *out, const char *path);
  * Returns the count written to `codes`. */
 int zt_policy_funds(const struct zt_policy *p,
                     const char *codes[3 + ZT_RELIEF_MAX]);
+
+/* ---- the loaded policies (policy_set.c) ------------------------------------ */
+
+struct zt_store; /* store.h */
+struct zt_policy_entry {
+	int64_t row;
+	struct zt_policy policy;
+};
+struct zt_policy_set {
+	int count;
+	struct zt_policy_entry *entries;
+};
+/* Reads and parses every stored policy (cheap: a county has a handful). */
+int zt_policy_set_load(struct zt_policy_set *out, struct zt_store *s);
+void zt_policy_set_free(struct zt_policy_set *set);
+/* The policy of `county` in force on `date`, or NULL. */
+const struct zt_policy_entry *zt_policy_set_find(const struct zt_policy_set *set,
+                                                 const char *county, zt_date date);
+/* The policy stored as row `row`, or NULL. */
+const struct zt_policy_entry *zt_policy_set_row(const struct zt_policy_set *set, int64_t row);
 
 #endif

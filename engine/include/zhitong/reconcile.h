@@ -42,9 +42,9 @@
  * write-off that has no entry). A confirmed advance or repayment moves no
  * money (each was booked when it was issued).
  *
- * Functions named zt_store_recon_* are the store's (store_reconcile.c); the
- * zt_recon_* functions are the domain (reconcile.c): they open their own
- * transactions, except the pure rules, which touch nothing. */
+ * The zt_recon_* functions are the domain (reconcile.c): they open their
+ * own transactions, except the pure rules, which touch nothing; the store's
+ * bank operations (store.h) store and read, in the caller's transaction. */
 #ifndef ZHITONG_RECONCILE_H
 #define ZHITONG_RECONCILE_H
 
@@ -57,7 +57,8 @@
 #include "config.h"
 #include "iso20022.h"
 #include "money.h"
-#include "store.h"
+
+struct zt_store; /* store.h */
 
 /* "EXC-000001". */
 #define ZT_RECON_EXC_ID_BYTES 16
@@ -106,6 +107,9 @@ enum zt_recon_kind {
 	ZT_RECON_MISSING,   /* due, and nothing arrived within expected-within-days */
 	ZT_RECON_REVERSAL,  /* the bank reversed an entry                           */
 };
+#define ZT_RECON_KINDS 7
+/* "amount" "unknown" … "reversal", indexed by kind (data: the store's too). */
+extern const char *const zt_recon_kind_names[ZT_RECON_KINDS];
 const char *zt_recon_kind_name(enum zt_recon_kind k);
 int zt_recon_kind_parse(enum zt_recon_kind *out, const char *name);
 
@@ -120,6 +124,10 @@ enum zt_recon_resolution {
 	ZT_RECON_IGNORE,    /* noted; nothing to book (no money is in suspense)      */
 	ZT_RECON_SETTLED,   /* closed by itself: what was due arrived               */
 };
+#define ZT_RECON_RESOLUTIONS 6
+/* "accept" "match" "refund" "write-off" "ignore" "settled", indexed by
+ * resolution (data: the store's too). */
+extern const char *const zt_recon_resolution_names[ZT_RECON_RESOLUTIONS];
 const char *zt_recon_resolution_name(enum zt_recon_resolution r);
 /* Parses `--as`: "accept", "refund", "write-off", "ignore" or
  * "match:ID[,ID…]" (target_out gets the ids, "" otherwise). "settled" is
@@ -143,14 +151,17 @@ struct zt_recon_batch {
 	char id[ZT_BATCH_ID_BYTES];
 	char fund_code[ZT_FUND_CODE_BYTES];
 	enum zt_batch_status status;
+	zt_fen total;     /* billed                                                                */
+	zt_fen accepted_total; /* the payer's answer; 0 until answered                            */
 	zt_fen due;       /* what the payer owes: the accepted total once answered, else the total
-	                   * (a sent batch can be paid before its answer arrives, batch.h)         */
+	                   * (a sent batch can be paid before its answer arrives, batch.h); the
+	                   * domain's (zt_recon_batch_due), not the store's                         */
 	zt_fen paid;      /* matched so far, write-offs included                                   */
 	zt_fen returned;  /* paid back to the fund (repaid or netted)                              */
 	bool answered;    /* the payer's answer is recorded                                        */
 	zt_date exported; /* day of the first export (pool-local), 0 if never                     */
 	zt_date sent;     /* day it first went to the payer (pool-local), 0 if never; filled by the
-	                   * overdue listing only (zt_store_recon_batch leaves it 0)             */
+	                   * overdue listing only (bank.batch leaves it 0)                       */
 };
 
 enum zt_recon_verdict {
@@ -232,91 +243,8 @@ struct zt_recon_exception {
 	char resolved_by[ZT_ACTOR_BYTES];
 };
 
-/* ---- store (store_reconcile.c) --------------------------------------------- */
-
-/* A working set of prepared statements over a store, for one operation:
- * an import matches 100,000 entries without preparing SQL 100,000 times.
- * Close it before zt_store_close(). */
-struct zt_recon_db;
-int zt_store_recon_open(struct zt_store *s, struct zt_recon_db **out);
-void zt_store_recon_close(struct zt_recon_db *db);
-
-/* The log of imports (in the caller's transaction). */
-int zt_store_recon_import_start(struct zt_recon_db *db, const char *file, const char *file_sha256,
-                                int version, const char *msg_id, const char *actor,
-                                int64_t *row_out);
-int zt_store_recon_import_finish(struct zt_recon_db *db, int64_t row, int64_t reported,
-                                 int64_t stored, int64_t known, int64_t not_booked);
-/* The account of the entries stored so far ("" if none). */
-int zt_store_recon_account(struct zt_recon_db *db, char out[64]);
-
-/* Stores e (row ignored) once: *was_new false and *row_out the stored row
- * when its ref is stored already with the same direction, amount and
- * currency; ZT_ECONFLICT (message names both) when with others. */
-int zt_store_recon_entry_put(struct zt_recon_db *db, int64_t import_row,
-                             const struct zt_recon_entry *e, int64_t *row_out, bool *was_new);
-int zt_store_recon_entry_get(struct zt_recon_db *db, int64_t row, struct zt_recon_entry *out);
-/* Entries stored before row `before_row` (INT64_MAX: all) that are neither
- * matched nor in an exception, oldest first. The callback may write (the
- * rows are read first). */
-int zt_store_recon_open_entries(struct zt_recon_db *db, int64_t before_row,
-                                int (*cb)(void *ctx, const struct zt_recon_entry *e), void *ctx);
-
-/* A batch for the rules; ZT_ENOTFOUND (no message) if there is none. */
-int zt_store_recon_batch(struct zt_recon_db *db, const char *id, struct zt_recon_batch *out);
-/* Whether a bank entry confirmed the advance. */
-int zt_store_recon_advance_confirmed(struct zt_recon_db *db, const char *advance_id, bool *out);
-
-/* A match (entry_row 0 for a write-off without entry; advance_id and
- * return_id NULL for batches, one of them set for a debit confirming an
- * advance or a repayment; exception_row 0 when automatic) and its parts. */
-int zt_store_recon_match_put(struct zt_recon_db *db, int64_t entry_row, const char *advance_id,
-                             const char *return_id, int64_t exception_row, const char *actor,
-                             int64_t *row_out);
-int zt_store_recon_alloc_put(struct zt_recon_db *db, int64_t match_row, const char *batch_id,
-                             zt_fen amount, zt_fen written_off);
-
-/* Stores x (row, exc_id and the resolution ignored; raised_at is now):
- * fills x->row and x->exc_id. */
-int zt_store_recon_exception_put(struct zt_recon_db *db, struct zt_recon_exception *x);
-/* 0, or ZT_ENOTFOUND (message set). */
-int zt_store_recon_exception_get(struct zt_recon_db *db, const char *exc_id,
-                                 struct zt_recon_exception *out);
-/* Whether an exception of `kind` about batch / advance / repayment (no
- * entry) exists, resolved or not. */
-int zt_store_recon_due_exists(struct zt_recon_db *db, enum zt_recon_kind kind,
-                              const char *batch_id, const char *advance_id, const char *return_id,
-                              bool *out);
-int zt_store_recon_resolution_put(struct zt_recon_db *db, int64_t exception_row,
-                                  enum zt_recon_resolution r, const char *target,
-                                  const char *note, const char *actor);
-/* Closes (as settled) the open exceptions without entry about batch_id
- * (its own, not its repayments'), advance_id or return_id whose kind is
- * `kind` (or any, kind < 0). */
-int zt_store_recon_settle_due(struct zt_recon_db *db, int kind, const char *batch_id,
-                              const char *advance_id, const char *return_id, const char *note,
-                              const char *actor, int64_t *closed_out);
-
-/* Whether any exception without entry (missing, short) is open. */
-int zt_store_recon_due_open(struct zt_recon_db *db, bool *out);
-
-/* Every exception (only the open ones if open_only), oldest first. */
-int zt_store_recon_exceptions(struct zt_recon_db *db, bool open_only,
-                              int (*cb)(void *ctx, const struct zt_recon_exception *x),
-                              void *ctx);
-
-/* Batches that went to the payer on or before `sent_by` (status sent,
- * accepted or part-paid) and still owe something; advances executed on or
- * before `executed_by` that no entry confirmed. Rows are read first: the
- * callbacks may write. */
-int zt_store_recon_due_batches(struct zt_recon_db *db, zt_date sent_by,
-                               int (*cb)(void *ctx, const struct zt_recon_batch *b), void *ctx);
-int zt_store_recon_due_advances(struct zt_recon_db *db, zt_date executed_by,
-                                int (*cb)(void *ctx, const struct zt_advance *a), void *ctx);
-/* Repayments to be executed on or before `executed_by` that no bank debit
- * confirmed. */
-int zt_store_recon_due_returns(struct zt_recon_db *db, zt_date executed_by,
-                               int (*cb)(void *ctx, const struct zt_batch_return *r), void *ctx);
+/* Fills b->due from what the store read (the rule of zt_batch_due). */
+void zt_recon_batch_due(struct zt_recon_batch *b);
 
 /* ---- report ---------------------------------------------------------------- */
 
@@ -385,17 +313,6 @@ struct zt_recon_report {
 	struct zt_recon_overdue *overdue;           /* not raised yet              */
 };
 void zt_recon_report_free(struct zt_recon_report *r);
-
-/* The store's parts of the report (the hospitals come from advance.h). */
-int zt_store_recon_report_funds(struct zt_recon_db *db,
-                                int (*cb)(void *ctx, const struct zt_recon_fund_line *f),
-                                void *ctx);
-int zt_store_recon_confirmed(struct zt_recon_db *db, const char *hospital, zt_fen *out);
-int zt_store_recon_report_open(struct zt_recon_db *db,
-                               int (*cb)(void *ctx, const struct zt_recon_open_line *o),
-                               void *ctx);
-int zt_store_recon_report_days(struct zt_recon_db *db,
-                               int (*cb)(void *ctx, const struct zt_recon_day *d), void *ctx);
 
 /* ---- domain (reconcile.c) ------------------------------------------------ */
 

@@ -71,6 +71,15 @@ int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_
 int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *claim_no,
                       const char *reason, const char *actor, FILE *out, bool *rejected);
 
+/* Writes the reversal of stored settlement `orig` (docs/spec/split.md §6) in
+ * the caller's write transaction: a settlement of kind 'reverse' with its
+ * shares and their traces, the accumulators taken back (ZT_EINTERNAL if one
+ * would go below zero), the opposite postings. No audit record: the
+ * caller's. */
+int zt_settle_reversal_write(struct zt_store *s, const struct zt_stored_settlement *orig,
+                             const char *reason, const char *actor, char setl_id_out[32],
+                             int64_t *row_out);
+
 /* Writes a stored settlement as one <settlement> element of a complete
  * <settlements> document (used by `claim show --format xml`). */
 int zt_settle_write_stored(FILE *out, const struct zt_stored_settlement *const *list, int n);

@@ -1,83 +1,127 @@
-/* zhitong — the store: every byte of SQL lives behind this header.
+/* zhitong — the store port: every storage operation of the engine.
  *
- * The engine speaks to storage only through these functions, in domain
- * terms (hospitals, settlements, transfers), never in SQL. store_sqlite.c
- * is the SQLite implementation; a PostgreSQL store for a province-wide
- * deployment implements the same functions (the handle is opaque).
+ * The engine reaches storage only through this table of functions, in
+ * domain terms (hospitals, settlements, transfers, batches), never in SQL.
+ * An implementation fills a `struct zt_store_ops` and starts its handle
+ * with a `struct zt_store`; zt_store_open() chooses it from the database
+ * argument. Today there is one, SQLite (engine/src/store/sqlite/); a
+ * PostgreSQL store for a province, with several processes writing at once,
+ * implements the same table. docs/architecture.md "The store port" says
+ * where what goes.
  *
- * Transactions: zt_store_begin() takes the write lock at once (BEGIN
- * IMMEDIATE), so two processes writing one database are serialised, the
- * second waiting up to the busy timeout. Everything a claim moves — the
- * claim, its settlement, the funds, the accumulators, the ledger transfers
- * — is written inside the caller's transaction. */
+ * Calling style, everywhere: through the handle's table,
+ *
+ *     rc = s->ops->claims.find(s, hospital, claim_no, &ref);
+ *
+ * Implementations depend on the engine's TYPES only (the structs and enums
+ * of the domain headers, the name tables they export as data); they never
+ * call domain logic. Domain rules — which shares a batch takes, which
+ * status moves are allowed, who may approve, what a settlement posts to the
+ * ledger, what an answer does to a batch — are C in the domain modules; the
+ * store stores, reads, and refuses what would break the guarantees below.
+ *
+ * Every operation returns 0 or a negative ZT_E* with zt_error_last() set,
+ * except where ZT_ENOTFOUND is documented as an answer "(no message)".
+ * Strings handed to a callback are valid during the callback only; a
+ * callback may not use the store unless its operation says so, and a
+ * non-zero return from it stops the walk and is returned as is.
+ *
+ * ---- guarantees (every implementation; tests/test_store_conformance.c) ----
+ *
+ * G1 Writers are serialised where they meet. A WRITE transaction
+ *    (begin(s, ZT_TXN_WRITE)) that reads a person's accumulators
+ *    (claims.accum_get), an account's balance (ledger.*), a batch (batches.*)
+ *    or the next number of anything (settlements, batches, plans,
+ *    exceptions) sees them as no other uncommitted transaction will leave
+ *    them: a second writer for the same person, account or batch waits
+ *    until the first has committed or rolled back — or fails with
+ *    ZT_EBUSY after the busy timeout — and never interleaves. (SQLite takes
+ *    the database's write lock at begin, BEGIN IMMEDIATE; a server store
+ *    may lock only the rows read for writing, SELECT … FOR UPDATE, taking
+ *    them in a fixed order: person, then accounts by name.) Accumulators
+ *    and balances are therefore exact whatever runs at once.
+ * G2 Each claim is atomic, also inside a commit shared with other claims.
+ *    savepoint() opens one nested level inside a WRITE transaction;
+ *    rollback_to() undoes everything written since — rows, balances,
+ *    accumulators, numbers handed out — and keeps the savepoint open;
+ *    release() ends it, keeping what was written. A claim whose writes
+ *    fail is rolled back to its savepoint and the transaction goes on with
+ *    the other claims, which commit. Nothing of a transaction is visible to
+ *    others before commit(); a crash or a failed commit leaves nothing.
+ * G3 A claim share (settlement row, share seq) is in at most one batch, by
+ *    a key of the store (a primary key on the share), not by a check in C:
+ *    two batches made at once can never take the same share; the second
+ *    insert fails with ZT_ECONFLICT.
+ * G4 Facts are never updated or deleted: claims, settlements and their
+ *    shares and traces, transfers, the audit trail, policies, plans,
+ *    advances, batch shares, events, sends and rejections, bank entries,
+ *    matches, exceptions and resolutions — refused by the database itself
+ *    (triggers, privileges), whoever writes. (fixmedins_code, claim_no,
+ *    seq) and setl_id are unique; a settlement's conservation
+ *    (fund_pay_sumamt + hosp_part_amt + psn_part_amt = medfee_sumamt) is a
+ *    constraint of the store.
+ * G5 Every sum of money written — an account's balance, an accumulator, a
+ *    batch's total, paid and returned — is computed overflow-checked
+ *    before anything is written: ZT_ERANGE, naming what would overflow,
+ *    and nothing of the operation stored. Money is whole fen (int64).
+ * G6 A READ transaction sees one snapshot from begin to commit; reads
+ *    outside a transaction see committed data. A store opened read-only
+ *    writes nothing, ever.
+ * G7 setl_id is "S" and the settlement row in twelve digits; exception ids
+ *    "EXC-" and the row in six; rows of claims, settlements, transfers
+ *    and audit records are numbered 1, 2, 3 … without gaps (verify checks). */
 #ifndef ZHITONG_STORE_H
 #define ZHITONG_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "actor.h"
+#include "advance.h"
+#include "batch.h"
 #include "claim.h"
+#include "ledger.h"
 #include "policy.h"
+#include "reconcile.h"
 #include "registry.h"
 #include "split.h"
+#include "trace.h"
+#include "verify.h"
 
-struct zt_store;
+/* The schema version this zhitong brings a database to (SQLite: PRAGMA
+ * user_version after all migrations). */
+#define ZT_STORE_VERSION 9
 
-#define ZT_STORE_VERSION 8 /* PRAGMA user_version after all migrations */
-
-enum zt_store_flags {
-	ZT_STORE_READONLY = 1, /* open for reading only (verify, show) */
-	ZT_STORE_CREATE = 2,   /* create the file if missing (init) */
+struct zt_store_ops;
+/* The handle: an implementation's own struct starts with this one. */
+struct zt_store {
+	const struct zt_store_ops *ops;
 };
 
-int zt_store_open(struct zt_store **out, const char *path, int flags);
+/* How to open: options, never environment variables (the front door reads
+ * those and fills this). */
+struct zt_store_options {
+	bool readonly;       /* read only: verify, show, list, reports */
+	bool create;         /* create the database if missing (init)  */
+	int busy_timeout_ms; /* how long a writer waits for another (G1);
+	                      * 0: ZT_STORE_BUSY_TIMEOUT_MS            */
+};
+#define ZT_STORE_BUSY_TIMEOUT_MS 600000 /* ten minutes: a desk waits, never fails */
+
+/* Opens the store named by `target`: "PATH" or "sqlite:PATH" (SQLite),
+ * "postgresql://…" or "postgres://…" (ZT_EINVAL: not built in yet). `opts`
+ * may be NULL (read-write, not created, default timeout). */
+int zt_store_open(struct zt_store **out, const char *target, const struct zt_store_options *opts);
+/* Rolls back an open transaction and frees the handle; NULL is a no-op. */
 void zt_store_close(struct zt_store *s);
-/* Applies every migration newer than the file's user_version, each in its
- * own transaction. Refuses a file from a newer zhitong. */
-int zt_store_migrate(struct zt_store *s, int *from_version, int *to_version);
-/* ZT_EINVAL with a clear message if the database is not initialised or
- * needs migrating. */
-int zt_store_check_version(struct zt_store *s);
 
-int zt_store_begin(struct zt_store *s);
-int zt_store_commit(struct zt_store *s);
-void zt_store_rollback(struct zt_store *s);
-
-/* The timestamp every row written in this transaction carries. */
-const char *zt_store_now(struct zt_store *s);
-
-/* ---- registry ---------------------------------------------------- */
-int zt_store_put_hospital(struct zt_store *s, const struct zt_hospital *h);
-int zt_store_put_person(struct zt_store *s, const struct zt_person *p);
-int zt_store_put_fund(struct zt_store *s, const struct zt_fund *f);
-/* 0, or ZT_ENOTFOUND (no message set: not finding is an answer). */
-int zt_store_get_hospital(struct zt_store *s, const char *code, struct zt_hospital *out);
-int zt_store_get_person(struct zt_store *s, const char *psn_no, struct zt_person *out);
-int zt_store_get_fund(struct zt_store *s, const char *code, struct zt_fund *out);
-
-/* ---- policies ---------------------------------------------------- */
-/* Stores a parsed policy with its source text. ZT_ECONFLICT if its dates
- * overlap a loaded policy of the same county (the message names it);
- * loading the identical document again is a no-op (*row_out = old row). */
-int zt_store_put_policy(struct zt_store *s, const struct zt_policy *p, const char *xml,
-                        size_t len, const char *actor, int64_t *row_out, int *was_new);
-
-struct zt_policy_entry {
-	int64_t row;
-	struct zt_policy policy;
+enum zt_txn_kind {
+	ZT_TXN_READ,  /* one snapshot (G6)                      */
+	ZT_TXN_WRITE, /* serialised with other writers (G1)     */
 };
-struct zt_policy_set {
-	int count;
-	struct zt_policy_entry *entries;
-};
-/* Loads every stored policy, parsed (cheap: a county has a handful). */
-int zt_store_load_policies(struct zt_store *s, struct zt_policy_set *out);
-void zt_policy_set_free(struct zt_policy_set *set);
-/* The policy of `county` in force on `date`, or NULL. */
-const struct zt_policy_entry *zt_policy_set_find(const struct zt_policy_set *set,
-                                                 const char *county, zt_date date);
 
-/* ---- claims and settlements -------------------------------------- */
+/* ---- claims and settlements: the records exchanged -------------------------- */
+
 /* The current (latest) claim under (hospital, claim_no). */
 struct zt_claim_ref {
 	int64_t claim_row;
@@ -87,43 +131,58 @@ struct zt_claim_ref {
 	char setl_id[32];
 	bool reversed;          /* a reversal exists: the number is free again */
 };
-int zt_store_find_claim(struct zt_store *s, const char *hospital, const char *claim_no,
-                        struct zt_claim_ref *out); /* 0 or ZT_ENOTFOUND */
 
-/* Accumulator slot names: "basic", "crit_base", "crit_paid", "assist",
- * "relief:<fund code>". */
-int zt_store_get_accum(struct zt_store *s, const char *psn_no, int year,
-                       const struct zt_policy *p, struct zt_accum *out);
+/* A change of one of a person's accumulators (slots: trace.h). */
+struct zt_accum_change {
+	char slot[ZT_SLOT_BYTES];
+	zt_fen before, after; /* after >= 0; before is what accum_get read */
+};
 
-/* Everything one settlement writes. */
+/* One transfer to write (the domain builds them: ledger.h). */
+struct zt_posting {
+	const char *debit, *credit;
+	zt_fen amount;      /* > 0 */
+	const char *kind;   /* settle reverse advance payment … */
+	const char *ref;    /* setl_id, advance id, bank reference … */
+};
+
+/* One paying fund of a settlement to write. */
+struct zt_share_write {
+	const char *fund_code;
+	enum zt_fund_kind kind;
+	zt_fen amount;
+	const char *slot;              /* the accumulator it moved */
+	const struct zt_fund_trace *trace;
+};
+
+/* Everything one settlement writes, in one call (G2: all of it or none). */
 struct zt_settle_write {
 	const struct zt_claim *claim;
 	const unsigned char *digest;
 	const char *items_text;       /* canonical items (zt_claim_items_text) */
 	int seq;                      /* 1, or previous seq + 1 after a reversal */
 	int64_t policy_row;
-	const struct zt_policy *policy;
-	const struct zt_split_ctx *ctx;
 	int year;
-	const struct zt_accum *accum_before;
+	zt_category category;
+	int hospital_level;
+	bool in_county;
 	const struct zt_split_result *result;
 	int share_count;
-	const struct zt_fund_share *shares;
-	const char *const *traces;    /* one XML fragment per share */
+	const struct zt_share_write *shares;
+	int accum_count;
+	const struct zt_accum_change *accums;
+	int posting_count;            /* ref and settlement row are the store's */
+	const struct zt_posting *postings;
 	const char *actor;
 };
-/* Writes claim, settlement, funds, accumulators and transfers. Returns the
- * new settlement's setl_id (≤ 31 chars) and row. */
-int zt_store_write_settlement(struct zt_store *s, const struct zt_settle_write *w,
-                              char setl_id_out[32], int64_t *row_out);
 
 /* A settlement as stored, for output and for reversal. */
 struct zt_stored_fund {
 	char fund_code[ZT_FUND_CODE_BYTES];
 	char kind[12];
 	zt_fen amount;
-	char slot[16];
-	char *trace; /* owned */
+	char slot[ZT_SLOT_BYTES];
+	struct zt_fund_trace trace;
 };
 struct zt_stored_settlement {
 	int64_t row;
@@ -153,28 +212,26 @@ struct zt_stored_settlement {
 	int fund_count;
 	struct zt_stored_fund funds[3 + ZT_RELIEF_MAX];
 };
-int zt_store_get_settlement(struct zt_store *s, int64_t row, struct zt_stored_settlement *out);
-void zt_stored_settlement_free(struct zt_stored_settlement *st);
-/* Every settlement (original and reversal) ever made under a claim number,
- * oldest first; calls `cb` for each. */
-int zt_store_claim_history(struct zt_store *s, const char *hospital, const char *claim_no,
-                           int (*cb)(void *ctx, const struct zt_stored_settlement *st),
-                           void *ctx);
 
-/* ---- finding claims (store_claims.c) ------------------------------ */
-/* The row of the settlement or reversal `setl_id`: 0, or ZT_ENOTFOUND (no
- * message set: not finding is an answer). */
-int zt_store_find_setl_id(struct zt_store *s, const char *setl_id, int64_t *row_out);
-/* The row of the reversal of settlement `row`; 0 if it was never reversed. */
-int zt_store_reversal_of(struct zt_store *s, int64_t row, int64_t *row_out);
+/* The reversal of settlement `orig` (docs/spec/split.md §6): a settlement
+ * of kind 'reverse' with every amount negated, the accumulators taken back
+ * to `accums`, the postings (the opposite transfers). */
+struct zt_reversal_write {
+	const struct zt_stored_settlement *orig;
+	const char *reason, *actor;
+	const struct zt_fund_trace *traces; /* one per fund of orig */
+	int accum_count;
+	const struct zt_accum_change *accums;
+	int posting_count;
+	const struct zt_posting *postings;
+};
 
 struct zt_claim_filter {
 	const char *psn_no;   /* NULL: every person   */
 	const char *hospital; /* NULL: every hospital */
 	zt_date from, to;     /* discharge dates, inclusive; 0: open-ended */
 };
-/* One settlement or reversal of a claim, as `claim list` shows it. The
- * strings are valid during the callback only. */
+/* One settlement or reversal of a claim, as `claim list` shows it. */
 struct zt_claim_line {
 	const char *setl_id, *kind /* settle | reverse */, *reverses /* "" */;
 	const char *fixmedins_code, *claim_no, *psn_no;
@@ -182,41 +239,338 @@ struct zt_claim_line {
 	zt_fen medfee_sumamt, fund_pay_sumamt, hosp_part_amt, psn_part_amt;
 	const char *settled_at, *actor, *reason /* "" for a settlement */;
 };
-/* Every settlement and reversal of the claims that match `f`, ordered by
- * discharge date, hospital, claim number and the order they were made in
- * (a reversal after the settlement it reverses). The callback must not use
- * the store; a non-zero return stops the walk and is returned. */
-int zt_store_claim_list(struct zt_store *s, const struct zt_claim_filter *f,
-                        int (*cb)(void *ctx, const struct zt_claim_line *l), void *ctx);
 
-/* Writes the reversal of settlement `orig` (docs/spec/split.md §6): a settlement of
- * kind 'reverse' with every amount negated, the accumulators taken back,
- * the opposite transfers. */
-int zt_store_write_reversal(struct zt_store *s, const struct zt_stored_settlement *orig,
-                            const char *reason, const char *actor,
-                            const char *const *traces /* one per fund of orig */,
-                            char setl_id_out[32], int64_t *row_out);
-
-int zt_store_audit(struct zt_store *s, const char *actor, const char *action,
-                   const char *subject, const char *detail);
-
-/* ---- ledger ------------------------------------------------------ */
-int zt_store_transfer(struct zt_store *s, const char *debit, const char *credit, zt_fen amount,
-                      const char *kind, const char *ref, int64_t settlement_row);
-int zt_store_account_balance(struct zt_store *s, const char *account, zt_fen *out);
-
-/* ---- verify ------------------------------------------------------ */
-/* Each check reports violations through `cb` (a one-line message) and
- * counts what it looked at. */
-struct zt_verify_report {
-	void *ctx;
-	void (*violation)(void *ctx, const char *check, const char *message);
-	void (*checked)(void *ctx, const char *check, int64_t count);
+/* A claim as stored, for verify to re-derive (claim.h). */
+struct zt_stored_claim {
+	int64_t row;
+	const char *fixmedins_code, *claim_no, *psn_no, *dscg_maindiag_code;
+	zt_date adm_date, dscg_date;
+	zt_fen medfee_sumamt;
+	int64_t item_count;
+	const char *items;             /* NULL if missing */
+	const unsigned char *digest;
+	int digest_bytes;
 };
-int zt_store_verify(struct zt_store *s, const struct zt_verify_report *r, int64_t *violations);
 
-/* Row counts of every table (for `status` and the benchmark). */
-int zt_store_counts(struct zt_store *s,
-                    void (*cb)(void *ctx, const char *table, int64_t rows), void *ctx);
+/* A stored policy: the domain parses its source (policy.h). */
+struct zt_stored_policy {
+	int64_t row;
+	const char *policy_id;
+	const char *xml;
+	size_t len;
+};
+
+/* ---- the table -------------------------------------------------------------- */
+
+struct zt_store_registry_ops {
+	/* Upserts (registry load). */
+	int (*put_hospital)(struct zt_store *s, const struct zt_hospital *h);
+	int (*put_person)(struct zt_store *s, const struct zt_person *p);
+	int (*put_fund)(struct zt_store *s, const struct zt_fund *f);
+	/* 0, or ZT_ENOTFOUND (no message: not finding is an answer). */
+	int (*get_hospital)(struct zt_store *s, const char *code, struct zt_hospital *out);
+	int (*get_person)(struct zt_store *s, const char *psn_no, struct zt_person *out);
+	int (*get_fund)(struct zt_store *s, const char *code, struct zt_fund *out);
+	/* Every hospital, in code order (bytewise). */
+	int (*each_hospital)(struct zt_store *s, int (*cb)(void *ctx, const struct zt_hospital *h),
+	                     void *ctx);
+};
+
+struct zt_store_policy_ops {
+	/* Stores a parsed policy with its source text. ZT_ECONFLICT if its dates
+	 * overlap a loaded policy of the same county (the message names it);
+	 * the identical document again is a no-op (*row_out = its row,
+	 * *was_new false). */
+	int (*put)(struct zt_store *s, const struct zt_policy *p, const char *xml, size_t len,
+	           const char *actor, int64_t *row_out, bool *was_new);
+	/* Every stored policy, in the order loaded. */
+	int (*each)(struct zt_store *s, int (*cb)(void *ctx, const struct zt_stored_policy *p),
+	            void *ctx);
+};
+
+struct zt_store_claim_ops {
+	/* The current claim under (hospital, claim_no): 0 or ZT_ENOTFOUND
+	 * (no message). */
+	int (*find)(struct zt_store *s, const char *hospital, const char *claim_no,
+	            struct zt_claim_ref *out);
+	/* The person's accumulator slots of `year` that were ever written. */
+	int (*accum_get)(struct zt_store *s, const char *psn_no, int year,
+	                 int (*cb)(void *ctx, const char *slot, zt_fen amount), void *ctx);
+	/* Writes claim, settlement, shares with their traces, accumulators and
+	 * postings, in the caller's WRITE transaction (G2, G5). Returns the
+	 * new settlement's setl_id and row. Refuses (ZT_EINTERNAL) what breaks
+	 * the settlement's own arithmetic: shares that do not sum to its fund
+	 * amounts, postings that do not move its medfee_sumamt, an accumulator
+	 * change from a value it does not hold or below zero. */
+	int (*write_settlement)(struct zt_store *s, const struct zt_settle_write *w,
+	                        char setl_id_out[32], int64_t *row_out);
+	int (*write_reversal)(struct zt_store *s, const struct zt_reversal_write *w,
+	                      char setl_id_out[32], int64_t *row_out);
+	/* A settlement with its shares and traces; ZT_ENOTFOUND (message set). */
+	int (*get)(struct zt_store *s, int64_t row, struct zt_stored_settlement *out);
+	/* The row of setl_id: 0 or ZT_ENOTFOUND (no message). */
+	int (*find_setl_id)(struct zt_store *s, const char *setl_id, int64_t *row_out);
+	/* The row of the reversal of settlement `row`; 0 if never reversed. */
+	int (*reversal_of)(struct zt_store *s, int64_t row, int64_t *row_out);
+	/* Every settlement and reversal under a claim number, oldest first;
+	 * ZT_ENOTFOUND (no message) when there is none. The callback may use
+	 * the store. */
+	int (*history)(struct zt_store *s, const char *hospital, const char *claim_no,
+	               int (*cb)(void *ctx, const struct zt_stored_settlement *st), void *ctx);
+	/* Every settlement and reversal of the claims that match `f`, ordered
+	 * by discharge date, hospital, claim number and the order they were
+	 * made in. */
+	int (*list)(struct zt_store *s, const struct zt_claim_filter *f,
+	            int (*cb)(void *ctx, const struct zt_claim_line *l), void *ctx);
+};
+
+struct zt_store_ledger_ops {
+	/* Writes one transfer (settlement_row 0: not a settlement's) and moves
+	 * both balances, overflow-checked before anything is written (G5):
+	 * ZT_ERANGE naming the account. In the caller's WRITE transaction. */
+	int (*post)(struct zt_store *s, const struct zt_posting *t, int64_t settlement_row);
+	/* The balance with what the open transaction moved; *exists false and 0
+	 * for an account no transfer ever touched. */
+	int (*balance)(struct zt_store *s, const char *account, zt_fen *out, bool *exists);
+	/* Every account with its balance, in name order (bytewise). */
+	int (*balances)(struct zt_store *s, int (*cb)(void *ctx, const char *account, zt_fen balance),
+	                void *ctx);
+	/* The sum of `account`'s transfers made before `before_at` (a stored
+	 * timestamp; "": nothing is before). ZT_ERANGE beyond int64. */
+	int (*balance_before)(struct zt_store *s, const char *account, const char *before_at,
+	                      zt_fen *out);
+	/* The transfers of `account` made at or after `since_at` ("": all), in
+	 * the order written. */
+	int (*transfers)(struct zt_store *s, const char *account, const char *since_at,
+	                 zt_transfer_cb cb, void *ctx);
+	/* Every transfer with a debit or credit account starting with `prefix`,
+	 * in the order written. */
+	int (*scan)(struct zt_store *s, const char *prefix, zt_transfer_cb cb, void *ctx);
+};
+
+struct zt_store_advance_ops {
+	/* Highest row so far (0 if none) of plans / advances; in a WRITE
+	 * transaction the next row is this + 1 (G1). */
+	int (*plan_last_row)(struct zt_store *s, int64_t *out);
+	int (*last_row)(struct zt_store *s, int64_t *out);
+	/* Stores a plan with its lines (row and plan_id set by the caller). */
+	int (*plan_put)(struct zt_store *s, const struct zt_advance_plan *p);
+	/* A plan with its approval and issue; ZT_ENOTFOUND (message set). The
+	 * lines are malloc'd: zt_advance_plan_free. */
+	int (*plan_get)(struct zt_store *s, const char *plan_id, struct zt_advance_plan *out);
+	int (*approval_put)(struct zt_store *s, int64_t plan_row, const char *actor);
+	/* An advance with row > after_row to a hospital the plan pays (top-up >
+	 * 0): 0 and *out, or ZT_ENOTFOUND (no message). */
+	int (*newer)(struct zt_store *s, int64_t plan_row, int64_t after_row, struct zt_advance *out);
+	int (*put)(struct zt_store *s, const struct zt_advance *a);
+	/* By advance id (the EndToEndId); ZT_ENOTFOUND (message set). */
+	int (*get)(struct zt_store *s, const char *advance_id, struct zt_advance *out);
+	/* Every advance, oldest first. */
+	int (*each)(struct zt_store *s, int (*cb)(void *ctx, const struct zt_advance *a), void *ctx);
+};
+
+struct zt_store_batch_ops {
+	/* The next number of fund `fund_code`'s batches (G1). */
+	int (*next_seq)(struct zt_store *s, const char *fund_code, int64_t *out);
+	/* A new draft batch: id, fund_code, seq, through, created_by (the rest
+	 * is counted by set_totals; created_at is the transaction's time). */
+	int (*insert)(struct zt_store *s, const struct zt_batch *b);
+	/* Appends an event as given (status_from "": the creation); at is the
+	 * transaction's time. */
+	int (*add_event)(struct zt_store *s, const char *id, const struct zt_batch_event *e);
+	/* Every share of `fund_code` in no batch yet, discharged on or before
+	 * `through` (0: any), in (settlement, share) order, with what the rule of
+	 * batch.h needs to know; the callback decides (it may call add_share,
+	 * nothing else). */
+	int (*candidates)(struct zt_store *s, const char *fund_code, zt_date through,
+	                  int (*cb)(void *ctx, const struct zt_batch_candidate *c), void *ctx);
+	/* Puts a share in batch `id` (G3: ZT_ECONFLICT if it is in one). */
+	int (*add_share)(struct zt_store *s, const char *id, int64_t settlement_row, int seq,
+	                 bool payable);
+	/* Stores what the batch's records add up to; ZT_EINTERNAL if that is
+	 * not what its records add up to in the store (G5). */
+	int (*set_totals)(struct zt_store *s, const char *id, const struct zt_batch_totals *t);
+	/* 0, or ZT_ENOTFOUND (message set). */
+	int (*get)(struct zt_store *s, const char *id, struct zt_batch *out);
+	/* Every batch, of one fund or (NULL) all, in creation order. */
+	int (*list)(struct zt_store *s, const char *fund_code,
+	            int (*cb)(void *ctx, const struct zt_batch *b), void *ctx);
+	/* Compare-and-set: moves `id` from `from` to `to` (from == to: no move)
+	 * and records the event; ZT_ECONFLICT (message names the status it is
+	 * in) if the batch is not in `from`. The domain decides what is allowed. */
+	int (*set_status)(struct zt_store *s, const char *id, enum zt_batch_status from,
+	                  enum zt_batch_status to, const struct zt_batch_event *e);
+	int (*set_approved)(struct zt_store *s, const char *id, const char *actor);
+	/* What an export wrote; the first export's digest and time stay. */
+	int (*set_exported)(struct zt_store *s, const char *id, const char *file_path,
+	                    const char *file_sha256, const char *digest, const char *key_type);
+	/* Appends to the log of hand-overs (at: the transaction's time). */
+	int (*add_send)(struct zt_store *s, const char *id, const struct zt_batch_send_log *l);
+	/* Marks the records the payer rejected. ZT_ECONFLICT (nothing marked)
+	 * if one is not in the batch or is named twice. */
+	int (*reject_records)(struct zt_store *s, const char *id,
+	                      const struct zt_batch_reject *rejects, size_t n);
+	/* The records of batch `id` the payer rejected and the reversals in it
+	 * of records the payer rejected, in file order. */
+	int (*rejected_records)(struct zt_store *s, const char *id,
+	                        int (*cb)(void *ctx, const struct zt_batch_rejected *r), void *ctx);
+	/* The payer's answer: receipt and accepted total (the domain's). */
+	int (*set_answer)(struct zt_store *s, const char *id, const char *receipt,
+	                  zt_fen accepted_total);
+	/* Compare-and-set of status and paid (the caller read paid_before and
+	 * returned in this transaction); ZT_ECONFLICT when the batch changed. */
+	int (*set_paid)(struct zt_store *s, const char *id, enum zt_batch_status from,
+	                enum zt_batch_status to, zt_fen paid_before, zt_fen paid, zt_fen returned,
+	                const struct zt_batch_event *e);
+	/* Records money paid back to the fund (r->row and r->at filled) and the
+	 * compare-and-set of status and returned, likewise. */
+	int (*add_return)(struct zt_store *s, struct zt_batch_return *r, enum zt_batch_status from,
+	                  enum zt_batch_status to, zt_fen returned_before, zt_fen returned,
+	                  const struct zt_batch_event *e);
+	int (*repay_count)(struct zt_store *s, const char *id, int64_t *out);
+	/* 0, or ZT_ENOTFOUND (no message). */
+	int (*return_get)(struct zt_store *s, const char *return_id, struct zt_batch_return *out);
+	int (*returns)(struct zt_store *s, const char *id,
+	               int (*cb)(void *ctx, const struct zt_batch_return *r), void *ctx);
+	/* The records of batch `id` in file order (settlement, then share),
+	 * with constant memory whatever the batch's size; the cursor holds a
+	 * statement of its own and may be read on another thread than the
+	 * store's (one at a time). next: 1 and *out filled (valid until the
+	 * next call), 0 at the end, or a negative ZT_E*. */
+	int (*records)(struct zt_store *s, const char *id, bool only_rejected,
+	               struct zt_batch_cursor **out);
+	int (*next)(struct zt_batch_cursor *c, struct zt_batch_record *out);
+	void (*records_close)(struct zt_batch_cursor *c);
+	int (*events)(struct zt_store *s, const char *id,
+	              int (*cb)(void *ctx, const struct zt_batch_event *e), void *ctx);
+	int (*sends)(struct zt_store *s, const char *id,
+	             int (*cb)(void *ctx, const struct zt_batch_send_log *l), void *ctx);
+};
+
+struct zt_store_bank_ops {
+	/* The log of imports (in the caller's transaction). */
+	int (*import_start)(struct zt_store *s, const char *file, const char *file_sha256,
+	                    int version, const char *msg_id, const char *actor, int64_t *row_out);
+	int (*import_finish)(struct zt_store *s, int64_t row, int64_t reported, int64_t stored,
+	                     int64_t known, int64_t not_booked);
+	/* The account of the entries stored so far ("" if none). */
+	int (*account)(struct zt_store *s, char out[64]);
+	/* Stores e once: *was_new false and *row_out the stored row when its ref
+	 * is stored already with the same direction, amount and currency;
+	 * ZT_ECONFLICT (message names both) when with others. */
+	int (*entry_put)(struct zt_store *s, int64_t import_row, const struct zt_recon_entry *e,
+	                 int64_t *row_out, bool *was_new);
+	int (*entry_get)(struct zt_store *s, int64_t row, struct zt_recon_entry *out);
+	/* Entries stored before row `before_row` (INT64_MAX: all) neither matched
+	 * nor in an exception, oldest first. The rows are read first: the
+	 * callback may write. */
+	int (*open_entries)(struct zt_store *s, int64_t before_row,
+	                    int (*cb)(void *ctx, const struct zt_recon_entry *e), void *ctx);
+	/* A batch as the rules see it; ZT_ENOTFOUND (no message). */
+	int (*batch)(struct zt_store *s, const char *id, struct zt_recon_batch *out);
+	/* Whether a bank entry confirmed the advance. */
+	int (*advance_confirmed)(struct zt_store *s, const char *advance_id, bool *out);
+	/* A match (entry_row 0 for a write-off without entry; advance_id and
+	 * return_id NULL for batches; exception_row 0 when automatic) and its
+	 * parts. */
+	int (*match_put)(struct zt_store *s, int64_t entry_row, const char *advance_id,
+	                 const char *return_id, int64_t exception_row, const char *actor,
+	                 int64_t *row_out);
+	int (*alloc_put)(struct zt_store *s, int64_t match_row, const char *batch_id, zt_fen amount,
+	                 zt_fen written_off);
+	/* Stores x (raised_at: now), numbering it: fills x->row and x->exc_id. */
+	int (*exception_put)(struct zt_store *s, struct zt_recon_exception *x);
+	/* 0, or ZT_ENOTFOUND (message set). */
+	int (*exception_get)(struct zt_store *s, const char *exc_id, struct zt_recon_exception *out);
+	/* Whether an exception of `kind` about batch / advance / repayment (no
+	 * entry) exists, resolved or not. */
+	int (*due_exists)(struct zt_store *s, enum zt_recon_kind kind, const char *batch_id,
+	                  const char *advance_id, const char *return_id, bool *out);
+	int (*resolution_put)(struct zt_store *s, int64_t exception_row, enum zt_recon_resolution r,
+	                      const char *target, const char *note, const char *actor);
+	/* Closes (as settled) the open exceptions without entry about batch_id
+	 * (its own, not its repayments'), advance_id or return_id whose kind is
+	 * `kind` (or any: kind < 0). */
+	int (*settle_due)(struct zt_store *s, int kind, const char *batch_id, const char *advance_id,
+	                  const char *return_id, const char *note, const char *actor,
+	                  int64_t *closed_out);
+	/* Whether any exception without entry is open. */
+	int (*due_open)(struct zt_store *s, bool *out);
+	/* Every exception (only the open ones if open_only), oldest first. */
+	int (*exceptions)(struct zt_store *s, bool open_only,
+	                  int (*cb)(void *ctx, const struct zt_recon_exception *x), void *ctx);
+	/* Batches first sent to the payer on or before `sent_by`, with their
+	 * status and money (the domain decides which are due); advances
+	 * executed on or before `executed_by` that no entry confirmed;
+	 * repayments to execute by then that no debit confirmed. Rows are read
+	 * first: the callbacks may write. */
+	int (*sent_batches)(struct zt_store *s, zt_date sent_by,
+	                    int (*cb)(void *ctx, const struct zt_recon_batch *b), void *ctx);
+	int (*due_advances)(struct zt_store *s, zt_date executed_by,
+	                    int (*cb)(void *ctx, const struct zt_advance *a), void *ctx);
+	int (*due_returns)(struct zt_store *s, zt_date executed_by,
+	                   int (*cb)(void *ctx, const struct zt_batch_return *r), void *ctx);
+	/* The report's sums per fund (outstanding is the domain's), advances
+	 * confirmed per hospital, the entries waiting, billed and paid by day. */
+	int (*report_funds)(struct zt_store *s,
+	                    int (*cb)(void *ctx, const struct zt_recon_fund_line *f), void *ctx);
+	int (*confirmed)(struct zt_store *s, const char *hospital, zt_fen *out);
+	int (*report_open)(struct zt_store *s,
+	                   int (*cb)(void *ctx, const struct zt_recon_open_line *o), void *ctx);
+	int (*report_days)(struct zt_store *s, int (*cb)(void *ctx, const struct zt_recon_day *d),
+	                   void *ctx);
+};
+
+struct zt_store_audit_ops {
+	/* Appends to the audit trail (at: the transaction's time). */
+	int (*add)(struct zt_store *s, const char *actor, const char *action, const char *subject,
+	           const char *detail);
+};
+
+struct zt_store_verify_ops {
+	/* Runs check `id` of verify.h: one call of r->violation per violation,
+	 * *checked what it looked at. Every implementation implements every
+	 * check whose `by` is ZT_VERIFY_BY_STORE; ZT_EINVAL for the others. */
+	int (*run)(struct zt_store *s, enum zt_verify_check_id id, const struct zt_verify_report *r,
+	           int64_t *checked, int64_t *violations);
+	/* Every claim as stored, for the checks the domain re-derives. */
+	int (*claims)(struct zt_store *s, int (*cb)(void *ctx, const struct zt_stored_claim *c),
+	              void *ctx);
+	/* Rows per table (for `status` and the benchmark). */
+	int (*counts)(struct zt_store *s, void (*cb)(void *ctx, const char *table, int64_t rows),
+	              void *ctx);
+};
+
+struct zt_store_ops {
+	const char *name; /* "sqlite", "postgresql" */
+	void (*close)(struct zt_store *s);
+	/* Brings the schema to ZT_STORE_VERSION, each step in its own
+	 * transaction; refuses a database of a newer zhitong. */
+	int (*migrate)(struct zt_store *s, int *from_version, int *to_version);
+	/* ZT_EINVAL with a message saying what to do if the database is not
+	 * initialised or needs migrating. */
+	int (*check_version)(struct zt_store *s);
+	/* Transactions (G1, G6): one at a time per handle. */
+	int (*begin)(struct zt_store *s, enum zt_txn_kind kind);
+	int (*commit)(struct zt_store *s);
+	void (*rollback)(struct zt_store *s);
+	/* One claim inside a shared WRITE transaction (G2); one level. */
+	int (*savepoint)(struct zt_store *s);
+	int (*release)(struct zt_store *s);
+	void (*rollback_to)(struct zt_store *s);
+	/* The UTC timestamp every row written in this transaction carries
+	 * ("2024-03-01T09:30:00Z"); outside one, now. */
+	const char *(*now)(struct zt_store *s);
+
+	struct zt_store_registry_ops registry; /* hospitals, people, funds          */
+	struct zt_store_policy_ops policies;   /* policies and their sources        */
+	struct zt_store_claim_ops claims;      /* claims, settlements, accumulators */
+	struct zt_store_ledger_ops ledger;     /* transfers and balances            */
+	struct zt_store_advance_ops advances;  /* plans, approvals, advances        */
+	struct zt_store_batch_ops batches;     /* batches, shares, answers, returns */
+	struct zt_store_bank_ops bank;         /* statements, matches, exceptions   */
+	struct zt_store_audit_ops audit;       /* the audit trail                   */
+	struct zt_store_verify_ops verify;     /* the checks of verify.h            */
+};
 
 #endif

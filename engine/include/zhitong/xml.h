@@ -62,6 +62,11 @@ int zt_xml_parse_doc_versions(xmlDocPtr *out, int *which, const char *xml, size_
  * be chosen before the first byte is read. */
 void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename);
 
+/* The same without a schema, for what zhitong itself wrote and stored
+ * without one (the trace fragments of schema versions before 9): still no
+ * DTD, no entity, no network; only well-formedness is checked. */
+int zt_xml_parse_own(xmlDocPtr *out, const char *xml, size_t len, const char *filename);
+
 /* Reads a whole file (at most `max_bytes`) into a malloc'd, NUL-terminated
  * buffer. A missing or unreadable file is ZT_ENOTFOUND (an unusable input,
  * exit 2), not ZT_EIO (which means the store failed). Every document is

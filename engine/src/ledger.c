@@ -1,0 +1,89 @@
+/* zhitong — the ledger's rules (ledger.h; docs/spec/money-flow.md
+ * "Ledger"): what a settlement posts, and reading an account by days of
+ * the pool. The store writes and sums the transfers (store.h ledger). */
+#include "zhitong/ledger.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zhitong/error.h"
+#include "zhitong/store.h"
+
+zt_fen zt_transfer_effect(const struct zt_transfer *t, const char *account)
+{
+	if (strcmp(t->debit, account) == 0)
+		return t->amount;
+	if (strcmp(t->credit, account) == 0)
+		return -t->amount;
+	return 0;
+}
+
+int zt_ledger_balance(struct zt_store *s, const char *account, zt_fen *out)
+{
+	zt_fen v = 0;
+	bool exists = false;
+	int rc = s->ops->ledger.balance(s, account, &v, &exists);
+	if (rc)
+		return rc;
+	if (!exists && v == 0)
+		return zt_error_set(ZT_ENOTFOUND, "account '%s': no transfer has ever touched it", account);
+	*out = v;
+	return 0;
+}
+
+/* The first instant of pool-local day d as a store timestamp, for
+ * comparison with a transfer's time (docs/spec/rules-v2.md §5); "" (before
+ * everything) for day 0. */
+static void day_text(char out[ZT_FMT_BYTES], zt_date d)
+{
+	if (d > 0)
+		zt_timestamp_day_start(out, d);
+	else
+		out[0] = '\0';
+}
+
+int zt_ledger_opening_balance(struct zt_store *s, const char *account, zt_date since,
+                              zt_fen *out)
+{
+	char day[ZT_FMT_BYTES];
+	day_text(day, since);
+	return s->ops->ledger.balance_before(s, account, day, out);
+}
+
+int zt_ledger_transfers(struct zt_store *s, const char *account, zt_date since,
+                        zt_transfer_cb cb, void *ctx)
+{
+	char day[ZT_FMT_BYTES];
+	day_text(day, since);
+	return s->ops->ledger.transfers(s, account, day, cb, ctx);
+}
+
+/* One leg, the right way round for a settlement (sign > 0) or a reversal. */
+static void leg(struct zt_posting *t, int sign, const char *from, const char *to, zt_fen amount,
+                const char *kind)
+{
+	*t = (struct zt_posting){sign > 0 ? from : to, sign > 0 ? to : from, amount, kind, NULL};
+}
+
+int zt_ledger_settlement_postings(struct zt_posting *out, struct zt_settlement_accounts *names,
+                                  int sign, const char *hospital, const char *const *fund_codes,
+                                  const zt_fen *amounts, int n, zt_fen hosp_part, zt_fen psn_part)
+{
+	assert(n >= 0 && n <= 3 + ZT_RELIEF_MAX && hosp_part >= 0 && psn_part >= 0);
+	snprintf(names->hospital, sizeof names->hospital, "hospital:%s", hospital);
+	snprintf(names->claims, sizeof names->claims, "claims:%s", hospital);
+	snprintf(names->burden, sizeof names->burden, "hospital-burden:%s", hospital);
+	snprintf(names->patient, sizeof names->patient, "patient:%s", hospital);
+	const char *kind = sign > 0 ? "settle" : "reverse";
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		snprintf(names->funds[i], sizeof names->funds[i], "fund:%s", fund_codes[i]);
+		leg(&out[k++], sign, names->funds[i], names->hospital, amounts[i], kind);
+	}
+	if (hosp_part > 0)
+		leg(&out[k++], sign, names->burden, names->claims, hosp_part, kind);
+	if (psn_part > 0)
+		leg(&out[k++], sign, names->patient, names->claims, psn_part, kind);
+	return k;
+}

@@ -1,0 +1,131 @@
+/* zhitong — transactions and savepoints of the SQLite store (store.h G1,
+ * G2, G6). A WRITE transaction takes the database's write lock at once
+ * (BEGIN IMMEDIATE): writers are serialised, the second waiting up to the
+ * busy timeout. A READ transaction (BEGIN) reads one snapshot. */
+#include <stdlib.h>
+
+#include "sqlite_int.h"
+
+static const char SQL_BEGIN_WRITE[] = "BEGIN IMMEDIATE";
+static const char SQL_BEGIN_READ[] = "BEGIN";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
+static const char SQL_SAVEPOINT[] = "SAVEPOINT zt_claim";
+static const char SQL_RELEASE[] = "RELEASE zt_claim";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO zt_claim";
+static const char SQL_MAX_SETTLEMENT[] = "SELECT COALESCE(MAX(id), 0) FROM settlement";
+
+/* Runs one of the statements above. */
+static int statement(struct sq *q, const char *sql, const char *what)
+{
+	sqlite3_stmt *p;
+	int rc = sq_stmt(q, sql, &p);
+	return rc ? rc : sq_run(q, p, what);
+}
+
+int sq_begin(struct zt_store *s, enum zt_txn_kind kind)
+{
+	struct sq *q = sq_of(s);
+	if (q->txn != SQ_NO_TXN)
+		return zt_error_set(ZT_EINTERNAL, "nested transaction");
+	if (kind == ZT_TXN_WRITE && q->readonly)
+		return zt_error_set(ZT_EINTERNAL, "database '%s' is open for reading only", q->path);
+	bool write = kind == ZT_TXN_WRITE;
+	int rc = statement(q, write ? SQL_BEGIN_WRITE : SQL_BEGIN_READ, "begin");
+	if (rc)
+		return rc;
+	q->txn = write ? SQ_TXN_WRITE : SQ_TXN_READ;
+	zt_timestamp_utc(q->now, zt_date_now());
+	if (!write)
+		return 0;
+	/* settlement rows are numbered here: the lock is ours (G1, G7) */
+	sqlite3_stmt *p;
+	if ((rc = sq_stmt(q, SQL_MAX_SETTLEMENT, &p)) == 0 &&
+	    (rc = sq_row(q, p, "read settlement counter")) == 1) {
+		q->next_settlement_id = sqlite3_column_int64(p, 0) + 1;
+		sq_done(p);
+		return 0;
+	}
+	if (rc == 0)
+		rc = zt_error_set(ZT_EINTERNAL, "MAX gave no row");
+	sq_rollback(s);
+	return rc;
+}
+
+int sq_commit(struct zt_store *s)
+{
+	struct sq *q = sq_of(s);
+	if (q->txn == SQ_NO_TXN)
+		return zt_error_set(ZT_EINTERNAL, "commit outside a transaction");
+	if (q->in_savepoint)
+		return zt_error_set(ZT_EINTERNAL, "commit inside a savepoint");
+	int rc = q->txn == SQ_TXN_WRITE ? sq_ledger_flush(q) : 0;
+	sq_reset_all(q); /* no statement may hold the transaction open */
+	if (rc == 0)
+		rc = statement(q, SQL_COMMIT, "commit");
+	if (rc) {
+		sq_rollback(s);
+		return rc;
+	}
+	q->txn = SQ_NO_TXN;
+	return 0;
+}
+
+void sq_rollback(struct zt_store *s)
+{
+	struct sq *q = sq_of(s);
+	if (q->txn == SQ_NO_TXN)
+		return;
+	sq_reset_all(q);
+	sqlite3_stmt *p;
+	if (sq_stmt(q, SQL_ROLLBACK, &p) == 0) {
+		sqlite3_step(p);
+		sqlite3_reset(p);
+	}
+	sq_ledger_clear(q);
+	q->in_savepoint = false;
+	q->txn = SQ_NO_TXN;
+}
+
+int sq_savepoint(struct zt_store *s)
+{
+	struct sq *q = sq_of(s);
+	int rc = sq_need_write(q, "savepoint");
+	if (rc)
+		return rc;
+	if (q->in_savepoint)
+		return zt_error_set(ZT_EINTERNAL, "nested savepoint");
+	if ((rc = sq_ledger_mark(q)) != 0 || (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
+		return rc;
+	q->sp_next_settlement_id = q->next_settlement_id;
+	q->in_savepoint = true;
+	return 0;
+}
+
+int sq_release(struct zt_store *s)
+{
+	struct sq *q = sq_of(s);
+	if (!q->in_savepoint)
+		return zt_error_set(ZT_EINTERNAL, "release without a savepoint");
+	int rc = statement(q, SQL_RELEASE, "release savepoint");
+	if (rc == 0)
+		q->in_savepoint = false;
+	return rc;
+}
+
+void sq_rollback_to(struct zt_store *s)
+{
+	struct sq *q = sq_of(s);
+	if (!q->in_savepoint)
+		return;
+	sq_reset_all(q);
+	sqlite3_stmt *p;
+	if (sq_stmt(q, SQL_ROLLBACK_TO, &p) == 0) {
+		sqlite3_step(p);
+		sqlite3_reset(p);
+	}
+	sq_ledger_restore(q);
+	q->next_settlement_id = q->sp_next_settlement_id;
+}
+
+const char *sq_now_op(struct zt_store *s) { return sq_now(sq_of(s)); }

@@ -1,0 +1,1343 @@
+/* zhitong — the store conformance suite (issue 8; store.h): the same tests
+ * against every implementation of the store port.
+ *
+ * An implementation plugs in with a factory: a fresh store, a copy of one,
+ * a raw client's statement (what an operator with the database's own tools
+ * can do), and the damage that each check of verify.h must find, written in
+ * its own dialect. Today there is SQLite; PostgreSQL adds its factory to
+ * `factories` (issue 13, with the server of the CTest fixture `pg`).
+ *
+ * What is proven for each: every operation of the port (registry,
+ * policies, claims and settlements, ledger, advances, batches, bank, audit,
+ * verify, transactions and savepoints), every guarantee of store.h (G1 two
+ * writers for one person serialised with exact accumulators, G2 a claim
+ * rolled back to its savepoint leaves nothing while the others of the
+ * commit stay, G3 a share refused in a second batch by the key, G4 facts
+ * that cannot be updated or deleted, G5 an overflowing sum refused with
+ * nothing stored, G6 one snapshot per read transaction), and every verify
+ * check: clean on a world that has everything, and finding its tampering. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "zhitong/error.h"
+#include "zhitong/ledger.h"
+#include "zhitong/settle.h"
+#include "zhitong/store.h"
+#include "zhitong/xml.h"
+
+#define REGISTRY ZT_TEST_SOURCE_DIR "/rules/registry-510101.xml"
+#define POLICY ZT_TEST_SOURCE_DIR "/rules/sample-510101-2017.xml"
+#define WORKED_EXAMPLE ZT_TEST_CASES "/claims/worked-example.xml"
+#define TARGET_BYTES 700
+
+/* ---- factories ----------------------------------------------------------------- */
+
+struct factory {
+	const char *name;
+	/* The target of a new, empty store brought to ZT_STORE_VERSION. */
+	void (*fresh)(char target[TARGET_BYTES], const char *name);
+	/* A copy of store `from` (no handle open on it) as a new target. */
+	void (*copy)(const char *from, char to[TARGET_BYTES], const char *name);
+	/* A statement as the database's own client runs it (foreign keys and
+	 * constraints as that client has them): 0 when it ran. */
+	int (*raw)(const char *target, const char *sql);
+	/* The damage check `id` must find, in the store of the world below. */
+	void (*tamper)(const char *target, enum zt_verify_check_id id);
+};
+
+/* ---- SQLite ------------------------------------------------------------------ */
+
+static void sqlite_fresh(char target[TARGET_BYTES], const char *name)
+{
+	snprintf(target, TARGET_BYTES, "%s", tmp_path(name));
+	struct zt_store *s;
+	cr_assert_eq(zt_store_open(&s, target, &(struct zt_store_options){.create = true}), 0, "%s",
+	             zt_error_last());
+	cr_assert_eq(s->ops->migrate(s, NULL, NULL), 0, "%s", zt_error_last());
+	zt_store_close(s);
+}
+
+static void sqlite_copy(const char *from, char to[TARGET_BYTES], const char *name)
+{
+	snprintf(to, TARGET_BYTES, "%s", tmp_path(name));
+	struct run r = sh("cp '%s' '%s' && for x in -wal -shm; do test ! -e '%s'$x || cp '%s'$x '%s'$x;"
+	                  " done", from, to, from, from, to);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+}
+
+static int sqlite_raw(const char *target, const char *sql)
+{
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open_v2(target, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 30000);
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* By hand, as someone with the file could: foreign keys off (the default),
+ * CHECK constraints ignored, the triggers that stand in the way dropped. */
+#define IGNORE "PRAGMA ignore_check_constraints = ON; "
+#define NOW "'2026-01-01T00:00:00Z'"
+static const char *const sqlite_damage[ZT_VERIFY_CHECKS] = {
+	[ZT_VERIFY_CONSERVATION] = IGNORE "DROP TRIGGER settlement_immutable_u;"
+	" UPDATE settlement SET psn_part_amt = psn_part_amt + 1 WHERE id = 3",
+	[ZT_VERIFY_SHARES_SUM] = "DROP TRIGGER settlement_fund_immutable_d;"
+	" DELETE FROM settlement_fund WHERE settlement_id = 3 AND seq = 3",
+	[ZT_VERIFY_REVERSALS_MIRROR] = IGNORE "DROP TRIGGER settlement_immutable_u;"
+	" UPDATE settlement SET hifp_pay = hifp_pay + 100, fund_pay_sumamt = fund_pay_sumamt + 100,"
+	" psn_part_amt = psn_part_amt - 100 WHERE id = 2",
+	[ZT_VERIFY_LEDGER_BALANCES] = "UPDATE account SET balance = balance + 1 WHERE name = 'pool:bank'",
+	[ZT_VERIFY_ACCOUNT_TRANSFERS] = "UPDATE account SET balance = balance + 1 WHERE name = "
+	"'fund:390100'; UPDATE account SET balance = balance - 1 WHERE name = 'pool:bank'",
+	[ZT_VERIFY_WHOLE_FEN] = "DROP TRIGGER account_balance_integer_u;"
+	" UPDATE account SET balance = balance + 0.5 WHERE name = 'fund:390100'",
+	[ZT_VERIFY_SETTLEMENTS_POSTED] = "DROP TRIGGER transfer_immutable_d;"
+	" DELETE FROM transfer WHERE settlement_id = 3 AND debit LIKE 'patient:%'",
+	[ZT_VERIFY_ACCUMULATORS] = "UPDATE accum SET amount = amount + 1 WHERE slot = 'basic'",
+	[ZT_VERIFY_ONE_LIVE_SETTLEMENT] = IGNORE "DROP TRIGGER settlement_immutable_u;"
+	" UPDATE settlement SET kind = 'settle', reverses = NULL WHERE id = 2",
+	[ZT_VERIFY_CLAIM_DIGESTS] = "DROP TRIGGER claim_immutable_u;"
+	" UPDATE claim SET dscg_maindiag_code = 'X00.000' WHERE id = 1",
+	[ZT_VERIFY_SETTLEMENT_CLAIM] = "DROP TRIGGER settlement_immutable_u;"
+	" UPDATE settlement SET year = year + 1 WHERE id = 3",
+	[ZT_VERIFY_SETTLEMENT_REFS] = "DELETE FROM fund WHERE code = '610103'",
+	[ZT_VERIFY_SHARE_SLOTS] = "DROP TRIGGER settlement_fund_immutable_u;"
+	" UPDATE settlement_fund SET slot = 'basic' WHERE settlement_id = 3 AND seq = 2",
+	[ZT_VERIFY_SHARE_TRACES] = "DROP TRIGGER settlement_fund_immutable_u;"
+	" UPDATE settlement_fund SET pay = pay + 1 WHERE settlement_id = 3 AND seq = 1",
+	[ZT_VERIFY_SETTLED_ONCE] = "DROP TRIGGER settlement_immutable_d; DELETE FROM settlement WHERE id = 2",
+	[ZT_VERIFY_NO_GAPS] = "DROP TRIGGER transfer_immutable_d; DELETE FROM transfer WHERE id = 1",
+	[ZT_VERIFY_POLICY_DIGESTS] = "DROP TRIGGER policy_immutable_u;"
+	" UPDATE policy SET source_xml = source_xml || ' '",
+	[ZT_VERIFY_AUDIT_GAPS] = "DROP TRIGGER audit_immutable_d; DELETE FROM audit WHERE id = 3",
+	[ZT_VERIFY_AUDITED] = "DROP TRIGGER audit_immutable_d;"
+	" DELETE FROM audit WHERE action = 'claim reverse'",
+	[ZT_VERIFY_REFERENCES] = "DROP TRIGGER advance_immutable_u; UPDATE advance SET plan_row = 99",
+	[ZT_VERIFY_GUARDS] = "DROP TRIGGER transfer_immutable_u",
+	[ZT_VERIFY_ADVANCE_TRANSFER] = "DROP TRIGGER advance_immutable_u; UPDATE advance SET amount = amount + 1",
+	[ZT_VERIFY_ADVANCE_TRANSFERS_OWNED] = "INSERT INTO transfer (debit, credit, amount, kind, ref, at)"
+	" VALUES ('hospital:H51010101', 'pool:bank', 1, 'advance', 'ADV-NONE', " NOW ")",
+	[ZT_VERIFY_PLAN_ISSUED_ONCE] = "DROP TRIGGER advance_approval_immutable_d; DELETE FROM advance_approval",
+	[ZT_VERIFY_PLAN_LINES] = "DROP TRIGGER advance_plan_line_immutable_u;"
+	" UPDATE advance_plan_line SET topup = topup + 1",
+	[ZT_VERIFY_ADVANCE_MAKER] = "DROP TRIGGER advance_approval_immutable_u;"
+	" UPDATE advance_approval SET approved_by = (SELECT made_by FROM advance_plan)",
+	[ZT_VERIFY_SHARE_ONE_BATCH] = "DROP TRIGGER batch_share_immutable_u;"
+	" UPDATE batch_share SET batch_id = 'B610100-000001' WHERE settlement_id = 1 AND seq = 1",
+	[ZT_VERIFY_BATCH_SHARES_EXIST] = "INSERT INTO batch_share (settlement_id, seq, batch_id, payable)"
+	" VALUES (99, 1, 'B390100-000002', 1)",
+	[ZT_VERIFY_BATCH_TOTALS] = "UPDATE batch SET total = total + 1 WHERE id = 'B390100-000002'",
+	[ZT_VERIFY_BATCH_INFO_RECORDS] = "DROP TRIGGER batch_share_immutable_u;"
+	" UPDATE batch_share SET payable = 0 WHERE settlement_id = 1 AND seq = 1",
+	[ZT_VERIFY_BATCH_EVENTS] = "UPDATE batch SET status = 'approved' WHERE id = 'B390100-000002'",
+	[ZT_VERIFY_BATCH_BOUNDS] = "UPDATE batch SET accepted_total = total + 1 WHERE id = 'B390100-000001'",
+	[ZT_VERIFY_BATCH_RETURNS] = "UPDATE batch SET returned = returned + 1 WHERE id = 'B610103-000002'",
+	[ZT_VERIFY_FUND_BALANCE] = "UPDATE account SET balance = balance + 1 WHERE name = 'fund:610100'",
+	[ZT_VERIFY_ENTRY_MATCHED_ONCE] = "DROP TRIGGER bank_entry_immutable_u;"
+	" UPDATE bank_entry SET amount = amount + 1 WHERE ref = 'BS-4'",
+	[ZT_VERIFY_BATCH_PAID] = "UPDATE batch SET paid = paid + 1 WHERE id = 'B390100-000001'",
+	[ZT_VERIFY_BATCH_STATUS_PAID] = "UPDATE batch SET paid = 1 WHERE id = 'B390100-000002'",
+	[ZT_VERIFY_ENTRY_BOOKED] = "DROP TRIGGER transfer_immutable_d;"
+	" DELETE FROM transfer WHERE kind = 'payment' AND ref = 'BS-1'",
+	[ZT_VERIFY_RECON_TRANSFERS] = "INSERT INTO transfer (debit, credit, amount, kind, ref, at)"
+	" VALUES ('pool:bank', 'suspense:bank', 1, 'suspense', 'BS-NONE', " NOW ")",
+	[ZT_VERIFY_EXCEPTIONS_RESOLVED] = "INSERT INTO recon_resolution (exception_id, resolution, note,"
+	" at, actor) VALUES ((SELECT MIN(id) FROM recon_exception), 'accept', 'x', " NOW ", 'm')",
+	[ZT_VERIFY_SUSPENSE] = "UPDATE account SET balance = balance + 1 WHERE name = 'suspense:bank'",
+};
+
+static void sqlite_tamper(const char *target, enum zt_verify_check_id id)
+{
+	cr_assert(sqlite_damage[id], "no damage written for check %d", (int)id);
+	cr_assert_eq(sqlite_raw(target, sqlite_damage[id]), 0, "tampering for '%s' did not run",
+	             zt_verify_checks[id].name);
+}
+
+static const struct factory sqlite_factory = {"sqlite", sqlite_fresh, sqlite_copy, sqlite_raw,
+                                              sqlite_tamper};
+
+/* Every implementation of the port; PostgreSQL comes with issue 13. */
+static const struct factory *const factories[] = {&sqlite_factory};
+#define EACH_FACTORY(f)                                                                         \
+	for (size_t f##_i = 0; f##_i < sizeof factories / sizeof *factories; f##_i++)                \
+		for (const struct factory *f = factories[f##_i]; f; f = NULL)
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static struct zt_store *open_store(const char *target)
+{
+	struct zt_store *s;
+	cr_assert_eq(zt_store_open(&s, target, NULL), 0, "%s", zt_error_last());
+	return s;
+}
+
+static void ok(int rc) { cr_assert_eq(rc, 0, "%s", zt_error_last()); }
+
+/* The verify counts of a store: violations in all, and of check `id`. */
+struct tally {
+	enum zt_verify_check_id id;
+	int64_t all, of_id;
+	char first[600];
+};
+
+static void count_violation(void *ctx, const char *check, const char *message)
+{
+	struct tally *t = ctx;
+	t->all++;
+	if (strcmp(check, zt_verify_checks[t->id].name) == 0) {
+		if (!t->of_id++)
+			snprintf(t->first, sizeof t->first, "%s", message);
+	} else if (!t->first[0]) {
+		snprintf(t->first, sizeof t->first, "(%s) %s", check, message);
+	}
+}
+
+static struct tally verify(const char *target, enum zt_verify_check_id id)
+{
+	struct tally t = {.id = id};
+	struct zt_store *s = open_store(target);
+	struct zt_verify_report r = {&t, count_violation, NULL};
+	int64_t n;
+	ok(zt_verify(s, &r, &n));
+	cr_assert_eq(n, t.all);
+	zt_store_close(s);
+	return t;
+}
+
+struct counted {
+	const char *table;
+	int64_t n;
+};
+
+static void counted(void *ctx, const char *table, int64_t rows)
+{
+	struct counted *c = ctx;
+	if (strcmp(table, c->table) == 0)
+		c->n = rows;
+}
+
+/* Rows of `table` as the port counts them (verify.counts). */
+static int64_t rows_of(struct zt_store *s, const char *table)
+{
+	struct counted c = {table, -1};
+	ok(s->ops->verify.counts(s, counted, &c));
+	cr_assert_geq(c.n, 0, "the port does not count %s", table);
+	return c.n;
+}
+
+static zt_fen balance_of(struct zt_store *s, const char *account)
+{
+	zt_fen v = 0;
+	bool exists;
+	ok(s->ops->ledger.balance(s, account, &v, &exists));
+	return v;
+}
+
+/* ---- the world -------------------------------------------------------------------- */
+
+/* A store that has a row of everything verify looks at, made through the
+ * command line (`--db TARGET` names any store):
+ *   S1 the worked example of H51010101/ZY2017-000123, S2 its reversal, S3
+ *   it settled again, S4 S3 reversed; shares 1 basic 390100, 2 assistance
+ *   610100, 3 relief 610103;
+ *   a single advance of 20000.00 to H51010101, planned, approved, issued;
+ *   B390100-000001 (S1, S2, S3) accepted and paid; B610100-000001 with
+ *   S3/2 rejected by the payer; B610103-000001 accepted and paid;
+ *   B610100-000002 holds S4/2 for information (its original rejected);
+ *   B610103-000002 (S4/3, -142.00) accepted and repaid (B610103-000002-R1),
+ *   the repayment confirmed by the bank; B390100-000002 (S4/1) a draft;
+ *   a statement with the payments, the advance's debit and an unknown
+ *   credit of 5.00 (an open exception). */
+static void ack(const char *db, const char *dir, const char *id, const char *reject)
+{
+	char body[600], name[64];
+	if (reject)
+		snprintf(body, sizeof body, "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"%s\" "
+		         "status=\"rejected\" receipt=\"R-%s\"><reject record=\"%s\" reason=\"not "
+		         "insured\"/></ack>\n", id, id, reject);
+	else
+		snprintf(body, sizeof body, "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"%s\" "
+		         "status=\"accepted\" receipt=\"R-%s\"/>\n", id, id);
+	snprintf(name, sizeof name, "%s.ack.xml", id);
+	free(zt_test_ok("--db '%s' batch approve %s --by bob", db, id));
+	free(zt_test_ok("--db '%s' batch export %s --out '%s/%s.xml' --key '%s/k.pem' --by carol", db,
+	                id, dir, id, dir));
+	/* records rejected: exit 1, like a claim file with rejections */
+	free(zt_test_exit(reject ? 1 : 0, "--db '%s' batch ack %s '%s' --by carol", db, id,
+	                  zt_test_write(name, body)));
+}
+
+static void batch(const char *db, const char *fund, const char *want)
+{
+	char *id = zt_test_ok("--db '%s' batch create --fund %s --by alice", db, fund);
+	id[strcspn(id, "\n")] = '\0';
+	cr_assert_str_eq(id, want);
+	free(id);
+}
+
+static void first_word(char *out, size_t cap, char *text)
+{
+	snprintf(out, cap, "%.*s", (int)strcspn(text, " \n"), text);
+	free(text);
+}
+
+static void build_world(const char *db, const char *dir)
+{
+	char cfg[700], plan[64], adv[64], today[ZT_FMT_BYTES];
+	zt_format_date(today, zt_date_today());
+	snprintf(cfg, sizeof cfg, "%s/zt.conf", dir);
+	FILE *f = fopen(cfg, "w");
+	cr_assert(f);
+	fprintf(f, "[pool]\nname = Pool\naccount = 6222020200112233445\n[hospital H51010101]\n"
+	        "account = 4402000000000000001\n[fund 610103]\naccount = 6222020200199881234\n");
+	fclose(f);
+	struct run r = sh("openssl genpkey -algorithm ed25519 -out '%s/k.pem'", dir);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	free(zt_test_ok("--db '%s' registry load '%s'", db, REGISTRY));
+	free(zt_test_ok("--db '%s' rules load '%s'", db, POLICY));
+	free(zt_test_ok("--db '%s' claim submit '%s' --by desk", db, WORKED_EXAMPLE));
+	free(zt_test_ok("--db '%s' claim reverse --hospital H51010101 --claim-no ZY2017-000123 "
+	                "--reason 'wrong ward' --by desk", db));
+	free(zt_test_ok("--db '%s' claim submit '%s' --by desk", db, WORKED_EXAMPLE));
+	first_word(plan, sizeof plan, zt_test_ok("--db '%s' advance plan --hospital H51010101 "
+	                                         "--amount 20000.00 --by erin", db));
+	free(zt_test_ok("--db '%s' advance approve %s --by dora", db, plan));
+	first_word(adv, sizeof adv, zt_test_ok("--db '%s' --config '%s' advance issue --plan %s --by "
+	                                       "erin --out '%s/advance.xml'", db, cfg, plan, dir));
+	batch(db, "390100", "B390100-000001");
+	ack(db, dir, "B390100-000001", NULL);
+	batch(db, "610100", "B610100-000001");
+	ack(db, dir, "B610100-000001", "S000000000003/2");
+	batch(db, "610103", "B610103-000001");
+	ack(db, dir, "B610103-000001", NULL);
+	const struct zt_test_entry e1[] = {
+		{1, "8160.00", "BS-1", NULL, "B390100-000001"},
+		{1, "142.00", "BS-2", NULL, "B610103-000001"},
+		{1, "5.00", "BS-3", NULL, "nothing"},
+		{0, "20000.00", "BS-4", adv, NULL},
+		{1, "1.00", "BS-6", NULL, "nothing either"},
+	};
+	/* exceptions raised: exit 1; the second is refunded */
+	free(zt_test_exit(1, "--db '%s' --config '%s' reconcile import '%s' --by frank", db, cfg,
+	                  zt_test_camt("s1.xml", "S-1", today, e1, 5)));
+	free(zt_test_ok("--db '%s' --config '%s' reconcile resolve EXC-000002 --as refund --note "
+	                "'sent back' --by frank", db, cfg));
+	free(zt_test_ok("--db '%s' claim reverse --hospital H51010101 --claim-no ZY2017-000123 "
+	                "--reason duplicate --by desk", db));
+	batch(db, "610100", "B610100-000002");
+	ack(db, dir, "B610100-000002", NULL);
+	batch(db, "610103", "B610103-000002");
+	ack(db, dir, "B610103-000002", NULL);
+	free(zt_test_ok("--db '%s' --config '%s' batch repay B610103-000002 --by carol --out "
+	                "'%s/repay.xml'", db, cfg, dir));
+	const struct zt_test_entry e2[] = {{0, "142.00", "BS-5", "B610103-000002-R1", NULL}};
+	free(zt_test_ok("--db '%s' --config '%s' reconcile import '%s' --by frank", db, cfg,
+	                zt_test_camt("s2.xml", "S-2", today, e2, 1)));
+	batch(db, "390100", "B390100-000002");
+}
+
+/* The world, built once per run of this program (its tests run in
+ * processes of their own, two at a time; the first builds it under a lock
+ * and leaves its target in a file) and copied for each test. */
+static void world(const struct factory *f, char target[TARGET_BYTES])
+{
+	char lock[200], done[200], tmpl[TARGET_BYTES] = "";
+	snprintf(lock, sizeof lock, "/tmp/zt-conformance-%s-%d.lock", f->name, (int)getppid());
+	snprintf(done, sizeof done, "/tmp/zt-conformance-%s-%d.world", f->name, (int)getppid());
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert(fd >= 0);
+	cr_assert_eq(flock(fd, LOCK_EX), 0);
+	char *known = zt_test_slurp(done);
+	if (known && access(known, F_OK) != 0) { /* a stale one of an older run */
+		free(known);
+		known = NULL;
+	}
+	if (known) {
+		snprintf(tmpl, sizeof tmpl, "%s", known);
+		free(known);
+	} else {
+		f->fresh(tmpl, "world-template");
+		build_world(tmpl, zt_test_tmpdir());
+		char *out = zt_test_ok("--db '%s' verify", tmpl);
+		cr_assert(strstr(out, "OK: 0 violations"), "the world is not clean:\n%s", out);
+		free(out);
+		FILE *w = fopen(done, "w");
+		cr_assert(w);
+		fputs(tmpl, w);
+		fclose(w);
+	}
+	flock(fd, LOCK_UN);
+	close(fd);
+	f->copy(tmpl, target, "world");
+}
+
+/* A copy of the world, opened. */
+static struct zt_store *world_store(const struct factory *f)
+{
+	char target[TARGET_BYTES];
+	world(f, target);
+	return open_store(target);
+}
+
+/* A fresh store, opened; its target in `target`. */
+static struct zt_store *fresh_store(const struct factory *f, char target[TARGET_BYTES],
+                                    const char *name)
+{
+	f->fresh(target, name);
+	return open_store(target);
+}
+
+/* The runner (the parent of the tests' processes) removes the markers. */
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+	(void)stats;
+	for (size_t i = 0; i < sizeof factories / sizeof *factories; i++) {
+		char path[200];
+		snprintf(path, sizeof path, "/tmp/zt-conformance-%s-%d.lock", factories[i]->name,
+		         (int)getpid());
+		unlink(path);
+		snprintf(path, sizeof path, "/tmp/zt-conformance-%s-%d.world", factories[i]->name,
+		         (int)getpid());
+		unlink(path);
+	}
+}
+
+/* ---- verify: every check, clean, then finding its damage ------------------------ */
+
+ParameterizedTestParameters(conformance_verify, each_check_finds_its_tampering)
+{
+	static int ids[ZT_VERIFY_CHECKS];
+	for (int i = 0; i < ZT_VERIFY_CHECKS; i++)
+		ids[i] = i;
+	return cr_make_param_array(int, ids, ZT_VERIFY_CHECKS);
+}
+
+ParameterizedTest(int *id, conformance_verify, each_check_finds_its_tampering, .timeout = 300)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		world(f, target);
+		struct tally t = verify(target, (enum zt_verify_check_id)*id);
+		cr_assert_eq(t.all, 0, "%s: the world is not clean: %s", f->name, t.first);
+		f->tamper(target, (enum zt_verify_check_id)*id);
+		t = verify(target, (enum zt_verify_check_id)*id);
+		cr_assert_gt(t.of_id, 0, "%s: '%s' does not see its damage (%lld other violations: %s)",
+		             f->name, zt_verify_checks[*id].name, (long long)t.all, t.first);
+	}
+}
+
+Test(conformance_verify, the_store_implements_every_check_of_the_list, .timeout = 300)
+{
+	EACH_FACTORY(f) {
+		struct zt_store *s = world_store(f);
+		struct zt_verify_report quiet = {NULL, NULL, NULL};
+		ok(s->ops->begin(s, ZT_TXN_READ));
+		for (int i = 0; i < ZT_VERIFY_CHECKS; i++) {
+			const struct zt_verify_check *c = &zt_verify_checks[i];
+			int64_t checked = -1, found = 0;
+			cr_assert_eq(c->id, i, "verify.h lists check %d at %d", (int)c->id, i);
+			cr_assert(c->name && c->name[0] && c->proves && c->proves[0]);
+			int rc = s->ops->verify.run(s, c->id, &quiet, &checked, &found);
+			if (c->by == ZT_VERIFY_BY_STORE) {
+				cr_assert_eq(rc, 0, "%s: '%s': %s", f->name, c->name, zt_error_last());
+				cr_assert_geq(checked, 0);
+				cr_assert_eq(found, 0, "%s: '%s' finds violations in the world", f->name, c->name);
+			} else {
+				cr_assert_eq(rc, ZT_EINVAL, "%s: '%s' is the domain's", f->name, c->name);
+			}
+		}
+		s->ops->commit(s);
+		zt_store_close(s);
+	}
+}
+
+/* ---- transactions ------------------------------------------------------------------ */
+
+static void post(struct zt_store *s, const char *debit, const char *credit, zt_fen amount,
+                 const char *ref)
+{
+	ok(s->ops->ledger.post(s, &(struct zt_posting){debit, credit, amount, "test", ref}, 0));
+}
+
+Test(conformance_txn, what_is_rolled_back_or_not_begun_is_not_stored)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		struct zt_store *s = fresh_store(f, target, "txn.db");
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		cr_assert_eq(s->ops->begin(s, ZT_TXN_WRITE), ZT_EINTERNAL, "a nested transaction");
+		post(s, "test:a", "test:b", 100, "T-1");
+		ok(s->ops->audit.add(s, "alice", "test", "x", "rolled back"));
+		s->ops->rollback(s);
+		cr_assert_eq(rows_of(s, "transfer"), 0);
+		cr_assert_eq(rows_of(s, "audit"), 0);
+		cr_assert_eq(balance_of(s, "test:a"), 0);
+		/* writing needs a write transaction; committing needs one */
+		cr_assert_neq(s->ops->ledger.post(s, &(struct zt_posting){"test:a", "test:b", 1, "t", "T"},
+		                                  0), 0);
+		cr_assert_eq(s->ops->commit(s), ZT_EINTERNAL);
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		post(s, "test:a", "test:b", 100, "T-2");
+		const char *at = s->ops->now(s);
+		cr_assert(strlen(at) == 20 && at[19] == 'Z', "the transaction's time: '%s'", at);
+		ok(s->ops->commit(s));
+		cr_assert_eq(rows_of(s, "transfer"), 1);
+		zt_store_close(s);
+		/* a store opened read-only writes nothing */
+		cr_assert_eq(zt_store_open(&s, target, &(struct zt_store_options){.readonly = true}), 0);
+		cr_assert_neq(s->ops->begin(s, ZT_TXN_WRITE), 0);
+		zt_store_close(s);
+	}
+}
+
+Test(conformance_txn, a_read_transaction_sees_one_snapshot)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		f->fresh(target, "g6.db");
+		struct zt_store *reader = open_store(target), *writer = open_store(target);
+		ok(reader->ops->begin(reader, ZT_TXN_READ));
+		cr_assert_eq(rows_of(reader, "transfer"), 0);
+		ok(writer->ops->begin(writer, ZT_TXN_WRITE));
+		post(writer, "test:a", "test:b", 7, "T-1");
+		ok(writer->ops->commit(writer));
+		cr_assert_eq(rows_of(reader, "transfer"), 0, "%s: the snapshot moved", f->name);
+		ok(reader->ops->commit(reader));
+		cr_assert_eq(rows_of(reader, "transfer"), 1);
+		zt_store_close(reader);
+		zt_store_close(writer);
+	}
+}
+
+/* G2 with transfers: what a savepoint rolls back is gone, balances too;
+ * what came before and after it commits. */
+Test(conformance_txn, a_savepoint_rolled_back_leaves_nothing_of_its_writes)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		struct zt_store *s = fresh_store(f, target, "g2.db");
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		post(s, "test:a", "test:b", 100, "T-1");
+		ok(s->ops->savepoint(s));
+		cr_assert_eq(s->ops->savepoint(s), ZT_EINTERNAL, "one level");
+		post(s, "test:a", "test:c", 40, "T-2");
+		post(s, "test:b", "test:d", 30, "T-3");
+		ok(s->ops->audit.add(s, "alice", "test", "x", "undone"));
+		cr_assert_eq(balance_of(s, "test:a"), 140);
+		s->ops->rollback_to(s);
+		ok(s->ops->release(s));
+		cr_assert_eq(balance_of(s, "test:a"), 100, "%s: the balance kept what was undone", f->name);
+		ok(s->ops->savepoint(s));
+		post(s, "test:c", "test:a", 5, "T-4");
+		ok(s->ops->release(s));
+		ok(s->ops->commit(s));
+		cr_assert_eq(rows_of(s, "transfer"), 2);
+		cr_assert_eq(rows_of(s, "audit"), 0);
+		cr_assert_eq(balance_of(s, "test:a"), 95);
+		cr_assert_eq(balance_of(s, "test:b"), -100);
+		cr_assert_eq(balance_of(s, "test:c"), 5);
+		cr_assert_eq(balance_of(s, "test:d"), 0);
+		zt_store_close(s);
+		struct tally t = verify(target, ZT_VERIFY_ACCOUNT_TRANSFERS);
+		cr_assert_eq(t.all, 0, "%s", t.first);
+	}
+}
+
+/* G2 with claims: in one commit, the reversal of S1's successor stays and
+ * a second reversal, rolled back to its savepoint, leaves nothing — no
+ * row, no share, no transfer, no accumulator moved, no number used. */
+Test(conformance_txn, a_claim_rolled_back_to_its_savepoint_leaves_nothing_while_the_others_stay,
+     .timeout = 300)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		f->fresh(target, "claims.db");
+		free(zt_test_ok("--db '%s' registry load '%s'", target, REGISTRY));
+		free(zt_test_ok("--db '%s' rules load '%s'", target, POLICY));
+		free(zt_test_ok("--db '%s' claim submit '%s' --by desk", target, WORKED_EXAMPLE));
+		char *other = zt_test_slurp(WORKED_EXAMPLE);
+		char *no = strstr(other, "ZY2017-000123");
+		memcpy(no, "ZY2017-000124", 13);
+		free(zt_test_ok("--db '%s' claim submit '%s' --by desk", target,
+		                zt_test_write("other.xml", other)));
+		free(other);
+		struct zt_store *s = open_store(target);
+		int64_t transfers = rows_of(s, "transfer");
+		struct zt_stored_settlement *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+		ok(s->ops->claims.get(s, 1, a));
+		ok(s->ops->claims.get(s, 2, b));
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		char id[32];
+		int64_t row;
+		ok(s->ops->savepoint(s));
+		ok(zt_settle_reversal_write(s, b, "undone", "desk", id, &row));
+		cr_assert_str_eq(id, "S000000000003");
+		s->ops->rollback_to(s);
+		ok(s->ops->release(s));
+		ok(s->ops->savepoint(s));
+		ok(zt_settle_reversal_write(s, a, "kept", "desk", id, &row));
+		ok(s->ops->audit.add(s, "desk", "claim reverse", "claim H51010101/ZY2017-000123",
+		                     "S000000000003 reverses S000000000001: kept"));
+		ok(s->ops->release(s));
+		ok(s->ops->commit(s));
+		cr_assert_str_eq(id, "S000000000003", "%s: the undone reversal used a number", f->name);
+		int64_t rev = 0;
+		ok(s->ops->claims.reversal_of(s, 2, &rev));
+		cr_assert_eq(rev, 0, "%s: the undone reversal is stored", f->name);
+		ok(s->ops->claims.reversal_of(s, 1, &rev));
+		cr_assert_eq(rev, 3);
+		cr_assert_gt(rows_of(s, "transfer"), transfers);
+		free(a);
+		free(b);
+		zt_store_close(s);
+		struct tally t = verify(target, ZT_VERIFY_ACCUMULATORS);
+		cr_assert_eq(t.all, 0, "%s: %s", f->name, t.first);
+	}
+}
+
+/* ---- G1: writers for one person serialised ---------------------------------------- */
+
+/* A file of n claims of the worked example's person, numbered PREFIX-0001 …
+ * (all in 2017: the yearly caps come into play). */
+static const char *claims_of_one_person(const char *name, const char *prefix, int n)
+{
+	char *one = zt_test_slurp(WORKED_EXAMPLE);
+	cr_assert(one);
+	char *body = strstr(one, "<claim xmlns=\"urn:zhitong:claim:1\">");
+	cr_assert(body);
+	body += strlen("<claim xmlns=\"urn:zhitong:claim:1\">");
+	char *end = strstr(body, "</claim>");
+	cr_assert(end);
+	*end = '\0';
+	size_t cap = (size_t)n * (strlen(body) + 64) + 200, len = 0;
+	char *x = malloc(cap);
+	cr_assert(x);
+	len += (size_t)snprintf(x, cap, "<claims xmlns=\"urn:zhitong:claim:1\">\n");
+	for (int i = 0; i < n; i++) {
+		char no[16];
+		snprintf(no, sizeof no, "%s-%04d", prefix, i + 1);
+		char *claim = strdup(body), *at = strstr(claim, "ZY2017-000123");
+		cr_assert(at && strlen(no) == 13, "claim numbers of 13 characters: %s", no);
+		memcpy(at, no, 13);
+		len += (size_t)snprintf(x + len, cap - len, "<claim>%s</claim>\n", claim);
+		free(claim);
+	}
+	snprintf(x + len, cap - len, "</claims>\n");
+	const char *path = zt_test_write(name, x);
+	free(x);
+	free(one);
+	return path;
+}
+
+struct desk {
+	const char *target, *file;
+	int rc;
+	struct zt_settle_stats stats;
+	char message[ZT_MESSAGE_BYTES_MAX];
+};
+
+static void *settle_desk(void *arg)
+{
+	struct desk *d = arg;
+	struct zt_store *s;
+	d->rc = zt_store_open(&s, d->target, NULL);
+	if (d->rc == 0) {
+		struct zt_settle_opts o = {.actor = "desk"};
+		d->rc = zt_settle_file(s, d->file, &o, NULL, &d->stats);
+		zt_store_close(s);
+	}
+	snprintf(d->message, sizeof d->message, "%s", zt_error_last());
+	return NULL;
+}
+
+Test(conformance_guarantees, two_writers_for_one_person_are_serialised_and_exact, .timeout = 300)
+{
+	zt_xml_init(); /* once, before threads */
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		f->fresh(target, "g1.db");
+		free(zt_test_ok("--db '%s' registry load '%s'", target, REGISTRY));
+		free(zt_test_ok("--db '%s' rules load '%s'", target, POLICY));
+		struct desk d[2] = {{target, claims_of_one_person("a.xml", "ZY2017-A", 15), 0, {0}, ""},
+		                    {target, claims_of_one_person("b.xml", "ZY2017-B", 15), 0, {0}, ""}};
+		pthread_t th[2];
+		for (int i = 0; i < 2; i++)
+			cr_assert_eq(pthread_create(&th[i], NULL, settle_desk, &d[i]), 0);
+		for (int i = 0; i < 2; i++) {
+			pthread_join(th[i], NULL);
+			cr_assert_eq(d[i].rc, 0, "%s: desk %d: %s", f->name, i, d[i].message);
+			cr_assert_eq(d[i].stats.settled, 15);
+		}
+		struct zt_store *s = open_store(target);
+		cr_assert_eq(rows_of(s, "settlement"), 30);
+		zt_store_close(s);
+		/* each settlement saw the totals of those before it, whoever wrote
+		 * them: the accumulators are the sums of the settlements, and
+		 * every other check is clean too */
+		struct tally t = verify(target, ZT_VERIFY_ACCUMULATORS);
+		cr_assert_eq(t.all, 0, "%s: %s", f->name, t.first);
+	}
+}
+
+/* ---- G3: a share in one batch, by the key ------------------------------------------ */
+
+struct maker {
+	const char *target;
+	int rc;
+	int64_t count;
+	char id[ZT_BATCH_ID_BYTES], message[ZT_MESSAGE_BYTES_MAX];
+};
+
+static void *make_batch(void *arg)
+{
+	struct maker *m = arg;
+	struct zt_store *s;
+	m->rc = zt_store_open(&s, m->target, NULL);
+	if (m->rc == 0) {
+		m->rc = zt_batch_create(s, "390100", 0, "alice", m->id, &m->count);
+		zt_store_close(s);
+	}
+	snprintf(m->message, sizeof m->message, "%s", zt_error_last());
+	return NULL;
+}
+
+Test(conformance_guarantees, a_share_is_in_one_batch_by_the_key, .timeout = 300)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		f->fresh(target, "g3.db");
+		free(zt_test_ok("--db '%s' registry load '%s'", target, REGISTRY));
+		free(zt_test_ok("--db '%s' rules load '%s'", target, POLICY));
+		free(zt_test_ok("--db '%s' claim submit '%s' --by desk", target,
+		                claims_of_one_person("c.xml", "ZY2017-C", 12)));
+		struct maker m[2] = {{target, 0, 0, "", ""}, {target, 0, 0, "", ""}};
+		pthread_t th[2];
+		for (int i = 0; i < 2; i++)
+			cr_assert_eq(pthread_create(&th[i], NULL, make_batch, &m[i]), 0);
+		for (int i = 0; i < 2; i++) {
+			pthread_join(th[i], NULL);
+			cr_assert_eq(m[i].rc, 0, "%s: %s", f->name, m[i].message);
+		}
+		/* one took every share, the other found none left */
+		cr_assert_eq(m[0].count + m[1].count, 12, "%s: %lld + %lld shares", f->name,
+		             (long long)m[0].count, (long long)m[1].count);
+		cr_assert(m[0].count == 0 || m[1].count == 0);
+		/* and the store itself refuses a share in a second batch */
+		struct zt_store *s = open_store(target);
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		int64_t seq;
+		ok(s->ops->batches.next_seq(s, "390100", &seq));
+		cr_assert_eq(seq, 2);
+		struct zt_batch b = {.id = "B390100-000002", .fund_code = "390100", .seq = 2,
+		                     .created_by = "bob"};
+		ok(s->ops->batches.insert(s, &b));
+		cr_assert_eq(s->ops->batches.add_share(s, b.id, 1, 1, true), ZT_ECONFLICT,
+		             "%s: a share went into a second batch", f->name);
+		s->ops->rollback(s);
+		zt_store_close(s);
+	}
+}
+
+/* ---- G4: facts are never updated or deleted ------------------------------------------- */
+
+Test(conformance_guarantees, facts_cannot_be_updated_or_deleted, .timeout = 300)
+{
+	static const struct {
+		const char *table, *column;
+	} facts[] = {
+		{"claim", "medfee_sumamt"},      {"settlement", "actor"},
+		{"settlement_fund", "amount"},   {"settlement_trace_segment", "ratio_bp"},
+		{"transfer", "amount"},          {"audit", "detail"},
+		{"policy", "name"},              {"advance_plan", "total"},
+		{"advance_plan_line", "topup"},  {"advance_approval", "approved_by"},
+		{"advance", "amount"},           {"batch_share", "payable"},
+		{"batch_event", "detail"},       {"batch_send", "message"},
+		{"batch_reject", "reason"},      {"bank_entry", "amount"},
+		{"recon_exception", "detail"},   {"recon_resolution", "note"},
+		{"recon_match", "actor"},        {"recon_alloc", "amount"},
+		{"batch_return", "amount"},
+	};
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		world(f, target);
+		/* the world has no critical-illness share: one segment, by hand */
+		cr_assert_eq(f->raw(target, "INSERT INTO settlement_trace_segment VALUES (3, 1, 1, 0, NULL,"
+		                            " 0, 1, 1)"), 0);
+		char sql[300];
+		for (size_t i = 0; i < sizeof facts / sizeof *facts; i++) {
+			snprintf(sql, sizeof sql, "UPDATE %s SET %s = %s", facts[i].table, facts[i].column,
+			         facts[i].column);
+			cr_expect_neq(f->raw(target, sql), 0, "%s: %s", f->name, sql);
+			snprintf(sql, sizeof sql, "DELETE FROM %s", facts[i].table);
+			cr_expect_neq(f->raw(target, sql), 0, "%s: %s", f->name, sql);
+		}
+		cr_expect_neq(f->raw(target, "DELETE FROM batch"), 0, "%s: batches are never deleted",
+		              f->name);
+		/* the guards are all in place still (the segment put in by hand is
+		 * seen, by the check of the traces) */
+		struct tally t = verify(target, ZT_VERIFY_GUARDS);
+		cr_assert_eq(t.of_id, 0, "%s: %s", f->name, t.first);
+		t = verify(target, ZT_VERIFY_SHARE_TRACES);
+		cr_assert_eq(t.of_id, 1, "%s: %s", f->name, t.first);
+	}
+}
+
+/* ---- G5: a sum that would overflow is refused, nothing stored ----------------------- */
+
+Test(conformance_guarantees, an_overflowing_balance_is_refused_with_nothing_stored)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		struct zt_store *s = fresh_store(f, target, "g5.db");
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		post(s, "test:x", "test:y", INT64_MAX, "T-1");
+		ok(s->ops->commit(s));
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		cr_assert_eq(s->ops->ledger.post(s, &(struct zt_posting){"test:x", "test:z", 1, "t", "T-2"},
+		                                 0), ZT_ERANGE);
+		cr_assert(strstr(zt_error_last(), "'test:x' would overflow"), "%s", zt_error_last());
+		cr_assert_eq(s->ops->ledger.post(s, &(struct zt_posting){"test:z", "test:y", 1, "t", "T-3"},
+		                                 0), 0);
+		cr_assert_eq(s->ops->ledger.post(s, &(struct zt_posting){"test:w", "test:y", 1, "t", "T-4"},
+		                                 0), ZT_ERANGE);
+		ok(s->ops->commit(s));
+		cr_assert_eq(rows_of(s, "transfer"), 2, "%s: a refused transfer was stored", f->name);
+		cr_assert_eq(balance_of(s, "test:x"), INT64_MAX);
+		cr_assert_eq(balance_of(s, "test:y"), -INT64_MAX - 1);
+		cr_assert_eq(balance_of(s, "test:w"), 0);
+		zt_store_close(s);
+	}
+}
+
+/* ---- every operation ------------------------------------------------------------------ */
+
+static int hospital_seen(void *ctx, const struct zt_hospital *h)
+{
+	char *last = ctx;
+	cr_assert_gt(strcmp(h->code, last), 0, "hospitals out of code order: %s after %s", h->code,
+	             last);
+	snprintf(last, 32, "%.31s", h->code);
+	return 0;
+}
+
+Test(conformance_ops, registry)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		struct zt_store *s = fresh_store(f, target, "registry.db");
+		struct zt_hospital h = {"H2", "Two", 2, "510101"}, h1 = {"H1", "One", 1, "510102"}, hx;
+		struct zt_person p = {"P1", "Zhang San", "510101199001011234", ZT_CAT_POOR, "510101", .version = 0}, px;
+		struct zt_fund fu = {"390100", "Basic"}, fx;
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		ok(s->ops->registry.put_hospital(s, &h));
+		ok(s->ops->registry.put_hospital(s, &h1));
+		ok(s->ops->registry.put_person(s, &p));
+		ok(s->ops->registry.put_fund(s, &fu));
+		h.level = 3; /* an upsert */
+		ok(s->ops->registry.put_hospital(s, &h));
+		ok(s->ops->commit(s));
+		ok(s->ops->registry.get_hospital(s, "H2", &hx));
+		cr_assert(strcmp(hx.name, "Two") == 0 && hx.level == 3 && strcmp(hx.county, "510101") == 0);
+		ok(s->ops->registry.get_person(s, "P1", &px));
+		cr_assert(px.category == ZT_CAT_POOR && strcmp(px.id_no, p.id_no) == 0);
+		ok(s->ops->registry.get_fund(s, "390100", &fx));
+		cr_assert_str_eq(fx.name, "Basic");
+		cr_assert_eq(s->ops->registry.get_hospital(s, "H9", &hx), ZT_ENOTFOUND);
+		cr_assert_eq(s->ops->registry.get_person(s, "P9", &px), ZT_ENOTFOUND);
+		cr_assert_eq(s->ops->registry.get_fund(s, "999999", &fx), ZT_ENOTFOUND);
+		char last[32] = "";
+		ok(s->ops->registry.each_hospital(s, hospital_seen, last));
+		cr_assert_str_eq(last, "H2");
+		cr_assert_eq(rows_of(s, "hospital"), 2);
+		zt_store_close(s);
+	}
+}
+
+static int policy_seen(void *ctx, const struct zt_stored_policy *p)
+{
+	int *n = ctx;
+	cr_assert_str_eq(p->policy_id, "xx-2017");
+	cr_assert(p->len > 100 && strstr(p->xml, "<policy"));
+	(*n)++;
+	return 0;
+}
+
+Test(conformance_ops, policies)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		struct zt_store *s = fresh_store(f, target, "policies.db");
+		char *xml = zt_test_slurp(POLICY);
+		struct zt_policy pol;
+		ok(zt_policy_parse(&pol, xml, strlen(xml), POLICY));
+		int64_t row = 0, again = 0;
+		bool fresh = false;
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		ok(s->ops->policies.put(s, &pol, xml, strlen(xml), "alice", &row, &fresh));
+		cr_assert(fresh && row > 0);
+		ok(s->ops->policies.put(s, &pol, xml, strlen(xml), "alice", &again, &fresh));
+		cr_assert(!fresh && again == row, "the same document again is a no-op");
+		/* another document whose dates overlap, for the same county */
+		char *other = malloc(strlen(xml) + 40);
+		sprintf(other, "%s<!-- changed -->", xml);
+		cr_assert_eq(s->ops->policies.put(s, &pol, other, strlen(other), "alice", &again, &fresh),
+		             ZT_ECONFLICT);
+		cr_assert(strstr(zt_error_last(), "overlaps policy 'xx-2017'"), "%s", zt_error_last());
+		ok(s->ops->commit(s));
+		int n = 0;
+		ok(s->ops->policies.each(s, policy_seen, &n));
+		cr_assert_eq(n, 1);
+		struct zt_policy_set set;
+		ok(zt_policy_set_load(&set, s));
+		cr_assert(set.count == 1 && zt_policy_set_row(&set, row));
+		zt_policy_set_free(&set);
+		free(other);
+		free(xml);
+		zt_store_close(s);
+	}
+}
+
+static int history_seen(void *ctx, const struct zt_stored_settlement *st)
+{
+	int *n = ctx;
+	char want[32];
+	snprintf(want, sizeof want, "S%012d", ++*n);
+	cr_assert_str_eq(st->setl_id, want);
+	return 0;
+}
+
+static int line_seen(void *ctx, const struct zt_claim_line *l)
+{
+	int *n = ctx;
+	cr_assert_str_eq(l->claim_no, "ZY2017-000123");
+	cr_assert_str_eq(l->kind, ++*n % 2 ? "settle" : "reverse");
+	return 0;
+}
+
+static int slot_seen(void *ctx, const char *slot, zt_fen amount)
+{
+	int *n = ctx;
+	(*n)++;
+	cr_assert_eq(amount, 0, "slot %s holds %lld after every settlement was reversed", slot,
+	             (long long)amount);
+	return 0;
+}
+
+Test(conformance_ops, claims_and_settlements, .timeout = 300)
+{
+	EACH_FACTORY(f) {
+		struct zt_store *s = world_store(f);
+		struct zt_claim_ref ref;
+		ok(s->ops->claims.find(s, "H51010101", "ZY2017-000123", &ref));
+		cr_assert(ref.seq == 2 && ref.settlement_row == 3 && ref.reversed);
+		cr_assert_str_eq(ref.setl_id, "S000000000003");
+		cr_assert_eq(s->ops->claims.find(s, "H51010101", "NOPE", &ref), ZT_ENOTFOUND);
+		struct zt_stored_settlement *st = malloc(sizeof *st);
+		ok(s->ops->claims.get(s, 3, st));
+		cr_assert(strcmp(st->kind, "settle") == 0 && st->fund_count == 3);
+		cr_assert(st->funds[0].trace.kind == ZT_TRACE_BASIC && st->funds[0].trace.hospital_level == 2);
+		cr_assert(st->funds[1].trace.kind == ZT_TRACE_ASSISTANCE);
+		cr_assert(st->funds[2].trace.kind == ZT_TRACE_RELIEF);
+		cr_assert_str_eq(st->funds[2].trace.u.relief.name, "卫生扶贫救助基金");
+		ok(s->ops->claims.get(s, 2, st));
+		cr_assert_str_eq(st->reverses_setl_id, "S000000000001");
+		cr_assert_eq(st->funds[0].trace.kind, ZT_TRACE_REVERSAL);
+		cr_assert_str_eq(st->funds[0].trace.u.reversal.of, "S000000000001");
+		cr_assert_str_eq(st->funds[0].trace.u.reversal.reason, "wrong ward");
+		cr_assert_str_eq(st->funds[0].trace.u.reversal.slot, "basic");
+		cr_assert_eq(s->ops->claims.get(s, 99, st), ZT_ENOTFOUND);
+		free(st);
+		int64_t row = 0;
+		ok(s->ops->claims.find_setl_id(s, "S000000000004", &row));
+		cr_assert_eq(row, 4);
+		ok(s->ops->claims.reversal_of(s, 3, &row));
+		cr_assert_eq(row, 4);
+		int n = 0;
+		ok(s->ops->claims.history(s, "H51010101", "ZY2017-000123", history_seen, &n));
+		cr_assert_eq(n, 4);
+		n = 0;
+		struct zt_claim_filter filter = {.psn_no = "P0000001"};
+		ok(s->ops->claims.list(s, &filter, line_seen, &n));
+		cr_assert_eq(n, 4);
+		n = 0;
+		ok(s->ops->claims.accum_get(s, "P0000001", 2017, slot_seen, &n));
+		cr_assert_geq(n, 4);
+		zt_store_close(s);
+	}
+}
+
+static int transfer_seen(void *ctx, const struct zt_transfer *t)
+{
+	int *n = ctx;
+	(*n)++;
+	cr_assert(t->amount > 0 && t->at[0]);
+	return 0;
+}
+
+static int balance_seen(void *ctx, const char *account, zt_fen balance)
+{
+	zt_fen *sum = ctx;
+	(void)account;
+	*sum += balance;
+	return 0;
+}
+
+Test(conformance_ops, ledger)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		struct zt_store *s = fresh_store(f, target, "ledger.db");
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		post(s, "fund:1", "hospital:H", 100, "T-1");
+		post(s, "hospital:H", "pool:bank", 30, "T-2");
+		zt_fen v;
+		bool exists;
+		ok(s->ops->ledger.balance(s, "hospital:H", &v, &exists));
+		cr_assert(exists && v == -70, "the open transaction's balance: %lld", (long long)v);
+		ok(s->ops->commit(s));
+		ok(s->ops->ledger.balance(s, "nobody", &v, &exists));
+		cr_assert(!exists && v == 0);
+		cr_assert_eq(zt_ledger_balance(s, "nobody", &v), ZT_ENOTFOUND);
+		zt_fen sum = 0;
+		ok(s->ops->ledger.balances(s, balance_seen, &sum));
+		cr_assert_eq(sum, 0, "balances sum to zero");
+		int n = 0;
+		ok(s->ops->ledger.transfers(s, "hospital:H", "", transfer_seen, &n));
+		cr_assert_eq(n, 2);
+		n = 0;
+		ok(s->ops->ledger.transfers(s, "hospital:H", "2999-01-01T00:00:00Z", transfer_seen, &n));
+		cr_assert_eq(n, 0);
+		n = 0;
+		ok(s->ops->ledger.scan(s, "hospital:", transfer_seen, &n));
+		cr_assert_eq(n, 2);
+		ok(s->ops->ledger.balance_before(s, "hospital:H", "", &v));
+		cr_assert_eq(v, 0);
+		ok(s->ops->ledger.balance_before(s, "hospital:H", "2999-01-01T00:00:00Z", &v));
+		cr_assert_eq(v, -70);
+		zt_store_close(s);
+	}
+}
+
+static int advance_seen(void *ctx, const struct zt_advance *a)
+{
+	*(struct zt_advance *)ctx = *a;
+	return 0;
+}
+
+Test(conformance_ops, advances, .timeout = 300)
+{
+	EACH_FACTORY(f) {
+		struct zt_store *s = world_store(f);
+		struct zt_advance a = {0}, b;
+		ok(s->ops->advances.each(s, advance_seen, &a));
+		cr_assert(a.amount == 2000000 && strcmp(a.hospital, "H51010101") == 0 && a.plan_row == 1);
+		ok(s->ops->advances.get(s, a.advance_id, &b));
+		cr_assert_str_eq(b.made_by, "erin");
+		cr_assert_str_eq(b.approved_by, "dora");
+		cr_assert_eq(s->ops->advances.get(s, "ADV-NONE", &b), ZT_ENOTFOUND);
+		struct zt_advance_plan pl;
+		ok(s->ops->advances.plan_get(s, a.plan_id, &pl));
+		cr_assert(pl.line_count == 1 && pl.lines[0].requested && pl.total == 2000000);
+		cr_assert_str_eq(pl.approved_by, "dora");
+		cr_assert_str_eq(pl.issued_msg_id, a.msg_id);
+		zt_advance_plan_free(&pl);
+		int64_t last;
+		ok(s->ops->advances.plan_last_row(s, &last));
+		cr_assert_eq(last, 1);
+		ok(s->ops->advances.last_row(s, &last));
+		cr_assert_eq(last, 1);
+		ok(s->ops->advances.newer(s, 1, 0, &b));
+		cr_assert_str_eq(b.advance_id, a.advance_id);
+		cr_assert_eq(s->ops->advances.newer(s, 1, 1, &b), ZT_ENOTFOUND);
+		zt_store_close(s);
+	}
+}
+
+static int batch_listed(void *ctx, const struct zt_batch *b)
+{
+	int *n = ctx;
+	(*n)++;
+	cr_assert(b->id[0] && b->fund_code[0] && b->fund_name[0]);
+	return 0;
+}
+
+static int event_seen(void *ctx, const struct zt_batch_event *e)
+{
+	int *n = ctx;
+	cr_assert_str_eq(e->status_from, *n ? e->status_from : "");
+	(*n)++;
+	return 0;
+}
+
+static int send_seen(void *ctx, const struct zt_batch_send_log *l)
+{
+	int *n = ctx;
+	cr_assert_str_eq(l->gateway, "manual");
+	(*n)++;
+	return 0;
+}
+
+static int return_seen(void *ctx, const struct zt_batch_return *r)
+{
+	int *n = ctx;
+	cr_assert(r->amount == 14200 && r->confirmed && !r->netted);
+	(*n)++;
+	return 0;
+}
+
+static int rejected_seen(void *ctx, const struct zt_batch_rejected *r)
+{
+	zt_fen *off = ctx;
+	cr_assert(r->rejected && r->payable && !r->reversal);
+	return zt_batch_rejection_takes_off(off, r);
+}
+
+static int candidate_seen(void *ctx, const struct zt_batch_candidate *c)
+{
+	int *n = ctx;
+	(*n)++;
+	(void)c;
+	return 0;
+}
+
+Test(conformance_ops, batches, .timeout = 300)
+{
+	EACH_FACTORY(f) {
+		struct zt_store *s = world_store(f);
+		struct zt_batch b;
+		ok(s->ops->batches.get(s, "B390100-000001", &b));
+		cr_assert(b.status == ZT_BATCH_PAID && b.count == 3 && b.total == 816000 && b.answered);
+		cr_assert_str_eq(b.created_by, "alice");
+		cr_assert_str_eq(b.approved_by, "bob");
+		cr_assert_eq(s->ops->batches.get(s, "B000000-000009", &b), ZT_ENOTFOUND);
+		int n = 0;
+		ok(s->ops->batches.list(s, NULL, batch_listed, &n));
+		cr_assert_eq(n, 6);
+		n = 0;
+		ok(s->ops->batches.list(s, "610103", batch_listed, &n));
+		cr_assert_eq(n, 2);
+		/* the records of a batch, in file order, with their traces */
+		struct zt_batch_cursor *c;
+		struct zt_batch_record r;
+		ok(s->ops->batches.records(s, "B390100-000001", false, &c));
+		static const enum zt_trace_kind kinds[] = {ZT_TRACE_BASIC, ZT_TRACE_REVERSAL, ZT_TRACE_BASIC};
+		for (int i = 0; i < 3; i++) {
+			cr_assert_eq(s->ops->batches.next(c, &r), 1);
+			cr_assert_eq(r.trace.kind, kinds[i], "record %d: trace of kind %d", i, r.trace.kind);
+		}
+		cr_assert_eq(s->ops->batches.next(c, &r), 0);
+		s->ops->batches.records_close(c);
+		ok(s->ops->batches.records(s, "B610100-000001", true, &c));
+		cr_assert_eq(s->ops->batches.next(c, &r), 1);
+		cr_assert_str_eq(r.setl_id, "S000000000003");
+		cr_assert_str_eq(r.reject_reason, "not insured");
+		cr_assert_eq(s->ops->batches.next(c, &r), 0);
+		s->ops->batches.records_close(c);
+		zt_fen off = 0;
+		ok(s->ops->batches.rejected_records(s, "B610100-000001", rejected_seen, &off));
+		cr_assert_eq(off, 114800);
+		n = 0;
+		ok(s->ops->batches.events(s, "B390100-000001", event_seen, &n));
+		cr_assert_geq(n, 5); /* created, approved, exported, accepted, paid */
+		n = 0;
+		ok(s->ops->batches.sends(s, "B390100-000001", send_seen, &n));
+		cr_assert_eq(n, 1);
+		n = 0;
+		ok(s->ops->batches.returns(s, "B610103-000002", return_seen, &n));
+		cr_assert_eq(n, 1);
+		struct zt_batch_return ret;
+		ok(s->ops->batches.return_get(s, "B610103-000002-R1", &ret));
+		cr_assert_str_eq(ret.fund_code, "610103");
+		cr_assert_eq(s->ops->batches.return_get(s, "NONE", &ret), ZT_ENOTFOUND);
+		int64_t count;
+		ok(s->ops->batches.repay_count(s, "B610103-000002", &count));
+		cr_assert_eq(count, 1);
+		n = 0;
+		ok(s->ops->batches.candidates(s, "390100", 0, candidate_seen, &n));
+		cr_assert_eq(n, 0, "every share of 390100 is in a batch");
+		/* compare-and-set: a batch not in `from` is not moved */
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		const struct zt_batch_event e = {.actor = "x", .action = "approve"};
+		cr_assert_eq(s->ops->batches.set_status(s, "B390100-000001", ZT_BATCH_DRAFT,
+		                                        ZT_BATCH_APPROVED, &e), ZT_ECONFLICT);
+		cr_assert(strstr(zt_error_last(), "is paid, not draft"), "%s", zt_error_last());
+		cr_assert_eq(s->ops->batches.set_answer(s, "B390100-000001", "R", 1), ZT_ECONFLICT,
+		             "an answer once");
+		cr_assert_eq(s->ops->batches.set_paid(s, "B390100-000001", ZT_BATCH_SENT, ZT_BATCH_PAID, 0,
+		                                      1, 0, &e), ZT_ECONFLICT);
+		s->ops->rollback(s);
+		zt_store_close(s);
+	}
+}
+
+static int exception_seen(void *ctx, const struct zt_recon_exception *x)
+{
+	struct zt_recon_exception *out = ctx;
+	*out = *x;
+	return 0;
+}
+
+static int sent_seen(void *ctx, const struct zt_recon_batch *b)
+{
+	int *n = ctx;
+	(*n)++;
+	cr_assert(b->sent > 0 && b->id[0]);
+	return 0;
+}
+
+static int fund_line_seen(void *ctx, const struct zt_recon_fund_line *l)
+{
+	int *n = ctx;
+	(*n)++;
+	cr_assert(l->fund_code[0]);
+	return 0;
+}
+
+static int day_seen(void *ctx, const struct zt_recon_day *d)
+{
+	int *n = ctx;
+	(*n)++;
+	cr_assert_gt(d->day, 20000101);
+	return 0;
+}
+
+static int count_entry(void *ctx, const struct zt_recon_entry *e)
+{
+	(void)e;
+	++*(int *)ctx;
+	return 0;
+}
+
+static int count_open(void *ctx, const struct zt_recon_open_line *o)
+{
+	(void)o;
+	++*(int *)ctx;
+	return 0;
+}
+
+static int count_advance(void *ctx, const struct zt_advance *a)
+{
+	(void)a;
+	++*(int *)ctx;
+	return 0;
+}
+
+static int count_return(void *ctx, const struct zt_batch_return *r)
+{
+	(void)r;
+	++*(int *)ctx;
+	return 0;
+}
+
+Test(conformance_ops, bank, .timeout = 300)
+{
+	EACH_FACTORY(f) {
+		struct zt_store *s = world_store(f);
+		char account[64];
+		ok(s->ops->bank.account(s, account));
+		cr_assert_str_eq(account, "6222020200112233445");
+		struct zt_recon_exception x = {0}, y;
+		ok(s->ops->bank.exceptions(s, true, exception_seen, &x));
+		cr_assert(x.kind == ZT_RECON_UNKNOWN && x.amount == 500 && !x.resolved, "%s", x.detail);
+		ok(s->ops->bank.exception_get(s, x.exc_id, &y));
+		cr_assert_eq(y.row, x.row);
+		cr_assert_eq(s->ops->bank.exception_get(s, "EXC-999999", &y), ZT_ENOTFOUND);
+		struct zt_recon_entry e;
+		ok(s->ops->bank.entry_get(s, x.entry_row, &e));
+		cr_assert(e.credit && e.amount == 500);
+		cr_assert_str_eq(e.ref, "BS-3");
+		struct zt_recon_batch rb;
+		ok(s->ops->bank.batch(s, "B390100-000001", &rb));
+		cr_assert(rb.status == ZT_BATCH_PAID && rb.total == 816000 && rb.paid == 816000);
+		cr_assert_eq(s->ops->bank.batch(s, "NONE", &rb), ZT_ENOTFOUND);
+		bool yes;
+		ok(s->ops->bank.due_open(s, &yes));
+		cr_assert(!yes);
+		int n = 0;
+		ok(s->ops->bank.sent_batches(s, 29991231, sent_seen, &n));
+		cr_assert_eq(n, 5, "every answered batch went to the payer");
+		n = 0;
+		ok(s->ops->bank.report_funds(s, fund_line_seen, &n));
+		cr_assert_eq(n, rows_of(s, "fund"));
+		n = 0;
+		ok(s->ops->bank.report_days(s, day_seen, &n));
+		cr_assert_geq(n, 1);
+		zt_fen confirmed;
+		ok(s->ops->bank.confirmed(s, "H51010101", &confirmed));
+		cr_assert_eq(confirmed, 2000000);
+		/* every entry matched or in an exception, the advance and the
+		 * repayment confirmed by the bank */
+		n = 0;
+		ok(s->ops->bank.open_entries(s, INT64_MAX, count_entry, &n));
+		ok(s->ops->bank.report_open(s, count_open, &n));
+		ok(s->ops->bank.due_advances(s, 29991231, count_advance, &n));
+		ok(s->ops->bank.due_returns(s, 29991231, count_return, &n));
+		cr_assert_eq(n, 0, "%s: something is left open", f->name);
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		int64_t row;
+		bool fresh;
+		ok(s->ops->bank.entry_put(s, 1, &e, &row, &fresh));
+		cr_assert(!fresh && row == e.row, "an entry is stored once");
+		e.amount++;
+		cr_assert_eq(s->ops->bank.entry_put(s, 1, &e, &row, &fresh), ZT_ECONFLICT);
+		ok(s->ops->bank.due_exists(s, ZT_RECON_MISSING, "B390100-000001", NULL, NULL, &yes));
+		cr_assert(!yes);
+		s->ops->rollback(s);
+		zt_store_close(s);
+	}
+}
+
+Test(conformance_ops, audit_and_counts)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		struct zt_store *s = fresh_store(f, target, "audit.db");
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		ok(s->ops->audit.add(s, "alice", "test", "subject", "detail"));
+		ok(s->ops->audit.add(s, "alice", "test", "subject", NULL));
+		ok(s->ops->commit(s));
+		cr_assert_eq(rows_of(s, "audit"), 2);
+		cr_assert_eq(rows_of(s, "claim"), 0);
+		zt_store_close(s);
+		struct tally t = verify(target, ZT_VERIFY_AUDIT_GAPS);
+		cr_assert_eq(t.all, 0, "%s", t.first);
+	}
+}
+
+/* ---- opening ---------------------------------------------------------------------- */
+
+Test(conformance_open, the_target_chooses_the_store)
+{
+	struct zt_store *s = NULL;
+	cr_assert_eq(zt_store_open(&s, "postgresql://localhost/zhitong", NULL), ZT_EINVAL);
+	cr_assert(strstr(zt_error_last(), "not built into this zhitong yet"), "%s", zt_error_last());
+	cr_assert_eq(zt_store_open(&s, "postgres://x", NULL), ZT_EINVAL);
+	cr_assert_null(s);
+	char target[TARGET_BYTES], prefixed[TARGET_BYTES + 8];
+	sqlite_fresh(target, "prefixed.db");
+	snprintf(prefixed, sizeof prefixed, "sqlite:%s", target);
+	ok(zt_store_open(&s, prefixed, NULL));
+	cr_assert_str_eq(s->ops->name, "sqlite");
+	ok(s->ops->check_version(s));
+	int from, to;
+	ok(s->ops->migrate(s, &from, &to));
+	cr_assert(from == ZT_STORE_VERSION && to == ZT_STORE_VERSION);
+	zt_store_close(s);
+	zt_store_close(NULL);
+	cr_assert_eq(zt_store_open(&s, "sqlite:", NULL), ZT_EINVAL);
+	cr_assert_eq(zt_store_open(&s, "", NULL), ZT_EINVAL);
+}

@@ -33,6 +33,9 @@ const char *zt_reject_name(zt_reject r)
 	case ZT_REJ_NO_POLICY: return "no-policy";
 	case ZT_REJ_AMOUNT_MISMATCH: return "amount-mismatch";
 	case ZT_REJ_NOT_SETTLED: return "not-settled";
+	case ZT_REJ_NATIONAL_MISSING: return "national-missing";
+	case ZT_REJ_NATIONAL_UNEXPECTED: return "national-unexpected";
+	case ZT_REJ_NATIONAL_MISMATCH: return "national-mismatch";
 	}
 	return "unknown";
 }

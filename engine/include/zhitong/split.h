@@ -22,7 +22,12 @@ typedef enum {
 	ZT_REJ_NO_POLICY = 6,
 	ZT_REJ_AMOUNT_MISMATCH = 7,
 	ZT_REJ_NOT_SETTLED = 8,
+	/* docs/spec/claim-v2-national.md §3, checked after amount-mismatch */
+	ZT_REJ_NATIONAL_MISSING = 9,
+	ZT_REJ_NATIONAL_UNEXPECTED = 10,
+	ZT_REJ_NATIONAL_MISMATCH = 11,
 } zt_reject;
+#define ZT_REJ_LAST ZT_REJ_NATIONAL_MISMATCH
 const char *zt_reject_name(zt_reject r);
 
 /* §1: the classification of a claim's items. */

@@ -24,6 +24,9 @@ enum zt_schema_id {
 	ZT_SCHEMA_PAYER_ACK,    /* schema/payer-ack.xsd: a payer's answer to a batch */
 	ZT_SCHEMA_CLAIM_ORDERED, /* claim.xsd with xs:all as xs:sequence (a fast pre-check) */
 	ZT_SCHEMA_PAYER_FILE,   /* schema/payer-file.xsd: the settlement file of a batch */
+	ZT_SCHEMA_CLAIM_V2,     /* schema/claim-v2.xsd (docs/spec/claim-v2-national.md §1) */
+	ZT_SCHEMA_CLAIM_V2_ORDERED, /* its xs:sequence variant */
+	ZT_SCHEMA_SETTLEMENT_V2, /* schema/settlement-v2.xsd: the answer to a claim v2 */
 	ZT_SCHEMA_COUNT
 };
 

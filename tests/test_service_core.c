@@ -204,12 +204,13 @@ Test(service_http, an_operator_is_a_name)
 	cr_assert(!zt_operator_valid("a\x7f"));
 	cr_assert(!zt_operator_valid("a\xC2\x85" "b"), "a C1 control (NEL)");
 	cr_assert(!zt_operator_valid("caf\xE9"));
-	char fifty[200] = "", fiftyone[200];
-	for (int i = 0; i < 50; i++)
-		strcat(fifty, "张");
-	cr_assert(zt_operator_valid(fifty));
-	snprintf(fiftyone, sizeof fiftyone, "%s张", fifty);
-	cr_assert(!zt_operator_valid(fiftyone));
+	/* an operator is a person's name: ZT_ACTOR_CHARS_MAX characters */
+	char forty[200] = "", fortyone[200];
+	for (int i = 0; i < ZT_ACTOR_CHARS_MAX; i++)
+		strcat(forty, "张");
+	cr_assert(zt_operator_valid(forty));
+	snprintf(fortyone, sizeof fortyone, "%s张", forty);
+	cr_assert(!zt_operator_valid(fortyone));
 }
 
 Test(service_netaddr, trusted_proxies_parse_as_cidrs)

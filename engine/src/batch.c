@@ -63,7 +63,7 @@ static void hex(char out[ZT_BATCH_HEX_BYTES], const unsigned char *md)
 /* ---- status changes -------------------------------------------------- */
 
 int zt_batch_create(struct zt_store *s, const char *fund_code, zt_date through,
-                    const char *actor, char id_out[ZT_BATCH_ID_BYTES], int64_t *count_out)
+                    const char *actor, char id_out[ZT_ID_BYTES], int64_t *count_out)
 {
 	struct zt_fund f;
 	id_out[0] = '\0';

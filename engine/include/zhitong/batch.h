@@ -62,16 +62,18 @@
 #include "store.h"
 
 /* "B390100-000001": B, the fund code, a dash, the fund's batch number
- * (six digits, more if ever needed). At most 35 characters: it goes into a
- * bank transfer's reference and is the gateway's idempotency key. */
-#define ZT_BATCH_ID_BYTES 36
+ * (six digits, more if ever needed). At most ZT_ID_CHARS_MAX (35)
+ * characters: it goes into a bank transfer's reference and is the
+ * gateway's idempotency key. A batch id is held in ZT_ID_BYTES; the old
+ * name stays as an alias while the store files still use it. */
+#define ZT_BATCH_ID_BYTES ZT_ID_BYTES
 /* A record of the payer file is "SETL_ID/SEQ": the settlement and the
  * share's position in its setldetail. */
 #define ZT_BATCH_RECORD_ID_BYTES 64
 /* Hex SHA-256 and its NUL. */
 #define ZT_BATCH_HEX_BYTES 65
 #define ZT_BATCH_PATH_BYTES 1024
-#define ZT_BATCH_ACTOR_BYTES ZT_ACTOR_BYTES /* actor.h */
+#define ZT_BATCH_ACTOR_BYTES ZT_ACTOR_BYTES /* alias of limits.h's, for the store files */
 
 enum zt_batch_status {
 	ZT_BATCH_DRAFT,
@@ -89,7 +91,7 @@ const char *zt_batch_status_name(enum zt_batch_status st);
 int zt_batch_status_parse(enum zt_batch_status *out, const char *name);
 
 struct zt_batch {
-	char id[ZT_BATCH_ID_BYTES];
+	char id[ZT_ID_BYTES];
 	char fund_code[ZT_FUND_CODE_BYTES];
 	char fund_name[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
 	int64_t seq;
@@ -100,8 +102,8 @@ struct zt_batch {
 	zt_fen total;                    /* billed: the sum of the payable records */
 	int64_t info_count;              /* records carried for information only */
 	zt_fen info_total;               /* their sum, outside total */
-	char created_at[32], created_by[ZT_BATCH_ACTOR_BYTES];
-	char approved_at[32], approved_by[ZT_BATCH_ACTOR_BYTES]; /* "" until approved */
+	char created_at[32], created_by[ZT_ACTOR_BYTES];
+	char approved_at[32], approved_by[ZT_ACTOR_BYTES]; /* "" until approved */
 	char exported_at[32];            /* "" until exported */
 	char file_path[ZT_BATCH_PATH_BYTES];
 	char file_sha256[ZT_BATCH_HEX_BYTES];
@@ -189,7 +191,7 @@ struct zt_batch_send_log {
  * batch. In the caller's transaction. *count_out 0 means there was nothing
  * to batch: the caller rolls back (the empty batch row must not stay). */
 int zt_store_batch_create(struct zt_store *s, const char *fund_code, zt_date through,
-                          const char *actor, char id_out[ZT_BATCH_ID_BYTES],
+                          const char *actor, char id_out[ZT_ID_BYTES],
                           int64_t *count_out);
 /* The same selection, added to the rejected batch `id` (which becomes a
  * draft again); its count, total and period are recomputed. */
@@ -251,16 +253,17 @@ int zt_store_batch_pay_known(struct zt_store *s, const char *id, enum zt_batch_s
 
 /* ---- money owed back (store_batches.c, repay.c) ---------------------- */
 
-/* "B390100-000002-R1": the batch id, -R, the batch's repayment number. */
-#define ZT_BATCH_RETURN_ID_BYTES 36
+/* "B390100-000002-R1": the batch id, -R, the batch's repayment number
+ * (an id: ZT_ID_BYTES; the old name is an alias). */
+#define ZT_BATCH_RETURN_ID_BYTES ZT_ID_BYTES
 
 /* Money paid back to a fund for a batch. */
 struct zt_batch_return {
 	int64_t row;
-	char batch_id[ZT_BATCH_ID_BYTES];
+	char batch_id[ZT_ID_BYTES];
 	char fund_code[ZT_FUND_CODE_BYTES];
 	bool netted;                               /* netted by the payer; else repaid  */
-	char return_id[ZT_BATCH_RETURN_ID_BYTES];  /* repaid: the EndToEndId; "" netted */
+	char return_id[ZT_ID_BYTES];  /* repaid: the EndToEndId; "" netted */
 	zt_fen amount;                             /* > 0                               */
 	int64_t entry_row;                         /* netted: the bank entry (credit)   */
 	char entry_ref[80];                        /* netted: its ref                   */
@@ -306,7 +309,7 @@ int zt_store_batch_sends(struct zt_store *s, const char *id,
 /* `batch create`: id_out "" and *count_out 0 when there is nothing to
  * batch (nothing is written then). ZT_ENOTFOUND for an unknown fund. */
 int zt_batch_create(struct zt_store *s, const char *fund_code, zt_date through,
-                    const char *actor, char id_out[ZT_BATCH_ID_BYTES], int64_t *count_out);
+                    const char *actor, char id_out[ZT_ID_BYTES], int64_t *count_out);
 /* Maker-checker: ZT_ECONFLICT when `actor` created or reopened the batch,
  * or the batch is not a draft. */
 int zt_batch_approve(struct zt_store *s, const char *id, const char *actor);
@@ -389,7 +392,7 @@ int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
 
 /* What a payer file says, recomputed from its records. */
 struct zt_batch_file_summary {
-	char batch_id[ZT_BATCH_ID_BYTES];
+	char batch_id[ZT_ID_BYTES];
 	char fund_code[ZT_FUND_CODE_BYTES];
 	int64_t count;
 	zt_fen total;

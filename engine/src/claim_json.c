@@ -264,8 +264,9 @@ static const struct zt_claim_msg *json_next(struct zt_claim_stream *base)
 	m->bytes = v->offset;
 	int rc = v->type == ZT_JSON_OBJECT
 	                 ? zt_claim_from_json(&m->claim, v, m->message, sizeof m->message)
-	                 : zt_error_set(ZT_EINVAL, "json: at byte %zu: a claim is an object, not %s",
-	                                v->offset, zt_json_type_name(v->type));
+	                 : zt_error_set(ZT_EINVAL, "json: at byte %zu: a claim is an object, not %s%s",
+	                                v->offset, v->type == ZT_JSON_ARRAY ? "an " :
+	                                v->type >= ZT_JSON_NUMBER ? "a " : "", zt_json_type_name(v->type));
 	if (rc == ZT_ENOMEM) {
 		s->status = rc;
 		snprintf(s->status_msg, sizeof s->status_msg, "%s", zt_error_last());

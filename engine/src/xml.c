@@ -300,27 +300,29 @@ int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes
 		close(fd);
 		return zt_error_set(ZT_EMALFORMED, "'%s' is larger than %zu bytes", path, max_bytes);
 	}
-	size_t cap = (size_t)st.st_size + 1, len = 0;
+	/* one byte more than the size: a file that grew past it is seen */
+	size_t cap = (size_t)st.st_size + 2, len = 0;
 	char *buf = malloc(cap);
 	if (!buf) {
 		close(fd);
 		return zt_error_set(ZT_ENOMEM, "out of memory reading '%s'", path);
 	}
 	for (;;) {
+		if (len > max_bytes) {
+			free(buf);
+			close(fd);
+			return zt_error_set(ZT_EMALFORMED, "'%s' is larger than %zu bytes", path, max_bytes);
+		}
 		if (len + 1 >= cap) {
-			if (cap > max_bytes) {
-				free(buf);
-				close(fd);
-				return zt_error_set(ZT_EMALFORMED, "'%s' is larger than %zu bytes", path, max_bytes);
-			}
-			char *nb = realloc(buf, cap * 2);
+			size_t ncap = cap * 2 > max_bytes + 2 ? max_bytes + 2 : cap * 2;
+			char *nb = realloc(buf, ncap);
 			if (!nb) {
 				free(buf);
 				close(fd);
 				return zt_error_set(ZT_ENOMEM, "out of memory reading '%s'", path);
 			}
 			buf = nb;
-			cap *= 2;
+			cap = ncap;
 		}
 		ssize_t r = read(fd, buf + len, cap - 1 - len);
 		if (r < 0) {

@@ -24,6 +24,8 @@
 #include "zhitong/reconcile.h"
 #include "zhitong/registry.h"
 #include "zhitong/sign.h"
+#include "zhitong/slipcode.h"
+#include "zhitong/date.h"
 #include "zhitong/xml.h"
 
 #define REGISTRY ZT_TEST_SOURCE_DIR "/rules/registry-510101.xml"
@@ -663,5 +665,63 @@ Test(limits_ids, a_batch_id_is_at_most_id_chars_max)
 		cr_assert_eq(n, over ? 0u : 1u, "%s", id);
 		if (!over)
 			cr_assert_str_eq(ids[0], id);
+	}
+}
+
+/* ---- small files read whole --------------------------------------------------- */
+
+Test(limits_documents, a_time_zone_file_of_tzif_bytes_max)
+{
+	/* a real zone padded after its footer (which ends the parse) */
+	char *zone = NULL;
+	size_t zone_len = 0;
+	cr_assert_eq(zt_read_file(&zone, &zone_len, "/usr/share/zoneinfo/Asia/Shanghai", ZT_TZIF_BYTES_MAX),
+	             0, "%s", zt_error_last());
+	char tzdir[600], dir[620];
+	snprintf(tzdir, sizeof tzdir, "%s/zoneinfo", zt_test_tmpdir());
+	snprintf(dir, sizeof dir, "%s/Test", tzdir);
+	struct run r = sh("mkdir -p '%s'", dir);
+	run_free(&r);
+	setenv("TZDIR", tzdir, 1); /* this test's process only */
+	for (int over = 0; over <= 1; over++) {
+		char path[700];
+		snprintf(path, sizeof path, "%s/Padded%d", dir, over);
+		FILE *f = fopen(path, "w");
+		cr_assert(f);
+		fwrite(zone, 1, zone_len, f);
+		for (size_t i = zone_len; i < ZT_TZIF_BYTES_MAX + (size_t)over; i++)
+			fputc('\n', f);
+		cr_assert_eq(fclose(f), 0);
+		struct zt_zone *z = NULL;
+		char name[32];
+		snprintf(name, sizeof name, "Test/Padded%d", over);
+		int rc = zt_zone_load(&z, name);
+		if (over) {
+			cr_assert_eq(rc, ZT_EINVAL, "a zone file of %u bytes", ZT_TZIF_BYTES_MAX + 1);
+		} else {
+			cr_assert_eq(rc, 0, "%s", zt_error_last());
+			cr_assert_eq(zt_zone_offset_s(z, 1489104000), 8 * 3600);
+			zt_zone_free(z);
+		}
+	}
+	free(zone);
+}
+
+Test(limits_documents, a_slip_key_of_slipcode_key_bytes_max)
+{
+	/* 32 and 1025 bytes are tested in tests/test_slipcode.c; here the top */
+	for (int over = 0; over <= 1; over++) {
+		const char *path = file_of("slip.key", "", 'k', ZT_SLIPCODE_KEY_BYTES_MAX + (size_t)over);
+		struct run r = sh("chmod 600 '%s'", path);
+		run_free(&r);
+		unsigned char key[ZT_SLIPCODE_KEY_BYTES_MAX];
+		size_t len = 0;
+		int rc = zt_slipcode_key_read(key, &len, path);
+		if (over) {
+			cr_assert_eq(rc, ZT_EINVAL);
+		} else {
+			cr_assert_eq(rc, 0, "%s", zt_error_last());
+			cr_assert_eq(len, ZT_SLIPCODE_KEY_BYTES_MAX);
+		}
 	}
 }

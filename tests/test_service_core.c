@@ -1053,6 +1053,23 @@ Test(service, path_and_query_parameters_are_decoded_after_routing)
 	}
 }
 
+/* limits.h ZT_SERVICE_QUERY_PARAMS_MAX: 32 parameters are taken, 33 are not */
+Test(service, a_query_of_query_params_max_parameters)
+{
+	start_default();
+	for (int over = 0; over <= 1; over++) {
+		char path[2000] = "/test/echo?";
+		for (int i = 0; i < ZT_SERVICE_QUERY_PARAMS_MAX + over; i++)
+			snprintf(path + strlen(path), sizeof path - strlen(path), "%sq%d=%d", i ? "&" : "", i, i);
+		struct resp r = get(path, DESK);
+		if (over)
+			assert_error(&r, 400, "invalid-query");
+		else
+			cr_assert_eq(r.status, 200, "%s", r.body);
+		resp_free(&r);
+	}
+}
+
 Test(service, x_operator_is_captured_when_it_is_a_name)
 {
 	start_default();

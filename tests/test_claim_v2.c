@@ -897,3 +897,15 @@ Test(claim_v2_settle, a_body_that_is_not_json_stores_nothing)
 	zt_store_close(s);
 	cr_assert_eq(zt_test_sql_int(db, "SELECT count(*) FROM claim"), 0);
 }
+
+Test(claim_v2_settle, the_national_codes_follow_the_others_with_stable_numbers)
+{
+	/* docs/spec/claim-v2-national.md §3: after amount-mismatch, never renumbered */
+	cr_assert_eq(ZT_REJ_NATIONAL_MISSING, 9);
+	cr_assert_eq(ZT_REJ_NATIONAL_UNEXPECTED, 10);
+	cr_assert_eq(ZT_REJ_NATIONAL_MISMATCH, 11);
+	cr_assert_str_eq(zt_reject_name(ZT_REJ_NATIONAL_MISSING), "national-missing");
+	cr_assert_str_eq(zt_reject_name(ZT_REJ_NATIONAL_UNEXPECTED), "national-unexpected");
+	cr_assert_str_eq(zt_reject_name(ZT_REJ_NATIONAL_MISMATCH), "national-mismatch");
+	cr_assert_eq(ZT_REJ_LAST, ZT_REJ_NATIONAL_MISMATCH);
+}

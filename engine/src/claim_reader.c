@@ -29,6 +29,11 @@ struct xml_stream {
 	const char *name;
 	/* the reader thread's */
 	xmlTextReaderPtr reader;
+	/* element names of the built claims, interned once: nodes compare
+	 * their names by pointer. Renewed between claims when a file's
+	 * foreign names would make it grow (DICT_RENEW_SIZE). */
+	xmlDictPtr names;
+	const xmlChar *nm_claim, *nm_items, *nm_item, *nm_national;
 	const char *ns;                /* the file's claim namespace (by its root) */
 	xmlSchemaValidCtxtPtr vctxt;   /* claim.xsd or claim-v2.xsd: decides */
 	xmlSchemaValidCtxtPtr ordered; /* its xs:sequence variant: a fast first try */
@@ -46,6 +51,8 @@ enum over { OVER_NONE, OVER_BYTES, OVER_ITEMS, OVER_ELEMENTS };
 struct built {
 	xmlDocPtr doc;
 	xmlNodePtr parent;  /* where the next node goes */
+	const xmlChar *root_uri; /* the claim's namespace (the reader's string)... */
+	xmlNsPtr root_ns;        /* ...declared on its root, in scope everywhere */
 	enum over over;
 	long line;          /* of the <claim> start tag */
 	long items, elements;
@@ -120,6 +127,7 @@ static xmlNsPtr ns_for(xmlNodePtr n, const xmlChar *uri, const xmlChar *prefix)
  * b->parent; NULL when out of memory. */
 static xmlNodePtr add_element(struct built *b, xmlTextReaderPtr rd)
 {
+	const xmlChar *uri = xmlTextReaderConstNamespaceUri(rd);
 	xmlNodePtr n = xmlNewDocNode(b->doc, NULL, xmlTextReaderConstLocalName(rd), NULL);
 	if (!n)
 		return NULL;
@@ -128,12 +136,17 @@ static xmlNodePtr add_element(struct built *b, xmlTextReaderPtr rd)
 	else
 		xmlDocSetRootElement(b->doc, n);
 	set_line(n, reader_line(rd));
-	const xmlChar *uri = xmlTextReaderConstNamespaceUri(rd);
-	if (uri) {
+	if (uri && uri == b->root_uri) {
+		xmlSetNs(n, b->root_ns);
+	} else if (uri) {
 		xmlNsPtr ns = ns_for(n, uri, xmlTextReaderConstPrefix(rd));
 		if (!ns)
 			return NULL;
 		xmlSetNs(n, ns);
+		if (!b->parent) {
+			b->root_uri = uri;
+			b->root_ns = ns;
+		}
 	}
 	while (xmlTextReaderMoveToNextAttribute(rd) == 1) {
 		if (xmlTextReaderIsNamespaceDecl(rd))
@@ -152,18 +165,19 @@ static xmlNodePtr add_element(struct built *b, xmlTextReaderPtr rd)
 
 /* White space between the elements of a container is not built: the
  * schema ignores it there, and it would cost a node each. */
-static bool is_container(const xmlNode *n)
+static bool is_container(const struct xml_stream *s, const xmlNode *n)
 {
-	return named(n, "claim") || named(n, "items") || named(n, "item") || named(n, "national");
+	return n->name == s->nm_claim || n->name == s->nm_items || n->name == s->nm_item ||
+	       n->name == s->nm_national;
 }
 
-static bool add_text(struct built *b, xmlTextReaderPtr rd, int type)
+static bool add_text(const struct xml_stream *s, struct built *b, xmlTextReaderPtr rd, int type)
 {
 	const xmlChar *v = xmlTextReaderConstValue(rd);
 	if (!v || !b->parent)
 		return true;
 	if ((type == XML_READER_TYPE_WHITESPACE || type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) &&
-	    is_container(b->parent))
+	    is_container(s, b->parent))
 		return true;
 	xmlNodePtr t = xmlNewDocText(b->doc, v);
 	if (!t)
@@ -177,25 +191,53 @@ static bool add_text(struct built *b, xmlTextReaderPtr rd, int type)
  * the reader is left on its end tag (or on the empty element). Returns 1,
  * or what xmlTextReaderRead() returned when the file ended or broke inside
  * the claim; ZT_ENOMEM (< -1) when a node cannot be allocated. */
-static int build_claim(xmlTextReaderPtr rd, struct built *b)
+#define DICT_RENEW_SIZE 4096
+
+/* The dictionary of names, created or renewed (between claims: no tree
+ * uses it then) when it has grown past DICT_RENEW_SIZE names. */
+static int names_ready(struct xml_stream *s)
 {
+	if (s->names && xmlDictSize(s->names) <= DICT_RENEW_SIZE)
+		return 0;
+	if (s->names)
+		xmlDictFree(s->names);
+	if (!(s->names = xmlDictCreate()) ||
+	    !(s->nm_claim = xmlDictLookup(s->names, BAD_CAST "claim", -1)) ||
+	    !(s->nm_items = xmlDictLookup(s->names, BAD_CAST "items", -1)) ||
+	    !(s->nm_item = xmlDictLookup(s->names, BAD_CAST "item", -1)) ||
+	    !(s->nm_national = xmlDictLookup(s->names, BAD_CAST "national", -1)))
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int build_claim(struct xml_stream *s, struct built *b)
+{
+	xmlTextReaderPtr rd = s->reader;
 	memset(b, 0, sizeof *b);
 	int base = xmlTextReaderDepth(rd);
 	long start = xmlTextReaderByteConsumed(rd);
 	b->line = reader_line(rd);
-	if (!(b->doc = xmlNewDoc(BAD_CAST "1.0")))
+	if (names_ready(s) != 0 || !(b->doc = xmlNewDoc(BAD_CAST "1.0")))
 		return zt_error_set(ZT_ENOMEM, "out of memory");
-	for (;;) {
+	b->doc->dict = s->names; /* names are looked up, not copied */
+	xmlDictReference(s->names);
+	for (unsigned seen = 0;; seen++) {
 		int type = xmlTextReaderNodeType(rd), depth = xmlTextReaderDepth(rd);
 		/* bytes of input the parser has consumed since the start tag: its
-		 * read-ahead makes this exact to within a chunk (a few KiB) */
-		if (!b->over && xmlTextReaderByteConsumed(rd) - start > (long)ZT_CLAIM_BYTES_MAX)
+		 * read-ahead makes this exact to within a chunk (a few KiB). Text
+		 * is what grows it: looked at on every text node, else now and
+		 * then (elements are bounded by their own limit). */
+		bool text = type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
+		            type == XML_READER_TYPE_WHITESPACE ||
+		            type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE;
+		if (!b->over && (text || seen % 16 == 0) &&
+		    xmlTextReaderByteConsumed(rd) - start > (long)ZT_CLAIM_BYTES_MAX)
 			stop_building(b, OVER_BYTES);
 		if (type == XML_READER_TYPE_ELEMENT) {
 			bool empty = xmlTextReaderIsEmptyElement(rd) == 1;
 			if (!b->over && ++b->elements > ZT_CLAIM_ELEMENTS_MAX)
 				stop_building(b, OVER_ELEMENTS);
-			if (!b->over && depth == base + 2 && named(b->parent, "items") &&
+			if (!b->over && depth == base + 2 && b->parent->name == s->nm_items &&
 			    xmlStrEqual(xmlTextReaderConstLocalName(rd), BAD_CAST "item") &&
 			    ++b->items > ZT_ITEMS_PER_CLAIM_MAX)
 				stop_building(b, OVER_ITEMS);
@@ -213,10 +255,8 @@ static int build_claim(xmlTextReaderPtr rd, struct built *b)
 				return 1;
 			if (!b->over)
 				b->parent = b->parent->parent;
-		} else if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
-		           type == XML_READER_TYPE_WHITESPACE ||
-		           type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) {
-			if (!b->over && !add_text(b, rd, type))
+		} else if (text) {
+			if (!b->over && !add_text(s, b, rd, type))
 				return zt_error_set(ZT_ENOMEM, "out of memory");
 		} /* comments and processing instructions are not part of a claim */
 		int r = xmlTextReaderRead(rd);
@@ -475,7 +515,7 @@ static int read_one(struct xml_stream *s, struct zt_claim_msg *m)
 	m->rejected = false;
 	m->code = ZT_REJ_NONE;
 	m->hospital[0] = m->claim_no[0] = m->message[0] = '\0';
-	int r = build_claim(s->reader, &b);
+	int r = build_claim(s, &b);
 	if (r == 1 && b.over) {
 		m->rejected = true;
 		m->code = ZT_REJ_SCHEMA_INVALID;
@@ -623,6 +663,8 @@ static void xml_close(struct zt_claim_stream *base)
 		xmlSchemaFreeValidCtxt(s->ordered);
 	if (s->reader)
 		xmlFreeTextReader(s->reader);
+	if (s->names)
+		xmlDictFree(s->names);
 	if (s->slots)
 		for (int i = 0; i < ZT_READER_SLOTS; i++)
 			zt_claim_free(&s->slots[i].claim);

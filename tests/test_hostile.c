@@ -248,6 +248,47 @@ Test(hostile, a_20_mb_text_node_is_refused)
 	run_free(&r);
 }
 
+/* A bomb of elements inside one claim (80 MB of <x/>, 20 million
+ * elements): before it was expanded whole (2.5 GB); now the claim stops
+ * being built at ZT_CLAIM_ELEMENTS_MAX, is rejected in its place and read
+ * no further in flat memory, and the good claim before it settles. The
+ * same for 80 MB of text past ZT_CLAIM_BYTES_MAX. (libxml2's reader itself
+ * keeps the comments inside an element until the element ends: 40 MB of
+ * comments cost some 100 MB with or without zhitong, `xmllint --stream`
+ * too; that is libxml2's, and bounded by its own limits.) */
+static void claim_rejected_in_flat_memory(const char *file, const char *limit)
+{
+	const char *db = claim_db();
+	long peak_kb = 0;
+	char *out = NULL, *err = NULL;
+	int code = zt_test_run_peak(&peak_kb, &out, &err, "--db '%s' claim submit '%s'", db, file);
+	cr_assert_eq(code, 1, "exit %d: %s", code, err);
+	cr_assert(strstr(out, "claim_no=\"HOSTILE-GOOD\""), "%.1000s", out);
+	cr_assert(strstr(out, "code=\"schema-invalid\""), "%.1000s", out);
+	cr_assert(strstr(out, limit), "expected %s in: %.1000s", limit, out);
+	cr_assert_eq(count(db, "SELECT count(*) FROM settlement"), 1);
+#if !defined(__SANITIZE_ADDRESS__)
+	cr_assert_lt(peak_kb, 64 * 1024, "%s: peak %ld KiB", file, peak_kb);
+#endif
+	free(out);
+	free(err);
+}
+
+Test(hostile, a_claim_of_twenty_million_elements_is_rejected_without_being_built, .timeout = 300)
+{
+	claim_rejected_in_flat_memory(big_document(F_CLAIM, "claim-elements.xml", "<x/>", "", 20000000),
+	                              "ZT_CLAIM_ELEMENTS_MAX");
+	/* 80 MB of 1 KB elements: under the element limit, over the byte one */
+	static char unit[1024 + 8];
+	memset(unit, 't', sizeof unit - 1);
+	memcpy(unit, "<x>", 3);
+	memcpy(unit + sizeof unit - 5, "</x>", 4);
+	claim_rejected_in_flat_memory(big_document(F_CLAIM, "claim-bytes.xml", unit, "", 80000),
+	                              "ZT_CLAIM_BYTES_MAX");
+	struct run r = sh("rm -rf '%s'", zt_test_tmpdir());
+	run_free(&r);
+}
+
 /* ---- XInclude: never processed ---------------------------------------------- */
 
 /* An <xi:include> is an unknown element to a v1 document: the claim is

@@ -1726,7 +1726,7 @@ Test(reconcile_owed_back, verify_catches_tampered_rows)
 
 Test(reconcile_rules, batch_ids_are_exact_tokens)
 {
-	char ids[4][ZT_BATCH_ID_BYTES];
+	char ids[4][ZT_ID_BYTES];
 	size_t n = 0;
 	cr_expect_eq(zt_recon_batch_tokens("B390100-0000011 XB390100-000001 B390100-000001X "
 	                                   "B390100_000001 b390100-000001 B390100-",

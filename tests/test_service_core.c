@@ -204,12 +204,13 @@ Test(service_http, an_operator_is_a_name)
 	cr_assert(!zt_operator_valid("a\x7f"));
 	cr_assert(!zt_operator_valid("a\xC2\x85" "b"), "a C1 control (NEL)");
 	cr_assert(!zt_operator_valid("caf\xE9"));
-	char fifty[200] = "", fiftyone[200];
-	for (int i = 0; i < 50; i++)
-		strcat(fifty, "张");
-	cr_assert(zt_operator_valid(fifty));
-	snprintf(fiftyone, sizeof fiftyone, "%s张", fifty);
-	cr_assert(!zt_operator_valid(fiftyone));
+	/* an operator is a person's name: ZT_ACTOR_CHARS_MAX characters */
+	char forty[200] = "", fortyone[200];
+	for (int i = 0; i < ZT_ACTOR_CHARS_MAX; i++)
+		strcat(forty, "张");
+	cr_assert(zt_operator_valid(forty));
+	snprintf(fortyone, sizeof fortyone, "%s张", forty);
+	cr_assert(!zt_operator_valid(fortyone));
 }
 
 Test(service_netaddr, trusted_proxies_parse_as_cidrs)
@@ -1048,6 +1049,23 @@ Test(service, path_and_query_parameters_are_decoded_after_routing)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		r = get(bad[i].path, DESK);
 		assert_error(&r, 400, bad[i].code);
+		resp_free(&r);
+	}
+}
+
+/* limits.h ZT_SERVICE_QUERY_PARAMS_MAX: 32 parameters are taken, 33 are not */
+Test(service, a_query_of_query_params_max_parameters)
+{
+	start_default();
+	for (int over = 0; over <= 1; over++) {
+		char path[2000] = "/test/echo?";
+		for (int i = 0; i < ZT_SERVICE_QUERY_PARAMS_MAX + over; i++)
+			snprintf(path + strlen(path), sizeof path - strlen(path), "%sq%d=%d", i ? "&" : "", i, i);
+		struct resp r = get(path, DESK);
+		if (over)
+			assert_error(&r, 400, "invalid-query");
+		else
+			cr_assert_eq(r.status, 200, "%s", r.body);
 		resp_free(&r);
 	}
 }

@@ -6,11 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <sqlite3.h>
+
+#include "zhitong/error.h"
 
 static char tmpdir[256];
 
@@ -79,6 +83,43 @@ static int run_with(const char *prefix, char **out, char **err, const char *fmt,
 	snprintf(cmd, sizeof cmd, "%s%s %s </dev/null >%s 2>%s", prefix, ZT_TEST_ZHITONG, args, outp,
 	         errp);
 	int st = system(cmd);
+	int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	char *o = zt_test_slurp(outp), *e = zt_test_slurp(errp);
+	if (out)
+		*out = o;
+	else
+		free(o);
+	if (err)
+		*err = e;
+	else
+		free(e);
+	return code;
+}
+
+int zt_test_run_peak(long *peak_kb, char **out, char **err, const char *fmt, ...)
+{
+	char args[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	const char *dir = zt_test_tmpdir();
+	char outp[512], errp[512], cmd[10400];
+	snprintf(outp, sizeof outp, "%s/.stdout", dir);
+	snprintf(errp, sizeof errp, "%s/.stderr", dir);
+	/* exec: the shell becomes the program, so wait4() measures it alone */
+	snprintf(cmd, sizeof cmd, "exec %s %s </dev/null >%s 2>%s", ZT_TEST_ZHITONG, args, outp, errp);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	int st = 0;
+	struct rusage ru;
+	memset(&ru, 0, sizeof ru);
+	if (pid < 0 || wait4(pid, &st, 0, &ru) != pid)
+		return -1;
+	*peak_kb = ru.ru_maxrss;
 	int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 	char *o = zt_test_slurp(outp), *e = zt_test_slurp(errp);
 	if (out)
@@ -274,4 +315,55 @@ const char *zt_test_camt(const char *name, const char *msg_id, const char *date,
 	const char *path = zt_test_write(name, x);
 	free(x);
 	return path;
+}
+
+void zt_test_read_claims(struct zt_test_claims *out, enum zt_claim_format format, const char *text,
+                         size_t len)
+{
+	memset(out, 0, sizeof *out);
+	struct zt_buffer_reader at;
+	struct zt_source src = zt_source_buffer(&at, text, len, "test input");
+	struct zt_claim_stream *cs = NULL;
+	cr_assert_eq(zt_claim_stream_open(&cs, &src, format), 0, "%s", zt_error_last());
+	const struct zt_claim_msg *m;
+	size_t cap = 0;
+	while ((m = zt_claim_stream_next(cs)) != NULL) {
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 8;
+			out->c = realloc(out->c, cap * sizeof *out->c);
+			cr_assert(out->c);
+		}
+		struct zt_test_read_claim *c = &out->c[out->n++];
+		memset(c, 0, sizeof *c);
+		c->rejected = m->rejected;
+		snprintf(c->code, sizeof c->code, "%s", m->rejected ? zt_reject_name(m->code) : "");
+		snprintf(c->message, sizeof c->message, "%s", m->message);
+		snprintf(c->hospital, sizeof c->hospital, "%s", m->hospital);
+		snprintf(c->claim_no, sizeof c->claim_no, "%s", m->claim_no);
+		if (!m->rejected) {
+			cr_assert_eq(zt_claim_digest(c->digest, &m->claim, NULL), 0);
+			c->claim = m->claim;
+			c->claim.items = NULL;
+			c->claim.item_cap = 0;
+		}
+	}
+	out->status = zt_claim_stream_status(cs);
+	if (out->status)
+		snprintf(out->status_msg, sizeof out->status_msg, "%s", zt_error_last());
+	out->version = zt_claim_stream_version(cs);
+	zt_claim_stream_close(cs);
+}
+
+void zt_test_claims_free(struct zt_test_claims *g)
+{
+	free(g->c);
+	memset(g, 0, sizeof *g);
+}
+
+const char *zt_test_hex(const unsigned char digest[ZT_DIGEST_BYTES])
+{
+	char *p = rotate();
+	for (int i = 0; i < ZT_DIGEST_BYTES; i++)
+		snprintf(p + 2 * i, 3, "%02X", digest[i]);
+	return p;
 }

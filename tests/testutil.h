@@ -2,7 +2,10 @@
 #ifndef ZT_TESTUTIL_H
 #define ZT_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "zhitong/claim_stream.h"
 
 /* A fresh temporary directory for this test (removed by the OS's tmp
  * cleaner; tests run in their own processes). Returns its path. */
@@ -28,6 +31,10 @@ int zt_test_run_on(const char *day, char **out, char **err, const char *fmt, ...
 char *zt_test_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same with the exit status `want` (1: some input was rejected). */
 char *zt_test_exit(int want, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* zt_test_run, measuring the program's peak resident memory (its own
+ * ru_maxrss from wait4, in KiB) into *peak_kb. */
+int zt_test_run_peak(long *peak_kb, char **out, char **err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Reads a whole file into a malloc'd string. */
 char *zt_test_slurp(const char *path);
 
@@ -67,5 +74,30 @@ struct zt_test_entry {
  * (YYYY-MM-DD); returns its path (static buffer rotated among 8). */
 const char *zt_test_camt(const char *name, const char *msg_id, const char *date,
                          const struct zt_test_entry *e, size_t n);
+
+/* What a claim stream (zhitong/claim_stream.h) read from `len` bytes of
+ * `text`: each claim's outcome in order, its digest (when read) and its
+ * header fields (items are not kept: item_count only). */
+struct zt_test_read_claim {
+	bool rejected;
+	char code[32];
+	char message[ZT_MESSAGE_BYTES_MAX];
+	char hospital[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	char claim_no[ZT_UTF8_BYTES(ZT_CLAIM_NO_CHARS_MAX)];
+	unsigned char digest[ZT_DIGEST_BYTES];
+	struct zt_claim claim; /* items NULL */
+};
+struct zt_test_claims {
+	int status;            /* zt_claim_stream_status */
+	char status_msg[ZT_MESSAGE_BYTES_MAX];
+	int version;
+	size_t n;
+	struct zt_test_read_claim *c;
+};
+void zt_test_read_claims(struct zt_test_claims *out, enum zt_claim_format format, const char *text,
+                         size_t len);
+void zt_test_claims_free(struct zt_test_claims *g);
+/* The digest as 64 hex digits (static buffer rotated among 8). */
+const char *zt_test_hex(const unsigned char digest[ZT_DIGEST_BYTES]);
 
 #endif

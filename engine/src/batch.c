@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 
 #include "batch_int.h"
 #include "xml_int.h"
+#include "ring.h"
 #include "zhitong/error.h"
 #include "zhitong/iso20022.h"
 #include "zhitong/ledger.h"
@@ -94,7 +94,7 @@ static int create_in(struct zt_store *s, const char *fund_code, zt_date through,
 }
 
 int zt_batch_create(struct zt_store *s, const char *fund_code, zt_date through,
-                    const char *actor, char id_out[ZT_BATCH_ID_BYTES], int64_t *count_out)
+                    const char *actor, char id_out[ZT_ID_BYTES], int64_t *count_out)
 {
 	struct zt_fund f;
 	id_out[0] = '\0';
@@ -462,21 +462,13 @@ struct chunk {
 	struct chunk_rec recs[FEED_RECORDS];
 	char *text;
 	size_t used, cap;
-	bool full;
 };
 
 struct feed {
 	struct zt_store *s;
 	const char *id;
-	pthread_t thread;
-	bool inited, started;
-	pthread_mutex_t lock;
-	pthread_cond_t changed;
 	struct chunk chunks[FEED_CHUNKS];
-	size_t produce, consume; /* next chunk to fill / to read */
-	bool eof, stop;
-	int rc;                  /* the reader's failure */
-	char message[ZT_MESSAGE_BYTES_MAX];
+	struct zt_ring ring; /* ring.h: the chunks go round */
 };
 
 static bool text_add(struct chunk *c, size_t *off, const char *v)
@@ -542,24 +534,16 @@ static void chunk_get(const struct chunk *c, size_t i, struct zt_batch_record *r
 	*trace = t + x->trace;
 }
 
-static void *feed_main(void *arg)
+static int feed_main(struct zt_ring *ring, void *arg)
 {
 	struct feed *f = arg;
 	struct zt_batch_cursor *cur = NULL;
 	struct zt_batch_record r;
 	struct zt_store *s = f->s;
-	int rc = s->ops->batches.records(s, f->id, false, &cur), step = 0;
-	bool more = rc == 0;
-	while (more) {
-		pthread_mutex_lock(&f->lock);
-		while (f->chunks[f->produce].full && !f->stop)
-			pthread_cond_wait(&f->changed, &f->lock);
-		bool stop = f->stop;
-		pthread_mutex_unlock(&f->lock);
-		if (stop)
-			break;
-		/* The chunk is ours until it is marked full. */
-		struct chunk *c = &f->chunks[f->produce];
+	int rc = s->ops->batches.records(s, f->id, false, &cur), step = 1;
+	struct chunk *c;
+	while (rc == 0 && step > 0 && (c = zt_ring_acquire(ring)) != NULL) {
+		/* The chunk is ours until it is published. */
 		c->n = 0;
 		c->used = 0;
 		while (c->n < FEED_RECORDS && (step = s->ops->batches.next(cur, &r)) > 0)
@@ -567,89 +551,41 @@ static void *feed_main(void *arg)
 				break;
 		if (step < 0)
 			rc = step;
-		more = rc == 0 && step > 0;
-		pthread_mutex_lock(&f->lock);
-		c->full = true;
-		f->produce = (f->produce + 1) % FEED_CHUNKS;
-		pthread_cond_broadcast(&f->changed);
-		pthread_mutex_unlock(&f->lock);
+		if (rc == 0 && c->n > 0)
+			zt_ring_publish(ring);
 	}
 	if (cur)
 		s->ops->batches.records_close(cur);
-	pthread_mutex_lock(&f->lock);
-	if (rc) {
-		f->rc = rc;
-		snprintf(f->message, sizeof f->message, "%s", zt_error_last());
-	}
-	f->eof = true;
-	pthread_cond_broadcast(&f->changed);
-	pthread_mutex_unlock(&f->lock);
-	return NULL;
+	return rc;
 }
 
 static int feed_start(struct feed *f, struct zt_store *s, const char *id)
 {
-	memset(f, 0, sizeof *f);
 	f->s = s;
 	f->id = id;
-	pthread_mutex_init(&f->lock, NULL);
-	pthread_cond_init(&f->changed, NULL);
-	f->inited = true;
-	if (pthread_create(&f->thread, NULL, feed_main, f) != 0)
-		return zt_error_set(ZT_ENOMEM, "cannot start the record reader");
-	f->started = true;
-	return 0;
+	return zt_ring_start(&f->ring, f->chunks, sizeof f->chunks[0], FEED_CHUNKS, feed_main, f);
 }
 
 /* The next full chunk (NULL at the end or on the reader's failure, *rc
- * then says which). */
+ * then says which); the previous one goes back to the reader. */
 static struct chunk *feed_next(struct feed *f, int *rc)
 {
-	struct chunk *c = &f->chunks[f->consume];
-	pthread_mutex_lock(&f->lock);
-	while (!c->full && !f->eof)
-		pthread_cond_wait(&f->changed, &f->lock);
-	bool full = c->full;
-	*rc = f->rc;
-	pthread_mutex_unlock(&f->lock);
-	if (*rc)
-		return NULL;
-	return full ? c : NULL;
-}
-
-static void feed_release(struct feed *f, struct chunk *c)
-{
-	pthread_mutex_lock(&f->lock);
-	c->full = false;
-	f->consume = (f->consume + 1) % FEED_CHUNKS;
-	pthread_cond_broadcast(&f->changed);
-	pthread_mutex_unlock(&f->lock);
+	struct chunk *c = zt_ring_next(&f->ring);
+	*rc = c ? 0 : zt_ring_status(&f->ring);
+	return c;
 }
 
 /* Stops the reader (early, if it is still going) and frees everything;
- * returns the reader's failure, with its message, if it had one. */
+ * returns the reader's failure if it had one (its message was set when
+ * feed_next returned NULL). */
 static int feed_end(struct feed *f)
 {
-	if (!f->inited)
-		return 0;
-	if (f->started) {
-		pthread_mutex_lock(&f->lock);
-		f->stop = true;
-		pthread_cond_broadcast(&f->changed);
-		pthread_mutex_unlock(&f->lock);
-		pthread_join(f->thread, NULL);
-		f->started = false;
-	}
-	pthread_mutex_destroy(&f->lock);
-	pthread_cond_destroy(&f->changed);
-	f->inited = false;
+	int rc = zt_ring_close(&f->ring);
 	for (size_t i = 0; i < FEED_CHUNKS; i++) {
 		free(f->chunks[i].text);
 		f->chunks[i].text = NULL;
 	}
-	if (f->rc)
-		zt_error_set(f->rc, "%s", f->message);
-	return f->rc;
+	return rc;
 }
 
 /* Streams batch `b` into `fd`; checks the records against the batch's
@@ -708,7 +644,6 @@ static int write_file(struct zt_store *s, const struct zt_batch *b, int fd,
 			if (!rec.payable)
 				info_count++;
 		}
-		feed_release(&feed, ch);
 	}
 	if ((rc = feed_end(&feed)))
 		goto done;
@@ -747,7 +682,7 @@ write_failed:
 	rc = zt_error_set(ZT_EIO, "cannot write the batch file%s%s", k.err_no ? ": " : "",
 	                  k.err_no ? strerror(k.err_no) : "");
 done:
-	if (feed.inited) {
+	if (feed.ring.inited) {
 		/* This side failed first: its message is the one to keep. */
 		char msg[ZT_MESSAGE_BYTES_MAX];
 		snprintf(msg, sizeof msg, "%s", zt_error_last());

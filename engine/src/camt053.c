@@ -8,7 +8,6 @@
 #include "zhitong/iso20022.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <libxml/xmlreader.h>
 #include <openssl/evp.h>
 
+#include "ring.h"
 #include "zhitong/error.h"
 #include "zhitong/limits.h"
 #include "zhitong/xml.h"
@@ -870,18 +870,8 @@ struct camt_slot {
 
 struct zt_camt_stream {
 	const char *path;
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t lock;
-	pthread_cond_t changed;
-	struct camt_slot *ring;
-	unsigned head, count;
-	bool held, done, stop;
-	/* a side waits only when the ring is full or empty: wake it then, not
-	 * for every entry (a wake-up is a system call) */
-	bool reader_waits, consumer_waits;
-	int status;
-	char status_msg[ZT_MESSAGE_BYTES_MAX];
+	struct camt_slot *slots;
+	struct zt_ring ring;
 };
 
 /* The reader thread's callback: wait for room, copy, publish. Returns
@@ -889,59 +879,36 @@ struct zt_camt_stream {
 static int stream_put(void *ctx, const struct zt_camt_statement *st, const struct zt_camt_entry *e)
 {
 	struct zt_camt_stream *s = ctx;
-	pthread_mutex_lock(&s->lock);
-	while (s->count == CAMT_RING && !s->stop) {
-		s->reader_waits = true;
-		pthread_cond_wait(&s->changed, &s->lock);
-		s->reader_waits = false;
-	}
-	if (s->stop) {
-		pthread_mutex_unlock(&s->lock);
+	struct camt_slot *slot = zt_ring_acquire(&s->ring);
+	if (!slot)
 		return ZT_EINTERNAL;
-	}
-	unsigned slot = (s->head + s->count) % CAMT_RING;
-	pthread_mutex_unlock(&s->lock);
-	/* the slot is the reader's until published */
-	s->ring[slot].st = *st;
-	s->ring[slot].e = *e;
-	pthread_mutex_lock(&s->lock);
-	s->count++;
-	if (s->consumer_waits)
-		pthread_cond_broadcast(&s->changed);
-	pthread_mutex_unlock(&s->lock);
+	slot->st = *st;
+	slot->e = *e;
+	zt_ring_publish(&s->ring);
 	return 0;
 }
 
-static void *stream_main(void *arg)
+static int stream_main(struct zt_ring *ring, void *arg)
 {
+	(void)ring;
 	struct zt_camt_stream *s = arg;
-	int rc = zt_camt053_read_once(s->path, stream_put, s);
-	pthread_mutex_lock(&s->lock);
-	s->done = true;
-	s->status = rc;
-	if (rc)
-		snprintf(s->status_msg, sizeof s->status_msg, "%s", zt_error_last());
-	pthread_cond_broadcast(&s->changed);
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
+	return zt_camt053_read_once(s->path, stream_put, s);
 }
 
 int zt_camt053_stream_open(struct zt_camt_stream **out, const char *path)
 {
 	struct zt_camt_stream *s = calloc(1, sizeof *s);
-	if (!s || !(s->ring = calloc(CAMT_RING, sizeof *s->ring))) {
+	if (!s || !(s->slots = calloc(CAMT_RING, sizeof *s->slots))) {
 		free(s);
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	}
 	s->path = path;
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->changed, NULL);
 	zt_xml_init(); /* before the thread: libxml2's globals are set up once */
-	if (pthread_create(&s->thread, NULL, stream_main, s) != 0) {
+	int rc = zt_ring_start(&s->ring, s->slots, sizeof *s->slots, CAMT_RING, stream_main, s);
+	if (rc) {
 		zt_camt053_stream_close(s);
-		return zt_error_set(ZT_ENOMEM, "cannot start the statement reader");
+		return rc;
 	}
-	s->started = true;
 	*out = s;
 	return 0;
 }
@@ -949,48 +916,19 @@ int zt_camt053_stream_open(struct zt_camt_stream **out, const char *path)
 int zt_camt053_stream_next(struct zt_camt_stream *s, const struct zt_camt_statement **st,
                            const struct zt_camt_entry **e)
 {
-	pthread_mutex_lock(&s->lock);
-	if (s->held) {
-		s->held = false;
-		s->head = (s->head + 1) % CAMT_RING;
-		s->count--;
-		if (s->reader_waits)
-			pthread_cond_broadcast(&s->changed);
-	}
-	while (s->count == 0 && !s->done) {
-		s->consumer_waits = true;
-		pthread_cond_wait(&s->changed, &s->lock);
-		s->consumer_waits = false;
-	}
-	int rc;
-	if (s->done && s->status) {
-		/* refused somewhere: nothing more, the caller undoes what it did */
-		rc = zt_error_set(s->status, "%s", s->status_msg);
-	} else if (s->count > 0) {
-		*st = &s->ring[s->head].st;
-		*e = &s->ring[s->head].e;
-		s->held = true;
-		rc = 1;
-	} else {
-		rc = 0;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return rc;
+	const struct camt_slot *slot = zt_ring_next(&s->ring);
+	if (!slot) /* the end, or refused somewhere: the caller undoes what it did */
+		return zt_ring_status(&s->ring);
+	*st = &slot->st;
+	*e = &slot->e;
+	return 1;
 }
 
 void zt_camt053_stream_close(struct zt_camt_stream *s)
 {
 	if (!s)
 		return;
-	if (s->started) {
-		pthread_mutex_lock(&s->lock);
-		s->stop = true;
-		pthread_cond_broadcast(&s->changed);
-		pthread_mutex_unlock(&s->lock);
-		pthread_join(s->thread, NULL);
-	}
-	pthread_mutex_destroy(&s->lock);
-	pthread_cond_destroy(&s->changed);
-	free(s->ring);
+	(void)zt_ring_close(&s->ring);
+	free(s->slots);
 	free(s);
 }

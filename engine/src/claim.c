@@ -1,6 +1,7 @@
 /* zhitong — claim values, their canonical form and digest (see claim.h). */
 #include "zhitong/claim.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,26 @@ char *zt_claim_items_text(const struct zt_claim *c)
 	return buf;
 }
 
+/* The v2 fields as four canonical lines (none holds a tab or a line
+ * break: identifiers, a one-line name, numbers, printable ASCII). */
+static int v2_lines(char *buf, size_t cap, const struct zt_claim *c)
+{
+	char deposit[24] = "", national[ZT_NATIONAL_SETL_ID_CHARS_MAX + 8 * 24] = "";
+	if (c->has_deposit)
+		snprintf(deposit, sizeof deposit, "%lld", (long long)c->deposit);
+	if (c->has_national) {
+		const struct zt_claim_national *n = &c->national;
+		int k = snprintf(national, sizeof national, "%s\t%lld\t%lld\t%lld", n->setl_id,
+		                 (long long)n->hifp_pay, (long long)n->hifmi_pay, (long long)n->maf_pay);
+		if (n->has_bill_fields && k > 0)
+			snprintf(national + k, sizeof national - (size_t)k, "\t%lld\t%lld\t%lld\t%lld\t%lld",
+			         (long long)n->fulamt_ownpay_amt, (long long)n->overlmt_selfpay,
+			         (long long)n->preselfpay_amt, (long long)n->inscp_scp_amt,
+			         (long long)n->act_pay_dedc);
+	}
+	return snprintf(buf, cap, "%s\n%s\n%s\n%s\n", c->ipt_no, c->dept_name, deposit, national);
+}
+
 int zt_claim_digest(unsigned char out[ZT_DIGEST_BYTES], const struct zt_claim *c,
                     const char *items_text)
 {
@@ -141,10 +162,15 @@ int zt_claim_digest(unsigned char out[ZT_DIGEST_BYTES], const struct zt_claim *c
 			return ZT_ENOMEM;
 		items_text = own;
 	}
-	char head[512];
-	int n = snprintf(head, sizeof head, "zhitong-claim-1\n%s\n%s\n%s\n%d\n%d\n%s\n%lld\n%d\n",
-	                 c->fixmedins_code, c->claim_no, c->psn_no, c->adm_date, c->dscg_date,
-	                 c->dscg_maindiag_code, (long long)c->medfee_sumamt, c->item_count);
+	/* v1: exactly the form digests have been stored in since version 1 */
+	char head[2048];
+	int n = snprintf(head, sizeof head, "zhitong-claim-%d\n%s\n%s\n%s\n%d\n%d\n%s\n%lld\n%d\n",
+	                 c->version == 2 ? 2 : 1, c->fixmedins_code, c->claim_no, c->psn_no,
+	                 c->adm_date, c->dscg_date, c->dscg_maindiag_code,
+	                 (long long)c->medfee_sumamt, c->item_count);
+	if (c->version == 2 && n > 0 && (size_t)n < sizeof head)
+		n += v2_lines(head + n, sizeof head - (size_t)n, c);
+	assert(n > 0 && (size_t)n < sizeof head);
 	int rc = 0;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned int len = 0;
@@ -155,6 +181,54 @@ int zt_claim_digest(unsigned char out[ZT_DIGEST_BYTES], const struct zt_claim *c
 		rc = zt_error_set(ZT_EINTERNAL, "sha256 failed");
 	EVP_MD_CTX_free(md);
 	free(own);
+	return rc;
+}
+
+/* ---- what no schema can say ----------------------------------------- */
+
+int zt_claim_check_national_setl_id(const char *s, size_t len)
+{
+	if (len == 0 || len > ZT_NATIONAL_SETL_ID_CHARS_MAX)
+		return zt_error_set(ZT_EINVAL, "the national setl_id has %zu characters: it has 1 to %d",
+		                    len, ZT_NATIONAL_SETL_ID_CHARS_MAX);
+	for (size_t i = 0; i < len; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return zt_error_set(ZT_EINVAL, "the national setl_id holds %s at character %zu: "
+			                    "it is printable ASCII without spaces",
+			                    s[i] == ' ' ? "a space" : "a character outside printable ASCII",
+			                    i + 1);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int zt_claim_check(const struct zt_claim *c, char *msg, size_t msg_bytes)
+{
+	if (c->has_national &&
+	    zt_claim_check_national_setl_id(c->national.setl_id, strlen(c->national.setl_id)) != 0) {
+		snprintf(msg, msg_bytes, "<national>: %s", zt_error_last());
+		return ZT_EINVAL;
+	}
+	if (c->item_count < 2)
+		return 0;
+	const char **sorted = malloc((size_t)c->item_count * sizeof *sorted);
+	if (!sorted) {
+		snprintf(msg, msg_bytes, "out of memory");
+		return ZT_ENOMEM;
+	}
+	for (int i = 0; i < c->item_count; i++)
+		sorted[i] = c->items[i].feedetl_sn;
+	qsort(sorted, (size_t)c->item_count, sizeof *sorted, cmp_str);
+	int rc = 0;
+	for (int i = 1; i < c->item_count && rc == 0; i++)
+		if (strcmp(sorted[i - 1], sorted[i]) == 0) {
+			snprintf(msg, msg_bytes, "feedetl_sn '%.60s' appears more than once", sorted[i]);
+			rc = ZT_EINVAL;
+		}
+	free(sorted);
 	return rc;
 }
 

@@ -1,58 +1,71 @@
-/* zhitong — reading claim files on a thread of their own (see claim_reader.h). */
+/* zhitong — reading claim XML on a thread of its own (see claim_reader.h).
+ *
+ * The reader thread walks the file with the hardened streaming reader.
+ * Each <claim> is built node by node into a small tree of its own — only
+ * while it stays under ZT_CLAIM_BYTES_MAX bytes of input, ZT_ITEMS_PER_
+ * CLAIM_MAX items and ZT_CLAIM_ELEMENTS_MAX elements (limits.h); past any
+ * of them the tree is freed, the rest of the claim is skipped with flat
+ * memory and the claim is rejected in its place, while the file's other
+ * claims go on. A built claim is validated against its version's XSD (the
+ * ordered variant first: it is several times faster, and a claim valid
+ * under it is valid; the real XSD decides the others), converted to a
+ * plain zt_claim and put in the ring (ring.h). */
 #define _GNU_SOURCE
 #include "claim_reader.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "ring.h"
 #include "xml_int.h"
 #include "zhitong/error.h"
 #include "zhitong/text.h"
 #include "zhitong/xml.h"
 
-struct zt_claim_stream {
-	/* owned by the reader thread */
-	const char *path;
-	int fd;
+struct xml_stream {
+	struct zt_claim_stream base;
+	struct zt_source src;
+	const char *name;
+	/* the reader thread's */
 	xmlTextReaderPtr reader;
-	xmlSchemaValidCtxtPtr vctxt;   /* claim.xsd: decides */
+	/* element names of the built claims, interned once: nodes compare
+	 * their names by pointer. Renewed between claims when a file's
+	 * foreign names would make it grow (DICT_RENEW_SIZE). */
+	xmlDictPtr names;
+	const xmlChar *nm_claim, *nm_items, *nm_item, *nm_national;
+	const char *ns;                /* the file's claim namespace (by its root) */
+	xmlSchemaValidCtxtPtr vctxt;   /* claim.xsd or claim-v2.xsd: decides */
 	xmlSchemaValidCtxtPtr ordered; /* its xs:sequence variant: a fast first try */
 	struct zt_xml_errors parse_errors; /* the reader's: the file is refused */
 	struct zt_xml_errors claim_errors; /* one claim's schema errors: it is rejected */
-	const char **sn_sort; /* scratch for the feedetl_sn uniqueness check */
-	int sn_cap;
-
-	/* shared, under `lock` */
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t lock;
-	pthread_cond_t changed;
+	/* shared through the ring */
 	struct zt_claim_msg *slots;
-	unsigned head, count;   /* ring: consumer reads at head */
-	bool held;              /* the consumer holds slots[head] */
-	bool done;              /* the reader thread has finished */
-	bool stop;              /* the consumer asks the reader to stop */
-	int status;
-	char status_msg[ZT_MESSAGE_BYTES_MAX];
-	uint64_t bytes;
+	struct zt_ring ring;
 };
 
-/* ---- converting one <claim> ------------------------------------------ */
+/* ---- building one <claim> while it streams ------------------------------ */
 
-/* The ordered variant's complaints are never shown: claim.xsd decides. */
-static void ignore_error(void *data, xmlErrorPtr e)
-{
-	(void)data;
-	(void)e;
-}
+enum over { OVER_NONE, OVER_BYTES, OVER_ITEMS, OVER_ELEMENTS };
+
+struct built {
+	xmlDocPtr doc;
+	xmlNodePtr parent;  /* where the next node goes */
+	const xmlChar *root_uri; /* the claim's namespace (the reader's string)... */
+	xmlNsPtr root_ns;        /* ...declared on its root, in scope everywhere */
+	enum over over;
+	long line;          /* of the <claim> start tag */
+	long items, elements;
+	char hospital[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	char claim_no[ZT_UTF8_BYTES(ZT_CLAIM_NO_CHARS_MAX)];
+};
 
 static bool is_elem(const xmlNode *n) { return n->type == XML_ELEMENT_NODE; }
+
+static bool named(const xmlNode *n, const char *name)
+{
+	return n && strcmp((const char *)n->name, name) == 0;
+}
 
 /* Best effort: the text of a direct child, for the rejection attributes —
  * whole if it fits, and only if it holds no white space, control or
@@ -61,8 +74,8 @@ static bool is_elem(const xmlNode *n) { return n->type == XML_ELEMENT_NODE; }
 static void peek_child(const xmlNode *claim, const char *name, char *dst, size_t cap)
 {
 	dst[0] = '\0';
-	for (const xmlNode *c = claim->children; c; c = c->next)
-		if (is_elem(c) && strcmp((const char *)c->name, name) == 0) {
+	for (const xmlNode *c = claim ? claim->children : NULL; c; c = c->next)
+		if (is_elem(c) && named(c, name)) {
 			size_t len;
 			const char *t = zt_xml_text(c, &len);
 			if (len < cap && zt_text_check(NULL, t, len, (size_t)-1, ZT_TEXT_IDENT) == 0)
@@ -71,7 +84,213 @@ static void peek_child(const xmlNode *claim, const char *name, char *dst, size_t
 		}
 }
 
-/* An identifier (docs/spec/interfaces.md "Lexical rules"): claim.xsd's
+/* The line of the reader's node: libxml2 keeps lines past 65535 of a text
+ * node beside it, and of an element only through its children, which the
+ * reader may not have read yet: then the parser's line is close. */
+static long reader_line(xmlTextReaderPtr rd)
+{
+	xmlNodePtr cur = xmlTextReaderCurrentNode(rd);
+	long line = cur ? xmlGetLineNo(cur) : -1;
+	return line > 0 && line < 65535 ? line : xmlTextReaderGetParserLineNumber(rd);
+}
+
+static void set_line(xmlNodePtr n, long line)
+{
+	if (line < 65535) {
+		n->line = (unsigned short)(line > 0 ? line : 0);
+	} else {
+		n->line = 65535; /* as libxml2's parser does with XML_PARSE_BIG_LINES */
+		if (n->type == XML_TEXT_NODE)
+			n->psvi = (void *)(ptrdiff_t)line;
+	}
+}
+
+/* Stops building: the identity is kept for the rejection, the tree freed. */
+static void stop_building(struct built *b, enum over why)
+{
+	b->over = why;
+	xmlNodePtr root = xmlDocGetRootElement(b->doc);
+	peek_child(root, "fixmedins_code", b->hospital, sizeof b->hospital);
+	peek_child(root, "claim_no", b->claim_no, sizeof b->claim_no);
+	xmlFreeDoc(b->doc);
+	b->doc = NULL;
+	b->parent = NULL;
+}
+
+static xmlNsPtr ns_for(xmlNodePtr n, const xmlChar *uri, const xmlChar *prefix)
+{
+	xmlNsPtr ns = xmlSearchNsByHref(n->doc, n, uri);
+	return ns ? ns : xmlNewNs(n, uri, prefix);
+}
+
+/* A copy of the reader's element (name, namespace, attributes) under
+ * b->parent; NULL when out of memory. */
+static xmlNodePtr add_element(struct built *b, xmlTextReaderPtr rd)
+{
+	const xmlChar *uri = xmlTextReaderConstNamespaceUri(rd);
+	xmlNodePtr n = xmlNewDocNode(b->doc, NULL, xmlTextReaderConstLocalName(rd), NULL);
+	if (!n)
+		return NULL;
+	if (b->parent)
+		xmlAddChild(b->parent, n);
+	else
+		xmlDocSetRootElement(b->doc, n);
+	set_line(n, reader_line(rd));
+	if (uri && uri == b->root_uri) {
+		xmlSetNs(n, b->root_ns);
+	} else if (uri) {
+		xmlNsPtr ns = ns_for(n, uri, xmlTextReaderConstPrefix(rd));
+		if (!ns)
+			return NULL;
+		xmlSetNs(n, ns);
+		if (!b->parent) {
+			b->root_uri = uri;
+			b->root_ns = ns;
+		}
+	}
+	while (xmlTextReaderMoveToNextAttribute(rd) == 1) {
+		if (xmlTextReaderIsNamespaceDecl(rd))
+			continue;
+		const xmlChar *auri = xmlTextReaderConstNamespaceUri(rd);
+		xmlNsPtr ans = auri ? ns_for(n, auri, xmlTextReaderConstPrefix(rd)) : NULL;
+		if ((auri && !ans) ||
+		    !xmlNewNsProp(n, ans, xmlTextReaderConstLocalName(rd), xmlTextReaderConstValue(rd))) {
+			xmlTextReaderMoveToElement(rd);
+			return NULL;
+		}
+	}
+	xmlTextReaderMoveToElement(rd);
+	return n;
+}
+
+/* White space between the elements of a container is not built: the
+ * schema ignores it there, and it would cost a node each. */
+static bool is_container(const struct xml_stream *s, const xmlNode *n)
+{
+	return n->name == s->nm_claim || n->name == s->nm_items || n->name == s->nm_item ||
+	       n->name == s->nm_national;
+}
+
+static bool add_text(const struct xml_stream *s, struct built *b, xmlTextReaderPtr rd, int type)
+{
+	const xmlChar *v = xmlTextReaderConstValue(rd);
+	if (!v || !b->parent)
+		return true;
+	if ((type == XML_READER_TYPE_WHITESPACE || type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) &&
+	    is_container(s, b->parent))
+		return true;
+	xmlNodePtr t = xmlNewDocText(b->doc, v);
+	if (!t)
+		return false;
+	set_line(t, reader_line(rd));
+	xmlAddChild(b->parent, t); /* merges with a text node before it */
+	return true;
+}
+
+/* Builds the <claim> the reader stands on, up to and including its end;
+ * the reader is left on its end tag (or on the empty element). Returns 1,
+ * or what xmlTextReaderRead() returned when the file ended or broke inside
+ * the claim; ZT_ENOMEM (< -1) when a node cannot be allocated. */
+#define DICT_RENEW_SIZE 4096
+
+/* The dictionary of names, created or renewed (between claims: no tree
+ * uses it then) when it has grown past DICT_RENEW_SIZE names. */
+static int names_ready(struct xml_stream *s)
+{
+	if (s->names && xmlDictSize(s->names) <= DICT_RENEW_SIZE)
+		return 0;
+	if (s->names)
+		xmlDictFree(s->names);
+	if (!(s->names = xmlDictCreate()) ||
+	    !(s->nm_claim = xmlDictLookup(s->names, BAD_CAST "claim", -1)) ||
+	    !(s->nm_items = xmlDictLookup(s->names, BAD_CAST "items", -1)) ||
+	    !(s->nm_item = xmlDictLookup(s->names, BAD_CAST "item", -1)) ||
+	    !(s->nm_national = xmlDictLookup(s->names, BAD_CAST "national", -1)))
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int build_claim(struct xml_stream *s, struct built *b)
+{
+	xmlTextReaderPtr rd = s->reader;
+	memset(b, 0, sizeof *b);
+	int base = xmlTextReaderDepth(rd);
+	long start = xmlTextReaderByteConsumed(rd);
+	b->line = reader_line(rd);
+	if (names_ready(s) != 0 || !(b->doc = xmlNewDoc(BAD_CAST "1.0")))
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	b->doc->dict = s->names; /* names are looked up, not copied */
+	xmlDictReference(s->names);
+	for (unsigned seen = 0;; seen++) {
+		int type = xmlTextReaderNodeType(rd), depth = xmlTextReaderDepth(rd);
+		/* bytes of input the parser has consumed since the start tag: its
+		 * read-ahead makes this exact to within a chunk (a few KiB). Text
+		 * is what grows it: looked at on every text node, else now and
+		 * then (elements are bounded by their own limit). */
+		bool text = type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
+		            type == XML_READER_TYPE_WHITESPACE ||
+		            type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE;
+		if (!b->over && (text || seen % 16 == 0) &&
+		    xmlTextReaderByteConsumed(rd) - start > (long)ZT_CLAIM_BYTES_MAX)
+			stop_building(b, OVER_BYTES);
+		if (type == XML_READER_TYPE_ELEMENT) {
+			bool empty = xmlTextReaderIsEmptyElement(rd) == 1;
+			if (!b->over && ++b->elements > ZT_CLAIM_ELEMENTS_MAX)
+				stop_building(b, OVER_ELEMENTS);
+			if (!b->over && depth == base + 2 && b->parent->name == s->nm_items &&
+			    xmlStrEqual(xmlTextReaderConstLocalName(rd), BAD_CAST "item") &&
+			    ++b->items > ZT_ITEMS_PER_CLAIM_MAX)
+				stop_building(b, OVER_ITEMS);
+			if (!b->over) {
+				xmlNodePtr n = add_element(b, rd);
+				if (!n)
+					return zt_error_set(ZT_ENOMEM, "out of memory");
+				if (!empty)
+					b->parent = n;
+			}
+			if (empty && depth == base)
+				return 1;
+		} else if (type == XML_READER_TYPE_END_ELEMENT) {
+			if (depth == base)
+				return 1;
+			if (!b->over)
+				b->parent = b->parent->parent;
+		} else if (text) {
+			if (!b->over && !add_text(s, b, rd, type))
+				return zt_error_set(ZT_ENOMEM, "out of memory");
+		} /* comments and processing instructions are not part of a claim */
+		int r = xmlTextReaderRead(rd);
+		if (r != 1)
+			return r;
+	}
+}
+
+static void over_message(char *msg, const struct built *b)
+{
+	switch (b->over) {
+	case OVER_BYTES:
+		snprintf(msg, ZT_MESSAGE_BYTES_MAX, "line %ld: the claim is larger than %u bytes "
+		         "(ZT_CLAIM_BYTES_MAX): it was skipped unread", b->line,
+		         (unsigned)ZT_CLAIM_BYTES_MAX);
+		break;
+	case OVER_ITEMS:
+		snprintf(msg, ZT_MESSAGE_BYTES_MAX, "line %ld: the claim has more than %d items "
+		         "(ZT_ITEMS_PER_CLAIM_MAX): it was skipped unread", b->line,
+		         ZT_ITEMS_PER_CLAIM_MAX);
+		break;
+	case OVER_ELEMENTS:
+		snprintf(msg, ZT_MESSAGE_BYTES_MAX, "line %ld: the claim has more than %d elements "
+		         "(ZT_CLAIM_ELEMENTS_MAX): it was skipped unread", b->line,
+		         ZT_CLAIM_ELEMENTS_MAX);
+		break;
+	case OVER_NONE:
+		break;
+	}
+}
+
+/* ---- converting one validated <claim> ----------------------------------- */
+
+/* An identifier (docs/spec/interfaces.md "Lexical rules"): the schema's
  * pattern has refused most of what this refuses; libunistring knows the
  * characters libxml2's older tables do not (U+2066..U+2069, U+061C …).
  * Too long is refused whole, never cut. */
@@ -89,9 +308,23 @@ static int copy_ident(char *dst, size_t cap, size_t max_chars, const xmlNode *n)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* A name as xs:token sees it: XML white space runs fold to one space. */
+static int copy_name(char *dst, size_t cap, size_t max_chars, const xmlNode *n)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	size_t len, used = 0, i = 0;
+	const char *t = zt_xml_text(n, &len);
+	for (; i < len && used + 1 < cap; i++) {
+		bool space = t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r';
+		if (space && used && dst[used - 1] == ' ')
+			continue;
+		dst[used++] = space ? ' ' : t[i];
+	}
+	dst[used] = '\0';
+	int rc = i < len ? zt_error_set(ZT_EINVAL, "has more than %zu characters", max_chars)
+	                 : zt_text_check(NULL, dst, used, max_chars, ZT_TEXT_LINE);
+	if (rc)
+		dst[0] = '\0';
+	return rc;
 }
 
 static int read_item(struct zt_item *it, const xmlNode *item, int index, char *msg)
@@ -134,22 +367,109 @@ static int read_item(struct zt_item *it, const xmlNode *item, int index, char *m
 	return 0;
 }
 
-/* Validates and converts one <claim> into m. */
-static void read_claim(struct zt_claim_stream *r, xmlNodePtr node, struct zt_claim_msg *m)
+/* <national> of a claim v2 (claim-v2.xsd has checked its shape). */
+static int read_national(struct zt_claim_national *n, const xmlNode *e, char *msg)
+{
+	const char *id = zt_xml_attr(e, "setl_id");
+	if (!id || zt_claim_check_national_setl_id(id, strlen(id)) != 0) {
+		snprintf(msg, ZT_MESSAGE_BYTES_MAX, "<national setl_id>: %.400s",
+		         id ? zt_error_last() : "is missing");
+		return -1;
+	}
+	snprintf(n->setl_id, sizeof n->setl_id, "%s", id);
+	static const char *const bill[] = {"fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
+	                                   "inscp_scp_amt", "act_pay_dedc"};
+	zt_fen *const bill_out[] = {&n->fulamt_ownpay_amt, &n->overlmt_selfpay, &n->preselfpay_amt,
+	                            &n->inscp_scp_amt, &n->act_pay_dedc};
+	int bill_seen = 0;
+	for (const xmlNode *c = e->children; c; c = c->next) {
+		if (!is_elem(c))
+			continue;
+		const char *name = (const char *)c->name;
+		size_t len;
+		const char *t = zt_xml_text(c, &len);
+		zt_fen *out = NULL;
+		if (strcmp(name, "hifp_pay") == 0)
+			out = &n->hifp_pay;
+		else if (strcmp(name, "hifmi_pay") == 0)
+			out = &n->hifmi_pay;
+		else if (strcmp(name, "maf_pay") == 0)
+			out = &n->maf_pay;
+		for (int i = 0; i < 5 && !out; i++)
+			if (strcmp(name, bill[i]) == 0) {
+				out = bill_out[i];
+				bill_seen++;
+			}
+		if (out && zt_parse_amount(out, t, len) != 0) {
+			snprintf(msg, ZT_MESSAGE_BYTES_MAX, "<national>: <%s>: %.400s", name, zt_error_last());
+			return -1;
+		}
+	}
+	/* all five or none (claim-v2-national.md §1): XSD 1.0 cannot say it */
+	if (bill_seen != 0 && bill_seen != 5) {
+		snprintf(msg, ZT_MESSAGE_BYTES_MAX, "<national>: fulamt_ownpay_amt, overlmt_selfpay, "
+		         "preselfpay_amt, inscp_scp_amt and act_pay_dedc come all five or not at all "
+		         "(%d given)", bill_seen);
+		return -1;
+	}
+	n->has_bill_fields = bill_seen == 5;
+	return 0;
+}
+
+/* One field of <claim> other than <items>. */
+static int read_field(struct zt_claim *c, const xmlNode *e, char *msg)
+{
+	const char *name = (const char *)e->name;
+	size_t len;
+	const char *t = zt_xml_text(e, &len);
+	int rc = 0;
+	if (strcmp(name, "fixmedins_code") == 0)
+		rc = copy_ident(c->fixmedins_code, sizeof c->fixmedins_code, ZT_CODE_CHARS_MAX, e);
+	else if (strcmp(name, "claim_no") == 0)
+		rc = copy_ident(c->claim_no, sizeof c->claim_no, ZT_CLAIM_NO_CHARS_MAX, e);
+	else if (strcmp(name, "psn_no") == 0)
+		rc = copy_ident(c->psn_no, sizeof c->psn_no, ZT_CODE_CHARS_MAX, e);
+	else if (strcmp(name, "dscg_maindiag_code") == 0)
+		rc = copy_ident(c->dscg_maindiag_code, sizeof c->dscg_maindiag_code, ZT_DIAG_CHARS_MAX, e);
+	else if (strcmp(name, "adm_date") == 0)
+		rc = zt_parse_date(&c->adm_date, t, len);
+	else if (strcmp(name, "dscg_date") == 0)
+		rc = zt_parse_date(&c->dscg_date, t, len);
+	else if (strcmp(name, "medfee_sumamt") == 0)
+		rc = zt_parse_amount(&c->medfee_sumamt, t, len);
+	else if (c->version == 2 && strcmp(name, "ipt_no") == 0)
+		rc = copy_ident(c->ipt_no, sizeof c->ipt_no, ZT_CODE_CHARS_MAX, e);
+	else if (c->version == 2 && strcmp(name, "dept_name") == 0)
+		rc = copy_name(c->dept_name, sizeof c->dept_name, ZT_NAME_CHARS_MAX, e);
+	else if (c->version == 2 && strcmp(name, "deposit") == 0) {
+		c->has_deposit = true;
+		rc = zt_parse_amount(&c->deposit, t, len);
+	} else if (c->version == 2 && strcmp(name, "national") == 0) {
+		c->has_national = true;
+		return read_national(&c->national, e, msg);
+	}
+	if (rc) {
+		snprintf(msg, ZT_MESSAGE_BYTES_MAX, "<%s>: %.400s", name, zt_error_last());
+		return -1;
+	}
+	return 0;
+}
+
+/* Validates and converts one built <claim> into m. */
+static void read_claim(struct xml_stream *s, xmlNodePtr node, struct zt_claim_msg *m)
 {
 	struct zt_claim *c = &m->claim;
 	zt_claim_reset(c);
-	m->rejected = false;
-	m->code = ZT_REJ_NONE;
+	c->version = s->base.version;
 	char *msg = m->message;
-	/* Valid under the ordered variant implies valid under claim.xsd; only a
-	 * claim the variant refuses is validated again, by claim.xsd itself. */
-	bool valid = xmlSchemaValidateOneElement(r->ordered, node) == 0;
-	r->claim_errors.set = false;
-	if (!valid && xmlSchemaValidateOneElement(r->vctxt, node) != 0) {
-		if (r->claim_errors.set)
-			snprintf(msg, ZT_MESSAGE_BYTES_MAX, "line %d: %.400s", r->claim_errors.line,
-			         r->claim_errors.msg);
+	/* Valid under the ordered variant implies valid under the XSD; only a
+	 * claim the variant refuses is validated again, by the XSD itself. */
+	bool valid = xmlSchemaValidateOneElement(s->ordered, node) == 0;
+	s->claim_errors.set = false;
+	if (!valid && xmlSchemaValidateOneElement(s->vctxt, node) != 0) {
+		if (s->claim_errors.set)
+			snprintf(msg, ZT_MESSAGE_BYTES_MAX, "line %d: %.400s", s->claim_errors.line,
+			         s->claim_errors.msg);
 		else
 			snprintf(msg, ZT_MESSAGE_BYTES_MAX, "line %ld: the claim does not match the schema",
 			         xmlGetLineNo(node));
@@ -158,65 +478,27 @@ static void read_claim(struct zt_claim_stream *r, xmlNodePtr node, struct zt_cla
 	for (const xmlNode *e = node->children; e; e = e->next) {
 		if (!is_elem(e))
 			continue;
-		const char *name = (const char *)e->name;
-		int rc = 0;
-		if (strcmp(name, "items") == 0) {
-			int index = 0;
-			for (const xmlNode *it = e->children; it; it = it->next) {
-				if (!is_elem(it))
-					continue;
-				struct zt_item *item = zt_claim_add_item(c);
-				if (!item) {
-					snprintf(msg, ZT_MESSAGE_BYTES_MAX, "more than %d items (or out of memory)",
-					         ZT_ITEMS_PER_CLAIM_MAX);
-					goto invalid;
-				}
-				if (read_item(item, it, ++index, msg))
-					goto invalid;
-			}
+		if (!named(e, "items")) {
+			if (read_field(c, e, msg))
+				goto invalid;
 			continue;
 		}
-		size_t len;
-		const char *t = zt_xml_text(e, &len);
-		if (strcmp(name, "fixmedins_code") == 0)
-			rc = copy_ident(c->fixmedins_code, sizeof c->fixmedins_code, ZT_CODE_CHARS_MAX, e);
-		else if (strcmp(name, "claim_no") == 0)
-			rc = copy_ident(c->claim_no, sizeof c->claim_no, ZT_CLAIM_NO_CHARS_MAX, e);
-		else if (strcmp(name, "psn_no") == 0)
-			rc = copy_ident(c->psn_no, sizeof c->psn_no, ZT_CODE_CHARS_MAX, e);
-		else if (strcmp(name, "dscg_maindiag_code") == 0)
-			rc = copy_ident(c->dscg_maindiag_code, sizeof c->dscg_maindiag_code,
-			                ZT_DIAG_CHARS_MAX, e);
-		else if (strcmp(name, "adm_date") == 0)
-			rc = zt_parse_date(&c->adm_date, t, len);
-		else if (strcmp(name, "dscg_date") == 0)
-			rc = zt_parse_date(&c->dscg_date, t, len);
-		else if (strcmp(name, "medfee_sumamt") == 0)
-			rc = zt_parse_amount(&c->medfee_sumamt, t, len);
-		if (rc) {
-			snprintf(msg, ZT_MESSAGE_BYTES_MAX, "<%s>: %.400s", name, zt_error_last());
-			goto invalid;
+		int index = 0;
+		for (const xmlNode *it = e->children; it; it = it->next) {
+			if (!is_elem(it))
+				continue;
+			struct zt_item *item = zt_claim_add_item(c);
+			if (!item) {
+				snprintf(msg, ZT_MESSAGE_BYTES_MAX, "more than %d items (or out of memory)",
+				         ZT_ITEMS_PER_CLAIM_MAX);
+				goto invalid;
+			}
+			if (read_item(item, it, ++index, msg))
+				goto invalid;
 		}
 	}
-	/* feedetl_sn is unique within the claim. */
-	if (c->item_count > r->sn_cap) {
-		const char **n = realloc(r->sn_sort, (size_t)c->item_count * sizeof *n);
-		if (!n) {
-			snprintf(msg, ZT_MESSAGE_BYTES_MAX, "out of memory");
-			goto invalid;
-		}
-		r->sn_sort = n;
-		r->sn_cap = c->item_count;
-	}
-	for (int i = 0; i < c->item_count; i++)
-		r->sn_sort[i] = c->items[i].feedetl_sn;
-	qsort(r->sn_sort, (size_t)c->item_count, sizeof *r->sn_sort, cmp_str);
-	for (int i = 1; i < c->item_count; i++)
-		if (strcmp(r->sn_sort[i - 1], r->sn_sort[i]) == 0) {
-			snprintf(msg, ZT_MESSAGE_BYTES_MAX, "feedetl_sn '%.60s' appears more than once",
-			         r->sn_sort[i]);
-			goto invalid;
-		}
+	if (zt_claim_check(c, msg, ZT_MESSAGE_BYTES_MAX) != 0)
+		goto invalid;
 	return;
 invalid:
 	m->rejected = true;
@@ -225,254 +507,200 @@ invalid:
 	peek_child(node, "claim_no", m->claim_no, sizeof m->claim_no);
 }
 
-/* ---- the ring ---------------------------------------------------------- */
-
-/* A free slot for the reader to fill, or NULL if the consumer said stop. */
-static struct zt_claim_msg *slot_acquire(struct zt_claim_stream *s)
+/* Reads the <claim> the reader stands on into m: built under the limits,
+ * validated, converted. Returns as build_claim. */
+static int read_one(struct xml_stream *s, struct zt_claim_msg *m)
 {
-	pthread_mutex_lock(&s->lock);
-	while (s->count == ZT_READER_SLOTS && !s->stop)
-		pthread_cond_wait(&s->changed, &s->lock);
-	struct zt_claim_msg *m = s->stop ? NULL : &s->slots[(s->head + s->count) % ZT_READER_SLOTS];
-	pthread_mutex_unlock(&s->lock);
-	return m;
-}
-
-static void slot_publish(struct zt_claim_stream *s)
-{
-	pthread_mutex_lock(&s->lock);
-	s->count++;
-	s->bytes = (uint64_t)xmlTextReaderByteConsumed(s->reader);
-	pthread_cond_broadcast(&s->changed);
-	pthread_mutex_unlock(&s->lock);
-}
-
-static void finish(struct zt_claim_stream *s, int status, const char *msg)
-{
-	pthread_mutex_lock(&s->lock);
-	s->done = true;
-	s->status = status;
-	snprintf(s->status_msg, sizeof s->status_msg, "%s", msg ? msg : "");
-	pthread_cond_broadcast(&s->changed);
-	pthread_mutex_unlock(&s->lock);
+	struct built b;
+	m->rejected = false;
+	m->code = ZT_REJ_NONE;
+	m->hospital[0] = m->claim_no[0] = m->message[0] = '\0';
+	int r = build_claim(s, &b);
+	if (r == 1 && b.over) {
+		m->rejected = true;
+		m->code = ZT_REJ_SCHEMA_INVALID;
+		over_message(m->message, &b);
+		snprintf(m->hospital, sizeof m->hospital, "%s", b.hospital);
+		snprintf(m->claim_no, sizeof m->claim_no, "%s", b.claim_no);
+	} else if (r == 1) {
+		read_claim(s, xmlDocGetRootElement(b.doc), m);
+	}
+	xmlFreeDoc(b.doc);
+	return r;
 }
 
 /* ---- the reader thread -------------------------------------------------- */
 
-static void not_a_claim(struct zt_claim_stream *s, xmlNodePtr node, const char *name)
+static void not_a_claim(struct xml_stream *s, const char *name, const char *ns, long line)
 {
-	struct zt_claim_msg *m = slot_acquire(s);
+	struct zt_claim_msg *m = zt_ring_acquire(&s->ring);
 	if (!m)
 		return;
 	m->rejected = true;
 	m->code = ZT_REJ_SCHEMA_INVALID;
 	m->hospital[0] = m->claim_no[0] = '\0';
-	snprintf(m->message, sizeof m->message, "line %ld: <%.100s> is not allowed in <claims>",
-	         xmlGetLineNo(node), name);
-	slot_publish(s);
+	if (ns && strcmp(name, "claim") == 0 &&
+	    (strcmp(ns, ZT_CLAIM_NS) == 0 || strcmp(ns, ZT_CLAIM_V2_NS) == 0))
+		snprintf(m->message, sizeof m->message, "line %ld: a <claim> of %s in a file of %s: a "
+		         "file is of one version", line, ns, s->ns);
+	else
+		snprintf(m->message, sizeof m->message, "line %ld: <%.100s> is not allowed in <claims>",
+		         line, name);
+	m->bytes = (uint64_t)xmlTextReaderByteConsumed(s->reader);
+	zt_ring_publish(&s->ring);
 }
 
-static void *reader_main(void *arg)
+/* The root decides the version (1 or 2) and the schemas. */
+static int use_version(struct xml_stream *s, int version)
 {
-	struct zt_claim_stream *s = arg;
+	xmlSchemaPtr schema = zt_schema(version == 2 ? ZT_SCHEMA_CLAIM_V2 : ZT_SCHEMA_CLAIM);
+	xmlSchemaPtr ordered =
+		zt_schema(version == 2 ? ZT_SCHEMA_CLAIM_V2_ORDERED : ZT_SCHEMA_CLAIM_ORDERED);
+	if (!schema || !ordered)
+		return ZT_EINTERNAL;
+	s->vctxt = xmlSchemaNewValidCtxt(schema);
+	s->ordered = xmlSchemaNewValidCtxt(ordered);
+	if (!s->vctxt || !s->ordered)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	xmlSchemaSetValidStructuredErrors(s->vctxt, zt_xml_errors_keep, &s->claim_errors);
+	xmlSchemaSetValidStructuredErrors(s->ordered, zt_xml_errors_ignore, NULL);
+	s->ns = version == 2 ? ZT_CLAIM_V2_NS : ZT_CLAIM_NS;
+	s->base.version = version;
+	return 0;
+}
+
+static int reader_main(struct zt_ring *ring, void *arg)
+{
+	struct xml_stream *s = arg;
 	xmlTextReaderPtr reader = s->reader;
-	int r = 1, root_depth = -1, rc = 0;
+	int r = 1, root_depth = -1;
 	bool list = false, seen_root = false, positioned = false;
-	/* The root decides the mode: one <claim>, or a <claims> list. After a
-	 * claim, xmlTextReaderNext() skips its subtree (freeing it: memory
-	 * stays flat) and leaves the reader on the next sibling already. */
 	for (;;) {
 		if (!positioned && (r = xmlTextReaderRead(reader)) != 1)
 			break;
 		positioned = false;
 		int type = xmlTextReaderNodeType(reader);
-		if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
-			rc = zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", s->path);
-			goto out;
-		}
+		if (type == XML_READER_TYPE_DOCUMENT_TYPE)
+			return zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", s->name);
 		if (type != XML_READER_TYPE_ELEMENT)
 			continue;
 		int depth = xmlTextReaderDepth(reader);
 		const char *name = (const char *)xmlTextReaderConstLocalName(reader);
 		const char *ns = (const char *)xmlTextReaderConstNamespaceUri(reader);
-		bool our_ns = ns && strcmp(ns, ZT_CLAIM_NS) == 0;
-		bool is_claim = our_ns && strcmp(name, "claim") == 0;
 		if (!seen_root) {
 			seen_root = true;
 			root_depth = depth;
-			if (our_ns && strcmp(name, "claims") == 0) {
-				list = true;
+			int version = !ns ? 0 : strcmp(ns, ZT_CLAIM_NS) == 0 ? 1
+			                      : strcmp(ns, ZT_CLAIM_V2_NS) == 0 ? 2 : 0;
+			list = strcmp(name, "claims") == 0;
+			if (!version || (!list && strcmp(name, "claim") != 0))
+				return zt_error_set(ZT_EINVAL, "%s: the root element is <%.100s>%s%.200s, not "
+				                    "a <claim> or <claims> in namespace %s or %s", s->name, name,
+				                    ns ? " in namespace " : "", ns ? ns : "", ZT_CLAIM_NS,
+				                    ZT_CLAIM_V2_NS);
+			int rc = use_version(s, version);
+			if (rc)
+				return rc;
+			if (list)
 				continue;
-			}
-			if (!is_claim) {
-				rc = zt_error_set(ZT_EINVAL, "%s: the root element is <%.100s>%s%.200s, not a v1 "
-				                  "<claim> or <claims> in namespace %s", s->path, name,
-				                  ns ? " in namespace " : "", ns ? ns : "", ZT_CLAIM_NS);
-				goto out;
-			}
 		} else if (!list || depth != root_depth + 1) {
 			continue;
 		}
-		xmlNodePtr node = xmlTextReaderExpand(reader);
-		if (!node) {
-			r = -1;
+		if (list && !(ns && strcmp(ns, s->ns) == 0 && strcmp(name, "claim") == 0)) {
+			/* skipped unbuilt: xmlTextReaderNext frees as it goes */
+			not_a_claim(s, name, ns, reader_line(reader));
+			if ((r = xmlTextReaderNext(reader)) != 1)
+				break;
+			positioned = true;
+			continue;
+		}
+		struct zt_claim_msg *m = zt_ring_acquire(ring);
+		if (!m)
+			return 0; /* the consumer stopped */
+		r = read_one(s, m);
+		if (r < -1)
+			return r; /* out of memory */
+		if (r != 1)
 			break;
-		}
-		if (list && !is_claim) {
-			not_a_claim(s, node, name);
-		} else {
-			struct zt_claim_msg *m = slot_acquire(s);
-			if (!m)
-				goto out; /* the consumer stopped */
-			read_claim(s, node, m);
-			slot_publish(s);
-		}
+		m->bytes = (uint64_t)xmlTextReaderByteConsumed(reader);
+		zt_ring_publish(ring);
 		if (!list)
 			break;
-		if ((r = xmlTextReaderNext(reader)) != 1)
-			break;
-		positioned = true;
 	}
 	if (r == 1 && !list) /* the rest of the document must be well-formed too */
 		while ((r = xmlTextReaderRead(reader)) == 1)
 			;
 	if (r != 0) {
-		rc = zt_xml_stream_end(s->path, r, &s->parse_errors);
-		if (rc == 0)
-			rc = zt_error_set(ZT_EMALFORMED, "%s: not well-formed XML", s->path);
-	} else if (!seen_root) {
-		rc = zt_error_set(ZT_EMALFORMED, "%s: no root element", s->path);
+		int rc = zt_xml_stream_end(s->name, r, &s->parse_errors);
+		return rc ? rc : zt_error_set(ZT_EMALFORMED, "%s: not well-formed XML", s->name);
 	}
-out:
-	finish(s, rc, rc ? zt_error_last() : NULL);
-	return NULL;
+	if (!seen_root)
+		return zt_error_set(ZT_EMALFORMED, "%s: no root element", s->name);
+	return 0;
 }
 
 /* ---- the consumer's side -------------------------------------------------- */
 
-int zt_claim_stream_open(struct zt_claim_stream **out, const char *path, uint64_t *size_out)
+static const struct zt_claim_msg *xml_next(struct zt_claim_stream *base)
 {
-	xmlSchemaPtr schema = zt_schema(ZT_SCHEMA_CLAIM);
-	xmlSchemaPtr ordered = zt_schema(ZT_SCHEMA_CLAIM_ORDERED);
-	if (!schema || !ordered)
-		return ZT_EINTERNAL;
-	struct zt_claim_stream *s = calloc(1, sizeof *s);
-	if (!s)
-		return zt_error_set(ZT_ENOMEM, "out of memory");
-	s->path = path;
-	s->fd = -1;
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->changed, NULL);
-	int rc = 0;
-	s->slots = calloc(ZT_READER_SLOTS, sizeof *s->slots);
-	if (!s->slots) {
-		rc = zt_error_set(ZT_ENOMEM, "out of memory");
-		goto fail;
-	}
-	for (int i = 0; i < ZT_READER_SLOTS; i++)
-		zt_claim_init(&s->slots[i].claim);
-	s->fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
-	if (s->fd < 0) {
-		rc = zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
-		goto fail;
-	}
-	struct stat sb;
-	*size_out = 0;
-	if (fstat(s->fd, &sb) == 0) {
-		if (S_ISDIR(sb.st_mode)) {
-			rc = zt_error_set(ZT_ENOTFOUND, "'%s' is a directory", path);
-			goto fail;
-		}
-		if (S_ISREG(sb.st_mode))
-			*size_out = (uint64_t)sb.st_size;
-	}
-	s->reader = zt_xml_reader_fd(s->fd, path);
-	s->vctxt = xmlSchemaNewValidCtxt(schema);
-	s->ordered = xmlSchemaNewValidCtxt(ordered);
-	if (!s->reader || !s->vctxt || !s->ordered) {
-		rc = zt_error_set(ZT_ENOMEM, "out of memory");
-		goto fail;
-	}
-	xmlSchemaSetValidStructuredErrors(s->vctxt, zt_xml_errors_keep, &s->claim_errors);
-	xmlSchemaSetValidStructuredErrors(s->ordered, ignore_error, NULL);
-	xmlTextReaderSetStructuredErrorHandler(s->reader, zt_xml_errors_keep, &s->parse_errors);
-	if (pthread_create(&s->thread, NULL, reader_main, s) != 0) {
-		rc = zt_error_set(ZT_ENOMEM, "cannot start the reader thread");
-		goto fail;
-	}
-	s->started = true;
-	*out = s;
-	return 0;
-fail:
-	zt_claim_stream_close(s);
-	return rc;
+	struct xml_stream *s = (struct xml_stream *)base;
+	return zt_ring_next(&s->ring);
 }
 
-const struct zt_claim_msg *zt_claim_stream_next(struct zt_claim_stream *s)
+static int xml_status(struct zt_claim_stream *base)
 {
-	pthread_mutex_lock(&s->lock);
-	if (s->held) {
-		s->held = false;
-		s->head = (s->head + 1) % ZT_READER_SLOTS;
-		s->count--;
-		pthread_cond_broadcast(&s->changed);
-	}
-	while (s->count == 0 && !s->done)
-		pthread_cond_wait(&s->changed, &s->lock);
-	/* A refused file hands out nothing more, even claims already read:
-	 * the caller discards the whole file. */
-	const struct zt_claim_msg *m = NULL;
-	if (s->count > 0 && !(s->done && s->status)) {
-		m = &s->slots[s->head];
-		s->held = true;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return m;
+	struct xml_stream *s = (struct xml_stream *)base;
+	return zt_ring_status(&s->ring);
 }
 
-int zt_claim_stream_status(struct zt_claim_stream *s)
+static void xml_close(struct zt_claim_stream *base)
 {
-	pthread_mutex_lock(&s->lock);
-	int st = s->done ? s->status : 0;
-	if (st)
-		zt_error_set(st, "%s", s->status_msg);
-	pthread_mutex_unlock(&s->lock);
-	return st;
-}
-
-uint64_t zt_claim_stream_bytes(struct zt_claim_stream *s)
-{
-	pthread_mutex_lock(&s->lock);
-	uint64_t b = s->bytes;
-	pthread_mutex_unlock(&s->lock);
-	return b;
-}
-
-void zt_claim_stream_close(struct zt_claim_stream *s)
-{
-	if (!s)
-		return;
-	if (s->started) {
-		pthread_mutex_lock(&s->lock);
-		s->stop = true;
-		pthread_cond_broadcast(&s->changed);
-		pthread_mutex_unlock(&s->lock);
-		pthread_join(s->thread, NULL);
-	}
+	struct xml_stream *s = (struct xml_stream *)base;
+	(void)zt_ring_close(&s->ring);
 	if (s->vctxt)
 		xmlSchemaFreeValidCtxt(s->vctxt);
 	if (s->ordered)
 		xmlSchemaFreeValidCtxt(s->ordered);
 	if (s->reader)
 		xmlFreeTextReader(s->reader);
-	if (s->fd >= 0)
-		close(s->fd);
+	if (s->names)
+		xmlDictFree(s->names);
 	if (s->slots)
 		for (int i = 0; i < ZT_READER_SLOTS; i++)
 			zt_claim_free(&s->slots[i].claim);
 	free(s->slots);
-	free(s->sn_sort);
-	pthread_mutex_destroy(&s->lock);
-	pthread_cond_destroy(&s->changed);
 	free(s);
+}
+
+static const struct claim_stream_ops xml_ops = {xml_next, xml_status, xml_close};
+
+int zt_claim_xml_open(struct zt_claim_stream **out, const struct zt_source *src)
+{
+	struct xml_stream *s = calloc(1, sizeof *s);
+	if (!s)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	s->base.ops = &xml_ops;
+	s->src = *src;
+	s->name = zt_source_name(src);
+	int rc = 0;
+	s->slots = calloc(ZT_READER_SLOTS, sizeof *s->slots);
+	s->reader = s->slots ? zt_xml_reader_source(&s->src) : NULL;
+	if (!s->reader) {
+		rc = zt_error_set(ZT_ENOMEM, "out of memory");
+		goto fail;
+	}
+	xmlTextReaderSetStructuredErrorHandler(s->reader, zt_xml_errors_keep, &s->parse_errors);
+	/* The schemas compile here, once per process, not on the reader thread. */
+	if (!zt_schema(ZT_SCHEMA_CLAIM) || !zt_schema(ZT_SCHEMA_CLAIM_ORDERED)) {
+		rc = ZT_EINTERNAL;
+		goto fail;
+	}
+	rc = zt_ring_start(&s->ring, s->slots, sizeof *s->slots, ZT_READER_SLOTS, reader_main, s);
+	if (rc)
+		goto fail;
+	*out = &s->base;
+	return 0;
+fail:
+	xml_close(&s->base);
+	return rc;
 }

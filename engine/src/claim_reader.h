@@ -1,45 +1,33 @@
-/* zhitong — a claim file read on its own thread (private).
+/* zhitong — the claim readers behind zhitong/claim_stream.h (private).
  *
- * The reader thread parses the file with the hardened streaming reader,
- * expands each <claim>, validates it against claim.xsd (libxml2's XSD
- * validator, the costliest step), converts it to a plain zt_claim and puts
- * it in a bounded ring. The settling thread takes claims from the ring, so
- * parsing and validation overlap with splitting and writing. Memory is the
- * ring (ZT_READER_SLOTS claims) plus one claim's subtree, whatever the size
- * of the file. */
+ * A stream is a small vtable that each reader fills: claim_reader.c reads
+ * XML on a thread of its own (parsing and XSD validation, the costliest
+ * steps, overlap with splitting and writing on the caller's thread) and
+ * hands claims over through the ring of ring.h; claim_json.c reads a JSON
+ * body whole and converts one claim per next(). */
 #ifndef ZHITONG_CLAIM_READER_H
 #define ZHITONG_CLAIM_READER_H
 
-#include <stdint.h>
+#include "zhitong/claim_stream.h"
 
-#include "zhitong/limits.h"
-#include "zhitong/split.h"
-
+/* Claims read ahead of the settling thread (the ring's slots). */
 #define ZT_READER_SLOTS 64
 
-struct zt_claim_msg {
-	bool rejected;                      /* schema-invalid: only the fields below */
-	zt_reject code;
-	char message[ZT_MESSAGE_BYTES_MAX];
-	char hospital[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
-	char claim_no[ZT_UTF8_BYTES(ZT_CLAIM_NO_CHARS_MAX)];
-	struct zt_claim claim;              /* valid when !rejected */
+struct claim_stream_ops {
+	const struct zt_claim_msg *(*next)(struct zt_claim_stream *s);
+	int (*status)(struct zt_claim_stream *s);
+	void (*close)(struct zt_claim_stream *s);
 };
 
-struct zt_claim_stream;
+/* The head of every reader's stream. `version` is set by the reader before
+ * it hands out its first claim or ends (the ring orders the two threads). */
+struct zt_claim_stream {
+	const struct claim_stream_ops *ops;
+	int version;
+	uint64_t bytes; /* of the message last handed out */
+};
 
-/* Opens `path` ("-" = stdin) and starts the reader thread. *size_out is the
- * file size (0 if unknown). Errors opening the file are returned here. */
-int zt_claim_stream_open(struct zt_claim_stream **out, const char *path, uint64_t *size_out);
-/* The next claim in file order, or NULL at the end of the file or when the
- * file is refused. The previous message is released by this call. */
-const struct zt_claim_msg *zt_claim_stream_next(struct zt_claim_stream *s);
-/* After next() returned NULL: 0, or the whole-file refusal (ZT_EMALFORMED,
- * ZT_EINVAL) with zt_error_last() set on the calling thread. */
-int zt_claim_stream_status(struct zt_claim_stream *s);
-/* Bytes of the file the parser has consumed (for progress). */
-uint64_t zt_claim_stream_bytes(struct zt_claim_stream *s);
-/* Stops the thread (if still running), joins it and frees everything. */
-void zt_claim_stream_close(struct zt_claim_stream *s);
+int zt_claim_xml_open(struct zt_claim_stream **out, const struct zt_source *src);
+int zt_claim_json_open(struct zt_claim_stream **out, const struct zt_source *src);
 
 #endif

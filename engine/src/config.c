@@ -199,12 +199,20 @@ int zt_config_load(struct zt_config **out, const char *path)
 		return zt_error_set(ZT_EINVAL, "configuration '%s' is writable by everyone: refusing it",
 		                    path);
 	}
-	char line[4096], section[128] = "";
+	char line[ZT_CONFIG_LINE_BYTES_MAX + 2], section[128] = ""; /* the line, '\n', NUL */
 	int lineno = 0, rc = 0;
+	size_t total = 0;
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			rc = zt_error_set(ZT_EINVAL, "%s:%d: line too long", path, lineno);
+			rc = zt_error_set(ZT_EINVAL, "%s:%d: line longer than %d bytes", path, lineno,
+			                  ZT_CONFIG_LINE_BYTES_MAX);
+			break;
+		}
+		total += strlen(line);
+		if (total > ZT_CONFIG_BYTES_MAX) {
+			rc = zt_error_set(ZT_EINVAL, "configuration '%s' is larger than %u bytes", path,
+			                  (unsigned)ZT_CONFIG_BYTES_MAX);
 			break;
 		}
 		strip_comment(trim(line));

@@ -141,7 +141,7 @@ static bool alnum(unsigned char c)
 /* B + the fund code (6) + '-' + the fund's batch number (digits). */
 static bool batch_shaped(const char *t, size_t n)
 {
-	if (n < 9 || n >= ZT_BATCH_ID_BYTES || t[0] != 'B' || t[7] != '-')
+	if (n < 9 || n >= ZT_ID_BYTES || t[0] != 'B' || t[7] != '-')
 		return false;
 	for (size_t i = 1; i < 7; i++)
 		if (!alnum((unsigned char)t[i]))
@@ -152,7 +152,7 @@ static bool batch_shaped(const char *t, size_t n)
 	return true;
 }
 
-size_t zt_recon_batch_tokens(const char *text, char ids[][ZT_BATCH_ID_BYTES], size_t *n,
+size_t zt_recon_batch_tokens(const char *text, char ids[][ZT_ID_BYTES], size_t *n,
                              size_t max)
 {
 	size_t lost = 0;
@@ -409,7 +409,7 @@ static int note_exception(struct session *ss, const char *exc_id)
 		r->exceptions = p;
 		ss->exc_cap = cap;
 	}
-	snprintf(r->exceptions[r->exception_count++], ZT_RECON_EXC_ID_BYTES, "%s", exc_id);
+	snprintf(r->exceptions[r->exception_count++], ZT_ID_BYTES, "%s", exc_id);
 	return 0;
 }
 
@@ -559,7 +559,7 @@ enum outcome { MATCHED, HELD, EXCEPTION };
 
 /* Every batch id an entry names: EndToEndId, the remittance, the other
  * references. */
-static size_t names(const struct zt_recon_entry *e, char ids[][ZT_BATCH_ID_BYTES], size_t *n)
+static size_t names(const struct zt_recon_entry *e, char ids[][ZT_ID_BYTES], size_t *n)
 {
 	*n = 0;
 	size_t lost = zt_recon_batch_tokens(e->end_to_end_id, ids, n, ZT_RECON_BATCHES_MAX);
@@ -571,7 +571,7 @@ static size_t names(const struct zt_recon_entry *e, char ids[][ZT_BATCH_ID_BYTES
 static int match_credit(struct session *ss, const struct zt_recon_entry *e, bool in_suspense,
                         enum outcome *out)
 {
-	char ids[ZT_RECON_BATCHES_MAX][ZT_BATCH_ID_BYTES];
+	char ids[ZT_RECON_BATCHES_MAX][ZT_ID_BYTES];
 	struct zt_recon_batch b[ZT_RECON_BATCHES_MAX];
 	size_t n;
 	char detail[ZT_RECON_DETAIL_BYTES];
@@ -697,7 +697,7 @@ static int match_debit(struct session *ss, const struct zt_recon_entry *e, bool 
  * advance is kept as the candidate for `resolve --as accept`. */
 static int raise_future(struct session *ss, const struct zt_recon_entry *e)
 {
-	char ids[ZT_RECON_BATCHES_MAX][ZT_BATCH_ID_BYTES], detail[ZT_RECON_DETAIL_BYTES];
+	char ids[ZT_RECON_BATCHES_MAX][ZT_ID_BYTES], detail[ZT_RECON_DETAIL_BYTES];
 	char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
 	const char *batch = NULL, *advance = NULL;
 	struct zt_advance a;
@@ -740,7 +740,7 @@ static int match_entry(struct session *ss, const struct zt_recon_entry *e, bool 
 	} else if (e->amount == 0) {
 		rc = raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, NULL, "an entry of 0.00");
 	} else if (e->reversal) {
-		char ids[ZT_RECON_BATCHES_MAX][ZT_BATCH_ID_BYTES], detail[ZT_RECON_DETAIL_BYTES];
+		char ids[ZT_RECON_BATCHES_MAX][ZT_ID_BYTES], detail[ZT_RECON_DETAIL_BYTES];
 		size_t n;
 		names(e, ids, &n);
 		struct zt_advance a;
@@ -1137,7 +1137,7 @@ static int resolve_batches(struct session *ss, const struct zt_recon_entry *e,
 		                    "advance, not pay a batch", x->exc_id, e->ref);
 	for (const char *p = ids; *p;) {
 		size_t len = strcspn(p, ",");
-		char id[ZT_BATCH_ID_BYTES];
+		char id[ZT_ID_BYTES];
 		if (len >= sizeof id || n == ZT_RECON_BATCHES_MAX)
 			return zt_error_set(ZT_EINVAL, "match: '%.*s' is no batch id (or too many)",
 			                    (int)len, p);
@@ -1357,7 +1357,7 @@ int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char
 		return rc;
 	if (!note || !note[0])
 		return zt_error_set(ZT_EINVAL, "a resolution needs a --note saying why");
-	_Static_assert(ZT_RECON_NOTE_BYTES >= ZT_UTF8_BYTES(ZT_TEXT_CHARS_MAX), "a note fits");
+	_Static_assert(ZT_TEXT_BYTES >= ZT_UTF8_BYTES(ZT_TEXT_CHARS_MAX), "a note fits");
 	if ((rc = zt_text_check("--note", note, strlen(note), ZT_TEXT_CHARS_MAX, ZT_TEXT_LINE)))
 		return rc;
 	if ((rc = session_start(&ss, s, cfg, actor, &unused)) || (rc = s->ops->begin(s, ZT_TXN_WRITE)))

@@ -20,13 +20,9 @@
 #include <openssl/x509.h>
 
 #include "zhitong/error.h"
+#include "zhitong/limits.h"
 #include "zhitong/outfile.h"
 
-/* A PEM key or certificate is a few KiB; anything bigger is not one. */
-#define KEY_FILE_BYTES_MAX (64u * 1024u)
-/* An Ed25519 signature is 64 bytes, an SM2 one at most 72 (DER); the cap
- * only stops a wrong file from being read whole. */
-#define SIG_BYTES_MAX 1024u
 /* Read size for streaming SM2 digests. */
 #define CHUNK_BYTES (64u * 1024u)
 
@@ -149,7 +145,7 @@ static int load_key(EVP_PKEY **out, enum zt_key_type *type, const char *path, en
 	EVP_PKEY *pkey = NULL;
 	X509 *cert = NULL;
 	bool wanted_passphrase = false;
-	int rc = read_small(&pem, &len, "key file", path, KEY_FILE_BYTES_MAX);
+	int rc = read_small(&pem, &len, "key file", path, ZT_KEY_FILE_BYTES_MAX);
 	if (rc)
 		goto done;
 	bio = BIO_new_mem_buf(pem, (int)len);
@@ -411,7 +407,7 @@ static int verify_with(const char *path, const char *sig_path, const char *pub_p
 	int rc = load_key(&pkey, &type, pub_pem_path, kind);
 	if (rc)
 		goto done;
-	if ((rc = read_small(&sig, &sig_len, "signature", sig_path, SIG_BYTES_MAX)))
+	if ((rc = read_small(&sig, &sig_len, "signature", sig_path, ZT_SIGNATURE_BYTES_MAX)))
 		goto done;
 	if ((rc = open_regular(&fd, &size, "file", path)))
 		goto done;

@@ -2,6 +2,7 @@
 #include "zhitong/xml.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -34,6 +35,8 @@ extern const unsigned char zt_xsd_payer_file[];
 extern const size_t zt_xsd_payer_file_len;
 extern const unsigned char zt_xsd_catalog[], zt_xsd_registry_v2[], zt_xsd_policy_v2[];
 extern const size_t zt_xsd_catalog_len, zt_xsd_registry_v2_len, zt_xsd_policy_v2_len;
+extern const unsigned char zt_xsd_claim_v2[], zt_xsd_claim_v2_ordered[], zt_xsd_settlement_v2[];
+extern const size_t zt_xsd_claim_v2_len, zt_xsd_claim_v2_ordered_len, zt_xsd_settlement_v2_len;
 
 /* Options for every parse: no network, no entity substitution, no DTD
  * loading or validation, no XInclude, libxml2's default size limits kept
@@ -79,6 +82,13 @@ const char *zt_schema_text(enum zt_schema_id id, size_t *len)
 	case ZT_SCHEMA_CATALOG: *len = zt_xsd_catalog_len; return (const char *)zt_xsd_catalog;
 	case ZT_SCHEMA_REGISTRY_V2: *len = zt_xsd_registry_v2_len; return (const char *)zt_xsd_registry_v2;
 	case ZT_SCHEMA_POLICY_V2: *len = zt_xsd_policy_v2_len; return (const char *)zt_xsd_policy_v2;
+	case ZT_SCHEMA_CLAIM_V2: *len = zt_xsd_claim_v2_len; return (const char *)zt_xsd_claim_v2;
+	case ZT_SCHEMA_CLAIM_V2_ORDERED:
+		*len = zt_xsd_claim_v2_ordered_len;
+		return (const char *)zt_xsd_claim_v2_ordered;
+	case ZT_SCHEMA_SETTLEMENT_V2:
+		*len = zt_xsd_settlement_v2_len;
+		return (const char *)zt_xsd_settlement_v2;
 	case ZT_SCHEMA_COUNT: break;
 	}
 	*len = 0;
@@ -174,6 +184,12 @@ int zt_prolog_feed(struct zt_prolog *p, const char *buf, size_t n)
 
 /* ---- whole documents ---------------------------------------------- */
 
+void zt_xml_errors_ignore(void *data, xmlErrorPtr e)
+{
+	(void)data;
+	(void)e;
+}
+
 void zt_xml_errors_keep(void *data, xmlErrorPtr e)
 {
 	struct zt_xml_errors *fe = data;
@@ -191,6 +207,12 @@ void zt_xml_errors_keep(void *data, xmlErrorPtr e)
 
 int zt_xml_stream_end(const char *path, int r, const struct zt_xml_errors *e)
 {
+	int rc = zt_xml_reader_source_failed();
+	if (rc) {
+		char msg[ZT_MESSAGE_BYTES_MAX];
+		snprintf(msg, sizeof msg, "%s", zt_error_last());
+		return zt_error_set(rc, "%s: %s", path, msg);
+	}
 	if (zt_xml_reader_refused_doctype())
 		return zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", path);
 	if (e->set)
@@ -334,27 +356,29 @@ int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes
 		close(fd);
 		return zt_error_set(ZT_EMALFORMED, "'%s' is larger than %zu bytes", path, max_bytes);
 	}
-	size_t cap = (size_t)st.st_size + 1, len = 0;
+	/* one byte more than the size: a file that grew past it is seen */
+	size_t cap = (size_t)st.st_size + 2, len = 0;
 	char *buf = malloc(cap);
 	if (!buf) {
 		close(fd);
 		return zt_error_set(ZT_ENOMEM, "out of memory reading '%s'", path);
 	}
 	for (;;) {
+		if (len > max_bytes) {
+			free(buf);
+			close(fd);
+			return zt_error_set(ZT_EMALFORMED, "'%s' is larger than %zu bytes", path, max_bytes);
+		}
 		if (len + 1 >= cap) {
-			if (cap > max_bytes) {
-				free(buf);
-				close(fd);
-				return zt_error_set(ZT_EMALFORMED, "'%s' is larger than %zu bytes", path, max_bytes);
-			}
-			char *nb = realloc(buf, cap * 2);
+			size_t ncap = cap * 2 > max_bytes + 2 ? max_bytes + 2 : cap * 2;
+			char *nb = realloc(buf, ncap);
 			if (!nb) {
 				free(buf);
 				close(fd);
 				return zt_error_set(ZT_ENOMEM, "out of memory reading '%s'", path);
 			}
 			buf = nb;
-			cap *= 2;
+			cap = ncap;
 		}
 		ssize_t r = read(fd, buf + len, cap - 1 - len);
 		if (r < 0) {
@@ -378,46 +402,52 @@ int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes
 /* ---- streaming ---------------------------------------------------- */
 
 static _Thread_local bool doctype_refused;
+/* A source's read failure, kept for zt_xml_stream_end (libxml2 only sees
+ * -1, and other messages may be set on this thread before the end). */
+static _Thread_local int source_rc;
+static _Thread_local char source_msg[ZT_MESSAGE_BYTES_MAX];
 
-struct fd_input {
-	int fd;
+struct source_input {
+	struct zt_source src;
 	struct zt_prolog prolog;
 };
 
-static int fd_read(void *ctx, char *buf, int len)
+static int source_read(void *ctx, char *buf, int len)
 {
-	struct fd_input *in = ctx;
-	for (;;) {
-		ssize_t r = read(in->fd, buf, (size_t)len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (!in->prolog.done && r > 0 && zt_prolog_feed(&in->prolog, buf, (size_t)r) < 0) {
-			doctype_refused = true;
-			return -1; /* refuse before libxml2 sees a byte of the DTD */
-		}
-		return (int)r;
+	struct source_input *in = ctx;
+	ssize_t r = in->src.read(in->src.ctx, buf, (size_t)len);
+	if (r < 0) {
+		source_rc = (int)r;
+		snprintf(source_msg, sizeof source_msg, "%s", zt_error_last());
+		return -1;
 	}
+	if (!in->prolog.done && r > 0 && zt_prolog_feed(&in->prolog, buf, (size_t)r) < 0) {
+		doctype_refused = true;
+		return -1; /* refuse before libxml2 sees a byte of the DTD */
+	}
+	return (int)r;
 }
 
-static int fd_close(void *ctx)
+static int source_close(void *ctx)
 {
 	free(ctx);
 	return 0;
 }
 
-xmlTextReaderPtr zt_xml_reader_fd(int fd, const char *filename)
+xmlTextReaderPtr zt_xml_reader_source(const struct zt_source *src)
 {
 	zt_xml_init();
-	struct fd_input *in = calloc(1, sizeof *in);
+	struct source_input *in = calloc(1, sizeof *in);
 	if (!in) {
 		zt_error_set(ZT_ENOMEM, "out of memory");
 		return NULL;
 	}
-	in->fd = fd;
+	in->src = *src;
 	zt_prolog_init(&in->prolog);
-	xmlTextReaderPtr r = xmlReaderForIO(fd_read, fd_close, in, filename, "UTF-8", ZT_XML_OPTIONS);
+	source_rc = 0;
+	doctype_refused = false;
+	xmlTextReaderPtr r = xmlReaderForIO(source_read, source_close, in, zt_source_name(src),
+	                                    "UTF-8", ZT_XML_OPTIONS);
 	if (!r)
 		zt_error_set(ZT_ENOMEM, "cannot create an XML reader");
 	return r;
@@ -438,6 +468,34 @@ int zt_xml_reader_memory(xmlTextReaderPtr *out, const char *xml, size_t len,
 		return zt_error_set(ZT_ENOMEM, "cannot create an XML reader");
 	*out = r;
 	return 0;
+}
+
+static ssize_t fd_read(void *ctx, char *buf, size_t len)
+{
+	int fd = (int)(intptr_t)ctx;
+	for (;;) {
+		ssize_t r = read(fd, buf, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return zt_error_set(ZT_ENOTFOUND, "cannot read: %s", strerror(errno));
+		return r;
+	}
+}
+
+xmlTextReaderPtr zt_xml_reader_fd(int fd, const char *filename)
+{
+	struct zt_source src = {.read = fd_read, .ctx = (void *)(intptr_t)fd, .name = filename};
+	return zt_xml_reader_source(&src);
+}
+
+int zt_xml_reader_source_failed(void)
+{
+	int rc = source_rc;
+	source_rc = 0;
+	if (rc)
+		zt_error_set(rc, "%s", source_msg);
+	return rc;
 }
 
 bool zt_xml_reader_refused_doctype(void)

@@ -8,6 +8,8 @@
 #include <libxml/xmlschemas.h>
 
 #include "zhitong/limits.h"
+#include "zhitong/source.h"
+#include "zhitong/xml.h"
 
 enum zt_prolog_state {
 	ZT_PROLOG_TEXT, ZT_PROLOG_LT, ZT_PROLOG_BANG, ZT_PROLOG_BANG_DASH,
@@ -34,11 +36,22 @@ struct zt_xml_errors {
 	bool schema; /* from the schema validator, not the parser */
 };
 void zt_xml_errors_keep(void *data, xmlErrorPtr e);
+/* A handler that drops every error (a validation whose complaints are never
+ * shown). */
+void zt_xml_errors_ignore(void *data, xmlErrorPtr e);
 
 /* How a streaming read ended: `r` is the last xmlTextReaderRead() result.
  * 0 if it ended cleanly; else ZT_EMALFORMED (a DOCTYPE, not well-formed) or
  * ZT_EINVAL (the schema), with the message naming the file and line. */
 int zt_xml_stream_end(const char *path, int r, const struct zt_xml_errors *e);
+
+/* A streaming reader over a source (source.h) with the safe options of
+ * zt_xml_reader_fd; messages name the source. */
+xmlTextReaderPtr zt_xml_reader_source(const struct zt_source *src);
+
+/* Once, after a streaming read ended: the source's read failure on this
+ * thread (its code, with its message set again), or 0. */
+int zt_xml_reader_source_failed(void);
 
 /* True (once) if the last streaming reader on this thread stopped because
  * the document has a DOCTYPE. */

@@ -249,7 +249,7 @@ int zt_gw_folder_poll(const struct zt_gateway_config *cfg, const char *batch_id,
 		         batch_id);
 		return 0;
 	}
-	if ((rc = zt_read_file(&text, &len, ack, ZT_GW_ACK_BYTES_MAX))) {
+	if ((rc = zt_read_file(&text, &len, ack, ZT_PAYER_ACK_BYTES_MAX))) {
 		out->failure = rc == ZT_EMALFORMED ? ZT_GW_FAIL_ANSWER : ZT_GW_FAIL_LOCAL;
 		zt_gw_copy_utf8(out->message, sizeof out->message, zt_error_last());
 		return rc;

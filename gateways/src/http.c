@@ -14,6 +14,7 @@
 
 #include "gateway_int.h"
 #include "zhitong/error.h"
+#include "zhitong/limits.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000L
 #define DEFAULT_TOTAL_TIMEOUT_MS 300000L
@@ -51,7 +52,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
 	struct body *b = ud;
 	size_t n = size * nmemb;
-	if (n > ZT_GW_ACK_BYTES_MAX - b->len) {
+	if (n > ZT_PAYER_ACK_BYTES_MAX - b->len) {
 		b->overflow = true;
 		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
 	}
@@ -346,7 +347,7 @@ int zt_gw_http_send(const struct zt_gateway_config *cfg, const char *batch_id,
 		} else if (a.body.overflow) {
 			rc = zt_gw_fail(out, ZT_GW_FAIL_ANSWER, ZT_EIO,
 			                "batch '%s': the payer's answer exceeds %u bytes", batch_id,
-			                (unsigned)ZT_GW_ACK_BYTES_MAX);
+			                (unsigned)ZT_PAYER_ACK_BYTES_MAX);
 			goto done;
 		} else if (curl_tls(a.cc, a.err) || !curl_transient(a.cc)) {
 			bool tls = curl_tls(a.cc, a.err);

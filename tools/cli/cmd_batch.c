@@ -133,7 +133,7 @@ static int create(const struct cli *c, const struct args *a)
 	int rc = cli_open_store(c, 0, &s);
 	if (rc)
 		return rc;
-	char id[ZT_BATCH_ID_BYTES];
+	char id[ZT_ID_BYTES];
 	int64_t n = 0;
 	rc = zt_batch_create(s, fund, through, cli_actor(a), id, &n);
 	zt_store_close(s);
@@ -655,7 +655,7 @@ static int ack(const struct cli *c, const struct args *a)
 	size_t len = 0;
 	struct zt_gateway_result r = {0};
 	struct zt_store *s = NULL;
-	int exit_code, rc = zt_read_file(&xml, &len, a->pos[2], ZT_GW_ACK_BYTES_MAX);
+	int exit_code, rc = zt_read_file(&xml, &len, a->pos[2], ZT_PAYER_ACK_BYTES_MAX);
 	if (rc)
 		return cli_fail(rc, NULL);
 	rc = zt_gateway_parse_ack(&r, xml, len, a->pos[2], id);

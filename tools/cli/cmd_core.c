@@ -331,7 +331,9 @@ int cmd_schema(const struct cli *c, int argc, char **argv)
 	} names[] = {{"registry", ZT_SCHEMA_REGISTRY},
 	             {"policy", ZT_SCHEMA_POLICY},
 	             {"claim", ZT_SCHEMA_CLAIM},
+	             {"claim-v2", ZT_SCHEMA_CLAIM_V2},
 	             {"settlement", ZT_SCHEMA_SETTLEMENT},
+	             {"settlement-v2", ZT_SCHEMA_SETTLEMENT_V2},
 	             {"payer-file", ZT_SCHEMA_PAYER_FILE},
 	             {"payer-ack", ZT_SCHEMA_PAYER_ACK},
 	             {"catalog", ZT_SCHEMA_CATALOG},
@@ -339,7 +341,8 @@ int cmd_schema(const struct cli *c, int argc, char **argv)
 	             {"policy-v2", ZT_SCHEMA_POLICY_V2}};
 	if (a.help || a.npos != 1) {
 		puts("usage: zhitong schema "
-		     "registry|policy|claim|settlement|payer-file|payer-ack|catalog|registry-v2|policy-v2\n\n"
+		     "registry|policy|claim|claim-v2|settlement|settlement-v2|payer-file|payer-ack|\n"
+		     "        catalog|registry-v2|policy-v2\n\n"
 		     "Prints the XSD the program validates that format with (the same file as\n"
 		     "schema/NAME.xsd in the source tree, compiled in).");
 		return a.help ? EXIT_DONE : EXIT_USAGE;

@@ -328,7 +328,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	cb.db_path = db;
 	cb.config_path = conf;
 	for (size_t i = 0; i < sizeof funds / sizeof *funds; i++) {
-		char id[ZT_BATCH_ID_BYTES], file[800];
+		char id[ZT_ID_BYTES], file[800];
 		int64_t count = 0;
 		if ((rc = zt_batch_create(s, funds[i], 0, "demo-clerk", id, &count)))
 			goto fail_plan;

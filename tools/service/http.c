@@ -209,7 +209,6 @@ static int qvalue(const char *s, size_t n)
 	return q > 1000 ? -1 : q;
 }
 
-#define ACCEPT_RANGES_MAX 32
 
 enum zt_format zt_accept_pick(const char *accept, const enum zt_format *offered, size_t n,
                               enum zt_format preferred)
@@ -225,7 +224,7 @@ enum zt_format zt_accept_pick(const char *accept, const enum zt_format *offered,
 	for (size_t i = 0; i < n; i++)
 		q[i] = 0, spec[i] = 0;
 	const char *p = accept;
-	for (int ranges = 0; *p && ranges < ACCEPT_RANGES_MAX; ranges++) {
+	for (int ranges = 0; *p && ranges < ZT_SERVICE_ACCEPT_RANGES_MAX; ranges++) {
 		p = skip_ows(p);
 		const char *m = p;
 		size_t ml = media_len(m);
@@ -289,7 +288,7 @@ enum zt_format zt_accept_pick(const char *accept, const enum zt_format *offered,
 bool zt_operator_valid(const char *s)
 {
 	size_t n = strlen(s), chars = 0;
-	if (n == 0 || zt_json_utf8_check(&chars, NULL, s, n) != 0 || chars > ZT_NAME_CHARS_MAX)
+	if (n == 0 || zt_json_utf8_check(&chars, NULL, s, n) != 0 || chars > ZT_ACTOR_CHARS_MAX)
 		return false;
 	if (isspace((unsigned char)s[0]) || isspace((unsigned char)s[n - 1]))
 		return false;

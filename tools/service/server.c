@@ -44,11 +44,8 @@
 #include "service_int.h"
 #include "zhitong/error.h"
 
-#define PEM_BYTES_MAX (1u << 20)
-#define QUERY_PARAMS_MAX 32
 #define EXTRA_HEADERS_MAX 8
 #define ADDR_TEXT 64
-#define RATE_KEYS_MAX 4096
 /* A chunked body past its limit is still read (and thrown away) for this
  * much more, so that a client that overshoots a little gets its 413; a
  * client that keeps sending has its connection closed. */
@@ -109,12 +106,12 @@ struct zt_request {
 	uint64_t start_us;
 	struct kv params[ZT_ROUTE_SEGMENTS_MAX];
 	size_t nparams;
-	struct kv query[QUERY_PARAMS_MAX];
+	struct kv query[ZT_SERVICE_QUERY_PARAMS_MAX];
 	size_t nquery;
 	bool query_bad;
 	struct zt_principal principal;
 	bool authenticated;
-	char operator_[ZT_USER_BYTES];
+	char operator_[ZT_ACTOR_BYTES];
 	bool has_operator;
 	char client[ADDR_TEXT];
 	enum zt_format body_format;
@@ -224,7 +221,7 @@ static int read_pem(char **out, const char *path, const char *what, bool secret)
 		return zt_error_set(ZT_EINVAL, "%s '%s': %s", what, path, strerror(errno));
 	struct stat st;
 	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (uint64_t)st.st_size > PEM_BYTES_MAX) {
+	    (uint64_t)st.st_size > ZT_SERVICE_PEM_BYTES_MAX) {
 		rc = zt_error_set(ZT_EINVAL, "%s '%s' is not a PEM file of at most 1 MiB", what, path);
 		goto done;
 	}
@@ -304,12 +301,12 @@ int zt_service_new(struct zt_service **out, const struct zt_service_opts *o)
 		goto fail;
 	if (o->user_rate_per_s &&
 	    (rc = zt_ratelimit_new(&s->user_rl, o->user_rate_per_s,
-	                           o->user_burst ? o->user_burst : o->user_rate_per_s, RATE_KEYS_MAX)))
+	                           o->user_burst ? o->user_burst : o->user_rate_per_s, ZT_SERVICE_RATE_KEYS_MAX)))
 		goto fail;
 	if (o->address_rate_per_s &&
 	    (rc = zt_ratelimit_new(&s->addr_rl, o->address_rate_per_s,
 	                           o->address_burst ? o->address_burst : o->address_rate_per_s,
-	                           RATE_KEYS_MAX)))
+	                           ZT_SERVICE_RATE_KEYS_MAX)))
 		goto fail;
 	if (o->log_path) {
 		s->log_fd = open(o->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
@@ -657,7 +654,7 @@ static void log_request(struct zt_request *r, unsigned status, uint64_t us)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
 	gmtime_r(&ts.tv_sec, &tm);
-	char user[2 * ZT_USER_BYTES], op[2 * ZT_USER_BYTES];
+	char user[2 * ZT_ACTOR_BYTES], op[2 * ZT_ACTOR_BYTES];
 	if (r->authenticated)
 		log_quote(user, sizeof user, r->principal.user);
 	else
@@ -831,7 +828,7 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
                                      const char *value)
 {
 	struct zt_request *r = cls;
-	if (r->nquery >= QUERY_PARAMS_MAX) {
+	if (r->nquery >= ZT_SERVICE_QUERY_PARAMS_MAX) {
 		r->query_bad = true;
 		return MHD_NO;
 	}
@@ -960,7 +957,7 @@ static enum MHD_Result begin(struct zt_request *r, const char *url, const char *
 
 		/* 5. per user */
 		if (s->user_rl) {
-			char key[ZT_USER_BYTES + 4];
+			char key[ZT_ACTOR_BYTES + 4];
 			snprintf(key, sizeof key, "u:%s", r->principal.user);
 			int64_t wait = zt_ratelimit_take(s->user_rl, key, now_ms());
 			if (wait)
@@ -977,7 +974,7 @@ static enum MHD_Result begin(struct zt_request *r, const char *url, const char *
 	if (r->query_bad)
 		return refuse(r, 400, "invalid-query",
 		              "the query is not UTF-8, has a bad %%-escape or more than %d parameters",
-		              QUERY_PARAMS_MAX);
+		              ZT_SERVICE_QUERY_PARAMS_MAX);
 	for (size_t i = 0; i < r->nquery; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(r->query[i].key, r->query[j].key) == 0)
@@ -998,7 +995,7 @@ static enum MHD_Result begin(struct zt_request *r, const char *url, const char *
 		if (!zt_operator_valid(op))
 			return refuse(r, 400, "invalid-operator",
 			              "X-Operator must be a name of 1 to %d characters of UTF-8",
-			              ZT_NAME_CHARS_MAX);
+			              ZT_ACTOR_CHARS_MAX);
 		snprintf(r->operator_, sizeof r->operator_, "%s", op);
 		r->has_operator = true;
 	}

@@ -84,9 +84,8 @@ const char *zt_role_name(unsigned role);
 int zt_role_parse(unsigned *out, const char *name);
 
 /* Who calls, as the authenticator tells it. */
-#define ZT_USER_BYTES ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)
 struct zt_principal {
-	char user[ZT_USER_BYTES]; /* the user's name: logged, recorded */
+	char user[ZT_ACTOR_BYTES]; /* the user's name: logged, recorded */
 	unsigned roles;           /* ZT_ROLE_* */
 	char token_id[32];        /* which of the user's tokens ("" if none): for the audit trail */
 	void *scope;              /* the authenticator's own data (hospitals, funds), or NULL */
@@ -164,7 +163,7 @@ const char *zt_req_body(const struct zt_request *r, size_t *len);
 enum zt_format zt_req_body_format(const struct zt_request *r);
 /* NULL on a public route. */
 const struct zt_principal *zt_req_principal(const struct zt_request *r);
-/* X-Operator: the person at the desk (a name of 1..50 characters), or NULL. */
+/* X-Operator: the person at the desk (a name of 1..ZT_ACTOR_CHARS_MAX characters), or NULL. */
 const char *zt_req_operator(const struct zt_request *r);
 /* The client's address: the peer's, or, when the peer is a trusted proxy,
  * the rightmost untrusted address of X-Forwarded-For. */

@@ -65,7 +65,7 @@ void zt_content_type_parse(enum zt_format *format, bool *utf8, const char *conte
  * most specific matching range decides each format's q. */
 enum zt_format zt_accept_pick(const char *accept, const enum zt_format *offered, size_t n,
                               enum zt_format preferred);
-/* X-Operator: 1..50 characters of UTF-8, no control character, no white
+/* X-Operator: 1..ZT_ACTOR_CHARS_MAX (40) characters of UTF-8, no control character, no white
  * space around. */
 bool zt_operator_valid(const char *s);
 

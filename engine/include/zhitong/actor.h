@@ -29,8 +29,7 @@
 
 #include "limits.h"
 
-/* A normalised name with its NUL. */
-#define ZT_ACTOR_BYTES ZT_UTF8_BYTES(ZT_ACTOR_CHARS_MAX)
+/* A normalised name with its NUL: ZT_ACTOR_BYTES (limits.h). */
 
 /* Normalises `name` into out (see above). ZT_EINVAL with a message saying
  * why ("the name holds an invisible character U+200B ZERO WIDTH SPACE at

@@ -44,9 +44,10 @@
 
 struct zt_store; /* store.h */
 
-/* Plan ids, advance ids and pain.001 MsgIds: at most 35 characters
- * (EndToEndId), e.g. PLAN-20240301-0001, ADV-20240301-000001. */
-#define ZT_ADVANCE_ID_BYTES 36
+/* Plan ids, advance ids and pain.001 MsgIds are ids (limits.h:
+ * ZT_ID_CHARS_MAX, e.g. PLAN-20240301-0001, ADV-20240301-000001); the old
+ * name is an alias of ZT_ID_BYTES. */
+#define ZT_ADVANCE_ID_BYTES ZT_ID_BYTES
 #define ZT_ADVANCE_PATH_BYTES 1024
 /* The earnings window of the "days" target: 1 to 366 days. */
 #define ZT_TARGET_DAYS_DEFAULT 30
@@ -77,7 +78,7 @@ struct zt_advance_plan_line {
 
 struct zt_advance_plan {
 	int64_t row;
-	char plan_id[ZT_ADVANCE_ID_BYTES];
+	char plan_id[ZT_ID_BYTES];
 	zt_date as_of;        /* last day of the earnings window                  */
 	zt_date window_from;  /* first day: as_of - target_days + 1                */
 	int target_days;
@@ -88,7 +89,7 @@ struct zt_advance_plan {
 	char made_at[32];
 	char approved_by[ZT_ACTOR_BYTES]; /* "" until approved                    */
 	char approved_at[32];
-	char issued_msg_id[ZT_ADVANCE_ID_BYTES]; /* "" until issued               */
+	char issued_msg_id[ZT_ID_BYTES]; /* "" until issued               */
 	char issued_at[32];
 	size_t line_count;
 	struct zt_advance_plan_line *lines; /* owned; in hospital code order     */
@@ -126,13 +127,13 @@ int zt_advance_approve(struct zt_store *s, const char *plan_id, const char *acto
 
 struct zt_advance {
 	int64_t row;
-	char advance_id[ZT_ADVANCE_ID_BYTES]; /* transfer ref = EndToEndId        */
+	char advance_id[ZT_ID_BYTES]; /* transfer ref = EndToEndId        */
 	char hospital[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
 	zt_fen amount;
 	int64_t plan_row;                     /* 0: a single advance of an older
 	                                       * zhitong, paid without a plan   */
-	char plan_id[ZT_ADVANCE_ID_BYTES];    /* "" for such an advance           */
-	char msg_id[ZT_ADVANCE_ID_BYTES];     /* pain.001 MsgId                   */
+	char plan_id[ZT_ID_BYTES];    /* "" for such an advance           */
+	char msg_id[ZT_ID_BYTES];     /* pain.001 MsgId                   */
 	char made_by[ZT_ACTOR_BYTES];         /* the plan's maker                 */
 	char approved_by[ZT_ACTOR_BYTES];
 	char issued_by[ZT_ACTOR_BYTES];
@@ -149,7 +150,7 @@ struct zt_advance_issue_req {
 };
 
 struct zt_advance_issued {
-	char msg_id[ZT_ADVANCE_ID_BYTES];
+	char msg_id[ZT_ID_BYTES];
 	char path[ZT_ADVANCE_PATH_BYTES];
 	zt_fen total;
 	size_t count;

@@ -60,16 +60,17 @@
 
 struct zt_store; /* store.h */
 
-/* "EXC-000001". */
-#define ZT_RECON_EXC_ID_BYTES 16
+/* "EXC-000001": an id (ZT_ID_BYTES; the old name is an alias). */
+#define ZT_RECON_EXC_ID_BYTES ZT_ID_BYTES
 /* An entry's ref: the bank's (≤ 63 bytes with "#k") or "sha256:" + 64 hex. */
 #define ZT_RECON_REF_BYTES 72
 /* Batches one credit may name and pay together. More is `ambiguous`. */
 #define ZT_RECON_BATCHES_MAX 16
 #define ZT_RECON_DETAIL_BYTES 256
-#define ZT_RECON_NOTE_BYTES 512
+/* a --note: one line of text (ZT_TEXT_BYTES; the old name is an alias) */
+#define ZT_RECON_NOTE_BYTES ZT_TEXT_BYTES
 /* match:ID[,ID…] */
-#define ZT_RECON_TARGET_BYTES (ZT_RECON_BATCHES_MAX * ZT_BATCH_ID_BYTES)
+#define ZT_RECON_TARGET_BYTES (ZT_RECON_BATCHES_MAX * ZT_ID_BYTES)
 
 #define ZT_ACCOUNT_SUSPENSE "suspense:bank"
 #define ZT_ACCOUNT_REFUND "refund:bank"
@@ -143,12 +144,12 @@ int zt_recon_resolution_parse(enum zt_recon_resolution *out,
  * "B390100-000001" is found in "付B390100-000001," but not in
  * "B390100-0000011" or "XB390100-000001". Returns the number of such tokens
  * that did not fit (0 normally). */
-size_t zt_recon_batch_tokens(const char *text, char ids[][ZT_BATCH_ID_BYTES], size_t *n,
+size_t zt_recon_batch_tokens(const char *text, char ids[][ZT_ID_BYTES], size_t *n,
                              size_t max);
 
 /* A batch as the rules see it. */
 struct zt_recon_batch {
-	char id[ZT_BATCH_ID_BYTES];
+	char id[ZT_ID_BYTES];
 	char fund_code[ZT_FUND_CODE_BYTES];
 	enum zt_batch_status status;
 	zt_fen total;     /* billed                                                                */
@@ -221,15 +222,15 @@ struct zt_recon_entry {
 
 struct zt_recon_exception {
 	int64_t row;
-	char exc_id[ZT_RECON_EXC_ID_BYTES];
+	char exc_id[ZT_ID_BYTES];
 	enum zt_recon_kind kind;
 	int64_t entry_row;                      /* 0: about a batch or an advance */
 	char entry_ref[ZT_RECON_REF_BYTES];     /* "" when entry_row is 0         */
 	bool credit;                            /* the entry's direction          */
 	zt_date booking_date;                   /* the entry's                    */
-	char batch_id[ZT_BATCH_ID_BYTES];       /* subject or candidate, or ""    */
-	char advance_id[ZT_ADVANCE_ID_BYTES];   /* subject or candidate, or ""    */
-	char return_id[ZT_BATCH_RETURN_ID_BYTES]; /* a repayment: subject or candidate, or "" */
+	char batch_id[ZT_ID_BYTES];       /* subject or candidate, or ""    */
+	char advance_id[ZT_ID_BYTES];   /* subject or candidate, or ""    */
+	char return_id[ZT_ID_BYTES]; /* a repayment: subject or candidate, or "" */
 	zt_fen amount;                          /* fen in question                */
 	zt_date since;                          /* the day its age counts from    */
 	char detail[ZT_RECON_DETAIL_BYTES];
@@ -238,7 +239,7 @@ struct zt_recon_exception {
 	bool resolved;
 	enum zt_recon_resolution resolution;
 	char target[ZT_RECON_TARGET_BYTES];
-	char note[ZT_RECON_NOTE_BYTES];
+	char note[ZT_TEXT_BYTES];
 	char resolved_at[32];
 	char resolved_by[ZT_ACTOR_BYTES];
 };
@@ -291,9 +292,9 @@ struct zt_recon_day {
  * would raise (the report itself never writes). */
 struct zt_recon_overdue {
 	enum zt_recon_kind kind;            /* missing, or amount (short)   */
-	char batch_id[ZT_BATCH_ID_BYTES];   /* "" for an advance            */
-	char advance_id[ZT_ADVANCE_ID_BYTES]; /* "" for a batch              */
-	char return_id[ZT_ADVANCE_ID_BYTES]; /* a repayment of batch_id, or "" */
+	char batch_id[ZT_ID_BYTES];   /* "" for an advance            */
+	char advance_id[ZT_ID_BYTES]; /* "" for a batch              */
+	char return_id[ZT_ID_BYTES]; /* a repayment of batch_id, or "" */
 	zt_fen amount;                      /* what is still owed           */
 	zt_date since;                      /* the day it became overdue    */
 };
@@ -327,7 +328,7 @@ struct zt_recon_import_result {
 	int64_t held;               /* new entries waiting for their batch to be sent */
 	int64_t rematched;          /* earlier waiting entries matched now       */
 	size_t exception_count;     /* exceptions raised                         */
-	char (*exceptions)[ZT_RECON_EXC_ID_BYTES]; /* their ids (owned)         */
+	char (*exceptions)[ZT_ID_BYTES]; /* their ids (owned)         */
 };
 void zt_recon_import_result_free(struct zt_recon_import_result *r);
 

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "claim_stream.h"
+#include "source.h"
 #include "split.h"
 #include "store.h"
 
@@ -24,7 +26,7 @@ struct zt_settle_stats {
 	uint64_t settled;     /* newly settled (or, in a quote, would be) */
 	uint64_t resent;      /* identical resend: the stored settlement returned */
 	uint64_t rejected;
-	uint64_t rejected_by[ZT_REJ_NOT_SETTLED + 1];
+	uint64_t rejected_by[ZT_REJ_LAST + 1];
 	zt_fen medfee_total, fund_total, hosp_total, psn_total;
 	zt_fen hifp_total, hifmi_total, maf_total, oth_total;
 	bool totals_overflow; /* the totals passed int64: they stop at the claims before */
@@ -62,6 +64,15 @@ struct zt_settle_opts {
  * so, and submitting the same file again returns the stored settlements. */
 int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_opts *o,
                    FILE *out, struct zt_settle_stats *stats);
+
+/* The same for claims read from a source (source.h) in either format
+ * (claim_stream.h): what zt_settle_file does once it has opened the path,
+ * and what the use cases will call with a request's body. The answer is a
+ * settlement v1 document for a v1 input, v2 for a v2 or JSON input (for
+ * now the v1 content in the v2 namespace: a v2 claim carrying <national>
+ * is rejected national-unexpected, docs/spec/claim-v2-national.md §3). */
+int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_claim_format format,
+                     const struct zt_settle_opts *o, FILE *out, struct zt_settle_stats *stats);
 
 /* Reverses the live settlement of (hospital, claim_no) per docs/spec/split.md §6 and
  * writes the reversing settlement (or a not-settled rejection) as a

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "limits.h"
 #include "money.h"
 
 /* 100 bits of the MAC: 20 base32 characters. */
@@ -31,10 +32,7 @@
 #define ZT_SLIPCODE_KEY_ID_CHARS_MAX 2
 /* "K1-7GQ4-Z0PA-3MXE-TT9W-C5RB" and its NUL fit. */
 #define ZT_SLIPCODE_BYTES 32
-/* The key: at least 256 bits (RFC 2104 §3: the hash's output length), and
- * no key file is larger than this. */
-#define ZT_SLIPCODE_KEY_BYTES_MIN 32
-#define ZT_SLIPCODE_KEY_BYTES_MAX 1024
+/* The key: ZT_SLIPCODE_KEY_BYTES_MIN to _MAX bytes (limits.h). */
 /* What the QR code says unless the pool configures a verify URL: this
  * prefix and the code ("zhitong:slip:2:K1-7GQ4-…"); version 1 was the old
  * unsigned "zhitong:slip:1|…" text. */

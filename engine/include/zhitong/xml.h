@@ -27,6 +27,9 @@ enum zt_schema_id {
 	ZT_SCHEMA_CATALOG,      /* schema/catalog.xsd: the insurer's catalogue (rules-v2 §2) */
 	ZT_SCHEMA_REGISTRY_V2,  /* schema/registry-v2.xsd: v1 + category periods (rules-v2 §3) */
 	ZT_SCHEMA_POLICY_V2,    /* schema/policy-v2.xsd: v1 + mode (claim-v2-national §2) */
+	ZT_SCHEMA_CLAIM_V2,     /* schema/claim-v2.xsd (docs/spec/claim-v2-national.md §1) */
+	ZT_SCHEMA_CLAIM_V2_ORDERED, /* its xs:sequence variant */
+	ZT_SCHEMA_SETTLEMENT_V2, /* schema/settlement-v2.xsd: the answer to a claim v2 */
 	ZT_SCHEMA_COUNT
 };
 

@@ -20,9 +20,9 @@
 
 #include <stddef.h>
 
-/* An ack larger than this is not read (a reject list of ~100,000 records
- * fits with room to spare). */
-#define ZT_GW_ACK_BYTES_MAX (16u * 1024u * 1024u)
+#include "zhitong/limits.h"
+
+/* An ack larger than ZT_PAYER_ACK_BYTES_MAX (limits.h) is not read. */
 
 struct zt_gateway_config {
 	const char *kind; /* "http" | "folder" */

@@ -26,6 +26,7 @@
 #define ZHITONG_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "money.h"
@@ -35,6 +36,10 @@ struct zt_config;
 /* Loads and checks `path`; NULL or "" gives an empty configuration (every
  * setting at its default). */
 int zt_config_load(struct zt_config **out, const char *path);
+/* The same on a configuration held in memory (len bytes of text, which
+ * need not be NUL-terminated); `name` stands for the path in messages
+ * ("NAME:LINE: ...") and in zt_config_path. */
+int zt_config_parse(struct zt_config **out, const char *name, const char *text, size_t len);
 void zt_config_free(struct zt_config *c);
 /* The path it was loaded from ("" if none). */
 const char *zt_config_path(const struct zt_config *c);

@@ -18,8 +18,8 @@
  * cannot hold white space followed by '#'. A line starting with ';' is a
  * comment too. A malformed section header (`[fund 390100`, `[]`, `[a b c]`,
  * `[fund]`, `[pool x]`, text after `]`), an unknown section or key, a key
- * without a value or set twice, and a [pool] timezone the system's tzdata
- * does not know are refused at load time with the file and line, so a typo
+ * without a value or set twice, a line over 4095 bytes, a NUL byte, and a
+ * [pool] timezone the system's tzdata does not know are refused at load time with the file and line, so a typo
  * never silently falls back to a default. The file holds paths to keys and
  * certificates, never the secrets themselves. */
 #ifndef ZHITONG_CONFIG_H

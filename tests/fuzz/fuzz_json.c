@@ -184,6 +184,89 @@ static bool json_number(const char *s, size_t n)
 	return i == n;
 }
 
+static int hex(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+static void put_utf8(struct buf *b, uint32_t cp)
+{
+	char u[4];
+	size_t n;
+	if (cp < 0x80)
+		u[0] = (char)cp, n = 1;
+	else if (cp < 0x800)
+		u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+	else if (cp < 0x10000)
+		u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | (cp >> 6 & 0x3F)),
+		u[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
+	else
+		u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | (cp >> 12 & 0x3F)),
+		u[2] = (char)(0x80 | (cp >> 6 & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
+	put(b, u, n);
+}
+
+/* The string literal at s[0..n) (from its opening quote), decoded by a
+ * second reader: what the tree says the string at that offset holds. */
+static void decode_literal(struct buf *out, const char *s, size_t n)
+{
+	ZT_FUZZ_CHECK(n > 0 && s[0] == '"', "no string literal here");
+	put(out, "", 0);
+	for (size_t i = 1;; i++) {
+		ZT_FUZZ_CHECK(i < n, "an unterminated string literal was accepted");
+		char c = s[i];
+		if (c == '"')
+			return;
+		if (c != '\\') {
+			put(out, &s[i], 1);
+			continue;
+		}
+		ZT_FUZZ_CHECK(i + 1 < n, "a string ends in a backslash");
+		c = s[++i];
+		static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+		const char *simple = c ? strchr(from, c) : NULL;
+		ZT_FUZZ_CHECK(c == 'u' || simple, "escape \\%c accepted", c);
+		if (c != 'u') {
+			put(out, &to[simple - from], 1);
+			continue;
+		}
+		uint32_t cp = 0;
+		for (int k = 0; k < 4; k++) {
+			int h = i + 1 + (size_t)k < n ? hex(s[i + 1 + (size_t)k]) : -1;
+			ZT_FUZZ_CHECK(h >= 0, "a bad \\u escape accepted");
+			cp = cp << 4 | (uint32_t)h;
+		}
+		i += 4;
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			uint32_t lo = 0;
+			ZT_FUZZ_CHECK(i + 6 < n && s[i + 1] == '\\' && s[i + 2] == 'u',
+			              "an unpaired surrogate accepted");
+			for (int k = 0; k < 4; k++) {
+				int h = hex(s[i + 3 + (size_t)k]);
+				ZT_FUZZ_CHECK(h >= 0, "a bad \\u escape accepted");
+				lo = lo << 4 | (uint32_t)h;
+			}
+			ZT_FUZZ_CHECK(lo >= 0xDC00 && lo <= 0xDFFF, "an unpaired surrogate accepted");
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			i += 6;
+		}
+		put_utf8(out, cp);
+	}
+}
+
+static void literal_at(const char *text, size_t size, size_t offset, const char *want,
+                       size_t want_bytes, const char *what)
+{
+	struct buf b = {0};
+	decode_literal(&b, text + offset, size - offset);
+	ZT_FUZZ_CHECK(b.n == want_bytes && memcmp(b.p, want, want_bytes) == 0,
+	              "%s at byte %zu reads '%s', the tree says '%s'", what, offset, b.p, want);
+	free(b.p);
+}
+
 struct ctx {
 	const char *text;
 	size_t size;
@@ -224,6 +307,7 @@ static void walk(struct ctx *c, const struct zt_json *v, unsigned depth, size_t 
 	case ZT_JSON_STRING:
 		ZT_FUZZ_CHECK(at == '"', "a string at '%c' (byte %zu)", at, v->offset);
 		check_text(v->text, v->bytes, v->chars, c->lim->string_chars_max, "a string");
+		literal_at(c->text, c->size, v->offset, v->text, v->bytes, "the string");
 		break;
 	case ZT_JSON_ARRAY:
 		ZT_FUZZ_CHECK(at == '[', "an array at '%c'", at);
@@ -244,6 +328,7 @@ static void walk(struct ctx *c, const struct zt_json *v, unsigned depth, size_t 
 			ZT_FUZZ_CHECK(zt_json_utf8_check(&chars, NULL, m->key, m->key_bytes) == 0,
 			              "key is not UTF-8");
 			check_text(m->key, m->key_bytes, chars, c->lim->string_chars_max, "a key");
+			literal_at(c->text, c->size, m->offset, m->key, m->key_bytes, "the key");
 			for (size_t k = 0; k < i; k++)
 				ZT_FUZZ_CHECK(v->members[k].key_bytes != m->key_bytes ||
 				                  memcmp(v->members[k].key, m->key, m->key_bytes) != 0,

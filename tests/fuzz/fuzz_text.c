@@ -7,12 +7,14 @@
  * the rule names, or a noncharacter; as an identifier, without white
  * space; within its length in characters, counted the same by
  * zt_text_chars. zt_text_visible must turn anything into text the rule
- * accepts as a line, within its buffer. */
+ * accepts as a line, within its buffer. The JSON reader's UTF-8 gate
+ * (zt_json_utf8_check) must take exactly strict UTF-8. */
 #include <stdbool.h>
 #include <string.h>
 
 #include "fuzz.h"
 #include "zhitong/error.h"
+#include "zhitong/json.h"
 #include "zhitong/text.h"
 
 /* Strict UTF-8, decoded again: the code points in cps, or -1. */
@@ -91,6 +93,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const char *s = (const char *)data;
 	size_t max = (size_t)-1;
+
+	/* The JSON reader's own UTF-8 gate (json.h) takes exactly strict
+	 * UTF-8, and counts its characters. */
+	static uint32_t cps[16 * 1024];
+	long want = decode(cps, sizeof cps / sizeof *cps, data, size);
+	size_t json_chars = 0, bad = SIZE_MAX;
+	int jrc = zt_json_utf8_check(&json_chars, &bad, s, size);
+	ZT_FUZZ_CHECK((jrc == 0) == (want >= 0), "json's UTF-8 check %d, strict decoder %ld", jrc,
+	              want);
+	ZT_FUZZ_CHECK(jrc != 0 || json_chars == (size_t)want, "%zu characters, not %ld", json_chars,
+	              want);
+	ZT_FUZZ_CHECK(jrc == 0 || (bad < size && decode(cps, 0, data, bad) >= 0),
+	              "bad byte at %zu of %zu", bad, size);
 	bool ident_ok = false;
 	for (int k = 0; k < 2; k++) {
 		enum zt_text_kind kind = k ? ZT_TEXT_IDENT : ZT_TEXT_LINE;

@@ -264,3 +264,114 @@ Test(config_readme, the_program_runs_with_it)
 	free(out);
 	free(err);
 }
+
+/* ---- bytes that are no text, and the reader from memory --------------------- */
+
+/* `n` bytes (NUL bytes included) as a configuration file. */
+static const char *conf_bytes(const char *name, const char *bytes, size_t n)
+{
+	static char path[1024];
+	snprintf(path, sizeof path, "%s/%s", zt_test_tmpdir(), name);
+	FILE *f = fopen(path, "wb");
+	cr_assert(f != NULL, "cannot write %s", path);
+	cr_assert_eq(fwrite(bytes, 1, n, f), n);
+	fclose(f);
+	chmod(path, 0600);
+	return path;
+}
+
+/* Found by fuzzing (tests/fuzz/regressions/config/): a NUL byte ended what
+ * was read of its line, so the rest of that line was read as nothing — a
+ * file "\0" was an empty configuration, and a last line "currency = CN\0Y"
+ * set CN. A NUL byte anywhere is refused, with its line, from a file and
+ * from memory alike. */
+Test(config_bytes, a_nul_byte_anywhere_is_refused_with_its_line)
+{
+	static const struct {
+		const char *bytes;
+		size_t n;
+		int line;
+	} cases[] = {
+		{"\0", 1, 1},
+		{"[pool]\nname = a\0b\n", 18, 2},
+		{"[pool]\nname = ab\n\0", 18, 3},
+		{"# a comment\0\n[pool]\n", 20, 1},
+		{"[pool]\nname = x\ncurrency = CN\0Y", 31, 3},
+		{"[pool\0]\n", 8, 1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *p = conf_bytes("nul.conf", cases[i].bytes, cases[i].n);
+		char want[1200];
+		struct zt_config *c = NULL;
+		cr_expect_eq(zt_config_load(&c, p), ZT_EINVAL, "case %zu accepted", i);
+		cr_expect_null(c);
+		snprintf(want, sizeof want, "%s:%d: a NUL byte", p, cases[i].line);
+		cr_expect(strncmp(zt_error_last(), want, strlen(want)) == 0, "case %zu: %s", i,
+		          zt_error_last());
+		cr_expect_eq(zt_config_parse(&c, "mem.conf", cases[i].bytes, cases[i].n), ZT_EINVAL,
+		             "case %zu accepted from memory", i);
+		cr_expect_null(c);
+		snprintf(want, sizeof want, "mem.conf:%d: a NUL byte", cases[i].line);
+		cr_expect(strncmp(zt_error_last(), want, strlen(want)) == 0, "case %zu: %s", i,
+		          zt_error_last());
+	}
+}
+
+Test(config_bytes, a_line_of_4096_bytes_is_read_and_a_longer_one_refused)
+{
+	for (size_t len = 4095; len <= 4098; len++) {
+		char *text = malloc(len + 32);
+		int n = snprintf(text, len + 32, "[pool]\nname = ");
+		memset(text + n, 'x', len - (size_t)(n - 7));
+		text[7 + len] = '\n';
+		text[8 + len] = '\0';
+		struct zt_config *c = NULL;
+		int rc = zt_config_parse(&c, "long.conf", text, strlen(text));
+		if (len <= ZT_CONFIG_LINE_BYTES_MAX) {
+			cr_expect_eq(rc, 0, "%zu bytes: %s", len, zt_error_last());
+			const char *v = zt_config_get(c, "pool", "name");
+			cr_expect(v && strlen(v) == len - 7, "%zu bytes", len);
+		} else {
+			cr_expect_eq(rc, ZT_EINVAL, "%zu bytes accepted", len);
+			cr_expect_str_eq(zt_error_last(), "long.conf:2: line longer than 4096 bytes");
+		}
+		zt_config_free(c);
+		free(text);
+	}
+}
+
+Test(config_bytes, the_reader_from_memory_reads_what_the_file_reader_reads)
+{
+	char *text = readme_example();
+	struct zt_config *file = load_ok(text), *mem = NULL;
+	cr_assert_eq(zt_config_parse(&mem, "README.md", text, strlen(text)), 0, "%s",
+	             zt_error_last());
+	cr_expect_str_eq(zt_config_path(mem), "README.md");
+	static const char *const probe[][2] = {
+		{"signing", "key"}, {"pool", "name"}, {"pool", "bic"}, {"pool", "timezone"},
+		{"advance", "min-topup"}, {"hospital H51010101", "target"}, {"fund 390100", "url"},
+		{"fund 610100", "inbox"}, {"reconcile", "future-days"}};
+	for (size_t i = 0; i < sizeof probe / sizeof *probe; i++) {
+		const char *a = zt_config_get(file, probe[i][0], probe[i][1]);
+		const char *b = zt_config_get(mem, probe[i][0], probe[i][1]);
+		cr_expect(a && b && strcmp(a, b) == 0, "[%s] %s: '%s' and '%s'", probe[i][0],
+		          probe[i][1], a ? a : "(none)", b ? b : "(none)");
+	}
+	zt_config_free(file);
+	zt_config_free(mem);
+	free(text);
+
+	/* the text need not end with a NUL, and ends where its length says */
+	const char *t = "[pool]\nname = abcdef   # more";
+	cr_assert_eq(zt_config_parse(&mem, "m", t, 17), 0, "%s", zt_error_last());
+	expect_value(mem, "pool", "name", "abc");
+	zt_config_free(mem);
+	/* nothing is an empty configuration; a refusal names the name given */
+	cr_assert_eq(zt_config_parse(&mem, "m", "", 0), 0);
+	cr_expect_null(zt_config_get(mem, "pool", "name"));
+	zt_config_free(mem);
+	mem = NULL;
+	cr_expect_eq(zt_config_parse(&mem, "inline", "[pool]\nnaem = x\n", 16), ZT_EINVAL);
+	cr_expect_null(mem);
+	cr_expect_str_eq(zt_error_last(), "inline:2: unknown setting 'naem' in [pool]");
+}

@@ -21,6 +21,7 @@
 #include "testutil.h"
 #include "zhitong/error.h"
 #include "zhitong/gateway.h"
+#include "zhitong/text.h"
 
 /* ---- helpers ------------------------------------------------------- */
 
@@ -812,6 +813,67 @@ Test(payer_ack, breaking_the_rules_of_the_format_is_refused)
 	cr_assert_eq(ack(&r, "<ack batch=\"B-1\" status=\"accepted\" receipt=\"R\"/>"), ZT_EINVAL);
 	cr_assert_eq(ack(&r, "<ack " NS "batch=\"B-1\""), ZT_EMALFORMED);
 	cr_assert_null(r.rejects);
+	zt_gateway_result_free(&r);
+}
+
+/* Found by fuzzing (tests/fuzz/regressions/payer_ack/): a character
+ * reference in a reason (&#9;, &#10;, &#x200B; …) survives the
+ * normalisation of attribute values and the schema's xs:string, and the
+ * reason went on into the batch's answer, its stored rejects and the
+ * message people read. A reason is one line of visible text (text.h): an
+ * answer holding another one is refused whole. */
+Test(payer_ack, a_reason_that_is_not_one_visible_line_is_refused)
+{
+	static const struct {
+		const char *text; /* as written in the attribute */
+		const char *why;  /* in the message */
+	} bad[] = {
+		{"refused&#10;twice", "control character (U+000A)"},
+		{"tab&#9;bed", "control character (U+0009)"},
+		{"cr&#13;", "control character (U+000D)"},
+		{"next&#x85;line", "control character (U+0085)"},
+		{"zero&#x200B;width", "invisible character (U+200B ZERO WIDTH SPACE)"},
+		{"abc&#x202E;fed", "invisible character (U+202E RIGHT-TO-LEFT OVERRIDE)"},
+		{"line&#x2028;separator", "invisible character (U+2028 LINE SEPARATOR)"},
+		{"bom&#xFEFF;", "invisible character (U+FEFF ZERO WIDTH NO-BREAK SPACE)"},
+		{"non&#xFDD0;character", "noncharacter (U+FDD0)"},
+	};
+	struct zt_gateway_result r;
+	char xml[1024];
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		/* the whole batch refused with a reason */
+		snprintf(xml, sizeof xml, "<ack " NS "batch=\"B-1\" status=\"rejected\" reason=\"%s\"/>",
+		         bad[i].text);
+		cr_expect_eq(ack(&r, xml), ZT_EINVAL, "accepted: %s", xml);
+		cr_expect_eq(r.failure, ZT_GW_FAIL_ANSWER);
+		cr_expect(strstr(r.message, "ack.xml: the reason holds") && strstr(r.message, bad[i].why),
+		          "%s: %s", bad[i].text, r.message);
+		/* one record of several refused with it */
+		snprintf(xml, sizeof xml,
+		         "<ack " NS "batch=\"B-1\" status=\"rejected\" receipt=\"R\">"
+		         "<reject record=\"ZY-1/1\" reason=\"fine\"/>"
+		         "<reject record=\"ZY-1/2\" reason=\"%s\"/></ack>",
+		         bad[i].text);
+		cr_expect_eq(ack(&r, xml), ZT_EINVAL, "accepted: %s", xml);
+		cr_expect_null(r.rejects);
+		cr_expect_eq(r.reject_count, 0);
+		cr_expect(strstr(r.message, "the reason of record 'ZY-1/2' holds") &&
+		              strstr(r.message, bad[i].why),
+		          "%s: %s", bad[i].text, r.message);
+		/* nothing invisible reaches the message */
+		cr_expect_eq(zt_text_check(NULL, r.message, strlen(r.message), (size_t)-1, ZT_TEXT_LINE),
+		             0, "%s", r.message);
+	}
+	/* visible text with inner spaces, CJK and references is a reason */
+	cr_assert_eq(ack(&r, "<ack " NS "batch=\"B-1\" status=\"rejected\" receipt=\"R\">"
+	                     "<reject record=\"ZY-1/2\" reason=\"参保信息不符 &amp; &#x4e00;\"/></ack>"),
+	             0, "%s", r.message);
+	cr_expect_str_eq(r.rejects[0].reason, "参保信息不符 & 一");
+	zt_gateway_result_free(&r);
+	/* literal line breaks in an attribute are spaces to XML already */
+	cr_assert_eq(ack(&r, "<ack " NS "batch=\"B-1\" status=\"rejected\" reason=\"a\nb\tc\"/>"), 0,
+	             "%s", r.message);
+	cr_expect_str_eq(r.message, "batch 'B-1' rejected: a b c");
 	zt_gateway_result_free(&r);
 }
 

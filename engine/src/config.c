@@ -1,4 +1,5 @@
 /* zhitong — the configuration file (see config.h). */
+#define _GNU_SOURCE /* fmemopen */
 #include "zhitong/config.h"
 
 #include <ctype.h>
@@ -177,39 +178,39 @@ void zt_config_free(struct zt_config *c)
 	free(c);
 }
 
-int zt_config_load(struct zt_config **out, const char *path)
+/* The next line of f, without its '\n', into line[cap]: 1, 0 at the end of
+ * the file, or ZT_EINVAL for a line too long or holding a NUL byte (which
+ * fgets would pass over: the rest of the line would be read as nothing). */
+static int read_line(FILE *f, char *line, size_t cap, const char *path, int lineno)
 {
-	struct zt_config *c = calloc(1, sizeof *c);
-	if (!c)
-		return zt_error_set(ZT_ENOMEM, "out of memory");
-	if (!path || !path[0]) {
-		*out = c;
-		return 0;
+	size_t n = 0;
+	int ch;
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (ch == '\0')
+			return zt_error_set(ZT_EINVAL, "%s:%d: a NUL byte: not a text file", path, lineno);
+		if (n + 1 >= cap)
+			return zt_error_set(ZT_EINVAL, "%s:%d: line longer than %d bytes", path, lineno,
+			                    ZT_CONFIG_LINE_BYTES_MAX);
+		line[n++] = (char)ch;
 	}
-	snprintf(c->path, sizeof c->path, "%s", path);
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		zt_config_free(c);
-		return zt_error_set(ZT_EINVAL, "cannot open configuration '%s': %s", path, strerror(errno));
-	}
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IWOTH)) {
-		fclose(f);
-		zt_config_free(c);
-		return zt_error_set(ZT_EINVAL, "configuration '%s' is writable by everyone: refusing it",
-		                    path);
-	}
-	char line[ZT_CONFIG_LINE_BYTES_MAX + 2], section[128] = ""; /* the line, '\n', NUL */
-	int lineno = 0, rc = 0;
+	line[n] = '\0';
+	return ch == EOF && n == 0 ? 0 : 1;
+}
+
+/* Reads every line of f into c; c->path names it in messages. */
+static int read_lines(struct zt_config *c, FILE *f)
+{
+	const char *path = c->path;
+	char line[ZT_CONFIG_LINE_BYTES_MAX + 1], section[128] = ""; /* the line, NUL */
+	int lineno = 0, rc = 0, more;
 	size_t total = 0;
-	while (fgets(line, sizeof line, f)) {
+	while ((more = read_line(f, line, sizeof line, path, lineno + 1)) != 0) {
 		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			rc = zt_error_set(ZT_EINVAL, "%s:%d: line longer than %d bytes", path, lineno,
-			                  ZT_CONFIG_LINE_BYTES_MAX);
+		if (more < 0) {
+			rc = more;
 			break;
 		}
-		total += strlen(line);
+		total += strlen(line) + 1;
 		if (total > ZT_CONFIG_BYTES_MAX) {
 			rc = zt_error_set(ZT_EINVAL, "configuration '%s' is larger than %u bytes", path,
 			                  (unsigned)ZT_CONFIG_BYTES_MAX);
@@ -282,7 +283,58 @@ int zt_config_load(struct zt_config **out, const char *path)
 			break;
 		}
 	}
+	return rc;
+}
+
+int zt_config_load(struct zt_config **out, const char *path)
+{
+	struct zt_config *c = calloc(1, sizeof *c);
+	if (!c)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	if (!path || !path[0]) {
+		*out = c;
+		return 0;
+	}
+	snprintf(c->path, sizeof c->path, "%s", path);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		zt_config_free(c);
+		return zt_error_set(ZT_EINVAL, "cannot open configuration '%s': %s", path, strerror(errno));
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IWOTH)) {
+		fclose(f);
+		zt_config_free(c);
+		return zt_error_set(ZT_EINVAL, "configuration '%s' is writable by everyone: refusing it",
+		                    path);
+	}
+	int rc = read_lines(c, f);
 	fclose(f);
+	if (rc) {
+		zt_config_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int zt_config_parse(struct zt_config **out, const char *name, const char *text, size_t len)
+{
+	struct zt_config *c = calloc(1, sizeof *c);
+	if (!c)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	snprintf(c->path, sizeof c->path, "%s", name ? name : "");
+	int rc = 0;
+	if (len) {
+		/* The very reader of files, on the bytes given. */
+		FILE *f = fmemopen((void *)text, len, "r");
+		if (!f)
+			rc = zt_error_set(ZT_ENOMEM, "out of memory");
+		else {
+			rc = read_lines(c, f);
+			fclose(f);
+		}
+	}
 	if (rc) {
 		zt_config_free(c);
 		return rc;

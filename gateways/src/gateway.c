@@ -17,6 +17,8 @@
 
 #include "gateway_int.h"
 #include "zhitong/error.h"
+#include "zhitong/limits.h"
+#include "zhitong/text.h"
 #include "zhitong/xml.h"
 
 void zt_gw_copy_utf8(char *dst, size_t cap, const char *src)
@@ -138,6 +140,22 @@ static bool is_reject(const xmlNode *n)
 	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, "reject") == 0;
 }
 
+/* A payer's reason is text from outside, stored with the batch and shown
+ * to people: one line of visible text (text.h), like every other. The
+ * schema lets any character through (a reference such as &#10; or
+ * &#x202E; survives the normalisation of attribute values); an answer
+ * holding one is refused, never cleaned. Receipts and record ids are
+ * printable ASCII by the schema. */
+static int check_reason(struct zt_gateway_result *out, const char *name, const char *what,
+                        const char *reason)
+{
+	if (!reason || zt_text_check(what, reason, strlen(reason), (size_t)-1, ZT_TEXT_LINE) == 0)
+		return 0;
+	char why[ZT_MESSAGE_BYTES_MAX];
+	snprintf(why, sizeof why, "%s", zt_error_last());
+	return zt_gw_fail(out, ZT_GW_FAIL_ANSWER, ZT_EINVAL, "%s: %s", name, why);
+}
+
 int zt_gateway_parse_ack(struct zt_gateway_result *out, const char *xml, size_t len,
                          const char *name, const char *batch_id)
 {
@@ -162,9 +180,18 @@ int zt_gateway_parse_ack(struct zt_gateway_result *out, const char *xml, size_t 
 		                "%s: the ack is for batch '%s', not '%s'", name, batch, batch_id);
 		goto done;
 	}
+	if ((rc = check_reason(out, name, "the reason", reason)) != 0)
+		goto done;
 	size_t count = 0;
-	for (const xmlNode *c = root->children; c; c = c->next)
-		count += is_reject(c);
+	for (const xmlNode *c = root->children; c; c = c->next) {
+		if (!is_reject(c))
+			continue;
+		char what[128];
+		snprintf(what, sizeof what, "the reason of record '%s'", zt_xml_attr(c, "record"));
+		if ((rc = check_reason(out, name, what, zt_xml_attr(c, "reason"))) != 0)
+			goto done;
+		count++;
+	}
 	bool accepted = strcmp(status, "accepted") == 0;
 	if (accepted && count > 0) {
 		rc = zt_gw_fail(out, ZT_GW_FAIL_ANSWER, ZT_EINVAL,

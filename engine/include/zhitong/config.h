@@ -18,14 +18,15 @@
  * cannot hold white space followed by '#'. A line starting with ';' is a
  * comment too. A malformed section header (`[fund 390100`, `[]`, `[a b c]`,
  * `[fund]`, `[pool x]`, text after `]`), an unknown section or key, a key
- * without a value or set twice, and a [pool] timezone the system's tzdata
- * does not know are refused at load time with the file and line, so a typo
+ * without a value or set twice, a line over 4095 bytes, a NUL byte, and a
+ * [pool] timezone the system's tzdata does not know are refused at load time with the file and line, so a typo
  * never silently falls back to a default. The file holds paths to keys and
  * certificates, never the secrets themselves. */
 #ifndef ZHITONG_CONFIG_H
 #define ZHITONG_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "money.h"
@@ -35,6 +36,10 @@ struct zt_config;
 /* Loads and checks `path`; NULL or "" gives an empty configuration (every
  * setting at its default). */
 int zt_config_load(struct zt_config **out, const char *path);
+/* The same on a configuration held in memory (len bytes of text, which
+ * need not be NUL-terminated); `name` stands for the path in messages
+ * ("NAME:LINE: ...") and in zt_config_path. */
+int zt_config_parse(struct zt_config **out, const char *name, const char *text, size_t len);
 void zt_config_free(struct zt_config *c);
 /* The path it was loaded from ("" if none). */
 const char *zt_config_path(const struct zt_config *c);

@@ -28,7 +28,7 @@ enum zt_error_code {
 const char *zt_error_last(void);
 /* Set the message (printf-style). Returns `code` for `return zt_error_set(...)`. */
 int zt_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int zt_error_setv(int code, const char *fmt, va_list ap);
+int zt_error_setv(int code, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void zt_error_clear(void);
 
 #endif

@@ -590,3 +590,23 @@ Test(local_today, show_and_slip_print_the_settlement_time_in_the_pool_zone)
 	run_free(&r);
 	free(at);
 }
+
+static int64_t fixed_clock(void *ctx) { return *(const int64_t *)ctx; }
+
+Test(date_clock, today_and_now_follow_the_clock_that_is_set)
+{
+	/* 2017-03-31T16:30:00Z: already 2017-04-01 00:30 in Shanghai */
+	int64_t t = 1490977800;
+	cr_assert_eq(zt_date_set_pool_zone("Asia/Shanghai"), 0);
+	zt_date_set_clock(fixed_clock, &t);
+	cr_expect_eq(zt_date_now(), t);
+	cr_expect_eq(zt_date_today(), 20170401);
+	t += 86400 * 30; /* the clock moves: so does today */
+	cr_expect_eq(zt_date_today(), 20170501);
+	zt_date as_of;
+	cr_expect_eq(zt_date_as_of(&as_of, 20170502, "--as-of"), ZT_EINVAL);
+	cr_expect_eq(zt_date_as_of(&as_of, 20170501, "--as-of"), 0);
+	zt_date_set_clock(NULL, NULL);
+	int64_t sys = (int64_t)time(NULL);
+	cr_expect(zt_date_now() >= sys && zt_date_now() <= sys + 5, "back to the system clock");
+}

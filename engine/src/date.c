@@ -634,7 +634,16 @@ int zt_date_set_pool_zone(const char *name)
 	return 0;
 }
 
-int64_t zt_date_now(void) { return (int64_t)time(NULL); }
+static int64_t (*clock_now)(void *ctx);
+static void *clock_ctx;
+
+void zt_date_set_clock(int64_t (*now)(void *ctx), void *ctx)
+{
+	clock_now = now;
+	clock_ctx = ctx;
+}
+
+int64_t zt_date_now(void) { return clock_now ? clock_now(clock_ctx) : (int64_t)time(NULL); }
 
 zt_date zt_date_today(void) { return zt_zone_date(zt_date_pool_zone(), zt_date_now()); }
 

@@ -81,8 +81,13 @@ int64_t zt_zone_day_start(const struct zt_zone *z, zt_date d);
 int zt_date_set_pool_zone(const char *name);
 /* Never NULL. */
 const struct zt_zone *zt_date_pool_zone(void);
-/* Seconds since the epoch, now. */
+/* Seconds since the epoch, now: the clock's (the system's unless set). */
 int64_t zt_date_now(void);
+/* The clock every "now" and "today" of the engine and its stores reads
+ * (nothing else calls time()): `now(ctx)` seconds since the epoch, or NULL
+ * for the system clock. For tests, the kill test and the simulated year;
+ * set before threads use dates, like the pool's zone. */
+void zt_date_set_clock(int64_t (*now)(void *ctx), void *ctx);
 /* Today in the pool's time zone: computed from the clock each call, so a
  * run computes it once and keeps it (settling never calls it per claim). */
 zt_date zt_date_today(void);

@@ -22,35 +22,53 @@ struct import_ctx {
 	int64_t first_row;   /* the first row stored by this import */
 };
 
-static int sha256_file(char out[65], const char *path)
+/* The statement's SHA-256 (stored with the import before its first entry),
+ * read through once; then the source is rewound or, if it reads once, its
+ * bytes are kept in a temporary file (*spool) that the import reads. */
+static int statement_digest(char out[65], const struct zt_source *src, FILE **spool)
 {
 	int rc = 0;
-	FILE *f = fopen(path, "rb");
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char buf[65536], dig[32];
+	unsigned char dig[32];
+	char *buf = malloc(65536);
 	unsigned int len = 0;
-	size_t r;
-	if (!f || !md) {
-		rc = zt_error_set(f ? ZT_ENOMEM : ZT_EIO, "cannot read '%s'", path);
+	*spool = NULL;
+	if (!md || !buf || (!src->rewind && !(*spool = tmpfile()))) {
+		rc = zt_error_set(ZT_ENOMEM, "cannot read '%s': out of memory or temporary space",
+		                  zt_source_name(src));
 		goto done;
 	}
 	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
 		rc = zt_error_set(ZT_EINTERNAL, "SHA-256 is not available");
 		goto done;
 	}
-	while ((r = fread(buf, 1, sizeof buf, f)) > 0)
-		EVP_DigestUpdate(md, buf, r);
-	if (ferror(f)) {
-		rc = zt_error_set(ZT_EIO, "cannot read '%s'", path);
+	ssize_t r;
+	while ((r = src->read(src->ctx, buf, 65536)) > 0) {
+		EVP_DigestUpdate(md, buf, (size_t)r);
+		if (*spool && fwrite(buf, 1, (size_t)r, *spool) != (size_t)r) {
+			rc = zt_error_set(ZT_EIO, "cannot keep '%s' in a temporary file", zt_source_name(src));
+			goto done;
+		}
+	}
+	if (r < 0) {
+		rc = (int)r;
 		goto done;
 	}
 	EVP_DigestFinal_ex(md, dig, &len);
 	for (unsigned i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", dig[i]);
+	if (*spool)
+		rc = fseeko(*spool, 0, SEEK_SET) == 0 ? 0 : zt_error_set(ZT_EIO, "cannot read '%s' again",
+		                                                          zt_source_name(src));
+	else
+		rc = src->rewind(src->ctx);
 done:
 	EVP_MD_CTX_free(md);
-	if (f)
-		fclose(f);
+	free(buf);
+	if (rc && *spool) {
+		fclose(*spool);
+		*spool = NULL;
+	}
 	return rc;
 }
 
@@ -126,18 +144,41 @@ static int import_entry(void *vctx, const struct zt_camt_statement *st,
 	return 0;
 }
 
-int zt_recon_import(struct zt_store *s, const struct zt_config *cfg, const char *path,
-                    const char *actor, struct zt_recon_import_result *out)
+/* Every entry of the statement stored and matched. It is read on a second
+ * thread: parsing and validating overlap with the matching and the writes
+ * of the entries before. */
+static int import_entries(struct import_ctx *c, const struct zt_source *src)
+{
+	struct zt_camt_stream *cs = NULL;
+	int rc = zt_camt053_stream_open(&cs, src);
+	if (rc)
+		return rc;
+	const struct zt_camt_statement *cst;
+	const struct zt_camt_entry *ce;
+	while ((rc = zt_camt053_stream_next(cs, &cst, &ce)) == 1)
+		if ((rc = import_entry(c, cst, ce)))
+			break;
+	zt_camt053_stream_close(cs);
+	return rc;
+}
+
+int zt_recon_import(struct zt_store *s, const struct zt_recon_import_req *req,
+                    struct zt_recon_import_result *out)
 {
 	struct import_ctx c;
 	memset(&c, 0, sizeof c);
-	c.path = path;
-	int rc = recon_session_start(&c.ss, s, cfg, actor, out);
+	c.path = zt_source_name(req->statement);
+	FILE *spool = NULL;
 	bool in_txn = false;
-	if (rc)
+	int rc = recon_session_start(&c.ss, s, req->cfg, req->actor, out);
+	if (rc || (rc = statement_digest(c.file_sha256, req->statement, &spool)))
 		goto done;
-	if ((rc = sha256_file(c.file_sha256, path)))
-		goto done;
+	const struct zt_source *again = req->statement;
+	struct zt_source kept;
+	if (spool) {
+		kept = zt_source_file(spool, c.path);
+		again = &kept;
+	}
 	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		goto done;
 	in_txn = true;
@@ -149,18 +190,7 @@ int zt_recon_import(struct zt_store *s, const struct zt_config *cfg, const char 
 	/* One transaction holds everything: a file refused anywhere (XSD, any
 	 * value) is rolled back whole and leaves no trace, not even a line in
 	 * the log of imports; so the statement is read in one validating pass. */
-	/* Read on a second thread: parsing and validating overlap with the
-	 * matching and the writes of the entries before. */
-	struct zt_camt_stream *cs = NULL;
-	if ((rc = zt_camt053_stream_open(&cs, path)))
-		goto done;
-	const struct zt_camt_statement *cst;
-	const struct zt_camt_entry *ce;
-	while ((rc = zt_camt053_stream_next(cs, &cst, &ce)) == 1)
-		if ((rc = import_entry(&c, cst, ce)))
-			break;
-	zt_camt053_stream_close(cs);
-	if (rc)
+	if ((rc = import_entries(&c, again)))
 		goto done;
 	if (c.import_row &&
 	    (rc = c.ss.s->ops->bank.import_finish(c.ss.s, c.import_row, out->reported, out->stored,
@@ -175,6 +205,8 @@ int zt_recon_import(struct zt_store *s, const struct zt_config *cfg, const char 
 done:
 	if (in_txn)
 		s->ops->rollback(s);
+	if (spool)
+		fclose(spool);
 	if (rc) {
 		/* A failed import stored nothing: say so in the counts too. */
 		char keep[ZT_MESSAGE_BYTES_MAX];

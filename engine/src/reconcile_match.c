@@ -39,7 +39,8 @@ int recon_owing(struct zt_recon_batch *b, bool *out)
 }
 
 
-static int note_exception(struct session *ss, const char *exc_id)
+/* Keeps a raised exception, as stored, in the operation's result. */
+static int note_exception(struct session *ss, const struct zt_recon_exception *x)
 {
 	struct zt_recon_import_result *r = ss->res;
 	if (r->exception_count == ss->exc_cap) {
@@ -50,7 +51,7 @@ static int note_exception(struct session *ss, const char *exc_id)
 		r->exceptions = p;
 		ss->exc_cap = cap;
 	}
-	snprintf(r->exceptions[r->exception_count++], ZT_ID_BYTES, "%s", exc_id);
+	r->exceptions[r->exception_count++] = *x;
 	return 0;
 }
 
@@ -176,7 +177,12 @@ static int raise_exc(struct session *ss, const struct zt_recon_entry *e,
 	snprintf(x.detail, sizeof x.detail, "%s", detail);
 	snprintf(x.raised_by, sizeof x.raised_by, "%s", ss->actor);
 	int rc = ss->s->ops->bank.exception_put(ss->s, &x);
-	return rc ? rc : note_exception(ss, x.exc_id);
+	if (rc)
+		return rc;
+	snprintf(x.entry_ref, sizeof x.entry_ref, "%s", e->ref);
+	x.credit = e->credit;
+	x.booking_date = e->booking_date;
+	return note_exception(ss, &x);
 }
 
 /* An advance named by the entry's EndToEndId: 0 and *found, or 0 and not
@@ -475,7 +481,7 @@ static int due_batch(void *vctx, const struct zt_recon_batch *sent)
 	if ((rc = c->ss->s->ops->bank.exception_put(c->ss->s, &x)))
 		return rc;
 	c->ss->due_open = true;
-	return note_exception(c->ss, x.exc_id);
+	return note_exception(c->ss, &x);
 }
 
 static int due_advance(void *vctx, const struct zt_advance *a)
@@ -501,7 +507,7 @@ static int due_advance(void *vctx, const struct zt_advance *a)
 	if ((rc = c->ss->s->ops->bank.exception_put(c->ss->s, &x)))
 		return rc;
 	c->ss->due_open = true;
-	return note_exception(c->ss, x.exc_id);
+	return note_exception(c->ss, &x);
 }
 
 static int due_return(void *vctx, const struct zt_batch_return *r)
@@ -528,7 +534,7 @@ static int due_return(void *vctx, const struct zt_batch_return *r)
 	if ((rc = c->ss->s->ops->bank.exception_put(c->ss->s, &x)))
 		return rc;
 	c->ss->due_open = true;
-	return note_exception(c->ss, x.exc_id);
+	return note_exception(c->ss, &x);
 }
 
 /* Raises `missing` and short `amount` for what was due more than
@@ -545,16 +551,17 @@ static int raise_due(struct session *ss, zt_date as_of)
 	return rc;
 }
 
-int zt_recon_match(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
-                   const char *actor, struct zt_recon_import_result *out)
+int zt_recon_match(struct zt_store *s, const struct zt_recon_match_req *req,
+                   struct zt_recon_import_result *out)
 {
 	struct session ss;
 	bool in_txn = false;
-	if (zt_date_as_of(&as_of, as_of, "--as-of") != 0) {
+	zt_date as_of;
+	if (zt_date_as_of(&as_of, req->as_of, "--as-of") != 0) {
 		memset(out, 0, sizeof *out);
 		return ZT_EINVAL; /* nothing is overdue on a day that has not come */
 	}
-	int rc = recon_session_start(&ss, s, cfg, actor, out);
+	int rc = recon_session_start(&ss, s, req->cfg, req->actor, out);
 	if (rc || (rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		goto done;
 	in_txn = true;
@@ -567,5 +574,7 @@ int zt_recon_match(struct zt_store *s, const struct zt_config *cfg, zt_date as_o
 done:
 	if (in_txn)
 		s->ops->rollback(s);
+	if (rc) /* nothing was raised: the result says so */
+		zt_recon_import_result_free(out);
 	return rc;
 }

@@ -163,14 +163,14 @@ static int rep_due_return(void *vctx, const struct zt_batch_return *r)
 	return 0;
 }
 
-int zt_recon_report(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
+int zt_recon_report(struct zt_store *s, const struct zt_recon_report_req *req,
                     struct zt_recon_report *out)
 {
 	memset(out, 0, sizeof *out);
 	int rc;
-	if ((rc = zt_date_as_of(&out->as_of, as_of, "--as-of")))
+	if ((rc = zt_date_as_of(&out->as_of, req->as_of, "--as-of")))
 		return rc;
-	if ((rc = zt_recon_config_load(&out->cfg, cfg)))
+	if ((rc = zt_recon_config_load(&out->cfg, req->cfg)))
 		return rc;
 	struct report_ctx c = {
 		.s = s,

@@ -242,27 +242,36 @@ static int resolve_due(struct session *ss, const struct zt_recon_exception *x,
 	return ss->s->ops->bank.settle_due(ss->s, -1, b.id, NULL, NULL, note, ss->actor, NULL);
 }
 
-int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char *exc_id,
-                     const char *as, const char *actor, const char *note)
+/* The decision checked before anything is read: a known word, a note. */
+static int resolve_check(const struct zt_recon_resolve_req *req, enum zt_recon_resolution *res,
+                         char target[ZT_RECON_TARGET_BYTES])
+{
+	int rc = zt_recon_resolution_parse(res, target, req->as);
+	if (rc)
+		return rc;
+	if (!req->note || !req->note[0])
+		return zt_error_set(ZT_EINVAL, "a resolution needs a --note saying why");
+	_Static_assert(ZT_TEXT_BYTES >= ZT_UTF8_BYTES(ZT_TEXT_CHARS_MAX), "a note fits");
+	return zt_text_check("--note", req->note, strlen(req->note), ZT_TEXT_CHARS_MAX, ZT_TEXT_LINE);
+}
+
+int zt_recon_resolve(struct zt_store *s, const struct zt_recon_resolve_req *req,
+                     struct zt_recon_exception *out)
 {
 	struct session ss;
-	struct zt_recon_import_result unused;
+	struct zt_recon_import_result unused = {0};
 	struct zt_recon_exception x;
 	enum zt_recon_resolution res;
 	char target[ZT_RECON_TARGET_BYTES];
 	bool in_txn = false;
-	int rc = zt_recon_resolution_parse(&res, target, as);
+	int rc = resolve_check(req, &res, target);
 	if (rc)
 		return rc;
-	if (!note || !note[0])
-		return zt_error_set(ZT_EINVAL, "a resolution needs a --note saying why");
-	_Static_assert(ZT_TEXT_BYTES >= ZT_UTF8_BYTES(ZT_TEXT_CHARS_MAX), "a note fits");
-	if ((rc = zt_text_check("--note", note, strlen(note), ZT_TEXT_CHARS_MAX, ZT_TEXT_LINE)))
-		return rc;
-	if ((rc = recon_session_start(&ss, s, cfg, actor, &unused)) || (rc = s->ops->begin(s, ZT_TXN_WRITE)))
+	if ((rc = recon_session_start(&ss, s, req->cfg, req->actor, &unused)) ||
+	    (rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		goto done;
 	in_txn = true;
-	if ((rc = recon_session_due(&ss)) || (rc = ss.s->ops->bank.exception_get(ss.s, exc_id, &x)))
+	if ((rc = recon_session_due(&ss)) || (rc = ss.s->ops->bank.exception_get(ss.s, req->exc_id, &x)))
 		goto done;
 	if (x.resolved) {
 		rc = zt_error_set(ZT_ECONFLICT, "%s was resolved already: %s by %s at %s", x.exc_id,
@@ -276,9 +285,11 @@ int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char
 		                                     : x.batch_id[0] ? x.batch_id : x.advance_id);
 	/* The decision first: what it books then sees this exception closed
 	 * (a write-off that pays a batch closes the batch's other ones). */
-	rc = ss.s->ops->bank.resolution_put(ss.s, x.row, res, target, note, ss.actor);
+	rc = ss.s->ops->bank.resolution_put(ss.s, x.row, res, target, req->note, ss.actor);
 	if (rc == 0)
 		rc = x.entry_row ? resolve_entry(&ss, &x, res, target) : resolve_due(&ss, &x, res);
+	if (rc == 0 && out)
+		rc = ss.s->ops->bank.exception_get(ss.s, x.exc_id, out);
 	if (rc == 0) {
 		rc = s->ops->commit(s);
 		in_txn = false;
@@ -290,8 +301,8 @@ done:
 	return rc;
 }
 
-int zt_recon_exceptions(struct zt_store *s, bool open_only,
-                        int (*cb)(void *ctx, const struct zt_recon_exception *x), void *ctx)
+int zt_recon_exceptions(struct zt_store *s, const struct zt_recon_exceptions_req *req,
+                        zt_recon_exception_cb cb, void *ctx)
 {
-	return s->ops->bank.exceptions(s, open_only, cb, ctx);
+	return s->ops->bank.exceptions(s, req->open_only, cb, ctx);
 }

@@ -39,8 +39,8 @@ int recon_owing(struct zt_recon_batch *b, bool *out)
 }
 
 
-/* Keeps a raised exception, as stored, in the operation's result. */
-static int note_exception(struct session *ss, const struct zt_recon_exception *x)
+/* Keeps a raised exception's id in the operation's result. */
+static int note_exception(struct session *ss, const char *exc_id)
 {
 	struct zt_recon_import_result *r = ss->res;
 	if (r->exception_count == ss->exc_cap) {
@@ -51,7 +51,7 @@ static int note_exception(struct session *ss, const struct zt_recon_exception *x
 		r->exceptions = p;
 		ss->exc_cap = cap;
 	}
-	r->exceptions[r->exception_count++] = *x;
+	snprintf(r->exceptions[r->exception_count++], ZT_ID_BYTES, "%s", exc_id);
 	return 0;
 }
 
@@ -177,12 +177,7 @@ static int raise_exc(struct session *ss, const struct zt_recon_entry *e,
 	snprintf(x.detail, sizeof x.detail, "%s", detail);
 	snprintf(x.raised_by, sizeof x.raised_by, "%s", ss->actor);
 	int rc = ss->s->ops->bank.exception_put(ss->s, &x);
-	if (rc)
-		return rc;
-	snprintf(x.entry_ref, sizeof x.entry_ref, "%s", e->ref);
-	x.credit = e->credit;
-	x.booking_date = e->booking_date;
-	return note_exception(ss, &x);
+	return rc ? rc : note_exception(ss, x.exc_id);
 }
 
 /* An advance named by the entry's EndToEndId: 0 and *found, or 0 and not
@@ -481,7 +476,7 @@ static int due_batch(void *vctx, const struct zt_recon_batch *sent)
 	if ((rc = c->ss->s->ops->bank.exception_put(c->ss->s, &x)))
 		return rc;
 	c->ss->due_open = true;
-	return note_exception(c->ss, &x);
+	return note_exception(c->ss, x.exc_id);
 }
 
 static int due_advance(void *vctx, const struct zt_advance *a)
@@ -507,7 +502,7 @@ static int due_advance(void *vctx, const struct zt_advance *a)
 	if ((rc = c->ss->s->ops->bank.exception_put(c->ss->s, &x)))
 		return rc;
 	c->ss->due_open = true;
-	return note_exception(c->ss, &x);
+	return note_exception(c->ss, x.exc_id);
 }
 
 static int due_return(void *vctx, const struct zt_batch_return *r)
@@ -534,7 +529,7 @@ static int due_return(void *vctx, const struct zt_batch_return *r)
 	if ((rc = c->ss->s->ops->bank.exception_put(c->ss->s, &x)))
 		return rc;
 	c->ss->due_open = true;
-	return note_exception(c->ss, &x);
+	return note_exception(c->ss, x.exc_id);
 }
 
 /* Raises `missing` and short `amount` for what was due more than

@@ -306,3 +306,8 @@ int zt_recon_exceptions(struct zt_store *s, const struct zt_recon_exceptions_req
 {
 	return s->ops->bank.exceptions(s, req->open_only, cb, ctx);
 }
+
+int zt_recon_exception_get(struct zt_store *s, const char *exc_id, struct zt_recon_exception *out)
+{
+	return s->ops->bank.exception_get(s, exc_id, out);
+}

@@ -116,10 +116,15 @@ static int date_arg(const struct args *a, const char *name, zt_date *out)
 }
 
 /* Prints the exceptions an operation raised. */
-static void print_raised(const struct zt_recon_import_result *r)
+static int print_raised(struct zt_store *s, const struct zt_recon_import_result *r)
 {
-	for (size_t i = 0; i < r->exception_count; i++)
-		zt_recon_render_exception_line(stdout, &r->exceptions[i]);
+	int rc = 0;
+	for (size_t i = 0; i < r->exception_count && rc == 0; i++) {
+		struct zt_recon_exception x;
+		if ((rc = zt_recon_exception_get(s, r->exceptions[i], &x)) == 0)
+			zt_recon_render_exception_line(stdout, &x);
+	}
+	return rc;
 }
 
 /* The statement a user names, opened for the use case (which reads it as
@@ -171,7 +176,10 @@ static int import(const struct cli *c, const struct args *a)
 		       (long long)r.known, (long long)r.not_booked);
 	printf("matched %lld, waiting %lld, exceptions %zu; %lld earlier entries matched now\n",
 	       (long long)r.matched, (long long)r.held, r.exception_count, (long long)r.rematched);
-	print_raised(&r);
+	if ((rc = print_raised(s, &r))) {
+		rc = fail(rc);
+		goto done;
+	}
 	rc = r.exception_count ? EXIT_REJECTED : EXIT_DONE;
 done:
 	if (f)
@@ -204,7 +212,10 @@ static int match(const struct cli *c, const struct args *a)
 	           "the waiting entries were matched and what is overdue was raised");
 	printf("matched %lld waiting entries; exceptions %zu\n", (long long)r.rematched,
 	       r.exception_count);
-	print_raised(&r);
+	if ((rc = print_raised(s, &r))) {
+		rc = fail(rc);
+		goto done;
+	}
 	rc = r.exception_count ? EXIT_REJECTED : EXIT_DONE;
 done:
 	zt_recon_import_result_free(&r);

@@ -339,7 +339,8 @@ struct zt_recon_import_result {
 	int64_t held;               /* new entries waiting for their batch to be sent */
 	int64_t rematched;          /* earlier waiting entries matched now       */
 	size_t exception_count;     /* exceptions raised                         */
-	struct zt_recon_exception *exceptions; /* them, as stored (owned)       */
+	char (*exceptions)[ZT_ID_BYTES]; /* their ids, in order (owned);
+	                                  * zt_recon_exception_get reads each */
 };
 void zt_recon_import_result_free(struct zt_recon_import_result *r);
 
@@ -399,6 +400,9 @@ struct zt_recon_exceptions_req {
 	bool open_only; /* false: the resolved ones too */
 };
 typedef int (*zt_recon_exception_cb)(void *ctx, const struct zt_recon_exception *x);
+
+/* One exception as stored, by id (EXC-NNNNNN). ZT_ENOTFOUND. */
+int zt_recon_exception_get(struct zt_store *s, const char *exc_id, struct zt_recon_exception *out);
 
 /* `reconcile exceptions`: one call per exception, in id order; a non-zero
  * return stops the walk and is returned. */

@@ -1,7 +1,8 @@
 /* zhitong — advances to hospitals (see advance.h): the plan, maker-checker,
  * issuing (ledger transfers and the bank's pain.001), and the status of
- * each hospital. No SQL here: the store functions of advance.h and
- * ledger.h do the reading and writing. */
+ * each hospital. No SQL here, and no reading of the ledger: a hospital's
+ * totals come from ledger_hospitals.c (ledger_int.h); the store's port
+ * (store.h) reads and writes. */
 #include "zhitong/advance.h"
 
 #include <errno.h>
@@ -16,11 +17,7 @@
 #include "zhitong/ledger.h"
 #include "zhitong/store.h"
 #include "zhitong/text.h"
-
-#define HOSPITAL_PREFIX "hospital:"
-#define HOSPITAL_PREFIX_LEN 9
-#define FUND_PREFIX "fund:"
-#define FUND_PREFIX_LEN 5
+#include "ledger_int.h"
 
 /* ---- dates ------------------------------------------------------------ */
 
@@ -71,118 +68,6 @@ int zt_advance_topup(zt_fen *out, zt_fen target, zt_fen balance, zt_fen min_topu
 	return 0;
 }
 
-/* ---- one pass over the hospitals' ledger ------------------------------- */
-
-struct hosp {
-	struct zt_hospital h;
-	zt_fen advanced, earned, balance, window_earned;
-	char since[32];
-};
-
-struct ledger_pass {
-	struct hosp *v;
-	size_t n, cap;
-	/* The earnings window as store timestamps: the first instant of its
-	 * first pool-local day and of the day after its last; from[0] == 0: no
-	 * window. */
-	char from[ZT_FMT_BYTES], until[ZT_FMT_BYTES];
-};
-
-static void pass_free(struct ledger_pass *p)
-{
-	free(p->v);
-	memset(p, 0, sizeof *p);
-}
-
-static int collect_hospital(void *ctx, const struct zt_hospital *h)
-{
-	struct ledger_pass *p = ctx;
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		struct hosp *nv = realloc(p->v, cap * sizeof *nv);
-		if (!nv)
-			return zt_error_set(ZT_ENOMEM, "out of memory");
-		p->v = nv;
-		p->cap = cap;
-	}
-	struct hosp *x = &p->v[p->n++];
-	memset(x, 0, sizeof *x);
-	x->h = *h;
-	return 0;
-}
-
-static int cmp_code(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct hosp *)elem)->h.code);
-}
-
-/* The store lists hospitals in bytewise code order, which is strcmp's. */
-static struct hosp *find_hospital(const struct ledger_pass *p, const char *code)
-{
-	return p->n ? bsearch(code, p->v, p->n, sizeof *p->v, cmp_code) : NULL;
-}
-
-static bool in_window(const struct ledger_pass *p, const char *at)
-{
-	return p->from[0] && strcmp(at, p->from) >= 0 && strcmp(at, p->until) < 0;
-}
-
-/* One leg of transfer t on hospital x: `debited` says which side. */
-static int apply_leg(const struct ledger_pass *p, struct hosp *x, const struct zt_transfer *t,
-                     bool debited)
-{
-	const char *other = debited ? t->credit : t->debit;
-	zt_fen before = x->balance, after;
-	if (__builtin_add_overflow(before, debited ? t->amount : -t->amount, &after))
-		return zt_error_set(ZT_ERANGE, "balance of hospital:%s overflows", x->h.code);
-	x->balance = after;
-	/* advancing_since: the moment of the last crossing below zero, as long
-	 * as the balance has not come back up since. */
-	if (before >= 0 && after < 0)
-		snprintf(x->since, sizeof x->since, "%s", t->at);
-	else if (after >= 0)
-		x->since[0] = '\0';
-
-	int rc = 0;
-	if (strncmp(other, FUND_PREFIX, FUND_PREFIX_LEN) == 0) {
-		/* A fund's share settled to the hospital (credit) or taken back
-		 * by a reversal (debit): what it has earned. */
-		zt_fen e = debited ? -t->amount : t->amount;
-		rc = zt_add(&x->earned, x->earned, e);
-		if (rc == 0 && in_window(p, t->at))
-			rc = zt_add(&x->window_earned, x->window_earned, e);
-	} else if (debited && strcmp(t->kind, "advance") == 0) {
-		rc = zt_add(&x->advanced, x->advanced, t->amount);
-	}
-	return rc;
-}
-
-static int on_hospital_transfer(void *ctx, const struct zt_transfer *t)
-{
-	struct ledger_pass *p = ctx;
-	int rc = 0;
-	if (strncmp(t->debit, HOSPITAL_PREFIX, HOSPITAL_PREFIX_LEN) == 0) {
-		struct hosp *x = find_hospital(p, t->debit + HOSPITAL_PREFIX_LEN);
-		if (x)
-			rc = apply_leg(p, x, t, true);
-	}
-	if (rc == 0 && strncmp(t->credit, HOSPITAL_PREFIX, HOSPITAL_PREFIX_LEN) == 0) {
-		struct hosp *x = find_hospital(p, t->credit + HOSPITAL_PREFIX_LEN);
-		if (x)
-			rc = apply_leg(p, x, t, false);
-	}
-	return rc;
-}
-
-/* Every hospital of the registry with its totals from the ledger. */
-static int ledger_pass_run(struct zt_store *s, struct ledger_pass *p)
-{
-	int rc = s->ops->registry.each_hospital(s, collect_hospital, p);
-	if (rc == 0)
-		rc = s->ops->ledger.scan(s, HOSPITAL_PREFIX, on_hospital_transfer, p);
-	return rc;
-}
-
 /* ---- status ------------------------------------------------------------ */
 
 int zt_advance_status(struct zt_store *s,
@@ -200,7 +85,7 @@ int zt_advance_status(struct zt_store *s,
 		snprintf(st.advancing_since, sizeof st.advancing_since, "%s", p.v[i].since);
 		rc = cb(ctx, &st);
 	}
-	pass_free(&p);
+	ledger_pass_free(&p);
 	return rc;
 }
 
@@ -278,9 +163,12 @@ static int plan_lines(const struct zt_config *cfg, const struct ledger_pass *pas
 	return 0;
 }
 
-int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
-                    const char *actor, struct zt_advance_plan *out)
+int zt_advance_plan(struct zt_store *s, const struct zt_advance_plan_req *req,
+                    struct zt_advance_plan *out)
 {
+	const struct zt_config *cfg = req->cfg;
+	zt_date as_of = req->as_of;
+	const char *actor = req->actor;
 	memset(out, 0, sizeof *out);
 	struct ledger_pass pass = {0};
 	bool txn = false;
@@ -342,15 +230,17 @@ int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_
 done:
 	if (txn)
 		s->ops->rollback(s);
-	pass_free(&pass);
+	ledger_pass_free(&pass);
 	if (rc)
 		zt_advance_plan_free(out);
 	return rc;
 }
 
-int zt_advance_request(struct zt_store *s, const char *hospital, zt_fen amount,
-                       const char *actor, struct zt_advance_plan *out)
+int zt_advance_request(struct zt_store *s, const struct zt_advance_request_req *req,
+                       struct zt_advance_plan *out)
 {
+	const char *hospital = req->hospital, *actor = req->actor;
+	zt_fen amount = req->amount;
 	memset(out, 0, sizeof *out);
 	bool txn = false;
 	int rc;
@@ -446,8 +336,9 @@ static int check_not_stale(struct zt_store *s, const struct zt_advance_plan *pl)
 	                    a.hospital);
 }
 
-int zt_advance_approve(struct zt_store *s, const char *plan_id, const char *actor)
+int zt_advance_approve(struct zt_store *s, const struct zt_advance_approve_req *req)
 {
+	const char *plan_id = req->plan_id, *actor = req->actor;
 	struct zt_advance_plan pl = {0};
 	bool txn = false;
 	int rc;
@@ -665,9 +556,10 @@ static int plan_advances(struct zt_store *s, const char *plan_id, struct zt_adva
 	return 0;
 }
 
-int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
-                     const struct zt_advance_issue_req *req, struct zt_advance_issued *out)
+int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
+                     struct zt_advance_issued *out)
 {
+	const struct zt_config *cfg = req->cfg;
 	memset(out, 0, sizeof *out);
 	struct zt_advance_plan pl = {0};
 	struct zt_advance *adv = NULL;
@@ -794,4 +686,9 @@ done:
 	free(names);
 	zt_advance_plan_free(&pl);
 	return rc;
+}
+
+int zt_advance_list(struct zt_store *s, int (*cb)(void *ctx, const struct zt_advance *a), void *ctx)
+{
+	return s->ops->advances.each(s, cb, ctx);
 }

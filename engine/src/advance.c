@@ -5,6 +5,7 @@
  * (store.h) reads and writes. */
 #include "zhitong/advance.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -556,44 +557,19 @@ static int plan_advances(struct zt_store *s, const char *plan_id, struct zt_adva
 	return 0;
 }
 
-int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
-                     struct zt_advance_issued *out)
+/* The payee of each advance: the registry's name unless [hospital H]
+ * names it, and its account (refused without one). */
+static int issue_payees(struct zt_store *s, const struct zt_config *cfg,
+                        const struct zt_advance *adv, size_t n, struct payee **out)
 {
-	const struct zt_config *cfg = req->cfg;
-	memset(out, 0, sizeof *out);
-	struct zt_advance_plan pl = {0};
-	struct zt_advance *adv = NULL;
-	struct payee *payees = NULL;
-	struct zt_hospital *reg = NULL;
-	const char **names = NULL;
-	size_t n = 0;
-	bool txn = false, file_written = false;
-	zt_date today = zt_date_today();
-	struct pool_cfg pool;
-	int rc;
-
-	char who[ZT_ACTOR_BYTES];
-	const char *actor = req->actor;
-	if ((rc = check_actor(who, "advance issue", &actor)) != 0 ||
-	    (rc = check_issue_req(req, today)) != 0 || (rc = pool_settings(cfg, &pool)) != 0)
-		goto done;
-	zt_date exec_date = req->execution_date ? req->execution_date : today;
-
-	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
-		goto done;
-	txn = true;
-	if ((rc = plan_advances(s, req->plan_id, &pl, &adv, &n)) != 0)
-		goto done;
-
+	struct zt_hospital *reg = calloc(n, sizeof *reg);
+	const char **names = calloc(n, sizeof *names);
+	struct payee *payees = calloc(n, sizeof *payees);
+	int rc = 0;
+	if (!reg || !names || !payees)
+		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 	/* Every hospital paid is in the registry (the plan's are, by the
 	 * foreign key); its registry name is the default payee name. */
-	reg = calloc(n, sizeof *reg);
-	names = calloc(n, sizeof *names);
-	payees = calloc(n, sizeof *payees);
-	if (!reg || !names || !payees) {
-		rc = zt_error_set(ZT_ENOMEM, "out of memory");
-		goto done;
-	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		rc = s->ops->registry.get_hospital(s, adv[i].hospital, &reg[i]);
 		if (rc == ZT_ENOTFOUND)
@@ -603,35 +579,57 @@ int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
 	}
 	if (rc == 0)
 		rc = payee_settings(cfg, adv, n, names, payees);
+	if (rc == 0) {
+		*out = payees;
+		payees = NULL;
+	}
+	free(reg);
+	free(names);
+	free(payees);
+	return rc;
+}
+
+/* Numbers the advances after the last one, names the file after the plan
+ * and refuses a file that exists (never replaced: it may be one not yet
+ * sent; the writer, outfile.h, refuses it again if one appears meanwhile,
+ * and a symbolic link or a directory at the name). */
+static int issue_name(struct zt_store *s, const struct zt_advance_issue_req *req,
+                      const struct zt_advance_plan *pl, struct zt_advance *adv, size_t n,
+                      struct zt_advance_issued *out)
+{
 	int64_t last;
-	if (rc || (rc = s->ops->advances.last_row(s, &last)) != 0)
-		goto done;
-	const char *now = s->ops->now(s);
+	int rc = s->ops->advances.last_row(s, &last);
+	if (rc)
+		return rc;
 	char day[9];
-	compact_day(day, now);
+	compact_day(day, s->ops->now(s));
 	for (size_t i = 0; i < n; i++) {
 		adv[i].row = last + 1 + (int64_t)i;
 		snprintf(adv[i].advance_id, sizeof adv[i].advance_id, "ADV-%s-%06lld", day,
 		         (long long)adv[i].row);
 	}
 	/* The file is named and identified by the plan (issued once). */
-	snprintf(out->msg_id, sizeof out->msg_id, "%s", pl.plan_id);
+	snprintf(out->msg_id, sizeof out->msg_id, "%s", pl->plan_id);
 	if (req->out_path && req->out_path[0])
 		snprintf(out->path, sizeof out->path, "%s", req->out_path);
 	else
 		snprintf(out->path, sizeof out->path, "advance-%s.xml", out->msg_id);
-	/* Never replace a payment file: it may be one not yet sent. Refused
-	 * here, before anything is written, with the advice; the writer
-	 * (outfile.h) refuses it again if one appears meanwhile, and refuses a
-	 * symbolic link or a directory at the name. */
 	struct stat st;
-	if (lstat(out->path, &st) == 0) {
-		rc = zt_error_set(ZT_ECONFLICT, "'%s' already exists: a payment file is never "
-		                  "overwritten (move it away, or give --out)", out->path);
-		goto done;
-	}
+	if (lstat(out->path, &st) == 0)
+		return zt_error_set(ZT_ECONFLICT, "'%s' already exists: a payment file is never "
+		                    "overwritten (move it away, or give --out)", out->path);
+	return 0;
+}
 
+/* One advance row and one transfer pool:bank -> hospital:H per advance,
+ * and the line of the audit trail. The transfers move the plan's total. */
+static int issue_book(struct zt_store *s, const struct zt_advance_plan *pl, struct zt_advance *adv,
+                      size_t n, const char *actor, zt_date exec_date,
+                      struct zt_advance_issued *out)
+{
 	char acct[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX) + HOSPITAL_PREFIX_LEN];
+	const char *now = s->ops->now(s);
+	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct zt_advance *a = &adv[i];
 		snprintf(a->msg_id, sizeof a->msg_id, "%s", out->msg_id);
@@ -641,24 +639,50 @@ int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
 		a->execution_date = exec_date;
 		snprintf(acct, sizeof acct, HOSPITAL_PREFIX "%s", a->hospital);
 		if ((rc = s->ops->advances.put(s, a)) == 0)
-			rc = s->ops->ledger.post(s, &(struct zt_posting){acct, ZT_ACCOUNT_POOL_BANK, a->amount, "advance",
-			                       a->advance_id}, 0);
+			rc = s->ops->ledger.post(s, &(struct zt_posting){acct, ZT_ACCOUNT_POOL_BANK, a->amount,
+			                                                  "advance", a->advance_id}, 0);
 		if (rc == 0 && __builtin_add_overflow(out->total, a->amount, &out->total))
 			rc = zt_error_set(ZT_ERANGE, "advance issue: the total of the advances would "
 			                  "overflow at %s", a->advance_id);
 	}
-	if (rc == 0) {
-		char detail[ZT_ACTOR_BYTES + 200], b[ZT_FMT_BYTES];
-		snprintf(detail, sizeof detail, "%zu advance%s, total %s, approved by %s, file %.100s", n,
-		         n == 1 ? "" : "s", zt_format_amount(b, out->total), adv[0].approved_by,
-		         out->path);
-		rc = s->ops->audit.add(s, actor, "advance issue", out->msg_id, detail);
-	}
-	enum zt_outfile_result written = ZT_OUT_SAME;
-	if (rc == 0)
-		rc = write_pain(&pool, adv, payees, n, out->msg_id, now, exec_date, out->path,
-		                &written);
 	if (rc)
+		return rc;
+	/* Conservation: what left the pool is what the plan approved. */
+	assert(out->total == pl->total);
+	char detail[ZT_ACTOR_BYTES + 200], b[ZT_FMT_BYTES];
+	snprintf(detail, sizeof detail, "%zu advance%s, total %s, approved by %s, file %.100s", n,
+	         n == 1 ? "" : "s", zt_format_amount(b, out->total), adv[0].approved_by, out->path);
+	return s->ops->audit.add(s, actor, "advance issue", out->msg_id, detail);
+}
+
+int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
+                     struct zt_advance_issued *out)
+{
+	memset(out, 0, sizeof *out);
+	struct zt_advance_plan pl = {0};
+	struct zt_advance *adv = NULL;
+	struct payee *payees = NULL;
+	size_t n = 0;
+	bool txn = false, file_written = false;
+	zt_date today = zt_date_today();
+	struct pool_cfg pool;
+	char who[ZT_ACTOR_BYTES];
+	const char *actor = req->actor;
+	int rc;
+	if ((rc = check_actor(who, "advance issue", &actor)) != 0 ||
+	    (rc = check_issue_req(req, today)) != 0 || (rc = pool_settings(req->cfg, &pool)) != 0)
+		goto done;
+	zt_date exec_date = req->execution_date ? req->execution_date : today;
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
+		goto done;
+	txn = true;
+	enum zt_outfile_result written = ZT_OUT_SAME;
+	if ((rc = plan_advances(s, req->plan_id, &pl, &adv, &n)) != 0 ||
+	    (rc = issue_payees(s, req->cfg, adv, n, &payees)) != 0 ||
+	    (rc = issue_name(s, req, &pl, adv, n, out)) != 0 ||
+	    (rc = issue_book(s, &pl, adv, n, actor, exec_date, out)) != 0 ||
+	    (rc = write_pain(&pool, adv, payees, n, out->msg_id, s->ops->now(s), exec_date,
+	                     out->path, &written)) != 0)
 		goto done;
 	/* Only a file this call made is removed if the commit fails. */
 	file_written = written != ZT_OUT_SAME;
@@ -681,9 +705,7 @@ done:
 		             "nothing was recorded", why, out->path, strerror(unlink_errno));
 	}
 	free(adv);
-	free(reg);
 	free(payees);
-	free(names);
 	zt_advance_plan_free(&pl);
 	return rc;
 }

@@ -36,7 +36,24 @@ enum outcome { MATCHED, HELD, EXCEPTION };
 /* B + the fund code (6) + '-' + the fund's batch number (digits). */
 bool recon_batch_shaped(const char *t, size_t n);
 
+/* Whether a batch that went to the payer still owes something (fills
+ * b->due). */
+int recon_owing(struct zt_recon_batch *b, bool *out);
+/* What is overdue about a batch the store lists as sent before the cutoff
+ * (*due false: it owes nothing), an advance or a repayment due before it:
+ * the same for `reconcile match`, which raises it, and the report, which
+ * lists it. */
+int recon_overdue_batch(const struct zt_recon_config *cfg, const struct zt_recon_batch *sent,
+                        struct zt_recon_overdue *out, bool *due);
+void recon_overdue_advance(const struct zt_recon_config *cfg, const struct zt_advance *a,
+                           struct zt_recon_overdue *out);
+void recon_overdue_return(const struct zt_recon_config *cfg, const struct zt_batch_return *r,
+                          struct zt_recon_overdue *out);
+
 /* ---- reconcile_match.c ---- */
+
+/* Whether an exception of o's kind is open about its subject. */
+int recon_overdue_raised(struct zt_store *s, const struct zt_recon_overdue *o, bool *out);
 
 /* Starts a session (out is zeroed; the actor normalised, the settings
  * read). */
@@ -47,8 +64,6 @@ int recon_session_start(struct session *ss, struct zt_store *s, const struct zt_
 int recon_session_due(struct session *ss);
 /* A batch for the rules: ZT_ENOTFOUND (no message) if there is none. */
 int recon_read_batch(struct zt_store *s, const char *id, struct zt_recon_batch *b);
-/* Whether a batch that went to the payer still owes something. */
-int recon_owing(struct zt_recon_batch *b, bool *out);
 void recon_fund_account(char out[32], const char *fund_code);
 /* Pays batches from an entry (pay[i] from the entry, written_off[i] borne
  * by the pool; pay[i] < 0: netted); `from` is pool:bank or suspense:bank. */

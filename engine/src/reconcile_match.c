@@ -23,22 +23,6 @@ int recon_read_batch(struct zt_store *s, const char *id, struct zt_recon_batch *
 	return rc;
 }
 
-/* Whether a batch that went to the payer still owes something: sent,
- * accepted or part-paid, and not paid all it is due. */
-int recon_owing(struct zt_recon_batch *b, bool *out)
-{
-	zt_fen owes = 0;
-	zt_recon_batch_due(b);
-	*out = false;
-	if (b->status != ZT_BATCH_SENT && b->status != ZT_BATCH_ACCEPTED &&
-	    b->status != ZT_BATCH_PART_PAID)
-		return 0;
-	int rc = zt_batch_owes(&owes, b->due, b->paid, b->returned);
-	*out = rc == 0 && owes > 0;
-	return rc;
-}
-
-
 /* Keeps a raised exception's id in the operation's result. */
 static int note_exception(struct session *ss, const char *exc_id)
 {
@@ -441,95 +425,85 @@ struct due_ctx {
 	zt_date as_of;
 };
 
-static int due_batch(void *vctx, const struct zt_recon_batch *sent)
+int recon_overdue_raised(struct zt_store *s, const struct zt_recon_overdue *o, bool *out)
 {
-	struct due_ctx *c = vctx;
-	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES], y3[ZT_FMT_BYTES];
-	struct zt_recon_batch x_b = *sent, *b = &x_b;
-	bool due, exists;
-	int rc = recon_owing(b, &due);
-	if (rc || !due)
-		return rc;
-	enum zt_recon_kind kind = b->paid == 0 ? ZT_RECON_MISSING : ZT_RECON_AMOUNT;
-	rc = c->ss->s->ops->bank.due_exists(c->ss->s, kind, b->id, NULL, NULL, &exists);
+	return s->ops->bank.due_exists(s, o->kind, o->batch_id[0] ? o->batch_id : NULL,
+	                               o->advance_id[0] ? o->advance_id : NULL,
+	                               o->return_id[0] ? o->return_id : NULL, out);
+}
+
+/* Raises what is overdue, unless an exception of its kind is open about it. */
+static int raise_overdue(struct due_ctx *c, const struct zt_recon_overdue *o, const char *detail)
+{
+	bool exists;
+	int rc = recon_overdue_raised(c->ss->s, o, &exists);
 	if (rc || exists)
 		return rc;
 	struct zt_recon_exception x;
 	memset(&x, 0, sizeof x);
-	x.kind = kind;
-	snprintf(x.batch_id, sizeof x.batch_id, "%.35s", b->id);
-	if ((rc = zt_batch_owes(&x.amount, b->due, b->paid, b->returned)))
-		return rc;
-	x.since = zt_date_add(b->sent, c->ss->cfg.expected_within_days);
-	if (kind == ZT_RECON_MISSING)
-		snprintf(x.detail, sizeof x.detail,
-		         "batch %s went to the payer on %s; nothing was paid within %d days (%s owed)",
-		         b->id, zt_format_date(d1, b->sent), c->ss->cfg.expected_within_days,
-		         zt_format_amount(y1, b->due));
-	else
-		snprintf(x.detail, sizeof x.detail,
-		         "short by %s: batch %s went to the payer on %s; %s of %s was paid within %d days",
-		         zt_format_amount(y1, x.amount), b->id, zt_format_date(d1, b->sent),
-		         zt_format_amount(y2, b->paid), zt_format_amount(y3, b->due),
-		         c->ss->cfg.expected_within_days);
+	x.kind = o->kind;
+	snprintf(x.batch_id, sizeof x.batch_id, "%s", o->batch_id);
+	snprintf(x.advance_id, sizeof x.advance_id, "%s", o->advance_id);
+	snprintf(x.return_id, sizeof x.return_id, "%s", o->return_id);
+	x.amount = o->amount;
+	x.since = o->since;
+	snprintf(x.detail, sizeof x.detail, "%s", detail);
 	snprintf(x.raised_by, sizeof x.raised_by, "%s", c->ss->actor);
 	if ((rc = c->ss->s->ops->bank.exception_put(c->ss->s, &x)))
 		return rc;
 	c->ss->due_open = true;
 	return note_exception(c->ss, x.exc_id);
+}
+
+static int due_batch(void *vctx, const struct zt_recon_batch *sent)
+{
+	struct due_ctx *c = vctx;
+	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES], y3[ZT_FMT_BYTES];
+	char detail[ZT_RECON_DETAIL_BYTES];
+	struct zt_recon_overdue o;
+	struct zt_recon_batch b = *sent;
+	bool due;
+	int rc = recon_overdue_batch(&c->ss->cfg, sent, &o, &due);
+	if (rc || !due)
+		return rc;
+	zt_recon_batch_due(&b);
+	int days = c->ss->cfg.expected_within_days;
+	if (o.kind == ZT_RECON_MISSING)
+		snprintf(detail, sizeof detail,
+		         "batch %s went to the payer on %s; nothing was paid within %d days (%s owed)",
+		         b.id, zt_format_date(d1, b.sent), days, zt_format_amount(y1, b.due));
+	else
+		snprintf(detail, sizeof detail,
+		         "short by %s: batch %s went to the payer on %s; %s of %s was paid within %d days",
+		         zt_format_amount(y1, o.amount), b.id, zt_format_date(d1, b.sent),
+		         zt_format_amount(y2, b.paid), zt_format_amount(y3, b.due), days);
+	return raise_overdue(c, &o, detail);
 }
 
 static int due_advance(void *vctx, const struct zt_advance *a)
 {
 	struct due_ctx *c = vctx;
-	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES];
-	bool exists;
-	int rc = c->ss->s->ops->bank.due_exists(c->ss->s, ZT_RECON_MISSING, NULL, a->advance_id, NULL,
-	                                   &exists);
-	if (rc || exists)
-		return rc;
-	struct zt_recon_exception x;
-	memset(&x, 0, sizeof x);
-	x.kind = ZT_RECON_MISSING;
-	snprintf(x.advance_id, sizeof x.advance_id, "%s", a->advance_id);
-	x.amount = a->amount;
-	x.since = zt_date_add(a->execution_date, c->ss->cfg.expected_within_days);
-	snprintf(x.detail, sizeof x.detail,
+	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES], detail[ZT_RECON_DETAIL_BYTES];
+	struct zt_recon_overdue o;
+	recon_overdue_advance(&c->ss->cfg, a, &o);
+	snprintf(detail, sizeof detail,
 	         "advance %s of %s to %s, to be executed on %s: no bank debit within %d days",
 	         a->advance_id, zt_format_amount(y1, a->amount), a->hospital,
 	         zt_format_date(d1, a->execution_date), c->ss->cfg.expected_within_days);
-	snprintf(x.raised_by, sizeof x.raised_by, "%s", c->ss->actor);
-	if ((rc = c->ss->s->ops->bank.exception_put(c->ss->s, &x)))
-		return rc;
-	c->ss->due_open = true;
-	return note_exception(c->ss, x.exc_id);
+	return raise_overdue(c, &o, detail);
 }
 
 static int due_return(void *vctx, const struct zt_batch_return *r)
 {
 	struct due_ctx *c = vctx;
-	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES];
-	bool exists;
-	int rc = c->ss->s->ops->bank.due_exists(c->ss->s, ZT_RECON_MISSING, r->batch_id, NULL,
-	                                   r->return_id, &exists);
-	if (rc || exists)
-		return rc;
-	struct zt_recon_exception x;
-	memset(&x, 0, sizeof x);
-	x.kind = ZT_RECON_MISSING;
-	snprintf(x.batch_id, sizeof x.batch_id, "%s", r->batch_id);
-	snprintf(x.return_id, sizeof x.return_id, "%s", r->return_id);
-	x.amount = r->amount;
-	x.since = zt_date_add(r->execution_date, c->ss->cfg.expected_within_days);
-	snprintf(x.detail, sizeof x.detail,
+	char d1[ZT_FMT_BYTES], y1[ZT_FMT_BYTES], detail[ZT_RECON_DETAIL_BYTES];
+	struct zt_recon_overdue o;
+	recon_overdue_return(&c->ss->cfg, r, &o);
+	snprintf(detail, sizeof detail,
 	         "repayment %s of %s to fund %s for batch %s, to be executed on %s: no bank debit "
 	         "within %d days", r->return_id, zt_format_amount(y1, r->amount), r->fund_code,
 	         r->batch_id, zt_format_date(d1, r->execution_date), c->ss->cfg.expected_within_days);
-	snprintf(x.raised_by, sizeof x.raised_by, "%s", c->ss->actor);
-	if ((rc = c->ss->s->ops->bank.exception_put(c->ss->s, &x)))
-		return rc;
-	c->ss->due_open = true;
-	return note_exception(c->ss, x.exc_id);
+	return raise_overdue(c, &o, detail);
 }
 
 /* Raises `missing` and short `amount` for what was due more than

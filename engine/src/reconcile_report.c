@@ -68,99 +68,63 @@ static int rep_hospital(void *vctx, const struct zt_advance_status *h)
 	return 0;
 }
 
-static int rep_exception(void *vctx, const struct zt_recon_exception *x)
+/* Appends a copy of `item` to g's array. */
+static int push_copy(struct grow *g, const void *item)
 {
-	struct report_ctx *c = vctx;
-	struct zt_recon_exception *p = grow_push(&c->exceptions);
+	void *p = grow_push(g);
 	if (!p)
 		return ZT_ENOMEM;
-	*p = *x;
+	memcpy(p, item, g->size);
 	return 0;
+}
+
+static int rep_exception(void *vctx, const struct zt_recon_exception *x)
+{
+	return push_copy(&((struct report_ctx *)vctx)->exceptions, x);
 }
 
 static int rep_open(void *vctx, const struct zt_recon_open_line *o)
 {
-	struct report_ctx *c = vctx;
-	struct zt_recon_open_line *p = grow_push(&c->open);
-	if (!p)
-		return ZT_ENOMEM;
-	*p = *o;
-	return 0;
+	return push_copy(&((struct report_ctx *)vctx)->open, o);
 }
 
 static int rep_day(void *vctx, const struct zt_recon_day *d)
 {
-	struct report_ctx *c = vctx;
-	struct zt_recon_day *p = grow_push(&c->days);
-	if (!p)
-		return ZT_ENOMEM;
-	*p = *d;
-	return 0;
+	return push_copy(&((struct report_ctx *)vctx)->days, d);
 }
 
-/* What zt_recon_match would raise on as_of (raise_due), read only: each
- * batch or advance overdue that has no exception of that kind yet. */
+/* What zt_recon_match would raise on as_of, read only: each batch,
+ * advance or repayment overdue that has no exception of that kind yet. */
+static int rep_overdue(struct report_ctx *c, const struct zt_recon_overdue *o)
+{
+	bool exists;
+	int rc = recon_overdue_raised(c->s, o, &exists);
+	return rc || exists ? rc : push_copy(&c->overdue, o);
+}
+
 static int rep_due_batch(void *vctx, const struct zt_recon_batch *sent)
 {
 	struct report_ctx *c = vctx;
-	struct zt_recon_batch x_b = *sent, *b = &x_b;
-	bool due, exists;
-	int rc = recon_owing(b, &due);
-	if (rc || !due)
-		return rc;
-	enum zt_recon_kind kind = b->paid == 0 ? ZT_RECON_MISSING : ZT_RECON_AMOUNT;
-	rc = c->s->ops->bank.due_exists(c->s, kind, b->id, NULL, NULL, &exists);
-	if (rc || exists)
-		return rc;
-	struct zt_recon_overdue *p = grow_push(&c->overdue);
-	if (!p)
-		return ZT_ENOMEM;
-	memset(p, 0, sizeof *p);
-	p->kind = kind;
-	snprintf(p->batch_id, sizeof p->batch_id, "%.35s", b->id);
-	if ((rc = zt_batch_owes(&p->amount, b->due, b->paid, b->returned)))
-		return rc;
-	p->since = zt_date_add(b->sent, c->r->cfg.expected_within_days);
-	return 0;
+	struct zt_recon_overdue o;
+	bool due;
+	int rc = recon_overdue_batch(&c->r->cfg, sent, &o, &due);
+	return rc || !due ? rc : rep_overdue(c, &o);
 }
 
 static int rep_due_advance(void *vctx, const struct zt_advance *a)
 {
 	struct report_ctx *c = vctx;
-	bool exists;
-	int rc = c->s->ops->bank.due_exists(c->s, ZT_RECON_MISSING, NULL, a->advance_id, NULL,
-	                                   &exists);
-	if (rc || exists)
-		return rc;
-	struct zt_recon_overdue *p = grow_push(&c->overdue);
-	if (!p)
-		return ZT_ENOMEM;
-	memset(p, 0, sizeof *p);
-	p->kind = ZT_RECON_MISSING;
-	snprintf(p->advance_id, sizeof p->advance_id, "%s", a->advance_id);
-	p->amount = a->amount;
-	p->since = zt_date_add(a->execution_date, c->r->cfg.expected_within_days);
-	return 0;
+	struct zt_recon_overdue o;
+	recon_overdue_advance(&c->r->cfg, a, &o);
+	return rep_overdue(c, &o);
 }
 
 static int rep_due_return(void *vctx, const struct zt_batch_return *r)
 {
 	struct report_ctx *c = vctx;
-	bool exists;
-	int rc = c->s->ops->bank.due_exists(c->s, ZT_RECON_MISSING, r->batch_id, NULL, r->return_id,
-	                                   &exists);
-	if (rc || exists)
-		return rc;
-	struct zt_recon_overdue *p = grow_push(&c->overdue);
-	if (!p)
-		return ZT_ENOMEM;
-	memset(p, 0, sizeof *p);
-	p->kind = ZT_RECON_MISSING;
-	snprintf(p->batch_id, sizeof p->batch_id, "%s", r->batch_id);
-	snprintf(p->return_id, sizeof p->return_id, "%s", r->return_id);
-	p->amount = r->amount;
-	p->since = zt_date_add(r->execution_date, c->r->cfg.expected_within_days);
-	return 0;
+	struct zt_recon_overdue o;
+	recon_overdue_return(&c->r->cfg, r, &o);
+	return rep_overdue(c, &o);
 }
 
 int zt_recon_report(struct zt_store *s, const struct zt_recon_report_req *req,

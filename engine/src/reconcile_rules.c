@@ -358,3 +358,55 @@ void zt_recon_batch_due(struct zt_recon_batch *b)
 {
 	b->due = b->answered ? b->accepted_total : b->total; /* zt_batch_due */
 }
+
+/* ---- what is overdue ------------------------------------------------------- */
+
+/* Whether a batch that went to the payer still owes something: sent,
+ * accepted or part-paid, and not paid all it is due. */
+int recon_owing(struct zt_recon_batch *b, bool *out)
+{
+	zt_fen owes = 0;
+	zt_recon_batch_due(b);
+	*out = false;
+	if (b->status != ZT_BATCH_SENT && b->status != ZT_BATCH_ACCEPTED &&
+	    b->status != ZT_BATCH_PART_PAID)
+		return 0;
+	int rc = zt_batch_owes(&owes, b->due, b->paid, b->returned);
+	*out = rc == 0 && owes > 0;
+	return rc;
+}
+
+int recon_overdue_batch(const struct zt_recon_config *cfg, const struct zt_recon_batch *sent,
+                        struct zt_recon_overdue *out, bool *due)
+{
+	struct zt_recon_batch b = *sent;
+	memset(out, 0, sizeof *out);
+	int rc = recon_owing(&b, due);
+	if (rc || !*due)
+		return rc;
+	out->kind = b.paid == 0 ? ZT_RECON_MISSING : ZT_RECON_AMOUNT;
+	snprintf(out->batch_id, sizeof out->batch_id, "%.35s", b.id);
+	out->since = zt_date_add(b.sent, cfg->expected_within_days);
+	return zt_batch_owes(&out->amount, b.due, b.paid, b.returned);
+}
+
+void recon_overdue_advance(const struct zt_recon_config *cfg, const struct zt_advance *a,
+                           struct zt_recon_overdue *out)
+{
+	memset(out, 0, sizeof *out);
+	out->kind = ZT_RECON_MISSING;
+	snprintf(out->advance_id, sizeof out->advance_id, "%s", a->advance_id);
+	out->amount = a->amount;
+	out->since = zt_date_add(a->execution_date, cfg->expected_within_days);
+}
+
+void recon_overdue_return(const struct zt_recon_config *cfg, const struct zt_batch_return *r,
+                          struct zt_recon_overdue *out)
+{
+	memset(out, 0, sizeof *out);
+	out->kind = ZT_RECON_MISSING;
+	snprintf(out->batch_id, sizeof out->batch_id, "%s", r->batch_id);
+	snprintf(out->return_id, sizeof out->return_id, "%s", r->return_id);
+	out->amount = r->amount;
+	out->since = zt_date_add(r->execution_date, cfg->expected_within_days);
+}

@@ -558,9 +558,11 @@ static int plan_advances(struct zt_store *s, const char *plan_id, struct zt_adva
 }
 
 /* The payee of each advance: the registry's name unless [hospital H]
- * names it, and its account (refused without one). */
+ * names it, and its account (refused without one). The payees point into
+ * *reg_out (the registry's hospitals): free both after them. */
 static int issue_payees(struct zt_store *s, const struct zt_config *cfg,
-                        const struct zt_advance *adv, size_t n, struct payee **out)
+                        const struct zt_advance *adv, size_t n, struct payee **out,
+                        struct zt_hospital **reg_out)
 {
 	struct zt_hospital *reg = calloc(n, sizeof *reg);
 	const char **names = calloc(n, sizeof *names);
@@ -581,7 +583,9 @@ static int issue_payees(struct zt_store *s, const struct zt_config *cfg,
 		rc = payee_settings(cfg, adv, n, names, payees);
 	if (rc == 0) {
 		*out = payees;
+		*reg_out = reg;
 		payees = NULL;
+		reg = NULL;
 	}
 	free(reg);
 	free(names);
@@ -662,6 +666,7 @@ int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
 	struct zt_advance_plan pl = {0};
 	struct zt_advance *adv = NULL;
 	struct payee *payees = NULL;
+	struct zt_hospital *reg = NULL;
 	size_t n = 0;
 	bool txn = false, file_written = false;
 	zt_date today = zt_date_today();
@@ -678,7 +683,7 @@ int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
 	txn = true;
 	enum zt_outfile_result written = ZT_OUT_SAME;
 	if ((rc = plan_advances(s, req->plan_id, &pl, &adv, &n)) != 0 ||
-	    (rc = issue_payees(s, req->cfg, adv, n, &payees)) != 0 ||
+	    (rc = issue_payees(s, req->cfg, adv, n, &payees, &reg)) != 0 ||
 	    (rc = issue_name(s, req, &pl, adv, n, out)) != 0 ||
 	    (rc = issue_book(s, &pl, adv, n, actor, exec_date, out)) != 0 ||
 	    (rc = write_pain(&pool, adv, payees, n, out->msg_id, s->ops->now(s), exec_date,
@@ -706,6 +711,7 @@ done:
 	}
 	free(adv);
 	free(payees);
+	free(reg);
 	zt_advance_plan_free(&pl);
 	return rc;
 }

@@ -3,6 +3,7 @@
  * `reconcile match` and the resolutions; and `reconcile match` itself
  * with what is overdue. The decisions are the pure rules of
  * reconcile_rules.c. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,9 @@ int recon_pay_batches(struct session *ss, const struct zt_recon_entry *e, const 
 	int rc = ss->s->ops->bank.match_put(ss->s, e->row, NULL, NULL, exception_row, ss->actor,
 	                                  &match_row);
 	const char *ref = e->ref;
+	zt_fen moved = 0; /* out of `from`, netting counted negative */
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		moved += pay[i]; /* no overflow: their sum was checked above */
 		if (pay[i] < 0) {
 			rc = net_batch(ss, e, from, &b[i], -pay[i]);
 			continue;
@@ -142,6 +145,8 @@ int recon_pay_batches(struct session *ss, const struct zt_recon_entry *e, const 
 			return zt_error_set(ZT_ERANGE, "batch %s: what was paid would overflow", b[i].id);
 		rc = settle_batch_due(ss, &after, ref);
 	}
+	/* Conservation: the allocations are what the entry pays, no more. */
+	assert(rc != 0 || (moved == from_bank && moved <= e->amount));
 	return rc;
 }
 

@@ -1,5 +1,6 @@
 /* zhitong — reconciliation's exceptions and a person's resolution of
  * each (see reconcile.h; docs/reconciliation.md has the table). */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,11 @@ static int resolve_batches(struct session *ss, const struct zt_recon_entry *e,
 		                    n == 1 ? "is more than the" : "is not the", zt_format_amount(y2, sum),
 		                    ids);
 	}
+	/* The allocations and what is owed back sum to the entry. */
+	zt_fen parts = excess;
+	for (size_t i = 0; i < n; i++)
+		parts += pay[i];
+	assert(parts == e->amount);
 	rc = recon_pay_batches(ss, e, ZT_ACCOUNT_SUSPENSE, x->row, b, n, pay, wo);
 	if (rc == 0 && excess > 0)
 		rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_SUSPENSE, ZT_ACCOUNT_REFUND, excess, "refund",

@@ -3,6 +3,7 @@
  * no store, no I/O; the operations around them are reconcile_match.c
  * (booking an entry), reconcile_import.c, reconcile_resolve.c and
  * reconcile_report.c. */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,56 +212,57 @@ static bool too_early(const struct zt_recon_config *cfg, zt_date booked, zt_date
 	       zt_date_days_between(booked, reference) > cfg->date_tolerance_days;
 }
 
-int zt_recon_decide_credit(const struct zt_recon_config *cfg, zt_fen amount, zt_date booked,
-                           const struct zt_recon_batch *b, size_t n,
-                           struct zt_recon_decision *out)
+/* A batch not yet billed: never exported (too early: `date`), or exported
+ * and not yet handed to the payer (the payment waits). True if decided. */
+static bool credit_by_status(const struct zt_recon_batch *b, size_t n,
+                             struct zt_recon_decision *out)
 {
-	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES], y3[ZT_FMT_BYTES], d1[ZT_FMT_BYTES],
-		d2[ZT_FMT_BYTES];
-	decision_init(out);
-	if (n == 0 || n > ZT_RECON_BATCHES_MAX || amount <= 0)
-		return zt_error_set(ZT_EINTERNAL, "credit rule called with %zu batches, %lld fen", n,
-		                    (long long)amount);
 	int one = n == 1 ? 0 : -1;
-	/* A batch that was never exported cannot have been billed: money for it
-	 * is too early whatever its date. */
 	for (size_t i = 0; i < n; i++)
 		if (b[i].status == ZT_BATCH_DRAFT || b[i].status == ZT_BATCH_APPROVED ||
 		    b[i].status == ZT_BATCH_REJECTED)
 			return exception(out, ZT_RECON_DATE, one,
 			                 "paid before batch %s was exported (it is %s)", b[i].id,
-			                 zt_batch_status_name(b[i].status));
-	/* Exported but not yet handed to the payer: the payment waits until the
-	 * hand-over is recorded. A sent batch is due its whole total until the
-	 * payer's answer says otherwise (batch.h): it can be paid. */
+			                 zt_batch_status_name(b[i].status)) == 0;
+	/* A sent batch is due its whole total until the payer's answer says
+	 * otherwise (batch.h): it can be paid. */
 	for (size_t i = 0; i < n; i++)
 		if (b[i].status == ZT_BATCH_EXPORTED) {
 			out->verdict = ZT_RECON_HOLD;
 			snprintf(out->detail, sizeof out->detail,
 			         "batch %s is exported: waiting until it is sent", b[i].id);
-			return 0;
+			return true;
 		}
-	zt_fen sum = 0, owes[ZT_RECON_BATCHES_MAX];
+	return false;
+}
+
+/* What each batch owes (owes[i]) and all together (*sum), unless one of
+ * them decides the credit already (*decided: an exception). */
+static int credit_owes(const struct zt_recon_config *cfg, zt_fen amount, zt_date booked,
+                       const struct zt_recon_batch *b, size_t n, zt_fen *owes, zt_fen *sum,
+                       struct zt_recon_decision *out, bool *decided)
+{
+	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
+	int one = n == 1 ? 0 : -1;
+	*decided = true;
+	*sum = 0;
 	for (size_t i = 0; i < n; i++) {
 		int rc = zt_batch_owes(&owes[i], b[i].due, b[i].paid, b[i].returned);
 		if (rc)
 			return rc;
 		zt_fen owed = owes[i];
 		if (owed == 0)
-			return n == 1
-			               ? exception(out, ZT_RECON_DUPLICATE, 0,
-			                           "batch %s is paid already (%s)", b[i].id,
-			                           zt_format_amount(y1, b[i].paid))
-			               : exception(out, ZT_RECON_AMBIGUOUS, -1,
-			                           "names %zu batches, and %s is paid already", n, b[i].id);
+			return n == 1 ? exception(out, ZT_RECON_DUPLICATE, 0, "batch %s is paid already (%s)",
+			                          b[i].id, zt_format_amount(y1, b[i].paid))
+			              : exception(out, ZT_RECON_AMBIGUOUS, -1,
+			                          "names %zu batches, and %s is paid already", n, b[i].id);
 		/* A batch the pool owes money back: alone, a credit for it is not
 		 * owed at all; with batches the payer owes, it may be netted, once
 		 * the payer has answered for it (what it accepted is known). */
 		if (owed < 0 && n == 1)
 			return exception(out, ZT_RECON_AMOUNT, 0,
 			                 "over by %s: batch %s owes nothing, the pool owes its fund %s back",
-			                 zt_format_amount(y1, amount), b[i].id,
-			                 zt_format_amount(y2, -owed));
+			                 zt_format_amount(y1, amount), b[i].id, zt_format_amount(y2, -owed));
 		if (owed < 0 && !b[i].answered)
 			return exception(out, ZT_RECON_AMBIGUOUS, -1,
 			                 "names %zu batches, and %s, owed %s back, has no answer from "
@@ -271,22 +273,42 @@ int zt_recon_decide_credit(const struct zt_recon_config *cfg, zt_fen amount, zt_
 			                 zt_format_date(d1, booked),
 			                 (long long)zt_date_days_between(booked, b[i].exported), b[i].id,
 			                 zt_format_date(d2, b[i].exported));
-		if (__builtin_add_overflow(sum, owed, &sum))
+		if (__builtin_add_overflow(*sum, owed, sum))
 			return zt_error_set(ZT_ERANGE, "the batches named owe more than can be counted");
 	}
+	*decided = false;
+	return 0;
+}
+
+int zt_recon_decide_credit(const struct zt_recon_config *cfg, zt_fen amount, zt_date booked,
+                           const struct zt_recon_batch *b, size_t n,
+                           struct zt_recon_decision *out)
+{
+	char y1[ZT_FMT_BYTES], y2[ZT_FMT_BYTES], y3[ZT_FMT_BYTES];
+	decision_init(out);
+	if (n == 0 || n > ZT_RECON_BATCHES_MAX || amount <= 0)
+		return zt_error_set(ZT_EINTERNAL, "credit rule called with %zu batches, %lld fen", n,
+		                    (long long)amount);
+	if (credit_by_status(b, n, out))
+		return 0;
+	zt_fen sum, owes[ZT_RECON_BATCHES_MAX];
+	bool decided;
+	int rc = credit_owes(cfg, amount, booked, b, n, owes, &sum, out, &decided);
+	if (rc || decided)
+		return rc;
 	if (n == 1) {
-		zt_fen owed = sum;
-		if (amount > owed)
+		if (amount > sum)
 			return exception(out, ZT_RECON_AMOUNT, 0,
 			                 "over by %s: batch %s owes %s, the credit is %s",
-			                 zt_format_amount(y1, amount - owed), b[0].id,
-			                 zt_format_amount(y2, owed), zt_format_amount(y3, amount));
+			                 zt_format_amount(y1, amount - sum), b[0].id,
+			                 zt_format_amount(y2, sum), zt_format_amount(y3, amount));
 		out->verdict = ZT_RECON_PAY;
 		out->pay[0] = amount;
 		/* Within the tolerance a shortfall is the banks' charges: the pool
 		 * bears it and the batch is paid. Beyond it, an instalment. */
-		if (amount < owed && owed - amount <= cfg->amount_tolerance)
-			out->written_off[0] = owed - amount;
+		if (amount < sum && sum - amount <= cfg->amount_tolerance)
+			out->written_off[0] = sum - amount;
+		assert(out->pay[0] + out->written_off[0] <= sum); /* never more than it owes */
 		return 0;
 	}
 	if (amount != sum)
@@ -294,7 +316,7 @@ int zt_recon_decide_credit(const struct zt_recon_config *cfg, zt_fen amount, zt_
 		                 "names %zu batches owing %s together; the credit is %s", n,
 		                 zt_format_amount(y1, sum), zt_format_amount(y2, amount));
 	/* Exactly the net of what they owe and are owed: the payer netted what
-	 * the pool owes it back (pay < 0). */
+	 * the pool owes it back (pay < 0). The parts sum to the credit. */
 	out->verdict = ZT_RECON_PAY;
 	for (size_t i = 0; i < n; i++)
 		out->pay[i] = owes[i];

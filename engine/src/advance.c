@@ -237,6 +237,24 @@ done:
 	return rc;
 }
 
+/* A single advance asked for: who, which hospital, an amount above 0. */
+static int check_request(const struct zt_advance_request_req *req, char who[ZT_ACTOR_BYTES],
+                         const char **actor)
+{
+	int rc = check_actor(who, "advance plan", actor);
+	if (rc)
+		return rc;
+	if (!req->hospital || !req->hospital[0])
+		return zt_error_set(ZT_EINVAL, "advance plan: a single advance names its hospital");
+	if ((rc = zt_text_check("--hospital", req->hospital, strlen(req->hospital),
+	                        ZT_CODE_CHARS_MAX, ZT_TEXT_IDENT)) != 0)
+		return rc;
+	if (req->amount <= 0 || req->amount > ZT_FEN_MAX)
+		return zt_error_set(ZT_EINVAL, "advance plan: the amount of a single advance must be "
+		                    "more than 0.00");
+	return 0;
+}
+
 int zt_advance_request(struct zt_store *s, const struct zt_advance_request_req *req,
                        struct zt_advance_plan *out)
 {
@@ -244,22 +262,10 @@ int zt_advance_request(struct zt_store *s, const struct zt_advance_request_req *
 	zt_fen amount = req->amount;
 	memset(out, 0, sizeof *out);
 	bool txn = false;
-	int rc;
 	char who[ZT_ACTOR_BYTES], b[ZT_FMT_BYTES];
-	if ((rc = check_actor(who, "advance plan", &actor)) != 0)
+	int rc = check_request(req, who, &actor);
+	if (rc)
 		goto done;
-	if (!hospital || !hospital[0]) {
-		rc = zt_error_set(ZT_EINVAL, "advance plan: a single advance names its hospital");
-		goto done;
-	}
-	if ((rc = zt_text_check("--hospital", hospital, strlen(hospital), ZT_CODE_CHARS_MAX,
-	                        ZT_TEXT_IDENT)) != 0)
-		goto done;
-	if (amount <= 0 || amount > ZT_FEN_MAX) {
-		rc = zt_error_set(ZT_EINVAL, "advance plan: the amount of a single advance must be more "
-		                  "than 0.00");
-		goto done;
-	}
 	out->lines = calloc(1, sizeof *out->lines);
 	if (!out->lines) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");

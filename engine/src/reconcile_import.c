@@ -72,6 +72,30 @@ done:
 	return rc;
 }
 
+/* A booked entry of the statement as it is stored: its ref is the bank's,
+ * or the reader's digest when the bank gives none. */
+static void entry_of(struct zt_recon_entry *e, const struct zt_camt_statement *st,
+                     const struct zt_camt_entry *ce)
+{
+	memset(e, 0, sizeof *e);
+	if (ce->entry_ref[0])
+		snprintf(e->ref, sizeof e->ref, "%s", ce->entry_ref);
+	else
+		snprintf(e->ref, sizeof e->ref, "sha256:%s", ce->digest);
+	snprintf(e->stmt_id, sizeof e->stmt_id, "%s", st->stmt_id);
+	snprintf(e->account, sizeof e->account, "%s", st->account);
+	snprintf(e->digest, sizeof e->digest, "%s", ce->digest);
+	e->credit = ce->credit;
+	e->amount = ce->amount;
+	snprintf(e->currency, sizeof e->currency, "%s", ce->currency);
+	e->booking_date = ce->booking_date;
+	e->value_date = ce->value_date;
+	e->reversal = ce->reversal;
+	snprintf(e->end_to_end_id, sizeof e->end_to_end_id, "%s", ce->end_to_end_id);
+	snprintf(e->remittance, sizeof e->remittance, "%s", ce->remittance);
+	snprintf(e->tx_ref, sizeof e->tx_ref, "%s", ce->tx_ref);
+}
+
 static int import_entry(void *vctx, const struct zt_camt_statement *st,
                         const struct zt_camt_entry *ce)
 {
@@ -107,23 +131,7 @@ static int import_entry(void *vctx, const struct zt_camt_statement *st,
 		return zt_error_set(ZT_EINVAL, "%s: statement %s: a booked entry without a booking date",
 		                    c->path, st->stmt_id);
 	struct zt_recon_entry e;
-	memset(&e, 0, sizeof e);
-	if (ce->entry_ref[0])
-		snprintf(e.ref, sizeof e.ref, "%s", ce->entry_ref);
-	else
-		snprintf(e.ref, sizeof e.ref, "sha256:%s", ce->digest);
-	snprintf(e.stmt_id, sizeof e.stmt_id, "%s", st->stmt_id);
-	snprintf(e.account, sizeof e.account, "%s", st->account);
-	snprintf(e.digest, sizeof e.digest, "%s", ce->digest);
-	e.credit = ce->credit;
-	e.amount = ce->amount;
-	snprintf(e.currency, sizeof e.currency, "%s", ce->currency);
-	e.booking_date = ce->booking_date;
-	e.value_date = ce->value_date;
-	e.reversal = ce->reversal;
-	snprintf(e.end_to_end_id, sizeof e.end_to_end_id, "%s", ce->end_to_end_id);
-	snprintf(e.remittance, sizeof e.remittance, "%s", ce->remittance);
-	snprintf(e.tx_ref, sizeof e.tx_ref, "%s", ce->tx_ref);
+	entry_of(&e, st, ce);
 	bool was_new;
 	if ((rc = c->ss.s->ops->bank.entry_put(c->ss.s, c->import_row, &e, &e.row, &was_new)))
 		return rc;

@@ -326,6 +326,81 @@ static void td(FILE *f, const char *s, bool num)
 	fputs("</td>", f);
 }
 
+static void html_hospitals(FILE *f, const struct zt_recon_report *r)
+{
+	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
+	fputs("</table>\n<h2>Hospitals</h2>\n<table>\n<tr><th>hospital</th><th>advanced</th>"
+	      "<th>confirmed by the bank</th><th>earned</th><th>balance</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < r->hospital_count; i++) {
+		const struct zt_recon_hospital_line *h = &r->hospitals[i];
+		if (!h->advanced && !h->earned && !h->balance)
+			continue;
+		fputs(h->balance < 0 ? "<tr class=\"bad\">" : "<tr>", f);
+		td(f, h->hospital, false);
+		td(f, yuan(a, h->advanced), true);
+		td(f, yuan(b, h->confirmed), true);
+		td(f, yuan(c, h->earned), true);
+		td(f, yuan(d, h->balance), true);
+		fputs("</tr>\n", f);
+	}
+}
+
+static void html_exceptions(FILE *f, const struct zt_recon_report *r)
+{
+	char a[ZT_FMT_BYTES], g[32];
+	fprintf(f, "</table>\n<h2>Open exceptions (%zu)</h2>\n", r->exception_count);
+	fputs("<table>\n<tr><th>exception</th><th>kind</th><th>about</th><th>amount</th>"
+	      "<th>age (days)</th><th>detail</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < r->exception_count; i++) {
+		const struct zt_recon_exception *x = &r->exceptions[i];
+		fputs("<tr>", f);
+		td(f, x->exc_id, false);
+		td(f, zt_recon_kind_name(x->kind), false);
+		td(f, subject(x), false);
+		td(f, yuan(a, x->amount), true);
+		td(f, age_text(g, age(x->since, r->as_of)), true);
+		td(f, x->detail, false);
+		fputs("</tr>\n", f);
+	}
+}
+
+static void html_waiting_and_overdue(FILE *f, const struct zt_recon_report *r)
+{
+	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], g[32];
+	fprintf(f, "</table>\n<h2>Waiting until their batch is sent (%zu)</h2>\n", r->open_count);
+	fputs("<table>\n<tr><th>bank entry</th><th></th><th>amount</th><th>booked</th>"
+	      "<th>remittance</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < r->open_count; i++) {
+		const struct zt_recon_open_line *o = &r->open[i];
+		fputs("<tr>", f);
+		td(f, o->ref, false);
+		td(f, o->credit ? "credit" : "debit", false);
+		td(f, yuan(a, o->amount), true);
+		td(f, zt_format_date(b, o->booking_date), false);
+		td(f, o->remittance, false);
+		fputs("</tr>\n", f);
+	}
+	fprintf(f, "</table>\n<h2>Overdue, not raised yet (%zu)</h2>\n", r->overdue_count);
+	if (r->overdue_count)
+		fputs("<p>'zhitong reconcile match' raises them as exceptions.</p>\n", f);
+	fputs("<table>\n<tr><th>about</th><th>kind</th><th>amount</th><th>age (days)</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < r->overdue_count; i++) {
+		const struct zt_recon_overdue *o = &r->overdue[i];
+		fputs("<tr>", f);
+		td(f, overdue_subject(o), false);
+		td(f, zt_recon_kind_name(o->kind), false);
+		td(f, yuan(a, o->amount), true);
+		td(f, age_text(g, age(o->since, r->as_of)), true);
+		fputs("</tr>\n", f);
+	}
+	fprintf(f, "</table>\n<p>pool:bank %s; suspense:bank %s</p>\n</body>\n</html>\n",
+	        yuan(a, r->pool_bank), yuan(b, r->suspense));
+}
+
 void zt_recon_render_report_html(FILE *f, const struct zt_recon_report *r)
 {
 	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES], g[32];
@@ -362,66 +437,9 @@ void zt_recon_render_report_html(FILE *f, const struct zt_recon_report *r)
 		td(f, age_text(g, age(l->oldest_sent, r->as_of)), true);
 		fputs("</tr>\n", f);
 	}
-	fputs("</table>\n<h2>Hospitals</h2>\n<table>\n<tr><th>hospital</th><th>advanced</th>"
-	      "<th>confirmed by the bank</th><th>earned</th><th>balance</th></tr>\n",
-	      f);
-	for (size_t i = 0; i < r->hospital_count; i++) {
-		const struct zt_recon_hospital_line *h = &r->hospitals[i];
-		if (!h->advanced && !h->earned && !h->balance)
-			continue;
-		fputs(h->balance < 0 ? "<tr class=\"bad\">" : "<tr>", f);
-		td(f, h->hospital, false);
-		td(f, yuan(a, h->advanced), true);
-		td(f, yuan(b, h->confirmed), true);
-		td(f, yuan(c, h->earned), true);
-		td(f, yuan(d, h->balance), true);
-		fputs("</tr>\n", f);
-	}
-	fprintf(f, "</table>\n<h2>Open exceptions (%zu)</h2>\n", r->exception_count);
-	fputs("<table>\n<tr><th>exception</th><th>kind</th><th>about</th><th>amount</th>"
-	      "<th>age (days)</th><th>detail</th></tr>\n",
-	      f);
-	for (size_t i = 0; i < r->exception_count; i++) {
-		const struct zt_recon_exception *x = &r->exceptions[i];
-		fputs("<tr>", f);
-		td(f, x->exc_id, false);
-		td(f, zt_recon_kind_name(x->kind), false);
-		td(f, subject(x), false);
-		td(f, yuan(a, x->amount), true);
-		td(f, age_text(g, age(x->since, r->as_of)), true);
-		td(f, x->detail, false);
-		fputs("</tr>\n", f);
-	}
-	fprintf(f, "</table>\n<h2>Waiting until their batch is sent (%zu)</h2>\n", r->open_count);
-	fputs("<table>\n<tr><th>bank entry</th><th></th><th>amount</th><th>booked</th>"
-	      "<th>remittance</th></tr>\n",
-	      f);
-	for (size_t i = 0; i < r->open_count; i++) {
-		const struct zt_recon_open_line *o = &r->open[i];
-		fputs("<tr>", f);
-		td(f, o->ref, false);
-		td(f, o->credit ? "credit" : "debit", false);
-		td(f, yuan(a, o->amount), true);
-		td(f, zt_format_date(b, o->booking_date), false);
-		td(f, o->remittance, false);
-		fputs("</tr>\n", f);
-	}
-	fprintf(f, "</table>\n<h2>Overdue, not raised yet (%zu)</h2>\n", r->overdue_count);
-	if (r->overdue_count)
-		fputs("<p>'zhitong reconcile match' raises them as exceptions.</p>\n", f);
-	fputs("<table>\n<tr><th>about</th><th>kind</th><th>amount</th><th>age (days)</th></tr>\n",
-	      f);
-	for (size_t i = 0; i < r->overdue_count; i++) {
-		const struct zt_recon_overdue *o = &r->overdue[i];
-		fputs("<tr>", f);
-		td(f, overdue_subject(o), false);
-		td(f, zt_recon_kind_name(o->kind), false);
-		td(f, yuan(a, o->amount), true);
-		td(f, age_text(g, age(o->since, r->as_of)), true);
-		fputs("</tr>\n", f);
-	}
-	fprintf(f, "</table>\n<p>pool:bank %s; suspense:bank %s</p>\n</body>\n</html>\n",
-	        yuan(a, r->pool_bank), yuan(b, r->suspense));
+	html_hospitals(f, r);
+	html_exceptions(f, r);
+	html_waiting_and_overdue(f, r);
 }
 
 void zt_recon_exceptions_out_init(struct zt_recon_exceptions_out *o, FILE *f, bool csv, bool bom)

@@ -528,9 +528,9 @@ Test(advance_approve, the_maker_cannot_approve_under_another_spelling)
 	/* The library normalises too: a caller cannot skip it. */
 	struct zt_store *s = NULL;
 	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
-	cr_expect_eq(zt_advance_approve(s, plan, "\uFF21lice "), ZT_ECONFLICT);
-	cr_expect_eq(zt_advance_approve(s, plan, "ali\u200Bce"), ZT_EINVAL);
-	cr_expect_eq(zt_advance_approve(s, plan, " Bob"), 0, "%s", zt_error_last());
+	cr_expect_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){plan, "\uFF21lice "}), ZT_ECONFLICT);
+	cr_expect_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){plan, "ali\u200Bce"}), ZT_EINVAL);
+	cr_expect_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){plan, " Bob"}), 0, "%s", zt_error_last());
 	zt_store_close(s);
 	char *who = rows(db, "SELECT approved_by FROM advance_approval");
 	cr_expect_str_eq(who, "bob\n");
@@ -595,7 +595,7 @@ Test(advance_issue, the_self_declared_approver_form_is_refused_with_the_new_rout
 	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
 	struct zt_advance_issue_req req = {.actor = "carol", .out_path = tmp_path("s.xml")};
 	struct zt_advance_issued out;
-	cr_expect_eq(zt_advance_issue(s, c, &req, &out), ZT_EINVAL);
+	cr_expect_eq((req.cfg = c, zt_advance_issue(s, &req, &out)), ZT_EINVAL);
 	cr_expect(strstr(zt_error_last(), "a single advance is planned with 'advance plan --hospital H "
 	                                  "--amount X'"), "%s", zt_error_last());
 	zt_store_close(s);
@@ -1235,15 +1235,15 @@ Test(advance_library, plan_approve_issue_and_status_through_advance_h)
 	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
 
 	struct zt_advance_plan p;
-	cr_assert_eq(zt_advance_plan(s, cfg, 0, "alice", &p), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_advance_plan(s, &(struct zt_advance_plan_req){cfg, 0, "alice"}, &p), 0, "%s", zt_error_last());
 	cr_expect_eq(p.total, 1890000 + 5000000 + 100000);
-	cr_expect_eq(zt_advance_approve(s, p.plan_id, "alice"), ZT_ECONFLICT);
-	cr_assert_eq(zt_advance_approve(s, p.plan_id, "bob"), 0, "%s", zt_error_last());
+	cr_expect_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){p.plan_id, "alice"}), ZT_ECONFLICT);
+	cr_assert_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){p.plan_id, "bob"}), 0, "%s", zt_error_last());
 
 	struct zt_advance_issue_req req = {.plan_id = p.plan_id, .actor = "carol",
 	                                   .out_path = tmp_path("lib.xml")};
 	struct zt_advance_issued out;
-	cr_assert_eq(zt_advance_issue(s, cfg, &req, &out), 0, "%s", zt_error_last());
+	cr_assert_eq((req.cfg = cfg, zt_advance_issue(s, &req, &out)), 0, "%s", zt_error_last());
 	cr_expect_eq(out.count, 3);
 	cr_expect_eq(out.total, p.total);
 	cr_expect_str_eq(out.msg_id, p.plan_id);
@@ -1254,7 +1254,7 @@ Test(advance_library, plan_approve_issue_and_status_through_advance_h)
 	cr_expect_str_eq(a.approved_by, "bob");
 	cr_expect_eq(s->ops->advances.get(s, "ADV-NONE", &a), ZT_ENOTFOUND);
 	zt_advance_issued_free(&out);
-	cr_expect_eq(zt_advance_issue(s, cfg, &req, &out), ZT_ECONFLICT, "issued twice");
+	cr_expect_eq((req.cfg = cfg, zt_advance_issue(s, &req, &out)), ZT_ECONFLICT, "issued twice");
 
 	zt_fen bal = -1;
 	cr_assert_eq(zt_advance_status(s, count_status, &bal), 0);

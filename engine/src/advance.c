@@ -1,9 +1,11 @@
 /* zhitong — advances to hospitals (see advance.h): the plan, maker-checker,
  * issuing (ledger transfers and the bank's pain.001), and the status of
- * each hospital. No SQL here: the store functions of advance.h and
- * ledger.h do the reading and writing. */
+ * each hospital. No SQL here, and no reading of the ledger: a hospital's
+ * totals come from ledger_hospitals.c (ledger_int.h); the store's port
+ * (store.h) reads and writes. */
 #include "zhitong/advance.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +18,7 @@
 #include "zhitong/ledger.h"
 #include "zhitong/store.h"
 #include "zhitong/text.h"
-
-#define HOSPITAL_PREFIX "hospital:"
-#define HOSPITAL_PREFIX_LEN 9
-#define FUND_PREFIX "fund:"
-#define FUND_PREFIX_LEN 5
+#include "ledger_int.h"
 
 /* ---- dates ------------------------------------------------------------ */
 
@@ -71,118 +69,6 @@ int zt_advance_topup(zt_fen *out, zt_fen target, zt_fen balance, zt_fen min_topu
 	return 0;
 }
 
-/* ---- one pass over the hospitals' ledger ------------------------------- */
-
-struct hosp {
-	struct zt_hospital h;
-	zt_fen advanced, earned, balance, window_earned;
-	char since[32];
-};
-
-struct ledger_pass {
-	struct hosp *v;
-	size_t n, cap;
-	/* The earnings window as store timestamps: the first instant of its
-	 * first pool-local day and of the day after its last; from[0] == 0: no
-	 * window. */
-	char from[ZT_FMT_BYTES], until[ZT_FMT_BYTES];
-};
-
-static void pass_free(struct ledger_pass *p)
-{
-	free(p->v);
-	memset(p, 0, sizeof *p);
-}
-
-static int collect_hospital(void *ctx, const struct zt_hospital *h)
-{
-	struct ledger_pass *p = ctx;
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		struct hosp *nv = realloc(p->v, cap * sizeof *nv);
-		if (!nv)
-			return zt_error_set(ZT_ENOMEM, "out of memory");
-		p->v = nv;
-		p->cap = cap;
-	}
-	struct hosp *x = &p->v[p->n++];
-	memset(x, 0, sizeof *x);
-	x->h = *h;
-	return 0;
-}
-
-static int cmp_code(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct hosp *)elem)->h.code);
-}
-
-/* The store lists hospitals in bytewise code order, which is strcmp's. */
-static struct hosp *find_hospital(const struct ledger_pass *p, const char *code)
-{
-	return p->n ? bsearch(code, p->v, p->n, sizeof *p->v, cmp_code) : NULL;
-}
-
-static bool in_window(const struct ledger_pass *p, const char *at)
-{
-	return p->from[0] && strcmp(at, p->from) >= 0 && strcmp(at, p->until) < 0;
-}
-
-/* One leg of transfer t on hospital x: `debited` says which side. */
-static int apply_leg(const struct ledger_pass *p, struct hosp *x, const struct zt_transfer *t,
-                     bool debited)
-{
-	const char *other = debited ? t->credit : t->debit;
-	zt_fen before = x->balance, after;
-	if (__builtin_add_overflow(before, debited ? t->amount : -t->amount, &after))
-		return zt_error_set(ZT_ERANGE, "balance of hospital:%s overflows", x->h.code);
-	x->balance = after;
-	/* advancing_since: the moment of the last crossing below zero, as long
-	 * as the balance has not come back up since. */
-	if (before >= 0 && after < 0)
-		snprintf(x->since, sizeof x->since, "%s", t->at);
-	else if (after >= 0)
-		x->since[0] = '\0';
-
-	int rc = 0;
-	if (strncmp(other, FUND_PREFIX, FUND_PREFIX_LEN) == 0) {
-		/* A fund's share settled to the hospital (credit) or taken back
-		 * by a reversal (debit): what it has earned. */
-		zt_fen e = debited ? -t->amount : t->amount;
-		rc = zt_add(&x->earned, x->earned, e);
-		if (rc == 0 && in_window(p, t->at))
-			rc = zt_add(&x->window_earned, x->window_earned, e);
-	} else if (debited && strcmp(t->kind, "advance") == 0) {
-		rc = zt_add(&x->advanced, x->advanced, t->amount);
-	}
-	return rc;
-}
-
-static int on_hospital_transfer(void *ctx, const struct zt_transfer *t)
-{
-	struct ledger_pass *p = ctx;
-	int rc = 0;
-	if (strncmp(t->debit, HOSPITAL_PREFIX, HOSPITAL_PREFIX_LEN) == 0) {
-		struct hosp *x = find_hospital(p, t->debit + HOSPITAL_PREFIX_LEN);
-		if (x)
-			rc = apply_leg(p, x, t, true);
-	}
-	if (rc == 0 && strncmp(t->credit, HOSPITAL_PREFIX, HOSPITAL_PREFIX_LEN) == 0) {
-		struct hosp *x = find_hospital(p, t->credit + HOSPITAL_PREFIX_LEN);
-		if (x)
-			rc = apply_leg(p, x, t, false);
-	}
-	return rc;
-}
-
-/* Every hospital of the registry with its totals from the ledger. */
-static int ledger_pass_run(struct zt_store *s, struct ledger_pass *p)
-{
-	int rc = s->ops->registry.each_hospital(s, collect_hospital, p);
-	if (rc == 0)
-		rc = s->ops->ledger.scan(s, HOSPITAL_PREFIX, on_hospital_transfer, p);
-	return rc;
-}
-
 /* ---- status ------------------------------------------------------------ */
 
 int zt_advance_status(struct zt_store *s,
@@ -200,7 +86,7 @@ int zt_advance_status(struct zt_store *s,
 		snprintf(st.advancing_since, sizeof st.advancing_since, "%s", p.v[i].since);
 		rc = cb(ctx, &st);
 	}
-	pass_free(&p);
+	ledger_pass_free(&p);
 	return rc;
 }
 
@@ -278,9 +164,12 @@ static int plan_lines(const struct zt_config *cfg, const struct ledger_pass *pas
 	return 0;
 }
 
-int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
-                    const char *actor, struct zt_advance_plan *out)
+int zt_advance_plan(struct zt_store *s, const struct zt_advance_plan_req *req,
+                    struct zt_advance_plan *out)
 {
+	const struct zt_config *cfg = req->cfg;
+	zt_date as_of = req->as_of;
+	const char *actor = req->actor;
 	memset(out, 0, sizeof *out);
 	struct ledger_pass pass = {0};
 	bool txn = false;
@@ -342,33 +231,41 @@ int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_
 done:
 	if (txn)
 		s->ops->rollback(s);
-	pass_free(&pass);
+	ledger_pass_free(&pass);
 	if (rc)
 		zt_advance_plan_free(out);
 	return rc;
 }
 
-int zt_advance_request(struct zt_store *s, const char *hospital, zt_fen amount,
-                       const char *actor, struct zt_advance_plan *out)
+/* A single advance asked for: who, which hospital, an amount above 0. */
+static int check_request(const struct zt_advance_request_req *req, char who[ZT_ACTOR_BYTES],
+                         const char **actor)
 {
+	int rc = check_actor(who, "advance plan", actor);
+	if (rc)
+		return rc;
+	if (!req->hospital || !req->hospital[0])
+		return zt_error_set(ZT_EINVAL, "advance plan: a single advance names its hospital");
+	if ((rc = zt_text_check("--hospital", req->hospital, strlen(req->hospital),
+	                        ZT_CODE_CHARS_MAX, ZT_TEXT_IDENT)) != 0)
+		return rc;
+	if (req->amount <= 0 || req->amount > ZT_FEN_MAX)
+		return zt_error_set(ZT_EINVAL, "advance plan: the amount of a single advance must be "
+		                    "more than 0.00");
+	return 0;
+}
+
+int zt_advance_request(struct zt_store *s, const struct zt_advance_request_req *req,
+                       struct zt_advance_plan *out)
+{
+	const char *hospital = req->hospital, *actor = req->actor;
+	zt_fen amount = req->amount;
 	memset(out, 0, sizeof *out);
 	bool txn = false;
-	int rc;
 	char who[ZT_ACTOR_BYTES], b[ZT_FMT_BYTES];
-	if ((rc = check_actor(who, "advance plan", &actor)) != 0)
+	int rc = check_request(req, who, &actor);
+	if (rc)
 		goto done;
-	if (!hospital || !hospital[0]) {
-		rc = zt_error_set(ZT_EINVAL, "advance plan: a single advance names its hospital");
-		goto done;
-	}
-	if ((rc = zt_text_check("--hospital", hospital, strlen(hospital), ZT_CODE_CHARS_MAX,
-	                        ZT_TEXT_IDENT)) != 0)
-		goto done;
-	if (amount <= 0 || amount > ZT_FEN_MAX) {
-		rc = zt_error_set(ZT_EINVAL, "advance plan: the amount of a single advance must be more "
-		                  "than 0.00");
-		goto done;
-	}
 	out->lines = calloc(1, sizeof *out->lines);
 	if (!out->lines) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
@@ -446,8 +343,9 @@ static int check_not_stale(struct zt_store *s, const struct zt_advance_plan *pl)
 	                    a.hospital);
 }
 
-int zt_advance_approve(struct zt_store *s, const char *plan_id, const char *actor)
+int zt_advance_approve(struct zt_store *s, const struct zt_advance_approve_req *req)
 {
+	const char *plan_id = req->plan_id, *actor = req->actor;
 	struct zt_advance_plan pl = {0};
 	bool txn = false;
 	int rc;
@@ -665,43 +563,21 @@ static int plan_advances(struct zt_store *s, const char *plan_id, struct zt_adva
 	return 0;
 }
 
-int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
-                     const struct zt_advance_issue_req *req, struct zt_advance_issued *out)
+/* The payee of each advance: the registry's name unless [hospital H]
+ * names it, and its account (refused without one). The payees point into
+ * *reg_out (the registry's hospitals): free both after them. */
+static int issue_payees(struct zt_store *s, const struct zt_config *cfg,
+                        const struct zt_advance *adv, size_t n, struct payee **out,
+                        struct zt_hospital **reg_out)
 {
-	memset(out, 0, sizeof *out);
-	struct zt_advance_plan pl = {0};
-	struct zt_advance *adv = NULL;
-	struct payee *payees = NULL;
-	struct zt_hospital *reg = NULL;
-	const char **names = NULL;
-	size_t n = 0;
-	bool txn = false, file_written = false;
-	zt_date today = zt_date_today();
-	struct pool_cfg pool;
-	int rc;
-
-	char who[ZT_ACTOR_BYTES];
-	const char *actor = req->actor;
-	if ((rc = check_actor(who, "advance issue", &actor)) != 0 ||
-	    (rc = check_issue_req(req, today)) != 0 || (rc = pool_settings(cfg, &pool)) != 0)
-		goto done;
-	zt_date exec_date = req->execution_date ? req->execution_date : today;
-
-	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
-		goto done;
-	txn = true;
-	if ((rc = plan_advances(s, req->plan_id, &pl, &adv, &n)) != 0)
-		goto done;
-
+	struct zt_hospital *reg = calloc(n, sizeof *reg);
+	const char **names = calloc(n, sizeof *names);
+	struct payee *payees = calloc(n, sizeof *payees);
+	int rc = 0;
+	if (!reg || !names || !payees)
+		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 	/* Every hospital paid is in the registry (the plan's are, by the
 	 * foreign key); its registry name is the default payee name. */
-	reg = calloc(n, sizeof *reg);
-	names = calloc(n, sizeof *names);
-	payees = calloc(n, sizeof *payees);
-	if (!reg || !names || !payees) {
-		rc = zt_error_set(ZT_ENOMEM, "out of memory");
-		goto done;
-	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		rc = s->ops->registry.get_hospital(s, adv[i].hospital, &reg[i]);
 		if (rc == ZT_ENOTFOUND)
@@ -711,35 +587,59 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 	}
 	if (rc == 0)
 		rc = payee_settings(cfg, adv, n, names, payees);
+	if (rc == 0) {
+		*out = payees;
+		*reg_out = reg;
+		payees = NULL;
+		reg = NULL;
+	}
+	free(reg);
+	free(names);
+	free(payees);
+	return rc;
+}
+
+/* Numbers the advances after the last one, names the file after the plan
+ * and refuses a file that exists (never replaced: it may be one not yet
+ * sent; the writer, outfile.h, refuses it again if one appears meanwhile,
+ * and a symbolic link or a directory at the name). */
+static int issue_name(struct zt_store *s, const struct zt_advance_issue_req *req,
+                      const struct zt_advance_plan *pl, struct zt_advance *adv, size_t n,
+                      struct zt_advance_issued *out)
+{
 	int64_t last;
-	if (rc || (rc = s->ops->advances.last_row(s, &last)) != 0)
-		goto done;
-	const char *now = s->ops->now(s);
+	int rc = s->ops->advances.last_row(s, &last);
+	if (rc)
+		return rc;
 	char day[9];
-	compact_day(day, now);
+	compact_day(day, s->ops->now(s));
 	for (size_t i = 0; i < n; i++) {
 		adv[i].row = last + 1 + (int64_t)i;
 		snprintf(adv[i].advance_id, sizeof adv[i].advance_id, "ADV-%s-%06lld", day,
 		         (long long)adv[i].row);
 	}
 	/* The file is named and identified by the plan (issued once). */
-	snprintf(out->msg_id, sizeof out->msg_id, "%s", pl.plan_id);
+	snprintf(out->msg_id, sizeof out->msg_id, "%s", pl->plan_id);
 	if (req->out_path && req->out_path[0])
 		snprintf(out->path, sizeof out->path, "%s", req->out_path);
 	else
 		snprintf(out->path, sizeof out->path, "advance-%s.xml", out->msg_id);
-	/* Never replace a payment file: it may be one not yet sent. Refused
-	 * here, before anything is written, with the advice; the writer
-	 * (outfile.h) refuses it again if one appears meanwhile, and refuses a
-	 * symbolic link or a directory at the name. */
 	struct stat st;
-	if (lstat(out->path, &st) == 0) {
-		rc = zt_error_set(ZT_ECONFLICT, "'%s' already exists: a payment file is never "
-		                  "overwritten (move it away, or give --out)", out->path);
-		goto done;
-	}
+	if (lstat(out->path, &st) == 0)
+		return zt_error_set(ZT_ECONFLICT, "'%s' already exists: a payment file is never "
+		                    "overwritten (move it away, or give --out)", out->path);
+	return 0;
+}
 
+/* One advance row and one transfer pool:bank -> hospital:H per advance,
+ * and the line of the audit trail. The transfers move the plan's total. */
+static int issue_book(struct zt_store *s, const struct zt_advance_plan *pl, struct zt_advance *adv,
+                      size_t n, const char *actor, zt_date exec_date,
+                      struct zt_advance_issued *out)
+{
 	char acct[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX) + HOSPITAL_PREFIX_LEN];
+	const char *now = s->ops->now(s);
+	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct zt_advance *a = &adv[i];
 		snprintf(a->msg_id, sizeof a->msg_id, "%s", out->msg_id);
@@ -749,24 +649,51 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 		a->execution_date = exec_date;
 		snprintf(acct, sizeof acct, HOSPITAL_PREFIX "%s", a->hospital);
 		if ((rc = s->ops->advances.put(s, a)) == 0)
-			rc = s->ops->ledger.post(s, &(struct zt_posting){acct, ZT_ACCOUNT_POOL_BANK, a->amount, "advance",
-			                       a->advance_id}, 0);
+			rc = s->ops->ledger.post(s, &(struct zt_posting){acct, ZT_ACCOUNT_POOL_BANK, a->amount,
+			                                                  "advance", a->advance_id}, 0);
 		if (rc == 0 && __builtin_add_overflow(out->total, a->amount, &out->total))
 			rc = zt_error_set(ZT_ERANGE, "advance issue: the total of the advances would "
 			                  "overflow at %s", a->advance_id);
 	}
-	if (rc == 0) {
-		char detail[ZT_ACTOR_BYTES + 200], b[ZT_FMT_BYTES];
-		snprintf(detail, sizeof detail, "%zu advance%s, total %s, approved by %s, file %.100s", n,
-		         n == 1 ? "" : "s", zt_format_amount(b, out->total), adv[0].approved_by,
-		         out->path);
-		rc = s->ops->audit.add(s, actor, "advance issue", out->msg_id, detail);
-	}
-	enum zt_outfile_result written = ZT_OUT_SAME;
-	if (rc == 0)
-		rc = write_pain(&pool, adv, payees, n, out->msg_id, now, exec_date, out->path,
-		                &written);
 	if (rc)
+		return rc;
+	/* Conservation: what left the pool is what the plan approved. */
+	assert(out->total == pl->total);
+	char detail[ZT_ACTOR_BYTES + 200], b[ZT_FMT_BYTES];
+	snprintf(detail, sizeof detail, "%zu advance%s, total %s, approved by %s, file %.100s", n,
+	         n == 1 ? "" : "s", zt_format_amount(b, out->total), adv[0].approved_by, out->path);
+	return s->ops->audit.add(s, actor, "advance issue", out->msg_id, detail);
+}
+
+int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
+                     struct zt_advance_issued *out)
+{
+	memset(out, 0, sizeof *out);
+	struct zt_advance_plan pl = {0};
+	struct zt_advance *adv = NULL;
+	struct payee *payees = NULL;
+	struct zt_hospital *reg = NULL;
+	size_t n = 0;
+	bool txn = false, file_written = false;
+	zt_date today = zt_date_today();
+	struct pool_cfg pool;
+	char who[ZT_ACTOR_BYTES];
+	const char *actor = req->actor;
+	int rc;
+	if ((rc = check_actor(who, "advance issue", &actor)) != 0 ||
+	    (rc = check_issue_req(req, today)) != 0 || (rc = pool_settings(req->cfg, &pool)) != 0)
+		goto done;
+	zt_date exec_date = req->execution_date ? req->execution_date : today;
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
+		goto done;
+	txn = true;
+	enum zt_outfile_result written = ZT_OUT_SAME;
+	if ((rc = plan_advances(s, req->plan_id, &pl, &adv, &n)) != 0 ||
+	    (rc = issue_payees(s, req->cfg, adv, n, &payees, &reg)) != 0 ||
+	    (rc = issue_name(s, req, &pl, adv, n, out)) != 0 ||
+	    (rc = issue_book(s, &pl, adv, n, actor, exec_date, out)) != 0 ||
+	    (rc = write_pain(&pool, adv, payees, n, out->msg_id, s->ops->now(s), exec_date,
+	                     out->path, &written)) != 0)
 		goto done;
 	/* Only a file this call made is removed if the commit fails. */
 	file_written = written != ZT_OUT_SAME;
@@ -789,9 +716,13 @@ done:
 		             "nothing was recorded", why, out->path, strerror(unlink_errno));
 	}
 	free(adv);
-	free(reg);
 	free(payees);
-	free(names);
+	free(reg);
 	zt_advance_plan_free(&pl);
 	return rc;
+}
+
+int zt_advance_list(struct zt_store *s, int (*cb)(void *ctx, const struct zt_advance *a), void *ctx)
+{
+	return s->ops->advances.each(s, cb, ctx);
 }

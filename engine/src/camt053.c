@@ -1,10 +1,11 @@
 /* zhitong — camt.053.001.02 / .08 bank statement reader (see iso20022.h).
  *
- * The file is read whole (capped), its root namespace picks the official
- * XSD, and the tree is validated before anything else. The tree is then
- * walked twice: once to check every value that will be reported (an
- * amount of 1.005 is valid XSD but not whole fen), once to report. So a
- * caller never sees half a statement from a file that is refused. */
+ * A statement is read from a source (source.h) as a stream: its first
+ * bytes give the root namespace, which picks the official XSD; one <Ntry>
+ * at a time is expanded, checked (an amount of 1.005 is valid XSD but not
+ * whole fen) and reported while libxml2 validates the stream. The reader
+ * of a path reads it twice, validating first, so that its caller never
+ * sees half a statement from a file that is refused. */
 #include "zhitong/iso20022.h"
 
 #include <errno.h>
@@ -655,21 +656,16 @@ static int statement_field(struct walker *w, const char *name, const xmlNode *n,
 
 /* One pass over the statement as a stream: a single <Ntry> (or <GrpHdr>,
  * or a statement field) is expanded at a time and freed as the reader moves
- * on, so memory does not grow with the file. With `schema`, libxml2
+ * on, so memory does not grow with the statement. With `schema`, libxml2
  * validates the stream against the official XSD as it goes. */
-static int stream_pass(struct walker *w, xmlSchemaPtr schema)
+static int stream_pass(struct walker *w, xmlSchemaPtr schema, const struct zt_source *src)
 {
-	int fd = open(w->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", w->path, strerror(errno));
 	struct zt_xml_errors se = {.set = false};
 	xmlSchemaValidCtxtPtr vc = NULL;
-	xmlTextReaderPtr reader = zt_xml_reader_fd(fd, w->path);
+	xmlTextReaderPtr reader = zt_xml_reader_source(src);
 	int rc = 0, r = 0;
-	if (!reader) {
-		rc = ZT_ENOMEM;
-		goto done;
-	}
+	if (!reader)
+		return ZT_ENOMEM;
 	xmlTextReaderSetStructuredErrorHandler(reader, zt_xml_errors_keep, &se);
 	if (schema) {
 		vc = xmlSchemaNewValidCtxt(schema);
@@ -731,7 +727,6 @@ done:
 	xmlFreeTextReader(reader);
 	if (vc)
 		xmlSchemaFreeValidCtxt(vc);
-	close(fd);
 	return rc;
 }
 
@@ -766,78 +761,87 @@ done:
 	return rc;
 }
 
-static int camt_read(const char *path, zt_camt_entry_cb cb, void *ctx, bool two_passes)
+/* The statement's first bytes, read once to find the root's namespace, then
+ * handed to the XML reader before the rest of the source. */
+enum { SNIFF_BYTES = 64 * 1024 };
+struct sniffed {
+	const struct zt_source *rest;
+	char *head;
+	size_t len, off;
+};
+
+static ssize_t sniffed_read(void *ctx, char *buf, size_t len)
 {
-	/* The root's namespace picks the schema: it is in the first bytes. */
-	enum { SNIFF_BYTES = 64 * 1024 };
-	char *head = malloc(SNIFF_BYTES + 1);
-	struct walker w = {.path = path, .cb = cb, .ctx = ctx};
+	struct sniffed *h = ctx;
+	if (h->off < h->len) {
+		size_t n = h->len - h->off < len ? h->len - h->off : len;
+		memcpy(buf, h->head + h->off, n);
+		h->off += n;
+		return (ssize_t)n;
+	}
+	return h->rest->read(h->rest->ctx, buf, len);
+}
+
+/* Reads the head of `src`, refuses a DOCTYPE, picks the version and the
+ * schema by the root's namespace. */
+static int sniff(struct walker *w, struct sniffed *h, const struct zt_source *src,
+                 xmlSchemaPtr *xsd)
+{
 	char ns[128];
+	int rc;
+	h->rest = src;
+	while (h->len < SNIFF_BYTES) {
+		ssize_t r = src->read(src->ctx, h->head + h->len, SNIFF_BYTES - h->len);
+		if (r < 0)
+			return (int)r;
+		if (r == 0)
+			break;
+		h->len += (size_t)r;
+	}
+	if (h->len == 0)
+		return zt_error_set(ZT_EMALFORMED, "%s: the file is empty", w->path);
+	h->head[h->len] = '\0';
+	struct zt_prolog pro;
+	zt_prolog_init(&pro);
+	if (zt_prolog_feed(&pro, h->head, h->len) < 0)
+		return zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", w->path);
+	if ((rc = root_namespace(ns, sizeof ns, h->head, h->len, w->path)))
+		return rc;
+	enum zt_schema_id schema;
+	if (strcmp(ns, CAMT_NS_02) == 0) {
+		w->version = 2;
+		schema = ZT_SCHEMA_CAMT053_02;
+	} else if (strcmp(ns, CAMT_NS_08) == 0) {
+		w->version = 8;
+		schema = ZT_SCHEMA_CAMT053_08;
+	} else {
+		return zt_error_set(ZT_EINVAL, "%s: not a camt.053.001.02 or .08 statement (namespace "
+		                    "'%s')", w->path, ns);
+	}
+	*xsd = zt_schema(schema);
+	return *xsd ? 0 : ZT_EINTERNAL;
+}
+
+/* One pass over `src`: validating against the XSD (`validate`), reporting
+ * to the walker's callback (`report`), or both at once. */
+static int camt_pass(const struct zt_source *src, zt_camt_entry_cb cb, void *ctx, bool validate,
+                     bool report)
+{
+	struct walker w = {.path = zt_source_name(src), .cb = cb, .ctx = ctx, .report = report};
+	struct sniffed h = {.head = malloc(SNIFF_BYTES + 1)};
+	xmlSchemaPtr xsd = NULL;
 	int rc = 0;
 	zt_xml_init();
 	w.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	w.md = EVP_MD_CTX_new();
-	if (!head || !w.sha256 || !w.md) {
+	if (!h.head || !w.sha256 || !w.md) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
+	if ((rc = sniff(&w, &h, src, &xsd)))
 		goto done;
-	}
-	struct stat sb;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		rc = zt_error_set(ZT_ENOTFOUND, "'%s' is not a regular file", path);
-		goto done;
-	}
-	ssize_t len = read(fd, head, SNIFF_BYTES);
-	close(fd);
-	if (len <= 0) {
-		rc = zt_error_set(ZT_EMALFORMED, "%s: the file is empty", path);
-		goto done;
-	}
-	head[len] = '\0';
-	struct zt_prolog pro;
-	zt_prolog_init(&pro);
-	if (zt_prolog_feed(&pro, head, (size_t)len) < 0) {
-		rc = zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", path);
-		goto done;
-	}
-	if ((rc = root_namespace(ns, sizeof ns, head, (size_t)len, path)))
-		goto done;
-	enum zt_schema_id schema;
-	if (strcmp(ns, CAMT_NS_02) == 0) {
-		w.version = 2;
-		schema = ZT_SCHEMA_CAMT053_02;
-	} else if (strcmp(ns, CAMT_NS_08) == 0) {
-		w.version = 8;
-		schema = ZT_SCHEMA_CAMT053_08;
-	} else {
-		rc = zt_error_set(ZT_EINVAL, "%s: not a camt.053.001.02 or .08 statement (namespace '%s')",
-		                  path, ns);
-		goto done;
-	}
-	xmlSchemaPtr xsd = zt_schema(schema);
-	if (!xsd) {
-		rc = ZT_EINTERNAL;
-		goto done;
-	}
-	/* Two passes: the first validates the whole statement against the
-	 * official XSD and checks every value, reporting nothing; only then
-	 * does the second report the entries. A refused file makes no
-	 * callback at all. */
-	if (two_passes) {
-		w.report = false;
-		if ((rc = stream_pass(&w, xsd)))
-			goto done;
-		w.report = true;
-		rc = stream_pass(&w, NULL);
-	} else {
-		w.report = true;
-		rc = stream_pass(&w, xsd);
-	}
+	struct zt_source whole = {.read = sniffed_read, .ctx = &h, .name = w.path};
+	rc = stream_pass(&w, validate ? xsd : NULL, &whole);
 done:
 	occ_clear(&w.occ);
 	free(w.rmt.full.p);
@@ -845,18 +849,57 @@ done:
 	free(w.canon.p);
 	EVP_MD_CTX_free(w.md);
 	EVP_MD_free(w.sha256);
-	free(head);
+	free(h.head);
+	return rc;
+}
+
+/* A regular file opened for a pass; its name names it in messages. */
+static int open_statement(FILE **out, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
+	struct stat sb;
+	FILE *f = NULL;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || !(f = fdopen(fd, "rb"))) {
+		close(fd);
+		return zt_error_set(ZT_ENOTFOUND, "'%s' is not a regular file", path);
+	}
+	*out = f;
+	return 0;
+}
+
+static int camt_read_path(const char *path, zt_camt_entry_cb cb, void *ctx, bool validate,
+                          bool report)
+{
+	FILE *f = NULL;
+	int rc = open_statement(&f, path);
+	if (rc)
+		return rc;
+	struct zt_source src = zt_source_file(f, path);
+	rc = camt_pass(&src, cb, ctx, validate, report);
+	fclose(f);
 	return rc;
 }
 
 int zt_camt053_read(const char *path, zt_camt_entry_cb cb, void *ctx)
 {
-	return camt_read(path, cb, ctx, true);
+	/* Two passes: the first validates the whole statement against the
+	 * official XSD and checks every value, reporting nothing; only then
+	 * does the second report the entries. A refused file makes no
+	 * callback at all. */
+	int rc = camt_read_path(path, cb, ctx, true, false);
+	return rc ? rc : camt_read_path(path, cb, ctx, false, true);
 }
 
 int zt_camt053_read_once(const char *path, zt_camt_entry_cb cb, void *ctx)
 {
-	return camt_read(path, cb, ctx, false);
+	return camt_read_path(path, cb, ctx, true, true);
+}
+
+int zt_camt053_read_source(const struct zt_source *src, zt_camt_entry_cb cb, void *ctx)
+{
+	return camt_pass(src, cb, ctx, true, true);
 }
 
 /* ---- on a thread of its own ------------------------------------------- */
@@ -869,7 +912,7 @@ struct camt_slot {
 };
 
 struct zt_camt_stream {
-	const char *path;
+	const struct zt_source *src;
 	struct camt_slot *slots;
 	struct zt_ring ring;
 };
@@ -892,17 +935,17 @@ static int stream_main(struct zt_ring *ring, void *arg)
 {
 	(void)ring;
 	struct zt_camt_stream *s = arg;
-	return zt_camt053_read_once(s->path, stream_put, s);
+	return zt_camt053_read_source(s->src, stream_put, s);
 }
 
-int zt_camt053_stream_open(struct zt_camt_stream **out, const char *path)
+int zt_camt053_stream_open(struct zt_camt_stream **out, const struct zt_source *src)
 {
 	struct zt_camt_stream *s = calloc(1, sizeof *s);
 	if (!s || !(s->slots = calloc(CAMT_RING, sizeof *s->slots))) {
 		free(s);
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	}
-	s->path = path;
+	s->src = src;
 	zt_xml_init(); /* before the thread: libxml2's globals are set up once */
 	int rc = zt_ring_start(&s->ring, s->slots, sizeof *s->slots, CAMT_RING, stream_main, s);
 	if (rc) {

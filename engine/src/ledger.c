@@ -60,6 +60,71 @@ int zt_ledger_transfers(struct zt_store *s, const char *account, zt_date since,
 }
 
 /* One leg, the right way round for a settlement (sign > 0) or a reversal. */
+/* ---- use cases ---------------------------------------------------------- */
+
+struct balances_walk {
+	const struct zt_ledger_balances_req *req;
+	struct zt_ledger_balances_res *res;
+};
+
+static int balances_row(void *ctx, const char *account, zt_fen balance)
+{
+	struct balances_walk *w = ctx;
+	w->res->count++;
+	if (__builtin_add_overflow(w->res->sum, balance, &w->res->sum))
+		w->res->sum_overflows = true;
+	return w->req->row ? w->req->row(w->req->ctx, account, balance) : 0;
+}
+
+int zt_ledger_balances(struct zt_store *s, const struct zt_ledger_balances_req *req,
+                       struct zt_ledger_balances_res *out)
+{
+	*out = (struct zt_ledger_balances_res){0};
+	struct balances_walk w = {req, out};
+	zt_fen one = 0;
+	int rc = req->account ? zt_ledger_balance(s, req->account, &one) : 0;
+	if (rc == 0 && req->begin)
+		rc = req->begin(req->ctx);
+	if (rc)
+		return rc;
+	if (req->account)
+		return balances_row(&w, req->account, one);
+	return s->ops->ledger.balances(s, balances_row, &w);
+}
+
+struct history_walk {
+	const struct zt_ledger_history_req *req;
+	struct zt_ledger_history_res *res;
+};
+
+static int history_row(void *ctx, const struct zt_transfer *t)
+{
+	struct history_walk *w = ctx;
+	if (__builtin_add_overflow(w->res->closing, zt_transfer_effect(t, w->req->account),
+	                           &w->res->closing))
+		return zt_error_set(ZT_ERANGE, "running balance of '%s' overflows", w->req->account);
+	w->res->count++;
+	return w->req->row ? w->req->row(w->req->ctx, t, w->res->closing) : 0;
+}
+
+int zt_ledger_history(struct zt_store *s, const struct zt_ledger_history_req *req,
+                      struct zt_ledger_history_res *out)
+{
+	*out = (struct zt_ledger_history_res){0};
+	struct history_walk w = {req, out};
+	zt_fen now;
+	/* Same answer as `ledger balance`: an unknown account is not-found. */
+	int rc = zt_ledger_balance(s, req->account, &now);
+	if (rc || (rc = zt_ledger_opening_balance(s, req->account, req->since, &out->opening)))
+		return rc;
+	out->closing = out->opening;
+	if (req->begin && (rc = req->begin(req->ctx, out->opening)))
+		return rc;
+	return zt_ledger_transfers(s, req->account, req->since, history_row, &w);
+}
+
+/* ---- what a settlement posts ---------------------------------------------- */
+
 static void leg(struct zt_posting *t, int sign, const char *from, const char *to, zt_fen amount,
                 const char *kind)
 {

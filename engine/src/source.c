@@ -17,12 +17,22 @@ static ssize_t file_read(void *ctx, char *buf, size_t len)
 	return (ssize_t)n;
 }
 
+static int file_rewind(void *ctx)
+{
+	if (fseeko(ctx, 0, SEEK_SET) != 0)
+		return zt_error_set(ZT_EIO, "cannot read again: %s", strerror(errno));
+	return 0;
+}
+
 struct zt_source zt_source_file(FILE *f, const char *name)
 {
 	struct zt_source s = {.read = file_read, .ctx = f, .name = name};
 	struct stat sb;
-	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode))
+	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode)) {
 		s.size_hint = (uint64_t)sb.st_size;
+		if (ftello(f) == 0)
+			s.rewind = file_rewind;
+	}
 	return s;
 }
 
@@ -37,11 +47,18 @@ static ssize_t buffer_read(void *ctx, char *buf, size_t len)
 	return (ssize_t)n;
 }
 
+static int buffer_rewind(void *ctx)
+{
+	((struct zt_buffer_reader *)ctx)->off = 0;
+	return 0;
+}
+
 struct zt_source zt_source_buffer(struct zt_buffer_reader *at, const void *data, size_t len,
                                   const char *name)
 {
 	*at = (struct zt_buffer_reader){.data = data, .len = len};
-	return (struct zt_source){.read = buffer_read, .ctx = at, .size_hint = len, .name = name};
+	return (struct zt_source){.read = buffer_read, .ctx = at, .size_hint = len, .name = name,
+	                          .rewind = buffer_rewind};
 }
 
 const char *zt_source_name(const struct zt_source *src)

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "zhitong/advance.h"
+#include "zhitong/advance_render.h"
 #include "zhitong/config.h"
 #include "zhitong/csv.h"
 #include "zhitong/error.h"
@@ -111,14 +112,7 @@ static int date_arg(const struct args *a, const char *name, zt_date *out)
 
 /* ---- plan, show ----------------------------------------------------------- */
 
-/* Where an answer goes and in which form. */
-struct out_ctx {
-	FILE *f;
-	bool csv;
-	struct zt_csv w;
-};
-
-static int out_start(struct out_ctx *o, struct cli_out *co, const struct args *a, bool csv,
+static int out_start(struct zt_advance_out *o, struct cli_out *co, const struct args *a, bool csv,
                      bool file_allowed)
 {
 	int rc = cli_bom_check(a, csv);
@@ -129,72 +123,8 @@ static int out_start(struct out_ctx *o, struct cli_out *co, const struct args *a
 		                 "goes to stdout)");
 	if ((rc = cli_out_open(co, a, 0600)))
 		return rc;
-	o->f = co->f;
-	o->csv = csv;
-	if (csv)
-		zt_csv_init(&o->w, co->f, args_flag(a, "--bom"));
+	zt_advance_out_init(o, co->f, csv, args_flag(a, "--bom"));
 	return 0;
-}
-
-static const char *basis_name(const struct zt_advance_plan_line *l)
-{
-	return l->requested ? "request" : l->fixed_target ? "target" : "days";
-}
-
-static void print_plan(struct out_ctx *o, const struct zt_advance_plan *p, bool with_state)
-{
-	char b1[ZT_FMT_BYTES], b2[ZT_FMT_BYTES], b3[ZT_FMT_BYTES], b4[ZT_FMT_BYTES];
-	FILE *f = o->f;
-	/* A single advance has no earnings window and no target: "" / "-". */
-	if (o->csv) {
-		zt_csv_header(&o->w, "plan_id,hospital,basis,window_earned,target,balance,topup");
-		for (size_t i = 0; i < p->line_count; i++) {
-			const struct zt_advance_plan_line *l = &p->lines[i];
-			const char *row[] = {p->plan_id, l->hospital, basis_name(l),
-			                     l->requested ? "" : zt_format_amount(b1, l->window_earned),
-			                     l->requested ? "" : zt_format_amount(b2, l->target),
-			                     zt_format_amount(b3, l->balance), zt_format_amount(b4, l->topup)};
-			zt_csv_row(&o->w, row, sizeof row / sizeof *row);
-		}
-		return;
-	}
-	size_t paid = 0;
-	char when[ZT_FMT_BYTES]; /* in the pool's time zone */
-	bool single = p->line_count == 1 && p->lines[0].requested;
-	fprintf(f, "%s\n", p->plan_id);
-	if (single)
-		fprintf(f, "a single advance, asked for by %s at %s\n", p->made_by,
-		        zt_timestamp_local(when, p->made_at));
-	else
-		fprintf(f, "as of %s, made by %s at %s; float: the fund shares earned %s to %s (%d "
-		        "days)\nunless a target is set; minimum top-up %s\n",
-		        zt_format_date(b1, p->as_of), p->made_by, zt_timestamp_local(when, p->made_at),
-		        zt_format_date(b2, p->window_from), zt_format_date(b3, p->as_of), p->target_days,
-		        zt_format_amount(b4, p->min_topup));
-	fprintf(f, "%-20s %-7s %16s %16s %16s %16s\n", "hospital", "basis", "window earned",
-	        "target", "balance", "top-up");
-	for (size_t i = 0; i < p->line_count; i++) {
-		const struct zt_advance_plan_line *l = &p->lines[i];
-		fprintf(f, "%-20s %-7s %16s %16s %16s %16s\n", l->hospital, basis_name(l),
-		        l->requested ? "-" : zt_format_amount(b1, l->window_earned),
-		        l->requested ? "-" : zt_format_amount(b2, l->target),
-		        zt_format_amount(b3, l->balance), zt_format_amount(b4, l->topup));
-		paid += l->topup > 0;
-	}
-	fprintf(f, "total top-up %s to %zu hospital%s\n", zt_format_amount(b1, p->total), paid,
-	        paid == 1 ? "" : "s");
-	if (!with_state)
-		return;
-	if (p->approved_by[0])
-		fprintf(f, "approved by %s at %s\n", p->approved_by,
-		        zt_timestamp_local(when, p->approved_at));
-	else
-		fprintf(f, "not approved\n");
-	if (p->issued_msg_id[0])
-		fprintf(f, "issued at %s (message %s)\n", zt_timestamp_local(when, p->issued_at),
-		        p->issued_msg_id);
-	else
-		fprintf(f, "not issued\n");
 }
 
 static int plan(const struct cli *c, const struct args *a)
@@ -212,7 +142,7 @@ static int plan(const struct cli *c, const struct args *a)
 	zt_fen fen = 0;
 	if (amount && zt_parse_amount(&fen, amount, strlen(amount)) != 0)
 		return cli_usage("--amount: %s (yuan with two decimals, e.g. 5000.00)", zt_error_last());
-	struct out_ctx o;
+	struct zt_advance_out o;
 	struct cli_out co;
 	if ((rc = out_start(&o, &co, a, csv, false)) != 0)
 		return rc;
@@ -226,15 +156,16 @@ static int plan(const struct cli *c, const struct args *a)
 	}
 	struct zt_advance_plan p;
 	if (single)
-		rc = zt_advance_request(s, hospital, fen, cli_actor(a), &p);
+		rc = zt_advance_request(s, &(struct zt_advance_request_req){hospital, fen, cli_actor(a)},
+		                        &p);
 	else
-		rc = zt_advance_plan(s, cfg, as_of, cli_actor(a), &p);
+		rc = zt_advance_plan(s, &(struct zt_advance_plan_req){cfg, as_of, cli_actor(a)}, &p);
 	zt_store_close(s);
 	zt_config_free(cfg);
 	if (rc)
 		return fail(rc);
 	cli_stored("'zhitong advance show PLAN' prints it", "plan '%s' was made", p.plan_id);
-	print_plan(&o, &p, false);
+	zt_advance_render_plan(&o, &p, false);
 	if (!csv && p.total > 0)
 		printf("approve with: zhitong advance approve %s --by NAME (not %s)\n", p.plan_id,
 		       p.made_by);
@@ -259,10 +190,10 @@ static int show(const struct cli *c, const struct args *a)
 	zt_store_close(s);
 	if (rc)
 		return fail(rc);
-	struct out_ctx o;
+	struct zt_advance_out o;
 	struct cli_out co;
 	if ((rc = out_start(&o, &co, a, csv, true)) == 0) {
-		print_plan(&o, &p, true);
+		zt_advance_render_plan(&o, &p, true);
 		rc = cli_out_close(&co, EXIT_DONE);
 	}
 	zt_advance_plan_free(&p);
@@ -278,7 +209,7 @@ static int approve(const struct cli *c, const struct args *a)
 	if (rc)
 		return rc;
 	const char *who = cli_actor(a);
-	rc = zt_advance_approve(s, a->pos[1], who);
+	rc = zt_advance_approve(s, &(struct zt_advance_approve_req){a->pos[1], who});
 	zt_store_close(s);
 	if (rc)
 		return fail(rc);
@@ -322,7 +253,8 @@ static int issue(const struct cli *c, const struct args *a)
 		return rc;
 	}
 	struct zt_advance_issued out;
-	rc = zt_advance_issue(s, cfg, &req, &out);
+	req.cfg = cfg;
+	rc = zt_advance_issue(s, &req, &out);
 	zt_store_close(s);
 	zt_config_free(cfg);
 	if (rc)
@@ -344,24 +276,6 @@ static int issue(const struct cli *c, const struct args *a)
 
 /* ---- status, list -------------------------------------------------------- */
 
-static int print_status(void *ctx, const struct zt_advance_status *st)
-{
-	struct out_ctx *o = ctx;
-	char b1[ZT_FMT_BYTES], b2[ZT_FMT_BYTES], b3[ZT_FMT_BYTES];
-	zt_format_amount(b1, st->advanced);
-	zt_format_amount(b2, st->earned);
-	zt_format_amount(b3, st->balance);
-	if (o->csv) {
-		const char *row[] = {st->hospital, b1, b2, b3, st->advancing_since};
-		zt_csv_row(&o->w, row, sizeof row / sizeof *row);
-	} else {
-		char when[ZT_FMT_BYTES];
-		fprintf(o->f, "%-20s %16s %16s %16s  %s\n", st->hospital, b1, b2, b3,
-		        st->advancing_since[0] ? zt_timestamp_local(when, st->advancing_since) : "-");
-	}
-	return 0;
-}
-
 static int status(const struct cli *c, const struct args *a)
 {
 	bool csv;
@@ -374,40 +288,16 @@ static int status(const struct cli *c, const struct args *a)
 	struct zt_store *s;
 	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
 		return rc;
-	struct out_ctx o;
+	struct zt_advance_out o;
 	struct cli_out co;
 	if ((rc = out_start(&o, &co, a, csv, true)) != 0) {
 		zt_store_close(s);
 		return rc;
 	}
-	if (csv)
-		zt_csv_header(&o.w, "hospital,advanced,earned,balance,advancing_since");
-	else
-		fprintf(o.f, "%-20s %16s %16s %16s  %s\n", "hospital", "advanced", "earned", "balance",
-		        "advancing since");
-	rc = zt_advance_status(s, print_status, &o);
+	zt_advance_render_status_header(&o);
+	rc = zt_advance_status(s, zt_advance_render_status_row, &o);
 	zt_store_close(s);
 	return cli_out_close(&co, rc ? fail(rc) : EXIT_DONE);
-}
-
-static int print_advance(void *ctx, const struct zt_advance *x)
-{
-	struct out_ctx *o = ctx;
-	char b[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
-	zt_format_amount(b, x->amount);
-	zt_format_date(d, x->execution_date);
-	if (o->csv) {
-		const char *f[] = {x->advance_id, x->hospital,    b,           x->plan_id,
-		                   x->msg_id,     x->made_by,     x->approved_by, x->issued_by,
-		                   x->issued_at,  d,              x->file};
-		zt_csv_row(&o->w, f, sizeof f / sizeof *f);
-	} else {
-		char when[ZT_FMT_BYTES];
-		fprintf(o->f, "%-22s %-12s %14s  %-20s %-10s %-10s %-10s %-26s  %s\n", x->advance_id,
-		        x->hospital, b, x->plan_id[0] ? x->plan_id : "-", x->made_by, x->approved_by,
-		        x->issued_by, zt_timestamp_local(when, x->issued_at), x->file);
-	}
-	return 0;
 }
 
 static int list(const struct cli *c, const struct args *a)
@@ -421,20 +311,14 @@ static int list(const struct cli *c, const struct args *a)
 	struct zt_store *s;
 	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
 		return rc;
-	struct out_ctx o;
+	struct zt_advance_out o;
 	struct cli_out co;
 	if ((rc = out_start(&o, &co, a, csv, true)) != 0) {
 		zt_store_close(s);
 		return rc;
 	}
-	if (csv)
-		zt_csv_header(&o.w, "advance_id,hospital,amount,plan_id,msg_id,made_by,approved_by,"
-		                    "issued_by,issued_at,execution_date,file");
-	else
-		fprintf(o.f, "%-22s %-12s %14s  %-20s %-10s %-10s %-10s %-26s  %s\n", "advance",
-		        "hospital", "amount", "plan", "made by", "approved", "issued by", "issued at",
-		        "file");
-	rc = s->ops->advances.each(s, print_advance, &o);
+	zt_advance_render_list_header(&o);
+	rc = zt_advance_list(s, zt_advance_render_list_row, &o);
 	zt_store_close(s);
 	return cli_out_close(&co, rc ? fail(rc) : EXIT_DONE);
 }

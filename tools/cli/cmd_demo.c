@@ -266,12 +266,14 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	struct zt_advance_issued issued = {0};
 	char pain[700];
 	snprintf(pain, sizeof pain, "%s/advances-pain001.xml", dir);
-	struct zt_advance_issue_req ireq = {.actor = "demo-finance", .out_path = pain};
-	if ((rc = zt_advance_plan(s, cfg, 0, "demo-finance", &plan)) ||
-	    (rc = zt_advance_approve(s, plan.plan_id, "demo-director")))
+	struct zt_advance_issue_req ireq = {.cfg = cfg, .actor = "demo-finance", .out_path = pain};
+	struct zt_advance_plan_req preq = {.cfg = cfg, .actor = "demo-finance"};
+	if ((rc = zt_advance_plan(s, &preq, &plan)) ||
+	    (rc = zt_advance_approve(s, &(struct zt_advance_approve_req){plan.plan_id,
+	                                                                  "demo-director"})))
 		goto fail_plan;
 	ireq.plan_id = plan.plan_id;
-	if ((rc = zt_advance_issue(s, cfg, &ireq, &issued)))
+	if ((rc = zt_advance_issue(s, &ireq, &issued)))
 		goto fail_plan;
 	fprintf(stderr, "zhitong: demo: advance plan %s made by demo-finance, approved by "
 	                "demo-director, issued: %zu advances, %s\n", plan.plan_id, issued.count, pain);

@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "zhitong/csv.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
+#include "zhitong/ledger_render.h"
 
 static const char ledger_help[] =
 	"usage: zhitong --db PATH ledger balance [ACCOUNT] [--format text|csv] [--bom]\n"
@@ -61,30 +61,6 @@ static int fail(int rc) { return cli_fail(rc, rc == ZT_ENOTFOUND ? "not-found" :
 
 /* ---- balance -------------------------------------------------------------- */
 
-struct balance_ctx {
-	bool csv;
-	struct zt_csv w;
-	FILE *f;
-	zt_fen sum;
-	bool overflow;
-};
-
-static int print_balance(void *ctx, const char *account, zt_fen balance)
-{
-	struct balance_ctx *c = ctx;
-	char b[ZT_FMT_BYTES];
-	zt_format_amount(b, balance);
-	if (c->csv) {
-		const char *row[] = {account, b};
-		zt_csv_row(&c->w, row, 2);
-	} else {
-		fprintf(c->f, "%-40s %18s\n", account, b);
-	}
-	if (__builtin_add_overflow(c->sum, balance, &c->sum))
-		c->overflow = true;
-	return 0;
-}
-
 static int balance(const struct cli *c, const struct args *a)
 {
 	int bad;
@@ -103,65 +79,18 @@ static int balance(const struct cli *c, const struct args *a)
 		zt_store_close(s);
 		return rc;
 	}
-	struct balance_ctx bc = {.csv = csv, .f = o.f};
-	zt_fen one = 0;
-	if (a->npos == 2 && (rc = zt_ledger_balance(s, a->pos[1], &one)) != 0)
-		goto done;
-	if (csv) {
-		zt_csv_init(&bc.w, o.f, args_flag(a, "--bom"));
-		zt_csv_header(&bc.w, "account,balance");
-	} else {
-		fprintf(o.f, "%-40s %18s\n", "account", "balance");
-	}
-	if (a->npos == 2) {
-		print_balance(&bc, a->pos[1], one);
-	} else {
-		rc = s->ops->ledger.balances(s, print_balance, &bc);
-		if (rc == 0 && !csv) {
-			char b[ZT_FMT_BYTES];
-			/* The books balance: every transfer debits and credits
-			 * the same amount, so this is 0 unless they were tampered
-			 * with (verify says where). */
-			fprintf(o.f, "%-40s %18s\n", "(sum of all balances)",
-			        bc.overflow ? "overflow" : zt_format_amount(b, bc.sum));
-		}
-	}
-done:
+	struct zt_ledger_out lo = {.csv = csv, .bom = args_flag(a, "--bom"), .f = o.f};
+	struct zt_ledger_balances_req req = {a->npos == 2 ? a->pos[1] : NULL,
+	                                     zt_ledger_render_balances_begin,
+	                                     zt_ledger_render_balance_row, &lo};
+	struct zt_ledger_balances_res res;
+	if ((rc = zt_ledger_balances(s, &req, &res)) == 0)
+		zt_ledger_render_balances_end(&lo, &res, req.account == NULL);
 	zt_store_close(s);
 	return cli_out_close(&o, rc ? fail(rc) : EXIT_DONE);
 }
 
 /* ---- transfers ------------------------------------------------------------ */
-
-struct transfers_ctx {
-	bool csv;
-	struct zt_csv w;
-	FILE *f;
-	const char *account;
-	zt_fen running;
-	int64_t count;
-};
-
-static int print_transfer(void *ctx, const struct zt_transfer *t)
-{
-	struct transfers_ctx *c = ctx;
-	if (__builtin_add_overflow(c->running, zt_transfer_effect(t, c->account), &c->running))
-		return zt_error_set(ZT_ERANGE, "running balance of '%s' overflows", c->account);
-	c->count++;
-	char amt[ZT_FMT_BYTES], bal[ZT_FMT_BYTES], id[24];
-	zt_format_amount(amt, t->amount);
-	zt_format_amount(bal, c->running);
-	snprintf(id, sizeof id, "%lld", (long long)t->id);
-	if (c->csv) {
-		const char *row[] = {id, t->at, t->debit, t->credit, amt, t->kind, t->ref, bal};
-		zt_csv_row(&c->w, row, sizeof row / sizeof *row);
-	} else {
-		char when[ZT_FMT_BYTES]; /* in the pool's time zone */
-		fprintf(c->f, "%8s  %-26s  %-24s  %-24s %14s  %-8s %-22s %16s\n", id,
-		        zt_timestamp_local(when, t->at), t->debit, t->credit, amt, t->kind, t->ref, bal);
-	}
-	return 0;
-}
 
 static int transfers(const struct cli *c, const struct args *a)
 {
@@ -185,33 +114,13 @@ static int transfers(const struct cli *c, const struct args *a)
 		zt_store_close(s);
 		return rc;
 	}
-	struct transfers_ctx tc = {.csv = csv, .f = o.f, .account = account};
-	zt_fen now;
-	/* Same answer as `ledger balance`: an unknown account is not-found. */
-	if ((rc = zt_ledger_balance(s, account, &now)) != 0 ||
-	    (rc = zt_ledger_opening_balance(s, account, since, &tc.running)) != 0)
-		goto done;
-	if (csv) {
-		zt_csv_init(&tc.w, o.f, args_flag(a, "--bom"));
-		zt_csv_header(&tc.w, "id,at,debit,credit,amount,kind,ref,balance");
-	} else {
-		char b[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
-		if (since)
-			fprintf(o.f, "%s since %s: opening balance %s\n", account,
-			        zt_format_date(d, since), zt_format_amount(b, tc.running));
-		else
-			fprintf(o.f, "%s: all transfers\n", account);
-		fprintf(o.f, "%8s  %-26s  %-24s  %-24s %14s  %-8s %-22s %16s\n", "id", "at", "debit",
-		        "credit", "amount", "kind", "ref", "balance");
-	}
-	if ((rc = zt_ledger_transfers(s, account, since, print_transfer, &tc)) != 0)
-		goto done;
-	if (!csv) {
-		char b[ZT_FMT_BYTES];
-		fprintf(o.f, "%lld transfer%s; balance %s\n", (long long)tc.count,
-		        tc.count == 1 ? "" : "s", zt_format_amount(b, tc.running));
-	}
-done:
+	struct zt_ledger_out lo = {.csv = csv, .bom = args_flag(a, "--bom"), .f = o.f,
+	                           .account = account, .since = since};
+	struct zt_ledger_history_req req = {account, since, zt_ledger_render_history_begin,
+	                                    zt_ledger_render_history_row, &lo};
+	struct zt_ledger_history_res res;
+	if ((rc = zt_ledger_history(s, &req, &res)) == 0)
+		zt_ledger_render_history_end(&lo, &res);
 	zt_store_close(s);
 	return cli_out_close(&o, rc ? fail(rc) : EXIT_DONE);
 }

@@ -103,8 +103,13 @@ void zt_advance_plan_free(struct zt_advance_plan *p);
  * pool's time zone (docs/spec/rules-v2.md §5); balance = its
  * current balance; top-up by zt_advance_topup(). `as_of` may not be in
  * the future. *out is filled (free with zt_advance_plan_free). */
-int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
-                    const char *actor, struct zt_advance_plan *out);
+struct zt_advance_plan_req {
+	const struct zt_config *cfg; /* [advance], [hospital H]; NULL: defaults */
+	zt_date as_of;               /* 0: today (pool-local)                   */
+	const char *actor;           /* the maker                                */
+};
+int zt_advance_plan(struct zt_store *s, const struct zt_advance_plan_req *req,
+                    struct zt_advance_plan *out);
 
 /* A single advance: stores (one transaction) a plan of one line paying
  * `amount` (> 0) to `hospital` (in the registry), basis "request", with
@@ -113,15 +118,24 @@ int zt_advance_plan(struct zt_store *s, const struct zt_config *cfg, zt_date as_
  * `actor` (zt_advance_approve) before zt_advance_issue pays it, and it is
  * stale once another advance has gone to the hospital. *out is filled
  * (free with zt_advance_plan_free). */
-int zt_advance_request(struct zt_store *s, const char *hospital, zt_fen amount,
-                       const char *actor, struct zt_advance_plan *out);
+struct zt_advance_request_req {
+	const char *hospital;
+	zt_fen amount;
+	const char *actor;
+};
+int zt_advance_request(struct zt_store *s, const struct zt_advance_request_req *req,
+                       struct zt_advance_plan *out);
 
 /* A stored plan with its approval and issue state; ZT_ENOTFOUND. */
 int zt_advance_plan_get(struct zt_store *s, const char *plan_id, struct zt_advance_plan *out);
 
 /* Approves a plan. ZT_ECONFLICT if `actor` made it (maker-checker), if it
  * is already approved, or already issued. */
-int zt_advance_approve(struct zt_store *s, const char *plan_id, const char *actor);
+struct zt_advance_approve_req {
+	const char *plan_id;
+	const char *actor; /* the checker */
+};
+int zt_advance_approve(struct zt_store *s, const struct zt_advance_approve_req *req);
 
 /* ---- issuing ------------------------------------------------------------- */
 
@@ -143,6 +157,7 @@ struct zt_advance {
 };
 
 struct zt_advance_issue_req {
+	const struct zt_config *cfg; /* [pool], [hospital H] accounts           */
 	const char *plan_id;     /* an approved plan (a single advance too)      */
 	const char *actor;       /* who issues                                   */
 	const char *out_path;    /* NULL: advance-<msg id>.xml in the cwd        */
@@ -168,8 +183,12 @@ void zt_advance_issued_free(struct zt_advance_issued *r);
  * removed, if the file cannot be written nothing is stored. Refuses (before
  * anything is written) a pool or hospital without a configured account, and
  * an existing output file. */
-int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
-                     const struct zt_advance_issue_req *req, struct zt_advance_issued *out);
+int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
+                     struct zt_advance_issued *out);
+
+/* `advance list`: every advance issued, in issue order. */
+int zt_advance_list(struct zt_store *s, int (*cb)(void *ctx, const struct zt_advance *a),
+                    void *ctx);
 
 /* ---- status -------------------------------------------------------------- */
 

@@ -14,6 +14,7 @@
 
 #include "zhitong/money.h"
 #include "zhitong/outfile.h"
+#include "zhitong/source.h"
 
 /* ---- pain.001.001.03 ------------------------------------------------ */
 
@@ -136,13 +137,18 @@ int zt_camt053_read(const char *path, zt_camt_entry_cb cb, void *ctx);
  * caller that undoes everything on an error (reconciliation imports a
  * statement in one transaction); twice as fast on big statements. */
 int zt_camt053_read_once(const char *path, zt_camt_entry_cb cb, void *ctx);
+/* zt_camt053_read_once on a statement from a source (source.h) — the
+ * bytes of a request, an open file: the way the engine's use cases read
+ * one. Messages name it by the source's name. */
+int zt_camt053_read_source(const struct zt_source *src, zt_camt_entry_cb cb, void *ctx);
 
-/* zt_camt053_read_once on a thread of its own, feeding a bounded ring, so
+/* zt_camt053_read_source on a thread of its own, feeding a bounded ring, so
  * that parsing and validating the statement overlap with what the caller
  * does with each entry. Same contract: undo everything if the stream ends
  * in an error. */
 struct zt_camt_stream;
-int zt_camt053_stream_open(struct zt_camt_stream **out, const char *path);
+/* `src` must outlive the stream; it is read on the stream's thread only. */
+int zt_camt053_stream_open(struct zt_camt_stream **out, const struct zt_source *src);
 /* 1 and the next entry (valid until the next call), 0 at the end, or the
  * refusal (negative, zt_error_last() set on the caller's thread). */
 int zt_camt053_stream_next(struct zt_camt_stream *s, const struct zt_camt_statement **st,

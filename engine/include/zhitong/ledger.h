@@ -15,6 +15,7 @@
 #ifndef ZHITONG_LEDGER_H
 #define ZHITONG_LEDGER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "limits.h"
@@ -58,6 +59,49 @@ int zt_ledger_opening_balance(struct zt_store *s, const char *account, zt_date s
  * `since` (0: all), in id order (the order they were written). */
 int zt_ledger_transfers(struct zt_store *s, const char *account, zt_date since,
                         zt_transfer_cb cb, void *ctx);
+
+/* ---- use cases (ledger.c): what `zhitong ledger` reads ------------------ */
+
+/* `ledger balance`: one account's balance (`account`; ZT_ENOTFOUND if no
+ * transfer ever touched it), or every account's, in name order. `begin`
+ * (may be NULL) is called once the account is known, before the first
+ * row; `row` once per account. The result has the count and the sum of
+ * what was listed: 0 for every account, since every transfer debits and
+ * credits the same amount (unless the books were tampered with: verify). */
+struct zt_ledger_balances_req {
+	const char *account; /* NULL: every account */
+	int (*begin)(void *ctx);
+	int (*row)(void *ctx, const char *account, zt_fen balance);
+	void *ctx;
+};
+struct zt_ledger_balances_res {
+	int64_t count;
+	zt_fen sum;
+	bool sum_overflows; /* the sum is past int64 (sum is then meaningless) */
+};
+int zt_ledger_balances(struct zt_store *s, const struct zt_ledger_balances_req *req,
+                       struct zt_ledger_balances_res *out);
+
+/* `ledger transfers`: an account's history from day `since` (pool-local;
+ * 0: all) with the running balance after each transfer. ZT_ENOTFOUND for
+ * an account no transfer ever touched; `begin` (may be NULL) gets the
+ * opening balance (of the transfers before `since`) before the first row.
+ * The result: the number of transfers listed and the closing balance,
+ * which is the account's balance. ZT_ERANGE if the running balance
+ * overflows. */
+struct zt_ledger_history_req {
+	const char *account;
+	zt_date since;
+	int (*begin)(void *ctx, zt_fen opening);
+	int (*row)(void *ctx, const struct zt_transfer *t, zt_fen balance_after);
+	void *ctx;
+};
+struct zt_ledger_history_res {
+	int64_t count;
+	zt_fen opening, closing;
+};
+int zt_ledger_history(struct zt_store *s, const struct zt_ledger_history_req *req,
+                      struct zt_ledger_history_res *out);
 
 /* ---- what a settlement posts (docs/spec/money-flow.md "Ledger") ----------- */
 

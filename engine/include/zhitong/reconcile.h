@@ -42,9 +42,10 @@
  * write-off that has no entry). A confirmed advance or repayment moves no
  * money (each was booked when it was issued).
  *
- * The zt_recon_* functions are the domain (reconcile.c): they open their
- * own transactions, except the pure rules, which touch nothing; the store's
- * bank operations (store.h) store and read, in the caller's transaction. */
+ * The pure rules (reconcile_rules.c) touch nothing; the use cases open
+ * their own transactions; the store's bank operations (store.h) store and
+ * read, in the caller's transaction. The reports are rendered by
+ * render/ (zhitong/recon_render.h). */
 #ifndef ZHITONG_RECONCILE_H
 #define ZHITONG_RECONCILE_H
 
@@ -57,6 +58,7 @@
 #include "config.h"
 #include "iso20022.h"
 #include "money.h"
+#include "source.h"
 
 struct zt_store; /* store.h */
 
@@ -136,7 +138,7 @@ const char *zt_recon_resolution_name(enum zt_recon_resolution r);
 int zt_recon_resolution_parse(enum zt_recon_resolution *out,
                               char target_out[ZT_RECON_TARGET_BYTES], const char *as);
 
-/* ---- pure rules (reconcile.c) ------------------------------------------- */
+/* ---- pure rules (reconcile_rules.c) ------------------------------------------- */
 
 /* Appends to ids[*n] (up to max) every batch id in `text` not already
  * there: a token of [A-Za-z0-9_-] delimited by anything else (or the ends)
@@ -315,8 +317,17 @@ struct zt_recon_report {
 };
 void zt_recon_report_free(struct zt_recon_report *r);
 
-/* ---- domain (reconcile.c) ------------------------------------------------ */
+/* ---- use cases (reconcile_import.c, reconcile_match.c, reconcile_resolve.c,
+ * reconcile_report.c) ------------------------------------------------------
+ *
+ * One function per operation, zt_recon_<verb>(store, request, result)
+ * (docs/architecture.md "Use cases"): the request in memory (a statement as
+ * a source, never a path), the result as data; each opens and ends its own
+ * transaction, never prints. `cfg` (config.h) gives [pool] and [reconcile]
+ * (NULL: every default); `actor` is normalised (actor.h) before it is
+ * stored. */
 
+/* What an import or a match did. */
 struct zt_recon_import_result {
 	char msg_id[64];
 	int version;                /* 2 or 8                                    */
@@ -328,47 +339,86 @@ struct zt_recon_import_result {
 	int64_t held;               /* new entries waiting for their batch to be sent */
 	int64_t rematched;          /* earlier waiting entries matched now       */
 	size_t exception_count;     /* exceptions raised                         */
-	char (*exceptions)[ZT_ID_BYTES]; /* their ids (owned)         */
+	char (*exceptions)[ZT_ID_BYTES]; /* their ids, in order (owned);
+	                                  * zt_recon_exception_get reads each */
 };
 void zt_recon_import_result_free(struct zt_recon_import_result *r);
 
-/* `reconcile import`: reads the camt.053 file (validated against the
- * official XSD before anything is stored), stores each booked entry once,
- * matches the new ones and then retries the entries that were waiting, in
- * one transaction: all or nothing. Refuses (ZT_EINVAL, nothing stored) a
+struct zt_recon_import_req {
+	const struct zt_config *cfg;
+	/* The camt.053 statement: bytes (zt_source_buffer) or an open file
+	 * (zt_source_file); its name names it in messages and in the log of
+	 * imports. A source that cannot rewind is read once into a temporary
+	 * file (its digest is stored before its first entry). */
+	const struct zt_source *statement;
+	const char *actor;
+};
+
+/* `reconcile import`: reads the camt.053 statement (validated against the
+ * official XSD while it is read), stores each booked entry once, matches
+ * the new ones and then retries the entries that were waiting, in one
+ * transaction: all or nothing. Refuses (ZT_EINVAL, nothing stored) a
  * statement of another account than [pool] account (or, without it, than
  * the statements imported before) or in another currency; ZT_ECONFLICT
  * when a bank reference stored before comes back with another amount or
  * direction. */
-int zt_recon_import(struct zt_store *s, const struct zt_config *cfg, const char *path,
-                    const char *actor, struct zt_recon_import_result *out);
+int zt_recon_import(struct zt_store *s, const struct zt_recon_import_req *req,
+                    struct zt_recon_import_result *out);
+
+struct zt_recon_match_req {
+	const struct zt_config *cfg;
+	zt_date as_of; /* 0: today (pool-local); a later day is refused */
+	const char *actor;
+};
 
 /* `reconcile match`: retries the waiting entries and raises what is
- * overdue on `as_of` (0: today): `missing` for a batch sent (or an advance
+ * overdue on `as_of`: `missing` for a batch sent (or an advance
  * executed) more than expected-within-days before with nothing matched,
  * `amount` (short) for a batch paid in part. Uses the import result
  * (stored … not_booked stay 0). */
-int zt_recon_match(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
-                   const char *actor, struct zt_recon_import_result *out);
+int zt_recon_match(struct zt_store *s, const struct zt_recon_match_req *req,
+                   struct zt_recon_import_result *out);
+
+struct zt_recon_resolve_req {
+	const struct zt_config *cfg;
+	const char *exc_id; /* EXC-NNNNNN                                         */
+	const char *as;     /* accept, match:ID[,ID…], refund, write-off, ignore   */
+	const char *actor;
+	const char *note;   /* required: why (one line)                           */
+};
 
 /* `reconcile resolve`: records a person's decision on an open exception
  * and books it (see enum zt_recon_resolution; docs/reconciliation.md has
- * the table of what each does to each kind). `note` is required.
- * ZT_ENOTFOUND; ZT_ECONFLICT when resolved already or when the decision
- * does not fit (e.g. ignore while money is in suspense, a match whose
- * amount is not what the batches owe). */
-int zt_recon_resolve(struct zt_store *s, const struct zt_config *cfg, const char *exc_id,
-                     const char *as, const char *actor, const char *note);
+ * the table of what each does to each kind). ZT_ENOTFOUND; ZT_ECONFLICT
+ * when resolved already or when the decision does not fit (e.g. ignore
+ * while money is in suspense, a match whose amount is not what the
+ * batches owe). *out (may be NULL) is the exception as resolved. */
+int zt_recon_resolve(struct zt_store *s, const struct zt_recon_resolve_req *req,
+                     struct zt_recon_exception *out);
 
-/* Every exception, or only the open ones. */
-int zt_recon_exceptions(struct zt_store *s, bool open_only,
-                        int (*cb)(void *ctx, const struct zt_recon_exception *x), void *ctx);
+struct zt_recon_exceptions_req {
+	bool open_only; /* false: the resolved ones too */
+};
+typedef int (*zt_recon_exception_cb)(void *ctx, const struct zt_recon_exception *x);
+
+/* One exception as stored, by id (EXC-NNNNNN). ZT_ENOTFOUND. */
+int zt_recon_exception_get(struct zt_store *s, const char *exc_id, struct zt_recon_exception *out);
+
+/* `reconcile exceptions`: one call per exception, in id order; a non-zero
+ * return stops the walk and is returned. */
+int zt_recon_exceptions(struct zt_store *s, const struct zt_recon_exceptions_req *req,
+                        zt_recon_exception_cb cb, void *ctx);
+
+struct zt_recon_report_req {
+	const struct zt_config *cfg;
+	zt_date as_of; /* 0: today (pool-local); a later day is refused (ZT_EINVAL) */
+};
 
 /* `reconcile report`: collects, reading only — a report never writes; it
- * runs on a database opened read-only. What is overdue on as_of (0: today)
- * but not raised yet as an exception is listed in `overdue`: raising it is
- * zt_recon_match's work. A future as_of is refused (ZT_EINVAL). */
-int zt_recon_report(struct zt_store *s, const struct zt_config *cfg, zt_date as_of,
+ * runs on a database opened read-only. What is overdue on as_of but not
+ * raised yet as an exception is listed in `overdue`: raising it is
+ * zt_recon_match's work. Free *out with zt_recon_report_free. */
+int zt_recon_report(struct zt_store *s, const struct zt_recon_report_req *req,
                     struct zt_recon_report *out);
 
 #endif

@@ -32,10 +32,15 @@ struct zt_source {
 	uint64_t size_hint;   /* bytes to expect, 0 if unknown: for progress only */
 	const char *name;     /* how messages name the input ("claims.xml",
 	                       * "stdin", "the request body"); NULL: "input" */
+	/* Back to the first byte, for a reader that must read the input twice
+	 * (a statement's digest, then its entries); NULL: it reads once. 0 or
+	 * a negative ZT_E* code with its message set. */
+	int (*rewind)(void *ctx);
 };
 
 /* Reads an open stream from where it stands (the caller keeps and closes
- * it). The size hint is the size of a regular file, else 0. */
+ * it). The size hint is the size of a regular file, else 0; a regular
+ * file read from its first byte can be rewound. */
 struct zt_source zt_source_file(FILE *f, const char *name);
 
 /* Reads `len` bytes of `data` (not copied: they must outlive the source);

@@ -1,0 +1,181 @@
+/* zhitong — `reconcile report`: what is billed, paid, open and overdue,
+ * collected as data, reading only (see reconcile.h); render/ writes it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile_int.h"
+#include "zhitong/error.h"
+#include "zhitong/ledger.h"
+#include "zhitong/store.h"
+
+/* ---- report ------------------------------------------------------------------ */
+
+struct grow {
+	void **items;
+	size_t *n;
+	size_t cap, size;
+};
+
+static void *grow_push(struct grow *g)
+{
+	if (*g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		void *q = realloc(*g->items, cap * g->size);
+		if (!q) {
+			zt_error_set(ZT_ENOMEM, "out of memory");
+			return NULL;
+		}
+		*g->items = q;
+		g->cap = cap;
+	}
+	return (char *)*g->items + g->size * (*g->n)++;
+}
+
+struct report_ctx {
+	struct zt_store *s;
+	struct zt_recon_report *r;
+	struct grow funds, hospitals, exceptions, open, days, overdue;
+};
+
+static int rep_fund(void *vctx, const struct zt_recon_fund_line *f)
+{
+	struct report_ctx *c = vctx;
+	struct zt_recon_fund_line *p = grow_push(&c->funds);
+	if (!p)
+		return ZT_ENOMEM;
+	*p = *f;
+	/* billed - paid - written off + returned: < 0 is owed back */
+	if (__builtin_sub_overflow(p->billed, p->paid, &p->outstanding) ||
+	    __builtin_sub_overflow(p->outstanding, p->written_off, &p->outstanding) ||
+	    __builtin_add_overflow(p->outstanding, p->returned, &p->outstanding))
+		return zt_error_set(ZT_ERANGE, "fund %s: what is outstanding would overflow",
+		                    p->fund_code);
+	return 0;
+}
+
+static int rep_hospital(void *vctx, const struct zt_advance_status *h)
+{
+	struct report_ctx *c = vctx;
+	struct zt_recon_hospital_line *p = grow_push(&c->hospitals);
+	if (!p)
+		return ZT_ENOMEM;
+	memset(p, 0, sizeof *p);
+	snprintf(p->hospital, sizeof p->hospital, "%s", h->hospital);
+	p->advanced = h->advanced;
+	p->earned = h->earned;
+	p->balance = h->balance;
+	return 0;
+}
+
+/* Appends a copy of `item` to g's array. */
+static int push_copy(struct grow *g, const void *item)
+{
+	void *p = grow_push(g);
+	if (!p)
+		return ZT_ENOMEM;
+	memcpy(p, item, g->size);
+	return 0;
+}
+
+static int rep_exception(void *vctx, const struct zt_recon_exception *x)
+{
+	return push_copy(&((struct report_ctx *)vctx)->exceptions, x);
+}
+
+static int rep_open(void *vctx, const struct zt_recon_open_line *o)
+{
+	return push_copy(&((struct report_ctx *)vctx)->open, o);
+}
+
+static int rep_day(void *vctx, const struct zt_recon_day *d)
+{
+	return push_copy(&((struct report_ctx *)vctx)->days, d);
+}
+
+/* What zt_recon_match would raise on as_of, read only: each batch,
+ * advance or repayment overdue that has no exception of that kind yet. */
+static int rep_overdue(struct report_ctx *c, const struct zt_recon_overdue *o)
+{
+	bool exists;
+	int rc = recon_overdue_raised(c->s, o, &exists);
+	return rc || exists ? rc : push_copy(&c->overdue, o);
+}
+
+static int rep_due_batch(void *vctx, const struct zt_recon_batch *sent)
+{
+	struct report_ctx *c = vctx;
+	struct zt_recon_overdue o;
+	bool due;
+	int rc = recon_overdue_batch(&c->r->cfg, sent, &o, &due);
+	return rc || !due ? rc : rep_overdue(c, &o);
+}
+
+static int rep_due_advance(void *vctx, const struct zt_advance *a)
+{
+	struct report_ctx *c = vctx;
+	struct zt_recon_overdue o;
+	recon_overdue_advance(&c->r->cfg, a, &o);
+	return rep_overdue(c, &o);
+}
+
+static int rep_due_return(void *vctx, const struct zt_batch_return *r)
+{
+	struct report_ctx *c = vctx;
+	struct zt_recon_overdue o;
+	recon_overdue_return(&c->r->cfg, r, &o);
+	return rep_overdue(c, &o);
+}
+
+int zt_recon_report(struct zt_store *s, const struct zt_recon_report_req *req,
+                    struct zt_recon_report *out)
+{
+	memset(out, 0, sizeof *out);
+	int rc;
+	if ((rc = zt_date_as_of(&out->as_of, req->as_of, "--as-of")))
+		return rc;
+	if ((rc = zt_recon_config_load(&out->cfg, req->cfg)))
+		return rc;
+	struct report_ctx c = {
+		.s = s,
+		.r = out,
+		.funds = {(void **)&out->funds, &out->fund_count, 0, sizeof *out->funds},
+		.hospitals = {(void **)&out->hospitals, &out->hospital_count, 0, sizeof *out->hospitals},
+		.exceptions = {(void **)&out->exceptions, &out->exception_count, 0,
+		               sizeof *out->exceptions},
+		.open = {(void **)&out->open, &out->open_count, 0, sizeof *out->open},
+		.days = {(void **)&out->days, &out->day_count, 0, sizeof *out->days},
+		.overdue = {(void **)&out->overdue, &out->overdue_count, 0, sizeof *out->overdue},
+	};
+	zt_date cutoff = zt_date_add(out->as_of, -out->cfg.expected_within_days - 1);
+	bool exists;
+	if ((rc = c.s->ops->bank.report_funds(c.s, rep_fund, &c)) ||
+	    (rc = zt_advance_status(s, rep_hospital, &c)) ||
+	    (rc = c.s->ops->bank.exceptions(c.s, true, rep_exception, &c)) ||
+	    (rc = c.s->ops->bank.report_open(c.s, rep_open, &c)) ||
+	    (rc = c.s->ops->bank.report_days(c.s, rep_day, &c)) ||
+	    (rc = c.s->ops->bank.sent_batches(c.s, cutoff, rep_due_batch, &c)) ||
+	    (rc = c.s->ops->bank.due_advances(c.s, cutoff, rep_due_advance, &c)) ||
+	    (rc = c.s->ops->bank.due_returns(c.s, cutoff, rep_due_return, &c)) ||
+	    (rc = s->ops->ledger.balance(s, ZT_ACCOUNT_SUSPENSE, &out->suspense, &exists)) ||
+	    (rc = s->ops->ledger.balance(s, ZT_ACCOUNT_POOL_BANK, &out->pool_bank, &exists)))
+		goto done;
+	for (size_t i = 0; i < out->hospital_count && rc == 0; i++)
+		rc = c.s->ops->bank.confirmed(c.s, out->hospitals[i].hospital,
+		                              &out->hospitals[i].confirmed);
+done:
+	if (rc)
+		zt_recon_report_free(out);
+	return rc;
+}
+
+void zt_recon_report_free(struct zt_recon_report *r)
+{
+	free(r->funds);
+	free(r->hospitals);
+	free(r->exceptions);
+	free(r->open);
+	free(r->days);
+	free(r->overdue);
+	memset(r, 0, sizeof *r);
+}

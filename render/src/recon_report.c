@@ -1,0 +1,453 @@
+/* zhitong — reconciliation as people and spreadsheets read it: the
+ * exceptions (a line, a CSV row), the report as text, CSV and one HTML page
+ * (see recon_render.h; docs/reconciliation.md). Pure: data in, bytes out. */
+#include "zhitong/recon_render.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zhitong/date.h"
+#include "zhitong/money.h"
+
+static const char *yuan(char b[ZT_FMT_BYTES], zt_fen v) { return zt_format_amount(b, v); }
+
+/* ---- output helpers ---------------------------------------------------------- */
+
+static void html_put(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+/* What an exception is about: its batch or advance, else its bank entry. */
+static const char *subject(const struct zt_recon_exception *x)
+{
+	return x->return_id[0] ? x->return_id
+	       : x->batch_id[0] ? x->batch_id
+	       : x->advance_id[0] ? x->advance_id
+	                          : x->entry_ref;
+}
+
+void zt_recon_render_exception_line(FILE *f, const struct zt_recon_exception *x)
+{
+	char y[ZT_FMT_BYTES];
+	fprintf(f, "%-11s %-9s %-20s %14s  %s\n", x->exc_id, zt_recon_kind_name(x->kind), subject(x),
+	        yuan(y, x->amount), x->detail);
+}
+
+
+/* ---- exceptions ------------------------------------------------------------------ */
+
+
+
+int zt_recon_render_exception_row(void *ctx, const struct zt_recon_exception *x)
+{
+	struct zt_recon_exceptions_out *l = ctx;
+	char y[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
+	if (!l->csv) {
+		zt_recon_render_exception_line(l->f, x);
+		if (x->resolved)
+			fprintf(l->f, "%11s %s by %s at %s%s%s: %s\n", "",
+			        zt_recon_resolution_name(x->resolution), x->resolved_by,
+			        zt_timestamp_local(d, x->resolved_at), x->target[0] ? ", " : "", x->target,
+			        x->note);
+		return 0;
+	}
+	const char *f[] = {x->exc_id,     zt_recon_kind_name(x->kind),
+	                   x->entry_ref,  x->batch_id,
+	                   x->advance_id, yuan(y, x->amount),
+	                   zt_format_date(d, x->since), x->detail,
+	                   x->raised_at,  x->raised_by,
+	                   x->resolved ? zt_recon_resolution_name(x->resolution) : "",
+	                   x->target,     x->note,
+	                   x->resolved_at, x->resolved_by};
+	zt_csv_row(&l->w, f, sizeof f / sizeof *f);
+	return 0;
+}
+
+/* ---- report ------------------------------------------------------------------------ */
+
+static int64_t age(zt_date from, zt_date as_of)
+{
+	if (!from)
+		return -1;
+	int64_t d = zt_date_days_between(from, as_of);
+	return d < 0 ? 0 : d;
+}
+
+static const char *age_text(char b[32], int64_t days)
+{
+	if (days < 0)
+		snprintf(b, 32, "-");
+	else
+		snprintf(b, 32, "%lld", (long long)days);
+	return b;
+}
+
+static const char *overdue_subject(const struct zt_recon_overdue *o)
+{
+	return o->return_id[0] ? o->return_id : o->batch_id[0] ? o->batch_id : o->advance_id;
+}
+
+void zt_recon_render_report_text(FILE *f, const struct zt_recon_report *r)
+{
+	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES], e[ZT_FMT_BYTES],
+		g[32];
+	fprintf(f, "Reconciliation as of %s (%s)\n\n", zt_format_date(a, r->as_of),
+	        zt_zone_name(zt_date_pool_zone()));
+	fprintf(f, "%-8s %14s %14s %14s %14s %14s %6s %8s  %s\n", "fund", "billed", "paid",
+	        "written off", "returned", "outstanding", "open", "oldest", "name");
+	for (size_t i = 0; i < r->fund_count; i++) {
+		const struct zt_recon_fund_line *l = &r->funds[i];
+		fprintf(f, "%-8s %14s %14s %14s %14s %14s %6lld %8s  %s\n", l->fund_code,
+		        yuan(a, l->billed), yuan(b, l->paid), yuan(c, l->written_off),
+		        yuan(e, l->returned), yuan(d, l->outstanding),
+		        (long long)l->open_batches, age_text(g, age(l->oldest_sent, r->as_of)),
+		        l->fund_name);
+	}
+	fprintf(f, "\n%-12s %14s %14s %14s %14s\n", "hospital", "advanced", "confirmed", "earned",
+	        "balance");
+	for (size_t i = 0; i < r->hospital_count; i++) {
+		const struct zt_recon_hospital_line *h = &r->hospitals[i];
+		if (!h->advanced && !h->earned && !h->balance)
+			continue; /* nothing ever moved: the registry's other hospitals */
+		fprintf(f, "%-12s %14s %14s %14s %14s\n", h->hospital, yuan(a, h->advanced),
+		        yuan(b, h->confirmed), yuan(c, h->earned), yuan(d, h->balance));
+	}
+	fprintf(f, "\nopen exceptions: %zu\n", r->exception_count);
+	for (size_t i = 0; i < r->exception_count; i++) {
+		const struct zt_recon_exception *x = &r->exceptions[i];
+		fprintf(f, "%-11s %-9s %-20s %14s %5s d  %s\n", x->exc_id, zt_recon_kind_name(x->kind),
+		        subject(x), yuan(a, x->amount), age_text(g, age(x->since, r->as_of)), x->detail);
+	}
+	fprintf(f, "\nwaiting until their batch is sent: %zu\n", r->open_count);
+	for (size_t i = 0; i < r->open_count; i++) {
+		const struct zt_recon_open_line *o = &r->open[i];
+		fprintf(f, "%-24s %-6s %14s %s  %s\n", o->ref, o->credit ? "credit" : "debit",
+		        yuan(a, o->amount), zt_format_date(b, o->booking_date), o->remittance);
+	}
+	fprintf(f, "\noverdue, not raised yet: %zu%s\n", r->overdue_count,
+	        r->overdue_count ? " ('zhitong reconcile match' raises them)" : "");
+	for (size_t i = 0; i < r->overdue_count; i++) {
+		const struct zt_recon_overdue *o = &r->overdue[i];
+		fprintf(f, "%-11s %-9s %-20s %14s %5s d\n", "-", zt_recon_kind_name(o->kind),
+		        overdue_subject(o), yuan(a, o->amount), age_text(g, age(o->since, r->as_of)));
+	}
+	fprintf(f, "\n%s %s, %s %s\n", "pool:bank", yuan(e, r->pool_bank), ZT_ACCOUNT_SUSPENSE,
+	        yuan(a, r->suspense));
+}
+
+/* returned was added last, so that the columns before keep their places */
+#define CSV_COLUMNS 17
+
+void zt_recon_render_report_csv(FILE *f, bool bom, const struct zt_recon_report *r)
+{
+	struct zt_csv cw, *w = &cw;
+	zt_csv_init(w, f, bom);
+	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES], n[32], g[32],
+		e[ZT_FMT_BYTES];
+	zt_csv_header(w, "section,id,name,kind,billed,paid,written_off,outstanding,open_batches,"
+	                 "age_days,advanced,confirmed,earned,balance,amount,detail,returned");
+	for (size_t i = 0; i < r->fund_count; i++) {
+		const struct zt_recon_fund_line *l = &r->funds[i];
+		int64_t ag = age(l->oldest_sent, r->as_of);
+		snprintf(n, sizeof n, "%lld", (long long)l->open_batches);
+		const char *v[CSV_COLUMNS] = {"fund", l->fund_code, l->fund_name, NULL,
+		                              yuan(a, l->billed), yuan(b, l->paid),
+		                              yuan(c, l->written_off), yuan(d, l->outstanding), n,
+		                              ag < 0 ? "" : age_text(g, ag)};
+		v[16] = yuan(e, l->returned);
+		zt_csv_row(w, v, CSV_COLUMNS);
+	}
+	for (size_t i = 0; i < r->hospital_count; i++) {
+		const struct zt_recon_hospital_line *h = &r->hospitals[i];
+		const char *v[CSV_COLUMNS] = {"hospital", h->hospital};
+		v[10] = yuan(a, h->advanced);
+		v[11] = yuan(b, h->confirmed);
+		v[12] = yuan(c, h->earned);
+		v[13] = yuan(d, h->balance);
+		zt_csv_row(w, v, CSV_COLUMNS);
+	}
+	for (size_t i = 0; i < r->exception_count; i++) {
+		const struct zt_recon_exception *x = &r->exceptions[i];
+		const char *v[CSV_COLUMNS] = {"exception", x->exc_id, subject(x),
+		                              zt_recon_kind_name(x->kind)};
+		v[9] = age_text(g, age(x->since, r->as_of));
+		v[14] = yuan(a, x->amount);
+		v[15] = x->detail;
+		zt_csv_row(w, v, CSV_COLUMNS);
+	}
+	for (size_t i = 0; i < r->open_count; i++) {
+		const struct zt_recon_open_line *o = &r->open[i];
+		const char *v[CSV_COLUMNS] = {"waiting", o->ref, NULL, o->credit ? "credit" : "debit"};
+		v[9] = age_text(g, age(o->booking_date, r->as_of));
+		v[14] = yuan(a, o->amount);
+		v[15] = o->remittance;
+		zt_csv_row(w, v, CSV_COLUMNS);
+	}
+	for (size_t i = 0; i < r->overdue_count; i++) {
+		const struct zt_recon_overdue *o = &r->overdue[i];
+		const char *v[CSV_COLUMNS] = {"overdue", overdue_subject(o), NULL, zt_recon_kind_name(o->kind)};
+		v[9] = age_text(g, age(o->since, r->as_of));
+		v[14] = yuan(a, o->amount);
+		v[15] = "not raised yet: reconcile match raises it";
+		zt_csv_row(w, v, CSV_COLUMNS);
+	}
+	for (size_t i = 0; i < r->day_count; i++) {
+		const struct zt_recon_day *dd = &r->days[i];
+		const char *v[CSV_COLUMNS] = {"day", zt_format_date(n, dd->day), NULL, NULL,
+		                              yuan(a, dd->billed), yuan(b, dd->paid)};
+		zt_csv_row(w, v, CSV_COLUMNS);
+	}
+}
+
+/* ---- the HTML page and its chart -------------------------------------------------- */
+
+#define CHART_W 720
+#define CHART_H 260
+#define CHART_LEFT 90
+#define CHART_TOP 20
+#define CHART_POINTS_MAX 120
+
+struct point {
+	zt_date day;
+	zt_fen billed, paid; /* cumulative up to and including day */
+};
+
+/* Cumulative billed and paid per day, or per week when the days would be
+ * too many to tell apart; ends on as_of. */
+static size_t chart_points(const struct zt_recon_report *r, struct point *pts)
+{
+	if (r->day_count == 0)
+		return 0;
+	zt_date first = r->days[0].day;
+	zt_date last = r->days[r->day_count - 1].day > r->as_of ? r->days[r->day_count - 1].day
+	                                                        : r->as_of;
+	int64_t span = zt_date_days_between(first, last) + 1;
+	int64_t step = 1;
+	while ((span + step - 1) / step > CHART_POINTS_MAX)
+		step = step == 1 ? 7 : step * 2;
+	size_t n = 0, k = 0;
+	zt_fen billed = 0, paid = 0;
+	for (int64_t off = 0; off < span && n < CHART_POINTS_MAX; off += step) {
+		zt_date end = zt_date_add(first, (int)(off + step - 1));
+		if (end > last)
+			end = last;
+		while (k < r->day_count && r->days[k].day <= end) {
+			billed += r->days[k].billed;
+			paid += r->days[k].paid;
+			k++;
+		}
+		pts[n++] = (struct point){end, billed, paid};
+	}
+	return n;
+}
+
+static int64_t scale(zt_fen v, zt_fen max, int64_t px)
+{
+	if (max <= 0 || v <= 0)
+		return 0;
+	return (int64_t)((__int128)v * px / max);
+}
+
+static void polyline(FILE *f, const struct point *pts, size_t n, zt_fen max, bool paid,
+                     const char *color)
+{
+	/* a lone point (everything on one day) sits at the right end */
+	int64_t span = CHART_W - CHART_LEFT - 10;
+	fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", color);
+	for (size_t i = 0; i < n; i++) {
+		int64_t x = CHART_LEFT + (n == 1 ? span : (int64_t)i * span / (int64_t)(n - 1));
+		int64_t y = CHART_TOP + CHART_H - scale(paid ? pts[i].paid : pts[i].billed, max, CHART_H);
+		fprintf(f, "%s%lld,%lld", i ? " " : "", (long long)x, (long long)y);
+	}
+	fputs("\"/>\n", f);
+	/* markers: the points are the data; the line only joins them */
+	for (size_t i = 0; i < n; i++) {
+		int64_t x = CHART_LEFT + (n == 1 ? span : (int64_t)i * span / (int64_t)(n - 1));
+		int64_t y = CHART_TOP + CHART_H - scale(paid ? pts[i].paid : pts[i].billed, max, CHART_H);
+		fprintf(f, "<circle cx=\"%lld\" cy=\"%lld\" r=\"3\" fill=\"%s\"/>\n", (long long)x,
+		        (long long)y, color);
+	}
+}
+
+static void chart(FILE *f, const struct zt_recon_report *r)
+{
+	struct point pts[CHART_POINTS_MAX];
+	size_t n = chart_points(r, pts);
+	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES];
+	if (n == 0) {
+		fputs("<p>Nothing billed or paid yet.</p>\n", f);
+		return;
+	}
+	zt_fen max = pts[n - 1].billed > pts[n - 1].paid ? pts[n - 1].billed : pts[n - 1].paid;
+	fprintf(f,
+	        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" "
+	        "aria-label=\"billed against paid, cumulative\">\n",
+	        CHART_W + 20, CHART_TOP + CHART_H + 50);
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", CHART_LEFT,
+	        CHART_TOP, CHART_LEFT, CHART_TOP + CHART_H);
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", CHART_LEFT,
+	        CHART_TOP + CHART_H, CHART_W, CHART_TOP + CHART_H);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">%s</text>\n",
+	        CHART_LEFT - 4, CHART_TOP + 4, yuan(a, max));
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">0.00</text>\n",
+	        CHART_LEFT - 4, CHART_TOP + CHART_H);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n", CHART_LEFT,
+	        CHART_TOP + CHART_H + 16, zt_format_date(a, pts[0].day));
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">%s</text>\n", CHART_W,
+	        CHART_TOP + CHART_H + 16, zt_format_date(b, pts[n - 1].day));
+	polyline(f, pts, n, max, false, "#1f5fbf");
+	polyline(f, pts, n, max, true, "#2e8b3a");
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"#1f5fbf\"/>"
+	           "<text x=\"%d\" y=\"%d\" font-size=\"12\">billed %s</text>\n",
+	        CHART_LEFT, CHART_TOP + CHART_H + 32, CHART_LEFT + 16, CHART_TOP + CHART_H + 37,
+	        yuan(a, pts[n - 1].billed));
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"#2e8b3a\"/>"
+	           "<text x=\"%d\" y=\"%d\" font-size=\"12\">paid %s</text>\n",
+	        CHART_LEFT + 220, CHART_TOP + CHART_H + 32, CHART_LEFT + 236,
+	        CHART_TOP + CHART_H + 37, yuan(b, pts[n - 1].paid));
+	fputs("</svg>\n", f);
+}
+
+static void td(FILE *f, const char *s, bool num)
+{
+	fputs(num ? "<td class=\"n\">" : "<td>", f);
+	html_put(f, s);
+	fputs("</td>", f);
+}
+
+static void html_hospitals(FILE *f, const struct zt_recon_report *r)
+{
+	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
+	fputs("</table>\n<h2>Hospitals</h2>\n<table>\n<tr><th>hospital</th><th>advanced</th>"
+	      "<th>confirmed by the bank</th><th>earned</th><th>balance</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < r->hospital_count; i++) {
+		const struct zt_recon_hospital_line *h = &r->hospitals[i];
+		if (!h->advanced && !h->earned && !h->balance)
+			continue;
+		fputs(h->balance < 0 ? "<tr class=\"bad\">" : "<tr>", f);
+		td(f, h->hospital, false);
+		td(f, yuan(a, h->advanced), true);
+		td(f, yuan(b, h->confirmed), true);
+		td(f, yuan(c, h->earned), true);
+		td(f, yuan(d, h->balance), true);
+		fputs("</tr>\n", f);
+	}
+}
+
+static void html_exceptions(FILE *f, const struct zt_recon_report *r)
+{
+	char a[ZT_FMT_BYTES], g[32];
+	fprintf(f, "</table>\n<h2>Open exceptions (%zu)</h2>\n", r->exception_count);
+	fputs("<table>\n<tr><th>exception</th><th>kind</th><th>about</th><th>amount</th>"
+	      "<th>age (days)</th><th>detail</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < r->exception_count; i++) {
+		const struct zt_recon_exception *x = &r->exceptions[i];
+		fputs("<tr>", f);
+		td(f, x->exc_id, false);
+		td(f, zt_recon_kind_name(x->kind), false);
+		td(f, subject(x), false);
+		td(f, yuan(a, x->amount), true);
+		td(f, age_text(g, age(x->since, r->as_of)), true);
+		td(f, x->detail, false);
+		fputs("</tr>\n", f);
+	}
+}
+
+static void html_waiting_and_overdue(FILE *f, const struct zt_recon_report *r)
+{
+	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], g[32];
+	fprintf(f, "</table>\n<h2>Waiting until their batch is sent (%zu)</h2>\n", r->open_count);
+	fputs("<table>\n<tr><th>bank entry</th><th></th><th>amount</th><th>booked</th>"
+	      "<th>remittance</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < r->open_count; i++) {
+		const struct zt_recon_open_line *o = &r->open[i];
+		fputs("<tr>", f);
+		td(f, o->ref, false);
+		td(f, o->credit ? "credit" : "debit", false);
+		td(f, yuan(a, o->amount), true);
+		td(f, zt_format_date(b, o->booking_date), false);
+		td(f, o->remittance, false);
+		fputs("</tr>\n", f);
+	}
+	fprintf(f, "</table>\n<h2>Overdue, not raised yet (%zu)</h2>\n", r->overdue_count);
+	if (r->overdue_count)
+		fputs("<p>'zhitong reconcile match' raises them as exceptions.</p>\n", f);
+	fputs("<table>\n<tr><th>about</th><th>kind</th><th>amount</th><th>age (days)</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < r->overdue_count; i++) {
+		const struct zt_recon_overdue *o = &r->overdue[i];
+		fputs("<tr>", f);
+		td(f, overdue_subject(o), false);
+		td(f, zt_recon_kind_name(o->kind), false);
+		td(f, yuan(a, o->amount), true);
+		td(f, age_text(g, age(o->since, r->as_of)), true);
+		fputs("</tr>\n", f);
+	}
+	fprintf(f, "</table>\n<p>pool:bank %s; suspense:bank %s</p>\n</body>\n</html>\n",
+	        yuan(a, r->pool_bank), yuan(b, r->suspense));
+}
+
+void zt_recon_render_report_html(FILE *f, const struct zt_recon_report *r)
+{
+	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES], g[32];
+	fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'\">\n<title>",
+	      f);
+	fprintf(f, "Reconciliation %s</title>\n", zt_format_date(a, r->as_of));
+	fputs("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
+	      "margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:3px 8px}th{background:#eee}"
+	      "td.n{text-align:right;font-variant-numeric:tabular-nums}.bad{color:#b00}</style>\n"
+	      "</head>\n<body>\n",
+	      f);
+	/* zone names are [A-Za-z0-9._+-/]: nothing to escape */
+	fprintf(f, "<h1>Reconciliation as of %s (%s)</h1>\n<h2>Billed against paid</h2>\n",
+	        zt_format_date(a, r->as_of), zt_zone_name(zt_date_pool_zone()));
+	chart(f, r);
+	fputs("<h2>Funds</h2>\n<table>\n<tr><th>fund</th><th>name</th><th>billed</th><th>paid</th>"
+	      "<th>written off</th><th>returned</th><th>outstanding</th><th>open batches</th>"
+	      "<th>oldest (days)</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < r->fund_count; i++) {
+		const struct zt_recon_fund_line *l = &r->funds[i];
+		snprintf(g, sizeof g, "%lld", (long long)l->open_batches);
+		fputs("<tr>", f);
+		td(f, l->fund_code, false);
+		td(f, l->fund_name, false);
+		td(f, yuan(a, l->billed), true);
+		td(f, yuan(b, l->paid), true);
+		td(f, yuan(c, l->written_off), true);
+		td(f, yuan(d, l->returned), true);
+		td(f, yuan(d, l->outstanding), true);
+		td(f, g, true);
+		td(f, age_text(g, age(l->oldest_sent, r->as_of)), true);
+		fputs("</tr>\n", f);
+	}
+	html_hospitals(f, r);
+	html_exceptions(f, r);
+	html_waiting_and_overdue(f, r);
+}
+
+void zt_recon_exceptions_out_init(struct zt_recon_exceptions_out *o, FILE *f, bool csv, bool bom)
+{
+	*o = (struct zt_recon_exceptions_out){.csv = csv, .f = f};
+	if (!csv)
+		return;
+	zt_csv_init(&o->w, f, bom);
+	zt_csv_header(&o->w, "exception,kind,entry,batch,advance,amount,since,detail,raised_at,"
+	                     "raised_by,resolution,target,note,resolved_at,resolved_by");
+}

@@ -265,6 +265,7 @@ CREATE TABLE batch (
   accepted_total int8,
   paid           int8 NOT NULL DEFAULT 0,
   returned       int8 NOT NULL DEFAULT 0 CHECK (returned >= 0),
+  rowid          int8 NOT NULL UNIQUE,   -- the order batches were made in (SQLite's rowid)
   UNIQUE (fund_code, seq),
   CHECK (period_from <= period_to),
   CHECK ((approved_by IS NULL) = (approved_at IS NULL))
@@ -428,6 +429,14 @@ CREATE TRIGGER bank_entry_id BEFORE INSERT ON bank_entry FOR EACH ROW EXECUTE FU
 CREATE TRIGGER batch_return_id BEFORE INSERT ON batch_return FOR EACH ROW EXECUTE FUNCTION zt_next_id();
 CREATE TRIGGER recon_exception_id BEFORE INSERT ON recon_exception FOR EACH ROW EXECUTE FUNCTION zt_next_id();
 CREATE TRIGGER recon_match_id BEFORE INSERT ON recon_match FOR EACH ROW EXECUTE FUNCTION zt_next_id();
+
+-- the order batches were made in (SQLite: the rowid of a table keyed by text)
+CREATE FUNCTION zt_batch_rowid() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT COALESCE(MAX(rowid), 0) + 1 INTO NEW.rowid FROM batch;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER batch_rowid BEFORE INSERT ON batch FOR EACH ROW EXECUTE FUNCTION zt_batch_rowid();
 
 -- the audit trail's own count (SQLite migration 005)
 CREATE FUNCTION zt_audit_last_id() RETURNS trigger LANGUAGE plpgsql AS $$

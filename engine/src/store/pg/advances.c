@@ -23,7 +23,7 @@ static const char SQL_PLAN_GET[] =
 	"(SELECT count(*) FROM advance_plan_line l WHERE l.plan_row = p.id) "
 	"FROM advance_plan p LEFT JOIN advance_approval v ON v.plan_row = p.id WHERE p.plan_id = $1";
 static const char SQL_LINES[] = "SELECT hospital, basis, window_earned, target, balance, topup "
-                                "FROM advance_plan_line WHERE plan_row = $1 ORDER BY hospital";
+                                "FROM advance_plan_line WHERE plan_row = $1 ORDER BY hospital COLLATE \"C\"";
 static const char SQL_APPROVAL_INSERT[] =
 	"INSERT INTO advance_approval (plan_row, approved_by, approved_at) VALUES ($1, $2, $3)";
 #define ADVANCE_COLUMNS                                                                         \

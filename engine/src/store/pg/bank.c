@@ -83,9 +83,9 @@ static const char SQL_RES_INSERT[] =
 static const char SQL_SETTLE_DUE[] =
 	"INSERT INTO recon_resolution (exception_id, resolution, target, note, at, actor) "
 	"SELECT x.id, 'settled', NULL, $4, $5, $6 FROM recon_exception x "
-	"WHERE x.entry_id IS NULL AND ($1 IS NULL OR x.kind = $1) "
-	"AND (($2 IS NOT NULL AND x.batch_id = $2 AND x.return_id IS NULL) "
-	"OR ($3 IS NOT NULL AND x.advance_id = $3) OR ($7 IS NOT NULL AND x.return_id = $7)) "
+	"WHERE x.entry_id IS NULL AND ($1::text IS NULL OR x.kind = $1) "
+	"AND (($2::text IS NOT NULL AND x.batch_id = $2 AND x.return_id IS NULL) "
+	"OR ($3::text IS NOT NULL AND x.advance_id = $3) OR ($7::text IS NOT NULL AND x.return_id = $7)) "
 	"AND NOT EXISTS (SELECT 1 FROM recon_resolution r WHERE r.exception_id = x.id)";
 static const char SQL_DUE_OPEN[] =
 	"SELECT EXISTS (SELECT 1 FROM recon_exception x WHERE x.entry_id IS NULL "
@@ -115,7 +115,7 @@ static const char SQL_REPORT_FUNDS[] =
 	SQL_DAY("bb.sent_at") " END), 0), "
 	"COALESCE((SELECT balance FROM account WHERE name = 'fund:' || f.code), 0), "
 	"COALESCE(SUM(bb.returned), 0) "
-	"FROM fund f LEFT JOIN bb ON bb.fund_code = f.code GROUP BY f.code ORDER BY f.code";
+	"FROM fund f LEFT JOIN bb ON bb.fund_code = f.code GROUP BY f.code ORDER BY f.code COLLATE \"C\"";
 static const char SQL_CONFIRMED[] = "SELECT COALESCE(SUM(a.amount), 0) FROM advance a JOIN "
                                     "recon_match m ON m.advance_id = a.advance_id WHERE a.hospital = $1";
 static const char SQL_REPORT_OPEN[] = "SELECT e.ref, e.credit, e.amount, e.booking_date, "

@@ -17,19 +17,18 @@ static const char SQL_EVENT[] =
 	"INSERT INTO batch_event (batch_id, at, actor, action, status_from, status_to, detail) "
 	"VALUES ($1, $2, $3, $4, $5, $6, $7)";
 /* Every share of fund $1 in no batch yet, discharged on or before $2 (NULL:
- * any), with the batch holding the share it reverses. INDEXED BY: a claim
- * row carries its items (about a kilobyte each), and a batch needs only the
- * discharge date and the claim number of up to millions of claims, which
- * the covering index holds (003-batches.sql). */
+ * any), with the batch holding the share it reverses. The claim's
+ * discharge date and number come from the covering index claim_for_batch
+ * when the planner likes it (SQLite names it: INDEXED BY). */
 static const char SQL_CANDIDATES[] =
 	"SELECT f.settlement_id, f.seq, s.kind = 'reverse', f.amount, c.dscg_date, "
 	"COALESCE(ob.batch_id, ''), COALESCE(ox.status, ''), "
 	"EXISTS (SELECT 1 FROM batch_reject j WHERE j.settlement_id = s.reverses AND j.seq = f.seq) "
 	"FROM settlement_fund f JOIN settlement s ON s.id = f.settlement_id "
-	"JOIN claim c INDEXED BY claim_for_batch ON c.id = s.claim_id "
+	"JOIN claim c ON c.id = s.claim_id "
 	"LEFT JOIN batch_share ob ON ob.settlement_id = s.reverses AND ob.seq = f.seq "
 	"LEFT JOIN batch ox ON ox.id = ob.batch_id "
-	"WHERE f.fund_code = $1 AND ($2 IS NULL OR c.dscg_date <= $2) "
+	"WHERE f.fund_code = $1 AND ($2::int8 IS NULL OR c.dscg_date <= $2) "
 	"AND NOT EXISTS (SELECT 1 FROM batch_share b WHERE b.settlement_id = f.settlement_id "
 	"AND b.seq = f.seq) ORDER BY f.settlement_id, f.seq";
 static const char SQL_ADD_SHARE[] =
@@ -43,7 +42,7 @@ static const char SQL_COUNT[] =
 	PG_SUM_LO(SHARE_AMOUNT("0")) ", COALESCE(MIN(c.dscg_date), 0), COALESCE(MAX(c.dscg_date), 0) "
 	"FROM batch_share b JOIN settlement_fund f ON f.settlement_id = b.settlement_id "
 	"AND f.seq = b.seq JOIN settlement s ON s.id = b.settlement_id "
-	"JOIN claim c INDEXED BY claim_for_batch ON c.id = s.claim_id WHERE b.batch_id = $1";
+	"JOIN claim c ON c.id = s.claim_id WHERE b.batch_id = $1";
 static const char SQL_SET_TOTALS[] =
 	"UPDATE batch SET count = $2, total = $3, info_count = $4, info_total = $5, "
 	"period_from = $6, period_to = $7 WHERE id = $1";
@@ -57,7 +56,7 @@ static const char SQL_SET_TOTALS[] =
 	"(SELECT count(*) FROM batch_reject j WHERE j.batch_id = b.id), b.paid, b.returned "     \
 	"FROM batch b JOIN fund fu ON fu.code = b.fund_code "
 static const char SQL_GET[] = BATCH_COLUMNS "WHERE b.id = $1";
-static const char SQL_LIST[] = BATCH_COLUMNS "WHERE $1 IS NULL OR b.fund_code = $1 ORDER BY b.rowid";
+static const char SQL_LIST[] = BATCH_COLUMNS "WHERE $1::text IS NULL OR b.fund_code = $1 ORDER BY b.rowid";
 static const char SQL_STATUS_CAS[] = "UPDATE batch SET status = $3 WHERE id = $1 AND status = $2";
 static const char SQL_STATUS_GET[] = "SELECT status FROM batch WHERE id = $1";
 static const char SQL_APPROVED[] = "UPDATE batch SET approved_at = $2, approved_by = $3 WHERE id = $1";

@@ -69,7 +69,7 @@ static const char SQL_REVERSAL_OF[] = "SELECT id FROM settlement WHERE reverses 
 	"LEFT JOIN settlement o ON o.id = s.reverses WHERE "
 #define LIST_ORDER " ORDER BY c.dscg_date, c.fixmedins_code, c.claim_no, s.id"
 static const char SQL_LIST_PERSON[] =
-	LIST_SELECT "c.psn_no = $1 AND ($2 IS NULL OR c.fixmedins_code = $2) "
+	LIST_SELECT "c.psn_no = $1 AND ($2::text IS NULL OR c.fixmedins_code = $2) "
 	"AND c.dscg_date BETWEEN $3 AND $4" LIST_ORDER;
 static const char SQL_LIST_HOSPITAL[] =
 	LIST_SELECT "c.fixmedins_code = $2 AND c.dscg_date BETWEEN $3 AND $4" LIST_ORDER;

@@ -57,7 +57,7 @@ static const char SQL_OPEN_ENTRIES[] =
 static const char SQL_BATCH[] = BATCH_COLUMNS("0") "WHERE b.id = $1";
 static const char SQL_SENT_BATCHES[] =
 	"SELECT * FROM (" BATCH_COLUMNS("COALESCE(" SQL_DAY(SENT_AT("b.id")) ", 0) AS sent") ") "
-	"WHERE sent > 0 AND sent <= $1 ORDER BY sent, id";
+	"x WHERE sent > 0 AND sent <= $1 ORDER BY sent, id";
 static const char SQL_ADVANCE_CONFIRMED[] =
 	"SELECT EXISTS (SELECT 1 FROM recon_match WHERE advance_id = $1)";
 static const char SQL_MATCH_INSERT[] =

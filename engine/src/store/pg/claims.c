@@ -21,8 +21,8 @@ static const char SQL_ACCUM_PUT[] =
 	"ON CONFLICT (psn_no, year, slot) DO UPDATE SET amount = excluded.amount";
 static const char SQL_CLAIM_INSERT[] =
 	"INSERT INTO claim (fixmedins_code, claim_no, seq, psn_no, adm_date, dscg_date, "
-	"dscg_maindiag_code, medfee_sumamt, item_count, items, digest, received_at) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
+	"dscg_maindiag_code, medfee_sumamt, item_count, items, digest, received_at, id) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 static const char SQL_SETTLEMENT_INSERT[] =
 	"INSERT INTO settlement (id, setl_id, claim_id, kind, reverses, reason, actor, policy_row, "
 	"year, psn_no, fixmedins_code, category, hospital_level, in_county, medfee_sumamt, "
@@ -289,7 +289,11 @@ static int insert_claim(struct pg *q, const struct zt_settle_write *w, int64_t *
 	pg_bind_text(p, 10, w->items_text);
 	pg_bind_blob(p, 11, w->digest, ZT_DIGEST_BYTES);
 	pg_bind_text(p, 12, pg_now(q));
-	return pg_insert_id(q, p, "store claim", row_out);
+	pg_bind_int64(p, 13, q->next_claim_id);
+	if ((rc = pg_run(q, p, "store claim")) != 0)
+		return rc;
+	*row_out = q->next_claim_id++;
+	return 0;
 }
 
 /* The shares of a settlement add up to what its row says each kind of
@@ -314,8 +318,8 @@ static int shares_add_up(const struct zt_settle_write *w)
 	return 0;
 }
 
-static int write_settlement(struct zt_store *s, const struct zt_settle_write *w,
-                            char setl_id_out[32], int64_t *row_out)
+static int write_settlement_rows(struct zt_store *s, const struct zt_settle_write *w,
+                                 char setl_id_out[32], int64_t *row_out)
 {
 	struct pg *q = pg_of(s);
 	const struct zt_split_result *r = w->result;
@@ -325,7 +329,10 @@ static int write_settlement(struct zt_store *s, const struct zt_settle_write *w,
 	/* the split conserves the bill (split.h): what is stored does too */
 	assert(r->fund_pay_sumamt + r->hosp_part_amt + r->psn_part_amt == r->cls.medfee_sumamt);
 	int rc = pg_need_write(q, "settlement");
-	if (rc || (rc = shares_add_up(w)) != 0 || (rc = insert_claim(q, w, &claim_row)) != 0)
+	if (rc || (rc = shares_add_up(w)) != 0)
+		return rc;
+	q->defer = true; /* in one round trip (pg_int.h) */
+	if ((rc = insert_claim(q, w, &claim_row)) != 0)
 		return rc;
 	const struct amounts v = {
 		.cls = r->cls, .act_pay_dedc = r->act_pay_dedc, .pool_prop_bp = r->pool_prop_bp,
@@ -357,8 +364,8 @@ static int write_settlement(struct zt_store *s, const struct zt_settle_write *w,
 	return 0;
 }
 
-static int write_reversal(struct zt_store *s, const struct zt_reversal_write *w,
-                          char setl_id_out[32], int64_t *row_out)
+static int write_reversal_rows(struct zt_store *s, const struct zt_reversal_write *w,
+                               char setl_id_out[32], int64_t *row_out)
 {
 	struct pg *q = pg_of(s);
 	const struct zt_stored_settlement *o = w->orig;
@@ -368,6 +375,7 @@ static int write_reversal(struct zt_store *s, const struct zt_reversal_write *w,
 	int rc = pg_need_write(q, "reversal");
 	if (rc)
 		return rc;
+	q->defer = true; /* in one round trip (pg_int.h) */
 	const struct amounts v = {
 		.cls = {-o->cls.medfee_sumamt, -o->cls.fulamt_ownpay_amt, -o->cls.overlmt_selfpay,
 		        -o->cls.preselfpay_amt, -o->cls.inscp_scp_amt},
@@ -398,6 +406,28 @@ static int write_reversal(struct zt_store *s, const struct zt_reversal_write *w,
 	snprintf(setl_id_out, 32, "%s", setl_id);
 	*row_out = id;
 	return 0;
+}
+
+/* The rows of a settlement or a reversal are sent without waiting (libpq's
+ * pipeline mode) and their results read once at the end: a failure of any
+ * is the failure of the call, as it would be row by row. */
+static int written(struct pg *q, int rc)
+{
+	q->defer = false;
+	int frc = pg_flush(q);
+	return rc ? rc : frc;
+}
+
+static int write_settlement(struct zt_store *s, const struct zt_settle_write *w,
+                            char setl_id_out[32], int64_t *row_out)
+{
+	return written(pg_of(s), write_settlement_rows(s, w, setl_id_out, row_out));
+}
+
+static int write_reversal(struct zt_store *s, const struct zt_reversal_write *w,
+                          char setl_id_out[32], int64_t *row_out)
+{
+	return written(pg_of(s), write_reversal_rows(s, w, setl_id_out, row_out));
 }
 
 /* ---- reading ----------------------------------------------------------------------- */

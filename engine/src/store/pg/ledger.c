@@ -9,8 +9,8 @@
 #include "pg_int.h"
 
 static const char SQL_TRANSFER_INSERT[] =
-	"INSERT INTO transfer (debit, credit, amount, kind, ref, settlement_id, at) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7)";
+	"INSERT INTO transfer (debit, credit, amount, kind, ref, settlement_id, at, id) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 /* The new balance, computed (overflow-checked) in C before anything is
  * written (G5). */
 static const char SQL_ACCOUNT_PUT[] = "INSERT INTO account (name, balance) VALUES ($1, $2) "
@@ -185,8 +185,10 @@ int pg_ledger_post(struct pg *q, const struct zt_posting *t, int64_t settlement_
 	if (settlement_row > 0)
 		pg_bind_int64(p, 6, settlement_row);
 	pg_bind_text(p, 7, pg_now(q));
+	pg_bind_int64(p, 8, q->next_transfer_id);
 	if ((rc = pg_run(q, p, "store transfer")))
 		return rc;
+	q->next_transfer_id++;
 	debit->balance = after_debit;
 	credit->balance = after_credit;
 	assert(balanced(q));

@@ -64,14 +64,22 @@ struct pg {
 	int busy_timeout_ms;
 	enum pg_txn txn;
 	char now[32];
-	int64_t next_settlement_id;
+	/* the next rows, numbered here while the writer row is ours (G1, G7):
+	 * the hot inserts carry their id, no trigger looks it up */
+	int64_t next_settlement_id, next_claim_id, next_transfer_id;
 	struct pg_rows deltas; /* of struct pg_delta */
 	bool in_savepoint;
-	int64_t sp_next_settlement_id;
+	int64_t sp_next_settlement_id, sp_next_claim_id, sp_next_transfer_id;
 	size_t sp_delta_count;
 	zt_fen *sp_balances;
 	size_t sp_cap;
 	int64_t changes; /* rows the last pg_run touched */
+	/* Writes whose results nobody reads (a settlement's rows) are sent in
+	 * libpq's pipeline mode while `defer` is set, and their results read
+	 * at pg_flush: one round trip per claim instead of one per row. */
+	bool defer;
+	int pending;
+	char pending_what[80];
 	/* the last failure */
 	char sqlstate[6];
 	char errmsg[400];
@@ -104,6 +112,9 @@ int pg_run_as(struct pg *q, struct pg_stmt *p, const char *what, bool conflict);
 int pg_row(struct pg *q, struct pg_stmt *p, const char *what);
 /* SQL text without parameters, one or several statements (migrations, SET). */
 int pg_exec(struct pg *q, const char *sql);
+/* Reads the results of the writes sent in pipeline mode: 0, or the first
+ * failure (its statement named). Every synchronous call flushes first. */
+int pg_flush(struct pg *q);
 /* Runs an INSERT … RETURNING id: *row_out the new row (0 and q->changes 0
  * when ON CONFLICT DO NOTHING inserted nothing). */
 int pg_insert_id(struct pg *q, struct pg_stmt *p, const char *what, int64_t *row_out);

@@ -23,7 +23,9 @@ static const char SQL_ROLLBACK[] = "ROLLBACK";
 static const char SQL_SAVEPOINT[] = "SAVEPOINT zt_claim";
 static const char SQL_RELEASE[] = "RELEASE SAVEPOINT zt_claim";
 static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO SAVEPOINT zt_claim";
-static const char SQL_MAX_SETTLEMENT[] = "SELECT COALESCE(MAX(id), 0) FROM settlement";
+static const char SQL_MAX_ROWS[] =
+	"SELECT (SELECT COALESCE(MAX(id), 0) FROM settlement), (SELECT COALESCE(MAX(id), 0) FROM claim),"
+	" (SELECT COALESCE(MAX(id), 0) FROM transfer)";
 
 static int statement(struct pg *q, const char *sql, const char *what)
 {
@@ -66,11 +68,18 @@ int pg_begin(struct zt_store *s, enum zt_txn_kind kind)
 	zt_timestamp_utc(q->now, zt_date_now());
 	if (!write)
 		return 0;
-	/* settlement rows are numbered here: the writer row is ours (G1, G7) */
-	if ((rc = one_int(q, SQL_MAX_SETTLEMENT, "read settlement counter", &q->next_settlement_id)) == 0) {
-		q->next_settlement_id++;
+	/* settlements, claims and transfers are numbered here: the writer row
+	 * is ours (G1, G7) */
+	struct pg_stmt *p;
+	if ((rc = pg_stmt(q, SQL_MAX_ROWS, &p)) == 0 && (rc = pg_row(q, p, "read counters")) == 1) {
+		q->next_settlement_id = pg_col_int64(p, 0) + 1;
+		q->next_claim_id = pg_col_int64(p, 1) + 1;
+		q->next_transfer_id = pg_col_int64(p, 2) + 1;
+		pg_done(p);
 		return 0;
 	}
+	if (rc == 0)
+		rc = zt_error_set(ZT_EINTERNAL, "read counters: no row");
 	pg_rollback(s);
 	return rc;
 }
@@ -100,6 +109,7 @@ void pg_rollback(struct zt_store *s)
 	if (q->txn == PG_NO_TXN)
 		return;
 	pg_reset_all(q);
+	pg_flush(q); /* what failed is rolled back with the rest */
 	PQclear(PQexec(q->conn, SQL_ROLLBACK));
 	pg_ledger_clear(q);
 	q->in_savepoint = false;
@@ -117,6 +127,8 @@ int pg_savepoint(struct zt_store *s)
 	if ((rc = pg_ledger_mark(q)) != 0 || (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
 		return rc;
 	q->sp_next_settlement_id = q->next_settlement_id;
+	q->sp_next_claim_id = q->next_claim_id;
+	q->sp_next_transfer_id = q->next_transfer_id;
 	q->in_savepoint = true;
 	return 0;
 }
@@ -138,9 +150,12 @@ void pg_rollback_to(struct zt_store *s)
 	if (!q->in_savepoint)
 		return;
 	pg_reset_all(q);
+	pg_flush(q);
 	PQclear(PQexec(q->conn, SQL_ROLLBACK_TO));
 	pg_ledger_restore(q);
 	q->next_settlement_id = q->sp_next_settlement_id;
+	q->next_claim_id = q->sp_next_claim_id;
+	q->next_transfer_id = q->sp_next_transfer_id;
 }
 
 const char *pg_now_op(struct zt_store *s) { return pg_now(pg_of(s)); }

@@ -73,6 +73,11 @@ int pg_stmt(struct pg *q, const char *sql, struct pg_stmt **out)
 		return zt_error_set(ZT_EINTERNAL, "a statement with %d parameters", n);
 	}
 	snprintf(p->name, sizeof p->name, "zt%d", q->cache_count + 1);
+	int frc = pg_flush(q);
+	if (frc) {
+		free(p);
+		return frc;
+	}
 	PGresult *r = PQprepare(q->conn, p->name, sql, p->nparams, types);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		int rc;
@@ -168,6 +173,53 @@ int pg_error_as(struct pg *q, const char *what, bool conflict)
 
 int pg_error(struct pg *q, const char *what) { return pg_error_as(q, what, false); }
 
+int pg_flush(struct pg *q)
+{
+	if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF)
+		return 0;
+	int rc = 0;
+	if (PQpipelineSync(q->conn) != 1) {
+		keep_error(q, NULL);
+		rc = pg_error(q, q->pending_what);
+	}
+	/* each statement's results end with NULL; the sync's own ends it all */
+	for (bool synced = rc != 0; !synced;) {
+		PGresult *r = PQgetResult(q->conn);
+		if (!r)
+			continue;
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_PIPELINE_SYNC)
+			synced = true;
+		else if (st == PGRES_FATAL_ERROR && rc == 0) {
+			keep_error(q, r);
+			rc = pg_error(q, q->pending_what);
+		}
+		PQclear(r);
+	}
+	PQexitPipelineMode(q->conn);
+	q->pending = 0;
+	return rc;
+}
+
+/* A write sent without waiting for its result (q->defer). */
+static int send_deferred(struct pg *q, struct pg_stmt *p, const char *what)
+{
+	if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(q->conn) != 1) {
+		keep_error(q, NULL);
+		return pg_error(q, what);
+	}
+	if (!q->pending)
+		snprintf(q->pending_what, sizeof q->pending_what, "%s", what);
+	if (PQsendQueryPrepared(q->conn, p->name, p->nparams, p->values, p->lengths, p->formats,
+	                        0) != 1) {
+		keep_error(q, NULL);
+		return pg_error(q, what);
+	}
+	q->pending++;
+	q->changes = 1;
+	return 0;
+}
+
 static PGresult *execute(struct pg_stmt *p)
 {
 	struct pg *q = p->q;
@@ -179,9 +231,13 @@ static PGresult *execute(struct pg_stmt *p)
 int pg_run(struct pg *q, struct pg_stmt *p, const char *what)
 {
 	pg_done(p);
+	if (q->defer && p->name[0])
+		return send_deferred(q, p, what);
+	int rc = pg_flush(q);
+	if (rc)
+		return rc;
 	PGresult *r = execute(p);
 	ExecStatusType st = PQresultStatus(r);
-	int rc = 0;
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		const char *n = PQcmdTuples(r);
 		q->changes = n && n[0] ? strtoll(n, NULL, 10) : 0;
@@ -196,6 +252,8 @@ int pg_run(struct pg *q, struct pg_stmt *p, const char *what)
 
 static int simple(struct pg *q, const char *sql)
 {
+	if (pg_flush(q) != 0)
+		return -1;
 	PGresult *r = PQexec(q->conn, sql);
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
 	if (!ok)
@@ -230,6 +288,9 @@ int pg_run_as(struct pg *q, struct pg_stmt *p, const char *what, bool conflict)
 int pg_row(struct pg *q, struct pg_stmt *p, const char *what)
 {
 	if (!p->res) {
+		int rc = pg_flush(q);
+		if (rc)
+			return rc;
 		p->res = execute(p);
 		if (PQresultStatus(p->res) != PGRES_TUPLES_OK) {
 			keep_error(q, p->res);

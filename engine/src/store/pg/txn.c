@@ -16,6 +16,11 @@
 #include "pg_int.h"
 
 static const char SQL_BEGIN_WRITE[] = "BEGIN ISOLATION LEVEL READ COMMITTED";
+/* A file's claims are one transaction: the tables grow under the planner's
+ * feet (no statistics see uncommitted rows), and a plan made on a small
+ * table (a sequential scan to find a claim) would make each claim cost as
+ * much as all before it. Point lookups by key, always. */
+static const char SQL_WRITE_PLANS[] = "SET LOCAL enable_seqscan = off";
 static const char SQL_LOCK_WRITER[] = "SELECT value FROM meta WHERE key = 'writer' FOR UPDATE";
 static const char SQL_BEGIN_READ[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 static const char SQL_COMMIT[] = "COMMIT";
@@ -60,7 +65,8 @@ int pg_begin(struct zt_store *s, enum zt_txn_kind kind)
 	q->txn = write ? PG_TXN_WRITE : PG_TXN_READ;
 	if (write) {
 		int64_t unused;
-		if ((rc = one_int(q, SQL_LOCK_WRITER, "wait for the other writers", &unused)) != 0) {
+		if ((rc = statement(q, SQL_WRITE_PLANS, "begin")) != 0 ||
+		    (rc = one_int(q, SQL_LOCK_WRITER, "wait for the other writers", &unused)) != 0) {
 			pg_rollback(s);
 			return rc;
 		}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "zhitong/error.h"
@@ -366,4 +367,85 @@ const char *zt_test_hex(const unsigned char digest[ZT_DIGEST_BYTES])
 	for (int i = 0; i < ZT_DIGEST_BYTES; i++)
 		snprintf(p + 2 * i, 3, "%02X", digest[i]);
 	return p;
+}
+
+/* ---- the PostgreSQL server of the fixture `pg` ------------------------------------ */
+
+const char *zt_test_pg(const char *key)
+{
+	static char slots[8][1024];
+	static int next;
+	char *env = zt_test_slurp(ZT_TEST_PG_ENV);
+	if (!env)
+		return NULL;
+	const char *found = NULL;
+	size_t klen = strlen(key);
+	for (char *line = strtok(env, "\n"); line; line = strtok(NULL, "\n"))
+		if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
+			char *slot = slots[next++ % 8];
+			snprintf(slot, sizeof slots[0], "%s", line + klen + 1);
+			found = slot;
+			break;
+		}
+	free(env);
+	return found;
+}
+
+void zt_test_pg_target(char *out, size_t cap, const char *db, bool admin)
+{
+	const char *base = zt_test_pg(admin ? "ZHITONG_TEST_PG_ADMIN" : "ZHITONG_TEST_PG");
+	cr_assert(base, "no PostgreSQL server: the test needs the fixture 'pg' (%s)", ZT_TEST_PG_ENV);
+	const char *query = strchr(base, '?');
+	cr_assert(query, "a target without parameters: %s", base);
+	snprintf(out, cap, "postgresql:///%s%s", db, query);
+}
+
+void zt_test_pg_dbname(char *out, size_t cap, const char *target)
+{
+	const char *db = strstr(target, ":///");
+	cr_assert(db, "not a test target: %s", target);
+	db += 4;
+	snprintf(out, cap, "%.*s", (int)strcspn(db, "?"), db);
+}
+
+int zt_test_pg_exec(const char *target, const char *sql, char **err)
+{
+	PGconn *c = PQconnectdb(target);
+	int rc = -1;
+	if (PQstatus(c) == CONNECTION_OK) {
+		PGresult *r = PQexec(c, sql);
+		ExecStatusType st = PQresultStatus(r);
+		rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -1;
+		PQclear(r);
+	}
+	if (err)
+		*err = strdup(PQerrorMessage(c));
+	PQfinish(c);
+	return rc;
+}
+
+void zt_test_pg_create(char *out, size_t cap, const char *name, const char *template_db)
+{
+	static int made;
+	char db[64], admin[1200], sql[300], *err = NULL;
+	int n = snprintf(db, sizeof db, "zt_%d_%d_", (int)getpid(), made++);
+	for (const char *c = name; *c && n < 60; c++)
+		db[n++] = (char)((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ? *c : '_');
+	db[n] = '\0';
+	zt_test_pg_target(admin, sizeof admin, "postgres", true);
+	if (template_db)
+		snprintf(sql, sizeof sql, "CREATE DATABASE %s OWNER zhitong TEMPLATE %s", db, template_db);
+	else
+		snprintf(sql, sizeof sql, "CREATE DATABASE %s OWNER zhitong", db);
+	/* a template being copied by another test at the same moment: again */
+	int rc = -1;
+	for (int i = 0; i < 50 && rc != 0; i++) {
+		free(err);
+		err = NULL;
+		if ((rc = zt_test_pg_exec(admin, sql, &err)) != 0)
+			usleep(100000);
+	}
+	cr_assert_eq(rc, 0, "%s: %s", sql, err ? err : "");
+	free(err);
+	zt_test_pg_target(out, cap, db, false);
 }

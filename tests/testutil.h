@@ -51,6 +51,26 @@ struct run sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* DIR/name in this test's directory (static buffer rotated among 8). */
 const char *tmp_path(const char *name);
 
+/* ---- the throwaway PostgreSQL server of the CTest fixture `pg` (tests/pg/) ----
+ * A test that uses it declares FIXTURES_REQUIRED pg (tests/CMakeLists.txt). */
+
+/* The value of KEY (ZHITONG_TEST_PG, ZHITONG_TEST_PG_ADMIN, PGHOST …) in the
+ * server's environment file, or NULL when no server runs (static buffer
+ * rotated among 8). */
+const char *zt_test_pg(const char *key);
+/* The target of database `db` on that server, as the engine's role
+ * (admin false) or as its superuser zhitong_admin. */
+void zt_test_pg_target(char *out, size_t cap, const char *db, bool admin);
+/* A new database, owned by the engine's role: empty, or a copy of database
+ * `template` (NULL: empty); its name made unique from `name`, its target
+ * (as the engine's role) in out. Asserts the server runs. */
+void zt_test_pg_create(char *out, size_t cap, const char *name, const char *template_db);
+/* The database name of a target made by zt_test_pg_target. */
+void zt_test_pg_dbname(char *out, size_t cap, const char *target);
+/* SQL text (one or more statements) on `target` with libpq: 0 when every
+ * statement ran, -1 otherwise (the message in *err if err, malloc'd). */
+int zt_test_pg_exec(const char *target, const char *sql, char **err);
+
 /* SQL straight on a database file with the sqlite3 C API, as someone
  * editing it by hand would (foreign keys off, the default): asserts that
  * it runs. */

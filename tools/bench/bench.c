@@ -55,7 +55,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: zhitong-bench [--claims N] [--seed S] [--dir D] [--keep] [--check-memory]\n"
-	        "                     [--zhitong PATH]\n"
+	        "                     [--zhitong PATH] [--pg TARGET]\n"
 	        "  --claims N       claims in the generated world (default %d; with\n"
 	        "                   --check-memory %d)\n"
 	        "  --seed S         world seed (default 1)\n"
@@ -65,6 +65,9 @@ static void usage(FILE *f)
 	        "  --keep           keep the world and the databases afterwards\n"
 	        "  --check-memory   settle N and 10×N claims and print both peak RSS values\n"
 	        "  --zhitong PATH   the engine program (default %s)\n"
+	        "  --pg TARGET      settle the same world on PostgreSQL too, side by side:\n"
+	        "                   TARGET (postgresql://…) names an empty database\n"
+	        "                   (the password from the password file, never here)\n"
 	        "Prints, per step, wall seconds, claims/s and peak RSS; then the floor\n"
 	        "(xmllint --stream + sqlite3 inserting the same number of rows) and the\n"
 	        "ratio engine / floor. Exit 0 when every step ran, 1 if one failed.\n",
@@ -465,7 +468,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 int main(int argc, char **argv)
 {
 	uint64_t claims = 0, seed = 1;
-	const char *dir_opt = NULL;
+	const char *dir_opt = NULL, *pg = NULL;
 	bool keep = false, memory = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -484,6 +487,8 @@ int main(int argc, char **argv)
 			dir_opt = argv[++i];
 		} else if (strcmp(a, "--zhitong") == 0 && has_value) {
 			zhitong = argv[++i];
+		} else if (strcmp(a, "--pg") == 0 && has_value) {
+			pg = argv[++i];
 		} else if (strcmp(a, "--keep") == 0) {
 			keep = true;
 		} else if (strcmp(a, "--check-memory") == 0) {
@@ -557,6 +562,38 @@ int main(int argc, char **argv)
 	} else {
 		printf("  ratio engine / floor: not available (a step failed, see above)\n");
 		status = 1;
+	}
+	if (pg && engine_ok) {
+		/* the same world on PostgreSQL, after SQLite's run */
+		char registry[PATH_MAX], policy[PATH_MAX];
+		path_in(registry, sizeof registry, dir, "registry.xml");
+		path_in(policy, sizeof policy, dir, "policy.xml");
+		char *z = (char *)zhitong, *t = (char *)pg;
+		struct step init = {.label = "postgresql: init"}, reg = {.label = "postgresql: registry load"},
+		            rules = {.label = "postgresql: rules load"},
+		            submit = {.label = "postgresql: claim submit"};
+		run(&init, (char *[]){z, "--db", t, "init", NULL}, "/dev/null", "/dev/null");
+		if (init.ok)
+			run(&reg, (char *[]){z, "--db", t, "registry", "load", registry, NULL}, "/dev/null",
+			    "/dev/null");
+		if (reg.ok)
+			run(&rules, (char *[]){z, "--db", t, "rules", "load", policy, NULL}, "/dev/null",
+			    "/dev/null");
+		if (rules.ok) {
+			run(&submit, (char *[]){z, "--db", t, "claim", "submit", claims_xml, NULL},
+			    "/dev/null", "/dev/null");
+			submit.claims = claims;
+			submit.ok = submit.ok || submit.exit_code == 1;
+		}
+		print_step(&init);
+		print_step(&reg);
+		print_step(&rules);
+		print_step(&submit);
+		if (submit.ok && submit.seconds > 0)
+			printf("  %-34s %10.2f\n", "claims/s postgresql / sqlite",
+			       e.submit.seconds / submit.seconds);
+		else
+			status = 1;
 	}
 done:
 	if (!keep) {

@@ -4,9 +4,9 @@
  * domain terms (hospitals, settlements, transfers, batches), never in SQL.
  * An implementation fills a `struct zt_store_ops` and starts its handle
  * with a `struct zt_store`; zt_store_open() chooses it from the database
- * argument. Today there is one, SQLite (engine/src/store/sqlite/); a
- * PostgreSQL store for a province, with several processes writing at once,
- * implements the same table. docs/architecture.md "The store port" says
+ * argument: SQLite (engine/src/store/sqlite/), and PostgreSQL
+ * (engine/src/store/pg/) for a province, with several processes writing at
+ * once, which implements the same table. docs/architecture.md "The store port" says
  * where what goes.
  *
  * Calling style, everywhere: through the handle's table,
@@ -89,7 +89,7 @@
 #include "verify.h"
 
 /* The schema version this zhitong brings a database to (SQLite: PRAGMA
- * user_version after all migrations). */
+ * user_version after all migrations; PostgreSQL: meta 'schema.version'). */
 #define ZT_STORE_VERSION 9
 
 struct zt_store_ops;
@@ -109,7 +109,8 @@ struct zt_store_options {
 #define ZT_STORE_BUSY_TIMEOUT_MS 600000 /* ten minutes: a desk waits, never fails */
 
 /* Opens the store named by `target`: "PATH" or "sqlite:PATH" (SQLite),
- * "postgresql://…" or "postgres://…" (ZT_EINVAL: not built in yet). `opts`
+ * "postgresql://…" or "postgres://…" (PostgreSQL: a libpq connection URI;
+ * the password from the password or service file, never in it). `opts`
  * may be NULL (read-write, not created, default timeout). */
 int zt_store_open(struct zt_store **out, const char *target, const struct zt_store_options *opts);
 /* Rolls back an open transaction and frees the handle; NULL is a no-op. */

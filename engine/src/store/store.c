@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pg/pg_int.h"
 #include "sqlite/sqlite_int.h"
 #include "zhitong/error.h"
 #include "zhitong/store.h"
@@ -21,8 +22,7 @@ int zt_store_open(struct zt_store **out, const char *target, const struct zt_sto
 	if (!opts)
 		opts = &defaults;
 	if (starts_with(target, "postgresql://") || starts_with(target, "postgres://"))
-		return zt_error_set(ZT_EINVAL, "database '%s': the PostgreSQL store is not built into "
-		                    "this zhitong yet; give the path of a SQLite database", target);
+		return pg_open(out, target, opts);
 	if (starts_with(target, "sqlite:")) {
 		target += strlen("sqlite:");
 		if (!target[0])

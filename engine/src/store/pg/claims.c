@@ -1,0 +1,610 @@
+/* zhitong — claims, settlements and accumulators in the PostgreSQL store
+ * (store.h claims). A settlement is written whole in the caller's write
+ * transaction: the claim with its canonical items, the settlement, one row
+ * per paying fund with its trace in columns, the person's accumulators and
+ * the ledger postings the domain built. */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_int.h"
+
+static const char SQL_FIND_CLAIM[] =
+	"SELECT c.id, c.seq, c.digest, s.id, s.setl_id, "
+	"EXISTS (SELECT 1 FROM settlement r WHERE r.reverses = s.id) "
+	"FROM claim c JOIN settlement s ON s.claim_id = c.id AND s.kind = 'settle' "
+	"WHERE c.fixmedins_code = $1 AND c.claim_no = $2 ORDER BY c.seq DESC LIMIT 1";
+static const char SQL_ACCUM_GET[] = "SELECT slot, amount FROM accum WHERE psn_no = $1 AND year = $2";
+static const char SQL_ACCUM_PUT[] =
+	"INSERT INTO accum (psn_no, year, slot, amount) VALUES ($1, $2, $3, $4) "
+	"ON CONFLICT (psn_no, year, slot) DO UPDATE SET amount = excluded.amount";
+static const char SQL_CLAIM_INSERT[] =
+	"INSERT INTO claim (fixmedins_code, claim_no, seq, psn_no, adm_date, dscg_date, "
+	"dscg_maindiag_code, medfee_sumamt, item_count, items, digest, received_at, id) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+static const char SQL_SETTLEMENT_INSERT[] =
+	"INSERT INTO settlement (id, setl_id, claim_id, kind, reverses, reason, actor, policy_row, "
+	"year, psn_no, fixmedins_code, category, hospital_level, in_county, medfee_sumamt, "
+	"fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, act_pay_dedc, "
+	"pool_prop_bp, hifp_pay, hifmi_pay, maf_pay, oth_pay, fund_pay_sumamt, hosp_part_amt, "
+	"psn_part_amt, critical_base_added, settled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+	"$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, "
+	"$26, $27, $28, $29, $30)";
+#define SHARE_FIRST_TRACE 7
+static const char SQL_SHARE_INSERT[] =
+	"INSERT INTO settlement_fund (settlement_id, seq, fund_code, kind, amount, slot, "
+	PG_TRACE_COLUMN_NAMES ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+	"$14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, "
+	"$32, $33, $34)";
+static const char SQL_GET_SETTLEMENT[] =
+	"SELECT s.setl_id, s.kind, COALESCE(o.setl_id, ''), COALESCE(s.reason, ''), s.actor, "
+	"s.settled_at, s.claim_id, s.policy_row, p.policy_id, s.fixmedins_code, c.claim_no, "
+	"s.psn_no, s.year, s.category, s.hospital_level, s.in_county, c.adm_date, c.dscg_date, "
+	"s.medfee_sumamt, s.fulamt_ownpay_amt, s.overlmt_selfpay, s.preselfpay_amt, "
+	"s.inscp_scp_amt, s.act_pay_dedc, s.pool_prop_bp, s.hifp_pay, s.hifmi_pay, s.maf_pay, "
+	"s.oth_pay, s.fund_pay_sumamt, s.hosp_part_amt, s.psn_part_amt, s.critical_base_added "
+	"FROM settlement s JOIN claim c ON c.id = s.claim_id JOIN policy p ON p.id = s.policy_row "
+	"LEFT JOIN settlement o ON o.id = s.reverses WHERE s.id = $1";
+static const char SQL_GET_SHARES[] =
+	"SELECT fund_code, kind, amount, slot, " PG_TRACE_COLUMN_NAMES " FROM settlement_fund "
+	"WHERE settlement_id = $1 ORDER BY seq";
+static const char SQL_GET_SEGMENTS[] =
+	"SELECT seq, tier_from, tier_to, covered_from, covered_to, ratio_bp "
+	"FROM settlement_trace_segment WHERE settlement_id = $1 ORDER BY seq, k";
+static const char SQL_HISTORY[] = "SELECT s.id FROM settlement s JOIN claim c ON c.id = s.claim_id "
+                                  "WHERE c.fixmedins_code = $1 AND c.claim_no = $2 ORDER BY s.id";
+static const char SQL_BY_SETL_ID[] = "SELECT id FROM settlement WHERE setl_id = $1";
+static const char SQL_REVERSAL_OF[] = "SELECT id FROM settlement WHERE reverses = $1";
+
+/* One list, three ways in: by the person (claim_by_person), by the
+ * hospital (the claim table's own (fixmedins_code, claim_no, seq) index),
+ * or by discharge dates alone (claim_by_discharge). $1 person, $2
+ * hospital (NULL: any), $3 and $4 the discharge dates, inclusive. */
+#define LIST_SELECT                                                                               \
+	"SELECT s.setl_id, s.kind, COALESCE(o.setl_id, ''), s.fixmedins_code, c.claim_no, "     \
+	"s.psn_no, c.adm_date, c.dscg_date, s.medfee_sumamt, s.fund_pay_sumamt, s.hosp_part_amt, " \
+	"s.psn_part_amt, s.settled_at, s.actor, COALESCE(s.reason, '') "                          \
+	"FROM claim c JOIN settlement s ON s.claim_id = c.id "                                     \
+	"LEFT JOIN settlement o ON o.id = s.reverses WHERE "
+#define LIST_ORDER " ORDER BY c.dscg_date, c.fixmedins_code, c.claim_no, s.id"
+static const char SQL_LIST_PERSON[] =
+	LIST_SELECT "c.psn_no = $1 AND ($2::text IS NULL OR c.fixmedins_code = $2) "
+	"AND c.dscg_date BETWEEN $3 AND $4" LIST_ORDER;
+static const char SQL_LIST_HOSPITAL[] =
+	LIST_SELECT "c.fixmedins_code = $2 AND c.dscg_date BETWEEN $3 AND $4" LIST_ORDER;
+static const char SQL_LIST_DAYS[] = LIST_SELECT "c.dscg_date BETWEEN $3 AND $4" LIST_ORDER;
+
+static const char *const fund_kind_names[] = {"basic", "critical", "assistance", "relief"};
+
+/* ---- finding --------------------------------------------------------------------- */
+
+static int find(struct zt_store *s, const char *hospital, const char *claim_no,
+                struct zt_claim_ref *out)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int r = pg_stmt(q, SQL_FIND_CLAIM, &p);
+	if (r)
+		return r;
+	pg_bind_text(p, 1, hospital);
+	pg_bind_text(p, 2, claim_no);
+	if ((r = pg_row(q, p, "find claim")) <= 0)
+		return r == 0 ? ZT_ENOTFOUND : r;
+	out->claim_row = pg_col_int64(p, 0);
+	out->seq = pg_col_int(p, 1);
+	memset(out->digest, 0, sizeof out->digest);
+	pg_col_blob(p, 2, out->digest, ZT_DIGEST_BYTES);
+	out->settlement_row = pg_col_int64(p, 3);
+	pg_col_copy(out->setl_id, sizeof out->setl_id, p, 4);
+	out->reversed = pg_col_int(p, 5) != 0;
+	pg_done(p);
+	return 0;
+}
+
+/* One row id from a one-column query: 0 or ZT_ENOTFOUND (no message). */
+static int one_row_id(struct pg *q, struct pg_stmt *p, int64_t *out)
+{
+	int r = pg_row(q, p, "find a settlement");
+	if (r <= 0)
+		return r == 0 ? ZT_ENOTFOUND : r;
+	*out = pg_col_int64(p, 0);
+	pg_done(p);
+	return 0;
+}
+
+static int find_setl_id(struct zt_store *s, const char *setl_id, int64_t *row_out)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_BY_SETL_ID, &p);
+	if (rc)
+		return rc;
+	pg_bind_text(p, 1, setl_id);
+	return one_row_id(q, p, row_out);
+}
+
+static int reversal_of(struct zt_store *s, int64_t row, int64_t *row_out)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_REVERSAL_OF, &p);
+	if (rc)
+		return rc;
+	pg_bind_int64(p, 1, row);
+	*row_out = 0;
+	rc = one_row_id(q, p, row_out);
+	return rc == ZT_ENOTFOUND ? 0 : rc;
+}
+
+static int accum_get(struct zt_store *s, const char *psn_no, int year,
+                     int (*cb)(void *ctx, const char *slot, zt_fen amount), void *ctx)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_ACCUM_GET, &p), r;
+	if (rc)
+		return rc;
+	pg_bind_text(p, 1, psn_no);
+	pg_bind_int(p, 2, year);
+	while ((r = pg_row(q, p, "read accumulators")) == 1)
+		if ((rc = cb(ctx, pg_col_text(p, 0), pg_col_int64(p, 1))) != 0)
+			break;
+	pg_done(p);
+	return rc ? rc : r;
+}
+
+/* ---- writing ----------------------------------------------------------------------- */
+
+/* The amounts of a settlement row (a reversal's negated). */
+struct amounts {
+	struct zt_classified cls;
+	zt_fen act_pay_dedc;
+	zt_bp pool_prop_bp;
+	zt_fen hifp_pay, hifmi_pay, maf_pay, oth_pay, fund_pay_sumamt, hosp_part_amt, psn_part_amt;
+	zt_fen critical_base_added;
+};
+
+/* What a settlement row says about itself, besides its amounts. */
+struct row_facts {
+	int64_t id, claim_row, reverses, policy_row;
+	const char *setl_id, *kind, *reason, *actor, *psn_no, *hospital, *category;
+	int year, level;
+	bool in_county;
+};
+
+static int insert_settlement(struct pg *q, const struct row_facts *f, const struct amounts *v)
+{
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_SETTLEMENT_INSERT, &p);
+	if (rc)
+		return rc;
+	pg_bind_int64(p, 1, f->id);
+	pg_bind_text(p, 2, f->setl_id);
+	pg_bind_int64(p, 3, f->claim_row);
+	pg_bind_text(p, 4, f->kind);
+	if (f->reverses > 0)
+		pg_bind_int64(p, 5, f->reverses);
+	pg_bind_text(p, 6, f->reason);
+	pg_bind_text(p, 7, f->actor);
+	pg_bind_int64(p, 8, f->policy_row);
+	pg_bind_int(p, 9, f->year);
+	pg_bind_text(p, 10, f->psn_no);
+	pg_bind_text(p, 11, f->hospital);
+	pg_bind_text(p, 12, f->category);
+	pg_bind_int(p, 13, f->level);
+	pg_bind_int(p, 14, f->in_county);
+	const zt_fen vals[] = {v->cls.medfee_sumamt, v->cls.fulamt_ownpay_amt, v->cls.overlmt_selfpay,
+	                       v->cls.preselfpay_amt, v->cls.inscp_scp_amt, v->act_pay_dedc,
+	                       v->pool_prop_bp, v->hifp_pay, v->hifmi_pay, v->maf_pay, v->oth_pay,
+	                       v->fund_pay_sumamt, v->hosp_part_amt, v->psn_part_amt,
+	                       v->critical_base_added};
+	for (int i = 0; i < (int)(sizeof vals / sizeof *vals); i++)
+		pg_bind_int64(p, 15 + i, vals[i]);
+	pg_bind_text(p, 30, pg_now(q));
+	return pg_run(q, p, "store settlement");
+}
+
+static int insert_share(struct pg *q, int64_t row, int seq, const char *fund_code,
+                        const char *kind, zt_fen amount, const char *slot,
+                        const struct zt_fund_trace *trace)
+{
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_SHARE_INSERT, &p);
+	if (rc)
+		return rc;
+	pg_bind_int64(p, 1, row);
+	pg_bind_int(p, 2, seq);
+	pg_bind_text(p, 3, fund_code);
+	pg_bind_text(p, 4, kind);
+	pg_bind_int64(p, 5, amount);
+	pg_bind_text(p, 6, slot);
+	pg_trace_bind(p, SHARE_FIRST_TRACE, trace);
+	if ((rc = pg_run(q, p, "store settlement fund")) != 0)
+		return rc;
+	return pg_trace_segments_put(q, row, seq, trace);
+}
+
+static int put_accums(struct pg *q, const char *psn_no, int year, const struct zt_accum_change *a,
+                      int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (a[i].before == a[i].after)
+			continue;
+		if (a[i].after < 0)
+			return zt_error_set(ZT_EINTERNAL, "accumulator %s of '%s' %d would go below zero",
+			                    a[i].slot, psn_no, year);
+		struct pg_stmt *p;
+		int rc = pg_stmt(q, SQL_ACCUM_PUT, &p);
+		if (rc)
+			return rc;
+		pg_bind_text(p, 1, psn_no);
+		pg_bind_int(p, 2, year);
+		pg_bind_text(p, 3, a[i].slot);
+		pg_bind_int64(p, 4, a[i].after);
+		if ((rc = pg_run(q, p, "store accumulator")) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The postings move exactly `total` (|medfee_sumamt|): what the funds,
+ * the hospital and the patient bear of the bill, no more and no less. */
+static int post_all(struct pg *q, const struct zt_posting *t, int n, zt_fen total,
+                    const char *setl_id, int64_t row)
+{
+	zt_fen moved = 0;
+	for (int i = 0; i < n; i++)
+		if (__builtin_add_overflow(moved, t[i].amount, &moved))
+			return zt_error_set(ZT_ERANGE, "%s: its transfers sum beyond int64", setl_id);
+	if (moved != total)
+		return zt_error_set(ZT_EINTERNAL, "%s: its transfers move %lld fen, the bill is %lld",
+		                    setl_id, (long long)moved, (long long)total);
+	for (int i = 0; i < n; i++) {
+		struct zt_posting x = t[i];
+		x.ref = setl_id;
+		int rc = pg_ledger_post(q, &x, row);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int insert_claim(struct pg *q, const struct zt_settle_write *w, int64_t *row_out)
+{
+	const struct zt_claim *c = w->claim;
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_CLAIM_INSERT, &p);
+	if (rc)
+		return rc;
+	pg_bind_text(p, 1, c->fixmedins_code);
+	pg_bind_text(p, 2, c->claim_no);
+	pg_bind_int(p, 3, w->seq);
+	pg_bind_text(p, 4, c->psn_no);
+	pg_bind_int(p, 5, c->adm_date);
+	pg_bind_int(p, 6, c->dscg_date);
+	pg_bind_text(p, 7, c->dscg_maindiag_code);
+	pg_bind_int64(p, 8, c->medfee_sumamt);
+	pg_bind_int(p, 9, c->item_count);
+	pg_bind_text(p, 10, w->items_text);
+	pg_bind_blob(p, 11, w->digest, ZT_DIGEST_BYTES);
+	pg_bind_text(p, 12, pg_now(q));
+	pg_bind_int64(p, 13, q->next_claim_id);
+	if ((rc = pg_run(q, p, "store claim")) != 0)
+		return rc;
+	*row_out = q->next_claim_id++;
+	return 0;
+}
+
+/* The shares of a settlement add up to what its row says each kind of
+ * fund paid, and to its fund_pay_sumamt. */
+static int shares_add_up(const struct zt_settle_write *w)
+{
+	const struct zt_split_result *r = w->result;
+	zt_fen by_kind[4] = {0}, all = 0;
+	for (int i = 0; i < w->share_count; i++) {
+		const struct zt_share_write *sh = &w->shares[i];
+		if ((unsigned)sh->kind > ZT_FUND_RELIEF || sh->amount <= 0 ||
+		    __builtin_add_overflow(by_kind[sh->kind], sh->amount, &by_kind[sh->kind]) ||
+		    __builtin_add_overflow(all, sh->amount, &all))
+			return zt_error_set(ZT_EINTERNAL, "claim '%s': share %d is not a fund's payment",
+			                    w->claim->claim_no, i + 1);
+	}
+	if (by_kind[ZT_FUND_BASIC] != r->hifp_pay || by_kind[ZT_FUND_CRITICAL] != r->hifmi_pay ||
+	    by_kind[ZT_FUND_ASSISTANCE] != r->maf_pay || by_kind[ZT_FUND_RELIEF] != r->oth_pay ||
+	    all != r->fund_pay_sumamt)
+		return zt_error_set(ZT_EINTERNAL, "claim '%s': its shares do not add up to what the "
+		                    "funds pay", w->claim->claim_no);
+	return 0;
+}
+
+static int write_settlement_rows(struct zt_store *s, const struct zt_settle_write *w,
+                                 char setl_id_out[32], int64_t *row_out)
+{
+	struct pg *q = pg_of(s);
+	const struct zt_split_result *r = w->result;
+	int64_t claim_row, id = q->next_settlement_id;
+	char setl_id[32];
+	snprintf(setl_id, sizeof setl_id, "S%012lld", (long long)id);
+	/* the split conserves the bill (split.h): what is stored does too */
+	assert(r->fund_pay_sumamt + r->hosp_part_amt + r->psn_part_amt == r->cls.medfee_sumamt);
+	int rc = pg_need_write(q, "settlement");
+	if (rc || (rc = shares_add_up(w)) != 0)
+		return rc;
+	q->defer = true; /* in one round trip (pg_int.h) */
+	if ((rc = insert_claim(q, w, &claim_row)) != 0)
+		return rc;
+	const struct amounts v = {
+		.cls = r->cls, .act_pay_dedc = r->act_pay_dedc, .pool_prop_bp = r->pool_prop_bp,
+		.hifp_pay = r->hifp_pay, .hifmi_pay = r->hifmi_pay, .maf_pay = r->maf_pay,
+		.oth_pay = r->oth_pay, .fund_pay_sumamt = r->fund_pay_sumamt,
+		.hosp_part_amt = r->hosp_part_amt, .psn_part_amt = r->psn_part_amt,
+		.critical_base_added = r->critical_base_added,
+	};
+	const struct row_facts f = {
+		.id = id, .claim_row = claim_row, .policy_row = w->policy_row, .setl_id = setl_id,
+		.kind = "settle", .actor = w->actor, .psn_no = w->claim->psn_no,
+		.hospital = w->claim->fixmedins_code, .category = zt_category_names[w->category],
+		.year = w->year, .level = w->hospital_level, .in_county = w->in_county,
+	};
+	if ((rc = insert_settlement(q, &f, &v)) != 0)
+		return rc;
+	q->next_settlement_id++;
+	for (int i = 0; i < w->share_count; i++) {
+		const struct zt_share_write *sh = &w->shares[i];
+		if ((rc = insert_share(q, id, i + 1, sh->fund_code, fund_kind_names[sh->kind],
+		                       sh->amount, sh->slot, sh->trace)) != 0)
+			return rc;
+	}
+	if ((rc = put_accums(q, w->claim->psn_no, w->year, w->accums, w->accum_count)) != 0 ||
+	    (rc = post_all(q, w->postings, w->posting_count, r->cls.medfee_sumamt, setl_id, id)) != 0)
+		return rc;
+	snprintf(setl_id_out, 32, "%s", setl_id);
+	*row_out = id;
+	return 0;
+}
+
+static int write_reversal_rows(struct zt_store *s, const struct zt_reversal_write *w,
+                               char setl_id_out[32], int64_t *row_out)
+{
+	struct pg *q = pg_of(s);
+	const struct zt_stored_settlement *o = w->orig;
+	int64_t id = q->next_settlement_id;
+	char setl_id[32];
+	snprintf(setl_id, sizeof setl_id, "S%012lld", (long long)id);
+	int rc = pg_need_write(q, "reversal");
+	if (rc)
+		return rc;
+	q->defer = true; /* in one round trip (pg_int.h) */
+	const struct amounts v = {
+		.cls = {-o->cls.medfee_sumamt, -o->cls.fulamt_ownpay_amt, -o->cls.overlmt_selfpay,
+		        -o->cls.preselfpay_amt, -o->cls.inscp_scp_amt},
+		.act_pay_dedc = -o->act_pay_dedc, .pool_prop_bp = o->pool_prop_bp,
+		.hifp_pay = -o->hifp_pay, .hifmi_pay = -o->hifmi_pay, .maf_pay = -o->maf_pay,
+		.oth_pay = -o->oth_pay, .fund_pay_sumamt = -o->fund_pay_sumamt,
+		.hosp_part_amt = -o->hosp_part_amt, .psn_part_amt = -o->psn_part_amt,
+		.critical_base_added = -o->critical_base_added,
+	};
+	const struct row_facts f = {
+		.id = id, .claim_row = o->claim_row, .reverses = o->row, .policy_row = o->policy_row,
+		.setl_id = setl_id, .kind = "reverse", .reason = w->reason, .actor = w->actor,
+		.psn_no = o->psn_no, .hospital = o->fixmedins_code, .category = o->category,
+		.year = o->year, .level = o->hospital_level, .in_county = o->in_county,
+	};
+	if ((rc = insert_settlement(q, &f, &v)) != 0)
+		return rc;
+	q->next_settlement_id++;
+	for (int i = 0; i < o->fund_count; i++) {
+		const struct zt_stored_fund *sf = &o->funds[i];
+		if ((rc = insert_share(q, id, i + 1, sf->fund_code, sf->kind, -sf->amount, sf->slot,
+		                       &w->traces[i])) != 0)
+			return rc;
+	}
+	if ((rc = put_accums(q, o->psn_no, o->year, w->accums, w->accum_count)) != 0 ||
+	    (rc = post_all(q, w->postings, w->posting_count, o->cls.medfee_sumamt, setl_id, id)) != 0)
+		return rc;
+	snprintf(setl_id_out, 32, "%s", setl_id);
+	*row_out = id;
+	return 0;
+}
+
+/* The rows of a settlement or a reversal are sent without waiting (libpq's
+ * pipeline mode) and their results read once at the end: a failure of any
+ * is the failure of the call, as it would be row by row. */
+static int written(struct pg *q, int rc)
+{
+	q->defer = false;
+	int frc = pg_flush(q);
+	return rc ? rc : frc;
+}
+
+static int write_settlement(struct zt_store *s, const struct zt_settle_write *w,
+                            char setl_id_out[32], int64_t *row_out)
+{
+	return written(pg_of(s), write_settlement_rows(s, w, setl_id_out, row_out));
+}
+
+static int write_reversal(struct zt_store *s, const struct zt_reversal_write *w,
+                          char setl_id_out[32], int64_t *row_out)
+{
+	return written(pg_of(s), write_reversal_rows(s, w, setl_id_out, row_out));
+}
+
+/* ---- reading ----------------------------------------------------------------------- */
+
+static void read_settlement(struct pg_stmt *p, struct zt_stored_settlement *out)
+{
+	pg_col_copy(out->setl_id, sizeof out->setl_id, p, 0);
+	pg_col_copy(out->kind, sizeof out->kind, p, 1);
+	pg_col_copy(out->reverses_setl_id, sizeof out->reverses_setl_id, p, 2);
+	pg_col_copy(out->reason, sizeof out->reason, p, 3);
+	pg_col_copy(out->actor, sizeof out->actor, p, 4);
+	pg_col_copy(out->settled_at, sizeof out->settled_at, p, 5);
+	out->claim_row = pg_col_int64(p, 6);
+	out->policy_row = pg_col_int64(p, 7);
+	pg_col_copy(out->policy_id, sizeof out->policy_id, p, 8);
+	pg_col_copy(out->fixmedins_code, sizeof out->fixmedins_code, p, 9);
+	pg_col_copy(out->claim_no, sizeof out->claim_no, p, 10);
+	pg_col_copy(out->psn_no, sizeof out->psn_no, p, 11);
+	out->year = pg_col_int(p, 12);
+	pg_col_copy(out->category, sizeof out->category, p, 13);
+	out->hospital_level = pg_col_int(p, 14);
+	out->in_county = pg_col_int(p, 15) != 0;
+	out->adm_date = pg_col_int(p, 16);
+	out->dscg_date = pg_col_int(p, 17);
+	zt_fen *dst[] = {&out->cls.medfee_sumamt, &out->cls.fulamt_ownpay_amt,
+	                 &out->cls.overlmt_selfpay, &out->cls.preselfpay_amt,
+	                 &out->cls.inscp_scp_amt, &out->act_pay_dedc, NULL, &out->hifp_pay,
+	                 &out->hifmi_pay, &out->maf_pay, &out->oth_pay, &out->fund_pay_sumamt,
+	                 &out->hosp_part_amt, &out->psn_part_amt, &out->critical_base_added};
+	for (int i = 0; i < (int)(sizeof dst / sizeof *dst); i++) {
+		if (dst[i])
+			*dst[i] = pg_col_int64(p, 18 + i);
+		else
+			out->pool_prop_bp = pg_col_int(p, 18 + i);
+	}
+}
+
+static int read_shares(struct pg *q, struct zt_stored_settlement *out)
+{
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_GET_SHARES, &p), r;
+	if (rc)
+		return rc;
+	pg_bind_int64(p, 1, out->row);
+	while ((r = pg_row(q, p, "read settlement funds")) == 1) {
+		if (out->fund_count >= 3 + ZT_RELIEF_MAX) {
+			pg_done(p);
+			return zt_error_set(ZT_EINTERNAL, "settlement %s has too many funds", out->setl_id);
+		}
+		struct zt_stored_fund *f = &out->funds[out->fund_count++];
+		pg_col_copy(f->fund_code, sizeof f->fund_code, p, 0);
+		pg_col_copy(f->kind, sizeof f->kind, p, 1);
+		f->amount = pg_col_int64(p, 2);
+		pg_col_copy(f->slot, sizeof f->slot, p, 3);
+		if ((rc = pg_trace_read(p, 4, &f->trace)) != 0) {
+			pg_done(p);
+			return rc;
+		}
+		pg_trace_complete(&f->trace, out->hospital_level, out->category, out->reverses_setl_id,
+		                  out->reason, f->slot);
+	}
+	return r;
+}
+
+static int read_segments(struct pg *q, struct zt_stored_settlement *out)
+{
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_GET_SEGMENTS, &p), r;
+	if (rc)
+		return rc;
+	pg_bind_int64(p, 1, out->row);
+	while ((r = pg_row(q, p, "read trace segments")) == 1) {
+		int seq = pg_col_int(p, 0);
+		struct zt_trace_critical *c = seq >= 1 && seq <= out->fund_count
+		                                  ? &out->funds[seq - 1].trace.u.critical
+		                                  : NULL;
+		if (!c || out->funds[seq - 1].trace.kind != ZT_TRACE_CRITICAL ||
+		    c->segment_count >= ZT_TIERS_MAX) {
+			pg_done(p);
+			return zt_error_set(ZT_EINTERNAL, "settlement %s: share %d has a tier segment it "
+			                    "cannot have", out->setl_id, seq);
+		}
+		pg_trace_segment_read(p, 1, c);
+	}
+	return r;
+}
+
+static int get(struct zt_store *s, int64_t row, struct zt_stored_settlement *out)
+{
+	struct pg *q = pg_of(s);
+	memset(out, 0, sizeof *out);
+	struct pg_stmt *p;
+	int r = pg_stmt(q, SQL_GET_SETTLEMENT, &p);
+	if (r)
+		return r;
+	pg_bind_int64(p, 1, row);
+	if ((r = pg_row(q, p, "read settlement")) <= 0)
+		return r == 0 ? zt_error_set(ZT_ENOTFOUND, "settlement #%lld not found", (long long)row) : r;
+	out->row = row;
+	read_settlement(p, out);
+	pg_done(p);
+	if ((r = read_shares(q, out)) == 0)
+		r = read_segments(q, out);
+	return r;
+}
+
+static int history(struct zt_store *s, const char *hospital, const char *claim_no,
+                   int (*cb)(void *ctx, const struct zt_stored_settlement *st), void *ctx)
+{
+	struct pg *q = pg_of(s);
+	/* The ids first: the callback may use the store. */
+	int64_t ids[256];
+	int n = 0, r;
+	struct pg_stmt *p;
+	if ((r = pg_stmt(q, SQL_HISTORY, &p)) != 0)
+		return r;
+	pg_bind_text(p, 1, hospital);
+	pg_bind_text(p, 2, claim_no);
+	while (n < 256 && (r = pg_row(q, p, "read claim history")) == 1)
+		ids[n++] = pg_col_int64(p, 0);
+	pg_done(p);
+	if (r < 0)
+		return r;
+	if (n == 0)
+		return ZT_ENOTFOUND;
+	struct zt_stored_settlement *st = malloc(sizeof *st);
+	if (!st)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++)
+		if ((rc = get(s, ids[i], st)) == 0)
+			rc = cb(ctx, st);
+	free(st);
+	return rc;
+}
+
+static int list(struct zt_store *s, const struct zt_claim_filter *f,
+                int (*cb)(void *ctx, const struct zt_claim_line *l), void *ctx)
+{
+	struct pg *q = pg_of(s);
+	const char *sql = f->psn_no ? SQL_LIST_PERSON : f->hospital ? SQL_LIST_HOSPITAL : SQL_LIST_DAYS;
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, sql, &p), r;
+	if (rc)
+		return rc;
+	pg_bind_text(p, 1, f->psn_no);
+	pg_bind_text(p, 2, f->hospital);
+	pg_bind_int64(p, 3, f->from);
+	pg_bind_int64(p, 4, f->to ? f->to : 99991231);
+	while ((r = pg_row(q, p, "list claims")) == 1) {
+		struct zt_claim_line l = {
+			.setl_id = pg_col_text(p, 0), .kind = pg_col_text(p, 1),
+			.reverses = pg_col_text(p, 2), .fixmedins_code = pg_col_text(p, 3),
+			.claim_no = pg_col_text(p, 4), .psn_no = pg_col_text(p, 5),
+			.adm_date = (zt_date)pg_col_int64(p, 6),
+			.dscg_date = (zt_date)pg_col_int64(p, 7),
+			.medfee_sumamt = pg_col_int64(p, 8),
+			.fund_pay_sumamt = pg_col_int64(p, 9),
+			.hosp_part_amt = pg_col_int64(p, 10),
+			.psn_part_amt = pg_col_int64(p, 11), .settled_at = pg_col_text(p, 12),
+			.actor = pg_col_text(p, 13), .reason = pg_col_text(p, 14),
+		};
+		if ((rc = cb(ctx, &l)) != 0)
+			break;
+	}
+	pg_done(p);
+	return rc ? rc : r;
+}
+
+const struct zt_store_claim_ops pg_claim_ops = {
+	.find = find,
+	.accum_get = accum_get,
+	.write_settlement = write_settlement,
+	.write_reversal = write_reversal,
+	.get = get,
+	.find_setl_id = find_setl_id,
+	.reversal_of = reversal_of,
+	.history = history,
+	.list = list,
+};

@@ -1,0 +1,303 @@
+/* zhitong — the ledger of the PostgreSQL store (store.h ledger; ledger.h):
+ * transfers, and the balances kept per account, overflow-checked before
+ * anything is written (G5). */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_int.h"
+
+static const char SQL_TRANSFER_INSERT[] =
+	"INSERT INTO transfer (debit, credit, amount, kind, ref, settlement_id, at, id) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+/* The new balance, computed (overflow-checked) in C before anything is
+ * written (G5). */
+static const char SQL_ACCOUNT_PUT[] = "INSERT INTO account (name, balance) VALUES ($1, $2) "
+                                      "ON CONFLICT (name) DO UPDATE SET balance = excluded.balance";
+static const char SQL_ACCOUNT_GET[] =
+	"SELECT balance, true FROM account WHERE name = $1"; /* int8: always whole fen */
+static const char SQL_BALANCES[] = "SELECT name, balance FROM account ORDER BY name COLLATE \"C\"";
+/* summed in parts: the debits and credits of years may pass int64 on the
+ * way to a balance that fits (pg_int.h) */
+#define LEG "CASE WHEN debit = $1 THEN amount ELSE -amount END"
+static const char SQL_BALANCE_BEFORE[] =
+	"SELECT " PG_SUM_HI(LEG) ", " PG_SUM_LO(LEG) " FROM transfer "
+	"WHERE (debit = $1 OR credit = $1) AND at < $2";
+#define TRANSFER_COLUMNS "SELECT id, at, debit, credit, amount, kind, ref, COALESCE(settlement_id, 0) "
+static const char SQL_TRANSFERS[] =
+	TRANSFER_COLUMNS "FROM transfer WHERE (debit = $1 OR credit = $1) AND at >= $2 ORDER BY id";
+/* strpos() = 1 is "starts with", whatever the characters of the prefix. */
+static const char SQL_SCAN[] =
+	TRANSFER_COLUMNS "FROM transfer WHERE strpos(debit, $1) = 1 OR strpos(credit, $1) = 1 ORDER BY id";
+
+/* ---- the transaction's balances ----------------------------------------------- */
+
+/* The stored balance of `account` (0 if it has none). A balance that is
+ * not an integer (written by hand, or by a zhitong before the overflow
+ * checks) is refused: `verify` names it. */
+static int stored_balance(struct pg *q, const char *account, zt_fen *out, bool *exists)
+{
+	struct pg_stmt *p;
+	int r = pg_stmt(q, SQL_ACCOUNT_GET, &p);
+	if (r)
+		return r;
+	pg_bind_text(p, 1, account);
+	if ((r = pg_row(q, p, "read balance")) < 0)
+		return r;
+	*out = r ? pg_col_int64(p, 0) : 0;
+	bool integer = r == 0 || pg_col_int(p, 1) != 0;
+	if (exists)
+		*exists = r == 1;
+	pg_done(p);
+	if (!integer)
+		return zt_error_set(ZT_EINTERNAL, "account '%s' holds a balance that is not a whole "
+		                    "number of fen: run 'zhitong verify'", account);
+	return 0;
+}
+
+static struct pg_delta *delta(struct pg *q, size_t i) { return (struct pg_delta *)q->deltas.items + i; }
+
+/* This transaction's delta of `account` (*out), made with the stored
+ * balance as its base on first use. */
+static int find_delta(struct pg *q, const char *account, struct pg_delta **out)
+{
+	for (size_t i = 0; i < q->deltas.n; i++)
+		if (strcmp(delta(q, i)->name, account) == 0) {
+			*out = delta(q, i);
+			return 0;
+		}
+	zt_fen base;
+	int rc = stored_balance(q, account, &base, NULL);
+	char *name = rc ? NULL : strdup(account);
+	if (rc || !name)
+		return rc ? rc : zt_error_set(ZT_ENOMEM, "out of memory");
+	struct pg_delta *d = pg_rows_push(&q->deltas);
+	if (!d) {
+		free(name);
+		return ZT_ENOMEM;
+	}
+	*d = (struct pg_delta){name, base, base};
+	*out = d;
+	return 0;
+}
+
+int pg_ledger_flush(struct pg *q)
+{
+	for (size_t i = 0; i < q->deltas.n; i++) {
+		const struct pg_delta *d = delta(q, i);
+		if (d->balance == d->base)
+			continue;
+		struct pg_stmt *p;
+		int rc = pg_stmt(q, SQL_ACCOUNT_PUT, &p);
+		if (rc)
+			return rc;
+		pg_bind_text(p, 1, d->name);
+		pg_bind_int64(p, 2, d->balance);
+		if ((rc = pg_run(q, p, "update account balance")) != 0)
+			return rc;
+	}
+	pg_ledger_clear(q);
+	return 0;
+}
+
+void pg_ledger_clear(struct pg *q)
+{
+	for (size_t i = 0; i < q->deltas.n; i++)
+		free(delta(q, i)->name);
+	q->deltas.n = 0;
+}
+
+int pg_ledger_mark(struct pg *q)
+{
+	if (q->sp_cap < q->deltas.n) {
+		size_t cap = q->deltas.n * 2;
+		zt_fen *n = realloc(q->sp_balances, cap * sizeof *n);
+		if (!n)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		q->sp_balances = n;
+		q->sp_cap = cap;
+	}
+	for (size_t i = 0; i < q->deltas.n; i++)
+		q->sp_balances[i] = delta(q, i)->balance;
+	q->sp_delta_count = q->deltas.n;
+	return 0;
+}
+
+void pg_ledger_restore(struct pg *q)
+{
+	for (size_t i = q->sp_delta_count; i < q->deltas.n; i++)
+		free(delta(q, i)->name);
+	q->deltas.n = q->sp_delta_count;
+	for (size_t i = 0; i < q->deltas.n; i++)
+		delta(q, i)->balance = q->sp_balances[i];
+}
+
+/* The balance `d` would have after moving by `amount`, or ZT_ERANGE naming
+ * the account when it would leave the range of a balance (int64 fen). */
+static int balance_after(zt_fen *out, const struct pg_delta *d, zt_fen amount)
+{
+	if (!__builtin_add_overflow(d->balance, amount, out))
+		return 0;
+	char b[ZT_FMT_BYTES], a[ZT_FMT_BYTES], m[ZT_FMT_BYTES];
+	/* amount is a transfer's (> 0) or its negation: never INT64_MIN */
+	return zt_error_set(ZT_ERANGE, "ledger: the balance of account '%s' would overflow: %s %s "
+	                    "%s is beyond %s%s", d->name, zt_format_amount(b, d->balance),
+	                    amount < 0 ? "less" : "plus", zt_format_amount(a, amount < 0 ? -amount : amount),
+	                    amount < 0 ? "-" : "", zt_format_amount(m, INT64_MAX));
+}
+
+/* Transfers move money, they never make or lose any: what the transaction
+ * moved sums to zero over its accounts. */
+static bool balanced(struct pg *q)
+{
+	__int128 sum = 0;
+	for (size_t i = 0; i < q->deltas.n; i++)
+		sum += (__int128)delta(q, i)->balance - delta(q, i)->base;
+	return sum == 0;
+}
+
+int pg_ledger_post(struct pg *q, const struct zt_posting *t, int64_t settlement_row)
+{
+	int rc = pg_need_write(q, "transfer");
+	if (rc)
+		return rc;
+	if (t->amount <= 0 || strcmp(t->debit, t->credit) == 0)
+		return zt_error_set(ZT_EINTERNAL, "transfer %s -> %s of %lld is not allowed", t->debit,
+		                    t->credit, (long long)t->amount);
+	/* Both balances are checked before anything is written. */
+	struct pg_delta *debit, *credit;
+	zt_fen after_debit, after_credit;
+	/* the credit's delta may move the array: the debit's is found again */
+	if ((rc = find_delta(q, t->credit, &credit)) || (rc = find_delta(q, t->debit, &debit)) ||
+	    (rc = find_delta(q, t->credit, &credit)) ||
+	    (rc = balance_after(&after_debit, debit, t->amount)) ||
+	    (rc = balance_after(&after_credit, credit, -t->amount)))
+		return rc;
+	struct pg_stmt *p;
+	if ((rc = pg_stmt(q, SQL_TRANSFER_INSERT, &p)) != 0)
+		return rc;
+	pg_bind_text(p, 1, t->debit);
+	pg_bind_text(p, 2, t->credit);
+	pg_bind_int64(p, 3, t->amount);
+	pg_bind_text(p, 4, t->kind);
+	pg_bind_text(p, 5, t->ref);
+	if (settlement_row > 0)
+		pg_bind_int64(p, 6, settlement_row);
+	pg_bind_text(p, 7, pg_now(q));
+	pg_bind_int64(p, 8, q->next_transfer_id);
+	if ((rc = pg_run(q, p, "store transfer")))
+		return rc;
+	q->next_transfer_id++;
+	debit->balance = after_debit;
+	credit->balance = after_credit;
+	assert(balanced(q));
+	return 0;
+}
+
+/* ---- the operations ---------------------------------------------------------- */
+
+static int post(struct zt_store *s, const struct zt_posting *t, int64_t settlement_row)
+{
+	return pg_ledger_post(pg_of(s), t, settlement_row);
+}
+
+static int balance(struct zt_store *s, const char *account, zt_fen *out, bool *exists)
+{
+	struct pg *q = pg_of(s);
+	int rc = stored_balance(q, account, out, exists);
+	for (size_t i = 0; rc == 0 && i < q->deltas.n; i++)
+		if (strcmp(delta(q, i)->name, account) == 0) {
+			*out = delta(q, i)->balance;
+			*exists = true;
+		}
+	return rc;
+}
+
+static int balances(struct zt_store *s, int (*cb)(void *ctx, const char *account, zt_fen balance),
+                    void *ctx)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_BALANCES, &p), r;
+	if (rc)
+		return rc;
+	while ((r = pg_row(q, p, "read balances")) == 1)
+		if ((rc = cb(ctx, pg_col_text(p, 0), pg_col_int64(p, 1))) != 0)
+			break;
+	pg_done(p);
+	return rc ? rc : r;
+}
+
+static int balance_before(struct zt_store *s, const char *account, const char *before_at,
+                          zt_fen *out)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_BALANCE_BEFORE, &p);
+	if (rc)
+		return rc;
+	pg_bind_text(p, 1, account);
+	pg_bind_text(p, 2, before_at);
+	if ((rc = pg_row(q, p, "read opening balance")) != 1)
+		return rc ? rc : zt_error_set(ZT_EINTERNAL, "SUM gave no row");
+	int64_t hi = pg_col_int64(p, 0), lo = pg_col_int64(p, 1);
+	pg_done(p);
+	if (!pg_join_sum(out, hi, lo))
+		return zt_error_set(ZT_ERANGE, "the opening balance of '%s' is beyond int64", account);
+	return 0;
+}
+
+static int walk(struct pg *q, struct pg_stmt *p, zt_transfer_cb cb, void *ctx)
+{
+	int rc = 0, r;
+	while ((r = pg_row(q, p, "read transfers")) == 1) {
+		struct zt_transfer t = {
+			.id = pg_col_int64(p, 0),
+			.at = pg_col_text(p, 1),
+			.debit = pg_col_text(p, 2),
+			.credit = pg_col_text(p, 3),
+			.amount = pg_col_int64(p, 4),
+			.kind = pg_col_text(p, 5),
+			.ref = pg_col_text(p, 6),
+			.settlement_row = pg_col_int64(p, 7),
+		};
+		if ((rc = cb(ctx, &t)) != 0)
+			break;
+	}
+	pg_done(p);
+	return rc ? rc : r;
+}
+
+static int transfers(struct zt_store *s, const char *account, const char *since_at,
+                     zt_transfer_cb cb, void *ctx)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_TRANSFERS, &p);
+	if (rc)
+		return rc;
+	pg_bind_text(p, 1, account);
+	pg_bind_text(p, 2, since_at ? since_at : "");
+	return walk(q, p, cb, ctx);
+}
+
+static int scan(struct zt_store *s, const char *prefix, zt_transfer_cb cb, void *ctx)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_SCAN, &p);
+	if (rc)
+		return rc;
+	pg_bind_text(p, 1, prefix);
+	return walk(q, p, cb, ctx);
+}
+
+const struct zt_store_ledger_ops pg_ledger_ops = {
+	.post = post,
+	.balance = balance,
+	.balances = balances,
+	.balance_before = balance_before,
+	.transfers = transfers,
+	.scan = scan,
+};

@@ -1,0 +1,126 @@
+/* zhitong — the PostgreSQL store's schema: the numbered migrations of
+ * schema/pg/, each applied in its own transaction, the version kept in
+ * meta 'schema.version' (SQLite: PRAGMA user_version). The versions are
+ * the store port's (ZT_STORE_VERSION): pg 001 brings a database to the
+ * version SQLite's 001 to 009 make; each later SQLite migration gets its
+ * PostgreSQL twin here, which brings it one further. Two zhitong init at
+ * once: the second waits for the first (an advisory lock) and finds the
+ * work done. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_int.h"
+
+extern const unsigned char zt_pg_sql_001[];
+extern const size_t zt_pg_sql_001_len;
+
+static const struct {
+	const unsigned char *sql;
+	const size_t *len;
+	int to_version;
+} migrations[] = {
+	{zt_pg_sql_001, &zt_pg_sql_001_len, 9}, /* SQLite's 001 to 009 */
+};
+#define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
+#define LAST_VERSION 9
+_Static_assert(LAST_VERSION == ZT_STORE_VERSION,
+               "a new SQLite migration needs its twin in schema/pg/ (migrate.c)");
+
+static const char SQL_HAS_META[] = "SELECT (to_regclass('meta') IS NOT NULL)::int";
+static const char SQL_VERSION[] =
+	"SELECT COALESCE((SELECT value::int8 FROM meta WHERE key = 'schema.version'), 0)";
+
+static int version(struct pg *q, int *out)
+{
+	PGresult *r = PQexec(q->conn, SQL_HAS_META);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	    atoi(PQgetvalue(r, 0, 0)) == 0) {
+		PQclear(r);
+		*out = 0;
+		return 0;
+	}
+	PQclear(r);
+	r = PQexec(q->conn, SQL_VERSION);
+	int rc = 0;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		*out = atoi(PQgetvalue(r, 0, 0));
+	else {
+		const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+		rc = zt_error_set(ZT_EIO, "database '%s': read schema version: %s", q->path,
+		                  msg ? msg : PQerrorMessage(q->conn));
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int apply(struct pg *q, int i)
+{
+	size_t len = *migrations[i].len;
+	char *sql = malloc(len + 1);
+	if (!sql)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	memcpy(sql, migrations[i].sql, len);
+	sql[len] = '\0';
+	int rc = pg_exec(q, sql);
+	free(sql);
+	if (rc)
+		return rc;
+	char set[160];
+	snprintf(set, sizeof set, "INSERT INTO meta (key, value) VALUES ('schema.version', '%d') "
+	         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", migrations[i].to_version);
+	return pg_exec(q, set);
+}
+
+int pg_migrate(struct zt_store *s, int *from_version, int *to_version)
+{
+	struct pg *q = pg_of(s);
+	int v, rc;
+	if (q->readonly)
+		return zt_error_set(ZT_EINVAL, "database '%s' is open for reading only", q->path);
+	/* one migrating zhitong at a time (a lock of this database, held to commit) */
+	if ((rc = pg_exec(q, "BEGIN; SELECT pg_advisory_xact_lock(7245, 1)")) != 0)
+		return rc;
+	if ((rc = version(q, &v)) != 0)
+		goto fail;
+	if (from_version)
+		*from_version = v;
+	if (v > LAST_VERSION) {
+		rc = zt_error_set(ZT_EINVAL, "database '%s' has schema version %d, newer than this "
+		                  "zhitong (%d): upgrade zhitong", q->path, v, LAST_VERSION);
+		goto fail;
+	}
+	for (int i = 0; i < MIGRATION_COUNT; i++) {
+		if (migrations[i].to_version <= v)
+			continue;
+		if ((rc = apply(q, i)) != 0)
+			goto fail;
+		v = migrations[i].to_version;
+	}
+	if ((rc = pg_exec(q, "COMMIT")) != 0)
+		goto fail;
+	if (to_version)
+		*to_version = LAST_VERSION;
+	return 0;
+fail:
+	PQclear(PQexec(q->conn, "ROLLBACK"));
+	return rc;
+}
+
+int pg_check_version(struct zt_store *s)
+{
+	struct pg *q = pg_of(s);
+	int v, rc;
+	if ((rc = version(q, &v)) != 0)
+		return rc;
+	if (v == 0)
+		return zt_error_set(ZT_EINVAL, "database '%s' is not initialised: run 'zhitong --db %s init'",
+		                    q->path, q->path);
+	if (v < LAST_VERSION)
+		return zt_error_set(ZT_EINVAL, "database '%s' has schema version %d: run 'zhitong --db %s "
+		                    "init' to migrate it to %d", q->path, v, q->path, LAST_VERSION);
+	if (v > LAST_VERSION)
+		return zt_error_set(ZT_EINVAL, "database '%s' has schema version %d, newer than this "
+		                    "zhitong (%d)", q->path, v, LAST_VERSION);
+	return 0;
+}

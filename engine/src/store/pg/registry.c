@@ -1,0 +1,152 @@
+/* zhitong — the registry in the PostgreSQL store (store.h registry): hospitals,
+ * people, funds, upserted by `registry load`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "pg_int.h"
+
+static const char SQL_PUT_HOSPITAL[] =
+	"INSERT INTO hospital (code, name, level, county) VALUES ($1, $2, $3, $4) "
+	"ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, "
+	"county = excluded.county";
+static const char SQL_PUT_PERSON[] =
+	"INSERT INTO person (psn_no, name, id_no, category, county) VALUES ($1, $2, $3, $4, $5) "
+	"ON CONFLICT (psn_no) DO UPDATE SET name = excluded.name, id_no = excluded.id_no, "
+	"category = excluded.category, county = excluded.county";
+static const char SQL_PUT_FUND[] = "INSERT INTO fund (code, name) VALUES ($1, $2) "
+                                   "ON CONFLICT (code) DO UPDATE SET name = excluded.name";
+static const char SQL_GET_HOSPITAL[] = "SELECT code, name, level, county FROM hospital WHERE code = $1";
+static const char SQL_GET_PERSON[] =
+	"SELECT name, id_no, category, county FROM person WHERE psn_no = $1";
+static const char SQL_GET_FUND[] = "SELECT name FROM fund WHERE code = $1";
+static const char SQL_HOSPITALS[] = "SELECT code, name, level, county FROM hospital ORDER BY code COLLATE \"C\"";
+
+static int put_hospital(struct zt_store *s, const struct zt_hospital *h)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_PUT_HOSPITAL, &p);
+	if (rc)
+		return rc;
+	pg_bind_text(p, 1, h->code);
+	pg_bind_text(p, 2, h->name);
+	pg_bind_int(p, 3, h->level);
+	pg_bind_text(p, 4, h->county);
+	return pg_run(q, p, "store hospital");
+}
+
+static int put_person(struct zt_store *s, const struct zt_person *x)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_PUT_PERSON, &p);
+	if (rc)
+		return rc;
+	if ((unsigned)x->category >= ZT_CAT_COUNT)
+		return zt_error_set(ZT_EINTERNAL, "person '%s' has no category", x->psn_no);
+	pg_bind_text(p, 1, x->psn_no);
+	pg_bind_text(p, 2, x->name);
+	pg_bind_text(p, 3, x->id_no);
+	pg_bind_text(p, 4, zt_category_names[x->category]);
+	pg_bind_text(p, 5, x->county);
+	return pg_run(q, p, "store person");
+}
+
+static int put_fund(struct zt_store *s, const struct zt_fund *f)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_PUT_FUND, &p);
+	if (rc)
+		return rc;
+	pg_bind_text(p, 1, f->code);
+	pg_bind_text(p, 2, f->name);
+	return pg_run(q, p, "store fund");
+}
+
+static void read_hospital(struct pg_stmt *p, struct zt_hospital *h)
+{
+	pg_col_copy(h->code, sizeof h->code, p, 0);
+	pg_col_copy(h->name, sizeof h->name, p, 1);
+	h->level = pg_col_int(p, 2);
+	pg_col_copy(h->county, sizeof h->county, p, 3);
+}
+
+static int get_hospital(struct zt_store *s, const char *code, struct zt_hospital *out)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int r = pg_stmt(q, SQL_GET_HOSPITAL, &p);
+	if (r)
+		return r;
+	pg_bind_text(p, 1, code);
+	if ((r = pg_row(q, p, "read hospital")) <= 0)
+		return r == 0 ? ZT_ENOTFOUND : r;
+	read_hospital(p, out);
+	pg_done(p);
+	return 0;
+}
+
+static int get_person(struct zt_store *s, const char *psn_no, struct zt_person *out)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int r = pg_stmt(q, SQL_GET_PERSON, &p);
+	if (r)
+		return r;
+	pg_bind_text(p, 1, psn_no);
+	if ((r = pg_row(q, p, "read person")) <= 0)
+		return r == 0 ? ZT_ENOTFOUND : r;
+	snprintf(out->psn_no, sizeof out->psn_no, "%s", psn_no);
+	pg_col_copy(out->name, sizeof out->name, p, 0);
+	pg_col_copy(out->id_no, sizeof out->id_no, p, 1);
+	int c = pg_col_name(p, 2, zt_category_names, ZT_CAT_COUNT, -1);
+	out->category = c < 0 ? ZT_CAT_GENERAL : (zt_category)c;
+	pg_col_copy(out->county, sizeof out->county, p, 3);
+	pg_done(p);
+	return c < 0 ? zt_error_set(ZT_EINTERNAL, "person '%s' has an unknown category", psn_no) : 0;
+}
+
+static int get_fund(struct zt_store *s, const char *code, struct zt_fund *out)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int r = pg_stmt(q, SQL_GET_FUND, &p);
+	if (r)
+		return r;
+	pg_bind_text(p, 1, code);
+	if ((r = pg_row(q, p, "read fund")) <= 0)
+		return r == 0 ? ZT_ENOTFOUND : r;
+	snprintf(out->code, sizeof out->code, "%s", code);
+	pg_col_copy(out->name, sizeof out->name, p, 0);
+	pg_done(p);
+	return 0;
+}
+
+static int each_hospital(struct zt_store *s, int (*cb)(void *ctx, const struct zt_hospital *h),
+                         void *ctx)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_HOSPITALS, &p), r;
+	if (rc)
+		return rc;
+	while ((r = pg_row(q, p, "read hospitals")) == 1) {
+		struct zt_hospital h;
+		read_hospital(p, &h);
+		if ((rc = cb(ctx, &h)) != 0)
+			break;
+	}
+	pg_done(p);
+	return rc ? rc : r;
+}
+
+const struct zt_store_registry_ops pg_registry_ops = {
+	.put_hospital = put_hospital,
+	.put_person = put_person,
+	.put_fund = put_fund,
+	.get_hospital = get_hospital,
+	.get_person = get_person,
+	.get_fund = get_fund,
+	.each_hospital = each_hospital,
+};

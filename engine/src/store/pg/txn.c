@@ -1,0 +1,167 @@
+/* zhitong — transactions and savepoints of the PostgreSQL store (store.h
+ * G1, G2, G6).
+ *
+ * G1: a WRITE transaction (READ COMMITTED) first locks the store's writer
+ * row, SELECT … FOR UPDATE on meta 'writer': writers are serialised, the
+ * second waiting up to the busy timeout (lock_timeout; then ZT_EBUSY), and
+ * every statement after the lock sees what the previous writer committed.
+ * Row locks, not SERIALIZABLE with retry: every writer meets on the same
+ * gap-free numbers anyway (settlements, transfers, audit records: G7), and
+ * a retry would have to re-run a whole use case (the split of every claim
+ * of a file), which a store cannot do by itself. docs/architecture.md.
+ * A READ transaction is REPEATABLE READ, READ ONLY: one snapshot (G6),
+ * never waiting for a writer. */
+#include <stdlib.h>
+
+#include "pg_int.h"
+
+static const char SQL_BEGIN_WRITE[] = "BEGIN ISOLATION LEVEL READ COMMITTED";
+/* A file's claims are one transaction: the tables grow under the planner's
+ * feet (no statistics see uncommitted rows), and a plan made on a small
+ * table (a sequential scan to find a claim) would make each claim cost as
+ * much as all before it. Point lookups by key, always. */
+static const char SQL_WRITE_PLANS[] = "SET LOCAL enable_seqscan = off";
+static const char SQL_LOCK_WRITER[] = "SELECT value FROM meta WHERE key = 'writer' FOR UPDATE";
+static const char SQL_BEGIN_READ[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
+static const char SQL_SAVEPOINT[] = "SAVEPOINT zt_claim";
+static const char SQL_RELEASE[] = "RELEASE SAVEPOINT zt_claim";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO SAVEPOINT zt_claim";
+static const char SQL_MAX_ROWS[] =
+	"SELECT (SELECT COALESCE(MAX(id), 0) FROM settlement), (SELECT COALESCE(MAX(id), 0) FROM claim),"
+	" (SELECT COALESCE(MAX(id), 0) FROM transfer)";
+
+static int statement(struct pg *q, const char *sql, const char *what)
+{
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, sql, &p);
+	return rc ? rc : pg_run(q, p, what);
+}
+
+static int one_int(struct pg *q, const char *sql, const char *what, int64_t *out)
+{
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, sql, &p);
+	if (rc == 0 && (rc = pg_row(q, p, what)) == 1) {
+		*out = pg_col_int64(p, 0);
+		pg_done(p);
+		return 0;
+	}
+	return rc ? rc : zt_error_set(ZT_EINTERNAL, "%s: no row", what);
+}
+
+int pg_begin(struct zt_store *s, enum zt_txn_kind kind)
+{
+	struct pg *q = pg_of(s);
+	if (q->txn != PG_NO_TXN)
+		return zt_error_set(ZT_EINTERNAL, "nested transaction");
+	if (kind == ZT_TXN_WRITE && q->readonly)
+		return zt_error_set(ZT_EINTERNAL, "database '%s' is open for reading only", q->path);
+	bool write = kind == ZT_TXN_WRITE;
+	int rc = statement(q, write ? SQL_BEGIN_WRITE : SQL_BEGIN_READ, "begin");
+	if (rc)
+		return rc;
+	q->txn = write ? PG_TXN_WRITE : PG_TXN_READ;
+	if (write) {
+		int64_t unused;
+		if ((rc = statement(q, SQL_WRITE_PLANS, "begin")) != 0 ||
+		    (rc = one_int(q, SQL_LOCK_WRITER, "wait for the other writers", &unused)) != 0) {
+			pg_rollback(s);
+			return rc;
+		}
+	}
+	zt_timestamp_utc(q->now, zt_date_now());
+	if (!write)
+		return 0;
+	/* settlements, claims and transfers are numbered here: the writer row
+	 * is ours (G1, G7) */
+	struct pg_stmt *p;
+	if ((rc = pg_stmt(q, SQL_MAX_ROWS, &p)) == 0 && (rc = pg_row(q, p, "read counters")) == 1) {
+		q->next_settlement_id = pg_col_int64(p, 0) + 1;
+		q->next_claim_id = pg_col_int64(p, 1) + 1;
+		q->next_transfer_id = pg_col_int64(p, 2) + 1;
+		pg_done(p);
+		return 0;
+	}
+	if (rc == 0)
+		rc = zt_error_set(ZT_EINTERNAL, "read counters: no row");
+	pg_rollback(s);
+	return rc;
+}
+
+int pg_commit(struct zt_store *s)
+{
+	struct pg *q = pg_of(s);
+	if (q->txn == PG_NO_TXN)
+		return zt_error_set(ZT_EINTERNAL, "commit outside a transaction");
+	if (q->in_savepoint)
+		return zt_error_set(ZT_EINTERNAL, "commit inside a savepoint");
+	int rc = q->txn == PG_TXN_WRITE ? pg_ledger_flush(q) : 0;
+	pg_reset_all(q);
+	if (rc == 0)
+		rc = statement(q, SQL_COMMIT, "commit");
+	if (rc) {
+		pg_rollback(s);
+		return rc;
+	}
+	q->txn = PG_NO_TXN;
+	return 0;
+}
+
+void pg_rollback(struct zt_store *s)
+{
+	struct pg *q = pg_of(s);
+	if (q->txn == PG_NO_TXN)
+		return;
+	pg_reset_all(q);
+	pg_flush(q); /* what failed is rolled back with the rest */
+	PQclear(PQexec(q->conn, SQL_ROLLBACK));
+	pg_ledger_clear(q);
+	q->in_savepoint = false;
+	q->txn = PG_NO_TXN;
+}
+
+int pg_savepoint(struct zt_store *s)
+{
+	struct pg *q = pg_of(s);
+	int rc = pg_need_write(q, "savepoint");
+	if (rc)
+		return rc;
+	if (q->in_savepoint)
+		return zt_error_set(ZT_EINTERNAL, "nested savepoint");
+	if ((rc = pg_ledger_mark(q)) != 0 || (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
+		return rc;
+	q->sp_next_settlement_id = q->next_settlement_id;
+	q->sp_next_claim_id = q->next_claim_id;
+	q->sp_next_transfer_id = q->next_transfer_id;
+	q->in_savepoint = true;
+	return 0;
+}
+
+int pg_release(struct zt_store *s)
+{
+	struct pg *q = pg_of(s);
+	if (!q->in_savepoint)
+		return zt_error_set(ZT_EINTERNAL, "release without a savepoint");
+	int rc = statement(q, SQL_RELEASE, "release savepoint");
+	if (rc == 0)
+		q->in_savepoint = false;
+	return rc;
+}
+
+void pg_rollback_to(struct zt_store *s)
+{
+	struct pg *q = pg_of(s);
+	if (!q->in_savepoint)
+		return;
+	pg_reset_all(q);
+	pg_flush(q);
+	PQclear(PQexec(q->conn, SQL_ROLLBACK_TO));
+	pg_ledger_restore(q);
+	q->next_settlement_id = q->sp_next_settlement_id;
+	q->next_claim_id = q->sp_next_claim_id;
+	q->next_transfer_id = q->sp_next_transfer_id;
+}
+
+const char *pg_now_op(struct zt_store *s) { return pg_now(pg_of(s)); }

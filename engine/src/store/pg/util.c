@@ -1,0 +1,483 @@
+/* zhitong — the PostgreSQL store's helpers (pg_int.h): the statement cache,
+ * binding, reading, errors. Every file of the PostgreSQL store uses these
+ * and no others. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_int.h"
+
+/* ---- the statement cache ----------------------------------------------------- */
+
+static size_t slot_of(const char *sql)
+{
+	uintptr_t k = (uintptr_t)sql;
+	k ^= k >> 17;
+	k *= UINT64_C(0x9E3779B97F4A7C15);
+	return (size_t)(k >> 40) & (PG_CACHE_SLOTS - 1);
+}
+
+/* The highest $N of a statement's text; types[i] 0 (PostgreSQL infers it)
+ * for a parameter the text uses, text for one it does not (a statement of
+ * a family that shares its numbering may leave one out). */
+static int params_of(const char *sql, Oid types[PG_PARAMS_MAX])
+{
+	int n = 0;
+	for (int i = 0; i < PG_PARAMS_MAX; i++)
+		types[i] = 25; /* text */
+	for (const char *c = sql; *c; c++)
+		if (*c == '$' && c[1] >= '0' && c[1] <= '9') {
+			int v = (int)strtol(c + 1, NULL, 10);
+			if (v > n)
+				n = v;
+			if (v >= 1 && v <= PG_PARAMS_MAX)
+				types[v - 1] = 0;
+		}
+	return n;
+}
+
+static void reset(struct pg_stmt *p)
+{
+	pg_done(p);
+	for (int i = 0; i < p->nparams; i++) {
+		p->values[i] = NULL;
+		p->lengths[i] = 0;
+		p->formats[i] = 0;
+	}
+}
+
+int pg_stmt(struct pg *q, const char *sql, struct pg_stmt **out)
+{
+	size_t i = slot_of(sql);
+	while (q->cache[i].sql && q->cache[i].sql != sql)
+		i = (i + 1) & (PG_CACHE_SLOTS - 1);
+	if (q->cache[i].sql) {
+		reset(q->cache[i].stmt);
+		*out = q->cache[i].stmt;
+		return 0;
+	}
+	*out = NULL;
+	if (q->cache_count >= PG_CACHE_SLOTS / 2)
+		return zt_error_set(ZT_EINTERNAL, "database '%s': the statement cache is full", q->path);
+	struct pg_stmt *p = calloc(1, sizeof *p);
+	if (!p)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	p->q = q;
+	p->sql = sql;
+	Oid types[PG_PARAMS_MAX];
+	p->nparams = params_of(sql, types);
+	if (p->nparams > PG_PARAMS_MAX) {
+		int n = p->nparams;
+		free(p);
+		return zt_error_set(ZT_EINTERNAL, "a statement with %d parameters", n);
+	}
+	snprintf(p->name, sizeof p->name, "zt%d", q->cache_count + 1);
+	int frc = pg_flush(q);
+	if (frc) {
+		free(p);
+		return frc;
+	}
+	PGresult *r = PQprepare(q->conn, p->name, sql, p->nparams, types);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		int rc;
+		const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		snprintf(q->sqlstate, sizeof q->sqlstate, "%s", st ? st : "");
+		snprintf(q->errmsg, sizeof q->errmsg, "%s", PQresultErrorMessage(r));
+		PQclear(r);
+		free(p);
+		rc = pg_error(q, "prepare");
+		return rc;
+	}
+	PQclear(r);
+	q->cache[i].sql = sql;
+	q->cache[i].stmt = p;
+	q->cache_count++;
+	*out = p;
+	return 0;
+}
+
+int pg_stmt_own(struct pg *q, const char *sql, struct pg_stmt **out)
+{
+	struct pg_stmt *p = calloc(1, sizeof *p);
+	if (!p)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	p->q = q;
+	p->sql = sql;
+	Oid types[PG_PARAMS_MAX];
+	p->nparams = params_of(sql, types);
+	if (p->nparams > PG_PARAMS_MAX) {
+		int n = p->nparams;
+		free(p);
+		return zt_error_set(ZT_EINTERNAL, "a statement with %d parameters", n);
+	}
+	*out = p;
+	return 0;
+}
+
+void pg_finalize(struct pg_stmt *p)
+{
+	if (!p)
+		return;
+	pg_done(p);
+	free(p);
+}
+
+void pg_done(struct pg_stmt *p)
+{
+	if (p && p->res) {
+		PQclear(p->res);
+		p->res = NULL;
+	}
+	if (p)
+		p->row = p->rows = 0;
+}
+
+void pg_reset_all(struct pg *q)
+{
+	for (size_t i = 0; i < PG_CACHE_SLOTS; i++)
+		if (q->cache[i].stmt)
+			pg_done(q->cache[i].stmt);
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+static void keep_error(struct pg *q, const PGresult *r)
+{
+	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	snprintf(q->sqlstate, sizeof q->sqlstate, "%s", st ? st : "");
+	snprintf(q->errmsg, sizeof q->errmsg, "%s", msg ? msg : PQerrorMessage(q->conn));
+	/* one line */
+	for (char *c = q->errmsg; *c; c++)
+		if (*c == '\n')
+			*c = (c[1] ? ' ' : '\0');
+}
+
+int pg_error_as(struct pg *q, const char *what, bool conflict)
+{
+	const char *st = q->sqlstate;
+	int code = ZT_EIO;
+	/* 55P03 lock_not_available (lock_timeout), 40P01 deadlock, 40001
+	 * serialisation, 57014 statement timeout: a writer waited too long (G1) */
+	if (!strcmp(st, "55P03") || !strcmp(st, "40P01") || !strcmp(st, "40001") ||
+	    !strcmp(st, "57014"))
+		code = ZT_EBUSY;
+	/* class 23: a constraint; P0001: a guard's trigger (facts are immutable) */
+	else if (!strncmp(st, "23", 2) || !strcmp(st, "P0001"))
+		code = conflict ? ZT_ECONFLICT : ZT_EINTERNAL;
+	else if (!strcmp(st, "22003"))
+		code = ZT_ERANGE; /* past int8: refused, never rounded */
+	return zt_error_set(code, "database '%s': %s: %s", q->path, what, q->errmsg);
+}
+
+int pg_error(struct pg *q, const char *what) { return pg_error_as(q, what, false); }
+
+int pg_flush(struct pg *q)
+{
+	if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF)
+		return 0;
+	int rc = 0;
+	if (PQpipelineSync(q->conn) != 1) {
+		keep_error(q, NULL);
+		rc = pg_error(q, q->pending_what);
+	}
+	/* each statement's results end with NULL; the sync's own ends it all */
+	for (bool synced = rc != 0; !synced;) {
+		PGresult *r = PQgetResult(q->conn);
+		if (!r)
+			continue;
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_PIPELINE_SYNC)
+			synced = true;
+		else if (st == PGRES_FATAL_ERROR && rc == 0) {
+			keep_error(q, r);
+			rc = pg_error(q, q->pending_what);
+		}
+		PQclear(r);
+	}
+	PQexitPipelineMode(q->conn);
+	q->pending = 0;
+	return rc;
+}
+
+/* A write sent without waiting for its result (q->defer). */
+static int send_deferred(struct pg *q, struct pg_stmt *p, const char *what)
+{
+	if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(q->conn) != 1) {
+		keep_error(q, NULL);
+		return pg_error(q, what);
+	}
+	if (!q->pending)
+		snprintf(q->pending_what, sizeof q->pending_what, "%s", what);
+	if (PQsendQueryPrepared(q->conn, p->name, p->nparams, p->values, p->lengths, p->formats,
+	                        0) != 1) {
+		keep_error(q, NULL);
+		return pg_error(q, what);
+	}
+	q->pending++;
+	q->changes = 1;
+	return 0;
+}
+
+static PGresult *execute(struct pg_stmt *p)
+{
+	struct pg *q = p->q;
+	if (p->name[0])
+		return PQexecPrepared(q->conn, p->name, p->nparams, p->values, p->lengths, p->formats, 0);
+	return PQexecParams(q->conn, p->sql, p->nparams, NULL, p->values, p->lengths, p->formats, 0);
+}
+
+int pg_run(struct pg *q, struct pg_stmt *p, const char *what)
+{
+	pg_done(p);
+	if (q->defer && p->name[0])
+		return send_deferred(q, p, what);
+	int rc = pg_flush(q);
+	if (rc)
+		return rc;
+	PGresult *r = execute(p);
+	ExecStatusType st = PQresultStatus(r);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		const char *n = PQcmdTuples(r);
+		q->changes = n && n[0] ? strtoll(n, NULL, 10) : 0;
+	} else {
+		keep_error(q, r);
+		rc = pg_error(q, what);
+	}
+	PQclear(r);
+	pg_done(p); /* the bindings stay, as sqlite3_reset keeps them */
+	return rc;
+}
+
+static int simple(struct pg *q, const char *sql)
+{
+	if (pg_flush(q) != 0)
+		return -1;
+	PGresult *r = PQexec(q->conn, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		keep_error(q, r);
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+int pg_run_as(struct pg *q, struct pg_stmt *p, const char *what, bool conflict)
+{
+	if (q->txn != PG_TXN_WRITE)
+		return pg_run(q, p, what);
+	if (simple(q, "SAVEPOINT zt_stmt") != 0)
+		return pg_error(q, what);
+	int rc = pg_run(q, p, what);
+	if (rc) {
+		char keep[sizeof q->errmsg];
+		char st[6];
+		memcpy(keep, q->errmsg, sizeof keep);
+		memcpy(st, q->sqlstate, sizeof st);
+		simple(q, "ROLLBACK TO SAVEPOINT zt_stmt");
+		simple(q, "RELEASE SAVEPOINT zt_stmt");
+		memcpy(q->errmsg, keep, sizeof keep);
+		memcpy(q->sqlstate, st, sizeof st);
+		return pg_error_as(q, what, conflict);
+	}
+	if (simple(q, "RELEASE SAVEPOINT zt_stmt") != 0)
+		return pg_error(q, what);
+	return 0;
+}
+
+int pg_row(struct pg *q, struct pg_stmt *p, const char *what)
+{
+	if (!p->res) {
+		int rc = pg_flush(q);
+		if (rc)
+			return rc;
+		p->res = execute(p);
+		if (PQresultStatus(p->res) != PGRES_TUPLES_OK) {
+			keep_error(q, p->res);
+			pg_done(p);
+			return pg_error(q, what);
+		}
+		p->rows = PQntuples(p->res);
+		p->row = -1;
+	}
+	if (++p->row < p->rows)
+		return 1;
+	pg_done(p);
+	return 0;
+}
+
+int pg_exec(struct pg *q, const char *sql)
+{
+	if (simple(q, sql) != 0)
+		return pg_error(q, "run");
+	return 0;
+}
+
+int pg_need_write(struct pg *q, const char *what)
+{
+	if (q->txn != PG_TXN_WRITE)
+		return zt_error_set(ZT_EINTERNAL, "%s outside a write transaction", what);
+	return 0;
+}
+
+const char *pg_now(struct pg *q)
+{
+	if (q->txn == PG_NO_TXN || !q->now[0])
+		zt_timestamp_utc(q->now, zt_date_now());
+	return q->now;
+}
+
+/* ---- binding and reading ---------------------------------------------------- */
+
+void pg_bind_text(struct pg_stmt *p, int i, const char *v)
+{
+	if (i < 1 || i > p->nparams)
+		return;
+	p->values[i - 1] = v;
+	p->lengths[i - 1] = 0;
+	p->formats[i - 1] = 0;
+}
+
+void pg_bind_opt(struct pg_stmt *p, int i, const char *v) { pg_bind_text(p, i, v && v[0] ? v : NULL); }
+
+void pg_bind_textn(struct pg_stmt *p, int i, const char *v, size_t len)
+{
+	/* binary format: the bytes as they are, no terminator needed */
+	pg_bind_blob(p, i, v, len);
+}
+
+void pg_bind_blob(struct pg_stmt *p, int i, const void *v, size_t len)
+{
+	if (i < 1 || i > p->nparams)
+		return;
+	p->values[i - 1] = v;
+	p->lengths[i - 1] = (int)len;
+	p->formats[i - 1] = 1;
+}
+
+void pg_bind_int64(struct pg_stmt *p, int i, int64_t v)
+{
+	if (i < 1 || i > p->nparams)
+		return;
+	snprintf(p->num[i - 1], sizeof p->num[i - 1], "%" PRId64, v);
+	pg_bind_text(p, i, p->num[i - 1]);
+}
+
+void pg_bind_int(struct pg_stmt *p, int i, int v) { pg_bind_int64(p, i, v); }
+
+void pg_bind_null(struct pg_stmt *p, int i) { pg_bind_text(p, i, NULL); }
+
+bool pg_col_null(struct pg_stmt *p, int i)
+{
+	return !p->res || PQgetisnull(p->res, p->row, i);
+}
+
+const char *pg_col_text(struct pg_stmt *p, int i)
+{
+	if (pg_col_null(p, i))
+		return "";
+	return PQgetvalue(p->res, p->row, i);
+}
+
+int pg_col_bytes(struct pg_stmt *p, int i)
+{
+	return pg_col_null(p, i) ? 0 : PQgetlength(p->res, p->row, i);
+}
+
+int64_t pg_col_int64(struct pg_stmt *p, int i)
+{
+	const char *v = pg_col_text(p, i);
+	if (v[0] == 't')
+		return 1;
+	if (v[0] == 'f')
+		return 0;
+	return strtoll(v, NULL, 10);
+}
+
+int pg_col_int(struct pg_stmt *p, int i) { return (int)pg_col_int64(p, i); }
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int pg_col_blob(struct pg_stmt *p, int i, unsigned char *out, int cap)
+{
+	const char *v = pg_col_text(p, i);
+	if (v[0] != '\\' || v[1] != 'x')
+		return 0;
+	int n = 0;
+	for (v += 2; v[0] && v[1] && n < cap; v += 2) {
+		int hi = hexval(v[0]), lo = hexval(v[1]);
+		if (hi < 0 || lo < 0)
+			break;
+		out[n++] = (unsigned char)(hi << 4 | lo);
+	}
+	return n;
+}
+
+void pg_col_copy(char *dst, size_t cap, struct pg_stmt *p, int i)
+{
+	snprintf(dst, cap, "%s", pg_col_text(p, i));
+}
+
+int pg_col_name(struct pg_stmt *p, int i, const char *const *names, int n, int otherwise)
+{
+	const char *v = pg_col_text(p, i);
+	for (int k = 0; k < n; k++)
+		if (strcmp(names[k], v) == 0)
+			return k;
+	return otherwise;
+}
+
+void *pg_rows_push(struct pg_rows *r)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		void *n = realloc(r->items, cap * r->size);
+		if (!n) {
+			zt_error_set(ZT_ENOMEM, "out of memory");
+			return NULL;
+		}
+		r->items = n;
+		r->cap = cap;
+	}
+	return (char *)r->items + r->size * r->n++;
+}
+
+bool pg_join_sum(int64_t *out, int64_t hi, int64_t lo)
+{
+	const int64_t g = 1000000000;
+	if (__builtin_add_overflow(hi, lo / g, &hi))
+		return false;
+	lo %= g;
+	if (hi > 0 && lo < 0) {
+		hi--;
+		lo += g;
+	} else if (hi < 0 && lo > 0) {
+		hi++;
+		lo -= g;
+	}
+	int64_t v;
+	return !__builtin_mul_overflow(hi, g, &v) && !__builtin_add_overflow(v, lo, out);
+}
+
+int pg_insert_id(struct pg *q, struct pg_stmt *p, const char *what, int64_t *row_out)
+{
+	int r = pg_row(q, p, what);
+	if (r == 1) {
+		*row_out = pg_col_int64(p, 0);
+		q->changes = 1;
+		pg_done(p);
+		return 0;
+	}
+	q->changes = 0;
+	*row_out = 0;
+	return r;
+}

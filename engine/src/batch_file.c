@@ -367,22 +367,89 @@ static int feed_end(struct feed *f)
 	return rc;
 }
 
+/* What the records written add up to. */
+struct written {
+	int64_t count, info_count;
+	zt_fen total, info_total;
+};
+
+/* Writes every record the feed brings, hashing its digest line and summing
+ * it; *xml_failed when the writer failed (the caller says why). */
+static int write_records(xmlTextWriterPtr w, struct feed *feed, const struct zt_batch *b,
+                         EVP_MD_CTX *digest, struct written *sum, bool *xml_failed)
+{
+	struct chunk *ch;
+	struct zt_batch_record rec;
+	const char *trace;
+	int rc, r;
+	while ((ch = feed_next(feed, &r)) != NULL) {
+		for (size_t i = 0; i < ch->n; i++) {
+			chunk_get(ch, i, &rec, &trace);
+			if ((rc = write_record(w, &rec, trace, digest))) {
+				*xml_failed = rc == ZT_EIO;
+				return rc;
+			}
+			sum->count++;
+			zt_fen *t = rec.payable ? &sum->total : &sum->info_total;
+			if (__builtin_add_overflow(*t, rec.amount, t))
+				return zt_error_set(ZT_ERANGE, "batch '%s': the total overflows", b->id);
+			if (!rec.payable)
+				sum->info_count++;
+		}
+	}
+	return feed_end(feed);
+}
+
+/* Conservation: the file bills exactly what the batch says — its total is
+ * the sum of its payable records, its information sum that of the rest. */
+static int check_sums(const struct zt_batch *b, const struct written *w)
+{
+	if (w->count == b->count && w->total == b->total && w->info_count == b->info_count &&
+	    w->info_total == b->info_total)
+		return 0;
+	return zt_error_set(ZT_EINTERNAL, "batch '%s' says %lld records, %lld fen (%lld, %lld for "
+	                    "information); its records are %lld, %lld fen (%lld, %lld): run "
+	                    "'zhitong verify'", b->id, (long long)b->count, (long long)b->total,
+	                    (long long)b->info_count, (long long)b->info_total, (long long)w->count,
+	                    (long long)w->total, (long long)w->info_count, (long long)w->info_total);
+}
+
+/* The XML writer over the sink `k` (its buffer and hash ready). */
+static int writer_open(xmlTextWriterPtr *w, struct sink *k)
+{
+	xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(sink_write, sink_close, k, NULL);
+	if (!ob || !(*w = xmlNewTextWriter(ob))) {
+		if (ob)
+			xmlOutputBufferClose(ob);
+		return zt_error_set(ZT_ENOMEM, "cannot start the XML writer");
+	}
+	if (xmlTextWriterSetIndent(*w, 1) < 0 || xmlTextWriterSetIndentString(*w, X("  ")) < 0)
+		return ZT_EIO;
+	return 0;
+}
+
+static int digest_hex(char out[ZT_BATCH_HEX_BYTES], EVP_MD_CTX *md_ctx)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (EVP_DigestFinal_ex(md_ctx, md, &mdlen) != 1)
+		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
+	zt_batch_hex(out, md);
+	return 0;
+}
+
 /* Streams batch `b` into `fd`; checks the records against the batch's
- * stored count and totals (conservation: the file bills exactly what the
- * batch says). */
+ * stored count and totals (check_sums). */
 static int write_file(struct zt_store *s, const struct zt_batch *b, int fd,
                       struct zt_batch_export_info *info)
 {
-	struct sink k = {.fd = fd};
+	struct sink k = {.fd = fd, .sha = EVP_MD_CTX_new(), .buf = malloc(SINK_BYTES)};
 	struct feed feed = {0};
+	struct written sum = {0};
 	xmlTextWriterPtr w = NULL;
 	EVP_MD_CTX *digest = EVP_MD_CTX_new();
-	unsigned char md[EVP_MAX_MD_SIZE];
-	int64_t count = 0, info_count = 0;
-	zt_fen total = 0, info_total = 0;
-	int rc = 0, r;
-	k.sha = EVP_MD_CTX_new();
-	k.buf = malloc(SINK_BYTES);
+	bool xml_failed = false;
+	int rc = 0;
 	if (!digest || !k.sha || !k.buf) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
@@ -392,56 +459,16 @@ static int write_file(struct zt_store *s, const struct zt_batch *b, int fd,
 		rc = zt_error_set(ZT_EINTERNAL, "SHA-256 is not available");
 		goto done;
 	}
-	xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(sink_write, sink_close, &k, NULL);
-	if (!ob || !(w = xmlNewTextWriter(ob))) {
-		if (ob)
-			xmlOutputBufferClose(ob);
-		rc = zt_error_set(ZT_ENOMEM, "cannot start the XML writer");
-		goto done;
-	}
-	if (xmlTextWriterSetIndent(w, 1) < 0 || xmlTextWriterSetIndentString(w, X("  ")) < 0 ||
-	    (rc = write_header(w, b)) != 0)
+	if ((rc = writer_open(&w, &k)) == ZT_EIO || (rc == 0 && (rc = write_header(w, b))))
 		goto write_failed;
-	if ((rc = feed_start(&feed, s, b->id)))
+	if (rc || (rc = feed_start(&feed, s, b->id)))
 		goto done;
-	struct chunk *ch;
-	struct zt_batch_record rec;
-	const char *trace;
-	while ((ch = feed_next(&feed, &r)) != NULL) {
-		for (size_t i = 0; i < ch->n; i++) {
-			chunk_get(ch, i, &rec, &trace);
-			if ((rc = write_record(w, &rec, trace, digest)) == ZT_EIO)
-				goto write_failed;
-			if (rc)
-				goto done;
-			count++;
-			zt_fen *sum = rec.payable ? &total : &info_total;
-			if (__builtin_add_overflow(*sum, rec.amount, sum)) {
-				rc = zt_error_set(ZT_ERANGE, "batch '%s': the total overflows", b->id);
-				goto done;
-			}
-			if (!rec.payable)
-				info_count++;
-		}
-	}
-	if ((rc = feed_end(&feed)))
+	if ((rc = write_records(w, &feed, b, digest, &sum, &xml_failed)) && xml_failed)
+		goto write_failed;
+	if (rc || (rc = check_sums(b, &sum)) || (rc = digest_hex(info->digest, digest)))
 		goto done;
-	if (count != b->count || total != b->total || info_count != b->info_count ||
-	    info_total != b->info_total) {
-		rc = zt_error_set(ZT_EINTERNAL, "batch '%s' says %lld records, %lld fen (%lld, %lld for "
-		                  "information); its records are %lld, %lld fen (%lld, %lld): run "
-		                  "'zhitong verify'", b->id, (long long)b->count, (long long)b->total,
-		                  (long long)b->info_count, (long long)b->info_total, (long long)count,
-		                  (long long)total, (long long)info_count, (long long)info_total);
-		goto done;
-	}
-	unsigned int mdlen = 0;
-	if (EVP_DigestFinal_ex(digest, md, &mdlen) != 1) {
-		rc = zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
-		goto done;
-	}
-	zt_batch_hex(info->digest, md);
-	if ((rc = write_trailer(w, count, total, info_count, info_total, info->digest)))
+	if ((rc = write_trailer(w, sum.count, sum.total, sum.info_count, sum.info_total,
+	                        info->digest)))
 		goto write_failed;
 	xmlFreeTextWriter(w); /* flushes and closes the sink */
 	w = NULL;
@@ -449,13 +476,15 @@ static int write_file(struct zt_store *s, const struct zt_batch *b, int fd,
 		rc = zt_error_set(ZT_EIO, "cannot write the batch file: %s", strerror(k.err_no));
 		goto done;
 	}
-	if (k.hash_failed || EVP_DigestFinal_ex(k.sha, md, &mdlen) != 1) {
+	if (k.hash_failed) {
 		rc = zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
 		goto done;
 	}
-	zt_batch_hex(info->file_sha256, md);
-	info->count = count;
-	info->total = total;
+	if ((rc = digest_hex(info->file_sha256, k.sha)))
+		goto done;
+	assert(sum.total == b->total && sum.count == b->count);
+	info->count = sum.count;
+	info->total = sum.total;
 	goto done;
 write_failed:
 	rc = zt_error_set(ZT_EIO, "cannot write the batch file%s%s", k.err_no ? ": " : "",

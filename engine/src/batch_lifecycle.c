@@ -105,6 +105,31 @@ int zt_batch_create(struct zt_store *s, const struct zt_batch_create_req *req,
 
 /* ---- approve, reject, reopen ---------------------------------------- */
 
+/* The part of a step inside its transaction. */
+typedef int (*step_fn)(struct zt_store *s, const struct zt_batch_step_req *req, const char *actor,
+                       struct zt_batch_step_res *res);
+
+/* A step of a batch's life: who acts normalised, the reason (if any) one
+ * line, `in` in one write transaction, the batch read back. */
+static int step_run(struct zt_store *s, const struct zt_batch_step_req *req,
+                    struct zt_batch_step_res *res, step_fn in)
+{
+	const char *actor = req->actor;
+	char who[ZT_ACTOR_BYTES];
+	memset(res, 0, sizeof *res);
+	int rc = zt_batch_actor(who, &actor);
+	if (rc == 0 && req->reason)
+		rc = zt_text_check("--reason", req->reason, strlen(req->reason), ZT_TEXT_CHARS_MAX,
+		                   ZT_TEXT_LINE);
+	if (rc || (rc = s->ops->begin(s, ZT_TXN_WRITE)))
+		return rc;
+	if ((rc = in(s, req, actor, res)) == 0)
+		rc = s->ops->batches.get(s, req->id, &res->batch);
+	if ((rc = end_txn(s, rc)))
+		memset(res, 0, sizeof *res);
+	return rc;
+}
+
 /* The batch of a step, which must be in `want`; in the caller's
  * transaction. */
 static int step_batch(struct zt_store *s, const char *id, enum zt_batch_status want,
@@ -117,10 +142,13 @@ static int step_batch(struct zt_store *s, const char *id, enum zt_batch_status w
 	return rc;
 }
 
-static int approve_in(struct zt_store *s, const char *id, const char *actor)
+static int approve_in(struct zt_store *s, const struct zt_batch_step_req *req, const char *actor,
+                      struct zt_batch_step_res *res)
 {
 	struct zt_batch b;
 	bool maker = false;
+	const char *id = req->id;
+	(void)res;
 	int rc = step_batch(s, id, ZT_BATCH_DRAFT, "only a draft can be approved", &b);
 	if (rc || (rc = zt_batch_is_maker(s, &b, actor, &maker)))
 		return rc;
@@ -135,47 +163,41 @@ static int approve_in(struct zt_store *s, const char *id, const char *actor)
 int zt_batch_approve(struct zt_store *s, const struct zt_batch_step_req *req,
                      struct zt_batch_step_res *res)
 {
-	const char *actor = req->actor;
-	char who[ZT_ACTOR_BYTES];
-	memset(res, 0, sizeof *res);
-	int rc = zt_batch_actor(who, &actor);
-	if (rc || (rc = s->ops->begin(s, ZT_TXN_WRITE)))
+	const struct zt_batch_step_req r = {req->id, req->actor, NULL}; /* no reason to it */
+	return step_run(s, &r, res, approve_in);
+}
+
+static int reject_in(struct zt_store *s, const struct zt_batch_step_req *req, const char *actor,
+                     struct zt_batch_step_res *res)
+{
+	struct zt_batch b;
+	(void)res;
+	int rc = step_batch(s, req->id, ZT_BATCH_DRAFT, "only a draft can be rejected", &b);
+	if (rc)
 		return rc;
-	if ((rc = approve_in(s, req->id, actor)) == 0)
-		rc = s->ops->batches.get(s, req->id, &res->batch);
-	return end_txn(s, rc);
+	return zt_batch_move(s, req->id, ZT_BATCH_DRAFT, ZT_BATCH_REJECTED, actor, "reject",
+	                     req->reason);
 }
 
 int zt_batch_reject(struct zt_store *s, const struct zt_batch_step_req *req,
                     struct zt_batch_step_res *res)
 {
-	const char *actor = req->actor, *reason = req->reason;
-	struct zt_batch b;
 	char who[ZT_ACTOR_BYTES];
+	const char *actor = req->actor;
 	memset(res, 0, sizeof *res);
 	int rc = zt_batch_actor(who, &actor);
 	if (rc)
 		return rc;
-	if (!reason || !reason[0])
+	if (!req->reason || !req->reason[0])
 		return zt_error_set(ZT_EINVAL, "a rejection needs a reason (--reason TEXT)");
-	if ((rc = zt_text_check("--reason", reason, strlen(reason), ZT_TEXT_CHARS_MAX, ZT_TEXT_LINE)))
-		return rc;
-	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)))
-		return rc;
-	if ((rc = step_batch(s, req->id, ZT_BATCH_DRAFT, "only a draft can be rejected", &b)) == 0)
-		rc = zt_batch_move(s, req->id, ZT_BATCH_DRAFT, ZT_BATCH_REJECTED, actor, "reject",
-		                   reason);
-	if (rc == 0)
-		rc = s->ops->batches.get(s, req->id, &res->batch);
-	return end_txn(s, rc);
+	return step_run(s, req, res, reject_in);
 }
 
-/* rejected -> draft with every share that has become billable, in the
- * caller's transaction. */
+/* rejected -> draft with every share that has become billable. */
 static int reopen_in(struct zt_store *s, const struct zt_batch_step_req *req, const char *actor,
                      struct zt_batch_step_res *res)
 {
-	struct zt_batch b;
+	struct zt_batch b, after;
 	const char *reason = req->reason;
 	int rc = step_batch(s, req->id, ZT_BATCH_REJECTED, "only a rejected batch is reopened", &b);
 	if (rc || (rc = zt_batch_fill(s, &b, &res->added)))
@@ -186,26 +208,16 @@ static int reopen_in(struct zt_store *s, const struct zt_batch_step_req *req, co
 	if ((rc = zt_batch_move(s, req->id, ZT_BATCH_REJECTED, ZT_BATCH_DRAFT, actor, "reopen",
 	                        detail)))
 		return rc;
-	if ((rc = s->ops->batches.get(s, req->id, &res->batch)) == 0)
-		assert(res->batch.count == b.count + res->added);
+	/* the store checked the new totals against the records (store.h) */
+	if ((rc = s->ops->batches.get(s, req->id, &after)) == 0)
+		assert(after.count == b.count + res->added);
 	return rc;
 }
 
 int zt_batch_reopen(struct zt_store *s, const struct zt_batch_step_req *req,
                     struct zt_batch_step_res *res)
 {
-	const char *actor = req->actor;
-	char who[ZT_ACTOR_BYTES];
-	memset(res, 0, sizeof *res);
-	int rc = zt_batch_actor(who, &actor);
-	if (rc == 0 && req->reason)
-		rc = zt_text_check("--reason", req->reason, strlen(req->reason), ZT_TEXT_CHARS_MAX,
-		                   ZT_TEXT_LINE);
-	if (rc || (rc = s->ops->begin(s, ZT_TXN_WRITE)))
-		return rc;
-	if ((rc = end_txn(s, reopen_in(s, req, actor, res))))
-		memset(res, 0, sizeof *res);
-	return rc;
+	return step_run(s, req, res, reopen_in);
 }
 
 /* ---- list, show ------------------------------------------------------ */

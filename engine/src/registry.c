@@ -399,22 +399,9 @@ static int replay_fill(struct replay *p)
 static void head_ns(char *out, size_t out_bytes, const struct replay *p, const char *name)
 {
 	xmlTextReaderPtr r = NULL;
-	out[0] = '\0';
-	if (zt_xml_reader_memory(&r, p->head, p->len, name) == 0) {
-		/* Errors are the full read's to report, not this peek's. */
-		struct zt_xml_errors quiet = {.set = false};
-		xmlTextReaderSetStructuredErrorHandler(r, zt_xml_errors_keep, &quiet);
-		while (xmlTextReaderRead(r) == 1) {
-			if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
-				continue;
-			const xmlChar *ns = xmlTextReaderConstNamespaceUri(r);
-			if (ns && strlen((const char *)ns) < out_bytes)
-				memcpy(out, ns, strlen((const char *)ns) + 1);
-			break;
-		}
-		xmlFreeTextReader(r);
-	}
-	(void)zt_xml_reader_refused_doctype(); /* the full read finds it again */
+	if (zt_xml_reader_memory(&r, p->head, p->len, name) != 0)
+		r = NULL;
+	zt_xml_reader_root_ns(out, out_bytes, r);
 }
 
 /* Walks the records of a reader that validates as it goes. */

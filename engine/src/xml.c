@@ -320,10 +320,9 @@ int zt_xml_parse_own(xmlDocPtr *out, const char *xml, size_t len, const char *fi
 	return zt_xml_parse_doc_versions(out, &which, xml, len, filename, NULL, NULL, 0);
 }
 
-void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
+void zt_xml_reader_root_ns(char *out, size_t out_bytes, xmlTextReaderPtr r)
 {
 	out[0] = '\0';
-	xmlTextReaderPtr r = zt_xml_reader_fd(fd, filename);
 	if (r) {
 		/* Errors are the full read's to report, not this peek's. */
 		struct zt_xml_errors quiet = {.set = false};
@@ -339,6 +338,11 @@ void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
 		xmlFreeTextReader(r);
 	}
 	(void)zt_xml_reader_refused_doctype(); /* the full read finds it again */
+}
+
+void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
+{
+	zt_xml_reader_root_ns(out, out_bytes, zt_xml_reader_fd(fd, filename));
 	(void)lseek(fd, 0, SEEK_SET);
 }
 

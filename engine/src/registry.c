@@ -354,7 +354,8 @@ done:
  * people), so it is streamed. */
 /* The version decides the schema, which the streaming validator needs
  * before the first byte. A source cannot be read twice, so its head is
- * read ahead (up to PEEK_BYTES), the root's namespace looked up in it, and
+ * read ahead (PEEK_BYTES, more if the root is further), the root's
+ * namespace looked up in it, and
  * the reader then gets the head again followed by the rest. */
 #define PEEK_BYTES (64u * 1024u)
 struct replay {
@@ -376,32 +377,41 @@ static ssize_t replay_read(void *ctx, char *buf, size_t len)
 	return p->ended ? 0 : p->src->read(p->src->ctx, buf, len);
 }
 
-/* Reads the head of the source; 0 or the source's error. */
-static int replay_fill(struct replay *p)
+/* Reads on until the head holds `want` bytes or the source ends; 0 or the
+ * source's error. */
+static int replay_fill(struct replay *p, size_t want)
 {
-	if (!(p->head = malloc(PEEK_BYTES)))
+	char *h = realloc(p->head, want);
+	if (!h)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
-	while (p->len < PEEK_BYTES) {
-		ssize_t n = p->src->read(p->src->ctx, p->head + p->len, PEEK_BYTES - p->len);
+	p->head = h;
+	while (p->len < want && !p->ended) {
+		ssize_t n = p->src->read(p->src->ctx, p->head + p->len, want - p->len);
 		if (n < 0)
 			return (int)n;
-		if (n == 0) {
+		if (n == 0)
 			p->ended = true;
-			break;
-		}
 		p->len += (size_t)n;
 	}
 	return 0;
 }
 
-/* The root's namespace in the head ("" if none is found there: anything
- * else is validated as v1, whose schema then says what is wrong). */
-static void head_ns(char *out, size_t out_bytes, const struct replay *p, const char *name)
+/* The root's namespace ("" if none: anything else is validated as v1,
+ * whose schema then says what is wrong), reading ahead as far as the root
+ * element, at most ZT_DOC_BYTES_MAX (a prolog of comments can be long). */
+static int head_ns(char *out, size_t out_bytes, struct replay *p, const char *name)
 {
-	xmlTextReaderPtr r = NULL;
-	if (zt_xml_reader_memory(&r, p->head, p->len, name) != 0)
-		r = NULL;
-	zt_xml_reader_root_ns(out, out_bytes, r);
+	for (size_t want = PEEK_BYTES;; want *= 2) {
+		int rc = replay_fill(p, want);
+		if (rc)
+			return rc;
+		xmlTextReaderPtr r = NULL;
+		if (zt_xml_reader_memory(&r, p->head, p->len, name) != 0)
+			r = NULL;
+		bool found = zt_xml_reader_root_ns(out, out_bytes, r);
+		if (found || p->ended || want >= ZT_DOC_BYTES_MAX)
+			return 0;
+	}
 }
 
 /* Walks the records of a reader that validates as it goes. */
@@ -469,10 +479,9 @@ int zt_registry_parse_source(const struct zt_source *src, const struct zt_regist
 	xmlSchemaValidCtxtPtr vc = NULL;
 	xmlTextReaderPtr reader = NULL;
 	char ns[64];
-	int rc = replay_fill(&p);
+	int rc = head_ns(ns, sizeof ns, &p, path);
 	if (rc)
 		goto done;
-	head_ns(ns, sizeof ns, &p, path);
 	int version = strcmp(ns, ZT_REGISTRY_NS_V2) == 0 ? 2 : 1;
 	xmlSchemaPtr schema = zt_schema(registry_schemas[version - 1]);
 	if (!schema) {

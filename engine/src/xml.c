@@ -320,8 +320,9 @@ int zt_xml_parse_own(xmlDocPtr *out, const char *xml, size_t len, const char *fi
 	return zt_xml_parse_doc_versions(out, &which, xml, len, filename, NULL, NULL, 0);
 }
 
-void zt_xml_reader_root_ns(char *out, size_t out_bytes, xmlTextReaderPtr r)
+bool zt_xml_reader_root_ns(char *out, size_t out_bytes, xmlTextReaderPtr r)
 {
+	bool found = false;
 	out[0] = '\0';
 	if (r) {
 		/* Errors are the full read's to report, not this peek's. */
@@ -333,16 +334,18 @@ void zt_xml_reader_root_ns(char *out, size_t out_bytes, xmlTextReaderPtr r)
 			const xmlChar *ns = xmlTextReaderConstNamespaceUri(r);
 			if (ns && strlen((const char *)ns) < out_bytes)
 				memcpy(out, ns, strlen((const char *)ns) + 1);
+			found = true;
 			break;
 		}
 		xmlFreeTextReader(r);
 	}
 	(void)zt_xml_reader_refused_doctype(); /* the full read finds it again */
+	return found;
 }
 
 void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
 {
-	zt_xml_reader_root_ns(out, out_bytes, zt_xml_reader_fd(fd, filename));
+	(void)zt_xml_reader_root_ns(out, out_bytes, zt_xml_reader_fd(fd, filename));
 	(void)lseek(fd, 0, SEEK_SET);
 }
 

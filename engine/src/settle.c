@@ -387,10 +387,12 @@ static int check(struct run *u, struct settling *k, bool *ok)
 		k->ctx = (struct zt_split_ctx){h.level, strcmp(h.county, p.county) == 0, p.category};
 		/* docs/spec/claim-v2-national.md §3: every policy is full for now */
 		if (why == ZT_REJ_NONE && c->has_national) {
-			snprintf(msg, sizeof msg,
-			         "claim '%s' carries the national settlement '%s', but the policy '%s' "
-			         "in force settles in full: send it without <national>",
-			         c->claim_no, c->national.setl_id, k->pe->policy.id);
+			/* (a message cut at its end is still the message) */
+			if (snprintf(msg, sizeof msg,
+			             "claim '%s' carries the national settlement '%s', but the policy "
+			             "'%s' in force settles in full: send it without <national>",
+			             c->claim_no, c->national.setl_id, k->pe->policy.id) >= (int)sizeof msg)
+				msg[sizeof msg - 2] = '.';
 			why = ZT_REJ_NATIONAL_UNEXPECTED;
 		}
 	}

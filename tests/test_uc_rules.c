@@ -218,3 +218,27 @@ Test(uc_admin, init_migrates_once_and_status_counts_every_table)
 	cr_assert_gt(tables, 10);
 	zt_store_close(s);
 }
+
+Test(uc_registry, a_v2_registry_is_told_by_its_root_even_after_a_long_prolog)
+{
+	struct zt_store *s = zt_test_store("zt.db");
+	struct zt_registry_load_res res;
+	size_t pad = 200 * 1024;
+	const char *body =
+		"<registry xmlns=\"urn:zhitong:registry:2\">\n"
+		"  <fund code=\"390100\" name=\"basic\"/>\n"
+		"  <person psn_no=\"P1\" name=\"A\" id_no=\"510101199211252631\" category=\"general\" "
+		"county=\"510101\"><category value=\"poor\" from=\"2017-06-01\"/></person>\n"
+		"</registry>\n";
+	char *xml = malloc(pad + strlen(body) + 16);
+	cr_assert(xml);
+	memcpy(xml, "<!--", 4);
+	memset(xml + 4, 'x', pad);
+	strcpy(xml + 4 + pad, "-->\n");
+	strcat(xml, body);
+	cr_assert_eq(registry_load_text(s, "long.xml", xml, &res), 0, "%s", zt_error_last());
+	cr_assert_eq(res.people, 1);
+	cr_assert_eq(res.funds, 1);
+	free(xml);
+	zt_store_close(s);
+}

@@ -45,9 +45,12 @@
  * matched by reconciliation), or the payer nets it in a payment naming this
  * batch with batches it owes (reconciliation). See docs/batches.md.
  *
- * The zt_batch_* functions are the domain (batch.c, batch_rules.c): they
- * open their own transactions and decide; the store's batches operations
- * (store.h) store and read, in the caller's transaction. */
+ * The zt_batch_* functions are the domain: the use cases (below: one per
+ * operation, a request and a result as data; batch_lifecycle.c,
+ * batch_file.c, batch_file_check.c, batch_send.c, batch_repay.c) open their
+ * own transactions and decide, with the rules of batch_rules.c; the store's
+ * batches operations (store.h) store and read, in the caller's
+ * transaction. The payer is a port (struct zt_payer_port, below). */
 #ifndef ZHITONG_BATCH_H
 #define ZHITONG_BATCH_H
 

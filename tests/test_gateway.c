@@ -902,14 +902,34 @@ Test(payer_ack, a_long_reason_is_cut_at_a_character_boundary)
 #include "zhitong/config.h"
 #include "zhitong/payer_port.h"
 
-static struct zt_config *port_config(const char *extra)
+/* A port over `text` (a configuration), bound to fund 390100; *name its
+ * gateway. */
+static struct zt_config *bound_port(struct zt_gateway_port *gp, const char *text,
+                                    const char **name)
 {
-	char text[2048];
 	struct zt_config *cfg = NULL;
-	snprintf(text, sizeof text, "[fund 390100]\ngateway = folder\noutbox = %s\ninbox = %s\n%s",
-	         outbox, inbox, extra);
 	cr_assert_eq(zt_config_parse(&cfg, "port.conf", text, strlen(text)), 0, "%s",
 	             zt_error_last());
+	zt_gateway_port_init(gp, cfg);
+	cr_assert_eq(gp->port.bind(gp->port.ctx, "390100", name), 0, "%s", zt_error_last());
+	return cfg;
+}
+
+static void port_end(struct zt_gateway_port *gp, struct zt_config *cfg)
+{
+	zt_gateway_port_free(gp);
+	zt_config_free(cfg);
+}
+
+/* The folder gateway of fund 390100. */
+static struct zt_config *folder_port(struct zt_gateway_port *gp)
+{
+	char text[2048];
+	const char *name;
+	snprintf(text, sizeof text, "[fund 390100]\ngateway = folder\noutbox = %s\ninbox = %s\n",
+	         outbox, inbox);
+	struct zt_config *cfg = bound_port(gp, text, &name);
+	cr_assert_str_eq(name, "folder");
 	return cfg;
 }
 
@@ -917,27 +937,20 @@ TestSuite(payer_port, .init = folder_setup, .timeout = 30);
 
 Test(payer_port, bind_chooses_the_funds_gateway_or_refuses_a_fund_without_one)
 {
-	struct zt_config *cfg = port_config("");
 	struct zt_gateway_port gp;
 	const char *name = NULL;
-	zt_gateway_port_init(&gp, cfg);
-	cr_assert_eq(gp.port.bind(gp.port.ctx, "390100", &name), 0, "%s", zt_error_last());
-	cr_assert_str_eq(name, "folder");
+	struct zt_config *cfg = folder_port(&gp);
 	cr_assert_eq(gp.port.bind(gp.port.ctx, "610100", &name), ZT_EINVAL);
 	cr_assert(strstr(zt_error_last(), "no gateway for fund 610100"), "%s", zt_error_last());
 	cr_assert_null(name);
-	zt_gateway_port_free(&gp);
-	zt_config_free(cfg);
+	port_end(&gp, cfg);
 }
 
 Test(payer_port, a_drop_is_pending_and_the_polled_ack_is_the_engines_answer)
 {
-	struct zt_config *cfg = port_config("");
 	struct zt_gateway_port gp;
 	struct zt_batch_answer a;
-	const char *name;
-	zt_gateway_port_init(&gp, cfg);
-	cr_assert_eq(gp.port.bind(gp.port.ctx, "390100", &name), 0);
+	struct zt_config *cfg = folder_port(&gp);
 	cr_assert_eq(gp.port.send(gp.port.ctx, "B-1", batch_xml, batch_sig, &a), 0, "%s",
 	             zt_error_last());
 	cr_assert_eq(a.outcome, ZT_BATCH_OUT_PENDING);
@@ -954,42 +967,32 @@ Test(payer_port, a_drop_is_pending_and_the_polled_ack_is_the_engines_answer)
 	cr_assert_str_eq(a.rejects[0].record_id, "S1/1");
 	cr_assert_str_eq(a.rejects[0].reason, "not insured");
 	cr_assert_null(a.gateway, "the engine names the bound gateway");
-	zt_gateway_port_free(&gp);
-	zt_config_free(cfg);
+	port_end(&gp, cfg);
 }
 
 Test(payer_port, a_failure_before_anything_left_is_no_answer)
 {
-	struct zt_config *cfg = port_config("");
 	struct zt_gateway_port gp;
 	struct zt_batch_answer a;
-	const char *name;
-	zt_gateway_port_init(&gp, cfg);
-	cr_assert_eq(gp.port.bind(gp.port.ctx, "390100", &name), 0);
+	struct zt_config *cfg = folder_port(&gp);
 	cr_assert_lt(gp.port.send(gp.port.ctx, "B-1", tmp_path("missing.xml"), batch_sig, &a), 0);
-	zt_gateway_port_free(&gp);
-	zt_config_free(cfg);
+	port_end(&gp, cfg);
 }
 
 Test(payer_port, a_payer_out_of_reach_is_a_failed_hand_over_with_its_code)
 {
-	struct zt_config *cfg = NULL;
-	const char *text = "[fund 390100]\ngateway = http\nurl = https://127.0.0.1:1/batches\n"
-	                   "max-attempts = 1\nconnect-timeout-ms = 2000\n";
-	cr_assert_eq(zt_config_parse(&cfg, "http.conf", text, strlen(text)), 0, "%s",
-	             zt_error_last());
 	struct zt_gateway_port gp;
 	struct zt_batch_answer a;
 	const char *name;
-	zt_gateway_port_init(&gp, cfg);
-	cr_assert_eq(gp.port.bind(gp.port.ctx, "390100", &name), 0, "%s", zt_error_last());
+	struct zt_config *cfg = bound_port(&gp, "[fund 390100]\ngateway = http\n"
+	                                   "url = https://127.0.0.1:1/batches\nmax-attempts = 1\n"
+	                                   "connect-timeout-ms = 2000\n", &name);
 	cr_assert_str_eq(name, "http");
 	cr_assert_eq(gp.port.send(gp.port.ctx, "B-1", batch_xml, batch_sig, &a), 0);
 	cr_assert_eq(a.outcome, ZT_BATCH_OUT_FAILED);
 	cr_assert_lt(a.error, 0);
 	cr_assert_gt(strlen(a.message), 0);
-	zt_gateway_port_free(&gp);
-	zt_config_free(cfg);
+	port_end(&gp, cfg);
 }
 
 Test(payer_port, an_ack_by_hand_reads_as_the_same_answers)

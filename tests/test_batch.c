@@ -159,23 +159,7 @@ static void claim_amount(const char *claim_no, const char *psn, const char *dscg
 {
 	char name[128], xml[4096];
 	snprintf(name, sizeof name, "claim-%s-%s.xml", claim_no, amount);
-	snprintf(xml, sizeof xml,
-	         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	         "<claim xmlns=\"urn:zhitong:claim:1\">\n"
-	         "  <fixmedins_code>H51010101</fixmedins_code>\n"
-	         "  <claim_no>%s</claim_no>\n"
-	         "  <psn_no>%s</psn_no>\n"
-	         "  <adm_date>2017-01-01</adm_date>\n"
-	         "  <dscg_date>%s</dscg_date>\n"
-	         "  <dscg_maindiag_code>I63.900</dscg_maindiag_code>\n"
-	         "  <medfee_sumamt>%s</medfee_sumamt>\n"
-	         "  <items><item><feedetl_sn>1</feedetl_sn>"
-	         "<med_list_codg>001201000010000-120100001</med_list_codg>"
-	         "<med_chrgitm_type>05</med_chrgitm_type><chrgitm_lv>01</chrgitm_lv>"
-	         "<pric>%s</pric><cnt>1</cnt><det_item_fee_sumamt>%s</det_item_fee_sumamt>"
-	         "</item></items>\n"
-	         "</claim>\n",
-	         claim_no, psn, dscg, amount, amount, amount);
+	zt_test_claim_xml(xml, sizeof xml, claim_no, psn, dscg, amount);
 	const char *f = zt_test_write(name, xml);
 	char *out, *err;
 	int rc = zt(&out, &err, "claim submit '%s' --today 2017-12-31", f);

@@ -896,3 +896,123 @@ Test(payer_ack, a_long_reason_is_cut_at_a_character_boundary)
 	cr_assert_eq(strncmp(r.rejects[0].reason, reason, n), 0);
 	zt_gateway_result_free(&r);
 }
+
+/* ---- the payer port (payer_port.h): the gateways as the engine sees them -- */
+
+#include "zhitong/config.h"
+#include "zhitong/payer_port.h"
+
+/* A port over `text` (a configuration), bound to fund 390100; *name its
+ * gateway. */
+static struct zt_config *bound_port(struct zt_gateway_port *gp, const char *text,
+                                    const char **name)
+{
+	struct zt_config *cfg = NULL;
+	cr_assert_eq(zt_config_parse(&cfg, "port.conf", text, strlen(text)), 0, "%s",
+	             zt_error_last());
+	zt_gateway_port_init(gp, cfg);
+	cr_assert_eq(gp->port.bind(gp->port.ctx, "390100", name), 0, "%s", zt_error_last());
+	return cfg;
+}
+
+static void port_end(struct zt_gateway_port *gp, struct zt_config *cfg)
+{
+	zt_gateway_port_free(gp);
+	zt_config_free(cfg);
+}
+
+/* The folder gateway of fund 390100. */
+static struct zt_config *folder_port(struct zt_gateway_port *gp)
+{
+	char text[2048];
+	const char *name;
+	snprintf(text, sizeof text, "[fund 390100]\ngateway = folder\noutbox = %s\ninbox = %s\n",
+	         outbox, inbox);
+	struct zt_config *cfg = bound_port(gp, text, &name);
+	cr_assert_str_eq(name, "folder");
+	return cfg;
+}
+
+TestSuite(payer_port, .init = folder_setup, .timeout = 30);
+
+Test(payer_port, bind_chooses_the_funds_gateway_or_refuses_a_fund_without_one)
+{
+	struct zt_gateway_port gp;
+	const char *name = NULL;
+	struct zt_config *cfg = folder_port(&gp);
+	cr_assert_eq(gp.port.bind(gp.port.ctx, "610100", &name), ZT_EINVAL);
+	cr_assert(strstr(zt_error_last(), "no gateway for fund 610100"), "%s", zt_error_last());
+	cr_assert_null(name);
+	port_end(&gp, cfg);
+}
+
+Test(payer_port, a_drop_is_pending_and_the_polled_ack_is_the_engines_answer)
+{
+	struct zt_gateway_port gp;
+	struct zt_batch_answer a;
+	struct zt_config *cfg = folder_port(&gp);
+	cr_assert_eq(gp.port.send(gp.port.ctx, "B-1", batch_xml, batch_sig, &a), 0, "%s",
+	             zt_error_last());
+	cr_assert_eq(a.outcome, ZT_BATCH_OUT_PENDING);
+	cr_assert_eq(gp.port.poll(gp.port.ctx, "B-1", &a), 0);
+	cr_assert_eq(a.outcome, ZT_BATCH_OUT_PENDING);
+	zt_test_write("inbox/B-1.ack.xml",
+	              "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"B-1\" status=\"rejected\" "
+	              "receipt=\"PAY-9\">\n  <reject record=\"S1/1\" reason=\"not insured\"/>\n"
+	              "</ack>\n");
+	cr_assert_eq(gp.port.poll(gp.port.ctx, "B-1", &a), 0, "%s", zt_error_last());
+	cr_assert_eq(a.outcome, ZT_BATCH_OUT_REJECTED);
+	cr_assert_str_eq(a.receipt, "PAY-9");
+	cr_assert_eq(a.reject_count, 1);
+	cr_assert_str_eq(a.rejects[0].record_id, "S1/1");
+	cr_assert_str_eq(a.rejects[0].reason, "not insured");
+	cr_assert_null(a.gateway, "the engine names the bound gateway");
+	port_end(&gp, cfg);
+}
+
+Test(payer_port, a_failure_before_anything_left_is_no_answer)
+{
+	struct zt_gateway_port gp;
+	struct zt_batch_answer a;
+	struct zt_config *cfg = folder_port(&gp);
+	cr_assert_lt(gp.port.send(gp.port.ctx, "B-1", tmp_path("missing.xml"), batch_sig, &a), 0);
+	port_end(&gp, cfg);
+}
+
+Test(payer_port, a_payer_out_of_reach_is_a_failed_hand_over_with_its_code)
+{
+	struct zt_gateway_port gp;
+	struct zt_batch_answer a;
+	const char *name;
+	struct zt_config *cfg = bound_port(&gp, "[fund 390100]\ngateway = http\n"
+	                                   "url = https://127.0.0.1:1/batches\nmax-attempts = 1\n"
+	                                   "connect-timeout-ms = 2000\n", &name);
+	cr_assert_str_eq(name, "http");
+	cr_assert_eq(gp.port.send(gp.port.ctx, "B-1", batch_xml, batch_sig, &a), 0);
+	cr_assert_eq(a.outcome, ZT_BATCH_OUT_FAILED);
+	cr_assert_lt(a.error, 0);
+	cr_assert_gt(strlen(a.message), 0);
+	port_end(&gp, cfg);
+}
+
+Test(payer_port, an_ack_by_hand_reads_as_the_same_answers)
+{
+	struct zt_gateway_port gp;
+	struct zt_batch_answer a;
+	zt_gateway_port_init(&gp, NULL);
+	const char *accepted = "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"B-1\" "
+	                       "status=\"accepted\" receipt=\"R-1\"/>";
+	cr_assert_eq(zt_gateway_port_ack(&gp, accepted, strlen(accepted), "a.xml", "B-1", &a), 0,
+	             "%s", zt_error_last());
+	cr_assert_eq(a.outcome, ZT_BATCH_OUT_ACCEPTED);
+	cr_assert_str_eq(a.receipt, "R-1");
+	const char *refused = "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"B-1\" "
+	                      "status=\"rejected\" reason=\"bad signature\"/>";
+	cr_assert_eq(zt_gateway_port_ack(&gp, refused, strlen(refused), "r.xml", "B-1", &a), 0, "%s",
+	             zt_error_last());
+	cr_assert_eq(a.outcome, ZT_BATCH_OUT_REFUSED);
+	cr_assert(strstr(a.message, "bad signature"), "%s", a.message);
+	cr_assert_eq(zt_gateway_port_ack(&gp, accepted, strlen(accepted), "a.xml", "B-9", &a),
+	             ZT_ECONFLICT, "an ack for another batch");
+	zt_gateway_port_free(&gp);
+}

@@ -806,7 +806,10 @@ static void *make_batch(void *arg)
 	struct zt_store *s;
 	m->rc = zt_store_open(&s, m->target, NULL);
 	if (m->rc == 0) {
-		m->rc = zt_batch_create(s, "390100", 0, "alice", m->id, &m->count);
+		struct zt_batch_create_res res;
+		m->rc = zt_batch_create(s, &(struct zt_batch_create_req){"390100", 0, "alice"}, &res);
+		snprintf(m->id, sizeof m->id, "%s", res.id);
+		m->count = res.batch.count;
 		zt_store_close(s);
 	}
 	snprintf(m->message, sizeof m->message, "%s", zt_error_last());

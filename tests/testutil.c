@@ -449,3 +449,82 @@ void zt_test_pg_create(char *out, size_t cap, const char *name, const char *temp
 	free(err);
 	zt_test_pg_target(out, cap, db, false);
 }
+
+/* ---- the engine's use cases, called directly ------------------------------ */
+
+#include "zhitong/policy.h"
+#include "zhitong/registry.h"
+#include "zhitong/settle.h"
+#include "zhitong/source.h"
+#include "zhitong/store.h"
+#include "zhitong/verify.h"
+
+struct zt_store *zt_test_store(const char *name)
+{
+	struct zt_store *s = NULL;
+	struct zt_store_options o = {.create = true};
+	struct zt_init_res init;
+	cr_assert_eq(zt_store_open(&s, tmp_path(name), &o), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_init(s, &init), 0, "%s", zt_error_last());
+	return s;
+}
+
+void zt_test_load_sample(struct zt_store *s)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/rules/registry-510101.xml", ZT_TEST_SOURCE_DIR);
+	FILE *f = fopen(path, "rb");
+	cr_assert(f, "%s", path);
+	struct zt_source src = zt_source_file(f, path);
+	struct zt_registry_load_res reg;
+	cr_assert_eq(zt_registry_load(s, &(struct zt_registry_load_req){&src, "loader"}, &reg), 0,
+	             "%s", zt_error_last());
+	fclose(f);
+	snprintf(path, sizeof path, "%s/rules/sample-510101-2017.xml", ZT_TEST_SOURCE_DIR);
+	char *xml = zt_test_slurp(path);
+	struct zt_rules_res pol;
+	cr_assert_eq(zt_rules_load(s, &(struct zt_rules_req){xml, strlen(xml), path, "loader"}, &pol),
+	             0, "%s", zt_error_last());
+	free(xml);
+}
+
+const char *zt_test_claim_xml(char *buf, size_t cap, const char *claim_no, const char *psn_no,
+                              const char *dscg, const char *amount)
+{
+	snprintf(buf, cap,
+	         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	         "<claim xmlns=\"urn:zhitong:claim:1\">\n"
+	         "  <fixmedins_code>H51010101</fixmedins_code>\n"
+	         "  <claim_no>%s</claim_no>\n"
+	         "  <psn_no>%s</psn_no>\n"
+	         "  <adm_date>2017-01-01</adm_date>\n"
+	         "  <dscg_date>%s</dscg_date>\n"
+	         "  <dscg_maindiag_code>I63.900</dscg_maindiag_code>\n"
+	         "  <medfee_sumamt>%s</medfee_sumamt>\n"
+	         "  <items><item><feedetl_sn>1</feedetl_sn>"
+	         "<med_list_codg>001201000010000-120100001</med_list_codg>"
+	         "<med_chrgitm_type>05</med_chrgitm_type><chrgitm_lv>01</chrgitm_lv>"
+	         "<pric>%s</pric><cnt>1</cnt><det_item_fee_sumamt>%s</det_item_fee_sumamt>"
+	         "</item></items>\n"
+	         "</claim>\n",
+	         claim_no, psn_no, dscg, amount, amount, amount);
+	return buf;
+}
+
+void zt_test_settle(struct zt_store *s, const char *claim_no, const char *psn_no,
+                    const char *dscg, const char *amount)
+{
+	char xml[4096];
+	struct zt_buffer_reader at;
+	zt_test_claim_xml(xml, sizeof xml, claim_no, psn_no, dscg, amount);
+	struct zt_source src = zt_source_buffer(&at, xml, strlen(xml), claim_no);
+	struct zt_settle_opts o = {.actor = "desk"};
+	struct zt_settle_stats st;
+	FILE *out = fopen("/dev/null", "w");
+	cr_assert(out);
+	cr_assert_eq(zt_parse_date(&o.today, "2017-12-31", 10), 0);
+	cr_assert_eq(zt_settle_source(s, &src, ZT_CLAIM_FORMAT_XML, &o, out, &st), 0, "%s",
+	             zt_error_last());
+	fclose(out);
+	cr_assert_eq(st.rejected, 0, "claim %s was rejected", claim_no);
+}

@@ -120,4 +120,22 @@ void zt_test_claims_free(struct zt_test_claims *g);
 /* The digest as 64 hex digits (static buffer rotated among 8). */
 const char *zt_test_hex(const unsigned char digest[ZT_DIGEST_BYTES]);
 
+/* ---- the engine's use cases, called directly ------------------------------ */
+
+struct zt_store;
+/* A fresh store DIR/name in this test's directory, created and brought to
+ * the current schema (zt_init); asserts. Close it with zt_store_close. */
+struct zt_store *zt_test_store(const char *name);
+/* Loads the sample registry and policy of rules/ through the use cases
+ * (zt_registry_load, zt_rules_load); asserts. */
+void zt_test_load_sample(struct zt_store *s);
+/* A claim v1 of one class-A item of `amount` yuan at H51010101 (the sample
+ * world), admitted 2017-01-01, discharged `dscg` (YYYY-MM-DD), into buf. */
+const char *zt_test_claim_xml(char *buf, size_t cap, const char *claim_no, const char *psn_no,
+                              const char *dscg, const char *amount);
+/* Settles that claim through zt_settle_source as of 2017-12-31; asserts
+ * it is settled. */
+void zt_test_settle(struct zt_store *s, const char *claim_no, const char *psn_no,
+                    const char *dscg, const char *amount);
+
 #endif

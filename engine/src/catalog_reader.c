@@ -263,6 +263,13 @@ int zt_catalog_parse_file(struct zt_catalog **out, const char *path)
 	return finish(out, &r, rc);
 }
 
+int zt_catalog_parse_source(struct zt_catalog **out, const struct zt_source *src)
+{
+	struct reader r = {.file = zt_source_name(src)};
+	xmlTextReaderPtr reader = zt_xml_reader_source(src);
+	return finish(out, &r, reader ? walk(&r, reader) : ZT_ENOMEM);
+}
+
 int zt_catalog_parse(struct zt_catalog **out, const char *xml, size_t len, const char *filename)
 {
 	if (!filename)

@@ -351,52 +351,81 @@ done:
 /* ---- streaming ---------------------------------------------------------- */
 
 /* A registry can hold every resident of a county (hundreds of thousands of
- * people), so the file is streamed: libxml2's reader validates against
- * registry.xsd as it goes, and one record at a time is expanded, checked
- * and visited. A record is visited only after everything before it — and
- * the record itself — validated; an error later in the file stops the walk,
- * and the caller, which runs the visits in one transaction, rolls them
- * back: nothing of a bad file is ever stored. */
-int zt_registry_parse_file(const char *path, const struct zt_registry_visitor *v)
+ * people), so it is streamed. */
+/* The version decides the schema, which the streaming validator needs
+ * before the first byte. A source cannot be read twice, so its head is
+ * read ahead (PEEK_BYTES, more if the root is further), the root's
+ * namespace looked up in it, and
+ * the reader then gets the head again followed by the rest. */
+#define PEEK_BYTES (64u * 1024u)
+struct replay {
+	const struct zt_source *src;
+	char *head;
+	size_t len, off;
+	bool ended; /* the source ended inside the head */
+};
+
+static ssize_t replay_read(void *ctx, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
-	struct stat sb;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return zt_error_set(ZT_ENOTFOUND, "'%s' is not a regular file", path);
+	struct replay *p = ctx;
+	if (p->off < p->len) {
+		size_t n = p->len - p->off < len ? p->len - p->off : len;
+		memcpy(buf, p->head + p->off, n);
+		p->off += n;
+		return (ssize_t)n;
 	}
-	/* The version decides the schema, which the streaming validator needs
-	 * before the first byte: a peek at the root's namespace (anything else
-	 * is validated as v1, whose schema then says what is wrong). */
-	char ns[64];
-	zt_xml_root_ns(ns, sizeof ns, fd, path);
-	int version = strcmp(ns, ZT_REGISTRY_NS_V2) == 0 ? 2 : 1;
-	xmlSchemaPtr schema = zt_schema(registry_schemas[version - 1]);
-	if (!schema) {
-		close(fd);
-		return ZT_EINTERNAL;
+	return p->ended ? 0 : p->src->read(p->src->ctx, buf, len);
+}
+
+/* Reads on until the head holds `want` bytes or the source ends; 0 or the
+ * source's error. */
+static int replay_fill(struct replay *p, size_t want)
+{
+	char *h = realloc(p->head, want);
+	if (!h)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	p->head = h;
+	while (p->len < want && !p->ended) {
+		ssize_t n = p->src->read(p->src->ctx, p->head + p->len, want - p->len);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			p->ended = true;
+		p->len += (size_t)n;
 	}
-	struct zt_xml_errors se = {.set = false};
+	return 0;
+}
+
+/* The root's namespace ("" if none: anything else is validated as v1,
+ * whose schema then says what is wrong), reading ahead as far as the root
+ * element, at most ZT_DOC_BYTES_MAX (a prolog of comments can be long). */
+static int head_ns(char *out, size_t out_bytes, struct replay *p, const char *name)
+{
+	for (size_t want = PEEK_BYTES;; want *= 2) {
+		int rc = replay_fill(p, want);
+		if (rc)
+			return rc;
+		xmlTextReaderPtr r = NULL;
+		if (zt_xml_reader_memory(&r, p->head, p->len, name) != 0)
+			r = NULL;
+		bool found = zt_xml_reader_root_ns(out, out_bytes, r);
+		if (found || p->ended || want >= ZT_DOC_BYTES_MAX)
+			return 0;
+	}
+}
+
+/* Walks the records of a reader that validates as it goes. */
+static int walk(xmlTextReaderPtr reader, int version, const char *path,
+                const struct zt_registry_visitor *v, struct zt_xml_errors *se)
+{
 	struct keyset keys = {0};
-	int rc = 0, r;
 	struct record *rec = malloc(sizeof *rec);
-	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
-	xmlTextReaderPtr reader = zt_xml_reader_fd(fd, path);
-	if (!vc || !reader || !rec) {
-		rc = zt_error_set(ZT_ENOMEM, "out of memory");
-		goto done;
-	}
-	xmlSchemaSetValidStructuredErrors(vc, zt_xml_errors_keep, &se);
-	xmlTextReaderSetStructuredErrorHandler(reader, zt_xml_errors_keep, &se);
-	if (xmlTextReaderSchemaValidateCtxt(reader, vc, 0) != 0) {
-		rc = zt_error_set(ZT_EINTERNAL, "cannot validate '%s' while reading it", path);
-		goto done;
-	}
 	bool seen_root = false;
+	int rc = 0, r;
+	if (!rec)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
 	while ((r = xmlTextReaderRead(reader)) == 1) {
-		if (se.set)
+		if (se->set)
 			break;
 		int type = xmlTextReaderNodeType(reader);
 		if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
@@ -413,7 +442,7 @@ int zt_registry_parse_file(const char *path, const struct zt_registry_visitor *v
 		if (depth != 1)
 			continue;
 		xmlNodePtr n = xmlTextReaderExpand(reader);
-		if (!n || se.set)
+		if (!n || se->set)
 			break;
 		if ((rc = read_record(rec, path, n, version)) != 0 ||
 		    (rc = check_unique(&keys, rec, path, n)) != 0)
@@ -421,8 +450,8 @@ int zt_registry_parse_file(const char *path, const struct zt_registry_visitor *v
 		if (v && (rc = visit(v, rec, (int)zt_field_line(n))) != 0)
 			goto done;
 	}
-	/* the first error, from the validator or from the parser */
-	if ((rc = zt_xml_stream_end(path, r, &se)) != 0) {
+	/* the first error: the source's, the validator's or the parser's */
+	if ((rc = zt_xml_stream_end(path, r, se)) != 0) {
 		/* reported */
 	} else if (!seen_root) {
 		rc = zt_error_set(ZT_EMALFORMED, "%s: no root element", path);
@@ -430,12 +459,70 @@ int zt_registry_parse_file(const char *path, const struct zt_registry_visitor *v
 		rc = zt_error_set(ZT_EINVAL, "%s: does not match the registry schema", path);
 	}
 done:
+	keyset_free(&keys);
+	free(rec);
+	return rc;
+}
+
+/* Streamed: the document is validated against registry.xsd (or
+ * registry-v2.xsd) as it goes, and one record at a time is expanded,
+ * checked and visited. A record is visited only after everything before
+ * it — and the record itself — validated; an error later in the document
+ * stops the walk, and the caller, which runs the visits in one
+ * transaction, rolls them back: nothing of a bad document is ever
+ * stored. */
+int zt_registry_parse_source(const struct zt_source *src, const struct zt_registry_visitor *v)
+{
+	const char *path = zt_source_name(src);
+	struct replay p = {.src = src};
+	struct zt_xml_errors se = {.set = false};
+	xmlSchemaValidCtxtPtr vc = NULL;
+	xmlTextReaderPtr reader = NULL;
+	char ns[64];
+	int rc = head_ns(ns, sizeof ns, &p, path);
+	if (rc)
+		goto done;
+	int version = strcmp(ns, ZT_REGISTRY_NS_V2) == 0 ? 2 : 1;
+	xmlSchemaPtr schema = zt_schema(registry_schemas[version - 1]);
+	if (!schema) {
+		rc = ZT_EINTERNAL;
+		goto done;
+	}
+	struct zt_source again = {replay_read, &p, src->size_hint, path, NULL};
+	vc = xmlSchemaNewValidCtxt(schema);
+	reader = zt_xml_reader_source(&again);
+	if (!vc || !reader) {
+		rc = zt_error_set(ZT_ENOMEM, "out of memory");
+		goto done;
+	}
+	xmlSchemaSetValidStructuredErrors(vc, zt_xml_errors_keep, &se);
+	xmlTextReaderSetStructuredErrorHandler(reader, zt_xml_errors_keep, &se);
+	if (xmlTextReaderSchemaValidateCtxt(reader, vc, 0) != 0) {
+		rc = zt_error_set(ZT_EINTERNAL, "cannot validate '%s' while reading it", path);
+		goto done;
+	}
+	rc = walk(reader, version, path, v, &se);
+done:
 	xmlFreeTextReader(reader);
 	if (vc)
 		xmlSchemaFreeValidCtxt(vc);
-	keyset_free(&keys);
-	free(rec);
-	close(fd);
+	free(p.head);
+	return rc;
+}
+
+int zt_registry_parse_file(const char *path, const struct zt_registry_visitor *v)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
+	struct stat sb;
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		fclose(f);
+		return zt_error_set(ZT_ENOTFOUND, "'%s' is not a regular file", path);
+	}
+	struct zt_source src = zt_source_file(f, path);
+	int rc = zt_registry_parse_source(&src, v);
+	fclose(f);
 	return rc;
 }
 

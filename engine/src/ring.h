@@ -2,7 +2,7 @@
  *
  * Every reader that runs on a thread of its own (claim_reader.c, the
  * camt.053 reader of camt053.c, the batch export's record read-ahead in
- * batch.c) hands what it reads to the consumer through this ring: the
+ * batch_file.c) hands what it reads to the consumer through this ring: the
  * producer runs on a thread the ring starts, fills the slots in order and
  * publishes each one; the consumer takes them in the same order. Memory is
  * the slots, whatever the size of the input.

@@ -320,10 +320,10 @@ int zt_xml_parse_own(xmlDocPtr *out, const char *xml, size_t len, const char *fi
 	return zt_xml_parse_doc_versions(out, &which, xml, len, filename, NULL, NULL, 0);
 }
 
-void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
+bool zt_xml_reader_root_ns(char *out, size_t out_bytes, xmlTextReaderPtr r)
 {
+	bool found = false;
 	out[0] = '\0';
-	xmlTextReaderPtr r = zt_xml_reader_fd(fd, filename);
 	if (r) {
 		/* Errors are the full read's to report, not this peek's. */
 		struct zt_xml_errors quiet = {.set = false};
@@ -334,11 +334,18 @@ void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
 			const xmlChar *ns = xmlTextReaderConstNamespaceUri(r);
 			if (ns && strlen((const char *)ns) < out_bytes)
 				memcpy(out, ns, strlen((const char *)ns) + 1);
+			found = true;
 			break;
 		}
 		xmlFreeTextReader(r);
 	}
 	(void)zt_xml_reader_refused_doctype(); /* the full read finds it again */
+	return found;
+}
+
+void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
+{
+	(void)zt_xml_reader_root_ns(out, out_bytes, zt_xml_reader_fd(fd, filename));
 	(void)lseek(fd, 0, SEEK_SET);
 }
 

@@ -49,6 +49,11 @@ int zt_xml_stream_end(const char *path, int r, const struct zt_xml_errors *e);
  * zt_xml_reader_fd; messages name the source. */
 xmlTextReaderPtr zt_xml_reader_source(const struct zt_source *src);
 
+/* The namespace of the first element `r` reads ("" if none), quietly;
+ * frees `r` (NULL: ""). For a peek at a document's version. Whether an
+ * element was read. */
+bool zt_xml_reader_root_ns(char *out, size_t out_bytes, xmlTextReaderPtr r);
+
 /* Once, after a streaming read ended: the source's read failure on this
  * thread (its code, with its message set again), or 0. */
 int zt_xml_reader_source_failed(void);

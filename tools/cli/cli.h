@@ -123,7 +123,12 @@ int cli_parse_u64(const char *s, uint64_t *out);
 /* gen's progress on a terminal (the demo's too). */
 void cli_gen_progress(void *ctx, uint64_t done, uint64_t total);
 
-/* Shared with the demo: load a file in one transaction. */
+/* Opens a document the user names (a registry, a catalogue) for reading:
+ * ZT_ENOTFOUND, message set, if it cannot be opened or is not a regular
+ * file. */
+int cli_open_doc(FILE **f, const char *path);
+/* Shared with the demo: read a file, call the use case (zt_registry_load,
+ * zt_rules_load), say what it did on stderr unless quiet. */
 int cli_registry_load(struct zt_store *s, const char *path, const char *actor, bool quiet);
 int cli_rules_load(struct zt_store *s, const char *path, const char *actor, bool quiet);
 

@@ -8,7 +8,8 @@
 #include "zhitong/config.h"
 #include "zhitong/csv.h"
 #include "zhitong/error.h"
-#include "zhitong/gateway.h"
+#include "zhitong/batch_text.h"
+#include "zhitong/payer_port.h"
 #include "zhitong/outfile.h"
 #include "zhitong/sign.h"
 #include "zhitong/xml.h"
@@ -119,32 +120,37 @@ static int load_config(const struct cli *c, struct zt_config **cfg)
 	return rc ? cli_fail(rc, "config") : 0;
 }
 
+/* Text to stdout (render/: batch_text.h). */
+static struct zt_batch_text to_stdout(void)
+{
+	return (struct zt_batch_text){zt_file_write, stdout, 0};
+}
+
 /* ---- create / approve / reject / reopen ------------------------------ */
 
 static int create(const struct cli *c, const struct args *a)
 {
-	const char *fund = args_get(a, "--fund"), *through_s = args_get(a, "--through");
-	zt_date through = 0;
-	if (!fund || a->npos != 1)
+	struct zt_batch_create_req req = {args_get(a, "--fund"), 0, cli_actor(a)};
+	const char *through_s = args_get(a, "--through");
+	if (!req.fund_code || a->npos != 1)
 		return cli_usage("zhitong batch create --fund F [--through YYYY-MM-DD] --by NAME");
-	if (through_s && zt_parse_date(&through, through_s, strlen(through_s)) != 0)
+	if (through_s && zt_parse_date(&req.through, through_s, strlen(through_s)) != 0)
 		return cli_usage("--through: %s", zt_error_last());
 	struct zt_store *s;
 	int rc = cli_open_store(c, 0, &s);
 	if (rc)
 		return rc;
-	char id[ZT_ID_BYTES];
-	int64_t n = 0;
-	rc = zt_batch_create(s, fund, through, cli_actor(a), id, &n);
+	struct zt_batch_create_res res;
+	rc = zt_batch_create(s, &req, &res);
 	zt_store_close(s);
 	if (rc)
 		return cli_fail(rc, NULL);
-	if (n > 0) {
+	if (res.batch.count > 0) {
 		char how[160];
 		snprintf(how, sizeof how, "'zhitong batch list --fund %.32s' lists it (creating again "
-		         "makes no second batch of the same shares)", fund);
-		cli_stored(how, "batch '%s' was created", id);
-		printf("%s\n", id);
+		         "makes no second batch of the same shares)", req.fund_code);
+		cli_stored(how, "batch '%s' was created", res.id);
+		printf("%s\n", res.id);
 	}
 	return EXIT_DONE;
 }
@@ -156,17 +162,31 @@ static int one_id(const struct args *a, const char *usage)
 	return 0;
 }
 
-static int approve(const struct cli *c, const struct args *a)
+/* approve, reject, reopen: one step of the batch's life by a person. */
+static int step(const struct cli *c, const struct args *a,
+                int (*uc)(struct zt_store *, const struct zt_batch_step_req *,
+                          struct zt_batch_step_res *),
+                const char *done, struct zt_batch_step_res *res)
 {
-	int rc = one_id(a, "zhitong batch approve ID --by NAME");
+	const struct zt_batch_step_req req = {a->pos[1], cli_actor(a), args_get(a, "--reason")};
 	struct zt_store *s;
-	if (rc || (rc = cli_open_store(c, 0, &s)))
+	int rc = cli_open_store(c, 0, &s);
+	if (rc)
 		return rc;
-	rc = zt_batch_approve(s, a->pos[1], cli_actor(a));
+	rc = uc(s, &req, res);
 	zt_store_close(s);
 	if (rc)
 		return cli_fail(rc, NULL);
-	cli_stored("'zhitong batch show ID' shows it", "batch '%s' was approved", a->pos[1]);
+	cli_stored("'zhitong batch show ID' shows it", "batch '%s' was %s", a->pos[1], done);
+	return EXIT_DONE;
+}
+
+static int approve(const struct cli *c, const struct args *a)
+{
+	struct zt_batch_step_res res;
+	int rc = one_id(a, "zhitong batch approve ID --by NAME");
+	if (rc || (rc = step(c, a, zt_batch_approve, "approved", &res)))
+		return rc;
 	printf("%s approved by %s\n", a->pos[1], cli_actor(a));
 	return EXIT_DONE;
 }
@@ -174,92 +194,48 @@ static int approve(const struct cli *c, const struct args *a)
 static int reject(const struct cli *c, const struct args *a)
 {
 	const char *reason = args_get(a, "--reason");
+	struct zt_batch_step_res res;
 	int rc = one_id(a, "zhitong batch reject ID --reason TEXT --by NAME");
 	if (rc)
 		return rc;
 	if (!reason || !reason[0])
 		return cli_usage("zhitong batch reject ID --reason TEXT --by NAME");
-	struct zt_store *s;
-	if ((rc = cli_open_store(c, 0, &s)))
+	if ((rc = step(c, a, zt_batch_reject, "rejected", &res)))
 		return rc;
-	rc = zt_batch_reject(s, a->pos[1], cli_actor(a), reason);
-	zt_store_close(s);
-	if (rc)
-		return cli_fail(rc, NULL);
-	cli_stored("'zhitong batch show ID' shows it", "batch '%s' was rejected", a->pos[1]);
 	printf("%s rejected by %s: %s\n", a->pos[1], cli_actor(a), reason);
 	return EXIT_DONE;
 }
 
 static int reopen(const struct cli *c, const struct args *a)
 {
+	struct zt_batch_step_res res;
 	int rc = one_id(a, "zhitong batch reopen ID [--reason TEXT] --by NAME");
-	struct zt_store *s;
-	if (rc || (rc = cli_open_store(c, 0, &s)))
+	if (rc || (rc = step(c, a, zt_batch_reopen, "reopened", &res)))
 		return rc;
-	int64_t added = 0;
-	rc = zt_batch_reopen(s, a->pos[1], cli_actor(a), args_get(a, "--reason"), &added);
-	struct zt_batch b;
-	if (rc == 0)
-		rc = s->ops->batches.get(s, a->pos[1], &b);
-	zt_store_close(s);
-	if (rc)
-		return cli_fail(rc, NULL);
-	cli_stored("'zhitong batch show ID' shows it", "batch '%s' was reopened", b.id);
 	char t[ZT_FMT_BYTES];
-	printf("%s is a draft again: %lld records added, %lld in all, total %s\n", b.id,
-	       (long long)added, (long long)b.count, yuan(t, b.total));
+	printf("%s is a draft again: %lld records added, %lld in all, total %s\n", res.batch.id,
+	       (long long)res.added, (long long)res.batch.count, yuan(t, res.batch.total));
 	return EXIT_DONE;
 }
 
 /* ---- list / show ------------------------------------------------------- */
 
-struct list_ctx {
-	bool csv;
-	struct zt_csv w;
-	FILE *f;
-	bool has_status;
-	enum zt_batch_status status;
-	int64_t shown;
-};
-
-static int list_one(void *ctx, const struct zt_batch *b)
-{
-	struct list_ctx *l = ctx;
-	char t[ZT_FMT_BYTES], p[ZT_FMT_BYTES], n[32];
-	if (l->has_status && b->status != l->status)
-		return 0;
-	if (l->csv) {
-		snprintf(n, sizeof n, "%lld", (long long)b->count);
-		const char *row[] = {b->id, b->fund_code, zt_batch_status_name(b->status), n,
-		                     yuan(t, b->total), yuan(p, b->paid)};
-		zt_csv_row(&l->w, row, sizeof row / sizeof *row);
-	} else {
-		char when[ZT_FMT_BYTES]; /* in the pool's time zone */
-		fprintf(l->f, "%-16s %-7s %-10s %9lld %16s %16s  %s %s\n", b->id, b->fund_code,
-		        zt_batch_status_name(b->status), (long long)b->count, yuan(t, b->total),
-		        yuan(p, b->paid), zt_timestamp_local(when, b->created_at), b->created_by);
-	}
-	l->shown++;
-	return 0;
-}
-
 static int list(const struct cli *c, const struct args *a)
 {
 	const char *fmt = args_get(a, "--format"), *st = args_get(a, "--status");
-	struct list_ctx l = {0};
+	struct zt_batch_list_req req = {.fund_code = args_get(a, "--fund")};
 	if (!fmt)
 		fmt = "text";
 	if (a->npos != 1 || (strcmp(fmt, "text") != 0 && strcmp(fmt, "csv") != 0))
 		return cli_usage("zhitong batch list [--fund F] [--status S] [--format text|csv] [--bom] "
 		                 "[--out FILE [--force]]");
 	if (st) {
-		if (zt_batch_status_parse(&l.status, st) != 0)
+		if (zt_batch_status_parse(&req.status, st) != 0)
 			return cli_usage("--status: %s", zt_error_last());
-		l.has_status = true;
+		req.has_status = true;
 	}
-	l.csv = strcmp(fmt, "csv") == 0;
-	int rc = cli_bom_check(a, l.csv);
+	bool csv = strcmp(fmt, "csv") == 0;
+	int rc = cli_bom_check(a, csv);
 	if (rc)
 		return rc;
 	struct zt_store *s;
@@ -270,75 +246,17 @@ static int list(const struct cli *c, const struct args *a)
 		zt_store_close(s);
 		return rc;
 	}
-	l.f = o.f;
-	if (l.csv) {
-		zt_csv_init(&l.w, o.f, args_flag(a, "--bom"));
-		zt_csv_header(&l.w, "batch_id,fund,status,count,total,paid");
-	} else {
-		fprintf(o.f, "%-16s %-7s %-10s %9s %16s %16s  %s\n", "batch", "fund", "status",
-		        "records", "total", "paid", "created");
+	struct zt_csv w;
+	struct zt_batch_text t = {zt_file_write, o.f, 0};
+	if (csv) {
+		zt_csv_init(&w, o.f, args_flag(a, "--bom"));
+		zt_batch_csv_header(&w);
+		rc = zt_batch_list(s, &req, zt_batch_csv_row, &w, NULL);
+	} else if ((rc = zt_batch_text_list_header(&t)) == 0) {
+		rc = zt_batch_list(s, &req, zt_batch_text_list_row, &t, NULL);
 	}
-	rc = s->ops->batches.list(s, args_get(a, "--fund"), list_one, &l);
 	zt_store_close(s);
 	return cli_out_close(&o, rc ? cli_fail(rc, NULL) : EXIT_DONE);
-}
-
-static int show_event(void *ctx, const struct zt_batch_event *e)
-{
-	(void)ctx;
-	char when[ZT_FMT_BYTES];
-	printf("  %s  %-12s %-8s %10s -> %-10s %s\n", zt_timestamp_local(when, e->at), e->actor,
-	       e->action,
-	       e->status_from[0] ? e->status_from : "", e->status_to, e->detail);
-	return 0;
-}
-
-static int show_send(void *ctx, const struct zt_batch_send_log *l)
-{
-	(void)ctx;
-	char when[ZT_FMT_BYTES];
-	printf("  %s  %-12s %-6s %-8s attempts %d, HTTP %d%s%s, %lld rejected: %s\n",
-	       zt_timestamp_local(when, l->at), l->actor, l->gateway, l->outcome, l->attempts, l->http_status, l->receipt[0] ? ", receipt " : "",
-	       l->receipt, (long long)l->rejected, l->message);
-	return 0;
-}
-
-static int show_return(void *ctx, const struct zt_batch_return *r)
-{
-	char t[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
-	(void)ctx;
-	if (r->netted)
-		printf("  %s  %-12s netted  %14s  by the payer in bank entry %s\n", r->at, r->actor,
-		       yuan(t, r->amount), r->entry_ref);
-	else
-		printf("  %s  %-12s repaid  %14s  %s, executed %s, %s: %s\n", r->at, r->actor,
-		       yuan(t, r->amount), r->return_id, zt_format_date(d, r->execution_date),
-		       r->confirmed ? "confirmed by the bank" : "not yet on a statement", r->file);
-	return 0;
-}
-
-static void print_record(const struct zt_batch_record *r, bool with_reason)
-{
-	char t[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
-	printf("  %s/%d  %-7s %-10s %-14s %-12s %s %14s%s%s%s\n", r->setl_id, r->seq, r->kind,
-	       r->fixmedins_code, r->claim_no, r->psn_no, zt_format_date(d, r->dscg_date),
-	       yuan(t, r->amount), r->payable ? "" : "  (not payable)",
-	       r->reverses[0] ? "  reverses " : "", r->reverses);
-	if (with_reason && r->reject_reason[0])
-		printf("      rejected by the payer: %s\n", r->reject_reason);
-}
-
-static int print_records(struct zt_store *s, const char *id, bool only_rejected)
-{
-	struct zt_batch_cursor *cur;
-	struct zt_batch_record r;
-	int rc = s->ops->batches.records(s, id, only_rejected, &cur), step;
-	if (rc)
-		return rc;
-	while ((step = s->ops->batches.next(cur, &r)) > 0)
-		print_record(&r, true);
-	s->ops->batches.records_close(cur);
-	return step < 0 ? step : 0;
 }
 
 static int show(const struct cli *c, const struct args *a)
@@ -347,66 +265,10 @@ static int show(const struct cli *c, const struct args *a)
 	struct zt_store *s;
 	if (rc || (rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
 		return rc;
-	struct zt_batch b;
-	char t[ZT_FMT_BYTES], u[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], w[ZT_FMT_BYTES];
-	if ((rc = s->ops->batches.get(s, a->pos[1], &b)))
-		goto done;
-	printf("batch %s  fund %s %s  %s\n", b.id, b.fund_code, b.fund_name,
-	       zt_batch_status_name(b.status));
-	printf("  discharges %s to %s", zt_format_date(d1, b.period_from),
-	       zt_format_date(d2, b.period_to));
-	if (b.through)
-		printf(" (through %s)", zt_format_date(d1, b.through));
-	printf("\n  %lld records, total %s", (long long)b.count, yuan(t, b.total));
-	if (b.info_count)
-		printf(" (and %lld not payable, %s)", (long long)b.info_count, yuan(u, b.info_total));
-	printf("\n  created %s by %s", zt_timestamp_local(w, b.created_at), b.created_by);
-	if (b.approved_by[0])
-		printf("; approved %s by %s", zt_timestamp_local(w, b.approved_at), b.approved_by);
-	printf("\n");
-	if (b.exported_at[0])
-		printf("  exported %s: %s (%s signature)\n  file SHA-256 %s\n  record digest %s\n",
-		       zt_timestamp_local(w, b.exported_at), b.file_path, b.key_type, b.file_sha256,
-		       b.digest);
-	if (b.answered)
-		printf("  payer receipt %s; accepted %s (%lld records rejected); paid %s\n",
-		       b.receipt[0] ? b.receipt : "-", yuan(t, b.accepted_total),
-		       (long long)b.rejected_count, yuan(u, b.paid));
-	else if (b.paid)
-		printf("  no answer from the payer yet; paid %s\n", yuan(u, b.paid));
-	/* money owed back to the fund (batch.h): what went back, what is left */
-	zt_fen owes = 0;
-	if (b.status >= ZT_BATCH_SENT &&
-	    zt_batch_owes(&owes, zt_batch_due(&b), b.paid, b.returned) == 0 && (owes < 0 || b.returned)) {
-		printf("  returned to the fund %s; ", yuan(t, b.returned));
-		if (owes < 0)
-			printf("still owed back %s (batch repay)\n", yuan(u, -owes));
-		else if (owes > 0)
-			printf("owes %s\n", yuan(u, owes));
-		else
-			printf("settled\n");
-	}
-	printf("history:\n");
-	if ((rc = s->ops->batches.events(s, b.id, show_event, NULL)))
-		goto done;
-	printf("hand-overs:\n");
-	if ((rc = s->ops->batches.sends(s, b.id, show_send, NULL)))
-		goto done;
-	if (b.returned) {
-		printf("returned to the fund:\n");
-		if ((rc = s->ops->batches.returns(s, b.id, show_return, NULL)))
-			goto done;
-	}
-	if (b.rejected_count) {
-		printf("rejected by the payer:\n");
-		if ((rc = print_records(s, b.id, true)))
-			goto done;
-	}
-	if (args_flag(a, "--records")) {
-		printf("records:\n");
-		rc = print_records(s, b.id, false);
-	}
-done:
+	struct zt_batch_text t = to_stdout();
+	struct zt_batch_show_visitor v;
+	zt_batch_text_show(&v, &t);
+	rc = zt_batch_show(s, &(struct zt_batch_show_req){a->pos[1], args_flag(a, "--records")}, &v);
 	zt_store_close(s);
 	return rc ? cli_fail(rc, NULL) : EXIT_DONE;
 }
@@ -415,17 +277,20 @@ done:
 
 static int export_cmd(const struct cli *c, const struct args *a)
 {
-	const char *out = args_get(a, "--out"), *key = args_get(a, "--key");
+	struct zt_batch_export_req req = {.out_path = args_get(a, "--out"),
+	                                  .key_path = args_get(a, "--key"), .actor = cli_actor(a),
+	                                  .out_flags = args_flag(a, "--force") ? ZT_OUT_FORCE : 0};
 	int rc = one_id(a, "zhitong batch export ID --out FILE [--force] [--key PRIVATE.pem]");
 	if (rc)
 		return rc;
-	if (!out || !out[0])
+	req.id = a->pos[1];
+	if (!req.out_path || !req.out_path[0])
 		return cli_usage("zhitong batch export ID --out FILE [--force] [--key PRIVATE.pem]");
 	struct zt_config *cfg = NULL;
-	if (!key) {
+	if (!req.key_path) {
 		if ((rc = load_config(c, &cfg)))
 			return rc;
-		key = zt_config_get(cfg, "signing", "key");
+		req.key_path = zt_config_get(cfg, "signing", "key");
 	}
 	struct zt_store *s;
 	if ((rc = cli_open_store(c, 0, &s))) {
@@ -433,16 +298,17 @@ static int export_cmd(const struct cli *c, const struct args *a)
 		return rc;
 	}
 	struct zt_batch_export_info info;
-	rc = zt_batch_export(s, a->pos[1], out, key, cli_actor(a),
-	                     args_flag(a, "--force") ? ZT_OUT_FORCE : 0, &info);
+	rc = zt_batch_export(s, &req, &info);
 	zt_store_close(s);
+	bool no_key = !req.key_path || !req.key_path[0];
 	zt_config_free(cfg);
 	if (rc)
-		return cli_fail(rc, rc == ZT_EINVAL && (!key || !key[0]) ? "no-key" : NULL);
+		return cli_fail(rc, rc == ZT_EINVAL && no_key ? "no-key" : NULL);
 	cli_stored("exporting again writes the same file and says so, or 'zhitong batch show ID' "
-	           "shows the export", "batch '%s' was exported to '%s' (+ .sig)", a->pos[1], out);
+	           "shows the export", "batch '%s' was exported to '%s' (+ .sig)", req.id,
+	           req.out_path);
 	char t[ZT_FMT_BYTES];
-	printf("%s: %lld records, total %s, digest %s\n", out, (long long)info.count,
+	printf("%s: %lld records, total %s, digest %s\n", req.out_path, (long long)info.count,
 	       yuan(t, info.total), info.digest);
 	printf("%s: %s signature\n", info.sig_path, info.key_type == ZT_KEY_SM2 ? "SM2" : "Ed25519");
 	return EXIT_DONE;
@@ -452,143 +318,54 @@ static int verify(const struct args *a)
 {
 	if (a->npos != 4)
 		return cli_usage("zhitong batch verify FILE FILE.sig PUBKEY.pem");
-	const char *file = a->pos[1], *sig = a->pos[2], *pub = a->pos[3];
-	enum zt_key_type kt;
-	int rc = zt_sign_key_type(&kt, pub);
+	const struct zt_batch_verify_req req = {a->pos[1], a->pos[2], a->pos[3]};
+	struct zt_batch_verify_res res;
+	int rc = zt_batch_verify(&req, &res);
 	if (rc)
 		return cli_fail(rc, NULL);
-	rc = zt_verify_file(file, sig, pub);
-	if (rc == ZT_EINVAL) {
+	if (res.verdict == ZT_BATCH_FILE_BAD_SIGNATURE) {
 		fprintf(stderr, "zhitong: bad-signature: %s\n", zt_error_last());
 		return EXIT_REJECTED;
 	}
-	if (rc)
-		return cli_fail(rc, NULL);
-	printf("%s: signature good (%s, %s)\n", file, kt == ZT_KEY_SM2 ? "SM2" : "Ed25519", pub);
-	struct zt_batch_file_summary sum;
-	rc = zt_batch_file_check(file, &sum);
-	if (rc == ZT_EINVAL || rc == ZT_EMALFORMED) {
+	printf("%s: signature good (%s, %s)\n", req.file,
+	       res.key_type == ZT_KEY_SM2 ? "SM2" : "Ed25519", req.pubkey);
+	if (res.verdict == ZT_BATCH_FILE_BAD_FILE) {
 		fprintf(stderr, "zhitong: bad-file: %s\n", zt_error_last());
 		return EXIT_REJECTED;
 	}
-	if (rc)
-		return cli_fail(rc, NULL);
+	const struct zt_batch_file_summary *sum = &res.summary;
 	char t[ZT_FMT_BYTES], u[ZT_FMT_BYTES];
 	printf("%s: batch %s of fund %s: %lld records, total %s (%lld not payable, %s); digest %s\n",
-	       file, sum.batch_id, sum.fund_code, (long long)sum.count, yuan(t, sum.total),
-	       (long long)sum.info_count, yuan(u, sum.info_total), sum.digest);
+	       req.file, sum->batch_id, sum->fund_code, (long long)sum->count, yuan(t, sum->total),
+	       (long long)sum->info_count, yuan(u, sum->info_total), sum->digest);
 	return EXIT_DONE;
 }
 
 /* ---- send / poll / ack ---------------------------------------------------- */
 
-static int gateway_config(const struct zt_config *cfg, const char *fund,
-                          struct zt_gateway_config *g)
+/* What came of a hand-over, a poll or an ack (the use case decided it):
+ * said, and its exit status. */
+static int outcome(struct zt_store *s, const char *id, int rc,
+                   const struct zt_batch_send_res *res)
 {
-	char sec[32];
-	int64_t v;
-	int rc;
-	snprintf(sec, sizeof sec, "fund %s", fund);
-	memset(g, 0, sizeof *g);
-	g->kind = zt_config_get(cfg, sec, "gateway");
-	if (!g->kind)
-		return zt_error_set(ZT_EINVAL, "no gateway for fund %s: set [fund %s] gateway = http or "
-		                    "folder in the configuration%s%s", fund, fund,
-		                    zt_config_path(cfg)[0] ? " " : " (none given: --config PATH)",
-		                    zt_config_path(cfg));
-	g->url = zt_config_get(cfg, sec, "url");
-	g->ca_file = zt_config_get(cfg, sec, "ca-file");
-	g->client_cert = zt_config_get(cfg, sec, "client-cert");
-	g->client_key = zt_config_get(cfg, sec, "client-key");
-	g->outbox_dir = zt_config_get(cfg, sec, "outbox");
-	g->inbox_dir = zt_config_get(cfg, sec, "inbox");
-	static const struct {
-		const char *key;
-		int64_t max;
-	} ints[] = {{"connect-timeout-ms", 3600000}, {"total-timeout-ms", 86400000},
-	            {"max-attempts", 100}, {"backoff-initial-ms", 3600000},
-	            {"backoff-max-ms", 3600000}};
-	for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
-		if ((rc = zt_config_int(cfg, sec, ints[i].key, 0, 0, ints[i].max, &v)))
-			return rc;
-		switch (i) {
-		case 0: g->connect_timeout_ms = (long)v; break;
-		case 1: g->total_timeout_ms = (long)v; break;
-		case 2: g->max_attempts = (int)v; break;
-		case 3: g->backoff_initial_ms = (long)v; break;
-		case 4: g->backoff_max_ms = (long)v; break;
-		}
-	}
-	return 0;
-}
-
-/* Records a gateway result and says what became of the batch. */
-static int record(struct zt_store *s, const char *id, const char *actor, const char *gateway,
-                  int gw_rc, struct zt_gateway_result *r)
-{
-	struct zt_batch_answer ans = {.gateway = gateway, .receipt = r->receipt_id,
-	                              .attempts = r->attempts, .http_status = r->http_status,
-	                              .message = r->message};
-	struct zt_batch_reject *rej = NULL;
-	if (gw_rc < 0) {
-		/* Nothing left this machine: nothing to record. */
-		if (r->failure == ZT_GW_FAIL_CONFIG || r->failure == ZT_GW_FAIL_LOCAL)
-			return cli_fail(gw_rc, "gateway");
-		ans.outcome = ZT_BATCH_OUT_FAILED;
-	} else if (r->status == ZT_GW_ACCEPTED) {
-		ans.outcome = ZT_BATCH_OUT_ACCEPTED;
-	} else if (r->status == ZT_GW_PENDING) {
-		ans.outcome = ZT_BATCH_OUT_PENDING;
-	} else if (r->reject_count == 0) {
-		ans.outcome = ZT_BATCH_OUT_REFUSED;
-	} else {
-		ans.outcome = ZT_BATCH_OUT_REJECTED;
-		rej = calloc(r->reject_count, sizeof *rej);
-		if (!rej)
-			return cli_fail(zt_error_set(ZT_ENOMEM, "out of memory"), NULL);
-		for (size_t i = 0; i < r->reject_count; i++)
-			rej[i] = (struct zt_batch_reject){r->rejects[i].record_id, r->rejects[i].reason};
-		ans.rejects = rej;
-		ans.reject_count = r->reject_count;
-	}
-	int rc = zt_batch_record_answer(s, id, actor, &ans);
-	free(rej);
+	if (res->recorded)
+		cli_stored("'zhitong batch show ID' shows what was recorded",
+		           "the hand-over of batch '%s' and the payer's answer were recorded", id);
 	if (rc)
+		return cli_fail(rc, res->gateway_failed ? "gateway" : NULL);
+	struct zt_batch_text t = to_stdout();
+	if ((rc = zt_batch_text_outcome(&t, id, res)))
 		return cli_fail(rc, NULL);
-	cli_stored("'zhitong batch show ID' shows what was recorded",
-	           "the hand-over of batch '%s' and the payer's answer were recorded", id);
-	struct zt_batch b;
-	char t[ZT_FMT_BYTES], u[ZT_FMT_BYTES];
-	switch (ans.outcome) {
-	case ZT_BATCH_OUT_FAILED:
-		zt_error_set(gw_rc, "batch '%s' did not reach the payer (%s): %s; send it again later: "
-		             "the batch id keeps a repeat from being paid twice", id, gateway, r->message);
-		return cli_fail(gw_rc, "gateway");
-	case ZT_BATCH_OUT_PENDING:
-		printf("%s: handed over (%s): %s; 'zhitong batch poll %s' reads the payer's answer\n", id,
-		       gateway, r->message, id);
-		return EXIT_DONE;
-	case ZT_BATCH_OUT_REFUSED:
-		printf("%s: refused whole by the payer: %s; the batch is exported again, to be sent "
-		       "once fixed\n", id, r->message);
-		return EXIT_REJECTED;
-	case ZT_BATCH_OUT_ACCEPTED:
+	switch (res->outcome) {
 	case ZT_BATCH_OUT_REJECTED:
-		break;
-	}
-	if ((rc = s->ops->batches.get(s, id, &b)))
-		return cli_fail(rc, NULL);
-	if (ans.outcome == ZT_BATCH_OUT_ACCEPTED) {
-		printf("%s: accepted by the payer, receipt %s, total %s\n", id, b.receipt,
-		       yuan(t, b.accepted_total));
+		if ((rc = zt_batch_records_each(s, id, true, zt_batch_text_record, &t)))
+			return cli_fail(rc, NULL);
+		return EXIT_REJECTED;
+	case ZT_BATCH_OUT_REFUSED:
+		return EXIT_REJECTED;
+	default:
 		return EXIT_DONE;
 	}
-	printf("%s: accepted by the payer less %lld records, receipt %s: accepted %s of %s\n", id,
-	       (long long)b.rejected_count, b.receipt[0] ? b.receipt : "-", yuan(t, b.accepted_total),
-	       yuan(u, b.total));
-	if ((rc = print_records(s, id, true)))
-		return cli_fail(rc, NULL);
-	return EXIT_REJECTED;
 }
 
 static int send_or_poll(const struct cli *c, const struct args *a, bool poll)
@@ -596,51 +373,24 @@ static int send_or_poll(const struct cli *c, const struct args *a, bool poll)
 	int rc = one_id(a, poll ? "zhitong batch poll ID" : "zhitong batch send ID [--file FILE]");
 	if (rc)
 		return rc;
-	const char *id = a->pos[1];
+	struct zt_batch_send_req req = {a->pos[1], args_get(a, "--file"), args_get(a, "--key"),
+	                                cli_actor(a)};
 	struct zt_config *cfg = NULL;
 	struct zt_store *s = NULL;
-	struct zt_gateway_config g;
-	struct zt_gateway_result r = {0};
-	struct zt_batch b;
-	char file[ZT_BATCH_PATH_BYTES], sig[ZT_BATCH_PATH_BYTES + 4];
+	struct zt_gateway_port gp;
+	struct zt_batch_send_res res;
 	int exit_code;
 	if ((exit_code = load_config(c, &cfg)) || (exit_code = cli_open_store(c, 0, &s)))
 		goto done;
-	if ((rc = s->ops->batches.get(s, id, &b)) || (rc = gateway_config(cfg, b.fund_code, &g))) {
-		exit_code = cli_fail(rc, NULL);
-		goto done;
-	}
-	if (poll) {
-		/* paid before its answer came: the answer is still awaited */
-		bool waits = b.status == ZT_BATCH_SENT ||
-		             ((b.status == ZT_BATCH_PART_PAID || b.status == ZT_BATCH_PAID) && !b.answered);
-		if (!waits) {
-			exit_code = cli_fail(zt_error_set(ZT_ECONFLICT, "batch '%s' is %s: only a sent "
-			                                  "batch waits for an answer", id,
-			                                  zt_batch_status_name(b.status)), NULL);
-			goto done;
-		}
-		rc = zt_gateway_poll(&g, id, &r);
-		if (rc == 0 && r.status == ZT_GW_PENDING) {
-			printf("%s: no answer from the payer yet\n", id);
-			exit_code = EXIT_DONE;
-			goto done;
-		}
-	} else {
-		const char *key = args_get(a, "--key");
-		if (!key || !key[0])
-			key = zt_config_get(cfg, "signing", "public-key");
-		if (!key || !key[0])
-			key = zt_config_get(cfg, "signing", "key");
-		if ((rc = zt_batch_prepare_send(s, id, args_get(a, "--file"), key, file, sig))) {
-			exit_code = cli_fail(rc, NULL);
-			goto done;
-		}
-		rc = zt_gateway_send(&g, id, file, sig, &r);
-	}
-	exit_code = record(s, id, cli_actor(a), g.kind, rc, &r);
+	if (!req.key_path || !req.key_path[0])
+		req.key_path = zt_config_get(cfg, "signing", "public-key");
+	if (!req.key_path || !req.key_path[0])
+		req.key_path = zt_config_get(cfg, "signing", "key");
+	zt_gateway_port_init(&gp, cfg);
+	rc = poll ? zt_batch_poll(s, &req, &gp.port, &res) : zt_batch_send(s, &req, &gp.port, &res);
+	exit_code = outcome(s, req.id, rc, &res);
+	zt_gateway_port_free(&gp);
 done:
-	zt_gateway_result_free(&r);
 	zt_store_close(s);
 	zt_config_free(cfg);
 	return exit_code;
@@ -650,25 +400,24 @@ static int ack(const struct cli *c, const struct args *a)
 {
 	if (a->npos != 3)
 		return cli_usage("zhitong batch ack ID ACK.xml");
-	const char *id = a->pos[1];
+	const struct zt_batch_send_req req = {.id = a->pos[1], .actor = cli_actor(a)};
 	char *xml = NULL;
 	size_t len = 0;
-	struct zt_gateway_result r = {0};
+	struct zt_gateway_port gp;
+	struct zt_batch_answer ans;
+	struct zt_batch_send_res res;
 	struct zt_store *s = NULL;
 	int exit_code, rc = zt_read_file(&xml, &len, a->pos[2], ZT_PAYER_ACK_BYTES_MAX);
 	if (rc)
 		return cli_fail(rc, NULL);
-	rc = zt_gateway_parse_ack(&r, xml, len, a->pos[2], id);
+	zt_gateway_port_init(&gp, NULL);
+	rc = zt_gateway_port_ack(&gp, xml, len, a->pos[2], req.id, &ans);
 	free(xml);
-	if (rc) {
+	if (rc)
 		exit_code = cli_fail(rc, NULL);
-		goto done;
-	}
-	if ((exit_code = cli_open_store(c, 0, &s)))
-		goto done;
-	exit_code = record(s, id, cli_actor(a), "manual", 0, &r);
-done:
-	zt_gateway_result_free(&r);
+	else if ((exit_code = cli_open_store(c, 0, &s)) == 0)
+		exit_code = outcome(s, req.id, zt_batch_ack(s, &req, &ans, &res), &res);
+	zt_gateway_port_free(&gp);
 	zt_store_close(s);
 	return exit_code;
 }

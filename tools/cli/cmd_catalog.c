@@ -23,21 +23,22 @@ static const char catalog_help[] =
 
 static int catalog_check(const char *path)
 {
-	struct zt_catalog *cat = NULL;
-	int rc = zt_catalog_parse_file(&cat, path);
+	struct zt_catalog_check_res res;
+	FILE *f = NULL;
+	int rc = cli_open_doc(&f, path);
+	if (rc == 0) {
+		struct zt_source src = zt_source_file(f, path);
+		rc = zt_catalog_check(&src, &res);
+	}
+	if (f)
+		fclose(f);
 	if (rc)
 		return cli_fail(rc, rc == ZT_EINVAL || rc == ZT_ERANGE ? "schema-invalid" : NULL);
-	const struct zt_catalog_info *info = zt_catalog_info(cat);
-	size_t n = zt_catalog_count(cat), codes = 0;
-	for (size_t i = 0; i < n; i++)
-		codes += i == 0 || strcmp(zt_catalog_entry_at(cat, i)->code,
-		                          zt_catalog_entry_at(cat, i - 1)->code) != 0;
-	char f[ZT_FMT_BYTES], t[ZT_FMT_BYTES];
+	char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
 	printf("%s: catalogue '%s' for county %s, %s to %s: %zu entr%s of %zu code%s: valid\n", path,
-	       info->id, info->county, zt_format_date(f, info->effective_from),
-	       info->effective_to ? zt_format_date(t, info->effective_to) : "open-ended", n,
-	       n == 1 ? "y" : "ies", codes, codes == 1 ? "" : "s");
-	zt_catalog_free(cat);
+	       res.info.id, res.info.county, zt_format_date(d1, res.info.effective_from),
+	       res.info.effective_to ? zt_format_date(d2, res.info.effective_to) : "open-ended",
+	       res.entries, res.entries == 1 ? "y" : "ies", res.codes, res.codes == 1 ? "" : "s");
 	return EXIT_DONE;
 }
 

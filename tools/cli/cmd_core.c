@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "zhitong/error.h"
 #include "zhitong/policy.h"
 #include "zhitong/registry.h"
+#include "zhitong/verify.h"
 #include "zhitong/xml.h"
 
 /* ---- init ---------------------------------------------------------------- */
@@ -38,71 +40,49 @@ int cmd_init(const struct cli *c, int argc, char **argv)
 	cli_store_options(&o, CLI_STORE_CREATE);
 	if ((rc = zt_store_open(&s, c->db_path, &o)) != 0)
 		return cli_fail(rc, "database");
-	int from, to;
-	rc = s->ops->migrate(s, &from, &to);
+	struct zt_init_res res;
+	rc = zt_init(s, &res);
 	zt_store_close(s);
 	if (rc)
 		return cli_fail(rc, "database");
-	if (from == to)
-		fprintf(stderr, "zhitong: %s is up to date (schema version %d)\n", c->db_path, to);
+	if (res.from_version == res.to_version)
+		fprintf(stderr, "zhitong: %s is up to date (schema version %d)\n", c->db_path,
+		        res.to_version);
 	else
-		fprintf(stderr, "zhitong: %s: schema version %d -> %d\n", c->db_path, from, to);
+		fprintf(stderr, "zhitong: %s: schema version %d -> %d\n", c->db_path, res.from_version,
+		        res.to_version);
 	return EXIT_DONE;
 }
 
 /* ---- registry --------------------------------------------------------------- */
 
-struct reg_load {
-	struct zt_store *s;
-	long hospitals, people, funds;
-};
-
-static int reg_hospital(void *ctx, const struct zt_hospital *h, int line)
+int cli_open_doc(FILE **f, const char *path)
 {
-	(void)line;
-	struct reg_load *l = ctx;
-	l->hospitals++;
-	return l->s->ops->registry.put_hospital(l->s, h);
+	struct stat sb;
+	if (!(*f = fopen(path, "rb")))
+		return zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fileno(*f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		fclose(*f);
+		*f = NULL;
+		return zt_error_set(ZT_ENOTFOUND, "'%s' is not a regular file", path);
+	}
+	return 0;
 }
 
-static int reg_person(void *ctx, const struct zt_person *p, int line)
-{
-	(void)line;
-	struct reg_load *l = ctx;
-	l->people++;
-	return l->s->ops->registry.put_person(l->s, p);
-}
-
-static int reg_fund(void *ctx, const struct zt_fund *f, int line)
-{
-	(void)line;
-	struct reg_load *l = ctx;
-	l->funds++;
-	return l->s->ops->registry.put_fund(l->s, f);
-}
-
-/* Loads one registry file in one transaction: all of it or nothing. */
+/* Loads one registry file (zt_registry_load: all of it or nothing). */
 int cli_registry_load(struct zt_store *s, const char *path, const char *actor, bool quiet)
 {
-	struct reg_load l = {.s = s};
-	struct zt_registry_visitor v = {&l, reg_hospital, reg_person, reg_fund};
-	int rc = s->ops->begin(s, ZT_TXN_WRITE);
+	FILE *f;
+	struct zt_registry_load_res res;
+	int rc = cli_open_doc(&f, path);
 	if (rc)
 		return rc;
-	rc = zt_registry_parse_file(path, &v);
-	if (rc == 0) {
-		char detail[160];
-		snprintf(detail, sizeof detail, "%ld hospitals, %ld people, %ld funds", l.hospitals,
-		         l.people, l.funds);
-		rc = s->ops->audit.add(s, actor, "registry load", path, detail);
-	}
-	if (rc == 0)
-		rc = s->ops->commit(s);
-	else
-		s->ops->rollback(s);
+	struct zt_source src = zt_source_file(f, path);
+	rc = zt_registry_load(s, &(struct zt_registry_load_req){&src, actor}, &res);
+	fclose(f);
 	if (rc == 0 && !quiet)
-		fprintf(stderr, "zhitong: %s: loaded %ld hospitals, %ld people, %ld funds\n", path,
-		        l.hospitals, l.people, l.funds);
+		fprintf(stderr, "zhitong: %s: loaded %lld hospitals, %lld people, %lld funds\n", path,
+		        (long long)res.hospitals, (long long)res.people, (long long)res.funds);
 	return rc;
 }
 
@@ -132,58 +112,41 @@ int cmd_registry(const struct cli *c, int argc, char **argv)
 
 /* ---- rules ----------------------------------------------------------------- */
 
-int cli_rules_load(struct zt_store *s, const char *path, const char *actor, bool quiet)
+/* "policy 'ID' for county C, FROM to TO" */
+static const char *policy_line(char *buf, size_t cap, const char *path,
+                               const struct zt_rules_res *r)
+{
+	char f[ZT_FMT_BYTES], t[ZT_FMT_BYTES];
+	snprintf(buf, cap, "%s: policy '%s' for county %s, %s to %s", path, r->policy_id, r->county,
+	         zt_format_date(f, r->effective_from),
+	         r->effective_to ? zt_format_date(t, r->effective_to) : "open-ended");
+	return buf;
+}
+
+/* Reads a policy file and checks (load: and loads) it; *res as the use
+ * case returns it. */
+static int rules_run(struct zt_store *s, const char *path, const char *actor,
+                     struct zt_rules_res *res)
 {
 	char *xml = NULL;
 	size_t len = 0;
-	struct zt_policy *pol = malloc(sizeof *pol);
-	if (!pol)
-		return zt_error_set(ZT_ENOMEM, "out of memory");
 	int rc = zt_read_file(&xml, &len, path, ZT_DOC_BYTES_MAX);
-	if (rc == 0)
-		rc = zt_policy_parse(pol, xml, len, path);
-	/* Until claims v2 and the supplementary split are wired into
-	 * settlement, a supplementary policy would leave its county's claims
-	 * without a way to settle: it is checked, not stored. */
-	if (rc == 0 && pol->mode == ZT_MODE_SUPPLEMENTARY)
-		rc = zt_error_set(ZT_EINVAL, "%s: policy '%s' is supplementary: 'rules check' accepts it, "
-		                  "but settling on top of the national platform is not wired in yet, "
-		                  "so it cannot be loaded", path, pol->id);
 	if (rc)
-		goto done;
-	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
-		goto done;
-	const char *codes[3 + ZT_RELIEF_MAX];
-	int n = zt_policy_funds(pol, codes);
-	for (int i = 0; i < n && rc == 0; i++) {
-		struct zt_fund f;
-		int r = s->ops->registry.get_fund(s, codes[i], &f);
-		if (r == ZT_ENOTFOUND)
-			rc = zt_error_set(ZT_EINVAL, "%s: fund '%s' named by the policy is not in the "
-			                  "registry (load it with 'registry load' first)", path, codes[i]);
-		else
-			rc = r;
-	}
-	int64_t row = 0;
-	bool was_new = false;
-	if (rc == 0)
-		rc = s->ops->policies.put(s, pol, xml, len, actor, &row, &was_new);
-	if (rc == 0 && was_new)
-		rc = s->ops->audit.add(s, actor, "rules load", path, pol->id);
-	if (rc == 0)
-		rc = s->ops->commit(s);
-	else
-		s->ops->rollback(s);
-	if (rc == 0 && !quiet) {
-		char f[ZT_FMT_BYTES], t[ZT_FMT_BYTES];
-		fprintf(stderr, "zhitong: %s: policy '%s' for county %s, %s to %s %s\n", path, pol->id,
-		        pol->county, zt_format_date(f, pol->effective_from),
-		        pol->effective_to ? zt_format_date(t, pol->effective_to) : "open-ended",
-		        was_new ? "loaded" : "was already loaded (identical)");
-	}
-done:
+		return rc;
+	const struct zt_rules_req req = {xml, len, path, actor};
+	rc = s ? zt_rules_load(s, &req, res) : zt_rules_check(&req, res);
 	free(xml);
-	free(pol);
+	return rc;
+}
+
+int cli_rules_load(struct zt_store *s, const char *path, const char *actor, bool quiet)
+{
+	struct zt_rules_res res;
+	char line[600];
+	int rc = rules_run(s, path, actor, &res);
+	if (rc == 0 && !quiet)
+		fprintf(stderr, "zhitong: %s %s\n", policy_line(line, sizeof line, path, &res),
+		        res.was_new ? "loaded" : "was already loaded (identical)");
 	return rc;
 }
 
@@ -211,23 +174,11 @@ int cmd_rules(const struct cli *c, int argc, char **argv)
 	if (a.npos != 2 || (strcmp(a.pos[0], "load") != 0 && strcmp(a.pos[0], "check") != 0))
 		return cli_usage("zhitong rules load|check FILE.xml");
 	if (strcmp(a.pos[0], "check") == 0) {
-		char *xml = NULL;
-		size_t len = 0;
-		struct zt_policy *pol = malloc(sizeof *pol);
-		if (!pol)
-			return cli_fail(zt_error_set(ZT_ENOMEM, "out of memory"), NULL);
-		rc = zt_read_file(&xml, &len, a.pos[1], ZT_DOC_BYTES_MAX);
-		if (rc == 0)
-			rc = zt_policy_parse(pol, xml, len, a.pos[1]);
-		if (rc == 0) {
-			char f[ZT_FMT_BYTES], t[ZT_FMT_BYTES];
-			printf("%s: policy '%s' for county %s, %s to %s%s: valid\n", a.pos[1], pol->id,
-			       pol->county, zt_format_date(f, pol->effective_from),
-			       pol->effective_to ? zt_format_date(t, pol->effective_to) : "open-ended",
-			       pol->mode == ZT_MODE_SUPPLEMENTARY ? " (supplementary)" : "");
-		}
-		free(xml);
-		free(pol);
+		struct zt_rules_res res;
+		char line[600];
+		if ((rc = rules_run(NULL, a.pos[1], NULL, &res)) == 0)
+			printf("%s%s: valid\n", policy_line(line, sizeof line, a.pos[1], &res),
+			       res.mode == ZT_MODE_SUPPLEMENTARY ? " (supplementary)" : "");
 		return rc ? cli_fail(rc, rc == ZT_EINVAL || rc == ZT_ERANGE ? "schema-invalid" : NULL)
 		          : EXIT_DONE;
 	}
@@ -312,8 +263,9 @@ int cmd_status(const struct cli *c, int argc, char **argv)
 	struct zt_store *s;
 	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
 		return rc;
+	struct zt_status_res res;
 	printf("database %s (schema version %d)\n", c->db_path, ZT_STORE_VERSION);
-	rc = s->ops->verify.counts(s, print_count, NULL);
+	rc = zt_status(s, print_count, NULL, &res);
 	zt_store_close(s);
 	return rc ? cli_fail(rc, NULL) : EXIT_DONE;
 }

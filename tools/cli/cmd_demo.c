@@ -330,16 +330,21 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	cb.db_path = db;
 	cb.config_path = conf;
 	for (size_t i = 0; i < sizeof funds / sizeof *funds; i++) {
-		char id[ZT_ID_BYTES], file[800];
-		int64_t count = 0;
-		if ((rc = zt_batch_create(s, funds[i], 0, "demo-clerk", id, &count)))
+		char file[800];
+		struct zt_batch_create_res made;
+		struct zt_batch_step_res approved;
+		if ((rc = zt_batch_create(s, &(struct zt_batch_create_req){funds[i], 0, "demo-clerk"},
+		                          &made)))
 			goto fail_plan;
+		char *id = made.id;
 		if (!id[0])
 			continue;
 		struct zt_batch_export_info info;
 		snprintf(file, sizeof file, "%s/%s.xml", dir, id);
-		if ((rc = zt_batch_approve(s, id, "demo-fund-admin")) ||
-		    (rc = zt_batch_export(s, id, file, key, "demo-clerk", 0, &info)))
+		if ((rc = zt_batch_approve(s, &(struct zt_batch_step_req){id, "demo-fund-admin", NULL},
+		                           &approved)) ||
+		    (rc = zt_batch_export(s, &(struct zt_batch_export_req){id, file, key, "demo-clerk", 0},
+		                          &info)))
 			goto fail_plan;
 		char *send_argv[] = {"batch", "send", id, "--by", "demo-clerk", NULL};
 		fflush(stdout);

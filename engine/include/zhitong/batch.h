@@ -45,9 +45,12 @@
  * matched by reconciliation), or the payer nets it in a payment naming this
  * batch with batches it owes (reconciliation). See docs/batches.md.
  *
- * The zt_batch_* functions are the domain (batch.c, batch_rules.c): they
- * open their own transactions and decide; the store's batches operations
- * (store.h) store and read, in the caller's transaction. */
+ * The zt_batch_* functions are the domain: the use cases (below: one per
+ * operation, a request and a result as data; batch_lifecycle.c,
+ * batch_file.c, batch_file_check.c, batch_send.c, batch_repay.c) open their
+ * own transactions and decide, with the rules of batch_rules.c; the store's
+ * batches operations (store.h) store and read, in the caller's
+ * transaction. The payer is a port (struct zt_payer_port, below). */
 #ifndef ZHITONG_BATCH_H
 #define ZHITONG_BATCH_H
 
@@ -179,6 +182,7 @@ struct zt_batch_answer {
 	const char *message;  /* one line: the outcome, or what failed */
 	size_t reject_count;  /* REJECTED */
 	const struct zt_batch_reject *rejects;
+	int error;            /* FAILED from a port: the transport's ZT_E* code */
 };
 
 struct zt_batch_send_log {
@@ -302,20 +306,99 @@ int zt_batch_accept(struct zt_store *s, const char *id, const char *receipt, con
  * before. Fills r->row, r->fund_code and r->at. */
 int zt_batch_add_return(struct zt_store *s, struct zt_batch_return *r);
 
-/* ---- domain (batch.c) ---------------------------------------------- */
+/* ---- use cases: one function per operation (docs/architecture.md) -------
+ *
+ * Each takes the store, a request and a result as data; each opens and
+ * ends its own transactions, prints nothing, and names who acts in the
+ * request (normalised: actor.h). Where they live: batch_lifecycle.c
+ * (create, approve, reject, reopen, list, show), batch_file.c (the payer
+ * file: export, verify), batch_send.c (send, poll, ack: the outcome of a
+ * hand-over, with the payer behind a port), batch_repay.c (repay). */
 
-/* `batch create`: id_out "" and *count_out 0 when there is nothing to
- * batch (nothing is written then). ZT_ENOTFOUND for an unknown fund. */
-int zt_batch_create(struct zt_store *s, const char *fund_code, zt_date through,
-                    const char *actor, char id_out[ZT_BATCH_ID_BYTES], int64_t *count_out);
-/* Maker-checker: ZT_ECONFLICT when `actor` created or reopened the batch,
- * or the batch is not a draft. */
-int zt_batch_approve(struct zt_store *s, const char *id, const char *actor);
+/* `batch create`: every share of the fund that no batch holds and the rule
+ * takes (zt_batch_takes; discharged on or before `through` if not 0)
+ * becomes one new draft batch. res->id "" and res->batch.count 0 when
+ * there is nothing to batch (nothing is written then). ZT_ENOTFOUND for
+ * an unknown fund; ZT_ERANGE for a total past int64 (nothing stored). */
+struct zt_batch_create_req {
+	const char *fund_code;
+	zt_date through;           /* 0: every waiting share */
+	const char *actor;
+};
+struct zt_batch_create_res {
+	char id[ZT_BATCH_ID_BYTES];
+	struct zt_batch batch;     /* as created: count, totals, period */
+};
+int zt_batch_create(struct zt_store *s, const struct zt_batch_create_req *req,
+                    struct zt_batch_create_res *res);
+
+/* A step of a batch's life by a person (approve, reject, reopen). */
+struct zt_batch_step_req {
+	const char *id;
+	const char *actor;
+	const char *reason;        /* reject: required; reopen: optional; one line */
+};
+struct zt_batch_step_res {
+	struct zt_batch batch;     /* after the step */
+	int64_t added;             /* reopen: records added */
+};
+/* Maker-checker: ZT_ECONFLICT when the actor created or reopened the
+ * batch, or the batch is not a draft. */
+int zt_batch_approve(struct zt_store *s, const struct zt_batch_step_req *req,
+                     struct zt_batch_step_res *res);
 /* draft -> rejected, with the checker's reason. */
-int zt_batch_reject(struct zt_store *s, const char *id, const char *actor, const char *reason);
+int zt_batch_reject(struct zt_store *s, const struct zt_batch_step_req *req,
+                    struct zt_batch_step_res *res);
 /* rejected -> draft, adding every share that has become billable. */
-int zt_batch_reopen(struct zt_store *s, const char *id, const char *actor, const char *reason,
-                    int64_t *added_out);
+int zt_batch_reopen(struct zt_store *s, const struct zt_batch_step_req *req,
+                    struct zt_batch_step_res *res);
+
+/* `batch list`: every batch (of one fund, in one status), one call of
+ * `row` each; *count_out how many. */
+struct zt_batch_list_req {
+	const char *fund_code;     /* NULL: every fund */
+	bool has_status;
+	enum zt_batch_status status;
+};
+int zt_batch_list(struct zt_store *s, const struct zt_batch_list_req *req,
+                  int (*row)(void *ctx, const struct zt_batch *b), void *ctx, int64_t *count_out);
+
+/* `batch show`: the batch and what it is owed, then each part in order,
+ * each through its callback (NULL: skipped); `section` announces a part
+ * before its rows (a part with nothing to show is left out: returns only
+ * when money went back, rejected records only when the payer rejected
+ * some, every record only when asked). */
+enum zt_batch_part {
+	ZT_BATCH_PART_HISTORY,     /* events */
+	ZT_BATCH_PART_SENDS,       /* hand-overs */
+	ZT_BATCH_PART_RETURNS,     /* money returned to the fund */
+	ZT_BATCH_PART_REJECTED,    /* records the payer rejected */
+	ZT_BATCH_PART_RECORDS,     /* every record */
+};
+struct zt_batch_view {
+	struct zt_batch batch;
+	bool owed_shown;           /* sent or later, and owed back or returned */
+	zt_fen owes;               /* zt_batch_owes, when owed_shown */
+};
+struct zt_batch_show_visitor {
+	void *ctx;
+	int (*batch)(void *ctx, const struct zt_batch_view *v);
+	int (*section)(void *ctx, enum zt_batch_part part);
+	int (*event)(void *ctx, const struct zt_batch_event *e);
+	int (*send)(void *ctx, const struct zt_batch_send_log *l);
+	int (*ret)(void *ctx, const struct zt_batch_return *r);
+	int (*record)(void *ctx, const struct zt_batch_record *r);
+};
+struct zt_batch_show_req {
+	const char *id;
+	bool records;              /* every record too */
+};
+int zt_batch_show(struct zt_store *s, const struct zt_batch_show_req *req,
+                  const struct zt_batch_show_visitor *v);
+/* The records of a batch (only those the payer rejected, if asked), one
+ * call of `cb` each. */
+int zt_batch_records_each(struct zt_store *s, const char *id, bool only_rejected,
+                          int (*cb)(void *ctx, const struct zt_batch_record *r), void *ctx);
 
 struct zt_batch_export_info {
 	int64_t count;
@@ -325,7 +408,14 @@ struct zt_batch_export_info {
 	enum zt_key_type key_type;
 	char sig_path[ZT_BATCH_PATH_BYTES + 4];
 };
-/* Writes the payer file of batch `id` (approved or later) to `out_path`
+struct zt_batch_export_req {
+	const char *id;
+	const char *out_path;      /* the payer file; its signature is out_path.sig */
+	const char *key_path;      /* the private key (NULL or "": ZT_EINVAL, no key is made) */
+	const char *actor;
+	int out_flags;             /* ZT_OUT_FORCE (outfile.h) */
+};
+/* Writes the payer file of batch req->id (approved or later) to `out_path`
  * and its detached signature to out_path.sig with the private key
  * `key_path`, both through the safe output (outfile.h): each written to a
  * temporary file beside it and synced; both checked against what is
@@ -341,10 +431,10 @@ struct zt_batch_export_info {
  * Everything in the file comes from the store, so exporting again gives the
  * same bytes; the first export moves the batch to exported and keeps the
  * record digest, which every later export must reproduce (ZT_EINTERNAL if
- * not: a record changed under the batch). */
-int zt_batch_export(struct zt_store *s, const char *id, const char *out_path,
-                    const char *key_path, const char *actor, int out_flags,
-                    struct zt_batch_export_info *info);
+ * not: a record changed under the batch). The records are checked against
+ * the batch's count and totals as they are written. */
+int zt_batch_export(struct zt_store *s, const struct zt_batch_export_req *req,
+                    struct zt_batch_export_info *res);
 
 /* Before a hand-over: the batch is exported (or sent, for a retry), its
  * file — `file_override`, else where it was exported — is still the one
@@ -365,6 +455,91 @@ int zt_batch_prepare_send(struct zt_store *s, const char *id, const char *file_o
  * sent). */
 int zt_batch_record_answer(struct zt_store *s, const char *id, const char *actor,
                            const struct zt_batch_answer *a);
+
+/* ---- the payer, behind a port -------------------------------------------
+ *
+ * libzhitong does not link the gateways (HTTPS, a drop folder): whoever
+ * sends — the CLI, the service, a test — passes the payer as a port, and
+ * the engine decides what its answer, or its failure, does to the batch.
+ * gateways/ builds one from the configuration (zhitong/payer_port.h).
+ *
+ * send and poll return 0 with *out filled: the payer's answer (ACCEPTED,
+ * REJECTED with its rejects, REFUSED, PENDING: dropped, or no answer yet)
+ * or FAILED — it did not reach the payer, or its answer was unusable —
+ * with out->error the transport's ZT_E* code and out->message why. They
+ * return a negative ZT_E* code (message set) when nothing left this
+ * machine (a configuration, a local file): nothing is recorded then. The
+ * answer's strings belong to the port and stay valid until its next call.
+ * `bind` chooses the payer of the batch's fund before anything is checked;
+ * its error stops the operation. */
+struct zt_payer_port {
+	void *ctx;
+	int (*bind)(void *ctx, const char *fund_code, const char **gateway_name);
+	int (*send)(void *ctx, const char *batch_id, const char *file, const char *sig,
+	            struct zt_batch_answer *out);
+	int (*poll)(void *ctx, const char *batch_id, struct zt_batch_answer *out);
+};
+
+struct zt_batch_send_req {
+	const char *id;
+	const char *file;          /* send: NULL: where it was exported */
+	const char *key_path;      /* send: what the signature is checked with */
+	const char *actor;
+};
+/* What came of a hand-over, a poll or an ack. */
+struct zt_batch_send_res {
+	enum zt_batch_outcome outcome;
+	bool recorded;             /* the hand-over and the answer are stored */
+	bool gateway_failed;       /* the error returned is the gateway's */
+	char gateway[16];          /* "http" | "folder" | "manual" | a port's name */
+	char message[256];         /* the gateway's line: the outcome, or what failed */
+	struct zt_batch batch;     /* after (ACCEPTED, REJECTED, when recorded) */
+};
+/* `batch send`: checks the batch and its file (zt_batch_prepare_send),
+ * hands it to the port and records what came of it
+ * (zt_batch_record_answer). Business outcomes return 0 (res->outcome says
+ * which); a hand-over that did not reach the payer is recorded and returns
+ * the transport's code with "batch 'ID' did not reach the payer …"
+ * (res->recorded and res->gateway_failed set): the batch stays as it was,
+ * to be sent again. */
+int zt_batch_send(struct zt_store *s, const struct zt_batch_send_req *req,
+                  const struct zt_payer_port *port, struct zt_batch_send_res *res);
+/* `batch poll`: a sent batch (or one paid before its answer) asks the port
+ * for the answer; PENDING with res->recorded false when none has come
+ * (nothing stored). ZT_ECONFLICT for a batch that waits for no answer. */
+int zt_batch_poll(struct zt_store *s, const struct zt_batch_send_req *req,
+                  const struct zt_payer_port *port, struct zt_batch_send_res *res);
+/* `batch ack`: an answer that came some other way (its gateway "manual"
+ * unless a->gateway says otherwise), recorded as a poll's would be. */
+int zt_batch_ack(struct zt_store *s, const struct zt_batch_send_req *req,
+                 const struct zt_batch_answer *a, struct zt_batch_send_res *res);
+
+/* `batch verify`: a payer file and its signature, as a payer checks them;
+ * no store. 0 with res->verdict for a file checked, good or bad (the
+ * message set for a bad one); a negative code when it could not be. */
+enum zt_batch_verdict {
+	ZT_BATCH_FILE_GOOD,
+	ZT_BATCH_FILE_BAD_SIGNATURE,
+	ZT_BATCH_FILE_BAD_FILE,
+};
+struct zt_batch_verify_req {
+	const char *file, *sig, *pubkey;
+};
+struct zt_batch_file_summary {
+	char batch_id[ZT_BATCH_ID_BYTES];
+	char fund_code[ZT_FUND_CODE_BYTES];
+	int64_t count;
+	zt_fen total;
+	int64_t info_count;
+	zt_fen info_total;
+	char digest[ZT_BATCH_HEX_BYTES];
+};
+struct zt_batch_verify_res {
+	enum zt_batch_verdict verdict;
+	enum zt_key_type key_type;
+	struct zt_batch_file_summary summary; /* GOOD */
+};
+int zt_batch_verify(const struct zt_batch_verify_req *req, struct zt_batch_verify_res *res);
 
 /* `batch repay`: pays back to the fund what batch `id` owes it (all of it,
  * or `amount_fen` when > 0), with a pain.001.001.03 credit transfer from
@@ -388,16 +563,7 @@ struct zt_batch_repay_req {
 int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
                    const struct zt_batch_repay_req *req, struct zt_batch_return *out);
 
-/* What a payer file says, recomputed from its records. */
-struct zt_batch_file_summary {
-	char batch_id[ZT_BATCH_ID_BYTES];
-	char fund_code[ZT_FUND_CODE_BYTES];
-	int64_t count;
-	zt_fen total;
-	int64_t info_count;
-	zt_fen info_total;
-	char digest[ZT_BATCH_HEX_BYTES];
-};
+/* What a payer file says, recomputed from its records (above). */
 /* Reads a payer file as a stream, validates it against payer-file.xsd and
  * checks that its header and trailer agree with its records (count, total,
  * the records left out of the total, the digest). ZT_EINVAL (message says

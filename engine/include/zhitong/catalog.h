@@ -22,6 +22,7 @@
 #include "limits.h"
 #include "money.h"
 #include "policy.h"
+#include "source.h"
 #include "split.h"
 
 #define ZT_CATALOG_NS "urn:zhitong:catalog:1"
@@ -77,9 +78,22 @@ void zt_catalog_free(struct zt_catalog *c);
  * that is not well-formed or has a DOCTYPE; ZT_ENOTFOUND for a file that
  * cannot be opened). On success *out is a finished catalogue. */
 int zt_catalog_parse_file(struct zt_catalog **out, const char *path);
+/* The same from a source (source.h; messages name it by its name). */
+int zt_catalog_parse_source(struct zt_catalog **out, const struct zt_source *src);
 /* The same for a document in memory (tests, a catalogue kept in a store). */
 int zt_catalog_parse(struct zt_catalog **out, const char *xml, size_t len,
                      const char *filename);
+
+/* ---- use case: `catalog check` (catalog_check.c) ------------------------------ */
+
+struct zt_catalog_check_res {
+	struct zt_catalog_info info;
+	size_t entries;
+	size_t codes;                /* distinct item codes */
+};
+/* Reads and checks a catalogue document (zt_catalog_parse_source): every
+ * rule of the format; needs no store. */
+int zt_catalog_check(const struct zt_source *src, struct zt_catalog_check_res *res);
 
 /* ---- lookups ----------------------------------------------------------------- */
 

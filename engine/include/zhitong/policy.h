@@ -154,6 +154,37 @@ int zt_policy_parse_file(struct zt_policy *out, const char *path);
 int zt_policy_funds(const struct zt_policy *p,
                     const char *codes[3 + ZT_RELIEF_MAX]);
 
+/* ---- use cases: `rules check`, `rules load` (policy_load.c) ------------------ */
+
+struct zt_store; /* store.h */
+struct zt_rules_req {
+	const char *xml;     /* the policy document, as loaded (and stored) */
+	size_t len;
+	const char *name;    /* what messages and the audit record call it (the file) */
+	const char *actor;   /* load: normalised here (actor.h) */
+};
+struct zt_rules_res {
+	char policy_id[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
+	char county[ZT_COUNTY_BYTES];
+	zt_date effective_from, effective_to; /* to 0: open-ended */
+	enum zt_policy_mode mode;
+	int version;
+	int fund_count;      /* funds the policy names */
+	bool was_new;        /* load: stored now (false: the identical policy was there) */
+	int64_t row;         /* load: the stored policy's row */
+};
+/* Checks a policy document (schema and every rule of the format); needs no
+ * store. ZT_EINVAL or ZT_ERANGE for a document that breaks a rule, with a
+ * message naming the file, the line and the field. */
+int zt_rules_check(const struct zt_rules_req *req, struct zt_rules_res *res);
+/* The same, then in one write transaction: every fund it names must be
+ * registered (ZT_EINVAL), it must overlap no stored policy of its county
+ * (ZT_ECONFLICT), and it is stored with its source text and an audit
+ * record; the identical policy again is a no-op (res->was_new false). A
+ * supplementary policy is refused (ZT_EINVAL) until settling on top of the
+ * national platform is wired into claim submit (docs/rules-v2.md). */
+int zt_rules_load(struct zt_store *s, const struct zt_rules_req *req, struct zt_rules_res *res);
+
 /* ---- the loaded policies (policy_set.c) ------------------------------------ */
 
 struct zt_store; /* store.h */

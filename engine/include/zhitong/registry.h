@@ -4,6 +4,7 @@
 
 #include "limits.h"
 #include "policy.h"
+#include "source.h"
 
 #define ZT_REGISTRY_NS "urn:zhitong:registry:1"
 /* v1 plus category periods (docs/spec/rules-v2.md §3). */
@@ -65,6 +66,26 @@ int zt_registry_parse(const char *xml, size_t len, const char *filename,
  * stops at the first error — run the visits in one transaction and roll
  * back on error, so a bad file stores nothing. */
 int zt_registry_parse_file(const char *path, const struct zt_registry_visitor *v);
+/* The same from a source (source.h; messages name it by its name). */
+int zt_registry_parse_source(const struct zt_source *src, const struct zt_registry_visitor *v);
+
+/* ---- use case: `registry load` (registry_load.c) ----------------------------- */
+
+struct zt_store; /* store.h */
+struct zt_registry_load_req {
+	const struct zt_source *src; /* the document; its name is what messages and the
+	                              * audit record name */
+	const char *actor;           /* normalised here (actor.h) */
+};
+struct zt_registry_load_res {
+	int64_t hospitals, people, funds; /* records upserted */
+};
+/* Upserts every hospital, person and fund of the document in one write
+ * transaction, with an audit record: all of it or nothing (a bad record
+ * anywhere stores nothing; its error names the document, the line and the
+ * field). ZT_EINVAL for a document that breaks a rule. */
+int zt_registry_load(struct zt_store *s, const struct zt_registry_load_req *req,
+                     struct zt_registry_load_res *res);
 
 /* A person's category on a day (docs/spec/rules-v2.md §3): the value of the
  * period whose from..to (both included; to 0 = open) contains `date`, else

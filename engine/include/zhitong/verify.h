@@ -92,4 +92,20 @@ struct zt_verify_report {
  * found. 0, or a storage error. */
 int zt_verify(struct zt_store *s, const struct zt_verify_report *r, int64_t *violations);
 
+/* ---- use cases: `init`, `status` (admin.c) ---------------------------------- */
+
+struct zt_init_res {
+	int from_version, to_version; /* the schema before and after (equal: up to date) */
+};
+/* Brings the store's schema to the current version (each migration in its
+ * own transaction); a store from a newer zhitong is refused. */
+int zt_init(struct zt_store *s, struct zt_init_res *res);
+
+struct zt_status_res {
+	int version;  /* the schema version this engine speaks (ZT_STORE_VERSION) */
+};
+/* The row count of every table, one call of `row` each. */
+int zt_status(struct zt_store *s, void (*row)(void *ctx, const char *table, int64_t rows),
+              void *ctx, struct zt_status_res *res);
+
 #endif

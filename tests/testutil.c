@@ -15,6 +15,8 @@
 #include <sqlite3.h>
 
 #include "zhitong/error.h"
+#include "zhitong/render_settlement.h"
+#include "zhitong/settle.h"
 
 static char tmpdir[256];
 
@@ -366,4 +368,39 @@ const char *zt_test_hex(const unsigned char digest[ZT_DIGEST_BYTES])
 	for (int i = 0; i < ZT_DIGEST_BYTES; i++)
 		snprintf(p + 2 * i, 3, "%02X", digest[i]);
 	return p;
+}
+
+/* ---- the settle use case, in process ------------------------------------------ */
+
+static int settle_source_xml(struct zt_store *s, const struct zt_source *src,
+                             enum zt_claim_format format, const struct zt_settle_opts *o,
+                             FILE *out, struct zt_settle_stats *st)
+{
+	struct zt_settle_sink sink;
+	struct zt_settlement_xml_sink xml;
+	zt_settlement_xml_sink(&sink, &xml, out, o->quote);
+	int rc = zt_settle_source(s, src, format, o, &sink, st);
+	zt_settlement_xml_sink_free(&xml);
+	return rc;
+}
+
+int zt_test_settle_file(struct zt_store *s, const char *path, const struct zt_settle_opts *o,
+                        FILE *out, struct zt_settle_stats *st)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return zt_error_set(ZT_ENOTFOUND, "cannot open '%s'", path);
+	struct zt_source src = zt_source_file(f, path);
+	int rc = settle_source_xml(s, &src, ZT_CLAIM_FORMAT_XML, o, out, st);
+	fclose(f);
+	return rc;
+}
+
+int zt_test_settle_buffer(struct zt_store *s, const char *data, size_t len,
+                          enum zt_claim_format format, const struct zt_settle_opts *o, FILE *out,
+                          struct zt_settle_stats *st)
+{
+	struct zt_buffer_reader at;
+	struct zt_source src = zt_source_buffer(&at, data, len, "the request body");
+	return settle_source_xml(s, &src, format, o, out, st);
 }

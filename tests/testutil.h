@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "zhitong/claim_stream.h"
 
@@ -99,5 +100,20 @@ void zt_test_read_claims(struct zt_test_claims *out, enum zt_claim_format format
 void zt_test_claims_free(struct zt_test_claims *g);
 /* The digest as 64 hex digits (static buffer rotated among 8). */
 const char *zt_test_hex(const unsigned char digest[ZT_DIGEST_BYTES]);
+
+/* ---- the settle use case, in process ------------------------------------------
+ * Settles (quotes, with o->quote) the claims of the file at `path` (XML)
+ * or of `len` bytes of `data` in `format` through zt_settle_source, the
+ * answer rendered as the settlement XML (render_settlement.h) to `out`
+ * (NULL: no answer) once committed: what `claim submit` does, in the test's
+ * process. */
+struct zt_store;
+struct zt_settle_opts;
+struct zt_settle_stats;
+int zt_test_settle_file(struct zt_store *s, const char *path, const struct zt_settle_opts *o,
+                        FILE *out, struct zt_settle_stats *st);
+int zt_test_settle_buffer(struct zt_store *s, const char *data, size_t len,
+                          enum zt_claim_format format, const struct zt_settle_opts *o, FILE *out,
+                          struct zt_settle_stats *st);
 
 #endif

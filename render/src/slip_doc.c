@@ -125,8 +125,10 @@ static void header_and_person(struct build *b, const struct zt_slip *s)
 
 	section(b, "患者信息", true, false);
 	field(b, "姓名", s->person.name);
-	field(b, "性别", zt_sex_name(s->person.sex));
-	field(b, "年龄", keep(b, zt_age_text(t, &s->person.age)));
+	if (!s->person.id_unreadable) { /* else: from a number that cannot be read */
+		field(b, "性别", zt_sex_name(s->person.sex));
+		field(b, "年龄", keep(b, zt_age_text(t, &s->person.age)));
+	}
 	field(b, "人员编号", s->person.psn_no);
 	field(b, "身份证号", s->person.id_masked);
 	field(b, "人员类别", zt_category_name_zh(s->person.category));

@@ -17,6 +17,7 @@
 #include "zhitong/error.h"
 #include "zhitong/render_settlement.h"
 #include "zhitong/settle.h"
+#include "zhitong/slip_text.h"
 
 static char tmpdir[256];
 
@@ -404,3 +405,5 @@ int zt_test_settle_buffer(struct zt_store *s, const char *data, size_t len,
 	struct zt_source src = zt_source_buffer(&at, data, len, "the request body");
 	return settle_source_xml(s, &src, format, o, out, st);
 }
+
+int zt_test_text_cols(const char *utf8) { return zt_text_width(utf8); }

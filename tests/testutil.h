@@ -101,6 +101,10 @@ void zt_test_claims_free(struct zt_test_claims *g);
 /* The digest as 64 hex digits (static buffer rotated among 8). */
 const char *zt_test_hex(const unsigned char digest[ZT_DIGEST_BYTES]);
 
+/* Display columns of UTF-8 text as a terminal shows it (CJK two): the
+ * render modules' own count (zt_text_width). */
+int zt_test_text_cols(const char *utf8);
+
 /* ---- the settle use case, in process ------------------------------------------
  * Settles (quotes, with o->quote) the claims of the file at `path` (XML)
  * or of `len` bytes of `data` in `format` through zt_settle_source, the

@@ -273,6 +273,7 @@ static void amounts(struct build *b)
 		o->is_void = true;
 		o->void_setl_id = keep(b, b->rev.setl_id);
 		o->void_at_utc = keep(b, b->rev.settled_at);
+		o->void_reason = keep(b, b->rev.reason);
 	}
 }
 

@@ -52,6 +52,7 @@ static int texts_ok(const struct zt_slip *s)
 		{s->clerk, "the clerk"},
 		{s->void_setl_id, "the reversal's setl_id"},
 		{s->void_at_utc, "the reversal's time"},
+		{s->void_reason, "the reversal's reason"},
 		{s->verify_code, "the verification code"},
 		{s->qr_text, "the QR text"},
 	};
@@ -229,6 +230,7 @@ static void footer(struct build *b, const struct zt_slip *s)
 		field(b, "冲销结算号", s->void_setl_id);
 		if (s->void_at_utc && *s->void_at_utc)
 			field(b, "作废时间", keep(b, zt_slip_local_time(t, s->void_at_utc, s->utc_offset_s)));
+		field(b, "作废原因", s->void_reason);
 	}
 	if (s->verify_code && *s->verify_code) {
 		field(b, "验证码", s->verify_code);

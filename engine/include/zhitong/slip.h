@@ -175,6 +175,7 @@ struct zt_slip {
 	bool is_void;                 /* reversed: 作废 */
 	const char *void_setl_id;     /* the reversal's setl_id */
 	const char *void_at_utc;      /* its stored timestamp */
+	const char *void_reason;      /* its reason (作废原因), NULL or "": not shown */
 
 	/* verification (slipcode.h): printed code and the QR code's text */
 	const char *verify_code;      /* display form, NULL: none */

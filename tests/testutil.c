@@ -407,3 +407,15 @@ int zt_test_settle_buffer(struct zt_store *s, const char *data, size_t len,
 }
 
 int zt_test_text_cols(const char *utf8) { return zt_text_width(utf8); }
+
+const char *zt_test_sample_db(const char *name)
+{
+	char *db = rotate();
+	snprintf(db, 1024, "%s/%s", zt_test_tmpdir(), name);
+	free(zt_test_ok("--db '%s' init", db));
+	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", db,
+	                ZT_TEST_SOURCE_DIR));
+	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", db,
+	                ZT_TEST_SOURCE_DIR));
+	return db;
+}

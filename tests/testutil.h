@@ -105,6 +105,10 @@ const char *zt_test_hex(const unsigned char digest[ZT_DIGEST_BYTES]);
  * render modules' own count (zt_text_width). */
 int zt_test_text_cols(const char *utf8);
 
+/* A new database DIR/name with the sample registry and policy of rules/
+ * loaded (through the program); returns its path (static, rotated). */
+const char *zt_test_sample_db(const char *name);
+
 /* ---- the settle use case, in process ------------------------------------------
  * Settles (quotes, with o->quote) the claims of the file at `path` (XML)
  * or of `len` bytes of `data` in `format` through zt_settle_source, the

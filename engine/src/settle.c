@@ -327,8 +327,22 @@ static int store_settlement(struct run *u, struct settling *k, struct zt_stored_
 		snprintf(msg, sizeof msg, "%s", zt_error_last());
 		rc = zt_error_set(rc, "claim '%s' of '%s': %s", k->c->claim_no, k->c->fixmedins_code, msg);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		as_stored(st, k, shares, traces, n);
+		/* what the store keeps beside the amounts: a fresh settlement is
+		 * handed over as complete as a stored one read back */
+		st->row = row;
+		snprintf(st->kind, sizeof st->kind, "settle");
+		snprintf(st->actor, sizeof st->actor, "%s", u->actor);
+		snprintf(st->settled_at, sizeof st->settled_at, "%s", u->s->ops->now(u->s));
+		snprintf(st->policy_id, sizeof st->policy_id, "%s", pol->id);
+		snprintf(st->category, sizeof st->category, "%s", zt_category_name(k->ctx.category));
+		st->policy_row = k->pe->row;
+		st->year = k->year;
+		st->hospital_level = k->ctx.hospital_level;
+		st->in_county = k->ctx.in_county;
+		st->critical_base_added = k->res.critical_base_added;
+	}
 	return rc;
 }
 

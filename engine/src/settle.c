@@ -185,6 +185,18 @@ static int read_accum(struct zt_store *s, const char *psn_no, int year, const st
 /* ---- settling one claim ----------------------------------------------- */
 
 
+/* docs/spec/claim-v2-national.md §3. Cut at `cap` if it must be: it names
+ * the claim first. */
+__attribute__((noinline)) static void national_message(char *msg, size_t cap, const struct zt_claim *c,
+                             const char *policy_id)
+{
+	int n = snprintf(msg, cap, "claim '%s' carries the national settlement '%s', but the policy "
+	                 "'%s' in force settles in full: send it without <national>", c->claim_no,
+	                 c->national.setl_id, policy_id);
+	if (n < 0)
+		snprintf(msg, cap, "claim '%s' carries a national settlement", c->claim_no);
+}
+
 /* The checks after the claim number's, in the order of the rejection
  * codes: 0 with *ok when the claim can be split, 0 after a rejection, or a
  * storage error. */
@@ -222,10 +234,7 @@ static int check(struct run *u, struct settling *k, bool *ok)
 		k->ctx = (struct zt_split_ctx){h.level, strcmp(h.county, p.county) == 0, p.category};
 		/* docs/spec/claim-v2-national.md §3: every policy is full for now */
 		if (why == ZT_REJ_NONE && c->has_national) {
-			snprintf(msg, sizeof msg,
-			         "claim '%s' carries the national settlement '%s', but the policy '%s' "
-			         "in force settles in full: send it without <national>",
-			         c->claim_no, c->national.setl_id, k->pe->policy.id);
+			national_message(msg, sizeof msg, c, k->pe->policy.id);
 			why = ZT_REJ_NATIONAL_UNEXPECTED;
 		}
 	}

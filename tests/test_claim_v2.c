@@ -853,14 +853,12 @@ Test(claim_v2_settle, a_json_body_settles_through_the_same_pipeline)
 	char body[16000];
 	char *one = strdup(worked_json(", \"ipt_no\": \"ZY-0042\""));
 	snprintf(body, sizeof body, "[%s, %s, %s]", one, json_with("claim_no", "7"), one);
-	struct zt_buffer_reader at;
-	struct zt_source src = zt_source_buffer(&at, body, strlen(body), "the request body");
 	struct zt_settle_opts o = {.actor = "desk1"};
 	struct zt_settle_stats st;
 	char *out = NULL;
 	size_t out_len = 0;
 	FILE *f = open_memstream(&out, &out_len);
-	cr_assert_eq(zt_settle_source(s, &src, ZT_CLAIM_FORMAT_JSON, &o, f, &st), 0, "%s",
+	cr_assert_eq(zt_test_settle_buffer(s, body, strlen(body), ZT_CLAIM_FORMAT_JSON, &o, f, &st), 0, "%s",
 	             zt_error_last());
 	fclose(f);
 	cr_assert_eq(st.claims, 3);

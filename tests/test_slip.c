@@ -1,4 +1,7 @@
-/* zhitong — the patient's slip: text, HTML (escaped), PDF. */
+/* zhitong — `zhitong slip`, the command line: text (widths), HTML (escaped),
+ * PDF, not-settled, a registry's identity number that cannot be read. The
+ * slip's assembly is tested on the use case (test_uc_claims.c), its
+ * renderers on their own (test_slip_render.c). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +24,9 @@ static const char claim_xml[] =
 	"</items></claim>";
 
 /* The sample world with the worked example settled; the patient's name
- * replaced by `name` (already XML-escaped). */
-static const char *settled(const char *name)
+ * replaced by `name` (already XML-escaped) and, unless NULL, the identity
+ * number by `id_no`. */
+static const char *settled_as(const char *name, const char *id_no)
 {
 	static char db[600];
 	snprintf(db, sizeof db, "%s/slip.db", zt_test_tmpdir());
@@ -32,6 +36,11 @@ static const char *settled(const char *name)
 	cr_assert(p, "the sample registry lost P0000001's name");
 	char *fixed = malloc(strlen(reg) + strlen(name) + 16);
 	sprintf(fixed, "%.*sname=\"%s\"%s", (int)(p - reg), reg, name, p + strlen("name=\"张三\""));
+	char *id = id_no ? strstr(fixed, "510101195001011234") : NULL;
+	if (id_no) {
+		cr_assert(id && strlen(id_no) == 18, "the sample registry lost P0000001's id_no");
+		memcpy(id, id_no, 18);
+	}
 	const char *rpath = zt_test_write("registry.xml", fixed);
 	free(fixed);
 	free(reg);
@@ -44,22 +53,83 @@ static const char *settled(const char *name)
 	return db;
 }
 
+static const char *settled(const char *name) { return settled_as(name, NULL); }
+
 Test(slip, text_shows_each_fund_and_what_the_patient_pays)
 {
 	const char *db = settled("张三");
 	char *out = NULL;
 	cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --hospital H51010101 --claim-no ZY2017-000123",
 	                         db), 0);
-	cr_expect(strstr(out, "10500.00"), "%s", out);
-	cr_expect(strstr(out, "8160.00"), "%s", out);
-	cr_expect(strstr(out, "1148.00"), "%s", out);
-	cr_expect(strstr(out, "142.00"), "%s", out);
-	cr_expect(strstr(out, "You pay") && strstr(strstr(out, "You pay"), "1050.00"), "%s", out);
+	cr_expect(strstr(out, "医疗费总额") && strstr(strstr(out, "医疗费总额"), "10500.00"), "%s", out);
+	/* each fund on its own line, under its registered name */
+	cr_expect(strstr(out, "城乡居民基本医疗保险基金 390100") &&
+	          strstr(strstr(out, "城乡居民基本医疗保险基金 390100"), "8160.00"), "%s", out);
+	cr_expect(strstr(out, "医疗救助基金 610100"), "%s", out);
+	cr_expect(strstr(out, "1148.00") && strstr(out, "142.00"), "%s", out);
+	cr_expect(strstr(out, "个人支付") && strstr(strstr(out, "个人支付"), "1050.00"), "%s", out);
 	/* the identity number is masked */
 	cr_expect(strstr(out, "510101********1234"), "%s", out);
 	cr_expect_null(strstr(out, "510101195001011234"), "the full id number is printed");
 	/* critical illness paid nothing: no line for it */
-	cr_expect_null(strstr(out, "Critical"), "%s", out);
+	cr_expect_null(strstr(out, "大病"), "%s", out);
+	/* 80 mm paper by default: no line wider than 48 columns */
+	for (char *line = out; *line;) {
+		size_t n = strcspn(line, "\n");
+		char buf[400];
+		snprintf(buf, sizeof buf, "%.*s", (int)n, line);
+		cr_expect(zt_test_text_cols(buf) <= 48, "wider than 48 columns: '%s'", buf);
+		line += n + (line[n] ? 1 : 0);
+	}
+	free(out);
+}
+
+Test(slip, width_fits_a_58mm_printer_and_is_checked)
+{
+	const char *db = settled("张三");
+	char *out = NULL, *err = NULL;
+	cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --setl-id S000000000001 --width 32", db), 0);
+	for (char *line = out; *line;) {
+		size_t n = strcspn(line, "\n");
+		char buf[400];
+		snprintf(buf, sizeof buf, "%.*s", (int)n, line);
+		cr_expect(zt_test_text_cols(buf) <= 32, "wider than 32 columns: '%s'", buf);
+		line += n + (line[n] ? 1 : 0);
+	}
+	cr_expect(strstr(out, "10500.00"), "%s", out);
+	free(out);
+	const char *bad[] = {"--width 31", "--width 161", "--width x", "--width 48 --format html"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		cr_expect_eq(zt_test_run(NULL, &err, "--db %s slip --setl-id S000000000001 %s", db,
+		                         bad[i]), 2, "%s", bad[i]);
+		cr_expect(strstr(err, "--width"), "%s: %s", bad[i], err);
+		free(err);
+	}
+}
+
+Test(slip, an_identity_number_the_registry_got_wrong_is_printed_masked_without_sex_and_age)
+{
+	/* the sample's P0000001 has a wrong check character (…1234, not …1233) */
+	const char *db = settled("张三");
+	char *out = NULL;
+	cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --setl-id S000000000001", db), 0);
+	cr_expect(strstr(out, "身份证号：510101********1234"), "%s", out);
+	cr_expect_null(strstr(out, "性别"), "%s", out);
+	cr_expect_null(strstr(out, "年龄"), "%s", out);
+	free(out);
+	/* the right number: sex and age (at admission) from it */
+	db = settled_as("张三", "510101195001011233");
+	cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --setl-id S000000000001", db), 0);
+	cr_expect(strstr(out, "身份证号：510101********1233"), "%s", out);
+	cr_expect(strstr(out, "性别：男"), "%s", out);
+	cr_expect(strstr(out, "年龄：67岁"), "%s", out);
+	free(out);
+	/* digits 7-14 that are no date: masked, still printed */
+	db = settled_as("张三", "510101195013321230");
+	cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --setl-id S000000000001 --format html", db),
+	             0);
+	cr_expect(strstr(out, "510101********1230"), "%s", out);
+	cr_expect_null(strstr(out, "19501332"), "%s", out);
 	free(out);
 }
 

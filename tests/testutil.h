@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "zhitong/claim_stream.h"
 
@@ -137,5 +138,27 @@ const char *zt_test_claim_xml(char *buf, size_t cap, const char *claim_no, const
  * it is settled. */
 void zt_test_settle(struct zt_store *s, const char *claim_no, const char *psn_no,
                     const char *dscg, const char *amount);
+
+/* Display columns of UTF-8 text as a terminal shows it (CJK two): the
+ * render modules' own count (zt_text_width). */
+int zt_test_text_cols(const char *utf8);
+
+/* A new database DIR/name with the sample registry and policy of rules/
+ * loaded (through the program); returns its path (static, rotated). */
+const char *zt_test_sample_db(const char *name);
+
+/* ---- the settle use case, in process ------------------------------------------
+ * Settles (quotes, with o->quote) the claims of the file at `path` (XML)
+ * or of `len` bytes of `data` in `format` through zt_settle_source, the
+ * answer rendered as the settlement XML (render_settlement.h) to `out`
+ * (NULL: no answer) once committed: what `claim submit` does, in the test's
+ * process. */
+struct zt_settle_opts;
+struct zt_settle_stats;
+int zt_test_settle_file(struct zt_store *s, const char *path, const struct zt_settle_opts *o,
+                        FILE *out, struct zt_settle_stats *st);
+int zt_test_settle_buffer(struct zt_store *s, const char *data, size_t len,
+                          enum zt_claim_format format, const struct zt_settle_opts *o, FILE *out,
+                          struct zt_settle_stats *st);
 
 #endif

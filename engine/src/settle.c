@@ -1,4 +1,4 @@
-/* zhitong — settling claim files (see settle.h).
+/* zhitong — settling claims (see settle.h): outcomes as data, to a sink.
  *
  * Anatomy of a claim, in this file:
  *   claim_reader.c    on its own thread: one <claim> subtree at a time,
@@ -7,192 +7,24 @@
  *                     accumulators → zt_classify → zt_split → traces →
  *                     the store's claims.write_settlement (claim, settlement,
  *                     funds with their traces, accumulators, the ledger
- *                     postings) inside the claim's savepoint → the answer
+ *                     postings) inside the claim's savepoint → the sink
+ *   finish()          commit (a quote: roll back), then the sink's committed:
+ *                     only now may a front door deliver what it rendered
  */
 #define _GNU_SOURCE
 #include "zhitong/settle.h"
 
 #include <assert.h>
-#include <errno.h>
 #include <stddef.h>
-#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <libxml/xmlwriter.h>
-
-#include "xml_int.h"
 #include "zhitong/claim_stream.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
 #include "zhitong/store.h"
 #include "zhitong/trace.h"
-#include "zhitong/text.h"
-#include "zhitong/xml.h"
-
-#define SETTLEMENT_NS "urn:zhitong:settlement:1"
-/* The answer to a claim v2 (docs/spec/claim-v2-national.md §1): for now the
- * v1 content in the v2 namespace (a claim with <national> is refused). */
-#define SETTLEMENT_V2_NS "urn:zhitong:settlement:2"
-
-/* ---- the answer ------------------------------------------------------- */
-
-struct answer {
-	FILE *spool;
-	xmlOutputBufferPtr obuf;
-	xmlTextWriterPtr w;
-	int rc;
-};
-
-static int answer_open(struct answer *a, int version)
-{
-	memset(a, 0, sizeof *a);
-	a->spool = tmpfile();
-	if (!a->spool)
-		return zt_error_set(ZT_EIO, "cannot create a spool file: %s", strerror(errno));
-	a->obuf = xmlOutputBufferCreateFile(a->spool, NULL);
-	a->w = a->obuf ? xmlNewTextWriter(a->obuf) : NULL;
-	if (!a->w) {
-		fclose(a->spool);
-		return zt_error_set(ZT_ENOMEM, "cannot create the XML writer");
-	}
-	xmlTextWriterSetIndent(a->w, 1);
-	xmlTextWriterSetIndentString(a->w, BAD_CAST "  ");
-	if (xmlTextWriterStartDocument(a->w, "1.0", "UTF-8", NULL) < 0 ||
-	    xmlTextWriterStartElementNS(a->w, NULL, BAD_CAST "settlements",
-	                                BAD_CAST(version == 2 ? SETTLEMENT_V2_NS : SETTLEMENT_NS)) < 0)
-		a->rc = zt_error_set(ZT_EIO, "cannot write the answer");
-	return a->rc;
-}
-
-static void w_ok(struct answer *a, int r)
-{
-	if (r < 0 && a->rc == 0)
-		a->rc = zt_error_set(ZT_EIO, "cannot write the answer");
-}
-
-static void w_elem_amount(struct answer *a, const char *name, zt_fen v)
-{
-	char b[ZT_FMT_BYTES];
-	w_ok(a, xmlTextWriterWriteElement(a->w, BAD_CAST name, BAD_CAST zt_format_amount(b, v)));
-}
-
-static void w_attr(struct answer *a, const char *name, const char *v)
-{
-	w_ok(a, xmlTextWriterWriteAttribute(a->w, BAD_CAST name, BAD_CAST v));
-}
-
-/* One <settlement>, from the stored form (fresh settlements are put in
- * that form too, so there is exactly one way to write an answer). */
-static void answer_settlement(struct answer *a, const struct zt_stored_settlement *st,
-                              bool with_setl_id)
-{
-	char b[ZT_FMT_BYTES];
-	w_ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "settlement"));
-	if (with_setl_id && st->setl_id[0])
-		w_attr(a, "setl_id", st->setl_id);
-	w_attr(a, "fixmedins_code", st->fixmedins_code);
-	w_attr(a, "claim_no", st->claim_no);
-	w_attr(a, "psn_no", st->psn_no);
-	if (st->reverses_setl_id[0])
-		w_attr(a, "reverses", st->reverses_setl_id);
-	w_ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "setlinfo"));
-	w_elem_amount(a, "medfee_sumamt", st->cls.medfee_sumamt);
-	w_elem_amount(a, "fulamt_ownpay_amt", st->cls.fulamt_ownpay_amt);
-	w_elem_amount(a, "overlmt_selfpay", st->cls.overlmt_selfpay);
-	w_elem_amount(a, "preselfpay_amt", st->cls.preselfpay_amt);
-	w_elem_amount(a, "inscp_scp_amt", st->cls.inscp_scp_amt);
-	w_elem_amount(a, "act_pay_dedc", st->act_pay_dedc);
-	w_ok(a, xmlTextWriterWriteElement(a->w, BAD_CAST "pool_prop_selfpay",
-	                                  BAD_CAST zt_format_ratio(b, st->pool_prop_bp)));
-	w_elem_amount(a, "hifp_pay", st->hifp_pay);
-	w_elem_amount(a, "hifmi_pay", st->hifmi_pay);
-	w_elem_amount(a, "maf_pay", st->maf_pay);
-	w_elem_amount(a, "oth_pay", st->oth_pay);
-	w_elem_amount(a, "fund_pay_sumamt", st->fund_pay_sumamt);
-	w_elem_amount(a, "hosp_part_amt", st->hosp_part_amt);
-	w_elem_amount(a, "psn_part_amt", st->psn_part_amt);
-	/* No personal accounts for these residents: all of it is cash. */
-	w_elem_amount(a, "psn_cash_pay", st->psn_part_amt);
-	w_ok(a, xmlTextWriterEndElement(a->w));
-	w_ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "setldetail"));
-	for (int i = 0; i < st->fund_count; i++) {
-		const struct zt_stored_fund *f = &st->funds[i];
-		w_ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "fund"));
-		w_attr(a, "fund_pay_type", f->fund_code);
-		w_attr(a, "fund_payamt", zt_format_amount(b, f->amount));
-		char xml[ZT_TRACE_XML_BYTES];
-		int n = zt_trace_xml(xml, sizeof xml, &f->trace);
-		if (n < 0 && a->rc == 0)
-			a->rc = n;
-		else if (n >= 0)
-			w_ok(a, xmlTextWriterWriteRaw(a->w, BAD_CAST xml));
-		w_ok(a, xmlTextWriterEndElement(a->w));
-	}
-	w_ok(a, xmlTextWriterEndElement(a->w));
-	w_ok(a, xmlTextWriterEndElement(a->w));
-}
-
-static void answer_rejection(struct answer *a, const char *hospital, const char *claim_no,
-                             zt_reject code, const char *msg)
-{
-	w_ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "rejection"));
-	if (hospital && hospital[0])
-		w_attr(a, "fixmedins_code", hospital);
-	if (claim_no && claim_no[0])
-		w_attr(a, "claim_no", claim_no);
-	w_attr(a, "code", zt_reject_name(code));
-	w_ok(a, xmlTextWriterWriteString(a->w, BAD_CAST msg));
-	w_ok(a, xmlTextWriterEndElement(a->w));
-}
-
-/* Finishes the document. The spool stays open for answer_emit. */
-static int answer_finish(struct answer *a)
-{
-	w_ok(a, xmlTextWriterEndElement(a->w));
-	w_ok(a, xmlTextWriterEndDocument(a->w));
-	xmlFreeTextWriter(a->w); /* closes obuf, which does not close the FILE */
-	a->w = NULL;
-	return a->rc;
-}
-
-/* Copies the spooled answer to `out` (NULL: nowhere). `stored` says what
- * was committed before, for the message when the answer cannot be written:
- * then the caller gets ZT_ENOTDELIVERED, never a plain I/O error that would
- * read as "nothing happened". */
-static int answer_emit(struct answer *a, FILE *out, const char *stored, const char *how)
-{
-	if (!out)
-		return 0;
-	int err = 0;
-	if (fflush(a->spool) != 0 || fseek(a->spool, 0, SEEK_SET) != 0)
-		err = errno ? errno : EIO;
-	char buf[65536];
-	size_t n;
-	while (!err && (n = fread(buf, 1, sizeof buf, a->spool)) > 0)
-		if (fwrite(buf, 1, n, out) != n)
-			err = errno ? errno : EIO;
-	if (!err && fflush(out) != 0)
-		err = errno ? errno : EIO;
-	if (!err)
-		return 0;
-	if (stored)
-		return zt_error_set(ZT_ENOTDELIVERED, "%s and stored, but the answer could not be "
-		                    "written (%s); %s", stored, strerror(err), how);
-	return zt_error_set(ZT_EIO, "cannot write the answer (%s); nothing was stored",
-	                    strerror(err));
-}
-
-static void answer_close(struct answer *a)
-{
-	if (a->w)
-		xmlFreeTextWriter(a->w);
-	if (a->spool)
-		fclose(a->spool);
-	memset(a, 0, sizeof *a);
-}
 
 /* ---- settling one claim ----------------------------------------------- */
 
@@ -223,7 +55,7 @@ struct run {
 	struct zt_store *s;
 	const struct zt_settle_opts *o;
 	struct zt_policy_set policies;
-	struct answer ans;
+	const struct zt_settle_sink *sink; /* never NULL: a sink of no callbacks */
 	struct zt_settle_stats *stats;
 	zt_date today;
 	char actor[ZT_ACTOR_BYTES]; /* o->actor normalised (actor.h) */
@@ -251,14 +83,17 @@ static void count_settlement(struct zt_settle_stats *x, const struct zt_stored_s
 		*sums[i] = next[i];
 }
 
-static void reject(struct run *u, const char *hospital, const char *claim_no, zt_reject code,
+static int reject(struct run *u, const char *hospital, const char *claim_no, zt_reject code,
                    const char *msg)
 {
 	u->stats->rejected++;
 	u->stats->rejected_by[code]++;
-	answer_rejection(&u->ans, hospital, claim_no, code, msg);
-	if (u->o->on_rejection)
-		u->o->on_rejection(u->o->answer_ctx, hospital, claim_no, zt_reject_name(code), msg);
+	if (u->sink->rejected) {
+		const struct zt_rejection r = {hospital ? hospital : "", claim_no ? claim_no : "", code,
+		                               zt_reject_name(code), msg};
+		return u->sink->rejected(u->sink->ctx, &r);
+	}
+	return 0;
 }
 
 static int get_hospital(struct run *u, const char *code, struct zt_hospital *out)
@@ -350,6 +185,18 @@ static int read_accum(struct zt_store *s, const char *psn_no, int year, const st
 /* ---- settling one claim ----------------------------------------------- */
 
 
+/* docs/spec/claim-v2-national.md §3. Cut at `cap` if it must be: it names
+ * the claim first. */
+__attribute__((noinline)) static void national_message(char *msg, size_t cap, const struct zt_claim *c,
+                             const char *policy_id)
+{
+	int n = snprintf(msg, cap, "claim '%s' carries the national settlement '%s', but the policy "
+	                 "'%s' in force settles in full: send it without <national>", c->claim_no,
+	                 c->national.setl_id, policy_id);
+	if (n < 0)
+		snprintf(msg, cap, "claim '%s' carries a national settlement", c->claim_no);
+}
+
 /* The checks after the claim number's, in the order of the rejection
  * codes: 0 with *ok when the claim can be split, 0 after a rejection, or a
  * storage error. */
@@ -387,19 +234,12 @@ static int check(struct run *u, struct settling *k, bool *ok)
 		k->ctx = (struct zt_split_ctx){h.level, strcmp(h.county, p.county) == 0, p.category};
 		/* docs/spec/claim-v2-national.md §3: every policy is full for now */
 		if (why == ZT_REJ_NONE && c->has_national) {
-			/* (a message cut at its end is still the message) */
-			if (snprintf(msg, sizeof msg,
-			             "claim '%s' carries the national settlement '%s', but the policy "
-			             "'%s' in force settles in full: send it without <national>",
-			             c->claim_no, c->national.setl_id, k->pe->policy.id) >= (int)sizeof msg)
-				msg[sizeof msg - 2] = '.';
+			national_message(msg, sizeof msg, c, k->pe->policy.id);
 			why = ZT_REJ_NATIONAL_UNEXPECTED;
 		}
 	}
 	*ok = why == ZT_REJ_NONE;
-	if (!*ok)
-		reject(u, c->fixmedins_code, c->claim_no, why, msg);
-	return 0;
+	return *ok ? 0 : reject(u, c->fixmedins_code, c->claim_no, why, msg);
 }
 
 /* The answer of a fresh settlement, in the stored form (there is one way to
@@ -496,8 +336,22 @@ static int store_settlement(struct run *u, struct settling *k, struct zt_stored_
 		snprintf(msg, sizeof msg, "%s", zt_error_last());
 		rc = zt_error_set(rc, "claim '%s' of '%s': %s", k->c->claim_no, k->c->fixmedins_code, msg);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		as_stored(st, k, shares, traces, n);
+		/* what the store keeps beside the amounts: a fresh settlement is
+		 * handed over as complete as a stored one read back */
+		st->row = row;
+		snprintf(st->kind, sizeof st->kind, "settle");
+		snprintf(st->actor, sizeof st->actor, "%s", u->actor);
+		snprintf(st->settled_at, sizeof st->settled_at, "%s", u->s->ops->now(u->s));
+		snprintf(st->policy_id, sizeof st->policy_id, "%s", pol->id);
+		snprintf(st->category, sizeof st->category, "%s", zt_category_name(k->ctx.category));
+		st->policy_row = k->pe->row;
+		st->year = k->year;
+		st->hospital_level = k->ctx.hospital_level;
+		st->in_county = k->ctx.in_county;
+		st->critical_base_added = k->res.critical_base_added;
+	}
 	return rc;
 }
 
@@ -525,17 +379,15 @@ static int known_claim(struct run *u, const struct settling *k, int *seq, bool *
 		snprintf(msg, sizeof msg, "claim '%s' of hospital '%s' was already settled as %s with "
 		         "different contents; reverse it first to send a corrected claim", c->claim_no,
 		         c->fixmedins_code, ref.setl_id);
-		reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_DUPLICATE_CLAIM_NO, msg);
-		return 0;
+		return reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_DUPLICATE_CLAIM_NO, msg);
 	}
 	struct zt_stored_settlement *prev = malloc(sizeof *prev);
 	if (!prev)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	if ((rc = u->s->ops->claims.get(u->s, ref.settlement_row, prev)) == 0) {
-		answer_settlement(&u->ans, prev, !u->o->quote);
-		if (u->o->on_settlement)
-			u->o->on_settlement(u->o->answer_ctx, prev, true);
 		u->stats->resent++;
+		if (u->sink->settled)
+			rc = u->sink->settled(u->sink->ctx, prev, true);
 	}
 	free(prev);
 	return rc;
@@ -571,18 +423,16 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 	if (rc == ZT_ERANGE) {
 		char msg[ZT_MESSAGE_BYTES_MAX];
 		snprintf(msg, sizeof msg, "%s", zt_error_last()); /* names the yearly total */
-		reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_AMOUNT_MISMATCH, msg);
-		rc = 0;
+		rc = reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_AMOUNT_MISMATCH, msg);
 		goto out;
 	}
 	if (rc || (rc = store_settlement(u, k, st)) != 0)
 		goto out;
 	assert(st->fund_pay_sumamt + st->hosp_part_amt + st->psn_part_amt == c->medfee_sumamt);
-	answer_settlement(&u->ans, st, !u->o->quote);
-	if (u->o->on_settlement)
-		u->o->on_settlement(u->o->answer_ctx, st, false);
 	count_settlement(u->stats, st);
 	u->stats->settled++;
+	if (u->sink->settled)
+		rc = u->sink->settled(u->sink->ctx, st, false);
 out:
 	free(items);
 	return rc;
@@ -608,9 +458,70 @@ static int settle_in_savepoint(struct run *u, const struct zt_claim *c)
 
 /* ---- the stream --------------------------------------------------------- */
 
-int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_claim_format format,
-                     const struct zt_settle_opts *o, FILE *out, struct zt_settle_stats *stats)
+/* What the stream delivered, for the message when the answer cannot be. */
+static void stored_text(char *buf, size_t cap, const struct zt_settle_stats *st,
+                        const struct zt_source *src)
 {
+	snprintf(buf, cap, "the %llu claims of '%s' were answered (%llu settled, %llu settled "
+	         "before, %llu rejected)", (unsigned long long)st->claims, zt_source_name(src),
+	         (unsigned long long)st->settled, (unsigned long long)st->resent,
+	         (unsigned long long)st->rejected);
+}
+
+/* Commits (a quote: rolls back), then hands the answer over: the sink
+ * delivers it only now, once it is final. A sink that cannot is
+ * ZT_ENOTDELIVERED after a commit (the message says what was stored and how
+ * to get the answer again), ZT_EIO after a quote. */
+static int finish(struct run *u, const struct zt_source *src)
+{
+	struct zt_store *s = u->s;
+	int rc;
+	if (u->o->quote)
+		s->ops->rollback(s);
+	else if ((rc = s->ops->commit(s)) != 0)
+		return rc;
+	if (!u->sink->committed || (rc = u->sink->committed(u->sink->ctx, u->stats)) == 0)
+		return 0;
+	char why[ZT_MESSAGE_BYTES_MAX], stored[ZT_MESSAGE_BYTES_MAX];
+	snprintf(why, sizeof why, "%s", zt_error_last());
+	if (u->o->quote)
+		return zt_error_set(ZT_EIO, "cannot write the answer (%s); nothing was stored", why);
+	stored_text(stored, sizeof stored, u->stats, src);
+	return zt_error_set(ZT_ENOTDELIVERED, "%s and stored, but the answer could not be written "
+	                    "(%s); submit the same file again to get the same answer (the stored "
+	                    "settlements, the same setl_ids)", stored, why);
+}
+
+/* Every claim of the stream in input order, each in its own savepoint. */
+static int settle_stream(struct run *u, struct zt_claim_stream *cs, uint64_t size)
+{
+	const struct zt_settle_opts *o = u->o;
+	struct zt_settle_stats *stats = u->stats;
+	/* The answer is in the version of the input, known with its first claim. */
+	const struct zt_claim_msg *m = zt_claim_stream_next(cs);
+	int rc = 0;
+	if (u->sink->begin && (rc = u->sink->begin(u->sink->ctx, zt_claim_stream_version(cs))) != 0)
+		return rc;
+	uint64_t next_progress = 1000;
+	for (; m != NULL; m = zt_claim_stream_next(cs)) {
+		stats->claims++;
+		rc = m->rejected ? reject(u, m->hospital, m->claim_no, m->code, m->message)
+		                 : settle_in_savepoint(u, &m->claim);
+		if (rc)
+			return rc;
+		if (o->progress && stats->claims >= next_progress) {
+			next_progress += 1000;
+			o->progress(o->progress_ctx, stats->claims, zt_claim_stream_bytes(cs), size);
+		}
+	}
+	return zt_claim_stream_status(cs); /* refused whole: the caller rolls back */
+}
+
+int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_claim_format format,
+                     const struct zt_settle_opts *o, const struct zt_settle_sink *sink,
+                     struct zt_settle_stats *stats)
+{
+	static const struct zt_settle_sink no_sink;
 	memset(stats, 0, sizeof *stats);
 	/* Today is the pool's (docs/spec/rules-v2.md §5), taken once for the
 	 * whole file: never per claim. A day that has not come is refused: a
@@ -628,105 +539,30 @@ int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_cl
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	u->s = s;
 	u->o = o;
+	u->sink = sink ? sink : &no_sink;
 	u->stats = stats;
 	u->today = o->today ? o->today : today;
 	struct zt_claim_stream *cs = NULL;
-	uint64_t size = src->size_hint;
-	bool in_txn = false, answer_ok = false;
+	bool in_txn = false;
 	int rc;
 
-	if ((rc = zt_actor_normalize(u->actor, o->actor)) != 0) {
-		free(u);
-		return rc;
-	}
+	if ((rc = zt_actor_normalize(u->actor, o->actor)) != 0)
+		goto done;
 	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 		goto done;
 	in_txn = true;
-	if ((rc = zt_policy_set_load(&u->policies, s)) != 0)
-		goto done;
-	if ((rc = zt_claim_stream_open(&cs, src, format)) != 0)
-		goto done;
-
-	/* The answer is in the version of the input, known with its first claim. */
-	const struct zt_claim_msg *m = zt_claim_stream_next(cs);
-	if ((rc = answer_open(&u->ans, zt_claim_stream_version(cs))) != 0)
-		goto done;
-	answer_ok = true;
-	uint64_t next_progress = 1000;
-	for (; m != NULL; m = zt_claim_stream_next(cs)) {
-		stats->claims++;
-		if (m->rejected)
-			reject(u, m->hospital, m->claim_no, m->code, m->message);
-		else if ((rc = settle_in_savepoint(u, &m->claim)) != 0)
-			goto done;
-		if (u->ans.rc) {
-			rc = u->ans.rc;
-			goto done;
-		}
-		if (o->progress && stats->claims >= next_progress) {
-			next_progress += 1000;
-			o->progress(o->progress_ctx, stats->claims, zt_claim_stream_bytes(cs), size);
-		}
-	}
-	if ((rc = zt_claim_stream_status(cs)) != 0)
-		goto done; /* refused whole: roll back everything */
-	if ((rc = answer_finish(&u->ans)) != 0)
+	if ((rc = zt_policy_set_load(&u->policies, s)) != 0 ||
+	    (rc = zt_claim_stream_open(&cs, src, format)) != 0 ||
+	    (rc = settle_stream(u, cs, src->size_hint)) != 0)
 		goto done;
 	in_txn = false;
-	if (o->quote)
-		s->ops->rollback(s);
-	else if ((rc = s->ops->commit(s)) != 0)
-		goto done;
-	char stored[ZT_MESSAGE_BYTES_MAX];
-	snprintf(stored, sizeof stored, "the %llu claims of '%s' were answered (%llu settled, %llu "
-	         "settled before, %llu rejected)", (unsigned long long)stats->claims,
-	         zt_source_name(src), (unsigned long long)stats->settled,
-	         (unsigned long long)stats->resent, (unsigned long long)stats->rejected);
-	rc = answer_emit(&u->ans, out, o->quote ? NULL : stored,
-	                 "submit the same file again to get the same answer (the stored "
-	                 "settlements, the same setl_ids)");
+	rc = finish(u, src);
 done:
 	zt_claim_stream_close(cs);
 	if (in_txn)
 		s->ops->rollback(s);
-	if (answer_ok)
-		answer_close(&u->ans);
 	zt_policy_set_free(&u->policies);
 	free(u);
-	return rc;
-}
-
-/* ---- the file (until the use cases take a source from the front door) --- */
-
-/* The claims file at `path` ("-": stdin), opened for reading. */
-static int open_claims(FILE **out, const char *path)
-{
-	int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
-	struct stat sb;
-	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		close(fd);
-		return zt_error_set(ZT_ENOTFOUND, "'%s' is a directory", path);
-	}
-	if (!(*out = fdopen(fd, "rb"))) {
-		close(fd);
-		return zt_error_set(ZT_ENOMEM, "cannot open '%s': %s", path, strerror(errno));
-	}
-	return 0;
-}
-
-int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_opts *o,
-                   FILE *out, struct zt_settle_stats *stats)
-{
-	memset(stats, 0, sizeof *stats);
-	FILE *f = NULL;
-	int rc = open_claims(&f, path);
-	if (rc)
-		return rc;
-	struct zt_source src = zt_source_file(f, path);
-	rc = zt_settle_source(s, &src, ZT_CLAIM_FORMAT_XML, o, out, stats);
-	fclose(f);
 	return rc;
 }
 
@@ -780,100 +616,3 @@ int zt_settle_reversal_write(struct zt_store *s, const struct zt_stored_settleme
 	return s->ops->claims.write_reversal(s, &w, setl_id, row);
 }
 
-int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *claim_no,
-                      const char *reason, const char *actor, FILE *out, bool *rejected)
-{
-	*rejected = false;
-	/* What the command line gives is checked as a claim's fields would be:
-	 * it is looked up, echoed in the answer and recorded. */
-	char who[ZT_ACTOR_BYTES];
-	int rc = zt_actor_normalize(who, actor);
-	if (rc == 0 && (!reason || !reason[0]))
-		rc = zt_error_set(ZT_EINVAL, "a reversal needs a reason (--reason TEXT)");
-	if (rc == 0)
-		rc = zt_text_check("--reason", reason, strlen(reason), ZT_TEXT_CHARS_MAX, ZT_TEXT_LINE);
-	if (rc == 0)
-		rc = zt_text_check("--hospital", hospital, strlen(hospital), ZT_CODE_CHARS_MAX,
-		                   ZT_TEXT_IDENT);
-	if (rc == 0)
-		rc = zt_text_check("--claim-no", claim_no, strlen(claim_no), ZT_CLAIM_NO_CHARS_MAX,
-		                   ZT_TEXT_IDENT);
-	if (rc)
-		return rc;
-	actor = who;
-	struct answer a;
-	if ((rc = answer_open(&a, 1)) != 0)
-		return rc;
-	struct zt_stored_settlement orig = {0}, rev = {0};
-	bool in_txn = false;
-	const char *stored = NULL; /* what was committed, once it is */
-	char stored_buf[ZT_MESSAGE_BYTES_MAX / 2], how[ZT_MESSAGE_BYTES_MAX / 2];
-	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
-		goto done;
-	in_txn = true;
-	struct zt_claim_ref ref;
-	rc = s->ops->claims.find(s, hospital, claim_no, &ref);
-	if (rc == ZT_ENOTFOUND || (rc == 0 && ref.reversed)) {
-		char msg[ZT_MESSAGE_BYTES_MAX];
-		if (rc == 0)
-			snprintf(msg, sizeof msg, "claim '%s' of hospital '%s' was already reversed", claim_no,
-			         hospital);
-		else
-			snprintf(msg, sizeof msg, "claim '%s' of hospital '%s' has not been settled", claim_no,
-			         hospital);
-		answer_rejection(&a, hospital, claim_no, ZT_REJ_NOT_SETTLED, msg);
-		*rejected = true;
-		rc = 0;
-		s->ops->rollback(s);
-		in_txn = false;
-		goto finish;
-	} else if (rc) {
-		goto done;
-	}
-	char setl_id[32];
-	int64_t row;
-	if ((rc = s->ops->claims.get(s, ref.settlement_row, &orig)) != 0 ||
-	    (rc = zt_settle_reversal_write(s, &orig, reason, actor, setl_id, &row)) != 0)
-		goto done;
-	char detail[ZT_MESSAGE_BYTES_MAX + 64];
-	snprintf(detail, sizeof detail, "%s reverses %s: %s", setl_id, orig.setl_id, reason);
-	char subject[128];
-	snprintf(subject, sizeof subject, "claim %s/%s", hospital, claim_no);
-	if ((rc = s->ops->audit.add(s, actor, "claim reverse", subject, detail)) != 0)
-		goto done;
-	if ((rc = s->ops->claims.get(s, row, &rev)) != 0)
-		goto done;
-	if ((rc = s->ops->commit(s)) != 0) {
-		in_txn = false;
-		goto done;
-	}
-	in_txn = false;
-	answer_settlement(&a, &rev, true);
-	snprintf(stored_buf, sizeof stored_buf, "claim '%s' of hospital '%s' was reversed by %s "
-	         "(reversing %s)", claim_no, hospital, rev.setl_id, orig.setl_id);
-	snprintf(how, sizeof how, "'zhitong claim show --setl-id %s' prints it (reversing again "
-	         "answers not-settled)", rev.setl_id);
-	stored = stored_buf;
-finish:
-	if ((rc = answer_finish(&a)) == 0)
-		rc = answer_emit(&a, out, stored, how);
-done:
-	if (in_txn)
-		s->ops->rollback(s);
-	answer_close(&a);
-	return rc;
-}
-
-int zt_settle_write_stored(FILE *out, const struct zt_stored_settlement *const *list, int n)
-{
-	struct answer a;
-	int rc = answer_open(&a, 1);
-	if (rc)
-		return rc;
-	for (int i = 0; i < n; i++)
-		answer_settlement(&a, list[i], true);
-	if ((rc = answer_finish(&a)) == 0)
-		rc = answer_emit(&a, out, NULL, NULL);
-	answer_close(&a);
-	return rc;
-}

@@ -242,7 +242,8 @@ static int check_texts(const struct zt_slip *s)
 		return rc;
 	if (s->is_void && (rc = need_text(s->void_setl_id, "the reversal's setl_id")) != 0)
 		return rc;
-	if (zt_sex_name(s->person.sex) == NULL || zt_category_name_zh(s->person.category) == NULL)
+	if ((!s->person.id_unreadable && zt_sex_name(s->person.sex) == NULL) ||
+	    zt_category_name_zh(s->person.category) == NULL)
 		return zt_error_set(ZT_EINVAL, "slip: the person's sex or category is not set");
 	if (!date_real(s->adm_date) || !date_real(s->dscg_date) || s->adm_date > s->dscg_date)
 		return zt_error_set(ZT_EINVAL, "slip: admission %d and discharge %d are not real dates in order",

@@ -52,6 +52,7 @@ static int texts_ok(const struct zt_slip *s)
 		{s->clerk, "the clerk"},
 		{s->void_setl_id, "the reversal's setl_id"},
 		{s->void_at_utc, "the reversal's time"},
+		{s->void_reason, "the reversal's reason"},
 		{s->verify_code, "the verification code"},
 		{s->qr_text, "the QR text"},
 	};
@@ -125,8 +126,10 @@ static void header_and_person(struct build *b, const struct zt_slip *s)
 
 	section(b, "患者信息", true, false);
 	field(b, "姓名", s->person.name);
-	field(b, "性别", zt_sex_name(s->person.sex));
-	field(b, "年龄", keep(b, zt_age_text(t, &s->person.age)));
+	if (!s->person.id_unreadable) { /* else: from a number that cannot be read */
+		field(b, "性别", zt_sex_name(s->person.sex));
+		field(b, "年龄", keep(b, zt_age_text(t, &s->person.age)));
+	}
 	field(b, "人员编号", s->person.psn_no);
 	field(b, "身份证号", s->person.id_masked);
 	field(b, "人员类别", zt_category_name_zh(s->person.category));
@@ -227,6 +230,7 @@ static void footer(struct build *b, const struct zt_slip *s)
 		field(b, "冲销结算号", s->void_setl_id);
 		if (s->void_at_utc && *s->void_at_utc)
 			field(b, "作废时间", keep(b, zt_slip_local_time(t, s->void_at_utc, s->utc_offset_s)));
+		field(b, "作废原因", s->void_reason);
 	}
 	if (s->verify_code && *s->verify_code) {
 		field(b, "验证码", s->verify_code);

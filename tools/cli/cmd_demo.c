@@ -18,7 +18,7 @@
 #include "zhitong/config.h"
 #include "zhitong/gen.h"
 #include "zhitong/outfile.h"
-#include "zhitong/settle.h"
+#include "zhitong/claims.h"
 
 extern const unsigned char zt_sample_policy[], zt_sample_registry[];
 extern const size_t zt_sample_policy_len, zt_sample_registry_len;
@@ -50,6 +50,20 @@ static const char worked_example[] =
 static int write_file(const char *path, const void *data, size_t len)
 {
 	return zt_outfile_write_all(path, data, len, 0644, 0, NULL);
+}
+
+/* The demo's claims file to the settle use case; the answers are not
+ * shown (no sink): the demo prints its own summary. */
+static int demo_settle(struct zt_store *s, const char *path, const struct zt_settle_opts *o,
+                       struct zt_settle_stats *st)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return zt_error_set(ZT_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
+	struct zt_source src = zt_source_file(f, path);
+	int rc = zt_settle_source(s, &src, ZT_CLAIM_FORMAT_XML, o, NULL, st);
+	fclose(f);
+	return rc;
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -215,7 +229,6 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 
 	struct zt_store *s = NULL;
 	struct zt_config *cfg = NULL;
-	FILE *devnull = NULL;
 	const char *actor = "demo";
 	struct zt_store_options sto;
 	cli_store_options(&sto, CLI_STORE_CREATE);
@@ -232,11 +245,10 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	    (rc = cli_rules_load(s, path, actor, false)))
 		goto fail;
 	snprintf(path, sizeof path, "%s/worked-example.xml", dir);
-	devnull = fopen("/dev/null", "w");
 	struct zt_settle_stats ex;
 	struct zt_settle_opts so = {.actor = actor};
 	if ((rc = write_file(path, worked_example, sizeof worked_example - 1)) ||
-	    (rc = zt_settle_file(s, path, &so, devnull, &ex)))
+	    (rc = demo_settle(s, path, &so, &ex)))
 		goto fail;
 
 	/* 2. a generated world in a second county */
@@ -283,19 +295,22 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	struct zt_settle_stats st;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if ((rc = zt_settle_file(s, path, &so, devnull, &st)))
+	if ((rc = demo_settle(s, path, &so, &st)))
 		goto fail;
 	double settle_s = seconds_since(&ts);
 	fprintf(stderr, "zhitong: %s: %llu claims settled, %llu rejected in %.2f s\n", path,
 	        (unsigned long long)st.settled, (unsigned long long)st.rejected, settle_s);
 
 	/* 5. reverse one */
-	bool rejected;
-	if ((rc = zt_settle_reverse(s, "H51010101", "ZY2017-000123", "demo: reversed and resubmitted",
-	                            actor, devnull, &rejected)))
+	struct zt_claims_reverse_res *rev = malloc(sizeof *rev);
+	rc = rev ? zt_claims_reverse(s, &(struct zt_claims_reverse_req){"H51010101", "ZY2017-000123",
+	                                    "demo: reversed and resubmitted", actor}, rev)
+	         : zt_error_set(ZT_ENOMEM, "out of memory");
+	free(rev);
+	if (rc)
 		goto fail;
 	snprintf(path, sizeof path, "%s/worked-example.xml", dir);
-	if ((rc = zt_settle_file(s, path, &so, devnull, &ex)))
+	if ((rc = demo_settle(s, path, &so, &ex)))
 		goto fail;
 
 	char b[ZT_FMT_BYTES];
@@ -376,8 +391,6 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	cfg = NULL;
 	zt_store_close(s);
 	s = NULL;
-	fclose(devnull);
-	devnull = NULL;
 
 	/* 5. the worked example, as an auditor sees it */
 	printf("The worked example of docs/spec/split.md §7 (poor patient, county hospital, in county):\n\n");
@@ -398,8 +411,6 @@ fail_plan:
 	zt_advance_plan_free(&plan);
 	zt_advance_issued_free(&issued);
 fail:
-	if (devnull)
-		fclose(devnull);
 	zt_config_free(cfg);
 	zt_store_close(s);
 	return cli_fail(rc, NULL);

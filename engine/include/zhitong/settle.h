@@ -1,20 +1,29 @@
-/* zhitong — settling claim files: read, check, split, store, answer.
+/* zhitong — settling claims: read, check, split, store; outcomes as data.
  *
- * The stateful shell around the pure split: it streams a claim file,
- * checks each claim in the order of the rejection codes, reads the
- * person's accumulators, calls zt_classify and zt_split, writes everything
- * in the caller-visible transaction, and answers in the settlement format.
+ * The use case of `claim submit` and `claim quote` (and of the service's
+ * claims): the stateful shell around the pure split. It reads claims from
+ * a source (source.h) in either format (claim_stream.h), checks each in
+ * the order of the rejection codes, reads the person's accumulators, calls
+ * zt_classify and zt_split, writes everything in one write transaction —
+ * each claim in its own savepoint (store.h G2) — and hands each outcome, in
+ * input order, to a sink: a settlement (fresh, or the stored one of an
+ * identical resend, with every fund's trace as data) or a rejection. One
+ * claim is a source of one claim: there is no other path.
  *
- * A file is settled in one transaction: a file that turns out not to be
- * well-formed half-way is refused whole with nothing stored (docs/spec/interfaces.md),
- * and a crash at any instant leaves the database as before the file, so a
- * retry gives the same answer. The answer is spooled to a temporary file
- * and written to `out` only after the commit. */
+ * The use case writes no bytes for people: a front door renders the
+ * outcomes (the settlement XML of render/include/zhitong/render_settlement.h,
+ * the desk's text, JSON later). Outcomes arrive while the input is read,
+ * before it is known to be whole: a sink spools what it renders and delivers
+ * it only when `committed` is called, after the commit (a quote: after the
+ * rollback). An input that is not well-formed half-way is refused whole with
+ * nothing stored and `committed` never called (docs/spec/interfaces.md); a
+ * crash at any instant leaves the database as before the input, so a retry
+ * gives the same answer. */
 #ifndef ZHITONG_SETTLE_H
 #define ZHITONG_SETTLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "claim_stream.h"
 #include "source.h"
@@ -34,53 +43,62 @@ struct zt_settle_stats {
 
 struct zt_settle_opts {
 	bool quote;           /* answer, then roll everything back */
-	const char *actor;    /* recorded with each settlement */
+	const char *actor;    /* recorded with each settlement (normalised: actor.h) */
 	zt_date today;        /* discharge dates after this are bad-dates (0 = today, in the
 	                       * pool's time zone); after today: ZT_EINVAL */
-	/* Called now and then with the bytes consumed and the file size
+	/* Called now and then with the bytes consumed and the input's size
 	 * (0 if unknown, e.g. a pipe). */
 	void (*progress)(void *ctx, uint64_t claims, uint64_t bytes, uint64_t size);
 	void *progress_ctx;
-	/* Optional: each answer also as data, in input order, for another
-	 * rendering than the XML (the desk's text of `claim quote --format
-	 * text`). Called while the file is read, before it is known to be
-	 * whole: a caller spools what it renders and shows it only when
-	 * zt_settle_file returns 0. `stored_before` marks an identical resend
-	 * answered with the stored settlement; `code` is a rejection code name. */
-	void (*on_settlement)(void *ctx, const struct zt_stored_settlement *st, bool stored_before);
-	void (*on_rejection)(void *ctx, const char *hospital, const char *claim_no, const char *code,
-	                     const char *message);
-	void *answer_ctx;
 };
 
-/* Settles (or quotes) every claim of the file at `path` ("-" = stdin) and
- * writes one <settlements> document to `out` (NULL: none; the answer
- * callbacks of `o` may render it instead).
- * Returns 0 when the file was processed (look at stats->rejected for exit
- * status 1), ZT_EMALFORMED / ZT_EINVAL when the file is refused whole
- * (nothing written to out, nothing stored), a storage error, or
- * ZT_ENOTDELIVERED when the settlements were committed but the answer could
- * not be written to `out` (a closed pipe, a full disk): the message says
- * so, and submitting the same file again returns the stored settlements. */
-int zt_settle_file(struct zt_store *s, const char *path, const struct zt_settle_opts *o,
-                   FILE *out, struct zt_settle_stats *stats);
+/* A claim rejected (its code's name: zt_reject_name). `hospital` and
+ * `claim_no` are "" when the claim could not be read that far. */
+struct zt_rejection {
+	const char *hospital;
+	const char *claim_no;
+	zt_reject code;
+	const char *code_name;
+	const char *message;
+};
 
-/* The same for claims read from a source (source.h) in either format
- * (claim_stream.h): what zt_settle_file does once it has opened the path,
- * and what the use cases will call with a request's body. The answer is a
- * settlement v1 document for a v1 input, v2 for a v2 or JSON input (for
- * now the v1 content in the v2 namespace: a v2 claim carrying <national>
- * is rejected national-unexpected, docs/spec/claim-v2-national.md §3). */
+/* Where the outcomes go. Every callback may be NULL; the data handed over
+ * is valid during the call only. A non-zero return (a negative ZT_E* with
+ * its message set) stops the use case: before the commit, everything is
+ * rolled back and that code returned. */
+struct zt_settle_sink {
+	/* Once, before the first outcome: the version of the answer, 1 for a
+	 * claim v1 input, 2 for v2 or JSON (for now the v1 content: a claim v2
+	 * carrying <national> is rejected national-unexpected,
+	 * docs/spec/claim-v2-national.md §3); 0 for an input refused before its
+	 * root (then nothing else follows). */
+	int (*begin)(void *ctx, int version);
+	/* A settlement, as stored (with setl_id and each fund's trace):
+	 * `replayed` when the same claim was settled before and this is the
+	 * stored settlement, changed nothing. In a quote, a fresh settlement's
+	 * setl_id is one the rollback gives back: not to be shown. */
+	int (*settled)(void *ctx, const struct zt_stored_settlement *st, bool replayed);
+	int (*rejected)(void *ctx, const struct zt_rejection *r);
+	/* After the commit (a quote: the rollback): the answer is final,
+	 * deliver it. A failure here — the answer could not be written — makes
+	 * the use case return ZT_ENOTDELIVERED (a quote: ZT_EIO), its message
+	 * saying what was stored and how to get the answer again, with the
+	 * sink's message as the reason. */
+	int (*committed)(void *ctx, const struct zt_settle_stats *stats);
+	void *ctx;
+};
+
+/* Settles (or, with o->quote, quotes) every claim of `src` and hands each
+ * outcome to `sink` (NULL: none). Returns 0 when the input was processed
+ * (look at stats->rejected for exit status 1), ZT_EMALFORMED / ZT_EINVAL /
+ * ZT_ERANGE / ZT_ENOTFOUND when it is refused whole (nothing stored,
+ * `committed` not called), a storage error, a sink's error, or
+ * ZT_ENOTDELIVERED when the settlements were committed but the sink could
+ * not deliver them (a closed pipe, a full disk): submitting the same input
+ * again returns the stored settlements, the same setl_ids. */
 int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_claim_format format,
-                     const struct zt_settle_opts *o, FILE *out, struct zt_settle_stats *stats);
-
-/* Reverses the live settlement of (hospital, claim_no) per docs/spec/split.md §6 and
- * writes the reversing settlement (or a not-settled rejection) as a
- * <settlements> document. *rejected is set when nothing was reversed.
- * ZT_ENOTDELIVERED when the reversal was committed but could not be written
- * to `out` (the message names it and how to see it: claim show). */
-int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *claim_no,
-                      const char *reason, const char *actor, FILE *out, bool *rejected);
+                     const struct zt_settle_opts *o, const struct zt_settle_sink *sink,
+                     struct zt_settle_stats *stats);
 
 /* Writes the reversal of stored settlement `orig` (docs/spec/split.md §6) in
  * the caller's write transaction: a settlement of kind 'reverse' with its
@@ -90,9 +108,5 @@ int zt_settle_reverse(struct zt_store *s, const char *hospital, const char *clai
 int zt_settle_reversal_write(struct zt_store *s, const struct zt_stored_settlement *orig,
                              const char *reason, const char *actor, char setl_id_out[32],
                              int64_t *row_out);
-
-/* Writes a stored settlement as one <settlement> element of a complete
- * <settlements> document (used by `claim show --format xml`). */
-int zt_settle_write_stored(FILE *out, const struct zt_stored_settlement *const *list, int n);
 
 #endif

@@ -94,8 +94,13 @@ const char *zt_category_name_zh(zt_category c);
 struct zt_slip_person {
 	const char *name;
 	const char *psn_no;
-	enum zt_sex sex;
-	struct zt_age age;                 /* at admission */
+	/* The registry's identity number could not be read (a wrong check
+	 * character, digits that are no birth date, a birth after the
+	 * admission): the slip still prints, the number masked as it is, but
+	 * without sex and age, which would come from it. */
+	bool id_unreadable;
+	enum zt_sex sex;                   /* unless id_unreadable */
+	struct zt_age age;                 /* at admission, unless id_unreadable */
 	char id_masked[ZT_ID_NO_BYTES];    /* zt_id_no_mask: the full number is not kept */
 	zt_category category;
 	const char *insurance;             /* 险种: 城乡居民基本医疗保险 */
@@ -170,6 +175,7 @@ struct zt_slip {
 	bool is_void;                 /* reversed: 作废 */
 	const char *void_setl_id;     /* the reversal's setl_id */
 	const char *void_at_utc;      /* its stored timestamp */
+	const char *void_reason;      /* its reason (作废原因), NULL or "": not shown */
 
 	/* verification (slipcode.h): printed code and the QR code's text */
 	const char *verify_code;      /* display form, NULL: none */
@@ -179,8 +185,8 @@ struct zt_slip {
 /* Checks what every renderer relies on, so that no renderer prints a slip
  * that does not add up: the required texts present (setl_id, claim_no,
  * hospital code and name, person's name and psn_no and masked number,
- * insurance, diagnosis, settlement time, clerk; the reversal's setl_id on a
- * void slip; the national setl_id when a national fund is listed, national
+ * insurance, diagnosis, settlement time, clerk; the person's sex unless
+ * the identity number is unreadable; the reversal's setl_id on a void slip; the national setl_id when a national fund is listed, national
  * funds first), real dates with admission ≤ discharge, no negative amount,
  * and the sums: the charges and the split each add up to medfee_sumamt, the
  * deductible is within inscp_scp, the funds + the hospital + the patient
@@ -238,5 +244,40 @@ char *zt_slip_arena_strdup(struct zt_slip_arena *a, const char *s);
 /* `n` zeroed bytes, aligned for any type; NULL with ZT_ENOMEM set. */
 void *zt_slip_arena_alloc(struct zt_slip_arena *a, size_t n);
 void zt_slip_arena_free(struct zt_slip_arena *a);
+
+/* ---- the use case: a slip from the store (slip_build.c) ----------------------- */
+
+struct zt_store; /* store.h */
+
+struct zt_slip_req {
+	/* either the claim's latest settlement … */
+	const char *hospital, *claim_no;
+	/* … or this setl_id (a reversal's gives the settlement it reverses) */
+	const char *setl_id;
+	/* The verification code (slipcode.h): computed under `key` (key_len
+	 * bytes) with `key_id` when a key is given; no code and no QR code
+	 * otherwise. `qr_prefix` NULL: ZT_SLIPCODE_QR_PREFIX. */
+	const unsigned char *key;
+	size_t key_len;
+	const char *key_id;
+	const char *qr_prefix;
+};
+
+/* Assembles the slip of a settlement from the store (docs/slip.md
+ * "Assembling a slip"), in one read snapshot: the settlement and its claim
+ * (the items summed by charge type), the hospital, the person (the
+ * identity number masked; sex and age from it when it can be read), the
+ * insurance from the basic fund's registered name, one line per paying
+ * fund under its registered name in setldetail's order, the personal cap
+ * that applied, the yearly totals as of this settlement (the person's
+ * settlements and reversals of the year up to and including it), the
+ * settlement time with the pool's offset, the clerk, and — for a
+ * settlement that was reversed — void with the reversal's setl_id and
+ * time. The slip is checked (zt_slip_check) before it is returned. Strings
+ * and the fund lines live in `arena` (zero-initialised; the caller frees
+ * it). ZT_ENOTFOUND with a message when there is no such settlement;
+ * storage errors. */
+int zt_slip_build(struct zt_store *s, const struct zt_slip_req *req, struct zt_slip *out,
+                  struct zt_slip_arena *arena);
 
 #endif

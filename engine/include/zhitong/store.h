@@ -241,7 +241,7 @@ struct zt_claim_line {
 	const char *settled_at, *actor, *reason /* "" for a settlement */;
 };
 
-/* A claim as stored, for verify to re-derive (claim.h). */
+/* A claim as stored, for verify to re-derive (claim.h) and for the slip. */
 struct zt_stored_claim {
 	int64_t row;
 	const char *fixmedins_code, *claim_no, *psn_no, *dscg_maindiag_code;
@@ -309,6 +309,11 @@ struct zt_store_claim_ops {
 	                      char setl_id_out[32], int64_t *row_out);
 	/* A settlement with its shares and traces; ZT_ENOTFOUND (message set). */
 	int (*get)(struct zt_store *s, int64_t row, struct zt_stored_settlement *out);
+	/* The claim of row `claim_row` (a settlement's claim_row) to `cb`, its
+	 * canonical items included (the callback may not use the store);
+	 * ZT_ENOTFOUND (message set). */
+	int (*get_claim)(struct zt_store *s, int64_t claim_row,
+	                 int (*cb)(void *ctx, const struct zt_stored_claim *c), void *ctx);
 	/* The row of setl_id: 0 or ZT_ENOTFOUND (no message). */
 	int (*find_setl_id)(struct zt_store *s, const char *setl_id, int64_t *row_out);
 	/* The row of the reversal of settlement `row`; 0 if never reversed. */

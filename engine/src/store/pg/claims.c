@@ -534,6 +534,37 @@ static int get(struct zt_store *s, int64_t row, struct zt_stored_settlement *out
 	return r;
 }
 
+static const char SQL_GET_CLAIM[] =
+	"SELECT id, fixmedins_code, claim_no, psn_no, adm_date, dscg_date, dscg_maindiag_code, "
+	"medfee_sumamt, item_count, items, digest FROM claim WHERE id = $1";
+
+static int get_claim(struct zt_store *s, int64_t row,
+                     int (*cb)(void *ctx, const struct zt_stored_claim *c), void *ctx)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int r = pg_stmt(q, SQL_GET_CLAIM, &p);
+	if (r)
+		return r;
+	pg_bind_int64(p, 1, row);
+	if ((r = pg_row(q, p, "read claim")) <= 0)
+		return r == 0 ? zt_error_set(ZT_ENOTFOUND, "claim #%lld not found", (long long)row) : r;
+	unsigned char digest[64];
+	struct zt_stored_claim c = {
+		.row = pg_col_int64(p, 0), .fixmedins_code = pg_col_text(p, 1),
+		.claim_no = pg_col_text(p, 2), .psn_no = pg_col_text(p, 3),
+		.adm_date = pg_col_int(p, 4), .dscg_date = pg_col_int(p, 5),
+		.dscg_maindiag_code = pg_col_text(p, 6), .medfee_sumamt = pg_col_int64(p, 7),
+		.item_count = pg_col_int64(p, 8),
+		.items = pg_col_null(p, 9) ? NULL : pg_col_text(p, 9),
+	};
+	c.digest_bytes = pg_col_blob(p, 10, digest, (int)sizeof digest);
+	c.digest = digest;
+	r = cb(ctx, &c);
+	pg_done(p);
+	return r;
+}
+
 static int history(struct zt_store *s, const char *hospital, const char *claim_no,
                    int (*cb)(void *ctx, const struct zt_stored_settlement *st), void *ctx)
 {
@@ -603,6 +634,7 @@ const struct zt_store_claim_ops pg_claim_ops = {
 	.write_settlement = write_settlement,
 	.write_reversal = write_reversal,
 	.get = get,
+	.get_claim = get_claim,
 	.find_setl_id = find_setl_id,
 	.reversal_of = reversal_of,
 	.history = history,

@@ -56,6 +56,7 @@ static const char SQL_HISTORY[] = "SELECT s.id FROM settlement s JOIN claim c ON
                                   "WHERE c.fixmedins_code = ?1 AND c.claim_no = ?2 ORDER BY s.id";
 static const char SQL_BY_SETL_ID[] = "SELECT id FROM settlement WHERE setl_id = ?1";
 static const char SQL_REVERSAL_OF[] = "SELECT id FROM settlement WHERE reverses = ?1";
+static const char SQL_GET_CLAIM[] = "SELECT " SQ_CLAIM_COLUMNS " FROM claim WHERE id = ?1";
 
 /* One list, three ways in: by the person (claim_by_person), by the
  * hospital (the claim table's own (fixmedins_code, claim_no, seq) index),
@@ -507,6 +508,35 @@ static int get(struct zt_store *s, int64_t row, struct zt_stored_settlement *out
 	return r;
 }
 
+struct zt_stored_claim sq_claim_of(sqlite3_stmt *p)
+{
+	return (struct zt_stored_claim){
+		.row = sqlite3_column_int64(p, 0), .fixmedins_code = sq_col_text(p, 1),
+		.claim_no = sq_col_text(p, 2), .psn_no = sq_col_text(p, 3),
+		.adm_date = sqlite3_column_int(p, 4), .dscg_date = sqlite3_column_int(p, 5),
+		.dscg_maindiag_code = sq_col_text(p, 6), .medfee_sumamt = sqlite3_column_int64(p, 7),
+		.item_count = sqlite3_column_int64(p, 8), .items = (const char *)sqlite3_column_text(p, 9),
+		.digest = sqlite3_column_blob(p, 10), .digest_bytes = sqlite3_column_bytes(p, 10),
+	};
+}
+
+static int get_claim(struct zt_store *s, int64_t row,
+                     int (*cb)(void *ctx, const struct zt_stored_claim *c), void *ctx)
+{
+	struct sq *q = sq_of(s);
+	sqlite3_stmt *p;
+	int r = sq_stmt(q, SQL_GET_CLAIM, &p);
+	if (r)
+		return r;
+	sqlite3_bind_int64(p, 1, row);
+	if ((r = sq_row(q, p, "read claim")) <= 0)
+		return r == 0 ? zt_error_set(ZT_ENOTFOUND, "claim #%lld not found", (long long)row) : r;
+	struct zt_stored_claim c = sq_claim_of(p);
+	r = cb(ctx, &c);
+	sq_done(p);
+	return r;
+}
+
 static int history(struct zt_store *s, const char *hospital, const char *claim_no,
                    int (*cb)(void *ctx, const struct zt_stored_settlement *st), void *ctx)
 {
@@ -573,6 +603,7 @@ static int list(struct zt_store *s, const struct zt_claim_filter *f,
 const struct zt_store_claim_ops sq_claim_ops = {
 	.find = find,
 	.accum_get = accum_get,
+	.get_claim = get_claim,
 	.write_settlement = write_settlement,
 	.write_reversal = write_reversal,
 	.get = get,

@@ -133,6 +133,13 @@ extern const struct zt_store_bank_ops sq_bank_ops;
 extern const struct zt_store_audit_ops sq_audit_ops;
 extern const struct zt_store_verify_ops sq_verify_ops;
 
+/* claims.c: a claim's columns, in the order SQ_CLAIM_COLUMNS names them,
+ * read from a row (the texts valid until the statement moves on). */
+#define SQ_CLAIM_COLUMNS                                                                  \
+	"id, fixmedins_code, claim_no, psn_no, adm_date, dscg_date, dscg_maindiag_code, " \
+	"medfee_sumamt, item_count, items, digest"
+struct zt_stored_claim sq_claim_of(sqlite3_stmt *p);
+
 /* open.c */
 int sq_open(struct zt_store **out, const char *path, const struct zt_store_options *o);
 /* migrate.c */

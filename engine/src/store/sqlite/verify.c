@@ -724,9 +724,7 @@ static const struct {
 	 " WHERE COALESCE((SELECT balance FROM account WHERE name = 'suspense:bank'), 0) != open.v"},
 };
 
-static const char SQL_CLAIMS[] =
-	"SELECT id, fixmedins_code, claim_no, psn_no, adm_date, dscg_date, dscg_maindiag_code, "
-	"medfee_sumamt, item_count, items, digest FROM claim ORDER BY id";
+static const char SQL_CLAIMS[] = "SELECT " SQ_CLAIM_COLUMNS " FROM claim ORDER BY id";
 
 static int count(struct sq *q, const char *sql, int64_t *out)
 {
@@ -784,16 +782,7 @@ static int claims(struct zt_store *s, int (*cb)(void *ctx, const struct zt_store
 	if (rc)
 		return rc;
 	while ((step = sqlite3_step(p)) == SQLITE_ROW) {
-		struct zt_stored_claim c = {
-			.row = sqlite3_column_int64(p, 0), .fixmedins_code = sq_col_text(p, 1),
-			.claim_no = sq_col_text(p, 2), .psn_no = sq_col_text(p, 3),
-			.adm_date = sqlite3_column_int(p, 4), .dscg_date = sqlite3_column_int(p, 5),
-			.dscg_maindiag_code = sq_col_text(p, 6), .medfee_sumamt = sqlite3_column_int64(p, 7),
-			.item_count = sqlite3_column_int64(p, 8),
-			.items = (const char *)sqlite3_column_text(p, 9),
-		};
-		c.digest = sqlite3_column_blob(p, 10);
-		c.digest_bytes = sqlite3_column_bytes(p, 10);
+		struct zt_stored_claim c = sq_claim_of(p);
 		if ((rc = cb(ctx, &c)) != 0)
 			break;
 	}

@@ -1,0 +1,214 @@
+/* zhitong — claims for people: quote, show, list (see render_claims.h). */
+#include "zhitong/render_claims.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "zhitong/error.h"
+#include "zhitong/render_settlement.h"
+#include "zhitong/slip_text.h"
+#include "zhitong/trace.h"
+
+static int file_ok(FILE *f, const char *what)
+{
+	return ferror(f) ? zt_error_set(ZT_EIO, "cannot write %s: %s", what, strerror(errno)) : 0;
+}
+
+/* ---- the desk's quote ------------------------------------------------------- */
+
+static const char *fund_label(const char *kind)
+{
+	if (strcmp(kind, "basic") == 0)
+		return "基本医保 Basic insurance";
+	if (strcmp(kind, "critical") == 0)
+		return "大病保险 Critical illness";
+	if (strcmp(kind, "assistance") == 0)
+		return "医疗救助 Medical assistance";
+	return "扶贫救助基金 Relief fund";
+}
+
+static void quote_line(FILE *f, const char *label, zt_fen v)
+{
+	char b[ZT_FMT_BYTES];
+	int pad = 44 - zt_text_width(label);
+	fprintf(f, "  %s%*s %14s\n", label, pad > 0 ? pad : 0, "", zt_format_amount(b, v));
+}
+
+int zt_quote_text_settlement(FILE *f, const struct zt_stored_settlement *st, bool replayed)
+{
+	char d[ZT_FMT_BYTES], label[120];
+	fprintf(f, "%s  claim %s of %s, person %s, discharged %s%s%s\n",
+	        replayed ? "SETTLED" : "QUOTE", st->claim_no, st->fixmedins_code, st->psn_no,
+	        zt_format_date(d, st->dscg_date), replayed ? ": already settled as " : "",
+	        replayed ? st->setl_id : "");
+	quote_line(f, "医疗费总额 Total bill", st->cls.medfee_sumamt);
+	for (int i = 0; i < st->fund_count; i++) {
+		snprintf(label, sizeof label, "%s %s", st->funds[i].fund_code,
+		         fund_label(st->funds[i].kind));
+		quote_line(f, label, st->funds[i].amount);
+	}
+	quote_line(f, "医院承担 Borne by the hospital", st->hosp_part_amt);
+	quote_line(f, "个人支付 Patient pays", st->psn_part_amt);
+	fputc('\n', f);
+	return file_ok(f, "the quote");
+}
+
+int zt_quote_text_rejection(FILE *f, const struct zt_rejection *r)
+{
+	fprintf(f, "REJECTED  claim %s of %s: %s: %s\n\n", r->claim_no[0] ? r->claim_no : "?",
+	        r->hospital[0] ? r->hospital : "?", r->code_name, r->message);
+	return file_ok(f, "the quote");
+}
+
+int zt_quote_text_summary(FILE *f, const struct zt_settle_stats *st)
+{
+	fprintf(f, "%llu claim%s: %llu quoted, %llu already settled, %llu rejected; nothing was "
+	        "stored\n", (unsigned long long)st->claims, st->claims == 1 ? "" : "s",
+	        (unsigned long long)st->settled, (unsigned long long)st->resent,
+	        (unsigned long long)st->rejected);
+	return file_ok(f, "the quote");
+}
+
+static int qsink_begin(void *ctx, int version)
+{
+	struct zt_quote_text_sink *x = ctx;
+	(void)version;
+	if (!(x->spool = tmpfile()))
+		return zt_error_set(ZT_EIO, "cannot create a spool file: %s", strerror(errno));
+	return 0;
+}
+
+static int qsink_settled(void *ctx, const struct zt_stored_settlement *st, bool replayed)
+{
+	return zt_quote_text_settlement(((struct zt_quote_text_sink *)ctx)->spool, st, replayed);
+}
+
+static int qsink_rejected(void *ctx, const struct zt_rejection *r)
+{
+	return zt_quote_text_rejection(((struct zt_quote_text_sink *)ctx)->spool, r);
+}
+
+static int qsink_committed(void *ctx, const struct zt_settle_stats *stats)
+{
+	struct zt_quote_text_sink *x = ctx;
+	int rc = zt_quote_text_summary(x->spool, stats);
+	if (rc == 0 && x->out)
+		rc = zt_render_spool_copy(x->out, x->spool);
+	return rc;
+}
+
+void zt_quote_text_sink(struct zt_settle_sink *sink, struct zt_quote_text_sink *x, FILE *out)
+{
+	*x = (struct zt_quote_text_sink){.out = out};
+	*sink = (struct zt_settle_sink){.begin = qsink_begin, .settled = qsink_settled,
+	                                .rejected = qsink_rejected, .committed = qsink_committed,
+	                                .ctx = x};
+}
+
+void zt_quote_text_sink_free(struct zt_quote_text_sink *x)
+{
+	if (x->spool)
+		fclose(x->spool);
+	x->spool = NULL;
+}
+
+/* ---- claim show ------------------------------------------------------------------ */
+
+static void amount_line(FILE *f, const char *name, zt_fen v)
+{
+	char b[ZT_FMT_BYTES];
+	fprintf(f, "  %-20s %16s\n", name, zt_format_amount(b, v));
+}
+
+int zt_claim_show_text(FILE *f, const struct zt_stored_settlement *st)
+{
+	char b[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], when[ZT_FMT_BYTES];
+	fprintf(f, "%s  %s%s%s  claim %s of %s, person %s (%s, %s county), hospital level %d\n",
+	        st->setl_id, strcmp(st->kind, "settle") == 0 ? "settlement" : "REVERSAL",
+	        st->reverses_setl_id[0] ? " of " : "", st->reverses_setl_id, st->claim_no,
+	        st->fixmedins_code, st->psn_no, st->category, st->in_county ? "in" : "out of",
+	        st->hospital_level);
+	fprintf(f, "  admitted %s, discharged %s; policy %s; %s by %s%s%s\n",
+	        zt_format_date(d1, st->adm_date), zt_format_date(d2, st->dscg_date), st->policy_id,
+	        zt_timestamp_local(when, st->settled_at), st->actor,
+	        st->reason[0] ? "; reason: " : "", st->reason);
+	amount_line(f, "medfee_sumamt", st->cls.medfee_sumamt);
+	amount_line(f, "fulamt_ownpay_amt", st->cls.fulamt_ownpay_amt);
+	amount_line(f, "overlmt_selfpay", st->cls.overlmt_selfpay);
+	amount_line(f, "preselfpay_amt", st->cls.preselfpay_amt);
+	amount_line(f, "inscp_scp_amt", st->cls.inscp_scp_amt);
+	amount_line(f, "act_pay_dedc", st->act_pay_dedc);
+	fprintf(f, "  %-20s %16s\n", "pool_prop_selfpay", zt_format_ratio(b, st->pool_prop_bp));
+	amount_line(f, "hifp_pay", st->hifp_pay);
+	amount_line(f, "hifmi_pay", st->hifmi_pay);
+	amount_line(f, "maf_pay", st->maf_pay);
+	amount_line(f, "oth_pay", st->oth_pay);
+	amount_line(f, "fund_pay_sumamt", st->fund_pay_sumamt);
+	amount_line(f, "hosp_part_amt", st->hosp_part_amt);
+	amount_line(f, "psn_part_amt", st->psn_part_amt);
+	fprintf(f, "  funds:\n");
+	for (int i = 0; i < st->fund_count; i++) {
+		fprintf(f, "    %s %-10s %16s\n", st->funds[i].fund_code, st->funds[i].kind,
+		        zt_format_amount(b, st->funds[i].amount));
+		int rc = zt_trace_text(f, &st->funds[i].trace);
+		if (rc < 0)
+			return rc;
+	}
+	fprintf(f, "\n");
+	return file_ok(f, "the settlement");
+}
+
+/* ---- claim list -------------------------------------------------------------------- */
+
+int zt_claim_list_begin(struct zt_claim_list_render *r, FILE *f, bool csv, bool bom)
+{
+	*r = (struct zt_claim_list_render){.csv = csv, .f = f};
+	if (csv) {
+		zt_csv_init(&r->w, f, bom);
+		zt_csv_header(&r->w, "setl_id,kind,reverses,fixmedins_code,claim_no,psn_no,adm_date,"
+		                     "dscg_date,medfee_sumamt,fund_pay_sumamt,hosp_part_amt,psn_part_amt,"
+		                     "settled_at,actor,reason");
+	} else {
+		fprintf(f, "%-10s  %-16s %-8s %-12s %-16s %-12s %14s %14s %12s %12s\n", "discharged",
+		        "setl_id", "kind", "hospital", "claim_no", "person", "medfee_sumamt",
+		        "fund_pay", "hosp_part", "psn_part");
+	}
+	return file_ok(f, "the list");
+}
+
+int zt_claim_list_row(void *render, const struct zt_claim_line *l)
+{
+	struct zt_claim_list_render *x = render;
+	char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], m[ZT_FMT_BYTES], fu[ZT_FMT_BYTES],
+		ho[ZT_FMT_BYTES], ps[ZT_FMT_BYTES];
+	bool reversal = strcmp(l->kind, "reverse") == 0;
+	*(reversal ? &x->reversals : &x->settlements) += 1;
+	zt_format_date(d1, l->adm_date);
+	zt_format_date(d2, l->dscg_date);
+	zt_format_amount(m, l->medfee_sumamt);
+	zt_format_amount(fu, l->fund_pay_sumamt);
+	zt_format_amount(ho, l->hosp_part_amt);
+	zt_format_amount(ps, l->psn_part_amt);
+	if (x->csv) {
+		const char *row[] = {l->setl_id, l->kind,   l->reverses, l->fixmedins_code,
+		                     l->claim_no, l->psn_no, d1,          d2,
+		                     m,           fu,        ho,          ps,
+		                     l->settled_at, l->actor, l->reason};
+		zt_csv_row(&x->w, row, sizeof row / sizeof *row);
+		return file_ok(x->f, "the list");
+	}
+	fprintf(x->f, "%s  %-16s %-8s %-12s %-16s %-12s %14s %14s %12s %12s%s%s%s%s\n", d2,
+	        l->setl_id, reversal ? "REVERSAL" : "settle", l->fixmedins_code, l->claim_no,
+	        l->psn_no, m, fu, ho, ps, reversal ? "  of " : "", l->reverses,
+	        l->reason[0] ? ": " : "", l->reason);
+	return file_ok(x->f, "the list");
+}
+
+int zt_claim_list_end(struct zt_claim_list_render *r)
+{
+	if (!r->csv)
+		fprintf(r->f, "%lld settlement%s, %lld reversal%s\n", (long long)r->settlements,
+		        r->settlements == 1 ? "" : "s", (long long)r->reversals,
+		        r->reversals == 1 ? "" : "s");
+	return file_ok(r->f, "the list");
+}

@@ -1,0 +1,230 @@
+/* zhitong — the settlement answer as XML (see render_settlement.h). */
+#include "zhitong/render_settlement.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/xmlwriter.h>
+
+#include "zhitong/error.h"
+#include "zhitong/trace.h"
+
+struct zt_settlement_xml {
+	xmlTextWriterPtr w;
+	int rc; /* the first failure: later writes are skipped */
+};
+
+static void ok(struct zt_settlement_xml *a, int r)
+{
+	if (r < 0 && a->rc == 0)
+		a->rc = zt_error_set(ZT_EIO, "cannot write the answer");
+}
+
+int zt_settlement_xml_open(struct zt_settlement_xml **out, FILE *f, int version)
+{
+	*out = NULL;
+	struct zt_settlement_xml *a = calloc(1, sizeof *a);
+	xmlOutputBufferPtr obuf = a ? xmlOutputBufferCreateFile(f, NULL) : NULL;
+	if (a && obuf)
+		a->w = xmlNewTextWriter(obuf); /* owns obuf, which does not close the FILE */
+	else if (obuf)
+		xmlOutputBufferClose(obuf);
+	if (!a || !a->w) {
+		free(a);
+		return zt_error_set(ZT_ENOMEM, "cannot create the XML writer");
+	}
+	xmlTextWriterSetIndent(a->w, 1);
+	xmlTextWriterSetIndentString(a->w, BAD_CAST "  ");
+	ok(a, xmlTextWriterStartDocument(a->w, "1.0", "UTF-8", NULL));
+	ok(a, xmlTextWriterStartElementNS(a->w, NULL, BAD_CAST "settlements",
+	                                  BAD_CAST(version == 2 ? ZT_SETTLEMENT_NS_V2
+	                                                        : ZT_SETTLEMENT_NS_V1)));
+	*out = a;
+	return a->rc;
+}
+
+static void elem_amount(struct zt_settlement_xml *a, const char *name, zt_fen v)
+{
+	char b[ZT_FMT_BYTES];
+	ok(a, xmlTextWriterWriteElement(a->w, BAD_CAST name, BAD_CAST zt_format_amount(b, v)));
+}
+
+static void attr(struct zt_settlement_xml *a, const char *name, const char *v)
+{
+	ok(a, xmlTextWriterWriteAttribute(a->w, BAD_CAST name, BAD_CAST v));
+}
+
+static void setlinfo(struct zt_settlement_xml *a, const struct zt_stored_settlement *st)
+{
+	char b[ZT_FMT_BYTES];
+	ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "setlinfo"));
+	elem_amount(a, "medfee_sumamt", st->cls.medfee_sumamt);
+	elem_amount(a, "fulamt_ownpay_amt", st->cls.fulamt_ownpay_amt);
+	elem_amount(a, "overlmt_selfpay", st->cls.overlmt_selfpay);
+	elem_amount(a, "preselfpay_amt", st->cls.preselfpay_amt);
+	elem_amount(a, "inscp_scp_amt", st->cls.inscp_scp_amt);
+	elem_amount(a, "act_pay_dedc", st->act_pay_dedc);
+	ok(a, xmlTextWriterWriteElement(a->w, BAD_CAST "pool_prop_selfpay",
+	                                BAD_CAST zt_format_ratio(b, st->pool_prop_bp)));
+	elem_amount(a, "hifp_pay", st->hifp_pay);
+	elem_amount(a, "hifmi_pay", st->hifmi_pay);
+	elem_amount(a, "maf_pay", st->maf_pay);
+	elem_amount(a, "oth_pay", st->oth_pay);
+	elem_amount(a, "fund_pay_sumamt", st->fund_pay_sumamt);
+	elem_amount(a, "hosp_part_amt", st->hosp_part_amt);
+	elem_amount(a, "psn_part_amt", st->psn_part_amt);
+	/* No personal accounts for these residents: all of it is cash. */
+	elem_amount(a, "psn_cash_pay", st->psn_part_amt);
+	ok(a, xmlTextWriterEndElement(a->w));
+}
+
+static void setldetail(struct zt_settlement_xml *a, const struct zt_stored_settlement *st)
+{
+	char b[ZT_FMT_BYTES], xml[ZT_TRACE_XML_BYTES];
+	ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "setldetail"));
+	for (int i = 0; i < st->fund_count; i++) {
+		const struct zt_stored_fund *f = &st->funds[i];
+		ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "fund"));
+		attr(a, "fund_pay_type", f->fund_code);
+		attr(a, "fund_payamt", zt_format_amount(b, f->amount));
+		int n = zt_trace_xml(xml, sizeof xml, &f->trace);
+		if (n < 0 && a->rc == 0)
+			a->rc = n;
+		else if (n >= 0)
+			ok(a, xmlTextWriterWriteRaw(a->w, BAD_CAST xml));
+		ok(a, xmlTextWriterEndElement(a->w));
+	}
+	ok(a, xmlTextWriterEndElement(a->w));
+}
+
+int zt_settlement_xml_settlement(struct zt_settlement_xml *a, const struct zt_stored_settlement *st,
+                                 bool with_setl_id)
+{
+	ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "settlement"));
+	if (with_setl_id && st->setl_id[0])
+		attr(a, "setl_id", st->setl_id);
+	attr(a, "fixmedins_code", st->fixmedins_code);
+	attr(a, "claim_no", st->claim_no);
+	attr(a, "psn_no", st->psn_no);
+	if (st->reverses_setl_id[0])
+		attr(a, "reverses", st->reverses_setl_id);
+	setlinfo(a, st);
+	setldetail(a, st);
+	ok(a, xmlTextWriterEndElement(a->w));
+	return a->rc;
+}
+
+int zt_settlement_xml_rejection(struct zt_settlement_xml *a, const char *hospital,
+                                const char *claim_no, const char *code, const char *message)
+{
+	ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "rejection"));
+	if (hospital && hospital[0])
+		attr(a, "fixmedins_code", hospital);
+	if (claim_no && claim_no[0])
+		attr(a, "claim_no", claim_no);
+	attr(a, "code", code);
+	ok(a, xmlTextWriterWriteString(a->w, BAD_CAST message));
+	ok(a, xmlTextWriterEndElement(a->w));
+	return a->rc;
+}
+
+int zt_settlement_xml_finish(struct zt_settlement_xml *a)
+{
+	ok(a, xmlTextWriterEndElement(a->w));
+	ok(a, xmlTextWriterEndDocument(a->w));
+	int rc = a->rc;
+	zt_settlement_xml_free(a);
+	return rc;
+}
+
+void zt_settlement_xml_free(struct zt_settlement_xml *a)
+{
+	if (!a)
+		return;
+	xmlFreeTextWriter(a->w); /* flushes and closes obuf, not the FILE */
+	free(a);
+}
+
+int zt_render_spool_copy(FILE *out, FILE *spool)
+{
+	int err = 0;
+	if (fflush(spool) != 0 || fseek(spool, 0, SEEK_SET) != 0)
+		err = errno ? errno : EIO;
+	char buf[65536];
+	size_t n;
+	while (!err && (n = fread(buf, 1, sizeof buf, spool)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			err = errno ? errno : EIO;
+	if (!err && fflush(out) != 0)
+		err = errno ? errno : EIO;
+	return err ? zt_error_set(ZT_EIO, "%s", strerror(err)) : 0;
+}
+
+int zt_settlement_xml_write(FILE *out, int version, const struct zt_stored_settlement *const *list,
+                            int n)
+{
+	struct zt_settlement_xml *w;
+	int rc = zt_settlement_xml_open(&w, out, version);
+	for (int i = 0; rc == 0 && i < n; i++)
+		rc = zt_settlement_xml_settlement(w, list[i], true);
+	if (rc) {
+		zt_settlement_xml_free(w);
+		return rc;
+	}
+	if ((rc = zt_settlement_xml_finish(w)) == 0 && fflush(out) != 0)
+		rc = zt_error_set(ZT_EIO, "%s", strerror(errno));
+	return rc;
+}
+
+/* ---- the sink of zt_settle_source ---------------------------------------------- */
+
+static int sink_begin(void *ctx, int version)
+{
+	struct zt_settlement_xml_sink *x = ctx;
+	if (!(x->spool = tmpfile()))
+		return zt_error_set(ZT_EIO, "cannot create a spool file: %s", strerror(errno));
+	return zt_settlement_xml_open(&x->w, x->spool, version);
+}
+
+static int sink_settled(void *ctx, const struct zt_stored_settlement *st, bool replayed)
+{
+	struct zt_settlement_xml_sink *x = ctx;
+	(void)replayed; /* the stored settlement is the answer either way */
+	return zt_settlement_xml_settlement(x->w, st, !x->quote);
+}
+
+static int sink_rejected(void *ctx, const struct zt_rejection *r)
+{
+	struct zt_settlement_xml_sink *x = ctx;
+	return zt_settlement_xml_rejection(x->w, r->hospital, r->claim_no, r->code_name, r->message);
+}
+
+static int sink_committed(void *ctx, const struct zt_settle_stats *stats)
+{
+	struct zt_settlement_xml_sink *x = ctx;
+	(void)stats;
+	int rc = zt_settlement_xml_finish(x->w);
+	x->w = NULL;
+	if (rc == 0 && x->out)
+		rc = zt_render_spool_copy(x->out, x->spool);
+	return rc;
+}
+
+void zt_settlement_xml_sink(struct zt_settle_sink *sink, struct zt_settlement_xml_sink *x,
+                            FILE *out, bool quote)
+{
+	*x = (struct zt_settlement_xml_sink){.out = out, .quote = quote};
+	*sink = (struct zt_settle_sink){.begin = sink_begin, .settled = sink_settled,
+	                                .rejected = sink_rejected, .committed = sink_committed,
+	                                .ctx = x};
+}
+
+void zt_settlement_xml_sink_free(struct zt_settlement_xml_sink *x)
+{
+	zt_settlement_xml_free(x->w);
+	if (x->spool)
+		fclose(x->spool);
+	x->w = NULL;
+	x->spool = NULL;
+}

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/iso20022.h"
 #include "zhitong/ledger.h"
@@ -99,7 +100,7 @@ static int collect_hospital(void *ctx, const struct zt_hospital *h)
 	struct ledger_pass *p = ctx;
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 64;
-		struct hosp *nv = realloc(p->v, cap * sizeof *nv);
+		struct hosp *nv = zt_realloc(p->v, cap * sizeof *nv);
 		if (!nv)
 			return zt_error_set(ZT_ENOMEM, "out of memory");
 		p->v = nv;
@@ -246,7 +247,7 @@ static int plan_settings(const struct zt_config *cfg, int *days_out, zt_fen *min
 static int plan_lines(const struct zt_config *cfg, const struct ledger_pass *pass,
                       struct zt_advance_plan *pl)
 {
-	pl->lines = calloc(pass->n ? pass->n : 1, sizeof *pl->lines);
+	pl->lines = zt_calloc(pass->n ? pass->n : 1, sizeof *pl->lines);
 	if (!pl->lines)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	pl->total = 0;
@@ -369,7 +370,7 @@ int zt_advance_request(struct zt_store *s, const char *hospital, zt_fen amount,
 		                  "than 0.00");
 		goto done;
 	}
-	out->lines = calloc(1, sizeof *out->lines);
+	out->lines = zt_calloc(1, sizeof *out->lines);
 	if (!out->lines) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
@@ -569,8 +570,8 @@ static int write_pain(const struct pool_cfg *pool, const struct zt_advance *adv,
                       const char *created, zt_date execution_date, const char *path,
                       enum zt_outfile_result *result)
 {
-	struct zt_pain_tx *txs = calloc(n, sizeof *txs);
-	char(*remit)[160] = calloc(n, sizeof *remit);
+	struct zt_pain_tx *txs = zt_calloc(n, sizeof *txs);
+	char(*remit)[160] = zt_calloc(n, sizeof *remit);
 	int rc;
 	if (!txs || !remit) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
@@ -695,9 +696,9 @@ int zt_advance_issue(struct zt_store *s, const struct zt_config *cfg,
 
 	/* Every hospital paid is in the registry (the plan's are, by the
 	 * foreign key); its registry name is the default payee name. */
-	reg = calloc(n, sizeof *reg);
-	names = calloc(n, sizeof *names);
-	payees = calloc(n, sizeof *payees);
+	reg = zt_calloc(n, sizeof *reg);
+	names = zt_calloc(n, sizeof *names);
+	payees = zt_calloc(n, sizeof *payees);
 	if (!reg || !names || !payees) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;

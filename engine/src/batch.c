@@ -21,6 +21,7 @@
 #include "batch_int.h"
 #include "xml_int.h"
 #include "ring.h"
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/iso20022.h"
 #include "zhitong/ledger.h"
@@ -478,7 +479,7 @@ static bool text_add(struct chunk *c, size_t *off, const char *v)
 		size_t cap = c->cap ? c->cap : 1u << 20;
 		while (cap < c->used + l)
 			cap *= 2;
-		char *t = realloc(c->text, cap);
+		char *t = zt_realloc(c->text, cap);
 		if (!t)
 			return false;
 		c->text = t;
@@ -603,7 +604,7 @@ static int write_file(struct zt_store *s, const struct zt_batch *b, int fd,
 	zt_fen total = 0, info_total = 0;
 	int rc = 0, r;
 	k.sha = EVP_MD_CTX_new();
-	k.buf = malloc(SINK_BYTES);
+	k.buf = zt_malloc(SINK_BYTES);
 	if (!digest || !k.sha || !k.buf) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
@@ -826,7 +827,7 @@ static int file_sha256(char out[ZT_BATCH_HEX_BYTES], const char *path)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	unsigned char *buf = malloc(READ_CHUNK_BYTES);
+	unsigned char *buf = zt_malloc(READ_CHUNK_BYTES);
 	EVP_MD_CTX *sha = EVP_MD_CTX_new();
 	int rc = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {

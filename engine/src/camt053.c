@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "ring.h"
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/limits.h"
 #include "zhitong/xml.h"
@@ -42,7 +43,7 @@ static int sb_add(struct sbuf *b, const char *s, size_t n)
 		size_t cap = b->cap ? b->cap : 256;
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		char *p = realloc(b->p, cap);
+		char *p = zt_realloc(b->p, cap);
 		if (!p)
 			return zt_error_set(ZT_ENOMEM, "out of memory");
 		b->p = p;
@@ -128,7 +129,7 @@ static int occ_next(struct occ_table *t, const unsigned char key[32], size_t *ou
 {
 	if ((t->used + 1) * 2 > t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct occ_slot *s = calloc(cap, sizeof *s);
+		struct occ_slot *s = zt_calloc(cap, sizeof *s);
 		if (!s)
 			return zt_error_set(ZT_ENOMEM, "out of memory");
 		for (size_t i = 0; i < t->cap; i++) {
@@ -770,7 +771,7 @@ static int camt_read(const char *path, zt_camt_entry_cb cb, void *ctx, bool two_
 {
 	/* The root's namespace picks the schema: it is in the first bytes. */
 	enum { SNIFF_BYTES = 64 * 1024 };
-	char *head = malloc(SNIFF_BYTES + 1);
+	char *head = zt_malloc(SNIFF_BYTES + 1);
 	struct walker w = {.path = path, .cb = cb, .ctx = ctx};
 	char ns[128];
 	int rc = 0;
@@ -897,8 +898,8 @@ static int stream_main(struct zt_ring *ring, void *arg)
 
 int zt_camt053_stream_open(struct zt_camt_stream **out, const char *path)
 {
-	struct zt_camt_stream *s = calloc(1, sizeof *s);
-	if (!s || !(s->slots = calloc(CAMT_RING, sizeof *s->slots))) {
+	struct zt_camt_stream *s = zt_calloc(1, sizeof *s);
+	if (!s || !(s->slots = zt_calloc(CAMT_RING, sizeof *s->slots))) {
 		free(s);
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	}

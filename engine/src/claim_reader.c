@@ -19,6 +19,7 @@
 
 #include "ring.h"
 #include "xml_int.h"
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/text.h"
 #include "zhitong/xml.h"
@@ -676,14 +677,14 @@ static const struct claim_stream_ops xml_ops = {xml_next, xml_status, xml_close}
 
 int zt_claim_xml_open(struct zt_claim_stream **out, const struct zt_source *src)
 {
-	struct xml_stream *s = calloc(1, sizeof *s);
+	struct xml_stream *s = zt_calloc(1, sizeof *s);
 	if (!s)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	s->base.ops = &xml_ops;
 	s->src = *src;
 	s->name = zt_source_name(src);
 	int rc = 0;
-	s->slots = calloc(ZT_READER_SLOTS, sizeof *s->slots);
+	s->slots = zt_calloc(ZT_READER_SLOTS, sizeof *s->slots);
 	s->reader = s->slots ? zt_xml_reader_source(&s->src) : NULL;
 	if (!s->reader) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");

@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/text.h"
 #include "zhitong/ledger.h"
@@ -403,7 +404,7 @@ static int note_exception(struct session *ss, const char *exc_id)
 	struct zt_recon_import_result *r = ss->res;
 	if (r->exception_count == ss->exc_cap) {
 		size_t cap = ss->exc_cap ? ss->exc_cap * 2 : 16;
-		void *p = realloc(r->exceptions, cap * sizeof *r->exceptions);
+		void *p = zt_realloc(r->exceptions, cap * sizeof *r->exceptions);
 		if (!p)
 			return zt_error_set(ZT_ENOMEM, "out of memory");
 		r->exceptions = p;
@@ -1409,7 +1410,7 @@ static void *grow_push(struct grow *g)
 {
 	if (*g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 16;
-		void *q = realloc(*g->items, cap * g->size);
+		void *q = zt_realloc(*g->items, cap * g->size);
 		if (!q) {
 			zt_error_set(ZT_ENOMEM, "out of memory");
 			return NULL;

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/xml.h"
 #include "field_int.h"
@@ -73,7 +74,7 @@ static uint32_t key_hash(const char *s)
 static int keyset_grow(struct keyset *k)
 {
 	size_t n = k->slots ? (k->mask + 1) * 2 : 1024;
-	struct key_slot *slots = calloc(n, sizeof *slots);
+	struct key_slot *slots = zt_calloc(n, sizeof *slots);
 	if (!slots)
 		return zt_error_set(ZT_ENOMEM, "out of memory for the registry's keys");
 	for (size_t i = 0; k->slots && i <= k->mask; i++) {
@@ -109,7 +110,7 @@ static int keyset_add(struct keyset *k, char kind, const char *key, int line, in
 		}
 	size_t n = strlen(buf) + 1;
 	if (!k->blocks || KEYS_BLOCK_BYTES - k->blocks->used < n) {
-		struct key_block *b = malloc(sizeof *b);
+		struct key_block *b = zt_malloc(sizeof *b);
 		if (!b)
 			return zt_error_set(ZT_ENOMEM, "out of memory for the registry's keys");
 		b->next = k->blocks;
@@ -308,7 +309,7 @@ int zt_registry_parse(const char *xml, size_t len, const char *filename,
 	xmlDocPtr doc = NULL;
 	struct keyset keys = {0};
 	/* A person holds its periods: kept off the stack. */
-	struct record *rec = malloc(sizeof *rec);
+	struct record *rec = zt_malloc(sizeof *rec);
 	if (!filename)
 		filename = "(registry)";
 	int which = 0, rc;
@@ -381,7 +382,7 @@ int zt_registry_parse_file(const char *path, const struct zt_registry_visitor *v
 	struct zt_xml_errors se = {.set = false};
 	struct keyset keys = {0};
 	int rc = 0, r;
-	struct record *rec = malloc(sizeof *rec);
+	struct record *rec = zt_malloc(sizeof *rec);
 	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
 	xmlTextReaderPtr reader = zt_xml_reader_fd(fd, path);
 	if (!vc || !reader || !rec) {

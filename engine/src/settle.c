@@ -24,6 +24,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "xml_int.h"
+#include "zhitong/alloc.h"
 #include "zhitong/claim_stream.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
@@ -526,7 +527,7 @@ static int known_claim(struct run *u, const struct settling *k, int *seq, bool *
 		reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_DUPLICATE_CLAIM_NO, msg);
 		return 0;
 	}
-	struct zt_stored_settlement *prev = malloc(sizeof *prev);
+	struct zt_stored_settlement *prev = zt_malloc(sizeof *prev);
 	if (!prev)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	if ((rc = u->s->ops->claims.get(u->s, ref.settlement_row, prev)) == 0) {
@@ -621,7 +622,7 @@ int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_cl
 		                    zt_zone_name(zt_date_pool_zone()));
 	}
 	/* On the heap: the hospital cache makes it large. */
-	struct run *u = calloc(1, sizeof *u);
+	struct run *u = zt_calloc(1, sizeof *u);
 	if (!u)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	u->s = s;

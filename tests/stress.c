@@ -138,10 +138,6 @@ void zt_stress_verify(const char *db, const char *what)
 	cr_assert_eq(code, 0, "%s: verify failed:\n%s%s", what, out, err);
 	free(out);
 	free(err);
-	code = zt_test_run(&out, &err, "--db '%s' audit verify", db);
-	cr_assert_eq(code, 0, "%s: audit verify failed:\n%s%s", what, out, err);
-	free(out);
-	free(err);
 }
 
 /* ---- the operations -------------------------------------------------------- */

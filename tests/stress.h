@@ -42,7 +42,8 @@ char *zt_stress_dump(const char *db);
 /* The same with every timestamp ('YYYY-MM-DDTHH:MM:SS…' or
  * 'YYYY-MM-DD HH:MM:SS…') written as 'T': what a retry must reproduce. */
 char *zt_stress_answer(const char *db);
-/* Asserts `zhitong verify` and `zhitong audit verify` pass on db. */
+/* Asserts `zhitong verify` (the ledger, the settlements, the audit chain)
+ * passes on db. */
 void zt_stress_verify(const char *db, const char *what);
 
 /* ---- the operations (in this process) ---------------------------------- */

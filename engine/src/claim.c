@@ -218,7 +218,7 @@ int zt_claim_check(const struct zt_claim *c, char *msg, size_t msg_bytes)
 	const char **sorted = zt_malloc((size_t)c->item_count * sizeof *sorted);
 	if (!sorted) {
 		snprintf(msg, msg_bytes, "out of memory");
-		return ZT_ENOMEM;
+		return zt_error_set(ZT_ENOMEM, "out of memory");
 	}
 	for (int i = 0; i < c->item_count; i++)
 		sorted[i] = c->items[i].feedetl_sn;

@@ -372,7 +372,10 @@ int zt_registry_parse_file(const char *path, const struct zt_registry_visitor *v
 	 * before the first byte: a peek at the root's namespace (anything else
 	 * is validated as v1, whose schema then says what is wrong). */
 	char ns[64];
-	zt_xml_root_ns(ns, sizeof ns, fd, path);
+	if (zt_xml_root_ns(ns, sizeof ns, fd, path) != 0) {
+		close(fd);
+		return ZT_ENOMEM;
+	}
 	int version = strcmp(ns, ZT_REGISTRY_NS_V2) == 0 ? 2 : 1;
 	xmlSchemaPtr schema = zt_schema(registry_schemas[version - 1]);
 	if (!schema) {

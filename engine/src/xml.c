@@ -330,11 +330,13 @@ int zt_xml_parse_own(xmlDocPtr *out, const char *xml, size_t len, const char *fi
 	return zt_xml_parse_doc_versions(out, &which, xml, len, filename, NULL, NULL, 0);
 }
 
-void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
+int zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
 {
 	out[0] = '\0';
 	xmlTextReaderPtr r = zt_xml_reader_fd(fd, filename);
-	if (r) {
+	if (!r)
+		return ZT_ENOMEM; /* zt_xml_reader_fd set the message */
+	{
 		/* Errors are the full read's to report, not this peek's. */
 		struct zt_xml_errors quiet = {.set = false};
 		xmlTextReaderSetStructuredErrorHandler(r, zt_xml_errors_keep, &quiet);
@@ -350,6 +352,7 @@ void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
 	}
 	(void)zt_xml_reader_refused_doctype(); /* the full read finds it again */
 	(void)lseek(fd, 0, SEEK_SET);
+	return 0;
 }
 
 int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes)

@@ -18,6 +18,7 @@
 #include "stress.h"
 #include "testutil.h"
 #include "zhitong/alloc.h"
+#include "zhitong/claim_stream.h"
 #include "zhitong/error.h"
 
 #define MIXED ZT_TEST_CASES "/claims/mixed-settled-and-rejected.xml"
@@ -190,4 +191,103 @@ Test(alloc, issuing_an_advance, .timeout = 600)
 	zt_stress_world(&w, ZT_STRESS_PLAN_APPROVED, plan);
 	struct op o = {.name = "advance issue", .w = &w, .plan_id = plan, .run = run_advance};
 	both_sweeps(&o);
+}
+
+/* ---- the claim readers: out of memory is never a claim's rejection ---------- */
+
+/* Reads `text` through a claim stream: the status, and each claim's verdict
+ * and digest as text (malloc'd). */
+static int read_stream(char **answer, enum zt_claim_format format, const char *text)
+{
+	struct zt_buffer_reader at;
+	struct zt_source src = zt_source_buffer(&at, text, strlen(text), "claims");
+	struct zt_claim_stream *s = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	cr_assert_not_null(out);
+	int rc = zt_claim_stream_open(&s, &src, format);
+	if (rc == 0) {
+		const struct zt_claim_msg *m;
+		while ((m = zt_claim_stream_next(s)) != NULL) {
+			unsigned char d[ZT_DIGEST_BYTES];
+			if (m->rejected)
+				fprintf(out, "rejected %d %s\n", (int)m->code, m->message);
+			else if ((rc = zt_claim_digest(d, &m->claim, NULL)) == 0)
+				fprintf(out, "read %s\n", zt_test_hex(d));
+			else
+				break;
+		}
+		if (rc == 0)
+			rc = zt_claim_stream_status(s);
+	}
+	zt_claim_stream_close(s);
+	fclose(out);
+	*answer = buf;
+	return rc;
+}
+
+static void sweep_stream(enum zt_claim_format format, const char *text)
+{
+	char *clean = NULL;
+	zt_alloc_fail_nth(0, ZT_ALLOC_ENGINE);
+	cr_assert_eq(read_stream(&clean, format, text), 0, "clean read: %s", zt_error_last());
+	unsigned long total = zt_alloc_count();
+	cr_assert_gt(total, 0);
+	int failed = 0;
+	for (unsigned long n = 1;; n++) {
+		char *answer = NULL;
+		zt_alloc_fail_nth(n, ZT_ALLOC_ENGINE);
+		int rc = read_stream(&answer, format, text);
+		bool fired = zt_alloc_failed();
+		zt_alloc_fail_nth(0, 0);
+		if (rc) {
+			failed++;
+			cr_assert_eq(rc, ZT_ENOMEM, "allocation %lu: %d %s", n, rc, zt_error_last());
+		} else {
+			cr_assert_str_eq(answer, clean, "allocation %lu: read otherwise", n);
+		}
+		free(answer);
+		if (!fired)
+			break;
+		cr_assert_lt(n, total + 100);
+	}
+	cr_expect_gt(failed, 0);
+	free(clean);
+}
+
+Test(alloc, a_claim_stream_stops_on_out_of_memory_and_never_rejects_for_it, .timeout = 120)
+{
+	char *xml = zt_test_slurp(ZT_TEST_CASES "/claims/mixed-settled-and-rejected.xml");
+	cr_assert_not_null(xml);
+	sweep_stream(ZT_CLAIM_FORMAT_XML, xml);
+	free(xml);
+	/* a list of 3 claims, one with 70 items (the item buffer grows past 64) */
+	char *big = malloc(200000);
+	cr_assert_not_null(big);
+	size_t n = (size_t)sprintf(big, "<claims xmlns=\"urn:zhitong:claim:1\">");
+	for (int c = 0; c < 3; c++) {
+		int items = c == 1 ? 70 : 2;
+		n += (size_t)sprintf(big + n,
+		                     "<claim><fixmedins_code>H51010101</fixmedins_code><claim_no>A-%d</claim_no>"
+		                     "<psn_no>P0000001</psn_no><adm_date>2017-03-01</adm_date>"
+		                     "<dscg_date>2017-03-10</dscg_date><dscg_maindiag_code>I63.900"
+		                     "</dscg_maindiag_code><medfee_sumamt>%d.00</medfee_sumamt><items>",
+		                     c, items);
+		for (int i = 1; i <= items; i++)
+			n += (size_t)sprintf(big + n,
+			                     "<item><feedetl_sn>%d</feedetl_sn><med_list_codg>ZZ0001"
+			                     "</med_list_codg><med_chrgitm_type>08</med_chrgitm_type>"
+			                     "<chrgitm_lv>03</chrgitm_lv><pric>1</pric><cnt>1</cnt>"
+			                     "<det_item_fee_sumamt>1.00</det_item_fee_sumamt></item>",
+			                     i);
+		n += (size_t)sprintf(big + n, "</items></claim>");
+	}
+	sprintf(big + n, "</claims>");
+	sweep_stream(ZT_CLAIM_FORMAT_XML, big);
+	free(big);
+	char *json = zt_test_slurp(ZT_TEST_SOURCE_DIR "/tests/fuzz/corpus/claim_json/list-of-two.json");
+	cr_assert_not_null(json);
+	sweep_stream(ZT_CLAIM_FORMAT_JSON, json);
+	free(json);
 }

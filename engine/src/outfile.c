@@ -91,6 +91,8 @@ int zt_outfile_open(struct zt_outfile **out, const char *path, unsigned mode, in
 	size_t base_keep = strnlen(base, TMP_NAME_KEEP_BYTES);
 	size_t tmp_bytes = strlen(f->dir ? f->dir : "") + base_keep + sizeof "/..XXXXXX.tmp";
 	f->tmp = zt_malloc(tmp_bytes);
+	if (f->tmp)
+		f->tmp[0] = '\0'; /* freed below before it is named: nothing to unlink */
 	if (!f->path || !f->dir || !f->tmp) {
 		zt_outfile_free(f);
 		return zt_error_set(ZT_ENOMEM, "out of memory");

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/limits.h"
 #include "zhitong/text.h"
@@ -163,8 +164,8 @@ static int list_add(char ***list, size_t *n, const char *code, const char *what)
 		return 0;
 	if (*n >= ZT_SCOPE_ENTRIES_MAX)
 		return zt_error_set(ZT_ERANGE, "%s: more than %d codes", what, ZT_SCOPE_ENTRIES_MAX);
-	char *copy = strdup(code);
-	char **grown = copy ? realloc(*list, (*n + 1) * sizeof **list) : NULL;
+	char *copy = zt_strdup(code);
+	char **grown = copy ? zt_realloc(*list, (*n + 1) * sizeof **list) : NULL;
 	if (!grown) {
 		free(copy);
 		return zt_error_set(ZT_ENOMEM, "%s: out of memory", what);

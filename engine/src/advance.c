@@ -4,6 +4,7 @@
  * totals come from ledger_hospitals.c (ledger_int.h); the store's port
  * (store.h) reads and writes. */
 #include "zhitong/advance.h"
+#include "zhitong/alloc.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -132,7 +133,7 @@ static int plan_settings(const struct zt_config *cfg, int *days_out, zt_fen *min
 static int plan_lines(const struct zt_config *cfg, const struct ledger_pass *pass,
                       struct zt_advance_plan *pl)
 {
-	pl->lines = calloc(pass->n ? pass->n : 1, sizeof *pl->lines);
+	pl->lines = zt_calloc(pass->n ? pass->n : 1, sizeof *pl->lines);
 	if (!pl->lines)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	pl->total = 0;
@@ -266,7 +267,7 @@ int zt_advance_request(struct zt_store *s, const struct zt_advance_request_req *
 	int rc = check_request(req, who, &actor);
 	if (rc)
 		goto done;
-	out->lines = calloc(1, sizeof *out->lines);
+	out->lines = zt_calloc(1, sizeof *out->lines);
 	if (!out->lines) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
@@ -467,8 +468,8 @@ static int write_pain(const struct pool_cfg *pool, const struct zt_advance *adv,
                       const char *created, zt_date execution_date, const char *path,
                       enum zt_outfile_result *result)
 {
-	struct zt_pain_tx *txs = calloc(n, sizeof *txs);
-	char(*remit)[160] = calloc(n, sizeof *remit);
+	struct zt_pain_tx *txs = zt_calloc(n, sizeof *txs);
+	char(*remit)[160] = zt_calloc(n, sizeof *remit);
 	int rc;
 	if (!txs || !remit) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
@@ -544,7 +545,7 @@ static int plan_advances(struct zt_store *s, const char *plan_id, struct zt_adva
 		                    pl->plan_id, pl->made_by);
 	if ((rc = check_not_stale(s, pl)) != 0)
 		return rc;
-	*adv = calloc(pl->line_count ? pl->line_count : 1, sizeof **adv);
+	*adv = zt_calloc(pl->line_count ? pl->line_count : 1, sizeof **adv);
 	if (!*adv)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	for (size_t i = 0; i < pl->line_count; i++) {
@@ -570,9 +571,9 @@ static int issue_payees(struct zt_store *s, const struct zt_config *cfg,
                         const struct zt_advance *adv, size_t n, struct payee **out,
                         struct zt_hospital **reg_out)
 {
-	struct zt_hospital *reg = calloc(n, sizeof *reg);
-	const char **names = calloc(n, sizeof *names);
-	struct payee *payees = calloc(n, sizeof *payees);
+	struct zt_hospital *reg = zt_calloc(n, sizeof *reg);
+	const char **names = zt_calloc(n, sizeof *names);
+	struct payee *payees = zt_calloc(n, sizeof *payees);
 	int rc = 0;
 	if (!reg || !names || !payees)
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");

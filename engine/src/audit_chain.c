@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/outfile.h"
 #include "zhitong/sign.h"
@@ -46,7 +47,7 @@ static int sink_put(struct sink *k, const void *data, size_t n)
 		size_t cap = k->cap ? k->cap : 256;
 		while (cap - k->len < n)
 			cap *= 2;
-		unsigned char *p = realloc(k->buf, cap);
+		unsigned char *p = zt_realloc(k->buf, cap);
 		if (!p)
 			return zt_error_set(ZT_ENOMEM, "audit record: out of memory");
 		k->buf = p;

@@ -6,6 +6,7 @@
  * SQL. */
 #define _GNU_SOURCE
 #include "zhitong/batch.h"
+#include "zhitong/alloc.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -257,7 +258,7 @@ static bool text_add(struct chunk *c, size_t *off, const char *v)
 		size_t cap = c->cap ? c->cap : 1u << 20;
 		while (cap < c->used + l)
 			cap *= 2;
-		char *t = realloc(c->text, cap);
+		char *t = zt_realloc(c->text, cap);
 		if (!t)
 			return false;
 		c->text = t;
@@ -443,7 +444,7 @@ static int digest_hex(char out[ZT_BATCH_HEX_BYTES], EVP_MD_CTX *md_ctx)
 static int write_file(struct zt_store *s, const struct zt_batch *b, int fd,
                       struct zt_batch_export_info *info)
 {
-	struct sink k = {.fd = fd, .sha = EVP_MD_CTX_new(), .buf = malloc(SINK_BYTES)};
+	struct sink k = {.fd = fd, .sha = EVP_MD_CTX_new(), .buf = zt_malloc(SINK_BYTES)};
 	struct feed feed = {0};
 	struct written sum = {0};
 	xmlTextWriterPtr w = NULL;

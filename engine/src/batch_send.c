@@ -4,6 +4,7 @@
  * send, poll and ack use cases, with the payer behind a port
  * (struct zt_payer_port) so that libzhitong links no gateway. */
 #include "zhitong/batch.h"
+#include "zhitong/alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,7 @@ static int file_sha256(char out[ZT_BATCH_HEX_BYTES], const char *path)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	unsigned char *buf = malloc(READ_CHUNK_BYTES);
+	unsigned char *buf = zt_malloc(READ_CHUNK_BYTES);
 	EVP_MD_CTX *sha = EVP_MD_CTX_new();
 	int rc = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {

@@ -7,6 +7,7 @@
  * of a path reads it twice, validating first, so that its caller never
  * sees half a statement from a file that is refused. */
 #include "zhitong/iso20022.h"
+#include "zhitong/alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +44,7 @@ static int sb_add(struct sbuf *b, const char *s, size_t n)
 		size_t cap = b->cap ? b->cap : 256;
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		char *p = realloc(b->p, cap);
+		char *p = zt_realloc(b->p, cap);
 		if (!p)
 			return zt_error_set(ZT_ENOMEM, "out of memory");
 		b->p = p;
@@ -129,7 +130,7 @@ static int occ_next(struct occ_table *t, const unsigned char key[32], size_t *ou
 {
 	if ((t->used + 1) * 2 > t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct occ_slot *s = calloc(cap, sizeof *s);
+		struct occ_slot *s = zt_calloc(cap, sizeof *s);
 		if (!s)
 			return zt_error_set(ZT_ENOMEM, "out of memory");
 		for (size_t i = 0; i < t->cap; i++) {
@@ -828,7 +829,7 @@ static int camt_pass(const struct zt_source *src, zt_camt_entry_cb cb, void *ctx
                      bool report)
 {
 	struct walker w = {.path = zt_source_name(src), .cb = cb, .ctx = ctx, .report = report};
-	struct sniffed h = {.head = malloc(SNIFF_BYTES + 1)};
+	struct sniffed h = {.head = zt_malloc(SNIFF_BYTES + 1)};
 	xmlSchemaPtr xsd = NULL;
 	int rc = 0;
 	zt_xml_init();
@@ -940,8 +941,8 @@ static int stream_main(struct zt_ring *ring, void *arg)
 
 int zt_camt053_stream_open(struct zt_camt_stream **out, const struct zt_source *src)
 {
-	struct zt_camt_stream *s = calloc(1, sizeof *s);
-	if (!s || !(s->slots = calloc(CAMT_RING, sizeof *s->slots))) {
+	struct zt_camt_stream *s = zt_calloc(1, sizeof *s);
+	if (!s || !(s->slots = zt_calloc(CAMT_RING, sizeof *s->slots))) {
 		free(s);
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	}

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/text.h"
 
@@ -55,7 +56,7 @@ static const char *arena_copy(struct zt_catalog *c, const char *s)
 	struct arena_block *b = c->arena;
 	if (!b || b->cap - b->used < n) {
 		size_t cap = n > ARENA_BLOCK_BYTES ? n : ARENA_BLOCK_BYTES;
-		b = malloc(sizeof *b + cap);
+		b = zt_malloc(sizeof *b + cap);
 		if (!b)
 			return NULL;
 		b->next = c->arena;
@@ -101,7 +102,7 @@ int zt_catalog_new(struct zt_catalog **out, const struct zt_catalog_info *info)
 	if (!valid_header(info))
 		return zt_error_set(ZT_EINVAL, "catalogue '%.50s': bad header (id, county or dates)",
 		                    info->id);
-	struct zt_catalog *c = calloc(1, sizeof *c);
+	struct zt_catalog *c = zt_calloc(1, sizeof *c);
 	if (!c)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	c->info = *info;
@@ -157,7 +158,7 @@ int zt_catalog_add(struct zt_catalog *c, const struct zt_catalog_entry *e)
 		                    ZT_CATALOG_ENTRIES_MAX);
 	if (c->count == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 1024;
-		struct zt_catalog_entry *n = realloc(c->entries, cap * sizeof *n);
+		struct zt_catalog_entry *n = zt_realloc(c->entries, cap * sizeof *n);
 		if (!n)
 			return zt_error_set(ZT_ENOMEM, "out of memory for %zu catalogue entries", cap);
 		c->entries = n;
@@ -227,7 +228,7 @@ int zt_catalog_finish(struct zt_catalog *c, const char *filename)
 	size_t slots = 16;
 	while (slots < 2 * c->count)
 		slots *= 2;
-	c->slots = calloc(slots, sizeof *c->slots);
+	c->slots = zt_calloc(slots, sizeof *c->slots);
 	if (!c->slots)
 		return zt_error_set(ZT_ENOMEM, "out of memory for the catalogue's index");
 	c->slot_mask = slots - 1;

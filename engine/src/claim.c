@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 
 void zt_claim_init(struct zt_claim *c) { memset(c, 0, sizeof *c); }
@@ -35,7 +36,7 @@ struct zt_item *zt_claim_add_item(struct zt_claim *c)
 		int cap = c->item_cap ? c->item_cap * 2 : 64;
 		if (cap > ZT_ITEMS_PER_CLAIM_MAX)
 			cap = ZT_ITEMS_PER_CLAIM_MAX;
-		struct zt_item *n = realloc(c->items, (size_t)cap * sizeof *n);
+		struct zt_item *n = zt_realloc(c->items, (size_t)cap * sizeof *n);
 		if (!n)
 			return NULL;
 		c->items = n;
@@ -107,7 +108,7 @@ static int item_line(char *buf, size_t cap, const struct zt_item *it)
 char *zt_claim_items_text(const struct zt_claim *c)
 {
 	size_t cap = (size_t)c->item_count * 96 + 64, len = 0;
-	char *buf = malloc(cap);
+	char *buf = zt_malloc(cap);
 	if (!buf) {
 		zt_error_set(ZT_ENOMEM, "out of memory");
 		return NULL;
@@ -117,7 +118,7 @@ char *zt_claim_items_text(const struct zt_claim *c)
 		int n = item_line(line, sizeof line, &c->items[i]);
 		if (len + (size_t)n + 1 > cap) {
 			cap = (cap + (size_t)n) * 2;
-			char *nb = realloc(buf, cap);
+			char *nb = zt_realloc(buf, cap);
 			if (!nb) {
 				free(buf);
 				zt_error_set(ZT_ENOMEM, "out of memory");
@@ -214,10 +215,10 @@ int zt_claim_check(const struct zt_claim *c, char *msg, size_t msg_bytes)
 	}
 	if (c->item_count < 2)
 		return 0;
-	const char **sorted = malloc((size_t)c->item_count * sizeof *sorted);
+	const char **sorted = zt_malloc((size_t)c->item_count * sizeof *sorted);
 	if (!sorted) {
 		snprintf(msg, msg_bytes, "out of memory");
-		return ZT_ENOMEM;
+		return zt_error_set(ZT_ENOMEM, "out of memory");
 	}
 	for (int i = 0; i < c->item_count; i++)
 		sorted[i] = c->items[i].feedetl_sn;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "claim_reader.h"
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/text.h"
 
@@ -331,7 +332,7 @@ static int json_load(struct json_stream *s, const struct zt_source *src)
 
 int zt_claim_json_open(struct zt_claim_stream **out, const struct zt_source *src)
 {
-	struct json_stream *s = calloc(1, sizeof *s);
+	struct json_stream *s = zt_calloc(1, sizeof *s);
 	if (!s)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	s->base.ops = &json_ops;

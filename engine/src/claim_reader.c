@@ -19,6 +19,7 @@
 
 #include "ring.h"
 #include "xml_int.h"
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/text.h"
 #include "zhitong/xml.h"
@@ -455,8 +456,9 @@ static int read_field(struct zt_claim *c, const xmlNode *e, char *msg)
 	return 0;
 }
 
-/* Validates and converts one built <claim> into m. */
-static void read_claim(struct xml_stream *s, xmlNodePtr node, struct zt_claim_msg *m)
+/* Validates and converts one built <claim> into m: 0 (read or rejected),
+ * or ZT_ENOMEM, which stops the stream (never a claim's rejection). */
+static int read_claim(struct xml_stream *s, xmlNodePtr node, struct zt_claim_msg *m)
 {
 	struct zt_claim *c = &m->claim;
 	zt_claim_reset(c);
@@ -488,8 +490,10 @@ static void read_claim(struct xml_stream *s, xmlNodePtr node, struct zt_claim_ms
 			if (!is_elem(it))
 				continue;
 			struct zt_item *item = zt_claim_add_item(c);
+			if (!item && c->item_count < ZT_ITEMS_PER_CLAIM_MAX)
+				return zt_error_set(ZT_ENOMEM, "out of memory");
 			if (!item) {
-				snprintf(msg, ZT_MESSAGE_BYTES_MAX, "more than %d items (or out of memory)",
+				snprintf(msg, ZT_MESSAGE_BYTES_MAX, "more than %d items",
 				         ZT_ITEMS_PER_CLAIM_MAX);
 				goto invalid;
 			}
@@ -497,14 +501,18 @@ static void read_claim(struct xml_stream *s, xmlNodePtr node, struct zt_claim_ms
 				goto invalid;
 		}
 	}
-	if (zt_claim_check(c, msg, ZT_MESSAGE_BYTES_MAX) != 0)
+	int rc = zt_claim_check(c, msg, ZT_MESSAGE_BYTES_MAX);
+	if (rc == ZT_ENOMEM)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	if (rc != 0)
 		goto invalid;
-	return;
+	return 0;
 invalid:
 	m->rejected = true;
 	m->code = ZT_REJ_SCHEMA_INVALID;
 	peek_child(node, "fixmedins_code", m->hospital, sizeof m->hospital);
 	peek_child(node, "claim_no", m->claim_no, sizeof m->claim_no);
+	return 0;
 }
 
 /* Reads the <claim> the reader stands on into m: built under the limits,
@@ -523,7 +531,9 @@ static int read_one(struct xml_stream *s, struct zt_claim_msg *m)
 		snprintf(m->hospital, sizeof m->hospital, "%s", b.hospital);
 		snprintf(m->claim_no, sizeof m->claim_no, "%s", b.claim_no);
 	} else if (r == 1) {
-		read_claim(s, xmlDocGetRootElement(b.doc), m);
+		int rc = read_claim(s, xmlDocGetRootElement(b.doc), m);
+		if (rc)
+			r = rc; /* out of memory */
 	}
 	xmlFreeDoc(b.doc);
 	return r;
@@ -676,14 +686,14 @@ static const struct claim_stream_ops xml_ops = {xml_next, xml_status, xml_close}
 
 int zt_claim_xml_open(struct zt_claim_stream **out, const struct zt_source *src)
 {
-	struct xml_stream *s = calloc(1, sizeof *s);
+	struct xml_stream *s = zt_calloc(1, sizeof *s);
 	if (!s)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	s->base.ops = &xml_ops;
 	s->src = *src;
 	s->name = zt_source_name(src);
 	int rc = 0;
-	s->slots = calloc(ZT_READER_SLOTS, sizeof *s->slots);
+	s->slots = zt_calloc(ZT_READER_SLOTS, sizeof *s->slots);
 	s->reader = s->slots ? zt_xml_reader_source(&s->src) : NULL;
 	if (!s->reader) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");

@@ -1,6 +1,7 @@
 /* zhitong — the claims' use cases (see claims.h): quote, reverse, show,
  * list. Settling itself is settle.c. */
 #include "zhitong/claims.h"
+#include "zhitong/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,7 @@ static int reverse_write(struct zt_store *s, const struct zt_claims_reverse_req 
                          const char *actor, const struct zt_claim_ref *ref,
                          struct zt_claims_reverse_res *res)
 {
-	struct zt_stored_settlement *orig = malloc(sizeof *orig);
+	struct zt_stored_settlement *orig = zt_malloc(sizeof *orig);
 	if (!orig)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	char setl_id[32], detail[ZT_MESSAGE_BYTES_MAX + 64], subject[128];
@@ -104,7 +105,7 @@ static int by_setl_id(struct zt_store *s, const char *setl_id,
 		rc = s->ops->claims.reversal_of(s, row, &rev_row);
 	if (rc)
 		return rc;
-	struct zt_stored_settlement *st = malloc(sizeof *st);
+	struct zt_stored_settlement *st = zt_malloc(sizeof *st);
 	if (!st)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	for (int i = 0; i < 2 && rc == 0; i++) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/limits.h"
@@ -264,7 +265,7 @@ static int read_lines(struct zt_config *c, FILE *f)
 			break;
 		if (c->n == c->cap) {
 			size_t cap = c->cap ? c->cap * 2 : 16;
-			struct entry *ne = realloc(c->e, cap * sizeof *ne);
+			struct entry *ne = zt_realloc(c->e, cap * sizeof *ne);
 			if (!ne) {
 				rc = zt_error_set(ZT_ENOMEM, "out of memory");
 				break;
@@ -273,9 +274,9 @@ static int read_lines(struct zt_config *c, FILE *f)
 			c->cap = cap;
 		}
 		struct entry *e = &c->e[c->n];
-		e->section = strdup(section);
-		e->key = strdup(key);
-		e->value = strdup(value);
+		e->section = zt_strdup(section);
+		e->key = zt_strdup(key);
+		e->value = zt_strdup(value);
 		e->line = lineno;
 		c->n++;
 		if (!e->section || !e->key || !e->value) {
@@ -288,7 +289,7 @@ static int read_lines(struct zt_config *c, FILE *f)
 
 int zt_config_load(struct zt_config **out, const char *path)
 {
-	struct zt_config *c = calloc(1, sizeof *c);
+	struct zt_config *c = zt_calloc(1, sizeof *c);
 	if (!c)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	if (!path || !path[0]) {
@@ -320,7 +321,7 @@ int zt_config_load(struct zt_config **out, const char *path)
 
 int zt_config_parse(struct zt_config **out, const char *name, const char *text, size_t len)
 {
-	struct zt_config *c = calloc(1, sizeof *c);
+	struct zt_config *c = zt_calloc(1, sizeof *c);
 	if (!c)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	snprintf(c->path, sizeof c->path, "%s", name ? name : "");

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/limits.h"
 
@@ -393,8 +394,8 @@ static bool tzif_parse(struct zt_zone *z, const unsigned char *buf, size_t len)
 		                    *ty = ip + timecnt;
 		z->n = (size_t)timecnt;
 		if (z->n) {
-			z->at = malloc(z->n * sizeof *z->at);
-			z->off = malloc(z->n * sizeof *z->off);
+			z->at = zt_malloc(z->n * sizeof *z->at);
+			z->off = zt_malloc(z->n * sizeof *z->off);
 			if (!z->at || !z->off)
 				return false;
 		}
@@ -480,7 +481,7 @@ int zt_zone_load(struct zt_zone **out, const char *name)
 	if (!name || !name_ok(name))
 		return zt_error_set(ZT_EINVAL, "unknown time zone '%.60s': not an IANA zone name "
 		                    "such as Asia/Shanghai", name ? name : "");
-	struct zt_zone *z = calloc(1, sizeof *z);
+	struct zt_zone *z = zt_calloc(1, sizeof *z);
 	if (!z)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	snprintf(z->name, sizeof z->name, "%s", name);
@@ -504,7 +505,7 @@ int zt_zone_load(struct zt_zone **out, const char *name)
 		                  e == ENOENT ? dir : "");
 		goto done;
 	}
-	buf = malloc(ZT_TZIF_BYTES_MAX);
+	buf = zt_malloc(ZT_TZIF_BYTES_MAX);
 	if (!buf) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;

@@ -18,6 +18,7 @@
 
 #include <yajl/yajl_parse.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/limits.h"
 
@@ -42,7 +43,7 @@ static void *arena_alloc(struct arena *a, size_t n)
 	struct block *b = a->head;
 	if (!b || b->cap - b->used < n) {
 		size_t cap = n > ARENA_BLOCK_BYTES ? n : ARENA_BLOCK_BYTES;
-		b = malloc(sizeof *b + cap);
+		b = zt_malloc(sizeof *b + cap);
 		if (!b)
 			return NULL;
 		b->cap = cap;
@@ -352,7 +353,7 @@ static int close_container(struct parser *p)
 			if (f->count > 1) {
 				if (f->count > p->sort_cap) {
 					const struct zt_json_member **t =
-						realloc(p->sort_tmp, f->count * sizeof *t);
+						zt_realloc(p->sort_tmp, f->count * sizeof *t);
 					if (!t) {
 						p->rc = zt_error_set(ZT_ENOMEM, "json: out of memory");
 						return 0;
@@ -540,8 +541,8 @@ int zt_json_parse(struct zt_json_doc **out, const char *text, size_t n,
 		first++;
 	if (first == n)
 		return zt_error_set(ZT_EMALFORMED, "json: at byte %zu: no value (the text is empty)", n);
-	if (!(p.doc = calloc(1, sizeof *p.doc)) ||
-	    !(p.stack = calloc((size_t)limits->depth_max + 1, sizeof *p.stack))) {
+	if (!(p.doc = zt_calloc(1, sizeof *p.doc)) ||
+	    !(p.stack = zt_calloc((size_t)limits->depth_max + 1, sizeof *p.stack))) {
 		rc = zt_error_set(ZT_ENOMEM, "json: out of memory");
 		goto done;
 	}

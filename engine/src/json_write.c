@@ -12,6 +12,7 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 
 struct zt_json_writer {
@@ -22,7 +23,7 @@ struct zt_json_writer {
 
 int zt_json_writer_new(struct zt_json_writer **out, bool pretty)
 {
-	struct zt_json_writer *w = calloc(1, sizeof *w);
+	struct zt_json_writer *w = zt_calloc(1, sizeof *w);
 	if (!w || !(w->g = yajl_gen_alloc(NULL))) {
 		free(w);
 		return zt_error_set(ZT_ENOMEM, "json: out of memory");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ledger_int.h"
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
 #include "zhitong/store.h"
@@ -24,7 +25,7 @@ static int collect_hospital(void *ctx, const struct zt_hospital *h)
 	struct ledger_pass *p = ctx;
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 64;
-		struct hosp *nv = realloc(p->v, cap * sizeof *nv);
+		struct hosp *nv = zt_realloc(p->v, cap * sizeof *nv);
 		if (!nv)
 			return zt_error_set(ZT_ENOMEM, "out of memory");
 		p->v = nv;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 
 /* Comparing with an existing file reads both in chunks of this size. */
@@ -76,7 +77,7 @@ int zt_outfile_open(struct zt_outfile **out, const char *path, unsigned mode, in
 	int rc = look_at_target(path, &exists);
 	if (rc)
 		return rc;
-	struct zt_outfile *f = calloc(1, sizeof *f);
+	struct zt_outfile *f = zt_calloc(1, sizeof *f);
 	if (!f)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	f->fd = -1;
@@ -85,11 +86,13 @@ int zt_outfile_open(struct zt_outfile **out, const char *path, unsigned mode, in
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
 	size_t dir_len = slash ? (size_t)(slash - path) : 0;
-	f->path = strdup(path);
-	f->dir = slash ? (dir_len ? strndup(path, dir_len) : strdup("/")) : strdup(".");
+	f->path = zt_strdup(path);
+	f->dir = slash ? (dir_len ? zt_strndup(path, dir_len) : zt_strdup("/")) : zt_strdup(".");
 	size_t base_keep = strnlen(base, TMP_NAME_KEEP_BYTES);
 	size_t tmp_bytes = strlen(f->dir ? f->dir : "") + base_keep + sizeof "/..XXXXXX.tmp";
-	f->tmp = malloc(tmp_bytes);
+	f->tmp = zt_malloc(tmp_bytes);
+	if (f->tmp)
+		f->tmp[0] = '\0'; /* freed below before it is named: nothing to unlink */
 	if (!f->path || !f->dir || !f->tmp) {
 		zt_outfile_free(f);
 		return zt_error_set(ZT_ENOMEM, "out of memory");
@@ -192,7 +195,7 @@ static int read_full(int fd, off_t off, unsigned char *buf, size_t cap, size_t *
  * not, or a negative ZT_E*. The path is opened without following a link. */
 static int same_as_target(struct zt_outfile *f)
 {
-	unsigned char *buf = malloc(2 * COMPARE_CHUNK_BYTES);
+	unsigned char *buf = zt_malloc(2 * COMPARE_CHUNK_BYTES);
 	int rc = 0, fd = -1;
 	if (!buf)
 		return zt_error_set(ZT_ENOMEM, "out of memory");

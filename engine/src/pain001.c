@@ -21,6 +21,7 @@
 #include <libxml/xmlstring.h>
 #include <libxml/xmlwriter.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/limits.h"
 #include "zhitong/outfile.h"
@@ -220,7 +221,7 @@ static int cmp_id(const void *a, const void *b)
 static int check_unique_ids(const struct zt_pain_msg *m)
 {
 	int rc = 0;
-	const struct zt_pain_tx **v = malloc(m->tx_count * sizeof *v);
+	const struct zt_pain_tx **v = zt_malloc(m->tx_count * sizeof *v);
 	if (!v)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	for (size_t i = 0; i < m->tx_count; i++)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/xml.h"
 #include "field_int.h"
@@ -592,7 +593,7 @@ int zt_policy_parse(struct zt_policy *out, const char *xml, size_t len, const ch
 	if (rc)
 		goto done;
 	/* Several kilobytes: kept off the stack of callers that may be deep. */
-	p = malloc(sizeof *p);
+	p = zt_malloc(sizeof *p);
 	if (!p) {
 		rc = zt_error_set(ZT_ENOMEM, "%s: out of memory", filename);
 		goto done;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "zhitong/actor.h"
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/policy.h"
 #include "zhitong/registry.h"
@@ -25,7 +26,7 @@ static void summarise(struct zt_rules_res *res, const struct zt_policy *p)
 static int parse(struct zt_policy **pol, const struct zt_rules_req *req, struct zt_rules_res *res)
 {
 	memset(res, 0, sizeof *res);
-	if (!(*pol = malloc(sizeof **pol)))
+	if (!(*pol = zt_malloc(sizeof **pol)))
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	int rc = zt_policy_parse(*pol, req->xml, req->len, req->name);
 	if (rc == 0)

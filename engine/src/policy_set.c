@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/policy.h"
 #include "zhitong/store.h"
@@ -12,7 +13,7 @@ static int add_policy(void *ctx, const struct zt_stored_policy *sp)
 {
 	struct zt_policy_set *set = ctx;
 	/* a county has a handful: one at a time */
-	struct zt_policy_entry *n = realloc(set->entries, ((size_t)set->count + 1) * sizeof *n);
+	struct zt_policy_entry *n = zt_realloc(set->entries, ((size_t)set->count + 1) * sizeof *n);
 	if (!n)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	set->entries = n;

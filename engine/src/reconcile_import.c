@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "reconcile_int.h"
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
 #include "zhitong/store.h"
@@ -30,7 +31,7 @@ static int statement_digest(char out[65], const struct zt_source *src, FILE **sp
 	int rc = 0;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char dig[32];
-	char *buf = malloc(65536);
+	char *buf = zt_malloc(65536);
 	unsigned int len = 0;
 	*spool = NULL;
 	if (!md || !buf || (!src->rewind && !(*spool = tmpfile()))) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "reconcile_int.h"
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
 #include "zhitong/store.h"
@@ -30,7 +31,7 @@ static int note_exception(struct session *ss, const char *exc_id)
 	struct zt_recon_import_result *r = ss->res;
 	if (r->exception_count == ss->exc_cap) {
 		size_t cap = ss->exc_cap ? ss->exc_cap * 2 : 16;
-		void *p = realloc(r->exceptions, cap * sizeof *r->exceptions);
+		void *p = zt_realloc(r->exceptions, cap * sizeof *r->exceptions);
 		if (!p)
 			return zt_error_set(ZT_ENOMEM, "out of memory");
 		r->exceptions = p;

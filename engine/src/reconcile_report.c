@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "reconcile_int.h"
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
 #include "zhitong/store.h"
@@ -21,7 +22,7 @@ static void *grow_push(struct grow *g)
 {
 	if (*g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 16;
-		void *q = realloc(*g->items, cap * g->size);
+		void *q = zt_realloc(*g->items, cap * g->size);
 		if (!q) {
 			zt_error_set(ZT_ENOMEM, "out of memory");
 			return NULL;

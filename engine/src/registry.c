@@ -10,6 +10,7 @@
  * kept is one compact set of the keys seen (docs/spec/rules-v2.md §3: a
  * hospital code, psn_no or fund code given twice refuses the file). */
 #include "zhitong/registry.h"
+#include "zhitong/alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,7 +74,7 @@ static uint32_t key_hash(const char *s)
 static int keyset_grow(struct keyset *k)
 {
 	size_t n = k->slots ? (k->mask + 1) * 2 : 1024;
-	struct key_slot *slots = calloc(n, sizeof *slots);
+	struct key_slot *slots = zt_calloc(n, sizeof *slots);
 	if (!slots)
 		return zt_error_set(ZT_ENOMEM, "out of memory for the registry's keys");
 	for (size_t i = 0; k->slots && i <= k->mask; i++) {
@@ -109,7 +110,7 @@ static int keyset_add(struct keyset *k, char kind, const char *key, int line, in
 		}
 	size_t n = strlen(buf) + 1;
 	if (!k->blocks || KEYS_BLOCK_BYTES - k->blocks->used < n) {
-		struct key_block *b = malloc(sizeof *b);
+		struct key_block *b = zt_malloc(sizeof *b);
 		if (!b)
 			return zt_error_set(ZT_ENOMEM, "out of memory for the registry's keys");
 		b->next = k->blocks;
@@ -308,7 +309,7 @@ int zt_registry_parse(const char *xml, size_t len, const char *filename,
 	xmlDocPtr doc = NULL;
 	struct keyset keys = {0};
 	/* A person holds its periods: kept off the stack. */
-	struct record *rec = malloc(sizeof *rec);
+	struct record *rec = zt_malloc(sizeof *rec);
 	if (!filename)
 		filename = "(registry)";
 	int which = 0, rc;
@@ -381,7 +382,7 @@ static ssize_t replay_read(void *ctx, char *buf, size_t len)
  * source's error. */
 static int replay_fill(struct replay *p, size_t want)
 {
-	char *h = realloc(p->head, want);
+	char *h = zt_realloc(p->head, want);
 	if (!h)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	p->head = h;
@@ -419,7 +420,7 @@ static int walk(xmlTextReaderPtr reader, int version, const char *path,
                 const struct zt_registry_visitor *v, struct zt_xml_errors *se)
 {
 	struct keyset keys = {0};
-	struct record *rec = malloc(sizeof *rec);
+	struct record *rec = zt_malloc(sizeof *rec);
 	bool seen_root = false;
 	int rc = 0, r;
 	if (!rec)

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "zhitong/settle.h"
+#include "zhitong/alloc.h"
 
 #include <assert.h>
 #include <stddef.h>
@@ -381,7 +382,7 @@ static int known_claim(struct run *u, const struct settling *k, int *seq, bool *
 		         c->fixmedins_code, ref.setl_id);
 		return reject(u, c->fixmedins_code, c->claim_no, ZT_REJ_DUPLICATE_CLAIM_NO, msg);
 	}
-	struct zt_stored_settlement *prev = malloc(sizeof *prev);
+	struct zt_stored_settlement *prev = zt_malloc(sizeof *prev);
 	if (!prev)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	if ((rc = u->s->ops->claims.get(u->s, ref.settlement_row, prev)) == 0) {
@@ -534,7 +535,7 @@ int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_cl
 		                    zt_zone_name(zt_date_pool_zone()));
 	}
 	/* On the heap: the hospital cache makes it large. */
-	struct run *u = calloc(1, sizeof *u);
+	struct run *u = zt_calloc(1, sizeof *u);
 	if (!u)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	u->s = s;

@@ -19,6 +19,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/limits.h"
 #include "zhitong/outfile.h"
@@ -75,7 +76,7 @@ static int read_small(unsigned char **out, size_t *len_out, const char *what, co
 		                  max_bytes);
 		goto done;
 	}
-	buf = malloc(size + 1);
+	buf = zt_malloc(size + 1);
 	if (!buf) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory reading %s '%s'", what, path);
 		goto done;
@@ -277,7 +278,7 @@ static int digest_init(EVP_MD_CTX *md, EVP_PKEY *pkey, enum zt_key_type type, bo
 /* Feeds the file to an SM2 operation in chunks. */
 static int stream_file(EVP_MD_CTX *md, int fd, const char *path, bool sign)
 {
-	unsigned char *buf = malloc(CHUNK_BYTES);
+	unsigned char *buf = zt_malloc(CHUNK_BYTES);
 	int rc = 0;
 	if (!buf)
 		return zt_error_set(ZT_ENOMEM, "out of memory reading '%s'", path);
@@ -342,7 +343,7 @@ int zt_sign_bytes(unsigned char **sig_out, size_t *len_out, const char *path,
 			rc = zt_error_set(ZT_EINTERNAL, "cannot sign '%s': %s", path, ossl_reason());
 			goto done;
 		}
-		if (!(sig = malloc(sig_len))) {
+		if (!(sig = zt_malloc(sig_len))) {
 			rc = zt_error_set(ZT_ENOMEM, "out of memory");
 			goto done;
 		}
@@ -357,7 +358,7 @@ int zt_sign_bytes(unsigned char **sig_out, size_t *len_out, const char *path,
 			rc = zt_error_set(ZT_EINTERNAL, "cannot sign '%s': %s", path, ossl_reason());
 			goto done;
 		}
-		if (!(sig = malloc(sig_len))) {
+		if (!(sig = zt_malloc(sig_len))) {
 			rc = zt_error_set(ZT_ENOMEM, "out of memory");
 			goto done;
 		}

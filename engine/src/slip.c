@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/date.h" /* zt_date_days_between: the engine's day arithmetic */
 
@@ -444,7 +445,7 @@ void *zt_slip_arena_alloc(struct zt_slip_arena *a, size_t n)
 	struct zt_slip_arena_block *b = a->head;
 	if (!b || b->cap - b->used < need) {
 		size_t cap = need > ARENA_BLOCK_BYTES ? need : ARENA_BLOCK_BYTES;
-		b = malloc(sizeof *b + cap);
+		b = zt_malloc(sizeof *b + cap);
 		if (!b) {
 			zt_error_set(ZT_ENOMEM, "slip arena: out of memory");
 			return NULL;

@@ -2,6 +2,7 @@
  * model (slip.h zt_slip_build, docs/slip.md "Assembling a slip"). The
  * renderers (render/) print it; nothing here writes a byte for people. */
 #include "zhitong/slip.h"
+#include "zhitong/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,7 @@ static int find_row(struct zt_store *s, const struct zt_slip_req *req, int64_t *
 		return zt_error_set(rc, "there is no settlement '%s'", req->setl_id);
 	if (rc)
 		return rc;
-	struct zt_stored_settlement *st = malloc(sizeof *st);
+	struct zt_stored_settlement *st = zt_malloc(sizeof *st);
 	if (!st)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	if ((rc = s->ops->claims.get(s, *row, st)) == 0 && strcmp(st->kind, "reverse") == 0 &&
@@ -189,7 +190,7 @@ static int year_line(void *ctx, const struct zt_claim_line *l)
 		return 0;
 	if (y->n == y->cap) {
 		int cap = y->cap ? y->cap * 2 : 16;
-		void *p = realloc(y->ids, sizeof *y->ids * (size_t)cap);
+		void *p = zt_realloc(y->ids, sizeof *y->ids * (size_t)cap);
 		if (!p)
 			return zt_error_set(ZT_ENOMEM, "out of memory");
 		y->ids = p;
@@ -221,7 +222,7 @@ static int year_totals(struct build *b)
 	const struct zt_claim_filter f = {.psn_no = b->st.psn_no, .from = b->st.year * 10000 + 101,
 	                                  .to = b->st.year * 10000 + 1231};
 	int rc = b->s->ops->claims.list(b->s, &f, year_line, &y);
-	struct zt_stored_settlement *x = rc ? NULL : malloc(sizeof *x);
+	struct zt_stored_settlement *x = rc ? NULL : zt_malloc(sizeof *x);
 	if (!rc && !x)
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 	for (int i = 0; rc == 0 && i < y.n; i++) {
@@ -333,7 +334,7 @@ int zt_slip_build(struct zt_store *s, const struct zt_slip_req *req, struct zt_s
                   struct zt_slip_arena *arena)
 {
 	memset(out, 0, sizeof *out);
-	struct build *b = calloc(1, sizeof *b);
+	struct build *b = zt_calloc(1, sizeof *b);
 	if (!b)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	*b = (struct build){.s = s, .arena = arena, .out = out};

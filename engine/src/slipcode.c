@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 
 #define DOMAIN_TAG "zhitong-slipcode-1"
@@ -74,7 +75,7 @@ static int canon_field(struct canon *c, const char *text, const char *what)
 		return zt_error_set(ZT_EINVAL, "slip code: %s is too long", what);
 	if (c->cap - c->len < n + 4) {
 		size_t cap = (c->cap + n + 4) * 2;
-		unsigned char *p = realloc(c->data, cap);
+		unsigned char *p = zt_realloc(c->data, cap);
 		if (!p)
 			return zt_error_set(ZT_ENOMEM, "slip code: out of memory");
 		c->data = p;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 
 static ssize_t file_read(void *ctx, char *buf, size_t len)
@@ -72,7 +73,7 @@ int zt_source_read_all(char **out, size_t *len_out, const struct zt_source *src,
 	if (cap > max_bytes + 1)
 		cap = max_bytes + 1;
 	size_t len = 0;
-	char *buf = malloc(cap + 1);
+	char *buf = zt_malloc(cap + 1);
 	if (!buf)
 		return zt_error_set(ZT_ENOMEM, "out of memory reading %s", zt_source_name(src));
 	for (;;) {
@@ -83,7 +84,7 @@ int zt_source_read_all(char **out, size_t *len_out, const struct zt_source *src,
 				                    max_bytes);
 			}
 			size_t ncap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
-			char *nb = realloc(buf, ncap + 1);
+			char *nb = zt_realloc(buf, ncap + 1);
 			if (!nb) {
 				free(buf);
 				return zt_error_set(ZT_ENOMEM, "out of memory reading %s", zt_source_name(src));

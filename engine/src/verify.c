@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/claim.h"
 #include "zhitong/error.h"
 #include "zhitong/store.h"
@@ -209,7 +210,7 @@ static int run_domain(struct zt_store *s, enum zt_verify_check_id id,
 {
 	if (id != ZT_VERIFY_CLAIM_DIGESTS)
 		return zt_error_set(ZT_EINTERNAL, "verify: check %d has no code", (int)id);
-	struct claim_check *k = calloc(1, sizeof *k);
+	struct claim_check *k = zt_calloc(1, sizeof *k);
 	if (!k)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	zt_claim_init(&k->c);

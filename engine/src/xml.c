@@ -1,5 +1,6 @@
 /* zhitong — hardened XML input and the embedded XSDs (see xml.h). */
 #include "zhitong/xml.h"
+#include "zhitong/alloc.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -54,8 +55,17 @@ static xmlParserInputPtr deny_loader(const char *url, const char *id, xmlParserC
 	return NULL;
 }
 
+/* alloc.c: libxml2's allocations through the engine's allocator, so that
+ * a test can fail them too (alloc.h ZT_ALLOC_LIBXML2). */
+void *zt_alloc_xml_malloc(size_t n);
+void *zt_alloc_xml_realloc(void *p, size_t n);
+char *zt_alloc_xml_strdup(const char *s);
+
 static void init_once(void)
 {
+	/* before the parser's first allocation; what libxml2 allocated before
+	 * (nothing, or plain malloc) is still released with free() */
+	xmlMemSetup(free, zt_alloc_xml_malloc, zt_alloc_xml_realloc, zt_alloc_xml_strdup);
 	xmlInitParser();
 	xmlSetExternalEntityLoader(deny_loader);
 }
@@ -343,10 +353,15 @@ bool zt_xml_reader_root_ns(char *out, size_t out_bytes, xmlTextReaderPtr r)
 	return found;
 }
 
-void zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
+int zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
 {
-	(void)zt_xml_reader_root_ns(out, out_bytes, zt_xml_reader_fd(fd, filename));
+	out[0] = '\0';
+	xmlTextReaderPtr r = zt_xml_reader_fd(fd, filename);
+	if (!r)
+		return ZT_ENOMEM; /* zt_xml_reader_fd set the message */
+	(void)zt_xml_reader_root_ns(out, out_bytes, r);
 	(void)lseek(fd, 0, SEEK_SET);
+	return 0;
 }
 
 int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes)
@@ -365,7 +380,7 @@ int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes
 	}
 	/* one byte more than the size: a file that grew past it is seen */
 	size_t cap = (size_t)st.st_size + 2, len = 0;
-	char *buf = malloc(cap);
+	char *buf = zt_malloc(cap);
 	if (!buf) {
 		close(fd);
 		return zt_error_set(ZT_ENOMEM, "out of memory reading '%s'", path);
@@ -378,7 +393,7 @@ int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes
 		}
 		if (len + 1 >= cap) {
 			size_t ncap = cap * 2 > max_bytes + 2 ? max_bytes + 2 : cap * 2;
-			char *nb = realloc(buf, ncap);
+			char *nb = zt_realloc(buf, ncap);
 			if (!nb) {
 				free(buf);
 				close(fd);
@@ -444,7 +459,7 @@ static int source_close(void *ctx)
 xmlTextReaderPtr zt_xml_reader_source(const struct zt_source *src)
 {
 	zt_xml_init();
-	struct source_input *in = calloc(1, sizeof *in);
+	struct source_input *in = zt_calloc(1, sizeof *in);
 	if (!in) {
 		zt_error_set(ZT_ENOMEM, "out of memory");
 		return NULL;

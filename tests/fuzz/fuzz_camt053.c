@@ -1,11 +1,6 @@
 /* zhitong — fuzz target: the bank statement reader (iso20022.h,
  * camt.053.001.02 and .08; docs/reconciliation.md).
  *
- * PENDING: written against the reader as it was before the readers
- * refactor (zt_camt053_read and zt_camt053_read_once on a path); enabled
- * after the refactor lands (tests/fuzz/CMakeLists.txt
- * ZT_FUZZ_PENDING_TARGETS): adjust read_both() to the new entry calls.
- *
  * The input is a statement. Every entry reported obeys iso20022.h: an
  * amount in whole fen within range, a currency of three capitals, real
  * dates or none, a known status, a digest of 64 hex digits; the two-pass
@@ -58,7 +53,6 @@ static int entry(void *ctx, const struct zt_camt_statement *st, const struct zt_
 	return 0;
 }
 
-/* The readers' entry calls (adjust here after the refactor). */
 static void read_both(const uint8_t *data, size_t size)
 {
 	const char *path = zt_fuzz_file(data, size);

@@ -1,12 +1,8 @@
 /* zhitong — fuzz target: the policy reader (policy.h, schema/policy.xsd;
  * docs/spec/interfaces.md "Policy").
  *
- * PENDING: written against the parser as it was before the readers
- * refactor (zt_policy_parse from memory); enabled after the refactor lands
- * (tests/fuzz/CMakeLists.txt ZT_FUZZ_PENDING_TARGETS): adjust read() to
- * the new entry call.
- *
- * The input is a policy file. Refused: a code and a message naming the
+ * The input is a policy file, v1 or v2 (full or supplementary;
+ * docs/spec/rules-v2.md). Refused: a code and a message naming the
  * file. Accepted: a policy the split can rely on — real dates in order,
  * ratios within 0..1, factors within 0..10, amounts in range, tiers
  * increasing, at most ZT_RELIEF_MAX relief funds, every fund code six
@@ -83,7 +79,6 @@ static void check(const struct zt_policy *p)
 	}
 }
 
-/* The parser's entry call (adjust here after the refactor). */
 static void read(const uint8_t *data, size_t size)
 {
 	struct zt_policy *p = calloc(1, sizeof *p);

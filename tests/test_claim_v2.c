@@ -721,18 +721,8 @@ Test(claim_json, lengths_are_characters_and_identifiers_are_checked_as_in_xml)
 
 /* ---- settling v2 --------------------------------------------------------------- */
 
-static struct run zt(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static struct run zt(const char *db, const char *fmt, ...)
-{
-	char args[6000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	struct run r;
-	r.code = zt_test_run(&r.out, &r.err, "--db '%s' %s", db, args);
-	return r;
-}
+/* zhitong --db DB …, from testutil */
+#define zt zt_test_db
 
 static const char *world_db(void)
 {

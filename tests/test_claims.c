@@ -35,18 +35,8 @@
 
 
 /* zhitong --db DB ARGS (a shell fragment). */
-static struct run zt(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static struct run zt(const char *db, const char *fmt, ...)
-{
-	char args[6000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	struct run r;
-	r.code = zt_test_run(&r.out, &r.err, "--db '%s' %s", db, args);
-	return r;
-}
+/* zhitong --db DB …, from testutil */
+#define zt zt_test_db
 
 
 /* A fresh database with a registry and a policy loaded. */

@@ -27,33 +27,10 @@
 
 
 
-static struct run zt(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static struct run zt(const char *db, const char *fmt, ...)
-{
-	char args[6000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	struct run r;
-	r.code = zt_test_run(&r.out, &r.err, "--db '%s' %s", db, args);
-	return r;
-}
+/* zhitong --db DB …, from testutil */
+#define zt zt_test_db
 
-static char *zt_ok(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *zt_ok(const char *db, const char *fmt, ...)
-{
-	char args[6000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	struct run r = zt(db, "%s", args);
-	cr_assert_eq(r.code, 0, "zhitong %s: exit %d\nstderr: %s\nstdout: %s", args, r.code, r.err,
-	             r.out);
-	free(r.err);
-	return r.out;
-}
+#define zt_ok zt_test_db_ok
 
 static const char *fresh_db(void)
 {

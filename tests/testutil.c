@@ -175,6 +175,32 @@ char *zt_test_exit(int want, const char *fmt, ...)
 	return out;
 }
 
+struct run zt_test_db(const char *db, const char *fmt, ...)
+{
+	char args[6000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	struct run r;
+	r.code = zt_test_run(&r.out, &r.err, "--db '%s' %s", db, args);
+	return r;
+}
+
+char *zt_test_db_ok(const char *db, const char *fmt, ...)
+{
+	char args[6000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	struct run r = zt_test_db(db, "%s", args);
+	cr_assert_eq(r.code, 0, "zhitong %s: exit %d\nstderr: %s\nstdout: %s", args, r.code, r.err,
+	             r.out);
+	free(r.err);
+	return r.out;
+}
+
 int zt_test_run_on(const char *day, char **out, char **err, const char *fmt, ...)
 {
 	char prefix[400];

@@ -49,6 +49,11 @@ void run_free(struct run *r);
 /* Any shell command, stdin from /dev/null, stdout and stderr captured
  * apart. */
 struct run sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* zhitong --db DB ARGS: its outcome (caller frees out and err); and the
+ * same requiring exit 0 (the failure shows the command, stderr and
+ * stdout), returning stdout (caller frees). */
+struct run zt_test_db(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *zt_test_db_ok(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* DIR/name in this test's directory (static buffer rotated among 8). */
 const char *tmp_path(const char *name);
 

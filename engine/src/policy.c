@@ -211,7 +211,10 @@ static int read_tiers(struct zt_tier tiers[ZT_TIERS_MAX], int *count, const stru
 		if (k == ZT_TIERS_MAX)
 			return zt_field_fail(ZT_EINVAL, r->file, n, NULL, "more than %d tiers",
 			                     ZT_TIERS_MAX);
-		struct zt_tier t = {.upto_fen = ZT_CAP_NONE, .ratio_bp = 0};
+		/* whole bytes, padding too: a parsed policy compares with memcmp */
+		struct zt_tier t;
+		memset(&t, 0, sizeof t);
+		t.upto_fen = ZT_CAP_NONE;
 		int rc = read_amount(&t.upto_fen, r, n, "upto", false);
 		if (!rc)
 			rc = read_ratio(&t.ratio_bp, r, n, "ratio", true);
@@ -226,7 +229,7 @@ static int read_tiers(struct zt_tier tiers[ZT_TIERS_MAX], int *count, const stru
 			                     "tiers must increase (%s after %s)",
 			                     zt_format_amount(a, t.upto_fen),
 			                     zt_format_amount(b, tiers[k - 1].upto_fen));
-		tiers[k++] = t;
+		memcpy(&tiers[k++], &t, sizeof t);
 		last = n;
 	}
 	if (k > 0 && tiers[k - 1].upto_fen != ZT_CAP_NONE)

@@ -29,7 +29,7 @@ const struct zt_verify_check zt_verify_checks[ZT_VERIFY_CHECKS] = {
 	C(ZT_VERIFY_ACCOUNT_TRANSFERS, "account balances equal their transfers",
 	  "each kept balance is the sum of its account's transfers"),
 	C(ZT_VERIFY_WHOLE_FEN, "money is stored as whole fen",
-	  "every amount kept is an integer, never a float an overflow made"),
+	  "every amount kept is an integer, never a SQLite REAL an overflow made"),
 	C(ZT_VERIFY_SETTLEMENTS_POSTED, "settlements are in the ledger",
 	  "each settlement's transfers move its fund shares and its whole bill"),
 	C(ZT_VERIFY_ACCUMULATORS, "accumulators equal the sums of settlements",

@@ -2,7 +2,7 @@
  * zhitong prints (batch list, reconcile report and exceptions, advance
  * plan/show/status/list, ledger balance/transfers, claim list).
  *
- * Quoting is RFC 4180 (a cell holding a comma, a double quote, CR or LF is
+ * Quoting is RFC 4180 (a cell holding a comma, a quotation mark, CR or LF is
  * quoted and its quotes doubled); lines end with LF. A cell is also made
  * safe for spreadsheets (OWASP "CSV injection"): text that begins with
  * '=', '+', '-', '@', a tab or a carriage return — which Excel, WPS and

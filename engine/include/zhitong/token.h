@@ -11,7 +11,7 @@
  *
  * Crockford's alphabet (0-9 a-z without i, l, o, u) as for the slip's
  * code: no 0/o or 1/l pair to confuse when a token is read over a
- * shoulder, only letters and digits (a double click selects the whole
+ * shoulder, only letters and digits (one click of the mouse selects the whole
  * token, no character needs escaping in a header, a shell or a
  * configuration file). The check is the first 5 bytes of SHA-256 of the
  * 20 random bytes: a token cut short, mistyped or pasted with a character

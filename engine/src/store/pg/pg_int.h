@@ -12,7 +12,7 @@
  * pg_error, which maps the SQLSTATE to a ZT_E* code and sets the message.
  * Integers are int8 on the wire and in every column; money is never a
  * floating-point value, and sums are read in two parts (PG_SUM_*) or as
- * numeric, never as float. docs/architecture.md "The PostgreSQL store". */
+ * numeric, never as a binary fraction. docs/architecture.md "The PostgreSQL store". */
 #ifndef ZHITONG_STORE_PG_INT_H
 #define ZHITONG_STORE_PG_INT_H
 

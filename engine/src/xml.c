@@ -353,17 +353,6 @@ bool zt_xml_reader_root_ns(char *out, size_t out_bytes, xmlTextReaderPtr r)
 	return found;
 }
 
-int zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename)
-{
-	out[0] = '\0';
-	xmlTextReaderPtr r = zt_xml_reader_fd(fd, filename);
-	if (!r)
-		return ZT_ENOMEM; /* zt_xml_reader_fd set the message */
-	(void)zt_xml_reader_root_ns(out, out_bytes, r);
-	(void)lseek(fd, 0, SEEK_SET);
-	return 0;
-}
-
 int zt_read_file(char **out, size_t *len_out, const char *path, size_t max_bytes)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

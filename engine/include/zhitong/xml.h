@@ -58,14 +58,6 @@ int zt_xml_parse_doc_versions(xmlDocPtr *out, int *which, const char *xml, size_
                               const char *filename, const char *const ns[],
                               const enum zt_schema_id ids[], int n);
 
-/* The namespace of the root element of the file open on `fd` (a regular
- * file), copied into out ("" if the file has none or cannot be read that
- * far: the caller's full read then reports why); the file offset is put
- * back to 0. For streamed formats with several versions, whose schema must
- * be chosen before the first byte is read. Returns 0, or ZT_ENOMEM when
- * no reader could be made (never taken for a file without a namespace). */
-int zt_xml_root_ns(char *out, size_t out_bytes, int fd, const char *filename);
-
 /* The same without a schema, for what zhitong itself wrote and stored
  * without one (the trace fragments of schema versions before 9): still no
  * DTD, no entity, no network; only well-formedness is checked. */

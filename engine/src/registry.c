@@ -407,8 +407,11 @@ static int head_ns(char *out, size_t out_bytes, struct replay *p, const char *na
 		if (rc)
 			return rc;
 		xmlTextReaderPtr r = NULL;
-		if (zt_xml_reader_memory(&r, p->head, p->len, name) != 0)
-			r = NULL;
+		int made = zt_xml_reader_memory(&r, p->head, p->len, name);
+		if (made == ZT_ENOMEM) /* never read a v2 file as v1 for want of memory */
+			return made;
+		if (made != 0)
+			r = NULL; /* (a refused DOCTYPE: the full read reports it) */
 		bool found = zt_xml_reader_root_ns(out, out_bytes, r);
 		if (found || p->ended || want >= ZT_DOC_BYTES_MAX)
 			return 0;

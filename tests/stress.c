@@ -224,8 +224,8 @@ int zt_stress_batch_create(const char *db, const char *fund, char *id)
 	return rc;
 }
 
-int zt_stress_batch_export(const struct zt_stress_world *w, const char *db, const char *id,
-                           const char *out)
+int zt_stress_batch_export_flags(const struct zt_stress_world *w, const char *db, const char *id,
+                                 const char *out, int out_flags)
 {
 	struct zt_store *s = NULL;
 	int rc = zt_store_open(&s, db, NULL);
@@ -233,10 +233,16 @@ int zt_stress_batch_export(const struct zt_stress_world *w, const char *db, cons
 	if (rc == 0)
 		rc = zt_batch_export(
 		    s, &(struct zt_batch_export_req){.id = id, .out_path = out, .key_path = w->key,
-		                                     .actor = "carol"},
+		                                     .actor = "carol", .out_flags = out_flags},
 		    &info);
 	zt_store_close(s);
 	return rc;
+}
+
+int zt_stress_batch_export(const struct zt_stress_world *w, const char *db, const char *id,
+                           const char *out)
+{
+	return zt_stress_batch_export_flags(w, db, id, out, 0);
 }
 
 int zt_stress_recon_import(const struct zt_stress_world *w, const char *db, const char *path)

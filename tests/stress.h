@@ -58,6 +58,9 @@ int zt_stress_batch_create(const char *db, const char *fund, char *id);
 /* batch export of `id` to `out` (and out.sig), signed with w->key, by carol. */
 int zt_stress_batch_export(const struct zt_stress_world *w, const char *db, const char *id,
                            const char *out);
+/* The same with outfile.h's flags (ZT_OUT_FORCE). */
+int zt_stress_batch_export_flags(const struct zt_stress_world *w, const char *db, const char *id,
+                                 const char *out, int out_flags);
 /* reconcile import of the statement `path` with the world's configuration. */
 int zt_stress_recon_import(const struct zt_stress_world *w, const char *db, const char *path);
 /* advance issue of `plan_id` by erin, the pain.001 to `out`. */

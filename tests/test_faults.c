@@ -14,18 +14,26 @@
  * export, reconcile import and advance issue (issue 15 point 2): the world
  * is built through the CLI (stress.h), the operation runs in this process
  * through the library; a failed run leaves the database exactly as it was
- * (its whole .dump) and no output file behind, a retry then gives the
- * clean run's answer, and verify is clean after each. */
+ * (its whole .dump) and the output's name as it was (nothing, the same
+ * file, or the file a forced export replaced), a retry then gives the
+ * clean run's answer, and verify is clean after each. The export is also
+ * swept over its file system's publishing steps (rename, link, the sync
+ * of a directory), wrapped below. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <dlfcn.h>
+#include <errno.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "stress.h"
 #include "testutil.h"
 #include "zhitong/error.h"
+#include "zhitong/outfile.h"
 #include "zhitong/settle.h"
 #include "zhitong/store.h"
 
@@ -295,7 +303,69 @@ Test(faults, a_failed_write_at_any_point_leaves_the_database_consistent, .timeou
 	free(clean);
 }
 
+/* ---- the faulty file system ------------------------------------------------ */
+
+/* The outputs' publishing steps — rename(2), renameat2(2), link(2) and the
+ * fsync(2) of a directory (outfile.c) — are wrapped here: this program
+ * links the engine statically, so these definitions come before the C
+ * library's, and the Nth step after a reset fails with EIO. */
+static long fs_seen, fs_fail_at;
+static int fs_fired;
+
+static bool fs_step_fails(void)
+{
+	fs_seen++;
+	if (fs_fail_at && fs_seen == fs_fail_at) {
+		fs_fired++;
+		errno = EIO;
+		return true;
+	}
+	return false;
+}
+
+int renameat2(int from_dir, const char *from, int to_dir, const char *to, unsigned flags)
+{
+	static int (*real)(int, const char *, int, const char *, unsigned);
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "renameat2");
+	return fs_step_fails() ? -1 : real(from_dir, from, to_dir, to, flags);
+}
+
+int rename(const char *from, const char *to)
+{
+	static int (*real)(const char *, const char *);
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "rename");
+	return fs_step_fails() ? -1 : real(from, to);
+}
+
+int link(const char *from, const char *to)
+{
+	static int (*real)(const char *, const char *);
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "link");
+	return fs_step_fails() ? -1 : real(from, to);
+}
+
+int fsync(int fd)
+{
+	static int (*real)(int);
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "fsync");
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && fs_step_fails())
+		return -1;
+	return real(fd);
+}
+
 /* ---- beyond settlement ------------------------------------------------------- */
+
+/* What is at the output's name before the operation runs. */
+enum prior {
+	PRIOR_NONE,  /* nothing */
+	PRIOR_SAME,  /* the file and signature the clean run writes */
+	PRIOR_OTHER, /* another file and signature (the operation runs forced) */
+};
 
 struct op {
 	const char *name;
@@ -303,8 +373,20 @@ struct op {
 	const char *plan_id;
 	char db[800];
 	char out[800];
+	enum prior prior;
+	int out_flags;
 	int (*run)(struct op *o);
 };
+
+/* Which fault a sweep injects: the Nth SQLite write or sync (the VFS
+ * above), or the Nth publishing step of an output (the file system). */
+struct fault {
+	const char *what;
+	long *seen, *fail_at;
+	int *fired;
+};
+static const struct fault vfs_fault = {"write", &writes_seen, &fail_at, &faults_fired};
+static const struct fault fs_fault = {"publishing step", &fs_seen, &fs_fail_at, &fs_fired};
 
 static int run_batch_create(struct op *o)
 {
@@ -313,7 +395,7 @@ static int run_batch_create(struct op *o)
 }
 static int run_batch_export(struct op *o)
 {
-	return zt_stress_batch_export(o->w, o->db, ZT_STRESS_B1, o->out);
+	return zt_stress_batch_export_flags(o->w, o->db, ZT_STRESS_B1, o->out, o->out_flags);
 }
 static int run_import(struct op *o)
 {
@@ -321,89 +403,120 @@ static int run_import(struct op *o)
 }
 static int run_advance(struct op *o) { return zt_stress_advance_issue(o->w, o->db, o->plan_id, o->out); }
 
-static void remove_out(struct op *o)
+static void sh_ok(const char *what, struct run r)
 {
-	struct run r = sh("rm -f '%s' '%s.sig'", o->out, o->out);
+	cr_assert_eq(r.code, 0, "%s: %s", what, r.err ? r.err : "");
 	run_free(&r);
 }
 
-static bool out_exists(struct op *o)
+/* The output and its signature as they were before the operation: kept as
+ * OUT.before and OUT.sig.before (absent for PRIOR_NONE), put in place. */
+static void place_prior(struct op *o)
 {
-	struct run r = sh("test -e '%s' || test -e '%s.sig'", o->out, o->out);
-	bool there = r.code == 0;
-	run_free(&r);
-	return there;
+	sh_ok("place", sh("rm -f '%s' '%s.sig' && if test -e '%s.before'; then cp '%s.before' '%s' && "
+	                  "cp '%s.sig.before' '%s.sig'; fi",
+	                  o->out, o->out, o->out, o->out, o->out, o->out, o->out));
 }
 
-/* Fails write or sync n = 1 … N of the operation's clean run, each in a
- * fresh copy of the world. */
-static void sweep_writes(struct op *o)
+/* Makes OUT.before for o->prior: nothing, the clean run's outputs (written
+ * by a clean run on a scratch copy of the world), or other bytes. */
+static void make_prior(struct op *o)
+{
+	sh_ok("clear", sh("rm -f '%s.before' '%s.sig.before'", o->out, o->out));
+	if (o->prior == PRIOR_SAME) {
+		zt_stress_copy(o->w->db, o->db);
+		place_prior(o);
+		cr_assert_eq(o->run(o), 0, "%s: the clean run failed: %s", o->name, zt_error_last());
+		sh_ok("keep", sh("cp '%s' '%s.before' && cp '%s.sig' '%s.sig.before'", o->out, o->out,
+		                 o->out, o->out));
+	} else if (o->prior == PRIOR_OTHER) {
+		sh_ok("other", sh("printf '<other/>\\n' > '%s.before' && printf 'not this signature\\n' "
+		                  "> '%s.sig.before'", o->out, o->out));
+	}
+}
+
+/* After a failed run: the output's name holds what it held before —
+ * nothing, or the same bytes — and no temporary or kept file is left. */
+static void expect_outputs_as_before(struct op *o, const char *what, long n)
+{
+	struct run r = o->prior == PRIOR_NONE
+	                   ? sh("! test -e '%s' && ! test -e '%s.sig'", o->out, o->out)
+	                   : sh("cmp -s '%s' '%s.before' && cmp -s '%s.sig' '%s.sig.before'", o->out,
+	                        o->out, o->out, o->out);
+	cr_assert_eq(r.code, 0, "%s: fault at %s %ld failed (%s) but left its output behind or "
+	             "changed what was there", o->name, what, n, zt_error_last());
+	run_free(&r);
+	r = sh("ls -A \"$(dirname '%s')\" | grep -E '\\.(tmp|old)$'", o->out);
+	cr_assert_neq(r.code, 0, "%s: fault at %s %ld: temporary files left: %s", o->name, what, n,
+	              r.out);
+	run_free(&r);
+}
+
+/* Fails fault n = 1 … N of the operation's clean run (N: how many the
+ * clean run reaches), each in a fresh copy of the world with the output's
+ * name as o->prior says. Each run succeeds, or fails cleanly: a known
+ * code with a message, the database exactly as it was, the output's name
+ * as it was; a retry then gives the clean run's answer. */
+static void sweep(struct op *o, const struct fault *f)
 {
 	struct zt_stress_world *w = o->w;
 	install_faulty_vfs();
 	snprintf(o->db, sizeof o->db, "%s/run.db", w->dir);
 	snprintf(o->out, sizeof o->out, "%s/out.xml", w->dir);
 	char *base = zt_stress_dump(w->db);
+	make_prior(o);
 
 	zt_stress_copy(w->db, o->db);
-	remove_out(o);
-	fail_at = 0;
-	writes_seen = 0;
+	place_prior(o);
+	*f->fail_at = 0;
+	*f->seen = 0;
 	cr_assert_eq(o->run(o), 0, "%s: the clean run failed: %s", o->name, zt_error_last());
-	long total = writes_seen;
-	cr_assert(total > 2, "%s: the clean run made only %ld writes", o->name, total);
+	long total = *f->seen;
+	/* (an export over its own files publishes nothing) */
+	cr_assert(total > 0 || o->prior == PRIOR_SAME, "%s: the clean run made no %s", o->name,
+	          f->what);
 	char *clean = zt_stress_answer(o->db);
-	char *clean_file = out_exists(o) ? zt_test_slurp(o->out) : NULL;
 	zt_stress_verify(o->db, o->name);
 
-	int failures = 0, left = 0;
+	int failures = 0;
 	for (long n = 1; n <= total; n++) {
 		zt_stress_copy(w->db, o->db);
-		remove_out(o);
-		writes_seen = 0;
-		fail_at = n;
-		faults_fired = 0;
+		place_prior(o);
+		*f->seen = 0;
+		*f->fail_at = n;
+		*f->fired = 0;
 		int rc = o->run(o);
-		fail_at = 0;
-		cr_assert_eq(faults_fired, 1, "%s: write %ld of %ld was never reached", o->name, n, total);
+		*f->fail_at = 0;
+		cr_assert_eq(*f->fired, 1, "%s: %s %ld of %ld was never reached", o->name, f->what, n,
+		             total);
 		if (rc != 0) {
 			failures++;
 			cr_expect(rc == ZT_EIO || rc == ZT_EBUSY || rc == ZT_EINTERNAL,
-			          "%s: fault at write %ld: unexpected code %d (%s)", o->name, n, rc,
+			          "%s: fault at %s %ld: unexpected code %d (%s)", o->name, f->what, n, rc,
 			          zt_error_last());
-			cr_expect(zt_error_last()[0] != '\0', "%s: fault at write %ld: no message", o->name, n);
+			cr_expect(zt_error_last()[0] != '\0', "%s: fault at %s %ld: no message", o->name,
+			          f->what, n);
 			char *now = zt_stress_dump(o->db);
-			cr_assert_str_eq(now, base, "%s: fault at write %ld failed (%s) but changed the database",
-			                 o->name, n, zt_error_last());
+			cr_assert_str_eq(now, base, "%s: fault at %s %ld failed (%s) but changed the "
+			                 "database", o->name, f->what, n, zt_error_last());
 			free(now);
-			/* batch export publishes its file before it records the export:
-			 * a fault in the recording leaves the file, which is the one the
-			 * retry writes again (same bytes) and records */
-			if (out_exists(o)) {
-				left++;
-				cr_assert(clean_file != NULL, "%s: fault at write %ld: a file was left behind",
-				          o->name, n);
-				char *now_file = zt_test_slurp(o->out);
-				cr_assert_str_eq(now_file, clean_file, "%s: fault at write %ld: another file",
-				                 o->name, n);
-				free(now_file);
-			}
+			expect_outputs_as_before(o, f->what, n);
 			zt_stress_verify(o->db, o->name);
 			/* the retry gives the clean run's answer */
 			rc = o->run(o);
-			cr_assert_eq(rc, 0, "%s: fault at write %ld: the retry failed: %s", o->name, n,
-			             zt_error_last());
+			cr_assert_eq(rc, 0, "%s: fault at %s %ld: the retry failed: %s", o->name, f->what,
+			             n, zt_error_last());
 		}
 		char *now = zt_stress_answer(o->db);
-		cr_assert_str_eq(now, clean, "%s: fault at write %ld: a different answer", o->name, n);
+		cr_assert_str_eq(now, clean, "%s: fault at %s %ld: a different answer", o->name,
+		                 f->what, n);
 		free(now);
 		zt_stress_verify(o->db, o->name);
 	}
-	cr_expect(failures > 0, "%s: no injected fault made a run fail", o->name);
-	cr_log_info("%s: %ld writes and syncs in the clean run; %d of the faults made the run fail "
-	            "cleanly (%d left the output file, the clean one)",
-	            o->name, total, failures, left);
-	free(clean_file);
+	if (f == &vfs_fault || o->prior != PRIOR_SAME)
+		cr_expect(failures > 0, "%s: no injected fault made a run fail", o->name);
+	cr_log_info("%s: %ld %ss in the clean run; %d of the faults made the run fail cleanly",
+	            o->name, total, f->what, failures);
 	free(clean);
 	free(base);
 }
@@ -413,15 +526,52 @@ Test(faults, batch_create_survives_a_failed_write_anywhere, .timeout = 600)
 	struct zt_stress_world w;
 	zt_stress_world(&w, 0, NULL);
 	struct op o = {.name = "batch create", .w = &w, .run = run_batch_create};
-	sweep_writes(&o);
+	sweep(&o, &vfs_fault);
 }
 
+/* A failure after the payer file and its signature were published — the
+ * recording of the export in the store — takes back what this export
+ * published, and only that (batch.h). */
 Test(faults, batch_export_survives_a_failed_write_anywhere, .timeout = 600)
 {
 	struct zt_stress_world w;
 	zt_stress_world(&w, ZT_STRESS_BATCH_APPROVED, NULL);
 	struct op o = {.name = "batch export", .w = &w, .run = run_batch_export};
-	sweep_writes(&o);
+	sweep(&o, &vfs_fault);
+}
+
+Test(faults, a_failed_export_leaves_an_identical_file_already_there, .timeout = 600)
+{
+	struct zt_stress_world w;
+	zt_stress_world(&w, ZT_STRESS_BATCH_APPROVED, NULL);
+	struct op o = {.name = "batch export over its own file", .w = &w, .prior = PRIOR_SAME,
+	               .run = run_batch_export};
+	sweep(&o, &vfs_fault);
+}
+
+Test(faults, a_failed_forced_export_puts_back_the_files_it_replaced, .timeout = 600)
+{
+	struct zt_stress_world w;
+	zt_stress_world(&w, ZT_STRESS_BATCH_APPROVED, NULL);
+	struct op o = {.name = "batch export --force", .w = &w, .prior = PRIOR_OTHER,
+	               .out_flags = ZT_OUT_FORCE, .run = run_batch_export};
+	sweep(&o, &vfs_fault);
+}
+
+/* Each rename, link and directory sync of the export failed in turn: the
+ * signature published and then the file's rename failing, the file renamed
+ * and its directory's sync failing, … */
+Test(faults, batch_export_survives_a_failed_publishing_step, .timeout = 600)
+{
+	struct zt_stress_world w;
+	zt_stress_world(&w, ZT_STRESS_BATCH_APPROVED, NULL);
+	enum prior priors[] = {PRIOR_NONE, PRIOR_SAME, PRIOR_OTHER};
+	for (size_t i = 0; i < 3; i++) {
+		struct op o = {.name = "batch export (publishing)", .w = &w, .prior = priors[i],
+		               .out_flags = priors[i] == PRIOR_OTHER ? ZT_OUT_FORCE : 0,
+		               .run = run_batch_export};
+		sweep(&o, &fs_fault);
+	}
 }
 
 Test(faults, reconcile_import_survives_a_failed_write_anywhere, .timeout = 600)
@@ -429,7 +579,7 @@ Test(faults, reconcile_import_survives_a_failed_write_anywhere, .timeout = 600)
 	struct zt_stress_world w;
 	zt_stress_world(&w, ZT_STRESS_BATCH_ACCEPTED, NULL);
 	struct op o = {.name = "reconcile import", .w = &w, .run = run_import};
-	sweep_writes(&o);
+	sweep(&o, &vfs_fault);
 }
 
 Test(faults, advance_issue_survives_a_failed_write_anywhere, .timeout = 600)
@@ -438,5 +588,5 @@ Test(faults, advance_issue_survives_a_failed_write_anywhere, .timeout = 600)
 	char plan[40];
 	zt_stress_world(&w, ZT_STRESS_PLAN_APPROVED, plan);
 	struct op o = {.name = "advance issue", .w = &w, .plan_id = plan, .run = run_advance};
-	sweep_writes(&o);
+	sweep(&o, &vfs_fault);
 }

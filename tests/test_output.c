@@ -307,6 +307,101 @@ Test(outfile, a_file_that_appears_meanwhile_is_not_replaced)
 	free(got);
 }
 
+/* zt_outfile_withdraw: an operation that fails after it published takes
+ * back what it published, and only that (the payer file of a failed batch
+ * export). */
+static struct zt_outfile *published(const char *p, const char *text, int flags,
+                                    enum zt_outfile_result want)
+{
+	struct zt_outfile *f;
+	enum zt_outfile_result res;
+	cr_assert_eq(zt_outfile_open(&f, p, 0600, flags), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_outfile_write(f, text, strlen(text)), 0);
+	cr_assert_eq(zt_outfile_commit(f, &res), 0, "%s", zt_error_last());
+	cr_expect_eq(res, want);
+	return f;
+}
+
+Test(outfile, a_withdrawn_new_file_is_gone)
+{
+	const char *p = tmp_path("w-new.txt");
+	struct zt_outfile *f = published(p, "mine\n", 0, ZT_OUT_NEW);
+	cr_expect(exists(p));
+	cr_assert_eq(zt_outfile_withdraw(f), 0, "%s", zt_error_last());
+	cr_expect(!exists(p), "the file this output made is removed");
+	cr_expect_eq(zt_outfile_withdraw(f), 0, "a second withdraw does nothing");
+	zt_outfile_free(f);
+	cr_expect_eq(count_prefix(zt_test_tmpdir(), ".w-new.txt."), 0);
+}
+
+Test(outfile, a_withdrawn_output_leaves_the_same_file_that_was_there)
+{
+	const char *p = zt_test_write("w-same.txt", "the same\n");
+	struct stat a, b;
+	cr_assert_eq(stat(p, &a), 0);
+	for (int flags = 0; flags <= (ZT_OUT_FORCE | ZT_OUT_WITHDRAWABLE); flags++) {
+		struct zt_outfile *f = published(p, "the same\n", flags, ZT_OUT_SAME);
+		cr_assert_eq(zt_outfile_withdraw(f), 0, "%s", zt_error_last());
+		zt_outfile_free(f);
+		char *got = zt_test_slurp(p);
+		cr_expect_str_eq(got, "the same\n", "flags %d", flags);
+		free(got);
+	}
+	cr_assert_eq(stat(p, &b), 0);
+	cr_expect(a.st_ino == b.st_ino, "the very same file");
+}
+
+Test(outfile, a_withdrawn_forced_output_puts_back_the_file_it_replaced)
+{
+	const char *p = zt_test_write("w-forced.txt", "theirs\n");
+	struct zt_outfile *f = published(p, "mine\n", ZT_OUT_FORCE | ZT_OUT_WITHDRAWABLE,
+	                                 ZT_OUT_REPLACED);
+	char *got = zt_test_slurp(p);
+	cr_expect_str_eq(got, "mine\n");
+	free(got);
+	cr_expect_eq(count_prefix(zt_test_tmpdir(), ".w-forced.txt."), 1, "the replaced file kept");
+	cr_assert_eq(zt_outfile_withdraw(f), 0, "%s", zt_error_last());
+	zt_outfile_free(f);
+	got = zt_test_slurp(p);
+	cr_expect_str_eq(got, "theirs\n", "the replaced file is back");
+	free(got);
+	cr_expect_eq(count_prefix(zt_test_tmpdir(), ".w-forced.txt."), 0);
+	/* published for good: the kept file goes at free */
+	f = published(p, "mine\n", ZT_OUT_FORCE | ZT_OUT_WITHDRAWABLE, ZT_OUT_REPLACED);
+	zt_outfile_free(f);
+	got = zt_test_slurp(p);
+	cr_expect_str_eq(got, "mine\n");
+	free(got);
+	cr_expect_eq(count_prefix(zt_test_tmpdir(), ".w-forced.txt."), 0);
+	/* without ZT_OUT_WITHDRAWABLE nothing was kept: refused, the file stays */
+	zt_test_write("w-forced.txt", "theirs\n");
+	f = published(p, "mine\n", ZT_OUT_FORCE, ZT_OUT_REPLACED);
+	cr_expect_eq(zt_outfile_withdraw(f), ZT_EINTERNAL);
+	expect_in(zt_error_last(), "cannot be withdrawn");
+	zt_outfile_free(f);
+	got = zt_test_slurp(p);
+	cr_expect_str_eq(got, "mine\n");
+	free(got);
+}
+
+Test(outfile, withdrawing_never_removes_a_file_put_there_since)
+{
+	const char *p = tmp_path("w-since.txt");
+	struct zt_outfile *f = published(p, "mine\n", 0, ZT_OUT_NEW);
+	cr_assert_eq(rename(zt_test_write("w-other.txt", "someone else's\n"), p), 0);
+	cr_assert_eq(zt_outfile_withdraw(f), 0, "%s", zt_error_last());
+	zt_outfile_free(f);
+	char *got = zt_test_slurp(p);
+	cr_expect_str_eq(got, "someone else's\n");
+	free(got);
+	/* an output not published has nothing to withdraw */
+	cr_assert_eq(zt_outfile_open(&f, tmp_path("w-never.txt"), 0600, 0), 0);
+	cr_assert_eq(zt_outfile_write(f, "x", 1), 0);
+	cr_expect_eq(zt_outfile_withdraw(f), 0);
+	zt_outfile_free(f);
+	cr_expect(!exists(tmp_path("w-never.txt")));
+}
+
 /* ==== csv.h ================================================================== */
 
 static char *csv_of(const char *const *cells, size_t n, bool bom)

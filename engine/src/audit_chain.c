@@ -348,7 +348,7 @@ int zt_audit_head_write(const char *path, const struct zt_audit_head *h, const c
 	    (rc = zt_outfile_write(file, text, strlen(text))) || (rc = zt_outfile_finish(file, NULL)))
 		goto done;
 	if (key_pem_path) {
-		if ((rc = zt_outfile_open(&sig, sig_path, 0644, out_flags)))
+		if ((rc = zt_outfile_open(&sig, sig_path, 0644, out_flags | ZT_OUT_WITHDRAWABLE)))
 			goto done;
 		/* written again: a signature there that holds for these bytes stays
 		 * (an SM2 signature is never the same twice) */
@@ -362,6 +362,16 @@ int zt_audit_head_write(const char *path, const struct zt_audit_head *h, const c
 			goto done;
 	}
 	rc = zt_outfile_publish(file);
+	if (rc && sig) {
+		/* the head did not appear: nor does the signature published for it
+		 * (what was there before stays; outfile.h) */
+		char why[ZT_MESSAGE_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", zt_error_last());
+		char left[ZT_MESSAGE_BYTES_MAX] = "";
+		if (zt_outfile_withdraw(sig))
+			snprintf(left, sizeof left, "; and then: %s", zt_error_last());
+		zt_error_set(rc, "%s%s", why, left);
+	}
 done:
 	free(sig_bytes);
 	zt_outfile_free(sig);

@@ -567,6 +567,26 @@ static int record_export(struct zt_store *s, const char *id, const char *path,
 	return rc;
 }
 
+/* An export that failed after it published (the file's publish after the
+ * signature's, the recording in the store): what this call published goes
+ * again — the file first, so that no payer sees a file without its
+ * signature — and what was there before stays (outfile.h). The export's
+ * own failure is the message to keep. */
+static int withdraw(int rc, struct zt_outfile *file, struct zt_outfile *sig)
+{
+	char msg[ZT_MESSAGE_BYTES_MAX];
+	snprintf(msg, sizeof msg, "%s", zt_error_last());
+	struct zt_outfile *both[] = {file, sig};
+	for (size_t i = 0; i < 2; i++)
+		if (both[i] && zt_outfile_withdraw(both[i])) {
+			/* Said with the failure: the caller must know a file stayed. */
+			char left[ZT_MESSAGE_BYTES_MAX];
+			snprintf(left, sizeof left, "%s", zt_error_last());
+			return zt_error_set(rc, "%s; and then: %s", msg, left);
+		}
+	return zt_error_set(rc, "%s", msg);
+}
+
 int zt_batch_export(struct zt_store *s, const struct zt_batch_export_req *req,
                     struct zt_batch_export_info *info)
 {
@@ -596,8 +616,8 @@ int zt_batch_export(struct zt_store *s, const struct zt_batch_export_req *req,
 	/* Both outputs opened first: a symbolic link or a directory at either
 	 * name is refused before a record is written. Both are public (the
 	 * payer's transfer job may run as another user): 0644. */
-	if ((rc = zt_outfile_open(&file, out_path, 0644, out_flags)) ||
-	    (rc = zt_outfile_open(&sig, info->sig_path, 0644, out_flags)))
+	if ((rc = zt_outfile_open(&file, out_path, 0644, out_flags | ZT_OUT_WITHDRAWABLE)) ||
+	    (rc = zt_outfile_open(&sig, info->sig_path, 0644, out_flags | ZT_OUT_WITHDRAWABLE)))
 		goto done;
 	if ((rc = write_file(s, &b, zt_outfile_fd(file), info)))
 		goto done;
@@ -626,6 +646,8 @@ int zt_batch_export(struct zt_store *s, const struct zt_batch_export_req *req,
 		snprintf(real, sizeof real, "%s", out_path);
 	rc = record_export(s, id, real, info, actor);
 done:
+	if (rc)
+		rc = withdraw(rc, file, sig);
 	zt_outfile_free(sig);
 	zt_outfile_free(file);
 	return rc;

@@ -19,7 +19,7 @@
  * ".NAME.XXXXXX.tmp" stays within NAME_MAX (255) however long NAME is. */
 #define TMP_NAME_KEEP_BYTES 200
 
-enum state { WRITING, FINISHED, PUBLISHED };
+enum state { WRITING, FINISHED, PUBLISHED, WITHDRAWN };
 
 struct zt_outfile {
 	char *path;
@@ -32,6 +32,10 @@ struct zt_outfile {
 	int err_no; /* first error of zt_outfile_write */
 	enum state state;
 	enum zt_outfile_result result;
+	struct stat made; /* the file this output published, as it was then:
+	                   * zt_outfile_withdraw removes only that one */
+	char *backup; /* ZT_OUT_WITHDRAWABLE: the file a forced publish replaced,
+	               * kept under a hidden name until free ("" when none) */
 };
 
 /* ZT_EINVAL for anything at `path` that is not a regular file. */
@@ -319,6 +323,25 @@ static int rename_new(struct zt_outfile *f)
 	return zt_error_set(ZT_EIO, "cannot write '%s': %s", f->path, strerror(errno));
 }
 
+/* ZT_OUT_WITHDRAWABLE: the file about to be replaced gets a second,
+ * hidden name (".NAME.XXXXXX.old", beside the temporary file) so that
+ * zt_outfile_withdraw can put it back; free removes that name. */
+static int keep_replaced(struct zt_outfile *f)
+{
+	size_t n = strlen(f->tmp);
+	f->backup = zt_strdup(f->tmp);
+	if (!f->backup)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	memcpy(f->backup + n - (sizeof ".tmp" - 1), ".old", sizeof ".old" - 1);
+	if (link(f->path, f->backup) != 0) {
+		int e = errno;
+		f->backup[0] = '\0';
+		return zt_error_set(ZT_EIO, "cannot keep '%s' aside while it is replaced: %s", f->path,
+		                    strerror(e));
+	}
+	return 0;
+}
+
 int zt_outfile_publish(struct zt_outfile *f)
 {
 	if (f->state != FINISHED)
@@ -339,6 +362,8 @@ int zt_outfile_publish(struct zt_outfile *f)
 		 * directory put there since. */
 		if ((rc = look_at_target(f->path, &exists)))
 			break;
+		if (exists && (f->flags & ZT_OUT_WITHDRAWABLE) && (rc = keep_replaced(f)))
+			break;
 		if (rename(f->tmp, f->path) != 0)
 			rc = zt_error_set(ZT_EIO, "cannot write '%s': %s", f->path, strerror(errno));
 		break;
@@ -347,6 +372,10 @@ int zt_outfile_publish(struct zt_outfile *f)
 		return rc;
 	f->tmp[0] = '\0';
 	f->state = PUBLISHED;
+	/* What was published, to know it again (inode numbers are reused: the
+	 * change time of the rename too). */
+	if (lstat(f->path, &f->made) != 0)
+		memset(&f->made, 0, sizeof f->made);
 	return sync_dir(f->dir, f->path);
 }
 
@@ -356,10 +385,41 @@ int zt_outfile_commit(struct zt_outfile *f, enum zt_outfile_result *result)
 	return rc ? rc : zt_outfile_publish(f);
 }
 
+int zt_outfile_withdraw(struct zt_outfile *f)
+{
+	if (f->state != PUBLISHED)
+		return 0; /* nothing of it is visible; free removes the temporary file */
+	f->state = WITHDRAWN;
+	if (f->result == ZT_OUT_SAME)
+		return 0; /* the file was there before, with these bytes: it stays */
+	struct stat st;
+	const struct stat *m = &f->made;
+	bool ours = m->st_ino && lstat(f->path, &st) == 0 && S_ISREG(st.st_mode) &&
+	            st.st_dev == m->st_dev && st.st_ino == m->st_ino && st.st_size == m->st_size &&
+	            st.st_ctim.tv_sec == m->st_ctim.tv_sec && st.st_ctim.tv_nsec == m->st_ctim.tv_nsec;
+	if (!ours)
+		return 0; /* replaced or removed since by someone else: not ours to touch */
+	if (f->result == ZT_OUT_REPLACED) {
+		if (!f->backup || !f->backup[0])
+			return zt_error_set(ZT_EINTERNAL, "'%s' replaced a file that was not kept "
+			                    "(ZT_OUT_WITHDRAWABLE): it cannot be withdrawn", f->path);
+		if (rename(f->backup, f->path) != 0)
+			return zt_error_set(ZT_EIO, "cannot put back the file '%s' held before: %s",
+			                    f->path, strerror(errno));
+		f->backup[0] = '\0';
+	} else if (unlink(f->path) != 0) {
+		return zt_error_set(ZT_EIO, "cannot remove '%s': %s", f->path, strerror(errno));
+	}
+	return sync_dir(f->dir, f->path);
+}
+
 void zt_outfile_free(struct zt_outfile *f)
 {
 	if (!f)
 		return;
+	if (f->backup && f->backup[0])
+		unlink(f->backup);
+	free(f->backup);
 	if (f->stream)
 		fclose(f->stream);
 	if (f->fd >= 0)

@@ -427,7 +427,11 @@ struct zt_batch_export_req {
  * refused (ZT_ECONFLICT) when it holds other bytes unless `out_flags` has
  * ZT_OUT_FORCE, and a symbolic link or a directory at either name is
  * refused (ZT_EINVAL) even then. Any failure — a bad key, a refusal, a
- * full disk — leaves neither file nor signature of this export behind.
+ * full disk, the export failing to be recorded in the store after both
+ * were published — leaves neither file nor signature of this export
+ * behind: what this call published is taken back (zt_outfile_withdraw),
+ * while a file and signature that were already there with the same bytes
+ * stay and a file that ZT_OUT_FORCE replaced is put back.
  * Everything in the file comes from the store, so exporting again gives the
  * same bytes; the first export moves the batch to exported and keeps the
  * record digest, which every later export must reproduce (ZT_EINTERNAL if

@@ -42,6 +42,9 @@ struct zt_outfile;
 
 enum zt_outfile_flags {
 	ZT_OUT_FORCE = 1, /* replace an existing regular file that differs */
+	/* keep a file that a forced publish replaces (under a hidden second
+	 * name, until free), so that zt_outfile_withdraw can put it back */
+	ZT_OUT_WITHDRAWABLE = 2,
 };
 
 /* What publishing did (or will do, after zt_outfile_finish). */
@@ -83,6 +86,13 @@ int zt_outfile_finish(struct zt_outfile *f, enum zt_outfile_result *result);
  * ZT_ECONFLICT if a file appeared at the path since finish (it is left as
  * it is). After a successful publish the handle only remains to be freed. */
 int zt_outfile_publish(struct zt_outfile *f);
+/* Undoes a publish, for a caller whose operation failed after it: removes
+ * the file this output created (only that one: a file at the path that is
+ * not the one published, e.g. put there since, stays), leaves a file that
+ * was already there with the same bytes (ZT_OUT_SAME), and puts back the
+ * file a forced publish replaced (ZT_OUT_WITHDRAWABLE needed; ZT_EINTERNAL
+ * without it). A no-op for an output that is not published. */
+int zt_outfile_withdraw(struct zt_outfile *f);
 /* finish, then publish. */
 int zt_outfile_commit(struct zt_outfile *f, enum zt_outfile_result *result);
 /* Releases the handle; an unpublished temporary file is removed. NULL is a

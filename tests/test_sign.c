@@ -369,3 +369,126 @@ Test(sign_keys, reports_the_type_and_the_matching_openssl_command)
 	}
 	free(ed), free(edpub), free(sm), free(smpub), free(sig);
 }
+
+/* ==== chunks.h: the one chunked read under SM2 signing and a payer file's
+ * SHA-256 ==================================================================== */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "zhitong/chunks.h"
+
+struct collected {
+	unsigned char *bytes;
+	size_t len, calls, largest;
+	size_t stop_after; /* 0: never */
+};
+
+static int collect(void *ctx, const unsigned char *data, size_t len)
+{
+	struct collected *c = ctx;
+	cr_assert(len > 0, "an empty chunk was handed on");
+	c->bytes = realloc(c->bytes, c->len + len);
+	memcpy(c->bytes + c->len, data, len);
+	c->len += len;
+	c->largest = len > c->largest ? len : c->largest;
+	if (++c->calls == c->stop_after)
+		return zt_error_set(ZT_ECONFLICT, "stop here");
+	return 0;
+}
+
+static int open_file_of(const char *name, size_t n, unsigned char **bytes)
+{
+	*bytes = malloc(n ? n : 1);
+	for (size_t i = 0; i < n; i++)
+		(*bytes)[i] = (unsigned char)(i * 131u + i / 251u);
+	char *p = path_in(name);
+	FILE *f = fopen(p, "wb");
+	cr_assert(f);
+	cr_assert_eq(fwrite(*bytes, 1, n, f), n);
+	fclose(f);
+	int fd = open(p, O_RDONLY);
+	free(p);
+	cr_assert(fd >= 0);
+	return fd;
+}
+
+Test(chunks, every_byte_in_order_in_chunks_of_at_most_the_size)
+{
+	size_t sizes[] = {0, 1, 4095, 4096, 4097, 3 * 4096 + 1234, 1000000};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		unsigned char *want;
+		int fd = open_file_of("chunks.bin", sizes[i], &want);
+		struct collected c = {0};
+		cr_assert_eq(zt_read_chunks(fd, "chunks.bin", 4096, collect, &c), 0, "%s",
+		             zt_error_last());
+		close(fd);
+		cr_expect_eq(c.len, sizes[i], "size %zu: %zu bytes read", sizes[i], c.len);
+		cr_expect(c.len == 0 || memcmp(c.bytes, want, c.len) == 0, "size %zu: other bytes",
+		          sizes[i]);
+		cr_expect(c.largest <= 4096, "a chunk of %zu bytes", c.largest);
+		cr_expect_eq(c.calls, (sizes[i] + 4095) / 4096, "size %zu: %zu chunks", sizes[i],
+		             c.calls);
+		free(c.bytes);
+		free(want);
+	}
+}
+
+Test(chunks, the_callbacks_failure_stops_the_reading_and_is_passed_up_unchanged)
+{
+	unsigned char *want;
+	int fd = open_file_of("stop.bin", 10 * 1024, &want);
+	struct collected c = {.stop_after = 2};
+	cr_expect_eq(zt_read_chunks(fd, "stop.bin", 1024, collect, &c), ZT_ECONFLICT);
+	cr_expect_str_eq(zt_error_last(), "stop here");
+	cr_expect_eq(c.calls, 2, "no chunk after the failure");
+	close(fd);
+	free(c.bytes);
+	free(want);
+}
+
+Test(chunks, short_reads_from_a_pipe_are_chunks_like_any_other)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		for (int i = 0; i < 50; i++) {
+			char piece[7];
+			memset(piece, 'a' + i % 26, sizeof piece);
+			if (write(p[1], piece, sizeof piece) != (ssize_t)sizeof piece)
+				_exit(1);
+			usleep(1000);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	struct collected c = {0};
+	cr_assert_eq(zt_read_chunks(p[0], "pipe", 64 * 1024, collect, &c), 0, "%s",
+	             zt_error_last());
+	close(p[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	cr_expect_eq(c.len, 350);
+	for (size_t i = 0; i < c.len; i++)
+		cr_assert_eq(c.bytes[i], 'a' + (i / 7) % 26, "byte %zu", i);
+	free(c.bytes);
+}
+
+Test(chunks, a_read_error_names_the_file_and_a_zero_chunk_is_refused)
+{
+	char *dir = path_in("");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	cr_assert(fd >= 0);
+	struct collected c = {0};
+	cr_expect_eq(zt_read_chunks(fd, "a-directory", 4096, collect, &c), ZT_EIO);
+	cr_expect(strstr(zt_error_last(), "cannot read 'a-directory'"), "%s", zt_error_last());
+	cr_expect_eq(c.calls, 0);
+	cr_expect_eq(zt_read_chunks(fd, "x", 0, collect, &c), ZT_EINVAL);
+	close(fd);
+	cr_expect_eq(zt_read_chunks(-1, "closed", 4096, collect, &c), ZT_EIO);
+	free(dir);
+}

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "batch_int.h"
+#include "zhitong/chunks.h"
 #include "zhitong/error.h"
 #include "zhitong/store.h"
 
@@ -23,11 +24,18 @@
 
 /* ---- sending ------------------------------------------------------------ */
 
+static int sha256_update(void *ctx, const unsigned char *data, size_t len)
+{
+	if (EVP_DigestUpdate(ctx, data, len) != 1)
+		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
+	return 0;
+}
+
+/* The SHA-256 of the file at `path`, read in chunks (chunks.h). */
 static int file_sha256(char out[ZT_BATCH_HEX_BYTES], const char *path)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	unsigned char *buf = zt_malloc(READ_CHUNK_BYTES);
 	EVP_MD_CTX *sha = EVP_MD_CTX_new();
 	int rc = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -35,25 +43,12 @@ static int file_sha256(char out[ZT_BATCH_HEX_BYTES], const char *path)
 		                  strerror(errno));
 		goto done;
 	}
-	if (!buf || !sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
+	if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
 	}
-	for (;;) {
-		ssize_t r = read(fd, buf, READ_CHUNK_BYTES);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = zt_error_set(ZT_EIO, "cannot read '%s': %s", path, strerror(errno));
-			goto done;
-		}
-		if (r == 0)
-			break;
-		if (EVP_DigestUpdate(sha, buf, (size_t)r) != 1) {
-			rc = zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
-			goto done;
-		}
-	}
+	if ((rc = zt_read_chunks(fd, path, READ_CHUNK_BYTES, sha256_update, sha)))
+		goto done;
 	if (EVP_DigestFinal_ex(sha, md, &mdlen) != 1) {
 		rc = zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
 		goto done;
@@ -63,7 +58,6 @@ done:
 	if (fd >= 0)
 		close(fd);
 	EVP_MD_CTX_free(sha);
-	free(buf);
 	return rc;
 }
 

@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "zhitong/alloc.h"
+#include "zhitong/chunks.h"
 #include "zhitong/error.h"
 #include "zhitong/limits.h"
 #include "zhitong/outfile.h"
@@ -275,33 +276,27 @@ static int digest_init(EVP_MD_CTX *md, EVP_PKEY *pkey, enum zt_key_type type, bo
 	return 0;
 }
 
-/* Feeds the file to an SM2 operation in chunks. */
+/* Feeds the file to an SM2 operation in chunks (chunks.h). */
+struct sm2_feed {
+	EVP_MD_CTX *md;
+	const char *path;
+	bool sign;
+};
+
+static int sm2_update(void *ctx, const unsigned char *data, size_t len)
+{
+	struct sm2_feed *f = ctx;
+	int ok = f->sign ? EVP_DigestSignUpdate(f->md, data, len)
+	                 : EVP_DigestVerifyUpdate(f->md, data, len);
+	if (ok != 1)
+		return zt_error_set(ZT_EINTERNAL, "cannot digest '%s': %s", f->path, ossl_reason());
+	return 0;
+}
+
 static int stream_file(EVP_MD_CTX *md, int fd, const char *path, bool sign)
 {
-	unsigned char *buf = zt_malloc(CHUNK_BYTES);
-	int rc = 0;
-	if (!buf)
-		return zt_error_set(ZT_ENOMEM, "out of memory reading '%s'", path);
-	for (;;) {
-		ssize_t r = read(fd, buf, CHUNK_BYTES);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = zt_error_set(ZT_EIO, "cannot read '%s': %s", path, strerror(errno));
-			goto done;
-		}
-		if (r == 0)
-			break;
-		int ok = sign ? EVP_DigestSignUpdate(md, buf, (size_t)r)
-		              : EVP_DigestVerifyUpdate(md, buf, (size_t)r);
-		if (ok != 1) {
-			rc = zt_error_set(ZT_EINTERNAL, "cannot digest '%s': %s", path, ossl_reason());
-			goto done;
-		}
-	}
-done:
-	free(buf);
-	return rc;
+	struct sm2_feed f = {.md = md, .path = path, .sign = sign};
+	return zt_read_chunks(fd, path, CHUNK_BYTES, sm2_update, &f);
 }
 
 /* ---- sign / verify ------------------------------------------------- */

@@ -296,3 +296,49 @@ const char *zt_stress_statement(const struct zt_stress_world *w)
 	const struct zt_test_entry e = {1, "8160.00", "BS-STRESS-1", NULL, ZT_STRESS_B1};
 	return zt_test_camt("statement.xml", "STRESS-1", w->today, &e, 1);
 }
+
+/* ---- one operation of a sweep -------------------------------------------- */
+
+#define STRESS_MIXED ZT_TEST_CASES "/claims/mixed-settled-and-rejected.xml"
+#define STRESS_REGISTRY_V2 ZT_TEST_SOURCE_DIR "/rules/registry-510101-v2.xml"
+
+int zt_stress_run_settle(struct zt_stress_op *o) { return zt_stress_settle(o->db, STRESS_MIXED, NULL); }
+int zt_stress_run_registry(struct zt_stress_op *o)
+{
+	return zt_stress_registry_load(o->db, STRESS_REGISTRY_V2);
+}
+int zt_stress_run_batch_create(struct zt_stress_op *o)
+{
+	char id[64] = "";
+	return zt_stress_batch_create(o->db, "390100", id);
+}
+int zt_stress_run_batch_export(struct zt_stress_op *o)
+{
+	return zt_stress_batch_export_flags(o->w, o->db, ZT_STRESS_B1, o->out, o->out_flags);
+}
+int zt_stress_run_import(struct zt_stress_op *o)
+{
+	return zt_stress_recon_import(o->w, o->db, zt_stress_statement(o->w));
+}
+int zt_stress_run_advance(struct zt_stress_op *o)
+{
+	return zt_stress_advance_issue(o->w, o->db, o->plan_id, o->out);
+}
+
+void zt_stress_op_init(struct zt_stress_op *o, struct zt_stress_world *w, int world_flags,
+                       const char *name, int (*run)(struct zt_stress_op *o))
+{
+	memset(o, 0, sizeof *o);
+	zt_stress_world(w, world_flags, o->plan_id);
+	o->name = name;
+	o->w = w;
+	o->run = run;
+	snprintf(o->db, sizeof o->db, "%s/run.db", w->dir);
+	snprintf(o->out, sizeof o->out, "%s/out.xml", w->dir);
+}
+
+void zt_stress_op_clear_out(struct zt_stress_op *o)
+{
+	struct run r = sh("rm -f '%s' '%s.sig'", o->out, o->out);
+	run_free(&r);
+}

@@ -69,4 +69,36 @@ int zt_stress_advance_issue(const struct zt_stress_world *w, const char *db, con
 /* A statement paying B1 in full (8160.00) on the world's day. */
 const char *zt_stress_statement(const struct zt_stress_world *w);
 
+/* ---- one operation of a sweep -------------------------------------------- */
+
+/* An operation as test_faults and test_alloc sweep it: on a world, in a
+ * copy of its database (db), writing its file (out, out.sig). */
+struct zt_stress_op {
+	const char *name;
+	struct zt_stress_world *w;
+	char plan_id[40]; /* advance issue: the world's approved plan */
+	char db[800];
+	char out[800];
+	int out_flags; /* batch export: outfile.h flags (ZT_OUT_FORCE) */
+	int variant;   /* the sweeping test's own (e.g. what is at out before) */
+	int (*run)(struct zt_stress_op *o);
+};
+
+/* The operations, each on o->db: claim submit (a mixed file), registry
+ * load (v2), batch create (fund 390100), batch export (B1 to out), reconcile
+ * import (zt_stress_statement), advance issue (the plan, to out). */
+int zt_stress_run_settle(struct zt_stress_op *o);
+int zt_stress_run_registry(struct zt_stress_op *o);
+int zt_stress_run_batch_create(struct zt_stress_op *o);
+int zt_stress_run_batch_export(struct zt_stress_op *o);
+int zt_stress_run_import(struct zt_stress_op *o);
+int zt_stress_run_advance(struct zt_stress_op *o);
+
+/* Builds the world (world_flags as for zt_stress_world) and the operation
+ * `name` on it: db and out in the world's directory. */
+void zt_stress_op_init(struct zt_stress_op *o, struct zt_stress_world *w, int world_flags,
+                       const char *name, int (*run)(struct zt_stress_op *o));
+/* Removes out and out.sig. */
+void zt_stress_op_clear_out(struct zt_stress_op *o);
+
 #endif

@@ -21,53 +21,16 @@
 #include "zhitong/claim_stream.h"
 #include "zhitong/error.h"
 
-#define MIXED ZT_TEST_CASES "/claims/mixed-settled-and-rejected.xml"
-#define REGISTRY_V2 ZT_TEST_SOURCE_DIR "/rules/registry-510101-v2.xml"
-
-struct op {
-	const char *name;
-	struct zt_stress_world *w;
-	const char *plan_id;
-	char db[800];
-	char out[800];
-	int (*run)(struct op *o);
-};
-
-static void remove_out(struct op *o)
-{
-	struct run r = sh("rm -f '%s' '%s.sig'", o->out, o->out);
-	run_free(&r);
-}
-
-static int run_settle(struct op *o) { return zt_stress_settle(o->db, MIXED, NULL); }
-static int run_registry(struct op *o) { return zt_stress_registry_load(o->db, REGISTRY_V2); }
-static int run_batch_create(struct op *o)
-{
-	char id[64] = "";
-	return zt_stress_batch_create(o->db, "390100", id);
-}
-static int run_batch_export(struct op *o)
-{
-	return zt_stress_batch_export(o->w, o->db, ZT_STRESS_B1, o->out);
-}
-static int run_import(struct op *o)
-{
-	return zt_stress_recon_import(o->w, o->db, zt_stress_statement(o->w));
-}
-static int run_advance(struct op *o) { return zt_stress_advance_issue(o->w, o->db, o->plan_id, o->out); }
-
 /* Fails allocation n = 1, 1 + step, 1 + 2 step, … of `scopes` until the
  * operation no longer reaches the failure; returns the runs made. */
-static int sweep(struct op *o, unsigned scopes, int max_runs)
+static int sweep(struct zt_stress_op *o, unsigned scopes, int max_runs)
 {
 	struct zt_stress_world *w = o->w;
-	snprintf(o->db, sizeof o->db, "%s/run.db", w->dir);
-	snprintf(o->out, sizeof o->out, "%s/out.xml", w->dir);
 	char *base = zt_stress_dump(w->db);
 
 	/* the clean run: its answer and how many allocations it makes */
 	zt_stress_copy(w->db, o->db);
-	remove_out(o);
+	zt_stress_op_clear_out(o);
 	zt_alloc_fail_nth(0, scopes);
 	int rc = o->run(o);
 	unsigned long total = zt_alloc_count();
@@ -84,7 +47,7 @@ static int sweep(struct op *o, unsigned scopes, int max_runs)
 	int runs = 0, failed = 0;
 	for (unsigned long n = 1;; n += step) {
 		zt_stress_copy(w->db, o->db);
-		remove_out(o);
+		zt_stress_op_clear_out(o);
 		zt_error_clear();
 		zt_alloc_fail_nth(n, scopes);
 		rc = o->run(o);
@@ -124,7 +87,7 @@ static int sweep(struct op *o, unsigned scopes, int max_runs)
 	            o->name, total, runs, step, failed);
 	/* the operation still works afterwards, and the answer verifies */
 	zt_stress_copy(w->db, o->db);
-	remove_out(o);
+	zt_stress_op_clear_out(o);
 	cr_assert_eq(o->run(o), 0, "%s: after the sweep: %s", o->name, zt_error_last());
 	zt_stress_verify(o->db, o->name);
 	free(clean);
@@ -132,7 +95,7 @@ static int sweep(struct op *o, unsigned scopes, int max_runs)
 	return runs;
 }
 
-static void both_sweeps(struct op *o)
+static void both_sweeps(struct zt_stress_op *o)
 {
 	zt_stress_verify(o->w->db, "the world");
 	sweep(o, ZT_ALLOC_ENGINE, 100000);
@@ -147,49 +110,48 @@ static void both_sweeps(struct op *o)
 Test(alloc, settling_a_claim_file, .timeout = 600)
 {
 	struct zt_stress_world w;
-	zt_stress_world(&w, 0, NULL);
-	struct op o = {.name = "claim submit", .w = &w, .run = run_settle};
+	struct zt_stress_op o;
+	zt_stress_op_init(&o, &w, 0, "claim submit", zt_stress_run_settle);
 	both_sweeps(&o);
 }
 
 Test(alloc, loading_a_registry, .timeout = 600)
 {
 	struct zt_stress_world w;
-	zt_stress_world(&w, 0, NULL);
-	struct op o = {.name = "registry load", .w = &w, .run = run_registry};
+	struct zt_stress_op o;
+	zt_stress_op_init(&o, &w, 0, "registry load", zt_stress_run_registry);
 	both_sweeps(&o);
 }
 
 Test(alloc, creating_a_batch, .timeout = 600)
 {
 	struct zt_stress_world w;
-	zt_stress_world(&w, 0, NULL);
-	struct op o = {.name = "batch create", .w = &w, .run = run_batch_create};
+	struct zt_stress_op o;
+	zt_stress_op_init(&o, &w, 0, "batch create", zt_stress_run_batch_create);
 	both_sweeps(&o);
 }
 
 Test(alloc, exporting_a_batch, .timeout = 600)
 {
 	struct zt_stress_world w;
-	zt_stress_world(&w, ZT_STRESS_BATCH_APPROVED, NULL);
-	struct op o = {.name = "batch export", .w = &w, .run = run_batch_export};
+	struct zt_stress_op o;
+	zt_stress_op_init(&o, &w, ZT_STRESS_BATCH_APPROVED, "batch export", zt_stress_run_batch_export);
 	both_sweeps(&o);
 }
 
 Test(alloc, importing_a_statement, .timeout = 600)
 {
 	struct zt_stress_world w;
-	zt_stress_world(&w, ZT_STRESS_BATCH_ACCEPTED, NULL);
-	struct op o = {.name = "reconcile import", .w = &w, .run = run_import};
+	struct zt_stress_op o;
+	zt_stress_op_init(&o, &w, ZT_STRESS_BATCH_ACCEPTED, "reconcile import", zt_stress_run_import);
 	both_sweeps(&o);
 }
 
 Test(alloc, issuing_an_advance, .timeout = 600)
 {
 	struct zt_stress_world w;
-	char plan[40];
-	zt_stress_world(&w, ZT_STRESS_PLAN_APPROVED, plan);
-	struct op o = {.name = "advance issue", .w = &w, .plan_id = plan, .run = run_advance};
+	struct zt_stress_op o;
+	zt_stress_op_init(&o, &w, ZT_STRESS_PLAN_APPROVED, "advance issue", zt_stress_run_advance);
 	both_sweeps(&o);
 }
 

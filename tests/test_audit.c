@@ -770,19 +770,8 @@ Test(audit_head, text_form_and_strict_reading)
 	chain_free(&c);
 }
 
-static int sh_code(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh_code(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	struct run r = sh("%s", cmd);
-	int code = r.code;
-	run_free(&r);
-	return code;
-}
+/* a shell command's exit code, its output discarded (testutil.h) */
+#define sh_code zt_test_sh_code
 
 /* The payer's commands for batch files (README "Batches"), on a head. */
 #define ED_VERIFY "openssl pkeyutl -verify -pubin -inkey '%s' -rawin -in '%s' -sigfile '%s'"

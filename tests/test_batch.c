@@ -31,18 +31,8 @@
 
 static char d[512], db[600];
 
-static int sh_code(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh_code(const char *fmt, ...)
-{
-	char cmd[8192], full[8300];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	snprintf(full, sizeof full, "(%s) </dev/null >/dev/null 2>&1", cmd);
-	int st = system(full);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
+/* a shell command's exit code, its output discarded (testutil.h) */
+#define sh_code zt_test_sh_code
 
 /* stdout of a shell command, trailing newline removed (caller frees). */
 static char *sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -110,32 +100,8 @@ static char *ok(const char *fmt, ...)
 
 static void path(char *dst, size_t cap, const char *name) { snprintf(dst, cap, "%s/%s", d, name); }
 
-static char *slurp_n(const char *p, size_t *len)
-{
-	FILE *f = fopen(p, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	cr_assert(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
-static bool same_file(const char *a, const char *b)
-{
-	size_t la = 0, lb = 0;
-	char *x = slurp_n(a, &la), *y = slurp_n(b, &lb);
-	bool same = x && y && la == lb && memcmp(x, y, la) == 0;
-	free(x);
-	free(y);
-	return same;
-}
+#define same_file zt_test_same_file
 
 static bool exists(const char *p)
 {
@@ -551,7 +517,7 @@ Test(batch_export, the_file_is_valid_against_its_schema_and_carries_every_record
 	char f[700];
 	path(f, sizeof f, "batch.xml");
 	size_t len;
-	char *xml = slurp_n(f, &len);
+	char *xml = zt_test_slurp_n(f, &len);
 	xmlDocPtr doc = NULL;
 	zt_xml_init();
 	cr_assert_eq(zt_xml_parse_doc(&doc, xml, len, f, ZT_SCHEMA_PAYER_FILE), 0, "%s",
@@ -799,7 +765,7 @@ Test(batch_rejections, a_rejected_record_is_corrected_in_a_later_batch_and_never
 	char f[700];
 	path(f, sizeof f, "b2.xml");
 	size_t len;
-	char *xml = slurp_n(f, &len);
+	char *xml = zt_test_slurp_n(f, &len);
 	cr_assert(strstr(xml, "kind=\"reverse\"") && strstr(xml, "payable=\"false\""), "%s", xml);
 	char np[128], c1y[32];
 	yuan(c1y, -c1);
@@ -1790,7 +1756,7 @@ Test(batch_output, a_retried_export_writes_the_same_file_and_keeps_its_signature
 		}
 		export_with(id, "payer.xml", key);
 		size_t n1, s1;
-		char *before = slurp_n(f, &n1), *sig_before = slurp_n(sig, &s1);
+		char *before = zt_test_slurp_n(f, &n1), *sig_before = zt_test_slurp_n(sig, &s1);
 		struct stat a, b;
 		cr_assert_eq(stat(f, &a), 0);
 		cr_assert_eq(zt_test_run(NULL, &err, "--db '%s' batch export %s --out '%s' --key '%s/%s' "
@@ -1799,7 +1765,7 @@ Test(batch_output, a_retried_export_writes_the_same_file_and_keeps_its_signature
 		cr_assert_eq(stat(f, &b), 0);
 		cr_expect_eq(a.st_ino, b.st_ino, "the identical file is left as it was");
 		size_t n2, s2;
-		char *after = slurp_n(f, &n2), *sig_after = slurp_n(sig, &s2);
+		char *after = zt_test_slurp_n(f, &n2), *sig_after = zt_test_slurp_n(sig, &s2);
 		cr_expect(n1 == n2 && memcmp(before, after, n1) == 0);
 		cr_expect(s1 == s2 && memcmp(sig_before, sig_after, s1) == 0, "the signature is kept");
 		free(before), free(after), free(sig_before), free(sig_after);
@@ -1956,7 +1922,7 @@ Test(batch_output, send_checks_the_signature_before_handing_the_file_over)
 	free(err);
 	/* a signature that was tampered with */
 	size_t n;
-	char *good = slurp_n(sig, &n);
+	char *good = zt_test_slurp_n(sig, &n);
 	FILE *p = fopen(sig, "wb");
 	good[0] ^= 1;
 	fwrite(good, 1, n, p);
@@ -1975,7 +1941,7 @@ Test(batch_output, send_checks_the_signature_before_handing_the_file_over)
 	fwrite(good, 1, n, p);
 	fclose(p);
 	free(good);
-	char *orig = slurp_n(f, &n);
+	char *orig = zt_test_slurp_n(f, &n);
 	p = fopen(f, "ab");
 	fputs("<!-- -->", p);
 	fclose(p);

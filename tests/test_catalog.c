@@ -40,27 +40,7 @@ static struct zt_catalog *parse(const char *xml)
 
 /* ---- every format rule ----------------------------------------------------- */
 
-static bool expectation(const char *doc, long *line, char *text, size_t text_size)
-{
-	const char *e = strstr(doc, "<!-- expect: ");
-	if (!e)
-		return false;
-	e += strlen("<!-- expect: ");
-	const char *end = strstr(e, " -->");
-	if (!end)
-		return false;
-	char *after;
-	*line = strtol(e, &after, 10);
-	if (after != e && *after == ':') {
-		e = after + 1;
-		while (e < end && *e == ' ')
-			e++;
-	} else {
-		*line = -1;
-	}
-	snprintf(text, text_size, "%.*s", (int)(end - e), e);
-	return true;
-}
+#define expectation zt_test_expectation
 
 static void check_refused(const char *path, const char *name, int rc, const char *msg)
 {

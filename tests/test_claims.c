@@ -327,22 +327,7 @@ static char *without_setl_ids(const char *xml)
 }
 
 /* Long texts (dumps): on a difference, show the first line that differs. */
-static void same_text(const char *got, const char *want, const char *what)
-{
-	if (strcmp(got, want) == 0)
-		return;
-	const char *g = got, *w = want;
-	while (*g && *g == *w) {
-		g++;
-		w++;
-	}
-	while (g > got && g[-1] != '\n') {
-		g--;
-		w--;
-	}
-	cr_assert_fail("%s: first difference:\n  now:    %.*s\n  before: %.*s", what, (int)strcspn(g, "\n"), g,
-	               (int)strcspn(w, "\n"), w);
-}
+#define same_text zt_test_same_text
 
 static void xsd_valid(const char *xml)
 {

@@ -372,18 +372,8 @@ Test(date_pool, people_read_a_stored_time_in_the_pool_zone_with_its_offset)
 
 /* ==== through the command line ===================================================== */
 
-static struct run zt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static struct run zt(const char *fmt, ...)
-{
-	char args[6000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	struct run r;
-	r.code = zt_test_run(&r.out, &r.err, "%s", args);
-	return r;
-}
+/* zhitong ARGS (testutil.h) */
+#define zt(...) zt_test_cmd(__VA_ARGS__)
 
 static const char *config(const char *name, const char *text)
 {

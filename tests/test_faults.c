@@ -367,17 +367,6 @@ enum prior {
 	PRIOR_OTHER, /* another file and signature (the operation runs forced) */
 };
 
-struct op {
-	const char *name;
-	struct zt_stress_world *w;
-	const char *plan_id;
-	char db[800];
-	char out[800];
-	enum prior prior;
-	int out_flags;
-	int (*run)(struct op *o);
-};
-
 /* Which fault a sweep injects: the Nth SQLite write or sync (the VFS
  * above), or the Nth publishing step of an output (the file system). */
 struct fault {
@@ -388,21 +377,6 @@ struct fault {
 static const struct fault vfs_fault = {"write", &writes_seen, &fail_at, &faults_fired};
 static const struct fault fs_fault = {"publishing step", &fs_seen, &fs_fail_at, &fs_fired};
 
-static int run_batch_create(struct op *o)
-{
-	char id[64] = "";
-	return zt_stress_batch_create(o->db, "390100", id);
-}
-static int run_batch_export(struct op *o)
-{
-	return zt_stress_batch_export_flags(o->w, o->db, ZT_STRESS_B1, o->out, o->out_flags);
-}
-static int run_import(struct op *o)
-{
-	return zt_stress_recon_import(o->w, o->db, zt_stress_statement(o->w));
-}
-static int run_advance(struct op *o) { return zt_stress_advance_issue(o->w, o->db, o->plan_id, o->out); }
-
 static void sh_ok(const char *what, struct run r)
 {
 	cr_assert_eq(r.code, 0, "%s: %s", what, r.err ? r.err : "");
@@ -411,25 +385,25 @@ static void sh_ok(const char *what, struct run r)
 
 /* The output and its signature as they were before the operation: kept as
  * OUT.before and OUT.sig.before (absent for PRIOR_NONE), put in place. */
-static void place_prior(struct op *o)
+static void place_prior(struct zt_stress_op *o)
 {
 	sh_ok("place", sh("rm -f '%s' '%s.sig' && if test -e '%s.before'; then cp '%s.before' '%s' && "
 	                  "cp '%s.sig.before' '%s.sig'; fi",
 	                  o->out, o->out, o->out, o->out, o->out, o->out, o->out));
 }
 
-/* Makes OUT.before for o->prior: nothing, the clean run's outputs (written
+/* Makes OUT.before for o->variant: nothing, the clean run's outputs (written
  * by a clean run on a scratch copy of the world), or other bytes. */
-static void make_prior(struct op *o)
+static void make_prior(struct zt_stress_op *o)
 {
 	sh_ok("clear", sh("rm -f '%s.before' '%s.sig.before'", o->out, o->out));
-	if (o->prior == PRIOR_SAME) {
+	if (o->variant == PRIOR_SAME) {
 		zt_stress_copy(o->w->db, o->db);
 		place_prior(o);
 		cr_assert_eq(o->run(o), 0, "%s: the clean run failed: %s", o->name, zt_error_last());
 		sh_ok("keep", sh("cp '%s' '%s.before' && cp '%s.sig' '%s.sig.before'", o->out, o->out,
 		                 o->out, o->out));
-	} else if (o->prior == PRIOR_OTHER) {
+	} else if (o->variant == PRIOR_OTHER) {
 		sh_ok("other", sh("printf '<other/>\\n' > '%s.before' && printf 'not this signature\\n' "
 		                  "> '%s.sig.before'", o->out, o->out));
 	}
@@ -437,9 +411,9 @@ static void make_prior(struct op *o)
 
 /* After a failed run: the output's name holds what it held before —
  * nothing, or the same bytes — and no temporary or kept file is left. */
-static void expect_outputs_as_before(struct op *o, const char *what, long n)
+static void expect_outputs_as_before(struct zt_stress_op *o, const char *what, long n)
 {
-	struct run r = o->prior == PRIOR_NONE
+	struct run r = o->variant == PRIOR_NONE
 	                   ? sh("! test -e '%s' && ! test -e '%s.sig'", o->out, o->out)
 	                   : sh("cmp -s '%s' '%s.before' && cmp -s '%s.sig' '%s.sig.before'", o->out,
 	                        o->out, o->out, o->out);
@@ -454,15 +428,13 @@ static void expect_outputs_as_before(struct op *o, const char *what, long n)
 
 /* Fails fault n = 1 … N of the operation's clean run (N: how many the
  * clean run reaches), each in a fresh copy of the world with the output's
- * name as o->prior says. Each run succeeds, or fails cleanly: a known
+ * name as o->variant says. Each run succeeds, or fails cleanly: a known
  * code with a message, the database exactly as it was, the output's name
  * as it was; a retry then gives the clean run's answer. */
-static void sweep(struct op *o, const struct fault *f)
+static void sweep(struct zt_stress_op *o, const struct fault *f)
 {
 	struct zt_stress_world *w = o->w;
 	install_faulty_vfs();
-	snprintf(o->db, sizeof o->db, "%s/run.db", w->dir);
-	snprintf(o->out, sizeof o->out, "%s/out.xml", w->dir);
 	char *base = zt_stress_dump(w->db);
 	make_prior(o);
 
@@ -473,7 +445,7 @@ static void sweep(struct op *o, const struct fault *f)
 	cr_assert_eq(o->run(o), 0, "%s: the clean run failed: %s", o->name, zt_error_last());
 	long total = *f->seen;
 	/* (an export over its own files publishes nothing) */
-	cr_assert(total > 0 || o->prior == PRIOR_SAME, "%s: the clean run made no %s", o->name,
+	cr_assert(total > 0 || o->variant == PRIOR_SAME, "%s: the clean run made no %s", o->name,
 	          f->what);
 	char *clean = zt_stress_answer(o->db);
 	zt_stress_verify(o->db, o->name);
@@ -513,7 +485,7 @@ static void sweep(struct op *o, const struct fault *f)
 		free(now);
 		zt_stress_verify(o->db, o->name);
 	}
-	if (f == &vfs_fault || o->prior != PRIOR_SAME)
+	if (f == &vfs_fault || o->variant != PRIOR_SAME)
 		cr_expect(failures > 0, "%s: no injected fault made a run fail", o->name);
 	cr_log_info("%s: %ld %ss in the clean run; %d of the faults made the run fail cleanly",
 	            o->name, total, f->what, failures);
@@ -524,8 +496,8 @@ static void sweep(struct op *o, const struct fault *f)
 Test(faults, batch_create_survives_a_failed_write_anywhere, .timeout = 600)
 {
 	struct zt_stress_world w;
-	zt_stress_world(&w, 0, NULL);
-	struct op o = {.name = "batch create", .w = &w, .run = run_batch_create};
+	struct zt_stress_op o;
+	zt_stress_op_init(&o, &w, 0, "batch create", zt_stress_run_batch_create);
 	sweep(&o, &vfs_fault);
 }
 
@@ -535,26 +507,30 @@ Test(faults, batch_create_survives_a_failed_write_anywhere, .timeout = 600)
 Test(faults, batch_export_survives_a_failed_write_anywhere, .timeout = 600)
 {
 	struct zt_stress_world w;
-	zt_stress_world(&w, ZT_STRESS_BATCH_APPROVED, NULL);
-	struct op o = {.name = "batch export", .w = &w, .run = run_batch_export};
+	struct zt_stress_op o;
+	zt_stress_op_init(&o, &w, ZT_STRESS_BATCH_APPROVED, "batch export",
+	                  zt_stress_run_batch_export);
 	sweep(&o, &vfs_fault);
 }
 
 Test(faults, a_failed_export_leaves_an_identical_file_already_there, .timeout = 600)
 {
 	struct zt_stress_world w;
-	zt_stress_world(&w, ZT_STRESS_BATCH_APPROVED, NULL);
-	struct op o = {.name = "batch export over its own file", .w = &w, .prior = PRIOR_SAME,
-	               .run = run_batch_export};
+	struct zt_stress_op o;
+	zt_stress_op_init(&o, &w, ZT_STRESS_BATCH_APPROVED, "batch export over its own file",
+	                  zt_stress_run_batch_export);
+	o.variant = PRIOR_SAME;
 	sweep(&o, &vfs_fault);
 }
 
 Test(faults, a_failed_forced_export_puts_back_the_files_it_replaced, .timeout = 600)
 {
 	struct zt_stress_world w;
-	zt_stress_world(&w, ZT_STRESS_BATCH_APPROVED, NULL);
-	struct op o = {.name = "batch export --force", .w = &w, .prior = PRIOR_OTHER,
-	               .out_flags = ZT_OUT_FORCE, .run = run_batch_export};
+	struct zt_stress_op o;
+	zt_stress_op_init(&o, &w, ZT_STRESS_BATCH_APPROVED, "batch export --force",
+	                  zt_stress_run_batch_export);
+	o.variant = PRIOR_OTHER;
+	o.out_flags = ZT_OUT_FORCE;
 	sweep(&o, &vfs_fault);
 }
 
@@ -564,12 +540,13 @@ Test(faults, a_failed_forced_export_puts_back_the_files_it_replaced, .timeout = 
 Test(faults, batch_export_survives_a_failed_publishing_step, .timeout = 600)
 {
 	struct zt_stress_world w;
-	zt_stress_world(&w, ZT_STRESS_BATCH_APPROVED, NULL);
+	struct zt_stress_op o;
+	zt_stress_op_init(&o, &w, ZT_STRESS_BATCH_APPROVED, "batch export (publishing)",
+	                  zt_stress_run_batch_export);
 	enum prior priors[] = {PRIOR_NONE, PRIOR_SAME, PRIOR_OTHER};
 	for (size_t i = 0; i < 3; i++) {
-		struct op o = {.name = "batch export (publishing)", .w = &w, .prior = priors[i],
-		               .out_flags = priors[i] == PRIOR_OTHER ? ZT_OUT_FORCE : 0,
-		               .run = run_batch_export};
+		o.variant = (int)priors[i];
+		o.out_flags = priors[i] == PRIOR_OTHER ? ZT_OUT_FORCE : 0;
 		sweep(&o, &fs_fault);
 	}
 }
@@ -577,16 +554,15 @@ Test(faults, batch_export_survives_a_failed_publishing_step, .timeout = 600)
 Test(faults, reconcile_import_survives_a_failed_write_anywhere, .timeout = 600)
 {
 	struct zt_stress_world w;
-	zt_stress_world(&w, ZT_STRESS_BATCH_ACCEPTED, NULL);
-	struct op o = {.name = "reconcile import", .w = &w, .run = run_import};
+	struct zt_stress_op o;
+	zt_stress_op_init(&o, &w, ZT_STRESS_BATCH_ACCEPTED, "reconcile import", zt_stress_run_import);
 	sweep(&o, &vfs_fault);
 }
 
 Test(faults, advance_issue_survives_a_failed_write_anywhere, .timeout = 600)
 {
 	struct zt_stress_world w;
-	char plan[40];
-	zt_stress_world(&w, ZT_STRESS_PLAN_APPROVED, plan);
-	struct op o = {.name = "advance issue", .w = &w, .plan_id = plan, .run = run_advance};
+	struct zt_stress_op o;
+	zt_stress_op_init(&o, &w, ZT_STRESS_PLAN_APPROVED, "advance issue", zt_stress_run_advance);
 	sweep(&o, &vfs_fault);
 }

@@ -17,33 +17,10 @@
 
 static char db[700];
 
-static struct run zt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static struct run zt(const char *fmt, ...)
-{
-	char args[6000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	struct run r;
-	r.code = zt_test_run(&r.out, &r.err, "--db '%s' %s", db, args);
-	return r;
-}
+/* zhitong --db DB ARGS (testutil.h) */
+#define zt(...) zt_test_db(db, __VA_ARGS__)
 
-static char *ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *ok(const char *fmt, ...)
-{
-	char args[6000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	struct run r = zt("%s", args);
-	cr_assert_eq(r.code, 0, "zhitong %s: exit %d\nstderr: %s\nstdout: %s", args, r.code, r.err,
-	             r.out);
-	free(r.err);
-	return r.out;
-}
+#define ok(...) zt_test_db_ok(db, __VA_ARGS__)
 
 static void expect_in(const char *hay, const char *needle)
 {

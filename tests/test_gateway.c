@@ -25,18 +25,8 @@
 
 /* ---- helpers ------------------------------------------------------- */
 
-static int sh_code(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh_code(const char *fmt, ...)
-{
-	char cmd[4096], full[4200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	snprintf(full, sizeof full, "(%s) </dev/null >/dev/null 2>&1", cmd);
-	int st = system(full);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
+/* a shell command's exit code, its output discarded (testutil.h) */
+#define sh_code zt_test_sh_code
 
 /* Fixed paths of one test's files. */
 static char d[512], ca_crt[600], client_crt[600], client_key[600], batch_xml[600],
@@ -44,32 +34,8 @@ static char d[512], ca_crt[600], client_crt[600], client_key[600], batch_xml[600
 
 static void path(char *dst, const char *name) { snprintf(dst, 600, "%s/%s", d, name); }
 
-static char *slurp_n(const char *p, size_t *len)
-{
-	FILE *f = fopen(p, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	cr_assert(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
-static int same_file(const char *a, const char *b)
-{
-	size_t la, lb;
-	char *x = slurp_n(a, &la), *y = slurp_n(b, &lb);
-	int same = x && y && la == lb && memcmp(x, y, la) == 0;
-	free(x);
-	free(y);
-	return same;
-}
+#define same_file zt_test_same_file
 
 static int exists(const char *p)
 {
@@ -81,7 +47,7 @@ static int exists(const char *p)
 static int log_lines(void)
 {
 	size_t len;
-	char *s = slurp_n(server_log, &len);
+	char *s = zt_test_slurp_n(server_log, &len);
 	int n = 0;
 	for (size_t i = 0; s && i < len; i++)
 		n += s[i] == '\n';
@@ -92,7 +58,7 @@ static int log_lines(void)
 static int log_has(const char *needle)
 {
 	size_t len;
-	char *s = slurp_n(server_log, &len);
+	char *s = zt_test_slurp_n(server_log, &len);
 	int found = s && strstr(s, needle) != NULL;
 	free(s);
 	return found;

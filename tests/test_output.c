@@ -65,33 +65,10 @@ static void expect_not_in(const char *hay, const char *needle)
 	          hay ? hay : "(null)");
 }
 
-static struct run zt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static struct run zt(const char *fmt, ...)
-{
-	char args[6000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	struct run r;
-	r.code = zt_test_run(&r.out, &r.err, "%s", args);
-	return r;
-}
+/* zhitong ARGS (testutil.h) */
+#define zt(...) zt_test_cmd(__VA_ARGS__)
 
-static char *ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *ok(const char *fmt, ...)
-{
-	char args[6000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	struct run r = zt("%s", args);
-	cr_assert_eq(r.code, 0, "zhitong %s: exit %d\nstderr: %s\nstdout: %s", args, r.code, r.err,
-	             r.out);
-	free(r.err);
-	return r.out;
-}
+#define ok(...) zt_test_ok(__VA_ARGS__)
 
 /* A database with the sample registry and policy and the worked example
  * settled (S000000000001). */

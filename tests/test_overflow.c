@@ -63,32 +63,10 @@ static const char *const hospitals[] = {
 
 static char db[700], cfg[700], today[ZT_FMT_BYTES];
 
-static struct run zt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static struct run zt(const char *fmt, ...)
-{
-	char args[6000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	struct run r;
-	r.code = zt_test_run(&r.out, &r.err, "--db '%s' --config '%s' %s", db, cfg, args);
-	return r;
-}
+/* zhitong --db DB --config CFG ARGS (testutil.h) */
+#define zt(...) zt_test_dbc(db, cfg, __VA_ARGS__)
 
-static char *ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *ok(const char *fmt, ...)
-{
-	char args[6000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	struct run r = zt("%s", args);
-	cr_assert_eq(r.code, 0, "zhitong %s: exit %d\n%s%s", args, r.code, r.err, r.out);
-	free(r.err);
-	return r.out;
-}
+#define ok(...) zt_test_dbc_ok(db, cfg, __VA_ARGS__)
 
 static long long q(const char *sql) { return zt_test_sql_int(db, sql); }
 

@@ -76,36 +76,7 @@ static char *zt_ok_on(const char *db, const char *day, const char *fmt, ...)
 	return r.out;
 }
 
-static char *rows(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK, "open %s", db);
-	sqlite3_busy_timeout(h, 30000);
-	sqlite3_stmt *p = NULL;
-	cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &p, NULL), SQLITE_OK, "%s: %s", sql,
-	             sqlite3_errmsg(h));
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	buf[0] = '\0';
-	while (sqlite3_step(p) == SQLITE_ROW) {
-		for (int i = 0; i < sqlite3_column_count(p); i++) {
-			const char *v = (const char *)sqlite3_column_text(p, i);
-			size_t need = len + (v ? strlen(v) : 4) + 4;
-			if (need > cap) {
-				cap = need * 2;
-				buf = realloc(buf, cap);
-			}
-			len += (size_t)sprintf(buf + len, "%s%s", i ? "|" : "", v ? v : "NULL");
-		}
-		if (len + 2 > cap)
-			buf = realloc(buf, cap *= 2);
-		buf[len++] = '\n';
-		buf[len] = '\0';
-	}
-	sqlite3_finalize(p);
-	sqlite3_close(h);
-	return buf;
-}
+#define rows(db, sql) zt_test_rows(db, "%s", sql)
 
 static void sql_exec(const char *db, const char *sql)
 {

@@ -171,27 +171,7 @@ Test(registry_load, a_bad_last_record_means_nothing_is_visited)
 }
 
 /* Reads "<!-- expect: LINE: TEXT -->" (line -1 when only TEXT is given). */
-static bool expectation(const char *doc, long *line, char *text, size_t text_size)
-{
-	const char *e = strstr(doc, "<!-- expect: ");
-	if (!e)
-		return false;
-	e += strlen("<!-- expect: ");
-	const char *end = strstr(e, " -->");
-	if (!end)
-		return false;
-	char *after;
-	*line = strtol(e, &after, 10);
-	if (after != e && *after == ':') {
-		e = after + 1;
-		while (e < end && *e == ' ')
-			e++;
-	} else {
-		*line = -1;
-	}
-	snprintf(text, text_size, "%.*s", (int)(end - e), e);
-	return true;
-}
+#define expectation zt_test_expectation
 
 Test(registry_load, refuses_every_bad_case_naming_file_and_line)
 {

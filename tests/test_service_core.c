@@ -1606,19 +1606,8 @@ Test(service, plain_http_off_loopback_is_refused_unless_insecure_http)
 
 /* ---- TLS --------------------------------------------------------------------- */
 
-static int sh_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh_ok(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	struct run r = sh("%s", cmd);
-	int code = r.code;
-	run_free(&r);
-	return code;
-}
+/* a shell command's exit code (testutil.h) */
+#define sh_ok zt_test_sh_code
 
 static char tls_dir[512];
 

@@ -15,18 +15,8 @@
 #include "zhitong/sign.h"
 
 /* Runs a shell command (output discarded) and returns its exit code. */
-static int sh_code(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh_code(const char *fmt, ...)
-{
-	char cmd[4096], full[4200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	snprintf(full, sizeof full, "(%s) </dev/null >/dev/null 2>&1", cmd);
-	int st = system(full);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
+/* a shell command's exit code, its output discarded (testutil.h) */
+#define sh_code zt_test_sh_code
 
 static char *path_in(const char *name)
 {

@@ -38,18 +38,8 @@ static const char *path_of(const char *name)
 }
 
 
-static void must(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void must(const char *db, const char *fmt, ...)
-{
-	char args[4000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	struct run r = sh("'%s' --db '%s' %s", ZT, db, args);
-	cr_assert_eq(r.code, 0, "zhitong %s: exit %d: %s", args, r.code, r.err);
-	run_free(&r);
-}
+/* zhitong --db DB ARGS, exit 0 required (testutil.h) */
+#define must(db, ...) free(zt_test_db_ok(db, __VA_ARGS__))
 
 static const char *fresh_db(const char *name, const char *registry, const char *policy)
 {
@@ -60,38 +50,9 @@ static const char *fresh_db(const char *name, const char *registry, const char *
 	return db;
 }
 
-static void verify_ok(const char *db)
-{
-	struct run r = sh("'%s' --db '%s' verify", ZT, db);
-	cr_assert_eq(r.code, 0, "verify: exit %d\n%s%s", r.code, r.out, r.err);
-	run_free(&r);
-}
+#define verify_ok(db) free(zt_test_db_ok(db, "verify"))
 
-static char *rows(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK, "open %s", db);
-	sqlite3_busy_timeout(h, 30000);
-	sqlite3_stmt *p = NULL;
-	cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &p, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	buf[0] = '\0';
-	while (sqlite3_step(p) == SQLITE_ROW) {
-		for (int i = 0; i < sqlite3_column_count(p); i++) {
-			const char *v = (const char *)sqlite3_column_text(p, i);
-			size_t need = len + (v ? strlen(v) : 4) + 4;
-			while (need > cap)
-				buf = realloc(buf, cap *= 2);
-			len += (size_t)sprintf(buf + len, "%s%s", i ? "|" : "", v ? v : "NULL");
-		}
-		buf[len++] = '\n';
-		buf[len] = '\0';
-	}
-	sqlite3_finalize(p);
-	sqlite3_close(h);
-	return buf;
-}
+#define rows(db, sql) zt_test_rows(db, "%s", sql)
 
 static long long count(const char *db, const char *sql)
 {
@@ -108,22 +69,7 @@ static char *all_accum(const char *db)
 }
 
 /* On a difference of long texts, the first line that differs. */
-static void same_text(const char *got, const char *want, const char *what)
-{
-	if (strcmp(got, want) == 0)
-		return;
-	const char *g = got, *w = want;
-	while (*g && *g == *w) {
-		g++;
-		w++;
-	}
-	while (g > got && g[-1] != '\n') {
-		g--;
-		w--;
-	}
-	cr_assert_fail("%s: first difference:\n  got:  %.*s\n  want: %.*s", what, (int)strcspn(g, "\n"), g,
-	               (int)strcspn(w, "\n"), w);
-}
+#define same_text zt_test_same_text
 
 static char *without_setl_ids(const char *xml)
 {

@@ -175,30 +175,96 @@ char *zt_test_exit(int want, const char *fmt, ...)
 	return out;
 }
 
-struct run zt_test_db(const char *db, const char *fmt, ...)
+/* zhitong [--db DB] [--config CFG] ARGS: the one body under zt_test_cmd,
+ * zt_test_db and zt_test_dbc (and their _ok forms). */
+static struct run run_dbc(const char *db, const char *cfg, const char *fmt, va_list ap)
 {
-	char args[6000];
-	va_list ap;
-	va_start(ap, fmt);
+	char args[6000], opts[1600] = "";
 	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
+	if (db)
+		snprintf(opts, sizeof opts, "--db '%s' ", db);
+	if (cfg)
+		snprintf(opts + strlen(opts), sizeof opts - strlen(opts), "--config '%s' ", cfg);
 	struct run r;
-	r.code = zt_test_run(&r.out, &r.err, "--db '%s' %s", db, args);
+	r.code = zt_test_run(&r.out, &r.err, "%s%s", opts, args);
 	return r;
 }
 
-char *zt_test_db_ok(const char *db, const char *fmt, ...)
+static char *ok_dbc(const char *db, const char *cfg, const char *fmt, va_list ap)
 {
 	char args[6000];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	struct run r = zt_test_db(db, "%s", args);
+	va_list again;
+	va_copy(again, ap);
+	vsnprintf(args, sizeof args, fmt, again);
+	va_end(again);
+	struct run r = run_dbc(db, cfg, fmt, ap);
 	cr_assert_eq(r.code, 0, "zhitong %s: exit %d\nstderr: %s\nstdout: %s", args, r.code, r.err,
 	             r.out);
 	free(r.err);
 	return r.out;
+}
+
+#define DBC_RUN(db, cfg)                              \
+	va_list ap;                                       \
+	va_start(ap, fmt);                                \
+	struct run r = run_dbc(db, cfg, fmt, ap);         \
+	va_end(ap);                                       \
+	return r
+#define DBC_OK(db, cfg)                               \
+	va_list ap;                                       \
+	va_start(ap, fmt);                                \
+	char *out = ok_dbc(db, cfg, fmt, ap);             \
+	va_end(ap);                                       \
+	return out
+
+struct run zt_test_cmd(const char *fmt, ...) { DBC_RUN(NULL, NULL); }
+struct run zt_test_db(const char *db, const char *fmt, ...) { DBC_RUN(db, NULL); }
+char *zt_test_db_ok(const char *db, const char *fmt, ...) { DBC_OK(db, NULL); }
+struct run zt_test_dbc(const char *db, const char *cfg, const char *fmt, ...) { DBC_RUN(db, cfg); }
+char *zt_test_dbc_ok(const char *db, const char *cfg, const char *fmt, ...) { DBC_OK(db, cfg); }
+
+char *zt_test_slurp_n(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	cr_assert(buf);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+bool zt_test_same_file(const char *a, const char *b)
+{
+	size_t la = 0, lb = 0;
+	char *x = zt_test_slurp_n(a, &la), *y = zt_test_slurp_n(b, &lb);
+	bool same = x && y && la == lb && memcmp(x, y, la) == 0;
+	free(x);
+	free(y);
+	return same;
+}
+
+void zt_test_same_text(const char *got, const char *want, const char *what)
+{
+	if (strcmp(got, want) == 0)
+		return;
+	const char *g = got, *w = want;
+	while (*g && *g == *w) {
+		g++;
+		w++;
+	}
+	while (g > got && g[-1] != '\n') {
+		g--;
+		w--;
+	}
+	cr_assert_fail("%s: first difference:\n  got:  %.*s\n  want: %.*s", what,
+	               (int)strcspn(g, "\n"), g, (int)strcspn(w, "\n"), w);
 }
 
 int zt_test_run_on(const char *day, char **out, char **err, const char *fmt, ...)
@@ -600,4 +666,38 @@ const char *zt_test_sample_db(const char *name)
 	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", db,
 	                ZT_TEST_SOURCE_DIR));
 	return db;
+}
+
+int zt_test_sh_code(const char *fmt, ...)
+{
+	char cmd[8192], full[8300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof full, "(%s) </dev/null >/dev/null 2>&1", cmd);
+	int st = system(full);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+bool zt_test_expectation(const char *doc, long *line, char *text, size_t text_size)
+{
+	const char *e = strstr(doc, "<!-- expect: ");
+	if (!e)
+		return false;
+	e += strlen("<!-- expect: ");
+	const char *end = strstr(e, " -->");
+	if (!end)
+		return false;
+	char *after;
+	*line = strtol(e, &after, 10);
+	if (after != e && *after == ':') {
+		e = after + 1;
+		while (e < end && *e == ' ')
+			e++;
+	} else {
+		*line = -1;
+	}
+	snprintf(text, text_size, "%.*s", (int)(end - e), e);
+	return true;
 }

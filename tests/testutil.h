@@ -54,6 +54,26 @@ struct run sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * stdout), returning stdout (caller frees). */
 struct run zt_test_db(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *zt_test_db_ok(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* zhitong ARGS (no global option): its outcome. */
+struct run zt_test_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* zhitong --db DB --config CFG ARGS (either may be NULL: left out), and the
+ * same requiring exit 0. */
+struct run zt_test_dbc(const char *db, const char *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+char *zt_test_dbc_ok(const char *db, const char *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A whole file and its length (NULL if it cannot be opened; caller frees),
+ * for files that may hold NUL bytes; whether two files hold the same bytes. */
+char *zt_test_slurp_n(const char *path, size_t *len);
+bool zt_test_same_file(const char *a, const char *b);
+/* Asserts two long texts are equal, showing the first line that differs. */
+void zt_test_same_text(const char *got, const char *want, const char *what);
+/* A shell command's exit code (128 if it did not exit), stdin from
+ * /dev/null, its output discarded. */
+int zt_test_sh_code(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A case file's "<!-- expect: LINE: TEXT -->" (line -1 when only TEXT is
+ * given): false when it has none. */
+bool zt_test_expectation(const char *doc, long *line, char *text, size_t text_size);
 /* DIR/name in this test's directory (static buffer rotated among 8). */
 const char *tmp_path(const char *name);
 

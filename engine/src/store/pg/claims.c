@@ -289,10 +289,10 @@ static int insert_claim(struct pg *q, const struct zt_settle_write *w, int64_t *
 	pg_bind_text(p, 10, w->items_text);
 	pg_bind_blob(p, 11, w->digest, ZT_DIGEST_BYTES);
 	pg_bind_text(p, 12, pg_now(q));
-	pg_bind_int64(p, 13, q->next_claim_id);
+	pg_bind_int64(p, 13, q->zdb.next_claim_id);
 	if ((rc = pg_run(q, p, "store claim")) != 0)
 		return rc;
-	*row_out = q->next_claim_id++;
+	*row_out = q->zdb.next_claim_id++;
 	return 0;
 }
 
@@ -323,7 +323,7 @@ static int write_settlement_rows(struct zt_store *s, const struct zt_settle_writ
 {
 	struct pg *q = pg_of(s);
 	const struct zt_split_result *r = w->result;
-	int64_t claim_row, id = q->next_settlement_id;
+	int64_t claim_row, id = q->zdb.next_settlement_id;
 	char setl_id[32];
 	snprintf(setl_id, sizeof setl_id, "S%012lld", (long long)id);
 	/* the split conserves the bill (split.h): what is stored does too */
@@ -349,7 +349,7 @@ static int write_settlement_rows(struct zt_store *s, const struct zt_settle_writ
 	};
 	if ((rc = insert_settlement(q, &f, &v)) != 0)
 		return rc;
-	q->next_settlement_id++;
+	q->zdb.next_settlement_id++;
 	for (int i = 0; i < w->share_count; i++) {
 		const struct zt_share_write *sh = &w->shares[i];
 		if ((rc = insert_share(q, id, i + 1, sh->fund_code, fund_kind_names[sh->kind],
@@ -369,7 +369,7 @@ static int write_reversal_rows(struct zt_store *s, const struct zt_reversal_writ
 {
 	struct pg *q = pg_of(s);
 	const struct zt_stored_settlement *o = w->orig;
-	int64_t id = q->next_settlement_id;
+	int64_t id = q->zdb.next_settlement_id;
 	char setl_id[32];
 	snprintf(setl_id, sizeof setl_id, "S%012lld", (long long)id);
 	int rc = pg_need_write(q, "reversal");
@@ -393,7 +393,7 @@ static int write_reversal_rows(struct zt_store *s, const struct zt_reversal_writ
 	};
 	if ((rc = insert_settlement(q, &f, &v)) != 0)
 		return rc;
-	q->next_settlement_id++;
+	q->zdb.next_settlement_id++;
 	for (int i = 0; i < o->fund_count; i++) {
 		const struct zt_stored_fund *sf = &o->funds[i];
 		if ((rc = insert_share(q, id, i + 1, sf->fund_code, sf->kind, -sf->amount, sf->slot,

@@ -82,7 +82,9 @@ int pg_open(struct zt_store **out, const char *target, const struct zt_store_opt
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	pthread_once(&pg_ops_once, fill_ops);
 	q->base.ops = &pg_ops;
-	q->deltas.size = sizeof(struct pg_delta);
+	q->zdb.drv = &pg_driver;
+	q->zdb.pg = true;
+	q->zdb.deltas.size = sizeof(struct zt_db_delta);
 	shown(q->path, sizeof q->path, target);
 	q->readonly = o->readonly;
 	q->busy_timeout_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : ZT_STORE_BUSY_TIMEOUT_MS;
@@ -128,7 +130,7 @@ static void pg_close(struct zt_store *s)
 	if (q->conn)
 		PQfinish(q->conn);
 	pg_ledger_clear(q);
-	free(q->deltas.items);
-	free(q->sp_balances);
+	free(q->zdb.deltas.items);
+	free(q->zdb.sp_balances);
 	free(q);
 }

@@ -20,15 +20,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../db.h"
 #include "zhitong/error.h"
 #include "zhitong/store.h"
-
-/* Ledger balances cached per account during a transaction (as sq_delta). */
-struct pg_delta {
-	char *name;
-	zt_fen base;
-	zt_fen balance;
-};
 
 enum pg_txn { PG_NO_TXN, PG_TXN_READ, PG_TXN_WRITE };
 
@@ -45,7 +39,9 @@ struct pg;
 /* A statement: its parameters as the next execution sends them and the
  * result being read. A cached one belongs to the connection. */
 struct pg_stmt {
+	struct zt_db_stmt base; /* the driver's (driver.c) */
 	struct pg *q;
+	char *text; /* the SQL as sent: ?N rewritten to $N (owned), or sql */
 	const char *sql;
 	char name[16]; /* "" for a statement of its own (unnamed, PQexecParams) */
 	int nparams;   /* the highest $N of its text */
@@ -58,21 +54,16 @@ struct pg_stmt {
 
 struct pg {
 	struct zt_store base;
+	struct zt_db zdb; /* what the aggregates share (db.h): right after base */
 	PGconn *conn;
 	char path[512]; /* the target as messages show it: never a password */
 	bool readonly;
 	int busy_timeout_ms;
 	enum pg_txn txn;
 	char now[32];
-	/* the next rows, numbered here while the writer row is ours (G1, G7):
-	 * the hot inserts carry their id, no trigger looks it up */
-	int64_t next_settlement_id, next_claim_id, next_transfer_id;
-	struct pg_rows deltas; /* of struct pg_delta */
+	/* zdb.next_*: the next rows, numbered here while the writer row is
+	 * ours (G1, G7): the hot inserts carry their id, no trigger looks it up */
 	bool in_savepoint;
-	int64_t sp_next_settlement_id, sp_next_claim_id, sp_next_transfer_id;
-	size_t sp_delta_count;
-	zt_fen *sp_balances;
-	size_t sp_cap;
 	int64_t changes; /* rows the last pg_run touched */
 	/* Writes whose results nobody reads (a settlement's rows) are sent in
 	 * libpq's pipeline mode while `defer` is set, and their results read
@@ -91,6 +82,10 @@ struct pg {
 };
 
 static inline struct pg *pg_of(struct zt_store *s) { return (struct pg *)s; }
+static inline struct pg *pg_of_db(struct zt_db *db) { return pg_of(&((struct zt_db_store *)((char *)db - offsetof(struct zt_db_store, db)))->base); }
+
+/* driver.c: the driver of db.h over libpq */
+extern const struct zt_db_driver pg_driver;
 
 /* ---- util.c ------------------------------------------------------------------- */
 

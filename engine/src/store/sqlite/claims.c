@@ -323,7 +323,7 @@ static int write_settlement(struct zt_store *s, const struct zt_settle_write *w,
 {
 	struct sq *q = sq_of(s);
 	const struct zt_split_result *r = w->result;
-	int64_t claim_row, id = q->next_settlement_id;
+	int64_t claim_row, id = q->zdb.next_settlement_id;
 	char setl_id[32];
 	snprintf(setl_id, sizeof setl_id, "S%012lld", (long long)id);
 	/* the split conserves the bill (split.h): what is stored does too */
@@ -346,7 +346,7 @@ static int write_settlement(struct zt_store *s, const struct zt_settle_write *w,
 	};
 	if ((rc = insert_settlement(q, &f, &v)) != 0)
 		return rc;
-	q->next_settlement_id++;
+	q->zdb.next_settlement_id++;
 	for (int i = 0; i < w->share_count; i++) {
 		const struct zt_share_write *sh = &w->shares[i];
 		if ((rc = insert_share(q, id, i + 1, sh->fund_code, fund_kind_names[sh->kind],
@@ -366,7 +366,7 @@ static int write_reversal(struct zt_store *s, const struct zt_reversal_write *w,
 {
 	struct sq *q = sq_of(s);
 	const struct zt_stored_settlement *o = w->orig;
-	int64_t id = q->next_settlement_id;
+	int64_t id = q->zdb.next_settlement_id;
 	char setl_id[32];
 	snprintf(setl_id, sizeof setl_id, "S%012lld", (long long)id);
 	int rc = sq_need_write(q, "reversal");
@@ -389,7 +389,7 @@ static int write_reversal(struct zt_store *s, const struct zt_reversal_write *w,
 	};
 	if ((rc = insert_settlement(q, &f, &v)) != 0)
 		return rc;
-	q->next_settlement_id++;
+	q->zdb.next_settlement_id++;
 	for (int i = 0; i < o->fund_count; i++) {
 		const struct zt_stored_fund *sf = &o->funds[i];
 		if ((rc = insert_share(q, id, i + 1, sf->fund_code, sf->kind, -sf->amount, sf->slot,

@@ -56,13 +56,13 @@ static int stored_balance(struct sq *q, const char *account, zt_fen *out, bool *
 	return 0;
 }
 
-static struct sq_delta *delta(struct sq *q, size_t i) { return (struct sq_delta *)q->deltas.items + i; }
+static struct zt_db_delta *delta(struct sq *q, size_t i) { return (struct zt_db_delta *)q->zdb.deltas.items + i; }
 
 /* This transaction's delta of `account` (*out), made with the stored
  * balance as its base on first use. */
-static int find_delta(struct sq *q, const char *account, struct sq_delta **out)
+static int find_delta(struct sq *q, const char *account, struct zt_db_delta **out)
 {
-	for (size_t i = 0; i < q->deltas.n; i++)
+	for (size_t i = 0; i < q->zdb.deltas.n; i++)
 		if (strcmp(delta(q, i)->name, account) == 0) {
 			*out = delta(q, i);
 			return 0;
@@ -72,20 +72,20 @@ static int find_delta(struct sq *q, const char *account, struct sq_delta **out)
 	char *name = rc ? NULL : strdup(account);
 	if (rc || !name)
 		return rc ? rc : zt_error_set(ZT_ENOMEM, "out of memory");
-	struct sq_delta *d = sq_rows_push(&q->deltas);
+	struct zt_db_delta *d = zt_db_rows_push(&q->zdb.deltas);
 	if (!d) {
 		free(name);
 		return ZT_ENOMEM;
 	}
-	*d = (struct sq_delta){name, base, base};
+	*d = (struct zt_db_delta){name, base, base};
 	*out = d;
 	return 0;
 }
 
 int sq_ledger_flush(struct sq *q)
 {
-	for (size_t i = 0; i < q->deltas.n; i++) {
-		const struct sq_delta *d = delta(q, i);
+	for (size_t i = 0; i < q->zdb.deltas.n; i++) {
+		const struct zt_db_delta *d = delta(q, i);
 		if (d->balance == d->base)
 			continue;
 		sqlite3_stmt *p;
@@ -103,39 +103,39 @@ int sq_ledger_flush(struct sq *q)
 
 void sq_ledger_clear(struct sq *q)
 {
-	for (size_t i = 0; i < q->deltas.n; i++)
+	for (size_t i = 0; i < q->zdb.deltas.n; i++)
 		free(delta(q, i)->name);
-	q->deltas.n = 0;
+	q->zdb.deltas.n = 0;
 }
 
 int sq_ledger_mark(struct sq *q)
 {
-	if (q->sp_cap < q->deltas.n) {
-		size_t cap = q->deltas.n * 2;
-		zt_fen *n = realloc(q->sp_balances, cap * sizeof *n);
+	if (q->zdb.sp_cap < q->zdb.deltas.n) {
+		size_t cap = q->zdb.deltas.n * 2;
+		zt_fen *n = realloc(q->zdb.sp_balances, cap * sizeof *n);
 		if (!n)
 			return zt_error_set(ZT_ENOMEM, "out of memory");
-		q->sp_balances = n;
-		q->sp_cap = cap;
+		q->zdb.sp_balances = n;
+		q->zdb.sp_cap = cap;
 	}
-	for (size_t i = 0; i < q->deltas.n; i++)
-		q->sp_balances[i] = delta(q, i)->balance;
-	q->sp_delta_count = q->deltas.n;
+	for (size_t i = 0; i < q->zdb.deltas.n; i++)
+		q->zdb.sp_balances[i] = delta(q, i)->balance;
+	q->zdb.sp_delta_count = q->zdb.deltas.n;
 	return 0;
 }
 
 void sq_ledger_restore(struct sq *q)
 {
-	for (size_t i = q->sp_delta_count; i < q->deltas.n; i++)
+	for (size_t i = q->zdb.sp_delta_count; i < q->zdb.deltas.n; i++)
 		free(delta(q, i)->name);
-	q->deltas.n = q->sp_delta_count;
-	for (size_t i = 0; i < q->deltas.n; i++)
-		delta(q, i)->balance = q->sp_balances[i];
+	q->zdb.deltas.n = q->zdb.sp_delta_count;
+	for (size_t i = 0; i < q->zdb.deltas.n; i++)
+		delta(q, i)->balance = q->zdb.sp_balances[i];
 }
 
 /* The balance `d` would have after moving by `amount`, or ZT_ERANGE naming
  * the account when it would leave the range of a balance (int64 fen). */
-static int balance_after(zt_fen *out, const struct sq_delta *d, zt_fen amount)
+static int balance_after(zt_fen *out, const struct zt_db_delta *d, zt_fen amount)
 {
 	if (!__builtin_add_overflow(d->balance, amount, out))
 		return 0;
@@ -152,7 +152,7 @@ static int balance_after(zt_fen *out, const struct sq_delta *d, zt_fen amount)
 static bool balanced(struct sq *q)
 {
 	__int128 sum = 0;
-	for (size_t i = 0; i < q->deltas.n; i++)
+	for (size_t i = 0; i < q->zdb.deltas.n; i++)
 		sum += (__int128)delta(q, i)->balance - delta(q, i)->base;
 	return sum == 0;
 }
@@ -166,7 +166,7 @@ int sq_ledger_post(struct sq *q, const struct zt_posting *t, int64_t settlement_
 		return zt_error_set(ZT_EINTERNAL, "transfer %s -> %s of %lld is not allowed", t->debit,
 		                    t->credit, (long long)t->amount);
 	/* Both balances are checked before anything is written. */
-	struct sq_delta *debit, *credit;
+	struct zt_db_delta *debit, *credit;
 	zt_fen after_debit, after_credit;
 	/* the credit's delta may move the array: the debit's is found again */
 	if ((rc = find_delta(q, t->credit, &credit)) || (rc = find_delta(q, t->debit, &debit)) ||
@@ -204,7 +204,7 @@ static int balance(struct zt_store *s, const char *account, zt_fen *out, bool *e
 {
 	struct sq *q = sq_of(s);
 	int rc = stored_balance(q, account, out, exists);
-	for (size_t i = 0; rc == 0 && i < q->deltas.n; i++)
+	for (size_t i = 0; rc == 0 && i < q->zdb.deltas.n; i++)
 		if (strcmp(delta(q, i)->name, account) == 0) {
 			*out = delta(q, i)->balance;
 			*exists = true;

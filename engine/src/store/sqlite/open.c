@@ -175,7 +175,8 @@ int sq_open(struct zt_store **out, const char *path, const struct zt_store_optio
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	pthread_once(&sqlite_ops_once, fill_ops);
 	q->base.ops = &sqlite_ops;
-	q->deltas.size = sizeof(struct sq_delta);
+	q->zdb.drv = &sq_driver;
+	q->zdb.deltas.size = sizeof(struct zt_db_delta);
 	if ((size_t)snprintf(q->path, sizeof q->path, "%s", path) >= sizeof q->path) {
 		free(q);
 		return zt_error_set(ZT_EINVAL, "database path '%.60s…' is too long", path);
@@ -215,7 +216,7 @@ static void sq_close(struct zt_store *s)
 		sqlite3_finalize(q->cache[i].stmt);
 	sqlite3_close(q->db);
 	sq_ledger_clear(q);
-	free(q->deltas.items);
-	free(q->sp_balances);
+	free(q->zdb.deltas.items);
+	free(q->zdb.sp_balances);
 	free(q);
 }

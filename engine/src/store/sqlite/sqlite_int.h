@@ -14,19 +14,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../db.h"
 #include "zhitong/error.h"
 #include "zhitong/store.h"
-
-/* Ledger balances are cached per account: within a transaction the new
- * balances collect here and are written once at commit (a settlement
- * touches the same few accounts again and again). `base` is the stored
- * balance, read when the transaction first touches the account (the write
- * lock is held: nobody else changes it). */
-struct sq_delta {
-	char *name;
-	zt_fen base;    /* stored */
-	zt_fen balance; /* after this transaction's transfers so far */
-};
 
 enum sq_txn { SQ_NO_TXN, SQ_TXN_READ, SQ_TXN_WRITE };
 
@@ -38,30 +28,37 @@ struct sq_rows {
 
 #define SQ_CACHE_SLOTS 512 /* a power of two, well above the statements */
 
+/* A cached statement as the driver hands it out (driver.c). */
+struct sq_dstmt {
+	struct zt_db_stmt base;
+	sqlite3_stmt *p;
+};
+
 struct sq {
 	struct zt_store base;
+	struct zt_db zdb; /* what the aggregates share (db.h): right after base */
 	sqlite3 *db;
 	char path[1024];
 	bool readonly;
 	enum sq_txn txn;
 	char now[32];
-	int64_t next_settlement_id;
-	struct sq_rows deltas; /* of struct sq_delta */
-	/* the savepoint (one level): what to go back to */
-	bool in_savepoint;
-	int64_t sp_next_settlement_id;
-	size_t sp_delta_count;
-	zt_fen *sp_balances;
-	size_t sp_cap;
+	bool in_savepoint; /* the savepoint (one level) */
 	/* prepared statements, keyed by the address of their static SQL text */
 	struct {
 		const char *sql;
 		sqlite3_stmt *stmt;
+		struct sq_dstmt d; /* the same, for the driver */
 	} cache[SQ_CACHE_SLOTS];
 	int cache_count;
 };
 
 static inline struct sq *sq_of(struct zt_store *s) { return (struct sq *)s; }
+static inline struct sq *sq_of_db(struct zt_db *db) { return sq_of(&((struct zt_db_store *)((char *)db - offsetof(struct zt_db_store, db)))->base); }
+
+/* driver.c: the driver of db.h over SQLite */
+extern const struct zt_db_driver sq_driver;
+/* The slot of `sql` in the statement cache, prepared if it was not (util.c). */
+int sq_slot(struct sq *q, const char *sql, size_t *slot);
 
 /* ---- util.c: statements, binding, reading, errors ------------------------- */
 

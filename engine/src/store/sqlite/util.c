@@ -18,18 +18,17 @@ static size_t slot_of(const char *sql)
 	return (size_t)(k >> 40) & (SQ_CACHE_SLOTS - 1);
 }
 
-int sq_stmt(struct sq *q, const char *sql, sqlite3_stmt **out)
+int sq_slot(struct sq *q, const char *sql, size_t *slot)
 {
 	size_t i = slot_of(sql);
 	while (q->cache[i].sql && q->cache[i].sql != sql)
 		i = (i + 1) & (SQ_CACHE_SLOTS - 1);
+	*slot = i;
 	if (q->cache[i].sql) {
 		sqlite3_reset(q->cache[i].stmt);
 		sqlite3_clear_bindings(q->cache[i].stmt);
-		*out = q->cache[i].stmt;
 		return 0;
 	}
-	*out = NULL;
 	/* half full at most: probing stays short, and the table never fills */
 	if (q->cache_count >= SQ_CACHE_SLOTS / 2)
 		return zt_error_set(ZT_EINTERNAL, "database '%s': the statement cache is full", q->path);
@@ -38,9 +37,17 @@ int sq_stmt(struct sq *q, const char *sql, sqlite3_stmt **out)
 		return sq_error(q, "prepare");
 	q->cache[i].sql = sql;
 	q->cache[i].stmt = p;
+	q->cache[i].d = (struct sq_dstmt){{&sq_driver}, p};
 	q->cache_count++;
-	*out = p;
 	return 0;
+}
+
+int sq_stmt(struct sq *q, const char *sql, sqlite3_stmt **out)
+{
+	size_t i;
+	int rc = sq_slot(q, sql, &i);
+	*out = rc ? NULL : q->cache[i].stmt;
+	return rc;
 }
 
 int sq_stmt_own(struct sq *q, const char *sql, sqlite3_stmt **out)

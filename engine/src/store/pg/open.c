@@ -39,7 +39,7 @@ static void fill_ops(void)
 		.ledger = pg_ledger_ops,
 		.advances = pg_advance_ops,
 		.batches = pg_batch_ops,
-		.bank = pg_bank_ops,
+		.bank = zt_db_bank_ops,
 		.audit = pg_audit_ops,
 		.verify = pg_verify_ops,
 	};

@@ -153,7 +153,6 @@ extern const struct zt_store_claim_ops pg_claim_ops;
 extern const struct zt_store_ledger_ops pg_ledger_ops;
 extern const struct zt_store_advance_ops pg_advance_ops;
 extern const struct zt_store_batch_ops pg_batch_ops;
-extern const struct zt_store_bank_ops pg_bank_ops;
 extern const struct zt_store_audit_ops pg_audit_ops;
 extern const struct zt_store_verify_ops pg_verify_ops;
 

@@ -38,7 +38,7 @@ static void fill_ops(void)
 		.ledger = sq_ledger_ops,
 		.advances = sq_advance_ops,
 		.batches = sq_batch_ops,
-		.bank = sq_bank_ops,
+		.bank = zt_db_bank_ops,
 		.audit = sq_audit_ops,
 		.verify = sq_verify_ops,
 	};

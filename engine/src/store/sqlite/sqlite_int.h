@@ -126,7 +126,6 @@ extern const struct zt_store_claim_ops sq_claim_ops;
 extern const struct zt_store_ledger_ops sq_ledger_ops;
 extern const struct zt_store_advance_ops sq_advance_ops;
 extern const struct zt_store_batch_ops sq_batch_ops;
-extern const struct zt_store_bank_ops sq_bank_ops;
 extern const struct zt_store_audit_ops sq_audit_ops;
 extern const struct zt_store_verify_ops sq_verify_ops;
 

@@ -226,7 +226,5 @@ void zt_db_ledger_clear(struct zt_db *db);   /* at rollback */
 int zt_db_ledger_mark(struct zt_db *db);     /* at savepoint */
 void zt_db_ledger_restore(struct zt_db *db); /* at rollback_to */
 int zt_db_ledger_post(struct zt_db *db, const struct zt_posting *t, int64_t settlement_row);
-/* agg/ledger.c: frees the balances (at close) */
-void zt_db_free(struct zt_db *db);
 
 #endif

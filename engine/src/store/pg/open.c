@@ -36,8 +36,8 @@ static void fill_ops(void)
 		.registry = pg_registry_ops,
 		.policies = pg_policy_ops,
 		.claims = pg_claim_ops,
-		.ledger = pg_ledger_ops,
-		.advances = pg_advance_ops,
+		.ledger = zt_db_ledger_ops,
+		.advances = zt_db_advance_ops,
 		.batches = pg_batch_ops,
 		.bank = zt_db_bank_ops,
 		.audit = pg_audit_ops,
@@ -129,7 +129,7 @@ static void pg_close(struct zt_store *s)
 		pg_finalize(q->cache[i].stmt);
 	if (q->conn)
 		PQfinish(q->conn);
-	pg_ledger_clear(q);
+	zt_db_ledger_clear(&q->zdb);
 	free(q->zdb.deltas.items);
 	free(q->zdb.sp_balances);
 	free(q);

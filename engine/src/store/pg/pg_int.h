@@ -150,8 +150,6 @@ bool pg_join_sum(int64_t *out, int64_t hi, int64_t lo);
 extern const struct zt_store_registry_ops pg_registry_ops;
 extern const struct zt_store_policy_ops pg_policy_ops;
 extern const struct zt_store_claim_ops pg_claim_ops;
-extern const struct zt_store_ledger_ops pg_ledger_ops;
-extern const struct zt_store_advance_ops pg_advance_ops;
 extern const struct zt_store_batch_ops pg_batch_ops;
 extern const struct zt_store_audit_ops pg_audit_ops;
 extern const struct zt_store_verify_ops pg_verify_ops;
@@ -167,11 +165,6 @@ int pg_release(struct zt_store *s);
 void pg_rollback_to(struct zt_store *s);
 const char *pg_now_op(struct zt_store *s);
 
-int pg_ledger_flush(struct pg *q);
-void pg_ledger_clear(struct pg *q);
-int pg_ledger_mark(struct pg *q);
-void pg_ledger_restore(struct pg *q);
-int pg_ledger_post(struct pg *q, const struct zt_posting *t, int64_t settlement_row);
 
 int pg_batch_records(struct zt_store *s, const char *id, bool only_rejected,
                      struct zt_batch_cursor **out);

@@ -97,7 +97,7 @@ int pg_commit(struct zt_store *s)
 		return zt_error_set(ZT_EINTERNAL, "commit outside a transaction");
 	if (q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "commit inside a savepoint");
-	int rc = q->txn == PG_TXN_WRITE ? pg_ledger_flush(q) : 0;
+	int rc = q->txn == PG_TXN_WRITE ? zt_db_ledger_flush(&q->zdb) : 0;
 	pg_reset_all(q);
 	if (rc == 0)
 		rc = statement(q, SQL_COMMIT, "commit");
@@ -117,7 +117,7 @@ void pg_rollback(struct zt_store *s)
 	pg_reset_all(q);
 	pg_flush(q); /* what failed is rolled back with the rest */
 	PQclear(PQexec(q->conn, SQL_ROLLBACK));
-	pg_ledger_clear(q);
+	zt_db_ledger_clear(&q->zdb);
 	q->in_savepoint = false;
 	q->txn = PG_NO_TXN;
 }
@@ -130,7 +130,7 @@ int pg_savepoint(struct zt_store *s)
 		return rc;
 	if (q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "nested savepoint");
-	if ((rc = pg_ledger_mark(q)) != 0 || (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
+	if ((rc = zt_db_ledger_mark(&q->zdb)) != 0 || (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
 		return rc;
 	q->zdb.sp_next_settlement_id = q->zdb.next_settlement_id;
 	q->zdb.sp_next_claim_id = q->zdb.next_claim_id;
@@ -158,7 +158,7 @@ void pg_rollback_to(struct zt_store *s)
 	pg_reset_all(q);
 	pg_flush(q);
 	PQclear(PQexec(q->conn, SQL_ROLLBACK_TO));
-	pg_ledger_restore(q);
+	zt_db_ledger_restore(&q->zdb);
 	q->zdb.next_settlement_id = q->zdb.sp_next_settlement_id;
 	q->zdb.next_claim_id = q->zdb.sp_next_claim_id;
 	q->zdb.next_transfer_id = q->zdb.sp_next_transfer_id;

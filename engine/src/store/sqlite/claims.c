@@ -265,7 +265,7 @@ static int post_all(struct sq *q, const struct zt_posting *t, int n, zt_fen tota
 	for (int i = 0; i < n; i++) {
 		struct zt_posting x = t[i];
 		x.ref = setl_id;
-		int rc = sq_ledger_post(q, &x, row);
+		int rc = zt_db_ledger_post(&q->zdb, &x, row);
 		if (rc)
 			return rc;
 	}

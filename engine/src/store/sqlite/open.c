@@ -35,8 +35,8 @@ static void fill_ops(void)
 		.registry = sq_registry_ops,
 		.policies = sq_policy_ops,
 		.claims = sq_claim_ops,
-		.ledger = sq_ledger_ops,
-		.advances = sq_advance_ops,
+		.ledger = zt_db_ledger_ops,
+		.advances = zt_db_advance_ops,
 		.batches = sq_batch_ops,
 		.bank = zt_db_bank_ops,
 		.audit = sq_audit_ops,
@@ -215,7 +215,7 @@ static void sq_close(struct zt_store *s)
 	for (size_t i = 0; i < SQ_CACHE_SLOTS; i++)
 		sqlite3_finalize(q->cache[i].stmt);
 	sqlite3_close(q->db);
-	sq_ledger_clear(q);
+	zt_db_ledger_clear(&q->zdb);
 	free(q->zdb.deltas.items);
 	free(q->zdb.sp_balances);
 	free(q);

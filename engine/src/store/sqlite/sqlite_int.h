@@ -123,8 +123,6 @@ bool sq_join_sum(int64_t *out, int64_t hi, int64_t lo);
 extern const struct zt_store_registry_ops sq_registry_ops;
 extern const struct zt_store_policy_ops sq_policy_ops;
 extern const struct zt_store_claim_ops sq_claim_ops;
-extern const struct zt_store_ledger_ops sq_ledger_ops;
-extern const struct zt_store_advance_ops sq_advance_ops;
 extern const struct zt_store_batch_ops sq_batch_ops;
 extern const struct zt_store_audit_ops sq_audit_ops;
 extern const struct zt_store_verify_ops sq_verify_ops;
@@ -150,12 +148,6 @@ int sq_release(struct zt_store *s);
 void sq_rollback_to(struct zt_store *s);
 const char *sq_now_op(struct zt_store *s);
 
-/* ledger.c: the transaction's balances */
-int sq_ledger_flush(struct sq *q);          /* at commit */
-void sq_ledger_clear(struct sq *q);         /* at rollback */
-int sq_ledger_mark(struct sq *q);           /* at savepoint */
-void sq_ledger_restore(struct sq *q);       /* at rollback_to */
-int sq_ledger_post(struct sq *q, const struct zt_posting *t, int64_t settlement_row);
 
 /* batch_records.c: the cursor of a batch's records (store.h batches) */
 int sq_batch_records(struct zt_store *s, const char *id, bool only_rejected,

@@ -227,4 +227,37 @@ int zt_db_ledger_mark(struct zt_db *db);     /* at savepoint */
 void zt_db_ledger_restore(struct zt_db *db); /* at rollback_to */
 int zt_db_ledger_post(struct zt_db *db, const struct zt_posting *t, int64_t settlement_row);
 
+/* agg/batch_records.c: the cursor of a batch's records (store.h batches) */
+int zt_db_batch_records(struct zt_store *s, const char *id, bool only_rejected,
+                        struct zt_batch_cursor **out);
+int zt_db_batch_next(struct zt_batch_cursor *c, struct zt_batch_record *out);
+void zt_db_batch_records_close(struct zt_batch_cursor *c);
+
+/* agg/traces.c: a share's trace in its columns (ZT_DB_TRACE_COLUMNS of
+ * them, in the order of ZT_DB_TRACE_COLUMN_NAMES) and its segments. */
+#define ZT_DB_TRACE_COLUMNS 28
+#define ZT_DB_TRACE_COLUMNS_OF(t)                                                               \
+	t "trace_kind, " t "inscp, " t "hifp_pay, " t "preselfpay_added, " t "base, "           \
+	t "base_before, " t "base_after, " t "level_deductible, " t "level_ratio_bp, "           \
+	t "adjusted, " t "deductible_factor_bp, " t "ratio_bonus_bp, " t "deductible, "          \
+	t "ratio_bp, " t "act_pay_dedc, " t "threshold, " t "own_tiers, " t "relief_name, "      \
+	t "cap_ratio_bp, " t "psn0, " t "target, " t "gap_before, " t "gap_after, " t "raw, "     \
+	t "annual_cap, " t "paid_before, " t "paid_after, " t "pay"
+#define ZT_DB_TRACE_COLUMN_NAMES ZT_DB_TRACE_COLUMNS_OF("")
+/* Binds t's columns at parameters first … first + ZT_DB_TRACE_COLUMNS - 1. */
+void zt_db_trace_bind(struct zt_db_stmt *p, int first, const struct zt_fund_trace *t);
+/* Reads them from columns first …; the caller fills in what the settlement
+ * row holds (hospital level, category; a reversal's of, reason, slot) and
+ * a critical trace's segments. 0, or ZT_EINTERNAL for an unknown kind. */
+int zt_db_trace_read(struct zt_db_stmt *p, int first, struct zt_fund_trace *t);
+/* Writes a critical trace's segments for share (row, seq). */
+int zt_db_trace_segments_put(struct zt_db *db, int64_t row, int seq, const struct zt_fund_trace *t);
+/* Appends the segment (tier_from, tier_to, from, to, ratio) of columns
+ * first … to c (the caller checks there is room), and its weight. */
+void zt_db_trace_segment_read(struct zt_db_stmt *p, int first, struct zt_trace_critical *c);
+/* The settlement's own facts a trace shows: level, category, and for a
+ * reversal the setl_id reversed, the reason and the share's slot. */
+void zt_db_trace_complete(struct zt_fund_trace *t, int hospital_level, const char *category,
+                          const char *of, const char *reason, const char *slot);
+
 #endif

@@ -166,10 +166,6 @@ void pg_rollback_to(struct zt_store *s);
 const char *pg_now_op(struct zt_store *s);
 
 
-int pg_batch_records(struct zt_store *s, const char *id, bool only_rejected,
-                     struct zt_batch_cursor **out);
-int pg_batch_next(struct zt_batch_cursor *c, struct zt_batch_record *out);
-void pg_batch_records_close(struct zt_batch_cursor *c);
 
 #define PG_TRACE_COLUMNS 28
 #define PG_TRACE_COLUMNS_OF(t)                                                                  \

@@ -739,9 +739,9 @@ const struct zt_store_batch_ops sq_batch_ops = {
 	.repay_count = repay_count,
 	.return_get = return_get,
 	.returns = returns,
-	.records = sq_batch_records,
-	.next = sq_batch_next,
-	.records_close = sq_batch_records_close,
+	.records = zt_db_batch_records,
+	.next = zt_db_batch_next,
+	.records_close = zt_db_batch_records_close,
 	.events = events,
 	.sends = sends,
 };

@@ -149,11 +149,6 @@ void sq_rollback_to(struct zt_store *s);
 const char *sq_now_op(struct zt_store *s);
 
 
-/* batch_records.c: the cursor of a batch's records (store.h batches) */
-int sq_batch_records(struct zt_store *s, const char *id, bool only_rejected,
-                     struct zt_batch_cursor **out);
-int sq_batch_next(struct zt_batch_cursor *c, struct zt_batch_record *out);
-void sq_batch_records_close(struct zt_batch_cursor *c);
 
 /* traces.c: a share's trace in its columns (SQ_TRACE_COLUMNS of them, in
  * the order of SQ_TRACE_COLUMN_NAMES) and its segments. */

@@ -38,7 +38,7 @@ static void fill_ops(void)
 		.claims = pg_claim_ops,
 		.ledger = zt_db_ledger_ops,
 		.advances = zt_db_advance_ops,
-		.batches = pg_batch_ops,
+		.batches = zt_db_batch_ops,
 		.bank = zt_db_bank_ops,
 		.audit = pg_audit_ops,
 		.verify = pg_verify_ops,

@@ -37,7 +37,7 @@ static void fill_ops(void)
 		.claims = sq_claim_ops,
 		.ledger = zt_db_ledger_ops,
 		.advances = zt_db_advance_ops,
-		.batches = sq_batch_ops,
+		.batches = zt_db_batch_ops,
 		.bank = zt_db_bank_ops,
 		.audit = sq_audit_ops,
 		.verify = sq_verify_ops,

@@ -35,7 +35,7 @@ static void fill_ops(void)
 		.now = pg_now_op,
 		.registry = pg_registry_ops,
 		.policies = pg_policy_ops,
-		.claims = pg_claim_ops,
+		.claims = zt_db_claim_ops,
 		.ledger = zt_db_ledger_ops,
 		.advances = zt_db_advance_ops,
 		.batches = zt_db_batch_ops,

@@ -149,7 +149,6 @@ bool pg_join_sum(int64_t *out, int64_t hi, int64_t lo);
 
 extern const struct zt_store_registry_ops pg_registry_ops;
 extern const struct zt_store_policy_ops pg_policy_ops;
-extern const struct zt_store_claim_ops pg_claim_ops;
 extern const struct zt_store_audit_ops pg_audit_ops;
 extern const struct zt_store_verify_ops pg_verify_ops;
 

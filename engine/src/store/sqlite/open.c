@@ -34,7 +34,7 @@ static void fill_ops(void)
 		.now = sq_now_op,
 		.registry = sq_registry_ops,
 		.policies = sq_policy_ops,
-		.claims = sq_claim_ops,
+		.claims = zt_db_claim_ops,
 		.ledger = zt_db_ledger_ops,
 		.advances = zt_db_advance_ops,
 		.batches = zt_db_batch_ops,

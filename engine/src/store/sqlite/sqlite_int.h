@@ -122,7 +122,6 @@ bool sq_join_sum(int64_t *out, int64_t hi, int64_t lo);
 
 extern const struct zt_store_registry_ops sq_registry_ops;
 extern const struct zt_store_policy_ops sq_policy_ops;
-extern const struct zt_store_claim_ops sq_claim_ops;
 extern const struct zt_store_audit_ops sq_audit_ops;
 extern const struct zt_store_verify_ops sq_verify_ops;
 

@@ -15,6 +15,19 @@
 
 #include "sqlite_int.h"
 
+
+struct zt_stored_claim sq_claim_of(sqlite3_stmt *p)
+{
+	return (struct zt_stored_claim){
+		.row = sqlite3_column_int64(p, 0), .fixmedins_code = sq_col_text(p, 1),
+		.claim_no = sq_col_text(p, 2), .psn_no = sq_col_text(p, 3),
+		.adm_date = sqlite3_column_int(p, 4), .dscg_date = sqlite3_column_int(p, 5),
+		.dscg_maindiag_code = sq_col_text(p, 6), .medfee_sumamt = sqlite3_column_int64(p, 7),
+		.item_count = sqlite3_column_int64(p, 8), .items = (const char *)sqlite3_column_text(p, 9),
+		.digest = sqlite3_column_blob(p, 10), .digest_bytes = sqlite3_column_bytes(p, 10),
+	};
+}
+
 /* ---- functions the checks call --------------------------------------------- */
 
 /* zt_sha256_hex(text): lowercase hex SHA-256 of the text's bytes. */

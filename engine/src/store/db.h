@@ -99,6 +99,19 @@ struct zt_db {
 	size_t sp_delta_count;
 	zt_fen *sp_balances;
 	size_t sp_cap;
+	/* verify's checks in the engine's dialect (agg/verify.c runs them) */
+	const struct zt_db_check *checks; /* ZT_VERIFY_CHECKS of them */
+	int (*checks_set_up)(struct zt_db *db); /* before each run, or NULL */
+};
+
+/* A check of verify.h in an engine's dialect: a query counting what it
+ * looks at, and one returning a one-line message per violating row (a
+ * clean database returns nothing). Their SQL is the one part of the store
+ * kept per dialect: it differs most (printf and typeof against format and
+ * casts, each engine's catalogue of triggers). */
+struct zt_db_check {
+	const char *count_sql;
+	const char *sql;
 };
 
 /* An engine's connection: its store, then the shared part. */

@@ -41,7 +41,7 @@ static void fill_ops(void)
 		.batches = zt_db_batch_ops,
 		.bank = zt_db_bank_ops,
 		.audit = pg_audit_ops,
-		.verify = pg_verify_ops,
+		.verify = zt_db_verify_ops,
 	};
 }
 
@@ -83,6 +83,7 @@ int pg_open(struct zt_store **out, const char *target, const struct zt_store_opt
 	pthread_once(&pg_ops_once, fill_ops);
 	q->base.ops = &pg_ops;
 	q->zdb.drv = &pg_driver;
+	q->zdb.checks = pg_checks;
 	q->zdb.pg = true;
 	q->zdb.deltas.size = sizeof(struct zt_db_delta);
 	shown(q->path, sizeof q->path, target);

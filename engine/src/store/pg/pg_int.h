@@ -150,7 +150,7 @@ bool pg_join_sum(int64_t *out, int64_t hi, int64_t lo);
 extern const struct zt_store_registry_ops pg_registry_ops;
 extern const struct zt_store_policy_ops pg_policy_ops;
 extern const struct zt_store_audit_ops pg_audit_ops;
-extern const struct zt_store_verify_ops pg_verify_ops;
+extern const struct zt_db_check pg_checks[ZT_VERIFY_CHECKS]; /* verify.c */
 
 int pg_open(struct zt_store **out, const char *target, const struct zt_store_options *o);
 int pg_migrate(struct zt_store *s, int *from_version, int *to_version);
@@ -162,23 +162,5 @@ int pg_savepoint(struct zt_store *s);
 int pg_release(struct zt_store *s);
 void pg_rollback_to(struct zt_store *s);
 const char *pg_now_op(struct zt_store *s);
-
-
-
-#define PG_TRACE_COLUMNS 28
-#define PG_TRACE_COLUMNS_OF(t)                                                                  \
-	t "trace_kind, " t "inscp, " t "hifp_pay, " t "preselfpay_added, " t "base, "           \
-	t "base_before, " t "base_after, " t "level_deductible, " t "level_ratio_bp, "           \
-	t "adjusted, " t "deductible_factor_bp, " t "ratio_bonus_bp, " t "deductible, "          \
-	t "ratio_bp, " t "act_pay_dedc, " t "threshold, " t "own_tiers, " t "relief_name, "      \
-	t "cap_ratio_bp, " t "psn0, " t "target, " t "gap_before, " t "gap_after, " t "raw, "     \
-	t "annual_cap, " t "paid_before, " t "paid_after, " t "pay"
-#define PG_TRACE_COLUMN_NAMES PG_TRACE_COLUMNS_OF("")
-void pg_trace_bind(struct pg_stmt *p, int first, const struct zt_fund_trace *t);
-int pg_trace_read(struct pg_stmt *p, int first, struct zt_fund_trace *t);
-int pg_trace_segments_put(struct pg *q, int64_t row, int seq, const struct zt_fund_trace *t);
-void pg_trace_segment_read(struct pg_stmt *p, int first, struct zt_trace_critical *c);
-void pg_trace_complete(struct zt_fund_trace *t, int hospital_level, const char *category,
-                       const char *of, const char *reason, const char *slot);
 
 #endif

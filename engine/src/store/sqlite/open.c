@@ -40,7 +40,7 @@ static void fill_ops(void)
 		.batches = zt_db_batch_ops,
 		.bank = zt_db_bank_ops,
 		.audit = sq_audit_ops,
-		.verify = sq_verify_ops,
+		.verify = zt_db_verify_ops,
 	};
 }
 
@@ -176,6 +176,8 @@ int sq_open(struct zt_store **out, const char *path, const struct zt_store_optio
 	pthread_once(&sqlite_ops_once, fill_ops);
 	q->base.ops = &sqlite_ops;
 	q->zdb.drv = &sq_driver;
+	q->zdb.checks = sq_checks;
+	q->zdb.checks_set_up = sq_checks_set_up;
 	q->zdb.deltas.size = sizeof(struct zt_db_delta);
 	if ((size_t)snprintf(q->path, sizeof q->path, "%s", path) >= sizeof q->path) {
 		free(q);

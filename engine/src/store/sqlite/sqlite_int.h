@@ -123,14 +123,10 @@ bool sq_join_sum(int64_t *out, int64_t hi, int64_t lo);
 extern const struct zt_store_registry_ops sq_registry_ops;
 extern const struct zt_store_policy_ops sq_policy_ops;
 extern const struct zt_store_audit_ops sq_audit_ops;
-extern const struct zt_store_verify_ops sq_verify_ops;
 
-/* claims.c: a claim's columns, in the order SQ_CLAIM_COLUMNS names them,
- * read from a row (the texts valid until the statement moves on). */
-#define SQ_CLAIM_COLUMNS                                                                  \
-	"id, fixmedins_code, claim_no, psn_no, adm_date, dscg_date, dscg_maindiag_code, " \
-	"medfee_sumamt, item_count, items, digest"
-struct zt_stored_claim sq_claim_of(sqlite3_stmt *p);
+/* verify.c: the checks in SQLite's dialect */
+extern const struct zt_db_check sq_checks[ZT_VERIFY_CHECKS];
+int sq_checks_set_up(struct zt_db *db);
 
 /* open.c */
 int sq_open(struct zt_store **out, const char *path, const struct zt_store_options *o);
@@ -145,34 +141,5 @@ int sq_savepoint(struct zt_store *s);
 int sq_release(struct zt_store *s);
 void sq_rollback_to(struct zt_store *s);
 const char *sq_now_op(struct zt_store *s);
-
-
-
-/* traces.c: a share's trace in its columns (SQ_TRACE_COLUMNS of them, in
- * the order of SQ_TRACE_COLUMN_NAMES) and its segments. */
-#define SQ_TRACE_COLUMNS 28
-#define SQ_TRACE_COLUMNS_OF(t)                                                                  \
-	t "trace_kind, " t "inscp, " t "hifp_pay, " t "preselfpay_added, " t "base, "           \
-	t "base_before, " t "base_after, " t "level_deductible, " t "level_ratio_bp, "           \
-	t "adjusted, " t "deductible_factor_bp, " t "ratio_bonus_bp, " t "deductible, "          \
-	t "ratio_bp, " t "act_pay_dedc, " t "threshold, " t "own_tiers, " t "relief_name, "      \
-	t "cap_ratio_bp, " t "psn0, " t "target, " t "gap_before, " t "gap_after, " t "raw, "     \
-	t "annual_cap, " t "paid_before, " t "paid_after, " t "pay"
-#define SQ_TRACE_COLUMN_NAMES SQ_TRACE_COLUMNS_OF("")
-/* Binds t's columns at parameters first … first + SQ_TRACE_COLUMNS - 1. */
-void sq_trace_bind(sqlite3_stmt *p, int first, const struct zt_fund_trace *t);
-/* Reads them from columns first …; the caller fills in what the settlement
- * row holds (hospital level, category; a reversal's of, reason, slot) and
- * a critical trace's segments. 0, or ZT_EINTERNAL for an unknown kind. */
-int sq_trace_read(sqlite3_stmt *p, int first, struct zt_fund_trace *t);
-/* Writes a critical trace's segments for share (row, seq). */
-int sq_trace_segments_put(struct sq *q, int64_t row, int seq, const struct zt_fund_trace *t);
-/* Appends the segment (tier_from, tier_to, from, to, ratio) of columns
- * first … to c (the caller checks there is room), and its weight. */
-void sq_trace_segment_read(sqlite3_stmt *p, int first, struct zt_trace_critical *c);
-/* The settlement's own facts a trace shows: level, category, and for a
- * reversal the setl_id reversed, the reason and the share's slot. */
-void sq_trace_complete(struct zt_fund_trace *t, int hospital_level, const char *category,
-                       const char *of, const char *reason, const char *slot);
 
 #endif

@@ -240,6 +240,15 @@ int zt_db_ledger_mark(struct zt_db *db);     /* at savepoint */
 void zt_db_ledger_restore(struct zt_db *db); /* at rollback_to */
 int zt_db_ledger_post(struct zt_db *db, const struct zt_posting *t, int64_t settlement_row);
 
+/* agg/claims.c: a claim's columns, in the order ZT_DB_CLAIM_COLUMNS names
+ * them, read from a row (the texts valid until the statement moves on; the
+ * digest copied into `digest`, whose bytes a damaged row may overrun: cut). */
+#define ZT_DB_CLAIM_COLUMNS                                                                \
+	"id, fixmedins_code, claim_no, psn_no, adm_date, dscg_date, dscg_maindiag_code, " \
+	"medfee_sumamt, item_count, items, digest"
+#define ZT_DB_DIGEST_CAP 64
+struct zt_stored_claim zt_db_claim_of(struct zt_db_stmt *p, unsigned char digest[ZT_DB_DIGEST_CAP]);
+
 /* agg/batch_records.c: the cursor of a batch's records (store.h batches) */
 int zt_db_batch_records(struct zt_store *s, const char *id, bool only_rejected,
                         struct zt_batch_cursor **out);

@@ -537,9 +537,22 @@ static int get(struct zt_store *s, int64_t row, struct zt_stored_settlement *out
 	return r;
 }
 
-static const char SQL_GET_CLAIM[] =
-	"SELECT id, fixmedins_code, claim_no, psn_no, adm_date, dscg_date, dscg_maindiag_code, "
-	"medfee_sumamt, item_count, items, digest FROM claim WHERE id = ?1";
+struct zt_stored_claim zt_db_claim_of(struct zt_db_stmt *p, unsigned char digest[ZT_DB_DIGEST_CAP])
+{
+	struct zt_stored_claim c = {
+		.row = zt_db_column_int64(p, 0), .fixmedins_code = zt_db_column_text(p, 1),
+		.claim_no = zt_db_column_text(p, 2), .psn_no = zt_db_column_text(p, 3),
+		.adm_date = zt_db_column_int(p, 4), .dscg_date = zt_db_column_int(p, 5),
+		.dscg_maindiag_code = zt_db_column_text(p, 6), .medfee_sumamt = zt_db_column_int64(p, 7),
+		.item_count = zt_db_column_int64(p, 8),
+		.items = zt_db_column_null(p, 9) ? NULL : zt_db_column_text(p, 9),
+		.digest = digest,
+	};
+	c.digest_bytes = zt_db_column_blob(p, 10, digest, ZT_DB_DIGEST_CAP);
+	return c;
+}
+
+static const char SQL_GET_CLAIM[] = "SELECT " ZT_DB_CLAIM_COLUMNS " FROM claim WHERE id = ?1";
 
 static int get_claim(struct zt_store *s, int64_t row,
                      int (*cb)(void *ctx, const struct zt_stored_claim *c), void *ctx)
@@ -552,17 +565,8 @@ static int get_claim(struct zt_store *s, int64_t row,
 	zt_db_bind_int64(p, 1, row);
 	if ((r = zt_db_row(q, p, "read claim")) <= 0)
 		return r == 0 ? zt_error_set(ZT_ENOTFOUND, "claim #%lld not found", (long long)row) : r;
-	unsigned char digest[64];
-	struct zt_stored_claim c = {
-		.row = zt_db_column_int64(p, 0), .fixmedins_code = zt_db_column_text(p, 1),
-		.claim_no = zt_db_column_text(p, 2), .psn_no = zt_db_column_text(p, 3),
-		.adm_date = zt_db_column_int(p, 4), .dscg_date = zt_db_column_int(p, 5),
-		.dscg_maindiag_code = zt_db_column_text(p, 6), .medfee_sumamt = zt_db_column_int64(p, 7),
-		.item_count = zt_db_column_int64(p, 8),
-		.items = zt_db_column_null(p, 9) ? NULL : zt_db_column_text(p, 9),
-	};
-	c.digest_bytes = zt_db_column_blob(p, 10, digest, (int)sizeof digest);
-	c.digest = digest;
+	unsigned char digest[ZT_DB_DIGEST_CAP];
+	struct zt_stored_claim c = zt_db_claim_of(p, digest);
 	r = cb(ctx, &c);
 	zt_db_done(p);
 	return r;

@@ -10,9 +10,7 @@
 #include "../db.h"
 #include "zhitong/verify.h"
 
-static const char SQL_CLAIMS[] =
-	"SELECT id, fixmedins_code, claim_no, psn_no, adm_date, dscg_date, dscg_maindiag_code, "
-	"medfee_sumamt, item_count, items, digest FROM claim ORDER BY id";
+static const char SQL_CLAIMS[] = "SELECT " ZT_DB_CLAIM_COLUMNS " FROM claim ORDER BY id";
 
 static int count(struct zt_db *q, const char *sql, int64_t *out)
 {
@@ -59,18 +57,9 @@ static int claims(struct zt_store *s, int (*cb)(void *ctx, const struct zt_store
 	int rc = zt_db_prepare_own(q, SQL_CLAIMS, &p), step;
 	if (rc)
 		return rc;
-	unsigned char digest[64];
+	unsigned char digest[ZT_DB_DIGEST_CAP];
 	while ((step = zt_db_row(q, p, "read claims")) == 1) {
-		struct zt_stored_claim c = {
-			.row = zt_db_column_int64(p, 0), .fixmedins_code = zt_db_column_text(p, 1),
-			.claim_no = zt_db_column_text(p, 2), .psn_no = zt_db_column_text(p, 3),
-			.adm_date = zt_db_column_int(p, 4), .dscg_date = zt_db_column_int(p, 5),
-			.dscg_maindiag_code = zt_db_column_text(p, 6), .medfee_sumamt = zt_db_column_int64(p, 7),
-			.item_count = zt_db_column_int64(p, 8),
-			.items = zt_db_column_null(p, 9) ? NULL : zt_db_column_text(p, 9),
-		};
-		c.digest_bytes = zt_db_column_blob(p, 10, digest, (int)sizeof digest);
-		c.digest = digest;
+		struct zt_stored_claim c = zt_db_claim_of(p, digest);
 		if ((rc = cb(ctx, &c)) != 0)
 			break;
 	}

@@ -26,11 +26,6 @@
 
 enum pg_txn { PG_NO_TXN, PG_TXN_READ, PG_TXN_WRITE };
 
-struct pg_rows {
-	void *items;
-	size_t n, cap, size;
-};
-
 #define PG_CACHE_SLOTS 512
 #define PG_PARAMS_MAX 48 /* the most parameters of a statement (a share: 2 + 28 trace + …) */
 
@@ -134,8 +129,6 @@ int pg_col_blob(struct pg_stmt *p, int i, unsigned char *out, int cap);
 void pg_col_copy(char *dst, size_t cap, struct pg_stmt *p, int i);
 int pg_col_name(struct pg_stmt *p, int i, const char *const *names, int n, int otherwise);
 
-void *pg_rows_push(struct pg_rows *r);
-
 /* Sums past int64, in two parts as in the SQLite store (sqlite_int.h);
  * PostgreSQL's SUM of int8 is numeric, cast back to int8 per part. */
 #define PG_G "1000000000"
@@ -143,7 +136,6 @@ void *pg_rows_push(struct pg_rows *r);
 #define PG_SUM_LO(e) "COALESCE(SUM((" e ") % " PG_G "), 0)::int8"
 #define PG_Q(h, l) "((" h ") + (" l ") / " PG_G " - ((" l ") % " PG_G " < 0)::int)"
 #define PG_R(l) "((" l ") % " PG_G " + ((" l ") % " PG_G " < 0)::int * " PG_G ")"
-bool pg_join_sum(int64_t *out, int64_t hi, int64_t lo);
 
 /* ---- the parts ------------------------------------------------------------------ */
 

@@ -472,38 +472,6 @@ int pg_col_name(struct pg_stmt *p, int i, const char *const *names, int n, int o
 	return otherwise;
 }
 
-void *pg_rows_push(struct pg_rows *r)
-{
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		void *n = realloc(r->items, cap * r->size);
-		if (!n) {
-			zt_error_set(ZT_ENOMEM, "out of memory");
-			return NULL;
-		}
-		r->items = n;
-		r->cap = cap;
-	}
-	return (char *)r->items + r->size * r->n++;
-}
-
-bool pg_join_sum(int64_t *out, int64_t hi, int64_t lo)
-{
-	const int64_t g = 1000000000;
-	if (__builtin_add_overflow(hi, lo / g, &hi))
-		return false;
-	lo %= g;
-	if (hi > 0 && lo < 0) {
-		hi--;
-		lo += g;
-	} else if (hi < 0 && lo > 0) {
-		hi++;
-		lo -= g;
-	}
-	int64_t v;
-	return !__builtin_mul_overflow(hi, g, &v) && !__builtin_add_overflow(v, lo, out);
-}
-
 int pg_insert_id(struct pg *q, struct pg_stmt *p, const char *what, int64_t *row_out)
 {
 	int r = pg_row(q, p, what);

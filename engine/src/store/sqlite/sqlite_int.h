@@ -20,12 +20,6 @@
 
 enum sq_txn { SQ_NO_TXN, SQ_TXN_READ, SQ_TXN_WRITE };
 
-/* A growing array (the rows a query read, the transaction's balances). */
-struct sq_rows {
-	void *items;
-	size_t n, cap, size;
-};
-
 #define SQ_CACHE_SLOTS 512 /* a power of two, well above the statements */
 
 /* A cached statement as the driver hands it out (driver.c). */
@@ -98,8 +92,6 @@ void sq_col_copy(char *dst, size_t cap, sqlite3_stmt *p, int i);
  * or `otherwise` (the schema's CHECK makes that unreachable). */
 int sq_col_name(sqlite3_stmt *p, int i, const char *const *names, int n, int otherwise);
 
-void *sq_rows_push(struct sq_rows *r); /* a new item at the end, or NULL (message set) */
-
 /* ---- sums past int64 (verify, batch totals) -------------------------------- */
 
 /* SQLite's SUM() of integers fails past int64, and `+` turns to floating
@@ -114,9 +106,6 @@ void *sq_rows_push(struct sq_rows *r); /* a new item at the end, or NULL (messag
 #define SQ_SUM_LO(e) "COALESCE(SUM((" e ") % " SQ_G "), 0)"
 #define SQ_Q(h, l) "((" h ") + (" l ") / " SQ_G " - ((" l ") % " SQ_G " < 0))"
 #define SQ_R(l) "((" l ") % " SQ_G " + ((" l ") % " SQ_G " < 0) * " SQ_G ")"
-/* The sum read as SQ_SUM_HI, SQ_SUM_LO: hi × 10^9 + lo, or false when it
- * does not fit in int64. */
-bool sq_join_sum(int64_t *out, int64_t hi, int64_t lo);
 
 /* ---- the parts, each in its file -------------------------------------------- */
 

@@ -163,37 +163,3 @@ int sq_col_name(sqlite3_stmt *p, int i, const char *const *names, int n, int oth
 			return k;
 	return otherwise;
 }
-
-void *sq_rows_push(struct sq_rows *r)
-{
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		void *n = realloc(r->items, cap * r->size);
-		if (!n) {
-			zt_error_set(ZT_ENOMEM, "out of memory");
-			return NULL;
-		}
-		r->items = n;
-		r->cap = cap;
-	}
-	return (char *)r->items + r->size * r->n++;
-}
-
-bool sq_join_sum(int64_t *out, int64_t hi, int64_t lo)
-{
-	const int64_t g = 1000000000;
-	/* carry, then give both parts the sign of the whole, so that hi × 10^9
-	 * overflows only when the whole does */
-	if (__builtin_add_overflow(hi, lo / g, &hi))
-		return false;
-	lo %= g;
-	if (hi > 0 && lo < 0) {
-		hi--;
-		lo += g;
-	} else if (hi < 0 && lo > 0) {
-		hi++;
-		lo -= g;
-	}
-	int64_t v;
-	return !__builtin_mul_overflow(hi, g, &v) && !__builtin_add_overflow(v, lo, out);
-}

@@ -1,11 +1,11 @@
 /* zhitong — the PostgreSQL store, private to the files of engine/src/store/pg/: the
  * only files of the engine that include libpq-fe.h or hold PostgreSQL's SQL.
  *
- * The same shape as the SQLite store (sqlite_int.h): one file per aggregate
- * (registry.c, policies.c, claims.c, ledger.c, advances.c, batches.c,
- * batch_records.c, bank.c, audit.c, verify.c, traces.c) over one set of
- * helpers (util.c). Every statement is a static SQL string with $N
- * parameters, prepared once per connection (PQprepare, under a name of its
+ * The same shape as the SQLite store (sqlite_int.h): the engine's own parts,
+ * the driver of db.h (driver.c) under the aggregates of ../agg/, verify's
+ * checks in PostgreSQL's dialect and the aggregates not yet moved, over one
+ * set of helpers (util.c). Every statement is a static SQL string (?N
+ * rewritten to $N once, db.h), prepared once per connection (PQprepare, under a name of its
  * own) from a cache keyed by the address of its text (pg_stmt), bound with
  * the pg_bind_* helpers (text format; a digest as bytea in binary), executed
  * with PQexecPrepared and read with pg_col_*; every failure goes through

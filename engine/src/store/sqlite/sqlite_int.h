@@ -1,9 +1,10 @@
 /* zhitong — the SQLite store, private to the files of engine/src/store/sqlite/: the
- * only files of the engine that include sqlite3.h or hold SQL.
+ * only files of the engine that include sqlite3.h.
  *
- * One file per aggregate (registry.c, policies.c, claims.c, ledger.c,
- * advances.c, batches.c, bank.c, audit.c, verify.c) over one set of
- * helpers (util.c): every statement is prepared once per connection from a
+ * The engine's own parts (open.c, migrate.c, txn.c), the driver of db.h
+ * (driver.c) under the aggregates written once in ../agg/, verify's checks
+ * in SQLite's dialect (verify.c) and the aggregates not yet moved
+ * (registry.c, policies.c, audit.c), over one set of helpers (util.c): every statement is prepared once per connection from a
  * cache keyed by its static SQL text (sq_stmt), bound with the sq_bind_*
  * helpers, read with sq_col_*, and every failure goes through sq_error,
  * which maps SQLite's result to a ZT_E* code and sets the message. */

@@ -35,13 +35,13 @@ static void fill_ops(void)
 		.now = pg_now_op,
 		.registry = pg_registry_ops,
 		.policies = pg_policy_ops,
-		.claims = pg_claim_ops,
-		.ledger = pg_ledger_ops,
-		.advances = pg_advance_ops,
-		.batches = pg_batch_ops,
-		.bank = pg_bank_ops,
+		.claims = zt_db_claim_ops,
+		.ledger = zt_db_ledger_ops,
+		.advances = zt_db_advance_ops,
+		.batches = zt_db_batch_ops,
+		.bank = zt_db_bank_ops,
 		.audit = pg_audit_ops,
-		.verify = pg_verify_ops,
+		.verify = zt_db_verify_ops,
 	};
 }
 
@@ -82,7 +82,10 @@ int pg_open(struct zt_store **out, const char *target, const struct zt_store_opt
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	pthread_once(&pg_ops_once, fill_ops);
 	q->base.ops = &pg_ops;
-	q->deltas.size = sizeof(struct pg_delta);
+	q->zdb.drv = &pg_driver;
+	q->zdb.checks = pg_checks;
+	q->zdb.pg = true;
+	q->zdb.deltas.size = sizeof(struct zt_db_delta);
 	shown(q->path, sizeof q->path, target);
 	q->readonly = o->readonly;
 	q->busy_timeout_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : ZT_STORE_BUSY_TIMEOUT_MS;
@@ -127,8 +130,8 @@ static void pg_close(struct zt_store *s)
 		pg_finalize(q->cache[i].stmt);
 	if (q->conn)
 		PQfinish(q->conn);
-	pg_ledger_clear(q);
-	free(q->deltas.items);
-	free(q->sp_balances);
+	zt_db_ledger_clear(&q->zdb);
+	free(q->zdb.deltas.items);
+	free(q->zdb.sp_balances);
 	free(q);
 }

@@ -1,11 +1,11 @@
 /* zhitong — the PostgreSQL store, private to the files of engine/src/store/pg/: the
  * only files of the engine that include libpq-fe.h or hold PostgreSQL's SQL.
  *
- * The same shape as the SQLite store (sqlite_int.h): one file per aggregate
- * (registry.c, policies.c, claims.c, ledger.c, advances.c, batches.c,
- * batch_records.c, bank.c, audit.c, verify.c, traces.c) over one set of
- * helpers (util.c). Every statement is a static SQL string with $N
- * parameters, prepared once per connection (PQprepare, under a name of its
+ * The same shape as the SQLite store (sqlite_int.h): the engine's own parts,
+ * the driver of db.h (driver.c) under the aggregates of ../agg/, verify's
+ * checks in PostgreSQL's dialect and the aggregates not yet moved, over one
+ * set of helpers (util.c). Every statement is a static SQL string (?N
+ * rewritten to $N once, db.h), prepared once per connection (PQprepare, under a name of its
  * own) from a cache keyed by the address of its text (pg_stmt), bound with
  * the pg_bind_* helpers (text format; a digest as bytea in binary), executed
  * with PQexecPrepared and read with pg_col_*; every failure goes through
@@ -20,22 +20,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../db.h"
 #include "zhitong/error.h"
 #include "zhitong/store.h"
 
-/* Ledger balances cached per account during a transaction (as sq_delta). */
-struct pg_delta {
-	char *name;
-	zt_fen base;
-	zt_fen balance;
-};
-
 enum pg_txn { PG_NO_TXN, PG_TXN_READ, PG_TXN_WRITE };
-
-struct pg_rows {
-	void *items;
-	size_t n, cap, size;
-};
 
 #define PG_CACHE_SLOTS 512
 #define PG_PARAMS_MAX 48 /* the most parameters of a statement (a share: 2 + 28 trace + …) */
@@ -45,7 +34,9 @@ struct pg;
 /* A statement: its parameters as the next execution sends them and the
  * result being read. A cached one belongs to the connection. */
 struct pg_stmt {
+	struct zt_db_stmt base; /* the driver's (driver.c) */
 	struct pg *q;
+	char *text; /* the SQL as sent: ?N rewritten to $N (owned), or sql */
 	const char *sql;
 	char name[16]; /* "" for a statement of its own (unnamed, PQexecParams) */
 	int nparams;   /* the highest $N of its text */
@@ -58,21 +49,16 @@ struct pg_stmt {
 
 struct pg {
 	struct zt_store base;
+	struct zt_db zdb; /* what the aggregates share (db.h): right after base */
 	PGconn *conn;
 	char path[512]; /* the target as messages show it: never a password */
 	bool readonly;
 	int busy_timeout_ms;
 	enum pg_txn txn;
 	char now[32];
-	/* the next rows, numbered here while the writer row is ours (G1, G7):
-	 * the hot inserts carry their id, no trigger looks it up */
-	int64_t next_settlement_id, next_claim_id, next_transfer_id;
-	struct pg_rows deltas; /* of struct pg_delta */
+	/* zdb.next_*: the next rows, numbered here while the writer row is
+	 * ours (G1, G7): the hot inserts carry their id, no trigger looks it up */
 	bool in_savepoint;
-	int64_t sp_next_settlement_id, sp_next_claim_id, sp_next_transfer_id;
-	size_t sp_delta_count;
-	zt_fen *sp_balances;
-	size_t sp_cap;
 	int64_t changes; /* rows the last pg_run touched */
 	/* Writes whose results nobody reads (a settlement's rows) are sent in
 	 * libpq's pipeline mode while `defer` is set, and their results read
@@ -91,6 +77,10 @@ struct pg {
 };
 
 static inline struct pg *pg_of(struct zt_store *s) { return (struct pg *)s; }
+static inline struct pg *pg_of_db(struct zt_db *db) { return pg_of(&((struct zt_db_store *)((char *)db - offsetof(struct zt_db_store, db)))->base); }
+
+/* driver.c: the driver of db.h over libpq */
+extern const struct zt_db_driver pg_driver;
 
 /* ---- util.c ------------------------------------------------------------------- */
 
@@ -139,8 +129,6 @@ int pg_col_blob(struct pg_stmt *p, int i, unsigned char *out, int cap);
 void pg_col_copy(char *dst, size_t cap, struct pg_stmt *p, int i);
 int pg_col_name(struct pg_stmt *p, int i, const char *const *names, int n, int otherwise);
 
-void *pg_rows_push(struct pg_rows *r);
-
 /* Sums past int64, in two parts as in the SQLite store (sqlite_int.h);
  * PostgreSQL's SUM of int8 is numeric, cast back to int8 per part. */
 #define PG_G "1000000000"
@@ -148,19 +136,13 @@ void *pg_rows_push(struct pg_rows *r);
 #define PG_SUM_LO(e) "COALESCE(SUM((" e ") % " PG_G "), 0)::int8"
 #define PG_Q(h, l) "((" h ") + (" l ") / " PG_G " - ((" l ") % " PG_G " < 0)::int)"
 #define PG_R(l) "((" l ") % " PG_G " + ((" l ") % " PG_G " < 0)::int * " PG_G ")"
-bool pg_join_sum(int64_t *out, int64_t hi, int64_t lo);
 
 /* ---- the parts ------------------------------------------------------------------ */
 
 extern const struct zt_store_registry_ops pg_registry_ops;
 extern const struct zt_store_policy_ops pg_policy_ops;
-extern const struct zt_store_claim_ops pg_claim_ops;
-extern const struct zt_store_ledger_ops pg_ledger_ops;
-extern const struct zt_store_advance_ops pg_advance_ops;
-extern const struct zt_store_batch_ops pg_batch_ops;
-extern const struct zt_store_bank_ops pg_bank_ops;
 extern const struct zt_store_audit_ops pg_audit_ops;
-extern const struct zt_store_verify_ops pg_verify_ops;
+extern const struct zt_db_check pg_checks[ZT_VERIFY_CHECKS]; /* verify.c */
 
 int pg_open(struct zt_store **out, const char *target, const struct zt_store_options *o);
 int pg_migrate(struct zt_store *s, int *from_version, int *to_version);
@@ -172,32 +154,5 @@ int pg_savepoint(struct zt_store *s);
 int pg_release(struct zt_store *s);
 void pg_rollback_to(struct zt_store *s);
 const char *pg_now_op(struct zt_store *s);
-
-int pg_ledger_flush(struct pg *q);
-void pg_ledger_clear(struct pg *q);
-int pg_ledger_mark(struct pg *q);
-void pg_ledger_restore(struct pg *q);
-int pg_ledger_post(struct pg *q, const struct zt_posting *t, int64_t settlement_row);
-
-int pg_batch_records(struct zt_store *s, const char *id, bool only_rejected,
-                     struct zt_batch_cursor **out);
-int pg_batch_next(struct zt_batch_cursor *c, struct zt_batch_record *out);
-void pg_batch_records_close(struct zt_batch_cursor *c);
-
-#define PG_TRACE_COLUMNS 28
-#define PG_TRACE_COLUMNS_OF(t)                                                                  \
-	t "trace_kind, " t "inscp, " t "hifp_pay, " t "preselfpay_added, " t "base, "           \
-	t "base_before, " t "base_after, " t "level_deductible, " t "level_ratio_bp, "           \
-	t "adjusted, " t "deductible_factor_bp, " t "ratio_bonus_bp, " t "deductible, "          \
-	t "ratio_bp, " t "act_pay_dedc, " t "threshold, " t "own_tiers, " t "relief_name, "      \
-	t "cap_ratio_bp, " t "psn0, " t "target, " t "gap_before, " t "gap_after, " t "raw, "     \
-	t "annual_cap, " t "paid_before, " t "paid_after, " t "pay"
-#define PG_TRACE_COLUMN_NAMES PG_TRACE_COLUMNS_OF("")
-void pg_trace_bind(struct pg_stmt *p, int first, const struct zt_fund_trace *t);
-int pg_trace_read(struct pg_stmt *p, int first, struct zt_fund_trace *t);
-int pg_trace_segments_put(struct pg *q, int64_t row, int seq, const struct zt_fund_trace *t);
-void pg_trace_segment_read(struct pg_stmt *p, int first, struct zt_trace_critical *c);
-void pg_trace_complete(struct zt_fund_trace *t, int hospital_level, const char *category,
-                       const char *of, const char *reason, const char *slot);
 
 #endif

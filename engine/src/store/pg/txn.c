@@ -78,9 +78,9 @@ int pg_begin(struct zt_store *s, enum zt_txn_kind kind)
 	 * is ours (G1, G7) */
 	struct pg_stmt *p;
 	if ((rc = pg_stmt(q, SQL_MAX_ROWS, &p)) == 0 && (rc = pg_row(q, p, "read counters")) == 1) {
-		q->next_settlement_id = pg_col_int64(p, 0) + 1;
-		q->next_claim_id = pg_col_int64(p, 1) + 1;
-		q->next_transfer_id = pg_col_int64(p, 2) + 1;
+		q->zdb.next_settlement_id = pg_col_int64(p, 0) + 1;
+		q->zdb.next_claim_id = pg_col_int64(p, 1) + 1;
+		q->zdb.next_transfer_id = pg_col_int64(p, 2) + 1;
 		pg_done(p);
 		return 0;
 	}
@@ -97,7 +97,7 @@ int pg_commit(struct zt_store *s)
 		return zt_error_set(ZT_EINTERNAL, "commit outside a transaction");
 	if (q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "commit inside a savepoint");
-	int rc = q->txn == PG_TXN_WRITE ? pg_ledger_flush(q) : 0;
+	int rc = q->txn == PG_TXN_WRITE ? zt_db_ledger_flush(&q->zdb) : 0;
 	pg_reset_all(q);
 	if (rc == 0)
 		rc = statement(q, SQL_COMMIT, "commit");
@@ -117,7 +117,7 @@ void pg_rollback(struct zt_store *s)
 	pg_reset_all(q);
 	pg_flush(q); /* what failed is rolled back with the rest */
 	PQclear(PQexec(q->conn, SQL_ROLLBACK));
-	pg_ledger_clear(q);
+	zt_db_ledger_clear(&q->zdb);
 	q->in_savepoint = false;
 	q->txn = PG_NO_TXN;
 }
@@ -130,11 +130,11 @@ int pg_savepoint(struct zt_store *s)
 		return rc;
 	if (q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "nested savepoint");
-	if ((rc = pg_ledger_mark(q)) != 0 || (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
+	if ((rc = zt_db_ledger_mark(&q->zdb)) != 0 || (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
 		return rc;
-	q->sp_next_settlement_id = q->next_settlement_id;
-	q->sp_next_claim_id = q->next_claim_id;
-	q->sp_next_transfer_id = q->next_transfer_id;
+	q->zdb.sp_next_settlement_id = q->zdb.next_settlement_id;
+	q->zdb.sp_next_claim_id = q->zdb.next_claim_id;
+	q->zdb.sp_next_transfer_id = q->zdb.next_transfer_id;
 	q->in_savepoint = true;
 	return 0;
 }
@@ -158,10 +158,10 @@ void pg_rollback_to(struct zt_store *s)
 	pg_reset_all(q);
 	pg_flush(q);
 	PQclear(PQexec(q->conn, SQL_ROLLBACK_TO));
-	pg_ledger_restore(q);
-	q->next_settlement_id = q->sp_next_settlement_id;
-	q->next_claim_id = q->sp_next_claim_id;
-	q->next_transfer_id = q->sp_next_transfer_id;
+	zt_db_ledger_restore(&q->zdb);
+	q->zdb.next_settlement_id = q->zdb.sp_next_settlement_id;
+	q->zdb.next_claim_id = q->zdb.sp_next_claim_id;
+	q->zdb.next_transfer_id = q->zdb.sp_next_transfer_id;
 }
 
 const char *pg_now_op(struct zt_store *s) { return pg_now(pg_of(s)); }

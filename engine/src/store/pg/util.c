@@ -37,6 +37,64 @@ static int params_of(const char *sql, Oid types[PG_PARAMS_MAX])
 	return n;
 }
 
+/* The text PostgreSQL is sent (db.h): ?N becomes $N, and COLLATE BINARY
+ * (SQLite's byte order) becomes COLLATE "C". A text in PostgreSQL's own
+ * spelling passes unchanged. NULL when out of memory. */
+static char *rewrite(const char *sql)
+{
+	static const char binary[] = "COLLATE BINARY", c[] = "COLLATE \"C\"";
+	size_t n = strlen(sql);
+	char *out = malloc(n + n / 8 + 16), *o = out; /* "C" is no longer than BINARY */
+	if (!out)
+		return NULL;
+	for (const char *i = sql; *i;) {
+		if (*i == '?' && i[1] >= '0' && i[1] <= '9') {
+			*o++ = '$';
+			i++;
+		} else if (!strncmp(i, binary, sizeof binary - 1)) {
+			memcpy(o, c, sizeof c - 1);
+			o += sizeof c - 1;
+			i += sizeof binary - 1;
+		} else
+			*o++ = *i++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A new statement for sql, its text rewritten and its parameters counted. */
+static int new_stmt(struct pg *q, const char *sql, struct pg_stmt **out, Oid types[PG_PARAMS_MAX])
+{
+	*out = NULL;
+	struct pg_stmt *p = calloc(1, sizeof *p);
+	if (!p)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	p->base.drv = &pg_driver;
+	p->q = q;
+	p->sql = sql;
+	if (!(p->text = rewrite(sql))) {
+		free(p);
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	}
+	p->nparams = params_of(p->text, types);
+	if (p->nparams > PG_PARAMS_MAX) {
+		int n = p->nparams;
+		free(p->text);
+		free(p);
+		return zt_error_set(ZT_EINTERNAL, "a statement with %d parameters", n);
+	}
+	*out = p;
+	return 0;
+}
+
+static void free_stmt(struct pg_stmt *p)
+{
+	if (p) {
+		free(p->text);
+		free(p);
+	}
+}
+
 static void reset(struct pg_stmt *p)
 {
 	pg_done(p);
@@ -60,34 +118,24 @@ int pg_stmt(struct pg *q, const char *sql, struct pg_stmt **out)
 	*out = NULL;
 	if (q->cache_count >= PG_CACHE_SLOTS / 2)
 		return zt_error_set(ZT_EINTERNAL, "database '%s': the statement cache is full", q->path);
-	struct pg_stmt *p = calloc(1, sizeof *p);
-	if (!p)
-		return zt_error_set(ZT_ENOMEM, "out of memory");
-	p->q = q;
-	p->sql = sql;
 	Oid types[PG_PARAMS_MAX];
-	p->nparams = params_of(sql, types);
-	if (p->nparams > PG_PARAMS_MAX) {
-		int n = p->nparams;
-		free(p);
-		return zt_error_set(ZT_EINTERNAL, "a statement with %d parameters", n);
-	}
+	struct pg_stmt *p;
+	int rc = new_stmt(q, sql, &p, types);
+	if (rc)
+		return rc;
 	snprintf(p->name, sizeof p->name, "zt%d", q->cache_count + 1);
-	int frc = pg_flush(q);
-	if (frc) {
-		free(p);
-		return frc;
+	if ((rc = pg_flush(q)) != 0) {
+		free_stmt(p);
+		return rc;
 	}
-	PGresult *r = PQprepare(q->conn, p->name, sql, p->nparams, types);
+	PGresult *r = PQprepare(q->conn, p->name, p->text, p->nparams, types);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		int rc;
 		const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 		snprintf(q->sqlstate, sizeof q->sqlstate, "%s", st ? st : "");
 		snprintf(q->errmsg, sizeof q->errmsg, "%s", PQresultErrorMessage(r));
 		PQclear(r);
-		free(p);
-		rc = pg_error(q, "prepare");
-		return rc;
+		free_stmt(p);
+		return pg_error(q, "prepare");
 	}
 	PQclear(r);
 	q->cache[i].sql = sql;
@@ -99,20 +147,8 @@ int pg_stmt(struct pg *q, const char *sql, struct pg_stmt **out)
 
 int pg_stmt_own(struct pg *q, const char *sql, struct pg_stmt **out)
 {
-	struct pg_stmt *p = calloc(1, sizeof *p);
-	if (!p)
-		return zt_error_set(ZT_ENOMEM, "out of memory");
-	p->q = q;
-	p->sql = sql;
 	Oid types[PG_PARAMS_MAX];
-	p->nparams = params_of(sql, types);
-	if (p->nparams > PG_PARAMS_MAX) {
-		int n = p->nparams;
-		free(p);
-		return zt_error_set(ZT_EINTERNAL, "a statement with %d parameters", n);
-	}
-	*out = p;
-	return 0;
+	return new_stmt(q, sql, out, types);
 }
 
 void pg_finalize(struct pg_stmt *p)
@@ -120,7 +156,7 @@ void pg_finalize(struct pg_stmt *p)
 	if (!p)
 		return;
 	pg_done(p);
-	free(p);
+	free_stmt(p);
 }
 
 void pg_done(struct pg_stmt *p)
@@ -225,7 +261,7 @@ static PGresult *execute(struct pg_stmt *p)
 	struct pg *q = p->q;
 	if (p->name[0])
 		return PQexecPrepared(q->conn, p->name, p->nparams, p->values, p->lengths, p->formats, 0);
-	return PQexecParams(q->conn, p->sql, p->nparams, NULL, p->values, p->lengths, p->formats, 0);
+	return PQexecParams(q->conn, p->text, p->nparams, NULL, p->values, p->lengths, p->formats, 0);
 }
 
 int pg_run(struct pg *q, struct pg_stmt *p, const char *what)
@@ -434,38 +470,6 @@ int pg_col_name(struct pg_stmt *p, int i, const char *const *names, int n, int o
 		if (strcmp(names[k], v) == 0)
 			return k;
 	return otherwise;
-}
-
-void *pg_rows_push(struct pg_rows *r)
-{
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		void *n = realloc(r->items, cap * r->size);
-		if (!n) {
-			zt_error_set(ZT_ENOMEM, "out of memory");
-			return NULL;
-		}
-		r->items = n;
-		r->cap = cap;
-	}
-	return (char *)r->items + r->size * r->n++;
-}
-
-bool pg_join_sum(int64_t *out, int64_t hi, int64_t lo)
-{
-	const int64_t g = 1000000000;
-	if (__builtin_add_overflow(hi, lo / g, &hi))
-		return false;
-	lo %= g;
-	if (hi > 0 && lo < 0) {
-		hi--;
-		lo += g;
-	} else if (hi < 0 && lo > 0) {
-		hi++;
-		lo -= g;
-	}
-	int64_t v;
-	return !__builtin_mul_overflow(hi, g, &v) && !__builtin_add_overflow(v, lo, out);
 }
 
 int pg_insert_id(struct pg *q, struct pg_stmt *p, const char *what, int64_t *row_out)

@@ -1,5 +1,5 @@
-/* zhitong — the checks of `zhitong verify` in the PostgreSQL store (verify.h,
- * store.h verify). Each check is one query that returns the violating rows
+/* zhitong — the checks of `zhitong verify` in PostgreSQL's dialect (verify.h,
+ * store.h verify; agg/verify.c runs them). Each check is one query that returns the violating rows
  * (a one-line message each), so a clean database returns nothing and every
  * row printed is a finding, and one that counts what it looked at. They
  * recompute from the facts (settlements, shares, transfers) and compare with
@@ -66,10 +66,7 @@
 	"WITH t AS MATERIALIZED (SELECT id, debit, credit, amount, kind, ref FROM transfer"      \
 	" WHERE kind IN ('payment', 'suspense', 'refund', 'write-off', 'confirm', 'netted'))"
 
-static const struct {
-	const char *count_sql;
-	const char *sql;
-} checks[ZT_VERIFY_CHECKS] = {
+const struct zt_db_check pg_checks[ZT_VERIFY_CHECKS] = {
 	[ZT_VERIFY_CONSERVATION] = {
 	 "SELECT count(*) FROM settlement",
 	 "SELECT format('%s: fund_pay_sumamt %s + hosp_part_amt %s + psn_part_amt %s != medfee_sumamt %s (fen)',"
@@ -667,96 +664,3 @@ static const struct {
 	 " COALESCE((SELECT balance FROM account WHERE name = 'suspense:bank'), 0), open.v) FROM open"
 	 " WHERE COALESCE((SELECT balance FROM account WHERE name = 'suspense:bank'), 0) != open.v"},
 };
-
-static const char SQL_CLAIMS[] =
-	"SELECT id, fixmedins_code, claim_no, psn_no, adm_date, dscg_date, dscg_maindiag_code, "
-	"medfee_sumamt, item_count, items, digest FROM claim ORDER BY id";
-
-static int count(struct pg *q, const char *sql, int64_t *out)
-{
-	struct pg_stmt *p;
-	int r = pg_stmt(q, sql, &p);
-	if (r == 0 && (r = pg_row(q, p, "verify")) == 1) {
-		*out = pg_col_int64(p, 0);
-		pg_done(p);
-		return 0;
-	}
-	return r ? r : zt_error_set(ZT_EINTERNAL, "verify: a count gave no row");
-}
-
-static int run(struct zt_store *s, enum zt_verify_check_id id, const struct zt_verify_report *r,
-               int64_t *checked, int64_t *violations)
-{
-	struct pg *q = pg_of(s);
-	if ((unsigned)id >= ZT_VERIFY_CHECKS || !checks[id].sql)
-		return zt_error_set(ZT_EINVAL, "verify: check %d is not the store's", (int)id);
-	const char *name = zt_verify_checks[id].name;
-	struct pg_stmt *p;
-	int rc = count(q, checks[id].count_sql, checked), step;
-	if (rc)
-		return rc;
-	/* prepared for this run (unnamed): these run once */
-	if ((rc = pg_stmt_own(q, checks[id].sql, &p)) != 0)
-		return rc;
-	char what[120];
-	snprintf(what, sizeof what, "verify '%s'", name);
-	while ((step = pg_row(q, p, what)) == 1) {
-		(*violations)++;
-		if (r->violation)
-			r->violation(r->ctx, name, pg_col_text(p, 0));
-	}
-	pg_finalize(p);
-	return step < 0 ? step : 0;
-}
-
-static int claims(struct zt_store *s, int (*cb)(void *ctx, const struct zt_stored_claim *c),
-                  void *ctx)
-{
-	struct pg *q = pg_of(s);
-	struct pg_stmt *p;
-	int rc = pg_stmt_own(q, SQL_CLAIMS, &p), step;
-	if (rc)
-		return rc;
-	unsigned char digest[64];
-	while ((step = pg_row(q, p, "read claims")) == 1) {
-		struct zt_stored_claim c = {
-			.row = pg_col_int64(p, 0), .fixmedins_code = pg_col_text(p, 1),
-			.claim_no = pg_col_text(p, 2), .psn_no = pg_col_text(p, 3),
-			.adm_date = pg_col_int(p, 4), .dscg_date = pg_col_int(p, 5),
-			.dscg_maindiag_code = pg_col_text(p, 6), .medfee_sumamt = pg_col_int64(p, 7),
-			.item_count = pg_col_int64(p, 8),
-			.items = pg_col_null(p, 9) ? NULL : pg_col_text(p, 9),
-		};
-		c.digest_bytes = pg_col_blob(p, 10, digest, (int)sizeof digest);
-		c.digest = digest;
-		if ((rc = cb(ctx, &c)) != 0)
-			break;
-	}
-	pg_finalize(p);
-	return rc ? rc : (step < 0 ? step : 0);
-}
-static int counts(struct zt_store *s, void (*cb)(void *ctx, const char *table, int64_t rows),
-                  void *ctx)
-{
-	static const char *const tables[] = {"hospital", "person", "fund", "policy", "claim",
-	                                     "settlement", "settlement_fund", "accum", "transfer",
-	                                     "account", "audit"};
-	static const char *const sql[] = {
-		"SELECT count(*) FROM hospital", "SELECT count(*) FROM person",
-		"SELECT count(*) FROM fund", "SELECT count(*) FROM policy",
-		"SELECT count(*) FROM claim", "SELECT count(*) FROM settlement",
-		"SELECT count(*) FROM settlement_fund", "SELECT count(*) FROM accum",
-		"SELECT count(*) FROM transfer", "SELECT count(*) FROM account",
-		"SELECT count(*) FROM audit"};
-	struct pg *q = pg_of(s);
-	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
-		int64_t n = 0;
-		int rc = count(q, sql[i], &n);
-		if (rc)
-			return rc;
-		cb(ctx, tables[i], n);
-	}
-	return 0;
-}
-
-const struct zt_store_verify_ops pg_verify_ops = {.run = run, .claims = claims, .counts = counts};

@@ -129,7 +129,7 @@ static const char SQL_OLD_TRACES[] =
 	"FROM settlement_fund f JOIN settlement s ON s.id = f.settlement_id "
 	"LEFT JOIN settlement o ON o.id = s.reverses ORDER BY f.settlement_id, f.seq";
 static const char SQL_SET_TRACE[] =
-	"UPDATE settlement_fund SET (" SQ_TRACE_COLUMN_NAMES ") = (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	"UPDATE settlement_fund SET (" ZT_DB_TRACE_COLUMN_NAMES ") = (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
 	"?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, "
 	"?29, ?30) WHERE settlement_id = ?1 AND seq = ?2";
 
@@ -159,7 +159,7 @@ static int old_trace(struct zt_fund_trace *t, const struct old_share *o)
 	    (!reversal && strcmp(zt_trace_kind_names[t->kind], o->fund_kind) != 0))
 		return zt_error_set(ZT_EINTERNAL, "its trace is of kind %s", zt_trace_kind_names[t->kind]);
 	struct zt_fund_trace back = *t;
-	sq_trace_complete(&back, o->level, o->category, o->of, o->reason, o->slot);
+	zt_db_trace_complete(&back, o->level, o->category, o->of, o->reason, o->slot);
 	char xml[ZT_TRACE_XML_BYTES];
 	if ((rc = zt_trace_xml(xml, sizeof xml, &back)) < 0)
 		return rc;
@@ -171,16 +171,17 @@ static int old_trace(struct zt_fund_trace *t, const struct old_share *o)
 
 static int store_trace(struct sq *q, const struct old_share *o, const struct zt_fund_trace *t)
 {
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_SET_TRACE, &p);
+	/* the columns as the store writes them (agg/traces.c) */
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(&q->zdb, SQL_SET_TRACE, &p);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(p, 1, o->row);
-	sqlite3_bind_int(p, 2, o->seq);
-	sq_trace_bind(p, 3, t);
-	if ((rc = sq_run(q, p, "store a trace as data")) != 0)
+	zt_db_bind_int64(p, 1, o->row);
+	zt_db_bind_int(p, 2, o->seq);
+	zt_db_trace_bind(p, 3, t);
+	if ((rc = zt_db_run(&q->zdb, p, "store a trace as data")) != 0)
 		return rc;
-	return sq_trace_segments_put(q, o->row, o->seq, t);
+	return zt_db_trace_segments_put(&q->zdb, o->row, o->seq, t);
 }
 
 static void read_old(sqlite3_stmt *p, struct old_share *o)

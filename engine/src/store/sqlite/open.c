@@ -34,13 +34,13 @@ static void fill_ops(void)
 		.now = sq_now_op,
 		.registry = sq_registry_ops,
 		.policies = sq_policy_ops,
-		.claims = sq_claim_ops,
-		.ledger = sq_ledger_ops,
-		.advances = sq_advance_ops,
-		.batches = sq_batch_ops,
-		.bank = sq_bank_ops,
+		.claims = zt_db_claim_ops,
+		.ledger = zt_db_ledger_ops,
+		.advances = zt_db_advance_ops,
+		.batches = zt_db_batch_ops,
+		.bank = zt_db_bank_ops,
 		.audit = sq_audit_ops,
-		.verify = sq_verify_ops,
+		.verify = zt_db_verify_ops,
 	};
 }
 
@@ -175,7 +175,10 @@ int sq_open(struct zt_store **out, const char *path, const struct zt_store_optio
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	pthread_once(&sqlite_ops_once, fill_ops);
 	q->base.ops = &sqlite_ops;
-	q->deltas.size = sizeof(struct sq_delta);
+	q->zdb.drv = &sq_driver;
+	q->zdb.checks = sq_checks;
+	q->zdb.checks_set_up = sq_checks_set_up;
+	q->zdb.deltas.size = sizeof(struct zt_db_delta);
 	if ((size_t)snprintf(q->path, sizeof q->path, "%s", path) >= sizeof q->path) {
 		free(q);
 		return zt_error_set(ZT_EINVAL, "database path '%.60s…' is too long", path);
@@ -214,8 +217,8 @@ static void sq_close(struct zt_store *s)
 	for (size_t i = 0; i < SQ_CACHE_SLOTS; i++)
 		sqlite3_finalize(q->cache[i].stmt);
 	sqlite3_close(q->db);
-	sq_ledger_clear(q);
-	free(q->deltas.items);
-	free(q->sp_balances);
+	zt_db_ledger_clear(&q->zdb);
+	free(q->zdb.deltas.items);
+	free(q->zdb.sp_balances);
 	free(q);
 }

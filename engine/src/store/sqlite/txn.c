@@ -42,7 +42,7 @@ int sq_begin(struct zt_store *s, enum zt_txn_kind kind)
 	sqlite3_stmt *p;
 	if ((rc = sq_stmt(q, SQL_MAX_SETTLEMENT, &p)) == 0 &&
 	    (rc = sq_row(q, p, "read settlement counter")) == 1) {
-		q->next_settlement_id = sqlite3_column_int64(p, 0) + 1;
+		q->zdb.next_settlement_id = sqlite3_column_int64(p, 0) + 1;
 		sq_done(p);
 		return 0;
 	}
@@ -59,7 +59,7 @@ int sq_commit(struct zt_store *s)
 		return zt_error_set(ZT_EINTERNAL, "commit outside a transaction");
 	if (q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "commit inside a savepoint");
-	int rc = q->txn == SQ_TXN_WRITE ? sq_ledger_flush(q) : 0;
+	int rc = q->txn == SQ_TXN_WRITE ? zt_db_ledger_flush(&q->zdb) : 0;
 	sq_reset_all(q); /* no statement may hold the transaction open */
 	if (rc == 0)
 		rc = statement(q, SQL_COMMIT, "commit");
@@ -82,7 +82,7 @@ void sq_rollback(struct zt_store *s)
 		sqlite3_step(p);
 		sqlite3_reset(p);
 	}
-	sq_ledger_clear(q);
+	zt_db_ledger_clear(&q->zdb);
 	q->in_savepoint = false;
 	q->txn = SQ_NO_TXN;
 }
@@ -95,9 +95,9 @@ int sq_savepoint(struct zt_store *s)
 		return rc;
 	if (q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "nested savepoint");
-	if ((rc = sq_ledger_mark(q)) != 0 || (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
+	if ((rc = zt_db_ledger_mark(&q->zdb)) != 0 || (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
 		return rc;
-	q->sp_next_settlement_id = q->next_settlement_id;
+	q->zdb.sp_next_settlement_id = q->zdb.next_settlement_id;
 	q->in_savepoint = true;
 	return 0;
 }
@@ -124,8 +124,8 @@ void sq_rollback_to(struct zt_store *s)
 		sqlite3_step(p);
 		sqlite3_reset(p);
 	}
-	sq_ledger_restore(q);
-	q->next_settlement_id = q->sp_next_settlement_id;
+	zt_db_ledger_restore(&q->zdb);
+	q->zdb.next_settlement_id = q->zdb.sp_next_settlement_id;
 }
 
 const char *sq_now_op(struct zt_store *s) { return sq_now(sq_of(s)); }

@@ -18,18 +18,17 @@ static size_t slot_of(const char *sql)
 	return (size_t)(k >> 40) & (SQ_CACHE_SLOTS - 1);
 }
 
-int sq_stmt(struct sq *q, const char *sql, sqlite3_stmt **out)
+int sq_slot(struct sq *q, const char *sql, size_t *slot)
 {
 	size_t i = slot_of(sql);
 	while (q->cache[i].sql && q->cache[i].sql != sql)
 		i = (i + 1) & (SQ_CACHE_SLOTS - 1);
+	*slot = i;
 	if (q->cache[i].sql) {
 		sqlite3_reset(q->cache[i].stmt);
 		sqlite3_clear_bindings(q->cache[i].stmt);
-		*out = q->cache[i].stmt;
 		return 0;
 	}
-	*out = NULL;
 	/* half full at most: probing stays short, and the table never fills */
 	if (q->cache_count >= SQ_CACHE_SLOTS / 2)
 		return zt_error_set(ZT_EINTERNAL, "database '%s': the statement cache is full", q->path);
@@ -38,9 +37,17 @@ int sq_stmt(struct sq *q, const char *sql, sqlite3_stmt **out)
 		return sq_error(q, "prepare");
 	q->cache[i].sql = sql;
 	q->cache[i].stmt = p;
+	q->cache[i].d = (struct sq_dstmt){{&sq_driver}, p};
 	q->cache_count++;
-	*out = p;
 	return 0;
+}
+
+int sq_stmt(struct sq *q, const char *sql, sqlite3_stmt **out)
+{
+	size_t i;
+	int rc = sq_slot(q, sql, &i);
+	*out = rc ? NULL : q->cache[i].stmt;
+	return rc;
 }
 
 int sq_stmt_own(struct sq *q, const char *sql, sqlite3_stmt **out)
@@ -155,38 +162,4 @@ int sq_col_name(sqlite3_stmt *p, int i, const char *const *names, int n, int oth
 		if (strcmp(names[k], v) == 0)
 			return k;
 	return otherwise;
-}
-
-void *sq_rows_push(struct sq_rows *r)
-{
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		void *n = realloc(r->items, cap * r->size);
-		if (!n) {
-			zt_error_set(ZT_ENOMEM, "out of memory");
-			return NULL;
-		}
-		r->items = n;
-		r->cap = cap;
-	}
-	return (char *)r->items + r->size * r->n++;
-}
-
-bool sq_join_sum(int64_t *out, int64_t hi, int64_t lo)
-{
-	const int64_t g = 1000000000;
-	/* carry, then give both parts the sign of the whole, so that hi × 10^9
-	 * overflows only when the whole does */
-	if (__builtin_add_overflow(hi, lo / g, &hi))
-		return false;
-	lo %= g;
-	if (hi > 0 && lo < 0) {
-		hi--;
-		lo += g;
-	} else if (hi < 0 && lo > 0) {
-		hi++;
-		lo -= g;
-	}
-	int64_t v;
-	return !__builtin_mul_overflow(hi, g, &v) && !__builtin_add_overflow(v, lo, out);
 }

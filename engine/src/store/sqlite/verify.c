@@ -1,5 +1,5 @@
-/* zhitong — the checks of `zhitong verify` in the SQLite store (verify.h,
- * store.h verify). Each check is one query that returns the violating rows
+/* zhitong — the checks of `zhitong verify` in SQLite's dialect (verify.h,
+ * store.h verify; agg/verify.c runs them). Each check is one query that returns the violating rows
  * (a one-line message each), so a clean database returns nothing and every
  * row printed is a finding, and one that counts what it looked at. They
  * recompute from the facts (settlements, shares, transfers) and compare with
@@ -14,6 +14,8 @@
 #include <openssl/evp.h>
 
 #include "sqlite_int.h"
+
+
 
 /* ---- functions the checks call --------------------------------------------- */
 
@@ -107,10 +109,7 @@ static void sql_guard(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	"WITH t AS MATERIALIZED (SELECT id, debit, credit, amount, kind, ref FROM transfer"      \
 	" WHERE kind IN ('payment', 'suspense', 'refund', 'write-off', 'confirm', 'netted'))"
 
-static const struct {
-	const char *count_sql;
-	const char *sql;
-} checks[ZT_VERIFY_CHECKS] = {
+const struct zt_db_check sq_checks[ZT_VERIFY_CHECKS] = {
 	[ZT_VERIFY_CONSERVATION] = {
 	 "SELECT count(*) FROM settlement",
 	 "SELECT printf('%s: fund_pay_sumamt %d + hosp_part_amt %d + psn_part_amt %d != medfee_sumamt %d (fen)',"
@@ -724,22 +723,10 @@ static const struct {
 	 " WHERE COALESCE((SELECT balance FROM account WHERE name = 'suspense:bank'), 0) != open.v"},
 };
 
-static const char SQL_CLAIMS[] = "SELECT " SQ_CLAIM_COLUMNS " FROM claim ORDER BY id";
-
-static int count(struct sq *q, const char *sql, int64_t *out)
+/* verify's own SQL functions, registered before each run */
+int sq_checks_set_up(struct zt_db *db)
 {
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, sql, &p);
-	if (r == 0 && (r = sq_row(q, p, "verify")) == 1) {
-		*out = sqlite3_column_int64(p, 0);
-		sq_done(p);
-		return 0;
-	}
-	return r ? r : zt_error_set(ZT_EINTERNAL, "verify: a count gave no row");
-}
-
-static int set_up(struct sq *q)
-{
+	struct sq *q = sq_of_db(db);
 	if (sqlite3_create_function_v2(q->db, "zt_sha256_hex", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 	                               NULL, sql_sha256_hex, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function_v2(q->db, "zt_guard", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
@@ -747,73 +734,3 @@ static int set_up(struct sq *q)
 		return sq_error(q, "verify");
 	return 0;
 }
-
-static int run(struct zt_store *s, enum zt_verify_check_id id, const struct zt_verify_report *r,
-               int64_t *checked, int64_t *violations)
-{
-	struct sq *q = sq_of(s);
-	if ((unsigned)id >= ZT_VERIFY_CHECKS || !checks[id].sql)
-		return zt_error_set(ZT_EINVAL, "verify: check %d is not the store's", (int)id);
-	const char *name = zt_verify_checks[id].name;
-	sqlite3_stmt *p;
-	int rc = set_up(q), step;
-	if (rc || (rc = count(q, checks[id].count_sql, checked)) != 0)
-		return rc;
-	/* prepared for this run: these run once */
-	if ((rc = sq_stmt_own(q, checks[id].sql, &p)) != 0)
-		return rc;
-	while ((step = sqlite3_step(p)) == SQLITE_ROW) {
-		(*violations)++;
-		if (r->violation)
-			r->violation(r->ctx, name, sq_col_text(p, 0));
-	}
-	if (step != SQLITE_DONE)
-		rc = zt_error_set(ZT_EIO, "verify '%s': %s", name, sqlite3_errmsg(q->db));
-	sqlite3_finalize(p);
-	return rc;
-}
-
-static int claims(struct zt_store *s, int (*cb)(void *ctx, const struct zt_stored_claim *c),
-                  void *ctx)
-{
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt_own(q, SQL_CLAIMS, &p), step;
-	if (rc)
-		return rc;
-	while ((step = sqlite3_step(p)) == SQLITE_ROW) {
-		struct zt_stored_claim c = sq_claim_of(p);
-		if ((rc = cb(ctx, &c)) != 0)
-			break;
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = sq_error(q, "read claims");
-	sqlite3_finalize(p);
-	return rc;
-}
-
-static int counts(struct zt_store *s, void (*cb)(void *ctx, const char *table, int64_t rows),
-                  void *ctx)
-{
-	static const char *const tables[] = {"hospital", "person", "fund", "policy", "claim",
-	                                     "settlement", "settlement_fund", "accum", "transfer",
-	                                     "account", "audit"};
-	static const char *const sql[] = {
-		"SELECT count(*) FROM hospital", "SELECT count(*) FROM person",
-		"SELECT count(*) FROM fund", "SELECT count(*) FROM policy",
-		"SELECT count(*) FROM claim", "SELECT count(*) FROM settlement",
-		"SELECT count(*) FROM settlement_fund", "SELECT count(*) FROM accum",
-		"SELECT count(*) FROM transfer", "SELECT count(*) FROM account",
-		"SELECT count(*) FROM audit"};
-	struct sq *q = sq_of(s);
-	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
-		int64_t n = 0;
-		int rc = count(q, sql[i], &n);
-		if (rc)
-			return rc;
-		cb(ctx, tables[i], n);
-	}
-	return 0;
-}
-
-const struct zt_store_verify_ops sq_verify_ops = {.run = run, .claims = claims, .counts = counts};

@@ -1,4 +1,4 @@
-/* zhitong — a fund share's trace in the SQLite store's columns (trace.h):
+/* zhitong — a fund share's trace in the store's columns, for every engine (trace.h):
  * one row per share (settlement_fund, the trace columns of migration 009,
  * NULL where the kind has no such input) and one row per tier segment of a
  * critical-illness share (settlement_trace_segment). Which column holds
@@ -7,13 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sqlite_int.h"
+#include "../db.h"
 
 static const char SQL_SEGMENT_INSERT[] =
 	"INSERT INTO settlement_trace_segment (settlement_id, seq, k, tier_from, tier_to, "
 	"covered_from, covered_to, ratio_bp) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
-/* Column numbers, from the first (SQ_TRACE_COLUMN_NAMES). */
+/* Column numbers, from the first (ZT_DB_TRACE_COLUMN_NAMES). */
 enum {
 	C_KIND, C_INSCP, C_HIFP_PAY, C_PRESELFPAY_ADDED, C_BASE, C_BASE_BEFORE, C_BASE_AFTER,
 	C_LEVEL_DEDUCTIBLE, C_LEVEL_RATIO, C_ADJUSTED, C_DEDUCTIBLE_FACTOR, C_RATIO_BONUS,
@@ -21,7 +21,7 @@ enum {
 	C_PSN0, C_TARGET, C_GAP_BEFORE, C_GAP_AFTER, C_RAW, C_ANNUAL_CAP, C_PAID_BEFORE,
 	C_PAID_AFTER, C_PAY, C_COUNT
 };
-_Static_assert(C_COUNT == SQ_TRACE_COLUMNS, "the trace columns");
+_Static_assert(C_COUNT == ZT_DB_TRACE_COLUMNS, "the trace columns");
 
 enum type { FEN, BP, FLAG, CAP /* NULL: none */, TEXT };
 struct field {
@@ -81,46 +81,46 @@ static const struct field *const fields[ZT_TRACE_KINDS] = {
 	[ZT_TRACE_REVERSAL] = reversal,
 };
 
-void sq_trace_bind(sqlite3_stmt *p, int first, const struct zt_fund_trace *t)
+void zt_db_trace_bind(struct zt_db_stmt *p, int first, const struct zt_fund_trace *t)
 {
 	/* every column is NULL (cleared bindings) unless the kind has it */
-	sq_bind_text(p, first + C_KIND, zt_trace_kind_names[t->kind]);
+	zt_db_bind_text(p, first + C_KIND, zt_trace_kind_names[t->kind]);
 	for (const struct field *f = fields[t->kind]; f->col >= 0; f++) {
 		const char *at = (const char *)t + f->off;
 		int i = first + f->col;
 		switch (f->type) {
-		case FEN: sqlite3_bind_int64(p, i, *(const zt_fen *)at); break;
-		case BP: sqlite3_bind_int(p, i, *(const zt_bp *)at); break;
-		case FLAG: sqlite3_bind_int(p, i, *(const bool *)at); break;
+		case FEN: zt_db_bind_int64(p, i, *(const zt_fen *)at); break;
+		case BP: zt_db_bind_int(p, i, *(const zt_bp *)at); break;
+		case FLAG: zt_db_bind_int(p, i, *(const bool *)at); break;
 		case CAP:
 			if (*(const zt_fen *)at != ZT_CAP_NONE)
-				sqlite3_bind_int64(p, i, *(const zt_fen *)at);
+				zt_db_bind_int64(p, i, *(const zt_fen *)at);
 			break;
-		case TEXT: sq_bind_text(p, i, at); break;
+		case TEXT: zt_db_bind_text(p, i, at); break;
 		}
 	}
 }
 
-int sq_trace_read(sqlite3_stmt *p, int first, struct zt_fund_trace *t)
+int zt_db_trace_read(struct zt_db_stmt *p, int first, struct zt_fund_trace *t)
 {
 	memset(t, 0, sizeof *t);
-	int kind = sq_col_name(p, first + C_KIND, zt_trace_kind_names, ZT_TRACE_KINDS, -1);
+	int kind = zt_db_column_name(p, first + C_KIND, zt_trace_kind_names, ZT_TRACE_KINDS, -1);
 	if (kind < 0)
 		return zt_error_set(ZT_EINTERNAL, "a fund share has no trace (trace kind '%s'): run "
-		                    "'zhitong verify'", sq_col_text(p, first + C_KIND));
+		                    "'zhitong verify'", zt_db_column_text(p, first + C_KIND));
 	t->kind = (enum zt_trace_kind)kind;
 	for (const struct field *f = fields[t->kind]; f->col >= 0; f++) {
 		char *at = (char *)t + f->off;
 		int i = first + f->col;
 		switch (f->type) {
-		case FEN: *(zt_fen *)at = sqlite3_column_int64(p, i); break;
-		case BP: *(zt_bp *)at = sqlite3_column_int(p, i); break;
-		case FLAG: *(bool *)at = sqlite3_column_int(p, i) != 0; break;
+		case FEN: *(zt_fen *)at = zt_db_column_int64(p, i); break;
+		case BP: *(zt_bp *)at = zt_db_column_int(p, i); break;
+		case FLAG: *(bool *)at = zt_db_column_int(p, i) != 0; break;
 		case CAP:
-			*(zt_fen *)at = sqlite3_column_type(p, i) == SQLITE_NULL ? ZT_CAP_NONE
-			                                                         : sqlite3_column_int64(p, i);
+			*(zt_fen *)at = zt_db_column_null(p, i) ? ZT_CAP_NONE
+			                                                         : zt_db_column_int64(p, i);
 			break;
-		case TEXT: snprintf(at, f->size, "%s", sq_col_text(p, i)); break;
+		case TEXT: snprintf(at, f->size, "%s", zt_db_column_text(p, i)); break;
 		}
 	}
 	/* a share is written only when its fund pays: it was eligible */
@@ -131,45 +131,45 @@ int sq_trace_read(sqlite3_stmt *p, int first, struct zt_fund_trace *t)
 	return 0;
 }
 
-int sq_trace_segments_put(struct sq *q, int64_t row, int seq, const struct zt_fund_trace *t)
+int zt_db_trace_segments_put(struct zt_db *q, int64_t row, int seq, const struct zt_fund_trace *t)
 {
 	if (t->kind != ZT_TRACE_CRITICAL)
 		return 0;
 	const struct zt_trace_critical *c = &t->u.critical;
 	for (int k = 0; k < c->segment_count; k++) {
 		const struct zt_trace_segment *g = &c->segments[k];
-		sqlite3_stmt *p;
-		int rc = sq_stmt(q, SQL_SEGMENT_INSERT, &p);
+		struct zt_db_stmt *p;
+		int rc = zt_db_prepare(q, SQL_SEGMENT_INSERT, &p);
 		if (rc)
 			return rc;
-		sqlite3_bind_int64(p, 1, row);
-		sqlite3_bind_int(p, 2, seq);
-		sqlite3_bind_int(p, 3, k + 1);
-		sqlite3_bind_int64(p, 4, g->tier_from);
+		zt_db_bind_int64(p, 1, row);
+		zt_db_bind_int(p, 2, seq);
+		zt_db_bind_int(p, 3, k + 1);
+		zt_db_bind_int64(p, 4, g->tier_from);
 		if (g->tier_to != ZT_CAP_NONE)
-			sqlite3_bind_int64(p, 5, g->tier_to);
-		sqlite3_bind_int64(p, 6, g->from);
-		sqlite3_bind_int64(p, 7, g->to);
-		sqlite3_bind_int(p, 8, g->ratio_bp);
-		if ((rc = sq_run(q, p, "store trace segment")) != 0)
+			zt_db_bind_int64(p, 5, g->tier_to);
+		zt_db_bind_int64(p, 6, g->from);
+		zt_db_bind_int64(p, 7, g->to);
+		zt_db_bind_int(p, 8, g->ratio_bp);
+		if ((rc = zt_db_run(q, p, "store trace segment")) != 0)
 			return rc;
 	}
 	return 0;
 }
 
-void sq_trace_segment_read(sqlite3_stmt *p, int first, struct zt_trace_critical *c)
+void zt_db_trace_segment_read(struct zt_db_stmt *p, int first, struct zt_trace_critical *c)
 {
 	struct zt_trace_segment *g = &c->segments[c->segment_count++];
-	g->tier_from = sqlite3_column_int64(p, first);
-	g->tier_to = sqlite3_column_type(p, first + 1) == SQLITE_NULL ? ZT_CAP_NONE
-	                                                              : sqlite3_column_int64(p, first + 1);
-	g->from = sqlite3_column_int64(p, first + 2);
-	g->to = sqlite3_column_int64(p, first + 3);
-	g->ratio_bp = sqlite3_column_int(p, first + 4);
+	g->tier_from = zt_db_column_int64(p, first);
+	g->tier_to = zt_db_column_null(p, first + 1) ? ZT_CAP_NONE
+	                                                              : zt_db_column_int64(p, first + 1);
+	g->from = zt_db_column_int64(p, first + 2);
+	g->to = zt_db_column_int64(p, first + 3);
+	g->ratio_bp = zt_db_column_int(p, first + 4);
 	c->weighted += (__int128)(g->to - g->from) * g->ratio_bp;
 }
 
-void sq_trace_complete(struct zt_fund_trace *t, int hospital_level, const char *category,
+void zt_db_trace_complete(struct zt_fund_trace *t, int hospital_level, const char *category,
                        const char *of, const char *reason, const char *slot)
 {
 	t->hospital_level = hospital_level;

@@ -1,4 +1,4 @@
-/* zhitong — batches in the SQLite store (store.h batches; batch.h;
+/* zhitong — batches, for every engine (store.h batches; batch.h;
  * schema/sqlite/003-batches.sql). The store keeps what the domain decided
  * (batch_rules.c): which shares, which status, what the payer's answer and
  * the payments make of a batch; it compares-and-sets, and batch_share is
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sqlite_int.h"
+#include "../db.h"
 
 static const char SQL_NEXT_SEQ[] = "SELECT COALESCE(MAX(seq), 0) + 1 FROM batch WHERE fund_code = ?1";
 static const char SQL_INSERT[] =
@@ -17,33 +17,39 @@ static const char SQL_EVENT[] =
 	"INSERT INTO batch_event (batch_id, at, actor, action, status_from, status_to, detail) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 /* Every share of fund ?1 in no batch yet, discharged on or before ?2 (NULL:
- * any), with the batch holding the share it reverses. INDEXED BY: a claim
- * row carries its items (about a kilobyte each), and a batch needs only the
- * discharge date and the claim number of up to millions of claims, which
- * the covering index holds (003-batches.sql). */
-static const char SQL_CANDIDATES[] =
-	"SELECT f.settlement_id, f.seq, s.kind = 'reverse', f.amount, c.dscg_date, "
-	"COALESCE(ob.batch_id, ''), COALESCE(ox.status, ''), "
-	"EXISTS (SELECT 1 FROM batch_reject j WHERE j.settlement_id = s.reverses AND j.seq = f.seq) "
-	"FROM settlement_fund f JOIN settlement s ON s.id = f.settlement_id "
-	"JOIN claim c INDEXED BY claim_for_batch ON c.id = s.claim_id "
-	"LEFT JOIN batch_share ob ON ob.settlement_id = s.reverses AND ob.seq = f.seq "
-	"LEFT JOIN batch ox ON ox.id = ob.batch_id "
-	"WHERE f.fund_code = ?1 AND (?2 IS NULL OR c.dscg_date <= ?2) "
-	"AND NOT EXISTS (SELECT 1 FROM batch_share b WHERE b.settlement_id = f.settlement_id "
-	"AND b.seq = f.seq) ORDER BY f.settlement_id, f.seq";
+ * any), with the batch holding the share it reverses. The claim's
+ * discharge date and number come from the covering index claim_for_batch
+ * (003-batches.sql): a claim row carries its items (about a kilobyte
+ * each), and a batch needs only these two facts of up to millions of
+ * claims. SQLite is told (INDEXED BY); PostgreSQL's planner finds it. */
+#define CLAIM_FOR_BATCH "INDEXED BY claim_for_batch "
+#define SQL_CANDIDATES_TEXT(indexed_by) \
+	"SELECT f.settlement_id, f.seq, s.kind = 'reverse', f.amount, c.dscg_date, " \
+	"COALESCE(ob.batch_id, ''), COALESCE(ox.status, ''), " \
+	"EXISTS (SELECT 1 FROM batch_reject j WHERE j.settlement_id = s.reverses AND j.seq = f.seq) " \
+	"FROM settlement_fund f JOIN settlement s ON s.id = f.settlement_id " \
+	"JOIN claim c " indexed_by "ON c.id = s.claim_id " \
+	"LEFT JOIN batch_share ob ON ob.settlement_id = s.reverses AND ob.seq = f.seq " \
+	"LEFT JOIN batch ox ON ox.id = ob.batch_id " \
+	"WHERE f.fund_code = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR c.dscg_date <= ?2) " \
+	"AND NOT EXISTS (SELECT 1 FROM batch_share b WHERE b.settlement_id = f.settlement_id " \
+	"AND b.seq = f.seq) ORDER BY f.settlement_id, f.seq"
+static const char SQL_CANDIDATES_SQLITE[] = SQL_CANDIDATES_TEXT(CLAIM_FOR_BATCH);
+static const char SQL_CANDIDATES_PG[] = SQL_CANDIDATES_TEXT("");
 static const char SQL_ADD_SHARE[] =
 	"INSERT INTO batch_share (settlement_id, seq, batch_id, payable) VALUES (?1, ?2, ?3, ?4)";
 /* A batch's count, total (payable records), not-payable records and their
- * sum, and period; the sums in parts (sqlite_int.h). */
+ * sum, and period; the sums in parts (db.h). */
 #define SHARE_AMOUNT(payable) "CASE WHEN b.payable = " payable " THEN f.amount END"
-static const char SQL_COUNT[] =
-	"SELECT count(*), " SQ_SUM_HI(SHARE_AMOUNT("1")) ", " SQ_SUM_LO(SHARE_AMOUNT("1")) ", "
-	"COALESCE(SUM(1 - b.payable), 0), " SQ_SUM_HI(SHARE_AMOUNT("0")) ", "
-	SQ_SUM_LO(SHARE_AMOUNT("0")) ", COALESCE(MIN(c.dscg_date), 0), COALESCE(MAX(c.dscg_date), 0) "
-	"FROM batch_share b JOIN settlement_fund f ON f.settlement_id = b.settlement_id "
-	"AND f.seq = b.seq JOIN settlement s ON s.id = b.settlement_id "
-	"JOIN claim c INDEXED BY claim_for_batch ON c.id = s.claim_id WHERE b.batch_id = ?1";
+#define SQL_COUNT_TEXT(indexed_by) \
+	"SELECT count(*), " ZT_DB_SUM_HI(SHARE_AMOUNT("1")) ", " ZT_DB_SUM_LO(SHARE_AMOUNT("1")) ", " \
+	"COALESCE(SUM(1 - b.payable), 0), " ZT_DB_SUM_HI(SHARE_AMOUNT("0")) ", " \
+	ZT_DB_SUM_LO(SHARE_AMOUNT("0")) ", COALESCE(MIN(c.dscg_date), 0), COALESCE(MAX(c.dscg_date), 0) " \
+	"FROM batch_share b JOIN settlement_fund f ON f.settlement_id = b.settlement_id " \
+	"AND f.seq = b.seq JOIN settlement s ON s.id = b.settlement_id " \
+	"JOIN claim c " indexed_by "ON c.id = s.claim_id WHERE b.batch_id = ?1"
+static const char SQL_COUNT_SQLITE[] = SQL_COUNT_TEXT(CLAIM_FOR_BATCH);
+static const char SQL_COUNT_PG[] = SQL_COUNT_TEXT("");
 static const char SQL_SET_TOTALS[] =
 	"UPDATE batch SET count = ?2, total = ?3, info_count = ?4, info_total = ?5, "
 	"period_from = ?6, period_to = ?7 WHERE id = ?1";
@@ -57,7 +63,7 @@ static const char SQL_SET_TOTALS[] =
 	"(SELECT count(*) FROM batch_reject j WHERE j.batch_id = b.id), b.paid, b.returned "     \
 	"FROM batch b JOIN fund fu ON fu.code = b.fund_code "
 static const char SQL_GET[] = BATCH_COLUMNS "WHERE b.id = ?1";
-static const char SQL_LIST[] = BATCH_COLUMNS "WHERE ?1 IS NULL OR b.fund_code = ?1 ORDER BY b.rowid";
+static const char SQL_LIST[] = BATCH_COLUMNS "WHERE CAST(?1 AS TEXT) IS NULL OR b.fund_code = ?1 ORDER BY b.rowid";
 static const char SQL_STATUS_CAS[] = "UPDATE batch SET status = ?3 WHERE id = ?1 AND status = ?2";
 static const char SQL_STATUS_GET[] = "SELECT status FROM batch WHERE id = ?1";
 static const char SQL_APPROVED[] = "UPDATE batch SET approved_at = ?2, approved_by = ?3 WHERE id = ?1";
@@ -90,7 +96,7 @@ static const char SQL_PAID_CAS[] = "UPDATE batch SET status = ?3, paid = ?4 "
                                    "WHERE id = ?1 AND status = ?2 AND paid = ?5 AND returned = ?6";
 static const char SQL_RETURN_INSERT[] =
 	"INSERT INTO batch_return (batch_id, kind, return_id, amount, entry_id, msg_id, file, "
-	"execution_date, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+	"execution_date, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id";
 static const char SQL_RETURNED_CAS[] = "UPDATE batch SET status = ?3, returned = ?4 "
                                        "WHERE id = ?1 AND status = ?2 AND returned = ?5";
 #define RETURN_COLUMNS                                                                            \
@@ -120,125 +126,123 @@ static const char *status(enum zt_batch_status st)
 
 static int next_seq(struct zt_store *s, const char *fund_code, int64_t *out)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int r = sq_need_write(q, "batch number");
-	if (r || (r = sq_stmt(q, SQL_NEXT_SEQ, &p)) != 0)
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int r = zt_db_need_write(q, "batch number");
+	if (r || (r = zt_db_prepare(q, SQL_NEXT_SEQ, &p)) != 0)
 		return r;
-	sq_bind_text(p, 1, fund_code);
-	if ((r = sq_row(q, p, "number batch")) != 1)
+	zt_db_bind_text(p, 1, fund_code);
+	if ((r = zt_db_row(q, p, "number batch")) != 1)
 		return r ? r : zt_error_set(ZT_EINTERNAL, "MAX gave no row");
-	*out = sqlite3_column_int64(p, 0);
-	sq_done(p);
+	*out = zt_db_column_int64(p, 0);
+	zt_db_done(p);
 	return 0;
 }
 
 static int insert(struct zt_store *s, const struct zt_batch *b)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_need_write(q, "batch create");
-	if (rc || (rc = sq_stmt(q, SQL_INSERT, &p)) != 0)
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_need_write(q, "batch create");
+	if (rc || (rc = zt_db_prepare(q, SQL_INSERT, &p)) != 0)
 		return rc;
-	sq_bind_text(p, 1, b->id);
-	sq_bind_text(p, 2, b->fund_code);
-	sqlite3_bind_int64(p, 3, b->seq);
+	zt_db_bind_text(p, 1, b->id);
+	zt_db_bind_text(p, 2, b->fund_code);
+	zt_db_bind_int64(p, 3, b->seq);
 	if (b->through)
-		sqlite3_bind_int(p, 4, b->through);
-	sq_bind_text(p, 5, sq_now(q));
-	sq_bind_text(p, 6, b->created_by);
-	return sq_run(q, p, "create batch");
+		zt_db_bind_int(p, 4, b->through);
+	zt_db_bind_text(p, 5, zt_db_now(q));
+	zt_db_bind_text(p, 6, b->created_by);
+	return zt_db_run(q, p, "create batch");
 }
 
-static int event(struct sq *q, const char *id, const char *actor, const char *action,
+static int event(struct zt_db *q, const char *id, const char *actor, const char *action,
                  const char *from, const char *to, const char *detail)
 {
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_EVENT, &p);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_EVENT, &p);
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, id);
-	sq_bind_text(p, 2, sq_now(q));
-	sq_bind_text(p, 3, actor);
-	sq_bind_text(p, 4, action);
-	sq_bind_opt(p, 5, from);
-	sq_bind_text(p, 6, to);
-	sq_bind_opt(p, 7, detail);
-	return sq_run(q, p, "record batch event");
+	zt_db_bind_text(p, 1, id);
+	zt_db_bind_text(p, 2, zt_db_now(q));
+	zt_db_bind_text(p, 3, actor);
+	zt_db_bind_text(p, 4, action);
+	zt_db_bind_opt(p, 5, from);
+	zt_db_bind_text(p, 6, to);
+	zt_db_bind_opt(p, 7, detail);
+	return zt_db_run(q, p, "record batch event");
 }
 
 static int add_event(struct zt_store *s, const char *id, const struct zt_batch_event *e)
 {
-	struct sq *q = sq_of(s);
-	int rc = sq_need_write(q, "batch event");
+	struct zt_db *q = zt_db_of(s);
+	int rc = zt_db_need_write(q, "batch event");
 	return rc ? rc : event(q, id, e->actor, e->action, e->status_from, e->status_to, e->detail);
 }
 
 static int candidates(struct zt_store *s, const char *fund_code, zt_date through,
                       int (*cb)(void *ctx, const struct zt_batch_candidate *c), void *ctx)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_CANDIDATES, &p), r;
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, zt_db_sql(q, SQL_CANDIDATES_SQLITE, SQL_CANDIDATES_PG), &p), r;
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, fund_code);
+	zt_db_bind_text(p, 1, fund_code);
 	if (through)
-		sqlite3_bind_int(p, 2, through);
-	while ((r = sq_row(q, p, "read shares to batch")) == 1) {
+		zt_db_bind_int(p, 2, through);
+	while ((r = zt_db_row(q, p, "read shares to batch")) == 1) {
 		struct zt_batch_candidate c = {
-			.settlement_row = sqlite3_column_int64(p, 0),
-			.seq = sqlite3_column_int(p, 1),
-			.reversal = sqlite3_column_int(p, 2) != 0,
-			.amount = sqlite3_column_int64(p, 3),
-			.dscg_date = sqlite3_column_int(p, 4),
-			.orig_batch_id = sq_col_text(p, 5),
-			.orig_batch_status = (enum zt_batch_status)sq_col_name(
+			.settlement_row = zt_db_column_int64(p, 0),
+			.seq = zt_db_column_int(p, 1),
+			.reversal = zt_db_column_int(p, 2) != 0,
+			.amount = zt_db_column_int64(p, 3),
+			.dscg_date = zt_db_column_int(p, 4),
+			.orig_batch_id = zt_db_column_text(p, 5),
+			.orig_batch_status = (enum zt_batch_status)zt_db_column_name(
 				p, 6, zt_batch_status_names, ZT_BATCH_STATUSES, ZT_BATCH_DRAFT),
-			.orig_rejected = sqlite3_column_int(p, 7) != 0,
+			.orig_rejected = zt_db_column_int(p, 7) != 0,
 		};
 		if ((rc = cb(ctx, &c)) != 0)
 			break;
 	}
-	sq_done(p);
+	zt_db_done(p);
 	return rc ? rc : r;
 }
 
 static int add_share(struct zt_store *s, const char *id, int64_t settlement_row, int seq,
                      bool payable)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_ADD_SHARE, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_ADD_SHARE, &p);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(p, 1, settlement_row);
-	sqlite3_bind_int(p, 2, seq);
-	sq_bind_text(p, 3, id);
-	sqlite3_bind_int(p, 4, payable);
-	rc = sqlite3_step(p) == SQLITE_DONE ? 0 : sq_error_as(q, "add a share to a batch", true);
-	sq_done(p);
-	return rc;
+	zt_db_bind_int64(p, 1, settlement_row);
+	zt_db_bind_int(p, 2, seq);
+	zt_db_bind_text(p, 3, id);
+	zt_db_bind_int(p, 4, payable);
+	return zt_db_run_as(q, p, "add a share to a batch", true);
 }
 
 /* What the batch's records add up to in the store (G5: past int64 is
  * ZT_ERANGE). */
-static int count_records(struct sq *q, const char *id, struct zt_batch_totals *t)
+static int count_records(struct zt_db *q, const char *id, struct zt_batch_totals *t)
 {
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, SQL_COUNT, &p);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, zt_db_sql(q, SQL_COUNT_SQLITE, SQL_COUNT_PG), &p);
 	if (r)
 		return r;
-	sq_bind_text(p, 1, id);
-	if ((r = sq_row(q, p, "count batch")) != 1)
+	zt_db_bind_text(p, 1, id);
+	if ((r = zt_db_row(q, p, "count batch")) != 1)
 		return r ? r : zt_error_set(ZT_EINTERNAL, "count gave no row");
-	t->count = sqlite3_column_int64(p, 0);
-	t->info_count = sqlite3_column_int64(p, 3);
-	bool fits = sq_join_sum(&t->total, sqlite3_column_int64(p, 1), sqlite3_column_int64(p, 2)) &&
-	            sq_join_sum(&t->info_total, sqlite3_column_int64(p, 4), sqlite3_column_int64(p, 5));
-	t->period_from = sqlite3_column_int(p, 6);
-	t->period_to = sqlite3_column_int(p, 7);
-	sq_done(p);
+	t->count = zt_db_column_int64(p, 0);
+	t->info_count = zt_db_column_int64(p, 3);
+	bool fits = zt_db_join_sum(&t->total, zt_db_column_int64(p, 1), zt_db_column_int64(p, 2)) &&
+	            zt_db_join_sum(&t->info_total, zt_db_column_int64(p, 4), zt_db_column_int64(p, 5));
+	t->period_from = zt_db_column_int(p, 6);
+	t->period_to = zt_db_column_int(p, 7);
+	zt_db_done(p);
 	if (!fits) {
 		char m[ZT_FMT_BYTES];
 		return zt_error_set(ZT_ERANGE, "batch '%s': the total of its %lld shares would overflow: "
@@ -250,9 +254,9 @@ static int count_records(struct sq *q, const char *id, struct zt_batch_totals *t
 
 static int set_totals(struct zt_store *s, const char *id, const struct zt_batch_totals *t)
 {
-	struct sq *q = sq_of(s);
+	struct zt_db *q = zt_db_of(s);
 	struct zt_batch_totals have;
-	int rc = sq_need_write(q, "batch totals");
+	int rc = zt_db_need_write(q, "batch totals");
 	if (rc || (rc = count_records(q, id, &have)) != 0)
 		return rc;
 	/* a batch's total is the sum of its records, whoever counted */
@@ -262,172 +266,172 @@ static int set_totals(struct zt_store *s, const char *id, const struct zt_batch_
 		return zt_error_set(ZT_EINTERNAL, "batch '%s': %lld records of %lld fen were counted, "
 		                    "its records are %lld of %lld fen", id, (long long)t->count,
 		                    (long long)t->total, (long long)have.count, (long long)have.total);
-	sqlite3_stmt *p;
-	if ((rc = sq_stmt(q, SQL_SET_TOTALS, &p)) != 0)
+	struct zt_db_stmt *p;
+	if ((rc = zt_db_prepare(q, SQL_SET_TOTALS, &p)) != 0)
 		return rc;
-	sq_bind_text(p, 1, id);
-	sqlite3_bind_int64(p, 2, t->count);
-	sqlite3_bind_int64(p, 3, t->total);
-	sqlite3_bind_int64(p, 4, t->info_count);
-	sqlite3_bind_int64(p, 5, t->info_total);
-	sqlite3_bind_int(p, 6, t->period_from);
-	sqlite3_bind_int(p, 7, t->period_to);
-	return sq_run(q, p, "count batch");
+	zt_db_bind_text(p, 1, id);
+	zt_db_bind_int64(p, 2, t->count);
+	zt_db_bind_int64(p, 3, t->total);
+	zt_db_bind_int64(p, 4, t->info_count);
+	zt_db_bind_int64(p, 5, t->info_total);
+	zt_db_bind_int(p, 6, t->period_from);
+	zt_db_bind_int(p, 7, t->period_to);
+	return zt_db_run(q, p, "count batch");
 }
 
 /* ---- reading -------------------------------------------------------------------- */
 
-static void read_batch(sqlite3_stmt *p, struct zt_batch *b)
+static void read_batch(struct zt_db_stmt *p, struct zt_batch *b)
 {
 	memset(b, 0, sizeof *b);
-	sq_col_copy(b->id, sizeof b->id, p, 0);
-	sq_col_copy(b->fund_code, sizeof b->fund_code, p, 1);
-	sq_col_copy(b->fund_name, sizeof b->fund_name, p, 2);
-	b->seq = sqlite3_column_int64(p, 3);
-	b->status = (enum zt_batch_status)sq_col_name(p, 4, zt_batch_status_names, ZT_BATCH_STATUSES,
+	zt_db_column_copy(b->id, sizeof b->id, p, 0);
+	zt_db_column_copy(b->fund_code, sizeof b->fund_code, p, 1);
+	zt_db_column_copy(b->fund_name, sizeof b->fund_name, p, 2);
+	b->seq = zt_db_column_int64(p, 3);
+	b->status = (enum zt_batch_status)zt_db_column_name(p, 4, zt_batch_status_names, ZT_BATCH_STATUSES,
 	                                              ZT_BATCH_DRAFT);
-	b->through = sqlite3_column_int(p, 5);
-	b->period_from = sqlite3_column_int(p, 6);
-	b->period_to = sqlite3_column_int(p, 7);
-	b->count = sqlite3_column_int64(p, 8);
-	b->total = sqlite3_column_int64(p, 9);
-	b->info_count = sqlite3_column_int64(p, 10);
-	b->info_total = sqlite3_column_int64(p, 11);
-	sq_col_copy(b->created_at, sizeof b->created_at, p, 12);
-	sq_col_copy(b->created_by, sizeof b->created_by, p, 13);
-	sq_col_copy(b->approved_at, sizeof b->approved_at, p, 14);
-	sq_col_copy(b->approved_by, sizeof b->approved_by, p, 15);
-	sq_col_copy(b->exported_at, sizeof b->exported_at, p, 16);
-	sq_col_copy(b->file_path, sizeof b->file_path, p, 17);
-	sq_col_copy(b->file_sha256, sizeof b->file_sha256, p, 18);
-	sq_col_copy(b->digest, sizeof b->digest, p, 19);
-	sq_col_copy(b->key_type, sizeof b->key_type, p, 20);
-	sq_col_copy(b->receipt, sizeof b->receipt, p, 21);
-	b->answered = sqlite3_column_int(p, 22) != 0;
-	b->accepted_total = sqlite3_column_int64(p, 23);
-	b->rejected_count = sqlite3_column_int64(p, 24);
-	b->paid = sqlite3_column_int64(p, 25);
-	b->returned = sqlite3_column_int64(p, 26);
+	b->through = zt_db_column_int(p, 5);
+	b->period_from = zt_db_column_int(p, 6);
+	b->period_to = zt_db_column_int(p, 7);
+	b->count = zt_db_column_int64(p, 8);
+	b->total = zt_db_column_int64(p, 9);
+	b->info_count = zt_db_column_int64(p, 10);
+	b->info_total = zt_db_column_int64(p, 11);
+	zt_db_column_copy(b->created_at, sizeof b->created_at, p, 12);
+	zt_db_column_copy(b->created_by, sizeof b->created_by, p, 13);
+	zt_db_column_copy(b->approved_at, sizeof b->approved_at, p, 14);
+	zt_db_column_copy(b->approved_by, sizeof b->approved_by, p, 15);
+	zt_db_column_copy(b->exported_at, sizeof b->exported_at, p, 16);
+	zt_db_column_copy(b->file_path, sizeof b->file_path, p, 17);
+	zt_db_column_copy(b->file_sha256, sizeof b->file_sha256, p, 18);
+	zt_db_column_copy(b->digest, sizeof b->digest, p, 19);
+	zt_db_column_copy(b->key_type, sizeof b->key_type, p, 20);
+	zt_db_column_copy(b->receipt, sizeof b->receipt, p, 21);
+	b->answered = zt_db_column_int(p, 22) != 0;
+	b->accepted_total = zt_db_column_int64(p, 23);
+	b->rejected_count = zt_db_column_int64(p, 24);
+	b->paid = zt_db_column_int64(p, 25);
+	b->returned = zt_db_column_int64(p, 26);
 }
 
 static int get(struct zt_store *s, const char *id, struct zt_batch *out)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, SQL_GET, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_GET, &p);
 	if (r)
 		return r;
-	sq_bind_text(p, 1, id);
-	if ((r = sq_row(q, p, "read batch")) <= 0)
+	zt_db_bind_text(p, 1, id);
+	if ((r = zt_db_row(q, p, "read batch")) <= 0)
 		return r == 0 ? zt_error_set(ZT_ENOTFOUND, "there is no batch '%s'", id) : r;
 	read_batch(p, out);
-	sq_done(p);
+	zt_db_done(p);
 	return 0;
 }
 
 static int list(struct zt_store *s, const char *fund_code,
                 int (*cb)(void *ctx, const struct zt_batch *b), void *ctx)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_LIST, &p), r;
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_LIST, &p), r;
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, fund_code);
+	zt_db_bind_text(p, 1, fund_code);
 	struct zt_batch b;
-	while ((r = sq_row(q, p, "list batches")) == 1) {
+	while ((r = zt_db_row(q, p, "list batches")) == 1) {
 		read_batch(p, &b);
 		if ((rc = cb(ctx, &b)) != 0)
 			break;
 	}
-	sq_done(p);
+	zt_db_done(p);
 	return rc ? rc : r;
 }
 
 /* ---- status, approval, export, sends ---------------------------------------------- */
 
 /* ZT_ECONFLICT naming the status batch `id` is in, when it is not `from`. */
-static int not_in(struct sq *q, const char *id, enum zt_batch_status from)
+static int not_in(struct zt_db *q, const char *id, enum zt_batch_status from)
 {
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, SQL_STATUS_GET, &p);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_STATUS_GET, &p);
 	if (r)
 		return r;
-	sq_bind_text(p, 1, id);
-	if ((r = sq_row(q, p, "read batch")) <= 0)
+	zt_db_bind_text(p, 1, id);
+	if ((r = zt_db_row(q, p, "read batch")) <= 0)
 		return r == 0 ? zt_error_set(ZT_ENOTFOUND, "there is no batch '%s'", id) : r;
 	char now[16];
-	sq_col_copy(now, sizeof now, p, 0);
-	sq_done(p);
+	zt_db_column_copy(now, sizeof now, p, 0);
+	zt_db_done(p);
 	return zt_error_set(ZT_ECONFLICT, "batch '%s' is %s, not %s", id, now, status(from));
 }
 
 static int set_status(struct zt_store *s, const char *id, enum zt_batch_status from,
                       enum zt_batch_status to, const struct zt_batch_event *e)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_need_write(q, "batch status change");
-	if (rc || (rc = sq_stmt(q, SQL_STATUS_CAS, &p)) != 0)
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_need_write(q, "batch status change");
+	if (rc || (rc = zt_db_prepare(q, SQL_STATUS_CAS, &p)) != 0)
 		return rc;
-	sq_bind_text(p, 1, id);
-	sq_bind_text(p, 2, status(from));
-	sq_bind_text(p, 3, status(to));
-	if ((rc = sq_run(q, p, "change batch status")) != 0)
+	zt_db_bind_text(p, 1, id);
+	zt_db_bind_text(p, 2, status(from));
+	zt_db_bind_text(p, 3, status(to));
+	if ((rc = zt_db_run(q, p, "change batch status")) != 0)
 		return rc;
-	if (sqlite3_changes(q->db) != 1)
+	if (zt_db_changes(q) != 1)
 		return not_in(q, id, from);
 	return event(q, id, e->actor, e->action, status(from), status(to), e->detail);
 }
 
 static int set_approved(struct zt_store *s, const char *id, const char *actor)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_need_write(q, "batch approval");
-	if (rc || (rc = sq_stmt(q, SQL_APPROVED, &p)) != 0)
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_need_write(q, "batch approval");
+	if (rc || (rc = zt_db_prepare(q, SQL_APPROVED, &p)) != 0)
 		return rc;
-	sq_bind_text(p, 1, id);
-	sq_bind_text(p, 2, sq_now(q));
-	sq_bind_text(p, 3, actor);
-	return sq_run(q, p, "approve batch");
+	zt_db_bind_text(p, 1, id);
+	zt_db_bind_text(p, 2, zt_db_now(q));
+	zt_db_bind_text(p, 3, actor);
+	return zt_db_run(q, p, "approve batch");
 }
 
 static int set_exported(struct zt_store *s, const char *id, const char *file_path,
                         const char *file_sha256, const char *digest, const char *key_type)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_need_write(q, "batch export");
-	if (rc || (rc = sq_stmt(q, SQL_EXPORTED, &p)) != 0)
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_need_write(q, "batch export");
+	if (rc || (rc = zt_db_prepare(q, SQL_EXPORTED, &p)) != 0)
 		return rc;
-	sq_bind_text(p, 1, id);
-	sq_bind_text(p, 2, sq_now(q));
-	sq_bind_text(p, 3, file_path);
-	sq_bind_text(p, 4, file_sha256);
-	sq_bind_text(p, 5, digest);
-	sq_bind_text(p, 6, key_type);
-	return sq_run(q, p, "record export");
+	zt_db_bind_text(p, 1, id);
+	zt_db_bind_text(p, 2, zt_db_now(q));
+	zt_db_bind_text(p, 3, file_path);
+	zt_db_bind_text(p, 4, file_sha256);
+	zt_db_bind_text(p, 5, digest);
+	zt_db_bind_text(p, 6, key_type);
+	return zt_db_run(q, p, "record export");
 }
 
 static int add_send(struct zt_store *s, const char *id, const struct zt_batch_send_log *l)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_need_write(q, "batch send");
-	if (rc || (rc = sq_stmt(q, SQL_SEND, &p)) != 0)
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_need_write(q, "batch send");
+	if (rc || (rc = zt_db_prepare(q, SQL_SEND, &p)) != 0)
 		return rc;
-	sq_bind_text(p, 1, id);
-	sq_bind_text(p, 2, sq_now(q));
-	sq_bind_text(p, 3, l->actor);
-	sq_bind_text(p, 4, l->gateway);
-	sq_bind_text(p, 5, l->outcome);
-	sqlite3_bind_int(p, 6, l->attempts);
-	sqlite3_bind_int(p, 7, l->http_status);
-	sq_bind_opt(p, 8, l->receipt);
-	sqlite3_bind_int64(p, 9, l->rejected);
-	sq_bind_text(p, 10, l->message ? l->message : "");
-	return sq_run(q, p, "record send");
+	zt_db_bind_text(p, 1, id);
+	zt_db_bind_text(p, 2, zt_db_now(q));
+	zt_db_bind_text(p, 3, l->actor);
+	zt_db_bind_text(p, 4, l->gateway);
+	zt_db_bind_text(p, 5, l->outcome);
+	zt_db_bind_int(p, 6, l->attempts);
+	zt_db_bind_int(p, 7, l->http_status);
+	zt_db_bind_opt(p, 8, l->receipt);
+	zt_db_bind_int64(p, 9, l->rejected);
+	zt_db_bind_text(p, 10, l->message ? l->message : "");
+	return zt_db_run(q, p, "record send");
 }
 
 /* ---- the payer's answer ----------------------------------------------------------- */
@@ -451,46 +455,46 @@ static int split_record_id(const char *rid, char setl_id[32], int *seq)
 }
 
 /* The settlement row of record `rid` of batch `id`, or ZT_ECONFLICT. */
-static int find_record(struct sq *q, const char *id, const char *rid, int64_t *row, int *seq)
+static int find_record(struct zt_db *q, const char *id, const char *rid, int64_t *row, int *seq)
 {
 	char setl_id[32];
 	if (split_record_id(rid, setl_id, seq) != 0)
 		return zt_error_set(ZT_ECONFLICT, "the payer rejects record '%s', which is not a record "
 		                    "id of batch '%s'", rid, id);
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, SQL_FIND_RECORD, &p);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_FIND_RECORD, &p);
 	if (r)
 		return r;
-	sq_bind_text(p, 1, setl_id);
-	sqlite3_bind_int(p, 2, *seq);
-	sq_bind_text(p, 3, id);
-	if ((r = sq_row(q, p, "find rejected record")) <= 0)
+	zt_db_bind_text(p, 1, setl_id);
+	zt_db_bind_int(p, 2, *seq);
+	zt_db_bind_text(p, 3, id);
+	if ((r = zt_db_row(q, p, "find rejected record")) <= 0)
 		return r ? r : zt_error_set(ZT_ECONFLICT, "the payer rejects record '%s', which is not "
 		                            "in batch '%s'", rid, id);
-	*row = sqlite3_column_int64(p, 0);
-	sq_done(p);
+	*row = zt_db_column_int64(p, 0);
+	zt_db_done(p);
 	return 0;
 }
 
 static int reject_records(struct zt_store *s, const char *id,
                           const struct zt_batch_reject *rejects, size_t n)
 {
-	struct sq *q = sq_of(s);
-	int rc = sq_need_write(q, "recording rejected records");
+	struct zt_db *q = zt_db_of(s);
+	int rc = zt_db_need_write(q, "recording rejected records");
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		int64_t row = 0;
 		int seq = 0;
-		sqlite3_stmt *p;
+		struct zt_db_stmt *p;
 		if ((rc = find_record(q, id, rejects[i].record_id, &row, &seq)) != 0 ||
-		    (rc = sq_stmt(q, SQL_REJECT, &p)) != 0)
+		    (rc = zt_db_prepare(q, SQL_REJECT, &p)) != 0)
 			break;
-		sqlite3_bind_int64(p, 1, row);
-		sqlite3_bind_int(p, 2, seq);
-		sq_bind_text(p, 3, id);
-		sq_bind_text(p, 4, rejects[i].reason && rejects[i].reason[0] ? rejects[i].reason
+		zt_db_bind_int64(p, 1, row);
+		zt_db_bind_int(p, 2, seq);
+		zt_db_bind_text(p, 3, id);
+		zt_db_bind_text(p, 4, rejects[i].reason && rejects[i].reason[0] ? rejects[i].reason
 		                                                             : "no reason given");
-		sq_bind_text(p, 5, sq_now(q));
-		if ((rc = sq_run(q, p, "record rejected record")) == 0 && sqlite3_changes(q->db) != 1)
+		zt_db_bind_text(p, 5, zt_db_now(q));
+		if ((rc = zt_db_run(q, p, "record rejected record")) == 0 && zt_db_changes(q) != 1)
 			rc = zt_error_set(ZT_ECONFLICT, "the payer's answer names record '%s' of batch "
 			                  "'%s' twice", rejects[i].record_id, id);
 	}
@@ -500,38 +504,38 @@ static int reject_records(struct zt_store *s, const char *id,
 static int rejected_records(struct zt_store *s, const char *id,
                             int (*cb)(void *ctx, const struct zt_batch_rejected *r), void *ctx)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_REJECTED, &p), r;
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_REJECTED, &p), r;
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, id);
-	while ((r = sq_row(q, p, "read rejected records")) == 1) {
+	zt_db_bind_text(p, 1, id);
+	while ((r = zt_db_row(q, p, "read rejected records")) == 1) {
 		struct zt_batch_rejected x = {
-			.setl_id = sq_col_text(p, 0), .seq = sqlite3_column_int(p, 1),
-			.amount = sqlite3_column_int64(p, 2), .payable = sqlite3_column_int(p, 3) != 0,
-			.reversal = sqlite3_column_int(p, 4) != 0, .rejected = sqlite3_column_int(p, 5) != 0,
-			.reverses_rejected = sqlite3_column_int(p, 6) != 0,
+			.setl_id = zt_db_column_text(p, 0), .seq = zt_db_column_int(p, 1),
+			.amount = zt_db_column_int64(p, 2), .payable = zt_db_column_int(p, 3) != 0,
+			.reversal = zt_db_column_int(p, 4) != 0, .rejected = zt_db_column_int(p, 5) != 0,
+			.reverses_rejected = zt_db_column_int(p, 6) != 0,
 		};
 		if ((rc = cb(ctx, &x)) != 0)
 			break;
 	}
-	sq_done(p);
+	zt_db_done(p);
 	return rc ? rc : r;
 }
 
 static int set_answer(struct zt_store *s, const char *id, const char *receipt,
                       zt_fen accepted_total)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_need_write(q, "recording the payer's answer");
-	if (rc || (rc = sq_stmt(q, SQL_ANSWER, &p)) != 0)
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_need_write(q, "recording the payer's answer");
+	if (rc || (rc = zt_db_prepare(q, SQL_ANSWER, &p)) != 0)
 		return rc;
-	sq_bind_text(p, 1, id);
-	sq_bind_opt(p, 2, receipt);
-	sqlite3_bind_int64(p, 3, accepted_total);
-	if ((rc = sq_run(q, p, "accept batch")) == 0 && sqlite3_changes(q->db) != 1)
+	zt_db_bind_text(p, 1, id);
+	zt_db_bind_opt(p, 2, receipt);
+	zt_db_bind_int64(p, 3, accepted_total);
+	if ((rc = zt_db_run(q, p, "accept batch")) == 0 && zt_db_changes(q) != 1)
 		rc = zt_error_set(ZT_ECONFLICT, "batch '%s' has the payer's answer already", id);
 	return rc;
 }
@@ -540,138 +544,136 @@ static int set_paid(struct zt_store *s, const char *id, enum zt_batch_status fro
                     enum zt_batch_status to, zt_fen paid_before, zt_fen paid, zt_fen returned,
                     const struct zt_batch_event *e)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_need_write(q, "batch payment");
-	if (rc || (rc = sq_stmt(q, SQL_PAID_CAS, &p)) != 0)
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_need_write(q, "batch payment");
+	if (rc || (rc = zt_db_prepare(q, SQL_PAID_CAS, &p)) != 0)
 		return rc;
-	sq_bind_text(p, 1, id);
-	sq_bind_text(p, 2, status(from));
-	sq_bind_text(p, 3, status(to));
-	sqlite3_bind_int64(p, 4, paid);
-	sqlite3_bind_int64(p, 5, paid_before);
-	sqlite3_bind_int64(p, 6, returned);
-	if ((rc = sq_run(q, p, "record payment")) != 0)
+	zt_db_bind_text(p, 1, id);
+	zt_db_bind_text(p, 2, status(from));
+	zt_db_bind_text(p, 3, status(to));
+	zt_db_bind_int64(p, 4, paid);
+	zt_db_bind_int64(p, 5, paid_before);
+	zt_db_bind_int64(p, 6, returned);
+	if ((rc = zt_db_run(q, p, "record payment")) != 0)
 		return rc;
-	if (sqlite3_changes(q->db) != 1)
+	if (zt_db_changes(q) != 1)
 		return zt_error_set(ZT_ECONFLICT, "batch '%s' is no longer %s with %lld fen paid", id,
 		                    status(from), (long long)paid_before);
 	return event(q, id, e->actor, e->action, status(from), status(to), e->detail);
 }
 
-static int insert_return(struct sq *q, struct zt_batch_return *r)
+static int insert_return(struct zt_db *q, struct zt_batch_return *r)
 {
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_RETURN_INSERT, &p);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_RETURN_INSERT, &p);
 	if (rc)
 		return rc;
-	snprintf(r->at, sizeof r->at, "%s", sq_now(q));
-	sq_bind_text(p, 1, r->batch_id);
-	sq_bind_text(p, 2, r->netted ? "netted" : "repay");
+	snprintf(r->at, sizeof r->at, "%s", zt_db_now(q));
+	zt_db_bind_text(p, 1, r->batch_id);
+	zt_db_bind_text(p, 2, r->netted ? "netted" : "repay");
 	if (!r->netted) {
-		sq_bind_text(p, 3, r->return_id);
-		sq_bind_text(p, 6, r->msg_id);
-		sq_bind_text(p, 7, r->file);
-		sqlite3_bind_int(p, 8, r->execution_date);
+		zt_db_bind_text(p, 3, r->return_id);
+		zt_db_bind_text(p, 6, r->msg_id);
+		zt_db_bind_text(p, 7, r->file);
+		zt_db_bind_int(p, 8, r->execution_date);
 	} else {
-		sqlite3_bind_int64(p, 5, r->entry_row);
+		zt_db_bind_int64(p, 5, r->entry_row);
 	}
-	sqlite3_bind_int64(p, 4, r->amount);
-	sq_bind_text(p, 9, r->actor);
-	sq_bind_text(p, 10, r->at);
-	if ((rc = sq_run(q, p, "record return")) == 0)
-		r->row = sqlite3_last_insert_rowid(q->db);
-	return rc;
+	zt_db_bind_int64(p, 4, r->amount);
+	zt_db_bind_text(p, 9, r->actor);
+	zt_db_bind_text(p, 10, r->at);
+	return zt_db_insert_id(q, p, "record return", &r->row);
 }
 
 static int add_return(struct zt_store *s, struct zt_batch_return *r, enum zt_batch_status from,
                       enum zt_batch_status to, zt_fen returned_before, zt_fen returned,
                       const struct zt_batch_event *e)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_need_write(q, "batch return");
-	if (rc || (rc = insert_return(q, r)) != 0 || (rc = sq_stmt(q, SQL_RETURNED_CAS, &p)) != 0)
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_need_write(q, "batch return");
+	if (rc || (rc = insert_return(q, r)) != 0 || (rc = zt_db_prepare(q, SQL_RETURNED_CAS, &p)) != 0)
 		return rc;
-	sq_bind_text(p, 1, r->batch_id);
-	sq_bind_text(p, 2, status(from));
-	sq_bind_text(p, 3, status(to));
-	sqlite3_bind_int64(p, 4, returned);
-	sqlite3_bind_int64(p, 5, returned_before);
-	if ((rc = sq_run(q, p, "record return")) != 0)
+	zt_db_bind_text(p, 1, r->batch_id);
+	zt_db_bind_text(p, 2, status(from));
+	zt_db_bind_text(p, 3, status(to));
+	zt_db_bind_int64(p, 4, returned);
+	zt_db_bind_int64(p, 5, returned_before);
+	if ((rc = zt_db_run(q, p, "record return")) != 0)
 		return rc;
-	if (sqlite3_changes(q->db) != 1)
+	if (zt_db_changes(q) != 1)
 		return zt_error_set(ZT_ECONFLICT, "batch '%s' changed during the return", r->batch_id);
 	return event(q, r->batch_id, e->actor, e->action, status(from), status(to), e->detail);
 }
 
 /* ---- money owed back ---------------------------------------------------------------- */
 
-static void read_return(sqlite3_stmt *p, struct zt_batch_return *r)
+static void read_return(struct zt_db_stmt *p, struct zt_batch_return *r)
 {
 	memset(r, 0, sizeof *r);
-	r->row = sqlite3_column_int64(p, 0);
-	sq_col_copy(r->batch_id, sizeof r->batch_id, p, 1);
-	sq_col_copy(r->fund_code, sizeof r->fund_code, p, 2);
-	r->netted = sqlite3_column_int(p, 3) != 0;
-	sq_col_copy(r->return_id, sizeof r->return_id, p, 4);
-	r->amount = sqlite3_column_int64(p, 5);
-	r->entry_row = sqlite3_column_int64(p, 6);
-	sq_col_copy(r->entry_ref, sizeof r->entry_ref, p, 7);
-	sq_col_copy(r->msg_id, sizeof r->msg_id, p, 8);
-	sq_col_copy(r->file, sizeof r->file, p, 9);
-	r->execution_date = sqlite3_column_int(p, 10);
-	sq_col_copy(r->actor, sizeof r->actor, p, 11);
-	sq_col_copy(r->at, sizeof r->at, p, 12);
-	r->confirmed = sqlite3_column_int(p, 13) != 0;
+	r->row = zt_db_column_int64(p, 0);
+	zt_db_column_copy(r->batch_id, sizeof r->batch_id, p, 1);
+	zt_db_column_copy(r->fund_code, sizeof r->fund_code, p, 2);
+	r->netted = zt_db_column_int(p, 3) != 0;
+	zt_db_column_copy(r->return_id, sizeof r->return_id, p, 4);
+	r->amount = zt_db_column_int64(p, 5);
+	r->entry_row = zt_db_column_int64(p, 6);
+	zt_db_column_copy(r->entry_ref, sizeof r->entry_ref, p, 7);
+	zt_db_column_copy(r->msg_id, sizeof r->msg_id, p, 8);
+	zt_db_column_copy(r->file, sizeof r->file, p, 9);
+	r->execution_date = zt_db_column_int(p, 10);
+	zt_db_column_copy(r->actor, sizeof r->actor, p, 11);
+	zt_db_column_copy(r->at, sizeof r->at, p, 12);
+	r->confirmed = zt_db_column_int(p, 13) != 0;
 }
 
 static int return_get(struct zt_store *s, const char *return_id, struct zt_batch_return *out)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, SQL_RETURN_GET, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_RETURN_GET, &p);
 	if (r)
 		return r;
-	sq_bind_text(p, 1, return_id);
-	if ((r = sq_row(q, p, "read return")) <= 0)
+	zt_db_bind_text(p, 1, return_id);
+	if ((r = zt_db_row(q, p, "read return")) <= 0)
 		return r == 0 ? ZT_ENOTFOUND : r;
 	read_return(p, out);
-	sq_done(p);
+	zt_db_done(p);
 	return 0;
 }
 
 static int returns(struct zt_store *s, const char *id,
                    int (*cb)(void *ctx, const struct zt_batch_return *r), void *ctx)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_RETURNS, &p), r;
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_RETURNS, &p), r;
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, id);
+	zt_db_bind_text(p, 1, id);
 	struct zt_batch_return x;
-	while ((r = sq_row(q, p, "read returns")) == 1) {
+	while ((r = zt_db_row(q, p, "read returns")) == 1) {
 		read_return(p, &x);
 		if ((rc = cb(ctx, &x)) != 0)
 			break;
 	}
-	sq_done(p);
+	zt_db_done(p);
 	return rc ? rc : r;
 }
 
 static int repay_count(struct zt_store *s, const char *id, int64_t *out)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, SQL_REPAY_COUNT, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_REPAY_COUNT, &p);
 	if (r)
 		return r;
-	sq_bind_text(p, 1, id);
-	if ((r = sq_row(q, p, "count repayments")) != 1)
+	zt_db_bind_text(p, 1, id);
+	if ((r = zt_db_row(q, p, "count repayments")) != 1)
 		return r ? r : zt_error_set(ZT_EINTERNAL, "count gave no row");
-	*out = sqlite3_column_int64(p, 0);
-	sq_done(p);
+	*out = zt_db_column_int64(p, 0);
+	zt_db_done(p);
 	return 0;
 }
 
@@ -680,45 +682,45 @@ static int repay_count(struct zt_store *s, const char *id, int64_t *out)
 static int events(struct zt_store *s, const char *id,
                   int (*cb)(void *ctx, const struct zt_batch_event *e), void *ctx)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_EVENTS, &p), r;
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_EVENTS, &p), r;
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, id);
-	while ((r = sq_row(q, p, "read batch events")) == 1) {
-		struct zt_batch_event e = {sq_col_text(p, 0), sq_col_text(p, 1), sq_col_text(p, 2),
-		                           sq_col_text(p, 3), sq_col_text(p, 4), sq_col_text(p, 5)};
+	zt_db_bind_text(p, 1, id);
+	while ((r = zt_db_row(q, p, "read batch events")) == 1) {
+		struct zt_batch_event e = {zt_db_column_text(p, 0), zt_db_column_text(p, 1), zt_db_column_text(p, 2),
+		                           zt_db_column_text(p, 3), zt_db_column_text(p, 4), zt_db_column_text(p, 5)};
 		if ((rc = cb(ctx, &e)) != 0)
 			break;
 	}
-	sq_done(p);
+	zt_db_done(p);
 	return rc ? rc : r;
 }
 
 static int sends(struct zt_store *s, const char *id,
                  int (*cb)(void *ctx, const struct zt_batch_send_log *l), void *ctx)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_SENDS, &p), r;
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_SENDS, &p), r;
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, id);
-	while ((r = sq_row(q, p, "read batch sends")) == 1) {
+	zt_db_bind_text(p, 1, id);
+	while ((r = zt_db_row(q, p, "read batch sends")) == 1) {
 		struct zt_batch_send_log l = {
-			.at = sq_col_text(p, 0), .actor = sq_col_text(p, 1), .gateway = sq_col_text(p, 2),
-			.outcome = sq_col_text(p, 3), .receipt = sq_col_text(p, 4),
-			.message = sq_col_text(p, 5), .attempts = sqlite3_column_int(p, 6),
-			.http_status = sqlite3_column_int(p, 7), .rejected = sqlite3_column_int64(p, 8)};
+			.at = zt_db_column_text(p, 0), .actor = zt_db_column_text(p, 1), .gateway = zt_db_column_text(p, 2),
+			.outcome = zt_db_column_text(p, 3), .receipt = zt_db_column_text(p, 4),
+			.message = zt_db_column_text(p, 5), .attempts = zt_db_column_int(p, 6),
+			.http_status = zt_db_column_int(p, 7), .rejected = zt_db_column_int64(p, 8)};
 		if ((rc = cb(ctx, &l)) != 0)
 			break;
 	}
-	sq_done(p);
+	zt_db_done(p);
 	return rc ? rc : r;
 }
 
-const struct zt_store_batch_ops sq_batch_ops = {
+const struct zt_store_batch_ops zt_db_batch_ops = {
 	.next_seq = next_seq,
 	.insert = insert,
 	.add_event = add_event,
@@ -739,9 +741,9 @@ const struct zt_store_batch_ops sq_batch_ops = {
 	.repay_count = repay_count,
 	.return_get = return_get,
 	.returns = returns,
-	.records = sq_batch_records,
-	.next = sq_batch_next,
-	.records_close = sq_batch_records_close,
+	.records = zt_db_batch_records,
+	.next = zt_db_batch_next,
+	.records_close = zt_db_batch_records_close,
 	.events = events,
 	.sends = sends,
 };

@@ -1,4 +1,4 @@
-/* zhitong — the ledger of the PostgreSQL store (store.h ledger; ledger.h):
+/* zhitong — the ledger, for every engine (store.h ledger; ledger.h):
  * transfers, and the balances kept per account, overflow-checked before
  * anything is written (G5). */
 #include <assert.h>
@@ -6,61 +6,66 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_int.h"
+#include "../db.h"
 
 static const char SQL_TRANSFER_INSERT[] =
 	"INSERT INTO transfer (debit, credit, amount, kind, ref, settlement_id, at, id) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 /* The new balance, computed (overflow-checked) in C before anything is
  * written (G5). */
-static const char SQL_ACCOUNT_PUT[] = "INSERT INTO account (name, balance) VALUES ($1, $2) "
+static const char SQL_ACCOUNT_PUT[] = "INSERT INTO account (name, balance) VALUES (?1, ?2) "
                                       "ON CONFLICT (name) DO UPDATE SET balance = excluded.balance";
-static const char SQL_ACCOUNT_GET[] =
-	"SELECT balance, true FROM account WHERE name = $1"; /* int8: always whole fen */
-static const char SQL_BALANCES[] = "SELECT name, balance FROM account ORDER BY name COLLATE \"C\"";
+/* SQLite may hold a REAL where an integer belongs (written by hand); a
+ * PostgreSQL int8 is always whole fen */
+static const char SQL_ACCOUNT_GET_SQLITE[] =
+	"SELECT balance, typeof(balance) = 'integer' FROM account WHERE name = ?1";
+static const char SQL_ACCOUNT_GET_PG[] = "SELECT balance, 1 FROM account WHERE name = ?1";
+static const char SQL_BALANCES[] = "SELECT name, balance FROM account ORDER BY name COLLATE BINARY";
 /* summed in parts: the debits and credits of years may pass int64 on the
- * way to a balance that fits (pg_int.h) */
-#define LEG "CASE WHEN debit = $1 THEN amount ELSE -amount END"
+ * way to a balance that fits (db.h) */
+#define LEG "CASE WHEN debit = ?1 THEN amount ELSE -amount END"
 static const char SQL_BALANCE_BEFORE[] =
-	"SELECT " PG_SUM_HI(LEG) ", " PG_SUM_LO(LEG) " FROM transfer "
-	"WHERE (debit = $1 OR credit = $1) AND at < $2";
+	"SELECT " ZT_DB_SUM_HI(LEG) ", " ZT_DB_SUM_LO(LEG) " FROM transfer "
+	"WHERE (debit = ?1 OR credit = ?1) AND at < ?2";
 #define TRANSFER_COLUMNS "SELECT id, at, debit, credit, amount, kind, ref, COALESCE(settlement_id, 0) "
 static const char SQL_TRANSFERS[] =
-	TRANSFER_COLUMNS "FROM transfer WHERE (debit = $1 OR credit = $1) AND at >= $2 ORDER BY id";
-/* strpos() = 1 is "starts with", whatever the characters of the prefix. */
+	TRANSFER_COLUMNS "FROM transfer WHERE (debit = ?1 OR credit = ?1) AND at >= ?2 ORDER BY id";
+/* "starts with", whatever the characters of the prefix (LIKE would read
+ * its % and _) */
 static const char SQL_SCAN[] =
-	TRANSFER_COLUMNS "FROM transfer WHERE strpos(debit, $1) = 1 OR strpos(credit, $1) = 1 ORDER BY id";
+	TRANSFER_COLUMNS "FROM transfer WHERE substr(debit, 1, length(CAST(?1 AS TEXT))) = ?1 "
+	"OR substr(credit, 1, length(CAST(?1 AS TEXT))) = ?1 ORDER BY id";
 
 /* ---- the transaction's balances ----------------------------------------------- */
 
 /* The stored balance of `account` (0 if it has none). A balance that is
  * not an integer (written by hand, or by a zhitong before the overflow
  * checks) is refused: `verify` names it. */
-static int stored_balance(struct pg *q, const char *account, zt_fen *out, bool *exists)
+static int stored_balance(struct zt_db *q, const char *account, zt_fen *out, bool *exists)
 {
-	struct pg_stmt *p;
-	int r = pg_stmt(q, SQL_ACCOUNT_GET, &p);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, zt_db_sql(q, SQL_ACCOUNT_GET_SQLITE, SQL_ACCOUNT_GET_PG), &p);
 	if (r)
 		return r;
-	pg_bind_text(p, 1, account);
-	if ((r = pg_row(q, p, "read balance")) < 0)
+	zt_db_bind_text(p, 1, account);
+	if ((r = zt_db_row(q, p, "read balance")) < 0)
 		return r;
-	*out = r ? pg_col_int64(p, 0) : 0;
-	bool integer = r == 0 || pg_col_int(p, 1) != 0;
+	*out = r ? zt_db_column_int64(p, 0) : 0;
+	bool integer = r == 0 || zt_db_column_int(p, 1) != 0;
 	if (exists)
 		*exists = r == 1;
-	pg_done(p);
+	zt_db_done(p);
 	if (!integer)
 		return zt_error_set(ZT_EINTERNAL, "account '%s' holds a balance that is not a whole "
 		                    "number of fen: run 'zhitong verify'", account);
 	return 0;
 }
 
-static struct pg_delta *delta(struct pg *q, size_t i) { return (struct pg_delta *)q->deltas.items + i; }
+static struct zt_db_delta *delta(struct zt_db *q, size_t i) { return (struct zt_db_delta *)q->deltas.items + i; }
 
 /* This transaction's delta of `account` (*out), made with the stored
  * balance as its base on first use. */
-static int find_delta(struct pg *q, const char *account, struct pg_delta **out)
+static int find_delta(struct zt_db *q, const char *account, struct zt_db_delta **out)
 {
 	for (size_t i = 0; i < q->deltas.n; i++)
 		if (strcmp(delta(q, i)->name, account) == 0) {
@@ -72,43 +77,43 @@ static int find_delta(struct pg *q, const char *account, struct pg_delta **out)
 	char *name = rc ? NULL : strdup(account);
 	if (rc || !name)
 		return rc ? rc : zt_error_set(ZT_ENOMEM, "out of memory");
-	struct pg_delta *d = pg_rows_push(&q->deltas);
+	struct zt_db_delta *d = zt_db_rows_push(&q->deltas);
 	if (!d) {
 		free(name);
 		return ZT_ENOMEM;
 	}
-	*d = (struct pg_delta){name, base, base};
+	*d = (struct zt_db_delta){name, base, base};
 	*out = d;
 	return 0;
 }
 
-int pg_ledger_flush(struct pg *q)
+int zt_db_ledger_flush(struct zt_db *q)
 {
 	for (size_t i = 0; i < q->deltas.n; i++) {
-		const struct pg_delta *d = delta(q, i);
+		const struct zt_db_delta *d = delta(q, i);
 		if (d->balance == d->base)
 			continue;
-		struct pg_stmt *p;
-		int rc = pg_stmt(q, SQL_ACCOUNT_PUT, &p);
+		struct zt_db_stmt *p;
+		int rc = zt_db_prepare(q, SQL_ACCOUNT_PUT, &p);
 		if (rc)
 			return rc;
-		pg_bind_text(p, 1, d->name);
-		pg_bind_int64(p, 2, d->balance);
-		if ((rc = pg_run(q, p, "update account balance")) != 0)
+		zt_db_bind_text(p, 1, d->name);
+		zt_db_bind_int64(p, 2, d->balance);
+		if ((rc = zt_db_run(q, p, "update account balance")) != 0)
 			return rc;
 	}
-	pg_ledger_clear(q);
+	zt_db_ledger_clear(q);
 	return 0;
 }
 
-void pg_ledger_clear(struct pg *q)
+void zt_db_ledger_clear(struct zt_db *q)
 {
 	for (size_t i = 0; i < q->deltas.n; i++)
 		free(delta(q, i)->name);
 	q->deltas.n = 0;
 }
 
-int pg_ledger_mark(struct pg *q)
+int zt_db_ledger_mark(struct zt_db *q)
 {
 	if (q->sp_cap < q->deltas.n) {
 		size_t cap = q->deltas.n * 2;
@@ -124,7 +129,7 @@ int pg_ledger_mark(struct pg *q)
 	return 0;
 }
 
-void pg_ledger_restore(struct pg *q)
+void zt_db_ledger_restore(struct zt_db *q)
 {
 	for (size_t i = q->sp_delta_count; i < q->deltas.n; i++)
 		free(delta(q, i)->name);
@@ -135,7 +140,7 @@ void pg_ledger_restore(struct pg *q)
 
 /* The balance `d` would have after moving by `amount`, or ZT_ERANGE naming
  * the account when it would leave the range of a balance (int64 fen). */
-static int balance_after(zt_fen *out, const struct pg_delta *d, zt_fen amount)
+static int balance_after(zt_fen *out, const struct zt_db_delta *d, zt_fen amount)
 {
 	if (!__builtin_add_overflow(d->balance, amount, out))
 		return 0;
@@ -149,7 +154,7 @@ static int balance_after(zt_fen *out, const struct pg_delta *d, zt_fen amount)
 
 /* Transfers move money, they never make or lose any: what the transaction
  * moved sums to zero over its accounts. */
-static bool balanced(struct pg *q)
+static bool balanced(struct zt_db *q)
 {
 	__int128 sum = 0;
 	for (size_t i = 0; i < q->deltas.n; i++)
@@ -157,16 +162,16 @@ static bool balanced(struct pg *q)
 	return sum == 0;
 }
 
-int pg_ledger_post(struct pg *q, const struct zt_posting *t, int64_t settlement_row)
+int zt_db_ledger_post(struct zt_db *q, const struct zt_posting *t, int64_t settlement_row)
 {
-	int rc = pg_need_write(q, "transfer");
+	int rc = zt_db_need_write(q, "transfer");
 	if (rc)
 		return rc;
 	if (t->amount <= 0 || strcmp(t->debit, t->credit) == 0)
 		return zt_error_set(ZT_EINTERNAL, "transfer %s -> %s of %lld is not allowed", t->debit,
 		                    t->credit, (long long)t->amount);
 	/* Both balances are checked before anything is written. */
-	struct pg_delta *debit, *credit;
+	struct zt_db_delta *debit, *credit;
 	zt_fen after_debit, after_credit;
 	/* the credit's delta may move the array: the debit's is found again */
 	if ((rc = find_delta(q, t->credit, &credit)) || (rc = find_delta(q, t->debit, &debit)) ||
@@ -174,21 +179,23 @@ int pg_ledger_post(struct pg *q, const struct zt_posting *t, int64_t settlement_
 	    (rc = balance_after(&after_debit, debit, t->amount)) ||
 	    (rc = balance_after(&after_credit, credit, -t->amount)))
 		return rc;
-	struct pg_stmt *p;
-	if ((rc = pg_stmt(q, SQL_TRANSFER_INSERT, &p)) != 0)
+	struct zt_db_stmt *p;
+	if ((rc = zt_db_prepare(q, SQL_TRANSFER_INSERT, &p)) != 0)
 		return rc;
-	pg_bind_text(p, 1, t->debit);
-	pg_bind_text(p, 2, t->credit);
-	pg_bind_int64(p, 3, t->amount);
-	pg_bind_text(p, 4, t->kind);
-	pg_bind_text(p, 5, t->ref);
+	zt_db_bind_text(p, 1, t->debit);
+	zt_db_bind_text(p, 2, t->credit);
+	zt_db_bind_int64(p, 3, t->amount);
+	zt_db_bind_text(p, 4, t->kind);
+	zt_db_bind_text(p, 5, t->ref);
 	if (settlement_row > 0)
-		pg_bind_int64(p, 6, settlement_row);
-	pg_bind_text(p, 7, pg_now(q));
-	pg_bind_int64(p, 8, q->next_transfer_id);
-	if ((rc = pg_run(q, p, "store transfer")))
+		zt_db_bind_int64(p, 6, settlement_row);
+	zt_db_bind_text(p, 7, zt_db_now(q));
+	if (q->next_transfer_id) /* numbered by the engine (db.h), else by the database */
+		zt_db_bind_int64(p, 8, q->next_transfer_id);
+	if ((rc = zt_db_run(q, p, "store transfer")))
 		return rc;
-	q->next_transfer_id++;
+	if (q->next_transfer_id)
+		q->next_transfer_id++;
 	debit->balance = after_debit;
 	credit->balance = after_credit;
 	assert(balanced(q));
@@ -199,12 +206,12 @@ int pg_ledger_post(struct pg *q, const struct zt_posting *t, int64_t settlement_
 
 static int post(struct zt_store *s, const struct zt_posting *t, int64_t settlement_row)
 {
-	return pg_ledger_post(pg_of(s), t, settlement_row);
+	return zt_db_ledger_post(zt_db_of(s), t, settlement_row);
 }
 
 static int balance(struct zt_store *s, const char *account, zt_fen *out, bool *exists)
 {
-	struct pg *q = pg_of(s);
+	struct zt_db *q = zt_db_of(s);
 	int rc = stored_balance(q, account, out, exists);
 	for (size_t i = 0; rc == 0 && i < q->deltas.n; i++)
 		if (strcmp(delta(q, i)->name, account) == 0) {
@@ -217,83 +224,83 @@ static int balance(struct zt_store *s, const char *account, zt_fen *out, bool *e
 static int balances(struct zt_store *s, int (*cb)(void *ctx, const char *account, zt_fen balance),
                     void *ctx)
 {
-	struct pg *q = pg_of(s);
-	struct pg_stmt *p;
-	int rc = pg_stmt(q, SQL_BALANCES, &p), r;
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_BALANCES, &p), r;
 	if (rc)
 		return rc;
-	while ((r = pg_row(q, p, "read balances")) == 1)
-		if ((rc = cb(ctx, pg_col_text(p, 0), pg_col_int64(p, 1))) != 0)
+	while ((r = zt_db_row(q, p, "read balances")) == 1)
+		if ((rc = cb(ctx, zt_db_column_text(p, 0), zt_db_column_int64(p, 1))) != 0)
 			break;
-	pg_done(p);
+	zt_db_done(p);
 	return rc ? rc : r;
 }
 
 static int balance_before(struct zt_store *s, const char *account, const char *before_at,
                           zt_fen *out)
 {
-	struct pg *q = pg_of(s);
-	struct pg_stmt *p;
-	int rc = pg_stmt(q, SQL_BALANCE_BEFORE, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_BALANCE_BEFORE, &p);
 	if (rc)
 		return rc;
-	pg_bind_text(p, 1, account);
-	pg_bind_text(p, 2, before_at);
-	if ((rc = pg_row(q, p, "read opening balance")) != 1)
+	zt_db_bind_text(p, 1, account);
+	zt_db_bind_text(p, 2, before_at);
+	if ((rc = zt_db_row(q, p, "read opening balance")) != 1)
 		return rc ? rc : zt_error_set(ZT_EINTERNAL, "SUM gave no row");
-	int64_t hi = pg_col_int64(p, 0), lo = pg_col_int64(p, 1);
-	pg_done(p);
-	if (!pg_join_sum(out, hi, lo))
+	int64_t hi = zt_db_column_int64(p, 0), lo = zt_db_column_int64(p, 1);
+	zt_db_done(p);
+	if (!zt_db_join_sum(out, hi, lo))
 		return zt_error_set(ZT_ERANGE, "the opening balance of '%s' is beyond int64", account);
 	return 0;
 }
 
-static int walk(struct pg *q, struct pg_stmt *p, zt_transfer_cb cb, void *ctx)
+static int walk(struct zt_db *q, struct zt_db_stmt *p, zt_transfer_cb cb, void *ctx)
 {
 	int rc = 0, r;
-	while ((r = pg_row(q, p, "read transfers")) == 1) {
+	while ((r = zt_db_row(q, p, "read transfers")) == 1) {
 		struct zt_transfer t = {
-			.id = pg_col_int64(p, 0),
-			.at = pg_col_text(p, 1),
-			.debit = pg_col_text(p, 2),
-			.credit = pg_col_text(p, 3),
-			.amount = pg_col_int64(p, 4),
-			.kind = pg_col_text(p, 5),
-			.ref = pg_col_text(p, 6),
-			.settlement_row = pg_col_int64(p, 7),
+			.id = zt_db_column_int64(p, 0),
+			.at = zt_db_column_text(p, 1),
+			.debit = zt_db_column_text(p, 2),
+			.credit = zt_db_column_text(p, 3),
+			.amount = zt_db_column_int64(p, 4),
+			.kind = zt_db_column_text(p, 5),
+			.ref = zt_db_column_text(p, 6),
+			.settlement_row = zt_db_column_int64(p, 7),
 		};
 		if ((rc = cb(ctx, &t)) != 0)
 			break;
 	}
-	pg_done(p);
+	zt_db_done(p);
 	return rc ? rc : r;
 }
 
 static int transfers(struct zt_store *s, const char *account, const char *since_at,
                      zt_transfer_cb cb, void *ctx)
 {
-	struct pg *q = pg_of(s);
-	struct pg_stmt *p;
-	int rc = pg_stmt(q, SQL_TRANSFERS, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_TRANSFERS, &p);
 	if (rc)
 		return rc;
-	pg_bind_text(p, 1, account);
-	pg_bind_text(p, 2, since_at ? since_at : "");
+	zt_db_bind_text(p, 1, account);
+	zt_db_bind_text(p, 2, since_at ? since_at : "");
 	return walk(q, p, cb, ctx);
 }
 
 static int scan(struct zt_store *s, const char *prefix, zt_transfer_cb cb, void *ctx)
 {
-	struct pg *q = pg_of(s);
-	struct pg_stmt *p;
-	int rc = pg_stmt(q, SQL_SCAN, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_SCAN, &p);
 	if (rc)
 		return rc;
-	pg_bind_text(p, 1, prefix);
+	zt_db_bind_text(p, 1, prefix);
 	return walk(q, p, cb, ctx);
 }
 
-const struct zt_store_ledger_ops pg_ledger_ops = {
+const struct zt_store_ledger_ops zt_db_ledger_ops = {
 	.post = post,
 	.balance = balance,
 	.balances = balances,

@@ -1,4 +1,4 @@
-/* zhitong — claims, settlements and accumulators in the SQLite store
+/* zhitong — claims, settlements and accumulators, for every engine
  * (store.h claims). A settlement is written whole in the caller's write
  * transaction: the claim with its canonical items, the settlement, one row
  * per paying fund with its trace in columns, the person's accumulators and
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sqlite_int.h"
+#include "../db.h"
 
 static const char SQL_FIND_CLAIM[] =
 	"SELECT c.id, c.seq, c.digest, s.id, s.setl_id, "
@@ -21,8 +21,8 @@ static const char SQL_ACCUM_PUT[] =
 	"ON CONFLICT (psn_no, year, slot) DO UPDATE SET amount = excluded.amount";
 static const char SQL_CLAIM_INSERT[] =
 	"INSERT INTO claim (fixmedins_code, claim_no, seq, psn_no, adm_date, dscg_date, "
-	"dscg_maindiag_code, medfee_sumamt, item_count, items, digest, received_at) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+	"dscg_maindiag_code, medfee_sumamt, item_count, items, digest, received_at, id) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id";
 static const char SQL_SETTLEMENT_INSERT[] =
 	"INSERT INTO settlement (id, setl_id, claim_id, kind, reverses, reason, actor, policy_row, "
 	"year, psn_no, fixmedins_code, category, hospital_level, in_county, medfee_sumamt, "
@@ -34,7 +34,7 @@ static const char SQL_SETTLEMENT_INSERT[] =
 #define SHARE_FIRST_TRACE 7
 static const char SQL_SHARE_INSERT[] =
 	"INSERT INTO settlement_fund (settlement_id, seq, fund_code, kind, amount, slot, "
-	SQ_TRACE_COLUMN_NAMES ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	ZT_DB_TRACE_COLUMN_NAMES ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
 	"?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, "
 	"?32, ?33, ?34)";
 static const char SQL_GET_SETTLEMENT[] =
@@ -47,7 +47,7 @@ static const char SQL_GET_SETTLEMENT[] =
 	"FROM settlement s JOIN claim c ON c.id = s.claim_id JOIN policy p ON p.id = s.policy_row "
 	"LEFT JOIN settlement o ON o.id = s.reverses WHERE s.id = ?1";
 static const char SQL_GET_SHARES[] =
-	"SELECT fund_code, kind, amount, slot, " SQ_TRACE_COLUMN_NAMES " FROM settlement_fund "
+	"SELECT fund_code, kind, amount, slot, " ZT_DB_TRACE_COLUMN_NAMES " FROM settlement_fund "
 	"WHERE settlement_id = ?1 ORDER BY seq";
 static const char SQL_GET_SEGMENTS[] =
 	"SELECT seq, tier_from, tier_to, covered_from, covered_to, ratio_bp "
@@ -56,7 +56,6 @@ static const char SQL_HISTORY[] = "SELECT s.id FROM settlement s JOIN claim c ON
                                   "WHERE c.fixmedins_code = ?1 AND c.claim_no = ?2 ORDER BY s.id";
 static const char SQL_BY_SETL_ID[] = "SELECT id FROM settlement WHERE setl_id = ?1";
 static const char SQL_REVERSAL_OF[] = "SELECT id FROM settlement WHERE reverses = ?1";
-static const char SQL_GET_CLAIM[] = "SELECT " SQ_CLAIM_COLUMNS " FROM claim WHERE id = ?1";
 
 /* One list, three ways in: by the person (claim_by_person), by the
  * hospital (the claim table's own (fixmedins_code, claim_no, seq) index),
@@ -70,7 +69,7 @@ static const char SQL_GET_CLAIM[] = "SELECT " SQ_CLAIM_COLUMNS " FROM claim WHER
 	"LEFT JOIN settlement o ON o.id = s.reverses WHERE "
 #define LIST_ORDER " ORDER BY c.dscg_date, c.fixmedins_code, c.claim_no, s.id"
 static const char SQL_LIST_PERSON[] =
-	LIST_SELECT "c.psn_no = ?1 AND (?2 IS NULL OR c.fixmedins_code = ?2) "
+	LIST_SELECT "c.psn_no = ?1 AND (CAST(?2 AS TEXT) IS NULL OR c.fixmedins_code = ?2) "
 	"AND c.dscg_date BETWEEN ?3 AND ?4" LIST_ORDER;
 static const char SQL_LIST_HOSPITAL[] =
 	LIST_SELECT "c.fixmedins_code = ?2 AND c.dscg_date BETWEEN ?3 AND ?4" LIST_ORDER;
@@ -83,57 +82,56 @@ static const char *const fund_kind_names[] = {"basic", "critical", "assistance",
 static int find(struct zt_store *s, const char *hospital, const char *claim_no,
                 struct zt_claim_ref *out)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, SQL_FIND_CLAIM, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_FIND_CLAIM, &p);
 	if (r)
 		return r;
-	sq_bind_text(p, 1, hospital);
-	sq_bind_text(p, 2, claim_no);
-	if ((r = sq_row(q, p, "find claim")) <= 0)
+	zt_db_bind_text(p, 1, hospital);
+	zt_db_bind_text(p, 2, claim_no);
+	if ((r = zt_db_row(q, p, "find claim")) <= 0)
 		return r == 0 ? ZT_ENOTFOUND : r;
-	out->claim_row = sqlite3_column_int64(p, 0);
-	out->seq = sqlite3_column_int(p, 1);
-	int n = sqlite3_column_bytes(p, 2);
+	out->claim_row = zt_db_column_int64(p, 0);
+	out->seq = zt_db_column_int(p, 1);
 	memset(out->digest, 0, sizeof out->digest);
-	memcpy(out->digest, sqlite3_column_blob(p, 2), n < ZT_DIGEST_BYTES ? (size_t)n : ZT_DIGEST_BYTES);
-	out->settlement_row = sqlite3_column_int64(p, 3);
-	sq_col_copy(out->setl_id, sizeof out->setl_id, p, 4);
-	out->reversed = sqlite3_column_int(p, 5) != 0;
-	sq_done(p);
+	zt_db_column_blob(p, 2, out->digest, ZT_DIGEST_BYTES);
+	out->settlement_row = zt_db_column_int64(p, 3);
+	zt_db_column_copy(out->setl_id, sizeof out->setl_id, p, 4);
+	out->reversed = zt_db_column_int(p, 5) != 0;
+	zt_db_done(p);
 	return 0;
 }
 
 /* One row id from a one-column query: 0 or ZT_ENOTFOUND (no message). */
-static int one_row_id(struct sq *q, sqlite3_stmt *p, int64_t *out)
+static int one_row_id(struct zt_db *q, struct zt_db_stmt *p, int64_t *out)
 {
-	int r = sq_row(q, p, "find a settlement");
+	int r = zt_db_row(q, p, "find a settlement");
 	if (r <= 0)
 		return r == 0 ? ZT_ENOTFOUND : r;
-	*out = sqlite3_column_int64(p, 0);
-	sq_done(p);
+	*out = zt_db_column_int64(p, 0);
+	zt_db_done(p);
 	return 0;
 }
 
 static int find_setl_id(struct zt_store *s, const char *setl_id, int64_t *row_out)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_BY_SETL_ID, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_BY_SETL_ID, &p);
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, setl_id);
+	zt_db_bind_text(p, 1, setl_id);
 	return one_row_id(q, p, row_out);
 }
 
 static int reversal_of(struct zt_store *s, int64_t row, int64_t *row_out)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_REVERSAL_OF, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_REVERSAL_OF, &p);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(p, 1, row);
+	zt_db_bind_int64(p, 1, row);
 	*row_out = 0;
 	rc = one_row_id(q, p, row_out);
 	return rc == ZT_ENOTFOUND ? 0 : rc;
@@ -142,17 +140,17 @@ static int reversal_of(struct zt_store *s, int64_t row, int64_t *row_out)
 static int accum_get(struct zt_store *s, const char *psn_no, int year,
                      int (*cb)(void *ctx, const char *slot, zt_fen amount), void *ctx)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_ACCUM_GET, &p), r;
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_ACCUM_GET, &p), r;
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, psn_no);
-	sqlite3_bind_int(p, 2, year);
-	while ((r = sq_row(q, p, "read accumulators")) == 1)
-		if ((rc = cb(ctx, sq_col_text(p, 0), sqlite3_column_int64(p, 1))) != 0)
+	zt_db_bind_text(p, 1, psn_no);
+	zt_db_bind_int(p, 2, year);
+	while ((r = zt_db_row(q, p, "read accumulators")) == 1)
+		if ((rc = cb(ctx, zt_db_column_text(p, 0), zt_db_column_int64(p, 1))) != 0)
 			break;
-	sq_done(p);
+	zt_db_done(p);
 	return rc ? rc : r;
 }
 
@@ -175,59 +173,59 @@ struct row_facts {
 	bool in_county;
 };
 
-static int insert_settlement(struct sq *q, const struct row_facts *f, const struct amounts *v)
+static int insert_settlement(struct zt_db *q, const struct row_facts *f, const struct amounts *v)
 {
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_SETTLEMENT_INSERT, &p);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_SETTLEMENT_INSERT, &p);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(p, 1, f->id);
-	sq_bind_text(p, 2, f->setl_id);
-	sqlite3_bind_int64(p, 3, f->claim_row);
-	sq_bind_text(p, 4, f->kind);
+	zt_db_bind_int64(p, 1, f->id);
+	zt_db_bind_text(p, 2, f->setl_id);
+	zt_db_bind_int64(p, 3, f->claim_row);
+	zt_db_bind_text(p, 4, f->kind);
 	if (f->reverses > 0)
-		sqlite3_bind_int64(p, 5, f->reverses);
-	sq_bind_text(p, 6, f->reason);
-	sq_bind_text(p, 7, f->actor);
-	sqlite3_bind_int64(p, 8, f->policy_row);
-	sqlite3_bind_int(p, 9, f->year);
-	sq_bind_text(p, 10, f->psn_no);
-	sq_bind_text(p, 11, f->hospital);
-	sq_bind_text(p, 12, f->category);
-	sqlite3_bind_int(p, 13, f->level);
-	sqlite3_bind_int(p, 14, f->in_county);
+		zt_db_bind_int64(p, 5, f->reverses);
+	zt_db_bind_text(p, 6, f->reason);
+	zt_db_bind_text(p, 7, f->actor);
+	zt_db_bind_int64(p, 8, f->policy_row);
+	zt_db_bind_int(p, 9, f->year);
+	zt_db_bind_text(p, 10, f->psn_no);
+	zt_db_bind_text(p, 11, f->hospital);
+	zt_db_bind_text(p, 12, f->category);
+	zt_db_bind_int(p, 13, f->level);
+	zt_db_bind_int(p, 14, f->in_county);
 	const zt_fen vals[] = {v->cls.medfee_sumamt, v->cls.fulamt_ownpay_amt, v->cls.overlmt_selfpay,
 	                       v->cls.preselfpay_amt, v->cls.inscp_scp_amt, v->act_pay_dedc,
 	                       v->pool_prop_bp, v->hifp_pay, v->hifmi_pay, v->maf_pay, v->oth_pay,
 	                       v->fund_pay_sumamt, v->hosp_part_amt, v->psn_part_amt,
 	                       v->critical_base_added};
 	for (int i = 0; i < (int)(sizeof vals / sizeof *vals); i++)
-		sqlite3_bind_int64(p, 15 + i, vals[i]);
-	sq_bind_text(p, 30, sq_now(q));
-	return sq_run(q, p, "store settlement");
+		zt_db_bind_int64(p, 15 + i, vals[i]);
+	zt_db_bind_text(p, 30, zt_db_now(q));
+	return zt_db_run(q, p, "store settlement");
 }
 
-static int insert_share(struct sq *q, int64_t row, int seq, const char *fund_code,
+static int insert_share(struct zt_db *q, int64_t row, int seq, const char *fund_code,
                         const char *kind, zt_fen amount, const char *slot,
                         const struct zt_fund_trace *trace)
 {
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_SHARE_INSERT, &p);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_SHARE_INSERT, &p);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(p, 1, row);
-	sqlite3_bind_int(p, 2, seq);
-	sq_bind_text(p, 3, fund_code);
-	sq_bind_text(p, 4, kind);
-	sqlite3_bind_int64(p, 5, amount);
-	sq_bind_text(p, 6, slot);
-	sq_trace_bind(p, SHARE_FIRST_TRACE, trace);
-	if ((rc = sq_run(q, p, "store settlement fund")) != 0)
+	zt_db_bind_int64(p, 1, row);
+	zt_db_bind_int(p, 2, seq);
+	zt_db_bind_text(p, 3, fund_code);
+	zt_db_bind_text(p, 4, kind);
+	zt_db_bind_int64(p, 5, amount);
+	zt_db_bind_text(p, 6, slot);
+	zt_db_trace_bind(p, SHARE_FIRST_TRACE, trace);
+	if ((rc = zt_db_run(q, p, "store settlement fund")) != 0)
 		return rc;
-	return sq_trace_segments_put(q, row, seq, trace);
+	return zt_db_trace_segments_put(q, row, seq, trace);
 }
 
-static int put_accums(struct sq *q, const char *psn_no, int year, const struct zt_accum_change *a,
+static int put_accums(struct zt_db *q, const char *psn_no, int year, const struct zt_accum_change *a,
                       int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -236,15 +234,15 @@ static int put_accums(struct sq *q, const char *psn_no, int year, const struct z
 		if (a[i].after < 0)
 			return zt_error_set(ZT_EINTERNAL, "accumulator %s of '%s' %d would go below zero",
 			                    a[i].slot, psn_no, year);
-		sqlite3_stmt *p;
-		int rc = sq_stmt(q, SQL_ACCUM_PUT, &p);
+		struct zt_db_stmt *p;
+		int rc = zt_db_prepare(q, SQL_ACCUM_PUT, &p);
 		if (rc)
 			return rc;
-		sq_bind_text(p, 1, psn_no);
-		sqlite3_bind_int(p, 2, year);
-		sq_bind_text(p, 3, a[i].slot);
-		sqlite3_bind_int64(p, 4, a[i].after);
-		if ((rc = sq_run(q, p, "store accumulator")) != 0)
+		zt_db_bind_text(p, 1, psn_no);
+		zt_db_bind_int(p, 2, year);
+		zt_db_bind_text(p, 3, a[i].slot);
+		zt_db_bind_int64(p, 4, a[i].after);
+		if ((rc = zt_db_run(q, p, "store accumulator")) != 0)
 			return rc;
 	}
 	return 0;
@@ -252,7 +250,7 @@ static int put_accums(struct sq *q, const char *psn_no, int year, const struct z
 
 /* The postings move exactly `total` (|medfee_sumamt|): what the funds,
  * the hospital and the patient bear of the bill, no more and no less. */
-static int post_all(struct sq *q, const struct zt_posting *t, int n, zt_fen total,
+static int post_all(struct zt_db *q, const struct zt_posting *t, int n, zt_fen total,
                     const char *setl_id, int64_t row)
 {
 	zt_fen moved = 0;
@@ -265,35 +263,40 @@ static int post_all(struct sq *q, const struct zt_posting *t, int n, zt_fen tota
 	for (int i = 0; i < n; i++) {
 		struct zt_posting x = t[i];
 		x.ref = setl_id;
-		int rc = sq_ledger_post(q, &x, row);
+		int rc = zt_db_ledger_post(q, &x, row);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-static int insert_claim(struct sq *q, const struct zt_settle_write *w, int64_t *row_out)
+static int insert_claim(struct zt_db *q, const struct zt_settle_write *w, int64_t *row_out)
 {
 	const struct zt_claim *c = w->claim;
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_CLAIM_INSERT, &p);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_CLAIM_INSERT, &p);
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, c->fixmedins_code);
-	sq_bind_text(p, 2, c->claim_no);
-	sqlite3_bind_int(p, 3, w->seq);
-	sq_bind_text(p, 4, c->psn_no);
-	sqlite3_bind_int(p, 5, c->adm_date);
-	sqlite3_bind_int(p, 6, c->dscg_date);
-	sq_bind_text(p, 7, c->dscg_maindiag_code);
-	sqlite3_bind_int64(p, 8, c->medfee_sumamt);
-	sqlite3_bind_int(p, 9, c->item_count);
-	sq_bind_text(p, 10, w->items_text);
-	sqlite3_bind_blob(p, 11, w->digest, ZT_DIGEST_BYTES, SQLITE_STATIC);
-	sq_bind_text(p, 12, sq_now(q));
-	if ((rc = sq_run(q, p, "store claim")) == 0)
-		*row_out = sqlite3_last_insert_rowid(q->db);
-	return rc;
+	zt_db_bind_text(p, 1, c->fixmedins_code);
+	zt_db_bind_text(p, 2, c->claim_no);
+	zt_db_bind_int(p, 3, w->seq);
+	zt_db_bind_text(p, 4, c->psn_no);
+	zt_db_bind_int(p, 5, c->adm_date);
+	zt_db_bind_int(p, 6, c->dscg_date);
+	zt_db_bind_text(p, 7, c->dscg_maindiag_code);
+	zt_db_bind_int64(p, 8, c->medfee_sumamt);
+	zt_db_bind_int(p, 9, c->item_count);
+	zt_db_bind_text(p, 10, w->items_text);
+	zt_db_bind_blob(p, 11, w->digest, ZT_DIGEST_BYTES);
+	zt_db_bind_text(p, 12, zt_db_now(q));
+	if (!q->next_claim_id) /* numbered by the database */
+		return zt_db_insert_id(q, p, "store claim", row_out);
+	/* numbered by the engine (db.h): the row is sent without waiting */
+	zt_db_bind_int64(p, 13, q->next_claim_id);
+	if ((rc = zt_db_run(q, p, "store claim")) != 0)
+		return rc;
+	*row_out = q->next_claim_id++;
+	return 0;
 }
 
 /* The shares of a settlement add up to what its row says each kind of
@@ -318,18 +321,21 @@ static int shares_add_up(const struct zt_settle_write *w)
 	return 0;
 }
 
-static int write_settlement(struct zt_store *s, const struct zt_settle_write *w,
-                            char setl_id_out[32], int64_t *row_out)
+static int write_settlement_rows(struct zt_store *s, const struct zt_settle_write *w,
+                                 char setl_id_out[32], int64_t *row_out)
 {
-	struct sq *q = sq_of(s);
+	struct zt_db *q = zt_db_of(s);
 	const struct zt_split_result *r = w->result;
 	int64_t claim_row, id = q->next_settlement_id;
 	char setl_id[32];
 	snprintf(setl_id, sizeof setl_id, "S%012lld", (long long)id);
 	/* the split conserves the bill (split.h): what is stored does too */
 	assert(r->fund_pay_sumamt + r->hosp_part_amt + r->psn_part_amt == r->cls.medfee_sumamt);
-	int rc = sq_need_write(q, "settlement");
-	if (rc || (rc = shares_add_up(w)) != 0 || (rc = insert_claim(q, w, &claim_row)) != 0)
+	int rc = zt_db_need_write(q, "settlement");
+	if (rc || (rc = shares_add_up(w)) != 0)
+		return rc;
+	zt_db_defer(q, true); /* in one round trip (db.h) */
+	if ((rc = insert_claim(q, w, &claim_row)) != 0)
 		return rc;
 	const struct amounts v = {
 		.cls = r->cls, .act_pay_dedc = r->act_pay_dedc, .pool_prop_bp = r->pool_prop_bp,
@@ -361,17 +367,18 @@ static int write_settlement(struct zt_store *s, const struct zt_settle_write *w,
 	return 0;
 }
 
-static int write_reversal(struct zt_store *s, const struct zt_reversal_write *w,
-                          char setl_id_out[32], int64_t *row_out)
+static int write_reversal_rows(struct zt_store *s, const struct zt_reversal_write *w,
+                               char setl_id_out[32], int64_t *row_out)
 {
-	struct sq *q = sq_of(s);
+	struct zt_db *q = zt_db_of(s);
 	const struct zt_stored_settlement *o = w->orig;
 	int64_t id = q->next_settlement_id;
 	char setl_id[32];
 	snprintf(setl_id, sizeof setl_id, "S%012lld", (long long)id);
-	int rc = sq_need_write(q, "reversal");
+	int rc = zt_db_need_write(q, "reversal");
 	if (rc)
 		return rc;
+	zt_db_defer(q, true); /* in one round trip (db.h) */
 	const struct amounts v = {
 		.cls = {-o->cls.medfee_sumamt, -o->cls.fulamt_ownpay_amt, -o->cls.overlmt_selfpay,
 		        -o->cls.preselfpay_amt, -o->cls.inscp_scp_amt},
@@ -404,28 +411,50 @@ static int write_reversal(struct zt_store *s, const struct zt_reversal_write *w,
 	return 0;
 }
 
+/* The rows of a settlement or a reversal are sent without waiting (on
+ * PostgreSQL: libpq's pipeline mode; SQLite runs each at once) and their results read once at the end: a failure of any
+ * is the failure of the call, as it would be row by row. */
+static int written(struct zt_db *q, int rc)
+{
+	zt_db_defer(q, false);
+	int frc = zt_db_flush(q);
+	return rc ? rc : frc;
+}
+
+static int write_settlement(struct zt_store *s, const struct zt_settle_write *w,
+                            char setl_id_out[32], int64_t *row_out)
+{
+	return written(zt_db_of(s), write_settlement_rows(s, w, setl_id_out, row_out));
+}
+
+static int write_reversal(struct zt_store *s, const struct zt_reversal_write *w,
+                          char setl_id_out[32], int64_t *row_out)
+{
+	return written(zt_db_of(s), write_reversal_rows(s, w, setl_id_out, row_out));
+}
+
 /* ---- reading ----------------------------------------------------------------------- */
 
-static void read_settlement(sqlite3_stmt *p, struct zt_stored_settlement *out)
+static void read_settlement(struct zt_db_stmt *p, struct zt_stored_settlement *out)
 {
-	sq_col_copy(out->setl_id, sizeof out->setl_id, p, 0);
-	sq_col_copy(out->kind, sizeof out->kind, p, 1);
-	sq_col_copy(out->reverses_setl_id, sizeof out->reverses_setl_id, p, 2);
-	sq_col_copy(out->reason, sizeof out->reason, p, 3);
-	sq_col_copy(out->actor, sizeof out->actor, p, 4);
-	sq_col_copy(out->settled_at, sizeof out->settled_at, p, 5);
-	out->claim_row = sqlite3_column_int64(p, 6);
-	out->policy_row = sqlite3_column_int64(p, 7);
-	sq_col_copy(out->policy_id, sizeof out->policy_id, p, 8);
-	sq_col_copy(out->fixmedins_code, sizeof out->fixmedins_code, p, 9);
-	sq_col_copy(out->claim_no, sizeof out->claim_no, p, 10);
-	sq_col_copy(out->psn_no, sizeof out->psn_no, p, 11);
-	out->year = sqlite3_column_int(p, 12);
-	sq_col_copy(out->category, sizeof out->category, p, 13);
-	out->hospital_level = sqlite3_column_int(p, 14);
-	out->in_county = sqlite3_column_int(p, 15) != 0;
-	out->adm_date = sqlite3_column_int(p, 16);
-	out->dscg_date = sqlite3_column_int(p, 17);
+	zt_db_column_copy(out->setl_id, sizeof out->setl_id, p, 0);
+	zt_db_column_copy(out->kind, sizeof out->kind, p, 1);
+	zt_db_column_copy(out->reverses_setl_id, sizeof out->reverses_setl_id, p, 2);
+	zt_db_column_copy(out->reason, sizeof out->reason, p, 3);
+	zt_db_column_copy(out->actor, sizeof out->actor, p, 4);
+	zt_db_column_copy(out->settled_at, sizeof out->settled_at, p, 5);
+	out->claim_row = zt_db_column_int64(p, 6);
+	out->policy_row = zt_db_column_int64(p, 7);
+	zt_db_column_copy(out->policy_id, sizeof out->policy_id, p, 8);
+	zt_db_column_copy(out->fixmedins_code, sizeof out->fixmedins_code, p, 9);
+	zt_db_column_copy(out->claim_no, sizeof out->claim_no, p, 10);
+	zt_db_column_copy(out->psn_no, sizeof out->psn_no, p, 11);
+	out->year = zt_db_column_int(p, 12);
+	zt_db_column_copy(out->category, sizeof out->category, p, 13);
+	out->hospital_level = zt_db_column_int(p, 14);
+	out->in_county = zt_db_column_int(p, 15) != 0;
+	out->adm_date = zt_db_column_int(p, 16);
+	out->dscg_date = zt_db_column_int(p, 17);
 	zt_fen *dst[] = {&out->cls.medfee_sumamt, &out->cls.fulamt_ownpay_amt,
 	                 &out->cls.overlmt_selfpay, &out->cls.preselfpay_amt,
 	                 &out->cls.inscp_scp_amt, &out->act_pay_dedc, NULL, &out->hifp_pay,
@@ -433,125 +462,131 @@ static void read_settlement(sqlite3_stmt *p, struct zt_stored_settlement *out)
 	                 &out->hosp_part_amt, &out->psn_part_amt, &out->critical_base_added};
 	for (int i = 0; i < (int)(sizeof dst / sizeof *dst); i++) {
 		if (dst[i])
-			*dst[i] = sqlite3_column_int64(p, 18 + i);
+			*dst[i] = zt_db_column_int64(p, 18 + i);
 		else
-			out->pool_prop_bp = sqlite3_column_int(p, 18 + i);
+			out->pool_prop_bp = zt_db_column_int(p, 18 + i);
 	}
 }
 
-static int read_shares(struct sq *q, struct zt_stored_settlement *out)
+static int read_shares(struct zt_db *q, struct zt_stored_settlement *out)
 {
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_GET_SHARES, &p), r;
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_GET_SHARES, &p), r;
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(p, 1, out->row);
-	while ((r = sq_row(q, p, "read settlement funds")) == 1) {
+	zt_db_bind_int64(p, 1, out->row);
+	while ((r = zt_db_row(q, p, "read settlement funds")) == 1) {
 		if (out->fund_count >= 3 + ZT_RELIEF_MAX) {
-			sq_done(p);
+			zt_db_done(p);
 			return zt_error_set(ZT_EINTERNAL, "settlement %s has too many funds", out->setl_id);
 		}
 		struct zt_stored_fund *f = &out->funds[out->fund_count++];
-		sq_col_copy(f->fund_code, sizeof f->fund_code, p, 0);
-		sq_col_copy(f->kind, sizeof f->kind, p, 1);
-		f->amount = sqlite3_column_int64(p, 2);
-		sq_col_copy(f->slot, sizeof f->slot, p, 3);
-		if ((rc = sq_trace_read(p, 4, &f->trace)) != 0) {
-			sq_done(p);
+		zt_db_column_copy(f->fund_code, sizeof f->fund_code, p, 0);
+		zt_db_column_copy(f->kind, sizeof f->kind, p, 1);
+		f->amount = zt_db_column_int64(p, 2);
+		zt_db_column_copy(f->slot, sizeof f->slot, p, 3);
+		if ((rc = zt_db_trace_read(p, 4, &f->trace)) != 0) {
+			zt_db_done(p);
 			return rc;
 		}
-		sq_trace_complete(&f->trace, out->hospital_level, out->category, out->reverses_setl_id,
+		zt_db_trace_complete(&f->trace, out->hospital_level, out->category, out->reverses_setl_id,
 		                  out->reason, f->slot);
 	}
 	return r;
 }
 
-static int read_segments(struct sq *q, struct zt_stored_settlement *out)
+static int read_segments(struct zt_db *q, struct zt_stored_settlement *out)
 {
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_GET_SEGMENTS, &p), r;
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_GET_SEGMENTS, &p), r;
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(p, 1, out->row);
-	while ((r = sq_row(q, p, "read trace segments")) == 1) {
-		int seq = sqlite3_column_int(p, 0);
+	zt_db_bind_int64(p, 1, out->row);
+	while ((r = zt_db_row(q, p, "read trace segments")) == 1) {
+		int seq = zt_db_column_int(p, 0);
 		struct zt_trace_critical *c = seq >= 1 && seq <= out->fund_count
 		                                  ? &out->funds[seq - 1].trace.u.critical
 		                                  : NULL;
 		if (!c || out->funds[seq - 1].trace.kind != ZT_TRACE_CRITICAL ||
 		    c->segment_count >= ZT_TIERS_MAX) {
-			sq_done(p);
+			zt_db_done(p);
 			return zt_error_set(ZT_EINTERNAL, "settlement %s: share %d has a tier segment it "
 			                    "cannot have", out->setl_id, seq);
 		}
-		sq_trace_segment_read(p, 1, c);
+		zt_db_trace_segment_read(p, 1, c);
 	}
 	return r;
 }
 
 static int get(struct zt_store *s, int64_t row, struct zt_stored_settlement *out)
 {
-	struct sq *q = sq_of(s);
+	struct zt_db *q = zt_db_of(s);
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, SQL_GET_SETTLEMENT, &p);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_GET_SETTLEMENT, &p);
 	if (r)
 		return r;
-	sqlite3_bind_int64(p, 1, row);
-	if ((r = sq_row(q, p, "read settlement")) <= 0)
+	zt_db_bind_int64(p, 1, row);
+	if ((r = zt_db_row(q, p, "read settlement")) <= 0)
 		return r == 0 ? zt_error_set(ZT_ENOTFOUND, "settlement #%lld not found", (long long)row) : r;
 	out->row = row;
 	read_settlement(p, out);
-	sq_done(p);
+	zt_db_done(p);
 	if ((r = read_shares(q, out)) == 0)
 		r = read_segments(q, out);
 	return r;
 }
 
-struct zt_stored_claim sq_claim_of(sqlite3_stmt *p)
+struct zt_stored_claim zt_db_claim_of(struct zt_db_stmt *p, unsigned char digest[ZT_DB_DIGEST_CAP])
 {
-	return (struct zt_stored_claim){
-		.row = sqlite3_column_int64(p, 0), .fixmedins_code = sq_col_text(p, 1),
-		.claim_no = sq_col_text(p, 2), .psn_no = sq_col_text(p, 3),
-		.adm_date = sqlite3_column_int(p, 4), .dscg_date = sqlite3_column_int(p, 5),
-		.dscg_maindiag_code = sq_col_text(p, 6), .medfee_sumamt = sqlite3_column_int64(p, 7),
-		.item_count = sqlite3_column_int64(p, 8), .items = (const char *)sqlite3_column_text(p, 9),
-		.digest = sqlite3_column_blob(p, 10), .digest_bytes = sqlite3_column_bytes(p, 10),
+	struct zt_stored_claim c = {
+		.row = zt_db_column_int64(p, 0), .fixmedins_code = zt_db_column_text(p, 1),
+		.claim_no = zt_db_column_text(p, 2), .psn_no = zt_db_column_text(p, 3),
+		.adm_date = zt_db_column_int(p, 4), .dscg_date = zt_db_column_int(p, 5),
+		.dscg_maindiag_code = zt_db_column_text(p, 6), .medfee_sumamt = zt_db_column_int64(p, 7),
+		.item_count = zt_db_column_int64(p, 8),
+		.items = zt_db_column_null(p, 9) ? NULL : zt_db_column_text(p, 9),
+		.digest = digest,
 	};
+	c.digest_bytes = zt_db_column_blob(p, 10, digest, ZT_DB_DIGEST_CAP);
+	return c;
 }
+
+static const char SQL_GET_CLAIM[] = "SELECT " ZT_DB_CLAIM_COLUMNS " FROM claim WHERE id = ?1";
 
 static int get_claim(struct zt_store *s, int64_t row,
                      int (*cb)(void *ctx, const struct zt_stored_claim *c), void *ctx)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, SQL_GET_CLAIM, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_GET_CLAIM, &p);
 	if (r)
 		return r;
-	sqlite3_bind_int64(p, 1, row);
-	if ((r = sq_row(q, p, "read claim")) <= 0)
+	zt_db_bind_int64(p, 1, row);
+	if ((r = zt_db_row(q, p, "read claim")) <= 0)
 		return r == 0 ? zt_error_set(ZT_ENOTFOUND, "claim #%lld not found", (long long)row) : r;
-	struct zt_stored_claim c = sq_claim_of(p);
+	unsigned char digest[ZT_DB_DIGEST_CAP];
+	struct zt_stored_claim c = zt_db_claim_of(p, digest);
 	r = cb(ctx, &c);
-	sq_done(p);
+	zt_db_done(p);
 	return r;
 }
 
 static int history(struct zt_store *s, const char *hospital, const char *claim_no,
                    int (*cb)(void *ctx, const struct zt_stored_settlement *st), void *ctx)
 {
-	struct sq *q = sq_of(s);
+	struct zt_db *q = zt_db_of(s);
 	/* The ids first: the callback may use the store. */
 	int64_t ids[256];
 	int n = 0, r;
-	sqlite3_stmt *p;
-	if ((r = sq_stmt(q, SQL_HISTORY, &p)) != 0)
+	struct zt_db_stmt *p;
+	if ((r = zt_db_prepare(q, SQL_HISTORY, &p)) != 0)
 		return r;
-	sq_bind_text(p, 1, hospital);
-	sq_bind_text(p, 2, claim_no);
-	while (n < 256 && (r = sq_row(q, p, "read claim history")) == 1)
-		ids[n++] = sqlite3_column_int64(p, 0);
-	sq_done(p);
+	zt_db_bind_text(p, 1, hospital);
+	zt_db_bind_text(p, 2, claim_no);
+	while (n < 256 && (r = zt_db_row(q, p, "read claim history")) == 1)
+		ids[n++] = zt_db_column_int64(p, 0);
+	zt_db_done(p);
 	if (r < 0)
 		return r;
 	if (n == 0)
@@ -570,43 +605,43 @@ static int history(struct zt_store *s, const char *hospital, const char *claim_n
 static int list(struct zt_store *s, const struct zt_claim_filter *f,
                 int (*cb)(void *ctx, const struct zt_claim_line *l), void *ctx)
 {
-	struct sq *q = sq_of(s);
+	struct zt_db *q = zt_db_of(s);
 	const char *sql = f->psn_no ? SQL_LIST_PERSON : f->hospital ? SQL_LIST_HOSPITAL : SQL_LIST_DAYS;
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, sql, &p), r;
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, sql, &p), r;
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, f->psn_no);
-	sq_bind_text(p, 2, f->hospital);
-	sqlite3_bind_int64(p, 3, f->from);
-	sqlite3_bind_int64(p, 4, f->to ? f->to : 99991231);
-	while ((r = sq_row(q, p, "list claims")) == 1) {
+	zt_db_bind_text(p, 1, f->psn_no);
+	zt_db_bind_text(p, 2, f->hospital);
+	zt_db_bind_int64(p, 3, f->from);
+	zt_db_bind_int64(p, 4, f->to ? f->to : 99991231);
+	while ((r = zt_db_row(q, p, "list claims")) == 1) {
 		struct zt_claim_line l = {
-			.setl_id = sq_col_text(p, 0), .kind = sq_col_text(p, 1),
-			.reverses = sq_col_text(p, 2), .fixmedins_code = sq_col_text(p, 3),
-			.claim_no = sq_col_text(p, 4), .psn_no = sq_col_text(p, 5),
-			.adm_date = (zt_date)sqlite3_column_int64(p, 6),
-			.dscg_date = (zt_date)sqlite3_column_int64(p, 7),
-			.medfee_sumamt = sqlite3_column_int64(p, 8),
-			.fund_pay_sumamt = sqlite3_column_int64(p, 9),
-			.hosp_part_amt = sqlite3_column_int64(p, 10),
-			.psn_part_amt = sqlite3_column_int64(p, 11), .settled_at = sq_col_text(p, 12),
-			.actor = sq_col_text(p, 13), .reason = sq_col_text(p, 14),
+			.setl_id = zt_db_column_text(p, 0), .kind = zt_db_column_text(p, 1),
+			.reverses = zt_db_column_text(p, 2), .fixmedins_code = zt_db_column_text(p, 3),
+			.claim_no = zt_db_column_text(p, 4), .psn_no = zt_db_column_text(p, 5),
+			.adm_date = (zt_date)zt_db_column_int64(p, 6),
+			.dscg_date = (zt_date)zt_db_column_int64(p, 7),
+			.medfee_sumamt = zt_db_column_int64(p, 8),
+			.fund_pay_sumamt = zt_db_column_int64(p, 9),
+			.hosp_part_amt = zt_db_column_int64(p, 10),
+			.psn_part_amt = zt_db_column_int64(p, 11), .settled_at = zt_db_column_text(p, 12),
+			.actor = zt_db_column_text(p, 13), .reason = zt_db_column_text(p, 14),
 		};
 		if ((rc = cb(ctx, &l)) != 0)
 			break;
 	}
-	sq_done(p);
+	zt_db_done(p);
 	return rc ? rc : r;
 }
 
-const struct zt_store_claim_ops sq_claim_ops = {
+const struct zt_store_claim_ops zt_db_claim_ops = {
 	.find = find,
 	.accum_get = accum_get,
-	.get_claim = get_claim,
 	.write_settlement = write_settlement,
 	.write_reversal = write_reversal,
 	.get = get,
+	.get_claim = get_claim,
 	.find_setl_id = find_setl_id,
 	.reversal_of = reversal_of,
 	.history = history,

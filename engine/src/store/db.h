@@ -1,0 +1,285 @@
+/* zhitong — the store's database driver: the small interface the aggregates
+ * of engine/src/store/agg/ are written over, once, for every engine
+ * (docs/architecture.md "The store"). Private to engine/src/store/.
+ *
+ * An engine (sqlite/, pg/) keeps what is its own — opening, migrating,
+ * transactions and locking — and fills a struct zt_db_driver: prepared
+ * statements from a cache keyed by the address of their static SQL text,
+ * binding, stepping, reading columns, errors. The aggregates fill the one
+ * ops table of store.h that both engines use.
+ *
+ * SQL is written once, in SQLite's spelling of parameters (?N). The
+ * PostgreSQL driver rewrites it once when it prepares (and caches the
+ * rewritten text): ?N becomes $N, and `COLLATE BINARY` (SQLite's default
+ * byte order) becomes `COLLATE "C"`. Where the dialects truly differ, an
+ * aggregate names both texts: zt_db_sql(db, SQLITE_TEXT, PG_TEXT). New rows
+ * get their id by `RETURNING id` (zt_db_insert_id) in both engines. */
+#ifndef ZHITONG_STORE_DB_H
+#define ZHITONG_STORE_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zhitong/error.h"
+#include "zhitong/store.h"
+
+struct zt_db;
+/* A statement of an engine; its first member. */
+struct zt_db_stmt {
+	const struct zt_db_driver *drv;
+};
+
+struct zt_db_driver {
+	/* the statement for `sql` (static storage: its address is the key),
+	 * prepared once per connection, reset, its bindings cleared; the
+	 * connection owns it (zt_db_done, never finalize) */
+	int (*prepare)(struct zt_db *db, const char *sql, struct zt_db_stmt **out);
+	/* a statement of its own, for a cursor held open across calls */
+	int (*prepare_own)(struct zt_db *db, const char *sql, struct zt_db_stmt **out);
+	void (*finalize)(struct zt_db_stmt *p);
+	void (*done)(struct zt_db_stmt *p); /* resets: its read snapshot ends */
+	void (*bind_int64)(struct zt_db_stmt *p, int i, int64_t v);
+	void (*bind_text)(struct zt_db_stmt *p, int i, const char *v); /* NULL binds NULL */
+	void (*bind_blob)(struct zt_db_stmt *p, int i, const void *v, size_t len);
+	/* 1 with a row (the caller reads it, zt_db_done when it stops early),
+	 * 0 at the end (reset) or ZT_E* (message set) */
+	int (*row)(struct zt_db *db, struct zt_db_stmt *p, const char *what);
+	/* a statement whose rows are not read; zt_db_changes its count */
+	int (*run)(struct zt_db *db, struct zt_db_stmt *p, const char *what);
+	/* run, where a constraint refusing it is the caller's conflict
+	 * (ZT_ECONFLICT) and the transaction goes on after it */
+	int (*run_as)(struct zt_db *db, struct zt_db_stmt *p, const char *what, bool conflict);
+	int64_t (*changes)(struct zt_db *db);
+	bool (*column_null)(struct zt_db_stmt *p, int i);
+	int64_t (*column_int64)(struct zt_db_stmt *p, int i);
+	const char *(*column_text)(struct zt_db_stmt *p, int i); /* NULL reads "" */
+	/* a blob column's bytes copied into out (cap at most): their number */
+	int (*column_blob)(struct zt_db_stmt *p, int i, unsigned char *out, int cap);
+	int (*exec)(struct zt_db *db, const char *sql); /* no parameters */
+	int (*error_as)(struct zt_db *db, const char *what, bool conflict);
+	int (*need_write)(struct zt_db *db, const char *what);
+	const char *(*now)(struct zt_db *db);
+	/* PostgreSQL: writes whose results nobody reads are sent without
+	 * waiting while deferred, their results read at flush (one round trip
+	 * per claim); SQLite runs them at once */
+	void (*defer)(struct zt_db *db, bool on);
+	int (*flush)(struct zt_db *db);
+};
+
+/* A growing array (the rows a query read, the transaction's balances). */
+struct zt_db_rows {
+	void *items;
+	size_t n, cap, size;
+};
+void *zt_db_rows_push(struct zt_db_rows *r); /* a new item at the end, or NULL (message set) */
+
+/* Ledger balances are cached per account: within a transaction the new
+ * balances collect here and are written once at commit (agg/ledger.c).
+ * `base` is the stored balance, read when the transaction first touches
+ * the account (the write lock is held: nobody else changes it). */
+struct zt_db_delta {
+	char *name;
+	zt_fen base;    /* stored */
+	zt_fen balance; /* after this transaction's transfers so far */
+};
+
+/* What the aggregates share of a connection; an engine's connection state
+ * holds it right after its struct zt_store (zt_db_of). */
+struct zt_db {
+	const struct zt_db_driver *drv;
+	bool pg; /* the dialect: PostgreSQL (zt_db_sql) */
+	/* The next rows, numbered while the write lock is ours (G1, G7): a
+	 * settlement's id always; a claim's and a transfer's where the engine
+	 * numbers them (PostgreSQL), else 0 and the database does. */
+	int64_t next_settlement_id, next_claim_id, next_transfer_id;
+	struct zt_db_rows deltas; /* of struct zt_db_delta */
+	/* the savepoint (one level): what to go back to */
+	int64_t sp_next_settlement_id, sp_next_claim_id, sp_next_transfer_id;
+	size_t sp_delta_count;
+	zt_fen *sp_balances;
+	size_t sp_cap;
+	/* verify's checks in the engine's dialect (agg/verify.c runs them) */
+	const struct zt_db_check *checks; /* ZT_VERIFY_CHECKS of them */
+	int (*checks_set_up)(struct zt_db *db); /* before each run, or NULL */
+};
+
+/* A check of verify.h in an engine's dialect: a query counting what it
+ * looks at, and one returning a one-line message per violating row (a
+ * clean database returns nothing). Their SQL is the one part of the store
+ * kept per dialect: it differs most (printf and typeof against format and
+ * casts, each engine's catalogue of triggers). */
+struct zt_db_check {
+	const char *count_sql;
+	const char *sql;
+};
+
+/* An engine's connection: its store, then the shared part. */
+struct zt_db_store {
+	struct zt_store base;
+	struct zt_db db;
+};
+
+static inline struct zt_db *zt_db_of(struct zt_store *s) { return &((struct zt_db_store *)s)->db; }
+
+static inline const char *zt_db_sql(const struct zt_db *db, const char *sqlite_text, const char *pg_text)
+{
+	return db->pg ? pg_text : sqlite_text;
+}
+
+/* ---- calls, in the engine's driver ------------------------------------------------ */
+
+static inline int zt_db_prepare(struct zt_db *db, const char *sql, struct zt_db_stmt **out)
+{
+	return db->drv->prepare(db, sql, out);
+}
+static inline int zt_db_prepare_own(struct zt_db *db, const char *sql, struct zt_db_stmt **out)
+{
+	return db->drv->prepare_own(db, sql, out);
+}
+static inline void zt_db_finalize(struct zt_db_stmt *p)
+{
+	if (p)
+		p->drv->finalize(p);
+}
+static inline void zt_db_done(struct zt_db_stmt *p)
+{
+	if (p)
+		p->drv->done(p);
+}
+static inline void zt_db_bind_int64(struct zt_db_stmt *p, int i, int64_t v) { p->drv->bind_int64(p, i, v); }
+static inline void zt_db_bind_int(struct zt_db_stmt *p, int i, int v) { p->drv->bind_int64(p, i, v); }
+static inline void zt_db_bind_text(struct zt_db_stmt *p, int i, const char *v) { p->drv->bind_text(p, i, v); }
+static inline void zt_db_bind_null(struct zt_db_stmt *p, int i) { p->drv->bind_text(p, i, NULL); }
+/* "" binds NULL too */
+static inline void zt_db_bind_opt(struct zt_db_stmt *p, int i, const char *v)
+{
+	p->drv->bind_text(p, i, v && v[0] ? v : NULL);
+}
+static inline void zt_db_bind_blob(struct zt_db_stmt *p, int i, const void *v, size_t len)
+{
+	p->drv->bind_blob(p, i, v, len);
+}
+static inline int zt_db_row(struct zt_db *db, struct zt_db_stmt *p, const char *what)
+{
+	return db->drv->row(db, p, what);
+}
+static inline int zt_db_run(struct zt_db *db, struct zt_db_stmt *p, const char *what)
+{
+	return db->drv->run(db, p, what);
+}
+static inline int zt_db_run_as(struct zt_db *db, struct zt_db_stmt *p, const char *what, bool conflict)
+{
+	return db->drv->run_as(db, p, what, conflict);
+}
+static inline int64_t zt_db_changes(struct zt_db *db) { return db->drv->changes(db); }
+static inline bool zt_db_column_null(struct zt_db_stmt *p, int i) { return p->drv->column_null(p, i); }
+static inline int64_t zt_db_column_int64(struct zt_db_stmt *p, int i) { return p->drv->column_int64(p, i); }
+static inline int zt_db_column_int(struct zt_db_stmt *p, int i) { return (int)p->drv->column_int64(p, i); }
+static inline const char *zt_db_column_text(struct zt_db_stmt *p, int i) { return p->drv->column_text(p, i); }
+static inline int zt_db_column_blob(struct zt_db_stmt *p, int i, unsigned char *out, int cap)
+{
+	return p->drv->column_blob(p, i, out, cap);
+}
+static inline int zt_db_exec(struct zt_db *db, const char *sql) { return db->drv->exec(db, sql); }
+/* Sets the message "database 'TARGET': WHAT: the engine's message" and
+ * returns the code: ZT_EBUSY (a writer waited too long), ZT_ECONFLICT (a
+ * constraint refused it and `conflict` says that is the caller's),
+ * ZT_EINTERNAL (a constraint guarding an invariant: a bug), ZT_ERANGE
+ * (past int64), ZT_EIO (the rest). */
+static inline int zt_db_error_as(struct zt_db *db, const char *what, bool conflict)
+{
+	return db->drv->error_as(db, what, conflict);
+}
+static inline int zt_db_error(struct zt_db *db, const char *what) { return db->drv->error_as(db, what, false); }
+/* ZT_EINTERNAL unless a WRITE transaction is open. */
+static inline int zt_db_need_write(struct zt_db *db, const char *what) { return db->drv->need_write(db, what); }
+/* The transaction's timestamp (store.h now). */
+static inline const char *zt_db_now(struct zt_db *db) { return db->drv->now(db); }
+static inline void zt_db_defer(struct zt_db *db, bool on) { db->drv->defer(db, on); }
+static inline int zt_db_flush(struct zt_db *db) { return db->drv->flush(db); }
+
+/* ---- common helpers (agg/db.c) ------------------------------------------------------ */
+
+/* Runs an INSERT … RETURNING id: *row_out the new row; 0 and
+ * zt_db_changes() 0 when ON CONFLICT DO NOTHING inserted nothing. */
+int zt_db_insert_id(struct zt_db *db, struct zt_db_stmt *p, const char *what, int64_t *row_out);
+void zt_db_column_copy(char *dst, size_t cap, struct zt_db_stmt *p, int i);
+/* A status, kind or category stored by its name: its index in `names`, or
+ * `otherwise` (the schema's CHECK makes that unreachable). */
+int zt_db_column_name(struct zt_db_stmt *p, int i, const char *const *names, int n, int otherwise);
+
+/* Sums past int64. A sum of legitimate amounts can go past int64 even when
+ * what it is compared with fits: it is taken in two parts, the billions and
+ * the remainders of its terms (ZT_DB_SUM_HI / _LO), and compared in the
+ * canonical form q × 10^9 + r with 0 <= r < 10^9 (ZT_DB_Q / ZT_DB_R of the
+ * two parts). The same text in both dialects: SQLite's CAST of an integer
+ * to BIGINT keeps it, PostgreSQL's takes SUM's numeric back to int8. */
+#define ZT_DB_G "1000000000"
+#define ZT_DB_SUM_HI(e) "CAST(COALESCE(SUM((" e ") / " ZT_DB_G "), 0) AS BIGINT)"
+#define ZT_DB_SUM_LO(e) "CAST(COALESCE(SUM((" e ") % " ZT_DB_G "), 0) AS BIGINT)"
+#define ZT_DB_NEG(x) "CAST((" x ") < 0 AS INTEGER)"
+#define ZT_DB_Q(h, l) "((" h ") + (" l ") / " ZT_DB_G " - " ZT_DB_NEG("(" l ") % " ZT_DB_G) ")"
+#define ZT_DB_R(l) "((" l ") % " ZT_DB_G " + " ZT_DB_NEG("(" l ") % " ZT_DB_G) " * " ZT_DB_G ")"
+/* The sum read as ZT_DB_SUM_HI, _LO: hi × 10^9 + lo, or false past int64. */
+bool zt_db_join_sum(int64_t *out, int64_t hi, int64_t lo);
+
+/* ---- the aggregates (agg/), one ops table for every engine -------------------------- */
+
+extern const struct zt_store_claim_ops zt_db_claim_ops;
+extern const struct zt_store_ledger_ops zt_db_ledger_ops;
+extern const struct zt_store_advance_ops zt_db_advance_ops;
+extern const struct zt_store_batch_ops zt_db_batch_ops;
+extern const struct zt_store_bank_ops zt_db_bank_ops;
+extern const struct zt_store_verify_ops zt_db_verify_ops;
+
+/* agg/ledger.c: the transaction's balances, for the engine's txn.c */
+int zt_db_ledger_flush(struct zt_db *db);    /* at commit */
+void zt_db_ledger_clear(struct zt_db *db);   /* at rollback */
+int zt_db_ledger_mark(struct zt_db *db);     /* at savepoint */
+void zt_db_ledger_restore(struct zt_db *db); /* at rollback_to */
+int zt_db_ledger_post(struct zt_db *db, const struct zt_posting *t, int64_t settlement_row);
+
+/* agg/claims.c: a claim's columns, in the order ZT_DB_CLAIM_COLUMNS names
+ * them, read from a row (the texts valid until the statement moves on; the
+ * digest copied into `digest`, whose bytes a damaged row may overrun: cut). */
+#define ZT_DB_CLAIM_COLUMNS                                                                \
+	"id, fixmedins_code, claim_no, psn_no, adm_date, dscg_date, dscg_maindiag_code, " \
+	"medfee_sumamt, item_count, items, digest"
+#define ZT_DB_DIGEST_CAP 64
+struct zt_stored_claim zt_db_claim_of(struct zt_db_stmt *p, unsigned char digest[ZT_DB_DIGEST_CAP]);
+
+/* agg/batch_records.c: the cursor of a batch's records (store.h batches) */
+int zt_db_batch_records(struct zt_store *s, const char *id, bool only_rejected,
+                        struct zt_batch_cursor **out);
+int zt_db_batch_next(struct zt_batch_cursor *c, struct zt_batch_record *out);
+void zt_db_batch_records_close(struct zt_batch_cursor *c);
+
+/* agg/traces.c: a share's trace in its columns (ZT_DB_TRACE_COLUMNS of
+ * them, in the order of ZT_DB_TRACE_COLUMN_NAMES) and its segments. */
+#define ZT_DB_TRACE_COLUMNS 28
+#define ZT_DB_TRACE_COLUMNS_OF(t)                                                               \
+	t "trace_kind, " t "inscp, " t "hifp_pay, " t "preselfpay_added, " t "base, "           \
+	t "base_before, " t "base_after, " t "level_deductible, " t "level_ratio_bp, "           \
+	t "adjusted, " t "deductible_factor_bp, " t "ratio_bonus_bp, " t "deductible, "          \
+	t "ratio_bp, " t "act_pay_dedc, " t "threshold, " t "own_tiers, " t "relief_name, "      \
+	t "cap_ratio_bp, " t "psn0, " t "target, " t "gap_before, " t "gap_after, " t "raw, "     \
+	t "annual_cap, " t "paid_before, " t "paid_after, " t "pay"
+#define ZT_DB_TRACE_COLUMN_NAMES ZT_DB_TRACE_COLUMNS_OF("")
+/* Binds t's columns at parameters first … first + ZT_DB_TRACE_COLUMNS - 1. */
+void zt_db_trace_bind(struct zt_db_stmt *p, int first, const struct zt_fund_trace *t);
+/* Reads them from columns first …; the caller fills in what the settlement
+ * row holds (hospital level, category; a reversal's of, reason, slot) and
+ * a critical trace's segments. 0, or ZT_EINTERNAL for an unknown kind. */
+int zt_db_trace_read(struct zt_db_stmt *p, int first, struct zt_fund_trace *t);
+/* Writes a critical trace's segments for share (row, seq). */
+int zt_db_trace_segments_put(struct zt_db *db, int64_t row, int seq, const struct zt_fund_trace *t);
+/* Appends the segment (tier_from, tier_to, from, to, ratio) of columns
+ * first … to c (the caller checks there is room), and its weight. */
+void zt_db_trace_segment_read(struct zt_db_stmt *p, int first, struct zt_trace_critical *c);
+/* The settlement's own facts a trace shows: level, category, and for a
+ * reversal the setl_id reversed, the reason and the share's slot. */
+void zt_db_trace_complete(struct zt_fund_trace *t, int hospital_level, const char *category,
+                          const char *of, const char *reason, const char *slot);
+
+#endif

@@ -10,6 +10,8 @@
 #include "zhitong/registry.h"
 #include "zhitong/store.h"
 
+#include <stdio.h>
+
 static void summarise(struct zt_rules_res *res, const struct zt_policy *p)
 {
 	const char *codes[3 + ZT_RELIEF_MAX];
@@ -42,19 +44,6 @@ int zt_rules_check(const struct zt_rules_req *req, struct zt_rules_res *res)
 	return rc;
 }
 
-/* What may be loaded, before anything is stored. */
-static int loadable(const struct zt_policy *pol, const char *name)
-{
-	/* Until claims v2 and the supplementary split are wired into
-	 * settlement, a supplementary policy would leave its county's claims
-	 * without a way to settle: it is checked, not stored. */
-	if (pol->mode == ZT_MODE_SUPPLEMENTARY)
-		return zt_error_set(ZT_EINVAL, "%s: policy '%s' is supplementary: 'rules check' accepts "
-		                    "it, but settling on top of the national platform is not wired in "
-		                    "yet, so it cannot be loaded", name, pol->id);
-	return 0;
-}
-
 /* Every fund the policy names is registered; in the caller's transaction. */
 static int funds_registered(struct zt_store *s, const struct zt_policy *pol, const char *name)
 {
@@ -72,15 +61,51 @@ static int funds_registered(struct zt_store *s, const struct zt_policy *pol, con
 	return 0;
 }
 
+/* docs/spec/claim-v2-national.md §2: all the policies of one county within
+ * one calendar year have one mode. The calendar years a policy touches:
+ * from its first day's to its last day's (open-ended: every year after). */
+static bool shares_a_year(const struct zt_policy *a, const struct zt_policy *b)
+{
+	int a_to = a->effective_to ? a->effective_to / 10000 : 9999;
+	int b_to = b->effective_to ? b->effective_to / 10000 : 9999;
+	return a->effective_from / 10000 <= b_to && b->effective_from / 10000 <= a_to;
+}
+
+/* In the caller's transaction: the stored policies of the county. */
+static int one_mode_a_year(struct zt_store *s, const struct zt_policy *pol, const char *name)
+{
+	struct zt_policy_set set;
+	int rc = zt_policy_set_load(&set, s);
+	for (int i = 0; rc == 0 && i < set.count; i++) {
+		const struct zt_policy *o = &set.entries[i].policy;
+		if (strcmp(o->county, pol->county) != 0 || o->mode == pol->mode ||
+		    !shares_a_year(o, pol))
+			continue;
+		char from[ZT_FMT_BYTES], year[8];
+		int y = (o->effective_from > pol->effective_from ? o->effective_from
+		                                                 : pol->effective_from) / 10000;
+		snprintf(year, sizeof year, "%d", y);
+		rc = zt_error_set(ZT_ECONFLICT, "%s: policy '%s' (%s, from %s) would share the year %s "
+		                  "of county %s with policy '%s' (%s): a county keeps one mode within a "
+		                  "calendar year; change mode from the first of January", name, pol->id,
+		                  zt_policy_mode_name(pol->mode),
+		                  zt_format_date(from, pol->effective_from), year, pol->county, o->id,
+		                  zt_policy_mode_name(o->mode));
+	}
+	zt_policy_set_free(&set);
+	return rc;
+}
+
 int zt_rules_load(struct zt_store *s, const struct zt_rules_req *req, struct zt_rules_res *res)
 {
 	struct zt_policy *pol = NULL;
 	char who[ZT_ACTOR_BYTES];
 	int rc = parse(&pol, req, res);
-	if (rc || (rc = loadable(pol, req->name)) || (rc = zt_actor_normalize(who, req->actor)) ||
+	if (rc || (rc = zt_actor_normalize(who, req->actor)) ||
 	    (rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		goto done;
-	if ((rc = funds_registered(s, pol, req->name)) == 0)
+	if ((rc = funds_registered(s, pol, req->name)) == 0 &&
+	    (rc = one_mode_a_year(s, pol, req->name)) == 0)
 		rc = s->ops->policies.put(s, pol, req->xml, req->len, who, &res->row, &res->was_new);
 	if (rc == 0 && res->was_new)
 		rc = s->ops->audit.add(s, who, "rules load", req->name, pol->id);

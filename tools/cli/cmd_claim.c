@@ -188,7 +188,8 @@ static int reverse(const struct cli *c, const struct args *a)
 		           req.claim_no, req.hospital, res->reversal.setl_id,
 		           res->reversal.reverses_setl_id);
 	struct zt_settlement_xml *w;
-	if ((rc = zt_settlement_xml_open(&w, stdout, 1)) == 0)
+	/* a claim v2's reversal is answered in v2 (docs/spec/claim-v2-national.md §1) */
+	if ((rc = zt_settlement_xml_open(&w, stdout, rejected ? 1 : res->reversal.claim_version == 2 ? 2 : 1)) == 0)
 		rc = rejected ? zt_settlement_xml_rejection(w, req.hospital, req.claim_no,
 		                                            zt_reject_name(ZT_REJ_NOT_SETTLED),
 		                                            res->message)
@@ -234,7 +235,8 @@ static int show_xml(struct zt_store *s, const struct zt_claims_show_req *req)
 		const struct zt_stored_settlement *list[SHOW_MAX];
 		for (int i = 0; i < col->n; i++)
 			list[i] = &col->items[i];
-		rc = zt_settlement_xml_write(stdout, 1, list, col->n);
+		rc = zt_settlement_xml_write(stdout, col->n && col->items[0].claim_version == 2 ? 2 : 1,
+		                             list, col->n);
 	}
 	free(col);
 	return rc;

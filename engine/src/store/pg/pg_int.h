@@ -162,6 +162,20 @@ extern const struct zt_store_bank_ops pg_bank_ops;
 extern const struct zt_store_audit_ops pg_audit_ops;
 extern const struct zt_store_verify_ops pg_verify_ops;
 
+/* ---- national.c: claim v2 and the national platform (store.h claims) ---- */
+int pg_v2_put(struct zt_store *s, int64_t settlement_row, const struct zt_claim *c,
+              const struct zt_national_funds *funds);
+int pg_national_live(struct zt_store *s, const char *national_setl_id, int64_t *row_out);
+int pg_v2_each(struct zt_store *s, int (*cb)(void *ctx, int64_t claim_row, const struct zt_claim *c),
+               void *ctx);
+int pg_national_reversed_put(struct zt_store *s, const char *national_setl_id, zt_date reversed_on,
+                             const char *file, const char *actor, bool *was_new);
+int pg_national_reversed_live(struct zt_store *s,
+                              int (*cb)(void *ctx, const struct zt_national_reversed_line *l),
+                              void *ctx);
+/* The claim version and national settlement of out->claim_row (claims.get). */
+int pg_national_fill(struct pg *q, struct zt_stored_settlement *out);
+
 int pg_open(struct zt_store **out, const char *target, const struct zt_store_options *o);
 int pg_migrate(struct zt_store *s, int *from_version, int *to_version);
 int pg_check_version(struct zt_store *s);

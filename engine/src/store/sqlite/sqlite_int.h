@@ -140,6 +140,20 @@ extern const struct zt_store_verify_ops sq_verify_ops;
 	"medfee_sumamt, item_count, items, digest"
 struct zt_stored_claim sq_claim_of(sqlite3_stmt *p);
 
+/* ---- national.c: claim v2 and the national platform (store.h claims) ---- */
+int sq_v2_put(struct zt_store *s, int64_t settlement_row, const struct zt_claim *c,
+              const struct zt_national_funds *funds);
+int sq_national_live(struct zt_store *s, const char *national_setl_id, int64_t *row_out);
+int sq_v2_each(struct zt_store *s, int (*cb)(void *ctx, int64_t claim_row, const struct zt_claim *c),
+               void *ctx);
+int sq_national_reversed_put(struct zt_store *s, const char *national_setl_id, zt_date reversed_on,
+                             const char *file, const char *actor, bool *was_new);
+int sq_national_reversed_live(struct zt_store *s,
+                              int (*cb)(void *ctx, const struct zt_national_reversed_line *l),
+                              void *ctx);
+/* The claim version and national settlement of out->claim_row (claims.get). */
+int sq_national_fill(struct sq *q, struct zt_stored_settlement *out);
+
 /* open.c */
 int sq_open(struct zt_store **out, const char *path, const struct zt_store_options *o);
 /* migrate.c */

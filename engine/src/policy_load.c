@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "zhitong/actor.h"
+#include "zhitong/amend.h"
 #include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/policy.h"
@@ -62,36 +63,32 @@ static int funds_registered(struct zt_store *s, const struct zt_policy *pol, con
 }
 
 /* docs/spec/claim-v2-national.md §2: all the policies of one county within
- * one calendar year have one mode. The calendar years a policy touches:
- * from its first day's to its last day's (open-ended: every year after). */
-static bool shares_a_year(const struct zt_policy *a, const struct zt_policy *b)
-{
-	int a_to = a->effective_to ? a->effective_to / 10000 : 9999;
-	int b_to = b->effective_to ? b->effective_to / 10000 : 9999;
-	return a->effective_from / 10000 <= b_to && b->effective_from / 10000 <= a_to;
-}
-
-/* In the caller's transaction: the stored policies of the county. */
+ * one calendar year have one mode (amend.h zt_policy_modes_check, the one
+ * rule), the stored ones and `pol` together. In the caller's transaction. */
 static int one_mode_a_year(struct zt_store *s, const struct zt_policy *pol, const char *name)
 {
 	struct zt_policy_set set;
 	int rc = zt_policy_set_load(&set, s);
+	struct zt_policy_span *spans = rc ? NULL : zt_calloc((size_t)set.count + 1, sizeof *spans);
+	if (rc == 0 && !spans)
+		rc = zt_error_set(ZT_ENOMEM, "out of memory");
+	int n = 0;
 	for (int i = 0; rc == 0 && i < set.count; i++) {
 		const struct zt_policy *o = &set.entries[i].policy;
-		if (strcmp(o->county, pol->county) != 0 || o->mode == pol->mode ||
-		    !shares_a_year(o, pol))
-			continue;
-		char from[ZT_FMT_BYTES], year[8];
-		int y = (o->effective_from > pol->effective_from ? o->effective_from
-		                                                 : pol->effective_from) / 10000;
-		snprintf(year, sizeof year, "%d", y);
-		rc = zt_error_set(ZT_ECONFLICT, "%s: policy '%s' (%s, from %s) would share the year %s "
-		                  "of county %s with policy '%s' (%s): a county keeps one mode within a "
-		                  "calendar year; change mode from the first of January", name, pol->id,
-		                  zt_policy_mode_name(pol->mode),
-		                  zt_format_date(from, pol->effective_from), year, pol->county, o->id,
-		                  zt_policy_mode_name(o->mode));
+		if (strcmp(o->county, pol->county) == 0)
+			spans[n++] = (struct zt_policy_span){o->id, o->county, o->effective_from,
+			                                     o->effective_to, o->mode};
 	}
+	if (rc == 0) {
+		spans[n++] = (struct zt_policy_span){pol->id, pol->county, pol->effective_from,
+		                                     pol->effective_to, pol->mode};
+		if ((rc = zt_policy_modes_check(spans, n)) != 0) {
+			char why[ZT_MESSAGE_BYTES_MAX];
+			snprintf(why, sizeof why, "%s", zt_error_last());
+			rc = zt_error_set(rc, "%s: %s", name, why);
+		}
+	}
+	free(spans);
 	zt_policy_set_free(&set);
 	return rc;
 }

@@ -347,7 +347,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	yuan_line("borne by hospitals (hosp_part_amt)", st.hosp_total, st.medfee_total);
 	yuan_line("patients' share (psn_part_amt)", st.psn_total, st.medfee_total);
 	printf("Settled %llu claims of county 510123 on top of the national platform (%llu "
-	       "rejected, the national settlement inconsistent):\n",
+	       "rejected national-mismatch):\n",
 	       (unsigned long long)nst.settled, (unsigned long long)nst.rejected);
 	printf("  %-34s %18s\n", "billed (medfee_sumamt)", zt_format_amount(b, nst.medfee_total));
 	yuan_line("national platform (hifp+hifmi+maf)", nst.hifp_total + nst.hifmi_total +

@@ -442,8 +442,10 @@ Test(national_world, world_a_by_hand_money_flow_and_reversal)
 	          out);
 	free(out);
 	/* quote: the answer, nothing stored */
-	const char *f = zt_test_write("q.xml", nclaim("H51010201", "Q1", "P1", "10000.00", "2304-Q1",
-	                                              "6000.00", "0.00", "1000.00", NULL));
+	char *q = nclaim("H51010201", "Q1", "P1", "10000.00", "2304-Q1", "6000.00", "0.00", "1000.00",
+	                 NULL);
+	const char *f = zt_test_write("q.xml", q);
+	free(q);
 	out = zt_test_db_ok(db, "claim quote '%s' --today 2018-01-10", f);
 	has(out, "<oth_pay>2000.00</oth_pay>");
 	free(out);

@@ -508,7 +508,7 @@ Test(policy_v2, a_full_v2_policy_is_the_v1_policy)
 	free(v1);
 }
 
-Test(policy_v2, rules_check_accepts_both_and_load_keeps_supplementary_for_later)
+Test(policy_v2, rules_check_accepts_both_and_load_stores_both)
 {
 	char *out = NULL, *err = NULL;
 	int rc = zt_test_run(&out, &err, "rules check '%s'", SUPPLEMENTARY);
@@ -528,7 +528,7 @@ Test(policy_v2, rules_check_accepts_both_and_load_keeps_supplementary_for_later)
 	cr_assert(strstr(err, "a supplementary policy has no <basic>"), "%s", err);
 	free(out);
 	free(err);
-	/* load: a full v2 policy loads; a supplementary one waits for claims v2 */
+	/* load: a full v2 policy loads, and a supplementary one (docs/national.md) */
 	const char *db = tmp_path("p.db");
 	cr_assert_eq(zt_test_run(&out, &err, "--db '%s' init", db), 0);
 	free(out);
@@ -538,11 +538,26 @@ Test(policy_v2, rules_check_accepts_both_and_load_keeps_supplementary_for_later)
 	free(out);
 	free(err);
 	rc = zt_test_run(&out, &err, "--db '%s' rules load '%s'", db, SUPPLEMENTARY);
-	cr_assert_eq(rc, 2);
-	cr_assert(strstr(err, "is supplementary"), "%s", err);
+	cr_assert_eq(rc, 0, "%s", err);
+	cr_assert(strstr(err, "policy 'yy-2017-supplementary' for county 510102"), "%s", err);
 	free(out);
 	free(err);
+	/* a full policy of the same county and year: one mode a county-year */
 	rc = zt_test_run(&out, &err, "--db '%s' rules load '%s'", db,
+	                 zt_test_case("policy/good-v2-full.xml"));
+	cr_assert_eq(rc, 2, "%s", err);
+	cr_assert(strstr(err, "in one calendar year have one mode"), "%s", err);
+	free(out);
+	free(err);
+	const char *db2 = tmp_path("p2.db");
+	cr_assert_eq(zt_test_run(&out, &err, "--db '%s' init", db2), 0);
+	free(out);
+	free(err);
+	cr_assert_eq(zt_test_run(&out, &err, "--db '%s' registry load '%s'", db2,
+	                         ZT_TEST_SOURCE_DIR "/rules/registry-510101.xml"), 0, "%s", err);
+	free(out);
+	free(err);
+	rc = zt_test_run(&out, &err, "--db '%s' rules load '%s'", db2,
 	                 zt_test_case("policy/good-v2-full.xml"));
 	cr_assert_eq(rc, 0, "%s", err);
 	free(out);

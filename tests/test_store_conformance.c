@@ -303,7 +303,7 @@ static struct tally verify(const char *target, enum zt_verify_check_id id)
 {
 	struct tally t = {.id = id};
 	struct zt_store *s = open_store(target);
-	struct zt_verify_report r = {&t, count_violation, NULL};
+	struct zt_verify_report r = {&t, count_violation, NULL, NULL};
 	int64_t n;
 	ok(zt_verify(s, &r, &n));
 	cr_assert_eq(n, t.all);
@@ -542,7 +542,7 @@ Test(conformance_verify, the_store_implements_every_check_of_the_list, .timeout 
 {
 	EACH_FACTORY(f) {
 		struct zt_store *s = world_store(f);
-		struct zt_verify_report quiet = {NULL, NULL, NULL};
+		struct zt_verify_report quiet = {NULL, NULL, NULL, NULL};
 		ok(s->ops->begin(s, ZT_TXN_READ));
 		for (int i = 0; i < ZT_VERIFY_CHECKS; i++) {
 			const struct zt_verify_check *c = &zt_verify_checks[i];

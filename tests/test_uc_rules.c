@@ -149,9 +149,10 @@ Test(uc_rules, load_refuses_what_may_not_be_loaded)
 	cr_assert_eq(rules_file(s, rules("sample-510101-2017.xml"), &res), ZT_EINVAL);
 	cr_assert(strstr(zt_error_last(), "is not in the registry (load it with 'registry load' "
 	                                  "first)"), "%s", zt_error_last());
-	/* a supplementary policy */
+	/* a supplementary policy whose national funds are not registered */
 	cr_assert_eq(rules_file(s, rules("sample-510102-2017-supplementary.xml"), &res), ZT_EINVAL);
-	cr_assert(strstr(zt_error_last(), "is supplementary"), "%s", zt_error_last());
+	cr_assert(strstr(zt_error_last(), "fund '390100' named by the policy is not in the "
+	                                  "registry"), "%s", zt_error_last());
 	/* an overlap with a loaded policy of the county */
 	struct zt_registry_load_res reg;
 	cr_assert_eq(registry_load_file(s, rules("registry-510101.xml"), &reg), 0);

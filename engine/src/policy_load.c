@@ -4,11 +4,14 @@
 #include <string.h>
 
 #include "zhitong/actor.h"
+#include "zhitong/amend.h"
 #include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/policy.h"
 #include "zhitong/registry.h"
 #include "zhitong/store.h"
+
+#include <stdio.h>
 
 static void summarise(struct zt_rules_res *res, const struct zt_policy *p)
 {
@@ -42,19 +45,6 @@ int zt_rules_check(const struct zt_rules_req *req, struct zt_rules_res *res)
 	return rc;
 }
 
-/* What may be loaded, before anything is stored. */
-static int loadable(const struct zt_policy *pol, const char *name)
-{
-	/* Until claims v2 and the supplementary split are wired into
-	 * settlement, a supplementary policy would leave its county's claims
-	 * without a way to settle: it is checked, not stored. */
-	if (pol->mode == ZT_MODE_SUPPLEMENTARY)
-		return zt_error_set(ZT_EINVAL, "%s: policy '%s' is supplementary: 'rules check' accepts "
-		                    "it, but settling on top of the national platform is not wired in "
-		                    "yet, so it cannot be loaded", name, pol->id);
-	return 0;
-}
-
 /* Every fund the policy names is registered; in the caller's transaction. */
 static int funds_registered(struct zt_store *s, const struct zt_policy *pol, const char *name)
 {
@@ -72,15 +62,47 @@ static int funds_registered(struct zt_store *s, const struct zt_policy *pol, con
 	return 0;
 }
 
+/* docs/spec/claim-v2-national.md §2: all the policies of one county within
+ * one calendar year have one mode (amend.h zt_policy_modes_check, the one
+ * rule), the stored ones and `pol` together. In the caller's transaction. */
+static int one_mode_a_year(struct zt_store *s, const struct zt_policy *pol, const char *name)
+{
+	struct zt_policy_set set;
+	int rc = zt_policy_set_load(&set, s);
+	struct zt_policy_span *spans = rc ? NULL : zt_calloc((size_t)set.count + 1, sizeof *spans);
+	if (rc == 0 && !spans)
+		rc = zt_error_set(ZT_ENOMEM, "out of memory");
+	int n = 0;
+	for (int i = 0; rc == 0 && i < set.count; i++) {
+		const struct zt_policy *o = &set.entries[i].policy;
+		if (strcmp(o->county, pol->county) == 0)
+			spans[n++] = (struct zt_policy_span){o->id, o->county, o->effective_from,
+			                                     o->effective_to, o->mode};
+	}
+	if (rc == 0) {
+		spans[n++] = (struct zt_policy_span){pol->id, pol->county, pol->effective_from,
+		                                     pol->effective_to, pol->mode};
+		if ((rc = zt_policy_modes_check(spans, n)) != 0) {
+			char why[ZT_MESSAGE_BYTES_MAX];
+			snprintf(why, sizeof why, "%s", zt_error_last());
+			rc = zt_error_set(rc, "%s: %s", name, why);
+		}
+	}
+	free(spans);
+	zt_policy_set_free(&set);
+	return rc;
+}
+
 int zt_rules_load(struct zt_store *s, const struct zt_rules_req *req, struct zt_rules_res *res)
 {
 	struct zt_policy *pol = NULL;
 	char who[ZT_ACTOR_BYTES];
 	int rc = parse(&pol, req, res);
-	if (rc || (rc = loadable(pol, req->name)) || (rc = zt_actor_normalize(who, req->actor)) ||
+	if (rc || (rc = zt_actor_normalize(who, req->actor)) ||
 	    (rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		goto done;
-	if ((rc = funds_registered(s, pol, req->name)) == 0)
+	if ((rc = funds_registered(s, pol, req->name)) == 0 &&
+	    (rc = one_mode_a_year(s, pol, req->name)) == 0)
 		rc = s->ops->policies.put(s, pol, req->xml, req->len, who, &res->row, &res->was_new);
 	if (rc == 0 && res->was_new)
 		rc = s->ops->audit.add(s, who, "rules load", req->name, pol->id);

@@ -27,6 +27,8 @@
 #include "zhitong/store.h"
 #include "zhitong/trace.h"
 
+#include "national_int.h"
+
 /* ---- settling one claim ----------------------------------------------- */
 
 /* Hospitals are few and the registry cannot change while the file's
@@ -233,11 +235,13 @@ static int check(struct run *u, struct settling *k, bool *ok)
 	} else {
 		why = zt_classify(&k->cls, &k->pe->policy, c, msg);
 		k->ctx = (struct zt_split_ctx){h.level, strcmp(h.county, p.county) == 0, p.category};
-		/* docs/spec/claim-v2-national.md §3: every policy is full for now */
-		if (why == ZT_REJ_NONE && c->has_national) {
+		/* docs/spec/claim-v2-national.md §3, by the policy's mode */
+		if (why == ZT_REJ_NONE && c->has_national && k->pe->policy.mode == ZT_MODE_FULL) {
 			national_message(msg, sizeof msg, c, k->pe->policy.id);
 			why = ZT_REJ_NATIONAL_UNEXPECTED;
-		}
+		} else if (why == ZT_REJ_NONE &&
+		           (rc = zt_settle_national_check(u->s, &k->pe->policy, c, msg, &why)) != 0)
+			return rc;
 	}
 	*ok = why == ZT_REJ_NONE;
 	return *ok ? 0 : reject(u, c->fixmedins_code, c->claim_no, why, msg);
@@ -320,6 +324,13 @@ static int store_settlement(struct run *u, struct settling *k, struct zt_stored_
 	struct zt_settlement_accounts names;
 	int np = zt_ledger_settlement_postings(postings, &names, +1, k->c->fixmedins_code, codes,
 	                                       amounts, n, k->res.hosp_part_amt, k->res.psn_part_amt);
+	struct zt_national_funds nf;
+	struct zt_national_accounts nn;
+	if (k->res.supplementary) { /* the national amounts: docs/national.md "Money flow" */
+		zt_policy_national_funds(&nf, pol);
+		np += zt_ledger_national_postings(postings + np, &nn, +1, k->c->fixmedins_code, &nf,
+		                                  k->res.hifp_pay, k->res.hifmi_pay, k->res.maf_pay);
+	}
 	const struct zt_settle_write w = {
 		.claim = k->c, .digest = k->digest, .items_text = k->items, .seq = k->seq,
 		.policy_row = k->pe->row, .year = k->year, .category = k->ctx.category,
@@ -352,6 +363,7 @@ static int store_settlement(struct run *u, struct settling *k, struct zt_stored_
 		st->hospital_level = k->ctx.hospital_level;
 		st->in_county = k->ctx.in_county;
 		st->critical_base_added = k->res.critical_base_added;
+		rc = zt_settle_v2_record(u->s, row, k->c, pol, st);
 	}
 	return rc;
 }
@@ -420,7 +432,7 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 	const struct zt_policy *pol = &k->pe->policy;
 	if ((rc = read_accum(u->s, c->psn_no, k->year, pol, &k->before)) != 0)
 		goto out;
-	rc = zt_split(&k->res, pol, &k->ctx, &k->cls, &k->before);
+	rc = zt_settle_split(&k->res, pol, &k->ctx, &k->cls, c, &k->before);
 	if (rc == ZT_ERANGE) {
 		char msg[ZT_MESSAGE_BYTES_MAX];
 		snprintf(msg, sizeof msg, "%s", zt_error_last()); /* names the yearly total */
@@ -606,13 +618,16 @@ int zt_settle_reversal_write(struct zt_store *s, const struct zt_stored_settleme
 		return rc;
 	struct zt_posting postings[ZT_SETTLEMENT_POSTINGS_MAX];
 	struct zt_settlement_accounts names;
+	struct zt_national_accounts nn;
+	int np = zt_ledger_settlement_postings(postings, &names, -1, o->fixmedins_code, codes, amounts,
+	                                       o->fund_count, o->hosp_part_amt, o->psn_part_amt);
+	if (o->national_setl_id[0]) /* docs/spec/claim-v2-national.md §4: the national ones too */
+		np += zt_ledger_national_postings(postings + np, &nn, -1, o->fixmedins_code,
+		                                  &o->national_funds, o->hifp_pay, o->hifmi_pay,
+		                                  o->maf_pay);
 	const struct zt_reversal_write w = {
 		.orig = o, .reason = reason, .actor = actor, .traces = traces,
-		.accum_count = na, .accums = accums,
-		.posting_count = zt_ledger_settlement_postings(postings, &names, -1, o->fixmedins_code,
-		                                               codes, amounts, o->fund_count,
-		                                               o->hosp_part_amt, o->psn_part_amt),
-		.postings = postings,
+		.accum_count = na, .accums = accums, .posting_count = np, .postings = postings,
 	};
 	return s->ops->claims.write_reversal(s, &w, setl_id, row);
 }

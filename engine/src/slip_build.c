@@ -138,12 +138,44 @@ static int person(struct build *b, zt_category cat)
 
 /* ---- the funds, the cap, the year ----------------------------------------------------- */
 
+/* The national amounts of a settlement standing on the national platform,
+ * by national fund (docs/spec/claim-v2-national.md §5): codes and amounts,
+ * the count of those not 0 (a reversal's are negative). */
+static int national_parts(const struct zt_stored_settlement *st, const char *codes[3],
+                          zt_fen amounts[3])
+{
+	const char *c[3] = {st->national_funds.basic, st->national_funds.critical,
+	                    st->national_funds.assistance};
+	const zt_fen a[3] = {st->hifp_pay, st->hifmi_pay, st->maf_pay};
+	int n = 0;
+	for (int i = 0; st->national_setl_id[0] && i < 3; i++)
+		if (a[i] != 0)
+			codes[n] = c[i], amounts[n++] = a[i];
+	return n;
+}
+
 static int funds(struct build *b)
 {
 	struct zt_slip *o = b->out;
 	struct zt_slip_fund *lines = zt_slip_arena_alloc(b->arena, sizeof *lines * ZT_SLIP_FUNDS_MAX);
 	if (!lines)
 		return ZT_ENOMEM;
+	/* the national funds first, under their names, with the national
+	 * settlement number; then the county's */
+	const char *ncodes[3];
+	zt_fen namounts[3];
+	int nn = national_parts(&b->st, ncodes, namounts);
+	if (b->st.national_setl_id[0])
+		o->national_setl_id = keep(b, b->st.national_setl_id);
+	for (int i = 0; i < nn; i++) {
+		struct zt_fund f;
+		int rc = b->s->ops->registry.get_fund(b->s, ncodes[i], &f);
+		if (rc && rc != ZT_ENOTFOUND)
+			return rc;
+		lines[o->fund_count++] = (struct zt_slip_fund){
+			.code = keep(b, ncodes[i]), .name = keep(b, rc ? ncodes[i] : f.name),
+			.paid_fen = namounts[i], .national = true};
+	}
 	for (int i = 0; i < b->st.fund_count; i++) {
 		const struct zt_stored_fund *sf = &b->st.funds[i];
 		struct zt_fund f;
@@ -206,9 +238,18 @@ static int add_year(struct build *b, const struct zt_stored_settlement *x)
 	struct zt_slip_fund *lines = (struct zt_slip_fund *)o->funds;
 	if (__builtin_add_overflow(o->year_psn_part_fen, x->psn_part_amt, &o->year_psn_part_fen))
 		return zt_error_set(ZT_ERANGE, "the yearly totals of '%s' overflow", x->psn_no);
+	const char *ncodes[3];
+	zt_fen namounts[3];
+	int nn = national_parts(x, ncodes, namounts);
+	for (int i = 0; i < nn; i++)
+		for (int k = 0; k < o->fund_count; k++)
+			if (lines[k].national && strcmp(lines[k].code, ncodes[i]) == 0 &&
+			    __builtin_add_overflow(lines[k].year_total_fen,
+			                           namounts[i], &lines[k].year_total_fen))
+				return zt_error_set(ZT_ERANGE, "the yearly totals of '%s' overflow", x->psn_no);
 	for (int i = 0; i < x->fund_count; i++)
 		for (int k = 0; k < o->fund_count; k++)
-			if (strcmp(lines[k].code, x->funds[i].fund_code) == 0 &&
+			if (!lines[k].national && strcmp(lines[k].code, x->funds[i].fund_code) == 0 &&
 			    __builtin_add_overflow(lines[k].year_total_fen, x->funds[i].amount,
 			                           &lines[k].year_total_fen))
 				return zt_error_set(ZT_ERANGE, "the yearly totals of '%s' overflow", x->psn_no);

@@ -110,11 +110,60 @@ const struct zt_verify_check zt_verify_checks[ZT_VERIFY_CHECKS] = {
 
 /* ---- claims re-derived --------------------------------------------------------- */
 
+/* What a claim read in claim v2 carries beside its claim row (store.h
+ * claims.v2_each), by claim row. */
+struct v2_fields {
+	int64_t row;
+	char ipt_no[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	char dept_name[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
+	bool has_deposit, has_national;
+	zt_fen deposit;
+	struct zt_claim_national national;
+};
+
 struct claim_check {
 	struct zt_claim c;
 	const struct zt_verify_report *r;
 	int64_t checked, found;
+	struct v2_fields *v2; /* in claim row order */
+	size_t v2_count, v2_cap;
 };
+
+static int v2_seen(void *ctx, int64_t claim_row, const struct zt_claim *c)
+{
+	struct claim_check *k = ctx;
+	if (k->v2_count == k->v2_cap) {
+		size_t cap = k->v2_cap ? 2 * k->v2_cap : 64;
+		void *p = zt_realloc(k->v2, cap * sizeof *k->v2);
+		if (!p)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		k->v2 = p;
+		k->v2_cap = cap;
+	}
+	struct v2_fields *f = &k->v2[k->v2_count++];
+	f->row = claim_row;
+	snprintf(f->ipt_no, sizeof f->ipt_no, "%s", c->ipt_no);
+	snprintf(f->dept_name, sizeof f->dept_name, "%s", c->dept_name);
+	f->has_deposit = c->has_deposit;
+	f->deposit = c->deposit;
+	f->has_national = c->has_national;
+	f->national = c->national;
+	return 0;
+}
+
+/* The claim v2 fields of claim row `row`, or NULL for a v1 claim. */
+static const struct v2_fields *v2_of(const struct claim_check *k, int64_t row)
+{
+	size_t lo = 0, hi = k->v2_count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->v2[mid].row < row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->v2_count && k->v2[lo].row == row ? &k->v2[lo] : NULL;
+}
 
 static void problem_msg(char *msg, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -152,10 +201,20 @@ static void items_problem(char *msg, size_t cap, struct zt_claim *c, const struc
  * number is not item_count, an item's amount is not rhu(price × quantity,
  * 10^6), the items do not add up to medfee_sumamt, or the row no longer has
  * the SHA-256 of the canonical claim it was stored with (claim.h). */
-static int claim_problem(char *msg, size_t cap, struct zt_claim *c, const struct zt_stored_claim *x)
+static int claim_problem(char *msg, size_t cap, struct zt_claim *c, const struct zt_stored_claim *x,
+                         const struct v2_fields *v2)
 {
 	msg[0] = '\0';
 	zt_claim_reset(c);
+	if (v2) { /* docs/spec/claim-v2-national.md §1: its digest covers them */
+		c->version = 2;
+		snprintf(c->ipt_no, sizeof c->ipt_no, "%s", v2->ipt_no);
+		snprintf(c->dept_name, sizeof c->dept_name, "%s", v2->dept_name);
+		c->has_deposit = v2->has_deposit;
+		c->deposit = v2->deposit;
+		c->has_national = v2->has_national;
+		c->national = v2->national;
+	}
 	snprintf(c->fixmedins_code, sizeof c->fixmedins_code, "%s", x->fixmedins_code);
 	snprintf(c->claim_no, sizeof c->claim_no, "%s", x->claim_no);
 	snprintf(c->psn_no, sizeof c->psn_no, "%s", x->psn_no);
@@ -194,7 +253,7 @@ static int check_claim(void *ctx, const struct zt_stored_claim *x)
 	struct claim_check *k = ctx;
 	char msg[ZT_MESSAGE_BYTES_MAX], line[ZT_MESSAGE_BYTES_MAX + 160];
 	k->checked++;
-	int rc = claim_problem(msg, sizeof msg, &k->c, x);
+	int rc = claim_problem(msg, sizeof msg, &k->c, x, v2_of(k, x->row));
 	if (rc || !msg[0])
 		return rc;
 	k->found++;
@@ -215,12 +274,30 @@ static int run_domain(struct zt_store *s, enum zt_verify_check_id id,
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	zt_claim_init(&k->c);
 	k->r = r;
-	int rc = s->ops->verify.claims(s, check_claim, k);
+	int rc = s->ops->claims.v2_each(s, v2_seen, k);
+	if (rc == 0)
+		rc = s->ops->verify.claims(s, check_claim, k);
 	*checked = k->checked;
 	*found += k->found;
 	zt_claim_free(&k->c);
+	free(k->v2);
 	free(k);
 	return rc;
+}
+
+/* A live settlement on a national settlement the platform reversed. */
+static int warn_reversed(void *ctx, const struct zt_national_reversed_line *l)
+{
+	const struct zt_verify_report *r = ctx;
+	char msg[ZT_MESSAGE_BYTES_MAX + 200], on[ZT_FMT_BYTES];
+	if (snprintf(msg, sizeof msg, "%s (claim %s/%s) stands on national settlement %s, which the "
+	             "national platform reversed on %s: reverse it ('zhitong claim reverse')",
+	             l->setl_id, l->fixmedins_code, l->claim_no, l->national_setl_id,
+	             zt_format_date(on, l->reversed_on)) < 0)
+		msg[0] = '\0';
+	if (r->warning)
+		r->warning(r->ctx, msg);
+	return 0;
 }
 
 int zt_verify(struct zt_store *s, const struct zt_verify_report *r, int64_t *violations)
@@ -236,6 +313,8 @@ int zt_verify(struct zt_store *s, const struct zt_verify_report *r, int64_t *vio
 		if (rc == 0 && r->checked)
 			r->checked(r->ctx, c->name, checked);
 	}
+	if (rc == 0)
+		rc = s->ops->claims.national_reversed_live(s, warn_reversed, (void *)r);
 	if (rc == 0)
 		rc = s->ops->commit(s);
 	else

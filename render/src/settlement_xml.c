@@ -13,6 +13,7 @@
 struct zt_settlement_xml {
 	xmlTextWriterPtr w;
 	int rc; /* the first failure: later writes are skipped */
+	int version;
 };
 
 static void ok(struct zt_settlement_xml *a, int r)
@@ -34,6 +35,7 @@ int zt_settlement_xml_open(struct zt_settlement_xml **out, FILE *f, int version)
 		free(a);
 		return zt_error_set(ZT_ENOMEM, "cannot create the XML writer");
 	}
+	a->version = version;
 	xmlTextWriterSetIndent(a->w, 1);
 	xmlTextWriterSetIndentString(a->w, BAD_CAST "  ");
 	ok(a, xmlTextWriterStartDocument(a->w, "1.0", "UTF-8", NULL));
@@ -65,8 +67,10 @@ static void setlinfo(struct zt_settlement_xml *a, const struct zt_stored_settlem
 	elem_amount(a, "preselfpay_amt", st->cls.preselfpay_amt);
 	elem_amount(a, "inscp_scp_amt", st->cls.inscp_scp_amt);
 	elem_amount(a, "act_pay_dedc", st->act_pay_dedc);
-	ok(a, xmlTextWriterWriteElement(a->w, BAD_CAST "pool_prop_selfpay",
-	                                BAD_CAST zt_format_ratio(b, st->pool_prop_bp)));
+	/* absent when the claim carried <national> (docs/spec/claim-v2-national.md §1) */
+	if (!st->national_setl_id[0])
+		ok(a, xmlTextWriterWriteElement(a->w, BAD_CAST "pool_prop_selfpay",
+		                                BAD_CAST zt_format_ratio(b, st->pool_prop_bp)));
 	elem_amount(a, "hifp_pay", st->hifp_pay);
 	elem_amount(a, "hifmi_pay", st->hifmi_pay);
 	elem_amount(a, "maf_pay", st->maf_pay);
@@ -109,6 +113,11 @@ int zt_settlement_xml_settlement(struct zt_settlement_xml *a, const struct zt_st
 	attr(a, "psn_no", st->psn_no);
 	if (st->reverses_setl_id[0])
 		attr(a, "reverses", st->reverses_setl_id);
+	if (a->version == 2 && st->national_setl_id[0]) { /* the national settlement it stands on */
+		ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "national"));
+		attr(a, "setl_id", st->national_setl_id);
+		ok(a, xmlTextWriterEndElement(a->w));
+	}
 	setlinfo(a, st);
 	setldetail(a, st);
 	ok(a, xmlTextWriterEndElement(a->w));

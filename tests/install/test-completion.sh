@@ -35,7 +35,7 @@ expect "help COMMAND" "$(c zhitong help ba)" "batch"
 expect "nothing after help COMMAND" "$(c zhitong help batch '')" ""
 
 # Subcommands and options, as each command's --help gives them.
-expect "claim subcommands" "$(c zhitong claim '')" "list quote reverse show submit"
+expect "claim subcommands" "$(c zhitong claim '')" "list national-reversed quote reverse show submit"
 expect "batch subcommands 're'" "$(c zhitong batch re)" "reject reopen repay"
 expect "advance subcommands" "$(c zhitong advance '')" "approve issue list plan show status"
 expect "claim submit options" "$(c zhitong claim submit --)" "--by --help --today"

@@ -11,7 +11,9 @@
 #include "cli.h"
 #include "zhitong/claims.h"
 #include "zhitong/error.h"
+#include "zhitong/national.h"
 #include "zhitong/render_claims.h"
+#include "zhitong/render_national.h"
 #include "zhitong/render_settlement.h"
 
 static const char claim_help[] =
@@ -23,6 +25,9 @@ static const char claim_help[] =
 	"       zhitong --db PATH claim list [--person P] [--hospital H] [--from YYYY-MM-DD]\n"
 	"                                    [--to YYYY-MM-DD] [--format text|csv] [--bom]\n"
 	"                                    [--out FILE [--force]]\n"
+	"       zhitong --db PATH claim list --national-reversed [--format text|csv] [--bom]\n"
+	"                                    [--out FILE [--force]]\n"
+	"       zhitong --db PATH claim national-reversed import FILE.csv [--by NAME]\n"
 	"\n"
 	"submit  settles every claim of FILE (one <claim> or a <claims> list of any size,\n"
 	"        read as a stream; '-' reads stdin) and prints one <settlements> document,\n"
@@ -56,9 +61,22 @@ static const char claim_help[] =
 	"        are written as text; numbers stay numbers; --bom adds a UTF-8 byte order\n"
 	"        mark. --out FILE: never over a different file unless --force, never\n"
 	"        through a symbolic link, whole or not at all.\n"
+	"        --national-reversed lists instead the live settlements standing on a\n"
+	"        national settlement the national platform reversed: each must be\n"
+	"        reversed here too. CSV header: national_setl_id,reversed_on,setl_id,\n"
+	"        fixmedins_code,claim_no,psn_no,dscg_date,medfee_sumamt,oth_pay,\n"
+	"        hosp_part_amt. Exit 1 when there is any.\n"
+	"national-reversed import\n"
+	"        records the national platform's list of reversed settlements (CSV: a\n"
+	"        header naming at least setl_id and reversed_on, YYYY-MM-DD, in any\n"
+	"        order; other columns ignored; a number recorded before keeps its first\n"
+	"        record). The whole file or nothing. Prints what it recorded and how\n"
+	"        many live settlements stand on a reversed one (docs/national.md).\n"
 	"\n"
 	"Rejection codes, first applicable wins: schema-invalid, duplicate-claim-no,\n"
-	"unknown-hospital, unknown-person, bad-dates, no-policy, amount-mismatch;\n"
+	"unknown-hospital, unknown-person, bad-dates, no-policy, amount-mismatch,\n"
+	"national-missing, national-unexpected, national-mismatch (claim v2:\n"
+	"docs/spec/claim-v2-national.md §3);\n"
 	"not-settled for reverse. Exit 0 all settled, 1 some rejected (show, list:\n"
 	"nothing found), 2 the file is unusable, 3 storage error, 4 stored but the\n"
 	"answer not delivered. --today sets the date after which a discharge is 'in\n"
@@ -188,7 +206,8 @@ static int reverse(const struct cli *c, const struct args *a)
 		           req.claim_no, req.hospital, res->reversal.setl_id,
 		           res->reversal.reverses_setl_id);
 	struct zt_settlement_xml *w;
-	if ((rc = zt_settlement_xml_open(&w, stdout, 1)) == 0)
+	/* a claim v2's reversal is answered in v2 (docs/spec/claim-v2-national.md §1) */
+	if ((rc = zt_settlement_xml_open(&w, stdout, rejected ? 1 : res->reversal.claim_version == 2 ? 2 : 1)) == 0)
 		rc = rejected ? zt_settlement_xml_rejection(w, req.hospital, req.claim_no,
 		                                            zt_reject_name(ZT_REJ_NOT_SETTLED),
 		                                            res->message)
@@ -234,7 +253,8 @@ static int show_xml(struct zt_store *s, const struct zt_claims_show_req *req)
 		const struct zt_stored_settlement *list[SHOW_MAX];
 		for (int i = 0; i < col->n; i++)
 			list[i] = &col->items[i];
-		rc = zt_settlement_xml_write(stdout, 1, list, col->n);
+		rc = zt_settlement_xml_write(stdout, col->n && col->items[0].claim_version == 2 ? 2 : 1,
+		                             list, col->n);
 	}
 	free(col);
 	return rc;
@@ -265,7 +285,56 @@ static int show(const struct cli *c, const struct args *a)
 	return rc ? cli_fail(rc, NULL) : EXIT_DONE;
 }
 
-/* ---- list --------------------------------------------------------------- */
+/* ---- list, national-reversed ------------------------------------------------- */
+
+static int list_national_reversed(const struct cli *c, const struct args *a, bool csv)
+{
+	if (args_get(a, "--person") || args_get(a, "--hospital") || args_get(a, "--from") ||
+	    args_get(a, "--to"))
+		return cli_usage("--national-reversed lists every such settlement: no --person, "
+		                 "--hospital, --from or --to");
+	int rc = cli_bom_check(a, csv);
+	struct zt_store *s;
+	if (rc || (rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
+		return rc;
+	struct cli_out o;
+	if ((rc = cli_out_open(&o, a, 0600))) {
+		zt_store_close(s);
+		return rc;
+	}
+	struct zt_national_list_render r;
+	int64_t n = 0;
+	rc = zt_national_list_begin(&r, o.f, csv, args_flag(a, "--bom"));
+	if (rc == 0)
+		rc = zt_national_reversed_list(s, zt_national_list_row, &r, &n);
+	zt_store_close(s);
+	if (rc == 0)
+		rc = zt_national_list_end(&r);
+	return cli_out_close(&o, rc ? cli_fail(rc, NULL) : n ? EXIT_REJECTED : EXIT_DONE);
+}
+
+static int national_reversed(const struct cli *c, const struct args *a)
+{
+	if (a->npos != 3 || strcmp(a->pos[1], "import") != 0)
+		return cli_usage("zhitong claim national-reversed import FILE.csv [--by NAME]");
+	const struct zt_national_import_req req = {.path = a->pos[2], .name = a->pos[2],
+	                                           .actor = cli_actor(a)};
+	struct zt_store *s;
+	int rc = cli_open_store(c, 0, &s);
+	if (rc)
+		return rc;
+	struct zt_national_import_res res;
+	rc = zt_national_reversed_import(s, &req, &res);
+	zt_store_close(s);
+	if (rc)
+		return cli_fail(rc, NULL);
+	fprintf(stderr, "zhitong: %s: %lld national settlements reversed on the platform, %lld "
+	        "recorded now, %lld known before; %lld live settlement%s here stand%s on one "
+	        "('zhitong claim list --national-reversed')\n", req.name, (long long)res.lines,
+	        (long long)res.added, (long long)res.known, (long long)res.live,
+	        res.live == 1 ? "" : "s", res.live == 1 ? "s" : "");
+	return EXIT_DONE;
+}
 
 static int list(const struct cli *c, const struct args *a)
 {
@@ -276,6 +345,8 @@ static int list(const struct cli *c, const struct args *a)
 	if (fmt && strcmp(fmt, "csv") != 0 && strcmp(fmt, "text") != 0)
 		return cli_usage("--format must be text or csv, not '%s'", fmt);
 	bool csv = fmt && strcmp(fmt, "csv") == 0;
+	if (a->npos == 1 && args_flag(a, "--national-reversed"))
+		return list_national_reversed(c, a, csv);
 	if (a->npos != 1)
 		return cli_usage("zhitong claim list [--person P] [--hospital H] [--from YYYY-MM-DD] "
 		                 "[--to YYYY-MM-DD] [--format text|csv] [--bom] [--out FILE [--force]]");
@@ -312,7 +383,7 @@ int cmd_claim(const struct cli *c, int argc, char **argv)
 	int rc = args_parse(&a, argc, argv,
 	                    "--by --today --hospital --claim-no --reason --format --setl-id --person "
 	                    "--from --to --out",
-	                    "--force --bom");
+	                    "--force --bom --national-reversed");
 	if (rc)
 		return rc;
 	if (a.help || a.npos == 0) {
@@ -330,5 +401,8 @@ int cmd_claim(const struct cli *c, int argc, char **argv)
 		return show(c, &a);
 	if (strcmp(sub, "list") == 0)
 		return list(c, &a);
-	return cli_usage("unknown claim command '%s' (submit, quote, reverse, show, list)", sub);
+	if (strcmp(sub, "national-reversed") == 0)
+		return national_reversed(c, &a);
+	return cli_usage("unknown claim command '%s' (submit, quote, reverse, show, list, "
+	                 "national-reversed)", sub);
 }

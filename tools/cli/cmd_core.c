@@ -199,6 +199,12 @@ static void on_violation(void *ctx, const char *check, const char *message)
 	printf("VIOLATION  %s: %s\n", check, message);
 }
 
+static void on_warning(void *ctx, const char *message)
+{
+	(void)ctx;
+	printf("WARNING    %s\n", message);
+}
+
 static void on_checked(void *ctx, const char *check, int64_t count)
 {
 	(void)ctx;
@@ -226,13 +232,15 @@ int cmd_verify(const struct cli *c, int argc, char **argv)
 		     "trail, the audit record of what was done, policy digests, every other\n"
 		     "reference, the immutability triggers; and the advances, batches and\n"
 		     "reconciliation. Prints what it checked and each violation; exit 1 if\n"
-		     "there is any.");
+		     "there is any. Warns (WARNING, exit unchanged) about each live settlement\n"
+		     "standing on a national settlement the national platform reversed\n"
+		     "('claim national-reversed import'), until it is reversed here too.");
 		return EXIT_DONE;
 	}
 	struct zt_store *s;
 	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
 		return rc;
-	struct zt_verify_report r = {NULL, on_violation, on_checked};
+	struct zt_verify_report r = {NULL, on_violation, on_checked, on_warning};
 	int64_t n = 0;
 	rc = zt_verify(s, &r, &n);
 	zt_store_close(s);

@@ -181,8 +181,9 @@ int zt_rules_check(const struct zt_rules_req *req, struct zt_rules_res *res);
  * registered (ZT_EINVAL), it must overlap no stored policy of its county
  * (ZT_ECONFLICT), and it is stored with its source text and an audit
  * record; the identical policy again is a no-op (res->was_new false). A
- * supplementary policy is refused (ZT_EINVAL) until settling on top of the
- * national platform is wired into claim submit (docs/rules-v2.md). */
+ * county keeps one mode within a calendar year: a policy whose years meet
+ * those of a stored policy of its county in the other mode is refused
+ * (ZT_ECONFLICT; docs/spec/claim-v2-national.md §2). */
 int zt_rules_load(struct zt_store *s, const struct zt_rules_req *req, struct zt_rules_res *res);
 
 /* ---- the loaded policies (policy_set.c) ------------------------------------ */

@@ -90,7 +90,7 @@
 
 /* The schema version this zhitong brings a database to (SQLite: PRAGMA
  * user_version after all migrations; PostgreSQL: meta 'schema.version'). */
-#define ZT_STORE_VERSION 9
+#define ZT_STORE_VERSION 10
 
 struct zt_store_ops;
 /* The handle: an implementation's own struct starts with this one. */
@@ -177,6 +177,23 @@ struct zt_settle_write {
 	const char *actor;
 };
 
+/* The national funds of a supplementary policy (<national-funds>): the
+ * names under which a claim's national amounts are booked and shown. */
+struct zt_national_funds {
+	char basic[ZT_FUND_CODE_BYTES], critical[ZT_FUND_CODE_BYTES],
+		assistance[ZT_FUND_CODE_BYTES];
+};
+
+/* A live settlement standing on a national settlement that the national
+ * platform reversed (claims.national_reversed_live). */
+struct zt_national_reversed_line {
+	const char *national_setl_id;
+	zt_date reversed_on;
+	const char *setl_id, *fixmedins_code, *claim_no, *psn_no;
+	zt_date dscg_date;
+	zt_fen medfee_sumamt, oth_pay, hosp_part_amt;
+};
+
 /* A settlement as stored, for output and for reversal. */
 struct zt_stored_fund {
 	char fund_code[ZT_FUND_CODE_BYTES];
@@ -212,6 +229,15 @@ struct zt_stored_settlement {
 	zt_fen critical_base_added;
 	int fund_count;
 	struct zt_stored_fund funds[3 + ZT_RELIEF_MAX];
+	/* Claim v2 (docs/spec/claim-v2-national.md): the version its claim was
+	 * read in (1 or 2), and for a claim settled on top of the national
+	 * platform the national settlement it stands on ("" if none) and the
+	 * national funds its policy named (hifp_pay, hifmi_pay, maf_pay are
+	 * theirs; they are no share of setldetail). A reversal carries its
+	 * settlement's. */
+	int claim_version;
+	char national_setl_id[ZT_NATIONAL_SETL_ID_CHARS_MAX + 1];
+	struct zt_national_funds national_funds;
 };
 
 /* The reversal of settlement `orig` (docs/spec/split.md §6): a settlement
@@ -328,6 +354,34 @@ struct zt_store_claim_ops {
 	 * made in. */
 	int (*list)(struct zt_store *s, const struct zt_claim_filter *f,
 	            int (*cb)(void *ctx, const struct zt_claim_line *l), void *ctx);
+
+	/* ---- claim v2 and the national platform (docs/spec/claim-v2-national.md) */
+	/* Stores what claim v2 `c` carries beside the v1 fields, for the claim
+	 * of settlement `settlement_row` (just written, same transaction);
+	 * `funds` non-NULL when it was settled on top of the national platform
+	 * (c has <national>): its national setl_id is then in use, and
+	 * ZT_ECONFLICT (message names it) if another live settlement stands on
+	 * it. Nothing for a v1 claim. */
+	int (*v2_put)(struct zt_store *s, int64_t settlement_row, const struct zt_claim *c,
+	              const struct zt_national_funds *funds);
+	/* The live (not reversed) settlement standing on national settlement
+	 * `national_setl_id`: 0 and its row, or ZT_ENOTFOUND (no message). */
+	int (*national_live)(struct zt_store *s, const char *national_setl_id, int64_t *row_out);
+	/* Every stored claim v2 in claim row order, as a claim holding only
+	 * its version and v2 fields (for verify). */
+	int (*v2_each)(struct zt_store *s,
+	               int (*cb)(void *ctx, int64_t claim_row, const struct zt_claim *c), void *ctx);
+	/* Records that the national platform reversed `national_setl_id` on
+	 * `reversed_on`; *was_new false when it was recorded already (the
+	 * first record stays). */
+	int (*national_reversed_put)(struct zt_store *s, const char *national_setl_id,
+	                             zt_date reversed_on, const char *file, const char *actor,
+	                             bool *was_new);
+	/* Every live settlement standing on a national settlement the platform
+	 * reversed, by national setl_id. */
+	int (*national_reversed_live)(struct zt_store *s,
+	                              int (*cb)(void *ctx, const struct zt_national_reversed_line *l),
+	                              void *ctx);
 };
 
 struct zt_store_ledger_ops {

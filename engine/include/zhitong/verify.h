@@ -86,10 +86,14 @@ struct zt_verify_report {
 	void *ctx;
 	void (*violation)(void *ctx, const char *check, const char *message);
 	void (*checked)(void *ctx, const char *check, int64_t count);
+	/* What must be done but breaks no invariant (may be NULL): a live
+	 * settlement standing on a national settlement the national platform
+	 * reversed (docs/national.md), until it is reversed here too. */
+	void (*warning)(void *ctx, const char *message);
 };
 
 /* Runs every check in one read snapshot; *violations is how many were
- * found. 0, or a storage error. */
+ * found (warnings are not counted). 0, or a storage error. */
 int zt_verify(struct zt_store *s, const struct zt_verify_report *r, int64_t *violations);
 
 /* ---- use cases: `init`, `status` (admin.c) ---------------------------------- */

@@ -282,4 +282,19 @@ void zt_db_trace_segment_read(struct zt_db_stmt *p, int first, struct zt_trace_c
 void zt_db_trace_complete(struct zt_fund_trace *t, int hospital_level, const char *category,
                           const char *of, const char *reason, const char *slot);
 
+
+/* ---- agg/national.c: claim v2 and the national platform (store.h claims) ---- */
+int zt_db_v2_put(struct zt_store *s, int64_t settlement_row, const struct zt_claim *c,
+                 const struct zt_national_funds *funds);
+int zt_db_national_live(struct zt_store *s, const char *national_setl_id, int64_t *row_out);
+int zt_db_v2_each(struct zt_store *s, int (*cb)(void *ctx, int64_t claim_row, const struct zt_claim *c),
+                  void *ctx);
+int zt_db_national_reversed_put(struct zt_store *s, const char *national_setl_id, zt_date reversed_on,
+                                const char *file, const char *actor, bool *was_new);
+int zt_db_national_reversed_live(struct zt_store *s,
+                                 int (*cb)(void *ctx, const struct zt_national_reversed_line *l),
+                                 void *ctx);
+/* The claim version and national settlement of out->claim_row (claims.get). */
+int zt_db_national_fill(struct zt_db *q, struct zt_stored_settlement *out);
+
 #endif

@@ -313,9 +313,16 @@ static int shares_add_up(const struct zt_settle_write *w)
 			return zt_error_set(ZT_EINTERNAL, "claim '%s': share %d is not a fund's payment",
 			                    w->claim->claim_no, i + 1);
 	}
-	if (by_kind[ZT_FUND_BASIC] != r->hifp_pay || by_kind[ZT_FUND_CRITICAL] != r->hifmi_pay ||
-	    by_kind[ZT_FUND_ASSISTANCE] != r->maf_pay || by_kind[ZT_FUND_RELIEF] != r->oth_pay ||
-	    all != r->fund_pay_sumamt)
+	/* settled on top of the national platform: the national amounts are
+	 * no shares (docs/spec/claim-v2-national.md §4) */
+	zt_fen nat = r->supplementary ? r->hifp_pay + r->hifmi_pay + r->maf_pay : 0;
+	bool off = r->supplementary
+	                   ? by_kind[ZT_FUND_BASIC] || by_kind[ZT_FUND_CRITICAL] ||
+	                             by_kind[ZT_FUND_ASSISTANCE]
+	                   : by_kind[ZT_FUND_BASIC] != r->hifp_pay ||
+	                             by_kind[ZT_FUND_CRITICAL] != r->hifmi_pay ||
+	                             by_kind[ZT_FUND_ASSISTANCE] != r->maf_pay;
+	if (off || by_kind[ZT_FUND_RELIEF] != r->oth_pay || all + nat != r->fund_pay_sumamt)
 		return zt_error_set(ZT_EINTERNAL, "claim '%s': its shares do not add up to what the "
 		                    "funds pay", w->claim->claim_no);
 	return 0;
@@ -532,8 +539,8 @@ static int get(struct zt_store *s, int64_t row, struct zt_stored_settlement *out
 	out->row = row;
 	read_settlement(p, out);
 	zt_db_done(p);
-	if ((r = read_shares(q, out)) == 0)
-		r = read_segments(q, out);
+	if ((r = read_shares(q, out)) == 0 && (r = read_segments(q, out)) == 0)
+		r = zt_db_national_fill(q, out);
 	return r;
 }
 
@@ -646,4 +653,9 @@ const struct zt_store_claim_ops zt_db_claim_ops = {
 	.reversal_of = reversal_of,
 	.history = history,
 	.list = list,
+	.v2_put = zt_db_v2_put,
+	.national_live = zt_db_national_live,
+	.v2_each = zt_db_v2_each,
+	.national_reversed_put = zt_db_national_reversed_put,
+	.national_reversed_live = zt_db_national_reversed_live,
 };

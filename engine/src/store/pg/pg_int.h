@@ -144,6 +144,7 @@ extern const struct zt_store_policy_ops pg_policy_ops;
 extern const struct zt_store_audit_ops pg_audit_ops;
 extern const struct zt_db_check pg_checks[ZT_VERIFY_CHECKS]; /* verify.c */
 
+
 int pg_open(struct zt_store **out, const char *target, const struct zt_store_options *o);
 int pg_migrate(struct zt_store *s, int *from_version, int *to_version);
 int pg_check_version(struct zt_store *s);

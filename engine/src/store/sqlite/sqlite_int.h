@@ -118,6 +118,7 @@ extern const struct zt_store_audit_ops sq_audit_ops;
 extern const struct zt_db_check sq_checks[ZT_VERIFY_CHECKS];
 int sq_checks_set_up(struct zt_db *db);
 
+
 /* open.c */
 int sq_open(struct zt_store **out, const char *path, const struct zt_store_options *o);
 /* migrate.c */

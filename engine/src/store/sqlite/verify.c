@@ -109,6 +109,9 @@ static void sql_guard(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	"WITH t AS MATERIALIZED (SELECT id, debit, credit, amount, kind, ref FROM transfer"      \
 	" WHERE kind IN ('payment', 'suspense', 'refund', 'write-off', 'confirm', 'netted'))"
 
+/* A national amount of settlement s (claim_v2 v joined), signed as s. */
+#define NATIONAL(col) " + COALESCE(MAX(v." col "), 0) * CASE s.kind WHEN 'settle' THEN 1 ELSE -1 END"
+
 const struct zt_db_check sq_checks[ZT_VERIFY_CHECKS] = {
 	[ZT_VERIFY_CONSERVATION] = {
 	 "SELECT count(*) FROM settlement",
@@ -130,10 +133,16 @@ const struct zt_db_check sq_checks[ZT_VERIFY_CHECKS] = {
 	 " COALESCE(SUM(CASE f.kind WHEN 'critical' THEN f.amount END), 0), s.hifmi_pay,"
 	 " COALESCE(SUM(CASE f.kind WHEN 'assistance' THEN f.amount END), 0), s.maf_pay,"
 	 " COALESCE(SUM(CASE f.kind WHEN 'relief' THEN f.amount END), 0), s.oth_pay)"
-	 " FROM settlement s LEFT JOIN settlement_fund f ON f.settlement_id = s.id GROUP BY s.id"
-	 " HAVING COALESCE(SUM(CASE f.kind WHEN 'basic' THEN f.amount END), 0) != s.hifp_pay"
-	 " OR COALESCE(SUM(CASE f.kind WHEN 'critical' THEN f.amount END), 0) != s.hifmi_pay"
-	 " OR COALESCE(SUM(CASE f.kind WHEN 'assistance' THEN f.amount END), 0) != s.maf_pay"
+	 /* settled on top of the national platform: the national amounts are
+	  * the claim's <national>, no shares (docs/spec/claim-v2-national.md §4) */
+	 " FROM settlement s LEFT JOIN settlement_fund f ON f.settlement_id = s.id"
+	 " LEFT JOIN claim_v2 v ON v.claim_id = s.claim_id AND v.national_use IS NOT NULL GROUP BY s.id"
+	 " HAVING COALESCE(SUM(CASE f.kind WHEN 'basic' THEN f.amount END), 0)" NATIONAL("hifp_pay")
+	 " != s.hifp_pay"
+	 " OR COALESCE(SUM(CASE f.kind WHEN 'critical' THEN f.amount END), 0)" NATIONAL("hifmi_pay")
+	 " != s.hifmi_pay"
+	 " OR COALESCE(SUM(CASE f.kind WHEN 'assistance' THEN f.amount END), 0)" NATIONAL("maf_pay")
+	 " != s.maf_pay"
 	 " OR COALESCE(SUM(CASE f.kind WHEN 'relief' THEN f.amount END), 0) != s.oth_pay"},
 	[ZT_VERIFY_REVERSALS_MIRROR] = {
 	 "SELECT count(*) FROM settlement WHERE kind = 'reverse'",
@@ -217,6 +226,7 @@ const struct zt_db_check sq_checks[ZT_VERIFY_CHECKS] = {
 	[ZT_VERIFY_SETTLEMENTS_POSTED] = {
 	 "SELECT count(*) FROM settlement",
 	 "WITH t AS (SELECT settlement_id, SUM(CASE WHEN debit LIKE 'fund:%' OR credit LIKE 'fund:%'"
+	 " OR debit LIKE 'national-platform:%' OR credit LIKE 'national-platform:%'"
 	 " THEN amount ELSE 0 END) AS funds, SUM(amount) AS total FROM transfer"
 	 " WHERE settlement_id IS NOT NULL GROUP BY settlement_id)"
 	 " SELECT printf('%s: ledger moves %d for the funds and %d in all; the settlement says %d and %d',"

@@ -161,6 +161,12 @@ extern const struct zt_store_batch_ops pg_batch_ops;
 extern const struct zt_store_bank_ops pg_bank_ops;
 extern const struct zt_store_audit_ops pg_audit_ops;
 extern const struct zt_store_verify_ops pg_verify_ops;
+extern const struct zt_store_catalog_ops pg_catalog_ops;
+/* catalog.c: the registry's category periods (store.h registry). */
+int pg_put_periods(struct zt_store *s, const char *psn_no, const struct zt_category_period *periods,
+                   int n);
+int pg_get_periods(struct zt_store *s, const char *psn_no,
+                   struct zt_category_period out[ZT_CATEGORY_PERIODS_MAX], int *n);
 
 int pg_open(struct zt_store **out, const char *target, const struct zt_store_options *o);
 int pg_migrate(struct zt_store *s, int *from_version, int *to_version);

@@ -132,6 +132,12 @@ extern const struct zt_store_batch_ops sq_batch_ops;
 extern const struct zt_store_bank_ops sq_bank_ops;
 extern const struct zt_store_audit_ops sq_audit_ops;
 extern const struct zt_store_verify_ops sq_verify_ops;
+extern const struct zt_store_catalog_ops sq_catalog_ops;
+/* catalog.c: the registry's category periods (store.h registry). */
+int sq_put_periods(struct zt_store *s, const char *psn_no, const struct zt_category_period *periods,
+                   int n);
+int sq_get_periods(struct zt_store *s, const char *psn_no,
+                   struct zt_category_period out[ZT_CATEGORY_PERIODS_MAX], int *n);
 
 /* claims.c: a claim's columns, in the order SQ_CLAIM_COLUMNS names them,
  * read from a row (the texts valid until the statement moves on). */

@@ -45,6 +45,7 @@ struct settling {
 	const char *items;
 	int seq, year;
 	int64_t catalog_row;            /* the catalogue in force, 0 if none */
+	const struct zt_catalog *cat;
 	int differs;                    /* items it classed otherwise than sent */
 	struct zt_accum before;
 	struct zt_split_result res;
@@ -288,13 +289,14 @@ static int check(struct run *u, struct settling *k, bool *ok)
 		why = ZT_REJ_NO_POLICY;
 	} else {
 		/* docs/spec/rules-v2.md §2 and §3: what the discharge date says */
-		const struct zt_catalog *cat = NULL;
+		const struct zt_catalog *cat;
 		struct zt_category_period periods[ZT_CATEGORY_PERIODS_MAX];
 		int np = 0;
-		if ((rc = zt_catalog_set_find(&u->catalogs, u->s, p.county, c->dscg_date, &cat,
+		if ((rc = zt_catalog_set_find(&u->catalogs, u->s, p.county, c->dscg_date, &k->cat,
 		                              &k->catalog_row)) != 0 ||
 		    (rc = u->s->ops->registry.get_periods(u->s, c->psn_no, periods, &np)) != 0)
 			return rc;
+		cat = k->cat;
 		if (!cat && catalog_required(u, p.county)) {
 			snprintf(msg, sizeof msg, "no catalogue for county %s is in force on %s, and the "
 			         "configuration requires one ([county %s] catalog = required)", p.county,
@@ -433,6 +435,20 @@ static int store_settlement(struct run *u, struct settling *k, struct zt_stored_
 	return rc;
 }
 
+/* The catalogue a stored settlement used, into it (none: ""). */
+static int catalog_of(struct zt_store *s, struct zt_stored_settlement *st)
+{
+	struct zt_settlement_catalog sc;
+	int rc = s->ops->catalogs.settlement_get(s, st->row, &sc, NULL, NULL);
+	if (rc == ZT_ENOTFOUND)
+		return 0;
+	if (rc == 0) {
+		snprintf(st->catalog_id, sizeof st->catalog_id, "%s", sc.catalog_id);
+		st->catalog_differs = sc.differs;
+	}
+	return rc;
+}
+
 /* The same claim sent again, or another under a number in use: 0 with
  * *done when it was answered so (resent or rejected), or *seq the claim's
  * submission number. */
@@ -462,7 +478,8 @@ static int known_claim(struct run *u, const struct settling *k, int *seq, bool *
 	struct zt_stored_settlement *prev = zt_malloc(sizeof *prev);
 	if (!prev)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
-	if ((rc = u->s->ops->claims.get(u->s, ref.settlement_row, prev)) == 0) {
+	if ((rc = u->s->ops->claims.get(u->s, ref.settlement_row, prev)) == 0 &&
+	    (rc = catalog_of(u->s, prev)) == 0) {
 		u->stats->resent++;
 		if (u->sink->settled)
 			rc = u->sink->settled(u->sink->ctx, prev, true);
@@ -506,8 +523,12 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 	}
 	if (rc || (rc = store_settlement(u, k, st)) != 0)
 		goto out;
-	if (k->catalog_row && (rc = store_catalog_use(u, k, st->row)) != 0)
-		goto out;
+	if (k->catalog_row) {
+		if ((rc = store_catalog_use(u, k, st->row)) != 0)
+			goto out;
+		snprintf(st->catalog_id, sizeof st->catalog_id, "%s", zt_catalog_info(k->cat)->id);
+		st->catalog_differs = k->differs;
+	}
 	assert(st->fund_pay_sumamt + st->hosp_part_amt + st->psn_part_amt == c->medfee_sumamt);
 	count_settlement(u->stats, st);
 	u->stats->settled++;

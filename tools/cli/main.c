@@ -31,7 +31,7 @@ static const char usage_text[] =
 	"  registry load          load hospitals, people and funds (upsert)\n"
 	"  rules load             validate and store a policy version\n"
 	"  rules check            validate a policy (v1 or v2), no database\n"
-	"  catalog check          validate an insurer's catalogue, no database\n"
+	"  catalog check|load|approve|show|list  the insurer's catalogue\n"
 	"  claim submit           settle claims; <settlements> on stdout\n"
 	"  claim quote            the same answer (XML, or --format text for the desk),\n"
 	"                         nothing stored\n"

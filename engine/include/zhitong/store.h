@@ -186,6 +186,7 @@ struct zt_stored_fund {
 	char slot[ZT_SLOT_BYTES];
 	struct zt_fund_trace trace;
 };
+struct zt_catalog_item_diff; /* below */
 struct zt_stored_settlement {
 	int64_t row;
 	char setl_id[32];
@@ -211,6 +212,15 @@ struct zt_stored_settlement {
 	zt_fen hifp_pay, hifmi_pay, maf_pay, oth_pay;
 	zt_fen fund_pay_sumamt, hosp_part_amt, psn_part_amt;
 	zt_fen critical_base_added;
+	/* docs/spec/rules-v2.md §2: the catalogue it classified with ("" for
+	 * none) and how many items it classed otherwise than the hospital
+	 * sent — filled by the use cases (catalogs.settlement_get), never by
+	 * claims.get; the items themselves only by zt_claims_show (valid during
+	 * its callback). */
+	char catalog_id[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
+	int64_t catalog_differs;
+	int catalog_item_count;
+	const struct zt_catalog_item_diff *catalog_items;
 	int fund_count;
 	struct zt_stored_fund funds[3 + ZT_RELIEF_MAX];
 };

@@ -49,13 +49,14 @@ static const char *catalogue(const char *file, const char *id, const char *count
 /* The test catalogue of county 510101 for 2017: C01 甲; C02P 乙 with its
  * own self-pay ratio 0.20 and ceilings 4.00 (level 1) and 5.00 (level 2);
  * C02N 乙 without ratio or ceiling; C03 丙. */
-#define TEST_ENTRIES                                                                         \
-	"<entry code=\"C01\" name=\"one\" chrgitm_lv=\"01\" from=\"2017-01-01\"/>\n"          \
-	"<entry code=\"C02P\" name=\"two\" chrgitm_lv=\"02\" selfpay_prop=\"0.20\" "         \
-	"from=\"2017-01-01\"><ceiling level=\"1\" pric=\"4.00\"/>"                            \
-	"<ceiling level=\"2\" pric=\"5.00\"/></entry>\n"                                      \
-	"<entry code=\"C02N\" name=\"three\" chrgitm_lv=\"02\" from=\"2017-01-01\"/>\n"       \
-	"<entry code=\"C03\" name=\"four\" chrgitm_lv=\"03\" from=\"2017-01-01\"/>\n"
+#define TEST_ENTRIES_FROM(d)                                                                \
+	"<entry code=\"C01\" name=\"one\" chrgitm_lv=\"01\" from=\"" d "\"/>\n"               \
+	"<entry code=\"C02P\" name=\"two\" chrgitm_lv=\"02\" selfpay_prop=\"0.20\" "          \
+	"from=\"" d "\"><ceiling level=\"1\" pric=\"4.00\"/>"                                 \
+	"<ceiling level=\"2\" pric=\"5.00\"/></entry>\n"                                       \
+	"<entry code=\"C02N\" name=\"three\" chrgitm_lv=\"02\" from=\"" d "\"/>\n"            \
+	"<entry code=\"C03\" name=\"four\" chrgitm_lv=\"03\" from=\"" d "\"/>\n"
+#define TEST_ENTRIES TEST_ENTRIES_FROM("2017-01-01")
 static const char *test_catalogue(void)
 {
 	return catalogue("cat.xml", "cat-t-2017", "510101", "2017-01-01", "2017-12-31", TEST_ENTRIES);
@@ -263,4 +264,231 @@ Test(rules_wire_classify, a_county_that_requires_a_catalogue_rejects_no_catalog)
 	cr_expect_eq(r.code, 2);
 	expect_has(r.err, "bad.conf:2");
 	run_free(&r);
+}
+
+/* ---- category periods on the discharge date (§3) -------------------------------------- */
+
+/* One 甲 item of 1000.00 at H51010101 (level 2, in county), no catalogue:
+ *   general: (1000.00 − 400.00) × 0.80 = 480.00
+ *   poor:    (1000.00 − 200.00) × 0.85 = 680.00 */
+static const char *one_item(const char *claim_no, const char *psn_no, const char *dscg)
+{
+	static const struct item it[] = {{"C01", "01", "1000", "1", "1000.00", "", ""}};
+	char file[64];
+	snprintf(file, sizeof file, "%s.xml", claim_no);
+	return claim_file(file, "H51010101", claim_no, psn_no, dscg, "1000.00", it, 1);
+}
+
+static void expect_settled(const char *db, const char *claim_no, const char *psn_no,
+                           const char *dscg, const char *hifp, const char *category)
+{
+	char *out = zt_test_db_ok(db, "claim submit '%s'", one_item(claim_no, psn_no, dscg));
+	char want[64];
+	snprintf(want, sizeof want, "<hifp_pay>%s</hifp_pay>", hifp);
+	expect_has(out, want);
+	free(out);
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT s.category FROM settlement s JOIN claim c ON c.id = "
+	         "s.claim_id WHERE c.claim_no = '%s'", claim_no);
+	char *rows = zt_test_rows(db, "%s", sql);
+	char line[32];
+	snprintf(line, sizeof line, "%s\n", category);
+	cr_expect_str_eq(rows, line, "claim %s", claim_no);
+	free(rows);
+}
+
+/* P0000005: poor 2014-01-01 to 2017-08-31, then the attribute (general);
+ * P0000002: general, poor from 2017-06-01 on (open-ended). */
+Test(rules_wire_periods, the_period_holds_on_its_first_and_last_day)
+{
+	const char *db = world("per.db", true);
+	expect_settled(db, "P5-LAST", "P0000005", "2017-08-31", "680.00", "poor");
+	expect_settled(db, "P5-AFTER", "P0000005", "2017-09-01", "480.00", "general");
+	expect_settled(db, "P2-BEFORE", "P0000002", "2017-05-31", "480.00", "general");
+	expect_settled(db, "P2-FIRST", "P0000002", "2017-06-01", "680.00", "poor");
+	/* a person without periods: the attribute */
+	expect_settled(db, "P6", "P0000006", "2017-06-01", "480.00", "general");
+	cr_expect_eq(zt_test_sql_int(db, "SELECT COUNT(*) FROM person_category"), 4);
+	char *out = zt_test_db_ok(db, "verify");
+	expect_has(out, "OK: 0 violations");
+	free(out);
+}
+
+/* A later registry load replaces the periods but never a settlement. */
+Test(rules_wire_periods, a_registry_reload_leaves_past_settlements_as_made)
+{
+	const char *db = world("reload.db", true);
+	expect_settled(db, "P2-FIRST", "P0000002", "2017-06-01", "680.00", "poor");
+	char *before = zt_test_db_ok(db, "claim show --hospital H51010101 --claim-no P2-FIRST");
+	char *rows_before = zt_test_rows(db, "SELECT * FROM settlement ORDER BY id");
+	/* v1 again: P0000002 is general with no periods */
+	free(zt_test_db_ok(db, "registry load '%s'", REGISTRY));
+	cr_expect_eq(zt_test_sql_int(db, "SELECT COUNT(*) FROM person_category WHERE psn_no = "
+	                                 "'P0000002'"), 0);
+	char *after = zt_test_db_ok(db, "claim show --hospital H51010101 --claim-no P2-FIRST");
+	char *rows_after = zt_test_rows(db, "SELECT * FROM settlement ORDER BY id");
+	cr_expect_str_eq(after, before);
+	cr_expect_str_eq(rows_after, rows_before);
+	expect_has(after, "(poor, in county)");
+	/* the same claim sent again is the same answer, not a new split */
+	char *again = zt_test_db_ok(db, "claim submit '%s'", one_item("P2-FIRST", "P0000002",
+	                                                             "2017-06-01"));
+	expect_has(again, "<hifp_pay>680.00</hifp_pay>");
+	/* a new claim is settled under the new facts */
+	expect_settled(db, "P2-NEXT", "P0000002", "2017-06-02", "480.00", "general");
+	char *out = zt_test_db_ok(db, "verify");
+	expect_has(out, "OK: 0 violations");
+	free(out);
+	free(again);
+	free(before);
+	free(after);
+	free(rows_before);
+	free(rows_after);
+}
+
+/* ---- catalogues: overlaps, supersede, approval ----------------------------------------- */
+
+Test(rules_wire_catalog, overlapping_catalogues_and_entries_are_refused_whole)
+{
+	const char *db = world("ov.db", false);
+	free(zt_test_db_ok(db, "catalog load '%s'", test_catalogue()));
+	/* the identical document again: nothing changes */
+	char *out = zt_test_db_ok(db, "catalog load '%s'", test_catalogue());
+	expect_has(out, "loaded already");
+	free(out);
+	struct run r = zt_test_db(db, "catalog load '%s'",
+	                          catalogue("b.xml", "cat-b", "510101", "2017-07-01", NULL,
+	                                    TEST_ENTRIES_FROM("2017-07-01")));
+	cr_expect_eq(r.code, 2);
+	expect_has(r.err, "overlaps catalogue 'cat-t-2017' (2017-01-01 to 2017-12-31)");
+	run_free(&r);
+	/* another id under a loaded one's name */
+	r = zt_test_db(db, "catalog load '%s'",
+	               catalogue("c.xml", "cat-t-2017", "510101", "2018-01-01", NULL,
+	                         TEST_ENTRIES_FROM("2018-01-01")));
+	cr_expect_eq(r.code, 2);
+	expect_has(r.err, "loaded already with other contents");
+	run_free(&r);
+	/* two entries of one code that overlap: the file, its line */
+	r = zt_test_db(db, "catalog load '%s'",
+	               catalogue("d.xml", "cat-d", "510101", "2018-01-01", NULL,
+	                         "<entry code=\"X\" name=\"x\" chrgitm_lv=\"01\" from=\"2018-01-01\" "
+	                         "to=\"2018-06-30\"/>\n<entry code=\"X\" name=\"x\" chrgitm_lv=\"02\" "
+	                         "from=\"2018-06-30\"/>\n"));
+	cr_expect_eq(r.code, 2);
+	expect_has(r.err, "d.xml:");
+	run_free(&r);
+	/* another county's catalogue may share the dates */
+	free(zt_test_db_ok(db, "catalog load '%s'",
+	                   catalogue("e.xml", "cat-e", "510102", "2017-01-01", NULL, TEST_ENTRIES)));
+	cr_expect_eq(zt_test_sql_int(db, "SELECT COUNT(*) FROM catalog"), 2);
+	cr_expect_eq(zt_test_sql_int(db, "SELECT COUNT(*) FROM catalog_entry"), 8);
+}
+
+/* A claim of the five items on `dscg` under whatever is in force: the
+ * catalogue attribute it reports ("" none). */
+static char *settle_five(const char *db, const char *claim_no, const char *dscg)
+{
+	return zt_test_db_ok(db, "claim submit '%s'", five("H51010101", claim_no, dscg));
+}
+
+Test(rules_wire_catalog, supersede_ends_the_old_one_the_day_before)
+{
+	const char *db = world("sup.db", false);
+	free(zt_test_db_ok(db, "catalog load '%s'", test_catalogue()));
+	char *out = settle_five(db, "S-MAY", "2017-05-01"); /* before the new one: no obstacle */
+	expect_has(out, "catalog=\"cat-t-2017\"");
+	free(out);
+	out = zt_test_db_ok(db, "catalog load '%s' --supersedes cat-t-2017",
+	                    catalogue("h2.xml", "cat-t-2017h2", "510101", "2017-07-01", "2017-12-31",
+	                              "<entry code=\"C01\" name=\"one\" chrgitm_lv=\"03\" "
+	                              "from=\"2017-07-01\"/>\n"));
+	expect_has(out, "catalogue 'cat-t-2017' now ends on 2017-06-30");
+	free(out);
+	out = settle_five(db, "S-JUN30", "2017-06-30");
+	expect_has(out, "catalog=\"cat-t-2017\"");
+	free(out);
+	out = settle_five(db, "S-JUL1", "2017-07-01");
+	expect_has(out, "catalog=\"cat-t-2017h2\"");
+	free(out);
+	out = zt_test_db_ok(db, "catalog list");
+	expect_has(out, "2017-12-31 2017-06-30");
+	free(out);
+}
+
+Test(rules_wire_catalog, supersede_is_refused_while_settlements_stand_in_the_way)
+{
+	const char *db = world("sup2.db", false);
+	free(zt_test_db_ok(db, "catalog load '%s'", test_catalogue()));
+	free(settle_five(db, "S-AUG", "2017-08-01"));
+	free(settle_five(db, "S-SEP", "2017-09-01"));
+	const char *newer = catalogue("h2.xml", "cat-h2", "510101", "2017-07-01", NULL,
+	                                TEST_ENTRIES_FROM("2017-07-01"));
+	struct run r = zt_test_db(db, "catalog load '%s' --supersedes cat-t-2017", newer);
+	cr_expect_eq(r.code, 2);
+	expect_has(r.err, "cannot be superseded from 2017-07-01: 2 settlements discharged on or "
+	                  "after that day used it");
+	run_free(&r);
+	cr_expect_eq(zt_test_sql_int(db, "SELECT COUNT(*) FROM catalog"), 1);
+	free(zt_test_db_ok(db, "claim reverse --hospital H51010101 --claim-no S-AUG --reason test"));
+	r = zt_test_db(db, "catalog load '%s' --supersedes cat-t-2017", newer);
+	expect_has(r.err, ": 1 settlement discharged on or after that day used it (reverse it first)");
+	run_free(&r);
+	free(zt_test_db_ok(db, "claim reverse --hospital H51010101 --claim-no S-SEP --reason test"));
+	free(zt_test_db_ok(db, "catalog load '%s' --supersedes cat-t-2017", newer));
+	/* a start not after the old one's is no supersede */
+	r = zt_test_db(db, "catalog load '%s' --supersedes cat-h2",
+	               catalogue("h3.xml", "cat-h3", "510101", "2017-07-01", NULL,
+	                         TEST_ENTRIES_FROM("2017-07-01")));
+	cr_expect_eq(r.code, 2);
+	expect_has(r.err, "must lie after the effective-from");
+	run_free(&r);
+	char *out = zt_test_db_ok(db, "verify");
+	expect_has(out, "OK: 0 violations");
+	free(out);
+}
+
+Test(rules_wire_catalog, approval_by_a_second_person_before_any_use)
+{
+	const char *db = world("appr.db", false);
+	const char *conf = zt_test_write("appr.conf", "[rules]\napproval = required\n");
+	char *out = zt_test_db_ok(db, "--config '%s' catalog load '%s' --by alice", conf,
+	                          test_catalogue());
+	expect_has(out, "pending approval");
+	free(out);
+	/* pending: never used */
+	out = settle_five(db, "A-1", "2017-03-10");
+	cr_expect(strstr(out, "catalog=") == NULL, "%s", out);
+	free(out);
+	struct run r = zt_test_db(db, "catalog approve cat-t-2017 --by alice");
+	cr_expect_eq(r.code, 2);
+	expect_has(r.err, "maker-checker: catalogue 'cat-t-2017' was loaded by alice");
+	run_free(&r);
+	free(zt_test_db_ok(db, "catalog approve cat-t-2017 --by bob"));
+	out = settle_five(db, "A-2", "2017-03-11");
+	expect_has(out, "catalog=\"cat-t-2017\"");
+	free(out);
+	r = zt_test_db(db, "catalog approve cat-t-2017 --by carol");
+	cr_expect_eq(r.code, 2);
+	expect_has(r.err, "is not pending");
+	run_free(&r);
+	/* a pending supersede keeps the old dates; its checks are made again
+	 * at the approval */
+	out = zt_test_db_ok(db, "--config '%s' catalog load '%s' --supersedes cat-t-2017 --by alice",
+	                    conf, catalogue("h2.xml", "cat-h2", "510101", "2017-07-01", NULL,
+	                                    TEST_ENTRIES_FROM("2017-07-01")));
+	expect_has(out, "pending approval");
+	free(out);
+	out = settle_five(db, "A-3", "2017-08-01");
+	expect_has(out, "catalog=\"cat-t-2017\"");
+	free(out);
+	r = zt_test_db(db, "catalog approve cat-h2 --by bob");
+	cr_expect_eq(r.code, 2);
+	expect_has(r.err, "1 settlement discharged on or after that day used it");
+	run_free(&r);
+	free(zt_test_db_ok(db, "claim reverse --hospital H51010101 --claim-no A-3 --reason test"));
+	out = zt_test_db_ok(db, "catalog approve cat-h2 --by bob");
+	expect_has(out, "catalogue 'cat-t-2017' now ends on 2017-06-30");
+	free(out);
+	cr_expect_eq(zt_test_sql_int(db, "SELECT COUNT(*) FROM audit WHERE action LIKE 'catalog %'"), 4);
 }

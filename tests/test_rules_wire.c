@@ -492,3 +492,55 @@ Test(rules_wire_catalog, approval_by_a_second_person_before_any_use)
 	free(out);
 	cr_expect_eq(zt_test_sql_int(db, "SELECT COUNT(*) FROM audit WHERE action LIKE 'catalog %'"), 4);
 }
+
+/* ---- random worlds with catalogues and periods ----------------------------------------- */
+
+/* Worlds of `zhitong gen --catalog --periods`: codes missing from the
+ * catalogue, hospitals sending another class, ceilings per level, people
+ * whose category changes in the year. Every claim is settled under the
+ * catalogue, money is conserved and verify is clean; the categories used
+ * are the periods' on the discharge date. */
+Test(rules_wire_worlds, random_worlds_with_catalogues_settle_conserved_and_verify_clean,
+     .timeout = 300)
+{
+	for (int seed = 1; seed <= 3; seed++) {
+		char dir[64], db[80];
+		snprintf(dir, sizeof dir, "w%d", seed);
+		const char *d = tmp_path(dir);
+		snprintf(db, sizeof db, "%s/d.db", d);
+		free(zt_test_ok("gen --claims 400 --seed %d --out '%s' --catalog --periods", seed, d));
+		free(zt_test_db_ok(db, "init"));
+		free(zt_test_db_ok(db, "registry load '%s/registry.xml'", d));
+		free(zt_test_db_ok(db, "rules load '%s/policy.xml'", d));
+		free(zt_test_db_ok(db, "catalog load '%s/catalog.xml'", d));
+		struct run r = zt_test_db(db, "claim submit '%s/claims.xml'", d);
+		cr_assert(r.code == 0 || r.code == 1, "%s", r.err);
+		long long settled = zt_test_sql_int(db, "SELECT COUNT(*) FROM settlement");
+		cr_expect_gt(settled, 300);
+		cr_expect_eq(zt_test_sql_int(db, "SELECT COUNT(*) FROM settlement_catalog"), settled);
+		/* the items the catalogue classed otherwise are there, and counted */
+		cr_expect_gt(zt_test_sql_int(db, "SELECT COUNT(*) FROM settlement_catalog_item"), 0);
+		cr_expect_eq(zt_test_sql_int(db, "SELECT COUNT(*) FROM settlement_catalog_item"),
+		             zt_test_sql_int(db, "SELECT COALESCE(SUM(differs), 0) FROM "
+		                                 "settlement_catalog"));
+		cr_expect_gt(zt_test_sql_int(db, "SELECT COUNT(*) FROM settlement_catalog_item "
+		                                 "WHERE found = 0"), 0, "codes missing");
+		/* conservation, one settlement at a time, and the category of the
+		 * period holding the discharge date where one does */
+		cr_expect_eq(zt_test_sql_int(db, "SELECT COUNT(*) FROM settlement WHERE fund_pay_sumamt"
+		                                 " + hosp_part_amt + psn_part_amt <> medfee_sumamt"), 0);
+		cr_expect_eq(zt_test_sql_int(db, "SELECT COUNT(*) FROM settlement s JOIN claim c ON "
+		                                 "c.id = s.claim_id JOIN person_category pc ON "
+		                                 "pc.psn_no = c.psn_no AND c.dscg_date BETWEEN "
+		                                 "pc.from_date AND pc.to_date WHERE s.category <> "
+		                                 "pc.category"), 0);
+		cr_expect_gt(zt_test_sql_int(db, "SELECT COUNT(*) FROM settlement s JOIN claim c ON "
+		                                 "c.id = s.claim_id JOIN person_category pc ON "
+		                                 "pc.psn_no = c.psn_no AND c.dscg_date BETWEEN "
+		                                 "pc.from_date AND pc.to_date"), 0);
+		char *out = zt_test_db_ok(db, "verify");
+		expect_has(out, "OK: 0 violations");
+		free(out);
+		run_free(&r);
+	}
+}

@@ -1477,3 +1477,145 @@ Test(conformance_open, the_target_chooses_the_store)
 	cr_assert_eq(zt_store_open(&s, "sqlite:", NULL), ZT_EINVAL);
 	cr_assert_eq(zt_store_open(&s, "", NULL), ZT_EINVAL);
 }
+
+/* ---- rules v2 (issue 9): catalogues, what a settlement took, periods -------------- */
+
+static int entry_seen(void *ctx, const struct zt_catalog_entry *e)
+{
+	struct zt_catalog_entry *got = ctx;
+	int i = got[0].line == 0 ? 0 : 1; /* line counts the entries seen (0, then 1) */
+	got[i] = *e;
+	got[i].code = strcmp(e->code, "C01") == 0 ? "C01" : strcmp(e->code, "C02") == 0 ? "C02" : "?";
+	got[i].name = "";
+	got[0].line++;
+	return 0;
+}
+
+static int catalog_counted(void *ctx, const struct zt_stored_catalog *c)
+{
+	int *n = ctx;
+	cr_assert_str_eq(c->info.id, "cat-1");
+	(*n)++;
+	return 0;
+}
+
+static int diff_seen(void *ctx, const struct zt_catalog_item_diff *d)
+{
+	int *n = ctx;
+	cr_assert(d->item == 2 && strcmp(d->code, "C02") == 0 && d->sent_lv == 1 && d->used_lv == 2);
+	cr_assert(d->sent_has_ceiling && d->sent_ceiling == 90000 && !d->used_has_ceiling && d->found);
+	(*n)++;
+	return 0;
+}
+
+Test(conformance_ops, catalogs_and_category_periods, .timeout = 300)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		world(f, target);
+		struct zt_store *s = open_store(target);
+		/* a person's periods, replaced whole */
+		const struct zt_category_period per[2] = {{ZT_CAT_POOR, 20170101, 20170630},
+		                                          {ZT_CAT_LOWINC, 20170701, 0}};
+		struct zt_category_period got[ZT_CATEGORY_PERIODS_MAX];
+		int n = -1;
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		ok(s->ops->registry.put_periods(s, "P0000001", per, 2));
+		ok(s->ops->commit(s));
+		ok(s->ops->registry.get_periods(s, "P0000001", got, &n));
+		cr_assert(n == 2 && got[0].value == ZT_CAT_POOR && got[0].from == 20170101 &&
+		          got[0].to == 20170630 && got[1].value == ZT_CAT_LOWINC && got[1].to == 0);
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		ok(s->ops->registry.put_periods(s, "P0000001", NULL, 0));
+		ok(s->ops->commit(s));
+		ok(s->ops->registry.get_periods(s, "P0000001", got, &n));
+		cr_assert_eq(n, 0);
+
+		/* a catalogue: header, entries, identical again, another document */
+		struct zt_stored_catalog c = {.info = {"cat-1", "510101", 20170101, 20171231},
+		                              .ends = 20171231, .status = ZT_CATALOG_PENDING,
+		                              .digest = "aa", .entry_count = 2, .loaded_by = "alice"};
+		struct zt_catalog_entry e1 = {.code = "C01", .name = "one", .from = 20170101,
+		                              .chrgitm_lv = 1},
+		                        e2 = {.code = "C02", .name = "two", .from = 20170101,
+		                              .to = 20170630, .chrgitm_lv = 2, .has_selfpay_prop = true,
+		                              .selfpay_prop_bp = 0, .has_ceiling = {true, false, true},
+		                              .ceiling = {40000, 0, 35000}};
+		int64_t row = 0, again = 0;
+		bool was_new = false;
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		ok(s->ops->catalogs.put(s, &c, &row, &was_new));
+		cr_assert(row > 0 && was_new);
+		ok(s->ops->catalogs.put_entry(s, row, 0, &e1));
+		ok(s->ops->catalogs.put_entry(s, row, 1, &e2));
+		ok(s->ops->catalogs.put(s, &c, &again, &was_new));
+		cr_assert(again == row && !was_new);
+		snprintf(c.digest, sizeof c.digest, "bb");
+		cr_assert_eq(s->ops->catalogs.put(s, &c, &again, &was_new), ZT_ECONFLICT);
+		ok(s->ops->commit(s));
+		struct zt_stored_catalog x;
+		ok(s->ops->catalogs.get(s, "cat-1", &x));
+		cr_assert(x.row == row && x.status == ZT_CATALOG_PENDING && x.ends == 20171231 &&
+		          x.info.effective_to == 20171231 && x.entry_count == 2 &&
+		          strcmp(x.digest, "aa") == 0 && strcmp(x.loaded_by, "alice") == 0);
+		cr_assert_eq(s->ops->catalogs.get(s, "cat-9", &x), ZT_ENOTFOUND);
+		int count = 0;
+		ok(s->ops->catalogs.each(s, NULL, catalog_counted, &count));
+		ok(s->ops->catalogs.each(s, "510101", catalog_counted, &count));
+		ok(s->ops->catalogs.each(s, "510199", catalog_counted, &count));
+		cr_assert_eq(count, 2);
+		struct zt_catalog_entry read[2] = {{.line = 0}};
+		ok(s->ops->catalogs.entries(s, row, entry_seen, read));
+		cr_assert(read[0].line == 2 && strcmp(read[0].code, "C01") == 0 &&
+		          read[0].chrgitm_lv == 1 && !read[0].has_selfpay_prop &&
+		          !read[0].has_ceiling[0] && read[0].to == 0);
+		cr_assert(strcmp(read[1].code, "C02") == 0 && read[1].to == 20170630 &&
+		          read[1].has_selfpay_prop && read[1].selfpay_prop_bp == 0 &&
+		          read[1].has_ceiling[0] && read[1].ceiling[0] == 40000 &&
+		          !read[1].has_ceiling[1] && read[1].has_ceiling[2] &&
+		          read[1].ceiling[2] == 35000 && !read[1].has_ceiling[3]);
+
+		/* approval once, an earlier end */
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		ok(s->ops->catalogs.approve(s, row, "bob"));
+		cr_assert_eq(s->ops->catalogs.approve(s, row, "carol"), ZT_ECONFLICT);
+		ok(s->ops->catalogs.set_ends(s, row, 20170630));
+		ok(s->ops->commit(s));
+		ok(s->ops->catalogs.get(s, "cat-1", &x));
+		cr_assert(x.status == ZT_CATALOG_ACTIVE && x.ends == 20170630 &&
+		          strcmp(x.approved_by, "bob") == 0 && x.approved_at[0]);
+
+		/* what settlement 1 took from it */
+		const struct zt_catalog_item_diff d = {2, "C02", 1, 2, true, false, 90000, 0, true};
+		int64_t used = -1, rev = 0;
+		struct zt_stored_settlement *st1 = malloc(sizeof *st1);
+		ok(s->ops->claims.get(s, 1, st1));
+		ok(s->ops->claims.reversal_of(s, 1, &rev));
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		ok(s->ops->catalogs.settlement_put(s, 1, row, 1, &d));
+		ok(s->ops->commit(s));
+		struct zt_settlement_catalog sc;
+		int items = 0;
+		ok(s->ops->catalogs.settlement_get(s, 1, &sc, diff_seen, &items));
+		cr_assert(sc.catalog_row == row && strcmp(sc.catalog_id, "cat-1") == 0 &&
+		          sc.differs == 1 && items == 1);
+		cr_assert_eq(s->ops->catalogs.settlement_get(s, 2, &sc, NULL, NULL), ZT_ENOTFOUND);
+		ok(s->ops->catalogs.used(s, row, st1->dscg_date, &used));
+		cr_assert_eq(used, rev ? 0 : 1, "reversed %lld", (long long)rev);
+		ok(s->ops->catalogs.used(s, row, zt_date_add(st1->dscg_date, 1), &used));
+		cr_assert_eq(used, 0);
+		free(st1);
+		zt_store_close(s);
+
+		/* G4: entries and what settlements took are facts; a catalogue
+		 * takes an earlier end and its approval, nothing else */
+		cr_assert_neq(f->raw(target, "UPDATE catalog_entry SET chrgitm_lv = 3"), 0);
+		cr_assert_neq(f->raw(target, "DELETE FROM catalog_entry"), 0);
+		cr_assert_neq(f->raw(target, "DELETE FROM settlement_catalog_item"), 0);
+		cr_assert_neq(f->raw(target, "UPDATE settlement_catalog SET differs = 0"), 0);
+		cr_assert_neq(f->raw(target, "UPDATE catalog SET county = '510102'"), 0);
+		cr_assert_neq(f->raw(target, "UPDATE catalog SET ends = 20171231"), 0);
+		cr_assert_neq(f->raw(target, "DELETE FROM catalog"), 0);
+		cr_assert_eq(f->raw(target, "UPDATE catalog SET ends = 20170531"), 0);
+	}
+}

@@ -119,8 +119,79 @@ static int by_setl_id(struct zt_store *s, const char *setl_id,
 	return rc;
 }
 
+static int claims_show(struct zt_store *s, const struct zt_claims_show_req *req,
+                       int (*cb)(void *ctx, const struct zt_stored_settlement *st), void *ctx);
+
+/* ---- show: with what the catalogue made of the items (rules-v2.md §2) -------- */
+
+struct with_catalog {
+	struct zt_store *s;
+	int (*cb)(void *ctx, const struct zt_stored_settlement *st);
+	void *ctx;
+	struct zt_stored_settlement st;
+	struct zt_catalog_item_diff *items;
+	char *codes; /* ZT_UTF8_BYTES(ZT_LIST_CODE_CHARS_MAX) per item */
+	int n, cap;
+};
+
+#define CODE_BYTES ZT_UTF8_BYTES(ZT_LIST_CODE_CHARS_MAX)
+
+static int diff_seen(void *ctx, const struct zt_catalog_item_diff *d)
+{
+	struct with_catalog *w = ctx;
+	if (w->n == w->cap) {
+		int cap = w->cap ? 2 * w->cap : 16;
+		struct zt_catalog_item_diff *ni = zt_realloc(w->items, (size_t)cap * sizeof *ni);
+		if (ni)
+			w->items = ni;
+		char *nc = ni ? zt_realloc(w->codes, (size_t)cap * CODE_BYTES) : NULL;
+		if (!ni || !nc)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		w->codes = nc;
+		w->cap = cap;
+	}
+	w->items[w->n] = *d;
+	snprintf(w->codes + (size_t)w->n * CODE_BYTES, CODE_BYTES, "%s", d->code);
+	w->n++;
+	return 0;
+}
+
+static int show_one(void *ctx, const struct zt_stored_settlement *st)
+{
+	struct with_catalog *w = ctx;
+	struct zt_settlement_catalog sc;
+	w->st = *st;
+	w->n = 0;
+	int rc = w->s->ops->catalogs.settlement_get(w->s, st->row, &sc, diff_seen, w);
+	if (rc == ZT_ENOTFOUND)
+		return w->cb(w->ctx, st);
+	if (rc)
+		return rc;
+	snprintf(w->st.catalog_id, sizeof w->st.catalog_id, "%s", sc.catalog_id);
+	w->st.catalog_differs = sc.differs;
+	for (int i = 0; i < w->n; i++)
+		w->items[i].code = w->codes + (size_t)i * CODE_BYTES;
+	w->st.catalog_items = w->items;
+	w->st.catalog_item_count = w->n;
+	return w->cb(w->ctx, &w->st);
+}
+
 int zt_claims_show(struct zt_store *s, const struct zt_claims_show_req *req,
                    int (*cb)(void *ctx, const struct zt_stored_settlement *st), void *ctx)
+{
+	struct with_catalog *w = zt_calloc(1, sizeof *w);
+	if (!w)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	*w = (struct with_catalog){.s = s, .cb = cb, .ctx = ctx};
+	int rc = claims_show(s, req, show_one, w);
+	free(w->items);
+	free(w->codes);
+	free(w);
+	return rc;
+}
+
+static int claims_show(struct zt_store *s, const struct zt_claims_show_req *req,
+                       int (*cb)(void *ctx, const struct zt_stored_settlement *st), void *ctx)
 {
 	if (req->setl_id ? req->hospital || req->claim_no : !req->hospital || !req->claim_no)
 		return zt_error_set(ZT_EINVAL, "show takes a claim number with its hospital, or a "

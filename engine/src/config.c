@@ -29,6 +29,9 @@ static const struct {
 	         "max-attempts backoff-initial-ms backoff-max-ms outbox inbox account bic "},
 	{"reconcile", " date-tolerance-days expected-within-days amount-tolerance future-days "},
 	{"store", " busy-timeout-ms "},
+	/* docs/spec/rules-v2.md §2, §4 */
+	{"county", " catalog "},
+	{"rules", " approval "},
 	{"service", " listen metrics-listen tls-cert tls-key client-ca tls-priorities idle-timeout-s "
 	            "max-connections max-connections-per-address max-body-bytes user-rate-per-s "
 	            "user-burst address-rate-per-s address-burst trusted-proxy log stop-timeout-s "},
@@ -128,7 +131,8 @@ static int parse_section(char out[128], const char *s, const char *path, int lin
 		return zt_error_set(ZT_EINVAL, "%s:%d: malformed section header '%.60s': a section is "
 		                    "one word ([pool]) or a kind and a name ([fund 390100])",
 		                    path, lineno, s);
-	bool kind = false, named = strcmp(word[0], "fund") == 0 || strcmp(word[0], "hospital") == 0;
+	bool kind = false, named = strcmp(word[0], "fund") == 0 || strcmp(word[0], "hospital") == 0 ||
+	                         strcmp(word[0], "county") == 0;
 	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
 		kind |= strcmp(known[i].section, word[0]) == 0;
 	if (!kind)
@@ -263,6 +267,13 @@ static int read_lines(struct zt_config *c, FILE *f)
 		if (strcmp(section, "pool") == 0 && strcmp(key, "timezone") == 0 &&
 		    (rc = check_timezone(value, path, lineno)) != 0)
 			break;
+		/* docs/spec/rules-v2.md §2, §4: one of two words, never a guess */
+		if ((strcmp(key, "catalog") == 0 || strcmp(key, "approval") == 0) &&
+		    strcmp(value, "required") != 0 && strcmp(value, "optional") != 0) {
+			rc = zt_error_set(ZT_EINVAL, "%s:%d: [%s] %s must be 'required' or 'optional', "
+			                  "not '%s'", path, lineno, section, key, value);
+			break;
+		}
 		if (c->n == c->cap) {
 			size_t cap = c->cap ? c->cap * 2 : 16;
 			struct entry *ne = zt_realloc(c->e, cap * sizeof *ne);

@@ -26,7 +26,10 @@ static int put_person(void *ctx, const struct zt_person *p, int line)
 	(void)line;
 	struct load *l = ctx;
 	l->res->people++;
-	return l->s->ops->registry.put_person(l->s, p);
+	int rc = l->s->ops->registry.put_person(l->s, p);
+	/* docs/spec/rules-v2.md §3: a load replaces the person's periods as a
+	 * whole (none, from a v1 file); settlements keep the category they used */
+	return rc ? rc : l->s->ops->registry.put_periods(l->s, p->psn_no, p->periods, p->period_count);
 }
 
 static int put_fund(void *ctx, const struct zt_fund *f, int line)

@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zhitong/catalog.h"
 #include "zhitong/claim_stream.h"
+#include "zhitong/config.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
 #include "zhitong/store.h"
@@ -44,6 +46,9 @@ struct settling {
 	unsigned char digest[ZT_DIGEST_BYTES];
 	const char *items;
 	int seq, year;
+	int64_t catalog_row;            /* the catalogue in force, 0 if none */
+	const struct zt_catalog *cat;
+	int differs;                    /* items it classed otherwise than sent */
 	struct zt_accum before;
 	struct zt_split_result res;
 };
@@ -58,6 +63,10 @@ struct run {
 	struct zt_store *s;
 	const struct zt_settle_opts *o;
 	struct zt_policy_set policies;
+	struct zt_catalog_set catalogs;  /* docs/spec/rules-v2.md §2 */
+	struct zt_item_class *eff;       /* the values a catalogue gave each item */
+	struct zt_catalog_item_diff *diffs;
+	int eff_cap;
 	const struct zt_settle_sink *sink; /* never NULL: a sink of no callbacks */
 	struct zt_settle_stats *stats;
 	zt_date today;
@@ -200,6 +209,54 @@ __attribute__((noinline)) static void national_message(char *msg, size_t cap, co
 		snprintf(msg, cap, "claim '%s' carries a national settlement", c->claim_no);
 }
 
+/* Room for the catalogue's values of `n` items. */
+static int eff_reserve(struct run *u, int n)
+{
+	if (n <= u->eff_cap)
+		return 0;
+	struct zt_item_class *e = zt_realloc(u->eff, (size_t)n * sizeof *e);
+	if (e)
+		u->eff = e;
+	struct zt_catalog_item_diff *d = e ? zt_realloc(u->diffs, (size_t)n * sizeof *d) : NULL;
+	if (!e || !d)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	u->diffs = d;
+	u->eff_cap = n;
+	return 0;
+}
+
+/* [county C] catalog = required (docs/spec/rules-v2.md §2). */
+static bool catalog_required(const struct run *u, const char *county)
+{
+	char section[32];
+	if (!u->o->config)
+		return false;
+	snprintf(section, sizeof section, "county %s", county);
+	const char *v = zt_config_get(u->o->config, section, "catalog");
+	return v && strcmp(v, "required") == 0;
+}
+
+/* What the settlement took from the catalogue in force: which, and the
+ * items whose class or ceiling is not what the hospital sent. */
+static int store_catalog_use(struct run *u, const struct settling *k, int64_t settlement_row)
+{
+	const struct zt_claim *c = k->c;
+	int n = 0;
+	for (int i = 0; i < c->item_count; i++) {
+		const struct zt_item_class *e = &u->eff[i];
+		const struct zt_item *it = &c->items[i];
+		if (!e->differs)
+			continue;
+		u->diffs[n++] = (struct zt_catalog_item_diff){
+			.item = i + 1, .code = it->med_list_codg, .sent_lv = it->chrgitm_lv,
+			.used_lv = e->chrgitm_lv, .sent_has_ceiling = it->has_pric_uplmt,
+			.sent_ceiling = it->pric_uplmt_amt, .used_has_ceiling = e->has_pric_uplmt,
+			.used_ceiling = e->pric_uplmt_amt, .found = e->entry != NULL,
+		};
+	}
+	return u->s->ops->catalogs.settlement_put(u->s, settlement_row, k->catalog_row, n, u->diffs);
+}
+
 /* The checks after the claim number's, in the order of the rejection
  * codes: 0 with *ok when the claim can be split, 0 after a rejection, or a
  * storage error. */
@@ -233,8 +290,30 @@ static int check(struct run *u, struct settling *k, bool *ok)
 		         zt_format_date(d1, c->dscg_date));
 		why = ZT_REJ_NO_POLICY;
 	} else {
-		why = zt_classify(&k->cls, &k->pe->policy, c, msg);
-		k->ctx = (struct zt_split_ctx){h.level, strcmp(h.county, p.county) == 0, p.category};
+		/* docs/spec/rules-v2.md §2 and §3: what the discharge date says */
+		const struct zt_catalog *cat;
+		struct zt_category_period periods[ZT_CATEGORY_PERIODS_MAX];
+		int np = 0;
+		if ((rc = zt_catalog_set_find(&u->catalogs, u->s, p.county, c->dscg_date, &k->cat,
+		                              &k->catalog_row)) != 0 ||
+		    (rc = u->s->ops->registry.get_periods(u->s, c->psn_no, periods, &np)) != 0)
+			return rc;
+		cat = k->cat;
+		if (!cat && catalog_required(u, p.county)) {
+			snprintf(msg, sizeof msg, "no catalogue for county %s is in force on %s, and the "
+			         "configuration requires one ([county %s] catalog = required)", p.county,
+			         zt_format_date(d1, c->dscg_date), p.county);
+			why = ZT_REJ_NO_CATALOG;
+		} else if (cat) {
+			if ((rc = eff_reserve(u, c->item_count)) != 0)
+				return rc;
+			k->differs = zt_catalog_classify(u->eff, cat, h.level, c->dscg_date, c);
+			why = zt_classify_items(&k->cls, &k->pe->policy, c, u->eff, msg);
+		} else {
+			why = zt_classify(&k->cls, &k->pe->policy, c, msg);
+		}
+		k->ctx = (struct zt_split_ctx){h.level, strcmp(h.county, p.county) == 0,
+		                               zt_category_on(p.category, periods, np, c->dscg_date)};
 		/* docs/spec/claim-v2-national.md §3, by the policy's mode */
 		if (why == ZT_REJ_NONE && c->has_national && k->pe->policy.mode == ZT_MODE_FULL) {
 			national_message(msg, sizeof msg, c, k->pe->policy.id);
@@ -368,6 +447,20 @@ static int store_settlement(struct run *u, struct settling *k, struct zt_stored_
 	return rc;
 }
 
+/* The catalogue a stored settlement used, into it (none: ""). */
+static int catalog_of(struct zt_store *s, struct zt_stored_settlement *st)
+{
+	struct zt_settlement_catalog sc;
+	int rc = s->ops->catalogs.settlement_get(s, st->row, &sc, NULL, NULL);
+	if (rc == ZT_ENOTFOUND)
+		return 0;
+	if (rc == 0) {
+		snprintf(st->catalog_id, sizeof st->catalog_id, "%s", sc.catalog_id);
+		st->catalog_differs = sc.differs;
+	}
+	return rc;
+}
+
 /* The same claim sent again, or another under a number in use: 0 with
  * *done when it was answered so (resent or rejected), or *seq the claim's
  * submission number. */
@@ -397,7 +490,8 @@ static int known_claim(struct run *u, const struct settling *k, int *seq, bool *
 	struct zt_stored_settlement *prev = zt_malloc(sizeof *prev);
 	if (!prev)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
-	if ((rc = u->s->ops->claims.get(u->s, ref.settlement_row, prev)) == 0) {
+	if ((rc = u->s->ops->claims.get(u->s, ref.settlement_row, prev)) == 0 &&
+	    (rc = catalog_of(u->s, prev)) == 0) {
 		u->stats->resent++;
 		if (u->sink->settled)
 			rc = u->sink->settled(u->sink->ctx, prev, true);
@@ -441,6 +535,12 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 	}
 	if (rc || (rc = store_settlement(u, k, st)) != 0)
 		goto out;
+	if (k->catalog_row) {
+		if ((rc = store_catalog_use(u, k, st->row)) != 0)
+			goto out;
+		snprintf(st->catalog_id, sizeof st->catalog_id, "%s", zt_catalog_info(k->cat)->id);
+		st->catalog_differs = k->differs;
+	}
 	assert(st->fund_pay_sumamt + st->hosp_part_amt + st->psn_part_amt == c->medfee_sumamt);
 	count_settlement(u->stats, st);
 	u->stats->settled++;
@@ -565,6 +665,7 @@ int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_cl
 		goto done;
 	in_txn = true;
 	if ((rc = zt_policy_set_load(&u->policies, s)) != 0 ||
+	    (rc = zt_catalog_set_load(&u->catalogs, s)) != 0 ||
 	    (rc = zt_claim_stream_open(&cs, src, format)) != 0 ||
 	    (rc = settle_stream(u, cs, src->size_hint)) != 0)
 		goto done;
@@ -575,6 +676,9 @@ done:
 	if (in_txn)
 		s->ops->rollback(s);
 	zt_policy_set_free(&u->policies);
+	zt_catalog_set_free(&u->catalogs);
+	free(u->eff);
+	free(u->diffs);
 	free(u);
 	return rc;
 }

@@ -132,6 +132,22 @@ int zt_claim_show_text(FILE *f, const struct zt_stored_settlement *st)
 	        zt_format_date(d1, st->adm_date), zt_format_date(d2, st->dscg_date), st->policy_id,
 	        zt_timestamp_local(when, st->settled_at), st->actor,
 	        st->reason[0] ? "; reason: " : "", st->reason);
+	if (st->catalog_id[0]) { /* docs/spec/rules-v2.md §2 */
+		fprintf(f, "  catalogue %s: %lld item%s classed otherwise than the hospital sent\n",
+		        st->catalog_id, (long long)st->catalog_differs,
+		        st->catalog_differs == 1 ? "" : "s");
+		for (int i = 0; i < st->catalog_item_count; i++) {
+			const struct zt_catalog_item_diff *d = &st->catalog_items[i];
+			char c1[ZT_FMT_BYTES] = "none", c2[ZT_FMT_BYTES] = "none";
+			if (d->sent_has_ceiling)
+				zt_format_q4(c1, d->sent_ceiling);
+			if (d->used_has_ceiling)
+				zt_format_q4(c2, d->used_ceiling);
+			fprintf(f, "    item %d %s: class 0%d -> 0%d%s, ceiling %s -> %s\n", d->item,
+			        d->code, d->sent_lv, d->used_lv, d->found ? "" : " (not in the catalogue)",
+			        c1, c2);
+		}
+	}
 	amount_line(f, "medfee_sumamt", st->cls.medfee_sumamt);
 	amount_line(f, "fulamt_ownpay_amt", st->cls.fulamt_ownpay_amt);
 	amount_line(f, "overlmt_selfpay", st->cls.overlmt_selfpay);

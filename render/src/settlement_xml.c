@@ -113,6 +113,12 @@ int zt_settlement_xml_settlement(struct zt_settlement_xml *a, const struct zt_st
 	attr(a, "psn_no", st->psn_no);
 	if (st->reverses_setl_id[0])
 		attr(a, "reverses", st->reverses_setl_id);
+	if (st->catalog_id[0]) { /* docs/spec/rules-v2.md §2 */
+		char n[24];
+		snprintf(n, sizeof n, "%lld", (long long)st->catalog_differs);
+		attr(a, "catalog", st->catalog_id);
+		attr(a, "catalog_differs", n);
+	}
 	if (a->version == 2 && st->national_setl_id[0]) { /* the national settlement it stands on */
 		ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "national"));
 		attr(a, "setl_id", st->national_setl_id);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "zhitong/config.h"
 #include "zhitong/claims.h"
 #include "zhitong/error.h"
 #include "zhitong/national.h"
@@ -158,13 +159,21 @@ static int submit(const struct cli *c, const struct args *a, bool quote)
 	bool tty = isatty(2);
 	if (tty)
 		o.progress = progress;
-	struct zt_store *s;
-	int rc = cli_open_store(c, 0, &s);
+	/* [county C] catalog = required (docs/spec/rules-v2.md §2) */
+	struct zt_config *cfg = NULL;
+	int rc = zt_config_load(&cfg, c->config_path);
 	if (rc)
+		return cli_fail(rc, "config");
+	o.config = cfg;
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, 0, &s)) != 0) {
+		zt_config_free(cfg);
 		return rc;
+	}
 	struct zt_settle_stats st;
 	rc = settle_path(s, a->pos[1], &o, text, &st);
 	zt_store_close(s);
+	zt_config_free(cfg);
 	if (tty && st.claims >= 1000)
 		fputc('\n', stderr);
 	if (rc)

@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 
 #include "cli.h"
+#include "zhitong/catalog.h"
 #include "zhitong/error.h"
 #include "zhitong/advance.h"
 #include "zhitong/batch.h"
@@ -54,6 +55,23 @@ static int write_file(const char *path, const void *data, size_t len)
 
 /* The demo's claims file to the settle use case; the answers are not
  * shown (no sink): the demo prints its own summary. */
+/* The world's catalogue, loaded as `catalog load` does. */
+static int demo_catalog(struct zt_store *s, const char *path, const char *actor)
+{
+	FILE *f = NULL;
+	struct zt_catalog_load_res res;
+	int rc = cli_open_doc(&f, path);
+	if (rc)
+		return rc;
+	struct zt_source src = zt_source_file(f, path);
+	rc = zt_catalog_load(s, &(struct zt_catalog_load_req){&src, actor, NULL, false}, &res);
+	fclose(f);
+	if (rc == 0)
+		fprintf(stderr, "zhitong: %s: catalogue '%s' loaded, %zu entries\n", path, res.info.id,
+		        res.entries);
+	return rc;
+}
+
 static int demo_settle(struct zt_store *s, const char *path, const struct zt_settle_opts *o,
                        struct zt_settle_stats *st)
 {
@@ -256,7 +274,10 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	/* 2. a generated world in a second county */
 	char world[400];
 	snprintf(world, sizeof world, "%s/world", dir);
-	struct zt_gen_opts go = {.claims = nclaims, .seed = seed, .county = "510122", .year = 2017};
+	/* with the insurer's catalogue and people whose category changes in the
+	 * year (docs/rules-v2.md) */
+	struct zt_gen_opts go = {.claims = nclaims, .seed = seed, .county = "510122", .year = 2017,
+	                         .catalog = true, .periods = true};
 	if (isatty(2))
 		go.progress = cli_gen_progress;
 	if ((rc = zt_gen_world(&go, world)))
@@ -266,6 +287,9 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 		goto fail;
 	snprintf(path, sizeof path, "%s/policy.xml", world);
 	if ((rc = cli_rules_load(s, path, actor, false)))
+		goto fail;
+	snprintf(path, sizeof path, "%s/catalog.xml", world);
+	if ((rc = demo_catalog(s, path, actor)))
 		goto fail;
 	/* 3. advances: the pool pays every hospital ahead, maker-checker */
 	char key[600], conf[700];

@@ -133,4 +133,74 @@ const struct zt_catalog_entry *zt_catalog_find(const struct zt_catalog *c, const
 int zt_catalog_classify(struct zt_item_class *out, const struct zt_catalog *cat,
                         int hospital_level, zt_date dscg_date, const struct zt_claim *claim);
 
+/* ---- use cases with a store (catalog_store.c) ------------------------------- */
+
+struct zt_store;           /* store.h */
+struct zt_stored_catalog;  /* store.h */
+
+struct zt_catalog_load_req {
+	const struct zt_source *src; /* the document; its name is what messages name */
+	const char *actor;           /* normalised here (actor.h) */
+	const char *supersedes;      /* the id of the catalogue it supersedes, or NULL */
+	bool approval_required;      /* [rules] approval = required: pending until approved */
+};
+struct zt_catalog_load_res {
+	int64_t row;
+	struct zt_catalog_info info;
+	size_t entries;
+	bool was_new;                /* false: the identical document was loaded already */
+	bool pending;                /* waits for `catalog approve` */
+	char superseded[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)]; /* "" if none */
+	zt_date superseded_end;      /* its new last day */
+};
+/* `catalog load` (docs/spec/rules-v2.md §2): reads and checks the document
+ * (zt_catalog_parse_source), then in one write transaction stores it with
+ * every entry and an audit record. Refused (nothing stored): ZT_EINVAL for
+ * a document that breaks a rule (file, line, field); ZT_ECONFLICT when its
+ * dates overlap an active catalogue of its county (naming it), when its id
+ * is taken by another document, or when the catalogue it supersedes was
+ * used by settlements discharged on or after its effective-from (naming
+ * how many); ZT_ENOTFOUND for an unknown --supersedes. The identical
+ * document again changes nothing. With approval required the catalogue is
+ * pending (never used) and the superseded one keeps its dates until the
+ * approval. */
+int zt_catalog_load(struct zt_store *s, const struct zt_catalog_load_req *req,
+                    struct zt_catalog_load_res *res);
+
+struct zt_catalog_approve_req {
+	const char *id;
+	const char *actor;           /* someone other than the loader */
+};
+/* `catalog approve ID --by NAME`: the checks of the load made again (the
+ * overlap, the supersede and its settlements), then the catalogue is
+ * active. ZT_ECONFLICT for the loader approving (maker-checker) or a
+ * catalogue not pending; ZT_ENOTFOUND for an unknown id. */
+int zt_catalog_approve(struct zt_store *s, const struct zt_catalog_approve_req *req,
+                       struct zt_catalog_load_res *res);
+
+/* `catalog show --county C --code CODE [--date D]`: for each catalogue of
+ * the county, in load order, whose dates contain `date` (0: every one),
+ * cb(catalogue, the entry of `code` in force on `date` — or, with date 0,
+ * each entry of the code in turn —, NULL when it has none). */
+int zt_catalog_show(struct zt_store *s, const char *county, const char *code, zt_date date,
+                    int (*cb)(void *ctx, const struct zt_stored_catalog *c,
+                              const struct zt_catalog *cat, const struct zt_catalog_entry *e),
+                    void *ctx);
+
+/* ---- the catalogues a settlement run uses (catalog_store.c) ----------------- */
+
+/* The active catalogues of a store, their entries read on first use. */
+struct zt_catalog_set {
+	int count;
+	struct zt_catalog_set_item *items;
+};
+/* Reads the headers of the active catalogues (entries are read by find). */
+int zt_catalog_set_load(struct zt_catalog_set *out, struct zt_store *s);
+void zt_catalog_set_free(struct zt_catalog_set *set);
+/* The catalogue in force for `county` on `date` (docs/spec/rules-v2.md §2):
+ * 0 with *out and *row_out, or with *out NULL when none is; its entries are
+ * read from the store the first time (a storage error is returned). */
+int zt_catalog_set_find(struct zt_catalog_set *set, struct zt_store *s, const char *county,
+                        zt_date date, const struct zt_catalog **out, int64_t *row_out);
+
 #endif

@@ -30,6 +30,8 @@
 #include "split.h"
 #include "store.h"
 
+struct zt_config; /* config.h */
+
 struct zt_settle_stats {
 	uint64_t claims;      /* claims read */
 	uint64_t settled;     /* newly settled (or, in a quote, would be) */
@@ -50,6 +52,9 @@ struct zt_settle_opts {
 	 * (0 if unknown, e.g. a pipe). */
 	void (*progress)(void *ctx, uint64_t claims, uint64_t bytes, uint64_t size);
 	void *progress_ctx;
+	/* The configuration ([county C] catalog = required: docs/spec/rules-v2.md
+	 * §2); NULL: none. */
+	const struct zt_config *config;
 };
 
 /* A claim rejected (its code's name: zt_reject_name). `hospital` and

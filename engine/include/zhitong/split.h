@@ -31,7 +31,7 @@ typedef enum {
 	ZT_REJ_NATIONAL_MISMATCH = 11,
 	ZT_REJ_NO_CATALOG = 12,
 } zt_reject;
-#define ZT_REJ_LAST ZT_REJ_NATIONAL_MISMATCH
+#define ZT_REJ_LAST ZT_REJ_NO_CATALOG /* the highest number (rules v2 came last) */
 const char *zt_reject_name(zt_reject r);
 /* The place of a rejection code in the precedence of docs/spec/interfaces.md
  * and its v2 additions (lower is checked first): schema-invalid,

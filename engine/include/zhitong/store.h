@@ -79,6 +79,7 @@
 #include "actor.h"
 #include "advance.h"
 #include "batch.h"
+#include "catalog.h"
 #include "claim.h"
 #include "ledger.h"
 #include "policy.h"
@@ -90,7 +91,7 @@
 
 /* The schema version this zhitong brings a database to (SQLite: PRAGMA
  * user_version after all migrations; PostgreSQL: meta 'schema.version'). */
-#define ZT_STORE_VERSION 10
+#define ZT_STORE_VERSION 11
 
 struct zt_store_ops;
 /* The handle: an implementation's own struct starts with this one. */
@@ -202,6 +203,7 @@ struct zt_stored_fund {
 	char slot[ZT_SLOT_BYTES];
 	struct zt_fund_trace trace;
 };
+struct zt_catalog_item_diff; /* below */
 struct zt_stored_settlement {
 	int64_t row;
 	char setl_id[32];
@@ -227,6 +229,15 @@ struct zt_stored_settlement {
 	zt_fen hifp_pay, hifmi_pay, maf_pay, oth_pay;
 	zt_fen fund_pay_sumamt, hosp_part_amt, psn_part_amt;
 	zt_fen critical_base_added;
+	/* docs/spec/rules-v2.md §2: the catalogue it classified with ("" for
+	 * none) and how many items it classed otherwise than the hospital
+	 * sent — filled by the use cases (catalogs.settlement_get), never by
+	 * claims.get; the items themselves only by zt_claims_show (valid during
+	 * its callback). */
+	char catalog_id[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
+	int64_t catalog_differs;
+	int catalog_item_count;
+	const struct zt_catalog_item_diff *catalog_items;
 	int fund_count;
 	struct zt_stored_fund funds[3 + ZT_RELIEF_MAX];
 	/* Claim v2 (docs/spec/claim-v2-national.md): the version its claim was
@@ -287,6 +298,40 @@ struct zt_stored_policy {
 	size_t len;
 };
 
+/* A catalogue as stored (docs/spec/rules-v2.md §2): its header; the
+ * entries are read apart (catalogs.entries). */
+enum zt_catalog_status { ZT_CATALOG_PENDING = 0, ZT_CATALOG_ACTIVE = 1 };
+struct zt_stored_catalog {
+	int64_t row;
+	struct zt_catalog_info info;   /* as loaded; effective_to 0 = open-ended */
+	zt_date ends;                  /* last day in force now (superseded: earlier); 0 = open */
+	enum zt_catalog_status status; /* pending until approved ([rules] approval) */
+	int64_t supersedes;            /* the row it supersedes, 0 if none */
+	char digest[65];               /* SHA-256 of the document, hex */
+	int64_t entry_count;
+	char loaded_at[32];
+	char loaded_by[ZT_ACTOR_BYTES];
+	char approved_at[32];          /* "" while pending or when loaded active */
+	char approved_by[ZT_ACTOR_BYTES];
+};
+
+/* An item a catalogue classed otherwise than the hospital sent. */
+struct zt_catalog_item_diff {
+	int item;                      /* 1-based, in claim order */
+	const char *code;
+	int sent_lv, used_lv;          /* 1..3 */
+	bool sent_has_ceiling, used_has_ceiling;
+	zt_q4 sent_ceiling, used_ceiling;
+	bool found;                    /* an entry was in force (else 03) */
+};
+
+/* The catalogue a settlement used. */
+struct zt_settlement_catalog {
+	int64_t catalog_row;
+	char catalog_id[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
+	int64_t differs;
+};
+
 /* ---- the table -------------------------------------------------------------- */
 
 struct zt_store_registry_ops {
@@ -301,6 +346,13 @@ struct zt_store_registry_ops {
 	/* Every hospital, in code order (bytewise). */
 	int (*each_hospital)(struct zt_store *s, int (*cb)(void *ctx, const struct zt_hospital *h),
 	                     void *ctx);
+	/* A person's category periods (docs/spec/rules-v2.md §3), replaced as
+	 * a whole (n 0: none left); the person must be stored. */
+	int (*put_periods)(struct zt_store *s, const char *psn_no,
+	                   const struct zt_category_period *periods, int n);
+	/* The person's periods in the order stored (*n 0: none). */
+	int (*get_periods)(struct zt_store *s, const char *psn_no,
+	                   struct zt_category_period out[ZT_CATEGORY_PERIODS_MAX], int *n);
 };
 
 struct zt_store_policy_ops {
@@ -601,6 +653,44 @@ struct zt_store_verify_ops {
 	              void *ctx);
 };
 
+struct zt_store_catalog_ops {
+	/* Stores a catalogue's header (not its entries; c->row is ignored):
+	 * the identical document again (same id, same digest) is a no-op
+	 * (*row_out its row, *was_new false); another document under a stored
+	 * id is ZT_ECONFLICT naming it. Dates are the domain's to check. */
+	int (*put)(struct zt_store *s, const struct zt_stored_catalog *c, int64_t *row_out,
+	           bool *was_new);
+	/* Entry `seq` (0, 1, … in code, then from-date order) of catalogue row. */
+	int (*put_entry)(struct zt_store *s, int64_t row, int64_t seq,
+	                 const struct zt_catalog_entry *e);
+	/* By id: 0, or ZT_ENOTFOUND (no message). */
+	int (*get)(struct zt_store *s, const char *catalog_id, struct zt_stored_catalog *out);
+	/* Every catalogue (county NULL) or those of one county, in load order. */
+	int (*each)(struct zt_store *s, const char *county,
+	            int (*cb)(void *ctx, const struct zt_stored_catalog *c), void *ctx);
+	/* The entries of catalogue `row` in seq order (line 0). */
+	int (*entries)(struct zt_store *s, int64_t row,
+	               int (*cb)(void *ctx, const struct zt_catalog_entry *e), void *ctx);
+	/* Moves a catalogue's last day in force earlier (a supersede). */
+	int (*set_ends)(struct zt_store *s, int64_t row, zt_date ends);
+	/* Marks a pending catalogue active, approved by `actor` now. */
+	int (*approve)(struct zt_store *s, int64_t row, const char *actor);
+	/* How many settlements discharged on or after `from` used catalogue
+	 * `row` and stand (are not reversed). */
+	int (*used)(struct zt_store *s, int64_t row, zt_date from, int64_t *out);
+	/* What settlement `settlement_row` took from catalogue `catalog_row`:
+	 * the count and the `n` items that differ (G4: written once, in the
+	 * claim's savepoint). */
+	int (*settlement_put)(struct zt_store *s, int64_t settlement_row, int64_t catalog_row,
+	                      int n, const struct zt_catalog_item_diff *items);
+	/* The catalogue a settlement used and, to `cb` (may be NULL), its items
+	 * that differ in item order: 0, or ZT_ENOTFOUND (no message) when it
+	 * used none. */
+	int (*settlement_get)(struct zt_store *s, int64_t settlement_row,
+	                      struct zt_settlement_catalog *out,
+	                      int (*cb)(void *ctx, const struct zt_catalog_item_diff *d), void *ctx);
+};
+
 struct zt_store_ops {
 	const char *name; /* "sqlite", "postgresql" */
 	void (*close)(struct zt_store *s);
@@ -631,6 +721,7 @@ struct zt_store_ops {
 	struct zt_store_bank_ops bank;         /* statements, matches, exceptions   */
 	struct zt_store_audit_ops audit;       /* the audit trail                   */
 	struct zt_store_verify_ops verify;     /* the checks of verify.h            */
+	struct zt_store_catalog_ops catalogs;  /* catalogues, what settlements took */
 };
 
 #endif

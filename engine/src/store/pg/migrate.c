@@ -12,8 +12,8 @@
 
 #include "pg_int.h"
 
-extern const unsigned char zt_pg_sql_001[], zt_pg_sql_002[];
-extern const size_t zt_pg_sql_001_len, zt_pg_sql_002_len;
+extern const unsigned char zt_pg_sql_001[], zt_pg_sql_002[], zt_pg_sql_003[];
+extern const size_t zt_pg_sql_001_len, zt_pg_sql_002_len, zt_pg_sql_003_len;
 
 static const struct {
 	const unsigned char *sql;
@@ -22,9 +22,10 @@ static const struct {
 } migrations[] = {
 	{zt_pg_sql_001, &zt_pg_sql_001_len, 9}, /* SQLite's 001 to 009 */
 	{zt_pg_sql_002, &zt_pg_sql_002_len, 10}, /* SQLite's 010: claim v2, the national platform */
+	{zt_pg_sql_003, &zt_pg_sql_003_len, 11}, /* SQLite's 011: rules v2 */
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
-#define LAST_VERSION 10
+#define LAST_VERSION 11
 _Static_assert(LAST_VERSION == ZT_STORE_VERSION,
                "a new SQLite migration needs its twin in schema/pg/ (migrate.c)");
 

@@ -42,6 +42,7 @@ static void fill_ops(void)
 		.bank = zt_db_bank_ops,
 		.audit = pg_audit_ops,
 		.verify = zt_db_verify_ops,
+		.catalogs = pg_catalog_ops,
 	};
 }
 

@@ -143,6 +143,12 @@ extern const struct zt_store_registry_ops pg_registry_ops;
 extern const struct zt_store_policy_ops pg_policy_ops;
 extern const struct zt_store_audit_ops pg_audit_ops;
 extern const struct zt_db_check pg_checks[ZT_VERIFY_CHECKS]; /* verify.c */
+extern const struct zt_store_catalog_ops pg_catalog_ops;
+/* catalog.c: the registry's category periods (store.h registry). */
+int pg_put_periods(struct zt_store *s, const char *psn_no, const struct zt_category_period *periods,
+                   int n);
+int pg_get_periods(struct zt_store *s, const char *psn_no,
+                   struct zt_category_period out[ZT_CATEGORY_PERIODS_MAX], int *n);
 
 
 int pg_open(struct zt_store **out, const char *target, const struct zt_store_options *o);

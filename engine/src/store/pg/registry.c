@@ -149,4 +149,6 @@ const struct zt_store_registry_ops pg_registry_ops = {
 	.get_person = get_person,
 	.get_fund = get_fund,
 	.each_hospital = each_hospital,
+	.put_periods = pg_put_periods, /* catalog.c */
+	.get_periods = pg_get_periods,
 };

@@ -41,6 +41,7 @@ static void fill_ops(void)
 		.bank = zt_db_bank_ops,
 		.audit = sq_audit_ops,
 		.verify = zt_db_verify_ops,
+		.catalogs = sq_catalog_ops,
 	};
 }
 

@@ -149,4 +149,6 @@ const struct zt_store_registry_ops sq_registry_ops = {
 	.get_person = get_person,
 	.get_fund = get_fund,
 	.each_hospital = each_hospital,
+	.put_periods = sq_put_periods, /* catalog.c */
+	.get_periods = sq_get_periods,
 };

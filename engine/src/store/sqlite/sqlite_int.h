@@ -113,6 +113,12 @@ int sq_col_name(sqlite3_stmt *p, int i, const char *const *names, int n, int oth
 extern const struct zt_store_registry_ops sq_registry_ops;
 extern const struct zt_store_policy_ops sq_policy_ops;
 extern const struct zt_store_audit_ops sq_audit_ops;
+extern const struct zt_store_catalog_ops sq_catalog_ops;
+/* catalog.c: the registry's category periods (store.h registry). */
+int sq_put_periods(struct zt_store *s, const char *psn_no, const struct zt_category_period *periods,
+                   int n);
+int sq_get_periods(struct zt_store *s, const char *psn_no,
+                   struct zt_category_period out[ZT_CATEGORY_PERIODS_MAX], int *n);
 
 /* verify.c: the checks in SQLite's dialect */
 extern const struct zt_db_check sq_checks[ZT_VERIFY_CHECKS];

@@ -29,6 +29,8 @@ static const struct {
 	         "max-attempts backoff-initial-ms backoff-max-ms outbox inbox account bic "},
 	{"reconcile", " date-tolerance-days expected-within-days amount-tolerance future-days "},
 	{"store", " busy-timeout-ms "},
+	{"slip", " key key-id verify-url "},
+	{"slip-key", " key "},
 	{"service", " listen metrics-listen tls-cert tls-key client-ca tls-priorities idle-timeout-s "
 	            "max-connections max-connections-per-address max-body-bytes user-rate-per-s "
 	            "user-burst address-rate-per-s address-burst trusted-proxy log stop-timeout-s "},
@@ -128,7 +130,8 @@ static int parse_section(char out[128], const char *s, const char *path, int lin
 		return zt_error_set(ZT_EINVAL, "%s:%d: malformed section header '%.60s': a section is "
 		                    "one word ([pool]) or a kind and a name ([fund 390100])",
 		                    path, lineno, s);
-	bool kind = false, named = strcmp(word[0], "fund") == 0 || strcmp(word[0], "hospital") == 0;
+	bool kind = false, named = strcmp(word[0], "fund") == 0 || strcmp(word[0], "hospital") == 0 ||
+	                         strcmp(word[0], "slip-key") == 0;
 	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
 		kind |= strcmp(known[i].section, word[0]) == 0;
 	if (!kind)

@@ -9,6 +9,7 @@
 
 #include "testutil.h"
 #include "zhitong/error.h"
+#include "zhitong/money.h"
 #include "zhitong/slipcode.h"
 
 static const char claim_xml[] =
@@ -512,6 +513,16 @@ Test(slip_verify, the_qr_code_of_the_pdf_and_html_read_back_verifies)
 	cr_expect(strstr(out, "结果        真实"), "%s", out);
 	free(out);
 	run_free(&r);
+	/* the name from CJK Extension B is printed (HanaMinB), every font embedded */
+	r = sh("pdftotext -layout '%s' -", pdf);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "陈𡒄"), "%s", r.out);
+	cr_expect_null(strstr(r.out, "?"), "%s", r.out);
+	run_free(&r);
+	r = sh("pdffonts '%s' | tail -n +3 | awk '{print $(NF-4)}' | sort -u", pdf);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "yes\n", "a font not embedded: %s", r.out);
+	run_free(&r);
 	const char *html = tmp_path("slip.html"), *shot = tmp_path("slip-html.png");
 	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s --config %s slip --setl-id S000000000001 "
 	                         "--format html --out %s", db, cfg, html), 0);
@@ -526,5 +537,97 @@ Test(slip_verify, the_qr_code_of_the_pdf_and_html_read_back_verifies)
 	out = verify_ok(db, cfg, r.out);
 	cr_expect(strstr(out, "真实"), "%s", out);
 	free(out);
+	run_free(&r);
+}
+
+/* ---- what a claim v2 says of the stay (docs/spec/claim-v2-national.md §1) ---- */
+
+/* The worked example as a claim v2 under `claim_no` with `extra` after its
+ * items. */
+static const char *claim_v2(const char *claim_no, const char *extra)
+{
+	static char buf[4][4000];
+	static int next;
+	char *b = buf[next++ % 4];
+	const char *items = strstr(claim_xml, "</items></claim>");
+	const char *no = strstr(claim_xml, "ZY2017-000123");
+	const char *ns = strstr(claim_xml, "urn:zhitong:claim:1");
+	cr_assert(items && no && ns);
+	snprintf(b, 4000, "%.*surn:zhitong:claim:2%.*s%s%.*s</items>%s</claim>", (int)(ns - claim_xml),
+	         claim_xml, (int)(no - ns - strlen("urn:zhitong:claim:1")),
+	         ns + strlen("urn:zhitong:claim:1"), claim_no,
+	         (int)(items - no - strlen("ZY2017-000123")), no + strlen("ZY2017-000123"), extra);
+	return b;
+}
+
+Test(slip_stay, inpatient_number_department_and_deposit_of_a_claim_v2_are_on_the_slip)
+{
+	const char *db = settled("张三");
+	struct {
+		const char *claim_no, *extra;
+		const char *want[4], *not[4];
+	} cases[] = {
+		{"ZY-V2-1",
+		 "<ipt_no>ZY-0042</ipt_no><dept_name>神经内科一病区</dept_name><deposit>3000.00</deposit>",
+		 {"住院号：ZY-0042", "科室：神经内科一病区", "预交金", "应退还"},
+		 {"应补缴"}},
+		/* a deposit below what the patient pays: the rest is due */
+		{"ZY-V2-2", "<deposit>500.00</deposit>", {"预交金", "应补缴"}, {"住院号", "科室", "应退还"}},
+		/* a deposit of nothing is a deposit */
+		{"ZY-V2-3", "<ipt_no>ZY-0043</ipt_no><deposit>0.00</deposit>",
+		 {"住院号：ZY-0043", "预交金", "应补缴"}, {"科室", "应退还"}},
+		/* a claim v2 that says nothing of the stay: nothing shown */
+		{"ZY-V2-4", "", {"个人支付"}, {"住院号", "科室", "预交金", "应补缴"}},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *out = NULL, *err = NULL;
+		int rc = zt_test_run(&out, &err, "--db %s claim submit %s", db,
+		                     zt_test_write("v2.xml", claim_v2(cases[i].claim_no, cases[i].extra)));
+		cr_assert_eq(rc, 0, "%s: %s%s", cases[i].claim_no, out, err);
+		free(out);
+		free(err);
+		out = NULL;
+		cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --hospital H51010101 --claim-no %s", db,
+		                         cases[i].claim_no), 0);
+		for (int k = 0; k < 4 && cases[i].want[k]; k++)
+			cr_expect(strstr(out, cases[i].want[k]), "%s: no %s in\n%s", cases[i].claim_no,
+			          cases[i].want[k], out);
+		for (int k = 0; k < 4 && cases[i].not[k]; k++)
+			cr_expect_null(strstr(out, cases[i].not[k]), "%s: %s in\n%s", cases[i].claim_no,
+			               cases[i].not[k], out);
+		free(out);
+	}
+	/* the deposit's balance: 3000.00 against 1050.00 paid, 500.00 against 1050.00 */
+	char *out = NULL;
+	cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --hospital H51010101 --claim-no ZY-V2-1", db),
+	             0);
+	const char *p = strstr(out, "个人支付");
+	cr_assert(p, "%s", out);
+	char paid[32];
+	sscanf(p + strlen("个人支付"), " %31s", paid);
+	free(out);
+	zt_fen psn;
+	cr_assert_eq(zt_parse_amount(&psn, paid, strlen(paid)), 0, "%s", paid);
+	char want[64], amount[ZT_FMT_BYTES];
+	snprintf(want, sizeof want, "%s", zt_format_amount(amount, 300000 - psn));
+	cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --hospital H51010101 --claim-no ZY-V2-1", db),
+	             0);
+	p = strstr(out, "应退还");
+	cr_expect(p && strstr(p, want) && strstr(p, want) < strchr(p, '\n'), "应退还 %s:\n%s", want,
+	          out);
+	free(out);
+	/* in the HTML and the PDF too */
+	cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --hospital H51010101 --claim-no ZY-V2-1 "
+	                         "--format html", db), 0);
+	cr_expect(strstr(out, "ZY-0042") && strstr(out, "神经内科一病区") && strstr(out, "3000.00"),
+	          "%s", out);
+	free(out);
+	const char *pdf = tmp_path("stay.pdf");
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s slip --hospital H51010101 --claim-no ZY-V2-1 "
+	                         "--format pdf --out %s", db, pdf), 0);
+	struct run r = sh("pdftotext -layout '%s' -", pdf);
+	cr_assert_eq(r.code, 0, "pdftotext (poppler-utils, tools/dev): %s", r.err);
+	cr_expect(strstr(r.out, "ZY-0042") && strstr(r.out, "神经内科一病区") && strstr(r.out, "预交金"),
+	          "%s", r.out);
 	run_free(&r);
 }

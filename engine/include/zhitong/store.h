@@ -90,7 +90,7 @@
 
 /* The schema version this zhitong brings a database to (SQLite: PRAGMA
  * user_version after all migrations; PostgreSQL: meta 'schema.version'). */
-#define ZT_STORE_VERSION 9
+#define ZT_STORE_VERSION 10
 
 struct zt_store_ops;
 /* The handle: an implementation's own struct starts with this one. */
@@ -251,6 +251,10 @@ struct zt_stored_claim {
 	const char *items;             /* NULL if missing */
 	const unsigned char *digest;
 	int digest_bytes;
+	/* claim v2 (docs/spec/claim-v2-national.md §1): NULL when absent */
+	const char *ipt_no, *dept_name;
+	bool has_deposit;
+	zt_fen deposit;
 };
 
 /* A stored policy: the domain parses its source (policy.h). */

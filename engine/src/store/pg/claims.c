@@ -19,6 +19,8 @@ static const char SQL_ACCUM_GET[] = "SELECT slot, amount FROM accum WHERE psn_no
 static const char SQL_ACCUM_PUT[] =
 	"INSERT INTO accum (psn_no, year, slot, amount) VALUES ($1, $2, $3, $4) "
 	"ON CONFLICT (psn_no, year, slot) DO UPDATE SET amount = excluded.amount";
+static const char SQL_STAY_INSERT[] =
+	"INSERT INTO claim_stay (claim_id, ipt_no, dept_name, deposit) VALUES ($1, $2, $3, $4)";
 static const char SQL_CLAIM_INSERT[] =
 	"INSERT INTO claim (fixmedins_code, claim_no, seq, psn_no, adm_date, dscg_date, "
 	"dscg_maindiag_code, medfee_sumamt, item_count, items, digest, received_at, id) "
@@ -293,7 +295,25 @@ static int insert_claim(struct pg *q, const struct zt_settle_write *w, int64_t *
 	if ((rc = pg_run(q, p, "store claim")) != 0)
 		return rc;
 	*row_out = q->next_claim_id++;
-	return 0;
+	/* a claim v2's stay (migration 010), when it says anything of it */
+	if (!c->ipt_no[0] && !c->dept_name[0] && !c->has_deposit)
+		return 0;
+	if ((rc = pg_stmt(q, SQL_STAY_INSERT, &p)) != 0)
+		return rc;
+	pg_bind_int64(p, 1, *row_out);
+	if (c->ipt_no[0])
+		pg_bind_text(p, 2, c->ipt_no);
+	else
+		pg_bind_null(p, 2);
+	if (c->dept_name[0])
+		pg_bind_text(p, 3, c->dept_name);
+	else
+		pg_bind_null(p, 3);
+	if (c->has_deposit)
+		pg_bind_int64(p, 4, c->deposit);
+	else
+		pg_bind_null(p, 4);
+	return pg_run(q, p, "store claim stay");
 }
 
 /* The shares of a settlement add up to what its row says each kind of
@@ -535,8 +555,10 @@ static int get(struct zt_store *s, int64_t row, struct zt_stored_settlement *out
 }
 
 static const char SQL_GET_CLAIM[] =
-	"SELECT id, fixmedins_code, claim_no, psn_no, adm_date, dscg_date, dscg_maindiag_code, "
-	"medfee_sumamt, item_count, items, digest FROM claim WHERE id = $1";
+	"SELECT c.id, c.fixmedins_code, c.claim_no, c.psn_no, c.adm_date, c.dscg_date, "
+	"c.dscg_maindiag_code, c.medfee_sumamt, c.item_count, c.items, c.digest, cs.ipt_no, "
+	"cs.dept_name, cs.deposit FROM claim c LEFT JOIN claim_stay cs ON cs.claim_id = c.id "
+	"WHERE c.id = $1";
 
 static int get_claim(struct zt_store *s, int64_t row,
                      int (*cb)(void *ctx, const struct zt_stored_claim *c), void *ctx)
@@ -560,6 +582,14 @@ static int get_claim(struct zt_store *s, int64_t row,
 	};
 	c.digest_bytes = pg_col_blob(p, 10, digest, (int)sizeof digest);
 	c.digest = digest;
+	if (!pg_col_null(p, 11))
+		c.ipt_no = pg_col_text(p, 11);
+	if (!pg_col_null(p, 12))
+		c.dept_name = pg_col_text(p, 12);
+	if (!pg_col_null(p, 13)) {
+		c.has_deposit = true;
+		c.deposit = pg_col_int64(p, 13);
+	}
 	r = cb(ctx, &c);
 	pg_done(p);
 	return r;

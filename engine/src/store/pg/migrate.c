@@ -12,8 +12,8 @@
 
 #include "pg_int.h"
 
-extern const unsigned char zt_pg_sql_001[];
-extern const size_t zt_pg_sql_001_len;
+extern const unsigned char zt_pg_sql_001[], zt_pg_sql_002[];
+extern const size_t zt_pg_sql_001_len, zt_pg_sql_002_len;
 
 static const struct {
 	const unsigned char *sql;
@@ -21,9 +21,10 @@ static const struct {
 	int to_version;
 } migrations[] = {
 	{zt_pg_sql_001, &zt_pg_sql_001_len, 9}, /* SQLite's 001 to 009 */
+	{zt_pg_sql_002, &zt_pg_sql_002_len, 10}, /* 010: a claim v2's stay */
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
-#define LAST_VERSION 9
+#define LAST_VERSION 10
 _Static_assert(LAST_VERSION == ZT_STORE_VERSION,
                "a new SQLite migration needs its twin in schema/pg/ (migrate.c)");
 

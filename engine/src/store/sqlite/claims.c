@@ -56,7 +56,11 @@ static const char SQL_HISTORY[] = "SELECT s.id FROM settlement s JOIN claim c ON
                                   "WHERE c.fixmedins_code = ?1 AND c.claim_no = ?2 ORDER BY s.id";
 static const char SQL_BY_SETL_ID[] = "SELECT id FROM settlement WHERE setl_id = ?1";
 static const char SQL_REVERSAL_OF[] = "SELECT id FROM settlement WHERE reverses = ?1";
-static const char SQL_GET_CLAIM[] = "SELECT " SQ_CLAIM_COLUMNS " FROM claim WHERE id = ?1";
+static const char SQL_GET_CLAIM[] =
+	"SELECT " SQ_CLAIM_COLUMNS ", cs.ipt_no, cs.dept_name, cs.deposit FROM claim "
+	"LEFT JOIN claim_stay cs ON cs.claim_id = claim.id WHERE claim.id = ?1";
+static const char SQL_STAY_INSERT[] =
+	"INSERT INTO claim_stay (claim_id, ipt_no, dept_name, deposit) VALUES (?1, ?2, ?3, ?4)";
 
 /* One list, three ways in: by the person (claim_by_person), by the
  * hospital (the claim table's own (fixmedins_code, claim_no, seq) index),
@@ -291,9 +295,22 @@ static int insert_claim(struct sq *q, const struct zt_settle_write *w, int64_t *
 	sq_bind_text(p, 10, w->items_text);
 	sqlite3_bind_blob(p, 11, w->digest, ZT_DIGEST_BYTES, SQLITE_STATIC);
 	sq_bind_text(p, 12, sq_now(q));
-	if ((rc = sq_run(q, p, "store claim")) == 0)
-		*row_out = sqlite3_last_insert_rowid(q->db);
-	return rc;
+	if ((rc = sq_run(q, p, "store claim")) != 0)
+		return rc;
+	*row_out = sqlite3_last_insert_rowid(q->db);
+	/* a claim v2's stay (migration 010), when it says anything of it */
+	if (!c->ipt_no[0] && !c->dept_name[0] && !c->has_deposit)
+		return 0;
+	if ((rc = sq_stmt(q, SQL_STAY_INSERT, &p)) != 0)
+		return rc;
+	sqlite3_bind_int64(p, 1, *row_out);
+	sq_bind_opt(p, 2, c->ipt_no);
+	sq_bind_opt(p, 3, c->dept_name);
+	if (c->has_deposit)
+		sqlite3_bind_int64(p, 4, c->deposit);
+	else
+		sqlite3_bind_null(p, 4);
+	return sq_run(q, p, "store claim stay");
 }
 
 /* The shares of a settlement add up to what its row says each kind of
@@ -532,6 +549,14 @@ static int get_claim(struct zt_store *s, int64_t row,
 	if ((r = sq_row(q, p, "read claim")) <= 0)
 		return r == 0 ? zt_error_set(ZT_ENOTFOUND, "claim #%lld not found", (long long)row) : r;
 	struct zt_stored_claim c = sq_claim_of(p);
+	if (sqlite3_column_type(p, 11) != SQLITE_NULL)
+		c.ipt_no = (const char *)sqlite3_column_text(p, 11);
+	if (sqlite3_column_type(p, 12) != SQLITE_NULL)
+		c.dept_name = (const char *)sqlite3_column_text(p, 12);
+	if (sqlite3_column_type(p, 13) != SQLITE_NULL) {
+		c.has_deposit = true;
+		c.deposit = sqlite3_column_int64(p, 13);
+	}
 	r = cb(ctx, &c);
 	sq_done(p);
 	return r;

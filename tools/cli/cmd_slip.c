@@ -19,7 +19,7 @@ static const char slip_help[] =
 	"                              [--width COLS] [--out FILE [--force]]\n"
 	"       zhitong --db PATH slip --setl-id S [--format text|html|pdf] [--width COLS]\n"
 	"                              [--out FILE [--force]]\n"
-	"       zhitong --db PATH --config FILE slip verify CODE [--setl-id S]\n"
+	"       zhitong --db PATH [--config PATH] slip verify CODE [--setl-id S]\n"
 	"\n"
 	"The patient's settlement slip (住院费用结算单, docs/slip.md): the bill by\n"
 	"charge type, how it splits, one line per paying fund under its registered\n"

@@ -24,6 +24,7 @@
 #include "testutil.h"
 #include "zhitong/error.h"
 #include "zhitong/reconcile.h"
+#include "zhitong/recon_render.h"
 
 #define REGISTRY ZT_TEST_SOURCE_DIR "/rules/registry-510101.xml"
 #define POLICY ZT_TEST_SOURCE_DIR "/rules/sample-510101-2017.xml"
@@ -652,7 +653,7 @@ Test(reconcile_import, a_debit_with_an_advance_id_confirms_the_advance)
 	/* never found missing, and the report says the bank confirmed it */
 	out = zt_ok_on(w.db, as_of_plus(&w, 60), "--config '%s' reconcile report --format csv --as-of %s", w.cfg,
 	                  as_of_plus(&w, 60));
-	expect_in(out, "hospital,H51010101,,,,,,,,,20000.00,20000.00,9450.00,10550.00,,,\n");
+	expect_in(out, "hospital,H51010101,xx区人民医院,,,,,,,,20000.00,20000.00,9450.00,10550.00,,,\n");
 	cr_expect(strstr(out, w.advance_id) == NULL, "%s", out);
 	free(out);
 	/* the same debit again, under another reference, is a duplicate */
@@ -1058,7 +1059,7 @@ Test(reconcile_report, per_fund_per_hospital_and_open_exceptions_as_csv)
 	         "fund,390200,城乡居民大病医疗保险基金,,0.00,0.00,0.00,0.00,0,,,,,,,,0.00\n"
 	         "fund,610100,医疗救助基金,,1148.00,0.00,0.00,1148.00,1,10,,,,,,,0.00\n"
 	         "fund,610103,卫生扶贫救助基金,,142.00,0.00,0.00,142.00,1,10,,,,,,,0.00\n"
-	         "hospital,H51010101,,,,,,,,,20000.00,20000.00,9450.00,10550.00,,,\n");
+	         "hospital,H51010101,xx区人民医院,,,,,,,,20000.00,20000.00,9450.00,10550.00,,,\n");
 	cr_expect(strncmp(out, want, strlen(want)) == 0, "got:\n%s\nwant to start with:\n%s", out,
 	          want);
 	expect_in(out, "exception,EXC-000001,BS");
@@ -1089,8 +1090,8 @@ Test(reconcile_report, html_is_one_self_contained_page_with_a_chart)
 	cr_expect(strncmp(html, "<!DOCTYPE html>", 15) == 0);
 	expect_in(html, "<svg xmlns=\"http://www.w3.org/2000/svg\"");
 	expect_in(html, "<polyline");
-	expect_in(html, "billed 9450.00");
-	expect_in(html, "paid 5000.00");
+	expect_in(html, "已开票 9450.00");
+	expect_in(html, "已到账 5000.00");
 	expect_in(html, "<td>城乡居民基本医疗保险基金</td>");
 	/* nothing from elsewhere: no scripts, no links, no external images */
 	cr_expect(strstr(html, "<script") == NULL);
@@ -1098,7 +1099,57 @@ Test(reconcile_report, html_is_one_self_contained_page_with_a_chart)
 	cr_expect(strstr(html, "href=") == NULL);
 	cr_expect(strstr(html, "https:") == NULL);
 	cr_expect(strstr(html, "</html>\n") != NULL);
+	/* in Chinese, for finance (issue 10): hospital and fund names, no English heading */
+	expect_in(html, "<h1>资金对账报告（截至 ");
+	expect_in(html, "<td>H51010101</td><td>xx区人民医院</td>");
+	expect_in(html, "<td>610103</td><td>卫生扶贫救助基金</td>");
+	const char *english[] = {">Funds<", ">Hospitals<", "billed", "Reconciliation", "Open exceptions"};
+	for (size_t i = 0; i < sizeof english / sizeof *english; i++)
+		cr_expect_null(strstr(html, english[i]), "'%s' in:\n%s", english[i], html);
+	/* a value axis: 9450.00 billed gives ticks of 2000 up to 10000 */
+	expect_in(html, "金额（元）");
+	const char *ticks[] = {">0</text>", ">2000</text>", ">4000</text>", ">6000</text>",
+	                       ">8000</text>", ">10000</text>"};
+	for (size_t i = 0; i < sizeof ticks / sizeof *ticks; i++)
+		expect_in(html, ticks[i]);
+	cr_expect_null(strstr(html, ">12000</text>"));
 	free(html);
+}
+
+/* The chart's value axis over sums of every size: 1, 2 or 5 × 10^k a step,
+ * at most five intervals, the top tick at or above the largest sum. */
+Test(reconcile_report, the_value_axis_has_round_ticks_at_every_scale)
+{
+	struct {
+		zt_fen billed;
+		const char *top, *not;
+	} cases[] = {
+		{1, ">0.01</text>", ">0.02</text>"},
+		{99, ">1.00</text>", ">1.20</text>"},
+		{945000, ">10000</text>", ">12000</text>"},
+		{1590988919, ">2000万</text>", ">2500万</text>"},
+		{50000000, ">50万</text>", ">60万</text>"},
+		{(zt_fen)900000000000000, ">1000000000万</text>", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct zt_recon_day day = {.day = 20170310, .billed = cases[i].billed,
+		                           .paid = cases[i].billed / 2};
+		struct zt_recon_report r = {.as_of = 20170331, .day_count = 1, .days = &day};
+		char *html = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&html, &len);
+		cr_assert(f);
+		zt_recon_render_report_html(f, &r);
+		fclose(f);
+		expect_in(html, cases[i].top);
+		if (cases[i].not)
+			cr_expect_null(strstr(html, cases[i].not), "%s in:\n%s", cases[i].not, html);
+		int ticks = 0;
+		for (const char *p = html; (p = strstr(p, "class=\"tick\"")); p++)
+			ticks++;
+		cr_expect(ticks >= 2 && ticks <= 6, "%d ticks for %lld", ticks, (long long)cases[i].billed);
+		free(html);
+	}
 }
 
 /* ---- verify ---------------------------------------------------------------------- */
@@ -1916,7 +1967,7 @@ Test(reconcile_report, reads_only_and_lists_what_is_overdue_without_raising_it)
 	expect_in(out, want);
 	free(out);
 	out = zt_ok_on(w.db, later, "--config '%s' reconcile report --format html", w.cfg);
-	expect_in(out, "<h2>Overdue, not raised yet (4)</h2>");
+	expect_in(out, "<h2>逾期未到、尚未列为异常（4）</h2>");
 	free(out);
 	/* not a byte of the database changed, no exception was raised */
 	char *after = db_digest(w.db);

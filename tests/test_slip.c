@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "zhitong/error.h"
+#include "zhitong/money.h"
+#include "zhitong/slipcode.h"
 
 static const char claim_xml[] =
 	"<claim xmlns=\"urn:zhitong:claim:1\"><fixmedins_code>H51010101</fixmedins_code>"
@@ -176,4 +179,455 @@ Test(slip, a_claim_never_settled_has_no_slip)
 	cr_expect_eq(zt_test_run(NULL, &err, "--db %s slip --setl-id S999999999999", db), 1);
 	cr_expect(strstr(err, "not-settled") && strstr(err, "S999999999999"), "%s", err);
 	free(err);
+}
+
+/* ---- the verification code: [slip] key and `slip verify` (docs/slip.md) ---- */
+
+/* A private key file of 32 random bytes under `name`. */
+static const char *key_file(const char *name)
+{
+	static char paths[16][1024];
+	static int next;
+	char *path = paths[next++ % 16];
+	snprintf(path, 1024, "%s", tmp_path(name));
+	struct run r = sh("head -c 32 /dev/urandom > '%s' && chmod 600 '%s'", path, path);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	return path;
+}
+
+/* A configuration `name` with `text`. */
+static const char *config(const char *name, const char *text)
+{
+	return zt_test_write(name, text);
+}
+
+/* The code the slip of `setl_id` prints under configuration `cfg`, in `out`. */
+static void printed_code(char out[64], const char *db, const char *cfg, const char *setl_id)
+{
+	char *t = NULL;
+	cr_assert_eq(zt_test_run(&t, NULL, "--db %s --config %s slip --setl-id %s", db, cfg, setl_id),
+	             0);
+	const char *p = strstr(t, "验证码：");
+	cr_assert(p, "no code on the slip:\n%s", t);
+	p += strlen("验证码：");
+	while (*p == '\n' || *p == ' ')
+		p++;
+	size_t n = strcspn(p, "\n");
+	cr_assert(n > 20 && n < 64, "%s", t);
+	snprintf(out, 64, "%.*s", (int)n, p);
+	free(t);
+}
+
+static char *verify_ok(const char *db, const char *cfg, const char *code)
+{
+	char *out = NULL, *err = NULL;
+	int rc = zt_test_run(&out, &err, "--db %s --config %s slip verify '%s'", db, cfg, code);
+	cr_expect_eq(rc, 0, "slip verify '%s' exited %d: %s%s", code, rc, out, err);
+	free(err);
+	return out;
+}
+
+static void verify_fails(const char *db, const char *cfg, const char *code, const char *says)
+{
+	char *out = NULL, *err = NULL;
+	int rc = zt_test_run(&out, &err, "--db %s --config %s slip verify '%s'", db, cfg, code);
+	cr_expect_eq(rc, 1, "slip verify '%s' exited %d: %s%s", code, rc, out, err);
+	cr_expect(strstr(out, says), "'%s' does not say %s:\n%s", code, says, out);
+	cr_expect_null(strstr(out, "结果        真实"), "%s", out);
+	free(out);
+	free(err);
+}
+
+Test(slip_verify, the_printed_code_is_genuine_with_the_amounts_typed_or_scanned)
+{
+	const char *db = settled("张三丰");
+	char text[600], code[64];
+	snprintf(text, sizeof text, "[slip]\nkey = %s\nkey-id = K1\n", key_file("k1.key"));
+	const char *cfg = config("pool.conf", text);
+	printed_code(code, db, cfg, "S000000000001");
+	cr_expect_eq(strncmp(code, "K1-", 3), 0, "%s", code);
+	char *out = verify_ok(db, cfg, code);
+	cr_expect(strstr(out, "结果        真实"), "%s", out);
+	cr_expect(strstr(out, "状态        有效"), "%s", out);
+	cr_expect(strstr(out, "S000000000001"), "%s", out);
+	cr_expect(strstr(out, "ZY2017-000123"), "%s", out);
+	cr_expect(strstr(out, "医疗费总额") && strstr(strstr(out, "医疗费总额"), "10500.00"), "%s",
+	          out);
+	cr_expect(strstr(out, "城乡居民基本医疗保险基金 390100") &&
+	          strstr(strstr(out, "城乡居民基本医疗保险基金 390100"), "8160.00"), "%s", out);
+	cr_expect(strstr(out, "个人支付") && strstr(strstr(out, "个人支付"), "1050.00"), "%s", out);
+	/* the person is named masked: the code is all a reader has */
+	cr_expect(strstr(out, "张**"), "%s", out);
+	cr_expect_null(strstr(out, "张三丰"), "%s", out);
+	/* no English word in what people read */
+	cr_expect_null(strstr(out, "genuine"), "%s", out);
+	free(out);
+	/* typed in lower case without dashes, with spaces, O for 0; the QR text */
+	char typed[64], spaced[80], qr[96];
+	size_t k = 0;
+	for (const char *p = code; *p; p++)
+		if (*p != '-')
+			typed[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	typed[k] = '\0';
+	snprintf(spaced, sizeof spaced, "  %s  ", code);
+	for (char *p = spaced; *p; p++)
+		if (*p == '-')
+			*p = ' ';
+	snprintf(qr, sizeof qr, "zhitong:slip:2:%s", code);
+	const char *forms[] = {typed, spaced, qr};
+	for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+		out = verify_ok(db, cfg, forms[i]);
+		cr_expect(strstr(out, "真实"), "%s: %s", forms[i], out);
+		free(out);
+	}
+	/* with the settlement named, and a reversal's id naming it too */
+	char *o2 = NULL;
+	cr_expect_eq(zt_test_run(&o2, NULL, "--db %s --config %s slip verify %s --setl-id S000000000001",
+	                         db, cfg, code), 0, "%s", o2);
+	free(o2);
+	cr_expect_eq(zt_test_run(&o2, NULL, "--db %s --config %s slip verify %s --setl-id S000000000009",
+	                         db, cfg, code), 1, "%s", o2);
+	cr_expect(o2 && strstr(o2, "不真实"), "%s", o2);
+	free(o2);
+}
+
+/* A code made with the pool's own key over what a changed slip would say:
+ * none of them is the stored settlement's. */
+Test(slip_verify, a_changed_amount_person_fund_or_settlement_is_not_genuine)
+{
+	const char *db = settled("张三");
+	const char *kpath = key_file("k1.key");
+	char text[600];
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", kpath);
+	const char *cfg = config("pool.conf", text);
+	unsigned char key[ZT_SLIPCODE_KEY_BYTES_MAX];
+	size_t key_len;
+	cr_assert_eq(zt_slipcode_key_read(key, &key_len, kpath), 0, "%s", zt_error_last());
+	struct zt_slipcode_fund f[] = {{"390100", 816000}, {"610100", 114800}, {"610103", 14200}};
+	const struct zt_slipcode_content real = {.setl_id = "S000000000001",
+	                                         .hospital_code = "H51010101",
+	                                         .claim_no = "ZY2017-000123",
+	                                         .psn_no = "P0000001",
+	                                         .medfee_sumamt_fen = 1050000,
+	                                         .fund_count = 3,
+	                                         .funds = f,
+	                                         .psn_part_fen = 105000};
+	/* the content as the slip has it: the same code as printed */
+	char code[ZT_SLIPCODE_BYTES], printed[64];
+	printed_code(printed, db, cfg, "S000000000001");
+	cr_assert_eq(zt_slipcode_compute(code, key, key_len, "K1", &real), 0, "%s", zt_error_last());
+	cr_assert_str_eq(code, printed, "the test's content must be the slip's");
+	struct zt_slipcode_content c;
+	struct zt_slipcode_fund g[3];
+	for (int v = 0; v < 7; v++) {
+		c = real;
+		memcpy(g, f, sizeof g);
+		c.funds = g;
+		switch (v) {
+		case 0: c.psn_part_fen += 1; break;              /* the patient pays a fen more */
+		case 1: g[0].paid_fen -= 100; break;            /* a fund's amount */
+		case 2: c.medfee_sumamt_fen = 1000000; break;    /* the total */
+		case 3: c.psn_no = "P0000002"; break;           /* another person */
+		case 4: c.setl_id = "S000000000002"; break;     /* another settlement */
+		case 5: g[2].code = "610102"; break;            /* another fund */
+		case 6: c.fund_count = 2; break;                /* a fund left out */
+		}
+		cr_assert_eq(zt_slipcode_compute(code, key, key_len, "K1", &c), 0);
+		verify_fails(db, cfg, code, "不真实");
+	}
+}
+
+Test(slip_verify, what_is_stored_changed_behind_the_code_is_not_genuine)
+{
+	const char *db = settled("张三");
+	char text[600], code[64];
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", key_file("k1.key"));
+	const char *cfg = config("pool.conf", text);
+	printed_code(code, db, cfg, "S000000000001");
+	char *out = verify_ok(db, cfg, code);
+	free(out);
+	/* someone edits the stored amount behind the engine's back */
+	zt_test_sql(db, "DROP TRIGGER settlement_fund_immutable_u; "
+	                "UPDATE settlement_fund SET amount = amount + 100 WHERE seq = 1");
+	verify_fails(db, cfg, code, "不真实");
+}
+
+Test(slip_verify, a_code_of_another_pool_or_an_unknown_key_is_not_genuine)
+{
+	const char *db = settled("张三");
+	char text[600], code[64];
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", key_file("ours.key"));
+	const char *ours = config("ours.conf", text);
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", key_file("theirs.key"));
+	const char *theirs = config("theirs.conf", text);
+	/* the same settlement's code under another pool's key, same key id */
+	printed_code(code, db, theirs, "S000000000001");
+	verify_fails(db, ours, code, "没有与此验证码相符的结算");
+	/* a key id the pool never had */
+	snprintf(text, sizeof text, "[slip]\nkey = %s\nkey-id = Z9\n", key_file("z9.key"));
+	printed_code(code, db, config("z9.conf", text), "S000000000001");
+	verify_fails(db, ours, code, "密钥编号 Z9 不是本统筹区的");
+	/* not a code at all */
+	const char *junk[] = {"hello", "K1-7GQ4", "K1-7GQ4-Z0PA-3MXE-TT9W-C5RB-XXXX", ""};
+	for (size_t i = 0; i < sizeof junk / sizeof *junk; i++)
+		verify_fails(db, ours, junk[i], "无法识别");
+}
+
+Test(slip_verify, a_reversed_settlement_is_genuine_and_reported_void)
+{
+	const char *db = settled("张三");
+	char text[600], code[64];
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", key_file("k1.key"));
+	const char *cfg = config("pool.conf", text);
+	printed_code(code, db, cfg, "S000000000001");
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s claim reverse --hospital H51010101 "
+	                         "--claim-no ZY2017-000123 --reason 重复结算 --by clerk2", db), 0);
+	char *out = verify_ok(db, cfg, code);
+	cr_expect(strstr(out, "结果        真实"), "%s", out);
+	cr_expect(strstr(out, "已作废"), "%s", out);
+	cr_expect(strstr(out, "冲销结算号  S000000000002"), "%s", out);
+	cr_expect(strstr(out, "作废原因    重复结算"), "%s", out);
+	cr_expect_null(strstr(out, "状态        有效"), "%s", out);
+	free(out);
+	/* settled afresh: the new settlement's slip has a code of its own, which stands */
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s claim submit %s", db,
+	                         zt_test_write("claim.xml", claim_xml)), 0);
+	char code2[64];
+	printed_code(code2, db, cfg, "S000000000003");
+	cr_expect_str_neq(code, code2);
+	out = verify_ok(db, cfg, code2);
+	cr_expect(strstr(out, "状态        有效") && strstr(out, "S000000000003"), "%s", out);
+	free(out);
+}
+
+Test(slip_verify, a_rotated_key_still_verifies_old_slips)
+{
+	const char *db = settled("张三");
+	const char *k1 = key_file("k1.key"), *k2 = key_file("k2.key");
+	char text[800], old[64], now[64];
+	snprintf(text, sizeof text, "[slip]\nkey = %s\nkey-id = K1\n", k1);
+	printed_code(old, db, config("2026.conf", text), "S000000000001");
+	/* the next year: K2 signs, K1 is kept to check */
+	snprintf(text, sizeof text,
+	         "[slip]\nkey = %s\nkey-id = K2\n\n[slip-key K1]\nkey = %s   # retired\n", k2, k1);
+	const char *rotated = config("2027.conf", text);
+	printed_code(now, db, rotated, "S000000000001");
+	cr_expect_eq(strncmp(now, "K2-", 3), 0, "%s", now);
+	char *out = verify_ok(db, rotated, old);
+	cr_expect(strstr(out, "真实"), "%s", out);
+	free(out);
+	out = verify_ok(db, rotated, now);
+	free(out);
+	/* K1 dropped: its slips are no longer this pool's */
+	snprintf(text, sizeof text, "[slip]\nkey = %s\nkey-id = K2\n", k2);
+	verify_fails(db, config("2028.conf", text), old, "密钥编号 K1");
+	/* K1's file given as K2: the code's key id is in what is signed */
+	snprintf(text, sizeof text, "[slip]\nkey = %s\nkey-id = K2\n", k1);
+	verify_fails(db, config("swapped.conf", text), now, "不真实");
+}
+
+Test(slip_verify, keys_that_cannot_be_used_are_refused_with_the_setting)
+{
+	const char *db = settled("张三");
+	const char *k = key_file("k.key");
+	char *err = NULL;
+	/* no key: the slip prints without a code, verify refuses */
+	char *out = NULL;
+	cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --setl-id S000000000001", db), 0);
+	cr_expect_null(strstr(out, "验证码"), "%s", out);
+	free(out);
+	cr_expect_eq(zt_test_run(NULL, &err, "--db %s slip verify K1-0000-0000-0000-0000-0000", db), 2);
+	cr_expect(strstr(err, "[slip] key"), "%s", err);
+	free(err);
+	char open_key[400], short_key[400];
+	snprintf(open_key, sizeof open_key, "%s", tmp_path("open.key"));
+	snprintf(short_key, sizeof short_key, "%s", tmp_path("short.key"));
+	struct run r = sh("head -c 32 /dev/urandom > '%s' && chmod 644 '%s'", open_key, open_key);
+	run_free(&r);
+	r = sh("head -c 16 /dev/urandom > '%s' && chmod 600 '%s'", short_key, short_key);
+	run_free(&r);
+	struct {
+		const char *fmt, *says;
+	} bad[] = {
+		{"[slip]\nkey = @\nkey-id = KI\n", "outside"},
+		{"[slip]\nkey = @\nkey-id = K12\n", "not 1 or 2"},
+		{"[slip]\nkey-id = K1\n# @\n", "need a key"},
+		{"[slip]\nkey = @\nverify-url = ftp://x/\n", "verify-url"},
+		{"[slip]\nkey = @\n[slip-key K1]\nkey = /dev/null\n", "given twice"},
+		{"[slip]\nkey = @\n[slip-key K2]\nfile = x\n", "unknown setting 'file'"},
+		{"[slip]\nkey = @\n[slip-key]\nkey = x\n", "needs a name"},
+		{"[slip]\nkey = /no/such/file\n# @\n", "/no/such/file"},
+	};
+	char text[600];
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		const char *at = strchr(bad[i].fmt, '@');
+		snprintf(text, sizeof text, "%.*s%s%s", (int)(at - bad[i].fmt), bad[i].fmt, k, at + 1);
+		const char *cfg = config("bad.conf", text);
+		cr_expect_eq(zt_test_run(NULL, &err, "--db %s --config %s slip --setl-id S000000000001",
+		                         db, cfg), 2, "%s", text);
+		cr_expect(strstr(err, bad[i].says), "%s: %s", text, err);
+		free(err);
+	}
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", open_key);
+	cr_expect_eq(zt_test_run(NULL, &err, "--db %s --config %s slip --setl-id S000000000001", db,
+	                         config("open.conf", text)), 2);
+	cr_expect(strstr(err, "chmod 600"), "%s", err);
+	free(err);
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", short_key);
+	cr_expect_eq(zt_test_run(NULL, &err, "--db %s --config %s slip --setl-id S000000000001", db,
+	                         config("short.conf", text)), 2);
+	cr_expect(strstr(err, "16 bytes"), "%s", err);
+	free(err);
+	/* nine keys are one too many */
+	size_t n = (size_t)snprintf(text, sizeof text, "[slip]\nkey = %s\n", k);
+	const char *ids[] = {"A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8"};
+	for (size_t i = 0; i < 8; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "[slip-key %s]\nkey = %s\n", ids[i], k);
+	cr_expect_eq(zt_test_run(NULL, &err, "--db %s --config %s slip --setl-id S000000000001", db,
+	                         config("nine.conf", text)), 2);
+	cr_expect(strstr(err, "more than 8 slip keys"), "%s", err);
+	free(err);
+}
+
+/* The QR code of the printed PDF, read back by zbar from a rendered page,
+ * verifies with `slip verify`; so does the HTML's, drawn by Chromium (at
+ * 192 dpi: the verify URL makes the code denser than zbar reads at 96). */
+Test(slip_verify, the_qr_code_of_the_pdf_and_html_read_back_verifies)
+{
+	const char *db = settled("陈𡒄");
+	char text[600];
+	snprintf(text, sizeof text,
+	         "[slip]\nkey = %s\nverify-url = https://pool.example/slip/verify?code=\n",
+	         key_file("k1.key"));
+	const char *cfg = config("pool.conf", text);
+	const char *pdf = tmp_path("slip.pdf"), *png = tmp_path("slip-page");
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s --config %s slip --setl-id S000000000001 "
+	                         "--format pdf --out %s", db, cfg, pdf), 0);
+	struct run r = sh("pdftoppm -png -r 100 -singlefile '%s' '%s' && zbarimg -q --raw '%s.png'",
+	                  pdf, png, png);
+	cr_assert_eq(r.code, 0, "pdftoppm/zbarimg (poppler-utils, zbar-tools: tools/dev): %s", r.err);
+	r.out[strcspn(r.out, "\n")] = '\0';
+	cr_expect_eq(strncmp(r.out, "https://pool.example/slip/verify?code=K1-", 41), 0, "%s", r.out);
+	char *out = verify_ok(db, cfg, r.out);
+	cr_expect(strstr(out, "结果        真实"), "%s", out);
+	free(out);
+	run_free(&r);
+	/* the name from CJK Extension B is printed (HanaMinB), every font embedded */
+	r = sh("pdftotext -layout '%s' -", pdf);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "陈𡒄"), "%s", r.out);
+	cr_expect_null(strstr(r.out, "?"), "%s", r.out);
+	run_free(&r);
+	r = sh("pdffonts '%s' | tail -n +3 | awk '{print $(NF-4)}' | sort -u", pdf);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "yes\n", "a font not embedded: %s", r.out);
+	run_free(&r);
+	const char *html = tmp_path("slip.html"), *shot = tmp_path("slip-html.png");
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s --config %s slip --setl-id S000000000001 "
+	                         "--format html --out %s", db, cfg, html), 0);
+	r = sh("timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic "
+	       "--no-first-run --disable-background-networking --disable-component-update "
+	       "--disable-sync --hide-scrollbars --force-device-scale-factor=2 "
+	       "--user-data-dir='%s' --screenshot='%s' --window-size=560,794 'file://%s' "
+	       ">/dev/null 2>&1 && zbarimg -q --raw '%s'",
+	       tmp_path("chromium-profile"), shot, html, shot);
+	cr_assert_eq(r.code, 0, "chromium/zbarimg (tools/dev installs them): %s", r.err);
+	r.out[strcspn(r.out, "\n")] = '\0';
+	out = verify_ok(db, cfg, r.out);
+	cr_expect(strstr(out, "真实"), "%s", out);
+	free(out);
+	run_free(&r);
+}
+
+/* ---- what a claim v2 says of the stay (docs/spec/claim-v2-national.md §1) ---- */
+
+/* The worked example as a claim v2 under `claim_no` with `extra` after its
+ * items. */
+static const char *claim_v2(const char *claim_no, const char *extra)
+{
+	static char buf[4][4000];
+	static int next;
+	char *b = buf[next++ % 4];
+	const char *items = strstr(claim_xml, "</items></claim>");
+	const char *no = strstr(claim_xml, "ZY2017-000123");
+	const char *ns = strstr(claim_xml, "urn:zhitong:claim:1");
+	cr_assert(items && no && ns);
+	snprintf(b, 4000, "%.*surn:zhitong:claim:2%.*s%s%.*s</items>%s</claim>", (int)(ns - claim_xml),
+	         claim_xml, (int)(no - ns - strlen("urn:zhitong:claim:1")),
+	         ns + strlen("urn:zhitong:claim:1"), claim_no,
+	         (int)(items - no - strlen("ZY2017-000123")), no + strlen("ZY2017-000123"), extra);
+	return b;
+}
+
+Test(slip_stay, inpatient_number_department_and_deposit_of_a_claim_v2_are_on_the_slip)
+{
+	const char *db = settled("张三");
+	struct {
+		const char *claim_no, *extra;
+		const char *want[4], *not[4];
+	} cases[] = {
+		{"ZY-V2-1",
+		 "<ipt_no>ZY-0042</ipt_no><dept_name>神经内科一病区</dept_name><deposit>3000.00</deposit>",
+		 {"住院号：ZY-0042", "科室：神经内科一病区", "预交金", "应退还"},
+		 {"应补缴"}},
+		/* a deposit below what the patient pays: the rest is due */
+		{"ZY-V2-2", "<deposit>500.00</deposit>", {"预交金", "应补缴"}, {"住院号", "科室", "应退还"}},
+		/* a deposit of nothing is a deposit */
+		{"ZY-V2-3", "<ipt_no>ZY-0043</ipt_no><deposit>0.00</deposit>",
+		 {"住院号：ZY-0043", "预交金", "应补缴"}, {"科室", "应退还"}},
+		/* a claim v2 that says nothing of the stay: nothing shown */
+		{"ZY-V2-4", "", {"个人支付"}, {"住院号", "科室", "预交金", "应补缴"}},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *out = NULL, *err = NULL;
+		int rc = zt_test_run(&out, &err, "--db %s claim submit %s", db,
+		                     zt_test_write("v2.xml", claim_v2(cases[i].claim_no, cases[i].extra)));
+		cr_assert_eq(rc, 0, "%s: %s%s", cases[i].claim_no, out, err);
+		free(out);
+		free(err);
+		out = NULL;
+		cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --hospital H51010101 --claim-no %s", db,
+		                         cases[i].claim_no), 0);
+		for (int k = 0; k < 4 && cases[i].want[k]; k++)
+			cr_expect(strstr(out, cases[i].want[k]), "%s: no %s in\n%s", cases[i].claim_no,
+			          cases[i].want[k], out);
+		for (int k = 0; k < 4 && cases[i].not[k]; k++)
+			cr_expect_null(strstr(out, cases[i].not[k]), "%s: %s in\n%s", cases[i].claim_no,
+			               cases[i].not[k], out);
+		free(out);
+	}
+	/* the deposit's balance: 3000.00 against 1050.00 paid, 500.00 against 1050.00 */
+	char *out = NULL;
+	cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --hospital H51010101 --claim-no ZY-V2-1", db),
+	             0);
+	const char *p = strstr(out, "个人支付");
+	cr_assert(p, "%s", out);
+	char paid[32];
+	sscanf(p + strlen("个人支付"), " %31s", paid);
+	free(out);
+	zt_fen psn;
+	cr_assert_eq(zt_parse_amount(&psn, paid, strlen(paid)), 0, "%s", paid);
+	char want[64], amount[ZT_FMT_BYTES];
+	snprintf(want, sizeof want, "%s", zt_format_amount(amount, 300000 - psn));
+	cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --hospital H51010101 --claim-no ZY-V2-1", db),
+	             0);
+	p = strstr(out, "应退还");
+	cr_expect(p && strstr(p, want) && strstr(p, want) < strchr(p, '\n'), "应退还 %s:\n%s", want,
+	          out);
+	free(out);
+	/* in the HTML and the PDF too */
+	cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --hospital H51010101 --claim-no ZY-V2-1 "
+	                         "--format html", db), 0);
+	cr_expect(strstr(out, "ZY-0042") && strstr(out, "神经内科一病区") && strstr(out, "3000.00"),
+	          "%s", out);
+	free(out);
+	const char *pdf = tmp_path("stay.pdf");
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s slip --hospital H51010101 --claim-no ZY-V2-1 "
+	                         "--format pdf --out %s", db, pdf), 0);
+	struct run r = sh("pdftotext -layout '%s' -", pdf);
+	cr_assert_eq(r.code, 0, "pdftotext (poppler-utils, tools/dev): %s", r.err);
+	cr_expect(strstr(r.out, "ZY-0042") && strstr(r.out, "神经内科一病区") && strstr(r.out, "预交金"),
+	          "%s", r.out);
+	run_free(&r);
 }

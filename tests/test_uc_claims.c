@@ -641,3 +641,82 @@ Test(uc_slip, with_a_key_the_code_verifies)
 	zt_slip_arena_free(&arena);
 	zt_store_close(s);
 }
+
+/* zt_slip_verify, the use case `slip verify` and the service call: the
+ * verdict as data, the slip of a genuine code, void after a reversal. */
+Test(uc_slip, verify_gives_the_verdict_and_the_slip_as_it_stands)
+{
+	struct zt_store *s = settled_world("verify.db", NULL);
+	struct zt_slip_keys *keys = calloc(1, sizeof *keys);
+	cr_assert(keys);
+	struct zt_slip_verify_res res;
+	/* no key: refused, not answered */
+	const struct zt_slip_verify_req none = {.code = "K1-0000-0000-0000-0000-0000", .keys = keys};
+	cr_expect_eq(zt_slip_verify(s, &none, &res), ZT_EINVAL);
+	zt_slip_verify_res_free(&res);
+	keys->count = 2;
+	keys->signing = 0;
+	keys->key[0] = (struct zt_slip_key){.id = "K2", .len = 32};
+	keys->key[1] = (struct zt_slip_key){.id = "K1", .len = 32};
+	memcpy(keys->key[0].bytes, "0123456789abcdef0123456789abcdef", 32);
+	memcpy(keys->key[1].bytes, "fedcba9876543210fedcba9876543210", 32);
+	cr_expect(zt_slip_keys_find(keys, "k1") == &keys->key[1]);
+	cr_expect_null(zt_slip_keys_find(keys, "K3"));
+	char codes[2][ZT_SLIPCODE_BYTES];
+	for (int k = 0; k < 2; k++) {
+		struct zt_slip sl;
+		struct zt_slip_arena arena = {0};
+		const struct zt_slip_req req = {.setl_id = "S000000000002", .key = keys->key[k].bytes,
+		                                .key_len = 32, .key_id = keys->key[k].id};
+		cr_assert_eq(zt_slip_build(s, &req, &sl, &arena), 0, "%s", zt_error_last());
+		snprintf(codes[k], sizeof codes[k], "%s", sl.verify_code);
+		zt_slip_arena_free(&arena);
+	}
+	for (int k = 0; k < 2; k++) {
+		const struct zt_slip_verify_req req = {.code = codes[k], .keys = keys};
+		cr_assert_eq(zt_slip_verify(s, &req, &res), 0, "%s", zt_error_last());
+		cr_expect_eq(res.verdict, ZT_SLIP_GENUINE, "%s", codes[k]);
+		cr_expect_str_eq(res.code, codes[k]);
+		cr_expect_str_eq(res.slip.setl_id, "S000000000002");
+		cr_expect_str_eq(res.slip.claim_no, "ZY-2");
+		cr_expect(!res.slip.is_void);
+		zt_fen sum = res.slip.hosp_part_fen + res.slip.psn_part_fen;
+		for (int i = 0; i < res.slip.fund_count; i++)
+			sum += res.slip.funds[i].paid_fen;
+		cr_expect_eq(sum, res.slip.medfee_sumamt_fen, "the amounts add up");
+		zt_slip_verify_res_free(&res);
+	}
+	/* the other settlement named: not genuine; unknown key id; not a code */
+	struct {
+		struct zt_slip_verify_req req;
+		enum zt_slip_verdict want;
+	} cases[] = {
+		{{.code = codes[0], .setl_id = "S000000000001", .keys = keys}, ZT_SLIP_NOT_GENUINE},
+		{{.code = codes[0], .setl_id = "S999999999999", .keys = keys}, ZT_SLIP_NOT_GENUINE},
+		{{.code = "K3-0000-0000-0000-0000-0000", .keys = keys}, ZT_SLIP_UNKNOWN_KEY},
+		{{.code = "K1-0000-0000-0000-0000-0000", .keys = keys}, ZT_SLIP_NOT_GENUINE},
+		{{.code = "not a code", .keys = keys}, ZT_SLIP_NOT_A_CODE},
+		{{.code = NULL, .keys = keys}, ZT_SLIP_NOT_A_CODE},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		cr_assert_eq(zt_slip_verify(s, &cases[i].req, &res), 0, "%zu: %s", i, zt_error_last());
+		cr_expect_eq(res.verdict, cases[i].want, "case %zu", i);
+		cr_expect_eq(res.slip.setl_id, NULL, "case %zu: no slip", i);
+		zt_slip_verify_res_free(&res);
+	}
+	/* reversed: still genuine, now void */
+	struct zt_claims_reverse_res *rr = malloc(sizeof *rr);
+	const struct zt_claims_reverse_req rq = {"H51010101", "ZY-2", "wrong ward", "clerk"};
+	cr_assert_eq(zt_claims_reverse(s, &rq, rr), 0, "%s", zt_error_last());
+	free(rr);
+	const struct zt_slip_verify_req again = {.code = codes[1], .keys = keys};
+	cr_assert_eq(zt_slip_verify(s, &again, &res), 0, "%s", zt_error_last());
+	cr_expect_eq(res.verdict, ZT_SLIP_GENUINE);
+	cr_expect(res.slip.is_void);
+	cr_expect_str_eq(res.slip.void_reason, "wrong ward");
+	zt_slip_verify_res_free(&res);
+	zt_slip_keys_wipe(keys);
+	cr_expect_eq(keys->count, 0);
+	free(keys);
+	zt_store_close(s);
+}

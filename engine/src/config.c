@@ -32,6 +32,8 @@ static const struct {
 	/* docs/spec/rules-v2.md §2, §4 */
 	{"county", " catalog "},
 	{"rules", " approval "},
+	{"slip", " key key-id verify-url "},
+	{"slip-key", " key "},
 	{"service", " listen metrics-listen tls-cert tls-key client-ca tls-priorities idle-timeout-s "
 	            "max-connections max-connections-per-address max-body-bytes user-rate-per-s "
 	            "user-burst address-rate-per-s address-burst trusted-proxy log stop-timeout-s "},
@@ -132,7 +134,7 @@ static int parse_section(char out[128], const char *s, const char *path, int lin
 		                    "one word ([pool]) or a kind and a name ([fund 390100])",
 		                    path, lineno, s);
 	bool kind = false, named = strcmp(word[0], "fund") == 0 || strcmp(word[0], "hospital") == 0 ||
-	                         strcmp(word[0], "county") == 0;
+	                         strcmp(word[0], "county") == 0 || strcmp(word[0], "slip-key") == 0;
 	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
 		kind |= strcmp(known[i].section, word[0]) == 0;
 	if (!kind)

@@ -161,9 +161,16 @@ int zt_recon_report(struct zt_store *s, const struct zt_recon_report_req *req,
 	    (rc = s->ops->ledger.balance(s, ZT_ACCOUNT_SUSPENSE, &out->suspense, &exists)) ||
 	    (rc = s->ops->ledger.balance(s, ZT_ACCOUNT_POOL_BANK, &out->pool_bank, &exists)))
 		goto done;
-	for (size_t i = 0; i < out->hospital_count && rc == 0; i++)
-		rc = c.s->ops->bank.confirmed(c.s, out->hospitals[i].hospital,
-		                              &out->hospitals[i].confirmed);
+	for (size_t i = 0; i < out->hospital_count && rc == 0; i++) {
+		struct zt_recon_hospital_line *h = &out->hospitals[i];
+		struct zt_hospital reg;
+		rc = c.s->ops->bank.confirmed(c.s, h->hospital, &h->confirmed);
+		/* the name finance reads (issue 10): the registry's, when it has one */
+		if (rc == 0 && (rc = s->ops->registry.get_hospital(s, h->hospital, &reg)) == 0)
+			snprintf(h->name, sizeof h->name, "%s", reg.name);
+		else if (rc == ZT_ENOTFOUND)
+			rc = 0;
+	}
 done:
 	if (rc)
 		zt_recon_report_free(out);

@@ -76,6 +76,13 @@ static int claim_seen(void *ctx, const struct zt_stored_claim *c)
 	struct build *b = ctx;
 	struct zt_slip *o = b->out;
 	o->diag_code = keep(b, c->dscg_maindiag_code);
+	/* claim v2's stay (docs/spec/claim-v2-national.md §1): shown when given */
+	if (c->ipt_no)
+		o->ipt_no = keep(b, c->ipt_no);
+	if (c->dept_name)
+		o->dept_name = keep(b, c->dept_name);
+	o->has_deposit = c->has_deposit;
+	o->deposit_fen = c->has_deposit ? c->deposit : 0;
 	for (const char *line = c->items ? c->items : ""; *line;) {
 		const char *end = strchr(line, '\n');
 		size_t n = end ? (size_t)(end - line) : strlen(line);

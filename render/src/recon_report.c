@@ -170,7 +170,7 @@ void zt_recon_render_report_csv(FILE *f, bool bom, const struct zt_recon_report 
 	}
 	for (size_t i = 0; i < r->hospital_count; i++) {
 		const struct zt_recon_hospital_line *h = &r->hospitals[i];
-		const char *v[CSV_COLUMNS] = {"hospital", h->hospital};
+		const char *v[CSV_COLUMNS] = {"hospital", h->hospital, h->name};
 		v[10] = yuan(a, h->advanced);
 		v[11] = yuan(b, h->confirmed);
 		v[12] = yuan(c, h->earned);
@@ -259,6 +259,35 @@ static int64_t scale(zt_fen v, zt_fen max, int64_t px)
 	return (int64_t)((__int128)v * px / max);
 }
 
+/* The value axis: a step of 1, 2 or 5 × 10^k fen giving at most
+ * CHART_TICKS_MAX intervals up to the first tick at or above `max`. */
+#define CHART_TICKS_MAX 5
+static zt_fen tick_step(zt_fen max)
+{
+	static const int mult[] = {1, 2, 5};
+	for (zt_fen p = 1;; p *= 10)
+		for (int i = 0; i < 3; i++) {
+			zt_fen step = p * mult[i];
+			if (max / step + (max % step != 0) <= CHART_TICKS_MAX || p > INT64_MAX / 100)
+				return step;
+		}
+}
+
+/* A tick's label: in 万元 from 10,000 yuan a step, in whole yuan from 1,
+ * else with the fen. */
+static const char *tick_label(char b[ZT_FMT_BYTES], zt_fen v, zt_fen step)
+{
+	if (v == 0)
+		snprintf(b, ZT_FMT_BYTES, "0");
+	else if (step >= 1000000 && v % 1000000 == 0)
+		snprintf(b, ZT_FMT_BYTES, "%lld万", (long long)(v / 1000000));
+	else if (step >= 100 && v % 100 == 0)
+		snprintf(b, ZT_FMT_BYTES, "%lld", (long long)(v / 100));
+	else
+		zt_format_amount(b, v);
+	return b;
+}
+
 static void polyline(FILE *f, const struct point *pts, size_t n, zt_fen max, bool paid,
                      const char *color)
 {
@@ -280,43 +309,76 @@ static void polyline(FILE *f, const struct point *pts, size_t n, zt_fen max, boo
 	}
 }
 
+/* The value axis: a tick, a grid line and a label at every step from 0 to
+ * the top, which is the chart's full height. */
+static void value_axis(FILE *f, zt_fen top, zt_fen step)
+{
+	char a[ZT_FMT_BYTES];
+	for (zt_fen v = 0; v <= top; v += step) {
+		int64_t y = CHART_TOP + CHART_H - scale(v, top, CHART_H);
+		fprintf(f, "<line class=\"tick\" x1=\"%d\" y1=\"%lld\" x2=\"%d\" y2=\"%lld\" "
+		           "stroke=\"%s\"/>\n",
+		        CHART_LEFT - 5, (long long)y, v ? CHART_W : CHART_LEFT, (long long)y,
+		        v ? "#ddd" : "#888");
+		fprintf(f, "<text x=\"%d\" y=\"%lld\" text-anchor=\"end\" font-size=\"11\">%s</text>\n",
+		        CHART_LEFT - 8, (long long)y + 4, tick_label(a, v, step));
+		if (v > INT64_MAX - step)
+			break;
+	}
+	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">金额（元）</text>\n", 4, CHART_TOP - 6);
+}
+
 static void chart(FILE *f, const struct zt_recon_report *r)
 {
 	struct point pts[CHART_POINTS_MAX];
 	size_t n = chart_points(r, pts);
 	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES];
 	if (n == 0) {
-		fputs("<p>Nothing billed or paid yet.</p>\n", f);
+		fputs("<p>尚无开票或到账。</p>\n", f);
 		return;
 	}
 	zt_fen max = pts[n - 1].billed > pts[n - 1].paid ? pts[n - 1].billed : pts[n - 1].paid;
+	zt_fen step = tick_step(max > 0 ? max : 1), top = step * (max / step + (max % step != 0));
+	if (top == 0)
+		top = step;
 	fprintf(f,
 	        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" "
-	        "aria-label=\"billed against paid, cumulative\">\n",
+	        "aria-label=\"累计开票与到账\">\n",
 	        CHART_W + 20, CHART_TOP + CHART_H + 50);
+	value_axis(f, top, step);
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", CHART_LEFT,
 	        CHART_TOP, CHART_LEFT, CHART_TOP + CHART_H);
-	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", CHART_LEFT,
-	        CHART_TOP + CHART_H, CHART_W, CHART_TOP + CHART_H);
-	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">%s</text>\n",
-	        CHART_LEFT - 4, CHART_TOP + 4, yuan(a, max));
-	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">0.00</text>\n",
-	        CHART_LEFT - 4, CHART_TOP + CHART_H);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n", CHART_LEFT,
 	        CHART_TOP + CHART_H + 16, zt_format_date(a, pts[0].day));
 	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">%s</text>\n", CHART_W,
 	        CHART_TOP + CHART_H + 16, zt_format_date(b, pts[n - 1].day));
-	polyline(f, pts, n, max, false, "#1f5fbf");
-	polyline(f, pts, n, max, true, "#2e8b3a");
+	polyline(f, pts, n, top, false, "#1f5fbf");
+	polyline(f, pts, n, top, true, "#2e8b3a");
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"#1f5fbf\"/>"
-	           "<text x=\"%d\" y=\"%d\" font-size=\"12\">billed %s</text>\n",
+	           "<text x=\"%d\" y=\"%d\" font-size=\"12\">已开票 %s</text>\n",
 	        CHART_LEFT, CHART_TOP + CHART_H + 32, CHART_LEFT + 16, CHART_TOP + CHART_H + 37,
 	        yuan(a, pts[n - 1].billed));
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"#2e8b3a\"/>"
-	           "<text x=\"%d\" y=\"%d\" font-size=\"12\">paid %s</text>\n",
+	           "<text x=\"%d\" y=\"%d\" font-size=\"12\">已到账 %s</text>\n",
 	        CHART_LEFT + 220, CHART_TOP + CHART_H + 32, CHART_LEFT + 236,
 	        CHART_TOP + CHART_H + 37, yuan(b, pts[n - 1].paid));
 	fputs("</svg>\n", f);
+}
+
+/* An exception's kind as finance reads it. */
+static const char *kind_zh(enum zt_recon_kind k)
+{
+	switch (k) {
+	case ZT_RECON_AMOUNT: return "金额不符";
+	case ZT_RECON_UNKNOWN: return "无法识别";
+	case ZT_RECON_DUPLICATE: return "重复入账";
+	case ZT_RECON_AMBIGUOUS: return "无法唯一匹配";
+	case ZT_RECON_DATE: return "日期不符";
+	case ZT_RECON_MISSING: return "逾期未到账";
+	case ZT_RECON_REVERSAL: return "退回冲正";
+	default: break;
+	}
+	return zt_recon_kind_name(k);
 }
 
 static void td(FILE *f, const char *s, bool num)
@@ -329,8 +391,8 @@ static void td(FILE *f, const char *s, bool num)
 static void html_hospitals(FILE *f, const struct zt_recon_report *r)
 {
 	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
-	fputs("</table>\n<h2>Hospitals</h2>\n<table>\n<tr><th>hospital</th><th>advanced</th>"
-	      "<th>confirmed by the bank</th><th>earned</th><th>balance</th></tr>\n",
+	fputs("</table>\n<h2>医疗机构</h2>\n<table>\n<tr><th>机构编码</th><th>机构名称</th>"
+	      "<th>预付金额</th><th>银行已确认</th><th>结算应得</th><th>余额</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < r->hospital_count; i++) {
 		const struct zt_recon_hospital_line *h = &r->hospitals[i];
@@ -338,6 +400,7 @@ static void html_hospitals(FILE *f, const struct zt_recon_report *r)
 			continue;
 		fputs(h->balance < 0 ? "<tr class=\"bad\">" : "<tr>", f);
 		td(f, h->hospital, false);
+		td(f, h->name, false);
 		td(f, yuan(a, h->advanced), true);
 		td(f, yuan(b, h->confirmed), true);
 		td(f, yuan(c, h->earned), true);
@@ -349,15 +412,15 @@ static void html_hospitals(FILE *f, const struct zt_recon_report *r)
 static void html_exceptions(FILE *f, const struct zt_recon_report *r)
 {
 	char a[ZT_FMT_BYTES], g[32];
-	fprintf(f, "</table>\n<h2>Open exceptions (%zu)</h2>\n", r->exception_count);
-	fputs("<table>\n<tr><th>exception</th><th>kind</th><th>about</th><th>amount</th>"
-	      "<th>age (days)</th><th>detail</th></tr>\n",
+	fprintf(f, "</table>\n<h2>未处理的异常（%zu）</h2>\n", r->exception_count);
+	fputs("<table>\n<tr><th>异常编号</th><th>类型</th><th>对象</th><th>金额</th>"
+	      "<th>已过天数</th><th>说明</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < r->exception_count; i++) {
 		const struct zt_recon_exception *x = &r->exceptions[i];
 		fputs("<tr>", f);
 		td(f, x->exc_id, false);
-		td(f, zt_recon_kind_name(x->kind), false);
+		td(f, kind_zh(x->kind), false);
 		td(f, subject(x), false);
 		td(f, yuan(a, x->amount), true);
 		td(f, age_text(g, age(x->since, r->as_of)), true);
@@ -369,35 +432,35 @@ static void html_exceptions(FILE *f, const struct zt_recon_report *r)
 static void html_waiting_and_overdue(FILE *f, const struct zt_recon_report *r)
 {
 	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], g[32];
-	fprintf(f, "</table>\n<h2>Waiting until their batch is sent (%zu)</h2>\n", r->open_count);
-	fputs("<table>\n<tr><th>bank entry</th><th></th><th>amount</th><th>booked</th>"
-	      "<th>remittance</th></tr>\n",
+	fprintf(f, "</table>\n<h2>待批次发送后匹配的银行流水（%zu）</h2>\n", r->open_count);
+	fputs("<table>\n<tr><th>银行流水</th><th>收支</th><th>金额</th><th>记账日期</th>"
+	      "<th>附言</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < r->open_count; i++) {
 		const struct zt_recon_open_line *o = &r->open[i];
 		fputs("<tr>", f);
 		td(f, o->ref, false);
-		td(f, o->credit ? "credit" : "debit", false);
+		td(f, o->credit ? "收入" : "支出", false);
 		td(f, yuan(a, o->amount), true);
 		td(f, zt_format_date(b, o->booking_date), false);
 		td(f, o->remittance, false);
 		fputs("</tr>\n", f);
 	}
-	fprintf(f, "</table>\n<h2>Overdue, not raised yet (%zu)</h2>\n", r->overdue_count);
+	fprintf(f, "</table>\n<h2>逾期未到、尚未列为异常（%zu）</h2>\n", r->overdue_count);
 	if (r->overdue_count)
-		fputs("<p>'zhitong reconcile match' raises them as exceptions.</p>\n", f);
-	fputs("<table>\n<tr><th>about</th><th>kind</th><th>amount</th><th>age (days)</th></tr>\n",
-	      f);
+		fputs("<p>运行 zhitong reconcile match 将其列为异常。</p>\n", f);
+	fputs("<table>\n<tr><th>对象</th><th>类型</th><th>金额</th><th>已过天数</th></tr>\n", f);
 	for (size_t i = 0; i < r->overdue_count; i++) {
 		const struct zt_recon_overdue *o = &r->overdue[i];
 		fputs("<tr>", f);
 		td(f, overdue_subject(o), false);
-		td(f, zt_recon_kind_name(o->kind), false);
+		td(f, kind_zh(o->kind), false);
 		td(f, yuan(a, o->amount), true);
 		td(f, age_text(g, age(o->since, r->as_of)), true);
 		fputs("</tr>\n", f);
 	}
-	fprintf(f, "</table>\n<p>pool:bank %s; suspense:bank %s</p>\n</body>\n</html>\n",
+	fprintf(f, "</table>\n<p>统筹基金银行账户（pool:bank）余额 %s；待查账户（suspense:bank）"
+	           "余额 %s</p>\n</body>\n</html>\n",
 	        yuan(a, r->pool_bank), yuan(b, r->suspense));
 }
 
@@ -408,19 +471,21 @@ void zt_recon_render_report_html(FILE *f, const struct zt_recon_report *r)
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 	      "style-src 'unsafe-inline'\">\n<title>",
 	      f);
-	fprintf(f, "Reconciliation %s</title>\n", zt_format_date(a, r->as_of));
-	fputs("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
+	fprintf(f, "资金对账报告 %s</title>\n", zt_format_date(a, r->as_of));
+	fputs("<style>body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\","
+	      "\"Microsoft YaHei\",\"PingFang SC\",sans-serif;margin:2em}"
+	      "table{border-collapse:collapse;"
 	      "margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:3px 8px}th{background:#eee}"
 	      "td.n{text-align:right;font-variant-numeric:tabular-nums}.bad{color:#b00}</style>\n"
 	      "</head>\n<body>\n",
 	      f);
 	/* zone names are [A-Za-z0-9._+-/]: nothing to escape */
-	fprintf(f, "<h1>Reconciliation as of %s (%s)</h1>\n<h2>Billed against paid</h2>\n",
+	fprintf(f, "<h1>资金对账报告（截至 %s，%s）</h1>\n<h2>累计开票与到账</h2>\n",
 	        zt_format_date(a, r->as_of), zt_zone_name(zt_date_pool_zone()));
 	chart(f, r);
-	fputs("<h2>Funds</h2>\n<table>\n<tr><th>fund</th><th>name</th><th>billed</th><th>paid</th>"
-	      "<th>written off</th><th>returned</th><th>outstanding</th><th>open batches</th>"
-	      "<th>oldest (days)</th></tr>\n",
+	fputs("<h2>基金</h2>\n<table>\n<tr><th>基金编码</th><th>基金名称</th><th>已开票</th>"
+	      "<th>已到账</th><th>已核销</th><th>已退回</th><th>未到账</th><th>未结批次</th>"
+	      "<th>最早未结（天）</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < r->fund_count; i++) {
 		const struct zt_recon_fund_line *l = &r->funds[i];

@@ -6,17 +6,20 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "zhitong/config.h"
 #include "zhitong/error.h"
 #include "zhitong/slip.h"
 #include "zhitong/slip_html.h"
 #include "zhitong/slip_pdf.h"
 #include "zhitong/slip_text.h"
+#include "zhitong/slip_verify.h"
 
 static const char slip_help[] =
 	"usage: zhitong --db PATH slip --hospital H --claim-no N [--format text|html|pdf]\n"
 	"                              [--width COLS] [--out FILE [--force]]\n"
 	"       zhitong --db PATH slip --setl-id S [--format text|html|pdf] [--width COLS]\n"
 	"                              [--out FILE [--force]]\n"
+	"       zhitong --db PATH [--config PATH] slip verify CODE [--setl-id S]\n"
 	"\n"
 	"The patient's settlement slip (住院费用结算单, docs/slip.md): the bill by\n"
 	"charge type, how it splits, one line per paying fund under its registered\n"
@@ -32,10 +35,23 @@ static const char slip_help[] =
 	"embedded (to a file or a printer: never to a terminal). --out FILE writes\n"
 	"the slip to FILE (mode 0600: it names the patient): never over a different\n"
 	"file unless --force, never through a symbolic link, whole or not at all.\n"
+	"With a slip key in the configuration ([slip] key = FILE, key-id = K1;\n"
+	"retired keys as [slip-key ID] key = FILE) every slip carries its\n"
+	"verification code (验证码), printed and in the QR code.\n"
 	"\n"
-	"Exit 0 done; 1 no such settlement (not-settled); 2 bad usage or an --out\n"
-	"refused; 3 storage.\n";
+	"slip verify CODE checks a code as typed from a slip or read from its QR\n"
+	"code: it finds the settlement (among all of them, or the one --setl-id\n"
+	"names), recomputes the code from what is stored under the key of the\n"
+	"code's key id, and says in Chinese whether the slip is genuine (真实) or\n"
+	"not (不真实), with the amounts and whether the settlement has been\n"
+	"reversed since (已作废).\n"
+	"\n"
+	"Exit 0 done (verify: genuine); 1 no such settlement (not-settled), or\n"
+	"verify: not genuine or not a code; 2 bad usage, an --out refused or a\n"
+	"configuration or key that cannot be used; 3 storage.\n";
 
+
+static int print_slip(const struct cli *c, const struct args *args, struct zt_slip_keys *keys);
 
 /* The slip in the format asked for, through the render modules. */
 static int render(FILE *f, const char *fmt, int width, const struct zt_slip *sl)
@@ -46,6 +62,52 @@ static int render(FILE *f, const char *fmt, int width, const struct zt_slip *sl)
 		return zt_slip_render_html(zt_file_write, f, sl);
 	const struct zt_slip_text_opts o = {.width_cols = width};
 	return zt_slip_render_text(zt_file_write, f, sl, &o);
+}
+
+/* The pool's slip keys from the configuration; keys->count 0 without any.
+ * Returns 0 or an exit status (the error printed). */
+static int load_keys(const struct cli *c, struct zt_slip_keys *keys)
+{
+	struct zt_config *cfg = NULL;
+	int rc = zt_config_load(&cfg, c->config_path);
+	if (rc == 0)
+		rc = zt_slip_keys_load(keys, cfg);
+	zt_config_free(cfg);
+	if (rc)
+		fprintf(stderr, "zhitong: config: %s\n", zt_error_last());
+	return rc ? EXIT_USAGE : 0;
+}
+
+/* slip verify CODE [--setl-id S]: the use case's verdict, rendered. */
+static int verify(const struct cli *c, const struct args *a, struct zt_slip_keys *keys)
+{
+	if (a->npos != 2 || args_get(a, "--hospital") || args_get(a, "--claim-no") ||
+	    args_get(a, "--format") || args_get(a, "--width") || args_get(a, "--out"))
+		return cli_usage("zhitong slip verify CODE [--setl-id S]");
+	int rc = load_keys(c, keys);
+	if (rc)
+		return rc;
+	if (keys->count == 0)
+		return cli_usage("no slip key is configured: slip verify needs [slip] key = FILE in "
+		                 "the configuration (--config)");
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
+		return rc;
+	const struct zt_slip_verify_req req = {.code = a->pos[1],
+	                                       .setl_id = args_get(a, "--setl-id"), .keys = keys};
+	struct zt_slip_verify_res res;
+	rc = zt_slip_verify(s, &req, &res);
+	zt_store_close(s);
+	if (rc) {
+		zt_slip_verify_res_free(&res);
+		return cli_fail(rc, NULL);
+	}
+	rc = zt_slip_verify_render_text(zt_file_write, stdout, &res);
+	bool genuine = res.verdict == ZT_SLIP_GENUINE;
+	zt_slip_verify_res_free(&res);
+	if (rc)
+		return cli_fail(rc, NULL);
+	return genuine ? EXIT_DONE : EXIT_REJECTED;
 }
 
 int cmd_slip(const struct cli *c, int argc, char **argv)
@@ -59,9 +121,33 @@ int cmd_slip(const struct cli *c, int argc, char **argv)
 		fputs(slip_help, stdout);
 		return EXIT_DONE;
 	}
+	struct zt_slip_keys *keys = calloc(1, sizeof *keys);
+	if (!keys)
+		return cli_fail(zt_error_set(ZT_ENOMEM, "out of memory"), NULL);
+	if (a.npos >= 1 && strcmp(a.pos[0], "verify") == 0)
+		rc = verify(c, &a, keys);
+	else
+		rc = print_slip(c, &a, keys);
+	zt_slip_keys_wipe(keys);
+	free(keys);
+	return rc;
+}
+
+/* slip --hospital H --claim-no N | --setl-id S: the slip, rendered. */
+static int print_slip(const struct cli *c, const struct args *args, struct zt_slip_keys *keys)
+{
+	struct args a = *args;
+	int rc = load_keys(c, keys);
+	if (rc)
+		return rc;
+	const struct zt_slip_key *k = keys->signing >= 0 ? &keys->key[keys->signing] : NULL;
 	const struct zt_slip_req req = {.hospital = args_get(&a, "--hospital"),
 	                                .claim_no = args_get(&a, "--claim-no"),
-	                                .setl_id = args_get(&a, "--setl-id")};
+	                                .setl_id = args_get(&a, "--setl-id"),
+	                                .key = k ? k->bytes : NULL,
+	                                .key_len = k ? k->len : 0,
+	                                .key_id = k ? k->id : NULL,
+	                                .qr_prefix = keys->verify_url[0] ? keys->verify_url : NULL};
 	const char *fmt = args_get(&a, "--format"), *w = args_get(&a, "--width");
 	if (!fmt)
 		fmt = "text";

@@ -47,6 +47,7 @@ static const char usage_text[] =
 	"  claim national-reversed import\n"
 	"                         record the national platform's reversed settlements\n"
 	"  slip                   the patient's settlement slip (text, html, pdf)\n"
+	"  slip verify            check a slip's code: genuine or not, void since\n"
 	"  verify                 re-check every money invariant\n"
 	"  status                 what the database holds\n"
 	"  ledger balance         the balances of the double-entry ledger\n"

@@ -64,6 +64,12 @@
  * Tested in tests/test_slipcode.c. */
 #define ZT_SLIPCODE_KEY_BYTES_MIN 32
 #define ZT_SLIPCODE_KEY_BYTES_MAX 1024
+/* The slip keys a pool holds (slip_keys.c): the signing key and the
+ * retired ones kept to check old slips; a yearly rotation keeps eight
+ * years. The verify URL printed in the QR code before the code. Tested in
+ * tests/test_slip.c. */
+#define ZT_SLIP_KEYS_MAX 8
+#define ZT_SLIP_VERIFY_URL_BYTES 256
 /* A time-zone file of the system's tzdata (date.c), read whole: the
  * largest of tzdata 2025 is under 4 KiB (fat files, transitions listed to
  * 2037); 256 KiB and 4096 transitions bound a corrupt or foreign file. */

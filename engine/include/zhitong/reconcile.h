@@ -267,6 +267,7 @@ struct zt_recon_fund_line {
 
 struct zt_recon_hospital_line {
 	char hospital[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	char name[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)]; /* the registry's; "" if it has none */
 	zt_fen advanced;   /* advance transfers to it                      */
 	zt_fen confirmed;  /* of which the bank's statement confirmed      */
 	zt_fen earned;     /* fund shares settled to it, less reversals    */

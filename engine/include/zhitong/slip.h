@@ -280,4 +280,75 @@ struct zt_slip_req {
 int zt_slip_build(struct zt_store *s, const struct zt_slip_req *req, struct zt_slip *out,
                   struct zt_slip_arena *arena);
 
+/* ---- the pool's slip keys ([slip], [slip-key ID]; slip_keys.c) ------------------ */
+
+struct zt_config; /* config.h */
+
+/* One key: its id (1–2 characters of Crockford's alphabet, upper case)
+ * and its bytes. */
+struct zt_slip_key {
+	char id[ZT_SLIPCODE_KEY_ID_CHARS_MAX + 1];
+	size_t len;
+	unsigned char bytes[ZT_SLIPCODE_KEY_BYTES_MAX];
+};
+
+/* The keys of a pool: the one slips are signed with ([slip] key, with
+ * [slip] key-id, default "K1") and the retired ones kept to check old slips
+ * ([slip-key ID] key), at most ZT_SLIP_KEYS_MAX in all. */
+struct zt_slip_keys {
+	int count;
+	int signing;                 /* index of the signing key; -1: no [slip] key */
+	struct zt_slip_key key[ZT_SLIP_KEYS_MAX];
+	char verify_url[ZT_SLIP_VERIFY_URL_BYTES]; /* [slip] verify-url, "": the default QR text */
+};
+
+/* Reads the keys the configuration names (zt_slipcode_key_read for each:
+ * private files of 32 to 1024 bytes). No [slip] section: no key, count 0
+ * and signing -1. Refused (ZT_EINVAL, naming the setting): a bad key id, a
+ * key id given twice, a [slip-key] without a key, more than
+ * ZT_SLIP_KEYS_MAX keys, a verify-url that is not https:// or http://;
+ * the key file's own errors. Wipe the keys with zt_slip_keys_wipe. */
+int zt_slip_keys_load(struct zt_slip_keys *out, const struct zt_config *cfg);
+/* The key of id `id` (case ignored), or NULL. */
+const struct zt_slip_key *zt_slip_keys_find(const struct zt_slip_keys *k, const char *id);
+/* Overwrites the keys' bytes (OPENSSL_cleanse). */
+void zt_slip_keys_wipe(struct zt_slip_keys *k);
+
+/* ---- the use case: is a slip genuine? (slip_verify.c) ------------------------------ */
+
+struct zt_slip_verify_req {
+	const char *code;            /* as typed or read from the QR code (its text is accepted) */
+	const char *setl_id;         /* NULL: the settlement is looked for among all of them */
+	const struct zt_slip_keys *keys;
+};
+
+enum zt_slip_verdict {
+	ZT_SLIP_NOT_GENUINE = 0,     /* no stored settlement gives this code */
+	ZT_SLIP_NOT_A_CODE,          /* the text is not a slip code at all */
+	ZT_SLIP_UNKNOWN_KEY,         /* no key of the code's key id: not of this pool */
+	ZT_SLIP_GENUINE,             /* a stored settlement's code: `slip` is its slip */
+};
+
+struct zt_slip_verify_res {
+	enum zt_slip_verdict verdict;
+	char code[ZT_SLIPCODE_BYTES]; /* genuine: the code in its display form */
+	char key_id[ZT_SLIPCODE_KEY_ID_CHARS_MAX + 1];
+	/* genuine: the settlement's slip as it stands now (is_void when it has
+	 * been reversed since), built under the code's key */
+	struct zt_slip slip;
+	struct zt_slip_arena arena;
+};
+
+/* Checks a slip's verification code (docs/slip.md "Checking a slip"): reads
+ * the code (zt_slipcode_parse, or the code inside a QR text), takes the
+ * key of its key id, and recomputes the code of the settlement named by
+ * `setl_id` (a reversal's names the settlement it reverses) or, without
+ * one, of every stored settlement in turn until one matches, from what is
+ * stored (zt_slip_build, so the content is the printed slip's). The
+ * verdict is an answer, not an error: 0 with res->verdict set. Storage
+ * errors; ZT_EINVAL without keys. Free with zt_slip_verify_res_free. */
+int zt_slip_verify(struct zt_store *s, const struct zt_slip_verify_req *req,
+                   struct zt_slip_verify_res *res);
+void zt_slip_verify_res_free(struct zt_slip_verify_res *res);
+
 #endif

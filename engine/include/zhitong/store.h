@@ -288,6 +288,10 @@ struct zt_stored_claim {
 	const char *items;             /* NULL if missing */
 	const unsigned char *digest;
 	int digest_bytes;
+	/* claim v2 (docs/spec/claim-v2-national.md §1): NULL when absent */
+	const char *ipt_no, *dept_name;
+	bool has_deposit;
+	zt_fen deposit;
 };
 
 /* A stored policy: the domain parses its source (policy.h). */

@@ -56,6 +56,9 @@ static const char SQL_HISTORY[] = "SELECT s.id FROM settlement s JOIN claim c ON
                                   "WHERE c.fixmedins_code = ?1 AND c.claim_no = ?2 ORDER BY s.id";
 static const char SQL_BY_SETL_ID[] = "SELECT id FROM settlement WHERE setl_id = ?1";
 static const char SQL_REVERSAL_OF[] = "SELECT id FROM settlement WHERE reverses = ?1";
+static const char SQL_GET_CLAIM[] =
+	"SELECT " ZT_DB_CLAIM_COLUMNS ", NULLIF(v.ipt_no, ''), NULLIF(v.dept_name, ''), v.deposit "
+	"FROM claim LEFT JOIN claim_v2 v ON v.claim_id = claim.id WHERE claim.id = ?1";
 
 /* One list, three ways in: by the person (claim_by_person), by the
  * hospital (the claim table's own (fixmedins_code, claim_no, seq) index),
@@ -559,7 +562,6 @@ struct zt_stored_claim zt_db_claim_of(struct zt_db_stmt *p, unsigned char digest
 	return c;
 }
 
-static const char SQL_GET_CLAIM[] = "SELECT " ZT_DB_CLAIM_COLUMNS " FROM claim WHERE id = ?1";
 
 static int get_claim(struct zt_store *s, int64_t row,
                      int (*cb)(void *ctx, const struct zt_stored_claim *c), void *ctx)
@@ -574,6 +576,15 @@ static int get_claim(struct zt_store *s, int64_t row,
 		return r == 0 ? zt_error_set(ZT_ENOTFOUND, "claim #%lld not found", (long long)row) : r;
 	unsigned char digest[ZT_DB_DIGEST_CAP];
 	struct zt_stored_claim c = zt_db_claim_of(p, digest);
+	/* a claim v2's stay (claim_v2, migration 010): NULL when absent */
+	if (!zt_db_column_null(p, 11))
+		c.ipt_no = zt_db_column_text(p, 11);
+	if (!zt_db_column_null(p, 12))
+		c.dept_name = zt_db_column_text(p, 12);
+	if (!zt_db_column_null(p, 13)) {
+		c.has_deposit = true;
+		c.deposit = zt_db_column_int64(p, 13);
+	}
 	r = cb(ctx, &c);
 	zt_db_done(p);
 	return r;

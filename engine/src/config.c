@@ -29,6 +29,7 @@ static const struct {
 	         "max-attempts backoff-initial-ms backoff-max-ms outbox inbox account bic "},
 	{"reconcile", " date-tolerance-days expected-within-days amount-tolerance future-days "},
 	{"store", " busy-timeout-ms "},
+	{"cli", " actor "}, /* users.h: "os", the account running the command */
 	{"service", " listen metrics-listen tls-cert tls-key client-ca tls-priorities idle-timeout-s "
 	            "max-connections max-connections-per-address max-body-bytes user-rate-per-s "
 	            "user-burst address-rate-per-s address-burst trusted-proxy log stop-timeout-s "},

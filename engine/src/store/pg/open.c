@@ -42,6 +42,7 @@ static void fill_ops(void)
 		.bank = pg_bank_ops,
 		.audit = pg_audit_ops,
 		.verify = pg_verify_ops,
+		.users = pg_user_ops,
 	};
 }
 

@@ -161,6 +161,9 @@ extern const struct zt_store_batch_ops pg_batch_ops;
 extern const struct zt_store_bank_ops pg_bank_ops;
 extern const struct zt_store_audit_ops pg_audit_ops;
 extern const struct zt_store_verify_ops pg_verify_ops;
+extern const struct zt_store_user_ops pg_user_ops;
+/* Migration 002's step: chains the audit records written before it (audit.c). */
+int pg_audit_chain_old(struct pg *q);
 
 int pg_open(struct zt_store **out, const char *target, const struct zt_store_options *o);
 int pg_migrate(struct zt_store *s, int *from_version, int *to_version);

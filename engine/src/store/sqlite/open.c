@@ -41,6 +41,7 @@ static void fill_ops(void)
 		.bank = sq_bank_ops,
 		.audit = sq_audit_ops,
 		.verify = sq_verify_ops,
+		.users = sq_user_ops,
 	};
 }
 

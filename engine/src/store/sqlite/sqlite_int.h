@@ -132,6 +132,9 @@ extern const struct zt_store_batch_ops sq_batch_ops;
 extern const struct zt_store_bank_ops sq_bank_ops;
 extern const struct zt_store_audit_ops sq_audit_ops;
 extern const struct zt_store_verify_ops sq_verify_ops;
+extern const struct zt_store_user_ops sq_user_ops;
+/* Migration 010's step: chains the audit records written before it (audit.c). */
+int sq_audit_chain_old(struct sq *q);
 
 /* claims.c: a claim's columns, in the order SQ_CLAIM_COLUMNS names them,
  * read from a row (the texts valid until the statement moves on). */

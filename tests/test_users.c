@@ -440,3 +440,246 @@ Test(users_cli, zhitong_serve_authenticates_with_the_users_tokens, .timeout = 60
 	free(auditor);
 	free(desk);
 }
+
+/* ---- the audit trail ----------------------------------------------------------- */
+
+/* A database with users and some history: 6 records. */
+static const char *trail_db(const char *name)
+{
+	const char *db = new_db(name); /* 1: registry load by setup */
+	free(add_user(db, "root --role admin --by setup"));                     /* 2 */
+	free(add_user(db, "bob --role finance --by root"));                      /* 3 */
+	free(zt_test_db_ok(db, "registry load '%s' --by bob", REGISTRY));        /* 4 */
+	free(zt_test_db_ok(db, "user token roll bob --grace 0s --by root"));     /* 5 */
+	free(zt_test_db_ok(db, "user disable bob --by root"));                   /* 6 */
+	return db;
+}
+
+static const char *copy_of(const char *db, const char *name)
+{
+	const char *to = tmp_path(name);
+	struct run r = sh("cp '%s' '%s' && (test ! -e '%s-wal' || cp '%s-wal' '%s-wal')", db, to, db, db,
+	                  to);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	return to;
+}
+
+Test(audit_cli, list_filters_and_formats)
+{
+	const char *db = trail_db("a1.db");
+	char *all = zt_test_db_ok(db, "audit list");
+	cr_assert(strstr(all, "     1  "), "%s", all);
+	cr_assert(strstr(all, "     6  "), "%s", all);
+	cr_assert(strstr(all, "root  user disable bob"), "%s", all);
+	free(all);
+	char *after = zt_test_db_ok(db, "audit list --after 4");
+	cr_assert_null(strstr(after, "     4  "), "%s", after);
+	cr_assert(strstr(after, "     5  ") && strstr(after, "     6  "), "%s", after);
+	free(after);
+	char *bob = zt_test_db_ok(db, "audit list --actor BOB --format csv");
+	cr_assert(strncmp(bob, "seq,time,user,operator,token_id,client,action,object,digest,detail,"
+	                       "prev_hash,hash\n4,", 82) == 0, "%s", bob);
+	int bob_lines = 0;
+	for (const char *q = bob; (q = strchr(q, '\n')); q++)
+		bob_lines++;
+	cr_assert_eq(bob_lines, 2, "the header and bob's one record: %s", bob);
+	free(bob);
+	char today[ZT_FMT_BYTES];
+	zt_timestamp_utc(today, zt_date_now());
+	today[10] = '\0';
+	char *day = zt_test_db_ok(db, "audit list --from %s --to %s --format csv", today, today);
+	int lines = 0;
+	for (const char *p = day; (p = strchr(p, '\n')); p++)
+		lines++;
+	cr_assert_geq(lines, 7, "%s", day); /* the header and six, unless midnight passed */
+	free(day);
+	char *none = zt_test_db_ok(db, "audit list --from 2999-01-01");
+	cr_assert_str_eq(none, "no audit records\n");
+	free(none);
+	expect_refused(db, 2, "--from '2024-13-01' is not a date", "audit list --from 2024-13-01");
+	expect_refused(db, 2, "is after --to", "audit list --from 2025-02-01 --to 2025-01-01");
+	expect_refused(db, 2, "--after must be a record's number", "audit list --after -1");
+}
+
+Test(audit_cli, verify_names_the_first_record_altered_removed_or_reordered)
+{
+	const char *db = trail_db("a2.db");
+	char *ok = zt_test_db_ok(db, "audit verify");
+	cr_assert(strncmp(ok, "intact: 6 audit records, the last 6 (sha256 ", 44) == 0, "%s", ok);
+	free(ok);
+	static const struct {
+		const char *sql, *want;
+	} cases[] = {
+		{"UPDATE audit SET detail = 'role admin' WHERE id = 3",
+		 "altered: audit record 3 was altered: its contents do not match its hash"},
+		{"UPDATE audit SET actor = 'mallory' WHERE id = 4", "altered: audit record 4 was altered"},
+		{"UPDATE audit SET at = '2020-01-01T00:00:00Z' WHERE id = 1",
+		 "altered: audit record 1 was altered"},
+		{"DELETE FROM audit WHERE id = 2", "removed: audit record 2 was removed"},
+		{"DELETE FROM audit WHERE id = 6", "removed: audit record 6 was removed"},
+		{"DELETE FROM audit WHERE id >= 5", "removed: audit records 5 to 6 were removed"},
+		{"UPDATE audit SET id = 100 WHERE id = 4; UPDATE audit SET id = 4 WHERE id = 5; "
+		 "UPDATE audit SET id = 5 WHERE id = 100",
+		 "reordered: audit record 4 is out of place"},
+		{"INSERT INTO audit (id, at, actor, action, subject, prev_hash, hash) SELECT 7, at, "
+		 "actor, action, subject, prev_hash, hash FROM audit WHERE id = 6",
+		 "inserted: audit record 7 was inserted"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *t = copy_of(db, "tampered.db");
+		zt_test_sql(t, "DROP TRIGGER audit_immutable_u; DROP TRIGGER audit_immutable_d; %s",
+		            cases[i].sql);
+		struct run r = zt_test_db(t, "audit verify");
+		cr_expect_eq(r.code, 1, "%s: exit %d: %s%s", cases[i].sql, r.code, r.out, r.err);
+		cr_expect(strncmp(r.out, cases[i].want, strlen(cases[i].want)) == 0,
+		          "%s:\n%s\nnot\n%s", cases[i].sql, r.out, cases[i].want);
+		/* a broken chain has no head to publish */
+		struct run h = zt_test_db(t, "audit head");
+		cr_expect_eq(h.code, 2, "%s: audit head: %s", cases[i].sql, h.err);
+		run_free(&h);
+		run_free(&r);
+	}
+}
+
+/* Every hash recomputed from record 1, as someone who rewrote a record
+ * and knows SHA-256 would. */
+struct forger {
+	struct zt_audit_head head;
+	const char *db;
+};
+
+static int forge(void *ctx, const struct zt_audit_record *r)
+{
+	struct forger *f = ctx;
+	struct zt_audit_record c = *r;
+	cr_assert_eq(zt_audit_append(&f->head, &c), 0);
+	char prev[ZT_AUDIT_HASH_HEX_CHARS + 1], hash[ZT_AUDIT_HASH_HEX_CHARS + 1];
+	zt_audit_hash_hex(prev, c.prev_hash);
+	zt_audit_hash_hex(hash, c.hash);
+	zt_test_sql(f->db, "UPDATE audit SET prev_hash = '%s', hash = '%s' WHERE id = %lld", prev, hash,
+	            (long long)c.seq);
+	return 0;
+}
+
+struct kept_trail {
+	struct zt_audit_record recs[16];
+	char text[16][6][128];
+	int n;
+};
+
+static int keep_one(void *ctx, const struct zt_audit_record *r)
+{
+	struct kept_trail *k = ctx;
+	int i = k->n++;
+	cr_assert_lt(i, 16);
+	k->recs[i] = *r;
+	const char **f[] = {&k->recs[i].time, &k->recs[i].user, &k->recs[i].action,
+	                    &k->recs[i].object, &k->recs[i].detail, &k->recs[i].token_id};
+	for (int j = 0; j < 6; j++)
+		if (*f[j]) {
+			snprintf(k->text[i][j], sizeof k->text[i][j], "%s", *f[j]);
+			*f[j] = k->text[i][j];
+		}
+	cr_assert_null(r->operator_name); /* the command line has none */
+	cr_assert_null(r->client);
+	return 0;
+}
+
+static void rewrite(const char *db, const char *sql)
+{
+	zt_test_sql(db, "DROP TRIGGER audit_immutable_u; DROP TRIGGER audit_immutable_d; %s", sql);
+	struct zt_store *s;
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0);
+	/* the records are read first (the forger writes through another
+	 * connection) */
+	struct kept_trail *k = calloc(1, sizeof *k);
+	cr_assert_eq(s->ops->audit.each(s, NULL, keep_one, k), 0);
+	zt_store_close(s);
+	struct forger f = {.db = db};
+	for (int i = 0; i < k->n; i++)
+		forge(&f, &k->recs[i]);
+	free(k);
+}
+
+static void published_head(const char *keytype, bool sm2)
+{
+	const char *db = trail_db("head.db");
+	const char *dir = zt_test_tmpdir();
+	struct run g = sh("cd '%s' && openssl genpkey -algorithm %s -out key.pem 2>&1 && "
+	                  "openssl pkey -in key.pem -pubout -out pub.pem", dir, keytype);
+	cr_assert_eq(g.code, 0, "%s%s", g.out, g.err);
+	run_free(&g);
+	char key[600], pub[600], head[600];
+	snprintf(key, sizeof key, "%s/key.pem", dir);
+	snprintf(pub, sizeof pub, "%s/pub.pem", dir);
+	snprintf(head, sizeof head, "%s/head-%s.txt", dir, keytype);
+	/* unsigned, on stdout */
+	char *text = zt_test_db_ok(db, "audit head");
+	cr_assert(strncmp(text, "zhitong audit head 1\nsequence 6\nsha256 ", 39) == 0, "%s", text);
+	expect_refused(db, 2, "--sign needs --out", "audit head --sign key.pem");
+	/* signed, to a file: stock openssl checks it */
+	free(zt_test_db_ok(db, "audit head --out '%s' --sign '%s'", head, key));
+	char *written = zt_test_slurp(head);
+	cr_assert_str_eq(written, text, "the file is what stdout showed");
+	free(written);
+	free(text);
+	/* docs/spec/background-formats.md: the stock openssl 3.0 commands */
+	struct run v = sm2 ? sh("openssl dgst -sm3 -verify '%s' -sigopt distid:1234567812345678 "
+	                        "-signature '%s.sig' '%s'", pub, head, head)
+	                   : sh("openssl pkeyutl -verify -pubin -inkey '%s' -rawin -in '%s' "
+	                        "-sigfile '%s.sig'", pub, head, head);
+	cr_assert_eq(v.code, 0, "%s%s", v.out, v.err);
+	cr_assert(strstr(v.out, "Verified"), "%s", v.out);
+	run_free(&v);
+	char *ok = zt_test_db_ok(db, "audit verify --head '%s' --pubkey '%s'", head, pub);
+	cr_assert(strstr(ok, "; the published head (record 6) holds"), "%s", ok);
+	free(ok);
+	/* later records are fine */
+	free(zt_test_db_ok(db, "user enable bob --by root"));
+	free(zt_test_db_ok(db, "audit verify --head '%s'", head));
+	/* a record at or before the head rewritten, every hash recomputed: the
+	 * chain alone holds, the head catches it */
+	for (int at = 2; at <= 6; at += 4) {
+		const char *t = copy_of(db, "rewritten.db");
+		char sql[160];
+		snprintf(sql, sizeof sql, "UPDATE audit SET detail = 'forged' WHERE id = %d", at);
+		rewrite(t, sql);
+		free(zt_test_db_ok(t, "audit verify"));
+		struct run r = zt_test_db(t, "audit verify --head '%s' --pubkey '%s'", head, pub);
+		cr_assert_eq(r.code, 1, "record %d: %s%s", at, r.out, r.err);
+		cr_assert(strncmp(r.out, "rewritten: audit record 6 is not the published head's", 53) == 0,
+		          "%s", r.out);
+		run_free(&r);
+	}
+	/* the records after a head cut off with the count: the head catches it */
+	const char *cut = copy_of(db, "cut.db");
+	zt_test_sql(cut, "DROP TRIGGER audit_immutable_d; DELETE FROM audit WHERE id >= 5; "
+	                 "UPDATE meta SET value = 4 WHERE key = 'audit.last-id'");
+	free(zt_test_db_ok(cut, "audit verify"));
+	struct run r = zt_test_db(cut, "audit verify --head '%s'", head);
+	cr_assert_eq(r.code, 1);
+	cr_assert(strstr(r.out, "removed: audit record 5 was removed"), "%s", r.out);
+	run_free(&r);
+	/* a head changed after it was signed does not verify */
+	char forged[700];
+	snprintf(forged, sizeof forged, "%s/forged.txt", dir);
+	struct run c = sh("sed 's/^sequence 6$/sequence 5/' '%s' > '%s' && cp '%s.sig' '%s.sig'", head,
+	                  forged, head, forged);
+	cr_assert_eq(c.code, 0);
+	run_free(&c);
+	r = zt_test_db(db, "audit verify --head '%s' --pubkey '%s'", forged, pub);
+	cr_assert_eq(r.code, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "its signature does not verify"), "%s", r.err);
+	run_free(&r);
+}
+
+Test(audit_cli, a_head_signed_with_ed25519_checks_with_stock_openssl, .timeout = 120)
+{
+	published_head("ed25519", false);
+}
+
+Test(audit_cli, a_head_signed_with_sm2_checks_with_stock_openssl, .timeout = 120)
+{
+	published_head("SM2", true);
+}

@@ -1,6 +1,7 @@
 /* zhitong — the service's users and their token hashes in the PostgreSQL
- * store (store.h users; migration 002, SQLite's 010: sqlite/users.c). Only hashes of tokens, as 64 hex digits:
- * a token's text never reaches the store. */
+ * store (store.h users; migration 002, SQLite's 010; as sqlite/users.c).
+ * Only hashes of tokens, as 64 hex digits: a token's text never reaches
+ * the store. */
 #include <string.h>
 
 #include "pg_int.h"

@@ -109,11 +109,29 @@ static bool digits(const char *p, int n)
 	return true;
 }
 
+static bool hex64(const char *p)
+{
+	for (int i = 0; i < 64; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return false;
+	return true;
+}
+
 char *zt_stress_answer(const char *db)
 {
 	char *d = zt_stress_dump(db);
 	char *o = d;
+	bool audit_line = false;
 	for (const char *p = d; *p;) {
+		if (p == d || p[-1] == '\n')
+			audit_line = strncmp(p, "INSERT INTO audit ", 18) == 0;
+		/* an audit record's hashes take in its time (audit.h): 'H' */
+		if (audit_line && p[0] == '\'' && hex64(p + 1) && p[65] == '\'') {
+			memcpy(o, "'H'", 3);
+			o += 3;
+			p += 66;
+			continue;
+		}
 		/* 'YYYY-MM-DD[T ]HH:MM...' up to the closing quote */
 		if (p[0] == '\'' && digits(p + 1, 4) && p[5] == '-' && digits(p + 6, 2) && p[8] == '-' &&
 		    digits(p + 9, 2) && (p[11] == 'T' || p[11] == ' ') && digits(p + 12, 2) &&

@@ -40,7 +40,8 @@ void zt_stress_copy(const char *from, const char *to);
 /* The whole database as SQL text (sqlite3 .dump; caller frees). */
 char *zt_stress_dump(const char *db);
 /* The same with every timestamp ('YYYY-MM-DDTHH:MM:SS…' or
- * 'YYYY-MM-DD HH:MM:SS…') written as 'T': what a retry must reproduce. */
+ * 'YYYY-MM-DD HH:MM:SS…') written as 'T', and the audit records' hashes
+ * (which take in their time) as 'H': what a retry must reproduce. */
 char *zt_stress_answer(const char *db);
 /* Asserts `zhitong verify` (the ledger, the settlements, the audit chain)
  * passes on db. */

@@ -59,7 +59,10 @@ enum { CLI_STORE_READONLY = 1, CLI_STORE_CREATE = 2 };
 /* The store's options for `flags` and the environment: the busy timeout is
  * $ZHITONG_BUSY_TIMEOUT_MS (milliseconds), else the store's default. */
 void cli_store_options(struct zt_store_options *o, int flags);
-/* Opens the store and checks its schema version. Returns 0 or an exit status. */
+/* Opens the store and checks its schema version; for writing, also that
+ * the command's actor (--by) may act: once the database holds a user, an
+ * enabled user only (users.h zt_users_actor_check). Returns 0 or an exit
+ * status. */
 int cli_open_store(const struct cli *c, int flags, struct zt_store **out);
 /* Who is doing this: --by, else $ZHITONG_USER, else $USER, else "unknown",
  * normalised (actor.h) by args_parse: the name that is compared and
@@ -82,6 +85,8 @@ int cmd_advance(const struct cli *c, int argc, char **argv);
 int cmd_batch(const struct cli *c, int argc, char **argv);
 int cmd_reconcile(const struct cli *c, int argc, char **argv);
 int cmd_serve(const struct cli *c, int argc, char **argv);
+int cmd_user(const struct cli *c, int argc, char **argv);  /* cmd_user.c */
+int cmd_audit(const struct cli *c, int argc, char **argv); /* cmd_audit.c */
 
 /* ---- answers that cannot be lost --------------------------------------
  * A command that has committed something calls cli_stored() before it

@@ -2,14 +2,16 @@
  *
  * For now the core alone: GET /healthz, GET /metrics and GET
  * /v1/openapi.json. The endpoints of service.md are wired onto the
- * use-case layer once it exists; users and their tokens come with them
- * (until then every route that needs a token answers 401). */
+ * use-case layer once it exists. Tokens are the store's users'
+ * (serve_users.c; `zhitong user`); without a database every route that
+ * needs a token answers 401. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "serve_users.h"
 #include "service.h"
 #include "zhitong/error.h"
 
@@ -44,6 +46,7 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 		return cli_usage("serve takes no argument ('%s')", a.pos[0]);
 	struct zt_config *cfg = NULL;
 	struct zt_service *s = NULL;
+	struct cli_users_auth *users = NULL;
 	int status = EXIT_DONE;
 	if ((rc = zt_config_load(&cfg, c->config_path)) != 0) {
 		status = cli_fail(rc, "config");
@@ -76,6 +79,12 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 		status = cli_fail(rc, "serve");
 		goto done;
 	}
+	/* tokens are the store's users' (serve_users.c) */
+	if (cli_users_auth_open(&users, c) == 0)
+		zt_service_set_authenticator(s, cli_users_authenticate, users);
+	else
+		fprintf(stderr, "zhitong: serve: no users (%s): every request that needs a token "
+		        "answers 401\n", zt_error_last());
 	if ((rc = zt_service_run(s)) != 0) {
 		status = cli_fail(rc, "serve");
 		if (rc == ZT_EBUSY) {
@@ -87,6 +96,7 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 	}
 done:
 	zt_service_free(s);
+	cli_users_auth_free(users);
 	zt_config_free(cfg);
 	return status;
 }

@@ -1,5 +1,7 @@
 /* zhitong — one program, with subcommands (docs/spec/interfaces.md "Command line"). */
 #include <errno.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/text.h"
+#include "zhitong/users.h"
 #include "zhitong/outfile.h"
 #include "zhitong/xml.h"
 
@@ -76,6 +79,14 @@ static const char usage_text[] =
 	"  reconcile exceptions   the open (or all) exceptions\n"
 	"  reconcile report       billed against paid, advances, exceptions (read only)\n"
 	"  serve                  the HTTP service (see 'zhitong serve --help')\n"
+	"  user add               a user of the service with its role; its token, once\n"
+	"  user list              every user, role, scope, token ids (never a token)\n"
+	"  user disable           a user's tokens stop working (user enable: again)\n"
+	"  user enable            a disabled user works again\n"
+	"  user token             issue, roll (with a grace) or revoke a user's token\n"
+	"  audit list             the audit trail, by time, user, after a record\n"
+	"  audit verify           check the audit trail's hash chain (and a published head)\n"
+	"  audit head             the chain's last record to publish, optionally signed\n"
 	"  gen                    generate a synthetic world (registry, policy, claims)\n"
 	"  demo                   the whole flow on sample data\n"
 	"  schema                 print an XSD (registry policy claim settlement\n"
@@ -104,7 +115,14 @@ static const struct {
 	{"demo", cmd_demo},     {"slip", cmd_slip},         {"schema", cmd_schema},
 	{"status", cmd_status}, {"ledger", cmd_ledger},     {"advance", cmd_advance},
 	{"batch", cmd_batch},   {"reconcile", cmd_reconcile}, {"serve", cmd_serve},
+	{"user", cmd_user},     {"audit", cmd_audit},
 };
+
+/* Who acts (issue 11): the actor args_parse resolved, where it came from,
+ * and whether [cli] actor = os makes it the account running the command. */
+static char resolved_actor[ZT_ACTOR_BYTES];
+static const char *resolved_source = "--by";
+static bool actor_os;
 
 /* The pool's time zone ([pool] timezone, docs/spec/rules-v2.md §5) is set
  * once, before a command runs: "today" and every time shown to people are
@@ -118,6 +136,11 @@ static int setup_dates(const struct cli *c)
 	int rc = zt_config_load(&cfg, c->config_path);
 	if (rc == 0)
 		rc = zt_date_set_pool_zone(zt_config_get(cfg, "pool", "timezone"));
+	const char *actor = rc == 0 ? zt_config_get(cfg, "cli", "actor") : NULL;
+	if (actor && strcmp(actor, "os") != 0)
+		rc = zt_error_set(ZT_EINVAL, "%s: [cli] actor is 'os' or absent, not '%.40s'",
+		                  c->config_path, actor);
+	actor_os = rc == 0 && actor != NULL;
 	zt_config_free(cfg);
 	return rc ? cli_fail(rc, "config") : 0;
 }
@@ -227,9 +250,34 @@ static bool word_in(const char *list, const char *w)
 	return false;
 }
 
+/* With [cli] actor = os: the account running the command, normalised; a
+ * --by naming someone else is refused. */
+static int resolve_os_actor(struct args *a)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	if (!pw || !pw->pw_name)
+		return cli_fail(zt_error_set(ZT_EINVAL, "[cli] actor = os: the account running zhitong "
+		                             "has no name"), NULL);
+	if (zt_actor_normalize(a->actor, pw->pw_name) != 0) {
+		char why[ZT_MESSAGE_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", zt_error_last());
+		return cli_fail(zt_error_set(ZT_EINVAL, "the account running zhitong: %s", why), NULL);
+	}
+	const char *by = args_get(a, "--by");
+	char given[ZT_ACTOR_BYTES];
+	if (by && by[0] && (zt_actor_normalize(given, by) != 0 || strcmp(given, a->actor) != 0))
+		return cli_fail(zt_error_set(ZT_EINVAL, "--by: with [cli] actor = os, commands act as "
+		                             "the account running them ('%s')", a->actor), NULL);
+	resolved_source = "the account running zhitong ([cli] actor = os)";
+	snprintf(resolved_actor, sizeof resolved_actor, "%s", a->actor);
+	return 0;
+}
+
 /* --by, else $ZHITONG_USER, else $USER, else "unknown", normalised. */
 static int resolve_actor(struct args *a)
 {
+	if (actor_os)
+		return resolve_os_actor(a);
 	const char *by = args_get(a, "--by"), *source = "--by";
 	if (!by || !by[0]) {
 		by = getenv("ZHITONG_USER");
@@ -243,8 +291,11 @@ static int resolve_actor(struct args *a)
 		by = "unknown";
 		source = "the default name";
 	}
-	if (zt_actor_normalize(a->actor, by) == 0)
+	if (zt_actor_normalize(a->actor, by) == 0) {
+		resolved_source = source;
+		snprintf(resolved_actor, sizeof resolved_actor, "%s", a->actor);
 		return 0;
+	}
 	char why[ZT_MESSAGE_BYTES_MAX];
 	snprintf(why, sizeof why, "%s", zt_error_last());
 	zt_error_set(ZT_EINVAL, "%s: %s", source, why);
@@ -526,6 +577,13 @@ int cli_open_store(const struct cli *c, int flags, struct zt_store **out)
 		zt_store_close(*out);
 		*out = NULL;
 		return EXIT_USAGE;
+	}
+	/* once users exist, only an enabled user acts (README "Users and tokens") */
+	if (!(flags & CLI_STORE_READONLY) && resolved_actor[0] &&
+	    (rc = zt_users_actor_check(*out, resolved_actor, resolved_source)) != 0) {
+		zt_store_close(*out);
+		*out = NULL;
+		return cli_fail(rc, NULL);
 	}
 	return 0;
 }

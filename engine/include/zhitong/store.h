@@ -78,6 +78,7 @@
 
 #include "actor.h"
 #include "advance.h"
+#include "audit.h"
 #include "batch.h"
 #include "catalog.h"
 #include "claim.h"
@@ -86,12 +87,13 @@
 #include "reconcile.h"
 #include "registry.h"
 #include "split.h"
+#include "token.h"
 #include "trace.h"
 #include "verify.h"
 
 /* The schema version this zhitong brings a database to (SQLite: PRAGMA
  * user_version after all migrations; PostgreSQL: meta 'schema.version'). */
-#define ZT_STORE_VERSION 11
+#define ZT_STORE_VERSION 12
 
 struct zt_store_ops;
 /* The handle: an implementation's own struct starts with this one. */
@@ -637,10 +639,89 @@ struct zt_store_bank_ops {
 	                   void *ctx);
 };
 
+/* One record to append to the audit trail (docs/spec/service.md "Audit
+ * trail"): what a use case knows; the store numbers, dates and chains it. */
+struct zt_audit_write {
+	const char *actor;         /* the user (or the command line's --by) */
+	const char *operator_name; /* X-Operator, or NULL */
+	const char *token_id;      /* which of the user's tokens, or NULL */
+	const char *client;        /* the client's address, or NULL */
+	const char *action;        /* "claim reverse", "user add" ... */
+	const char *subject;       /* what it was done to ("" for nothing) */
+	const unsigned char *digest; /* ZT_AUDIT_HASH_BYTES of what changed, or NULL */
+	const char *detail;        /* or NULL */
+};
+
+/* Which records `audit.each` reads. */
+struct zt_audit_filter {
+	int64_t after_seq; /* records numbered after this one (0: from the first) */
+	int64_t limit;     /* at most this many (0: all) */
+	const char *from;  /* the UTC day of `at` on or after this "YYYY-MM-DD", or NULL */
+	const char *to;    /* on or before this day, or NULL */
+	const char *actor; /* of this user only (exactly as stored), or NULL */
+};
+
 struct zt_store_audit_ops {
-	/* Appends to the audit trail (at: the transaction's time). */
+	/* Appends to the audit trail (at: the transaction's time): write()
+	 * with the actor, action, subject and detail only. */
 	int (*add)(struct zt_store *s, const char *actor, const char *action, const char *subject,
 	           const char *detail);
+	/* ---- the hash chain (audit.h), issue 11 ----
+	 * Appends one record, in the caller's WRITE transaction: its number is
+	 * the last record's + 1, its time the transaction's, and it is chained
+	 * to the last record by zt_audit_append (audit.h: the canonical form
+	 * and its hash are the engine's, never the store's own). Every record,
+	 * add()'s too, is chained; *seq_out (may be NULL) its number. */
+	int (*write)(struct zt_store *s, const struct zt_audit_write *w, int64_t *seq_out);
+	/* The records `f` selects (NULL: all), in sequence order, each with
+	 * the previous hash and hash stored with it (a hash that is missing or
+	 * not 64 hex digits reads as zeros: the verifier sees it altered). */
+	int (*each)(struct zt_store *s, const struct zt_audit_filter *f,
+	            int (*cb)(void *ctx, const struct zt_audit_record *r), void *ctx);
+	/* The store's count of records ever written (meta 'audit.last-id'),
+	 * kept apart from the records by a trigger: the verifier's anchor. */
+	int (*written)(struct zt_store *s, int64_t *out);
+};
+
+/* ---- users and their tokens (docs/spec/service.md "Users, roles and
+ * tokens"; issue 11) ---- */
+
+/* A user as stored. Strings are valid during the callback only. */
+struct zt_stored_user {
+	const char *name;       /* normalised (actor.h) */
+	unsigned roles;         /* ZT_USER_* of access.h: one role */
+	const char *hospitals;  /* a desk's hospitals, sorted, joined by ',' ("" none) */
+	const char *funds;      /* a fund administrator's funds, likewise */
+	bool enabled;
+	const char *created_by, *created_at;
+	bool has_token;         /* keys.current is set */
+	struct zt_token_keys keys; /* only hashes: never a token's text */
+	const char *token_at;   /* when the current token was issued ("" if none) */
+};
+
+struct zt_store_user_ops {
+	/* A new user (enabled, no token; created_at: the transaction's time).
+	 * ZT_ECONFLICT (message names it) if the name is taken. */
+	int (*put)(struct zt_store *s, const struct zt_stored_user *u);
+	/* The user `name` to cb: 0, or ZT_ENOTFOUND (no message). */
+	int (*get)(struct zt_store *s, const char *name,
+	           int (*cb)(void *ctx, const struct zt_stored_user *u), void *ctx);
+	/* Every user, in name order (bytewise). */
+	int (*each)(struct zt_store *s, int (*cb)(void *ctx, const struct zt_stored_user *u),
+	            void *ctx);
+	/* How many users exist (enabled or not). */
+	int (*count)(struct zt_store *s, int64_t *out);
+	/* ZT_ENOTFOUND (message set) for an unknown name. */
+	int (*set_enabled)(struct zt_store *s, const char *name, bool enabled);
+	/* The user's token hashes as zt_token_roll left them, or (k NULL) none
+	 * at all: revoked. token_at is the transaction's time. ZT_ENOTFOUND
+	 * (message set) for an unknown name. */
+	int (*set_keys)(struct zt_store *s, const char *name, const struct zt_token_keys *k);
+	/* The user holding `h` as current or previous token, to cb (whether it
+	 * is still valid is zt_token_match's to say): 0, or ZT_ENOTFOUND (no
+	 * message). By an index on the hashes: the secret is never compared. */
+	int (*by_token)(struct zt_store *s, const struct zt_token_hash *h,
+	                int (*cb)(void *ctx, const struct zt_stored_user *u), void *ctx);
 };
 
 struct zt_store_verify_ops {
@@ -726,6 +807,7 @@ struct zt_store_ops {
 	struct zt_store_audit_ops audit;       /* the audit trail                   */
 	struct zt_store_verify_ops verify;     /* the checks of verify.h            */
 	struct zt_store_catalog_ops catalogs;  /* catalogues, what settlements took */
+	struct zt_store_user_ops users;        /* users and their token hashes      */
 };
 
 #endif

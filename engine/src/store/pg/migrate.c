@@ -12,20 +12,24 @@
 
 #include "pg_int.h"
 
-extern const unsigned char zt_pg_sql_001[], zt_pg_sql_002[], zt_pg_sql_003[];
-extern const size_t zt_pg_sql_001_len, zt_pg_sql_002_len, zt_pg_sql_003_len;
+extern const unsigned char zt_pg_sql_001[], zt_pg_sql_002[], zt_pg_sql_003[], zt_pg_sql_004[];
+extern const size_t zt_pg_sql_001_len, zt_pg_sql_002_len, zt_pg_sql_003_len, zt_pg_sql_004_len;
 
+/* A migration may have a step in C at a line "-- zt:step NAME", as
+ * SQLite's (sqlite/migrate.c). */
 static const struct {
 	const unsigned char *sql;
 	const size_t *len;
 	int to_version;
+	int (*step)(struct pg *q);
 } migrations[] = {
-	{zt_pg_sql_001, &zt_pg_sql_001_len, 9}, /* SQLite's 001 to 009 */
-	{zt_pg_sql_002, &zt_pg_sql_002_len, 10}, /* SQLite's 010: claim v2, the national platform */
-	{zt_pg_sql_003, &zt_pg_sql_003_len, 11}, /* SQLite's 011: rules v2 */
+	{zt_pg_sql_001, &zt_pg_sql_001_len, 9, NULL}, /* SQLite's 001 to 009 */
+	{zt_pg_sql_002, &zt_pg_sql_002_len, 10, NULL}, /* SQLite's 010: claim v2, the national platform */
+	{zt_pg_sql_003, &zt_pg_sql_003_len, 11, NULL}, /* SQLite's 011: rules v2 */
+	{zt_pg_sql_004, &zt_pg_sql_004_len, 12, pg_audit_chain_old}, /* SQLite's 012: users, the audit chain */
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
-#define LAST_VERSION 11
+#define LAST_VERSION 12
 _Static_assert(LAST_VERSION == ZT_STORE_VERSION,
                "a new SQLite migration needs its twin in schema/pg/ (migrate.c)");
 
@@ -64,7 +68,19 @@ static int apply(struct pg *q, int i)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	memcpy(sql, migrations[i].sql, len);
 	sql[len] = '\0';
-	int rc = pg_exec(q, sql);
+	char *mark = migrations[i].step ? strstr(sql, "-- zt:step ") : NULL;
+	int rc;
+	if (migrations[i].step && !mark)
+		rc = zt_error_set(ZT_EINTERNAL, "migration to %d has no step mark",
+		                  migrations[i].to_version);
+	else if (!mark)
+		rc = pg_exec(q, sql);
+	else {
+		char *rest = strchr(mark, '\n'); /* after the mark's line */
+		*mark = '\0';
+		if ((rc = pg_exec(q, sql)) == 0 && (rc = migrations[i].step(q)) == 0 && rest)
+			rc = pg_exec(q, rest + 1);
+	}
 	free(sql);
 	if (rc)
 		return rc;

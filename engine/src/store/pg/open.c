@@ -43,6 +43,7 @@ static void fill_ops(void)
 		.audit = pg_audit_ops,
 		.verify = zt_db_verify_ops,
 		.catalogs = pg_catalog_ops,
+		.users = pg_user_ops,
 	};
 }
 

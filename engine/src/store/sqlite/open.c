@@ -42,6 +42,7 @@ static void fill_ops(void)
 		.audit = sq_audit_ops,
 		.verify = zt_db_verify_ops,
 		.catalogs = sq_catalog_ops,
+		.users = sq_user_ops,
 	};
 }
 

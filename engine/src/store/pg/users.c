@@ -1,0 +1,186 @@
+/* zhitong — the service's users and their token hashes in the PostgreSQL
+ * store (store.h users; migration 002, SQLite's 010; as sqlite/users.c).
+ * Only hashes of tokens, as 64 hex digits: a token's text never reaches
+ * the store. */
+#include <string.h>
+
+#include "pg_int.h"
+
+#define USER_COLUMNS                                                                              \
+	"name, roles, hospitals, funds, enabled, created_by, created_at, token_hash, token_at, "     \
+	"prev_hash, prev_until"
+
+static const char SQL_EXISTS[] = "SELECT 1 FROM users WHERE name = $1";
+static const char SQL_PUT[] =
+	"INSERT INTO users (name, roles, hospitals, funds, enabled, created_by, created_at) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7)";
+static const char SQL_GET[] = "SELECT " USER_COLUMNS " FROM users WHERE name = $1";
+static const char SQL_EACH[] = "SELECT " USER_COLUMNS " FROM users ORDER BY name COLLATE \"C\"";
+static const char SQL_COUNT[] = "SELECT count(*) FROM users";
+static const char SQL_ENABLE[] = "UPDATE users SET enabled = $2 WHERE name = $1";
+static const char SQL_KEYS[] =
+	"UPDATE users SET token_hash = $2, token_at = $3, prev_hash = $4, prev_until = $5 "
+	"WHERE name = $1";
+static const char SQL_BY_TOKEN[] =
+	"SELECT " USER_COLUMNS " FROM users WHERE token_hash = $1 UNION ALL SELECT " USER_COLUMNS
+	" FROM users WHERE prev_hash = $1 LIMIT 1";
+
+static void read_user(struct pg_stmt *p, struct zt_stored_user *u)
+{
+	memset(u, 0, sizeof *u);
+	u->name = pg_col_text(p, 0);
+	u->roles = (unsigned)pg_col_int64(p, 1);
+	u->hospitals = pg_col_text(p, 2);
+	u->funds = pg_col_text(p, 3);
+	u->enabled = pg_col_int(p, 4) != 0;
+	u->created_by = pg_col_text(p, 5);
+	u->created_at = pg_col_text(p, 6);
+	u->has_token = !pg_col_null(p, 7) &&
+	               zt_token_hash_from_hex(&u->keys.current, pg_col_text(p, 7)) == 0;
+	u->token_at = pg_col_text(p, 8);
+	u->keys.has_previous = !pg_col_null(p, 9) &&
+	                       zt_token_hash_from_hex(&u->keys.previous, pg_col_text(p, 9)) == 0;
+	u->keys.previous_until_s = pg_col_int64(p, 10);
+}
+
+static int put(struct zt_store *s, const struct zt_stored_user *u)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int r = pg_stmt(q, SQL_EXISTS, &p);
+	if (r)
+		return r;
+	pg_bind_text(p, 1, u->name);
+	if ((r = pg_row(q, p, "read user")) < 0)
+		return r;
+	if (r == 1) {
+		pg_done(p);
+		return zt_error_set(ZT_ECONFLICT, "user '%s' exists", u->name);
+	}
+	if ((r = pg_stmt(q, SQL_PUT, &p)) != 0)
+		return r;
+	pg_bind_text(p, 1, u->name);
+	pg_bind_int64(p, 2, u->roles);
+	pg_bind_text(p, 3, u->hospitals ? u->hospitals : "");
+	pg_bind_text(p, 4, u->funds ? u->funds : "");
+	pg_bind_int(p, 5, u->enabled ? 1 : 0);
+	pg_bind_text(p, 6, u->created_by);
+	pg_bind_text(p, 7, pg_now(q));
+	return pg_run(q, p, "store user");
+}
+
+static int walk(struct pg *q, struct pg_stmt *p, const char *what,
+                int (*cb)(void *ctx, const struct zt_stored_user *u), void *ctx, int *seen)
+{
+	int rc = 0, r;
+	*seen = 0;
+	while ((r = pg_row(q, p, what)) == 1) {
+		struct zt_stored_user u;
+		read_user(p, &u);
+		(*seen)++;
+		if ((rc = cb(ctx, &u)) != 0)
+			break;
+	}
+	pg_done(p);
+	return rc ? rc : r;
+}
+
+static int get(struct zt_store *s, const char *name,
+               int (*cb)(void *ctx, const struct zt_stored_user *u), void *ctx)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int seen, rc = pg_stmt(q, SQL_GET, &p);
+	if (rc)
+		return rc;
+	pg_bind_text(p, 1, name);
+	rc = walk(q, p, "read user", cb, ctx, &seen);
+	return rc ? rc : seen ? 0 : ZT_ENOTFOUND;
+}
+
+static int each(struct zt_store *s, int (*cb)(void *ctx, const struct zt_stored_user *u),
+                void *ctx)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int seen, rc = pg_stmt(q, SQL_EACH, &p);
+	return rc ? rc : walk(q, p, "read users", cb, ctx, &seen);
+}
+
+static int count(struct zt_store *s, int64_t *out)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	*out = 0;
+	int r = pg_stmt(q, SQL_COUNT, &p);
+	if (r)
+		return r;
+	if ((r = pg_row(q, p, "count users")) <= 0)
+		return r;
+	*out = pg_col_int64(p, 0);
+	pg_done(p);
+	return 0;
+}
+
+static int set_enabled(struct zt_store *s, const char *name, bool enabled)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_ENABLE, &p);
+	if (rc)
+		return rc;
+	pg_bind_text(p, 1, name);
+	pg_bind_int(p, 2, enabled ? 1 : 0);
+	if ((rc = pg_run(q, p, "store user")) == 0 && pg_changes(q) != 1)
+		rc = zt_error_set(ZT_ENOTFOUND, "no user '%s'", name);
+	return rc;
+}
+
+static int set_keys(struct zt_store *s, const char *name, const struct zt_token_keys *k)
+{
+	struct pg *q = pg_of(s);
+	char cur[ZT_TOKEN_HASH_HEX_CHARS + 1], prev[ZT_TOKEN_HASH_HEX_CHARS + 1];
+	struct pg_stmt *p;
+	int rc = pg_stmt(q, SQL_KEYS, &p);
+	if (rc)
+		return rc;
+	pg_bind_text(p, 1, name);
+	if (k) {
+		zt_token_hash_hex(cur, &k->current);
+		pg_bind_text(p, 2, cur);
+		pg_bind_text(p, 3, pg_now(q));
+		if (k->has_previous) {
+			zt_token_hash_hex(prev, &k->previous);
+			pg_bind_text(p, 4, prev);
+			pg_bind_int64(p, 5, k->previous_until_s);
+		}
+	}
+	if ((rc = pg_run(q, p, "store user's token")) == 0 && pg_changes(q) != 1)
+		rc = zt_error_set(ZT_ENOTFOUND, "no user '%s'", name);
+	return rc;
+}
+
+static int by_token(struct zt_store *s, const struct zt_token_hash *h,
+                    int (*cb)(void *ctx, const struct zt_stored_user *u), void *ctx)
+{
+	struct pg *q = pg_of(s);
+	char hex[ZT_TOKEN_HASH_HEX_CHARS + 1];
+	zt_token_hash_hex(hex, h);
+	struct pg_stmt *p;
+	int seen, rc = pg_stmt(q, SQL_BY_TOKEN, &p);
+	if (rc)
+		return rc;
+	pg_bind_text(p, 1, hex);
+	rc = walk(q, p, "find token", cb, ctx, &seen);
+	return rc ? rc : seen ? 0 : ZT_ENOTFOUND;
+}
+
+const struct zt_store_user_ops pg_user_ops = {
+	.put = put,
+	.get = get,
+	.each = each,
+	.count = count,
+	.set_enabled = set_enabled,
+	.set_keys = set_keys,
+	.by_token = by_token,
+};

@@ -1,0 +1,79 @@
+/* zhitong serve — the service's authenticator over the users of the store
+ * (users.h zt_users_authenticate, wrapped as service.h's zt_authenticate_fn).
+ * One read-only store handle, shared by the request threads under a mutex:
+ * a lookup is one indexed statement. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "serve_users.h"
+#include "zhitong/error.h"
+#include "zhitong/users.h"
+
+struct cli_users_auth {
+	pthread_mutex_t lock;
+	struct zt_store *s;
+};
+
+int cli_users_auth_open(struct cli_users_auth **out, const struct cli *c)
+{
+	*out = NULL;
+	struct zt_store_options o;
+	cli_store_options(&o, CLI_STORE_READONLY);
+	struct zt_store *s = NULL;
+	int rc = zt_store_open(&s, c->db_path, &o);
+	if (rc == 0 && (rc = s->ops->check_version(s)) != 0) {
+		zt_store_close(s);
+		s = NULL;
+	}
+	if (rc)
+		return rc;
+	struct cli_users_auth *a = calloc(1, sizeof *a);
+	if (!a) {
+		zt_store_close(s);
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	}
+	pthread_mutex_init(&a->lock, NULL);
+	a->s = s;
+	*out = a;
+	return 0;
+}
+
+void cli_users_auth_free(struct cli_users_auth *a)
+{
+	if (!a)
+		return;
+	zt_store_close(a->s);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+static void scope_free(void *scope)
+{
+	zt_scope_free(scope);
+	free(scope);
+}
+
+int cli_users_authenticate(void *ctx, const char *token, struct zt_principal *out)
+{
+	struct cli_users_auth *a = ctx;
+	struct zt_users_principal p;
+	struct zt_scope *scope = malloc(sizeof *scope);
+	if (!scope)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	pthread_mutex_lock(&a->lock);
+	int rc = zt_users_authenticate(a->s, token, 0, &p);
+	pthread_mutex_unlock(&a->lock);
+	if (rc) {
+		free(scope);
+		return rc;
+	}
+	snprintf(out->user, sizeof out->user, "%s", p.user);
+	out->roles = p.roles; /* ZT_USER_* == ZT_ROLE_* (access.h) */
+	snprintf(out->token_id, sizeof out->token_id, "%s", p.token_id);
+	*scope = p.scope;
+	out->scope = scope;
+	out->scope_free = scope_free;
+	return 0;
+}

@@ -704,8 +704,7 @@ static void request_free(struct zt_request *r)
 		free(r->extra[i].key);
 		free(r->extra[i].value);
 	}
-	if (r->principal.scope_free && r->principal.scope)
-		r->principal.scope_free(r->principal.scope);
+	zt_scope_free(&r->principal.scope);
 	if (r->resp)
 		MHD_destroy_response(r->resp);
 	free(r->body);
@@ -985,7 +984,7 @@ static enum MHD_Result begin(struct zt_request *r, const char *url, const char *
 		}
 
 		/* 6. the role, before anything is looked up */
-		if (!(r->principal.roles & route->roles))
+		if (!(route->flags & ZT_ROUTE_ANY_ROLE) && !zt_access_allows(r->principal.roles, route->op))
 			return refuse(r, 403, "forbidden", "this role may not do this");
 	}
 
@@ -1117,6 +1116,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->s = s;
 		r->l = l;
 		r->c = c;
+		zt_scope_init(&r->principal.scope);
 		r->start_us = now_us();
 		snprintf(r->id, sizeof r->id, "%08x%08x", s->id_prefix,
 		         atomic_fetch_add(&s->id_next, 1) + 1);

@@ -304,7 +304,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	/* 5. reverse one */
 	struct zt_claims_reverse_res *rev = malloc(sizeof *rev);
 	rc = rev ? zt_claims_reverse(s, &(struct zt_claims_reverse_req){"H51010101", "ZY2017-000123",
-	                                    "demo: reversed and resubmitted", actor}, rev)
+	                                    "demo: reversed and resubmitted", actor, NULL}, rev)
 	         : zt_error_set(ZT_ENOMEM, "out of memory");
 	free(rev);
 	if (rc)

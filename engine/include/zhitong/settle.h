@@ -50,7 +50,16 @@ struct zt_settle_opts {
 	 * (0 if unknown, e.g. a pipe). */
 	void (*progress)(void *ctx, uint64_t claims, uint64_t bytes, uint64_t size);
 	void *progress_ctx;
+	/* A front door's gate (the service: a desk's hospitals,
+	 * docs/spec/service.md "Users, roles and tokens"), asked for each claim
+	 * whose hospital could be read, before anything else: false rejects
+	 * the claim in its place with code_name "hospital-not-permitted"
+	 * (code ZT_REJ_NONE: not one of the engine's rejection codes) and
+	 * nothing of it is stored. NULL: every claim passes. */
+	bool (*admit)(void *ctx, const char *hospital);
+	void *admit_ctx;
 };
+#define ZT_SETTLE_NOT_PERMITTED "hospital-not-permitted"
 
 /* A claim rejected (its code's name: zt_reject_name). `hospital` and
  * `claim_no` are "" when the claim could not be read that far. */

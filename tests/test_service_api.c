@@ -669,3 +669,74 @@ Test(api, thirty_two_desks_at_once_for_one_person_end_exact_and_verify_clean)
 	cr_assert_eq(again.status, 200);
 	cr_assert_eq(settlements(), N);
 }
+
+/* ---- the OpenAPI document --------------------------------------------------------------- */
+
+/* "METHOD PATH" of every operation of an OpenAPI document, sorted, one a line. */
+static char *operations(const struct zt_json *doc)
+{
+	const struct zt_json *paths = zt_json_find(doc, "paths");
+	cr_assert(paths && paths->type == ZT_JSON_OBJECT);
+	char *lines[512];
+	size_t n = 0;
+	for (size_t i = 0; i < paths->count; i++) {
+		const struct zt_json *ops = paths->members[i].value;
+		for (size_t j = 0; j < ops->count && n < 512; j++) {
+			char *l = malloc(512);
+			snprintf(l, 512, "%s %s", ops->members[j].key, paths->members[i].key);
+			lines[n++] = l;
+		}
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0; j--) {
+			char *t = lines[j];
+			lines[j] = lines[j - 1];
+			lines[j - 1] = t;
+		}
+	char *out = calloc(1, 512 * (n + 1));
+	for (size_t i = 0; i < n; i++) {
+		strcat(out, lines[i]);
+		strcat(out, "\n");
+		free(lines[i]);
+	}
+	return out;
+}
+
+Test(api, docs_openapi_json_names_exactly_the_running_servers_routes)
+{
+	char *text = zt_test_slurp(ZT_TEST_SOURCE_DIR "/docs/openapi.json");
+	cr_assert(text, "docs/openapi.json");
+	struct zt_json_doc *mine = NULL;
+	cr_assert_eq(zt_json_parse(&mine, text, strlen(text), NULL), 0, "%s", zt_error_last());
+	cr_assert_str_eq(text_of(zt_json_root(mine), "openapi"), "3.0.3");
+	struct zt_http_resp r = get("/v1/openapi.json", AUDITOR);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	struct zt_json_doc *served = parse(&r);
+	char *a = operations(zt_json_root(mine)), *b = operations(zt_json_root(served));
+	cr_assert_str_eq(a, b, "docs/openapi.json:\n%s\nthe server:\n%s", a, b);
+	/* and each documented operation says the roles the server enforces */
+	const struct zt_json *sp = zt_json_find(zt_json_root(served), "paths");
+	const struct zt_json *dp = zt_json_find(zt_json_root(mine), "paths");
+	for (size_t i = 0; i < sp->count; i++) {
+		const struct zt_json *ops = sp->members[i].value;
+		for (size_t j = 0; j < ops->count; j++) {
+			const struct zt_json *s_roles = zt_json_find(ops->members[j].value, "x-zhitong-roles");
+			const struct zt_json *d_roles = zt_json_find(
+				zt_json_find(zt_json_find(dp, sp->members[i].key), ops->members[j].key),
+				"x-zhitong-roles");
+			if (!s_roles)
+				continue; /* public */
+			cr_assert(d_roles, "%s %s: no x-zhitong-roles", ops->members[j].key, sp->members[i].key);
+			cr_assert_eq(s_roles->count, d_roles->count, "%s %s", ops->members[j].key,
+			             sp->members[i].key);
+			for (size_t k = 0; k < s_roles->count; k++)
+				cr_assert_str_eq(s_roles->items[k]->text, d_roles->items[k]->text);
+		}
+	}
+	free(a);
+	free(b);
+	zt_json_doc_free(served);
+	zt_json_doc_free(mine);
+	zt_http_free(&r);
+	free(text);
+}

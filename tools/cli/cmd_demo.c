@@ -201,8 +201,9 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 		     "--db is given): loads the sample registry and policy, settles the worked\n"
 		     "example of docs/spec/split.md, generates N claims (default 3000) in a second county\n"
 		     "and settles them, reverses one, runs verify, and prints a summary and the\n"
-		     "worked example's settlement with its trace. --keep keeps the temporary\n"
-		     "directory.");
+		     "worked example's settlement with its trace; then starts the HTTP service on a\n"
+		     "free loopback port, submits a claim over HTTP as a desk's system would, prints\n"
+		     "the answer and stops it. --keep keeps the temporary directory.");
 		return EXIT_DONE;
 	}
 	uint64_t nclaims = 3000, seed = 2017;
@@ -400,6 +401,9 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	char *show_argv[] = {"claim", "show", "--hospital", "H51010101", "--claim-no", "ZY2017-000123",
 	                     NULL};
 	rc = cmd_claim(&c2, 6, show_argv);
+	/* 6. the service: a desk's system submits a claim over HTTP (demo_service.c) */
+	if (rc == EXIT_DONE && (rc = demo_service(db, dir)) != 0)
+		rc = cli_fail(rc, "demo");
 	if (!user_db && !args_flag(&a, "--keep")) {
 		char cmd[700];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

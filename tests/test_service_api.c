@@ -740,3 +740,74 @@ Test(api, docs_openapi_json_names_exactly_the_running_servers_routes)
 	zt_http_free(&r);
 	free(text);
 }
+
+/* ---- persons, verify ----------------------------------------------------------------------- */
+
+Test(api, a_person_by_psn_no_or_id_no_with_the_category_and_the_years_totals)
+{
+	char xml[4096];
+	zt_test_claim_xml(xml, sizeof xml, "P-1", "P0000001", "2017-03-01", "5000.00");
+	struct zt_http_resp r = post("/v1/claims", DESK, "application/xml", xml);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	zt_http_free(&r);
+	long long basic = zt_test_sql_int(db, "SELECT hifp_pay FROM settlement");
+	const char *paths[] = {"/v1/persons?psn_no=P0000001&date=2017-06-30",
+	                       "/v1/persons?id_no=510101195001011234&date=2017-06-30"};
+	for (size_t i = 0; i < 2; i++) {
+		r = get(paths[i], DESK);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		struct zt_json_doc *d = parse(&r);
+		const struct zt_json *p = zt_json_root(d);
+		cr_expect_str_eq(text_of(p, "psn_no"), "P0000001");
+		cr_expect_str_eq(text_of(p, "category"), "poor");
+		cr_expect_str_eq(text_of(p, "admdvs"), "510101");
+		cr_expect_null(strstr(r.body, "510101195001011234"), "never the full ID number: %s", r.body);
+		char want[32];
+		snprintf(want, sizeof want, "%lld.%02lld", basic / 100, basic % 100);
+		cr_expect_str_eq(text_of(zt_json_find(p, "totals"), "basic"), want, "%s", r.body);
+		zt_json_doc_free(d);
+		zt_http_free(&r);
+	}
+	/* another year: nothing paid yet */
+	r = get("/v1/persons?psn_no=P0000001&date=2018-01-02", DESK);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	struct zt_json_doc *d = parse(&r);
+	cr_expect_eq(zt_json_find(zt_json_root(d), "totals")->count, 0, "%s", r.body);
+	zt_json_doc_free(d);
+	zt_http_free(&r);
+	r = get("/v1/persons?psn_no=P9999999", DESK);
+	expect_error(&r, 404, "not-found");
+	zt_http_free(&r);
+	r = get("/v1/persons?id_no=510101195001019999", DESK);
+	expect_error(&r, 404, "not-found");
+	zt_http_free(&r);
+	r = get("/v1/persons?psn_no=P0000001&id_no=510101195001011234", DESK);
+	expect_error(&r, 400, "invalid-query");
+	zt_http_free(&r);
+	r = get("/v1/persons?psn_no=P0000001", FINANCE);
+	expect_error(&r, 403, "forbidden");
+	zt_http_free(&r);
+}
+
+Test(api, verify_over_http_is_the_auditors)
+{
+	char xml[4096];
+	zt_test_claim_xml(xml, sizeof xml, "V-1", "P0000001", "2017-03-01", "5000.00");
+	struct zt_http_resp r = post("/v1/claims", DESK, "application/xml", xml);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	zt_http_free(&r);
+	r = get("/v1/verify", AUDITOR);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	struct zt_json_doc *d = parse(&r);
+	cr_assert_str_eq(text_of(zt_json_root(d), "violations"), "0", "%s", r.body);
+	cr_assert_gt(zt_json_find(zt_json_root(d), "checks")->count, 10);
+	zt_json_doc_free(d);
+	zt_http_free(&r);
+	/* nobody else may */
+	const char *roles[] = {DESK, FINANCE, ADMIN, FUND};
+	for (size_t i = 0; i < 4; i++) {
+		r = get("/v1/verify", roles[i]);
+		expect_error(&r, 403, "forbidden");
+		zt_http_free(&r);
+	}
+}

@@ -51,6 +51,8 @@ int zt_api_add_routes(struct zt_api *a, struct zt_service *s)
 		                            "Claims rejected through the service.", &a->claims_rejected);
 	if (rc == 0)
 		rc = api_claims_routes(a, s);
+	if (rc == 0)
+		rc = api_reports_routes(a, s);
 	return rc;
 }
 

@@ -72,5 +72,6 @@ int api_idem_begin(struct zt_request *r, struct zt_api *a, bool *done, long *slo
 void api_idem_end(struct zt_api *a, long slot, unsigned status, const char *body, size_t len);
 
 int api_claims_routes(struct zt_api *a, struct zt_service *s);
+int api_reports_routes(struct zt_api *a, struct zt_service *s);
 
 #endif

@@ -631,7 +631,8 @@ static int search_settlements(struct zt_request *r, void *ctx)
 		free(x.h);
 		return api_fail(r, rc);
 	}
-	qsort(x.h, x.n, sizeof *x.h, by_setl_id);
+	if (x.n)
+		qsort(x.h, x.n, sizeof *x.h, by_setl_id);
 	size_t shown = x.n < (size_t)limit ? x.n : (size_t)limit;
 	unsigned view = api_view(r);
 	struct zt_json_writer *w = NULL;

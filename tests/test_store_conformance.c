@@ -960,6 +960,11 @@ Test(conformance_ops, registry)
 		cr_assert_str_eq(fx.name, "Basic");
 		cr_assert_eq(s->ops->registry.get_hospital(s, "H9", &hx), ZT_ENOTFOUND);
 		cr_assert_eq(s->ops->registry.get_person(s, "P9", &px), ZT_ENOTFOUND);
+		memset(&px, 0, sizeof px);
+		ok(s->ops->registry.find_person_by_id_no(s, "510101199001011234", &px));
+		cr_assert(strcmp(px.psn_no, "P1") == 0 && px.category == ZT_CAT_POOR);
+		cr_assert_eq(s->ops->registry.find_person_by_id_no(s, "510101199001019999", &px),
+		             ZT_ENOTFOUND);
 		cr_assert_eq(s->ops->registry.get_fund(s, "999999", &fx), ZT_ENOTFOUND);
 		char last[32] = "";
 		ok(s->ops->registry.each_hospital(s, hospital_seen, last));

@@ -349,12 +349,59 @@ static struct zt_store *settled_world(const char *name, const char *db_out[1])
 	return s;
 }
 
+/* docs/spec/service.md: reversal by setl_id, so that a late retry never
+ * reverses a corrected claim. */
+Test(uc_reverse, by_setl_id_a_retry_replays_and_never_reverses_the_corrected_claim)
+{
+	const char *db;
+	struct zt_store *s = settled_world("revid.db", &db);
+	struct zt_claims_reverse_res *res = malloc(sizeof *res);
+	struct zt_claims_reverse_req req = {"H51010101", "ZY-2", "wrong ward", "clerk",
+	                                    "S000000000002"};
+	cr_assert_eq(zt_claims_reverse(s, &req, res), 0, "%s", zt_error_last());
+	cr_assert(!res->rejected && !res->replayed, "%s", res->message);
+	cr_expect_str_eq(res->reversal.setl_id, "S000000000003");
+	/* the same request again: the same reversal, nothing written */
+	cr_assert_eq(zt_claims_reverse(s, &req, res), 0);
+	cr_expect(!res->rejected && res->replayed);
+	cr_expect_str_eq(res->reversal.setl_id, "S000000000003");
+	cr_expect_str_eq(res->reversal.reverses_setl_id, "S000000000002");
+	cr_expect_eq(zt_test_sql_int(db, "SELECT count(*) FROM settlement"), 3);
+	/* the corrected claim is settled under the same number … */
+	char *c = worked("ZY-2");
+	struct record r = {0};
+	struct zt_settle_stats st;
+	cr_assert_eq(settle(s, c, ZT_CLAIM_FORMAT_XML, false, &r, &st), 0, "%s", zt_error_last());
+	cr_assert_eq(st.settled, 1);
+	free(c);
+	/* … and a late retry of the first reversal still changes nothing */
+	cr_assert_eq(zt_claims_reverse(s, &req, res), 0);
+	cr_expect(res->replayed);
+	cr_expect_str_eq(res->reversal.setl_id, "S000000000003");
+	cr_expect_eq(zt_test_sql_int(db, "SELECT count(*) FROM settlement"), 4);
+	cr_expect_eq(zt_test_sql_int(db, "SELECT count(*) FROM settlement WHERE kind = 'reverse'"), 1);
+	/* another claim's settlement, a reversal's id, an unknown id: not-settled */
+	const char *others[] = {"S000000000001", "S000000000003", "S000000000099"};
+	for (size_t i = 0; i < 3; i++) {
+		req.setl_id = others[i];
+		cr_assert_eq(zt_claims_reverse(s, &req, res), 0);
+		cr_expect(res->rejected && !res->replayed, "%s", others[i]);
+	}
+	/* the live one (S000000000004) is reversed by its own id */
+	req.setl_id = "S000000000004";
+	cr_assert_eq(zt_claims_reverse(s, &req, res), 0);
+	cr_expect(!res->rejected && !res->replayed, "%s", res->message);
+	cr_expect_str_eq(res->reversal.reverses_setl_id, "S000000000004");
+	zt_store_close(s);
+	free(res);
+}
+
 Test(uc_reverse, returns_the_reversing_settlement_as_data)
 {
 	const char *db;
 	struct zt_store *s = settled_world("rev.db", &db);
 	struct zt_claims_reverse_res *res = malloc(sizeof *res);
-	const struct zt_claims_reverse_req req = {"H51010101", "ZY-2", "wrong ward", "Clerk "};
+	const struct zt_claims_reverse_req req = {"H51010101", "ZY-2", "wrong ward", "Clerk ", NULL};
 	cr_assert_eq(zt_claims_reverse(s, &req, res), 0, "%s", zt_error_last());
 	cr_expect(!res->rejected);
 	const struct zt_stored_settlement *v = &res->reversal;
@@ -375,16 +422,17 @@ Test(uc_reverse, returns_the_reversing_settlement_as_data)
 	cr_assert_eq(zt_claims_reverse(s, &req, res), 0);
 	cr_expect(res->rejected);
 	cr_expect(strstr(res->message, "already reversed"), "%s", res->message);
-	const struct zt_claims_reverse_req none = {"H51010101", "ZY-9", "x", "clerk"};
+	const struct zt_claims_reverse_req none = {"H51010101", "ZY-9", "x", "clerk", NULL};
 	cr_assert_eq(zt_claims_reverse(s, &none, res), 0);
 	cr_expect(res->rejected);
 	cr_expect(strstr(res->message, "has not been settled"), "%s", res->message);
 	/* a request that is not one */
 	const struct zt_claims_reverse_req bad[] = {
-		{"H51010101", "ZY-1", "", "clerk"},
-		{"H51010101", "ZY-1", "two\nlines", "clerk"},
-		{"H 51010101", "ZY-1", "x", "clerk"},
-		{"H51010101", "ZY-1", "x", "\xe2\x80\x8b"},
+		{"H51010101", "ZY-1", "", "clerk", NULL},
+		{"H51010101", "ZY-1", "two\nlines", "clerk", NULL},
+		{"H 51010101", "ZY-1", "x", "clerk", NULL},
+		{"H51010101", "ZY-1", "x", "\xe2\x80\x8b", NULL},
+		{"H51010101", "ZY-1", "x", "clerk", "S 1"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		cr_expect_eq(zt_claims_reverse(s, &bad[i], res), ZT_EINVAL, "request %zu", i);
@@ -413,7 +461,7 @@ Test(uc_show, by_claim_number_and_by_setl_id)
 	struct zt_store *s = settled_world("show.db", NULL);
 	struct zt_claims_reverse_res *res = malloc(sizeof *res);
 	cr_assert_eq(zt_claims_reverse(s, &(struct zt_claims_reverse_req){"H51010101", "ZY-1", "x",
-	                                                                  "clerk"}, res), 0);
+	                                                                  "clerk", NULL}, res), 0);
 	free(res);
 	struct {
 		struct zt_claims_show_req req;
@@ -578,7 +626,7 @@ Test(uc_slip, a_reversed_settlement_is_void_whichever_id_names_it)
 	struct zt_store *s = settled_world("void.db", NULL);
 	struct zt_claims_reverse_res *res = malloc(sizeof *res);
 	cr_assert_eq(zt_claims_reverse(s, &(struct zt_claims_reverse_req){"H51010101", "ZY-1",
-	                                                                  "wrong ward", "clerk"}, res),
+	                                                                  "wrong ward", "clerk", NULL}, res),
 	             0);
 	free(res);
 	const struct zt_slip_req reqs[] = {{.setl_id = "S000000000001"},
@@ -706,7 +754,7 @@ Test(uc_slip, verify_gives_the_verdict_and_the_slip_as_it_stands)
 	}
 	/* reversed: still genuine, now void */
 	struct zt_claims_reverse_res *rr = malloc(sizeof *rr);
-	const struct zt_claims_reverse_req rq = {"H51010101", "ZY-2", "wrong ward", "clerk"};
+	const struct zt_claims_reverse_req rq = {.hospital = "H51010101", .claim_no = "ZY-2", .reason = "wrong ward", .actor = "clerk"};
 	cr_assert_eq(zt_claims_reverse(s, &rq, rr), 0, "%s", zt_error_last());
 	free(rr);
 	const struct zt_slip_verify_req again = {.code = codes[1], .keys = keys};

@@ -39,6 +39,8 @@ static int reverse_req_check(const struct zt_claims_reverse_req *r, char who[ZT_
 	if (rc == 0)
 		rc = zt_text_check("--claim-no", r->claim_no, strlen(r->claim_no),
 		                   ZT_CLAIM_NO_CHARS_MAX, ZT_TEXT_IDENT);
+	if (rc == 0 && r->setl_id)
+		rc = zt_text_check("setl_id", r->setl_id, strlen(r->setl_id), 31, ZT_TEXT_IDENT);
 	return rc;
 }
 
@@ -67,6 +69,38 @@ static int reverse_write(struct zt_store *s, const struct zt_claims_reverse_req 
 	return rc;
 }
 
+/* In the write transaction, for a reversal naming its setl_id: done when
+ * the answer is known without writing — that settlement is not one of
+ * this claim (rejected) or is reversed already (replayed, its reversal). */
+static int reverse_by_setl_id(struct zt_store *s, const struct zt_claims_reverse_req *r,
+                              struct zt_claims_reverse_res *res, bool *done)
+{
+	int64_t row = 0, rev_row = 0;
+	int rc = s->ops->claims.find_setl_id(s, r->setl_id, &row);
+	if (rc == 0 && (rc = s->ops->claims.get(s, row, &res->reversal)) == 0 &&
+	    (strcmp(res->reversal.fixmedins_code, r->hospital) != 0 ||
+	     strcmp(res->reversal.claim_no, r->claim_no) != 0 ||
+	     strcmp(res->reversal.kind, "settle") != 0))
+		rc = ZT_ENOTFOUND;
+	if (rc == ZT_ENOTFOUND) {
+		memset(&res->reversal, 0, sizeof res->reversal);
+		snprintf(res->message, sizeof res->message,
+		         "claim '%s' of hospital '%s' has no settlement %s", r->claim_no, r->hospital,
+		         r->setl_id);
+		res->rejected = *done = true;
+		return 0;
+	}
+	if (rc == 0)
+		rc = s->ops->claims.reversal_of(s, row, &rev_row);
+	if (rc == 0 && rev_row) {
+		rc = s->ops->claims.get(s, rev_row, &res->reversal);
+		res->replayed = *done = rc == 0;
+		return rc;
+	}
+	memset(&res->reversal, 0, sizeof res->reversal);
+	return rc;
+}
+
 int zt_claims_reverse(struct zt_store *s, const struct zt_claims_reverse_req *r,
                       struct zt_claims_reverse_res *res)
 {
@@ -76,7 +110,22 @@ int zt_claims_reverse(struct zt_store *s, const struct zt_claims_reverse_req *r,
 	if (rc || (rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 		return rc;
 	struct zt_claim_ref ref;
+	if (r->setl_id) {
+		bool done = false;
+		if ((rc = reverse_by_setl_id(s, r, res, &done)) != 0 || done) {
+			s->ops->rollback(s);
+			return rc;
+		}
+	}
 	rc = s->ops->claims.find(s, r->hospital, r->claim_no, &ref);
+	if (rc == 0 && r->setl_id && strcmp(ref.setl_id, r->setl_id) != 0 && !ref.reversed) {
+		snprintf(res->message, sizeof res->message,
+		         "%s is not the live settlement of claim '%s' of hospital '%s' (%s is)",
+		         r->setl_id, r->claim_no, r->hospital, ref.setl_id);
+		res->rejected = true;
+		s->ops->rollback(s);
+		return 0;
+	}
 	if (rc == ZT_ENOTFOUND || (rc == 0 && ref.reversed)) {
 		snprintf(res->message, sizeof res->message, "claim '%s' of hospital '%s' %s", r->claim_no,
 		         r->hospital, rc == 0 ? "was already reversed" : "has not been settled");

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "zhitong/error.h"
+#include "zhitong/json.h"
 
 #define ATTRS_MAX 18
 #define VALUE_BYTES ZT_UTF8_BYTES(ZT_TEXT_CHARS_MAX)
@@ -338,6 +339,44 @@ int zt_trace_xml(char *buf, size_t cap, const struct zt_fund_trace *t)
 		return zt_error_set(ZT_ERANGE, "a trace does not fit in %zu bytes", cap);
 	buf[o.n] = '\0';
 	return (int)o.n;
+}
+
+/* ---- JSON ----------------------------------------------------------------------- */
+
+static int json_members(struct zt_json_writer *w, const struct attrs *l)
+{
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < l->n; i++)
+		if ((rc = zt_json_write_key(w, l->a[i].name)) == 0)
+			rc = zt_json_write_string(w, l->a[i].value);
+	return rc;
+}
+
+int zt_trace_json(struct zt_json_writer *w, const struct zt_fund_trace *t)
+{
+	struct attrs l;
+	int rc = attrs_of(&l, t);
+	if (rc == 0)
+		rc = zt_json_write_object_begin(w);
+	if (rc == 0 && (rc = zt_json_write_key(w, "kind")) == 0)
+		rc = zt_json_write_string(w, zt_trace_kind_names[t->kind]);
+	if (rc == 0)
+		rc = json_members(w, &l);
+	int segments = t->kind == ZT_TRACE_CRITICAL ? t->u.critical.segment_count : 0;
+	if (rc == 0 && segments && (rc = zt_json_write_key(w, "segments")) == 0)
+		rc = zt_json_write_array_begin(w);
+	for (int i = 0; rc == 0 && i < segments; i++) {
+		struct attrs g;
+		g.n = 0;
+		segment(&g, &t->u.critical.segments[i]);
+		if ((rc = zt_json_write_object_begin(w)) == 0 && (rc = json_members(w, &g)) == 0)
+			rc = zt_json_write_object_end(w);
+	}
+	if (rc == 0 && segments)
+		rc = zt_json_write_array_end(w);
+	if (rc == 0)
+		rc = zt_json_write_object_end(w);
+	return rc;
 }
 
 /* ---- text ----------------------------------------------------------------------- */

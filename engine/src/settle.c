@@ -108,6 +108,19 @@ static int reject(struct run *u, const char *hospital, const char *claim_no, zt_
 	return 0;
 }
 
+/* A claim the front door's gate refused (zt_settle_opts.admit). */
+static int refuse(struct run *u, const char *hospital, const char *claim_no)
+{
+	u->stats->rejected++;
+	if (!u->sink->rejected)
+		return 0;
+	char msg[ZT_MESSAGE_BYTES_MAX];
+	snprintf(msg, sizeof msg, "hospital '%s' is not one of this user's hospitals", hospital);
+	const struct zt_rejection r = {hospital, claim_no ? claim_no : "", ZT_REJ_NONE,
+	                               ZT_SETTLE_NOT_PERMITTED, msg};
+	return u->sink->rejected(u->sink->ctx, &r);
+}
+
 static int get_hospital(struct run *u, const char *code, struct zt_hospital *out)
 {
 	for (int i = 0; i < u->hospital_count; i++)
@@ -618,8 +631,12 @@ static int settle_stream(struct run *u, struct zt_claim_stream *cs, uint64_t siz
 	uint64_t next_progress = 1000;
 	for (; m != NULL; m = zt_claim_stream_next(cs)) {
 		stats->claims++;
-		rc = m->rejected ? reject(u, m->hospital, m->claim_no, m->code, m->message)
-		                 : settle_in_savepoint(u, &m->claim);
+		const char *hospital = m->rejected ? m->hospital : m->claim.fixmedins_code;
+		if (o->admit && hospital && hospital[0] && !o->admit(o->admit_ctx, hospital))
+			rc = refuse(u, hospital, m->rejected ? m->claim_no : m->claim.claim_no);
+		else
+			rc = m->rejected ? reject(u, m->hospital, m->claim_no, m->code, m->message)
+			                 : settle_in_savepoint(u, &m->claim);
 		if (rc)
 			return rc;
 		if (o->progress && stats->claims >= next_progress) {

@@ -220,9 +220,10 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 		     "example of docs/spec/split.md, generates N claims (default 3000) in a second county\n"
 		     "and settles them, then N/10 + 1 claims of a third county that settles its part on\n"
 		     "top of the national platform (a supplementary policy, docs/national.md),\n"
-		     "reverses one, runs verify, and prints a summary and the\n"
-		     "worked example's settlement with its trace. --keep keeps the temporary\n"
-		     "directory.");
+		     "reverses one, runs verify, and prints a summary and the worked example's\n"
+		     "settlement with its trace; then starts the HTTP service on a free loopback\n"
+		     "port, submits a claim over HTTP as a desk's system would, prints the answer\n"
+		     "and stops it. --keep keeps the temporary directory.");
 		return EXIT_DONE;
 	}
 	uint64_t nclaims = 3000, seed = 2017;
@@ -350,7 +351,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	/* 5. reverse one */
 	struct zt_claims_reverse_res *rev = malloc(sizeof *rev);
 	rc = rev ? zt_claims_reverse(s, &(struct zt_claims_reverse_req){"H51010101", "ZY2017-000123",
-	                                    "demo: reversed and resubmitted", actor}, rev)
+	                                    "demo: reversed and resubmitted", actor, NULL}, rev)
 	         : zt_error_set(ZT_ENOMEM, "out of memory");
 	free(rev);
 	if (rc)
@@ -455,6 +456,9 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	char *show_argv[] = {"claim", "show", "--hospital", "H51010101", "--claim-no", "ZY2017-000123",
 	                     NULL};
 	rc = cmd_claim(&c2, 6, show_argv);
+	/* 6. the service: a desk's system submits a claim over HTTP (demo_service.c) */
+	if (rc == EXIT_DONE && (rc = demo_service(db, dir)) != 0)
+		rc = cli_fail(rc, "demo");
 	if (!user_db && !args_flag(&a, "--keep")) {
 		char cmd[700];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -1,22 +1,21 @@
-/* zhitong serve — the HTTP service (docs/spec/service.md, docs/service.md).
- *
- * For now the core alone: GET /healthz, GET /metrics and GET
- * /v1/openapi.json. The endpoints of service.md are wired onto the
- * use-case layer once it exists. Tokens are the store's users'
- * (serve_users.c; `zhitong user`); without a database every route that
- * needs a token answers 401. */
+/* zhitong serve — the HTTP service (docs/spec/service.md, docs/service.md):
+ * the core (tools/service/server.c), its builtin routes and the endpoints
+ * over the use cases (tools/service/api*.c). Who calls is the store's
+ * users' tokens (serve_users.c; `zhitong user`): without users, every route
+ * that needs a token answers 401. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "api.h"
 #include "serve_users.h"
 #include "service.h"
 #include "zhitong/error.h"
 
 static const char help[] =
-	"usage: zhitong [--config C] serve [--listen ADDR:PORT] [--tls-cert CERT.pem --tls-key KEY.pem\n"
+	"usage: zhitong --db PATH [--config C] serve [--listen ADDR:PORT] [--tls-cert CERT.pem --tls-key KEY.pem\n"
 	"                              [--client-ca CA.pem]] [--insecure-http]\n"
 	"                              [--metrics-listen 127.0.0.1:PORT] [--log FILE]\n"
 	"\n"
@@ -47,7 +46,11 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 	struct zt_config *cfg = NULL;
 	struct zt_service *s = NULL;
 	struct cli_users_auth *users = NULL;
+	struct zt_api app;
+	bool app_ok = false;
 	int status = EXIT_DONE;
+	if (!c->db_path)
+		return cli_usage("serve needs --db PATH");
 	if ((rc = zt_config_load(&cfg, c->config_path)) != 0) {
 		status = cli_fail(rc, "config");
 		goto done;
@@ -75,7 +78,13 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 			*(const char **)((char *)&o + strs[i].off) = v;
 	}
 	o.insecure_http = args_flag(&a, "--insecure-http");
-	if ((rc = zt_service_new(&s, &o)) != 0 || (rc = zt_service_add_builtin_routes(s)) != 0) {
+	if ((rc = zt_api_init(&app, c->db_path)) != 0) {
+		status = cli_fail(rc, "serve");
+		goto done;
+	}
+	app_ok = true;
+	if ((rc = zt_service_new(&s, &o)) != 0 || (rc = zt_service_add_builtin_routes(s)) != 0 ||
+	    (rc = zt_api_add_routes(&app, s)) != 0) {
 		status = cli_fail(rc, "serve");
 		goto done;
 	}
@@ -97,6 +106,8 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 done:
 	zt_service_free(s);
 	cli_users_auth_free(users);
+	if (app_ok)
+		zt_api_free(&app);
 	zt_config_free(cfg);
 	return status;
 }

@@ -49,31 +49,18 @@ void cli_users_auth_free(struct cli_users_auth *a)
 	free(a);
 }
 
-static void scope_free(void *scope)
-{
-	zt_scope_free(scope);
-	free(scope);
-}
-
 int cli_users_authenticate(void *ctx, const char *token, struct zt_principal *out)
 {
 	struct cli_users_auth *a = ctx;
 	struct zt_users_principal p;
-	struct zt_scope *scope = malloc(sizeof *scope);
-	if (!scope)
-		return zt_error_set(ZT_ENOMEM, "out of memory");
 	pthread_mutex_lock(&a->lock);
 	int rc = zt_users_authenticate(a->s, token, 0, &p);
 	pthread_mutex_unlock(&a->lock);
-	if (rc) {
-		free(scope);
+	if (rc)
 		return rc;
-	}
 	snprintf(out->user, sizeof out->user, "%s", p.user);
-	out->roles = p.roles; /* ZT_USER_* == ZT_ROLE_* (access.h) */
+	out->roles = p.roles; /* ZT_USER_* (access.h) */
 	snprintf(out->token_id, sizeof out->token_id, "%s", p.token_id);
-	*scope = p.scope;
-	out->scope = scope;
-	out->scope_free = scope_free;
+	out->scope = p.scope; /* the core frees it after the request */
 	return 0;
 }

@@ -35,9 +35,9 @@ static int metrics(struct zt_request *r, void *ctx)
 static void write_roles(struct zt_json_writer *w, unsigned roles)
 {
 	zt_json_write_array_begin(w);
-	for (unsigned b = 1; b <= ZT_ROLE_ADMIN; b <<= 1)
+	for (unsigned b = 1; b <= ZT_USER_ADMIN; b <<= 1)
 		if (roles & b)
-			zt_json_write_string(w, zt_role_name(b));
+			zt_json_write_string(w, zt_user_role_name(b));
 	zt_json_write_array_end(w);
 }
 
@@ -57,8 +57,13 @@ static void write_operation(struct zt_json_writer *w, const struct zt_route_entr
 		zt_json_write_array_begin(w);
 		zt_json_write_array_end(w);
 	} else {
+		bool any_role = e->r.flags & ZT_ROUTE_ANY_ROLE;
 		zt_json_write_key(w, "x-zhitong-roles");
-		write_roles(w, e->r.roles);
+		write_roles(w, any_role ? ZT_USER_ROLES_ALL : zt_access_roles(e->r.op));
+		if (!any_role) {
+			zt_json_write_key(w, "x-zhitong-op");
+			zt_json_write_string(w, zt_op_info(e->r.op)->name);
+		}
 	}
 	bool any = false;
 	for (size_t k = 0; k < e->nseg; k++)
@@ -224,10 +229,10 @@ int zt_service_add_builtin_routes(struct zt_service *s)
 	const struct zt_route routes[] = {
 		{.method = "GET", .path = "/healthz", .flags = ZT_ROUTE_PUBLIC, .handler = healthz,
 		 .ctx = s, .summary = "liveness: 200, or 503 while stopping"},
-		{.method = "GET", .path = "/metrics", .roles = ZT_ROLE_AUDITOR | ZT_ROLE_ADMIN,
+		{.method = "GET", .path = "/metrics", .op = ZT_OP_METRICS,
 		 .handler = metrics, .ctx = s,
 		 .summary = "requests, latencies and counters in the Prometheus text format"},
-		{.method = "GET", .path = "/v1/openapi.json", .roles = ZT_ROLES_ALL, .handler = openapi,
+		{.method = "GET", .path = "/v1/openapi.json", .flags = ZT_ROUTE_ANY_ROLE, .handler = openapi,
 		 .ctx = s, .summary = "this document"},
 	};
 	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {

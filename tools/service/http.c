@@ -9,34 +9,7 @@
 #include "zhitong/error.h"
 #include "zhitong/json.h"
 
-/* ---- roles and formats ------------------------------------------------ */
-
-static const struct {
-	unsigned role;
-	const char *name;
-} roles[] = {
-	{ZT_ROLE_DESK, "desk"},       {ZT_ROLE_FUND_ADMIN, "fund-admin"}, {ZT_ROLE_FINANCE, "finance"},
-	{ZT_ROLE_AUDITOR, "auditor"}, {ZT_ROLE_ADMIN, "admin"},
-};
-
-const char *zt_role_name(unsigned role)
-{
-	for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
-		if (roles[i].role == role)
-			return roles[i].name;
-	return "?";
-}
-
-int zt_role_parse(unsigned *out, const char *name)
-{
-	for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
-		if (strcmp(roles[i].name, name) == 0) {
-			*out = roles[i].role;
-			return 0;
-		}
-	return zt_error_set(ZT_EINVAL,
-	                    "unknown role '%s' (desk, fund-admin, finance, auditor or admin)", name);
-}
+/* ---- formats ------------------------------------------------------------ */
 
 static const struct {
 	const char *media;   /* what Accept and Content-Type name */

@@ -158,7 +158,7 @@ int zt_metrics_render(struct zt_metrics *m, char **text, size_t *len)
 		}
 	}
 	put(&o, "# HELP zhitong_http_request_duration_seconds Time from a request's headers to its "
-	        "answer sent, by route template.\n"
+	        "answer handed over for sending, by route template.\n"
 	        "# TYPE zhitong_http_request_duration_seconds histogram\n");
 	for (size_t i = 0; i <= m->nroutes; i++) {
 		struct zt_metrics_route *r = &m->r[i];

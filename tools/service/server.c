@@ -125,6 +125,7 @@ struct zt_request {
 	struct kv extra[EXTRA_HEADERS_MAX];
 	size_t nextra;
 	bool queued;
+	bool counted;     /* in /metrics and out of in_flight (account()) */
 	const char *note; /* for the log line: why a 500 */
 };
 
@@ -703,12 +704,28 @@ static void request_free(struct zt_request *r)
 		free(r->extra[i].key);
 		free(r->extra[i].value);
 	}
-	if (r->principal.scope_free && r->principal.scope)
-		r->principal.scope_free(r->principal.scope);
+	zt_scope_free(&r->principal.scope);
 	if (r->resp)
 		MHD_destroy_response(r->resp);
 	free(r->body);
 	free(r);
+}
+
+/* Counts the request in /metrics and takes it out of in_flight, once.
+ * Called when its answer is handed to libmicrohttpd, which sends it only
+ * after the access handler has returned on this same thread (one thread
+ * per connection): so the count happens before the client can read a byte
+ * of the answer, and a client that asks /metrics after reading an answer
+ * always finds it counted. (Counting in on_completed, after the last byte
+ * went out, let the next request of the same client overtake it.) */
+static void account(struct zt_request *r, unsigned status)
+{
+	if (r->counted || r->l->metrics_only)
+		return;
+	r->counted = true;
+	zt_metrics_observe(&r->s->metrics, r->route ? r->route->index : r->s->routes.n, status,
+	                   now_us() - r->start_us);
+	atomic_fetch_sub(&r->s->metrics.in_flight, 1);
 }
 
 /* Sends the answer the request holds (a 500 if it holds none). */
@@ -731,6 +748,8 @@ static enum MHD_Result queue(struct zt_request *r)
 	MHD_destroy_response(resp);
 	r->resp = NULL;
 	r->queued = ok == MHD_YES;
+	if (r->queued)
+		account(r, r->status);
 	return ok;
 }
 
@@ -965,7 +984,7 @@ static enum MHD_Result begin(struct zt_request *r, const char *url, const char *
 		}
 
 		/* 6. the role, before anything is looked up */
-		if (!(r->principal.roles & route->roles))
+		if (!(route->flags & ZT_ROUTE_ANY_ROLE) && !zt_access_allows(r->principal.roles, route->op))
 			return refuse(r, 403, "forbidden", "this role may not do this");
 	}
 
@@ -1097,6 +1116,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->s = s;
 		r->l = l;
 		r->c = c;
+		zt_scope_init(&r->principal.scope);
 		r->start_us = now_us();
 		snprintf(r->id, sizeof r->id, "%08x%08x", s->id_prefix,
 		         atomic_fetch_add(&s->id_next, 1) + 1);
@@ -1153,9 +1173,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		r->note = "answer-not-delivered";
 	uint64_t us = now_us() - r->start_us;
 	if (!l->metrics_only) {
-		zt_metrics_observe(&s->metrics, r->route ? r->route->index : s->routes.n, status, us);
+		/* an answer never queued (the client went away while its body
+		 * was read) counts now, as 499; one queued counted then, under
+		 * its status, and a failure to deliver it is in the log line */
+		account(r, status);
 		log_request(r, status, us);
-		atomic_fetch_sub(&s->metrics.in_flight, 1);
 	}
 	request_free(r);
 	pthread_mutex_lock(&s->lock);

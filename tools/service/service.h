@@ -15,8 +15,8 @@
  *      public: 401 with WWW-Authenticate: Bearer when missing or refused by
  *      the authenticator;
  *   5. the per-user rate limit (429 with Retry-After);
- *   6. the role: 403 when the user's roles are not among the route's,
- *      decided before any object is looked up;
+ *   6. the role: 403 when zt_access_allows(the user's roles, the route's
+ *      op) says no, decided before any object is looked up;
  *   7. the query (decoded, UTF-8, no parameter twice: 400), the path
  *      parameters (decoded, UTF-8: 400) and X-Operator (400 if not a name);
  *   8. the body: Content-Length over the route's limit is 413 before a byte
@@ -45,9 +45,9 @@
  *     }
  *     static const struct zt_route routes[] = {
  *             {.method = "GET", .path = "/v1/claims/{fixmedins_code}/{claim_no}",
- *              .roles = ZT_ROLE_DESK | ZT_ROLE_FUND_ADMIN | ZT_ROLE_AUDITOR,
+ *              .op = ZT_OP_CLAIM_READ,
  *              .handler = get_claim, .ctx = &app, .summary = "every settlement of a claim"},
- *             {.method = "POST", .path = "/v1/claims", .roles = ZT_ROLE_DESK,
+ *             {.method = "POST", .path = "/v1/claims", .op = ZT_OP_CLAIM_SUBMIT,
  *              .bodies = ZT_BODY(ZT_FORMAT_JSON) | ZT_BODY(ZT_FORMAT_XML),
  *              .handler = post_claims, .ctx = &app},
  *     };
@@ -64,32 +64,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "zhitong/access.h"
 #include "zhitong/config.h"
 #include "zhitong/json.h"
 #include "zhitong/limits.h"
 
-/* ---- roles, principals, authentication ------------------------------ */
-
-enum zt_role {
-	ZT_ROLE_DESK = 1u << 0,       /* a hospital's desk or its HIS */
-	ZT_ROLE_FUND_ADMIN = 1u << 1, /* a fund's administrator */
-	ZT_ROLE_FINANCE = 1u << 2,
-	ZT_ROLE_AUDITOR = 1u << 3,
-	ZT_ROLE_ADMIN = 1u << 4,
-};
-#define ZT_ROLES_ALL 0x1Fu
-/* "desk", "fund-admin", "finance", "auditor", "admin" (one role). */
-const char *zt_role_name(unsigned role);
-/* ZT_EINVAL for an unknown name. */
-int zt_role_parse(unsigned *out, const char *name);
+/* ---- principals, authentication ---------------------------------------
+ * Roles, operations, views and scopes are the engine's (zhitong/access.h):
+ * a route names the class of operation it performs (`op`), the core asks
+ * zt_access_allows(principal.roles, op) before the handler runs (403), and
+ * the handler asks zt_access_in_scope for the object it found (404, the
+ * same body as for one that does not exist) and zt_access_view for what it
+ * may show. */
 
 /* Who calls, as the authenticator tells it. */
 struct zt_principal {
 	char user[ZT_ACTOR_BYTES]; /* the user's name: logged, recorded */
-	unsigned roles;           /* ZT_ROLE_* */
+	unsigned roles;           /* ZT_USER_* (access.h) */
 	char token_id[32];        /* which of the user's tokens ("" if none): for the audit trail */
-	void *scope;              /* the authenticator's own data (hospitals, funds), or NULL */
-	void (*scope_free)(void *scope); /* called when the request is done */
+	struct zt_scope scope;    /* the hospitals of a desk, the funds of a fund
+	                           * administrator: empty when the authenticator
+	                           * is called, freed by the core afterwards */
 };
 
 /* Checks a bearer token (the text after "Bearer ", starting "zt_"). Returns
@@ -123,13 +118,15 @@ struct zt_request;
  * sent then, with zt_error_last() in the log, never to the client). */
 typedef int (*zt_handler_fn)(struct zt_request *r, void *ctx);
 
-#define ZT_ROUTE_PUBLIC 1u /* no token (GET /healthz, GET /v1/slips/verify) */
+#define ZT_ROUTE_PUBLIC 1u   /* no token (GET /healthz, GET /v1/slips/verify) */
+#define ZT_ROUTE_ANY_ROLE 2u /* any authenticated user, whatever `op` (GET /v1/openapi.json) */
 
 struct zt_route {
 	const char *method;    /* "GET", "POST", ... */
 	const char *path;      /* "/v1/settlements/{setl_id}": literal segments and
 	                        * {name} segments (one whole segment each) */
-	unsigned roles;        /* the ZT_ROLE_* that may call it */
+	enum zt_op op;         /* what it does (access.h): who may, zt_access_roles(op).
+	                        * Give it always: 0 is ZT_OP_CLAIM_SUBMIT */
 	unsigned flags;        /* ZT_ROUTE_* */
 	unsigned bodies;       /* ZT_BODY(ZT_FORMAT_JSON) | ...: the Content-Types
 	                        * taken; 0: the route takes no body (413 for one) */
@@ -251,7 +248,7 @@ void zt_service_set_authenticator(struct zt_service *s, zt_authenticate_fn fn, v
 /* Before zt_service_start. ZT_EINVAL for a malformed template or a method
  * and template given twice. The route is copied (its strings are not). */
 int zt_service_add_route(struct zt_service *s, const struct zt_route *r);
-/* GET /healthz (public), GET /metrics (auditor, admin), GET /v1/openapi.json
+/* GET /healthz (public), GET /metrics (ZT_OP_METRICS), GET /v1/openapi.json
  * (every role; the routes that exist). */
 int zt_service_add_builtin_routes(struct zt_service *s);
 /* A counter of the service's own in /metrics ("zhitong_claims_settled_total"),

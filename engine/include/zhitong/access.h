@@ -12,9 +12,8 @@
  * administrator moves no money, finance never sees diagnoses, items or full
  * ID numbers.
  *
- * The role bits are those of the service core's ZT_ROLE_* (tools/service/
- * service.h): ZT_USER_DESK == ZT_ROLE_DESK and so on, so a route's `roles`
- * can be zt_access_roles(op). */
+ * The service core (tools/service/service.h) has no roles of its own: each
+ * route names its zt_op and the core asks zt_access_allows. */
 #ifndef ZHITONG_ACCESS_H
 #define ZHITONG_ACCESS_H
 

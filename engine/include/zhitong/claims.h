@@ -33,12 +33,20 @@ struct zt_claims_reverse_req {
 	const char *hospital, *claim_no;
 	const char *reason;   /* required: one line, at most ZT_TEXT_CHARS_MAX */
 	const char *actor;    /* normalised (actor.h) before it is recorded */
+	/* Optional (the service, docs/spec/service.md: reversal by setl_id):
+	 * the settlement the caller means to reverse. When it is already
+	 * reversed, nothing is written and res->reversal is that reversal
+	 * (res->replayed); when it is not the claim's live settlement (a
+	 * corrected claim was settled since), res->rejected: a late retry never
+	 * reverses a corrected claim. Checked in the write transaction. */
+	const char *setl_id;
 };
 
 struct zt_claims_reverse_res {
 	/* not-settled: the claim is unknown or already reversed; nothing
 	 * was stored. `message` says which. */
 	bool rejected;
+	bool replayed;        /* req->setl_id was already reversed: its reversal */
 	char message[ZT_MESSAGE_BYTES_MAX];
 	/* the reversing settlement as stored (kind "reverse", every amount
 	 * negated, reverses_setl_id the original's), when !rejected */

@@ -55,7 +55,16 @@ struct zt_settle_opts {
 	/* The configuration ([county C] catalog = required: docs/spec/rules-v2.md
 	 * §2); NULL: none. */
 	const struct zt_config *config;
+	/* A front door's gate (the service: a desk's hospitals,
+	 * docs/spec/service.md "Users, roles and tokens"), asked for each claim
+	 * whose hospital could be read, before anything else: false rejects
+	 * the claim in its place with code_name "hospital-not-permitted"
+	 * (code ZT_REJ_NONE: not one of the engine's rejection codes) and
+	 * nothing of it is stored. NULL: every claim passes. */
+	bool (*admit)(void *ctx, const char *hospital);
+	void *admit_ctx;
 };
+#define ZT_SETTLE_NOT_PERMITTED "hospital-not-permitted"
 
 /* A claim rejected (its code's name: zt_reject_name). `hospital` and
  * `claim_no` are "" when the claim could not be read that far. */

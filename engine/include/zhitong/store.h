@@ -349,6 +349,10 @@ struct zt_store_registry_ops {
 	int (*get_hospital)(struct zt_store *s, const char *code, struct zt_hospital *out);
 	int (*get_person)(struct zt_store *s, const char *psn_no, struct zt_person *out);
 	int (*get_fund)(struct zt_store *s, const char *code, struct zt_fund *out);
+	/* The person of an ID number (the desk's lookup, docs/spec/service.md:
+	 * persons): the lowest psn_no holding it; 0 or ZT_ENOTFOUND (no
+	 * message). */
+	int (*find_person_by_id_no)(struct zt_store *s, const char *id_no, struct zt_person *out);
 	/* Every hospital, in code order (bytewise). */
 	int (*each_hospital)(struct zt_store *s, int (*cb)(void *ctx, const struct zt_hospital *h),
 	                     void *ctx);

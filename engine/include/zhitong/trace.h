@@ -85,6 +85,12 @@ int zt_trace_xml(char *out, size_t cap, const struct zt_fund_trace *t);
 /* The trace as the lines of `claim show`: the formula of its kind with its
  * numbers filled in, each line indented by six spaces. */
 int zt_trace_text(FILE *out, const struct zt_fund_trace *t);
+/* The trace as a JSON object (the service's settlement JSON,
+ * docs/spec/service.md "Bodies"): "kind" (the XML element's name) and the
+ * XML element's attributes under the same names, as strings with the same
+ * text; a critical trace's segments as "segments": [{…}]. */
+struct zt_json_writer;
+int zt_trace_json(struct zt_json_writer *w, const struct zt_fund_trace *t);
 
 /* Reads a trace fragment zhitong wrote before traces were data (an XML
  * element of settlement.xsd) back into `out`, with the hardened XML reader

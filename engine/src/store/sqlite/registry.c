@@ -18,6 +18,8 @@ static const char SQL_PUT_FUND[] = "INSERT INTO fund (code, name) VALUES (?1, ?2
 static const char SQL_GET_HOSPITAL[] = "SELECT code, name, level, county FROM hospital WHERE code = ?1";
 static const char SQL_GET_PERSON[] =
 	"SELECT name, id_no, category, county FROM person WHERE psn_no = ?1";
+static const char SQL_PERSON_BY_ID_NO[] =
+	"SELECT psn_no FROM person WHERE id_no = ?1 ORDER BY psn_no LIMIT 1";
 static const char SQL_GET_FUND[] = "SELECT name FROM fund WHERE code = ?1";
 static const char SQL_HOSPITALS[] = "SELECT code, name, level, county FROM hospital ORDER BY code";
 
@@ -107,6 +109,22 @@ static int get_person(struct zt_store *s, const char *psn_no, struct zt_person *
 	return c < 0 ? zt_error_set(ZT_EINTERNAL, "person '%s' has an unknown category", psn_no) : 0;
 }
 
+static int find_person_by_id_no(struct zt_store *s, const char *id_no, struct zt_person *out)
+{
+	struct sq *q = sq_of(s);
+	sqlite3_stmt *p;
+	char psn_no[sizeof out->psn_no];
+	int r = sq_stmt(q, SQL_PERSON_BY_ID_NO, &p);
+	if (r)
+		return r;
+	sq_bind_text(p, 1, id_no);
+	if ((r = sq_row(q, p, "find person")) <= 0)
+		return r == 0 ? ZT_ENOTFOUND : r;
+	sq_col_copy(psn_no, sizeof psn_no, p, 0);
+	sq_done(p);
+	return get_person(s, psn_no, out);
+}
+
 static int get_fund(struct zt_store *s, const char *code, struct zt_fund *out)
 {
 	struct sq *q = sq_of(s);
@@ -148,6 +166,7 @@ const struct zt_store_registry_ops sq_registry_ops = {
 	.get_hospital = get_hospital,
 	.get_person = get_person,
 	.get_fund = get_fund,
+	.find_person_by_id_no = find_person_by_id_no,
 	.each_hospital = each_hospital,
 	.put_periods = sq_put_periods, /* catalog.c */
 	.get_periods = sq_get_periods,

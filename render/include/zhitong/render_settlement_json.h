@@ -1,0 +1,28 @@
+/* zhitong — the settlement answer as JSON (docs/spec/service.md "Bodies"):
+ * the same fields as the XML one (render_settlement.h) under the national
+ * names — setl_id, setl_time, setlinfo {…}, setldetail [{fund_pay_type,
+ * fund_payamt, trace {…}}] —, amounts as strings with two decimals
+ * (negative in a reversal).
+ *
+ * Written for the HTTP service by the h11-api branch; render_settlement.h
+ * may grow its own JSON writer on another branch: the two are to be merged
+ * into one (the names here are prefixed zt_settlement_json_). */
+#ifndef ZHITONG_RENDER_SETTLEMENT_JSON_H
+#define ZHITONG_RENDER_SETTLEMENT_JSON_H
+
+#include <stdbool.h>
+
+#include "zhitong/json.h"
+#include "zhitong/store.h"
+
+/* One settlement or reversal as a JSON object. `with_setl_id` false in a
+ * quote (the rollback gives the number back). `view` is zt_access_view's
+ * (access.h): without ZT_VIEW_IDENTITY the person's number is masked (its
+ * last four characters kept). */
+int zt_settlement_json(struct zt_json_writer *w, const struct zt_stored_settlement *st,
+                       bool with_setl_id, unsigned view);
+/* {"code", "message", "fixmedins_code", "claim_no"} (empty ones left out). */
+int zt_settlement_json_error(struct zt_json_writer *w, const char *code, const char *message,
+                             const char *hospital, const char *claim_no);
+
+#endif

@@ -1,0 +1,116 @@
+/* zhitong tests — see httputil.h. */
+#include "httputil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "zhitong/access.h"
+
+static const struct zt_static_user users[] = {
+	{ZT_TEST_TOKEN_DESK, "desk1", ZT_USER_DESK, "H51010101", NULL},
+	{ZT_TEST_TOKEN_DESK_OTHER, "desk9", ZT_USER_DESK, "H99999999", NULL},
+	{ZT_TEST_TOKEN_FUND, "fund1", ZT_USER_FUND_ADMIN, NULL, "510000"},
+	{ZT_TEST_TOKEN_FINANCE, "finance1", ZT_USER_FINANCE, NULL, NULL},
+	{ZT_TEST_TOKEN_AUDITOR, "auditor1", ZT_USER_AUDITOR, NULL, NULL},
+	{ZT_TEST_TOKEN_ADMIN, "admin1", ZT_USER_ADMIN, NULL, NULL},
+};
+const struct zt_static_auth zt_test_users = {users, sizeof users / sizeof *users};
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct zt_http_resp *r = ud;
+	char *nb = realloc(r->body, r->len + size * n + 1);
+	if (!nb)
+		return 0;
+	r->body = nb;
+	memcpy(r->body + r->len, p, size * n);
+	r->len += size * n;
+	r->body[r->len] = '\0';
+	return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct zt_http_resp *r = ud;
+	size_t k = size * n;
+	if (r->hlen + k < sizeof r->headers) {
+		memcpy(r->headers + r->hlen, p, k);
+		r->hlen += k;
+		r->headers[r->hlen] = '\0';
+	}
+	return k;
+}
+
+struct zt_http_resp zt_http(const struct zt_http_call *c)
+{
+	struct zt_http_resp r = {0};
+	CURL *h = curl_easy_init();
+	char url[2048];
+	snprintf(url, sizeof url, "http://127.0.0.1:%u%s", c->port, c->path);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60000L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r.error);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
+	struct curl_slist *hl = NULL;
+	char line[1024];
+	if (c->token) {
+		snprintf(line, sizeof line, "Authorization: Bearer %s", c->token);
+		hl = curl_slist_append(hl, line);
+	}
+	if (c->content_type) {
+		snprintf(line, sizeof line, "Content-Type: %s", c->content_type);
+		hl = curl_slist_append(hl, line);
+	}
+	if (c->accept) {
+		snprintf(line, sizeof line, "Accept: %s", c->accept);
+		hl = curl_slist_append(hl, line);
+	}
+	for (size_t i = 0; i < 6 && c->headers[i]; i++)
+		hl = curl_slist_append(hl, c->headers[i]);
+	hl = curl_slist_append(hl, "Expect:");
+	if (c->body) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
+		                 (long)(c->body_len ? c->body_len : strlen(c->body)));
+	}
+	if (c->method)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+	r.rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(h);
+	if (!r.body)
+		r.body = calloc(1, 1);
+	return r;
+}
+
+void zt_http_free(struct zt_http_resp *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
+const char *zt_http_header(const struct zt_http_resp *r, const char *name)
+{
+	static __thread char v[512];
+	size_t n = strlen(name);
+	for (const char *l = r->headers; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
+		if (strncasecmp(l, name, n) == 0 && l[n] == ':') {
+			const char *s = l + n + 1;
+			while (*s == ' ')
+				s++;
+			size_t k = strcspn(s, "\r\n");
+			snprintf(v, sizeof v, "%.*s", (int)k, s);
+			return v;
+		}
+	}
+	return NULL;
+}

@@ -1,0 +1,46 @@
+/* zhitong tests — an HTTP client for the service (libcurl) and the test
+ * users: fixed tokens, each a principal with roles and a scope, through
+ * the service's static authenticator (tools/service/auth_static.h). */
+#ifndef ZT_TEST_HTTPUTIL_H
+#define ZT_TEST_HTTPUTIL_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "auth_static.h"
+
+/* The test users: a desk of the sample hospital H51010101, a desk of
+ * another hospital, a fund administrator, finance, an auditor, an admin. */
+#define ZT_TEST_TOKEN_DESK "zt_test_desk_0123456789abcdef"
+#define ZT_TEST_TOKEN_DESK_OTHER "zt_test_desk_other_0123456789ab"
+#define ZT_TEST_TOKEN_FUND "zt_test_fund_0123456789abcdef"
+#define ZT_TEST_TOKEN_FINANCE "zt_test_finance_0123456789abcd"
+#define ZT_TEST_TOKEN_AUDITOR "zt_test_auditor_0123456789abcd"
+#define ZT_TEST_TOKEN_ADMIN "zt_test_admin_0123456789abcdef"
+extern const struct zt_static_auth zt_test_users;
+
+struct zt_http_resp {
+	long status;
+	char *body;
+	size_t len;
+	char headers[8192];
+	size_t hlen;
+	CURLcode rc;
+	char error[CURL_ERROR_SIZE];
+};
+
+struct zt_http_call {
+	unsigned port;
+	const char *method, *path, *token, *body, *content_type, *accept;
+	size_t body_len; /* 0: strlen(body) */
+	const char *headers[6];
+};
+
+/* One request to 127.0.0.1:port; never asserts (the caller does). */
+struct zt_http_resp zt_http(const struct zt_http_call *c);
+void zt_http_free(struct zt_http_resp *r);
+/* A header's value (case-insensitive name), or NULL; static buffer. */
+const char *zt_http_header(const struct zt_http_resp *r, const char *name);
+
+#endif

@@ -140,6 +140,16 @@ Test(api, a_json_claim_settles_201_and_again_returns_the_same_settlement_200)
 	char setl_id[32];
 	snprintf(setl_id, sizeof setl_id, "%s", text_of(s, "setl_id"));
 	cr_assert(setl_id[0] == 'S', "%s", r.body);
+	/* setl_time: RFC 3339 with the pool's offset (Asia/Shanghai by default),
+	 * the stored UTC instant plus eight hours */
+	const char *when = text_of(s, "setl_time");
+	cr_assert(strlen(when) == 25 && when[10] == 'T' && strcmp(when + 19, "+08:00") == 0, "%s",
+	          when);
+	char *stored = zt_test_rows(db, "SELECT settled_at FROM settlement ORDER BY rowid LIMIT 1");
+	int hs = atoi(stored + 11), hw = atoi(when + 11);
+	cr_assert_eq((hs + 8) % 24, hw, "stored %s, answered %s", stored, when);
+	cr_assert_eq(strncmp(stored + 13, when + 13, 6), 0, "minutes and seconds: %s %s", stored, when);
+	free(stored);
 	char loc[64];
 	snprintf(loc, sizeof loc, "/v1/settlements/%s", setl_id);
 	cr_assert_str_eq(zt_http_header(&r, "Location"), loc);

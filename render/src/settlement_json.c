@@ -1,6 +1,7 @@
 /* zhitong — the settlement answer as JSON (see render_settlement_json.h).
  * The writer remembers its first failure (json.h): the calls are not
  * checked one by one, the last one's code is returned. */
+#include "zhitong/date.h"
 #include "zhitong/render_settlement_json.h"
 
 #include <string.h>
@@ -54,6 +55,27 @@ static void setlinfo(struct zt_json_writer *w, const struct zt_stored_settlement
 	zt_json_write_object_end(w);
 }
 
+/* RFC 3339 with the pool's offset (docs/spec/service.md "Bodies": setl_time):
+ * the stored UTC "2026-11-26T01:30:00Z" is "2026-11-26T09:30:00+08:00". */
+static void setl_time(struct zt_json_writer *w, const char *stored)
+{
+	int64_t t;
+	char out[ZT_FMT_BYTES];
+	if (zt_timestamp_parse(&t, stored) != 0) {
+		text(w, "setl_time", stored);
+		return;
+	}
+	int32_t off = zt_zone_offset_s(zt_date_pool_zone(), t);
+	zt_timestamp_utc(out, t + off);
+	size_t n = strlen(out);
+	if (n && out[n - 1] == 'Z') {
+		int32_t a = off < 0 ? -off : off;
+		snprintf(out + n - 1, sizeof out - (n - 1), "%c%02d:%02d", off < 0 ? '-' : '+',
+		         (int)(a / 3600), (int)(a / 60 % 60));
+	}
+	text(w, "setl_time", out);
+}
+
 int zt_settlement_json(struct zt_json_writer *w, const struct zt_stored_settlement *st,
                        bool with_setl_id, unsigned view)
 {
@@ -61,7 +83,7 @@ int zt_settlement_json(struct zt_json_writer *w, const struct zt_stored_settleme
 	if (with_setl_id && st->setl_id[0])
 		text(w, "setl_id", st->setl_id);
 	if (with_setl_id && st->settled_at[0])
-		text(w, "setl_time", st->settled_at);
+		setl_time(w, st->settled_at);
 	text(w, "kind", st->kind[0] ? st->kind : "settle");
 	if (st->reverses_setl_id[0])
 		text(w, "reverses", st->reverses_setl_id);

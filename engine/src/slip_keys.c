@@ -38,6 +38,8 @@ static int key_id_of(char out[ZT_SLIPCODE_KEY_ID_CHARS_MAX + 1], const char *id,
 	}
 	free(bytes);
 	size_t n = strlen(id);
+	if (n > ZT_SLIPCODE_KEY_ID_CHARS_MAX) /* the check above refuses it already */
+		return zt_error_set(ZT_EINVAL, "%s: key id '%.8s…' is too long", where, id);
 	for (size_t i = 0; i <= n; i++)
 		out[i] = (char)(id[i] >= 'a' && id[i] <= 'z' ? id[i] - 'a' + 'A' : id[i]);
 	return 0;

@@ -302,8 +302,8 @@ int cmd_schema(const struct cli *c, int argc, char **argv)
 	             {"policy-v2", ZT_SCHEMA_POLICY_V2}};
 	if (a.help || a.npos != 1) {
 		puts("usage: zhitong schema "
-		     "registry|policy|claim|claim-v2|settlement|settlement-v2|payer-file|payer-file-2|\n"
-		     "        payer-ack|catalog|registry-v2|policy-v2\n\n"
+		     "registry|policy|claim|claim-v2|settlement|settlement-v2|payer-file|payer-file-2|payer-ack|\n"
+		     "        catalog|registry-v2|policy-v2\n\n"
 		     "Prints the XSD the program validates that format with (the same file as\n"
 		     "schema/NAME.xsd in the source tree, compiled in).");
 		return a.help ? EXIT_DONE : EXIT_USAGE;

@@ -1998,3 +1998,246 @@ Test(batch_output, list_csv_and_out)
 	free(err);
 	free(id);
 }
+
+/* ---- the payer file, version 2 (issue 10 point 4) ------------------------------ */
+
+TestSuite(payer_file_2, .init = world, .timeout = 120);
+
+/* Exports with a configuration saying `[fund 390100] payer-file = VERSION`
+ * (NULL: no such line); returns the exit status, *err the stderr. */
+static int export_version(const char *id, const char *file, const char *key, const char *version,
+                          char **err)
+{
+	char text[1024], f[700];
+	snprintf(text, sizeof text, "[fund " FUND "]\n%s%s%s", version ? "payer-file = " : "",
+	         version ? version : "", version ? "\n" : "");
+	char conf_path[700];
+	snprintf(conf_path, sizeof conf_path, "%s", zt_test_write("payer.conf", text));
+	path(f, sizeof f, file);
+	return zt_test_run(NULL, err, "--db '%s' --config '%s' batch export %s --out '%s' --key '%s/%s' "
+	                   "--by carol", db, conf_path, id, f, d, key);
+}
+
+static void export_v2(const char *id, const char *file, const char *key)
+{
+	char *err = NULL;
+	int rc = export_version(id, file, key, "2", &err);
+	cr_assert_eq(rc, 0, "export: exit %d: %s", rc, err);
+	free(err);
+}
+
+/* Three records of two people (C-1, C-3 of 陈爱华, C-2 of 黄长青). */
+static char *three_records(void)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	claim_amount("C-2", "P0000003", "2017-03-11", "8123.45");
+	claim_amount("C-3", "P0000002", "2017-03-12", "6000.00");
+	return approved_batch(NULL);
+}
+
+Test(payer_file_2, the_file_is_valid_against_its_schema_and_carries_the_reviewers_fields)
+{
+	char *id = three_records();
+	export_v2(id, "batch.xml", "ed.pem");
+	char f[700];
+	path(f, sizeof f, "batch.xml");
+	size_t len;
+	char *xml = zt_test_slurp_n(f, &len);
+	xmlDocPtr doc = NULL;
+	zt_xml_init();
+	cr_assert_eq(zt_xml_parse_doc(&doc, xml, len, f, ZT_SCHEMA_PAYER_FILE_2), 0, "%s",
+	             zt_error_last());
+	xmlFreeDoc(doc);
+	/* not a version 1 file */
+	cr_assert_eq(zt_xml_parse_doc(&doc, xml, len, f, ZT_SCHEMA_PAYER_FILE), ZT_EINVAL);
+	cr_assert_eq(sh_code("xmllint --noout --schema '%s/schema/payer-file-2.xsd' '%s'",
+	                     ZT_TEST_SOURCE_DIR, f), 0);
+	cr_assert(strstr(xml, "<payer-file version=\"2\" xmlns=\"urn:zhitong:payer-file:2\">"), "%s", xml);
+	cr_assert(strstr(xml, "<count>3</count>"));
+	/* every record: name, full ID number, stay, diagnosis, bill, share, trace */
+	const char *want[][3] = {{"C-1", "陈爱华", "510101199211252631"},
+	                         {"C-2", "黄长青", "51010119690913692X"},
+	                         {"C-3", "陈爱华", "510101199211252631"}};
+	const char *bill[] = {"5000.00", "8123.45", "6000.00"};
+	for (size_t i = 0; i < 3; i++) {
+		char needle[64];
+		snprintf(needle, sizeof needle, "claim_no=\"%s\"", want[i][0]);
+		char *r = strstr(xml, needle);
+		cr_assert(r, "record %s missing", want[i][0]);
+		char *end = strstr(r, "</record>");
+		cr_assert(end);
+		char *rec = strndup(r, (size_t)(end - r));
+		char a[128], b[128], c[128];
+		snprintf(a, sizeof a, "psn_name=\"%s\"", want[i][1]);
+		snprintf(b, sizeof b, "id_no=\"%s\"", want[i][2]);
+		snprintf(c, sizeof c, "medfee_sumamt=\"%s\"", bill[i]);
+		cr_assert(strstr(rec, a) && strstr(rec, b) && strstr(rec, c), "%s", rec);
+		cr_assert(strstr(rec, "adm_date=\"2017-01-01\"") &&
+		          strstr(rec, "dscg_maindiag_code=\"I63.900\"") && strstr(rec, " amount=\"") &&
+		          strstr(rec, "<trace><basic "), "%s", rec);
+		free(rec);
+	}
+	/* a malformed ID number fails the schema */
+	char *bad = strdup(xml);
+	char *k = strstr(bad, "51010119690913692X");
+	k[17] = 'Y';
+	cr_assert_eq(zt_xml_parse_doc(&doc, bad, len, "bad.xml", ZT_SCHEMA_PAYER_FILE_2), ZT_EINVAL);
+	free(bad);
+	free(xml);
+	free(id);
+}
+
+static void check_signed_v2(const char *key, enum zt_key_type t, const char *pub)
+{
+	char *id = three_records();
+	export_v2(id, "batch.xml", key);
+	char f[700], p[700], *out, *err;
+	path(f, sizeof f, "batch.xml");
+	path(p, sizeof p, pub);
+	cr_assert_eq(openssl_verify(t, p, f), 0, "openssl does not verify the signature");
+	cr_assert_eq(zt_test_run(&out, &err, "batch verify '%s' '%s.sig' '%s'", f, f, p), 0, "%s", err);
+	cr_assert(strstr(out, "signature good") && strstr(out, "3 records"), "%s", out);
+	free(out);
+	free(err);
+	/* a reviewer's field changed: both refuse */
+	cr_assert_eq(sh_code("sed -i 's/黄长青/黄长清/' '%s'", f), 0);
+	cr_assert_neq(openssl_verify(t, p, f), 0);
+	cr_assert_eq(zt_test_run(NULL, &err, "batch verify '%s' '%s.sig' '%s'", f, f, p), 1);
+	cr_assert(strstr(err, "bad-signature"), "%s", err);
+	free(err);
+	free(id);
+}
+
+Test(payer_file_2, an_ed25519_signature_verifies_with_the_stock_openssl_command)
+{
+	check_signed_v2("ed.pem", ZT_KEY_ED25519, "ed.pub");
+}
+
+Test(payer_file_2, an_sm2_signature_verifies_with_the_stock_openssl_command)
+{
+	check_signed_v2("sm2.pem", ZT_KEY_SM2, "sm2.pub");
+}
+
+Test(payer_file_2, verify_catches_a_changed_field_even_signed_again)
+{
+	char *id = three_records();
+	export_v2(id, "batch.xml", "ed.pem");
+	char f[700], *err;
+	path(f, sizeof f, "batch.xml");
+	const char *edits[][2] = {
+		/* an ID number that is not one: the schema */
+		{"s/id_no=\"51010119690913692X\"/id_no=\"5101011969091369\"/", "bad-file"},
+		/* a record's amount: the digest and the totals */
+		{"0,/ amount=\"[0-9.]*\"/s// amount=\"1.00\"/", "bad-file"},
+		/* a record's bill missing: the schema */
+		{"0,/ medfee_sumamt=\"[0-9.]*\"/s///", "bad-file"},
+	};
+	for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
+		export_v2(id, "batch.xml", "ed.pem");
+		cr_assert_eq(sh_code("cd '%s' && sed -i '%s' batch.xml && openssl pkeyutl -sign -inkey "
+		                     "ed.pem -rawin -in batch.xml -out batch.xml.sig.new", d, edits[i][0]),
+		             0);
+		/* export again refuses a changed file at FILE: put the signature aside */
+		char *out = NULL;
+		cr_assert_eq(sh_code("cd '%s' && cp batch.xml edited.xml && cp batch.xml.sig.new "
+		                     "edited.xml.sig && rm batch.xml batch.xml.sig batch.xml.sig.new", d),
+		             0);
+		cr_assert_eq(zt_test_run(&out, &err, "batch verify '%s/edited.xml' '%s/edited.xml.sig' "
+		                         "'%s/ed.pub'", d, d, d), 1, "edit %zu: %s", i, out);
+		cr_assert(strstr(err, edits[i][1]), "edit %zu: %s", i, err);
+		free(out);
+		free(err);
+	}
+	(void)f;
+	free(id);
+}
+
+Test(payer_file_2, version_1_stays_the_default_byte_for_byte)
+{
+	char *id = three_records();
+	char *err = NULL, a[700], b[700], c[700];
+	cr_assert_eq(export_version(id, "none.xml", "ed.pem", NULL, &err), 0, "%s", err);
+	free(err);
+	cr_assert_eq(export_version(id, "one.xml", "ed.pem", "1", &err), 0, "%s", err);
+	free(err);
+	path(a, sizeof a, "none.xml");
+	path(b, sizeof b, "one.xml");
+	cr_assert(same_file(a, b), "payer-file = 1 is the default");
+	size_t len;
+	char *xml = zt_test_slurp_n(a, &len);
+	cr_assert(strstr(xml, "<payer-file version=\"1\" xmlns=\"urn:zhitong:payer-file:1\">"));
+	cr_assert_null(strstr(xml, "psn_name="));
+	cr_assert_null(strstr(xml, "id_no="));
+	free(xml);
+	/* the record digest does not depend on the version */
+	export_v2(id, "two.xml", "ed.pem");
+	path(c, sizeof c, "two.xml");
+	char *d1 = sh_out("grep -o '<digest[^<]*' '%s'", a), *d2 = sh_out("grep -o '<digest[^<]*' '%s'", c);
+	cr_assert_str_eq(d1, d2);
+	free(d1);
+	free(d2);
+	/* and `batch verify` passes both */
+	for (int i = 0; i < 2; i++) {
+		char *out;
+		const char *p = i ? c : a;
+		cr_assert_eq(zt_test_run(&out, &err, "batch verify '%s' '%s.sig' '%s/ed.pub'", p, p, d), 0,
+		             "%s", err);
+		free(out);
+		free(err);
+	}
+	/* a version that is not one is refused, naming the key */
+	cr_assert_eq(export_version(id, "three.xml", "ed.pem", "3", &err), 2, "%s", err);
+	cr_assert(strstr(err, "payer-file"), "%s", err);
+	free(err);
+	path(c, sizeof c, "three.xml");
+	cr_assert(!exists(c));
+	free(id);
+}
+
+Test(payer_file_2, batch_show_records_as_csv)
+{
+	char *id = three_records();
+	char *out = ok("batch show %s --records --format csv", id);
+	char *line = strtok(out, "\n");
+	cr_assert_str_eq(line, "record_id,setl_id,kind,reverses,fixmedins_code,claim_no,psn_no,"
+	                       "psn_name,id_no,adm_date,dscg_date,dscg_maindiag_code,medfee_sumamt,"
+	                       "fund_kind,amount,payable,rejected,trace");
+	int rows = 0;
+	long long total = 0;
+	while ((line = strtok(NULL, "\n")) != NULL) {
+		rows++;
+		cr_assert(strstr(line, ",H51010101,C-"), "%s", line);
+		cr_assert(strstr(line, ",2017-01-01,2017-03-1") && strstr(line, ",I63.900,"), "%s", line);
+		cr_assert(strstr(line, ",basic,") && strstr(line, ",true,,"), "%s", line);
+		bool p2 = strstr(line, ",P0000002,陈爱华,510101199211252631,") != NULL;
+		bool p3 = strstr(line, ",P0000003,黄长青,51010119690913692X,") != NULL;
+		cr_assert(p2 != p3, "%s", line);
+		/* the amount column: the fund's share */
+		char *b = strstr(line, ",basic,") + 7;
+		long long y = 0, f = 0;
+		cr_assert_eq(sscanf(b, "%lld.%lld", &y, &f), 2, "%s", line);
+		total += y * 100 + f;
+	}
+	cr_assert_eq(rows, 3);
+	cr_assert_eq(total, sql_int("SELECT total FROM batch WHERE id = 'B390100-000001'"));
+	free(out);
+	/* --bom: the byte order mark first; csv wants --records; text is as before */
+	out = ok("batch show %s --records --format csv --bom", id);
+	cr_assert_eq(memcmp(out, "\xEF\xBB\xBF" "record_id,", 13), 0);
+	free(out);
+	char *err;
+	cr_assert_eq(zt(NULL, &err, "batch show %s --format csv", id), 2);
+	cr_assert(strstr(err, "--records"), "%s", err);
+	free(err);
+	cr_assert_eq(zt(NULL, &err, "batch show %s --bom", id), 2);
+	free(err);
+	out = ok("batch show %s --records", id);
+	cr_assert(strstr(out, "batch B390100-000001") && strstr(out, "C-2"), "%s", out);
+	free(out);
+	/* an unknown batch */
+	cr_assert_neq(zt(NULL, &err, "batch show B390100-000099 --records --format csv"), 0);
+	cr_assert(strstr(err, "B390100-000099"), "%s", err);
+	free(err);
+	free(id);
+}

@@ -169,7 +169,7 @@ static void exported(struct fake_payer *f)
 	cr_assert_eq(zt_batch_approve(s, &(struct zt_batch_step_req){batch_id, "bob", NULL}, &step),
 	             0, "%s", zt_error_last());
 	cr_assert_eq(step.batch.status, ZT_BATCH_APPROVED);
-	const struct zt_batch_export_req req = {batch_id, tmp_path("batch.xml"), key, "carol", 0};
+	const struct zt_batch_export_req req = {batch_id, tmp_path("batch.xml"), key, "carol", 0, NULL};
 	cr_assert_eq(zt_batch_export(s, &req, &info), 0, "%s", zt_error_last());
 	cr_assert_eq(info.count, made.batch.count);
 	cr_assert_eq(info.total, made.batch.total);

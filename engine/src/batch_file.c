@@ -23,11 +23,13 @@
 
 #include "batch_int.h"
 #include "ring.h"
+#include "zhitong/config.h"
 #include "zhitong/error.h"
 #include "zhitong/outfile.h"
 #include "zhitong/store.h"
 
-#define PAYER_FILE_NS "urn:zhitong:payer-file:1"
+#define PAYER_FILE_NS_1 "urn:zhitong:payer-file:1"
+#define PAYER_FILE_NS_2 "urn:zhitong:payer-file:2"
 /* The writer's own buffer: large writes, few system calls. */
 #define SINK_BYTES (256u * 1024u)
 #define WRITEBACK_BYTES (8 * 1024 * 1024)
@@ -110,12 +112,13 @@ static int sink_close(void *ctx)
 	} while (0)
 #define X(s) BAD_CAST(s)
 
-static int write_header(xmlTextWriterPtr w, const struct zt_batch *b)
+static int write_header(xmlTextWriterPtr w, const struct zt_batch *b, int version)
 {
 	char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], d3[ZT_FMT_BYTES], n[32];
 	W(xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL));
-	W(xmlTextWriterStartElementNS(w, NULL, X("payer-file"), X(PAYER_FILE_NS)));
-	W(xmlTextWriterWriteAttribute(w, X("version"), X("1")));
+	W(xmlTextWriterStartElementNS(w, NULL, X("payer-file"),
+	                              X(version == 2 ? PAYER_FILE_NS_2 : PAYER_FILE_NS_1)));
+	W(xmlTextWriterWriteAttribute(w, X("version"), X(version == 2 ? "2" : "1")));
 	W(xmlTextWriterStartElement(w, X("header")));
 	W(xmlTextWriterWriteElement(w, X("batch"), X(b->id)));
 	W(xmlTextWriterStartElement(w, X("fund")));
@@ -147,7 +150,7 @@ xml_failed:
 }
 
 static int write_record(xmlTextWriterPtr w, const struct zt_batch_record *r, const char *trace,
-                        EVP_MD_CTX *digest)
+                        int version, EVP_MD_CTX *digest)
 {
 	char id[ZT_BATCH_RECORD_ID_BYTES], amount[ZT_FMT_BYTES], date[ZT_FMT_BYTES];
 	char line[ZT_BATCH_DIGEST_LINE_BYTES];
@@ -181,6 +184,17 @@ static int write_record(xmlTextWriterPtr w, const struct zt_batch_record *r, con
 	W(xmlTextWriterWriteAttribute(w, X("amount"), X(amount)));
 	if (!r->payable)
 		W(xmlTextWriterWriteAttribute(w, X("payable"), X("false")));
+	if (version == 2) {
+		/* What the payer's reviewer reads (payer-file-2.xsd); the
+		 * digest line stays version 1's. */
+		char adm[ZT_FMT_BYTES], sum[ZT_FMT_BYTES];
+		W(xmlTextWriterWriteAttribute(w, X("psn_name"), X(r->psn_name)));
+		W(xmlTextWriterWriteAttribute(w, X("id_no"), X(r->id_no)));
+		W(xmlTextWriterWriteAttribute(w, X("adm_date"), X(zt_format_date(adm, r->adm_date))));
+		W(xmlTextWriterWriteAttribute(w, X("dscg_maindiag_code"), X(r->dscg_maindiag_code)));
+		W(xmlTextWriterWriteAttribute(w, X("medfee_sumamt"),
+		                              X(zt_format_amount(sum, r->medfee_sumamt))));
+	}
 	/* The trace, rendered from its data (trace.h) as the settlement
 	 * answer renders it. */
 	W(xmlTextWriterStartElement(w, X("trace")));
@@ -231,9 +245,10 @@ xml_failed:
  * thread at a time). Memory is bounded: FEED_CHUNKS chunks go round. */
 struct chunk_rec {
 	size_t setl_id, kind, reverses, hospital, claim_no, psn_no, fund_kind, trace, reason;
+	size_t psn_name, id_no, maindiag;
 	int seq;
-	zt_date dscg_date;
-	zt_fen amount;
+	zt_date dscg_date, adm_date;
+	zt_fen amount, medfee_sumamt;
 	bool payable;
 };
 
@@ -283,12 +298,15 @@ static int chunk_add(struct chunk *c, const struct zt_batch_record *r)
 	    !text_add(c, &x->reverses, r->reverses) || !text_add(c, &x->hospital, r->fixmedins_code) ||
 	    !text_add(c, &x->claim_no, r->claim_no) || !text_add(c, &x->psn_no, r->psn_no) ||
 	    !text_add(c, &x->fund_kind, r->fund_kind) || !text_add(c, &x->trace, trace) ||
-	    !text_add(c, &x->reason, r->reject_reason))
+	    !text_add(c, &x->reason, r->reject_reason) || !text_add(c, &x->psn_name, r->psn_name) ||
+	    !text_add(c, &x->id_no, r->id_no) || !text_add(c, &x->maindiag, r->dscg_maindiag_code))
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	x->seq = r->seq;
 	x->dscg_date = r->dscg_date;
 	x->amount = r->amount;
 	x->payable = r->payable;
+	x->adm_date = r->adm_date;
+	x->medfee_sumamt = r->medfee_sumamt;
 	c->n++;
 	return 0;
 }
@@ -311,6 +329,11 @@ static void chunk_get(const struct chunk *c, size_t i, struct zt_batch_record *r
 	r->payable = x->payable;
 	r->fund_kind = t + x->fund_kind;
 	r->reject_reason = t + x->reason;
+	r->psn_name = t + x->psn_name;
+	r->id_no = t + x->id_no;
+	r->dscg_maindiag_code = t + x->maindiag;
+	r->adm_date = x->adm_date;
+	r->medfee_sumamt = x->medfee_sumamt;
 	*trace = t + x->trace;
 }
 
@@ -377,7 +400,7 @@ struct written {
 /* Writes every record the feed brings, hashing its digest line and summing
  * it; *xml_failed when the writer failed (the caller says why). */
 static int write_records(xmlTextWriterPtr w, struct feed *feed, const struct zt_batch *b,
-                         EVP_MD_CTX *digest, struct written *sum, bool *xml_failed)
+                         int version, EVP_MD_CTX *digest, struct written *sum, bool *xml_failed)
 {
 	struct chunk *ch;
 	struct zt_batch_record rec;
@@ -386,7 +409,7 @@ static int write_records(xmlTextWriterPtr w, struct feed *feed, const struct zt_
 	while ((ch = feed_next(feed, &r)) != NULL) {
 		for (size_t i = 0; i < ch->n; i++) {
 			chunk_get(ch, i, &rec, &trace);
-			if ((rc = write_record(w, &rec, trace, digest))) {
+			if ((rc = write_record(w, &rec, trace, version, digest))) {
 				*xml_failed = rc == ZT_EIO;
 				return rc;
 			}
@@ -441,7 +464,7 @@ static int digest_hex(char out[ZT_BATCH_HEX_BYTES], EVP_MD_CTX *md_ctx)
 
 /* Streams batch `b` into `fd`; checks the records against the batch's
  * stored count and totals (check_sums). */
-static int write_file(struct zt_store *s, const struct zt_batch *b, int fd,
+static int write_file(struct zt_store *s, const struct zt_batch *b, int version, int fd,
                       struct zt_batch_export_info *info)
 {
 	struct sink k = {.fd = fd, .sha = EVP_MD_CTX_new(), .buf = zt_malloc(SINK_BYTES)};
@@ -460,11 +483,11 @@ static int write_file(struct zt_store *s, const struct zt_batch *b, int fd,
 		rc = zt_error_set(ZT_EINTERNAL, "SHA-256 is not available");
 		goto done;
 	}
-	if ((rc = writer_open(&w, &k)) == ZT_EIO || (rc == 0 && (rc = write_header(w, b))))
+	if ((rc = writer_open(&w, &k)) == ZT_EIO || (rc == 0 && (rc = write_header(w, b, version))))
 		goto write_failed;
 	if (rc || (rc = feed_start(&feed, s, b->id)))
 		goto done;
-	if ((rc = write_records(w, &feed, b, digest, &sum, &xml_failed)) && xml_failed)
+	if ((rc = write_records(w, &feed, b, version, digest, &sum, &xml_failed)) && xml_failed)
 		goto write_failed;
 	if (rc || (rc = check_sums(b, &sum)) || (rc = digest_hex(info->digest, digest)))
 		goto done;
@@ -503,6 +526,22 @@ done:
 	EVP_MD_CTX_free(digest);
 	EVP_MD_CTX_free(k.sha);
 	free(k.buf);
+	return rc;
+}
+
+/* The payer-file version of the batch's fund: `[fund F] payer-file`, 1
+ * unless the configuration says 2 (docs/batches.md). */
+static int payer_file_version(int *out, const struct zt_config *cfg, const char *fund_code)
+{
+	char section[64];
+	int64_t v = 1;
+	*out = 1;
+	if (!cfg)
+		return 0;
+	snprintf(section, sizeof section, "fund %s", fund_code);
+	int rc = zt_config_int(cfg, section, "payer-file", 1, 1, 2, &v);
+	if (rc == 0)
+		*out = (int)v;
 	return rc;
 }
 
@@ -604,7 +643,9 @@ int zt_batch_export(struct zt_store *s, const struct zt_batch_export_req *req,
 	if ((size_t)snprintf(info->sig_path, sizeof info->sig_path, "%s.sig", out_path) >=
 	    sizeof info->sig_path)
 		return zt_error_set(ZT_EINVAL, "output path '%s' is too long", out_path);
-	if ((rc = s->ops->batches.get(s, id, &b)) || (rc = exportable(&b)))
+	int version;
+	if ((rc = s->ops->batches.get(s, id, &b)) || (rc = exportable(&b)) ||
+	    (rc = payer_file_version(&version, req->config, b.fund_code)))
 		return rc;
 	if (!key_path || !key_path[0])
 		return zt_error_set(ZT_EINVAL, "no signing key: give --key PRIVATE.pem or set [signing] "
@@ -619,7 +660,7 @@ int zt_batch_export(struct zt_store *s, const struct zt_batch_export_req *req,
 	if ((rc = zt_outfile_open(&file, out_path, 0644, out_flags | ZT_OUT_WITHDRAWABLE)) ||
 	    (rc = zt_outfile_open(&sig, info->sig_path, 0644, out_flags | ZT_OUT_WITHDRAWABLE)))
 		goto done;
-	if ((rc = write_file(s, &b, zt_outfile_fd(file), info)))
+	if ((rc = write_file(s, &b, version, zt_outfile_fd(file), info)))
 		goto done;
 	/* Everything in the file comes from the store, so the records of an
 	 * exported batch can only come out the same; if not, something changed

@@ -202,14 +202,26 @@ int zt_batch_file_check(const char *path, struct zt_batch_file_summary *out)
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
 	}
-	xmlSchemaPtr schema = zt_schema(ZT_SCHEMA_PAYER_FILE);
+	/* Either version (payer-file.xsd, payer-file-2.xsd), by the root's
+	 * namespace; any other is refused by version 1's schema. */
+	char ns[64];
+	if (!zt_xml_reader_root_ns(ns, sizeof ns, zt_xml_reader_fd(fd, path)))
+		ns[0] = '\0';
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		rc = zt_error_set(ZT_EIO, "cannot read '%s': %s", path, strerror(errno));
+		goto done;
+	}
+	bool v2 = strcmp(ns, "urn:zhitong:payer-file:2") == 0;
+	out->version = v2 ? 2 : 1;
+	xmlSchemaPtr schema = zt_schema(v2 ? ZT_SCHEMA_PAYER_FILE_2 : ZT_SCHEMA_PAYER_FILE);
 	if (!schema || !(r = zt_xml_reader_fd(fd, path))) {
 		rc = schema ? ZT_ENOMEM : ZT_EINTERNAL;
 		goto done;
 	}
 	xmlTextReaderSetStructuredErrorHandler(r, on_reader_error, &c);
 	if (xmlTextReaderSetSchema(r, schema) != 0) {
-		rc = zt_error_set(ZT_EINTERNAL, "cannot validate against payer-file.xsd");
+		rc = zt_error_set(ZT_EINTERNAL, "cannot validate against %s",
+		                  v2 ? "payer-file-2.xsd" : "payer-file.xsd");
 		goto done;
 	}
 	if ((rc = check_read(&c, r)))

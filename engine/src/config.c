@@ -26,7 +26,7 @@ static const struct {
 	{"advance", " target-days min-topup "},
 	{"hospital", " target account bic name "},
 	{"fund", " gateway url ca-file client-cert client-key connect-timeout-ms total-timeout-ms "
-	         "max-attempts backoff-initial-ms backoff-max-ms outbox inbox account bic "},
+	         "max-attempts backoff-initial-ms backoff-max-ms outbox inbox account bic payer-file "},
 	{"reconcile", " date-tolerance-days expected-within-days amount-tolerance future-days "},
 	{"store", " busy-timeout-ms "},
 	/* docs/spec/rules-v2.md §2, §4 */

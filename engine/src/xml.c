@@ -34,6 +34,8 @@ extern const unsigned char zt_xsd_payer_ack[];
 extern const size_t zt_xsd_payer_ack_len;
 extern const unsigned char zt_xsd_payer_file[];
 extern const size_t zt_xsd_payer_file_len;
+extern const unsigned char zt_xsd_payer_file_2[];
+extern const size_t zt_xsd_payer_file_2_len;
 extern const unsigned char zt_xsd_catalog[], zt_xsd_registry_v2[], zt_xsd_policy_v2[];
 extern const size_t zt_xsd_catalog_len, zt_xsd_registry_v2_len, zt_xsd_policy_v2_len;
 extern const unsigned char zt_xsd_claim_v2[], zt_xsd_claim_v2_ordered[], zt_xsd_settlement_v2[];
@@ -99,6 +101,9 @@ const char *zt_schema_text(enum zt_schema_id id, size_t *len)
 	case ZT_SCHEMA_SETTLEMENT_V2:
 		*len = zt_xsd_settlement_v2_len;
 		return (const char *)zt_xsd_settlement_v2;
+	case ZT_SCHEMA_PAYER_FILE_2:
+		*len = zt_xsd_payer_file_2_len;
+		return (const char *)zt_xsd_payer_file_2;
 	case ZT_SCHEMA_COUNT: break;
 	}
 	*len = 0;

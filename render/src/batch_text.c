@@ -3,11 +3,13 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/money.h"
+#include "zhitong/trace.h"
 
 /* A line: at most a path and a few fields. */
 #define LINE_BYTES 4096
@@ -58,6 +60,75 @@ int zt_batch_csv_row(void *csv, const struct zt_batch *b)
 	                     yuan(t, b->total), yuan(p, b->paid)};
 	zt_csv_row(csv, row, sizeof row / sizeof *row);
 	return 0;
+}
+
+void zt_batch_csv_records_header(struct zt_csv *c)
+{
+	zt_csv_header(c, "record_id,setl_id,kind,reverses,fixmedins_code,claim_no,psn_no,psn_name,"
+	                 "id_no,adm_date,dscg_date,dscg_maindiag_code,medfee_sumamt,fund_kind,amount,"
+	                 "payable,rejected,trace");
+}
+
+/* The trace's lines of `claim show` on one line, joined by "; ". */
+static char *trace_line(const struct zt_fund_trace *t)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	int rc = zt_trace_text(f, t);
+	if (fclose(f) != 0 || rc < 0) {
+		free(text);
+		return NULL;
+	}
+	char *o = text;
+	bool line_start = true;
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n') {
+			line_start = true;
+			continue;
+		}
+		if (line_start && *p == ' ')
+			continue;
+		if (line_start && o != text) {
+			*o++ = ';';
+			*o++ = ' ';
+		}
+		line_start = false;
+		*o++ = *p;
+	}
+	*o = '\0';
+	return text;
+}
+
+int zt_batch_csv_record(void *csv, const struct zt_batch_record *r)
+{
+	char id[48], adm[ZT_FMT_BYTES], dscg[ZT_FMT_BYTES], sum[ZT_FMT_BYTES], amt[ZT_FMT_BYTES];
+	char *trace = trace_line(&r->trace);
+	if (!trace)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	snprintf(id, sizeof id, "%s/%d", r->setl_id, r->seq);
+	const char *row[] = {id, r->setl_id, r->kind, r->reverses, r->fixmedins_code, r->claim_no,
+	                     r->psn_no, r->psn_name, r->id_no, zt_format_date(adm, r->adm_date),
+	                     zt_format_date(dscg, r->dscg_date), r->dscg_maindiag_code,
+	                     yuan(sum, r->medfee_sumamt), r->fund_kind, yuan(amt, r->amount),
+	                     r->payable ? "true" : "false", r->reject_reason, trace};
+	zt_csv_row(csv, row, sizeof row / sizeof *row);
+	free(trace);
+	return 0;
+}
+
+static int skip_batch(void *ctx, const struct zt_batch_view *v) { return (void)ctx, (void)v, 0; }
+static int skip_part(void *ctx, enum zt_batch_part p) { return (void)ctx, (void)p, 0; }
+static int skip_event(void *ctx, const struct zt_batch_event *e) { return (void)ctx, (void)e, 0; }
+static int skip_send(void *ctx, const struct zt_batch_send_log *l) { return (void)ctx, (void)l, 0; }
+static int skip_return(void *ctx, const struct zt_batch_return *r) { return (void)ctx, (void)r, 0; }
+
+void zt_batch_csv_show(struct zt_batch_show_visitor *v, struct zt_csv *c)
+{
+	*v = (struct zt_batch_show_visitor){c, skip_batch, skip_part, skip_event, skip_send,
+	                                    skip_return, zt_batch_csv_record};
 }
 
 /* ---- show ------------------------------------------------------------- */

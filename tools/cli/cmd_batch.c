@@ -18,7 +18,7 @@ static const char batch_help_fmt[] =
 	"usage: zhitong --db PATH batch create --fund F [--through YYYY-MM-DD] --by NAME\n"
 	"       zhitong --db PATH batch list [--fund F] [--status S] [--format text|csv] [--bom]\n"
 	"                                    [--out FILE [--force]]\n"
-	"       zhitong --db PATH batch show ID [--records]\n"
+	"       zhitong --db PATH batch show ID [--records [--format text|csv] [--bom]] [--out FILE]\n"
 	"       zhitong --db PATH batch approve ID --by NAME\n"
 	"       zhitong --db PATH batch reject ID --reason TEXT --by NAME\n"
 	"       zhitong --db PATH batch reopen ID [--reason TEXT] --by NAME\n"
@@ -42,12 +42,19 @@ static const char batch_help_fmt[] =
 	"         Statuses: draft approved rejected exported sent accepted paid part-paid.\n"
 	"show     a batch, its history (who did what, when), its hand-overs to the payer\n"
 	"         and the records the payer rejected; --records lists every record.\n"
+	"         --records --format csv: a row per record with what a payer's reviewer\n"
+	"         reads: record_id,setl_id,kind,reverses,fixmedins_code,claim_no,psn_no,\n"
+	"         psn_name,id_no,adm_date,dscg_date,dscg_maindiag_code,medfee_sumamt,\n"
+	"         fund_kind,amount,payable,rejected,trace (amounts in yuan; --out FILE\n"
+	"         is written 0600: the rows carry ID numbers).\n"
 	"approve  maker-checker: whoever created (or reopened) a batch cannot approve it.\n"
 	"reject   the checker refuses a draft, with a reason. Its shares stay in it;\n"
 	"reopen   makes it a draft again, adding every share billable since (the\n"
 	"         reversals and corrected claims that answer the objection), for a new\n"
 	"         approval.\n"
-	"export   writes the payer file FILE (schema/payer-file.xsd) and its detached\n"
+	"export   writes the payer file FILE (schema/payer-file.xsd; with [fund F]\n"
+	"         payer-file = 2, schema/payer-file-2.xsd: each record with the person's\n"
+	"         name and ID number, the stay, diagnosis and bill) and its detached\n"
 	"         signature FILE.sig, with the private key --key or [signing] key;\n"
 	"         the key's type decides the algorithm (Ed25519, or SM2 with SM3 and the\n"
 	"         ID " ZT_SM2_DISTID "). Exporting again writes the same bytes: an\n"
@@ -259,18 +266,46 @@ static int list(const struct cli *c, const struct args *a)
 	return cli_out_close(&o, rc ? cli_fail(rc, NULL) : EXIT_DONE);
 }
 
+#define SHOW_USAGE "zhitong batch show ID [--records [--format text|csv] [--bom] [--out FILE [--force]]]"
+
 static int show(const struct cli *c, const struct args *a)
 {
-	int rc = one_id(a, "zhitong batch show ID [--records]");
-	struct zt_store *s;
-	if (rc || (rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
+	const char *fmt = args_get(a, "--format");
+	bool records = args_flag(a, "--records");
+	int rc = one_id(a, SHOW_USAGE);
+	if (rc)
 		return rc;
-	struct zt_batch_text t = to_stdout();
+	if (!fmt)
+		fmt = "text";
+	if ((strcmp(fmt, "text") != 0 && strcmp(fmt, "csv") != 0))
+		return cli_usage(SHOW_USAGE);
+	bool csv = strcmp(fmt, "csv") == 0;
+	if (csv && !records)
+		return cli_usage("--format csv lists the records: give --records too");
+	if ((rc = cli_bom_check(a, csv)))
+		return rc;
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
+		return rc;
+	/* The records carry ID numbers: a file written is the owner's (0600). */
+	struct cli_out o;
+	if ((rc = cli_out_open(&o, a, 0600))) {
+		zt_store_close(s);
+		return rc;
+	}
+	struct zt_batch_text t = {zt_file_write, o.f, 0};
+	struct zt_csv w;
 	struct zt_batch_show_visitor v;
-	zt_batch_text_show(&v, &t);
-	rc = zt_batch_show(s, &(struct zt_batch_show_req){a->pos[1], args_flag(a, "--records")}, &v);
+	if (csv) {
+		zt_csv_init(&w, o.f, args_flag(a, "--bom"));
+		zt_batch_csv_records_header(&w);
+		zt_batch_csv_show(&v, &w);
+	} else {
+		zt_batch_text_show(&v, &t);
+	}
+	rc = zt_batch_show(s, &(struct zt_batch_show_req){a->pos[1], records}, &v);
 	zt_store_close(s);
-	return rc ? cli_fail(rc, NULL) : EXIT_DONE;
+	return cli_out_close(&o, rc ? cli_fail(rc, NULL) : EXIT_DONE);
 }
 
 /* ---- export / verify ----------------------------------------------------- */
@@ -286,12 +321,13 @@ static int export_cmd(const struct cli *c, const struct args *a)
 	req.id = a->pos[1];
 	if (!req.out_path || !req.out_path[0])
 		return cli_usage("zhitong batch export ID --out FILE [--force] [--key PRIVATE.pem]");
+	/* the key, unless given, and the fund's payer-file version */
 	struct zt_config *cfg = NULL;
-	if (!req.key_path) {
-		if ((rc = load_config(c, &cfg)))
-			return rc;
+	if ((rc = load_config(c, &cfg)))
+		return rc;
+	if (!req.key_path)
 		req.key_path = zt_config_get(cfg, "signing", "key");
-	}
+	req.config = cfg;
 	struct zt_store *s;
 	if ((rc = cli_open_store(c, 0, &s))) {
 		zt_config_free(cfg);

@@ -295,13 +295,14 @@ int cmd_schema(const struct cli *c, int argc, char **argv)
 	             {"settlement", ZT_SCHEMA_SETTLEMENT},
 	             {"settlement-v2", ZT_SCHEMA_SETTLEMENT_V2},
 	             {"payer-file", ZT_SCHEMA_PAYER_FILE},
+	             {"payer-file-2", ZT_SCHEMA_PAYER_FILE_2},
 	             {"payer-ack", ZT_SCHEMA_PAYER_ACK},
 	             {"catalog", ZT_SCHEMA_CATALOG},
 	             {"registry-v2", ZT_SCHEMA_REGISTRY_V2},
 	             {"policy-v2", ZT_SCHEMA_POLICY_V2}};
 	if (a.help || a.npos != 1) {
 		puts("usage: zhitong schema "
-		     "registry|policy|claim|claim-v2|settlement|settlement-v2|payer-file|payer-ack|\n"
+		     "registry|policy|claim|claim-v2|settlement|settlement-v2|payer-file|payer-file-2|payer-ack|\n"
 		     "        catalog|registry-v2|policy-v2\n\n"
 		     "Prints the XSD the program validates that format with (the same file as\n"
 		     "schema/NAME.xsd in the source tree, compiled in).");

@@ -414,7 +414,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 		snprintf(file, sizeof file, "%s/%s.xml", dir, id);
 		if ((rc = zt_batch_approve(s, &(struct zt_batch_step_req){id, "demo-fund-admin", NULL},
 		                           &approved)) ||
-		    (rc = zt_batch_export(s, &(struct zt_batch_export_req){id, file, key, "demo-clerk", 0},
+		    (rc = zt_batch_export(s, &(struct zt_batch_export_req){id, file, key, "demo-clerk", 0, NULL},
 		                          &info)))
 			goto fail_plan;
 		char *send_argv[] = {"batch", "send", id, "--by", "demo-clerk", NULL};

@@ -146,6 +146,13 @@ struct zt_batch_record {
 	const char *fund_kind;     /* basic | critical | assistance | relief */
 	const char *reject_reason; /* "" unless the payer rejected this record */
 	struct zt_fund_trace trace;
+	/* What a payer's reviewer reads (payer file version 2, `batch show
+	 * --records`): the person and the claim's stay, diagnosis and bill. */
+	const char *psn_name;
+	const char *id_no;
+	zt_date adm_date;
+	const char *dscg_maindiag_code;
+	zt_fen medfee_sumamt;
 };
 
 struct zt_batch_event {
@@ -408,12 +415,16 @@ struct zt_batch_export_info {
 	enum zt_key_type key_type;
 	char sig_path[ZT_BATCH_PATH_BYTES + 4];
 };
+struct zt_config;
 struct zt_batch_export_req {
 	const char *id;
 	const char *out_path;      /* the payer file; its signature is out_path.sig */
 	const char *key_path;      /* the private key (NULL or "": ZT_EINVAL, no key is made) */
 	const char *actor;
 	int out_flags;             /* ZT_OUT_FORCE (outfile.h) */
+	/* Where `[fund F] payer-file = 1|2` is read for the batch's fund (the
+	 * payer-file format's version, docs/batches.md); NULL or absent: 1. */
+	const struct zt_config *config;
 };
 /* Writes the payer file of batch req->id (approved or later) to `out_path`
  * and its detached signature to out_path.sig with the private key
@@ -537,6 +548,7 @@ struct zt_batch_file_summary {
 	int64_t info_count;
 	zt_fen info_total;
 	char digest[ZT_BATCH_HEX_BYTES];
+	int version; /* of the payer-file format: 1 or 2 (payer-file-2.xsd) */
 };
 struct zt_batch_verify_res {
 	enum zt_batch_verdict verdict;

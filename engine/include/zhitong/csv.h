@@ -1,6 +1,7 @@
 /* zhitong — CSV for spreadsheets and scripts: one writer for every CSV
  * zhitong prints (batch list, reconcile report and exceptions, advance
- * plan/show/status/list, ledger balance/transfers, claim list).
+ * plan/show/status/list, ledger balance/transfers, claim list, batch show
+ * --records).
  *
  * Quoting is RFC 4180 (a cell holding a comma, a quotation mark, CR or LF is
  * quoted and its quotes doubled); lines end with LF. A cell is also made

@@ -30,6 +30,7 @@ enum zt_schema_id {
 	ZT_SCHEMA_CLAIM_V2,     /* schema/claim-v2.xsd (docs/spec/claim-v2-national.md §1) */
 	ZT_SCHEMA_CLAIM_V2_ORDERED, /* its xs:sequence variant */
 	ZT_SCHEMA_SETTLEMENT_V2, /* schema/settlement-v2.xsd: the answer to a claim v2 */
+	ZT_SCHEMA_PAYER_FILE_2, /* schema/payer-file-2.xsd: v1 + the reviewer's fields */
 	ZT_SCHEMA_COUNT
 };
 

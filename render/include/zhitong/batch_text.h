@@ -25,6 +25,14 @@ int zt_batch_text_list_row(void *text, const struct zt_batch *b);
 void zt_batch_csv_header(struct zt_csv *c);
 int zt_batch_csv_row(void *csv, const struct zt_batch *b);
 
+/* `batch show ID --records --format csv`: a row per record with what the
+ * payer's reviewer reads (docs/batches.md "The records as CSV"). */
+void zt_batch_csv_records_header(struct zt_csv *c);
+int zt_batch_csv_record(void *csv, const struct zt_batch_record *r);
+/* A visitor for zt_batch_show (with records) that writes only those rows
+ * (the header written first by the caller). */
+void zt_batch_csv_show(struct zt_batch_show_visitor *v, struct zt_csv *c);
+
 /* One record, with the payer's reason on a second line if it rejected it. */
 int zt_batch_text_record(void *text, const struct zt_batch_record *r);
 /* A visitor for zt_batch_show that writes `batch show`. */

@@ -18,7 +18,8 @@
 enum {
 	C_SETL_ID, C_SEQ, C_KIND, C_REVERSES, C_HOSPITAL, C_CLAIM_NO, C_PSN_NO, C_DSCG_DATE,
 	C_AMOUNT, C_PAYABLE, C_FUND_KIND, C_REJECT_REASON, C_LEVEL, C_CATEGORY, C_REASON, C_SLOT,
-	C_ROW, C_SEGMENT, C_TIER_FROM, C_TRACE = C_TIER_FROM + 5
+	C_ROW, C_SEGMENT, C_TIER_FROM, C_PSN_NAME = C_TIER_FROM + 5, C_ID_NO, C_ADM_DATE,
+	C_MAINDIAG, C_SUMAMT, C_TRACE
 };
 
 /* INDEXED BY (SQLite): a claim is found by its id, never by its batch */
@@ -27,11 +28,14 @@ enum {
 	"s.psn_no, c.dscg_date, f.amount, b.payable, f.kind, COALESCE(j.reason, ''), " \
 	"s.hospital_level, s.category, COALESCE(s.reason, ''), f.slot, b.settlement_id, g.k, "      \
 	"g.tier_from, g.tier_to, g.covered_from, g.covered_to, g.ratio_bp, "                        \
+	"COALESCE(p.name, ''), COALESCE(p.id_no, ''), c.adm_date, c.dscg_maindiag_code, "          \
+	"c.medfee_sumamt, "                                                                         \
 	ZT_DB_TRACE_COLUMNS_OF("f.") " "                                                             \
 	"FROM batch_share b JOIN settlement_fund f ON f.settlement_id = b.settlement_id "           \
 	"AND f.seq = b.seq JOIN settlement s ON s.id = b.settlement_id "                            \
 	"JOIN claim c " indexed_by "ON c.id = s.claim_id "                                           \
 	"LEFT JOIN settlement o ON o.id = s.reverses "                                              \
+	"LEFT JOIN person p ON p.psn_no = c.psn_no "                                                \
 	"LEFT JOIN batch_reject j ON j.settlement_id = b.settlement_id AND j.seq = b.seq "          \
 	"LEFT JOIN settlement_trace_segment g ON g.settlement_id = b.settlement_id AND g.seq = b.seq " \
 	"WHERE b.batch_id = ?1 AND (?2 = 0 OR j.reason IS NOT NULL) "                               \
@@ -52,6 +56,8 @@ struct zt_batch_cursor {
 	char hospital[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
 	char claim_no[ZT_UTF8_BYTES(ZT_CLAIM_NO_CHARS_MAX)];
 	char psn_no[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	char psn_name[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)], id_no[32];
+	char maindiag[ZT_UTF8_BYTES(ZT_DIAG_CHARS_MAX)];
 	char *reject_reason;
 	size_t reason_cap;
 	struct zt_batch_record rec;
@@ -116,6 +122,9 @@ static int start_record(struct zt_batch_cursor *c)
 	zt_db_column_copy(c->claim_no, sizeof c->claim_no, p, C_CLAIM_NO);
 	zt_db_column_copy(c->psn_no, sizeof c->psn_no, p, C_PSN_NO);
 	zt_db_column_copy(c->fund_kind, sizeof c->fund_kind, p, C_FUND_KIND);
+	zt_db_column_copy(c->psn_name, sizeof c->psn_name, p, C_PSN_NAME);
+	zt_db_column_copy(c->id_no, sizeof c->id_no, p, C_ID_NO);
+	zt_db_column_copy(c->maindiag, sizeof c->maindiag, p, C_MAINDIAG);
 	int rc = copy_reason(c, zt_db_column_text(p, C_REJECT_REASON));
 	if (rc == 0)
 		rc = zt_db_trace_read(p, C_TRACE, &r->trace);
@@ -135,6 +144,11 @@ static int start_record(struct zt_batch_cursor *c)
 	r->payable = zt_db_column_int(p, C_PAYABLE) != 0;
 	r->fund_kind = c->fund_kind;
 	r->reject_reason = c->reject_reason;
+	r->psn_name = c->psn_name;
+	r->id_no = c->id_no;
+	r->adm_date = zt_db_column_int(p, C_ADM_DATE);
+	r->dscg_maindiag_code = c->maindiag;
+	r->medfee_sumamt = zt_db_column_int64(p, C_SUMAMT);
 	c->row = zt_db_column_int64(p, C_ROW);
 	return 0;
 }

@@ -34,7 +34,7 @@ static void fill_ops(void)
 		.rollback_to = pg_rollback_to,
 		.now = pg_now_op,
 		.registry = pg_registry_ops,
-		.policies = pg_policy_ops,
+		.policies = zt_db_policy_ops,
 		.claims = zt_db_claim_ops,
 		.ledger = zt_db_ledger_ops,
 		.advances = zt_db_advance_ops,

@@ -33,7 +33,7 @@ static void fill_ops(void)
 		.rollback_to = sq_rollback_to,
 		.now = sq_now_op,
 		.registry = sq_registry_ops,
-		.policies = sq_policy_ops,
+		.policies = zt_db_policy_ops,
 		.claims = zt_db_claim_ops,
 		.ledger = zt_db_ledger_ops,
 		.advances = zt_db_advance_ops,

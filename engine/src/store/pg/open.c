@@ -33,7 +33,7 @@ static void fill_ops(void)
 		.release = pg_release,
 		.rollback_to = pg_rollback_to,
 		.now = pg_now_op,
-		.registry = pg_registry_ops,
+		.registry = zt_db_registry_ops,
 		.policies = zt_db_policy_ops,
 		.claims = zt_db_claim_ops,
 		.ledger = zt_db_ledger_ops,
@@ -45,6 +45,9 @@ static void fill_ops(void)
 		.catalogs = pg_catalog_ops,
 		.users = pg_user_ops,
 	};
+	/* the registry's category periods: catalog.c */
+	pg_ops.registry.put_periods = pg_put_periods;
+	pg_ops.registry.get_periods = pg_get_periods;
 }
 
 /* The target as messages show it: "user:SECRET@" and "password=SECRET"

@@ -139,7 +139,6 @@ int pg_col_name(struct pg_stmt *p, int i, const char *const *names, int n, int o
 
 /* ---- the parts ------------------------------------------------------------------ */
 
-extern const struct zt_store_registry_ops pg_registry_ops;
 extern const struct zt_store_audit_ops pg_audit_ops;
 extern const struct zt_db_check pg_checks[ZT_VERIFY_CHECKS]; /* verify.c */
 extern const struct zt_store_catalog_ops pg_catalog_ops;

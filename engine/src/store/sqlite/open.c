@@ -32,7 +32,7 @@ static void fill_ops(void)
 		.release = sq_release,
 		.rollback_to = sq_rollback_to,
 		.now = sq_now_op,
-		.registry = sq_registry_ops,
+		.registry = zt_db_registry_ops,
 		.policies = zt_db_policy_ops,
 		.claims = zt_db_claim_ops,
 		.ledger = zt_db_ledger_ops,
@@ -44,6 +44,9 @@ static void fill_ops(void)
 		.catalogs = sq_catalog_ops,
 		.users = sq_user_ops,
 	};
+	/* the registry's category periods: catalog.c */
+	sqlite_ops.registry.put_periods = sq_put_periods;
+	sqlite_ops.registry.get_periods = sq_get_periods;
 }
 
 /* SQL zt_local_day(ts): the pool-local day (yyyymmdd) of a stored UTC

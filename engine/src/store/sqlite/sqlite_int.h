@@ -110,7 +110,6 @@ int sq_col_name(sqlite3_stmt *p, int i, const char *const *names, int n, int oth
 
 /* ---- the parts, each in its file -------------------------------------------- */
 
-extern const struct zt_store_registry_ops sq_registry_ops;
 extern const struct zt_store_audit_ops sq_audit_ops;
 extern const struct zt_store_catalog_ops sq_catalog_ops;
 /* catalog.c: the registry's category periods (store.h registry). */

@@ -233,6 +233,7 @@ extern const struct zt_store_batch_ops zt_db_batch_ops;
 extern const struct zt_store_bank_ops zt_db_bank_ops;
 extern const struct zt_store_verify_ops zt_db_verify_ops;
 extern const struct zt_store_policy_ops zt_db_policy_ops;
+extern const struct zt_store_user_ops zt_db_user_ops;
 extern const struct zt_store_registry_ops zt_db_registry_ops; /* without the periods (catalog.c) */
 
 /* agg/ledger.c: the transaction's balances, for the engine's txn.c */

@@ -43,7 +43,7 @@ static void fill_ops(void)
 		.audit = pg_audit_ops,
 		.verify = zt_db_verify_ops,
 		.catalogs = pg_catalog_ops,
-		.users = pg_user_ops,
+		.users = zt_db_user_ops,
 	};
 	/* the registry's category periods: catalog.c */
 	pg_ops.registry.put_periods = pg_put_periods;

@@ -148,7 +148,6 @@ int pg_put_periods(struct zt_store *s, const char *psn_no, const struct zt_categ
 int pg_get_periods(struct zt_store *s, const char *psn_no,
                    struct zt_category_period out[ZT_CATEGORY_PERIODS_MAX], int *n);
 
-extern const struct zt_store_user_ops pg_user_ops;
 /* Migration 004 (SQLite's 012)'s step: chains the audit records written before it (audit.c). */
 int pg_audit_chain_old(struct pg *q);
 

@@ -42,7 +42,7 @@ static void fill_ops(void)
 		.audit = sq_audit_ops,
 		.verify = zt_db_verify_ops,
 		.catalogs = sq_catalog_ops,
-		.users = sq_user_ops,
+		.users = zt_db_user_ops,
 	};
 	/* the registry's category periods: catalog.c */
 	sqlite_ops.registry.put_periods = sq_put_periods;

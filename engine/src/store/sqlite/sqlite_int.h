@@ -121,7 +121,6 @@ int sq_get_periods(struct zt_store *s, const char *psn_no,
 /* verify.c: the checks in SQLite's dialect */
 extern const struct zt_db_check sq_checks[ZT_VERIFY_CHECKS];
 int sq_checks_set_up(struct zt_db *db);
-extern const struct zt_store_user_ops sq_user_ops;
 /* Migration 012's step: chains the audit records written before it (audit.c). */
 int sq_audit_chain_old(struct sq *q);
 

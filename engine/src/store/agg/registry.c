@@ -168,4 +168,6 @@ const struct zt_store_registry_ops zt_db_registry_ops = {
 	.get_fund = get_fund,
 	.find_person_by_id_no = find_person_by_id_no,
 	.each_hospital = each_hospital,
+	.put_periods = zt_db_put_periods, /* catalog.c */
+	.get_periods = zt_db_get_periods,
 };

@@ -42,12 +42,9 @@ static void fill_ops(void)
 		.bank = zt_db_bank_ops,
 		.audit = pg_audit_ops,
 		.verify = zt_db_verify_ops,
-		.catalogs = pg_catalog_ops,
+		.catalogs = zt_db_catalog_ops,
 		.users = zt_db_user_ops,
 	};
-	/* the registry's category periods: catalog.c */
-	pg_ops.registry.put_periods = pg_put_periods;
-	pg_ops.registry.get_periods = pg_get_periods;
 }
 
 /* The target as messages show it: "user:SECRET@" and "password=SECRET"

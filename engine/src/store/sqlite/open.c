@@ -41,12 +41,9 @@ static void fill_ops(void)
 		.bank = zt_db_bank_ops,
 		.audit = sq_audit_ops,
 		.verify = zt_db_verify_ops,
-		.catalogs = sq_catalog_ops,
+		.catalogs = zt_db_catalog_ops,
 		.users = zt_db_user_ops,
 	};
-	/* the registry's category periods: catalog.c */
-	sqlite_ops.registry.put_periods = sq_put_periods;
-	sqlite_ops.registry.get_periods = sq_get_periods;
 }
 
 /* SQL zt_local_day(ts): the pool-local day (yyyymmdd) of a stored UTC

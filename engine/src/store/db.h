@@ -232,6 +232,15 @@ extern const struct zt_store_advance_ops zt_db_advance_ops;
 extern const struct zt_store_batch_ops zt_db_batch_ops;
 extern const struct zt_store_bank_ops zt_db_bank_ops;
 extern const struct zt_store_verify_ops zt_db_verify_ops;
+extern const struct zt_store_policy_ops zt_db_policy_ops;
+extern const struct zt_store_user_ops zt_db_user_ops;
+extern const struct zt_store_registry_ops zt_db_registry_ops;
+extern const struct zt_store_catalog_ops zt_db_catalog_ops;
+/* agg/catalog.c: the registry's category periods (store.h registry) */
+int zt_db_put_periods(struct zt_store *s, const char *psn_no, const struct zt_category_period *periods,
+                      int n);
+int zt_db_get_periods(struct zt_store *s, const char *psn_no,
+                      struct zt_category_period out[ZT_CATEGORY_PERIODS_MAX], int *n);
 
 /* agg/ledger.c: the transaction's balances, for the engine's txn.c */
 int zt_db_ledger_flush(struct zt_db *db);    /* at commit */

@@ -33,8 +33,8 @@ static void fill_ops(void)
 		.release = pg_release,
 		.rollback_to = pg_rollback_to,
 		.now = pg_now_op,
-		.registry = pg_registry_ops,
-		.policies = pg_policy_ops,
+		.registry = zt_db_registry_ops,
+		.policies = zt_db_policy_ops,
 		.claims = zt_db_claim_ops,
 		.ledger = zt_db_ledger_ops,
 		.advances = zt_db_advance_ops,
@@ -42,8 +42,8 @@ static void fill_ops(void)
 		.bank = zt_db_bank_ops,
 		.audit = pg_audit_ops,
 		.verify = zt_db_verify_ops,
-		.catalogs = pg_catalog_ops,
-		.users = pg_user_ops,
+		.catalogs = zt_db_catalog_ops,
+		.users = zt_db_user_ops,
 	};
 }
 

@@ -3,7 +3,7 @@
  *
  * The same shape as the SQLite store (sqlite_int.h): the engine's own parts,
  * the driver of db.h (driver.c) under the aggregates of ../agg/, verify's
- * checks in PostgreSQL's dialect and the aggregates not yet moved, over one
+ * checks in PostgreSQL's dialect and the aggregate not yet moved (audit.c), over one
  * set of helpers (util.c). Every statement is a static SQL string (?N
  * rewritten to $N once, db.h), prepared once per connection (PQprepare, under a name of its
  * own) from a cache keyed by the address of its text (pg_stmt), bound with
@@ -139,18 +139,9 @@ int pg_col_name(struct pg_stmt *p, int i, const char *const *names, int n, int o
 
 /* ---- the parts ------------------------------------------------------------------ */
 
-extern const struct zt_store_registry_ops pg_registry_ops;
-extern const struct zt_store_policy_ops pg_policy_ops;
 extern const struct zt_store_audit_ops pg_audit_ops;
 extern const struct zt_db_check pg_checks[ZT_VERIFY_CHECKS]; /* verify.c */
-extern const struct zt_store_catalog_ops pg_catalog_ops;
-/* catalog.c: the registry's category periods (store.h registry). */
-int pg_put_periods(struct zt_store *s, const char *psn_no, const struct zt_category_period *periods,
-                   int n);
-int pg_get_periods(struct zt_store *s, const char *psn_no,
-                   struct zt_category_period out[ZT_CATEGORY_PERIODS_MAX], int *n);
 
-extern const struct zt_store_user_ops pg_user_ops;
 /* Migration 004 (SQLite's 012)'s step: chains the audit records written before it (audit.c). */
 int pg_audit_chain_old(struct pg *q);
 

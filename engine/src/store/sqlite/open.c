@@ -32,8 +32,8 @@ static void fill_ops(void)
 		.release = sq_release,
 		.rollback_to = sq_rollback_to,
 		.now = sq_now_op,
-		.registry = sq_registry_ops,
-		.policies = sq_policy_ops,
+		.registry = zt_db_registry_ops,
+		.policies = zt_db_policy_ops,
 		.claims = zt_db_claim_ops,
 		.ledger = zt_db_ledger_ops,
 		.advances = zt_db_advance_ops,
@@ -41,8 +41,8 @@ static void fill_ops(void)
 		.bank = zt_db_bank_ops,
 		.audit = sq_audit_ops,
 		.verify = zt_db_verify_ops,
-		.catalogs = sq_catalog_ops,
-		.users = sq_user_ops,
+		.catalogs = zt_db_catalog_ops,
+		.users = zt_db_user_ops,
 	};
 }
 

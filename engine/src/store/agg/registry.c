@@ -1,9 +1,9 @@
-/* zhitong — the registry in the SQLite store (store.h registry): hospitals,
- * people, funds, upserted by `registry load`. */
+/* zhitong — the registry, written once over the store's driver (store.h
+ * registry): hospitals, people, funds, upserted by `registry load`. */
 #include <stdio.h>
 #include <string.h>
 
-#include "sqlite_int.h"
+#include "../db.h"
 
 static const char SQL_PUT_HOSPITAL[] =
 	"INSERT INTO hospital (code, name, level, county) VALUES (?1, ?2, ?3, ?4) "
@@ -21,145 +21,145 @@ static const char SQL_GET_PERSON[] =
 static const char SQL_PERSON_BY_ID_NO[] =
 	"SELECT psn_no FROM person WHERE id_no = ?1 ORDER BY psn_no LIMIT 1";
 static const char SQL_GET_FUND[] = "SELECT name FROM fund WHERE code = ?1";
-static const char SQL_HOSPITALS[] = "SELECT code, name, level, county FROM hospital ORDER BY code";
+static const char SQL_HOSPITALS[] = "SELECT code, name, level, county FROM hospital ORDER BY code COLLATE BINARY";
 
 static int put_hospital(struct zt_store *s, const struct zt_hospital *h)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_PUT_HOSPITAL, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_PUT_HOSPITAL, &p);
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, h->code);
-	sq_bind_text(p, 2, h->name);
-	sqlite3_bind_int(p, 3, h->level);
-	sq_bind_text(p, 4, h->county);
-	return sq_run(q, p, "store hospital");
+	zt_db_bind_text(p, 1, h->code);
+	zt_db_bind_text(p, 2, h->name);
+	zt_db_bind_int(p, 3, h->level);
+	zt_db_bind_text(p, 4, h->county);
+	return zt_db_run(q, p, "store hospital");
 }
 
 static int put_person(struct zt_store *s, const struct zt_person *x)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_PUT_PERSON, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_PUT_PERSON, &p);
 	if (rc)
 		return rc;
 	if ((unsigned)x->category >= ZT_CAT_COUNT)
 		return zt_error_set(ZT_EINTERNAL, "person '%s' has no category", x->psn_no);
-	sq_bind_text(p, 1, x->psn_no);
-	sq_bind_text(p, 2, x->name);
-	sq_bind_text(p, 3, x->id_no);
-	sq_bind_text(p, 4, zt_category_names[x->category]);
-	sq_bind_text(p, 5, x->county);
-	return sq_run(q, p, "store person");
+	zt_db_bind_text(p, 1, x->psn_no);
+	zt_db_bind_text(p, 2, x->name);
+	zt_db_bind_text(p, 3, x->id_no);
+	zt_db_bind_text(p, 4, zt_category_names[x->category]);
+	zt_db_bind_text(p, 5, x->county);
+	return zt_db_run(q, p, "store person");
 }
 
 static int put_fund(struct zt_store *s, const struct zt_fund *f)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_PUT_FUND, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_PUT_FUND, &p);
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, f->code);
-	sq_bind_text(p, 2, f->name);
-	return sq_run(q, p, "store fund");
+	zt_db_bind_text(p, 1, f->code);
+	zt_db_bind_text(p, 2, f->name);
+	return zt_db_run(q, p, "store fund");
 }
 
-static void read_hospital(sqlite3_stmt *p, struct zt_hospital *h)
+static void read_hospital(struct zt_db_stmt *p, struct zt_hospital *h)
 {
-	sq_col_copy(h->code, sizeof h->code, p, 0);
-	sq_col_copy(h->name, sizeof h->name, p, 1);
-	h->level = sqlite3_column_int(p, 2);
-	sq_col_copy(h->county, sizeof h->county, p, 3);
+	zt_db_column_copy(h->code, sizeof h->code, p, 0);
+	zt_db_column_copy(h->name, sizeof h->name, p, 1);
+	h->level = zt_db_column_int(p, 2);
+	zt_db_column_copy(h->county, sizeof h->county, p, 3);
 }
 
 static int get_hospital(struct zt_store *s, const char *code, struct zt_hospital *out)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, SQL_GET_HOSPITAL, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_GET_HOSPITAL, &p);
 	if (r)
 		return r;
-	sq_bind_text(p, 1, code);
-	if ((r = sq_row(q, p, "read hospital")) <= 0)
+	zt_db_bind_text(p, 1, code);
+	if ((r = zt_db_row(q, p, "read hospital")) <= 0)
 		return r == 0 ? ZT_ENOTFOUND : r;
 	read_hospital(p, out);
-	sq_done(p);
+	zt_db_done(p);
 	return 0;
 }
 
 static int get_person(struct zt_store *s, const char *psn_no, struct zt_person *out)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, SQL_GET_PERSON, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_GET_PERSON, &p);
 	if (r)
 		return r;
-	sq_bind_text(p, 1, psn_no);
-	if ((r = sq_row(q, p, "read person")) <= 0)
+	zt_db_bind_text(p, 1, psn_no);
+	if ((r = zt_db_row(q, p, "read person")) <= 0)
 		return r == 0 ? ZT_ENOTFOUND : r;
 	snprintf(out->psn_no, sizeof out->psn_no, "%s", psn_no);
-	sq_col_copy(out->name, sizeof out->name, p, 0);
-	sq_col_copy(out->id_no, sizeof out->id_no, p, 1);
-	int c = sq_col_name(p, 2, zt_category_names, ZT_CAT_COUNT, -1);
+	zt_db_column_copy(out->name, sizeof out->name, p, 0);
+	zt_db_column_copy(out->id_no, sizeof out->id_no, p, 1);
+	int c = zt_db_column_name(p, 2, zt_category_names, ZT_CAT_COUNT, -1);
 	out->category = c < 0 ? ZT_CAT_GENERAL : (zt_category)c;
-	sq_col_copy(out->county, sizeof out->county, p, 3);
-	sq_done(p);
+	zt_db_column_copy(out->county, sizeof out->county, p, 3);
+	zt_db_done(p);
 	return c < 0 ? zt_error_set(ZT_EINTERNAL, "person '%s' has an unknown category", psn_no) : 0;
 }
 
 static int find_person_by_id_no(struct zt_store *s, const char *id_no, struct zt_person *out)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
 	char psn_no[sizeof out->psn_no];
-	int r = sq_stmt(q, SQL_PERSON_BY_ID_NO, &p);
+	int r = zt_db_prepare(q, SQL_PERSON_BY_ID_NO, &p);
 	if (r)
 		return r;
-	sq_bind_text(p, 1, id_no);
-	if ((r = sq_row(q, p, "find person")) <= 0)
+	zt_db_bind_text(p, 1, id_no);
+	if ((r = zt_db_row(q, p, "find person")) <= 0)
 		return r == 0 ? ZT_ENOTFOUND : r;
-	sq_col_copy(psn_no, sizeof psn_no, p, 0);
-	sq_done(p);
+	zt_db_column_copy(psn_no, sizeof psn_no, p, 0);
+	zt_db_done(p);
 	return get_person(s, psn_no, out);
 }
 
 static int get_fund(struct zt_store *s, const char *code, struct zt_fund *out)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, SQL_GET_FUND, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_GET_FUND, &p);
 	if (r)
 		return r;
-	sq_bind_text(p, 1, code);
-	if ((r = sq_row(q, p, "read fund")) <= 0)
+	zt_db_bind_text(p, 1, code);
+	if ((r = zt_db_row(q, p, "read fund")) <= 0)
 		return r == 0 ? ZT_ENOTFOUND : r;
 	snprintf(out->code, sizeof out->code, "%s", code);
-	sq_col_copy(out->name, sizeof out->name, p, 0);
-	sq_done(p);
+	zt_db_column_copy(out->name, sizeof out->name, p, 0);
+	zt_db_done(p);
 	return 0;
 }
 
 static int each_hospital(struct zt_store *s, int (*cb)(void *ctx, const struct zt_hospital *h),
                          void *ctx)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_HOSPITALS, &p), r;
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_HOSPITALS, &p), r;
 	if (rc)
 		return rc;
-	while ((r = sq_row(q, p, "read hospitals")) == 1) {
+	while ((r = zt_db_row(q, p, "read hospitals")) == 1) {
 		struct zt_hospital h;
 		read_hospital(p, &h);
 		if ((rc = cb(ctx, &h)) != 0)
 			break;
 	}
-	sq_done(p);
+	zt_db_done(p);
 	return rc ? rc : r;
 }
 
-const struct zt_store_registry_ops sq_registry_ops = {
+const struct zt_store_registry_ops zt_db_registry_ops = {
 	.put_hospital = put_hospital,
 	.put_person = put_person,
 	.put_fund = put_fund,
@@ -168,6 +168,6 @@ const struct zt_store_registry_ops sq_registry_ops = {
 	.get_fund = get_fund,
 	.find_person_by_id_no = find_person_by_id_no,
 	.each_hospital = each_hospital,
-	.put_periods = sq_put_periods, /* catalog.c */
-	.get_periods = sq_get_periods,
+	.put_periods = zt_db_put_periods, /* catalog.c */
+	.get_periods = zt_db_get_periods,
 };

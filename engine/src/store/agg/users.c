@@ -1,9 +1,10 @@
-/* zhitong — the service's users and their token hashes in the SQLite store
- * (store.h users; migration 012). Only hashes of tokens, as 64 hex digits:
- * a token's text never reaches the store. */
+/* zhitong — the service's users and their token hashes, written once over
+ * the store's driver (store.h users; SQLite's migration 012, PostgreSQL's
+ * 004). Only hashes of tokens, as 64 hex digits: a token's text never
+ * reaches the store. */
 #include <string.h>
 
-#include "sqlite_int.h"
+#include "../db.h"
 
 #define USER_COLUMNS                                                                              \
 	"name, roles, hospitals, funds, enabled, created_by, created_at, token_hash, token_at, "     \
@@ -14,7 +15,7 @@ static const char SQL_PUT[] =
 	"INSERT INTO users (name, roles, hospitals, funds, enabled, created_by, created_at) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char SQL_GET[] = "SELECT " USER_COLUMNS " FROM users WHERE name = ?1";
-static const char SQL_EACH[] = "SELECT " USER_COLUMNS " FROM users ORDER BY name";
+static const char SQL_EACH[] = "SELECT " USER_COLUMNS " FROM users ORDER BY name COLLATE BINARY";
 static const char SQL_COUNT[] = "SELECT count(*) FROM users";
 static const char SQL_ENABLE[] = "UPDATE users SET enabled = ?2 WHERE name = ?1";
 static const char SQL_KEYS[] =
@@ -24,75 +25,75 @@ static const char SQL_BY_TOKEN[] =
 	"SELECT " USER_COLUMNS " FROM users WHERE token_hash = ?1 UNION ALL SELECT " USER_COLUMNS
 	" FROM users WHERE prev_hash = ?1 LIMIT 1";
 
-static void read_user(sqlite3_stmt *p, struct zt_stored_user *u)
+static void read_user(struct zt_db_stmt *p, struct zt_stored_user *u)
 {
 	memset(u, 0, sizeof *u);
-	u->name = sq_col_text(p, 0);
-	u->roles = (unsigned)sqlite3_column_int64(p, 1);
-	u->hospitals = sq_col_text(p, 2);
-	u->funds = sq_col_text(p, 3);
-	u->enabled = sqlite3_column_int(p, 4) != 0;
-	u->created_by = sq_col_text(p, 5);
-	u->created_at = sq_col_text(p, 6);
-	u->has_token = sqlite3_column_type(p, 7) != SQLITE_NULL &&
-	               zt_token_hash_from_hex(&u->keys.current, sq_col_text(p, 7)) == 0;
-	u->token_at = sq_col_text(p, 8);
-	u->keys.has_previous = sqlite3_column_type(p, 9) != SQLITE_NULL &&
-	                       zt_token_hash_from_hex(&u->keys.previous, sq_col_text(p, 9)) == 0;
-	u->keys.previous_until_s = sqlite3_column_int64(p, 10);
+	u->name = zt_db_column_text(p, 0);
+	u->roles = (unsigned)zt_db_column_int64(p, 1);
+	u->hospitals = zt_db_column_text(p, 2);
+	u->funds = zt_db_column_text(p, 3);
+	u->enabled = zt_db_column_int(p, 4) != 0;
+	u->created_by = zt_db_column_text(p, 5);
+	u->created_at = zt_db_column_text(p, 6);
+	u->has_token = !zt_db_column_null(p, 7) &&
+	               zt_token_hash_from_hex(&u->keys.current, zt_db_column_text(p, 7)) == 0;
+	u->token_at = zt_db_column_text(p, 8);
+	u->keys.has_previous = !zt_db_column_null(p, 9) &&
+	                       zt_token_hash_from_hex(&u->keys.previous, zt_db_column_text(p, 9)) == 0;
+	u->keys.previous_until_s = zt_db_column_int64(p, 10);
 }
 
 static int put(struct zt_store *s, const struct zt_stored_user *u)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int r = sq_stmt(q, SQL_EXISTS, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_EXISTS, &p);
 	if (r)
 		return r;
-	sq_bind_text(p, 1, u->name);
-	if ((r = sq_row(q, p, "read user")) < 0)
+	zt_db_bind_text(p, 1, u->name);
+	if ((r = zt_db_row(q, p, "read user")) < 0)
 		return r;
 	if (r == 1) {
-		sq_done(p);
+		zt_db_done(p);
 		return zt_error_set(ZT_ECONFLICT, "user '%s' exists", u->name);
 	}
-	if ((r = sq_stmt(q, SQL_PUT, &p)) != 0)
+	if ((r = zt_db_prepare(q, SQL_PUT, &p)) != 0)
 		return r;
-	sq_bind_text(p, 1, u->name);
-	sqlite3_bind_int64(p, 2, u->roles);
-	sq_bind_text(p, 3, u->hospitals ? u->hospitals : "");
-	sq_bind_text(p, 4, u->funds ? u->funds : "");
-	sqlite3_bind_int(p, 5, u->enabled ? 1 : 0);
-	sq_bind_text(p, 6, u->created_by);
-	sq_bind_text(p, 7, sq_now(q));
-	return sq_run(q, p, "store user");
+	zt_db_bind_text(p, 1, u->name);
+	zt_db_bind_int64(p, 2, u->roles);
+	zt_db_bind_text(p, 3, u->hospitals ? u->hospitals : "");
+	zt_db_bind_text(p, 4, u->funds ? u->funds : "");
+	zt_db_bind_int(p, 5, u->enabled ? 1 : 0);
+	zt_db_bind_text(p, 6, u->created_by);
+	zt_db_bind_text(p, 7, zt_db_now(q));
+	return zt_db_run(q, p, "store user");
 }
 
-static int walk(struct sq *q, sqlite3_stmt *p, const char *what,
+static int walk(struct zt_db *q, struct zt_db_stmt *p, const char *what,
                 int (*cb)(void *ctx, const struct zt_stored_user *u), void *ctx, int *seen)
 {
 	int rc = 0, r;
 	*seen = 0;
-	while ((r = sq_row(q, p, what)) == 1) {
+	while ((r = zt_db_row(q, p, what)) == 1) {
 		struct zt_stored_user u;
 		read_user(p, &u);
 		(*seen)++;
 		if ((rc = cb(ctx, &u)) != 0)
 			break;
 	}
-	sq_done(p);
+	zt_db_done(p);
 	return rc ? rc : r;
 }
 
 static int get(struct zt_store *s, const char *name,
                int (*cb)(void *ctx, const struct zt_stored_user *u), void *ctx)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int seen, rc = sq_stmt(q, SQL_GET, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int seen, rc = zt_db_prepare(q, SQL_GET, &p);
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, name);
+	zt_db_bind_text(p, 1, name);
 	rc = walk(q, p, "read user", cb, ctx, &seen);
 	return rc ? rc : seen ? 0 : ZT_ENOTFOUND;
 }
@@ -100,61 +101,61 @@ static int get(struct zt_store *s, const char *name,
 static int each(struct zt_store *s, int (*cb)(void *ctx, const struct zt_stored_user *u),
                 void *ctx)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int seen, rc = sq_stmt(q, SQL_EACH, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int seen, rc = zt_db_prepare(q, SQL_EACH, &p);
 	return rc ? rc : walk(q, p, "read users", cb, ctx, &seen);
 }
 
 static int count(struct zt_store *s, int64_t *out)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
 	*out = 0;
-	int r = sq_stmt(q, SQL_COUNT, &p);
+	int r = zt_db_prepare(q, SQL_COUNT, &p);
 	if (r)
 		return r;
-	if ((r = sq_row(q, p, "count users")) <= 0)
+	if ((r = zt_db_row(q, p, "count users")) <= 0)
 		return r;
-	*out = sqlite3_column_int64(p, 0);
-	sq_done(p);
+	*out = zt_db_column_int64(p, 0);
+	zt_db_done(p);
 	return 0;
 }
 
 static int set_enabled(struct zt_store *s, const char *name, bool enabled)
 {
-	struct sq *q = sq_of(s);
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_ENABLE, &p);
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_ENABLE, &p);
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, name);
-	sqlite3_bind_int(p, 2, enabled ? 1 : 0);
-	if ((rc = sq_run(q, p, "store user")) == 0 && sqlite3_changes(q->db) != 1)
+	zt_db_bind_text(p, 1, name);
+	zt_db_bind_int(p, 2, enabled ? 1 : 0);
+	if ((rc = zt_db_run(q, p, "store user")) == 0 && zt_db_changes(q) != 1)
 		rc = zt_error_set(ZT_ENOTFOUND, "no user '%s'", name);
 	return rc;
 }
 
 static int set_keys(struct zt_store *s, const char *name, const struct zt_token_keys *k)
 {
-	struct sq *q = sq_of(s);
+	struct zt_db *q = zt_db_of(s);
 	char cur[ZT_TOKEN_HASH_HEX_CHARS + 1], prev[ZT_TOKEN_HASH_HEX_CHARS + 1];
-	sqlite3_stmt *p;
-	int rc = sq_stmt(q, SQL_KEYS, &p);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_KEYS, &p);
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, name);
+	zt_db_bind_text(p, 1, name);
 	if (k) {
 		zt_token_hash_hex(cur, &k->current);
-		sq_bind_text(p, 2, cur);
-		sq_bind_text(p, 3, sq_now(q));
+		zt_db_bind_text(p, 2, cur);
+		zt_db_bind_text(p, 3, zt_db_now(q));
 		if (k->has_previous) {
 			zt_token_hash_hex(prev, &k->previous);
-			sq_bind_text(p, 4, prev);
-			sqlite3_bind_int64(p, 5, k->previous_until_s);
+			zt_db_bind_text(p, 4, prev);
+			zt_db_bind_int64(p, 5, k->previous_until_s);
 		}
 	}
-	if ((rc = sq_run(q, p, "store user's token")) == 0 && sqlite3_changes(q->db) != 1)
+	if ((rc = zt_db_run(q, p, "store user's token")) == 0 && zt_db_changes(q) != 1)
 		rc = zt_error_set(ZT_ENOTFOUND, "no user '%s'", name);
 	return rc;
 }
@@ -162,19 +163,19 @@ static int set_keys(struct zt_store *s, const char *name, const struct zt_token_
 static int by_token(struct zt_store *s, const struct zt_token_hash *h,
                     int (*cb)(void *ctx, const struct zt_stored_user *u), void *ctx)
 {
-	struct sq *q = sq_of(s);
+	struct zt_db *q = zt_db_of(s);
 	char hex[ZT_TOKEN_HASH_HEX_CHARS + 1];
 	zt_token_hash_hex(hex, h);
-	sqlite3_stmt *p;
-	int seen, rc = sq_stmt(q, SQL_BY_TOKEN, &p);
+	struct zt_db_stmt *p;
+	int seen, rc = zt_db_prepare(q, SQL_BY_TOKEN, &p);
 	if (rc)
 		return rc;
-	sq_bind_text(p, 1, hex);
+	zt_db_bind_text(p, 1, hex);
 	rc = walk(q, p, "find token", cb, ctx, &seen);
 	return rc ? rc : seen ? 0 : ZT_ENOTFOUND;
 }
 
-const struct zt_store_user_ops sq_user_ops = {
+const struct zt_store_user_ops zt_db_user_ops = {
 	.put = put,
 	.get = get,
 	.each = each,

@@ -266,6 +266,23 @@ static int validate_doc(xmlSchemaPtr schema, xmlDocPtr doc, const char *filename
 	return 0;
 }
 
+/* XML 1.0 allows no U+0000 anywhere (§2.2), but libxml2's parser takes a
+ * NUL after the root element for the end of the input: a document with
+ * trailing NULs would be accepted whole and refused streamed. Both refuse
+ * it here, before libxml2 sees it. */
+static int refuse_nul(const char *filename, const char *buf, size_t len, size_t base)
+{
+	const char *z = memchr(buf, '\0', len);
+	if (!z)
+		return 0;
+	size_t at = base + (size_t)(z - buf);
+	return filename ? zt_error_set(ZT_EMALFORMED,
+	                               "%s: not well-formed XML: a NUL byte at offset %zu",
+	                               filename, at)
+	                : zt_error_set(ZT_EMALFORMED, "not well-formed XML: a NUL byte at offset %zu",
+	                               at);
+}
+
 int zt_xml_parse_doc_versions(xmlDocPtr *out, int *which, const char *xml, size_t len,
                               const char *filename, const char *const ns[],
                               const enum zt_schema_id ids[], int n)
@@ -282,6 +299,9 @@ int zt_xml_parse_doc_versions(xmlDocPtr *out, int *which, const char *xml, size_
 	zt_prolog_init(&pro);
 	if (zt_prolog_feed(&pro, xml, len) < 0)
 		return zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", filename);
+	int nul = refuse_nul(filename, xml, len, 0);
+	if (nul)
+		return nul;
 	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
 	if (!ctxt)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
@@ -426,6 +446,7 @@ static _Thread_local char source_msg[ZT_MESSAGE_BYTES_MAX];
 struct source_input {
 	struct zt_source src;
 	struct zt_prolog prolog;
+	size_t offset; /* bytes read before this chunk */
 };
 
 static int source_read(void *ctx, char *buf, int len)
@@ -437,6 +458,12 @@ static int source_read(void *ctx, char *buf, int len)
 		snprintf(source_msg, sizeof source_msg, "%s", zt_error_last());
 		return -1;
 	}
+	if (r > 0 && refuse_nul(NULL, buf, (size_t)r, in->offset)) {
+		source_rc = ZT_EMALFORMED;
+		snprintf(source_msg, sizeof source_msg, "%s", zt_error_last());
+		return -1;
+	}
+	in->offset += (size_t)r;
 	if (!in->prolog.done && r > 0 && zt_prolog_feed(&in->prolog, buf, (size_t)r) < 0) {
 		doctype_refused = true;
 		return -1; /* refuse before libxml2 sees a byte of the DTD */
@@ -477,6 +504,9 @@ int zt_xml_reader_memory(xmlTextReaderPtr *out, const char *xml, size_t len,
 	zt_prolog_init(&pro);
 	if (zt_prolog_feed(&pro, xml, len) < 0)
 		return zt_error_set(ZT_EMALFORMED, "%s: a DOCTYPE is not allowed", filename);
+	int nul = refuse_nul(filename, xml, len, 0);
+	if (nul)
+		return nul;
 	if (len > INT32_MAX)
 		return zt_error_set(ZT_EMALFORMED, "%s: larger than %d bytes", filename, INT32_MAX);
 	xmlTextReaderPtr r = xmlReaderForMemory(xml, (int)len, filename, "UTF-8", ZT_XML_OPTIONS);

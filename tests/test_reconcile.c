@@ -1072,9 +1072,28 @@ Test(reconcile_report, per_fund_per_hospital_and_open_exceptions_as_csv)
 	/* text: the same figures for a terminal */
 	out = zt_ok_on(w.db, as_of_plus(&w, 10), "--config '%s' reconcile report --as-of %s", w.cfg,
 	                  as_of_plus(&w, 10));
-	expect_in(out, "390100          8160.00        8000.00           0.00           0.00         160.00"
-	               "      1       10");
-	expect_in(out, "open exceptions: 4\n");
+	expect_in(out, "390100    城乡居民基本医疗保险基金  8160.00  8000.00    0.00    0.00   160.00"
+	               "         1              10\n");
+	expect_in(out, "\n未处理的异常：4\n");
+	expect_in(out, "EXC-000001  无法识别  BS");
+	/* every line of the fund table is as wide as its header, in display
+	 * columns (a CJK character takes two): the columns line up */
+	const char *head = strstr(out, "基金编码");
+	cr_assert(head);
+	const char *stop = strstr(head, "\n\n");
+	cr_assert(stop);
+	int lines = 0, width = -1;
+	for (const char *l = head; l < stop; lines++) {
+		const char *nl = strchr(l, '\n');
+		char line[400];
+		snprintf(line, sizeof line, "%.*s", (int)(nl - l), l);
+		int c = zt_test_text_cols(line);
+		if (width < 0)
+			width = c;
+		cr_expect_eq(c, width, "'%s' is %d columns wide, the header %d", line, c, width);
+		l = nl + 1;
+	}
+	cr_expect_eq(lines, 5, "the header and four funds");
 	free(out);
 }
 
@@ -1954,8 +1973,9 @@ Test(reconcile_report, reads_only_and_lists_what_is_overdue_without_raising_it)
 	 * paid, the advance was never seen on a statement; the report shows
 	 * them, in every form */
 	char *out = zt_ok_on(w.db, later, "--config '%s' reconcile report", w.cfg);
-	expect_in(out, "open exceptions: 0\n");
-	expect_in(out, "overdue, not raised yet: 4 ('zhitong reconcile match' raises them)\n");
+	expect_in(out, "\n未处理的异常：0\n");
+	expect_in(out, "\n逾期未到、尚未列为异常：4（运行 zhitong reconcile match 将其列为异常）\n");
+	expect_in(out, "逾期未到账");
 	expect_in(out, B3);
 	expect_in(out, w.advance_id);
 	free(out);
@@ -1981,8 +2001,8 @@ Test(reconcile_report, reads_only_and_lists_what_is_overdue_without_raising_it)
 	run_free(&r);
 	expect_rows(w.db, "SELECT count(*) FROM recon_exception WHERE kind = 'missing'", "4\n");
 	out = zt_ok_on(w.db, later, "--config '%s' reconcile report", w.cfg);
-	expect_in(out, "open exceptions: 4\n");
-	expect_in(out, "overdue, not raised yet: 0\n");
+	expect_in(out, "\n未处理的异常：4\n");
+	expect_in(out, "\n逾期未到、尚未列为异常：0\n");
 	free(out);
 	free(before);
 }

@@ -10,6 +10,8 @@
 #include "zhitong/date.h"
 #include "zhitong/money.h"
 
+#include "text_table.h"
+
 static const char *yuan(char b[ZT_FMT_BYTES], zt_fen v) { return zt_format_amount(b, v); }
 
 /* ---- output helpers ---------------------------------------------------------- */
@@ -76,6 +78,8 @@ int zt_recon_render_exception_row(void *ctx, const struct zt_recon_exception *x)
 
 /* ---- report ------------------------------------------------------------------------ */
 
+static const char *kind_zh(enum zt_recon_kind k);
+
 static int64_t age(zt_date from, zt_date as_of)
 {
 	if (!from)
@@ -98,52 +102,99 @@ static const char *overdue_subject(const struct zt_recon_overdue *o)
 	return o->return_id[0] ? o->return_id : o->batch_id[0] ? o->batch_id : o->advance_id;
 }
 
+/* The text report, for a terminal: the same sections as the HTML page, in
+ * Chinese, each a table whose columns line up with Chinese names
+ * (text_table.h). */
 void zt_recon_render_report_text(FILE *f, const struct zt_recon_report *r)
 {
 	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES], e[ZT_FMT_BYTES],
-		g[32];
-	fprintf(f, "Reconciliation as of %s (%s)\n\n", zt_format_date(a, r->as_of),
+		g[32], n[32];
+	struct zt_table t;
+	fprintf(f, "资金对账报告（截至 %s，%s）\n", zt_format_date(a, r->as_of),
 	        zt_zone_name(zt_date_pool_zone()));
-	fprintf(f, "%-8s %14s %14s %14s %14s %14s %6s %8s  %s\n", "fund", "billed", "paid",
-	        "written off", "returned", "outstanding", "open", "oldest", "name");
+
+	fputs("\n基金\n", f);
+	static const bool fund_right[] = {false, false, true, true, true, true, true, true, true};
+	zt_table_init(&t, 9, fund_right);
+	zt_table_row(&t, (const char *const[]){"基金编码", "基金名称", "已开票", "已到账", "已核销",
+	                                       "已退回", "未到账", "未结批次", "最早未结（天）"});
 	for (size_t i = 0; i < r->fund_count; i++) {
 		const struct zt_recon_fund_line *l = &r->funds[i];
-		fprintf(f, "%-8s %14s %14s %14s %14s %14s %6lld %8s  %s\n", l->fund_code,
-		        yuan(a, l->billed), yuan(b, l->paid), yuan(c, l->written_off),
-		        yuan(e, l->returned), yuan(d, l->outstanding),
-		        (long long)l->open_batches, age_text(g, age(l->oldest_sent, r->as_of)),
-		        l->fund_name);
+		snprintf(n, sizeof n, "%lld", (long long)l->open_batches);
+		zt_table_row(&t, (const char *const[]){
+		                     l->fund_code, l->fund_name, yuan(a, l->billed), yuan(b, l->paid),
+		                     yuan(c, l->written_off), yuan(e, l->returned),
+		                     yuan(d, l->outstanding), n, age_text(g, age(l->oldest_sent, r->as_of))});
 	}
-	fprintf(f, "\n%-12s %14s %14s %14s %14s\n", "hospital", "advanced", "confirmed", "earned",
-	        "balance");
+	zt_table_print(&t, f, 0);
+	zt_table_free(&t);
+
+	fputs("\n医疗机构\n", f);
+	static const bool hosp_right[] = {false, false, true, true, true, true};
+	zt_table_init(&t, 6, hosp_right);
+	zt_table_row(&t, (const char *const[]){"机构编码", "机构名称", "预付金额", "银行已确认",
+	                                       "结算应得", "余额"});
 	for (size_t i = 0; i < r->hospital_count; i++) {
 		const struct zt_recon_hospital_line *h = &r->hospitals[i];
 		if (!h->advanced && !h->earned && !h->balance)
 			continue; /* nothing ever moved: the registry's other hospitals */
-		fprintf(f, "%-12s %14s %14s %14s %14s\n", h->hospital, yuan(a, h->advanced),
-		        yuan(b, h->confirmed), yuan(c, h->earned), yuan(d, h->balance));
+		zt_table_row(&t, (const char *const[]){h->hospital, h->name, yuan(a, h->advanced),
+		                                       yuan(b, h->confirmed), yuan(c, h->earned),
+		                                       yuan(d, h->balance)});
 	}
-	fprintf(f, "\nopen exceptions: %zu\n", r->exception_count);
-	for (size_t i = 0; i < r->exception_count; i++) {
-		const struct zt_recon_exception *x = &r->exceptions[i];
-		fprintf(f, "%-11s %-9s %-20s %14s %5s d  %s\n", x->exc_id, zt_recon_kind_name(x->kind),
-		        subject(x), yuan(a, x->amount), age_text(g, age(x->since, r->as_of)), x->detail);
+	zt_table_print(&t, f, 0);
+	zt_table_free(&t);
+
+	fprintf(f, "\n未处理的异常：%zu\n", r->exception_count);
+	if (r->exception_count) {
+		static const bool exc_right[] = {false, false, false, true, true, false};
+		zt_table_init(&t, 6, exc_right);
+		zt_table_row(&t, (const char *const[]){"异常编号", "类型", "对象", "金额", "已过天数",
+		                                       "说明"});
+		for (size_t i = 0; i < r->exception_count; i++) {
+			const struct zt_recon_exception *x = &r->exceptions[i];
+			zt_table_row(&t, (const char *const[]){x->exc_id, kind_zh(x->kind), subject(x),
+			                                       yuan(a, x->amount),
+			                                       age_text(g, age(x->since, r->as_of)),
+			                                       x->detail});
+		}
+		zt_table_print(&t, f, 0);
+		zt_table_free(&t);
 	}
-	fprintf(f, "\nwaiting until their batch is sent: %zu\n", r->open_count);
-	for (size_t i = 0; i < r->open_count; i++) {
-		const struct zt_recon_open_line *o = &r->open[i];
-		fprintf(f, "%-24s %-6s %14s %s  %s\n", o->ref, o->credit ? "credit" : "debit",
-		        yuan(a, o->amount), zt_format_date(b, o->booking_date), o->remittance);
+
+	fprintf(f, "\n待批次发送后匹配的银行流水：%zu\n", r->open_count);
+	if (r->open_count) {
+		static const bool open_right[] = {false, false, true, false, false};
+		zt_table_init(&t, 5, open_right);
+		zt_table_row(&t, (const char *const[]){"银行流水", "收支", "金额", "记账日期", "附言"});
+		for (size_t i = 0; i < r->open_count; i++) {
+			const struct zt_recon_open_line *o = &r->open[i];
+			zt_table_row(&t, (const char *const[]){o->ref, o->credit ? "收入" : "支出",
+			                                       yuan(a, o->amount),
+			                                       zt_format_date(b, o->booking_date),
+			                                       o->remittance});
+		}
+		zt_table_print(&t, f, 0);
+		zt_table_free(&t);
 	}
-	fprintf(f, "\noverdue, not raised yet: %zu%s\n", r->overdue_count,
-	        r->overdue_count ? " ('zhitong reconcile match' raises them)" : "");
-	for (size_t i = 0; i < r->overdue_count; i++) {
-		const struct zt_recon_overdue *o = &r->overdue[i];
-		fprintf(f, "%-11s %-9s %-20s %14s %5s d\n", "-", zt_recon_kind_name(o->kind),
-		        overdue_subject(o), yuan(a, o->amount), age_text(g, age(o->since, r->as_of)));
+
+	fprintf(f, "\n逾期未到、尚未列为异常：%zu%s\n", r->overdue_count,
+	        r->overdue_count ? "（运行 zhitong reconcile match 将其列为异常）" : "");
+	if (r->overdue_count) {
+		static const bool over_right[] = {false, false, true, true};
+		zt_table_init(&t, 4, over_right);
+		zt_table_row(&t, (const char *const[]){"对象", "类型", "金额", "已过天数"});
+		for (size_t i = 0; i < r->overdue_count; i++) {
+			const struct zt_recon_overdue *o = &r->overdue[i];
+			zt_table_row(&t, (const char *const[]){overdue_subject(o), kind_zh(o->kind),
+			                                       yuan(a, o->amount),
+			                                       age_text(g, age(o->since, r->as_of))});
+		}
+		zt_table_print(&t, f, 0);
+		zt_table_free(&t);
 	}
-	fprintf(f, "\n%s %s, %s %s\n", "pool:bank", yuan(e, r->pool_bank), ZT_ACCOUNT_SUSPENSE,
-	        yuan(a, r->suspense));
+	fprintf(f, "\n统筹基金银行账户（pool:bank）余额 %s；待查账户（%s）余额 %s\n",
+	        yuan(e, r->pool_bank), ZT_ACCOUNT_SUSPENSE, yuan(a, r->suspense));
 }
 
 /* returned was added last, so that the columns before keep their places */

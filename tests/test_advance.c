@@ -838,6 +838,50 @@ Test(advance_issue, a_plan_is_issued_once)
 	verify_ok(db);
 }
 
+/* The payment file is published after the commit (advance.h): a crash
+ * between the two leaves the advances without their file. Issuing the plan
+ * again writes that file from what was recorded — byte for byte the one the
+ * first issue would have published (its creation time is the issue's) —
+ * and books nothing; with the file there it is refused as before. */
+Test(advance_issue, a_missing_file_of_an_issued_plan_is_written_again_from_the_record)
+{
+	const char *cfg = write_config("zt.conf", NULL);
+	const char *db = planned_world(cfg);
+	char out[2000];
+	const char *path = strdup(tmp_path("first.xml"));
+	char *plan = issue_plan(db, cfg, path, out, sizeof out);
+	char *first = zt_test_slurp(path);
+	cr_assert(first);
+	char *before = advance_state(db);
+	cr_assert_eq(unlink(path), 0);
+	/* --out is the recorded path's: the file goes where the record says */
+	struct run r = zt(db, "--config '%s' advance issue --plan %s --by dora --out '%s'", cfg, plan,
+	                  tmp_path("elsewhere.xml"));
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "written again from what was recorded (nothing booked)"), "%s",
+	          r.err);
+	cr_expect(!exists(tmp_path("elsewhere.xml")));
+	char *again = zt_test_slurp(path);
+	cr_assert(again, "the file was not written again");
+	cr_expect_str_eq(again, first, "the file written again differs from the first");
+	cr_expect(xmllint_valid(path));
+	char *after = advance_state(db);
+	cr_expect_str_eq(after, before, "writing the file again booked something");
+	run_free(&r);
+	/* the file is there: once is once */
+	r = zt(db, "--config '%s' advance issue --plan %s --by carol --out '%s'", cfg, plan,
+	       tmp_path("second.xml"));
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "was already issued"), "%s", r.err);
+	run_free(&r);
+	free(first);
+	free(again);
+	free(before);
+	free(after);
+	free(plan);
+	verify_ok(db);
+}
+
 Test(advance_issue, a_plan_made_before_another_advance_to_its_hospitals_is_stale)
 {
 	const char *cfg = write_config("zt.conf", NULL);

@@ -16,6 +16,7 @@
 
 #include "zhitong/error.h"
 #include "zhitong/iso20022.h"
+#include "zhitong/outfile.h"
 #include "zhitong/ledger.h"
 #include "zhitong/store.h"
 #include "zhitong/text.h"
@@ -466,7 +467,7 @@ static int payee_settings(const struct zt_config *cfg, const struct zt_advance *
 static int write_pain(const struct pool_cfg *pool, const struct zt_advance *adv,
                       const struct payee *payees, size_t n, const char *msg_id,
                       const char *created, zt_date execution_date, const char *path,
-                      enum zt_outfile_result *result)
+                      struct zt_outfile **file)
 {
 	struct zt_pain_tx *txs = zt_calloc(n, sizeof *txs);
 	char(*remit)[160] = zt_calloc(n, sizeof *remit);
@@ -500,7 +501,7 @@ static int write_pain(const struct pool_cfg *pool, const struct zt_advance *adv,
 		.tx_count = n,
 		.txs = txs,
 	};
-	rc = zt_pain001_write(&m, path, result);
+	rc = zt_pain001_prepare(&m, path, file, NULL);
 done:
 	free(remit);
 	free(txs);
@@ -666,6 +667,80 @@ static int issue_book(struct zt_store *s, const struct zt_advance_plan *pl, stru
 	return s->ops->audit.add(s, actor, "advance issue", out->msg_id, detail);
 }
 
+struct plan_advances_ctx {
+	const char *plan_id;
+	struct zt_advance *adv;
+	size_t n, cap;
+	int rc;
+};
+
+static int collect_plan_advance(void *ctx, const struct zt_advance *a)
+{
+	struct plan_advances_ctx *c = ctx;
+	if (strcmp(a->plan_id, c->plan_id) != 0)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		struct zt_advance *m = zt_realloc(c->adv, cap * sizeof *m);
+		if (!m)
+			return c->rc = zt_error_set(ZT_ENOMEM, "out of memory");
+		c->adv = m;
+		c->cap = cap;
+	}
+	c->adv[c->n++] = *a;
+	return 0;
+}
+
+/* A plan issued before whose payment file is not at its recorded path: a
+ * crash came between the commit and the file's publication (the file is
+ * published only after the commit, so that no payment file ever exists for
+ * advances the ledger does not hold). The file is written again from what
+ * was recorded — the same MsgId, advances, amounts, creation time and
+ * execution date — and nothing is booked: a plan is paid once. Any other
+ * issued plan is refused as before. */
+static int issue_again(struct zt_store *s, const struct zt_advance_issue_req *req,
+                       const struct zt_advance_plan *pl, const struct pool_cfg *pool,
+                       struct zt_advance_issued *out)
+{
+	struct plan_advances_ctx c = {.plan_id = pl->plan_id};
+	struct payee *payees = NULL;
+	struct zt_hospital *reg = NULL;
+	struct zt_outfile *file = NULL;
+	struct stat st;
+	int rc = s->ops->advances.each(s, collect_plan_advance, &c);
+	if (rc == 0)
+		rc = c.rc;
+	if (rc)
+		goto done;
+	if (c.n == 0 || lstat(c.adv[0].file, &st) == 0 || errno != ENOENT) {
+		rc = zt_error_set(ZT_ECONFLICT, "plan %s was already issued (message %s at %s): a plan "
+		                  "is paid once", pl->plan_id, pl->issued_msg_id, pl->issued_at);
+		goto done;
+	}
+	snprintf(out->msg_id, sizeof out->msg_id, "%s", c.adv[0].msg_id);
+	snprintf(out->path, sizeof out->path, "%s", c.adv[0].file);
+	for (size_t i = 0; i < c.n; i++)
+		if (__builtin_add_overflow(out->total, c.adv[i].amount, &out->total)) {
+			rc = zt_error_set(ZT_ERANGE, "plan %s: the total overflows", pl->plan_id);
+			goto done;
+		}
+	if ((rc = issue_payees(s, req->cfg, c.adv, c.n, &payees, &reg)) != 0 ||
+	    (rc = write_pain(pool, c.adv, payees, c.n, out->msg_id, c.adv[0].issued_at,
+	                     c.adv[0].execution_date, out->path, &file)) != 0 ||
+	    (rc = zt_outfile_publish(file)) != 0)
+		goto done;
+	out->rewritten = true;
+	out->count = c.n;
+	out->advances = c.adv;
+	c.adv = NULL;
+done:
+	zt_outfile_free(file);
+	free(c.adv);
+	free(payees);
+	free(reg);
+	return rc;
+}
+
 int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
                      struct zt_advance_issued *out)
 {
@@ -674,8 +749,9 @@ int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
 	struct zt_advance *adv = NULL;
 	struct payee *payees = NULL;
 	struct zt_hospital *reg = NULL;
+	struct zt_outfile *file = NULL;
 	size_t n = 0;
-	bool txn = false, file_written = false;
+	bool txn = false;
 	zt_date today = zt_date_today();
 	struct pool_cfg pool;
 	char who[ZT_ACTOR_BYTES];
@@ -688,34 +764,45 @@ int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
 	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 		goto done;
 	txn = true;
-	enum zt_outfile_result written = ZT_OUT_SAME;
+	if ((rc = s->ops->advances.plan_get(s, req->plan_id, &pl)) != 0)
+		goto done;
+	if (pl.issued_msg_id[0]) {
+		rc = issue_again(s, req, &pl, &pool, out);
+		goto done; /* nothing booked: the transaction is rolled back */
+	}
+	zt_advance_plan_free(&pl);
+	memset(&pl, 0, sizeof pl);
 	if ((rc = plan_advances(s, req->plan_id, &pl, &adv, &n)) != 0 ||
 	    (rc = issue_payees(s, req->cfg, adv, n, &payees, &reg)) != 0 ||
 	    (rc = issue_name(s, req, &pl, adv, n, out)) != 0 ||
 	    (rc = issue_book(s, &pl, adv, n, actor, exec_date, out)) != 0 ||
 	    (rc = write_pain(&pool, adv, payees, n, out->msg_id, s->ops->now(s), exec_date,
-	                     out->path, &written)) != 0)
+	                     out->path, &file)) != 0)
 		goto done;
-	/* Only a file this call made is removed if the commit fails. */
-	file_written = written != ZT_OUT_SAME;
+	/* The file is written, synced and validated but not visible yet: the
+	 * advances are committed first, then the file appears under its name.
+	 * A crash between the two leaves the advances recorded and no file,
+	 * which issuing the plan again writes (issue_again); never a payment
+	 * file for money the ledger does not hold. */
 	rc = s->ops->commit(s);
 	txn = false; /* a failed commit has rolled back */
 	if (rc)
 		goto done;
-	file_written = false; /* the file is the committed advances': keep it */
+	if ((rc = zt_outfile_publish(file)) != 0) {
+		char why[ZT_MESSAGE_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", zt_error_last());
+		rc = zt_error_set(rc, "the advances of plan %s are recorded but their payment file could "
+		                  "not be written (%s): run 'zhitong advance issue --plan %s' again to write it",
+		                  pl.plan_id, why, pl.plan_id);
+		goto done;
+	}
 	out->count = n;
 	out->advances = adv;
 	adv = NULL;
 done:
 	if (txn)
 		s->ops->rollback(s);
-	if (file_written && unlink(out->path) != 0 && errno != ENOENT) {
-		int unlink_errno = errno;
-		char why[ZT_MESSAGE_BYTES_MAX];
-		snprintf(why, sizeof why, "%s", zt_error_last());
-		zt_error_set(rc, "%s; and the payment file '%s' could not be removed (%s): delete it, "
-		             "nothing was recorded", why, out->path, strerror(unlink_errno));
-	}
+	zt_outfile_free(file); /* an unpublished file is removed */
 	free(adv);
 	free(payees);
 	free(reg);

@@ -448,6 +448,17 @@ static int write_doc(xmlTextWriterPtr w, const struct zt_pain_msg *m, zt_fen sum
 int zt_pain001_write(const struct zt_pain_msg *m, const char *path,
                      enum zt_outfile_result *result)
 {
+	struct zt_outfile *f = NULL;
+	int rc = zt_pain001_prepare(m, path, &f, result);
+	if (rc == 0)
+		rc = zt_outfile_publish(f);
+	zt_outfile_free(f);
+	return rc;
+}
+
+int zt_pain001_prepare(const struct zt_pain_msg *m, const char *path,
+                       struct zt_outfile **prepared, enum zt_outfile_result *result)
+{
 	int rc;
 	char *text = NULL;
 	size_t text_len = 0;
@@ -491,7 +502,8 @@ int zt_pain001_write(const struct zt_pain_msg *m, const char *path,
 		goto done;
 	if ((rc = zt_xml_parse_doc(&doc, text, text_len, path, ZT_SCHEMA_PAIN001_03)))
 		goto done;
-	rc = zt_outfile_publish(f);
+	*prepared = f;
+	f = NULL;
 done:
 	xmlFreeDoc(doc);
 	free(text);

@@ -259,9 +259,13 @@ static int issue(const struct cli *c, const struct args *a)
 	zt_config_free(cfg);
 	if (rc)
 		return fail(rc);
-	cli_stored("'zhitong advance list' lists them (issuing again is refused: once is once)",
-	           "%zu advance%s were issued with the payment file '%s'", out.count,
-	           out.count == 1 ? "" : "s", out.path);
+	if (out.rewritten)
+		fprintf(stderr, "zhitong: plan %s was issued before and its payment file was missing: "
+		        "written again from what was recorded (nothing booked)\n", req.plan_id);
+	else
+		cli_stored("'zhitong advance list' lists them (issuing again is refused: once is once)",
+		           "%zu advance%s were issued with the payment file '%s'", out.count,
+		           out.count == 1 ? "" : "s", out.path);
 	char b[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
 	for (size_t i = 0; i < out.count; i++)
 		printf("%s %s %s\n", out.advances[i].advance_id, out.advances[i].hospital,

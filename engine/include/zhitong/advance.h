@@ -170,6 +170,8 @@ struct zt_advance_issued {
 	zt_fen total;
 	size_t count;
 	struct zt_advance *advances; /* owned */
+	bool rewritten; /* the plan was issued before and only its missing file
+	                 * was written again (nothing booked) */
 };
 void zt_advance_issued_free(struct zt_advance_issued *r);
 
@@ -179,10 +181,13 @@ void zt_advance_issued_free(struct zt_advance_issued *r);
  * transaction: one advance row and one transfer pool:bank -> hospital:H
  * (kind 'advance', ref = the advance id) per hospital paid, then the
  * pain.001.001.03 file for the pool's bank is written (checked against the
- * official XSD) before the commit; if the commit fails the file is
- * removed, if the file cannot be written nothing is stored. Refuses (before
- * anything is written) a pool or hospital without a configured account, and
- * an existing output file. */
+ * official XSD) beside its name before the commit and published under it
+ * after: if the commit fails nothing is left, if the file cannot be written
+ * nothing is stored, and a crash between commit and publication leaves the
+ * advances without their file — issuing the plan again then writes that
+ * file from what was recorded (out->rewritten; nothing is booked). Refuses
+ * (before anything is written) a pool or hospital without a configured
+ * account, an existing output file, and a plan issued whose file is there. */
 int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
                      struct zt_advance_issued *out);
 

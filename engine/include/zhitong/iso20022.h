@@ -60,6 +60,16 @@ struct zt_pain_msg {
 int zt_pain001_write(const struct zt_pain_msg *m, const char *path,
                      enum zt_outfile_result *result);
 
+struct zt_outfile;
+/* zt_pain001_write but for the last step: the file is written, synced and
+ * validated, and *out is left unpublished — nothing at `path` yet. The
+ * caller publishes it (zt_outfile_publish) once what the file pays is
+ * committed, so that a payment file never exists for money the ledger
+ * does not hold, and frees it (zt_outfile_free, which removes an
+ * unpublished file). */
+int zt_pain001_prepare(const struct zt_pain_msg *m, const char *path, struct zt_outfile **out,
+                       enum zt_outfile_result *result);
+
 /* The rule for EndToEndId, MsgId and PmtInfId: 1..35 characters of
  * [A-Za-z0-9/-?:().,'+ ], no leading or trailing space. `what` names the
  * field in the message. 0 or ZT_EINVAL. */

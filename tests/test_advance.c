@@ -840,7 +840,7 @@ Test(advance_issue, a_plan_is_issued_once)
 
 /* The payment file is published after the commit (advance.h): a crash
  * between the two leaves the advances without their file. Issuing the plan
- * again writes that file from what was recorded — byte for byte the one the
+ * again says so, and with --rewrite writes that file from what was recorded — byte for byte the one the
  * first issue would have published (its creation time is the issue's) —
  * and books nothing; with the file there it is refused as before. */
 Test(advance_issue, a_missing_file_of_an_issued_plan_is_written_again_from_the_record)
@@ -854,9 +854,18 @@ Test(advance_issue, a_missing_file_of_an_issued_plan_is_written_again_from_the_r
 	cr_assert(first);
 	char *before = advance_state(db);
 	cr_assert_eq(unlink(path), 0);
+	/* without --rewrite: said, and nothing written (the file may have been
+	 * sent and moved away: only a person knows) */
+	struct run r = zt(db, "--config '%s' advance issue --plan %s --by dora", cfg, plan);
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "is not there: if the issue was interrupted before the file was "
+	                        "written, write it again from the record with --rewrite"),
+	          "%s", r.err);
+	cr_expect(!exists(path));
+	run_free(&r);
 	/* --out is the recorded path's: the file goes where the record says */
-	struct run r = zt(db, "--config '%s' advance issue --plan %s --by dora --out '%s'", cfg, plan,
-	                  tmp_path("elsewhere.xml"));
+	r = zt(db, "--config '%s' advance issue --plan %s --by dora --out '%s' --rewrite", cfg, plan,
+	       tmp_path("elsewhere.xml"));
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	cr_expect(strstr(r.err, "written again from what was recorded (nothing booked)"), "%s",
 	          r.err);

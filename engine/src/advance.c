@@ -694,10 +694,11 @@ static int collect_plan_advance(void *ctx, const struct zt_advance *a)
 /* A plan issued before whose payment file is not at its recorded path: a
  * crash came between the commit and the file's publication (the file is
  * published only after the commit, so that no payment file ever exists for
- * advances the ledger does not hold). The file is written again from what
- * was recorded — the same MsgId, advances, amounts, creation time and
- * execution date — and nothing is booked: a plan is paid once. Any other
- * issued plan is refused as before. */
+ * advances the ledger does not hold) — or the file was sent and moved
+ * away, which only a person knows: asked with req->rewrite, the file is
+ * written again from what was recorded — the same MsgId, advances,
+ * amounts, creation time and execution date — and nothing is booked: a
+ * plan is paid once. Any other issued plan is refused as before. */
 static int issue_again(struct zt_store *s, const struct zt_advance_issue_req *req,
                        const struct zt_advance_plan *pl, const struct pool_cfg *pool,
                        struct zt_advance_issued *out)
@@ -715,6 +716,14 @@ static int issue_again(struct zt_store *s, const struct zt_advance_issue_req *re
 	if (c.n == 0 || lstat(c.adv[0].file, &st) == 0 || errno != ENOENT) {
 		rc = zt_error_set(ZT_ECONFLICT, "plan %s was already issued (message %s at %s): a plan "
 		                  "is paid once", pl->plan_id, pl->issued_msg_id, pl->issued_at);
+		goto done;
+	}
+	if (!req->rewrite) {
+		rc = zt_error_set(ZT_ECONFLICT, "plan %s was already issued (message %s at %s) and its "
+		                  "payment file '%s' is not there: if the issue was interrupted before "
+		                  "the file was written, write it again from the record with --rewrite; "
+		                  "if the file was sent and moved away, do not (a plan is paid once)",
+		                  pl->plan_id, pl->issued_msg_id, pl->issued_at, c.adv[0].file);
 		goto done;
 	}
 	snprintf(out->msg_id, sizeof out->msg_id, "%s", c.adv[0].msg_id);
@@ -792,7 +801,7 @@ int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
 		char why[ZT_MESSAGE_BYTES_MAX];
 		snprintf(why, sizeof why, "%s", zt_error_last());
 		rc = zt_error_set(rc, "the advances of plan %s are recorded but their payment file could "
-		                  "not be written (%s): run 'zhitong advance issue --plan %s' again to write it",
+		                  "not be written (%s): run 'zhitong advance issue --plan %s --rewrite' to write it",
 		                  pl.plan_id, why, pl.plan_id);
 		goto done;
 	}

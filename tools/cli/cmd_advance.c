@@ -18,7 +18,7 @@ static const char advance_help[] =
 	"       zhitong --db PATH advance show PLAN [--format text|csv] [--bom] [--out FILE [--force]]\n"
 	"       zhitong --db PATH advance approve PLAN --by NAME\n"
 	"       zhitong --db PATH --config PATH advance issue --plan PLAN --by NAME\n"
-	"                                 [--out FILE] [--execution-date YYYY-MM-DD]\n"
+	"                                 [--out FILE] [--execution-date YYYY-MM-DD] [--rewrite]\n"
 	"       zhitong --db PATH advance status [--format text|csv] [--bom] [--out FILE [--force]]\n"
 	"       zhitong --db PATH advance list [--format text|csv] [--bom] [--out FILE [--force]]\n"
 	"\n"
@@ -54,6 +54,11 @@ static const char advance_help[] =
 	"         overwritten, a symbolic link never followed (no --force: a payment\n"
 	"         file may be one not yet sent); the file appears whole, readable by\n"
 	"         its owner only. Prints one line per advance (id, hospital, amount).\n"
+	"         The file is published after the commit: a crash between the two\n"
+	"         leaves the advances recorded without their file, and issuing the\n"
+	"         plan again says so. --rewrite then writes that file again from the\n"
+	"         record (same MsgId, amounts and times; nothing booked) — only when\n"
+	"         the file never reached the bank, never for one sent and moved away.\n"
 	"status   per hospital: advanced, earned, balance, and since when it has been\n"
 	"         below zero (empty if it is not).\n"
 	"         CSV header: hospital,advanced,earned,balance,advancing_since\n"
@@ -226,6 +231,7 @@ static int issue(const struct cli *c, const struct args *a)
 		.plan_id = args_get(a, "--plan"),
 		.actor = cli_actor(a),
 		.out_path = args_get(a, "--out"),
+		.rewrite = args_flag(a, "--rewrite"),
 	};
 	int rc;
 	if ((rc = date_arg(a, "--execution-date", &req.execution_date)) != 0)
@@ -240,7 +246,7 @@ static int issue(const struct cli *c, const struct args *a)
 		                 "--by NAME'");
 	if (a->npos != 1 || !req.plan_id)
 		return cli_usage("zhitong advance issue --plan PLAN --by NAME [--out FILE] "
-		                 "[--execution-date YYYY-MM-DD]");
+		                 "[--execution-date YYYY-MM-DD] [--rewrite]");
 	if (args_flag(a, "--force") || args_flag(a, "--bom"))
 		return cli_usage("advance issue takes neither --force nor --bom: a payment file is "
 		                 "never written over another (it may be one not yet sent)");
@@ -333,7 +339,7 @@ int cmd_advance(const struct cli *c, int argc, char **argv)
 	int rc = args_parse(&a, argc, argv,
 	                    "--format --as-of --by --plan --hospital --amount --approved-by --out "
 	                    "--execution-date",
-	                    "--force --bom");
+	                    "--force --bom --rewrite");
 	if (rc)
 		return rc;
 	if (a.help || a.npos == 0) {

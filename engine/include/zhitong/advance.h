@@ -162,6 +162,12 @@ struct zt_advance_issue_req {
 	const char *actor;       /* who issues                                   */
 	const char *out_path;    /* NULL: advance-<msg id>.xml in the cwd        */
 	zt_date execution_date;  /* ReqdExctnDt; 0: today (pool-local); not in the past */
+	/* The plan was issued and its payment file is not at its recorded path
+	 * because the issue crashed before publishing it: write that file again
+	 * from the record (--rewrite). Only a person who knows the file never
+	 * reached the bank asks for it — a file moved away after it was sent
+	 * must not be sent twice. */
+	bool rewrite;
 };
 
 struct zt_advance_issued {
@@ -184,8 +190,9 @@ void zt_advance_issued_free(struct zt_advance_issued *r);
  * official XSD) beside its name before the commit and published under it
  * after: if the commit fails nothing is left, if the file cannot be written
  * nothing is stored, and a crash between commit and publication leaves the
- * advances without their file — issuing the plan again then writes that
- * file from what was recorded (out->rewritten; nothing is booked). Refuses
+ * advances without their file — issuing the plan again with req->rewrite
+ * then writes that file from what was recorded (out->rewritten; nothing is
+ * booked), and without it says so. Refuses
  * (before anything is written) a pool or hospital without a configured
  * account, an existing output file, and a plan issued whose file is there. */
 int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,

@@ -150,10 +150,11 @@ static int repay_book(struct zt_store *s, const struct zt_batch *b, const char *
 	return rc;
 }
 
-/* The pain.001 credit transfer; *written unless the same bytes were there. */
-static int repay_file(struct zt_store *s, const struct zt_batch *b, const struct party *pool,
-                      const struct party *payee, const char *currency,
-                      const struct zt_batch_return *out, bool *written)
+/* The pain.001 credit transfer, written and validated beside its name and
+ * left unpublished in *file (created: the message's creation time). */
+static int repay_file(const struct zt_batch *b, const struct party *pool,
+                      const struct party *payee, const char *currency, const char *created,
+                      const struct zt_batch_return *out, struct zt_outfile **file)
 {
 	char remit[200];
 	snprintf(remit, sizeof remit, "repayment %s of batch %s to fund %s", out->return_id, b->id,
@@ -167,23 +168,21 @@ static int repay_file(struct zt_store *s, const struct zt_batch *b, const struct
 	};
 	struct zt_pain_msg m = {
 		.msg_id = out->msg_id,
-		.created = s->ops->now(s),
+		.created = created,
 		.pmt_inf_id = out->msg_id,
 		.execution_date = out->execution_date,
 		.debtor = {pool->name, pool->account, pool->bic},
 		.tx_count = 1,
 		.txs = &tx,
 	};
-	enum zt_outfile_result res = ZT_OUT_SAME;
-	int rc = zt_pain001_write(&m, out->file, &res);
-	*written = rc == 0 && res != ZT_OUT_SAME;
-	return rc;
+	return zt_pain001_prepare(&m, out->file, file, NULL);
 }
 
 /* Everything of a repayment but the commit, in the caller's transaction. */
 static int repay_in(struct zt_store *s, const struct zt_config *cfg,
                     const struct zt_batch_repay_req *req, const char *actor,
-                    const struct party *pool, struct zt_batch_return *out, bool *file_written)
+                    const struct party *pool, struct zt_batch_return *out,
+                    struct zt_outfile **file)
 {
 	struct zt_batch b;
 	struct zt_fund fund;
@@ -199,14 +198,67 @@ static int repay_in(struct zt_store *s, const struct zt_config *cfg,
 	snprintf(out->actor, sizeof out->actor, "%s", actor);
 	if ((rc = repay_book(s, &b, actor, out)))
 		return rc;
-	return repay_file(s, &b, pool, &payee, currency, out, file_written);
+	return repay_file(&b, pool, &payee, currency, s->ops->now(s), out, file);
+}
+
+struct missing_ctx {
+	struct zt_batch_return r;
+	bool found;
+};
+
+/* The batch's last repayment, if its file is not at its recorded path. */
+static int last_repayment(void *ctx, const struct zt_batch_return *r)
+{
+	struct missing_ctx *m = ctx;
+	if (r->netted || !r->file[0])
+		return 0;
+	struct stat sb;
+	m->found = lstat(r->file, &sb) != 0 && errno == ENOENT;
+	if (m->found)
+		m->r = *r;
+	return 0;
+}
+
+/* --rewrite: the last repayment of the batch was recorded and its file is
+ * not there (a crash between the commit and the file's publication; the
+ * file is published after the commit so that no payment file exists for
+ * money the ledger does not hold). Its file is written again from the
+ * record — the same MsgId, amount, execution date and creation time —
+ * and nothing is booked. Only a person who knows the file never reached
+ * the bank asks for it. */
+static int repay_rewrite(struct zt_store *s, const struct zt_config *cfg,
+                         const struct zt_batch_repay_req *req, const struct party *pool,
+                         struct zt_batch_return *out)
+{
+	struct missing_ctx m = {.found = false};
+	struct zt_batch b;
+	struct zt_fund fund;
+	struct party payee = {0};
+	struct zt_outfile *file = NULL;
+	const char *currency = zt_config_get(cfg, "pool", "currency");
+	if (!currency || !currency[0])
+		currency = "CNY";
+	int rc = s->ops->batches.get(s, req->batch_id, &b);
+	if (rc || (rc = s->ops->batches.returns(s, b.id, last_repayment, &m)))
+		return rc;
+	if (!m.found)
+		return zt_error_set(ZT_ECONFLICT, "batch '%s': --rewrite writes the file of its last "
+		                    "repayment when that file is missing, and it is not", b.id);
+	if ((rc = repay_payee(s, cfg, b.fund_code, &fund, &payee)))
+		return rc;
+	*out = m.r;
+	rc = repay_file(&b, pool, &payee, currency, m.r.at, out, &file);
+	if (rc == 0)
+		rc = zt_outfile_publish(file);
+	zt_outfile_free(file);
+	return rc;
 }
 
 int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
                    const struct zt_batch_repay_req *req, struct zt_batch_return *out)
 {
 	struct party pool = {0};
-	bool file_written = false;
+	struct zt_outfile *file = NULL;
 	char who[ZT_ACTOR_BYTES];
 	const char *actor = req->actor;
 	memset(out, 0, sizeof *out);
@@ -214,18 +266,23 @@ int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
 	if (rc || (rc = repay_request(req, cfg, &out->execution_date, &pool)) ||
 	    (rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		return rc;
-	/* The committed repayment's file is kept; a failed commit has rolled
-	 * back, and only a file this call made is removed then. */
-	if ((rc = repay_in(s, cfg, req, actor, &pool, out, &file_written)) != 0)
+	if (req->rewrite) {
+		rc = repay_rewrite(s, cfg, req, &pool, out);
+		s->ops->rollback(s); /* nothing booked */
+		return rc;
+	}
+	/* The file is written beside its name, the repayment committed, and
+	 * only then the file appears: a failed commit leaves nothing, a crash
+	 * between the two the repayment without its file (--rewrite). */
+	if ((rc = repay_in(s, cfg, req, actor, &pool, out, &file)) != 0)
 		s->ops->rollback(s);
-	else if ((rc = s->ops->commit(s)) == 0)
-		return 0;
-	if (file_written && unlink(out->file) != 0 && errno != ENOENT) {
-		int unlink_errno = errno;
+	else if ((rc = s->ops->commit(s)) == 0 && (rc = zt_outfile_publish(file)) != 0) {
 		char why[ZT_MESSAGE_BYTES_MAX];
 		snprintf(why, sizeof why, "%s", zt_error_last());
-		zt_error_set(rc, "%s; and the payment file '%s' could not be removed (%s): delete it, "
-		             "nothing was recorded", why, out->file, strerror(unlink_errno));
+		rc = zt_error_set(rc, "repayment %s is recorded but its payment file could not be "
+		                  "written (%s): run 'zhitong batch repay %s --rewrite' to write it",
+		                  out->return_id, why, req->batch_id);
 	}
+	zt_outfile_free(file); /* an unpublished file is removed */
 	return rc;
 }

@@ -88,7 +88,10 @@ static const char batch_help_fmt[] =
 	"         claims, or the payer paid for records it then rejected): a pain.001\n"
 	"         credit transfer from [pool] to [fund F] account (FILE, default\n"
 	"         repay-ID-R1.xml), EndToEndId ID-R1, booked at once; reconciliation\n"
-	"         matches the bank's debit. --amount pays part of it.\n"
+	"         matches the bank's debit. --amount pays part of it. The file appears\n"
+	"         after the commit; --rewrite writes the file of the batch's last\n"
+	"         repayment again from the record when a crash came between the two\n"
+	"         (only if it never reached the bank).\n"
 	"verify   checks FILE.sig against PUBKEY.pem (a public key or certificate), then\n"
 	"         the file itself: schema, count, totals and digest. Exit 1 if either fails.\n"
 	"\n"
@@ -463,12 +466,13 @@ static int ack(const struct cli *c, const struct args *a)
 static int repay(const struct cli *c, const struct args *a)
 {
 	const char *usage = "zhitong batch repay ID [--amount A] [--out FILE] "
-	                    "[--execution-date YYYY-MM-DD] --by NAME";
+	                    "[--execution-date YYYY-MM-DD] [--rewrite] --by NAME";
 	int rc = one_id(a, usage);
 	if (rc)
 		return rc;
 	struct zt_batch_repay_req req = {.batch_id = a->pos[1], .actor = cli_actor(a),
-	                                 .out_path = args_get(a, "--out")};
+	                                 .out_path = args_get(a, "--out"),
+	                                 .rewrite = args_flag(a, "--rewrite")};
 	const char *amount = args_get(a, "--amount"), *date = args_get(a, "--execution-date");
 	if (amount && zt_parse_amount(&req.amount_fen, amount, strlen(amount)) != 0)
 		return cli_usage("--amount: %s (yuan with two decimals, e.g. 5000.00)", zt_error_last());
@@ -491,6 +495,9 @@ static int repay(const struct cli *c, const struct args *a)
 	if (rc)
 		return cli_fail(rc, NULL);
 	char t[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
+	if (req.rewrite)
+		fprintf(stderr, "zhitong: repayment %s was recorded and its payment file was missing: "
+		        "written again from what was recorded (nothing booked)\n", r.return_id);
 	printf("%s %s fund %s %s\n", r.return_id, r.batch_id, r.fund_code, yuan(t, r.amount));
 	fprintf(stderr, "zhitong: wrote %s: pain.001.001.03 MsgId %s, 1 transaction, CtrlSum %s, "
 	        "execution date %s\n", r.file, r.msg_id, yuan(t, r.amount),
@@ -504,7 +511,7 @@ int cmd_batch(const struct cli *c, int argc, char **argv)
 	int rc = args_parse(&a, argc, argv,
 	                    "--by --fund --through --format --status --reason --out --key --file "
 	                    "--amount --execution-date",
-	                    "--records --force --bom");
+	                    "--records --force --bom --rewrite");
 	if (rc)
 		return rc;
 	if (a.help || a.npos == 0) {

@@ -564,7 +564,9 @@ int zt_batch_verify(const struct zt_batch_verify_req *req, struct zt_batch_verif
  * `out_path` (default "repay-<return id>.xml"; an existing file is never
  * replaced). In one transaction: the return, the transfer fund:F <-
  * pool:bank (kind repay, ref the return id) and an audit record; the file
- * is removed again if the transaction fails. The batch must be answered
+ * is written beside its name first and published after the commit (a
+ * failed transaction leaves no file; a crash between the two leaves the
+ * repayment without its file, which req->rewrite writes again). The batch must be answered
  * by the payer (accepted or part-paid) and owe the fund money; its
  * approval by a second person is the approval of what it owes back.
  * ZT_ECONFLICT when it owes nothing back or less than `amount_fen`;
@@ -575,6 +577,11 @@ struct zt_batch_repay_req {
 	zt_date execution_date;   /* 0: today; never in the past          */
 	const char *out_path;     /* NULL: repay-<return id>.xml           */
 	const char *actor;
+	/* The last repayment was recorded and its file is not at its path (a
+	 * crash between the commit and the file's publication): write that file
+	 * again from the record, booking nothing. Only a person who knows the
+	 * file never reached the bank asks for it. */
+	bool rewrite;
 };
 int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
                    const struct zt_batch_repay_req *req, struct zt_batch_return *out);

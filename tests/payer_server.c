@@ -14,6 +14,8 @@
  *   sleep:MS               wait MS ms, then accept
  *   garbage                200 with a body that is no XML
  *   otherbatch             200, ack accepted for another batch
+ *   reset                  no answer: the connection is reset (RST) after
+ *                          the request was read
  * The ack's batch is the request's Idempotency-Key. With
  * --require-client-cert, a request without a client certificate that
  * chains to --trust gets 403. Each request appends one line to --log:
@@ -268,7 +270,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (status)
 		snprintf(st, sizeof st, "%u", status);
 	else
-		snprintf(st, sizeof st, "%s", strncmp(a, "status:", 7) == 0 ? a + 7 : "200");
+		snprintf(st, sizeof st, "%s", strncmp(a, "status:", 7) == 0 ? a + 7
+		                              : strcmp(a, "reset") == 0      ? "reset"
+		                                                               : "200");
 	if (log_path) {
 		pthread_mutex_lock(&log_lock);
 		FILE *f = fopen(log_path, "a");
@@ -278,6 +282,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			fclose(f);
 		}
 		pthread_mutex_unlock(&log_lock);
+	}
+	if (status == 0 && strcmp(a, "reset") == 0) {
+		/* an abortive close: SO_LINGER 0 makes the kernel send RST */
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci) {
+			struct linger lg = {1, 0};
+			setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		}
+		free(text);
+		return MHD_NO;
 	}
 	if (status == 0)
 		status = answer(r, a, text, cap);

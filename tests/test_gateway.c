@@ -325,6 +325,36 @@ Test(http_gateway, a_server_error_that_persists_fails_after_max_attempts)
 	zt_gateway_result_free(&r);
 }
 
+/* A payer whose connection is reset after it read the request (a proxy
+ * dropping it, a payer crashing): nothing was answered, so the send is
+ * tried again with the same Idempotency-Key — the payer may have taken the
+ * first one, and the key makes the second the same batch. */
+Test(http_gateway, a_connection_reset_is_retried_with_the_same_idempotency_key)
+{
+	start("server", "reset,accept", NULL);
+	struct zt_gateway_config cfg = http_cfg();
+	struct zt_gateway_result r;
+	cr_assert_eq(zt_gateway_send(&cfg, "B-R1", batch_xml, batch_sig, &r), 0, "%s", r.message);
+	cr_assert_eq(r.status, ZT_GW_ACCEPTED);
+	cr_assert_eq(r.attempts, 2);
+	cr_assert_str_eq(r.receipt_id, "R-2");
+	cr_assert(log_has("n=1 idem=B-R1 ") && log_has("status=reset") && log_has("n=2 idem=B-R1 "));
+	zt_gateway_result_free(&r);
+}
+
+Test(http_gateway, a_connection_reset_every_time_fails_after_max_attempts_with_no_answer)
+{
+	start("server", "reset", NULL);
+	struct zt_gateway_config cfg = http_cfg();
+	struct zt_gateway_result r;
+	cr_assert_eq(zt_gateway_send(&cfg, "B-R2", batch_xml, batch_sig, &r), ZT_EIO);
+	cr_assert_neq(r.status, ZT_GW_ACCEPTED);
+	cr_assert_eq(r.attempts, 3);
+	cr_assert_eq(log_lines(), 3);
+	cr_assert(strstr(r.message, "3 attempts"), "%s", r.message);
+	zt_gateway_result_free(&r);
+}
+
 Test(http_gateway, a_4xx_is_not_retried)
 {
 	static const char *scripts[] = {"status:400,accept", "status:409,accept", "status:501,accept"};

@@ -31,7 +31,8 @@
 	" 'bank_entry_immutable_d', 'recon_exception_immutable_u', 'recon_exception_immutable_d',"\
 	" 'recon_resolution_immutable_u', 'recon_resolution_immutable_d', 'recon_match_immutable_u',"\
 	" 'recon_match_immutable_d', 'recon_alloc_immutable_u', 'recon_alloc_immutable_d',"     \
-	" 'batch_return_immutable_u', 'batch_return_immutable_d'"
+	" 'batch_return_immutable_u', 'batch_return_immutable_d',"                              \
+	" 'policy_version_guard_u', 'policy_version_immutable_d'"
 
 /* ---- the queries --------------------------------------------------------------- */
 

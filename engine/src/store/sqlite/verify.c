@@ -62,6 +62,7 @@ static const char *const guards[] = {
 	"batch_return_immutable_u", "batch_return_immutable_d", "account_balance_integer_i",
 	"account_balance_integer_u", "accum_amount_integer_i", "accum_amount_integer_u",
 	"batch_money_integer_i", "batch_money_integer_u",
+	"policy_version_guard_u", "policy_version_immutable_d",
 };
 
 /* zt_guard(i): the name of guard i, NULL past the list (a table of names

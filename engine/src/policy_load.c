@@ -196,9 +196,11 @@ static int amend_check(struct zt_store *s, const struct zt_policy_set *set,
 }
 
 /* The amended version's change, once the new one is in use. */
-static int carry_out(struct zt_store *s, const struct zt_policy_entry *old, bool supersede,
-                     zt_date old_end, struct zt_rules_res *res)
+static int carry_out(struct zt_store *s, const char *who, const struct zt_policy_entry *old,
+                     bool supersede, zt_date old_end, const char *new_id,
+                     struct zt_rules_res *res)
 {
+	char detail[ZT_MESSAGE_BYTES_MAX / 2], d[ZT_FMT_BYTES];
 	int rc;
 	if (!old)
 		return 0;
@@ -207,12 +209,15 @@ static int carry_out(struct zt_store *s, const struct zt_policy_entry *old, bool
 			return rc;
 		snprintf(res->superseded, sizeof res->superseded, "%s", old->policy.id);
 		res->superseded_end = old_end;
-		return 0;
+		snprintf(detail, sizeof detail, "ends %s, superseded by %s",
+		         zt_format_date(d, old_end), new_id);
+		return s->ops->audit.add(s, who, "rules supersede", old->policy.id, detail);
 	}
 	if ((rc = s->ops->policies.mark_replaced(s, old->row)) != 0)
 		return rc;
 	snprintf(res->replaced, sizeof res->replaced, "%s", old->policy.id);
-	return 0;
+	snprintf(detail, sizeof detail, "replaced by %s", new_id);
+	return s->ops->audit.add(s, who, "rules replace", old->policy.id, detail);
 }
 
 static int find_old(const struct zt_policy_set *set, const char *id, const char *name,
@@ -265,13 +270,10 @@ int zt_rules_load(struct zt_store *s, const struct zt_rules_req *req, struct zt_
 	                               &res->was_new)) != 0)
 		goto done;
 	res->pending = req->approval_required;
-	if (!res->pending && (rc = carry_out(s, old, supersede, old_end, res)) != 0)
+	if (!res->pending && (rc = carry_out(s, who, old, supersede, old_end, pol->id, res)) != 0)
 		goto done;
-	char detail[ZT_MESSAGE_BYTES_MAX];
-	snprintf(detail, sizeof detail, "%s%s%s%s", pol->id, old ? (supersede ? ", supersedes " :
-	         ", replaces ") : "", old ? old->policy.id : "",
-	         res->pending ? ", pending approval" : "");
-	if ((rc = s->ops->audit.add(s, who, "rules load", req->name, detail)) != 0)
+	/* the detail is the id alone: verify finds each policy's load by it */
+	if ((rc = s->ops->audit.add(s, who, "rules load", req->name, pol->id)) != 0)
 		goto done;
 commit:
 	txn = false;
@@ -323,7 +325,7 @@ int zt_rules_approve(struct zt_store *s, const char *id, const char *actor,
 	/* the checks of the load, again: the store may have moved since */
 	if ((rc = amend_check(s, &set, &e->policy, e->row, old, supersede, name, &old_end)) != 0 ||
 	    (rc = s->ops->policies.approve(s, e->row, who)) != 0 ||
-	    (rc = carry_out(s, old, supersede, old_end, res)) != 0 ||
+	    (rc = carry_out(s, who, old, supersede, old_end, id, res)) != 0 ||
 	    (rc = s->ops->audit.add(s, who, "rules approve", id, "")) != 0)
 		goto done;
 	res->row = e->row;

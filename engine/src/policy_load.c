@@ -161,10 +161,9 @@ static int amend_check(struct zt_store *s, const struct zt_policy_set *set,
 	struct zt_policy_span *spans = zt_calloc((size_t)set->count + 1, sizeof *spans);
 	if (!spans)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
-	int n = 0;
-	zt_date new_end = end_or_open(pol->effective_to);
-	rc = 0;
-	for (int i = 0; i < set->count && rc == 0; i++) {
+	int n = 0, overlap = -1;
+	zt_date new_end = end_or_open(pol->effective_to), overlap_end = 0;
+	for (int i = 0; i < set->count; i++) {
 		const struct zt_policy_entry *e = &set->entries[i];
 		const struct zt_policy *o = &e->policy;
 		if (e->row == self || e->status != ZT_POLICY_ACTIVE || strcmp(o->county, pol->county))
@@ -173,23 +172,27 @@ static int amend_check(struct zt_store *s, const struct zt_policy_set *set,
 			continue; /* replaced: gone */
 		zt_date end = old && e == old ? *old_end : e->ends;
 		spans[n++] = (struct zt_policy_span){o->id, o->county, o->effective_from, end, o->mode};
-		if (o->effective_from <= new_end && pol->effective_from <= end_or_open(end)) {
-			char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES];
-			rc = zt_error_set(ZT_ECONFLICT, "policy '%s' for county %s overlaps policy '%s' "
-			                  "(%s to %s) already loaded: supersede it (--supersedes %s), "
-			                  "correct it (--replaces %s) or change the dates", pol->id,
-			                  pol->county, o->id, zt_format_date(a, o->effective_from),
-			                  (fmt_end(b, end), b), o->id, o->id);
+		if (overlap < 0 && o->effective_from <= new_end &&
+		    pol->effective_from <= end_or_open(end)) {
+			overlap = i;
+			overlap_end = end;
 		}
 	}
-	if (rc == 0) {
-		spans[n++] = (struct zt_policy_span){pol->id, pol->county, pol->effective_from,
-		                                     pol->effective_to, pol->mode};
-		if ((rc = zt_policy_modes_check(spans, n)) != 0) {
-			char why[ZT_MESSAGE_BYTES_MAX];
-			snprintf(why, sizeof why, "%s", zt_error_last());
-			rc = zt_error_set(rc, "%s: %s", name, why);
-		}
+	/* one mode a calendar year first (as v1 of this check said it) */
+	spans[n++] = (struct zt_policy_span){pol->id, pol->county, pol->effective_from,
+	                                     pol->effective_to, pol->mode};
+	if ((rc = zt_policy_modes_check(spans, n)) != 0) {
+		char why[ZT_MESSAGE_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", zt_error_last());
+		rc = zt_error_set(rc, "%s: %s", name, why);
+	} else if (overlap >= 0) {
+		const struct zt_policy *o = &set->entries[overlap].policy;
+		char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES];
+		rc = zt_error_set(ZT_ECONFLICT, "policy '%s' for county %s overlaps policy '%s' "
+		                  "(%s to %s) already loaded: supersede it (--supersedes %s), "
+		                  "correct it (--replaces %s) or change the dates", pol->id,
+		                  pol->county, o->id, zt_format_date(a, o->effective_from),
+		                  (fmt_end(b, overlap_end), b), o->id, o->id);
 	}
 	free(spans);
 	return rc;

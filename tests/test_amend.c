@@ -461,3 +461,76 @@ Test(amend, a_pending_version_is_never_used)
 	free(zx(&w, 0, "rules approve xx-2018 --by bob"));
 	free(zx(&w, 0, "claim submit '%s'", zt_test_write("n1.xml", xml)));
 }
+
+/* ---- verify sees what was changed behind zhitong's back -------------------------------- */
+
+#define REGISTRY_V2 ZT_TEST_SOURCE_DIR "/rules/registry-510101-v2.xml"
+
+/* A clean world with a superseded policy, a catalogue, category periods
+ * and settlements under each; then each damage, on a copy, found. */
+Test(amend, verify_finds_rules_v2_rows_changed_behind_its_back)
+{
+	struct world w;
+	world_new(&w, "vfy.db", false);
+	free(zx(&w, 0, "registry load '%s'", REGISTRY_V2));
+	free(zx(&w, 0, "catalog load '%s'",
+	        zt_test_write("cat.xml", "<catalog xmlns=\"urn:zhitong:catalog:1\" id=\"cat-1\" "
+	                                 "county=\"510101\" effective-from=\"2017-01-01\" "
+	                                 "effective-to=\"2017-12-31\"><entry code=\"001201000010000-"
+	                                 "120100001\" name=\"治疗费\" chrgitm_lv=\"01\" "
+	                                 "from=\"2017-01-01\"/></catalog>\n")));
+	free(zx(&w, 0, "rules load '%s' --supersedes xx-2017",
+	        version("v2.xml", "v2-2017", "2017-07-01", "2017-12-31", "500.00", "0.50")));
+	free(settle(&w, "V-1", "P0000006", "2017-03-01"));
+	free(settle(&w, "V-2", "P0000006", "2017-08-01"));
+	verify_clean(&w);
+	static const struct {
+		const char *sql, *finding;
+	} damage[] = {
+		{"DROP TRIGGER policy_version_guard_u; UPDATE policy_version SET ends = 20170228 "
+		 "WHERE policy = 1",
+		 "settlement S000000000001 used policy xx-2017 (active, 20170101 to 20170228), not in "
+		 "force on 20170301"},
+		{"DROP TRIGGER policy_version_guard_u; UPDATE policy_version SET status = 'replaced' "
+		 "WHERE policy = 2",
+		 "settlement S000000000002 used policy v2-2017 (replaced, "},
+		{"DROP TRIGGER policy_version_guard_u; UPDATE policy_version SET ends = 20171231 "
+		 "WHERE policy = 1",
+		 "policies xx-2017 and v2-2017 of county 510101 are both in use on 20170701"},
+		{"DROP TRIGGER policy_version_guard_u; UPDATE policy_version SET ends = 20180101 "
+		 "WHERE policy = 2",
+		 "policy v2-2017 (row 2) ends on 20180101, outside its dates"},
+		{"DROP TRIGGER policy_version_immutable_d; DELETE FROM policy_version WHERE policy = 2",
+		 "policy v2-2017 (row 2) has no version state"},
+		{"UPDATE catalog SET ends = 20170630", /* the guard lets an end move earlier */
+		 "settlement S000000000002 used catalogue cat-1 (active, 20170101 to 20170630), not in "
+		 "force on 20170801 for county 510101"},
+		{"INSERT INTO person_category (psn_no, seq, category, from_date, to_date) "
+		 "VALUES ('P0000002', 9, 'lowinc', 20170901, 20170930)",
+		 "the category periods 0 and 9 of person P0000002 overlap"},
+		{"DROP TRIGGER policy_version_guard_u; UPDATE policy_version SET approved_by = 'alice', "
+		 "approved_at = '2026-01-01T00:00:00Z' WHERE policy = 1",
+		 "policy xx-2017 (row 1) was approved by its loader alice"},
+		{"UPDATE catalog SET approved_by = loaded_by, approved_at = loaded_at",
+		 "was approved by its loader"},
+	};
+	for (size_t i = 0; i < sizeof damage / sizeof *damage; i++) {
+		struct world v = w;
+		char name[32];
+		snprintf(name, sizeof name, "vfy-%zu.db", i);
+		snprintf(v.db, sizeof v.db, "%s", tmp_path(name));
+		char *cp = zt_test_slurp(w.db);
+		size_t len = 0;
+		free(cp);
+		cp = zt_test_slurp_n(w.db, &len);
+		FILE *f = fopen(v.db, "wb");
+		cr_assert(f && fwrite(cp, 1, len, f) == len);
+		fclose(f);
+		free(cp);
+		zt_test_sql(v.db, "%s", damage[i].sql);
+		char *out = zx(&v, 1, "verify");
+		has(out, "VIOLATION  settlements used the policy and catalogue in force: ");
+		has(out, damage[i].finding);
+		free(out);
+	}
+}

@@ -519,10 +519,8 @@ Test(amend, verify_finds_rules_v2_rows_changed_behind_its_back)
 		char name[32];
 		snprintf(name, sizeof name, "vfy-%zu.db", i);
 		snprintf(v.db, sizeof v.db, "%s", tmp_path(name));
-		char *cp = zt_test_slurp(w.db);
 		size_t len = 0;
-		free(cp);
-		cp = zt_test_slurp_n(w.db, &len);
+		char *cp = zt_test_slurp_n(w.db, &len);
 		FILE *f = fopen(v.db, "wb");
 		cr_assert(f && fwrite(cp, 1, len, f) == len);
 		fclose(f);

@@ -199,7 +199,7 @@ static void supersede_flow(const struct world *w)
 	has(out, "settlements  1 (not reversed)");
 	free(out);
 	out = zx(w, 0, "rules show v2-2017");
-	has(out, "supersedes   #1");
+	has(out, "supersedes   xx-2017 (#1)");
 	has(out, "settlements  3 (not reversed)");
 	free(out);
 	verify_clean(w);
@@ -318,7 +318,7 @@ Test(amend, replace_corrects_a_version_no_settlement_used)
 	has(out, "policy xx-2017 (#1), county 510101: replaced");
 	has(out, "in force to never (not in use)");
 	has(out, "policy xx-2017 (#2), county 510101: active");
-	has(out, "replaces     #1");
+	has(out, "replaces     xx-2017 (#1)");
 	free(out);
 	out = zx(&w, 0, "rules list");
 	cr_expect(strstr(out, "replaced           0") && strstr(out, "active             1"), "%s", out);

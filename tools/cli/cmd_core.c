@@ -224,9 +224,39 @@ static int list_one(void *ctx, const struct zt_stored_policy *p, int64_t used)
 	return 0;
 }
 
+/* `rules show`: what each version amends is named by id (a first pass
+ * over all versions collects the ids of their rows). */
+#define SHOW_ROWS_MAX 256
 struct show_ctx {
 	int n;
+	int known;
+	struct {
+		int64_t row;
+		char id[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
+	} rows[SHOW_ROWS_MAX];
 };
+
+static int row_seen(void *ctx, const struct zt_stored_policy *p, int64_t used)
+{
+	struct show_ctx *x = ctx;
+	(void)used;
+	if (x->known < SHOW_ROWS_MAX) {
+		x->rows[x->known].row = p->row;
+		snprintf(x->rows[x->known].id, sizeof x->rows[x->known].id, "%s", p->policy_id);
+		x->known++;
+	}
+	return 0;
+}
+
+static void print_amends(const struct show_ctx *x, const char *what, int64_t row)
+{
+	for (int i = 0; i < x->known; i++)
+		if (x->rows[i].row == row) {
+			printf("  %-12s %s (#%lld)\n", what, x->rows[i].id, (long long)row);
+			return;
+		}
+	printf("  %-12s #%lld\n", what, (long long)row);
+}
 
 static int show_one(void *ctx, const struct zt_stored_policy *p, int64_t used)
 {
@@ -241,13 +271,16 @@ static int show_one(void *ctx, const struct zt_stored_policy *p, int64_t used)
 	       p->status != ZT_POLICY_ACTIVE ? "never (not in use)"
 	                                     : p->ends ? zt_format_date(d3, p->ends) : "open-ended");
 	printf("  settlements  %lld (not reversed)\n", (long long)used);
-	printf("  loaded       %s by %s\n", p->loaded_at, p->loaded_by);
+	/* times in the pool's time zone (docs/spec/rules-v2.md §5) */
+	char t[ZT_FMT_BYTES];
+	printf("  loaded       %s by %s\n", zt_timestamp_local(t, p->loaded_at), p->loaded_by);
 	if (p->approved_by[0])
-		printf("  approved     %s by %s\n", p->approved_at, p->approved_by);
+		printf("  approved     %s by %s\n", zt_timestamp_local(t, p->approved_at),
+		       p->approved_by);
 	if (p->replaces)
-		printf("  replaces     #%lld\n", (long long)p->replaces);
+		print_amends(x, "replaces", p->replaces);
 	if (p->supersedes)
-		printf("  supersedes   #%lld\n", (long long)p->supersedes);
+		print_amends(x, "supersedes", p->supersedes);
 	printf("  sha256       %s\n", p->digest);
 	return 0;
 }
@@ -258,7 +291,12 @@ static int rules_list_show(const struct cli *c, const char *id)
 	int rc = cli_open_store(c, CLI_STORE_READONLY, &s);
 	if (rc)
 		return rc;
-	struct show_ctx x = {0};
+	static struct show_ctx x;
+	memset(&x, 0, sizeof x);
+	if (id && (rc = zt_rules_each(s, NULL, row_seen, &x)) != 0) {
+		zt_store_close(s);
+		return cli_fail(rc, NULL);
+	}
 	if (!id)
 		printf("%-24s %-6s %-10s %-10s %-10s %-8s %11s\n", "policy", "county", "from", "to",
 		       "ends", "status", "settlements");

@@ -158,8 +158,9 @@ static const char *const sqlite_damage[ZT_VERIFY_CHECKS] = {
 	[ZT_VERIFY_EXCEPTIONS_RESOLVED] = "INSERT INTO recon_resolution (exception_id, resolution, note,"
 	" at, actor) VALUES ((SELECT MIN(id) FROM recon_exception), 'accept', 'x', " NOW ", 'm')",
 	[ZT_VERIFY_SUSPENSE] = "UPDATE account SET balance = balance + 1 WHERE name = 'suspense:bank'",
+	/* every settlement of the world is reversed: a version ending after its dates */
 	[ZT_VERIFY_RULES_IN_FORCE] = "DROP TRIGGER policy_version_guard_u;"
-	" UPDATE policy_version SET ends = (SELECT effective_from FROM policy WHERE id = policy)",
+	" UPDATE policy_version SET ends = 20180101",
 };
 
 static void sqlite_tamper(const char *target, enum zt_verify_check_id id)
@@ -250,7 +251,7 @@ static const char *const pg_damage[ZT_VERIFY_CHECKS] = {
 	" 'BS-NONE', " NOW ")",
 	[ZT_VERIFY_EXCEPTIONS_RESOLVED] = "INSERT INTO recon_resolution (exception_id, resolution, note, at, actor) VALUES ((SELECT MIN(id) FROM recon_exception), 'accept', 'x', '2026-01-01T00:00:00Z', 'm')",
 	[ZT_VERIFY_SUSPENSE] = "UPDATE account SET balance = balance + 1 WHERE name = 'suspense:bank'",
-	[ZT_VERIFY_RULES_IN_FORCE] = "UPDATE policy_version SET ends = (SELECT effective_from FROM policy WHERE id = policy)",
+	[ZT_VERIFY_RULES_IN_FORCE] = "UPDATE policy_version SET ends = 20180101",
 };
 
 static void pg_tamper(const char *target, enum zt_verify_check_id id)

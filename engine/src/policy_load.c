@@ -13,8 +13,6 @@
 
 #include <stdio.h>
 
-#include <openssl/evp.h>
-
 static void summarise(struct zt_rules_res *res, const struct zt_policy *p)
 {
 	const char *codes[3 + ZT_RELIEF_MAX];
@@ -65,27 +63,6 @@ static int funds_registered(struct zt_store *s, const struct zt_policy *pol, con
 }
 
 /* ---- amendments (docs/spec/rules-v2.md §4) --------------------------------- */
-
-#define OPEN_END 99991231
-
-static void sha256_hex(char out[65], const void *data, size_t len)
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-static zt_date end_or_open(zt_date d) { return d ? d : OPEN_END; }
-
-static void fmt_end(char out[ZT_FMT_BYTES], zt_date d)
-{
-	if (d)
-		zt_format_date(out, d);
-	else
-		snprintf(out, ZT_FMT_BYTES, "open-ended");
-}
 
 /* The version named `id` in `want` state (a status, or -1: active, else
  * pending), or NULL. */
@@ -162,7 +139,7 @@ static int amend_check(struct zt_store *s, const struct zt_policy_set *set,
 	if (!spans)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	int n = 0, overlap = -1;
-	zt_date new_end = end_or_open(pol->effective_to), overlap_end = 0;
+	zt_date new_end = zt_amend_end(pol->effective_to), overlap_end = 0;
 	for (int i = 0; i < set->count; i++) {
 		const struct zt_policy_entry *e = &set->entries[i];
 		const struct zt_policy *o = &e->policy;
@@ -173,7 +150,7 @@ static int amend_check(struct zt_store *s, const struct zt_policy_set *set,
 		zt_date end = old && e == old ? *old_end : e->ends;
 		spans[n++] = (struct zt_policy_span){o->id, o->county, o->effective_from, end, o->mode};
 		if (overlap < 0 && o->effective_from <= new_end &&
-		    pol->effective_from <= end_or_open(end)) {
+		    pol->effective_from <= zt_amend_end(end)) {
 			overlap = i;
 			overlap_end = end;
 		}
@@ -192,7 +169,7 @@ static int amend_check(struct zt_store *s, const struct zt_policy_set *set,
 		                  "(%s to %s) already loaded: supersede it (--supersedes %s), "
 		                  "correct it (--replaces %s) or change the dates", pol->id,
 		                  pol->county, o->id, zt_format_date(a, o->effective_from),
-		                  (fmt_end(b, overlap_end), b), o->id, o->id);
+		                  zt_amend_format_end(b, overlap_end), o->id, o->id);
 	}
 	free(spans);
 	return rc;
@@ -253,24 +230,21 @@ int zt_rules_load(struct zt_store *s, const struct zt_rules_req *req, struct zt_
 	    (rc = zt_policy_set_load(&set, s)) != 0 ||
 	    (old_id && (rc = find_old(&set, old_id, req->name, &old)) != 0))
 		goto done;
-	/* the identical document again: nothing to do, nothing to check */
+	/* stored first, checked after in the same transaction (a refusal
+	 * rolls it back); the identical document again (same id and digest)
+	 * is the store's no-op: nothing to do, nothing to check */
 	struct zt_policy_put how = {.pending = req->approval_required,
 	                            .replaces = old && !supersede ? old->row : 0,
 	                            .supersedes = old && supersede ? old->row : 0};
-	char digest[65];
-	sha256_hex(digest, req->xml, req->len);
-	for (int i = 0; i < set.count; i++) {
-		const struct zt_policy_entry *e = &set.entries[i];
-		if (e->status != ZT_POLICY_REPLACED && strcmp(e->policy.id, pol->id) == 0 &&
-		    strcmp(e->digest, digest) == 0) {
-			res->row = e->row;
-			res->pending = e->status == ZT_POLICY_PENDING;
-			goto commit;
-		}
-	}
-	if ((rc = amend_check(s, &set, pol, 0, old, supersede, req->name, &old_end)) != 0 ||
-	    (rc = s->ops->policies.put(s, pol, req->xml, req->len, who, &how, &res->row,
+	if ((rc = s->ops->policies.put(s, pol, req->xml, req->len, who, &how, &res->row,
 	                               &res->was_new)) != 0)
+		goto done;
+	if (!res->was_new) {
+		const struct zt_policy_entry *same = zt_policy_set_row(&set, res->row);
+		res->pending = same && same->status == ZT_POLICY_PENDING;
+		goto commit;
+	}
+	if ((rc = amend_check(s, &set, pol, res->row, old, supersede, req->name, &old_end)) != 0)
 		goto done;
 	res->pending = req->approval_required;
 	if (!res->pending && (rc = carry_out(s, who, old, supersede, old_end, pol->id, res)) != 0)

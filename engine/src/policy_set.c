@@ -25,7 +25,6 @@ static int add_policy(void *ctx, const struct zt_stored_policy *sp)
 	e->ends = sp->ends;
 	e->replaces = sp->replaces;
 	e->supersedes = sp->supersedes;
-	snprintf(e->digest, sizeof e->digest, "%s", sp->digest);
 	snprintf(e->loaded_by, sizeof e->loaded_by, "%s", sp->loaded_by);
 	int rc = zt_policy_parse(&e->policy, sp->xml, sp->len, name);
 	if (rc == 0)

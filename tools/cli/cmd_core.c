@@ -311,18 +311,6 @@ static int rules_list_show(const struct cli *c, const char *id)
 	return EXIT_DONE;
 }
 
-static int approval_required(const struct cli *c, bool *out)
-{
-	struct zt_config *cfg = NULL;
-	int rc = zt_config_load(&cfg, c->config_path);
-	if (rc == 0) {
-		const char *v = zt_config_get(cfg, "rules", "approval");
-		*out = v && strcmp(v, "required") == 0;
-	}
-	zt_config_free(cfg);
-	return rc;
-}
-
 int cmd_rules(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
@@ -369,7 +357,7 @@ int cmd_rules(const struct cli *c, int argc, char **argv)
 	                             .supersedes = args_get(&a, "--supersedes")};
 	if (amend.replaces && amend.supersedes)
 		return cli_usage("--replaces and --supersedes go alone: one or the other");
-	if ((rc = approval_required(c, &amend.approval_required)) != 0)
+	if ((rc = cli_approval_required(c, &amend.approval_required)) != 0)
 		return cli_fail(rc, "config");
 	struct zt_store *s;
 	struct zt_rules_res res;

@@ -240,7 +240,6 @@ struct zt_policy_entry {
 	int status;                       /* enum zt_policy_status */
 	zt_date ends;
 	int64_t replaces, supersedes;     /* rows, 0: none */
-	char digest[65];
 	char loaded_by[ZT_ACTOR_BYTES];
 };
 struct zt_policy_set {

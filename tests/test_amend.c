@@ -291,6 +291,11 @@ Test(amend, supersede_dates_and_names_must_fit)
 	         version("s5.xml", "s5", "2017-12-31", "2017-12-31", "500.00", "0.50"));
 	has(out, "one or the other");
 	free(out);
+	/* a new version needs its own id: the superseded one stays in use */
+	out = zx(&w, 2, "rules load '%s' --supersedes xx-2017",
+	         version("s7.xml", "xx-2017", "2017-07-01", "2017-12-31", "500.00", "0.50"));
+	has(out, "policy id 'xx-2017' is taken by a version already loaded (active)");
+	free(out);
 	out = zx(&w, 0, "rules load '%s' --supersedes xx-2017",
 	         version("s6.xml", "s6", "2017-12-31", "2017-12-31", "500.00", "0.50"));
 	has(out, "policy 'xx-2017' now ends on 2017-12-30");

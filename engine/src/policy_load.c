@@ -120,10 +120,11 @@ static int amend_check(struct zt_store *s, const struct zt_policy_set *set,
 			return zt_error_set(rc, "%s: %s", name, why);
 		}
 	}
-	/* the id names one version: only the one it replaces may share it */
+	/* the id names one version: only the one it replaces may share it (a
+	 * superseded version stays in use: the new one needs its own) */
 	for (int i = 0; i < set->count; i++) {
 		const struct zt_policy_entry *e = &set->entries[i];
-		if (e->row == self || e->status == ZT_POLICY_REPLACED || e == old ||
+		if (e->row == self || e->status == ZT_POLICY_REPLACED || (e == old && !supersede) ||
 		    strcmp(e->policy.id, pol->id) != 0)
 			continue;
 		if (old && !supersede && e->status == ZT_POLICY_PENDING && e->replaces == old->row)

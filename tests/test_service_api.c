@@ -824,3 +824,28 @@ Test(api, verify_over_http_is_the_auditors)
 		zt_http_free(&r);
 	}
 }
+
+/* The service hands settle the configuration it was started with, as
+ * 'claim submit' does: [county C] catalog = required rejects no-catalog
+ * (docs/spec/rules-v2.md §2) when no catalogue of the county is in force;
+ * without the configuration the same claim settles. */
+Test(api, the_configuration_reaches_settle_as_on_the_command_line)
+{
+	static const char conf[] = "[county 510101]\ncatalog = required\n";
+	struct zt_config *cfg = NULL;
+	cr_assert_eq(zt_config_parse(&cfg, "test.conf", conf, sizeof conf - 1), 0, "%s",
+	             zt_error_last());
+	app.config = cfg;
+	struct zt_http_resp r = post("/v1/claims", DESK, "application/json",
+	                             json_claim("H51010101", "ZY-C1", "P0000001", "\"100.00\""));
+	expect_error(&r, 422, "no-catalog");
+	zt_http_free(&r);
+	cr_assert_eq(settlements(), 0);
+	app.config = NULL;
+	r = post("/v1/claims", DESK, "application/json",
+	         json_claim("H51010101", "ZY-C1", "P0000001", "\"100.00\""));
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	zt_http_free(&r);
+	cr_assert_eq(settlements(), 1);
+	zt_config_free(cfg);
+}

@@ -158,6 +158,9 @@ static const char *const sqlite_damage[ZT_VERIFY_CHECKS] = {
 	[ZT_VERIFY_EXCEPTIONS_RESOLVED] = "INSERT INTO recon_resolution (exception_id, resolution, note,"
 	" at, actor) VALUES ((SELECT MIN(id) FROM recon_exception), 'accept', 'x', " NOW ", 'm')",
 	[ZT_VERIFY_SUSPENSE] = "UPDATE account SET balance = balance + 1 WHERE name = 'suspense:bank'",
+	/* every settlement of the world is reversed: a version ending after its dates */
+	[ZT_VERIFY_RULES_IN_FORCE] = "DROP TRIGGER policy_version_guard_u;"
+	" UPDATE policy_version SET ends = 20180101",
 };
 
 static void sqlite_tamper(const char *target, enum zt_verify_check_id id)
@@ -248,6 +251,7 @@ static const char *const pg_damage[ZT_VERIFY_CHECKS] = {
 	" 'BS-NONE', " NOW ")",
 	[ZT_VERIFY_EXCEPTIONS_RESOLVED] = "INSERT INTO recon_resolution (exception_id, resolution, note, at, actor) VALUES ((SELECT MIN(id) FROM recon_exception), 'accept', 'x', '2026-01-01T00:00:00Z', 'm')",
 	[ZT_VERIFY_SUSPENSE] = "UPDATE account SET balance = balance + 1 WHERE name = 'suspense:bank'",
+	[ZT_VERIFY_RULES_IN_FORCE] = "UPDATE policy_version SET ends = 20180101",
 };
 
 static void pg_tamper(const char *target, enum zt_verify_check_id id)
@@ -976,13 +980,21 @@ Test(conformance_ops, registry)
 
 static int policy_seen(void *ctx, const struct zt_stored_policy *p)
 {
-	int *n = ctx;
+	struct zt_stored_policy *out = ctx;
 	cr_assert_str_eq(p->policy_id, "xx-2017");
 	cr_assert(p->len > 100 && strstr(p->xml, "<policy"));
-	(*n)++;
+	cr_assert_str_eq(p->county, "510101");
+	cr_assert_eq(strlen(p->digest), 64);
+	cr_assert_str_eq(p->loaded_by, "alice");
+	out[p->row == out[0].row ? 0 : 1] = (struct zt_stored_policy){
+		.row = p->row, .status = p->status, .ends = p->ends, .replaces = p->replaces,
+		.effective_from = p->effective_from, .effective_to = p->effective_to};
+	out[2].row++;
 	return 0;
 }
 
+/* Policies and their version state (docs/spec/rules-v2.md §4): stored
+ * active or pending, ended earlier, approved, replaced — never back. */
 Test(conformance_ops, policies)
 {
 	EACH_FACTORY(f) {
@@ -991,27 +1003,49 @@ Test(conformance_ops, policies)
 		char *xml = zt_test_slurp(POLICY);
 		struct zt_policy pol;
 		ok(zt_policy_parse(&pol, xml, strlen(xml), POLICY));
-		int64_t row = 0, again = 0;
+		int64_t row = 0, again = 0, used = -1;
 		bool fresh = false;
 		ok(s->ops->begin(s, ZT_TXN_WRITE));
-		ok(s->ops->policies.put(s, &pol, xml, strlen(xml), "alice", &row, &fresh));
+		ok(s->ops->policies.put(s, &pol, xml, strlen(xml), "alice", NULL, &row, &fresh));
 		cr_assert(fresh && row > 0);
-		ok(s->ops->policies.put(s, &pol, xml, strlen(xml), "alice", &again, &fresh));
+		ok(s->ops->policies.put(s, &pol, xml, strlen(xml), "alice", NULL, &again, &fresh));
 		cr_assert(!fresh && again == row, "the same document again is a no-op");
-		/* another document whose dates overlap, for the same county */
+		/* another document, pending, replacing the first */
 		char *other = malloc(strlen(xml) + 40);
 		sprintf(other, "%s<!-- changed -->", xml);
-		cr_assert_eq(s->ops->policies.put(s, &pol, other, strlen(other), "alice", &again, &fresh),
-		             ZT_ECONFLICT);
-		cr_assert(strstr(zt_error_last(), "overlaps policy 'xx-2017'"), "%s", zt_error_last());
+		const struct zt_policy_put how = {.pending = true, .replaces = row};
+		ok(s->ops->policies.put(s, &pol, other, strlen(other), "alice", &how, &again, &fresh));
+		cr_assert(fresh && again > row);
+		ok(s->ops->policies.used(s, row, 0, &used));
+		cr_assert_eq(used, 0);
+		cr_assert_eq(s->ops->policies.approve(s, row, "bob"), ZT_ECONFLICT, "active already");
+		ok(s->ops->policies.set_ends(s, row, 20170630));
 		ok(s->ops->commit(s));
-		int n = 0;
-		ok(s->ops->policies.each(s, policy_seen, &n));
-		cr_assert_eq(n, 1);
+		struct zt_stored_policy seen[3] = {{.row = row}};
+		ok(s->ops->policies.each(s, policy_seen, seen));
+		cr_assert_eq(seen[2].row, 2);
+		cr_assert(seen[0].status == ZT_POLICY_ACTIVE && seen[0].ends == 20170630 &&
+		          seen[0].effective_to == 20171231 && seen[0].replaces == 0);
+		cr_assert(seen[1].status == ZT_POLICY_PENDING && seen[1].replaces == row &&
+		          seen[1].ends == 20171231);
 		struct zt_policy_set set;
 		ok(zt_policy_set_load(&set, s));
-		cr_assert(set.count == 1 && zt_policy_set_row(&set, row));
+		cr_assert(set.count == 2 && zt_policy_set_row(&set, row));
+		cr_assert_eq(zt_policy_set_find(&set, "510101", 20170701), NULL, "ended, the other pending");
+		cr_assert_eq(zt_policy_set_find(&set, "510101", 20170630)->row, row);
 		zt_policy_set_free(&set);
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		ok(s->ops->policies.approve(s, again, "bob"));
+		ok(s->ops->policies.mark_replaced(s, row));
+		cr_assert_eq(s->ops->policies.mark_replaced(s, row), ZT_ECONFLICT);
+		ok(s->ops->commit(s));
+		ok(zt_policy_set_load(&set, s));
+		cr_assert_eq(zt_policy_set_find(&set, "510101", 20170301)->row, again);
+		zt_policy_set_free(&set);
+		/* the store's own guard: a replaced version never changes again */
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		cr_assert_neq(s->ops->policies.set_ends(s, row, 20170101), 0);
+		s->ops->rollback(s);
 		free(other);
 		free(xml);
 		zt_store_close(s);

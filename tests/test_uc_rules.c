@@ -44,7 +44,7 @@ static int registry_load_file(struct zt_store *s, const char *path,
 static int rules_file(struct zt_store *s, const char *path, struct zt_rules_res *res)
 {
 	char *xml = zt_test_slurp(path);
-	const struct zt_rules_req req = {xml, strlen(xml), path, "loader"};
+	const struct zt_rules_req req = {.xml = xml, .len = strlen(xml), .name = path, .actor = "loader"};
 	int rc = s ? zt_rules_load(s, &req, res) : zt_rules_check(&req, res);
 	free(xml);
 	return rc;
@@ -161,7 +161,8 @@ Test(uc_rules, load_refuses_what_may_not_be_loaded)
 	char *id = strstr(xml, "xx-2017");
 	cr_assert(id);
 	memcpy(id, "zz", 2);
-	const struct zt_rules_req req = {xml, strlen(xml), "other.xml", "loader"};
+	const struct zt_rules_req req = {.xml = xml, .len = strlen(xml), .name = "other.xml",
+	                                 .actor = "loader"};
 	cr_assert_eq(zt_rules_load(s, &req, &res), ZT_ECONFLICT);
 	cr_assert(strstr(zt_error_last(), "overlaps policy 'xx-2017'"), "%s", zt_error_last());
 	free(xml);

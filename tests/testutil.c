@@ -578,8 +578,9 @@ void zt_test_load_sample(struct zt_store *s)
 	snprintf(path, sizeof path, "%s/rules/sample-510101-2017.xml", ZT_TEST_SOURCE_DIR);
 	char *xml = zt_test_slurp(path);
 	struct zt_rules_res pol;
-	cr_assert_eq(zt_rules_load(s, &(struct zt_rules_req){xml, strlen(xml), path, "loader"}, &pol),
-	             0, "%s", zt_error_last());
+	const struct zt_rules_req req = {.xml = xml, .len = strlen(xml), .name = path,
+	                                 .actor = "loader"};
+	cr_assert_eq(zt_rules_load(s, &req, &pol), 0, "%s", zt_error_last());
 	free(xml);
 }
 

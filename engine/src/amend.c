@@ -2,9 +2,20 @@
  * docs/spec/rules-v2.md §4, docs/spec/claim-v2-national.md §2). */
 #include "zhitong/amend.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "zhitong/error.h"
+
+zt_date zt_amend_end(zt_date last) { return last ? last : 99991231; }
+
+char *zt_amend_format_end(char out[ZT_FMT_BYTES], zt_date last)
+{
+	if (last)
+		return zt_format_date(out, last);
+	snprintf(out, ZT_FMT_BYTES, "open-ended");
+	return out;
+}
 
 int zt_amend_replace_check(const char *what, const char *old_id, int64_t used)
 {

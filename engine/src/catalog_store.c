@@ -17,15 +17,6 @@
 
 #define OPEN_END 99991231
 
-static zt_date end_or_open(zt_date d) { return d ? d : OPEN_END; }
-
-static void fmt_end(char out[ZT_FMT_BYTES], zt_date d)
-{
-	if (d)
-		zt_format_date(out, d);
-	else
-		snprintf(out, ZT_FMT_BYTES, "open-ended");
-}
 
 /* ---- the document's digest, taken as it is read ------------------------------ */
 
@@ -58,8 +49,8 @@ static int overlap_seen(void *ctx, const struct zt_stored_catalog *c)
 	struct overlap_ctx *o = ctx;
 	if (c->status != ZT_CATALOG_ACTIVE || c->row == o->self_row)
 		return 0;
-	zt_date end = end_or_open(c->row == o->superseded_row ? o->superseded_end : c->ends);
-	if (c->info.effective_from <= end_or_open(o->info->effective_to) &&
+	zt_date end = zt_amend_end(c->row == o->superseded_row ? o->superseded_end : c->ends);
+	if (c->info.effective_from <= zt_amend_end(o->info->effective_to) &&
 	    o->info->effective_from <= end) {
 		snprintf(o->other, sizeof o->other, "%s", c->info.id);
 		o->other_from = c->info.effective_from;
@@ -101,8 +92,8 @@ static int rules_check(struct zt_store *s, const struct zt_catalog_info *info, i
 		                    "catalogue '%s' (%s to %s) already loaded: supersede it "
 		                    "(--supersedes %s) or change the dates",
 		                    info->id, info->county, zt_format_date(a, info->effective_from),
-		                    (fmt_end(b, info->effective_to), b), o.other,
-		                    zt_format_date(c, o.other_from), (fmt_end(d, o.other_end), d),
+		                    zt_amend_format_end(b, info->effective_to), o.other,
+		                    zt_format_date(c, o.other_from), zt_amend_format_end(d, o.other_end),
 		                    o.other);
 	}
 	return rc;
@@ -191,7 +182,8 @@ int zt_catalog_load(struct zt_store *s, const struct zt_catalog_load_req *req,
 	}
 	char detail[256], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
 	snprintf(detail, sizeof detail, "county %s, %s to %s, %zu entries%s%s%s", sc->info.county,
-	         zt_format_date(d1, sc->info.effective_from), (fmt_end(d2, sc->info.effective_to), d2),
+	         zt_format_date(d1, sc->info.effective_from),
+	         zt_amend_format_end(d2, sc->info.effective_to),
 	         res->entries, req->supersedes ? ", supersedes " : "",
 	         req->supersedes ? req->supersedes : "", res->pending ? ", pending approval" : "");
 	if ((rc = s->ops->audit.add(s, who, "catalog load", sc->info.id, detail)) != 0)
@@ -309,7 +301,7 @@ static int build(struct zt_catalog **out, struct zt_store *s, const struct zt_st
 static bool in_force(const struct zt_stored_catalog *c, zt_date date)
 {
 	return c->status == ZT_CATALOG_ACTIVE && c->info.effective_from <= date &&
-	       date <= end_or_open(c->ends);
+	       date <= zt_amend_end(c->ends);
 }
 
 /* ---- show ----------------------------------------------------------------------- */
@@ -346,7 +338,7 @@ int zt_catalog_show(struct zt_store *s, const char *county, const char *code, zt
 	rc = s->ops->catalogs.each(s, county, show_seen, &x);
 	for (int i = 0; rc == 0 && i < x.n; i++) {
 		const struct zt_stored_catalog *c = &x.v[i];
-		if (date && !(c->info.effective_from <= date && date <= end_or_open(c->ends)))
+		if (date && !(c->info.effective_from <= date && date <= zt_amend_end(c->ends)))
 			continue;
 		struct zt_catalog *cat = NULL;
 		if ((rc = build(&cat, s, c)) != 0)

@@ -21,6 +21,11 @@ static int add_policy(void *ctx, const struct zt_stored_policy *sp)
 	char name[64];
 	snprintf(name, sizeof name, "stored policy #%lld", (long long)sp->row);
 	e->row = sp->row;
+	e->status = (int)sp->status;
+	e->ends = sp->ends;
+	e->replaces = sp->replaces;
+	e->supersedes = sp->supersedes;
+	snprintf(e->loaded_by, sizeof e->loaded_by, "%s", sp->loaded_by);
 	int rc = zt_policy_parse(&e->policy, sp->xml, sp->len, name);
 	if (rc == 0)
 		set->count++;
@@ -45,11 +50,14 @@ void zt_policy_set_free(struct zt_policy_set *set)
 const struct zt_policy_entry *zt_policy_set_find(const struct zt_policy_set *set,
                                                  const char *county, zt_date date)
 {
+	/* docs/spec/rules-v2.md §4: pending and replaced versions are never
+	 * used; a superseded one ends the day before its successor starts */
 	for (int i = 0; i < set->count; i++) {
-		const struct zt_policy *p = &set->entries[i].policy;
-		if (strcmp(p->county, county) == 0 && p->effective_from <= date &&
-		    (p->effective_to == 0 || date <= p->effective_to))
-			return &set->entries[i];
+		const struct zt_policy_entry *e = &set->entries[i];
+		const struct zt_policy *p = &e->policy;
+		if (e->status == ZT_POLICY_ACTIVE && strcmp(p->county, county) == 0 &&
+		    p->effective_from <= date && (e->ends == 0 || date <= e->ends))
+			return e;
 	}
 	return NULL;
 }

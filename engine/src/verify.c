@@ -106,6 +106,10 @@ const struct zt_verify_check zt_verify_checks[ZT_VERIFY_CHECKS] = {
 	  "each exception was decided once and its decision carried out"),
 	C(ZT_VERIFY_SUSPENSE, "suspense:bank holds exactly the unexplained entries",
 	  "what is in suspense is exactly the bank money nobody has explained yet"),
+	C(ZT_VERIFY_RULES_IN_FORCE, "settlements used the policy and catalogue in force",
+	  "each settlement not reversed used a policy version and a catalogue of its county in use "
+	  "on its discharge date; the versions in use of a county, its catalogues and a person's "
+	  "category periods do not overlap; a second person approved what was approved"),
 };
 
 /* ---- claims re-derived --------------------------------------------------------- */

@@ -98,6 +98,9 @@ int demo_service(const char *db, const char *dir);
  * ignored, so the write fails with EPIPE —, a full disk), the program says
  * so on stderr and exits EXIT_UNDELIVERED instead of 0. */
 void cli_stored(const char *how, const char *what_fmt, ...) __attribute__((format(printf, 2, 3)));
+/* [rules] approval = required in the configuration (docs/spec/rules-v2.md
+ * §4): *out. 0, or the configuration's error. */
+int cli_approval_required(const struct cli *c, bool *out);
 /* Flushes and closes stdout and turns a failure into the right message and
  * exit status (main calls it once, after the command). */
 int cli_finish_stdout(int rc);

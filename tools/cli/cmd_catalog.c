@@ -41,7 +41,7 @@ static const char catalog_help[] =
 	"[county C] catalog = required, a claim with none in force is rejected\n"
 	"no-catalog. 'show' prints the entry of a code (on a date, or all of them).\n";
 
-static int approval_required(const struct cli *c, bool *out)
+int cli_approval_required(const struct cli *c, bool *out)
 {
 	struct zt_config *cfg = NULL;
 	int rc = zt_config_load(&cfg, c->config_path);
@@ -89,7 +89,7 @@ static void print_loaded(const char *what, const struct zt_catalog_load_res *r)
 static int catalog_load(const struct cli *c, const struct args *a)
 {
 	bool approval = false;
-	int rc = approval_required(c, &approval);
+	int rc = cli_approval_required(c, &approval);
 	if (rc)
 		return cli_fail(rc, "config");
 	FILE *f = NULL;

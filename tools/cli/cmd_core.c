@@ -124,71 +124,257 @@ static const char *policy_line(char *buf, size_t cap, const char *path,
 }
 
 /* Reads a policy file and checks (load: and loads) it; *res as the use
- * case returns it. */
+ * case returns it. `amend` (may be NULL) brings --replaces / --supersedes
+ * and the approval rule. */
 static int rules_run(struct zt_store *s, const char *path, const char *actor,
-                     struct zt_rules_res *res)
+                     const struct zt_rules_req *amend, struct zt_rules_res *res)
 {
 	char *xml = NULL;
 	size_t len = 0;
+	memset(res, 0, sizeof *res);
 	int rc = zt_read_file(&xml, &len, path, ZT_DOC_BYTES_MAX);
 	if (rc)
 		return rc;
-	const struct zt_rules_req req = {xml, len, path, actor};
+	struct zt_rules_req req = {.xml = xml, .len = len, .name = path, .actor = actor};
+	if (amend) {
+		req.replaces = amend->replaces;
+		req.supersedes = amend->supersedes;
+		req.approval_required = amend->approval_required;
+	}
 	rc = s ? zt_rules_load(s, &req, res) : zt_rules_check(&req, res);
 	free(xml);
 	return rc;
+}
+
+static void print_amended(FILE *f, const struct zt_rules_res *res)
+{
+	char d[ZT_FMT_BYTES];
+	if (res->superseded[0])
+		fprintf(f, "policy '%s' now ends on %s\n", res->superseded,
+		        zt_format_date(d, res->superseded_end));
+	if (res->replaced[0])
+		fprintf(f, "policy '%s' is replaced (kept for the record, never used again)\n",
+		        res->replaced);
 }
 
 int cli_rules_load(struct zt_store *s, const char *path, const char *actor, bool quiet)
 {
 	struct zt_rules_res res;
 	char line[600];
-	int rc = rules_run(s, path, actor, &res);
+	int rc = rules_run(s, path, actor, NULL, &res);
 	if (rc == 0 && !quiet)
 		fprintf(stderr, "zhitong: %s %s\n", policy_line(line, sizeof line, path, &res),
 		        res.was_new ? "loaded" : "was already loaded (identical)");
 	return rc;
 }
 
+static const char rules_help[] =
+	"usage: zhitong rules check FILE.xml\n"
+	"       zhitong --db PATH rules load FILE.xml [--replaces ID | --supersedes ID] [--by NAME]\n"
+	"       zhitong --db PATH rules approve ID --by NAME\n"
+	"       zhitong --db PATH rules list\n"
+	"       zhitong --db PATH rules show ID\n"
+	"\n"
+	"A policy (urn:zhitong:policy:1, or :2 with mode=\"full|supplementary\") is\n"
+	"one version of a county's rules. 'check' validates it against the schema and\n"
+	"every rule of the format (four levels, tiers strictly increasing with only\n"
+	"the last open, ratios at most 1, each category at most once per element,\n"
+	"distinct fund codes; a supplementary policy names its <national-funds> and\n"
+	"has no <basic>, <critical> or <assistance> …) and needs no database. 'load'\n"
+	"does the same, then checks that every fund it names is registered and that\n"
+	"it overlaps no policy of the same county in use, and stores it. Errors name\n"
+	"the file, the line and the field.\n"
+	"\n"
+	"Amendments (docs/spec/rules-v2.md §4):\n"
+	"  --replaces ID    corrects version ID, which no settlement may have used\n"
+	"                   (reversed ones do not count); ID is kept for the record,\n"
+	"                   marked replaced, and never used again. The correction\n"
+	"                   may keep the id.\n"
+	"  --supersedes ID  a new version from its effective-from, which must lie\n"
+	"                   after ID's effective-from and not after its\n"
+	"                   effective-to; ID then ends the day before. Refused while\n"
+	"                   settlements of claims discharged from that day on used\n"
+	"                   ID (the message says how many: reverse them first). A\n"
+	"                   person's yearly totals carry across the versions of a year.\n"
+	"With [rules] approval = required in the configuration, a loaded, replacing\n"
+	"or superseding version is pending, never used, until 'approve' by someone\n"
+	"other than its loader; the checks are made again then.\n"
+	"\n"
+	"'list' shows every version with its dates, its end now, its status\n"
+	"(active, pending, replaced) and how many settlements (not reversed) used\n"
+	"it; 'show ID' the same for the versions named ID, with who loaded and\n"
+	"approved them, their digest and what they amend.\n"
+	"\n"
+	"A refusal exits 2 with 'zhitong: conflict: …' (or input, invalid).\n";
+
+static const char *status_name(enum zt_policy_status st)
+{
+	return st == ZT_POLICY_ACTIVE ? "active" : st == ZT_POLICY_PENDING ? "pending" : "replaced";
+}
+
+static int list_one(void *ctx, const struct zt_stored_policy *p, int64_t used)
+{
+	(void)ctx;
+	char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], d3[ZT_FMT_BYTES];
+	printf("%-24s %-6s %-10s %-10s %-10s %-8s %11lld\n", p->policy_id, p->county,
+	       zt_format_date(d1, p->effective_from),
+	       p->effective_to ? zt_format_date(d2, p->effective_to) : "open",
+	       p->ends ? zt_format_date(d3, p->ends) : "open", status_name(p->status),
+	       (long long)used);
+	return 0;
+}
+
+/* `rules show`: what each version amends is named by id (a first pass
+ * over all versions collects the ids of their rows). */
+#define SHOW_ROWS_MAX 256
+struct show_ctx {
+	int n;
+	int known;
+	struct {
+		int64_t row;
+		char id[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
+	} rows[SHOW_ROWS_MAX];
+};
+
+static int row_seen(void *ctx, const struct zt_stored_policy *p, int64_t used)
+{
+	struct show_ctx *x = ctx;
+	(void)used;
+	if (x->known < SHOW_ROWS_MAX) {
+		x->rows[x->known].row = p->row;
+		snprintf(x->rows[x->known].id, sizeof x->rows[x->known].id, "%s", p->policy_id);
+		x->known++;
+	}
+	return 0;
+}
+
+static void print_amends(const struct show_ctx *x, const char *what, int64_t row)
+{
+	for (int i = 0; i < x->known; i++)
+		if (x->rows[i].row == row) {
+			printf("  %-12s %s (#%lld)\n", what, x->rows[i].id, (long long)row);
+			return;
+		}
+	printf("  %-12s #%lld\n", what, (long long)row);
+}
+
+static int show_one(void *ctx, const struct zt_stored_policy *p, int64_t used)
+{
+	struct show_ctx *x = ctx;
+	char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], d3[ZT_FMT_BYTES];
+	if (x->n++)
+		printf("\n");
+	printf("policy %s (#%lld), county %s: %s\n", p->policy_id, (long long)p->row, p->county,
+	       status_name(p->status));
+	printf("  dates        %s to %s; in force to %s\n", zt_format_date(d1, p->effective_from),
+	       p->effective_to ? zt_format_date(d2, p->effective_to) : "open-ended",
+	       p->status != ZT_POLICY_ACTIVE ? "never (not in use)"
+	                                     : p->ends ? zt_format_date(d3, p->ends) : "open-ended");
+	printf("  settlements  %lld (not reversed)\n", (long long)used);
+	/* times in the pool's time zone (docs/spec/rules-v2.md §5) */
+	char t[ZT_FMT_BYTES];
+	printf("  loaded       %s by %s\n", zt_timestamp_local(t, p->loaded_at), p->loaded_by);
+	if (p->approved_by[0])
+		printf("  approved     %s by %s\n", zt_timestamp_local(t, p->approved_at),
+		       p->approved_by);
+	if (p->replaces)
+		print_amends(x, "replaces", p->replaces);
+	if (p->supersedes)
+		print_amends(x, "supersedes", p->supersedes);
+	printf("  sha256       %s\n", p->digest);
+	return 0;
+}
+
+static int rules_list_show(const struct cli *c, const char *id)
+{
+	struct zt_store *s;
+	int rc = cli_open_store(c, CLI_STORE_READONLY, &s);
+	if (rc)
+		return rc;
+	static struct show_ctx x;
+	memset(&x, 0, sizeof x);
+	if (id && (rc = zt_rules_each(s, NULL, row_seen, &x)) != 0) {
+		zt_store_close(s);
+		return cli_fail(rc, NULL);
+	}
+	if (!id)
+		printf("%-24s %-6s %-10s %-10s %-10s %-8s %11s\n", "policy", "county", "from", "to",
+		       "ends", "status", "settlements");
+	rc = zt_rules_each(s, id, id ? show_one : list_one, &x);
+	zt_store_close(s);
+	if (rc)
+		return cli_fail(rc, NULL);
+	if (id && x.n == 0) {
+		zt_error_set(ZT_ENOTFOUND, "policy '%s' is not loaded", id);
+		return cli_fail(ZT_ENOTFOUND, NULL);
+	}
+	return EXIT_DONE;
+}
+
 int cmd_rules(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
-	int rc = args_parse(&a, argc, argv, "--by", "");
+	int rc = args_parse(&a, argc, argv, "--by --replaces --supersedes", "");
 	if (rc)
 		return rc;
 	if (a.help || a.npos == 0) {
-		printf("usage: zhitong --db PATH rules load FILE.xml [--by NAME]\n"
-		       "       zhitong rules check FILE.xml\n\n"
-		       "A policy (urn:zhitong:policy:1, or :2 with mode=\"full|supplementary\") is\n"
-		       "one version of a county's rules. 'check' validates it against the schema and\n"
-		       "every rule of the format (four levels, tiers strictly increasing with only\n"
-		       "the last open, ratios at most 1, each category at most once per element,\n"
-		       "distinct fund codes; a supplementary policy names its <national-funds> and\n"
-		       "has no <basic>, <critical> or <assistance> …) and needs no database. 'load'\n"
-		       "does the same, then checks that every fund it names is registered and that\n"
-		       "it overlaps no loaded policy of the same county, and stores it (a\n"
-		       "supplementary policy cannot be loaded yet). Errors name the file, the line\n"
-		       "and the field.\n");
+		fputs(rules_help, a.help ? stdout : stderr);
 		return a.help ? EXIT_DONE : EXIT_USAGE;
 	}
-	if (a.npos != 2 || (strcmp(a.pos[0], "load") != 0 && strcmp(a.pos[0], "check") != 0))
-		return cli_usage("zhitong rules load|check FILE.xml");
-	if (strcmp(a.pos[0], "check") == 0) {
+	const char *sub = a.pos[0];
+	if (strcmp(sub, "list") == 0 && a.npos == 1)
+		return rules_list_show(c, NULL);
+	if (strcmp(sub, "show") == 0 && a.npos == 2)
+		return rules_list_show(c, a.pos[1]);
+	if (strcmp(sub, "approve") == 0 && a.npos == 2) {
+		struct zt_store *s;
+		struct zt_rules_res res;
+		if (!args_get(&a, "--by"))
+			return cli_usage("rules approve needs --by NAME (who approves)");
+		if ((rc = cli_open_store(c, 0, &s)) != 0)
+			return rc;
+		rc = zt_rules_approve(s, a.pos[1], cli_actor(&a), &res);
+		zt_store_close(s);
+		if (rc)
+			return cli_fail(rc, NULL);
+		printf("approved: policy '%s' for county %s\n", res.policy_id, res.county);
+		print_amended(stdout, &res);
+		return EXIT_DONE;
+	}
+	if (a.npos != 2 || (strcmp(sub, "load") != 0 && strcmp(sub, "check") != 0))
+		return cli_usage("zhitong rules load FILE.xml [--replaces ID | --supersedes ID] | "
+		                 "check FILE.xml | approve ID --by NAME | list | show ID");
+	if (strcmp(sub, "check") == 0) {
 		struct zt_rules_res res;
 		char line[600];
-		if ((rc = rules_run(NULL, a.pos[1], NULL, &res)) == 0)
+		if ((rc = rules_run(NULL, a.pos[1], NULL, NULL, &res)) == 0)
 			printf("%s%s: valid\n", policy_line(line, sizeof line, a.pos[1], &res),
 			       res.mode == ZT_MODE_SUPPLEMENTARY ? " (supplementary)" : "");
 		return rc ? cli_fail(rc, rc == ZT_EINVAL || rc == ZT_ERANGE ? "schema-invalid" : NULL)
 		          : EXIT_DONE;
 	}
+	struct zt_rules_req amend = {.replaces = args_get(&a, "--replaces"),
+	                             .supersedes = args_get(&a, "--supersedes")};
+	if (amend.replaces && amend.supersedes)
+		return cli_usage("--replaces and --supersedes go alone: one or the other");
+	if ((rc = cli_approval_required(c, &amend.approval_required)) != 0)
+		return cli_fail(rc, "config");
 	struct zt_store *s;
+	struct zt_rules_res res;
+	char line[600];
 	if ((rc = cli_open_store(c, 0, &s)) != 0)
 		return rc;
-	rc = cli_rules_load(s, a.pos[1], cli_actor(&a), false);
+	rc = rules_run(s, a.pos[1], cli_actor(&a), &amend, &res);
 	zt_store_close(s);
-	return rc ? cli_fail(rc, rc == ZT_EINVAL || rc == ZT_ERANGE ? "schema-invalid" : NULL)
-	          : EXIT_DONE;
+	if (rc)
+		/* a document refused is schema-invalid; a refused amendment is not */
+		return cli_fail(rc, (rc == ZT_EINVAL || rc == ZT_ERANGE) && !res.policy_id[0]
+		                        ? "schema-invalid" : NULL);
+	fprintf(stderr, "zhitong: %s %s%s\n", policy_line(line, sizeof line, a.pos[1], &res),
+	        res.was_new ? "loaded" : "was already loaded (identical)",
+	        res.pending ? ": pending approval ('rules approve ID --by NAME')" : "");
+	print_amended(stderr, &res);
+	return EXIT_DONE;
 }
 
 /* ---- verify ------------------------------------------------------------------ */

@@ -83,6 +83,7 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 		goto done;
 	}
 	app_ok = true;
+	app.config = cfg; /* settle reads [county C] catalog as 'claim submit' does */
 	if ((rc = zt_service_new(&s, &o)) != 0 || (rc = zt_service_add_builtin_routes(s)) != 0 ||
 	    (rc = zt_api_add_routes(&app, s)) != 0) {
 		status = cli_fail(rc, "serve");

@@ -31,6 +31,10 @@ struct zt_idem_entry;
 
 struct zt_api {
 	const char *db;              /* the store's target (zt_store_open) */
+	/* The loaded configuration, handed to settle as the CLI does ([county C]
+	 * catalog = required: docs/spec/rules-v2.md §2); NULL: none. Owned by
+	 * the caller, alive while the service runs. */
+	const struct zt_config *config;
 	struct zt_service *service;
 	size_t claims_settled;       /* counters in /metrics */
 	size_t claims_rejected;

@@ -208,7 +208,7 @@ static int claims_post(struct zt_request *r, struct zt_api *a, bool quote)
 	                                    .rejected = on_rejected, .committed = on_committed,
 	                                    .ctx = x};
 	const struct zt_settle_opts o = {.quote = quote, .actor = actor, .admit = admit,
-	                                 .admit_ctx = x};
+	                                 .admit_ctx = x, .config = a->config};
 	struct zt_buffer_reader at;
 	struct zt_source src = zt_source_buffer(&at, body, len, "the request body");
 	struct zt_settle_stats st;

@@ -15,6 +15,11 @@
 #include "money.h"
 #include "policy.h"
 
+/* A last day to compare with: 0 (open-ended) is the end of time. */
+zt_date zt_amend_end(zt_date last);
+/* A last day for people: "2017-12-31", or "open-ended" for 0. Returns out. */
+char *zt_amend_format_end(char out[ZT_FMT_BYTES], zt_date last);
+
 /* `--replaces OLD`: a correction of a version that no settlement has used.
  * `what` is "policy" or "catalogue", `old_id` its id, `used` the number of
  * settlements that used it. 0, or ZT_ECONFLICT naming how many stand in

@@ -162,6 +162,11 @@ struct zt_rules_req {
 	size_t len;
 	const char *name;    /* what messages and the audit record call it (the file) */
 	const char *actor;   /* load: normalised here (actor.h) */
+	/* docs/spec/rules-v2.md §4 (load only; at most one of the two): the id
+	 * of the version this one corrects (--replaces) or continues from its
+	 * effective-from (--supersedes); NULL: none. */
+	const char *replaces, *supersedes;
+	bool approval_required; /* [rules] approval = required: stored pending */
 };
 struct zt_rules_res {
 	char policy_id[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
@@ -172,6 +177,10 @@ struct zt_rules_res {
 	int fund_count;      /* funds the policy names */
 	bool was_new;        /* load: stored now (false: the identical policy was there) */
 	int64_t row;         /* load: the stored policy's row */
+	bool pending;        /* load: waits for 'rules approve' (never used until then) */
+	char replaced[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];   /* the version replaced now, or "" */
+	char superseded[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)]; /* the version superseded now, or "" */
+	zt_date superseded_end;                            /* its new last day */
 };
 /* Checks a policy document (schema and every rule of the format); needs no
  * store. ZT_EINVAL or ZT_ERANGE for a document that breaks a rule, with a
@@ -185,6 +194,39 @@ int zt_rules_check(const struct zt_rules_req *req, struct zt_rules_res *res);
  * those of a stored policy of its county in the other mode is refused
  * (ZT_ECONFLICT; docs/spec/claim-v2-national.md §2). */
 int zt_rules_load(struct zt_store *s, const struct zt_rules_req *req, struct zt_rules_res *res);
+/*
+ * Amendments (docs/spec/rules-v2.md §4), made by zt_rules_load with
+ * req->replaces or req->supersedes, each refused (the message says why) and
+ * the store left as it was:
+ *  - a version is named by its id; the id of a version not replaced is
+ *    not given again, but by the version that replaces it (ZT_ECONFLICT);
+ *  - --replaces ID: ID (active or pending, of the same county) is marked
+ *    replaced and kept for the record; refused ZT_ECONFLICT, naming how
+ *    many, while settlements not reversed used it;
+ *  - --supersedes ID: ID (active, same county) ends the day before the new
+ *    version's effective-from, which must lie after ID's effective-from
+ *    and not after its effective-to (ZT_EINVAL); refused ZT_ECONFLICT,
+ *    naming how many, while settlements not reversed of claims discharged
+ *    from that day on used it;
+ *  - the new version may overlap no other active version of its county
+ *    (ZT_ECONFLICT) and keeps the county's one mode a year.
+ * With req->approval_required the new version is stored pending and
+ * nothing else changes until zt_rules_approve.
+ */
+/* `rules approve ID --by NAME`: the pending version ID made active by
+ * someone other than its loader (ZT_ECONFLICT otherwise), the checks of its
+ * load made again (the store may have moved since), its replace or
+ * supersede carried out then. res as for a load. */
+int zt_rules_approve(struct zt_store *s, const char *id, const char *actor,
+                     struct zt_rules_res *res);
+
+/* `rules list` and `rules show`: each stored version (id NULL: all; else
+ * those named id, replaced ones too), in load order, with how many
+ * settlements not reversed used it. */
+struct zt_stored_policy; /* store.h */
+int zt_rules_each(struct zt_store *s, const char *id,
+                  int (*cb)(void *ctx, const struct zt_stored_policy *p, int64_t used),
+                  void *ctx);
 
 /* ---- the loaded policies (policy_set.c) ------------------------------------ */
 
@@ -192,6 +234,13 @@ struct zt_store; /* store.h */
 struct zt_policy_entry {
 	int64_t row;
 	struct zt_policy policy;
+	/* its version state (store.h zt_stored_policy): only an active one is
+	 * ever in force, from its effective-from to `ends` (0: open-ended;
+	 * earlier than its effective-to once superseded) */
+	int status;                       /* enum zt_policy_status */
+	zt_date ends;
+	int64_t replaces, supersedes;     /* rows, 0: none */
+	char loaded_by[ZT_ACTOR_BYTES];
 };
 struct zt_policy_set {
 	int count;
@@ -200,7 +249,8 @@ struct zt_policy_set {
 /* Reads and parses every stored policy (cheap: a county has a handful). */
 int zt_policy_set_load(struct zt_policy_set *out, struct zt_store *s);
 void zt_policy_set_free(struct zt_policy_set *set);
-/* The policy of `county` in force on `date`, or NULL. */
+/* The policy of `county` in force on `date` (an active version, to its
+ * end), or NULL. */
 const struct zt_policy_entry *zt_policy_set_find(const struct zt_policy_set *set,
                                                  const char *county, zt_date date);
 /* The policy stored as row `row`, or NULL. */

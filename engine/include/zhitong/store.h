@@ -93,7 +93,7 @@
 
 /* The schema version this zhitong brings a database to (SQLite: PRAGMA
  * user_version after all migrations; PostgreSQL: meta 'schema.version'). */
-#define ZT_STORE_VERSION 12
+#define ZT_STORE_VERSION 13
 
 struct zt_store_ops;
 /* The handle: an implementation's own struct starts with this one. */
@@ -296,12 +296,29 @@ struct zt_stored_claim {
 	zt_fen deposit;
 };
 
-/* A stored policy: the domain parses its source (policy.h). */
+/* A stored policy: the domain parses its source (policy.h). Its version
+ * state (docs/spec/rules-v2.md §4): pending until approved when the
+ * configuration asks for a second person, active, or replaced (a version
+ * no settlement used, corrected: kept for the record, never used). */
+enum zt_policy_status { ZT_POLICY_PENDING = 0, ZT_POLICY_ACTIVE = 1, ZT_POLICY_REPLACED = 2 };
 struct zt_stored_policy {
 	int64_t row;
 	const char *policy_id;
 	const char *xml;
 	size_t len;
+	const char *county;
+	zt_date effective_from, effective_to; /* as loaded; to 0 = open-ended */
+	zt_date ends;                   /* last day in force now (superseded: earlier); 0 = open */
+	enum zt_policy_status status;
+	int64_t replaces, supersedes;   /* the row it replaced or superseded, 0 if none */
+	const char *digest;             /* SHA-256 of the source, hex */
+	const char *loaded_at, *loaded_by;
+	const char *approved_at, *approved_by; /* "" unless approved by a second person */
+};
+/* How a policy is stored (policies.put). */
+struct zt_policy_put {
+	bool pending;                   /* [rules] approval = required */
+	int64_t replaces, supersedes;   /* 0: none */
 };
 
 /* A catalogue as stored (docs/spec/rules-v2.md §2): its header; the
@@ -366,15 +383,26 @@ struct zt_store_registry_ops {
 };
 
 struct zt_store_policy_ops {
-	/* Stores a parsed policy with its source text. ZT_ECONFLICT if its dates
-	 * overlap a loaded policy of the same county (the message names it);
-	 * the identical document again is a no-op (*row_out = its row,
-	 * *was_new false). */
+	/* Stores a parsed policy with its source text and its version state
+	 * (how NULL: active, amending nothing). The identical document (same
+	 * id and digest) again, not replaced, is a no-op (*row_out = its row,
+	 * *was_new false). The rules of docs/spec/rules-v2.md §4 (overlaps,
+	 * replace, supersede) are the caller's (policy_load.c). */
 	int (*put)(struct zt_store *s, const struct zt_policy *p, const char *xml, size_t len,
-	           const char *actor, int64_t *row_out, bool *was_new);
+	           const char *actor, const struct zt_policy_put *how, int64_t *row_out,
+	           bool *was_new);
 	/* Every stored policy, in the order loaded. */
 	int (*each)(struct zt_store *s, int (*cb)(void *ctx, const struct zt_stored_policy *p),
 	            void *ctx);
+	/* Moves a version's last day in force earlier (a supersede). */
+	int (*set_ends)(struct zt_store *s, int64_t row, zt_date ends);
+	/* A pending version made active, approved by `actor` now. */
+	int (*approve)(struct zt_store *s, int64_t row, const char *actor);
+	/* A version marked replaced (never used again). */
+	int (*mark_replaced)(struct zt_store *s, int64_t row);
+	/* How many settlements (not reversed) of claims discharged on or after
+	 * `from` (0: any day) used version `row`. */
+	int (*used)(struct zt_store *s, int64_t row, zt_date from, int64_t *out);
 };
 
 struct zt_store_claim_ops {

@@ -63,6 +63,8 @@ enum zt_verify_check_id {
 	ZT_VERIFY_RECON_TRANSFERS,
 	ZT_VERIFY_EXCEPTIONS_RESOLVED,
 	ZT_VERIFY_SUSPENSE,
+	/* rules v2 (docs/spec/rules-v2.md §2–§4) */
+	ZT_VERIFY_RULES_IN_FORCE,
 	ZT_VERIFY_CHECKS
 };
 

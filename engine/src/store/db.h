@@ -204,6 +204,10 @@ static inline int zt_db_flush(struct zt_db *db) { return db->drv->flush(db); }
 /* Runs an INSERT … RETURNING id: *row_out the new row; 0 and
  * zt_db_changes() 0 when ON CONFLICT DO NOTHING inserted nothing. */
 int zt_db_insert_id(struct zt_db *db, struct zt_db_stmt *p, const char *what, int64_t *row_out);
+/* One count of a query whose ?1 is a row and ?2 a date (the settlements
+ * that used a policy or a catalogue from a day on). */
+int zt_db_count_used(struct zt_db *db, const char *sql, int64_t row, zt_date from,
+                     const char *what, int64_t *out);
 void zt_db_column_copy(char *dst, size_t cap, struct zt_db_stmt *p, int i);
 /* A status, kind or category stored by its name: its index in `names`, or
  * `otherwise` (the schema's CHECK makes that unreachable). */

@@ -239,18 +239,7 @@ static int approve(struct zt_store *s, int64_t row, const char *actor)
 
 static int used(struct zt_store *s, int64_t row, zt_date from, int64_t *out)
 {
-	struct zt_db *q = zt_db_of(s);
-	struct zt_db_stmt *p;
-	int r = zt_db_prepare(q, SQL_USED, &p);
-	if (r)
-		return r;
-	zt_db_bind_int64(p, 1, row);
-	zt_db_bind_int(p, 2, from);
-	if ((r = zt_db_row(q, p, "count settlements of a catalogue")) <= 0)
-		return r == 0 ? zt_error_set(ZT_EINTERNAL, "no count") : r;
-	*out = zt_db_column_int64(p, 0);
-	zt_db_done(p);
-	return 0;
+	return zt_db_count_used(zt_db_of(s), SQL_USED, row, from, "count settlements of a catalogue", out);
 }
 
 static int settlement_put(struct zt_store *s, int64_t settlement_row, int64_t catalog_row, int n,

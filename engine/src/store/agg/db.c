@@ -22,6 +22,22 @@ void zt_db_column_copy(char *dst, size_t cap, struct zt_db_stmt *p, int i)
 	snprintf(dst, cap, "%s", zt_db_column_text(p, i));
 }
 
+int zt_db_count_used(struct zt_db *db, const char *sql, int64_t row, zt_date from,
+                     const char *what, int64_t *out)
+{
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(db, sql, &p);
+	if (r)
+		return r;
+	zt_db_bind_int64(p, 1, row);
+	zt_db_bind_int(p, 2, from);
+	if ((r = zt_db_row(db, p, what)) <= 0)
+		return r == 0 ? zt_error_set(ZT_EINTERNAL, "%s: no count", what) : r;
+	*out = zt_db_column_int64(p, 0);
+	zt_db_done(p);
+	return 0;
+}
+
 int zt_db_column_name(struct zt_db_stmt *p, int i, const char *const *names, int n, int otherwise)
 {
 	const char *v = zt_db_column_text(p, i);

@@ -62,6 +62,7 @@ static const char *const guards[] = {
 	"batch_return_immutable_u", "batch_return_immutable_d", "account_balance_integer_i",
 	"account_balance_integer_u", "accum_amount_integer_i", "accum_amount_integer_u",
 	"batch_money_integer_i", "batch_money_integer_u",
+	"policy_version_guard_u", "policy_version_immutable_d",
 };
 
 /* zt_guard(i): the name of guard i, NULL past the list (a table of names
@@ -731,6 +732,44 @@ const struct zt_db_check sq_checks[ZT_VERIFY_CHECKS] = {
 	 " SELECT printf('suspense:bank is %d fen; the entries neither matched nor resolved make %d',"
 	 " COALESCE((SELECT balance FROM account WHERE name = 'suspense:bank'), 0), open.v) FROM open"
 	 " WHERE COALESCE((SELECT balance FROM account WHERE name = 'suspense:bank'), 0) != open.v"},
+	[ZT_VERIFY_RULES_IN_FORCE] = {
+	 "SELECT (SELECT count(*) FROM settlement) + (SELECT count(*) FROM policy)"
+	 " + (SELECT count(*) FROM catalog) + (SELECT count(*) FROM person_category)",
+	 "SELECT printf('policy %s (row %d) has no version state', p.policy_id, p.id) FROM policy"
+	 " p WHERE NOT EXISTS (SELECT 1 FROM policy_version v WHERE v.policy = p.id) UNION ALL"
+	 " SELECT printf('policy %s (row %d) ends on %d, outside its dates', p.policy_id, p.id,"
+	 " v.ends) FROM policy p JOIN policy_version v ON v.policy = p.id WHERE v.ends <"
+	 " p.effective_from OR v.ends > p.effective_to UNION ALL SELECT printf('settlement %s used"
+	 " policy %s (%s, %d to %d), not in force on %d', s.setl_id, p.policy_id, v.status,"
+	 " p.effective_from, v.ends, c.dscg_date) FROM settlement s JOIN claim c ON c.id ="
+	 " s.claim_id JOIN policy p ON p.id = s.policy_row JOIN policy_version v ON v.policy ="
+	 " p.id WHERE s.kind = 'settle' AND NOT EXISTS (SELECT 1 FROM settlement r WHERE"
+	 " r.reverses = s.id) AND (v.status <> 'active' OR c.dscg_date < p.effective_from OR"
+	 " c.dscg_date > v.ends) UNION ALL SELECT printf('policies %s and %s of county %s are both"
+	 " in use on %d', a.policy_id, b.policy_id, a.county, CASE WHEN a.effective_from >"
+	 " b.effective_from THEN a.effective_from ELSE b.effective_from END) FROM policy a JOIN"
+	 " policy_version va ON va.policy = a.id JOIN policy b ON b.county = a.county AND b.id >"
+	 " a.id JOIN policy_version vb ON vb.policy = b.id WHERE va.status = 'active' AND"
+	 " vb.status = 'active' AND a.effective_from <= vb.ends AND b.effective_from <= va.ends"
+	 " UNION ALL SELECT printf('settlement %s used catalogue %s (%s, %d to %d), not in force"
+	 " on %d for county %s', s.setl_id, k.catalog_id, k.status, k.effective_from, k.ends,"
+	 " c.dscg_date, p.county) FROM settlement_catalog sc JOIN settlement s ON s.id ="
+	 " sc.settlement JOIN claim c ON c.id = s.claim_id JOIN policy p ON p.id = s.policy_row"
+	 " JOIN catalog k ON k.id = sc.catalog WHERE s.kind = 'settle' AND NOT EXISTS (SELECT 1"
+	 " FROM settlement r WHERE r.reverses = s.id) AND (k.status <> 'active' OR c.dscg_date <"
+	 " k.effective_from OR c.dscg_date > k.ends OR k.county <> p.county) UNION ALL SELECT"
+	 " printf('catalogues %s and %s of county %s are both in force on %d', a.catalog_id,"
+	 " b.catalog_id, a.county, CASE WHEN a.effective_from > b.effective_from THEN"
+	 " a.effective_from ELSE b.effective_from END) FROM catalog a JOIN catalog b ON b.county ="
+	 " a.county AND b.id > a.id WHERE a.status = 'active' AND b.status = 'active' AND"
+	 " a.effective_from <= b.ends AND b.effective_from <= a.ends UNION ALL SELECT printf('the"
+	 " category periods %s and %s of person %s overlap', a.seq, b.seq, a.psn_no) FROM"
+	 " person_category a JOIN person_category b ON b.psn_no = a.psn_no AND b.seq > a.seq WHERE"
+	 " a.from_date <= b.to_date AND b.from_date <= a.to_date UNION ALL SELECT printf('policy"
+	 " %s (row %d) was approved by its loader %s', p.policy_id, p.id, p.loaded_by) FROM policy"
+	 " p JOIN policy_version v ON v.policy = p.id WHERE v.approved_by = p.loaded_by UNION ALL"
+	 " SELECT printf('catalogue %s was approved by its loader %s', k.catalog_id, k.loaded_by)"
+	 " FROM catalog k WHERE k.approved_by = k.loaded_by"},
 };
 
 /* verify's own SQL functions, registered before each run */

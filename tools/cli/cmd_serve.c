@@ -12,6 +12,7 @@
 #include "api.h"
 #include "serve_users.h"
 #include "service.h"
+#include "session.h"
 #include "zhitong/error.h"
 
 static const char help[] =
@@ -47,6 +48,7 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 	struct zt_service *s = NULL;
 	struct cli_users_auth *users = NULL;
 	struct zt_api app;
+	struct zt_sessions *sessions = NULL;
 	bool app_ok = false;
 	int status = EXIT_DONE;
 	if (!c->db_path)
@@ -83,15 +85,23 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 		goto done;
 	}
 	app_ok = true;
+	/* the web console (api_console.c): password logins' sessions */
+	if ((rc = zt_sessions_new(&sessions)) != 0) {
+		status = cli_fail(rc, "serve");
+		goto done;
+	}
+	app.sessions = sessions;
 	if ((rc = zt_service_new(&s, &o)) != 0 || (rc = zt_service_add_builtin_routes(s)) != 0 ||
 	    (rc = zt_api_add_routes(&app, s)) != 0) {
 		status = cli_fail(rc, "serve");
 		goto done;
 	}
 	/* tokens are the store's users' (serve_users.c) */
-	if (cli_users_auth_open(&users, c) == 0)
+	if (cli_users_auth_open(&users, c) == 0) {
 		zt_service_set_authenticator(s, cli_users_authenticate, users);
-	else
+		cli_users_auth_sessions(users, sessions);
+		zt_service_set_session_authenticator(s, cli_users_session, users);
+	} else
 		fprintf(stderr, "zhitong: serve: no users (%s): every request that needs a token "
 		        "answers 401\n", zt_error_last());
 	if ((rc = zt_service_run(s)) != 0) {
@@ -108,6 +118,7 @@ done:
 	cli_users_auth_free(users);
 	if (app_ok)
 		zt_api_free(&app);
+	zt_sessions_free(sessions);
 	zt_config_free(cfg);
 	return status;
 }

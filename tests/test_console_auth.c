@@ -374,3 +374,49 @@ Test(console_auth, the_cookie_is_secure_behind_a_trusted_tls_proxy)
 	stop(pid);
 	free(tok);
 }
+
+Test(console_auth, the_console_is_built_in_with_a_strict_content_security_policy)
+{
+	char *tok;
+	const char *db = console_db("page.db", &tok);
+	unsigned port;
+	pid_t pid = serve(db, NULL, &port);
+	struct zt_http_resp r = zt_http(&(struct zt_http_call){.port = port, .path = "/console"});
+	cr_expect_eq(r.status, 308);
+	cr_expect_str_eq(zt_http_header(&r, "Location"), "/console/");
+	zt_http_free(&r);
+	const char *paths[] = {"/console/", "/console/app.js", "/console/app.css"};
+	const char *types[] = {"text/html", "text/javascript", "text/css"};
+	for (size_t i = 0; i < 3; i++) {
+		r = zt_http(&(struct zt_http_call){.port = port, .path = paths[i]});
+		cr_expect_eq(r.status, 200, "%s", paths[i]);
+		cr_expect(strstr(zt_http_header(&r, "Content-Type"), types[i]), "%s", paths[i]);
+		const char *csp = zt_http_header(&r, "Content-Security-Policy");
+		cr_assert(csp, "%s has a CSP", paths[i]);
+		cr_expect(strstr(csp, "default-src 'none'") && strstr(csp, "script-src 'self'") &&
+		                  strstr(csp, "frame-ancestors 'none'"),
+		          "%s", csp);
+		cr_expect(!strstr(csp, "unsafe-inline") && !strstr(csp, "unsafe-eval") &&
+		                  !strstr(csp, "http"),
+		          "%s", csp);
+		if (i == 0) {
+			/* no inline script, nothing from another origin */
+			cr_expect(!strstr(r.body, "<script>") && !strstr(r.body, "onclick=") &&
+			                  !strstr(r.body, "http://") && !strstr(r.body, "https://"),
+			          "the page: %s", r.body);
+			cr_expect(strstr(r.body, "lang=\"zh-CN\""));
+		}
+		zt_http_free(&r);
+	}
+	cr_expect_eq(status((struct zt_http_call){.port = port, .path = "/console/secret.txt"}), 404);
+	/* the slips' check is public; without a [slip] key it says so */
+	r = zt_http(&(struct zt_http_call){.port = port, .path = "/v1/slips/verify?code=K1-AAAA"});
+	expect_code(&r, 503, "no-slip-key");
+	zt_http_free(&r);
+	r = zt_http(&(struct zt_http_call){.port = port, .path = "/v1/slips/verify"});
+	expect_code(&r, 400, "invalid-query");
+	zt_http_free(&r);
+	cr_expect_eq(status((struct zt_http_call){.port = port, .path = "/console/session"}), 401);
+	stop(pid);
+	free(tok);
+}

@@ -5,6 +5,7 @@
  * that needs a token answers 401. */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "service.h"
 #include "session.h"
 #include "zhitong/error.h"
+#include "zhitong/slip.h"
 
 static const char help[] =
 	"usage: zhitong --db PATH [--config C] serve [--listen ADDR:PORT] [--tls-cert CERT.pem --tls-key KEY.pem\n"
@@ -49,6 +51,7 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 	struct cli_users_auth *users = NULL;
 	struct zt_api app;
 	struct zt_sessions *sessions = NULL;
+	struct zt_slip_keys *slip_keys = NULL;
 	bool app_ok = false;
 	int status = EXIT_DONE;
 	if (!c->db_path)
@@ -85,6 +88,16 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 		goto done;
 	}
 	app_ok = true;
+	/* the pool's slip keys: the code on the slips, GET /v1/slips/verify */
+	if (!(slip_keys = calloc(1, sizeof *slip_keys))) {
+		status = cli_fail(zt_error_set(ZT_ENOMEM, "out of memory"), "serve");
+		goto done;
+	}
+	if ((rc = zt_slip_keys_load(slip_keys, cfg)) != 0) {
+		status = cli_fail(rc, "config");
+		goto done;
+	}
+	app.slip_keys = slip_keys;
 	/* the web console (api_console.c): password logins' sessions */
 	if ((rc = zt_sessions_new(&sessions)) != 0) {
 		status = cli_fail(rc, "serve");
@@ -119,6 +132,10 @@ done:
 	if (app_ok)
 		zt_api_free(&app);
 	zt_sessions_free(sessions);
+	if (slip_keys) {
+		zt_slip_keys_wipe(slip_keys);
+		free(slip_keys);
+	}
 	zt_config_free(cfg);
 	return status;
 }

@@ -54,6 +54,8 @@ int zt_api_add_routes(struct zt_api *a, struct zt_service *s)
 	if (rc == 0)
 		rc = api_reports_routes(a, s);
 	if (rc == 0)
+		rc = api_slips_routes(a, s);
+	if (rc == 0)
 		rc = api_console_routes(a, s);
 	return rc;
 }

@@ -108,6 +108,20 @@ static int write_who(struct zt_json_writer *w, const char *user, unsigned roles,
 		if (rc == 0)
 			rc = zt_json_write_array_end(w);
 	}
+	/* what the role may do, by the access table's names ("claim-read"):
+	 * the console shows the pages and buttons of these only (the
+	 * endpoints decide, 403, whatever it shows) */
+	if (rc == 0 && (rc = zt_json_write_key(w, "may")) == 0 &&
+	    (rc = zt_json_write_array_begin(w)) == 0) {
+		for (int op = 0; rc == 0 && op < ZT_OP_COUNT; op++)
+			if (zt_access_allows(roles, (enum zt_op)op))
+				rc = zt_json_write_string(w, zt_op_info((enum zt_op)op)->name);
+		if (rc == 0)
+			rc = zt_json_write_array_end(w);
+	}
+	/* the pool's today: the console's "today" and its 30 days */
+	if (rc == 0 && (rc = zt_json_write_key(w, "today")) == 0)
+		rc = zt_json_write_date(w, zt_date_today());
 	if (rc == 0 && (rc = zt_json_write_key(w, "csrf")) == 0)
 		rc = csrf ? zt_json_write_string(w, csrf) : zt_json_write_null(w);
 	if (rc == 0)

@@ -75,33 +75,7 @@ static const char *console_db(const char *name, char **desk_token)
 
 static pid_t serve(const char *db, const char *config, unsigned *port)
 {
-	const char *err_path = tmp_path("serve.err");
-	unlink(err_path);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		char cmd[2048];
-		snprintf(cmd, sizeof cmd, "exec '%s' --db '%s' %s%s%s serve --listen 127.0.0.1:0 "
-		         "--log /dev/null 2>'%s' </dev/null", ZT_TEST_ZHITONG, db,
-		         config ? "--config '" : "", config ? config : "", config ? "'" : "", err_path);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	/* polls for the line that names the port (bounded: 60 s) */
-	for (int i = 0; i < 1200; i++) {
-		char *e = zt_test_slurp(err_path);
-		const char *at = e ? strstr(e, "serving on http://127.0.0.1:") : NULL;
-		if (at) {
-			*port = (unsigned)atoi(at + strlen("serving on http://127.0.0.1:"));
-			free(e);
-			return pid;
-		}
-		free(e);
-		usleep(50 * 1000);
-	}
-	kill(pid, SIGKILL);
-	cr_assert_fail("zhitong serve never said where it serves");
-	return pid;
+	return zt_test_serve(db, config, tmp_path("serve.err"), port);
 }
 
 static void stop(pid_t pid)

@@ -1802,19 +1802,7 @@ static pid_t serve_child(unsigned *child_port, const char *stderr_path)
 		zt_service_free(s);
 		_exit(rc == 0 ? 0 : 3);
 	}
-	for (int i = 0; i < 100; i++) {
-		char *e = zt_test_slurp(stderr_path);
-		const char *at = e ? strstr(e, "serving on http://127.0.0.1:") : NULL;
-		if (at) {
-			*child_port = (unsigned)atoi(at + strlen("serving on http://127.0.0.1:"));
-			free(e);
-			return pid;
-		}
-		free(e);
-		usleep(50 * 1000);
-	}
-	kill(pid, SIGKILL);
-	cr_assert_fail("the child never said where it serves");
+	*child_port = zt_test_served_port(pid, stderr_path);
 	return pid;
 }
 

@@ -262,6 +262,19 @@ Test(console_auth, login_session_cookie_csrf_and_logout)
 	                                                      "00000000000000000000000000000000000000000000"}}),
 	             401);
 
+	/* a login brings a new session and ends the one the browser had */
+	r = login(port, "desk1", DESK_PW, NULL);
+	struct session s1 = session_of(&r);
+	zt_http_free(&r);
+	r = login(port, "desk1", DESK_PW, s1.cookie);
+	struct session s2 = session_of(&r);
+	zt_http_free(&r);
+	cr_expect_str_neq(s1.cookie, s2.cookie);
+	cr_expect_eq(status((struct zt_http_call){.port = port, .path = "/console/session",
+	                                          .headers = {s1.cookie}}), 401);
+	cr_expect_eq(status((struct zt_http_call){.port = port, .path = "/console/session",
+	                                          .headers = {s2.cookie}}), 200);
+
 	/* a disabled user's session ends at once */
 	r = login(port, "aud", AUD_PW, NULL);
 	struct session a = session_of(&r);

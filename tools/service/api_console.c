@@ -171,6 +171,11 @@ static int post_login(struct zt_request *r, void *ctx)
 		return zt_reply_error(r, 401, "login-failed", "wrong name or password");
 	if (rc)
 		return api_fail(r, rc);
+	/* a new session every time, never the one the browser brought
+	 * (session fixation): that one ends here */
+	const char *old = zt_req_cookie(r, ZT_SERVICE_SESSION_COOKIE);
+	if (old)
+		zt_sessions_end(a->sessions, old);
 	char sid[ZT_SESSION_ID_CHARS + 1], csrf[ZT_SESSION_CSRF_CHARS + 1];
 	rc = zt_sessions_create(a->sessions, p.user, now, sid, csrf);
 	struct zt_json_writer *w = NULL;

@@ -501,29 +501,7 @@ static void svc_world_db(struct svc_world *w, const char *db)
 static pid_t svc_start(const char *db, const char *err_path, unsigned *port)
 {
 	unlink(err_path);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		char cmd[2048];
-		snprintf(cmd, sizeof cmd, "exec '%s' --db '%s' serve --listen 127.0.0.1:0 --log /dev/null "
-		         "2>'%s' </dev/null >/dev/null", ZT_TEST_ZHITONG, db, err_path);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 600; i++) {
-		char *e = zt_test_slurp(err_path);
-		const char *at = e ? strstr(e, "serving on http://127.0.0.1:") : NULL;
-		if (at) {
-			*port = (unsigned)atoi(at + strlen("serving on http://127.0.0.1:"));
-			free(e);
-			return pid;
-		}
-		free(e);
-		usleep(50 * 1000);
-	}
-	kill(pid, SIGKILL);
-	cr_assert_fail("zhitong serve never said where it serves");
-	return pid;
+	return zt_test_serve(db, NULL, err_path, port);
 }
 
 /* An answer as two runs share it: setl_id="S…" written as setl_id="S". */

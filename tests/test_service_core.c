@@ -90,7 +90,7 @@ Test(service_routes, templates_match_and_keep_their_parameters_raw)
 Test(service_routes, malformed_or_repeated_templates_are_refused_at_start)
 {
 	struct zt_routes t = {0};
-	const char *bad[] = {"v1/x", "/v1//x", "/v1/x/", "/v1/{}", "/v1/{a", "/v1/a}", "/v1/{A}",
+	const char *bad[] = {"v1/x", "/v1//x", "/v1/x//", "/v1/{}", "/v1/{a", "/v1/a}", "/v1/{A}",
 	                     "/v1/x{a}", "/v1/{a}/{a}", "/v1/a b", "/v1/%41"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		struct zt_route r = {.method = "GET", .path = bad[i], .handler = dummy};
@@ -102,6 +102,34 @@ Test(service_routes, malformed_or_repeated_templates_are_refused_at_start)
 	cr_assert(strstr(zt_error_last(), "added twice"));
 	struct zt_route nohandler = {.method = "GET", .path = "/v1/y"};
 	cr_assert_eq(zt_routes_add(&t, &nohandler), ZT_EINVAL);
+	zt_routes_free(&t);
+}
+
+/* A trailing '/' is a template of its own (the console's "/console/"): it
+ * matches that path only, not the one without the slash, and the other way. */
+Test(service_routes, a_trailing_slash_is_its_own_template)
+{
+	struct zt_routes t = {0};
+	struct zt_route a = {.method = "GET", .path = "/console/", .handler = dummy};
+	struct zt_route b = {.method = "GET", .path = "/console", .handler = dummy};
+	struct zt_route c = {.method = "GET", .path = "/console/{asset}", .handler = dummy};
+	cr_assert_eq(zt_routes_add(&t, &a), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_routes_add(&t, &b), 0);
+	cr_assert_eq(zt_routes_add(&t, &c), 0);
+	const struct zt_route_entry *e;
+	struct zt_route_param p[ZT_ROUTE_SEGMENTS_MAX];
+	size_t np;
+	char allow[64];
+	cr_assert_eq(zt_routes_match(&t, "GET", "/console/", &e, p, &np, allow, sizeof allow), 0);
+	cr_assert_str_eq(e->r.path, "/console/");
+	cr_assert_eq(zt_routes_match(&t, "GET", "/console", &e, p, &np, allow, sizeof allow), 0);
+	cr_assert_str_eq(e->r.path, "/console");
+	cr_assert_eq(zt_routes_match(&t, "GET", "/console/app.js", &e, p, &np, allow, sizeof allow), 0);
+	cr_assert_str_eq(e->r.path, "/console/{asset}");
+	cr_assert_eq(zt_routes_match(&t, "GET", "/console//", &e, p, &np, allow, sizeof allow),
+	             ZT_ENOTFOUND);
+	cr_assert_eq(zt_routes_match(&t, "GET", "/console/app.js/", &e, p, &np, allow, sizeof allow),
+	             ZT_ENOTFOUND);
 	zt_routes_free(&t);
 }
 
@@ -1774,19 +1802,7 @@ static pid_t serve_child(unsigned *child_port, const char *stderr_path)
 		zt_service_free(s);
 		_exit(rc == 0 ? 0 : 3);
 	}
-	for (int i = 0; i < 100; i++) {
-		char *e = zt_test_slurp(stderr_path);
-		const char *at = e ? strstr(e, "serving on http://127.0.0.1:") : NULL;
-		if (at) {
-			*child_port = (unsigned)atoi(at + strlen("serving on http://127.0.0.1:"));
-			free(e);
-			return pid;
-		}
-		free(e);
-		usleep(50 * 1000);
-	}
-	kill(pid, SIGKILL);
-	cr_assert_fail("the child never said where it serves");
+	*child_port = zt_test_served_port(pid, stderr_path);
 	return pid;
 }
 

@@ -375,29 +375,7 @@ Test(users_cli, a_rolled_token_lives_through_its_grace_and_dies_after)
 
 static pid_t serve(const char *db, const char *err_path, unsigned *port)
 {
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		char cmd[2048];
-		snprintf(cmd, sizeof cmd, "exec '%s' --db '%s' serve --listen 127.0.0.1:0 --log /dev/null "
-		         "2>'%s' </dev/null", ZT_TEST_ZHITONG, db, err_path);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 100; i++) {
-		char *e = zt_test_slurp(err_path);
-		const char *at = e ? strstr(e, "serving on http://127.0.0.1:") : NULL;
-		if (at) {
-			*port = (unsigned)atoi(at + strlen("serving on http://127.0.0.1:"));
-			free(e);
-			return pid;
-		}
-		free(e);
-		usleep(50 * 1000);
-	}
-	kill(pid, SIGKILL);
-	cr_assert_fail("zhitong serve never said where it serves");
-	return pid;
+	return zt_test_serve(db, NULL, err_path, port);
 }
 
 static int status_of(unsigned port, const char *path, const char *token)

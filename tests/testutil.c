@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -701,4 +702,42 @@ bool zt_test_expectation(const char *doc, long *line, char *text, size_t text_si
 	}
 	snprintf(text, text_size, "%.*s", (int)(end - e), e);
 	return true;
+}
+
+/* ---- a server child ------------------------------------------------------- */
+
+unsigned zt_test_served_port(pid_t pid, const char *err_path)
+{
+	static const char said[] = "serving on http://127.0.0.1:";
+	for (int i = 0; i < 1200; i++) {
+		char *e = zt_test_slurp(err_path);
+		const char *at = e ? strstr(e, said) : NULL;
+		if (at) {
+			unsigned port = (unsigned)atoi(at + strlen(said));
+			free(e);
+			return port;
+		}
+		free(e);
+		usleep(50 * 1000);
+	}
+	kill(pid, SIGKILL);
+	cr_assert_fail("the server never said where it serves (%s)", err_path);
+	return 0;
+}
+
+pid_t zt_test_serve(const char *db, const char *config, const char *err_path, unsigned *port)
+{
+	unlink(err_path);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char cmd[4096];
+		snprintf(cmd, sizeof cmd, "exec '%s' --db '%s' %s%s%s serve --listen 127.0.0.1:0 "
+		         "--log /dev/null 2>'%s' </dev/null", ZT_TEST_ZHITONG, db,
+		         config ? "--config '" : "", config ? config : "", config ? "'" : "", err_path);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	*port = zt_test_served_port(pid, err_path);
+	return pid;
 }

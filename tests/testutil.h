@@ -3,6 +3,7 @@
 #define ZT_TESTUTIL_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -171,6 +172,14 @@ int zt_test_text_cols(const char *utf8);
 /* A new database DIR/name with the sample registry and policy of rules/
  * loaded (through the program); returns its path (static, rotated). */
 const char *zt_test_sample_db(const char *name);
+
+/* The port a server child (pid) says it serves on, in its stderr file
+ * ("serving on http://127.0.0.1:PORT"): polled for up to 60 s, then the
+ * child is killed and the test fails. */
+unsigned zt_test_served_port(pid_t pid, const char *err_path);
+/* `zhitong --db DB [--config CONFIG] serve` on a free loopback port (its
+ * stderr in err_path, no request log): its pid; *port where it serves. */
+pid_t zt_test_serve(const char *db, const char *config, const char *err_path, unsigned *port);
 
 /* ---- the settle use case, in process ------------------------------------------
  * Settles (quotes, with o->quote) the claims of the file at `path` (XML)

@@ -2,6 +2,9 @@
  * The rules are access.h's (roles, scope) and token.h's (generation,
  * hashing, rolling); the store keeps names, scopes and hashes (store.h
  * users); every change is one write transaction with its audit record. */
+#include <argon2.h>
+#include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -517,4 +520,229 @@ int zt_users_actor_check(struct zt_store *s, const char *actor, const char *sour
 	if (rc == 0 && !u.enabled)
 		return zt_error_set(ZT_EINVAL, "%s: user '%s' is disabled", source, actor);
 	return rc;
+}
+
+/* ---- the console's passwords -------------------------------------------------- */
+
+/* RFC 9106 §4, the second recommended option: little memory, for a server
+ * that many log in to at once on two cores. */
+#define ARGON2_T 2
+#define ARGON2_M_KIB 19456
+#define ARGON2_P 1
+#define ARGON2_SALT_BYTES 16
+#define ARGON2_TAG_BYTES 32
+#define ARGON2_ENCODED_BYTES 128
+
+static int password_check(const char *pw)
+{
+	if (!pw)
+		return zt_error_set(ZT_EINVAL, "no password given");
+	size_t bytes = strlen(pw);
+	if (bytes > ZT_PASSWORD_BYTES_MAX)
+		return zt_error_set(ZT_EINVAL, "the password is longer than %d bytes",
+		                    ZT_PASSWORD_BYTES_MAX);
+	size_t chars = 0;
+	for (const unsigned char *p = (const unsigned char *)pw; *p;) {
+		unsigned c = *p;
+		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+		                                             : (c & 0xf8) == 0xf0 ? 4 : 0;
+		if (n == 0)
+			return zt_error_set(ZT_EINVAL, "the password is not UTF-8");
+		for (size_t i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return zt_error_set(ZT_EINVAL, "the password is not UTF-8");
+		if (c < 0x20 || c == 0x7f)
+			return zt_error_set(ZT_EINVAL, "the password holds a control character");
+		p += n;
+		chars++;
+	}
+	if (chars < ZT_PASSWORD_CHARS_MIN)
+		return zt_error_set(ZT_EINVAL, "a password has at least %d characters",
+		                    ZT_PASSWORD_CHARS_MIN);
+	return 0;
+}
+
+static int password_hash(char out[ARGON2_ENCODED_BYTES], const char *pw)
+{
+	unsigned char salt[ARGON2_SALT_BYTES];
+	if (RAND_bytes(salt, sizeof salt) != 1)
+		return zt_error_set(ZT_EINTERNAL, "no random bytes for a salt");
+	int r = argon2id_hash_encoded(ARGON2_T, ARGON2_M_KIB, ARGON2_P, pw, strlen(pw), salt,
+	                              sizeof salt, ARGON2_TAG_BYTES, out, ARGON2_ENCODED_BYTES);
+	if (r != ARGON2_OK)
+		return zt_error_set(r == ARGON2_MEMORY_ALLOCATION_ERROR ? ZT_ENOMEM : ZT_EINTERNAL,
+		                    "argon2id: %s", argon2_error_message(r));
+	return 0;
+}
+
+int zt_users_password_set(struct zt_store *s, const struct zt_users_change_req *r,
+                          const char *password)
+{
+	char encoded[ARGON2_ENCODED_BYTES];
+	int rc = password ? password_check(password) : 0;
+	if (rc == 0 && password)
+		rc = password_hash(encoded, password); /* before the write lock: it takes time */
+	if (rc)
+		return rc;
+	char name[ZT_ACTOR_BYTES], actor[ZT_ACTOR_BYTES];
+	struct user_copy u;
+	bool self = false;
+	if ((rc = normalize(name, "the user's name", r->name)) == 0 &&
+	    (rc = normalize(actor, "who sets the password (--by)", r->actor)) == 0)
+		self = strcmp(name, actor) == 0;
+	if (rc)
+		return rc;
+	if (self) {
+		/* a user may set their own: no administrator needed */
+		memset(&u, 0, sizeof u);
+		zt_scope_init(&u.scope);
+		if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
+			return rc;
+		rc = get_user(s, name, &u);
+		if (rc == ZT_ENOTFOUND)
+			rc = zt_error_set(ZT_ENOTFOUND, "no user '%s'", name);
+		else if (rc == 0 && !u.enabled)
+			rc = zt_error_set(ZT_EINVAL, "user '%s' is disabled", name);
+	} else if ((rc = change_start(s, r, name, actor, &u)) != 0) {
+		zt_scope_free(&u.scope);
+		return rc;
+	}
+	if (rc == 0)
+		rc = s->ops->users.set_password(s, name, password ? encoded : NULL);
+	if (rc == 0)
+		rc = audit(s, actor, "user password", name,
+		           password ? "password set (argon2id)" : "password removed");
+	explicit_bzero(encoded, sizeof encoded);
+	return change_end(s, rc, &u);
+}
+
+struct login_copy {
+	struct user_copy u;
+	char encoded[ARGON2_ENCODED_BYTES];
+	bool has_password;
+	int64_t failed, locked_until;
+};
+
+static int copy_login(void *ctx, const struct zt_stored_user *su)
+{
+	struct login_copy *l = ctx;
+	l->has_password = su->password_hash &&
+	                  strlen(su->password_hash) < sizeof l->encoded;
+	if (l->has_password)
+		snprintf(l->encoded, sizeof l->encoded, "%s", su->password_hash);
+	l->failed = su->failed_logins;
+	l->locked_until = su->locked_until_s;
+	return copy_user(&l->u, su);
+}
+
+/* A hash to verify against when there is none, so that an unknown name
+ * takes as long as a wrong password. */
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static char dummy_encoded[ARGON2_ENCODED_BYTES];
+static void dummy_make(void)
+{
+	if (password_hash(dummy_encoded, "zhitong-no-such-user") != 0)
+		dummy_encoded[0] = '\0';
+}
+
+int zt_users_login(struct zt_store *s, const char *name_in, const char *password, int64_t now_s,
+                   struct zt_users_principal *out, int64_t *locked_until_s)
+{
+	memset(out, 0, sizeof *out);
+	zt_scope_init(&out->scope);
+	*locked_until_s = 0;
+	char name[ZT_ACTOR_BYTES];
+	bool named = name_in && zt_actor_normalize(name, name_in) == 0;
+	bool pw_ok_form = password && strlen(password) <= ZT_PASSWORD_BYTES_MAX;
+	int64_t now = now_or(now_s);
+	struct login_copy l;
+	memset(&l, 0, sizeof l);
+	zt_scope_init(&l.u.scope);
+	int rc = 0;
+	if (named && (rc = s->ops->users.get(s, name, copy_login, &l)) == 0)
+		rc = l.u.rc;
+	if (rc && rc != ZT_ENOTFOUND) {
+		zt_scope_free(&l.u.scope);
+		return rc;
+	}
+	bool known = named && rc == 0 && l.u.found;
+	if (known && l.locked_until > now) {
+		zt_scope_free(&l.u.scope);
+		*locked_until_s = l.locked_until;
+		return zt_error_set(ZT_ECONFLICT, "the login of '%s' is locked after %d failures",
+		                    name, ZT_LOGIN_FAILURES_MAX);
+	}
+	bool good = false;
+	if (known && l.has_password && pw_ok_form)
+		good = argon2id_verify(l.encoded, password, strlen(password)) == ARGON2_OK;
+	else {
+		pthread_once(&dummy_once, dummy_make);
+		if (dummy_encoded[0] && pw_ok_form)
+			(void)argon2id_verify(dummy_encoded, password, strlen(password));
+	}
+	explicit_bzero(l.encoded, sizeof l.encoded);
+	rc = 0;
+	if (known && l.has_password && (!good || l.failed > 0)) {
+		/* count the failure (or clear the count) in a transaction of
+		 * its own: read again, so that two failing at once count two */
+		if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) == 0) {
+			struct login_copy now_l;
+			memset(&now_l, 0, sizeof now_l);
+			zt_scope_init(&now_l.u.scope);
+			rc = s->ops->users.get(s, name, copy_login, &now_l);
+			zt_scope_free(&now_l.u.scope);
+			explicit_bzero(now_l.encoded, sizeof now_l.encoded);
+			int64_t failed = good ? 0 : now_l.failed + 1, until = 0;
+			if (failed >= ZT_LOGIN_FAILURES_MAX) {
+				until = now + ZT_LOGIN_LOCK_S;
+				failed = 0;
+			}
+			if (rc == 0)
+				rc = s->ops->users.set_login(s, name, failed, until);
+			if (rc == 0 && until) {
+				char detail[96];
+				snprintf(detail, sizeof detail, "%d failed logins: locked for %ds",
+				         ZT_LOGIN_FAILURES_MAX, ZT_LOGIN_LOCK_S);
+				rc = audit(s, name, "user locked", name, detail);
+			}
+			if (rc == 0)
+				rc = s->ops->commit(s);
+			else
+				s->ops->rollback(s);
+			if (rc == 0 && until)
+				*locked_until_s = until;
+		}
+	}
+	if (rc == 0 && (!good || !l.u.enabled))
+		rc = zt_error_set(ZT_ENOTFOUND, "wrong name or password");
+	if (rc) {
+		zt_scope_free(&l.u.scope);
+		return rc;
+	}
+	snprintf(out->user, sizeof out->user, "%s", l.u.name);
+	out->roles = l.u.roles;
+	out->scope = l.u.scope; /* handed over */
+	snprintf(out->token_id, sizeof out->token_id, "password");
+	return 0;
+}
+
+int zt_users_principal_of(struct zt_store *s, const char *name, struct zt_users_principal *out)
+{
+	memset(out, 0, sizeof *out);
+	zt_scope_init(&out->scope);
+	struct user_copy u;
+	int rc = get_user(s, name, &u);
+	if (rc == 0 && !u.enabled)
+		rc = zt_error_set(ZT_ENOTFOUND, "user '%s' is disabled", name);
+	else if (rc == ZT_ENOTFOUND)
+		rc = zt_error_set(ZT_ENOTFOUND, "no user '%s'", name);
+	if (rc) {
+		zt_scope_free(&u.scope);
+		return rc;
+	}
+	snprintf(out->user, sizeof out->user, "%s", u.name);
+	out->roles = u.roles;
+	out->scope = u.scope;
+	snprintf(out->token_id, sizeof out->token_id, "session");
+	return 0;
 }

@@ -5,6 +5,7 @@
  * that needs a token answers 401. */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,7 +13,9 @@
 #include "api.h"
 #include "serve_users.h"
 #include "service.h"
+#include "session.h"
 #include "zhitong/error.h"
+#include "zhitong/slip.h"
 
 static const char help[] =
 	"usage: zhitong --db PATH [--config C] serve [--listen ADDR:PORT] [--tls-cert CERT.pem --tls-key KEY.pem\n"
@@ -47,6 +50,8 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 	struct zt_service *s = NULL;
 	struct cli_users_auth *users = NULL;
 	struct zt_api app;
+	struct zt_sessions *sessions = NULL;
+	struct zt_slip_keys *slip_keys = NULL;
 	bool app_ok = false;
 	int status = EXIT_DONE;
 	if (!c->db_path)
@@ -84,15 +89,33 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 	}
 	app_ok = true;
 	app.config = cfg; /* settle reads [county C] catalog as 'claim submit' does */
+	/* the pool's slip keys: the code on the slips, GET /v1/slips/verify */
+	if (!(slip_keys = calloc(1, sizeof *slip_keys))) {
+		status = cli_fail(zt_error_set(ZT_ENOMEM, "out of memory"), "serve");
+		goto done;
+	}
+	if ((rc = zt_slip_keys_load(slip_keys, cfg)) != 0) {
+		status = cli_fail(rc, "config");
+		goto done;
+	}
+	app.slip_keys = slip_keys;
+	/* the web console (api_console.c): password logins' sessions */
+	if ((rc = zt_sessions_new(&sessions)) != 0) {
+		status = cli_fail(rc, "serve");
+		goto done;
+	}
+	app.sessions = sessions;
 	if ((rc = zt_service_new(&s, &o)) != 0 || (rc = zt_service_add_builtin_routes(s)) != 0 ||
 	    (rc = zt_api_add_routes(&app, s)) != 0) {
 		status = cli_fail(rc, "serve");
 		goto done;
 	}
 	/* tokens are the store's users' (serve_users.c) */
-	if (cli_users_auth_open(&users, c) == 0)
+	if (cli_users_auth_open(&users, c) == 0) {
 		zt_service_set_authenticator(s, cli_users_authenticate, users);
-	else
+		cli_users_auth_sessions(users, sessions);
+		zt_service_set_session_authenticator(s, cli_users_session, users);
+	} else
 		fprintf(stderr, "zhitong: serve: no users (%s): every request that needs a token "
 		        "answers 401\n", zt_error_last());
 	if ((rc = zt_service_run(s)) != 0) {
@@ -109,6 +132,11 @@ done:
 	cli_users_auth_free(users);
 	if (app_ok)
 		zt_api_free(&app);
+	zt_sessions_free(sessions);
+	if (slip_keys) {
+		zt_slip_keys_wipe(slip_keys);
+		free(slip_keys);
+	}
 	zt_config_free(cfg);
 	return status;
 }

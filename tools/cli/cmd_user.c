@@ -2,8 +2,11 @@
  * "Users, roles and tokens"; README "Users and tokens"). Parses, calls the
  * use cases of users.h, renders (users_render.h). A new token goes alone
  * on one line to stdout, once; what was done goes to stderr. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "zhitong/date.h"
@@ -20,6 +23,7 @@ static const char user_help[] =
 	"       zhitong --db PATH user token roll NAME [--grace 24h] [--by ADMIN]\n"
 	"       zhitong --db PATH user token NAME [--grace 24h] [--by ADMIN]   (roll)\n"
 	"       zhitong --db PATH user token revoke NAME [--by ADMIN]\n"
+	"       zhitong --db PATH user password NAME [--remove] [--by ADMIN]\n"
 	"\n"
 	"Users of the HTTP service, each with one role: desk (with --hospital, one or\n"
 	"more), fund-admin (with --fund, one or more), finance, auditor, admin. The\n"
@@ -41,6 +45,12 @@ static const char user_help[] =
 	"              default, 0s: not at all, at most 30d), so a hospital can change\n"
 	"              its systems over without downtime\n"
 	"token revoke  every token of the user dies now\n"
+	"password the web console's password (argon2id): read from the terminal,\n"
+	"         twice, without echo, or as the first line of standard input; never\n"
+	"         from the command line. At least 10 characters. An admin sets anyone's,\n"
+	"         a user their own (--by NAME). It clears a login locked after 5\n"
+	"         failures; --remove: the user can no longer log in to the console.\n"
+	"         Tokens are not touched.\n"
 	"\n"
 	"Every change is an audit record naming the token's id ('zhitong audit list').\n";
 
@@ -169,11 +179,81 @@ static int change(const struct cli *c, const struct args *a, const char *verb, c
 	return show_token(&res, what);
 }
 
+/* One line of stdin into buf (without its newline): 0, or ZT_EINVAL. On a
+ * terminal, without echo, after a prompt on stderr. */
+static int read_secret(char *buf, size_t cap, const char *prompt)
+{
+	bool tty = isatty(STDIN_FILENO);
+	struct termios old, quiet;
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		fflush(stderr);
+		if (tcgetattr(STDIN_FILENO, &old) == 0) {
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			quiet.c_lflag |= ECHONL;
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		} else
+			tty = false;
+	}
+	bool got = fgets(buf, (int)cap, stdin) != NULL;
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	if (!got)
+		return zt_error_set(ZT_EINVAL, "no password on standard input");
+	size_t n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	else if (n + 1 >= cap)
+		return zt_error_set(ZT_EINVAL, "the password is longer than %d bytes",
+		                    ZT_PASSWORD_BYTES_MAX);
+	if (n && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int password(const struct cli *c, const struct args *a)
+{
+	if (a->npos != 2)
+		return cli_usage("zhitong user password NAME [--remove] (the password on stdin)");
+	struct zt_users_change_req req = {.name = a->pos[1], .actor = cli_actor(a)};
+	bool remove = args_flag(a, "--remove");
+	char pw[ZT_PASSWORD_BYTES_MAX + 2], again[ZT_PASSWORD_BYTES_MAX + 2];
+	int rc = 0;
+	if (!remove) {
+		rc = read_secret(pw, sizeof pw, "New password: ");
+		if (rc == 0 && isatty(STDIN_FILENO)) {
+			rc = read_secret(again, sizeof again, "Again: ");
+			if (rc == 0 && strcmp(pw, again) != 0)
+				rc = zt_error_set(ZT_EINVAL, "the two passwords differ");
+			explicit_bzero(again, sizeof again);
+		}
+		if (rc) {
+			explicit_bzero(pw, sizeof pw);
+			return cli_fail(rc, NULL);
+		}
+	}
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, 0, &s)) == 0) {
+		rc = zt_users_password_set(s, &req, remove ? NULL : pw);
+		zt_store_close(s);
+		if (rc)
+			rc = fail(rc);
+		else {
+			fprintf(stderr, "zhitong: user '%s': console password %s\n", req.name,
+			        remove ? "removed" : "set");
+			rc = EXIT_DONE;
+		}
+	}
+	explicit_bzero(pw, sizeof pw);
+	return rc;
+}
+
 int cmd_user(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
 	int rc = args_parse(&a, argc, argv, "--role --hospital --fund --by --grace --format --out",
-	                    "--force --bom");
+	                    "--force --bom --remove");
 	if (rc)
 		return rc;
 	if (a.help || a.npos == 0) {
@@ -190,6 +270,8 @@ int cmd_user(const struct cli *c, int argc, char **argv)
 			return cli_usage("zhitong user %s NAME", cmd);
 		return change(c, &a, cmd, a.pos[1]);
 	}
+	if (strcmp(cmd, "password") == 0)
+		return password(c, &a);
 	if (strcmp(cmd, "token") == 0) {
 		if (a.npos == 2) /* docs/spec/service.md: user token NAME */
 			return change(c, &a, "roll", a.pos[1]);
@@ -198,5 +280,5 @@ int cmd_user(const struct cli *c, int argc, char **argv)
 			return change(c, &a, a.pos[1], a.pos[2]);
 		return cli_usage("zhitong user token issue|roll|revoke NAME");
 	}
-	return cli_usage("unknown user command '%s' (add, list, disable, enable, token)", cmd);
+	return cli_usage("unknown user command '%s' (add, list, disable, enable, token, password)", cmd);
 }

@@ -87,6 +87,7 @@ static const char usage_text[] =
 	"  user disable           a user's tokens stop working (user enable: again)\n"
 	"  user enable            a disabled user works again\n"
 	"  user token             issue, roll (with a grace) or revoke a user's token\n"
+	"  user password          the web console's password (argon2id; from stdin, never argv)\n"
 	"  audit list             the audit trail, by time, user, after a record\n"
 	"  audit verify           check the audit trail's hash chain (and a published head)\n"
 	"  audit head             the chain's last record to publish, optionally signed\n"

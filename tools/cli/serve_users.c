@@ -8,12 +8,15 @@
 
 #include "cli.h"
 #include "serve_users.h"
+#include "session.h"
+#include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/users.h"
 
 struct cli_users_auth {
 	pthread_mutex_t lock;
 	struct zt_store *s;
+	struct zt_sessions *sessions;
 };
 
 int cli_users_auth_open(struct cli_users_auth **out, const struct cli *c)
@@ -62,5 +65,38 @@ int cli_users_authenticate(void *ctx, const char *token, struct zt_principal *ou
 	out->roles = p.roles; /* ZT_USER_* (access.h) */
 	snprintf(out->token_id, sizeof out->token_id, "%s", p.token_id);
 	out->scope = p.scope; /* the core frees it after the request */
+	return 0;
+}
+
+void cli_users_auth_sessions(struct cli_users_auth *a, struct zt_sessions *sessions)
+{
+	a->sessions = sessions;
+}
+
+int cli_users_session(void *ctx, const char *sid, struct zt_principal *out,
+                      char csrf[ZT_SERVICE_CSRF_BYTES])
+{
+	struct cli_users_auth *a = ctx;
+	char user[ZT_ACTOR_BYTES];
+	_Static_assert(ZT_SERVICE_CSRF_BYTES == ZT_SESSION_CSRF_CHARS + 1, "the CSRF token's size");
+	if (!a->sessions)
+		return ZT_ENOTFOUND;
+	int rc = zt_sessions_lookup(a->sessions, sid, zt_date_now(), user, csrf);
+	if (rc)
+		return rc;
+	/* the user as it is now: disabled, or its role changed, since the login */
+	struct zt_users_principal p;
+	pthread_mutex_lock(&a->lock);
+	rc = zt_users_principal_of(a->s, user, &p);
+	pthread_mutex_unlock(&a->lock);
+	if (rc) {
+		if (rc == ZT_ENOTFOUND)
+			zt_sessions_end(a->sessions, sid);
+		return rc;
+	}
+	snprintf(out->user, sizeof out->user, "%s", p.user);
+	out->roles = p.roles;
+	snprintf(out->token_id, sizeof out->token_id, "%s", p.token_id);
+	out->scope = p.scope;
 	return 0;
 }

@@ -15,4 +15,12 @@ void cli_users_auth_free(struct cli_users_auth *a);
  * unknown, past its grace or of a disabled user; thread-safe. */
 int cli_users_authenticate(void *ctx, const char *token, struct zt_principal *out);
 
+/* The console's sessions (session.h) that cli_users_session looks in. */
+struct zt_sessions;
+void cli_users_auth_sessions(struct cli_users_auth *a, struct zt_sessions *sessions);
+/* zt_session_fn: the session's user as it is now (ZT_ENOTFOUND, and the
+ * session ended, when the user is gone or disabled); thread-safe. */
+int cli_users_session(void *ctx, const char *sid, struct zt_principal *out,
+                      char csrf[ZT_SERVICE_CSRF_BYTES]);
+
 #endif

@@ -53,6 +53,10 @@ int zt_api_add_routes(struct zt_api *a, struct zt_service *s)
 		rc = api_claims_routes(a, s);
 	if (rc == 0)
 		rc = api_reports_routes(a, s);
+	if (rc == 0)
+		rc = api_slips_routes(a, s);
+	if (rc == 0)
+		rc = api_console_routes(a, s);
 	return rc;
 }
 

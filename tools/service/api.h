@@ -28,6 +28,8 @@
 #include "zhitong/store.h"
 
 struct zt_idem_entry;
+struct zt_sessions;
+struct zt_slip_keys;
 
 struct zt_api {
 	const char *db;              /* the store's target (zt_store_open) */
@@ -44,6 +46,11 @@ struct zt_api {
 	pthread_mutex_t idem_lock;
 	struct zt_idem_entry *idem;
 	size_t idem_n, idem_cap;
+	/* The pool's slip keys ([slip] key): the code on the slips and
+	 * GET /v1/slips/verify (api_slips.c); NULL: no code, 503 there. */
+	const struct zt_slip_keys *slip_keys;
+	/* The web console's sessions (session.h), or NULL: no console. */
+	struct zt_sessions *sessions;
 };
 
 int zt_api_init(struct zt_api *a, const char *db);
@@ -77,5 +84,7 @@ void api_idem_end(struct zt_api *a, long slot, unsigned status, const char *body
 
 int api_claims_routes(struct zt_api *a, struct zt_service *s);
 int api_reports_routes(struct zt_api *a, struct zt_service *s);
+int api_console_routes(struct zt_api *a, struct zt_service *s);
+int api_slips_routes(struct zt_api *a, struct zt_service *s);
 
 #endif

@@ -708,7 +708,15 @@ static int get_slip(struct zt_request *r, void *ctx)
 	if (f == ZT_FORMAT_NONE)
 		return zt_reply_not_acceptable(r, offered, 3);
 	const char *setl_id = zt_req_param(r, "setl_id");
-	const struct zt_slip_req req = {.setl_id = setl_id};
+	/* the verification code under the pool's signing key, if it has one */
+	const struct zt_slip_keys *keys = ((struct zt_api *)ctx)->slip_keys;
+	const struct zt_slip_key *k = keys && keys->signing >= 0 ? &keys->key[keys->signing] : NULL;
+	const struct zt_slip_req req = {.setl_id = setl_id,
+	                                .key = k ? k->bytes : NULL,
+	                                .key_len = k ? k->len : 0,
+	                                .key_id = k ? k->id : NULL,
+	                                .qr_prefix = keys && keys->verify_url[0] ? keys->verify_url
+	                                                                         : NULL};
 	struct zt_slip sl;
 	struct zt_slip_arena arena = {0};
 	struct zt_store *s = NULL;

@@ -40,6 +40,15 @@ int zt_routes_add(struct zt_routes *t, const struct zt_route *r)
 			while (*p && *p != '/')
 				p++;
 			size_t n = (size_t)(p - s);
+			if (n == 0 && *p == '\0' && e.nseg > 0 && e.nseg < ZT_ROUTE_SEGMENTS_MAX) {
+				/* a trailing '/' ("/console/"): an empty last literal */
+				if (!(e.seg[e.nseg] = strdup(""))) {
+					rc = zt_error_set(ZT_ENOMEM, "out of memory");
+					goto fail;
+				}
+				e.param[e.nseg++] = false;
+				break;
+			}
 			if (n == 0 || e.nseg >= ZT_ROUTE_SEGMENTS_MAX) {
 				rc = zt_error_set(ZT_EINVAL, "route '%s %s': empty segment or too many segments",
 				                  r->method, r->path);

@@ -39,6 +39,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
 #include "ratelimit.h"
 #include "service_int.h"
@@ -72,6 +73,8 @@ struct zt_service {
 	struct zt_ratelimit *user_rl, *addr_rl;
 	zt_authenticate_fn auth;
 	void *auth_ctx;
+	zt_session_fn session_auth;
+	void *session_ctx;
 	char *cert_pem, *key_pem, *ca_pem;
 	struct listener main, mon;
 	bool has_mon, started, stopped;
@@ -111,6 +114,7 @@ struct zt_request {
 	bool query_bad;
 	struct zt_principal principal;
 	bool authenticated;
+	bool by_session;
 	char operator_[ZT_ACTOR_BYTES];
 	bool has_operator;
 	char client[ADDR_TEXT];
@@ -330,6 +334,12 @@ void zt_service_set_authenticator(struct zt_service *s, zt_authenticate_fn fn, v
 	s->auth_ctx = ctx;
 }
 
+void zt_service_set_session_authenticator(struct zt_service *s, zt_session_fn fn, void *ctx)
+{
+	s->session_auth = fn;
+	s->session_ctx = ctx;
+}
+
 int zt_service_add_route(struct zt_service *s, const struct zt_route *r)
 {
 	if (s->started)
@@ -456,6 +466,26 @@ const char *zt_req_operator(const struct zt_request *r)
 }
 
 const char *zt_req_client_address(const struct zt_request *r) { return r->client; }
+
+const char *zt_req_cookie(const struct zt_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->c, MHD_COOKIE_KIND, name);
+}
+
+bool zt_req_secure(const struct zt_request *r)
+{
+	if (r->s->cert_pem && !r->l->metrics_only)
+		return true;
+	const char *proto = zt_req_header(r, "X-Forwarded-Proto");
+	if (!proto || strcasecmp(proto, "https") != 0 || !r->conn)
+		return false;
+	uint8_t a[16];
+	bool v4;
+	return zt_addr_parse(a, &v4, r->conn->peer, strlen(r->conn->peer)) &&
+	       zt_cidrs_contain(&r->s->trusted, a, v4);
+}
+
+bool zt_req_by_session(const struct zt_request *r) { return r->by_session; }
 
 const char *zt_req_client_cert(const struct zt_request *r)
 {
@@ -954,7 +984,33 @@ static enum MHD_Result begin(struct zt_request *r, const char *url, const char *
 			return refuse(r, 401, "unauthorized",
 			              "a token goes in the Authorization header, never in the query");
 		}
+		/* the console's session: a cookie, only without Authorization */
+		const char *sid = s->session_auth && !zt_req_header(r, "Authorization")
+		                          ? zt_req_cookie(r, ZT_SERVICE_SESSION_COOKIE)
+		                          : NULL;
 		char token[ZT_SERVICE_TOKEN_BYTES];
+		if (sid) {
+			char csrf[ZT_SERVICE_CSRF_BYTES] = "";
+			rc = s->session_auth(s->session_ctx, sid, &r->principal, csrf);
+			if (rc == ZT_ENOTFOUND || rc == ZT_EINVAL)
+				return refuse(r, 401, "session-ended",
+				              "the console session is unknown or has ended: log in again");
+			if (rc) {
+				r->note = "authenticator-failed";
+				return refuse(r, 500, "internal-error",
+				              "the session could not be checked (request id %s)", r->id);
+			}
+			const char *given = zt_req_header(r, "X-CSRF-Token");
+			bool safe = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+			bool ok = safe || (given && strlen(given) == strlen(csrf) && csrf[0] &&
+			                   CRYPTO_memcmp(given, csrf, strlen(csrf)) == 0);
+			explicit_bzero(csrf, sizeof csrf);
+			if (!ok)
+				return refuse(r, 403, "csrf-token-invalid",
+				              "a change from the console needs its X-CSRF-Token");
+			r->by_session = true;
+			goto authenticated;
+		}
 		rc = zt_bearer_parse(token, sizeof token, zt_req_header(r, "Authorization"));
 		if (rc == ZT_ENOTFOUND) {
 			zt_reply_header(r, "WWW-Authenticate", "Bearer realm=\"zhitong\"");
@@ -972,6 +1028,7 @@ static enum MHD_Result begin(struct zt_request *r, const char *url, const char *
 			return refuse(r, 500, "internal-error", "the token could not be checked (request id %s)",
 			              r->id);
 		}
+	authenticated:
 		r->authenticated = true;
 
 		/* 5. per user */

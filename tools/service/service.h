@@ -93,6 +93,19 @@ struct zt_principal {
  * the request's thread, so it must be thread-safe. */
 typedef int (*zt_authenticate_fn)(void *ctx, const char *token, struct zt_principal *out);
 
+/* The web console's session (docs/spec/service.md: "a cookie only as the
+ * web console's session, HttpOnly and SameSite=Strict, with a CSRF token
+ * on every change"; tools/service/session.h). A request without an
+ * Authorization header whose cookie ZT_SERVICE_SESSION_COOKIE is set is
+ * checked by this function instead of the token's: 0 with *out filled and
+ * the session's CSRF token in csrf; ZT_ENOTFOUND for a session that is
+ * unknown or has ended (401). A request that is not GET or HEAD must then
+ * carry that token in X-CSRF-Token (else 403 csrf-token-invalid). */
+#define ZT_SERVICE_SESSION_COOKIE "zt_session"
+#define ZT_SERVICE_CSRF_BYTES 65
+typedef int (*zt_session_fn)(void *ctx, const char *session_id, struct zt_principal *out,
+                             char csrf[ZT_SERVICE_CSRF_BYTES]);
+
 /* ---- formats ---------------------------------------------------------- */
 
 enum zt_format {
@@ -168,6 +181,14 @@ const char *zt_req_client_address(const struct zt_request *r);
 /* The verified client certificate's subject ("CN=H51010101,O=..."), or
  * NULL (no --client-ca, or plain HTTP). */
 const char *zt_req_client_cert(const struct zt_request *r);
+/* A cookie of the request, or NULL. */
+const char *zt_req_cookie(const struct zt_request *r, const char *name);
+/* Whether the client reached us over TLS: our own, or a trusted proxy's
+ * (one of trusted_proxies that says X-Forwarded-Proto: https). A cookie
+ * is Secure then. */
+bool zt_req_secure(const struct zt_request *r);
+/* Whether the caller was authenticated by a console session (not a token). */
+bool zt_req_by_session(const struct zt_request *r);
 /* The answer's format: the one of `offered` (in the handler's order of
  * preference) that Accept prefers; without Accept (or on a tie) the
  * request's own body format if offered, else offered[0] (JSON first for a
@@ -245,6 +266,7 @@ struct zt_service;
 int zt_service_new(struct zt_service **out, const struct zt_service_opts *o);
 void zt_service_free(struct zt_service *s);
 void zt_service_set_authenticator(struct zt_service *s, zt_authenticate_fn fn, void *ctx);
+void zt_service_set_session_authenticator(struct zt_service *s, zt_session_fn fn, void *ctx);
 /* Before zt_service_start. ZT_EINVAL for a malformed template or a method
  * and template given twice. The route is copied (its strings are not). */
 int zt_service_add_route(struct zt_service *s, const struct zt_route *r);

@@ -93,7 +93,7 @@
 
 /* The schema version this zhitong brings a database to (SQLite: PRAGMA
  * user_version after all migrations; PostgreSQL: meta 'schema.version'). */
-#define ZT_STORE_VERSION 13
+#define ZT_STORE_VERSION 14
 
 struct zt_store_ops;
 /* The handle: an implementation's own struct starts with this one. */
@@ -729,6 +729,9 @@ struct zt_stored_user {
 	bool has_token;         /* keys.current is set */
 	struct zt_token_keys keys; /* only hashes: never a token's text */
 	const char *token_at;   /* when the current token was issued ("" if none) */
+	const char *password_hash; /* the console's password: argon2id encoded, or NULL */
+	int64_t failed_logins;  /* failed console logins since the last success */
+	int64_t locked_until_s; /* the console's login is locked until this Unix second (0: not) */
 };
 
 struct zt_store_user_ops {
@@ -754,6 +757,13 @@ struct zt_store_user_ops {
 	 * message). By an index on the hashes: the secret is never compared. */
 	int (*by_token)(struct zt_store *s, const struct zt_token_hash *h,
 	                int (*cb)(void *ctx, const struct zt_stored_user *u), void *ctx);
+	/* The console's password (argon2id encoded; NULL: none), which also
+	 * clears the failures and the lock (migration 013). ZT_ENOTFOUND
+	 * (message set) for an unknown name. */
+	int (*set_password)(struct zt_store *s, const char *name, const char *encoded);
+	/* The failures since the last successful login and the lock's end. */
+	int (*set_login)(struct zt_store *s, const char *name, int64_t failed_logins,
+	                 int64_t locked_until_s);
 };
 
 struct zt_store_verify_ops {

@@ -120,6 +120,41 @@ struct zt_users_principal {
 int zt_users_authenticate(struct zt_store *s, const char *token, int64_t now_s,
                           struct zt_users_principal *out);
 
+/* ---- the web console's passwords (issue 12; migration 013) ----------------
+ * Passwords are hashed with argon2id (Debian's libargon2, RFC 9106's
+ * second recommended option: 19 MiB, 2 passes, 1 lane, a 16-byte random
+ * salt, a 32-byte tag), stored in libargon2's encoded form. After
+ * ZT_LOGIN_FAILURES_MAX failed logins in a row the login is locked for
+ * ZT_LOGIN_LOCK_S seconds (an audit record "user locked"); a good password
+ * during the lock is refused as well. Tokens are not touched: systems keep
+ * theirs. */
+#define ZT_PASSWORD_CHARS_MIN 10
+#define ZT_PASSWORD_BYTES_MAX 256
+#define ZT_LOGIN_FAILURES_MAX 5
+#define ZT_LOGIN_LOCK_S 900
+
+/* Sets (or, password NULL, removes) the user's console password; clears a
+ * lock. Who may: as for every change (an enabled administrator; the user
+ * themself too). ZT_EINVAL for a password shorter than
+ * ZT_PASSWORD_CHARS_MIN characters, longer than ZT_PASSWORD_BYTES_MAX
+ * bytes, not UTF-8, or with a control character. Audit: "user password". */
+int zt_users_password_set(struct zt_store *s, const struct zt_users_change_req *req,
+                          const char *password);
+
+/* A console login: 0 with *out (the caller frees out->scope; token_id is
+ * "password"); ZT_ENOTFOUND for an unknown or disabled user, one without a
+ * password, or a wrong password (one message for all: "wrong name or
+ * password"); ZT_ECONFLICT while locked (*locked_until_s says until when).
+ * A wrong password counts a failure (and may lock): a write transaction.
+ * `now_s` 0: now. */
+int zt_users_login(struct zt_store *s, const char *name, const char *password, int64_t now_s,
+                   struct zt_users_principal *out, int64_t *locked_until_s);
+
+/* Who the user `name` is now (for a console session: roles and scope as
+ * they are at each request): ZT_ENOTFOUND for an unknown or disabled user.
+ * One statement, no transaction of its own. */
+int zt_users_principal_of(struct zt_store *s, const char *name, struct zt_users_principal *out);
+
 /* Whether `actor` (normalised) may act on this database from the command
  * line: 0 when it holds no user at all (as before users existed), or when
  * the actor is an enabled user; ZT_EINVAL otherwise ("'bob' is not a user

@@ -8,7 +8,7 @@
 
 #define USER_COLUMNS                                                                              \
 	"name, roles, hospitals, funds, enabled, created_by, created_at, token_hash, token_at, "     \
-	"prev_hash, prev_until"
+	"prev_hash, prev_until, password_hash, failed_logins, locked_until"
 
 static const char SQL_EXISTS[] = "SELECT 1 FROM users WHERE name = ?1";
 static const char SQL_PUT[] =
@@ -24,6 +24,12 @@ static const char SQL_KEYS[] =
 static const char SQL_BY_TOKEN[] =
 	"SELECT " USER_COLUMNS " FROM users WHERE token_hash = ?1 UNION ALL SELECT " USER_COLUMNS
 	" FROM users WHERE prev_hash = ?1 LIMIT 1";
+
+static const char SQL_PASSWORD[] =
+	"UPDATE users SET password_hash = ?2, password_at = ?3, failed_logins = 0, locked_until = 0 "
+	"WHERE name = ?1";
+static const char SQL_LOGIN[] =
+	"UPDATE users SET failed_logins = ?2, locked_until = ?3 WHERE name = ?1";
 
 static void read_user(struct zt_db_stmt *p, struct zt_stored_user *u)
 {
@@ -41,6 +47,9 @@ static void read_user(struct zt_db_stmt *p, struct zt_stored_user *u)
 	u->keys.has_previous = !zt_db_column_null(p, 9) &&
 	                       zt_token_hash_from_hex(&u->keys.previous, zt_db_column_text(p, 9)) == 0;
 	u->keys.previous_until_s = zt_db_column_int64(p, 10);
+	u->password_hash = zt_db_column_null(p, 11) ? NULL : zt_db_column_text(p, 11);
+	u->failed_logins = zt_db_column_int64(p, 12);
+	u->locked_until_s = zt_db_column_int64(p, 13);
 }
 
 static int put(struct zt_store *s, const struct zt_stored_user *u)
@@ -175,6 +184,38 @@ static int by_token(struct zt_store *s, const struct zt_token_hash *h,
 	return rc ? rc : seen ? 0 : ZT_ENOTFOUND;
 }
 
+static int set_password(struct zt_store *s, const char *name, const char *encoded)
+{
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_PASSWORD, &p);
+	if (rc)
+		return rc;
+	zt_db_bind_text(p, 1, name);
+	if (encoded) {
+		zt_db_bind_text(p, 2, encoded);
+		zt_db_bind_text(p, 3, zt_db_now(q));
+	}
+	if ((rc = zt_db_run(q, p, "store user's password")) == 0 && zt_db_changes(q) != 1)
+		rc = zt_error_set(ZT_ENOTFOUND, "no user '%s'", name);
+	return rc;
+}
+
+static int set_login(struct zt_store *s, const char *name, int64_t failed, int64_t until)
+{
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_LOGIN, &p);
+	if (rc)
+		return rc;
+	zt_db_bind_text(p, 1, name);
+	zt_db_bind_int64(p, 2, failed);
+	zt_db_bind_int64(p, 3, until);
+	if ((rc = zt_db_run(q, p, "store user's logins")) == 0 && zt_db_changes(q) != 1)
+		rc = zt_error_set(ZT_ENOTFOUND, "no user '%s'", name);
+	return rc;
+}
+
 const struct zt_store_user_ops zt_db_user_ops = {
 	.put = put,
 	.get = get,
@@ -183,4 +224,6 @@ const struct zt_store_user_ops zt_db_user_ops = {
 	.set_enabled = set_enabled,
 	.set_keys = set_keys,
 	.by_token = by_token,
+	.set_password = set_password,
+	.set_login = set_login,
 };

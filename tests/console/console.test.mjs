@@ -1,0 +1,355 @@
+// zhitong — the web console in a real browser (issue 12 "Proof"): Debian's
+// headless Chromium driven by playwright-core (executablePath: no browser
+// download), against `zhitong serve` started here on a free loopback port
+// over a fresh database with the demo's data. CTest runs it
+// (test_console_browser); tools/dev installs playwright-core under the
+// build tree. Screenshots of every page go to ZT_CONSOLE_ARTIFACTS
+// (README "控制台 / Console" lists them).
+//
+//   node console.test.mjs        (environment: see `need` below)
+//
+// Exit 0: every check passed; 1: a check failed; 77: playwright-core or
+// Chromium is missing (CTest's skip), unless ZT_REQUIRE_BROWSER=1.
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const need = (k) => {
+  if (!process.env[k]) { console.error(`console.test: ${k} is not set`); process.exit(2); }
+  return process.env[k];
+};
+const ZHITONG = need('ZT_ZHITONG');
+const MODULES = need('ZT_CONSOLE_NODE_MODULES');
+const ARTIFACTS = need('ZT_CONSOLE_ARTIFACTS');
+const CHROMIUM = process.env.ZT_CHROMIUM || '/usr/bin/chromium';
+
+function skip(why) {
+  if (process.env.ZT_REQUIRE_BROWSER === '1') { console.error('console.test: ' + why); process.exit(1); }
+  console.error('console.test: skipped: ' + why);
+  process.exit(77);
+}
+let chromium;
+try {
+  ({ chromium } = createRequire(path.join(MODULES, 'x.js'))('playwright-core'));
+} catch (e) {
+  skip(`playwright-core is not installed under ${MODULES} (tools/dev test installs it)`);
+}
+if (!fs.existsSync(CHROMIUM)) skip(`no Chromium at ${CHROMIUM} (tools/dev installs Debian's chromium)`);
+
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+for (const f of fs.readdirSync(ARTIFACTS)) fs.rmSync(path.join(ARTIFACTS, f), { force: true });
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zt-console-'));
+const db = path.join(tmp, 'console.db');
+
+function z(args, input) {
+  const r = spawnSync(ZHITONG, ['--db', db, ...args], { input: input ?? '', encoding: 'utf8', timeout: 600000 });
+  if (r.status !== 0) throw new Error(`zhitong ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+// ---- the world: the demo's data, users with passwords, a slip key ----------
+z(['demo', '--claims', '200', '--seed', '7']);
+const PW = { root: 'root-password-1', desk1: 'desk1-password-1', desk2: 'desk2-password-1', aud: 'auditor-password-1', fin: 'finance-password-1', fund: 'fundadmin-password-1' };
+z(['user', 'add', 'root', '--role', 'admin', '--by', 'root']);
+z(['user', 'add', 'desk1', '--role', 'desk', '--hospital', 'H51010101', '--by', 'root']);
+z(['user', 'add', 'desk2', '--role', 'desk', '--hospital', 'H510122001', '--by', 'root']);
+z(['user', 'add', 'aud', '--role', 'auditor', '--by', 'root']);
+z(['user', 'add', 'fin', '--role', 'finance', '--by', 'root']);
+z(['user', 'add', 'fund', '--role', 'fund-admin', '--fund', '390100', '--by', 'root']);
+for (const [u, p] of Object.entries(PW)) z(['user', 'password', u, '--by', 'root'], p + '\n');
+const key = path.join(tmp, 'slip.key');
+fs.writeFileSync(key, Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 255)), { mode: 0o600 });
+const conf = path.join(tmp, 'zhitong.conf');
+fs.writeFileSync(conf, `[slip]\nkey = ${key}\n`);
+
+// ---- the service ------------------------------------------------------------
+const server = spawn(ZHITONG, ['--db', db, '--config', conf, 'serve', '--listen', '127.0.0.1:0', '--log', path.join(ARTIFACTS, 'requests.log')],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+let serverErr = '';
+const port = await new Promise((resolve, reject) => {
+  const t = setTimeout(() => reject(new Error('zhitong serve never said where it serves: ' + serverErr)), 60000);
+  server.stderr.on('data', (d) => {
+    serverErr += d;
+    const m = /serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(serverErr);
+    if (m) { clearTimeout(t); resolve(Number(m[1])); }
+  });
+  server.on('exit', (c) => reject(new Error('zhitong serve exited ' + c + ': ' + serverErr)));
+});
+const base = `http://127.0.0.1:${port}`;
+
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+const results = [];
+const shots = [];
+let failed = 0;
+
+async function check(name, fn) {
+  const t0 = Date.now();
+  try { await fn(); results.push(`ok   ${name} (${Date.now() - t0} ms)`); }
+  catch (e) { failed++; results.push(`FAIL ${name}: ${e.stack || e}`); }
+}
+
+async function session(role) {
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(60000);
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.errors = errors;
+  page.role = role;
+  return page;
+}
+
+async function login(page, name, password) {
+  await page.goto(base + '/console/');
+  await page.locator('#login-name').waitFor();
+  // keyboard only: type, Tab, type, Enter
+  await page.locator('#login-name').focus();
+  await page.keyboard.type(name);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
+}
+
+async function ready(page) {
+  await page.locator('#main[data-ready]').waitFor();
+  await page.waitForFunction(() => !document.querySelector('#main .muted') ||
+    !/加载中/.test(document.querySelector('#main').textContent));
+}
+
+async function go(page, hash) {
+  const before = await page.locator('#main').getAttribute('data-ready');
+  // a new hash routes by itself; the same one again is routed anew
+  await page.evaluate((h) => { if (location.hash === h) route(); else location.hash = h; }, hash);
+  await page.waitForFunction((b) => document.querySelector('#main').getAttribute('data-ready') !== b, before);
+  await ready(page);
+}
+
+async function shot(page, name) {
+  const file = `${page.role}-${name}.png`;
+  await page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
+  shots.push(file);
+}
+
+const navTitles = (page) => page.locator('#nav-list a').allTextContents();
+// every error shown on a page that is not "this endpoint is not there yet"
+const hardErrors = (page) => page.locator('#main .message').allTextContents();
+
+try {
+  // ---- a desk sees its hospital only ----------------------------------------
+  await check('desk: logs in with the keyboard and sees only its hospital', async () => {
+    const p = await session('desk');
+    await login(p, 'desk1', PW.desk1);
+    await ready(p);
+    assert.match(await p.locator('#who').textContent(), /desk1 · 医院窗口（医院 H51010101）/);
+    assert.deepEqual(await navTitles(p), ['今日', '结算查询', '结算单']);
+    await go(p, '#today');
+    const hosp = await p.locator('#today-hospitals tbody td:first-child').allTextContents();
+    assert.ok(hosp.length >= 1, 'today lists its hospital');
+    for (const h of hosp) assert.match(h, /^H51010101/);
+    assert.match(await p.locator('#today-cards').textContent(), /今日结算\d+ 笔/);
+    assert.equal(await p.locator('.chart svg rect').count(), 30, 'a bar a day for 30 days');
+    await shot(p, 'today');
+    await go(p, '#claims');
+    await p.locator('#claims-result table').waitFor();
+    await p.locator('#q-hospital').fill('');
+    await p.locator('#claims-form button[type=submit]').click();
+    await p.waitForFunction(() => document.querySelector('#claims-result table'));
+    const codes = await p.locator('#claims-result tbody td:nth-child(3)').allTextContents();
+    assert.ok(codes.length >= 1);
+    assert.ok(codes.every((c) => c === 'H51010101'), 'only its hospital: ' + [...new Set(codes)]);
+    await shot(p, 'claims');
+    // another hospital's claim: as if it did not exist
+    await p.locator('#q-hospital').fill('H510122001');
+    await p.locator('#claims-form button[type=submit]').click();
+    await p.waitForFunction(() => /本页 0 条|HTTP 403/.test(document.querySelector('#claims-result').textContent));
+    assert.deepEqual(p.errors.filter((e) => !/status of (401|403|404)/.test(e)), []);
+    p.desk = true;
+    globalThis.deskPage = p;
+  });
+
+  await check('desk: a claim with its settlement and each fund\'s trace; reverse with a reason', async () => {
+    const p = globalThis.deskPage;
+    await go(p, '#claims');
+    await p.locator('#claims-result tbody a').first().waitFor();
+    // a claim settled once and not reversed: the demo's worked example was reversed and resubmitted
+    const links = await p.locator('#claims-result tbody a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    let reversedOne = false;
+    for (const href of links) {
+      await go(p, href);
+      if (await p.locator('.reverse-form').count() === 0) continue;
+      assert.ok(await p.locator('.settlement .trace table').count() >= 1, 'a trace per fund');
+      assert.match(await p.locator('#main').textContent(), /城乡居民基本医疗保险基金 390100/);
+      await shot(p, 'claim');
+      // without a reason: refused by the page
+      await p.locator('.reverse-form button').click();
+      assert.match(await p.locator('.reverse-form [role=status]').textContent(), /请填写冲销原因/);
+      await p.locator('.reverse-form input').fill('浏览器测试：录入错误');
+      const before = await p.locator('.settlement').count();
+      await p.locator('.reverse-form button').click();
+      await p.waitForFunction((n) => document.querySelectorAll('.settlement').length === n + 1, before);
+      await ready(p);
+      assert.match(await p.locator('#main').textContent(), /原因浏览器测试：录入错误/);
+      assert.match(await p.locator('#main').textContent(), /已冲销/);
+      await shot(p, 'claim-reversed');
+      reversedOne = true;
+      break;
+    }
+    assert.ok(reversedOne, 'found a live settlement to reverse');
+  });
+
+  // ---- a slip printed and its code verified ---------------------------------
+  await check('desk: prints a slip and verifies its code', async () => {
+    const p = globalThis.deskPage;
+    const setl = await p.evaluate(async () =>
+      (await (await fetch('/v1/settlements?fixmedins_code=H51010101&limit=1')).json()).settlements[0].setl_id);
+    await go(p, '#slips/' + setl);
+    const frame = p.frameLocator('#slip-frame');
+    await frame.locator('body').waitFor();
+    const text = await frame.locator('body').textContent();
+    const m = /验证码[：:\s]*(K1(?:-[0-9A-Z]{4}){5})/.exec(text);
+    assert.ok(m, 'the slip carries a verification code: ' + text.slice(-300));
+    assert.match(text, /住院费用结算单|结算单/);
+    await shot(p, 'slip');
+    // printing: the console's print styles leave the slip alone
+    await p.emulateMedia({ media: 'print' });
+    assert.equal(await p.locator('#nav').isVisible(), false, 'no navigation on paper');
+    assert.equal(await p.locator('#slip-print').isVisible(), false, 'no buttons on paper');
+    await p.screenshot({ path: path.join(ARTIFACTS, 'desk-slip-print.png'), fullPage: true });
+    shots.push('desk-slip-print.png');
+    await p.emulateMedia({ media: 'screen' });
+    // the slip as it prints (the slip's own page, A5)
+    const slipPage = await p.context().newPage();
+    await slipPage.goto(base + '/v1/settlements/' + setl + '/slip');
+    await slipPage.pdf({ path: path.join(ARTIFACTS, 'slip.pdf'), preferCSSPageSize: true });
+    await slipPage.close();
+    assert.ok(fs.statSync(path.join(ARTIFACTS, 'slip.pdf')).size > 1000);
+    // verify the code, then a code with one character changed
+    await p.locator('#verify-code').fill(m[1]);
+    await p.locator('#verify-code').press('Enter');
+    await p.locator('#verify-verdict').waitFor();
+    assert.match(await p.locator('#verify-verdict').textContent(), /^真实/);
+    assert.match(await p.locator('#verify-result').textContent(), new RegExp(setl));
+    await shot(p, 'slip-verified');
+    const last = m[1].slice(-1);
+    const forged = m[1].slice(0, -1) + (last === 'A' ? 'B' : 'A');
+    await p.locator('#verify-code').fill(forged);
+    await p.locator('#verify-form button').click();
+    await p.waitForFunction(() => /不真实/.test(document.querySelector('#verify-result').textContent));
+  });
+
+  await check('desk: logs out; the old session is dead', async () => {
+    const p = globalThis.deskPage;
+    await p.locator('#logout').click();
+    await p.locator('#login-name').waitFor({ state: 'visible' });
+    assert.match(await p.locator('#login-message').textContent(), /已退出登录/);
+    const st = await p.evaluate(async () => (await fetch('/v1/settlements?limit=1')).status);
+    assert.equal(st, 401);
+    const cookies = await p.context().cookies();
+    assert.equal(cookies.filter((c) => c.name === 'zt_session' && c.value).length, 0);
+    await p.context().close();
+  });
+
+  // ---- an auditor reads everything and changes nothing -----------------------
+  await check('auditor: every page, no button that changes anything, and a change is refused', async () => {
+    const p = await session('auditor');
+    await login(p, 'aud', PW.aud);
+    await ready(p);
+    const cookie = (await p.context().cookies()).find((c) => c.name === 'zt_session');
+    assert.ok(cookie && cookie.httpOnly && cookie.sameSite === 'Strict', 'HttpOnly, SameSite=Strict');
+    assert.equal(await p.evaluate(() => document.cookie), '', 'the script cannot read it');
+    assert.deepEqual(await navTitles(p), ['今日', '结算查询', '结算单', '结算批次', '预付款', '对账', '审计']);
+    for (const page of ['today', 'claims', 'slips', 'batches', 'advances', 'reconciliation', 'audit']) {
+      await go(p, '#' + page);
+      if (page === 'claims') await p.locator('#claims-result table').waitFor();
+      assert.deepEqual(await hardErrors(p), [], page + ': no error but "not there yet"');
+      assert.equal(await p.locator('#main form.reverse-form, #main #statement-form, #batch-actions').count(), 0);
+      const buttons = await p.locator('#main button').allTextContents();
+      for (const b of buttons) assert.ok(['查询', '下一页', '显示结算单', '核验', '核验数据一致性'].includes(b), page + ': button ' + b);
+      await shot(p, page);
+    }
+    // a claim: read, but no reversal
+    await go(p, '#claims');
+    await p.locator('#claims-result tbody a').first().click();
+    await p.waitForFunction(() => document.querySelector('.settlement'));
+    await ready(p);
+    assert.equal(await p.locator('.reverse-form').count(), 0);
+    await shot(p, 'claim');
+    // verify: every check passes
+    await go(p, '#audit');
+    await p.locator('#run-verify').click();
+    await p.waitForFunction(() => /全部检查通过|违规/.test(document.querySelector('#verify-all').textContent));
+    assert.match(await p.locator('#verify-all').textContent(), /全部检查通过，没有违规/);
+    await shot(p, 'audit-verified');
+    // what the page does not offer, the service refuses: with the CSRF token, 403
+    const r = await p.evaluate(async () => {
+      const s = await (await fetch('/console/session')).json();
+      const list = await (await fetch('/v1/settlements?limit=1')).json();
+      const x = list.settlements[0];
+      const rv = await fetch(`/v1/claims/${x.fixmedins_code}/${encodeURIComponent(x.claim_no)}/reversal`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf },
+        body: JSON.stringify({ setl_id: x.setl_id, reason: 'auditor' }) });
+      return { status: rv.status, body: await rv.json() };
+    });
+    assert.equal(r.status, 403);
+    assert.equal(r.body.code, 'forbidden');
+    await p.context().close();
+  });
+
+  // ---- other roles: their pages --------------------------------------------
+  for (const [user, role, pages] of [['fin', 'finance', ['today', 'batches', 'advances', 'reconciliation']], ['fund', 'fund-admin', ['today', 'claims', 'batches']]]) {
+    await check(`${role}: the pages of the role`, async () => {
+      const p = await session(role);
+      await login(p, user, PW[user]);
+      await ready(p);
+      for (const page of pages) {
+        await go(p, '#' + page);
+        if (page === 'claims') await p.locator('#claims-result table').waitFor();
+        assert.deepEqual(await hardErrors(p), [], page);
+        await shot(p, page);
+      }
+      await p.context().close();
+    });
+  }
+
+  // ---- wrong passwords lock the login ---------------------------------------
+  await check('login: five wrong passwords lock it, even for the right one', async () => {
+    const p = await session('login');
+    await p.goto(base + '/console/');
+    await shot(p, 'form');
+    for (let i = 0; i < 5; i++) {
+      await p.locator('#login-name').fill('desk2');
+      await p.locator('#login-password').fill('wrong-password-' + i);
+      await p.locator('#login-submit').click();
+      await p.waitForFunction((n) => document.querySelector('#login-message').textContent !== '' &&
+        !document.querySelector('#login-submit').disabled, i);
+      const msg = await p.locator('#login-message').textContent();
+      if (i < 4) assert.equal(msg, '用户名或密码错误。');
+      else assert.match(msg, /已锁定/);
+      await p.evaluate(() => { document.querySelector('#login-message').textContent = ''; });
+    }
+    await p.locator('#login-name').fill('desk2');
+    await p.locator('#login-password').fill(PW.desk2);
+    await p.locator('#login-submit').click();
+    await p.waitForFunction(() => /已锁定/.test(document.querySelector('#login-message').textContent));
+    assert.equal(await p.locator('#app').isVisible(), false);
+    await shot(p, 'locked');
+    await p.context().close();
+  });
+} finally {
+  await browser.close();
+  server.kill('SIGTERM');
+  await new Promise((r) => (server.exitCode !== null ? r() : server.on('exit', r)));
+  // SIGTERM stops it cleanly: exit 0 (under the sanitizers, also no error, no leak)
+  if (server.exitCode !== 0) { failed++; results.push(`FAIL zhitong serve exited ${server.exitCode} (${server.signalCode}): ${serverErr.slice(-4000)}`); }
+  fs.writeFileSync(path.join(ARTIFACTS, 'index.txt'), shots.join('\n') + '\n');
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+for (const r of results) console.log(r);
+console.log(`${results.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1531,11 +1531,18 @@ Test(conformance_ops, catalogs_and_category_periods, .timeout = 300)
 		ok(s->ops->registry.get_periods(s, "P0000001", got, &n));
 		cr_assert(n == 2 && got[0].value == ZT_CAT_POOR && got[0].from == 20170101 &&
 		          got[0].to == 20170630 && got[1].value == ZT_CAT_LOWINC && got[1].to == 0);
+		/* the person comes with them */
+		struct zt_person pp;
+		ok(s->ops->registry.get_person(s, "P0000001", &pp));
+		cr_assert(pp.period_count == 2 && pp.periods[1].value == ZT_CAT_LOWINC &&
+		          pp.periods[0].to == 20170630);
 		ok(s->ops->begin(s, ZT_TXN_WRITE));
 		ok(s->ops->registry.put_periods(s, "P0000001", NULL, 0));
 		ok(s->ops->commit(s));
 		ok(s->ops->registry.get_periods(s, "P0000001", got, &n));
 		cr_assert_eq(n, 0);
+		ok(s->ops->registry.get_person(s, "P0000001", &pp));
+		cr_assert_eq(pp.period_count, 0);
 
 		/* a catalogue: header, entries, identical again, another document */
 		struct zt_stored_catalog c = {.info = {"cat-1", "510101", 20170101, 20171231},

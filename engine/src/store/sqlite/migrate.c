@@ -17,6 +17,10 @@ extern const size_t zt_sql_001_len, zt_sql_002_len, zt_sql_003_len, zt_sql_004_l
 
 static int convert_traces(struct sq *q);
 
+/* Migration 012's step: the audit records written before the chain,
+ * chained (agg/audit.c). */
+static int chain_audit(struct sq *q) { return zt_db_audit_chain_old(&q->zdb, q->path); }
+
 /* Migrations in order; index i brings user_version from i to i + 1. */
 static const struct {
 	const unsigned char *sql;
@@ -34,7 +38,7 @@ static const struct {
 	{zt_sql_009, &zt_sql_009_len, convert_traces}, /* traces as data */
 	{zt_sql_010, &zt_sql_010_len, NULL}, /* claim v2, the national platform */
 	{zt_sql_011, &zt_sql_011_len, NULL}, /* rules v2: catalogues, category periods */
-	{zt_sql_012, &zt_sql_012_len, sq_audit_chain_old}, /* users; the audit chain (audit.c) */
+	{zt_sql_012, &zt_sql_012_len, chain_audit}, /* users; the audit chain (agg/audit.c) */
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
 _Static_assert(sizeof migrations / sizeof *migrations == ZT_STORE_VERSION,

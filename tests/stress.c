@@ -18,6 +18,7 @@
 #include "zhitong/registry.h"
 #include "zhitong/settle.h"
 #include "zhitong/store.h"
+#include "zhitong/render_trace.h"
 
 #define REGISTRY ZT_TEST_SOURCE_DIR "/rules/registry-510101.xml"
 #define POLICY ZT_TEST_SOURCE_DIR "/rules/sample-510101-2017.xml"
@@ -251,7 +252,8 @@ int zt_stress_batch_export_flags(const struct zt_stress_world *w, const char *db
 	if (rc == 0)
 		rc = zt_batch_export(
 		    s, &(struct zt_batch_export_req){.id = id, .out_path = out, .key_path = w->key,
-		                                     .actor = "carol", .out_flags = out_flags},
+		                                     .actor = "carol", .out_flags = out_flags,
+		                                     .trace_xml = zt_trace_xml},
 		    &info);
 	zt_store_close(s);
 	return rc;

@@ -9,7 +9,7 @@
 #include "zhitong/access.h"
 #include "zhitong/money.h"
 #include "zhitong/text.h"
-#include "zhitong/trace.h"
+#include "zhitong/render_trace.h"
 
 static void amount(struct zt_json_writer *w, const char *key, zt_fen v)
 {

@@ -31,13 +31,7 @@ static void write_config(struct zt_stress_world *w)
 	         "[signing]\n"
 	         "key = %s\n"
 	         "\n"
-	         "[pool]\n"
-	         "name = 某县健康扶贫资金专户\n"
-	         "account = 6222020200112233445\n"
-	         "bic = ICBKCNBJSCN\n"
-	         "\n"
-	         "[hospital H51010101]\n"
-	         "account = 4402000000000000001\n",
+	         ZT_TEST_POOL_INI,
 	         w->key);
 	snprintf(w->cfg, sizeof w->cfg, "%s", zt_test_write("zhitong.ini", text));
 }

@@ -67,28 +67,10 @@ static int log_has(const char *needle)
 /* A leaf certificate signed by CA, with SAN (or none) and extended key usage. */
 static void leaf(const char *name, const char *ca, const char *san, const char *eku)
 {
-	char ext[600];
-	snprintf(ext, sizeof ext, "%s.ext", name);
-	char text[512];
-	snprintf(text, sizeof text, "%s%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=%s\n",
-	         san ? "subjectAltName=" : "", san ? san : "", eku);
-	zt_test_write(ext, text);
-	cr_assert_eq(sh_code("cd '%s' && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-	                "-nodes -keyout %s.key -out %s.csr -subj /CN=%s && "
-	                "openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key -CAcreateserial "
-	                "-days 2 -out %s.crt -extfile %s",
-	                d, name, name, name, name, ca, ca, name, ext),
-	             0, "cannot make certificate %s", name);
+	zt_test_cert_leaf(d, name, ca, san, eku);
 }
 
-static void root_ca(const char *name)
-{
-	cr_assert_eq(sh_code("cd '%s' && openssl req -x509 -new -newkey ec -pkeyopt "
-	                "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.crt -subj /CN=%s "
-	                "-days 2",
-	                d, name, name, name),
-	             0);
-}
+static void root_ca(const char *name) { zt_test_cert_root(d, name); }
 
 static void files(void)
 {

@@ -876,3 +876,32 @@ const char *zt_test_claims_of_one_person(const char *name, const char *prefix, i
 	free(one);
 	return path;
 }
+
+/* ---- test certificates ------------------------------------------------------------ */
+
+void zt_test_cert_root(const char *dir, const char *name)
+{
+	cr_assert_eq(zt_test_sh_code("cd '%s' && openssl req -x509 -new -newkey ec -pkeyopt "
+	                             "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.crt "
+	                             "-subj /CN=%s -days 2",
+	                             dir, name, name, name),
+	             0, "cannot make the CA %s", name);
+}
+
+void zt_test_cert_leaf(const char *dir, const char *name, const char *ca, const char *san,
+                       const char *eku)
+{
+	char ext[1024];
+	snprintf(ext, sizeof ext, "%s/%s.ext", dir, name);
+	FILE *f = fopen(ext, "w");
+	cr_assert(f, "%s", ext);
+	fprintf(f, "%s%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=%s\n",
+	        san ? "subjectAltName=" : "", san ? san : "", eku);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(zt_test_sh_code("cd '%s' && openssl req -new -newkey ec -pkeyopt "
+	                             "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.csr "
+	                             "-subj /CN=%s && openssl x509 -req -in %s.csr -CA %s.crt -CAkey "
+	                             "%s.key -CAcreateserial -days 2 -out %s.crt -extfile %s.ext",
+	                             dir, name, name, name, name, ca, ca, name, name),
+	             0, "cannot make certificate %s", name);
+}

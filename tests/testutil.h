@@ -229,6 +229,13 @@ void zt_test_payer_start(struct zt_test_server *s, const char *program, const ch
  * s_server ignores the first), SIGKILL after five. None running: no-op. */
 void zt_test_server_stop(struct zt_test_server *s);
 
+/* Test certificates in `dir` (openssl, EC P-256, two days): a root CA
+ * NAME.crt/NAME.key, and a leaf signed by CA with its subjectAltName `san`
+ * (NULL: none) and extendedKeyUsage `eku`. */
+void zt_test_cert_root(const char *dir, const char *name);
+void zt_test_cert_leaf(const char *dir, const char *name, const char *ca, const char *san,
+                       const char *eku);
+
 /* ---- pain.001 and schemas (test_advance.c, test_iso20022.c) ------------------ */
 
 #include <libxml/tree.h>

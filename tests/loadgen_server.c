@@ -40,6 +40,8 @@
 
 #include <microhttpd.h>
 
+#include "server_args.h"
+
 static long stall_every_ms, stall_ms, service_us, delay_every, delay_ms, fail_every;
 static unsigned status_code = 200;
 static FILE *log_file;
@@ -151,45 +153,43 @@ static void *watch_stdin(void *arg)
 	return NULL;
 }
 
+static long lifetime_s = 120;
+static bool per_connection;
+static const char *log_path;
+
+static bool option(const char *a, const char *v)
+{
+	if (!strcmp(a, "--thread-per-connection"))
+		per_connection = true;
+	else if (!strcmp(a, "--stall-every"))
+		stall_every_ms = atol(v);
+	else if (!strcmp(a, "--stall"))
+		stall_ms = atol(v);
+	else if (!strcmp(a, "--service-us"))
+		service_us = atol(v);
+	else if (!strcmp(a, "--delay-every"))
+		delay_every = atol(v);
+	else if (!strcmp(a, "--delay"))
+		delay_ms = atol(v);
+	else if (!strcmp(a, "--fail-every"))
+		fail_every = atol(v);
+	else if (!strcmp(a, "--status"))
+		status_code = (unsigned)atoi(v);
+	else if (!strcmp(a, "--log"))
+		log_path = v;
+	else if (!strcmp(a, "--lifetime"))
+		lifetime_s = atol(v);
+	else
+		return false;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
-	long lifetime_s = 120;
-	bool per_connection = false;
-	const char *log_path = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--thread-per-connection")) {
-			per_connection = true;
-			continue;
-		}
-		if (!v) {
-			fprintf(stderr, "loadgen_server: %s needs a value\n", a);
-			return 2;
-		}
-		i++;
-		if (!strcmp(a, "--stall-every"))
-			stall_every_ms = atol(v);
-		else if (!strcmp(a, "--stall"))
-			stall_ms = atol(v);
-		else if (!strcmp(a, "--service-us"))
-			service_us = atol(v);
-		else if (!strcmp(a, "--delay-every"))
-			delay_every = atol(v);
-		else if (!strcmp(a, "--delay"))
-			delay_ms = atol(v);
-		else if (!strcmp(a, "--fail-every"))
-			fail_every = atol(v);
-		else if (!strcmp(a, "--status"))
-			status_code = (unsigned)atoi(v);
-		else if (!strcmp(a, "--log"))
-			log_path = v;
-		else if (!strcmp(a, "--lifetime"))
-			lifetime_s = atol(v);
-		else {
-			fprintf(stderr, "loadgen_server: unknown option %s\n", a);
-			return 2;
-		}
-	}
+	static const char *const alone[] = {"--thread-per-connection", NULL};
+	int rc = zt_server_args("loadgen_server", argc, argv, alone, option);
+	if (rc)
+		return rc;
 	if (log_path && !(log_file = fopen(log_path, "w"))) {
 		perror(log_path);
 		return 1;
@@ -208,9 +208,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "loadgen_server: cannot start\n");
 		return 1;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	printf("%u\n", info ? (unsigned)info->port : 0u);
-	fflush(stdout);
+	zt_server_print_port(d);
 	pthread_t t;
 	pthread_create(&t, NULL, watch_stdin, NULL);
 	pthread_detach(t);

@@ -42,6 +42,8 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
+#include "server_args.h"
+
 #define ACTIONS_MAX 32
 #define BODY_BYTES_MAX (64u * 1024u * 1024u)
 
@@ -326,41 +328,40 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+static const char *cert, *key, *trust;
+static char *script;
+static unsigned int lifetime = 60;
+
+static bool option(const char *a, const char *v)
+{
+	if (!strcmp(a, "--require-client-cert"))
+		require_cert = true;
+	else if (!strcmp(a, "--cert"))
+		cert = v;
+	else if (!strcmp(a, "--key"))
+		key = v;
+	else if (!strcmp(a, "--trust"))
+		trust = v;
+	else if (!strcmp(a, "--script"))
+		free(script), script = strdup(v);
+	else if (!strcmp(a, "--log"))
+		log_path = v;
+	else if (!strcmp(a, "--save"))
+		save_dir = v;
+	else if (!strcmp(a, "--lifetime"))
+		lifetime = (unsigned int)atoi(v);
+	else
+		return false;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
-	const char *cert = NULL, *key = NULL, *trust = NULL;
-	char *script = strdup("accept");
-	unsigned int lifetime = 60;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--require-client-cert")) {
-			require_cert = true;
-			continue;
-		}
-		if (!v) {
-			fprintf(stderr, "payer_server: %s needs a value\n", a);
-			return 2;
-		}
-		i++;
-		if (!strcmp(a, "--cert"))
-			cert = v;
-		else if (!strcmp(a, "--key"))
-			key = v;
-		else if (!strcmp(a, "--trust"))
-			trust = v;
-		else if (!strcmp(a, "--script"))
-			free(script), script = strdup(v);
-		else if (!strcmp(a, "--log"))
-			log_path = v;
-		else if (!strcmp(a, "--save"))
-			save_dir = v;
-		else if (!strcmp(a, "--lifetime"))
-			lifetime = (unsigned int)atoi(v);
-		else {
-			fprintf(stderr, "payer_server: unknown option %s\n", a);
-			return 2;
-		}
-	}
+	static const char *const flags[] = {"--require-client-cert", NULL};
+	script = strdup("accept");
+	int rc = zt_server_args("payer_server", argc, argv, flags, option);
+	if (rc)
+		return rc;
 	if (!cert || !key) {
 		fprintf(stderr, "payer_server: --cert and --key are required\n");
 		return 2;
@@ -397,9 +398,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "payer_server: cannot start the daemon\n");
 		return 1;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	printf("%u\n", info ? (unsigned int)info->port : 0u);
-	fflush(stdout);
+	zt_server_print_port(d);
 
 	char buf[256];
 	for (;;) {

@@ -18,6 +18,7 @@
 #include "zhitong/registry.h"
 #include "zhitong/settle.h"
 #include "zhitong/store.h"
+#include "zhitong/render_trace.h"
 
 #define REGISTRY ZT_TEST_SOURCE_DIR "/rules/registry-510101.xml"
 #define POLICY ZT_TEST_SOURCE_DIR "/rules/sample-510101-2017.xml"
@@ -30,13 +31,7 @@ static void write_config(struct zt_stress_world *w)
 	         "[signing]\n"
 	         "key = %s\n"
 	         "\n"
-	         "[pool]\n"
-	         "name = 某县健康扶贫资金专户\n"
-	         "account = 6222020200112233445\n"
-	         "bic = ICBKCNBJSCN\n"
-	         "\n"
-	         "[hospital H51010101]\n"
-	         "account = 4402000000000000001\n",
+	         ZT_TEST_POOL_INI,
 	         w->key);
 	snprintf(w->cfg, sizeof w->cfg, "%s", zt_test_write("zhitong.ini", text));
 }
@@ -251,7 +246,8 @@ int zt_stress_batch_export_flags(const struct zt_stress_world *w, const char *db
 	if (rc == 0)
 		rc = zt_batch_export(
 		    s, &(struct zt_batch_export_req){.id = id, .out_path = out, .key_path = w->key,
-		                                     .actor = "carol", .out_flags = out_flags},
+		                                     .actor = "carol", .out_flags = out_flags,
+		                                     .trace_xml = zt_trace_xml},
 		    &info);
 	zt_store_close(s);
 	return rc;

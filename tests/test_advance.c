@@ -155,47 +155,6 @@ static const char *const other_hospitals[] = {"H51010111", "H51010112", "H510101
 
 /* ---- pain.001 ---------------------------------------------------------------- */
 
-static xmlDocPtr load_pain(const char *path)
-{
-	char *text = NULL;
-	size_t len = 0;
-	xmlDocPtr doc = NULL;
-	cr_assert_eq(zt_read_file(&text, &len, path, ZT_DOC_BYTES_MAX), 0, "%s", zt_error_last());
-	int rc = zt_xml_parse_doc(&doc, text, len, path, ZT_SCHEMA_PAIN001_03);
-	free(text);
-	cr_assert_eq(rc, 0, "embedded XSD: %s", zt_error_last());
-	return doc;
-}
-
-static char *xp(xmlDocPtr doc, const char *expr)
-{
-	xmlXPathContextPtr c = xmlXPathNewContext(doc);
-	xmlXPathRegisterNs(c, BAD_CAST "p", BAD_CAST PAIN_NS);
-	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, c);
-	cr_assert(o != NULL, "xpath %s", expr);
-	xmlChar *s = xmlXPathCastToString(o);
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(c);
-	char *r = strdup((const char *)s);
-	xmlFree(s);
-	return r;
-}
-
-static void expect_xp(xmlDocPtr doc, const char *expr, const char *want)
-{
-	char *got = xp(doc, expr);
-	cr_expect_str_eq(got, want, "%s", expr);
-	free(got);
-}
-
-static bool xmllint_valid(const char *file)
-{
-	char cmd[2000];
-	snprintf(cmd, sizeof cmd, "xmllint --noout --schema '%s' '%s' >/dev/null 2>&1", PAIN_XSD, file);
-	int st = system(cmd);
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
 static bool exists(const char *path)
 {
 	struct stat st;
@@ -711,18 +670,18 @@ Test(advance_issue, the_pain001_is_valid_and_counts_and_sums_the_plan)
 
 	/* Two independent validations: the embedded official XSD through the
 	 * engine's hardened reader, and the stock xmllint with schema/. */
-	xmlDocPtr doc = load_pain(file);
-	cr_expect(xmllint_valid(file), "xmllint refuses %s", file);
+	xmlDocPtr doc = zt_test_pain_load(file);
+	cr_expect(zt_test_xmllint_valid(PAIN_XSD, file), "xmllint refuses %s", file);
 
-	expect_xp(doc, "string(/p:Document/p:CstmrCdtTrfInitn/p:GrpHdr/p:MsgId)", plan);
-	expect_xp(doc, "string(/p:Document/p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs)", "3");
-	expect_xp(doc, "string(/p:Document/p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum)", "69600.00");
-	expect_xp(doc, "string(//p:PmtInf/p:NbOfTxs)", "3");
-	expect_xp(doc, "string(//p:PmtInf/p:CtrlSum)", "69600.00");
-	expect_xp(doc, "string(//p:PmtInf/p:PmtMtd)", "TRF");
-	expect_xp(doc, "string(//p:PmtInf/p:Dbtr/p:Nm)", "某县健康扶贫资金专户");
-	expect_xp(doc, "string(//p:PmtInf/p:DbtrAcct/p:Id/p:Othr/p:Id)", "6222020200112233445");
-	expect_xp(doc, "string(//p:PmtInf/p:DbtrAgt/p:FinInstnId/p:BIC)", "ICBKCNBJSCN");
+	zt_test_pain_expect(doc, "string(/p:Document/p:CstmrCdtTrfInitn/p:GrpHdr/p:MsgId)", plan);
+	zt_test_pain_expect(doc, "string(/p:Document/p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs)", "3");
+	zt_test_pain_expect(doc, "string(/p:Document/p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum)", "69600.00");
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:NbOfTxs)", "3");
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:CtrlSum)", "69600.00");
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:PmtMtd)", "TRF");
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:Dbtr/p:Nm)", "某县健康扶贫资金专户");
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:DbtrAcct/p:Id/p:Othr/p:Id)", "6222020200112233445");
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:DbtrAgt/p:FinInstnId/p:BIC)", "ICBKCNBJSCN");
 	/* One CdtTrfTxInf per advance, EndToEndId = the advance id. */
 	static const char *const accounts[] = {"4402000000000000001", "4402000000000000002",
 	                                       "4402000000000000003"};
@@ -730,15 +689,15 @@ Test(advance_issue, the_pain001_is_valid_and_counts_and_sums_the_plan)
 	for (int i = 0; i < 3; i++) {
 		char e[200];
 		snprintf(e, sizeof e, "string(//p:CdtTrfTxInf[%d]/p:PmtId/p:EndToEndId)", i + 1);
-		expect_xp(doc, e, ids[i]);
+		zt_test_pain_expect(doc, e, ids[i]);
 		snprintf(e, sizeof e, "string(//p:CdtTrfTxInf[%d]/p:Amt/p:InstdAmt)", i + 1);
-		expect_xp(doc, e, amt[i]);
+		zt_test_pain_expect(doc, e, amt[i]);
 		snprintf(e, sizeof e, "string(//p:CdtTrfTxInf[%d]/p:Amt/p:InstdAmt/@Ccy)", i + 1);
-		expect_xp(doc, e, "CNY");
+		zt_test_pain_expect(doc, e, "CNY");
 		snprintf(e, sizeof e, "string(//p:CdtTrfTxInf[%d]/p:CdtrAcct/p:Id/p:Othr/p:Id)", i + 1);
-		expect_xp(doc, e, accounts[i]);
+		zt_test_pain_expect(doc, e, accounts[i]);
 		snprintf(e, sizeof e, "string(//p:CdtTrfTxInf[%d]/p:Cdtr/p:Nm)", i + 1);
-		expect_xp(doc, e, names[i]);
+		zt_test_pain_expect(doc, e, names[i]);
 		cr_expect(strlen(ids[i]) <= 35, "EndToEndId %s", ids[i]);
 	}
 	/* The sum of what was paid is what the plan says and what the ledger
@@ -771,14 +730,14 @@ Test(advance_issue, a_single_advance_is_a_plan_of_one_line_and_its_own_message)
 	                      "--execution-date 2999-12-31", cfg, plan, file);
 	char ids[2][40], hosp[2][40], amt[2][40];
 	cr_assert_eq(issued_lines(out, ids, hosp, amt, 2), 1);
-	xmlDocPtr doc = load_pain(file);
-	cr_expect(xmllint_valid(file));
-	expect_xp(doc, "string(//p:GrpHdr/p:MsgId)", plan);
-	expect_xp(doc, "string(//p:CdtTrfTxInf/p:PmtId/p:EndToEndId)", ids[0]);
-	expect_xp(doc, "string(//p:GrpHdr/p:CtrlSum)", "123.45");
-	expect_xp(doc, "string(//p:PmtInf/p:ReqdExctnDt)", "2999-12-31");
+	xmlDocPtr doc = zt_test_pain_load(file);
+	cr_expect(zt_test_xmllint_valid(PAIN_XSD, file));
+	zt_test_pain_expect(doc, "string(//p:GrpHdr/p:MsgId)", plan);
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf/p:PmtId/p:EndToEndId)", ids[0]);
+	zt_test_pain_expect(doc, "string(//p:GrpHdr/p:CtrlSum)", "123.45");
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:ReqdExctnDt)", "2999-12-31");
 	/* No BIC configured for H51010102: the agent is NOTPROVIDED. */
-	expect_xp(doc, "string(//p:CdtTrfTxInf/p:CdtrAgt/p:FinInstnId/p:Othr/p:Id)", "NOTPROVIDED");
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf/p:CdtrAgt/p:FinInstnId/p:Othr/p:Id)", "NOTPROVIDED");
 	xmlFreeDoc(doc);
 	char *row = rows(db, "SELECT a.hospital, a.amount, a.made_by, a.approved_by, a.issued_by,"
 	                     " p.plan_id FROM advance a JOIN advance_plan p ON p.id = a.plan_row");
@@ -813,7 +772,7 @@ Test(advance_issue, the_default_file_is_named_after_the_message_in_the_current_d
 	snprintf(name, sizeof name, "advance-%s.xml", plan);
 	free(plan);
 	cr_expect(exists(tmp_path(name)), "no %s", name);
-	cr_expect(xmllint_valid(tmp_path(name)));
+	cr_expect(zt_test_xmllint_valid(PAIN_XSD, tmp_path(name)));
 	free(id);
 }
 
@@ -873,7 +832,7 @@ Test(advance_issue, a_missing_file_of_an_issued_plan_is_written_again_from_the_r
 	char *again = zt_test_slurp(path);
 	cr_assert(again, "the file was not written again");
 	cr_expect_str_eq(again, first, "the file written again differs from the first");
-	cr_expect(xmllint_valid(path));
+	cr_expect(zt_test_xmllint_valid(PAIN_XSD, path));
 	char *after = advance_state(db);
 	cr_expect_str_eq(after, before, "writing the file again booked something");
 	run_free(&r);

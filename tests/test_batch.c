@@ -467,6 +467,25 @@ Test(batch_approve, a_rejected_batch_keeps_its_shares_and_is_billed_once_reopene
 
 TestSuite(batch_export, .init = world, .timeout = 60);
 
+/* The signed payer file f verifies with the stock openssl command (the
+ * payer needs nothing of ours) and with `batch verify` (`records` in its
+ * line); after the sed expression `change`, both refuse it. */
+static void both_verify_until_changed(enum zt_key_type t, const char *f, const char *p,
+                                      const char *records, const char *change)
+{
+	cr_assert_eq(openssl_verify(t, p, f), 0, "openssl does not verify the signature");
+	char *out, *err;
+	cr_assert_eq(zt_test_run(&out, &err, "batch verify '%s' '%s.sig' '%s'", f, f, p), 0, "%s", err);
+	cr_assert(strstr(out, "signature good") && strstr(out, records), "%s", out);
+	free(out);
+	free(err);
+	cr_assert_eq(sh_code("sed -i '%s' '%s'", change, f), 0);
+	cr_assert_neq(openssl_verify(t, p, f), 0);
+	cr_assert_eq(zt_test_run(NULL, &err, "batch verify '%s' '%s.sig' '%s'", f, f, p), 1);
+	cr_assert(strstr(err, "bad-signature"), "%s", err);
+	free(err);
+}
+
 static void check_signed(const char *key, enum zt_key_type t, const char *pub)
 {
 	keys();
@@ -480,20 +499,8 @@ static void check_signed(const char *key, enum zt_key_type t, const char *pub)
 	char sig[720];
 	snprintf(sig, sizeof sig, "%s.sig", f);
 	cr_assert(exists(f) && exists(sig));
-	/* the payer needs nothing of ours: the stock openssl command */
-	cr_assert_eq(openssl_verify(t, p, f), 0, "openssl does not verify the signature");
-	/* and ours agrees */
-	char *out, *err;
-	cr_assert_eq(zt_test_run(&out, &err, "batch verify '%s' '%s.sig' '%s'", f, f, p), 0, "%s", err);
-	cr_assert(strstr(out, "signature good") && strstr(out, "2 records"), "%s", out);
-	free(out);
-	free(err);
 	/* one byte changed: both refuse */
-	cr_assert_eq(sh_code("sed -i 's/<count>2</<count>3</' '%s'", f), 0);
-	cr_assert_neq(openssl_verify(t, p, f), 0);
-	cr_assert_eq(zt_test_run(NULL, &err, "batch verify '%s' '%s.sig' '%s'", f, f, p), 1);
-	cr_assert(strstr(err, "bad-signature"), "%s", err);
-	free(err);
+	both_verify_until_changed(t, f, p, "2 records", "s/<count>2</<count>3</");
 	free(id);
 }
 
@@ -840,8 +847,7 @@ Test(batch_rejections, an_answer_about_a_record_never_sent_is_not_applied)
 
 /* ---- sending: a real HTTPS payer --------------------------------------------------- */
 
-static pid_t server_pid = -1;
-static int server_stdin = -1, server_port;
+static struct zt_test_server server = ZT_TEST_SERVER_NONE;
 static char server_log[700], save_dir[700], ca_crt[700], conf[700];
 
 static const char *payer_server(void)
@@ -863,92 +869,20 @@ static const char *payer_server(void)
 
 static void leaf(const char *name, const char *ca, const char *san, const char *eku)
 {
-	char ext[64], text[512];
-	snprintf(ext, sizeof ext, "%s.ext", name);
-	snprintf(text, sizeof text, "%s%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=%s\n",
-	         san ? "subjectAltName=" : "", san ? san : "", eku);
-	zt_test_write(ext, text);
-	cr_assert_eq(sh_code("cd '%s' && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-	                "-nodes -keyout %s.key -out %s.csr -subj /CN=%s && "
-	                "openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key -CAcreateserial "
-	                "-days 2 -out %s.crt -extfile %s",
-	                d, name, name, name, name, ca, ca, name, ext),
-	             0, "cannot make certificate %s", name);
+	zt_test_cert_leaf(d, name, ca, san, eku);
 }
 
-static void root_ca(const char *name)
-{
-	cr_assert_eq(sh_code("cd '%s' && openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-	                "-nodes -keyout %s.key -out %s.crt -subj /CN=%s -days 2",
-	                d, name, name, name),
-	             0);
-}
+static void root_ca(const char *name) { zt_test_cert_root(d, name); }
 
 static void start(const char *cert, const char *script, ...)
 {
-	char crt[700], key[700];
-	snprintf(crt, sizeof crt, "%s/%s.crt", d, cert);
-	snprintf(key, sizeof key, "%s/%s.key", d, cert);
-	const char *argv[24] = {payer_server(), "--cert", crt, "--key", key, "--script", script,
-	                        "--log", server_log, "--save", save_dir, "--lifetime", "50"};
-	int argc = 13;
 	va_list ap;
 	va_start(ap, script);
-	for (const char *a; (a = va_arg(ap, const char *)) && argc < 23;)
-		argv[argc++] = a;
+	zt_test_payer_start(&server, payer_server(), d, cert, script, server_log, save_dir, ap);
 	va_end(ap);
-	argv[argc] = NULL;
-	mkdir(save_dir, 0755);
-	cr_assert(access(argv[0], X_OK) == 0, "no payer server at %s", argv[0]);
-	int in[2], out[2];
-	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	server_pid = pid;
-	server_stdin = in[1];
-	char buf[256];
-	size_t len = 0;
-	server_port = 0;
-	while (!strchr(buf, '\n') || !len) {
-		struct pollfd pfd = {.fd = out[0], .events = POLLIN};
-		cr_assert_eq(poll(&pfd, 1, 10000), 1, "the payer server did not start");
-		ssize_t n = read(out[0], buf + len, sizeof buf - 1 - len);
-		cr_assert_gt(n, 0, "the payer server printed no port");
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
-	server_port = atoi(buf);
-	cr_assert_gt(server_port, 0);
-	close(out[0]);
 }
 
-static void stop(void)
-{
-	if (server_pid <= 0)
-		return;
-	close(server_stdin);
-	for (int i = 0; i < 250; i++) {
-		if (i == 50)
-			kill(server_pid, SIGTERM);
-		if (waitpid(server_pid, NULL, WNOHANG) == server_pid) {
-			server_pid = -1;
-			return;
-		}
-		usleep(20000);
-	}
-	kill(server_pid, SIGKILL);
-	waitpid(server_pid, NULL, 0);
-	server_pid = -1;
-}
+static void stop(void) { zt_test_server_stop(&server); }
 
 /* The fund's gateway: this payer, this CA, short timeouts; `extra` lines. */
 static void http_config(const char *extra)
@@ -959,7 +893,7 @@ static void http_config(const char *extra)
 	         "url = https://127.0.0.1:%d/batches\nca-file = %s\nconnect-timeout-ms = 3000\n"
 	         "total-timeout-ms = 10000\nmax-attempts = 3\nbackoff-initial-ms = 20\n"
 	         "backoff-max-ms = 100\n%s",
-	         d, server_port, ca_crt, extra ? extra : "");
+	         d, server.port, ca_crt, extra ? extra : "");
 	snprintf(conf, sizeof conf, "%s", zt_test_write("http.conf", text));
 }
 
@@ -1131,7 +1065,7 @@ Test(batch_send_http, a_timeout_leaves_the_batch_exported_to_be_sent_again)
 	snprintf(text, sizeof text,
 	         "[signing]\npublic-key = %s/ed.pub\n\n"
 	         "[fund " FUND "]\ngateway = http\nurl = https://127.0.0.1:%d/batches\nca-file = %s\n"
-	         "total-timeout-ms = 300\nmax-attempts = 1\n", d, server_port, ca_crt);
+	         "total-timeout-ms = 300\nmax-attempts = 1\n", d, server.port, ca_crt);
 	snprintf(conf, sizeof conf, "%s", zt_test_write("timeout.conf", text));
 	cr_assert_eq(send_batch(&out, &err, id), 3, "%s %s", out, err);
 	cr_assert(strstr(err, "timed out") && strstr(err, "send it again"), "%s", err);
@@ -2092,20 +2026,11 @@ static void check_signed_v2(const char *key, enum zt_key_type t, const char *pub
 {
 	char *id = three_records();
 	export_v2(id, "batch.xml", key);
-	char f[700], p[700], *out, *err;
+	char f[700], p[700];
 	path(f, sizeof f, "batch.xml");
 	path(p, sizeof p, pub);
-	cr_assert_eq(openssl_verify(t, p, f), 0, "openssl does not verify the signature");
-	cr_assert_eq(zt_test_run(&out, &err, "batch verify '%s' '%s.sig' '%s'", f, f, p), 0, "%s", err);
-	cr_assert(strstr(out, "signature good") && strstr(out, "3 records"), "%s", out);
-	free(out);
-	free(err);
 	/* a reviewer's field changed: both refuse */
-	cr_assert_eq(sh_code("sed -i 's/黄长青/黄长清/' '%s'", f), 0);
-	cr_assert_neq(openssl_verify(t, p, f), 0);
-	cr_assert_eq(zt_test_run(NULL, &err, "batch verify '%s' '%s.sig' '%s'", f, f, p), 1);
-	cr_assert(strstr(err, "bad-signature"), "%s", err);
-	free(err);
+	both_verify_until_changed(t, f, p, "3 records", "s/黄长青/黄长清/");
 	free(id);
 }
 

@@ -67,28 +67,10 @@ static int log_has(const char *needle)
 /* A leaf certificate signed by CA, with SAN (or none) and extended key usage. */
 static void leaf(const char *name, const char *ca, const char *san, const char *eku)
 {
-	char ext[600];
-	snprintf(ext, sizeof ext, "%s.ext", name);
-	char text[512];
-	snprintf(text, sizeof text, "%s%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=%s\n",
-	         san ? "subjectAltName=" : "", san ? san : "", eku);
-	zt_test_write(ext, text);
-	cr_assert_eq(sh_code("cd '%s' && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-	                "-nodes -keyout %s.key -out %s.csr -subj /CN=%s && "
-	                "openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key -CAcreateserial "
-	                "-days 2 -out %s.crt -extfile %s",
-	                d, name, name, name, name, ca, ca, name, ext),
-	             0, "cannot make certificate %s", name);
+	zt_test_cert_leaf(d, name, ca, san, eku);
 }
 
-static void root_ca(const char *name)
-{
-	cr_assert_eq(sh_code("cd '%s' && openssl req -x509 -new -newkey ec -pkeyopt "
-	                "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.crt -subj /CN=%s "
-	                "-days 2",
-	                d, name, name, name),
-	             0);
-}
+static void root_ca(const char *name) { zt_test_cert_root(d, name); }
 
 static void files(void)
 {
@@ -113,96 +95,25 @@ static void files(void)
 
 /* ---- the scripted payer ------------------------------------------- */
 
-static pid_t server_pid = -1;
-static int server_stdin = -1, server_port;
-
-/* Runs a server program and waits for the port it prints: a line of
- * digits (payer_server) or "ACCEPT host:port" (openssl s_server). */
-static void spawn(const char *const *argv)
-{
-	int in[2], out[2];
-	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	server_pid = pid;
-	server_stdin = in[1];
-	/* raw reads: stdio buffering would hide lines from poll() */
-	char buf[1024];
-	size_t len = 0;
-	server_port = 0;
-	while (!server_port) {
-		struct pollfd pfd = {.fd = out[0], .events = POLLIN};
-		cr_assert_eq(poll(&pfd, 1, 10000), 1, "%s did not start", argv[0]);
-		ssize_t n = read(out[0], buf + len, sizeof buf - 1 - len);
-		cr_assert_gt(n, 0, "%s printed no port", argv[0]);
-		len += (size_t)n;
-		buf[len] = '\0';
-		for (char *line = buf, *nl; !server_port && (nl = strchr(line, '\n')); line = nl + 1) {
-			*nl = '\0';
-			const char *colon = strrchr(line, ':');
-			if (!strncmp(line, "ACCEPT", 6) && colon)
-				server_port = atoi(colon + 1);
-			else if (line[0] >= '0' && line[0] <= '9')
-				server_port = atoi(line);
-			*nl = '\n';
-		}
-		cr_assert(server_port || len < sizeof buf - 1, "%s printed no port", argv[0]);
-	}
-	close(out[0]);
-}
+static struct zt_test_server server = ZT_TEST_SERVER_NONE;
 
 /* Starts payer_server with the given certificate (name in the temp dir)
  * and script; extra arguments (NULL-terminated) follow. */
 static void start(const char *cert, const char *script, ...)
 {
-	char crt[600], key[600];
-	snprintf(crt, sizeof crt, "%s/%s.crt", d, cert);
-	snprintf(key, sizeof key, "%s/%s.key", d, cert);
-	const char *argv[24] = {ZT_TEST_PAYER_SERVER, "--cert", crt, "--key", key, "--script",
-	                        script, "--log", server_log, "--save", save_dir, "--lifetime", "50"};
-	int argc = 13;
 	va_list ap;
 	va_start(ap, script);
-	for (const char *a; (a = va_arg(ap, const char *)) && argc < 23;)
-		argv[argc++] = a;
+	zt_test_payer_start(&server, ZT_TEST_PAYER_SERVER, d, cert, script, server_log, save_dir,
+	                    ap);
 	va_end(ap);
-	argv[argc] = NULL;
-	mkdir(save_dir, 0755);
-	spawn(argv);
 }
 
-static void stop(void)
-{
-	if (server_pid <= 0)
-		return;
-	close(server_stdin); /* end of file on its stdin: payer_server stops */
-	for (int i = 0; i < 250; i++) {
-		if (i == 50)
-			kill(server_pid, SIGTERM); /* openssl s_server does not */
-		if (waitpid(server_pid, NULL, WNOHANG) == server_pid) {
-			server_pid = -1;
-			return;
-		}
-		usleep(20000);
-	}
-	kill(server_pid, SIGKILL);
-	waitpid(server_pid, NULL, 0);
-	server_pid = -1;
-}
+static void stop(void) { zt_test_server_stop(&server); }
 
 static struct zt_gateway_config http_cfg(void)
 {
 	static char url[128];
-	snprintf(url, sizeof url, "https://127.0.0.1:%d/batches", server_port);
+	snprintf(url, sizeof url, "https://127.0.0.1:%d/batches", server.port);
 	return (struct zt_gateway_config){.kind = "http",
 	                                  .url = url,
 	                                  .ca_file = ca_crt,
@@ -449,7 +360,7 @@ Test(http_gateway, a_tls_refusal_for_want_of_a_client_certificate_is_not_retried
 	snprintf(key, sizeof key, "%s/server.key", d);
 	const char *argv[] = {"openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", crt,
 	                      "-key", key, "-CAfile", ca_crt, "-Verify", "1", "-www", NULL};
-	spawn(argv);
+	zt_test_server_start(&server, argv);
 	struct zt_gateway_config cfg = http_cfg();
 	struct zt_gateway_result r;
 	cr_assert_eq(zt_gateway_send(&cfg, "B-17", batch_xml, batch_sig, &r), ZT_EIO);
@@ -481,7 +392,7 @@ Test(http_gateway, an_unreachable_payer_is_retried_then_reported)
 	socklen_t len = sizeof sa;
 	cr_assert_eq(bind(s, (struct sockaddr *)&sa, sizeof sa), 0);
 	cr_assert_eq(getsockname(s, (struct sockaddr *)&sa, &len), 0);
-	server_port = ntohs(sa.sin_port);
+	server.port = ntohs(sa.sin_port);
 	close(s);
 	struct zt_gateway_config cfg = http_cfg();
 	struct zt_gateway_result r;

@@ -28,15 +28,6 @@
 #define CAMT02_XSD XSD_DIR "camt.053.001.02.xsd"
 #define CAMT08_XSD XSD_DIR "camt.053.001.08.xsd"
 
-/* The stock command-line validator's verdict. */
-static bool xmllint_valid(const char *xsd, const char *file)
-{
-	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "xmllint --noout --schema '%s' '%s' >/dev/null 2>&1", xsd, file);
-	int st = system(cmd);
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
 static bool exists(const char *path) { return access(path, F_OK) == 0; }
 
 /* Files in the test's directory whose name starts with `prefix`. */
@@ -80,47 +71,11 @@ static struct zt_pain_tx tx(const char *id, zt_fen amount)
 	};
 }
 
-/* Parses a written pain.001 with the engine's hardened reader and the
- * embedded XSD: the first of the two independent validations. */
-static xmlDocPtr load_pain(const char *path)
-{
-	char *text = NULL;
-	size_t len = 0;
-	xmlDocPtr doc = NULL;
-	cr_assert_eq(zt_read_file(&text, &len, path, ZT_DOC_BYTES_MAX), 0, "%s", zt_error_last());
-	int rc = zt_xml_parse_doc(&doc, text, len, path, ZT_SCHEMA_PAIN001_03);
-	free(text);
-	cr_assert_eq(rc, 0, "embedded XSD: %s", zt_error_last());
-	return doc;
-}
-
-/* Text of the XPath (prefix p: for the pain namespace); caller frees. */
-static char *xp(xmlDocPtr doc, const char *expr)
-{
-	xmlXPathContextPtr c = xmlXPathNewContext(doc);
-	xmlXPathRegisterNs(c, BAD_CAST "p", BAD_CAST "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03");
-	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, c);
-	cr_assert(o != NULL, "xpath %s", expr);
-	xmlChar *s = xmlXPathCastToString(o);
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(c);
-	char *r = strdup((const char *)s);
-	xmlFree(s);
-	return r;
-}
-
-static void expect_xp(xmlDocPtr doc, const char *expr, const char *want)
-{
-	char *got = xp(doc, expr);
-	cr_expect_str_eq(got, want, "%s", expr);
-	free(got);
-}
-
 static void write_ok(const struct zt_pain_msg *m, const char *path)
 {
 	int rc = zt_pain001_write(m, path, NULL);
 	cr_assert_eq(rc, 0, "%s", zt_error_last());
-	cr_assert(xmllint_valid(PAIN_XSD, path), "xmllint refuses %s", path);
+	cr_assert(zt_test_xmllint_valid(PAIN_XSD, path), "xmllint refuses %s", path);
 }
 
 Test(pain001_write, one_transaction_is_valid_and_counted)
@@ -130,17 +85,17 @@ Test(pain001_write, one_transaction_is_valid_and_counted)
 	const char *path = tmp_path("one.xml");
 	unlink(path);
 	write_ok(&m, path);
-	xmlDocPtr doc = load_pain(path);
-	expect_xp(doc, "string(/p:Document/p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs)", "1");
-	expect_xp(doc, "string(/p:Document/p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum)", "0.01");
-	expect_xp(doc, "string(//p:PmtInf/p:NbOfTxs)", "1");
-	expect_xp(doc, "string(//p:PmtInf/p:CtrlSum)", "0.01");
-	expect_xp(doc, "string(//p:CdtTrfTxInf/p:PmtId/p:EndToEndId)", "ADV-2024-03-H001");
-	expect_xp(doc, "string(//p:CdtTrfTxInf/p:Amt/p:InstdAmt)", "0.01");
-	expect_xp(doc, "string(//p:CdtTrfTxInf/p:Amt/p:InstdAmt/@Ccy)", "CNY");
-	expect_xp(doc, "string(//p:PmtInf/p:ReqdExctnDt)", "2024-03-02");
-	expect_xp(doc, "string(//p:PmtInf/p:PmtMtd)", "TRF");
-	expect_xp(doc, "string(//p:RmtInf/p:Ustrd)", "预拨付 2024-03");
+	xmlDocPtr doc = zt_test_pain_load(path);
+	zt_test_pain_expect(doc, "string(/p:Document/p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs)", "1");
+	zt_test_pain_expect(doc, "string(/p:Document/p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum)", "0.01");
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:NbOfTxs)", "1");
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:CtrlSum)", "0.01");
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf/p:PmtId/p:EndToEndId)", "ADV-2024-03-H001");
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf/p:Amt/p:InstdAmt)", "0.01");
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf/p:Amt/p:InstdAmt/@Ccy)", "CNY");
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:ReqdExctnDt)", "2024-03-02");
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:PmtMtd)", "TRF");
+	zt_test_pain_expect(doc, "string(//p:RmtInf/p:Ustrd)", "预拨付 2024-03");
 	xmlFreeDoc(doc);
 	cr_expect_eq(count_files("one.xml.tmp"), 0, "the temporary file is gone");
 	cr_expect_eq(count_files(".one.xml."), 0, "the temporary file is gone");
@@ -159,7 +114,7 @@ Test(pain001_write, matches_the_reviewed_golden_file)
 	char *want = zt_test_slurp(zt_test_case("pain001/two_transactions.xml"));
 	cr_assert(want != NULL);
 	cr_expect_str_eq(got, want);
-	cr_expect(xmllint_valid(PAIN_XSD, zt_test_case("pain001/two_transactions.xml")));
+	cr_expect(zt_test_xmllint_valid(PAIN_XSD, zt_test_case("pain001/two_transactions.xml")));
 	free(got);
 	free(want);
 }
@@ -173,18 +128,18 @@ Test(pain001_write, accounts_and_agents)
 	struct zt_pain_msg m = msg(t, 3);
 	const char *path = tmp_path("acct.xml");
 	write_ok(&m, path);
-	xmlDocPtr doc = load_pain(path);
-	expect_xp(doc, "string(//p:DbtrAcct/p:Id/p:Othr/p:Id)", "6222020200112233445");
-	expect_xp(doc, "count(//p:DbtrAcct/p:Id/p:IBAN)", "0");
-	expect_xp(doc, "string(//p:DbtrAgt/p:FinInstnId/p:Othr/p:Id)", "NOTPROVIDED");
-	expect_xp(doc, "string(//p:Dbtr/p:Nm)", "某县健康扶贫资金专户");
-	expect_xp(doc, "string(//p:InitgPty/p:Nm)", "某县医保中心");
-	expect_xp(doc, "string(//p:CdtTrfTxInf[1]/p:CdtrAcct/p:Id/p:Othr/p:Id)", "110060149018001234567");
-	expect_xp(doc, "string(//p:CdtTrfTxInf[1]/p:CdtrAgt/p:FinInstnId/p:BIC)", "PCBCCNBJ");
-	expect_xp(doc, "string(//p:CdtTrfTxInf[2]/p:CdtrAcct/p:Id/p:IBAN)", "DE89370400440532013000");
-	expect_xp(doc, "string(//p:CdtTrfTxInf[2]/p:CdtrAgt/p:FinInstnId/p:BIC)", "COBADEFFXXX");
-	expect_xp(doc, "string(//p:CdtTrfTxInf[3]/p:CdtrAcct/p:Id/p:Othr/p:Id)", "DE00370400440532013000");
-	expect_xp(doc, "string(//p:CdtTrfTxInf[3]/p:CdtrAgt/p:FinInstnId/p:Othr/p:Id)", "NOTPROVIDED");
+	xmlDocPtr doc = zt_test_pain_load(path);
+	zt_test_pain_expect(doc, "string(//p:DbtrAcct/p:Id/p:Othr/p:Id)", "6222020200112233445");
+	zt_test_pain_expect(doc, "count(//p:DbtrAcct/p:Id/p:IBAN)", "0");
+	zt_test_pain_expect(doc, "string(//p:DbtrAgt/p:FinInstnId/p:Othr/p:Id)", "NOTPROVIDED");
+	zt_test_pain_expect(doc, "string(//p:Dbtr/p:Nm)", "某县健康扶贫资金专户");
+	zt_test_pain_expect(doc, "string(//p:InitgPty/p:Nm)", "某县医保中心");
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf[1]/p:CdtrAcct/p:Id/p:Othr/p:Id)", "110060149018001234567");
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf[1]/p:CdtrAgt/p:FinInstnId/p:BIC)", "PCBCCNBJ");
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf[2]/p:CdtrAcct/p:Id/p:IBAN)", "DE89370400440532013000");
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf[2]/p:CdtrAgt/p:FinInstnId/p:BIC)", "COBADEFFXXX");
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf[3]/p:CdtrAcct/p:Id/p:Othr/p:Id)", "DE00370400440532013000");
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf[3]/p:CdtrAgt/p:FinInstnId/p:Othr/p:Id)", "NOTPROVIDED");
 	xmlFreeDoc(doc);
 }
 
@@ -194,12 +149,12 @@ Test(pain001_write, amounts_are_exact_at_both_ends)
 	struct zt_pain_msg m = msg(t, 2);
 	const char *path = tmp_path("exact.xml");
 	write_ok(&m, path);
-	xmlDocPtr doc = load_pain(path);
-	expect_xp(doc, "string(//p:CdtTrfTxInf[1]/p:Amt/p:InstdAmt)", "0.01");
-	expect_xp(doc, "string(//p:CdtTrfTxInf[2]/p:Amt/p:InstdAmt)", "12345678901234.56");
-	expect_xp(doc, "string(//p:GrpHdr/p:CtrlSum)", "12345678901234.57");
-	expect_xp(doc, "string(//p:PmtInf/p:CtrlSum)", "12345678901234.57");
-	expect_xp(doc, "string(//p:GrpHdr/p:NbOfTxs)", "2");
+	xmlDocPtr doc = zt_test_pain_load(path);
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf[1]/p:Amt/p:InstdAmt)", "0.01");
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf[2]/p:Amt/p:InstdAmt)", "12345678901234.56");
+	zt_test_pain_expect(doc, "string(//p:GrpHdr/p:CtrlSum)", "12345678901234.57");
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:CtrlSum)", "12345678901234.57");
+	zt_test_pain_expect(doc, "string(//p:GrpHdr/p:NbOfTxs)", "2");
 	xmlFreeDoc(doc);
 }
 
@@ -220,16 +175,16 @@ Test(pain001_write, a_thousand_transactions_count_and_sum)
 	struct zt_pain_msg m = msg(t, N);
 	const char *path = tmp_path("thousand.xml");
 	write_ok(&m, path);
-	xmlDocPtr doc = load_pain(path);
+	xmlDocPtr doc = zt_test_pain_load(path);
 	char want[ZT_FMT_BYTES];
 	zt_format_amount(want, sum);
-	expect_xp(doc, "string(//p:GrpHdr/p:NbOfTxs)", "1000");
-	expect_xp(doc, "string(//p:PmtInf/p:NbOfTxs)", "1000");
-	expect_xp(doc, "count(//p:CdtTrfTxInf)", "1000");
-	expect_xp(doc, "string(//p:GrpHdr/p:CtrlSum)", want);
-	expect_xp(doc, "string(//p:PmtInf/p:CtrlSum)", want);
-	expect_xp(doc, "string(//p:CdtTrfTxInf[1000]/p:Amt/p:InstdAmt)", "999999999999.99");
-	expect_xp(doc, "string(//p:CdtTrfTxInf[500]/p:PmtId/p:EndToEndId)", "ADV-0499");
+	zt_test_pain_expect(doc, "string(//p:GrpHdr/p:NbOfTxs)", "1000");
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:NbOfTxs)", "1000");
+	zt_test_pain_expect(doc, "count(//p:CdtTrfTxInf)", "1000");
+	zt_test_pain_expect(doc, "string(//p:GrpHdr/p:CtrlSum)", want);
+	zt_test_pain_expect(doc, "string(//p:PmtInf/p:CtrlSum)", want);
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf[1000]/p:Amt/p:InstdAmt)", "999999999999.99");
+	zt_test_pain_expect(doc, "string(//p:CdtTrfTxInf[500]/p:PmtId/p:EndToEndId)", "ADV-0499");
 	/* the sum over the file itself, in fen, digit by digit */
 	xmlXPathContextPtr c = xmlXPathNewContext(doc);
 	xmlXPathRegisterNs(c, BAD_CAST "p", BAD_CAST "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03");
@@ -427,7 +382,7 @@ static int collect(void *ctx, const struct zt_camt_statement *st, const struct z
 static struct got *read_ok(const char *file, const char *xsd)
 {
 	const char *path = zt_test_case(file);
-	cr_assert(xmllint_valid(xsd, path), "xmllint refuses fixture %s", path);
+	cr_assert(zt_test_xmllint_valid(xsd, path), "xmllint refuses fixture %s", path);
 	struct got *g = calloc(1, sizeof *g);
 	int rc = zt_camt053_read(path, collect, g);
 	cr_assert_eq(rc, 0, "%s", zt_error_last());
@@ -615,14 +570,14 @@ Test(camt053_hostile, another_message_type)
 Test(camt053_hostile, schema_invalid_missing_amount)
 {
 	const char *path = zt_test_case("camt053/missing_amt.xml");
-	cr_expect(!xmllint_valid(CAMT02_XSD, path), "the fixture must be schema-invalid");
+	cr_expect(!zt_test_xmllint_valid(CAMT02_XSD, path), "the fixture must be schema-invalid");
 	expect_camt_refused(path, ZT_EINVAL, "missing_amt.xml:11:");
 }
 
 Test(camt053_hostile, amount_with_a_third_decimal)
 {
 	const char *path = zt_test_case("camt053/three_decimals.xml");
-	cr_expect(xmllint_valid(CAMT08_XSD, path), "the fixture is valid XSD");
+	cr_expect(zt_test_xmllint_valid(CAMT08_XSD, path), "the fixture is valid XSD");
 	expect_camt_refused(path, ZT_EINVAL, "'1.005' is not a whole number of fen");
 }
 
@@ -647,11 +602,11 @@ Test(camt053_hostile, values_the_fields_cannot_hold)
 	/* 15 digits before the point: valid XSD (18 total), above the 16,2 range */
 	const char *p = v08_with("big.xml", "<Amt Ccy=\"CNY\">0.01</Amt>",
 	                         "<Amt Ccy=\"CNY\">123456789012345.00</Amt>");
-	cr_expect(xmllint_valid(CAMT08_XSD, p));
+	cr_expect(zt_test_xmllint_valid(CAMT08_XSD, p));
 	expect_camt_refused(p, ZT_ERANGE, "above");
 	/* a transaction amount with a non-zero fifth decimal */
 	p = v08_with("tx5.xml", "<Amt Ccy=\"CNY\">0.01</Amt>", "<Amt Ccy=\"CNY\">0.01001</Amt>");
-	cr_expect(xmllint_valid(CAMT08_XSD, p));
+	cr_expect(zt_test_xmllint_valid(CAMT08_XSD, p));
 	expect_camt_refused(p, ZT_EINVAL, "whole number of fen");
 	/* 35 Chinese characters are a valid Max35Text but 105 bytes: never cut */
 	char ref[35 * 3 + 64] = "<AcctSvcrRef>";
@@ -659,7 +614,7 @@ Test(camt053_hostile, values_the_fields_cannot_hold)
 		strcat(ref, "参");
 	strcat(ref, "</AcctSvcrRef>");
 	p = v08_with("longref.xml", "<AcctSvcrRef>BS20240302005</AcctSvcrRef>", ref);
-	cr_expect(xmllint_valid(CAMT08_XSD, p));
+	cr_expect(zt_test_xmllint_valid(CAMT08_XSD, p));
 	expect_camt_refused(p, ZT_ERANGE, "entry reference");
 }
 
@@ -667,7 +622,7 @@ Test(camt053_read, trailing_zero_decimals_and_signs)
 {
 	const char *p = v08_with("zeros.xml", "<Amt Ccy=\"CNY\">0.01</Amt>",
 	                         "<Amt Ccy=\"CNY\">+000.01000</Amt>");
-	cr_assert(xmllint_valid(CAMT08_XSD, p));
+	cr_assert(zt_test_xmllint_valid(CAMT08_XSD, p));
 	struct got *g = calloc(1, sizeof *g);
 	cr_assert_eq(zt_camt053_read(p, collect, g), 0, "%s", zt_error_last());
 	cr_expect_eq(g->e[3].amount, 1);
@@ -697,7 +652,7 @@ Test(camt053_read, long_remittance_keeps_whole_lines_only)
 	strcat(rmt, "</RmtInf>");
 	const char *from = "<RmtInf><Ustrd>医疗救助基金 BATCH-2024-0003 回款</Ustrd></RmtInf>";
 	const char *five = v08_with("five.xml", from, rmt);
-	cr_assert(xmllint_valid(CAMT08_XSD, five));
+	cr_assert(zt_test_xmllint_valid(CAMT08_XSD, five));
 	struct got *g = read_path(five);
 	char want[512];
 	snprintf(want, sizeof want, "%s %s %s", lines[0], lines[1], lines[2]);

@@ -108,37 +108,6 @@ Test(pg_cli, the_password_comes_from_the_password_file_not_the_command_line, .ti
 	run_free(&r);
 }
 
-/* A file of n claims of the worked example's person, numbered PREFIX-0001 … */
-static const char *claims_of_one_person(const char *name, const char *prefix, int n)
-{
-	char *one = zt_test_slurp(WORKED_EXAMPLE);
-	cr_assert(one);
-	char *body = strstr(one, "<claim xmlns=\"urn:zhitong:claim:1\">");
-	cr_assert(body);
-	body += strlen("<claim xmlns=\"urn:zhitong:claim:1\">");
-	char *end = strstr(body, "</claim>");
-	cr_assert(end);
-	*end = '\0';
-	size_t cap = (size_t)n * (strlen(body) + 64) + 200, len = 0;
-	char *x = malloc(cap);
-	cr_assert(x);
-	len += (size_t)snprintf(x, cap, "<claims xmlns=\"urn:zhitong:claim:1\">\n");
-	for (int i = 0; i < n; i++) {
-		char no[16];
-		snprintf(no, sizeof no, "%s-%04d", prefix, i + 1);
-		char *claim = strdup(body), *at = strstr(claim, "ZY2017-000123");
-		cr_assert(at && strlen(no) == 13);
-		memcpy(at, no, 13);
-		len += (size_t)snprintf(x + len, cap - len, "<claim>%s</claim>\n", claim);
-		free(claim);
-	}
-	snprintf(x + len, cap - len, "</claims>\n");
-	const char *path = zt_test_write(name, x);
-	free(x);
-	free(one);
-	return path;
-}
-
 /* Three desks, three processes, one person: every settlement saw the totals
  * of those before it (verify re-derives the accumulators from the
  * settlements), and the numbers have no gap. */
@@ -146,9 +115,9 @@ Test(pg_cli, several_processes_write_one_database_at_once, .timeout = 300)
 {
 	char target[1200];
 	loaded(target, sizeof target, "desks");
-	const char *a = claims_of_one_person("a.xml", "ZY2017-A", 12);
-	const char *b = claims_of_one_person("b.xml", "ZY2017-B", 12);
-	const char *c = claims_of_one_person("c.xml", "ZY2017-C", 12);
+	const char *a = zt_test_claims_of_one_person("a.xml", "ZY2017-A", 12);
+	const char *b = zt_test_claims_of_one_person("b.xml", "ZY2017-B", 12);
+	const char *c = zt_test_claims_of_one_person("c.xml", "ZY2017-C", 12);
 	struct run r = sh("z='%s'; db='%s'; \"$z\" --db \"$db\" claim submit '%s' --by a >/dev/null & "
 	                  "p1=$!; \"$z\" --db \"$db\" claim submit '%s' --by b >/dev/null & "
 	                  "p2=$!; \"$z\" --db \"$db\" claim submit '%s' --by c >/dev/null & "

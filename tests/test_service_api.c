@@ -441,8 +441,19 @@ Test(api, show_search_with_cursor_and_slip)
 		cr_assert_eq(r.status, 200, "%s", r.body);
 		d = parse(&r);
 		const struct zt_json *l = zt_json_find(zt_json_root(d), "settlements");
-		for (size_t i = 0; i < l->count; i++)
+		for (size_t i = 0; i < l->count; i++) {
 			snprintf(seen[n++], 32, "%s", text_of(l->items[i], "setl_id"));
+			/* setl_time as in the settlement itself: the pool's offset */
+			const char *when = text_of(l->items[i], "setl_time");
+			cr_assert(strlen(when) == 25 && strcmp(when + 19, "+08:00") == 0, "%s", when);
+			char one[64];
+			snprintf(one, sizeof one, "/v1/settlements/%s", seen[n - 1]);
+			struct zt_http_resp o = get(one, DESK);
+			struct zt_json_doc *od = parse(&o);
+			cr_assert_str_eq(text_of(zt_json_root(od), "setl_time"), when);
+			zt_json_doc_free(od);
+			zt_http_free(&o);
+		}
 		pages++;
 		const struct zt_json *next = zt_json_find(zt_json_root(d), "next");
 		bool more = next && next->text;

@@ -714,38 +714,6 @@ Test(conformance_txn, a_claim_rolled_back_to_its_savepoint_leaves_nothing_while_
 
 /* ---- G1: writers for one person serialised ---------------------------------------- */
 
-/* A file of n claims of the worked example's person, numbered PREFIX-0001 …
- * (all in 2017: the yearly caps come into play). */
-static const char *claims_of_one_person(const char *name, const char *prefix, int n)
-{
-	char *one = zt_test_slurp(WORKED_EXAMPLE);
-	cr_assert(one);
-	char *body = strstr(one, "<claim xmlns=\"urn:zhitong:claim:1\">");
-	cr_assert(body);
-	body += strlen("<claim xmlns=\"urn:zhitong:claim:1\">");
-	char *end = strstr(body, "</claim>");
-	cr_assert(end);
-	*end = '\0';
-	size_t cap = (size_t)n * (strlen(body) + 64) + 200, len = 0;
-	char *x = malloc(cap);
-	cr_assert(x);
-	len += (size_t)snprintf(x, cap, "<claims xmlns=\"urn:zhitong:claim:1\">\n");
-	for (int i = 0; i < n; i++) {
-		char no[16];
-		snprintf(no, sizeof no, "%s-%04d", prefix, i + 1);
-		char *claim = strdup(body), *at = strstr(claim, "ZY2017-000123");
-		cr_assert(at && strlen(no) == 13, "claim numbers of 13 characters: %s", no);
-		memcpy(at, no, 13);
-		len += (size_t)snprintf(x + len, cap - len, "<claim>%s</claim>\n", claim);
-		free(claim);
-	}
-	snprintf(x + len, cap - len, "</claims>\n");
-	const char *path = zt_test_write(name, x);
-	free(x);
-	free(one);
-	return path;
-}
-
 struct desk {
 	const char *target, *file;
 	int rc;
@@ -775,8 +743,8 @@ Test(conformance_guarantees, two_writers_for_one_person_are_serialised_and_exact
 		f->fresh(target, "g1.db");
 		free(zt_test_ok("--db '%s' registry load '%s'", target, REGISTRY));
 		free(zt_test_ok("--db '%s' rules load '%s'", target, POLICY));
-		struct desk d[2] = {{target, claims_of_one_person("a.xml", "ZY2017-A", 15), 0, {0}, ""},
-		                    {target, claims_of_one_person("b.xml", "ZY2017-B", 15), 0, {0}, ""}};
+		struct desk d[2] = {{target, zt_test_claims_of_one_person("a.xml", "ZY2017-A", 15), 0, {0}, ""},
+		                    {target, zt_test_claims_of_one_person("b.xml", "ZY2017-B", 15), 0, {0}, ""}};
 		pthread_t th[2];
 		for (int i = 0; i < 2; i++)
 			cr_assert_eq(pthread_create(&th[i], NULL, settle_desk, &d[i]), 0);
@@ -829,7 +797,7 @@ Test(conformance_guarantees, a_share_is_in_one_batch_by_the_key, .timeout = 300)
 		free(zt_test_ok("--db '%s' registry load '%s'", target, REGISTRY));
 		free(zt_test_ok("--db '%s' rules load '%s'", target, POLICY));
 		free(zt_test_ok("--db '%s' claim submit '%s' --by desk", target,
-		                claims_of_one_person("c.xml", "ZY2017-C", 12)));
+		                zt_test_claims_of_one_person("c.xml", "ZY2017-C", 12)));
 		struct maker m[2] = {{target, 0, 0, "", ""}, {target, 0, 0, "", ""}};
 		pthread_t th[2];
 		for (int i = 0; i < 2; i++)
@@ -1565,11 +1533,18 @@ Test(conformance_ops, catalogs_and_category_periods, .timeout = 300)
 		ok(s->ops->registry.get_periods(s, "P0000001", got, &n));
 		cr_assert(n == 2 && got[0].value == ZT_CAT_POOR && got[0].from == 20170101 &&
 		          got[0].to == 20170630 && got[1].value == ZT_CAT_LOWINC && got[1].to == 0);
+		/* the person comes with them */
+		struct zt_person pp;
+		ok(s->ops->registry.get_person(s, "P0000001", &pp));
+		cr_assert(pp.period_count == 2 && pp.periods[1].value == ZT_CAT_LOWINC &&
+		          pp.periods[0].to == 20170630);
 		ok(s->ops->begin(s, ZT_TXN_WRITE));
 		ok(s->ops->registry.put_periods(s, "P0000001", NULL, 0));
 		ok(s->ops->commit(s));
 		ok(s->ops->registry.get_periods(s, "P0000001", got, &n));
 		cr_assert_eq(n, 0);
+		ok(s->ops->registry.get_person(s, "P0000001", &pp));
+		cr_assert_eq(pp.period_count, 0);
 
 		/* a catalogue: header, entries, identical again, another document */
 		struct zt_stored_catalog c = {.info = {"cat-1", "510101", 20170101, 20171231},

@@ -12,6 +12,7 @@
 #include "zhitong/batch.h"
 #include "zhitong/error.h"
 #include "zhitong/store.h"
+#include "zhitong/render_trace.h"
 
 #define FUND "390100"
 
@@ -169,7 +170,8 @@ static void exported(struct fake_payer *f)
 	cr_assert_eq(zt_batch_approve(s, &(struct zt_batch_step_req){batch_id, "bob", NULL}, &step),
 	             0, "%s", zt_error_last());
 	cr_assert_eq(step.batch.status, ZT_BATCH_APPROVED);
-	const struct zt_batch_export_req req = {batch_id, tmp_path("batch.xml"), key, "carol", 0, NULL};
+	const struct zt_batch_export_req req = {batch_id, tmp_path("batch.xml"), key, "carol", 0, NULL,
+	                                        zt_trace_xml};
 	cr_assert_eq(zt_batch_export(s, &req, &info), 0, "%s", zt_error_last());
 	cr_assert_eq(info.count, made.batch.count);
 	cr_assert_eq(info.total, made.batch.total);

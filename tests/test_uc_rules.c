@@ -192,6 +192,51 @@ Test(uc_catalog, check_counts_entries_and_codes)
 	cr_assert(strstr(zt_error_last(), "bad.xml"), "%s", zt_error_last());
 }
 
+/* A built catalogue is kept for the process (catalog.h): two runs over two
+ * store handles share it; a catalogue load empties the cache, while a run
+ * under way keeps what it holds. */
+Test(uc_catalog, runs_share_the_built_catalogue_until_a_load)
+{
+	struct zt_store *s = zt_test_store("zt.db");
+	const char *path = rules("catalog-510101-2017.xml");
+	FILE *f = fopen(path, "rb");
+	cr_assert(f);
+	struct zt_source src = zt_source_file(f, path);
+	struct zt_catalog_load_res res;
+	cr_assert_eq(zt_catalog_load(s, &(struct zt_catalog_load_req){.src = &src, .actor = "loader"}, &res), 0,
+	             "%s", zt_error_last());
+	fclose(f);
+	struct zt_store *s2 = NULL;
+	cr_assert_eq(zt_store_open(&s2, tmp_path("zt.db"), NULL), 0, "%s", zt_error_last());
+	struct zt_catalog_set a, b, c;
+	const struct zt_catalog *ca, *cb, *cc, *none;
+	int64_t row, row2;
+	cr_assert_eq(zt_catalog_set_load(&a, s), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_catalog_set_find(&a, s, "510101", 20170601, &ca, &row), 0);
+	cr_assert(ca && row == res.row);
+	cr_assert_eq(zt_catalog_set_find(&a, s, "510101", 20180601, &none, &row2), 0);
+	cr_assert_null(none, "not in force on that day");
+	cr_assert_eq(zt_catalog_set_load(&b, s2), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_catalog_set_find(&b, s2, "510101", 20170601, &cb, &row2), 0);
+	cr_assert_eq(cb, ca, "built once for both runs");
+	zt_catalog_set_free(&b);
+	/* the identical document again: nothing new, the cache emptied */
+	f = fopen(path, "rb");
+	src = zt_source_file(f, path);
+	cr_assert_eq(zt_catalog_load(s, &(struct zt_catalog_load_req){.src = &src, .actor = "loader"}, &res), 0);
+	fclose(f);
+	cr_assert(!res.was_new);
+	cr_assert_eq(zt_catalog_set_load(&c, s2), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_catalog_set_find(&c, s2, "510101", 20170601, &cc, &row2), 0);
+	cr_assert(cc && cc != ca, "built again after the load");
+	cr_assert_eq(zt_catalog_count(ca), zt_catalog_count(cc), "the run under way reads its own");
+	cr_assert(zt_catalog_find(ca, "001201000010000-120100001", 20170601));
+	zt_catalog_set_free(&a);
+	zt_catalog_set_free(&c);
+	zt_store_close(s2);
+	zt_store_close(s);
+}
+
 TestSuite(uc_admin, .timeout = 60);
 
 static void count_table(void *ctx, const char *table, int64_t rows)

@@ -741,3 +741,207 @@ pid_t zt_test_serve(const char *db, const char *config, const char *err_path, un
 	*port = zt_test_served_port(pid, err_path);
 	return pid;
 }
+
+/* ---- pain.001 and schemas ---------------------------------------------------- */
+
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+#include "zhitong/iso20022.h"
+#include "zhitong/xml.h"
+
+xmlDocPtr zt_test_pain_load(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	xmlDocPtr doc = NULL;
+	cr_assert_eq(zt_read_file(&text, &len, path, ZT_DOC_BYTES_MAX), 0, "%s", zt_error_last());
+	int rc = zt_xml_parse_doc(&doc, text, len, path, ZT_SCHEMA_PAIN001_03);
+	free(text);
+	cr_assert_eq(rc, 0, "embedded XSD: %s", zt_error_last());
+	return doc;
+}
+
+char *zt_test_pain_xp(xmlDocPtr doc, const char *expr)
+{
+	xmlXPathContextPtr c = xmlXPathNewContext(doc);
+	xmlXPathRegisterNs(c, BAD_CAST "p", BAD_CAST "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03");
+	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, c);
+	cr_assert(o != NULL, "xpath %s", expr);
+	xmlChar *s = xmlXPathCastToString(o);
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(c);
+	char *r = strdup((const char *)s);
+	xmlFree(s);
+	return r;
+}
+
+void zt_test_pain_expect(xmlDocPtr doc, const char *expr, const char *want)
+{
+	char *got = zt_test_pain_xp(doc, expr);
+	cr_expect_str_eq(got, want, "%s", expr);
+	free(got);
+}
+
+bool zt_test_xmllint_valid(const char *xsd, const char *file)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "xmllint --noout --schema '%s' '%s' >/dev/null 2>&1", xsd, file);
+	int st = system(cmd);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* ---- a server the test runs ---------------------------------------------------- */
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+/* The port in what the server printed so far (0: none yet). */
+static int port_in(char *buf)
+{
+	int port = 0;
+	for (char *line = buf, *nl; !port && (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = '\0';
+		const char *colon = strrchr(line, ':');
+		if (!strncmp(line, "ACCEPT", 6) && colon)
+			port = atoi(colon + 1);
+		else if (line[0] >= '0' && line[0] <= '9')
+			port = atoi(line);
+		*nl = '\n';
+	}
+	return port;
+}
+
+void zt_test_server_start(struct zt_test_server *s, const char *const *argv)
+{
+	int in[2], out[2];
+	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	s->pid = pid;
+	s->stdin_fd = in[1];
+	/* raw reads: stdio buffering would hide lines from poll() */
+	char buf[1024];
+	size_t len = 0;
+	s->port = 0;
+	while (!s->port) {
+		struct pollfd pfd = {.fd = out[0], .events = POLLIN};
+		cr_assert_eq(poll(&pfd, 1, 10000), 1, "%s did not start", argv[0]);
+		ssize_t n = read(out[0], buf + len, sizeof buf - 1 - len);
+		cr_assert_gt(n, 0, "%s printed no port", argv[0]);
+		len += (size_t)n;
+		buf[len] = '\0';
+		s->port = port_in(buf);
+		cr_assert(s->port || len < sizeof buf - 1, "%s printed no port", argv[0]);
+	}
+	close(out[0]);
+}
+
+void zt_test_payer_start(struct zt_test_server *s, const char *program, const char *dir,
+                         const char *cert, const char *script, const char *log,
+                         const char *save_dir, va_list ap)
+{
+	char crt[700], key[700];
+	snprintf(crt, sizeof crt, "%s/%s.crt", dir, cert);
+	snprintf(key, sizeof key, "%s/%s.key", dir, cert);
+	const char *argv[24] = {program, "--cert", crt, "--key", key, "--script", script,
+	                        "--log", log, "--save", save_dir, "--lifetime", "50"};
+	int argc = 13;
+	for (const char *a; (a = va_arg(ap, const char *)) && argc < 23;)
+		argv[argc++] = a;
+	argv[argc] = NULL;
+	mkdir(save_dir, 0755);
+	cr_assert(access(argv[0], X_OK) == 0, "no payer server at %s", argv[0]);
+	zt_test_server_start(s, argv);
+}
+
+void zt_test_server_stop(struct zt_test_server *s)
+{
+	if (s->pid <= 0)
+		return;
+	close(s->stdin_fd);
+	for (int i = 0; i < 250; i++) {
+		if (i == 50)
+			kill(s->pid, SIGTERM);
+		if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
+			s->pid = -1;
+			return;
+		}
+		usleep(20000);
+	}
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, NULL, 0);
+	s->pid = -1;
+}
+
+/* ---- claims of one person ------------------------------------------------------ */
+
+const char *zt_test_claims_of_one_person(const char *name, const char *prefix, int n)
+{
+	char *one = zt_test_slurp(ZT_TEST_CASES "/claims/worked-example.xml");
+	cr_assert(one);
+	char *body = strstr(one, "<claim xmlns=\"urn:zhitong:claim:1\">");
+	cr_assert(body);
+	body += strlen("<claim xmlns=\"urn:zhitong:claim:1\">");
+	char *end = strstr(body, "</claim>");
+	cr_assert(end);
+	*end = '\0';
+	size_t cap = (size_t)n * (strlen(body) + 64) + 200, len = 0;
+	char *x = malloc(cap);
+	cr_assert(x);
+	len += (size_t)snprintf(x, cap, "<claims xmlns=\"urn:zhitong:claim:1\">\n");
+	for (int i = 0; i < n; i++) {
+		char no[16];
+		snprintf(no, sizeof no, "%s-%04d", prefix, i + 1);
+		char *claim = strdup(body), *at = strstr(claim, "ZY2017-000123");
+		cr_assert(at && strlen(no) == 13, "claim numbers of 13 characters: %s", no);
+		memcpy(at, no, 13);
+		len += (size_t)snprintf(x + len, cap - len, "<claim>%s</claim>\n", claim);
+		free(claim);
+	}
+	snprintf(x + len, cap - len, "</claims>\n");
+	const char *path = zt_test_write(name, x);
+	free(x);
+	free(one);
+	return path;
+}
+
+/* ---- test certificates ------------------------------------------------------------ */
+
+void zt_test_cert_root(const char *dir, const char *name)
+{
+	cr_assert_eq(zt_test_sh_code("cd '%s' && openssl req -x509 -new -newkey ec -pkeyopt "
+	                             "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.crt "
+	                             "-subj /CN=%s -days 2",
+	                             dir, name, name, name),
+	             0, "cannot make the CA %s", name);
+}
+
+void zt_test_cert_leaf(const char *dir, const char *name, const char *ca, const char *san,
+                       const char *eku)
+{
+	char ext[1024];
+	snprintf(ext, sizeof ext, "%s/%s.ext", dir, name);
+	FILE *f = fopen(ext, "w");
+	cr_assert(f, "%s", ext);
+	fprintf(f, "%s%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=%s\n",
+	        san ? "subjectAltName=" : "", san ? san : "", eku);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(zt_test_sh_code("cd '%s' && openssl req -new -newkey ec -pkeyopt "
+	                             "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.csr "
+	                             "-subj /CN=%s && openssl x509 -req -in %s.csr -CA %s.crt -CAkey "
+	                             "%s.key -CAcreateserial -days 2 -out %s.crt -extfile %s.ext",
+	                             dir, name, name, name, name, ca, ca, name, name),
+	             0, "cannot make certificate %s", name);
+}

@@ -195,4 +195,69 @@ int zt_test_settle_buffer(struct zt_store *s, const char *data, size_t len,
                           enum zt_claim_format format, const struct zt_settle_opts *o, FILE *out,
                           struct zt_settle_stats *st);
 
+
+/* The pool's and hospital H51010101's accounts as the test worlds'
+ * configurations give them: an INI fragment, ending with a line break. */
+#define ZT_TEST_POOL_INI                            \
+	"[pool]\n"                                   \
+	"name = 某县健康扶贫资金专户\n"            \
+	"account = 6222020200112233445\n"          \
+	"bic = ICBKCNBJSCN\n"                      \
+	"\n"                                       \
+	"[hospital H51010101]\n"                   \
+	"account = 4402000000000000001\n"
+
+/* A file DIR/name of n claims of the worked example's person (tests/cases/
+ * claims/worked-example.xml), numbered PREFIX-0001 … (PREFIX of 8
+ * characters: claim numbers of 13), all in 2017: the yearly caps come into
+ * play. Returns its path (zt_test_write's). */
+const char *zt_test_claims_of_one_person(const char *name, const char *prefix, int n);
+
+/* ---- a server the test runs (test_batch.c, test_gateway.c) ------------------ */
+
+#include <stdarg.h>
+#include <sys/types.h>
+
+struct zt_test_server {
+	pid_t pid;     /* -1: none */
+	int stdin_fd;  /* its stdin: closed, payer_server stops */
+	int port;
+};
+#define ZT_TEST_SERVER_NONE {.pid = -1, .stdin_fd = -1, .port = 0}
+/* Runs argv (execvp) with a pipe on its stdin and waits (poll, ten
+ * seconds) for the port it prints on stdout: a line of digits
+ * (payer_server) or "ACCEPT host:port" (openssl s_server). */
+void zt_test_server_start(struct zt_test_server *s, const char *const *argv);
+/* payer_server (`program`) with DIR/CERT.crt and DIR/CERT.key, `script`,
+ * its log `log`, what it receives saved under `save_dir` (made), a
+ * lifetime of 50 s, and the NULL-terminated extra arguments in `ap`. */
+void zt_test_payer_start(struct zt_test_server *s, const char *program, const char *dir,
+                         const char *cert, const char *script, const char *log,
+                         const char *save_dir, va_list ap);
+/* Ends it: end of file on its stdin, SIGTERM after a second (openssl
+ * s_server ignores the first), SIGKILL after five. None running: no-op. */
+void zt_test_server_stop(struct zt_test_server *s);
+
+/* Test certificates in `dir` (openssl, EC P-256, two days): a root CA
+ * NAME.crt/NAME.key, and a leaf signed by CA with its subjectAltName `san`
+ * (NULL: none) and extendedKeyUsage `eku`. */
+void zt_test_cert_root(const char *dir, const char *name);
+void zt_test_cert_leaf(const char *dir, const char *name, const char *ca, const char *san,
+                       const char *eku);
+
+/* ---- pain.001 and schemas (test_advance.c, test_iso20022.c) ------------------ */
+
+#include <libxml/tree.h>
+
+/* A written pain.001 parsed with the engine's hardened reader and checked
+ * against the embedded XSD (the first of two independent validations). */
+xmlDocPtr zt_test_pain_load(const char *path);
+/* The text of XPath `expr` (prefix p: the pain.001.001.03 namespace);
+ * malloc'd. */
+char *zt_test_pain_xp(xmlDocPtr doc, const char *expr);
+/* cr_expect that it is `want`. */
+void zt_test_pain_expect(xmlDocPtr doc, const char *expr, const char *want);
+/* The second: xmllint's verdict on `file` under the XSD at `xsd`. */
+bool zt_test_xmllint_valid(const char *xsd, const char *file);
+
 #endif

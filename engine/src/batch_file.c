@@ -262,6 +262,7 @@ struct chunk {
 struct feed {
 	struct zt_store *s;
 	const char *id;
+	zt_trace_xml_fn *trace_xml; /* the export's renderer (batch.h) */
 	struct chunk chunks[FEED_CHUNKS];
 	struct zt_ring ring; /* ring.h: the chunks go round */
 };
@@ -287,11 +288,11 @@ static bool text_add(struct chunk *c, size_t *off, const char *v)
 
 /* The record into the chunk, its trace rendered (on the reading thread:
  * rendering a million traces overlaps with writing the file). */
-static int chunk_add(struct chunk *c, const struct zt_batch_record *r)
+static int chunk_add(struct chunk *c, const struct zt_batch_record *r, zt_trace_xml_fn *trace_xml)
 {
 	struct chunk_rec *x = &c->recs[c->n];
 	char trace[ZT_TRACE_XML_BYTES];
-	int n = zt_trace_xml(trace, sizeof trace, &r->trace);
+	int n = trace_xml(trace, sizeof trace, &r->trace);
 	if (n < 0)
 		return n;
 	if (!text_add(c, &x->setl_id, r->setl_id) || !text_add(c, &x->kind, r->kind) ||
@@ -350,7 +351,7 @@ static int feed_main(struct zt_ring *ring, void *arg)
 		c->n = 0;
 		c->used = 0;
 		while (c->n < FEED_RECORDS && (step = s->ops->batches.next(cur, &r)) > 0)
-			if ((rc = chunk_add(c, &r)) != 0)
+			if ((rc = chunk_add(c, &r, f->trace_xml)) != 0)
 				break;
 		if (step < 0)
 			rc = step;
@@ -362,10 +363,12 @@ static int feed_main(struct zt_ring *ring, void *arg)
 	return rc;
 }
 
-static int feed_start(struct feed *f, struct zt_store *s, const char *id)
+static int feed_start(struct feed *f, struct zt_store *s, const char *id,
+                      zt_trace_xml_fn *trace_xml)
 {
 	f->s = s;
 	f->id = id;
+	f->trace_xml = trace_xml;
 	return zt_ring_start(&f->ring, f->chunks, sizeof f->chunks[0], FEED_CHUNKS, feed_main, f);
 }
 
@@ -465,7 +468,7 @@ static int digest_hex(char out[ZT_BATCH_HEX_BYTES], EVP_MD_CTX *md_ctx)
 /* Streams batch `b` into `fd`; checks the records against the batch's
  * stored count and totals (check_sums). */
 static int write_file(struct zt_store *s, const struct zt_batch *b, int version, int fd,
-                      struct zt_batch_export_info *info)
+                      zt_trace_xml_fn *trace_xml, struct zt_batch_export_info *info)
 {
 	struct sink k = {.fd = fd, .sha = EVP_MD_CTX_new(), .buf = zt_malloc(SINK_BYTES)};
 	struct feed feed = {0};
@@ -485,7 +488,7 @@ static int write_file(struct zt_store *s, const struct zt_batch *b, int version,
 	}
 	if ((rc = writer_open(&w, &k)) == ZT_EIO || (rc == 0 && (rc = write_header(w, b, version))))
 		goto write_failed;
-	if (rc || (rc = feed_start(&feed, s, b->id)))
+	if (rc || (rc = feed_start(&feed, s, b->id, trace_xml)))
 		goto done;
 	if ((rc = write_records(w, &feed, b, version, digest, &sum, &xml_failed)) && xml_failed)
 		goto write_failed;
@@ -647,6 +650,8 @@ int zt_batch_export(struct zt_store *s, const struct zt_batch_export_req *req,
 	if ((rc = s->ops->batches.get(s, id, &b)) || (rc = exportable(&b)) ||
 	    (rc = payer_file_version(&version, req->config, b.fund_code)))
 		return rc;
+	if (!req->trace_xml)
+		return zt_error_set(ZT_EINVAL, "batch export: no trace renderer given (batch.h)");
 	if (!key_path || !key_path[0])
 		return zt_error_set(ZT_EINVAL, "no signing key: give --key PRIVATE.pem or set [signing] "
 		                    "key in the configuration (zhitong never makes a key up)");
@@ -660,7 +665,7 @@ int zt_batch_export(struct zt_store *s, const struct zt_batch_export_req *req,
 	if ((rc = zt_outfile_open(&file, out_path, 0644, out_flags | ZT_OUT_WITHDRAWABLE)) ||
 	    (rc = zt_outfile_open(&sig, info->sig_path, 0644, out_flags | ZT_OUT_WITHDRAWABLE)))
 		goto done;
-	if ((rc = write_file(s, &b, version, zt_outfile_fd(file), info)))
+	if ((rc = write_file(s, &b, version, zt_outfile_fd(file), req->trace_xml, info)))
 		goto done;
 	/* Everything in the file comes from the store, so the records of an
 	 * exported batch can only come out the same; if not, something changed

@@ -3,6 +3,7 @@
  * (docs/spec/rules-v2.md §2). The rules live here; the store stores. */
 #include "zhitong/catalog.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,7 @@ int zt_catalog_load(struct zt_store *s, const struct zt_catalog_load_req *req,
 	char who[ZT_ACTOR_BYTES];
 	bool txn = false;
 	memset(res, 0, sizeof *res);
+	zt_catalog_cache_clear(); /* what is in force changes */
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int rc = sc && md ? 0 : zt_error_set(ZT_ENOMEM, "out of memory");
 	if (rc || (rc = zt_actor_normalize(who, req->actor)) != 0)
@@ -223,6 +225,7 @@ int zt_catalog_approve(struct zt_store *s, const struct zt_catalog_approve_req *
 	char who[ZT_ACTOR_BYTES];
 	bool txn = false;
 	memset(res, 0, sizeof *res);
+	zt_catalog_cache_clear(); /* what is in force changes */
 	int rc = sc ? 0 : zt_error_set(ZT_ENOMEM, "out of memory");
 	if (rc || (rc = zt_actor_normalize(who, req->actor)) != 0)
 		goto done;
@@ -366,11 +369,111 @@ int zt_catalog_show(struct zt_store *s, const char *county, const char *code, zt
 	return rc;
 }
 
+/* ---- the built catalogues, kept for the process ---------------------------------
+ *
+ * Building a catalogue (its entries read and hashed) is the dear part of a
+ * settlement run that uses one; the service settles each request in a run
+ * of its own, over a store handle of its own. The built catalogues are
+ * therefore kept for the process, keyed by (county, catalogue id, digest of
+ * the document): a stored catalogue's entries never change (its document
+ * is immutable), so a key names one content whichever store it is read
+ * from. A built catalogue is only read once finished, so runs on several
+ * threads share it; it is freed when the last run using it ends after it
+ * left the cache. `catalog load` and `approve` empty the cache (what is in
+ * force has changed: the next run builds what it needs). */
+
+#define CACHE_SLOTS 8
+
+struct cached {
+	struct zt_catalog *cat;
+	int refs;        /* runs using it, and 1 while in the cache */
+	char key[ZT_COUNTY_BYTES + sizeof(((struct zt_catalog_info *)0)->id) + 65 + 2];
+	unsigned long used; /* the tick of its last use: the oldest is replaced */
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cached *cache[CACHE_SLOTS];
+static unsigned long cache_tick;
+
+static void cached_put(struct cached *c) /* under the lock */
+{
+	if (c && --c->refs == 0) {
+		zt_catalog_free(c->cat);
+		free(c);
+	}
+}
+
+static void cache_key(char *out, size_t cap, const struct zt_stored_catalog *h)
+{
+	snprintf(out, cap, "%s\x1f%s\x1f%s", h->info.county, h->info.id, h->digest);
+}
+
+/* The built catalogue of `h`, from the cache or built and kept: a
+ * reference the caller gives back with cache_release. */
+static int cache_get(struct cached **out, struct zt_store *s, const struct zt_stored_catalog *h)
+{
+	char key[sizeof((struct cached *)0)->key];
+	cache_key(key, sizeof key, h);
+	pthread_mutex_lock(&cache_lock);
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i] && strcmp(cache[i]->key, key) == 0) {
+			cache[i]->refs++;
+			cache[i]->used = ++cache_tick;
+			*out = cache[i];
+			pthread_mutex_unlock(&cache_lock);
+			return 0;
+		}
+	pthread_mutex_unlock(&cache_lock);
+	struct cached *c = zt_calloc(1, sizeof *c);
+	if (!c)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	int rc = build(&c->cat, s, h);
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	snprintf(c->key, sizeof c->key, "%s", key);
+	c->refs = 2; /* the caller's and the cache's */
+	pthread_mutex_lock(&cache_lock);
+	int slot = 0;
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		if (!cache[i]) {
+			slot = i;
+			break;
+		}
+		if (cache[i]->used < cache[slot]->used)
+			slot = i;
+	}
+	cached_put(cache[slot]);
+	c->used = ++cache_tick;
+	cache[slot] = c;
+	pthread_mutex_unlock(&cache_lock);
+	*out = c;
+	return 0;
+}
+
+static void cache_release(struct cached *c)
+{
+	pthread_mutex_lock(&cache_lock);
+	cached_put(c);
+	pthread_mutex_unlock(&cache_lock);
+}
+
+void zt_catalog_cache_clear(void)
+{
+	pthread_mutex_lock(&cache_lock);
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		cached_put(cache[i]);
+		cache[i] = NULL;
+	}
+	pthread_mutex_unlock(&cache_lock);
+}
+
 /* ---- the set a settlement run uses ---------------------------------------------- */
 
 struct zt_catalog_set_item {
 	struct zt_stored_catalog hdr;
-	struct zt_catalog *cat; /* NULL until first used */
+	struct cached *cat; /* NULL until first used */
 };
 
 static int set_seen(void *ctx, const struct zt_stored_catalog *c)
@@ -399,7 +502,8 @@ int zt_catalog_set_load(struct zt_catalog_set *out, struct zt_store *s)
 void zt_catalog_set_free(struct zt_catalog_set *set)
 {
 	for (int i = 0; i < set->count; i++)
-		zt_catalog_free(set->items[i].cat);
+		if (set->items[i].cat)
+			cache_release(set->items[i].cat);
 	free(set->items);
 	memset(set, 0, sizeof *set);
 }
@@ -414,11 +518,11 @@ int zt_catalog_set_find(struct zt_catalog_set *set, struct zt_store *s, const ch
 		if (!in_force(&it->hdr, date) || strcmp(it->hdr.info.county, county) != 0)
 			continue;
 		if (!it->cat) {
-			int rc = build(&it->cat, s, &it->hdr);
+			int rc = cache_get(&it->cat, s, &it->hdr);
 			if (rc)
 				return rc;
 		}
-		*out = it->cat;
+		*out = it->cat->cat;
 		*row_out = it->hdr.row;
 		return 0;
 	}

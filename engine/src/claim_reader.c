@@ -1,15 +1,18 @@
 /* zhitong — reading claim XML on a thread of its own (see claim_reader.h).
  *
  * The reader thread walks the file with the hardened streaming reader.
- * Each <claim> is built node by node into a small tree of its own — only
- * while it stays under ZT_CLAIM_BYTES_MAX bytes of input, ZT_ITEMS_PER_
- * CLAIM_MAX items and ZT_CLAIM_ELEMENTS_MAX elements (limits.h); past any
- * of them the tree is freed, the rest of the claim is skipped with flat
- * memory and the claim is rejected in its place, while the file's other
- * claims go on. A built claim is validated against its version's XSD (the
+ * Each <claim> is kept whole in the reader's own tree — xmlTextReader-
+ * Preserve on its start tag: the reader frees nothing of it while it walks
+ * it, and nothing is copied — only while it stays under ZT_CLAIM_BYTES_MAX
+ * bytes of input, ZT_ITEMS_PER_CLAIM_MAX items and ZT_CLAIM_ELEMENTS_MAX
+ * elements (limits.h); past any of them what was kept is freed and the
+ * rest of the claim is freed behind the reader as it is skipped (flat
+ * memory), and the claim is rejected in its place, while the file's other
+ * claims go on. A kept claim is validated against its version's XSD (the
  * ordered variant first: it is several times faster, and a claim valid
  * under it is valid; the real XSD decides the others), converted to a
- * plain zt_claim and put in the ring (ring.h). */
+ * plain zt_claim and put in the ring (ring.h); the reader, once past it,
+ * leaves it in its tree (it is preserved): it is freed here then. */
 #define _GNU_SOURCE
 #include "claim_reader.h"
 
@@ -30,11 +33,9 @@ struct xml_stream {
 	const char *name;
 	/* the reader thread's */
 	xmlTextReaderPtr reader;
-	/* element names of the built claims, interned once: nodes compare
-	 * their names by pointer. Renewed between claims when a file's
-	 * foreign names would make it grow (DICT_RENEW_SIZE). */
-	xmlDictPtr names;
-	const xmlChar *nm_claim, *nm_items, *nm_item, *nm_national;
+	/* the last claim kept in the reader's tree (preserved): freed once
+	 * the reader has gone past it */
+	xmlNodePtr kept;
 	const char *ns;                /* the file's claim namespace (by its root) */
 	xmlSchemaValidCtxtPtr vctxt;   /* claim.xsd or claim-v2.xsd: decides */
 	xmlSchemaValidCtxtPtr ordered; /* its xs:sequence variant: a fast first try */
@@ -45,15 +46,12 @@ struct xml_stream {
 	struct zt_ring ring;
 };
 
-/* ---- building one <claim> while it streams ------------------------------ */
+/* ---- keeping one <claim> while it streams ------------------------------- */
 
 enum over { OVER_NONE, OVER_BYTES, OVER_ITEMS, OVER_ELEMENTS };
 
 struct built {
-	xmlDocPtr doc;
-	xmlNodePtr parent;  /* where the next node goes */
-	const xmlChar *root_uri; /* the claim's namespace (the reader's string)... */
-	xmlNsPtr root_ns;        /* ...declared on its root, in scope everywhere */
+	xmlNodePtr claim;   /* the <claim> in the reader's tree */
 	enum over over;
 	long line;          /* of the <claim> start tag */
 	long items, elements;
@@ -95,122 +93,70 @@ static long reader_line(xmlTextReaderPtr rd)
 	return line > 0 && line < 65535 ? line : xmlTextReaderGetParserLineNumber(rd);
 }
 
-static void set_line(xmlNodePtr n, long line)
+/* Unlinks and frees n and every sibling before it. The reader has gone
+ * past them and the parser has closed them: nothing refers to them. */
+static void free_before(xmlNodePtr n)
 {
-	if (line < 65535) {
-		n->line = (unsigned short)(line > 0 ? line : 0);
-	} else {
-		n->line = 65535; /* as libxml2's parser does with XML_PARSE_BIG_LINES */
-		if (n->type == XML_TEXT_NODE)
-			n->psvi = (void *)(ptrdiff_t)line;
+	for (xmlNodePtr p = n ? n->prev : NULL, prev; p; p = prev) {
+		prev = p->prev;
+		xmlUnlinkNode(p);
+		xmlFreeNode(p);
 	}
 }
 
-/* Stops building: the identity is kept for the rejection, the tree freed. */
-static void stop_building(struct built *b, enum over why)
+/* Frees every child of n (all closed). */
+static void free_children(xmlNodePtr n)
+{
+	while (n && n->children) {
+		xmlNodePtr c = n->children;
+		xmlUnlinkNode(c);
+		xmlFreeNode(c);
+	}
+}
+
+/* Stops keeping: the identity is kept for the rejection, what the reader
+ * has gone past freed — the siblings before its node and before each of
+ * its ancestors inside the claim —; what it reads of the claim from now on
+ * is freed behind it (skip_behind). */
+static void stop_keeping(struct built *b, xmlTextReaderPtr rd, enum over why)
 {
 	b->over = why;
-	xmlNodePtr root = xmlDocGetRootElement(b->doc);
-	peek_child(root, "fixmedins_code", b->hospital, sizeof b->hospital);
-	peek_child(root, "claim_no", b->claim_no, sizeof b->claim_no);
-	xmlFreeDoc(b->doc);
-	b->doc = NULL;
-	b->parent = NULL;
+	peek_child(b->claim, "fixmedins_code", b->hospital, sizeof b->hospital);
+	peek_child(b->claim, "claim_no", b->claim_no, sizeof b->claim_no);
+	for (xmlNodePtr n = xmlTextReaderCurrentNode(rd); n && n != b->claim; n = n->parent)
+		free_before(n);
 }
 
-static xmlNsPtr ns_for(xmlNodePtr n, const xmlChar *uri, const xmlChar *prefix)
+/* While a claim over a limit is skipped, the reader frees nothing of it
+ * (it is preserved): what it has gone past is freed here, as the reader
+ * itself does outside preserved nodes — the siblings before its node and,
+ * on an end tag, the children of the element it ends. The node's
+ * ancestors, still open, stay. */
+static void skip_behind(xmlTextReaderPtr rd, int type, int depth, int base)
 {
-	xmlNsPtr ns = xmlSearchNsByHref(n->doc, n, uri);
-	return ns ? ns : xmlNewNs(n, uri, prefix);
+	xmlNodePtr cur = xmlTextReaderCurrentNode(rd);
+	if (!cur || depth <= base)
+		return;
+	free_before(cur);
+	if (type == XML_READER_TYPE_END_ELEMENT)
+		free_children(cur);
 }
 
-/* A copy of the reader's element (name, namespace, attributes) under
- * b->parent; NULL when out of memory. */
-static xmlNodePtr add_element(struct built *b, xmlTextReaderPtr rd)
+/* The claim the reader has gone past, freed (the reader leaves a preserved
+ * node in its tree). */
+static void free_kept(struct xml_stream *s)
 {
-	const xmlChar *uri = xmlTextReaderConstNamespaceUri(rd);
-	xmlNodePtr n = xmlNewDocNode(b->doc, NULL, xmlTextReaderConstLocalName(rd), NULL);
-	if (!n)
-		return NULL;
-	if (b->parent)
-		xmlAddChild(b->parent, n);
-	else
-		xmlDocSetRootElement(b->doc, n);
-	set_line(n, reader_line(rd));
-	if (uri && uri == b->root_uri) {
-		xmlSetNs(n, b->root_ns);
-	} else if (uri) {
-		xmlNsPtr ns = ns_for(n, uri, xmlTextReaderConstPrefix(rd));
-		if (!ns)
-			return NULL;
-		xmlSetNs(n, ns);
-		if (!b->parent) {
-			b->root_uri = uri;
-			b->root_ns = ns;
-		}
-	}
-	while (xmlTextReaderMoveToNextAttribute(rd) == 1) {
-		if (xmlTextReaderIsNamespaceDecl(rd))
-			continue;
-		const xmlChar *auri = xmlTextReaderConstNamespaceUri(rd);
-		xmlNsPtr ans = auri ? ns_for(n, auri, xmlTextReaderConstPrefix(rd)) : NULL;
-		if ((auri && !ans) ||
-		    !xmlNewNsProp(n, ans, xmlTextReaderConstLocalName(rd), xmlTextReaderConstValue(rd))) {
-			xmlTextReaderMoveToElement(rd);
-			return NULL;
-		}
-	}
-	xmlTextReaderMoveToElement(rd);
-	return n;
+	if (!s->kept)
+		return;
+	xmlUnlinkNode(s->kept);
+	xmlFreeNode(s->kept);
+	s->kept = NULL;
 }
 
-/* White space between the elements of a container is not built: the
- * schema ignores it there, and it would cost a node each. */
-static bool is_container(const struct xml_stream *s, const xmlNode *n)
-{
-	return n->name == s->nm_claim || n->name == s->nm_items || n->name == s->nm_item ||
-	       n->name == s->nm_national;
-}
-
-static bool add_text(const struct xml_stream *s, struct built *b, xmlTextReaderPtr rd, int type)
-{
-	const xmlChar *v = xmlTextReaderConstValue(rd);
-	if (!v || !b->parent)
-		return true;
-	if ((type == XML_READER_TYPE_WHITESPACE || type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) &&
-	    is_container(s, b->parent))
-		return true;
-	xmlNodePtr t = xmlNewDocText(b->doc, v);
-	if (!t)
-		return false;
-	set_line(t, reader_line(rd));
-	xmlAddChild(b->parent, t); /* merges with a text node before it */
-	return true;
-}
-
-/* Builds the <claim> the reader stands on, up to and including its end;
- * the reader is left on its end tag (or on the empty element). Returns 1,
- * or what xmlTextReaderRead() returned when the file ended or broke inside
- * the claim; ZT_ENOMEM (< -1) when a node cannot be allocated. */
-#define DICT_RENEW_SIZE 4096
-
-/* The dictionary of names, created or renewed (between claims: no tree
- * uses it then) when it has grown past DICT_RENEW_SIZE names. */
-static int names_ready(struct xml_stream *s)
-{
-	if (s->names && xmlDictSize(s->names) <= DICT_RENEW_SIZE)
-		return 0;
-	if (s->names)
-		xmlDictFree(s->names);
-	if (!(s->names = xmlDictCreate()) ||
-	    !(s->nm_claim = xmlDictLookup(s->names, BAD_CAST "claim", -1)) ||
-	    !(s->nm_items = xmlDictLookup(s->names, BAD_CAST "items", -1)) ||
-	    !(s->nm_item = xmlDictLookup(s->names, BAD_CAST "item", -1)) ||
-	    !(s->nm_national = xmlDictLookup(s->names, BAD_CAST "national", -1)))
-		return zt_error_set(ZT_ENOMEM, "out of memory");
-	return 0;
-}
-
+/* Keeps the <claim> the reader stands on, up to and including its end; the
+ * reader is left on its end tag (or on the empty element). Returns 1, or
+ * what xmlTextReaderRead() returned when the file ended or broke inside
+ * the claim; ZT_ENOMEM (< -1) when the reader cannot keep it. */
 static int build_claim(struct xml_stream *s, struct built *b)
 {
 	xmlTextReaderPtr rd = s->reader;
@@ -218,10 +164,10 @@ static int build_claim(struct xml_stream *s, struct built *b)
 	int base = xmlTextReaderDepth(rd);
 	long start = xmlTextReaderByteConsumed(rd);
 	b->line = reader_line(rd);
-	if (names_ready(s) != 0 || !(b->doc = xmlNewDoc(BAD_CAST "1.0")))
+	if (!(b->claim = xmlTextReaderPreserve(rd)))
 		return zt_error_set(ZT_ENOMEM, "out of memory");
-	b->doc->dict = s->names; /* names are looked up, not copied */
-	xmlDictReference(s->names);
+	s->kept = b->claim;
+	bool in_items = false;
 	for (unsigned seen = 0;; seen++) {
 		int type = xmlTextReaderNodeType(rd), depth = xmlTextReaderDepth(rd);
 		/* bytes of input the parser has consumed since the start tag: its
@@ -233,37 +179,31 @@ static int build_claim(struct xml_stream *s, struct built *b)
 		            type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE;
 		if (!b->over && (text || seen % 16 == 0) &&
 		    xmlTextReaderByteConsumed(rd) - start > (long)ZT_CLAIM_BYTES_MAX)
-			stop_building(b, OVER_BYTES);
+			stop_keeping(b, rd, OVER_BYTES);
 		if (type == XML_READER_TYPE_ELEMENT) {
 			bool empty = xmlTextReaderIsEmptyElement(rd) == 1;
+			const xmlChar *name = xmlTextReaderConstLocalName(rd);
+			if (depth == base + 1)
+				in_items = xmlStrEqual(name, BAD_CAST "items");
 			if (!b->over && ++b->elements > ZT_CLAIM_ELEMENTS_MAX)
-				stop_building(b, OVER_ELEMENTS);
-			if (!b->over && depth == base + 2 && b->parent->name == s->nm_items &&
-			    xmlStrEqual(xmlTextReaderConstLocalName(rd), BAD_CAST "item") &&
-			    ++b->items > ZT_ITEMS_PER_CLAIM_MAX)
-				stop_building(b, OVER_ITEMS);
-			if (!b->over) {
-				xmlNodePtr n = add_element(b, rd);
-				if (!n)
-					return zt_error_set(ZT_ENOMEM, "out of memory");
-				if (!empty)
-					b->parent = n;
-			}
+				stop_keeping(b, rd, OVER_ELEMENTS);
+			if (!b->over && depth == base + 2 && in_items &&
+			    xmlStrEqual(name, BAD_CAST "item") && ++b->items > ZT_ITEMS_PER_CLAIM_MAX)
+				stop_keeping(b, rd, OVER_ITEMS);
 			if (empty && depth == base)
-				return 1;
-		} else if (type == XML_READER_TYPE_END_ELEMENT) {
-			if (depth == base)
-				return 1;
-			if (!b->over)
-				b->parent = b->parent->parent;
-		} else if (text) {
-			if (!b->over && !add_text(s, b, rd, type))
-				return zt_error_set(ZT_ENOMEM, "out of memory");
-		} /* comments and processing instructions are not part of a claim */
+				break;
+		} else if (type == XML_READER_TYPE_END_ELEMENT && depth == base) {
+			break;
+		} /* text, comments and processing instructions: kept as they are */
+		if (b->over)
+			skip_behind(rd, type, depth, base);
 		int r = xmlTextReaderRead(rd);
 		if (r != 1)
 			return r;
 	}
+	if (b->over)
+		free_children(b->claim);
+	return 1;
 }
 
 static void over_message(char *msg, const struct built *b)
@@ -523,6 +463,7 @@ static int read_one(struct xml_stream *s, struct zt_claim_msg *m)
 	m->rejected = false;
 	m->code = ZT_REJ_NONE;
 	m->hospital[0] = m->claim_no[0] = m->message[0] = '\0';
+	free_kept(s); /* the claim before, now behind the reader */
 	int r = build_claim(s, &b);
 	if (r == 1 && b.over) {
 		m->rejected = true;
@@ -531,11 +472,10 @@ static int read_one(struct xml_stream *s, struct zt_claim_msg *m)
 		snprintf(m->hospital, sizeof m->hospital, "%s", b.hospital);
 		snprintf(m->claim_no, sizeof m->claim_no, "%s", b.claim_no);
 	} else if (r == 1) {
-		int rc = read_claim(s, xmlDocGetRootElement(b.doc), m);
+		int rc = read_claim(s, b.claim, m);
 		if (rc)
 			r = rc; /* out of memory */
 	}
-	xmlFreeDoc(b.doc);
 	return r;
 }
 
@@ -673,8 +613,6 @@ static void xml_close(struct zt_claim_stream *base)
 		xmlSchemaFreeValidCtxt(s->ordered);
 	if (s->reader)
 		xmlFreeTextReader(s->reader);
-	if (s->names)
-		xmlDictFree(s->names);
 	if (s->slots)
 		for (int i = 0; i < ZT_READER_SLOTS; i++)
 			zt_claim_free(&s->slots[i].claim);

@@ -695,7 +695,11 @@ int zt_timestamp_parse(int64_t *out, const char *ts)
 	return 0;
 }
 
-char *zt_timestamp_local(char out[ZT_FMT_BYTES], const char *ts)
+/* The instant of stored timestamp `ts` in the pool's zone: "2026-11-26
+ * 09:30:00 +08:00" for people (`rfc3339` false), "2026-11-26T09:30:00+08:00"
+ * for machines (true; RFC 3339 has no seconds in an offset: they are left
+ * out). */
+static char *timestamp_local(char out[ZT_FMT_BYTES], const char *ts, bool rfc3339)
 {
 	int64_t t;
 	if (!parse_ts(&t, ts)) {
@@ -707,7 +711,7 @@ char *zt_timestamp_local(char out[ZT_FMT_BYTES], const char *ts)
 	zt_date d = zt_date_from_day_number(days);
 	int32_t a = off < 0 ? -off : off;
 	char zone[16];
-	if (a % 60)
+	if (a % 60 && !rfc3339)
 		snprintf(zone, sizeof zone, "%c%02d:%02d:%02d", off < 0 ? '-' : '+', (int)(a / 3600),
 		         (int)(a / 60 % 60), (int)(a % 60));
 	else
@@ -715,13 +719,23 @@ char *zt_timestamp_local(char out[ZT_FMT_BYTES], const char *ts)
 		         (int)(a / 60 % 60));
 	/* at most 19 + 1 + 9 characters: years have four digits here */
 	char buf[96];
-	int n = snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d %s", d / 10000,
-	                 d / 100 % 100, d % 100, (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60),
-	                 zone);
+	int n = snprintf(buf, sizeof buf, "%04d-%02d-%02d%c%02d:%02d:%02d%s%s", d / 10000,
+	                 d / 100 % 100, d % 100, rfc3339 ? 'T' : ' ', (int)(s / 3600),
+	                 (int)(s / 60 % 60), (int)(s % 60), rfc3339 ? "" : " ", zone);
 	size_t len = n < 0 ? 0 : (size_t)n < ZT_FMT_BYTES ? (size_t)n : ZT_FMT_BYTES - 1;
 	memcpy(out, buf, len);
 	out[len] = '\0';
 	return out;
+}
+
+char *zt_timestamp_local(char out[ZT_FMT_BYTES], const char *ts)
+{
+	return timestamp_local(out, ts, false);
+}
+
+char *zt_timestamp_rfc3339_local(char out[ZT_FMT_BYTES], const char *ts)
+{
+	return timestamp_local(out, ts, true);
 }
 
 zt_date zt_timestamp_local_date(const char *ts)

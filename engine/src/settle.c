@@ -305,11 +305,8 @@ static int check(struct run *u, struct settling *k, bool *ok)
 	} else {
 		/* docs/spec/rules-v2.md §2 and §3: what the discharge date says */
 		const struct zt_catalog *cat;
-		struct zt_category_period periods[ZT_CATEGORY_PERIODS_MAX];
-		int np = 0;
 		if ((rc = zt_catalog_set_find(&u->catalogs, u->s, p.county, c->dscg_date, &k->cat,
-		                              &k->catalog_row)) != 0 ||
-		    (rc = u->s->ops->registry.get_periods(u->s, c->psn_no, periods, &np)) != 0)
+		                              &k->catalog_row)) != 0)
 			return rc;
 		cat = k->cat;
 		if (!cat && catalog_required(u, p.county)) {
@@ -326,7 +323,7 @@ static int check(struct run *u, struct settling *k, bool *ok)
 			why = zt_classify(&k->cls, &k->pe->policy, c, msg);
 		}
 		k->ctx = (struct zt_split_ctx){h.level, strcmp(h.county, p.county) == 0,
-		                               zt_category_on(p.category, periods, np, c->dscg_date)};
+		                               zt_person_category_on(&p, c->dscg_date)};
 		/* docs/spec/claim-v2-national.md §3, by the policy's mode */
 		if (why == ZT_REJ_NONE && c->has_national && k->pe->policy.mode == ZT_MODE_FULL) {
 			national_message(msg, sizeof msg, c, k->pe->policy.id);

@@ -124,3 +124,10 @@ int zt_text_check(const char *what, const char *s, size_t len, size_t max_chars,
 		                    "not cut short", what, max_chars, chars);
 	return 0;
 }
+
+char *zt_psn_no_mask(char out[ZT_PSN_MASK_BYTES], const char *psn_no)
+{
+	size_t n = psn_no ? strlen(psn_no) : 0;
+	snprintf(out, ZT_PSN_MASK_BYTES, "****%s", n > 4 ? psn_no + n - 4 : "");
+	return out;
+}

@@ -154,3 +154,54 @@ done:
 	xmlFreeDoc(doc);
 	return rc;
 }
+
+/* An element's attributes against a list: the same names with the same
+ * values, in the same order. */
+static int same_attrs(const xmlNode *n, const struct zt_trace_attrs *l)
+{
+	int i = 0;
+	for (const xmlAttr *a = n->properties; a; a = a->next, i++) {
+		const char *v = a->children ? (const char *)a->children->content : "";
+		if (i >= l->n || strcmp((const char *)a->name, l->a[i].name) != 0 ||
+		    strcmp(v, l->a[i].value) != 0)
+			return zt_error_set(ZT_EINTERNAL, "<%s %s=\"%s\">: the data says %s=\"%s\"",
+			                    (const char *)n->name, (const char *)a->name, v,
+			                    i < l->n ? l->a[i].name : "(nothing)",
+			                    i < l->n ? l->a[i].value : "");
+	}
+	if (i != l->n)
+		return zt_error_set(ZT_EINTERNAL, "<%s> lacks %s=\"%s\"", (const char *)n->name,
+		                    l->a[i].name, l->a[i].value);
+	return 0;
+}
+
+int zt_trace_check_xml(const char *xml, size_t len, const struct zt_fund_trace *t)
+{
+	struct zt_trace_attrs l;
+	int rc = zt_trace_attrs(&l, t);
+	xmlDocPtr doc = NULL;
+	if (rc || (rc = zt_xml_parse_own(&doc, xml, len, "trace")) != 0)
+		return rc;
+	const xmlNode *n = xmlDocGetRootElement(doc);
+	if (!n || strcmp((const char *)n->name, zt_trace_kind_names[t->kind]) != 0)
+		rc = zt_error_set(ZT_EINTERNAL, "<%s> where the data says <%s>",
+		                  n ? (const char *)n->name : "", zt_trace_kind_names[t->kind]);
+	if (rc == 0)
+		rc = same_attrs(n, &l);
+	int want = t->kind == ZT_TRACE_CRITICAL ? t->u.critical.segment_count : 0, seen = 0;
+	for (const xmlNode *c = n ? n->children : NULL; rc == 0 && c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (seen >= want || strcmp((const char *)c->name, "segment") != 0) {
+			rc = zt_error_set(ZT_EINTERNAL, "<%s> where the data has no more",
+			                  (const char *)c->name);
+			break;
+		}
+		zt_trace_segment_attrs(&l, &t->u.critical.segments[seen++]);
+		rc = same_attrs(c, &l);
+	}
+	if (rc == 0 && seen != want)
+		rc = zt_error_set(ZT_EINTERNAL, "%d segments where the data has %d", seen, want);
+	xmlFreeDoc(doc);
+	return rc;
+}

@@ -9,7 +9,7 @@
 #include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/money.h"
-#include "zhitong/trace.h"
+#include "zhitong/render_trace.h"
 
 /* A line: at most a path and a few fields. */
 #define LINE_BYTES 4096

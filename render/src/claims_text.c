@@ -7,7 +7,7 @@
 #include "zhitong/error.h"
 #include "zhitong/render_settlement.h"
 #include "zhitong/slip_text.h"
-#include "zhitong/trace.h"
+#include "zhitong/render_trace.h"
 
 static int file_ok(FILE *f, const char *what)
 {

@@ -8,7 +8,8 @@
 
 #include "zhitong/access.h"
 #include "zhitong/money.h"
-#include "zhitong/trace.h"
+#include "zhitong/text.h"
+#include "zhitong/render_trace.h"
 
 static void amount(struct zt_json_writer *w, const char *key, zt_fen v)
 {
@@ -20,15 +21,6 @@ static void text(struct zt_json_writer *w, const char *key, const char *v)
 {
 	zt_json_write_key(w, key);
 	zt_json_write_string(w, v);
-}
-
-/* "****0001": a number shown to a role that sees no identity. */
-static void masked(struct zt_json_writer *w, const char *key, const char *v)
-{
-	char m[64];
-	size_t n = strlen(v), keep = n > 4 ? 4 : 0;
-	snprintf(m, sizeof m, "****%s", v + n - keep);
-	text(w, key, m);
 }
 
 static void setlinfo(struct zt_json_writer *w, const struct zt_stored_settlement *st)
@@ -55,44 +47,21 @@ static void setlinfo(struct zt_json_writer *w, const struct zt_stored_settlement
 	zt_json_write_object_end(w);
 }
 
-/* RFC 3339 with the pool's offset (docs/spec/service.md "Bodies": setl_time):
- * the stored UTC "2026-11-26T01:30:00Z" is "2026-11-26T09:30:00+08:00". */
-static void setl_time(struct zt_json_writer *w, const char *stored)
-{
-	int64_t t;
-	char out[ZT_FMT_BYTES];
-	if (zt_timestamp_parse(&t, stored) != 0) {
-		text(w, "setl_time", stored);
-		return;
-	}
-	int32_t off = zt_zone_offset_s(zt_date_pool_zone(), t);
-	zt_timestamp_utc(out, t + off);
-	size_t n = strlen(out);
-	if (n && out[n - 1] == 'Z') {
-		int32_t a = off < 0 ? -off : off;
-		snprintf(out + n - 1, sizeof out - (n - 1), "%c%02d:%02d", off < 0 ? '-' : '+',
-		         (int)(a / 3600), (int)(a / 60 % 60));
-	}
-	text(w, "setl_time", out);
-}
-
 int zt_settlement_json(struct zt_json_writer *w, const struct zt_stored_settlement *st,
                        bool with_setl_id, unsigned view)
 {
+	char b[ZT_FMT_BYTES], m[ZT_PSN_MASK_BYTES];
 	zt_json_write_object_begin(w);
 	if (with_setl_id && st->setl_id[0])
 		text(w, "setl_id", st->setl_id);
-	if (with_setl_id && st->settled_at[0])
-		setl_time(w, st->settled_at);
+	if (with_setl_id && st->settled_at[0]) /* docs/spec/service.md "Bodies" */
+		text(w, "setl_time", zt_timestamp_rfc3339_local(b, st->settled_at));
 	text(w, "kind", st->kind[0] ? st->kind : "settle");
 	if (st->reverses_setl_id[0])
 		text(w, "reverses", st->reverses_setl_id);
 	text(w, "fixmedins_code", st->fixmedins_code);
 	text(w, "claim_no", st->claim_no);
-	if (view & ZT_VIEW_IDENTITY)
-		text(w, "psn_no", st->psn_no);
-	else
-		masked(w, "psn_no", st->psn_no);
+	text(w, "psn_no", view & ZT_VIEW_IDENTITY ? st->psn_no : zt_psn_no_mask(m, st->psn_no));
 	setlinfo(w, st);
 	zt_json_write_key(w, "setldetail");
 	zt_json_write_array_begin(w);
@@ -109,6 +78,29 @@ int zt_settlement_json(struct zt_json_writer *w, const struct zt_stored_settleme
 	zt_json_write_array_end(w);
 	int rc2 = zt_json_write_object_end(w);
 	return rc ? rc : rc2;
+}
+
+int zt_claim_line_json(struct zt_json_writer *w, const struct zt_claim_line *l, unsigned view)
+{
+	char b[ZT_FMT_BYTES], m[ZT_PSN_MASK_BYTES];
+	zt_json_write_object_begin(w);
+	text(w, "setl_id", l->setl_id);
+	text(w, "kind", l->kind);
+	if (l->reverses && l->reverses[0])
+		text(w, "reverses", l->reverses);
+	text(w, "fixmedins_code", l->fixmedins_code);
+	text(w, "claim_no", l->claim_no);
+	text(w, "psn_no", view & ZT_VIEW_IDENTITY ? l->psn_no : zt_psn_no_mask(m, l->psn_no));
+	zt_json_write_key(w, "adm_date");
+	zt_json_write_date(w, l->adm_date);
+	zt_json_write_key(w, "dscg_date");
+	zt_json_write_date(w, l->dscg_date);
+	amount(w, "medfee_sumamt", l->medfee_sumamt);
+	amount(w, "fund_pay_sumamt", l->fund_pay_sumamt);
+	amount(w, "hosp_part_amt", l->hosp_part_amt);
+	amount(w, "psn_part_amt", l->psn_part_amt);
+	text(w, "setl_time", zt_timestamp_rfc3339_local(b, l->settled_at));
+	return zt_json_write_object_end(w);
 }
 
 int zt_settlement_json_error(struct zt_json_writer *w, const char *code, const char *message,

@@ -8,7 +8,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "zhitong/error.h"
-#include "zhitong/trace.h"
+#include "zhitong/render_trace.h"
 
 struct zt_settlement_xml {
 	xmlTextWriterPtr w;

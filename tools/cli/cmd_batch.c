@@ -13,6 +13,7 @@
 #include "zhitong/outfile.h"
 #include "zhitong/sign.h"
 #include "zhitong/xml.h"
+#include "zhitong/render_trace.h"
 
 static const char batch_help_fmt[] =
 	"usage: zhitong --db PATH batch create --fund F [--through YYYY-MM-DD] --by NAME\n"
@@ -317,7 +318,8 @@ static int export_cmd(const struct cli *c, const struct args *a)
 {
 	struct zt_batch_export_req req = {.out_path = args_get(a, "--out"),
 	                                  .key_path = args_get(a, "--key"), .actor = cli_actor(a),
-	                                  .out_flags = args_flag(a, "--force") ? ZT_OUT_FORCE : 0};
+	                                  .out_flags = args_flag(a, "--force") ? ZT_OUT_FORCE : 0,
+	                                  .trace_xml = zt_trace_xml};
 	int rc = one_id(a, "zhitong batch export ID --out FILE [--force] [--key PRIVATE.pem]");
 	if (rc)
 		return rc;

@@ -20,6 +20,7 @@
 #include "zhitong/gen.h"
 #include "zhitong/outfile.h"
 #include "zhitong/claims.h"
+#include "zhitong/render_trace.h"
 
 extern const unsigned char zt_sample_policy[], zt_sample_registry[];
 extern const size_t zt_sample_policy_len, zt_sample_registry_len;
@@ -414,7 +415,8 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 		snprintf(file, sizeof file, "%s/%s.xml", dir, id);
 		if ((rc = zt_batch_approve(s, &(struct zt_batch_step_req){id, "demo-fund-admin", NULL},
 		                           &approved)) ||
-		    (rc = zt_batch_export(s, &(struct zt_batch_export_req){id, file, key, "demo-clerk", 0, NULL},
+		    (rc = zt_batch_export(s, &(struct zt_batch_export_req){id, file, key, "demo-clerk", 0, NULL,
+		                                                             zt_trace_xml},
 		                          &info)))
 			goto fail_plan;
 		char *send_argv[] = {"batch", "send", id, "--by", "demo-clerk", NULL};

@@ -518,9 +518,10 @@ static int search_row(void *ctx, const struct zt_claim_line *l)
 	if (x->after && strcmp(l->setl_id, x->after) <= 0)
 		return 0;
 	if (x->setl_from || x->setl_to) {
-		zt_date d = 0;
-		/* settled_at is RFC 3339 in the pool's zone: its date is the day */
-		if (strlen(l->settled_at) < 10 || zt_parse_date(&d, l->settled_at, 10) != 0)
+		/* the day of settled_at (stored in UTC) in the pool's zone:
+		 * docs/spec/service.md "Endpoints" */
+		zt_date d = zt_timestamp_local_date(l->settled_at);
+		if (!d)
 			return 0;
 		if ((x->setl_from && d < x->setl_from) || (x->setl_to && d > x->setl_to))
 			return 0;
@@ -645,43 +646,13 @@ static int search_settlements(struct zt_request *r, void *ctx)
 	zt_json_write_array_begin(w);
 	for (size_t i = 0; i < shown; i++) {
 		const struct hit *h = &x.h[i];
-		zt_json_write_object_begin(w);
-		zt_json_write_key(w, "setl_id");
-		zt_json_write_string(w, h->setl_id);
-		zt_json_write_key(w, "kind");
-		zt_json_write_string(w, h->kind);
-		if (h->reverses[0]) {
-			zt_json_write_key(w, "reverses");
-			zt_json_write_string(w, h->reverses);
-		}
-		zt_json_write_key(w, "fixmedins_code");
-		zt_json_write_string(w, h->fixmedins_code);
-		zt_json_write_key(w, "claim_no");
-		zt_json_write_string(w, h->claim_no);
-		zt_json_write_key(w, "psn_no");
-		if (view & ZT_VIEW_IDENTITY) {
-			zt_json_write_string(w, h->psn_no);
-		} else {
-			size_t pl = strlen(h->psn_no);
-			char m[40];
-			snprintf(m, sizeof m, "****%s", pl > 4 ? h->psn_no + pl - 4 : "");
-			zt_json_write_string(w, m);
-		}
-		zt_json_write_key(w, "adm_date");
-		zt_json_write_date(w, h->adm_date);
-		zt_json_write_key(w, "dscg_date");
-		zt_json_write_date(w, h->dscg_date);
-		zt_json_write_key(w, "medfee_sumamt");
-		zt_json_write_amount(w, h->medfee);
-		zt_json_write_key(w, "fund_pay_sumamt");
-		zt_json_write_amount(w, h->fund);
-		zt_json_write_key(w, "hosp_part_amt");
-		zt_json_write_amount(w, h->hosp);
-		zt_json_write_key(w, "psn_part_amt");
-		zt_json_write_amount(w, h->psn);
-		zt_json_write_key(w, "setl_time");
-		zt_json_write_string(w, h->settled_at);
-		zt_json_write_object_end(w);
+		const struct zt_claim_line l = {
+		    .setl_id = h->setl_id, .kind = h->kind, .reverses = h->reverses,
+		    .fixmedins_code = h->fixmedins_code, .claim_no = h->claim_no, .psn_no = h->psn_no,
+		    .adm_date = h->adm_date, .dscg_date = h->dscg_date, .medfee_sumamt = h->medfee,
+		    .fund_pay_sumamt = h->fund, .hosp_part_amt = h->hosp, .psn_part_amt = h->psn,
+		    .settled_at = h->settled_at, .actor = "", .reason = ""};
+		zt_claim_line_json(w, &l, view);
 	}
 	zt_json_write_array_end(w);
 	zt_json_write_key(w, "next");

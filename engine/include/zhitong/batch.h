@@ -425,6 +425,9 @@ struct zt_batch_export_req {
 	/* Where `[fund F] payer-file = 1|2` is read for the batch's fund (the
 	 * payer-file format's version, docs/batches.md); NULL or absent: 1. */
 	const struct zt_config *config;
+	/* How each record's trace is written (render_trace.h zt_trace_xml):
+	 * the engine renders nothing itself. NULL: ZT_EINVAL. */
+	zt_trace_xml_fn *trace_xml;
 };
 /* Writes the payer file of batch req->id (approved or later) to `out_path`
  * and its detached signature to out_path.sig with the private key

@@ -189,7 +189,10 @@ int zt_catalog_show(struct zt_store *s, const char *county, const char *code, zt
 
 /* ---- the catalogues a settlement run uses (catalog_store.c) ----------------- */
 
-/* The active catalogues of a store, their entries read on first use. */
+/* The active catalogues of a store, their entries read on first use — or
+ * taken from the process's cache of built catalogues, keyed by (county,
+ * catalogue id, document digest): the service and bulk runs build each
+ * catalogue once. */
 struct zt_catalog_set {
 	int count;
 	struct zt_catalog_set_item *items;
@@ -200,6 +203,9 @@ void zt_catalog_set_free(struct zt_catalog_set *set);
 /* The catalogue in force for `county` on `date` (docs/spec/rules-v2.md §2):
  * 0 with *out and *row_out, or with *out NULL when none is; its entries are
  * read from the store the first time (a storage error is returned). */
+/* Empties that cache (catalog load and approve do: what is in force has
+ * changed); runs under way keep what they hold. */
+void zt_catalog_cache_clear(void);
 int zt_catalog_set_find(struct zt_catalog_set *set, struct zt_store *s, const char *county,
                         zt_date date, const struct zt_catalog **out, int64_t *row_out);
 

@@ -106,6 +106,11 @@ int zt_timestamp_parse(int64_t *out, const char *ts);
  * zone, "2026-11-26 09:30:00 +08:00". "" stays ""; text that is not a
  * stored timestamp is copied as it is (never hidden). */
 char *zt_timestamp_local(char out[ZT_FMT_BYTES], const char *ts);
+/* What machines read (docs/spec/service.md "Bodies": setl_time): the
+ * same instant as RFC 3339 with the pool's offset,
+ * "2026-11-26T09:30:00+08:00"; "" and text that is not a stored timestamp
+ * as zt_timestamp_local. */
+char *zt_timestamp_rfc3339_local(char out[ZT_FMT_BYTES], const char *ts);
 /* The pool-local date of a stored timestamp; 0 if it is not one. */
 zt_date zt_timestamp_local_date(const char *ts);
 /* The stored form of the first instant of pool-local day d, for range

@@ -364,6 +364,8 @@ struct zt_store_registry_ops {
 	int (*put_fund)(struct zt_store *s, const struct zt_fund *f);
 	/* 0, or ZT_ENOTFOUND (no message: not finding is an answer). */
 	int (*get_hospital)(struct zt_store *s, const char *code, struct zt_hospital *out);
+	/* A person with their category periods (period_count 0: none; version
+	 * 0: not read from a file). */
 	int (*get_person)(struct zt_store *s, const char *psn_no, struct zt_person *out);
 	int (*get_fund)(struct zt_store *s, const char *code, struct zt_fund *out);
 	/* The person of an ID number (the desk's lookup, docs/spec/service.md:

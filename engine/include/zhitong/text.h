@@ -56,4 +56,12 @@ size_t zt_text_chars(const char *s, size_t len);
  * terminal or a hospital's system. */
 void zt_text_visible(char *dst, size_t cap, const char *src);
 
+/* The one masking of a person's number (psn_no) shown to a role that sees
+ * no identity (zhitong/access.h ZT_VIEW_IDENTITY; docs/spec/service.md
+ * "Bodies"): "****" and its last four characters ("****0001"); a number of
+ * four characters or fewer is "****" alone. Always NUL-terminated. (An
+ * identity number printed on a slip: zt_id_no_mask, slip.h.) */
+#define ZT_PSN_MASK_BYTES 9
+char *zt_psn_no_mask(char out[ZT_PSN_MASK_BYTES], const char *psn_no);
+
 #endif

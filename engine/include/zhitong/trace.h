@@ -10,8 +10,10 @@
 #ifndef ZHITONG_TRACE_H
 #define ZHITONG_TRACE_H
 
+#include <stddef.h>
 #include <stdio.h>
 
+#include "limits.h"
 #include "split.h"
 
 enum zt_trace_kind {
@@ -73,24 +75,36 @@ void zt_trace_of_reversal(struct zt_fund_trace *out, const char *of, const char 
 /* The weighted sum of a critical trace's segments (fen × bp). */
 __int128 zt_trace_weighted(const struct zt_trace_critical *c);
 
-/* ---- renderers (render_trace_xml.c, render_trace_text.c) ------------------ */
+/* ---- the trace as named values (trace_attrs.c) ---------------------------- */
 
-/* The trace as the XML element of settlement.xsd (<basic …/> …), as
- * zhitong has always written it: attributes in a fixed order, characters
- * beyond ASCII as character references. Writes at most `cap` bytes with
- * the NUL; returns the length, or ZT_ERANGE (message set) when it does
- * not fit. ZT_TRACE_XML_BYTES is always enough. */
+/* settlement.xsd's attributes of the trace's element, in its order, each
+ * with the text every rendering shows ("1234.50", "0.8500", "none"): the
+ * renderers (render/: zhitong/render_trace.h) write XML, JSON and text
+ * from this one list. */
+#define ZT_TRACE_ATTRS_MAX 18
+#define ZT_TRACE_VALUE_BYTES ZT_UTF8_BYTES(ZT_TEXT_CHARS_MAX)
+struct zt_trace_attr {
+	const char *name;
+	char value[ZT_TRACE_VALUE_BYTES];
+};
+struct zt_trace_attrs {
+	int n;
+	struct zt_trace_attr a[ZT_TRACE_ATTRS_MAX];
+};
+/* The trace's element's; ZT_EINTERNAL for a trace of no kind. Its name is
+ * zt_trace_kind_names[t->kind]; a critical trace's segments are each a
+ * <segment> of their own (zt_trace_segment_attrs). */
+int zt_trace_attrs(struct zt_trace_attrs *out, const struct zt_fund_trace *t);
+void zt_trace_segment_attrs(struct zt_trace_attrs *out, const struct zt_trace_segment *g);
+/* The value of `name` in the list, "" when it has none. */
+const char *zt_trace_attr(const struct zt_trace_attrs *l, const char *name);
+
+/* A renderer of the trace's XML element (render_trace.h zt_trace_xml is
+ * the one): writes at most `cap` bytes with the NUL, returns the length or
+ * a ZT_E* code. The payer file's writer takes one (batch.h), the engine
+ * renders nothing itself. ZT_TRACE_XML_BYTES is always enough. */
 #define ZT_TRACE_XML_BYTES 8192
-int zt_trace_xml(char *out, size_t cap, const struct zt_fund_trace *t);
-/* The trace as the lines of `claim show`: the formula of its kind with its
- * numbers filled in, each line indented by six spaces. */
-int zt_trace_text(FILE *out, const struct zt_fund_trace *t);
-/* The trace as a JSON object (the service's settlement JSON,
- * docs/spec/service.md "Bodies"): "kind" (the XML element's name) and the
- * XML element's attributes under the same names, as strings with the same
- * text; a critical trace's segments as "segments": [{…}]. */
-struct zt_json_writer;
-int zt_trace_json(struct zt_json_writer *w, const struct zt_fund_trace *t);
+typedef int zt_trace_xml_fn(char *out, size_t cap, const struct zt_fund_trace *t);
 
 /* Reads a trace fragment zhitong wrote before traces were data (an XML
  * element of settlement.xsd) back into `out`, with the hardened XML reader
@@ -99,5 +113,10 @@ int zt_trace_json(struct zt_json_writer *w, const struct zt_fund_trace *t);
  * are read from the fragment. ZT_EMALFORMED or ZT_EINVAL with a message. */
 int zt_trace_parse_xml(struct zt_fund_trace *out, const char *xml, size_t len,
                        int hospital_level, zt_category category);
+/* Whether such a fragment says what `t` says: its element, every
+ * attribute's name and value in order, and a critical trace's segments,
+ * as zt_trace_attrs lists them (what every renderer writes). 0, or
+ * ZT_EINTERNAL naming the first difference. */
+int zt_trace_check_xml(const char *xml, size_t len, const struct zt_fund_trace *t);
 
 #endif

@@ -240,6 +240,11 @@ extern const struct zt_store_policy_ops zt_db_policy_ops;
 extern const struct zt_store_user_ops zt_db_user_ops;
 extern const struct zt_store_registry_ops zt_db_registry_ops;
 extern const struct zt_store_catalog_ops zt_db_catalog_ops;
+extern const struct zt_store_audit_ops zt_db_audit_ops;
+/* agg/audit.c: the migration step that chains the records written before
+ * the chain (SQLite's 012, PostgreSQL's 004); `path` names the database in
+ * messages. */
+int zt_db_audit_chain_old(struct zt_db *db, const char *path);
 /* agg/catalog.c: the registry's category periods (store.h registry) */
 int zt_db_put_periods(struct zt_store *s, const char *psn_no, const struct zt_category_period *periods,
                       int n);

@@ -5,7 +5,7 @@
  * (setlinfo, setldetail with each fund's trace, trace.h) and a <rejection>
  * per rejected claim, in the order given. Byte for byte what zhitong has
  * always answered (tests/test_golden.c): libxml2's text writer, two spaces
- * of indent, the trace's element as render_trace.c writes it.
+ * of indent, the trace's element as render/src/trace.c writes it.
  *
  *   a writer    zt_settlement_xml_open / _settlement / _rejection / _finish
  *   a sink      zt_settlement_xml_sink: the outcomes of zt_settle_source

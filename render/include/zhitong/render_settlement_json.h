@@ -21,6 +21,12 @@
  * last four characters kept). */
 int zt_settlement_json(struct zt_json_writer *w, const struct zt_stored_settlement *st,
                        bool with_setl_id, unsigned view);
+/* One line of a search (docs/spec/service.md "Endpoints": GET
+ * /v1/settlements): setl_id, kind, reverses (when one), fixmedins_code,
+ * claim_no, psn_no (masked as above without ZT_VIEW_IDENTITY), adm_date,
+ * dscg_date, the four amounts and setl_time (RFC 3339 with the pool's
+ * offset). The line's actor and reason are not shown. */
+int zt_claim_line_json(struct zt_json_writer *w, const struct zt_claim_line *l, unsigned view);
 /* {"code", "message", "fixmedins_code", "claim_no"} (empty ones left out). */
 int zt_settlement_json_error(struct zt_json_writer *w, const char *code, const char *message,
                              const char *hospital, const char *claim_no);

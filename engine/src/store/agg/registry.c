@@ -17,7 +17,8 @@ static const char SQL_PUT_FUND[] = "INSERT INTO fund (code, name) VALUES (?1, ?2
                                    "ON CONFLICT (code) DO UPDATE SET name = excluded.name";
 static const char SQL_GET_HOSPITAL[] = "SELECT code, name, level, county FROM hospital WHERE code = ?1";
 static const char SQL_GET_PERSON[] =
-	"SELECT name, id_no, category, county FROM person WHERE psn_no = ?1";
+	"SELECT name, id_no, category, county, CASE WHEN EXISTS (SELECT 1 FROM person_category c "
+	"WHERE c.psn_no = person.psn_no) THEN 1 ELSE 0 END FROM person WHERE psn_no = ?1";
 static const char SQL_PERSON_BY_ID_NO[] =
 	"SELECT psn_no FROM person WHERE id_no = ?1 ORDER BY psn_no LIMIT 1";
 static const char SQL_GET_FUND[] = "SELECT name FROM fund WHERE code = ?1";
@@ -105,8 +106,14 @@ static int get_person(struct zt_store *s, const char *psn_no, struct zt_person *
 	int c = zt_db_column_name(p, 2, zt_category_names, ZT_CAT_COUNT, -1);
 	out->category = c < 0 ? ZT_CAT_GENERAL : (zt_category)c;
 	zt_db_column_copy(out->county, sizeof out->county, p, 3);
+	bool periods = zt_db_column_int(p, 4) != 0;
 	zt_db_done(p);
-	return c < 0 ? zt_error_set(ZT_EINTERNAL, "person '%s' has an unknown category", psn_no) : 0;
+	out->version = 0;
+	out->period_count = 0;
+	if (c < 0)
+		return zt_error_set(ZT_EINTERNAL, "person '%s' has an unknown category", psn_no);
+	/* the periods' query only for a person who has some (most have none) */
+	return periods ? zt_db_get_periods(s, psn_no, out->periods, &out->period_count) : 0;
 }
 
 static int find_person_by_id_no(struct zt_store *s, const char *id_no, struct zt_person *out)

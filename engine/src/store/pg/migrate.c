@@ -17,6 +17,10 @@ extern const unsigned char zt_pg_sql_001[], zt_pg_sql_002[], zt_pg_sql_003[], zt
 extern const size_t zt_pg_sql_001_len, zt_pg_sql_002_len, zt_pg_sql_003_len, zt_pg_sql_004_len,
 	zt_pg_sql_005_len, zt_pg_sql_006_len;
 
+/* Migration 004's step (SQLite's 012): the audit records written before
+ * the chain, chained (agg/audit.c). */
+static int chain_audit(struct pg *q) { return zt_db_audit_chain_old(&q->zdb, q->path); }
+
 /* A migration may have a step in C at a line "-- zt:step NAME", as
  * SQLite's (sqlite/migrate.c). */
 static const struct {
@@ -28,7 +32,7 @@ static const struct {
 	{zt_pg_sql_001, &zt_pg_sql_001_len, 9, NULL}, /* SQLite's 001 to 009 */
 	{zt_pg_sql_002, &zt_pg_sql_002_len, 10, NULL}, /* SQLite's 010: claim v2, the national platform */
 	{zt_pg_sql_003, &zt_pg_sql_003_len, 11, NULL}, /* SQLite's 011: rules v2 */
-	{zt_pg_sql_004, &zt_pg_sql_004_len, 12, pg_audit_chain_old}, /* SQLite's 012: users, the audit chain */
+	{zt_pg_sql_004, &zt_pg_sql_004_len, 12, chain_audit}, /* SQLite's 012: users, the audit chain */
 	{zt_pg_sql_005, &zt_pg_sql_005_len, 13, NULL}, /* SQLite's 013: policy versions */
 	{zt_pg_sql_006, &zt_pg_sql_006_len, 14, NULL}, /* SQLite's 014: passwords, lockout */
 };

@@ -40,7 +40,7 @@ static void fill_ops(void)
 		.advances = zt_db_advance_ops,
 		.batches = zt_db_batch_ops,
 		.bank = zt_db_bank_ops,
-		.audit = pg_audit_ops,
+		.audit = zt_db_audit_ops,
 		.verify = zt_db_verify_ops,
 		.catalogs = zt_db_catalog_ops,
 		.users = zt_db_user_ops,

@@ -3,8 +3,7 @@
  *
  * The same shape as the SQLite store (sqlite_int.h): the engine's own parts,
  * the driver of db.h (driver.c) under the aggregates of ../agg/, verify's
- * checks in PostgreSQL's dialect and the aggregate not yet moved (audit.c), over one
- * set of helpers (util.c). Every statement is a static SQL string (?N
+ * checks in PostgreSQL's dialect, over one set of helpers (util.c). Every statement is a static SQL string (?N
  * rewritten to $N once, db.h), prepared once per connection (PQprepare, under a name of its
  * own) from a cache keyed by the address of its text (pg_stmt), bound with
  * the pg_bind_* helpers (text format; a digest as bytea in binary), executed
@@ -139,11 +138,8 @@ int pg_col_name(struct pg_stmt *p, int i, const char *const *names, int n, int o
 
 /* ---- the parts ------------------------------------------------------------------ */
 
-extern const struct zt_store_audit_ops pg_audit_ops;
 extern const struct zt_db_check pg_checks[ZT_VERIFY_CHECKS]; /* verify.c */
 
-/* Migration 004 (SQLite's 012)'s step: chains the audit records written before it (audit.c). */
-int pg_audit_chain_old(struct pg *q);
 
 int pg_open(struct zt_store **out, const char *target, const struct zt_store_options *o);
 int pg_migrate(struct zt_store *s, int *from_version, int *to_version);

@@ -18,6 +18,10 @@ extern const size_t zt_sql_001_len, zt_sql_002_len, zt_sql_003_len, zt_sql_004_l
 
 static int convert_traces(struct sq *q);
 
+/* Migration 012's step: the audit records written before the chain,
+ * chained (agg/audit.c). */
+static int chain_audit(struct sq *q) { return zt_db_audit_chain_old(&q->zdb, q->path); }
+
 /* Migrations in order; index i brings user_version from i to i + 1. */
 static const struct {
 	const unsigned char *sql;
@@ -35,7 +39,7 @@ static const struct {
 	{zt_sql_009, &zt_sql_009_len, convert_traces}, /* traces as data */
 	{zt_sql_010, &zt_sql_010_len, NULL}, /* claim v2, the national platform */
 	{zt_sql_011, &zt_sql_011_len, NULL}, /* rules v2: catalogues, category periods */
-	{zt_sql_012, &zt_sql_012_len, sq_audit_chain_old}, /* users; the audit chain (audit.c) */
+	{zt_sql_012, &zt_sql_012_len, chain_audit}, /* users; the audit chain (agg/audit.c) */
 	{zt_sql_013, &zt_sql_013_len, NULL}, /* policy versions: amendments, approval */
 	{zt_sql_014, &zt_sql_014_len, NULL}, /* the console's passwords, login lockout */
 };
@@ -149,7 +153,8 @@ struct old_share {
 };
 
 /* The trace of share `o` as data, checked: read back as the store will read
- * it, it renders to the old fragment byte for byte. */
+ * it, it says what the old fragment says, attribute by attribute (the
+ * list every renderer writes, trace.h). */
 static int old_trace(struct zt_fund_trace *t, const struct old_share *o)
 {
 	int cat = -1;
@@ -167,12 +172,12 @@ static int old_trace(struct zt_fund_trace *t, const struct old_share *o)
 		return zt_error_set(ZT_EINTERNAL, "its trace is of kind %s", zt_trace_kind_names[t->kind]);
 	struct zt_fund_trace back = *t;
 	zt_db_trace_complete(&back, o->level, o->category, o->of, o->reason, o->slot);
-	char xml[ZT_TRACE_XML_BYTES];
-	if ((rc = zt_trace_xml(xml, sizeof xml, &back)) < 0)
-		return rc;
-	if ((size_t)rc != (size_t)o->xml_len || memcmp(xml, o->xml, (size_t)rc) != 0)
+	if ((rc = zt_trace_check_xml(o->xml, (size_t)o->xml_len, &back)) != 0) {
+		char why[ZT_MESSAGE_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", zt_error_last());
 		return zt_error_set(ZT_EINTERNAL, "its trace would not read back as it was written "
-		                    "(%s)", xml);
+		                    "(%s)", why);
+	}
 	return 0;
 }
 

@@ -3,8 +3,7 @@
  *
  * The engine's own parts (open.c, migrate.c, txn.c), the driver of db.h
  * (driver.c) under the aggregates written once in ../agg/, verify's checks
- * in SQLite's dialect (verify.c) and the aggregate not yet moved
- * (audit.c), over one set of helpers (util.c): every statement is prepared once per connection from a
+ * in SQLite's dialect (verify.c), over one set of helpers (util.c): every statement is prepared once per connection from a
  * cache keyed by its static SQL text (sq_stmt), bound with the sq_bind_*
  * helpers, read with sq_col_*, and every failure goes through sq_error,
  * which maps SQLite's result to a ZT_E* code and sets the message. */
@@ -110,13 +109,9 @@ int sq_col_name(sqlite3_stmt *p, int i, const char *const *names, int n, int oth
 
 /* ---- the parts, each in its file -------------------------------------------- */
 
-extern const struct zt_store_audit_ops sq_audit_ops;
-
 /* verify.c: the checks in SQLite's dialect */
 extern const struct zt_db_check sq_checks[ZT_VERIFY_CHECKS];
 int sq_checks_set_up(struct zt_db *db);
-/* Migration 012's step: chains the audit records written before it (audit.c). */
-int sq_audit_chain_old(struct sq *q);
 
 
 /* open.c */

@@ -1,0 +1,234 @@
+/* zhitong — a fund share's trace rendered (render_trace.h): the XML
+ * element of settlement.xsd, the JSON object of the service and the text
+ * lines of `claim show`, all three from the engine's one list of named
+ * values (trace.h zt_trace_attrs), so they always say the same numbers.
+ * The XML is exactly what zhitong has always answered
+ * (tests/cases/golden): attribute values escaped as libxml2's writer does
+ * (& < > " and line breaks and tabs as references, every character beyond
+ * ASCII as a hexadecimal character reference), an element without children
+ * closed with "/>". It is written straight into a buffer: a payer file
+ * renders a million of them. */
+#include "zhitong/render_trace.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zhitong/error.h"
+#include "zhitong/json.h"
+
+/* ---- XML ------------------------------------------------------------------------ */
+
+struct out {
+	char *p;
+	size_t n, cap;
+	bool full;
+};
+
+static void put(struct out *o, const char *s, size_t len)
+{
+	if (o->full || o->n + len >= o->cap) {
+		o->full = true;
+		return;
+	}
+	memcpy(o->p + o->n, s, len);
+	o->n += len;
+}
+
+static void puts_(struct out *o, const char *s) { put(o, s, strlen(s)); }
+
+/* The UTF-8 sequence at s as a code point and its length (0: invalid). */
+static size_t utf8(const unsigned char *s, unsigned *cp)
+{
+	size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
+	if (n == 0 || s[0] >= 0xF8)
+		return 0;
+	*cp = s[0] & (0x3Fu >> (n - 1));
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3F);
+	}
+	return n;
+}
+
+/* A value as libxml2 writes an attribute's (xmlBufAttrSerializeTxtContent,
+ * no output encoding): 0, or ZT_EINVAL for text that is not UTF-8. */
+static int escaped(struct out *o, const char *v)
+{
+	for (const unsigned char *s = (const unsigned char *)v; *s;) {
+		char ref[16];
+		const char *rep = NULL;
+		switch (*s) {
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '&': rep = "&amp;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\n': rep = "&#10;"; break;
+		case '\r': rep = "&#13;"; break;
+		case '\t': rep = "&#9;"; break;
+		}
+		if (rep) {
+			puts_(o, rep);
+			s++;
+		} else if (*s < 0x80) {
+			put(o, (const char *)s++, 1);
+		} else {
+			unsigned cp;
+			size_t n = utf8(s, &cp);
+			if (n == 0)
+				return zt_error_set(ZT_EINVAL, "a trace holds text that is not UTF-8");
+			snprintf(ref, sizeof ref, "&#x%X;", cp);
+			puts_(o, ref);
+			s += n;
+		}
+	}
+	return 0;
+}
+
+static int element(struct out *o, const char *name, const struct zt_trace_attrs *l)
+{
+	put(o, "<", 1);
+	puts_(o, name);
+	for (int i = 0; i < l->n; i++) {
+		put(o, " ", 1);
+		puts_(o, l->a[i].name);
+		put(o, "=\"", 2);
+		int rc = escaped(o, l->a[i].value);
+		if (rc)
+			return rc;
+		put(o, "\"", 1);
+	}
+	return 0;
+}
+
+int zt_trace_xml(char *buf, size_t cap, const struct zt_fund_trace *t)
+{
+	struct out o = {buf, 0, cap, false};
+	struct zt_trace_attrs l;
+	int rc = zt_trace_attrs(&l, t);
+	const char *name = rc ? "" : zt_trace_kind_names[t->kind];
+	if (rc == 0)
+		rc = element(&o, name, &l);
+	int segments = t->kind == ZT_TRACE_CRITICAL ? t->u.critical.segment_count : 0;
+	put(&o, segments ? ">" : "/>", segments ? 1 : 2);
+	for (int i = 0; rc == 0 && i < segments; i++) {
+		struct zt_trace_attrs g;
+		zt_trace_segment_attrs(&g, &t->u.critical.segments[i]);
+		if ((rc = element(&o, "segment", &g)) == 0)
+			puts_(&o, "/>");
+	}
+	if (segments) {
+		puts_(&o, "</");
+		puts_(&o, name);
+		puts_(&o, ">");
+	}
+	if (rc)
+		return rc;
+	if (o.full)
+		return zt_error_set(ZT_ERANGE, "a trace does not fit in %zu bytes", cap);
+	buf[o.n] = '\0';
+	return (int)o.n;
+}
+
+/* ---- JSON ----------------------------------------------------------------------- */
+
+static int json_members(struct zt_json_writer *w, const struct zt_trace_attrs *l)
+{
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < l->n; i++)
+		if ((rc = zt_json_write_key(w, l->a[i].name)) == 0)
+			rc = zt_json_write_string(w, l->a[i].value);
+	return rc;
+}
+
+int zt_trace_json(struct zt_json_writer *w, const struct zt_fund_trace *t)
+{
+	struct zt_trace_attrs l;
+	int rc = zt_trace_attrs(&l, t);
+	if (rc == 0)
+		rc = zt_json_write_object_begin(w);
+	if (rc == 0 && (rc = zt_json_write_key(w, "kind")) == 0)
+		rc = zt_json_write_string(w, zt_trace_kind_names[t->kind]);
+	if (rc == 0)
+		rc = json_members(w, &l);
+	int segments = t->kind == ZT_TRACE_CRITICAL ? t->u.critical.segment_count : 0;
+	if (rc == 0 && segments && (rc = zt_json_write_key(w, "segments")) == 0)
+		rc = zt_json_write_array_begin(w);
+	for (int i = 0; rc == 0 && i < segments; i++) {
+		struct zt_trace_attrs g;
+		zt_trace_segment_attrs(&g, &t->u.critical.segments[i]);
+		if ((rc = zt_json_write_object_begin(w)) == 0 && (rc = json_members(w, &g)) == 0)
+			rc = zt_json_write_object_end(w);
+	}
+	if (rc == 0 && segments)
+		rc = zt_json_write_array_end(w);
+	if (rc == 0)
+		rc = zt_json_write_object_end(w);
+	return rc;
+}
+
+/* ---- text ----------------------------------------------------------------------- */
+
+#define V(name) zt_trace_attr(l, name)
+
+static void text_basic(FILE *f, const struct zt_trace_attrs *l)
+{
+	fprintf(f, "      hospital level %s: deductible %s, ratio %s\n", V("hospital-level"),
+	        V("level-deductible"), V("level-ratio"));
+	if (V("adjust")[0])
+		fprintf(f, "      adjust for %s: deductible x %s, ratio + %s\n", V("adjust"),
+		        V("deductible-factor"), V("ratio-bonus"));
+	fprintf(f, "      D = %s, R = %s; act_pay_dedc = min(D, inscp %s) = %s\n", V("deductible"),
+	        V("ratio"), V("inscp"), V("act_pay_dedc"));
+	fprintf(f, "      raw = (inscp - act_pay_dedc) x R = %s\n", V("raw"));
+}
+
+static void text_critical(FILE *f, const struct zt_trace_attrs *l, const struct zt_trace_critical *c)
+{
+	fprintf(f, "      base = inscp %s - hifp_pay %s + preselfpay %s = %s\n", V("inscp"),
+	        V("hifp_pay"), V("preselfpay-added"), V("base"));
+	fprintf(f, "      cumulative base %s -> %s; threshold %s%s%s, bonus %s, %s tiers\n",
+	        V("base-before"), V("base-after"), V("threshold"), V("adjust")[0] ? " (adjust for " : "",
+	        V("adjust")[0] ? ")" : "", V("ratio-bonus"), V("tiers"));
+	for (int i = 0; i < c->segment_count; i++) {
+		struct zt_trace_attrs g;
+		zt_trace_segment_attrs(&g, &c->segments[i]);
+		fprintf(f, "      tier [%s, %s): covered [%s, %s) x %s = %s\n", zt_trace_attr(&g, "tier-from"),
+		        zt_trace_attr(&g, "tier-to"), zt_trace_attr(&g, "from"), zt_trace_attr(&g, "to"),
+		        zt_trace_attr(&g, "ratio"), zt_trace_attr(&g, "weighted"));
+	}
+	fprintf(f, "      raw = round(sum %s) = %s\n", V("weighted"), V("raw"));
+}
+
+int zt_trace_text(FILE *f, const struct zt_fund_trace *t)
+{
+	struct zt_trace_attrs all;
+	const struct zt_trace_attrs *l = &all;
+	int rc = zt_trace_attrs(&all, t);
+	if (rc)
+		return rc;
+	switch (t->kind) {
+	case ZT_TRACE_BASIC: text_basic(f, l); break;
+	case ZT_TRACE_CRITICAL: text_critical(f, l, &t->u.critical); break;
+	case ZT_TRACE_ASSISTANCE:
+		fprintf(f, "      %s: base %s (preselfpay %s), deductible %s, ratio %s\n", V("category"),
+		        V("base"), V("preselfpay-added"), V("deductible"), V("ratio"));
+		fprintf(f, "      raw = max(0, base - deductible) x ratio = %s\n", V("raw"));
+		break;
+	case ZT_TRACE_RELIEF:
+		fprintf(f, "      %s: personal cap %s: psn0 %s, target %s\n", V("name"), V("cap-ratio"),
+		        V("psn0"), V("target"));
+		fprintf(f, "      gap %s x ratio %s = raw %s; gap left %s\n", V("gap-before"), V("ratio"),
+		        V("raw"), V("gap-after"));
+		break;
+	case ZT_TRACE_REVERSAL:
+		fprintf(f, "      reverses %s (%s): %s %s -> %s\n", V("of"), V("reason"), V("slot"),
+		        V("paid-before"), V("paid-after"));
+		return 0;
+	}
+	fprintf(f, "      pay = min(raw %s, annual cap %s - paid this year %s) = %s; paid %s -> %s\n",
+	        V("raw"), V("annual-cap"), V("paid-before"), V("pay"), V("paid-before"),
+	        V("paid-after"));
+	return 0;
+}

@@ -124,6 +124,8 @@ static const char *const sqlite_damage[ZT_VERIFY_CHECKS] = {
 	[ZT_VERIFY_POLICY_DIGESTS] = "DROP TRIGGER policy_immutable_u;"
 	" UPDATE policy SET source_xml = source_xml || ' '",
 	[ZT_VERIFY_AUDIT_GAPS] = "DROP TRIGGER audit_immutable_d; DELETE FROM audit WHERE id = 3",
+	[ZT_VERIFY_AUDIT_CHAIN] = "DROP TRIGGER audit_immutable_u;"
+	" UPDATE audit SET subject = subject || 'x' WHERE id = 2",
 	[ZT_VERIFY_AUDITED] = "DROP TRIGGER audit_immutable_d;"
 	" DELETE FROM audit WHERE action = 'claim reverse'",
 	[ZT_VERIFY_REFERENCES] = "DROP TRIGGER advance_immutable_u; UPDATE advance SET plan_row = 99",
@@ -221,6 +223,7 @@ static const char *const pg_damage[ZT_VERIFY_CHECKS] = {
 	[ZT_VERIFY_NO_GAPS] = "DELETE FROM transfer WHERE id = 1",
 	[ZT_VERIFY_POLICY_DIGESTS] = "UPDATE policy SET source_xml = source_xml || ' '",
 	[ZT_VERIFY_AUDIT_GAPS] = "DELETE FROM audit WHERE id = 3",
+	[ZT_VERIFY_AUDIT_CHAIN] = "UPDATE audit SET subject = subject || 'x' WHERE id = 2",
 	[ZT_VERIFY_AUDITED] = "DELETE FROM audit WHERE action = 'claim reverse'",
 	[ZT_VERIFY_REFERENCES] = "UPDATE advance SET plan_row = 99",
 	[ZT_VERIFY_GUARDS] = "DROP TRIGGER transfer_immutable_u ON transfer",

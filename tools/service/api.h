@@ -27,19 +27,31 @@
 #include "zhitong/json.h"
 #include "zhitong/store.h"
 
-struct zt_idem_entry;
+/* Idempotency-Key (docs/spec/service.md "Endpoints"): an answer is kept
+ * 7 days; a key held by a request still running is leased for an hour, so
+ * that a process that died mid-request frees it. */
+#define ZT_IDEM_KEEP_S (7 * 86400)
+#define ZT_IDEM_LEASE_S 3600
+#define API_IDEM_ROUTES_MAX 64
+
+struct idem_route;
 
 struct zt_api {
 	const char *db;              /* the store's target (zt_store_open) */
 	struct zt_service *service;
 	size_t claims_settled;       /* counters in /metrics */
 	size_t claims_rejected;
-	/* Idempotency-Key (docs/spec/service.md): the answers of non-claim
-	 * POSTs by user, method, path and key. In memory for now: kept while
-	 * the process runs (TODO: in the store, for 7 days). */
-	pthread_mutex_t idem_lock;
-	struct zt_idem_entry *idem;
-	size_t idem_n, idem_cap;
+	/* Idempotency-Key: the answers of non-claim POSTs by user, method,
+	 * path and key are kept in the store (store.h idempotency); these
+	 * wrap the POST routes' handlers (api_add_routes). */
+	struct idem_route *idem_routes[API_IDEM_ROUTES_MAX];
+	size_t idem_routes_n;
+	/* the clock of Idempotency-Key (Unix seconds; NULL: time()) and a hook
+	 * called while a key is held, before the handler runs: for tests */
+	int64_t (*now)(void *ctx);
+	void *now_ctx;
+	void (*idem_held)(void *ctx);
+	void *idem_held_ctx;
 };
 
 int zt_api_init(struct zt_api *a, const char *db);
@@ -66,12 +78,24 @@ bool api_in_scope(struct zt_request *r, enum zt_op op, const char *hospital,
 /* The view of the caller (zt_access_view). */
 unsigned api_view(struct zt_request *r);
 /* Idempotency-Key for a non-claim POST: 0 and *done when the request was
- * answered from what is kept (or refused 409/422); 0 and !*done to go on,
- * then api_idem_end with the answer to keep. */
-int api_idem_begin(struct zt_request *r, struct zt_api *a, bool *done, long *slot);
-void api_idem_end(struct zt_api *a, long slot, unsigned status, const char *body, size_t len);
+ * answered from what is kept (or refused 409); 0 and !*done to go on,
+ * then api_idem_end after answering: the answer is kept, a 5xx is not. */
+struct api_idem {
+	char scope[65];
+	bool held;
+};
+int api_idem_begin(struct zt_request *r, struct zt_api *a, bool *done, struct api_idem *k);
+void api_idem_end(struct zt_request *r, struct zt_api *a, struct api_idem *k);
+/* Adds routes; every POST among them takes Idempotency-Key (its handler
+ * wrapped in api_idem_begin / api_idem_end). */
+int api_add_routes(struct zt_api *a, struct zt_service *s, const struct zt_route *routes,
+                   size_t n);
 
 int api_claims_routes(struct zt_api *a, struct zt_service *s);
 int api_reports_routes(struct zt_api *a, struct zt_service *s);
+int api_batches_routes(struct zt_api *a, struct zt_service *s);
+int api_money_routes(struct zt_api *a, struct zt_service *s);
+struct zt_batch;
+void api_batch_json(struct zt_json_writer *w, const struct zt_batch *b);
 
 #endif

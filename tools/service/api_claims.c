@@ -256,18 +256,6 @@ static int post_quotes(struct zt_request *r, void *ctx) { return claims_post(r, 
 
 /* ---- reversal ---------------------------------------------------------------------- */
 
-/* Answers a finished JSON writer and keeps it for the Idempotency-Key. */
-static int reply_kept(struct zt_request *r, struct zt_api *a, long slot, unsigned status,
-                      const struct zt_json_writer *w)
-{
-	const char *text = NULL;
-	size_t len = 0;
-	int rc = zt_json_writer_result(w, &text, &len);
-	if (rc == 0)
-		api_idem_end(a, slot, status, text, len);
-	return rc ? rc : zt_reply_json(r, status, w);
-}
-
 static int post_reversal(struct zt_request *r, void *ctx)
 {
 	struct zt_api *a = ctx;
@@ -276,8 +264,8 @@ static int post_reversal(struct zt_request *r, void *ctx)
 	if (!api_in_scope(r, ZT_OP_CLAIM_REVERSE, h, NULL, 0))
 		return zt_reply_error_claim(r, 404, "not-found", "no such claim", h, n);
 	bool done;
-	long slot;
-	int rc = api_idem_begin(r, a, &done, &slot);
+	struct api_idem k;
+	int rc = api_idem_begin(r, a, &done, &k);
 	if (rc || done)
 		return rc;
 	size_t len = 0;
@@ -311,18 +299,14 @@ static int post_reversal(struct zt_request *r, void *ctx)
 		goto answer;
 	}
 	char actor[ZT_ACTOR_BYTES];
-	if (api_actor(r, actor) != 0) {
-		api_idem_end(a, slot, 500, NULL, 0); /* answered, not kept */
-		goto done;
-	}
+	if (api_actor(r, actor) != 0)
+		goto done; /* answered 400: kept */
 	if (!(res = malloc(sizeof *res))) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
 	}
-	if (api_store(r, a, false, &s) != 0) {
-		api_idem_end(a, slot, 500, NULL, 0);
-		goto done;
-	}
+	if (api_store(r, a, false, &s) != 0)
+		goto done; /* answered 5xx: not kept */
 	const struct zt_claims_reverse_req req = {h, n, reason, actor, setl_id};
 	rc = zt_claims_reverse(s, &req, res);
 	zt_store_close(s);
@@ -330,7 +314,6 @@ static int post_reversal(struct zt_request *r, void *ctx)
 		status = 400;
 		rc = zt_settlement_json_error(w, "invalid-request", zt_error_last(), h, n);
 	} else if (rc) {
-		api_idem_end(a, slot, 500, NULL, 0);
 		rc = api_fail(r, rc);
 		goto done;
 	} else if (res->rejected) {
@@ -341,13 +324,11 @@ static int post_reversal(struct zt_request *r, void *ctx)
 		rc = zt_settlement_json(w, &res->reversal, true, api_view(r));
 	}
 answer:
-	if (rc == 0) {
-		rc = reply_kept(r, a, slot, status, w);
-		slot = -1;
-	}
+	if (rc == 0)
+		rc = zt_reply_json(r, status, w);
 done:
-	if (slot >= 0 && rc)
-		api_idem_end(a, slot, 500, NULL, 0);
+	/* what was answered is kept (a 5xx, or no answer, is not) */
+	api_idem_end(r, a, &k);
 	zt_json_writer_free(w);
 	free(res);
 	zt_json_doc_free(d);

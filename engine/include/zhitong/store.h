@@ -93,7 +93,7 @@
 
 /* The schema version this zhitong brings a database to (SQLite: PRAGMA
  * user_version after all migrations; PostgreSQL: meta 'schema.version'). */
-#define ZT_STORE_VERSION 12
+#define ZT_STORE_VERSION 13
 
 struct zt_store_ops;
 /* The handle: an implementation's own struct starts with this one. */
@@ -728,6 +728,34 @@ struct zt_store_user_ops {
 	                int (*cb)(void *ctx, const struct zt_stored_user *u), void *ctx);
 };
 
+/* ---- Idempotency-Key (docs/spec/service.md "Endpoints"; SQLite's
+ * migration 013, PostgreSQL's 005) ---- */
+
+/* What is kept under one key. */
+struct zt_stored_idem {
+	char body_sha[65];        /* hex SHA-256 of the first request's body */
+	bool done;                /* false: the first request still runs */
+	unsigned status;          /* when done */
+	char content_type[96];    /* when done */
+	char *answer;             /* when done: malloc'd, the caller frees it */
+	size_t answer_len;
+};
+
+struct zt_store_idem_ops {
+	/* Takes the key `scope` (64 hex digits) for a request of body
+	 * `body_sha` at Unix second `now_s`, leased until `lease_s`: *taken
+	 * true when it was free (or its row had expired: expires_s <= now_s,
+	 * then replaced), else *taken false and *out what is kept. Deletes every
+	 * expired row on the way. In a WRITE transaction. */
+	int (*take)(struct zt_store *s, const char *scope, const char *body_sha, int64_t now_s,
+	            int64_t lease_s, bool *taken, struct zt_stored_idem *out);
+	/* Keeps the answer of the request that took `scope`, until `expires_s`. */
+	int (*keep)(struct zt_store *s, const char *scope, unsigned status, const char *content_type,
+	            const char *answer, size_t len, int64_t expires_s);
+	/* Frees `scope` (a 5xx answer is not kept). */
+	int (*drop)(struct zt_store *s, const char *scope);
+};
+
 struct zt_store_verify_ops {
 	/* Runs check `id` of verify.h: one call of r->violation per violation,
 	 * *checked what it looked at. Every implementation implements every
@@ -812,6 +840,7 @@ struct zt_store_ops {
 	struct zt_store_verify_ops verify;     /* the checks of verify.h            */
 	struct zt_store_catalog_ops catalogs;  /* catalogues, what settlements took */
 	struct zt_store_user_ops users;        /* users and their token hashes      */
+	struct zt_store_idem_ops idempotency;  /* answers kept for Idempotency-Key  */
 };
 
 #endif

@@ -1,0 +1,493 @@
+/* zhitong — the batches of fund administrators over HTTP (docs/spec/
+ * service.md "Endpoints"; the commands of tools/cli/cmd_batch.c over the
+ * same use cases, batch.h):
+ *
+ *   GET  /v1/batches[?fund_code=&status=]        batch list
+ *   POST /v1/batches {"fund_code", "through"}    batch create: 201, or 200 {"batch": null}
+ *   GET  /v1/batches/{id}                        batch show: the batch and its history
+ *   GET  /v1/batches/{id}/records                its records
+ *   POST /v1/batches/{id}/approve                maker-checker: 409 four-eyes
+ *   POST /v1/batches/{id}/reject {"reason"}
+ *   POST /v1/batches/{id}/reopen {"reason"?}
+ *
+ * A batch of a fund outside a fund administrator's funds is 404, the
+ * answer of a batch that does not exist; a step on a batch in another
+ * state is 409 batch-state. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "zhitong/batch.h"
+#include "zhitong/date.h"
+#include "zhitong/error.h"
+
+/* ---- JSON of a batch ------------------------------------------------------------------ */
+
+static void write_date_or_null(struct zt_json_writer *w, const char *key, zt_date d)
+{
+	zt_json_write_key(w, key);
+	if (d)
+		zt_json_write_date(w, d);
+	else
+		zt_json_write_null(w);
+}
+
+static void write_text_or_null(struct zt_json_writer *w, const char *key, const char *v)
+{
+	zt_json_write_key(w, key);
+	if (v && v[0])
+		zt_json_write_string(w, v);
+	else
+		zt_json_write_null(w);
+}
+
+void api_batch_json(struct zt_json_writer *w, const struct zt_batch *b)
+{
+	zt_json_write_object_begin(w);
+	zt_json_write_key(w, "id");
+	zt_json_write_string(w, b->id);
+	zt_json_write_key(w, "fund_code");
+	zt_json_write_string(w, b->fund_code);
+	zt_json_write_key(w, "fund_name");
+	zt_json_write_string(w, b->fund_name);
+	zt_json_write_key(w, "status");
+	zt_json_write_string(w, zt_batch_status_name(b->status));
+	write_date_or_null(w, "through", b->through);
+	write_date_or_null(w, "period_from", b->period_from);
+	write_date_or_null(w, "period_to", b->period_to);
+	zt_json_write_key(w, "count");
+	zt_json_write_int(w, b->count);
+	zt_json_write_key(w, "total");
+	zt_json_write_amount(w, b->total);
+	zt_json_write_key(w, "info_count");
+	zt_json_write_int(w, b->info_count);
+	zt_json_write_key(w, "info_total");
+	zt_json_write_amount(w, b->info_total);
+	write_text_or_null(w, "created_at", b->created_at);
+	write_text_or_null(w, "created_by", b->created_by);
+	write_text_or_null(w, "approved_at", b->approved_at);
+	write_text_or_null(w, "approved_by", b->approved_by);
+	write_text_or_null(w, "exported_at", b->exported_at);
+	write_text_or_null(w, "file_sha256", b->file_sha256);
+	write_text_or_null(w, "digest", b->digest);
+	write_text_or_null(w, "receipt", b->receipt);
+	zt_json_write_key(w, "accepted_total");
+	if (b->answered)
+		zt_json_write_amount(w, b->accepted_total);
+	else
+		zt_json_write_null(w);
+	zt_json_write_key(w, "rejected_count");
+	zt_json_write_int(w, b->rejected_count);
+	zt_json_write_key(w, "paid");
+	zt_json_write_amount(w, b->paid);
+	zt_json_write_key(w, "returned");
+	zt_json_write_amount(w, b->returned);
+	zt_json_write_object_end(w);
+}
+
+/* ---- scope ---------------------------------------------------------------------------- */
+
+static bool fund_in_scope(struct zt_request *r, enum zt_op op, const char *fund)
+{
+	const char *const funds[] = {fund};
+	return api_in_scope(r, op, NULL, funds, 1);
+}
+
+/* The batch {id} if it is there and the caller's: 0; else answered 404
+ * (the same answer either way) or the failure, and non-zero. */
+static int batch_of(struct zt_request *r, struct zt_api *a, enum zt_op op, struct zt_batch *b)
+{
+	const char *id = zt_req_param(r, "id");
+	struct zt_store *s = NULL;
+	if (api_store(r, a, true, &s) != 0)
+		return 1;
+	int rc = s->ops->begin(s, ZT_TXN_READ);
+	if (rc == 0) {
+		rc = s->ops->batches.get(s, id, b);
+		if (rc == 0)
+			rc = s->ops->commit(s);
+		else
+			s->ops->rollback(s);
+	}
+	zt_store_close(s);
+	if (rc == 0 && fund_in_scope(r, op, b->fund_code))
+		return 0;
+	if (rc == 0 || rc == ZT_ENOTFOUND)
+		zt_reply_error(r, 404, "not-found", "no such batch");
+	else
+		api_fail(r, rc);
+	return 1;
+}
+
+/* ---- list --------------------------------------------------------------------------- */
+
+struct listing {
+	struct zt_request *r;
+	struct zt_json_writer *w;
+};
+
+static int list_row(void *ctx, const struct zt_batch *b)
+{
+	struct listing *l = ctx;
+	if (fund_in_scope(l->r, ZT_OP_BATCH_READ, b->fund_code))
+		api_batch_json(l->w, b);
+	return 0;
+}
+
+static int get_batches(struct zt_request *r, void *ctx)
+{
+	static const char *const allowed[] = {"fund_code", "status", NULL};
+	if (zt_req_query_check(r, allowed) != 0)
+		return zt_reply_error(r, 400, "invalid-query", "%s", zt_error_last());
+	struct zt_batch_list_req req = {.fund_code = zt_req_query(r, "fund_code")};
+	const char *st = zt_req_query(r, "status");
+	if (st) {
+		if (zt_batch_status_parse(&req.status, st) != 0)
+			return zt_reply_error(r, 400, "invalid-query", "status: %s", zt_error_last());
+		req.has_status = true;
+	}
+	struct listing l = {.r = r};
+	struct zt_store *s = NULL;
+	int64_t n = 0;
+	int rc = zt_json_writer_new(&l.w, false);
+	if (rc)
+		return rc;
+	zt_json_write_object_begin(l.w);
+	zt_json_write_key(l.w, "batches");
+	zt_json_write_array_begin(l.w);
+	if (api_store(r, ctx, true, &s) == 0) {
+		rc = zt_batch_list(s, &req, list_row, &l, &n);
+		zt_store_close(s);
+		if (rc)
+			rc = api_fail(r, rc);
+		else {
+			zt_json_write_array_end(l.w);
+			zt_json_write_object_end(l.w);
+			rc = zt_reply_json(r, 200, l.w);
+		}
+	}
+	zt_json_writer_free(l.w);
+	return rc;
+}
+
+/* ---- the body of a step ------------------------------------------------------------------ */
+
+/* A JSON object of `members` (an empty body is an empty object): 0 with
+ * *doc (may stay NULL), or answered 400 and non-zero. */
+static int small_body(struct zt_request *r, const char *const *members, struct zt_json_doc **doc)
+{
+	size_t len = 0;
+	const char *body = zt_req_body(r, &len);
+	*doc = NULL;
+	if (len == 0)
+		return 0;
+	if (zt_json_parse(doc, body, len, NULL) != 0) {
+		zt_reply_error(r, 400, "malformed-json", "%s", zt_error_last());
+		return 1;
+	}
+	const struct zt_json *root = zt_json_root(*doc);
+	if (root->type != ZT_JSON_OBJECT || zt_json_check_members(root, members) != 0) {
+		zt_reply_error(r, 400, "invalid-request", "the body is an object of %s%s%s",
+		               members[0], zt_error_last()[0] ? ": " : "", zt_error_last());
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- create ------------------------------------------------------------------------------ */
+
+static int post_batches(struct zt_request *r, void *ctx)
+{
+	static const char *const members[] = {"fund_code", "through", NULL};
+	struct zt_json_doc *d = NULL;
+	if (small_body(r, members, &d) != 0)
+		return 0;
+	const char *fund = NULL;
+	bool has_fund = false, has_through = false;
+	zt_date through = 0;
+	const struct zt_json *root = d ? zt_json_root(d) : NULL;
+	zt_error_clear();
+	if (!root || zt_json_get_text(&fund, &has_fund, root, "fund_code", ZT_CODE_CHARS_MAX) != 0 ||
+	    zt_json_get_date(&through, &has_through, root, "through") != 0 || !has_fund) {
+		zt_reply_error(r, 400, "invalid-request",
+		               "the body is {\"fund_code\": \"…\", \"through\": \"YYYY-MM-DD\"?}%s%s",
+		               zt_error_last()[0] ? ": " : "", zt_error_last());
+		zt_json_doc_free(d);
+		return 0;
+	}
+	int rc = 0;
+	char actor[ZT_ACTOR_BYTES];
+	struct zt_store *s = NULL;
+	struct zt_json_writer *w = NULL;
+	if (!fund_in_scope(r, ZT_OP_BATCH_WRITE, fund)) {
+		rc = zt_reply_error(r, 404, "not-found", "no such fund");
+		goto done;
+	}
+	if (api_actor(r, actor) != 0 || api_store(r, ctx, false, &s) != 0)
+		goto done;
+	struct zt_batch_create_res res;
+	const struct zt_batch_create_req req = {fund, has_through ? through : 0, actor};
+	rc = zt_batch_create(s, &req, &res);
+	zt_store_close(s);
+	if (rc == ZT_ENOTFOUND) {
+		rc = zt_reply_error(r, 404, "not-found", "no such fund");
+		goto done;
+	}
+	if (rc) {
+		rc = api_fail(r, rc);
+		goto done;
+	}
+	if ((rc = zt_json_writer_new(&w, false)) != 0)
+		goto done;
+	zt_json_write_object_begin(w);
+	zt_json_write_key(w, "batch");
+	if (res.id[0])
+		api_batch_json(w, &res.batch);
+	else
+		zt_json_write_null(w);
+	zt_json_write_object_end(w);
+	rc = zt_reply_json(r, res.id[0] ? 201 : 200, w);
+done:
+	zt_json_writer_free(w);
+	zt_json_doc_free(d);
+	return rc;
+}
+
+/* ---- show, records ------------------------------------------------------------------------- */
+
+struct show {
+	struct zt_json_writer *w;
+	unsigned view;
+};
+
+static int show_batch(void *ctx, const struct zt_batch_view *v)
+{
+	struct show *x = ctx;
+	zt_json_write_key(x->w, "batch");
+	api_batch_json(x->w, &v->batch);
+	zt_json_write_key(x->w, "owes");
+	if (v->owed_shown)
+		zt_json_write_amount(x->w, v->owes);
+	else
+		zt_json_write_null(x->w);
+	zt_json_write_key(x->w, "history");
+	zt_json_write_array_begin(x->w);
+	return 0;
+}
+
+static int show_event(void *ctx, const struct zt_batch_event *e)
+{
+	struct show *x = ctx;
+	zt_json_write_object_begin(x->w);
+	write_text_or_null(x->w, "at", e->at);
+	write_text_or_null(x->w, "actor", e->actor);
+	write_text_or_null(x->w, "action", e->action);
+	write_text_or_null(x->w, "status_from", e->status_from);
+	write_text_or_null(x->w, "status_to", e->status_to);
+	write_text_or_null(x->w, "detail", e->detail);
+	zt_json_write_object_end(x->w);
+	return 0;
+}
+
+static int get_batch(struct zt_request *r, void *ctx)
+{
+	struct zt_batch b;
+	if (batch_of(r, ctx, ZT_OP_BATCH_READ, &b) != 0)
+		return 0;
+	struct show x = {0};
+	struct zt_store *s = NULL;
+	int rc = zt_json_writer_new(&x.w, false);
+	if (rc)
+		return rc;
+	zt_json_write_object_begin(x.w);
+	if (api_store(r, ctx, true, &s) == 0) {
+		const struct zt_batch_show_visitor v = {.ctx = &x, .batch = show_batch,
+		                                         .event = show_event};
+		const struct zt_batch_show_req req = {.id = b.id};
+		rc = zt_batch_show(s, &req, &v);
+		zt_store_close(s);
+		if (rc)
+			rc = api_fail(r, rc);
+		else {
+			zt_json_write_array_end(x.w);
+			zt_json_write_object_end(x.w);
+			rc = zt_reply_json(r, 200, x.w);
+		}
+	}
+	zt_json_writer_free(x.w);
+	return rc;
+}
+
+static int record_row(void *ctx, const struct zt_batch_record *rec)
+{
+	struct show *x = ctx;
+	struct zt_json_writer *w = x->w;
+	zt_json_write_object_begin(w);
+	zt_json_write_key(w, "setl_id");
+	zt_json_write_string(w, rec->setl_id);
+	zt_json_write_key(w, "seq");
+	zt_json_write_int(w, rec->seq);
+	zt_json_write_key(w, "refd_setl_flag");
+	zt_json_write_string(w, strcmp(rec->kind, "reverse") == 0 ? "1" : "0");
+	write_text_or_null(w, "reverses", rec->reverses);
+	zt_json_write_key(w, "fixmedins_code");
+	zt_json_write_string(w, rec->fixmedins_code);
+	zt_json_write_key(w, "claim_no");
+	zt_json_write_string(w, rec->claim_no);
+	zt_json_write_key(w, "psn_no");
+	zt_json_write_string(w, rec->psn_no);
+	write_date_or_null(w, "dscg_date", rec->dscg_date);
+	zt_json_write_key(w, "fund_payamt");
+	zt_json_write_amount(w, rec->amount);
+	zt_json_write_key(w, "payable");
+	zt_json_write_bool(w, rec->payable);
+	write_text_or_null(w, "fund_kind", rec->fund_kind);
+	write_text_or_null(w, "reject_reason", rec->reject_reason);
+	/* what a payer's reviewer reads: never to a role without the view */
+	if (x->view & ZT_VIEW_IDENTITY) {
+		write_text_or_null(w, "psn_name", rec->psn_name);
+		write_text_or_null(w, "certno", rec->id_no);
+	}
+	if (x->view & ZT_VIEW_CLINICAL) {
+		write_date_or_null(w, "adm_date", rec->adm_date);
+		write_text_or_null(w, "dscg_maindiag_code", rec->dscg_maindiag_code);
+	}
+	zt_json_write_key(w, "medfee_sumamt");
+	zt_json_write_amount(w, rec->medfee_sumamt);
+	zt_json_write_object_end(w);
+	return 0;
+}
+
+static int get_batch_records(struct zt_request *r, void *ctx)
+{
+	static const char *const allowed[] = {"rejected", NULL};
+	if (zt_req_query_check(r, allowed) != 0)
+		return zt_reply_error(r, 400, "invalid-query", "%s", zt_error_last());
+	const char *rej = zt_req_query(r, "rejected");
+	if (rej && strcmp(rej, "0") != 0 && strcmp(rej, "1") != 0)
+		return zt_reply_error(r, 400, "invalid-query", "rejected is 0 or 1");
+	struct zt_batch b;
+	if (batch_of(r, ctx, ZT_OP_BATCH_READ, &b) != 0)
+		return 0;
+	struct show x = {.view = api_view(r)};
+	struct zt_store *s = NULL;
+	int rc = zt_json_writer_new(&x.w, false);
+	if (rc)
+		return rc;
+	zt_json_write_object_begin(x.w);
+	zt_json_write_key(x.w, "records");
+	zt_json_write_array_begin(x.w);
+	if (api_store(r, ctx, true, &s) == 0) {
+		rc = zt_batch_records_each(s, b.id, rej && strcmp(rej, "1") == 0, record_row, &x);
+		zt_store_close(s);
+		if (rc)
+			rc = api_fail(r, rc);
+		else {
+			zt_json_write_array_end(x.w);
+			zt_json_write_object_end(x.w);
+			rc = zt_reply_json(r, 200, x.w);
+		}
+	}
+	zt_json_writer_free(x.w);
+	return rc;
+}
+
+/* ---- steps ----------------------------------------------------------------------------- */
+
+enum step { STEP_APPROVE, STEP_REJECT, STEP_REOPEN };
+
+static int batch_step(struct zt_request *r, struct zt_api *a, enum step which)
+{
+	static const char *const members[] = {"reason", NULL};
+	struct zt_batch b;
+	if (batch_of(r, a, ZT_OP_BATCH_WRITE, &b) != 0)
+		return 0;
+	struct zt_json_doc *d = NULL;
+	if (small_body(r, members, &d) != 0)
+		return 0;
+	const char *reason = NULL;
+	bool has_reason = false;
+	int rc = 0;
+	struct zt_json_writer *w = NULL;
+	struct zt_store *s = NULL;
+	zt_error_clear();
+	if (d && zt_json_get_text(&reason, &has_reason, zt_json_root(d), "reason",
+	                          ZT_TEXT_CHARS_MAX) != 0) {
+		rc = zt_reply_error(r, 400, "invalid-request", "%s", zt_error_last());
+		goto done;
+	}
+	if (which == STEP_REJECT && !has_reason) {
+		rc = zt_reply_error(r, 400, "invalid-request",
+		                    "a rejection gives its reason: {\"reason\": \"…\"}");
+		goto done;
+	}
+	char actor[ZT_ACTOR_BYTES];
+	if (api_actor(r, actor) != 0 || api_store(r, a, false, &s) != 0)
+		goto done;
+	struct zt_batch_step_res res;
+	const struct zt_batch_step_req req = {b.id, actor, has_reason ? reason : NULL};
+	rc = which == STEP_APPROVE  ? zt_batch_approve(s, &req, &res)
+	     : which == STEP_REJECT ? zt_batch_reject(s, &req, &res)
+	                            : zt_batch_reopen(s, &req, &res);
+	zt_store_close(s);
+	if (rc == ZT_ECONFLICT) {
+		/* the engine's maker-checker refusal (batch_lifecycle.c) says so
+		 * first; every other conflict of a step is the batch's state */
+		bool four_eyes = strncmp(zt_error_last(), "maker-checker", 13) == 0;
+		rc = zt_reply_error(r, 409, four_eyes ? "four-eyes" : "batch-state", "%s",
+		                    zt_error_last());
+		goto done;
+	}
+	if (rc) {
+		rc = api_fail(r, rc);
+		goto done;
+	}
+	if ((rc = zt_json_writer_new(&w, false)) != 0)
+		goto done;
+	zt_json_write_object_begin(w);
+	zt_json_write_key(w, "batch");
+	api_batch_json(w, &res.batch);
+	if (which == STEP_REOPEN) {
+		zt_json_write_key(w, "added");
+		zt_json_write_int(w, res.added);
+	}
+	zt_json_write_object_end(w);
+	rc = zt_reply_json(r, 200, w);
+done:
+	zt_json_writer_free(w);
+	zt_json_doc_free(d);
+	return rc;
+}
+
+static int post_approve(struct zt_request *r, void *ctx) { return batch_step(r, ctx, STEP_APPROVE); }
+static int post_reject(struct zt_request *r, void *ctx) { return batch_step(r, ctx, STEP_REJECT); }
+static int post_reopen(struct zt_request *r, void *ctx) { return batch_step(r, ctx, STEP_REOPEN); }
+
+int api_batches_routes(struct zt_api *a, struct zt_service *s)
+{
+	const unsigned json = ZT_BODY(ZT_FORMAT_JSON);
+	const struct zt_route routes[] = {
+		{.method = "GET", .path = "/v1/batches", .op = ZT_OP_BATCH_READ, .handler = get_batches,
+		 .ctx = a, .summary = "batch list: the caller's funds' batches, by fund and status"},
+		{.method = "POST", .path = "/v1/batches", .op = ZT_OP_BATCH_WRITE, .bodies = json,
+		 .handler = post_batches, .ctx = a,
+		 .summary = "batch create: every waiting share of a fund in a new draft batch "
+		            "(200 {\"batch\": null} with nothing to batch)"},
+		{.method = "GET", .path = "/v1/batches/{id}", .op = ZT_OP_BATCH_READ,
+		 .handler = get_batch, .ctx = a, .summary = "batch show: the batch, what it owes, its history"},
+		{.method = "GET", .path = "/v1/batches/{id}/records", .op = ZT_OP_BATCH_READ,
+		 .handler = get_batch_records, .ctx = a,
+		 .summary = "the batch's records (?rejected=1: those the payer rejected)"},
+		{.method = "POST", .path = "/v1/batches/{id}/approve", .op = ZT_OP_BATCH_WRITE,
+		 .bodies = json, .handler = post_approve, .ctx = a,
+		 .summary = "batch approve: not by whoever created or reopened it (409 four-eyes)"},
+		{.method = "POST", .path = "/v1/batches/{id}/reject", .op = ZT_OP_BATCH_WRITE,
+		 .bodies = json, .handler = post_reject, .ctx = a,
+		 .summary = "batch reject, with the checker's reason"},
+		{.method = "POST", .path = "/v1/batches/{id}/reopen", .op = ZT_OP_BATCH_WRITE,
+		 .bodies = json, .handler = post_reopen, .ctx = a,
+		 .summary = "batch reopen: a rejected batch a draft again, with every share now billable"},
+	};
+	return api_add_routes(a, s, routes, sizeof routes / sizeof *routes);
+}

@@ -83,6 +83,10 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 		goto done;
 	}
 	app_ok = true;
+	/* [pool], [advance], [reconcile] for finance's endpoints; the files the
+	 * service writes (an issued plan's pain.001) in [service] files */
+	app.config = cfg;
+	app.files_dir = zt_config_get(cfg, "service", "files");
 	if ((rc = zt_service_new(&s, &o)) != 0 || (rc = zt_service_add_builtin_routes(s)) != 0 ||
 	    (rc = zt_api_add_routes(&app, s)) != 0) {
 		status = cli_fail(rc, "serve");

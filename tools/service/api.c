@@ -40,6 +40,8 @@ int zt_api_add_routes(struct zt_api *a, struct zt_service *s)
 		rc = api_reports_routes(a, s);
 	if (rc == 0)
 		rc = api_batches_routes(a, s);
+	if (rc == 0)
+		rc = api_money_routes(a, s);
 	return rc;
 }
 

@@ -38,6 +38,8 @@ struct idem_route;
 
 struct zt_api {
 	const char *db;              /* the store's target (zt_store_open) */
+	const struct zt_config *config; /* [pool], [advance], [reconcile], [hospital H]: NULL defaults */
+	const char *files_dir;       /* where the service writes files (pain.001): [service] files */
 	struct zt_service *service;
 	size_t claims_settled;       /* counters in /metrics */
 	size_t claims_rejected;

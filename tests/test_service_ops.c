@@ -755,3 +755,29 @@ Test(ops, a_5xx_answer_is_not_kept_under_its_key)
 	zt_http_free(&r);
 	cr_assert_eq(zt_test_sql_int(db, "SELECT count(*) FROM idempotency WHERE status = 201"), 1);
 }
+
+/* ---- the demo --------------------------------------------------------------------------------- */
+
+/* The demo's desk is a user of the store: its token is the one the service
+ * checks against the store's users (no static token). */
+Test(ops, the_demo_submits_with_the_token_of_a_store_user, .timeout = 240)
+{
+	char demo_db[600];
+	snprintf(demo_db, sizeof demo_db, "%s/demo.db", zt_test_tmpdir());
+	struct run r = zt_test_db(demo_db, "demo --claims 10");
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "HTTP 201"), "%s", r.out);
+	cr_assert(strstr(r.out, "user add demo-desk --role desk --hospital H51010101"), "%s", r.out);
+	/* the token printed is a zt_ token, not a demo's own */
+	const char *bearer = strstr(r.out, "Bearer zt_");
+	cr_assert(bearer, "%s", r.out);
+	cr_assert_null(strstr(r.out, "zt_demo_"));
+	cr_assert_eq(zt_test_sql_int(demo_db, "SELECT count(*) FROM users WHERE name = 'demo-desk' "
+	                                      "AND roles = 1 AND hospitals = 'H51010101' AND "
+	                                      "token_hash IS NOT NULL"), 1);
+	/* and the settlement it made is the desk user's, with its operator */
+	cr_assert_eq(zt_test_sql_int(demo_db, "SELECT count(*) FROM settlement WHERE "
+	                                      "actor LIKE 'demo-desk%'"), 1);
+	free(r.out);
+	free(r.err);
+}

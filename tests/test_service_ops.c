@@ -781,3 +781,55 @@ Test(ops, the_demo_submits_with_the_token_of_a_store_user, .timeout = 240)
 	free(r.out);
 	free(r.err);
 }
+
+/* ---- a rejected single XML claim ------------------------------------------------------------------ */
+
+static struct zt_http_resp post_xml(const char *body)
+{
+	return zt_http(&(struct zt_http_call){.port = port, .path = "/v1/claims", .token = DESK,
+	                                      .content_type = "application/xml", .body = body});
+}
+
+/* docs/spec/service.md "Errors": <error code="CODE">…</error>, with the
+ * status of the rejection; a <claims> list, even of one, keeps the
+ * documented <settlements> answer with its <rejection> (interfaces.md). */
+Test(ops, a_rejected_single_xml_claim_is_an_xml_error_and_a_list_keeps_its_rejection)
+{
+	char xml[4096];
+	zt_test_claim_xml(xml, sizeof xml, "X-1", "P9999999", "2017-03-01", "500.00");
+	struct zt_http_resp r = post_xml(xml);
+	expect_status(&r, 422);
+	cr_assert(strstr(zt_http_header(&r, "Content-Type"), "xml"));
+	cr_assert(strstr(r.body, "<error code=\"unknown-person\" fixmedins_code=\"H51010101\" "
+	                         "claim_no=\"X-1\">"), "%s", r.body);
+	cr_assert_null(strstr(r.body, "<settlements"), "%s", r.body);
+	zt_http_free(&r);
+	zt_test_claim_xml(xml, sizeof xml, "X-2", "P0000001", "2017-03-01", "500.00");
+	r = post_xml(xml);
+	expect_status(&r, 201);
+	zt_http_free(&r);
+	zt_test_claim_xml(xml, sizeof xml, "X-2", "P0000001", "2017-03-01", "600.00");
+	r = post_xml(xml);
+	expect_status(&r, 409);
+	cr_assert(strstr(r.body, "<error code=\"duplicate-claim-no\""), "%s", r.body);
+	zt_http_free(&r);
+	/* the same rejection in a list of one: the claim's children inside
+	 * <claims><claim>, which takes the list's namespace */
+	zt_test_claim_xml(xml, sizeof xml, "X-3", "P9999999", "2017-03-01", "500.00");
+	const char *open_tag = "<claim xmlns=\"urn:zhitong:claim:1\">";
+	char *inner = strstr(xml, open_tag);
+	cr_assert(inner);
+	inner += strlen(open_tag);
+	*strstr(inner, "</claim>") = '\0';
+	char list[4600];
+	snprintf(list, sizeof list,
+	         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<claims xmlns=\"urn:zhitong:claim:1\">"
+	         "<claim>%s</claim></claims>\n",
+	         inner);
+	r = post_xml(list);
+	expect_status(&r, 200);
+	cr_assert(strstr(r.body, "<settlements") && strstr(r.body, "<rejection") &&
+	          strstr(r.body, "unknown-person"), "%s", r.body);
+	cr_assert_null(strstr(r.body, "<error"), "%s", r.body);
+	zt_http_free(&r);
+}

@@ -154,6 +154,55 @@ static bool admit(void *ctx, const char *hospital)
 	                    0);
 }
 
+/* Text for XML (a character or an attribute value): the five escapes. */
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default: fputc(*s, f);
+		}
+}
+
+/* A single XML claim rejected: the error of docs/spec/service.md "Errors",
+ * <error code="CODE" fixmedins_code="…" claim_no="…">message</error>, as
+ * the JSON error carries the same members; a list (<claims>, even of one)
+ * keeps the documented <settlements> answer with its <rejection>s
+ * (interfaces.md). */
+static int reply_xml_error(struct zt_request *r, unsigned status, const struct submit *x)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<error code=\"", f);
+	xml_text(f, x->code);
+	fputc('"', f);
+	if (x->hospital[0]) {
+		fputs(" fixmedins_code=\"", f);
+		xml_text(f, x->hospital);
+		fputc('"', f);
+	}
+	if (x->claim_no[0]) {
+		fputs(" claim_no=\"", f);
+		xml_text(f, x->claim_no);
+		fputc('"', f);
+	}
+	fputc('>', f);
+	xml_text(f, x->message);
+	fputs("</error>\n", f);
+	if (fclose(f) != 0) {
+		free(text);
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	}
+	return zt_reply_take(r, status, zt_format_content_type(ZT_FORMAT_XML), text, len);
+}
+
 /* The status of a single claim's answer. */
 static unsigned single_status(const struct submit *x)
 {
@@ -225,8 +274,11 @@ static int claims_post(struct zt_request *r, struct zt_api *a, bool quote)
 		goto done;
 	}
 	unsigned status = x->list ? 200 : single_status(x);
-	if (!x->list && x->rejected && x->answer == ZT_FORMAT_JSON) {
-		rc = zt_reply_error_claim(r, status, x->code, x->message, x->hospital, x->claim_no);
+	if (!x->list && x->rejected) {
+		rc = x->answer == ZT_FORMAT_JSON
+		             ? zt_reply_error_claim(r, status, x->code, x->message, x->hospital,
+		                                    x->claim_no)
+		             : reply_xml_error(r, status, x);
 		goto done;
 	}
 	if (!x->list && status == 201 && x->setl_id[0]) {

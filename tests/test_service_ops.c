@@ -833,3 +833,21 @@ Test(ops, a_rejected_single_xml_claim_is_an_xml_error_and_a_list_keeps_its_rejec
 	cr_assert_null(strstr(r.body, "<error"), "%s", r.body);
 	zt_http_free(&r);
 }
+
+/* ---- zhitong verify walks the audit chain ---------------------------------------------------------- */
+
+Test(ops, zhitong_verify_names_the_first_audit_record_altered)
+{
+	stop(); /* the command line alone on the database */
+	char *out = zt_test_db_ok(db, "verify");
+	cr_assert(strstr(out, "the audit trail's hash chain is intact"), "%s", out);
+	free(out);
+	zt_test_sql(db, "DROP TRIGGER audit_immutable_u; UPDATE audit SET detail = 'rewritten' "
+	                "WHERE id = 2");
+	struct run r = zt_test_db(db, "verify");
+	cr_assert_eq(r.code, 1, "exit %d: %s%s", r.code, r.out, r.err);
+	cr_assert(strstr(r.out, "audit record 2") || strstr(r.err, "audit record 2"), "%s%s", r.out,
+	          r.err);
+	free(r.out);
+	free(r.err);
+}

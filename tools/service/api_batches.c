@@ -9,18 +9,26 @@
  *   POST /v1/batches/{id}/approve                maker-checker: 409 four-eyes
  *   POST /v1/batches/{id}/reject {"reason"}
  *   POST /v1/batches/{id}/reopen {"reason"?}
+ *   POST /v1/batches/{id}/export              the signed payer file into the service's files
+ *   POST /v1/batches/{id}/send                202: the batch's state tells the outcome
+ *   GET  /v1/batches/{id}/file, …/file.sig    the exported payer file and its signature
  *
  * A batch of a fund outside a fund administrator's funds is 404, the
  * answer of a batch that does not exist; a step on a batch in another
  * state is 409 batch-state. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "zhitong/batch.h"
 #include "zhitong/date.h"
+#include "zhitong/config.h"
 #include "zhitong/error.h"
+#include "zhitong/payer_port.h"
 
 /* ---- JSON of a batch ------------------------------------------------------------------ */
 
@@ -464,6 +472,153 @@ static int post_approve(struct zt_request *r, void *ctx) { return batch_step(r, 
 static int post_reject(struct zt_request *r, void *ctx) { return batch_step(r, ctx, STEP_REJECT); }
 static int post_reopen(struct zt_request *r, void *ctx) { return batch_step(r, ctx, STEP_REOPEN); }
 
+/* ---- export, send, the file ----------------------------------------------------------- */
+
+static const char *signing(const struct zt_api *a, const char *key)
+{
+	const char *v = a->config ? zt_config_get(a->config, "signing", key) : NULL;
+	return v && v[0] ? v : NULL;
+}
+
+static int post_export(struct zt_request *r, void *ctx)
+{
+	struct zt_api *a = ctx;
+	struct zt_batch b;
+	if (batch_of(r, a, ZT_OP_BATCH_WRITE, &b) != 0)
+		return 0;
+	const char *key = signing(a, "key");
+	if (!a->files_dir || !a->files_dir[0] || !key)
+		return zt_reply_error(r, 503, "not-configured",
+		                      "the service has no files directory ([service] files) or no "
+		                      "signing key ([signing] key)");
+	char out[ZT_BATCH_PATH_BYTES], actor[ZT_ACTOR_BYTES];
+	if ((size_t)snprintf(out, sizeof out, "%s/%s.xml", a->files_dir, b.id) >= sizeof out)
+		return zt_reply_error(r, 500, "internal-error", "the files directory's name is too long");
+	struct zt_store *s = NULL;
+	if (api_actor(r, actor) != 0 || api_store(r, a, false, &s) != 0)
+		return 0;
+	struct zt_batch_export_info info;
+	const struct zt_batch_export_req req = {.id = b.id, .out_path = out, .key_path = key,
+	                                        .actor = actor, .config = a->config};
+	int rc = zt_batch_export(s, &req, &info);
+	if (rc == 0)
+		rc = s->ops->begin(s, ZT_TXN_READ);
+	if (rc == 0) {
+		rc = s->ops->batches.get(s, b.id, &b);
+		if (rc == 0)
+			rc = s->ops->commit(s);
+		else
+			s->ops->rollback(s);
+	}
+	zt_store_close(s);
+	if (rc == ZT_ECONFLICT)
+		return zt_reply_error(r, 409, "batch-state", "%s", zt_error_last());
+	if (rc)
+		return api_fail(r, rc);
+	struct zt_json_writer *w = NULL;
+	if ((rc = zt_json_writer_new(&w, false)) != 0)
+		return rc;
+	zt_json_write_object_begin(w);
+	zt_json_write_key(w, "batch");
+	api_batch_json(w, &b);
+	zt_json_write_key(w, "count");
+	zt_json_write_int(w, info.count);
+	zt_json_write_key(w, "total");
+	zt_json_write_amount(w, info.total);
+	zt_json_write_key(w, "digest");
+	zt_json_write_string(w, info.digest);
+	zt_json_write_key(w, "file_sha256");
+	zt_json_write_string(w, info.file_sha256);
+	zt_json_write_object_end(w);
+	rc = zt_reply_json(r, 200, w);
+	zt_json_writer_free(w);
+	return rc;
+}
+
+static int post_send(struct zt_request *r, void *ctx)
+{
+	struct zt_api *a = ctx;
+	struct zt_batch b;
+	if (batch_of(r, a, ZT_OP_BATCH_WRITE, &b) != 0)
+		return 0;
+	const char *key = signing(a, "public-key");
+	key = key ? key : signing(a, "key");
+	char actor[ZT_ACTOR_BYTES];
+	struct zt_store *s = NULL;
+	if (api_actor(r, actor) != 0 || api_store(r, a, false, &s) != 0)
+		return 0;
+	struct zt_gateway_port gp;
+	struct zt_batch_send_res res;
+	memset(&res, 0, sizeof res);
+	zt_gateway_port_init(&gp, a->config);
+	const struct zt_batch_send_req req = {b.id, NULL, key, actor};
+	int rc = zt_batch_send(s, &req, &gp.port, &res);
+	zt_gateway_port_free(&gp);
+	/* what was recorded — the payer's answer, or a hand-over that did not
+	 * reach it — is in the batch's state: 202 either way */
+	bool recorded = rc == 0 || res.recorded;
+	int grc = 0;
+	if (recorded && (grc = s->ops->begin(s, ZT_TXN_READ)) == 0) {
+		grc = s->ops->batches.get(s, b.id, &b);
+		if (grc == 0)
+			grc = s->ops->commit(s);
+		else
+			s->ops->rollback(s);
+	}
+	zt_store_close(s);
+	if (!recorded) {
+		if (rc == ZT_ECONFLICT)
+			return zt_reply_error(r, 409, "batch-state", "%s", zt_error_last());
+		return api_fail(r, rc);
+	}
+	if (grc)
+		return api_fail(r, grc);
+	struct zt_json_writer *w = NULL;
+	if ((rc = zt_json_writer_new(&w, false)) != 0)
+		return rc;
+	zt_json_write_object_begin(w);
+	zt_json_write_key(w, "batch");
+	api_batch_json(w, &b);
+	zt_json_write_key(w, "outcome");
+	zt_json_write_string(w, zt_batch_outcome_name(res.outcome));
+	write_text_or_null(w, "gateway", res.gateway);
+	write_text_or_null(w, "message", res.message);
+	zt_json_write_object_end(w);
+	rc = zt_reply_json(r, 202, w);
+	zt_json_writer_free(w);
+	return rc;
+}
+
+static int batch_file(struct zt_request *r, struct zt_api *a, bool sig)
+{
+	/* the payer file names people, their ID numbers and diagnoses: not for
+	 * a role that may not see them (finance), decided before any lookup */
+	const unsigned need = ZT_VIEW_IDENTITY | ZT_VIEW_CLINICAL;
+	if ((api_view(r) & need) != need)
+		return zt_reply_error(r, 403, "forbidden", "the payer file holds names, ID numbers and "
+		                      "diagnoses, which this role does not see");
+	struct zt_batch b;
+	if (batch_of(r, a, ZT_OP_BATCH_READ, &b) != 0)
+		return 0;
+	if (!b.file_path[0])
+		return zt_reply_error(r, 404, "not-found", "batch '%s' is not exported", b.id);
+	char path[ZT_BATCH_PATH_BYTES + 8];
+	snprintf(path, sizeof path, "%s%s", b.file_path, sig ? ".sig" : "");
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return zt_reply_error(r, 404, "not-found", "the exported file of batch '%s' is gone",
+		                      b.id);
+	}
+	return zt_reply_fd(r, 200, sig ? "application/octet-stream" : "application/xml", fd,
+	                   (uint64_t)st.st_size);
+}
+
+static int get_file(struct zt_request *r, void *ctx) { return batch_file(r, ctx, false); }
+static int get_file_sig(struct zt_request *r, void *ctx) { return batch_file(r, ctx, true); }
+
 int api_batches_routes(struct zt_api *a, struct zt_service *s)
 {
 	const unsigned json = ZT_BODY(ZT_FORMAT_JSON);
@@ -488,6 +643,17 @@ int api_batches_routes(struct zt_api *a, struct zt_service *s)
 		{.method = "POST", .path = "/v1/batches/{id}/reopen", .op = ZT_OP_BATCH_WRITE,
 		 .bodies = json, .handler = post_reopen, .ctx = a,
 		 .summary = "batch reopen: a rejected batch a draft again, with every share now billable"},
+		{.method = "POST", .path = "/v1/batches/{id}/export", .op = ZT_OP_BATCH_WRITE,
+		 .bodies = json, .handler = post_export, .ctx = a,
+		 .summary = "batch export: the signed payer file of an approved batch"},
+		{.method = "POST", .path = "/v1/batches/{id}/send", .op = ZT_OP_BATCH_WRITE,
+		 .bodies = json, .handler = post_send, .ctx = a,
+		 .summary = "batch send: hands the exported file to the fund's payer; 202, the "
+		            "batch's state tells the outcome"},
+		{.method = "GET", .path = "/v1/batches/{id}/file", .op = ZT_OP_BATCH_READ,
+		 .handler = get_file, .ctx = a, .summary = "the exported payer file"},
+		{.method = "GET", .path = "/v1/batches/{id}/file.sig", .op = ZT_OP_BATCH_READ,
+		 .handler = get_file_sig, .ctx = a, .summary = "the payer file's detached signature"},
 	};
 	return api_add_routes(a, s, routes, sizeof routes / sizeof *routes);
 }

@@ -523,6 +523,12 @@ Test(ops, a_single_advance_is_planned_approved_by_another_and_issued)
 	zt_http_free(&r);
 	r = get("/v1/advances", DESK);
 	expect_error(&r, 403, "forbidden");
+	r = get("/v1/advance-plans", FINANCE2);
+	expect_status(&r, 200);
+	cr_assert(strstr(r.body, plan) && strstr(r.body, "\"status\":\"issued\""), "%s", r.body);
+	zt_http_free(&r);
+	r = get("/v1/advance-plans", FUND_A);
+	expect_error(&r, 403, "forbidden");
 }
 
 /* ---- statements, exceptions, the report ---------------------------------------------------- */

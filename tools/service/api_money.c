@@ -3,6 +3,7 @@
  * cmd_reconcile.c over the same use cases, advance.h and reconcile.h):
  *
  *   GET  /v1/advances                         advance list and each hospital's status
+ *   GET  /v1/advance-plans                    every plan and its state
  *   POST /v1/advance-plans {"as_of"?} | {"fixmedins_code", "amount"}
  *                                             advance plan | a single advance: 201
  *   GET  /v1/advance-plans/{id}               the plan with its lines
@@ -202,6 +203,33 @@ static int reply_plan(struct zt_request *r, unsigned status, const struct zt_adv
 		return rc;
 	plan_json(w, p);
 	rc = zt_reply_json(r, status, w);
+	zt_json_writer_free(w);
+	return rc;
+}
+
+static int plan_row(void *ctx, const struct zt_advance_plan *p)
+{
+	plan_json(ctx, p);
+	return 0;
+}
+
+static int get_plans(struct zt_request *r, void *ctx)
+{
+	struct zt_json_writer *w = NULL;
+	struct zt_store *s = NULL;
+	int rc = zt_json_writer_new(&w, false);
+	if (rc)
+		return rc;
+	if (api_store(r, ctx, true, &s) == 0) {
+		zt_json_write_object_begin(w);
+		zt_json_write_key(w, "plans");
+		zt_json_write_array_begin(w);
+		rc = zt_advance_plans(s, plan_row, w);
+		zt_store_close(s);
+		zt_json_write_array_end(w);
+		zt_json_write_object_end(w);
+		rc = rc ? api_fail(r, rc) : zt_reply_json(r, 200, w);
+	}
 	zt_json_writer_free(w);
 	return rc;
 }
@@ -737,6 +765,8 @@ int api_money_routes(struct zt_api *a, struct zt_service *s)
 		{.method = "GET", .path = "/v1/advances", .op = ZT_OP_ADVANCE_READ,
 		 .handler = get_advances, .ctx = a,
 		 .summary = "advance list and status: every advance issued, each hospital's balance"},
+		{.method = "GET", .path = "/v1/advance-plans", .op = ZT_OP_ADVANCE_READ,
+		 .handler = get_plans, .ctx = a, .summary = "advance plans: every plan and its state"},
 		{.method = "POST", .path = "/v1/advance-plans", .op = ZT_OP_ADVANCE_WRITE, .bodies = json,
 		 .handler = post_plans, .ctx = a,
 		 .summary = "advance plan ({\"as_of\"}) or a single advance ({\"fixmedins_code\", "

@@ -480,6 +480,8 @@ struct zt_store_advance_ops {
 	/* A plan with its approval and issue; ZT_ENOTFOUND (message set). The
 	 * lines are malloc'd: zt_advance_plan_free. */
 	int (*plan_get)(struct zt_store *s, const char *plan_id, struct zt_advance_plan *out);
+	/* Every plan's id, in the order made (the callback may not use the store). */
+	int (*plan_ids)(struct zt_store *s, int (*cb)(void *ctx, const char *plan_id), void *ctx);
 	int (*approval_put)(struct zt_store *s, int64_t plan_row, const char *actor);
 	/* An advance with row > after_row to a hospital the plan pays (top-up >
 	 * 0): 0 and *out, or ZT_ENOTFOUND (no message). */

@@ -116,6 +116,74 @@ unsigned api_view(struct zt_request *r)
 	return p ? zt_access_view(p->roles) : 0;
 }
 
+/* ---- JSON helpers ------------------------------------------------------------------- */
+
+void api_json_text_or_null(struct zt_json_writer *w, const char *key, const char *v)
+{
+	zt_json_write_key(w, key);
+	if (v && v[0])
+		zt_json_write_string(w, v);
+	else
+		zt_json_write_null(w);
+}
+
+void api_json_date_or_null(struct zt_json_writer *w, const char *key, zt_date d)
+{
+	zt_json_write_key(w, key);
+	if (d)
+		zt_json_write_date(w, d);
+	else
+		zt_json_write_null(w);
+}
+
+int api_json_object_body(struct zt_request *r, const char *const *members,
+                         struct zt_json_doc **doc, const struct zt_json **root)
+{
+	size_t len = 0;
+	const char *body = zt_req_body(r, &len);
+	*doc = NULL;
+	*root = NULL;
+	if (len == 0)
+		return 0;
+	if (zt_json_parse(doc, body, len, NULL) != 0) {
+		zt_reply_error(r, 400, "malformed-json", "%s", zt_error_last());
+		return 1;
+	}
+	*root = zt_json_root(*doc);
+	zt_error_clear();
+	if ((*root)->type != ZT_JSON_OBJECT || zt_json_check_members(*root, members) != 0) {
+		zt_reply_error(r, 400, "invalid-request", "the body is an object%s%s",
+		               zt_error_last()[0] ? ": " : "", zt_error_last());
+		zt_json_doc_free(*doc);
+		*doc = NULL;
+		*root = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+int api_reply_list(struct zt_request *r, struct zt_api *a, const char *key, api_fill_fn fill,
+                   void *ctx)
+{
+	struct zt_json_writer *w = NULL;
+	struct zt_store *s = NULL;
+	int rc = zt_json_writer_new(&w, false);
+	if (rc)
+		return rc;
+	if (api_store(r, a, true, &s) == 0) {
+		zt_json_write_object_begin(w);
+		zt_json_write_key(w, key);
+		zt_json_write_array_begin(w);
+		rc = fill(s, w, ctx);
+		zt_store_close(s);
+		zt_json_write_array_end(w);
+		zt_json_write_object_end(w);
+		rc = rc ? api_fail(r, rc) : zt_reply_json(r, 200, w);
+	}
+	zt_json_writer_free(w);
+	return rc;
+}
+
 /* ---- Idempotency-Key ------------------------------------------------------------ */
 
 #define IDEM_KEY_CHARS_MAX 255

@@ -19,7 +19,6 @@
 #ifndef ZT_SERVICE_API_H
 #define ZT_SERVICE_API_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -92,6 +91,20 @@ void api_idem_end(struct zt_request *r, struct zt_api *a, struct api_idem *k);
  * wrapped in api_idem_begin / api_idem_end). */
 int api_add_routes(struct zt_api *a, struct zt_service *s, const struct zt_route *routes,
                    size_t n);
+
+/* JSON members that may be absent: a string ("" is null), a date (0 is null). */
+void api_json_text_or_null(struct zt_json_writer *w, const char *key, const char *v);
+void api_json_date_or_null(struct zt_json_writer *w, const char *key, zt_date d);
+/* A small JSON body: an object of the NULL-terminated `members` (no body:
+ * *doc and *root NULL). 0, or answered 400 (malformed-json,
+ * invalid-request) and non-zero. Free *doc with zt_json_doc_free. */
+int api_json_object_body(struct zt_request *r, const char *const *members,
+                         struct zt_json_doc **doc, const struct zt_json **root);
+/* A list read in one go: 200 {"KEY": [what fill writes]} from a read-only
+ * store, or the use case's failure (api_fail). */
+typedef int (*api_fill_fn)(struct zt_store *s, struct zt_json_writer *w, void *ctx);
+int api_reply_list(struct zt_request *r, struct zt_api *a, const char *key, api_fill_fn fill,
+                   void *ctx);
 
 int api_claims_routes(struct zt_api *a, struct zt_service *s);
 int api_reports_routes(struct zt_api *a, struct zt_service *s);

@@ -32,24 +32,6 @@
 
 /* ---- JSON of a batch ------------------------------------------------------------------ */
 
-static void write_date_or_null(struct zt_json_writer *w, const char *key, zt_date d)
-{
-	zt_json_write_key(w, key);
-	if (d)
-		zt_json_write_date(w, d);
-	else
-		zt_json_write_null(w);
-}
-
-static void write_text_or_null(struct zt_json_writer *w, const char *key, const char *v)
-{
-	zt_json_write_key(w, key);
-	if (v && v[0])
-		zt_json_write_string(w, v);
-	else
-		zt_json_write_null(w);
-}
-
 void api_batch_json(struct zt_json_writer *w, const struct zt_batch *b)
 {
 	zt_json_write_object_begin(w);
@@ -61,9 +43,9 @@ void api_batch_json(struct zt_json_writer *w, const struct zt_batch *b)
 	zt_json_write_string(w, b->fund_name);
 	zt_json_write_key(w, "status");
 	zt_json_write_string(w, zt_batch_status_name(b->status));
-	write_date_or_null(w, "through", b->through);
-	write_date_or_null(w, "period_from", b->period_from);
-	write_date_or_null(w, "period_to", b->period_to);
+	api_json_date_or_null(w, "through", b->through);
+	api_json_date_or_null(w, "period_from", b->period_from);
+	api_json_date_or_null(w, "period_to", b->period_to);
 	zt_json_write_key(w, "count");
 	zt_json_write_int(w, b->count);
 	zt_json_write_key(w, "total");
@@ -72,14 +54,14 @@ void api_batch_json(struct zt_json_writer *w, const struct zt_batch *b)
 	zt_json_write_int(w, b->info_count);
 	zt_json_write_key(w, "info_total");
 	zt_json_write_amount(w, b->info_total);
-	write_text_or_null(w, "created_at", b->created_at);
-	write_text_or_null(w, "created_by", b->created_by);
-	write_text_or_null(w, "approved_at", b->approved_at);
-	write_text_or_null(w, "approved_by", b->approved_by);
-	write_text_or_null(w, "exported_at", b->exported_at);
-	write_text_or_null(w, "file_sha256", b->file_sha256);
-	write_text_or_null(w, "digest", b->digest);
-	write_text_or_null(w, "receipt", b->receipt);
+	api_json_text_or_null(w, "created_at", b->created_at);
+	api_json_text_or_null(w, "created_by", b->created_by);
+	api_json_text_or_null(w, "approved_at", b->approved_at);
+	api_json_text_or_null(w, "approved_by", b->approved_by);
+	api_json_text_or_null(w, "exported_at", b->exported_at);
+	api_json_text_or_null(w, "file_sha256", b->file_sha256);
+	api_json_text_or_null(w, "digest", b->digest);
+	api_json_text_or_null(w, "receipt", b->receipt);
 	zt_json_write_key(w, "accepted_total");
 	if (b->answered)
 		zt_json_write_amount(w, b->accepted_total);
@@ -132,6 +114,7 @@ static int batch_of(struct zt_request *r, struct zt_api *a, enum zt_op op, struc
 
 struct listing {
 	struct zt_request *r;
+	const struct zt_batch_list_req *req;
 	struct zt_json_writer *w;
 };
 
@@ -141,6 +124,14 @@ static int list_row(void *ctx, const struct zt_batch *b)
 	if (fund_in_scope(l->r, ZT_OP_BATCH_READ, b->fund_code))
 		api_batch_json(l->w, b);
 	return 0;
+}
+
+static int fill_batches(struct zt_store *s, struct zt_json_writer *w, void *ctx)
+{
+	struct listing *l = ctx;
+	int64_t n = 0;
+	l->w = w;
+	return zt_batch_list(s, l->req, list_row, l, &n);
 }
 
 static int get_batches(struct zt_request *r, void *ctx)
@@ -155,52 +146,8 @@ static int get_batches(struct zt_request *r, void *ctx)
 			return zt_reply_error(r, 400, "invalid-query", "status: %s", zt_error_last());
 		req.has_status = true;
 	}
-	struct listing l = {.r = r};
-	struct zt_store *s = NULL;
-	int64_t n = 0;
-	int rc = zt_json_writer_new(&l.w, false);
-	if (rc)
-		return rc;
-	zt_json_write_object_begin(l.w);
-	zt_json_write_key(l.w, "batches");
-	zt_json_write_array_begin(l.w);
-	if (api_store(r, ctx, true, &s) == 0) {
-		rc = zt_batch_list(s, &req, list_row, &l, &n);
-		zt_store_close(s);
-		if (rc)
-			rc = api_fail(r, rc);
-		else {
-			zt_json_write_array_end(l.w);
-			zt_json_write_object_end(l.w);
-			rc = zt_reply_json(r, 200, l.w);
-		}
-	}
-	zt_json_writer_free(l.w);
-	return rc;
-}
-
-/* ---- the body of a step ------------------------------------------------------------------ */
-
-/* A JSON object of `members` (an empty body is an empty object): 0 with
- * *doc (may stay NULL), or answered 400 and non-zero. */
-static int small_body(struct zt_request *r, const char *const *members, struct zt_json_doc **doc)
-{
-	size_t len = 0;
-	const char *body = zt_req_body(r, &len);
-	*doc = NULL;
-	if (len == 0)
-		return 0;
-	if (zt_json_parse(doc, body, len, NULL) != 0) {
-		zt_reply_error(r, 400, "malformed-json", "%s", zt_error_last());
-		return 1;
-	}
-	const struct zt_json *root = zt_json_root(*doc);
-	if (root->type != ZT_JSON_OBJECT || zt_json_check_members(root, members) != 0) {
-		zt_reply_error(r, 400, "invalid-request", "the body is an object of %s%s%s",
-		               members[0], zt_error_last()[0] ? ": " : "", zt_error_last());
-		return 1;
-	}
-	return 0;
+	struct listing l = {.r = r, .req = &req};
+	return api_reply_list(r, ctx, "batches", fill_batches, &l);
 }
 
 /* ---- create ------------------------------------------------------------------------------ */
@@ -209,12 +156,12 @@ static int post_batches(struct zt_request *r, void *ctx)
 {
 	static const char *const members[] = {"fund_code", "through", NULL};
 	struct zt_json_doc *d = NULL;
-	if (small_body(r, members, &d) != 0)
+	const struct zt_json *root = NULL;
+	if (api_json_object_body(r, members, &d, &root) != 0)
 		return 0;
 	const char *fund = NULL;
 	bool has_fund = false, has_through = false;
 	zt_date through = 0;
-	const struct zt_json *root = d ? zt_json_root(d) : NULL;
 	zt_error_clear();
 	if (!root || zt_json_get_text(&fund, &has_fund, root, "fund_code", ZT_CODE_CHARS_MAX) != 0 ||
 	    zt_json_get_date(&through, &has_through, root, "through") != 0 || !has_fund) {
@@ -288,12 +235,12 @@ static int show_event(void *ctx, const struct zt_batch_event *e)
 {
 	struct show *x = ctx;
 	zt_json_write_object_begin(x->w);
-	write_text_or_null(x->w, "at", e->at);
-	write_text_or_null(x->w, "actor", e->actor);
-	write_text_or_null(x->w, "action", e->action);
-	write_text_or_null(x->w, "status_from", e->status_from);
-	write_text_or_null(x->w, "status_to", e->status_to);
-	write_text_or_null(x->w, "detail", e->detail);
+	api_json_text_or_null(x->w, "at", e->at);
+	api_json_text_or_null(x->w, "actor", e->actor);
+	api_json_text_or_null(x->w, "action", e->action);
+	api_json_text_or_null(x->w, "status_from", e->status_from);
+	api_json_text_or_null(x->w, "status_to", e->status_to);
+	api_json_text_or_null(x->w, "detail", e->detail);
 	zt_json_write_object_end(x->w);
 	return 0;
 }
@@ -338,33 +285,46 @@ static int record_row(void *ctx, const struct zt_batch_record *rec)
 	zt_json_write_int(w, rec->seq);
 	zt_json_write_key(w, "refd_setl_flag");
 	zt_json_write_string(w, strcmp(rec->kind, "reverse") == 0 ? "1" : "0");
-	write_text_or_null(w, "reverses", rec->reverses);
+	api_json_text_or_null(w, "reverses", rec->reverses);
 	zt_json_write_key(w, "fixmedins_code");
 	zt_json_write_string(w, rec->fixmedins_code);
 	zt_json_write_key(w, "claim_no");
 	zt_json_write_string(w, rec->claim_no);
 	zt_json_write_key(w, "psn_no");
 	zt_json_write_string(w, rec->psn_no);
-	write_date_or_null(w, "dscg_date", rec->dscg_date);
+	api_json_date_or_null(w, "dscg_date", rec->dscg_date);
 	zt_json_write_key(w, "fund_payamt");
 	zt_json_write_amount(w, rec->amount);
 	zt_json_write_key(w, "payable");
 	zt_json_write_bool(w, rec->payable);
-	write_text_or_null(w, "fund_kind", rec->fund_kind);
-	write_text_or_null(w, "reject_reason", rec->reject_reason);
+	api_json_text_or_null(w, "fund_kind", rec->fund_kind);
+	api_json_text_or_null(w, "reject_reason", rec->reject_reason);
 	/* what a payer's reviewer reads: never to a role without the view */
 	if (x->view & ZT_VIEW_IDENTITY) {
-		write_text_or_null(w, "psn_name", rec->psn_name);
-		write_text_or_null(w, "certno", rec->id_no);
+		api_json_text_or_null(w, "psn_name", rec->psn_name);
+		api_json_text_or_null(w, "certno", rec->id_no);
 	}
 	if (x->view & ZT_VIEW_CLINICAL) {
-		write_date_or_null(w, "adm_date", rec->adm_date);
-		write_text_or_null(w, "dscg_maindiag_code", rec->dscg_maindiag_code);
+		api_json_date_or_null(w, "adm_date", rec->adm_date);
+		api_json_text_or_null(w, "dscg_maindiag_code", rec->dscg_maindiag_code);
 	}
 	zt_json_write_key(w, "medfee_sumamt");
 	zt_json_write_amount(w, rec->medfee_sumamt);
 	zt_json_write_object_end(w);
 	return 0;
+}
+
+struct records {
+	const char *id;
+	bool rejected;
+	struct show show;
+};
+
+static int fill_records(struct zt_store *s, struct zt_json_writer *w, void *ctx)
+{
+	struct records *x = ctx;
+	x->show.w = w;
+	return zt_batch_records_each(s, x->id, x->rejected, record_row, &x->show);
 }
 
 static int get_batch_records(struct zt_request *r, void *ctx)
@@ -378,27 +338,9 @@ static int get_batch_records(struct zt_request *r, void *ctx)
 	struct zt_batch b;
 	if (batch_of(r, ctx, ZT_OP_BATCH_READ, &b) != 0)
 		return 0;
-	struct show x = {.view = api_view(r)};
-	struct zt_store *s = NULL;
-	int rc = zt_json_writer_new(&x.w, false);
-	if (rc)
-		return rc;
-	zt_json_write_object_begin(x.w);
-	zt_json_write_key(x.w, "records");
-	zt_json_write_array_begin(x.w);
-	if (api_store(r, ctx, true, &s) == 0) {
-		rc = zt_batch_records_each(s, b.id, rej && strcmp(rej, "1") == 0, record_row, &x);
-		zt_store_close(s);
-		if (rc)
-			rc = api_fail(r, rc);
-		else {
-			zt_json_write_array_end(x.w);
-			zt_json_write_object_end(x.w);
-			rc = zt_reply_json(r, 200, x.w);
-		}
-	}
-	zt_json_writer_free(x.w);
-	return rc;
+	struct records x = {.id = b.id, .rejected = rej && strcmp(rej, "1") == 0,
+	                    .show = {.view = api_view(r)}};
+	return api_reply_list(r, ctx, "records", fill_records, &x);
 }
 
 /* ---- steps ----------------------------------------------------------------------------- */
@@ -412,7 +354,8 @@ static int batch_step(struct zt_request *r, struct zt_api *a, enum step which)
 	if (batch_of(r, a, ZT_OP_BATCH_WRITE, &b) != 0)
 		return 0;
 	struct zt_json_doc *d = NULL;
-	if (small_body(r, members, &d) != 0)
+	const struct zt_json *root = NULL;
+	if (api_json_object_body(r, members, &d, &root) != 0)
 		return 0;
 	const char *reason = NULL;
 	bool has_reason = false;
@@ -420,7 +363,7 @@ static int batch_step(struct zt_request *r, struct zt_api *a, enum step which)
 	struct zt_json_writer *w = NULL;
 	struct zt_store *s = NULL;
 	zt_error_clear();
-	if (d && zt_json_get_text(&reason, &has_reason, zt_json_root(d), "reason",
+	if (root && zt_json_get_text(&reason, &has_reason, root, "reason",
 	                          ZT_TEXT_CHARS_MAX) != 0) {
 		rc = zt_reply_error(r, 400, "invalid-request", "%s", zt_error_last());
 		goto done;
@@ -581,8 +524,8 @@ static int post_send(struct zt_request *r, void *ctx)
 	api_batch_json(w, &b);
 	zt_json_write_key(w, "outcome");
 	zt_json_write_string(w, zt_batch_outcome_name(res.outcome));
-	write_text_or_null(w, "gateway", res.gateway);
-	write_text_or_null(w, "message", res.message);
+	api_json_text_or_null(w, "gateway", res.gateway);
+	api_json_text_or_null(w, "message", res.message);
 	zt_json_write_object_end(w);
 	rc = zt_reply_json(r, 202, w);
 	zt_json_writer_free(w);

@@ -34,50 +34,6 @@
 #include "zhitong/reconcile.h"
 #include "zhitong/source.h"
 
-static void text_or_null(struct zt_json_writer *w, const char *key, const char *v)
-{
-	zt_json_write_key(w, key);
-	if (v && v[0])
-		zt_json_write_string(w, v);
-	else
-		zt_json_write_null(w);
-}
-
-static void date_or_null(struct zt_json_writer *w, const char *key, zt_date d)
-{
-	zt_json_write_key(w, key);
-	if (d)
-		zt_json_write_date(w, d);
-	else
-		zt_json_write_null(w);
-}
-
-/* A JSON object of `members` (no body: NULL): 0, or answered 400 and
- * non-zero. */
-static int object_body(struct zt_request *r, const char *const *members, struct zt_json_doc **doc,
-                       const struct zt_json **root)
-{
-	size_t len = 0;
-	const char *body = zt_req_body(r, &len);
-	*doc = NULL;
-	*root = NULL;
-	if (len == 0)
-		return 0;
-	if (zt_json_parse(doc, body, len, NULL) != 0) {
-		zt_reply_error(r, 400, "malformed-json", "%s", zt_error_last());
-		return 1;
-	}
-	*root = zt_json_root(*doc);
-	if ((*root)->type != ZT_JSON_OBJECT || zt_json_check_members(*root, members) != 0) {
-		zt_reply_error(r, 400, "invalid-request", "the body is an object%s%s",
-		               zt_error_last()[0] ? ": " : "", zt_error_last());
-		zt_json_doc_free(*doc);
-		*doc = NULL;
-		return 1;
-	}
-	return 0;
-}
-
 /* ---- advances --------------------------------------------------------------------- */
 
 static void advance_json(struct zt_json_writer *w, const struct zt_advance *x)
@@ -89,13 +45,13 @@ static void advance_json(struct zt_json_writer *w, const struct zt_advance *x)
 	zt_json_write_string(w, x->hospital);
 	zt_json_write_key(w, "amount");
 	zt_json_write_amount(w, x->amount);
-	text_or_null(w, "plan_id", x->plan_id);
-	text_or_null(w, "msg_id", x->msg_id);
-	text_or_null(w, "made_by", x->made_by);
-	text_or_null(w, "approved_by", x->approved_by);
-	text_or_null(w, "issued_by", x->issued_by);
-	text_or_null(w, "issued_at", x->issued_at);
-	date_or_null(w, "execution_date", x->execution_date);
+	api_json_text_or_null(w, "plan_id", x->plan_id);
+	api_json_text_or_null(w, "msg_id", x->msg_id);
+	api_json_text_or_null(w, "made_by", x->made_by);
+	api_json_text_or_null(w, "approved_by", x->approved_by);
+	api_json_text_or_null(w, "issued_by", x->issued_by);
+	api_json_text_or_null(w, "issued_at", x->issued_at);
+	api_json_date_or_null(w, "execution_date", x->execution_date);
 	zt_json_write_object_end(w);
 }
 
@@ -117,7 +73,7 @@ static int status_row(void *ctx, const struct zt_advance_status *st)
 	zt_json_write_amount(w, st->earned);
 	zt_json_write_key(w, "balance");
 	zt_json_write_amount(w, st->balance);
-	text_or_null(w, "advancing_since", st->advancing_since);
+	api_json_text_or_null(w, "advancing_since", st->advancing_since);
 	zt_json_write_object_end(w);
 	return 0;
 }
@@ -154,20 +110,20 @@ static void plan_json(struct zt_json_writer *w, const struct zt_advance_plan *p)
 	zt_json_write_object_begin(w);
 	zt_json_write_key(w, "plan_id");
 	zt_json_write_string(w, p->plan_id);
-	date_or_null(w, "as_of", p->as_of);
-	date_or_null(w, "window_from", p->window_from);
+	api_json_date_or_null(w, "as_of", p->as_of);
+	api_json_date_or_null(w, "window_from", p->window_from);
 	zt_json_write_key(w, "target_days");
 	zt_json_write_int(w, p->target_days);
 	zt_json_write_key(w, "min_topup");
 	zt_json_write_amount(w, p->min_topup);
 	zt_json_write_key(w, "total");
 	zt_json_write_amount(w, p->total);
-	text_or_null(w, "made_by", p->made_by);
-	text_or_null(w, "made_at", p->made_at);
-	text_or_null(w, "approved_by", p->approved_by);
-	text_or_null(w, "approved_at", p->approved_at);
-	text_or_null(w, "issued_msg_id", p->issued_msg_id);
-	text_or_null(w, "issued_at", p->issued_at);
+	api_json_text_or_null(w, "made_by", p->made_by);
+	api_json_text_or_null(w, "made_at", p->made_at);
+	api_json_text_or_null(w, "approved_by", p->approved_by);
+	api_json_text_or_null(w, "approved_at", p->approved_at);
+	api_json_text_or_null(w, "issued_msg_id", p->issued_msg_id);
+	api_json_text_or_null(w, "issued_at", p->issued_at);
 	zt_json_write_key(w, "status");
 	zt_json_write_string(w, p->issued_msg_id[0] ? "issued"
 	                        : p->approved_by[0] ? "approved"
@@ -213,25 +169,15 @@ static int plan_row(void *ctx, const struct zt_advance_plan *p)
 	return 0;
 }
 
+static int fill_plans(struct zt_store *s, struct zt_json_writer *w, void *ctx)
+{
+	(void)ctx;
+	return zt_advance_plans(s, plan_row, w);
+}
+
 static int get_plans(struct zt_request *r, void *ctx)
 {
-	struct zt_json_writer *w = NULL;
-	struct zt_store *s = NULL;
-	int rc = zt_json_writer_new(&w, false);
-	if (rc)
-		return rc;
-	if (api_store(r, ctx, true, &s) == 0) {
-		zt_json_write_object_begin(w);
-		zt_json_write_key(w, "plans");
-		zt_json_write_array_begin(w);
-		rc = zt_advance_plans(s, plan_row, w);
-		zt_store_close(s);
-		zt_json_write_array_end(w);
-		zt_json_write_object_end(w);
-		rc = rc ? api_fail(r, rc) : zt_reply_json(r, 200, w);
-	}
-	zt_json_writer_free(w);
-	return rc;
+	return api_reply_list(r, ctx, "plans", fill_plans, NULL);
 }
 
 static int post_plans(struct zt_request *r, void *ctx)
@@ -240,7 +186,7 @@ static int post_plans(struct zt_request *r, void *ctx)
 	static const char *const members[] = {"as_of", "fixmedins_code", "amount", NULL};
 	struct zt_json_doc *d = NULL;
 	const struct zt_json *root = NULL;
-	if (object_body(r, members, &d, &root) != 0)
+	if (api_json_object_body(r, members, &d, &root) != 0)
 		return 0;
 	zt_date as_of = 0;
 	const char *h = NULL;
@@ -371,7 +317,7 @@ static int post_plan_issue(struct zt_request *r, void *ctx)
 	bool has_exec = false;
 	struct zt_advance_issued out;
 	memset(&out, 0, sizeof out);
-	if (object_body(r, members, &d, &root) != 0)
+	if (api_json_object_body(r, members, &d, &root) != 0)
 		goto out;
 	zt_error_clear();
 	if (root && zt_json_get_date(&exec, &has_exec, root, "execution_date") != 0) {
@@ -453,30 +399,30 @@ static void exception_json(struct zt_json_writer *w, const struct zt_recon_excep
 	zt_json_write_string(w, x->exc_id);
 	zt_json_write_key(w, "kind");
 	zt_json_write_string(w, zt_recon_kind_name(x->kind));
-	text_or_null(w, "entry_ref", x->entry_ref);
+	api_json_text_or_null(w, "entry_ref", x->entry_ref);
 	if (x->entry_row) {
 		zt_json_write_key(w, "credit");
 		zt_json_write_bool(w, x->credit);
-		date_or_null(w, "booking_date", x->booking_date);
+		api_json_date_or_null(w, "booking_date", x->booking_date);
 	}
-	text_or_null(w, "batch_id", x->batch_id);
-	text_or_null(w, "advance_id", x->advance_id);
-	text_or_null(w, "return_id", x->return_id);
+	api_json_text_or_null(w, "batch_id", x->batch_id);
+	api_json_text_or_null(w, "advance_id", x->advance_id);
+	api_json_text_or_null(w, "return_id", x->return_id);
 	zt_json_write_key(w, "amount");
 	zt_json_write_amount(w, x->amount);
-	date_or_null(w, "since", x->since);
-	text_or_null(w, "detail", x->detail);
-	text_or_null(w, "raised_at", x->raised_at);
-	text_or_null(w, "raised_by", x->raised_by);
+	api_json_date_or_null(w, "since", x->since);
+	api_json_text_or_null(w, "detail", x->detail);
+	api_json_text_or_null(w, "raised_at", x->raised_at);
+	api_json_text_or_null(w, "raised_by", x->raised_by);
 	zt_json_write_key(w, "resolved");
 	zt_json_write_bool(w, x->resolved);
 	if (x->resolved) {
 		zt_json_write_key(w, "resolution");
 		zt_json_write_string(w, zt_recon_resolution_name(x->resolution));
-		text_or_null(w, "target", x->target);
-		text_or_null(w, "note", x->note);
-		text_or_null(w, "resolved_at", x->resolved_at);
-		text_or_null(w, "resolved_by", x->resolved_by);
+		api_json_text_or_null(w, "target", x->target);
+		api_json_text_or_null(w, "note", x->note);
+		api_json_text_or_null(w, "resolved_at", x->resolved_at);
+		api_json_text_or_null(w, "resolved_by", x->resolved_by);
 	}
 	zt_json_write_object_end(w);
 }
@@ -547,6 +493,11 @@ static int exc_row(void *ctx, const struct zt_recon_exception *x)
 	return 0;
 }
 
+static int fill_exceptions(struct zt_store *s, struct zt_json_writer *w, void *ctx)
+{
+	return zt_recon_exceptions(s, ctx, exc_row, w);
+}
+
 static int get_exceptions(struct zt_request *r, void *ctx)
 {
 	static const char *const allowed[] = {"open", NULL};
@@ -555,24 +506,8 @@ static int get_exceptions(struct zt_request *r, void *ctx)
 	const char *open_q = zt_req_query(r, "open");
 	if (open_q && strcmp(open_q, "0") != 0 && strcmp(open_q, "1") != 0)
 		return zt_reply_error(r, 400, "invalid-query", "open is 0 or 1");
-	struct zt_json_writer *w = NULL;
-	struct zt_store *s = NULL;
-	int rc = zt_json_writer_new(&w, false);
-	if (rc)
-		return rc;
-	if (api_store(r, ctx, true, &s) == 0) {
-		zt_json_write_object_begin(w);
-		zt_json_write_key(w, "exceptions");
-		zt_json_write_array_begin(w);
-		const struct zt_recon_exceptions_req req = {.open_only = !open_q || strcmp(open_q, "1") == 0};
-		rc = zt_recon_exceptions(s, &req, exc_row, w);
-		zt_store_close(s);
-		zt_json_write_array_end(w);
-		zt_json_write_object_end(w);
-		rc = rc ? api_fail(r, rc) : zt_reply_json(r, 200, w);
-	}
-	zt_json_writer_free(w);
-	return rc;
+	struct zt_recon_exceptions_req req = {.open_only = !open_q || strcmp(open_q, "1") == 0};
+	return api_reply_list(r, ctx, "exceptions", fill_exceptions, &req);
 }
 
 static int post_resolve(struct zt_request *r, void *ctx)
@@ -581,7 +516,7 @@ static int post_resolve(struct zt_request *r, void *ctx)
 	static const char *const members[] = {"as", "note", NULL};
 	struct zt_json_doc *d = NULL;
 	const struct zt_json *root = NULL;
-	if (object_body(r, members, &d, &root) != 0)
+	if (api_json_object_body(r, members, &d, &root) != 0)
 		return 0;
 	const char *as = NULL, *note = NULL;
 	bool has_as = false, has_note = false;
@@ -628,7 +563,7 @@ out:
 static void report_json(struct zt_json_writer *w, const struct zt_recon_report *rep)
 {
 	zt_json_write_object_begin(w);
-	date_or_null(w, "as_of", rep->as_of);
+	api_json_date_or_null(w, "as_of", rep->as_of);
 	zt_json_write_key(w, "suspense");
 	zt_json_write_amount(w, rep->suspense);
 	zt_json_write_key(w, "pool_bank");
@@ -653,7 +588,7 @@ static void report_json(struct zt_json_writer *w, const struct zt_recon_report *
 		}
 		zt_json_write_key(w, "open_batches");
 		zt_json_write_int(w, f->open_batches);
-		date_or_null(w, "oldest_sent", f->oldest_sent);
+		api_json_date_or_null(w, "oldest_sent", f->oldest_sent);
 		zt_json_write_object_end(w);
 	}
 	zt_json_write_array_end(w);
@@ -664,7 +599,7 @@ static void report_json(struct zt_json_writer *w, const struct zt_recon_report *
 		zt_json_write_object_begin(w);
 		zt_json_write_key(w, "fixmedins_code");
 		zt_json_write_string(w, h->hospital);
-		text_or_null(w, "name", h->name);
+		api_json_text_or_null(w, "name", h->name);
 		const struct {
 			const char *k;
 			zt_fen v;
@@ -689,12 +624,12 @@ static void report_json(struct zt_json_writer *w, const struct zt_recon_report *
 		zt_json_write_object_begin(w);
 		zt_json_write_key(w, "kind");
 		zt_json_write_string(w, zt_recon_kind_name(o->kind));
-		text_or_null(w, "batch_id", o->batch_id);
-		text_or_null(w, "advance_id", o->advance_id);
-		text_or_null(w, "return_id", o->return_id);
+		api_json_text_or_null(w, "batch_id", o->batch_id);
+		api_json_text_or_null(w, "advance_id", o->advance_id);
+		api_json_text_or_null(w, "return_id", o->return_id);
 		zt_json_write_key(w, "amount");
 		zt_json_write_amount(w, o->amount);
-		date_or_null(w, "since", o->since);
+		api_json_date_or_null(w, "since", o->since);
 		zt_json_write_object_end(w);
 	}
 	zt_json_write_array_end(w);

@@ -136,6 +136,30 @@ void api_json_date_or_null(struct zt_json_writer *w, const char *key, zt_date d)
 		zt_json_write_null(w);
 }
 
+void api_json_str(struct zt_json_writer *w, const char *key, const char *v)
+{
+	zt_json_write_key(w, key);
+	zt_json_write_string(w, v);
+}
+
+void api_json_int(struct zt_json_writer *w, const char *key, int64_t v)
+{
+	zt_json_write_key(w, key);
+	zt_json_write_int(w, v);
+}
+
+void api_json_amount(struct zt_json_writer *w, const char *key, zt_fen v)
+{
+	zt_json_write_key(w, key);
+	zt_json_write_amount(w, v);
+}
+
+void api_json_bool(struct zt_json_writer *w, const char *key, bool v)
+{
+	zt_json_write_key(w, key);
+	zt_json_write_bool(w, v);
+}
+
 int api_json_object_body(struct zt_request *r, const char *const *members,
                          struct zt_json_doc **doc, const struct zt_json **root)
 {

@@ -95,6 +95,11 @@ int api_add_routes(struct zt_api *a, struct zt_service *s, const struct zt_route
 /* JSON members that may be absent: a string ("" is null), a date (0 is null). */
 void api_json_text_or_null(struct zt_json_writer *w, const char *key, const char *v);
 void api_json_date_or_null(struct zt_json_writer *w, const char *key, zt_date d);
+/* A member: a string, a whole number, an amount (two decimals), a boolean. */
+void api_json_str(struct zt_json_writer *w, const char *key, const char *v);
+void api_json_int(struct zt_json_writer *w, const char *key, int64_t v);
+void api_json_amount(struct zt_json_writer *w, const char *key, zt_fen v);
+void api_json_bool(struct zt_json_writer *w, const char *key, bool v);
 /* A small JSON body: an object of the NULL-terminated `members` (no body:
  * *doc and *root NULL). 0, or answered 400 (malformed-json,
  * invalid-request) and non-zero. Free *doc with zt_json_doc_free. */

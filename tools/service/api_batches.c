@@ -35,25 +35,17 @@
 void api_batch_json(struct zt_json_writer *w, const struct zt_batch *b)
 {
 	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "id");
-	zt_json_write_string(w, b->id);
-	zt_json_write_key(w, "fund_code");
-	zt_json_write_string(w, b->fund_code);
-	zt_json_write_key(w, "fund_name");
-	zt_json_write_string(w, b->fund_name);
-	zt_json_write_key(w, "status");
-	zt_json_write_string(w, zt_batch_status_name(b->status));
+	api_json_str(w, "id", b->id);
+	api_json_str(w, "fund_code", b->fund_code);
+	api_json_str(w, "fund_name", b->fund_name);
+	api_json_str(w, "status", zt_batch_status_name(b->status));
 	api_json_date_or_null(w, "through", b->through);
 	api_json_date_or_null(w, "period_from", b->period_from);
 	api_json_date_or_null(w, "period_to", b->period_to);
-	zt_json_write_key(w, "count");
-	zt_json_write_int(w, b->count);
-	zt_json_write_key(w, "total");
-	zt_json_write_amount(w, b->total);
-	zt_json_write_key(w, "info_count");
-	zt_json_write_int(w, b->info_count);
-	zt_json_write_key(w, "info_total");
-	zt_json_write_amount(w, b->info_total);
+	api_json_int(w, "count", b->count);
+	api_json_amount(w, "total", b->total);
+	api_json_int(w, "info_count", b->info_count);
+	api_json_amount(w, "info_total", b->info_total);
 	api_json_text_or_null(w, "created_at", b->created_at);
 	api_json_text_or_null(w, "created_by", b->created_by);
 	api_json_text_or_null(w, "approved_at", b->approved_at);
@@ -67,12 +59,9 @@ void api_batch_json(struct zt_json_writer *w, const struct zt_batch *b)
 		zt_json_write_amount(w, b->accepted_total);
 	else
 		zt_json_write_null(w);
-	zt_json_write_key(w, "rejected_count");
-	zt_json_write_int(w, b->rejected_count);
-	zt_json_write_key(w, "paid");
-	zt_json_write_amount(w, b->paid);
-	zt_json_write_key(w, "returned");
-	zt_json_write_amount(w, b->returned);
+	api_json_int(w, "rejected_count", b->rejected_count);
+	api_json_amount(w, "paid", b->paid);
+	api_json_amount(w, "returned", b->returned);
 	zt_json_write_object_end(w);
 }
 
@@ -279,24 +268,16 @@ static int record_row(void *ctx, const struct zt_batch_record *rec)
 	struct show *x = ctx;
 	struct zt_json_writer *w = x->w;
 	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "setl_id");
-	zt_json_write_string(w, rec->setl_id);
-	zt_json_write_key(w, "seq");
-	zt_json_write_int(w, rec->seq);
-	zt_json_write_key(w, "refd_setl_flag");
-	zt_json_write_string(w, strcmp(rec->kind, "reverse") == 0 ? "1" : "0");
+	api_json_str(w, "setl_id", rec->setl_id);
+	api_json_int(w, "seq", rec->seq);
+	api_json_str(w, "refd_setl_flag", strcmp(rec->kind, "reverse") == 0 ? "1" : "0");
 	api_json_text_or_null(w, "reverses", rec->reverses);
-	zt_json_write_key(w, "fixmedins_code");
-	zt_json_write_string(w, rec->fixmedins_code);
-	zt_json_write_key(w, "claim_no");
-	zt_json_write_string(w, rec->claim_no);
-	zt_json_write_key(w, "psn_no");
-	zt_json_write_string(w, rec->psn_no);
+	api_json_str(w, "fixmedins_code", rec->fixmedins_code);
+	api_json_str(w, "claim_no", rec->claim_no);
+	api_json_str(w, "psn_no", rec->psn_no);
 	api_json_date_or_null(w, "dscg_date", rec->dscg_date);
-	zt_json_write_key(w, "fund_payamt");
-	zt_json_write_amount(w, rec->amount);
-	zt_json_write_key(w, "payable");
-	zt_json_write_bool(w, rec->payable);
+	api_json_amount(w, "fund_payamt", rec->amount);
+	api_json_bool(w, "payable", rec->payable);
 	api_json_text_or_null(w, "fund_kind", rec->fund_kind);
 	api_json_text_or_null(w, "reject_reason", rec->reject_reason);
 	/* what a payer's reviewer reads: never to a role without the view */
@@ -308,8 +289,7 @@ static int record_row(void *ctx, const struct zt_batch_record *rec)
 		api_json_date_or_null(w, "adm_date", rec->adm_date);
 		api_json_text_or_null(w, "dscg_maindiag_code", rec->dscg_maindiag_code);
 	}
-	zt_json_write_key(w, "medfee_sumamt");
-	zt_json_write_amount(w, rec->medfee_sumamt);
+	api_json_amount(w, "medfee_sumamt", rec->medfee_sumamt);
 	zt_json_write_object_end(w);
 	return 0;
 }
@@ -400,8 +380,7 @@ static int batch_step(struct zt_request *r, struct zt_api *a, enum step which)
 	zt_json_write_key(w, "batch");
 	api_batch_json(w, &res.batch);
 	if (which == STEP_REOPEN) {
-		zt_json_write_key(w, "added");
-		zt_json_write_int(w, res.added);
+		api_json_int(w, "added", res.added);
 	}
 	zt_json_write_object_end(w);
 	rc = zt_reply_json(r, 200, w);
@@ -464,14 +443,10 @@ static int post_export(struct zt_request *r, void *ctx)
 	zt_json_write_object_begin(w);
 	zt_json_write_key(w, "batch");
 	api_batch_json(w, &b);
-	zt_json_write_key(w, "count");
-	zt_json_write_int(w, info.count);
-	zt_json_write_key(w, "total");
-	zt_json_write_amount(w, info.total);
-	zt_json_write_key(w, "digest");
-	zt_json_write_string(w, info.digest);
-	zt_json_write_key(w, "file_sha256");
-	zt_json_write_string(w, info.file_sha256);
+	api_json_int(w, "count", info.count);
+	api_json_amount(w, "total", info.total);
+	api_json_str(w, "digest", info.digest);
+	api_json_str(w, "file_sha256", info.file_sha256);
 	zt_json_write_object_end(w);
 	rc = zt_reply_json(r, 200, w);
 	zt_json_writer_free(w);
@@ -522,8 +497,7 @@ static int post_send(struct zt_request *r, void *ctx)
 	zt_json_write_object_begin(w);
 	zt_json_write_key(w, "batch");
 	api_batch_json(w, &b);
-	zt_json_write_key(w, "outcome");
-	zt_json_write_string(w, zt_batch_outcome_name(res.outcome));
+	api_json_str(w, "outcome", zt_batch_outcome_name(res.outcome));
 	api_json_text_or_null(w, "gateway", res.gateway);
 	api_json_text_or_null(w, "message", res.message);
 	zt_json_write_object_end(w);

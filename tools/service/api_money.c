@@ -39,12 +39,9 @@
 static void advance_json(struct zt_json_writer *w, const struct zt_advance *x)
 {
 	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "advance_id");
-	zt_json_write_string(w, x->advance_id);
-	zt_json_write_key(w, "fixmedins_code");
-	zt_json_write_string(w, x->hospital);
-	zt_json_write_key(w, "amount");
-	zt_json_write_amount(w, x->amount);
+	api_json_str(w, "advance_id", x->advance_id);
+	api_json_str(w, "fixmedins_code", x->hospital);
+	api_json_amount(w, "amount", x->amount);
 	api_json_text_or_null(w, "plan_id", x->plan_id);
 	api_json_text_or_null(w, "msg_id", x->msg_id);
 	api_json_text_or_null(w, "made_by", x->made_by);
@@ -65,14 +62,10 @@ static int status_row(void *ctx, const struct zt_advance_status *st)
 {
 	struct zt_json_writer *w = ctx;
 	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "fixmedins_code");
-	zt_json_write_string(w, st->hospital);
-	zt_json_write_key(w, "advanced");
-	zt_json_write_amount(w, st->advanced);
-	zt_json_write_key(w, "earned");
-	zt_json_write_amount(w, st->earned);
-	zt_json_write_key(w, "balance");
-	zt_json_write_amount(w, st->balance);
+	api_json_str(w, "fixmedins_code", st->hospital);
+	api_json_amount(w, "advanced", st->advanced);
+	api_json_amount(w, "earned", st->earned);
+	api_json_amount(w, "balance", st->balance);
 	api_json_text_or_null(w, "advancing_since", st->advancing_since);
 	zt_json_write_object_end(w);
 	return 0;
@@ -108,24 +101,19 @@ done:
 static void plan_json(struct zt_json_writer *w, const struct zt_advance_plan *p)
 {
 	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "plan_id");
-	zt_json_write_string(w, p->plan_id);
+	api_json_str(w, "plan_id", p->plan_id);
 	api_json_date_or_null(w, "as_of", p->as_of);
 	api_json_date_or_null(w, "window_from", p->window_from);
-	zt_json_write_key(w, "target_days");
-	zt_json_write_int(w, p->target_days);
-	zt_json_write_key(w, "min_topup");
-	zt_json_write_amount(w, p->min_topup);
-	zt_json_write_key(w, "total");
-	zt_json_write_amount(w, p->total);
+	api_json_int(w, "target_days", p->target_days);
+	api_json_amount(w, "min_topup", p->min_topup);
+	api_json_amount(w, "total", p->total);
 	api_json_text_or_null(w, "made_by", p->made_by);
 	api_json_text_or_null(w, "made_at", p->made_at);
 	api_json_text_or_null(w, "approved_by", p->approved_by);
 	api_json_text_or_null(w, "approved_at", p->approved_at);
 	api_json_text_or_null(w, "issued_msg_id", p->issued_msg_id);
 	api_json_text_or_null(w, "issued_at", p->issued_at);
-	zt_json_write_key(w, "status");
-	zt_json_write_string(w, p->issued_msg_id[0] ? "issued"
+	api_json_str(w, "status", p->issued_msg_id[0] ? "issued"
 	                        : p->approved_by[0] ? "approved"
 	                                            : "made");
 	zt_json_write_key(w, "lines");
@@ -133,18 +121,12 @@ static void plan_json(struct zt_json_writer *w, const struct zt_advance_plan *p)
 	for (size_t i = 0; i < p->line_count; i++) {
 		const struct zt_advance_plan_line *l = &p->lines[i];
 		zt_json_write_object_begin(w);
-		zt_json_write_key(w, "fixmedins_code");
-		zt_json_write_string(w, l->hospital);
-		zt_json_write_key(w, "basis");
-		zt_json_write_string(w, l->requested ? "request" : l->fixed_target ? "target" : "earnings");
-		zt_json_write_key(w, "window_earned");
-		zt_json_write_amount(w, l->window_earned);
-		zt_json_write_key(w, "target");
-		zt_json_write_amount(w, l->target);
-		zt_json_write_key(w, "balance");
-		zt_json_write_amount(w, l->balance);
-		zt_json_write_key(w, "topup");
-		zt_json_write_amount(w, l->topup);
+		api_json_str(w, "fixmedins_code", l->hospital);
+		api_json_str(w, "basis", l->requested ? "request" : l->fixed_target ? "target" : "earnings");
+		api_json_amount(w, "window_earned", l->window_earned);
+		api_json_amount(w, "target", l->target);
+		api_json_amount(w, "balance", l->balance);
+		api_json_amount(w, "topup", l->topup);
 		zt_json_write_object_end(w);
 	}
 	zt_json_write_array_end(w);
@@ -346,10 +328,8 @@ static int post_plan_issue(struct zt_request *r, void *ctx)
 	if ((rc = zt_json_writer_new(&w, false)) != 0)
 		goto out;
 	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "msg_id");
-	zt_json_write_string(w, out.msg_id);
-	zt_json_write_key(w, "total");
-	zt_json_write_amount(w, out.total);
+	api_json_str(w, "msg_id", out.msg_id);
+	api_json_amount(w, "total", out.total);
 	zt_json_write_key(w, "advances");
 	zt_json_write_array_begin(w);
 	for (size_t i = 0; i < out.count; i++)
@@ -395,30 +375,24 @@ static int get_plan_pain001(struct zt_request *r, void *ctx)
 static void exception_json(struct zt_json_writer *w, const struct zt_recon_exception *x)
 {
 	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "id");
-	zt_json_write_string(w, x->exc_id);
-	zt_json_write_key(w, "kind");
-	zt_json_write_string(w, zt_recon_kind_name(x->kind));
+	api_json_str(w, "id", x->exc_id);
+	api_json_str(w, "kind", zt_recon_kind_name(x->kind));
 	api_json_text_or_null(w, "entry_ref", x->entry_ref);
 	if (x->entry_row) {
-		zt_json_write_key(w, "credit");
-		zt_json_write_bool(w, x->credit);
+		api_json_bool(w, "credit", x->credit);
 		api_json_date_or_null(w, "booking_date", x->booking_date);
 	}
 	api_json_text_or_null(w, "batch_id", x->batch_id);
 	api_json_text_or_null(w, "advance_id", x->advance_id);
 	api_json_text_or_null(w, "return_id", x->return_id);
-	zt_json_write_key(w, "amount");
-	zt_json_write_amount(w, x->amount);
+	api_json_amount(w, "amount", x->amount);
 	api_json_date_or_null(w, "since", x->since);
 	api_json_text_or_null(w, "detail", x->detail);
 	api_json_text_or_null(w, "raised_at", x->raised_at);
 	api_json_text_or_null(w, "raised_by", x->raised_by);
-	zt_json_write_key(w, "resolved");
-	zt_json_write_bool(w, x->resolved);
+	api_json_bool(w, "resolved", x->resolved);
 	if (x->resolved) {
-		zt_json_write_key(w, "resolution");
-		zt_json_write_string(w, zt_recon_resolution_name(x->resolution));
+		api_json_str(w, "resolution", zt_recon_resolution_name(x->resolution));
 		api_json_text_or_null(w, "target", x->target);
 		api_json_text_or_null(w, "note", x->note);
 		api_json_text_or_null(w, "resolved_at", x->resolved_at);
@@ -458,8 +432,7 @@ static int post_statements(struct zt_request *r, void *ctx)
 	if ((rc = zt_json_writer_new(&w, false)) != 0)
 		goto out;
 	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "msg_id");
-	zt_json_write_string(w, res.msg_id);
+	api_json_str(w, "msg_id", res.msg_id);
 	const struct {
 		const char *k;
 		int64_t v;
@@ -467,8 +440,7 @@ static int post_statements(struct zt_request *r, void *ctx)
 	         {"not_booked", res.not_booked}, {"matched", res.matched}, {"held", res.held},
 	         {"rematched", res.rematched}};
 	for (size_t i = 0; i < sizeof n / sizeof *n; i++) {
-		zt_json_write_key(w, n[i].k);
-		zt_json_write_int(w, n[i].v);
+		api_json_int(w, n[i].k, n[i].v);
 	}
 	zt_json_write_key(w, "exceptions");
 	zt_json_write_array_begin(w);
@@ -564,30 +536,24 @@ static void report_json(struct zt_json_writer *w, const struct zt_recon_report *
 {
 	zt_json_write_object_begin(w);
 	api_json_date_or_null(w, "as_of", rep->as_of);
-	zt_json_write_key(w, "suspense");
-	zt_json_write_amount(w, rep->suspense);
-	zt_json_write_key(w, "pool_bank");
-	zt_json_write_amount(w, rep->pool_bank);
+	api_json_amount(w, "suspense", rep->suspense);
+	api_json_amount(w, "pool_bank", rep->pool_bank);
 	zt_json_write_key(w, "funds");
 	zt_json_write_array_begin(w);
 	for (size_t i = 0; i < rep->fund_count; i++) {
 		const struct zt_recon_fund_line *f = &rep->funds[i];
 		zt_json_write_object_begin(w);
-		zt_json_write_key(w, "fund_code");
-		zt_json_write_string(w, f->fund_code);
-		zt_json_write_key(w, "fund_name");
-		zt_json_write_string(w, f->fund_name);
+		api_json_str(w, "fund_code", f->fund_code);
+		api_json_str(w, "fund_name", f->fund_name);
 		const struct {
 			const char *k;
 			zt_fen v;
 		} m[] = {{"billed", f->billed}, {"paid", f->paid}, {"written_off", f->written_off},
 		         {"returned", f->returned}, {"outstanding", f->outstanding}, {"ledger", f->ledger}};
 		for (size_t j = 0; j < sizeof m / sizeof *m; j++) {
-			zt_json_write_key(w, m[j].k);
-			zt_json_write_amount(w, m[j].v);
+			api_json_amount(w, m[j].k, m[j].v);
 		}
-		zt_json_write_key(w, "open_batches");
-		zt_json_write_int(w, f->open_batches);
+		api_json_int(w, "open_batches", f->open_batches);
 		api_json_date_or_null(w, "oldest_sent", f->oldest_sent);
 		zt_json_write_object_end(w);
 	}
@@ -597,8 +563,7 @@ static void report_json(struct zt_json_writer *w, const struct zt_recon_report *
 	for (size_t i = 0; i < rep->hospital_count; i++) {
 		const struct zt_recon_hospital_line *h = &rep->hospitals[i];
 		zt_json_write_object_begin(w);
-		zt_json_write_key(w, "fixmedins_code");
-		zt_json_write_string(w, h->hospital);
+		api_json_str(w, "fixmedins_code", h->hospital);
 		api_json_text_or_null(w, "name", h->name);
 		const struct {
 			const char *k;
@@ -606,8 +571,7 @@ static void report_json(struct zt_json_writer *w, const struct zt_recon_report *
 		} m[] = {{"advanced", h->advanced}, {"confirmed", h->confirmed}, {"earned", h->earned},
 		         {"balance", h->balance}};
 		for (size_t j = 0; j < sizeof m / sizeof *m; j++) {
-			zt_json_write_key(w, m[j].k);
-			zt_json_write_amount(w, m[j].v);
+			api_json_amount(w, m[j].k, m[j].v);
 		}
 		zt_json_write_object_end(w);
 	}
@@ -622,13 +586,11 @@ static void report_json(struct zt_json_writer *w, const struct zt_recon_report *
 	for (size_t i = 0; i < rep->overdue_count; i++) {
 		const struct zt_recon_overdue *o = &rep->overdue[i];
 		zt_json_write_object_begin(w);
-		zt_json_write_key(w, "kind");
-		zt_json_write_string(w, zt_recon_kind_name(o->kind));
+		api_json_str(w, "kind", zt_recon_kind_name(o->kind));
 		api_json_text_or_null(w, "batch_id", o->batch_id);
 		api_json_text_or_null(w, "advance_id", o->advance_id);
 		api_json_text_or_null(w, "return_id", o->return_id);
-		zt_json_write_key(w, "amount");
-		zt_json_write_amount(w, o->amount);
+		api_json_amount(w, "amount", o->amount);
 		api_json_date_or_null(w, "since", o->since);
 		zt_json_write_object_end(w);
 	}

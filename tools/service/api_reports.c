@@ -59,28 +59,21 @@ static int get_persons(struct zt_request *r, void *ctx)
 	if ((rc = zt_json_writer_new(&w, false)) != 0)
 		goto done;
 	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "psn_no");
-	zt_json_write_string(w, res->person.psn_no);
+	api_json_str(w, "psn_no", res->person.psn_no);
 	if (view & ZT_VIEW_IDENTITY) {
-		zt_json_write_key(w, "psn_name");
-		zt_json_write_string(w, res->person.name);
+		api_json_str(w, "psn_name", res->person.name);
 	}
 	/* never the full number: the desk holds it already */
-	zt_json_write_key(w, "certno");
-	zt_json_write_string(w, masked);
-	zt_json_write_key(w, "admdvs");
-	zt_json_write_string(w, res->person.county);
+	api_json_str(w, "certno", masked);
+	api_json_str(w, "admdvs", res->person.county);
 	zt_json_write_key(w, "date");
 	zt_json_write_date(w, res->date);
-	zt_json_write_key(w, "category");
-	zt_json_write_string(w, zt_category_name(res->category));
-	zt_json_write_key(w, "year");
-	zt_json_write_int(w, res->year);
+	api_json_str(w, "category", zt_category_name(res->category));
+	api_json_int(w, "year", res->year);
 	zt_json_write_key(w, "totals");
 	zt_json_write_object_begin(w);
 	for (int i = 0; i < res->slot_count; i++) {
-		zt_json_write_key(w, res->slots[i].slot);
-		zt_json_write_amount(w, res->slots[i].amount);
+		api_json_amount(w, res->slots[i].slot, res->slots[i].amount);
 	}
 	zt_json_write_object_end(w);
 	zt_json_write_object_end(w);
@@ -116,10 +109,8 @@ static void on_violation(void *ctx, const char *check, const char *message)
 	if (v->shown++ >= VIOLATIONS_SHOWN_MAX)
 		return;
 	zt_json_write_object_begin(v->violations);
-	zt_json_write_key(v->violations, "check");
-	zt_json_write_string(v->violations, check);
-	zt_json_write_key(v->violations, "message");
-	zt_json_write_string(v->violations, message);
+	api_json_str(v->violations, "check", check);
+	api_json_str(v->violations, "message", message);
 	zt_json_write_object_end(v->violations);
 }
 
@@ -127,10 +118,8 @@ static void on_checked(void *ctx, const char *check, int64_t count)
 {
 	struct verify_out *v = ctx;
 	zt_json_write_object_begin(v->checks);
-	zt_json_write_key(v->checks, "check");
-	zt_json_write_string(v->checks, check);
-	zt_json_write_key(v->checks, "rows");
-	zt_json_write_int(v->checks, count);
+	api_json_str(v->checks, "check", check);
+	api_json_int(v->checks, "rows", count);
 	zt_json_write_object_end(v->checks);
 }
 
@@ -245,34 +234,24 @@ static int get_hospital_report(struct zt_request *r, void *ctx)
 	if (want)
 		zt_json_write_array_end(w);
 	const struct zt_hospital_day *o = day_out;
-	zt_json_write_key(w, "fixmedins_code");
-	zt_json_write_string(w, h);
+	api_json_str(w, "fixmedins_code", h);
 	zt_json_write_key(w, "stmt_begndate");
 	zt_json_write_date(w, day);
 	zt_json_write_key(w, "stmt_enddate");
 	zt_json_write_date(w, day);
-	zt_json_write_key(w, "fixmedins_setl_cnt");
-	zt_json_write_int(w, o->setl_cnt);
-	zt_json_write_key(w, "refd_setl_cnt");
-	zt_json_write_int(w, o->refd_cnt);
-	zt_json_write_key(w, "medfee_sumamt");
-	zt_json_write_amount(w, o->medfee_sumamt);
-	zt_json_write_key(w, "fund_pay_sumamt");
-	zt_json_write_amount(w, o->fund_pay_sumamt);
-	zt_json_write_key(w, "hosp_part_amt");
-	zt_json_write_amount(w, o->hosp_part_amt);
-	zt_json_write_key(w, "psn_part_amt");
-	zt_json_write_amount(w, o->psn_part_amt);
+	api_json_int(w, "fixmedins_setl_cnt", o->setl_cnt);
+	api_json_int(w, "refd_setl_cnt", o->refd_cnt);
+	api_json_amount(w, "medfee_sumamt", o->medfee_sumamt);
+	api_json_amount(w, "fund_pay_sumamt", o->fund_pay_sumamt);
+	api_json_amount(w, "hosp_part_amt", o->hosp_part_amt);
+	api_json_amount(w, "psn_part_amt", o->psn_part_amt);
 	zt_json_write_key(w, "funds");
 	zt_json_write_array_begin(w);
 	for (int i = 0; i < o->fund_count; i++) {
 		zt_json_write_object_begin(w);
-		zt_json_write_key(w, "fund_pay_type");
-		zt_json_write_string(w, o->funds[i].fund_code);
-		zt_json_write_key(w, "fixmedins_setl_cnt");
-		zt_json_write_int(w, o->funds[i].count);
-		zt_json_write_key(w, "fund_payamt");
-		zt_json_write_amount(w, o->funds[i].fund_payamt);
+		api_json_str(w, "fund_pay_type", o->funds[i].fund_code);
+		api_json_int(w, "fixmedins_setl_cnt", o->funds[i].count);
+		api_json_amount(w, "fund_payamt", o->funds[i].fund_payamt);
 		zt_json_write_object_end(w);
 	}
 	zt_json_write_array_end(w);
@@ -293,8 +272,7 @@ static void write_hash(struct zt_json_writer *w, const char *key, const unsigned
 {
 	char hex[ZT_AUDIT_HASH_HEX_CHARS + 1];
 	zt_audit_hash_hex(hex, h);
-	zt_json_write_key(w, key);
-	zt_json_write_string(w, hex);
+	api_json_str(w, key, hex);
 }
 
 static void write_opt(struct zt_json_writer *w, const char *key, const char *v)
@@ -316,8 +294,7 @@ static int audit_row(void *ctx, const struct zt_audit_record *rec)
 	struct audit_page *p = ctx;
 	struct zt_json_writer *w = p->w;
 	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "seq");
-	zt_json_write_int(w, rec->seq);
+	api_json_int(w, "seq", rec->seq);
 	write_opt(w, "time", rec->time);
 	write_opt(w, "user", rec->user);
 	write_opt(w, "operator", rec->operator_name);
@@ -398,8 +375,7 @@ done:
 static void write_head(struct zt_json_writer *w, const struct zt_audit_head *h)
 {
 	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "seq");
-	zt_json_write_int(w, h->seq);
+	api_json_int(w, "seq", h->seq);
 	write_hash(w, "hash", h->hash);
 	write_opt(w, "time", h->time[0] ? h->time : NULL);
 	zt_json_write_object_end(w);
@@ -422,20 +398,15 @@ static int get_audit_verify(struct zt_request *r, void *ctx)
 		goto done;
 	}
 	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "intact");
-	zt_json_write_bool(w, rc == 0);
-	zt_json_write_key(w, "records");
-	zt_json_write_int(w, v->records);
+	api_json_bool(w, "intact", rc == 0);
+	api_json_int(w, "records", v->records);
 	if (rc == 0) {
 		zt_json_write_key(w, "head");
 		write_head(w, &v->last);
 	} else {
-		zt_json_write_key(w, "fault");
-		zt_json_write_string(w, zt_audit_fault_name(v->fault));
-		zt_json_write_key(w, "seq");
-		zt_json_write_int(w, v->seq);
-		zt_json_write_key(w, "message");
-		zt_json_write_string(w, v->message);
+		api_json_str(w, "fault", zt_audit_fault_name(v->fault));
+		api_json_int(w, "seq", v->seq);
+		api_json_str(w, "message", v->message);
 	}
 	zt_json_write_object_end(w);
 	rc = zt_reply_json(r, 200, w);

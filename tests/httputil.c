@@ -15,6 +15,9 @@ static const struct zt_static_user users[] = {
 	{ZT_TEST_TOKEN_FINANCE, "finance1", ZT_USER_FINANCE, NULL, NULL},
 	{ZT_TEST_TOKEN_AUDITOR, "auditor1", ZT_USER_AUDITOR, NULL, NULL},
 	{ZT_TEST_TOKEN_ADMIN, "admin1", ZT_USER_ADMIN, NULL, NULL},
+	{ZT_TEST_TOKEN_FUND_BASIC, "fundb1", ZT_USER_FUND_ADMIN, NULL, "390100"},
+	{ZT_TEST_TOKEN_FUND_BASIC2, "fundb2", ZT_USER_FUND_ADMIN, NULL, "390100"},
+	{ZT_TEST_TOKEN_FINANCE2, "finance2", ZT_USER_FINANCE, NULL, NULL},
 };
 const struct zt_static_auth zt_test_users = {users, sizeof users / sizeof *users};
 

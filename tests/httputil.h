@@ -18,6 +18,11 @@
 #define ZT_TEST_TOKEN_FINANCE "zt_test_finance_0123456789abcd"
 #define ZT_TEST_TOKEN_AUDITOR "zt_test_auditor_0123456789abcd"
 #define ZT_TEST_TOKEN_ADMIN "zt_test_admin_0123456789abcdef"
+/* Two administrators of the basic fund 390100 and a second finance user:
+ * maker and checker. */
+#define ZT_TEST_TOKEN_FUND_BASIC "zt_test_fundb1_0123456789abcdef"
+#define ZT_TEST_TOKEN_FUND_BASIC2 "zt_test_fundb2_0123456789abcdef"
+#define ZT_TEST_TOKEN_FINANCE2 "zt_test_finance2_0123456789abc"
 extern const struct zt_static_auth zt_test_users;
 
 struct zt_http_resp {

@@ -124,6 +124,8 @@ static const char *const sqlite_damage[ZT_VERIFY_CHECKS] = {
 	[ZT_VERIFY_POLICY_DIGESTS] = "DROP TRIGGER policy_immutable_u;"
 	" UPDATE policy SET source_xml = source_xml || ' '",
 	[ZT_VERIFY_AUDIT_GAPS] = "DROP TRIGGER audit_immutable_d; DELETE FROM audit WHERE id = 3",
+	[ZT_VERIFY_AUDIT_CHAIN] = "DROP TRIGGER audit_immutable_u;"
+	" UPDATE audit SET subject = subject || 'x' WHERE id = 2",
 	[ZT_VERIFY_AUDITED] = "DROP TRIGGER audit_immutable_d;"
 	" DELETE FROM audit WHERE action = 'claim reverse'",
 	[ZT_VERIFY_REFERENCES] = "DROP TRIGGER advance_immutable_u; UPDATE advance SET plan_row = 99",
@@ -224,6 +226,7 @@ static const char *const pg_damage[ZT_VERIFY_CHECKS] = {
 	[ZT_VERIFY_NO_GAPS] = "DELETE FROM transfer WHERE id = 1",
 	[ZT_VERIFY_POLICY_DIGESTS] = "UPDATE policy SET source_xml = source_xml || ' '",
 	[ZT_VERIFY_AUDIT_GAPS] = "DELETE FROM audit WHERE id = 3",
+	[ZT_VERIFY_AUDIT_CHAIN] = "UPDATE audit SET subject = subject || 'x' WHERE id = 2",
 	[ZT_VERIFY_AUDITED] = "DELETE FROM audit WHERE action = 'claim reverse'",
 	[ZT_VERIFY_REFERENCES] = "UPDATE advance SET plan_row = 99",
 	[ZT_VERIFY_GUARDS] = "DROP TRIGGER transfer_immutable_u ON transfer",
@@ -2023,5 +2026,58 @@ Test(conformance_audit, the_migration_chains_the_records_before_it, .timeout = 3
 		v = verdict_of(target, NULL);
 		cr_assert_eq(v.fault, ZT_AUDIT_ALTERED, "%s: %s", f->name, v.message);
 		cr_assert_eq(v.seq, 3);
+	}
+}
+
+/* ---- Idempotency-Key (store.h idempotency) ---------------------------------------------- */
+
+#define SCOPE_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define BODY_1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define BODY_2 "2222222222222222222222222222222222222222222222222222222222222222"
+
+static void idem_take(struct zt_store *s, const char *body, int64_t now, bool *taken,
+                      struct zt_stored_idem *out)
+{
+	ok(s->ops->begin(s, ZT_TXN_WRITE));
+	ok(s->ops->idempotency.take(s, SCOPE_A, body, now, now + 3600, taken, out));
+	ok(s->ops->commit(s));
+}
+
+Test(conformance_idempotency, a_key_is_taken_once_answered_kept_until_it_expires, .timeout = 300)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		struct zt_store *s = fresh_store(f, target, "idem.db");
+		bool taken = false;
+		struct zt_stored_idem k;
+		idem_take(s, BODY_1, 1000, &taken, &k);
+		cr_assert(taken, "%s", f->name);
+		/* held: a second request finds it running, with the first body */
+		idem_take(s, BODY_2, 1001, &taken, &k);
+		cr_assert(!taken && !k.done, "%s", f->name);
+		cr_assert_str_eq(k.body_sha, BODY_1);
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		const char *answer = "{\"a\":\"甲\"}";
+		ok(s->ops->idempotency.keep(s, SCOPE_A, 201, "application/json", answer, strlen(answer),
+		                            1000 + 7 * 86400));
+		ok(s->ops->commit(s));
+		idem_take(s, BODY_1, 2000, &taken, &k);
+		cr_assert(!taken && k.done && k.status == 201, "%s", f->name);
+		cr_assert_str_eq(k.content_type, "application/json");
+		cr_assert_eq(k.answer_len, strlen(answer));
+		cr_assert_str_eq(k.answer, "{\"a\":\"甲\"}");
+		free(k.answer);
+		/* once expired it is free again, with another body */
+		idem_take(s, BODY_2, 1000 + 7 * 86400, &taken, &k);
+		cr_assert(taken, "%s: an expired key is taken again", f->name);
+		/* a 5xx: dropped, the key free */
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		ok(s->ops->idempotency.drop(s, SCOPE_A));
+		ok(s->ops->commit(s));
+		idem_take(s, BODY_1, 1000 + 7 * 86400 + 1, &taken, &k);
+		cr_assert(taken, "%s: a dropped key is free", f->name);
+		/* outside a write transaction nothing is taken */
+		cr_assert_neq(s->ops->idempotency.take(s, SCOPE_A, BODY_1, 1, 2, &taken, &k), 0);
+		zt_store_close(s);
 	}
 }

@@ -330,6 +330,50 @@ int zt_advance_plan_get(struct zt_store *s, const char *plan_id, struct zt_advan
 	return s->ops->advances.plan_get(s, plan_id, out);
 }
 
+struct plan_id_list {
+	char (*id)[ZT_ID_BYTES];
+	size_t n, cap;
+};
+
+static int keep_plan_id(void *ctx, const char *plan_id)
+{
+	struct plan_id_list *l = ctx;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 32;
+		void *p = realloc(l->id, cap * sizeof *l->id);
+		if (!p)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		l->id = p;
+		l->cap = cap;
+	}
+	snprintf(l->id[l->n++], sizeof *l->id, "%s", plan_id);
+	return 0;
+}
+
+int zt_advance_plans(struct zt_store *s, int (*cb)(void *ctx, const struct zt_advance_plan *p),
+                     void *ctx)
+{
+	struct plan_id_list l = {0};
+	int rc = s->ops->begin(s, ZT_TXN_READ);
+	if (rc)
+		return rc;
+	/* the ids first: a plan is read with its lines by another statement */
+	rc = s->ops->advances.plan_ids(s, keep_plan_id, &l);
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		struct zt_advance_plan p;
+		if ((rc = s->ops->advances.plan_get(s, l.id[i], &p)) == 0) {
+			rc = cb(ctx, &p);
+			zt_advance_plan_free(&p);
+		}
+	}
+	if (rc == 0)
+		rc = s->ops->commit(s);
+	else
+		s->ops->rollback(s);
+	free(l.id);
+	return rc;
+}
+
 /* A plan's balances are stale once another advance has gone to one of the
  * hospitals it pays: paying it would top them up twice. */
 static int check_not_stale(struct zt_store *s, const struct zt_advance_plan *pl)

@@ -37,7 +37,7 @@ static const struct {
 	{"cli", " actor "}, /* users.h: "os", the account running the command */
 	{"service", " listen metrics-listen tls-cert tls-key client-ca tls-priorities idle-timeout-s "
 	            "max-connections max-connections-per-address max-body-bytes user-rate-per-s "
-	            "user-burst address-rate-per-s address-burst trusted-proxy log stop-timeout-s "},
+	            "user-burst address-rate-per-s address-burst trusted-proxy log stop-timeout-s files "},
 };
 
 struct entry {

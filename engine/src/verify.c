@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "zhitong/alloc.h"
+#include "zhitong/audit_trail.h"
 #include "zhitong/claim.h"
 #include "zhitong/error.h"
 #include "zhitong/store.h"
@@ -58,6 +59,11 @@ const struct zt_verify_check zt_verify_checks[ZT_VERIFY_CHECKS] = {
 	  "each stored policy is the document that was loaded"),
 	C(ZT_VERIFY_AUDIT_GAPS, "the audit trail has no gap",
 	  "no audit record was deleted, reordered or added behind zhitong's back"),
+	/* the chain is the engine's (audit.h): re-derived here, not by a store read */
+	[ZT_VERIFY_AUDIT_CHAIN] = {ZT_VERIFY_AUDIT_CHAIN, ZT_VERIFY_BY_DOMAIN,
+	  "the audit trail's hash chain is intact",
+	  "no audit record was altered, removed, inserted or reordered since it was written "
+	  "(docs/spec/service.md \"Audit trail\")"},
 	C(ZT_VERIFY_AUDITED, "what was done is in the audit trail",
 	  "every policy load, reversal and advance plan, approval and issue is recorded"),
 	C(ZT_VERIFY_REFERENCES, "every other reference resolves",
@@ -268,9 +274,32 @@ static int check_claim(void *ctx, const struct zt_stored_claim *x)
 	return 0;
 }
 
+/* The audit trail's chain, walked inside verify's own read snapshot: the
+ * first record altered, removed, inserted or reordered is named
+ * (audit_trail.h zt_audit_trail_verify_in). */
+static int audit_chain(struct zt_store *s, const struct zt_verify_report *r, int64_t *checked,
+                       int64_t *found)
+{
+	struct zt_audit_verdict *v = zt_calloc(1, sizeof *v);
+	if (!v)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	int rc = zt_audit_trail_verify_in(s, NULL, v);
+	*checked = v->records;
+	if (rc == ZT_EINVAL) {
+		(*found)++;
+		if (r->violation)
+			r->violation(r->ctx, zt_verify_checks[ZT_VERIFY_AUDIT_CHAIN].name, v->message);
+		rc = 0;
+	}
+	free(v);
+	return rc;
+}
+
 static int run_domain(struct zt_store *s, enum zt_verify_check_id id,
                       const struct zt_verify_report *r, int64_t *checked, int64_t *found)
 {
+	if (id == ZT_VERIFY_AUDIT_CHAIN)
+		return audit_chain(s, r, checked, found);
 	if (id != ZT_VERIFY_CLAIM_DIGESTS)
 		return zt_error_set(ZT_EINTERNAL, "verify: check %d has no code", (int)id);
 	struct claim_check *k = zt_calloc(1, sizeof *k);

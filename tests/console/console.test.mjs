@@ -53,7 +53,8 @@ function z(args, input) {
 // ---- the world: the demo's data, users with passwords, a slip key ----------
 z(['demo', '--claims', '200', '--seed', '7']);
 const PW = { root: 'root-password-1', desk1: 'desk1-password-1', desk2: 'desk2-password-1', aud: 'auditor-password-1', fin: 'finance-password-1', fund: 'fundadmin-password-1' };
-z(['user', 'add', 'root', '--role', 'admin', '--by', 'root']);
+// the demo registered demo-admin (its HTTP step's users): it adds the console's admin
+z(['user', 'add', 'root', '--role', 'admin', '--by', 'demo-admin']);
 z(['user', 'add', 'desk1', '--role', 'desk', '--hospital', 'H51010101', '--by', 'root']);
 z(['user', 'add', 'desk2', '--role', 'desk', '--hospital', 'H510122001', '--by', 'root']);
 z(['user', 'add', 'aud', '--role', 'auditor', '--by', 'root']);
@@ -63,7 +64,9 @@ for (const [u, p] of Object.entries(PW)) z(['user', 'password', u, '--by', 'root
 const key = path.join(tmp, 'slip.key');
 fs.writeFileSync(key, Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 255)), { mode: 0o600 });
 const conf = path.join(tmp, 'zhitong.conf');
-fs.writeFileSync(conf, `[slip]\nkey = ${key}\n`);
+// the pages of every role are walked in a few seconds from one address, far
+// faster than a person clicks: the rate limits are raised for the test
+fs.writeFileSync(conf, `[slip]\nkey = ${key}\n\n[service]\nuser-rate-per-s = 1000\nuser-burst = 2000\naddress-rate-per-s = 2000\naddress-burst = 4000\n`);
 
 // ---- the service ------------------------------------------------------------
 const server = spawn(ZHITONG, ['--db', db, '--config', conf, 'serve', '--listen', '127.0.0.1:0', '--log', path.join(ARTIFACTS, 'requests.log')],

@@ -88,7 +88,7 @@ int cmd_serve(const struct cli *c, int argc, char **argv);
 int cmd_user(const struct cli *c, int argc, char **argv);  /* cmd_user.c */
 int cmd_audit(const struct cli *c, int argc, char **argv); /* cmd_audit.c */
 /* demo_service.c: the demo's last step, the service as a desk meets it. */
-int demo_service(const char *db, const char *dir);
+int demo_service(const struct cli *c, const char *dir);
 
 /* ---- answers that cannot be lost --------------------------------------
  * A command that has committed something calls cli_stored() before it

@@ -459,7 +459,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	                     NULL};
 	rc = cmd_claim(&c2, 6, show_argv);
 	/* 6. the service: a desk's system submits a claim over HTTP (demo_service.c) */
-	if (rc == EXIT_DONE && (rc = demo_service(db, dir)) != 0)
+	if (rc == EXIT_DONE && (rc = demo_service(&c2, dir)) != 0)
 		rc = cli_fail(rc, "demo");
 	if (!user_db && !args_flag(&a, "--keep")) {
 		char cmd[700];

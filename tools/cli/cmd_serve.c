@@ -105,6 +105,8 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 		goto done;
 	}
 	app.sessions = sessions;
+	/* the files the service writes (an issued plan's pain.001): [service] files */
+	app.files_dir = zt_config_get(cfg, "service", "files");
 	if ((rc = zt_service_new(&s, &o)) != 0 || (rc = zt_service_add_builtin_routes(s)) != 0 ||
 	    (rc = zt_api_add_routes(&app, s)) != 0) {
 		status = cli_fail(rc, "serve");

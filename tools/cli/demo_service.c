@@ -4,21 +4,20 @@
  * (libcurl; the equivalent curl command is printed), prints the answer and
  * stops the service.
  *
- * The token: users and their tokens in the store are another branch's
- * work (zt_users_authenticate). Until it is merged the demo makes one
- * random token for this run only, known to a static authenticator
- * (tools/service/auth_static.h) as a desk of the worked example's
- * hospital; it dies with the process. */
+ * The token is a real store user's, as `zhitong serve` checks it
+ * (serve_users.c): the demo adds an administrator and, by it, a desk of the
+ * worked example's hospital with the use case of `zhitong user add`
+ * (users.h), and the service authenticates against the store's users. */
 #include <curl/curl.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
-#include "auth_static.h"
 #include "cli.h"
+#include "serve_users.h"
 #include "zhitong/error.h"
+#include "zhitong/users.h"
 
 /* A claim of the desk's hospital, as its system would send it (XML, the
  * answer asked for in JSON). */
@@ -37,16 +36,43 @@ static size_t keep(char *p, size_t size, size_t n, void *ud)
 	return fwrite(p, size, n, f);
 }
 
-int demo_service(const char *db, const char *dir)
+/* `zhitong user add demo-admin --role admin`, then `zhitong user add
+ * demo-desk --role desk --hospital H51010101 --by demo-admin`: the desk's
+ * token (shown once) into token. */
+static int add_users(const char *db, char *token, size_t cap)
 {
-	unsigned char raw[16];
-	char token[64] = "zt_demo_";
-	if (RAND_bytes(raw, sizeof raw) != 1)
-		return zt_error_set(ZT_EIO, "no random bytes for the demo's token");
-	for (size_t i = 0; i < sizeof raw; i++)
-		snprintf(token + 8 + 2 * i, 3, "%02x", raw[i]);
-	const struct zt_static_user desk = {token, "demo-desk", ZT_USER_DESK, "H51010101", NULL};
-	struct zt_static_auth auth = {&desk, 1};
+	struct zt_store *s = NULL;
+	int rc = zt_store_open(&s, db, NULL);
+	if (rc)
+		return rc;
+	struct zt_users_token_res res;
+	const struct zt_users_add_req admin = {.name = "demo-admin", .role = "admin",
+	                                       .actor = "demo-admin"};
+	if ((rc = zt_users_add(s, &admin, &res)) == 0) {
+		zt_token_clear(&res.token);
+		const char *const hospitals[] = {"H51010101"};
+		const struct zt_users_add_req desk = {.name = "demo-desk", .role = "desk",
+		                                      .hospitals = hospitals, .hospital_count = 1,
+		                                      .actor = "demo-admin"};
+		if ((rc = zt_users_add(s, &desk, &res)) == 0) {
+			snprintf(token, cap, "%s", res.token.text);
+			zt_token_clear(&res.token);
+		}
+	}
+	zt_store_close(s);
+	return rc;
+}
+
+int demo_service(const struct cli *c, const char *dir)
+{
+	const char *db = c->db_path;
+	char token[128];
+	struct cli_users_auth *users = NULL;
+	int rc = add_users(db, token, sizeof token);
+	if (rc == 0)
+		rc = cli_users_auth_open(&users, c);
+	if (rc)
+		return rc;
 	char log[600];
 	snprintf(log, sizeof log, "%s/requests.log", dir);
 	struct zt_service_opts o;
@@ -60,21 +86,25 @@ int demo_service(const char *db, const char *dir)
 	FILE *out = NULL;
 	CURL *h = NULL;
 	struct curl_slist *hl = NULL;
-	int rc = zt_api_init(&app, db);
-	if (rc)
+	if ((rc = zt_api_init(&app, db)) != 0) {
+		cli_users_auth_free(users);
 		return rc;
+	}
 	if ((rc = zt_service_new(&s, &o)) || (rc = zt_service_add_builtin_routes(s)) ||
 	    (rc = zt_api_add_routes(&app, s)))
 		goto done;
-	zt_service_set_authenticator(s, zt_static_authenticate, &auth);
+	zt_service_set_authenticator(s, cli_users_authenticate, users);
 	if ((rc = zt_service_start(s)))
 		goto done;
 	unsigned port = zt_service_port(s);
-	char url[64], bearer[96];
+	char url[64], bearer[200];
 	snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/claims", port);
 	snprintf(bearer, sizeof bearer, "Authorization: Bearer %s", token);
 	printf("\nThe service: zhitong serve on 127.0.0.1:%u; a desk's system submits a claim\n"
-	       "(a token made for this run: users and tokens in the store come with `zhitong user`):\n\n"
+	       "with the token of a user of the store, made as\n"
+	       "  zhitong --db D user add demo-admin --role admin\n"
+	       "  zhitong --db D user add demo-desk --role desk --hospital H51010101 --by demo-admin\n"
+	       "would make it (the token is printed once):\n\n"
 	       "  curl -sS -X POST %s -H 'Authorization: Bearer %s' \\\n"
 	       "       -H 'Content-Type: application/xml' -H 'Accept: application/json' \\\n"
 	       "       -H 'X-Operator: 王芳' --data-binary @claim.xml\n\n",
@@ -123,5 +153,7 @@ done:
 		zt_service_free(s);
 	}
 	zt_api_free(&app);
+	cli_users_auth_free(users);
+	memset(token, 0, sizeof token);
 	return rc;
 }

@@ -7,37 +7,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "zhitong/actor.h"
 #include "zhitong/error.h"
-
-/* The answer kept for one Idempotency-Key. */
-struct zt_idem_entry {
-	char *scope;                         /* user \n method \n path \n key */
-	unsigned char body_sha[SHA256_DIGEST_LENGTH];
-	bool done;                           /* false: the first request still runs */
-	unsigned status;
-	char *answer;
-	size_t answer_len;
-};
 
 int zt_api_init(struct zt_api *a, const char *db)
 {
 	memset(a, 0, sizeof *a);
 	a->db = db;
-	if (pthread_mutex_init(&a->idem_lock, NULL) != 0)
-		return zt_error_set(ZT_ENOMEM, "cannot create a lock");
 	return 0;
 }
 
 void zt_api_free(struct zt_api *a)
 {
-	for (size_t i = 0; i < a->idem_n; i++) {
-		free(a->idem[i].scope); /* NULL for a key given back */
-		free(a->idem[i].answer);
-	}
-	free(a->idem);
-	pthread_mutex_destroy(&a->idem_lock);
+	for (size_t i = 0; i < a->idem_routes_n; i++)
+		free(a->idem_routes[i]);
 	memset(a, 0, sizeof *a);
 }
 
@@ -57,6 +42,10 @@ int zt_api_add_routes(struct zt_api *a, struct zt_service *s)
 		rc = api_slips_routes(a, s);
 	if (rc == 0)
 		rc = api_console_routes(a, s);
+	if (rc == 0)
+		rc = api_batches_routes(a, s);
+	if (rc == 0)
+		rc = api_money_routes(a, s);
 	return rc;
 }
 
@@ -131,14 +120,167 @@ unsigned api_view(struct zt_request *r)
 	return p ? zt_access_view(p->roles) : 0;
 }
 
+/* ---- JSON helpers ------------------------------------------------------------------- */
+
+void api_json_text_or_null(struct zt_json_writer *w, const char *key, const char *v)
+{
+	zt_json_write_key(w, key);
+	if (v && v[0])
+		zt_json_write_string(w, v);
+	else
+		zt_json_write_null(w);
+}
+
+void api_json_date_or_null(struct zt_json_writer *w, const char *key, zt_date d)
+{
+	zt_json_write_key(w, key);
+	if (d)
+		zt_json_write_date(w, d);
+	else
+		zt_json_write_null(w);
+}
+
+void api_json_str(struct zt_json_writer *w, const char *key, const char *v)
+{
+	zt_json_write_key(w, key);
+	zt_json_write_string(w, v);
+}
+
+void api_json_int(struct zt_json_writer *w, const char *key, int64_t v)
+{
+	zt_json_write_key(w, key);
+	zt_json_write_int(w, v);
+}
+
+void api_json_amount(struct zt_json_writer *w, const char *key, zt_fen v)
+{
+	zt_json_write_key(w, key);
+	zt_json_write_amount(w, v);
+}
+
+void api_json_bool(struct zt_json_writer *w, const char *key, bool v)
+{
+	zt_json_write_key(w, key);
+	zt_json_write_bool(w, v);
+}
+
+int api_json_object_body(struct zt_request *r, const char *const *members,
+                         struct zt_json_doc **doc, const struct zt_json **root)
+{
+	size_t len = 0;
+	const char *body = zt_req_body(r, &len);
+	*doc = NULL;
+	*root = NULL;
+	if (len == 0)
+		return 0;
+	if (zt_json_parse(doc, body, len, NULL) != 0) {
+		zt_reply_error(r, 400, "malformed-json", "%s", zt_error_last());
+		return 1;
+	}
+	*root = zt_json_root(*doc);
+	zt_error_clear();
+	if ((*root)->type != ZT_JSON_OBJECT || zt_json_check_members(*root, members) != 0) {
+		zt_reply_error(r, 400, "invalid-request", "the body is an object%s%s",
+		               zt_error_last()[0] ? ": " : "", zt_error_last());
+		zt_json_doc_free(*doc);
+		*doc = NULL;
+		*root = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+int api_reply_list(struct zt_request *r, struct zt_api *a, const char *key, api_fill_fn fill,
+                   void *ctx)
+{
+	struct zt_json_writer *w = NULL;
+	struct zt_store *s = NULL;
+	int rc = zt_json_writer_new(&w, false);
+	if (rc)
+		return rc;
+	if (api_store(r, a, true, &s) == 0) {
+		zt_json_write_object_begin(w);
+		zt_json_write_key(w, key);
+		zt_json_write_array_begin(w);
+		rc = fill(s, w, ctx);
+		zt_store_close(s);
+		zt_json_write_array_end(w);
+		zt_json_write_object_end(w);
+		rc = rc ? api_fail(r, rc) : zt_reply_json(r, 200, w);
+	}
+	zt_json_writer_free(w);
+	return rc;
+}
+
 /* ---- Idempotency-Key ------------------------------------------------------------ */
 
 #define IDEM_KEY_CHARS_MAX 255
 
-int api_idem_begin(struct zt_request *r, struct zt_api *a, bool *done, long *slot)
+static void hex_of(char out[65], const unsigned char sha[SHA256_DIGEST_LENGTH])
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+		out[2 * i] = digits[sha[i] >> 4];
+		out[2 * i + 1] = digits[sha[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* The key's scope (docs/spec/service.md: "scoped to the user, the method
+ * and the path"): the user, the method and the path as the route names it
+ * with each parameter's decoded value, so one key on two claims or two
+ * batches is two keys. Hashed: the store keeps no client text. */
+static int idem_scope(struct zt_request *r, const char *key, char out[65])
+{
+	const struct zt_principal *p = zt_req_principal(r);
+	const char *user = p ? p->user : "", *route = zt_req_route(r);
+	/* NUL-separated: no part runs into the next */
+	size_t cap = strlen(user) + strlen(zt_req_method(r)) + strlen(route) + strlen(key) + 4;
+	for (const char *t = strchr(route, '{'); t; t = strchr(t + 1, '{')) {
+		char name[64];
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(t + 1, "}"), t + 1);
+		const char *v = zt_req_param(r, name);
+		cap += (v ? strlen(v) : 0) + 1;
+	}
+	char *buf = malloc(cap), *w = buf;
+	if (!buf)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+#define PUT(text, n)                                                                              \
+	do {                                                                                      \
+		memcpy(w, text, n);                                                               \
+		w += n;                                                                           \
+	} while (0)
+	PUT(user, strlen(user) + 1);
+	PUT(zt_req_method(r), strlen(zt_req_method(r)) + 1);
+	for (const char *t = route; *t;) {
+		const char *open = strchr(t, '{');
+		if (!open) {
+			PUT(t, strlen(t));
+			break;
+		}
+		PUT(t, (size_t)(open - t));
+		size_t nl = strcspn(open + 1, "}");
+		char name[64];
+		snprintf(name, sizeof name, "%.*s", (int)nl, open + 1);
+		const char *v = zt_req_param(r, name);
+		v = v ? v : "";
+		PUT(v, strlen(v) + 1);
+		t = open + 1 + nl + (open[1 + nl] ? 1 : 0);
+	}
+	PUT("", 1);
+	PUT(key, strlen(key));
+#undef PUT
+	unsigned char sha[SHA256_DIGEST_LENGTH];
+	SHA256((const unsigned char *)buf, (size_t)(w - buf), sha);
+	free(buf);
+	hex_of(out, sha);
+	return 0;
+}
+
+int api_idem_begin(struct zt_request *r, struct zt_api *a, bool *done, struct api_idem *k)
 {
 	*done = false;
-	*slot = -1;
+	memset(k, 0, sizeof *k);
 	const char *key = zt_req_header(r, "Idempotency-Key");
 	if (!key)
 		return 0;
@@ -151,85 +293,127 @@ int api_idem_begin(struct zt_request *r, struct zt_api *a, bool *done, long *slo
 	size_t blen = 0;
 	const char *body = zt_req_body(r, &blen);
 	unsigned char sha[SHA256_DIGEST_LENGTH];
+	char body_hex[65];
 	SHA256((const unsigned char *)body, blen, sha);
-	char *scope = NULL;
-	const struct zt_principal *p = zt_req_principal(r);
-	/* the path as the route names it, with its parameters: the template
-	 * and the values, so one key on two claims are two keys */
-	const char *h = zt_req_param(r, "fixmedins_code"), *n = zt_req_param(r, "claim_no");
-	const char *parts[] = {p ? p->user : "", zt_req_method(r), zt_req_route(r), h ? h : "",
-	                       n ? n : "", key};
-	size_t cap = 1;
-	for (size_t i = 0; i < 6; i++)
-		cap += strlen(parts[i]) + 1;
-	if (!(scope = malloc(cap)))
-		return zt_error_set(ZT_ENOMEM, "out of memory");
-	snprintf(scope, cap, "%s\n%s\n%s\n%s\n%s\n%s", parts[0], parts[1], parts[2], parts[3],
-	         parts[4], parts[5]);
-	pthread_mutex_lock(&a->idem_lock);
-	for (size_t i = 0; i < a->idem_n; i++) {
-		struct zt_idem_entry *e = &a->idem[i];
-		if (!e->scope || strcmp(e->scope, scope) != 0)
-			continue;
-		free(scope);
-		*done = true;
-		int rc;
-		if (memcmp(e->body_sha, sha, sizeof sha) != 0)
-			rc = zt_reply_error(r, 409, "idempotency-key-reused",
-			                    "this Idempotency-Key was used with another body");
-		else if (!e->done)
-			rc = zt_reply_error(r, 409, "idempotency-in-progress",
-			                    "the first request with this Idempotency-Key is still running");
-		else {
-			zt_reply_header(r, "Idempotency-Replayed", "true");
-			rc = zt_reply_bytes(r, e->status, "application/json", e->answer, e->answer_len);
-		}
-		pthread_mutex_unlock(&a->idem_lock);
+	hex_of(body_hex, sha);
+	int rc = idem_scope(r, key, k->scope);
+	if (rc)
 		return rc;
+	struct zt_store *s = NULL;
+	if (api_store(r, a, false, &s) != 0) {
+		*done = true;
+		return 0;
 	}
-	int rc = 0;
-	if (a->idem_n == a->idem_cap) {
-		size_t ncap = a->idem_cap ? 2 * a->idem_cap : 64;
-		struct zt_idem_entry *ne = realloc(a->idem, ncap * sizeof *ne);
-		if (!ne)
-			rc = zt_error_set(ZT_ENOMEM, "out of memory");
-		else {
-			a->idem = ne;
-			a->idem_cap = ncap;
-		}
+	int64_t now = a->now ? a->now(a->now_ctx) : (int64_t)time(NULL);
+	struct zt_stored_idem kept;
+	bool taken = false;
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) == 0) {
+		rc = s->ops->idempotency.take(s, k->scope, body_hex, now, now + ZT_IDEM_LEASE_S,
+		                              &taken, &kept);
+		if (rc == 0)
+			rc = s->ops->commit(s);
+		else
+			s->ops->rollback(s);
 	}
-	if (rc == 0) {
-		struct zt_idem_entry *e = &a->idem[a->idem_n];
-		memset(e, 0, sizeof *e);
-		e->scope = scope;
-		memcpy(e->body_sha, sha, sizeof sha);
-		*slot = (long)a->idem_n++;
-		scope = NULL;
+	zt_store_close(s);
+	if (rc) {
+		*done = true;
+		return api_fail(r, rc);
 	}
-	pthread_mutex_unlock(&a->idem_lock);
-	free(scope);
+	if (taken) {
+		k->held = true;
+		zt_req_capture(r);
+		if (a->idem_held)
+			a->idem_held(a->idem_held_ctx);
+		return 0;
+	}
+	*done = true;
+	if (strcmp(kept.body_sha, body_hex) != 0)
+		rc = zt_reply_error(r, 409, "idempotency-key-reused",
+		                    "this Idempotency-Key was used with another body");
+	else if (!kept.done)
+		rc = zt_reply_error(r, 409, "idempotency-in-progress",
+		                    "the first request with this Idempotency-Key is still running");
+	else if ((rc = zt_reply_header(r, "Idempotency-Replayed", "true")) == 0)
+		rc = zt_reply_bytes(r, kept.status, kept.content_type, kept.answer, kept.answer_len);
+	free(kept.answer);
 	return rc;
 }
 
-void api_idem_end(struct zt_api *a, long slot, unsigned status, const char *body, size_t len)
+void api_idem_end(struct zt_request *r, struct zt_api *a, struct api_idem *k)
 {
-	if (slot < 0)
+	if (!k->held)
 		return;
-	pthread_mutex_lock(&a->idem_lock);
-	struct zt_idem_entry *e = &a->idem[slot];
-	char *copy = status < 500 ? malloc(len + 1) : NULL;
-	if (copy) {
-		memcpy(copy, body, len);
-		copy[len] = '\0';
-		e->answer = copy;
-		e->answer_len = len;
-		e->status = status;
-		e->done = true;
-	} else {
-		/* a 5xx is not kept (and neither is what cannot be): the key is
+	k->held = false;
+	unsigned status = 0;
+	const char *ct = NULL, *body = NULL;
+	size_t len = 0;
+	bool answered = zt_req_captured(r, &status, &ct, &body, &len);
+	struct zt_store *s = NULL;
+	const struct zt_store_options o = {0};
+	int rc = zt_store_open(&s, a->db, &o);
+	if (rc == 0 && (rc = s->ops->begin(s, ZT_TXN_WRITE)) == 0) {
+		int64_t now = a->now ? a->now(a->now_ctx) : (int64_t)time(NULL);
+		/* a 5xx (or no answer: the core's 500) is not kept: the key is
 		 * free again */
-		free(e->scope);
-		e->scope = NULL;
+		if (answered && status < 500)
+			rc = s->ops->idempotency.keep(s, k->scope, status, ct, body, len,
+			                              now + ZT_IDEM_KEEP_S);
+		else
+			rc = s->ops->idempotency.drop(s, k->scope);
+		if (rc == 0)
+			rc = s->ops->commit(s);
+		else
+			s->ops->rollback(s);
 	}
-	pthread_mutex_unlock(&a->idem_lock);
+	zt_store_close(s);
+	/* the answer stands; a key that could not be kept is left to its lease */
+	if (rc)
+		fprintf(stderr, "zhitong serve: request %s: Idempotency-Key not kept: %s\n",
+		        zt_req_id(r), zt_error_last());
+}
+
+/* A route whose POST takes Idempotency-Key: the handler runs between
+ * api_idem_begin and api_idem_end. */
+struct idem_route {
+	struct zt_api *a;
+	zt_handler_fn handler;
+	void *ctx;
+};
+
+static int idem_handler(struct zt_request *r, void *ctx)
+{
+	struct idem_route *ir = ctx;
+	bool done;
+	struct api_idem k;
+	int rc = api_idem_begin(r, ir->a, &done, &k);
+	if (rc || done)
+		return rc;
+	rc = ir->handler(r, ir->ctx);
+	api_idem_end(r, ir->a, &k);
+	return rc;
+}
+
+int api_add_routes(struct zt_api *a, struct zt_service *s, const struct zt_route *routes,
+                   size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct zt_route rt = routes[i];
+		if (strcmp(rt.method, "POST") == 0) {
+			if (a->idem_routes_n == API_IDEM_ROUTES_MAX)
+				return zt_error_set(ZT_EINTERNAL, "more than %d POST routes",
+				                    API_IDEM_ROUTES_MAX);
+			struct idem_route *ir = malloc(sizeof *ir);
+			if (!ir)
+				return zt_error_set(ZT_ENOMEM, "out of memory");
+			*ir = (struct idem_route){a, rt.handler, rt.ctx};
+			a->idem_routes[a->idem_routes_n++] = ir;
+			rt.handler = idem_handler;
+			rt.ctx = ir;
+		}
+		int rc = zt_service_add_route(s, &rt);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }

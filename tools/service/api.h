@@ -19,7 +19,6 @@
 #ifndef ZT_SERVICE_API_H
 #define ZT_SERVICE_API_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,25 +26,39 @@
 #include "zhitong/json.h"
 #include "zhitong/store.h"
 
-struct zt_idem_entry;
+/* Idempotency-Key (docs/spec/service.md "Endpoints"): an answer is kept
+ * 7 days; a key held by a request still running is leased for an hour, so
+ * that a process that died mid-request frees it. */
+#define ZT_IDEM_KEEP_S (7 * 86400)
+#define ZT_IDEM_LEASE_S 3600
+#define API_IDEM_ROUTES_MAX 64
+
+struct idem_route;
 struct zt_sessions;
 struct zt_slip_keys;
 
 struct zt_api {
 	const char *db;              /* the store's target (zt_store_open) */
 	/* The loaded configuration, handed to settle as the CLI does ([county C]
-	 * catalog = required: docs/spec/rules-v2.md §2); NULL: none. Owned by
-	 * the caller, alive while the service runs. */
+	 * catalog = required: docs/spec/rules-v2.md §2), and [pool], [advance],
+	 * [reconcile], [hospital H] for finance's endpoints; NULL: none. Owned
+	 * by the caller, alive while the service runs. */
 	const struct zt_config *config;
+	const char *files_dir;       /* where the service writes files (pain.001): [service] files */
 	struct zt_service *service;
 	size_t claims_settled;       /* counters in /metrics */
 	size_t claims_rejected;
-	/* Idempotency-Key (docs/spec/service.md): the answers of non-claim
-	 * POSTs by user, method, path and key. In memory for now: kept while
-	 * the process runs (TODO: in the store, for 7 days). */
-	pthread_mutex_t idem_lock;
-	struct zt_idem_entry *idem;
-	size_t idem_n, idem_cap;
+	/* Idempotency-Key: the answers of non-claim POSTs by user, method,
+	 * path and key are kept in the store (store.h idempotency); these
+	 * wrap the POST routes' handlers (api_add_routes). */
+	struct idem_route *idem_routes[API_IDEM_ROUTES_MAX];
+	size_t idem_routes_n;
+	/* the clock of Idempotency-Key (Unix seconds; NULL: time()) and a hook
+	 * called while a key is held, before the handler runs: for tests */
+	int64_t (*now)(void *ctx);
+	void *now_ctx;
+	void (*idem_held)(void *ctx);
+	void *idem_held_ctx;
 	/* The pool's slip keys ([slip] key): the code on the slips and
 	 * GET /v1/slips/verify (api_slips.c); NULL: no code, 503 there. */
 	const struct zt_slip_keys *slip_keys;
@@ -77,14 +90,45 @@ bool api_in_scope(struct zt_request *r, enum zt_op op, const char *hospital,
 /* The view of the caller (zt_access_view). */
 unsigned api_view(struct zt_request *r);
 /* Idempotency-Key for a non-claim POST: 0 and *done when the request was
- * answered from what is kept (or refused 409/422); 0 and !*done to go on,
- * then api_idem_end with the answer to keep. */
-int api_idem_begin(struct zt_request *r, struct zt_api *a, bool *done, long *slot);
-void api_idem_end(struct zt_api *a, long slot, unsigned status, const char *body, size_t len);
+ * answered from what is kept (or refused 409); 0 and !*done to go on,
+ * then api_idem_end after answering: the answer is kept, a 5xx is not. */
+struct api_idem {
+	char scope[65];
+	bool held;
+};
+int api_idem_begin(struct zt_request *r, struct zt_api *a, bool *done, struct api_idem *k);
+void api_idem_end(struct zt_request *r, struct zt_api *a, struct api_idem *k);
+/* Adds routes; every POST among them takes Idempotency-Key (its handler
+ * wrapped in api_idem_begin / api_idem_end). */
+int api_add_routes(struct zt_api *a, struct zt_service *s, const struct zt_route *routes,
+                   size_t n);
+
+/* JSON members that may be absent: a string ("" is null), a date (0 is null). */
+void api_json_text_or_null(struct zt_json_writer *w, const char *key, const char *v);
+void api_json_date_or_null(struct zt_json_writer *w, const char *key, zt_date d);
+/* A member: a string, a whole number, an amount (two decimals), a boolean. */
+void api_json_str(struct zt_json_writer *w, const char *key, const char *v);
+void api_json_int(struct zt_json_writer *w, const char *key, int64_t v);
+void api_json_amount(struct zt_json_writer *w, const char *key, zt_fen v);
+void api_json_bool(struct zt_json_writer *w, const char *key, bool v);
+/* A small JSON body: an object of the NULL-terminated `members` (no body:
+ * *doc and *root NULL). 0, or answered 400 (malformed-json,
+ * invalid-request) and non-zero. Free *doc with zt_json_doc_free. */
+int api_json_object_body(struct zt_request *r, const char *const *members,
+                         struct zt_json_doc **doc, const struct zt_json **root);
+/* A list read in one go: 200 {"KEY": [what fill writes]} from a read-only
+ * store, or the use case's failure (api_fail). */
+typedef int (*api_fill_fn)(struct zt_store *s, struct zt_json_writer *w, void *ctx);
+int api_reply_list(struct zt_request *r, struct zt_api *a, const char *key, api_fill_fn fill,
+                   void *ctx);
 
 int api_claims_routes(struct zt_api *a, struct zt_service *s);
 int api_reports_routes(struct zt_api *a, struct zt_service *s);
 int api_console_routes(struct zt_api *a, struct zt_service *s);
 int api_slips_routes(struct zt_api *a, struct zt_service *s);
+int api_batches_routes(struct zt_api *a, struct zt_service *s);
+int api_money_routes(struct zt_api *a, struct zt_service *s);
+struct zt_batch;
+void api_batch_json(struct zt_json_writer *w, const struct zt_batch *b);
 
 #endif

@@ -154,6 +154,55 @@ static bool admit(void *ctx, const char *hospital)
 	                    0);
 }
 
+/* Text for XML (a character or an attribute value): the five escapes. */
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default: fputc(*s, f);
+		}
+}
+
+/* A single XML claim rejected: the error of docs/spec/service.md "Errors",
+ * <error code="CODE" fixmedins_code="…" claim_no="…">message</error>, as
+ * the JSON error carries the same members; a list (<claims>, even of one)
+ * keeps the documented <settlements> answer with its <rejection>s
+ * (interfaces.md). */
+static int reply_xml_error(struct zt_request *r, unsigned status, const struct submit *x)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<error code=\"", f);
+	xml_text(f, x->code);
+	fputc('"', f);
+	if (x->hospital[0]) {
+		fputs(" fixmedins_code=\"", f);
+		xml_text(f, x->hospital);
+		fputc('"', f);
+	}
+	if (x->claim_no[0]) {
+		fputs(" claim_no=\"", f);
+		xml_text(f, x->claim_no);
+		fputc('"', f);
+	}
+	fputc('>', f);
+	xml_text(f, x->message);
+	fputs("</error>\n", f);
+	if (fclose(f) != 0) {
+		free(text);
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	}
+	return zt_reply_take(r, status, zt_format_content_type(ZT_FORMAT_XML), text, len);
+}
+
 /* The status of a single claim's answer. */
 static unsigned single_status(const struct submit *x)
 {
@@ -225,8 +274,11 @@ static int claims_post(struct zt_request *r, struct zt_api *a, bool quote)
 		goto done;
 	}
 	unsigned status = x->list ? 200 : single_status(x);
-	if (!x->list && x->rejected && x->answer == ZT_FORMAT_JSON) {
-		rc = zt_reply_error_claim(r, status, x->code, x->message, x->hospital, x->claim_no);
+	if (!x->list && x->rejected) {
+		rc = x->answer == ZT_FORMAT_JSON
+		             ? zt_reply_error_claim(r, status, x->code, x->message, x->hospital,
+		                                    x->claim_no)
+		             : reply_xml_error(r, status, x);
 		goto done;
 	}
 	if (!x->list && status == 201 && x->setl_id[0]) {
@@ -256,18 +308,6 @@ static int post_quotes(struct zt_request *r, void *ctx) { return claims_post(r, 
 
 /* ---- reversal ---------------------------------------------------------------------- */
 
-/* Answers a finished JSON writer and keeps it for the Idempotency-Key. */
-static int reply_kept(struct zt_request *r, struct zt_api *a, long slot, unsigned status,
-                      const struct zt_json_writer *w)
-{
-	const char *text = NULL;
-	size_t len = 0;
-	int rc = zt_json_writer_result(w, &text, &len);
-	if (rc == 0)
-		api_idem_end(a, slot, status, text, len);
-	return rc ? rc : zt_reply_json(r, status, w);
-}
-
 static int post_reversal(struct zt_request *r, void *ctx)
 {
 	struct zt_api *a = ctx;
@@ -276,8 +316,8 @@ static int post_reversal(struct zt_request *r, void *ctx)
 	if (!api_in_scope(r, ZT_OP_CLAIM_REVERSE, h, NULL, 0))
 		return zt_reply_error_claim(r, 404, "not-found", "no such claim", h, n);
 	bool done;
-	long slot;
-	int rc = api_idem_begin(r, a, &done, &slot);
+	struct api_idem k;
+	int rc = api_idem_begin(r, a, &done, &k);
 	if (rc || done)
 		return rc;
 	size_t len = 0;
@@ -311,18 +351,14 @@ static int post_reversal(struct zt_request *r, void *ctx)
 		goto answer;
 	}
 	char actor[ZT_ACTOR_BYTES];
-	if (api_actor(r, actor) != 0) {
-		api_idem_end(a, slot, 500, NULL, 0); /* answered, not kept */
-		goto done;
-	}
+	if (api_actor(r, actor) != 0)
+		goto done; /* answered 400: kept */
 	if (!(res = malloc(sizeof *res))) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
 	}
-	if (api_store(r, a, false, &s) != 0) {
-		api_idem_end(a, slot, 500, NULL, 0);
-		goto done;
-	}
+	if (api_store(r, a, false, &s) != 0)
+		goto done; /* answered 5xx: not kept */
 	const struct zt_claims_reverse_req req = {h, n, reason, actor, setl_id};
 	rc = zt_claims_reverse(s, &req, res);
 	zt_store_close(s);
@@ -330,7 +366,6 @@ static int post_reversal(struct zt_request *r, void *ctx)
 		status = 400;
 		rc = zt_settlement_json_error(w, "invalid-request", zt_error_last(), h, n);
 	} else if (rc) {
-		api_idem_end(a, slot, 500, NULL, 0);
 		rc = api_fail(r, rc);
 		goto done;
 	} else if (res->rejected) {
@@ -341,13 +376,11 @@ static int post_reversal(struct zt_request *r, void *ctx)
 		rc = zt_settlement_json(w, &res->reversal, true, api_view(r));
 	}
 answer:
-	if (rc == 0) {
-		rc = reply_kept(r, a, slot, status, w);
-		slot = -1;
-	}
+	if (rc == 0)
+		rc = zt_reply_json(r, status, w);
 done:
-	if (slot >= 0 && rc)
-		api_idem_end(a, slot, 500, NULL, 0);
+	/* what was answered is kept (a 5xx, or no answer, is not) */
+	api_idem_end(r, a, &k);
 	zt_json_writer_free(w);
 	free(res);
 	zt_json_doc_free(d);

@@ -131,6 +131,11 @@ struct zt_request {
 	bool queued;
 	bool counted;     /* in /metrics and out of in_flight (account()) */
 	const char *note; /* for the log line: why a 500 */
+	/* a copy of the answer, for Idempotency-Key (zt_req_capture) */
+	bool capture;
+	char *cap_body;
+	size_t cap_len;
+	char cap_type[96];
 };
 
 static uint64_t now_us(void)
@@ -533,9 +538,41 @@ static int set_response(struct zt_request *r, unsigned status, const char *conte
 	return 0;
 }
 
+/* Keeps a copy of the answer when asked to (zt_req_capture). */
+static int capture(struct zt_request *r, const char *content_type, const void *body, size_t len)
+{
+	if (!r->capture || r->resp)
+		return 0;
+	free(r->cap_body);
+	if (!(r->cap_body = malloc(len + 1)))
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	memcpy(r->cap_body, body, len);
+	r->cap_body[len] = '\0';
+	r->cap_len = len;
+	snprintf(r->cap_type, sizeof r->cap_type, "%s", content_type ? content_type : "");
+	return 0;
+}
+
+void zt_req_capture(struct zt_request *r) { r->capture = true; }
+
+bool zt_req_captured(const struct zt_request *r, unsigned *status, const char **content_type,
+                     const char **body, size_t *len)
+{
+	if (!r->resp || !r->cap_body)
+		return false;
+	*status = r->status;
+	*content_type = r->cap_type;
+	*body = r->cap_body;
+	*len = r->cap_len;
+	return true;
+}
+
 int zt_reply_bytes(struct zt_request *r, unsigned status, const char *content_type,
                    const void *body, size_t len)
 {
+	int rc = capture(r, content_type, body, len);
+	if (rc)
+		return rc;
 	return set_response(r, status, content_type,
 	                    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY));
 }
@@ -548,6 +585,10 @@ int zt_reply(struct zt_request *r, unsigned status, enum zt_format f, const void
 int zt_reply_take(struct zt_request *r, unsigned status, const char *content_type, void *body,
                   size_t len)
 {
+	if (capture(r, content_type, body, len) != 0) {
+		free(body);
+		return ZT_ENOMEM;
+	}
 	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!resp)
 		free(body);
@@ -738,6 +779,7 @@ static void request_free(struct zt_request *r)
 	if (r->resp)
 		MHD_destroy_response(r->resp);
 	free(r->body);
+	free(r->cap_body);
 	free(r);
 }
 

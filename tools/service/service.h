@@ -197,6 +197,14 @@ bool zt_req_by_session(const struct zt_request *r);
 enum zt_format zt_req_negotiate(const struct zt_request *r, const enum zt_format *offered,
                                 size_t n);
 
+/* From now on, the core keeps a copy of the answer (not of a file's:
+ * zt_reply_fd); zt_req_captured gives it after the handler answered
+ * (Idempotency-Key keeps it). */
+void zt_req_capture(struct zt_request *r);
+/* false when nothing was answered or kept. The strings live as long as r. */
+bool zt_req_captured(const struct zt_request *r, unsigned *status, const char **content_type,
+                     const char **body, size_t *len);
+
 /* ---- answers ------------------------------------------------------------
  * One answer per request. Each returns 0, or ZT_ENOMEM / ZT_EINVAL (a
  * second answer), and may be returned straight from the handler. */

@@ -129,6 +129,11 @@ int zt_advance_request(struct zt_store *s, const struct zt_advance_request_req *
 /* A stored plan with its approval and issue state; ZT_ENOTFOUND. */
 int zt_advance_plan_get(struct zt_store *s, const char *plan_id, struct zt_advance_plan *out);
 
+/* `advance plans`: every plan with its approval and issue state, in the
+ * order made, one call of `cb` each. One read snapshot. */
+int zt_advance_plans(struct zt_store *s, int (*cb)(void *ctx, const struct zt_advance_plan *p),
+                     void *ctx);
+
 /* Approves a plan. ZT_ECONFLICT if `actor` made it (maker-checker), if it
  * is already approved, or already issued. */
 struct zt_advance_approve_req {

@@ -28,6 +28,11 @@ int zt_audit_trail_list(struct zt_store *s, const struct zt_audit_filter *f,
 int zt_audit_trail_verify(struct zt_store *s, const struct zt_audit_head *head,
                           struct zt_audit_verdict *out);
 
+/* The same, inside a read transaction the caller holds (verify.c runs it
+ * in verify's one snapshot). */
+int zt_audit_trail_verify_in(struct zt_store *s, const struct zt_audit_head *head,
+                             struct zt_audit_verdict *out);
+
 /* The head of the chain, verified first: a broken chain has no head to
  * publish (ZT_EINVAL, the verifier's message). The empty trail's head is
  * record 0. */

@@ -93,7 +93,7 @@
 
 /* The schema version this zhitong brings a database to (SQLite: PRAGMA
  * user_version after all migrations; PostgreSQL: meta 'schema.version'). */
-#define ZT_STORE_VERSION 14
+#define ZT_STORE_VERSION 15
 
 struct zt_store_ops;
 /* The handle: an implementation's own struct starts with this one. */
@@ -510,6 +510,8 @@ struct zt_store_advance_ops {
 	/* A plan with its approval and issue; ZT_ENOTFOUND (message set). The
 	 * lines are malloc'd: zt_advance_plan_free. */
 	int (*plan_get)(struct zt_store *s, const char *plan_id, struct zt_advance_plan *out);
+	/* Every plan's id, in the order made (the callback may not use the store). */
+	int (*plan_ids)(struct zt_store *s, int (*cb)(void *ctx, const char *plan_id), void *ctx);
 	int (*approval_put)(struct zt_store *s, int64_t plan_row, const char *actor);
 	/* An advance with row > after_row to a hospital the plan pays (top-up >
 	 * 0): 0 and *out, or ZT_ENOTFOUND (no message). */
@@ -768,6 +770,34 @@ struct zt_store_user_ops {
 	                 int64_t locked_until_s);
 };
 
+/* ---- Idempotency-Key (docs/spec/service.md "Endpoints"; SQLite's
+ * migration 013, PostgreSQL's 005) ---- */
+
+/* What is kept under one key. */
+struct zt_stored_idem {
+	char body_sha[65];        /* hex SHA-256 of the first request's body */
+	bool done;                /* false: the first request still runs */
+	unsigned status;          /* when done */
+	char content_type[96];    /* when done */
+	char *answer;             /* when done: malloc'd, the caller frees it */
+	size_t answer_len;
+};
+
+struct zt_store_idem_ops {
+	/* Takes the key `scope` (64 hex digits) for a request of body
+	 * `body_sha` at Unix second `now_s`, leased until `lease_s`: *taken
+	 * true when it was free (or its row had expired: expires_s <= now_s,
+	 * then replaced), else *taken false and *out what is kept. Deletes every
+	 * expired row on the way. In a WRITE transaction. */
+	int (*take)(struct zt_store *s, const char *scope, const char *body_sha, int64_t now_s,
+	            int64_t lease_s, bool *taken, struct zt_stored_idem *out);
+	/* Keeps the answer of the request that took `scope`, until `expires_s`. */
+	int (*keep)(struct zt_store *s, const char *scope, unsigned status, const char *content_type,
+	            const char *answer, size_t len, int64_t expires_s);
+	/* Frees `scope` (a 5xx answer is not kept). */
+	int (*drop)(struct zt_store *s, const char *scope);
+};
+
 struct zt_store_verify_ops {
 	/* Runs check `id` of verify.h: one call of r->violation per violation,
 	 * *checked what it looked at. Every implementation implements every
@@ -852,6 +882,7 @@ struct zt_store_ops {
 	struct zt_store_verify_ops verify;     /* the checks of verify.h            */
 	struct zt_store_catalog_ops catalogs;  /* catalogues, what settlements took */
 	struct zt_store_user_ops users;        /* users and their token hashes      */
+	struct zt_store_idem_ops idempotency;  /* answers kept for Idempotency-Key  */
 };
 
 #endif

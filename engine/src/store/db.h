@@ -238,6 +238,7 @@ extern const struct zt_store_bank_ops zt_db_bank_ops;
 extern const struct zt_store_verify_ops zt_db_verify_ops;
 extern const struct zt_store_policy_ops zt_db_policy_ops;
 extern const struct zt_store_user_ops zt_db_user_ops;
+extern const struct zt_store_idem_ops zt_db_idem_ops;
 extern const struct zt_store_registry_ops zt_db_registry_ops;
 extern const struct zt_store_catalog_ops zt_db_catalog_ops;
 extern const struct zt_store_audit_ops zt_db_audit_ops;

@@ -14,6 +14,7 @@ static const char SQL_PLAN_INSERT[] =
 static const char SQL_LINE_INSERT[] =
 	"INSERT INTO advance_plan_line (plan_row, hospital, basis, window_earned, target, balance, "
 	"topup) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char SQL_PLAN_IDS[] = "SELECT plan_id FROM advance_plan ORDER BY id";
 static const char SQL_PLAN_GET[] =
 	"SELECT p.id, p.plan_id, p.as_of, p.target_days, p.window_from, p.min_topup, "
 	"p.advance_seen, p.total, p.made_by, p.made_at, COALESCE(v.approved_by, ''), "
@@ -176,6 +177,21 @@ static int plan_get(struct zt_store *s, const char *plan_id, struct zt_advance_p
 	return r;
 }
 
+static int plan_ids(struct zt_store *s, int (*cb)(void *ctx, const char *plan_id), void *ctx)
+{
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_PLAN_IDS, &p), rc = 0;
+	if (r)
+		return r;
+	while ((r = zt_db_row(q, p, "read advance plans")) == 1)
+		if ((rc = cb(ctx, zt_db_column_text(p, 0))) != 0) {
+			zt_db_done(p);
+			return rc;
+		}
+	return r;
+}
+
 static int approval_put(struct zt_store *s, int64_t plan_row, const char *actor)
 {
 	struct zt_db *q = zt_db_of(s);
@@ -293,6 +309,7 @@ const struct zt_store_advance_ops zt_db_advance_ops = {
 	.last_row = last_row,
 	.plan_put = plan_put,
 	.plan_get = plan_get,
+	.plan_ids = plan_ids,
 	.approval_put = approval_put,
 	.newer = newer,
 	.put = put,

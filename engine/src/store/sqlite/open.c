@@ -43,6 +43,7 @@ static void fill_ops(void)
 		.verify = zt_db_verify_ops,
 		.catalogs = zt_db_catalog_ops,
 		.users = zt_db_user_ops,
+		.idempotency = zt_db_idem_ops,
 	};
 }
 

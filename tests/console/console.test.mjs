@@ -52,7 +52,7 @@ function z(args, input) {
 
 // ---- the world: the demo's data, users with passwords, a slip key ----------
 z(['demo', '--claims', '200', '--seed', '7']);
-const PW = { root: 'root-password-1', desk1: 'desk1-password-1', desk2: 'desk2-password-1', aud: 'auditor-password-1', fin: 'finance-password-1', fund: 'fundadmin-password-1' };
+const PW = { root: 'root-password-1', desk1: 'desk1-password-1', desk2: 'desk2-password-1', aud: 'auditor-password-1', fin: 'finance-password-1', fund: 'fundadmin-password-1', fund2: 'fundadmin2-password-1' };
 // the demo registered demo-admin (its HTTP step's users): it adds the console's admin
 z(['user', 'add', 'root', '--role', 'admin', '--by', 'demo-admin']);
 z(['user', 'add', 'desk1', '--role', 'desk', '--hospital', 'H51010101', '--by', 'root']);
@@ -60,13 +60,14 @@ z(['user', 'add', 'desk2', '--role', 'desk', '--hospital', 'H510122001', '--by',
 z(['user', 'add', 'aud', '--role', 'auditor', '--by', 'root']);
 z(['user', 'add', 'fin', '--role', 'finance', '--by', 'root']);
 z(['user', 'add', 'fund', '--role', 'fund-admin', '--fund', '390100', '--by', 'root']);
+z(['user', 'add', 'fund2', '--role', 'fund-admin', '--fund', '390100', '--by', 'root']);
 for (const [u, p] of Object.entries(PW)) z(['user', 'password', u, '--by', 'root'], p + '\n');
 const key = path.join(tmp, 'slip.key');
 fs.writeFileSync(key, Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 255)), { mode: 0o600 });
 const conf = path.join(tmp, 'zhitong.conf');
 // the pages of every role are walked in a few seconds from one address, far
 // faster than a person clicks: the rate limits are raised for the test
-fs.writeFileSync(conf, `[slip]\nkey = ${key}\n\n[service]\nuser-rate-per-s = 1000\nuser-burst = 2000\naddress-rate-per-s = 2000\naddress-burst = 4000\n`);
+fs.writeFileSync(conf, `[slip]\nkey = ${key}\n\n[pool]\nname = 示范县健康扶贫资金专户\naccount = 6222020200000000001\ncurrency = CNY\n\n[service]\nuser-rate-per-s = 1000\nuser-burst = 2000\naddress-rate-per-s = 2000\naddress-burst = 4000\n`);
 
 // ---- the service ------------------------------------------------------------
 const server = spawn(ZHITONG, ['--db', db, '--config', conf, 'serve', '--listen', '127.0.0.1:0', '--log', path.join(ARTIFACTS, 'requests.log')],
@@ -318,6 +319,73 @@ try {
       await p.context().close();
     });
   }
+
+  // ---- maker-checker: a fund administrator approves a batch another made ------
+  await check('fund-admin: approves a batch another made, never their own', async () => {
+    const maker = await session('fund-admin-maker');
+    await login(maker, 'fund', PW.fund);
+    await ready(maker);
+    await go(maker, '#batches');
+    // what the demo settled after its batches: a new batch of fund 390100, made by 'fund'
+    await maker.getByRole('button', { name: '生成新批次' }).click();
+    // the demo made B390100-000001: this one is the next
+    const id = 'B390100-000002';
+    await maker.locator('#main a', { hasText: '批次 ' + id + ' 详情' }).or(maker.locator('#main [role=alert]')).first().waitFor();
+    assert.deepEqual(await maker.locator('#main [role=alert]').allTextContents(), [], 'making the batch');
+    await go(maker, '#batches/' + id);
+    await maker.locator('#batch-actions').waitFor();
+    await maker.locator('#batch-actions button', { hasText: '审核通过' }).click();
+    await maker.locator('#batch-actions [role=alert]', { hasText: '双人复核' }).waitFor();
+    assert.equal(await maker.locator('#main [data-status]').first().getAttribute('data-status'), 'draft');
+    await shot(maker, 'batch-own-approval-refused');
+    await maker.context().close();
+    const checker = await session('fund-admin-checker');
+    await login(checker, 'fund2', PW.fund2);
+    await ready(checker);
+    await go(checker, '#batches/' + id);
+    await checker.locator('#batch-actions button', { hasText: '审核通过' }).click();
+    await checker.locator('#main [data-status=approved]').waitFor();
+    assert.match(await checker.locator('#main [data-status=approved]').first().textContent(), /已审核/);
+    assert.deepEqual(await hardErrors(checker), []);
+    await shot(checker, 'batch-approved-by-another');
+    await checker.context().close();
+  });
+
+  // ---- finance: a statement uploaded, its exception resolved with a note ------
+  await check('finance: uploads a statement and resolves its exception', async () => {
+    const day = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+    const camt = `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>CONSOLE-1</MsgId><CreDtTm>${day}T18:00:00+08:00</CreDtTm></GrpHdr><Stmt><Id>CONSOLE-1-1</Id><CreDtTm>${day}T18:00:00+08:00</CreDtTm><Acct><Id><Othr><Id>6222020200000000001</Id></Othr></Id><Ccy>CNY</Ccy></Acct><Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="CNY">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>${day}</Dt></Dt></Bal><Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="CNY">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>${day}</Dt></Dt></Bal>
+<Ntry><Amt Ccy="CNY">123.45</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>${day}</Dt></BookgDt><ValDt><Dt>${day}</Dt></ValDt><AcctSvcrRef>BS-CONSOLE-1</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>DMCT</SubFmlyCd></Fmly></Domn></BkTxCd><NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs><Amt Ccy="CNY">123.45</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf><Ustrd>interest</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>
+`;
+    const file = path.join(tmp, 'statement.xml');
+    fs.writeFileSync(file, camt);
+    const p = await session('finance-statement');
+    await login(p, 'fin', PW.fin);
+    await ready(p);
+    await go(p, '#reconciliation');
+    await p.locator('#statement-file').setInputFiles(file);
+    await p.locator('#statement-form button[type=submit]').click();
+    await p.locator('#statement-result .ok', { hasText: '已导入' }).waitFor();
+    await shot(p, 'statement-imported');
+    // the credit names no batch: an open exception, resolved with a note
+    await go(p, '#reconciliation');
+    const row = p.locator('#main .actions', { hasText: /例外 EXC-\d+/ }).first();
+    await row.waitFor();
+    const exc = /EXC-\d+/.exec(await row.textContent())[0];
+    // a credit naming nothing: written off (or refunded, or matched by hand)
+    await row.locator('select').selectOption('write-off');
+    await row.locator('input').fill('银行结息，非医保资金（控制台测试）');
+    await row.locator('button', { hasText: '处理' }).click();
+    await p.waitForFunction((x) => !document.querySelector('#main').textContent.includes('例外 ' + x + '：'), exc);
+    assert.deepEqual(await hardErrors(p), []);
+    await shot(p, 'exception-resolved');
+    await p.context().close();
+    // the decision is in the store, with its note and who made it
+    const out = z(['reconcile', 'exceptions', '--all', '--format', 'csv']);
+    assert.match(out, new RegExp(exc + '.*write-off.*银行结息，非医保资金（控制台测试）.*fin'));
+  });
 
   // ---- wrong passwords lock the login ---------------------------------------
   await check('login: five wrong passwords lock it, even for the right one', async () => {

@@ -173,6 +173,13 @@ async function allSettlements(query, max) {
 
 /* ---- generic rendering (for answers whose shape the console does not fix) ---- */
 
+/* The states of batches, plans and exceptions as people read them (the
+ * answer's own word stays in data-status). */
+const STATUS_ZH = {
+  draft: '待审核', approved: '已审核', rejected: '已驳回', exported: '已导出', sent: '已发送',
+  accepted: '付款方已接受', paid: '已到账', 'part-paid': '部分到账', pending: '待处理',
+  refused: '被拒收', failed: '失败', open: '未处理', resolved: '已处理', issued: '已拨付',
+};
 function cell(k, v) {
   if (v === null || v === undefined) return el('td', {}, '');
   if (typeof v === 'object') return el('td', {}, generic(v));
@@ -180,6 +187,7 @@ function cell(k, v) {
   if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) return el('td', {}, when(v));
   if (k === 'fund_pay_type' || k === 'fund') return el('td', {}, (FUND_ZH[v] ? FUND_ZH[v] + ' ' : '') + v);
   if (k === 'kind') return el('td', {}, KIND_ZH[v] || v);
+  if ((k === 'status' || k === 'state') && STATUS_ZH[v]) return el('td', { 'data-status': v }, STATUS_ZH[v]);
   return el('td', { class: typeof v === 'number' ? 'num' : null }, String(v));
 }
 function generic(v) {
@@ -613,8 +621,15 @@ async function pageBatches(args) {
       el('a', { href: '/v1/batches/' + id + '/file.sig' }, '签名')));
     return blocks;
   }
-  if (may('batch-write'))
-    blocks.push(el('div', { class: 'actions' }, actionButton('生成新批次', 'POST', '/v1/batches', {}, () => route(), '')));
+  if (may('batch-write')) {
+    // a batch is of one fund: the user's funds (an administrator of every
+    // fund chooses among the known ones)
+    const funds = (state.who.funds && state.who.funds.length) ? state.who.funds : Object.keys(FUND_ZH);
+    const fund = el('select', { id: 'batch-fund', 'aria-label': '基金' },
+      funds.map((f) => el('option', { value: f }, (FUND_ZH[f] ? FUND_ZH[f] + ' ' : '') + f)));
+    blocks.push(el('div', { class: 'actions' }, el('label', { for: 'batch-fund' }, '基金'), fund,
+      actionButton('生成新批次', 'POST', '/v1/batches', () => ({ fund_code: fund.value }), () => route(), '')));
+  }
   try {
     const { data } = await api('GET', '/v1/batches');
     const list = listOf(data, 'batches');

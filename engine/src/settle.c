@@ -594,67 +594,30 @@ static void stored_text(char *buf, size_t cap, const struct zt_settle_stats *st,
 	         (unsigned long long)st->rejected);
 }
 
-/* Commits (a quote: rolls back), then hands the answer over: the sink
- * delivers it only now, once it is final. A sink that cannot is
- * ZT_ENOTDELIVERED after a commit (the message says what was stored and how
- * to get the answer again), ZT_EIO after a quote. */
-static int finish(struct run *u, const struct zt_source *src)
-{
-	struct zt_store *s = u->s;
-	int rc;
-	if (u->o->quote)
-		s->ops->rollback(s);
-	else if ((rc = s->ops->commit(s)) != 0)
-		return rc;
-	if (!u->sink->committed || (rc = u->sink->committed(u->sink->ctx, u->stats)) == 0)
-		return 0;
-	char why[ZT_MESSAGE_BYTES_MAX], stored[ZT_MESSAGE_BYTES_MAX];
-	snprintf(why, sizeof why, "%s", zt_error_last());
-	if (u->o->quote)
-		return zt_error_set(ZT_EIO, "cannot write the answer (%s); nothing was stored", why);
-	stored_text(stored, sizeof stored, u->stats, src);
-	return zt_error_set(ZT_ENOTDELIVERED, "%s and stored, but the answer could not be written "
-	                    "(%s); submit the same file again to get the same answer (the stored "
-	                    "settlements, the same setl_ids)", stored, why);
-}
+/* ---- a run: the input settled in one or more steps ---------------------- */
 
-/* Every claim of the stream in input order, each in its own savepoint. */
-static int settle_stream(struct run *u, struct zt_claim_stream *cs, uint64_t size)
-{
-	const struct zt_settle_opts *o = u->o;
-	struct zt_settle_stats *stats = u->stats;
-	/* The answer is in the version of the input, known with its first claim. */
-	const struct zt_claim_msg *m = zt_claim_stream_next(cs);
-	int rc = 0;
-	if (u->sink->begin && (rc = u->sink->begin(u->sink->ctx, zt_claim_stream_version(cs))) != 0)
-		return rc;
-	uint64_t next_progress = 1000;
-	for (; m != NULL; m = zt_claim_stream_next(cs)) {
-		stats->claims++;
-		const char *hospital = m->rejected ? m->hospital : m->claim.fixmedins_code;
-		if (o->admit && hospital && hospital[0] && !o->admit(o->admit_ctx, hospital))
-			rc = refuse(u, hospital, m->rejected ? m->claim_no : m->claim.claim_no);
-		else
-			rc = m->rejected ? reject(u, m->hospital, m->claim_no, m->code, m->message)
-			                 : settle_in_savepoint(u, &m->claim);
-		if (rc)
-			return rc;
-		if (o->progress && stats->claims >= next_progress) {
-			next_progress += 1000;
-			o->progress(o->progress_ctx, stats->claims, zt_claim_stream_bytes(cs), size);
-		}
-	}
-	return zt_claim_stream_status(cs); /* refused whole: the caller rolls back */
-}
+/* An input being settled: the use case's state between the steps of a
+ * front door that commits in chunks or shares its commits (settle.h). */
+struct zt_settle_run {
+	struct run u;
+	const struct zt_source *src;
+	enum zt_claim_format format;
+	struct zt_claim_stream *cs;
+	const struct zt_claim_msg *m; /* the next claim, read ahead */
+	bool begun, loaded, ended;
+	uint64_t next_progress;
+};
 
-int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_claim_format format,
-                     const struct zt_settle_opts *o, const struct zt_settle_sink *sink,
-                     struct zt_settle_stats *stats)
+static const struct zt_settle_sink no_sink;
+
+int zt_settle_run_open(struct zt_settle_run **out, const struct zt_source *src,
+                       enum zt_claim_format format, const struct zt_settle_opts *o,
+                       const struct zt_settle_sink *sink, struct zt_settle_stats *stats)
 {
-	static const struct zt_settle_sink no_sink;
+	*out = NULL;
 	memset(stats, 0, sizeof *stats);
 	/* Today is the pool's (docs/spec/rules-v2.md §5), taken once for the
-	 * whole file: never per claim. A day that has not come is refused: a
+	 * whole input: never per claim. A day that has not come is refused: a
 	 * discharge may not be dated after it. */
 	zt_date today = zt_date_today();
 	if (o->today > today) {
@@ -664,39 +627,215 @@ int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_cl
 		                    zt_zone_name(zt_date_pool_zone()));
 	}
 	/* On the heap: the hospital cache makes it large. */
-	struct run *u = zt_calloc(1, sizeof *u);
-	if (!u)
+	struct zt_settle_run *r = zt_calloc(1, sizeof *r);
+	if (!r)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
-	u->s = s;
+	struct run *u = &r->u;
 	u->o = o;
 	u->sink = sink ? sink : &no_sink;
 	u->stats = stats;
 	u->today = o->today ? o->today : today;
-	struct zt_claim_stream *cs = NULL;
-	bool in_txn = false;
-	int rc;
+	r->src = src;
+	r->format = format;
+	r->next_progress = 1000;
+	int rc = zt_actor_normalize(u->actor, o->actor);
+	if (rc == 0)
+		rc = zt_claim_stream_open(&r->cs, src, format);
+	if (rc) {
+		zt_settle_run_close(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
 
-	if ((rc = zt_actor_normalize(u->actor, o->actor)) != 0)
-		goto done;
-	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
-		goto done;
-	in_txn = true;
+/* What a step read from the store is only good in its transaction: the
+ * policies, the catalogues, the hospitals seen. */
+static void run_unload(struct zt_settle_run *r)
+{
+	zt_policy_set_free(&r->u.policies);
+	zt_catalog_set_free(&r->u.catalogs);
+	r->u.hospital_count = 0;
+	r->loaded = false;
+}
+
+int zt_settle_run_step(struct zt_settle_run *r, struct zt_store *s, uint64_t max, bool *done)
+{
+	struct run *u = &r->u;
+	const struct zt_settle_opts *o = u->o;
+	struct zt_settle_stats *stats = u->stats;
+	int rc = 0;
+	*done = false;
+	if (r->ended) {
+		*done = true;
+		return 0;
+	}
+	u->s = s;
+	run_unload(r);
 	if ((rc = zt_policy_set_load(&u->policies, s)) != 0 ||
-	    (rc = zt_catalog_set_load(&u->catalogs, s)) != 0 ||
-	    (rc = zt_claim_stream_open(&cs, src, format)) != 0 ||
-	    (rc = settle_stream(u, cs, src->size_hint)) != 0)
-		goto done;
-	in_txn = false;
-	rc = finish(u, src);
-done:
+	    (rc = zt_catalog_set_load(&u->catalogs, s)) != 0)
+		return rc;
+	r->loaded = true;
+	/* The answer is in the version of the input, known with its first claim. */
+	if (!r->begun) {
+		r->m = zt_claim_stream_next(r->cs);
+		r->begun = true;
+		if (u->sink->begin &&
+		    (rc = u->sink->begin(u->sink->ctx, zt_claim_stream_version(r->cs))) != 0)
+			return rc;
+	}
+	for (uint64_t n = 0; r->m && (max == 0 || n < max); n++) {
+		const struct zt_claim_msg *m = r->m;
+		stats->claims++;
+		const char *hospital = m->rejected ? m->hospital : m->claim.fixmedins_code;
+		if (o->admit && hospital && hospital[0] && !o->admit(o->admit_ctx, hospital))
+			rc = refuse(u, hospital, m->rejected ? m->claim_no : m->claim.claim_no);
+		else
+			rc = m->rejected ? reject(u, m->hospital, m->claim_no, m->code, m->message)
+			                 : settle_in_savepoint(u, &m->claim);
+		if (rc)
+			return rc;
+		if (o->progress && stats->claims >= r->next_progress) {
+			r->next_progress += 1000;
+			o->progress(o->progress_ctx, stats->claims, zt_claim_stream_bytes(r->cs),
+			            r->src->size_hint);
+		}
+		r->m = zt_claim_stream_next(r->cs);
+	}
+	if (r->m)
+		return 0;
+	r->ended = *done = true;
+	return zt_claim_stream_status(r->cs); /* refused whole: the caller rolls back */
+}
+
+int zt_settle_run_committed(struct zt_settle_run *r)
+{
+	struct run *u = &r->u;
+	int rc;
+	if (!u->sink->committed || (rc = u->sink->committed(u->sink->ctx, u->stats)) == 0)
+		return 0;
+	char why[ZT_MESSAGE_BYTES_MAX], stored[ZT_MESSAGE_BYTES_MAX];
+	snprintf(why, sizeof why, "%s", zt_error_last());
+	if (u->o->quote)
+		return zt_error_set(ZT_EIO, "cannot write the answer (%s); nothing was stored", why);
+	stored_text(stored, sizeof stored, u->stats, r->src);
+	return zt_error_set(ZT_ENOTDELIVERED, "%s and stored, but the answer could not be written "
+	                    "(%s); submit the same input again to get the same answer (the stored "
+	                    "settlements, the same setl_ids)", stored, why);
+}
+
+int zt_settle_run_rewind(struct zt_settle_run *r)
+{
+	if (!r->src->rewind)
+		return zt_error_set(ZT_EINTERNAL, "'%s' cannot be read again", zt_source_name(r->src));
+	zt_claim_stream_close(r->cs);
+	r->cs = NULL;
+	run_unload(r);
+	memset(r->u.stats, 0, sizeof *r->u.stats);
+	r->m = NULL;
+	r->begun = r->ended = false;
+	r->next_progress = 1000;
+	int rc = r->src->rewind(r->src->ctx);
+	return rc ? rc : zt_claim_stream_open(&r->cs, r->src, r->format);
+}
+
+void zt_settle_run_close(struct zt_settle_run *r)
+{
+	if (!r)
+		return;
+	zt_claim_stream_close(r->cs);
+	run_unload(r);
+	free(r->u.eff);
+	free(r->u.diffs);
+	free(r);
+}
+
+int zt_settle_check(const struct zt_source *src, enum zt_claim_format format, uint64_t *claims)
+{
+	struct zt_claim_stream *cs = NULL;
+	*claims = 0;
+	int rc = zt_claim_stream_open(&cs, src, format);
+	if (rc)
+		return rc;
+	while (zt_claim_stream_next(cs))
+		++*claims;
+	rc = zt_claim_stream_status(cs);
 	zt_claim_stream_close(cs);
-	if (in_txn)
+	if (rc == 0 && src->rewind)
+		rc = src->rewind(src->ctx);
+	else if (rc == 0)
+		rc = zt_error_set(ZT_EINTERNAL, "'%s' cannot be read again", zt_source_name(src));
+	return rc;
+}
+
+/* ---- the whole input in one transaction ---------------------------------- */
+
+int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_claim_format format,
+                     const struct zt_settle_opts *o, const struct zt_settle_sink *sink,
+                     struct zt_settle_stats *stats)
+{
+	struct zt_settle_run *r = NULL;
+	bool done;
+	int rc = zt_settle_run_open(&r, src, format, o, sink, stats);
+	if (rc)
+		return rc;
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
+		goto out;
+	if ((rc = zt_settle_run_step(r, s, 0, &done)) != 0) {
 		s->ops->rollback(s);
-	zt_policy_set_free(&u->policies);
-	zt_catalog_set_free(&u->catalogs);
-	free(u->eff);
-	free(u->diffs);
-	free(u);
+		goto out;
+	}
+	if (o->quote)
+		s->ops->rollback(s);
+	else if ((rc = s->ops->commit(s)) != 0)
+		goto out;
+	rc = zt_settle_run_committed(r);
+out:
+	zt_settle_run_close(r);
+	return rc;
+}
+
+int zt_settle_chunked(struct zt_store *s, const struct zt_source *src, enum zt_claim_format format,
+                      const struct zt_settle_opts *o, const struct zt_settle_sink *sink,
+                      struct zt_settle_stats *stats, uint64_t chunk)
+{
+	uint64_t n;
+	memset(stats, 0, sizeof *stats);
+	if (o->quote)
+		return zt_error_set(ZT_EINTERNAL, "a quote is never chunked");
+	/* the whole input first: a malformed one stores nothing */
+	int rc = zt_settle_check(src, format, &n);
+	if (rc)
+		return rc;
+	struct zt_settle_run *r = NULL;
+	if ((rc = zt_settle_run_open(&r, src, format, o, sink, stats)) != 0)
+		return rc;
+	uint64_t committed = 0;
+	for (bool done = false; !done;) {
+		if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
+			break;
+		if ((rc = zt_settle_run_step(r, s, chunk, &done)) != 0) {
+			s->ops->rollback(s);
+			break;
+		}
+		if ((rc = s->ops->commit(s)) != 0)
+			break;
+		committed = stats->claims;
+		/* between chunks, the writers that waited go first (store.h G1) */
+		if (!done && s->ops->yield)
+			s->ops->yield(s);
+	}
+	if (rc == 0)
+		rc = zt_settle_run_committed(r);
+	else if (committed) {
+		char why[ZT_MESSAGE_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", zt_error_last());
+		rc = zt_error_set(rc, "%s (the chunks before were committed: %llu claims answered, "
+		                  "the rest not; submit the same file again to finish it, the settled "
+		                  "claims are answered as before)", why,
+		                  (unsigned long long)committed);
+	}
+	zt_settle_run_close(r);
 	return rc;
 }
 

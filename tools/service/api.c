@@ -27,7 +27,10 @@ int zt_api_init(struct zt_api *a, const char *db)
 	a->db = db;
 	if (pthread_mutex_init(&a->idem_lock, NULL) != 0)
 		return zt_error_set(ZT_ENOMEM, "cannot create a lock");
-	return 0;
+	int rc = zt_settle_group_new(&a->group, db, NULL, ZT_API_CHUNK_CLAIMS, 0);
+	if (rc)
+		pthread_mutex_destroy(&a->idem_lock);
+	return rc;
 }
 
 void zt_api_free(struct zt_api *a)
@@ -37,6 +40,7 @@ void zt_api_free(struct zt_api *a)
 		free(a->idem[i].answer);
 	}
 	free(a->idem);
+	zt_settle_group_free(a->group);
 	pthread_mutex_destroy(&a->idem_lock);
 	memset(a, 0, sizeof *a);
 }

@@ -12,8 +12,10 @@
 
 #include "pg_int.h"
 
-extern const unsigned char zt_pg_sql_001[], zt_pg_sql_002[], zt_pg_sql_003[], zt_pg_sql_004[];
-extern const size_t zt_pg_sql_001_len, zt_pg_sql_002_len, zt_pg_sql_003_len, zt_pg_sql_004_len;
+extern const unsigned char zt_pg_sql_001[], zt_pg_sql_002[], zt_pg_sql_003[], zt_pg_sql_004[],
+	zt_pg_sql_005[];
+extern const size_t zt_pg_sql_001_len, zt_pg_sql_002_len, zt_pg_sql_003_len, zt_pg_sql_004_len,
+	zt_pg_sql_005_len;
 
 /* A migration may have a step in C at a line "-- zt:step NAME", as
  * SQLite's (sqlite/migrate.c). */
@@ -27,9 +29,10 @@ static const struct {
 	{zt_pg_sql_002, &zt_pg_sql_002_len, 10, NULL}, /* SQLite's 010: claim v2, the national platform */
 	{zt_pg_sql_003, &zt_pg_sql_003_len, 11, NULL}, /* SQLite's 011: rules v2 */
 	{zt_pg_sql_004, &zt_pg_sql_004_len, 12, pg_audit_chain_old}, /* SQLite's 012: users, the audit chain */
+	{zt_pg_sql_005, &zt_pg_sql_005_len, 13, NULL}, /* SQLite's 013: persons by ID number */
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
-#define LAST_VERSION 12
+#define LAST_VERSION 13
 _Static_assert(LAST_VERSION == ZT_STORE_VERSION,
                "a new SQLite migration needs its twin in schema/pg/ (migrate.c)");
 

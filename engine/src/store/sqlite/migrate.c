@@ -10,10 +10,10 @@
 #include "sqlite_int.h"
 
 extern const unsigned char zt_sql_001[], zt_sql_002[], zt_sql_003[], zt_sql_004[], zt_sql_005[],
-	zt_sql_006[], zt_sql_007[], zt_sql_008[], zt_sql_009[], zt_sql_010[], zt_sql_011[], zt_sql_012[];
+	zt_sql_006[], zt_sql_007[], zt_sql_008[], zt_sql_009[], zt_sql_010[], zt_sql_011[], zt_sql_012[], zt_sql_013[];
 extern const size_t zt_sql_001_len, zt_sql_002_len, zt_sql_003_len, zt_sql_004_len,
 	zt_sql_005_len, zt_sql_006_len, zt_sql_007_len, zt_sql_008_len, zt_sql_009_len,
-	zt_sql_010_len, zt_sql_011_len, zt_sql_012_len;
+	zt_sql_010_len, zt_sql_011_len, zt_sql_012_len, zt_sql_013_len;
 
 static int convert_traces(struct sq *q);
 
@@ -35,6 +35,7 @@ static const struct {
 	{zt_sql_010, &zt_sql_010_len, NULL}, /* claim v2, the national platform */
 	{zt_sql_011, &zt_sql_011_len, NULL}, /* rules v2: catalogues, category periods */
 	{zt_sql_012, &zt_sql_012_len, sq_audit_chain_old}, /* users; the audit chain (audit.c) */
+	{zt_sql_013, &zt_sql_013_len, NULL}, /* persons by ID number */
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
 _Static_assert(sizeof migrations / sizeof *migrations == ZT_STORE_VERSION,

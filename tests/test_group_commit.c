@@ -364,14 +364,15 @@ Test(bulk, a_desk_is_answered_between_the_chunks_of_a_bulk_input, .timeout = 300
 	cr_expect_lt(bulk_desk.event, b.event, "the desk was answered before the bulk ended");
 	struct zt_settle_group_stats gs;
 	zt_settle_group_stats(g, &gs);
-	cr_expect_eq(gs.chunks, 10, "200 claims in chunks of 20");
+	/* at most 20 claims a chunk (fewer when a chunk's 10 ms run out) */
+	cr_expect_geq(gs.chunks, 10, "200 claims in %llu chunks", (unsigned long long)gs.chunks);
 	zt_settle_group_free(g);
 	/* the desk's claim is in the store between the bulk's chunks: it was
-	 * numbered after the first chunk's and before the last chunk's */
+	 * numbered after the first chunk's and before the bulk's last claim */
 	long long desk_id = zt_test_sql_int(db, "SELECT s.id FROM settlement s JOIN claim c ON "
 	                                        "c.id = s.claim_id WHERE c.claim_no = 'DESK-1'");
-	cr_expect_gt(desk_id, 20);
-	cr_expect_lt(desk_id, 181);
+	cr_expect_gt(desk_id, 1);
+	cr_expect_lt(desk_id, 201);
 	expect_verify_clean(db);
 	free(text);
 }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "zhitong/catalog.h"
 #include "zhitong/claim_stream.h"
@@ -598,15 +599,112 @@ static void stored_text(char *buf, size_t cap, const struct zt_settle_stats *st,
 
 /* An input being settled: the use case's state between the steps of a
  * front door that commits in chunks or shares its commits (settle.h). */
+/* The policies and catalogues a run reads, parsed: kept from one
+ * transaction to the next while the store's stay the same (their
+ * fingerprint: each policy's row and size — policies are only ever added
+ * — and each catalogue's header), so that a desk's claim does not parse
+ * the county's policy again. */
+struct zt_settle_rules {
+	struct zt_policy_set policies;
+	struct zt_catalog_set catalogs;
+	uint64_t print;
+	bool loaded;
+	bool checked; /* in this transaction: zt_settle_rules_recheck clears it */
+};
+
+static void fnv(uint64_t *h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		*h = (*h ^ b[i]) * UINT64_C(1099511628211);
+}
+
+static int print_policy(void *ctx, const struct zt_stored_policy *p)
+{
+	fnv(ctx, &p->row, sizeof p->row);
+	fnv(ctx, &p->len, sizeof p->len);
+	return 0;
+}
+
+static int print_catalog(void *ctx, const struct zt_stored_catalog *c)
+{
+	fnv(ctx, &c->row, sizeof c->row);
+	fnv(ctx, &c->ends, sizeof c->ends);
+	fnv(ctx, &c->status, sizeof c->status);
+	fnv(ctx, &c->supersedes, sizeof c->supersedes);
+	fnv(ctx, c->digest, strlen(c->digest));
+	return 0;
+}
+
+/* In the caller's transaction: the rules as the store holds them now. */
+static int rules_load(struct zt_settle_rules *x, struct zt_store *s)
+{
+	if (x->loaded && x->checked)
+		return 0;
+	uint64_t h = UINT64_C(14695981039346656037);
+	int rc = s->ops->policies.each(s, print_policy, &h);
+	if (rc == 0)
+		rc = s->ops->catalogs.each(s, NULL, print_catalog, &h);
+	if (rc)
+		return rc;
+	x->checked = true;
+	if (x->loaded && x->print == h)
+		return 0;
+	zt_policy_set_free(&x->policies);
+	zt_catalog_set_free(&x->catalogs);
+	x->loaded = false;
+	if ((rc = zt_policy_set_load(&x->policies, s)) != 0 ||
+	    (rc = zt_catalog_set_load(&x->catalogs, s)) != 0)
+		return rc;
+	x->print = h;
+	x->loaded = true;
+	return 0;
+}
+
+int zt_settle_rules_new(struct zt_settle_rules **out)
+{
+	if (!(*out = zt_calloc(1, sizeof **out)))
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	return 0;
+}
+
+void zt_settle_rules_recheck(struct zt_settle_rules *x)
+{
+	x->checked = false;
+}
+
+void zt_settle_rules_free(struct zt_settle_rules *x)
+{
+	if (!x)
+		return;
+	zt_policy_set_free(&x->policies);
+	zt_catalog_set_free(&x->catalogs);
+	free(x);
+}
+
 struct zt_settle_run {
 	struct run u;
+	struct zt_settle_rules own, *rules;
 	const struct zt_source *src;
 	enum zt_claim_format format;
 	struct zt_claim_stream *cs;
 	const struct zt_claim_msg *m; /* the next claim, read ahead */
 	bool begun, loaded, ended;
 	uint64_t next_progress;
+	int64_t step_ns; /* a step ends after this long too (0: never) */
 };
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void zt_settle_run_step_time(struct zt_settle_run *r, int64_t ns)
+{
+	r->step_ns = ns;
+}
 
 static const struct zt_settle_sink no_sink;
 
@@ -635,6 +733,7 @@ int zt_settle_run_open(struct zt_settle_run **out, const struct zt_source *src,
 	u->sink = sink ? sink : &no_sink;
 	u->stats = stats;
 	u->today = o->today ? o->today : today;
+	r->rules = &r->own;
 	r->src = src;
 	r->format = format;
 	r->next_progress = 1000;
@@ -653,10 +752,17 @@ int zt_settle_run_open(struct zt_settle_run **out, const struct zt_source *src,
  * policies, the catalogues, the hospitals seen. */
 static void run_unload(struct zt_settle_run *r)
 {
-	zt_policy_set_free(&r->u.policies);
-	zt_catalog_set_free(&r->u.catalogs);
+	/* copies of the rules' sets: theirs to free */
+	memset(&r->u.policies, 0, sizeof r->u.policies);
+	memset(&r->u.catalogs, 0, sizeof r->u.catalogs);
 	r->u.hospital_count = 0;
 	r->loaded = false;
+}
+
+void zt_settle_run_share_rules(struct zt_settle_run *r, struct zt_settle_rules *rules)
+{
+	run_unload(r);
+	r->rules = rules ? rules : &r->own;
 }
 
 int zt_settle_run_step(struct zt_settle_run *r, struct zt_store *s, uint64_t max, bool *done)
@@ -672,9 +778,13 @@ int zt_settle_run_step(struct zt_settle_run *r, struct zt_store *s, uint64_t max
 	}
 	u->s = s;
 	run_unload(r);
-	if ((rc = zt_policy_set_load(&u->policies, s)) != 0 ||
-	    (rc = zt_catalog_set_load(&u->catalogs, s)) != 0)
+	if (r->rules == &r->own)
+		r->own.checked = false; /* a step is a transaction of its own */
+	if ((rc = rules_load(r->rules, s)) != 0)
 		return rc;
+	/* shallow: a catalogue built on first use is built in the rules' set */
+	u->policies = r->rules->policies;
+	u->catalogs = r->rules->catalogs;
 	r->loaded = true;
 	/* The answer is in the version of the input, known with its first claim. */
 	if (!r->begun) {
@@ -684,7 +794,11 @@ int zt_settle_run_step(struct zt_settle_run *r, struct zt_store *s, uint64_t max
 		    (rc = u->sink->begin(u->sink->ctx, zt_claim_stream_version(r->cs))) != 0)
 			return rc;
 	}
+	int64_t until = r->step_ns ? mono_ns() + r->step_ns : 0;
 	for (uint64_t n = 0; r->m && (max == 0 || n < max); n++) {
+		/* at least one claim a step, whatever the clock says */
+		if (until && n > 0 && mono_ns() >= until)
+			break;
 		const struct zt_claim_msg *m = r->m;
 		stats->claims++;
 		const char *hospital = m->rejected ? m->hospital : m->claim.fixmedins_code;
@@ -720,7 +834,7 @@ int zt_settle_run_committed(struct zt_settle_run *r)
 		return zt_error_set(ZT_EIO, "cannot write the answer (%s); nothing was stored", why);
 	stored_text(stored, sizeof stored, u->stats, r->src);
 	return zt_error_set(ZT_ENOTDELIVERED, "%s and stored, but the answer could not be written "
-	                    "(%s); submit the same input again to get the same answer (the stored "
+	                    "(%s); submit the same file again to get the same answer (the stored "
 	                    "settlements, the same setl_ids)", stored, why);
 }
 
@@ -745,6 +859,8 @@ void zt_settle_run_close(struct zt_settle_run *r)
 		return;
 	zt_claim_stream_close(r->cs);
 	run_unload(r);
+	zt_policy_set_free(&r->own.policies);
+	zt_catalog_set_free(&r->own.catalogs);
 	free(r->u.eff);
 	free(r->u.diffs);
 	free(r);
@@ -811,6 +927,7 @@ int zt_settle_chunked(struct zt_store *s, const struct zt_source *src, enum zt_c
 	if ((rc = zt_settle_run_open(&r, src, format, o, sink, stats)) != 0)
 		return rc;
 	uint64_t committed = 0;
+	zt_settle_run_step_time(r, ZT_SETTLE_CHUNK_NS);
 	for (bool done = false; !done;) {
 		if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 			break;

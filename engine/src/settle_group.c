@@ -32,6 +32,7 @@ struct zt_settle_group {
 	struct zt_store_options so;
 	struct zt_store *s; /* the leader's; opened when first needed */
 	struct job **list;  /* the leader's: a group's inputs */
+	struct zt_settle_rules *rules; /* the leader's: policies, catalogues parsed */
 	struct zt_settle_group_stats st;
 };
 
@@ -40,9 +41,12 @@ int zt_settle_group_new(struct zt_settle_group **out, const char *target,
 {
 	struct zt_settle_group *g = zt_calloc(1, sizeof *g);
 	if (!g || !(g->target = strdup(target)) ||
-	    !(g->list = zt_malloc((max ? max : 256) * sizeof *g->list))) {
-		if (g)
+	    !(g->list = zt_malloc((max ? max : 256) * sizeof *g->list)) ||
+	    zt_settle_rules_new(&g->rules) != 0) {
+		if (g) {
 			free(g->target);
+			free(g->list);
+		}
 		free(g);
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	}
@@ -68,6 +72,7 @@ void zt_settle_group_free(struct zt_settle_group *g)
 	pthread_cond_destroy(&g->answered);
 	free(g->target);
 	free(g->list);
+	zt_settle_rules_free(g->rules);
 	free(g);
 }
 
@@ -119,10 +124,14 @@ static void store_drop(struct zt_settle_group *g)
 static int settle_into(struct zt_settle_group *g, struct job *x, uint64_t max, bool *done)
 {
 	int rc = 0;
-	if (!x->run)
+	if (!x->run) {
 		rc = zt_settle_run_open(&x->run, x->j->src, x->j->format, x->j->o, x->j->sink,
 		                        x->stats);
-	else if (x->ran) {
+		if (rc == 0)
+			zt_settle_run_share_rules(x->run, g->rules);
+		if (rc == 0 && x->j->bulk)
+			zt_settle_run_step_time(x->run, ZT_SETTLE_CHUNK_NS);
+	} else if (x->ran) {
 		if (x->j->reset)
 			x->j->reset(x->j->reset_ctx);
 		rc = zt_settle_run_rewind(x->run);
@@ -141,6 +150,7 @@ static void desk_group(struct zt_settle_group *g, struct job **list, unsigned n,
 		int rc = store(g);
 		if (rc == 0 && (rc = g->s->ops->begin(g->s, ZT_TXN_WRITE)) != 0)
 			store_drop(g);
+		zt_settle_rules_recheck(g->rules);
 		if (rc) {
 			for (unsigned i = 0; i < n; i++)
 				if (!list[i]->done)
@@ -186,6 +196,7 @@ static bool bulk_chunk(struct zt_settle_group *g, struct job *x)
 	int rc = store(g);
 	if (rc == 0 && (rc = g->s->ops->begin(g->s, ZT_TXN_WRITE)) != 0)
 		store_drop(g);
+	zt_settle_rules_recheck(g->rules);
 	if (rc == 0 && (rc = settle_into(g, x, g->chunk, &done)) != 0)
 		g->s->ops->rollback(g->s);
 	else if (rc == 0 && (rc = g->s->ops->commit(g->s)) != 0)

@@ -135,7 +135,24 @@ int zt_settle_run_open(struct zt_settle_run **out, const struct zt_source *src,
 int zt_settle_run_step(struct zt_settle_run *r, struct zt_store *s, uint64_t max, bool *done);
 int zt_settle_run_committed(struct zt_settle_run *r);
 int zt_settle_run_rewind(struct zt_settle_run *r);
+/* The policies and catalogues parsed, kept from one transaction to the
+ * next while the store's do not change (checked at each step): a run's
+ * own by default; zt_settle_run_share_rules gives runs that step one after
+ * another (a group commit's) one set to share (NULL: the run's own). */
+struct zt_settle_rules;
+int zt_settle_rules_new(struct zt_settle_rules **out);
+void zt_settle_rules_free(struct zt_settle_rules *rules);
+/* A new transaction began: the next step checks the store's rules again. */
+void zt_settle_rules_recheck(struct zt_settle_rules *rules);
+void zt_settle_run_share_rules(struct zt_settle_run *r, struct zt_settle_rules *rules);
 void zt_settle_run_close(struct zt_settle_run *r);
+/* A step also ends once it has run `ns` nanoseconds (after at least one
+ * claim; 0: only `max` ends it): a bulk input's chunk is bounded in time,
+ * whatever a claim costs on the machine, so a desk waits behind it at
+ * most that long (issue 11 §4). */
+void zt_settle_run_step_time(struct zt_settle_run *r, int64_t ns);
+/* A chunk's time: 10 ms. */
+#define ZT_SETTLE_CHUNK_NS INT64_C(10000000)
 
 /* Reads the whole input (it must rewind) and says whether it is
  * well-formed: 0 and the claims counted, or the error that would refuse
@@ -144,7 +161,7 @@ int zt_settle_check(const struct zt_source *src, enum zt_claim_format format, ui
 
 /* zt_settle_source for a bulk file: the whole input checked well-formed
  * first (a malformed file stores nothing), then settled in transactions
- * of `chunk` claims, yielding the write lock between them so that desks'
+ * of at most `chunk` claims and ZT_SETTLE_CHUNK_NS, yielding the write lock between them so that desks'
  * claims run between the chunks (issue 11 §4). Not for a quote. A failure
  * after some chunks committed says so in its message: those settlements
  * stay, and submitting the same file again answers them as resends and

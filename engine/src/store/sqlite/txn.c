@@ -137,9 +137,10 @@ const char *sq_now_op(struct zt_store *s) { return sq_now(sq_of(s)); }
  * desk's claim waiting behind a bulk file's chunk would try again long
  * after the chunk committed, and a bulk run that begins its next chunk at
  * once would win the lock again and again. Here a waiter tries every
- * 200 µs for its first 20 ms, then every 2 ms, until the store's busy
- * timeout; and a long run yields (sq_yield) between its chunks for longer
- * than a waiter's period, so whoever waited takes the lock first. */
+ * 200 µs for its first second, then every 1 ms, until the store's busy
+ * timeout; and a long run yields (sq_yield) between its chunks for 3 ms,
+ * longer than a waiter's period even when the machine is busy, so
+ * whoever waited takes the lock first. */
 
 static int64_t mono_ns(void)
 {
@@ -164,12 +165,12 @@ int sq_busy(void *ctx, int tries)
 	int64_t waited = now - q->busy_since;
 	if (waited >= (int64_t)q->busy_ms * 1000000)
 		return 0; /* SQLITE_BUSY: the caller says the store is busy */
-	pause_us(waited < 20000000 ? 200 : 2000);
+	pause_us(waited < 1000000000 ? 200 : 1000);
 	return 1;
 }
 
 void sq_yield(struct zt_store *s)
 {
 	(void)s;
-	pause_us(1000);
+	pause_us(3000);
 }

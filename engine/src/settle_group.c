@@ -16,14 +16,16 @@ struct job {
 	struct job *next;
 	uint64_t committed; /* a bulk input: claims in chunks committed */
 	bool ran;           /* settled in a group that was rolled back since */
-	bool done;
+	bool answered;      /* the leader's: rc and msg are final */
+	bool done;          /* under the lock: answered, its submitter may go */
+	bool promoted;      /* under the lock: its submitter leads next */
+	pthread_cond_t wake; /* done or promoted */
 	int rc;
 	char msg[ZT_MESSAGE_BYTES_MAX];
 };
 
 struct zt_settle_group {
 	pthread_mutex_t lock;
-	pthread_cond_t answered;
 	struct job *desk, **desk_tail; /* in arrival order */
 	struct job *bulk, **bulk_tail;
 	bool leading;
@@ -51,7 +53,6 @@ int zt_settle_group_new(struct zt_settle_group **out, const char *target,
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	}
 	pthread_mutex_init(&g->lock, NULL);
-	pthread_cond_init(&g->answered, NULL);
 	g->desk_tail = &g->desk;
 	g->bulk_tail = &g->bulk;
 	g->chunk = chunk ? chunk : 200;
@@ -69,7 +70,6 @@ void zt_settle_group_free(struct zt_settle_group *g)
 		return;
 	zt_store_close(g->s);
 	pthread_mutex_destroy(&g->lock);
-	pthread_cond_destroy(&g->answered);
 	free(g->target);
 	free(g->list);
 	zt_settle_rules_free(g->rules);
@@ -103,7 +103,7 @@ static void answer(struct job *x, int rc)
 		snprintf(x->msg, sizeof x->msg, "%s", zt_error_last());
 	zt_settle_run_close(x->run);
 	x->run = NULL;
-	x->done = true;
+	x->answered = true;
 }
 
 /* The store, opened when first needed; after a failed begin or commit it
@@ -153,7 +153,7 @@ static void desk_group(struct zt_settle_group *g, struct job **list, unsigned n,
 		zt_settle_rules_recheck(g->rules);
 		if (rc) {
 			for (unsigned i = 0; i < n; i++)
-				if (!list[i]->done)
+				if (!list[i]->answered)
 					answer(list[i], rc);
 			return;
 		}
@@ -161,7 +161,7 @@ static void desk_group(struct zt_settle_group *g, struct job **list, unsigned n,
 		for (unsigned i = 0; i < n && !failed; i++) {
 			struct job *x = list[i];
 			bool done;
-			if (!x->done && (rc = settle_into(g, x, 0, &done)) != 0)
+			if (!x->answered && (rc = settle_into(g, x, 0, &done)) != 0)
 				failed = x;
 		}
 		if (failed) {
@@ -177,12 +177,12 @@ static void desk_group(struct zt_settle_group *g, struct job **list, unsigned n,
 		if ((rc = g->s->ops->commit(g->s)) != 0) {
 			store_drop(g);
 			for (unsigned i = 0; i < n; i++)
-				if (!list[i]->done)
+				if (!list[i]->answered)
 					answer(list[i], rc);
 			return;
 		}
 		for (unsigned i = 0; i < n; i++)
-			if (!list[i]->done)
+			if (!list[i]->answered)
 				answer(list[i], zt_settle_run_committed(list[i]->run));
 		return;
 	}
@@ -258,6 +258,28 @@ static void lead(struct zt_settle_group *g)
 			g->bulk_tail = &b->next;
 		}
 	}
+	/* each submitter woken alone: a broadcast would wake every waiting
+	 * thread (hundreds, under load) for each group */
+	for (unsigned i = 0; i < n; i++) {
+		list[i]->done = true;
+		pthread_cond_signal(&list[i]->wake);
+	}
+	if (bulk_done) {
+		b->done = true;
+		pthread_cond_signal(&b->wake);
+	}
+}
+
+/* The lock held: leadership to the first input waiting, if any. */
+static void hand_over(struct zt_settle_group *g)
+{
+	struct job *next = g->desk ? g->desk : g->bulk;
+	if (!next) {
+		g->leading = false;
+		return;
+	}
+	next->promoted = true;
+	pthread_cond_signal(&next->wake);
 }
 
 int zt_settle_group_submit(struct zt_settle_group *g, const struct zt_settle_job *j,
@@ -267,6 +289,7 @@ int zt_settle_group_submit(struct zt_settle_group *g, const struct zt_settle_job
 	if (j->o->quote)
 		return zt_error_set(ZT_EINTERNAL, "a quote is never group-committed");
 	struct job x = {.j = j, .stats = stats};
+	pthread_cond_init(&x.wake, NULL);
 	pthread_mutex_lock(&g->lock);
 	if (j->bulk) {
 		*g->bulk_tail = &x;
@@ -275,17 +298,24 @@ int zt_settle_group_submit(struct zt_settle_group *g, const struct zt_settle_job
 		*g->desk_tail = &x;
 		g->desk_tail = &x.next;
 	}
-	while (!x.done) {
-		if (g->leading) {
-			pthread_cond_wait(&g->answered, &g->lock);
-			continue;
-		}
+	if (!g->leading) {
 		g->leading = true;
-		lead(g);
-		g->leading = false;
-		pthread_cond_broadcast(&g->answered);
+		x.promoted = true;
+	}
+	for (;;) {
+		while (!x.done && !x.promoted)
+			pthread_cond_wait(&x.wake, &g->lock);
+		if (x.done)
+			break;
+		/* the leader, until its own input is answered */
+		x.promoted = false;
+		while (!x.done)
+			lead(g);
+		hand_over(g);
+		break;
 	}
 	pthread_mutex_unlock(&g->lock);
+	pthread_cond_destroy(&x.wake);
 	if (x.rc)
 		zt_error_set(x.rc, "%s", x.msg);
 	return x.rc;

@@ -376,3 +376,101 @@ Test(bulk, a_desk_is_answered_between_the_chunks_of_a_bulk_input, .timeout = 300
 	expect_verify_clean(db);
 	free(text);
 }
+
+/* ---- the rules a group keeps parsed -------------------------------------------- */
+
+/* The group parses the policies once and keeps them while the store's do
+ * not change: a policy loaded by another process between two groups is
+ * in force for the next. */
+Test(group, a_policy_loaded_meanwhile_is_in_force_for_the_next_group, .timeout = 300)
+{
+	const char *db = sample_db("rules.db");
+	struct zt_settle_group *g;
+	cr_assert_eq(zt_settle_group_new(&g, db, NULL, 0, 0), 0);
+	static struct desk a, b, c;
+	char *x = claim("R-1", "P0000001", 1);
+	memcpy(strstr(x, "<dscg_date>2017"), "<dscg_date>2018", 15);
+	desk_init(&a, g, x);
+	desk_run(&a);
+	cr_assert_eq(a.rc, 0, "%s", zt_error_last());
+	cr_expect_eq(a.rejected, 1, "no policy in force on 2018-03-01 yet");
+	/* a policy of 2018, loaded through the program */
+	char *p = zt_test_slurp(ZT_TEST_SOURCE_DIR "/rules/sample-510101-2017.xml");
+	cr_assert(p);
+	char *id = strstr(p, "id=\"xx-2017\""), *from = strstr(p, "effective-from=\"2017"),
+	     *to = strstr(p, "effective-to=\"2017");
+	cr_assert(id && from && to);
+	memcpy(id + 7, "2018", 4);
+	memcpy(from + 16, "2018", 4);
+	memcpy(to + 14, "2018", 4);
+	const char *file = zt_test_write("policy-2018.xml", p);
+	free(zt_test_db_ok(db, "rules load '%s'", file));
+	desk_init(&b, g, strdup(x));
+	memcpy(strstr(b.body, "R-1"), "R-2", 3);
+	desk_run(&b);
+	cr_expect_eq(b.rc, 0, "%s", zt_error_last());
+	cr_expect_eq(b.settled, 1, "the 2018 policy is in force for the next group");
+	/* and the 2017 one still is */
+	desk_init(&c, g, claim("R-3", "P0000001", 2));
+	desk_run(&c);
+	cr_expect_eq(c.settled, 1);
+	zt_settle_group_free(g);
+	expect_verify_clean(db);
+	free(p);
+	free(x);
+	free(b.body);
+	free(c.body);
+}
+
+/* ---- on PostgreSQL (the fixture `pg`) ---------------------------------------------- */
+
+Test(group_pg, concurrent_desks_share_commits_on_postgresql, .timeout = 300)
+{
+	char target[1200];
+	zt_test_pg_create(target, sizeof target, "group", NULL);
+	free(zt_test_ok("--db '%s' init", target));
+	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", target,
+	                ZT_TEST_SOURCE_DIR));
+	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", target,
+	                ZT_TEST_SOURCE_DIR));
+	struct zt_settle_group *g;
+	cr_assert_eq(zt_settle_group_new(&g, target, NULL, 0, 0), 0, "%s", zt_error_last());
+	static struct desk d[DESKS];
+	char no[32];
+	for (int i = 0; i < DESKS; i++) {
+		snprintf(no, sizeof no, "PG-%02d", i);
+		desk_init(&d[i], g, claim(no, "P0000001", 1 + i));
+	}
+	d[3].body[strlen(d[3].body) - 12] = '\0'; /* malformed */
+	d[0].hold_until_waiting = DESKS - 1;
+	pthread_t t[DESKS];
+	start_leader(&t[0], &d[0]);
+	for (int i = 1; i < DESKS; i++)
+		pthread_create(&t[i], NULL, desk_run, &d[i]);
+	for (int i = 0; i < DESKS; i++)
+		pthread_join(t[i], NULL);
+	struct zt_settle_group_stats gs;
+	zt_settle_group_stats(g, &gs);
+	zt_settle_group_free(g);
+	cr_expect_eq(gs.commits, 2);
+	cr_expect_eq(gs.retries, 1);
+	for (int i = 0; i < DESKS; i++) {
+		cr_expect_eq(d[i].rc, i == 3 ? ZT_EMALFORMED : 0, "desk %d", i);
+		cr_expect_eq(d[i].settled, i == 3 ? d[i].settled : 1, "desk %d", i);
+	}
+	/* one person, eleven claims: the settlements numbered without a gap
+	 * and the store consistent (verify checks the accumulators against
+	 * the settlements) */
+	char *list = zt_test_ok("--db '%s' claim list --person P0000001 --format csv", target);
+	int lines = 0;
+	for (const char *p = list; *p; p++)
+		lines += *p == '\n';
+	cr_expect_eq(lines, 1 + DESKS - 1, "%s", list);
+	cr_expect(strstr(list, "S000000000011"), "%s", list);
+	free(list);
+	char *v = zt_test_ok("--db '%s' verify", target);
+	cr_expect(strstr(v, "OK: 0 violations"), "%s", v);
+	free(v);
+	for (int i = 0; i < DESKS; i++)
+		free(d[i].body);
+}

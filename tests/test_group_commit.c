@@ -172,6 +172,20 @@ static void expect_verify_clean(const char *db)
 	free(zt_test_db_ok(db, "verify"));
 }
 
+/* Runs n desks in two groups: desk 0 leads one of its own and holds it
+ * until the n - 1 others wait, which are then the second. */
+static void two_groups(struct desk *d, int n)
+{
+	pthread_t t[DESKS];
+	cr_assert(n <= DESKS);
+	d[0].hold_until_waiting = (unsigned)n - 1;
+	start_leader(&t[0], &d[0]);
+	for (int i = 1; i < n; i++)
+		pthread_create(&t[i], NULL, desk_run, &d[i]);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+}
+
 /* ---- group commit ----------------------------------------------------------------- */
 
 Test(group, concurrent_desks_share_commits_and_a_failing_one_fails_alone, .timeout = 300)
@@ -191,15 +205,8 @@ Test(group, concurrent_desks_share_commits_and_a_failing_one_fails_alone, .timeo
 	bad[strlen(bad) - 12] = '\0';
 	char *stranger = strstr(d[8].body, "P000000");
 	memcpy(stranger, "P9999999", 8);
-	/* desk 0 leads a group of its own and holds it until the others wait:
-	 * they are then one group, the malformed one among them */
-	d[0].hold_until_waiting = DESKS - 1;
-	pthread_t t[DESKS];
-	start_leader(&t[0], &d[0]);
-	for (int i = 1; i < DESKS; i++)
-		pthread_create(&t[i], NULL, desk_run, &d[i]);
-	for (int i = 0; i < DESKS; i++)
-		pthread_join(t[i], NULL);
+	/* the malformed one among the second group */
+	two_groups(d, DESKS);
 
 	struct zt_settle_group_stats gs;
 	zt_settle_group_stats(g, &gs);
@@ -442,13 +449,7 @@ Test(group_pg, concurrent_desks_share_commits_on_postgresql, .timeout = 300)
 		desk_init(&d[i], g, claim(no, "P0000001", 1 + i));
 	}
 	d[3].body[strlen(d[3].body) - 12] = '\0'; /* malformed */
-	d[0].hold_until_waiting = DESKS - 1;
-	pthread_t t[DESKS];
-	start_leader(&t[0], &d[0]);
-	for (int i = 1; i < DESKS; i++)
-		pthread_create(&t[i], NULL, desk_run, &d[i]);
-	for (int i = 0; i < DESKS; i++)
-		pthread_join(t[i], NULL);
+	two_groups(d, DESKS);
 	struct zt_settle_group_stats gs;
 	zt_settle_group_stats(g, &gs);
 	zt_settle_group_free(g);

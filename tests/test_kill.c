@@ -4,8 +4,9 @@
  * A claim file is submitted through the CLI (`zhitong claim submit`, its
  * own process) and killed with SIGKILL at a seeded random instant, several
  * times in a row on the same database; after every kill `zhitong verify`
- * is clean and the database holds all of the file or none of it (the file
- * settles in one transaction); then finishing the work (submitting the
+ * is clean and the database holds whole chunks of the file (it settles in
+ * transactions of --chunk claims, issue 11 §4: between none and all of
+ * it, never a claim half-written); then finishing the work (submitting the
  * file once more, to the end) answers byte for byte what a run never
  * interrupted answered, and leaves the same database (its .dump, the
  * timestamps masked). Seeded: $ZT_KILL_SEED (default 1) replays a failure;
@@ -121,7 +122,8 @@ Test(kill, a_submission_killed_anywhere_finishes_with_the_same_answer, .timeout 
 			         (unsigned)delay);
 			zt_stress_verify(db, what);
 			long n = zt_test_sql_int(db, "SELECT count(*) FROM claim");
-			cr_assert(n == base_claims || n == all, "%s: %ld claims stored: half a file", what, n);
+			cr_assert(n >= base_claims && n <= all, "%s: %ld claims stored, not %ld to %ld",
+			          what, n, base_claims, all);
 		}
 		code = finish(db, claims, out);
 		cr_assert(code == 0 || code == 1, "seed %u round %ld: finishing exited %d", seed, r, code);

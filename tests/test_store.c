@@ -185,8 +185,11 @@ Test(concurrency, two_submits_on_one_database_equal_a_serial_run)
 
 	const char *db = fresh_db("both.db", w.registry, w.policy);
 	const char *ao = path_of("a.out"), *bo = path_of("b.out"), *ae = path_of("a.err"), *be = path_of("b.err");
-	struct run r = sh("'%s' --db '%s' claim submit '%s' >'%s' 2>'%s' & pa=$!;"
-	                  " '%s' --db '%s' claim submit '%s' >'%s' 2>'%s' & pb=$!;"
+	/* each file one transaction (--chunk 0): the files serialised whole;
+	 * chunked, two files interleave by chunks (each claim still seeing
+	 * exactly the ones committed before it: test_group_commit) */
+	struct run r = sh("'%s' --db '%s' claim submit --chunk 0 '%s' >'%s' 2>'%s' & pa=$!;"
+	                  " '%s' --db '%s' claim submit --chunk 0 '%s' >'%s' 2>'%s' & pb=$!;"
 	                  " wait $pa; ra=$?; wait $pb; rb=$?; echo \"$ra $rb\"",
 	                  ZT, db, a, ao, ae, ZT, db, b, bo, be);
 	cr_assert_eq(r.code, 0);
@@ -302,7 +305,8 @@ Test(crash, a_submit_killed_mid_file_leaves_nothing_and_the_file_can_be_sent_aga
 	 * write-ahead log: well into the file, long before its end. */
 	const char *db = fresh_db("crash.db", w.registry, w.policy);
 	const char *crash_out = path_of("crash.out");
-	r = sh("'%s' --db '%s' claim submit '%s' >'%s' 2>/dev/null & pid=$!;"
+	/* one transaction (--chunk 0): killed, it leaves nothing */
+	r = sh("'%s' --db '%s' claim submit --chunk 0 '%s' >'%s' 2>/dev/null & pid=$!;"
 	       " i=0; while [ \"$(stat -c %%s '%s-wal' 2>/dev/null || echo 0)\" -lt 8000000 ] && [ $i -lt 1200 ];"
 	       " do sleep 0.025; i=$((i+1)); done;"
 	       " kill -9 $pid; wait $pid; echo $?",

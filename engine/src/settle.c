@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "zhitong/catalog.h"
 #include "zhitong/claim_stream.h"
@@ -591,67 +592,127 @@ static void stored_text(char *buf, size_t cap, const struct zt_settle_stats *st,
 	         (unsigned long long)st->rejected);
 }
 
-/* Commits (a quote: rolls back), then hands the answer over: the sink
- * delivers it only now, once it is final. A sink that cannot is
- * ZT_ENOTDELIVERED after a commit (the message says what was stored and how
- * to get the answer again), ZT_EIO after a quote. */
-static int finish(struct run *u, const struct zt_source *src)
+/* ---- a run: the input settled in one or more steps ---------------------- */
+
+/* An input being settled: the use case's state between the steps of a
+ * front door that commits in chunks or shares its commits (settle.h). */
+/* The policies and catalogues a run reads, parsed: kept from one
+ * transaction to the next while the store's stay the same (their
+ * fingerprint: each policy's row and size — policies are only ever added
+ * — and each catalogue's header), so that a desk's claim does not parse
+ * the county's policy again. */
+struct zt_settle_rules {
+	struct zt_policy_set policies;
+	struct zt_catalog_set catalogs;
+	uint64_t print;
+	bool loaded;
+	bool checked; /* in this transaction: zt_settle_rules_recheck clears it */
+};
+
+static void fnv(uint64_t *h, const void *p, size_t n)
 {
-	struct zt_store *s = u->s;
-	int rc;
-	if (u->o->quote)
-		s->ops->rollback(s);
-	else if ((rc = s->ops->commit(s)) != 0)
-		return rc;
-	if (!u->sink->committed || (rc = u->sink->committed(u->sink->ctx, u->stats)) == 0)
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		*h = (*h ^ b[i]) * UINT64_C(1099511628211);
+}
+
+static int print_policy(void *ctx, const struct zt_stored_policy *p)
+{
+	fnv(ctx, &p->row, sizeof p->row);
+	fnv(ctx, &p->len, sizeof p->len);
+	return 0;
+}
+
+static int print_catalog(void *ctx, const struct zt_stored_catalog *c)
+{
+	fnv(ctx, &c->row, sizeof c->row);
+	fnv(ctx, &c->ends, sizeof c->ends);
+	fnv(ctx, &c->status, sizeof c->status);
+	fnv(ctx, &c->supersedes, sizeof c->supersedes);
+	fnv(ctx, c->digest, strlen(c->digest));
+	return 0;
+}
+
+/* In the caller's transaction: the rules as the store holds them now. */
+static int rules_load(struct zt_settle_rules *x, struct zt_store *s)
+{
+	if (x->loaded && x->checked)
 		return 0;
-	char why[ZT_MESSAGE_BYTES_MAX], stored[ZT_MESSAGE_BYTES_MAX];
-	snprintf(why, sizeof why, "%s", zt_error_last());
-	if (u->o->quote)
-		return zt_error_set(ZT_EIO, "cannot write the answer (%s); nothing was stored", why);
-	stored_text(stored, sizeof stored, u->stats, src);
-	return zt_error_set(ZT_ENOTDELIVERED, "%s and stored, but the answer could not be written "
-	                    "(%s); submit the same file again to get the same answer (the stored "
-	                    "settlements, the same setl_ids)", stored, why);
-}
-
-/* Every claim of the stream in input order, each in its own savepoint. */
-static int settle_stream(struct run *u, struct zt_claim_stream *cs, uint64_t size)
-{
-	const struct zt_settle_opts *o = u->o;
-	struct zt_settle_stats *stats = u->stats;
-	/* The answer is in the version of the input, known with its first claim. */
-	const struct zt_claim_msg *m = zt_claim_stream_next(cs);
-	int rc = 0;
-	if (u->sink->begin && (rc = u->sink->begin(u->sink->ctx, zt_claim_stream_version(cs))) != 0)
+	uint64_t h = UINT64_C(14695981039346656037);
+	int rc = s->ops->policies.each(s, print_policy, &h);
+	if (rc == 0)
+		rc = s->ops->catalogs.each(s, NULL, print_catalog, &h);
+	if (rc)
 		return rc;
-	uint64_t next_progress = 1000;
-	for (; m != NULL; m = zt_claim_stream_next(cs)) {
-		stats->claims++;
-		const char *hospital = m->rejected ? m->hospital : m->claim.fixmedins_code;
-		if (o->admit && hospital && hospital[0] && !o->admit(o->admit_ctx, hospital))
-			rc = refuse(u, hospital, m->rejected ? m->claim_no : m->claim.claim_no);
-		else
-			rc = m->rejected ? reject(u, m->hospital, m->claim_no, m->code, m->message)
-			                 : settle_in_savepoint(u, &m->claim);
-		if (rc)
-			return rc;
-		if (o->progress && stats->claims >= next_progress) {
-			next_progress += 1000;
-			o->progress(o->progress_ctx, stats->claims, zt_claim_stream_bytes(cs), size);
-		}
-	}
-	return zt_claim_stream_status(cs); /* refused whole: the caller rolls back */
+	x->checked = true;
+	if (x->loaded && x->print == h)
+		return 0;
+	zt_policy_set_free(&x->policies);
+	zt_catalog_set_free(&x->catalogs);
+	x->loaded = false;
+	if ((rc = zt_policy_set_load(&x->policies, s)) != 0 ||
+	    (rc = zt_catalog_set_load(&x->catalogs, s)) != 0)
+		return rc;
+	x->print = h;
+	x->loaded = true;
+	return 0;
 }
 
-int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_claim_format format,
-                     const struct zt_settle_opts *o, const struct zt_settle_sink *sink,
-                     struct zt_settle_stats *stats)
+int zt_settle_rules_new(struct zt_settle_rules **out)
 {
-	static const struct zt_settle_sink no_sink;
+	if (!(*out = zt_calloc(1, sizeof **out)))
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	return 0;
+}
+
+void zt_settle_rules_recheck(struct zt_settle_rules *x)
+{
+	x->checked = false;
+}
+
+void zt_settle_rules_free(struct zt_settle_rules *x)
+{
+	if (!x)
+		return;
+	zt_policy_set_free(&x->policies);
+	zt_catalog_set_free(&x->catalogs);
+	free(x);
+}
+
+struct zt_settle_run {
+	struct run u;
+	struct zt_settle_rules own, *rules;
+	const struct zt_source *src;
+	enum zt_claim_format format;
+	struct zt_claim_stream *cs;
+	const struct zt_claim_msg *m; /* the next claim, read ahead */
+	bool begun, loaded, ended;
+	uint64_t next_progress;
+	int64_t step_ns; /* a step ends after this long too (0: never) */
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void zt_settle_run_step_time(struct zt_settle_run *r, int64_t ns)
+{
+	r->step_ns = ns;
+}
+
+static const struct zt_settle_sink no_sink;
+
+int zt_settle_run_open(struct zt_settle_run **out, const struct zt_source *src,
+                       enum zt_claim_format format, const struct zt_settle_opts *o,
+                       const struct zt_settle_sink *sink, struct zt_settle_stats *stats)
+{
+	*out = NULL;
 	memset(stats, 0, sizeof *stats);
 	/* Today is the pool's (docs/spec/rules-v2.md §5), taken once for the
-	 * whole file: never per claim. A day that has not come is refused: a
+	 * whole input: never per claim. A day that has not come is refused: a
 	 * discharge may not be dated after it. */
 	zt_date today = zt_date_today();
 	if (o->today > today) {
@@ -661,39 +722,234 @@ int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_cl
 		                    zt_zone_name(zt_date_pool_zone()));
 	}
 	/* On the heap: the hospital cache makes it large. */
-	struct run *u = zt_calloc(1, sizeof *u);
-	if (!u)
+	struct zt_settle_run *r = zt_calloc(1, sizeof *r);
+	if (!r)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
-	u->s = s;
+	struct run *u = &r->u;
 	u->o = o;
 	u->sink = sink ? sink : &no_sink;
 	u->stats = stats;
 	u->today = o->today ? o->today : today;
-	struct zt_claim_stream *cs = NULL;
-	bool in_txn = false;
-	int rc;
+	r->rules = &r->own;
+	r->src = src;
+	r->format = format;
+	r->next_progress = 1000;
+	int rc = zt_actor_normalize(u->actor, o->actor);
+	if (rc == 0)
+		rc = zt_claim_stream_open(&r->cs, src, format);
+	if (rc) {
+		zt_settle_run_close(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
 
-	if ((rc = zt_actor_normalize(u->actor, o->actor)) != 0)
-		goto done;
-	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
-		goto done;
-	in_txn = true;
-	if ((rc = zt_policy_set_load(&u->policies, s)) != 0 ||
-	    (rc = zt_catalog_set_load(&u->catalogs, s)) != 0 ||
-	    (rc = zt_claim_stream_open(&cs, src, format)) != 0 ||
-	    (rc = settle_stream(u, cs, src->size_hint)) != 0)
-		goto done;
-	in_txn = false;
-	rc = finish(u, src);
-done:
+/* What a step read from the store is only good in its transaction: the
+ * policies, the catalogues, the hospitals seen. */
+static void run_unload(struct zt_settle_run *r)
+{
+	/* copies of the rules' sets: theirs to free */
+	memset(&r->u.policies, 0, sizeof r->u.policies);
+	memset(&r->u.catalogs, 0, sizeof r->u.catalogs);
+	r->u.hospital_count = 0;
+	r->loaded = false;
+}
+
+void zt_settle_run_share_rules(struct zt_settle_run *r, struct zt_settle_rules *rules)
+{
+	run_unload(r);
+	r->rules = rules ? rules : &r->own;
+}
+
+int zt_settle_run_step(struct zt_settle_run *r, struct zt_store *s, uint64_t max, bool *done)
+{
+	struct run *u = &r->u;
+	const struct zt_settle_opts *o = u->o;
+	struct zt_settle_stats *stats = u->stats;
+	int rc = 0;
+	*done = false;
+	if (r->ended) {
+		*done = true;
+		return 0;
+	}
+	u->s = s;
+	run_unload(r);
+	if (r->rules == &r->own)
+		r->own.checked = false; /* a step is a transaction of its own */
+	if ((rc = rules_load(r->rules, s)) != 0)
+		return rc;
+	/* shallow: a catalogue built on first use is built in the rules' set */
+	u->policies = r->rules->policies;
+	u->catalogs = r->rules->catalogs;
+	r->loaded = true;
+	/* The answer is in the version of the input, known with its first claim. */
+	if (!r->begun) {
+		r->m = zt_claim_stream_next(r->cs);
+		r->begun = true;
+		if (u->sink->begin &&
+		    (rc = u->sink->begin(u->sink->ctx, zt_claim_stream_version(r->cs))) != 0)
+			return rc;
+	}
+	int64_t until = r->step_ns ? mono_ns() + r->step_ns : 0;
+	for (uint64_t n = 0; r->m && (max == 0 || n < max); n++) {
+		/* at least one claim a step, whatever the clock says */
+		if (until && n > 0 && mono_ns() >= until)
+			break;
+		const struct zt_claim_msg *m = r->m;
+		stats->claims++;
+		const char *hospital = m->rejected ? m->hospital : m->claim.fixmedins_code;
+		if (o->admit && hospital && hospital[0] && !o->admit(o->admit_ctx, hospital))
+			rc = refuse(u, hospital, m->rejected ? m->claim_no : m->claim.claim_no);
+		else
+			rc = m->rejected ? reject(u, m->hospital, m->claim_no, m->code, m->message)
+			                 : settle_in_savepoint(u, &m->claim);
+		if (rc)
+			return rc;
+		if (o->progress && stats->claims >= r->next_progress) {
+			r->next_progress += 1000;
+			o->progress(o->progress_ctx, stats->claims, zt_claim_stream_bytes(r->cs),
+			            r->src->size_hint);
+		}
+		r->m = zt_claim_stream_next(r->cs);
+	}
+	if (r->m)
+		return 0;
+	r->ended = *done = true;
+	return zt_claim_stream_status(r->cs); /* refused whole: the caller rolls back */
+}
+
+int zt_settle_run_committed(struct zt_settle_run *r)
+{
+	struct run *u = &r->u;
+	int rc;
+	if (!u->sink->committed || (rc = u->sink->committed(u->sink->ctx, u->stats)) == 0)
+		return 0;
+	char why[ZT_MESSAGE_BYTES_MAX], stored[ZT_MESSAGE_BYTES_MAX];
+	snprintf(why, sizeof why, "%s", zt_error_last());
+	if (u->o->quote)
+		return zt_error_set(ZT_EIO, "cannot write the answer (%s); nothing was stored", why);
+	stored_text(stored, sizeof stored, u->stats, r->src);
+	return zt_error_set(ZT_ENOTDELIVERED, "%s and stored, but the answer could not be written "
+	                    "(%s); submit the same file again to get the same answer (the stored "
+	                    "settlements, the same setl_ids)", stored, why);
+}
+
+int zt_settle_run_rewind(struct zt_settle_run *r)
+{
+	if (!r->src->rewind)
+		return zt_error_set(ZT_EINTERNAL, "'%s' cannot be read again", zt_source_name(r->src));
+	zt_claim_stream_close(r->cs);
+	r->cs = NULL;
+	run_unload(r);
+	memset(r->u.stats, 0, sizeof *r->u.stats);
+	r->m = NULL;
+	r->begun = r->ended = false;
+	r->next_progress = 1000;
+	int rc = r->src->rewind(r->src->ctx);
+	return rc ? rc : zt_claim_stream_open(&r->cs, r->src, r->format);
+}
+
+void zt_settle_run_close(struct zt_settle_run *r)
+{
+	if (!r)
+		return;
+	zt_claim_stream_close(r->cs);
+	run_unload(r);
+	zt_policy_set_free(&r->own.policies);
+	zt_catalog_set_free(&r->own.catalogs);
+	free(r->u.eff);
+	free(r->u.diffs);
+	free(r);
+}
+
+int zt_settle_check(const struct zt_source *src, enum zt_claim_format format, uint64_t *claims)
+{
+	struct zt_claim_stream *cs = NULL;
+	*claims = 0;
+	int rc = zt_claim_stream_open(&cs, src, format);
+	if (rc)
+		return rc;
+	while (zt_claim_stream_next(cs))
+		++*claims;
+	rc = zt_claim_stream_status(cs);
 	zt_claim_stream_close(cs);
-	if (in_txn)
+	if (rc == 0 && src->rewind)
+		rc = src->rewind(src->ctx);
+	else if (rc == 0)
+		rc = zt_error_set(ZT_EINTERNAL, "'%s' cannot be read again", zt_source_name(src));
+	return rc;
+}
+
+/* ---- the whole input in one transaction ---------------------------------- */
+
+int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_claim_format format,
+                     const struct zt_settle_opts *o, const struct zt_settle_sink *sink,
+                     struct zt_settle_stats *stats)
+{
+	struct zt_settle_run *r = NULL;
+	bool done;
+	int rc = zt_settle_run_open(&r, src, format, o, sink, stats);
+	if (rc)
+		return rc;
+	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
+		goto out;
+	if ((rc = zt_settle_run_step(r, s, 0, &done)) != 0) {
 		s->ops->rollback(s);
-	zt_policy_set_free(&u->policies);
-	zt_catalog_set_free(&u->catalogs);
-	free(u->eff);
-	free(u->diffs);
-	free(u);
+		goto out;
+	}
+	if (o->quote)
+		s->ops->rollback(s);
+	else if ((rc = s->ops->commit(s)) != 0)
+		goto out;
+	rc = zt_settle_run_committed(r);
+out:
+	zt_settle_run_close(r);
+	return rc;
+}
+
+int zt_settle_chunked(struct zt_store *s, const struct zt_source *src, enum zt_claim_format format,
+                      const struct zt_settle_opts *o, const struct zt_settle_sink *sink,
+                      struct zt_settle_stats *stats, uint64_t chunk)
+{
+	uint64_t n;
+	memset(stats, 0, sizeof *stats);
+	if (o->quote)
+		return zt_error_set(ZT_EINTERNAL, "a quote is never chunked");
+	/* the whole input first: a malformed one stores nothing */
+	int rc = zt_settle_check(src, format, &n);
+	if (rc)
+		return rc;
+	struct zt_settle_run *r = NULL;
+	if ((rc = zt_settle_run_open(&r, src, format, o, sink, stats)) != 0)
+		return rc;
+	uint64_t committed = 0;
+	zt_settle_run_step_time(r, ZT_SETTLE_CHUNK_NS);
+	for (bool done = false; !done;) {
+		if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
+			break;
+		if ((rc = zt_settle_run_step(r, s, chunk, &done)) != 0) {
+			s->ops->rollback(s);
+			break;
+		}
+		if ((rc = s->ops->commit(s)) != 0)
+			break;
+		committed = stats->claims;
+		/* between chunks, the writers that waited go first (store.h G1) */
+		if (!done && s->ops->yield)
+			s->ops->yield(s);
+	}
+	if (rc == 0)
+		rc = zt_settle_run_committed(r);
+	else if (committed) {
+		char why[ZT_MESSAGE_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", zt_error_last());
+		rc = zt_error_set(rc, "%s (the chunks before were committed: %llu claims answered, "
+		                  "the rest not; submit the same file again to finish it, the settled "
+		                  "claims are answered as before)", why,
+		                  (unsigned long long)committed);
+	}
+	zt_settle_run_close(r);
 	return rc;
 }
 

@@ -16,13 +16,14 @@ int zt_api_init(struct zt_api *a, const char *db)
 {
 	memset(a, 0, sizeof *a);
 	a->db = db;
-	return 0;
+	return zt_settle_group_new(&a->group, db, NULL, ZT_API_CHUNK_CLAIMS, 0);
 }
 
 void zt_api_free(struct zt_api *a)
 {
 	for (size_t i = 0; i < a->idem_routes_n; i++)
 		free(a->idem_routes[i]);
+	zt_settle_group_free(a->group);
 	memset(a, 0, sizeof *a);
 }
 

@@ -15,7 +15,9 @@
  *
  * Every request opens its own store handle (a connection, with SQLite):
  * requests run on their connections' threads at once, and the store
- * serialises writers per person exactly (store.h G1). */
+ * serialises writers per person exactly (store.h G1). Claims submitted
+ * share their commits instead (settle_group.h: one write connection, one
+ * fsync for every desk waiting). */
 #ifndef ZT_SERVICE_API_H
 #define ZT_SERVICE_API_H
 
@@ -24,6 +26,7 @@
 
 #include "service.h"
 #include "zhitong/json.h"
+#include "zhitong/settle_group.h"
 #include "zhitong/store.h"
 
 /* Idempotency-Key (docs/spec/service.md "Endpoints"): an answer is kept
@@ -64,7 +67,13 @@ struct zt_api {
 	const struct zt_slip_keys *slip_keys;
 	/* The web console's sessions (session.h), or NULL: no console. */
 	struct zt_sessions *sessions;
+	struct zt_settle_group *group; /* POST /v1/claims: group commit */
 };
+
+/* A list of more claims than this is a bulk input, settled in chunks of
+ * this many claims with the desks' claims between them (issue 11 §4):
+ * about 20 ms of work a chunk on this machine. */
+#define ZT_API_CHUNK_CLAIMS 200
 
 int zt_api_init(struct zt_api *a, const char *db);
 void zt_api_free(struct zt_api *a);

@@ -114,6 +114,62 @@ int zt_settle_source(struct zt_store *s, const struct zt_source *src, enum zt_cl
                      const struct zt_settle_opts *o, const struct zt_settle_sink *sink,
                      struct zt_settle_stats *stats);
 
+/* ---- an input settled in steps ------------------------------------------------
+ *
+ * For a front door that commits in chunks (a bulk file: zt_settle_chunked)
+ * or shares one commit among many inputs (the service's group commit:
+ * settle_group.h). A run reads its input once, claim after claim; each step
+ * settles up to `max` claims (0: the rest) inside the CALLER's write
+ * transaction on `s` — each claim in its own savepoint (store.h G2) — and
+ * sets *done at the end of the input. The caller commits (or rolls back)
+ * and then calls zt_settle_run_committed, which hands the answer to the
+ * sink's `committed`. A step that fails (a storage error, a sink's error,
+ * the input refused whole at its end) leaves the caller to roll back what
+ * the step wrote. zt_settle_run_rewind starts the run again from the
+ * input's first byte (the source must rewind): for a caller that rolled
+ * back a transaction the run shared with others. */
+struct zt_settle_run;
+int zt_settle_run_open(struct zt_settle_run **out, const struct zt_source *src,
+                       enum zt_claim_format format, const struct zt_settle_opts *o,
+                       const struct zt_settle_sink *sink, struct zt_settle_stats *stats);
+int zt_settle_run_step(struct zt_settle_run *r, struct zt_store *s, uint64_t max, bool *done);
+int zt_settle_run_committed(struct zt_settle_run *r);
+int zt_settle_run_rewind(struct zt_settle_run *r);
+/* The policies and catalogues parsed, kept from one transaction to the
+ * next while the store's do not change (checked at each step): a run's
+ * own by default; zt_settle_run_share_rules gives runs that step one after
+ * another (a group commit's) one set to share (NULL: the run's own). */
+struct zt_settle_rules;
+int zt_settle_rules_new(struct zt_settle_rules **out);
+void zt_settle_rules_free(struct zt_settle_rules *rules);
+/* A new transaction began: the next step checks the store's rules again. */
+void zt_settle_rules_recheck(struct zt_settle_rules *rules);
+void zt_settle_run_share_rules(struct zt_settle_run *r, struct zt_settle_rules *rules);
+void zt_settle_run_close(struct zt_settle_run *r);
+/* A step also ends once it has run `ns` nanoseconds (after at least one
+ * claim; 0: only `max` ends it): a bulk input's chunk is bounded in time,
+ * whatever a claim costs on the machine, so a desk waits behind it at
+ * most that long (issue 11 §4). */
+void zt_settle_run_step_time(struct zt_settle_run *r, int64_t ns);
+/* A chunk's time: 10 ms. */
+#define ZT_SETTLE_CHUNK_NS INT64_C(10000000)
+
+/* Reads the whole input (it must rewind) and says whether it is
+ * well-formed: 0 and the claims counted, or the error that would refuse
+ * it whole; then rewinds it. Nothing is settled, the store is not read. */
+int zt_settle_check(const struct zt_source *src, enum zt_claim_format format, uint64_t *claims);
+
+/* zt_settle_source for a bulk file: the whole input checked well-formed
+ * first (a malformed file stores nothing), then settled in transactions
+ * of at most `chunk` claims and ZT_SETTLE_CHUNK_NS, yielding the write lock between them so that desks'
+ * claims run between the chunks (issue 11 §4). Not for a quote. A failure
+ * after some chunks committed says so in its message: those settlements
+ * stay, and submitting the same file again answers them as resends and
+ * settles the rest. */
+int zt_settle_chunked(struct zt_store *s, const struct zt_source *src, enum zt_claim_format format,
+                      const struct zt_settle_opts *o, const struct zt_settle_sink *sink,
+                      struct zt_settle_stats *stats, uint64_t chunk);
+
 /* Writes the reversal of stored settlement `orig` (docs/spec/split.md §6) in
  * the caller's write transaction: a settlement of kind 'reverse' with its
  * shares and their traces, the accumulators taken back (ZT_EINTERNAL if one

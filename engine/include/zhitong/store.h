@@ -93,7 +93,7 @@
 
 /* The schema version this zhitong brings a database to (SQLite: PRAGMA
  * user_version after all migrations; PostgreSQL: meta 'schema.version'). */
-#define ZT_STORE_VERSION 15
+#define ZT_STORE_VERSION 16
 
 struct zt_store_ops;
 /* The handle: an implementation's own struct starts with this one. */
@@ -867,6 +867,10 @@ struct zt_store_ops {
 	int (*savepoint)(struct zt_store *s);
 	int (*release)(struct zt_store *s);
 	void (*rollback_to)(struct zt_store *s);
+	/* Outside a transaction, between two of a long run of writes (a bulk
+	 * file's chunks): lets a writer that waits for the lock take it first
+	 * (G1). NULL: the engine's own lock queue is fair already. */
+	void (*yield)(struct zt_store *s);
 	/* The UTC timestamp every row written in this transaction carries
 	 * ("2024-03-01T09:30:00Z"); outside one, now. */
 	const char *(*now)(struct zt_store *s);

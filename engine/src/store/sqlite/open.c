@@ -31,6 +31,7 @@ static void fill_ops(void)
 		.savepoint = sq_savepoint,
 		.release = sq_release,
 		.rollback_to = sq_rollback_to,
+		.yield = sq_yield,
 		.now = sq_now_op,
 		.registry = zt_db_registry_ops,
 		.policies = zt_db_policy_ops,
@@ -198,8 +199,8 @@ int sq_open(struct zt_store **out, const char *path, const struct zt_store_optio
 	sqlite3_extended_result_codes(q->db, 0);
 	/* Writers wait for each other rather than fail: a desk's claim is
 	 * never refused because another desk is settling (G1). */
-	sqlite3_busy_timeout(q->db, o->busy_timeout_ms > 0 ? o->busy_timeout_ms
-	                                                   : ZT_STORE_BUSY_TIMEOUT_MS);
+	q->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : ZT_STORE_BUSY_TIMEOUT_MS;
+	sqlite3_busy_handler(q->db, sq_busy, q);
 	rc = q->readonly ? set_up_reader(q, oflags) : set_up_writer(q);
 	if (rc == 0)
 		rc = set_up_connection(q);

@@ -37,6 +37,8 @@ struct sq {
 	enum sq_txn txn;
 	char now[32];
 	bool in_savepoint; /* the savepoint (one level) */
+	int busy_ms;       /* how long a writer waits for the lock (G1) */
+	int64_t busy_since; /* CLOCK_MONOTONIC ns of the wait's first try */
 	/* prepared statements, keyed by the address of their static SQL text */
 	struct {
 		const char *sql;
@@ -126,6 +128,8 @@ void sq_rollback(struct zt_store *s);
 int sq_savepoint(struct zt_store *s);
 int sq_release(struct zt_store *s);
 void sq_rollback_to(struct zt_store *s);
+void sq_yield(struct zt_store *s);
+int sq_busy(void *ctx, int tries);
 const char *sq_now_op(struct zt_store *s);
 
 #endif

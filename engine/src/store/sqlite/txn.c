@@ -3,6 +3,7 @@
  * (BEGIN IMMEDIATE): writers are serialised, the second waiting up to the
  * busy timeout. A READ transaction (BEGIN) reads one snapshot. */
 #include <stdlib.h>
+#include <time.h>
 
 #include "sqlite_int.h"
 
@@ -129,3 +130,47 @@ void sq_rollback_to(struct zt_store *s)
 }
 
 const char *sq_now_op(struct zt_store *s) { return sq_now(sq_of(s)); }
+
+/* ---- waiting for the write lock (G1) ---------------------------------------
+ *
+ * SQLite's own busy timeout sleeps 1, 2, 5, 10 … 100 ms between tries: a
+ * desk's claim waiting behind a bulk file's chunk would try again long
+ * after the chunk committed, and a bulk run that begins its next chunk at
+ * once would win the lock again and again. Here a waiter tries every
+ * 200 µs for its first second, then every 1 ms, until the store's busy
+ * timeout; and a long run yields (sq_yield) between its chunks for 3 ms,
+ * longer than a waiter's period even when the machine is busy, so
+ * whoever waited takes the lock first. */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void pause_us(long us)
+{
+	struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+int sq_busy(void *ctx, int tries)
+{
+	struct sq *q = ctx;
+	int64_t now = mono_ns();
+	if (tries == 0)
+		q->busy_since = now;
+	int64_t waited = now - q->busy_since;
+	if (waited >= (int64_t)q->busy_ms * 1000000)
+		return 0; /* SQLITE_BUSY: the caller says the store is busy */
+	pause_us(waited < 1000000000 ? 200 : 1000);
+	return 1;
+}
+
+void sq_yield(struct zt_store *s)
+{
+	(void)s;
+	pause_us(3000);
+}

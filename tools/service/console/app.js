@@ -86,7 +86,12 @@ const FIELD_ZH = {
   id: '编号', state: '状态', status: '状态', created_by: '创建人', created_at: '创建时间',
   approved_by: '审核人', fund: '基金', hospital: '医院', amount: '金额', total: '合计', count: '笔数',
   seq: '序号', time: '时间', user: '用户', operator: '经办人', action: '操作', object: '对象',
-  subject: '对象', detail: '内容', age_days: '账龄（天）', note: '备注', as_of: '截至'
+  subject: '对象', detail: '内容', age_days: '账龄（天）', note: '备注', as_of: '截至',
+  fixmedins_code: '医院编码', advanced: '已预付', earned: '结算应得', balance: '余额',
+  advancing_since: '垫付起始', fund_code: '基金编码', fund_name: '基金名称', through: '截至日期',
+  period_from: '起始日期', period_to: '结束日期', plan_id: '计划编号', advance_id: '预付款编号',
+  made_by: '制定人', issued_by: '拨付人', issued_at: '拨付时间', execution_date: '执行日期',
+  kind_name: '类别', entry_ref: '银行流水', batch_id: '批次', since: '起始', raised_at: '列为异常时间'
 };
 const TRACE_ZH = {
   kind: '类别', inscp: '政策范围内', 'hospital-level': '医院等级', 'level-deductible': '等级起付线',
@@ -399,12 +404,15 @@ async function pageToday() {
     h.count += s.kind === 'settle' ? 1 : 0; h.med += fen(s.medfee_sumamt); h.fund += fen(s.fund_pay_sumamt); h.psn += fen(s.psn_part_amt);
     perHosp.set(s.fixmedins_code, h);
   }
-  /* hospitals advancing money: the advances (finance, auditor) */
+  /* hospitals advancing money themselves: their balance with the pool is
+   * below zero (GET /v1/advances "hospitals": advancing_since is set) —
+   * what the pool's advances exist to prevent (finance, auditor) */
   let advancing = new Set(), advanceNote = null;
   if (may('advance-read')) {
     try {
       const { data } = await api('GET', '/v1/advances');
-      for (const a of listOf(data, 'advances')) if (a.fixmedins_code || a.hospital) advancing.add(a.fixmedins_code || a.hospital);
+      for (const h of (data && data.hospitals) || [])
+        if (h.fixmedins_code && (h.advancing_since || fen(h.balance) < 0)) advancing.add(h.fixmedins_code);
     } catch (e) { advanceNote = problem(e); }
   }
   /* the 30 days */
@@ -430,10 +438,10 @@ async function pageToday() {
           el('tbody', {}, [...perFund.entries()].sort().map(([k, v]) => el('tr', {},
             el('td', {}, (FUND_ZH[k] || '') + ' ' + k), el('td', { class: 'num' }, String(v.count)), el('td', { class: 'num' }, yuan(v.fen)))))),
         todays.length > limit ? el('p', { class: 'muted' }, '按前 ' + limit + ' 笔结算统计。') : null),
-      el('section', {}, el('h3', {}, '各医院（今日）', advancing.size ? el('span', { class: 'tag warn' }, '黄色：有预付款') : null),
+      el('section', {}, el('h3', {}, '各医院（今日）', advancing.size ? el('span', { class: 'tag warn' }, '黄色：医院正在垫付资金（与资金池的余额为负）') : null),
         el('table', { id: 'today-hospitals' }, el('thead', {}, el('tr', {}, el('th', {}, '医院'), el('th', { class: 'num' }, '结算'), el('th', { class: 'num' }, '总费用'), el('th', { class: 'num' }, '个人负担'))),
           el('tbody', {}, [...perHosp.entries()].sort().map(([k, v]) => el('tr', { class: advancing.has(k) ? 'hi' : null },
-            el('td', {}, k, advancing.has(k) ? el('span', { class: 'tag warn' }, ' 预付款') : null), el('td', { class: 'num' }, String(v.count)),
+            el('td', {}, k, advancing.has(k) ? el('span', { class: 'tag warn' }, ' 垫付中') : null), el('td', { class: 'num' }, String(v.count)),
             el('td', { class: 'num' }, yuan(v.med)), el('td', { class: 'num' }, yuan(v.psn)))))),
         advanceNote)),
     el('h3', {}, '近 30 天结算（每日医疗费用总额，结算减冲销，元）'),
@@ -654,7 +662,10 @@ async function pageAdvances(args) {
     return blocks;
   }
   blocks.push(el('h3', {}, '各医院预付款状态'));
-  try { blocks.push(generic(listOf((await api('GET', '/v1/advances')).data, 'advances'))); } catch (e) { blocks.push(problem(e)); }
+  try {
+    const { data } = await api('GET', '/v1/advances');
+    blocks.push(generic((data && data.hospitals) || []), el('h3', {}, '已拨付的预付款'), generic(listOf(data, 'advances')));
+  } catch (e) { blocks.push(problem(e)); }
   blocks.push(el('h3', {}, '预付计划'));
   if (may('advance-write'))
     blocks.push(el('div', { class: 'actions' }, actionButton('制定预付计划', 'POST', '/v1/advance-plans', {}, () => route(), '')));

@@ -38,11 +38,11 @@ expect "nothing after help COMMAND" "$(c zhitong help batch '')" ""
 expect "claim subcommands" "$(c zhitong claim '')" "list national-reversed quote reverse show submit"
 expect "batch subcommands 're'" "$(c zhitong batch re)" "reject reopen repay"
 expect "advance subcommands" "$(c zhitong advance '')" "approve issue list plan show status"
-expect "claim submit options" "$(c zhitong claim submit --)" "--by --help --today"
+expect "claim submit options" "$(c zhitong claim submit --)" "--by --chunk --help --today"
 expect "claim reverse options" "$(c zhitong claim reverse --hospital H1 --)" "--by --claim-no --help --hospital --reason"
 expect "batch show options" "$(c zhitong batch show B1 --)" "--bom --format --help --out --records"
 expect "advance issue options" "$(c zhitong advance issue --)" \
-	"--by --execution-date --help --out --plan"
+	"--by --execution-date --help --out --plan --rewrite"
 expect "options of a command without subcommands" "$(c zhitong gen --c)" "--catalog --catalog-entries --claims --county"
 expect "only --help before a subcommand" "$(c zhitong batch --)" "--help"
 for cmd in $commands; do

@@ -117,7 +117,7 @@ grep -q "$soname => $dest$libdir/$soname" <<<"$(LD_LIBRARY_PATH=$dest$libdir ldd
 libs=$(pkg-config --static --libs zhitong)
 [[ $libs == *-lsqlite3* && $libs == *-lxml2* && $libs == *-lcrypto* && $libs == *-lcurl* ]] ||
 	fail "pkg-config --static --libs: '$libs'"
-expect "Requires.private" "$(pkg-config --print-requires-private zhitong | paste -sd ' ')" "sqlite3 libpq libxml-2.0 libcrypto libcurl yajl"
+expect "Requires.private" "$(pkg-config --print-requires-private zhitong | paste -sd ' ')" "sqlite3 libpq libxml-2.0 libcrypto libcurl yajl libargon2"
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Werror -o "$scratch/hello-static" "$scratch/hello.c" $(in_dest $(pkg-config --cflags zhitong)) \
 	$(in_dest) -Wl,-Bstatic -lzhitong -Wl,-Bdynamic \

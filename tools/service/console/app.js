@@ -616,6 +616,12 @@ async function pageBatches(args) {
     const id = encodeURIComponent(args[0]);
     const { data } = await api('GET', '/v1/batches/' + id);
     blocks.push(el('p', {}, el('a', { href: '#batches' }, '← 返回批次列表')), el('h3', {}, '批次 ' + args[0]), generic(data));
+    // what the payer is billed for: the batch's records (finance sees no
+    // names, ID numbers or diagnoses: the service leaves them out)
+    try {
+      const recs = listOf((await api('GET', '/v1/batches/' + id + '/records')).data, 'records');
+      blocks.push(el('h3', {}, '批次明细（' + recs.length + ' 笔）'), generic(recs));
+    } catch (e) { blocks.push(problem(e)); }
     if (may('batch-write')) {
       const again = () => route();
       blocks.push(el('div', { class: 'actions', id: 'batch-actions' },

@@ -1,12 +1,16 @@
 /* zhitong tests — see httputil.h. */
 #include "httputil.h"
 
+#include <criterion/criterion.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "zhitong/access.h"
+#include "zhitong/error.h"
+#include "zhitong/json.h"
 
 static const struct zt_static_user users[] = {
 	{ZT_TEST_TOKEN_DESK, "desk1", ZT_USER_DESK, "H51010101", NULL},
@@ -116,4 +120,17 @@ const char *zt_http_header(const struct zt_http_resp *r, const char *name)
 		}
 	}
 	return NULL;
+}
+
+struct zt_json_doc *zt_http_json(const struct zt_http_resp *r)
+{
+	struct zt_json_doc *d = NULL;
+	cr_assert_eq(zt_json_parse(&d, r->body, r->len, NULL), 0, "%s: %s", zt_error_last(), r->body);
+	return d;
+}
+
+const char *zt_http_json_text(const struct zt_json *o, const char *key)
+{
+	const struct zt_json *m = zt_json_find(o, key);
+	return m && m->text ? m->text : "";
 }

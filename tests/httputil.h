@@ -48,4 +48,11 @@ void zt_http_free(struct zt_http_resp *r);
 /* A header's value (case-insensitive name), or NULL; static buffer. */
 const char *zt_http_header(const struct zt_http_resp *r, const char *name);
 
+struct zt_json;
+struct zt_json_doc;
+/* The answer's body as JSON: the test fails if it is not (caller frees). */
+struct zt_json_doc *zt_http_json(const struct zt_http_resp *r);
+/* A member's text of an object ("" for null or absent). */
+const char *zt_http_json_text(const struct zt_json *o, const char *key);
+
 #endif

@@ -99,18 +99,11 @@ static char *json_claim(const char *h, const char *claim_no, const char *psn, co
 	return o;
 }
 
-static struct zt_json_doc *parse(const struct zt_http_resp *r)
-{
-	struct zt_json_doc *d = NULL;
-	cr_assert_eq(zt_json_parse(&d, r->body, r->len, NULL), 0, "%s: %s", zt_error_last(), r->body);
-	return d;
-}
+static struct zt_json_doc *parse(const struct zt_http_resp *r) { return zt_http_json(r); }
 
-/* A member's text of the body's root ("" for null or absent). */
 static const char *text_of(const struct zt_json *o, const char *key)
 {
-	const struct zt_json *m = zt_json_find(o, key);
-	return m && m->text ? m->text : "";
+	return zt_http_json_text(o, key);
 }
 
 static void expect_error(const struct zt_http_resp *r, long status, const char *code)

@@ -130,17 +130,11 @@ static struct zt_http_resp get(const char *path, const char *token)
 	return zt_http(&(struct zt_http_call){.port = port, .path = path, .token = token});
 }
 
-static struct zt_json_doc *parse(const struct zt_http_resp *r)
-{
-	struct zt_json_doc *d = NULL;
-	cr_assert_eq(zt_json_parse(&d, r->body, r->len, NULL), 0, "%s: %s", zt_error_last(), r->body);
-	return d;
-}
+static struct zt_json_doc *parse(const struct zt_http_resp *r) { return zt_http_json(r); }
 
 static const char *text_of(const struct zt_json *o, const char *key)
 {
-	const struct zt_json *m = zt_json_find(o, key);
-	return m && m->text ? m->text : "";
+	return zt_http_json_text(o, key);
 }
 
 static void expect_status(struct zt_http_resp *r, long status)

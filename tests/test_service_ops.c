@@ -271,6 +271,38 @@ static void batch_id_of(struct zt_http_resp *r, char out[64])
 	zt_json_doc_free(d);
 }
 
+/* The day is the pool's (UTC+8): a settlement stored at 16:30 UTC on
+ * 2 December was made at 00:30 on 3 December, and counts on the 3rd. A
+ * report that took the UTC date of settled_at counted it on the 2nd (and
+ * this test failed whenever the suite ran between 16:00 and 24:00 UTC). */
+Test(ops, the_hospital_day_is_the_day_in_the_pools_zone)
+{
+	char s1[32];
+	settle("N-1", "800.00", s1);
+	/* the instant set from outside the engine (settlements are immutable
+	 * to it): the trigger that guards them dropped in this copy only */
+	zt_test_sql(db, "DROP TRIGGER settlement_immutable_u; "
+	                "UPDATE settlement SET settled_at = '2026-12-02T16:30:00Z' "
+	                "WHERE setl_id = '%s'", s1);
+	struct zt_http_resp r =
+	    get("/v1/reports/hospital?fixmedins_code=H51010101&setl_date=2026-12-03", DESK);
+	expect_status(&r, 200);
+	cr_assert(strstr(r.body, "\"fixmedins_setl_cnt\":1,"), "%s", r.body);
+	cr_assert(strstr(r.body, "\"medfee_sumamt\":\"800.00\""), "%s", r.body);
+	zt_http_free(&r);
+	r = get("/v1/reports/hospital?fixmedins_code=H51010101&setl_date=2026-12-02", DESK);
+	expect_status(&r, 200);
+	cr_assert(strstr(r.body, "\"fixmedins_setl_cnt\":0,"), "%s", r.body);
+	zt_http_free(&r);
+	/* 15:59:59 UTC is still the 2nd's last second in the pool */
+	zt_test_sql(db, "UPDATE settlement SET settled_at = '2026-12-02T15:59:59Z' "
+	                "WHERE setl_id = '%s'", s1);
+	r = get("/v1/reports/hospital?fixmedins_code=H51010101&setl_date=2026-12-02", DESK);
+	expect_status(&r, 200);
+	cr_assert(strstr(r.body, "\"fixmedins_setl_cnt\":1,"), "%s", r.body);
+	zt_http_free(&r);
+}
+
 Test(ops, batches_are_made_and_checked_by_two_fund_administrators)
 {
 	char s1[32];

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/text.h"
 
@@ -19,10 +20,11 @@ struct day_ids {
 static int keep_line(void *ctx, const struct zt_claim_line *l)
 {
 	struct day_ids *d = ctx;
-	zt_date on = 0;
-	/* settled_at is RFC 3339 in the pool's zone: its date is the day */
-	if (strlen(l->settled_at) < 10 || zt_parse_date(&on, l->settled_at, 10) != 0 ||
-	    on != d->date)
+	/* settled_at is stored in UTC; the day is its date in the pool's zone
+	 * (docs/spec/service.md "Endpoints"), which differs from the UTC date
+	 * for eight hours of every day */
+	zt_date on = zt_timestamp_local_date(l->settled_at);
+	if (!on || on != d->date)
 		return 0;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 64;

@@ -50,20 +50,24 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	return k;
 }
 
-struct zt_http_resp zt_http(const struct zt_http_call *c)
+struct upload {
+	const char *data;
+	size_t len, off;
+};
+
+static size_t on_read(char *p, size_t size, size_t n, void *ud)
 {
-	struct zt_http_resp r = {0};
-	CURL *h = curl_easy_init();
-	char url[2048];
-	snprintf(url, sizeof url, "http://127.0.0.1:%u%s", c->port, c->path);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60000L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r.error);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
+	struct upload *u = ud;
+	size_t k = size * n;
+	if (k > u->len - u->off)
+		k = u->len - u->off;
+	memcpy(p, u->data + u->off, k);
+	u->off += k;
+	return k;
+}
+
+static struct curl_slist *request_headers(const struct zt_http_call *c)
+{
 	struct curl_slist *hl = NULL;
 	char line[1024];
 	if (c->token) {
@@ -81,19 +85,54 @@ struct zt_http_resp zt_http(const struct zt_http_call *c)
 	for (size_t i = 0; i < 6 && c->headers[i]; i++)
 		hl = curl_slist_append(hl, c->headers[i]);
 	hl = curl_slist_append(hl, "Expect:");
+	if (c->body && c->chunked)
+		hl = curl_slist_append(hl, "Transfer-Encoding: chunked");
+	return hl;
+}
+
+struct zt_http_resp zt_http(const struct zt_http_call *c)
+{
+	struct zt_http_resp r = {0};
+	CURL *h = c->handle ? c->handle : curl_easy_init();
+	if (c->handle)
+		curl_easy_reset(h);
+	char url[2048];
+	snprintf(url, sizeof url, "%s://127.0.0.1:%u%s", c->scheme ? c->scheme : "http", c->port,
+	         c->path);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms ? c->timeout_ms : 60000L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r.error);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
+	struct curl_slist *hl = request_headers(c);
+	struct upload up = {c->body, c->body ? (c->body_len ? c->body_len : strlen(c->body)) : 0, 0};
 	if (c->body) {
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
-		                 (long)(c->body_len ? c->body_len : strlen(c->body)));
+		if (c->chunked) {
+			curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+			curl_easy_setopt(h, CURLOPT_READDATA, &up);
+		} else {
+			curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body);
+			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)up.len);
+		}
 	}
 	if (c->method)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
+	if (c->cainfo)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->cainfo);
+	if (c->cert) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert);
+		curl_easy_setopt(h, CURLOPT_SSLKEY, c->key);
+	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
 	r.rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
 	curl_slist_free_all(hl);
-	curl_easy_cleanup(h);
+	if (!c->handle)
+		curl_easy_cleanup(h);
 	if (!r.body)
 		r.body = calloc(1, 1);
 	return r;

@@ -40,6 +40,11 @@ struct zt_http_call {
 	const char *method, *path, *token, *body, *content_type, *accept;
 	size_t body_len; /* 0: strlen(body) */
 	const char *headers[6];
+	const char *scheme;             /* "http" (default) or "https" */
+	const char *cainfo, *cert, *key; /* https: the CA, a client certificate */
+	bool chunked;                   /* the body sent chunked, not sized */
+	long timeout_ms;                /* 0: 60 s */
+	CURL *handle;                   /* reused (keep-alive), or NULL */
 };
 
 /* One request to 127.0.0.1:port; never asserts (the caller does). */

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "httputil.h"
 #include "ratelimit.h"
 #include "service.h"
 #include "service_int.h"
@@ -665,172 +666,36 @@ static void teardown(void)
 	curl_global_cleanup();
 }
 
-/* ---- a libcurl client ------------------------------------------------ */
+/* ---- a libcurl client (httputil.h) ---------------------------------- */
 
-struct resp {
-	long status;
-	char *body;
-	size_t len;
-	char headers[8192];
-	size_t hlen;
-	CURLcode rc;
-	char error[CURL_ERROR_SIZE];
-};
-
-struct call {
-	const char *method, *path, *token, *body, *content_type, *accept;
-	const char *headers[6];
-	const char *scheme;            /* "http" (default) or "https" */
-	unsigned port;                 /* 0: the test's server */
-	const char *cainfo, *cert, *key;
-	bool chunked;
-	CURL *handle;                  /* reuse (keep-alive), or NULL */
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
+/* One request; port 0 is the test's server. */
+static struct zt_http_resp call(const struct zt_http_call *c)
 {
-	struct resp *r = ud;
-	r->body = realloc(r->body, r->len + size * n + 1);
-	memcpy(r->body + r->len, p, size * n);
-	r->len += size * n;
-	r->body[r->len] = '\0';
-	return size * n;
+	struct zt_http_call x = *c;
+	if (!x.port)
+		x.port = port;
+	if (!x.timeout_ms)
+		x.timeout_ms = 20000;
+	return zt_http(&x);
 }
 
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
+static struct zt_http_resp get(const char *path, const char *token)
 {
-	struct resp *r = ud;
-	size_t k = size * n;
-	if (r->hlen + k < sizeof r->headers) {
-		memcpy(r->headers + r->hlen, p, k);
-		r->hlen += k;
-		r->headers[r->hlen] = '\0';
-	}
-	return k;
+	return call(&(struct zt_http_call){.path = path, .token = token});
 }
 
-struct upload {
-	const char *data;
-	size_t len, off;
-};
-
-static size_t on_read(char *p, size_t size, size_t n, void *ud)
+static struct zt_http_resp post_json(const char *path, const char *token, const char *body)
 {
-	struct upload *u = ud;
-	size_t k = size * n;
-	if (k > u->len - u->off)
-		k = u->len - u->off;
-	memcpy(p, u->data + u->off, k);
-	u->off += k;
-	return k;
-}
-
-static struct resp call(const struct call *c)
-{
-	struct resp r = {0};
-	CURL *h = c->handle ? c->handle : curl_easy_init();
-	if (c->handle)
-		curl_easy_reset(h);
-	char url[1024];
-	snprintf(url, sizeof url, "%s://127.0.0.1:%u%s", c->scheme ? c->scheme : "http",
-	         c->port ? c->port : port, c->path);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 20000L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r.error);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
-	struct curl_slist *hl = NULL;
-	char line[1024];
-	if (c->token) {
-		snprintf(line, sizeof line, "Authorization: Bearer %s", c->token);
-		hl = curl_slist_append(hl, line);
-	}
-	if (c->content_type) {
-		snprintf(line, sizeof line, "Content-Type: %s", c->content_type);
-		hl = curl_slist_append(hl, line);
-	}
-	if (c->accept) {
-		snprintf(line, sizeof line, "Accept: %s", c->accept);
-		hl = curl_slist_append(hl, line);
-	}
-	for (size_t i = 0; i < 6 && c->headers[i]; i++)
-		hl = curl_slist_append(hl, c->headers[i]);
-	hl = curl_slist_append(hl, "Expect:");
-	struct upload up = {c->body, c->body ? strlen(c->body) : 0, 0};
-	if (c->body) {
-		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		if (c->chunked) {
-			hl = curl_slist_append(hl, "Transfer-Encoding: chunked");
-			curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-			curl_easy_setopt(h, CURLOPT_READDATA, &up);
-		} else {
-			curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body);
-			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)up.len);
-		}
-	}
-	if (c->method)
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
-	if (c->cainfo)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->cainfo);
-	if (c->cert) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, c->key);
-	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-	r.rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
-	curl_slist_free_all(hl);
-	if (!c->handle)
-		curl_easy_cleanup(h);
-	if (!r.body)
-		r.body = calloc(1, 1);
-	return r;
-}
-
-static struct resp get(const char *path, const char *token)
-{
-	return call(&(struct call){.path = path, .token = token});
-}
-
-static struct resp post_json(const char *path, const char *token, const char *body)
-{
-	return call(&(struct call){.path = path, .token = token, .body = body,
+	return call(&(struct zt_http_call){.path = path, .token = token, .body = body,
 	                           .content_type = "application/json"});
 }
 
-static void resp_free(struct resp *r)
-{
-	free(r->body);
-	r->body = NULL;
-}
-
-/* A header's value (case-insensitive name), or NULL; static buffer. */
-static const char *header(const struct resp *r, const char *name)
-{
-	static char v[512];
-	size_t n = strlen(name);
-	for (const char *l = r->headers; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
-		if (strncasecmp(l, name, n) == 0 && l[n] == ':') {
-			const char *s = l + n + 1;
-			while (*s == ' ')
-				s++;
-			size_t k = strcspn(s, "\r\n");
-			snprintf(v, sizeof v, "%.*s", (int)k, s);
-			return v;
-		}
-	}
-	return NULL;
-}
-
 /* The error body's code, checking the shape {"code", "message"}. */
-static void assert_error(const struct resp *r, long status, const char *code)
+static void assert_error(const struct zt_http_resp *r, long status, const char *code)
 {
 	cr_assert_eq(r->rc, CURLE_OK, "curl: %s", r->error);
 	cr_assert_eq(r->status, status, "status %ld, not %ld: %s", r->status, status, r->body);
-	const char *ct = header(r, "Content-Type");
+	const char *ct = zt_http_header(r, "Content-Type");
 	cr_assert(ct && strcmp(ct, "application/json") == 0, "errors are JSON, not %s", ct ? ct : "?");
 	struct zt_json_doc *d = NULL;
 	cr_assert_eq(zt_json_parse(&d, r->body, r->len, NULL), 0, "%s: %s", zt_error_last(), r->body);
@@ -841,11 +706,11 @@ static void assert_error(const struct resp *r, long status, const char *code)
 	cr_assert_eq(zt_json_get_text(&msg, NULL, zt_json_root(d), "message", 0), 0);
 	cr_assert_str_eq(got, code, "%s", r->body);
 	zt_json_doc_free(d);
-	cr_assert(header(r, "X-Request-Id"), "every answer has X-Request-Id");
+	cr_assert(zt_http_header(r, "X-Request-Id"), "every answer has X-Request-Id");
 }
 
 /* A member of a JSON body as text ("" for null). */
-static char *member(const struct resp *r, const char *key)
+static char *member(const struct zt_http_resp *r, const char *key)
 {
 	static char v[512];
 	struct zt_json_doc *d = NULL;
@@ -903,17 +768,17 @@ TestSuite(service, .init = setup, .fini = teardown, .timeout = 60);
 Test(service, healthz_is_200_without_a_token_with_a_request_id)
 {
 	start_default();
-	struct resp a = get("/healthz", NULL), b = get("/healthz", NULL);
+	struct zt_http_resp a = get("/healthz", NULL), b = get("/healthz", NULL);
 	cr_assert_eq(a.status, 200);
 	cr_assert_str_eq(a.body, "{\"status\":\"ok\"}");
-	cr_assert_str_eq(header(&a, "Content-Type"), "application/json");
+	cr_assert_str_eq(zt_http_header(&a, "Content-Type"), "application/json");
 	char id[64];
-	snprintf(id, sizeof id, "%s", header(&a, "X-Request-Id"));
+	snprintf(id, sizeof id, "%s", zt_http_header(&a, "X-Request-Id"));
 	cr_assert_eq(strlen(id), 16);
-	cr_assert_str_neq(id, header(&b, "X-Request-Id"), "each request its own id");
-	cr_assert_str_eq(header(&a, "Cache-Control"), "no-store");
-	resp_free(&a);
-	resp_free(&b);
+	cr_assert_str_neq(id, zt_http_header(&b, "X-Request-Id"), "each request its own id");
+	cr_assert_str_eq(zt_http_header(&a, "Cache-Control"), "no-store");
+	zt_http_free(&a);
+	zt_http_free(&b);
 }
 
 Test(service, an_unknown_route_is_404_json_even_when_something_else_was_asked)
@@ -922,27 +787,27 @@ Test(service, an_unknown_route_is_404_json_even_when_something_else_was_asked)
 	const char *paths[] = {"/nope", "/healthz/", "/v1/claims", "/test/items/H1", "/test/items/H1/C1/x",
 	                       "/TEST/echo", "/test/%65cho"};
 	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
-		struct resp r = call(&(struct call){.path = paths[i], .token = DESK, .accept = "application/pdf"});
+		struct zt_http_resp r = call(&(struct zt_http_call){.path = paths[i], .token = DESK, .accept = "application/pdf"});
 		assert_error(&r, 404, "not-found");
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 }
 
 Test(service, a_wrong_method_is_405_with_allow)
 {
 	start_default();
-	struct resp r = call(&(struct call){.method = "POST", .path = "/healthz"});
+	struct zt_http_resp r = call(&(struct zt_http_call){.method = "POST", .path = "/healthz"});
 	assert_error(&r, 405, "method-not-allowed");
-	cr_assert_str_eq(header(&r, "Allow"), "GET");
-	resp_free(&r);
-	r = call(&(struct call){.method = "DELETE", .path = "/test/echo", .token = DESK});
+	cr_assert_str_eq(zt_http_header(&r, "Allow"), "GET");
+	zt_http_free(&r);
+	r = call(&(struct zt_http_call){.method = "DELETE", .path = "/test/echo", .token = DESK});
 	assert_error(&r, 405, "method-not-allowed");
-	cr_assert_str_eq(header(&r, "Allow"), "POST, GET");
-	resp_free(&r);
-	r = call(&(struct call){.method = "PUT", .path = "/test/items/H1/C1", .token = DESK});
+	cr_assert_str_eq(zt_http_header(&r, "Allow"), "POST, GET");
+	zt_http_free(&r);
+	r = call(&(struct zt_http_call){.method = "PUT", .path = "/test/items/H1/C1", .token = DESK});
 	assert_error(&r, 405, "method-not-allowed");
-	cr_assert_str_eq(header(&r, "Allow"), "GET");
-	resp_free(&r);
+	cr_assert_str_eq(zt_http_header(&r, "Allow"), "GET");
+	zt_http_free(&r);
 	cr_assert_eq(atomic_load(&handler_calls), 0);
 }
 
@@ -950,29 +815,29 @@ Test(service, a_refusal_without_a_body_keeps_the_connection)
 {
 	start_default();
 	CURL *h = curl_easy_init();
-	struct resp a = call(&(struct call){.path = "/nope", .handle = h});
+	struct zt_http_resp a = call(&(struct zt_http_call){.path = "/nope", .handle = h});
 	assert_error(&a, 404, "not-found");
-	struct resp b = call(&(struct call){.path = "/test/echo", .handle = h});
+	struct zt_http_resp b = call(&(struct zt_http_call){.path = "/test/echo", .handle = h});
 	assert_error(&b, 401, "unauthorized");
-	struct resp c = call(&(struct call){.path = "/healthz", .handle = h});
+	struct zt_http_resp c = call(&(struct zt_http_call){.path = "/healthz", .handle = h});
 	cr_assert_eq(c.status, 200);
 	long connects = -1;
 	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
 	cr_assert_eq(connects, 0, "the third request reused the first connection");
 	curl_easy_cleanup(h);
-	resp_free(&a);
-	resp_free(&b);
-	resp_free(&c);
+	zt_http_free(&a);
+	zt_http_free(&b);
+	zt_http_free(&c);
 }
 
 Test(service, a_handler_that_fails_gives_500_without_its_message)
 {
 	start_default();
-	struct resp r = get("/test/fail", DESK);
+	struct zt_http_resp r = get("/test/fail", DESK);
 	assert_error(&r, 500, "internal-error");
 	cr_assert_null(strstr(r.body, "disk on fire"), "the handler's message stays inside");
-	cr_assert(strstr(r.body, header(&r, "X-Request-Id")), "the request id, to find the log line");
-	resp_free(&r);
+	cr_assert(strstr(r.body, zt_http_header(&r, "X-Request-Id")), "the request id, to find the log line");
+	zt_http_free(&r);
 	stop();
 	char *log = zt_test_slurp(log_file);
 	cr_assert(strstr(log, "route=/test/fail status=500"), "%s", log);
@@ -986,67 +851,67 @@ Test(service, a_handler_that_fails_gives_500_without_its_message)
 Test(service, a_missing_or_refused_token_is_401_with_www_authenticate)
 {
 	start_default();
-	struct resp r = get("/test/echo", NULL);
+	struct zt_http_resp r = get("/test/echo", NULL);
 	assert_error(&r, 401, "unauthorized");
-	cr_assert_str_eq(header(&r, "WWW-Authenticate"), "Bearer realm=\"zhitong\"");
-	resp_free(&r);
+	cr_assert_str_eq(zt_http_header(&r, "WWW-Authenticate"), "Bearer realm=\"zhitong\"");
+	zt_http_free(&r);
 	const char *bad[] = {"Authorization: Basic dXNlcjpwYXNz", "Authorization: Bearer nope",
 	                     "Authorization: Bearer zt_unknown", "Authorization: Bearer",
 	                     "Authorization: Bearer zt_desk_0123456789abcdef extra"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		r = call(&(struct call){.path = "/test/echo", .headers = {bad[i]}});
+		r = call(&(struct zt_http_call){.path = "/test/echo", .headers = {bad[i]}});
 		assert_error(&r, 401, "unauthorized");
-		cr_assert_str_eq(header(&r, "WWW-Authenticate"), "Bearer realm=\"zhitong\", error=\"invalid_token\"",
+		cr_assert_str_eq(zt_http_header(&r, "WWW-Authenticate"), "Bearer realm=\"zhitong\", error=\"invalid_token\"",
 		                 "%s", bad[i]);
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 	/* never a query parameter, even a good token */
 	r = get("/test/echo?access_token=" DESK, NULL);
 	assert_error(&r, 401, "unauthorized");
 	cr_assert(strstr(r.body, "never in the query"), "%s", r.body);
-	resp_free(&r);
+	zt_http_free(&r);
 	r = get("/test/echo?access_token=" DESK, DESK);
 	assert_error(&r, 401, "unauthorized");
-	resp_free(&r);
+	zt_http_free(&r);
 	cr_assert_eq(atomic_load(&handler_calls), 0);
 	/* a good one */
 	r = get("/test/echo", DESK);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_eq(member(&r, "user"), "desk1");
 	cr_assert_str_eq(member(&r, "scope"), "H51010101");
-	resp_free(&r);
+	zt_http_free(&r);
 	/* a public route needs none */
 	r = get("/test/public", NULL);
 	cr_assert_eq(r.status, 200);
-	resp_free(&r);
+	zt_http_free(&r);
 }
 
 Test(service, an_authenticator_that_fails_is_500)
 {
 	start_default();
-	struct resp r = get("/test/echo", "zt_store_is_down");
+	struct zt_http_resp r = get("/test/echo", "zt_store_is_down");
 	assert_error(&r, 500, "internal-error");
-	resp_free(&r);
+	zt_http_free(&r);
 }
 
 Test(service, a_role_not_allowed_is_403_before_any_lookup)
 {
 	start_default();
-	struct resp r = get("/test/items/H51010101/ZY-1", ADMIN);
+	struct zt_http_resp r = get("/test/items/H51010101/ZY-1", ADMIN);
 	assert_error(&r, 403, "forbidden");
-	resp_free(&r);
+	zt_http_free(&r);
 	r = get("/test/items/H99999999/NO-SUCH", AUDITOR);
 	assert_error(&r, 403, "forbidden");
-	resp_free(&r);
+	zt_http_free(&r);
 	/* the same body whether the object exists or not: the handler never ran */
 	cr_assert_eq(atomic_load(&handler_calls), 0);
-	r = call(&(struct call){.path = "/metrics", .token = DESK});
+	r = call(&(struct zt_http_call){.path = "/metrics", .token = DESK});
 	assert_error(&r, 403, "forbidden");
-	resp_free(&r);
+	zt_http_free(&r);
 	r = get("/test/items/H51010101/ZY-1", DESK);
 	cr_assert_eq(r.status, 200);
 	cr_assert_eq(atomic_load(&handler_calls), 1);
-	resp_free(&r);
+	zt_http_free(&r);
 }
 
 /* ---- parameters, operator ------------------------------------------------- */
@@ -1054,15 +919,15 @@ Test(service, a_role_not_allowed_is_403_before_any_lookup)
 Test(service, path_and_query_parameters_are_decoded_after_routing)
 {
 	start_default();
-	struct resp r = get("/test/items/H51010101/ZY%2F2017%20%E5%BC%A0?psn_no=P+1%2B2", DESK);
+	struct zt_http_resp r = get("/test/items/H51010101/ZY%2F2017%20%E5%BC%A0?psn_no=P+1%2B2", DESK);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_eq(member(&r, "fixmedins_code"), "H51010101");
 	cr_assert_str_eq(member(&r, "claim_no"), "ZY/2017 张", "%%2F stayed in its segment");
 	cr_assert_str_eq(member(&r, "psn_no"), "P 1+2");
-	resp_free(&r);
+	zt_http_free(&r);
 	r = get("/test/items/H1/C1?psn_no=", DESK);
 	cr_assert_str_eq(member(&r, "psn_no"), "");
-	resp_free(&r);
+	zt_http_free(&r);
 	struct {
 		const char *path, *code;
 	} bad[] = {
@@ -1077,7 +942,7 @@ Test(service, path_and_query_parameters_are_decoded_after_routing)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		r = get(bad[i].path, DESK);
 		assert_error(&r, 400, bad[i].code);
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 }
 
@@ -1089,34 +954,34 @@ Test(service, a_query_of_query_params_max_parameters)
 		char path[2000] = "/test/echo?";
 		for (int i = 0; i < ZT_SERVICE_QUERY_PARAMS_MAX + over; i++)
 			snprintf(path + strlen(path), sizeof path - strlen(path), "%sq%d=%d", i ? "&" : "", i, i);
-		struct resp r = get(path, DESK);
+		struct zt_http_resp r = get(path, DESK);
 		if (over)
 			assert_error(&r, 400, "invalid-query");
 		else
 			cr_assert_eq(r.status, 200, "%s", r.body);
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 }
 
 Test(service, x_operator_is_captured_when_it_is_a_name)
 {
 	start_default();
-	struct resp r = call(&(struct call){.path = "/test/echo", .token = DESK,
+	struct zt_http_resp r = call(&(struct zt_http_call){.path = "/test/echo", .token = DESK,
 	                                    .headers = {"X-Operator: 张三"}});
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_eq(member(&r, "operator"), "张三");
-	resp_free(&r);
+	zt_http_free(&r);
 	r = get("/test/echo", DESK);
 	cr_assert_str_eq(member(&r, "operator"), "", "absent: null");
-	resp_free(&r);
+	zt_http_free(&r);
 	char long_name[300] = "X-Operator: ";
 	for (int i = 0; i < 51; i++)
 		strcat(long_name, "张");
 	const char *bad[] = {"X-Operator: caf\xE9", long_name, "X-Operator: a\x01" "b"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		r = call(&(struct call){.path = "/test/echo", .token = DESK, .headers = {bad[i]}});
+		r = call(&(struct zt_http_call){.path = "/test/echo", .token = DESK, .headers = {bad[i]}});
 		assert_error(&r, 400, "invalid-operator");
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 }
 
@@ -1129,17 +994,17 @@ Test(service, a_body_within_its_limit_is_read_whole_with_length_or_chunked)
 	memset(body, ' ', 1024);
 	memcpy(body, "{\"a\": 1}", 8);
 	body[1024] = '\0';
-	struct resp r = post_json("/test/echo", DESK, body);
+	struct zt_http_resp r = post_json("/test/echo", DESK, body);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_eq(member(&r, "body_bytes"), "1024");
 	cr_assert_str_eq(member(&r, "format"), "json");
-	resp_free(&r);
-	r = call(&(struct call){.path = "/test/echo", .token = DESK, .body = body,
+	zt_http_free(&r);
+	r = call(&(struct zt_http_call){.path = "/test/echo", .token = DESK, .body = body,
 	                        .content_type = "application/xml; charset=UTF-8", .chunked = true});
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_eq(member(&r, "body_bytes"), "1024");
 	cr_assert_str_eq(member(&r, "format"), "xml");
-	resp_free(&r);
+	zt_http_free(&r);
 }
 
 Test(service, a_content_length_over_the_limit_is_413_before_the_body_is_sent)
@@ -1163,15 +1028,15 @@ Test(service, a_content_length_over_the_limit_is_413_before_the_body_is_sent)
 	char body[1026];
 	memset(body, ' ', 1025);
 	body[0] = '{', body[1] = '}', body[1025] = '\0';
-	struct resp r = post_json("/test/echo", DESK, body);
+	struct zt_http_resp r = post_json("/test/echo", DESK, body);
 	assert_error(&r, 413, "body-too-large");
-	resp_free(&r);
+	zt_http_free(&r);
 	cr_assert_eq(atomic_load(&handler_calls), 0, "the handler never saw a body over the limit");
 	/* a route that takes no body */
-	r = call(&(struct call){.method = "GET", .path = "/test/negotiate", .token = DESK, .body = "{}",
+	r = call(&(struct zt_http_call){.method = "GET", .path = "/test/negotiate", .token = DESK, .body = "{}",
 	                        .content_type = "application/json"});
 	assert_error(&r, 413, "body-too-large");
-	resp_free(&r);
+	zt_http_free(&r);
 }
 
 Test(service, a_chunked_body_is_counted_as_it_arrives)
@@ -1224,23 +1089,23 @@ Test(service, a_charset_other_than_utf8_is_415)
 	const char *bad[] = {"application/json; charset=latin1", "application/json; charset=ISO-8859-1",
 	                     "application/xml; charset=\"gbk\"", "text/plain", "application/x-www-form-urlencoded"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		struct resp r = call(&(struct call){.path = "/test/echo", .token = DESK, .body = "{}",
+		struct zt_http_resp r = call(&(struct zt_http_call){.path = "/test/echo", .token = DESK, .body = "{}",
 		                                    .content_type = bad[i], .accept = "application/xml"});
 		assert_error(&r, 415, "unsupported-media-type");
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 	/* a format the route does not take */
-	struct resp r = call(&(struct call){.path = "/test/amount", .token = DESK, .body = "<a/>",
+	struct zt_http_resp r = call(&(struct zt_http_call){.path = "/test/amount", .token = DESK, .body = "<a/>",
 	                                    .content_type = "application/xml"});
 	assert_error(&r, 415, "unsupported-media-type");
-	resp_free(&r);
+	zt_http_free(&r);
 	const char *good[] = {"application/json; charset=UTF-8", "application/json;charset=\"utf-8\"",
 	                      "Application/Json"};
 	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
-		r = call(&(struct call){.path = "/test/echo", .token = DESK, .body = "{}",
+		r = call(&(struct zt_http_call){.path = "/test/echo", .token = DESK, .body = "{}",
 		                        .content_type = good[i]});
 		cr_assert_eq(r.status, 200, "%s: %s", good[i], r.body);
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 }
 
@@ -1258,27 +1123,27 @@ Test(service, json_amounts_over_http_are_read_exactly)
 		{"{\"medfee_sumamt\": 8000.5}", "8000.50"},
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
-		struct resp r = post_json("/test/amount", DESK, ok[i].body);
+		struct zt_http_resp r = post_json("/test/amount", DESK, ok[i].body);
 		cr_assert_eq(r.status, 200, "%s: %s", ok[i].body, r.body);
 		cr_assert_str_eq(member(&r, "medfee_sumamt"), ok[i].want);
-		resp_free(&r);
+		zt_http_free(&r);
 	}
-	struct resp r = post_json("/test/amount", DESK, "{\"medfee_sumamt\": \"1.00\", \"pric\": 1.005}");
+	struct zt_http_resp r = post_json("/test/amount", DESK, "{\"medfee_sumamt\": \"1.00\", \"pric\": 1.005}");
 	cr_assert_str_eq(member(&r, "pric"), "1.0050");
-	resp_free(&r);
+	zt_http_free(&r);
 	const char *bad[] = {"{\"medfee_sumamt\": 1.005}", "{\"medfee_sumamt\": 1e3}",
 	                     "{\"medfee_sumamt\": -0}", "{\"medfee_sumamt\": 9007199254740993.00}",
 	                     "{\"medfee_sumamt\": \"10500.5\"}", "{\"medfee_sumamt\": 1, \"x\": 2}"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		r = post_json("/test/amount", DESK, bad[i]);
 		assert_error(&r, 400, "schema-invalid");
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 	const char *malformed[] = {"{\"medfee_sumamt\": 1, \"medfee_sumamt\": 2}", "{", "[01]"};
 	for (size_t i = 0; i < sizeof malformed / sizeof *malformed; i++) {
 		r = post_json("/test/amount", DESK, malformed[i]);
 		assert_error(&r, 400, "malformed-json");
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 }
 
@@ -1298,17 +1163,17 @@ Test(service, the_answer_follows_accept_and_defaults_to_the_request)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		bool post = strcmp(cases[i].method, "POST") == 0;
-		struct resp r = call(&(struct call){.path = "/test/negotiate", .token = DESK,
+		struct zt_http_resp r = call(&(struct zt_http_call){.path = "/test/negotiate", .token = DESK,
 		                                    .accept = cases[i].accept, .body = post ? "<a/>" : NULL,
 		                                    .content_type = cases[i].ct});
 		cr_assert_eq(r.status, 200, "%s", r.body);
-		cr_assert_str_eq(header(&r, "Content-Type"), cases[i].want, "case %zu", i);
-		resp_free(&r);
+		cr_assert_str_eq(zt_http_header(&r, "Content-Type"), cases[i].want, "case %zu", i);
+		zt_http_free(&r);
 	}
-	struct resp r = call(&(struct call){.path = "/test/negotiate", .token = DESK, .accept = "image/png"});
+	struct zt_http_resp r = call(&(struct zt_http_call){.path = "/test/negotiate", .token = DESK, .accept = "image/png"});
 	assert_error(&r, 406, "not-acceptable");
 	cr_assert(strstr(r.body, "application/json, application/xml, text/plain"), "%s", r.body);
-	resp_free(&r);
+	zt_http_free(&r);
 }
 
 /* ---- limits on connections and rates ---------------------------------------- */
@@ -1321,22 +1186,22 @@ Test(service, the_rate_per_user_is_429_with_retry_after)
 	o.user_burst = 3;
 	start(&o);
 	for (int i = 0; i < 3; i++) {
-		struct resp r = get("/test/echo", DESK);
+		struct zt_http_resp r = get("/test/echo", DESK);
 		cr_assert_eq(r.status, 200, "request %d of the burst", i);
-		resp_free(&r);
+		zt_http_free(&r);
 	}
-	struct resp r = get("/test/echo", DESK);
+	struct zt_http_resp r = get("/test/echo", DESK);
 	assert_error(&r, 429, "rate-limited");
-	cr_assert_str_eq(header(&r, "Retry-After"), "1");
-	resp_free(&r);
+	cr_assert_str_eq(zt_http_header(&r, "Retry-After"), "1");
+	zt_http_free(&r);
 	/* another user is not held up by desk1 */
 	r = get("/test/echo", DESK2);
 	cr_assert_eq(r.status, 200);
-	resp_free(&r);
+	zt_http_free(&r);
 	usleep(1100 * 1000);
 	r = get("/test/echo", DESK);
 	cr_assert_eq(r.status, 200, "a token again after a second");
-	resp_free(&r);
+	zt_http_free(&r);
 }
 
 Test(service, the_rate_per_address_covers_public_routes_and_ignores_untrusted_forwarding)
@@ -1349,18 +1214,18 @@ Test(service, the_rate_per_address_covers_public_routes_and_ignores_untrusted_fo
 	char xff[64];
 	for (int i = 0; i < 2; i++) {
 		snprintf(xff, sizeof xff, "X-Forwarded-For: 198.51.100.%d", i);
-		struct resp r = call(&(struct call){.path = "/test/public", .headers = {xff}});
+		struct zt_http_resp r = call(&(struct zt_http_call){.path = "/test/public", .headers = {xff}});
 		cr_assert_eq(r.status, 200);
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 	/* a new X-Forwarded-For from an untrusted peer changes nothing */
-	struct resp r = call(&(struct call){.path = "/test/public", .headers = {"X-Forwarded-For: 203.0.113.1"}});
+	struct zt_http_resp r = call(&(struct zt_http_call){.path = "/test/public", .headers = {"X-Forwarded-For: 203.0.113.1"}});
 	assert_error(&r, 429, "rate-limited");
-	cr_assert_str_eq(header(&r, "Retry-After"), "1");
-	resp_free(&r);
+	cr_assert_str_eq(zt_http_header(&r, "Retry-After"), "1");
+	zt_http_free(&r);
 	r = get("/healthz", NULL);
 	assert_error(&r, 429, "rate-limited");
-	resp_free(&r);
+	zt_http_free(&r);
 }
 
 Test(service, an_idle_connection_is_closed_after_the_timeout)
@@ -1413,9 +1278,9 @@ Test(service, the_connections_per_address_are_limited)
 	bool served = false;
 	for (int i = 0; i < 50 && !served; i++) {
 		usleep(50 * 1000);
-		struct resp r = get("/healthz", NULL);
+		struct zt_http_resp r = get("/healthz", NULL);
 		served = r.status == 200;
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 	cr_assert(served);
 	close(a);
@@ -1428,10 +1293,10 @@ static char *client_seen(const char *xff)
 	static char v[64];
 	char h[256];
 	snprintf(h, sizeof h, "X-Forwarded-For: %s", xff);
-	struct resp r = call(&(struct call){.path = "/test/echo", .token = DESK, .headers = {h}});
+	struct zt_http_resp r = call(&(struct zt_http_call){.path = "/test/echo", .token = DESK, .headers = {h}});
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	snprintf(v, sizeof v, "%s", member(&r, "client"));
-	resp_free(&r);
+	zt_http_free(&r);
 	return v;
 }
 
@@ -1462,21 +1327,21 @@ Test(service, x_forwarded_for_counts_only_from_a_trusted_proxy)
 Test(service, the_log_line_holds_the_route_template_never_the_path_nor_the_token)
 {
 	start_default();
-	struct resp r = call(&(struct call){
+	struct zt_http_resp r = call(&(struct zt_http_call){
 		.path = "/test/items/H51010101/ZY-510101199001011234?psn_no=510101199001011234",
 		.token = DESK, .headers = {"X-Operator: 张三"}});
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	char id[32];
-	snprintf(id, sizeof id, "%s", header(&r, "X-Request-Id"));
-	resp_free(&r);
+	snprintf(id, sizeof id, "%s", zt_http_header(&r, "X-Request-Id"));
+	zt_http_free(&r);
 	r = get("/test/items/H1/x?psn_no=P1", ADMIN);
-	resp_free(&r);
+	zt_http_free(&r);
 	r = get("/no/such/510101199001011234", DESK);
-	resp_free(&r);
+	zt_http_free(&r);
 	/* an operator holding an ID number is masked in the log */
-	r = call(&(struct call){.path = "/test/echo", .token = DESK,
+	r = call(&(struct zt_http_call){.path = "/test/echo", .token = DESK,
 	                        .headers = {"X-Operator: 510101199001011234"}});
-	resp_free(&r);
+	zt_http_free(&r);
 	stop();
 	char *log = zt_test_slurp(log_file);
 	cr_assert(log, "no log");
@@ -1506,16 +1371,16 @@ Test(service, metrics_parse_and_count)
 {
 	start_default();
 	for (int i = 0; i < 3; i++) {
-		struct resp r = get("/healthz", NULL);
-		resp_free(&r);
+		struct zt_http_resp r = get("/healthz", NULL);
+		zt_http_free(&r);
 	}
-	struct resp r = get("/nope", NULL);
-	resp_free(&r);
+	struct zt_http_resp r = get("/nope", NULL);
+	zt_http_free(&r);
 	r = get("/test/items/H1/C1", ADMIN);
-	resp_free(&r);
+	zt_http_free(&r);
 	r = get("/metrics", AUDITOR);
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_assert_str_eq(header(&r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+	cr_assert_str_eq(zt_http_header(&r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
 	assert_prometheus(r.body);
 	cr_assert_eq(sample_value(r.body, "zhitong_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"), 3);
 	cr_assert_eq(sample_value(r.body, "zhitong_http_requests_total{method=\"\",route=\"unmatched\",status=\"404\"}"), 1);
@@ -1523,7 +1388,7 @@ Test(service, metrics_parse_and_count)
 	cr_assert_eq(sample_value(r.body, "zhitong_http_request_duration_seconds_count{method=\"GET\",route=\"/healthz\"}"), 3);
 	cr_assert_eq(sample_value(r.body, "zhitong_http_requests_in_flight"), 1, "this request itself");
 	cr_assert_null(strstr(r.body, "C1"), "no path values in labels");
-	resp_free(&r);
+	zt_http_free(&r);
 	/* A request is counted when its answer is handed over, before its
 	 * client can read it: the /metrics above is in the next one, every
 	 * time (tools/service/server.c account()). */
@@ -1533,7 +1398,7 @@ Test(service, metrics_parse_and_count)
 		long long seen = sample_value(r.body, "zhitong_http_requests_total{method=\"GET\",route=\"/metrics\",status=\"200\"}");
 		cr_assert_eq(seen, i, "%lld /metrics counted of %d answered before", seen, i);
 		cr_assert_eq(sample_value(r.body, "zhitong_http_requests_in_flight"), 1);
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 }
 
@@ -1550,19 +1415,19 @@ Test(service, own_counters_appear_in_metrics)
 	port = zt_service_port(srv);
 	zt_service_count(srv, settled, 41);
 	zt_service_count(srv, settled, 1);
-	struct resp r = get("/metrics", AUDITOR);
+	struct zt_http_resp r = get("/metrics", AUDITOR);
 	assert_prometheus(r.body);
 	cr_assert_eq(sample_value(r.body, "zhitong_claims_settled_total"), 42);
 	cr_assert(strstr(r.body, "# TYPE zhitong_claims_settled_total counter\n"));
-	resp_free(&r);
+	zt_http_free(&r);
 }
 
 Test(service, openapi_lists_the_routes_that_exist)
 {
 	start_default();
-	struct resp r = get("/v1/openapi.json", NULL);
+	struct zt_http_resp r = get("/v1/openapi.json", NULL);
 	assert_error(&r, 401, "unauthorized");
-	resp_free(&r);
+	zt_http_free(&r);
 	r = get("/v1/openapi.json", DESK);
 	cr_assert_eq(r.status, 200);
 	struct zt_json_doc *d = NULL;
@@ -1590,7 +1455,7 @@ Test(service, openapi_lists_the_routes_that_exist)
 	cr_assert_eq(zt_json_find(zt_json_find(zt_json_find(paths, "/healthz"), "get"), "security")->count, 0,
 	             "healthz needs no token");
 	zt_json_doc_free(d);
-	resp_free(&r);
+	zt_http_free(&r);
 }
 
 /* ---- plain HTTP off loopback ------------------------------------------------ */
@@ -1609,9 +1474,9 @@ Test(service, plain_http_off_loopback_is_refused_unless_insecure_http)
 	o.listen = "0.0.0.0:0";
 	o.insecure_http = true;
 	start(&o);
-	struct resp r = get("/healthz", NULL);
+	struct zt_http_resp r = get("/healthz", NULL);
 	cr_assert_eq(r.status, 200);
-	resp_free(&r);
+	zt_http_free(&r);
 	stop();
 	/* a metrics listener is loopback only, whatever */
 	test_opts(&o);
@@ -1671,18 +1536,18 @@ Test(service_tls, https_with_tls_1_2_and_1_3_and_never_1_1)
 	o.tls_cert = crt;
 	o.tls_key = key;
 	start(&o);
-	struct resp r = call(&(struct call){.scheme = "https", .path = "/healthz", .cainfo = crt});
+	struct zt_http_resp r = call(&(struct zt_http_call){.scheme = "https", .path = "/healthz", .cainfo = crt});
 	cr_assert_eq(r.rc, CURLE_OK, "%s", r.error);
 	cr_assert_eq(r.status, 200);
-	resp_free(&r);
-	r = call(&(struct call){.scheme = "https", .path = "/test/echo", .token = DESK, .cainfo = crt});
+	zt_http_free(&r);
+	r = call(&(struct zt_http_call){.scheme = "https", .path = "/test/echo", .token = DESK, .cainfo = crt});
 	cr_assert_eq(r.status, 200);
 	cr_assert_str_eq(member(&r, "cert"), "", "no client CA: no client certificate");
-	resp_free(&r);
+	zt_http_free(&r);
 	/* plain HTTP to the TLS port gets nothing */
 	r = get("/healthz", NULL);
 	cr_assert_neq(r.status, 200);
-	resp_free(&r);
+	zt_http_free(&r);
 #define SC "echo | timeout 10 openssl s_client -connect 127.0.0.1:%u %s 2>&1"
 	struct run v12 = sh(SC, port, "-tls1_2");
 	cr_assert(strstr(v12.out, "Protocol  : TLSv1.2") || strstr(v12.out, "TLSv1.2"), "%s", v12.out);
@@ -1731,24 +1596,24 @@ Test(service_tls, a_client_certificate_is_required_with_client_ca_and_seen_by_ha
 	o.tls_key = key;
 	o.client_ca = ca;
 	start(&o);
-	struct resp r = call(&(struct call){.scheme = "https", .path = "/test/echo", .token = DESK, .cainfo = crt});
+	struct zt_http_resp r = call(&(struct zt_http_call){.scheme = "https", .path = "/test/echo", .token = DESK, .cainfo = crt});
 	assert_error(&r, 403, "client-certificate-required");
-	resp_free(&r);
-	r = call(&(struct call){.scheme = "https", .path = "/healthz", .cainfo = crt});
+	zt_http_free(&r);
+	r = call(&(struct zt_http_call){.scheme = "https", .path = "/healthz", .cainfo = crt});
 	assert_error(&r, 403, "client-certificate-required");
-	resp_free(&r);
+	zt_http_free(&r);
 	/* issued by another CA */
-	r = call(&(struct call){.scheme = "https", .path = "/test/echo", .token = DESK, .cainfo = crt,
+	r = call(&(struct zt_http_call){.scheme = "https", .path = "/test/echo", .token = DESK, .cainfo = crt,
 	                        .cert = c1, .key = k1});
 	if (r.rc == CURLE_OK)
 		assert_error(&r, 403, "client-certificate-required");
-	resp_free(&r);
-	r = call(&(struct call){.scheme = "https", .path = "/test/echo", .token = DESK, .cainfo = crt,
+	zt_http_free(&r);
+	r = call(&(struct zt_http_call){.scheme = "https", .path = "/test/echo", .token = DESK, .cainfo = crt,
 	                        .cert = c0, .key = k0});
 	cr_assert_eq(r.rc, CURLE_OK, "%s", r.error);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_eq(member(&r, "cert"), "O=County Hospital,CN=H51010100");
-	resp_free(&r);
+	zt_http_free(&r);
 	cr_assert_eq(atomic_load(&handler_calls), 1);
 }
 
@@ -1774,13 +1639,13 @@ Test(service_tls, a_private_key_readable_by_everyone_is_refused)
 
 struct slow_call {
 	unsigned port;
-	struct resp r;
+	struct zt_http_resp r;
 };
 
 static void *slow_request(void *arg)
 {
 	struct slow_call *s = arg;
-	s->r = call(&(struct call){.path = "/test/slow?ms=1500", .token = DESK, .body = "{}",
+	s->r = call(&(struct zt_http_call){.path = "/test/slow?ms=1500", .token = DESK, .body = "{}",
 	                           .content_type = "application/json", .port = s->port});
 	return NULL;
 }
@@ -1821,9 +1686,9 @@ Test(service_stop, sigterm_lets_the_request_in_flight_finish_then_exits_0)
 	cr_assert_eq(sc.r.rc, CURLE_OK, "%s", sc.r.error);
 	cr_assert_eq(sc.r.status, 200, "%s", sc.r.body);
 	cr_assert_str_eq(sc.r.body, "{\"slept_ms\":1500}");
-	const char *conn = header(&sc.r, "Connection");
+	const char *conn = zt_http_header(&sc.r, "Connection");
 	cr_assert(conn && strcmp(conn, "close") == 0, "no more requests on it:\n%s", sc.r.headers);
-	resp_free(&sc.r);
+	zt_http_free(&sc.r);
 	int st = 0;
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit status %d", st);
@@ -1848,9 +1713,9 @@ Test(service_stop, sigint_with_nothing_in_flight_stops_at_once)
 	const char *err = tmp_path("child.err");
 	unsigned p = 0;
 	pid_t pid = serve_child(&p, err);
-	struct resp r = call(&(struct call){.path = "/healthz", .port = p});
+	struct zt_http_resp r = call(&(struct zt_http_call){.path = "/healthz", .port = p});
 	cr_assert_eq(r.status, 200);
-	resp_free(&r);
+	zt_http_free(&r);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cr_assert_eq(kill(pid, SIGINT), 0);
@@ -1901,21 +1766,21 @@ Test(service_cli, zhitong_serve_answers_and_stops_on_sigterm)
 	snprintf(args, sizeof args, "serve --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --log '%s'", log);
 	unsigned p = 0, mp = 0;
 	pid_t pid = serve_program(args, err, &p, &mp);
-	struct resp r = call(&(struct call){.path = "/healthz", .port = p});
+	struct zt_http_resp r = call(&(struct zt_http_call){.path = "/healthz", .port = p});
 	cr_assert_eq(r.status, 200);
-	resp_free(&r);
-	r = call(&(struct call){.path = "/v1/openapi.json", .port = p, .token = DESK});
+	zt_http_free(&r);
+	r = call(&(struct zt_http_call){.path = "/v1/openapi.json", .port = p, .token = DESK});
 	assert_error(&r, 401, "unauthorized"); /* no users yet */
-	resp_free(&r);
-	r = call(&(struct call){.path = "/metrics", .port = mp});
+	zt_http_free(&r);
+	r = call(&(struct zt_http_call){.path = "/metrics", .port = mp});
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	assert_prometheus(r.body);
 	cr_assert_eq(sample_value(r.body, "zhitong_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"), 1);
 	cr_assert_eq(sample_value(r.body, "zhitong_http_requests_total{method=\"GET\",route=\"/v1/openapi.json\",status=\"401\"}"), 1);
-	resp_free(&r);
-	r = call(&(struct call){.path = "/test/echo", .port = mp});
+	zt_http_free(&r);
+	r = call(&(struct zt_http_call){.path = "/test/echo", .port = mp});
 	assert_error(&r, 404, "not-found");
-	resp_free(&r);
+	zt_http_free(&r);
 	cr_assert_eq(kill(pid, SIGTERM), 0);
 	int st = 0;
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
@@ -1983,15 +1848,15 @@ Test(service_cli, zhitong_serve_reads_its_service_section)
 		/* each from another client behind the trusted proxy: no limit hit */
 		char h[64];
 		snprintf(h, sizeof h, "X-Forwarded-For: 198.51.100.%d", i);
-		struct resp r = call(&(struct call){.path = "/healthz", .port = p, .headers = {h}});
+		struct zt_http_resp r = call(&(struct zt_http_call){.path = "/healthz", .port = p, .headers = {h}});
 		st200 += r.status == 200;
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 	for (int i = 0; i < 3; i++) {
-		struct resp r = call(&(struct call){.path = "/healthz", .port = p,
+		struct zt_http_resp r = call(&(struct zt_http_call){.path = "/healthz", .port = p,
 		                                    .headers = {"X-Forwarded-For: 203.0.113.50"}});
 		st429 += r.status == 429;
-		resp_free(&r);
+		zt_http_free(&r);
 	}
 	cr_assert_eq(st200, 3, "three clients, one request each");
 	cr_assert_eq(st429, 1, "the same client a third time");

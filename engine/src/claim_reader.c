@@ -519,6 +519,54 @@ static int use_version(struct xml_stream *s, int version)
 	return 0;
 }
 
+/* The version (1 or 2) a root element names, and whether it is a list;
+ * ZT_EINVAL if it is neither a <claim> nor a <claims> of either. */
+static int root_version(const char *file, const char *name, const char *ns, bool *list)
+{
+	int version = !ns ? 0 : strcmp(ns, ZT_CLAIM_NS) == 0 ? 1
+	                      : strcmp(ns, ZT_CLAIM_V2_NS) == 0 ? 2 : 0;
+	*list = strcmp(name, "claims") == 0;
+	if (!version || (!*list && strcmp(name, "claim") != 0))
+		return zt_error_set(ZT_EINVAL, "%s: the root element is <%.100s>%s%.200s, not a "
+		                    "<claim> or <claims> in namespace %s or %s", file, name,
+		                    ns ? " in namespace " : "", ns ? ns : "", ZT_CLAIM_NS,
+		                    ZT_CLAIM_V2_NS);
+	return version;
+}
+
+/* How a walk of the reader ended: 0, or the error that refuses the file. */
+static int walk_end(const char *file, int r, bool seen_root, const struct zt_xml_errors *e)
+{
+	if (r == 0) {
+		/* the reader takes a failed read after the root element for the
+		 * end of the input: the source's refusal (a NUL byte) still holds */
+		const struct zt_xml_errors none = {0};
+		int rc = zt_xml_stream_end(file, 0, &none);
+		if (rc)
+			return rc;
+	} else {
+		int rc = zt_xml_stream_end(file, r, e);
+		return rc ? rc : zt_error_set(ZT_EMALFORMED, "%s: not well-formed XML", file);
+	}
+	if (!seen_root)
+		return zt_error_set(ZT_EMALFORMED, "%s: no root element", file);
+	return 0;
+}
+
+/* A root that is not a claim's refuses the file, but a file that is not
+ * well-formed is refused as such first, wherever the fault (what the
+ * check of a bulk input, zt_claim_xml_check, answers too). */
+static int refuse_root(struct xml_stream *s, int rc)
+{
+	char why[ZT_MESSAGE_BYTES_MAX];
+	snprintf(why, sizeof why, "%s", zt_error_last());
+	int r;
+	while ((r = xmlTextReaderRead(s->reader)) == 1)
+		;
+	int end = walk_end(s->name, r, true, &s->parse_errors);
+	return end ? end : zt_error_set(rc, "%s", why);
+}
+
 static int reader_main(struct zt_ring *ring, void *arg)
 {
 	struct xml_stream *s = arg;
@@ -540,14 +588,9 @@ static int reader_main(struct zt_ring *ring, void *arg)
 		if (!seen_root) {
 			seen_root = true;
 			root_depth = depth;
-			int version = !ns ? 0 : strcmp(ns, ZT_CLAIM_NS) == 0 ? 1
-			                      : strcmp(ns, ZT_CLAIM_V2_NS) == 0 ? 2 : 0;
-			list = strcmp(name, "claims") == 0;
-			if (!version || (!list && strcmp(name, "claim") != 0))
-				return zt_error_set(ZT_EINVAL, "%s: the root element is <%.100s>%s%.200s, not "
-				                    "a <claim> or <claims> in namespace %s or %s", s->name, name,
-				                    ns ? " in namespace " : "", ns ? ns : "", ZT_CLAIM_NS,
-				                    ZT_CLAIM_V2_NS);
+			int version = root_version(s->name, name, ns, &list);
+			if (version < 0)
+				return refuse_root(s, version);
 			int rc = use_version(s, version);
 			if (rc)
 				return rc;
@@ -580,13 +623,7 @@ static int reader_main(struct zt_ring *ring, void *arg)
 	if (r == 1 && !list) /* the rest of the document must be well-formed too */
 		while ((r = xmlTextReaderRead(reader)) == 1)
 			;
-	if (r != 0) {
-		int rc = zt_xml_stream_end(s->name, r, &s->parse_errors);
-		return rc ? rc : zt_error_set(ZT_EMALFORMED, "%s: not well-formed XML", s->name);
-	}
-	if (!seen_root)
-		return zt_error_set(ZT_EMALFORMED, "%s: no root element", s->name);
-	return 0;
+	return walk_end(s->name, r, seen_root, &s->parse_errors);
 }
 
 /* ---- the consumer's side -------------------------------------------------- */
@@ -650,5 +687,53 @@ int zt_claim_xml_open(struct zt_claim_stream **out, const struct zt_source *src)
 	return 0;
 fail:
 	xml_close(&s->base);
+	return rc;
+}
+
+/* ---- the whole file checked, nothing built -------------------------------- */
+
+/* The refusals of reader_main — a DOCTYPE, not well-formed, a wrong root
+ * (not well-formed first) — with the same options, by SAX2 element events
+ * alone: nothing is built or validated, a walk at the cost of parsing. */
+struct check {
+	const char *file;
+	int depth;
+	bool list;
+	uint64_t claims;
+};
+
+static void check_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
+                        const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attrs,
+                        int nb_defaulted, const xmlChar **attrs)
+{
+	(void)prefix, (void)nb_ns, (void)ns, (void)nb_attrs, (void)nb_defaulted, (void)attrs;
+	struct zt_xml_sax_walk *w = ctx;
+	struct check *c = w->user;
+	if (c->depth++ == 0) {
+		int rc = root_version(c->file, (const char *)name, (const char *)uri, &c->list);
+		if (rc < 0)
+			zt_xml_sax_refuse(w, rc);
+		else if (!c->list)
+			c->claims = 1;
+	} else if (c->list && c->depth == 2) {
+		c->claims++; /* a claim, or what is rejected in a claim's place */
+	}
+}
+
+static void check_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
+{
+	(void)name, (void)prefix, (void)uri;
+	struct zt_xml_sax_walk *w = ctx;
+	((struct check *)w->user)->depth--;
+}
+
+int zt_claim_xml_check(const struct zt_source *src, uint64_t *claims)
+{
+	struct check c = {.file = zt_source_name(src)};
+	static const struct zt_xml_sax h = {check_start, check_end};
+	*claims = 0;
+	int rc = zt_xml_sax_source(src, &h, &c);
+	if (rc == 0)
+		*claims = c.claims;
 	return rc;
 }

@@ -29,5 +29,9 @@ struct zt_claim_stream {
 
 int zt_claim_xml_open(struct zt_claim_stream **out, const struct zt_source *src);
 int zt_claim_json_open(struct zt_claim_stream **out, const struct zt_source *src);
+/* Reads a whole XML claim file and says whether the stream would refuse it
+ * (the same errors), without building or validating a claim: 0 and the
+ * claims (and whatever stands in a claim's place) counted. */
+int zt_claim_xml_check(const struct zt_source *src, uint64_t *claims);
 
 #endif

@@ -496,6 +496,60 @@ xmlTextReaderPtr zt_xml_reader_source(const struct zt_source *src)
 	return r;
 }
 
+static void sax_error(void *data, xmlErrorPtr e)
+{
+	struct zt_xml_sax_walk *w = data;
+	zt_xml_errors_keep(&w->errors, e);
+}
+
+int zt_xml_sax_source(const struct zt_source *src, const struct zt_xml_sax *h, void *user)
+{
+	zt_xml_init();
+	const char *name = zt_source_name(src);
+	struct zt_xml_sax_walk w = {.user = user};
+	/* SAX2 with only the caller's element events: libxml2 builds nothing */
+	xmlSAXHandler sax = {.initialized = XML_SAX2_MAGIC,
+	                     .startElementNs = h->start,
+	                     .endElementNs = h->end,
+	                     .serror = sax_error};
+	struct source_input in = {.src = *src};
+	zt_prolog_init(&in.prolog);
+	source_rc = 0;
+	doctype_refused = false;
+	char *buf = zt_malloc(ZT_XML_CHUNK_BYTES);
+	xmlParserCtxtPtr ctxt = buf ? xmlCreatePushParserCtxt(&sax, &w, NULL, 0, name) : NULL;
+	if (!ctxt) {
+		free(buf);
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	}
+	xmlCtxtUseOptions(ctxt, ZT_XML_OPTIONS);
+	int r = 0, n;
+	do {
+		n = source_read(&in, buf, ZT_XML_CHUNK_BYTES);
+		/* well-formedness decides, as for the reader: a namespace error
+		 * (an undeclared prefix) is reported but not fatal */
+		if (n < 0 || (xmlParseChunk(ctxt, buf, n, n == 0), !ctxt->wellFormed))
+			r = -1;
+	} while (r == 0 && n > 0);
+	xmlFreeParserCtxt(ctxt);
+	free(buf);
+	if (r != 0) {
+		int rc = zt_xml_stream_end(name, -1, &w.errors);
+		return rc ? rc : zt_error_set(ZT_EMALFORMED, "%s: not well-formed XML", name);
+	}
+	if (w.refused)
+		return zt_error_set(w.refused, "%s", w.message);
+	return 0;
+}
+
+void zt_xml_sax_refuse(struct zt_xml_sax_walk *w, int rc)
+{
+	if (!w->refused) {
+		w->refused = rc;
+		snprintf(w->message, sizeof w->message, "%s", zt_error_last());
+	}
+}
+
 int zt_xml_reader_memory(xmlTextReaderPtr *out, const char *xml, size_t len,
                          const char *filename)
 {

@@ -49,6 +49,27 @@ int zt_xml_stream_end(const char *path, int r, const struct zt_xml_errors *e);
  * zt_xml_reader_fd; messages name the source. */
 xmlTextReaderPtr zt_xml_reader_source(const struct zt_source *src);
 
+/* A walk of a source with SAX2 element events only (nothing is built),
+ * with the options, NUL and DOCTYPE refusals of zt_xml_reader_source.
+ * The handlers get the walk (struct zt_xml_sax_walk *) as their first
+ * argument; a handler refuses the document with zt_xml_sax_refuse (after
+ * zt_error_set), and the walk goes on to the end: a document that is not
+ * well-formed is refused as such first (ZT_EMALFORMED naming the file and
+ * line), else with the first refusal; 0 if neither. */
+struct zt_xml_sax {
+	startElementNsSAX2Func start;
+	endElementNsSAX2Func end;
+};
+struct zt_xml_sax_walk {
+	void *user;
+	struct zt_xml_errors errors;
+	int refused;
+	char message[ZT_MESSAGE_BYTES_MAX];
+};
+#define ZT_XML_CHUNK_BYTES 65536
+int zt_xml_sax_source(const struct zt_source *src, const struct zt_xml_sax *h, void *user);
+void zt_xml_sax_refuse(struct zt_xml_sax_walk *w, int rc);
+
 /* The namespace of the first element `r` reads ("" if none), quietly;
  * frees `r` (NULL: ""). For a peek at a document's version. Whether an
  * element was read. */

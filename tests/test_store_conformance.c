@@ -629,6 +629,54 @@ Test(conformance_txn, a_read_transaction_sees_one_snapshot)
 	}
 }
 
+/* A writer waiting for the lock, on a thread of its own. */
+struct waiter {
+	const char *target;
+	int begun;
+};
+
+static void *wait_to_write(void *arg)
+{
+	struct waiter *w = arg;
+	struct zt_store *s = NULL;
+	if (zt_store_open(&s, w->target, NULL) == 0 && s->ops->begin(s, ZT_TXN_WRITE) == 0) {
+		w->begun = 1;
+		s->ops->rollback(s);
+	}
+	zt_store_close(s);
+	return NULL;
+}
+
+/* store.h contended: a store that can tell says whether a writer waits for
+ * its lock — no while none does, yes while one waits, no once it has had
+ * the lock — so that a bulk run alone is not cut into 10 ms chunks. */
+Test(conformance_txn, a_store_that_can_tell_says_whether_a_writer_waits, .timeout = 120)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		struct zt_store *s = fresh_store(f, target, "contended.db");
+		if (!s->ops->contended) {
+			zt_store_close(s);
+			continue; /* its own lock queue is fair: nothing to tell */
+		}
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		cr_assert_eq(s->ops->contended(s), 0, "%s: nobody waits yet", f->name);
+		struct waiter w = {target, 0};
+		pthread_t th;
+		cr_assert_eq(pthread_create(&th, NULL, wait_to_write, &w), 0);
+		/* the waiter says so within its first try; 60 s on a loaded machine */
+		int said = 0;
+		for (int i = 0; i < 60000 && (said = s->ops->contended(s)) == 0; i++)
+			usleep(1000);
+		cr_assert_eq(said, 1, "%s: a waiting writer was not seen", f->name);
+		ok(s->ops->commit(s));
+		pthread_join(th, NULL);
+		cr_assert_eq(w.begun, 1, "%s: the waiter never had the lock", f->name);
+		cr_assert_eq(s->ops->contended(s), 0, "%s: the waiter left, still seen", f->name);
+		zt_store_close(s);
+	}
+}
+
 /* G2 with transfers: what a savepoint rolls back is gone, balances too;
  * what came before and after it commits. */
 Test(conformance_txn, a_savepoint_rolled_back_leaves_nothing_of_its_writes)

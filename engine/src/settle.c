@@ -690,6 +690,7 @@ struct zt_settle_run {
 	bool begun, loaded, ended;
 	uint64_t next_progress;
 	int64_t step_ns; /* a step ends after this long too (0: never) */
+	struct zt_store *watch; /* ... only while a writer waits on it (or NULL) */
 };
 
 static int64_t mono_ns(void)
@@ -698,6 +699,8 @@ static int64_t mono_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+
+void zt_settle_run_step_contended(struct zt_settle_run *r, struct zt_store *s) { r->watch = s; }
 
 void zt_settle_run_step_time(struct zt_settle_run *r, int64_t ns)
 {
@@ -794,9 +797,15 @@ int zt_settle_run_step(struct zt_settle_run *r, struct zt_store *s, uint64_t max
 	}
 	int64_t until = r->step_ns ? mono_ns() + r->step_ns : 0;
 	for (uint64_t n = 0; r->m && (max == 0 || n < max); n++) {
-		/* at least one claim a step, whatever the clock says */
-		if (until && n > 0 && mono_ns() >= until)
-			break;
+		/* at least one claim a step, whatever the clock says; and with a
+		 * store that can tell, the clock ends it only while a writer
+		 * waits (store.h contended) */
+		if (until && n > 0 && mono_ns() >= until) {
+			if (!r->watch || !r->watch->ops->contended ||
+			    r->watch->ops->contended(r->watch) != 0)
+				break;
+			until = mono_ns() + r->step_ns;
+		}
 		const struct zt_claim_msg *m = r->m;
 		stats->claims++;
 		const char *hospital = m->rejected ? m->hospital : m->claim.fixmedins_code;
@@ -928,6 +937,7 @@ int zt_settle_chunked(struct zt_store *s, const struct zt_source *src, enum zt_c
 		return rc;
 	uint64_t committed = 0;
 	zt_settle_run_step_time(r, ZT_SETTLE_CHUNK_NS);
+	zt_settle_run_step_contended(r, s);
 	for (bool done = false; !done;) {
 		if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 			break;

@@ -151,6 +151,10 @@ void zt_settle_run_close(struct zt_settle_run *r);
  * whatever a claim costs on the machine, so a desk waits behind it at
  * most that long (issue 11 §4). */
 void zt_settle_run_step_time(struct zt_settle_run *r, int64_t ns);
+/* With a store that can tell whether a writer waits for its lock (store.h
+ * contended), the step's time ends it only while one does: alone, a bulk
+ * run's chunks are of their claim count. */
+void zt_settle_run_step_contended(struct zt_settle_run *r, struct zt_store *s);
 /* A chunk's time: 10 ms. */
 #define ZT_SETTLE_CHUNK_NS INT64_C(10000000)
 

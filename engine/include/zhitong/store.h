@@ -871,6 +871,10 @@ struct zt_store_ops {
 	 * file's chunks): lets a writer that waits for the lock take it first
 	 * (G1). NULL: the engine's own lock queue is fair already. */
 	void (*yield)(struct zt_store *s);
+	/* Whether a writer waits for the lock now (1), nobody does (0), or
+	 * the store cannot tell (<0): a long run ends its chunks by the clock
+	 * only while someone waits. NULL: cannot tell. */
+	int (*contended)(struct zt_store *s);
 	/* The UTC timestamp every row written in this transaction carries
 	 * ("2024-03-01T09:30:00Z"); outside one, now. */
 	const char *(*now)(struct zt_store *s);

@@ -32,6 +32,7 @@ static void fill_ops(void)
 		.release = sq_release,
 		.rollback_to = sq_rollback_to,
 		.yield = sq_yield,
+		.contended = sq_contended,
 		.now = sq_now_op,
 		.registry = zt_db_registry_ops,
 		.policies = zt_db_policy_ops,
@@ -179,6 +180,7 @@ int sq_open(struct zt_store **out, const char *path, const struct zt_store_optio
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	pthread_once(&sqlite_ops_once, fill_ops);
 	q->base.ops = &sqlite_ops;
+	q->wait_fd = -1;
 	q->zdb.drv = &sq_driver;
 	q->zdb.checks = sq_checks;
 	q->zdb.checks_set_up = sq_checks_set_up;
@@ -221,6 +223,8 @@ static void sq_close(struct zt_store *s)
 	for (size_t i = 0; i < SQ_CACHE_SLOTS; i++)
 		sqlite3_finalize(q->cache[i].stmt);
 	sqlite3_close(q->db);
+	if (q->wait_fd >= 0)
+		close(q->wait_fd);
 	zt_db_ledger_clear(&q->zdb);
 	free(q->zdb.deltas.items);
 	free(q->zdb.sp_balances);

@@ -39,6 +39,9 @@ struct sq {
 	bool in_savepoint; /* the savepoint (one level) */
 	int busy_ms;       /* how long a writer waits for the lock (G1) */
 	int64_t busy_since; /* CLOCK_MONOTONIC ns of the wait's first try */
+	int wait_fd;        /* PATH-wait, the waiting room (txn.c): -1 not yet
+	                     * opened, -2 not available */
+	bool waiting;       /* this handle's lock on it is held */
 	/* prepared statements, keyed by the address of their static SQL text */
 	struct {
 		const char *sql;
@@ -129,6 +132,9 @@ int sq_savepoint(struct zt_store *s);
 int sq_release(struct zt_store *s);
 void sq_rollback_to(struct zt_store *s);
 void sq_yield(struct zt_store *s);
+int sq_contended(struct zt_store *s);
+/* Leaves the waiting room (once the lock is had, or the wait given up). */
+void sq_waited(struct sq *q);
 int sq_busy(void *ctx, int tries);
 const char *sq_now_op(struct zt_store *s);
 

@@ -208,6 +208,289 @@ static int demo_status_cb(void *ctx, const struct zt_advance_status *st)
 	return 0;
 }
 
+/* One run of the demo: what its steps share. */
+struct demo {
+	const struct cli *c;
+	char dir[32], db[512], key[600], conf[700], pain[700];
+	bool user_db;
+	struct zt_store *s;
+	struct zt_config *cfg;
+	struct zt_settle_opts so;
+	struct zt_advance_plan plan;
+	struct zt_advance_issued issued;
+	struct zt_settle_stats st, nst; /* the generated county's, the national one's */
+	double settle_s;
+	uint64_t nclaims, seed;
+};
+
+static const char demo_help[] =
+	"usage: zhitong [--db PATH] demo [--claims N] [--seed S] [--keep]\n\n"
+	"The whole flow on sample data, on a fresh database (a temporary one unless\n"
+	"--db is given): loads the sample registry and policy, settles the worked\n"
+	"example of docs/spec/split.md, generates N claims (default 3000) in a second county\n"
+	"and settles them, then N/10 + 1 claims of a third county that settles its part on\n"
+	"top of the national platform (a supplementary policy, docs/national.md),\n"
+	"reverses one, runs verify, and prints a summary and the worked example's\n"
+	"settlement with its trace; then starts the HTTP service on a free loopback\n"
+	"port, submits a claim over HTTP as a desk's system would, prints the answer\n"
+	"and stops it. --keep keeps the temporary directory.";
+
+/* 1. the sample registry and policy (rules/), and the worked example */
+static int demo_samples(struct demo *d)
+{
+	char path[700];
+	struct zt_settle_stats ex;
+	int rc;
+	snprintf(path, sizeof path, "%s/registry-510101.xml", d->dir);
+	if ((rc = write_file(path, zt_sample_registry, zt_sample_registry_len)) ||
+	    (rc = cli_registry_load(d->s, path, d->so.actor, false)))
+		return rc;
+	snprintf(path, sizeof path, "%s/sample-510101-2017.xml", d->dir);
+	if ((rc = write_file(path, zt_sample_policy, zt_sample_policy_len)) ||
+	    (rc = cli_rules_load(d->s, path, d->so.actor, false)))
+		return rc;
+	snprintf(path, sizeof path, "%s/worked-example.xml", d->dir);
+	if ((rc = write_file(path, worked_example, sizeof worked_example - 1)))
+		return rc;
+	return demo_settle(d->s, path, &d->so, &ex);
+}
+
+/* 2. a generated world in a second county, with the insurer's catalogue
+ * and people whose category changes in the year (docs/rules-v2.md) */
+static int demo_world(struct demo *d)
+{
+	char world[400], path[700];
+	int rc;
+	snprintf(world, sizeof world, "%s/world", d->dir);
+	struct zt_gen_opts go = {.claims = d->nclaims, .seed = d->seed, .county = "510122",
+	                         .year = 2017, .catalog = true, .periods = true};
+	if (isatty(2))
+		go.progress = cli_gen_progress;
+	if ((rc = zt_gen_world(&go, world)))
+		return rc;
+	snprintf(path, sizeof path, "%s/registry.xml", world);
+	if ((rc = cli_registry_load(d->s, path, d->so.actor, false)))
+		return rc;
+	snprintf(path, sizeof path, "%s/policy.xml", world);
+	if ((rc = cli_rules_load(d->s, path, d->so.actor, false)))
+		return rc;
+	snprintf(path, sizeof path, "%s/catalog.xml", world);
+	return demo_catalog(d->s, path, d->so.actor);
+}
+
+/* 3. advances: the pool pays every hospital ahead, maker-checker */
+static int demo_advances(struct demo *d)
+{
+	int rc;
+	snprintf(d->key, sizeof d->key, "%s/demo-signing-ed25519.pem", d->dir);
+	if ((rc = demo_key(d->key)) || (rc = demo_config(d->s, d->dir, d->key, d->conf, sizeof d->conf)) ||
+	    (rc = zt_config_load(&d->cfg, d->conf)))
+		return rc;
+	fprintf(stderr, "zhitong: demo: made a throwaway Ed25519 signing key for this run only: %s\n"
+	                "zhitong: demo: configuration %s (pool account, hospital floats, a folder "
+	                "gateway per fund)\n", d->key, d->conf);
+	snprintf(d->pain, sizeof d->pain, "%s/advances-pain001.xml", d->dir);
+	struct zt_advance_plan_req preq = {.cfg = d->cfg, .actor = "demo-finance"};
+	if ((rc = zt_advance_plan(d->s, &preq, &d->plan)) ||
+	    (rc = zt_advance_approve(d->s, &(struct zt_advance_approve_req){d->plan.plan_id,
+	                                                                     "demo-director"})))
+		return rc;
+	struct zt_advance_issue_req ireq = {.cfg = d->cfg, .actor = "demo-finance",
+	                                    .out_path = d->pain, .plan_id = d->plan.plan_id};
+	if ((rc = zt_advance_issue(d->s, &ireq, &d->issued)))
+		return rc;
+	fprintf(stderr, "zhitong: demo: advance plan %s made by demo-finance, approved by "
+	                "demo-director, issued: %zu advances, %s\n", d->plan.plan_id,
+	        d->issued.count, d->pain);
+	return 0;
+}
+
+/* 4. the claims; a third county, 510123, settling its part on top of the
+ * national platform (docs/national.md): a supplementary world of 2018,
+ * after the full county's claims (generated worlds number their people
+ * alike); and one claim reversed and settled afresh */
+static int demo_claims(struct demo *d)
+{
+	char path[700], nworld[400];
+	struct timespec ts;
+	int rc;
+	snprintf(path, sizeof path, "%s/world/claims.xml", d->dir);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((rc = demo_settle(d->s, path, &d->so, &d->st)))
+		return rc;
+	d->settle_s = seconds_since(&ts);
+	fprintf(stderr, "zhitong: %s: %llu claims settled, %llu rejected in %.2f s\n", path,
+	        (unsigned long long)d->st.settled, (unsigned long long)d->st.rejected, d->settle_s);
+	snprintf(nworld, sizeof nworld, "%s/world-national", d->dir);
+	struct zt_gen_opts gn = {.claims = d->nclaims / 10 + 1, .seed = d->seed + 1,
+	                         .county = "510123", .year = 2018, .national = true};
+	if ((rc = zt_gen_world(&gn, nworld)))
+		return rc;
+	snprintf(path, sizeof path, "%s/registry.xml", nworld);
+	if ((rc = cli_registry_load(d->s, path, d->so.actor, false)))
+		return rc;
+	snprintf(path, sizeof path, "%s/policy.xml", nworld);
+	if ((rc = cli_rules_load(d->s, path, d->so.actor, false)))
+		return rc;
+	snprintf(path, sizeof path, "%s/claims.xml", nworld);
+	if ((rc = demo_settle(d->s, path, &d->so, &d->nst)))
+		return rc;
+	struct zt_claims_reverse_res *rev = malloc(sizeof *rev);
+	rc = rev ? zt_claims_reverse(d->s, &(struct zt_claims_reverse_req){"H51010101",
+	                             "ZY2017-000123", "demo: reversed and resubmitted", d->so.actor,
+	                             NULL}, rev)
+	         : zt_error_set(ZT_ENOMEM, "out of memory");
+	free(rev);
+	if (rc)
+		return rc;
+	struct zt_settle_stats ex;
+	snprintf(path, sizeof path, "%s/worked-example.xml", d->dir);
+	return demo_settle(d->s, path, &d->so, &ex);
+}
+
+static void demo_summary(const struct demo *d)
+{
+	char b[ZT_FMT_BYTES];
+	const struct zt_settle_stats *st = &d->st, *nst = &d->nst;
+	printf("Settled %llu generated claims (%llu rejected) in %.2f s: %.0f claims/s\n",
+	       (unsigned long long)st->settled, (unsigned long long)st->rejected, d->settle_s,
+	       d->settle_s > 0 ? (double)st->settled / d->settle_s : 0.0);
+	printf("  %-34s %18s\n", "billed (medfee_sumamt)", zt_format_amount(b, st->medfee_total));
+	yuan_line("basic insurance (hifp_pay)", st->hifp_total, st->medfee_total);
+	yuan_line("critical illness (hifmi_pay)", st->hifmi_total, st->medfee_total);
+	yuan_line("medical assistance (maf_pay)", st->maf_total, st->medfee_total);
+	yuan_line("relief funds (oth_pay)", st->oth_total, st->medfee_total);
+	yuan_line("borne by hospitals (hosp_part_amt)", st->hosp_total, st->medfee_total);
+	yuan_line("patients' share (psn_part_amt)", st->psn_total, st->medfee_total);
+	printf("Settled %llu claims of county 510123 on top of the national platform (%llu "
+	       "rejected national-mismatch):\n",
+	       (unsigned long long)nst->settled, (unsigned long long)nst->rejected);
+	printf("  %-34s %18s\n", "billed (medfee_sumamt)", zt_format_amount(b, nst->medfee_total));
+	yuan_line("national platform (hifp+hifmi+maf)", nst->hifp_total + nst->hifmi_total +
+	          nst->maf_total, nst->medfee_total);
+	yuan_line("relief funds (oth_pay)", nst->oth_total, nst->medfee_total);
+	yuan_line("borne by hospitals (hosp_part_amt)", nst->hosp_total, nst->medfee_total);
+	yuan_line("patients' share (psn_part_amt)", nst->psn_total, nst->medfee_total);
+}
+
+static int demo_advance_status(const struct demo *d)
+{
+	char b[ZT_FMT_BYTES];
+	struct demo_status ds = {0};
+	int rc = zt_advance_status(d->s, demo_status_cb, &ds);
+	if (rc)
+		return rc;
+	printf("Advances: %zu paid ahead (%s), pain.001 for the bank: %s\n", d->issued.count,
+	       zt_format_amount(b, d->issued.total), d->pain);
+	printf("  %d hospitals earned %s of their advances", ds.hospitals,
+	       zt_format_amount(b, ds.earned));
+	if (ds.advancing)
+		printf("; %d advancing money themselves (e.g. %s) - the next plan tops them up",
+		       ds.advancing, ds.example);
+	printf("\n");
+	return 0;
+}
+
+/* 6. one batch of a fund: created, approved by another, exported and
+ * signed, sent through the fund's gateway (a folder here) */
+static int demo_batch(struct demo *d, const char *fund)
+{
+	char file[800], amt[ZT_FMT_BYTES];
+	struct zt_batch_create_res made;
+	struct zt_batch_step_res approved;
+	struct zt_batch_export_info info;
+	int rc;
+	if ((rc = zt_batch_create(d->s, &(struct zt_batch_create_req){fund, 0, "demo-clerk"}, &made)))
+		return rc;
+	char *id = made.id;
+	if (!id[0])
+		return 0;
+	snprintf(file, sizeof file, "%s/%s.xml", d->dir, id);
+	if ((rc = zt_batch_approve(d->s, &(struct zt_batch_step_req){id, "demo-fund-admin", NULL},
+	                           &approved)) ||
+	    (rc = zt_batch_export(d->s, &(struct zt_batch_export_req){id, file, d->key, "demo-clerk",
+	                                                               0, NULL, zt_trace_xml},
+	                          &info)))
+		return rc;
+	struct cli cb = *d->c;
+	cb.db_path = d->db;
+	cb.config_path = d->conf;
+	char *send_argv[] = {"batch", "send", id, "--by", "demo-clerk", NULL};
+	fflush(stdout);
+	if (cmd_batch(&cb, 5, send_argv) != EXIT_DONE)
+		return zt_error_set(ZT_EIO, "sending batch %s failed", id);
+	printf("  %-16s fund %s  %7lld records  %16s  %s (+ .sig)\n", id, fund,
+	       (long long)info.count, zt_format_amount(amt, info.total), file);
+	return 0;
+}
+
+static int demo_batches(struct demo *d)
+{
+	static const char *const funds[] = {"390100", "390200", "610100", "610103", "610104"};
+	printf("Batches (created by demo-clerk, approved by demo-fund-admin, signed, sent):\n");
+	fflush(stdout);
+	for (size_t i = 0; i < sizeof funds / sizeof *funds; i++) {
+		int rc = demo_batch(d, funds[i]);
+		if (rc)
+			return rc;
+	}
+	printf("  a payer checks a file with stock openssl, e.g.:\n"
+	       "    openssl pkeyutl -verify -pubin -inkey %s.pub -rawin -in %s/B390100-000001.xml "
+	       "-sigfile %s/B390100-000001.xml.sig\n", d->key, d->dir, d->dir);
+	return 0;
+}
+
+/* Steps 1 to 7 on the open store: 0, or the failure. */
+static int demo_flow(struct demo *d, int64_t *violations)
+{
+	int rc;
+	struct zt_verify_report vr = {0};
+	if ((rc = demo_samples(d)) || (rc = demo_world(d)) || (rc = demo_advances(d)) ||
+	    (rc = demo_claims(d)))
+		return rc;
+	demo_summary(d);
+	if ((rc = demo_advance_status(d)) || (rc = demo_batches(d)))
+		return rc;
+	/* 7. verify */
+	if ((rc = zt_verify(d->s, &vr, violations)))
+		return rc;
+	printf("Reversed the worked example and settled it afresh; verify: %lld violations.\n",
+	       (long long)*violations);
+	return 0;
+}
+
+static int demo_args(struct demo *d, const struct args *a)
+{
+	d->nclaims = 3000;
+	d->seed = 2017;
+	if ((args_get(a, "--claims") && cli_parse_u64(args_get(a, "--claims"), &d->nclaims)) ||
+	    (args_get(a, "--seed") && cli_parse_u64(args_get(a, "--seed"), &d->seed)))
+		return cli_usage("--claims and --seed take whole numbers");
+	snprintf(d->dir, sizeof d->dir, "/tmp/zhitong-demo-XXXXXX");
+	if (!mkdtemp(d->dir))
+		return cli_fail(zt_error_set(ZT_EIO, "cannot make a temporary directory"), NULL);
+	d->user_db = getenv("ZHITONG_DB") != NULL || strcmp(d->c->db_path, "./zhitong.db") != 0;
+	if (d->user_db)
+		snprintf(d->db, sizeof d->db, "%s", d->c->db_path);
+	else
+		snprintf(d->db, sizeof d->db, "%s/demo.db", d->dir);
+	if (d->user_db && access(d->db, F_OK) == 0) {
+		fprintf(stderr, "zhitong: usage: the demo needs a fresh database; '%s' exists\n", d->db);
+		return EXIT_USAGE;
+	}
+	return EXIT_DONE;
+}
+
+static void demo_free(struct demo *d)
+{
+	zt_advance_plan_free(&d->plan);
+	zt_advance_issued_free(&d->issued);
+	zt_config_free(d->cfg);
+	d->cfg = NULL;
+	zt_store_close(d->s);
+	d->s = NULL;
+}
+
 int cmd_demo(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
@@ -215,264 +498,49 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (a.help) {
-		puts("usage: zhitong [--db PATH] demo [--claims N] [--seed S] [--keep]\n\n"
-		     "The whole flow on sample data, on a fresh database (a temporary one unless\n"
-		     "--db is given): loads the sample registry and policy, settles the worked\n"
-		     "example of docs/spec/split.md, generates N claims (default 3000) in a second county\n"
-		     "and settles them, then N/10 + 1 claims of a third county that settles its part on\n"
-		     "top of the national platform (a supplementary policy, docs/national.md),\n"
-		     "reverses one, runs verify, and prints a summary and the worked example's\n"
-		     "settlement with its trace; then starts the HTTP service on a free loopback\n"
-		     "port, submits a claim over HTTP as a desk's system would, prints the answer\n"
-		     "and stops it. --keep keeps the temporary directory.");
+		puts(demo_help);
 		return EXIT_DONE;
 	}
-	uint64_t nclaims = 3000, seed = 2017;
-	if ((args_get(&a, "--claims") && cli_parse_u64(args_get(&a, "--claims"), &nclaims)) ||
-	    (args_get(&a, "--seed") && cli_parse_u64(args_get(&a, "--seed"), &seed)))
-		return cli_usage("--claims and --seed take whole numbers");
-
-	char dir[] = "/tmp/zhitong-demo-XXXXXX";
-	if (!mkdtemp(dir))
-		return cli_fail(zt_error_set(ZT_EIO, "cannot make a temporary directory"), NULL);
-	bool user_db = getenv("ZHITONG_DB") != NULL || strcmp(c->db_path, "./zhitong.db") != 0;
-	char db[512], path[700];
-	if (user_db)
-		snprintf(db, sizeof db, "%s", c->db_path);
-	else
-		snprintf(db, sizeof db, "%s/demo.db", dir);
-	if (user_db && access(db, F_OK) == 0) {
-		fprintf(stderr, "zhitong: usage: the demo needs a fresh database; '%s' exists\n", db);
-		return EXIT_USAGE;
+	struct demo *d = calloc(1, sizeof *d);
+	if (!d)
+		return cli_fail(zt_error_set(ZT_ENOMEM, "out of memory"), NULL);
+	d->c = c;
+	d->so.actor = "demo";
+	if ((rc = demo_args(d, &a)) != EXIT_DONE) {
+		free(d);
+		return rc;
 	}
-	struct timespec t0, t1;
+	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	printf("zhitong demo: database %s, work directory %s\n\n", db, dir);
-
-	struct zt_store *s = NULL;
-	struct zt_config *cfg = NULL;
-	const char *actor = "demo";
+	printf("zhitong demo: database %s, work directory %s\n\n", d->db, d->dir);
 	struct zt_store_options sto;
 	cli_store_options(&sto, CLI_STORE_CREATE);
-	if ((rc = zt_store_open(&s, db, &sto)) || (rc = s->ops->migrate(s, NULL, NULL)))
-		goto fail;
-
-	/* 1. the sample registry and policy (rules/), and the worked example */
-	snprintf(path, sizeof path, "%s/registry-510101.xml", dir);
-	if ((rc = write_file(path, zt_sample_registry, zt_sample_registry_len)) ||
-	    (rc = cli_registry_load(s, path, actor, false)))
-		goto fail;
-	snprintf(path, sizeof path, "%s/sample-510101-2017.xml", dir);
-	if ((rc = write_file(path, zt_sample_policy, zt_sample_policy_len)) ||
-	    (rc = cli_rules_load(s, path, actor, false)))
-		goto fail;
-	snprintf(path, sizeof path, "%s/worked-example.xml", dir);
-	struct zt_settle_stats ex;
-	struct zt_settle_opts so = {.actor = actor};
-	if ((rc = write_file(path, worked_example, sizeof worked_example - 1)) ||
-	    (rc = demo_settle(s, path, &so, &ex)))
-		goto fail;
-
-	/* 2. a generated world in a second county */
-	char world[400];
-	snprintf(world, sizeof world, "%s/world", dir);
-	/* with the insurer's catalogue and people whose category changes in the
-	 * year (docs/rules-v2.md) */
-	struct zt_gen_opts go = {.claims = nclaims, .seed = seed, .county = "510122", .year = 2017,
-	                         .catalog = true, .periods = true};
-	if (isatty(2))
-		go.progress = cli_gen_progress;
-	if ((rc = zt_gen_world(&go, world)))
-		goto fail;
-	snprintf(path, sizeof path, "%s/registry.xml", world);
-	if ((rc = cli_registry_load(s, path, actor, false)))
-		goto fail;
-	snprintf(path, sizeof path, "%s/policy.xml", world);
-	if ((rc = cli_rules_load(s, path, actor, false)))
-		goto fail;
-	snprintf(path, sizeof path, "%s/catalog.xml", world);
-	if ((rc = demo_catalog(s, path, actor)))
-		goto fail;
-	/* 3. advances: the pool pays every hospital ahead, maker-checker */
-	char key[600], conf[700];
-	snprintf(key, sizeof key, "%s/demo-signing-ed25519.pem", dir);
-	if ((rc = demo_key(key)) || (rc = demo_config(s, dir, key, conf, sizeof conf)) ||
-	    (rc = zt_config_load(&cfg, conf)))
-		goto fail;
-	fprintf(stderr, "zhitong: demo: made a throwaway Ed25519 signing key for this run only: %s\n"
-	                "zhitong: demo: configuration %s (pool account, hospital floats, a folder "
-	                "gateway per fund)\n", key, conf);
-	struct zt_advance_plan plan = {0};
-	struct zt_advance_issued issued = {0};
-	char pain[700];
-	snprintf(pain, sizeof pain, "%s/advances-pain001.xml", dir);
-	struct zt_advance_issue_req ireq = {.cfg = cfg, .actor = "demo-finance", .out_path = pain};
-	struct zt_advance_plan_req preq = {.cfg = cfg, .actor = "demo-finance"};
-	if ((rc = zt_advance_plan(s, &preq, &plan)) ||
-	    (rc = zt_advance_approve(s, &(struct zt_advance_approve_req){plan.plan_id,
-	                                                                  "demo-director"})))
-		goto fail_plan;
-	ireq.plan_id = plan.plan_id;
-	if ((rc = zt_advance_issue(s, &ireq, &issued)))
-		goto fail_plan;
-	fprintf(stderr, "zhitong: demo: advance plan %s made by demo-finance, approved by "
-	                "demo-director, issued: %zu advances, %s\n", plan.plan_id, issued.count, pain);
-
-	/* 4. the claims */
-	snprintf(path, sizeof path, "%s/claims.xml", world);
-	struct zt_settle_stats st;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if ((rc = demo_settle(s, path, &so, &st)))
-		goto fail;
-	double settle_s = seconds_since(&ts);
-	fprintf(stderr, "zhitong: %s: %llu claims settled, %llu rejected in %.2f s\n", path,
-	        (unsigned long long)st.settled, (unsigned long long)st.rejected, settle_s);
-
-	/* 4b. a third county, 510123, settling its part on top of the national
-	 * platform (docs/national.md): a supplementary world of 2018, after the
-	 * full county's claims (generated worlds number their people alike) */
-	char nworld[400];
-	snprintf(nworld, sizeof nworld, "%s/world-national", dir);
-	struct zt_gen_opts gn = {.claims = nclaims / 10 + 1, .seed = seed + 1, .county = "510123",
-	                         .year = 2018, .national = true};
-	struct zt_settle_stats nst;
-	if ((rc = zt_gen_world(&gn, nworld)))
-		goto fail;
-	snprintf(path, sizeof path, "%s/registry.xml", nworld);
-	if ((rc = cli_registry_load(s, path, actor, false)))
-		goto fail;
-	snprintf(path, sizeof path, "%s/policy.xml", nworld);
-	if ((rc = cli_rules_load(s, path, actor, false)))
-		goto fail;
-	snprintf(path, sizeof path, "%s/claims.xml", nworld);
-	if ((rc = demo_settle(s, path, &so, &nst)))
-		goto fail;
-
-	/* 5. reverse one */
-	struct zt_claims_reverse_res *rev = malloc(sizeof *rev);
-	rc = rev ? zt_claims_reverse(s, &(struct zt_claims_reverse_req){"H51010101", "ZY2017-000123",
-	                                    "demo: reversed and resubmitted", actor, NULL}, rev)
-	         : zt_error_set(ZT_ENOMEM, "out of memory");
-	free(rev);
-	if (rc)
-		goto fail;
-	snprintf(path, sizeof path, "%s/worked-example.xml", dir);
-	if ((rc = demo_settle(s, path, &so, &ex)))
-		goto fail;
-
-	char b[ZT_FMT_BYTES];
-	printf("Settled %llu generated claims (%llu rejected) in %.2f s: %.0f claims/s\n",
-	       (unsigned long long)st.settled, (unsigned long long)st.rejected, settle_s,
-	       settle_s > 0 ? (double)st.settled / settle_s : 0.0);
-	printf("  %-34s %18s\n", "billed (medfee_sumamt)", zt_format_amount(b, st.medfee_total));
-	yuan_line("basic insurance (hifp_pay)", st.hifp_total, st.medfee_total);
-	yuan_line("critical illness (hifmi_pay)", st.hifmi_total, st.medfee_total);
-	yuan_line("medical assistance (maf_pay)", st.maf_total, st.medfee_total);
-	yuan_line("relief funds (oth_pay)", st.oth_total, st.medfee_total);
-	yuan_line("borne by hospitals (hosp_part_amt)", st.hosp_total, st.medfee_total);
-	yuan_line("patients' share (psn_part_amt)", st.psn_total, st.medfee_total);
-	printf("Settled %llu claims of county 510123 on top of the national platform (%llu "
-	       "rejected national-mismatch):\n",
-	       (unsigned long long)nst.settled, (unsigned long long)nst.rejected);
-	printf("  %-34s %18s\n", "billed (medfee_sumamt)", zt_format_amount(b, nst.medfee_total));
-	yuan_line("national platform (hifp+hifmi+maf)", nst.hifp_total + nst.hifmi_total +
-	          nst.maf_total, nst.medfee_total);
-	yuan_line("relief funds (oth_pay)", nst.oth_total, nst.medfee_total);
-	yuan_line("borne by hospitals (hosp_part_amt)", nst.hosp_total, nst.medfee_total);
-	yuan_line("patients' share (psn_part_amt)", nst.psn_total, nst.medfee_total);
-	struct demo_status ds = {0};
-	if ((rc = zt_advance_status(s, demo_status_cb, &ds)))
-		goto fail_plan;
-	printf("Advances: %zu paid ahead (%s), pain.001 for the bank: %s\n", issued.count,
-	       zt_format_amount(b, issued.total), pain);
-	printf("  %d hospitals earned %s of their advances", ds.hospitals,
-	       zt_format_amount(b, ds.earned));
-	if (ds.advancing)
-		printf("; %d advancing money themselves (e.g. %s) - the next plan tops them up",
-		       ds.advancing, ds.example);
-	printf("\n");
-
-	/* 6. one batch per fund: created, approved by another, exported and
-	 * signed, sent through the fund's gateway (a folder here) */
-	printf("Batches (created by demo-clerk, approved by demo-fund-admin, signed, sent):\n");
-	fflush(stdout);
-	static const char *const funds[] = {"390100", "390200", "610100", "610103", "610104"};
-	struct cli cb = *c;
-	cb.db_path = db;
-	cb.config_path = conf;
-	for (size_t i = 0; i < sizeof funds / sizeof *funds; i++) {
-		char file[800];
-		struct zt_batch_create_res made;
-		struct zt_batch_step_res approved;
-		if ((rc = zt_batch_create(s, &(struct zt_batch_create_req){funds[i], 0, "demo-clerk"},
-		                          &made)))
-			goto fail_plan;
-		char *id = made.id;
-		if (!id[0])
-			continue;
-		struct zt_batch_export_info info;
-		snprintf(file, sizeof file, "%s/%s.xml", dir, id);
-		if ((rc = zt_batch_approve(s, &(struct zt_batch_step_req){id, "demo-fund-admin", NULL},
-		                           &approved)) ||
-		    (rc = zt_batch_export(s, &(struct zt_batch_export_req){id, file, key, "demo-clerk", 0, NULL,
-		                                                             zt_trace_xml},
-		                          &info)))
-			goto fail_plan;
-		char *send_argv[] = {"batch", "send", id, "--by", "demo-clerk", NULL};
-		fflush(stdout);
-		if (cmd_batch(&cb, 5, send_argv) != EXIT_DONE) {
-			rc = zt_error_set(ZT_EIO, "sending batch %s failed", id);
-			goto fail_plan;
-		}
-		char amt[ZT_FMT_BYTES];
-		printf("  %-16s fund %s  %7lld records  %16s  %s (+ .sig)\n", id, funds[i],
-		       (long long)info.count, zt_format_amount(amt, info.total), file);
-	}
-
-	/* 7. verify */
 	int64_t violations = 0;
-	struct zt_verify_report vr = {0};
-	if ((rc = zt_verify(s, &vr, &violations)))
-		goto fail;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-
-	printf("  a payer checks a file with stock openssl, e.g.:\n"
-	       "    openssl pkeyutl -verify -pubin -inkey %s.pub -rawin -in %s/B390100-000001.xml "
-	       "-sigfile %s/B390100-000001.xml.sig\n", key, dir, dir);
-	printf("Reversed the worked example and settled it afresh; verify: %lld violations.\n",
-	       (long long)violations);
+	if ((rc = zt_store_open(&d->s, d->db, &sto)) || (rc = d->s->ops->migrate(d->s, NULL, NULL)) ||
+	    (rc = demo_flow(d, &violations))) {
+		demo_free(d);
+		free(d);
+		return cli_fail(rc, NULL);
+	}
 	printf("Whole demo: %.2f s.\n\n", seconds_since(&t0));
-	zt_advance_plan_free(&plan);
-	zt_advance_issued_free(&issued);
-	zt_config_free(cfg);
-	cfg = NULL;
-	zt_store_close(s);
-	s = NULL;
-
-	/* 5. the worked example, as an auditor sees it */
+	demo_free(d);
+	/* the worked example, as an auditor sees it */
 	printf("The worked example of docs/spec/split.md §7 (poor patient, county hospital, in county):\n\n");
 	fflush(stdout);
 	struct cli c2 = *c;
-	c2.db_path = db;
+	c2.db_path = d->db;
 	char *show_argv[] = {"claim", "show", "--hospital", "H51010101", "--claim-no", "ZY2017-000123",
 	                     NULL};
 	rc = cmd_claim(&c2, 6, show_argv);
-	/* 6. the service: a desk's system submits a claim over HTTP (demo_service.c) */
-	if (rc == EXIT_DONE && (rc = demo_service(&c2, dir)) != 0)
+	/* the service: a desk's system submits a claim over HTTP (demo_service.c) */
+	if (rc == EXIT_DONE && (rc = demo_service(&c2, d->dir)) != 0)
 		rc = cli_fail(rc, "demo");
-	if (!user_db && !args_flag(&a, "--keep")) {
+	if (!d->user_db && !args_flag(&a, "--keep")) {
 		char cmd[700];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
 		if (system(cmd) != 0)
-			fprintf(stderr, "zhitong: could not remove %s\n", dir);
+			fprintf(stderr, "zhitong: could not remove %s\n", d->dir);
 	}
+	free(d);
 	return violations ? EXIT_REJECTED : rc;
-fail_plan:
-	zt_advance_plan_free(&plan);
-	zt_advance_issued_free(&issued);
-fail:
-	zt_config_free(cfg);
-	zt_store_close(s);
-	return cli_fail(rc, NULL);
 }

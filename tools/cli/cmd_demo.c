@@ -200,10 +200,11 @@ static int demo_status_cb(void *ctx, const struct zt_advance_status *st)
 	d->advanced += st->advanced;
 	d->earned += st->earned;
 	if (st->advancing_since[0]) {
-		char b[ZT_FMT_BYTES];
-		if (d->advancing++ == 0)
+		char b[ZT_FMT_BYTES], when[ZT_FMT_BYTES];
+		if (d->advancing++ == 0) /* in the pool's time, as people read it */
 			snprintf(d->example, sizeof d->example, "%s is %s below zero since %s", st->hospital,
-			         zt_format_amount(b, -st->balance), st->advancing_since);
+			         zt_format_amount(b, -st->balance),
+			         zt_timestamp_local(when, st->advancing_since));
 	}
 	return 0;
 }

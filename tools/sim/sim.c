@@ -440,6 +440,9 @@ static void send_claims(struct sim *m, struct claim **cs, int n, bool quote, con
 	struct zt_buffer_reader at;
 	struct zt_source src = zt_source_buffer(&at, buf, (size_t)(o - buf), desk);
 	struct desk d = {.m = m, .quote = quote};
+	int64_t before = 0; /* sent before and not reversed: their stored answer comes back */
+	for (int i = 0; i < n; i++)
+		before += cs[i]->state == C_SETTLED;
 	struct zt_settle_sink sink = {.settled = sink_settled, .rejected = sink_rejected, .ctx = &d};
 	struct zt_settle_opts so = {.quote = quote, .actor = desk, .config = m->cfg};
 	struct zt_settle_stats st;
@@ -453,6 +456,9 @@ static void send_claims(struct sim *m, struct claim **cs, int n, bool quote, con
 		m->quoted += n;
 		return;
 	}
+	if (d.replayed != before || d.settled + d.replayed + d.rejected != n)
+		failure(m, "%s sent %d claims (%lld sent before): %lld settled, %lld answered again",
+		        desk, n, (long long)before, (long long)d.settled, (long long)d.replayed);
 	m->submitted += n;
 	m->settled += d.settled;
 	m->replayed += d.replayed;
@@ -507,14 +513,15 @@ static void claims_of_the_day(struct sim *m)
 			k = n - i;
 		char desk[32];
 		snprintf(desk, sizeof desk, "desk-%02d", (int)below(&m->r, 12) + 1);
-		bool again = today[i]->state == C_REVERSED;
+		int again = 0;
+		for (int j = i; j < i + k; j++)
+			again += today[j]->state == C_REVERSED;
 		if (permille(&m->r, 150))
 			send_claims(m, today + i, k, true, desk);
 		send_claims(m, today + i, k, false, desk);
-		if (again)
-			m->resubmitted++;
+		m->resubmitted += again;
 		/* between two submissions, another desk's work */
-		if (m->ndone > 0 && permille(&m->r, 60)) {
+		if (m->ndone > 0 && permille(&m->r, 120)) {
 			struct claim *c = &m->c[m->done[below(&m->r, (uint64_t)m->ndone)]];
 			if (c->state == C_SETTLED) {
 				if (permille(&m->r, 500))

@@ -69,6 +69,7 @@
 
 #define POOL_ACCOUNT "6222020200112233445"
 #define COUNTY "510101"
+#define NAT_COUNTY "510123"
 #define YEAR 2017
 #define MAX_HOSP 64
 
@@ -99,8 +100,10 @@ struct claim {
 	size_t len;
 	zt_date dscg, due; /* discharge; the day a desk sends it (again) */
 	char hosp[16], claim_no[32];
-	int person; /* index: P%08d - 1 */
+	int person; /* index: P%08d - 1; the national county's Q%08d after them */
 	int state;
+	bool national; /* claim v2 of the county on top of the national platform */
+	bool rejected; /* national-mismatch: the platform's amounts do not add up */
 };
 
 struct person {
@@ -131,20 +134,23 @@ struct sim {
 	uint64_t seed;
 	int days, claims_n, hospitals_n, people_n;
 	bool keep, verbose;
-	char dir[512], db[600], cfg_path[600], key[600], world[600];
+	char dir[512], db[600], cfg_path[600], key[600], world[600], nworld[600];
 	struct zt_store *s;
 	struct zt_config *cfg;
 	struct rng r;
 	zt_date day;
 	int64_t tick; /* seconds into the day, for ordered timestamps */
-	char *claims_text;
+	char *claims_text, *nat_text;
+	int nat_claims, np_main; /* the national county's claims; the full county's people */
+	int64_t nat_settled, nat_mismatch;
+	zt_fen nat_medfee, nat_oth;
 	struct claim *c;
 	int nc;
 	int *done; /* claims settled (an index may repeat after a resubmission) */
 	int ndone;
 	struct person *p;
 	int np;
-	struct zt_policy pol[2];
+	struct zt_policy pol[3];
 	int npol;
 	char hosp[MAX_HOSP][16];
 	int nh;
@@ -269,35 +275,76 @@ static bool elem(const char *p, const char *end, const char *tag, char *out, siz
 	return true;
 }
 
+static int person_index(const struct sim *m, const char *psn)
+{
+	int i = atoi(psn + 1) - 1;
+	if (i < 0)
+		return -1;
+	if (psn[0] == 'P')
+		return i < m->np_main ? i : -1;
+	if (psn[0] == 'Q')
+		return m->np_main + i < m->np ? m->np_main + i : -1;
+	return -1;
+}
+
+static void psn_of(const struct sim *m, int i, char out[16])
+{
+	if (i < m->np_main)
+		snprintf(out, 16, "P%08d", i + 1);
+	else
+		snprintf(out, 16, "Q%08d", i - m->np_main + 1);
+}
+
+/* Generated worlds number their people alike (P00000001 …): the national
+ * county's become Q00000001 …, in its registry and its claims (the same
+ * length, in place). */
+static void rename_people(char *text, size_t len, const char *from)
+{
+	size_t fl = strlen(from);
+	for (char *p = text; (p = memmem(p, len - (size_t)(p - text), from, fl)) != NULL; p += fl)
+		p[fl - 1] = 'Q';
+}
+
 /* The generated claims file cut into its claims: each is sent on its own
  * day, with the root element around it. */
-static void load_claims(struct sim *m)
+static void load_claims(struct sim *m, const char *world, bool national)
 {
 	char path[700];
 	size_t len;
-	snprintf(path, sizeof path, "%s/claims.xml", m->world);
-	if (!(m->claims_text = slurp(path, &len)))
+	snprintf(path, sizeof path, "%s/claims.xml", world);
+	char *text = slurp(path, &len);
+	if (!text)
 		die(m, "read the generated claims", zt_error_set(ZT_EIO, "cannot read '%s'", path));
-	m->c = calloc((size_t)m->claims_n + 1, sizeof *m->c);
-	/* room for every claim and every resubmission (at most one per claim sent) */
-	m->done = calloc(2 * (size_t)m->claims_n + 2, sizeof *m->done);
-	const char *p = m->claims_text, *end = m->claims_text + len;
+	if (national) {
+		rename_people(text, len, "<psn_no>P");
+		m->nat_text = text;
+	} else {
+		m->claims_text = text;
+	}
+	int cap = m->claims_n + m->nat_claims + 2;
+	if (!m->c) {
+		m->c = calloc((size_t)cap, sizeof *m->c);
+		/* room for every claim and every resubmission (at most one per claim sent) */
+		m->done = calloc(2 * (size_t)cap, sizeof *m->done);
+	}
+	const char *p = text, *end = text + len;
 	while ((p = memmem(p, (size_t)(end - p), "<claim>", 7)) != NULL) {
 		const char *q = memmem(p, (size_t)(end - p), "</claim>", 8);
-		if (!q || m->nc > m->claims_n)
+		if (!q || m->nc >= cap)
 			die(m, "cut the claims file", ZT_EINTERNAL);
 		q += 8;
 		struct claim *c = &m->c[m->nc++];
 		char d[32], psn[32];
 		c->xml = p;
 		c->len = (size_t)(q - p);
+		c->national = national;
 		if (!elem(p, q, "dscg_date", d, sizeof d) || zt_parse_date(&c->dscg, d, strlen(d)) ||
 		    !elem(p, q, "fixmedins_code", c->hosp, sizeof c->hosp) ||
 		    !elem(p, q, "claim_no", c->claim_no, sizeof c->claim_no) ||
 		    !elem(p, q, "psn_no", psn, sizeof psn))
 			die(m, "read a generated claim", ZT_EINTERNAL);
-		c->person = atoi(psn + 1) - 1;
-		if (c->person < 0 || c->person >= m->np)
+		c->person = person_index(m, psn);
+		if (c->person < 0)
 			die(m, "a generated claim's person", ZT_EINTERNAL);
 		/* a desk sends it on the day of discharge or up to a week later */
 		c->due = zt_date_add(c->dscg, (int64_t)below(&m->r, 8));
@@ -334,8 +381,8 @@ static const struct zt_policy *policy_of(struct sim *m, const char *id)
  * hospital). */
 static void count_settlement(struct sim *m, const struct zt_stored_settlement *st)
 {
-	int pi = atoi(st->psn_no + 1) - 1;
-	if (pi < 0 || pi >= m->np) {
+	int pi = person_index(m, st->psn_no);
+	if (pi < 0) {
 		failure(m, "settlement %s names person %s outside the world", st->setl_id, st->psn_no);
 		return;
 	}
@@ -366,6 +413,11 @@ static void count_settlement(struct sim *m, const struct zt_stored_settlement *s
 		return;
 	m->medfee += st->cls.medfee_sumamt;
 	m->funds_paid += st->fund_pay_sumamt;
+	if (st->psn_no[0] == 'Q') {
+		m->nat_settled++;
+		m->nat_medfee += st->cls.medfee_sumamt;
+		m->nat_oth += st->oth_pay;
+	}
 	const struct zt_policy *pol = policy_of(m, st->policy_id);
 	zt_category cat = zt_category_parse(st->category, strlen(st->category));
 	if (!pol || (int)cat < 0) {
@@ -393,6 +445,8 @@ static void count_settlement(struct sim *m, const struct zt_stored_settlement *s
 
 struct desk {
 	struct sim *m;
+	struct claim **cs;
+	int n;
 	bool quote;
 	int64_t settled, replayed, rejected;
 };
@@ -413,18 +467,31 @@ static int sink_settled(void *ctx, const struct zt_stored_settlement *st, bool r
 static int sink_rejected(void *ctx, const struct zt_rejection *r)
 {
 	struct desk *d = ctx;
-	(void)r;
 	d->rejected++;
-	failure(d->m, "a claim was rejected: %s", zt_error_last());
+	/* claim v2-national.md §3: a claim whose national amounts do not add
+	 * up is rejected national-mismatch (the generator writes one in fifty) */
+	for (int i = 0; i < d->n; i++)
+		if (d->cs[i]->national && strcmp(d->cs[i]->claim_no, r->claim_no) == 0 &&
+		    strcmp(d->cs[i]->hosp, r->hospital) == 0 &&
+		    strcmp(r->code_name, "national-mismatch") == 0) {
+			if (!d->quote) {
+				d->cs[i]->rejected = true;
+				d->m->nat_mismatch++;
+			}
+			return 0;
+		}
+	failure(d->m, "claim %s/%s was rejected %s: %s", r->hospital, r->claim_no, r->code_name,
+	        r->message);
 	return 0;
 }
 
 /* A desk sends claims (a quote first, now and then). */
 static void send_claims(struct sim *m, struct claim **cs, int n, bool quote, const char *desk)
 {
-	static const char head[] = "<claims xmlns=\"urn:zhitong:claim:1\">\n";
+	const char *head = cs[0]->national ? "<claims xmlns=\"urn:zhitong:claim:2\">\n"
+	                                   : "<claims xmlns=\"urn:zhitong:claim:1\">\n";
 	static const char tail[] = "</claims>\n";
-	size_t len = sizeof head - 1 + sizeof tail - 1;
+	size_t len = strlen(head) + sizeof tail - 1;
 	for (int i = 0; i < n; i++)
 		len += cs[i]->len + 1;
 	char *buf = malloc(len + 1), *o = buf;
@@ -439,7 +506,7 @@ static void send_claims(struct sim *m, struct claim **cs, int n, bool quote, con
 	o = stpcpy(o, tail);
 	struct zt_buffer_reader at;
 	struct zt_source src = zt_source_buffer(&at, buf, (size_t)(o - buf), desk);
-	struct desk d = {.m = m, .quote = quote};
+	struct desk d = {.m = m, .cs = cs, .n = n, .quote = quote};
 	int64_t before = 0; /* sent before and not reversed: their stored answer comes back */
 	for (int i = 0; i < n; i++)
 		before += cs[i]->state == C_SETTLED;
@@ -464,6 +531,11 @@ static void send_claims(struct sim *m, struct claim **cs, int n, bool quote, con
 	m->replayed += d.replayed;
 	m->rejected += d.rejected;
 	for (int i = 0; i < n; i++) {
+		if (cs[i]->rejected) {
+			cs[i]->state = C_WAITING;
+			cs[i]->due = 0; /* never again: it stays rejected */
+			continue;
+		}
 		if (cs[i]->state != C_SETTLED && m->ndone < 2 * m->claims_n + 2)
 			m->done[m->ndone++] = (int)(cs[i] - m->c);
 		cs[i]->state = C_SETTLED;
@@ -511,6 +583,12 @@ static void claims_of_the_day(struct sim *m)
 		int k = 1 + (int)below(&m->r, 6);
 		if (k > n - i)
 			k = n - i;
+		/* a submission holds the claims of one county (v1 or v2) */
+		for (int j = i + 1; j < i + k; j++)
+			if (today[j]->national != today[i]->national) {
+				k = j - i;
+				break;
+			}
 		char desk[32];
 		snprintf(desk, sizeof desk, "desk-%02d", (int)below(&m->r, 12) + 1);
 		int again = 0;
@@ -521,10 +599,10 @@ static void claims_of_the_day(struct sim *m)
 		send_claims(m, today + i, k, false, desk);
 		m->resubmitted += again;
 		/* between two submissions, another desk's work */
-		if (m->ndone > 0 && permille(&m->r, 120)) {
+		if (m->ndone > 0 && permille(&m->r, 200)) {
 			struct claim *c = &m->c[m->done[below(&m->r, (uint64_t)m->ndone)]];
 			if (c->state == C_SETTLED) {
-				if (permille(&m->r, 500))
+				if (permille(&m->r, 600))
 					reverse_claim(m, c);
 				else
 					send_claims(m, &c, 1, false, "desk-resend"); /* its stored answer */
@@ -586,7 +664,7 @@ static void check_day(struct sim *m, bool everyone)
 		if (!p->touched && !everyone)
 			continue;
 		char psn[16];
-		snprintf(psn, sizeof psn, "P%08d", i + 1);
+		psn_of(m, i, psn);
 		struct slots got = {0};
 		rc = m->s->ops->claims.accum_get(m->s, psn, YEAR, accum_cb, &got);
 		if (rc) {
@@ -1072,7 +1150,8 @@ static void registry_change(struct sim *m)
 	for (char *p = first; p && p < close; p = strstr(p + 1, "<person ")) {
 		char *e = strstr(p, "/>");
 		char *cat = strstr(p, "category=\"general\"");
-		if (!e || !cat || cat > e || !permille(&m->r, 30) || strstr(p, "<period") < e)
+		const char *per = e ? strstr(p, "<period") : NULL;
+		if (!e || !cat || cat > e || (per && per < e) || !permille(&m->r, 30))
 			continue;
 		size_t l = (size_t)(e + 2 - p);
 		memcpy(doc + n, p, (size_t)(cat - p));
@@ -1102,7 +1181,7 @@ static void registry_change(struct sim *m)
 static void load_policy(struct sim *m, const char *xml, size_t len, const char *name,
                         const char *supersedes)
 {
-	if (m->npol == 2)
+	if (m->npol == 3)
 		die(m, "policies", ZT_EINTERNAL);
 	CHECK(m, zt_policy_parse(&m->pol[m->npol], xml, len, name), "policy parse");
 	struct zt_rules_res res;
@@ -1116,9 +1195,13 @@ static void load_policy(struct sim *m, const char *xml, size_t len, const char *
 	m->npol++;
 }
 
-/* The amendment: from July the county lowers the in-county cap. */
+/* The amendment: from ten days after it is announced (in the full year:
+ * announced on 20 June, from 1 July) the county lowers the in-county cap. */
 static void amendment(struct sim *m)
 {
+	char eff[ZT_FMT_BYTES], repl[64];
+	zt_format_date(eff, zt_date_add(m->day, 11));
+	snprintf(repl, sizeof repl, "effective-from=\"%s\"", eff);
 	char path[700];
 	size_t len;
 	snprintf(path, sizeof path, "%s/policy.xml", m->world);
@@ -1132,10 +1215,10 @@ static void amendment(struct sim *m)
 	if (!id || !from || !capp || !(id < from))
 		die(m, "amend the policy", zt_error_set(ZT_EINTERNAL, "unexpected generated policy"));
 	o = mempcpy(o, p, (size_t)(id - p));
-	o = stpcpy(o, "id=\"" COUNTY "-2017-07\"");
+	o = stpcpy(o, "id=\"" COUNTY "-2017-amended\"");
 	p = id + strlen("id=\"" COUNTY "-2017\"");
 	o = mempcpy(o, p, (size_t)(from - p));
-	o = stpcpy(o, "effective-from=\"2017-07-01\"");
+	o = stpcpy(o, repl);
 	p = from + strlen("effective-from=\"2017-01-01\"");
 	if (capp > p) {
 		o = mempcpy(o, p, (size_t)(capp - p));
@@ -1143,7 +1226,7 @@ static void amendment(struct sim *m)
 		p = strchr(capp + 11, '"') + 1;
 	}
 	o = stpcpy(o, p);
-	load_policy(m, out, (size_t)(o - out), "policy-2017-07.xml", COUNTY "-2017");
+	load_policy(m, out, (size_t)(o - out), "policy-amended.xml", COUNTY "-2017");
 	m->amendments++;
 	free(out);
 	free(x);
@@ -1164,6 +1247,7 @@ static void setup(struct sim *m)
 	snprintf(m->db, sizeof m->db, "%s/year.db", m->dir);
 	snprintf(m->key, sizeof m->key, "%s/sign-ed25519.pem", m->dir);
 	snprintf(m->world, sizeof m->world, "%s/world", m->dir);
+	snprintf(m->nworld, sizeof m->nworld, "%s/world-national", m->dir);
 	snprintf(m->cfg_path, sizeof m->cfg_path, "%s/zhitong.conf", m->dir);
 	snprintf(cmd, sizeof cmd, "%s/out", m->dir);
 	mkdir(cmd, 0700);
@@ -1177,9 +1261,21 @@ static void setup(struct sim *m)
 	                         .year = YEAR, .hospitals = m->hospitals_n, .people = m->people_n,
 	                         .out_flags = 1 /* ZT_OUT_FORCE */};
 	CHECK(m, zt_gen_world(&go, m->world), "generate the world");
-	m->np = m->people_n;
+	/* a second county, 510123, settling on top of the national platform
+	 * (docs/spec/claim-v2-national.md): a supplementary policy, claim v2
+	 * with each stay's national settlement */
+	int nat_people = m->people_n / 10 < 50 ? 50 : m->people_n / 10;
+	m->nat_claims = m->claims_n / 10;
+	struct zt_gen_opts gn = {.claims = (uint64_t)m->nat_claims, .seed = m->seed + 1,
+	                         .county = NAT_COUNTY, .year = YEAR,
+	                         .hospitals = m->hospitals_n / 4 < 2 ? 2 : m->hospitals_n / 4,
+	                         .people = nat_people, .out_flags = 1, .national = true};
+	CHECK(m, zt_gen_world(&gn, m->nworld), "generate the national county");
+	m->np_main = m->people_n;
+	m->np = m->people_n + nat_people;
 	m->p = calloc((size_t)m->np, sizeof *m->p);
-	load_claims(m);
+	load_claims(m, m->world, false);
+	load_claims(m, m->nworld, true);
 
 	struct zt_store_options so = {.create = true};
 	CHECK(m, zt_store_open(&m->s, m->db, &so), "open the store");
@@ -1194,28 +1290,36 @@ static int hospital_cfg(void *ctx, const struct zt_hospital *h)
 	return 0;
 }
 
-static void first_day(struct sim *m)
+static void load_world(struct sim *m, const char *world, bool national)
 {
 	char path[700];
 	size_t len;
-	snprintf(path, sizeof path, "%s/registry.xml", m->world);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		die(m, "registry", zt_error_set(ZT_EIO, "cannot open '%s'", path));
-	struct zt_source src = zt_source_file(f, path);
+	snprintf(path, sizeof path, "%s/registry.xml", world);
+	char *reg = slurp(path, &len);
+	if (!reg)
+		die(m, "registry", zt_error_set(ZT_EIO, "cannot read '%s'", path));
+	if (national)
+		rename_people(reg, len, "psn_no=\"P");
+	struct zt_buffer_reader at;
+	struct zt_source src = zt_source_buffer(&at, reg, len, path);
 	struct zt_registry_load_res rr;
 	tick(m);
-	int rc = zt_registry_load(m->s, &(struct zt_registry_load_req){&src, "registrar-zhou"}, &rr);
-	fclose(f);
-	if (rc)
-		die(m, "registry load", rc);
-	snprintf(path, sizeof path, "%s/policy.xml", m->world);
+	CHECK(m, zt_registry_load(m->s, &(struct zt_registry_load_req){&src, "registrar-zhou"}, &rr),
+	      "registry load");
+	free(reg);
+	snprintf(path, sizeof path, "%s/policy.xml", world);
 	char *x = slurp(path, &len);
 	if (!x)
 		die(m, "policy", zt_error_set(ZT_EIO, "cannot read '%s'", path));
-	load_policy(m, x, len, "policy.xml", NULL);
+	load_policy(m, x, len, national ? "policy-national.xml" : "policy.xml", NULL);
 	free(x);
+}
 
+static void first_day(struct sim *m)
+{
+	FILE *f;
+	load_world(m, m->world, false);
+	load_world(m, m->nworld, true);
 	f = fopen(m->cfg_path, "w");
 	if (!f)
 		die(m, "configuration", zt_error_set(ZT_EIO, "cannot write '%s'", m->cfg_path));
@@ -1234,9 +1338,10 @@ static void one_day(struct sim *m, int n)
 	int wd = (int)((zt_date_day_number(m->day) + 4) % 7); /* 0 Sunday */
 	if (n == 0)
 		first_day(m);
-	if (m->day == zt_date_add(m->day, 0) && (n == 45 || n == 200))
+	/* in the full year: 15 February and 20 July; the amendment on 20 June */
+	if (n == m->days * 45 / 365 || n == m->days * 200 / 365)
 		registry_change(m);
-	if (n == 170 && m->npol == 1) /* 2017-06-20: from July */
+	if (n == m->days * 170 / 365 && m->amendments == 0)
 		amendment(m);
 	claims_of_the_day(m);
 	if (wd == 1)
@@ -1341,6 +1446,10 @@ int main(int argc, char **argv)
 	       (long long)m.submitted, (long long)m.settled, (long long)m.replayed,
 	       (long long)m.rejected, (long long)m.quoted, (long long)m.reversed,
 	       (long long)m.resubmitted);
+	printf("national    county " NAT_COUNTY " on top of the national platform: %lld settled "
+	       "(billed %s, relief funds %s), %lld rejected national-mismatch\n",
+	       (long long)m.nat_settled, zt_format_amount(a, m.nat_medfee),
+	       zt_format_amount(b, m.nat_oth), (long long)m.nat_mismatch);
 	printf("changes     %lld people entered poverty (registry loads), %lld policy amendment "
 	       "(--supersedes)\n",
 	       (long long)m.registry_changes, (long long)m.amendments);
@@ -1391,6 +1500,7 @@ int main(int argc, char **argv)
 	free(m.b);
 	free(m.pend);
 	free(m.claims_text);
+	free(m.nat_text);
 	if (m.failures) {
 		fprintf(stderr, "zhitong-sim: %lld failures (seed %llu)\n", (long long)m.failures,
 		        (unsigned long long)m.seed);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The short simulated year (issue 15 point 4; README "Proof under stress"):
-# zhitong-sim over 30 days, twice with the same seed. Fails when an
+# zhitong-sim over 60 days, twice with the same seed. Fails when an
 # invariant broke on any day (the program exits 1 naming the seed and the
 # day), when the two runs differ (the simulation must replay from its seed),
 # or when the year did not do what it is for (claims settled, reversed and
@@ -11,7 +11,7 @@ sim=$1
 dir=${TMPDIR:-/tmp}/zt-sim-check.$$
 mkdir -p "$dir"
 trap 'rm -rf "$dir"' EXIT
-args="--seed ${ZT_SIM_SEED:-2017} --days 30 --claims 4000 --hospitals 12 --people 800"
+args="--seed ${ZT_SIM_SEED:-2017} --days 60 --claims 4000 --hospitals 12 --people 800"
 for run in 1 2; do
   # shellcheck disable=SC2086
   if ! "$sim" $args --dir "$dir/run$run" > "$dir/out$run" 2> "$dir/err$run"; then
@@ -42,6 +42,9 @@ want "quotes" '; [1-9][0-9]* quoted;'
 want "batches answered" '^batches +[1-9][0-9]*: [1-9][0-9]* accepted'
 want "payments" '^bank +[1-9][0-9]* statements .* [1-9][0-9]* payments'
 want "advances" '^advances +[1-9][0-9]* plans .*, [1-9][0-9]* advances paid'
-want "checks, no failure" '^checks +[1-9][0-9]* invariant checks after 30 days, 0 failures'
+want "checks, no failure" '^checks +[1-9][0-9]* invariant checks after 60 days, 0 failures'
+want "national county" '^national .*: [1-9][0-9]* settled .*, [1-9][0-9]* rejected national-mismatch'
+want "money owed back" '; [1-9][0-9]* then owed money back, repaid'
+want "registry and policy changes" '^changes +[1-9][0-9]* people entered poverty .*, 1 policy amendment'
 want "the cap" '^cap +[1-9][0-9]* capped claims in county; largest patient share above the cap: 0\.00$'
 exit $fail

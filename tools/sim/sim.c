@@ -122,6 +122,8 @@ struct batch {
 	zt_date pay_day;
 	int pay_kind;   /* 0 full, 1 two instalments, 2 late, 3 twice */
 	int instalment;
+	zt_fen total;   /* as exported */
+	zt_date prepay_day; /* the payer pays it in full before its (late) answer; 0: no */
 };
 
 struct entry {
@@ -166,7 +168,8 @@ struct sim {
 	int64_t submitted, settled, replayed, rejected, quoted, reversed, resubmitted;
 	int64_t plans, advances, batches, accepted, rejected_batches, refused, timeouts, late_answers;
 	int64_t statements, reimports, payments, instalments, late_payments, twice_paid, refunds;
-	int64_t registry_changes, amendments;
+	int64_t registry_changes, amendments, prepaid, repaid;
+	zt_fen repaid_fen;
 	zt_fen medfee, funds_paid, advanced, bank_in, bank_out, refunded;
 	int64_t checks, failures;
 	zt_fen cap_over_max; /* the largest patient share above the cap, in county */
@@ -832,7 +835,11 @@ static int port_send(void *ctx, const char *id, const char *file, const char *si
 	             : d < 90 ? ZT_BATCH_OUT_REFUSED : ZT_BATCH_OUT_PENDING;
 	if (b->outcome == ZT_BATCH_OUT_PENDING) { /* a late answer, days later */
 		b->outcome = permille(&m->r, 700) ? ZT_BATCH_OUT_ACCEPTED : ZT_BATCH_OUT_REJECTED;
-		b->answer_day = zt_date_add(m->day, 2 + (int64_t)below(&m->r, 12));
+		b->answer_day = zt_date_add(m->day, 4 + (int64_t)below(&m->r, 10));
+		/* half of them paid in full before the answer: a rejection then
+		 * leaves the pool owing the fund's payer money back */
+		if (permille(&m->r, 500))
+			b->prepay_day = zt_date_add(m->day, 1 + (int64_t)below(&m->r, 3));
 		memset(out, 0, sizeof *out);
 		out->outcome = ZT_BATCH_OUT_PENDING;
 		out->gateway = "sim";
@@ -862,6 +869,38 @@ static int port_poll(void *ctx, const char *id, struct zt_batch_answer *out)
 	return 0;
 }
 
+/* The payer paid for records it then rejected: the pool pays the
+ * difference back (batch repay; its pain.001 debit comes back on the next
+ * statement, where it confirms the repayment). */
+static void repay(struct sim *m, struct batch *b)
+{
+	struct zt_batch_return ret;
+	char out[800];
+	snprintf(out, sizeof out, "%s/out/repay-%s.xml", m->dir, b->id);
+	tick(m);
+	CHECK(m,
+	      zt_batch_repay(m->s, m->cfg,
+	                     &(struct zt_batch_repay_req){.batch_id = b->id, .out_path = out,
+	                                                  .actor = "finance-wang"},
+	                     &ret),
+	      "batch repay");
+	if (ret.amount != b->paid - b->due)
+		failure(m, "batch %s: repaid %lld fen, owed back %lld", b->id, (long long)ret.amount,
+		        (long long)(b->paid - b->due));
+	if (m->npend == m->cap_pend) {
+		m->cap_pend = m->cap_pend ? m->cap_pend * 2 : 64;
+		m->pend = realloc(m->pend, (size_t)m->cap_pend * sizeof *m->pend);
+		if (!m->pend)
+			die(m, "memory", ZT_ENOMEM);
+	}
+	struct entry *e = &m->pend[m->npend++];
+	memset(e, 0, sizeof *e);
+	e->amount = ret.amount;
+	snprintf(e->e2e, sizeof e->e2e, "%s", ret.return_id);
+	m->repaid++;
+	m->repaid_fen += ret.amount;
+}
+
 /* What came of a send or a poll. */
 static void answered(struct sim *m, struct batch *b, const struct zt_batch_send_res *res)
 {
@@ -874,6 +913,12 @@ static void answered(struct sim *m, struct batch *b, const struct zt_batch_send_
 			m->rejected_batches++;
 		b->state = 1;
 		b->due = res->batch.accepted_total;
+		if (b->paid > 0) { /* paid before the answer */
+			b->state = 3;
+			if (b->paid > b->due)
+				repay(m, b);
+			break;
+		}
 		uint64_t d = below(&m->r, 100);
 		b->pay_kind = d < 70 ? 0 : d < 82 ? 1 : d < 92 ? 2 : 3;
 		b->pay_day = zt_date_add(m->day, b->pay_kind == 2 ? 25 + (int64_t)below(&m->r, 20)
@@ -953,6 +998,7 @@ static void batches(struct sim *m)
 		memset(b, 0, sizeof *b);
 		snprintf(b->id, sizeof b->id, "%s", made.id);
 		b->fund = f;
+		b->total = made.batch.total;
 		m->batches++;
 		send_batch(m, b);
 	}
@@ -1042,6 +1088,15 @@ static void statement(struct sim *m)
 	m->npend = 0;
 	for (int i = 0; i < m->nb; i++) {
 		struct batch *b = &m->b[i];
+		if (b->state == 0 && b->prepay_day && m->day >= b->prepay_day && b->paid == 0 &&
+		    b->total > 0) {
+			b->paid = b->total;
+			m->bank_in += b->total;
+			m->payments++;
+			m->prepaid++;
+			add_entry(&es, &n, &cap, true, b->total, NULL, b->id);
+			continue;
+		}
 		if (b->state != 1 || m->day < b->pay_day || b->due <= 0)
 			continue;
 		zt_fen amount = b->due - b->paid;
@@ -1326,6 +1381,8 @@ static void first_day(struct sim *m)
 	fprintf(f, "[signing]\nkey = %s\n\n[pool]\nname = 模拟县健康扶贫资金专户\naccount = %s\n"
 	           "bic = ICBKCNBJSCN\ncurrency = CNY\n\n[advance]\ntarget-days = 14\n",
 	        m->key, POOL_ACCOUNT);
+	for (int i = 0; i < NFUNDS; i++) /* where money owed back to a fund's payer goes */
+		fprintf(f, "\n[fund %s]\naccount = 4402%015d\n", FUNDS[i], i + 1);
 	CHECK(m, m->s->ops->registry.each_hospital(m->s, hospital_cfg, f), "hospitals");
 	if (fclose(f) != 0)
 		die(m, "configuration", zt_error_set(ZT_EIO, "cannot write '%s'", m->cfg_path));
@@ -1368,16 +1425,19 @@ static void usage(FILE *f)
 	fputs("usage: zhitong-sim [--seed N] [--days N] [--claims N] [--hospitals N] [--people N]\n"
 	      "                   [--dir D] [--keep] [--verbose]\n"
 	      "A county's year of 2017, day by day from 1 January, through the use cases on a\n"
-	      "fake clock; every invariant checked after every day. Defaults: --seed 1 --days 365\n"
-	      "--claims 40000 --hospitals 40 --people 8000. Exit 0: no invariant broken; 1: a\n"
-	      "failure (its seed and day are printed: the same arguments replay it).\n",
+	      "fake clock, and a second county settling on top of the national platform (a\n"
+	      "tenth of the claims and people); every invariant checked after every day.\n"
+	      "Defaults: --seed 1 --days 365 --claims 24000 --hospitals 40 --people 5000.\n"
+	      "--dir D works in D (else a temporary directory, removed unless --keep).\n"
+	      "Exit 0: no invariant broken; 1: a failure (its seed and day are printed: the\n"
+	      "same arguments replay it); 2: bad arguments.\n",
 	      f);
 }
 
 int main(int argc, char **argv)
 {
-	struct sim m = {.seed = 1, .days = 365, .claims_n = 40000, .hospitals_n = 40,
-	                .people_n = 8000};
+	struct sim m = {.seed = 1, .days = 365, .claims_n = 24000, .hospitals_n = 40,
+	                .people_n = 5000};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--keep") == 0) {
@@ -1462,6 +1522,9 @@ int main(int argc, char **argv)
 	       "timeouts, %lld answered late\n",
 	       (long long)m.batches, (long long)m.accepted, (long long)m.rejected_batches,
 	       (long long)m.refused, (long long)m.timeouts, (long long)m.late_answers);
+	printf("owed back   %lld batches paid before the payer answered; %lld then owed money "
+	       "back, repaid (batch repay), %s\n",
+	       (long long)m.prepaid, (long long)m.repaid, zt_format_amount(a, m.repaid_fen));
 	printf("bank        %lld statements (%lld imported twice), %lld payments (%lld in "
 	       "instalments, %lld late, %lld paid twice: %lld refunded, %s)\n",
 	       (long long)m.statements, (long long)m.reimports, (long long)m.payments,

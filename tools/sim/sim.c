@@ -1420,6 +1420,31 @@ static void one_day(struct sim *m, int n)
 	check_day(m, n % 30 == 29 || n == m->days - 1);
 }
 
+static int exc_cb(void *ctx, const struct zt_recon_exception *x)
+{
+	int64_t *by_kind = ctx;
+	if ((int)x->kind >= 0 && (int)x->kind < ZT_RECON_KINDS)
+		by_kind[x->kind]++;
+	return 0;
+}
+
+/* The exceptions still open at the end, by kind (a late payment is
+ * `missing` until it comes; what nobody resolved stays in suspense). */
+static void open_exceptions(struct sim *m)
+{
+	int64_t by_kind[ZT_RECON_KINDS] = {0};
+	CHECK(m, zt_recon_exceptions(m->s, &(struct zt_recon_exceptions_req){true}, exc_cb, by_kind),
+	      "reconcile exceptions");
+	printf("exceptions  open at the end:");
+	int64_t all = 0;
+	for (int k = 0; k < ZT_RECON_KINDS; k++)
+		if (by_kind[k]) {
+			printf(" %s %lld", zt_recon_kind_name((enum zt_recon_kind)k), (long long)by_kind[k]);
+			all += by_kind[k];
+		}
+	printf(all ? "\n" : " none\n");
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: zhitong-sim [--seed N] [--days N] [--claims N] [--hospitals N] [--people N]\n"
@@ -1530,6 +1555,7 @@ int main(int argc, char **argv)
 	       (long long)m.statements, (long long)m.reimports, (long long)m.payments,
 	       (long long)m.instalments, (long long)m.late_payments, (long long)m.twice_paid,
 	       (long long)m.refunds, zt_format_amount(a, m.refunded));
+	open_exceptions(&m);
 	printf("checks      %lld invariant checks after %d days, %lld failures\n",
 	       (long long)m.checks, m.days, (long long)m.failures);
 	printf("cap         %lld capped claims in county; largest patient share above the cap: %s\n",

@@ -260,6 +260,17 @@ static void make_key(struct sim *m)
 	EVP_PKEY_free(k);
 }
 
+/* WORLD/NAME read whole (or the run ends). */
+static char *world_file(struct sim *m, const char *world, const char *name, size_t *len)
+{
+	char path[700];
+	snprintf(path, sizeof path, "%s/%s", world, name);
+	char *text = slurp(path, len);
+	if (!text)
+		die(m, "read the generated world", zt_error_set(ZT_EIO, "cannot read '%s'", path));
+	return text;
+}
+
 /* The text of <tag>…</tag> in [p, end). */
 static bool elem(const char *p, const char *end, const char *tag, char *out, size_t cap)
 {
@@ -312,12 +323,8 @@ static void rename_people(char *text, size_t len, const char *from)
  * day, with the root element around it. */
 static void load_claims(struct sim *m, const char *world, bool national)
 {
-	char path[700];
 	size_t len;
-	snprintf(path, sizeof path, "%s/claims.xml", world);
-	char *text = slurp(path, &len);
-	if (!text)
-		die(m, "read the generated claims", zt_error_set(ZT_EIO, "cannot read '%s'", path));
+	char *text = world_file(m, world, "claims.xml", &len);
 	if (national) {
 		rename_people(text, len, "<psn_no>P");
 		m->nat_text = text;
@@ -1180,26 +1187,22 @@ static void statement(struct sim *m)
 /* People entering poverty: a registry document with their new category. */
 static void registry_change(struct sim *m)
 {
-	char path[700];
 	size_t len;
-	snprintf(path, sizeof path, "%s/registry.xml", m->world);
-	char *reg = slurp(path, &len);
-	if (!reg)
-		die(m, "registry", zt_error_set(ZT_EIO, "cannot read '%s'", path));
+	char *reg = world_file(m, m->world, "registry.xml", &len);
 	char *first = strstr(reg, "<person ");
 	char *close = strstr(reg, "</registry>");
 	if (!first || !close)
 		die(m, "registry", ZT_EINTERNAL);
-	size_t cap = len + 1024, n = (size_t)(first - reg);
-	char *doc = malloc(cap);
-	memcpy(doc, reg, n);
-	/* no hospitals: everything between the root and the first person */
-	char *root_end = strchr(reg, '>');
-	char *rs = strstr(reg, "<registry");
-	root_end = rs ? strchr(rs, '>') : NULL;
+	/* the root element as generated, then only the people who change */
+	const char *rs = strstr(reg, "<registry");
+	const char *root_end = rs ? strchr(rs, '>') : NULL;
 	if (!root_end || root_end > first)
 		die(m, "registry", ZT_EINTERNAL);
-	n = (size_t)(root_end + 1 - reg);
+	size_t cap = len + 1024, n = (size_t)(root_end + 1 - reg);
+	char *doc = malloc(cap);
+	if (!doc)
+		die(m, "memory", ZT_ENOMEM);
+	memcpy(doc, reg, n);
 	doc[n++] = '\n';
 	int changed = 0;
 	for (char *p = first; p && p < close; p = strstr(p + 1, "<person ")) {
@@ -1257,12 +1260,8 @@ static void amendment(struct sim *m)
 	char eff[ZT_FMT_BYTES], repl[64];
 	zt_format_date(eff, zt_date_add(m->day, 11));
 	snprintf(repl, sizeof repl, "effective-from=\"%s\"", eff);
-	char path[700];
 	size_t len;
-	snprintf(path, sizeof path, "%s/policy.xml", m->world);
-	char *x = slurp(path, &len);
-	if (!x)
-		die(m, "policy", zt_error_set(ZT_EIO, "cannot read '%s'", path));
+	char *x = world_file(m, m->world, "policy.xml", &len);
 	char *out = malloc(len + 64), *o = out;
 	const char *p = x, *id = strstr(x, "id=\"" COUNTY "-2017\"");
 	const char *from = strstr(x, "effective-from=\"2017-01-01\"");
@@ -1347,25 +1346,19 @@ static int hospital_cfg(void *ctx, const struct zt_hospital *h)
 
 static void load_world(struct sim *m, const char *world, bool national)
 {
-	char path[700];
 	size_t len;
-	snprintf(path, sizeof path, "%s/registry.xml", world);
-	char *reg = slurp(path, &len);
-	if (!reg)
-		die(m, "registry", zt_error_set(ZT_EIO, "cannot read '%s'", path));
+	char *reg = world_file(m, world, "registry.xml", &len);
 	if (national)
 		rename_people(reg, len, "psn_no=\"P");
 	struct zt_buffer_reader at;
-	struct zt_source src = zt_source_buffer(&at, reg, len, path);
+	struct zt_source src = zt_source_buffer(&at, reg, len,
+	                                        national ? "registry-national.xml" : "registry.xml");
 	struct zt_registry_load_res rr;
 	tick(m);
 	CHECK(m, zt_registry_load(m->s, &(struct zt_registry_load_req){&src, "registrar-zhou"}, &rr),
 	      "registry load");
 	free(reg);
-	snprintf(path, sizeof path, "%s/policy.xml", world);
-	char *x = slurp(path, &len);
-	if (!x)
-		die(m, "policy", zt_error_set(ZT_EIO, "cannot read '%s'", path));
+	char *x = world_file(m, world, "policy.xml", &len);
 	load_policy(m, x, len, national ? "policy-national.xml" : "policy.xml", NULL);
 	free(x);
 }
@@ -1538,9 +1531,11 @@ int main(int argc, char **argv)
 	printf("changes     %lld people entered poverty (registry loads), %lld policy amendment "
 	       "(--supersedes)\n",
 	       (long long)m.registry_changes, (long long)m.amendments);
-	printf("money       billed %s, funds' shares %s, advanced %s, bank in %s\n",
+	char e[ZT_FMT_BYTES];
+	printf("money       billed %s, funds' shares %s, advanced %s; pool account: in %s, out %s\n",
 	       zt_format_amount(a, m.medfee), zt_format_amount(b, m.funds_paid),
-	       zt_format_amount(c, m.advanced), zt_format_amount(d, m.bank_in));
+	       zt_format_amount(c, m.advanced), zt_format_amount(d, m.bank_in),
+	       zt_format_amount(e, m.bank_out));
 	printf("advances    %lld plans (weekly), %lld advances paid\n", (long long)m.plans,
 	       (long long)m.advances);
 	printf("batches     %lld: %lld accepted, %lld with rejected records, %lld refusals, %lld "

@@ -135,7 +135,7 @@ struct entry {
 struct sim {
 	uint64_t seed;
 	int days, claims_n, hospitals_n, people_n;
-	bool keep, verbose;
+	bool keep, verbose, no_advances;
 	char dir[512], db[600], cfg_path[600], key[600], world[600], nworld[600];
 	struct zt_store *s;
 	struct zt_config *cfg;
@@ -1394,7 +1394,7 @@ static void one_day(struct sim *m, int n)
 	if (n == m->days * 170 / 365 && m->amendments == 0)
 		amendment(m);
 	claims_of_the_day(m);
-	if (wd == 1)
+	if (wd == 1 && !m->no_advances)
 		advances(m);
 	payer_day(m, wd == 3);
 	if (wd == 5)
@@ -1441,12 +1441,13 @@ static void open_exceptions(struct sim *m)
 static void usage(FILE *f)
 {
 	fputs("usage: zhitong-sim [--seed N] [--days N] [--claims N] [--hospitals N] [--people N]\n"
-	      "                   [--dir D] [--keep] [--verbose]\n"
+	      "                   [--dir D] [--keep] [--verbose] [--no-advances]\n"
 	      "A county's year of 2017, day by day from 1 January, through the use cases on a\n"
 	      "fake clock, and a second county settling on top of the national platform (a\n"
 	      "tenth of the claims and people); every invariant checked after every day.\n"
 	      "Defaults: --seed 1 --days 365 --claims 24000 --hospitals 40 --people 5000.\n"
 	      "--dir D works in D (else a temporary directory, removed unless --keep).\n"
+	      "--no-advances: no advance plans (the hospitals' own money without them).\n"
 	      "Exit 0: no invariant broken; 1: a failure (its seed and day are printed: the\n"
 	      "same arguments replay it); 2: bad arguments.\n",
 	      f);
@@ -1462,6 +1463,8 @@ int main(int argc, char **argv)
 			m.keep = true;
 		} else if (strcmp(a, "--verbose") == 0) {
 			m.verbose = true;
+		} else if (strcmp(a, "--no-advances") == 0) {
+			m.no_advances = true;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
 			return 0;

@@ -39,6 +39,7 @@ want() { # want LABEL REGEX: a figure of the summary must match
 want "claims settled" '^claims +[1-9][0-9]* submitted: [1-9][0-9]* settled'
 want "reversed and resubmitted" ' [1-9][0-9]* reversed, [1-9][0-9]* resubmitted'
 want "quotes" '; [1-9][0-9]* quoted;'
+want "the service's group commit" '; [1-9][0-9]* sent through the service.s group commit'
 want "batches answered" '^batches +[1-9][0-9]*: [1-9][0-9]* accepted'
 want "payments" '^bank +[1-9][0-9]* statements .* [1-9][0-9]* payments'
 want "advances" '^advances +[1-9][0-9]* plans .*, [1-9][0-9]* advances paid'

@@ -191,16 +191,23 @@ static int64_t sim_now(void *ctx)
 }
 static void tick(struct sim *m) { m->tick += 7; }
 
+/* The command that runs this year again, to the same day and answer. */
+static void replay_line(const struct sim *m)
+{
+	fprintf(stderr,
+	        "zhitong-sim: replay: zhitong-sim --seed %llu --days %d --claims %d --hospitals %d "
+	        "--people %d%s\n",
+	        (unsigned long long)m->seed, m->days, m->claims_n, m->hospitals_n, m->people_n,
+	        m->no_advances ? " --no-advances" : "");
+}
+
 static void die(struct sim *m, const char *what, int rc)
 {
 	char d[ZT_FMT_BYTES];
-	fprintf(stderr,
-	        "zhitong-sim: FAILED on day %s (seed %llu): %s: %s (%d)\n"
-	        "zhitong-sim: replay: zhitong-sim --seed %llu --days %d --claims %d --hospitals %d "
-	        "--people %d\n",
+	fprintf(stderr, "zhitong-sim: FAILED on day %s (seed %llu): %s: %s (%d)\n",
 	        zt_format_date(d, m->day), (unsigned long long)m->seed, what,
-	        rc ? zt_error_last() : "", rc, (unsigned long long)m->seed, m->days, m->claims_n,
-	        m->hospitals_n, m->people_n);
+	        rc ? zt_error_last() : "", rc);
+	replay_line(m);
 	exit(1);
 }
 #define CHECK(m, call, what)              \
@@ -1618,6 +1625,7 @@ int main(int argc, char **argv)
 	if (m.failures) {
 		fprintf(stderr, "zhitong-sim: %lld failures (seed %llu)\n", (long long)m.failures,
 		        (unsigned long long)m.seed);
+		replay_line(&m);
 		return 1;
 	}
 	return 0;

@@ -745,6 +745,24 @@ static int status_cb(void *ctx, const struct zt_advance_status *st)
 	return 0;
 }
 
+/* An entry of a statement to come (abort()s when memory runs out). */
+static void add_entry(struct entry **es, int *n, int *cap, bool credit, zt_fen amount,
+                      const char *e2e, const char *ustrd)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		*es = realloc(*es, (size_t)*cap * sizeof **es);
+		if (!*es)
+			abort();
+	}
+	struct entry *e = &(*es)[(*n)++];
+	memset(e, 0, sizeof *e);
+	e->credit = credit;
+	e->amount = amount;
+	snprintf(e->e2e, sizeof e->e2e, "%s", e2e ? e2e : "");
+	snprintf(e->ustrd, sizeof e->ustrd, "%s", ustrd ? ustrd : "");
+}
+
 /* ---- advances ------------------------------------------------------------------- */
 
 static void advances(struct sim *m)
@@ -771,18 +789,10 @@ static void advances(struct sim *m)
 	                                                      .actor = "finance-wang", .out_path = out},
 	                       &is),
 	      "advance issue");
-	for (size_t i = 0; i < is.count; i++) {
-		if (m->npend == m->cap_pend) {
-			m->cap_pend = m->cap_pend ? m->cap_pend * 2 : 64;
-			m->pend = realloc(m->pend, (size_t)m->cap_pend * sizeof *m->pend);
-			if (!m->pend)
-				die(m, "memory", ZT_ENOMEM);
-		}
-		struct entry *e = &m->pend[m->npend++];
-		memset(e, 0, sizeof *e);
-		e->amount = is.advances[i].amount;
-		snprintf(e->e2e, sizeof e->e2e, "%s", is.advances[i].advance_id);
-		m->advanced += e->amount;
+	for (size_t i = 0; i < is.count; i++) { /* the bank's debits, on the next statement */
+		add_entry(&m->pend, &m->npend, &m->cap_pend, false, is.advances[i].amount,
+		          is.advances[i].advance_id, NULL);
+		m->advanced += is.advances[i].amount;
 		m->advances++;
 	}
 	zt_advance_issued_free(&is);
@@ -925,16 +935,7 @@ static void repay(struct sim *m, struct batch *b)
 	if (ret.amount != b->paid - b->due)
 		failure(m, "batch %s: repaid %lld fen, owed back %lld", b->id, (long long)ret.amount,
 		        (long long)(b->paid - b->due));
-	if (m->npend == m->cap_pend) {
-		m->cap_pend = m->cap_pend ? m->cap_pend * 2 : 64;
-		m->pend = realloc(m->pend, (size_t)m->cap_pend * sizeof *m->pend);
-		if (!m->pend)
-			die(m, "memory", ZT_ENOMEM);
-	}
-	struct entry *e = &m->pend[m->npend++];
-	memset(e, 0, sizeof *e);
-	e->amount = ret.amount;
-	snprintf(e->e2e, sizeof e->e2e, "%s", ret.return_id);
+	add_entry(&m->pend, &m->npend, &m->cap_pend, false, ret.amount, ret.return_id, NULL);
 	m->repaid++;
 	m->repaid_fen += ret.amount;
 }
@@ -1063,23 +1064,6 @@ static void payer_day(struct sim *m, bool resend)
 }
 
 /* ---- the bank --------------------------------------------------------------------- */
-
-static void add_entry(struct entry **es, int *n, int *cap, bool credit, zt_fen amount,
-                      const char *e2e, const char *ustrd)
-{
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 32;
-		*es = realloc(*es, (size_t)*cap * sizeof **es);
-		if (!*es)
-			abort();
-	}
-	struct entry *e = &(*es)[(*n)++];
-	memset(e, 0, sizeof *e);
-	e->credit = credit;
-	e->amount = amount;
-	snprintf(e->e2e, sizeof e->e2e, "%s", e2e ? e2e : "");
-	snprintf(e->ustrd, sizeof e->ustrd, "%s", ustrd ? ustrd : "");
-}
 
 static void import(struct sim *m, const char *path)
 {

@@ -566,3 +566,225 @@ Test(faults, advance_issue_survives_a_failed_write_anywhere, .timeout = 600)
 	zt_stress_op_init(&o, &w, ZT_STRESS_PLAN_APPROVED, "advance issue", zt_stress_run_advance);
 	sweep(&o, &vfs_fault);
 }
+
+/* ---- the service's group commit ------------------------------------------------
+ *
+ * The SQLite write and sync failures swept over zt_settle_group (issue 15
+ * point 2; engine/src/settle_group.c): five desks, the first leading a
+ * group of its own and holding it (in its sink) until the four others are
+ * queued, one after another, so that they are the second group, settled
+ * in their order in one transaction. For every write and sync a clean run
+ * makes, a fresh copy of the world: each desk is answered its settlement
+ * (committed once) or a storage error with its message (never told
+ * committed), the store holds exactly the claims of the desks answered,
+ * verify is clean (ledger, accumulators, audit chain), and once the failed
+ * desks send again the accumulators and every account's balance are the
+ * clean run's. */
+
+#include <pthread.h>
+#include <sched.h>
+
+#include "zhitong/settle_group.h"
+
+#define GDESKS 5
+
+struct gdesk {
+	struct zt_settle_group *g;
+	char no[32];
+	char body[4096];
+	struct zt_buffer_reader at;
+	struct zt_source src;
+	struct zt_settle_opts o;
+	struct zt_settle_sink sink;
+	struct zt_settle_stats st;
+	int rc, settled, rejected, committed;
+	char msg[256]; /* a failure's message, read on the desk's thread */
+	unsigned hold; /* the first settlement waits until this many inputs are queued */
+	bool leading, done;
+};
+
+static int g_settled(void *ctx, const struct zt_stored_settlement *st, bool replayed)
+{
+	struct gdesk *d = ctx;
+	(void)st;
+	(void)replayed;
+	d->settled++;
+	__atomic_store_n(&d->leading, true, __ATOMIC_SEQ_CST);
+	while (d->hold && zt_settle_group_waiting(d->g) < d->hold)
+		sched_yield();
+	d->hold = 0;
+	return 0;
+}
+
+static int g_rejected(void *ctx, const struct zt_rejection *r)
+{
+	(void)r;
+	((struct gdesk *)ctx)->rejected++;
+	return 0;
+}
+
+static int g_committed(void *ctx, const struct zt_settle_stats *st)
+{
+	(void)st;
+	((struct gdesk *)ctx)->committed++;
+	return 0;
+}
+
+static void g_reset(void *ctx)
+{
+	struct gdesk *d = ctx;
+	d->settled = d->rejected = 0;
+}
+
+static void *gdesk_run(void *arg)
+{
+	struct gdesk *d = arg;
+	const struct zt_settle_job job = {.src = &d->src, .format = ZT_CLAIM_FORMAT_XML, .o = &d->o,
+	                                  .sink = &d->sink, .reset = g_reset, .reset_ctx = d};
+	d->rc = zt_settle_group_submit(d->g, &job, &d->st);
+	/* the message of a failure, read on this thread (errors are per thread) */
+	if (d->rc)
+		snprintf(d->msg, sizeof d->msg, "%s", zt_error_last());
+	__atomic_store_n(&d->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void gdesk_init(struct gdesk *d, int i)
+{
+	memset(d, 0, sizeof *d);
+	snprintf(d->no, sizeof d->no, "GF-%02d", i);
+	/* two desks of one person (P0000001), the others of P0000002 and P0000003 */
+	static const char *const psn[] = {"P0000001", "P0000002", "P0000001", "P0000003", "P0000002"};
+	char dscg[16];
+	snprintf(dscg, sizeof dscg, "2017-03-%02d", 1 + i);
+	zt_test_claim_xml(d->body, sizeof d->body, d->no, psn[i], dscg, "1200.00");
+	d->src = zt_source_buffer(&d->at, d->body, strlen(d->body), "a desk's claim");
+	d->o = (struct zt_settle_opts){.actor = "desk"};
+	d->sink = (struct zt_settle_sink){.settled = g_settled, .rejected = g_rejected,
+	                                  .committed = g_committed, .ctx = d};
+}
+
+/* Runs the five desks on `db` through one group: desk 0 alone, then the
+ * others in one group, queued in order. */
+static void run_desks(const char *db, struct gdesk *d)
+{
+	struct zt_settle_group *g = NULL;
+	cr_assert_eq(zt_settle_group_new(&g, db, NULL, 0, 0), 0, "%s", zt_error_last());
+	pthread_t t[GDESKS];
+	for (int i = 0; i < GDESKS; i++) {
+		gdesk_init(&d[i], i);
+		d[i].g = g;
+	}
+	d[0].hold = GDESKS - 1;
+	pthread_create(&t[0], NULL, gdesk_run, &d[0]);
+	while (!__atomic_load_n(&d[0].leading, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&d[0].done, __ATOMIC_SEQ_CST))
+		sched_yield();
+	for (int i = 1; i < GDESKS; i++) {
+		pthread_create(&t[i], NULL, gdesk_run, &d[i]);
+		/* queued behind the leader before the next comes (unless a fault
+		 * ended the leader's group already) */
+		while (zt_settle_group_waiting(g) < (unsigned)i &&
+		       !__atomic_load_n(&d[0].done, __ATOMIC_SEQ_CST))
+			sched_yield();
+	}
+	for (int i = 0; i < GDESKS; i++)
+		pthread_join(t[i], NULL);
+	zt_settle_group_free(g);
+}
+
+static char *money_state(const char *db)
+{
+	char *acc = zt_test_rows(db, "SELECT psn_no, year, slot, amount FROM accum ORDER BY 1, 2, 3");
+	char *bal = zt_test_rows(db, "SELECT * FROM account ORDER BY 1");
+	char *out = NULL;
+	cr_assert(asprintf(&out, "%s\n--\n%s", acc, bal) > 0);
+	free(acc);
+	free(bal);
+	return out;
+}
+
+Test(faults, the_group_commit_survives_a_failed_write_anywhere, .timeout = 900)
+{
+	struct zt_store *s = zt_test_store("group-base.db");
+	zt_test_load_sample(s);
+	zt_store_close(s);
+	char base[700], db[700];
+	snprintf(base, sizeof base, "%s", tmp_path("group-base.db"));
+	snprintf(db, sizeof db, "%s", tmp_path("group-run.db"));
+	install_faulty_vfs();
+	static struct gdesk d[GDESKS];
+
+	zt_stress_copy(base, db);
+	fail_at = 0;
+	writes_seen = 0;
+	run_desks(db, d);
+	long total = writes_seen;
+	for (int i = 0; i < GDESKS; i++) {
+		cr_assert_eq(d[i].rc, 0, "clean run: desk %d failed", i);
+		cr_assert_eq(d[i].settled, 1, "clean run: desk %d", i);
+		cr_assert_eq(d[i].committed, 1, "clean run: desk %d", i);
+	}
+	cr_assert_eq(zt_test_sql_int(db, "SELECT count(*) FROM settlement"), GDESKS);
+	cr_assert(total > 3, "the clean run made only %ld writes", total);
+	char *clean = money_state(db);
+	verify_clean(db, 0);
+
+	int failures = 0;
+	for (long n = 1; n <= total; n++) {
+		zt_stress_copy(base, db);
+		writes_seen = 0;
+		fail_at = n;
+		faults_fired = 0;
+		run_desks(db, d);
+		fail_at = 0;
+		cr_assert_eq(faults_fired, 1, "group: write %ld of %ld was never reached", n, total);
+		int answered = 0;
+		for (int i = 0; i < GDESKS; i++) {
+			if (d[i].rc == 0) {
+				answered++;
+				cr_expect_eq(d[i].settled, 1, "fault at write %ld: desk %d", n, i);
+				cr_expect_eq(d[i].committed, 1, "fault at write %ld: desk %d told %d times", n,
+				             i, d[i].committed);
+				continue;
+			}
+			failures++;
+			cr_expect(d[i].rc == ZT_EIO || d[i].rc == ZT_EBUSY || d[i].rc == ZT_EINTERNAL,
+			          "fault at write %ld: desk %d: unexpected code %d", n, i, d[i].rc);
+			cr_expect(d[i].msg[0] != '\0', "fault at write %ld: desk %d: no message", n, i);
+			cr_expect_eq(d[i].committed, 0, "fault at write %ld: desk %d failed but was told "
+			             "committed", n, i);
+		}
+		/* exactly the claims of the desks answered are stored */
+		cr_expect_eq(zt_test_sql_int(db, "SELECT count(*) FROM settlement"), answered,
+		             "fault at write %ld: %d desks answered", n, answered);
+		for (int i = 0; i < GDESKS; i++) {
+			char q[200];
+			snprintf(q, sizeof q, "SELECT count(*) FROM claim WHERE claim_no = '%s'",
+			         d[i].no);
+			cr_expect_eq(zt_test_sql_int(db, q), d[i].rc == 0,
+			             "fault at write %ld: desk %d (rc %d) and its stored claim", n, i,
+			             d[i].rc);
+		}
+		verify_clean(db, n);
+		/* the failed desks send again: the clean run's money */
+		cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
+		for (int i = 0; i < GDESKS; i++) {
+			if (d[i].rc == 0)
+				continue;
+			struct zt_settle_stats st;
+			cr_assert_eq(zt_test_settle_buffer(s, d[i].body, strlen(d[i].body),
+			                                   ZT_CLAIM_FORMAT_XML, &d[i].o, NULL, &st),
+			             0, "fault at write %ld: desk %d's retry: %s", n, i, zt_error_last());
+		}
+		zt_store_close(s);
+		char *now = money_state(db);
+		cr_expect_str_eq(now, clean, "fault at write %ld: other accumulators or balances", n);
+		free(now);
+		verify_clean(db, n);
+	}
+	cr_expect(failures > 0, "group: no injected fault made a desk fail");
+	cr_log_info("group commit: %ld writes and syncs in the clean run; %d desks failed cleanly "
+	            "over the sweep", total, failures);
+	free(clean);
+}

@@ -314,6 +314,50 @@ struct run sh(const char *fmt, ...)
 	return r;
 }
 
+bool zt_test_on_pg(void)
+{
+	const char *e = getenv("ZT_TEST_STORE");
+	return e && !strcmp(e, "postgresql");
+}
+
+static bool is_pg_target(const char *db)
+{
+	return !strncmp(db, "postgresql:", 11) || !strncmp(db, "postgres:", 9);
+}
+
+/* zt_test_rows on PostgreSQL: the same text (columns joined by '|', NULL
+ * as "NULL", one line a row). */
+static char *pg_rows(const char *db, const char *sql, bool write)
+{
+	PGconn *c = PQconnectdb(db);
+	cr_assert_eq(PQstatus(c), CONNECTION_OK, "open %s: %s", db, PQerrorMessage(c));
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(r);
+	cr_assert(st == PGRES_TUPLES_OK || (write && st == PGRES_COMMAND_OK), "%s: %s", sql,
+	          PQresultErrorMessage(r));
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	buf[0] = '\0';
+	for (int row = 0; st == PGRES_TUPLES_OK && row < PQntuples(r); row++) {
+		for (int i = 0; i < PQnfields(r); i++) {
+			const char *v = PQgetisnull(r, row, i) ? "NULL" : PQgetvalue(r, row, i);
+			size_t need = len + strlen(v) + 4;
+			if (need > cap) {
+				cap = need * 2;
+				buf = realloc(buf, cap);
+			}
+			len += (size_t)sprintf(buf + len, "%s%s", i ? "|" : "", v);
+		}
+		if (len + 2 > cap)
+			buf = realloc(buf, cap *= 2);
+		buf[len++] = '\n';
+		buf[len] = '\0';
+	}
+	PQclear(r);
+	PQfinish(c);
+	return buf;
+}
+
 void zt_test_sql(const char *db, const char *fmt, ...)
 {
 	char sql[8000];
@@ -321,6 +365,10 @@ void zt_test_sql(const char *db, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof sql, fmt, ap);
 	va_end(ap);
+	if (is_pg_target(db)) {
+		free(pg_rows(db, sql, true));
+		return;
+	}
 	sqlite3 *h = NULL;
 	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK, "open %s", db);
 	sqlite3_busy_timeout(h, 30000);
@@ -337,6 +385,8 @@ char *zt_test_rows(const char *db, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof sql, fmt, ap);
 	va_end(ap);
+	if (is_pg_target(db))
+		return pg_rows(db, sql, false);
 	sqlite3 *h = NULL;
 	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK, "open %s", db);
 	sqlite3_busy_timeout(h, 30000);
@@ -555,12 +605,29 @@ void zt_test_pg_create(char *out, size_t cap, const char *name, const char *temp
 #include "zhitong/store.h"
 #include "zhitong/verify.h"
 
+static char last_store[1024];
+
+const char *zt_test_store_target(void)
+{
+	cr_assert(last_store[0], "no zt_test_store yet");
+	return last_store;
+}
+
+void zt_test_db_target(char *out, size_t cap, const char *name)
+{
+	if (zt_test_on_pg())
+		zt_test_pg_create(out, cap, name, NULL);
+	else
+		snprintf(out, cap, "%s/%s", zt_test_tmpdir(), name);
+}
+
 struct zt_store *zt_test_store(const char *name)
 {
 	struct zt_store *s = NULL;
 	struct zt_store_options o = {.create = true};
 	struct zt_init_res init;
-	cr_assert_eq(zt_store_open(&s, tmp_path(name), &o), 0, "%s", zt_error_last());
+	zt_test_db_target(last_store, sizeof last_store, name);
+	cr_assert_eq(zt_store_open(&s, last_store, &o), 0, "%s", zt_error_last());
 	cr_assert_eq(zt_init(s, &init), 0, "%s", zt_error_last());
 	return s;
 }
@@ -661,7 +728,10 @@ int zt_test_text_cols(const char *utf8) { return zt_text_width(utf8); }
 const char *zt_test_sample_db(const char *name)
 {
 	char *db = rotate();
-	snprintf(db, 1024, "%s/%s", zt_test_tmpdir(), name);
+	if (zt_test_on_pg())
+		zt_test_pg_create(db, 1024, name, NULL);
+	else
+		snprintf(db, 1024, "%s/%s", zt_test_tmpdir(), name);
 	free(zt_test_ok("--db '%s' init", db));
 	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", db,
 	                ZT_TEST_SOURCE_DIR));

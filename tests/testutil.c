@@ -378,6 +378,25 @@ void zt_test_sql(const char *db, const char *fmt, ...)
 	sqlite3_close(h);
 }
 
+void zt_test_tamper(const char *db, const char *trigger, const char *fmt, ...)
+{
+	char sql[7000], full[8000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	if (!is_pg_target(db)) {
+		snprintf(full, sizeof full, "DROP TRIGGER IF EXISTS %s; %s", trigger, sql);
+		zt_test_sql(db, "%s", full);
+		return;
+	}
+	char name[64], admin[1200];
+	zt_test_pg_dbname(name, sizeof name, db);
+	zt_test_pg_target(admin, sizeof admin, name, true);
+	snprintf(full, sizeof full, "SET session_replication_role = replica; %s", sql);
+	free(pg_rows(admin, full, true));
+}
+
 char *zt_test_rows(const char *db, const char *fmt, ...)
 {
 	char sql[8000];

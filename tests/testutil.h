@@ -89,6 +89,12 @@ bool zt_test_on_pg(void);
 /* A new, empty database for the test: DIR/name on SQLite, a new database
  * of the fixture's server on PostgreSQL; its target in out. */
 void zt_test_db_target(char *out, size_t cap, const char *name);
+/* Changes a fact behind the engine's back (what verify must find): on
+ * SQLite with `trigger` (the guard of the table) dropped first, on
+ * PostgreSQL as the fixture's superuser with triggers off for the session
+ * (session_replication_role = replica). */
+void zt_test_tamper(const char *db, const char *trigger, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* The target of the database the last zt_test_store made. */
 const char *zt_test_store_target(void);
 

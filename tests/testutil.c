@@ -589,6 +589,44 @@ int zt_test_pg_exec(const char *target, const char *sql, char **err)
 	return rc;
 }
 
+/* The databases of the use-case and service tests on PostgreSQL
+ * (zt_test_db_target, zt_test_sample_db, zt_test_store), dropped when the
+ * process that made them exits (a test program makes dozens: a cluster
+ * that kept them all grows by a gigabyte and takes minutes to remove at
+ * pg_stop). Only by that process: a forked test inherits the list.
+ * ZT_TEST_PG_KEEP=1 keeps them to look at. */
+static struct {
+	char name[64];
+	pid_t pid;
+} made_dbs[256];
+static int made_count;
+
+static void drop_made_dbs(void)
+{
+	const char *keep = getenv("ZT_TEST_PG_KEEP");
+	if (keep && !strcmp(keep, "1"))
+		return;
+	char admin[1200], sql[200];
+	bool any = false;
+	for (int i = 0; i < made_count; i++)
+		any = any || made_dbs[i].pid == getpid();
+	if (!any)
+		return;
+	const char *base = zt_test_pg("ZHITONG_TEST_PG_ADMIN");
+	const char *query = base ? strchr(base, '?') : NULL;
+	if (!query)
+		return;
+	snprintf(admin, sizeof admin, "postgresql:///postgres%s", query);
+	PGconn *c = PQconnectdb(admin);
+	for (int i = 0; i < made_count && PQstatus(c) == CONNECTION_OK; i++) {
+		if (made_dbs[i].pid != getpid())
+			continue;
+		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %.63s WITH (FORCE)", made_dbs[i].name);
+		PQclear(PQexec(c, sql));
+	}
+	PQfinish(c);
+}
+
 void zt_test_pg_create(char *out, size_t cap, const char *name, const char *template_db)
 {
 	static int made;
@@ -615,6 +653,19 @@ void zt_test_pg_create(char *out, size_t cap, const char *name, const char *temp
 	zt_test_pg_target(out, cap, db, false);
 }
 
+/* zt_test_pg_create of a database dropped when this process exits. */
+static void pg_create_dropped(char *out, size_t cap, const char *name)
+{
+	zt_test_pg_create(out, cap, name, NULL);
+	if (made_count < (int)(sizeof made_dbs / sizeof *made_dbs)) {
+		static bool registered;
+		if (!registered)
+			registered = atexit(drop_made_dbs) == 0;
+		zt_test_pg_dbname(made_dbs[made_count].name, sizeof made_dbs[0].name, out);
+		made_dbs[made_count++].pid = getpid();
+	}
+}
+
 /* ---- the engine's use cases, called directly ------------------------------ */
 
 #include "zhitong/policy.h"
@@ -635,7 +686,7 @@ const char *zt_test_store_target(void)
 void zt_test_db_target(char *out, size_t cap, const char *name)
 {
 	if (zt_test_on_pg())
-		zt_test_pg_create(out, cap, name, NULL);
+		pg_create_dropped(out, cap, name);
 	else
 		snprintf(out, cap, "%s/%s", zt_test_tmpdir(), name);
 }
@@ -747,10 +798,7 @@ int zt_test_text_cols(const char *utf8) { return zt_text_width(utf8); }
 const char *zt_test_sample_db(const char *name)
 {
 	char *db = rotate();
-	if (zt_test_on_pg())
-		zt_test_pg_create(db, 1024, name, NULL);
-	else
-		snprintf(db, 1024, "%s/%s", zt_test_tmpdir(), name);
+	zt_test_db_target(db, 1024, name);
 	free(zt_test_ok("--db '%s' init", db));
 	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", db,
 	                ZT_TEST_SOURCE_DIR));

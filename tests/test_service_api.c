@@ -138,7 +138,7 @@ Test(api, a_json_claim_settles_201_and_again_returns_the_same_settlement_200)
 	const char *when = text_of(s, "setl_time");
 	cr_assert(strlen(when) == 25 && when[10] == 'T' && strcmp(when + 19, "+08:00") == 0, "%s",
 	          when);
-	char *stored = zt_test_rows(db, "SELECT settled_at FROM settlement ORDER BY rowid LIMIT 1");
+	char *stored = zt_test_rows(db, "SELECT settled_at FROM settlement ORDER BY id LIMIT 1");
 	int hs = atoi(stored + 11), hw = atoi(when + 11);
 	cr_assert_eq((hs + 8) % 24, hw, "stored %s, answered %s", stored, when);
 	cr_assert_eq(strncmp(stored + 13, when + 13, 6), 0, "minutes and seconds: %s %s", stored, when);
@@ -169,7 +169,7 @@ Test(api, a_json_claim_settles_201_and_again_returns_the_same_settlement_200)
 	                                   .headers = {"X-Operator: 张三"}});
 	cr_assert_eq(r.status, 201, "%s", r.body);
 	zt_http_free(&r);
-	char *actor = zt_test_rows(db, "SELECT actor FROM settlement ORDER BY rowid DESC LIMIT 1");
+	char *actor = zt_test_rows(db, "SELECT actor FROM settlement ORDER BY id DESC LIMIT 1");
 	cr_assert(strstr(actor, "desk1/张三"), "%s", actor);
 	free(actor);
 }

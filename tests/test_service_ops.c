@@ -281,9 +281,9 @@ Test(ops, the_hospital_day_is_the_day_in_the_pools_zone)
 	settle("N-1", "800.00", s1);
 	/* the instant set from outside the engine (settlements are immutable
 	 * to it): the trigger that guards them dropped in this copy only */
-	zt_test_sql(db, "DROP TRIGGER settlement_immutable_u; "
-	                "UPDATE settlement SET settled_at = '2026-12-02T16:30:00Z' "
-	                "WHERE setl_id = '%s'", s1);
+	zt_test_tamper(db, "settlement_immutable_u",
+	               "UPDATE settlement SET settled_at = '2026-12-02T16:30:00Z' "
+	               "WHERE setl_id = '%s'", s1);
 	struct zt_http_resp r =
 	    get("/v1/reports/hospital?fixmedins_code=H51010101&setl_date=2026-12-03", DESK);
 	expect_status(&r, 200);
@@ -295,8 +295,9 @@ Test(ops, the_hospital_day_is_the_day_in_the_pools_zone)
 	cr_assert(strstr(r.body, "\"fixmedins_setl_cnt\":0,"), "%s", r.body);
 	zt_http_free(&r);
 	/* 15:59:59 UTC is still the 2nd's last second in the pool */
-	zt_test_sql(db, "UPDATE settlement SET settled_at = '2026-12-02T15:59:59Z' "
-	                "WHERE setl_id = '%s'", s1);
+	zt_test_tamper(db, "settlement_immutable_u",
+	               "UPDATE settlement SET settled_at = '2026-12-02T15:59:59Z' "
+	               "WHERE setl_id = '%s'", s1);
 	r = get("/v1/reports/hospital?fixmedins_code=H51010101&setl_date=2026-12-02", DESK);
 	expect_status(&r, 200);
 	cr_assert(strstr(r.body, "\"fixmedins_setl_cnt\":1,"), "%s", r.body);
@@ -700,7 +701,7 @@ Test(ops, the_audit_trail_is_listed_verified_and_headed_by_the_auditor)
 	cr_assert(strstr(r.body, want), "%s", r.body);
 	zt_http_free(&r);
 	/* a record changed behind zhitong's back: named, and verify sees it */
-	zt_test_sql(db, "DROP TRIGGER audit_immutable_u; UPDATE audit SET subject = 'x' WHERE id = 2");
+	zt_test_tamper(db, "audit_immutable_u", "UPDATE audit SET subject = 'x' WHERE id = 2");
 	r = get("/v1/audit/verify", AUDITOR);
 	expect_status(&r, 200);
 	cr_assert(strstr(r.body, "\"intact\":false") && strstr(r.body, "\"seq\":2,"), "%s", r.body);
@@ -728,8 +729,10 @@ Test(ops, an_idempotency_key_is_kept_in_the_store_for_seven_days_across_a_restar
 	zt_http_free(&r);
 	cr_assert_eq(zt_test_sql_int(db, "SELECT count(*) FROM idempotency"), 1);
 	/* kept 7 days from its answer */
-	long long kept = zt_test_sql_int(db, "SELECT expires_s - CAST(strftime('%s', created_at) AS "
-	                                     "INTEGER) FROM idempotency");
+	long long kept = zt_test_sql_int(db, zt_test_on_pg()
+	    ? "SELECT expires_s - CAST(EXTRACT(EPOCH FROM CAST(created_at AS timestamptz)) AS int8) "
+	      "FROM idempotency"
+	    : "SELECT expires_s - CAST(strftime('%s', created_at) AS INTEGER) FROM idempotency");
 	cr_assert(kept >= 7 * 86400 - 120 && kept <= 7 * 86400 + 120, "kept %lld s", kept);
 	/* the service restarts: the key is still there */
 	stop();
@@ -950,8 +953,7 @@ Test(ops, zhitong_verify_names_the_first_audit_record_altered)
 	char *out = zt_test_db_ok(db, "verify");
 	cr_assert(strstr(out, "the audit trail's hash chain is intact"), "%s", out);
 	free(out);
-	zt_test_sql(db, "DROP TRIGGER audit_immutable_u; UPDATE audit SET detail = 'rewritten' "
-	                "WHERE id = 2");
+	zt_test_tamper(db, "audit_immutable_u", "UPDATE audit SET detail = 'rewritten' WHERE id = 2");
 	struct run r = zt_test_db(db, "verify");
 	cr_assert_eq(r.code, 1, "exit %d: %s%s", r.code, r.out, r.err);
 	cr_assert(strstr(r.out, "audit record 2") || strstr(r.err, "audit record 2"), "%s%s", r.out,

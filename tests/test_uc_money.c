@@ -39,7 +39,7 @@ static void money_world(struct money *m)
 {
 	memset(m, 0, sizeof *m);
 	snprintf(m->dir, sizeof m->dir, "%s", zt_test_tmpdir());
-	snprintf(m->db, sizeof m->db, "%s/zt.db", m->dir);
+	zt_test_db_target(m->db, sizeof m->db, "zt.db");
 	zt_format_date(m->today, zt_date_today());
 	char ini[2000], key[700];
 	snprintf(key, sizeof key, "%s/k.pem", m->dir);

@@ -54,7 +54,7 @@ static long long audits(const char *action)
 {
 	char q[200];
 	snprintf(q, sizeof q, "SELECT count(*) FROM audit WHERE action = '%s'", action);
-	return zt_test_sql_int(tmp_path("zt.db"), q);
+	return zt_test_sql_int(zt_test_store_target(), q);
 }
 
 TestSuite(uc_registry, .timeout = 60);
@@ -207,7 +207,7 @@ Test(uc_catalog, runs_share_the_built_catalogue_until_a_load)
 	             "%s", zt_error_last());
 	fclose(f);
 	struct zt_store *s2 = NULL;
-	cr_assert_eq(zt_store_open(&s2, tmp_path("zt.db"), NULL), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_store_open(&s2, zt_test_store_target(), NULL), 0, "%s", zt_error_last());
 	struct zt_catalog_set a, b, c;
 	const struct zt_catalog *ca, *cb, *cc, *none;
 	int64_t row, row2;
@@ -251,7 +251,9 @@ Test(uc_admin, init_migrates_once_and_status_counts_every_table)
 	struct zt_store *s = NULL;
 	struct zt_store_options o = {.create = true};
 	struct zt_init_res init;
-	cr_assert_eq(zt_store_open(&s, tmp_path("new.db"), &o), 0, "%s", zt_error_last());
+	char db[1024];
+	zt_test_db_target(db, sizeof db, "new.db");
+	cr_assert_eq(zt_store_open(&s, db, &o), 0, "%s", zt_error_last());
 	cr_assert_eq(zt_init(s, &init), 0, "%s", zt_error_last());
 	cr_assert_eq(init.from_version, 0);
 	cr_assert_eq(init.to_version, ZT_STORE_VERSION);

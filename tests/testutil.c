@@ -314,6 +314,50 @@ struct run sh(const char *fmt, ...)
 	return r;
 }
 
+bool zt_test_on_pg(void)
+{
+	const char *e = getenv("ZT_TEST_STORE");
+	return e && !strcmp(e, "postgresql");
+}
+
+static bool is_pg_target(const char *db)
+{
+	return !strncmp(db, "postgresql:", 11) || !strncmp(db, "postgres:", 9);
+}
+
+/* zt_test_rows on PostgreSQL: the same text (columns joined by '|', NULL
+ * as "NULL", one line a row). */
+static char *pg_rows(const char *db, const char *sql, bool write)
+{
+	PGconn *c = PQconnectdb(db);
+	cr_assert_eq(PQstatus(c), CONNECTION_OK, "open %s: %s", db, PQerrorMessage(c));
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(r);
+	cr_assert(st == PGRES_TUPLES_OK || (write && st == PGRES_COMMAND_OK), "%s: %s", sql,
+	          PQresultErrorMessage(r));
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	buf[0] = '\0';
+	for (int row = 0; st == PGRES_TUPLES_OK && row < PQntuples(r); row++) {
+		for (int i = 0; i < PQnfields(r); i++) {
+			const char *v = PQgetisnull(r, row, i) ? "NULL" : PQgetvalue(r, row, i);
+			size_t need = len + strlen(v) + 4;
+			if (need > cap) {
+				cap = need * 2;
+				buf = realloc(buf, cap);
+			}
+			len += (size_t)sprintf(buf + len, "%s%s", i ? "|" : "", v);
+		}
+		if (len + 2 > cap)
+			buf = realloc(buf, cap *= 2);
+		buf[len++] = '\n';
+		buf[len] = '\0';
+	}
+	PQclear(r);
+	PQfinish(c);
+	return buf;
+}
+
 void zt_test_sql(const char *db, const char *fmt, ...)
 {
 	char sql[8000];
@@ -321,6 +365,10 @@ void zt_test_sql(const char *db, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof sql, fmt, ap);
 	va_end(ap);
+	if (is_pg_target(db)) {
+		free(pg_rows(db, sql, true));
+		return;
+	}
 	sqlite3 *h = NULL;
 	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK, "open %s", db);
 	sqlite3_busy_timeout(h, 30000);
@@ -330,6 +378,25 @@ void zt_test_sql(const char *db, const char *fmt, ...)
 	sqlite3_close(h);
 }
 
+void zt_test_tamper(const char *db, const char *trigger, const char *fmt, ...)
+{
+	char sql[7000], full[8000];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	if (!is_pg_target(db)) {
+		snprintf(full, sizeof full, "DROP TRIGGER IF EXISTS %s; %s", trigger, sql);
+		zt_test_sql(db, "%s", full);
+		return;
+	}
+	char name[64], admin[1200];
+	zt_test_pg_dbname(name, sizeof name, db);
+	zt_test_pg_target(admin, sizeof admin, name, true);
+	snprintf(full, sizeof full, "SET session_replication_role = replica; %s", sql);
+	free(pg_rows(admin, full, true));
+}
+
 char *zt_test_rows(const char *db, const char *fmt, ...)
 {
 	char sql[8000];
@@ -337,6 +404,8 @@ char *zt_test_rows(const char *db, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof sql, fmt, ap);
 	va_end(ap);
+	if (is_pg_target(db))
+		return pg_rows(db, sql, false);
 	sqlite3 *h = NULL;
 	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK, "open %s", db);
 	sqlite3_busy_timeout(h, 30000);
@@ -520,6 +589,44 @@ int zt_test_pg_exec(const char *target, const char *sql, char **err)
 	return rc;
 }
 
+/* The databases of the use-case and service tests on PostgreSQL
+ * (zt_test_db_target, zt_test_sample_db, zt_test_store), dropped when the
+ * process that made them exits (a test program makes dozens: a cluster
+ * that kept them all grows by a gigabyte and takes minutes to remove at
+ * pg_stop). Only by that process: a forked test inherits the list.
+ * ZT_TEST_PG_KEEP=1 keeps them to look at. */
+static struct {
+	char name[64];
+	pid_t pid;
+} made_dbs[256];
+static int made_count;
+
+static void drop_made_dbs(void)
+{
+	const char *keep = getenv("ZT_TEST_PG_KEEP");
+	if (keep && !strcmp(keep, "1"))
+		return;
+	char admin[1200], sql[200];
+	bool any = false;
+	for (int i = 0; i < made_count; i++)
+		any = any || made_dbs[i].pid == getpid();
+	if (!any)
+		return;
+	const char *base = zt_test_pg("ZHITONG_TEST_PG_ADMIN");
+	const char *query = base ? strchr(base, '?') : NULL;
+	if (!query)
+		return;
+	snprintf(admin, sizeof admin, "postgresql:///postgres%s", query);
+	PGconn *c = PQconnectdb(admin);
+	for (int i = 0; i < made_count && PQstatus(c) == CONNECTION_OK; i++) {
+		if (made_dbs[i].pid != getpid())
+			continue;
+		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %.63s WITH (FORCE)", made_dbs[i].name);
+		PQclear(PQexec(c, sql));
+	}
+	PQfinish(c);
+}
+
 void zt_test_pg_create(char *out, size_t cap, const char *name, const char *template_db)
 {
 	static int made;
@@ -546,6 +653,19 @@ void zt_test_pg_create(char *out, size_t cap, const char *name, const char *temp
 	zt_test_pg_target(out, cap, db, false);
 }
 
+/* zt_test_pg_create of a database dropped when this process exits. */
+static void pg_create_dropped(char *out, size_t cap, const char *name)
+{
+	zt_test_pg_create(out, cap, name, NULL);
+	if (made_count < (int)(sizeof made_dbs / sizeof *made_dbs)) {
+		static bool registered;
+		if (!registered)
+			registered = atexit(drop_made_dbs) == 0;
+		zt_test_pg_dbname(made_dbs[made_count].name, sizeof made_dbs[0].name, out);
+		made_dbs[made_count++].pid = getpid();
+	}
+}
+
 /* ---- the engine's use cases, called directly ------------------------------ */
 
 #include "zhitong/policy.h"
@@ -555,12 +675,29 @@ void zt_test_pg_create(char *out, size_t cap, const char *name, const char *temp
 #include "zhitong/store.h"
 #include "zhitong/verify.h"
 
+static char last_store[1024];
+
+const char *zt_test_store_target(void)
+{
+	cr_assert(last_store[0], "no zt_test_store yet");
+	return last_store;
+}
+
+void zt_test_db_target(char *out, size_t cap, const char *name)
+{
+	if (zt_test_on_pg())
+		pg_create_dropped(out, cap, name);
+	else
+		snprintf(out, cap, "%s/%s", zt_test_tmpdir(), name);
+}
+
 struct zt_store *zt_test_store(const char *name)
 {
 	struct zt_store *s = NULL;
 	struct zt_store_options o = {.create = true};
 	struct zt_init_res init;
-	cr_assert_eq(zt_store_open(&s, tmp_path(name), &o), 0, "%s", zt_error_last());
+	zt_test_db_target(last_store, sizeof last_store, name);
+	cr_assert_eq(zt_store_open(&s, last_store, &o), 0, "%s", zt_error_last());
 	cr_assert_eq(zt_init(s, &init), 0, "%s", zt_error_last());
 	return s;
 }
@@ -661,7 +798,7 @@ int zt_test_text_cols(const char *utf8) { return zt_text_width(utf8); }
 const char *zt_test_sample_db(const char *name)
 {
 	char *db = rotate();
-	snprintf(db, 1024, "%s/%s", zt_test_tmpdir(), name);
+	zt_test_db_target(db, 1024, name);
 	free(zt_test_ok("--db '%s' init", db));
 	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", db,
 	                ZT_TEST_SOURCE_DIR));

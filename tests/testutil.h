@@ -78,6 +78,26 @@ bool zt_test_expectation(const char *doc, long *line, char *text, size_t text_si
 /* DIR/name in this test's directory (static buffer rotated among 8). */
 const char *tmp_path(const char *name);
 
+/* The store the use-case and service tests run on: true when
+ * $ZT_TEST_STORE is "postgresql" (the CTest copies NAME_pg of the programs
+ * tests/CMakeLists.txt lists, with the fixture `pg`): then
+ * zt_test_sample_db and zt_test_store make a PostgreSQL database of the
+ * fixture's server and return (open) its target, and zt_test_sql,
+ * zt_test_rows and zt_test_sql_int run on a target through libpq. A test
+ * of what only SQLite has skips itself there (cr_skip_test). */
+bool zt_test_on_pg(void);
+/* A new, empty database for the test: DIR/name on SQLite, a new database
+ * of the fixture's server on PostgreSQL; its target in out. */
+void zt_test_db_target(char *out, size_t cap, const char *name);
+/* Changes a fact behind the engine's back (what verify must find): on
+ * SQLite with `trigger` (the guard of the table) dropped first, on
+ * PostgreSQL as the fixture's superuser with triggers off for the session
+ * (session_replication_role = replica). */
+void zt_test_tamper(const char *db, const char *trigger, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The target of the database the last zt_test_store made. */
+const char *zt_test_store_target(void);
+
 /* ---- the throwaway PostgreSQL server of the CTest fixture `pg` (tests/pg/) ----
  * A test that uses it declares FIXTURES_REQUIRED pg (tests/CMakeLists.txt). */
 

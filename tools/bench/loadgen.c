@@ -205,7 +205,7 @@ struct opts {
 	double rate;
 	int64_t duration_ns, warmup_ns, timeout_ns, pause_ns;
 	int connections, max_connections;
-	const char *histogram_path;
+	const char *histogram_path, *answered_path;
 	bool json;
 	const char *fsync_dir;
 	int fsync_count;
@@ -254,6 +254,9 @@ static void usage(FILE *f)
 	        "  --histogram FILE    the latency histogram as CSV (low_us,high_us,count,\n"
 	        "                      cumulative_fraction)\n"
 	        "  --json              the summary as one JSON object\n"
+	        "  --answered FILE     the {SEQ} of every request answered 2xx, one a line,\n"
+	        "                      written as each answer comes (warm-up included): what\n"
+	        "                      a client was told is done (tests/pg/drill)\n"
 	        "  --fsync-probe DIR   first, write 4 KiB and fdatasync --fsync-count times\n"
 	        "                      (default 1000) in a file in DIR: p50, p99, mean\n"
 	        "Durations: 250us, 10ms, 30s, 2m (a bare number is seconds).\n"
@@ -388,6 +391,8 @@ static void parse_args(struct opts *o, int argc, char **argv)
 			o->histogram_path = ARG();
 		else if (!strcmp(a, "--json"))
 			o->json = true;
+		else if (!strcmp(a, "--answered"))
+			o->answered_path = ARG();
 		else if (!strcmp(a, "--fsync-probe"))
 			o->fsync_dir = ARG();
 		else if (!strcmp(a, "--fsync-count"))
@@ -665,6 +670,7 @@ struct conn {
 	char *in;
 	size_t in_len, in_cap;
 	/* the request in flight */
+	uint64_t seq;           /* its {SEQ} */
 	bool has_req;
 	bool measured;          /* counted (not warm-up) */
 	int64_t sched_ns, sent_ns;
@@ -712,6 +718,7 @@ struct gen {
 	char *scratch;
 	size_t scratch_cap;
 	struct stats *st;
+	FILE *answered;    /* --answered */
 	bool closed_loop, stopping;
 	int64_t armed_ns; /* what the timer is set to (0: off) */
 	int64_t closed_until_ns, measure_from_ns;
@@ -782,6 +789,7 @@ static void make_request(struct gen *g, struct conn *c)
 {
 	struct requests *q = g->q;
 	uint64_t seq = q->seq_next++;
+	c->seq = seq;
 	size_t blen = 0;
 	if (q->has_body) {
 		size_t need = q->body_fixed + (size_t)q->seg_count * 72 + 1;
@@ -1099,6 +1107,9 @@ static int body_done(struct conn *c)
 static void complete(struct gen *g, struct conn *c)
 {
 	int64_t t = now_ns();
+	if (g->answered && c->status >= 200 && c->status < 300 &&
+	    (fprintf(g->answered, "%" PRIu64 "\n", c->seq) < 0 || fflush(g->answered)))
+		die(1, "--answered: %s", strerror(errno));
 	if (c->measured) {
 		struct stats *st = g->st;
 		st->answered++;
@@ -1693,6 +1704,8 @@ int main(int argc, char **argv)
 	raise_fd_limit(o.mode == MODE_CLOSED ? o.connections : o.max_connections);
 	struct gen g;
 	gen_init(&g, &o, &t, &q);
+	if (o.answered_path && !(g.answered = fopen(o.answered_path, "w")))
+		die(1, "--answered '%s': %s", o.answered_path, strerror(errno));
 	struct stats warm;
 	stats_init(&warm);
 	g.st = &warm;

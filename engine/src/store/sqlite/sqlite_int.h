@@ -129,6 +129,7 @@ int sq_savepoint(struct zt_store *s);
 int sq_release(struct zt_store *s);
 void sq_rollback_to(struct zt_store *s);
 void sq_yield(struct zt_store *s);
+int sq_checkpoint(struct zt_store *s);
 int sq_busy(void *ctx, int tries);
 const char *sq_now_op(struct zt_store *s);
 

@@ -464,7 +464,7 @@ Test(advance_approve, the_maker_cannot_approve_under_another_spelling)
 	/* The library normalises too: a caller cannot skip it. */
 	struct zt_store *s = NULL;
 	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
-	cr_expect_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){plan, "\uFF21lice "}), ZT_ECONFLICT);
+	cr_expect_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){plan, "\uFF21lice "}), ZT_EFOUREYES);
 	cr_expect_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){plan, "ali\u200Bce"}), ZT_EINVAL);
 	cr_expect_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){plan, " Bob"}), 0, "%s", zt_error_last());
 	zt_store_close(s);
@@ -1226,7 +1226,7 @@ Test(advance_library, plan_approve_issue_and_status_through_advance_h)
 	struct zt_advance_plan p;
 	cr_assert_eq(zt_advance_plan(s, &(struct zt_advance_plan_req){cfg, 0, "alice"}, &p), 0, "%s", zt_error_last());
 	cr_expect_eq(p.total, 1890000 + 5000000 + 100000);
-	cr_expect_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){p.plan_id, "alice"}), ZT_ECONFLICT);
+	cr_expect_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){p.plan_id, "alice"}), ZT_EFOUREYES);
 	cr_assert_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){p.plan_id, "bob"}), 0, "%s", zt_error_last());
 
 	struct zt_advance_issue_req req = {.plan_id = p.plan_id, .actor = "carol",

@@ -20,7 +20,9 @@
 
 #include "testutil.h"
 #include "zhitong/store.h"
+#include "zhitong/audit.h"
 #include "zhitong/batch.h"
+#include "zhitong/settle.h"
 #include "zhitong/error.h"
 #include "zhitong/sign.h"
 #include "zhitong/xml.h"
@@ -2164,5 +2166,144 @@ Test(payer_file_2, batch_show_records_as_csv)
 	cr_assert_neq(zt(NULL, &err, "batch show B390100-000099 --records --format csv"), 0);
 	cr_assert(strstr(err, "B390100-000099"), "%s", err);
 	free(err);
+	free(id);
+}
+
+/* ---- the audit trail (docs/spec/service.md "Audit trail") ------------------- */
+
+TestSuite(batch_audit, .init = world, .timeout = 120);
+
+/* The records of `action` on `subject` in the chain. */
+static long long audited(const char *action, const char *subject)
+{
+	char q[512];
+	snprintf(q, sizeof q, "SELECT count(*) FROM audit WHERE action = '%s' AND subject = '%s'",
+	         action, subject);
+	return sql_int(q);
+}
+
+/* The digest the chain holds for the settlement `setl_id` is the SHA-256 of
+ * the settlement as stored (zt_settlement_audit_line), read back here. */
+static void settle_digest_is_of_the_stored_settlement(const char *setl_id, const char *action)
+{
+	struct zt_store *s;
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0);
+	struct zt_stored_settlement *st = calloc(1, sizeof *st);
+	int64_t row = 0;
+	cr_assert_eq(s->ops->begin(s, ZT_TXN_READ), 0);
+	cr_assert_eq(s->ops->claims.find_setl_id(s, setl_id, &row), 0, "%s", setl_id);
+	cr_assert_eq(s->ops->claims.get(s, row, st), 0);
+	s->ops->rollback(s);
+	zt_store_close(s);
+	char line[1024], hex[65], q[512];
+	unsigned char md[32];
+	int n = zt_settlement_audit_line(line, sizeof line, st);
+	cr_assert_gt(n, 0);
+	cr_assert(strstr(line, setl_id) && strstr(line, FUND ":"), "%s", line);
+	cr_assert_eq(zt_audit_digest(md, line, (size_t)n), 0);
+	zt_audit_hash_hex(hex, md);
+	snprintf(q, sizeof q, "SELECT digest FROM audit WHERE action = '%s' AND "
+	                      "(detail = '%s' OR detail LIKE '%s reverses %%')", action, setl_id, setl_id);
+	char *got = sql(q);
+	cr_assert_str_eq(got, hex, "%s %s: %s", action, setl_id, line);
+	free(got);
+	free(st);
+}
+
+Test(batch_audit, settlements_reversals_and_every_batch_step_are_chained_and_tampering_is_caught)
+{
+	keys();
+	claim("C-1", "2017-03-10");
+	claim("C-2", "2017-03-11");
+	reverse("C-2");
+	claim_amount("C-2", "P0000002", "2017-03-11", "4000.00");
+	/* one record per settlement and per reversal, in the settlement's own
+	 * transaction, with the digest of what was paid */
+	cr_assert_eq(audited("claim settle", "claim H51010101/C-1"), 1);
+	cr_assert_eq(audited("claim settle", "claim H51010101/C-2"), 2, "settled, then again");
+	cr_assert_eq(audited("claim reverse", "claim H51010101/C-2"), 1);
+	cr_assert_eq(sql_int("SELECT count(*) FROM audit WHERE action = 'claim settle'"),
+	             sql_int("SELECT count(*) FROM settlement WHERE kind = 'settle'"));
+	char *ids = sql("SELECT setl_id FROM settlement ORDER BY id");
+	for (char *p = ids, *e; p && *p; p = e ? e + 1 : NULL) {
+		if ((e = strchr(p, '\n')))
+			*e = '\0';
+		char *kind = sh_out("sqlite3 '%s' \"SELECT kind FROM settlement WHERE setl_id = '%s'\"",
+		                    db, p);
+		settle_digest_is_of_the_stored_settlement(p, strcmp(kind, "reverse") == 0
+		                                                  ? "claim reverse" : "claim settle");
+		free(kind);
+	}
+	free(ids);
+	/* a quote stores nothing, its audit record neither */
+	long long before = sql_int("SELECT count(*) FROM audit");
+	char xml[4096];
+	zt_test_claim_xml(xml, sizeof xml, "Q-1", "P0000002", "2017-05-01", "100.00");
+	free(ok("claim quote '%s' --today 2017-12-31", zt_test_write("q.xml", xml)));
+	cr_assert_eq(sql_int("SELECT count(*) FROM audit"), before);
+
+	/* every step of the batch, by whom, from which status to which */
+	char *id = create(NULL), subject[64], *st;
+	snprintf(subject, sizeof subject, "batch %s", id);
+	free(ok("batch reject %s --reason 'C-2 is wrong' --by bob", id));
+	free(ok("batch reopen %s --by alice", id));
+	char *err;
+	cr_assert_eq(zt(NULL, &err, "batch approve %s --by alice", id), 2, "four eyes");
+	free(err);
+	free(ok("batch approve %s --by bob", id));
+	export_with(id, "batch.xml", "ed.pem");
+	const char *steps[] = {"batch create", "batch reject", "batch reopen", "batch approve",
+	                       "batch export"};
+	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
+		cr_expect_eq(audited(steps[i], subject), 1, "%s", steps[i]);
+	cr_assert_str_eq(st = sql("SELECT actor || ' ' || detail FROM audit WHERE action = "
+	                          "'batch approve'"), "bob draft -> approved");
+	free(st);
+	cr_assert_str_eq(st = sql("SELECT detail FROM audit WHERE action = 'batch reject'"),
+	                 "draft -> rejected: C-2 is wrong");
+	free(st);
+	/* the export's record carries the payer file's SHA-256 */
+	cr_assert_eq(sql_int("SELECT count(*) FROM audit a JOIN batch b ON a.subject = 'batch ' || "
+	                     "b.id WHERE a.action = 'batch export' AND a.digest = b.file_sha256"), 1);
+	/* the refused approval changed nothing: no record of it */
+	cr_assert_eq(sql_int("SELECT count(*) FROM audit WHERE action = 'batch approve'"), 1);
+	char *out;
+	cr_assert_eq(zt(&out, &err, "audit verify"), 0, "%s %s", out, err);
+	free(out);
+	free(err);
+	cr_assert_eq(zt(&out, &err, "verify"), 0, "%s %s", out, err);
+	free(out);
+	free(err);
+	char *list = ok("audit list --format csv");
+	cr_assert(strstr(list, ",claim settle,claim H51010101/C-1,"), "%s", list);
+	cr_assert(strstr(list, ",batch export,batch "), "%s", list);
+	free(list);
+
+	/* behind zhitong's back: a settlement's record changed, or a batch
+	 * step's, is named by audit verify */
+	static const char *const tamper[] = {
+		"UPDATE audit SET detail = 'S000000000099' WHERE id = (SELECT min(id) FROM audit "
+		"WHERE action = 'claim settle')",
+		"UPDATE audit SET digest = (SELECT digest FROM audit WHERE action = 'claim settle' "
+		"ORDER BY id DESC LIMIT 1) WHERE id = (SELECT min(id) FROM audit WHERE action = "
+		"'claim settle')",
+		"UPDATE audit SET actor = 'alice' WHERE action = 'batch approve'",
+		"DELETE FROM audit WHERE action = 'batch reject'",
+	};
+	char orig[sizeof db], copy[sizeof db];
+	snprintf(orig, sizeof orig, "%s", db);
+	path(copy, sizeof copy, "tampered.db");
+	for (size_t i = 0; i < sizeof tamper / sizeof *tamper; i++) {
+		cr_assert_eq(sh_code("cp '%s' '%s' && rm -f '%s-wal' && (test ! -e '%s-wal' || "
+		                     "cp '%s-wal' '%s-wal')", orig, copy, copy, orig, orig, copy), 0);
+		snprintf(db, sizeof db, "%s", copy);
+		zt_test_sql(db, "DROP TRIGGER audit_immutable_u; DROP TRIGGER audit_immutable_d; %s",
+		            tamper[i]);
+		cr_expect_eq(zt(&out, &err, "audit verify"), 1, "%s: %s %s", tamper[i], out, err);
+		cr_expect(strstr(out, i < 3 ? "was altered" : "was removed"), "%s: %s", tamper[i], out);
+		free(out);
+		free(err);
+		snprintf(db, sizeof db, "%s", orig);
+	}
 	free(id);
 }

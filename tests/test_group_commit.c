@@ -384,6 +384,85 @@ Test(bulk, a_desk_is_answered_between_the_chunks_of_a_bulk_input, .timeout = 300
 	free(text);
 }
 
+/* ---- checkpoints off the commit path ------------------------------------------- */
+
+/* The settlements the database FILE holds, without its write-ahead log:
+ * what checkpoints have copied into it (a copy of the file alone, read). */
+static long long in_the_file(const char *db, const char *copy)
+{
+	const char *to = tmp_path(copy);
+	cr_assert_eq(zt_test_sh_code("rm -f '%s' '%s-wal' '%s-shm' && cp '%s' '%s'", to, to, to, db,
+	                             to), 0);
+	return zt_test_sql_int(to, "SELECT count(*) FROM settlement");
+}
+
+/* Settles 3 x 1000 claims in three transactions: some 2,000 pages of log,
+ * well past the 1,000 after which SQLite's automatic checkpoint copies the
+ * log into the file on commit. */
+static void three_commits(struct zt_store *s, const char *prefix)
+{
+	struct zt_settle_opts o = {.actor = "desk"};
+	struct zt_settle_stats st;
+	for (int i = 0; i < 3; i++) {
+		char p[16];
+		snprintf(p, sizeof p, "%s%d", prefix, i);
+		char *text = claims_list(1000, p, false);
+		cr_assert_eq(zt_test_settle_buffer(s, text, strlen(text), ZT_CLAIM_FORMAT_XML, &o, NULL,
+		                                   &st), 0, "%s", zt_error_last());
+		cr_assert_eq(st.settled, 1000);
+		free(text);
+	}
+}
+
+Test(checkpoint, a_connection_with_checkpoints_apart_never_checkpoints_on_commit, .timeout = 300)
+{
+	const char *db = sample_db("apart.db");
+	struct zt_store *s = NULL;
+	const struct zt_store_options so = {.checkpoint_apart = true};
+	cr_assert_eq(zt_store_open(&s, db, &so), 0, "%s", zt_error_last());
+	cr_assert_not_null(s->ops->checkpoint);
+	three_commits(s, "A");
+	cr_expect_eq(in_the_file(db, "apart-1.db"), 0, "the commits checkpointed nothing");
+	/* the owner's checkpoint, outside any transaction */
+	cr_assert_eq(s->ops->checkpoint(s), 0, "%s", zt_error_last());
+	cr_expect_eq(in_the_file(db, "apart-2.db"), 3000);
+	zt_store_close(s);
+
+	/* without the option, a commit itself checkpoints (as before) */
+	const char *plain = sample_db("plain.db");
+	cr_assert_eq(zt_store_open(&s, plain, NULL), 0);
+	three_commits(s, "B");
+	cr_expect_geq(in_the_file(plain, "plain-1.db"), 1000, "checkpointed on a commit");
+	zt_store_close(s);
+}
+
+Test(checkpoint, the_group_checkpoints_on_a_thread_of_its_own_after_its_commits, .timeout = 300)
+{
+	const char *db = sample_db("group-ck.db");
+	struct zt_settle_group *g;
+	cr_assert_eq(zt_settle_group_new(&g, db, NULL, 100, 0), 0);
+	static struct desk b;
+	char *text = claims_list(1500, "C", false);
+	desk_init(&b, g, text);
+	b.bulk = true;
+	desk_run(&b);
+	cr_assert_eq(b.rc, 0, "%s", zt_error_last());
+	cr_assert_eq(b.settled, 1500);
+	struct zt_settle_group_stats gs;
+	zt_settle_group_stats(g, &gs);
+	cr_expect_geq(gs.chunks, 15);
+	/* the checkpointer runs after the last commit (it is told of each;
+	 * waited for, however slow the machine: no clock decides) */
+	while (!zt_settle_group_checkpointed(g))
+		sched_yield();
+	/* nothing commits now: the checkpointer rests, the file is whole */
+	cr_expect_eq(in_the_file(db, "group-ck-1.db"), 1500);
+	cr_expect_geq(zt_settle_group_checkpoints(g), 1);
+	zt_settle_group_free(g);
+	expect_verify_clean(db);
+	free(text);
+}
+
 /* ---- the rules a group keeps parsed -------------------------------------------- */
 
 /* The group parses the policies once and keeps them while the store's do

@@ -409,6 +409,85 @@ Test(api, tokens_roles_and_scope_answer_401_403_404)
 
 /* ---- show, search, slip -------------------------------------------------------------- */
 
+/* The setl_ids a search answers the caller, every page of `limit`
+ * followed, one per line (as zt_test_rows prints them). */
+static void search_all(char *out, size_t cap, const char *token, int limit)
+{
+	char path[256];
+	snprintf(path, sizeof path, "/v1/settlements?limit=%d", limit);
+	size_t len = 0;
+	out[0] = '\0';
+	for (int pages = 0;; pages++) {
+		cr_assert_lt(pages, 100);
+		struct zt_http_resp r = get(path, token);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		struct zt_json_doc *d = parse(&r);
+		const struct zt_json *l = zt_json_find(zt_json_root(d), "settlements");
+		cr_assert_leq(l->count, (size_t)limit);
+		for (size_t i = 0; i < l->count; i++)
+			len += (size_t)snprintf(out + len, cap - len, "%s\n", text_of(l->items[i], "setl_id"));
+		const struct zt_json *next = zt_json_find(zt_json_root(d), "next");
+		bool more = next && next->text;
+		if (more)
+			snprintf(path, sizeof path, "/v1/settlements?limit=%d&after=%s", limit, next->text);
+		zt_json_doc_free(d);
+		zt_http_free(&r);
+		if (!more)
+			break;
+	}
+}
+
+Test(api, a_fund_administrator_searches_the_settlements_its_funds_paid)
+{
+	/* small bills the basic fund's deductible leaves to the person, and
+	 * large ones it shares; a reversal of one of each */
+	const char *amounts[] = {"\"80.00\"", "\"9000.00\"", "\"60.00\"", "\"12000.00\"",
+	                         "\"7000.00\""};
+	char cn[16];
+	for (int i = 0; i < 5; i++) {
+		snprintf(cn, sizeof cn, "F-%d", i);
+		struct zt_http_resp r = post("/v1/claims", DESK, "application/json",
+		                             json_claim("H51010101", cn, "P0000003", amounts[i]));
+		cr_assert_eq(r.status, 201, "%s", r.body);
+		zt_http_free(&r);
+	}
+	for (int i = 0; i < 2; i++) {
+		snprintf(cn, sizeof cn, "F-%d", i);
+		char path[128], setl_id[32], body[128];
+		snprintf(path, sizeof path, "/v1/claims/H51010101/%s", cn);
+		struct zt_http_resp r = get(path, DESK);
+		struct zt_json_doc *d = parse(&r);
+		snprintf(setl_id, sizeof setl_id, "%s",
+		         text_of(zt_json_find(zt_json_root(d), "settlements")->items[0], "setl_id"));
+		zt_json_doc_free(d);
+		zt_http_free(&r);
+		snprintf(path, sizeof path, "/v1/claims/H51010101/%s/reversal", cn);
+		snprintf(body, sizeof body, "{\"setl_id\": \"%s\", \"reason\": \"wrong bed\"}", setl_id);
+		r = post(path, DESK, "application/json", body);
+		cr_assert_eq(r.status, 201, "%s", r.body);
+		zt_http_free(&r);
+	}
+	/* what the basic fund paid, by the store's own rows */
+	char *want = zt_test_rows(db, "SELECT DISTINCT s.setl_id FROM settlement s JOIN "
+	                              "settlement_fund f ON f.settlement_id = s.id WHERE "
+	                              "f.fund_code = '390100' ORDER BY s.setl_id");
+	char *all = zt_test_rows(db, "SELECT setl_id FROM settlement ORDER BY setl_id");
+	cr_assert(strlen(want) > 0 && strcmp(want, all) != 0,
+	          "the test needs settlements of the fund and others: %s / %s", want, all);
+	static char got[8192];
+	for (int limit = 1; limit <= 3; limit++) {
+		search_all(got, sizeof got, ZT_TEST_TOKEN_FUND_BASIC, limit);
+		cr_expect_str_eq(got, want, "pages of %d", limit);
+	}
+	/* a fund that paid none of them finds none; an auditor finds all */
+	search_all(got, sizeof got, FUND, 2);
+	cr_expect_str_eq(got, "");
+	search_all(got, sizeof got, AUDITOR, 4);
+	cr_expect_str_eq(got, all);
+	free(want);
+	free(all);
+}
+
 Test(api, show_search_with_cursor_and_slip)
 {
 	char cn[16];

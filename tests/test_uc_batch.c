@@ -241,7 +241,7 @@ Test(uc_batch, the_maker_cannot_approve_under_any_spelling_and_a_checker_can)
 	const char *spellings[] = {"alice", "Alice ", "ＡＬＩＣＥ"};
 	for (size_t i = 0; i < 3; i++) {
 		cr_assert_eq(zt_batch_approve(s, &(struct zt_batch_step_req){made.id, spellings[i], NULL},
-		                              &res), ZT_ECONFLICT, "%s", spellings[i]);
+		                              &res), ZT_EFOUREYES, "%s", spellings[i]);
 		cr_assert(strstr(zt_error_last(), "maker-checker"));
 	}
 	cr_assert_eq(batch(made.id).status, ZT_BATCH_DRAFT);
@@ -269,7 +269,7 @@ Test(uc_batch, a_rejected_batch_keeps_its_shares_and_reopens_with_what_came_sinc
 	cr_assert_eq(res.batch.total, records_of(made.id, false).total);
 	/* the reopener made it too */
 	cr_assert_eq(zt_batch_approve(s, &(struct zt_batch_step_req){made.id, "carol", NULL}, &res),
-	             ZT_ECONFLICT);
+	             ZT_EFOUREYES);
 }
 
 Test(uc_batch, sent_and_accepted_bills_the_whole_total)

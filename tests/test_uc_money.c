@@ -391,7 +391,7 @@ Test(uc_advance, plan_approve_issue_and_read_the_balances, .timeout = 120)
 
 	/* maker-checker: the maker cannot approve, however the name is written */
 	cr_expect_eq(zt_advance_approve(m.s, &(struct zt_advance_approve_req){plan_id, " ERIN "}),
-	             ZT_ECONFLICT);
+	             ZT_EFOUREYES);
 	struct zt_advance_issue_req iss = {.cfg = m.cfg, .plan_id = plan_id, .actor = "erin"};
 	char out[800];
 	snprintf(out, sizeof out, "%s/adv.xml", m.dir);

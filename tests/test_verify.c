@@ -37,9 +37,9 @@ static char *zt_ok(const char *db, const char *fmt, ...)
 }
 
 /* The world: claim rows 1 and 2 (ZY2017-000123 settled, reversed, settled
- * again: settlements S…1, S…2 reversing it, S…3), the audit records 1 to 6
- * (registry load, rules load, claim reverse, advance plan, approve,
- * issue), one advance. */
+ * again: settlements S…1, S…2 reversing it, S…3), the audit records 1 to 8
+ * (registry load, rules load, claim settle, claim reverse, claim settle,
+ * advance plan, approve, issue), one advance. */
 static const char *world(void)
 {
 	static char db[600];
@@ -64,7 +64,7 @@ static const char *world(void)
 	free(plan);
 	char *n = zt_test_rows(db, "SELECT (SELECT count(*) FROM claim) || ' ' || (SELECT count(*) "
 	                           "FROM settlement) || ' ' || (SELECT max(id) FROM audit)");
-	cr_assert_str_eq(n, "2 3 6\n");
+	cr_assert_str_eq(n, "2 3 8\n");
 	free(n);
 	return db;
 }
@@ -299,16 +299,16 @@ Test(verify_policy, a_dropped_trigger_is_a_violation_by_itself)
 Test(verify_audit, a_record_deleted_in_the_middle)
 {
 	const char *db = world();
-	zt_test_sql(db, "DROP TRIGGER audit_immutable_d; DELETE FROM audit WHERE id = 3");
-	EXPECT(db, "the audit trail has no gap", "audit record 3 is missing",
+	zt_test_sql(db, "DROP TRIGGER audit_immutable_d; DELETE FROM audit WHERE id = 4");
+	EXPECT(db, "the audit trail has no gap", "audit record 4 is missing",
 	       "what was done is in the audit trail", "reversal S000000000002 has no audit record");
 }
 
 Test(verify_audit, the_last_record_deleted)
 {
 	const char *db = world();
-	zt_test_sql(db, "DROP TRIGGER audit_immutable_d; DELETE FROM audit WHERE id = 6");
-	EXPECT(db, "the audit trail has no gap", "audit record 6 was written and is gone",
+	zt_test_sql(db, "DROP TRIGGER audit_immutable_d; DELETE FROM audit WHERE id = 8");
+	EXPECT(db, "the audit trail has no gap", "audit record 8 was written and is gone",
 	       "what was done is in the audit trail", "the issue of PLAN-");
 }
 
@@ -316,7 +316,7 @@ Test(verify_audit, every_record_deleted)
 {
 	const char *db = world();
 	zt_test_sql(db, "DROP TRIGGER audit_immutable_d; DELETE FROM audit");
-	EXPECT(db, "the audit trail has no gap", "audit records 1 to 6 were written and are gone",
+	EXPECT(db, "the audit trail has no gap", "audit records 1 to 8 were written and are gone",
 	       "what was done is in the audit trail", "policy xx-2017 (row 1) has no audit record",
 	       "what was done is in the audit trail", "advance plan PLAN-");
 }
@@ -328,15 +328,15 @@ Test(verify_audit, a_record_inserted_out_of_order)
 	zt_test_sql(db, "INSERT INTO audit (at, actor, action, subject, detail) VALUES"
 	                " ('2020-01-01T00:00:00Z', 'mallory', 'claim reverse', 'claim X/Y', 'x')");
 	EXPECT(db, "the audit trail has no gap",
-	       "audit record 7 (2020-01-01T00:00:00Z) is dated before record 6");
+	       "audit record 9 (2020-01-01T00:00:00Z) is dated before record 8");
 }
 
 Test(verify_audit, a_record_inserted_with_an_id_of_its_own)
 {
 	const char *db = world();
 	zt_test_sql(db, "INSERT INTO audit (id, at, actor, action, subject) VALUES"
-	                " (10, '2999-01-01T00:00:00Z', 'mallory', 'note', 'x')");
-	EXPECT(db, "the audit trail has no gap", "audit records 7 to 9 are missing");
+	                " (12, '2999-01-01T00:00:00Z', 'mallory', 'note', 'x')");
+	EXPECT(db, "the audit trail has no gap", "audit records 9 to 11 are missing");
 }
 
 Test(verify_audit, a_record_inserted_behind_the_count)
@@ -345,7 +345,7 @@ Test(verify_audit, a_record_inserted_behind_the_count)
 	zt_test_sql(db, "DROP TRIGGER audit_last_id; INSERT INTO audit (at, actor, action, subject)"
 	                " VALUES ('2999-01-01T00:00:00Z', 'mallory', 'note', 'x')");
 	EXPECT(db, "the audit trail has no gap",
-	       "audit record 7 was not written by zhitong (its count stops at 6)",
+	       "audit record 9 was not written by zhitong (its count stops at 8)",
 	       "the schema's guards are in place", "trigger audit_last_id is missing");
 	zt_test_sql(db, "DELETE FROM meta WHERE key = 'audit.last-id'");
 	EXPECT(db, "the audit trail has no gap",

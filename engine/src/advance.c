@@ -404,7 +404,7 @@ int zt_advance_approve(struct zt_store *s, const struct zt_advance_approve_req *
 	if ((rc = s->ops->advances.plan_get(s, plan_id, &pl)) != 0)
 		goto done;
 	if (same_person(pl.made_by, actor)) {
-		rc = zt_error_set(ZT_ECONFLICT, "maker-checker: plan %s was made by %s: someone else "
+		rc = zt_error_set(ZT_EFOUREYES, "maker-checker: plan %s was made by %s: someone else "
 		                  "must approve it", pl.plan_id, pl.made_by);
 		goto done;
 	}
@@ -586,7 +586,7 @@ static int plan_advances(struct zt_store *s, const char *plan_id, struct zt_adva
 		                    "NAME' by someone other than %s", pl->plan_id, pl->plan_id,
 		                    pl->made_by);
 	if (same_person(pl->made_by, pl->approved_by))
-		return zt_error_set(ZT_ECONFLICT, "maker-checker: plan %s was approved by its maker %s",
+		return zt_error_set(ZT_EFOUREYES, "maker-checker: plan %s was approved by its maker %s",
 		                    pl->plan_id, pl->made_by);
 	if ((rc = check_not_stale(s, pl)) != 0)
 		return rc;

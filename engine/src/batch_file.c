@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "batch_int.h"
+#include "zhitong/audit.h"
 #include "ring.h"
 #include "zhitong/config.h"
 #include "zhitong/error.h"
@@ -597,9 +598,14 @@ static int record_export(struct zt_store *s, const char *id, const char *path,
 	int rc = s->ops->begin(s, ZT_TXN_WRITE);
 	if (rc)
 		return rc;
-	if ((rc = s->ops->batches.get(s, id, &b)) == 0) {
+	/* its audit record carries the file's SHA-256 */
+	unsigned char sha[ZT_AUDIT_HASH_BYTES];
+	if (zt_audit_hash_from_hex(sha, info->file_sha256) != 0)
+		rc = zt_error_set(ZT_EINTERNAL, "batch '%s': the export's SHA-256 is not 64 hex digits",
+		                  id);
+	if (rc == 0 && (rc = s->ops->batches.get(s, id, &b)) == 0) {
 		enum zt_batch_status to = b.status == ZT_BATCH_APPROVED ? ZT_BATCH_EXPORTED : b.status;
-		rc = zt_batch_move(s, id, b.status, to, actor, "export", detail);
+		rc = zt_batch_move_digest(s, id, b.status, to, actor, "export", detail, sha);
 	}
 	if (rc == 0)
 		rc = s->ops->batches.set_exported(s, id, path, info->file_sha256, info->digest, kt);

@@ -13,6 +13,18 @@
 int zt_batch_move(struct zt_store *s, const char *id, enum zt_batch_status from,
                   enum zt_batch_status to, const char *actor, const char *action,
                   const char *detail);
+/* The audit record of a batch's event (docs/spec/service.md "Audit trail":
+ * every batch step appends one), in the caller's write transaction:
+ * action "batch " + e->action, subject "batch ID", detail "FROM -> TO" (or
+ * the status it stays in; none with `to` NULL) and e->detail, and `digest` (of the file an
+ * export wrote, or NULL). Every writer of a batch event calls it. */
+int zt_batch_audit(struct zt_store *s, const char *id, const char *from, const char *to,
+                   const struct zt_batch_event *e, const unsigned char *digest);
+/* zt_batch_move with `digest` for its audit record. */
+int zt_batch_move_digest(struct zt_store *s, const char *id, enum zt_batch_status from,
+                         enum zt_batch_status to, const char *actor, const char *action,
+                         const char *detail, const unsigned char *digest);
+
 /* Adds to batch `b` (its id, fund, through, and what it holds already)
  * every share the rule takes (zt_batch_takes) and stores its new totals;
  * *added_out 0 when there was none to take (nothing is counted then).

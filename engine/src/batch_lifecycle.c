@@ -65,7 +65,9 @@ static int create_in(struct zt_store *s, const struct zt_batch_create_req *req,
 	const struct zt_batch_event e = {.actor = actor, .action = "create", .status_from = "",
 	                                 .status_to = zt_batch_status_name(ZT_BATCH_DRAFT),
 	                                 .detail = detail};
-	if ((rc = s->ops->batches.add_event(s, b.id, &e)) || (rc = s->ops->batches.get(s, b.id, &res->batch)))
+	if ((rc = s->ops->batches.add_event(s, b.id, &e)) ||
+	    (rc = zt_batch_audit(s, b.id, "", e.status_to, &e, NULL)) ||
+	    (rc = s->ops->batches.get(s, b.id, &res->batch)))
 		return rc;
 	/* the store checked the totals against the records (store.h) */
 	assert(res->batch.count == count);
@@ -153,7 +155,7 @@ static int approve_in(struct zt_store *s, const struct zt_batch_step_req *req, c
 	if (rc || (rc = zt_batch_is_maker(s, &b, actor, &maker)))
 		return rc;
 	if (maker)
-		return zt_error_set(ZT_ECONFLICT, "maker-checker: '%s' made batch '%s' (created or "
+		return zt_error_set(ZT_EFOUREYES, "maker-checker: '%s' made batch '%s' (created or "
 		                    "reopened it) and cannot approve it: another person must", actor, id);
 	if ((rc = zt_batch_move(s, id, ZT_BATCH_DRAFT, ZT_BATCH_APPROVED, actor, "approve", NULL)))
 		return rc;

@@ -8,6 +8,7 @@
 
 #include "batch_int.h"
 #include "zhitong/actor.h"
+#include "zhitong/audit.h"
 #include "zhitong/batch.h"
 #include "zhitong/error.h"
 #include "zhitong/store.h"
@@ -91,15 +92,43 @@ bool zt_batch_move_allowed(enum zt_batch_status from, enum zt_batch_status to, b
 	return moves[from][to];
 }
 
-int zt_batch_move(struct zt_store *s, const char *id, enum zt_batch_status from,
-                  enum zt_batch_status to, const char *actor, const char *action, const char *detail)
+int zt_batch_audit(struct zt_store *s, const char *id, const char *from, const char *to,
+                   const struct zt_batch_event *e, const unsigned char *digest)
+{
+	char action[64], subject[ZT_BATCH_ID_BYTES + 8], detail[ZT_MESSAGE_BYTES_MAX + 64];
+	snprintf(action, sizeof action, "batch %s", e->action);
+	snprintf(subject, sizeof subject, "batch %s", id);
+	const char *d = e->detail && e->detail[0] ? e->detail : NULL;
+	if (!to)
+		snprintf(detail, sizeof detail, "%s", d ? d : "");
+	else if (from && from[0] && strcmp(from, to) != 0)
+		snprintf(detail, sizeof detail, "%s -> %s%s%s", from, to, d ? ": " : "", d ? d : "");
+	else
+		snprintf(detail, sizeof detail, "%s%s%s", to, d ? ": " : "", d ? d : "");
+	const struct zt_audit_write w = {.actor = e->actor, .action = action, .subject = subject,
+	                                 .digest = digest, .detail = detail};
+	return s->ops->audit.write(s, &w, NULL);
+}
+
+int zt_batch_move_digest(struct zt_store *s, const char *id, enum zt_batch_status from,
+                         enum zt_batch_status to, const char *actor, const char *action,
+                         const char *detail, const unsigned char *digest)
 {
 	bool answer = strcmp(action, "accept") == 0, export = strcmp(action, "export") == 0;
 	if (!zt_batch_move_allowed(from, to, answer) && !(export && from == to))
 		return zt_error_set(ZT_EINTERNAL, "batch '%s': %s from %s to %s is no allowed move", id,
 		                    action, zt_batch_status_name(from), zt_batch_status_name(to));
 	const struct zt_batch_event e = {.actor = actor, .action = action, .detail = detail};
-	return s->ops->batches.set_status(s, id, from, to, &e);
+	int rc = s->ops->batches.set_status(s, id, from, to, &e);
+	return rc ? rc
+	          : zt_batch_audit(s, id, zt_batch_status_name(from), zt_batch_status_name(to), &e,
+	                           digest);
+}
+
+int zt_batch_move(struct zt_store *s, const char *id, enum zt_batch_status from,
+                  enum zt_batch_status to, const char *actor, const char *action, const char *detail)
+{
+	return zt_batch_move_digest(s, id, from, to, actor, action, detail, NULL);
 }
 
 /* ---- which shares ---------------------------------------------------------------- */
@@ -239,7 +268,10 @@ int zt_batch_pay_known(struct zt_store *s, const char *id, enum zt_batch_status 
 	snprintf(detail, sizeof detail, "%lld fen%s%s", (long long)amount_fen, ref ? " by " : "",
 	         ref ? ref : "");
 	const struct zt_batch_event e = {.actor = actor, .action = "payment", .detail = detail};
-	return s->ops->batches.set_paid(s, id, status, to, paid_before, paid, returned, &e);
+	int rc2 = s->ops->batches.set_paid(s, id, status, to, paid_before, paid, returned, &e);
+	return rc2 ? rc2
+	           : zt_batch_audit(s, id, zt_batch_status_name(status), zt_batch_status_name(to),
+	                            &e, NULL);
 }
 
 int zt_batch_pay(struct zt_store *s, const char *id, zt_fen amount_fen, const char *actor,
@@ -346,5 +378,11 @@ int zt_batch_add_return(struct zt_store *s, struct zt_batch_return *r)
 	         r->netted ? "netted by bank entry" : "repaid by", r->netted ? r->entry_ref : r->return_id);
 	const struct zt_batch_event e = {.actor = r->actor, .action = r->netted ? "netted" : "repay",
 	                                 .detail = detail};
-	return s->ops->batches.add_return(s, r, b.status, to, b.returned, returned, &e);
+	if ((rc = s->ops->batches.add_return(s, r, b.status, to, b.returned, returned, &e)))
+		return rc;
+	/* a repayment's own record is repay_book's ("batch repay", with its
+	 * file); a return netted by a bank entry has only this one */
+	return r->netted ? zt_batch_audit(s, b.id, zt_batch_status_name(b.status),
+	                                  zt_batch_status_name(to), &e, NULL)
+	                 : 0;
 }

@@ -134,7 +134,15 @@ static int add_send(struct zt_store *s, const char *id, const char *actor,
 		.http_status = a->http_status,
 		.rejected = a->outcome == ZT_BATCH_OUT_REJECTED ? (int64_t)a->reject_count : 0,
 	};
-	return s->ops->batches.add_send(s, id, &l);
+	int rc = s->ops->batches.add_send(s, id, &l);
+	if (rc)
+		return rc;
+	/* the payer's answer as logged (the status it moves is its own record) */
+	char detail[ZT_MESSAGE_BYTES_MAX];
+	snprintf(detail, sizeof detail, "%s %s%s%s", l.gateway, l.outcome, l.message[0] ? ": " : "",
+	         l.message);
+	const struct zt_batch_event e = {.actor = actor, .action = "answer", .detail = detail};
+	return zt_batch_audit(s, id, NULL, NULL, &e, NULL);
 }
 
 /* An answer that cannot be applied (it rejects a record never sent, or

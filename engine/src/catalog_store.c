@@ -240,7 +240,7 @@ int zt_catalog_approve(struct zt_store *s, const struct zt_catalog_approve_req *
 		goto done;
 	}
 	if (strcmp(sc->loaded_by, who) == 0) {
-		rc = zt_error_set(ZT_ECONFLICT, "maker-checker: catalogue '%s' was loaded by %s: "
+		rc = zt_error_set(ZT_EFOUREYES, "maker-checker: catalogue '%s' was loaded by %s: "
 		                  "someone else must approve it", sc->info.id, sc->loaded_by);
 		goto done;
 	}

@@ -285,7 +285,7 @@ int zt_rules_approve(struct zt_store *s, const char *id, const char *actor,
 		goto done;
 	}
 	if (strcmp(e->loaded_by, who) == 0) {
-		rc = zt_error_set(ZT_ECONFLICT, "maker-checker: policy '%s' was loaded by %s: someone "
+		rc = zt_error_set(ZT_EFOUREYES, "maker-checker: policy '%s' was loaded by %s: someone "
 		                  "else must approve it", id, e->loaded_by);
 		goto done;
 	}

@@ -11,6 +11,7 @@
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
 #include "zhitong/store.h"
+#include "zhitong/audit.h"
 
 /* ---- import ---------------------------------------------------------------- */
 
@@ -208,6 +209,16 @@ int zt_recon_import(struct zt_store *s, const struct zt_recon_import_req *req,
 	/* Entries that were waiting for a payer's answer may be payable now. */
 	if ((rc = c.ss.s->ops->bank.open_entries(c.ss.s, c.first_row ? c.first_row : INT64_MAX,
 	                                      recon_retry_open, &c.ss)))
+		goto done;
+	/* its audit record carries the statement file's SHA-256 */
+	unsigned char sha[ZT_AUDIT_HASH_BYTES];
+	char detail[200];
+	snprintf(detail, sizeof detail, "%s: %lld reported, %lld stored, %lld known, %lld matched",
+	         out->msg_id, (long long)out->reported, (long long)out->stored,
+	         (long long)out->known, (long long)(out->matched + out->rematched));
+	if ((rc = zt_audit_hash_from_hex(sha, c.file_sha256)) ||
+	    (rc = recon_audit(&c.ss, "reconcile import", zt_source_name(req->statement), sha,
+	                      detail)))
 		goto done;
 	rc = s->ops->commit(s);
 	in_txn = false;

@@ -62,6 +62,11 @@ int recon_session_start(struct session *ss, struct zt_store *s, const struct zt_
 /* In the session's transaction: whether payments must look for overdue
  * exceptions to close. */
 int recon_session_due(struct session *ss);
+/* The audit record of a reconciliation step (docs/spec/service.md "Audit
+ * trail": imports and resolutions append one), by the session's actor, in
+ * its write transaction: what exceptions it raised said in the detail. */
+int recon_audit(struct session *ss, const char *action, const char *subject,
+                const unsigned char *digest, const char *detail);
 /* A batch for the rules: ZT_ENOTFOUND (no message) if there is none. */
 int recon_read_batch(struct zt_store *s, const char *id, struct zt_recon_batch *b);
 void recon_fund_account(char out[32], const char *fund_code);

@@ -13,6 +13,8 @@
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
 #include "zhitong/store.h"
+#include "zhitong/audit.h"
+#include "zhitong/date.h"
 
 /* ---- a matching session ---------------------------------------------------- */
 
@@ -526,6 +528,22 @@ static int raise_due(struct session *ss, zt_date as_of)
 	return rc;
 }
 
+int recon_audit(struct session *ss, const char *action, const char *subject,
+                const unsigned char *digest, const char *detail)
+{
+	const struct zt_recon_import_result *r = ss->res;
+	char line[ZT_MESSAGE_BYTES_MAX + 200];
+	snprintf(line, sizeof line, "%s%s%zu exceptions raised", detail ? detail : "",
+	         detail && detail[0] ? "; " : "", r ? r->exception_count : (size_t)0);
+	for (size_t i = 0; r && i < r->exception_count && strlen(line) < ZT_MESSAGE_BYTES_MAX; i++)
+		snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", i ? ", " : ": ",
+		         r->exceptions[i]);
+	const struct zt_audit_write w = {.actor = ss->actor, .action = action,
+	                                 .subject = subject ? subject : "", .digest = digest,
+	                                 .detail = line};
+	return ss->s->ops->audit.write(ss->s, &w, NULL);
+}
+
 int zt_recon_match(struct zt_store *s, const struct zt_recon_match_req *req,
                    struct zt_recon_import_result *out)
 {
@@ -543,6 +561,11 @@ int zt_recon_match(struct zt_store *s, const struct zt_recon_match_req *req,
 	if ((rc = recon_session_due(&ss)) ||
 	    (rc = ss.s->ops->bank.open_entries(ss.s, INT64_MAX, recon_retry_open, &ss)) ||
 	    (rc = raise_due(&ss, as_of)))
+		goto done;
+	char detail[96], day[ZT_FMT_BYTES];
+	snprintf(detail, sizeof detail, "as of %s: %lld waiting entries matched",
+	         zt_format_date(day, as_of), (long long)out->rematched);
+	if ((rc = recon_audit(&ss, "reconcile match", "", NULL, detail)))
 		goto done;
 	rc = s->ops->commit(s);
 	in_txn = false;

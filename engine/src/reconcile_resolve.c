@@ -294,6 +294,12 @@ int zt_recon_resolve(struct zt_store *s, const struct zt_recon_resolve_req *req,
 	rc = ss.s->ops->bank.resolution_put(ss.s, x.row, res, target, req->note, ss.actor);
 	if (rc == 0)
 		rc = x.entry_row ? resolve_entry(&ss, &x, res, target) : resolve_due(&ss, &x, res);
+	if (rc == 0) {
+		char detail[ZT_TEXT_BYTES + ZT_RECON_TARGET_BYTES + 32];
+		snprintf(detail, sizeof detail, "%s%s%s: %s", zt_recon_resolution_name(res),
+		         target[0] ? " " : "", target, req->note);
+		rc = recon_audit(&ss, "reconcile resolve", x.exc_id, NULL, detail);
+	}
 	if (rc == 0 && out)
 		rc = ss.s->ops->bank.exception_get(ss.s, x.exc_id, out);
 	if (rc == 0) {

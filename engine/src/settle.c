@@ -16,12 +16,14 @@
 #include "zhitong/alloc.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "zhitong/audit.h"
 #include "zhitong/catalog.h"
 #include "zhitong/claim_stream.h"
 #include "zhitong/config.h"
@@ -456,6 +458,9 @@ static int store_settlement(struct run *u, struct settling *k, struct zt_stored_
 		st->critical_base_added = k->res.critical_base_added;
 		rc = zt_settle_v2_record(u->s, row, k->c, pol, st);
 	}
+	/* in the claim's savepoint, with its rows: one fails, both go */
+	if (rc == 0)
+		rc = zt_settlement_audit(u->s, u->actor, "claim settle", st, st->setl_id);
 	return rc;
 }
 
@@ -1019,3 +1024,50 @@ int zt_settle_reversal_write(struct zt_store *s, const struct zt_stored_settleme
 	return s->ops->claims.write_reversal(s, &w, setl_id, row);
 }
 
+
+/* ---- the audit record of a settlement ------------------------------------- */
+
+/* A record per settlement, in the same transaction (savepoint) as the
+ * settlement, rather than one record per commit chaining the settlements'
+ * digests: the spec's "every change of state appends one record" read
+ * literally, each record naming its claim so `audit list` answers "who
+ * settled this", and no second scheme for verify to learn. Its cost is one
+ * indexed read of the last record, a SHA-256 of ~300 bytes and one insert
+ * beside the ~20 rows a settlement writes (README "Performance" states
+ * the bulk figures with and without it). */
+int zt_settlement_audit_line(char *out, size_t cap, const struct zt_stored_settlement *st)
+{
+	size_t n = 0;
+	int w = snprintf(out, cap, "zhitong-settlement-1\t%s\t%s\t%s\t%s\t%s\t%s\t%" PRId64
+	                 "\t%" PRId64 "\t%" PRId64, st->setl_id, st->kind, st->reverses_setl_id,
+	                 st->fixmedins_code, st->claim_no, st->psn_no, (int64_t)st->fund_pay_sumamt,
+	                 (int64_t)st->hosp_part_amt, (int64_t)st->psn_part_amt);
+	for (int i = 0; w >= 0 && (size_t)w < cap - n && i < st->fund_count; i++) {
+		n += (size_t)w;
+		const struct zt_stored_fund *f = &st->funds[i];
+		w = snprintf(out + n, cap - n, "\t%s:%s:%" PRId64, f->fund_code, f->kind,
+		             (int64_t)f->amount);
+	}
+	if (w < 0 || (size_t)w >= cap - n)
+		return zt_error_set(ZT_ERANGE, "settlement %s: its audit line is over %zu bytes",
+		                    st->setl_id, cap);
+	return (int)(n + (size_t)w);
+}
+
+int zt_settlement_audit(struct zt_store *s, const char *actor, const char *action,
+                        const struct zt_stored_settlement *st, const char *detail)
+{
+	char line[1024], subject[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX) +
+	                         ZT_UTF8_BYTES(ZT_CLAIM_NO_CHARS_MAX) + 8];
+	unsigned char digest[ZT_AUDIT_HASH_BYTES];
+	int n = zt_settlement_audit_line(line, sizeof line, st);
+	if (n < 0)
+		return n;
+	int rc = zt_audit_digest(digest, line, (size_t)n);
+	if (rc)
+		return rc;
+	snprintf(subject, sizeof subject, "claim %s/%s", st->fixmedins_code, st->claim_no);
+	const struct zt_audit_write w = {.actor = actor, .action = action, .subject = subject,
+	                                 .digest = digest, .detail = detail};
+	return s->ops->audit.write(s, &w, NULL);
+}

@@ -1,11 +1,22 @@
-/* zhitong — group commit (see settle_group.h). */
+/* zhitong — group commit (see settle_group.h).
+ *
+ * Checkpoints off the commit path: the group's connection never
+ * checkpoints on commit (store.h checkpoint_apart; SQLite's automatic
+ * checkpoint would otherwise copy the write-ahead log into the database
+ * and fsync it inside whichever desk's commit crossed 1000 pages, that
+ * desk waiting for it). A thread of the group's own, on a connection of
+ * its own, runs a passive checkpoint instead — at most every
+ * CHECKPOINT_EVERY_MS, and only after a commit — which waits for no one
+ * and which no commit waits for. */
 #include "zhitong/settle_group.h"
 #include "zhitong/alloc.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "zhitong/error.h"
 
@@ -36,7 +47,16 @@ struct zt_settle_group {
 	struct job **list;  /* the leader's: a group's inputs */
 	struct zt_settle_rules *rules; /* the leader's: policies, catalogues parsed */
 	struct zt_settle_group_stats st;
+	/* the checkpointer (above): its own lock, never held across a commit */
+	pthread_mutex_t ck_lock;
+	pthread_cond_t ck_wake;
+	pthread_t ck_thread;
+	bool ck_started, ck_stop, ck_running;
+	uint64_t ck_commits; /* commits since the last checkpoint */
+	uint64_t ck_done;    /* checkpoints run */
 };
+
+#define CHECKPOINT_EVERY_MS 100
 
 int zt_settle_group_new(struct zt_settle_group **out, const char *target,
                         const struct zt_store_options *so, unsigned chunk, unsigned max)
@@ -53,6 +73,8 @@ int zt_settle_group_new(struct zt_settle_group **out, const char *target,
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	}
 	pthread_mutex_init(&g->lock, NULL);
+	pthread_mutex_init(&g->ck_lock, NULL);
+	pthread_cond_init(&g->ck_wake, NULL);
 	g->desk_tail = &g->desk;
 	g->bulk_tail = &g->bulk;
 	g->chunk = chunk ? chunk : 200;
@@ -60,15 +82,100 @@ int zt_settle_group_new(struct zt_settle_group **out, const char *target,
 	if (so)
 		g->so = *so;
 	g->so.readonly = g->so.create = false;
+	g->so.checkpoint_apart = true;
 	*out = g;
 	return 0;
+}
+
+/* ---- the checkpointer ------------------------------------------------------- */
+
+static void *checkpointer(void *arg)
+{
+	struct zt_settle_group *g = arg;
+	struct zt_store *ck = NULL;
+	struct zt_store_options so = g->so;
+	so.checkpoint_apart = false; /* it commits nothing */
+	pthread_mutex_lock(&g->ck_lock);
+	while (!g->ck_stop) {
+		if (g->ck_commits == 0) {
+			pthread_cond_wait(&g->ck_wake, &g->ck_lock);
+			continue;
+		}
+		g->ck_commits = 0;
+		g->ck_running = true;
+		pthread_mutex_unlock(&g->ck_lock);
+		/* a failure (the store unreachable for a moment) is left to the
+		 * next round: the log only grows meanwhile, no commit fails */
+		if (ck || zt_store_open(&ck, g->target, &so) == 0) {
+			if (ck->ops->checkpoint(ck) != 0) {
+				zt_store_close(ck);
+				ck = NULL;
+			}
+		}
+		pthread_mutex_lock(&g->ck_lock);
+		g->ck_running = false;
+		g->ck_done++;
+		/* then rest, unless stopped: what commits meanwhile waits for the next */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		while (!g->ck_stop &&
+		       pthread_cond_timedwait(&g->ck_wake, &g->ck_lock, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&g->ck_lock);
+	zt_store_close(ck);
+	return NULL;
+}
+
+/* After a commit of the leader's, outside the group's lock: the
+ * checkpointer told (started on the first commit of a store that has
+ * checkpoints; if it cannot start, the log is checkpointed by the next
+ * connection that opens it for writing, as before). */
+static void committed(struct zt_settle_group *g)
+{
+	if (!g->s || !g->s->ops->checkpoint)
+		return;
+	pthread_mutex_lock(&g->ck_lock);
+	if (!g->ck_started && !g->ck_stop)
+		g->ck_started = pthread_create(&g->ck_thread, NULL, checkpointer, g) == 0;
+	g->ck_commits++;
+	pthread_cond_signal(&g->ck_wake);
+	pthread_mutex_unlock(&g->ck_lock);
+}
+
+uint64_t zt_settle_group_checkpoints(struct zt_settle_group *g)
+{
+	pthread_mutex_lock(&g->ck_lock);
+	uint64_t n = g->ck_done;
+	pthread_mutex_unlock(&g->ck_lock);
+	return n;
+}
+
+bool zt_settle_group_checkpointed(struct zt_settle_group *g)
+{
+	pthread_mutex_lock(&g->ck_lock);
+	bool done = g->ck_commits == 0 && !g->ck_running;
+	pthread_mutex_unlock(&g->ck_lock);
+	return done;
 }
 
 void zt_settle_group_free(struct zt_settle_group *g)
 {
 	if (!g)
 		return;
+	pthread_mutex_lock(&g->ck_lock);
+	g->ck_stop = true;
+	pthread_cond_signal(&g->ck_wake);
+	pthread_mutex_unlock(&g->ck_lock);
+	if (g->ck_started)
+		pthread_join(g->ck_thread, NULL);
+	/* the last writer's close checkpoints what is left (SQLite) */
 	zt_store_close(g->s);
+	pthread_cond_destroy(&g->ck_wake);
+	pthread_mutex_destroy(&g->ck_lock);
 	pthread_mutex_destroy(&g->lock);
 	free(g->target);
 	free(g->list);
@@ -181,6 +288,7 @@ static void desk_group(struct zt_settle_group *g, struct job **list, unsigned n,
 					answer(list[i], rc);
 			return;
 		}
+		committed(g);
 		for (unsigned i = 0; i < n; i++)
 			if (!list[i]->answered)
 				answer(list[i], zt_settle_run_committed(list[i]->run));
@@ -202,6 +310,7 @@ static bool bulk_chunk(struct zt_settle_group *g, struct job *x)
 	else if (rc == 0 && (rc = g->s->ops->commit(g->s)) != 0)
 		store_drop(g);
 	if (rc == 0) {
+		committed(g);
 		x->ran = false; /* committed: never settled again */
 		x->committed = x->stats->claims;
 		if (done)

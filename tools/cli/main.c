@@ -518,6 +518,7 @@ static const char *code_name(int rc)
 	case ZT_ERANGE: return "invalid";
 	case ZT_ENOTFOUND: return "input";
 	case ZT_ECONFLICT: return "conflict";
+	case ZT_EFOUREYES: return "conflict"; /* a maker-checker refusal */
 	case ZT_EIO: return "storage";
 	case ZT_EBUSY: return "busy";
 	case ZT_ENOMEM: return "out-of-memory";
@@ -536,6 +537,7 @@ int cli_fail(int rc, const char *code)
 	case ZT_ERANGE:
 	case ZT_ENOTFOUND:
 	case ZT_ECONFLICT:
+	case ZT_EFOUREYES:
 		return EXIT_USAGE;
 	case ZT_ENOTDELIVERED:
 		undelivered_reported = true;

@@ -77,12 +77,33 @@ int api_fail(struct zt_request *r, int rc)
 		return zt_reply_error(r, 413, "limit-exceeded", "%s", m);
 	case ZT_ENOTFOUND:
 		return zt_reply_error(r, 404, "not-found", "%s", m);
+	case ZT_EFOUREYES: /* the engine's own code for it (error.h) */
+		return zt_reply_error(r, 409, "four-eyes", "%s", m);
 	case ZT_EBUSY:
 		zt_reply_header(r, "Retry-After", "1");
 		return zt_reply_error(r, 503, "busy", "the store is busy: try again");
 	default:
 		return rc; /* a 500, its cause in the log (the core) */
 	}
+}
+
+int api_fail_state(struct zt_request *r, int rc, const char *state_code)
+{
+	if (rc == ZT_ECONFLICT)
+		return zt_reply_error(r, 409, state_code, "%s", zt_error_last());
+	return api_fail(r, rc);
+}
+
+int api_reply_with(struct zt_request *r, unsigned status, api_write_fn write, const void *ctx)
+{
+	struct zt_json_writer *w = NULL;
+	int rc = zt_json_writer_new(&w, false);
+	if (rc)
+		return rc;
+	write(w, ctx);
+	rc = zt_reply_json(r, status, w);
+	zt_json_writer_free(w);
+	return rc;
 }
 
 int api_actor(struct zt_request *r, char out[ZT_ACTOR_BYTES])

@@ -86,8 +86,18 @@ int zt_api_add_routes(struct zt_api *a, struct zt_service *s);
  * returns non-zero (the handler returns 0 then: answered). */
 int api_store(struct zt_request *r, struct zt_api *a, bool readonly, struct zt_store **out);
 /* Answers the error of a use case that failed whole (rc < 0): 400 for a
- * malformed or invalid input, 503 busy, 500 otherwise. Returns 0. */
+ * malformed or invalid input, 409 four-eyes for a maker-checker refusal,
+ * 503 busy, 500 otherwise. Returns 0. */
 int api_fail(struct zt_request *r, int rc);
+/* As api_fail, and ZT_ECONFLICT, the object's state refusing the step,
+ * 409 `state_code` ("batch-state", "plan-state" ...). ZT_EFOUREYES, the
+ * maker-checker refusal, is 409 four-eyes in both (docs/spec/service.md
+ * "Bodies"). Returns 0. */
+int api_fail_state(struct zt_request *r, int rc, const char *state_code);
+/* Answers `status` with the JSON value `write` writes of `ctx`: the writer
+ * made, filled, sent and freed in this one place. */
+typedef void (*api_write_fn)(struct zt_json_writer *w, const void *ctx);
+int api_reply_with(struct zt_request *r, unsigned status, api_write_fn write, const void *ctx);
 /* Who is recorded: the user, and "user/operator" with an X-Operator
  * (normalised, actor.h). 400 answered and non-zero when they do not fit. */
 int api_actor(struct zt_request *r, char out[ZT_ACTOR_BYTES]);

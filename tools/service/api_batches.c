@@ -74,6 +74,18 @@ static bool fund_in_scope(struct zt_request *r, enum zt_op op, const char *fund)
 	return api_in_scope(r, op, NULL, funds, 1);
 }
 
+/* The batch `id` read back after a step, in a read transaction of `s`. */
+static int batch_read(struct zt_store *s, const char *id, struct zt_batch *b)
+{
+	int rc = s->ops->begin(s, ZT_TXN_READ);
+	if (rc)
+		return rc;
+	if ((rc = s->ops->batches.get(s, id, b)) == 0)
+		return s->ops->commit(s);
+	s->ops->rollback(s);
+	return rc;
+}
+
 /* The batch {id} if it is there and the caller's: 0; else answered 404
  * (the same answer either way) or the failure, and non-zero. */
 static int batch_of(struct zt_request *r, struct zt_api *a, enum zt_op op, struct zt_batch *b)
@@ -82,14 +94,7 @@ static int batch_of(struct zt_request *r, struct zt_api *a, enum zt_op op, struc
 	struct zt_store *s = NULL;
 	if (api_store(r, a, true, &s) != 0)
 		return 1;
-	int rc = s->ops->begin(s, ZT_TXN_READ);
-	if (rc == 0) {
-		rc = s->ops->batches.get(s, id, b);
-		if (rc == 0)
-			rc = s->ops->commit(s);
-		else
-			s->ops->rollback(s);
-	}
+	int rc = batch_read(s, id, b);
 	zt_store_close(s);
 	if (rc == 0 && fund_in_scope(r, op, b->fund_code))
 		return 0;
@@ -98,6 +103,44 @@ static int batch_of(struct zt_request *r, struct zt_api *a, enum zt_op op, struc
 	else
 		api_fail(r, rc);
 	return 1;
+}
+
+/* What a step answers: {"batch": … or null} and what the step adds. */
+struct batch_answer {
+	const struct zt_batch *batch;              /* NULL: "batch": null */
+	const int64_t *added;                      /* reopen */
+	const struct zt_batch_export_info *export; /* export */
+	const struct zt_batch_send_res *send;      /* send */
+};
+
+static void batch_answer_json(struct zt_json_writer *w, const void *ctx)
+{
+	const struct batch_answer *x = ctx;
+	zt_json_write_object_begin(w);
+	zt_json_write_key(w, "batch");
+	if (x->batch)
+		api_batch_json(w, x->batch);
+	else
+		zt_json_write_null(w);
+	if (x->added)
+		api_json_int(w, "added", *x->added);
+	if (x->export) {
+		api_json_int(w, "count", x->export->count);
+		api_json_amount(w, "total", x->export->total);
+		api_json_str(w, "digest", x->export->digest);
+		api_json_str(w, "file_sha256", x->export->file_sha256);
+	}
+	if (x->send) {
+		api_json_str(w, "outcome", zt_batch_outcome_name(x->send->outcome));
+		api_json_text_or_null(w, "gateway", x->send->gateway);
+		api_json_text_or_null(w, "message", x->send->message);
+	}
+	zt_json_write_object_end(w);
+}
+
+static int reply_batch(struct zt_request *r, unsigned status, const struct batch_answer *x)
+{
+	return api_reply_with(r, status, batch_answer_json, x);
 }
 
 /* ---- list --------------------------------------------------------------------------- */
@@ -164,7 +207,6 @@ static int post_batches(struct zt_request *r, void *ctx)
 	int rc = 0;
 	char actor[ZT_ACTOR_BYTES];
 	struct zt_store *s = NULL;
-	struct zt_json_writer *w = NULL;
 	if (!fund_in_scope(r, ZT_OP_BATCH_WRITE, fund)) {
 		rc = zt_reply_error(r, 404, "not-found", "no such fund");
 		goto done;
@@ -179,22 +221,12 @@ static int post_batches(struct zt_request *r, void *ctx)
 		rc = zt_reply_error(r, 404, "not-found", "no such fund");
 		goto done;
 	}
-	if (rc) {
+	if (rc)
 		rc = api_fail(r, rc);
-		goto done;
-	}
-	if ((rc = zt_json_writer_new(&w, false)) != 0)
-		goto done;
-	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "batch");
-	if (res.id[0])
-		api_batch_json(w, &res.batch);
 	else
-		zt_json_write_null(w);
-	zt_json_write_object_end(w);
-	rc = zt_reply_json(r, res.id[0] ? 201 : 200, w);
+		rc = reply_batch(r, res.id[0] ? 201 : 200,
+		                 &(struct batch_answer){.batch = res.id[0] ? &res.batch : NULL});
 done:
-	zt_json_writer_free(w);
 	zt_json_doc_free(d);
 	return rc;
 }
@@ -341,7 +373,6 @@ static int batch_step(struct zt_request *r, struct zt_api *a, enum step which)
 	const char *reason = NULL;
 	bool has_reason = false;
 	int rc = 0;
-	struct zt_json_writer *w = NULL;
 	struct zt_store *s = NULL;
 	zt_error_clear();
 	if (root && zt_json_get_text(&reason, &has_reason, root, "reason",
@@ -363,30 +394,14 @@ static int batch_step(struct zt_request *r, struct zt_api *a, enum step which)
 	     : which == STEP_REJECT ? zt_batch_reject(s, &req, &res)
 	                            : zt_batch_reopen(s, &req, &res);
 	zt_store_close(s);
-	if (rc == ZT_ECONFLICT) {
-		/* the engine's maker-checker refusal (batch_lifecycle.c) says so
-		 * first; every other conflict of a step is the batch's state */
-		bool four_eyes = strncmp(zt_error_last(), "maker-checker", 13) == 0;
-		rc = zt_reply_error(r, 409, four_eyes ? "four-eyes" : "batch-state", "%s",
-		                    zt_error_last());
-		goto done;
-	}
-	if (rc) {
-		rc = api_fail(r, rc);
-		goto done;
-	}
-	if ((rc = zt_json_writer_new(&w, false)) != 0)
-		goto done;
-	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "batch");
-	api_batch_json(w, &res.batch);
-	if (which == STEP_REOPEN) {
-		api_json_int(w, "added", res.added);
-	}
-	zt_json_write_object_end(w);
-	rc = zt_reply_json(r, 200, w);
+	/* the maker-checker refusal is ZT_EFOUREYES (409 four-eyes); every
+	 * other conflict of a step is the batch's state */
+	if (rc)
+		rc = api_fail_state(r, rc, "batch-state");
+	else
+		rc = reply_batch(r, 200, &(struct batch_answer){
+		                 .batch = &res.batch, .added = which == STEP_REOPEN ? &res.added : NULL});
 done:
-	zt_json_writer_free(w);
 	zt_json_doc_free(d);
 	return rc;
 }
@@ -426,33 +441,11 @@ static int post_export(struct zt_request *r, void *ctx)
 	                                        .trace_xml = zt_trace_xml};
 	int rc = zt_batch_export(s, &req, &info);
 	if (rc == 0)
-		rc = s->ops->begin(s, ZT_TXN_READ);
-	if (rc == 0) {
-		rc = s->ops->batches.get(s, b.id, &b);
-		if (rc == 0)
-			rc = s->ops->commit(s);
-		else
-			s->ops->rollback(s);
-	}
+		rc = batch_read(s, b.id, &b);
 	zt_store_close(s);
-	if (rc == ZT_ECONFLICT)
-		return zt_reply_error(r, 409, "batch-state", "%s", zt_error_last());
 	if (rc)
-		return api_fail(r, rc);
-	struct zt_json_writer *w = NULL;
-	if ((rc = zt_json_writer_new(&w, false)) != 0)
-		return rc;
-	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "batch");
-	api_batch_json(w, &b);
-	api_json_int(w, "count", info.count);
-	api_json_amount(w, "total", info.total);
-	api_json_str(w, "digest", info.digest);
-	api_json_str(w, "file_sha256", info.file_sha256);
-	zt_json_write_object_end(w);
-	rc = zt_reply_json(r, 200, w);
-	zt_json_writer_free(w);
-	return rc;
+		return api_fail_state(r, rc, "batch-state");
+	return reply_batch(r, 200, &(struct batch_answer){.batch = &b, .export = &info});
 }
 
 static int post_send(struct zt_request *r, void *ctx)
@@ -477,35 +470,13 @@ static int post_send(struct zt_request *r, void *ctx)
 	/* what was recorded — the payer's answer, or a hand-over that did not
 	 * reach it — is in the batch's state: 202 either way */
 	bool recorded = rc == 0 || res.recorded;
-	int grc = 0;
-	if (recorded && (grc = s->ops->begin(s, ZT_TXN_READ)) == 0) {
-		grc = s->ops->batches.get(s, b.id, &b);
-		if (grc == 0)
-			grc = s->ops->commit(s);
-		else
-			s->ops->rollback(s);
-	}
+	int grc = recorded ? batch_read(s, b.id, &b) : 0;
 	zt_store_close(s);
-	if (!recorded) {
-		if (rc == ZT_ECONFLICT)
-			return zt_reply_error(r, 409, "batch-state", "%s", zt_error_last());
-		return api_fail(r, rc);
-	}
+	if (!recorded)
+		return api_fail_state(r, rc, "batch-state");
 	if (grc)
 		return api_fail(r, grc);
-	struct zt_json_writer *w = NULL;
-	if ((rc = zt_json_writer_new(&w, false)) != 0)
-		return rc;
-	zt_json_write_object_begin(w);
-	zt_json_write_key(w, "batch");
-	api_batch_json(w, &b);
-	api_json_str(w, "outcome", zt_batch_outcome_name(res.outcome));
-	api_json_text_or_null(w, "gateway", res.gateway);
-	api_json_text_or_null(w, "message", res.message);
-	zt_json_write_object_end(w);
-	rc = zt_reply_json(r, 202, w);
-	zt_json_writer_free(w);
-	return rc;
+	return reply_batch(r, 202, &(struct batch_answer){.batch = &b, .send = &res});
 }
 
 static int batch_file(struct zt_request *r, struct zt_api *a, bool sig)

@@ -574,6 +574,7 @@ struct hit {
 	zt_date adm_date, dscg_date;
 	zt_fen medfee, fund, hosp, psn;
 	char settled_at[32];
+	bool by_funds; /* a fund administrator's: reached if one of its funds paid it */
 };
 
 struct search {
@@ -599,9 +600,15 @@ static int search_row(void *ctx, const struct zt_claim_line *l)
 		if ((x->setl_from && d < x->setl_from) || (x->setl_to && d > x->setl_to))
 			return 0;
 	}
-	if (!api_in_scope(x->r, ZT_OP_CLAIM_READ, l->fixmedins_code, NULL, 0) &&
-	    !(api_roles(x->r, ZT_OP_CLAIM_READ) & ~(unsigned)ZT_USER_DESK & ~(unsigned)ZT_USER_FUND_ADMIN))
-		return 0; /* TODO: a fund administrator's funds need the shares of each line */
+	/* a desk's hospitals, or any for a role without a scope; a fund
+	 * administrator reaches a line by the funds that paid it, which the
+	 * line does not say: decided once the lines are in order (funds_reach) */
+	bool by_funds = false;
+	if (!api_in_scope(x->r, ZT_OP_CLAIM_READ, l->fixmedins_code, NULL, 0)) {
+		if (!(api_roles(x->r, ZT_OP_CLAIM_READ) & ZT_USER_FUND_ADMIN))
+			return 0;
+		by_funds = true;
+	}
 	if (x->n == x->cap) {
 		size_t cap = x->cap ? 2 * x->cap : 256;
 		struct hit *nh = realloc(x->h, cap * sizeof *nh);
@@ -625,7 +632,36 @@ static int search_row(void *ctx, const struct zt_claim_line *l)
 	h->fund = l->fund_pay_sumamt;
 	h->hosp = l->hosp_part_amt;
 	h->psn = l->psn_part_amt;
+	h->by_funds = by_funds;
 	return 0;
+}
+
+struct reach {
+	struct zt_request *r;
+	const char *setl_id;
+	bool yes;
+};
+
+static int reach_one(void *ctx, const struct zt_stored_settlement *st)
+{
+	struct reach *x = ctx;
+	if (strcmp(st->setl_id, x->setl_id) == 0)
+		x->yes = reaches(x->r, st);
+	return 0;
+}
+
+/* Whether the caller reaches hit h by the funds that paid it (a reversal:
+ * those of the settlement it reverses, the same shares negated), read with
+ * the settlement (zt_claims_show): only for the lines a page shows, so a
+ * fund administrator's search reads as many settlements as it answers,
+ * plus those of other funds before them. */
+static int funds_reach(struct zt_request *r, struct zt_store *s, const struct hit *h, bool *yes)
+{
+	struct reach x = {.r = r, .setl_id = h->setl_id};
+	const struct zt_claims_show_req req = {.setl_id = h->setl_id};
+	int rc = zt_claims_show(s, &req, reach_one, &x);
+	*yes = rc == 0 && x.yes;
+	return rc == ZT_ENOTFOUND ? 0 : rc;
 }
 
 static int by_setl_id(const void *p, const void *q)
@@ -700,14 +736,26 @@ static int search_settlements(struct zt_request *r, void *ctx)
 	if (api_store(r, ctx, true, &s) != 0)
 		return 0;
 	rc = zt_claims_list(s, &f, search_row, &x);
+	if (x.n)
+		qsort(x.h, x.n, sizeof *x.h, by_setl_id);
+	/* the page: the first `limit` lines the caller reaches, in order */
+	size_t shown = 0;
+	bool more = false;
+	for (size_t i = 0; rc == 0 && i < x.n; i++) {
+		bool yes = true;
+		if (x.h[i].by_funds && ((rc = funds_reach(r, s, &x.h[i], &yes)) != 0 || !yes))
+			continue;
+		if (shown == (size_t)limit) {
+			more = true;
+			break;
+		}
+		x.h[shown++] = x.h[i];
+	}
 	zt_store_close(s);
 	if (rc) {
 		free(x.h);
 		return api_fail(r, rc);
 	}
-	if (x.n)
-		qsort(x.h, x.n, sizeof *x.h, by_setl_id);
-	size_t shown = x.n < (size_t)limit ? x.n : (size_t)limit;
 	unsigned view = api_view(r);
 	struct zt_json_writer *w = NULL;
 	if ((rc = zt_json_writer_new(&w, false)) != 0) {
@@ -729,7 +777,7 @@ static int search_settlements(struct zt_request *r, void *ctx)
 	}
 	zt_json_write_array_end(w);
 	zt_json_write_key(w, "next");
-	if (shown < x.n) {
+	if (more) {
 		char next[64];
 		snprintf(next, sizeof next, "%s.%016llx", x.h[shown - 1].setl_id, digest);
 		zt_json_write_string(w, next);

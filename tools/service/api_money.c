@@ -133,16 +133,11 @@ static void plan_json(struct zt_json_writer *w, const struct zt_advance_plan *p)
 	zt_json_write_object_end(w);
 }
 
+static void plan_answer_json(struct zt_json_writer *w, const void *p) { plan_json(w, p); }
+
 static int reply_plan(struct zt_request *r, unsigned status, const struct zt_advance_plan *p)
 {
-	struct zt_json_writer *w = NULL;
-	int rc = zt_json_writer_new(&w, false);
-	if (rc)
-		return rc;
-	plan_json(w, p);
-	rc = zt_reply_json(r, status, w);
-	zt_json_writer_free(w);
-	return rc;
+	return api_reply_with(r, status, plan_answer_json, p);
 }
 
 static int plan_row(void *ctx, const struct zt_advance_plan *p)
@@ -249,22 +244,15 @@ static int post_plan_approve(struct zt_request *r, void *ctx)
 	int rc = 0;
 	if (api_actor(r, actor) != 0 || api_store(r, ctx, false, &s) != 0)
 		goto out;
-	bool maker = strcmp(p.made_by, actor) == 0;
 	rc = zt_advance_approve(s, &(struct zt_advance_approve_req){p.plan_id, actor});
 	if (rc == 0) {
 		zt_advance_plan_free(&p);
 		rc = zt_advance_plan_get(s, zt_req_param(r, "id"), &p);
 	}
 	zt_store_close(s);
-	if (rc == ZT_ECONFLICT)
-		/* the maker cannot approve (four-eyes); any other conflict is the
-		 * plan's state: approved or issued already */
-		rc = zt_reply_error(r, 409, maker || !p.approved_by[0] ? "four-eyes" : "plan-state",
-		                    "%s", zt_error_last());
-	else if (rc)
-		rc = api_fail(r, rc);
-	else
-		rc = reply_plan(r, 200, &p);
+	/* the maker cannot approve (ZT_EFOUREYES: 409 four-eyes); any other
+	 * conflict is the plan's state: approved, issued or stale */
+	rc = rc ? api_fail_state(r, rc, "plan-state") : reply_plan(r, 200, &p);
 out:
 	zt_advance_plan_free(&p);
 	return rc;
@@ -283,6 +271,20 @@ static int files_path(struct zt_request *r, struct zt_api *a, char *out, size_t 
 		return 1;
 	}
 	return 0;
+}
+
+static void issued_json(struct zt_json_writer *w, const void *ctx)
+{
+	const struct zt_advance_issued *out = ctx;
+	zt_json_write_object_begin(w);
+	api_json_str(w, "msg_id", out->msg_id);
+	api_json_amount(w, "total", out->total);
+	zt_json_write_key(w, "advances");
+	zt_json_write_array_begin(w);
+	for (size_t i = 0; i < out->count; i++)
+		advance_json(w, &out->advances[i]);
+	zt_json_write_array_end(w);
+	zt_json_write_object_end(w);
 }
 
 static int post_plan_issue(struct zt_request *r, void *ctx)
@@ -319,28 +321,7 @@ static int post_plan_issue(struct zt_request *r, void *ctx)
 	                                         .execution_date = has_exec ? exec : 0};
 	rc = zt_advance_issue(s, &req, &out);
 	zt_store_close(s);
-	if (rc == ZT_ECONFLICT) {
-		rc = zt_reply_error(r, 409, "plan-state", "%s", zt_error_last());
-		goto out;
-	}
-	if (rc) {
-		rc = api_fail(r, rc);
-		goto out;
-	}
-	struct zt_json_writer *w = NULL;
-	if ((rc = zt_json_writer_new(&w, false)) != 0)
-		goto out;
-	zt_json_write_object_begin(w);
-	api_json_str(w, "msg_id", out.msg_id);
-	api_json_amount(w, "total", out.total);
-	zt_json_write_key(w, "advances");
-	zt_json_write_array_begin(w);
-	for (size_t i = 0; i < out.count; i++)
-		advance_json(w, &out.advances[i]);
-	zt_json_write_array_end(w);
-	zt_json_write_object_end(w);
-	rc = zt_reply_json(r, 201, w);
-	zt_json_writer_free(w);
+	rc = rc ? api_fail_state(r, rc, "plan-state") : api_reply_with(r, 201, issued_json, &out);
 out:
 	zt_advance_issued_free(&out);
 	zt_advance_plan_free(&p);
@@ -403,6 +384,8 @@ static void exception_json(struct zt_json_writer *w, const struct zt_recon_excep
 	}
 	zt_json_write_object_end(w);
 }
+
+static void exception_answer_json(struct zt_json_writer *w, const void *x) { exception_json(w, x); }
 
 static int post_statements(struct zt_request *r, void *ctx)
 {
@@ -516,20 +499,10 @@ static int post_resolve(struct zt_request *r, void *ctx)
 	zt_store_close(s);
 	if (rc == ZT_ENOTFOUND)
 		rc = zt_reply_error(r, 404, "not-found", "no such exception");
-	else if (rc == ZT_ECONFLICT)
-		rc = zt_reply_error(r, 409, "exception-state", "%s", zt_error_last());
-	else if (rc == ZT_EINVAL)
-		rc = zt_reply_error(r, 400, "invalid-request", "%s", zt_error_last());
 	else if (rc)
-		rc = api_fail(r, rc);
-	else {
-		struct zt_json_writer *w = NULL;
-		if ((rc = zt_json_writer_new(&w, false)) == 0) {
-			exception_json(w, &x);
-			rc = zt_reply_json(r, 200, w);
-			zt_json_writer_free(w);
-		}
-	}
+		rc = api_fail_state(r, rc, "exception-state");
+	else
+		rc = api_reply_with(r, 200, exception_answer_json, &x);
 out:
 	zt_json_doc_free(d);
 	return rc;

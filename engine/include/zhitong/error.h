@@ -22,6 +22,9 @@ enum zt_error_code {
 	ZT_EBUSY = -9,      /* database locked beyond the busy timeout       */
 	ZT_ENOTDELIVERED = -10, /* stored and committed, but the answer could not
 	                         * be written out (closed pipe, full disk)    */
+	ZT_EFOUREYES = -11, /* maker-checker: whoever made, reopened or last
+	                     * changed it cannot approve it (docs/spec/service.md
+	                     * "Users, roles and tokens"; HTTP 409 four-eyes)  */
 };
 
 /* The message of the last error on this thread ("" if none). */

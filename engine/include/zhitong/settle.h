@@ -183,4 +183,20 @@ int zt_settle_reversal_write(struct zt_store *s, const struct zt_stored_settleme
                              const char *reason, const char *actor, char setl_id_out[32],
                              int64_t *row_out);
 
+/* The audit record of a settlement or a reversal as stored (docs/spec/
+ * service.md "Audit trail": every change of state appends one record), in
+ * the caller's write transaction, beside the rows it records: `action`
+ * ("claim settle", "claim reverse"), the subject "claim HOSPITAL/CLAIM_NO",
+ * `detail`, and as its digest the SHA-256 of the settlement's canonical
+ * line (zt_settlement_audit_line): its setl_id, claim, person, amounts and
+ * each fund's share, so the chain pins what was paid, not only that
+ * something was. */
+int zt_settlement_audit(struct zt_store *s, const char *actor, const char *action,
+                        const struct zt_stored_settlement *st, const char *detail);
+/* That canonical line (one line, tab-separated, fen as integers):
+ * "zhitong-settlement-1 SETL_ID KIND REVERSES HOSPITAL CLAIM_NO PSN_NO
+ * MEDFEE FUND_PAY HOSP_PART PSN_PART (FUND:KIND:AMOUNT)..."; its length, or
+ * ZT_ERANGE if it does not fit in `cap`. */
+int zt_settlement_audit_line(char *out, size_t cap, const struct zt_stored_settlement *st);
+
 #endif

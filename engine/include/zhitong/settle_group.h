@@ -56,6 +56,13 @@ struct zt_settle_group_stats {
 	uint64_t commits, inputs, retries, chunks;
 };
 void zt_settle_group_stats(struct zt_settle_group *g, struct zt_settle_group_stats *out);
+/* Checkpoints run so far by the group's checkpointer (settle_group.c:
+ * the group's commits never checkpoint; a thread of its own does, passive,
+ * at most every 100 ms after a commit). */
+uint64_t zt_settle_group_checkpoints(struct zt_settle_group *g);
+/* Whether a checkpoint has run, and finished, since the group's last
+ * commit (true too before any commit). */
+bool zt_settle_group_checkpointed(struct zt_settle_group *g);
 /* Inputs waiting for a leader (not those being settled). */
 unsigned zt_settle_group_waiting(struct zt_settle_group *g);
 /* Every submit must have returned. */

@@ -108,6 +108,11 @@ struct zt_store_options {
 	bool create;         /* create the database if missing (init)  */
 	int busy_timeout_ms; /* how long a writer waits for another (G1);
 	                      * 0: ZT_STORE_BUSY_TIMEOUT_MS            */
+	bool checkpoint_apart; /* this connection's commits never checkpoint
+	                        * (SQLite: wal_autocheckpoint = 0): its owner
+	                        * runs ops->checkpoint from another thread, so
+	                        * a checkpoint never stalls a commit (the
+	                        * service's group commit, settle_group.c) */
 };
 #define ZT_STORE_BUSY_TIMEOUT_MS 600000 /* ten minutes: a desk waits, never fails */
 
@@ -878,6 +883,11 @@ struct zt_store_ops {
 	/* The UTC timestamp every row written in this transaction carries
 	 * ("2024-03-01T09:30:00Z"); outside one, now. */
 	const char *(*now)(struct zt_store *s);
+	/* Outside a transaction: copies what the log of committed writes holds
+	 * into the database without waiting for any reader or writer (SQLite:
+	 * a passive WAL checkpoint; one already running elsewhere is not an
+	 * error). NULL: the engine has nothing of the kind to do (PostgreSQL). */
+	int (*checkpoint)(struct zt_store *s);
 
 	struct zt_store_registry_ops registry; /* hospitals, people, funds          */
 	struct zt_store_policy_ops policies;   /* policies and their sources        */

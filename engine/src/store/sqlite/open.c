@@ -33,6 +33,7 @@ static void fill_ops(void)
 		.rollback_to = sq_rollback_to,
 		.yield = sq_yield,
 		.contended = sq_contended,
+		.checkpoint = sq_checkpoint,
 		.now = sq_now_op,
 		.registry = zt_db_registry_ops,
 		.policies = zt_db_policy_ops,
@@ -204,6 +205,8 @@ int sq_open(struct zt_store **out, const char *path, const struct zt_store_optio
 	q->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : ZT_STORE_BUSY_TIMEOUT_MS;
 	sqlite3_busy_handler(q->db, sq_busy, q);
 	rc = q->readonly ? set_up_reader(q, oflags) : set_up_writer(q);
+	if (rc == 0 && !q->readonly && o->checkpoint_apart)
+		rc = sq_exec(q, "PRAGMA wal_autocheckpoint = 0");
 	if (rc == 0)
 		rc = set_up_connection(q);
 	if (rc)
@@ -213,6 +216,19 @@ int sq_open(struct zt_store **out, const char *path, const struct zt_store_optio
 fail:
 	sq_close(&q->base);
 	return rc;
+}
+
+/* store.h checkpoint: PASSIVE never waits (no busy handler), so a
+ * checkpoint running on another connection, or a reader holding the oldest
+ * frames, leaves the rest for the next one. */
+int sq_checkpoint(struct zt_store *s)
+{
+	struct sq *q = sq_of(s);
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(q->db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 0;
+	return sq_error(q, "checkpoint the write-ahead log");
 }
 
 static void sq_close(struct zt_store *s)

@@ -610,6 +610,48 @@ Test(conformance_txn, what_is_rolled_back_or_not_begun_is_not_stored)
 	}
 }
 
+/* What a connection knows between its transactions (PostgreSQL keeps the
+ * balances and the next row numbers while the writer row holds its own
+ * token) is never what another connection's commit made stale. */
+Test(conformance_txn, two_connections_taking_turns_see_each_others_commits)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		struct zt_store *a = fresh_store(f, target, "turns.db"), *b = open_store(target);
+		ok(a->ops->begin(a, ZT_TXN_WRITE));
+		post(a, "test:a", "test:b", 100, "T-1");
+		ok(a->ops->commit(a));
+		ok(b->ops->begin(b, ZT_TXN_WRITE));
+		post(b, "test:a", "test:b", 50, "T-2");
+		ok(b->ops->commit(b));
+		ok(a->ops->begin(a, ZT_TXN_WRITE));
+		post(a, "test:b", "test:c", 10, "T-3");
+		ok(a->ops->commit(a));
+		/* a's own turns, one after another, and one rolled back between */
+		ok(a->ops->begin(a, ZT_TXN_WRITE));
+		post(a, "test:a", "test:c", 7, "T-4");
+		a->ops->rollback(a);
+		ok(a->ops->begin(a, ZT_TXN_WRITE));
+		post(a, "test:a", "test:c", 5, "T-5");
+		ok(a->ops->commit(a));
+		ok(b->ops->begin(b, ZT_TXN_WRITE));
+		post(b, "test:c", "test:a", 1, "T-6");
+		ok(b->ops->commit(b));
+		ok(a->ops->begin(a, ZT_TXN_WRITE));
+		post(a, "test:c", "test:a", 2, "T-7");
+		ok(a->ops->commit(a));
+		/* a debit adds to the account's balance, a credit takes from it */
+		cr_assert_eq(balance_of(b, "test:a"), 100 + 50 + 5 - 1 - 2, "%s", f->name);
+		cr_assert_eq(balance_of(a, "test:b"), -100 - 50 + 10, "%s", f->name);
+		cr_assert_eq(balance_of(b, "test:c"), -10 - 5 + 1 + 2, "%s", f->name);
+		cr_assert_eq(rows_of(a, "transfer"), 6, "%s", f->name);
+		zt_store_close(a);
+		zt_store_close(b);
+		struct tally t = verify(target, ZT_VERIFY_ACCUMULATORS);
+		cr_assert_eq(t.all, 0, "%s: %s", f->name, t.first);
+	}
+}
+
 Test(conformance_txn, a_read_transaction_sees_one_snapshot)
 {
 	EACH_FACTORY(f) {

@@ -415,6 +415,13 @@ struct zt_store_claim_ops {
 	/* The person's accumulator slots of `year` that were ever written. */
 	int (*accum_get)(struct zt_store *s, const char *psn_no, int year,
 	                 int (*cb)(void *ctx, const char *slot, zt_fen amount), void *ctx);
+	/* A hint, NULL where the engine has no use for it: the calls settling
+	 * a claim are coming — find (hospital, claim_no), registry.get_hospital
+	 * (hospital), registry.get_person (psn_no), accum_get (psn_no, year).
+	 * PostgreSQL reads them now, in one round trip, and those calls take
+	 * what it read unless something was written meanwhile. 0 or ZT_E*. */
+	int (*prefetch)(struct zt_store *s, const char *hospital, const char *claim_no,
+	                const char *psn_no, int year);
 	/* Writes claim, settlement, shares with their traces, accumulators and
 	 * postings, in the caller's WRITE transaction (G2, G5). Returns the
 	 * new settlement's setl_id and row. Refuses (ZT_EINTERNAL) what breaks

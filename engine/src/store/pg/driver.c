@@ -79,6 +79,11 @@ static void defer(struct zt_db *db, bool on) { pg_of_db(db)->defer = on; }
 
 static int flush(struct zt_db *db) { return pg_flush(pg_of_db(db)); }
 
+static int prefetch(struct zt_db *db, struct zt_db_stmt *const *p, int n)
+{
+	return pg_prefetch(pg_of_db(db), (struct pg_stmt *const *)p, n);
+}
+
 const struct zt_db_driver pg_driver = {
 	.prepare = prepare,
 	.prepare_own = prepare_own,
@@ -101,4 +106,5 @@ const struct zt_db_driver pg_driver = {
 	.now = now,
 	.defer = defer,
 	.flush = flush,
+	.prefetch = prefetch,
 };

@@ -56,6 +56,8 @@ struct zt_db_driver {
 	const char *(*column_text)(struct zt_db_stmt *p, int i); /* NULL reads "" */
 	/* a blob column's bytes copied into out (cap at most): their number */
 	int (*column_blob)(struct zt_db_stmt *p, int i, unsigned char *out, int cap);
+	/* the size of a column's value: a blob's bytes, a text's (store copy) */
+	int (*column_bytes)(struct zt_db_stmt *p, int i);
 	int (*exec)(struct zt_db *db, const char *sql); /* no parameters */
 	int (*error_as)(struct zt_db *db, const char *what, bool conflict);
 	int (*need_write)(struct zt_db *db, const char *what);
@@ -191,6 +193,7 @@ static inline int zt_db_column_blob(struct zt_db_stmt *p, int i, unsigned char *
 {
 	return p->drv->column_blob(p, i, out, cap);
 }
+static inline int zt_db_column_bytes(struct zt_db_stmt *p, int i) { return p->drv->column_bytes(p, i); }
 static inline int zt_db_exec(struct zt_db *db, const char *sql) { return db->drv->exec(db, sql); }
 /* Sets the message "database 'TARGET': WHAT: the engine's message" and
  * returns the code: ZT_EBUSY (a writer waited too long), ZT_ECONFLICT (a

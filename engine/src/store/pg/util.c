@@ -363,8 +363,10 @@ static int send_deferred(struct pg *q, struct pg_stmt *p, const char *what)
 	}
 	if (!q->pending)
 		snprintf(q->pending_what, sizeof q->pending_what, "%s", what);
-	if (PQsendQueryPrepared(q->conn, p->name, p->nparams, p->values, p->lengths, p->formats,
-	                        0) != 1) {
+	if ((p->name[0] ? PQsendQueryPrepared(q->conn, p->name, p->nparams, p->values, p->lengths,
+	                                      p->formats, 0)
+	                : PQsendQueryParams(q->conn, p->text, p->nparams, NULL, p->values, p->lengths,
+	                                    p->formats, 0)) != 1) {
 		keep_error(q, NULL);
 		return pg_error(q, what);
 	}
@@ -386,7 +388,7 @@ int pg_run(struct pg *q, struct pg_stmt *p, const char *what)
 	pg_done(p);
 	if (!p->reads)
 		q->writes++;
-	if (q->defer && p->name[0])
+	if (q->defer)
 		return send_deferred(q, p, what);
 	int rc = pg_flush(q);
 	if (rc)

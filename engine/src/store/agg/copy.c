@@ -91,26 +91,33 @@ static int table_index(const struct tables *t, const char *name)
  * in `keys` (the target's: it enforces them) name; otherwise in their order. */
 static int order_by_keys(struct zt_db *keys, struct tables *t)
 {
-	static bool refs[TABLES_MAX][TABLES_MAX];
-	memset(refs, 0, sizeof refs);
+	bool(*refs)[TABLES_MAX] = calloc(TABLES_MAX, sizeof *refs); /* refs[i][k]: i names k */
+	if (!refs)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
 	for (int i = 0; i < t->n; i++) {
 		struct zt_db_stmt *p;
 		int rc = zt_db_prepare(keys, zt_db_sql(keys, SQL_REFS_SQLITE, SQL_REFS_PG), &p), r;
-		if (rc)
+		if (rc) {
+			free(refs);
 			return rc;
+		}
 		zt_db_bind_text(p, 1, t->name[i]);
 		while ((r = zt_db_row(keys, p, "list foreign keys")) == 1) {
 			int k = table_index(t, zt_db_column_text(p, 0));
 			if (k >= 0 && k != i)
 				refs[i][k] = true;
 		}
-		if (r < 0)
+		if (r < 0) {
+			free(refs);
 			return r;
+		}
 	}
 	struct tables *out = malloc(sizeof *out);
 	bool done[TABLES_MAX] = {0};
-	if (!out)
+	if (!out) {
+		free(refs);
 		return zt_error_set(ZT_ENOMEM, "out of memory");
+	}
 	out->n = 0;
 	while (out->n < t->n) {
 		int next = -1;
@@ -123,6 +130,7 @@ static int order_by_keys(struct zt_db *keys, struct tables *t)
 		}
 		if (next < 0) {
 			free(out);
+			free(refs);
 			return zt_error_set(ZT_EINTERNAL, "store copy: the tables' foreign keys go round");
 		}
 		done[next] = true;
@@ -130,6 +138,7 @@ static int order_by_keys(struct zt_db *keys, struct tables *t)
 	}
 	*t = *out;
 	free(out);
+	free(refs);
 	return 0;
 }
 

@@ -522,6 +522,94 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 	}
 }
 
+/* ---- store copy: a county's data from SQLite to PostgreSQL ------------------------ */
+
+/* A line of the output that holds `what` (for a message naming it). */
+static bool says(const char *out, const char *what) { return strstr(out, what) != NULL; }
+
+Test(conformance_copy, a_sqlite_store_copied_to_postgresql_is_proved_the_same, .timeout = 600)
+{
+	char from[TARGET_BYTES], to[TARGET_BYTES];
+	world(&sqlite_factory, from);
+	pg_fresh(to, "copy-target");
+	char *out = zt_test_ok("store copy --from 'sqlite:%s' --to '%s'", from, to);
+	cr_assert(says(out, "verify       source  OK: 0 violations"), "%s", out);
+	cr_assert(says(out, "verify       target  OK: 0 violations"), "%s", out);
+	cr_assert(says(out, "audit verify target  intact"), "%s", out);
+	cr_assert(says(out, "compare      OK: 0 differences"), "%s", out);
+	cr_assert(says(out, "OK: the two stores hold the same data"), "%s", out);
+	/* the world has a row of everything: each kind of row made it over */
+	static const char *const tables[] = {"settlement", "settlement_fund", "transfer", "audit",
+	                                     "batch", "advance", "bank_entry", "recon_match"};
+	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+		char line[80];
+		snprintf(line, sizeof line, "copied     %-28s", tables[i]);
+		const char *at = strstr(out, line);
+		cr_assert(at && strtoll(at + strlen(line), NULL, 10) > 0, "%s: %s", tables[i], out);
+	}
+	/* the same audit head on both sides: the chain came over intact */
+	const char *src = strstr(out, "audit verify source  intact"), *dst = strstr(out, "audit verify target  intact");
+	cr_assert(src && dst);
+	cr_assert(strncmp(src + 21, dst + 21, strcspn(src, "\n") - 21) == 0, "%s", out);
+	free(out);
+	struct zt_store *a = open_store(from), *b = open_store(to);
+	cr_assert_eq(rows_of(a, "settlement"), rows_of(b, "settlement"));
+	cr_assert_eq(balance_of(a, "pool:bank"), balance_of(b, "pool:bank"));
+	zt_store_close(a);
+	zt_store_close(b);
+	/* the copy goes on where the source stopped: a reversal is the next
+	 * settlement and transfer, verify clean */
+	free(zt_test_ok("--db '%s' claim submit '%s' --by desk", to, WORKED_EXAMPLE));
+	out = zt_test_ok("--db '%s' verify", to);
+	cr_assert(says(out, "OK: 0 violations"), "%s", out);
+	free(out);
+	/* again into what is no longer empty: refused, nothing written */
+	char *err = NULL;
+	b = open_store(to);
+	int64_t before = rows_of(b, "transfer");
+	zt_store_close(b);
+	cr_assert_eq(zt_test_run(&out, &err, "store copy --from 'sqlite:%s' --to '%s'", from, to), 2,
+	             "%s%s", out, err);
+	cr_assert(says(err, "the target is not empty"), "%s", err);
+	free(out);
+	free(err);
+	b = open_store(to);
+	cr_assert_eq(rows_of(b, "transfer"), before);
+	zt_store_close(b);
+}
+
+Test(conformance_copy, a_difference_between_the_stores_is_found_and_named, .timeout = 600)
+{
+	char from[TARGET_BYTES], to[TARGET_BYTES];
+	world(&sqlite_factory, from);
+	pg_fresh(to, "copy-changed");
+	free(zt_test_ok("store copy --from 'sqlite:%s' --to '%s'", from, to));
+	free(zt_test_ok("store compare --from 'sqlite:%s' --to '%s'", from, to));
+	/* one person's name changed by hand in the target: verify cannot see it
+	 * (names are no money), the comparison does */
+	cr_assert_eq(pg_raw(to, "UPDATE person SET name = name || 'x' WHERE psn_no = "
+	                        "(SELECT MIN(psn_no) FROM person)"), 0);
+	char *out = zt_test_exit(1, "store compare --from 'sqlite:%s' --to '%s'", from, to);
+	cr_assert(says(out, "verify       target  OK: 0 violations"), "%s", out);
+	cr_assert(says(out, "DIFFERS    person: row 1 (in order): column 'name' differs"), "%s", out);
+	cr_assert(says(out, "compare      FAILED: 1 difference"), "%s", out);
+	free(out);
+	/* a source that is not clean is not copied */
+	char damaged[TARGET_BYTES], to2[TARGET_BYTES];
+	sqlite_factory.copy(from, damaged, "copy-damaged");
+	sqlite_factory.tamper(damaged, ZT_VERIFY_ACCUMULATORS);
+	pg_fresh(to2, "copy-refused");
+	char *err = NULL;
+	cr_assert_eq(zt_test_run(&out, &err, "store copy --from 'sqlite:%s' --to '%s'", damaged, to2), 1,
+	             "%s%s", out, err);
+	cr_assert(says(err, "the source is not clean"), "%s", err);
+	free(out);
+	free(err);
+	struct zt_store *b = open_store(to2);
+	cr_assert_eq(rows_of(b, "settlement"), 0);
+	zt_store_close(b);
+}
+
 /* ---- verify: every check, clean, then finding its damage ------------------------ */
 
 ParameterizedTestParameters(conformance_verify, each_check_finds_its_tampering)
@@ -607,6 +695,48 @@ Test(conformance_txn, what_is_rolled_back_or_not_begun_is_not_stored)
 		cr_assert_eq(zt_store_open(&s, target, &(struct zt_store_options){.readonly = true}), 0);
 		cr_assert_neq(s->ops->begin(s, ZT_TXN_WRITE), 0);
 		zt_store_close(s);
+	}
+}
+
+/* What a connection knows between its transactions (PostgreSQL keeps the
+ * balances and the next row numbers while the writer row holds its own
+ * token) is never what another connection's commit made stale. */
+Test(conformance_txn, two_connections_taking_turns_see_each_others_commits)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		struct zt_store *a = fresh_store(f, target, "turns.db"), *b = open_store(target);
+		ok(a->ops->begin(a, ZT_TXN_WRITE));
+		post(a, "test:a", "test:b", 100, "T-1");
+		ok(a->ops->commit(a));
+		ok(b->ops->begin(b, ZT_TXN_WRITE));
+		post(b, "test:a", "test:b", 50, "T-2");
+		ok(b->ops->commit(b));
+		ok(a->ops->begin(a, ZT_TXN_WRITE));
+		post(a, "test:b", "test:c", 10, "T-3");
+		ok(a->ops->commit(a));
+		/* a's own turns, one after another, and one rolled back between */
+		ok(a->ops->begin(a, ZT_TXN_WRITE));
+		post(a, "test:a", "test:c", 7, "T-4");
+		a->ops->rollback(a);
+		ok(a->ops->begin(a, ZT_TXN_WRITE));
+		post(a, "test:a", "test:c", 5, "T-5");
+		ok(a->ops->commit(a));
+		ok(b->ops->begin(b, ZT_TXN_WRITE));
+		post(b, "test:c", "test:a", 1, "T-6");
+		ok(b->ops->commit(b));
+		ok(a->ops->begin(a, ZT_TXN_WRITE));
+		post(a, "test:c", "test:a", 2, "T-7");
+		ok(a->ops->commit(a));
+		/* a debit adds to the account's balance, a credit takes from it */
+		cr_assert_eq(balance_of(b, "test:a"), 100 + 50 + 5 - 1 - 2, "%s", f->name);
+		cr_assert_eq(balance_of(a, "test:b"), -100 - 50 + 10, "%s", f->name);
+		cr_assert_eq(balance_of(b, "test:c"), -10 - 5 + 1 + 2, "%s", f->name);
+		cr_assert_eq(rows_of(a, "transfer"), 6, "%s", f->name);
+		zt_store_close(a);
+		zt_store_close(b);
+		struct tally t = verify(target, ZT_VERIFY_ACCUMULATORS);
+		cr_assert_eq(t.all, 0, "%s: %s", f->name, t.first);
 	}
 }
 

@@ -533,6 +533,10 @@ static int settle_one(struct run *u, const struct zt_claim *c)
 		k->items = items;
 		rc = zt_claim_digest(k->digest, c, items);
 	}
+	/* the reads below in one round trip where the store can (store.h) */
+	if (rc == 0 && u->s->ops->claims.prefetch)
+		rc = u->s->ops->claims.prefetch(u->s, c->fixmedins_code, c->claim_no, c->psn_no,
+		                                c->dscg_date / 10000);
 	if (rc == 0)
 		rc = known_claim(u, k, &k->seq, &done);
 	if (rc == 0 && !done)

@@ -86,6 +86,7 @@ int cmd_batch(const struct cli *c, int argc, char **argv);
 int cmd_reconcile(const struct cli *c, int argc, char **argv);
 int cmd_serve(const struct cli *c, int argc, char **argv);
 int cmd_user(const struct cli *c, int argc, char **argv);  /* cmd_user.c */
+int cmd_store(const struct cli *c, int argc, char **argv);
 int cmd_audit(const struct cli *c, int argc, char **argv); /* cmd_audit.c */
 /* demo_service.c: the demo's last step, the service as a desk meets it. */
 int demo_service(const struct cli *c, const char *dir);

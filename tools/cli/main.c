@@ -91,6 +91,9 @@ static const char usage_text[] =
 	"  audit list             the audit trail, by time, user, after a record\n"
 	"  audit verify           check the audit trail's hash chain (and a published head)\n"
 	"  audit head             the chain's last record to publish, optionally signed\n"
+	"  store copy             copy a store into a new, empty one (SQLite to\n"
+	"                         PostgreSQL) and prove that nothing changed\n"
+	"  store compare          the proof alone: verify, audit verify, every table\n"
 	"  gen                    generate a synthetic world (registry, policy, claims)\n"
 	"  demo                   the whole flow on sample data\n"
 	"  schema                 print an XSD (registry policy claim settlement\n"
@@ -119,7 +122,7 @@ static const struct {
 	{"demo", cmd_demo},     {"slip", cmd_slip},         {"schema", cmd_schema},
 	{"status", cmd_status}, {"ledger", cmd_ledger},     {"advance", cmd_advance},
 	{"batch", cmd_batch},   {"reconcile", cmd_reconcile}, {"serve", cmd_serve},
-	{"user", cmd_user},     {"audit", cmd_audit},
+	{"user", cmd_user},     {"audit", cmd_audit},     {"store", cmd_store},
 };
 
 /* Who acts (issue 11): the actor args_parse resolved, where it came from,

@@ -124,6 +124,23 @@ int zt_store_open(struct zt_store **out, const char *target, const struct zt_sto
 /* Rolls back an open transaction and frees the handle; NULL is a no-op. */
 void zt_store_close(struct zt_store *s);
 
+/* Copies every table of `from` (but meta, the engine's own) into `to`, a
+ * store of any engine at the same schema version holding no row at all
+ * (else ZT_ECONFLICT, nothing written): every column, ids included, in one
+ * WRITE transaction of `to` read from one snapshot of `from` (`zhitong
+ * store copy`, engine/src/store/agg/copy.c). progress (or NULL) after each
+ * table with its rows. */
+int zt_store_copy(struct zt_store *from, struct zt_store *to,
+                  void (*progress)(void *ctx, const char *table, int64_t rows), void *ctx);
+/* Compares every table of `a` with `b`, row by row (in the same order on
+ * both: by every column) and column by column: *differences is how many
+ * values, rows, columns or tables differ, the first ones of each table
+ * told to `differ` (or NULL); `compared` (or NULL) after each table. */
+int zt_store_compare(struct zt_store *a, struct zt_store *b,
+                     void (*differ)(void *ctx, const char *table, const char *message),
+                     void (*compared)(void *ctx, const char *table, int64_t rows), void *ctx,
+                     int64_t *differences);
+
 enum zt_txn_kind {
 	ZT_TXN_READ,  /* one snapshot (G6)                      */
 	ZT_TXN_WRITE, /* serialised with other writers (G1)     */
@@ -420,6 +437,13 @@ struct zt_store_claim_ops {
 	/* The person's accumulator slots of `year` that were ever written. */
 	int (*accum_get)(struct zt_store *s, const char *psn_no, int year,
 	                 int (*cb)(void *ctx, const char *slot, zt_fen amount), void *ctx);
+	/* A hint, NULL where the engine has no use for it: the calls settling
+	 * a claim are coming — find (hospital, claim_no), registry.get_hospital
+	 * (hospital), registry.get_person (psn_no), accum_get (psn_no, year).
+	 * PostgreSQL reads them now, in one round trip, and those calls take
+	 * what it read unless something was written meanwhile. 0 or ZT_E*. */
+	int (*prefetch)(struct zt_store *s, const char *hospital, const char *claim_no,
+	                const char *psn_no, int year);
 	/* Writes claim, settlement, shares with their traces, accumulators and
 	 * postings, in the caller's WRITE transaction (G2, G5). Returns the
 	 * new settlement's setl_id and row. Refuses (ZT_EINTERNAL) what breaks

@@ -56,6 +56,8 @@ struct zt_db_driver {
 	const char *(*column_text)(struct zt_db_stmt *p, int i); /* NULL reads "" */
 	/* a blob column's bytes copied into out (cap at most): their number */
 	int (*column_blob)(struct zt_db_stmt *p, int i, unsigned char *out, int cap);
+	/* the size of a column's value: a blob's bytes, a text's (store copy) */
+	int (*column_bytes)(struct zt_db_stmt *p, int i);
 	int (*exec)(struct zt_db *db, const char *sql); /* no parameters */
 	int (*error_as)(struct zt_db *db, const char *what, bool conflict);
 	int (*need_write)(struct zt_db *db, const char *what);
@@ -65,6 +67,10 @@ struct zt_db_driver {
 	 * per claim); SQLite runs them at once */
 	void (*defer)(struct zt_db *db, bool on);
 	int (*flush)(struct zt_db *db);
+	/* PostgreSQL: the n statements (cached, bound) executed now in one round
+	 * trip; the next row() of each, bound the same and with nothing
+	 * written meanwhile, reads what was read here. NULL: no use (SQLite). */
+	int (*prefetch)(struct zt_db *db, struct zt_db_stmt *const *p, int n);
 };
 
 /* A growing array (the rows a query read, the transaction's balances). */
@@ -94,6 +100,12 @@ struct zt_db {
 	 * numbers them (PostgreSQL), else 0 and the database does. */
 	int64_t next_settlement_id, next_claim_id, next_transfer_id;
 	struct zt_db_rows deltas; /* of struct zt_db_delta */
+	/* The balances are kept past a commit (each delta's base becomes what
+	 * was written) for this connection's next write transaction, which
+	 * then reads none of them again; the engine clears them
+	 * (zt_db_ledger_clear) when another writer may have committed since
+	 * (PostgreSQL: pg/txn.c, the writer row's token). */
+	bool keep_balances;
 	/* the savepoint (one level): what to go back to */
 	int64_t sp_next_settlement_id, sp_next_claim_id, sp_next_transfer_id;
 	size_t sp_delta_count;
@@ -181,6 +193,7 @@ static inline int zt_db_column_blob(struct zt_db_stmt *p, int i, unsigned char *
 {
 	return p->drv->column_blob(p, i, out, cap);
 }
+static inline int zt_db_column_bytes(struct zt_db_stmt *p, int i) { return p->drv->column_bytes(p, i); }
 static inline int zt_db_exec(struct zt_db *db, const char *sql) { return db->drv->exec(db, sql); }
 /* Sets the message "database 'TARGET': WHAT: the engine's message" and
  * returns the code: ZT_EBUSY (a writer waited too long), ZT_ECONFLICT (a
@@ -198,6 +211,10 @@ static inline int zt_db_need_write(struct zt_db *db, const char *what) { return 
 static inline const char *zt_db_now(struct zt_db *db) { return db->drv->now(db); }
 static inline void zt_db_defer(struct zt_db *db, bool on) { db->drv->defer(db, on); }
 static inline int zt_db_flush(struct zt_db *db) { return db->drv->flush(db); }
+static inline int zt_db_prefetch(struct zt_db *db, struct zt_db_stmt *const *p, int n)
+{
+	return db->drv->prefetch ? db->drv->prefetch(db, p, n) : 0;
+}
 
 /* ---- common helpers (agg/db.c) ------------------------------------------------------ */
 
@@ -246,6 +263,10 @@ extern const struct zt_store_audit_ops zt_db_audit_ops;
  * the chain (SQLite's 012, PostgreSQL's 004); `path` names the database in
  * messages. */
 int zt_db_audit_chain_old(struct zt_db *db, const char *path);
+/* agg/registry.c: the statements of registry.get_hospital and get_person,
+ * bound (claims.prefetch) */
+int zt_db_hospital_stmt(struct zt_db *db, const char *code, struct zt_db_stmt **out);
+int zt_db_person_stmt(struct zt_db *db, const char *psn_no, struct zt_db_stmt **out);
 /* agg/catalog.c: the registry's category periods (store.h registry) */
 int zt_db_put_periods(struct zt_store *s, const char *psn_no, const struct zt_category_period *periods,
                       int n);
@@ -253,7 +274,7 @@ int zt_db_get_periods(struct zt_store *s, const char *psn_no,
                       struct zt_category_period out[ZT_CATEGORY_PERIODS_MAX], int *n);
 
 /* agg/ledger.c: the transaction's balances, for the engine's txn.c */
-int zt_db_ledger_flush(struct zt_db *db);    /* at commit */
+int zt_db_ledger_flush(struct zt_db *db);    /* at commit (kept: keep_balances) */
 void zt_db_ledger_clear(struct zt_db *db);   /* at rollback */
 int zt_db_ledger_mark(struct zt_db *db);     /* at savepoint */
 void zt_db_ledger_restore(struct zt_db *db); /* at rollback_to */

@@ -157,6 +157,31 @@ static int accum_get(struct zt_store *s, const char *psn_no, int year,
 	return rc ? rc : r;
 }
 
+/* claims.prefetch (store.h): the reads of settling a claim in one go, where
+ * the engine can (db.h prefetch) */
+static int prefetch(struct zt_store *s, const char *hospital, const char *claim_no,
+                    const char *psn_no, int year)
+{
+	struct zt_db *q = zt_db_of(s);
+	if (!q->drv->prefetch)
+		return 0;
+	struct zt_db_stmt *p[4];
+	int rc = zt_db_prepare(q, SQL_FIND_CLAIM, &p[0]);
+	if (rc == 0) {
+		zt_db_bind_text(p[0], 1, hospital);
+		zt_db_bind_text(p[0], 2, claim_no);
+		rc = zt_db_prepare(q, SQL_ACCUM_GET, &p[1]);
+	}
+	if (rc == 0) {
+		zt_db_bind_text(p[1], 1, psn_no);
+		zt_db_bind_int(p[1], 2, year);
+		rc = zt_db_hospital_stmt(q, hospital, &p[2]);
+	}
+	if (rc == 0 && (rc = zt_db_person_stmt(q, psn_no, &p[3])) == 0)
+		rc = zt_db_prefetch(q, p, 4);
+	return rc;
+}
+
 /* ---- writing ----------------------------------------------------------------------- */
 
 /* The amounts of a settlement row (a reversal's negated). */
@@ -656,6 +681,7 @@ static int list(struct zt_store *s, const struct zt_claim_filter *f,
 const struct zt_store_claim_ops zt_db_claim_ops = {
 	.find = find,
 	.accum_get = accum_get,
+	.prefetch = prefetch,
 	.write_settlement = write_settlement,
 	.write_reversal = write_reversal,
 	.get = get,

@@ -102,7 +102,13 @@ int zt_db_ledger_flush(struct zt_db *q)
 		if ((rc = zt_db_run(q, p, "update account balance")) != 0)
 			return rc;
 	}
-	zt_db_ledger_clear(q);
+	if (!q->keep_balances) {
+		zt_db_ledger_clear(q);
+		return 0;
+	}
+	/* kept for the next transaction: what is stored now (db.h) */
+	for (size_t i = 0; i < q->deltas.n; i++)
+		delta(q, i)->base = delta(q, i)->balance;
 	return 0;
 }
 
@@ -213,8 +219,10 @@ static int balance(struct zt_store *s, const char *account, zt_fen *out, bool *e
 {
 	struct zt_db *q = zt_db_of(s);
 	int rc = stored_balance(q, account, out, exists);
+	/* this transaction's changes, not yet written; a balance kept from
+	 * before (keep_balances) may be stale outside a write transaction */
 	for (size_t i = 0; rc == 0 && i < q->deltas.n; i++)
-		if (strcmp(delta(q, i)->name, account) == 0) {
+		if (strcmp(delta(q, i)->name, account) == 0 && delta(q, i)->balance != delta(q, i)->base) {
 			*out = delta(q, i)->balance;
 			*exists = true;
 		}

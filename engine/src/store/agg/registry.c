@@ -75,14 +75,29 @@ static void read_hospital(struct zt_db_stmt *p, struct zt_hospital *h)
 	zt_db_column_copy(h->county, sizeof h->county, p, 3);
 }
 
+int zt_db_hospital_stmt(struct zt_db *q, const char *code, struct zt_db_stmt **out)
+{
+	int r = zt_db_prepare(q, SQL_GET_HOSPITAL, out);
+	if (r == 0)
+		zt_db_bind_text(*out, 1, code);
+	return r;
+}
+
+int zt_db_person_stmt(struct zt_db *q, const char *psn_no, struct zt_db_stmt **out)
+{
+	int r = zt_db_prepare(q, SQL_GET_PERSON, out);
+	if (r == 0)
+		zt_db_bind_text(*out, 1, psn_no);
+	return r;
+}
+
 static int get_hospital(struct zt_store *s, const char *code, struct zt_hospital *out)
 {
 	struct zt_db *q = zt_db_of(s);
 	struct zt_db_stmt *p;
-	int r = zt_db_prepare(q, SQL_GET_HOSPITAL, &p);
+	int r = zt_db_hospital_stmt(q, code, &p);
 	if (r)
 		return r;
-	zt_db_bind_text(p, 1, code);
 	if ((r = zt_db_row(q, p, "read hospital")) <= 0)
 		return r == 0 ? ZT_ENOTFOUND : r;
 	read_hospital(p, out);
@@ -94,10 +109,9 @@ static int get_person(struct zt_store *s, const char *psn_no, struct zt_person *
 {
 	struct zt_db *q = zt_db_of(s);
 	struct zt_db_stmt *p;
-	int r = zt_db_prepare(q, SQL_GET_PERSON, &p);
+	int r = zt_db_person_stmt(q, psn_no, &p);
 	if (r)
 		return r;
-	zt_db_bind_text(p, 1, psn_no);
 	if ((r = zt_db_row(q, p, "read person")) <= 0)
 		return r == 0 ? ZT_ENOTFOUND : r;
 	snprintf(out->psn_no, sizeof out->psn_no, "%s", psn_no);

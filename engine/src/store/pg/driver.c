@@ -64,6 +64,14 @@ static int column_blob(struct zt_db_stmt *p, int i, unsigned char *out, int cap)
 	return pg_col_blob(st(p), i, out, cap);
 }
 
+/* bytea is read as hex text (\\x…): two characters a byte */
+static int column_bytes(struct zt_db_stmt *p, int i)
+{
+	struct pg_stmt *s = st(p);
+	int n = pg_col_bytes(s, i);
+	return s->res && PQftype(s->res, i) == 17 /* bytea */ && n >= 2 ? (n - 2) / 2 : n;
+}
+
 static int exec(struct zt_db *db, const char *sql) { return pg_exec(pg_of_db(db), sql); }
 
 static int error_as(struct zt_db *db, const char *what, bool conflict)
@@ -78,6 +86,11 @@ static const char *now(struct zt_db *db) { return pg_now(pg_of_db(db)); }
 static void defer(struct zt_db *db, bool on) { pg_of_db(db)->defer = on; }
 
 static int flush(struct zt_db *db) { return pg_flush(pg_of_db(db)); }
+
+static int prefetch(struct zt_db *db, struct zt_db_stmt *const *p, int n)
+{
+	return pg_prefetch(pg_of_db(db), (struct pg_stmt *const *)p, n);
+}
 
 const struct zt_db_driver pg_driver = {
 	.prepare = prepare,
@@ -95,10 +108,12 @@ const struct zt_db_driver pg_driver = {
 	.column_int64 = column_int64,
 	.column_text = column_text,
 	.column_blob = column_blob,
+	.column_bytes = column_bytes,
 	.exec = exec,
 	.error_as = error_as,
 	.need_write = need_write,
 	.now = now,
 	.defer = defer,
 	.flush = flush,
+	.prefetch = prefetch,
 };

@@ -113,6 +113,7 @@ int pg_migrate(struct zt_store *s, int *from_version, int *to_version)
 		goto fail;
 	if (from_version)
 		*from_version = v;
+	int v0 = v;
 	if (v > LAST_VERSION) {
 		rc = zt_error_set(ZT_EINVAL, "database '%s' has schema version %d, newer than this "
 		                  "zhitong (%d): upgrade zhitong", q->path, v, LAST_VERSION);
@@ -125,6 +126,10 @@ int pg_migrate(struct zt_store *s, int *from_version, int *to_version)
 			goto fail;
 		v = migrations[i].to_version;
 	}
+	/* what the open connections know of the tables holds no more (txn.c) */
+	if (v != v0 &&
+	    (rc = pg_exec(q, "UPDATE meta SET value = 'migrated' WHERE key = 'writer'")) != 0)
+		goto fail;
 	if ((rc = pg_exec(q, "COMMIT")) != 0)
 		goto fail;
 	if (to_version)

@@ -44,6 +44,13 @@ struct pg_stmt {
 	char num[PG_PARAMS_MAX][24];
 	PGresult *res;
 	int row, rows;
+	/* A result read ahead (pg_prefetch), for the next pg_row bound the
+	 * same (pre_key: its bindings) while q->writes is still pre_writes. */
+	bool reads; /* its text is a SELECT: it writes nothing */
+	PGresult *pre;
+	char *pre_key;
+	size_t pre_len;
+	uint64_t pre_writes;
 };
 
 struct pg {
@@ -58,12 +65,19 @@ struct pg {
 	/* zdb.next_*: the next rows, numbered here while the writer row is
 	 * ours (G1, G7): the hot inserts carry their id, no trigger looks it up */
 	bool in_savepoint;
+	/* The writer row's value this connection's last write transaction left
+	 * (txn.c): while the row still holds it, no other writer committed
+	 * since, and the next rows (zdb.next_*) and the balances (zdb.deltas)
+	 * this connection knows are still the stored ones. "" when unknown. */
+	char token[64];
+	uint64_t commits;
 	int64_t changes; /* rows the last pg_run touched */
 	/* Writes whose results nobody reads (a settlement's rows) are sent in
 	 * libpq's pipeline mode while `defer` is set, and their results read
 	 * at pg_flush: one round trip per claim instead of one per row. */
 	bool defer;
 	int pending;
+	uint64_t writes; /* statements run that are no SELECT (pg_prefetch) */
 	char pending_what[80];
 	/* the last failure */
 	char sqlstate[6];
@@ -101,9 +115,17 @@ int pg_run_as(struct pg *q, struct pg_stmt *p, const char *what, bool conflict);
 int pg_row(struct pg *q, struct pg_stmt *p, const char *what);
 /* SQL text without parameters, one or several statements (migrations, SET). */
 int pg_exec(struct pg *q, const char *sql);
+/* The same, where the last statement returns rows: its result (the caller
+ * clears it), or NULL with the failure kept for pg_error. */
+PGresult *pg_query(struct pg *q, const char *sql);
+/* Keeps r's failure (NULL: the connection's) for pg_error. */
+void pg_keep_error(struct pg *q, const PGresult *r);
 /* Reads the results of the writes sent in pipeline mode: 0, or the first
  * failure (its statement named). Every synchronous call flushes first. */
 int pg_flush(struct pg *q);
+/* Executes the n statements (cached, bound) in one round trip and keeps
+ * their results for their next pg_row (db.h prefetch). */
+int pg_prefetch(struct pg *q, struct pg_stmt *const *ps, int n);
 /* Runs an INSERT … RETURNING id: *row_out the new row (0 and q->changes 0
  * when ON CONFLICT DO NOTHING inserted nothing). */
 int pg_insert_id(struct pg *q, struct pg_stmt *p, const char *what, int64_t *row_out);

@@ -10,18 +10,35 @@
  * a retry would have to re-run a whole use case (the split of every claim
  * of a file), which a store cannot do by itself. docs/architecture.md.
  * A READ transaction is REPEATABLE READ, READ ONLY: one snapshot (G6),
- * never waiting for a writer. */
+ * never waiting for a writer.
+ *
+ * Round trips: a write transaction begins in one (BEGIN, its settings and
+ * the writer row sent as one text) and commits in one (the balances, the
+ * writer row's new token and COMMIT in libpq's pipeline). The commit
+ * leaves a token of its own in the writer row (connection, count, a random
+ * number); when the next write transaction of the same connection finds
+ * it there, no other writer has committed since (each one changes it, in
+ * its own transaction), and the next rows and the balances this
+ * connection knows are the stored ones: it reads neither again. A
+ * migration changes the token too (migrate.c). */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "pg_int.h"
 
-static const char SQL_BEGIN_WRITE[] = "BEGIN ISOLATION LEVEL READ COMMITTED";
-/* A file's claims are one transaction: the tables grow under the planner's
- * feet (no statistics see uncommitted rows), and a plan made on a small
- * table (a sequential scan to find a claim) would make each claim cost as
- * much as all before it. Point lookups by key, always. */
-static const char SQL_WRITE_PLANS[] = "SET LOCAL enable_seqscan = off";
-static const char SQL_LOCK_WRITER[] = "SELECT value FROM meta WHERE key = 'writer' FOR UPDATE";
+/* BEGIN, the plans, and the writer row locked (G1), in one round trip.
+ * SET LOCAL enable_seqscan = off: a file's claims are one transaction: the
+ * tables grow under the planner's feet (no statistics see uncommitted
+ * rows), and a plan made on a small table (a sequential scan to find a
+ * claim) would make each claim cost as much as all before it. Point
+ * lookups by key, always. */
+static const char SQL_BEGIN_WRITE[] = "BEGIN ISOLATION LEVEL READ COMMITTED;"
+                                      " SET LOCAL enable_seqscan = off;"
+                                      " SELECT value FROM meta WHERE key = 'writer' FOR UPDATE";
+static const char SQL_WRITER_TOKEN[] = "UPDATE meta SET value = ?1 WHERE key = 'writer'";
 static const char SQL_BEGIN_READ[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
@@ -39,16 +56,22 @@ static int statement(struct pg *q, const char *sql, const char *what)
 	return rc ? rc : pg_run(q, p, what);
 }
 
-static int one_int(struct pg *q, const char *sql, const char *what, int64_t *out)
+/* Begins a write transaction and locks the writer row: whether the row
+ * still holds this connection's token (*ours). */
+static int begin_write(struct pg *q, bool *ours)
 {
-	struct pg_stmt *p;
-	int rc = pg_stmt(q, sql, &p);
-	if (rc == 0 && (rc = pg_row(q, p, what)) == 1) {
-		*out = pg_col_int64(p, 0);
-		pg_done(p);
-		return 0;
+	*ours = false;
+	PGresult *r = pg_query(q, SQL_BEGIN_WRITE);
+	q->txn = PG_TXN_WRITE; /* whatever failed, a ROLLBACK ends it */
+	if (!r)
+		return pg_error(q, "wait for the other writers");
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return zt_error_set(ZT_EINTERNAL, "database '%s': meta has no writer row", q->path);
 	}
-	return rc ? rc : zt_error_set(ZT_EINTERNAL, "%s: no row", what);
+	*ours = q->token[0] && strcmp(PQgetvalue(r, 0, 0), q->token) == 0;
+	PQclear(r);
+	return 0;
 }
 
 int pg_begin(struct zt_store *s, enum zt_txn_kind kind)
@@ -58,22 +81,19 @@ int pg_begin(struct zt_store *s, enum zt_txn_kind kind)
 		return zt_error_set(ZT_EINTERNAL, "nested transaction");
 	if (kind == ZT_TXN_WRITE && q->readonly)
 		return zt_error_set(ZT_EINTERNAL, "database '%s' is open for reading only", q->path);
-	bool write = kind == ZT_TXN_WRITE;
-	int rc = statement(q, write ? SQL_BEGIN_WRITE : SQL_BEGIN_READ, "begin");
-	if (rc)
+	bool write = kind == ZT_TXN_WRITE, ours = false;
+	int rc = write ? begin_write(q, &ours) : statement(q, SQL_BEGIN_READ, "begin");
+	if (rc) {
+		pg_rollback(s);
 		return rc;
-	q->txn = write ? PG_TXN_WRITE : PG_TXN_READ;
-	if (write) {
-		int64_t unused;
-		if ((rc = statement(q, SQL_WRITE_PLANS, "begin")) != 0 ||
-		    (rc = one_int(q, SQL_LOCK_WRITER, "wait for the other writers", &unused)) != 0) {
-			pg_rollback(s);
-			return rc;
-		}
 	}
+	q->txn = write ? PG_TXN_WRITE : PG_TXN_READ;
 	zt_timestamp_utc(q->now, zt_date_now());
 	if (!write)
 		return 0;
+	if (ours)
+		return 0; /* nobody wrote since our commit: what we know holds */
+	zt_db_ledger_clear(&q->zdb);
 	/* settlements, claims and transfers are numbered here: the writer row
 	 * is ours (G1, G7) */
 	struct pg_stmt *p;
@@ -90,6 +110,40 @@ int pg_begin(struct zt_store *s, enum zt_txn_kind kind)
 	return rc;
 }
 
+/* A token no other commit leaves: the server process of this connection,
+ * its commits so far, and a random number. */
+static void new_token(struct pg *q, char *out, size_t cap)
+{
+	uint64_t r;
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ (uintptr_t)q;
+	}
+	snprintf(out, cap, "writer %d.%llu.%016llx", PQbackendPID(q->conn),
+	         (unsigned long long)++q->commits, (unsigned long long)r);
+}
+
+/* The balances, the writer row's new token and COMMIT, in one round trip:
+ * a failure of any aborts those after it, and the caller rolls back. */
+static int commit_write(struct pg *q, char *token, size_t cap)
+{
+	q->zdb.keep_balances = true;
+	q->defer = true;
+	int rc = zt_db_ledger_flush(&q->zdb);
+	struct pg_stmt *p;
+	new_token(q, token, cap);
+	if (rc == 0 && (rc = pg_stmt(q, SQL_WRITER_TOKEN, &p)) == 0) {
+		pg_bind_text(p, 1, token);
+		rc = pg_run(q, p, "commit");
+	}
+	if (rc == 0)
+		rc = statement(q, SQL_COMMIT, "commit");
+	q->defer = false;
+	int frc = pg_flush(q);
+	return rc ? rc : frc;
+}
+
 int pg_commit(struct zt_store *s)
 {
 	struct pg *q = pg_of(s);
@@ -97,15 +151,17 @@ int pg_commit(struct zt_store *s)
 		return zt_error_set(ZT_EINTERNAL, "commit outside a transaction");
 	if (q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "commit inside a savepoint");
-	int rc = q->txn == PG_TXN_WRITE ? zt_db_ledger_flush(&q->zdb) : 0;
+	bool write = q->txn == PG_TXN_WRITE;
+	char token[sizeof q->token];
 	pg_reset_all(q);
-	if (rc == 0)
-		rc = statement(q, SQL_COMMIT, "commit");
+	int rc = write ? commit_write(q, token, sizeof token) : statement(q, SQL_COMMIT, "commit");
 	if (rc) {
 		pg_rollback(s);
 		return rc;
 	}
 	q->txn = PG_NO_TXN;
+	if (write)
+		memcpy(q->token, token, sizeof q->token);
 	return 0;
 }
 
@@ -118,6 +174,7 @@ void pg_rollback(struct zt_store *s)
 	pg_flush(q); /* what failed is rolled back with the rest */
 	PQclear(PQexec(q->conn, SQL_ROLLBACK));
 	zt_db_ledger_clear(&q->zdb);
+	q->token[0] = '\0'; /* what it knew may be what was rolled back */
 	q->in_savepoint = false;
 	q->txn = PG_NO_TXN;
 }

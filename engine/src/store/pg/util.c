@@ -2,11 +2,14 @@
  * binding, reading, errors. Every file of the PostgreSQL store uses these
  * and no others. */
 #include <inttypes.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pg_int.h"
+
+static void keep_error(struct pg *q, const PGresult *r);
 
 /* ---- the statement cache ----------------------------------------------------- */
 
@@ -77,6 +80,7 @@ static int new_stmt(struct pg *q, const char *sql, struct pg_stmt **out, Oid typ
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	}
 	p->nparams = params_of(p->text, types);
+	p->reads = !strncasecmp(p->text + strspn(p->text, " \t\n"), "SELECT", 6);
 	if (p->nparams > PG_PARAMS_MAX) {
 		int n = p->nparams;
 		free(p->text);
@@ -87,9 +91,20 @@ static int new_stmt(struct pg *q, const char *sql, struct pg_stmt **out, Oid typ
 	return 0;
 }
 
+/* The result read ahead, dropped. */
+static void drop_pre(struct pg_stmt *p)
+{
+	PQclear(p->pre);
+	free(p->pre_key);
+	p->pre = NULL;
+	p->pre_key = NULL;
+	p->pre_len = 0;
+}
+
 static void free_stmt(struct pg_stmt *p)
 {
 	if (p) {
+		drop_pre(p);
 		free(p->text);
 		free(p);
 	}
@@ -172,8 +187,108 @@ void pg_done(struct pg_stmt *p)
 void pg_reset_all(struct pg *q)
 {
 	for (size_t i = 0; i < PG_CACHE_SLOTS; i++)
-		if (q->cache[i].stmt)
+		if (q->cache[i].stmt) {
 			pg_done(q->cache[i].stmt);
+			drop_pre(q->cache[i].stmt);
+		}
+}
+
+/* A statement's bindings as one string of bytes: for each parameter its
+ * format, its length and its bytes (NULL: a mark of its own). NULL when
+ * out of memory. */
+static char *bind_key(const struct pg_stmt *p, size_t *len)
+{
+	size_t n = 0;
+	for (int i = 0; i < p->nparams; i++)
+		n += 1 + sizeof(size_t) +
+		     (p->values[i] ? (p->formats[i] ? (size_t)p->lengths[i] : strlen(p->values[i])) : 0);
+	char *k = malloc(n + 1), *o = k;
+	if (!k)
+		return NULL;
+	for (int i = 0; i < p->nparams; i++) {
+		size_t l = p->values[i] ? (p->formats[i] ? (size_t)p->lengths[i] : strlen(p->values[i])) : 0;
+		*o++ = (char)(p->values[i] ? 1 + p->formats[i] : 0);
+		memcpy(o, &l, sizeof l);
+		o += sizeof l;
+		if (l)
+			memcpy(o, p->values[i], l);
+		o += l;
+	}
+	*len = n;
+	return k;
+}
+
+int pg_prefetch(struct pg *q, struct pg_stmt *const *ps, int n)
+{
+	int rc = pg_flush(q);
+	if (rc)
+		return rc;
+	if (PQenterPipelineMode(q->conn) != 1) {
+		keep_error(q, NULL);
+		return pg_error(q, "read ahead");
+	}
+	int sent = 0;
+	for (; sent < n; sent++) {
+		struct pg_stmt *p = ps[sent];
+		drop_pre(p);
+		pg_done(p);
+		if (!p->name[0] || !p->reads ||
+		    PQsendQueryPrepared(q->conn, p->name, p->nparams, p->values, p->lengths, p->formats,
+		                        0) != 1)
+			break;
+	}
+	if (sent < n)
+		rc = zt_error_set(ZT_EINTERNAL, "database '%s': read ahead: %s", q->path,
+		                  !ps[sent]->name[0] || !ps[sent]->reads ? "not a cached SELECT"
+		                                                         : PQerrorMessage(q->conn));
+	if (PQpipelineSync(q->conn) != 1 && rc == 0) {
+		keep_error(q, NULL);
+		rc = pg_error(q, "read ahead");
+	}
+	/* each statement's result, then NULL; then the sync's */
+	for (int i = 0; i < sent; i++) {
+		PGresult *r = PQgetResult(q->conn);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && rc == 0) {
+			struct pg_stmt *p = ps[i];
+			if ((p->pre_key = bind_key(p, &p->pre_len)) != NULL) {
+				p->pre = r;
+				p->pre_writes = q->writes;
+				r = NULL;
+			}
+		} else if (PQresultStatus(r) == PGRES_FATAL_ERROR && rc == 0) {
+			keep_error(q, r);
+			rc = pg_error(q, "read ahead");
+		}
+		PQclear(r);
+		while ((r = PQgetResult(q->conn)) != NULL)
+			PQclear(r);
+	}
+	for (PGresult *r; (r = PQgetResult(q->conn)) != NULL;) {
+		bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (synced)
+			break;
+	}
+	PQexitPipelineMode(q->conn);
+	return rc;
+}
+
+/* The result read ahead for p's execution now, if it is still what the
+ * execution would read (NULL otherwise; dropped either way). */
+static PGresult *take_pre(struct pg *q, struct pg_stmt *p)
+{
+	if (!p->pre)
+		return NULL;
+	PGresult *r = NULL;
+	size_t len;
+	char *k = p->pre_writes == q->writes ? bind_key(p, &len) : NULL;
+	if (k && len == p->pre_len && memcmp(k, p->pre_key, len) == 0) {
+		r = p->pre;
+		p->pre = NULL;
+	}
+	free(k);
+	drop_pre(p);
+	return r;
 }
 
 /* ---- errors ---------------------------------------------------------------- */
@@ -189,6 +304,8 @@ static void keep_error(struct pg *q, const PGresult *r)
 		if (*c == '\n')
 			*c = (c[1] ? ' ' : '\0');
 }
+
+void pg_keep_error(struct pg *q, const PGresult *r) { keep_error(q, r); }
 
 int pg_error_as(struct pg *q, const char *what, bool conflict)
 {
@@ -246,8 +363,10 @@ static int send_deferred(struct pg *q, struct pg_stmt *p, const char *what)
 	}
 	if (!q->pending)
 		snprintf(q->pending_what, sizeof q->pending_what, "%s", what);
-	if (PQsendQueryPrepared(q->conn, p->name, p->nparams, p->values, p->lengths, p->formats,
-	                        0) != 1) {
+	if ((p->name[0] ? PQsendQueryPrepared(q->conn, p->name, p->nparams, p->values, p->lengths,
+	                                      p->formats, 0)
+	                : PQsendQueryParams(q->conn, p->text, p->nparams, NULL, p->values, p->lengths,
+	                                    p->formats, 0)) != 1) {
 		keep_error(q, NULL);
 		return pg_error(q, what);
 	}
@@ -267,7 +386,9 @@ static PGresult *execute(struct pg_stmt *p)
 int pg_run(struct pg *q, struct pg_stmt *p, const char *what)
 {
 	pg_done(p);
-	if (q->defer && p->name[0])
+	if (!p->reads)
+		q->writes++;
+	if (q->defer)
 		return send_deferred(q, p, what);
 	int rc = pg_flush(q);
 	if (rc)
@@ -290,6 +411,7 @@ static int simple(struct pg *q, const char *sql)
 {
 	if (pg_flush(q) != 0)
 		return -1;
+	q->writes++;
 	PGresult *r = PQexec(q->conn, sql);
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
 	if (!ok)
@@ -327,7 +449,10 @@ int pg_row(struct pg *q, struct pg_stmt *p, const char *what)
 		int rc = pg_flush(q);
 		if (rc)
 			return rc;
-		p->res = execute(p);
+		if (!p->reads)
+			q->writes++;
+		if (!(p->res = take_pre(q, p)))
+			p->res = execute(p);
 		if (PQresultStatus(p->res) != PGRES_TUPLES_OK) {
 			keep_error(q, p->res);
 			pg_done(p);
@@ -340,6 +465,19 @@ int pg_row(struct pg *q, struct pg_stmt *p, const char *what)
 		return 1;
 	pg_done(p);
 	return 0;
+}
+
+PGresult *pg_query(struct pg *q, const char *sql)
+{
+	if (pg_flush(q) != 0)
+		return NULL;
+	q->writes++;
+	PGresult *r = PQexec(q->conn, sql);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK)
+		return r;
+	keep_error(q, r);
+	PQclear(r);
+	return NULL;
 }
 
 int pg_exec(struct pg *q, const char *sql)

@@ -91,6 +91,8 @@ static int column_blob(struct zt_db_stmt *p, int i, unsigned char *out, int cap)
 	return n;
 }
 
+static int column_bytes(struct zt_db_stmt *p, int i) { return sqlite3_column_bytes(st(p), i); }
+
 static int exec(struct zt_db *db, const char *sql) { return sq_exec(sq_of_db(db), sql); }
 
 static int error_as(struct zt_db *db, const char *what, bool conflict)
@@ -130,6 +132,7 @@ const struct zt_db_driver sq_driver = {
 	.column_int64 = column_int64,
 	.column_text = column_text,
 	.column_blob = column_blob,
+	.column_bytes = column_bytes,
 	.exec = exec,
 	.error_as = error_as,
 	.need_write = need_write,

@@ -380,7 +380,7 @@ Test(uc_advance, plan_approve_issue_and_read_the_balances, .timeout = 120)
 	money_world(&m);
 	zt_fen hosp0 = balance_of(&m, "hospital:H51010101");
 	struct zt_advance_plan p;
-	struct zt_advance_request_req ask = {"H51010101", 2000000, "Erin"};
+	struct zt_advance_request_req ask = {.hospital = "H51010101", .amount = 2000000, .actor = "Erin"};
 	cr_assert_eq(zt_advance_request(m.s, &ask, &p), 0, "%s", zt_error_last());
 	cr_expect_eq(p.total, 2000000);
 	cr_expect_eq(p.line_count, 1);

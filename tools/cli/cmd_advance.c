@@ -11,8 +11,8 @@
 #include "zhitong/error.h"
 
 static const char advance_help[] =
-	"usage: zhitong --db PATH [--config PATH] advance plan [--as-of YYYY-MM-DD] --by NAME\n"
-	"                                                      [--format text|csv] [--bom]\n"
+	"usage: zhitong --db PATH [--config PATH] advance plan [--as-of YYYY-MM-DD] [--pool P]\n"
+	"                                                      --by NAME [--format text|csv] [--bom]\n"
 	"       zhitong --db PATH advance plan --hospital H --amount 123.45 --by NAME\n"
 	"                                                      [--format text|csv] [--bom]\n"
 	"       zhitong --db PATH advance show PLAN [--format text|csv] [--bom] [--out FILE [--force]]\n"
@@ -35,9 +35,12 @@ static const char advance_help[] =
 	"         over the [advance] target-days days (default 30) up to --as-of\n"
 	"         (default today; days of the pool's time zone, [pool] timezone; not in\n"
 	"         the future). Top-ups under [advance] min-topup are left out unless\n"
-	"         the hospital is below zero.\n"
+	"         the hospital is below zero. With several [pool P] in the configuration,\n"
+	"         --pool P is required: the plan tops up P's hospitals (those of its\n"
+	"         counties) and P's account pays it at issue.\n"
 	"         With --hospital H --amount X: a single advance, a plan of one line\n"
-	"         (basis request) paying X to H, approved and issued like any plan.\n"
+	"         (basis request) paying X to H, approved and issued like any plan, from\n"
+	"         the pool of H's county.\n"
 	"         CSV header: plan_id,hospital,basis,window_earned,target,balance,topup\n"
 	"show     a stored plan, with who approved and whether it was issued.\n"
 	"approve  the second pair of eyes: the plan's maker cannot approve it.\n"
@@ -161,10 +164,12 @@ static int plan(const struct cli *c, const struct args *a)
 	}
 	struct zt_advance_plan p;
 	if (single)
-		rc = zt_advance_request(s, &(struct zt_advance_request_req){hospital, fen, cli_actor(a)},
-		                        &p);
+		rc = zt_advance_request(s, &(struct zt_advance_request_req){.hospital = hospital,
+		                        .amount = fen, .actor = cli_actor(a), .cfg = cfg}, &p);
 	else
-		rc = zt_advance_plan(s, &(struct zt_advance_plan_req){cfg, as_of, cli_actor(a)}, &p);
+		rc = zt_advance_plan(s, &(struct zt_advance_plan_req){.cfg = cfg,
+		                     .pool = args_get(a, "--pool"), .as_of = as_of,
+		                     .actor = cli_actor(a)}, &p);
 	zt_store_close(s);
 	zt_config_free(cfg);
 	if (rc)
@@ -337,7 +342,7 @@ int cmd_advance(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
 	int rc = args_parse(&a, argc, argv,
-	                    "--format --as-of --by --plan --hospital --amount --approved-by --out "
+	                    "--format --as-of --by --plan --hospital --amount --approved-by --out --pool "
 	                    "--execution-date",
 	                    "--force --bom --rewrite");
 	if (rc)

@@ -405,7 +405,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 		char file[800];
 		struct zt_batch_create_res made;
 		struct zt_batch_step_res approved;
-		if ((rc = zt_batch_create(s, &(struct zt_batch_create_req){funds[i], 0, "demo-clerk"},
+		if ((rc = zt_batch_create(s, &(struct zt_batch_create_req){.fund_code = funds[i], .through = 0, .actor = "demo-clerk"},
 		                          &made)))
 			goto fail_plan;
 		char *id = made.id;

@@ -113,6 +113,7 @@ static void plan_json(struct zt_json_writer *w, const struct zt_advance_plan *p)
 	api_json_text_or_null(w, "approved_at", p->approved_at);
 	api_json_text_or_null(w, "issued_msg_id", p->issued_msg_id);
 	api_json_text_or_null(w, "issued_at", p->issued_at);
+	api_json_str(w, "pool", p->pool);
 	api_json_str(w, "status", p->issued_msg_id[0] ? "issued"
 	                        : p->approved_by[0] ? "approved"
 	                                            : "made");
@@ -145,59 +146,97 @@ static int reply_plan(struct zt_request *r, unsigned status, const struct zt_adv
 	return rc;
 }
 
+struct plan_listing {
+	struct zt_request *r;
+	struct zt_json_writer *w;
+};
+
 static int plan_row(void *ctx, const struct zt_advance_plan *p)
 {
-	plan_json(ctx, p);
+	struct plan_listing *l = ctx;
+	if (api_pool_in_scope(l->r, p->pool))
+		plan_json(l->w, p);
 	return 0;
 }
 
 static int fill_plans(struct zt_store *s, struct zt_json_writer *w, void *ctx)
 {
-	(void)ctx;
-	return zt_advance_plans(s, plan_row, w);
+	struct plan_listing l = {ctx, w};
+	return zt_advance_plans(s, plan_row, &l);
 }
 
 static int get_plans(struct zt_request *r, void *ctx)
 {
-	return api_reply_list(r, ctx, "plans", fill_plans, NULL);
+	return api_reply_list(r, ctx, "plans", fill_plans, r);
+}
+
+/* A single advance goes to a hospital of the caller's pools: else answered
+ * 404 (the answer of a hospital that is not there) and false. */
+static bool hospital_pool_in_scope(struct zt_request *r, struct zt_api *a, struct zt_store *s,
+                                   const char *code)
+{
+	struct zt_hospital hosp;
+	int rc = s->ops->begin(s, ZT_TXN_READ);
+	if (rc == 0) {
+		rc = s->ops->registry.get_hospital(s, code, &hosp);
+		s->ops->rollback(s);
+	}
+	if (rc && rc != ZT_ENOTFOUND) {
+		api_fail(r, rc);
+		return false;
+	}
+	const char *pool = rc == 0 ? zt_config_pool_of_county(a->config, hosp.county) : NULL;
+	if (rc == 0 && (!pool || api_pool_in_scope(r, pool)))
+		return true; /* no pool serves it: the use case says so */
+	zt_reply_error(r, 404, "not-found", "hospital '%s' is not in the registry", code);
+	return false;
 }
 
 static int post_plans(struct zt_request *r, void *ctx)
 {
 	struct zt_api *a = ctx;
-	static const char *const members[] = {"as_of", "fixmedins_code", "amount", NULL};
+	static const char *const members[] = {"as_of", "fixmedins_code", "amount", "pool", NULL};
 	struct zt_json_doc *d = NULL;
 	const struct zt_json *root = NULL;
 	if (api_json_object_body(r, members, &d, &root) != 0)
 		return 0;
 	zt_date as_of = 0;
-	const char *h = NULL;
+	const char *h = NULL, *want = NULL, *pool = NULL;
 	zt_fen amount = 0;
-	bool has_as_of = false, has_h = false, has_amount = false;
+	bool has_as_of = false, has_h = false, has_amount = false, has_pool = false;
 	int rc = 0;
 	zt_error_clear();
 	if (root && (zt_json_get_date(&as_of, &has_as_of, root, "as_of") != 0 ||
 	             zt_json_get_text(&h, &has_h, root, "fixmedins_code", ZT_CODE_CHARS_MAX) != 0 ||
-	             zt_json_get_amount(&amount, &has_amount, root, "amount") != 0)) {
+	             zt_json_get_amount(&amount, &has_amount, root, "amount") != 0 ||
+	             zt_json_get_text(&want, &has_pool, root, "pool", ZT_POOL_ID_BYTES - 1) != 0)) {
 		rc = zt_reply_error(r, 400, "invalid-request", "%s", zt_error_last());
 		goto out;
 	}
-	if (has_h != has_amount || (has_h && has_as_of)) {
+	if (has_h != has_amount || (has_h && (has_as_of || has_pool))) {
 		rc = zt_reply_error(r, 400, "invalid-request",
-		                    "the body is {\"as_of\": \"YYYY-MM-DD\"?} (a plan) or "
+		                    "the body is {\"as_of\": \"YYYY-MM-DD\"?, \"pool\": \"…\"?} (a plan) or "
 		                    "{\"fixmedins_code\": \"…\", \"amount\": \"…\"} (a single advance)");
 		goto out;
 	}
 	char actor[ZT_ACTOR_BYTES];
 	struct zt_store *s = NULL;
+	if (!has_h && api_pool_pick(r, a->config, want, &pool) != 0)
+		goto out;
 	if (api_actor(r, actor) != 0 || api_store(r, a, false, &s) != 0)
 		goto out;
+	if (has_h && !hospital_pool_in_scope(r, a, s, h)) {
+		zt_store_close(s);
+		goto out;
+	}
 	struct zt_advance_plan p;
 	memset(&p, 0, sizeof p);
 	if (has_h)
-		rc = zt_advance_request(s, &(struct zt_advance_request_req){h, amount, actor}, &p);
+		rc = zt_advance_request(s, &(struct zt_advance_request_req){.hospital = h,
+		                        .amount = amount, .actor = actor, .cfg = a->config}, &p);
 	else
-		rc = zt_advance_plan(s, &(struct zt_advance_plan_req){a->config, as_of, actor}, &p);
+		rc = zt_advance_plan(s, &(struct zt_advance_plan_req){.cfg = a->config, .pool = pool,
+		                     .as_of = as_of, .actor = actor}, &p);
 	zt_store_close(s);
 	if (rc == ZT_ENOTFOUND)
 		rc = zt_reply_error(r, 404, "not-found", "%s", zt_error_last());
@@ -220,8 +259,12 @@ static int plan_of(struct zt_request *r, struct zt_api *a, struct zt_advance_pla
 		return 1;
 	int rc = zt_advance_plan_get(s, zt_req_param(r, "id"), p);
 	zt_store_close(s);
-	if (rc == 0)
+	if (rc == 0 && api_pool_in_scope(r, p->pool))
 		return 0;
+	if (rc == 0) {
+		zt_advance_plan_free(p);
+		rc = ZT_ENOTFOUND;
+	}
 	if (rc == ZT_ENOTFOUND)
 		zt_reply_error(r, 404, "not-found", "no such advance plan");
 	else

@@ -17,6 +17,7 @@
 #include "zhitong/advance.h"
 #include "zhitong/batch.h"
 #include "zhitong/config.h"
+#include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/json.h"
 #include "zhitong/settle.h"
@@ -371,4 +372,278 @@ Test(pools_users, a_users_scope_names_its_pools, .init = world, .fini = fini)
 	struct zt_scope none;
 	zt_scope_init(&none);
 	cr_expect(zt_scope_admits_pool(&none, "B"));
+}
+
+/* ---- over the service: a user of pool A and pool B's data ------------------------ */
+
+static struct zt_service *srv;
+static struct zt_api app;
+static struct zt_config *svc_cfg;
+static unsigned port;
+static char db_path[1024], files[600];
+
+#define FUND_ANY ZT_TEST_TOKEN_FUND_BASIC2
+#define FUND_A ZT_TEST_TOKEN_FUND_POOL_A
+#define FIN_ANY ZT_TEST_TOKEN_FINANCE
+#define FIN_A ZT_TEST_TOKEN_FINANCE_POOL_A
+
+static void serve(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	world(); /* the claims of both pools, in pools.db */
+	snprintf(db_path, sizeof db_path, "%s", tmp_path("pools.db"));
+	zt_store_close(s);
+	s = NULL;
+	snprintf(files, sizeof files, "%s", tmp_path("files"));
+	mkdir(files, 0700);
+	svc_cfg = parse(two_pools);
+	cr_assert_eq(zt_api_init(&app, db_path), 0);
+	app.config = svc_cfg;
+	app.files_dir = files;
+	struct zt_service_opts o;
+	zt_service_opts_init(&o);
+	o.listen = "127.0.0.1:0";
+	o.user_rate_per_s = o.address_rate_per_s = 100000;
+	o.user_burst = o.address_burst = 100000;
+	o.log_path = tmp_path("requests.log");
+	cr_assert_eq(zt_service_new(&srv, &o), 0, "%s", zt_error_last());
+	zt_service_set_authenticator(srv, zt_static_authenticate, (void *)&zt_test_users);
+	cr_assert_eq(zt_service_add_builtin_routes(srv), 0);
+	cr_assert_eq(zt_api_add_routes(&app, srv), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_service_start(srv), 0, "%s", zt_error_last());
+	port = zt_service_port(srv);
+}
+
+static void unserve(void)
+{
+	zt_service_stop(srv);
+	zt_service_free(srv);
+	zt_api_free(&app);
+	zt_config_free(svc_cfg);
+	curl_global_cleanup();
+}
+
+static struct zt_http_resp http_post(const char *path, const char *token, const char *body)
+{
+	return zt_http(&(struct zt_http_call){.port = port, .path = path, .token = token,
+	                                      .content_type = "application/json", .body = body});
+}
+
+static struct zt_http_resp http_get(const char *path, const char *token)
+{
+	return zt_http(&(struct zt_http_call){.port = port, .path = path, .token = token});
+}
+
+static void status_is(struct zt_http_resp *r, long want, const char *what)
+{
+	cr_assert_eq(r->rc, CURLE_OK, "%s: %s", what, r->error);
+	cr_expect_eq(r->status, want, "%s: %ld, not %ld: %s", what, r->status, want,
+	             r->body ? r->body : "");
+}
+
+/* The id and pool of the answer's "batch" (or the plan itself). */
+static void id_of(const struct zt_http_resp *r, const char *member, const char *key, char *id,
+                  size_t cap, char *pool, size_t pool_cap)
+{
+	struct zt_json_doc *d = zt_http_json(r);
+	const struct zt_json *o = zt_json_root(d);
+	if (member)
+		o = zt_json_member(o, member);
+	cr_assert(o, "%s", r->body);
+	snprintf(id, cap, "%s", zt_http_json_text(o, key));
+	snprintf(pool, pool_cap, "%s", zt_http_json_text(o, "pool"));
+	zt_json_doc_free(d);
+}
+
+Test(pools_service, a_user_of_pool_a_is_refused_pool_bs_batches_and_plans, .init = serve,
+     .fini = unserve, .timeout = 240)
+{
+	char path[256], idb[64], ida[64], pool[40];
+	/* several pools: a batch names its pool */
+	struct zt_http_resp r = http_post("/v1/batches", FUND_ANY, "{\"fund_code\": \"390100\"}");
+	status_is(&r, 400, "a batch of no pool");
+	zt_http_free(&r);
+	r = http_post("/v1/batches", FUND_ANY, "{\"fund_code\": \"390100\", \"pool\": \"B\"}");
+	status_is(&r, 201, "a batch of pool B");
+	id_of(&r, "batch", "id", idb, sizeof idb, pool, sizeof pool);
+	cr_expect_str_eq(pool, "B");
+	zt_http_free(&r);
+	/* the user of pool A: B's batch does not exist for it */
+	snprintf(path, sizeof path, "/v1/batches/%s", idb);
+	r = http_get(path, FUND_A);
+	status_is(&r, 404, "pool B's batch to a user of pool A");
+	zt_http_free(&r);
+	r = http_get(path, FUND_ANY);
+	status_is(&r, 200, "pool B's batch to a user of every pool");
+	zt_http_free(&r);
+	snprintf(path, sizeof path, "/v1/batches/%s/approve", idb);
+	r = http_post(path, FUND_A, "{}");
+	status_is(&r, 404, "approving pool B's batch as a user of pool A");
+	zt_http_free(&r);
+	r = http_post("/v1/batches", FUND_A, "{\"fund_code\": \"390100\", \"pool\": \"B\"}");
+	status_is(&r, 404, "a batch of pool B by a user of pool A");
+	zt_http_free(&r);
+	/* its own pool, named or not (its only one) */
+	r = http_post("/v1/batches", FUND_A, "{\"fund_code\": \"390100\"}");
+	status_is(&r, 201, "a batch of pool A by its user");
+	id_of(&r, "batch", "id", ida, sizeof ida, pool, sizeof pool);
+	cr_expect_str_eq(pool, "A");
+	zt_http_free(&r);
+	r = http_get("/v1/batches", FUND_A);
+	status_is(&r, 200, "the list");
+	cr_expect(strstr(r.body, ida), "A's batch not listed to its user: %s", r.body);
+	cr_expect_null(strstr(r.body, idb), "B's batch listed to a user of A: %s", r.body);
+	zt_http_free(&r);
+	r = http_get("/v1/batches", FUND_ANY);
+	cr_expect(strstr(r.body, ida) && strstr(r.body, idb), "%s", r.body);
+	zt_http_free(&r);
+
+	/* advance plans: B's plan is not there for finance of A */
+	r = http_post("/v1/advance-plans", FIN_A, "{\"pool\": \"B\"}");
+	status_is(&r, 404, "a plan of pool B by finance of pool A");
+	zt_http_free(&r);
+	r = http_post("/v1/advance-plans", FIN_A,
+	              "{\"fixmedins_code\": \"H51010201\", \"amount\": \"100.00\"}");
+	status_is(&r, 404, "a single advance to a hospital of pool B by finance of pool A");
+	zt_http_free(&r);
+	r = http_post("/v1/advance-plans", FIN_ANY, "{\"pool\": \"B\"}");
+	status_is(&r, 201, "a plan of pool B");
+	id_of(&r, NULL, "plan_id", idb, sizeof idb, pool, sizeof pool);
+	cr_expect_str_eq(pool, "B");
+	zt_http_free(&r);
+	snprintf(path, sizeof path, "/v1/advance-plans/%s", idb);
+	r = http_get(path, FIN_A);
+	status_is(&r, 404, "pool B's plan to finance of pool A");
+	zt_http_free(&r);
+	r = http_get(path, FIN_ANY);
+	status_is(&r, 200, "pool B's plan to finance of every pool");
+	zt_http_free(&r);
+	r = http_get("/v1/advance-plans", FIN_A);
+	status_is(&r, 200, "the plans");
+	cr_expect_null(strstr(r.body, idb), "B's plan listed to finance of A: %s", r.body);
+	zt_http_free(&r);
+	r = http_post("/v1/advance-plans", FIN_A, "{}");
+	status_is(&r, 201, "a plan of pool A by its finance");
+	id_of(&r, NULL, "plan_id", ida, sizeof ida, pool, sizeof pool);
+	cr_expect_str_eq(pool, "A");
+	zt_http_free(&r);
+}
+
+/* ---- the command line: batches and the bank statement per pool ------------------- */
+
+#define ACCT_TEST "6222020200112233445" /* the account of testutil's statements */
+
+static const char *cli_config(const char *key)
+{
+	char ini[3000];
+	snprintf(ini, sizeof ini,
+	         "[signing]\nkey = %s\n\n"
+	         "[pool A]\nname = 甲县\naccount = " ACCT_A "\ncounties = 510101\n\n"
+	         "[pool B]\nname = 乙县\naccount = " ACCT_TEST "\ncounties = 510102\n",
+	         key);
+	return zt_test_write("pools-cli.ini", ini);
+}
+
+static void cli_settle(const char *db, const char *hospital, const char *claim_no,
+                       const char *psn, const char *amount)
+{
+	char xml[4096], name[64];
+	zt_test_claim_xml(xml, sizeof xml, claim_no, psn, "2017-03-01", amount);
+	memcpy(strstr(xml, "H51010101"), hospital, 9);
+	snprintf(name, sizeof name, "%s.xml", claim_no);
+	free(zt_test_ok("--db '%s' claim submit '%s'", db, zt_test_write(name, xml)));
+}
+
+/* Created, approved, exported and accepted by its payer: the batch's id
+ * and total (yuan) from `batch list --format csv`. */
+static void billed(const char *db, const char *cfg, const char *key, const char *pool,
+                   char id[64], char total[32])
+{
+	char *out = zt_test_dbc_ok(db, cfg, "batch create --fund " FUND " --pool %s --by alice",
+	                           pool);
+	cr_assert(sscanf(out, "%63s", id) == 1, "%s", out);
+	free(out);
+	free(zt_test_db_ok(db, "batch approve %s --by bob", id));
+	free(zt_test_dbc_ok(db, cfg, "batch export %s --out '%s' --key '%s' --by carol", id,
+	                    tmp_path(pool), key));
+	char name[80], ack[300];
+	snprintf(name, sizeof name, "%s.ack.xml", id);
+	snprintf(ack, sizeof ack, "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"%s\" "
+	         "status=\"accepted\" receipt=\"R-%s\"/>\n", id, id);
+	free(zt_test_db_ok(db, "batch ack %s '%s' --by carol", id, zt_test_write(name, ack)));
+	out = zt_test_dbc_ok(db, cfg, "batch list --pool %s --format csv", pool);
+	char line[256];
+	snprintf(line, sizeof line, "\n%s,", id);
+	const char *row = strstr(out, line);
+	cr_assert(row, "%s not listed in pool %s:\n%s", id, pool, out);
+	/* batch_id,fund,status,count,total,paid */
+	char fund[16], status[16];
+	long long count;
+	cr_assert_eq(sscanf(row + 1, "%*[^,],%15[^,],%15[^,],%lld,%31[^,],", fund, status, &count,
+	                    total), 4, "%s", row);
+	free(out);
+}
+
+Test(pools_cli, statements_pay_their_pools_batches_only)
+{
+	char db[1024], cfg[1024], key[700];
+	snprintf(db, sizeof db, "%s", zt_test_sample_db("cli.db")); /* kept: a rotated buffer */
+	snprintf(key, sizeof key, "%s", tmp_path("k.pem"));
+	struct run r = sh("openssl genpkey -algorithm ed25519 -out '%s'", key);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	snprintf(cfg, sizeof cfg, "%s", cli_config(key));
+	cli_settle(db, "H51010101", "CA-1", "P0000002", "5000.00");
+	cli_settle(db, "H51010201", "CB-1", "P0000003", "6000.00");
+	r = zt_test_dbc(db, cfg, "batch create --fund " FUND " --by alice");
+	cr_expect_eq(r.code, 2, "several pools and no --pool: %s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "--pool"), "%s", r.err);
+	run_free(&r);
+	char ida[64], idb[64], ta[32], tb[32];
+	billed(db, cfg, key, "A", ida, ta);
+	billed(db, cfg, key, "B", idb, tb);
+	cr_assert_str_neq(ta, tb, "the test needs totals that differ");
+	/* B's account: it pays B's batch; a credit naming A's batch is no
+	 * payment of A (an exception), however right its amount */
+	char today[ZT_FMT_BYTES];
+	zt_format_date(today, zt_date_today());
+	const struct zt_test_entry e[] = {{1, tb, "REF-B-1", NULL, idb},
+	                                  {1, ta, "REF-B-2", NULL, ida}};
+	char stmt[1024];
+	snprintf(stmt, sizeof stmt, "%s", zt_test_camt("b.xml", "MSG-B", today, e, 2));
+	r = zt_test_dbc(db, cfg, "reconcile import '%s'", stmt);
+	cr_expect_eq(r.code, 1, "one exception: exit %d\n%s%s", r.code, r.out, r.err);
+	run_free(&r);
+	char *list = zt_test_dbc_ok(db, cfg, "batch list --format csv");
+	char want[160];
+	snprintf(want, sizeof want, "\n%s," FUND ",paid,", idb);
+	cr_expect(strstr(list, want), "B's batch is not paid:\n%s", list);
+	snprintf(want, sizeof want, "\n%s," FUND ",accepted,", ida);
+	cr_expect(strstr(list, want), "A's batch is not left accepted:\n%s", list);
+	free(list);
+	char *exc = zt_test_dbc_ok(db, cfg, "reconcile exceptions");
+	cr_expect(strstr(exc, "of pool A"), "no exception naming pool A:\n%s", exc);
+	free(exc);
+	/* A's account pays A's batch */
+	char *text = zt_test_slurp(zt_test_camt("a.xml", "MSG-A", today,
+	                                        &(struct zt_test_entry){1, ta, "REF-A-1", NULL, ida},
+	                                        1));
+	for (char *p = strstr(text, ACCT_TEST); p; p = strstr(p, ACCT_TEST))
+		memcpy(p, ACCT_A, strlen(ACCT_A));
+	r = zt_test_dbc(db, cfg, "reconcile import '%s'", zt_test_write("a2.xml", text));
+	cr_expect_eq(r.code, 0, "exit %d\n%s%s", r.code, r.out, r.err);
+	run_free(&r);
+	list = zt_test_dbc_ok(db, cfg, "batch list --format csv");
+	snprintf(want, sizeof want, "\n%s," FUND ",paid,", ida);
+	cr_expect(strstr(list, want), "A's batch is not paid:\n%s", list);
+	free(list);
+	/* an account of no pool: refused whole */
+	for (char *p = strstr(text, ACCT_A); p; p = strstr(p, ACCT_A))
+		memcpy(p, "6222999999999999999", strlen(ACCT_A));
+	r = zt_test_dbc(db, cfg, "reconcile import '%s'", zt_test_write("x.xml", text));
+	cr_expect_eq(r.code, 2, "exit %d\n%s%s", r.code, r.out, r.err);
+	cr_expect(strstr(r.err, "no pool's account"), "%s", r.err);
+	run_free(&r);
+	free(text);
 }

@@ -111,6 +111,14 @@ static int import_entry(void *vctx, const struct zt_camt_statement *st,
 		                                      st->msg_id, c->ss.actor, &c->import_row)))
 			return rc;
 	}
+	/* Several pools: the statement is of the pool whose account it names. */
+	const char *pool;
+	if (!c->account[0] && c->ss.cfg.pools &&
+	    (rc = zt_recon_pool_of(&c->ss.cfg, st->account, &pool)) != 0) {
+		char why[ZT_MESSAGE_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", zt_error_last());
+		return zt_error_set(rc, "%s: statement %s: %s", c->path, st->stmt_id, why);
+	}
 	/* The pool's statement and no other: another account's money must
 	 * never pay our batches. */
 	if (!c->account[0])
@@ -194,7 +202,7 @@ int zt_recon_import(struct zt_store *s, const struct zt_recon_import_req *req,
 	if ((rc = recon_session_due(&c.ss)))
 		goto done;
 	snprintf(c.account, sizeof c.account, "%s", c.ss.cfg.pool_account);
-	if (!c.account[0] && (rc = c.ss.s->ops->bank.account(c.ss.s, c.account)))
+	if (!c.account[0] && !c.ss.cfg.pools && (rc = c.ss.s->ops->bank.account(c.ss.s, c.account)))
 		goto done;
 	/* One transaction holds everything: a file refused anywhere (XSD, any
 	 * value) is rolled back whole and leaves no trace, not even a line in

@@ -89,6 +89,10 @@ struct zt_recon_config {
 	                           * the import day plus this is a `date` exception */
 	char pool_account[64];    /* [pool] account; "" = the first statement's    */
 	char currency[4];         /* [pool] currency, default CNY                  */
+	/* Several pools (issue 13 §2): a statement is of the pool whose account
+	 * it names (pool_account and currency are then that pool's, set by the
+	 * import), and pays only that pool's batches. */
+	const struct zt_config *pools; /* the configuration; NULL: one pool */
 };
 #define ZT_RECON_DATE_TOLERANCE_DEFAULT 3
 #define ZT_RECON_EXPECTED_WITHIN_DEFAULT 30
@@ -97,6 +101,10 @@ struct zt_recon_config {
 /* Reads the settings (cfg may be NULL: every default). ZT_EINVAL with the
  * file and line for a malformed value. */
 int zt_recon_config_load(struct zt_recon_config *out, const struct zt_config *cfg);
+/* Several pools: the pool whose account `account` is (*pool), its account
+ * and currency made the settings'; ZT_EINVAL for an account of no pool.
+ * One pool: *pool NULL, nothing changed. */
+int zt_recon_pool_of(struct zt_recon_config *cfg, const char *account, const char **pool);
 
 /* ---- the words ----------------------------------------------------------- */
 
@@ -165,6 +173,7 @@ struct zt_recon_batch {
 	zt_date exported; /* day of the first export (pool-local), 0 if never                     */
 	zt_date sent;     /* day it first went to the payer (pool-local), 0 if never; filled by the
 	                   * overdue listing only (bank.batch leaves it 0)                       */
+	char pool[ZT_POOL_ID_BYTES]; /* the pool it bills for: paid into its account (issue 13) */
 };
 
 enum zt_recon_verdict {

@@ -36,7 +36,7 @@
 #define BATCH_COLUMNS(sent)                                                                    \
 	"SELECT b.id, b.fund_code, b.status, b.total, COALESCE(b.accepted_total, 0), b.paid, "  \
 	"COALESCE(" SQL_DAY("b.exported_at") ", 0), " sent ", b.returned, "                     \
-	"b.accepted_total IS NOT NULL FROM batch b "
+	"b.accepted_total IS NOT NULL, b.pool FROM batch b "
 
 static const char SQL_IMPORT_START[] =
 	"INSERT INTO bank_import (file, file_sha256, version, msg_id, at, actor) "
@@ -342,6 +342,7 @@ static void read_batch(struct zt_db_stmt *p, void *item)
 	b->sent = zt_db_column_int(p, 7);
 	b->returned = zt_db_column_int64(p, 8);
 	b->answered = zt_db_column_int(p, 9) != 0;
+	zt_db_column_copy(b->pool, sizeof b->pool, p, 10);
 }
 
 static int batch(struct zt_store *s, const char *id, struct zt_recon_batch *out)

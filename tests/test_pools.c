@@ -528,6 +528,27 @@ Test(pools_service, a_user_of_pool_a_is_refused_pool_bs_batches_and_plans, .init
 	id_of(&r, NULL, "plan_id", ida, sizeof ida, pool, sizeof pool);
 	cr_expect_str_eq(pool, "A");
 	zt_http_free(&r);
+
+	/* statements: of B's account, not for finance of A; of A's, yes */
+	char today[ZT_FMT_BYTES];
+	zt_format_date(today, zt_date_today());
+	char *text = zt_test_slurp(zt_test_camt("s.xml", "MSG-S", today,
+	                                        &(struct zt_test_entry){1, "1.00", "REF-S-1", NULL,
+	                                                                "B390100-000099"}, 1));
+	cr_assert(text);
+	for (char *p = strstr(text, "6222020200112233445"); p; p = strstr(p, "6222020200112233445"))
+		memcpy(p, ACCT_B, strlen(ACCT_B));
+	struct zt_http_call call = {.port = port, .path = "/v1/statements", .token = FIN_A,
+	                            .content_type = "application/xml", .body = text};
+	r = zt_http(&call);
+	status_is(&r, 404, "pool B's statement by finance of pool A");
+	zt_http_free(&r);
+	for (char *p = strstr(text, ACCT_B); p; p = strstr(p, ACCT_B))
+		memcpy(p, ACCT_A, strlen(ACCT_A));
+	r = zt_http(&call);
+	status_is(&r, 200, "pool A's statement by its finance");
+	zt_http_free(&r);
+	free(text);
 }
 
 /* ---- the command line: batches and the bank statement per pool ------------------- */

@@ -96,7 +96,7 @@ static int import_bytes(struct money *m, const char *text, const char *name,
 {
 	struct zt_buffer_reader at;
 	struct zt_source src = zt_source_buffer(&at, text, strlen(text), name);
-	struct zt_recon_import_req req = {m->cfg, &src, "frank"};
+	struct zt_recon_import_req req = {.cfg = m->cfg, .statement = &src, .actor = "frank"};
 	return zt_recon_import(m->s, &req, r);
 }
 
@@ -226,7 +226,7 @@ Test(uc_recon, a_source_that_reads_once_is_imported_alike, .timeout = 120)
 	cr_assert(f != NULL);
 	struct zt_source src = zt_source_file(f, "a pipe");
 	src.rewind = NULL; /* as a pipe or a socket: read once, kept aside */
-	struct zt_recon_import_req req = {m.cfg, &src, "frank"};
+	struct zt_recon_import_req req = {.cfg = m.cfg, .statement = &src, .actor = "frank"};
 	struct zt_recon_import_result r;
 	cr_assert_eq(zt_recon_import(m.s, &req, &r), 0, "%s", zt_error_last());
 	cr_expect_eq(r.matched, 1);

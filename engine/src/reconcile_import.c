@@ -16,6 +16,7 @@
 
 struct import_ctx {
 	struct session ss;
+	const struct zt_scope *scope;
 	const char *path;
 	char file_sha256[65];
 	char account[64];    /* the account every statement must be of */
@@ -119,6 +120,9 @@ static int import_entry(void *vctx, const struct zt_camt_statement *st,
 		snprintf(why, sizeof why, "%s", zt_error_last());
 		return zt_error_set(rc, "%s: statement %s: %s", c->path, st->stmt_id, why);
 	}
+	if (!c->account[0] && c->ss.cfg.pools && !zt_scope_admits_pool(c->scope, pool))
+		return zt_error_set(ZT_ENOTFOUND, "%s: statement %s: account '%s' is no pool's account "
+		                    "of yours", c->path, st->stmt_id, st->account);
 	/* The pool's statement and no other: another account's money must
 	 * never pay our batches. */
 	if (!c->account[0])
@@ -185,6 +189,7 @@ int zt_recon_import(struct zt_store *s, const struct zt_recon_import_req *req,
 	struct import_ctx c;
 	memset(&c, 0, sizeof c);
 	c.path = zt_source_name(req->statement);
+	c.scope = req->scope;
 	FILE *spool = NULL;
 	bool in_txn = false;
 	int rc = recon_session_start(&c.ss, s, req->cfg, req->actor, out);

@@ -460,9 +460,16 @@ static int post_statements(struct zt_request *r, void *ctx)
 	struct zt_source src = zt_source_buffer(&at, body, len, "the statement");
 	struct zt_recon_import_result res;
 	memset(&res, 0, sizeof res);
-	const struct zt_recon_import_req req = {a->config, &src, actor};
+	const struct zt_principal *who = zt_req_principal(r);
+	const struct zt_recon_import_req req = {.cfg = a->config, .statement = &src, .actor = actor,
+	                                        .scope = who ? &who->scope : NULL};
 	int rc = zt_recon_import(s, &req, &res);
 	struct zt_json_writer *w = NULL;
+	if (rc == ZT_ENOTFOUND) {
+		/* another pool's account: as if it did not exist */
+		rc = zt_reply_error(r, 404, "not-found", "no such account");
+		goto out;
+	}
 	if (rc == ZT_ECONFLICT) {
 		rc = zt_reply_error(r, 409, "statement-conflict", "%s", zt_error_last());
 		goto out;

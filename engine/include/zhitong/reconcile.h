@@ -55,6 +55,7 @@
 
 #include "advance.h"
 #include "batch.h"
+#include "access.h"
 #include "config.h"
 #include "iso20022.h"
 #include "money.h"
@@ -362,6 +363,10 @@ struct zt_recon_import_req {
 	 * file (its digest is stored before its first entry). */
 	const struct zt_source *statement;
 	const char *actor;
+	/* The pools the importer reaches (access.h; NULL or none named: every
+	 * pool): with several pools, a statement of another pool's account is
+	 * ZT_ENOTFOUND, as if that account did not exist, and stores nothing. */
+	const struct zt_scope *scope;
 };
 
 /* `reconcile import`: reads the camt.053 statement (validated against the

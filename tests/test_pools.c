@@ -519,6 +519,14 @@ Test(pools_service, a_user_of_pool_a_is_refused_pool_bs_batches_and_plans, .init
 	r = http_get(path, FIN_ANY);
 	status_is(&r, 200, "pool B's plan to finance of every pool");
 	zt_http_free(&r);
+	r = http_get("/v1/advances", FIN_A);
+	status_is(&r, 200, "advances and hospitals");
+	cr_expect(strstr(r.body, "\"H51010101\""), "A's hospital not shown to A: %s", r.body);
+	cr_expect_null(strstr(r.body, "\"H51010201\""), "B's hospital shown to A: %s", r.body);
+	zt_http_free(&r);
+	r = http_get("/v1/advances", FIN_ANY);
+	cr_expect(strstr(r.body, "\"H51010201\""), "B's hospital not shown to all: %s", r.body);
+	zt_http_free(&r);
 	r = http_get("/v1/advance-plans", FIN_A);
 	status_is(&r, 200, "the plans");
 	cr_expect_null(strstr(r.body, idb), "B's plan listed to finance of A: %s", r.body);
@@ -667,4 +675,12 @@ Test(pools_cli, statements_pay_their_pools_batches_only)
 	cr_expect(strstr(r.err, "no pool's account"), "%s", r.err);
 	run_free(&r);
 	free(text);
+	/* advance status of one pool: its hospitals only */
+	char *st = zt_test_dbc_ok(db, cfg, "advance status --pool B --format csv");
+	cr_expect(strstr(st, "\nH51010201,"), "%s", st);
+	cr_expect_null(strstr(st, "\nH51010101,"), "%s", st);
+	free(st);
+	st = zt_test_dbc_ok(db, cfg, "advance status --format csv");
+	cr_expect(strstr(st, "\nH51010201,") && strstr(st, "\nH51010101,"), "%s", st);
+	free(st);
 }

@@ -81,6 +81,7 @@ int zt_advance_status(struct zt_store *s,
 	for (size_t i = 0; rc == 0 && i < p.n; i++) {
 		struct zt_advance_status st = {
 			.hospital = p.v[i].h.code,
+			.county = p.v[i].h.county,
 			.advanced = p.v[i].advanced,
 			.earned = p.v[i].earned,
 			.balance = p.v[i].balance,

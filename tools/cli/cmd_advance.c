@@ -19,7 +19,8 @@ static const char advance_help[] =
 	"       zhitong --db PATH advance approve PLAN --by NAME\n"
 	"       zhitong --db PATH --config PATH advance issue --plan PLAN --by NAME\n"
 	"                                 [--out FILE] [--execution-date YYYY-MM-DD] [--rewrite]\n"
-	"       zhitong --db PATH advance status [--format text|csv] [--bom] [--out FILE [--force]]\n"
+	"       zhitong --db PATH [--config PATH] advance status [--pool P] [--format text|csv] [--bom]\n"
+	"                                    [--out FILE [--force]]\n"
 	"       zhitong --db PATH advance list [--format text|csv] [--bom] [--out FILE [--force]]\n"
 	"\n"
 	"The pool pays each hospital ahead (an advance) so that it never fronts the\n"
@@ -62,7 +63,8 @@ static const char advance_help[] =
 	"         plan again says so. --rewrite then writes that file again from the\n"
 	"         record (same MsgId, amounts and times; nothing booked) — only when\n"
 	"         the file never reached the bank, never for one sent and moved away.\n"
-	"status   per hospital: advanced, earned, balance, and since when it has been\n"
+	"status   per hospital (--pool P: of P's counties): advanced, earned, balance, and\n"
+	"         since when it has been\n"
 	"         below zero (empty if it is not).\n"
 	"         CSV header: hospital,advanced,earned,balance,advancing_since\n"
 	"list     every advance issued.\n"
@@ -291,6 +293,20 @@ static int issue(const struct cli *c, const struct args *a)
 
 /* ---- status, list -------------------------------------------------------- */
 
+struct status_filter {
+	struct zt_advance_out *o;
+	const char *counties;
+	bool all;
+};
+
+static int status_of_pool(void *ctx, const struct zt_advance_status *st)
+{
+	struct status_filter *f = ctx;
+	if (!f->all && !zt_config_counties_has(f->counties, st->county))
+		return 0;
+	return zt_advance_render_status_row(f->o, st);
+}
+
 static int status(const struct cli *c, const struct args *a)
 {
 	bool csv;
@@ -298,20 +314,42 @@ static int status(const struct cli *c, const struct args *a)
 	if ((rc = format_arg(a, &csv)) != 0)
 		return rc;
 	if (a->npos != 1)
-		return cli_usage("zhitong advance status [--format text|csv] [--bom] "
+		return cli_usage("zhitong advance status [--pool P] [--format text|csv] [--bom] "
 		                 "[--out FILE [--force]]");
+	/* --pool P: the hospitals of P's counties only (config.h) */
+	struct status_filter f = {.o = NULL};
+	struct zt_config *cfg = NULL;
+	const char *pool = args_get(a, "--pool");
+	if (pool) {
+		if ((rc = load_config(c, &cfg)) != 0)
+			return rc;
+		if (zt_config_pool_pick(cfg, pool, &pool) != 0) {
+			rc = cli_usage("%s", zt_error_last());
+			zt_config_free(cfg);
+			return rc;
+		}
+		f.counties = zt_config_pool_counties(cfg, pool);
+		f.all = !f.counties;
+	} else {
+		f.all = true;
+	}
 	struct zt_store *s;
-	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
+	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0) {
+		zt_config_free(cfg);
 		return rc;
+	}
 	struct zt_advance_out o;
 	struct cli_out co;
 	if ((rc = out_start(&o, &co, a, csv, true)) != 0) {
 		zt_store_close(s);
+		zt_config_free(cfg);
 		return rc;
 	}
+	f.o = &o;
 	zt_advance_render_status_header(&o);
-	rc = zt_advance_status(s, zt_advance_render_status_row, &o);
+	rc = zt_advance_status(s, status_of_pool, &f);
 	zt_store_close(s);
+	zt_config_free(cfg);
 	return cli_out_close(&co, rc ? fail(rc) : EXIT_DONE);
 }
 

@@ -218,6 +218,7 @@ int zt_advance_list(struct zt_store *s, int (*cb)(void *ctx, const struct zt_adv
 
 struct zt_advance_status {
 	const char *hospital;
+	const char *county;       /* the hospital's (registry): its pool, config.h */
 	zt_fen advanced;          /* advance transfers to it                      */
 	zt_fen earned;            /* fund shares settled to it, less reversals    */
 	zt_fen balance;           /* hospital:H, from its transfers               */

@@ -555,8 +555,42 @@ Test(pools_service, a_user_of_pool_a_is_refused_pool_bs_batches_and_plans, .init
 		memcpy(p, ACCT_A, strlen(ACCT_A));
 	r = zt_http(&call);
 	status_is(&r, 200, "pool A's statement by its finance");
+	char exc_a[32] = "";
+	const char *x = r.body ? strstr(r.body, "EXC-") : NULL;
+	cr_assert(x, "A's credit naming no batch of A: an exception: %s", r.body);
+	snprintf(exc_a, sizeof exc_a, "%.*s", (int)strcspn(x, "\""), x);
+	zt_http_free(&r);
+	/* B's statement by finance of every pool: its exception is not A's */
+	for (char *p = strstr(text, ACCT_A); p; p = strstr(p, ACCT_A))
+		memcpy(p, ACCT_B, strlen(ACCT_B));
+	for (char *p = strstr(text, "REF-S-1"); p; p = strstr(p, "REF-S-1"))
+		p[6] = '2';
+	for (char *p = strstr(text, "MSG-S"); p; p = strstr(p, "MSG-S"))
+		p[4] = 'T';
+	call.token = FIN_ANY;
+	r = zt_http(&call);
+	status_is(&r, 200, "pool B's statement by finance of every pool");
+	char exc_b[32] = "";
+	x = r.body ? strstr(r.body, "EXC-") : NULL;
+	cr_assert(x, "%s", r.body);
+	snprintf(exc_b, sizeof exc_b, "%.*s", (int)strcspn(x, "\""), x);
 	zt_http_free(&r);
 	free(text);
+	r = http_get("/v1/exceptions", FIN_A);
+	status_is(&r, 200, "exceptions");
+	cr_expect(strstr(r.body, exc_a), "A's exception %s not listed to A: %s", exc_a, r.body);
+	cr_expect_null(strstr(r.body, exc_b), "B's exception %s listed to A: %s", exc_b, r.body);
+	zt_http_free(&r);
+	r = http_get("/v1/exceptions", FIN_ANY);
+	cr_expect(strstr(r.body, exc_a) && strstr(r.body, exc_b), "%s", r.body);
+	zt_http_free(&r);
+	snprintf(path, sizeof path, "/v1/exceptions/%s/resolve", exc_b);
+	r = http_post(path, FIN_A, "{\"as\": \"ignore\", \"note\": \"not ours\"}");
+	status_is(&r, 404, "resolving pool B's exception as finance of pool A");
+	zt_http_free(&r);
+	r = http_post(path, FIN_ANY, "{\"as\": \"refund\", \"note\": \"a test credit\"}");
+	status_is(&r, 200, "resolving pool B's exception as finance of every pool");
+	zt_http_free(&r);
 }
 
 /* ---- the command line: batches and the bank statement per pool ------------------- */
@@ -653,7 +687,17 @@ Test(pools_cli, statements_pay_their_pools_batches_only)
 	free(list);
 	char *exc = zt_test_dbc_ok(db, cfg, "reconcile exceptions");
 	cr_expect(strstr(exc, "of pool A"), "no exception naming pool A:\n%s", exc);
+	/* and a person cannot match it to A's batch either */
+	const char *x = strstr(exc, "EXC-");
+	cr_assert(x, "%s", exc);
+	char exc_id[32];
+	snprintf(exc_id, sizeof exc_id, "%.*s", (int)strspn(x, "EXC-0123456789"), x);
 	free(exc);
+	r = zt_test_dbc(db, cfg, "reconcile resolve %s --as match:%s --note 'try' --by erin", exc_id,
+	                ida);
+	cr_expect_eq(r.code, 2, "exit %d\n%s%s", r.code, r.out, r.err);
+	cr_expect(strstr(r.err, "of pool A"), "%s", r.err);
+	run_free(&r);
 	/* A's account pays A's batch */
 	char *text = zt_test_slurp(zt_test_camt("a.xml", "MSG-A", today,
 	                                        &(struct zt_test_entry){1, ta, "REF-A-1", NULL, ida},

@@ -81,6 +81,18 @@ int zt_recon_pool_of(struct zt_recon_config *rc, const char *account, const char
 	return 0;
 }
 
+const char *zt_recon_exception_pool(const struct zt_config *cfg,
+                                    const struct zt_recon_exception *x)
+{
+	const char *pool = x->account[0] ? zt_config_pool_of_account(cfg, x->account) : NULL;
+	if (pool)
+		return pool;
+	if (x->subject_pool[0])
+		return x->subject_pool;
+	/* one pool: everything is its own */
+	return zt_config_pool_count(cfg) == 1 ? zt_config_pool_id(cfg, 0) : NULL;
+}
+
 /* ---- words -------------------------------------------------------------- */
 
 const char *const zt_recon_kind_names[ZT_RECON_KINDS] = {

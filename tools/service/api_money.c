@@ -558,15 +558,34 @@ out:
 	return rc;
 }
 
+struct exc_listing {
+	struct zt_request *r;
+	const struct zt_config *cfg;
+	const struct zt_recon_exceptions_req *req;
+	struct zt_json_writer *w;
+};
+
+/* Whether an exception is of the caller's pools (issue 13 §2); one of no
+ * known pool: to a user of every pool. */
+static bool exception_in_scope(struct zt_request *r, const struct zt_config *cfg,
+                               const struct zt_recon_exception *x)
+{
+	return api_pool_in_scope(r, zt_recon_exception_pool(cfg, x));
+}
+
 static int exc_row(void *ctx, const struct zt_recon_exception *x)
 {
-	exception_json(ctx, x);
+	struct exc_listing *l = ctx;
+	if (exception_in_scope(l->r, l->cfg, x))
+		exception_json(l->w, x);
 	return 0;
 }
 
 static int fill_exceptions(struct zt_store *s, struct zt_json_writer *w, void *ctx)
 {
-	return zt_recon_exceptions(s, ctx, exc_row, w);
+	struct exc_listing *l = ctx;
+	l->w = w;
+	return zt_recon_exceptions(s, l->req, exc_row, l);
 }
 
 static int get_exceptions(struct zt_request *r, void *ctx)
@@ -578,7 +597,8 @@ static int get_exceptions(struct zt_request *r, void *ctx)
 	if (open_q && strcmp(open_q, "0") != 0 && strcmp(open_q, "1") != 0)
 		return zt_reply_error(r, 400, "invalid-query", "open is 0 or 1");
 	struct zt_recon_exceptions_req req = {.open_only = !open_q || strcmp(open_q, "1") == 0};
-	return api_reply_list(r, ctx, "exceptions", fill_exceptions, &req);
+	struct exc_listing l = {r, ((struct zt_api *)ctx)->config, &req, NULL};
+	return api_reply_list(r, ctx, "exceptions", fill_exceptions, &l);
 }
 
 static int post_resolve(struct zt_request *r, void *ctx)
@@ -608,7 +628,12 @@ static int post_resolve(struct zt_request *r, void *ctx)
 		goto out;
 	struct zt_recon_exception x;
 	const struct zt_recon_resolve_req req = {a->config, zt_req_param(r, "id"), as, actor, note};
-	rc = zt_recon_resolve(s, &req, &x);
+	/* another pool's exception is not there for the caller */
+	rc = zt_recon_exception_get(s, req.exc_id, &x);
+	if (rc == 0 && !exception_in_scope(r, a->config, &x))
+		rc = ZT_ENOTFOUND;
+	if (rc == 0)
+		rc = zt_recon_resolve(s, &req, &x);
 	zt_store_close(s);
 	if (rc == ZT_ENOTFOUND)
 		rc = zt_reply_error(r, 404, "not-found", "no such exception");

@@ -254,7 +254,18 @@ struct zt_recon_exception {
 	char note[ZT_TEXT_BYTES];
 	char resolved_at[32];
 	char resolved_by[ZT_ACTOR_BYTES];
+	/* Several pools (issue 13 §2): the entry's account ("" without an
+	 * entry), and the pool of the batch or advance it is about ("" if
+	 * none). zt_recon_exception_pool says whose it is. */
+	char account[64];
+	char subject_pool[ZT_POOL_ID_BYTES];
 };
+
+/* The pool an exception is of: its entry's account's pool, else the pool
+ * of the batch or advance it is about; NULL if neither is known (cfg may
+ * be NULL: the default pool). */
+const char *zt_recon_exception_pool(const struct zt_config *cfg,
+                                    const struct zt_recon_exception *x);
 
 /* Fills b->due from what the store read (the rule of zt_batch_due). */
 void zt_recon_batch_due(struct zt_recon_batch *b);

@@ -127,32 +127,16 @@ Test(pools_config, pools_that_cannot_be_told_apart_are_refused)
 
 static struct zt_store *s;
 
-static void settle_at(const char *hospital, const char *claim_no, const char *psn,
-                      const char *dscg, const char *amount)
-{
-	char xml[4096];
-	zt_test_claim_xml(xml, sizeof xml, claim_no, psn, dscg, amount);
-	char *h = strstr(xml, "H51010101");
-	cr_assert(h && strlen(hospital) == 9);
-	memcpy(h, hospital, 9);
-	struct zt_settle_opts o = {.actor = "desk"};
-	struct zt_settle_stats st;
-	cr_assert_eq(zt_parse_date(&o.today, "2017-12-31", 10), 0);
-	cr_assert_eq(zt_test_settle_buffer(s, xml, strlen(xml), ZT_CLAIM_FORMAT_XML, &o, NULL, &st),
-	             0, "%s", zt_error_last());
-	cr_assert_eq(st.rejected, 0, "claim %s was rejected", claim_no);
-}
-
 /* Two claims at a hospital of pool A, two at hospitals of pool B (people
  * of 510101 treated out of county). */
 static void world(void)
 {
 	s = zt_test_store("pools.db");
 	zt_test_load_sample(s);
-	settle_at("H51010101", "A-1", "P0000002", "2017-03-01", "5000.00");
-	settle_at("H51010101", "A-2", "P0000003", "2017-03-02", "7000.00");
-	settle_at("H51010201", "B-1", "P0000005", "2017-03-03", "3000.00");
-	settle_at("H51010211", "B-2", "P0000006", "2017-03-04", "4000.00");
+	zt_test_settle_at(s, "H51010101", "A-1", "P0000002", "2017-03-01", "5000.00");
+	zt_test_settle_at(s, "H51010101", "A-2", "P0000003", "2017-03-02", "7000.00");
+	zt_test_settle_at(s, "H51010201", "B-1", "P0000005", "2017-03-03", "3000.00");
+	zt_test_settle_at(s, "H51010211", "B-2", "P0000006", "2017-03-04", "4000.00");
 }
 
 static void fini(void) { zt_store_close(s); }

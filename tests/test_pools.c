@@ -632,10 +632,11 @@ static void billed(const char *db, const char *cfg, const char *key, const char 
 	free(out);
 }
 
-Test(pools_cli, statements_pay_their_pools_batches_only)
+/* The flow on `db` (SQLite or PostgreSQL), initialised with the sample
+ * registry and policy. */
+static void statements_pay_their_pools_batches_only(const char *db)
 {
-	char db[1024], cfg[1024], key[700];
-	snprintf(db, sizeof db, "%s", zt_test_sample_db("cli.db")); /* kept: a rotated buffer */
+	char cfg[1024], key[700];
 	snprintf(key, sizeof key, "%s", tmp_path("k.pem"));
 	struct run r = sh("openssl genpkey -algorithm ed25519 -out '%s'", key);
 	cr_assert_eq(r.code, 0, "%s", r.err);
@@ -711,4 +712,24 @@ Test(pools_cli, statements_pay_their_pools_batches_only)
 	st = zt_test_dbc_ok(db, cfg, "advance status --format csv");
 	cr_expect(strstr(st, "\nH51010201,") && strstr(st, "\nH51010101,"), "%s", st);
 	free(st);
+}
+
+Test(pools_cli, statements_pay_their_pools_batches_only_on_sqlite, .timeout = 300)
+{
+	char db[1024];
+	snprintf(db, sizeof db, "%s", zt_test_sample_db("cli.db")); /* kept: a rotated buffer */
+	statements_pay_their_pools_batches_only(db);
+}
+
+/* The same on the PostgreSQL store of the CTest fixture `pg` (tests/pg/). */
+Test(pools_cli, statements_pay_their_pools_batches_only_on_postgresql, .timeout = 300)
+{
+	char target[1200];
+	zt_test_pg_create(target, sizeof target, "pools", NULL);
+	free(zt_test_ok("--db '%s' init", target));
+	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", target,
+	                ZT_TEST_SOURCE_DIR));
+	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", target,
+	                ZT_TEST_SOURCE_DIR));
+	statements_pay_their_pools_batches_only(target);
 }

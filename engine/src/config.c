@@ -49,6 +49,9 @@ struct zt_config {
 	char path[1024];
 	struct entry *e;
 	size_t n, cap;
+	/* the first entry of each pool section, in file order (index_pools):
+	 * the pools are looked up per claim and per hospital */
+	size_t *pool_at, npools;
 };
 
 static char *trim(char *s)
@@ -198,6 +201,7 @@ void zt_config_free(struct zt_config *c)
 		free(c->e[i].value);
 	}
 	free(c->e);
+	free(c->pool_at);
 	free(c);
 }
 
@@ -220,6 +224,7 @@ static int read_line(FILE *f, char *line, size_t cap, const char *path, int line
 	return ch == EOF && n == 0 ? 0 : 1;
 }
 
+static int index_pools(struct zt_config *c);
 static int check_pools(const struct zt_config *c);
 
 /* Reads every line of f into c; c->path names it in messages. */
@@ -315,6 +320,8 @@ static int read_lines(struct zt_config *c, FILE *f)
 			break;
 		}
 	}
+	if (rc == 0)
+		rc = index_pools(c);
 	return rc ? rc : check_pools(c);
 }
 
@@ -454,28 +461,36 @@ static const char *pool_id_of(const char *section)
 	return strncmp(section, "pool ", 5) == 0 ? section + 5 : NULL;
 }
 
-/* The i-th pool section (in file order, each once), or NULL. */
-static const struct entry *pool_nth(const struct zt_config *c, size_t want)
+/* Indexes the pool sections once the file is read (each once, in file
+ * order). */
+static int index_pools(struct zt_config *c)
 {
-	size_t k = 0;
-	for (size_t i = 0; c && i < c->n; i++) {
+	for (size_t i = 0; i < c->n; i++) {
 		if (!pool_id_of(c->e[i].section))
 			continue;
 		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = strcmp(c->e[j].section, c->e[i].section) == 0;
-		if (!seen && k++ == want)
-			return &c->e[i];
+		for (size_t k = 0; k < c->npools && !seen; k++)
+			seen = strcmp(c->e[c->pool_at[k]].section, c->e[i].section) == 0;
+		if (seen)
+			continue;
+		size_t *grown = zt_realloc(c->pool_at, (c->npools + 1) * sizeof *grown);
+		if (!grown)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		c->pool_at = grown;
+		c->pool_at[c->npools++] = i;
 	}
-	return NULL;
+	return 0;
+}
+
+/* The i-th pool section (in file order), or NULL. */
+static const struct entry *pool_nth(const struct zt_config *c, size_t want)
+{
+	return c && want < c->npools ? &c->e[c->pool_at[want]] : NULL;
 }
 
 size_t zt_config_pool_count(const struct zt_config *c)
 {
-	size_t n = 0;
-	while (pool_nth(c, n))
-		n++;
-	return n ? n : 1;
+	return c && c->npools ? c->npools : 1;
 }
 
 const char *zt_config_pool_id(const struct zt_config *c, size_t i)
@@ -586,6 +601,9 @@ const char *zt_config_pool_of_account(const struct zt_config *c, const char *acc
  * or [pool P] sections; with more than one, each lists its counties, no
  * county is in two pools, and they share one time zone (the process keeps
  * one: dates and times people read). ZT_EINVAL with file:line. */
+static int check_pool(const struct zt_config *c, size_t i, size_t n, const char **lists,
+                      const char **zonep, const struct entry **zone_ep);
+
 static int check_pools(const struct zt_config *c)
 {
 	size_t n = 0;
@@ -598,54 +616,72 @@ static int check_pools(const struct zt_config *c)
 		                    named->line);
 	const char *zone = NULL;
 	const struct entry *zone_e = NULL;
+	/* each pool's counties, read once: a province has many */
+	const char **lists = zt_calloc(n ? n : 1, sizeof *lists);
+	if (!lists)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct entry *p = pool_nth(c, i);
-		const char *id = pool_id_of(p->section);
-		const struct entry *ce = find(c, p->section, "counties");
-		if (!ce && n > 1)
-			return zt_error_set(ZT_EINVAL, "%s:%d: [%s] needs 'counties' (the six-digit county "
-			                    "codes it serves): several pools are configured", c->path,
-			                    p->line, p->section);
-		if (ce && strlen(ce->value) >= ZT_POOL_COUNTIES_BYTES)
-			return zt_error_set(ZT_EINVAL, "%s:%d: [%s] counties is longer than %d bytes",
-			                    c->path, ce->line, p->section, ZT_POOL_COUNTIES_BYTES - 1);
-		if (ce && !ce->value[strspn(ce->value, " \t,")])
-			return zt_error_set(ZT_EINVAL, "%s:%d: [%s] counties names no county", c->path,
-			                    ce->line, p->section);
-		for (const char *q = ce ? ce->value : ""; *q;) {
-			while (*q == ' ' || *q == '\t' || *q == ',')
-				q++;
-			size_t k = strcspn(q, " \t,");
-			if (!k)
-				break;
-			char county[16];
-			bool digits = k == ZT_COUNTY_BYTES - 1;
-			for (size_t d = 0; d < k && digits; d++)
-				digits = isdigit((unsigned char)q[d]);
-			if (!digits)
-				return zt_error_set(ZT_EINVAL, "%s:%d: [%s] counties: '%.*s' is not a six-digit "
-				                    "county code", c->path, ce->line, p->section,
-				                    (int)(k < 20 ? k : 20), q);
-			memcpy(county, q, k);
-			county[k] = '\0';
-			for (size_t j = 0; j < i; j++) {
-				const char *other = pool_id_of(pool_nth(c, j)->section);
-				if (zt_config_counties_has(zt_config_pool_counties(c, other), county))
-					return zt_error_set(ZT_EINVAL, "%s:%d: [%s] counties: %s is already in pool "
-					                    "%s", c->path, ce->line, p->section, county, other);
-			}
-			q += k;
-		}
-		const struct entry *tz = find(c, p->section, "timezone");
-		const char *z = tz ? tz->value : "Asia/Shanghai";
-		if (zone && strcmp(zone, z) != 0)
-			return zt_error_set(ZT_EINVAL, "%s:%d: [%s] timezone %s differs from %s (line %d): "
-			                    "the pools of one database keep one time zone", c->path,
-			                    tz ? tz->line : p->line, p->section, z, zone,
-			                    zone_e ? zone_e->line : 0);
-		zone = z;
-		zone_e = tz;
-		(void)id;
+		const struct entry *ce = find(c, pool_nth(c, i)->section, "counties");
+		lists[i] = ce ? ce->value : "";
 	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = check_pool(c, i, n, lists, &zone, &zone_e);
+	free(lists);
+	return rc;
+}
+
+/* Pool i of n (check_pools): its counties, in no pool before it, and its
+ * time zone, the one of the pools before it. */
+static int check_pool(const struct zt_config *c, size_t i, size_t n, const char **lists,
+                      const char **zonep, const struct entry **zone_ep)
+{
+	const char *zone = *zonep;
+	const struct entry *zone_e = *zone_ep;
+	const struct entry *p = pool_nth(c, i);
+	const struct entry *ce = find(c, p->section, "counties");
+	if (!ce && n > 1)
+		return zt_error_set(ZT_EINVAL, "%s:%d: [%s] needs 'counties' (the six-digit county "
+		                    "codes it serves): several pools are configured", c->path,
+		                    p->line, p->section);
+	if (ce && strlen(ce->value) >= ZT_POOL_COUNTIES_BYTES)
+		return zt_error_set(ZT_EINVAL, "%s:%d: [%s] counties is longer than %d bytes",
+		                    c->path, ce->line, p->section, ZT_POOL_COUNTIES_BYTES - 1);
+	if (ce && !ce->value[strspn(ce->value, " \t,")])
+		return zt_error_set(ZT_EINVAL, "%s:%d: [%s] counties names no county", c->path,
+		                    ce->line, p->section);
+	for (const char *q = ce ? ce->value : ""; *q;) {
+		while (*q == ' ' || *q == '\t' || *q == ',')
+			q++;
+		size_t k = strcspn(q, " \t,");
+		if (!k)
+			break;
+		char county[16];
+		bool digits = k == ZT_COUNTY_BYTES - 1;
+		for (size_t d = 0; d < k && digits; d++)
+			digits = isdigit((unsigned char)q[d]);
+		if (!digits)
+			return zt_error_set(ZT_EINVAL, "%s:%d: [%s] counties: '%.*s' is not a six-digit "
+			                    "county code", c->path, ce->line, p->section,
+			                    (int)(k < 20 ? k : 20), q);
+		memcpy(county, q, k);
+		county[k] = '\0';
+		for (size_t j = 0; j < i; j++) {
+			const char *other = pool_id_of(pool_nth(c, j)->section);
+			if (zt_config_counties_has(lists[j], county))
+				return zt_error_set(ZT_EINVAL, "%s:%d: [%s] counties: %s is already in pool "
+				                    "%s", c->path, ce->line, p->section, county, other);
+		}
+		q += k;
+	}
+	const struct entry *tz = find(c, p->section, "timezone");
+	const char *z = tz ? tz->value : "Asia/Shanghai";
+	if (zone && strcmp(zone, z) != 0)
+		return zt_error_set(ZT_EINVAL, "%s:%d: [%s] timezone %s differs from %s (line %d): "
+		                    "the pools of one database keep one time zone", c->path,
+		                    tz ? tz->line : p->line, p->section, z, zone,
+		                    zone_e ? zone_e->line : 0);
+	*zonep = z;
+	*zone_ep = tz;
 	return 0;
 }

@@ -23,6 +23,10 @@
 #define ZT_TEST_TOKEN_FUND_BASIC "zt_test_fundb1_0123456789abcdef"
 #define ZT_TEST_TOKEN_FUND_BASIC2 "zt_test_fundb2_0123456789abcdef"
 #define ZT_TEST_TOKEN_FINANCE2 "zt_test_finance2_0123456789abc"
+/* Users whose scope names the pool "A" (issue 13 §2): finance and an
+ * administrator of the basic fund 390100. */
+#define ZT_TEST_TOKEN_FINANCE_POOL_A "zt_test_finance_pool_a_0123456"
+#define ZT_TEST_TOKEN_FUND_POOL_A "zt_test_fund_pool_a_0123456789"
 extern const struct zt_static_auth zt_test_users;
 
 struct zt_http_resp {

@@ -231,7 +231,7 @@ int zt_stress_batch_create(const char *db, const char *fund, char *id)
 	int rc = zt_store_open(&s, db, NULL);
 	struct zt_batch_create_res res;
 	if (rc == 0 &&
-	    (rc = zt_batch_create(s, &(struct zt_batch_create_req){fund, 0, "alice"}, &res)) == 0)
+	    (rc = zt_batch_create(s, &(struct zt_batch_create_req){.fund_code = fund, .through = 0, .actor = "alice"}, &res)) == 0)
 		memcpy(id, res.id, sizeof res.id);
 	zt_store_close(s);
 	return rc;

@@ -1224,7 +1224,7 @@ Test(advance_library, plan_approve_issue_and_status_through_advance_h)
 	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
 
 	struct zt_advance_plan p;
-	cr_assert_eq(zt_advance_plan(s, &(struct zt_advance_plan_req){cfg, 0, "alice"}, &p), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_advance_plan(s, &(struct zt_advance_plan_req){.cfg = cfg, .actor = "alice"}, &p), 0, "%s", zt_error_last());
 	cr_expect_eq(p.total, 1890000 + 5000000 + 100000);
 	cr_expect_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){p.plan_id, "alice"}), ZT_EFOUREYES);
 	cr_assert_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){p.plan_id, "bob"}), 0, "%s", zt_error_last());

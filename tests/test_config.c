@@ -107,7 +107,7 @@ Test(config_sections, malformed_headers_are_refused_with_file_and_line)
 		{"[fund 390100 extra]", "a section is one word"},
 		{"[fund  ]", "section [fund] needs a name: [fund CODE]"},
 		{"[hospital]", "section [hospital] needs a name"},
-		{"[pool x]", "section [pool] takes no name (found [pool x])"},
+		{"[advance x]", "section [advance] takes no name (found [advance x])"},
 		{"[signing key]", "section [signing] takes no name"},
 		{"[pool] name = x", "text after ']'"},
 		{"[pool]]", "text after ']'"},

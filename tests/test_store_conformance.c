@@ -961,7 +961,7 @@ static void *make_batch(void *arg)
 	m->rc = zt_store_open(&s, m->target, NULL);
 	if (m->rc == 0) {
 		struct zt_batch_create_res res;
-		m->rc = zt_batch_create(s, &(struct zt_batch_create_req){"390100", 0, "alice"}, &res);
+		m->rc = zt_batch_create(s, &(struct zt_batch_create_req){.fund_code = "390100", .through = 0, .actor = "alice"}, &res);
 		snprintf(m->id, sizeof m->id, "%s", res.id);
 		m->count = res.batch.count;
 		zt_store_close(s);

@@ -164,7 +164,7 @@ static void exported(struct fake_payer *f)
 	struct zt_batch_create_res made;
 	struct zt_batch_step_res step;
 	struct zt_batch_export_info info;
-	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){FUND, 0, "alice"}, &made), 0,
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.fund_code = FUND, .through = 0, .actor = "alice"}, &made), 0,
 	             "%s", zt_error_last());
 	snprintf(batch_id, sizeof batch_id, "%s", made.id);
 	cr_assert_eq(zt_batch_approve(s, &(struct zt_batch_step_req){batch_id, "bob", NULL}, &step),
@@ -197,7 +197,7 @@ TestSuite(uc_batch, .init = world, .fini = fini, .timeout = 60);
 Test(uc_batch, create_takes_every_share_and_its_total_is_the_sum_of_its_records)
 {
 	struct zt_batch_create_res made;
-	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){FUND, 0, "alice"}, &made), 0,
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.fund_code = FUND, .through = 0, .actor = "alice"}, &made), 0,
 	             "%s", zt_error_last());
 	struct sums m = records_of(made.id, false);
 	cr_assert_eq(made.batch.count, 3);
@@ -208,7 +208,7 @@ Test(uc_batch, create_takes_every_share_and_its_total_is_the_sum_of_its_records)
 	cr_assert_str_eq(made.batch.created_by, "alice");
 	/* nothing left: no second batch, no number used */
 	struct zt_batch_create_res again;
-	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){FUND, 0, "alice"}, &again), 0);
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.fund_code = FUND, .through = 0, .actor = "alice"}, &again), 0);
 	cr_assert_str_eq(again.id, "");
 	cr_assert_eq(again.batch.count, 0);
 }
@@ -218,7 +218,7 @@ Test(uc_batch, through_cuts_by_discharge_date)
 	struct zt_batch_create_res made;
 	zt_date through;
 	cr_assert_eq(zt_parse_date(&through, "2017-03-02", 10), 0);
-	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){FUND, through, "alice"}, &made),
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.fund_code = FUND, .through = through, .actor = "alice"}, &made),
 	             0, "%s", zt_error_last());
 	cr_assert_eq(made.batch.count, 2);
 	cr_assert_eq(made.batch.period_to, through);
@@ -228,7 +228,7 @@ Test(uc_batch, through_cuts_by_discharge_date)
 Test(uc_batch, an_unknown_fund_is_refused)
 {
 	struct zt_batch_create_res made;
-	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){"999999", 0, "alice"}, &made),
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.fund_code = "999999", .through = 0, .actor = "alice"}, &made),
 	             ZT_ENOTFOUND);
 	cr_assert_str_eq(zt_error_last(), "fund '999999' is not in the registry");
 }
@@ -237,7 +237,7 @@ Test(uc_batch, the_maker_cannot_approve_under_any_spelling_and_a_checker_can)
 {
 	struct zt_batch_create_res made;
 	struct zt_batch_step_res res;
-	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){FUND, 0, "alice"}, &made), 0);
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.fund_code = FUND, .through = 0, .actor = "alice"}, &made), 0);
 	const char *spellings[] = {"alice", "Alice ", "ＡＬＩＣＥ"};
 	for (size_t i = 0; i < 3; i++) {
 		cr_assert_eq(zt_batch_approve(s, &(struct zt_batch_step_req){made.id, spellings[i], NULL},
@@ -254,7 +254,7 @@ Test(uc_batch, a_rejected_batch_keeps_its_shares_and_reopens_with_what_came_sinc
 {
 	struct zt_batch_create_res made;
 	struct zt_batch_step_res res;
-	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){FUND, 0, "alice"}, &made), 0);
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.fund_code = FUND, .through = 0, .actor = "alice"}, &made), 0);
 	cr_assert_eq(zt_batch_reject(s, &(struct zt_batch_step_req){made.id, "bob", NULL}, &res),
 	             ZT_EINVAL, "a rejection needs a reason");
 	cr_assert_eq(zt_batch_reject(s, &(struct zt_batch_step_req){made.id, "bob", "wrong month"},

@@ -96,7 +96,7 @@ static int import_bytes(struct money *m, const char *text, const char *name,
 {
 	struct zt_buffer_reader at;
 	struct zt_source src = zt_source_buffer(&at, text, strlen(text), name);
-	struct zt_recon_import_req req = {m->cfg, &src, "frank"};
+	struct zt_recon_import_req req = {.cfg = m->cfg, .statement = &src, .actor = "frank"};
 	return zt_recon_import(m->s, &req, r);
 }
 
@@ -226,7 +226,7 @@ Test(uc_recon, a_source_that_reads_once_is_imported_alike, .timeout = 120)
 	cr_assert(f != NULL);
 	struct zt_source src = zt_source_file(f, "a pipe");
 	src.rewind = NULL; /* as a pipe or a socket: read once, kept aside */
-	struct zt_recon_import_req req = {m.cfg, &src, "frank"};
+	struct zt_recon_import_req req = {.cfg = m.cfg, .statement = &src, .actor = "frank"};
 	struct zt_recon_import_result r;
 	cr_assert_eq(zt_recon_import(m.s, &req, &r), 0, "%s", zt_error_last());
 	cr_expect_eq(r.matched, 1);
@@ -380,7 +380,7 @@ Test(uc_advance, plan_approve_issue_and_read_the_balances, .timeout = 120)
 	money_world(&m);
 	zt_fen hosp0 = balance_of(&m, "hospital:H51010101");
 	struct zt_advance_plan p;
-	struct zt_advance_request_req ask = {"H51010101", 2000000, "Erin"};
+	struct zt_advance_request_req ask = {.hospital = "H51010101", .amount = 2000000, .actor = "Erin"};
 	cr_assert_eq(zt_advance_request(m.s, &ask, &p), 0, "%s", zt_error_last());
 	cr_expect_eq(p.total, 2000000);
 	cr_expect_eq(p.line_count, 1);

@@ -748,8 +748,17 @@ const char *zt_test_claim_xml(char *buf, size_t cap, const char *claim_no, const
 void zt_test_settle(struct zt_store *s, const char *claim_no, const char *psn_no,
                     const char *dscg, const char *amount)
 {
+	zt_test_settle_at(s, "H51010101", claim_no, psn_no, dscg, amount);
+}
+
+void zt_test_settle_at(struct zt_store *s, const char *hospital, const char *claim_no,
+                       const char *psn_no, const char *dscg, const char *amount)
+{
 	char xml[4096];
 	zt_test_claim_xml(xml, sizeof xml, claim_no, psn_no, dscg, amount);
+	char *h = strstr(xml, "H51010101");
+	cr_assert(h && strlen(hospital) == 9, "hospital '%s'", hospital);
+	memcpy(h, hospital, 9);
 	struct zt_settle_opts o = {.actor = "desk"};
 	struct zt_settle_stats st;
 	cr_assert_eq(zt_parse_date(&o.today, "2017-12-31", 10), 0);

@@ -184,6 +184,9 @@ const char *zt_test_claim_xml(char *buf, size_t cap, const char *claim_no, const
  * it is settled. */
 void zt_test_settle(struct zt_store *s, const char *claim_no, const char *psn_no,
                     const char *dscg, const char *amount);
+/* The same claim at `hospital` (a code of 9 characters, as H51010101). */
+void zt_test_settle_at(struct zt_store *s, const char *hospital, const char *claim_no,
+                       const char *psn_no, const char *dscg, const char *amount);
 
 /* Display columns of UTF-8 text as a terminal shows it (CJK two): the
  * render modules' own count (zt_text_width). */

@@ -123,6 +123,7 @@ void zt_scope_free(struct zt_scope *s)
 		return;
 	list_free(s->hospitals, s->hospital_count);
 	list_free(s->funds, s->fund_count);
+	list_free(s->pools, s->pool_count);
 	zt_scope_init(s);
 }
 
@@ -185,6 +186,16 @@ int zt_scope_add_hospital(struct zt_scope *s, const char *code)
 int zt_scope_add_fund(struct zt_scope *s, const char *code)
 {
 	return list_add(&s->funds, &s->fund_count, code, "fund");
+}
+
+int zt_scope_add_pool(struct zt_scope *s, const char *pool)
+{
+	return list_add(&s->pools, &s->pool_count, pool, "pool");
+}
+
+bool zt_scope_admits_pool(const struct zt_scope *s, const char *pool)
+{
+	return !s || s->pool_count == 0 || list_has(s->pools, s->pool_count, pool);
 }
 
 bool zt_scope_has_hospital(const struct zt_scope *s, const char *code)

@@ -81,6 +81,7 @@ int zt_advance_status(struct zt_store *s,
 	for (size_t i = 0; rc == 0 && i < p.n; i++) {
 		struct zt_advance_status st = {
 			.hospital = p.v[i].h.code,
+			.county = p.v[i].h.county,
 			.advanced = p.v[i].advanced,
 			.earned = p.v[i].earned,
 			.balance = p.v[i].balance,
@@ -132,7 +133,7 @@ static int plan_settings(const struct zt_config *cfg, int *days_out, zt_fen *min
 }
 
 static int plan_lines(const struct zt_config *cfg, const struct ledger_pass *pass,
-                      struct zt_advance_plan *pl)
+                      const char *counties, struct zt_advance_plan *pl)
 {
 	pl->lines = zt_calloc(pass->n ? pass->n : 1, sizeof *pl->lines);
 	if (!pl->lines)
@@ -140,6 +141,9 @@ static int plan_lines(const struct zt_config *cfg, const struct ledger_pass *pas
 	pl->total = 0;
 	for (size_t i = 0; i < pass->n; i++) {
 		const struct hosp *x = &pass->v[i];
+		/* the pool advances to the hospitals of its counties (issue 13 §2) */
+		if (!zt_config_counties_has(counties, x->h.county))
+			continue;
 		struct zt_advance_plan_line *l = &pl->lines[pl->line_count++];
 		snprintf(l->hospital, sizeof l->hospital, "%s", x->h.code);
 		char section[sizeof x->h.code + 16];
@@ -190,8 +194,11 @@ int zt_advance_plan(struct zt_store *s, const struct zt_advance_plan_req *req,
 		                  zt_format_date(d2, today));
 		goto done;
 	}
-	if ((rc = plan_settings(cfg, &out->target_days, &out->min_topup)) != 0)
+	const char *pool;
+	if ((rc = plan_settings(cfg, &out->target_days, &out->min_topup)) != 0 ||
+	    (rc = zt_config_pool_pick(cfg, req->pool, &pool)) != 0)
 		goto done;
+	snprintf(out->pool, sizeof out->pool, "%s", pool);
 	out->as_of = as_of;
 	out->window_from = zt_date_add(as_of, -(int64_t)(out->target_days - 1));
 	zt_timestamp_day_start(pass.from, out->window_from);
@@ -206,7 +213,7 @@ int zt_advance_plan(struct zt_store *s, const struct zt_advance_plan_req *req,
 	struct section_check sc = {&pass, zt_config_path(cfg)};
 	if ((rc = zt_config_each_section(cfg, "hospital", check_hospital_section, &sc)) != 0)
 		goto done;
-	if ((rc = plan_lines(cfg, &pass, out)) != 0)
+	if ((rc = plan_lines(cfg, &pass, zt_config_pool_counties(cfg, pool), out)) != 0)
 		goto done;
 
 	int64_t last_plan;
@@ -223,9 +230,10 @@ int zt_advance_plan(struct zt_store *s, const struct zt_advance_plan_req *req,
 	if ((rc = s->ops->advances.plan_put(s, out)) != 0)
 		goto done;
 	char detail[160];
-	snprintf(detail, sizeof detail, "as of %s, %d days, %zu hospitals, total %s",
+	snprintf(detail, sizeof detail, "as of %s, %d days, %zu hospitals, total %s%s%.32s",
 	         zt_format_date(d1, as_of), out->target_days, out->line_count,
-	         zt_format_amount(d2, out->total));
+	         zt_format_amount(d2, out->total), req->pool ? ", pool " : "",
+	         req->pool ? out->pool : "");
 	if ((rc = s->ops->audit.add(s, actor, "advance plan", out->plan_id, detail)) != 0)
 		goto done;
 	rc = s->ops->commit(s);
@@ -282,6 +290,13 @@ int zt_advance_request(struct zt_store *s, const struct zt_advance_request_req *
 			rc = zt_error_set(ZT_ENOTFOUND, "hospital '%s' is not in the registry", hospital);
 		goto done;
 	}
+	const char *pool = zt_config_pool_of_county(req->cfg, h.county);
+	if (!pool) {
+		rc = zt_error_set(ZT_EINVAL, "hospital '%s' is of county %s, which no [pool] of the "
+		                  "configuration serves", h.code, h.county);
+		goto done;
+	}
+	snprintf(out->pool, sizeof out->pool, "%s", pool);
 	struct zt_advance_plan_line *l = &out->lines[0];
 	out->line_count = 1;
 	snprintf(l->hospital, sizeof l->hospital, "%s", h.code);
@@ -456,13 +471,17 @@ struct pool_cfg {
 	const char *name, *account, *bic, *currency;
 };
 
-static int pool_settings(const struct zt_config *cfg, struct pool_cfg *p)
+/* The paying pool's bank details: the plan's pool's section. */
+static int pool_settings(const struct zt_config *cfg, const char *pool, struct pool_cfg *p)
 {
 	const char *path = zt_config_path(cfg);
-	p->name = zt_config_get(cfg, "pool", "name");
-	p->account = zt_config_get(cfg, "pool", "account");
-	p->bic = zt_config_get(cfg, "pool", "bic");
-	p->currency = zt_config_get(cfg, "pool", "currency");
+	if (!zt_config_pool_section(cfg, pool))
+		return zt_error_set(ZT_EINVAL, "configuration '%s': no [pool %s]: the plan is of pool "
+		                    "%s, which pays it", path[0] ? path : "(none)", pool, pool);
+	p->name = zt_config_pool_get(cfg, pool, "name");
+	p->account = zt_config_pool_get(cfg, pool, "account");
+	p->bic = zt_config_pool_get(cfg, pool, "bic");
+	p->currency = zt_config_pool_get(cfg, pool, "currency");
 	if (!p->currency || !p->currency[0])
 		p->currency = "CNY";
 	if (!p->account || !p->account[0] || !p->name || !p->name[0])
@@ -811,13 +830,14 @@ int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
 	const char *actor = req->actor;
 	int rc;
 	if ((rc = check_actor(who, "advance issue", &actor)) != 0 ||
-	    (rc = check_issue_req(req, today)) != 0 || (rc = pool_settings(req->cfg, &pool)) != 0)
+	    (rc = check_issue_req(req, today)) != 0)
 		goto done;
 	zt_date exec_date = req->execution_date ? req->execution_date : today;
 	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 		goto done;
 	txn = true;
-	if ((rc = s->ops->advances.plan_get(s, req->plan_id, &pl)) != 0)
+	if ((rc = s->ops->advances.plan_get(s, req->plan_id, &pl)) != 0 ||
+	    (rc = pool_settings(req->cfg, pl.pool, &pool)) != 0)
 		goto done;
 	if (pl.issued_msg_id[0]) {
 		rc = issue_again(s, req, &pl, &pool, out);

@@ -48,10 +48,17 @@ static int create_in(struct zt_store *s, const struct zt_batch_create_req *req,
 {
 	struct zt_batch b = {.through = req->through};
 	int64_t count = 0;
+	const char *pool, *counties;
+	int rc = zt_config_pool_pick(req->cfg, req->pool, &pool);
+	if (rc)
+		return rc;
+	counties = zt_config_pool_counties(req->cfg, pool);
+	snprintf(b.pool, sizeof b.pool, "%s", pool);
+	snprintf(b.counties, sizeof b.counties, "%s", counties ? counties : "");
 	snprintf(b.fund_code, sizeof b.fund_code, "%s", req->fund_code);
 	snprintf(b.created_by, sizeof b.created_by, "%s", actor);
 	/* numbered under the write lock: nobody else can take the same number */
-	int rc = s->ops->batches.next_seq(s, req->fund_code, &b.seq);
+	rc = s->ops->batches.next_seq(s, req->fund_code, &b.seq);
 	if (rc)
 		return rc;
 	if ((size_t)snprintf(b.id, sizeof b.id, "B%s-%06lld", req->fund_code, (long long)b.seq) >=
@@ -235,6 +242,8 @@ static int list_one(void *ctx, const struct zt_batch *b)
 {
 	struct list_filter *f = ctx;
 	if (f->req->has_status && b->status != f->req->status)
+		return 0;
+	if (f->req->pool && strcmp(f->req->pool, b->pool) != 0)
 		return 0;
 	f->count++;
 	return f->row(f->ctx, b);

@@ -34,7 +34,7 @@ static const char *config_where(const struct zt_config *cfg)
 /* The request checked before anything is read: the date, the amount, the
  * path, the pool's account. */
 static int repay_request(const struct zt_batch_repay_req *req, const struct zt_config *cfg,
-                         zt_date *exec_date, struct party *pool)
+                         const char *pool_id, zt_date *exec_date, struct party *pool)
 {
 	char d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES];
 	zt_date today = zt_date_today();
@@ -47,9 +47,10 @@ static int repay_request(const struct zt_batch_repay_req *req, const struct zt_c
 	if (req->out_path && strlen(req->out_path) >= ZT_BATCH_PATH_BYTES)
 		return zt_error_set(ZT_EINVAL, "batch repay: output path is longer than %d bytes",
 		                    ZT_BATCH_PATH_BYTES - 1);
-	/* The pool pays (the debtor), as it pays advances. */
-	*pool = (struct party){zt_config_get(cfg, "pool", "name"),
-	                       zt_config_get(cfg, "pool", "account"), zt_config_get(cfg, "pool", "bic")};
+	/* The batch's pool pays (the debtor), as it pays advances. */
+	*pool = (struct party){zt_config_pool_get(cfg, pool_id, "name"),
+	                       zt_config_pool_get(cfg, pool_id, "account"),
+	                       zt_config_pool_get(cfg, pool_id, "bic")};
 	if (!pool->account || !pool->account[0] || !pool->name || !pool->name[0])
 		return zt_error_set(ZT_EINVAL, "configuration '%s': [pool] %s is not set: money is paid "
 		                    "back from the pool's bank account, which needs its name and account",
@@ -187,10 +188,10 @@ static int repay_in(struct zt_store *s, const struct zt_config *cfg,
 	struct zt_batch b;
 	struct zt_fund fund;
 	struct party payee = {0};
-	const char *currency = zt_config_get(cfg, "pool", "currency");
+	int rc = s->ops->batches.get(s, req->batch_id, &b);
+	const char *currency = rc ? NULL : zt_config_pool_get(cfg, b.pool, "currency");
 	if (!currency || !currency[0])
 		currency = "CNY";
-	int rc = s->ops->batches.get(s, req->batch_id, &b);
 	if (rc || (rc = repay_amount(&b, req->amount_fen, &out->amount)) ||
 	    (rc = repay_payee(s, cfg, b.fund_code, &fund, &payee)) ||
 	    (rc = repay_ids(s, &b, req->out_path, out)))
@@ -235,10 +236,10 @@ static int repay_rewrite(struct zt_store *s, const struct zt_config *cfg,
 	struct zt_fund fund;
 	struct party payee = {0};
 	struct zt_outfile *file = NULL;
-	const char *currency = zt_config_get(cfg, "pool", "currency");
+	int rc = s->ops->batches.get(s, req->batch_id, &b);
+	const char *currency = rc ? NULL : zt_config_pool_get(cfg, b.pool, "currency");
 	if (!currency || !currency[0])
 		currency = "CNY";
-	int rc = s->ops->batches.get(s, req->batch_id, &b);
 	if (rc || (rc = s->ops->batches.returns(s, b.id, last_repayment, &m)))
 		return rc;
 	if (!m.found)
@@ -263,7 +264,15 @@ int zt_batch_repay(struct zt_store *s, const struct zt_config *cfg,
 	const char *actor = req->actor;
 	memset(out, 0, sizeof *out);
 	int rc = zt_batch_actor(who, &actor);
-	if (rc || (rc = repay_request(req, cfg, &out->execution_date, &pool)) ||
+	/* the batch's pool pays it back (issue 13 §2): read first, it never changes */
+	struct zt_batch b = {.pool = ZT_POOL_DEFAULT};
+	if (rc == 0 && req->batch_id && (rc = s->ops->begin(s, ZT_TXN_READ)) == 0) {
+		rc = s->ops->batches.get(s, req->batch_id, &b);
+		s->ops->rollback(s);
+		if (rc == ZT_ENOTFOUND) /* said below, in its order */
+			rc = 0;
+	}
+	if (rc || (rc = repay_request(req, cfg, b.pool, &out->execution_date, &pool)) ||
 	    (rc = s->ops->begin(s, ZT_TXN_WRITE)))
 		return rc;
 	if (req->rewrite) {

@@ -152,6 +152,7 @@ bool zt_batch_takes(const struct zt_batch_candidate *c, const char *batch_id, bo
 struct fill {
 	struct zt_store *s;
 	const char *id;
+	const char *counties; /* NULL: every county */
 	int64_t count, info_count, added;
 	__int128 total, info_total; /* checked to fit once all are in */
 	zt_date from, to;
@@ -161,6 +162,9 @@ static int take(void *ctx, const struct zt_batch_candidate *c)
 {
 	struct fill *f = ctx;
 	bool payable;
+	/* one pool's batch never bills another pool's claims (issue 13 §2) */
+	if (f->counties && !zt_config_counties_has(f->counties, c->county ? c->county : ""))
+		return 0;
 	if (!zt_batch_takes(c, f->id, &payable))
 		return 0;
 	int rc = f->s->ops->batches.add_share(f->s, f->id, c->settlement_row, c->seq, payable);
@@ -183,7 +187,8 @@ static int take(void *ctx, const struct zt_batch_candidate *c)
 
 int zt_batch_fill(struct zt_store *s, const struct zt_batch *b, int64_t *added_out)
 {
-	struct fill f = {.s = s, .id = b->id, .count = b->count - b->info_count,
+	struct fill f = {.s = s, .id = b->id, .counties = b->counties[0] ? b->counties : NULL,
+	                 .count = b->count - b->info_count,
 	                 .info_count = b->info_count, .total = b->total, .info_total = b->info_total,
 	                 .from = b->count ? b->period_from : 0, .to = b->count ? b->period_to : 0};
 	*added_out = 0;

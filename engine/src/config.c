@@ -22,7 +22,7 @@ static const struct {
 	const char *keys;    /* space-separated */
 } known[] = {
 	{"signing", " key public-key "},
-	{"pool", " name account bic currency bank-name timezone "},
+	{"pool", " name account bic currency bank-name timezone counties "},
 	{"advance", " target-days min-topup "},
 	{"hospital", " target account bic name "},
 	{"fund", " gateway url ca-file client-cert client-key connect-timeout-ms total-timeout-ms "
@@ -49,6 +49,9 @@ struct zt_config {
 	char path[1024];
 	struct entry *e;
 	size_t n, cap;
+	/* the first entry of each pool section, in file order (index_pools):
+	 * the pools are looked up per claim and per hospital */
+	size_t *pool_at, npools;
 };
 
 static char *trim(char *s)
@@ -91,6 +94,17 @@ static void strip_comment(char *s)
 			*p = '\0';
 			return;
 		}
+}
+
+static bool pool_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n >= ZT_POOL_ID_BYTES)
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return false;
+	return true;
 }
 
 /* A trimmed line "[…]" as a section name in `out` ("pool", "fund 390100":
@@ -144,12 +158,16 @@ static int parse_section(char out[128], const char *s, const char *path, int lin
 	if (named && words == 1)
 		return zt_error_set(ZT_EINVAL, "%s:%d: section [%s] needs a name: [%s %s]", path, lineno,
 		                    word[0], word[0], "CODE");
-	if (!named && words == 2)
+	/* [pool] or [pool P] (issue 13: several pools in one database) */
+	if (!named && words == 2 && strcmp(word[0], "pool") != 0)
 		return zt_error_set(ZT_EINVAL, "%s:%d: section [%s] takes no name (found [%s %s])", path,
 		                    lineno, word[0], word[0], word[1]);
 	size_t l0 = strlen(word[0]), l1 = words == 2 ? strlen(word[1]) : 0;
 	if (l0 + 1 + l1 >= 128)
 		return zt_error_set(ZT_EINVAL, "%s:%d: section name too long", path, lineno);
+	if (words == 2 && strcmp(word[0], "pool") == 0 && !pool_id_ok(word[1]))
+		return zt_error_set(ZT_EINVAL, "%s:%d: [pool %.60s]: a pool id is 1 to %d letters, "
+		                    "digits, '-' or '_'", path, lineno, word[1], ZT_POOL_ID_BYTES - 1);
 	memcpy(out, word[0], l0 + 1);
 	if (words == 2) {
 		out[l0] = ' ';
@@ -183,6 +201,7 @@ void zt_config_free(struct zt_config *c)
 		free(c->e[i].value);
 	}
 	free(c->e);
+	free(c->pool_at);
 	free(c);
 }
 
@@ -204,6 +223,9 @@ static int read_line(FILE *f, char *line, size_t cap, const char *path, int line
 	line[n] = '\0';
 	return ch == EOF && n == 0 ? 0 : 1;
 }
+
+static int index_pools(struct zt_config *c);
+static int check_pools(const struct zt_config *c);
 
 /* Reads every line of f into c; c->path names it in messages. */
 static int read_lines(struct zt_config *c, FILE *f)
@@ -267,7 +289,7 @@ static int read_lines(struct zt_config *c, FILE *f)
 			rc = zt_error_set(ZT_EINVAL, "%s:%d: [%s] %s: %s", path, lineno, section, key, why);
 			break;
 		}
-		if (strcmp(section, "pool") == 0 && strcmp(key, "timezone") == 0 &&
+		if (strncmp(section, "pool", 4) == 0 && strcmp(key, "timezone") == 0 &&
 		    (rc = check_timezone(value, path, lineno)) != 0)
 			break;
 		/* docs/spec/rules-v2.md §2, §4: one of two words, never a guess */
@@ -298,7 +320,9 @@ static int read_lines(struct zt_config *c, FILE *f)
 			break;
 		}
 	}
-	return rc;
+	if (rc == 0)
+		rc = index_pools(c);
+	return rc ? rc : check_pools(c);
 }
 
 int zt_config_load(struct zt_config **out, const char *path)
@@ -424,5 +448,240 @@ int zt_config_each_section(const struct zt_config *c, const char *kind,
 		if (rc)
 			return rc;
 	}
+	return 0;
+}
+
+/* ---- pools (issue 13) ------------------------------------------------------------ */
+
+/* The pool id of a section ("pool": the default pool; "pool P": P), or NULL. */
+static const char *pool_id_of(const char *section)
+{
+	if (strcmp(section, "pool") == 0)
+		return ZT_POOL_DEFAULT;
+	return strncmp(section, "pool ", 5) == 0 ? section + 5 : NULL;
+}
+
+/* Indexes the pool sections once the file is read (each once, in file
+ * order). */
+static int index_pools(struct zt_config *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		if (!pool_id_of(c->e[i].section))
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < c->npools && !seen; k++)
+			seen = strcmp(c->e[c->pool_at[k]].section, c->e[i].section) == 0;
+		if (seen)
+			continue;
+		size_t *grown = zt_realloc(c->pool_at, (c->npools + 1) * sizeof *grown);
+		if (!grown)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		c->pool_at = grown;
+		c->pool_at[c->npools++] = i;
+	}
+	return 0;
+}
+
+/* The i-th pool section (in file order), or NULL. */
+static const struct entry *pool_nth(const struct zt_config *c, size_t want)
+{
+	return c && want < c->npools ? &c->e[c->pool_at[want]] : NULL;
+}
+
+size_t zt_config_pool_count(const struct zt_config *c)
+{
+	return c && c->npools ? c->npools : 1;
+}
+
+const char *zt_config_pool_id(const struct zt_config *c, size_t i)
+{
+	const struct entry *e = pool_nth(c, i);
+	return e ? pool_id_of(e->section) : i == 0 ? ZT_POOL_DEFAULT : NULL;
+}
+
+static const struct entry *pool_find(const struct zt_config *c, const char *pool)
+{
+	const struct entry *e;
+	for (size_t i = 0; (e = pool_nth(c, i)) != NULL; i++)
+		if (strcmp(pool_id_of(e->section), pool) == 0)
+			return e;
+	return NULL;
+}
+
+const char *zt_config_pool_section(const struct zt_config *c, const char *pool)
+{
+	const struct entry *e = pool ? pool_find(c, pool) : NULL;
+	if (e)
+		return e->section;
+	/* no pool configured at all: the default pool, every setting absent */
+	return pool && !pool_nth(c, 0) && strcmp(pool, ZT_POOL_DEFAULT) == 0 ? "pool" : NULL;
+}
+
+const char *zt_config_pool_get(const struct zt_config *c, const char *pool, const char *key)
+{
+	const char *section = zt_config_pool_section(c, pool);
+	return section ? zt_config_get(c, section, key) : NULL;
+}
+
+const char *zt_config_pool_counties(const struct zt_config *c, const char *pool)
+{
+	return zt_config_pool_get(c, pool, "counties");
+}
+
+bool zt_config_counties_has(const char *counties, const char *county)
+{
+	if (!counties)
+		return true;
+	size_t n = strlen(county);
+	for (const char *p = counties; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		size_t k = strcspn(p, " \t,");
+		if (k && k == n && memcmp(p, county, n) == 0)
+			return true;
+		p += k;
+	}
+	return false;
+}
+
+/* "A, B" into buf: the pools configured, for messages. */
+static const char *pool_names(const struct zt_config *c, char *buf, size_t cap)
+{
+	size_t n = zt_config_pool_count(c), k = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && k < cap; i++)
+		k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? ", " : "", zt_config_pool_id(c, i));
+	return buf;
+}
+
+int zt_config_pool_pick(const struct zt_config *c, const char *want, const char **id_out)
+{
+	char names[512];
+	if (!want || !want[0]) {
+		if (zt_config_pool_count(c) == 1) {
+			*id_out = zt_config_pool_id(c, 0);
+			return 0;
+		}
+		return zt_error_set(ZT_EINVAL, "several pools are configured (%s): name one with --pool",
+		                    pool_names(c, names, sizeof names));
+	}
+	if (!zt_config_pool_section(c, want))
+		return zt_error_set(ZT_EINVAL, "no pool '%.40s' in the configuration (pools: %s)", want,
+		                    pool_names(c, names, sizeof names));
+	*id_out = zt_config_pool_id(c, 0);
+	for (size_t i = 0; i < zt_config_pool_count(c); i++)
+		if (strcmp(zt_config_pool_id(c, i), want) == 0)
+			*id_out = zt_config_pool_id(c, i);
+	return 0;
+}
+
+const char *zt_config_pool_of_county(const struct zt_config *c, const char *county)
+{
+	size_t n = zt_config_pool_count(c);
+	for (size_t i = 0; i < n; i++) {
+		const char *id = zt_config_pool_id(c, i);
+		if (zt_config_counties_has(zt_config_pool_counties(c, id), county))
+			return id;
+	}
+	return NULL;
+}
+
+const char *zt_config_pool_of_account(const struct zt_config *c, const char *account)
+{
+	size_t n = zt_config_pool_count(c);
+	for (size_t i = 0; i < n; i++) {
+		const char *id = zt_config_pool_id(c, i), *a = zt_config_pool_get(c, id, "account");
+		if (a && account && strcmp(a, account) == 0)
+			return id;
+	}
+	return NULL;
+}
+
+/* The rules of several pools, checked once the file is read: [pool] alone,
+ * or [pool P] sections; with more than one, each lists its counties, no
+ * county is in two pools, and they share one time zone (the process keeps
+ * one: dates and times people read). ZT_EINVAL with file:line. */
+static int check_pool(const struct zt_config *c, size_t i, size_t n, const char **lists,
+                      const char **zonep, const struct entry **zone_ep);
+
+static int check_pools(const struct zt_config *c)
+{
+	size_t n = 0;
+	const struct entry *e, *plain = NULL, *named = NULL;
+	for (; (e = pool_nth(c, n)) != NULL; n++)
+		*(strcmp(e->section, "pool") == 0 ? &plain : &named) = e;
+	if (plain && named)
+		return zt_error_set(ZT_EINVAL, "%s:%d: [pool] beside [%s] (line %d): with several pools "
+		                    "every one is named, [pool ID]", c->path, plain->line, named->section,
+		                    named->line);
+	const char *zone = NULL;
+	const struct entry *zone_e = NULL;
+	/* each pool's counties, read once: a province has many */
+	const char **lists = zt_calloc(n ? n : 1, sizeof *lists);
+	if (!lists)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct entry *ce = find(c, pool_nth(c, i)->section, "counties");
+		lists[i] = ce ? ce->value : "";
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = check_pool(c, i, n, lists, &zone, &zone_e);
+	free(lists);
+	return rc;
+}
+
+/* Pool i of n (check_pools): its counties, in no pool before it, and its
+ * time zone, the one of the pools before it. */
+static int check_pool(const struct zt_config *c, size_t i, size_t n, const char **lists,
+                      const char **zonep, const struct entry **zone_ep)
+{
+	const char *zone = *zonep;
+	const struct entry *zone_e = *zone_ep;
+	const struct entry *p = pool_nth(c, i);
+	const struct entry *ce = find(c, p->section, "counties");
+	if (!ce && n > 1)
+		return zt_error_set(ZT_EINVAL, "%s:%d: [%s] needs 'counties' (the six-digit county "
+		                    "codes it serves): several pools are configured", c->path,
+		                    p->line, p->section);
+	if (ce && strlen(ce->value) >= ZT_POOL_COUNTIES_BYTES)
+		return zt_error_set(ZT_EINVAL, "%s:%d: [%s] counties is longer than %d bytes",
+		                    c->path, ce->line, p->section, ZT_POOL_COUNTIES_BYTES - 1);
+	if (ce && !ce->value[strspn(ce->value, " \t,")])
+		return zt_error_set(ZT_EINVAL, "%s:%d: [%s] counties names no county", c->path,
+		                    ce->line, p->section);
+	for (const char *q = ce ? ce->value : ""; *q;) {
+		while (*q == ' ' || *q == '\t' || *q == ',')
+			q++;
+		size_t k = strcspn(q, " \t,");
+		if (!k)
+			break;
+		char county[16];
+		bool digits = k == ZT_COUNTY_BYTES - 1;
+		for (size_t d = 0; d < k && digits; d++)
+			digits = isdigit((unsigned char)q[d]);
+		if (!digits)
+			return zt_error_set(ZT_EINVAL, "%s:%d: [%s] counties: '%.*s' is not a six-digit "
+			                    "county code", c->path, ce->line, p->section,
+			                    (int)(k < 20 ? k : 20), q);
+		memcpy(county, q, k);
+		county[k] = '\0';
+		for (size_t j = 0; j < i; j++) {
+			const char *other = pool_id_of(pool_nth(c, j)->section);
+			if (zt_config_counties_has(lists[j], county))
+				return zt_error_set(ZT_EINVAL, "%s:%d: [%s] counties: %s is already in pool "
+				                    "%s", c->path, ce->line, p->section, county, other);
+		}
+		q += k;
+	}
+	const struct entry *tz = find(c, p->section, "timezone");
+	const char *z = tz ? tz->value : "Asia/Shanghai";
+	if (zone && strcmp(zone, z) != 0)
+		return zt_error_set(ZT_EINVAL, "%s:%d: [%s] timezone %s differs from %s (line %d): "
+		                    "the pools of one database keep one time zone", c->path,
+		                    tz ? tz->line : p->line, p->section, z, zone,
+		                    zone_e ? zone_e->line : 0);
+	*zonep = z;
+	*zone_ep = tz;
 	return 0;
 }

@@ -17,6 +17,7 @@
 
 struct import_ctx {
 	struct session ss;
+	const struct zt_scope *scope;
 	const char *path;
 	char file_sha256[65];
 	char account[64];    /* the account every statement must be of */
@@ -112,6 +113,17 @@ static int import_entry(void *vctx, const struct zt_camt_statement *st,
 		                                      st->msg_id, c->ss.actor, &c->import_row)))
 			return rc;
 	}
+	/* Several pools: the statement is of the pool whose account it names. */
+	const char *pool;
+	if (!c->account[0] && c->ss.cfg.pools &&
+	    (rc = zt_recon_pool_of(&c->ss.cfg, st->account, &pool)) != 0) {
+		char why[ZT_MESSAGE_BYTES_MAX];
+		snprintf(why, sizeof why, "%s", zt_error_last());
+		return zt_error_set(rc, "%s: statement %s: %s", c->path, st->stmt_id, why);
+	}
+	if (!c->account[0] && c->ss.cfg.pools && !zt_scope_admits_pool(c->scope, pool))
+		return zt_error_set(ZT_ENOTFOUND, "%s: statement %s: account '%s' is no pool's account "
+		                    "of yours", c->path, st->stmt_id, st->account);
 	/* The pool's statement and no other: another account's money must
 	 * never pay our batches. */
 	if (!c->account[0])
@@ -178,6 +190,7 @@ int zt_recon_import(struct zt_store *s, const struct zt_recon_import_req *req,
 	struct import_ctx c;
 	memset(&c, 0, sizeof c);
 	c.path = zt_source_name(req->statement);
+	c.scope = req->scope;
 	FILE *spool = NULL;
 	bool in_txn = false;
 	int rc = recon_session_start(&c.ss, s, req->cfg, req->actor, out);
@@ -195,7 +208,7 @@ int zt_recon_import(struct zt_store *s, const struct zt_recon_import_req *req,
 	if ((rc = recon_session_due(&c.ss)))
 		goto done;
 	snprintf(c.account, sizeof c.account, "%s", c.ss.cfg.pool_account);
-	if (!c.account[0] && (rc = c.ss.s->ops->bank.account(c.ss.s, c.account)))
+	if (!c.account[0] && !c.ss.cfg.pools && (rc = c.ss.s->ops->bank.account(c.ss.s, c.account)))
 		goto done;
 	/* One transaction holds everything: a file refused anywhere (XSD, any
 	 * value) is rolled back whole and leaves no trace, not even a line in

@@ -226,6 +226,9 @@ static int match_credit(struct session *ss, const struct zt_recon_entry *e, bool
 		}
 		return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, NULL, "a credit naming no batch");
 	}
+	/* several pools: the entry's account's pool, whose batches only it pays */
+	const char *pool = ss->cfg.pools ? zt_config_pool_of_account(ss->cfg.pools, e->account)
+	                                 : NULL;
 	for (size_t i = 0; i < n; i++) {
 		rc = recon_read_batch(ss->s, ids[i], &b[i]);
 		if (rc == ZT_ENOTFOUND) {
@@ -234,6 +237,11 @@ static int match_credit(struct session *ss, const struct zt_recon_entry *e, bool
 		}
 		if (rc)
 			return rc;
+		if (ss->cfg.pools && (!pool || strcmp(b[i].pool, pool) != 0)) {
+			snprintf(detail, sizeof detail, "names batch %.35s of pool %.32s: account %.40s "
+			         "is pool %.32s's", ids[i], b[i].pool, e->account, pool ? pool : "(none)");
+			return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, NULL, detail);
+		}
 	}
 	struct zt_recon_decision d;
 	if ((rc = zt_recon_decide_credit(&ss->cfg, e->amount, e->booking_date, b, n, &d)))

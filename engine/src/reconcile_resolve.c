@@ -52,6 +52,13 @@ static int resolve_batches(struct session *ss, const struct zt_recon_entry *e,
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(b[i].id, id) == 0)
 				return zt_error_set(ZT_EINVAL, "match: batch %s is named twice", id);
+		/* several pools: an account pays its own pool's batches only */
+		const char *pool = ss->cfg.pools ? zt_config_pool_of_account(ss->cfg.pools, e->account)
+		                                 : NULL;
+		if (ss->cfg.pools && (!pool || strcmp(pool, b[n].pool) != 0))
+			return zt_error_set(ZT_EINVAL, "match: batch %s is of pool %s; bank entry %s is of "
+			                    "account %s (pool %s)", id, b[n].pool, e->ref, e->account,
+			                    pool ? pool : "(none)");
 		if (!payable(b[n].status))
 			return zt_error_set(ZT_ECONFLICT, "batch %s is %s: a payment is matched to a batch "
 			                    "sent to the payer that still owes", id,

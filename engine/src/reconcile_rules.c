@@ -44,12 +44,15 @@ int zt_recon_config_load(struct zt_recon_config *out, const struct zt_config *cf
 	if (out->amount_tolerance < 0)
 		return zt_error_set(ZT_EINVAL, "%s: [reconcile] amount-tolerance may not be negative",
 		                    zt_config_path(cfg));
-	const char *acct = zt_config_get(cfg, "pool", "account");
+	/* one pool: its account; several: the statement's pool's (zt_recon_pool_of) */
+	const char *only = zt_config_pool_count(cfg) == 1 ? zt_config_pool_id(cfg, 0) : NULL;
+	out->pools = only ? NULL : cfg;
+	const char *acct = only ? zt_config_pool_get(cfg, only, "account") : NULL;
 	if (acct && strlen(acct) >= sizeof out->pool_account)
 		return zt_error_set(ZT_EINVAL, "%s: [pool] account is longer than %zu characters",
 		                    zt_config_path(cfg), sizeof out->pool_account - 1);
 	snprintf(out->pool_account, sizeof out->pool_account, "%s", acct ? acct : "");
-	const char *ccy = zt_config_get(cfg, "pool", "currency");
+	const char *ccy = only ? zt_config_pool_get(cfg, only, "currency") : NULL;
 	if (ccy) {
 		if (strlen(ccy) != 3)
 			return zt_error_set(ZT_EINVAL, "%s: [pool] currency '%s' is not an ISO 4217 code",
@@ -57,6 +60,37 @@ int zt_recon_config_load(struct zt_recon_config *out, const struct zt_config *cf
 		snprintf(out->currency, sizeof out->currency, "%s", ccy);
 	}
 	return 0;
+}
+
+int zt_recon_pool_of(struct zt_recon_config *rc, const char *account, const char **pool)
+{
+	*pool = NULL;
+	if (!rc->pools)
+		return 0;
+	*pool = zt_config_pool_of_account(rc->pools, account);
+	if (!*pool)
+		return zt_error_set(ZT_EINVAL, "%s: account '%s' is no pool's account ([pool P] account): "
+		                    "a statement is of one of the pools", zt_config_path(rc->pools),
+		                    account);
+	snprintf(rc->pool_account, sizeof rc->pool_account, "%s", account);
+	const char *ccy = zt_config_pool_get(rc->pools, *pool, "currency");
+	if (ccy && strlen(ccy) != 3)
+		return zt_error_set(ZT_EINVAL, "%s: [pool %s] currency '%s' is not an ISO 4217 code",
+		                    zt_config_path(rc->pools), *pool, ccy);
+	snprintf(rc->currency, sizeof rc->currency, "%s", ccy ? ccy : "CNY");
+	return 0;
+}
+
+const char *zt_recon_exception_pool(const struct zt_config *cfg,
+                                    const struct zt_recon_exception *x)
+{
+	const char *pool = x->account[0] ? zt_config_pool_of_account(cfg, x->account) : NULL;
+	if (pool)
+		return pool;
+	if (x->subject_pool[0])
+		return x->subject_pool;
+	/* one pool: everything is its own */
+	return zt_config_pool_count(cfg) == 1 ? zt_config_pool_id(cfg, 0) : NULL;
 }
 
 /* ---- words -------------------------------------------------------------- */

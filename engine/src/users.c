@@ -28,7 +28,8 @@ struct user_copy {
 };
 
 /* "a,b,c" into the scope. */
-static int scope_split(struct zt_scope *sc, const char *list, bool hospitals)
+static int scope_split(struct zt_scope *sc, const char *list,
+                       int (*add)(struct zt_scope *sc, const char *code))
 {
 	char code[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX) + 1];
 	while (list && *list) {
@@ -38,7 +39,7 @@ static int scope_split(struct zt_scope *sc, const char *list, bool hospitals)
 			return zt_error_set(ZT_EINTERNAL, "a stored scope holds a code too long");
 		memcpy(code, list, n);
 		code[n] = '\0';
-		int rc = hospitals ? zt_scope_add_hospital(sc, code) : zt_scope_add_fund(sc, code);
+		int rc = add(sc, code);
 		if (rc)
 			return rc;
 		list = end ? end + 1 : NULL;
@@ -57,9 +58,11 @@ static int copy_user(void *ctx, const struct zt_stored_user *u)
 	c->keys = u->keys;
 	if (!u->has_token)
 		memset(&c->keys, 0, sizeof c->keys);
-	c->rc = scope_split(&c->scope, u->hospitals, true);
+	c->rc = scope_split(&c->scope, u->hospitals, zt_scope_add_hospital);
 	if (c->rc == 0)
-		c->rc = scope_split(&c->scope, u->funds, false);
+		c->rc = scope_split(&c->scope, u->funds, zt_scope_add_fund);
+	if (c->rc == 0)
+		c->rc = scope_split(&c->scope, u->pools, zt_scope_add_pool);
 	return 0;
 }
 
@@ -162,6 +165,9 @@ static int add_check(const struct zt_users_add_req *r, char name[ZT_ACTOR_BYTES]
 	for (size_t i = 0; i < r->fund_count; i++)
 		if ((rc = zt_scope_add_fund(sc, r->funds[i])) != 0)
 			return rc;
+	for (size_t i = 0; i < r->pool_count; i++)
+		if ((rc = zt_scope_add_pool(sc, r->pools[i])) != 0)
+			return rc;
 	return zt_scope_check(*role, sc);
 }
 
@@ -196,13 +202,15 @@ int zt_users_add(struct zt_store *s, const struct zt_users_add_req *r,
 	unsigned role = 0;
 	struct zt_scope sc;
 	zt_scope_init(&sc);
-	char *hospitals = NULL, *funds = NULL;
+	char *hospitals = NULL, *funds = NULL, *pools = NULL;
 	bool first = false, txn = false;
 	int rc = add_check(r, name, actor, &role, &sc);
 	if (rc == 0)
 		rc = scope_join(&hospitals, sc.hospitals, sc.hospital_count);
 	if (rc == 0)
 		rc = scope_join(&funds, sc.funds, sc.fund_count);
+	if (rc == 0)
+		rc = scope_join(&pools, sc.pools, sc.pool_count);
 	if (rc == 0 && (rc = s->ops->begin(s, ZT_TXN_WRITE)) == 0)
 		txn = true;
 	if (rc == 0)
@@ -214,7 +222,8 @@ int zt_users_add(struct zt_store *s, const struct zt_users_add_req *r,
 		rc = scope_known(s, &sc);
 	if (rc == 0) {
 		struct zt_stored_user u = {.name = name, .roles = role, .hospitals = hospitals,
-		                           .funds = funds, .enabled = true, .created_by = actor};
+		                           .funds = funds, .pools = pools, .enabled = true,
+		                           .created_by = actor};
 		rc = s->ops->users.put(s, &u);
 	}
 	struct zt_token_keys k = {0};
@@ -231,6 +240,8 @@ int zt_users_add(struct zt_store *s, const struct zt_users_add_req *r,
 			n += snprintf(detail + n, sizeof detail - (size_t)n, ", hospitals %.200s", hospitals);
 		if (sc.fund_count && n >= 0 && (size_t)n < sizeof detail)
 			n += snprintf(detail + n, sizeof detail - (size_t)n, ", funds %.200s", funds);
+		if (sc.pool_count && n >= 0 && (size_t)n < sizeof detail)
+			n += snprintf(detail + n, sizeof detail - (size_t)n, ", pools %.200s", pools);
 		if (n >= 0 && (size_t)n < sizeof detail)
 			snprintf(detail + n, sizeof detail - (size_t)n, ", token %s", res->token.id);
 		rc = audit(s, actor, "user add", name, detail);
@@ -245,6 +256,7 @@ int zt_users_add(struct zt_store *s, const struct zt_users_add_req *r,
 		zt_token_clear(&res->token);
 	free(hospitals);
 	free(funds);
+	free(pools);
 	zt_scope_free(&sc);
 	return rc;
 }
@@ -266,6 +278,7 @@ static int list_one(void *ctx, const struct zt_stored_user *u)
 		.role = role ? role : "?",
 		.hospitals = u->hospitals,
 		.funds = u->funds,
+		.pools = u->pools,
 		.enabled = u->enabled,
 		.created_by = u->created_by,
 		.created_at = u->created_at,

@@ -11,15 +11,16 @@
 #include "zhitong/error.h"
 
 static const char advance_help[] =
-	"usage: zhitong --db PATH [--config PATH] advance plan [--as-of YYYY-MM-DD] --by NAME\n"
-	"                                                      [--format text|csv] [--bom]\n"
+	"usage: zhitong --db PATH [--config PATH] advance plan [--as-of YYYY-MM-DD] [--pool P]\n"
+	"                                                      --by NAME [--format text|csv] [--bom]\n"
 	"       zhitong --db PATH advance plan --hospital H --amount 123.45 --by NAME\n"
 	"                                                      [--format text|csv] [--bom]\n"
 	"       zhitong --db PATH advance show PLAN [--format text|csv] [--bom] [--out FILE [--force]]\n"
 	"       zhitong --db PATH advance approve PLAN --by NAME\n"
 	"       zhitong --db PATH --config PATH advance issue --plan PLAN --by NAME\n"
 	"                                 [--out FILE] [--execution-date YYYY-MM-DD] [--rewrite]\n"
-	"       zhitong --db PATH advance status [--format text|csv] [--bom] [--out FILE [--force]]\n"
+	"       zhitong --db PATH [--config PATH] advance status [--pool P] [--format text|csv] [--bom]\n"
+	"                                    [--out FILE [--force]]\n"
 	"       zhitong --db PATH advance list [--format text|csv] [--bom] [--out FILE [--force]]\n"
 	"\n"
 	"The pool pays each hospital ahead (an advance) so that it never fronts the\n"
@@ -35,9 +36,12 @@ static const char advance_help[] =
 	"         over the [advance] target-days days (default 30) up to --as-of\n"
 	"         (default today; days of the pool's time zone, [pool] timezone; not in\n"
 	"         the future). Top-ups under [advance] min-topup are left out unless\n"
-	"         the hospital is below zero.\n"
+	"         the hospital is below zero. With several [pool P] in the configuration,\n"
+	"         --pool P is required: the plan tops up P's hospitals (those of its\n"
+	"         counties) and P's account pays it at issue.\n"
 	"         With --hospital H --amount X: a single advance, a plan of one line\n"
-	"         (basis request) paying X to H, approved and issued like any plan.\n"
+	"         (basis request) paying X to H, approved and issued like any plan, from\n"
+	"         the pool of H's county.\n"
 	"         CSV header: plan_id,hospital,basis,window_earned,target,balance,topup\n"
 	"show     a stored plan, with who approved and whether it was issued.\n"
 	"approve  the second pair of eyes: the plan's maker cannot approve it.\n"
@@ -59,7 +63,8 @@ static const char advance_help[] =
 	"         plan again says so. --rewrite then writes that file again from the\n"
 	"         record (same MsgId, amounts and times; nothing booked) — only when\n"
 	"         the file never reached the bank, never for one sent and moved away.\n"
-	"status   per hospital: advanced, earned, balance, and since when it has been\n"
+	"status   per hospital (--pool P: of P's counties): advanced, earned, balance, and\n"
+	"         since when it has been\n"
 	"         below zero (empty if it is not).\n"
 	"         CSV header: hospital,advanced,earned,balance,advancing_since\n"
 	"list     every advance issued.\n"
@@ -161,10 +166,12 @@ static int plan(const struct cli *c, const struct args *a)
 	}
 	struct zt_advance_plan p;
 	if (single)
-		rc = zt_advance_request(s, &(struct zt_advance_request_req){hospital, fen, cli_actor(a)},
-		                        &p);
+		rc = zt_advance_request(s, &(struct zt_advance_request_req){.hospital = hospital,
+		                        .amount = fen, .actor = cli_actor(a), .cfg = cfg}, &p);
 	else
-		rc = zt_advance_plan(s, &(struct zt_advance_plan_req){cfg, as_of, cli_actor(a)}, &p);
+		rc = zt_advance_plan(s, &(struct zt_advance_plan_req){.cfg = cfg,
+		                     .pool = args_get(a, "--pool"), .as_of = as_of,
+		                     .actor = cli_actor(a)}, &p);
 	zt_store_close(s);
 	zt_config_free(cfg);
 	if (rc)
@@ -286,6 +293,20 @@ static int issue(const struct cli *c, const struct args *a)
 
 /* ---- status, list -------------------------------------------------------- */
 
+struct status_filter {
+	struct zt_advance_out *o;
+	const char *counties;
+	bool all;
+};
+
+static int status_of_pool(void *ctx, const struct zt_advance_status *st)
+{
+	struct status_filter *f = ctx;
+	if (!f->all && !zt_config_counties_has(f->counties, st->county))
+		return 0;
+	return zt_advance_render_status_row(f->o, st);
+}
+
 static int status(const struct cli *c, const struct args *a)
 {
 	bool csv;
@@ -293,20 +314,42 @@ static int status(const struct cli *c, const struct args *a)
 	if ((rc = format_arg(a, &csv)) != 0)
 		return rc;
 	if (a->npos != 1)
-		return cli_usage("zhitong advance status [--format text|csv] [--bom] "
+		return cli_usage("zhitong advance status [--pool P] [--format text|csv] [--bom] "
 		                 "[--out FILE [--force]]");
+	/* --pool P: the hospitals of P's counties only (config.h) */
+	struct status_filter f = {.o = NULL};
+	struct zt_config *cfg = NULL;
+	const char *pool = args_get(a, "--pool");
+	if (pool) {
+		if ((rc = load_config(c, &cfg)) != 0)
+			return rc;
+		if (zt_config_pool_pick(cfg, pool, &pool) != 0) {
+			rc = cli_usage("%s", zt_error_last());
+			zt_config_free(cfg);
+			return rc;
+		}
+		f.counties = zt_config_pool_counties(cfg, pool);
+		f.all = !f.counties;
+	} else {
+		f.all = true;
+	}
 	struct zt_store *s;
-	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
+	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0) {
+		zt_config_free(cfg);
 		return rc;
+	}
 	struct zt_advance_out o;
 	struct cli_out co;
 	if ((rc = out_start(&o, &co, a, csv, true)) != 0) {
 		zt_store_close(s);
+		zt_config_free(cfg);
 		return rc;
 	}
+	f.o = &o;
 	zt_advance_render_status_header(&o);
-	rc = zt_advance_status(s, zt_advance_render_status_row, &o);
+	rc = zt_advance_status(s, status_of_pool, &f);
 	zt_store_close(s);
+	zt_config_free(cfg);
 	return cli_out_close(&co, rc ? fail(rc) : EXIT_DONE);
 }
 
@@ -337,7 +380,7 @@ int cmd_advance(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
 	int rc = args_parse(&a, argc, argv,
-	                    "--format --as-of --by --plan --hospital --amount --approved-by --out "
+	                    "--format --as-of --by --plan --hospital --amount --approved-by --out --pool "
 	                    "--execution-date",
 	                    "--force --bom --rewrite");
 	if (rc)

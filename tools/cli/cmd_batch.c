@@ -16,8 +16,10 @@
 #include "zhitong/render_trace.h"
 
 static const char batch_help_fmt[] =
-	"usage: zhitong --db PATH batch create --fund F [--through YYYY-MM-DD] --by NAME\n"
-	"       zhitong --db PATH batch list [--fund F] [--status S] [--format text|csv] [--bom]\n"
+	"usage: zhitong --db PATH [--config PATH] batch create --fund F [--pool P]\n"
+	"                                    [--through YYYY-MM-DD] --by NAME\n"
+	"       zhitong --db PATH batch list [--fund F] [--pool P] [--status S] [--format text|csv]\n"
+	"                                    [--bom]\n"
 	"                                    [--out FILE [--force]]\n"
 	"       zhitong --db PATH batch show ID [--records [--format text|csv] [--bom]] [--out FILE]\n"
 	"       zhitong --db PATH batch approve ID --by NAME\n"
@@ -38,6 +40,8 @@ static const char batch_help_fmt[] =
 	"         prints its id alone on one line; prints nothing and exits 0 when there\n"
 	"         is nothing to batch. A share is in exactly one batch, ever. A reversal\n"
 	"         waits until the batch of the settlement it reverses has the payer's answer.\n"
+	"         With several [pool P] in the configuration, --pool P is required: the\n"
+	"         batch takes only the shares of hospitals of P's counties.\n"
 	"list     every batch; csv header: batch_id,fund,status,count,total,paid (yuan).\n"
 	"         --out FILE writes it to FILE instead of stdout (see export for the rules).\n"
 	"         Statuses: draft approved rejected exported sent accepted paid part-paid.\n"
@@ -141,19 +145,33 @@ static struct zt_batch_text to_stdout(void)
 
 static int create(const struct cli *c, const struct args *a)
 {
-	struct zt_batch_create_req req = {args_get(a, "--fund"), 0, cli_actor(a)};
+	struct zt_batch_create_req req = {.pool = args_get(a, "--pool"),
+	                                  .fund_code = args_get(a, "--fund"),
+	                                  .actor = cli_actor(a)};
 	const char *through_s = args_get(a, "--through");
 	if (!req.fund_code || a->npos != 1)
-		return cli_usage("zhitong batch create --fund F [--through YYYY-MM-DD] --by NAME");
+		return cli_usage("zhitong batch create --fund F [--pool P] [--through YYYY-MM-DD] "
+		                 "--by NAME");
 	if (through_s && zt_parse_date(&req.through, through_s, strlen(through_s)) != 0)
 		return cli_usage("--through: %s", zt_error_last());
+	struct zt_config *cfg = NULL;
 	struct zt_store *s;
-	int rc = cli_open_store(c, 0, &s);
+	int rc = load_config(c, &cfg);
 	if (rc)
 		return rc;
+	req.cfg = cfg;
+	if ((rc = zt_config_pool_pick(cfg, req.pool, &req.pool)) != 0) {
+		zt_config_free(cfg);
+		return cli_usage("%s", zt_error_last());
+	}
+	if ((rc = cli_open_store(c, 0, &s))) {
+		zt_config_free(cfg);
+		return rc;
+	}
 	struct zt_batch_create_res res;
 	rc = zt_batch_create(s, &req, &res);
 	zt_store_close(s);
+	zt_config_free(cfg);
 	if (rc)
 		return cli_fail(rc, NULL);
 	if (res.batch.count > 0) {
@@ -234,11 +252,12 @@ static int reopen(const struct cli *c, const struct args *a)
 static int list(const struct cli *c, const struct args *a)
 {
 	const char *fmt = args_get(a, "--format"), *st = args_get(a, "--status");
-	struct zt_batch_list_req req = {.fund_code = args_get(a, "--fund")};
+	struct zt_batch_list_req req = {.fund_code = args_get(a, "--fund"),
+	                                .pool = args_get(a, "--pool")};
 	if (!fmt)
 		fmt = "text";
 	if (a->npos != 1 || (strcmp(fmt, "text") != 0 && strcmp(fmt, "csv") != 0))
-		return cli_usage("zhitong batch list [--fund F] [--status S] [--format text|csv] [--bom] "
+		return cli_usage("zhitong batch list [--fund F] [--pool P] [--status S] [--format text|csv] [--bom] "
 		                 "[--out FILE [--force]]");
 	if (st) {
 		if (zt_batch_status_parse(&req.status, st) != 0)
@@ -511,7 +530,7 @@ int cmd_batch(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
 	int rc = args_parse(&a, argc, argv,
-	                    "--by --fund --through --format --status --reason --out --key --file "
+	                    "--by --fund --pool --through --format --status --reason --out --key --file "
 	                    "--amount --execution-date",
 	                    "--records --force --bom --rewrite");
 	if (rc)

@@ -401,7 +401,8 @@ static int demo_batch(struct demo *d, const char *fund)
 	struct zt_batch_step_res approved;
 	struct zt_batch_export_info info;
 	int rc;
-	if ((rc = zt_batch_create(d->s, &(struct zt_batch_create_req){fund, 0, "demo-clerk"}, &made)))
+	if ((rc = zt_batch_create(d->s, &(struct zt_batch_create_req){.fund_code = fund, .actor = "demo-clerk"},
+	                           &made)))
 		return rc;
 	char *id = made.id;
 	if (!id[0])

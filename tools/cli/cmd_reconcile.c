@@ -160,7 +160,8 @@ static int import(const struct cli *c, const struct args *a)
 		goto done;
 	}
 	struct zt_source statement = zt_source_file(f, a->pos[1]);
-	struct zt_recon_import_req req = {cfg, &statement, cli_actor(a)};
+	struct zt_recon_import_req req = {.cfg = cfg, .statement = &statement,
+	                                  .actor = cli_actor(a)};
 	if ((rc = zt_recon_import(s, &req, &r))) {
 		rc = fail(rc);
 		goto done;

@@ -9,13 +9,15 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "zhitong/config.h"
 #include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/users.h"
 #include "zhitong/users_render.h"
 
 static const char user_help[] =
-	"usage: zhitong --db PATH user add NAME --role ROLE [--hospital H]... [--fund F]... [--by ADMIN]\n"
+	"usage: zhitong --db PATH user add NAME --role ROLE [--hospital H]... [--fund F]...\n"
+	"                                   [--pool P]... [--by ADMIN]\n"
 	"       zhitong --db PATH user list [--format text|csv] [--bom] [--out FILE [--force]]\n"
 	"       zhitong --db PATH user disable NAME [--by ADMIN]\n"
 	"       zhitong --db PATH user enable NAME [--by ADMIN]\n"
@@ -28,6 +30,9 @@ static const char user_help[] =
 	"Users of the HTTP service, each with one role: desk (with --hospital, one or\n"
 	"more), fund-admin (with --fund, one or more), finance, auditor, admin. The\n"
 	"name is normalised as every --by is (NFKC, case folded, white space folded).\n"
+	"Any role may name pools (--pool P, one or more, as [pool P] of the configuration):\n"
+	"the user then reaches only those pools' batches, advances and statements;\n"
+	"without --pool, every pool.\n"
 	"\n"
 	"add      a new user and its first token. The token is printed alone on one\n"
 	"         line on stdout, ONCE: only its hash is stored, nobody can show it\n"
@@ -80,7 +85,7 @@ static int add(const struct cli *c, const struct args *a)
 {
 	if (a->npos != 2)
 		return cli_usage("zhitong user add NAME --role ROLE [--hospital H]... [--fund F]...");
-	const char *hospitals[CLI_MAX_ARGS], *funds[CLI_MAX_ARGS];
+	const char *hospitals[CLI_MAX_ARGS], *funds[CLI_MAX_ARGS], *pools[CLI_MAX_ARGS];
 	struct zt_users_add_req req = {
 		.name = a->pos[1],
 		.role = args_get(a, "--role"),
@@ -88,10 +93,26 @@ static int add(const struct cli *c, const struct args *a)
 		.hospital_count = all_of(a, "--hospital", hospitals, CLI_MAX_ARGS),
 		.funds = funds,
 		.fund_count = all_of(a, "--fund", funds, CLI_MAX_ARGS),
+		.pools = pools,
+		.pool_count = all_of(a, "--pool", pools, CLI_MAX_ARGS),
 		.actor = cli_actor(a),
 	};
 	struct zt_store *s;
-	int rc = cli_open_store(c, 0, &s);
+	int rc = 0;
+	if (req.pool_count && c->config_path && c->config_path[0]) {
+		/* a pool the configuration names (a typo would lock the user out) */
+		struct zt_config *cfg = NULL;
+		if ((rc = zt_config_load(&cfg, c->config_path)) != 0)
+			return cli_fail(rc, "config");
+		for (size_t i = 0; i < req.pool_count && rc == 0; i++)
+			if (!zt_config_pool_section(cfg, pools[i]))
+				rc = zt_error_set(ZT_EINVAL, "--pool %.40s: no [pool %.40s] in %s", pools[i],
+				                  pools[i], c->config_path);
+		zt_config_free(cfg);
+		if (rc)
+			return cli_usage("%s", zt_error_last());
+	}
+	rc = cli_open_store(c, 0, &s);
 	if (rc)
 		return rc;
 	struct zt_users_token_res res;
@@ -252,7 +273,7 @@ static int password(const struct cli *c, const struct args *a)
 int cmd_user(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
-	int rc = args_parse(&a, argc, argv, "--role --hospital --fund --by --grace --format --out",
+	int rc = args_parse(&a, argc, argv, "--role --hospital --fund --pool --by --grace --format --out",
 	                    "--force --bom --remove");
 	if (rc)
 		return rc;

@@ -142,7 +142,8 @@ static int setup_dates(const struct cli *c)
 	struct zt_config *cfg = NULL;
 	int rc = zt_config_load(&cfg, c->config_path);
 	if (rc == 0)
-		rc = zt_date_set_pool_zone(zt_config_get(cfg, "pool", "timezone"));
+		rc = zt_date_set_pool_zone(
+			zt_config_pool_get(cfg, zt_config_pool_id(cfg, 0), "timezone")); /* one for all pools */
 	const char *actor = rc == 0 ? zt_config_get(cfg, "cli", "actor") : NULL;
 	if (actor && strcmp(actor, "os") != 0)
 		rc = zt_error_set(ZT_EINVAL, "%s: [cli] actor is 'os' or absent, not '%.40s'",

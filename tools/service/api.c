@@ -129,6 +129,32 @@ unsigned api_roles(struct zt_request *r, enum zt_op op)
 	return p ? p->roles & zt_access_roles(op) : 0;
 }
 
+bool api_pool_in_scope(struct zt_request *r, const char *pool)
+{
+	const struct zt_principal *p = zt_req_principal(r);
+	return p && zt_scope_admits_pool(&p->scope, pool);
+}
+
+int api_pool_pick(struct zt_request *r, const struct zt_config *cfg, const char *want,
+                  const char **out)
+{
+	const struct zt_principal *p = zt_req_principal(r);
+	if ((!want || !want[0]) && p && p->scope.pool_count == 1)
+		want = p->scope.pools[0];
+	if (zt_config_pool_pick(cfg, want, out) != 0) {
+		if (!want || !want[0])
+			zt_reply_error(r, 400, "invalid-request", "%s", zt_error_last());
+		else
+			zt_reply_error(r, 404, "not-found", "no such pool");
+		return 1;
+	}
+	if (!api_pool_in_scope(r, *out)) {
+		zt_reply_error(r, 404, "not-found", "no such pool");
+		return 1;
+	}
+	return 0;
+}
+
 bool api_in_scope(struct zt_request *r, enum zt_op op, const char *hospital,
                   const char *const *funds, size_t n)
 {

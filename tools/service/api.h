@@ -104,6 +104,15 @@ int api_actor(struct zt_request *r, char out[ZT_ACTOR_BYTES]);
 /* The roles of the caller that the route's op admits (for zt_access_in_scope). */
 unsigned api_roles(struct zt_request *r, enum zt_op op);
 /* Whether the caller reaches an object of `hospital` paid by `funds`. */
+/* Whether the caller's scope reaches pool `pool` (access.h zt_scope_admits_pool). */
+bool api_pool_in_scope(struct zt_request *r, const char *pool);
+/* The pool a request acts for: `want` (a body's or query's "pool"), else
+ * the caller's only pool, else the configuration's only pool
+ * (zt_config_pool_pick). 0 with *out; else answered — 400 for no pool
+ * named where several are configured, 404 for a pool that is not
+ * configured or not the caller's — and non-zero. */
+int api_pool_pick(struct zt_request *r, const struct zt_config *cfg, const char *want,
+                  const char **out);
 bool api_in_scope(struct zt_request *r, enum zt_op op, const char *hospital,
                   const char *const *funds, size_t n);
 /* The view of the caller (zt_access_view). */

@@ -2,8 +2,8 @@
  * service.md "Endpoints"; the commands of tools/cli/cmd_batch.c over the
  * same use cases, batch.h):
  *
- *   GET  /v1/batches[?fund_code=&status=]        batch list
- *   POST /v1/batches {"fund_code", "through"}    batch create: 201, or 200 {"batch": null}
+ *   GET  /v1/batches[?fund_code=&status=&pool=]  batch list
+ *   POST /v1/batches {"fund_code", "through", "pool"}  batch create: 201, or 200 {"batch": null}
  *   GET  /v1/batches/{id}                        batch show: the batch and its history
  *   GET  /v1/batches/{id}/records                its records
  *   POST /v1/batches/{id}/approve                maker-checker: 409 four-eyes
@@ -13,7 +13,8 @@
  *   POST /v1/batches/{id}/send                202: the batch's state tells the outcome
  *   GET  /v1/batches/{id}/file, …/file.sig    the exported payer file and its signature
  *
- * A batch of a fund outside a fund administrator's funds is 404, the
+ * A batch of a fund outside a fund administrator's funds, or of a pool
+ * outside the caller's pools (issue 13 §2), is 404, the
  * answer of a batch that does not exist; a step on a batch in another
  * state is 409 batch-state. */
 #include <fcntl.h>
@@ -63,6 +64,7 @@ void api_batch_json(struct zt_json_writer *w, const struct zt_batch *b)
 	api_json_int(w, "rejected_count", b->rejected_count);
 	api_json_amount(w, "paid", b->paid);
 	api_json_amount(w, "returned", b->returned);
+	api_json_str(w, "pool", b->pool);
 	zt_json_write_object_end(w);
 }
 
@@ -96,7 +98,7 @@ static int batch_of(struct zt_request *r, struct zt_api *a, enum zt_op op, struc
 		return 1;
 	int rc = batch_read(s, id, b);
 	zt_store_close(s);
-	if (rc == 0 && fund_in_scope(r, op, b->fund_code))
+	if (rc == 0 && fund_in_scope(r, op, b->fund_code) && api_pool_in_scope(r, b->pool))
 		return 0;
 	if (rc == 0 || rc == ZT_ENOTFOUND)
 		zt_reply_error(r, 404, "not-found", "no such batch");
@@ -154,7 +156,7 @@ struct listing {
 static int list_row(void *ctx, const struct zt_batch *b)
 {
 	struct listing *l = ctx;
-	if (fund_in_scope(l->r, ZT_OP_BATCH_READ, b->fund_code))
+	if (fund_in_scope(l->r, ZT_OP_BATCH_READ, b->fund_code) && api_pool_in_scope(l->r, b->pool))
 		api_batch_json(l->w, b);
 	return 0;
 }
@@ -169,10 +171,11 @@ static int fill_batches(struct zt_store *s, struct zt_json_writer *w, void *ctx)
 
 static int get_batches(struct zt_request *r, void *ctx)
 {
-	static const char *const allowed[] = {"fund_code", "status", NULL};
+	static const char *const allowed[] = {"fund_code", "status", "pool", NULL};
 	if (zt_req_query_check(r, allowed) != 0)
 		return zt_reply_error(r, 400, "invalid-query", "%s", zt_error_last());
-	struct zt_batch_list_req req = {.fund_code = zt_req_query(r, "fund_code")};
+	struct zt_batch_list_req req = {.fund_code = zt_req_query(r, "fund_code"),
+	                                .pool = zt_req_query(r, "pool")};
 	const char *st = zt_req_query(r, "status");
 	if (st) {
 		if (zt_batch_status_parse(&req.status, st) != 0)
@@ -187,19 +190,21 @@ static int get_batches(struct zt_request *r, void *ctx)
 
 static int post_batches(struct zt_request *r, void *ctx)
 {
-	static const char *const members[] = {"fund_code", "through", NULL};
+	static const char *const members[] = {"fund_code", "through", "pool", NULL};
 	struct zt_json_doc *d = NULL;
 	const struct zt_json *root = NULL;
 	if (api_json_object_body(r, members, &d, &root) != 0)
 		return 0;
-	const char *fund = NULL;
-	bool has_fund = false, has_through = false;
+	const char *fund = NULL, *want = NULL, *pool = NULL;
+	bool has_fund = false, has_through = false, has_pool = false;
 	zt_date through = 0;
 	zt_error_clear();
 	if (!root || zt_json_get_text(&fund, &has_fund, root, "fund_code", ZT_CODE_CHARS_MAX) != 0 ||
-	    zt_json_get_date(&through, &has_through, root, "through") != 0 || !has_fund) {
+	    zt_json_get_date(&through, &has_through, root, "through") != 0 ||
+	    zt_json_get_text(&want, &has_pool, root, "pool", ZT_POOL_ID_BYTES - 1) != 0 || !has_fund) {
 		zt_reply_error(r, 400, "invalid-request",
-		               "the body is {\"fund_code\": \"…\", \"through\": \"YYYY-MM-DD\"?}%s%s",
+		               "the body is {\"fund_code\": \"…\", \"through\": \"YYYY-MM-DD\"?, "
+		               "\"pool\": \"…\"?}%s%s",
 		               zt_error_last()[0] ? ": " : "", zt_error_last());
 		zt_json_doc_free(d);
 		return 0;
@@ -211,10 +216,15 @@ static int post_batches(struct zt_request *r, void *ctx)
 		rc = zt_reply_error(r, 404, "not-found", "no such fund");
 		goto done;
 	}
+	if (api_pool_pick(r, ((struct zt_api *)ctx)->config, has_pool ? want : NULL, &pool) != 0)
+		goto done;
 	if (api_actor(r, actor) != 0 || api_store(r, ctx, false, &s) != 0)
 		goto done;
 	struct zt_batch_create_res res;
-	const struct zt_batch_create_req req = {fund, has_through ? through : 0, actor};
+	const struct zt_batch_create_req req = {.cfg = ((struct zt_api *)ctx)->config,
+	                                        .pool = pool, .fund_code = fund,
+	                                        .through = has_through ? through : 0,
+	                                        .actor = actor};
 	rc = zt_batch_create(s, &req, &res);
 	zt_store_close(s);
 	if (rc == ZT_ENOTFOUND) {

@@ -52,15 +52,57 @@ static void advance_json(struct zt_json_writer *w, const struct zt_advance *x)
 	zt_json_write_object_end(w);
 }
 
+/* The hospitals of the caller's pools (issue 13 §2): their advances and
+ * status only. */
+struct pool_hospitals {
+	struct zt_request *r;
+	const struct zt_config *cfg;
+	struct zt_json_writer *w;
+	char (*codes)[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	size_t n, cap;
+	int rc;
+};
+
+static bool hospital_admitted(const struct pool_hospitals *h, const char *code)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (strcmp(h->codes[i], code) == 0)
+			return true;
+	return false;
+}
+
+static int admit_hospital(void *ctx, const struct zt_advance_status *st)
+{
+	struct pool_hospitals *h = ctx;
+	const char *pool = zt_config_pool_of_county(h->cfg, st->county);
+	if (!api_pool_in_scope(h->r, pool)) /* a hospital of no pool: to a user of every pool */
+		return 0;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 64;
+		void *grown = realloc(h->codes, cap * sizeof *h->codes);
+		if (!grown)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		h->codes = grown;
+		h->cap = cap;
+	}
+	snprintf(h->codes[h->n++], sizeof *h->codes, "%s", st->hospital);
+	return 0;
+}
+
 static int list_advance(void *ctx, const struct zt_advance *x)
 {
-	advance_json(ctx, x);
+	struct pool_hospitals *h = ctx;
+	if (hospital_admitted(h, x->hospital))
+		advance_json(h->w, x);
 	return 0;
 }
 
 static int status_row(void *ctx, const struct zt_advance_status *st)
 {
-	struct zt_json_writer *w = ctx;
+	struct pool_hospitals *h = ctx;
+	struct zt_json_writer *w = h->w;
+	if (!hospital_admitted(h, st->hospital))
+		return 0;
 	zt_json_write_object_begin(w);
 	api_json_str(w, "fixmedins_code", st->hospital);
 	api_json_amount(w, "advanced", st->advanced);
@@ -78,22 +120,26 @@ static int get_advances(struct zt_request *r, void *ctx)
 	int rc = zt_json_writer_new(&w, false);
 	if (rc)
 		return rc;
+	struct pool_hospitals h = {.r = r, .cfg = ((struct zt_api *)ctx)->config, .w = w};
 	if (api_store(r, ctx, true, &s) != 0)
 		goto done;
+	rc = zt_advance_status(s, admit_hospital, &h);
 	zt_json_write_object_begin(w);
 	zt_json_write_key(w, "advances");
 	zt_json_write_array_begin(w);
-	rc = zt_advance_list(s, list_advance, w);
+	if (rc == 0)
+		rc = zt_advance_list(s, list_advance, &h);
 	zt_json_write_array_end(w);
 	zt_json_write_key(w, "hospitals");
 	zt_json_write_array_begin(w);
 	if (rc == 0)
-		rc = zt_advance_status(s, status_row, w);
+		rc = zt_advance_status(s, status_row, &h);
 	zt_json_write_array_end(w);
 	zt_json_write_object_end(w);
 	zt_store_close(s);
 	rc = rc ? api_fail(r, rc) : zt_reply_json(r, 200, w);
 done:
+	free(h.codes);
 	zt_json_writer_free(w);
 	return rc;
 }
@@ -113,6 +159,7 @@ static void plan_json(struct zt_json_writer *w, const struct zt_advance_plan *p)
 	api_json_text_or_null(w, "approved_at", p->approved_at);
 	api_json_text_or_null(w, "issued_msg_id", p->issued_msg_id);
 	api_json_text_or_null(w, "issued_at", p->issued_at);
+	api_json_str(w, "pool", p->pool);
 	api_json_str(w, "status", p->issued_msg_id[0] ? "issued"
 	                        : p->approved_by[0] ? "approved"
 	                                            : "made");
@@ -140,59 +187,97 @@ static int reply_plan(struct zt_request *r, unsigned status, const struct zt_adv
 	return api_reply_with(r, status, plan_answer_json, p);
 }
 
+struct plan_listing {
+	struct zt_request *r;
+	struct zt_json_writer *w;
+};
+
 static int plan_row(void *ctx, const struct zt_advance_plan *p)
 {
-	plan_json(ctx, p);
+	struct plan_listing *l = ctx;
+	if (api_pool_in_scope(l->r, p->pool))
+		plan_json(l->w, p);
 	return 0;
 }
 
 static int fill_plans(struct zt_store *s, struct zt_json_writer *w, void *ctx)
 {
-	(void)ctx;
-	return zt_advance_plans(s, plan_row, w);
+	struct plan_listing l = {ctx, w};
+	return zt_advance_plans(s, plan_row, &l);
 }
 
 static int get_plans(struct zt_request *r, void *ctx)
 {
-	return api_reply_list(r, ctx, "plans", fill_plans, NULL);
+	return api_reply_list(r, ctx, "plans", fill_plans, r);
+}
+
+/* A single advance goes to a hospital of the caller's pools: else answered
+ * 404 (the answer of a hospital that is not there) and false. */
+static bool hospital_pool_in_scope(struct zt_request *r, struct zt_api *a, struct zt_store *s,
+                                   const char *code)
+{
+	struct zt_hospital hosp;
+	int rc = s->ops->begin(s, ZT_TXN_READ);
+	if (rc == 0) {
+		rc = s->ops->registry.get_hospital(s, code, &hosp);
+		s->ops->rollback(s);
+	}
+	if (rc && rc != ZT_ENOTFOUND) {
+		api_fail(r, rc);
+		return false;
+	}
+	const char *pool = rc == 0 ? zt_config_pool_of_county(a->config, hosp.county) : NULL;
+	if (rc == 0 && (!pool || api_pool_in_scope(r, pool)))
+		return true; /* no pool serves it: the use case says so */
+	zt_reply_error(r, 404, "not-found", "hospital '%s' is not in the registry", code);
+	return false;
 }
 
 static int post_plans(struct zt_request *r, void *ctx)
 {
 	struct zt_api *a = ctx;
-	static const char *const members[] = {"as_of", "fixmedins_code", "amount", NULL};
+	static const char *const members[] = {"as_of", "fixmedins_code", "amount", "pool", NULL};
 	struct zt_json_doc *d = NULL;
 	const struct zt_json *root = NULL;
 	if (api_json_object_body(r, members, &d, &root) != 0)
 		return 0;
 	zt_date as_of = 0;
-	const char *h = NULL;
+	const char *h = NULL, *want = NULL, *pool = NULL;
 	zt_fen amount = 0;
-	bool has_as_of = false, has_h = false, has_amount = false;
+	bool has_as_of = false, has_h = false, has_amount = false, has_pool = false;
 	int rc = 0;
 	zt_error_clear();
 	if (root && (zt_json_get_date(&as_of, &has_as_of, root, "as_of") != 0 ||
 	             zt_json_get_text(&h, &has_h, root, "fixmedins_code", ZT_CODE_CHARS_MAX) != 0 ||
-	             zt_json_get_amount(&amount, &has_amount, root, "amount") != 0)) {
+	             zt_json_get_amount(&amount, &has_amount, root, "amount") != 0 ||
+	             zt_json_get_text(&want, &has_pool, root, "pool", ZT_POOL_ID_BYTES - 1) != 0)) {
 		rc = zt_reply_error(r, 400, "invalid-request", "%s", zt_error_last());
 		goto out;
 	}
-	if (has_h != has_amount || (has_h && has_as_of)) {
+	if (has_h != has_amount || (has_h && (has_as_of || has_pool))) {
 		rc = zt_reply_error(r, 400, "invalid-request",
-		                    "the body is {\"as_of\": \"YYYY-MM-DD\"?} (a plan) or "
+		                    "the body is {\"as_of\": \"YYYY-MM-DD\"?, \"pool\": \"…\"?} (a plan) or "
 		                    "{\"fixmedins_code\": \"…\", \"amount\": \"…\"} (a single advance)");
 		goto out;
 	}
 	char actor[ZT_ACTOR_BYTES];
 	struct zt_store *s = NULL;
+	if (!has_h && api_pool_pick(r, a->config, want, &pool) != 0)
+		goto out;
 	if (api_actor(r, actor) != 0 || api_store(r, a, false, &s) != 0)
 		goto out;
+	if (has_h && !hospital_pool_in_scope(r, a, s, h)) {
+		zt_store_close(s);
+		goto out;
+	}
 	struct zt_advance_plan p;
 	memset(&p, 0, sizeof p);
 	if (has_h)
-		rc = zt_advance_request(s, &(struct zt_advance_request_req){h, amount, actor}, &p);
+		rc = zt_advance_request(s, &(struct zt_advance_request_req){.hospital = h,
+		                        .amount = amount, .actor = actor, .cfg = a->config}, &p);
 	else
-		rc = zt_advance_plan(s, &(struct zt_advance_plan_req){a->config, as_of, actor}, &p);
+		rc = zt_advance_plan(s, &(struct zt_advance_plan_req){.cfg = a->config, .pool = pool,
+		                     .as_of = as_of, .actor = actor}, &p);
 	zt_store_close(s);
 	if (rc == ZT_ENOTFOUND)
 		rc = zt_reply_error(r, 404, "not-found", "%s", zt_error_last());
@@ -215,8 +300,12 @@ static int plan_of(struct zt_request *r, struct zt_api *a, struct zt_advance_pla
 		return 1;
 	int rc = zt_advance_plan_get(s, zt_req_param(r, "id"), p);
 	zt_store_close(s);
-	if (rc == 0)
+	if (rc == 0 && api_pool_in_scope(r, p->pool))
 		return 0;
+	if (rc == 0) {
+		zt_advance_plan_free(p);
+		rc = ZT_ENOTFOUND;
+	}
 	if (rc == ZT_ENOTFOUND)
 		zt_reply_error(r, 404, "not-found", "no such advance plan");
 	else
@@ -400,9 +489,16 @@ static int post_statements(struct zt_request *r, void *ctx)
 	struct zt_source src = zt_source_buffer(&at, body, len, "the statement");
 	struct zt_recon_import_result res;
 	memset(&res, 0, sizeof res);
-	const struct zt_recon_import_req req = {a->config, &src, actor};
+	const struct zt_principal *who = zt_req_principal(r);
+	const struct zt_recon_import_req req = {.cfg = a->config, .statement = &src, .actor = actor,
+	                                        .scope = who ? &who->scope : NULL};
 	int rc = zt_recon_import(s, &req, &res);
 	struct zt_json_writer *w = NULL;
+	if (rc == ZT_ENOTFOUND) {
+		/* another pool's account: as if it did not exist */
+		rc = zt_reply_error(r, 404, "not-found", "no such account");
+		goto out;
+	}
 	if (rc == ZT_ECONFLICT) {
 		rc = zt_reply_error(r, 409, "statement-conflict", "%s", zt_error_last());
 		goto out;
@@ -445,15 +541,34 @@ out:
 	return rc;
 }
 
+struct exc_listing {
+	struct zt_request *r;
+	const struct zt_config *cfg;
+	const struct zt_recon_exceptions_req *req;
+	struct zt_json_writer *w;
+};
+
+/* Whether an exception is of the caller's pools (issue 13 §2); one of no
+ * known pool: to a user of every pool. */
+static bool exception_in_scope(struct zt_request *r, const struct zt_config *cfg,
+                               const struct zt_recon_exception *x)
+{
+	return api_pool_in_scope(r, zt_recon_exception_pool(cfg, x));
+}
+
 static int exc_row(void *ctx, const struct zt_recon_exception *x)
 {
-	exception_json(ctx, x);
+	struct exc_listing *l = ctx;
+	if (exception_in_scope(l->r, l->cfg, x))
+		exception_json(l->w, x);
 	return 0;
 }
 
 static int fill_exceptions(struct zt_store *s, struct zt_json_writer *w, void *ctx)
 {
-	return zt_recon_exceptions(s, ctx, exc_row, w);
+	struct exc_listing *l = ctx;
+	l->w = w;
+	return zt_recon_exceptions(s, l->req, exc_row, l);
 }
 
 static int get_exceptions(struct zt_request *r, void *ctx)
@@ -465,7 +580,8 @@ static int get_exceptions(struct zt_request *r, void *ctx)
 	if (open_q && strcmp(open_q, "0") != 0 && strcmp(open_q, "1") != 0)
 		return zt_reply_error(r, 400, "invalid-query", "open is 0 or 1");
 	struct zt_recon_exceptions_req req = {.open_only = !open_q || strcmp(open_q, "1") == 0};
-	return api_reply_list(r, ctx, "exceptions", fill_exceptions, &req);
+	struct exc_listing l = {r, ((struct zt_api *)ctx)->config, &req, NULL};
+	return api_reply_list(r, ctx, "exceptions", fill_exceptions, &l);
 }
 
 static int post_resolve(struct zt_request *r, void *ctx)
@@ -495,7 +611,12 @@ static int post_resolve(struct zt_request *r, void *ctx)
 		goto out;
 	struct zt_recon_exception x;
 	const struct zt_recon_resolve_req req = {a->config, zt_req_param(r, "id"), as, actor, note};
-	rc = zt_recon_resolve(s, &req, &x);
+	/* another pool's exception is not there for the caller */
+	rc = zt_recon_exception_get(s, req.exc_id, &x);
+	if (rc == 0 && !exception_in_scope(r, a->config, &x))
+		rc = ZT_ENOTFOUND;
+	if (rc == 0)
+		rc = zt_recon_resolve(s, &req, &x);
 	zt_store_close(s);
 	if (rc == ZT_ENOTFOUND)
 		rc = zt_reply_error(r, 404, "not-found", "no such exception");

@@ -8,7 +8,8 @@
 #include "zhitong/error.h"
 
 /* Adds each code of a space-separated list. */
-static int add_codes(struct zt_scope *s, const char *list, bool funds)
+static int add_codes(struct zt_scope *s, const char *list,
+                     int (*add)(struct zt_scope *s, const char *code))
 {
 	char code[ZT_CODE_CHARS_MAX + 1];
 	for (const char *p = list; p && *p;) {
@@ -21,7 +22,7 @@ static int add_codes(struct zt_scope *s, const char *list, bool funds)
 			return zt_error_set(ZT_EINVAL, "a scope code is too long");
 		memcpy(code, p, n);
 		code[n] = '\0';
-		int rc = funds ? zt_scope_add_fund(s, code) : zt_scope_add_hospital(s, code);
+		int rc = add(s, code);
 		if (rc)
 			return rc;
 		p += n;
@@ -45,8 +46,10 @@ int zt_static_authenticate(void *ctx, const char *token, struct zt_principal *ou
 	snprintf(out->user, sizeof out->user, "%s", found->user);
 	out->roles = found->roles;
 	snprintf(out->token_id, sizeof out->token_id, "static");
-	int rc = add_codes(&out->scope, found->hospitals, false);
+	int rc = add_codes(&out->scope, found->hospitals, zt_scope_add_hospital);
 	if (rc == 0)
-		rc = add_codes(&out->scope, found->funds, true);
+		rc = add_codes(&out->scope, found->funds, zt_scope_add_fund);
+	if (rc == 0)
+		rc = add_codes(&out->scope, found->pools, zt_scope_add_pool);
 	return rc;
 }

@@ -13,6 +13,7 @@ struct zt_static_user {
 	unsigned roles;         /* ZT_USER_* */
 	const char *hospitals;  /* "H1 H2" or NULL */
 	const char *funds;      /* "F1" or NULL */
+	const char *pools;      /* "A B" or NULL: every pool */
 };
 
 struct zt_static_auth {

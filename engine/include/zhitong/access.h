@@ -97,6 +97,10 @@ struct zt_scope {
 	size_t hospital_count;
 	char **funds;
 	size_t fund_count;
+	/* The pools whose data the user reaches (config.h; issue 13 §2), any
+	 * role; none: every pool. */
+	char **pools;
+	size_t pool_count;
 };
 
 void zt_scope_init(struct zt_scope *s);
@@ -109,6 +113,10 @@ int zt_scope_add_hospital(struct zt_scope *s, const char *code);
 int zt_scope_add_fund(struct zt_scope *s, const char *code);
 bool zt_scope_has_hospital(const struct zt_scope *s, const char *code);
 bool zt_scope_has_fund(const struct zt_scope *s, const char *code);
+int zt_scope_add_pool(struct zt_scope *s, const char *pool);
+/* Whether the scope reaches pool `pool`: it names no pool, or names this
+ * one. An object of another pool is the 404 of docs/spec/service.md. */
+bool zt_scope_admits_pool(const struct zt_scope *s, const char *pool);
 
 /* Whether a user of `roles` may have this scope (user add): a desk has at
  * least one hospital, a fund administrator at least one fund, and no role

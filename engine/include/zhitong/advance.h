@@ -91,6 +91,7 @@ struct zt_advance_plan {
 	char approved_at[32];
 	char issued_msg_id[ZT_ID_BYTES]; /* "" until issued               */
 	char issued_at[32];
+	char pool[ZT_POOL_ID_BYTES]; /* the pool that pays it (config.h; issue 13) */
 	size_t line_count;
 	struct zt_advance_plan_line *lines; /* owned; in hospital code order     */
 };
@@ -105,6 +106,9 @@ void zt_advance_plan_free(struct zt_advance_plan *p);
  * the future. *out is filled (free with zt_advance_plan_free). */
 struct zt_advance_plan_req {
 	const struct zt_config *cfg; /* [advance], [hospital H]; NULL: defaults */
+	/* The pool whose hospitals (of its counties) the plan tops up
+	 * (zt_config_pool_pick: required when several are configured). */
+	const char *pool;
 	zt_date as_of;               /* 0: today (pool-local)                   */
 	const char *actor;           /* the maker                                */
 };
@@ -122,6 +126,9 @@ struct zt_advance_request_req {
 	const char *hospital;
 	zt_fen amount;
 	const char *actor;
+	/* The pool that pays it: the one serving the hospital's county
+	 * (zt_config_pool_of_county; NULL cfg: the default pool). */
+	const struct zt_config *cfg;
 };
 int zt_advance_request(struct zt_store *s, const struct zt_advance_request_req *req,
                        struct zt_advance_plan *out);
@@ -162,7 +169,7 @@ struct zt_advance {
 };
 
 struct zt_advance_issue_req {
-	const struct zt_config *cfg; /* [pool], [hospital H] accounts           */
+	const struct zt_config *cfg; /* the plan's [pool P], [hospital H] accounts */
 	const char *plan_id;     /* an approved plan (a single advance too)      */
 	const char *actor;       /* who issues                                   */
 	const char *out_path;    /* NULL: advance-<msg id>.xml in the cwd        */
@@ -211,6 +218,7 @@ int zt_advance_list(struct zt_store *s, int (*cb)(void *ctx, const struct zt_adv
 
 struct zt_advance_status {
 	const char *hospital;
+	const char *county;       /* the hospital's (registry): its pool, config.h */
 	zt_fen advanced;          /* advance transfers to it                      */
 	zt_fen earned;            /* fund shares settled to it, less reversals    */
 	zt_fen balance;           /* hospital:H, from its transfers               */

@@ -122,6 +122,10 @@ struct zt_batch {
 	int64_t rejected_count;          /* records the payer rejected */
 	zt_fen paid;                     /* matched payments (reconciliation) */
 	zt_fen returned;                 /* paid back to the fund (repaid or netted) */
+	char pool[ZT_POOL_ID_BYTES];     /* the pool it bills for (config.h; issue 13) */
+	/* the counties whose hospitals' shares it takes, as configured when it
+	 * was created ("": every county) */
+	char counties[ZT_POOL_COUNTIES_BYTES];
 };
 
 /* What the payer is due to pay for the batch: its accepted total once it
@@ -207,6 +211,7 @@ struct zt_batch_candidate {
 	bool reversal;             /* of kind 'reverse'                      */
 	zt_fen amount;
 	zt_date dscg_date;
+	const char *county;        /* the hospital's county (registry): its pool */
 	/* a reversal: the share it reverses (the same seq of the settlement
 	 * reversed) */
 	const char *orig_batch_id; /* the batch holding it, "" if none (yet)  */
@@ -328,6 +333,11 @@ int zt_batch_add_return(struct zt_store *s, struct zt_batch_return *r);
  * there is nothing to batch (nothing is written then). ZT_ENOTFOUND for
  * an unknown fund; ZT_ERANGE for a total past int64 (nothing stored). */
 struct zt_batch_create_req {
+	/* The pool it bills for (config.h zt_config_pool_pick: required when
+	 * several are configured; NULL cfg: the default pool, every county):
+	 * only the shares of hospitals of the pool's counties are taken. */
+	const struct zt_config *cfg;
+	const char *pool;
 	const char *fund_code;
 	zt_date through;           /* 0: every waiting share */
 	const char *actor;
@@ -364,6 +374,7 @@ int zt_batch_reopen(struct zt_store *s, const struct zt_batch_step_req *req,
  * `row` each; *count_out how many. */
 struct zt_batch_list_req {
 	const char *fund_code;     /* NULL: every fund */
+	const char *pool;          /* NULL: every pool */
 	bool has_status;
 	enum zt_batch_status status;
 };

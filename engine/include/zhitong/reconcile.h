@@ -55,6 +55,7 @@
 
 #include "advance.h"
 #include "batch.h"
+#include "access.h"
 #include "config.h"
 #include "iso20022.h"
 #include "money.h"
@@ -89,6 +90,10 @@ struct zt_recon_config {
 	                           * the import day plus this is a `date` exception */
 	char pool_account[64];    /* [pool] account; "" = the first statement's    */
 	char currency[4];         /* [pool] currency, default CNY                  */
+	/* Several pools (issue 13 §2): a statement is of the pool whose account
+	 * it names (pool_account and currency are then that pool's, set by the
+	 * import), and pays only that pool's batches. */
+	const struct zt_config *pools; /* the configuration; NULL: one pool */
 };
 #define ZT_RECON_DATE_TOLERANCE_DEFAULT 3
 #define ZT_RECON_EXPECTED_WITHIN_DEFAULT 30
@@ -97,6 +102,10 @@ struct zt_recon_config {
 /* Reads the settings (cfg may be NULL: every default). ZT_EINVAL with the
  * file and line for a malformed value. */
 int zt_recon_config_load(struct zt_recon_config *out, const struct zt_config *cfg);
+/* Several pools: the pool whose account `account` is (*pool), its account
+ * and currency made the settings'; ZT_EINVAL for an account of no pool.
+ * One pool: *pool NULL, nothing changed. */
+int zt_recon_pool_of(struct zt_recon_config *cfg, const char *account, const char **pool);
 
 /* ---- the words ----------------------------------------------------------- */
 
@@ -165,6 +174,7 @@ struct zt_recon_batch {
 	zt_date exported; /* day of the first export (pool-local), 0 if never                     */
 	zt_date sent;     /* day it first went to the payer (pool-local), 0 if never; filled by the
 	                   * overdue listing only (bank.batch leaves it 0)                       */
+	char pool[ZT_POOL_ID_BYTES]; /* the pool it bills for: paid into its account (issue 13) */
 };
 
 enum zt_recon_verdict {
@@ -244,7 +254,18 @@ struct zt_recon_exception {
 	char note[ZT_TEXT_BYTES];
 	char resolved_at[32];
 	char resolved_by[ZT_ACTOR_BYTES];
+	/* Several pools (issue 13 §2): the entry's account ("" without an
+	 * entry), and the pool of the batch or advance it is about ("" if
+	 * none). zt_recon_exception_pool says whose it is. */
+	char account[64];
+	char subject_pool[ZT_POOL_ID_BYTES];
 };
+
+/* The pool an exception is of: its entry's account's pool, else the pool
+ * of the batch or advance it is about; NULL if neither is known (cfg may
+ * be NULL: the default pool). */
+const char *zt_recon_exception_pool(const struct zt_config *cfg,
+                                    const struct zt_recon_exception *x);
 
 /* Fills b->due from what the store read (the rule of zt_batch_due). */
 void zt_recon_batch_due(struct zt_recon_batch *b);
@@ -353,6 +374,10 @@ struct zt_recon_import_req {
 	 * file (its digest is stored before its first entry). */
 	const struct zt_source *statement;
 	const char *actor;
+	/* The pools the importer reaches (access.h; NULL or none named: every
+	 * pool): with several pools, a statement of another pool's account is
+	 * ZT_ENOTFOUND, as if that account did not exist, and stores nothing. */
+	const struct zt_scope *scope;
 };
 
 /* `reconcile import`: reads the camt.053 statement (validated against the

@@ -93,7 +93,7 @@
 
 /* The schema version this zhitong brings a database to (SQLite: PRAGMA
  * user_version after all migrations; PostgreSQL: meta 'schema.version'). */
-#define ZT_STORE_VERSION 16
+#define ZT_STORE_VERSION 17
 
 struct zt_store_ops;
 /* The handle: an implementation's own struct starts with this one. */
@@ -757,6 +757,7 @@ struct zt_stored_user {
 	unsigned roles;         /* ZT_USER_* of access.h: one role */
 	const char *hospitals;  /* a desk's hospitals, sorted, joined by ',' ("" none) */
 	const char *funds;      /* a fund administrator's funds, likewise */
+	const char *pools;      /* the pools it reaches, likewise ("": every pool; 017) */
 	bool enabled;
 	const char *created_by, *created_at;
 	bool has_token;         /* keys.current is set */

@@ -39,6 +39,8 @@ struct zt_users_add_req {
 	size_t hospital_count;
 	const char *const *funds;    /* a fund administrator's: at least one */
 	size_t fund_count;
+	const char *const *pools;    /* any role: the pools it reaches (none: every pool) */
+	size_t pool_count;
 	const char *actor;           /* who adds it (normalised) */
 };
 
@@ -64,7 +66,7 @@ int zt_users_add(struct zt_store *s, const struct zt_users_add_req *req,
 /* A user for people (never a token: its id only). Strings valid during the
  * callback. */
 struct zt_user_line {
-	const char *name, *role, *hospitals, *funds; /* codes joined by ',' */
+	const char *name, *role, *hospitals, *funds, *pools; /* codes joined by ',' */
 	bool enabled;
 	const char *created_by, *created_at;
 	bool has_token;

@@ -10,7 +10,8 @@ static const char SQL_PLAN_LAST[] = "SELECT COALESCE(MAX(id), 0) FROM advance_pl
 static const char SQL_LAST[] = "SELECT COALESCE(MAX(id), 0) FROM advance";
 static const char SQL_PLAN_INSERT[] =
 	"INSERT INTO advance_plan (id, plan_id, as_of, target_days, window_from, min_topup, "
-	"advance_seen, total, made_by, made_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+	"advance_seen, total, made_by, made_at, pool) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	"?11)";
 static const char SQL_LINE_INSERT[] =
 	"INSERT INTO advance_plan_line (plan_row, hospital, basis, window_earned, target, balance, "
 	"topup) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -21,7 +22,7 @@ static const char SQL_PLAN_GET[] =
 	"COALESCE(v.approved_at, ''), "
 	"COALESCE((SELECT a.msg_id FROM advance a WHERE a.plan_row = p.id ORDER BY a.id LIMIT 1), ''), "
 	"COALESCE((SELECT a.issued_at FROM advance a WHERE a.plan_row = p.id ORDER BY a.id LIMIT 1), ''), "
-	"(SELECT count(*) FROM advance_plan_line l WHERE l.plan_row = p.id) "
+	"(SELECT count(*) FROM advance_plan_line l WHERE l.plan_row = p.id), p.pool "
 	"FROM advance_plan p LEFT JOIN advance_approval v ON v.plan_row = p.id WHERE p.plan_id = ?1";
 static const char SQL_LINES[] = "SELECT hospital, basis, window_earned, target, balance, topup "
                                 "FROM advance_plan_line WHERE plan_row = ?1 ORDER BY hospital COLLATE BINARY";
@@ -97,6 +98,7 @@ static int plan_put(struct zt_store *s, const struct zt_advance_plan *pl)
 	zt_db_bind_int64(p, 8, pl->total);
 	zt_db_bind_text(p, 9, pl->made_by);
 	zt_db_bind_text(p, 10, pl->made_at);
+	zt_db_bind_text(p, 11, pl->pool[0] ? pl->pool : ZT_POOL_DEFAULT);
 	if ((rc = zt_db_run(q, p, "store advance plan")) != 0)
 		return rc;
 	zt_fen total = 0;
@@ -128,6 +130,7 @@ static void read_plan(struct zt_db_stmt *p, struct zt_advance_plan *out)
 	zt_db_column_copy(out->approved_at, sizeof out->approved_at, p, 11);
 	zt_db_column_copy(out->issued_msg_id, sizeof out->issued_msg_id, p, 12);
 	zt_db_column_copy(out->issued_at, sizeof out->issued_at, p, 13);
+	zt_db_column_copy(out->pool, sizeof out->pool, p, 15);
 }
 
 static int read_lines(struct zt_db *q, struct zt_advance_plan *out, size_t n)

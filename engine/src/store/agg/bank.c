@@ -24,7 +24,10 @@
 	"COALESCE(e.credit, 0), COALESCE(e.booking_date, 0), COALESCE(x.batch_id, ''), "         \
 	"COALESCE(x.advance_id, ''), x.amount, x.since, x.detail, x.raised_at, x.raised_by, "    \
 	"r.resolution, COALESCE(r.target, ''), COALESCE(r.note, ''), COALESCE(r.at, ''), "       \
-	"COALESCE(r.actor, ''), COALESCE(x.return_id, '') FROM recon_exception x "               \
+	"COALESCE(r.actor, ''), COALESCE(x.return_id, ''), COALESCE(e.account, ''), "           \
+	"COALESCE((SELECT bp.pool FROM batch bp WHERE bp.id = x.batch_id), "                      \
+	"(SELECT ap.pool FROM advance av JOIN advance_plan ap ON ap.id = av.plan_row "            \
+	"WHERE av.advance_id = x.advance_id), '') FROM recon_exception x "                         \
 	"LEFT JOIN bank_entry e ON e.id = x.entry_id "                                           \
 	"LEFT JOIN recon_resolution r ON r.exception_id = x.id "
 /* The first time a batch went to the payer. */
@@ -36,7 +39,7 @@
 #define BATCH_COLUMNS(sent)                                                                    \
 	"SELECT b.id, b.fund_code, b.status, b.total, COALESCE(b.accepted_total, 0), b.paid, "  \
 	"COALESCE(" SQL_DAY("b.exported_at") ", 0), " sent ", b.returned, "                     \
-	"b.accepted_total IS NOT NULL FROM batch b "
+	"b.accepted_total IS NOT NULL, b.pool FROM batch b "
 
 static const char SQL_IMPORT_START[] =
 	"INSERT INTO bank_import (file, file_sha256, version, msg_id, at, actor) "
@@ -342,6 +345,7 @@ static void read_batch(struct zt_db_stmt *p, void *item)
 	b->sent = zt_db_column_int(p, 7);
 	b->returned = zt_db_column_int64(p, 8);
 	b->answered = zt_db_column_int(p, 9) != 0;
+	zt_db_column_copy(b->pool, sizeof b->pool, p, 10);
 }
 
 static int batch(struct zt_store *s, const char *id, struct zt_recon_batch *out)
@@ -549,6 +553,8 @@ static void read_exception(struct zt_db_stmt *p, struct zt_recon_exception *x)
 	zt_db_column_copy(x->resolved_at, sizeof x->resolved_at, p, 17);
 	zt_db_column_copy(x->resolved_by, sizeof x->resolved_by, p, 18);
 	zt_db_column_copy(x->return_id, sizeof x->return_id, p, 19);
+	zt_db_column_copy(x->account, sizeof x->account, p, 20);
+	zt_db_column_copy(x->subject_pool, sizeof x->subject_pool, p, 21);
 }
 
 static int exception_get(struct zt_store *s, const char *exc_id, struct zt_recon_exception *out)

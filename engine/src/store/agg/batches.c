@@ -12,7 +12,8 @@
 static const char SQL_NEXT_SEQ[] = "SELECT COALESCE(MAX(seq), 0) + 1 FROM batch WHERE fund_code = ?1";
 static const char SQL_INSERT[] =
 	"INSERT INTO batch (id, fund_code, seq, status, through, period_from, period_to, count, "
-	"total, created_at, created_by) VALUES (?1, ?2, ?3, 'draft', ?4, 0, 0, 0, 0, ?5, ?6)";
+	"total, created_at, created_by, pool, counties) "
+	"VALUES (?1, ?2, ?3, 'draft', ?4, 0, 0, 0, 0, ?5, ?6, ?7, ?8)";
 static const char SQL_EVENT[] =
 	"INSERT INTO batch_event (batch_id, at, actor, action, status_from, status_to, detail) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -26,8 +27,10 @@ static const char SQL_EVENT[] =
 #define SQL_CANDIDATES_TEXT(indexed_by) \
 	"SELECT f.settlement_id, f.seq, s.kind = 'reverse', f.amount, c.dscg_date, " \
 	"COALESCE(ob.batch_id, ''), COALESCE(ox.status, ''), " \
-	"EXISTS (SELECT 1 FROM batch_reject j WHERE j.settlement_id = s.reverses AND j.seq = f.seq) " \
+	"EXISTS (SELECT 1 FROM batch_reject j WHERE j.settlement_id = s.reverses AND j.seq = f.seq), " \
+	"h.county " \
 	"FROM settlement_fund f JOIN settlement s ON s.id = f.settlement_id " \
+	"JOIN hospital h ON h.code = s.fixmedins_code " \
 	"JOIN claim c " indexed_by "ON c.id = s.claim_id " \
 	"LEFT JOIN batch_share ob ON ob.settlement_id = s.reverses AND ob.seq = f.seq " \
 	"LEFT JOIN batch ox ON ox.id = ob.batch_id " \
@@ -60,7 +63,8 @@ static const char SQL_SET_TOTALS[] =
 	"COALESCE(b.exported_at, ''), COALESCE(b.file_path, ''), COALESCE(b.file_sha256, ''), "  \
 	"COALESCE(b.digest, ''), COALESCE(b.key_type, ''), COALESCE(b.receipt, ''), "           \
 	"b.accepted_total IS NOT NULL, COALESCE(b.accepted_total, 0), "                          \
-	"(SELECT count(*) FROM batch_reject j WHERE j.batch_id = b.id), b.paid, b.returned "     \
+	"(SELECT count(*) FROM batch_reject j WHERE j.batch_id = b.id), b.paid, b.returned, "   \
+	"b.pool, COALESCE(b.counties, '') "                                                      \
 	"FROM batch b JOIN fund fu ON fu.code = b.fund_code "
 static const char SQL_GET[] = BATCH_COLUMNS "WHERE b.id = ?1";
 static const char SQL_LIST[] = BATCH_COLUMNS "WHERE CAST(?1 AS TEXT) IS NULL OR b.fund_code = ?1 ORDER BY b.rowid";
@@ -153,6 +157,9 @@ static int insert(struct zt_store *s, const struct zt_batch *b)
 		zt_db_bind_int(p, 4, b->through);
 	zt_db_bind_text(p, 5, zt_db_now(q));
 	zt_db_bind_text(p, 6, b->created_by);
+	zt_db_bind_text(p, 7, b->pool[0] ? b->pool : ZT_POOL_DEFAULT);
+	if (b->counties[0])
+		zt_db_bind_text(p, 8, b->counties);
 	return zt_db_run(q, p, "create batch");
 }
 
@@ -202,6 +209,7 @@ static int candidates(struct zt_store *s, const char *fund_code, zt_date through
 			.orig_batch_status = (enum zt_batch_status)zt_db_column_name(
 				p, 6, zt_batch_status_names, ZT_BATCH_STATUSES, ZT_BATCH_DRAFT),
 			.orig_rejected = zt_db_column_int(p, 7) != 0,
+			.county = zt_db_column_text(p, 8),
 		};
 		if ((rc = cb(ctx, &c)) != 0)
 			break;
@@ -312,6 +320,8 @@ static void read_batch(struct zt_db_stmt *p, struct zt_batch *b)
 	b->rejected_count = zt_db_column_int64(p, 24);
 	b->paid = zt_db_column_int64(p, 25);
 	b->returned = zt_db_column_int64(p, 26);
+	zt_db_column_copy(b->pool, sizeof b->pool, p, 27);
+	zt_db_column_copy(b->counties, sizeof b->counties, p, 28);
 }
 
 static int get(struct zt_store *s, const char *id, struct zt_batch *out)

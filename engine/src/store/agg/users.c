@@ -8,12 +8,12 @@
 
 #define USER_COLUMNS                                                                              \
 	"name, roles, hospitals, funds, enabled, created_by, created_at, token_hash, token_at, "     \
-	"prev_hash, prev_until, password_hash, failed_logins, locked_until"
+	"prev_hash, prev_until, password_hash, failed_logins, locked_until, pools"
 
 static const char SQL_EXISTS[] = "SELECT 1 FROM users WHERE name = ?1";
 static const char SQL_PUT[] =
-	"INSERT INTO users (name, roles, hospitals, funds, enabled, created_by, created_at) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	"INSERT INTO users (name, roles, hospitals, funds, enabled, created_by, created_at, pools) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char SQL_GET[] = "SELECT " USER_COLUMNS " FROM users WHERE name = ?1";
 static const char SQL_EACH[] = "SELECT " USER_COLUMNS " FROM users ORDER BY name COLLATE BINARY";
 static const char SQL_COUNT[] = "SELECT count(*) FROM users";
@@ -50,6 +50,7 @@ static void read_user(struct zt_db_stmt *p, struct zt_stored_user *u)
 	u->password_hash = zt_db_column_null(p, 11) ? NULL : zt_db_column_text(p, 11);
 	u->failed_logins = zt_db_column_int64(p, 12);
 	u->locked_until_s = zt_db_column_int64(p, 13);
+	u->pools = zt_db_column_text(p, 14);
 }
 
 static int put(struct zt_store *s, const struct zt_stored_user *u)
@@ -75,6 +76,7 @@ static int put(struct zt_store *s, const struct zt_stored_user *u)
 	zt_db_bind_int(p, 5, u->enabled ? 1 : 0);
 	zt_db_bind_text(p, 6, u->created_by);
 	zt_db_bind_text(p, 7, zt_db_now(q));
+	zt_db_bind_text(p, 8, u->pools ? u->pools : "");
 	return zt_db_run(q, p, "store user");
 }
 

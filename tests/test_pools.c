@@ -1,0 +1,735 @@
+/* zhitong — several pools in one database (issue 13 §2): the configuration's
+ * [pool P] sections (and the single [pool] of before, the pool "default"),
+ * a settlement's pool by its hospital's county, batches that take only
+ * their pool's shares, advance plans and their payment file per pool, a
+ * user's scope naming pools — in the engine and over the service, where a
+ * user of pool A is refused (404) pool B's batches and plans. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api.h"
+#include "httputil.h"
+#include "testutil.h"
+#include "zhitong/advance.h"
+#include "zhitong/batch.h"
+#include "zhitong/config.h"
+#include "zhitong/date.h"
+#include "zhitong/error.h"
+#include "zhitong/json.h"
+#include "zhitong/settle.h"
+#include "zhitong/store.h"
+#include "zhitong/users.h"
+
+#define FUND "390100"
+#define ACCT_A "6222000000000000001"
+#define ACCT_B "6222000000000000002"
+
+/* Pool A serves county 510101 (H51010101 …), pool B county 510102
+ * (H51010201 …) of the sample registry. */
+static const char two_pools[] =
+	"[pool A]\n"
+	"name = 甲县健康扶贫资金专户\n"
+	"account = " ACCT_A "\n"
+	"counties = 510101\n"
+	"\n"
+	"[pool B]\n"
+	"name = 乙县健康扶贫资金专户\n"
+	"account = " ACCT_B "\n"
+	"counties = 510102, 510199\n"
+	"\n"
+	"[hospital H51010101]\n"
+	"account = 4402000000000000001\n"
+	"[hospital H51010201]\n"
+	"account = 4402000000000000002\n"
+	"[hospital H51010211]\n"
+	"account = 4402000000000000003\n"
+	"[hospital H51010231]\n"
+	"account = 4402000000000000004\n";
+
+static struct zt_config *parse(const char *text)
+{
+	struct zt_config *c = NULL;
+	cr_assert_eq(zt_config_parse(&c, "pools.ini", text, strlen(text)), 0, "%s", zt_error_last());
+	return c;
+}
+
+static void refused(const char *text, const char *words)
+{
+	struct zt_config *c = NULL;
+	cr_assert_eq(zt_config_parse(&c, "pools.ini", text, strlen(text)), ZT_EINVAL,
+	             "accepted:\n%s", text);
+	cr_expect(strstr(zt_error_last(), words), "'%s' not in '%s'", words, zt_error_last());
+	cr_expect(strstr(zt_error_last(), "pools.ini:"), "no file:line in '%s'", zt_error_last());
+}
+
+/* ---- the configuration ----------------------------------------------------------- */
+
+Test(pools_config, named_pools_are_read_with_their_counties)
+{
+	struct zt_config *c = parse(two_pools);
+	cr_assert_eq(zt_config_pool_count(c), 2);
+	cr_expect_str_eq(zt_config_pool_id(c, 0), "A");
+	cr_expect_str_eq(zt_config_pool_id(c, 1), "B");
+	cr_expect_str_eq(zt_config_pool_get(c, "B", "account"), ACCT_B);
+	cr_expect_str_eq(zt_config_pool_section(c, "A"), "pool A");
+	cr_expect_null(zt_config_pool_section(c, "C"));
+	cr_expect_str_eq(zt_config_pool_of_county(c, "510101"), "A");
+	cr_expect_str_eq(zt_config_pool_of_county(c, "510102"), "B");
+	cr_expect_str_eq(zt_config_pool_of_county(c, "510199"), "B");
+	cr_expect_null(zt_config_pool_of_county(c, "510104"));
+	cr_expect_str_eq(zt_config_pool_of_account(c, ACCT_B), "B");
+	cr_expect_null(zt_config_pool_of_account(c, "1"));
+	const char *id = NULL;
+	cr_expect_eq(zt_config_pool_pick(c, NULL, &id), ZT_EINVAL);
+	cr_expect(strstr(zt_error_last(), "--pool"), "%s", zt_error_last());
+	cr_expect(strstr(zt_error_last(), "A, B"), "%s", zt_error_last());
+	cr_expect_eq(zt_config_pool_pick(c, "C", &id), ZT_EINVAL);
+	cr_assert_eq(zt_config_pool_pick(c, "B", &id), 0);
+	cr_expect_str_eq(id, "B");
+	zt_config_free(c);
+}
+
+Test(pools_config, the_single_pool_of_before_is_the_default_pool_of_every_county)
+{
+	struct zt_config *c = parse("[pool]\nname = 某县\naccount = 1\n");
+	const char *id = NULL;
+	cr_assert_eq(zt_config_pool_count(c), 1);
+	cr_assert_eq(zt_config_pool_pick(c, NULL, &id), 0);
+	cr_expect_str_eq(id, ZT_POOL_DEFAULT);
+	cr_expect_str_eq(zt_config_pool_get(c, id, "account"), "1");
+	cr_expect_null(zt_config_pool_counties(c, id));
+	cr_expect_str_eq(zt_config_pool_of_county(c, "999999"), ZT_POOL_DEFAULT);
+	zt_config_free(c);
+	/* no configuration at all: the default pool, nothing set */
+	cr_assert_eq(zt_config_pool_pick(NULL, NULL, &id), 0);
+	cr_expect_str_eq(id, ZT_POOL_DEFAULT);
+	cr_expect_null(zt_config_pool_get(NULL, id, "account"));
+}
+
+Test(pools_config, pools_that_cannot_be_told_apart_are_refused)
+{
+	refused("[pool]\nname = x\n[pool A]\nname = y\n", "every one is named");
+	refused("[pool A]\nname = x\n[pool B]\nname = y\ncounties = 510101\n", "needs 'counties'");
+	refused("[pool A]\ncounties = 510101\n[pool B]\ncounties = 510102 510101\n",
+	        "510101 is already in pool A");
+	refused("[pool A]\ncounties = 51010\n", "not a six-digit county code");
+	refused("[pool A]\ncounties = ,\n", "names no county");
+	refused("[pool A]\ncounties = 510101\n[pool B]\ncounties = 510102\ntimezone = UTC\n",
+	        "one time zone");
+	refused("[pool A/B]\nname = x\n", "a pool id is");
+}
+
+/* ---- a database with claims of both pools ---------------------------------------- */
+
+static struct zt_store *s;
+
+/* Two claims at a hospital of pool A, two at hospitals of pool B (people
+ * of 510101 treated out of county). */
+static void world(void)
+{
+	s = zt_test_store("pools.db");
+	zt_test_load_sample(s);
+	zt_test_settle_at(s, "H51010101", "A-1", "P0000002", "2017-03-01", "5000.00");
+	zt_test_settle_at(s, "H51010101", "A-2", "P0000003", "2017-03-02", "7000.00");
+	zt_test_settle_at(s, "H51010201", "B-1", "P0000005", "2017-03-03", "3000.00");
+	zt_test_settle_at(s, "H51010211", "B-2", "P0000006", "2017-03-04", "4000.00");
+}
+
+static void fini(void) { zt_store_close(s); }
+
+struct hospitals_seen {
+	int64_t n;
+	int64_t a, b; /* records of hospitals of county 510101, 510102 */
+	zt_fen total;
+};
+
+static int seen(void *ctx, const struct zt_batch_record *r)
+{
+	struct hospitals_seen *h = ctx;
+	h->n++;
+	if (r->payable)
+		h->total += r->amount;
+	if (strncmp(r->fixmedins_code, "H510101", 7) == 0 && r->fixmedins_code[7] == '0')
+		h->a++;
+	else
+		h->b++;
+	return 0;
+}
+
+static struct hospitals_seen records_of(const char *id)
+{
+	struct hospitals_seen h = {0};
+	cr_assert_eq(zt_batch_records_each(s, id, false, seen, &h), 0, "%s", zt_error_last());
+	return h;
+}
+
+Test(pools_batch, a_pools_batch_never_holds_another_pools_claims, .init = world, .fini = fini)
+{
+	struct zt_config *c = parse(two_pools);
+	struct zt_batch_create_res a, b, again;
+	/* several pools: which one must be said */
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .fund_code = FUND,
+	                                                             .actor = "alice"}, &a),
+	             ZT_EINVAL);
+	cr_expect(strstr(zt_error_last(), "--pool"), "%s", zt_error_last());
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "C",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &a),
+	             ZT_EINVAL);
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "A",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &a),
+	             0, "%s", zt_error_last());
+	cr_assert(a.id[0], "pool A has shares to bill");
+	cr_expect_str_eq(a.batch.pool, "A");
+	cr_expect_str_eq(a.batch.counties, "510101");
+	struct hospitals_seen ha = records_of(a.id);
+	cr_expect_gt(ha.a, 0);
+	cr_expect_eq(ha.b, 0, "pool A's batch holds %lld records of pool B", (long long)ha.b);
+	cr_expect_eq(ha.total, a.batch.total);
+	/* nothing of A is left; B's are still waiting */
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "A",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &again),
+	             0, "%s", zt_error_last());
+	cr_expect_eq(again.id[0], '\0', "a second batch of A: %s", again.id);
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "B",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &b),
+	             0, "%s", zt_error_last());
+	cr_assert(b.id[0], "pool B has shares to bill");
+	cr_expect_str_eq(b.batch.pool, "B");
+	struct hospitals_seen hb = records_of(b.id);
+	cr_expect_gt(hb.b, 0);
+	cr_expect_eq(hb.a, 0, "pool B's batch holds %lld records of pool A", (long long)hb.a);
+	/* together they billed every share of the fund once: a batch of every
+	 * county (the configuration of one pool) finds nothing left */
+	struct zt_config *one = parse("[pool]\nname = x\naccount = 1\n");
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = one, .fund_code = FUND,
+	                                                             .actor = "alice"}, &again),
+	             0, "%s", zt_error_last());
+	cr_expect_eq(again.id[0], '\0', "shares of the fund left in no batch: %s", again.id);
+	zt_config_free(one);
+	zt_config_free(c);
+}
+
+static int count_batch(void *ctx, const struct zt_batch *b)
+{
+	cr_expect_str_eq(b->pool, "B");
+	++*(int64_t *)ctx;
+	return 0;
+}
+
+Test(pools_batch, the_list_of_a_pool_has_its_batches_only, .init = world, .fini = fini)
+{
+	struct zt_config *c = parse(two_pools);
+	struct zt_batch_create_res a, b;
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "A",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &a), 0);
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "B",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &b), 0);
+	int64_t rows = 0, count = 0;
+	cr_assert_eq(zt_batch_list(s, &(struct zt_batch_list_req){.pool = "B"}, count_batch, &rows,
+	                           &count), 0);
+	cr_expect_eq(rows, 1);
+	cr_expect_eq(count, 1);
+	zt_config_free(c);
+}
+
+Test(pools_batch, the_single_pool_bills_every_county_as_before, .init = world, .fini = fini)
+{
+	struct zt_config *c = parse("[pool]\nname = 某县\naccount = 1\n");
+	struct zt_batch_create_res all;
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .fund_code = FUND,
+	                                                             .actor = "alice"}, &all),
+	             0, "%s", zt_error_last());
+	cr_expect_str_eq(all.batch.pool, ZT_POOL_DEFAULT);
+	cr_expect_str_eq(all.batch.counties, "");
+	struct hospitals_seen h = records_of(all.id);
+	cr_expect_gt(h.a, 0);
+	cr_expect_gt(h.b, 0);
+	/* and without a configuration, the same */
+	struct zt_batch_create_res none;
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.fund_code = "610100",
+	                                                             .actor = "alice"}, &none),
+	             0, "%s", zt_error_last());
+	if (none.id[0])
+		cr_expect_str_eq(none.batch.pool, ZT_POOL_DEFAULT);
+	zt_config_free(c);
+}
+
+/* ---- advances -------------------------------------------------------------------- */
+
+static bool has_line(const struct zt_advance_plan *p, const char *hospital)
+{
+	for (size_t i = 0; i < p->line_count; i++)
+		if (strcmp(p->lines[i].hospital, hospital) == 0)
+			return true;
+	return false;
+}
+
+Test(pools_advance, a_plan_tops_up_its_pools_hospitals_and_its_account_pays,
+     .init = world, .fini = fini)
+{
+	struct zt_config *c = parse(two_pools);
+	struct zt_advance_plan pa, pb;
+	cr_assert_eq(zt_advance_plan(s, &(struct zt_advance_plan_req){.cfg = c, .actor = "alice"},
+	                             &pa), ZT_EINVAL, "several pools: the plan names one");
+	cr_assert_eq(zt_advance_plan(s, &(struct zt_advance_plan_req){.cfg = c, .pool = "A",
+	                                                               .actor = "alice"}, &pa),
+	             0, "%s", zt_error_last());
+	cr_expect_str_eq(pa.pool, "A");
+	cr_expect(has_line(&pa, "H51010101"));
+	cr_expect(!has_line(&pa, "H51010201") && !has_line(&pa, "H51010211"));
+	cr_assert_eq(zt_advance_plan(s, &(struct zt_advance_plan_req){.cfg = c, .pool = "B",
+	                                                               .actor = "alice"}, &pb),
+	             0, "%s", zt_error_last());
+	cr_expect_str_eq(pb.pool, "B");
+	cr_expect(has_line(&pb, "H51010201") && has_line(&pb, "H51010211"));
+	cr_expect(!has_line(&pb, "H51010101"));
+	cr_assert_gt(pb.total, 0, "B's hospitals earned: a top-up");
+	/* the stored plan keeps its pool */
+	struct zt_advance_plan got;
+	cr_assert_eq(zt_advance_plan_get(s, pb.plan_id, &got), 0);
+	cr_expect_str_eq(got.pool, "B");
+	zt_advance_plan_free(&got);
+	/* B's account pays B's plan */
+	cr_assert_eq(zt_advance_approve(s, &(struct zt_advance_approve_req){pb.plan_id, "bob"}), 0,
+	             "%s", zt_error_last());
+	struct zt_advance_issued out;
+	const char *file = tmp_path("pain-b.xml");
+	cr_assert_eq(zt_advance_issue(s, &(struct zt_advance_issue_req){.cfg = c,
+	                                   .plan_id = pb.plan_id, .actor = "carol",
+	                                   .out_path = file}, &out),
+	             0, "%s", zt_error_last());
+	char *xml = zt_test_slurp(file);
+	cr_assert(xml);
+	char *dbtr = strstr(xml, "<DbtrAcct>");
+	cr_assert(dbtr, "%s", xml);
+	cr_expect(strncmp(strstr(dbtr, "<Id>") ? strstr(dbtr, "<Id>") : "", "<Id>", 4) == 0);
+	cr_expect(strstr(dbtr, ACCT_B) && (!strstr(dbtr, ACCT_A) || strstr(dbtr, ACCT_A) >
+	                                   strstr(dbtr, "</DbtrAcct>")),
+	          "the debtor is not pool B's account:\n%s", xml);
+	cr_expect_null(strstr(xml, ACCT_A), "pool A's account in B's payment file");
+	free(xml);
+	zt_advance_issued_free(&out);
+	/* a single advance is paid by the pool of the hospital's county */
+	struct zt_advance_plan one;
+	cr_assert_eq(zt_advance_request(s, &(struct zt_advance_request_req){.hospital = "H51010231",
+	                                   .amount = 100000, .actor = "alice", .cfg = c}, &one),
+	             0, "%s", zt_error_last());
+	cr_expect_str_eq(one.pool, "B");
+	zt_advance_plan_free(&one);
+	zt_advance_plan_free(&pa);
+	zt_advance_plan_free(&pb);
+	zt_config_free(c);
+}
+
+/* ---- a user's pools -------------------------------------------------------------- */
+
+Test(pools_users, a_users_scope_names_its_pools, .init = world, .fini = fini)
+{
+	struct zt_users_token_res admin, fin;
+	cr_assert_eq(zt_users_add(s, &(struct zt_users_add_req){.name = "root", .role = "admin",
+	                                                          .actor = "root"}, &admin),
+	             0, "%s", zt_error_last());
+	zt_token_clear(&admin.token);
+	const char *const pools[] = {"A"};
+	cr_assert_eq(zt_users_add(s, &(struct zt_users_add_req){.name = "fin-a", .role = "finance",
+	                                                          .pools = pools, .pool_count = 1,
+	                                                          .actor = "root"}, &fin),
+	             0, "%s", zt_error_last());
+	struct zt_users_principal p;
+	cr_assert_eq(zt_users_authenticate(s, fin.token.text, 0, &p), 0, "%s", zt_error_last());
+	cr_expect_eq(p.scope.pool_count, 1);
+	cr_expect(zt_scope_admits_pool(&p.scope, "A"));
+	cr_expect(!zt_scope_admits_pool(&p.scope, "B"));
+	zt_scope_free(&p.scope);
+	zt_token_clear(&fin.token);
+	/* a user without pools reaches every pool */
+	struct zt_scope none;
+	zt_scope_init(&none);
+	cr_expect(zt_scope_admits_pool(&none, "B"));
+}
+
+/* ---- over the service: a user of pool A and pool B's data ------------------------ */
+
+static struct zt_service *srv;
+static struct zt_api app;
+static struct zt_config *svc_cfg;
+static unsigned port;
+static char db_path[1024], files[600];
+
+#define FUND_ANY ZT_TEST_TOKEN_FUND_BASIC2
+#define FUND_A ZT_TEST_TOKEN_FUND_POOL_A
+#define FIN_ANY ZT_TEST_TOKEN_FINANCE
+#define FIN_A ZT_TEST_TOKEN_FINANCE_POOL_A
+
+static void serve(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	world(); /* the claims of both pools, in pools.db */
+	snprintf(db_path, sizeof db_path, "%s", tmp_path("pools.db"));
+	zt_store_close(s);
+	s = NULL;
+	snprintf(files, sizeof files, "%s", tmp_path("files"));
+	mkdir(files, 0700);
+	svc_cfg = parse(two_pools);
+	cr_assert_eq(zt_api_init(&app, db_path), 0);
+	app.config = svc_cfg;
+	app.files_dir = files;
+	struct zt_service_opts o;
+	zt_service_opts_init(&o);
+	o.listen = "127.0.0.1:0";
+	o.user_rate_per_s = o.address_rate_per_s = 100000;
+	o.user_burst = o.address_burst = 100000;
+	o.log_path = tmp_path("requests.log");
+	cr_assert_eq(zt_service_new(&srv, &o), 0, "%s", zt_error_last());
+	zt_service_set_authenticator(srv, zt_static_authenticate, (void *)&zt_test_users);
+	cr_assert_eq(zt_service_add_builtin_routes(srv), 0);
+	cr_assert_eq(zt_api_add_routes(&app, srv), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_service_start(srv), 0, "%s", zt_error_last());
+	port = zt_service_port(srv);
+}
+
+static void unserve(void)
+{
+	zt_service_stop(srv);
+	zt_service_free(srv);
+	zt_api_free(&app);
+	zt_config_free(svc_cfg);
+	curl_global_cleanup();
+}
+
+static struct zt_http_resp http_post(const char *path, const char *token, const char *body)
+{
+	return zt_http(&(struct zt_http_call){.port = port, .path = path, .token = token,
+	                                      .content_type = "application/json", .body = body});
+}
+
+static struct zt_http_resp http_get(const char *path, const char *token)
+{
+	return zt_http(&(struct zt_http_call){.port = port, .path = path, .token = token});
+}
+
+static void status_is(struct zt_http_resp *r, long want, const char *what)
+{
+	cr_assert_eq(r->rc, CURLE_OK, "%s: %s", what, r->error);
+	cr_expect_eq(r->status, want, "%s: %ld, not %ld: %s", what, r->status, want,
+	             r->body ? r->body : "");
+}
+
+/* The id and pool of the answer's "batch" (or the plan itself). */
+static void id_of(const struct zt_http_resp *r, const char *member, const char *key, char *id,
+                  size_t cap, char *pool, size_t pool_cap)
+{
+	struct zt_json_doc *d = zt_http_json(r);
+	const struct zt_json *o = zt_json_root(d);
+	if (member)
+		o = zt_json_member(o, member);
+	cr_assert(o, "%s", r->body);
+	snprintf(id, cap, "%s", zt_http_json_text(o, key));
+	snprintf(pool, pool_cap, "%s", zt_http_json_text(o, "pool"));
+	zt_json_doc_free(d);
+}
+
+Test(pools_service, a_user_of_pool_a_is_refused_pool_bs_batches_and_plans, .init = serve,
+     .fini = unserve, .timeout = 240)
+{
+	char path[256], idb[64], ida[64], pool[40];
+	/* several pools: a batch names its pool */
+	struct zt_http_resp r = http_post("/v1/batches", FUND_ANY, "{\"fund_code\": \"390100\"}");
+	status_is(&r, 400, "a batch of no pool");
+	zt_http_free(&r);
+	r = http_post("/v1/batches", FUND_ANY, "{\"fund_code\": \"390100\", \"pool\": \"B\"}");
+	status_is(&r, 201, "a batch of pool B");
+	id_of(&r, "batch", "id", idb, sizeof idb, pool, sizeof pool);
+	cr_expect_str_eq(pool, "B");
+	zt_http_free(&r);
+	/* the user of pool A: B's batch does not exist for it */
+	snprintf(path, sizeof path, "/v1/batches/%s", idb);
+	r = http_get(path, FUND_A);
+	status_is(&r, 404, "pool B's batch to a user of pool A");
+	zt_http_free(&r);
+	r = http_get(path, FUND_ANY);
+	status_is(&r, 200, "pool B's batch to a user of every pool");
+	zt_http_free(&r);
+	snprintf(path, sizeof path, "/v1/batches/%s/approve", idb);
+	r = http_post(path, FUND_A, "{}");
+	status_is(&r, 404, "approving pool B's batch as a user of pool A");
+	zt_http_free(&r);
+	r = http_post("/v1/batches", FUND_A, "{\"fund_code\": \"390100\", \"pool\": \"B\"}");
+	status_is(&r, 404, "a batch of pool B by a user of pool A");
+	zt_http_free(&r);
+	/* its own pool, named or not (its only one) */
+	r = http_post("/v1/batches", FUND_A, "{\"fund_code\": \"390100\"}");
+	status_is(&r, 201, "a batch of pool A by its user");
+	id_of(&r, "batch", "id", ida, sizeof ida, pool, sizeof pool);
+	cr_expect_str_eq(pool, "A");
+	zt_http_free(&r);
+	r = http_get("/v1/batches", FUND_A);
+	status_is(&r, 200, "the list");
+	cr_expect(strstr(r.body, ida), "A's batch not listed to its user: %s", r.body);
+	cr_expect_null(strstr(r.body, idb), "B's batch listed to a user of A: %s", r.body);
+	zt_http_free(&r);
+	r = http_get("/v1/batches", FUND_ANY);
+	cr_expect(strstr(r.body, ida) && strstr(r.body, idb), "%s", r.body);
+	zt_http_free(&r);
+
+	/* advance plans: B's plan is not there for finance of A */
+	r = http_post("/v1/advance-plans", FIN_A, "{\"pool\": \"B\"}");
+	status_is(&r, 404, "a plan of pool B by finance of pool A");
+	zt_http_free(&r);
+	r = http_post("/v1/advance-plans", FIN_A,
+	              "{\"fixmedins_code\": \"H51010201\", \"amount\": \"100.00\"}");
+	status_is(&r, 404, "a single advance to a hospital of pool B by finance of pool A");
+	zt_http_free(&r);
+	r = http_post("/v1/advance-plans", FIN_ANY, "{\"pool\": \"B\"}");
+	status_is(&r, 201, "a plan of pool B");
+	id_of(&r, NULL, "plan_id", idb, sizeof idb, pool, sizeof pool);
+	cr_expect_str_eq(pool, "B");
+	zt_http_free(&r);
+	snprintf(path, sizeof path, "/v1/advance-plans/%s", idb);
+	r = http_get(path, FIN_A);
+	status_is(&r, 404, "pool B's plan to finance of pool A");
+	zt_http_free(&r);
+	r = http_get(path, FIN_ANY);
+	status_is(&r, 200, "pool B's plan to finance of every pool");
+	zt_http_free(&r);
+	r = http_get("/v1/advances", FIN_A);
+	status_is(&r, 200, "advances and hospitals");
+	cr_expect(strstr(r.body, "\"H51010101\""), "A's hospital not shown to A: %s", r.body);
+	cr_expect_null(strstr(r.body, "\"H51010201\""), "B's hospital shown to A: %s", r.body);
+	zt_http_free(&r);
+	r = http_get("/v1/advances", FIN_ANY);
+	cr_expect(strstr(r.body, "\"H51010201\""), "B's hospital not shown to all: %s", r.body);
+	zt_http_free(&r);
+	r = http_get("/v1/advance-plans", FIN_A);
+	status_is(&r, 200, "the plans");
+	cr_expect_null(strstr(r.body, idb), "B's plan listed to finance of A: %s", r.body);
+	zt_http_free(&r);
+	r = http_post("/v1/advance-plans", FIN_A, "{}");
+	status_is(&r, 201, "a plan of pool A by its finance");
+	id_of(&r, NULL, "plan_id", ida, sizeof ida, pool, sizeof pool);
+	cr_expect_str_eq(pool, "A");
+	zt_http_free(&r);
+
+	/* statements: of B's account, not for finance of A; of A's, yes */
+	char today[ZT_FMT_BYTES];
+	zt_format_date(today, zt_date_today());
+	char *text = zt_test_slurp(zt_test_camt("s.xml", "MSG-S", today,
+	                                        &(struct zt_test_entry){1, "1.00", "REF-S-1", NULL,
+	                                                                "B390100-000099"}, 1));
+	cr_assert(text);
+	for (char *p = strstr(text, "6222020200112233445"); p; p = strstr(p, "6222020200112233445"))
+		memcpy(p, ACCT_B, strlen(ACCT_B));
+	struct zt_http_call call = {.port = port, .path = "/v1/statements", .token = FIN_A,
+	                            .content_type = "application/xml", .body = text};
+	r = zt_http(&call);
+	status_is(&r, 404, "pool B's statement by finance of pool A");
+	zt_http_free(&r);
+	for (char *p = strstr(text, ACCT_B); p; p = strstr(p, ACCT_B))
+		memcpy(p, ACCT_A, strlen(ACCT_A));
+	r = zt_http(&call);
+	status_is(&r, 200, "pool A's statement by its finance");
+	char exc_a[32] = "";
+	const char *x = r.body ? strstr(r.body, "EXC-") : NULL;
+	cr_assert(x, "A's credit naming no batch of A: an exception: %s", r.body);
+	snprintf(exc_a, sizeof exc_a, "%.*s", (int)strcspn(x, "\""), x);
+	zt_http_free(&r);
+	/* B's statement by finance of every pool: its exception is not A's */
+	for (char *p = strstr(text, ACCT_A); p; p = strstr(p, ACCT_A))
+		memcpy(p, ACCT_B, strlen(ACCT_B));
+	for (char *p = strstr(text, "REF-S-1"); p; p = strstr(p, "REF-S-1"))
+		p[6] = '2';
+	for (char *p = strstr(text, "MSG-S"); p; p = strstr(p, "MSG-S"))
+		p[4] = 'T';
+	call.token = FIN_ANY;
+	r = zt_http(&call);
+	status_is(&r, 200, "pool B's statement by finance of every pool");
+	char exc_b[32] = "";
+	x = r.body ? strstr(r.body, "EXC-") : NULL;
+	cr_assert(x, "%s", r.body);
+	snprintf(exc_b, sizeof exc_b, "%.*s", (int)strcspn(x, "\""), x);
+	zt_http_free(&r);
+	free(text);
+	r = http_get("/v1/exceptions", FIN_A);
+	status_is(&r, 200, "exceptions");
+	cr_expect(strstr(r.body, exc_a), "A's exception %s not listed to A: %s", exc_a, r.body);
+	cr_expect_null(strstr(r.body, exc_b), "B's exception %s listed to A: %s", exc_b, r.body);
+	zt_http_free(&r);
+	r = http_get("/v1/exceptions", FIN_ANY);
+	cr_expect(strstr(r.body, exc_a) && strstr(r.body, exc_b), "%s", r.body);
+	zt_http_free(&r);
+	snprintf(path, sizeof path, "/v1/exceptions/%s/resolve", exc_b);
+	r = http_post(path, FIN_A, "{\"as\": \"ignore\", \"note\": \"not ours\"}");
+	status_is(&r, 404, "resolving pool B's exception as finance of pool A");
+	zt_http_free(&r);
+	r = http_post(path, FIN_ANY, "{\"as\": \"refund\", \"note\": \"a test credit\"}");
+	status_is(&r, 200, "resolving pool B's exception as finance of every pool");
+	zt_http_free(&r);
+}
+
+/* ---- the command line: batches and the bank statement per pool ------------------- */
+
+#define ACCT_TEST "6222020200112233445" /* the account of testutil's statements */
+
+static const char *cli_config(const char *key)
+{
+	char ini[3000];
+	snprintf(ini, sizeof ini,
+	         "[signing]\nkey = %s\n\n"
+	         "[pool A]\nname = 甲县\naccount = " ACCT_A "\ncounties = 510101\n\n"
+	         "[pool B]\nname = 乙县\naccount = " ACCT_TEST "\ncounties = 510102\n",
+	         key);
+	return zt_test_write("pools-cli.ini", ini);
+}
+
+static void cli_settle(const char *db, const char *hospital, const char *claim_no,
+                       const char *psn, const char *amount)
+{
+	char xml[4096], name[64];
+	zt_test_claim_xml(xml, sizeof xml, claim_no, psn, "2017-03-01", amount);
+	memcpy(strstr(xml, "H51010101"), hospital, 9);
+	snprintf(name, sizeof name, "%s.xml", claim_no);
+	free(zt_test_ok("--db '%s' claim submit '%s'", db, zt_test_write(name, xml)));
+}
+
+/* Created, approved, exported and accepted by its payer: the batch's id
+ * and total (yuan) from `batch list --format csv`. */
+static void billed(const char *db, const char *cfg, const char *key, const char *pool,
+                   char id[64], char total[32])
+{
+	char *out = zt_test_dbc_ok(db, cfg, "batch create --fund " FUND " --pool %s --by alice",
+	                           pool);
+	cr_assert(sscanf(out, "%63s", id) == 1, "%s", out);
+	free(out);
+	free(zt_test_db_ok(db, "batch approve %s --by bob", id));
+	free(zt_test_dbc_ok(db, cfg, "batch export %s --out '%s' --key '%s' --by carol", id,
+	                    tmp_path(pool), key));
+	char name[80], ack[300];
+	snprintf(name, sizeof name, "%s.ack.xml", id);
+	snprintf(ack, sizeof ack, "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"%s\" "
+	         "status=\"accepted\" receipt=\"R-%s\"/>\n", id, id);
+	free(zt_test_db_ok(db, "batch ack %s '%s' --by carol", id, zt_test_write(name, ack)));
+	out = zt_test_dbc_ok(db, cfg, "batch list --pool %s --format csv", pool);
+	char line[256];
+	snprintf(line, sizeof line, "\n%s,", id);
+	const char *row = strstr(out, line);
+	cr_assert(row, "%s not listed in pool %s:\n%s", id, pool, out);
+	/* batch_id,fund,status,count,total,paid */
+	char fund[16], status[16];
+	long long count;
+	cr_assert_eq(sscanf(row + 1, "%*[^,],%15[^,],%15[^,],%lld,%31[^,],", fund, status, &count,
+	                    total), 4, "%s", row);
+	free(out);
+}
+
+/* The flow on `db` (SQLite or PostgreSQL), initialised with the sample
+ * registry and policy. */
+static void statements_pay_their_pools_batches_only(const char *db)
+{
+	char cfg[1024], key[700];
+	snprintf(key, sizeof key, "%s", tmp_path("k.pem"));
+	struct run r = sh("openssl genpkey -algorithm ed25519 -out '%s'", key);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	snprintf(cfg, sizeof cfg, "%s", cli_config(key));
+	cli_settle(db, "H51010101", "CA-1", "P0000002", "5000.00");
+	cli_settle(db, "H51010201", "CB-1", "P0000003", "6000.00");
+	r = zt_test_dbc(db, cfg, "batch create --fund " FUND " --by alice");
+	cr_expect_eq(r.code, 2, "several pools and no --pool: %s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "--pool"), "%s", r.err);
+	run_free(&r);
+	char ida[64], idb[64], ta[32], tb[32];
+	billed(db, cfg, key, "A", ida, ta);
+	billed(db, cfg, key, "B", idb, tb);
+	cr_assert_str_neq(ta, tb, "the test needs totals that differ");
+	/* B's account: it pays B's batch; a credit naming A's batch is no
+	 * payment of A (an exception), however right its amount */
+	char today[ZT_FMT_BYTES];
+	zt_format_date(today, zt_date_today());
+	const struct zt_test_entry e[] = {{1, tb, "REF-B-1", NULL, idb},
+	                                  {1, ta, "REF-B-2", NULL, ida}};
+	char stmt[1024];
+	snprintf(stmt, sizeof stmt, "%s", zt_test_camt("b.xml", "MSG-B", today, e, 2));
+	r = zt_test_dbc(db, cfg, "reconcile import '%s'", stmt);
+	cr_expect_eq(r.code, 1, "one exception: exit %d\n%s%s", r.code, r.out, r.err);
+	run_free(&r);
+	char *list = zt_test_dbc_ok(db, cfg, "batch list --format csv");
+	char want[160];
+	snprintf(want, sizeof want, "\n%s," FUND ",paid,", idb);
+	cr_expect(strstr(list, want), "B's batch is not paid:\n%s", list);
+	snprintf(want, sizeof want, "\n%s," FUND ",accepted,", ida);
+	cr_expect(strstr(list, want), "A's batch is not left accepted:\n%s", list);
+	free(list);
+	char *exc = zt_test_dbc_ok(db, cfg, "reconcile exceptions");
+	cr_expect(strstr(exc, "of pool A"), "no exception naming pool A:\n%s", exc);
+	/* and a person cannot match it to A's batch either */
+	const char *x = strstr(exc, "EXC-");
+	cr_assert(x, "%s", exc);
+	char exc_id[32];
+	snprintf(exc_id, sizeof exc_id, "%.*s", (int)strspn(x, "EXC-0123456789"), x);
+	free(exc);
+	r = zt_test_dbc(db, cfg, "reconcile resolve %s --as match:%s --note 'try' --by erin", exc_id,
+	                ida);
+	cr_expect_eq(r.code, 2, "exit %d\n%s%s", r.code, r.out, r.err);
+	cr_expect(strstr(r.err, "of pool A"), "%s", r.err);
+	run_free(&r);
+	/* A's account pays A's batch */
+	char *text = zt_test_slurp(zt_test_camt("a.xml", "MSG-A", today,
+	                                        &(struct zt_test_entry){1, ta, "REF-A-1", NULL, ida},
+	                                        1));
+	for (char *p = strstr(text, ACCT_TEST); p; p = strstr(p, ACCT_TEST))
+		memcpy(p, ACCT_A, strlen(ACCT_A));
+	r = zt_test_dbc(db, cfg, "reconcile import '%s'", zt_test_write("a2.xml", text));
+	cr_expect_eq(r.code, 0, "exit %d\n%s%s", r.code, r.out, r.err);
+	run_free(&r);
+	list = zt_test_dbc_ok(db, cfg, "batch list --format csv");
+	snprintf(want, sizeof want, "\n%s," FUND ",paid,", ida);
+	cr_expect(strstr(list, want), "A's batch is not paid:\n%s", list);
+	free(list);
+	/* an account of no pool: refused whole */
+	for (char *p = strstr(text, ACCT_A); p; p = strstr(p, ACCT_A))
+		memcpy(p, "6222999999999999999", strlen(ACCT_A));
+	r = zt_test_dbc(db, cfg, "reconcile import '%s'", zt_test_write("x.xml", text));
+	cr_expect_eq(r.code, 2, "exit %d\n%s%s", r.code, r.out, r.err);
+	cr_expect(strstr(r.err, "no pool's account"), "%s", r.err);
+	run_free(&r);
+	free(text);
+	/* advance status of one pool: its hospitals only */
+	char *st = zt_test_dbc_ok(db, cfg, "advance status --pool B --format csv");
+	cr_expect(strstr(st, "\nH51010201,"), "%s", st);
+	cr_expect_null(strstr(st, "\nH51010101,"), "%s", st);
+	free(st);
+	st = zt_test_dbc_ok(db, cfg, "advance status --format csv");
+	cr_expect(strstr(st, "\nH51010201,") && strstr(st, "\nH51010101,"), "%s", st);
+	free(st);
+}
+
+Test(pools_cli, statements_pay_their_pools_batches_only_on_sqlite, .timeout = 300)
+{
+	char db[1024];
+	snprintf(db, sizeof db, "%s", zt_test_sample_db("cli.db")); /* kept: a rotated buffer */
+	statements_pay_their_pools_batches_only(db);
+}
+
+/* The same on the PostgreSQL store of the CTest fixture `pg` (tests/pg/). */
+Test(pools_cli, statements_pay_their_pools_batches_only_on_postgresql, .timeout = 300)
+{
+	char target[1200];
+	zt_test_pg_create(target, sizeof target, "pools", NULL);
+	free(zt_test_ok("--db '%s' init", target));
+	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", target,
+	                ZT_TEST_SOURCE_DIR));
+	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", target,
+	                ZT_TEST_SOURCE_DIR));
+	statements_pay_their_pools_batches_only(target);
+}

@@ -770,7 +770,7 @@ static void advances(struct sim *m)
 	struct zt_advance_plan plan = {0};
 	struct zt_advance_issued is = {0};
 	tick(m);
-	CHECK(m, zt_advance_plan(m->s, &(struct zt_advance_plan_req){m->cfg, 0, "finance-wang"}, &plan),
+	CHECK(m, zt_advance_plan(m->s, &(struct zt_advance_plan_req){.cfg = m->cfg, .actor = "finance-wang"}, &plan),
 	      "advance plan");
 	m->plans++;
 	if (plan.line_count == 0 || plan.total == 0) {
@@ -1005,7 +1005,7 @@ static void batches(struct sim *m)
 	for (int f = 0; f < NFUNDS; f++) {
 		struct zt_batch_create_res made;
 		tick(m);
-		CHECK(m, zt_batch_create(m->s, &(struct zt_batch_create_req){FUNDS[f], 0, "clerk-zhao"},
+		CHECK(m, zt_batch_create(m->s, &(struct zt_batch_create_req){.cfg = m->cfg, .fund_code = FUNDS[f], .actor = "clerk-zhao"},
 		                         &made),
 		      "batch create");
 		if (!made.id[0])
@@ -1074,7 +1074,7 @@ static void import(struct sim *m, const char *path)
 	struct zt_recon_import_result r;
 	memset(&r, 0, sizeof r);
 	tick(m);
-	int rc = zt_recon_import(m->s, &(struct zt_recon_import_req){m->cfg, &src, "finance-sun"}, &r);
+	int rc = zt_recon_import(m->s, &(struct zt_recon_import_req){.cfg = m->cfg, .statement = &src, .actor = "finance-sun"}, &r);
 	fclose(f);
 	if (rc)
 		die(m, "reconcile import", rc);

@@ -503,15 +503,15 @@ static int write_items(struct zt_json_writer *w, const struct zt_claim *c)
 		const struct zt_item *it = &c->items[i];
 		char lv[4];
 		snprintf(lv, sizeof lv, "%02d", it->chrgitm_lv);
+		const char *text[][2] = {{"feedetl_sn", it->feedetl_sn},
+		                         {"med_list_codg", it->med_list_codg},
+		                         {"med_chrgitm_type", it->med_chrgitm_type},
+		                         {"chrgitm_lv", lv}};
 		zt_json_write_object_begin(w);
-		zt_json_write_key(w, "feedetl_sn");
-		zt_json_write_string(w, it->feedetl_sn);
-		zt_json_write_key(w, "med_list_codg");
-		zt_json_write_string(w, it->med_list_codg);
-		zt_json_write_key(w, "med_chrgitm_type");
-		zt_json_write_string(w, it->med_chrgitm_type);
-		zt_json_write_key(w, "chrgitm_lv");
-		zt_json_write_string(w, lv);
+		for (size_t k = 0; k < sizeof text / sizeof *text; k++) {
+			zt_json_write_key(w, text[k][0]);
+			zt_json_write_string(w, text[k][1]);
+		}
 		zt_json_write_key(w, "pric");
 		zt_json_write_q4(w, it->pric);
 		zt_json_write_key(w, "cnt");

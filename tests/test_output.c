@@ -668,10 +668,11 @@ Test(databases, the_demo_database_is_for_its_owner_only, .timeout = 120)
 	/* its own temporary directory, kept */
 	r = sh("umask 000 && '%s' demo --claims 10 --keep", ZT_TEST_ZHITONG);
 	cr_assert_eq(r.code, 0, "%s", r.err);
-	const char *w = strstr(r.out, "work directory ");
+	const char *w = strstr(r.out, "工作目录 ");
 	cr_assert(w, "%s", r.out);
 	char dir[256] = "";
-	sscanf(w + strlen("work directory "), "%255[^\n]", dir);
+	sscanf(w + strlen("工作目录 "), "%255[^\n]", dir);
+	cr_assert_eq(strncmp(dir, "/tmp/zhitong-demo-", 18), 0, "%s", r.out);
 	snprintf(db, sizeof db, "%s/demo.db", dir);
 	expect_private(db);
 	char conf[800];

@@ -584,6 +584,68 @@ Test(api, show_search_with_cursor_and_slip)
 	zt_http_free(&r);
 }
 
+/* A claim's history carries its fee lines, in the claim's names, to those
+ * who see items; finance never does (docs/spec/service.md "Roles"). */
+Test(api, a_claims_history_carries_its_items_for_those_who_see_items)
+{
+	const char *body =
+	        "{\"fixmedins_code\": \"H51010101\", \"claim_no\": \"IT-1\", \"psn_no\": \"P0000001\", "
+	        "\"adm_date\": \"2017-01-01\", \"dscg_date\": \"2017-03-01\", "
+	        "\"dscg_maindiag_code\": \"I63.900\", \"medfee_sumamt\": \"312.50\", "
+	        "\"items\": [{\"feedetl_sn\": \"7\", \"med_list_codg\": \"001201000010000-120100001\", "
+	        "\"med_chrgitm_type\": \"05\", \"chrgitm_lv\": \"1\", \"pric\": \"100\", \"cnt\": \"2.5\", "
+	        "\"det_item_fee_sumamt\": \"250.00\"}, "
+	        "{\"feedetl_sn\": \"8\", \"med_list_codg\": \"XB01AC-A001-E001-01\", "
+	        "\"med_chrgitm_type\": \"09\", \"chrgitm_lv\": \"02\", \"pric\": \"62.5\", \"cnt\": \"1\", "
+	        "\"det_item_fee_sumamt\": 62.5, \"selfpay_prop\": \"0.1\"}]}";
+	struct zt_http_resp r = post("/v1/claims", DESK, "application/json", body);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	struct zt_json_doc *d = parse(&r);
+	char setl[32];
+	snprintf(setl, sizeof setl, "%s", text_of(zt_json_root(d), "setl_id"));
+	zt_json_doc_free(d);
+	zt_http_free(&r);
+	const char *who[] = {DESK, AUDITOR};
+	for (size_t k = 0; k < 2; k++) {
+		r = get("/v1/claims/H51010101/IT-1", who[k]);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		d = parse(&r);
+		const struct zt_json *items = zt_json_find(zt_json_root(d), "items");
+		cr_assert(items, "%s", r.body);
+		cr_assert_eq(items->count, 2, "%s", r.body);
+		const struct zt_json *a = items->items[0], *b = items->items[1];
+		cr_assert_str_eq(text_of(a, "feedetl_sn"), "7");
+		cr_assert_str_eq(text_of(a, "med_list_codg"), "001201000010000-120100001");
+		cr_assert_str_eq(text_of(a, "med_chrgitm_type"), "05");
+		cr_assert_str_eq(text_of(a, "chrgitm_lv"), "01");
+		cr_assert_str_eq(text_of(a, "pric"), "100.0000");
+		cr_assert_str_eq(text_of(a, "cnt"), "2.5000");
+		cr_assert_str_eq(text_of(a, "det_item_fee_sumamt"), "250.00");
+		cr_assert_null(zt_json_find(a, "selfpay_prop"), "%s", r.body);
+		cr_assert_str_eq(text_of(b, "feedetl_sn"), "8");
+		cr_assert_str_eq(text_of(b, "chrgitm_lv"), "02");
+		cr_assert_str_eq(text_of(b, "det_item_fee_sumamt"), "62.50");
+		cr_assert_str_eq(text_of(b, "selfpay_prop"), "0.1000");
+		/* the settlements are as before */
+		cr_assert_eq(zt_json_find(zt_json_root(d), "settlements")->count, 1);
+		zt_json_doc_free(d);
+		zt_http_free(&r);
+	}
+	/* finance: amounts, never items */
+	r = get("/v1/claims/H51010101/IT-1", FINANCE);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_null(strstr(r.body, "\"items\""), "%s", r.body);
+	cr_assert_null(strstr(r.body, "001201000010000"), "%s", r.body);
+	zt_http_free(&r);
+	/* one settlement keeps its own shape */
+	char path[64];
+	snprintf(path, sizeof path, "/v1/settlements/%s", setl);
+	r = get(path, DESK);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_null(strstr(r.body, "\"items\""), "%s", r.body);
+	zt_http_free(&r);
+}
+
 /* ---- reversal -------------------------------------------------------------------------- */
 
 static char *reversal_body(const char *setl_id)

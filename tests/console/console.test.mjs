@@ -188,6 +188,15 @@ try {
       if (await p.locator('.reverse-form').count() === 0) continue;
       assert.ok(await p.locator('.settlement .trace table').count() >= 1, 'a trace per fund');
       assert.match(await p.locator('#main').textContent(), /城乡居民基本医疗保险基金 390100/);
+      // the claim's fee lines: Chinese headings over the national names, and
+      // they add up to the live settlement's medfee_sumamt
+      assert.ok(await p.locator('#claim-items tbody tr').count() >= 1, 'an item line is shown');
+      assert.equal(await p.locator('#claim-items th[title=det_item_fee_sumamt]').textContent(), '明细项目费用总额det_item_fee_sumamt');
+      assert.ok((await p.locator('#claim-items tbody tr').first().locator('td[data-field=feedetl_sn]').textContent()).length > 0, 'feedetl_sn shown');
+      const cents = (t) => Math.round(Number(t.replace(/,/g, '')) * 100);
+      const lines = await p.locator('#claim-items td[data-field=det_item_fee_sumamt]').allTextContents();
+      const total = await p.locator('.settlement').last().locator('tr', { has: p.locator('th', { hasText: /^医疗费用总额$/ }) }).locator('td').textContent();
+      assert.equal(lines.reduce((a, t) => a + cents(t), 0), cents(total), 'the items add up to medfee_sumamt');
       await shot(p, 'claim');
       // without a reason: refused by the page
       await p.locator('.reverse-form button').click();

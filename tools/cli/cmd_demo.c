@@ -21,6 +21,7 @@
 #include "zhitong/outfile.h"
 #include "zhitong/claims.h"
 #include "zhitong/render_trace.h"
+#include "zhitong/slip_text.h"
 
 extern const unsigned char zt_sample_policy[], zt_sample_registry[];
 extern const size_t zt_sample_policy_len, zt_sample_registry_len;
@@ -92,12 +93,27 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* label padded to `cols` display columns (a CJK character is two) */
+static void print_label(const char *label, int cols)
+{
+	int w = zt_text_width(label);
+	printf("  %s%*s", label, w >= 0 && w < cols ? cols - w : 0, "");
+}
+
+static void amount_line(const char *label, zt_fen v)
+{
+	char b[ZT_FMT_BYTES];
+	print_label(label, 40);
+	printf(" %18s\n", zt_format_amount(b, v));
+}
+
 static void yuan_line(const char *label, zt_fen v, zt_fen of_total)
 {
 	char b[ZT_FMT_BYTES];
 	/* share in basis points, integer math */
 	long long bp = of_total ? (long long)((__int128)v * 10000 / of_total) : 0;
-	printf("  %-34s %18s  %3lld.%02lld%%\n", label, zt_format_amount(b, v), bp / 100, bp % 100);
+	print_label(label, 40);
+	printf(" %18s  %3lld.%02lld%%\n", zt_format_amount(b, v), bp / 100, bp % 100);
 }
 
 /* The demo's throwaway signing key. zhitong never makes a key by itself: a
@@ -202,9 +218,9 @@ static int demo_status_cb(void *ctx, const struct zt_advance_status *st)
 	if (st->advancing_since[0]) {
 		char b[ZT_FMT_BYTES], when[ZT_FMT_BYTES];
 		if (d->advancing++ == 0) /* in the pool's time, as people read it */
-			snprintf(d->example, sizeof d->example, "%s is %s below zero since %s", st->hospital,
-			         zt_format_amount(b, -st->balance),
-			         zt_timestamp_local(when, st->advancing_since));
+			snprintf(d->example, sizeof d->example, "%s 自 %s 起垫付 %s 元", st->hospital,
+			         zt_timestamp_local(when, st->advancing_since),
+			         zt_format_amount(b, -st->balance));
 	}
 	return 0;
 }
@@ -351,27 +367,26 @@ static int demo_claims(struct demo *d)
 
 static void demo_summary(const struct demo *d)
 {
-	char b[ZT_FMT_BYTES];
 	const struct zt_settle_stats *st = &d->st, *nst = &d->nst;
-	printf("Settled %llu generated claims (%llu rejected) in %.2f s: %.0f claims/s\n",
+	printf("结算生成的住院费用 %llu 笔（拒付 %llu 笔），用时 %.2f 秒，每秒 %.0f 笔\n",
 	       (unsigned long long)st->settled, (unsigned long long)st->rejected, d->settle_s,
 	       d->settle_s > 0 ? (double)st->settled / d->settle_s : 0.0);
-	printf("  %-34s %18s\n", "billed (medfee_sumamt)", zt_format_amount(b, st->medfee_total));
-	yuan_line("basic insurance (hifp_pay)", st->hifp_total, st->medfee_total);
-	yuan_line("critical illness (hifmi_pay)", st->hifmi_total, st->medfee_total);
-	yuan_line("medical assistance (maf_pay)", st->maf_total, st->medfee_total);
-	yuan_line("relief funds (oth_pay)", st->oth_total, st->medfee_total);
-	yuan_line("borne by hospitals (hosp_part_amt)", st->hosp_total, st->medfee_total);
-	yuan_line("patients' share (psn_part_amt)", st->psn_total, st->medfee_total);
-	printf("Settled %llu claims of county 510123 on top of the national platform (%llu "
-	       "rejected national-mismatch):\n",
+	amount_line("医疗费用总额（medfee_sumamt）", st->medfee_total);
+	yuan_line("基本医保统筹基金（hifp_pay）", st->hifp_total, st->medfee_total);
+	yuan_line("大病保险（hifmi_pay）", st->hifmi_total, st->medfee_total);
+	yuan_line("医疗救助（maf_pay）", st->maf_total, st->medfee_total);
+	yuan_line("扶贫救助基金（oth_pay）", st->oth_total, st->medfee_total);
+	yuan_line("医院负担（hosp_part_amt）", st->hosp_total, st->medfee_total);
+	yuan_line("个人负担（psn_part_amt）", st->psn_total, st->medfee_total);
+	printf("在国家平台结算之上结算县 510123 的住院费用 %llu 笔（与国家平台不符拒付 %llu 笔，"
+	       "national-mismatch）：\n",
 	       (unsigned long long)nst->settled, (unsigned long long)nst->rejected);
-	printf("  %-34s %18s\n", "billed (medfee_sumamt)", zt_format_amount(b, nst->medfee_total));
-	yuan_line("national platform (hifp+hifmi+maf)", nst->hifp_total + nst->hifmi_total +
+	amount_line("医疗费用总额（medfee_sumamt）", nst->medfee_total);
+	yuan_line("国家平台支付（hifp+hifmi+maf）", nst->hifp_total + nst->hifmi_total +
 	          nst->maf_total, nst->medfee_total);
-	yuan_line("relief funds (oth_pay)", nst->oth_total, nst->medfee_total);
-	yuan_line("borne by hospitals (hosp_part_amt)", nst->hosp_total, nst->medfee_total);
-	yuan_line("patients' share (psn_part_amt)", nst->psn_total, nst->medfee_total);
+	yuan_line("扶贫救助基金（oth_pay）", nst->oth_total, nst->medfee_total);
+	yuan_line("医院负担（hosp_part_amt）", nst->hosp_total, nst->medfee_total);
+	yuan_line("个人负担（psn_part_amt）", nst->psn_total, nst->medfee_total);
 }
 
 static int demo_advance_status(const struct demo *d)
@@ -381,12 +396,12 @@ static int demo_advance_status(const struct demo *d)
 	int rc = zt_advance_status(d->s, demo_status_cb, &ds);
 	if (rc)
 		return rc;
-	printf("Advances: %zu paid ahead (%s), pain.001 for the bank: %s\n", d->issued.count,
+	printf("预付款：已预拨 %zu 笔（%s 元），交银行的 pain.001 文件：%s\n", d->issued.count,
 	       zt_format_amount(b, d->issued.total), d->pain);
-	printf("  %d hospitals earned %s of their advances", ds.hospitals,
+	printf("  %d 家医院结算应得 %s 元（抵预付款）", ds.hospitals,
 	       zt_format_amount(b, ds.earned));
 	if (ds.advancing)
-		printf("; %d advancing money themselves (e.g. %s) - the next plan tops them up",
+		printf("；%d 家医院在自行垫付（如 %s），下一期预付计划补足",
 		       ds.advancing, ds.example);
 	printf("\n");
 	return 0;
@@ -418,10 +433,23 @@ static int demo_batch(struct demo *d, const char *fund)
 	cb.db_path = d->db;
 	cb.config_path = d->conf;
 	char *send_argv[] = {"batch", "send", id, "--by", "demo-clerk", NULL};
+	/* `batch send` reports to stdout in its own words; the demo says it
+	 * once below, in Chinese (its failures still reach stderr) */
 	fflush(stdout);
-	if (cmd_batch(&cb, 5, send_argv) != EXIT_DONE)
+	int saved = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved >= 0 && null >= 0)
+		dup2(null, STDOUT_FILENO);
+	int sent = cmd_batch(&cb, 5, send_argv);
+	fflush(stdout);
+	if (saved >= 0 && null >= 0)
+		dup2(saved, STDOUT_FILENO);
+	if (saved >= 0)
+		close(saved);
+	if (null >= 0)
+		close(null);
+	if (sent != EXIT_DONE)
 		return zt_error_set(ZT_EIO, "sending batch %s failed", id);
-	printf("  %-16s fund %s  %7lld records  %16s  %s (+ .sig)\n", id, fund,
+	printf("  %-16s 基金 %s  %7lld 条  %16s 元  已放入发件箱，待回执  %s（及 .sig 签名）\n", id, fund,
 	       (long long)info.count, zt_format_amount(amt, info.total), file);
 	return 0;
 }
@@ -429,14 +457,14 @@ static int demo_batch(struct demo *d, const char *fund)
 static int demo_batches(struct demo *d)
 {
 	static const char *const funds[] = {"390100", "390200", "610100", "610103", "610104"};
-	printf("Batches (created by demo-clerk, approved by demo-fund-admin, signed, sent):\n");
+	printf("结算批次（demo-clerk 创建，demo-fund-admin 审核，签名后发送）：\n");
 	fflush(stdout);
 	for (size_t i = 0; i < sizeof funds / sizeof *funds; i++) {
 		int rc = demo_batch(d, funds[i]);
 		if (rc)
 			return rc;
 	}
-	printf("  a payer checks a file with stock openssl, e.g.:\n"
+	printf("  付款方可用标准 openssl 核验文件签名，例如：\n"
 	       "    openssl pkeyutl -verify -pubin -inkey %s.pub -rawin -in %s/B390100-000001.xml "
 	       "-sigfile %s/B390100-000001.xml.sig\n", d->key, d->dir, d->dir);
 	return 0;
@@ -456,7 +484,7 @@ static int demo_flow(struct demo *d, int64_t *violations)
 	/* 7. verify */
 	if ((rc = zt_verify(d->s, &vr, violations)))
 		return rc;
-	printf("Reversed the worked example and settled it afresh; verify: %lld violations.\n",
+	printf("已冲销规范示例并重新结算；一致性核验（verify）：违规 %lld 项。\n",
 	       (long long)*violations);
 	return 0;
 }
@@ -514,7 +542,7 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 	}
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	printf("zhitong demo: database %s, work directory %s\n\n", d->db, d->dir);
+	printf("zhitong 演示：数据库 %s，工作目录 %s\n\n", d->db, d->dir);
 	struct zt_store_options sto;
 	cli_store_options(&sto, CLI_STORE_CREATE);
 	int64_t violations = 0;
@@ -524,10 +552,10 @@ int cmd_demo(const struct cli *c, int argc, char **argv)
 		free(d);
 		return cli_fail(rc, NULL);
 	}
-	printf("Whole demo: %.2f s.\n\n", seconds_since(&t0));
+	printf("演示全程用时 %.2f 秒。\n\n", seconds_since(&t0));
 	demo_free(d);
 	/* the worked example, as an auditor sees it */
-	printf("The worked example of docs/spec/split.md §7 (poor patient, county hospital, in county):\n\n");
+	printf("docs/spec/split.md §7 的规范示例（贫困人口，县级医院，县域内住院）：\n\n");
 	fflush(stdout);
 	struct cli c2 = *c;
 	c2.db_path = d->db;

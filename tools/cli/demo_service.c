@@ -100,11 +100,10 @@ int demo_service(const struct cli *c, const char *dir)
 	char url[64], bearer[200];
 	snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/claims", port);
 	snprintf(bearer, sizeof bearer, "Authorization: Bearer %s", token);
-	printf("\nThe service: zhitong serve on 127.0.0.1:%u; a desk's system submits a claim\n"
-	       "with the token of a user of the store, made as\n"
+	printf("\n服务：zhitong serve 监听 127.0.0.1:%u；医院窗口系统用库中用户的令牌提交一笔住院费用，\n"
+	       "该用户相当于以下命令所建（令牌只显示一次）：\n"
 	       "  zhitong --db D user add demo-admin --role admin\n"
-	       "  zhitong --db D user add demo-desk --role desk --hospital H51010101 --by demo-admin\n"
-	       "would make it (the token is printed once):\n\n"
+	       "  zhitong --db D user add demo-desk --role desk --hospital H51010101 --by demo-admin\n\n"
 	       "  curl -sS -X POST %s -H 'Authorization: Bearer %s' \\\n"
 	       "       -H 'Content-Type: application/xml' -H 'Accept: application/json' \\\n"
 	       "       -H 'X-Operator: 王芳' --data-binary @claim.xml\n\n",
@@ -148,7 +147,7 @@ done:
 	if (s) {
 		int src = zt_service_stop(s);
 		if (src == 0)
-			printf("(the service stopped; its request log: %s)\n", log);
+			printf("（服务已停止；请求日志：%s）\n", log);
 		rc = rc ? rc : src;
 		zt_service_free(s);
 	}

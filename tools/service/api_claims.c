@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "api.h"
+#include "zhitong/access.h"
+#include "zhitong/claim.h"
 #include "zhitong/claims.h"
 #include "zhitong/date.h"
 #include "zhitong/error.h"
@@ -435,6 +437,9 @@ struct shown {
 	int n;
 	bool more;
 	struct zt_stored_settlement st[SHOW_MAX];
+	/* the fee lines of the claim as last settled, for a caller who sees
+	 * items (ZT_VIEW_CLINICAL); NULL when not read */
+	struct zt_claim *items;
 };
 
 static int collect(void *ctx, const struct zt_stored_settlement *st)
@@ -456,6 +461,74 @@ static bool reaches(struct zt_request *r, const struct zt_stored_settlement *st)
 	for (int i = 0; i < st->fund_count && nf < sizeof funds / sizeof *funds; i++)
 		funds[nf++] = st->funds[i].fund_code;
 	return api_in_scope(r, ZT_OP_CLAIM_READ, st->fixmedins_code, funds, nf);
+}
+
+/* The claim's canonical items (zt_claim_items_text) into c->items. */
+static int items_seen(void *ctx, const struct zt_stored_claim *x)
+{
+	struct zt_claim *c = ctx;
+	char msg[ZT_MESSAGE_BYTES_MAX];
+	if (!x->items)
+		return 0;
+	if (zt_claim_items_parse(c, x->items, msg, sizeof msg) != 0)
+		return zt_error_set(ZT_EINTERNAL, "claim #%lld: stored items: %s", (long long)x->row, msg);
+	return 0;
+}
+
+/* The fee lines of the claim as it was last settled (the claim of the
+ * newest settlement), read in their own snapshot. */
+static int read_items(struct zt_store *s, struct shown *c)
+{
+	int64_t row = c->st[c->n - 1].claim_row;
+	c->items = calloc(1, sizeof *c->items);
+	if (!c->items)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	zt_claim_init(c->items);
+	int rc = s->ops->begin(s, ZT_TXN_READ);
+	if (rc)
+		return rc;
+	rc = s->ops->claims.get_claim(s, row, items_seen, c->items);
+	s->ops->rollback(s);
+	return rc;
+}
+
+/* "items": the claim's fee lines with the names and lexical forms of the
+ * claim itself (docs/spec/service.md "Bodies"), an extension member of the
+ * claim's history (docs/openapi.json ClaimHistory). */
+static int write_items(struct zt_json_writer *w, const struct zt_claim *c)
+{
+	zt_json_write_key(w, "items");
+	zt_json_write_array_begin(w);
+	for (int i = 0; i < c->item_count; i++) {
+		const struct zt_item *it = &c->items[i];
+		char lv[4];
+		snprintf(lv, sizeof lv, "%02d", it->chrgitm_lv);
+		const char *text[][2] = {{"feedetl_sn", it->feedetl_sn},
+		                         {"med_list_codg", it->med_list_codg},
+		                         {"med_chrgitm_type", it->med_chrgitm_type},
+		                         {"chrgitm_lv", lv}};
+		zt_json_write_object_begin(w);
+		for (size_t k = 0; k < sizeof text / sizeof *text; k++) {
+			zt_json_write_key(w, text[k][0]);
+			zt_json_write_string(w, text[k][1]);
+		}
+		zt_json_write_key(w, "pric");
+		zt_json_write_q4(w, it->pric);
+		zt_json_write_key(w, "cnt");
+		zt_json_write_q4(w, it->cnt);
+		zt_json_write_key(w, "det_item_fee_sumamt");
+		zt_json_write_amount(w, it->det_item_fee_sumamt);
+		if (it->has_pric_uplmt) {
+			zt_json_write_key(w, "pric_uplmt_amt");
+			zt_json_write_q4(w, it->pric_uplmt_amt);
+		}
+		if (it->has_selfpay_prop) {
+			zt_json_write_key(w, "selfpay_prop");
+			zt_json_write_ratio(w, it->selfpay_prop_bp);
+		}
+		zt_json_write_object_end(w);
+	}
+	return zt_json_write_array_end(w);
 }
 
 static int reply_shown(struct zt_request *r, const struct shown *c, bool one, const char *h,
@@ -497,6 +570,8 @@ static int reply_shown(struct zt_request *r, const struct shown *c, bool one, co
 		for (int i = 0; rc == 0 && i < c->n; i++)
 			rc = zt_settlement_json(w, &c->st[i], true, view);
 		zt_json_write_array_end(w);
+		if (rc == 0 && c->items)
+			rc = write_items(w, c->items);
 		rc = rc ? rc : zt_json_write_object_end(w);
 	}
 	if (rc == 0)
@@ -515,10 +590,14 @@ static int show(struct zt_request *r, struct zt_api *a, const struct zt_claims_s
 	if (api_store(r, a, true, &s) != 0)
 		goto done;
 	rc = zt_claims_show(s, req, collect, c);
-	zt_store_close(s);
 	bool mine = rc == 0 && c->n > 0;
 	for (int i = 0; mine && i < c->n; i++)
 		mine = reaches(r, &c->st[i]);
+	/* a claim's history carries its items for those who see them
+	 * (docs/spec/service.md "Roles": finance never does) */
+	if (mine && !req->setl_id && (api_view(r) & ZT_VIEW_CLINICAL))
+		rc = read_items(s, c);
+	zt_store_close(s);
 	if (rc == ZT_ENOTFOUND || (rc == 0 && !mine)) {
 		/* not there and not the caller's: one answer */
 		rc = req->setl_id
@@ -543,6 +622,10 @@ static int show(struct zt_request *r, struct zt_api *a, const struct zt_claims_s
 	}
 	rc = reply_shown(r, c, req->setl_id != NULL, req->hospital, req->claim_no);
 done:
+	if (c->items) {
+		zt_claim_free(c->items);
+		free(c->items);
+	}
 	free(c);
 	return rc;
 }

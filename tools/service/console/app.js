@@ -503,15 +503,39 @@ function traceTable(trace) {
       /^-?\d+\.\d{2}$/.test(v) && !/ratio|factor/.test(k) ? yuan(fen(v)) : /^[01]\.\d{4}$/.test(v) ? pct(Number(v.replace('.', '')), 10000) : v === 'none' ? '无' : String(v))))));
 }
 
+/* The claim's fee lines (the national names in each heading's title and
+ * small text, docs/spec/service.md "Bodies"). */
+const ITEM_COLS = [
+  ['feedetl_sn', '明细流水号'], ['med_list_codg', '医疗目录编码'], ['med_chrgitm_type', '收费项目类别'],
+  ['chrgitm_lv', '收费项目等级'], ['pric', '单价'], ['cnt', '数量'], ['det_item_fee_sumamt', '明细项目费用总额'],
+  ['pric_uplmt_amt', '最高限价'], ['selfpay_prop', '自付比例']
+];
+const CHRGITM_LV_ZH = { '01': '甲类', '02': '乙类', '03': '丙类' };
+function itemsTable(items) {
+  if (!items.length) return el('p', { class: 'muted' }, '（无）');
+  const cols = ITEM_COLS.filter(([k]) => items.some((it) => it[k] !== undefined && it[k] !== null));
+  const num = (k) => k === 'pric' || k === 'cnt' || k === 'det_item_fee_sumamt' || k === 'pric_uplmt_amt' || k === 'selfpay_prop';
+  const show = (k, v) => {
+    if (v === undefined || v === null) return '';
+    if (k === 'det_item_fee_sumamt') return yuan(fen(v));
+    if (k === 'chrgitm_lv') return (CHRGITM_LV_ZH[v] ? CHRGITM_LV_ZH[v] + ' ' : '') + v;
+    if (k === 'selfpay_prop') return pct(Number(String(v).replace('.', '')), 10000);
+    return String(v);
+  };
+  return el('table', { class: 'items', id: 'claim-items' },
+    el('thead', {}, el('tr', {}, cols.map(([k, label]) => el('th', { title: k, 'data-field': k, class: num(k) ? 'num' : null },
+      label, el('br'), el('small', { class: 'muted' }, k))))),
+    el('tbody', {}, items.map((it) => el('tr', { 'data-feedetl-sn': it.feedetl_sn },
+      cols.map(([k]) => el('td', { 'data-field': k, class: num(k) ? 'num' : null }, show(k, it[k])))))));
+}
+
 async function claimDetail(h, n) {
   const { data } = await api('GET', '/v1/claims/' + encodeURIComponent(h) + '/' + encodeURIComponent(n));
   const settlements = data.settlements || [];
   const reversed = new Set(settlements.filter((s) => s.kind !== 'settle').map((s) => s.reverses).filter(Boolean));
   const blocks = [el('h2', {}, '住院 ', n, ' ', el('span', { class: 'muted' }, h)),
     el('p', {}, el('a', { href: '#claims' }, '← 返回结算查询'))];
-  if (data.items || (settlements[0] && settlements[0].items)) {
-    blocks.push(el('h3', {}, '费用明细'), generic(data.items || settlements[0].items));
-  }
+  if (Array.isArray(data.items)) blocks.push(el('h3', {}, '费用明细'), itemsTable(data.items));
   for (const s of settlements) {
     const live = s.kind === 'settle' && !reversed.has(s.setl_id) && s.setl_id === (settlements.filter((x) => x.kind === 'settle').slice(-1)[0] || {}).setl_id;
     const info = s.setlinfo || {};

@@ -73,6 +73,18 @@ struct zt_db_driver {
 	int (*prefetch)(struct zt_db *db, struct zt_db_stmt *const *p, int n);
 };
 
+/* A driver's table when it names its functions as the members (both
+ * engines do): `const struct zt_db_driver x = {ZT_DB_DRIVER_OPS, ...};`,
+ * the optional members after it. */
+#define ZT_DB_DRIVER_OPS                                                                       \
+	.prepare = prepare, .prepare_own = prepare_own, .finalize = finalize, .done = done,        \
+	.bind_int64 = bind_int64, .bind_text = bind_text, .bind_blob = bind_blob, .row = row,      \
+	.run = run, .run_as = run_as, .changes = changes, .column_null = column_null,              \
+	.column_int64 = column_int64, .column_text = column_text, .column_blob = column_blob,      \
+	.column_bytes = column_bytes, .exec = exec, .error_as = error_as, .need_write = need_write, \
+	.now = now, .defer = defer, .flush = flush
+
+
 /* A growing array (the rows a query read, the transaction's balances). */
 struct zt_db_rows {
 	void *items;
@@ -259,6 +271,13 @@ extern const struct zt_store_idem_ops zt_db_idem_ops;
 extern const struct zt_store_registry_ops zt_db_registry_ops;
 extern const struct zt_store_catalog_ops zt_db_catalog_ops;
 extern const struct zt_store_audit_ops zt_db_audit_ops;
+/* What every store over this driver puts in its zt_store_ops: the
+ * aggregates, listed once (a new aggregate is added here, for all). */
+#define ZT_DB_AGGREGATE_OPS                                                                    \
+	.registry = zt_db_registry_ops, .policies = zt_db_policy_ops, .claims = zt_db_claim_ops,   \
+	.ledger = zt_db_ledger_ops, .advances = zt_db_advance_ops, .batches = zt_db_batch_ops,     \
+	.bank = zt_db_bank_ops, .audit = zt_db_audit_ops, .verify = zt_db_verify_ops,              \
+	.catalogs = zt_db_catalog_ops, .users = zt_db_user_ops, .idempotency = zt_db_idem_ops
 /* agg/audit.c: the migration step that chains the records written before
  * the chain (SQLite's 012, PostgreSQL's 004); `path` names the database in
  * messages. */
@@ -278,6 +297,11 @@ int zt_db_ledger_flush(struct zt_db *db);    /* at commit (kept: keep_balances) 
 void zt_db_ledger_clear(struct zt_db *db);   /* at rollback */
 int zt_db_ledger_mark(struct zt_db *db);     /* at savepoint */
 void zt_db_ledger_restore(struct zt_db *db); /* at rollback_to */
+/* What a savepoint keeps in the connection, the same for every engine:
+ * the ledger's pending balances and the next row numbers, marked before
+ * the engine's SAVEPOINT and restored after its ROLLBACK TO (G2). */
+int zt_db_savepoint_mark(struct zt_db *db);
+void zt_db_savepoint_restore(struct zt_db *db);
 int zt_db_ledger_post(struct zt_db *db, const struct zt_posting *t, int64_t settlement_row);
 
 /* agg/claims.c: a claim's columns, in the order ZT_DB_CLAIM_COLUMNS names

@@ -316,3 +316,20 @@ const struct zt_store_ledger_ops zt_db_ledger_ops = {
 	.transfers = transfers,
 	.scan = scan,
 };
+
+int zt_db_savepoint_mark(struct zt_db *q)
+{
+	int rc = zt_db_ledger_mark(q);
+	q->sp_next_settlement_id = q->next_settlement_id;
+	q->sp_next_claim_id = q->next_claim_id;
+	q->sp_next_transfer_id = q->next_transfer_id;
+	return rc;
+}
+
+void zt_db_savepoint_restore(struct zt_db *q)
+{
+	zt_db_ledger_restore(q);
+	q->next_settlement_id = q->sp_next_settlement_id;
+	q->next_claim_id = q->sp_next_claim_id;
+	q->next_transfer_id = q->sp_next_transfer_id;
+}

@@ -93,27 +93,6 @@ static int prefetch(struct zt_db *db, struct zt_db_stmt *const *p, int n)
 }
 
 const struct zt_db_driver pg_driver = {
-	.prepare = prepare,
-	.prepare_own = prepare_own,
-	.finalize = finalize,
-	.done = done,
-	.bind_int64 = bind_int64,
-	.bind_text = bind_text,
-	.bind_blob = bind_blob,
-	.row = row,
-	.run = run,
-	.run_as = run_as,
-	.changes = changes,
-	.column_null = column_null,
-	.column_int64 = column_int64,
-	.column_text = column_text,
-	.column_blob = column_blob,
-	.column_bytes = column_bytes,
-	.exec = exec,
-	.error_as = error_as,
-	.need_write = need_write,
-	.now = now,
-	.defer = defer,
-	.flush = flush,
+	ZT_DB_DRIVER_OPS,
 	.prefetch = prefetch,
 };

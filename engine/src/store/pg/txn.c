@@ -187,11 +187,9 @@ int pg_savepoint(struct zt_store *s)
 		return rc;
 	if (q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "nested savepoint");
-	if ((rc = zt_db_ledger_mark(&q->zdb)) != 0 || (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
+	if ((rc = zt_db_savepoint_mark(&q->zdb)) != 0 ||
+	    (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
 		return rc;
-	q->zdb.sp_next_settlement_id = q->zdb.next_settlement_id;
-	q->zdb.sp_next_claim_id = q->zdb.next_claim_id;
-	q->zdb.sp_next_transfer_id = q->zdb.next_transfer_id;
 	q->in_savepoint = true;
 	return 0;
 }
@@ -215,10 +213,7 @@ void pg_rollback_to(struct zt_store *s)
 	pg_reset_all(q);
 	pg_flush(q);
 	PQclear(PQexec(q->conn, SQL_ROLLBACK_TO));
-	zt_db_ledger_restore(&q->zdb);
-	q->zdb.next_settlement_id = q->zdb.sp_next_settlement_id;
-	q->zdb.next_claim_id = q->zdb.sp_next_claim_id;
-	q->zdb.next_transfer_id = q->zdb.sp_next_transfer_id;
+	zt_db_savepoint_restore(&q->zdb);
 }
 
 const char *pg_now_op(struct zt_store *s) { return pg_now(pg_of(s)); }

@@ -35,18 +35,7 @@ static void fill_ops(void)
 		.contended = sq_contended,
 		.checkpoint = sq_checkpoint,
 		.now = sq_now_op,
-		.registry = zt_db_registry_ops,
-		.policies = zt_db_policy_ops,
-		.claims = zt_db_claim_ops,
-		.ledger = zt_db_ledger_ops,
-		.advances = zt_db_advance_ops,
-		.batches = zt_db_batch_ops,
-		.bank = zt_db_bank_ops,
-		.audit = zt_db_audit_ops,
-		.verify = zt_db_verify_ops,
-		.catalogs = zt_db_catalog_ops,
-		.users = zt_db_user_ops,
-		.idempotency = zt_db_idem_ops,
+		ZT_DB_AGGREGATE_OPS,
 	};
 }
 

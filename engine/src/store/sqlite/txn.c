@@ -103,9 +103,9 @@ int sq_savepoint(struct zt_store *s)
 		return rc;
 	if (q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "nested savepoint");
-	if ((rc = zt_db_ledger_mark(&q->zdb)) != 0 || (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
+	if ((rc = zt_db_savepoint_mark(&q->zdb)) != 0 ||
+	    (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
 		return rc;
-	q->zdb.sp_next_settlement_id = q->zdb.next_settlement_id;
 	q->in_savepoint = true;
 	return 0;
 }
@@ -132,8 +132,7 @@ void sq_rollback_to(struct zt_store *s)
 		sqlite3_step(p);
 		sqlite3_reset(p);
 	}
-	zt_db_ledger_restore(&q->zdb);
-	q->zdb.next_settlement_id = q->zdb.sp_next_settlement_id;
+	zt_db_savepoint_restore(&q->zdb);
 }
 
 const char *sq_now_op(struct zt_store *s) { return sq_now(sq_of(s)); }

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api.h"
+#include "service.h"
+#include "testutil.h"
 #include "zhitong/access.h"
 #include "zhitong/error.h"
 #include "zhitong/json.h"
@@ -174,4 +177,26 @@ const char *zt_http_json_text(const struct zt_json *o, const char *key)
 {
 	const struct zt_json *m = zt_json_find(o, key);
 	return m && m->text ? m->text : "";
+}
+
+void zt_test_service_opts(struct zt_service_opts *o, bool unlimited)
+{
+	zt_service_opts_init(o);
+	o->listen = "127.0.0.1:0";
+	o->log_path = tmp_path("requests.log");
+	if (unlimited) {
+		o->user_rate_per_s = o->address_rate_per_s = 100000;
+		o->user_burst = o->address_burst = 100000;
+	}
+}
+
+unsigned zt_test_service_start(struct zt_service **srv, struct zt_api *app,
+                               const struct zt_service_opts *o)
+{
+	cr_assert_eq(zt_service_new(srv, o), 0, "%s", zt_error_last());
+	zt_service_set_authenticator(*srv, zt_static_authenticate, (void *)&zt_test_users);
+	cr_assert_eq(zt_service_add_builtin_routes(*srv), 0);
+	cr_assert_eq(zt_api_add_routes(app, *srv), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_service_start(*srv), 0, "%s", zt_error_last());
+	return zt_service_port(*srv);
 }

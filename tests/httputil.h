@@ -64,4 +64,15 @@ struct zt_json_doc *zt_http_json(const struct zt_http_resp *r);
 /* A member's text of an object ("" for null or absent). */
 const char *zt_http_json_text(const struct zt_json *o, const char *key);
 
+/* The service in this process, for the endpoint tests: options on a free
+ * loopback port with the log in the test's directory (`unlimited`: the
+ * rate limits out of the way); then the server with the built-in routes,
+ * the API's and the test users, started: its port. */
+struct zt_api;
+struct zt_service;
+struct zt_service_opts;
+void zt_test_service_opts(struct zt_service_opts *o, bool unlimited);
+unsigned zt_test_service_start(struct zt_service **srv, struct zt_api *app,
+                               const struct zt_service_opts *o);
+
 #endif

@@ -44,18 +44,9 @@ static void start(void)
 	app.config = cfg;
 	app.files_dir = files;
 	struct zt_service_opts o;
-	zt_service_opts_init(&o);
-	o.listen = "127.0.0.1:0";
-	o.user_rate_per_s = o.address_rate_per_s = 100000;
-	o.user_burst = o.address_burst = 100000;
+	zt_test_service_opts(&o, true);
 	o.connections_per_address_max = 200;
-	o.log_path = tmp_path("requests.log");
-	cr_assert_eq(zt_service_new(&srv, &o), 0, "%s", zt_error_last());
-	zt_service_set_authenticator(srv, zt_static_authenticate, (void *)&zt_test_users);
-	cr_assert_eq(zt_service_add_builtin_routes(srv), 0);
-	cr_assert_eq(zt_api_add_routes(&app, srv), 0, "%s", zt_error_last());
-	cr_assert_eq(zt_service_start(srv), 0, "%s", zt_error_last());
-	port = zt_service_port(srv);
+	port = zt_test_service_start(&srv, &app, &o);
 }
 
 static void stop(void)

@@ -20,7 +20,8 @@ person's yearly totals carried from claim to claim, and writes the answers in
 the form of tests/cases/vectors/*/expected.xml (FILE, else stdout): every
 setlinfo field and setldetail line, no setl_id and no trace. A v2 claim is
 answered as a v2 settlement: pool_prop_selfpay is absent when the claim
-carried <national>, and <national setl_id="…"/> follows <setldetail>. A
+carried <national>, and <national setl_id="…"/> comes first in
+<settlement> (as schema/settlement-v2.xsd has it). A
 rejected claim is a <rejection fixmedins_code claim_no code/>.
 
 What is checked, in the order of docs/spec/interfaces.md and its v2
@@ -556,6 +557,10 @@ def render(claims, answers):
             out.append('  <rejection %s code="%s"/>' % (ident, a))
             continue
         out.append('  <settlement %s psn_no="%s">' % (ident, c["psn_no"]))
+        if c["national"] is not None:
+            # its place is settlement-v2.xsd's: the first child (the
+            # specification names the element, not its place)
+            out.append('    <national setl_id="%s"/>' % c["national"]["setl_id"])
         out.append("    <setlinfo>")
         fulamt, over, pre, inscp, dedc = a["bill"]
         fields = [("medfee_sumamt", fmt_amount(c["medfee"])),
@@ -579,8 +584,6 @@ def render(claims, answers):
         for f, amt in a["shares"]:
             out.append('      <fund fund_pay_type="%s" fund_payamt="%s"/>' % (f, fmt_amount(amt)))
         out.append("    </setldetail>")
-        if c["national"] is not None:
-            out.append('    <national setl_id="%s"/>' % c["national"]["setl_id"])
         out.append("  </settlement>")
     out.append("</settlements>")
     return "\n".join(out) + "\n"

@@ -1,14 +1,15 @@
 /* zhitong — claims end to end through the command line (docs/spec/interfaces.md
  * "Claim", "Settlement result", "Command line"; docs/spec/split.md §6, §7).
  *
- * Every test runs the built `zhitong` on a fresh database of its own and
- * reads what it prints with libxml2; the database is inspected with SQLite
+ * Every test runs the built `zhitong` on a fresh database of its own (the
+ * vectors_v2 suite also settles through the use case of `claim submit` in
+ * its own process) and reads what it prints with libxml2; the database is inspected with SQLite
  * (row counts, the accumulators) and with the `sqlite3` shell (a dump).
  * Amounts printed are compared as exact decimal text or as integer fen
  * parsed from that text, never as floating point.
  *
  * Data: the sample registry and policy of rules/, the vector worlds of
- * tests/cases/vectors, one claim case per file in tests/cases/claims, and
+ * tests/cases/vectors and tests/cases/vectors-v2, one claim case per file in tests/cases/claims, and
  * worlds made by `zhitong gen`. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -23,6 +24,9 @@
 #include <sys/wait.h>
 
 #include "testutil.h"
+#include "zhitong/error.h"
+#include "zhitong/settle.h"
+#include "zhitong/store.h"
 
 #define REGISTRY ZT_TEST_SOURCE_DIR "/rules/registry-510101.xml"
 #define POLICY ZT_TEST_SOURCE_DIR "/rules/sample-510101-2017.xml"
@@ -394,6 +398,279 @@ Test(vectors, world_1001_settles_every_claim_as_expected) { check_world("world-1
 Test(vectors, world_1002_settles_every_claim_as_expected) { check_world("world-1002"); }
 Test(vectors, world_1003_settles_every_claim_as_expected) { check_world("world-1003"); }
 Test(vectors, world_1004_settles_every_claim_as_expected) { check_world("world-1004"); }
+
+/* ---- the worlds of rules v2 and claim v2, end to end --------------------------------
+ * tests/cases/vectors-v2: six worlds whose expected.xml was computed by
+ * tests/reference/split_ref.py from the specification alone. Each is
+ * loaded into a fresh database (registry v2, the catalogue, the policy),
+ * its claims.xml submitted once through the use case of `claim submit`
+ * (zt_settle_source, the answer rendered by the settlement XML sink as the
+ * command line renders it) and every answer compared to expected.xml to
+ * the fen; then `verify` must be clean. The same six through the built
+ * program once more: vectors_v2.through_the_command_line. */
+
+#define V2_CLAIMS_PER_WORLD 60
+static const char *const V2_WORLDS[] = {"world-2001", "world-2002", "world-2003",
+                                        "world-2004", "world-2101", "world-2102"};
+#define V2_WORLD_COUNT ((int)(sizeof V2_WORLDS / sizeof *V2_WORLDS))
+
+static const char *v2_file(const char *world, const char *name)
+{
+	char *b = rotate();
+	snprintf(b, 4096, "%s/vectors-v2/%s/%s", ZT_TEST_CASES, world, name);
+	return b;
+}
+
+/* A fresh database DIR/world.db with the world's registry, catalogue and
+ * policy loaded through the program. No [rules] approval and no [county]
+ * catalog setting: a catalogue takes effect when loaded, and a claim
+ * discharged before its effective-from keeps its own values
+ * (docs/spec/rules-v2.md §2), as the worlds expect. */
+static const char *v2_world_db(const char *world)
+{
+	char name[64];
+	snprintf(name, sizeof name, "%s.db", world);
+	const char *db = tmp_path(name);
+	static char keep[2][600];
+	static int next;
+	char *d = keep[next++ % 2];
+	snprintf(d, 600, "%s", db);
+	free(zt_test_db_ok(d, "init"));
+	free(zt_test_db_ok(d, "registry load '%s'", v2_file(world, "registry.xml")));
+	char *out = zt_test_db_ok(d, "catalog load '%s'", v2_file(world, "catalog.xml"));
+	cr_assert(strstr(out, "loaded: catalogue") && !strstr(out, "pending"), "%s: catalog load: %s",
+	          world, out);
+	free(out);
+	free(zt_test_db_ok(d, "rules load '%s'", v2_file(world, "policy.xml")));
+	return d;
+}
+
+/* The claims of a claims file (the root's element children). */
+static int claims_in(const char *path)
+{
+	char *t = zt_test_slurp(path);
+	cr_assert(t, "cannot read %s", path);
+	xmlDocPtr d = parse_xml(t);
+	int n = count_el(xmlDocGetRootElement(d));
+	xmlFreeDoc(d);
+	free(t);
+	return n;
+}
+
+/* The element children's names of `n`, as "a b c". */
+static const char *child_names(xmlNode *n)
+{
+	char *b = rotate();
+	b[0] = '\0';
+	for (xmlNode *c = first_el(n); c; c = next_el(c)) {
+		size_t l = strlen(b);
+		snprintf(b + l, 4096 - l, "%s%s", l ? " " : "", (const char *)c->name);
+	}
+	return b;
+}
+
+static bool is_amount_field(const char *name) { return strcmp(name, "pool_prop_selfpay") != 0; }
+
+/* Compares one answer of the engine (`g`) with the expected one (`w`):
+ * a rejection's hospital, claim number and code; a settlement's
+ * identifiers, every setlinfo field (the same fields in the same order:
+ * pool_prop_selfpay absent where expected), every setldetail line and the
+ * <national setl_id>. Counts the settlements that name catalogue `cat`. */
+static void compare_answer(const char *world, int i, xmlNode *g, xmlNode *w, bool stored, const char *cat,
+                           int *with_catalogue)
+{
+	const char *wname = (const char *)w->name;
+	char no[64];
+	snprintf(no, sizeof no, "%s", prop(w, "claim_no") ? prop(w, "claim_no") : "?");
+	cr_assert_str_eq((const char *)g->name, wname, "%s claim #%d %s: <%s> (%s), expected <%s> %s",
+	                 world, i + 1, no, (const char *)g->name, prop(g, "code") ? prop(g, "code") : "",
+	                 wname, prop(w, "code") ? prop(w, "code") : "");
+	static const char *const ids[] = {"fixmedins_code", "claim_no", "psn_no"};
+	if (strcmp(wname, "rejection") == 0) {
+		for (int a = 0; a < 2; a++)
+			cr_assert_str_eq(prop(g, ids[a]) ? prop(g, ids[a]) : "(absent)", prop(w, ids[a]),
+			                 "%s claim #%d: %s", world, i + 1, ids[a]);
+		cr_expect_str_eq(prop(g, "code"), prop(w, "code"), "%s claim %s: rejected %s (%s), expected %s",
+		                 world, no, prop(g, "code"), text(g), prop(w, "code"));
+		return;
+	}
+	cr_assert_str_eq(wname, "settlement");
+	for (int a = 0; a < 3; a++)
+		cr_assert_str_eq(prop(g, ids[a]), prop(w, ids[a]), "%s claim #%d: %s", world, i + 1, ids[a]);
+	if (stored)
+		cr_assert(prop(g, "setl_id") && prop(g, "setl_id")[0], "%s %s: no setl_id", world, no);
+	const char *gc = prop(g, "catalog");
+	if (gc) {
+		cr_expect_str_eq(gc, cat, "%s %s: settled under catalogue %s", world, no, gc);
+		(*with_catalogue)++;
+	}
+	/* setlinfo, setldetail and, for a claim that carried one, national */
+	char gk[200], wk[200];
+	snprintf(gk, sizeof gk, "%s", child_names(g));
+	snprintf(wk, sizeof wk, "%s", child_names(w));
+	cr_assert_str_eq(gk, wk, "%s %s: the settlement holds <%s>, expected <%s>", world, no, gk, wk);
+	xmlNode *gi = child(g, "setlinfo"), *wi = child(w, "setlinfo");
+	snprintf(gk, sizeof gk, "%s", child_names(gi));
+	snprintf(wk, sizeof wk, "%s", child_names(wi));
+	cr_assert_str_eq(gk, wk, "%s %s: setlinfo has the fields\n  %s\nexpected\n  %s", world, no, gk, wk);
+	xmlNode *wn = child(w, "national");
+	cr_assert_eq(child(wi, "pool_prop_selfpay") == NULL, wn != NULL,
+	             "%s %s: pool_prop_selfpay is absent exactly when the claim carried <national>", world,
+	             no);
+	for (xmlNode *gf = first_el(gi), *wf = first_el(wi); gf && wf; gf = next_el(gf), wf = next_el(wf)) {
+		const char *field = (const char *)wf->name;
+		char gv[64], wv[64];
+		snprintf(gv, sizeof gv, "%s", text(gf));
+		snprintf(wv, sizeof wv, "%s", text(wf));
+		if (is_amount_field(field))
+			cr_expect_eq(fen(gv), fen(wv), "%s claim %s: <%s> is %s, expected %s", world, no, field,
+			             gv, wv);
+		else
+			cr_expect_str_eq(gv, wv, "%s claim %s: <%s> is %s, expected %s", world, no, field, gv, wv);
+	}
+	char gd[1024], wd[1024];
+	snprintf(gd, sizeof gd, "%s", detail(g));
+	snprintf(wd, sizeof wd, "%s", detail(w));
+	cr_expect_str_eq(gd, wd, "%s claim %s: setldetail is '%s', expected '%s'", world, no, gd, wd);
+	if (wn) {
+		xmlNode *gn = child(g, "national");
+		cr_expect_str_eq(prop(gn, "setl_id") ? prop(gn, "setl_id") : "(absent)", prop(wn, "setl_id"),
+		                 "%s claim %s: <national setl_id>", world, no);
+	}
+}
+
+/* A settlement document valid under the schema of its version
+ * (settlement.xsd, settlement-v2.xsd). */
+static void xsd_valid_as(const char *xml, const char *what)
+{
+	bool v2 = strstr(xml, "urn:zhitong:settlement:2") != NULL;
+	const char *xsd = v2 ? ZT_TEST_SOURCE_DIR "/schema/settlement-v2.xsd" : SETTLEMENT_XSD;
+	const char *f = zt_test_write("answer.xml", xml);
+	struct run r = sh("xmllint --noout --schema '%s' '%s'", xsd, f);
+	cr_assert_eq(r.code, 0, "%s does not validate against %s:\n%s", what, xsd, r.err);
+	run_free(&r);
+}
+
+/* Every answer of `got` (the settlement XML of a submit) against the
+ * world's expected.xml, both valid under the schema of their version;
+ * returns the answers compared. */
+static int compare_world(const char *world, const char *got_text)
+{
+	char *exp_text = zt_test_slurp(v2_file(world, "expected.xml"));
+	char *cat_text = zt_test_slurp(v2_file(world, "catalog.xml"));
+	cr_assert(exp_text && cat_text);
+	xsd_valid_as(got_text, "the answer");
+	xsd_valid_as(exp_text, "expected.xml");
+	xmlDocPtr got = parse_xml(got_text), want = parse_xml(exp_text), catd = parse_xml(cat_text);
+	char cat[64];
+	xmlChar *cid = xmlGetProp(xmlDocGetRootElement(catd), BAD_CAST "id");
+	cr_assert(cid);
+	snprintf(cat, sizeof cat, "%s", (const char *)cid);
+	xmlFree(cid);
+	xmlNode *groot = xmlDocGetRootElement(got), *wroot = xmlDocGetRootElement(want);
+	cr_assert_str_eq((const char *)groot->name, "settlements");
+	cr_assert(groot->ns && wroot->ns);
+	cr_assert_str_eq((const char *)groot->ns->href, (const char *)wroot->ns->href,
+	                 "%s: the answer's version", world);
+	int n = count_el(wroot), compared = 0, with_catalogue = 0;
+	cr_assert_eq(count_el(groot), n, "%s: %d answers, %d expected", world, count_el(groot), n);
+	xmlNode *g = first_el(groot), *w = first_el(wroot);
+	for (; g && w; g = next_el(g), w = next_el(w), compared++)
+		compare_answer(world, compared, g, w, true, cat, &with_catalogue);
+	/* every world has its catalogue in force for some of the year */
+	cr_expect_gt(with_catalogue, 0, "%s: no settlement names catalogue %s", world, cat);
+	xmlFreeDoc(got);
+	xmlFreeDoc(want);
+	xmlFreeDoc(catd);
+	free(exp_text);
+	free(cat_text);
+	return compared;
+}
+
+static int expected_rejections(const char *world)
+{
+	char *t = zt_test_slurp(v2_file(world, "expected.xml"));
+	cr_assert(t);
+	int n = 0;
+	for (const char *p = t; (p = strstr(p, "<rejection ")); p++)
+		n++;
+	free(t);
+	return n;
+}
+
+/* One world through the use case; returns the answers compared. */
+static int check_world_v2(const char *world)
+{
+	const char *db = v2_world_db(world);
+	const char *claims = v2_file(world, "claims.xml");
+	int n_claims = claims_in(claims);
+	struct zt_store *s = NULL;
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	cr_assert(mem);
+	struct zt_settle_opts o = {.actor = "vectors-v2"};
+	struct zt_settle_stats st;
+	int rc = zt_test_settle_file(s, claims, &o, mem, &st);
+	const char *err = rc ? zt_error_last() : "";
+	cr_assert_eq(fclose(mem), 0);
+	zt_store_close(s);
+	cr_assert_eq(rc, 0, "%s: submit: %s", world, err);
+	cr_assert_eq(st.claims, (uint64_t)n_claims, "%s: %llu claims read of %d", world,
+	             (unsigned long long)st.claims, n_claims);
+	cr_assert_eq(st.resent, 0);
+	cr_expect_eq(st.rejected, (uint64_t)expected_rejections(world), "%s: %llu rejected", world,
+	             (unsigned long long)st.rejected);
+	int compared = compare_world(world, buf);
+	free(buf);
+	cr_assert_eq(compared, n_claims, "%s: %d answers compared for %d claims", world, compared,
+	             n_claims);
+	verify_ok(db);
+	return compared;
+}
+
+Test(vectors_v2, world_2001_catalogue_and_periods)
+{
+	cr_assert_eq(check_world_v2("world-2001"), V2_CLAIMS_PER_WORLD);
+}
+Test(vectors_v2, world_2002_claims_v2_under_a_full_policy)
+{
+	cr_assert_eq(check_world_v2("world-2002"), V2_CLAIMS_PER_WORLD);
+}
+Test(vectors_v2, world_2003_a_catalogue_from_july)
+{
+	cr_assert_eq(check_world_v2("world-2003"), V2_CLAIMS_PER_WORLD);
+}
+Test(vectors_v2, world_2004_policy_v2_mode_full_catalogue_from_march)
+{
+	cr_assert_eq(check_world_v2("world-2004"), V2_CLAIMS_PER_WORLD);
+}
+Test(vectors_v2, world_2101_supplementary)
+{
+	cr_assert_eq(check_world_v2("world-2101"), V2_CLAIMS_PER_WORLD);
+}
+Test(vectors_v2, world_2102_supplementary_with_a_catalogue_from_april)
+{
+	cr_assert_eq(check_world_v2("world-2102"), V2_CLAIMS_PER_WORLD);
+}
+
+/* The same six worlds through `zhitong claim submit`: exit 1 (some claims
+ * are rejected), the same answers, 360 in all, verify clean. */
+Test(vectors_v2, through_the_command_line, .timeout = 300)
+{
+	int total = 0;
+	for (int k = 0; k < V2_WORLD_COUNT; k++) {
+		const char *db = v2_world_db(V2_WORLDS[k]);
+		struct run r = zt(db, "claim submit '%s'", v2_file(V2_WORLDS[k], "claims.xml"));
+		cr_assert_eq(r.code, 1, "%s: exit %d\n%s", V2_WORLDS[k], r.code, r.err);
+		total += compare_world(V2_WORLDS[k], r.out);
+		run_free(&r);
+		verify_ok(db);
+	}
+	cr_assert_eq(total, V2_WORLD_COUNT * V2_CLAIMS_PER_WORLD);
+	cr_assert_eq(total, 360);
+}
 
 /* ---- the worked example (docs/spec/split.md §7) ------------------------------------- */
 

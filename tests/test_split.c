@@ -1690,8 +1690,8 @@ Test(split_property, random_supplementary_cases_conserve_and_respect_relief_caps
  * specification alone; here the engine's pure functions settle the same
  * claims: the category on the discharge date, the catalogue's
  * classification item by item, the national checks, the full or the
- * supplementary split. (The whole path through `claim submit` is compared
- * once claims v2 and catalogues are wired into settlement.) */
+ * supplementary split. (The whole path through `claim submit`:
+ * test_claims.c, vectors_v2.) */
 
 static void check_world(const char *rel, int min_settled, int min_rejected)
 {

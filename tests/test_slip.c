@@ -2,6 +2,7 @@
  * PDF, not-settled, a registry's identity number that cannot be read. The
  * slip's assembly is tested on the use case (test_uc_claims.c), its
  * renderers on their own (test_slip_render.c). */
+#define _GNU_SOURCE /* memmem */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -538,6 +539,79 @@ Test(slip_verify, the_qr_code_of_the_pdf_and_html_read_back_verifies)
 	cr_expect(strstr(out, "真实"), "%s", out);
 	free(out);
 	run_free(&r);
+}
+
+/* ---- --encoding: GB18030 for thermal printers (docs/slip.md "Text") ---- */
+
+/* The GB18030 slip is the UTF-8 slip, byte for byte once converted back by
+ * iconv(1): a name from CJK Extension B, the code and the 58 mm layout
+ * included. */
+Test(slip, gb18030_slip_converts_back_to_the_utf8_slip)
+{
+	const char *db = settled("陈𡒄");
+	char text[600];
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", key_file("k1.key"));
+	const char *cfg = config("pool.conf", text);
+	const char *utf8 = tmp_path("slip-utf8.txt"), *gb = tmp_path("slip-gb18030.txt");
+	const char *utf8_named = tmp_path("slip-utf8-named.txt");
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s --config %s slip --setl-id S000000000001 "
+	                         "--width 32 --out %s", db, cfg, utf8), 0);
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s --config %s slip --setl-id S000000000001 "
+	                         "--width 32 --encoding utf-8 --out %s", db, cfg, utf8_named), 0);
+	cr_expect(zt_test_same_file(utf8, utf8_named), "--encoding utf-8 is not the default");
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s --config %s slip --setl-id S000000000001 "
+	                         "--width 32 --encoding GB18030 --out %s", db, cfg, gb), 0);
+	size_t ulen = 0, glen = 0;
+	char *u = zt_test_slurp_n(utf8, &ulen), *g = zt_test_slurp_n(gb, &glen);
+	cr_assert(u && g);
+	cr_expect(strstr(u, "陈𡒄") && strstr(u, "验证码"), "%s", u);
+	/* not the UTF-8 bytes: 陈 is B3 C2 in GB18030 (as in GB 2312), U+21484
+	 * four bytes (95 36 97 38: GB18030's linear mapping beyond the BMP) */
+	cr_expect_null(memmem(g, glen, "陈", strlen("陈")), "the GB18030 slip holds UTF-8");
+	cr_expect(memmem(g, glen, "\xB3\xC2\x95\x36\x97\x38", 6), "no GB18030 form of 陈𡒄");
+	cr_expect(glen < ulen, "GB18030 (%zu bytes) is not shorter than UTF-8 (%zu)", glen, ulen);
+	struct run r = sh("iconv -f GB18030 -t UTF-8 '%s'", gb);
+	cr_assert_eq(r.code, 0, "iconv cannot read the GB18030 slip back: %s", r.err);
+	cr_expect_eq(strlen(r.out), ulen);
+	zt_test_same_text(r.out, u, "the GB18030 slip read back");
+	run_free(&r);
+	free(u);
+	free(g);
+	/* to stdout as well */
+	char *out = NULL;
+	cr_assert_eq(zt_test_run(&out, NULL, "--db %s --config %s slip --setl-id S000000000001 "
+	                         "--width 32 --encoding gb18030", db, cfg), 0);
+	cr_expect(memmem(out, strlen(out), "\xB3\xC2", 2), "no GB18030 form of 陈 on stdout");
+	free(out);
+}
+
+Test(slip, an_unknown_encoding_or_one_for_html_pdf_or_verify_is_a_usage_error)
+{
+	const char *db = settled("张三");
+	const char *pdf = tmp_path("refused.pdf");
+	char pdf_args[1200];
+	snprintf(pdf_args, sizeof pdf_args,
+	         "--setl-id S000000000001 --format pdf --encoding gb18030 --out %s", pdf);
+	const char *bad[] = {"--setl-id S000000000001 --encoding latin1",
+	                     "--setl-id S000000000001 --encoding gbk",
+	                     "--setl-id S000000000001 --encoding ''",
+	                     "--setl-id S000000000001 --format html --encoding gb18030",
+	                     pdf_args,
+	                     "verify K1-K85S-EBXC-4WA7-PQ26-XHAT --encoding gb18030"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char *out = NULL, *err = NULL;
+		cr_expect_eq(zt_test_run(&out, &err, "--db %s slip %s", db, bad[i]), 2, "%s", bad[i]);
+		cr_expect(strstr(err, "usage") && (i == 5 || strstr(err, "--encoding")), "%s: %s",
+		          bad[i], err);
+		cr_expect_str_eq(out, "", "%s", bad[i]);
+		free(out);
+		free(err);
+	}
+	cr_expect_eq(zt_test_sh_code("test -e '%s'", pdf), 1, "a refused slip wrote its file");
+	char *help = NULL;
+	cr_assert_eq(zt_test_run(&help, NULL, "slip --help"), 0);
+	cr_expect(strstr(help, "--encoding utf-8|gb18030"), "%s", help);
+	free(help);
 }
 
 /* ---- what a claim v2 says of the stay (docs/spec/claim-v2-national.md §1) ---- */

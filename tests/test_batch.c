@@ -2122,6 +2122,43 @@ Test(payer_file_2, version_1_stays_the_default_byte_for_byte)
 	free(id);
 }
 
+/* Issue 10 item 4: the version is chosen per fund. With `[fund 390100]
+ * payer-file = 2`, the assistance fund's batch of the same claims is still
+ * version 1; said of 610100 instead, the two swap. */
+Test(payer_file_2, the_version_is_chosen_per_fund)
+{
+	char *basic = three_records();
+	char *other = ok("batch create --fund 610100 --by alice");
+	other[strcspn(other, "\n")] = '\0';
+	cr_assert(strncmp(other, "B610100-", 8) == 0, "no batch of 610100: '%s'", other);
+	free(ok("batch approve %s --by bob", other));
+	const char *ids[] = {basic, other};
+	for (int said = 0; said < 2; said++) {
+		char text[200], conf_path[700];
+		snprintf(text, sizeof text, "[fund %s]\npayer-file = 2\n", said ? "610100" : FUND);
+		snprintf(conf_path, sizeof conf_path, "%s", zt_test_write("per-fund.conf", text));
+		for (int i = 0; i < 2; i++) {
+			char name[64], f[700], *err = NULL;
+			snprintf(name, sizeof name, "per-fund-%d-%d.xml", said, i);
+			path(f, sizeof f, name);
+			int rc = zt_test_run(NULL, &err, "--db '%s' --config '%s' batch export %s --out '%s' "
+			                     "--key '%s/ed.pem' --by carol", db, conf_path, ids[i], f, d);
+			cr_assert_eq(rc, 0, "export %s: %s", ids[i], err);
+			free(err);
+			char *xml = zt_test_slurp(f);
+			cr_assert(xml);
+			const char *want = i == said ? "<payer-file version=\"2\" xmlns=\"urn:zhitong:payer-file:2\">"
+			                             : "<payer-file version=\"1\" xmlns=\"urn:zhitong:payer-file:1\">";
+			cr_expect(strstr(xml, want), "%s exported with [fund %s] payer-file = 2 is not %s",
+			          ids[i], said ? "610100" : FUND, want);
+			cr_expect_eq(strstr(xml, "psn_name=") != NULL, i == said, "%s", ids[i]);
+			free(xml);
+		}
+	}
+	free(other);
+	free(basic);
+}
+
 Test(payer_file_2, batch_show_records_as_csv)
 {
 	char *id = three_records();

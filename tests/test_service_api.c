@@ -13,7 +13,9 @@
 #include "httputil.h"
 #include "testutil.h"
 #include "zhitong/error.h"
+#include "zhitong/config.h"
 #include "zhitong/json.h"
+#include "zhitong/slip.h"
 
 #define DESK ZT_TEST_TOKEN_DESK
 #define OTHER ZT_TEST_TOKEN_DESK_OTHER
@@ -760,6 +762,91 @@ Test(api, idempotency_keys_same_body_same_answer_other_body_409)
 	expect_error(&r, 404, "not-found");
 	zt_http_free(&r);
 	cr_assert_eq(settlements(), 2);
+}
+
+/* ---- the slip's code over HTTP (issue 10 item 3: "the service will expose the same") ---- */
+
+/* With the pool's slip key the slip the desk prints carries a code that
+ * GET /v1/slips/verify, public, answers genuine with the amounts and no
+ * name; a code changed by one character is not; once the claim is
+ * reversed the same code is genuine and void. */
+Test(api, a_slips_code_verifies_over_http_and_says_when_it_was_reversed)
+{
+	const char *kpath = tmp_path("slip.key");
+	struct run k = sh("head -c 32 /dev/urandom > '%s' && chmod 600 '%s'", kpath, kpath);
+	cr_assert_eq(k.code, 0, "%s", k.err);
+	run_free(&k);
+	char conf[800];
+	int n = snprintf(conf, sizeof conf, "[slip]\nkey = %s\nkey-id = K7\n", kpath);
+	struct zt_config *cfg = NULL;
+	cr_assert_eq(zt_config_parse(&cfg, "pool.conf", conf, (size_t)n), 0, "%s", zt_error_last());
+	static struct zt_slip_keys keys;
+	cr_assert_eq(zt_slip_keys_load(&keys, cfg), 0, "%s", zt_error_last());
+	zt_config_free(cfg);
+	app.slip_keys = &keys;
+	struct zt_http_resp r = post("/v1/claims", DESK, "application/json",
+	                             json_claim("H51010101", "SV-1", "P0000001", "\"1000.00\""));
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	struct zt_json_doc *d = parse(&r);
+	char setl[32], psn_part[32];
+	snprintf(setl, sizeof setl, "%s", text_of(zt_json_root(d), "setl_id"));
+	snprintf(psn_part, sizeof psn_part, "%s",
+	         text_of(zt_json_find(zt_json_root(d), "setlinfo"), "psn_part_amt"));
+	zt_json_doc_free(d);
+	zt_http_free(&r);
+	cr_assert(psn_part[0]);
+	/* the code as printed on the text slip */
+	char path[160], code[64];
+	snprintf(path, sizeof path, "/v1/settlements/%s/slip", setl);
+	r = zt_http(&(struct zt_http_call){.port = port, .path = path, .token = DESK,
+	                                   .accept = "text/plain"});
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	const char *p = strstr(r.body, "验证码：");
+	cr_assert(p, "no code on the slip:\n%s", r.body);
+	p += strlen("验证码：");
+	while (*p == '\n' || *p == ' ')
+		p++;
+	snprintf(code, sizeof code, "%.*s", (int)strcspn(p, "\n"), p);
+	zt_http_free(&r);
+	cr_assert_eq(strncmp(code, "K7-", 3), 0, "%s", code);
+	/* genuine, without a token: the amounts, no name, no person number */
+	char q[256];
+	snprintf(q, sizeof q, "/v1/slips/verify?code=%s", code);
+	r = zt_http(&(struct zt_http_call){.port = port, .path = q});
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	d = parse(&r);
+	const struct zt_json *o = zt_json_root(d);
+	cr_expect_eq(zt_json_find(o, "genuine")->type, ZT_JSON_TRUE, "%s", r.body);
+	cr_expect_str_eq(text_of(o, "setl_id"), setl);
+	cr_expect_str_eq(text_of(o, "fixmedins_code"), "H51010101");
+	cr_expect_str_eq(text_of(o, "medfee_sumamt"), "1000.00");
+	cr_expect_str_eq(text_of(o, "psn_part_amt"), psn_part);
+	cr_expect_eq(zt_json_find(o, "void")->type, ZT_JSON_FALSE, "%s", r.body);
+	cr_expect_null(strstr(r.body, "P0000001"), "%s", r.body);
+	zt_json_doc_free(d);
+	zt_http_free(&r);
+	/* one character changed (the last, within the alphabet): not genuine */
+	char forged[64];
+	snprintf(forged, sizeof forged, "%s", code);
+	char *last = forged + strlen(forged) - 1;
+	*last = *last == '0' ? '1' : '0';
+	snprintf(q, sizeof q, "/v1/slips/verify?code=%s", forged);
+	r = zt_http(&(struct zt_http_call){.port = port, .path = q});
+	expect_error(&r, 404, "not-genuine");
+	zt_http_free(&r);
+	/* reversed: the same code genuine, and void */
+	r = post("/v1/claims/H51010101/SV-1/reversal", DESK, "application/json", reversal_body(setl));
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	zt_http_free(&r);
+	snprintf(q, sizeof q, "/v1/slips/verify?code=%s&setl_id=%s", code, setl);
+	r = zt_http(&(struct zt_http_call){.port = port, .path = q});
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	d = parse(&r);
+	cr_expect_eq(zt_json_find(zt_json_root(d), "void")->type, ZT_JSON_TRUE, "%s", r.body);
+	zt_json_doc_free(d);
+	zt_http_free(&r);
+	app.slip_keys = NULL;
+	zt_slip_keys_wipe(&keys);
 }
 
 /* ---- at once ------------------------------------------------------------------------------ */

@@ -2,6 +2,7 @@
  * PDF, not-settled, a registry's identity number that cannot be read. The
  * slip's assembly is tested on the use case (test_uc_claims.c), its
  * renderers on their own (test_slip_render.c). */
+#define _GNU_SOURCE /* memmem */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,17 @@ static const char claim_xml[] =
 	"<chrgitm_lv>03</chrgitm_lv><pric>500</pric><cnt>1</cnt><det_item_fee_sumamt>500.00</det_item_fee_sumamt></item>"
 	"</items></claim>";
 
+/* A new store `db` with registry `rpath` and policy `ppath` loaded and the
+ * worked example settled. */
+static void settle_in(const char *db, const char *rpath, const char *ppath)
+{
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s init", db), 0);
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s registry load %s", db, rpath), 0);
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s rules load %s", db, ppath), 0);
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s claim submit %s", db,
+	                         zt_test_write("claim.xml", claim_xml)), 0);
+}
+
 /* The sample world with the worked example settled; the patient's name
  * replaced by `name` (already XML-escaped) and, unless NULL, the identity
  * number by `id_no`. */
@@ -47,16 +59,55 @@ static const char *settled_as(const char *name, const char *id_no)
 	const char *rpath = zt_test_write("registry.xml", fixed);
 	free(fixed);
 	free(reg);
-	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s init", db), 0);
-	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s registry load %s", db, rpath), 0);
-	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s rules load %s/rules/sample-510101-2017.xml", db,
-	                         ZT_TEST_SOURCE_DIR), 0);
-	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s claim submit %s", db,
-	                         zt_test_write("claim.xml", claim_xml)), 0);
+	char ppath[700];
+	snprintf(ppath, sizeof ppath, "%s/rules/sample-510101-2017.xml", ZT_TEST_SOURCE_DIR);
+	settle_in(db, rpath, ppath);
 	return db;
 }
 
 static const char *settled(const char *name) { return settled_as(name, NULL); }
+
+/* `text` with its one `from` replaced by `to` (caller frees). */
+static char *replaced(const char *text, const char *from, const char *to)
+{
+	const char *p = strstr(text, from);
+	cr_assert(p, "'%s' is no longer in the sample", from);
+	char *out = malloc(strlen(text) + strlen(to) + 1);
+	cr_assert(out);
+	sprintf(out, "%.*s%s%s", (int)(p - text), text, to, p + strlen(from));
+	return out;
+}
+
+/* The worked example settled under a policy with two relief funds for the
+ * same category (poor), both paying: 610103 half the gap above the cap,
+ * 610104 the rest (docs/spec/split.md §5, in file order). */
+static const char *settled_two_relief(void)
+{
+	static char db[600];
+	snprintf(db, sizeof db, "%s/slip-two-relief.db", zt_test_tmpdir());
+	char *reg = zt_test_slurp(ZT_TEST_SOURCE_DIR "/rules/registry-510101.xml");
+	char *pol = zt_test_slurp(ZT_TEST_SOURCE_DIR "/rules/sample-510101-2017.xml");
+	cr_assert(reg && pol);
+	char *reg2 = replaced(reg, "<fund code=\"610103\" name=\"卫生扶贫救助基金\"/>",
+	                      "<fund code=\"610103\" name=\"卫生扶贫救助基金\"/>\n"
+	                      "  <fund code=\"610104\" name=\"健康扶贫补充救助基金\"/>");
+	char *pol2 = replaced(pol, "categories=\"poor\" in-county-only=\"true\" ratio=\"1\"",
+	                      "categories=\"poor\" in-county-only=\"true\" ratio=\"0.5\"");
+	char *pol3 = replaced(pol2, "<remainder to=\"hospital\"/>",
+	                      "<relief fund=\"610104\" name=\"健康扶贫补充救助基金\" categories=\"poor\" "
+	                      "in-county-only=\"true\" ratio=\"1\" annual-cap=\"none\"/>\n"
+	                      "  <remainder to=\"hospital\"/>");
+	char rpath[700], ppath[700];
+	snprintf(rpath, sizeof rpath, "%s", zt_test_write("registry-two-relief.xml", reg2));
+	snprintf(ppath, sizeof ppath, "%s", zt_test_write("policy-two-relief.xml", pol3));
+	free(reg);
+	free(pol);
+	free(reg2);
+	free(pol2);
+	free(pol3);
+	settle_in(db, rpath, ppath);
+	return db;
+}
 
 Test(slip, text_shows_each_fund_and_what_the_patient_pays)
 {
@@ -166,6 +217,56 @@ Test(slip, pdf_is_a_complete_pdf_document)
 	size_t n = fread(tail, 1, 32, f);
 	fclose(f);
 	cr_expect(n > 0 && strstr(tail, "%%EOF"), "the PDF is not terminated");
+}
+
+/* Issue 10: "two funds with the same category stay two lines" — from the
+ * store, through zt_slip_build, in all three renderings. */
+Test(slip, two_relief_funds_for_the_same_category_stay_two_lines_in_every_rendering)
+{
+	const char *db = settled_two_relief();
+	/* the names: at 32 columns a fund's code may wrap to the next line */
+	const char *a = "卫生扶贫救助基金", *b = "健康扶贫补充救助基金";
+	const int widths[] = {32, 48};
+	for (size_t i = 0; i < sizeof widths / sizeof *widths; i++) {
+		char *out = NULL;
+		cr_assert_eq(zt_test_run(&out, NULL, "--db %s slip --setl-id S000000000001 --width %d",
+		                         db, widths[i]), 0);
+		/* each its own line (a wrapped name keeps its amount on its first
+		 * line), each 71.00; the 142.00 of the two merged nowhere */
+		const char *la = strstr(out, a), *lb = strstr(out, b);
+		cr_assert(la && lb, "at %d columns:\n%s", widths[i], out);
+		cr_expect(strstr(la, "610103") && strstr(lb, "610104"), "%s", out);
+		const char *first = la < lb ? la : lb, *second = la < lb ? lb : la;
+		cr_expect(memchr(first, '\n', (size_t)(second - first)), "one line for two funds:\n%s",
+		          out);
+		const char *ea = strchr(la, '\n'), *eb = strchr(lb, '\n');
+		cr_expect(ea && strstr(la, "71.00") && strstr(la, "71.00") < ea, "%s", out);
+		cr_expect(eb && strstr(lb, "71.00") && strstr(lb, "71.00") < eb, "%s", out);
+		cr_expect_null(strstr(out, "142.00"), "two funds merged:\n%s", out);
+		cr_expect(strstr(out, "基金支付合计") && strstr(strstr(out, "基金支付合计"), "9450.00"),
+		          "%s", out);
+		free(out);
+	}
+	char *h = NULL;
+	cr_assert_eq(zt_test_run(&h, NULL, "--db %s slip --setl-id S000000000001 --format html", db),
+	             0);
+	cr_expect(strstr(h, "<dt>卫生扶贫救助基金<span class=\"code\">610103</span></dt><dd>71.00</dd>"),
+	          "%s", h);
+	cr_expect(strstr(h, "<dt>健康扶贫补充救助基金<span class=\"code\">610104</span></dt>"
+	                    "<dd>71.00</dd>"), "%s", h);
+	cr_expect_null(strstr(h, "142.00"), "%s", h);
+	free(h);
+	const char *pdf = tmp_path("two-relief.pdf");
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s slip --setl-id S000000000001 --format pdf "
+	                         "--out %s", db, pdf), 0);
+	struct run r = sh("pdftotext -layout '%s' -", pdf);
+	cr_assert_eq(r.code, 0, "pdftotext (poppler-utils, tools/dev): %s", r.err);
+	const char *pa = strstr(r.out, "卫生扶贫救助基金"), *pb = strstr(r.out, "健康扶贫补充救助基金");
+	cr_assert(pa && pb, "%s", r.out);
+	cr_expect(strstr(pa, "71.00") && strstr(pa, "71.00") < strchr(pa, '\n'), "%s", r.out);
+	cr_expect(strstr(pb, "71.00") && strstr(pb, "71.00") < strchr(pb, '\n'), "%s", r.out);
+	cr_expect_null(strstr(r.out, "142.00"), "%s", r.out);
+	run_free(&r);
 }
 
 Test(slip, a_claim_never_settled_has_no_slip)
@@ -538,6 +639,79 @@ Test(slip_verify, the_qr_code_of_the_pdf_and_html_read_back_verifies)
 	cr_expect(strstr(out, "真实"), "%s", out);
 	free(out);
 	run_free(&r);
+}
+
+/* ---- --encoding: GB18030 for thermal printers (docs/slip.md "Text") ---- */
+
+/* The GB18030 slip is the UTF-8 slip, byte for byte once converted back by
+ * iconv(1): a name from CJK Extension B, the code and the 58 mm layout
+ * included. */
+Test(slip, gb18030_slip_converts_back_to_the_utf8_slip)
+{
+	const char *db = settled("陈𡒄");
+	char text[600];
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", key_file("k1.key"));
+	const char *cfg = config("pool.conf", text);
+	const char *utf8 = tmp_path("slip-utf8.txt"), *gb = tmp_path("slip-gb18030.txt");
+	const char *utf8_named = tmp_path("slip-utf8-named.txt");
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s --config %s slip --setl-id S000000000001 "
+	                         "--width 32 --out %s", db, cfg, utf8), 0);
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s --config %s slip --setl-id S000000000001 "
+	                         "--width 32 --encoding utf-8 --out %s", db, cfg, utf8_named), 0);
+	cr_expect(zt_test_same_file(utf8, utf8_named), "--encoding utf-8 is not the default");
+	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s --config %s slip --setl-id S000000000001 "
+	                         "--width 32 --encoding GB18030 --out %s", db, cfg, gb), 0);
+	size_t ulen = 0, glen = 0;
+	char *u = zt_test_slurp_n(utf8, &ulen), *g = zt_test_slurp_n(gb, &glen);
+	cr_assert(u && g);
+	cr_expect(strstr(u, "陈𡒄") && strstr(u, "验证码"), "%s", u);
+	/* not the UTF-8 bytes: 陈 is B3 C2 in GB18030 (as in GB 2312), U+21484
+	 * four bytes (95 36 97 38: GB18030's linear mapping beyond the BMP) */
+	cr_expect_null(memmem(g, glen, "陈", strlen("陈")), "the GB18030 slip holds UTF-8");
+	cr_expect(memmem(g, glen, "\xB3\xC2\x95\x36\x97\x38", 6), "no GB18030 form of 陈𡒄");
+	cr_expect(glen < ulen, "GB18030 (%zu bytes) is not shorter than UTF-8 (%zu)", glen, ulen);
+	struct run r = sh("iconv -f GB18030 -t UTF-8 '%s'", gb);
+	cr_assert_eq(r.code, 0, "iconv cannot read the GB18030 slip back: %s", r.err);
+	cr_expect_eq(strlen(r.out), ulen);
+	zt_test_same_text(r.out, u, "the GB18030 slip read back");
+	run_free(&r);
+	free(u);
+	free(g);
+	/* to stdout as well */
+	char *out = NULL;
+	cr_assert_eq(zt_test_run(&out, NULL, "--db %s --config %s slip --setl-id S000000000001 "
+	                         "--width 32 --encoding gb18030", db, cfg), 0);
+	cr_expect(memmem(out, strlen(out), "\xB3\xC2", 2), "no GB18030 form of 陈 on stdout");
+	free(out);
+}
+
+Test(slip, an_unknown_encoding_or_one_for_html_pdf_or_verify_is_a_usage_error)
+{
+	const char *db = settled("张三");
+	const char *pdf = tmp_path("refused.pdf");
+	char pdf_args[1200];
+	snprintf(pdf_args, sizeof pdf_args,
+	         "--setl-id S000000000001 --format pdf --encoding gb18030 --out %s", pdf);
+	const char *bad[] = {"--setl-id S000000000001 --encoding latin1",
+	                     "--setl-id S000000000001 --encoding gbk",
+	                     "--setl-id S000000000001 --encoding ''",
+	                     "--setl-id S000000000001 --format html --encoding gb18030",
+	                     pdf_args,
+	                     "verify K1-K85S-EBXC-4WA7-PQ26-XHAT --encoding gb18030"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char *out = NULL, *err = NULL;
+		cr_expect_eq(zt_test_run(&out, &err, "--db %s slip %s", db, bad[i]), 2, "%s", bad[i]);
+		cr_expect(strstr(err, "usage") && (i == 5 || strstr(err, "--encoding")), "%s: %s",
+		          bad[i], err);
+		cr_expect_str_eq(out, "", "%s", bad[i]);
+		free(out);
+		free(err);
+	}
+	cr_expect_eq(zt_test_sh_code("test -e '%s'", pdf), 1, "a refused slip wrote its file");
+	char *help = NULL;
+	cr_assert_eq(zt_test_run(&help, NULL, "slip --help"), 0);
+	cr_expect(strstr(help, "--encoding utf-8|gb18030"), "%s", help);
+	free(help);
 }
 
 /* ---- what a claim v2 says of the stay (docs/spec/claim-v2-national.md §1) ---- */

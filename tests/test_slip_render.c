@@ -511,6 +511,61 @@ Test(slip_content, a_slip_that_does_not_add_up_or_carries_bad_text_is_refused_by
 	}
 }
 
+/* The text a reader of the HTML page sees: outside tags, without the style
+ * sheet and the QR code's SVG (caller frees). */
+static char *html_visible_text(const char *h)
+{
+	char *out = malloc(strlen(h) + 1), *o = out;
+	cr_assert(out);
+	for (const char *p = h; *p;) {
+		const char *skip_to = NULL;
+		if (strncmp(p, "<style", 6) == 0)
+			skip_to = "</style>";
+		else if (strncmp(p, "<svg", 4) == 0)
+			skip_to = "</svg>";
+		if (skip_to) {
+			const char *end = strstr(p, skip_to);
+			cr_assert(end, "unclosed %s", skip_to);
+			p = end + strlen(skip_to);
+		} else if (*p == '<') {
+			const char *end = strchr(p, '>');
+			cr_assert(end, "unclosed tag at '%.20s'", p);
+			p = end + 1;
+			*o++ = '\n';
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Issue 10: "in Chinese only (no English words on it)". The sample's data
+ * holds upper-case codes only, so a lower-case Latin letter anywhere a
+ * reader sees is a word of the renderer's: on the HTML page (its title
+ * included) and on the PDF page as poppler reads it. */
+Test(slip_content, the_html_and_pdf_pages_show_no_english_word)
+{
+	struct sample x;
+	sample(&x);
+	make_void(&x);
+	char *h = html(&x.s);
+	char *seen = html_visible_text(h);
+	cr_expect(strstr(seen, "住院费用结算单") && strstr(seen, "作废") && strstr(seen, "验证码"),
+	          "%s", seen);
+	for (const char *p = seen; *p; p++)
+		cr_expect(!(*p >= 'a' && *p <= 'z'), "a Latin letter on the HTML page at '%.30s'", p);
+	free(seen);
+	free(h);
+	const char *path = artifact("slip-void-words.pdf");
+	pdf(&x.s, path);
+	char *t = pdf_text(path);
+	cr_expect(strstr(t, "住院费用结算单") && strstr(t, "作废") && strstr(t, "验证码"), "%s", t);
+	for (const char *p = t; *p; p++)
+		cr_expect(!(*p >= 'a' && *p <= 'z'), "a Latin letter on the PDF page at '%.30s'", p);
+	free(t);
+}
+
 static int failing_write(void *ctx, const void *data, size_t len)
 {
 	int *calls = ctx;

@@ -3,6 +3,7 @@
  * with the render modules (render/: slip_text.h, slip_html.h, slip_pdf.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -16,9 +17,10 @@
 
 static const char slip_help[] =
 	"usage: zhitong --db PATH slip --hospital H --claim-no N [--format text|html|pdf]\n"
-	"                              [--width COLS] [--out FILE [--force]]\n"
-	"       zhitong --db PATH slip --setl-id S [--format text|html|pdf] [--width COLS]\n"
+	"                              [--width COLS] [--encoding utf-8|gb18030]\n"
 	"                              [--out FILE [--force]]\n"
+	"       zhitong --db PATH slip --setl-id S [--format text|html|pdf] [--width COLS]\n"
+	"                              [--encoding utf-8|gb18030] [--out FILE [--force]]\n"
 	"       zhitong --db PATH [--config PATH] slip verify CODE [--setl-id S]\n"
 	"\n"
 	"The patient's settlement slip (住院费用结算单, docs/slip.md): the bill by\n"
@@ -30,7 +32,9 @@ static const char slip_help[] =
 	"settlement that was reversed is printed void (作废, with the reversal's id\n"
 	"and time): it is not a bill any more.\n"
 	"--format text (the default) for a terminal or a receipt printer, --width\n"
-	"COLS columns (32 for 58 mm paper, 48 for 80 mm, the default; up to 160);\n"
+	"COLS columns (32 for 58 mm paper, 48 for 80 mm, the default; up to 160),\n"
+	"--encoding utf-8 (the default) or gb18030 (thermal printers that take\n"
+	"GB18030: every character converted, names from CJK Extension B included);\n"
 	"html a self-contained A5 page for printing; pdf one A5 page with its fonts\n"
 	"embedded (to a file or a printer: never to a terminal). --out FILE writes\n"
 	"the slip to FILE (mode 0600: it names the patient): never over a different\n"
@@ -54,13 +58,14 @@ static const char slip_help[] =
 static int print_slip(const struct cli *c, const struct args *args, struct zt_slip_keys *keys);
 
 /* The slip in the format asked for, through the render modules. */
-static int render(FILE *f, const char *fmt, int width, const struct zt_slip *sl)
+static int render(FILE *f, const char *fmt, int width, enum zt_text_encoding enc,
+                  const struct zt_slip *sl)
 {
 	if (strcmp(fmt, "pdf") == 0)
 		return zt_slip_render_pdf(zt_file_write, f, sl, NULL);
 	if (strcmp(fmt, "html") == 0)
 		return zt_slip_render_html(zt_file_write, f, sl);
-	const struct zt_slip_text_opts o = {.width_cols = width};
+	const struct zt_slip_text_opts o = {.width_cols = width, .encoding = enc};
 	return zt_slip_render_text(zt_file_write, f, sl, &o);
 }
 
@@ -82,7 +87,8 @@ static int load_keys(const struct cli *c, struct zt_slip_keys *keys)
 static int verify(const struct cli *c, const struct args *a, struct zt_slip_keys *keys)
 {
 	if (a->npos != 2 || args_get(a, "--hospital") || args_get(a, "--claim-no") ||
-	    args_get(a, "--format") || args_get(a, "--width") || args_get(a, "--out"))
+	    args_get(a, "--format") || args_get(a, "--width") || args_get(a, "--encoding") ||
+	    args_get(a, "--out"))
 		return cli_usage("zhitong slip verify CODE [--setl-id S]");
 	int rc = load_keys(c, keys);
 	if (rc)
@@ -113,7 +119,7 @@ static int verify(const struct cli *c, const struct args *a, struct zt_slip_keys
 int cmd_slip(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
-	int rc = args_parse(&a, argc, argv, "--hospital --claim-no --setl-id --format --width --out",
+	int rc = args_parse(&a, argc, argv, "--hospital --claim-no --setl-id --format --width --encoding --out",
 	                    "--force");
 	if (rc)
 		return rc;
@@ -154,7 +160,8 @@ static int print_slip(const struct cli *c, const struct args *args, struct zt_sl
 	if (a.npos || (req.setl_id ? req.hospital || req.claim_no : !req.hospital || !req.claim_no) ||
 	    (strcmp(fmt, "text") != 0 && strcmp(fmt, "html") != 0 && strcmp(fmt, "pdf") != 0))
 		return cli_usage("zhitong slip --hospital H --claim-no N | --setl-id S "
-		                 "[--format text|html|pdf] [--width COLS] [--out FILE [--force]]");
+		                 "[--format text|html|pdf] [--width COLS] [--encoding utf-8|gb18030] "
+		                 "[--out FILE [--force]]");
 	int width = 0;
 	if (w) {
 		char *end;
@@ -164,6 +171,16 @@ static int print_slip(const struct cli *c, const struct args *args, struct zt_sl
 			return cli_usage("--width is for --format text: %d to %d columns, not '%s'",
 			                 ZT_SLIP_TEXT_COLS_MIN, ZT_SLIP_TEXT_COLS_MAX, w);
 		width = (int)v;
+	}
+	enum zt_text_encoding enc = ZT_TEXT_UTF8;
+	const char *e = args_get(&a, "--encoding");
+	if (e) {
+		if (strcmp(fmt, "text") != 0)
+			return cli_usage("--encoding is for --format text (HTML and PDF are UTF-8)");
+		if (strcasecmp(e, "gb18030") == 0)
+			enc = ZT_TEXT_GB18030;
+		else if (strcasecmp(e, "utf-8") != 0 && strcasecmp(e, "utf8") != 0)
+			return cli_usage("--encoding is utf-8 or gb18030, not '%.40s'", e);
 	}
 	if (strcmp(fmt, "pdf") == 0 && !args_get(&a, "--out") && isatty(1))
 		return cli_usage("a PDF slip goes to a file or a printer: --out slip.pdf, or redirect "
@@ -189,7 +206,7 @@ static int print_slip(const struct cli *c, const struct args *args, struct zt_sl
 		zt_slip_arena_free(&arena);
 		return cli_fail(rc, NULL);
 	}
-	rc = render(o.f, fmt, width, &sl);
+	rc = render(o.f, fmt, width, enc, &sl);
 	zt_slip_arena_free(&arena);
 	return cli_out_close(&o, rc ? cli_fail(rc, NULL) : EXIT_DONE);
 }

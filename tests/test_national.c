@@ -5,7 +5,10 @@
  * answers are computed here by hand (not by the engine's code), reversal,
  * the money flow (batches, advances), a national settlement used twice,
  * the national platform's reversed list, and random supplementary worlds
- * that conserve and verify clean — on SQLite and on PostgreSQL. */
+ * that conserve and verify clean — on SQLite and on PostgreSQL; and what
+ * is read of such a stay: its slip verified genuine, settled and void
+ * (zt_slip_verify and `slip verify`), the national part in `claim show`
+ * and the desk's quote, the service's JSON (zt_settlement_json). */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <stdarg.h>
@@ -14,6 +17,13 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "zhitong/access.h"
+#include "zhitong/claims.h"
+#include "zhitong/config.h"
+#include "zhitong/error.h"
+#include "zhitong/json.h"
+#include "zhitong/render_settlement_json.h"
+#include "zhitong/slip.h"
 #include "zhitong/store.h"
 
 #define SUPPLEMENTARY ZT_TEST_SOURCE_DIR "/rules/sample-510102-2017-supplementary.xml"
@@ -594,6 +604,260 @@ Test(national_reversed, imported_listed_warned_until_reversed)
 	r = zt_test_db(db, "claim national-reversed import '%s'", csv);
 	has(r.err, "0 recorded now, 3 known before");
 	run_free(&r);
+}
+
+/* ---- what people and systems read of a stay on the national platform ------------------- */
+
+/* The line of `out` holding `label`, which must also hold `value` after
+ * the label (an amount right-aligned on the label's own line). */
+static void line_has(const char *out, const char *label, const char *value)
+{
+	const char *p = strstr(out, label);
+	cr_assert(p, "'%s' not in:\n%s", label, out);
+	const char *end = strchr(p, '\n');
+	size_t n = end ? (size_t)(end - p) : strlen(p);
+	const char *v = memmem(p + strlen(label), n - strlen(label), value, strlen(value));
+	cr_assert(v, "the line of '%s' does not say '%s': '%.*s'", label, value, (int)n, p);
+}
+
+/* Two stays on the national platform: A1 (P1, 6000.00 + 0.00 + 1000.00,
+ * relief 2000.00, psn 1000.00: world_a) and S2 (P4 destitute in county,
+ * 30000.00, national 20000.00 + 1000.00 + 2000.00: psn0 7000, target 3000,
+ * relief 4000.00, psn 3000.00: world B's B1). */
+static const char *two_stays(const char *name)
+{
+	const char *db = world(db_path(name));
+	free(submit(db, 0, "s1.xml", nclaim("H51010201", "A1", "P1", "10000.00", "2304-A1",
+	                                    "6000.00", "0.00", "1000.00", NULL)));
+	free(submit(db, 0, "s2.xml", nclaim("H51010201", "S2", "P4", "30000.00", "2304-S2",
+	                                    "20000.00", "1000.00", "2000.00", NULL)));
+	return db;
+}
+
+/* A pool configuration with a slip key of 32 random bytes (chmod 600). */
+static const char *slip_config(const char *name)
+{
+	char key[16], conf[16], text[1200];
+	snprintf(key, sizeof key, "%s.key", name);
+	snprintf(conf, sizeof conf, "%s.conf", name);
+	char path[1024];
+	snprintf(path, sizeof path, "%s", tmp_path(key));
+	struct run r = sh("head -c 32 /dev/urandom > '%s' && chmod 600 '%s'", path, path);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	snprintf(text, sizeof text, "[slip]\nkey = %s\nkey-id = K1\n", path);
+	return zt_test_write(conf, text);
+}
+
+/* The code printed on the slip of `setl_id`. */
+static void slip_code(char out[64], const char *db, const char *cfg, const char *setl_id)
+{
+	char *t = zt_test_dbc_ok(db, cfg, "slip --setl-id %s", setl_id);
+	const char *p = strstr(t, "验证码：");
+	cr_assert(p, "no code on the slip:\n%s", t);
+	p += strlen("验证码：");
+	while (*p == '\n' || *p == ' ')
+		p++;
+	size_t n = strcspn(p, "\n");
+	cr_assert(n > 20 && n < 64, "%s", t);
+	snprintf(out, 64, "%.*s", (int)n, p);
+	free(t);
+}
+
+/* `slip verify CODE` through the command line: genuine (exit 0), and what
+ * it says. */
+static char *cli_genuine(const char *db, const char *cfg, const char *code)
+{
+	struct run r = zt_test_dbc(db, cfg, "slip verify '%s'", code);
+	cr_assert_eq(r.code, 0, "slip verify '%s' exited %d:\n%s%s", code, r.code, r.out, r.err);
+	free(r.err);
+	has(r.out, "真实：与统筹区存档的结算一致");
+	return r.out;
+}
+
+/* The use case: zt_slip_verify with the pool's key read from `cfg`. */
+static void uc_genuine(const char *db, const char *cfg, const char *code, const char *setl_id,
+                       const char *national_setl_id, bool is_void)
+{
+	struct zt_config *conf = NULL;
+	struct zt_slip_keys *keys = calloc(1, sizeof *keys);
+	cr_assert(keys);
+	cr_assert_eq(zt_config_load(&conf, cfg), 0, "%s", zt_error_last());
+	cr_assert_eq(zt_slip_keys_load(keys, conf), 0, "%s", zt_error_last());
+	zt_config_free(conf);
+	struct zt_store *s = NULL;
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
+	/* looked for among every settlement, and named */
+	for (int named = 0; named < 2; named++) {
+		const struct zt_slip_verify_req req = {.code = code, .keys = keys,
+		                                       .setl_id = named ? setl_id : NULL};
+		struct zt_slip_verify_res res;
+		cr_assert_eq(zt_slip_verify(s, &req, &res), 0, "%s", zt_error_last());
+		cr_expect_eq(res.verdict, ZT_SLIP_GENUINE, "%s (named %d): verdict %d", code, named,
+		             res.verdict);
+		if (res.verdict == ZT_SLIP_GENUINE) {
+			cr_expect_str_eq(res.slip.setl_id, setl_id);
+			cr_expect(res.slip.national_setl_id &&
+			          strcmp(res.slip.national_setl_id, national_setl_id) == 0);
+			cr_expect_eq(res.slip.is_void, is_void);
+			cr_expect(res.slip.fund_count > 0 && res.slip.funds[0].national,
+			          "the national funds first");
+		}
+		zt_slip_verify_res_free(&res);
+	}
+	zt_store_close(s);
+	zt_slip_keys_wipe(keys);
+	free(keys);
+}
+
+Test(national_slip, verify_says_genuine_for_a_stay_on_the_national_platform_and_its_void_slip)
+{
+	const char *db = two_stays("sv.db");
+	const char *cfg = slip_config("sv");
+	char c1[64], c2[64];
+	slip_code(c1, db, cfg, "S000000000001");
+	slip_code(c2, db, cfg, "S000000000002");
+	cr_assert_str_neq(c1, c2);
+	/* the command line: genuine, valid, with the national amounts */
+	char *out = cli_genuine(db, cfg, c1);
+	has(out, "有效");
+	line_has(out, "城乡居民基本医疗保险基金", "6000.00");
+	line_has(out, "医疗救助基金", "1000.00");
+	line_has(out, "卫生扶贫救助基金", "2000.00");
+	free(out);
+	out = cli_genuine(db, cfg, c2);
+	line_has(out, "城乡居民大病医疗保险基金", "1000.00");
+	line_has(out, "卫生扶贫救助基金", "4000.00");
+	free(out);
+	uc_genuine(db, cfg, c1, "S000000000001", "2304-A1", false);
+	uc_genuine(db, cfg, c2, "S000000000002", "2304-S2", false);
+	/* reversed: the slip printed before is still genuine, and says 作废 */
+	free(zt_test_db_ok(db, "claim reverse --hospital H51010201 --claim-no A1 --reason 'wrong stay' "
+	                       "--by desk"));
+	out = cli_genuine(db, cfg, c1);
+	has(out, "已作废");
+	free(out);
+	uc_genuine(db, cfg, c1, "S000000000001", "2304-A1", true);
+	/* the void slip prints the same code; the reversal's setl_id names it */
+	char again[64];
+	slip_code(again, db, cfg, "S000000000003");
+	cr_expect_str_eq(again, c1);
+	struct run r = zt_test_dbc(db, cfg, "slip verify '%s' --setl-id S000000000003", c1);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	has(r.out, "已作废");
+	run_free(&r);
+	/* and another settlement's code is not this one's */
+	r = zt_test_dbc(db, cfg, "slip verify '%s' --setl-id S000000000002", c1);
+	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
+	run_free(&r);
+}
+
+Test(national_show, claim_show_and_quote_show_the_national_part_in_chinese)
+{
+	const char *db = two_stays("sh.db");
+	char *out = zt_test_db_ok(db, "claim show --hospital H51010201 --claim-no S2");
+	line_has(out, "国家医保信息平台结算", "平台结算号 2304-S2");
+	line_has(out, "390100 基本医保统筹基金", "20000.00");
+	line_has(out, "390200 大病保险", "1000.00");
+	line_has(out, "610100 医疗救助", "2000.00");
+	line_has(out, "610103 卫生扶贫救助基金", "4000.00"); /* its name in the policy */
+	line_has(out, "医院承担", "0.00");
+	line_has(out, "个人支付", "3000.00");
+	const char *nat = strstr(out, "国家医保信息平台结算"), *county = strstr(out, "本地救助基金"),
+		   *psn = strstr(out, "个人支付");
+	cr_assert(nat && county && psn && nat < county && county < psn,
+	          "the national part, then the county's funds, then the patient: %s", out);
+	cr_assert_null(strstr(out, "pool_prop_selfpay"), "absent on the national platform: %s", out);
+	free(out);
+	/* a reversal shows the national part negated */
+	free(zt_test_db_ok(db, "claim reverse --hospital H51010201 --claim-no A1 --reason x --by d"));
+	out = zt_test_db_ok(db, "claim show --setl-id S000000000003");
+	line_has(out, "平台结算号", "2304-A1");
+	line_has(out, "390100 基本医保统筹基金", "-6000.00");
+	line_has(out, "610100 医疗救助", "-1000.00");
+	line_has(out, "610103 扶贫救助基金", "-2000.00");
+	line_has(out, "个人支付", "-1000.00");
+	free(out);
+	/* the desk's quote: the same amounts */
+	char *q = nclaim("H51010201", "Q1", "P4", "30000.00", "2304-Q1", "20000.00", "1000.00",
+	                 "2000.00", NULL);
+	const char *f = zt_test_write("q.xml", q);
+	free(q);
+	out = zt_test_db_ok(db, "claim quote '%s' --format text --today 2018-01-10", f);
+	line_has(out, "国家平台结算号", "2304-Q1");
+	line_has(out, "390100 基本医保统筹基金（国家平台）", "20000.00");
+	line_has(out, "390200 大病保险（国家平台）", "1000.00");
+	line_has(out, "610100 医疗救助（国家平台）", "2000.00");
+	/* P4's relief has 16000.00 left after S2: psn0 7000, target 3000 */
+	line_has(out, "610103 扶贫救助基金", "4000.00");
+	line_has(out, "个人支付", "3000.00");
+	const char *n1 = strstr(out, "（国家平台）"), *c1 = strstr(out, "610103");
+	cr_assert(n1 && c1 && n1 < c1, "national funds before the county's: %s", out);
+	free(out);
+}
+
+/* The settlement as the service's JSON (render_settlement_json.h), from
+ * the use case zt_claims_show. */
+struct json_seen {
+	int n;
+	char *text[4];
+};
+
+static int json_of(void *ctx, const struct zt_stored_settlement *st)
+{
+	struct json_seen *x = ctx;
+	struct zt_json_writer *w = NULL;
+	cr_assert_eq(zt_json_writer_new(&w, false), 0);
+	cr_assert_eq(zt_settlement_json(w, st, true, ZT_VIEW_AMOUNTS | ZT_VIEW_IDENTITY), 0, "%s",
+	             zt_error_last());
+	const char *t;
+	size_t len;
+	cr_assert_eq(zt_json_writer_result(w, &t, &len), 0);
+	cr_assert(x->n < 4);
+	x->text[x->n++] = strndup(t, len);
+	zt_json_writer_free(w);
+	return 0;
+}
+
+static const char *member_text(const struct zt_json *o, const char *key)
+{
+	const struct zt_json *v = o ? zt_json_member(o, key) : NULL;
+	return v && v->text ? v->text : "";
+}
+
+Test(national_json, a_settlement_on_the_national_platform_carries_national_and_no_pool_prop)
+{
+	const char *db = two_stays("js.db");
+	free(zt_test_db_ok(db, "claim reverse --hospital H51010201 --claim-no S2 --reason x --by d"));
+	struct zt_store *s = NULL;
+	cr_assert_eq(zt_store_open(&s, db, NULL), 0, "%s", zt_error_last());
+	struct json_seen x = {0};
+	const struct zt_claims_show_req req = {.hospital = "H51010201", .claim_no = "S2"};
+	cr_assert_eq(zt_claims_show(s, &req, json_of, &x), 0, "%s", zt_error_last());
+	zt_store_close(s);
+	cr_assert_eq(x.n, 2, "the settlement and its reversal");
+	const char *want[2][3] = {{"20000.00", "1000.00", "2000.00"},
+	                          {"-20000.00", "-1000.00", "-2000.00"}};
+	for (int i = 0; i < 2; i++) {
+		struct zt_json_doc *d = NULL;
+		cr_assert_eq(zt_json_parse(&d, x.text[i], strlen(x.text[i]), NULL), 0, "%s",
+		             x.text[i]);
+		const struct zt_json *root = zt_json_root(d), *n = zt_json_member(root, "national");
+		cr_assert(n, "no national: %s", x.text[i]);
+		cr_expect_str_eq(member_text(n, "setl_id"), "2304-S2");
+		cr_expect_str_eq(member_text(n, "hifp_pay"), want[i][0]);
+		cr_expect_str_eq(member_text(n, "hifmi_pay"), want[i][1]);
+		cr_expect_str_eq(member_text(n, "maf_pay"), want[i][2]);
+		const struct zt_json *nf = zt_json_member(n, "national_funds");
+		cr_expect_str_eq(member_text(nf, "basic"), "390100");
+		cr_expect_str_eq(member_text(nf, "critical"), "390200");
+		cr_expect_str_eq(member_text(nf, "assistance"), "610100");
+		const struct zt_json *si = zt_json_member(root, "setlinfo");
+		cr_expect(si && !zt_json_find(si, "pool_prop_selfpay"), "%s", x.text[i]);
+		cr_expect_str_eq(member_text(si, "hifp_pay"), want[i][0]);
+		zt_json_doc_free(d);
+		free(x.text[i]);
+	}
 }
 
 /* ---- random supplementary worlds conserve and verify clean -------------------------------- */

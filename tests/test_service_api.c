@@ -1072,3 +1072,112 @@ Test(api, the_configuration_reaches_settle_as_on_the_command_line)
 	cr_assert_eq(settlements(), 1);
 	zt_config_free(cfg);
 }
+
+/* ---- a settlement on top of the national platform (docs/spec/claim-v2-national.md) ---- */
+
+/* The sample database with county 510102's supplementary policy of 2017
+ * loaded beside 510101's full one: P0000025 (poor, 510102) settles on
+ * top of the national platform, P0000001 (510101) in full. */
+static void setup_national(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	db = zt_test_sample_db("api-national.db");
+	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510102-2017-supplementary.xml'", db,
+	                ZT_TEST_SOURCE_DIR));
+	cr_assert_eq(zt_api_init(&app, db), 0);
+	struct zt_service_opts o;
+	zt_test_service_opts(&o, true);
+	port = zt_test_service_start(&srv, &app, &o);
+}
+
+TestSuite(api_national, .init = setup_national, .fini = teardown, .timeout = 240);
+
+/* A JSON claim of 10000.00 with the national platform's 6000.00 + 500.00
+ * + 1000.00 under national settlement `nat`. */
+static const char *national_claim(const char *claim_no, const char *nat)
+{
+	static __thread char b[2048];
+	snprintf(b, sizeof b,
+	         "{\"fixmedins_code\": \"H51010101\", \"claim_no\": \"%s\", \"psn_no\": \"P0000025\", "
+	         "\"adm_date\": \"2017-02-20\", \"dscg_date\": \"2017-03-01\", "
+	         "\"dscg_maindiag_code\": \"I63.900\", \"medfee_sumamt\": \"10000.00\", "
+	         "\"national\": {\"setl_id\": \"%s\", \"hifp_pay\": \"6000.00\", "
+	         "\"hifmi_pay\": \"500.00\", \"maf_pay\": \"1000.00\"}, "
+	         "\"items\": [{\"feedetl_sn\": \"1\", \"med_list_codg\": \"001201000010000-120100001\", "
+	         "\"med_chrgitm_type\": \"05\", \"chrgitm_lv\": \"01\", \"pric\": \"10000.00\", "
+	         "\"cnt\": \"1\", \"det_item_fee_sumamt\": \"10000.00\"}]}",
+	         claim_no, nat);
+	return b;
+}
+
+/* `s` is a settlement standing on national settlement `nat` with the
+ * amounts of national_claim (negated when `sign` is -1). */
+static void expect_national(const struct zt_json *s, const char *nat, int sign, const char *body)
+{
+	const struct zt_json *n = zt_json_find(s, "national");
+	cr_assert(n, "no national member: %s", body);
+	cr_expect_str_eq(text_of(n, "setl_id"), nat, "%s", body);
+	cr_expect_str_eq(text_of(n, "hifp_pay"), sign > 0 ? "6000.00" : "-6000.00", "%s", body);
+	cr_expect_str_eq(text_of(n, "hifmi_pay"), sign > 0 ? "500.00" : "-500.00", "%s", body);
+	cr_expect_str_eq(text_of(n, "maf_pay"), sign > 0 ? "1000.00" : "-1000.00", "%s", body);
+	const struct zt_json *f = zt_json_find(n, "national_funds");
+	cr_expect_str_eq(text_of(f, "basic"), "390100", "%s", body);
+	cr_expect_str_eq(text_of(f, "critical"), "390200", "%s", body);
+	cr_expect_str_eq(text_of(f, "assistance"), "610100", "%s", body);
+	const struct zt_json *info = zt_json_find(s, "setlinfo");
+	cr_assert(info, "%s", body);
+	cr_expect(!zt_json_find(info, "pool_prop_selfpay"), "settlement v2 leaves it out: %s", body);
+	cr_expect_str_eq(text_of(info, "hifp_pay"), sign > 0 ? "6000.00" : "-6000.00", "%s", body);
+}
+
+Test(api_national, submit_quote_and_show_carry_national_and_no_pool_prop_selfpay)
+{
+	/* submit: 201 */
+	struct zt_http_resp r = post("/v1/claims", DESK, "application/json",
+	                             national_claim("N-1", "2304-N1"));
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	struct zt_json_doc *d = parse(&r);
+	expect_national(zt_json_root(d), "2304-N1", 1, r.body);
+	char setl_id[32];
+	snprintf(setl_id, sizeof setl_id, "%s", text_of(zt_json_root(d), "setl_id"));
+	zt_json_doc_free(d);
+	zt_http_free(&r);
+	/* quote: the same, without setl_id, nothing stored */
+	r = post("/v1/quotes", DESK, "application/json", national_claim("N-2", "2304-N2"));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	d = parse(&r);
+	expect_national(zt_json_root(d), "2304-N2", 1, r.body);
+	cr_expect(!zt_json_find(zt_json_root(d), "setl_id"), "%s", r.body);
+	zt_json_doc_free(d);
+	zt_http_free(&r);
+	/* reversal, then the claim's history: both stand on 2304-N1 */
+	char path[128], body[160];
+	snprintf(path, sizeof path, "/v1/claims/H51010101/N-1/reversal");
+	snprintf(body, sizeof body, "{\"setl_id\": \"%s\", \"reason\": \"wrong stay\"}", setl_id);
+	r = post(path, DESK, "application/json", body);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	d = parse(&r);
+	expect_national(zt_json_root(d), "2304-N1", -1, r.body);
+	zt_json_doc_free(d);
+	zt_http_free(&r);
+	r = get("/v1/claims/H51010101/N-1", DESK);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	d = parse(&r);
+	const struct zt_json *all = zt_json_find(zt_json_root(d), "settlements");
+	cr_assert(all && all->count == 2, "%s", r.body);
+	expect_national(all->items[0], "2304-N1", 1, r.body);
+	expect_national(all->items[1], "2304-N1", -1, r.body);
+	zt_json_doc_free(d);
+	zt_http_free(&r);
+	/* a claim settled in full keeps pool_prop_selfpay and has no national */
+	r = post("/v1/claims", DESK, "application/json",
+	         json_claim("H51010101", "F-1", "P0000001", "\"8000.00\""));
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	d = parse(&r);
+	cr_expect(!zt_json_find(zt_json_root(d), "national"), "%s", r.body);
+	cr_expect(zt_json_find(zt_json_find(zt_json_root(d), "setlinfo"), "pool_prop_selfpay"), "%s",
+	          r.body);
+	zt_json_doc_free(d);
+	zt_http_free(&r);
+}

@@ -161,6 +161,32 @@ static int national_parts(const struct zt_stored_settlement *st, const char *cod
 	return n;
 }
 
+int zt_slip_stored_code_content(struct zt_slipcode_content *out,
+                                struct zt_slipcode_fund funds[ZT_SLIP_FUNDS_MAX],
+                                const struct zt_stored_settlement *st)
+{
+	const char *ncodes[3];
+	zt_fen namounts[3];
+	int n = national_parts(st, ncodes, namounts);
+	if (n + st->fund_count > ZT_SLIP_FUNDS_MAX)
+		return zt_error_set(ZT_EINVAL, "slip: %d fund lines (at most %d)", n + st->fund_count,
+		                    ZT_SLIP_FUNDS_MAX);
+	for (int i = 0; i < n; i++)
+		funds[i] = (struct zt_slipcode_fund){.code = ncodes[i], .paid_fen = namounts[i]};
+	for (int i = 0; i < st->fund_count; i++)
+		funds[n + i] = (struct zt_slipcode_fund){.code = st->funds[i].fund_code,
+		                                         .paid_fen = st->funds[i].amount};
+	*out = (struct zt_slipcode_content){.setl_id = st->setl_id,
+	                                    .hospital_code = st->fixmedins_code,
+	                                    .claim_no = st->claim_no,
+	                                    .psn_no = st->psn_no,
+	                                    .medfee_sumamt_fen = st->cls.medfee_sumamt,
+	                                    .fund_count = n + st->fund_count,
+	                                    .funds = funds,
+	                                    .psn_part_fen = st->psn_part_amt};
+	return 0;
+}
+
 static int funds(struct build *b)
 {
 	struct zt_slip *o = b->out;

@@ -12,26 +12,6 @@
 #include "zhitong/error.h"
 #include "zhitong/store.h"
 
-/* The content a settlement's code covers, from its stored row: the slip's
- * fund lines are setldetail's in its order (slip_build.c funds()), so this
- * is zt_slip_code_content of its slip. Used only to find the candidate;
- * the verdict is the built slip's. */
-static void content_of(struct zt_slipcode_content *c, struct zt_slipcode_fund *f,
-                       const struct zt_stored_settlement *st)
-{
-	for (int i = 0; i < st->fund_count; i++)
-		f[i] = (struct zt_slipcode_fund){.code = st->funds[i].fund_code,
-		                                 .paid_fen = st->funds[i].amount};
-	*c = (struct zt_slipcode_content){.setl_id = st->setl_id,
-	                                  .hospital_code = st->fixmedins_code,
-	                                  .claim_no = st->claim_no,
-	                                  .psn_no = st->psn_no,
-	                                  .medfee_sumamt_fen = st->cls.medfee_sumamt,
-	                                  .fund_count = st->fund_count,
-	                                  .funds = f,
-	                                  .psn_part_fen = st->psn_part_amt};
-}
-
 /* The settlements (not the reversals), by setl_id. */
 struct ids {
 	char (*id)[32];
@@ -62,7 +42,11 @@ static int search(struct zt_store *s, const struct zt_slipcode *code,
 {
 	struct ids x = {0};
 	struct zt_stored_settlement *st = zt_malloc(sizeof *st);
-	struct zt_slipcode_fund f[3 + ZT_RELIEF_MAX];
+	/* the content a settlement's code covers, from its stored row
+	 * (zt_slip_stored_code_content: the slip's fund lines, the national
+	 * ones first); used only to find the candidate, the verdict is the
+	 * built slip's */
+	struct zt_slipcode_fund f[ZT_SLIP_FUNDS_MAX];
 	struct zt_slipcode_content c;
 	const struct zt_claim_filter all = {0};
 	found[0] = '\0';
@@ -79,7 +63,8 @@ static int search(struct zt_store *s, const struct zt_slipcode *code,
 		if ((rc = s->ops->claims.find_setl_id(s, x.id[i], &row)) ||
 		    (rc = s->ops->claims.get(s, row, st)))
 			break;
-		content_of(&c, f, st);
+		if ((rc = zt_slip_stored_code_content(&c, f, st)))
+			break;
 		if (zt_slipcode_check(code, key->bytes, key->len, &c) == 0)
 			snprintf(found, 32, "%s", st->setl_id);
 		else

@@ -34,6 +34,40 @@ static void quote_line(FILE *f, const char *label, zt_fen v)
 	fprintf(f, "  %s%*s %14s\n", label, pad > 0 ? pad : 0, "", zt_format_amount(b, v));
 }
 
+/* ---- the national part of a stay (docs/spec/claim-v2-national.md §4, §5) ------ */
+
+/* The national funds of a settlement standing on the national platform, in
+ * setlinfo's order: the field, the fund its policy named (national_funds)
+ * and the fund's name as the national platform's 2304 calls its field. */
+struct national_part {
+	const char *code, *name;
+	zt_fen amount;
+};
+
+static int national_parts(const struct zt_stored_settlement *st, struct national_part out[3])
+{
+	if (!st->national_setl_id[0])
+		return 0;
+	out[0] = (struct national_part){st->national_funds.basic, "基本医保统筹基金", st->hifp_pay};
+	out[1] = (struct national_part){st->national_funds.critical, "大病保险", st->hifmi_pay};
+	out[2] = (struct national_part){st->national_funds.assistance, "医疗救助", st->maf_pay};
+	return 3;
+}
+
+/* A line of the national part: indent, label padded to `width` display
+ * columns (CJK counted double), the amount right-aligned (or a text). */
+static void cn_line(FILE *f, int indent, int width, const char *label, const char *value)
+{
+	int pad = width - zt_text_width(label);
+	fprintf(f, "%*s%s%*s %16s\n", indent, "", label, pad > 0 ? pad : 0, "", value);
+}
+
+static void cn_amount(FILE *f, int indent, int width, const char *label, zt_fen v)
+{
+	char b[ZT_FMT_BYTES];
+	cn_line(f, indent, width, label, zt_format_amount(b, v));
+}
+
 int zt_quote_text_settlement(FILE *f, const struct zt_stored_settlement *st, bool replayed)
 {
 	char d[ZT_FMT_BYTES], label[120];
@@ -42,6 +76,19 @@ int zt_quote_text_settlement(FILE *f, const struct zt_stored_settlement *st, boo
 	        zt_format_date(d, st->dscg_date), replayed ? ": already settled as " : "",
 	        replayed ? st->setl_id : "");
 	quote_line(f, "医疗费总额 Total bill", st->cls.medfee_sumamt);
+	/* on top of the national platform: its settlement first, each national
+	 * fund under its name, then the county's funds */
+	struct national_part np[3];
+	int nn = national_parts(st, np);
+	if (nn) {
+		int pad = 44 - zt_text_width("国家平台结算号 National setl_id");
+		fprintf(f, "  %s%*s %14s\n", "国家平台结算号 National setl_id", pad > 0 ? pad : 0, "",
+		        st->national_setl_id);
+	}
+	for (int i = 0; i < nn; i++) {
+		snprintf(label, sizeof label, "%s %s（国家平台）", np[i].code, np[i].name);
+		quote_line(f, label, np[i].amount);
+	}
 	for (int i = 0; i < st->fund_count; i++) {
 		snprintf(label, sizeof label, "%s %s", st->funds[i].fund_code,
 		         fund_label(st->funds[i].kind));
@@ -120,9 +167,40 @@ static void amount_line(FILE *f, const char *name, zt_fen v)
 	fprintf(f, "  %-20s %16s\n", name, zt_format_amount(b, v));
 }
 
+/* The whole stay of a settlement on top of the national platform, in
+ * Chinese: the national settlement number, each national fund's amount
+ * under its name, then the county's funds, the hospital's part and what
+ * the patient pays (docs/spec/claim-v2-national.md §5: one account of the
+ * whole stay). */
+static int show_national(FILE *f, const struct zt_stored_settlement *st)
+{
+	char label[120];
+	struct national_part np[3];
+	int nn = national_parts(st, np);
+	fprintf(f, "  国家医保信息平台结算  平台结算号 %s\n", st->national_setl_id);
+	for (int i = 0; i < nn; i++) {
+		snprintf(label, sizeof label, "%s %s", np[i].code, np[i].name);
+		cn_amount(f, 4, 28, label, np[i].amount);
+	}
+	fprintf(f, "  本地救助基金%s\n", st->fund_count ? "" : "  无");
+	for (int i = 0; i < st->fund_count; i++) {
+		/* the relief fund's name in the policy, as its trace keeps it (a
+		 * reversal's trace has none) */
+		const struct zt_fund_trace *t = &st->funds[i].trace;
+		const char *name = t->kind == ZT_TRACE_RELIEF && t->u.relief.name[0] ? t->u.relief.name
+		                                                                       : "扶贫救助基金";
+		snprintf(label, sizeof label, "%s %s", st->funds[i].fund_code, name);
+		cn_amount(f, 4, 28, label, st->funds[i].amount);
+	}
+	cn_amount(f, 2, 30, "医院承担", st->hosp_part_amt);
+	cn_amount(f, 2, 30, "个人支付", st->psn_part_amt);
+	return file_ok(f, "the settlement");
+}
+
 int zt_claim_show_text(FILE *f, const struct zt_stored_settlement *st)
 {
 	char b[ZT_FMT_BYTES], d1[ZT_FMT_BYTES], d2[ZT_FMT_BYTES], when[ZT_FMT_BYTES];
+	int rc;
 	fprintf(f, "%s  %s%s%s  claim %s of %s, person %s (%s, %s county), hospital level %d\n",
 	        st->setl_id, strcmp(st->kind, "settle") == 0 ? "settlement" : "REVERSAL",
 	        st->reverses_setl_id[0] ? " of " : "", st->reverses_setl_id, st->claim_no,
@@ -148,13 +226,16 @@ int zt_claim_show_text(FILE *f, const struct zt_stored_settlement *st)
 			        c1, c2);
 		}
 	}
+	if (st->national_setl_id[0] && (rc = show_national(f, st)) != 0)
+		return rc;
 	amount_line(f, "medfee_sumamt", st->cls.medfee_sumamt);
 	amount_line(f, "fulamt_ownpay_amt", st->cls.fulamt_ownpay_amt);
 	amount_line(f, "overlmt_selfpay", st->cls.overlmt_selfpay);
 	amount_line(f, "preselfpay_amt", st->cls.preselfpay_amt);
 	amount_line(f, "inscp_scp_amt", st->cls.inscp_scp_amt);
 	amount_line(f, "act_pay_dedc", st->act_pay_dedc);
-	fprintf(f, "  %-20s %16s\n", "pool_prop_selfpay", zt_format_ratio(b, st->pool_prop_bp));
+	if (!st->national_setl_id[0]) /* absent on top of the national platform (§1) */
+		fprintf(f, "  %-20s %16s\n", "pool_prop_selfpay", zt_format_ratio(b, st->pool_prop_bp));
 	amount_line(f, "hifp_pay", st->hifp_pay);
 	amount_line(f, "hifmi_pay", st->hifmi_pay);
 	amount_line(f, "maf_pay", st->maf_pay);
@@ -166,7 +247,7 @@ int zt_claim_show_text(FILE *f, const struct zt_stored_settlement *st)
 	for (int i = 0; i < st->fund_count; i++) {
 		fprintf(f, "    %s %-10s %16s\n", st->funds[i].fund_code, st->funds[i].kind,
 		        zt_format_amount(b, st->funds[i].amount));
-		int rc = zt_trace_text(f, &st->funds[i].trace);
+		rc = zt_trace_text(f, &st->funds[i].trace);
 		if (rc < 0)
 			return rc;
 	}

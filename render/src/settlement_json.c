@@ -34,7 +34,9 @@ static void setlinfo(struct zt_json_writer *w, const struct zt_stored_settlement
 	amount(w, "preselfpay_amt", st->cls.preselfpay_amt);
 	amount(w, "inscp_scp_amt", st->cls.inscp_scp_amt);
 	amount(w, "act_pay_dedc", st->act_pay_dedc);
-	text(w, "pool_prop_selfpay", zt_format_ratio(b, st->pool_prop_bp));
+	/* absent when the claim carried <national> (docs/spec/claim-v2-national.md §1) */
+	if (!st->national_setl_id[0])
+		text(w, "pool_prop_selfpay", zt_format_ratio(b, st->pool_prop_bp));
 	amount(w, "hifp_pay", st->hifp_pay);
 	amount(w, "hifmi_pay", st->hifmi_pay);
 	amount(w, "maf_pay", st->maf_pay);
@@ -44,6 +46,26 @@ static void setlinfo(struct zt_json_writer *w, const struct zt_stored_settlement
 	amount(w, "psn_part_amt", st->psn_part_amt);
 	/* no personal accounts for these residents: all of it is cash */
 	amount(w, "psn_cash_pay", st->psn_part_amt);
+	zt_json_write_object_end(w);
+}
+
+/* The national settlement a settlement stands on (settlement v2's
+ * <national setl_id>), with the national amounts and the funds its policy
+ * named for them (docs/spec/claim-v2-national.md §4, §5). */
+static void national(struct zt_json_writer *w, const struct zt_stored_settlement *st)
+{
+	zt_json_write_key(w, "national");
+	zt_json_write_object_begin(w);
+	text(w, "setl_id", st->national_setl_id);
+	amount(w, "hifp_pay", st->hifp_pay);
+	amount(w, "hifmi_pay", st->hifmi_pay);
+	amount(w, "maf_pay", st->maf_pay);
+	zt_json_write_key(w, "national_funds");
+	zt_json_write_object_begin(w);
+	text(w, "basic", st->national_funds.basic);
+	text(w, "critical", st->national_funds.critical);
+	text(w, "assistance", st->national_funds.assistance);
+	zt_json_write_object_end(w);
 	zt_json_write_object_end(w);
 }
 
@@ -62,6 +84,8 @@ int zt_settlement_json(struct zt_json_writer *w, const struct zt_stored_settleme
 	text(w, "fixmedins_code", st->fixmedins_code);
 	text(w, "claim_no", st->claim_no);
 	text(w, "psn_no", view & ZT_VIEW_IDENTITY ? st->psn_no : zt_psn_no_mask(m, st->psn_no));
+	if (st->national_setl_id[0])
+		national(w, st);
 	setlinfo(w, st);
 	zt_json_write_key(w, "setldetail");
 	zt_json_write_array_begin(w);

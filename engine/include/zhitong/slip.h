@@ -231,6 +231,17 @@ int zt_slip_code_content(struct zt_slipcode_content *out,
                          struct zt_slipcode_fund funds[ZT_SLIP_FUNDS_MAX],
                          const struct zt_slip *s);
 
+/* The same content from a stored settlement, without building its slip:
+ * the fund lines as zt_slip_build lists them (the national funds of a
+ * settlement on top of the national platform first, those paying other
+ * than 0, then setldetail's), so that the code printed on the slip and the
+ * code looked for by zt_slip_verify cover the same bytes. Points into
+ * `st` and `funds`. */
+struct zt_stored_settlement; /* store.h */
+int zt_slip_stored_code_content(struct zt_slipcode_content *out,
+                                struct zt_slipcode_fund funds[ZT_SLIP_FUNDS_MAX],
+                                const struct zt_stored_settlement *st);
+
 /* ---- an arena for the assembler's strings ----------------------------------- */
 
 /* Strings copied here live until zt_slip_arena_free: an assembler that

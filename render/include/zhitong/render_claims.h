@@ -17,7 +17,10 @@
 /* ---- the desk's quote (claim quote --format text) ---------------------------- */
 
 /* QUOTE (or SETTLED, already settled as S…) with the total, each fund's
- * amount under its kind's name, the hospital's and the patient's part. */
+ * amount under its kind's name, the hospital's and the patient's part. On
+ * top of the national platform the national settlement number and each
+ * national fund's amount under its name (国家平台) come before the
+ * county's funds. */
 int zt_quote_text_settlement(FILE *f, const struct zt_stored_settlement *st, bool replayed);
 /* REJECTED with its code and message. */
 int zt_quote_text_rejection(FILE *f, const struct zt_rejection *r);
@@ -38,7 +41,10 @@ void zt_quote_text_sink_free(struct zt_quote_text_sink *x);
 
 /* One settlement or reversal laid out for an auditor: the claim, the
  * person's category and the hospital's level, when and by whom, every
- * amount of setlinfo, each fund with its trace's lines. */
+ * amount of setlinfo, each fund with its trace's lines. On top of the
+ * national platform, first the whole stay in Chinese (国家医保信息平台结算
+ * with its 平台结算号, each national fund's amount under its name, the
+ * county's funds, 医院承担, 个人支付), and no pool_prop_selfpay. */
 int zt_claim_show_text(FILE *f, const struct zt_stored_settlement *st);
 
 /* ---- claim list ------------------------------------------------------------------- */

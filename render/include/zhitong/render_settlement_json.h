@@ -2,7 +2,11 @@
  * the same fields as the XML one (render_settlement.h) under the national
  * names — setl_id, setl_time, setlinfo {…}, setldetail [{fund_pay_type,
  * fund_payamt, trace {…}}] —, amounts as strings with two decimals
- * (negative in a reversal).
+ * (negative in a reversal). A settlement on top of the national platform
+ * (claim v2 with <national>) carries `national` {setl_id, hifp_pay,
+ * hifmi_pay, maf_pay, national_funds {basic, critical, assistance}} and,
+ * as settlement v2's XML, no pool_prop_selfpay
+ * (docs/spec/claim-v2-national.md §1).
  *
  * Written for the HTTP service by the h11-api branch; render_settlement.h
  * may grow its own JSON writer on another branch: the two are to be merged

@@ -175,6 +175,9 @@ async function english(page) {
             (!cjk.test(t) && /\b[a-z]{3,}\b/.test(t) && !users.some((u) => t.includes(u))))
           bad.push(`${e.tagName.toLowerCase()}: ${t}`);
       }
+      // a file input shows the browser's own button ("Choose File"): only hidden under a label of ours
+      for (const x of root.querySelectorAll('input[type=file]'))
+        if (x.getBoundingClientRect().width > 2) bad.push('input[type=file]: the browser\'s own "Choose File"');
       for (const x of root.querySelectorAll('input[placeholder], button, [aria-label], option')) {
         if (!shown(x) && x.tagName !== 'OPTION') continue;
         const t = (x.getAttribute('placeholder') || x.getAttribute('aria-label') || x.textContent || '').trim();
@@ -425,7 +428,8 @@ try {
     await go(maker, '#batches/' + id);
     await maker.locator('#reopen-form-reason').fill('补齐明细后重开');
     await maker.locator('#reopen-form button').click();
-    await maker.locator('#main [data-status=draft]').first().waitFor();
+    await maker.locator('#batch-history tbody tr[data-action=reopen]').waitFor();
+    assert.equal(await maker.locator('#main [data-status]').first().getAttribute('data-status'), 'draft');
     assert.equal(await maker.locator('#batch-history tbody tr[data-action=reopen]').count(), 1);
     assert.match(await maker.locator('#batch-history tbody tr[data-action=reopen]').textContent(), /补齐明细后重开/);
     await maker.locator('#batch-actions button', { hasText: '审核通过' }).click();
@@ -459,6 +463,7 @@ try {
     await ready(p);
     await go(p, '#reconciliation');
     await p.locator('#statement-file').setInputFiles(file);
+    assert.equal(await p.locator('#statement-chosen').textContent(), 'statement.xml');
     await p.locator('#statement-form button[type=submit]').click();
     await p.locator('#statement-result .ok', { hasText: '已导入' }).waitFor();
     await shot(p, 'statement-imported');

@@ -227,7 +227,7 @@ const TRACE_ZH = {
   'gap-before': '兜底差额', 'gap-after': '兜底后差额', of: '冲销的结算号', reason: '原因', slot: '支付项'
 };
 const zh = (k, map) => (map || FIELD_ZH)[k] || k;
-const isMoneyKey = (k) => /(amt|amount|_pay|pay$|payamt|sumamt|dedc|selfpay|total|sum|inscp|raw|cap$|base|paid|target|gap|psn0|deductible)/.test(k) && !/ratio|factor|level$/.test(k);
+const isMoneyKey = (k) => /(amt|amount|_pay|pay$|payamt|sumamt|dedc|selfpay|total|sum|inscp|raw|cap$|base|paid|target|gap|psn0|deductible|billed|written_off|returned|outstanding|ledger|advanced|earned|balance|owes|suspense|pool_bank|topup)/.test(k) && !/ratio|factor|level$/.test(k);
 
 /* ---- the service ------------------------------------------------------------ */
 
@@ -893,10 +893,15 @@ async function pageAdvances(args) {
 async function pageReconciliation() {
   const blocks = [el('h2', {}, '对账')];
   if (may('reconcile-write')) {
-    const file = el('input', { type: 'file', id: 'statement-file', accept: '.xml,application/xml', 'aria-label': '银行对账单（camt.053）' });
+    /* the file input's own button speaks the browser's language: hidden
+     * (still focusable), a Chinese label of ours opens it */
+    const chosen = el('span', { id: 'statement-chosen', class: 'muted code' }, '未选择文件');
+    const file = el('input', { type: 'file', id: 'statement-file', class: 'visually-hidden', accept: '.xml,application/xml', 'aria-label': '银行对账单（camt.053）',
+      onchange: () => { chosen.textContent = file.files.length ? file.files[0].name : '未选择文件'; } });
     const msg = el('div', { id: 'statement-result', role: 'status' });
     const f = el('form', { class: 'filters', id: 'statement-form' },
-      el('div', {}, el('label', { for: 'statement-file' }, '导入银行对账单（camt.053 XML）'), file),
+      el('div', {}, el('span', { class: 'label' }, '导入银行对账单（camt.053 XML）'),
+        el('span', {}, file, el('label', { for: 'statement-file', class: 'file-button' }, '选择文件'), ' ', chosen)),
       el('div', {}, el('button', { type: 'submit' }, '导入')));
     f.addEventListener('submit', async (ev) => {
       ev.preventDefault();

@@ -189,7 +189,6 @@ async function english(page) {
 }
 async function chinese(page, what) {
   const bad = await english(page);
-  if (process.env.ZT_DIAG) { if (bad.length) console.log('ENGLISH', page.role, what, JSON.stringify(bad)); return; }
   assert.deepEqual(bad, [], `${page.role} ${what}: English on the page`);
 }
 
@@ -335,6 +334,18 @@ try {
       for (const b of buttons) assert.ok(['查询', '下一页', '显示结算单', '核验', '核验数据一致性'].includes(b), page + ': button ' + b);
       await shot(p, page);
     }
+    // a batch and an advance plan in detail: read, no step offered
+    await go(p, '#batches');
+    await go(p, await p.locator('#main a[href^="#batches/"]').first().getAttribute('href'));
+    await p.locator('#batch-history').waitFor();
+    assert.equal(await p.locator('#batch-actions, #reject-form').count(), 0);
+    assert.deepEqual(await hardErrors(p), []);
+    await shot(p, 'batch');
+    await go(p, '#advances');
+    await go(p, await p.locator('#main a[href^="#advances/"]').first().getAttribute('href'));
+    assert.equal(await p.locator('#main button').count(), 0, 'no approve or issue');
+    assert.deepEqual(await hardErrors(p), []);
+    await shot(p, 'advance-plan');
     // a claim: read, but no reversal
     await go(p, '#claims');
     await p.locator('#claims-result tbody a').first().click();
@@ -508,6 +519,15 @@ try {
     assert.equal(await p.locator('#app').isVisible(), false);
     await shot(p, 'locked');
     await p.context().close();
+  });
+  // ---- the README links every screenshot this test keeps, and nothing else ----
+  await check('README: links each screenshot kept (and only those)', async () => {
+    const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const linked = [...readme.matchAll(/\]\(build\/tests\/artifacts\/console\/([^)\s]+)\)/g)].map((m) => m[1]);
+    const kept = [...shots, 'slip.pdf'];  /* and index.txt, written when the run ends */
+    assert.ok(linked.includes('index.txt'), 'the README links the list');
+    assert.deepEqual([...new Set(linked.filter((f) => f !== 'index.txt'))].sort(), [...new Set(kept)].sort());
+    for (const f of shots) assert.ok(fs.statSync(path.join(ARTIFACTS, f)).size > 1000, f);
   });
 } finally {
   await browser.close();

@@ -148,12 +148,13 @@ const WORD_ZH = {
   basic: '基本医疗保险', critical: '大病保险', assistance: '医疗救助', relief: '兜底保障', assist: '医疗救助',
   crit_paid: '大病保险', reversal: '冲销', general: '普通人员', poor: '建档立卡贫困人口', lowinc: '低保对象',
   destitute: '特困供养人员', settle: '结算', reverse: '冲销', none: '无',
-  request: '申请', earnings: '结算应得', target: '目标额',
   /* reconciliation: the exceptions' kinds, the resolutions */
   amount: '金额不符', unknown: '无法对应', duplicate: '重复到账', ambiguous: '对应不明', missing: '应到未到',
   accept: '接受', match: '手工匹配', refund: '退款', 'write-off': '核销', ignore: '忽略', settled: '已结清',
   default: '默认资金池'
 };
+/* an advance plan line's basis (docs/advances.md) */
+const BASIS_ZH = { request: '按医院申请', target: '按目标额补足', earnings: '按结算应得' };
 const wordZh = (v) => {
   if (WORD_ZH[v]) return WORD_ZH[v];
   const m = /^([a-z_-]+):(.+)$/.exec(v);  /* relief:610103, match:B390100-000001 */
@@ -322,7 +323,8 @@ function cell(k, v) {
   if (k === 'refd_setl_flag') return el('td', { 'data-value': v }, v === '1' ? '是' : v === '0' ? '否' : v);
   if (k === 'action') return el('td', { 'data-value': v }, actionZh(v));
   if (k === 'check') return el('td', { title: v }, CHECK_ZH[v] || v);
-  if (k === 'fund_kind' || k === 'basis' || k === 'resolution' || k === 'pool' || k === 'category') return el('td', { 'data-value': v }, wordZh(v));
+  if (k === 'basis') return el('td', { 'data-value': v }, BASIS_ZH[v] || v);
+  if (k === 'fund_kind' || k === 'resolution' || k === 'pool' || k === 'category') return el('td', { 'data-value': v }, wordZh(v));
   if (k === 'detail' || k === 'description') {
     const t = sentenceZh(String(v));
     return t ? el('td', { title: v }, t) : el('td', { class: 'raw' }, String(v));

@@ -134,6 +134,7 @@ async function go(page, hash) {
 }
 
 async function shot(page, name) {
+  await chinese(page, name);
   const file = `${page.role}-${name}.png`;
   await page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
   shots.push(file);
@@ -142,6 +143,54 @@ async function shot(page, name) {
 const navTitles = (page) => page.locator('#nav-list a').allTextContents();
 // every error shown on a page that is not "this endpoint is not there yet"
 const hardErrors = (page) => page.locator('#main .message').allTextContents();
+
+// What a page shows in English (review: headings that were raw field names,
+// statuses and actions in the service's words). A table heading must carry
+// Chinese; a visible text must not be an English word or a machine
+// identifier (fixmedins_code, draft, write-off, true) nor hold a field name
+// (snake_case) — except what is data: the national names under their Chinese
+// headings (small.national), the users' names, codes and ids (digits and
+// capitals: H51010101, B390100-000002, K1-…), and what a record holds as it
+// was written (.raw: the audit trail's details, a bank's remittance text).
+const USERS = ['root', 'desk1', 'desk2', 'aud', 'fin', 'fund', 'fund2'];
+async function english(page) {
+  return page.evaluate((users) => {
+    const cjk = /[\u3400-\u9fff\uff00-\uffef]/;
+    const bad = [];
+    const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+    const data = (e) => e.closest('small.national, .raw, .code, #who, iframe, th');
+    for (const th of document.querySelectorAll('#app th, #login th')) {
+      const t = th.textContent.trim();
+      if (shown(th) && t && !cjk.test(t)) bad.push('heading: ' + t);
+    }
+    const roots = [document.querySelector('#main'), document.querySelector('#nav'), document.querySelector('#login')];
+    for (const root of roots) {
+      if (!root) continue;
+      const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let n; (n = w.nextNode());) {
+        const t = n.textContent.trim();
+        const e = n.parentElement;
+        if (!t || !e || !shown(e) || data(e) || users.includes(t)) continue;
+        if (/^[a-z][a-z0-9]*(?:[-_ ][a-z0-9]+)*$/.test(t) || /\b[a-z]+_[a-z0-9_]+\b/.test(t) ||
+            (!cjk.test(t) && /\b[a-z]{3,}\b/.test(t) && !users.some((u) => t.includes(u))))
+          bad.push(`${e.tagName.toLowerCase()}: ${t}`);
+      }
+      // a file input shows the browser's own button ("Choose File"): only hidden under a label of ours
+      for (const x of root.querySelectorAll('input[type=file]'))
+        if (x.getBoundingClientRect().width > 2) bad.push('input[type=file]: the browser\'s own "Choose File"');
+      for (const x of root.querySelectorAll('input[placeholder], button, [aria-label], option')) {
+        if (!shown(x) && x.tagName !== 'OPTION') continue;
+        const t = (x.getAttribute('placeholder') || x.getAttribute('aria-label') || x.textContent || '').trim();
+        if (t && /\b[a-z]{3,}\b/.test(t) && !cjk.test(t)) bad.push(`${x.tagName.toLowerCase()}: ${t}`);
+      }
+    }
+    return [...new Set(bad)];
+  }, USERS);
+}
+async function chinese(page, what) {
+  const bad = await english(page);
+  assert.deepEqual(bad, [], `${page.role} ${what}: English on the page`);
+}
 
 try {
   // ---- a desk sees its hospital only ----------------------------------------
@@ -285,6 +334,18 @@ try {
       for (const b of buttons) assert.ok(['查询', '下一页', '显示结算单', '核验', '核验数据一致性'].includes(b), page + ': button ' + b);
       await shot(p, page);
     }
+    // a batch and an advance plan in detail: read, no step offered
+    await go(p, '#batches');
+    await go(p, await p.locator('#main a[href^="#batches/"]').first().getAttribute('href'));
+    await p.locator('#batch-history').waitFor();
+    assert.equal(await p.locator('#batch-actions, #reject-form').count(), 0);
+    assert.deepEqual(await hardErrors(p), []);
+    await shot(p, 'batch');
+    await go(p, '#advances');
+    await go(p, await p.locator('#main a[href^="#advances/"]').first().getAttribute('href'));
+    assert.equal(await p.locator('#main button').count(), 0, 'no approve or issue');
+    assert.deepEqual(await hardErrors(p), []);
+    await shot(p, 'advance-plan');
     // a claim: read, but no reversal
     await go(p, '#claims');
     await p.locator('#claims-result tbody a').first().click();
@@ -329,8 +390,9 @@ try {
     });
   }
 
-  // ---- maker-checker: a fund administrator approves a batch another made ------
-  await check('fund-admin: approves a batch another made, never their own', async () => {
+  // ---- maker-checker: a fund administrator rejects (with a reason) and ---------
+  // approves a batch another made, never their own
+  await check('fund-admin: rejects a batch another made with a reason, approves one another made, never their own', async () => {
     const maker = await session('fund-admin-maker');
     await login(maker, 'fund', PW.fund);
     await ready(maker);
@@ -347,14 +409,51 @@ try {
     await maker.locator('#batch-actions [role=alert]', { hasText: '双人复核' }).waitFor();
     assert.equal(await maker.locator('#main [data-status]').first().getAttribute('data-status'), 'draft');
     await shot(maker, 'batch-own-approval-refused');
-    await maker.context().close();
+
+    // another administrator of the fund rejects it: not without a reason
     const checker = await session('fund-admin-checker');
     await login(checker, 'fund2', PW.fund2);
     await ready(checker);
     await go(checker, '#batches/' + id);
+    await checker.locator('#reject-form button', { hasText: '驳回' }).click();
+    await checker.locator('#reject-form', { hasText: '请填写驳回原因' }).waitFor();
+    assert.equal(await checker.locator('#main [data-status]').first().getAttribute('data-status'), 'draft', 'nothing sent without a reason');
+    const why = '浏览器测试：明细待核（' + Date.now() + '）';
+    await checker.locator('#reject-form-reason').fill(why);
+    await checker.locator('#reject-form-reason').press('Enter');
+    await checker.locator('#main [data-status=rejected]').first().waitFor();
+    assert.match(await checker.locator('#main [data-status=rejected]').first().textContent(), /已驳回/);
+    // the reason in the batch's history, with who rejected it
+    const rej = checker.locator('#batch-history tbody tr[data-action=reject]');
+    assert.equal(await rej.count(), 1);
+    assert.equal(await rej.locator('td').nth(1).textContent(), 'fund2');
+    assert.equal(await rej.locator('td').nth(2).textContent(), '驳回');
+    assert.equal(await rej.locator('td.reject-reason').textContent(), '驳回原因：' + why);
+    // sent to the service as the checker's reason (not only shown)
+    const hist = await checker.evaluate(async (b) => (await (await fetch('/v1/batches/' + b)).json()).history, id);
+    assert.ok(hist.some((e) => e.action === 'reject' && e.actor === 'fund2' && e.detail === why), JSON.stringify(hist));
+    assert.deepEqual(await hardErrors(checker), []);
+    await shot(checker, 'batch-rejected-with-reason');
+
+    // the maker reopens it (a draft again, theirs) and still cannot approve it
+    await go(maker, '#batches/' + id);
+    await maker.locator('#reopen-form-reason').fill('补齐明细后重开');
+    await maker.locator('#reopen-form button').click();
+    await maker.locator('#batch-history tbody tr[data-action=reopen]').waitFor();
+    assert.equal(await maker.locator('#main [data-status]').first().getAttribute('data-status'), 'draft');
+    assert.equal(await maker.locator('#batch-history tbody tr[data-action=reopen]').count(), 1);
+    assert.match(await maker.locator('#batch-history tbody tr[data-action=reopen]').textContent(), /补齐明细后重开/);
+    await maker.locator('#batch-actions button', { hasText: '审核通过' }).click();
+    await maker.locator('#batch-actions [role=alert]', { hasText: '双人复核' }).waitFor();
+    assert.equal(await maker.locator('#main [data-status]').first().getAttribute('data-status'), 'draft');
+    await maker.context().close();
+
+    // the other administrator approves it
+    await go(checker, '#batches/' + id);
     await checker.locator('#batch-actions button', { hasText: '审核通过' }).click();
-    await checker.locator('#main [data-status=approved]').waitFor();
+    await checker.locator('#main [data-status=approved]').first().waitFor();
     assert.match(await checker.locator('#main [data-status=approved]').first().textContent(), /已审核/);
+    assert.equal(await checker.locator('#batch-history tbody tr[data-action=approve] td').nth(1).textContent(), 'fund2');
     assert.deepEqual(await hardErrors(checker), []);
     await shot(checker, 'batch-approved-by-another');
     await checker.context().close();
@@ -375,6 +474,7 @@ try {
     await ready(p);
     await go(p, '#reconciliation');
     await p.locator('#statement-file').setInputFiles(file);
+    assert.equal(await p.locator('#statement-chosen').textContent(), 'statement.xml');
     await p.locator('#statement-form button[type=submit]').click();
     await p.locator('#statement-result .ok', { hasText: '已导入' }).waitFor();
     await shot(p, 'statement-imported');
@@ -419,6 +519,15 @@ try {
     assert.equal(await p.locator('#app').isVisible(), false);
     await shot(p, 'locked');
     await p.context().close();
+  });
+  // ---- the README links every screenshot this test keeps, and nothing else ----
+  await check('README: links each screenshot kept (and only those)', async () => {
+    const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const linked = [...readme.matchAll(/\]\(build\/tests\/artifacts\/console\/([^)\s]+)\)/g)].map((m) => m[1]);
+    const kept = [...shots, 'slip.pdf'];  /* and index.txt, written when the run ends */
+    assert.ok(linked.includes('index.txt'), 'the README links the list');
+    assert.deepEqual([...new Set(linked.filter((f) => f !== 'index.txt'))].sort(), [...new Set(kept)].sort());
+    for (const f of shots) assert.ok(fs.statSync(path.join(ARTIFACTS, f)).size > 1000, f);
   });
 } finally {
   await browser.close();

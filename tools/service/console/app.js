@@ -75,7 +75,7 @@ const FUND_ZH = {
   '620100': '政府兜底', '999999': '其他基金'
 };
 const FIELD_ZH = {
-  setl_id: '结算号', setl_time: '结算时间', kind: '类型', fixmedins_code: '医院编码', claim_no: '住院号',
+  setl_id: '结算号', setl_time: '结算时间', kind: '类型', fixmedins_code: '医疗机构编码', claim_no: '住院号',
   psn_no: '人员编号', adm_date: '入院日期', dscg_date: '出院日期', dscg_maindiag_code: '主要诊断',
   medfee_sumamt: '医疗费用总额', fulamt_ownpay_amt: '全自费金额', overlmt_selfpay: '超限价自付',
   preselfpay_amt: '先行自付金额', inscp_scp_amt: '政策范围内金额', act_pay_dedc: '实际起付线',
@@ -87,11 +87,136 @@ const FIELD_ZH = {
   approved_by: '审核人', fund: '基金', hospital: '医院', amount: '金额', total: '合计', count: '笔数',
   seq: '序号', time: '时间', user: '用户', operator: '经办人', action: '操作', object: '对象',
   subject: '对象', detail: '内容', age_days: '账龄（天）', note: '备注', as_of: '截至',
-  fixmedins_code: '医院编码', advanced: '已预付', earned: '结算应得', balance: '余额',
+  advanced: '已预付', earned: '结算应得', balance: '余额',
   advancing_since: '垫付起始', fund_code: '基金编码', fund_name: '基金名称', through: '截至日期',
   period_from: '起始日期', period_to: '结束日期', plan_id: '计划编号', advance_id: '预付款编号',
   made_by: '制定人', issued_by: '拨付人', issued_at: '拨付时间', execution_date: '执行日期',
-  kind_name: '类别', entry_ref: '银行流水', batch_id: '批次', since: '起始', raised_at: '列为异常时间'
+  kind_name: '类别', entry_ref: '银行流水', batch_id: '批次', since: '起始', raised_at: '列为异常时间',
+  /* batches (GET /v1/batches, …/{id}, …/records) */
+  batch: '批次', owes: '尚欠金额', history: '处理记录', at: '时间', actor: '操作人', status_from: '原状态',
+  status_to: '新状态', info_count: '仅列示笔数', info_total: '仅列示金额', approved_at: '审核时间',
+  exported_at: '导出时间', file_sha256: '支付文件摘要（SHA-256）', digest: '摘要', receipt: '付款方回执',
+  accepted_total: '付款方接受金额', rejected_count: '付款方拒付笔数', paid: '已到账', returned: '已退回',
+  pool: '资金池', refd_setl_flag: '退费结算标志', payable: '应付', fund_kind: '基金类别',
+  reject_reason: '拒付原因', psn_name: '姓名', certno: '证件号码', added: '新增笔数', outcome: '结果',
+  gateway: '通道', message: '消息', info_only: '仅列示',
+  /* advances (GET /v1/advances, /v1/advance-plans) */
+  msg_id: '报文标识号', window_from: '统计窗口起始', target_days: '目标天数', min_topup: '最低补拨额',
+  made_at: '制定时间', issued_msg_id: '拨付报文标识号', lines: '计划明细', basis: '依据',
+  window_earned: '窗口内结算应得', target: '目标额', topup: '补拨额', advances: '预付款', hospitals: '各医院',
+  /* reconciliation (POST /v1/statements, /v1/exceptions, /v1/reports/reconciliation) */
+  suspense: '待查款项', pool_bank: '资金专户', funds: '各基金', billed: '已申报', written_off: '已核销',
+  outstanding: '未到账', ledger: '账簿', open_batches: '未结批次', oldest_sent: '最早发送时间', name: '名称',
+  confirmed: '已确认', exceptions: '例外', overdue: '逾期', reported: '对账单条目', stored: '新存入',
+  known: '已导入过', not_booked: '未入账', matched: '已匹配', held: '暂挂', rematched: '重新匹配',
+  credit: '贷记（收入）', booking_date: '记账日期', return_id: '退回编号', raised_by: '列为例外者',
+  resolved: '已处理', resolution: '处理方式', resolved_at: '处理时间', resolved_by: '处理人',
+  stmt_begndate: '对账起始日期', stmt_enddate: '对账结束日期', totals: '合计', description: '说明',
+  /* audit (GET /v1/audit, /v1/verify) */
+  token_id: '令牌编号', client: '客户端地址', prev_hash: '前一条哈希', hash: '本条哈希', check: '检查项',
+  rows: '检查行数', violations: '违规数', checks: '检查', intact: '完整', genuine: '真实', void: '已作废',
+  records: '记录', code: '代码', date: '日期', year: '年度', type: '类型', role: '角色', version: '版本'
+};
+/* Values that are codes, ids, names of people or digests: shown as they are
+ * (class code), never translated. */
+const CODE_KEYS = new Set(['id', 'batch_id', 'setl_id', 'claim_no', 'psn_no', 'fixmedins_code', 'msg_id',
+  'issued_msg_id', 'digest', 'file_sha256', 'hash', 'prev_hash', 'receipt', 'token_id', 'client', 'user',
+  'operator', 'actor', 'created_by', 'approved_by', 'made_by', 'issued_by', 'raised_by', 'resolved_by',
+  'entry_ref', 'return_id', 'plan_id', 'advance_id', 'certno', 'reverses', 'dscg_maindiag_code', 'gateway']);
+/* Free text as a person or the record wrote it (a reason, a note, the audit
+ * trail's details): shown as written (class raw). */
+const RAW_KEYS = new Set(['reason', 'note', 'reject_reason', 'message']);
+const BOOL_ZH = { true: '是', false: '否' };
+/* the batch history's and the audit trail's actions (docs/batches.md, audit.md) */
+const ACTION_ZH = {
+  create: '创建', approve: '审核通过', reject: '驳回', reopen: '重开', export: '导出支付文件', send: '发送',
+  answer: '付款方答复', accept: '付款方接受', refused: '被拒收', payment: '到账', netted: '冲抵', repay: '退回',
+  load: '导入', settle: '结算', reverse: '冲销', plan: '制定计划', issue: '拨付', add: '新增', remove: '删除',
+  disable: '停用', enable: '启用', password: '设置密码', locked: '登录锁定', token: '签发令牌', revoke: '吊销',
+  import: '导入', resolve: '处理', match: '匹配', refund: '退款', confirm: '确认', 'write-off': '核销',
+  set: '设置', login: '登录', logout: '退出登录', void: '作废', verify: '核验', raise: '列为例外', role: '更改角色'
+};
+const OBJECT_ZH = {
+  claim: '住院', batch: '批次', user: '用户', registry: '登记册', rules: '政策规则', policy: '政策', catalog: '药品诊疗目录',
+  advance: '预付款', plan: '预付计划', statement: '对账单', exception: '例外', slip: '结算单', token: '令牌', pool: '资金池',
+  entry: '银行流水', return: '退回', key: '密钥', service: '服务', config: '配置'
+};
+/* "claim settle" → 住院 · 结算; a word without a name stays (and the browser test notices) */
+const actionZh = (a) => String(a).split(' ').map((w, i, all) => (all.length > 1 && i === 0 ? OBJECT_ZH[w] : ACTION_ZH[w]) || w).join(' · ');
+/* the fund shares' kinds and slots, the people's categories (a trace's words) */
+const WORD_ZH = {
+  basic: '基本医疗保险', critical: '大病保险', assistance: '医疗救助', relief: '兜底保障', assist: '医疗救助',
+  crit_paid: '大病保险', reversal: '冲销', general: '普通人员', poor: '建档立卡贫困人口', lowinc: '低保对象',
+  destitute: '特困供养人员', settle: '结算', reverse: '冲销', none: '无',
+  /* reconciliation: the exceptions' kinds, the resolutions */
+  amount: '金额不符', unknown: '无法对应', duplicate: '重复到账', ambiguous: '对应不明', missing: '应到未到',
+  accept: '接受', match: '手工匹配', refund: '退款', 'write-off': '核销', ignore: '忽略', settled: '已结清',
+  default: '默认资金池'
+};
+/* an advance plan line's basis (docs/advances.md) */
+const BASIS_ZH = { request: '按医院申请', target: '按目标额补足', earnings: '按结算应得' };
+const wordZh = (v) => {
+  if (WORD_ZH[v]) return WORD_ZH[v];
+  const m = /^([a-z_-]+):(.+)$/.exec(v);  /* relief:610103, match:B390100-000001 */
+  return m && WORD_ZH[m[1]] ? WORD_ZH[m[1]] + ' ' + m[2] : v;
+};
+/* the engine's sentences a page shows: the batch history's details, the
+ * exceptions' details, the checks of verify */
+const SENTENCE_ZH = [
+  [/^(\d+) records?$/, (m) => m[1] + ' 笔记录'],
+  [/^(\d+) records? added(?:: (.*))?$/, (m) => '新增 ' + m[1] + ' 笔记录' + (m[2] ? '：' + m[2] : '')],
+  [/^a credit naming no batch$/, () => '一笔未指明批次的收入'],
+  [/^an entry of 0\.00$/, () => '一笔金额为 0.00 的流水'],
+  [/^(-?\d+) fen(?: by (.*))?$/, (m) => yuan(Number(m[1])) + ' 元' + (m[2] ? '（' + m[2] + '）' : '')]
+];
+const CHECK_ZH = {
+  'settlement conservation': '结算守恒（各基金、医院与个人负担之和等于费用总额）',
+  'settlement funds sum up': '结算各基金之和相符',
+  'reversals mirror their settlement': '冲销与原结算金额相反相等',
+  'ledger balances': '总账平衡',
+  'account balances equal their transfers': '各账户余额等于其转账之和',
+  'money is stored as whole fen': '金额以整分存储',
+  'settlements are in the ledger': '结算均已入账',
+  'accumulators equal the sums of settlements': '累计额等于结算之和',
+  'a claim number has at most one live settlement': '每个住院号至多一笔有效结算',
+  'claims match their digest and their items': '住院申报与其摘要及明细相符',
+  "the audit trail's hash chain is intact": '审计记录的哈希链完整',
+  'settlements agree with their claim': '结算与其住院申报一致',
+  'settlements refer to stored rows': '结算引用的记录均存在',
+  'fund shares move their own accumulator': '各基金份额只计入本基金累计额',
+  'fund shares carry their trace': '各基金份额均有计算过程',
+  'every claim is settled once; a number is reused only after a reversal': '每笔住院只结算一次；冲销后方可重用住院号',
+  'claims, settlements and transfers run without gaps': '申报、结算和转账编号连续无缺',
+  'policies match their digest': '政策与其摘要相符',
+  'the audit trail has no gap': '审计记录连续无缺',
+  'what was done is in the audit trail': '所有操作均有审计记录',
+  'every other reference resolves': '其他引用均可解析',
+  "the schema's guards are in place": '数据库约束齐全',
+  'each advance has exactly one transfer of its amount': '每笔预付款恰有一笔等额转账',
+  'every advance transfer belongs to an advance': '每笔预付款转账都属于一笔预付款',
+  'a plan is issued at most once, whole, as approved': '预付计划至多拨付一次，按审核内容全额拨付',
+  'plan lines are never negative and follow the top-up rule': '计划明细不为负且符合补拨规则',
+  'the maker of an advance is not its approver': '预付款的制定人不是其审核人',
+  'each claim share is in at most one batch': '每笔基金份额至多在一个批次中',
+  'every share of a batch exists': '批次中的每笔份额都存在',
+  'each batch total equals the sum of its records': '批次合计等于其明细之和',
+  'a record left out of a total reverses a record the payer rejected': '未计入合计的记录均冲销付款方拒付的记录',
+  'batch status changes are recorded': '批次状态变化均有记录',
+  'no batch is accepted or paid beyond what it billed': '批次接受或到账金额不超过申报金额',
+  'money returned to a fund is its returns, each booked once': '退回基金的款项即其退回记录，各记账一次',
+  "each fund's billed, paid, written off and returned add up": '各基金已申报、已到账、已核销与已退回相符',
+  'each bank entry matches at most one thing': '每笔银行流水至多匹配一项',
+  "each batch's paid is what was matched to it": '批次已到账金额等于匹配给它的流水',
+  "each batch's status agrees with what it was paid": '批次状态与到账情况一致',
+  "each bank entry is booked once, and its payments reach its batches' funds": '每笔银行流水只记账一次，款项进入对应批次的基金',
+  'every reconciliation transfer has its bank entry or decision': '每笔对账转账都有银行流水或处理决定',
+  'exceptions are resolved at most once, and as they say': '例外至多处理一次，且与处理方式一致',
+  'suspense:bank holds exactly the unexplained entries': '待查账户恰好等于未解释的流水',
+  'settlements used the policy and catalogue in force': '结算使用了当时有效的政策和目录'
+};
+const sentenceZh = (t) => {
+  for (const [re, f] of SENTENCE_ZH) { const m = re.exec(t); if (m) return f(m); }
+  return null;
 };
 const TRACE_ZH = {
   kind: '类别', inscp: '政策范围内', 'hospital-level': '医院等级', 'level-deductible': '等级起付线',
@@ -103,7 +228,7 @@ const TRACE_ZH = {
   'gap-before': '兜底差额', 'gap-after': '兜底后差额', of: '冲销的结算号', reason: '原因', slot: '支付项'
 };
 const zh = (k, map) => (map || FIELD_ZH)[k] || k;
-const isMoneyKey = (k) => /(amt|amount|_pay|pay$|payamt|sumamt|dedc|selfpay|total|sum|inscp|raw|cap$|base|paid|target|gap|psn0|deductible)/.test(k) && !/ratio|factor|level$/.test(k);
+const isMoneyKey = (k) => /(amt|amount|_pay|pay$|payamt|sumamt|dedc|selfpay|total|sum|inscp|raw|cap$|base|paid|target|gap|psn0|deductible|billed|written_off|returned|outstanding|ledger|advanced|earned|balance|owes|suspense|pool_bank|topup)/.test(k) && !/ratio|factor|level$/.test(k);
 
 /* ---- the service ------------------------------------------------------------ */
 
@@ -190,9 +315,27 @@ function cell(k, v) {
   if (typeof v === 'object') return el('td', {}, generic(v));
   if (typeof v === 'string' && /^-?\d+\.\d{2}$/.test(v) && isMoneyKey(k)) return el('td', { class: 'num' }, yuan(fen(v)));
   if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) return el('td', {}, when(v));
-  if (k === 'fund_pay_type' || k === 'fund') return el('td', {}, (FUND_ZH[v] ? FUND_ZH[v] + ' ' : '') + v);
-  if (k === 'kind') return el('td', {}, KIND_ZH[v] || v);
-  if ((k === 'status' || k === 'state') && STATUS_ZH[v]) return el('td', { 'data-status': v }, STATUS_ZH[v]);
+  if (typeof v === 'boolean') return el('td', { 'data-value': String(v) }, BOOL_ZH[v]);
+  if (k === 'fund_pay_type' || k === 'fund' || k === 'fund_code') return el('td', {}, (FUND_ZH[v] ? FUND_ZH[v] + ' ' : '') + v);
+  if (k === 'kind') return el('td', { 'data-value': v }, KIND_ZH[v] || wordZh(v));
+  if ((k === 'status' || k === 'state' || k === 'status_from' || k === 'status_to') && STATUS_ZH[v])
+    return el('td', { 'data-status': v }, STATUS_ZH[v]);
+  if (k === 'refd_setl_flag') return el('td', { 'data-value': v }, v === '1' ? '是' : v === '0' ? '否' : v);
+  if (k === 'action') return el('td', { 'data-value': v }, actionZh(v));
+  if (k === 'check') return el('td', { title: v }, CHECK_ZH[v] || v);
+  if (k === 'basis') return el('td', { 'data-value': v }, BASIS_ZH[v] || v);
+  if (k === 'fund_kind' || k === 'resolution' || k === 'pool' || k === 'category') return el('td', { 'data-value': v }, wordZh(v));
+  if (k === 'detail' || k === 'description') {
+    const t = sentenceZh(String(v));
+    return t ? el('td', { title: v }, t) : el('td', { class: 'raw' }, String(v));
+  }
+  if (k === 'object' || k === 'subject') {  /* "claim H51010101/ZY2017-000123", "batch B…", a file */
+    const m = /^([a-z]+) (.+)$/.exec(String(v));
+    return m && OBJECT_ZH[m[1]] ? el('td', {}, OBJECT_ZH[m[1]] + ' ', el('span', { class: 'code' }, m[2]))
+      : el('td', { class: 'code' }, String(v));
+  }
+  if (CODE_KEYS.has(k)) return el('td', { class: 'code' }, String(v));
+  if (RAW_KEYS.has(k)) return el('td', { class: 'raw' }, String(v));
   return el('td', { class: typeof v === 'number' ? 'num' : null }, String(v));
 }
 function generic(v) {
@@ -499,8 +642,9 @@ async function pageClaims() {
 
 function traceTable(trace) {
   return el('table', { class: 'kv' }, el('tbody', {}, Object.entries(trace || {}).map(([k, v]) =>
-    el('tr', {}, el('th', {}, zh(k, TRACE_ZH)), el('td', { class: /^-?\d+\.\d{2}$/.test(v) ? 'num' : null },
-      /^-?\d+\.\d{2}$/.test(v) && !/ratio|factor/.test(k) ? yuan(fen(v)) : /^[01]\.\d{4}$/.test(v) ? pct(Number(v.replace('.', '')), 10000) : v === 'none' ? '无' : String(v))))));
+    el('tr', {}, el('th', {}, zh(k, TRACE_ZH)), el('td', { class: /^-?\d+\.\d{2}$/.test(v) ? 'num' : k === 'reason' ? 'raw' : null, 'data-value': v },
+      /^-?\d+\.\d{2}$/.test(v) && !/ratio|factor/.test(k) ? yuan(fen(v)) : /^[01]\.\d{4}$/.test(v) ? pct(Number(v.replace('.', '')), 10000)
+        : k === 'reason' || k === 'of' ? String(v) : wordZh(String(v)))))));
 }
 
 /* The claim's fee lines (the national names in each heading's title and
@@ -524,7 +668,7 @@ function itemsTable(items) {
   };
   return el('table', { class: 'items', id: 'claim-items' },
     el('thead', {}, el('tr', {}, cols.map(([k, label]) => el('th', { title: k, 'data-field': k, class: num(k) ? 'num' : null },
-      label, el('br'), el('small', { class: 'muted' }, k))))),
+      label, el('br'), el('small', { class: 'muted national' }, k))))),
     el('tbody', {}, items.map((it) => el('tr', { 'data-feedetl-sn': it.feedetl_sn },
       cols.map(([k]) => el('td', { 'data-field': k, class: num(k) ? 'num' : null }, show(k, it[k])))))));
 }
@@ -545,7 +689,7 @@ async function claimDetail(h, n) {
       el('table', { class: 'kv' }, el('tbody', {},
         el('tr', {}, el('th', {}, '人员编号'), el('td', {}, s.psn_no || '')),
         s.reverses ? el('tr', {}, el('th', {}, '冲销的结算号'), el('td', {}, s.reverses)) : null,
-        s.reason ? el('tr', {}, el('th', {}, '冲销原因'), el('td', {}, s.reason)) : null,
+        s.reason ? el('tr', {}, el('th', {}, '冲销原因'), el('td', { class: 'raw' }, s.reason)) : null,
         Object.entries(info).map(([k, v]) => el('tr', {}, el('th', {}, zh(k)),
           el('td', { class: 'num' }, /ratio|prop/.test(k) ? pct(Number(String(v).replace('.', '')), 10000) : yuan(fen(v))))))),
       el('h3', {}, '各基金支付及计算过程'),
@@ -633,13 +777,53 @@ function actionButton(label, method, path, body, after, cls) {
   return el('span', {}, b, msg);
 }
 
+/* A step that carries a reason ({"reason"}): required (a rejection) or not
+ * (a reopening); an empty required reason is refused by the page. */
+function reasonForm(id, placeholder, label, missing, required, path, after) {
+  const reason = el('input', { id: id + '-reason', placeholder, size: 24, 'aria-label': placeholder, 'aria-required': required ? 'true' : null });
+  const msg = el('span', { role: 'status' });
+  const btn = el('button', { type: 'submit', class: 'secondary' }, label);
+  const f = el('form', { class: 'inline', id }, reason, btn, msg);
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const r = reason.value.trim();
+    if (required && !r) { msg.replaceChildren(el('span', { class: 'bad' }, missing)); reason.focus(); return; }
+    btn.disabled = true;
+    try { await api('POST', path, r ? { reason: r } : {}); after(); }
+    catch (e) { msg.replaceChildren(problem(e)); btn.disabled = false; }
+  });
+  return f;
+}
+
+/* A batch's history: each step, who took it and its detail (a rejection's
+ * reason as the checker wrote it). */
+function historyTable(history) {
+  if (!history.length) return el('p', { class: 'muted' }, '（无）');
+  return el('table', { id: 'batch-history' },
+    el('thead', {}, el('tr', {}, ['时间', '操作人', '操作', '原状态', '新状态', '说明'].map((h) => el('th', {}, h)))),
+    el('tbody', {}, history.map((e) => el('tr', { 'data-action': e.action },
+      el('td', {}, when(e.at)), el('td', { class: 'code' }, e.actor || ''), el('td', {}, actionZh(e.action || '')),
+      el('td', { 'data-status': e.status_from || '' }, STATUS_ZH[e.status_from] || e.status_from || ''),
+      el('td', { 'data-status': e.status_to || '' }, STATUS_ZH[e.status_to] || e.status_to || ''),
+      (() => {
+        const d = e.detail || '';
+        if (e.action === 'reject') return el('td', { class: 'raw reject-reason' }, d ? '驳回原因：' + d : '');
+        const t = sentenceZh(d);
+        return t ? el('td', { title: d }, t) : el('td', { class: 'raw' }, d);
+      })()))));
+}
+
 async function pageBatches(args) {
   const blocks = [el('h2', {}, '结算批次'),
     el('p', { class: 'notice' }, '双人复核：创建、重开或最后修改批次的人不能审核该批次，须由另一位基金管理员审核。')];
   if (args[0]) {
     const id = encodeURIComponent(args[0]);
     const { data } = await api('GET', '/v1/batches/' + id);
-    blocks.push(el('p', {}, el('a', { href: '#batches' }, '← 返回批次列表')), el('h3', {}, '批次 ' + args[0]), generic(data));
+    const b = (data && data.batch) || {};
+    blocks.push(el('p', {}, el('a', { href: '#batches' }, '← 返回批次列表')), el('h3', {}, '批次 ' + args[0]),
+      generic(Object.assign({}, b, data && data.owes !== undefined && data.owes !== null ? { owes: data.owes } : {})));
+    // who did what to it, and why: a rejection's reason, a reopening's
+    blocks.push(el('h3', {}, '处理记录'), historyTable((data && data.history) || []));
     // what the payer is billed for: the batch's records (finance sees no
     // names, ID numbers or diagnoses: the service leaves them out)
     try {
@@ -650,8 +834,8 @@ async function pageBatches(args) {
       const again = () => route();
       blocks.push(el('div', { class: 'actions', id: 'batch-actions' },
         actionButton('审核通过', 'POST', '/v1/batches/' + id + '/approve', {}, again, ''),
-        actionButton('驳回', 'POST', '/v1/batches/' + id + '/reject', {}, again),
-        actionButton('重开', 'POST', '/v1/batches/' + id + '/reopen', {}, again),
+        reasonForm('reject-form', '驳回原因（必填）', '驳回', '请填写驳回原因。', true, '/v1/batches/' + id + '/reject', again),
+        reasonForm('reopen-form', '重开说明（可选）', '重开', null, false, '/v1/batches/' + id + '/reopen', again),
         actionButton('导出支付文件', 'POST', '/v1/batches/' + id + '/export', {}, again),
         actionButton('发送', 'POST', '/v1/batches/' + id + '/send', {}, again)));
     }
@@ -711,10 +895,15 @@ async function pageAdvances(args) {
 async function pageReconciliation() {
   const blocks = [el('h2', {}, '对账')];
   if (may('reconcile-write')) {
-    const file = el('input', { type: 'file', id: 'statement-file', accept: '.xml,application/xml', 'aria-label': '银行对账单（camt.053）' });
+    /* the file input's own button speaks the browser's language: hidden
+     * (still focusable), a Chinese label of ours opens it */
+    const chosen = el('span', { id: 'statement-chosen', class: 'muted code' }, '未选择文件');
+    const file = el('input', { type: 'file', id: 'statement-file', class: 'visually-hidden', accept: '.xml,application/xml', 'aria-label': '银行对账单（camt.053）',
+      onchange: () => { chosen.textContent = file.files.length ? file.files[0].name : '未选择文件'; } });
     const msg = el('div', { id: 'statement-result', role: 'status' });
     const f = el('form', { class: 'filters', id: 'statement-form' },
-      el('div', {}, el('label', { for: 'statement-file' }, '导入银行对账单（camt.053 XML）'), file),
+      el('div', {}, el('span', { class: 'label' }, '导入银行对账单（camt.053 XML）'),
+        el('span', {}, file, el('label', { for: 'statement-file', class: 'file-button' }, '选择文件'), ' ', chosen)),
       el('div', {}, el('button', { type: 'submit' }, '导入')));
     f.addEventListener('submit', async (ev) => {
       ev.preventDefault();
@@ -758,7 +947,8 @@ async function pageAudit() {
           data.violations === 0 ? '全部检查通过，没有违规。' : '发现 ' + data.violations + ' 处违规。'), generic(data.checks || []));
       } catch (e) { out.replaceChildren(problem(e)); }
     } }, '核验数据一致性')), out);
-  blocks.push(el('h3', {}, '审计记录'));
+  blocks.push(el('h3', {}, '审计记录'),
+    el('p', { class: 'muted' }, '“内容”一栏是审计记录写入时的原文（受哈希链保护，按原样显示，不作翻译）。'));
   try { blocks.push(generic(listOf((await api('GET', '/v1/audit?limit=200')).data, 'records'))); } catch (e) { blocks.push(problem(e)); }
   return blocks;
 }

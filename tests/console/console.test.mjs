@@ -353,6 +353,28 @@ try {
     await ready(p);
     assert.equal(await p.locator('.reverse-form').count(), 0);
     await shot(p, 'claim');
+    // a stay of the demo's supplementary county (510123, 2018): the national
+    // platform's part under its Chinese names, then the county's funds
+    const nat = await p.evaluate(async () => {
+      const list = await (await fetch('/v1/settlements?dscg_from=2018-01-01&limit=50')).json();
+      for (const x of list.settlements.filter((y) => y.kind === 'settle')) {
+        const c = await (await fetch(`/v1/claims/${x.fixmedins_code}/${encodeURIComponent(x.claim_no)}`)).json();
+        const s = (c.settlements || []).find((y) => y.national && y.kind === 'settle');
+        if (s) return { fixmedins_code: x.fixmedins_code, claim_no: x.claim_no, national: s.national };
+      }
+      return null;
+    });
+    assert.ok(nat, 'the demo settled a claim on top of the national platform');
+    await go(p, '#claim/' + encodeURIComponent(nat.fixmedins_code) + '/' + encodeURIComponent(nat.claim_no));
+    await p.locator('.national-part').first().waitFor();
+    const part = await p.locator('.national-part').first().textContent();
+    assert.match(part, /国家医保信息平台结算/);
+    assert.ok(part.includes(nat.national.setl_id), 'the national settlement number');
+    for (const label of ['基本医保统筹基金', '大病保险', '医疗救助']) assert.ok(part.includes(label), label);
+    const yuanText = (a) => { const [i, d = ''] = String(a).split('.'); return i.replace(/\B(?=(\d{3})+(?!\d))/g, ',') + '.' + d.padEnd(2, '0'); };
+    assert.ok(part.includes(yuanText(nat.national.hifp_pay)), 'hifp_pay ' + nat.national.hifp_pay + ' in ' + part);
+    assert.deepEqual(await hardErrors(p), []);
+    await shot(p, 'claim-national');
     // verify: every check passes
     await go(p, '#audit');
     await p.locator('#run-verify').click();

@@ -673,6 +673,22 @@ function itemsTable(items) {
       cols.map(([k]) => el('td', { 'data-field': k, class: num(k) ? 'num' : null }, show(k, it[k])))))));
 }
 
+/* The national platform's part of a stay settled on top of it
+ * (docs/national.md): its settlement number and the national funds'
+ * amounts under their names; the county's funds follow. */
+function nationalBlock(nat) {
+  const f = nat.national_funds || {};
+  const row = (label, code, amt) => el('tr', {}, el('th', {}, label, code ? el('span', { class: 'code muted' }, ' ' + code) : null),
+    el('td', { class: 'num' }, yuan(fen(amt))));
+  return el('section', { class: 'national-part', 'data-national-setl-id': nat.setl_id },
+    el('h3', {}, '国家医保信息平台结算'),
+    el('table', { class: 'kv' }, el('tbody', {},
+      el('tr', {}, el('th', {}, '平台结算号'), el('td', { class: 'code' }, nat.setl_id || '')),
+      row('基本医保统筹基金', f.basic, nat.hifp_pay),
+      row('大病保险', f.critical, nat.hifmi_pay),
+      row('医疗救助', f.assistance, nat.maf_pay))));
+}
+
 async function claimDetail(h, n) {
   const { data } = await api('GET', '/v1/claims/' + encodeURIComponent(h) + '/' + encodeURIComponent(n));
   const settlements = data.settlements || [];
@@ -692,6 +708,7 @@ async function claimDetail(h, n) {
         s.reason ? el('tr', {}, el('th', {}, '冲销原因'), el('td', { class: 'raw' }, s.reason)) : null,
         Object.entries(info).map(([k, v]) => el('tr', {}, el('th', {}, zh(k)),
           el('td', { class: 'num' }, /ratio|prop/.test(k) ? pct(Number(String(v).replace('.', '')), 10000) : yuan(fen(v))))))),
+      s.national ? nationalBlock(s.national) : null,
       el('h3', {}, '各基金支付及计算过程'),
       (s.setldetail || []).map((d) => el('div', { class: 'trace' },
         el('p', {}, el('strong', {}, (FUND_ZH[d.fund_pay_type] || '基金') + ' ' + d.fund_pay_type + '：' + yuan(fen(d.fund_payamt)) + ' 元')),

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -424,7 +425,7 @@ Test(checkpoint, a_connection_with_checkpoints_apart_never_checkpoints_on_commit
 	three_commits(s, "A");
 	cr_expect_eq(in_the_file(db, "apart-1.db"), 0, "the commits checkpointed nothing");
 	/* the owner's checkpoint, outside any transaction */
-	cr_assert_eq(s->ops->checkpoint(s), 0, "%s", zt_error_last());
+	cr_assert_eq(s->ops->checkpoint(s, ZT_CHECKPOINT_PASSIVE, NULL), 0, "%s", zt_error_last());
 	cr_expect_eq(in_the_file(db, "apart-2.db"), 3000);
 	zt_store_close(s);
 
@@ -461,6 +462,98 @@ Test(checkpoint, the_group_checkpoints_on_a_thread_of_its_own_after_its_commits,
 	zt_settle_group_free(g);
 	expect_verify_clean(db);
 	free(text);
+}
+
+/* Desks that keep the group busy: each submits lists of ten claims, one
+ * after the other, as fast as they are answered. */
+struct busy_desk {
+	struct zt_settle_group *g;
+	int id, lists, settled;
+	int rc;
+};
+
+static void *busy_desk_run(void *arg)
+{
+	struct busy_desk *b = arg;
+	for (int k = 0; k < b->lists && b->rc == 0; k++) {
+		char prefix[24];
+		snprintf(prefix, sizeof prefix, "W%d-%03d", b->id, k);
+		char *text = claims_list(10, prefix, false);
+		struct desk *d = malloc(sizeof *d);
+		desk_init(d, b->g, text);
+		desk_run(d);
+		b->rc = d->rc;
+		b->settled += d->settled;
+		free(d);
+		free(text);
+	}
+	return NULL;
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/* Four busy desks, 1,600 claims, commits back to back: the log's largest
+ * size while they ran, and the checkpoints that restarted it. */
+static off_t busy_log(const char *db, long long bound, uint64_t *restarts)
+{
+	struct zt_settle_group *g;
+	cr_assert_eq(zt_settle_group_new(&g, db, NULL, 0, 0), 0);
+	zt_settle_group_set_log_pages(g, bound);
+	enum { BUSY = 4 };
+	static struct busy_desk b[BUSY];
+	pthread_t t[BUSY];
+	for (int i = 0; i < BUSY; i++) {
+		b[i] = (struct busy_desk){.g = g, .id = i, .lists = 40};
+		pthread_create(&t[i], NULL, busy_desk_run, &b[i]);
+	}
+	char wal[600];
+	snprintf(wal, sizeof wal, "%s-wal", db);
+	off_t most = 0;
+	for (;;) {
+		off_t now = file_size(wal);
+		most = now > most ? now : most;
+		int running = 0;
+		for (int i = 0; i < BUSY; i++)
+			running += __atomic_load_n(&b[i].settled, __ATOMIC_SEQ_CST) < 400 &&
+			           __atomic_load_n(&b[i].rc, __ATOMIC_SEQ_CST) == 0;
+		if (!running)
+			break;
+		usleep(1000);
+	}
+	for (int i = 0; i < BUSY; i++) {
+		pthread_join(t[i], NULL);
+		cr_assert_eq(b[i].rc, 0, "%s", zt_error_last());
+		cr_assert_eq(b[i].settled, 400);
+	}
+	off_t now = file_size(wal);
+	most = now > most ? now : most;
+	*restarts = zt_settle_group_restarts(g);
+	zt_settle_group_free(g);
+	expect_verify_clean(db);
+	return most;
+}
+
+/* The log stays about its bound however steadily the desks commit: with a
+ * bound of 256 pages (1 MiB) the log of 1,600 claims never passes a few
+ * MiB, where without a bound that reached (the same run with a bound above
+ * anything it writes) it grows with every claim. The log's file keeps its
+ * largest size (it is reused from its beginning), so its size at the end
+ * is the largest it ever was. */
+Test(checkpoint, the_log_is_restarted_once_past_its_bound_under_steady_commits, .timeout = 600)
+{
+	uint64_t restarts = 0, none = 0;
+	off_t bounded = busy_log(sample_db("bounded.db"), 256, &restarts);
+	off_t unbounded = busy_log(sample_db("unbounded.db"), 1LL << 40, &none);
+	cr_log_info("log: %lld bytes with a bound of 256 pages (%llu restarts), %lld without",
+	            (long long)bounded, (unsigned long long)restarts, (long long)unbounded);
+	cr_expect_eq(none, 0, "no restart below the bound");
+	cr_expect_geq(restarts, 1, "the log was restarted");
+	cr_expect_lt(bounded, unbounded, "bounded %lld, unbounded %lld", (long long)bounded,
+	             (long long)unbounded);
 }
 
 /* ---- the rules a group keeps parsed -------------------------------------------- */

@@ -63,6 +63,13 @@ uint64_t zt_settle_group_checkpoints(struct zt_settle_group *g);
 /* Whether a checkpoint has run, and finished, since the group's last
  * commit (true too before any commit). */
 bool zt_settle_group_checkpointed(struct zt_settle_group *g);
+/* Checkpoints that restarted the log (settle_group.c: once the log passes
+ * its bound, a RESTART checkpoint lets the next commit write it from its
+ * beginning: the log's size stays about its bound under any load). */
+uint64_t zt_settle_group_restarts(struct zt_settle_group *g);
+/* The log's bound in pages (default 16,384: 64 MiB of 4 KiB pages; 0: the
+ * default). */
+void zt_settle_group_set_log_pages(struct zt_settle_group *g, long long pages);
 /* Inputs waiting for a leader (not those being settled). */
 unsigned zt_settle_group_waiting(struct zt_settle_group *g);
 /* Every submit must have returned. */

@@ -103,6 +103,14 @@ struct zt_store {
 
 /* How to open: options, never environment variables (the front door reads
  * those and fills this). */
+/* ops->checkpoint's modes and what one did (pages of the log). */
+enum zt_checkpoint_mode { ZT_CHECKPOINT_PASSIVE, ZT_CHECKPOINT_RESTART };
+struct zt_checkpoint {
+	long long log_pages;    /* the log's length when it ran */
+	long long copied_pages; /* of which now in the database */
+	bool restarted;         /* RESTART: the next commit starts the log afresh */
+};
+
 struct zt_store_options {
 	bool readonly;       /* read only: verify, show, list, reports */
 	bool create;         /* create the database if missing (init)  */
@@ -909,10 +917,18 @@ struct zt_store_ops {
 	 * ("2024-03-01T09:30:00Z"); outside one, now. */
 	const char *(*now)(struct zt_store *s);
 	/* Outside a transaction: copies what the log of committed writes holds
-	 * into the database without waiting for any reader or writer (SQLite:
-	 * a passive WAL checkpoint; one already running elsewhere is not an
-	 * error). NULL: the engine has nothing of the kind to do (PostgreSQL). */
-	int (*checkpoint)(struct zt_store *s);
+	 * into the database. ZT_CHECKPOINT_PASSIVE waits for no reader or
+	 * writer (SQLite: a passive WAL checkpoint; one already running
+	 * elsewhere is not an error). ZT_CHECKPOINT_RESTART also keeps
+	 * writers out, for at most a few tens of milliseconds, until every
+	 * reader reads from the database itself, so that the next commit
+	 * writes the log from its beginning again: the log's size is bounded
+	 * (not an error if a reader or writer held on longer: out->restarted
+	 * false). out (may be NULL): the log's size and what it copied, in
+	 * pages. NULL op: the engine has nothing of the kind to do
+	 * (PostgreSQL). */
+	int (*checkpoint)(struct zt_store *s, enum zt_checkpoint_mode mode,
+	                  struct zt_checkpoint *out);
 
 	struct zt_store_registry_ops registry; /* hospitals, people, funds          */
 	struct zt_store_policy_ops policies;   /* policies and their sources        */

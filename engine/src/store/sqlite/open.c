@@ -209,12 +209,29 @@ fail:
 
 /* store.h checkpoint: PASSIVE never waits (no busy handler), so a
  * checkpoint running on another connection, or a reader holding the oldest
- * frames, leaves the rest for the next one. */
-int sq_checkpoint(struct zt_store *s)
+ * frames, leaves the rest for the next one. RESTART holds the writer lock
+ * while it copies what is left and waits for the readers: its busy handler
+ * gives up after RESTART_WAIT_MS (a long report reading is not waited
+ * for: the log is restarted at a later round). */
+#define RESTART_WAIT_MS 40
+int sq_checkpoint(struct zt_store *s, enum zt_checkpoint_mode mode, struct zt_checkpoint *out)
 {
 	struct sq *q = sq_of(s);
-	int log = 0, done = 0;
-	int rc = sqlite3_wal_checkpoint_v2(q->db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	int log = 0, done = 0, rc;
+	if (mode == ZT_CHECKPOINT_RESTART) {
+		int busy_ms = q->busy_ms;
+		q->busy_ms = RESTART_WAIT_MS;
+		rc = sqlite3_wal_checkpoint_v2(q->db, "main", SQLITE_CHECKPOINT_RESTART, &log, &done);
+		q->busy_ms = busy_ms;
+		sq_waited(q); /* no longer waiting (its busy handler said so) */
+	} else {
+		rc = sqlite3_wal_checkpoint_v2(q->db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	}
+	if (out)
+		*out = (struct zt_checkpoint){.log_pages = log < 0 ? 0 : log,
+		                              .copied_pages = done < 0 ? 0 : done,
+		                              .restarted = mode == ZT_CHECKPOINT_RESTART &&
+		                                           rc == SQLITE_OK};
 	if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 		return 0;
 	return sq_error(q, "checkpoint the write-ahead log");

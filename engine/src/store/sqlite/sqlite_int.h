@@ -135,7 +135,7 @@ void sq_yield(struct zt_store *s);
 int sq_contended(struct zt_store *s);
 /* Leaves the waiting room (once the lock is had, or the wait given up). */
 void sq_waited(struct sq *q);
-int sq_checkpoint(struct zt_store *s);
+int sq_checkpoint(struct zt_store *s, enum zt_checkpoint_mode mode, struct zt_checkpoint *out);
 int sq_busy(void *ctx, int tries);
 const char *sq_now_op(struct zt_store *s);
 

@@ -72,7 +72,7 @@ struct zt_settle_group {
 
 #define CHECKPOINT_EVERY_MS 100
 #define LOG_PAGES_DEFAULT 16384 /* 64 MiB of 4 KiB pages */
-#define RESTART_TAIL_PAGES 512
+#define RESTART_TAIL_PAGES 64
 
 int zt_settle_group_new(struct zt_settle_group **out, const char *target,
                         const struct zt_store_options *so, unsigned chunk, unsigned max)

@@ -640,28 +640,8 @@ static const char *slip_config(const char *name)
 	char key[16], conf[16], text[1200];
 	snprintf(key, sizeof key, "%s.key", name);
 	snprintf(conf, sizeof conf, "%s.conf", name);
-	char path[1024];
-	snprintf(path, sizeof path, "%s", tmp_path(key));
-	struct run r = sh("head -c 32 /dev/urandom > '%s' && chmod 600 '%s'", path, path);
-	cr_assert_eq(r.code, 0, "%s", r.err);
-	run_free(&r);
-	snprintf(text, sizeof text, "[slip]\nkey = %s\nkey-id = K1\n", path);
+	snprintf(text, sizeof text, "[slip]\nkey = %s\nkey-id = K1\n", zt_test_slip_key(key));
 	return zt_test_write(conf, text);
-}
-
-/* The code printed on the slip of `setl_id`. */
-static void slip_code(char out[64], const char *db, const char *cfg, const char *setl_id)
-{
-	char *t = zt_test_dbc_ok(db, cfg, "slip --setl-id %s", setl_id);
-	const char *p = strstr(t, "验证码：");
-	cr_assert(p, "no code on the slip:\n%s", t);
-	p += strlen("验证码：");
-	while (*p == '\n' || *p == ' ')
-		p++;
-	size_t n = strcspn(p, "\n");
-	cr_assert(n > 20 && n < 64, "%s", t);
-	snprintf(out, 64, "%.*s", (int)n, p);
-	free(t);
 }
 
 /* `slip verify CODE` through the command line: genuine (exit 0), and what
@@ -715,8 +695,8 @@ Test(national_slip, verify_says_genuine_for_a_stay_on_the_national_platform_and_
 	const char *db = two_stays("sv.db");
 	const char *cfg = slip_config("sv");
 	char c1[64], c2[64];
-	slip_code(c1, db, cfg, "S000000000001");
-	slip_code(c2, db, cfg, "S000000000002");
+	zt_test_slip_code(c1, db, cfg, "S000000000001");
+	zt_test_slip_code(c2, db, cfg, "S000000000002");
 	cr_assert_str_neq(c1, c2);
 	/* the command line: genuine, valid, with the national amounts */
 	char *out = cli_genuine(db, cfg, c1);
@@ -740,7 +720,7 @@ Test(national_slip, verify_says_genuine_for_a_stay_on_the_national_platform_and_
 	uc_genuine(db, cfg, c1, "S000000000001", "2304-A1", true);
 	/* the void slip prints the same code; the reversal's setl_id names it */
 	char again[64];
-	slip_code(again, db, cfg, "S000000000003");
+	zt_test_slip_code(again, db, cfg, "S000000000003");
 	cr_expect_str_eq(again, c1);
 	struct run r = zt_test_dbc(db, cfg, "slip verify '%s' --setl-id S000000000003", c1);
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);

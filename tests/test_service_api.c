@@ -772,10 +772,7 @@ Test(api, idempotency_keys_same_body_same_answer_other_body_409)
  * reversed the same code is genuine and void. */
 Test(api, a_slips_code_verifies_over_http_and_says_when_it_was_reversed)
 {
-	const char *kpath = tmp_path("slip.key");
-	struct run k = sh("head -c 32 /dev/urandom > '%s' && chmod 600 '%s'", kpath, kpath);
-	cr_assert_eq(k.code, 0, "%s", k.err);
-	run_free(&k);
+	const char *kpath = zt_test_slip_key("slip.key");
 	char conf[800];
 	int n = snprintf(conf, sizeof conf, "[slip]\nkey = %s\nkey-id = K7\n", kpath);
 	struct zt_config *cfg = NULL;

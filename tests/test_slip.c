@@ -284,40 +284,10 @@ Test(slip, a_claim_never_settled_has_no_slip)
 
 /* ---- the verification code: [slip] key and `slip verify` (docs/slip.md) ---- */
 
-/* A private key file of 32 random bytes under `name`. */
-static const char *key_file(const char *name)
-{
-	static char paths[16][1024];
-	static int next;
-	char *path = paths[next++ % 16];
-	snprintf(path, 1024, "%s", tmp_path(name));
-	struct run r = sh("head -c 32 /dev/urandom > '%s' && chmod 600 '%s'", path, path);
-	cr_assert_eq(r.code, 0, "%s", r.err);
-	run_free(&r);
-	return path;
-}
-
 /* A configuration `name` with `text`. */
 static const char *config(const char *name, const char *text)
 {
 	return zt_test_write(name, text);
-}
-
-/* The code the slip of `setl_id` prints under configuration `cfg`, in `out`. */
-static void printed_code(char out[64], const char *db, const char *cfg, const char *setl_id)
-{
-	char *t = NULL;
-	cr_assert_eq(zt_test_run(&t, NULL, "--db %s --config %s slip --setl-id %s", db, cfg, setl_id),
-	             0);
-	const char *p = strstr(t, "验证码：");
-	cr_assert(p, "no code on the slip:\n%s", t);
-	p += strlen("验证码：");
-	while (*p == '\n' || *p == ' ')
-		p++;
-	size_t n = strcspn(p, "\n");
-	cr_assert(n > 20 && n < 64, "%s", t);
-	snprintf(out, 64, "%.*s", (int)n, p);
-	free(t);
 }
 
 static char *verify_ok(const char *db, const char *cfg, const char *code)
@@ -344,9 +314,9 @@ Test(slip_verify, the_printed_code_is_genuine_with_the_amounts_typed_or_scanned)
 {
 	const char *db = settled("张三丰");
 	char text[600], code[64];
-	snprintf(text, sizeof text, "[slip]\nkey = %s\nkey-id = K1\n", key_file("k1.key"));
+	snprintf(text, sizeof text, "[slip]\nkey = %s\nkey-id = K1\n", zt_test_slip_key("k1.key"));
 	const char *cfg = config("pool.conf", text);
-	printed_code(code, db, cfg, "S000000000001");
+	zt_test_slip_code(code, db, cfg, "S000000000001");
 	cr_expect_eq(strncmp(code, "K1-", 3), 0, "%s", code);
 	char *out = verify_ok(db, cfg, code);
 	cr_expect(strstr(out, "结果        真实"), "%s", out);
@@ -398,7 +368,7 @@ Test(slip_verify, the_printed_code_is_genuine_with_the_amounts_typed_or_scanned)
 Test(slip_verify, a_changed_amount_person_fund_or_settlement_is_not_genuine)
 {
 	const char *db = settled("张三");
-	const char *kpath = key_file("k1.key");
+	const char *kpath = zt_test_slip_key("k1.key");
 	char text[600];
 	snprintf(text, sizeof text, "[slip]\nkey = %s\n", kpath);
 	const char *cfg = config("pool.conf", text);
@@ -416,7 +386,7 @@ Test(slip_verify, a_changed_amount_person_fund_or_settlement_is_not_genuine)
 	                                         .psn_part_fen = 105000};
 	/* the content as the slip has it: the same code as printed */
 	char code[ZT_SLIPCODE_BYTES], printed[64];
-	printed_code(printed, db, cfg, "S000000000001");
+	zt_test_slip_code(printed, db, cfg, "S000000000001");
 	cr_assert_eq(zt_slipcode_compute(code, key, key_len, "K1", &real), 0, "%s", zt_error_last());
 	cr_assert_str_eq(code, printed, "the test's content must be the slip's");
 	struct zt_slipcode_content c;
@@ -443,9 +413,9 @@ Test(slip_verify, what_is_stored_changed_behind_the_code_is_not_genuine)
 {
 	const char *db = settled("张三");
 	char text[600], code[64];
-	snprintf(text, sizeof text, "[slip]\nkey = %s\n", key_file("k1.key"));
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", zt_test_slip_key("k1.key"));
 	const char *cfg = config("pool.conf", text);
-	printed_code(code, db, cfg, "S000000000001");
+	zt_test_slip_code(code, db, cfg, "S000000000001");
 	char *out = verify_ok(db, cfg, code);
 	free(out);
 	/* someone edits the stored amount behind the engine's back */
@@ -458,16 +428,16 @@ Test(slip_verify, a_code_of_another_pool_or_an_unknown_key_is_not_genuine)
 {
 	const char *db = settled("张三");
 	char text[600], code[64];
-	snprintf(text, sizeof text, "[slip]\nkey = %s\n", key_file("ours.key"));
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", zt_test_slip_key("ours.key"));
 	const char *ours = config("ours.conf", text);
-	snprintf(text, sizeof text, "[slip]\nkey = %s\n", key_file("theirs.key"));
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", zt_test_slip_key("theirs.key"));
 	const char *theirs = config("theirs.conf", text);
 	/* the same settlement's code under another pool's key, same key id */
-	printed_code(code, db, theirs, "S000000000001");
+	zt_test_slip_code(code, db, theirs, "S000000000001");
 	verify_fails(db, ours, code, "没有与此验证码相符的结算");
 	/* a key id the pool never had */
-	snprintf(text, sizeof text, "[slip]\nkey = %s\nkey-id = Z9\n", key_file("z9.key"));
-	printed_code(code, db, config("z9.conf", text), "S000000000001");
+	snprintf(text, sizeof text, "[slip]\nkey = %s\nkey-id = Z9\n", zt_test_slip_key("z9.key"));
+	zt_test_slip_code(code, db, config("z9.conf", text), "S000000000001");
 	verify_fails(db, ours, code, "密钥编号 Z9 不是本统筹区的");
 	/* not a code at all */
 	const char *junk[] = {"hello", "K1-7GQ4", "K1-7GQ4-Z0PA-3MXE-TT9W-C5RB-XXXX", ""};
@@ -479,9 +449,9 @@ Test(slip_verify, a_reversed_settlement_is_genuine_and_reported_void)
 {
 	const char *db = settled("张三");
 	char text[600], code[64];
-	snprintf(text, sizeof text, "[slip]\nkey = %s\n", key_file("k1.key"));
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", zt_test_slip_key("k1.key"));
 	const char *cfg = config("pool.conf", text);
-	printed_code(code, db, cfg, "S000000000001");
+	zt_test_slip_code(code, db, cfg, "S000000000001");
 	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s claim reverse --hospital H51010101 "
 	                         "--claim-no ZY2017-000123 --reason 重复结算 --by clerk2", db), 0);
 	char *out = verify_ok(db, cfg, code);
@@ -495,7 +465,7 @@ Test(slip_verify, a_reversed_settlement_is_genuine_and_reported_void)
 	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s claim submit %s", db,
 	                         zt_test_write("claim.xml", claim_xml)), 0);
 	char code2[64];
-	printed_code(code2, db, cfg, "S000000000003");
+	zt_test_slip_code(code2, db, cfg, "S000000000003");
 	cr_expect_str_neq(code, code2);
 	out = verify_ok(db, cfg, code2);
 	cr_expect(strstr(out, "状态        有效") && strstr(out, "S000000000003"), "%s", out);
@@ -505,15 +475,15 @@ Test(slip_verify, a_reversed_settlement_is_genuine_and_reported_void)
 Test(slip_verify, a_rotated_key_still_verifies_old_slips)
 {
 	const char *db = settled("张三");
-	const char *k1 = key_file("k1.key"), *k2 = key_file("k2.key");
+	const char *k1 = zt_test_slip_key("k1.key"), *k2 = zt_test_slip_key("k2.key");
 	char text[800], old[64], now[64];
 	snprintf(text, sizeof text, "[slip]\nkey = %s\nkey-id = K1\n", k1);
-	printed_code(old, db, config("2026.conf", text), "S000000000001");
+	zt_test_slip_code(old, db, config("2026.conf", text), "S000000000001");
 	/* the next year: K2 signs, K1 is kept to check */
 	snprintf(text, sizeof text,
 	         "[slip]\nkey = %s\nkey-id = K2\n\n[slip-key K1]\nkey = %s   # retired\n", k2, k1);
 	const char *rotated = config("2027.conf", text);
-	printed_code(now, db, rotated, "S000000000001");
+	zt_test_slip_code(now, db, rotated, "S000000000001");
 	cr_expect_eq(strncmp(now, "K2-", 3), 0, "%s", now);
 	char *out = verify_ok(db, rotated, old);
 	cr_expect(strstr(out, "真实"), "%s", out);
@@ -531,7 +501,7 @@ Test(slip_verify, a_rotated_key_still_verifies_old_slips)
 Test(slip_verify, keys_that_cannot_be_used_are_refused_with_the_setting)
 {
 	const char *db = settled("张三");
-	const char *k = key_file("k.key");
+	const char *k = zt_test_slip_key("k.key");
 	char *err = NULL;
 	/* no key: the slip prints without a code, verify refuses */
 	char *out = NULL;
@@ -600,7 +570,7 @@ Test(slip_verify, the_qr_code_of_the_pdf_and_html_read_back_verifies)
 	char text[600];
 	snprintf(text, sizeof text,
 	         "[slip]\nkey = %s\nverify-url = https://pool.example/slip/verify?code=\n",
-	         key_file("k1.key"));
+	         zt_test_slip_key("k1.key"));
 	const char *cfg = config("pool.conf", text);
 	const char *pdf = tmp_path("slip.pdf"), *png = tmp_path("slip-page");
 	cr_assert_eq(zt_test_run(NULL, NULL, "--db %s --config %s slip --setl-id S000000000001 "
@@ -650,7 +620,7 @@ Test(slip, gb18030_slip_converts_back_to_the_utf8_slip)
 {
 	const char *db = settled("陈𡒄");
 	char text[600];
-	snprintf(text, sizeof text, "[slip]\nkey = %s\n", key_file("k1.key"));
+	snprintf(text, sizeof text, "[slip]\nkey = %s\n", zt_test_slip_key("k1.key"));
 	const char *cfg = config("pool.conf", text);
 	const char *utf8 = tmp_path("slip-utf8.txt"), *gb = tmp_path("slip-gb18030.txt");
 	const char *utf8_named = tmp_path("slip-utf8-named.txt");

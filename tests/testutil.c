@@ -1031,6 +1031,34 @@ void zt_test_server_stop(struct zt_test_server *s)
 	s->pid = -1;
 }
 
+/* ---- the slip's verification code --------------------------------------------- */
+
+const char *zt_test_slip_key(const char *name)
+{
+	static char paths[16][1024];
+	static int next;
+	char *path = paths[next++ % 16];
+	snprintf(path, 1024, "%s", tmp_path(name));
+	struct run r = sh("head -c 32 /dev/urandom > '%s' && chmod 600 '%s'", path, path);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	return path;
+}
+
+void zt_test_slip_code(char out[64], const char *db, const char *cfg, const char *setl_id)
+{
+	char *t = zt_test_dbc_ok(db, cfg, "slip --setl-id %s", setl_id);
+	const char *p = strstr(t, "验证码：");
+	cr_assert(p, "no code on the slip:\n%s", t);
+	p += strlen("验证码：");
+	while (*p == '\n' || *p == ' ')
+		p++;
+	size_t n = strcspn(p, "\n");
+	cr_assert(n > 20 && n < 64, "%s", t);
+	snprintf(out, 64, "%.*s", (int)n, p);
+	free(t);
+}
+
 /* ---- claims of one person ------------------------------------------------------ */
 
 const char *zt_test_claims_of_one_person(const char *name, const char *prefix, int n)

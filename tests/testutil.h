@@ -236,6 +236,15 @@ int zt_test_settle_buffer(struct zt_store *s, const char *data, size_t len,
  * play. Returns its path (zt_test_write's). */
 const char *zt_test_claims_of_one_person(const char *name, const char *prefix, int n);
 
+/* ---- the slip's verification code (docs/slip.md) ---------------------------- */
+
+/* A private key file DIR/name of 32 random bytes (mode 0600), for [slip]
+ * key; its path (a static buffer rotated among 16). */
+const char *zt_test_slip_key(const char *name);
+/* The verification code printed on the slip of `setl_id` (`zhitong slip
+ * --setl-id`, text) under configuration `cfg`, into out. */
+void zt_test_slip_code(char out[64], const char *db, const char *cfg, const char *setl_id);
+
 /* ---- a server the test runs (test_batch.c, test_gateway.c) ------------------ */
 
 #include <stdarg.h>

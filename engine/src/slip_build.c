@@ -193,31 +193,24 @@ static int funds(struct build *b)
 	struct zt_slip_fund *lines = zt_slip_arena_alloc(b->arena, sizeof *lines * ZT_SLIP_FUNDS_MAX);
 	if (!lines)
 		return ZT_ENOMEM;
-	/* the national funds first, under their names, with the national
-	 * settlement number; then the county's */
-	const char *ncodes[3];
-	zt_fen namounts[3];
-	int nn = national_parts(&b->st, ncodes, namounts);
+	/* the lines the verification code covers (zt_slip_stored_code_content:
+	 * the national funds first, then the county's), each under its name */
+	struct zt_slipcode_content c;
+	struct zt_slipcode_fund f[ZT_SLIP_FUNDS_MAX];
+	int rc = zt_slip_stored_code_content(&c, f, &b->st);
+	if (rc)
+		return rc;
 	if (b->st.national_setl_id[0])
 		o->national_setl_id = keep(b, b->st.national_setl_id);
-	for (int i = 0; i < nn; i++) {
-		struct zt_fund f;
-		int rc = b->s->ops->registry.get_fund(b->s, ncodes[i], &f);
+	int national = c.fund_count - b->st.fund_count;
+	for (int i = 0; i < c.fund_count; i++) {
+		struct zt_fund fund;
+		rc = b->s->ops->registry.get_fund(b->s, f[i].code, &fund);
 		if (rc && rc != ZT_ENOTFOUND)
 			return rc;
 		lines[o->fund_count++] = (struct zt_slip_fund){
-			.code = keep(b, ncodes[i]), .name = keep(b, rc ? ncodes[i] : f.name),
-			.paid_fen = namounts[i], .national = true};
-	}
-	for (int i = 0; i < b->st.fund_count; i++) {
-		const struct zt_stored_fund *sf = &b->st.funds[i];
-		struct zt_fund f;
-		int rc = b->s->ops->registry.get_fund(b->s, sf->fund_code, &f);
-		if (rc && rc != ZT_ENOTFOUND)
-			return rc;
-		lines[o->fund_count++] = (struct zt_slip_fund){
-			.code = keep(b, sf->fund_code), .name = keep(b, rc ? sf->fund_code : f.name),
-			.paid_fen = sf->amount};
+			.code = keep(b, f[i].code), .name = keep(b, rc ? f[i].code : fund.name),
+			.paid_fen = f[i].paid_fen, .national = i < national};
 	}
 	o->funds = lines;
 	return b->rc;

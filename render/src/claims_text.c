@@ -27,11 +27,18 @@ static const char *fund_label(const char *kind)
 	return "扶贫救助基金 Relief fund";
 }
 
+/* A line of a quote: the label padded to 44 display columns (CJK counted
+ * double), the value right-aligned. */
+static void quote_text_line(FILE *f, const char *label, const char *value)
+{
+	int pad = 44 - zt_text_width(label);
+	fprintf(f, "  %s%*s %14s\n", label, pad > 0 ? pad : 0, "", value);
+}
+
 static void quote_line(FILE *f, const char *label, zt_fen v)
 {
 	char b[ZT_FMT_BYTES];
-	int pad = 44 - zt_text_width(label);
-	fprintf(f, "  %s%*s %14s\n", label, pad > 0 ? pad : 0, "", zt_format_amount(b, v));
+	quote_text_line(f, label, zt_format_amount(b, v));
 }
 
 /* ---- the national part of a stay (docs/spec/claim-v2-national.md §4, §5) ------ */
@@ -80,11 +87,8 @@ int zt_quote_text_settlement(FILE *f, const struct zt_stored_settlement *st, boo
 	 * fund under its name, then the county's funds */
 	struct national_part np[3];
 	int nn = national_parts(st, np);
-	if (nn) {
-		int pad = 44 - zt_text_width("国家平台结算号 National setl_id");
-		fprintf(f, "  %s%*s %14s\n", "国家平台结算号 National setl_id", pad > 0 ? pad : 0, "",
-		        st->national_setl_id);
-	}
+	if (nn)
+		quote_text_line(f, "国家平台结算号 National setl_id", st->national_setl_id);
 	for (int i = 0; i < nn; i++) {
 		snprintf(label, sizeof label, "%s %s（国家平台）", np[i].code, np[i].name);
 		quote_line(f, label, np[i].amount);

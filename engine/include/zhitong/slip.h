@@ -232,11 +232,10 @@ int zt_slip_code_content(struct zt_slipcode_content *out,
                          const struct zt_slip *s);
 
 /* The same content from a stored settlement, without building its slip:
- * the fund lines as zt_slip_build lists them (the national funds of a
- * settlement on top of the national platform first, those paying other
- * than 0, then setldetail's), so that the code printed on the slip and the
- * code looked for by zt_slip_verify cover the same bytes. Points into
- * `st` and `funds`. */
+ * its fund lines (the national funds of a settlement on top of the
+ * national platform first, those paying other than 0, then setldetail's),
+ * which zt_slip_build prints in this order and zt_slip_verify looks for,
+ * so that both cover the same bytes. Points into `st` and `funds`. */
 struct zt_stored_settlement; /* store.h */
 int zt_slip_stored_code_content(struct zt_slipcode_content *out,
                                 struct zt_slipcode_fund funds[ZT_SLIP_FUNDS_MAX],

@@ -561,7 +561,7 @@ Test(local_today, show_and_slip_print_the_settlement_time_in_the_pool_zone)
 		r = zt("--db '%s' --config '%s' claim show --hospital H51010101 --claim-no ZY2017-000123",
 		       db, cfg);
 		cr_expect_eq(r.code, 0, "%s", r.err);
-		snprintf(want, sizeof want, "; %s by ", local);
+		snprintf(want, sizeof want, "；%s 经办人 ", local);
 		cr_expect(strstr(r.out, want), "%s: want '%s' in\n%s", zones[i], want, r.out);
 		run_free(&r);
 		r = zt("--db '%s' --config '%s' slip --hospital H51010101 --claim-no ZY2017-000123", db,
@@ -576,7 +576,7 @@ Test(local_today, show_and_slip_print_the_settlement_time_in_the_pool_zone)
 	}
 	/* the default is Asia/Shanghai */
 	r = zt("--db '%s' claim show --hospital H51010101 --claim-no ZY2017-000123", db);
-	cr_expect(strstr(r.out, " +08:00 by "), "%s", r.out);
+	cr_expect(strstr(r.out, " +08:00 经办人 "), "%s", r.out);
 	run_free(&r);
 	free(at);
 }

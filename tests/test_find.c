@@ -92,9 +92,9 @@ Test(claim_list, everything_by_discharge_date_with_reversals)
 	cr_expect_str_eq(ids(""), "S000000000001 S000000000003 S000000000002 S000000000006 "
 	                          "S000000000007 S000000000004 S000000000005 ");
 	char *out = ok("claim list");
-	expect_in(out, "2017-04-10  S000000000006    REVERSAL H51010102    C-2");
-	expect_in(out, "of S000000000002: wrong ward");
-	expect_in(out, "6 settlements, 1 reversal\n");
+	expect_in(out, "2017-04-10  S000000000006    冲销     H51010102    C-2");
+	expect_in(out, "冲销 S000000000002：wrong ward");
+	expect_in(out, "结算 6 笔，冲销 1 笔\n");
 	free(out);
 	out = ok("claim list --format csv");
 	expect_in(out, "S000000000006,reverse,S000000000002,H51010102,C-2,P0000002,2017-01-01,"
@@ -123,7 +123,7 @@ Test(claim_list, each_filter_and_their_combinations)
 	cr_expect_str_eq(ids("--person P0000099"), "");
 	cr_expect_str_eq(ids("--from 2018-01-01"), "");
 	char *out = ok("claim list --person P0000099");
-	expect_in(out, "0 settlements, 0 reversals\n");
+	expect_in(out, "结算 0 笔，冲销 0 笔\n");
 	free(out);
 }
 
@@ -145,20 +145,20 @@ Test(claim_list, bad_filters_are_bad_usage)
 Test(claim_show, by_setl_id_a_settlement_a_reversed_one_and_a_reversal)
 {
 	char *out = ok("claim show --setl-id S000000000001");
-	expect_in(out, "S000000000001  settlement  claim C-1 of H51010101");
-	expect_not_in(out, "REVERSAL");
+	expect_in(out, "S000000000001  结算  单据 C-1  医院 H51010101");
+	expect_not_in(out, "冲销");
 	free(out);
 	/* a settlement that was reversed comes with its reversal */
 	out = ok("claim show --setl-id S000000000002");
-	expect_in(out, "S000000000002  settlement  claim C-2 of H51010102");
-	expect_in(out, "S000000000006  REVERSAL of S000000000002");
-	expect_in(out, "reason: wrong ward");
+	expect_in(out, "S000000000002  结算  单据 C-2  医院 H51010102");
+	expect_in(out, "S000000000006  冲销 S000000000002");
+	expect_in(out, "原因：wrong ward");
 	expect_not_in(out, "S000000000007");
 	free(out);
 	/* the reversal alone */
 	out = ok("claim show --setl-id S000000000006");
-	expect_in(out, "S000000000006  REVERSAL of S000000000002");
-	expect_not_in(out, "S000000000002  settlement");
+	expect_in(out, "S000000000006  冲销 S000000000002");
+	expect_not_in(out, "S000000000002  结算");
 	free(out);
 	/* XML: the same settlements as the answer gave */
 	out = ok("claim show --setl-id S000000000002 --format xml");
@@ -207,20 +207,20 @@ Test(claim_quote, text_gives_each_share_and_what_the_patient_pays)
 {
 	struct run r = zt("claim quote '%s/claims/worked-example.xml' --format text", ZT_TEST_CASES);
 	cr_assert_eq(r.code, 0, "%s", r.err);
-	expect_in(r.out, "QUOTE  claim ZY2017-000123 of H51010101, person P0000001, discharged 2017-03-10");
-	expect_in(r.out, "医疗费总额 Total bill");
+	expect_in(r.out, "试算  单据 ZY2017-000123  医院 H51010101  人员 P0000001  出院 2017-03-10");
+	expect_in(r.out, "医疗费总额");
 	expect_in(r.out, "10500.00\n");
-	expect_in(r.out, "390100 基本医保 Basic insurance");
+	expect_in(r.out, "390100 基本医保");
 	expect_in(r.out, "8160.00\n");
-	expect_in(r.out, "610100 医疗救助 Medical assistance");
+	expect_in(r.out, "610100 医疗救助");
 	expect_in(r.out, "1148.00\n");
-	expect_in(r.out, "610103 扶贫救助基金 Relief fund");
+	expect_in(r.out, "610103 卫生扶贫救助基金");
 	expect_in(r.out, "142.00\n");
-	expect_in(r.out, "医院承担 Borne by the hospital");
-	const char *pays = strstr(r.out, "个人支付 Patient pays");
+	expect_in(r.out, "医院承担");
+	const char *pays = strstr(r.out, "个人支付");
 	cr_assert(pays, "%s", r.out);
 	expect_in(pays, "1050.00\n");
-	expect_in(r.out, "1 claim: 1 quoted, 0 already settled, 0 rejected; nothing was stored");
+	expect_in(r.out, "共 1 笔：试算 1 笔，已结算 0 笔，拒绝 0 笔；未保存任何数据");
 	expect_not_in(r.out, "<");
 	run_free(&r);
 	/* nothing stored */
@@ -233,19 +233,19 @@ Test(claim_quote, text_gives_rejections_with_code_and_message)
 {
 	struct run r = zt("claim quote '%s' --format text", MIXED);
 	cr_expect_eq(r.code, 1, "some rejected: %s", r.err);
-	expect_in(r.out, "QUOTE  claim MIX-1 of H51010101");
-	expect_in(r.out, "REJECTED  claim ");
-	expect_in(r.out, ": unknown-hospital: ");
-	expect_in(r.out, ": amount-mismatch: ");
-	expect_in(r.out, ": schema-invalid: ");
-	expect_in(r.out, "6 claims: 3 quoted, 0 already settled, 3 rejected; nothing was stored");
+	expect_in(r.out, "试算  单据 MIX-1  医院 H51010101");
+	expect_in(r.out, "拒绝  单据 ");
+	expect_in(r.out, "：unknown-hospital：");
+	expect_in(r.out, "：amount-mismatch：");
+	expect_in(r.out, "：schema-invalid：");
+	expect_in(r.out, "共 6 笔：试算 3 笔，已结算 0 笔，拒绝 3 笔；未保存任何数据");
 	run_free(&r);
 	/* a claim already settled is said to be so */
 	free(ok("claim submit '%s/claims/worked-example.xml'", ZT_TEST_CASES));
 	r = zt("claim quote '%s/claims/worked-example.xml' --format text", ZT_TEST_CASES);
 	cr_expect_eq(r.code, 0);
-	expect_in(r.out, "SETTLED  claim ZY2017-000123 of H51010101");
-	expect_in(r.out, "already settled as S000000000001");
+	expect_in(r.out, "已结算  单据 ZY2017-000123  医院 H51010101");
+	expect_in(r.out, "结算号 S000000000001");
 	run_free(&r);
 	/* a file refused whole prints no text at all */
 	r = zt("claim quote '%s/claims/not-well-formed-truncated.xml' --format text", ZT_TEST_CASES);

@@ -435,7 +435,7 @@ Test(national_world, world_a_by_hand_money_flow_and_reversal)
 	free(out);
 	/* no basic, critical or assistance accumulator was ever moved */
 	out = zt_test_db_ok(db, "claim show --hospital H51010201 --claim-no A7");
-	has(out, "paid 2000.00 -> 18000.00");
+	has(out, "本年已付 2000.00 → 18000.00");
 	free(out);
 	/* show and the slip say the national settlement */
 	out = zt_test_db_ok(db, "claim show --hospital H51010201 --claim-no A1 --format xml");
@@ -769,7 +769,7 @@ Test(national_show, claim_show_and_quote_show_the_national_part_in_chinese)
 	line_has(out, "390200 大病保险（国家平台）", "1000.00");
 	line_has(out, "610100 医疗救助（国家平台）", "2000.00");
 	/* P4's relief has 16000.00 left after S2: psn0 7000, target 3000 */
-	line_has(out, "610103 扶贫救助基金", "4000.00");
+	line_has(out, "610103 卫生扶贫救助基金", "4000.00");
 	line_has(out, "个人支付", "3000.00");
 	const char *n1 = strstr(out, "（国家平台）"), *c1 = strstr(out, "610103");
 	cr_assert(n1 && c1 && n1 < c1, "national funds before the county's: %s", out);

@@ -869,7 +869,7 @@ Test(delivery, every_command_that_stores_says_what_it_stored)
 	expect_in(r.err, "claim show --setl-id S000000000002");
 	run_free(&r);
 	char *out = ok("--db '%s' claim show --setl-id S000000000002", db);
-	expect_in(out, "REVERSAL of S000000000001");
+	expect_in(out, "冲销 S000000000001");
 	free(out);
 	/* a batch's id */
 	r = closed_pipe("--db '%s' batch create --fund 390100 --by alice", db);

@@ -148,12 +148,12 @@ Test(rules_wire_classify, found_not_found_ratio_and_the_ceiling_of_a_level_2_hos
 	expect_has(out, "<psn_part_amt>866.00</psn_part_amt>");
 	free(out);
 	out = zt_test_db_ok(db, "claim show --hospital H51010101 --claim-no K-2");
-	expect_has(out, "catalogue cat-t-2017: 4 items classed otherwise than the hospital sent");
-	expect_has(out, "item 1 C01: class 03 -> 01, ceiling none -> none");
-	expect_has(out, "item 2 C02P: class 01 -> 02, ceiling 9.0000 -> 5.0000");
-	expect_has(out, "item 4 C03: class 01 -> 03");
-	expect_has(out, "item 5 NOPE: class 01 -> 03 (not in the catalogue), ceiling none -> none");
-	cr_expect(strstr(out, "item 3 ") == NULL, "the ratio alone does not differ:\n%s", out);
+	expect_has(out, "目录 cat-t-2017：4 项按目录重新分类（与医院上传不同）");
+	expect_has(out, "第 1 项 C01：等级 03 → 01，限价 无 → 无");
+	expect_has(out, "第 2 项 C02P：等级 01 → 02，限价 9.0000 → 5.0000");
+	expect_has(out, "第 4 项 C03：等级 01 → 03");
+	expect_has(out, "第 5 项 NOPE：等级 01 → 03（目录中无此项），限价 无 → 无");
+	cr_expect(strstr(out, "第 3 项") == NULL, "the ratio alone does not differ:\n%s", out);
 	free(out);
 	cr_expect_eq(zt_test_sql_int(db, "SELECT COUNT(*) FROM settlement_catalog_item"), 4);
 	out = zt_test_db_ok(db, "verify");
@@ -184,7 +184,7 @@ Test(rules_wire_classify, the_ceiling_is_the_one_of_the_hospitals_level_or_none)
 	free(out);
 	out = zt_test_db_ok(db, "claim show --hospital H51010121 --claim-no K-3");
 	/* at level 3 C02P's ceiling 9.00 sent becomes none */
-	expect_has(out, "item 2 C02P: class 01 -> 02, ceiling 9.0000 -> none");
+	expect_has(out, "第 2 项 C02P：等级 01 → 02，限价 9.0000 → 无");
 	free(out);
 }
 
@@ -329,7 +329,7 @@ Test(rules_wire_periods, a_registry_reload_leaves_past_settlements_as_made)
 	char *rows_after = zt_test_rows(db, "SELECT * FROM settlement ORDER BY id");
 	cr_expect_str_eq(after, before);
 	cr_expect_str_eq(rows_after, rows_before);
-	expect_has(after, "(poor, in county)");
+	expect_has(after, "（poor，县内）");
 	/* the same claim sent again is the same answer, not a new split */
 	char *again = zt_test_db_ok(db, "claim submit '%s'", one_item("P2-FIRST", "P0000002",
 	                                                             "2017-06-01"));

@@ -188,11 +188,11 @@ Test(trace_text, the_lines_of_claim_show_come_from_the_same_data)
 	t = critical(2);
 	cr_assert_eq(zt_trace_text(f, &t), 0);
 	fclose(f);
-	cr_assert(strstr(text, "      adjust for poor: deductible x 0.5000, ratio + 0.0500\n"), "%s", text);
-	cr_assert(strstr(text, "      tier [12000.00, 30000.00): covered [12000.00, 30000.00) x 0.5000 = "
+	cr_assert(strstr(text, "      poor 调整：起付线 × 0.5000，比例 + 0.0500\n"), "%s", text);
+	cr_assert(strstr(text, "      分段 [12000.00, 30000.00)：本次 [12000.00, 30000.00) × 0.5000 = "
 	                       "9000.000000\n"), "%s", text);
-	cr_assert(strstr(text, "      raw = round(sum 19800.000000) = 12400.67\n"), "%s", text);
-	cr_assert(strstr(text, "annual cap none - paid this year 0.00"), "%s", text);
+	cr_assert(strstr(text, "      计算额 = 四舍五入(合计 19800.000000) = 12400.67\n"), "%s", text);
+	cr_assert(strstr(text, "年度限额 无 - 本年已付 0.00"), "%s", text);
 	free(text);
 }
 

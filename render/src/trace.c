@@ -172,35 +172,44 @@ int zt_trace_json(struct zt_json_writer *w, const struct zt_fund_trace *t)
 
 #define V(name) zt_trace_attr(l, name)
 
+/* An attribute for people: "none" (no cap) is 无. */
+static const char *cn_value(const char *v)
+{
+	return strcmp(v, "none") == 0 ? "无" : v;
+}
+
 static void text_basic(FILE *f, const struct zt_trace_attrs *l)
 {
-	fprintf(f, "      hospital level %s: deductible %s, ratio %s\n", V("hospital-level"),
+	fprintf(f, "      医院等级 %s：起付线 %s，报销比例 %s\n", V("hospital-level"),
 	        V("level-deductible"), V("level-ratio"));
 	if (V("adjust")[0])
-		fprintf(f, "      adjust for %s: deductible x %s, ratio + %s\n", V("adjust"),
+		fprintf(f, "      %s 调整：起付线 × %s，比例 + %s\n", V("adjust"),
 		        V("deductible-factor"), V("ratio-bonus"));
-	fprintf(f, "      D = %s, R = %s; act_pay_dedc = min(D, inscp %s) = %s\n", V("deductible"),
-	        V("ratio"), V("inscp"), V("act_pay_dedc"));
-	fprintf(f, "      raw = (inscp - act_pay_dedc) x R = %s\n", V("raw"));
+	fprintf(f, "      起付线 D = %s，比例 R = %s；act_pay_dedc 实际支付起付线 = min(D, 政策范围内 %s) = %s\n",
+	        V("deductible"), V("ratio"), V("inscp"), V("act_pay_dedc"));
+	fprintf(f, "      计算额 = (政策范围内 - act_pay_dedc) × R = %s\n", V("raw"));
 }
 
 static void text_critical(FILE *f, const struct zt_trace_attrs *l, const struct zt_trace_critical *c)
 {
-	fprintf(f, "      base = inscp %s - hifp_pay %s + preselfpay %s = %s\n", V("inscp"),
+	fprintf(f, "      基数 = 政策范围内 %s - hifp_pay %s + 先行自付 %s = %s\n", V("inscp"),
 	        V("hifp_pay"), V("preselfpay-added"), V("base"));
-	fprintf(f, "      cumulative base %s -> %s; threshold %s%s%s, bonus %s, %s tiers\n",
-	        V("base-before"), V("base-after"), V("threshold"), V("adjust")[0] ? " (adjust for " : "",
-	        V("adjust")[0] ? ")" : "", V("ratio-bonus"), V("tiers"));
+	fprintf(f, "      年度累计基数 %s → %s；起付标准 %s%s%s%s，比例加成 %s，共 %s 段\n",
+	        V("base-before"), V("base-after"), V("threshold"), V("adjust")[0] ? "（" : "",
+	        V("adjust"), V("adjust")[0] ? " 调整）" : "", V("ratio-bonus"), V("tiers"));
 	for (int i = 0; i < c->segment_count; i++) {
 		struct zt_trace_attrs g;
 		zt_trace_segment_attrs(&g, &c->segments[i]);
-		fprintf(f, "      tier [%s, %s): covered [%s, %s) x %s = %s\n", zt_trace_attr(&g, "tier-from"),
+		fprintf(f, "      分段 [%s, %s)：本次 [%s, %s) × %s = %s\n", zt_trace_attr(&g, "tier-from"),
 		        zt_trace_attr(&g, "tier-to"), zt_trace_attr(&g, "from"), zt_trace_attr(&g, "to"),
 		        zt_trace_attr(&g, "ratio"), zt_trace_attr(&g, "weighted"));
 	}
-	fprintf(f, "      raw = round(sum %s) = %s\n", V("weighted"), V("raw"));
+	fprintf(f, "      计算额 = 四舍五入(合计 %s) = %s\n", V("weighted"), V("raw"));
 }
 
+/* The trace in Chinese for people (claim show): each step of the fund's
+ * computation with its figures; the national field names stay beside
+ * their Chinese names. */
 int zt_trace_text(FILE *f, const struct zt_fund_trace *t)
 {
 	struct zt_trace_attrs all;
@@ -212,23 +221,23 @@ int zt_trace_text(FILE *f, const struct zt_fund_trace *t)
 	case ZT_TRACE_BASIC: text_basic(f, l); break;
 	case ZT_TRACE_CRITICAL: text_critical(f, l, &t->u.critical); break;
 	case ZT_TRACE_ASSISTANCE:
-		fprintf(f, "      %s: base %s (preselfpay %s), deductible %s, ratio %s\n", V("category"),
+		fprintf(f, "      %s：基数 %s（先行自付 %s），起付线 %s，比例 %s\n", V("category"),
 		        V("base"), V("preselfpay-added"), V("deductible"), V("ratio"));
-		fprintf(f, "      raw = max(0, base - deductible) x ratio = %s\n", V("raw"));
+		fprintf(f, "      计算额 = max(0, 基数 - 起付线) × 比例 = %s\n", V("raw"));
 		break;
 	case ZT_TRACE_RELIEF:
-		fprintf(f, "      %s: personal cap %s: psn0 %s, target %s\n", V("name"), V("cap-ratio"),
+		fprintf(f, "      %s：个人负担上限 %s：psn0 %s，目标 %s\n", V("name"), V("cap-ratio"),
 		        V("psn0"), V("target"));
-		fprintf(f, "      gap %s x ratio %s = raw %s; gap left %s\n", V("gap-before"), V("ratio"),
+		fprintf(f, "      缺口 %s × 比例 %s = 计算额 %s；剩余缺口 %s\n", V("gap-before"), V("ratio"),
 		        V("raw"), V("gap-after"));
 		break;
 	case ZT_TRACE_REVERSAL:
-		fprintf(f, "      reverses %s (%s): %s %s -> %s\n", V("of"), V("reason"), V("slot"),
+		fprintf(f, "      冲销 %s（%s）：%s 本年已付 %s → %s\n", V("of"), V("reason"), V("slot"),
 		        V("paid-before"), V("paid-after"));
 		return 0;
 	}
-	fprintf(f, "      pay = min(raw %s, annual cap %s - paid this year %s) = %s; paid %s -> %s\n",
-	        V("raw"), V("annual-cap"), V("paid-before"), V("pay"), V("paid-before"),
+	fprintf(f, "      支付 = min(计算额 %s, 年度限额 %s - 本年已付 %s) = %s；本年已付 %s → %s\n",
+	        V("raw"), cn_value(V("annual-cap")), V("paid-before"), V("pay"), V("paid-before"),
 	        V("paid-after"));
 	return 0;
 }

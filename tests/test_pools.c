@@ -569,6 +569,57 @@ Test(pools_service, a_user_of_pool_a_is_refused_pool_bs_batches_and_plans, .init
 	zt_http_free(&r);
 }
 
+/* The reconciliation report and a hospital's day over the service: a
+ * user of pool A sees A's (its only pool by default), B's is 404. */
+Test(pools_service, a_user_of_pool_a_reads_pool_as_reports_only, .init = serve, .fini = unserve,
+     .timeout = 240)
+{
+	struct zt_http_resp r = http_get("/v1/reports/reconciliation", FIN_A);
+	status_is(&r, 200, "the report of finance of pool A");
+	cr_expect(strstr(r.body, "\"pools\":\"A\""), "%s", r.body);
+	cr_expect(strstr(r.body, "\"H51010101\""), "A's hospital not in A's report: %s", r.body);
+	cr_expect_null(strstr(r.body, "\"H51010201\""), "B's hospital in A's report: %s", r.body);
+	zt_http_free(&r);
+	r = http_get("/v1/reports/reconciliation?pool=B", FIN_A);
+	status_is(&r, 404, "pool B's report to finance of pool A");
+	zt_http_free(&r);
+	r = http_get("/v1/reports/reconciliation?pool=C", FIN_ANY);
+	status_is(&r, 404, "the report of a pool not configured");
+	zt_http_free(&r);
+	r = http_get("/v1/reports/reconciliation?pool=B", FIN_ANY);
+	status_is(&r, 200, "pool B's report to finance of every pool");
+	cr_expect(strstr(r.body, "\"pools\":\"B\""), "%s", r.body);
+	cr_expect(strstr(r.body, "\"H51010201\"") && strstr(r.body, "\"H51010211\""), "%s",
+	          r.body);
+	cr_expect_null(strstr(r.body, "\"H51010101\""), "A's hospital in B's report: %s", r.body);
+	zt_http_free(&r);
+	r = http_get("/v1/reports/reconciliation", FIN_ANY);
+	status_is(&r, 200, "every pool's report");
+	cr_expect(strstr(r.body, "\"pools\":null"), "%s", r.body);
+	cr_expect(strstr(r.body, "\"H51010101\"") && strstr(r.body, "\"H51010201\""), "%s",
+	          r.body);
+	zt_http_free(&r);
+	/* a hospital's day: B's hospital is not there for a user of A */
+	char today[ZT_FMT_BYTES], path[160];
+	zt_format_date(today, zt_date_today());
+	snprintf(path, sizeof path, "/v1/reports/hospital?fixmedins_code=H51010201&setl_date=%s",
+	         today);
+	r = http_get(path, FIN_A);
+	status_is(&r, 404, "B's hospital's day to finance of pool A");
+	zt_http_free(&r);
+	r = http_get(path, FIN_ANY);
+	status_is(&r, 200, "B's hospital's day to finance of every pool");
+	cr_expect(strstr(r.body, "\"fixmedins_setl_cnt\":1"), "B-1 not in its day: %s", r.body);
+	zt_http_free(&r);
+	snprintf(path, sizeof path, "/v1/reports/hospital?fixmedins_code=H51010101&setl_date=%s",
+	         today);
+	r = http_get(path, FIN_A);
+	status_is(&r, 200, "A's hospital's day to finance of pool A");
+	cr_expect(strstr(r.body, "\"fixmedins_setl_cnt\":2"), "A-1, A-2 not in its day: %s",
+	          r.body);
+	zt_http_free(&r);
+}
+
 /* ---- the command line: batches and the bank statement per pool ------------------- */
 
 #define ACCT_TEST "6222020200112233445" /* the account of testutil's statements */

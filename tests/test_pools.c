@@ -20,6 +20,7 @@
 #include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/json.h"
+#include "zhitong/money.h"
 #include "zhitong/settle.h"
 #include "zhitong/store.h"
 #include "zhitong/users.h"
@@ -568,6 +569,57 @@ Test(pools_service, a_user_of_pool_a_is_refused_pool_bs_batches_and_plans, .init
 	zt_http_free(&r);
 }
 
+/* The reconciliation report and a hospital's day over the service: a
+ * user of pool A sees A's (its only pool by default), B's is 404. */
+Test(pools_service, a_user_of_pool_a_reads_pool_as_reports_only, .init = serve, .fini = unserve,
+     .timeout = 240)
+{
+	struct zt_http_resp r = http_get("/v1/reports/reconciliation", FIN_A);
+	status_is(&r, 200, "the report of finance of pool A");
+	cr_expect(strstr(r.body, "\"pools\":\"A\""), "%s", r.body);
+	cr_expect(strstr(r.body, "\"H51010101\""), "A's hospital not in A's report: %s", r.body);
+	cr_expect_null(strstr(r.body, "\"H51010201\""), "B's hospital in A's report: %s", r.body);
+	zt_http_free(&r);
+	r = http_get("/v1/reports/reconciliation?pool=B", FIN_A);
+	status_is(&r, 404, "pool B's report to finance of pool A");
+	zt_http_free(&r);
+	r = http_get("/v1/reports/reconciliation?pool=C", FIN_ANY);
+	status_is(&r, 404, "the report of a pool not configured");
+	zt_http_free(&r);
+	r = http_get("/v1/reports/reconciliation?pool=B", FIN_ANY);
+	status_is(&r, 200, "pool B's report to finance of every pool");
+	cr_expect(strstr(r.body, "\"pools\":\"B\""), "%s", r.body);
+	cr_expect(strstr(r.body, "\"H51010201\"") && strstr(r.body, "\"H51010211\""), "%s",
+	          r.body);
+	cr_expect_null(strstr(r.body, "\"H51010101\""), "A's hospital in B's report: %s", r.body);
+	zt_http_free(&r);
+	r = http_get("/v1/reports/reconciliation", FIN_ANY);
+	status_is(&r, 200, "every pool's report");
+	cr_expect(strstr(r.body, "\"pools\":null"), "%s", r.body);
+	cr_expect(strstr(r.body, "\"H51010101\"") && strstr(r.body, "\"H51010201\""), "%s",
+	          r.body);
+	zt_http_free(&r);
+	/* a hospital's day: B's hospital is not there for a user of A */
+	char today[ZT_FMT_BYTES], path[160];
+	zt_format_date(today, zt_date_today());
+	snprintf(path, sizeof path, "/v1/reports/hospital?fixmedins_code=H51010201&setl_date=%s",
+	         today);
+	r = http_get(path, FIN_A);
+	status_is(&r, 404, "B's hospital's day to finance of pool A");
+	zt_http_free(&r);
+	r = http_get(path, FIN_ANY);
+	status_is(&r, 200, "B's hospital's day to finance of every pool");
+	cr_expect(strstr(r.body, "\"fixmedins_setl_cnt\":1"), "B-1 not in its day: %s", r.body);
+	zt_http_free(&r);
+	snprintf(path, sizeof path, "/v1/reports/hospital?fixmedins_code=H51010101&setl_date=%s",
+	         today);
+	r = http_get(path, FIN_A);
+	status_is(&r, 200, "A's hospital's day to finance of pool A");
+	cr_expect(strstr(r.body, "\"fixmedins_setl_cnt\":2"), "A-1, A-2 not in its day: %s",
+	          r.body);
+	zt_http_free(&r);
+}
+
 /* ---- the command line: batches and the bank statement per pool ------------------- */
 
 #define ACCT_TEST "6222020200112233445" /* the account of testutil's statements */
@@ -578,7 +630,8 @@ static const char *cli_config(const char *key)
 	snprintf(ini, sizeof ini,
 	         "[signing]\nkey = %s\n\n"
 	         "[pool A]\nname = 甲县\naccount = " ACCT_A "\ncounties = 510101\n\n"
-	         "[pool B]\nname = 乙县\naccount = " ACCT_TEST "\ncounties = 510102\n",
+	         "[pool B]\nname = 乙县\naccount = " ACCT_TEST "\ncounties = 510102\n\n"
+	         "[hospital H51010201]\naccount = 4402000000000000002\n",
 	         key);
 	return zt_test_write("pools-cli.ini", ini);
 }
@@ -620,6 +673,120 @@ static void billed(const char *db, const char *cfg, const char *key, const char 
 	long long count;
 	cr_assert_eq(sscanf(row + 1, "%*[^,],%15[^,],%15[^,],%lld,%31[^,],", fund, status, &count,
 	                    total), 4, "%s", row);
+	free(out);
+}
+
+/* The n-th (0-based) cell of the CSV line at `line` (no quoted cells
+ * before it), into out. */
+static void csv_cell(const char *line, int n, char *out, size_t cap)
+{
+	for (int i = 0; i < n; i++) {
+		line = strchr(line, ',');
+		cr_assert(line, "no cell %d", n);
+		line++;
+	}
+	snprintf(out, cap, "%.*s", (int)strcspn(line, ",\r\n"), line);
+}
+
+static zt_fen fen_of(const char *yuan)
+{
+	zt_fen v;
+	cr_assert_eq(zt_parse_amount(&v, yuan, strlen(yuan)), 0, "'%s'", yuan);
+	return v;
+}
+
+/* `reconcile report [--pool P] --format csv`: fund 390100's billed. */
+static zt_fen report_billed(const char *db, const char *cfg, const char *pool_arg, char **csv)
+{
+	*csv = zt_test_dbc_ok(db, cfg, "reconcile report %s --format csv", pool_arg);
+	const char *row = strstr(*csv, "\nfund," FUND ",");
+	cr_assert(row, "no fund line in\n%s", *csv);
+	char billed[32];
+	csv_cell(row + 1, 4, billed, sizeof billed); /* section,id,name,kind,billed */
+	return fen_of(billed);
+}
+
+/* What is not per pool yet was: the reports and lists scoped by pool —
+ * the reconciliation report, the exceptions, the advances, a user's pools
+ * (issue 13 §2). A's batch is billed `ta`, B's `tb`; exc_id is of pool B
+ * (its entry is on B's account) though it names A's batch. */
+static void reports_of_a_pool(const char *db, const char *cfg, const char *ta, const char *tb,
+                              const char *exc_id)
+{
+	char *csv;
+	zt_fen a = report_billed(db, cfg, "--pool A", &csv);
+	cr_expect_eq(a, fen_of(ta), "pool A's report bills %lld, not A's batch %s:\n%s",
+	             (long long)a, ta, csv);
+	cr_expect(strstr(csv, "\nhospital,H51010101,"), "%s", csv);
+	cr_expect_null(strstr(csv, "\nhospital,H51010201,"), "B's hospital in A's report:\n%s", csv);
+	cr_expect_null(strstr(csv, exc_id), "B's exception in A's report:\n%s", csv);
+	free(csv);
+	zt_fen b = report_billed(db, cfg, "--pool B", &csv);
+	cr_expect_eq(b, fen_of(tb), "pool B's report bills %lld, not B's batch %s:\n%s",
+	             (long long)b, tb, csv);
+	cr_expect(strstr(csv, "\nhospital,H51010201,"), "%s", csv);
+	cr_expect_null(strstr(csv, "\nhospital,H51010101,"), "A's hospital in B's report:\n%s", csv);
+	cr_expect(strstr(csv, exc_id), "B's exception not in B's report:\n%s", csv);
+	free(csv);
+	zt_fen all = report_billed(db, cfg, "", &csv);
+	cr_expect_eq(all, a + b, "every pool's report bills %lld, not %lld + %lld", (long long)all,
+	             (long long)a, (long long)b);
+	free(csv);
+	char *text = zt_test_dbc_ok(db, cfg, "reconcile report --pool B");
+	cr_expect(strstr(text, "资金池 B"), "%s", text);
+	free(text);
+	struct run r = zt_test_dbc(db, cfg, "reconcile report --pool C");
+	cr_expect_eq(r.code, 2, "a pool not configured: exit %d\n%s%s", r.code, r.out, r.err);
+	run_free(&r);
+	/* the exceptions of a pool */
+	char *exc = zt_test_dbc_ok(db, cfg, "reconcile exceptions --pool B --format csv");
+	cr_expect(strstr(exc, exc_id), "%s not listed for pool B:\n%s", exc_id, exc);
+	free(exc);
+	exc = zt_test_dbc_ok(db, cfg, "reconcile exceptions --pool A --format csv");
+	cr_expect_null(strstr(exc, exc_id), "%s listed for pool A:\n%s", exc_id, exc);
+	free(exc);
+	exc = zt_test_dbc_ok(db, cfg, "reconcile exceptions --format csv");
+	cr_expect(strstr(exc, exc_id), "%s not listed for every pool:\n%s", exc_id, exc);
+	free(exc);
+	/* an advance to B's hospital is listed for B only */
+	char *out = zt_test_dbc_ok(db, cfg, "advance plan --hospital H51010201 --amount 100.00 "
+	                                    "--by alice");
+	char plan[64];
+	snprintf(plan, sizeof plan, "%.*s", (int)strcspn(out, "\n"), out);
+	free(out);
+	free(zt_test_db_ok(db, "advance approve %s --by bob", plan));
+	out = zt_test_dbc_ok(db, cfg, "advance issue --plan %s --by carol --out '%s'", plan,
+	                     tmp_path("adv-b.xml"));
+	const char *adv = strstr(out, "ADV-");
+	cr_assert(adv, "%s", out);
+	char adv_id[40];
+	snprintf(adv_id, sizeof adv_id, "%.*s", (int)strcspn(adv, " \n"), adv);
+	free(out);
+	out = zt_test_dbc_ok(db, cfg, "advance list --pool B --format csv");
+	cr_expect(strstr(out, adv_id), "%s not listed for pool B:\n%s", adv_id, out);
+	free(out);
+	out = zt_test_dbc_ok(db, cfg, "advance list --pool A --format csv");
+	cr_expect_null(strstr(out, adv_id), "%s listed for pool A:\n%s", adv_id, out);
+	free(out);
+	out = zt_test_dbc_ok(db, cfg, "advance list --format csv");
+	cr_expect(strstr(out, adv_id), "%s not listed:\n%s", adv_id, out);
+	free(out);
+	/* user list shows each user's pools (last: users make --by checked) */
+	free(zt_test_dbc_ok(db, cfg, "user add root --role admin --by setup"));
+	free(zt_test_dbc_ok(db, cfg, "user add fin-a --role finance --pool A --by root"));
+	free(zt_test_dbc_ok(db, cfg, "user add fin-ab --role finance --pool A --pool B --by root"));
+	out = zt_test_dbc_ok(db, cfg, "user list --format csv");
+	cr_expect(strstr(out, ",created_at,pools\n"), "%s", out);
+	const char *row = strstr(out, "\nfin-ab,");
+	cr_assert(row, "%s", out);
+	cr_expect(strncmp(row + 1 + strcspn(row + 1, "\n") - 6, ",\"A,B\"", 6) == 0,
+	          "fin-ab's pools:\n%s", out);
+	row = strstr(out, "\nroot,");
+	cr_assert(row, "%s", out);
+	cr_expect_eq(row[strcspn(row + 1, "\n")], ',', "root reaches every pool: no pools:\n%s", out);
+	free(out);
+	out = zt_test_dbc_ok(db, cfg, "user list");
+	cr_expect(strstr(out, "; pools A\n"), "%s", out);
 	free(out);
 }
 
@@ -703,6 +870,7 @@ static void statements_pay_their_pools_batches_only(const char *db)
 	st = zt_test_dbc_ok(db, cfg, "advance status --format csv");
 	cr_expect(strstr(st, "\nH51010201,") && strstr(st, "\nH51010101,"), "%s", st);
 	free(st);
+	reports_of_a_pool(db, cfg, ta, tb, exc_id);
 }
 
 Test(pools_cli, statements_pay_their_pools_batches_only_on_sqlite, .timeout = 300)

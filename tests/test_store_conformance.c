@@ -1508,6 +1508,9 @@ static int fund_line_seen(void *ctx, const struct zt_recon_fund_line *l)
 	int *n = ctx;
 	(*n)++;
 	cr_assert(l->fund_code[0]);
+	/* a line per fund and pool of its batches: the one pool of this world */
+	cr_assert(!l->pool[0] || strcmp(l->pool, "default") == 0, "%s: pool '%s'", l->fund_code,
+	          l->pool);
 	return 0;
 }
 
@@ -1516,6 +1519,7 @@ static int day_seen(void *ctx, const struct zt_recon_day *d)
 	int *n = ctx;
 	(*n)++;
 	cr_assert_gt(d->day, 20000101);
+	cr_assert_str_eq(d->pool, "default", "a day's billed and paid are of a pool");
 	return 0;
 }
 

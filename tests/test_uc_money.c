@@ -277,7 +277,7 @@ Test(uc_recon, resolve_and_report_as_data, .timeout = 120)
 	cr_expect_eq(zt_recon_resolve(m.s, &req, NULL), ZT_ECONFLICT, "resolved twice");
 
 	struct zt_recon_report rep;
-	struct zt_recon_report_req rr = {m.cfg, 0};
+	struct zt_recon_report_req rr = {.cfg = m.cfg};
 	cr_assert_eq(zt_recon_report(m.s, &rr, &rep), 0, "%s", zt_error_last());
 	cr_expect_eq(rep.as_of, zt_date_today());
 	cr_expect_eq(rep.exception_count, 0, "the open ones only");

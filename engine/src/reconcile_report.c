@@ -36,28 +36,82 @@ static void *grow_push(struct grow *g)
 struct report_ctx {
 	struct zt_store *s;
 	struct zt_recon_report *r;
+	const struct zt_recon_report_req *req;
 	struct grow funds, hospitals, exceptions, open, days, overdue;
 };
+
+/* Whether the report covers `pool` (NULL: of no known pool, only in a
+ * report of every pool). */
+static bool covers(const struct report_ctx *c, const char *pool)
+{
+	if (c->req->pool_count == 0)
+		return true;
+	for (size_t i = 0; pool && i < c->req->pool_count; i++)
+		if (strcmp(c->req->pools[i], pool) == 0)
+			return true;
+	return false;
+}
+
+/* The only pool when one is configured, else NULL: everything is its own. */
+static const char *only_pool(const struct report_ctx *c)
+{
+	return zt_config_pool_count(c->req->cfg) == 1 ? zt_config_pool_id(c->req->cfg, 0) : NULL;
+}
+
+/* The pool of a hospital: its county's (registry), NULL if unknown. */
+static int hospital_pool(struct report_ctx *c, const char *hospital, const char **out)
+{
+	struct zt_hospital reg;
+	int rc = c->s->ops->registry.get_hospital(c->s, hospital, &reg);
+	*out = rc == 0 ? zt_config_pool_of_county(c->req->cfg, reg.county) : only_pool(c);
+	return rc == ZT_ENOTFOUND ? 0 : rc;
+}
+
+/* Adds one pool's line of a fund to the fund's (the store's lines are
+ * per fund and pool, a fund's consecutive). */
+static int fund_add(struct zt_recon_fund_line *p, const struct zt_recon_fund_line *f)
+{
+	if (__builtin_add_overflow(p->billed, f->billed, &p->billed) ||
+	    __builtin_add_overflow(p->paid, f->paid, &p->paid) ||
+	    __builtin_add_overflow(p->written_off, f->written_off, &p->written_off) ||
+	    __builtin_add_overflow(p->returned, f->returned, &p->returned) ||
+	    __builtin_add_overflow(p->open_batches, f->open_batches, &p->open_batches))
+		return zt_error_set(ZT_ERANGE, "fund %s: the sums would overflow", p->fund_code);
+	if (f->oldest_sent && (!p->oldest_sent || f->oldest_sent < p->oldest_sent))
+		p->oldest_sent = f->oldest_sent;
+	return 0;
+}
 
 static int rep_fund(void *vctx, const struct zt_recon_fund_line *f)
 {
 	struct report_ctx *c = vctx;
-	struct zt_recon_fund_line *p = grow_push(&c->funds);
-	if (!p)
-		return ZT_ENOMEM;
-	*p = *f;
+	struct zt_recon_fund_line *p = c->r->fund_count ? &c->r->funds[c->r->fund_count - 1] : NULL;
+	if (!p || strcmp(p->fund_code, f->fund_code) != 0) {
+		/* every fund has its line, whatever pools its batches are of */
+		if (!(p = grow_push(&c->funds)))
+			return ZT_ENOMEM;
+		*p = *f;
+		p->pool[0] = 0;
+		p->billed = p->paid = p->written_off = p->returned = p->open_batches = 0;
+		p->oldest_sent = 0;
+	}
+	int rc = 0;
+	if (!f->pool[0] || covers(c, f->pool))
+		rc = fund_add(p, f);
 	/* billed - paid - written off + returned: < 0 is owed back */
-	if (__builtin_sub_overflow(p->billed, p->paid, &p->outstanding) ||
-	    __builtin_sub_overflow(p->outstanding, p->written_off, &p->outstanding) ||
-	    __builtin_add_overflow(p->outstanding, p->returned, &p->outstanding))
+	if (rc == 0 && (__builtin_sub_overflow(p->billed, p->paid, &p->outstanding) ||
+	                __builtin_sub_overflow(p->outstanding, p->written_off, &p->outstanding) ||
+	                __builtin_add_overflow(p->outstanding, p->returned, &p->outstanding)))
 		return zt_error_set(ZT_ERANGE, "fund %s: what is outstanding would overflow",
 		                    p->fund_code);
-	return 0;
+	return rc;
 }
 
 static int rep_hospital(void *vctx, const struct zt_advance_status *h)
 {
 	struct report_ctx *c = vctx;
+	if (!covers(c, zt_config_pool_of_county(c->req->cfg, h->county)))
+		return 0;
 	struct zt_recon_hospital_line *p = grow_push(&c->hospitals);
 	if (!p)
 		return ZT_ENOMEM;
@@ -81,17 +135,37 @@ static int push_copy(struct grow *g, const void *item)
 
 static int rep_exception(void *vctx, const struct zt_recon_exception *x)
 {
-	return push_copy(&((struct report_ctx *)vctx)->exceptions, x);
+	struct report_ctx *c = vctx;
+	if (!covers(c, zt_recon_exception_pool(c->req->cfg, x)))
+		return 0;
+	return push_copy(&c->exceptions, x);
 }
 
 static int rep_open(void *vctx, const struct zt_recon_open_line *o)
 {
-	return push_copy(&((struct report_ctx *)vctx)->open, o);
+	struct report_ctx *c = vctx;
+	const char *pool = zt_config_pool_of_account(c->req->cfg, o->account);
+	if (!covers(c, pool ? pool : only_pool(c)))
+		return 0;
+	return push_copy(&c->open, o);
 }
 
 static int rep_day(void *vctx, const struct zt_recon_day *d)
 {
-	return push_copy(&((struct report_ctx *)vctx)->days, d);
+	struct report_ctx *c = vctx;
+	if (!covers(c, d->pool))
+		return 0;
+	struct zt_recon_day *p = c->r->day_count ? &c->r->days[c->r->day_count - 1] : NULL;
+	if (p && p->day == d->day) {
+		if (__builtin_add_overflow(p->billed, d->billed, &p->billed) ||
+		    __builtin_add_overflow(p->paid, d->paid, &p->paid))
+			return zt_error_set(ZT_ERANGE, "the day's sums would overflow");
+		return 0;
+	}
+	int rc = push_copy(&c->days, d);
+	if (rc == 0)
+		c->r->days[c->r->day_count - 1].pool[0] = 0;
+	return rc;
 }
 
 /* What zt_recon_match would raise on as_of, read only: each batch,
@@ -108,6 +182,8 @@ static int rep_due_batch(void *vctx, const struct zt_recon_batch *sent)
 	struct report_ctx *c = vctx;
 	struct zt_recon_overdue o;
 	bool due;
+	if (!covers(c, sent->pool))
+		return 0;
 	int rc = recon_overdue_batch(&c->r->cfg, sent, &o, &due);
 	return rc || !due ? rc : rep_overdue(c, &o);
 }
@@ -116,6 +192,10 @@ static int rep_due_advance(void *vctx, const struct zt_advance *a)
 {
 	struct report_ctx *c = vctx;
 	struct zt_recon_overdue o;
+	const char *pool = NULL;
+	int rc = c->req->pool_count ? hospital_pool(c, a->hospital, &pool) : 0;
+	if (rc || !covers(c, pool))
+		return rc;
 	recon_overdue_advance(&c->r->cfg, a, &o);
 	return rep_overdue(c, &o);
 }
@@ -124,6 +204,12 @@ static int rep_due_return(void *vctx, const struct zt_batch_return *r)
 {
 	struct report_ctx *c = vctx;
 	struct zt_recon_overdue o;
+	if (c->req->pool_count) {
+		struct zt_recon_batch b;
+		int rc = c->s->ops->bank.batch(c->s, r->batch_id, &b);
+		if (rc || !covers(c, b.pool))
+			return rc;
+	}
 	recon_overdue_return(&c->r->cfg, r, &o);
 	return rep_overdue(c, &o);
 }
@@ -137,9 +223,17 @@ int zt_recon_report(struct zt_store *s, const struct zt_recon_report_req *req,
 		return rc;
 	if ((rc = zt_recon_config_load(&out->cfg, req->cfg)))
 		return rc;
+	for (size_t i = 0; i < req->pool_count; i++) {
+		const char *id;
+		if ((rc = zt_config_pool_pick(req->cfg, req->pools[i], &id)) != 0)
+			return rc;
+		size_t used = strlen(out->pools);
+		snprintf(out->pools + used, sizeof out->pools - used, "%s%s", used ? ", " : "", id);
+	}
 	struct report_ctx c = {
 		.s = s,
 		.r = out,
+		.req = req,
 		.funds = {(void **)&out->funds, &out->fund_count, 0, sizeof *out->funds},
 		.hospitals = {(void **)&out->hospitals, &out->hospital_count, 0, sizeof *out->hospitals},
 		.exceptions = {(void **)&out->exceptions, &out->exception_count, 0,

@@ -110,8 +110,8 @@ void zt_recon_render_report_text(FILE *f, const struct zt_recon_report *r)
 	char a[ZT_FMT_BYTES], b[ZT_FMT_BYTES], c[ZT_FMT_BYTES], d[ZT_FMT_BYTES], e[ZT_FMT_BYTES],
 		g[32], n[32];
 	struct zt_table t;
-	fprintf(f, "资金对账报告（截至 %s，%s）\n", zt_format_date(a, r->as_of),
-	        zt_zone_name(zt_date_pool_zone()));
+	fprintf(f, "资金对账报告（%s%s%s截至 %s，%s）\n", r->pools[0] ? "资金池 " : "", r->pools,
+	        r->pools[0] ? "；" : "", zt_format_date(a, r->as_of), zt_zone_name(zt_date_pool_zone()));
 
 	fputs("\n基金\n", f);
 	static const bool fund_right[] = {false, false, true, true, true, true, true, true, true};
@@ -193,8 +193,9 @@ void zt_recon_render_report_text(FILE *f, const struct zt_recon_report *r)
 		zt_table_print(&t, f, 0);
 		zt_table_free(&t);
 	}
-	fprintf(f, "\n统筹基金银行账户（pool:bank）余额 %s；待查账户（%s）余额 %s\n",
-	        yuan(e, r->pool_bank), ZT_ACCOUNT_SUSPENSE, yuan(a, r->suspense));
+	fprintf(f, "\n统筹基金银行账户（pool:bank）余额 %s；待查账户（%s）余额 %s%s\n",
+	        yuan(e, r->pool_bank), ZT_ACCOUNT_SUSPENSE, yuan(a, r->suspense),
+	        r->pools[0] ? "（账户余额为本库全部资金池合计）" : "");
 }
 
 /* returned was added last, so that the columns before keep their places */
@@ -511,8 +512,9 @@ static void html_waiting_and_overdue(FILE *f, const struct zt_recon_report *r)
 		fputs("</tr>\n", f);
 	}
 	fprintf(f, "</table>\n<p>统筹基金银行账户（pool:bank）余额 %s；待查账户（suspense:bank）"
-	           "余额 %s</p>\n</body>\n</html>\n",
-	        yuan(a, r->pool_bank), yuan(b, r->suspense));
+	           "余额 %s%s</p>\n</body>\n</html>\n",
+	        yuan(a, r->pool_bank), yuan(b, r->suspense),
+	        r->pools[0] ? "（账户余额为本库全部资金池合计）" : "");
 }
 
 void zt_recon_render_report_html(FILE *f, const struct zt_recon_report *r)
@@ -531,7 +533,9 @@ void zt_recon_render_report_html(FILE *f, const struct zt_recon_report *r)
 	      "</head>\n<body>\n",
 	      f);
 	/* zone names are [A-Za-z0-9._+-/]: nothing to escape */
-	fprintf(f, "<h1>资金对账报告（截至 %s，%s）</h1>\n<h2>累计开票与到账</h2>\n",
+	/* pool ids are letters, digits, - and _ (config.h): nothing to escape */
+	fprintf(f, "<h1>资金对账报告（%s%s%s截至 %s，%s）</h1>\n<h2>累计开票与到账</h2>\n",
+	        r->pools[0] ? "资金池 " : "", r->pools, r->pools[0] ? "；" : "",
 	        zt_format_date(a, r->as_of), zt_zone_name(zt_date_pool_zone()));
 	chart(f, r);
 	fputs("<h2>基金</h2>\n<table>\n<tr><th>基金编码</th><th>基金名称</th><th>已开票</th>"

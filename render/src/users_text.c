@@ -12,7 +12,7 @@ void zt_users_render_begin(struct zt_users_out *o)
 		return;
 	zt_csv_init(&o->w, o->f, o->bom);
 	zt_csv_header(&o->w, "name,role,hospitals,funds,enabled,token_id,token_at,previous_token_id,"
-	                     "previous_until,created_by,created_at");
+	                     "previous_until,created_by,created_at,pools");
 }
 
 /* A Unix second as the store writes times ("2026-12-02T01:54:37Z"). */
@@ -32,7 +32,7 @@ int zt_users_render_row(void *ctx, const struct zt_user_line *u)
 		const char *cells[] = {u->name, u->role, u->hospitals, u->funds,
 		                       u->enabled ? "yes" : "no", u->has_token ? u->token_id : "",
 		                       u->has_token ? u->token_at : "", u->has_previous ? u->previous_id : "",
-		                       until, u->created_by, u->created_at};
+		                       until, u->created_by, u->created_at, u->pools ? u->pools : ""};
 		zt_csv_row(&o->w, cells, sizeof cells / sizeof *cells);
 		return 0;
 	}
@@ -45,6 +45,9 @@ int zt_users_render_row(void *ctx, const struct zt_user_line *u)
 		fputs("no token", o->f);
 	if (u->has_previous)
 		fprintf(o->f, "; previous %s until %s", u->previous_id, until);
+	/* the pools it reaches (issue 13 §2); none named: every pool */
+	if (u->pools && u->pools[0])
+		fprintf(o->f, "; pools %s", u->pools);
 	fputc('\n', o->f);
 	return 0;
 }

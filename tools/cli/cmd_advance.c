@@ -21,7 +21,8 @@ static const char advance_help[] =
 	"                                 [--out FILE] [--execution-date YYYY-MM-DD] [--rewrite]\n"
 	"       zhitong --db PATH [--config PATH] advance status [--pool P] [--format text|csv] [--bom]\n"
 	"                                    [--out FILE [--force]]\n"
-	"       zhitong --db PATH advance list [--format text|csv] [--bom] [--out FILE [--force]]\n"
+	"       zhitong --db PATH [--config PATH] advance list [--pool P] [--format text|csv] [--bom]\n"
+	"                                  [--out FILE [--force]]\n"
 	"\n"
 	"The pool pays each hospital ahead (an advance) so that it never fronts the\n"
 	"funds' shares itself; each settled claim uses part of it up. The balance of\n"
@@ -67,7 +68,7 @@ static const char advance_help[] =
 	"         since when it has been\n"
 	"         below zero (empty if it is not).\n"
 	"         CSV header: hospital,advanced,earned,balance,advancing_since\n"
-	"list     every advance issued.\n"
+	"list     every advance issued (--pool P: to the hospitals of P's counties).\n"
 	"         CSV header: advance_id,hospital,amount,plan_id,msg_id,made_by,\n"
 	"         approved_by,issued_by,issued_at,execution_date,file\n"
 	"\n"
@@ -307,6 +308,30 @@ static int status_of_pool(void *ctx, const struct zt_advance_status *st)
 	return zt_advance_render_status_row(f->o, st);
 }
 
+/* --pool P: the hospitals of P's counties only (config.h); without it,
+ * every hospital. */
+static int pool_filter(const struct cli *c, const struct args *a, struct zt_config **cfg,
+                       struct status_filter *f)
+{
+	const char *pool = args_get(a, "--pool");
+	int rc;
+	*cfg = NULL;
+	f->all = true;
+	if (!pool)
+		return 0;
+	if ((rc = load_config(c, cfg)) != 0)
+		return rc;
+	if (zt_config_pool_pick(*cfg, pool, &pool) != 0) {
+		rc = cli_usage("%s", zt_error_last());
+		zt_config_free(*cfg);
+		*cfg = NULL;
+		return rc;
+	}
+	f->counties = zt_config_pool_counties(*cfg, pool);
+	f->all = !f->counties;
+	return 0;
+}
+
 static int status(const struct cli *c, const struct args *a)
 {
 	bool csv;
@@ -316,23 +341,10 @@ static int status(const struct cli *c, const struct args *a)
 	if (a->npos != 1)
 		return cli_usage("zhitong advance status [--pool P] [--format text|csv] [--bom] "
 		                 "[--out FILE [--force]]");
-	/* --pool P: the hospitals of P's counties only (config.h) */
 	struct status_filter f = {.o = NULL};
 	struct zt_config *cfg = NULL;
-	const char *pool = args_get(a, "--pool");
-	if (pool) {
-		if ((rc = load_config(c, &cfg)) != 0)
-			return rc;
-		if (zt_config_pool_pick(cfg, pool, &pool) != 0) {
-			rc = cli_usage("%s", zt_error_last());
-			zt_config_free(cfg);
-			return rc;
-		}
-		f.counties = zt_config_pool_counties(cfg, pool);
-		f.all = !f.counties;
-	} else {
-		f.all = true;
-	}
+	if ((rc = pool_filter(c, a, &cfg, &f)) != 0)
+		return rc;
 	struct zt_store *s;
 	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0) {
 		zt_config_free(cfg);
@@ -353,6 +365,39 @@ static int status(const struct cli *c, const struct args *a)
 	return cli_out_close(&co, rc ? fail(rc) : EXIT_DONE);
 }
 
+/* advance list --pool P: the advances to the hospitals of P's counties. */
+struct list_filter {
+	struct status_filter *f;
+	char (*codes)[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	size_t n, cap;
+};
+
+static int hospital_of_pool(void *ctx, const struct zt_advance_status *st)
+{
+	struct list_filter *l = ctx;
+	if (!zt_config_counties_has(l->f->counties, st->county))
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		void *grown = realloc(l->codes, cap * sizeof *l->codes);
+		if (!grown)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		l->codes = grown;
+		l->cap = cap;
+	}
+	snprintf(l->codes[l->n++], sizeof *l->codes, "%s", st->hospital);
+	return 0;
+}
+
+static int advance_of_pool(void *ctx, const struct zt_advance *x)
+{
+	struct list_filter *l = ctx;
+	bool in = l->f->all;
+	for (size_t i = 0; !in && i < l->n; i++)
+		in = strcmp(l->codes[i], x->hospital) == 0;
+	return in ? zt_advance_render_list_row(l->f->o, x) : 0;
+}
+
 static int list(const struct cli *c, const struct args *a)
 {
 	bool csv;
@@ -360,19 +405,35 @@ static int list(const struct cli *c, const struct args *a)
 	if ((rc = format_arg(a, &csv)) != 0)
 		return rc;
 	if (a->npos != 1)
-		return cli_usage("zhitong advance list [--format text|csv] [--bom] [--out FILE [--force]]");
-	struct zt_store *s;
-	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0)
+		return cli_usage("zhitong advance list [--pool P] [--format text|csv] [--bom] "
+		                 "[--out FILE [--force]]");
+	struct status_filter f = {.o = NULL};
+	struct list_filter lf = {.f = &f};
+	struct zt_config *cfg = NULL;
+	if ((rc = pool_filter(c, a, &cfg, &f)) != 0)
 		return rc;
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s)) != 0) {
+		zt_config_free(cfg);
+		return rc;
+	}
 	struct zt_advance_out o;
 	struct cli_out co;
 	if ((rc = out_start(&o, &co, a, csv, true)) != 0) {
 		zt_store_close(s);
+		zt_config_free(cfg);
 		return rc;
 	}
+	f.o = &o;
 	zt_advance_render_list_header(&o);
-	rc = zt_advance_list(s, zt_advance_render_list_row, &o);
+	/* the hospitals of the pool first (their county), then their advances */
+	if (!f.all)
+		rc = zt_advance_status(s, hospital_of_pool, &lf);
+	if (rc == 0)
+		rc = zt_advance_list(s, advance_of_pool, &lf);
 	zt_store_close(s);
+	zt_config_free(cfg);
+	free(lf.codes);
 	return cli_out_close(&co, rc ? fail(rc) : EXIT_DONE);
 }
 

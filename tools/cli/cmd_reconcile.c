@@ -18,9 +18,11 @@ static const char reconcile_help[] =
 	"       zhitong --db PATH [--config PATH] reconcile match [--as-of YYYY-MM-DD] [--by NAME]\n"
 	"       zhitong --db PATH [--config PATH] reconcile resolve EXC --as DECISION --by NAME\n"
 	"                                          --note TEXT\n"
-	"       zhitong --db PATH reconcile exceptions [--all] [--format text|csv] [--bom]\n"
+	"       zhitong --db PATH [--config PATH] reconcile exceptions [--pool P] [--all]\n"
+	"                                          [--format text|csv] [--bom]\n"
 	"                                          [--out FILE [--force]]\n"
-	"       zhitong --db PATH [--config PATH] reconcile report [--as-of YYYY-MM-DD]\n"
+	"       zhitong --db PATH [--config PATH] reconcile report [--pool P]\n"
+	"                                          [--as-of YYYY-MM-DD]\n"
 	"                                          [--format text|csv|html] [--bom]\n"
 	"                                          [--out FILE [--force]]\n"
 	"\n"
@@ -54,7 +56,9 @@ static const char reconcile_help[] =
 	"              write-off       the pool keeps / bears the entry; for a batch that is\n"
 	"                              short or missing: what it still owes is given up\n"
 	"              ignore          noted, nothing booked (only when no money is held)\n"
-	"exceptions  the open exceptions (--all: with the resolved ones).\n"
+	"exceptions  the open exceptions (--all: with the resolved ones); --pool P: P's\n"
+	"            only (of the pool of its entry's account, else of its batch or\n"
+	"            advance).\n"
 	"            CSV header: exception,kind,entry,batch,advance,amount,since,detail,\n"
 	"            raised_at,raised_by,resolution,target,note,resolved_at,resolved_by\n"
 	"report      per fund billed, paid, written off, returned (paid back to the fund),\n"
@@ -70,6 +74,10 @@ static const char reconcile_help[] =
 	"            open_batches,age_days,advanced,confirmed,earned,balance,amount,detail,\n"
 	"            returned\n"
 	"            HTML: one self-contained page with a chart of billed against paid.\n"
+	"            --pool P: P's batches, hospitals (of its counties), exceptions,\n"
+	"            entries (of its account) and overdue only; the balances of\n"
+	"            pool:bank, suspense:bank and fund:F are the database's, over\n"
+	"            every pool. Without --pool: every pool.\n"
 	"            --out FILE writes the report (or the exceptions) to FILE: never over a\n"
 	"            different file unless --force, never through a symbolic link, whole\n"
 	"            or not at all. CSV cells a spreadsheet would run as formulas (= + - @\n"
@@ -253,28 +261,73 @@ done:
 	return rc;
 }
 
+/* --pool P (issue 13 §2): the configuration and P's id; without it, every
+ * pool (*cfg and *pool NULL). */
+static int pool_arg(const struct cli *c, const struct args *a, struct zt_config **cfg,
+                    const char **pool)
+{
+	const char *want = args_get(a, "--pool");
+	*cfg = NULL;
+	*pool = NULL;
+	if (!want)
+		return 0;
+	int rc = load_config(c, cfg);
+	if (rc)
+		return rc;
+	if (zt_config_pool_pick(*cfg, want, pool) != 0) {
+		rc = cli_usage("--pool: %s", zt_error_last());
+		zt_config_free(*cfg);
+		*cfg = NULL;
+	}
+	return rc;
+}
+
+struct exc_filter {
+	struct zt_recon_exceptions_out l;
+	struct zt_config *cfg;
+	const char *pool; /* NULL: every pool */
+};
+
+static int exception_of_pool(void *ctx, const struct zt_recon_exception *x)
+{
+	struct exc_filter *f = ctx;
+	if (f->pool) {
+		const char *p = zt_recon_exception_pool(f->cfg, x);
+		if (!p || strcmp(p, f->pool) != 0)
+			return 0;
+	}
+	return zt_recon_render_exception_row(&f->l, x);
+}
 
 static int exceptions(const struct cli *c, const struct args *a)
 {
 	const char *fmt = args_get(a, "--format");
 	bool csv = fmt && strcmp(fmt, "csv") == 0;
 	if (a->npos != 1 || (fmt && !csv && strcmp(fmt, "text") != 0))
-		return cli_usage("zhitong reconcile exceptions [--all] [--format text|csv] [--bom] "
-		                 "[--out FILE [--force]]");
+		return cli_usage("zhitong reconcile exceptions [--pool P] [--all] [--format text|csv] "
+		                 "[--bom] [--out FILE [--force]]");
 	int rc = cli_bom_check(a, csv);
-	struct zt_store *s;
-	if (rc || (rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
+	if (rc)
 		return rc;
+	struct exc_filter fl = {.pool = NULL};
+	if ((rc = pool_arg(c, a, &fl.cfg, &fl.pool)))
+		return rc;
+	struct zt_store *s;
+	if ((rc = cli_open_store(c, CLI_STORE_READONLY, &s))) {
+		zt_config_free(fl.cfg);
+		return rc;
+	}
 	struct cli_out o;
 	if ((rc = cli_out_open(&o, a, 0600))) {
 		zt_store_close(s);
+		zt_config_free(fl.cfg);
 		return rc;
 	}
-	struct zt_recon_exceptions_out l;
-	zt_recon_exceptions_out_init(&l, o.f, csv, args_flag(a, "--bom"));
+	zt_recon_exceptions_out_init(&fl.l, o.f, csv, args_flag(a, "--bom"));
 	struct zt_recon_exceptions_req req = {.open_only = !args_flag(a, "--all")};
-	rc = zt_recon_exceptions(s, &req, zt_recon_render_exception_row, &l);
+	rc = zt_recon_exceptions(s, &req, exception_of_pool, &fl);
 	zt_store_close(s);
+	zt_config_free(fl.cfg);
 	return cli_out_close(&o, rc ? fail(rc) : EXIT_DONE);
 }
 
@@ -290,8 +343,8 @@ static int report(const struct cli *c, const struct args *a)
 		fmt = "text";
 	if (a->npos != 1 ||
 	    (strcmp(fmt, "text") != 0 && strcmp(fmt, "csv") != 0 && strcmp(fmt, "html") != 0))
-		return cli_usage("zhitong reconcile report [--as-of YYYY-MM-DD] [--format text|csv|html] "
-		                 "[--bom] [--out FILE [--force]]");
+		return cli_usage("zhitong reconcile report [--pool P] [--as-of YYYY-MM-DD] "
+		                 "[--format text|csv|html] [--bom] [--out FILE [--force]]");
 	bool csv = strcmp(fmt, "csv") == 0;
 	if ((rc = cli_bom_check(a, csv)))
 		return rc;
@@ -303,8 +356,14 @@ static int report(const struct cli *c, const struct args *a)
 	 * change a thing (raising what is overdue is `reconcile match`'s). */
 	if ((rc = load_config(c, &cfg)) || (rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
 		goto done;
-	struct zt_recon_report_req req = {cfg, as_of};
+	const char *pool = args_get(a, "--pool");
+	struct zt_recon_report_req req = {.cfg = cfg, .as_of = as_of, .pools = &pool,
+	                                  .pool_count = pool ? 1 : 0};
 	if ((rc = zt_recon_report(s, &req, &r))) {
+		if (rc == ZT_EINVAL && pool && !zt_config_pool_section(cfg, pool)) {
+			rc = cli_usage("--pool: %s", zt_error_last());
+			goto done;
+		}
 		rc = fail(rc);
 		goto done;
 	}
@@ -329,7 +388,7 @@ done:
 int cmd_reconcile(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
-	int rc = args_parse(&a, argc, argv, "--by --as --note --as-of --format --out",
+	int rc = args_parse(&a, argc, argv, "--by --as --note --as-of --format --out --pool",
 	                    "--all --force --bom");
 	if (rc)
 		return rc;

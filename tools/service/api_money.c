@@ -14,7 +14,7 @@
  *   POST /v1/statements (camt.053)            reconcile import
  *   GET  /v1/exceptions[?open=0]              reconcile exceptions
  *   POST /v1/exceptions/{id}/resolve {"as", "note"}
- *   GET  /v1/reports/reconciliation?as_of=    reconcile report: JSON, CSV or HTML
+ *   GET  /v1/reports/reconciliation?as_of=&pool=  reconcile report: JSON, CSV or HTML
  *
  * Finance sees amounts, hospitals and funds: nothing here carries a
  * diagnosis, an item or an ID number. Files the service writes (pain.001)
@@ -633,6 +633,7 @@ static void report_json(struct zt_json_writer *w, const struct zt_recon_report *
 {
 	zt_json_write_object_begin(w);
 	api_json_date_or_null(w, "as_of", rep->as_of);
+	api_json_text_or_null(w, "pools", rep->pools); /* null: every pool */
 	api_json_amount(w, "suspense", rep->suspense);
 	api_json_amount(w, "pool_bank", rep->pool_bank);
 	zt_json_write_key(w, "funds");
@@ -698,9 +699,23 @@ static void report_json(struct zt_json_writer *w, const struct zt_recon_report *
 static int get_recon_report(struct zt_request *r, void *ctx)
 {
 	struct zt_api *a = ctx;
-	static const char *const allowed[] = {"as_of", NULL};
+	static const char *const allowed[] = {"as_of", "pool", NULL};
 	if (zt_req_query_check(r, allowed) != 0)
 		return zt_reply_error(r, 400, "invalid-query", "%s", zt_error_last());
+	/* ?pool=P: P's (404 for a pool not the caller's); without it, the
+	 * caller's pools (issue 13 §2), every pool for a user of every pool */
+	const char *pool_q = zt_req_query(r, "pool"), *pool = NULL;
+	struct zt_recon_report_req req = {.cfg = a->config};
+	if (pool_q) {
+		if (api_pool_pick(r, a->config, pool_q, &pool) != 0)
+			return 0;
+		req.pools = &pool;
+		req.pool_count = 1;
+	} else if (zt_req_principal(r)) {
+		const struct zt_scope *sc = &zt_req_principal(r)->scope;
+		req.pools = (const char *const *)sc->pools;
+		req.pool_count = sc->pool_count;
+	}
 	const char *d = zt_req_query(r, "as_of");
 	zt_date as_of = 0;
 	if (d && zt_parse_date(&as_of, d, strlen(d)) != 0)
@@ -714,7 +729,8 @@ static int get_recon_report(struct zt_request *r, void *ctx)
 		return 0;
 	struct zt_recon_report rep;
 	memset(&rep, 0, sizeof rep);
-	int rc = zt_recon_report(s, &(struct zt_recon_report_req){a->config, as_of}, &rep);
+	req.as_of = as_of;
+	int rc = zt_recon_report(s, &req, &rep);
 	zt_store_close(s);
 	if (rc) {
 		rc = api_fail(r, rc);

@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "zhitong/audit_trail.h"
+#include "zhitong/config.h"
 #include "zhitong/date.h"
 #include "zhitong/hospital_day.h"
 #include "zhitong/error.h"
@@ -191,6 +192,27 @@ static int day_each(void *ctx, const struct zt_stored_settlement *st)
 	return zt_settlement_json(d->w, st, true, d->view);
 }
 
+/* Whether hospital `code` is of the caller's pools (its county's pool,
+ * config.h): 0, or ZT_ENOTFOUND. A user of every pool reaches every
+ * hospital; one not in the registry has nothing to show anyone. */
+static int hospital_of_callers_pools(struct zt_request *r, struct zt_api *a, struct zt_store *s,
+                                     const char *code)
+{
+	const struct zt_principal *p = zt_req_principal(r);
+	if (!p || p->scope.pool_count == 0)
+		return 0;
+	struct zt_hospital hosp;
+	int rc = s->ops->begin(s, ZT_TXN_READ);
+	if (rc == 0) {
+		rc = s->ops->registry.get_hospital(s, code, &hosp);
+		s->ops->rollback(s);
+	}
+	if (rc)
+		return rc == ZT_ENOTFOUND ? 0 : rc;
+	return api_pool_in_scope(r, zt_config_pool_of_county(a->config, hosp.county)) ? 0
+	                                                                            : ZT_ENOTFOUND;
+}
+
 static int get_hospital_report(struct zt_request *r, void *ctx)
 {
 	static const char *const allowed[] = {"fixmedins_code", "setl_date", "detail", NULL};
@@ -225,6 +247,13 @@ static int get_hospital_report(struct zt_request *r, void *ctx)
 	}
 	if (api_store(r, ctx, true, &s) != 0)
 		goto done;
+	/* a hospital of another pool than the caller's (issue 13 §2): 404 */
+	if ((rc = hospital_of_callers_pools(r, ctx, s, h)) != 0) {
+		zt_store_close(s);
+		rc = rc == ZT_ENOTFOUND ? zt_reply_error(r, 404, "not-found", "no such hospital")
+		                        : api_fail(r, rc);
+		goto done;
+	}
 	rc = zt_hospital_day(s, h, day, want ? day_each : NULL, &dd, day_out);
 	zt_store_close(s);
 	if (rc) {

@@ -284,6 +284,9 @@ struct zt_recon_fund_line {
 	int64_t open_batches;/* billed batches not settled (owing, or owed back)            */
 	zt_date oldest_sent; /* day the oldest of them went to the payer, 0 if none         */
 	zt_fen ledger;       /* fund:F: everything it owes, billed or not yet batched      */
+	char pool[ZT_POOL_ID_BYTES]; /* the store's lines: one per fund and pool of its
+	                              * batches ("" for a fund with none); the report's
+	                              * lines: summed over the pools it covers            */
 };
 
 struct zt_recon_hospital_line {
@@ -302,6 +305,7 @@ struct zt_recon_open_line {
 	zt_fen amount;
 	zt_date booking_date;
 	char remittance[512];
+	char account[64];  /* the statement's: its pool (config.h) */
 };
 
 /* Billed (by the day a batch went to the payer) and paid (by booking day)
@@ -310,6 +314,8 @@ struct zt_recon_day {
 	zt_date day;
 	zt_fen billed;
 	zt_fen paid;
+	char pool[ZT_POOL_ID_BYTES]; /* the store's rows: per day and pool of the batches;
+	                              * the report's: summed over the pools it covers */
 };
 
 /* Overdue on the report's day and not raised yet: what `reconcile match`
@@ -336,6 +342,11 @@ struct zt_recon_report {
 	zt_fen pool_bank;                           /* balance of pool:bank        */
 	size_t overdue_count;
 	struct zt_recon_overdue *overdue;           /* not raised yet              */
+	/* The pools it covers, joined by ", " ("" every pool: the request named
+	 * none). The ledger's balances (pool_bank, suspense, a fund's ledger)
+	 * are the database's, over every pool: the ledger has one pool:bank
+	 * and one fund:F account per database. */
+	char pools[256];
 };
 void zt_recon_report_free(struct zt_recon_report *r);
 
@@ -438,6 +449,12 @@ int zt_recon_exceptions(struct zt_store *s, const struct zt_recon_exceptions_req
 struct zt_recon_report_req {
 	const struct zt_config *cfg;
 	zt_date as_of; /* 0: today (pool-local); a later day is refused (ZT_EINVAL) */
+	/* The pools it covers (issue 13 §2; ids of cfg's pools), none: every
+	 * pool. A batch is of its pool, a hospital of its county's, an entry of
+	 * its account's, an exception zt_recon_exception_pool's, an advance of
+	 * its hospital's, a repayment of its batch's. */
+	const char *const *pools;
+	size_t pool_count;
 };
 
 /* `reconcile report`: collects, reading only — a report never writes; it

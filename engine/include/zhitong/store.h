@@ -701,8 +701,11 @@ struct zt_store_bank_ops {
 	                    int (*cb)(void *ctx, const struct zt_advance *a), void *ctx);
 	int (*due_returns)(struct zt_store *s, zt_date executed_by,
 	                   int (*cb)(void *ctx, const struct zt_batch_return *r), void *ctx);
-	/* The report's sums per fund (outstanding is the domain's), advances
-	 * confirmed per hospital, the entries waiting, billed and paid by day. */
+	/* The report's sums per fund and pool of its batches (a fund with none:
+	 * one line, pool ""; consecutive per fund; outstanding is the
+	 * domain's), advances confirmed per hospital, the entries waiting
+	 * (with their account), billed and paid per day and pool (ascending
+	 * days). */
 	int (*report_funds)(struct zt_store *s,
 	                    int (*cb)(void *ctx, const struct zt_recon_fund_line *f), void *ctx);
 	int (*confirmed)(struct zt_store *s, const char *hospital, zt_fen *out);

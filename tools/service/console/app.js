@@ -105,7 +105,7 @@ const FIELD_ZH = {
   made_at: '制定时间', issued_msg_id: '拨付报文标识号', lines: '计划明细', basis: '依据',
   window_earned: '窗口内结算应得', target: '目标额', topup: '补拨额', advances: '预付款', hospitals: '各医院',
   /* reconciliation (POST /v1/statements, /v1/exceptions, /v1/reports/reconciliation) */
-  suspense: '待查款项', pool_bank: '资金专户', funds: '各基金', billed: '已申报', written_off: '已核销',
+  suspense: '待查款项', pool_bank: '资金专户', pools: '资金池', funds: '各基金', billed: '已申报', written_off: '已核销',
   outstanding: '未到账', ledger: '账簿', open_batches: '未结批次', oldest_sent: '最早发送时间', name: '名称',
   confirmed: '已确认', exceptions: '例外', overdue: '逾期', reported: '对账单条目', stored: '新存入',
   known: '已导入过', not_booked: '未入账', matched: '已匹配', held: '暂挂', rematched: '重新匹配',

@@ -107,7 +107,7 @@ static const char SQL_DUE_RETURNS[] =
 static const char SQL_REPORT_FUNDS[] =
 	"WITH al AS (SELECT batch_id, SUM(amount) AS paid, SUM(written_off) AS wo "
 	"  FROM recon_alloc GROUP BY batch_id), "
-	"bb AS (SELECT b.fund_code, " BATCH_DUE("b") " AS due, COALESCE(al.paid, 0) AS paid, "
+	"bb AS (SELECT b.fund_code, b.pool, " BATCH_DUE("b") " AS due, COALESCE(al.paid, 0) AS paid, "
 	"  COALESCE(al.wo, 0) AS wo, b.returned AS returned, " SENT_AT("b.id") " AS sent_at "
 	"  FROM batch b LEFT JOIN al ON al.batch_id = b.id "
 	"  WHERE b.status IN ('sent', 'accepted', 'part-paid', 'paid')) "
@@ -117,22 +117,29 @@ static const char SQL_REPORT_FUNDS[] =
 	"COALESCE(MIN(CASE WHEN bb.due - bb.paid - bb.wo + bb.returned != 0 THEN "
 	SQL_DAY("bb.sent_at") " END), 0), "
 	"COALESCE((SELECT balance FROM account WHERE name = 'fund:' || f.code), 0), "
-	"COALESCE(SUM(bb.returned), 0) "
-	"FROM fund f LEFT JOIN bb ON bb.fund_code = f.code GROUP BY f.code ORDER BY f.code COLLATE BINARY";
+	"COALESCE(SUM(bb.returned), 0), COALESCE(bb.pool, '') "
+	"FROM fund f LEFT JOIN bb ON bb.fund_code = f.code GROUP BY f.code, bb.pool "
+	"ORDER BY f.code COLLATE BINARY";
 static const char SQL_CONFIRMED[] = "SELECT COALESCE(SUM(a.amount), 0) FROM advance a JOIN "
                                     "recon_match m ON m.advance_id = a.advance_id WHERE a.hospital = ?1";
 static const char SQL_REPORT_OPEN[] = "SELECT e.ref, e.credit, e.amount, e.booking_date, "
-                                      "e.remittance FROM bank_entry e WHERE " ENTRY_IS_OPEN
-                                      "ORDER BY e.id";
+                                      "e.remittance, e.account FROM bank_entry e WHERE "
+                                      ENTRY_IS_OPEN "ORDER BY e.id";
+/* per day and pool (of the batch billed, of the batch paid) */
 static const char SQL_REPORT_DAYS[] =
-	"WITH billed AS (SELECT " SQL_DAY(SENT_AT("b.id")) " AS day, SUM(" BATCH_DUE("b") ") AS v "
-	"  FROM batch b WHERE b.status IN ('sent', 'accepted', 'part-paid', 'paid') GROUP BY 1), "
-	"paid AS (SELECT e.booking_date AS day, SUM(a.amount) AS v FROM recon_alloc a "
-	"  JOIN recon_match m ON m.id = a.match_id JOIN bank_entry e ON e.id = m.entry_id "
-	"  GROUP BY 1), "
-	"days AS (SELECT day FROM billed WHERE day IS NOT NULL UNION SELECT day FROM paid) "
-	"SELECT d.day, COALESCE(b.v, 0), COALESCE(p.v, 0) FROM days d "
-	"LEFT JOIN billed b ON b.day = d.day LEFT JOIN paid p ON p.day = d.day ORDER BY d.day";
+	"WITH billed AS (SELECT " SQL_DAY(SENT_AT("b.id")) " AS day, b.pool AS pool, "
+	"  SUM(" BATCH_DUE("b") ") AS v "
+	"  FROM batch b WHERE b.status IN ('sent', 'accepted', 'part-paid', 'paid') GROUP BY 1, 2), "
+	"paid AS (SELECT e.booking_date AS day, pb.pool AS pool, SUM(a.amount) AS v "
+	"  FROM recon_alloc a JOIN recon_match m ON m.id = a.match_id "
+	"  JOIN bank_entry e ON e.id = m.entry_id JOIN batch pb ON pb.id = a.batch_id "
+	"  GROUP BY 1, 2), "
+	"days AS (SELECT day, pool FROM billed WHERE day IS NOT NULL "
+	"  UNION SELECT day, pool FROM paid) "
+	"SELECT d.day, COALESCE(b.v, 0), COALESCE(p.v, 0), d.pool FROM days d "
+	"LEFT JOIN billed b ON b.day = d.day AND b.pool = d.pool "
+	"LEFT JOIN paid p ON p.day = d.day AND p.pool = d.pool "
+	"ORDER BY d.day";
 
 /* A one-row, one-boolean query (EXISTS …) with its parameters bound. */
 static int one_bool(struct zt_db *q, struct zt_db_stmt *p, const char *what, bool *out)
@@ -677,6 +684,7 @@ static int report_funds(struct zt_store *s,
 		f.oldest_sent = zt_db_column_int(p, 6);
 		f.ledger = zt_db_column_int64(p, 7);
 		f.returned = zt_db_column_int64(p, 8);
+		zt_db_column_copy(f.pool, sizeof f.pool, p, 9);
 		if ((rc = cb(ctx, &f)) != 0)
 			break;
 	}
@@ -715,6 +723,7 @@ static int report_open(struct zt_store *s,
 		o.amount = zt_db_column_int64(p, 2);
 		o.booking_date = zt_db_column_int(p, 3);
 		zt_db_column_copy(o.remittance, sizeof o.remittance, p, 4);
+		zt_db_column_copy(o.account, sizeof o.account, p, 5);
 		if ((rc = cb(ctx, &o)) != 0)
 			break;
 	}
@@ -731,8 +740,10 @@ static int report_days(struct zt_store *s, int (*cb)(void *ctx, const struct zt_
 	if (rc)
 		return rc;
 	while ((r = zt_db_row(q, p, "report days")) == 1) {
-		struct zt_recon_day d = {zt_db_column_int(p, 0), zt_db_column_int64(p, 1),
-		                         zt_db_column_int64(p, 2)};
+		struct zt_recon_day d = {.day = zt_db_column_int(p, 0),
+		                         .billed = zt_db_column_int64(p, 1),
+		                         .paid = zt_db_column_int64(p, 2)};
+		zt_db_column_copy(d.pool, sizeof d.pool, p, 3);
 		if ((rc = cb(ctx, &d)) != 0)
 			break;
 	}

@@ -251,12 +251,14 @@ const char *pg_now_op(struct zt_store *s) { return pg_now(pg_of(s)); }
 static const char SQL_CONTENDED[] =
 	"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted"
 	" AND pg_backend_pid() = ANY (pg_blocking_pids(pid)))";
+/* outside a write transaction: whether anyone waits for a lock at all */
+static const char SQL_WAITING[] = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)";
 
 int pg_contended(struct zt_store *s)
 {
 	struct pg *q = pg_of(s);
 	struct pg_stmt *p;
-	if (q->txn != PG_TXN_WRITE || pg_stmt(q, SQL_CONTENDED, &p) != 0)
+	if (pg_stmt(q, q->txn == PG_TXN_WRITE ? SQL_CONTENDED : SQL_WAITING, &p) != 0)
 		return -1;
 	int r = pg_row(q, p, "ask for waiting writers");
 	int out = r == 1 ? (int)pg_col_int64(p, 0) : -1;

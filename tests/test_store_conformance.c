@@ -893,6 +893,103 @@ Test(conformance_txn, a_claim_rolled_back_to_its_savepoint_leaves_nothing_while_
 	}
 }
 
+/* A write that fails after its call returned (PostgreSQL sends a claim's
+ * rows with the next claim's reads: store.h failed_late): the chunk it was
+ * in is rolled back, the chunks before stay, and the chunk is settled
+ * again with each write read at once, so that the error names the claim's
+ * own statement. SQLite reports the failure at once: the same outcome. */
+Test(conformance_txn, a_write_failing_late_rolls_its_chunk_back_and_names_its_claim,
+     .timeout = 300)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		f->fresh(target, "late.db");
+		free(zt_test_ok("--db '%s' registry load '%s'", target, REGISTRY));
+		free(zt_test_ok("--db '%s' rules load '%s'", target, POLICY));
+		const char *file = zt_test_claims_of_one_person("late.xml", "ZY2017-L", 6);
+		bool pg = strcmp(f->name, "postgresql") == 0;
+		/* the fifth claim's row refused, as a constraint would; on
+		 * PostgreSQL a sequence (outside every transaction) counts the tries */
+		const char *refuse =
+			pg ? "CREATE SEQUENCE late_tries; CREATE FUNCTION late_refuse() RETURNS trigger"
+			     " LANGUAGE plpgsql AS $$ BEGIN IF NEW.claim_no = 'ZY2017-L-0005' THEN"
+			     " PERFORM nextval('late_tries'); RAISE EXCEPTION 'refused for the test: %',"
+			     " NEW.claim_no USING ERRCODE = '23514'; END IF; RETURN NEW; END $$;"
+			     " CREATE TRIGGER late_refuse BEFORE INSERT ON claim FOR EACH ROW"
+			     " EXECUTE FUNCTION late_refuse()"
+			   : "CREATE TRIGGER late_refuse BEFORE INSERT ON claim"
+			     " WHEN NEW.claim_no = 'ZY2017-L-0005'"
+			     " BEGIN SELECT RAISE(ABORT, 'refused for the test: ZY2017-L-0005'); END";
+		cr_assert_eq(f->raw(target, refuse), 0, "%s: the trigger", f->name);
+		/* chunks of two: 1-2 and 3-4 commit, 5 fails with 6 after it in its chunk */
+		char *out = NULL, *err = NULL;
+		int code = zt_test_run(&out, &err, "--db '%s' claim submit '%s' --chunk 2 --by desk",
+		                       target, file);
+		cr_assert_neq(code, 0, "%s: %s", f->name, out);
+		cr_assert(strstr(err, "store claim: refused for the test: ZY2017-L-0005"),
+		          "%s: the error does not name the claim's statement: %s", f->name, err);
+		cr_assert(strstr(err, "4 claims answered"), "%s: %s", f->name, err);
+		free(out);
+		free(err);
+		struct zt_store *s = open_store(target);
+		cr_assert_eq(rows_of(s, "settlement"), 4, "%s: the chunks before, not the one that failed",
+		             f->name);
+		struct zt_claim_ref ref;
+		ok(s->ops->claims.find(s, "H51010101", "ZY2017-L-0004", &ref));
+		cr_assert_eq(s->ops->claims.find(s, "H51010101", "ZY2017-L-0006", &ref), ZT_ENOTFOUND,
+		             "%s: the claim after the one that failed is stored", f->name);
+		zt_store_close(s);
+		if (pg) { /* refused once in the pipeline, once more settled again */
+			char *tries = zt_test_rows(target, "SELECT last_value FROM late_tries");
+			cr_assert_str_eq(tries, "2\n", "%s: tries %s", f->name, tries);
+			free(tries);
+		}
+		struct tally t = verify(target, ZT_VERIFY_ACCUMULATORS);
+		cr_assert_eq(t.all, 0, "%s: %s", f->name, t.first);
+		/* the trigger gone, the same file again: the rest is settled */
+		cr_assert_eq(f->raw(target, pg ? "DROP TRIGGER late_refuse ON claim"
+		                                : "DROP TRIGGER late_refuse"), 0, "%s", f->name);
+		free(zt_test_ok("--db '%s' claim submit '%s' --chunk 2 --by desk", target, file));
+		s = open_store(target);
+		cr_assert_eq(rows_of(s, "settlement"), 6, "%s", f->name);
+		zt_store_close(s);
+	}
+}
+
+/* PostgreSQL: a claim costs one round trip to the server — its reads, sent
+ * with the writes of the claim before — and a transaction about ten more
+ * (begin, the rules' check, commit; README "PostgreSQL beside SQLite");
+ * it was six a claim. */
+Test(conformance_txn, a_claim_costs_one_round_trip_to_the_server, .timeout = 300)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		f->fresh(target, "trips.db");
+		free(zt_test_ok("--db '%s' registry load '%s'", target, REGISTRY));
+		free(zt_test_ok("--db '%s' rules load '%s'", target, POLICY));
+		struct zt_store *s = open_store(target);
+		if (!s->ops->round_trips) {
+			zt_store_close(s);
+			continue; /* embedded: none */
+		}
+		struct zt_settle_opts o = {.actor = "desk"};
+		struct zt_settle_stats st;
+		/* the statements prepared by a first file */
+		ok(zt_test_settle_file(s, zt_test_claims_of_one_person("warm.xml", "ZY2017-W", 3), &o,
+		                       NULL, &st));
+		uint64_t before = s->ops->round_trips(s);
+		ok(zt_test_settle_file(s, zt_test_claims_of_one_person("trips.xml", "ZY2017-T", 40), &o,
+		                       NULL, &st));
+		uint64_t trips = s->ops->round_trips(s) - before;
+		cr_assert_eq(st.settled, 40, "%s", f->name);
+		cr_assert_leq(trips, 40 + 12, "%s: %llu round trips for 40 claims", f->name,
+		              (unsigned long long)trips);
+		zt_store_close(s);
+		struct tally t = verify(target, ZT_VERIFY_ACCUMULATORS);
+		cr_assert_eq(t.all, 0, "%s: %s", f->name, t.first);
+	}
+}
+
 /* ---- G1: writers for one person serialised ---------------------------------------- */
 
 struct desk {

@@ -869,6 +869,39 @@ int zt_settle_run_rewind(struct zt_settle_run *r)
 	return rc ? rc : zt_claim_stream_open(&r->cs, r->src, r->format);
 }
 
+int zt_settle_run_again(struct zt_settle_run *r, struct zt_store *s, uint64_t skip,
+                        const struct zt_settle_stats *at, uint64_t max, int rc)
+{
+	char first[ZT_MESSAGE_BYTES_MAX];
+	snprintf(first, sizeof first, "%s", zt_error_last());
+	if (!r->src->rewind || !r->begun)
+		return zt_error_set(rc, "%s", first);
+	zt_claim_stream_close(r->cs);
+	r->cs = NULL;
+	run_unload(r);
+	int again = r->src->rewind(r->src->ctx);
+	if (again == 0)
+		again = zt_claim_stream_open(&r->cs, r->src, r->format);
+	if (again)
+		return again;
+	/* the sink has had its begin: the claims of the chunks before are
+	 * stored and answered, passed over */
+	r->m = zt_claim_stream_next(r->cs);
+	for (uint64_t i = 0; i < skip && r->m; i++)
+		r->m = zt_claim_stream_next(r->cs);
+	*r->u.stats = *at;
+	r->ended = false;
+	int64_t step_ns = r->step_ns;
+	r->step_ns = 0; /* as far as the chunk went, whatever the clock says */
+	bool done;
+	if ((again = s->ops->begin(s, ZT_TXN_WRITE)) == 0) {
+		again = zt_settle_run_step(r, s, max, &done);
+		s->ops->rollback(s);
+	}
+	r->step_ns = step_ns;
+	return again ? again : zt_error_set(rc, "%s", first);
+}
+
 void zt_settle_run_close(struct zt_settle_run *r)
 {
 	if (!r)
@@ -948,14 +981,20 @@ int zt_settle_chunked(struct zt_store *s, const struct zt_source *src, enum zt_c
 	zt_settle_run_step_time(r, ZT_SETTLE_CHUNK_NS);
 	zt_settle_run_step_contended(r, s);
 	for (bool done = false; !done;) {
+		struct zt_settle_stats at = *stats; /* the chunk's start */
 		if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) != 0)
 			break;
-		if ((rc = zt_settle_run_step(r, s, chunk, &done)) != 0) {
+		if ((rc = zt_settle_run_step(r, s, chunk, &done)) != 0)
 			s->ops->rollback(s);
+		else
+			rc = s->ops->commit(s); /* rolled back if it fails */
+		if (rc) {
+			/* a write that failed surfaced in a later call: the chunk
+			 * again, each write read at once, to name its claim */
+			if (s->ops->failed_late && s->ops->failed_late(s))
+				rc = zt_settle_run_again(r, s, committed, &at, chunk, rc);
 			break;
 		}
-		if ((rc = s->ops->commit(s)) != 0)
-			break;
 		committed = stats->claims;
 		/* between chunks, the writers that waited go first (store.h G1) */
 		if (!done && s->ops->yield)

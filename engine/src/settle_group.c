@@ -295,9 +295,20 @@ static int settle_into(struct zt_settle_group *g, struct job *x, uint64_t max, b
 /* One group: the desks' inputs n of `list`, one transaction, one commit.
  * An input that fails is answered with its error and the group settled
  * again without it. */
+/* Whether the transaction that failed failed late (store.h failed_late),
+ * once per group: settled again, the store writes at once. */
+static bool late(struct zt_settle_group *g, bool *retried)
+{
+	if (*retried || !g->s->ops->failed_late || !g->s->ops->failed_late(g->s))
+		return false;
+	*retried = true;
+	return true;
+}
+
 static void desk_group(struct zt_settle_group *g, struct job **list, unsigned n, unsigned *retries)
 {
 	unsigned live = n;
+	bool late_retried = false;
 	while (live) {
 		int rc = store(g);
 		if (rc == 0 && (rc = g->s->ops->begin(g->s, ZT_TXN_WRITE)) != 0)
@@ -316,6 +327,12 @@ static void desk_group(struct zt_settle_group *g, struct job **list, unsigned n,
 			if (!x->answered && (rc = settle_into(g, x, 0, &done)) != 0)
 				failed = x;
 		}
+		if (failed && late(g, &late_retried)) {
+			/* a write of an input before it may have failed (store.h
+			 * failed_late): all again, each write read at once */
+			g->s->ops->rollback(g->s);
+			continue;
+		}
 		if (failed) {
 			char msg[ZT_MESSAGE_BYTES_MAX];
 			snprintf(msg, sizeof msg, "%s", zt_error_last());
@@ -327,6 +344,8 @@ static void desk_group(struct zt_settle_group *g, struct job **list, unsigned n,
 			continue;
 		}
 		if ((rc = g->s->ops->commit(g->s)) != 0) {
+			if (late(g, &late_retried))
+				continue; /* rolled back: all again, each write read at once */
 			store_drop(g);
 			for (unsigned i = 0; i < n; i++)
 				if (!list[i]->answered)
@@ -345,15 +364,23 @@ static void desk_group(struct zt_settle_group *g, struct job **list, unsigned n,
  * is answered. */
 static bool bulk_chunk(struct zt_settle_group *g, struct job *x)
 {
-	bool done = false;
+	bool done = false, fresh = !x->ran; /* a chunk after those committed */
+	struct zt_settle_stats at = *x->stats; /* the chunk's start */
 	int rc = store(g);
 	if (rc == 0 && (rc = g->s->ops->begin(g->s, ZT_TXN_WRITE)) != 0)
 		store_drop(g);
 	zt_settle_rules_recheck(g->rules);
+	bool ran = rc == 0;
 	if (rc == 0 && (rc = settle_into(g, x, g->chunk, &done)) != 0)
 		g->s->ops->rollback(g->s);
-	else if (rc == 0 && (rc = g->s->ops->commit(g->s)) != 0)
+	else if (rc == 0 && (rc = g->s->ops->commit(g->s)) != 0 &&
+	         !(g->s->ops->failed_late && g->s->ops->failed_late(g->s)))
 		store_drop(g);
+	if (rc && ran && fresh && g->s && x->run && g->s->ops->failed_late &&
+	    g->s->ops->failed_late(g->s))
+		/* a write failed, reported in a later call: the chunk again, each
+		 * write read at once, to name its claim */
+		rc = zt_settle_run_again(x->run, g->s, x->committed, &at, g->chunk, rc);
 	if (rc == 0) {
 		committed(g);
 		x->ran = false; /* committed: never settled again */

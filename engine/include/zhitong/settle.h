@@ -135,6 +135,15 @@ int zt_settle_run_open(struct zt_settle_run **out, const struct zt_source *src,
 int zt_settle_run_step(struct zt_settle_run *r, struct zt_store *s, uint64_t max, bool *done);
 int zt_settle_run_committed(struct zt_settle_run *r);
 int zt_settle_run_rewind(struct zt_settle_run *r);
+/* After a step or its commit failed late (store.h failed_late) and the
+ * caller rolled back: the same chunk settled again — the input read
+ * again, the `skip` claims of the chunks committed before passed over,
+ * the stats back to `at` — in a transaction of its own on `s`, which the
+ * store now writes at once, and rolled back whatever happens: the failure
+ * is then the claim's own (its message). Returns that failure, or `rc`
+ * with the message it had when the chunk did not fail again. */
+int zt_settle_run_again(struct zt_settle_run *r, struct zt_store *s, uint64_t skip,
+                        const struct zt_settle_stats *at, uint64_t max, int rc);
 /* The policies and catalogues parsed, kept from one transaction to the
  * next while the store's do not change (checked at each step): a run's
  * own by default; zt_settle_run_share_rules gives runs that step one after

@@ -916,6 +916,19 @@ struct zt_store_ops {
 	 * the store cannot tell (<0): a long run ends its chunks by the clock
 	 * only while someone waits. NULL: cannot tell. */
 	int (*contended)(struct zt_store *s);
+	/* After a call in a WRITE transaction failed: whether the failure
+	 * was reported late — by a write the store sent without waiting for
+	 * its result (PostgreSQL's pipeline: a claim's rows go with the next
+	 * claim's reads), so the call that failed may not be the one that
+	 * caused it. The transaction then only rolls back (commit refuses),
+	 * and the store writes at once (each failure its own call's) until a
+	 * write transaction commits: the caller settles the same claims again
+	 * to learn which one failed (settle.h, settle_group.c). NULL: never. */
+	bool (*failed_late)(struct zt_store *s);
+	/* A debug counter: the round trips to the database server this
+	 * handle made so far (README "PostgreSQL beside SQLite"). NULL: an
+	 * embedded engine, none. */
+	uint64_t (*round_trips)(struct zt_store *s);
 	/* The UTC timestamp every row written in this transaction carries
 	 * ("2024-03-01T09:30:00Z"); outside one, now. */
 	const char *(*now)(struct zt_store *s);

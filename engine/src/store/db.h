@@ -71,6 +71,12 @@ struct zt_db_driver {
 	 * trip; the next row() of each, bound the same and with nothing
 	 * written meanwhile, reads what was read here. NULL: no use (SQLite). */
 	int (*prefetch)(struct zt_db *db, struct zt_db_stmt *const *p, int n);
+	/* After a run of deferred writes (defer on … off) whose failure may
+	 * be reported late: PostgreSQL, in a write transaction that allows it,
+	 * leaves them queued, to be sent with the next statement that reads
+	 * or with the commit (a failure then fails the whole transaction:
+	 * store.h failed_late); otherwise flush. NULL: flush. */
+	int (*flush_late)(struct zt_db *db);
 };
 
 /* A driver's table when it names its functions as the members (both
@@ -122,6 +128,13 @@ struct zt_db {
 	int64_t sp_next_settlement_id, sp_next_claim_id, sp_next_transfer_id;
 	size_t sp_delta_count;
 	zt_fen *sp_balances;
+	/* The audit trail's last record (agg/audit.c), known while the writer
+	 * lock is ours and nobody else wrote since (PostgreSQL: the writer
+	 * row's token, as the balances; zt_db_ledger_clear forgets it), so
+	 * that a record does not read the one before it; kept by a savepoint */
+	bool audit_known, sp_audit_known;
+	int64_t audit_seq, sp_audit_seq;
+	unsigned char audit_hash[32], sp_audit_hash[32];
 	size_t sp_cap;
 	/* verify's checks in the engine's dialect (agg/verify.c runs them) */
 	const struct zt_db_check *checks; /* ZT_VERIFY_CHECKS of them */
@@ -223,6 +236,10 @@ static inline int zt_db_need_write(struct zt_db *db, const char *what) { return 
 static inline const char *zt_db_now(struct zt_db *db) { return db->drv->now(db); }
 static inline void zt_db_defer(struct zt_db *db, bool on) { db->drv->defer(db, on); }
 static inline int zt_db_flush(struct zt_db *db) { return db->drv->flush(db); }
+static inline int zt_db_flush_late(struct zt_db *db)
+{
+	return db->drv->flush_late ? db->drv->flush_late(db) : db->drv->flush(db);
+}
 static inline int zt_db_prefetch(struct zt_db *db, struct zt_db_stmt *const *p, int n)
 {
 	return db->drv->prefetch ? db->drv->prefetch(db, p, n) : 0;

@@ -47,6 +47,12 @@ static const char *col_opt(struct zt_db_stmt *p, int i)
 static int last(struct zt_db *q, struct zt_audit_head *out)
 {
 	memset(out, 0, sizeof *out);
+	_Static_assert(sizeof q->audit_hash == ZT_AUDIT_HASH_BYTES, "the audit head's hash");
+	if (q->pg && q->audit_known) { /* the record this connection wrote last (db.h) */
+		out->seq = q->audit_seq;
+		memcpy(out->hash, q->audit_hash, ZT_AUDIT_HASH_BYTES);
+		return 0;
+	}
 	struct zt_db_stmt *p;
 	int r = zt_db_prepare(q, SQL_LAST, &p);
 	if (r)
@@ -102,12 +108,22 @@ static int write_record(struct zt_store *s, const struct zt_audit_write *w, int6
 	zt_db_bind_text(p, 10, r.has_digest ? digest : NULL);
 	zt_db_bind_text(p, 11, prev);
 	zt_db_bind_text(p, 12, hash);
-	/* at once, never deferred (db.h): the record's failure is this call's.
-	 * Deferring is only ever on inside one claim's rows (agg/claims.c). */
+	/* sent without waiting, its failure this call's or, where the engine
+	 * reports failures late, the transaction's (db.h flush_late) */
+	zt_db_defer(q, true);
+	rc = zt_db_run(q, p, "store audit record");
 	zt_db_defer(q, false);
-	if ((rc = zt_db_run(q, p, "store audit record")) == 0 && seq_out)
+	int frc = zt_db_flush_late(q);
+	if (rc || (rc = frc) != 0) {
+		q->audit_known = false;
+		return rc;
+	}
+	q->audit_known = true;
+	q->audit_seq = r.seq;
+	memcpy(q->audit_hash, r.hash, ZT_AUDIT_HASH_BYTES);
+	if (seq_out)
 		*seq_out = r.seq;
-	return rc;
+	return 0;
 }
 
 static int add(struct zt_store *s, const char *actor, const char *action, const char *subject,

@@ -452,7 +452,7 @@ static int write_reversal_rows(struct zt_store *s, const struct zt_reversal_writ
 static int written(struct zt_db *q, int rc)
 {
 	zt_db_defer(q, false);
-	int frc = zt_db_flush(q);
+	int frc = zt_db_flush_late(q);
 	return rc ? rc : frc;
 }
 

@@ -335,6 +335,7 @@ static int copy_table(struct zt_db *from, struct zt_db *to, const char *table, i
 	/* the rows sent without waiting (db.h defer), their results read every
 	 * FLUSH_ROWS rows: a failure is the table's */
 	zt_db_defer(to, true);
+	to->audit_known = false; /* audit rows copied in by id, not by agg/audit.c */
 	while ((r = zt_db_row(from, src, "read rows")) == 1) {
 		for (int i = 0; i < n; i++) {
 			if (zt_db_column_null(src, i))

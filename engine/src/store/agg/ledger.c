@@ -117,6 +117,7 @@ void zt_db_ledger_clear(struct zt_db *q)
 	for (size_t i = 0; i < q->deltas.n; i++)
 		free(delta(q, i)->name);
 	q->deltas.n = 0;
+	q->audit_known = false;
 }
 
 int zt_db_ledger_mark(struct zt_db *q)
@@ -323,6 +324,9 @@ int zt_db_savepoint_mark(struct zt_db *q)
 	q->sp_next_settlement_id = q->next_settlement_id;
 	q->sp_next_claim_id = q->next_claim_id;
 	q->sp_next_transfer_id = q->next_transfer_id;
+	q->sp_audit_known = q->audit_known;
+	q->sp_audit_seq = q->audit_seq;
+	memcpy(q->sp_audit_hash, q->audit_hash, sizeof q->sp_audit_hash);
 	return rc;
 }
 
@@ -332,4 +336,7 @@ void zt_db_savepoint_restore(struct zt_db *q)
 	q->next_settlement_id = q->sp_next_settlement_id;
 	q->next_claim_id = q->sp_next_claim_id;
 	q->next_transfer_id = q->sp_next_transfer_id;
+	q->audit_known = q->sp_audit_known;
+	q->audit_seq = q->sp_audit_seq;
+	memcpy(q->audit_hash, q->sp_audit_hash, sizeof q->audit_hash);
 }

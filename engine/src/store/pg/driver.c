@@ -87,6 +87,16 @@ static void defer(struct zt_db *db, bool on) { pg_of_db(db)->defer = on; }
 
 static int flush(struct zt_db *db) { return pg_flush(pg_of_db(db)); }
 
+/* the claim's writes left queued in a lazy transaction (txn.c) */
+static int flush_late(struct zt_db *db)
+{
+	struct pg *q = pg_of_db(db);
+	/* left in libpq's buffer: sent with the next read, one wake-up of the
+	 * server a claim (sending them now cost a second one, and measured no
+	 * faster on a loaded machine) */
+	return q->lazy ? 0 : pg_flush(q);
+}
+
 static int prefetch(struct zt_db *db, struct zt_db_stmt *const *p, int n)
 {
 	return pg_prefetch(pg_of_db(db), (struct pg_stmt *const *)p, n);
@@ -95,4 +105,5 @@ static int prefetch(struct zt_db *db, struct zt_db_stmt *const *p, int n)
 const struct zt_db_driver pg_driver = {
 	ZT_DB_DRIVER_OPS,
 	.prefetch = prefetch,
+	.flush_late = flush_late,
 };

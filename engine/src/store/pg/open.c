@@ -32,6 +32,9 @@ static void fill_ops(void)
 		.savepoint = pg_savepoint,
 		.release = pg_release,
 		.rollback_to = pg_rollback_to,
+		.contended = pg_contended,
+		.failed_late = pg_failed_late,
+		.round_trips = pg_round_trips,
 		.now = pg_now_op,
 		ZT_DB_AGGREGATE_OPS,
 	};
@@ -125,5 +128,6 @@ static void pg_close(struct zt_store *s)
 	zt_db_ledger_clear(&q->zdb);
 	free(q->zdb.deltas.items);
 	free(q->zdb.sp_balances);
+	free(q->whats);
 	free(q);
 }

@@ -78,7 +78,23 @@ struct pg {
 	bool defer;
 	int pending;
 	uint64_t writes; /* statements run that are no SELECT (pg_prefetch) */
-	char pending_what[80];
+	char (*whats)[64]; /* what each pending statement does (messages) */
+	int whats_cap;
+	/* Late failures (txn.c). In a write transaction that is `lazy`, the
+	 * writes nobody reads (a claim's rows, its audit record, SAVEPOINT and
+	 * RELEASE) stay queued after their call returns and go with the next
+	 * statement that reads (the next claim's reads: one round trip a
+	 * claim) or with the commit. A failure among them surfaces there, in
+	 * another call: `late` is set, the transaction can only roll back
+	 * (commit refuses it), and the connection is `careful` — every write
+	 * read at once, as in SQLite — until a write transaction commits, so
+	 * that the chunk settled again names the claim that failed. */
+	bool lazy, careful, late;
+	int late_rc;
+	char late_msg[512];
+	/* the round trips this connection made (a debug counter: store op
+	 * round_trips; README "PostgreSQL beside SQLite") */
+	uint64_t round_trips;
 	/* the last failure */
 	char sqlstate[6];
 	char errmsg[400];
@@ -169,6 +185,9 @@ int pg_check_version(struct zt_store *s);
 int pg_begin(struct zt_store *s, enum zt_txn_kind kind);
 int pg_commit(struct zt_store *s);
 void pg_rollback(struct zt_store *s);
+int pg_contended(struct zt_store *s);
+bool pg_failed_late(struct zt_store *s);
+uint64_t pg_round_trips(struct zt_store *s);
 int pg_savepoint(struct zt_store *s);
 int pg_release(struct zt_store *s);
 void pg_rollback_to(struct zt_store *s);

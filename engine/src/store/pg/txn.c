@@ -82,6 +82,8 @@ int pg_begin(struct zt_store *s, enum zt_txn_kind kind)
 	if (kind == ZT_TXN_WRITE && q->readonly)
 		return zt_error_set(ZT_EINTERNAL, "database '%s' is open for reading only", q->path);
 	bool write = kind == ZT_TXN_WRITE, ours = false;
+	q->late = false;
+	q->lazy = false;
 	int rc = write ? begin_write(q, &ours) : statement(q, SQL_BEGIN_READ, "begin");
 	if (rc) {
 		pg_rollback(s);
@@ -91,6 +93,7 @@ int pg_begin(struct zt_store *s, enum zt_txn_kind kind)
 	zt_timestamp_utc(q->now, zt_date_now());
 	if (!write)
 		return 0;
+	q->lazy = !q->careful;
 	if (ours)
 		return 0; /* nobody wrote since our commit: what we know holds */
 	zt_db_ledger_clear(&q->zdb);
@@ -154,14 +157,23 @@ int pg_commit(struct zt_store *s)
 	bool write = q->txn == PG_TXN_WRITE;
 	char token[sizeof q->token];
 	pg_reset_all(q);
+	if (q->late) { /* a write of it failed, reported in another call: never committed */
+		int code = q->late_rc;
+		zt_error_set(code, "%s", q->late_msg);
+		pg_rollback(s);
+		return code;
+	}
 	int rc = write ? commit_write(q, token, sizeof token) : statement(q, SQL_COMMIT, "commit");
 	if (rc) {
 		pg_rollback(s);
 		return rc;
 	}
 	q->txn = PG_NO_TXN;
-	if (write)
+	q->lazy = false;
+	if (write) {
 		memcpy(q->token, token, sizeof q->token);
+		q->careful = false; /* committed: writes go unread again */
+	}
 	return 0;
 }
 
@@ -171,12 +183,25 @@ void pg_rollback(struct zt_store *s)
 	if (q->txn == PG_NO_TXN)
 		return;
 	pg_reset_all(q);
-	pg_flush(q); /* what failed is rolled back with the rest */
+	q->lazy = false; /* what failed is rolled back with the rest: not late */
+	pg_flush(q);
+	q->round_trips++;
 	PQclear(PQexec(q->conn, SQL_ROLLBACK));
 	zt_db_ledger_clear(&q->zdb);
 	q->token[0] = '\0'; /* what it knew may be what was rolled back */
 	q->in_savepoint = false;
 	q->txn = PG_NO_TXN;
+}
+
+/* SAVEPOINT and RELEASE: in a lazy transaction queued with the claim's
+ * writes (their failure, a late one, fails the transaction) */
+static int lazy_statement(struct pg *q, const char *sql, const char *what)
+{
+	bool d = q->defer;
+	q->defer = d || q->lazy;
+	int rc = statement(q, sql, what);
+	q->defer = d;
+	return rc;
 }
 
 int pg_savepoint(struct zt_store *s)
@@ -188,7 +213,7 @@ int pg_savepoint(struct zt_store *s)
 	if (q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "nested savepoint");
 	if ((rc = zt_db_savepoint_mark(&q->zdb)) != 0 ||
-	    (rc = statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
+	    (rc = lazy_statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
 		return rc;
 	q->in_savepoint = true;
 	return 0;
@@ -199,7 +224,7 @@ int pg_release(struct zt_store *s)
 	struct pg *q = pg_of(s);
 	if (!q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "release without a savepoint");
-	int rc = statement(q, SQL_RELEASE, "release savepoint");
+	int rc = lazy_statement(q, SQL_RELEASE, "release savepoint");
 	if (rc == 0)
 		q->in_savepoint = false;
 	return rc;
@@ -211,9 +236,36 @@ void pg_rollback_to(struct zt_store *s)
 	if (!q->in_savepoint)
 		return;
 	pg_reset_all(q);
-	pg_flush(q);
+	pg_flush(q); /* a failure of a claim before this one: late (the commit refuses) */
+	q->round_trips++;
 	PQclear(PQexec(q->conn, SQL_ROLLBACK_TO));
 	zt_db_savepoint_restore(&q->zdb);
 }
 
 const char *pg_now_op(struct zt_store *s) { return pg_now(pg_of(s)); }
+
+/* store.h contended: whether a writer waits for the writer row this
+ * connection's transaction holds (one round trip; asked only when a
+ * chunk's time is up). Alone, a bulk file settles in chunks of its claim
+ * count, not of 10 ms, each with a commit (an fsync) and a begin. */
+static const char SQL_CONTENDED[] =
+	"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted"
+	" AND pg_backend_pid() = ANY (pg_blocking_pids(pid)))";
+/* outside a write transaction: whether anyone waits for a lock at all */
+static const char SQL_WAITING[] = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)";
+
+int pg_contended(struct zt_store *s)
+{
+	struct pg *q = pg_of(s);
+	struct pg_stmt *p;
+	if (pg_stmt(q, q->txn == PG_TXN_WRITE ? SQL_CONTENDED : SQL_WAITING, &p) != 0)
+		return -1;
+	int r = pg_row(q, p, "ask for waiting writers");
+	int out = r == 1 ? (int)pg_col_int64(p, 0) : -1;
+	pg_done(p);
+	return out;
+}
+
+bool pg_failed_late(struct zt_store *s) { return pg_of(s)->late; }
+
+uint64_t pg_round_trips(struct zt_store *s) { return pg_of(s)->round_trips; }

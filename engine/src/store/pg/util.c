@@ -143,6 +143,7 @@ int pg_stmt(struct pg *q, const char *sql, struct pg_stmt **out)
 		free_stmt(p);
 		return rc;
 	}
+	q->round_trips++;
 	PGresult *r = PQprepare(q->conn, p->name, p->text, p->nparams, types);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
@@ -218,16 +219,69 @@ static char *bind_key(const struct pg_stmt *p, size_t *len)
 	return k;
 }
 
+/* The results of the pipeline, up to and with its sync: first those of
+ * the q->pending writes sent before (a failure names its statement; in a
+ * lazy transaction it is a late one, txn.c), then those of the n reads
+ * ps (kept for their next pg_row). Leaves pipeline mode. */
+static int pipeline_end(struct pg *q, struct pg_stmt *const *ps, int n, int rc)
+{
+	q->round_trips++;
+	if (PQpipelineSync(q->conn) != 1) {
+		if (rc == 0) {
+			keep_error(q, NULL);
+			rc = pg_error(q, q->pending ? q->whats[0] : "read ahead");
+		}
+		PQexitPipelineMode(q->conn);
+		q->pending = 0;
+		return rc;
+	}
+	int wrc = 0;
+	for (int i = 0; i < q->pending + n; i++) {
+		struct pg_stmt *p = i >= q->pending ? ps[i - q->pending] : NULL;
+		PGresult *r = PQgetResult(q->conn);
+		if (!r) /* the connection lost */
+			break;
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_FATAL_ERROR && rc == 0) {
+			keep_error(q, r);
+			rc = pg_error(q, p ? "read ahead" : q->whats[i]);
+			if (!p)
+				wrc = rc;
+		} else if (p && st == PGRES_TUPLES_OK && rc == 0 &&
+		           (p->pre_key = bind_key(p, &p->pre_len)) != NULL) {
+			p->pre = r;
+			p->pre_writes = q->writes;
+			r = NULL;
+		}
+		PQclear(r);
+		while ((r = PQgetResult(q->conn)) != NULL)
+			PQclear(r);
+	}
+	for (PGresult *r; (r = PQgetResult(q->conn)) != NULL || PQstatus(q->conn) == CONNECTION_OK;) {
+		if (!r)
+			continue;
+		bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (synced)
+			break;
+	}
+	PQexitPipelineMode(q->conn);
+	q->pending = 0;
+	if (wrc && q->lazy && !q->late) { /* a write that went unread: the transaction's */
+		q->late = q->careful = true;
+		q->late_rc = wrc;
+		snprintf(q->late_msg, sizeof q->late_msg, "%s", zt_error_last());
+	}
+	return rc;
+}
+
 int pg_prefetch(struct pg *q, struct pg_stmt *const *ps, int n)
 {
-	int rc = pg_flush(q);
-	if (rc)
-		return rc;
-	if (PQenterPipelineMode(q->conn) != 1) {
+	if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(q->conn) != 1) {
 		keep_error(q, NULL);
 		return pg_error(q, "read ahead");
 	}
-	int sent = 0;
+	int sent = 0, rc = 0;
 	for (; sent < n; sent++) {
 		struct pg_stmt *p = ps[sent];
 		drop_pre(p);
@@ -241,36 +295,8 @@ int pg_prefetch(struct pg *q, struct pg_stmt *const *ps, int n)
 		rc = zt_error_set(ZT_EINTERNAL, "database '%s': read ahead: %s", q->path,
 		                  !ps[sent]->name[0] || !ps[sent]->reads ? "not a cached SELECT"
 		                                                         : PQerrorMessage(q->conn));
-	if (PQpipelineSync(q->conn) != 1 && rc == 0) {
-		keep_error(q, NULL);
-		rc = pg_error(q, "read ahead");
-	}
-	/* each statement's result, then NULL; then the sync's */
-	for (int i = 0; i < sent; i++) {
-		PGresult *r = PQgetResult(q->conn);
-		if (PQresultStatus(r) == PGRES_TUPLES_OK && rc == 0) {
-			struct pg_stmt *p = ps[i];
-			if ((p->pre_key = bind_key(p, &p->pre_len)) != NULL) {
-				p->pre = r;
-				p->pre_writes = q->writes;
-				r = NULL;
-			}
-		} else if (PQresultStatus(r) == PGRES_FATAL_ERROR && rc == 0) {
-			keep_error(q, r);
-			rc = pg_error(q, "read ahead");
-		}
-		PQclear(r);
-		while ((r = PQgetResult(q->conn)) != NULL)
-			PQclear(r);
-	}
-	for (PGresult *r; (r = PQgetResult(q->conn)) != NULL;) {
-		bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-		PQclear(r);
-		if (synced)
-			break;
-	}
-	PQexitPipelineMode(q->conn);
-	return rc;
+	/* the writes queued before them go in the same round trip */
+	return pipeline_end(q, ps, sent, rc);
 }
 
 /* The result read ahead for p's execution now, if it is still what the
@@ -330,28 +356,7 @@ int pg_flush(struct pg *q)
 {
 	if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF)
 		return 0;
-	int rc = 0;
-	if (PQpipelineSync(q->conn) != 1) {
-		keep_error(q, NULL);
-		rc = pg_error(q, q->pending_what);
-	}
-	/* each statement's results end with NULL; the sync's own ends it all */
-	for (bool synced = rc != 0; !synced;) {
-		PGresult *r = PQgetResult(q->conn);
-		if (!r)
-			continue;
-		ExecStatusType st = PQresultStatus(r);
-		if (st == PGRES_PIPELINE_SYNC)
-			synced = true;
-		else if (st == PGRES_FATAL_ERROR && rc == 0) {
-			keep_error(q, r);
-			rc = pg_error(q, q->pending_what);
-		}
-		PQclear(r);
-	}
-	PQexitPipelineMode(q->conn);
-	q->pending = 0;
-	return rc;
+	return pipeline_end(q, NULL, 0, 0);
 }
 
 /* A write sent without waiting for its result (q->defer). */
@@ -361,8 +366,15 @@ static int send_deferred(struct pg *q, struct pg_stmt *p, const char *what)
 		keep_error(q, NULL);
 		return pg_error(q, what);
 	}
-	if (!q->pending)
-		snprintf(q->pending_what, sizeof q->pending_what, "%s", what);
+	if (q->pending >= q->whats_cap) {
+		int cap = q->whats_cap ? 2 * q->whats_cap : 64;
+		char(*w)[64] = realloc(q->whats, (size_t)cap * sizeof *w);
+		if (!w)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		q->whats = w;
+		q->whats_cap = cap;
+	}
+	snprintf(q->whats[q->pending], sizeof q->whats[q->pending], "%s", what);
 	if ((p->name[0] ? PQsendQueryPrepared(q->conn, p->name, p->nparams, p->values, p->lengths,
 	                                      p->formats, 0)
 	                : PQsendQueryParams(q->conn, p->text, p->nparams, NULL, p->values, p->lengths,
@@ -378,6 +390,7 @@ static int send_deferred(struct pg *q, struct pg_stmt *p, const char *what)
 static PGresult *execute(struct pg_stmt *p)
 {
 	struct pg *q = p->q;
+	q->round_trips++;
 	if (p->name[0])
 		return PQexecPrepared(q->conn, p->name, p->nparams, p->values, p->lengths, p->formats, 0);
 	return PQexecParams(q->conn, p->text, p->nparams, NULL, p->values, p->lengths, p->formats, 0);
@@ -412,6 +425,7 @@ static int simple(struct pg *q, const char *sql)
 	if (pg_flush(q) != 0)
 		return -1;
 	q->writes++;
+	q->round_trips++;
 	PGresult *r = PQexec(q->conn, sql);
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
 	if (!ok)
@@ -446,7 +460,11 @@ int pg_run_as(struct pg *q, struct pg_stmt *p, const char *what, bool conflict)
 int pg_row(struct pg *q, struct pg_stmt *p, const char *what)
 {
 	if (!p->res) {
-		int rc = pg_flush(q);
+		/* writes queued: sent with this read, one round trip */
+		int rc = PQpipelineStatus(q->conn) != PQ_PIPELINE_OFF && p->name[0] && p->reads &&
+		                 !p->pre
+		         ? pg_prefetch(q, &p, 1)
+		         : pg_flush(q);
 		if (rc)
 			return rc;
 		if (!p->reads)
@@ -472,6 +490,7 @@ PGresult *pg_query(struct pg *q, const char *sql)
 	if (pg_flush(q) != 0)
 		return NULL;
 	q->writes++;
+	q->round_trips++;
 	PGresult *r = PQexec(q->conn, sql);
 	if (PQresultStatus(r) == PGRES_TUPLES_OK)
 		return r;

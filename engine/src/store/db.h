@@ -108,7 +108,7 @@ struct zt_db {
 	const struct zt_db_driver *drv;
 	bool pg; /* the dialect: PostgreSQL (zt_db_sql) */
 	/* The next rows, numbered while the write lock is ours (G1, G7): a
-	 * settlement's id always; a claim's and a transfer's where the engine
+	 * settlement's and a claim's id always; a transfer's where the engine
 	 * numbers them (PostgreSQL), else 0 and the database does. */
 	int64_t next_settlement_id, next_claim_id, next_transfer_id;
 	struct zt_db_rows deltas; /* of struct zt_db_delta */

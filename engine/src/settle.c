@@ -340,6 +340,15 @@ static int check(struct run *u, struct settling *k, bool *ok)
 	return *ok ? 0 : reject(u, c->fixmedins_code, c->claim_no, why, msg);
 }
 
+/* snprintf(dst, cap, "%s", src) without printf: a settlement copies about
+ * twenty strings. */
+static void put(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* The answer of a fresh settlement, in the stored form (there is one way to
  * write an answer). */
 static void as_stored(struct zt_stored_settlement *st, const struct settling *k,
@@ -348,9 +357,9 @@ static void as_stored(struct zt_stored_settlement *st, const struct settling *k,
 {
 	static const char *const kind_names[] = {"basic", "critical", "assistance", "relief"};
 	const struct zt_split_result *r = &k->res;
-	snprintf(st->fixmedins_code, sizeof st->fixmedins_code, "%s", k->c->fixmedins_code);
-	snprintf(st->claim_no, sizeof st->claim_no, "%s", k->c->claim_no);
-	snprintf(st->psn_no, sizeof st->psn_no, "%s", k->c->psn_no);
+	put(st->fixmedins_code, sizeof st->fixmedins_code, k->c->fixmedins_code);
+	put(st->claim_no, sizeof st->claim_no, k->c->claim_no);
+	put(st->psn_no, sizeof st->psn_no, k->c->psn_no);
 	st->adm_date = k->c->adm_date;
 	st->dscg_date = k->c->dscg_date;
 	st->cls = r->cls;
@@ -366,8 +375,8 @@ static void as_stored(struct zt_stored_settlement *st, const struct settling *k,
 	st->fund_count = n;
 	for (int i = 0; i < n; i++) {
 		struct zt_stored_fund *f = &st->funds[i];
-		snprintf(f->fund_code, sizeof f->fund_code, "%s", shares[i].fund_code);
-		snprintf(f->kind, sizeof f->kind, "%s", kind_names[shares[i].kind]);
+		put(f->fund_code, sizeof f->fund_code, shares[i].fund_code);
+		put(f->kind, sizeof f->kind, kind_names[shares[i].kind]);
 		f->amount = shares[i].amount;
 		f->trace = traces[i];
 	}
@@ -446,11 +455,11 @@ static int store_settlement(struct run *u, struct settling *k, struct zt_stored_
 		/* what the store keeps beside the amounts: a fresh settlement is
 		 * handed over as complete as a stored one read back */
 		st->row = row;
-		snprintf(st->kind, sizeof st->kind, "settle");
-		snprintf(st->actor, sizeof st->actor, "%s", u->actor);
-		snprintf(st->settled_at, sizeof st->settled_at, "%s", u->s->ops->now(u->s));
-		snprintf(st->policy_id, sizeof st->policy_id, "%s", pol->id);
-		snprintf(st->category, sizeof st->category, "%s", zt_category_name(k->ctx.category));
+		put(st->kind, sizeof st->kind, "settle");
+		put(st->actor, sizeof st->actor, u->actor);
+		put(st->settled_at, sizeof st->settled_at, u->s->ops->now(u->s));
+		put(st->policy_id, sizeof st->policy_id, pol->id);
+		put(st->category, sizeof st->category, zt_category_name(k->ctx.category));
 		st->policy_row = k->pe->row;
 		st->year = k->year;
 		st->hospital_level = k->ctx.hospital_level;

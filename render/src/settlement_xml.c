@@ -106,21 +106,34 @@ static void setlinfo(struct zt_settlement_xml *a, const struct zt_stored_settlem
 	ok(a, xmlTextWriterEndElement(a->w));
 }
 
+/* <setldetail>: each <fund> line in one piece, as setlinfo's lines (its
+ * attributes escaped as the writer escapes them), the last with the
+ * indent of the end tag. */
 static void setldetail(struct zt_settlement_xml *a, const struct zt_stored_settlement *st)
 {
-	char b[ZT_FMT_BYTES], xml[ZT_TRACE_XML_BYTES];
+	char b[ZT_FMT_BYTES], buf[ZT_TRACE_XML_BYTES + 256];
 	ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "setldetail"));
 	for (int i = 0; i < st->fund_count; i++) {
 		const struct zt_stored_fund *f = &st->funds[i];
-		ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "fund"));
-		attr(a, "fund_pay_type", f->fund_code);
-		attr(a, "fund_payamt", zt_format_amount(b, f->amount));
-		int n = zt_trace_xml(xml, sizeof xml, &f->trace);
-		if (n < 0 && a->rc == 0)
-			a->rc = n;
-		else if (n >= 0)
-			ok(a, xmlTextWriterWriteRaw(a->w, BAD_CAST xml));
-		ok(a, xmlTextWriterEndElement(a->w));
+		size_t n = 0;
+		if (i == 0)
+			buf[n++] = '\n';
+		memcpy(buf + n, "      ", 6);
+		n += 6;
+		int w = zt_trace_xml_fund(buf + n, sizeof buf - n - 6, f->fund_code,
+		                          zt_format_amount(b, f->amount), &f->trace);
+		if (w < 0) {
+			if (a->rc == 0)
+				a->rc = w;
+			return;
+		}
+		n += (size_t)w;
+		buf[n++] = '\n';
+		if (i == st->fund_count - 1) {
+			memcpy(buf + n, "    ", 4);
+			n += 4;
+		}
+		ok(a, xmlTextWriterWriteRawLen(a->w, BAD_CAST buf, (int)n));
 	}
 	ok(a, xmlTextWriterEndElement(a->w));
 }

@@ -118,8 +118,18 @@ struct zt_db {
 	 * (zt_db_ledger_clear) when another writer may have committed since
 	 * (PostgreSQL: pg/txn.c, the writer row's token). */
 	bool keep_balances;
+	/* The audit trail's last record as this write transaction wrote it
+	 * (agg/audit.c), so that a commit of many claims reads it once, not
+	 * once a record; forgotten at commit and rollback (ledger.c), where
+	 * the lock may pass to another writer. */
+	bool audit_known;
+	int64_t audit_seq;
+	unsigned char audit_hash[32];
 	/* the savepoint (one level): what to go back to */
 	int64_t sp_next_settlement_id, sp_next_claim_id, sp_next_transfer_id;
+	bool sp_audit_known;
+	int64_t sp_audit_seq;
+	unsigned char sp_audit_hash[32];
 	size_t sp_delta_count;
 	zt_fen *sp_balances;
 	size_t sp_cap;

@@ -43,10 +43,18 @@ static const char *col_opt(struct zt_db_stmt *p, int i)
 	return zt_db_column_null(p, i) ? NULL : zt_db_column_text(p, i);
 }
 
-/* The last record's number and hash (none: zeros). */
+_Static_assert(sizeof ((struct zt_db *)0)->audit_hash == ZT_AUDIT_HASH_BYTES, "db.h audit_hash");
+
+/* The last record's number and hash (none: zeros): as this transaction
+ * wrote it, else read. */
 static int last(struct zt_db *q, struct zt_audit_head *out)
 {
 	memset(out, 0, sizeof *out);
+	if (q->audit_known) {
+		out->seq = q->audit_seq;
+		memcpy(out->hash, q->audit_hash, ZT_AUDIT_HASH_BYTES);
+		return 0;
+	}
 	struct zt_db_stmt *p;
 	int r = zt_db_prepare(q, SQL_LAST, &p);
 	if (r)
@@ -105,9 +113,15 @@ static int write_record(struct zt_store *s, const struct zt_audit_write *w, int6
 	/* at once, never deferred (db.h): the record's failure is this call's.
 	 * Deferring is only ever on inside one claim's rows (agg/claims.c). */
 	zt_db_defer(q, false);
-	if ((rc = zt_db_run(q, p, "store audit record")) == 0 && seq_out)
+	q->audit_known = false;
+	if ((rc = zt_db_run(q, p, "store audit record")) != 0)
+		return rc;
+	q->audit_known = true;
+	q->audit_seq = r.seq;
+	memcpy(q->audit_hash, r.hash, ZT_AUDIT_HASH_BYTES);
+	if (seq_out)
 		*seq_out = r.seq;
-	return rc;
+	return 0;
 }
 
 static int add(struct zt_store *s, const char *actor, const char *action, const char *subject,
@@ -213,6 +227,7 @@ int zt_db_audit_chain_old(struct zt_db *db, const char *path)
 		return rc;
 	}
 	struct zt_audit_head head = {0};
+	db->audit_known = false;
 	while ((r = zt_db_row(db, p, "read the audit trail to chain")) == 1)
 		if ((rc = chain_one(db, u, &head, p, path)) != 0)
 			break;

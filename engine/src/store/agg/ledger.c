@@ -89,6 +89,7 @@ static int find_delta(struct zt_db *q, const char *account, struct zt_db_delta *
 
 int zt_db_ledger_flush(struct zt_db *q)
 {
+	q->audit_known = false; /* the commit's: db.h */
 	for (size_t i = 0; i < q->deltas.n; i++) {
 		const struct zt_db_delta *d = delta(q, i);
 		if (d->balance == d->base)
@@ -114,6 +115,7 @@ int zt_db_ledger_flush(struct zt_db *q)
 
 void zt_db_ledger_clear(struct zt_db *q)
 {
+	q->audit_known = false; /* a rollback's: db.h */
 	for (size_t i = 0; i < q->deltas.n; i++)
 		free(delta(q, i)->name);
 	q->deltas.n = 0;
@@ -323,6 +325,9 @@ int zt_db_savepoint_mark(struct zt_db *q)
 	q->sp_next_settlement_id = q->next_settlement_id;
 	q->sp_next_claim_id = q->next_claim_id;
 	q->sp_next_transfer_id = q->next_transfer_id;
+	q->sp_audit_known = q->audit_known;
+	q->sp_audit_seq = q->audit_seq;
+	memcpy(q->sp_audit_hash, q->audit_hash, sizeof q->sp_audit_hash);
 	return rc;
 }
 
@@ -332,4 +337,7 @@ void zt_db_savepoint_restore(struct zt_db *q)
 	q->next_settlement_id = q->sp_next_settlement_id;
 	q->next_claim_id = q->sp_next_claim_id;
 	q->next_transfer_id = q->sp_next_transfer_id;
+	q->audit_known = q->sp_audit_known;
+	q->audit_seq = q->sp_audit_seq;
+	memcpy(q->audit_hash, q->sp_audit_hash, sizeof q->audit_hash);
 }

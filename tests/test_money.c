@@ -109,7 +109,9 @@ Test(money_format, what_printf_would_write)
 {
 	char b[ZT_FMT_BYTES], want[ZT_FMT_BYTES];
 	int64_t v = 1;
-	for (int d = 0; d < 19; d++, v *= 10) {
+	for (int d = 0; d < 19; d++) {
+		if (d)
+			v *= 10; /* 10^d, to 10^18 */
 		const int64_t cases[] = {v - 1, v, v + 1, -v, -(v - 1), -(v + 1)};
 		for (int i = 0; i < 6; i++) {
 			int64_t x = cases[i];

@@ -1,5 +1,7 @@
 /* zhitong — exact decimal parsing (docs/spec/interfaces.md "Lexical rules"). */
 #include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "zhitong/error.h"
@@ -98,4 +100,35 @@ Test(money_format, amounts_and_ratios)
 	cr_assert_str_eq(zt_format_amount(b, 0), "0.00");
 	cr_assert_str_eq(zt_format_ratio(b, 8500), "0.8500");
 	cr_assert_str_eq(zt_format_ratio(b, 10000), "1.0000");
+}
+
+/* Formatted without printf (issue 8): the same text printf gives, at the
+ * edges of every digit count and of int64, and for the negative ratio
+ * printf alone still writes. */
+Test(money_format, what_printf_would_write)
+{
+	char b[ZT_FMT_BYTES], want[ZT_FMT_BYTES];
+	int64_t v = 1;
+	for (int d = 0; d < 19; d++) {
+		if (d)
+			v *= 10; /* 10^d, to 10^18 */
+		const int64_t cases[] = {v - 1, v, v + 1, -v, -(v - 1), -(v + 1)};
+		for (int i = 0; i < 6; i++) {
+			int64_t x = cases[i];
+			uint64_t a = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+			snprintf(want, sizeof want, "%s%llu.%02llu", x < 0 ? "-" : "",
+			         (unsigned long long)(a / 100), (unsigned long long)(a % 100));
+			cr_assert_str_eq(zt_format_amount(b, x), want, "%lld", (long long)x);
+		}
+	}
+	snprintf(want, sizeof want, "%lld.%02lld", (long long)(INT64_MAX / 100),
+	         (long long)(INT64_MAX % 100));
+	cr_assert_str_eq(zt_format_amount(b, INT64_MAX), want);
+	cr_assert_str_eq(zt_format_amount(b, -INT64_MAX), "-92233720368547758.07");
+	for (zt_bp r = 0; r <= 30000; r += 7) {
+		snprintf(want, sizeof want, "%d.%04d", r / ZT_BP_ONE, r % ZT_BP_ONE);
+		cr_assert_str_eq(zt_format_ratio(b, r), want, "%d", r);
+	}
+	cr_assert_str_eq(zt_format_ratio(b, 1), "0.0001");
+	cr_assert_str_eq(zt_format_ratio(b, -5000), "0.-5000");
 }

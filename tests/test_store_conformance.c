@@ -841,6 +841,56 @@ Test(conformance_txn, a_savepoint_rolled_back_leaves_nothing_of_its_writes)
 	}
 }
 
+/* One audit record written through the port: its number. */
+static int64_t audit_one(struct zt_store *s, const char *detail)
+{
+	int64_t seq = 0;
+	const struct zt_audit_write w = {.actor = "alice", .action = "test", .subject = "x",
+	                                 .detail = detail};
+	ok(s->ops->audit.write(s, &w, &seq));
+	return seq;
+}
+
+/* The audit chain's last record, which a write transaction remembers once
+ * it has written one (issue 8), is forgotten where it may no longer be the
+ * last: back to a savepoint that wrote one, a rollback, a commit after
+ * which another connection writes. Each record is numbered after the one
+ * truly before it and the chain verifies. */
+Test(conformance_txn, the_audit_chain_goes_on_from_its_true_last_record, .timeout = 120)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		struct zt_store *s = fresh_store(f, target, "audit.db");
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		cr_assert_eq(audit_one(s, "a"), 1);
+		ok(s->ops->savepoint(s));
+		cr_assert_eq(audit_one(s, "undone"), 2);
+		s->ops->rollback_to(s);
+		ok(s->ops->release(s));
+		cr_assert_eq(audit_one(s, "b"), 2, "%s: a number of a record rolled back", f->name);
+		ok(s->ops->savepoint(s));
+		cr_assert_eq(audit_one(s, "c"), 3);
+		ok(s->ops->release(s));
+		ok(s->ops->commit(s));
+		struct zt_store *other = open_store(target);
+		ok(other->ops->begin(other, ZT_TXN_WRITE));
+		cr_assert_eq(audit_one(other, "d"), 4);
+		ok(other->ops->commit(other));
+		zt_store_close(other);
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		cr_assert_eq(audit_one(s, "rolled back"), 5, "%s: the other connection's record missed",
+		             f->name);
+		s->ops->rollback(s);
+		ok(s->ops->begin(s, ZT_TXN_WRITE));
+		cr_assert_eq(audit_one(s, "e"), 5, "%s: a rolled back record counted", f->name);
+		ok(s->ops->commit(s));
+		cr_assert_eq(rows_of(s, "audit"), 5);
+		zt_store_close(s);
+		struct tally t = verify(target, ZT_VERIFY_AUDIT_CHAIN);
+		cr_assert_eq(t.all, 0, "%s: %s", f->name, t.first);
+	}
+}
+
 /* G2 with claims: in one commit, the reversal of S1's successor stays and
  * a second reversal, rolled back to its savepoint, leaves nothing — no
  * row, no share, no transfer, no accumulator moved, no number used. */

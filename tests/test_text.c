@@ -224,6 +224,29 @@ Test(text, a_line_keeps_inner_spaces_an_identifier_does_not)
 	cr_expect_eq(zt_text_check("x", "", 0, 40, ZT_TEXT_IDENT), 0, "empty is the caller's business");
 }
 
+/* Printable ASCII passes without the character tables (issue 8): what it
+ * decides is what the tables decide — every visible character passes, the
+ * space only in a line, DEL and the controls never, and too long is too
+ * long. */
+Test(text, printable_ascii_alone_is_decided_as_by_the_tables)
+{
+	char all[96];
+	size_t n = 0;
+	for (int c = 0x21; c < 0x7F; c++)
+		all[n++] = (char)c;
+	all[n] = '\0';
+	cr_expect_eq(zt_text_check("x", all, n, n, ZT_TEXT_IDENT), 0, "%s", zt_error_last());
+	cr_expect_eq(zt_text_check("x", all, n, n - 1, ZT_TEXT_IDENT), ZT_EINVAL);
+	cr_expect(strstr(zt_error_last(), "longer than 93 characters (94)"), "%s", zt_error_last());
+	cr_expect_eq(zt_text_check("x", "a b", 3, 40, ZT_TEXT_LINE), 0);
+	cr_expect_eq(zt_text_check("x", "a b", 3, 40, ZT_TEXT_IDENT), ZT_EINVAL);
+	cr_expect(strstr(zt_error_last(), "x holds white space (U+0020"), "%s", zt_error_last());
+	cr_expect_eq(zt_text_check("x", "ab\x7f", 3, 40, ZT_TEXT_LINE), ZT_EINVAL);
+	cr_expect(strstr(zt_error_last(), "a control character"), "%s", zt_error_last());
+	cr_expect_eq(zt_text_check("x", "a\tb", 3, 40, ZT_TEXT_LINE), ZT_EINVAL);
+	cr_expect_eq(zt_text_check("x", "a\0b", 3, 40, ZT_TEXT_LINE), ZT_EINVAL);
+}
+
 Test(text, lengths_are_characters_and_longer_is_refused)
 {
 	char s[400];

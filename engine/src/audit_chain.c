@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "digest_int.h"
 #include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/outfile.h"
@@ -29,18 +30,39 @@ static const unsigned char zero_hash[ZT_AUDIT_HASH_BYTES];
 
 /* ---- the canonical form ------------------------------------------------ */
 
-/* Where the canonical bytes go: a growing buffer, or a digest. */
+/* Where the canonical bytes go: a growing buffer, or a digest (through a
+ * small stage: one EVP_DigestUpdate a record, not two a field). */
 struct sink {
 	unsigned char *buf;
 	size_t len, cap;
 	EVP_MD_CTX *md;
+	size_t staged;
+	unsigned char stage[512];
 };
+
+static int sink_flush(struct sink *k)
+{
+	if (k->staged && EVP_DigestUpdate(k->md, k->stage, k->staged) != 1)
+		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
+	k->staged = 0;
+	return 0;
+}
 
 static int sink_put(struct sink *k, const void *data, size_t n)
 {
 	if (k->md) {
-		if (n && EVP_DigestUpdate(k->md, data, n) != 1)
-			return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
+		if (n > sizeof k->stage - k->staged) {
+			int rc = sink_flush(k);
+			if (rc)
+				return rc;
+			if (n > sizeof k->stage)
+				return EVP_DigestUpdate(k->md, data, n) == 1
+				               ? 0
+				               : zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
+		}
+		if (n)
+			memcpy(k->stage + k->staged, data, n);
+		k->staged += n;
 		return 0;
 	}
 	if (k->cap - k->len < n) {
@@ -148,11 +170,11 @@ static int hash_as(unsigned char out[ZT_AUDIT_HASH_BYTES], EVP_MD_CTX *md,
 {
 	struct sink k = {.md = md};
 	unsigned int n = 0;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	if (EVP_DigestInit_ex(md, zt_sha256(), NULL) != 1 ||
 	    EVP_DigestUpdate(md, r->prev_hash, ZT_AUDIT_HASH_BYTES) != 1)
 		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
 	int rc = emit(&k, r, seq);
-	if (rc)
+	if (rc || (rc = sink_flush(&k)) != 0)
 		return rc;
 	if (EVP_DigestFinal_ex(md, out, &n) != 1 || n != ZT_AUDIT_HASH_BYTES)
 		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
@@ -172,7 +194,7 @@ int zt_audit_record_hash(unsigned char out[ZT_AUDIT_HASH_BYTES], const struct zt
 int zt_audit_digest(unsigned char out[ZT_AUDIT_HASH_BYTES], const void *data, size_t len)
 {
 	unsigned int n = 0;
-	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != ZT_AUDIT_HASH_BYTES)
+	if (EVP_Digest(data, len, out, &n, zt_sha256(), NULL) != 1 || n != ZT_AUDIT_HASH_BYTES)
 		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
 	return 0;
 }

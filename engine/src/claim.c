@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "digest_int.h"
 #include "zhitong/alloc.h"
 #include "zhitong/error.h"
 
@@ -175,7 +176,7 @@ int zt_claim_digest(unsigned char out[ZT_DIGEST_BYTES], const struct zt_claim *c
 	int rc = 0;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned int len = 0;
-	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	if (!md || EVP_DigestInit_ex(md, zt_sha256(), NULL) != 1 ||
 	    EVP_DigestUpdate(md, head, (size_t)n) != 1 ||
 	    EVP_DigestUpdate(md, items_text, strlen(items_text)) != 1 ||
 	    EVP_DigestFinal_ex(md, out, &len) != 1 || len != ZT_DIGEST_BYTES)

@@ -33,6 +33,7 @@ struct xml_stream {
 	const char *name;
 	/* the reader thread's */
 	xmlTextReaderPtr reader;
+	uint64_t delivered; /* bytes handed to the parser (counted_read) */
 	/* the last claim kept in the reader's tree (preserved): freed once
 	 * the reader has gone past it */
 	xmlNodePtr kept;
@@ -169,34 +170,38 @@ static int build_claim(struct xml_stream *s, struct built *b)
 	s->kept = b->claim;
 	bool in_items = false;
 	for (unsigned seen = 0;; seen++) {
-		int type = xmlTextReaderNodeType(rd), depth = xmlTextReaderDepth(rd);
+		int type = xmlTextReaderNodeType(rd), depth = -1;
 		/* bytes of input the parser has consumed since the start tag: its
 		 * read-ahead makes this exact to within a chunk (a few KiB). Text
 		 * is what grows it: looked at on every text node, else now and
-		 * then (elements are bounded by their own limit). */
+		 * then (elements are bounded by their own limit) — and only once
+		 * the parser has been handed that many bytes since the start tag
+		 * at all: it cannot have consumed more than it was given. */
 		bool text = type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
 		            type == XML_READER_TYPE_WHITESPACE ||
 		            type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE;
 		if (!b->over && (text || seen % 16 == 0) &&
+		    s->delivered - (uint64_t)start > ZT_CLAIM_BYTES_MAX &&
 		    xmlTextReaderByteConsumed(rd) - start > (long)ZT_CLAIM_BYTES_MAX)
 			stop_keeping(b, rd, OVER_BYTES);
 		if (type == XML_READER_TYPE_ELEMENT) {
-			bool empty = xmlTextReaderIsEmptyElement(rd) == 1;
-			const xmlChar *name = xmlTextReaderConstLocalName(rd);
+			depth = xmlTextReaderDepth(rd);
 			if (depth == base + 1)
-				in_items = xmlStrEqual(name, BAD_CAST "items");
+				in_items = xmlStrEqual(xmlTextReaderConstLocalName(rd), BAD_CAST "items");
 			if (!b->over && ++b->elements > ZT_CLAIM_ELEMENTS_MAX)
 				stop_keeping(b, rd, OVER_ELEMENTS);
 			if (!b->over && depth == base + 2 && in_items &&
-			    xmlStrEqual(name, BAD_CAST "item") && ++b->items > ZT_ITEMS_PER_CLAIM_MAX)
+			    xmlStrEqual(xmlTextReaderConstLocalName(rd), BAD_CAST "item") &&
+			    ++b->items > ZT_ITEMS_PER_CLAIM_MAX)
 				stop_keeping(b, rd, OVER_ITEMS);
-			if (empty && depth == base)
+			if (depth == base && xmlTextReaderIsEmptyElement(rd) == 1)
 				break;
-		} else if (type == XML_READER_TYPE_END_ELEMENT && depth == base) {
+		} else if (type == XML_READER_TYPE_END_ELEMENT &&
+		           (depth = xmlTextReaderDepth(rd)) == base) {
 			break;
 		} /* text, comments and processing instructions: kept as they are */
 		if (b->over)
-			skip_behind(rd, type, depth, base);
+			skip_behind(rd, type, depth < 0 ? xmlTextReaderDepth(rd) : depth, base);
 		int r = xmlTextReaderRead(rd);
 		if (r != 1)
 			return r;
@@ -659,6 +664,16 @@ static void xml_close(struct zt_claim_stream *base)
 
 static const struct claim_stream_ops xml_ops = {xml_next, xml_status, xml_close};
 
+/* The source, its bytes counted on their way to the parser (build_claim). */
+static ssize_t counted_read(void *ctx, char *buf, size_t len)
+{
+	struct xml_stream *s = ctx;
+	ssize_t r = s->src.read(s->src.ctx, buf, len);
+	if (r > 0)
+		s->delivered += (uint64_t)r;
+	return r;
+}
+
 int zt_claim_xml_open(struct zt_claim_stream **out, const struct zt_source *src)
 {
 	struct xml_stream *s = zt_calloc(1, sizeof *s);
@@ -669,7 +684,9 @@ int zt_claim_xml_open(struct zt_claim_stream **out, const struct zt_source *src)
 	s->name = zt_source_name(src);
 	int rc = 0;
 	s->slots = zt_calloc(ZT_READER_SLOTS, sizeof *s->slots);
-	s->reader = s->slots ? zt_xml_reader_source(&s->src) : NULL;
+	struct zt_source counted = {.read = counted_read, .ctx = s, .size_hint = src->size_hint,
+	                            .name = src->name};
+	s->reader = s->slots ? zt_xml_reader_source(&counted) : NULL;
 	if (!s->reader) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto fail;

@@ -4,6 +4,8 @@
  * docs/spec/interfaces.md do not allow is refused, never "fixed up". */
 #include "zhitong/money.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -118,18 +120,39 @@ int zt_parse_factor(zt_bp *out, const char *s, size_t n)
 	return 0;
 }
 
+/* "[-]units.frac" with `places` digits of fraction, without printf (every
+ * amount of every answer passes here): a is the magnitude. */
+static char *format_fixed(char *out, bool negative, uint64_t a, int places)
+{
+	char tmp[32];
+	int n = 0;
+	for (int i = 0; i < places; i++, a /= 10)
+		tmp[n++] = (char)('0' + a % 10);
+	tmp[n++] = '.';
+	do {
+		tmp[n++] = (char)('0' + a % 10);
+		a /= 10;
+	} while (a);
+	char *p = out;
+	if (negative)
+		*p++ = '-';
+	while (n)
+		*p++ = tmp[--n];
+	*p = '\0';
+	return out;
+}
+
 char *zt_format_amount(char out[ZT_FMT_BYTES], zt_fen v)
 {
 	/* INT64_MIN has no positive counterpart; amounts never get near it. */
-	const char *sign = v < 0 ? "-" : "";
 	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	snprintf(out, ZT_FMT_BYTES, "%s%llu.%02llu", sign, (unsigned long long)(a / 100),
-	         (unsigned long long)(a % 100));
-	return out;
+	return format_fixed(out, v < 0, a, 2);
 }
 
 char *zt_format_ratio(char out[ZT_FMT_BYTES], zt_bp v)
 {
+	if (v >= 0)
+		return format_fixed(out, false, (uint64_t)v, 4);
 	snprintf(out, ZT_FMT_BYTES, "%d.%04d", v / ZT_BP_ONE, v % ZT_BP_ONE);
 	return out;
 }

@@ -340,6 +340,15 @@ static int check(struct run *u, struct settling *k, bool *ok)
 	return *ok ? 0 : reject(u, c->fixmedins_code, c->claim_no, why, msg);
 }
 
+/* snprintf(dst, cap, "%s", src) without printf: a settlement copies about
+ * twenty strings. */
+static void put(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* The answer of a fresh settlement, in the stored form (there is one way to
  * write an answer). */
 static void as_stored(struct zt_stored_settlement *st, const struct settling *k,
@@ -348,9 +357,9 @@ static void as_stored(struct zt_stored_settlement *st, const struct settling *k,
 {
 	static const char *const kind_names[] = {"basic", "critical", "assistance", "relief"};
 	const struct zt_split_result *r = &k->res;
-	snprintf(st->fixmedins_code, sizeof st->fixmedins_code, "%s", k->c->fixmedins_code);
-	snprintf(st->claim_no, sizeof st->claim_no, "%s", k->c->claim_no);
-	snprintf(st->psn_no, sizeof st->psn_no, "%s", k->c->psn_no);
+	put(st->fixmedins_code, sizeof st->fixmedins_code, k->c->fixmedins_code);
+	put(st->claim_no, sizeof st->claim_no, k->c->claim_no);
+	put(st->psn_no, sizeof st->psn_no, k->c->psn_no);
 	st->adm_date = k->c->adm_date;
 	st->dscg_date = k->c->dscg_date;
 	st->cls = r->cls;
@@ -366,8 +375,8 @@ static void as_stored(struct zt_stored_settlement *st, const struct settling *k,
 	st->fund_count = n;
 	for (int i = 0; i < n; i++) {
 		struct zt_stored_fund *f = &st->funds[i];
-		snprintf(f->fund_code, sizeof f->fund_code, "%s", shares[i].fund_code);
-		snprintf(f->kind, sizeof f->kind, "%s", kind_names[shares[i].kind]);
+		put(f->fund_code, sizeof f->fund_code, shares[i].fund_code);
+		put(f->kind, sizeof f->kind, kind_names[shares[i].kind]);
 		f->amount = shares[i].amount;
 		f->trace = traces[i];
 	}
@@ -446,11 +455,11 @@ static int store_settlement(struct run *u, struct settling *k, struct zt_stored_
 		/* what the store keeps beside the amounts: a fresh settlement is
 		 * handed over as complete as a stored one read back */
 		st->row = row;
-		snprintf(st->kind, sizeof st->kind, "settle");
-		snprintf(st->actor, sizeof st->actor, "%s", u->actor);
-		snprintf(st->settled_at, sizeof st->settled_at, "%s", u->s->ops->now(u->s));
-		snprintf(st->policy_id, sizeof st->policy_id, "%s", pol->id);
-		snprintf(st->category, sizeof st->category, "%s", zt_category_name(k->ctx.category));
+		put(st->kind, sizeof st->kind, "settle");
+		put(st->actor, sizeof st->actor, u->actor);
+		put(st->settled_at, sizeof st->settled_at, u->s->ops->now(u->s));
+		put(st->policy_id, sizeof st->policy_id, pol->id);
+		put(st->category, sizeof st->category, zt_category_name(k->ctx.category));
 		st->policy_row = k->pe->row;
 		st->year = k->year;
 		st->hospital_level = k->ctx.hospital_level;
@@ -1078,23 +1087,66 @@ int zt_settle_reversal_write(struct zt_store *s, const struct zt_stored_settleme
  * indexed read of the last record, a SHA-256 of ~300 bytes and one insert
  * beside the ~20 rows a settlement writes (README "Performance" states
  * the bulk figures with and without it). */
+/* The audit line appended piece by piece (every settlement writes one). */
+struct line_out {
+	char *p;
+	size_t n, cap;
+	bool over;
+};
+
+static void line_put(struct line_out *o, const char *s)
+{
+	size_t len = strlen(s);
+	if (o->over || len >= o->cap - o->n) {
+		o->over = true;
+		return;
+	}
+	memcpy(o->p + o->n, s, len + 1);
+	o->n += len;
+}
+
+static void line_int(struct line_out *o, int64_t v)
+{
+	char tmp[24], *e = tmp + sizeof tmp - 1;
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	*e = '\0';
+	do {
+		*--e = (char)('0' + a % 10);
+		a /= 10;
+	} while (a);
+	if (v < 0)
+		*--e = '-';
+	line_put(o, e);
+}
+
 int zt_settlement_audit_line(char *out, size_t cap, const struct zt_stored_settlement *st)
 {
-	size_t n = 0;
-	int w = snprintf(out, cap, "zhitong-settlement-1\t%s\t%s\t%s\t%s\t%s\t%s\t%" PRId64
-	                 "\t%" PRId64 "\t%" PRId64, st->setl_id, st->kind, st->reverses_setl_id,
-	                 st->fixmedins_code, st->claim_no, st->psn_no, (int64_t)st->fund_pay_sumamt,
-	                 (int64_t)st->hosp_part_amt, (int64_t)st->psn_part_amt);
-	for (int i = 0; w >= 0 && (size_t)w < cap - n && i < st->fund_count; i++) {
-		n += (size_t)w;
-		const struct zt_stored_fund *f = &st->funds[i];
-		w = snprintf(out + n, cap - n, "\t%s:%s:%" PRId64, f->fund_code, f->kind,
-		             (int64_t)f->amount);
+	struct line_out o = {out, 0, cap, cap == 0};
+	const char *const head[] = {st->setl_id, st->kind, st->reverses_setl_id,
+	                            st->fixmedins_code, st->claim_no, st->psn_no};
+	line_put(&o, "zhitong-settlement-1");
+	for (int i = 0; i < 6; i++) {
+		line_put(&o, "\t");
+		line_put(&o, head[i]);
 	}
-	if (w < 0 || (size_t)w >= cap - n)
+	const zt_fen amounts[] = {st->fund_pay_sumamt, st->hosp_part_amt, st->psn_part_amt};
+	for (int i = 0; i < 3; i++) {
+		line_put(&o, "\t");
+		line_int(&o, amounts[i]);
+	}
+	for (int i = 0; i < st->fund_count; i++) {
+		const struct zt_stored_fund *f = &st->funds[i];
+		line_put(&o, "\t");
+		line_put(&o, f->fund_code);
+		line_put(&o, ":");
+		line_put(&o, f->kind);
+		line_put(&o, ":");
+		line_int(&o, f->amount);
+	}
+	if (o.over)
 		return zt_error_set(ZT_ERANGE, "settlement %s: its audit line is over %zu bytes",
 		                    st->setl_id, cap);
-	return (int)(n + (size_t)w);
+	return (int)o.n;
 }
 
 int zt_settlement_audit(struct zt_store *s, const char *actor, const char *action,

@@ -94,6 +94,15 @@ int zt_text_check(const char *what, const char *s, size_t len, size_t max_chars,
 {
 	if (!what)
 		what = "the value";
+	/* printable ASCII alone (most codes and numbers): valid UTF-8, one
+	 * character a byte, nothing refuse() refuses but the space in an
+	 * identifier */
+	size_t k = 0;
+	unsigned char lo = kind == ZT_TEXT_IDENT ? 0x21 : 0x20;
+	while (k < len && (unsigned char)s[k] >= lo && (unsigned char)s[k] < 0x7F)
+		k++;
+	if (k == len && len <= max_chars)
+		return 0;
 	const uint8_t *u = (const uint8_t *)s;
 	const uint8_t *bad = u8_check(u, len);
 	if (bad)

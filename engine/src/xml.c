@@ -613,6 +613,16 @@ static bool xml_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c =
 
 const char *zt_xml_text(const xmlNode *n, size_t *len)
 {
+	/* One text child with nothing to trim, the usual case: itself. */
+	const xmlNode *one = n->children;
+	if (one && !one->next && one->type == XML_TEXT_NODE && one->content) {
+		const char *t = (const char *)one->content;
+		size_t l = strlen(t);
+		if (l < sizeof text_buf && (l == 0 || (!xml_space(t[0]) && !xml_space(t[l - 1])))) {
+			*len = l;
+			return t;
+		}
+	}
 	/* Concatenate the text children (the schema allows no mixed content,
 	 * so this is the element's value). */
 	size_t used = 0;

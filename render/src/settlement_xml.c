@@ -46,58 +46,94 @@ int zt_settlement_xml_open(struct zt_settlement_xml **out, FILE *f, int version)
 	return a->rc;
 }
 
-static void elem_amount(struct zt_settlement_xml *a, const char *name, zt_fen v)
-{
-	char b[ZT_FMT_BYTES];
-	ok(a, xmlTextWriterWriteElement(a->w, BAD_CAST name, BAD_CAST zt_format_amount(b, v)));
-}
-
 static void attr(struct zt_settlement_xml *a, const char *name, const char *v)
 {
 	ok(a, xmlTextWriterWriteAttribute(a->w, BAD_CAST name, BAD_CAST v));
 }
 
+/* One "<name>value</name>" line of <setlinfo>, at its depth in the
+ * answer (<settlements>, <settlement>, <setlinfo>: three levels of the
+ * writer's two-space indent). */
+static size_t line(char *buf, size_t at, const char *name, const char *value)
+{
+	size_t n = strlen(name), v = strlen(value);
+	char *p = buf + at;
+	memcpy(p, "      <", 7);
+	memcpy(p + 7, name, n);
+	p[7 + n] = '>';
+	memcpy(p + 8 + n, value, v);
+	memcpy(p + 8 + n + v, "</", 2);
+	memcpy(p + 10 + n + v, name, n);
+	memcpy(p + 10 + 2 * n + v, ">\n", 2);
+	return at + 12 + 2 * n + v;
+}
+
+/* <setlinfo>: numbers only, nothing to escape, written as the writer
+ * would indent them but in one piece (the writer's start, text and end of
+ * each of fifteen elements cost more than the rest of the answer). The
+ * writer, on the start tag, closes it with ">" (no line break) and, the
+ * content being raw, puts no indent before the end tag: the content ends
+ * with its indent. */
 static void setlinfo(struct zt_settlement_xml *a, const struct zt_stored_settlement *st)
 {
-	char b[ZT_FMT_BYTES];
-	ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "setlinfo"));
-	elem_amount(a, "medfee_sumamt", st->cls.medfee_sumamt);
-	elem_amount(a, "fulamt_ownpay_amt", st->cls.fulamt_ownpay_amt);
-	elem_amount(a, "overlmt_selfpay", st->cls.overlmt_selfpay);
-	elem_amount(a, "preselfpay_amt", st->cls.preselfpay_amt);
-	elem_amount(a, "inscp_scp_amt", st->cls.inscp_scp_amt);
-	elem_amount(a, "act_pay_dedc", st->act_pay_dedc);
-	/* absent when the claim carried <national> (docs/spec/claim-v2-national.md §1) */
-	if (!st->national_setl_id[0])
-		ok(a, xmlTextWriterWriteElement(a->w, BAD_CAST "pool_prop_selfpay",
-		                                BAD_CAST zt_format_ratio(b, st->pool_prop_bp)));
-	elem_amount(a, "hifp_pay", st->hifp_pay);
-	elem_amount(a, "hifmi_pay", st->hifmi_pay);
-	elem_amount(a, "maf_pay", st->maf_pay);
-	elem_amount(a, "oth_pay", st->oth_pay);
-	elem_amount(a, "fund_pay_sumamt", st->fund_pay_sumamt);
-	elem_amount(a, "hosp_part_amt", st->hosp_part_amt);
-	elem_amount(a, "psn_part_amt", st->psn_part_amt);
+	static const char *const names[] = {
+		"medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
+		"inscp_scp_amt", "act_pay_dedc", "pool_prop_selfpay", "hifp_pay", "hifmi_pay",
+		"maf_pay", "oth_pay", "fund_pay_sumamt", "hosp_part_amt", "psn_part_amt",
+		"psn_cash_pay"};
 	/* No personal accounts for these residents: all of it is cash. */
-	elem_amount(a, "psn_cash_pay", st->psn_part_amt);
+	const zt_fen v[] = {
+		st->cls.medfee_sumamt, st->cls.fulamt_ownpay_amt, st->cls.overlmt_selfpay,
+		st->cls.preselfpay_amt, st->cls.inscp_scp_amt, st->act_pay_dedc, 0, st->hifp_pay,
+		st->hifmi_pay, st->maf_pay, st->oth_pay, st->fund_pay_sumamt, st->hosp_part_amt,
+		st->psn_part_amt, st->psn_part_amt};
+	char buf[16 * 72], b[ZT_FMT_BYTES]; /* a line: 12 + 2 x 17 + 31 bytes at most */
+	size_t n = 0;
+	buf[n++] = '\n';
+	for (int i = 0; i < 15; i++) {
+		if (i == 6) {
+			/* absent when the claim carried <national> (docs/spec/claim-v2-national.md §1) */
+			if (!st->national_setl_id[0])
+				n = line(buf, n, names[i], zt_format_ratio(b, st->pool_prop_bp));
+			continue;
+		}
+		n = line(buf, n, names[i], zt_format_amount(b, v[i]));
+	}
+	memcpy(buf + n, "    ", 4);
+	n += 4;
+	ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "setlinfo"));
+	ok(a, xmlTextWriterWriteRawLen(a->w, BAD_CAST buf, (int)n));
 	ok(a, xmlTextWriterEndElement(a->w));
 }
 
+/* <setldetail>: each <fund> line in one piece, as setlinfo's lines (its
+ * attributes escaped as the writer escapes them), the last with the
+ * indent of the end tag. */
 static void setldetail(struct zt_settlement_xml *a, const struct zt_stored_settlement *st)
 {
-	char b[ZT_FMT_BYTES], xml[ZT_TRACE_XML_BYTES];
+	char b[ZT_FMT_BYTES], buf[ZT_TRACE_XML_BYTES + 256];
 	ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "setldetail"));
 	for (int i = 0; i < st->fund_count; i++) {
 		const struct zt_stored_fund *f = &st->funds[i];
-		ok(a, xmlTextWriterStartElement(a->w, BAD_CAST "fund"));
-		attr(a, "fund_pay_type", f->fund_code);
-		attr(a, "fund_payamt", zt_format_amount(b, f->amount));
-		int n = zt_trace_xml(xml, sizeof xml, &f->trace);
-		if (n < 0 && a->rc == 0)
-			a->rc = n;
-		else if (n >= 0)
-			ok(a, xmlTextWriterWriteRaw(a->w, BAD_CAST xml));
-		ok(a, xmlTextWriterEndElement(a->w));
+		size_t n = 0;
+		if (i == 0)
+			buf[n++] = '\n';
+		memcpy(buf + n, "      ", 6);
+		n += 6;
+		int w = zt_trace_xml_fund(buf + n, sizeof buf - n - 6, f->fund_code,
+		                          zt_format_amount(b, f->amount), &f->trace);
+		if (w < 0) {
+			if (a->rc == 0)
+				a->rc = w;
+			return;
+		}
+		n += (size_t)w;
+		buf[n++] = '\n';
+		if (i == st->fund_count - 1) {
+			memcpy(buf + n, "    ", 4);
+			n += 4;
+		}
+		ok(a, xmlTextWriterWriteRawLen(a->w, BAD_CAST buf, (int)n));
 	}
 	ok(a, xmlTextWriterEndElement(a->w));
 }

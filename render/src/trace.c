@@ -131,6 +131,31 @@ int zt_trace_xml(char *buf, size_t cap, const struct zt_fund_trace *t)
 	return (int)o.n;
 }
 
+int zt_trace_xml_fund(char *buf, size_t cap, const char *fund_code, const char *amount,
+                      const struct zt_fund_trace *t)
+{
+	struct out o = {buf, 0, cap, false};
+	puts_(&o, "<fund fund_pay_type=\"");
+	int rc = escaped(&o, fund_code);
+	puts_(&o, "\" fund_payamt=\"");
+	if (rc == 0)
+		rc = escaped(&o, amount);
+	puts_(&o, "\">");
+	if (rc)
+		return rc;
+	if (o.full)
+		return zt_error_set(ZT_ERANGE, "a trace does not fit in %zu bytes", cap);
+	int n = zt_trace_xml(buf + o.n, cap - o.n, t);
+	if (n < 0)
+		return n;
+	o.n += (size_t)n;
+	puts_(&o, "</fund>");
+	if (o.full)
+		return zt_error_set(ZT_ERANGE, "a trace does not fit in %zu bytes", cap);
+	buf[o.n] = '\0';
+	return (int)o.n;
+}
+
 /* ---- JSON ----------------------------------------------------------------------- */
 
 static int json_members(struct zt_json_writer *w, const struct zt_trace_attrs *l)

@@ -114,7 +114,7 @@ struct zt_db {
 	const struct zt_db_driver *drv;
 	bool pg; /* the dialect: PostgreSQL (zt_db_sql) */
 	/* The next rows, numbered while the write lock is ours (G1, G7): a
-	 * settlement's id always; a claim's and a transfer's where the engine
+	 * settlement's and a claim's id always; a transfer's where the engine
 	 * numbers them (PostgreSQL), else 0 and the database does. */
 	int64_t next_settlement_id, next_claim_id, next_transfer_id;
 	struct zt_db_rows deltas; /* of struct zt_db_delta */
@@ -124,17 +124,22 @@ struct zt_db {
 	 * (zt_db_ledger_clear) when another writer may have committed since
 	 * (PostgreSQL: pg/txn.c, the writer row's token). */
 	bool keep_balances;
+	/* The audit trail's last record as this connection wrote it
+	 * (agg/audit.c), so that a record does not read the one before it;
+	 * known while the writer lock is ours and nobody else wrote since:
+	 * forgotten at rollback and at a commit whose balances are not kept
+	 * (zt_db_ledger_clear) — PostgreSQL keeps both while the writer row's
+	 * token is the connection's (pg/txn.c) — and put back by a savepoint. */
+	bool audit_known;
+	int64_t audit_seq;
+	unsigned char audit_hash[32];
 	/* the savepoint (one level): what to go back to */
 	int64_t sp_next_settlement_id, sp_next_claim_id, sp_next_transfer_id;
+	bool sp_audit_known;
+	int64_t sp_audit_seq;
+	unsigned char sp_audit_hash[32];
 	size_t sp_delta_count;
 	zt_fen *sp_balances;
-	/* The audit trail's last record (agg/audit.c), known while the writer
-	 * lock is ours and nobody else wrote since (PostgreSQL: the writer
-	 * row's token, as the balances; zt_db_ledger_clear forgets it), so
-	 * that a record does not read the one before it; kept by a savepoint */
-	bool audit_known, sp_audit_known;
-	int64_t audit_seq, sp_audit_seq;
-	unsigned char audit_hash[32], sp_audit_hash[32];
 	size_t sp_cap;
 	/* verify's checks in the engine's dialect (agg/verify.c runs them) */
 	const struct zt_db_check *checks; /* ZT_VERIFY_CHECKS of them */

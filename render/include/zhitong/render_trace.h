@@ -17,6 +17,11 @@
  * not fit (ZT_TRACE_XML_BYTES is always enough), ZT_EINVAL for text that
  * is not UTF-8. A zt_trace_xml_fn: what the payer file is written with. */
 zt_trace_xml_fn zt_trace_xml;
+/* A settlement's <fund fund_pay_type="…" fund_payamt="…">trace</fund>,
+ * the attributes escaped as the writer does; the same returns (give it
+ * ZT_TRACE_XML_BYTES and two fund codes' and an amount's room more). */
+int zt_trace_xml_fund(char *buf, size_t cap, const char *fund_code, const char *amount,
+                      const struct zt_fund_trace *t);
 /* The trace as the lines of `claim show`: the formula of its kind with its
  * numbers filled in, each line indented by six spaces. */
 int zt_trace_text(FILE *out, const struct zt_fund_trace *t);

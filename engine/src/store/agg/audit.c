@@ -43,12 +43,14 @@ static const char *col_opt(struct zt_db_stmt *p, int i)
 	return zt_db_column_null(p, i) ? NULL : zt_db_column_text(p, i);
 }
 
-/* The last record's number and hash (none: zeros). */
+_Static_assert(sizeof ((struct zt_db *)0)->audit_hash == ZT_AUDIT_HASH_BYTES, "db.h audit_hash");
+
+/* The last record's number and hash (none: zeros): as this transaction
+ * wrote it, else read. */
 static int last(struct zt_db *q, struct zt_audit_head *out)
 {
 	memset(out, 0, sizeof *out);
-	_Static_assert(sizeof q->audit_hash == ZT_AUDIT_HASH_BYTES, "the audit head's hash");
-	if (q->pg && q->audit_known) { /* the record this connection wrote last (db.h) */
+	if (q->audit_known) { /* the record this connection wrote last (db.h) */
 		out->seq = q->audit_seq;
 		memcpy(out->hash, q->audit_hash, ZT_AUDIT_HASH_BYTES);
 		return 0;
@@ -229,6 +231,7 @@ int zt_db_audit_chain_old(struct zt_db *db, const char *path)
 		return rc;
 	}
 	struct zt_audit_head head = {0};
+	db->audit_known = false;
 	while ((r = zt_db_row(db, p, "read the audit trail to chain")) == 1)
 		if ((rc = chain_one(db, u, &head, p, path)) != 0)
 			break;

@@ -19,10 +19,12 @@ static const char SQL_ACCUM_GET[] = "SELECT slot, amount FROM accum WHERE psn_no
 static const char SQL_ACCUM_PUT[] =
 	"INSERT INTO accum (psn_no, year, slot, amount) VALUES (?1, ?2, ?3, ?4) "
 	"ON CONFLICT (psn_no, year, slot) DO UPDATE SET amount = excluded.amount";
-static const char SQL_CLAIM_INSERT[] =
-	"INSERT INTO claim (fixmedins_code, claim_no, seq, psn_no, adm_date, dscg_date, "
-	"dscg_maindiag_code, medfee_sumamt, item_count, items, digest, received_at, id) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id";
+#define CLAIM_INSERT                                                                          \
+	"INSERT INTO claim (fixmedins_code, claim_no, seq, psn_no, adm_date, dscg_date, "      \
+	"dscg_maindiag_code, medfee_sumamt, item_count, items, digest, received_at, id) "      \
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+static const char SQL_CLAIM_INSERT[] = CLAIM_INSERT " RETURNING id";
+static const char SQL_CLAIM_INSERT_NUMBERED[] = CLAIM_INSERT;
 static const char SQL_SETTLEMENT_INSERT[] =
 	"INSERT INTO settlement (id, setl_id, claim_id, kind, reverses, reason, actor, policy_row, "
 	"year, psn_no, fixmedins_code, category, hospital_level, in_county, medfee_sumamt, "
@@ -302,7 +304,7 @@ static int insert_claim(struct zt_db *q, const struct zt_settle_write *w, int64_
 {
 	const struct zt_claim *c = w->claim;
 	struct zt_db_stmt *p;
-	int rc = zt_db_prepare(q, SQL_CLAIM_INSERT, &p);
+	int rc = zt_db_prepare(q, q->next_claim_id ? SQL_CLAIM_INSERT_NUMBERED : SQL_CLAIM_INSERT, &p);
 	if (rc)
 		return rc;
 	zt_db_bind_text(p, 1, c->fixmedins_code);

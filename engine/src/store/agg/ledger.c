@@ -117,7 +117,7 @@ void zt_db_ledger_clear(struct zt_db *q)
 	for (size_t i = 0; i < q->deltas.n; i++)
 		free(delta(q, i)->name);
 	q->deltas.n = 0;
-	q->audit_known = false;
+	q->audit_known = false; /* db.h */
 }
 
 int zt_db_ledger_mark(struct zt_db *q)

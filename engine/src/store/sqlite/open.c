@@ -169,6 +169,7 @@ int sq_open(struct zt_store **out, const char *path, const struct zt_store_optio
 	if (!q)
 		return zt_error_set(ZT_ENOMEM, "out of memory");
 	pthread_once(&sqlite_ops_once, fill_ops);
+	sq_configure();
 	q->base.ops = &sqlite_ops;
 	q->wait_fd = -1;
 	q->zdb.drv = &sq_driver;

@@ -57,6 +57,8 @@ static inline struct sq *sq_of_db(struct zt_db *db) { return sq_of(&((struct zt_
 /* driver.c: the driver of db.h over SQLite */
 extern const struct zt_db_driver sq_driver;
 /* The slot of `sql` in the statement cache, prepared if it was not (util.c). */
+/* SQLite's memory set up once, before its first use (mem.c) */
+void sq_configure(void);
 int sq_slot(struct sq *q, const char *sql, size_t *slot);
 
 /* ---- util.c: statements, binding, reading, errors ------------------------- */

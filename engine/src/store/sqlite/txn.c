@@ -18,7 +18,8 @@ static const char SQL_ROLLBACK[] = "ROLLBACK";
 static const char SQL_SAVEPOINT[] = "SAVEPOINT zt_claim";
 static const char SQL_RELEASE[] = "RELEASE zt_claim";
 static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO zt_claim";
-static const char SQL_MAX_SETTLEMENT[] = "SELECT COALESCE(MAX(id), 0) FROM settlement";
+static const char SQL_MAX_SETTLEMENT[] =
+	"SELECT (SELECT COALESCE(MAX(id), 0) FROM settlement), (SELECT COALESCE(MAX(id), 0) FROM claim)";
 
 /* Runs one of the statements above. */
 static int statement(struct sq *q, const char *sql, const char *what)
@@ -44,11 +45,15 @@ int sq_begin(struct zt_store *s, enum zt_txn_kind kind)
 	zt_timestamp_utc(q->now, zt_date_now());
 	if (!write)
 		return 0;
-	/* settlement rows are numbered here: the lock is ours (G1, G7) */
+	q->zdb.audit_known = false; /* another process may have written since (db.h) */
+	/* settlement and claim rows are numbered here: the lock is ours (G1,
+	 * G7); a claim so numbered is inserted without RETURNING, which SQLite
+	 * answers through a table of its own (agg/claims.c) */
 	sqlite3_stmt *p;
 	if ((rc = sq_stmt(q, SQL_MAX_SETTLEMENT, &p)) == 0 &&
 	    (rc = sq_row(q, p, "read settlement counter")) == 1) {
 		q->zdb.next_settlement_id = sqlite3_column_int64(p, 0) + 1;
+		q->zdb.next_claim_id = sqlite3_column_int64(p, 1) + 1;
 		sq_done(p);
 		return 0;
 	}

@@ -118,19 +118,48 @@ int zt_parse_factor(zt_bp *out, const char *s, size_t n)
 	return 0;
 }
 
+/* The digits of v right-aligned before `end`, at least `width` of them;
+ * returns where they start. */
+static char *digits_before(char *end, uint64_t v, int width)
+{
+	char *p = end;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (--width > 0 || v);
+	return p;
+}
+
+/* "%s%llu.%02llu" without printf: a payer file or a statement formats
+ * every amount of every record (issue 8). */
 char *zt_format_amount(char out[ZT_FMT_BYTES], zt_fen v)
 {
+	_Static_assert(ZT_FMT_BYTES >= 24, "INT64_MIN as an amount fits");
 	/* INT64_MIN has no positive counterpart; amounts never get near it. */
-	const char *sign = v < 0 ? "-" : "";
 	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	snprintf(out, ZT_FMT_BYTES, "%s%llu.%02llu", sign, (unsigned long long)(a / 100),
-	         (unsigned long long)(a % 100));
+	char tmp[24], *end = tmp + sizeof tmp;
+	char *p = digits_before(end, a % 100, 2);
+	*--p = '.';
+	p = digits_before(p, a / 100, 1);
+	if (v < 0)
+		*--p = '-';
+	memcpy(out, p, (size_t)(end - p));
+	out[end - p] = '\0';
 	return out;
 }
 
 char *zt_format_ratio(char out[ZT_FMT_BYTES], zt_bp v)
 {
-	snprintf(out, ZT_FMT_BYTES, "%d.%04d", v / ZT_BP_ONE, v % ZT_BP_ONE);
+	if (v < 0) { /* never a ratio; C's division says what it says */
+		snprintf(out, ZT_FMT_BYTES, "%d.%04d", v / ZT_BP_ONE, v % ZT_BP_ONE);
+		return out;
+	}
+	char tmp[24], *end = tmp + sizeof tmp;
+	char *p = digits_before(end, (uint64_t)(v % ZT_BP_ONE), 4);
+	*--p = '.';
+	p = digits_before(p, (uint64_t)(v / ZT_BP_ONE), 1);
+	memcpy(out, p, (size_t)(end - p));
+	out[end - p] = '\0';
 	return out;
 }
 

@@ -168,6 +168,7 @@ static void occ_clear(struct occ_table *t)
 struct walker {
 	EVP_MD *sha256;  /* fetched once: an implicit fetch per digest is slow */
 	EVP_MD_CTX *md;
+	EVP_MD_CTX *md_more; /* the canonical form's digest, carried on (digest) */
 	const char *path;
 	int version;
 	bool report; /* false: check only */
@@ -471,15 +472,6 @@ static void hex(char out[65], const unsigned char md[32])
 	out[64] = '\0';
 }
 
-static int sha256(struct walker *w, unsigned char md[32], const void *data, size_t n)
-{
-	unsigned int mdlen = 0;
-	if (EVP_DigestInit_ex(w->md, w->sha256, NULL) != 1 || EVP_DigestUpdate(w->md, data, n) != 1 ||
-	    EVP_DigestFinal_ex(w->md, md, &mdlen) != 1 || mdlen != 32)
-		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
-	return 0;
-}
-
 /* Fills e->digest from the entry and the full remittance/refs lists. */
 static int digest(struct walker *w, struct zt_camt_entry *e, const char *base_ref)
 {
@@ -500,17 +492,26 @@ static int digest(struct walker *w, struct zt_camt_entry *e, const char *base_re
 	    (rc = canon_field(c, "tx_ref", w->refs.full.p ? w->refs.full.p : "", w->refs.full.len)) ||
 	    (rc = canon_field(c, "remittance", w->rmt.full.p ? w->rmt.full.p : "", w->rmt.full.len)))
 		return rc;
+	/* SHA-256 of the form (which occurrence of it this is), then of the
+	 * form and "n=%zu\n": the second carries the first's state on instead
+	 * of hashing the form again (issue 8) */
 	unsigned char md[32];
+	unsigned int mdlen = 0;
 	size_t k = 0;
-	if ((rc = sha256(w, md, c->p, c->len)) || (rc = occ_next(&w->occ, md, &k)))
+	if (EVP_DigestInit_ex(w->md, w->sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(w->md, c->p, c->len) != 1 || EVP_MD_CTX_copy_ex(w->md_more, w->md) != 1 ||
+	    EVP_DigestFinal_ex(w->md, md, &mdlen) != 1 || mdlen != 32)
+		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
+	if ((rc = occ_next(&w->occ, md, &k)))
 		return rc;
 	char n[32], *end = n + sizeof n, *d;
-	*--end = '\n'; /* "n=%zu\n" */
+	*--end = '\n';
 	d = decimal(end, k);
 	*--d = '=';
 	*--d = 'n';
-	if ((rc = sb_add(c, d, (size_t)(n + sizeof n - d))) || (rc = sha256(w, md, c->p, c->len)))
-		return rc;
+	if (EVP_DigestUpdate(w->md_more, d, (size_t)(n + sizeof n - d)) != 1 ||
+	    EVP_DigestFinal_ex(w->md_more, md, &mdlen) != 1 || mdlen != 32)
+		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
 	hex(e->digest, md);
 	return 0;
 }
@@ -862,7 +863,8 @@ static int camt_pass(const struct zt_source *src, zt_camt_entry_cb cb, void *ctx
 	zt_xml_init();
 	w.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	w.md = EVP_MD_CTX_new();
-	if (!h.head || !w.sha256 || !w.md) {
+	w.md_more = EVP_MD_CTX_new();
+	if (!h.head || !w.sha256 || !w.md || !w.md_more) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -876,6 +878,7 @@ done:
 	free(w.refs.full.p);
 	free(w.canon.p);
 	EVP_MD_CTX_free(w.md);
+	EVP_MD_CTX_free(w.md_more);
 	EVP_MD_free(w.sha256);
 	free(h.head);
 	return rc;

@@ -600,3 +600,24 @@ Test(date_clock, today_and_now_follow_the_clock_that_is_set)
 	int64_t sys = (int64_t)time(NULL);
 	cr_expect(zt_date_now() >= sys && zt_date_now() <= sys + 5, "back to the system clock");
 }
+
+/* zt_format_date writes without printf (issue 8: every record of a payer
+ * file has its dates): the same text as "%04d-%02d-%02d" said, for every
+ * day from 1900 to 2100 and for values that are no date. */
+Test(date_calendar, formats_as_printf_said_for_every_day_and_for_nonsense)
+{
+	char got[ZT_FMT_BYTES], want[ZT_FMT_BYTES];
+	int n = 0;
+	for (zt_date d = 19000101; d <= 21001231; d = zt_date_add(d, 1), n++) {
+		snprintf(want, sizeof want, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
+		cr_assert_str_eq(zt_format_date(got, d), want);
+	}
+	cr_assert_gt(n, 73000);
+	static const zt_date odd[] = {0, 1, 99, 100, 10000, 99991231, 99999999, 100000000, -1,
+	                              -20170101, 20171399, 2147483647};
+	for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+		zt_date d = odd[i];
+		snprintf(want, sizeof want, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
+		cr_assert_str_eq(zt_format_date(got, d), want, "%d", d);
+	}
+}

@@ -132,3 +132,35 @@ Test(money_format, what_printf_would_write)
 	cr_assert_str_eq(zt_format_ratio(b, 1), "0.0001");
 	cr_assert_str_eq(zt_format_ratio(b, -5000), "0.-5000");
 }
+
+/* The formatters write without printf (issue 8: a payer file formats every
+ * amount and date of a million records); they must say exactly what the
+ * printf forms said, for every sign, width and carry. */
+Test(money_format, the_same_text_as_printf_said)
+{
+	char got[ZT_FMT_BYTES], want[ZT_FMT_BYTES];
+	static const zt_fen edges[] = {0, 1, -1, 9, 10, 99, 100, 101, -99, -100, -101, 999999, 1000000,
+	                              INT64_MAX, INT64_MIN + 1, 4294967295LL, -4294967296LL};
+	uint64_t x = 88172645463325252ULL; /* xorshift: many magnitudes */
+	for (int i = 0; i < 20000; i++) {
+		zt_fen v;
+		if (i < (int)(sizeof edges / sizeof *edges)) {
+			v = edges[i];
+		} else {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			v = (zt_fen)((x >> (x % 60)) >> 1) * (x & 1 ? -1 : 1);
+		}
+		uint64_t a = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+		snprintf(want, sizeof want, "%s%llu.%02llu", v < 0 ? "-" : "",
+		         (unsigned long long)(a / 100), (unsigned long long)(a % 100));
+		cr_assert_str_eq(zt_format_amount(got, v), want, "amount %lld", (long long)v);
+	}
+	for (zt_bp v = -20000; v <= 120000; v += 7) {
+		snprintf(want, sizeof want, "%d.%04d", v / ZT_BP_ONE, v % ZT_BP_ONE);
+		cr_assert_str_eq(zt_format_ratio(got, v), want, "ratio %d", v);
+	}
+	cr_assert_str_eq(zt_format_ratio(got, 0), "0.0000");
+	cr_assert_str_eq(zt_format_ratio(got, 7), "0.0007");
+}

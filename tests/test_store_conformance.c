@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "zhitong/render_trace.h"
 #include "zhitong/audit_trail.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
@@ -1592,6 +1593,29 @@ Test(conformance_ops, batches, .timeout = 300)
 		}
 		cr_assert_eq(s->ops->batches.next(c, &r), 0);
 		s->ops->batches.records_close(c);
+		/* without the reviewer's fields (a payer file of version 1): the
+		 * same records with the same traces, those fields empty */
+		struct zt_batch_cursor *brief;
+		struct zt_batch_record q;
+		ok(s->ops->batches.records(s, "B390100-000001", 0, &c));
+		ok(s->ops->batches.records(s, "B390100-000001", ZT_BATCH_RECORDS_NO_REVIEW, &brief));
+		for (int i = 0; i < 3; i++) {
+			cr_assert_eq(s->ops->batches.next(c, &r), 1);
+			cr_assert_eq(s->ops->batches.next(brief, &q), 1);
+			cr_assert_str_eq(q.setl_id, r.setl_id);
+			cr_assert(q.seq == r.seq && q.amount == r.amount && q.payable == r.payable);
+			char tr[ZT_TRACE_XML_BYTES], tq[ZT_TRACE_XML_BYTES];
+			cr_assert_gt(zt_trace_xml(tr, sizeof tr, &r.trace), 0);
+			cr_assert_gt(zt_trace_xml(tq, sizeof tq, &q.trace), 0);
+			cr_assert_str_eq(tq, tr);
+			cr_assert(r.adm_date > 0 && r.medfee_sumamt > 0 && r.dscg_maindiag_code[0],
+			          "%s: record %d has its reviewer's fields", f->name, i);
+			cr_assert(q.adm_date == 0 && q.medfee_sumamt == 0 && !q.dscg_maindiag_code[0] &&
+			          !q.psn_name[0] && !q.id_no[0], "%s: record %d brief", f->name, i);
+		}
+		cr_assert_eq(s->ops->batches.next(brief, &q), 0);
+		s->ops->batches.records_close(brief);
+		s->ops->batches.records_close(c);
 		ok(s->ops->batches.records(s, "B610100-000001", true, &c));
 		cr_assert_eq(s->ops->batches.next(c, &r), 1);
 		cr_assert_str_eq(r.setl_id, "S000000000003");
@@ -1749,6 +1773,30 @@ Test(conformance_ops, bank, .timeout = 300)
 		cr_assert(!fresh && row == e.row, "an entry is stored once");
 		e.amount++;
 		cr_assert_eq(s->ops->bank.entry_put(s, 1, &e, &row, &fresh), ZT_ECONFLICT);
+		/* the rows of new entries, matches and imports are theirs (read
+		 * without RETURNING in SQLite, zt_db_insert_row): each new row is
+		 * one more, and reads back as what was stored */
+		int64_t imp, rows[2], matches[2];
+		ok(s->ops->bank.import_start(s, "new.xml", "00", 8, "NEW-1", "alice", &imp));
+		cr_assert_gt(imp, 1);
+		for (int i = 0; i < 2; i++) {
+			struct zt_recon_entry ne = e, back;
+			snprintf(ne.ref, sizeof ne.ref, "BS-NEW-%d", i);
+			ok(s->ops->bank.entry_put(s, imp, &ne, &rows[i], &fresh));
+			cr_assert(fresh && rows[i] > 0, "%s: new entry %d", f->name, i);
+			ok(s->ops->bank.entry_get(s, rows[i], &back));
+			cr_assert_str_eq(back.ref, ne.ref);
+			ok(s->ops->bank.match_put(s, rows[i], NULL, NULL, 0, "alice", &matches[i]));
+			cr_assert_gt(matches[i], 0);
+		}
+		cr_assert(rows[1] == rows[0] + 1 && matches[1] == matches[0] + 1, "%s: %lld %lld, %lld %lld",
+		          f->name, (long long)rows[0], (long long)rows[1], (long long)matches[0],
+		          (long long)matches[1]);
+		struct zt_recon_entry again = e;
+		snprintf(again.ref, sizeof again.ref, "BS-NEW-1");
+		ok(s->ops->bank.entry_put(s, imp, &again, &row, &fresh));
+		cr_assert(!fresh && row == rows[1], "%s: an entry stored is found, not stored again",
+		          f->name);
 		ok(s->ops->bank.due_exists(s, ZT_RECON_MISSING, "B390100-000001", NULL, NULL, &yes));
 		cr_assert(!yes);
 		s->ops->rollback(s);

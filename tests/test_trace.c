@@ -19,6 +19,9 @@
 #include "zhitong/ledger.h"
 #include "zhitong/store.h"
 #include "zhitong/render_trace.h"
+#include "zhitong/xml.h"
+
+#include <libxml/xmlwriter.h>
 
 /* A trace of each kind, as the split and a reversal make them. */
 static struct zt_fund_trace basic(bool adjusted)
@@ -306,4 +309,58 @@ Test(ledger_rules, a_settlement_and_its_reversal_post_the_opposite_legs)
 		moved += p[i].amount;
 	}
 	cr_assert_eq(moved, 816000 + 114800 + 105000, "the legs move the bill");
+}
+
+/* What libxml2's writer makes of an attribute value, with the document
+ * declared UTF-8 (the payer file) or written without an encoding (a
+ * trace). */
+static void libxml2_attr(char *out, size_t cap, const char *v, bool utf8_document)
+{
+	xmlBufferPtr buf = xmlBufferCreate();
+	xmlTextWriterPtr w = xmlNewTextWriterMemory(buf, 0);
+	cr_assert(buf && w);
+	if (utf8_document)
+		cr_assert_geq(xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL), 0);
+	cr_assert_geq(xmlTextWriterStartElement(w, BAD_CAST "a"), 0);
+	cr_assert_geq(xmlTextWriterWriteAttribute(w, BAD_CAST "v", BAD_CAST v), 0);
+	cr_assert_geq(xmlTextWriterEndElement(w), 0);
+	xmlFreeTextWriter(w);
+	const char *s = strstr((const char *)xmlBufferContent(buf), "<a v=\"");
+	cr_assert(s);
+	s += 6;
+	const char *e = strstr(s, "\"/>");
+	cr_assert(e);
+	cr_assert_lt((size_t)(e - s), cap);
+	memcpy(out, s, (size_t)(e - s));
+	out[e - s] = '\0';
+	xmlBufferFree(buf);
+}
+
+/* zt_xml_attr_escape writes what libxml2's writer writes (the payer file's
+ * records and the traces are built with it, not with the writer, since
+ * issue 8), in both of its ways. */
+Test(trace_xml, attribute_values_are_escaped_as_libxml2_escapes_them)
+{
+	static const char *const values[] = {
+		"", "plain ASCII 0123.45", "a<b>c&d\"e'f", "tab\there\nnew line\r\n",
+		"张伟静", "罗丽 & 王五 <医院>", "mixed é ü ß and 𝄞 (four bytes)", "\"\"\"", "&amp;",
+		"边缘\t", "P00000242",
+	};
+	for (size_t i = 0; i < sizeof values / sizeof *values; i++)
+		for (int utf8_document = 0; utf8_document < 2; utf8_document++) {
+			char want[512], got[512];
+			libxml2_attr(want, sizeof want, values[i], utf8_document);
+			size_t n = 0;
+			cr_assert_eq(zt_xml_attr_escape(got, sizeof got, &n, values[i], !utf8_document), 0,
+			             "%s", zt_error_last());
+			got[n] = '\0';
+			cr_assert_str_eq(got, want, "'%s' (%s)", values[i],
+			                 utf8_document ? "UTF-8 document" : "no encoding");
+		}
+	/* too long for the buffer: said, never cut silently */
+	char small[8];
+	size_t n = 0;
+	cr_assert_eq(zt_xml_attr_escape(small, sizeof small, &n, "a&b&c&d", false), ZT_ERANGE);
+	n = 0;
+	cr_assert_eq(zt_xml_attr_escape(small, sizeof small, &n, "\xE5\xBC", true), ZT_EINVAL);
 }

@@ -264,7 +264,8 @@ int zt_batch_records_each(struct zt_store *s, const char *id, bool only_rejected
 {
 	struct zt_batch_cursor *cur;
 	struct zt_batch_record r;
-	int rc = s->ops->batches.records(s, id, only_rejected, &cur), step;
+	int rc = s->ops->batches.records(s, id, only_rejected ? ZT_BATCH_RECORDS_REJECTED : 0, &cur),
+	    step;
 	if (rc)
 		return rc;
 	while ((step = s->ops->batches.next(cur, &r)) > 0)

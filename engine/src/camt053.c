@@ -168,6 +168,7 @@ static void occ_clear(struct occ_table *t)
 struct walker {
 	EVP_MD *sha256;  /* fetched once: an implicit fetch per digest is slow */
 	EVP_MD_CTX *md;
+	EVP_MD_CTX *md_more; /* the canonical form's digest, carried on (digest) */
 	const char *path;
 	int version;
 	bool report; /* false: check only */
@@ -413,11 +414,31 @@ static int add_refs(struct walker *w, const xmlNode *tx)
 	return rc;
 }
 
+/* The decimal digits of v, at the end of a buffer ending at `end`; returns
+ * where they start. Without printf: an entry's digest has thirteen
+ * fields, a statement a hundred thousand entries (issue 8). */
+static char *decimal(char *end, unsigned long long v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
+}
+
+/* "NAME=N:" then the value and a line break */
 static int canon_field(struct sbuf *c, const char *name, const char *v, size_t n)
 {
 	char head[64];
-	int h = snprintf(head, sizeof head, "%s=%zu:", name, n);
-	int rc = sb_add(c, head, (size_t)h);
+	size_t nl = strlen(name);
+	if (nl > sizeof head - 24)
+		return zt_error_set(ZT_EINTERNAL, "digest field '%s' has too long a name", name);
+	memcpy(head, name, nl);
+	head[nl] = '=';
+	char num[24], *end = num + sizeof num, *d = decimal(end, n);
+	memcpy(head + nl + 1, d, (size_t)(end - d));
+	size_t h = nl + 1 + (size_t)(end - d);
+	head[h++] = ':';
+	int rc = sb_add(c, head, h);
 	if (!rc)
 		rc = sb_add(c, v, n);
 	if (!rc)
@@ -430,11 +451,15 @@ static int canon_str(struct sbuf *c, const char *name, const char *v)
 	return canon_field(c, name, v, strlen(v));
 }
 
+/* "%lld" */
 static int canon_int(struct sbuf *c, const char *name, long long v)
 {
-	char num[32];
-	snprintf(num, sizeof num, "%lld", v);
-	return canon_str(c, name, num);
+	char num[32], *end = num + sizeof num - 1;
+	*end = '\0';
+	char *d = decimal(end, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
+	if (v < 0)
+		*--d = '-';
+	return canon_field(c, name, d, (size_t)(end - d));
 }
 
 static void hex(char out[65], const unsigned char md[32])
@@ -445,15 +470,6 @@ static void hex(char out[65], const unsigned char md[32])
 		out[2 * i + 1] = digits[md[i] & 15];
 	}
 	out[64] = '\0';
-}
-
-static int sha256(struct walker *w, unsigned char md[32], const void *data, size_t n)
-{
-	unsigned int mdlen = 0;
-	if (EVP_DigestInit_ex(w->md, w->sha256, NULL) != 1 || EVP_DigestUpdate(w->md, data, n) != 1 ||
-	    EVP_DigestFinal_ex(w->md, md, &mdlen) != 1 || mdlen != 32)
-		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
-	return 0;
 }
 
 /* Fills e->digest from the entry and the full remittance/refs lists. */
@@ -476,14 +492,26 @@ static int digest(struct walker *w, struct zt_camt_entry *e, const char *base_re
 	    (rc = canon_field(c, "tx_ref", w->refs.full.p ? w->refs.full.p : "", w->refs.full.len)) ||
 	    (rc = canon_field(c, "remittance", w->rmt.full.p ? w->rmt.full.p : "", w->rmt.full.len)))
 		return rc;
+	/* SHA-256 of the form (which occurrence of it this is), then of the
+	 * form and "n=%zu\n": the second carries the first's state on instead
+	 * of hashing the form again (issue 8) */
 	unsigned char md[32];
+	unsigned int mdlen = 0;
 	size_t k = 0;
-	if ((rc = sha256(w, md, c->p, c->len)) || (rc = occ_next(&w->occ, md, &k)))
+	if (EVP_DigestInit_ex(w->md, w->sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(w->md, c->p, c->len) != 1 || EVP_MD_CTX_copy_ex(w->md_more, w->md) != 1 ||
+	    EVP_DigestFinal_ex(w->md, md, &mdlen) != 1 || mdlen != 32)
+		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
+	if ((rc = occ_next(&w->occ, md, &k)))
 		return rc;
-	char n[32];
-	int l = snprintf(n, sizeof n, "n=%zu\n", k);
-	if ((rc = sb_add(c, n, (size_t)l)) || (rc = sha256(w, md, c->p, c->len)))
-		return rc;
+	char n[32], *end = n + sizeof n, *d;
+	*--end = '\n';
+	d = decimal(end, k);
+	*--d = '=';
+	*--d = 'n';
+	if (EVP_DigestUpdate(w->md_more, d, (size_t)(n + sizeof n - d)) != 1 ||
+	    EVP_DigestFinal_ex(w->md_more, md, &mdlen) != 1 || mdlen != 32)
+		return zt_error_set(ZT_EINTERNAL, "SHA-256 failed");
 	hex(e->digest, md);
 	return 0;
 }
@@ -835,7 +863,8 @@ static int camt_pass(const struct zt_source *src, zt_camt_entry_cb cb, void *ctx
 	zt_xml_init();
 	w.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	w.md = EVP_MD_CTX_new();
-	if (!h.head || !w.sha256 || !w.md) {
+	w.md_more = EVP_MD_CTX_new();
+	if (!h.head || !w.sha256 || !w.md || !w.md_more) {
 		rc = zt_error_set(ZT_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -849,6 +878,7 @@ done:
 	free(w.refs.full.p);
 	free(w.canon.p);
 	EVP_MD_CTX_free(w.md);
+	EVP_MD_CTX_free(w.md_more);
 	EVP_MD_free(w.sha256);
 	free(h.head);
 	return rc;

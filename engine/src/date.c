@@ -72,7 +72,25 @@ bad:
 
 char *zt_format_date(char out[ZT_FMT_BYTES], zt_date d)
 {
-	snprintf(out, ZT_FMT_BYTES, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
+	if (d < 0 || d > 99999999) { /* never a date; as printf says it */
+		snprintf(out, ZT_FMT_BYTES, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
+		return out;
+	}
+	/* "%04d-%02d-%02d" without printf: every record of a payer file has
+	 * its dates (issue 8) */
+	static const char ten[] = "0123456789";
+	int y = d / 10000, m = d / 100 % 100, dd = d % 100;
+	out[0] = ten[y / 1000];
+	out[1] = ten[y / 100 % 10];
+	out[2] = ten[y / 10 % 10];
+	out[3] = ten[y % 10];
+	out[4] = '-';
+	out[5] = ten[m / 10];
+	out[6] = ten[m % 10];
+	out[7] = '-';
+	out[8] = ten[dd / 10];
+	out[9] = ten[dd % 10];
+	out[10] = '\0';
 	return out;
 }
 

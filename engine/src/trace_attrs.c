@@ -23,14 +23,15 @@ static char *next(struct zt_trace_attrs *l, const char *name)
 	return x->value;
 }
 
+/* As snprintf(…, VALUE_BYTES, "%s", v). */
 static void add(struct zt_trace_attrs *l, const char *name, const char *v)
 {
-	snprintf(next(l, name), VALUE_BYTES, "%s", v);
-}
-
-static void add_int(struct zt_trace_attrs *l, const char *name, int v)
-{
-	snprintf(next(l, name), VALUE_BYTES, "%d", v);
+	char *to = next(l, name);
+	size_t n = strlen(v);
+	if (n > VALUE_BYTES - 1)
+		n = VALUE_BYTES - 1;
+	memcpy(to, v, n);
+	to[n] = '\0';
 }
 
 /* Digits of v, right-aligned ending at `end` (at least `width`); returns
@@ -44,6 +45,17 @@ static char *digits(char *end, unsigned long long v, int width)
 		width--;
 	} while (v || width > 0);
 	return p;
+}
+
+/* As "%d". */
+static void add_int(struct zt_trace_attrs *l, const char *name, int v)
+{
+	char tmp[16], *end = tmp + sizeof tmp - 1;
+	*end = '\0';
+	char *p = digits(end, v < 0 ? 0U - (unsigned)v : (unsigned)v, 1);
+	if (v < 0)
+		*--p = '-';
+	memcpy(next(l, name), p, (size_t)(end - p) + 1);
 }
 
 /* As zt_format_amount: "-1234.50". */

@@ -16,6 +16,7 @@
 
 #include "zhitong/error.h"
 #include "zhitong/json.h"
+#include "zhitong/xml.h"
 
 /* ---- XML ------------------------------------------------------------------------ */
 
@@ -37,53 +38,18 @@ static void put(struct out *o, const char *s, size_t len)
 
 static void puts_(struct out *o, const char *s) { put(o, s, strlen(s)); }
 
-/* The UTF-8 sequence at s as a code point and its length (0: invalid). */
-static size_t utf8(const unsigned char *s, unsigned *cp)
-{
-	size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
-	if (n == 0 || s[0] >= 0xF8)
-		return 0;
-	*cp = s[0] & (0x3Fu >> (n - 1));
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		*cp = *cp << 6 | (s[i] & 0x3F);
-	}
-	return n;
-}
-
-/* A value as libxml2 writes an attribute's (xmlBufAttrSerializeTxtContent,
- * no output encoding): 0, or ZT_EINVAL for text that is not UTF-8. */
+/* A value as libxml2 writes an attribute's (xml.h zt_xml_attr_escape):
+ * 0, or ZT_EINVAL for text that is not UTF-8. */
 static int escaped(struct out *o, const char *v)
 {
-	for (const unsigned char *s = (const unsigned char *)v; *s;) {
-		char ref[16];
-		const char *rep = NULL;
-		switch (*s) {
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '&': rep = "&amp;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\n': rep = "&#10;"; break;
-		case '\r': rep = "&#13;"; break;
-		case '\t': rep = "&#9;"; break;
-		}
-		if (rep) {
-			puts_(o, rep);
-			s++;
-		} else if (*s < 0x80) {
-			put(o, (const char *)s++, 1);
-		} else {
-			unsigned cp;
-			size_t n = utf8(s, &cp);
-			if (n == 0)
-				return zt_error_set(ZT_EINVAL, "a trace holds text that is not UTF-8");
-			snprintf(ref, sizeof ref, "&#x%X;", cp);
-			puts_(o, ref);
-			s += n;
-		}
+	if (o->full)
+		return 0;
+	int rc = zt_xml_attr_escape(o->p, o->cap, &o->n, v, true);
+	if (rc == ZT_ERANGE) {
+		o->full = true; /* said once, at the end */
+		return 0;
 	}
-	return 0;
+	return rc;
 }
 
 static int element(struct out *o, const char *name, const struct zt_trace_attrs *l)

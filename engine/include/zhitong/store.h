@@ -627,8 +627,9 @@ struct zt_store_batch_ops {
 	 * with constant memory whatever the batch's size; the cursor holds a
 	 * statement of its own and may be read on another thread than the
 	 * store's (one at a time). next: 1 and *out filled (valid until the
-	 * next call), 0 at the end, or a negative ZT_E*. */
-	int (*records)(struct zt_store *s, const char *id, bool only_rejected,
+	 * next call), 0 at the end, or a negative ZT_E*. `what`: 0 or
+	 * ZT_BATCH_RECORDS_* (a bool true is ZT_BATCH_RECORDS_REJECTED). */
+	int (*records)(struct zt_store *s, const char *id, unsigned what,
 	               struct zt_batch_cursor **out);
 	int (*next)(struct zt_batch_cursor *c, struct zt_batch_record *out);
 	void (*records_close)(struct zt_batch_cursor *c);
@@ -637,6 +638,14 @@ struct zt_store_batch_ops {
 	int (*sends)(struct zt_store *s, const char *id,
 	             int (*cb)(void *ctx, const struct zt_batch_send_log *l), void *ctx);
 };
+
+/* What batches.records reads: only the records the payer rejected; the
+ * records without the reviewer's fields (psn_name, id_no, adm_date,
+ * dscg_maindiag_code: ""; medfee_sumamt 0), which a payer file of version
+ * 1 does not carry and which cost a read of the person and of the claim's
+ * row each (issue 8). */
+#define ZT_BATCH_RECORDS_REJECTED 1u
+#define ZT_BATCH_RECORDS_NO_REVIEW 2u
 
 struct zt_store_bank_ops {
 	/* The log of imports (in the caller's transaction). */

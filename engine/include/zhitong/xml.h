@@ -8,6 +8,7 @@
 #ifndef ZHITONG_XML_H
 #define ZHITONG_XML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <libxml/tree.h>
 #include <libxml/xmlreader.h>
@@ -87,5 +88,15 @@ int zt_xml_reader_memory(xmlTextReaderPtr *out, const char *xml, size_t len,
 const char *zt_xml_text(const xmlNode *n, size_t *len);
 /* Attribute value (no namespace) or NULL; same lifetime rule. */
 const char *zt_xml_attr(const xmlNode *n, const char *name);
+
+/* Appends v to buf at *n as libxml2's writer writes an attribute's value
+ * (xmlBufAttrSerializeTxtContent): & < > " and line feed, carriage return
+ * and tab as references; with `ascii` (a document written without an
+ * encoding: a trace) every character beyond ASCII as a hexadecimal
+ * character reference, without (a document that declares UTF-8: the payer
+ * file) as it is. *n moves past it, and buf[*n] stays free for a NUL. 0,
+ * ZT_EINVAL for text that is not UTF-8 (`ascii`), ZT_ERANGE when it does
+ * not fit (*n then says how far it got). */
+int zt_xml_attr_escape(char *buf, size_t cap, size_t *n, const char *v, bool ascii);
 
 #endif

@@ -255,6 +255,12 @@ static inline int zt_db_prefetch(struct zt_db *db, struct zt_db_stmt *const *p, 
 /* Runs an INSERT … RETURNING id: *row_out the new row; 0 and
  * zt_db_changes() 0 when ON CONFLICT DO NOTHING inserted nothing. */
 int zt_db_insert_id(struct zt_db *db, struct zt_db_stmt *p, const char *what, int64_t *row_out);
+/* The same for an INSERT whose RETURNING id is PostgreSQL's alone (its SQL
+ * chosen with zt_db_sql): SQLite runs it plain and reads
+ * last_insert_rowid(), for a RETURNING makes SQLite fill and drop an
+ * ephemeral table on every run (about 27,000 instructions a row: issue 8,
+ * reconciliation's import). */
+int zt_db_insert_row(struct zt_db *db, struct zt_db_stmt *p, const char *what, int64_t *row_out);
 /* One count of a query whose ?1 is a row and ?2 a date (the settlements
  * that used a policy or a catalogue from a day on). */
 int zt_db_count_used(struct zt_db *db, const char *sql, int64_t row, zt_date from,
@@ -336,7 +342,7 @@ int zt_db_ledger_post(struct zt_db *db, const struct zt_posting *t, int64_t sett
 struct zt_stored_claim zt_db_claim_of(struct zt_db_stmt *p, unsigned char digest[ZT_DB_DIGEST_CAP]);
 
 /* agg/batch_records.c: the cursor of a batch's records (store.h batches) */
-int zt_db_batch_records(struct zt_store *s, const char *id, bool only_rejected,
+int zt_db_batch_records(struct zt_store *s, const char *id, unsigned what,
                         struct zt_batch_cursor **out);
 int zt_db_batch_next(struct zt_batch_cursor *c, struct zt_batch_record *out);
 void zt_db_batch_records_close(struct zt_batch_cursor *c);

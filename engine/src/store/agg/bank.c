@@ -41,17 +41,20 @@
 	"COALESCE(" SQL_DAY("b.exported_at") ", 0), " sent ", b.returned, "                     \
 	"b.accepted_total IS NOT NULL, b.pool FROM batch b "
 
-static const char SQL_IMPORT_START[] =
-	"INSERT INTO bank_import (file, file_sha256, version, msg_id, at, actor) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
+/* The inserts whose new row is read: RETURNING id for PostgreSQL only
+ * (agg/db.c zt_db_insert_row; SQLite fills an ephemeral table for a
+ * RETURNING on every run). */
+#define SQL_IMPORT_START(returning)                                                         \
+	"INSERT INTO bank_import (file, file_sha256, version, msg_id, at, actor) "             \
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6)" returning
 static const char SQL_IMPORT_FINISH[] =
 	"UPDATE bank_import SET reported = ?2, stored = ?3, known = ?4, not_booked = ?5 WHERE id = ?1";
 static const char SQL_ACCOUNT[] = "SELECT account FROM bank_entry ORDER BY id LIMIT 1";
-static const char SQL_ENTRY_INSERT[] =
-	"INSERT INTO bank_entry (ref, import_id, stmt_id, account, digest, credit, amount, "
-	"currency, booking_date, value_date, reversal, end_to_end_id, remittance, tx_ref) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-	"ON CONFLICT (ref) DO NOTHING RETURNING id";
+#define SQL_ENTRY_INSERT(returning)                                                         \
+	"INSERT INTO bank_entry (ref, import_id, stmt_id, account, digest, credit, amount, "     \
+	"currency, booking_date, value_date, reversal, end_to_end_id, remittance, tx_ref) "     \
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "                 \
+	"ON CONFLICT (ref) DO NOTHING" returning
 static const char SQL_ENTRY_BY_REF[] = "SELECT id, credit, amount, currency FROM bank_entry WHERE ref = ?1";
 static const char SQL_ENTRY_GET[] = "SELECT " ENTRY_COLUMNS "FROM bank_entry e WHERE e.id = ?1";
 static const char SQL_OPEN_ENTRIES[] =
@@ -63,9 +66,10 @@ static const char SQL_SENT_BATCHES[] =
 	"x WHERE sent > 0 AND sent <= ?1 ORDER BY sent, id";
 static const char SQL_ADVANCE_CONFIRMED[] =
 	"SELECT EXISTS (SELECT 1 FROM recon_match WHERE advance_id = ?1)";
-static const char SQL_MATCH_INSERT[] =
-	"INSERT INTO recon_match (entry_id, advance_id, exception_id, at, actor, return_id) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
+#define SQL_MATCH_INSERT(returning)                                                         \
+	"INSERT INTO recon_match (entry_id, advance_id, exception_id, at, actor, return_id) "   \
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6)" returning
+#define SQL_INSERT_ROW(q, insert) zt_db_sql(q, insert(""), insert(" RETURNING id"))
 static const char SQL_ALLOC_INSERT[] =
 	"INSERT INTO recon_alloc (match_id, batch_id, amount, written_off) VALUES (?1, ?2, ?3, ?4)";
 static const char SQL_EXC_NEXT[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM recon_exception";
@@ -184,7 +188,7 @@ static int import_start(struct zt_store *s, const char *file, const char *file_s
 	struct zt_db *q = zt_db_of(s);
 	struct zt_db_stmt *p;
 	int rc = zt_db_need_write(q, "statement import");
-	if (rc || (rc = zt_db_prepare(q, SQL_IMPORT_START, &p)) != 0)
+	if (rc || (rc = zt_db_prepare(q, SQL_INSERT_ROW(q, SQL_IMPORT_START), &p)) != 0)
 		return rc;
 	zt_db_bind_text(p, 1, file);
 	zt_db_bind_text(p, 2, file_sha256);
@@ -192,7 +196,7 @@ static int import_start(struct zt_store *s, const char *file, const char *file_s
 	zt_db_bind_text(p, 4, msg_id);
 	zt_db_bind_text(p, 5, zt_db_now(q));
 	zt_db_bind_text(p, 6, actor);
-	return zt_db_insert_id(q, p, "record import", row_out);
+	return zt_db_insert_row(q, p, "record import", row_out);
 }
 
 static int import_finish(struct zt_store *s, int64_t row, int64_t reported, int64_t stored,
@@ -256,7 +260,7 @@ static int entry_put(struct zt_store *s, int64_t import_row, const struct zt_rec
 {
 	struct zt_db *q = zt_db_of(s);
 	struct zt_db_stmt *p;
-	int rc = zt_db_prepare(q, SQL_ENTRY_INSERT, &p);
+	int rc = zt_db_prepare(q, SQL_INSERT_ROW(q, SQL_ENTRY_INSERT), &p);
 	if (rc)
 		return rc;
 	zt_db_bind_text(p, 1, e->ref);
@@ -273,7 +277,7 @@ static int entry_put(struct zt_store *s, int64_t import_row, const struct zt_rec
 	zt_db_bind_text(p, 12, e->end_to_end_id);
 	zt_db_bind_text(p, 13, e->remittance);
 	zt_db_bind_text(p, 14, e->tx_ref);
-	if ((rc = zt_db_insert_id(q, p, "store bank entry", row_out)) != 0)
+	if ((rc = zt_db_insert_row(q, p, "store bank entry", row_out)) != 0)
 		return rc;
 	*was_new = *row_out != 0; /* 0: ON CONFLICT DO NOTHING inserted nothing */
 	if (*was_new)
@@ -471,7 +475,7 @@ static int match_put(struct zt_store *s, int64_t entry_row, const char *advance_
 	struct zt_db *q = zt_db_of(s);
 	struct zt_db_stmt *p;
 	int rc = zt_db_need_write(q, "match");
-	if (rc || (rc = zt_db_prepare(q, SQL_MATCH_INSERT, &p)) != 0)
+	if (rc || (rc = zt_db_prepare(q, SQL_INSERT_ROW(q, SQL_MATCH_INSERT), &p)) != 0)
 		return rc;
 	if (entry_row > 0)
 		zt_db_bind_int64(p, 1, entry_row);
@@ -481,7 +485,7 @@ static int match_put(struct zt_store *s, int64_t entry_row, const char *advance_
 	zt_db_bind_text(p, 4, zt_db_now(q));
 	zt_db_bind_text(p, 5, actor);
 	zt_db_bind_opt(p, 6, return_id);
-	return zt_db_insert_id(q, p, "record match", row_out);
+	return zt_db_insert_row(q, p, "record match", row_out);
 }
 
 static int alloc_put(struct zt_store *s, int64_t match_row, const char *batch_id, zt_fen amount,

@@ -17,9 +17,36 @@ int zt_db_insert_id(struct zt_db *db, struct zt_db_stmt *p, const char *what, in
 	return r;
 }
 
+int zt_db_insert_row(struct zt_db *db, struct zt_db_stmt *p, const char *what, int64_t *row_out)
+{
+	if (db->pg)
+		return zt_db_insert_id(db, p, what, row_out);
+	*row_out = 0;
+	int rc = zt_db_run(db, p, what);
+	if (rc || zt_db_changes(db) == 0) /* ON CONFLICT DO NOTHING: nothing */
+		return rc;
+	struct zt_db_stmt *r;
+	if ((rc = zt_db_prepare(db, "SELECT last_insert_rowid()", &r)) != 0)
+		return rc;
+	int step = zt_db_row(db, r, what);
+	if (step == 1) {
+		*row_out = zt_db_column_int64(r, 0);
+		zt_db_done(r);
+		return 0;
+	}
+	return step < 0 ? step : zt_error_set(ZT_EINTERNAL, "%s: the new row has no number", what);
+}
+
+/* As snprintf(dst, cap, "%s", …), without printf: a batch export copies
+ * ten strings a record. */
 void zt_db_column_copy(char *dst, size_t cap, struct zt_db_stmt *p, int i)
 {
-	snprintf(dst, cap, "%s", zt_db_column_text(p, i));
+	if (cap == 0)
+		return;
+	const char *v = zt_db_column_text(p, i);
+	size_t n = strnlen(v, cap - 1);
+	memcpy(dst, v, n);
+	dst[n] = '\0';
 }
 
 int zt_db_count_used(struct zt_db *db, const char *sql, int64_t row, zt_date from,

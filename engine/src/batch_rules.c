@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "batch_int.h"
+#include "zhitong/text.h"
 #include "zhitong/actor.h"
 #include "zhitong/audit.h"
 #include "zhitong/batch.h"
@@ -100,7 +101,7 @@ int zt_batch_audit(struct zt_store *s, const char *id, const char *from, const c
 	snprintf(subject, sizeof subject, "batch %s", id);
 	const char *d = e->detail && e->detail[0] ? e->detail : NULL;
 	if (!to)
-		snprintf(detail, sizeof detail, "%s", d ? d : "");
+		zt_text_put(detail, sizeof detail, d ? d : "");
 	else if (from && from[0] && strcmp(from, to) != 0)
 		snprintf(detail, sizeof detail, "%s -> %s%s%s", from, to, d ? ": " : "", d ? d : "");
 	else
@@ -378,7 +379,7 @@ int zt_batch_add_return(struct zt_store *s, struct zt_batch_return *r)
 		                    zt_format_amount(y1, owes < 0 ? -owes : 0),
 		                    zt_format_amount(y2, r->amount));
 	enum zt_batch_status to = r->amount == -owes ? ZT_BATCH_PAID : ZT_BATCH_PART_PAID;
-	snprintf(r->fund_code, sizeof r->fund_code, "%s", b.fund_code);
+	zt_text_put(r->fund_code, sizeof r->fund_code, b.fund_code);
 	snprintf(detail, sizeof detail, "%lld fen %s %s", (long long)r->amount,
 	         r->netted ? "netted by bank entry" : "repaid by", r->netted ? r->entry_ref : r->return_id);
 	const struct zt_batch_event e = {.actor = r->actor, .action = r->netted ? "netted" : "repay",

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "reconcile_int.h"
+#include "zhitong/text.h"
 #include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
@@ -82,21 +83,21 @@ static void entry_of(struct zt_recon_entry *e, const struct zt_camt_statement *s
 {
 	memset(e, 0, sizeof *e);
 	if (ce->entry_ref[0])
-		snprintf(e->ref, sizeof e->ref, "%s", ce->entry_ref);
+		zt_text_put(e->ref, sizeof e->ref, ce->entry_ref);
 	else
 		snprintf(e->ref, sizeof e->ref, "sha256:%s", ce->digest);
-	snprintf(e->stmt_id, sizeof e->stmt_id, "%s", st->stmt_id);
-	snprintf(e->account, sizeof e->account, "%s", st->account);
-	snprintf(e->digest, sizeof e->digest, "%s", ce->digest);
+	zt_text_put(e->stmt_id, sizeof e->stmt_id, st->stmt_id);
+	zt_text_put(e->account, sizeof e->account, st->account);
+	zt_text_put(e->digest, sizeof e->digest, ce->digest);
 	e->credit = ce->credit;
 	e->amount = ce->amount;
-	snprintf(e->currency, sizeof e->currency, "%s", ce->currency);
+	zt_text_put(e->currency, sizeof e->currency, ce->currency);
 	e->booking_date = ce->booking_date;
 	e->value_date = ce->value_date;
 	e->reversal = ce->reversal;
-	snprintf(e->end_to_end_id, sizeof e->end_to_end_id, "%s", ce->end_to_end_id);
-	snprintf(e->remittance, sizeof e->remittance, "%s", ce->remittance);
-	snprintf(e->tx_ref, sizeof e->tx_ref, "%s", ce->tx_ref);
+	zt_text_put(e->end_to_end_id, sizeof e->end_to_end_id, ce->end_to_end_id);
+	zt_text_put(e->remittance, sizeof e->remittance, ce->remittance);
+	zt_text_put(e->tx_ref, sizeof e->tx_ref, ce->tx_ref);
 }
 
 static int import_entry(void *vctx, const struct zt_camt_statement *st,
@@ -107,7 +108,7 @@ static int import_entry(void *vctx, const struct zt_camt_statement *st,
 	int rc;
 	r->reported++;
 	if (!c->import_row) {
-		snprintf(r->msg_id, sizeof r->msg_id, "%s", st->msg_id);
+		zt_text_put(r->msg_id, sizeof r->msg_id, st->msg_id);
 		r->version = st->version;
 		if ((rc = c->ss.s->ops->bank.import_start(c->ss.s, c->path, c->file_sha256, st->version,
 		                                      st->msg_id, c->ss.actor, &c->import_row)))
@@ -127,7 +128,7 @@ static int import_entry(void *vctx, const struct zt_camt_statement *st,
 	/* The pool's statement and no other: another account's money must
 	 * never pay our batches. */
 	if (!c->account[0])
-		snprintf(c->account, sizeof c->account, "%s", st->account);
+		zt_text_put(c->account, sizeof c->account, st->account);
 	if (strcmp(st->account, c->account) != 0)
 		return zt_error_set(ZT_EINVAL, "%s: statement %s is of account '%s', not the pool's "
 		                    "account '%s'%s", c->path, st->stmt_id, st->account, c->account,
@@ -207,7 +208,7 @@ int zt_recon_import(struct zt_store *s, const struct zt_recon_import_req *req,
 	in_txn = true;
 	if ((rc = recon_session_due(&c.ss)))
 		goto done;
-	snprintf(c.account, sizeof c.account, "%s", c.ss.cfg.pool_account);
+	zt_text_put(c.account, sizeof c.account, c.ss.cfg.pool_account);
 	if (!c.account[0] && !c.ss.cfg.pools && (rc = c.ss.s->ops->bank.account(c.ss.s, c.account)))
 		goto done;
 	/* One transaction holds everything: a file refused anywhere (XSD, any

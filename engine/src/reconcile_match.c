@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "reconcile_int.h"
+#include "zhitong/text.h"
 #include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
@@ -39,7 +40,7 @@ static int note_exception(struct session *ss, const char *exc_id)
 		r->exceptions = p;
 		ss->exc_cap = cap;
 	}
-	snprintf(r->exceptions[r->exception_count++], ZT_ID_BYTES, "%s", exc_id);
+	zt_text_put(r->exceptions[r->exception_count++], ZT_ID_BYTES, exc_id);
 	return 0;
 }
 
@@ -85,12 +86,12 @@ static int net_batch(struct session *ss, const struct zt_recon_entry *e, const c
 	recon_fund_account(fund, b->fund_code);
 	struct zt_batch_return r;
 	memset(&r, 0, sizeof r);
-	snprintf(r.batch_id, sizeof r.batch_id, "%s", b->id);
+	zt_text_put(r.batch_id, sizeof r.batch_id, b->id);
 	r.netted = true;
 	r.amount = amount;
 	r.entry_row = e->row;
-	snprintf(r.entry_ref, sizeof r.entry_ref, "%s", e->ref);
-	snprintf(r.actor, sizeof r.actor, "%s", ss->actor);
+	zt_text_put(r.entry_ref, sizeof r.entry_ref, e->ref);
+	zt_text_put(r.actor, sizeof r.actor, ss->actor);
 	int rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){fund, from, amount, "netted", e->ref}, 0);
 	return rc ? rc : zt_batch_add_return(ss->s, &r);
 }
@@ -161,13 +162,13 @@ static int raise_exc(struct session *ss, const struct zt_recon_entry *e,
 	memset(&x, 0, sizeof x);
 	x.kind = kind;
 	x.entry_row = e->row;
-	snprintf(x.batch_id, sizeof x.batch_id, "%s", batch_id ? batch_id : "");
-	snprintf(x.advance_id, sizeof x.advance_id, "%s", advance_id ? advance_id : "");
-	snprintf(x.return_id, sizeof x.return_id, "%s", return_id ? return_id : "");
+	zt_text_put(x.batch_id, sizeof x.batch_id, batch_id ? batch_id : "");
+	zt_text_put(x.advance_id, sizeof x.advance_id, advance_id ? advance_id : "");
+	zt_text_put(x.return_id, sizeof x.return_id, return_id ? return_id : "");
 	x.amount = e->amount;
 	x.since = e->booking_date;
-	snprintf(x.detail, sizeof x.detail, "%s", detail);
-	snprintf(x.raised_by, sizeof x.raised_by, "%s", ss->actor);
+	zt_text_put(x.detail, sizeof x.detail, detail);
+	zt_text_put(x.raised_by, sizeof x.raised_by, ss->actor);
 	int rc = ss->s->ops->bank.exception_put(ss->s, &x);
 	return rc ? rc : note_exception(ss, x.exc_id);
 }
@@ -458,13 +459,13 @@ static int raise_overdue(struct due_ctx *c, const struct zt_recon_overdue *o, co
 	struct zt_recon_exception x;
 	memset(&x, 0, sizeof x);
 	x.kind = o->kind;
-	snprintf(x.batch_id, sizeof x.batch_id, "%s", o->batch_id);
-	snprintf(x.advance_id, sizeof x.advance_id, "%s", o->advance_id);
-	snprintf(x.return_id, sizeof x.return_id, "%s", o->return_id);
+	zt_text_put(x.batch_id, sizeof x.batch_id, o->batch_id);
+	zt_text_put(x.advance_id, sizeof x.advance_id, o->advance_id);
+	zt_text_put(x.return_id, sizeof x.return_id, o->return_id);
 	x.amount = o->amount;
 	x.since = o->since;
-	snprintf(x.detail, sizeof x.detail, "%s", detail);
-	snprintf(x.raised_by, sizeof x.raised_by, "%s", c->ss->actor);
+	zt_text_put(x.detail, sizeof x.detail, detail);
+	zt_text_put(x.raised_by, sizeof x.raised_by, c->ss->actor);
 	if ((rc = c->ss->s->ops->bank.exception_put(c->ss->s, &x)))
 		return rc;
 	c->ss->due_open = true;

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "zhitong/settle.h"
+#include "zhitong/text.h"
 #include "zhitong/alloc.h"
 
 #include <assert.h>
@@ -340,14 +341,6 @@ static int check(struct run *u, struct settling *k, bool *ok)
 	return *ok ? 0 : reject(u, c->fixmedins_code, c->claim_no, why, msg);
 }
 
-/* snprintf(dst, cap, "%s", src) without printf: a settlement copies about
- * twenty strings. */
-static void put(char *dst, size_t cap, const char *src)
-{
-	size_t n = strnlen(src, cap - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 /* The answer of a fresh settlement, in the stored form (there is one way to
  * write an answer). */
@@ -357,9 +350,9 @@ static void as_stored(struct zt_stored_settlement *st, const struct settling *k,
 {
 	static const char *const kind_names[] = {"basic", "critical", "assistance", "relief"};
 	const struct zt_split_result *r = &k->res;
-	put(st->fixmedins_code, sizeof st->fixmedins_code, k->c->fixmedins_code);
-	put(st->claim_no, sizeof st->claim_no, k->c->claim_no);
-	put(st->psn_no, sizeof st->psn_no, k->c->psn_no);
+	zt_text_put(st->fixmedins_code, sizeof st->fixmedins_code, k->c->fixmedins_code);
+	zt_text_put(st->claim_no, sizeof st->claim_no, k->c->claim_no);
+	zt_text_put(st->psn_no, sizeof st->psn_no, k->c->psn_no);
 	st->adm_date = k->c->adm_date;
 	st->dscg_date = k->c->dscg_date;
 	st->cls = r->cls;
@@ -375,8 +368,8 @@ static void as_stored(struct zt_stored_settlement *st, const struct settling *k,
 	st->fund_count = n;
 	for (int i = 0; i < n; i++) {
 		struct zt_stored_fund *f = &st->funds[i];
-		put(f->fund_code, sizeof f->fund_code, shares[i].fund_code);
-		put(f->kind, sizeof f->kind, kind_names[shares[i].kind]);
+		zt_text_put(f->fund_code, sizeof f->fund_code, shares[i].fund_code);
+		zt_text_put(f->kind, sizeof f->kind, kind_names[shares[i].kind]);
 		f->amount = shares[i].amount;
 		f->trace = traces[i];
 	}
@@ -455,11 +448,11 @@ static int store_settlement(struct run *u, struct settling *k, struct zt_stored_
 		/* what the store keeps beside the amounts: a fresh settlement is
 		 * handed over as complete as a stored one read back */
 		st->row = row;
-		put(st->kind, sizeof st->kind, "settle");
-		put(st->actor, sizeof st->actor, u->actor);
-		put(st->settled_at, sizeof st->settled_at, u->s->ops->now(u->s));
-		put(st->policy_id, sizeof st->policy_id, pol->id);
-		put(st->category, sizeof st->category, zt_category_name(k->ctx.category));
+		zt_text_put(st->kind, sizeof st->kind, "settle");
+		zt_text_put(st->actor, sizeof st->actor, u->actor);
+		zt_text_put(st->settled_at, sizeof st->settled_at, u->s->ops->now(u->s));
+		zt_text_put(st->policy_id, sizeof st->policy_id, pol->id);
+		zt_text_put(st->category, sizeof st->category, zt_category_name(k->ctx.category));
 		st->policy_row = k->pe->row;
 		st->year = k->year;
 		st->hospital_level = k->ctx.hospital_level;

@@ -55,6 +55,13 @@ static const char *refuse(ucs4_t uc, enum zt_text_kind kind)
 	return NULL;
 }
 
+void zt_text_put(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 void zt_text_visible(char *dst, size_t cap, const char *src)
 {
 	if (cap == 0)

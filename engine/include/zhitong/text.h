@@ -56,6 +56,11 @@ size_t zt_text_chars(const char *s, size_t len);
  * terminal or a hospital's system. */
 void zt_text_visible(char *dst, size_t cap, const char *src);
 
+/* snprintf(dst, cap, "%s", src) without printf (cap > 0): src cut to cap - 1
+ * bytes, NUL-terminated. For the copies on hot paths (a settlement copies
+ * about twenty strings, a statement entry eight). */
+void zt_text_put(char *dst, size_t cap, const char *src);
+
 /* The one masking of a person's number (psn_no) shown to a role that sees
  * no identity (zhitong/access.h ZT_VIEW_IDENTITY; docs/spec/service.md
  * "Bodies"): "****" and its last four characters ("****0001"); a number of

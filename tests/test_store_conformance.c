@@ -2119,6 +2119,15 @@ Test(conformance_users, users_and_token_hashes)
 /* SQL straight on the database, as its owner could: the audit trail's
  * triggers out of the way (SQLite: dropped on this copy; PostgreSQL:
  * session_replication_role = replica as the superuser). */
+/* SQL run on PostgreSQL by hand, its error message freed. */
+static void pg_run(const char *target, const char *sql)
+{
+	char *err = NULL;
+	int rc = zt_test_pg_exec(target, sql, &err);
+	cr_assert_eq(rc, 0, "%.200s: %s", sql, err ? err : "");
+	free(err);
+}
+
 static void behind_the_back(const struct factory *f, const char *target, const char *sql)
 {
 	char buf[4096];
@@ -2132,7 +2141,9 @@ static void behind_the_back(const struct factory *f, const char *target, const c
 	zt_test_pg_dbname(db, sizeof db, target);
 	zt_test_pg_target(admin, sizeof admin, db, true);
 	snprintf(buf, sizeof buf, "SET session_replication_role = replica; %s", sql);
-	cr_assert_eq(zt_test_pg_exec(admin, buf, &err), 0, "%s: %s", sql, err ? err : "");
+	int rc = zt_test_pg_exec(admin, buf, &err);
+	cr_assert_eq(rc, 0, "%s: %s", sql, err ? err : "");
+	free(err);
 }
 
 static void five_records(struct zt_store *s)
@@ -2375,12 +2386,10 @@ Test(conformance_audit, the_migration_chains_the_records_before_it, .timeout = 3
 		} else {
 			zt_test_pg_create(target, sizeof target, "v9", NULL);
 			char *v1 = zt_test_slurp(ZT_TEST_SOURCE_DIR "/schema/pg/001-schema.sql");
-			char *err = NULL;
-			cr_assert_eq(zt_test_pg_exec(target, v1, &err), 0, "%s", err ? err : "");
+			pg_run(target, v1);
 			free(v1);
-			cr_assert_eq(zt_test_pg_exec(target, "INSERT INTO meta (key, value) VALUES "
-			                             "('schema.version', '9')", &err), 0, "%s", err ? err : "");
-			cr_assert_eq(zt_test_pg_exec(target, old_rows, &err), 0, "%s", err ? err : "");
+			pg_run(target, "INSERT INTO meta (key, value) VALUES ('schema.version', '9')");
+			pg_run(target, old_rows);
 		}
 		struct zt_store *s;
 		ok(zt_store_open(&s, target, NULL));

@@ -887,3 +887,53 @@ int zt_advance_list(struct zt_store *s, int (*cb)(void *ctx, const struct zt_adv
 {
 	return s->ops->advances.each(s, cb, ctx);
 }
+
+/* The hospitals admitted, by their code, then their advances. */
+struct admitted {
+	bool (*admit)(void *ctx, const char *county);
+	void *admit_ctx;
+	char (*codes)[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	size_t n, cap;
+	int (*cb)(void *ctx, const struct zt_advance *a);
+	void *ctx;
+};
+
+static int admit_hospital(void *ctx, const struct zt_advance_status *st)
+{
+	struct admitted *h = ctx;
+	if (!h->admit(h->admit_ctx, st->county))
+		return 0;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 64;
+		void *grown = zt_realloc(h->codes, cap * sizeof *h->codes);
+		if (!grown)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		h->codes = grown;
+		h->cap = cap;
+	}
+	zt_text_put(h->codes[h->n++], sizeof *h->codes, st->hospital);
+	return 0;
+}
+
+static int admitted_advance(void *ctx, const struct zt_advance *x)
+{
+	struct admitted *h = ctx;
+	for (size_t i = 0; i < h->n; i++)
+		if (strcmp(h->codes[i], x->hospital) == 0)
+			return h->cb(h->ctx, x);
+	return 0;
+}
+
+int zt_advance_list_admitted(struct zt_store *s, bool (*admit)(void *ctx, const char *county),
+                             void *admit_ctx,
+                             int (*cb)(void *ctx, const struct zt_advance *a), void *ctx)
+{
+	if (!admit)
+		return zt_advance_list(s, cb, ctx);
+	struct admitted h = {.admit = admit, .admit_ctx = admit_ctx, .cb = cb, .ctx = ctx};
+	int rc = zt_advance_status(s, admit_hospital, &h);
+	if (rc == 0)
+		rc = zt_advance_list(s, admitted_advance, &h);
+	free(h.codes);
+	return rc;
+}

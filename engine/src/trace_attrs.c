@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "zhitong/error.h"
+#include "zhitong/money.h"
+#include "zhitong/text.h"
 
 #define VALUE_BYTES ZT_TRACE_VALUE_BYTES
 
@@ -23,15 +25,9 @@ static char *next(struct zt_trace_attrs *l, const char *name)
 	return x->value;
 }
 
-/* As snprintf(…, VALUE_BYTES, "%s", v). */
 static void add(struct zt_trace_attrs *l, const char *name, const char *v)
 {
-	char *to = next(l, name);
-	size_t n = strlen(v);
-	if (n > VALUE_BYTES - 1)
-		n = VALUE_BYTES - 1;
-	memcpy(to, v, n);
-	to[n] = '\0';
+	zt_text_put(next(l, name), VALUE_BYTES, v);
 }
 
 /* Digits of v, right-aligned ending at `end` (at least `width`); returns
@@ -58,18 +54,11 @@ static void add_int(struct zt_trace_attrs *l, const char *name, int v)
 	memcpy(next(l, name), p, (size_t)(end - p) + 1);
 }
 
-/* As zt_format_amount: "-1234.50". */
+_Static_assert(VALUE_BYTES >= ZT_FMT_BYTES, "a value holds a formatted amount");
+
 static void amount(struct zt_trace_attrs *l, const char *name, zt_fen v)
 {
-	char tmp[32], *end = tmp + sizeof tmp - 1;
-	*end = '\0';
-	unsigned long long a = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	char *p = digits(end, a % 100, 2);
-	*--p = '.';
-	p = digits(p, a / 100, 1);
-	if (v < 0)
-		*--p = '-';
-	memcpy(next(l, name), p, (size_t)(end - p) + 1);
+	zt_format_amount(next(l, name), v);
 }
 
 static void cap(struct zt_trace_attrs *l, const char *name, zt_fen v)
@@ -80,20 +69,9 @@ static void cap(struct zt_trace_attrs *l, const char *name, zt_fen v)
 		amount(l, name, v);
 }
 
-/* As zt_format_ratio: "0.8500". */
 static void ratio(struct zt_trace_attrs *l, const char *name, zt_bp v)
 {
-	char b[ZT_FMT_BYTES];
-	if (v < 0) { /* never stored; written as ever */
-		add(l, name, zt_format_ratio(b, v));
-		return;
-	}
-	char tmp[32], *end = tmp + sizeof tmp - 1;
-	*end = '\0';
-	char *p = digits(end, (unsigned)v % ZT_BP_ONE, 4);
-	*--p = '.';
-	p = digits(p, (unsigned)v / ZT_BP_ONE, 1);
-	memcpy(next(l, name), p, (size_t)(end - p) + 1);
+	zt_format_ratio(next(l, name), v);
 }
 
 /* fen × bp = 10^-6 yuan: six decimals, exact. */

@@ -366,36 +366,15 @@ static int status(const struct cli *c, const struct args *a)
 }
 
 /* advance list --pool P: the advances to the hospitals of P's counties. */
-struct list_filter {
-	struct status_filter *f;
-	char (*codes)[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
-	size_t n, cap;
-};
-
-static int hospital_of_pool(void *ctx, const struct zt_advance_status *st)
+static bool county_of_pool(void *ctx, const char *county)
 {
-	struct list_filter *l = ctx;
-	if (!zt_config_counties_has(l->f->counties, st->county))
-		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		void *grown = realloc(l->codes, cap * sizeof *l->codes);
-		if (!grown)
-			return zt_error_set(ZT_ENOMEM, "out of memory");
-		l->codes = grown;
-		l->cap = cap;
-	}
-	snprintf(l->codes[l->n++], sizeof *l->codes, "%s", st->hospital);
-	return 0;
+	const struct status_filter *f = ctx;
+	return zt_config_counties_has(f->counties, county);
 }
 
-static int advance_of_pool(void *ctx, const struct zt_advance *x)
+static int advance_row(void *ctx, const struct zt_advance *x)
 {
-	struct list_filter *l = ctx;
-	bool in = l->f->all;
-	for (size_t i = 0; !in && i < l->n; i++)
-		in = strcmp(l->codes[i], x->hospital) == 0;
-	return in ? zt_advance_render_list_row(l->f->o, x) : 0;
+	return zt_advance_render_list_row(ctx, x);
 }
 
 static int list(const struct cli *c, const struct args *a)
@@ -408,7 +387,6 @@ static int list(const struct cli *c, const struct args *a)
 		return cli_usage("zhitong advance list [--pool P] [--format text|csv] [--bom] "
 		                 "[--out FILE [--force]]");
 	struct status_filter f = {.o = NULL};
-	struct list_filter lf = {.f = &f};
 	struct zt_config *cfg = NULL;
 	if ((rc = pool_filter(c, a, &cfg, &f)) != 0)
 		return rc;
@@ -426,14 +404,9 @@ static int list(const struct cli *c, const struct args *a)
 	}
 	f.o = &o;
 	zt_advance_render_list_header(&o);
-	/* the hospitals of the pool first (their county), then their advances */
-	if (!f.all)
-		rc = zt_advance_status(s, hospital_of_pool, &lf);
-	if (rc == 0)
-		rc = zt_advance_list(s, advance_of_pool, &lf);
+	rc = zt_advance_list_admitted(s, f.all ? NULL : county_of_pool, &f, advance_row, &o);
 	zt_store_close(s);
 	zt_config_free(cfg);
-	free(lf.codes);
 	return cli_out_close(&co, rc ? fail(rc) : EXIT_DONE);
 }
 

@@ -58,42 +58,18 @@ struct pool_hospitals {
 	struct zt_request *r;
 	const struct zt_config *cfg;
 	struct zt_json_writer *w;
-	char (*codes)[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
-	size_t n, cap;
-	int rc;
 };
 
-static bool hospital_admitted(const struct pool_hospitals *h, const char *code)
+/* a hospital of no pool: to a user of every pool */
+static bool county_in_scope(void *ctx, const char *county)
 {
-	for (size_t i = 0; i < h->n; i++)
-		if (strcmp(h->codes[i], code) == 0)
-			return true;
-	return false;
-}
-
-static int admit_hospital(void *ctx, const struct zt_advance_status *st)
-{
-	struct pool_hospitals *h = ctx;
-	const char *pool = zt_config_pool_of_county(h->cfg, st->county);
-	if (!api_pool_in_scope(h->r, pool)) /* a hospital of no pool: to a user of every pool */
-		return 0;
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? 2 * h->cap : 64;
-		void *grown = realloc(h->codes, cap * sizeof *h->codes);
-		if (!grown)
-			return zt_error_set(ZT_ENOMEM, "out of memory");
-		h->codes = grown;
-		h->cap = cap;
-	}
-	snprintf(h->codes[h->n++], sizeof *h->codes, "%s", st->hospital);
-	return 0;
+	const struct pool_hospitals *h = ctx;
+	return api_pool_in_scope(h->r, zt_config_pool_of_county(h->cfg, county));
 }
 
 static int list_advance(void *ctx, const struct zt_advance *x)
 {
-	struct pool_hospitals *h = ctx;
-	if (hospital_admitted(h, x->hospital))
-		advance_json(h->w, x);
+	advance_json(ctx, x);
 	return 0;
 }
 
@@ -101,7 +77,7 @@ static int status_row(void *ctx, const struct zt_advance_status *st)
 {
 	struct pool_hospitals *h = ctx;
 	struct zt_json_writer *w = h->w;
-	if (!hospital_admitted(h, st->hospital))
+	if (!county_in_scope(h, st->county))
 		return 0;
 	zt_json_write_object_begin(w);
 	api_json_str(w, "fixmedins_code", st->hospital);
@@ -123,12 +99,10 @@ static int get_advances(struct zt_request *r, void *ctx)
 	struct pool_hospitals h = {.r = r, .cfg = ((struct zt_api *)ctx)->config, .w = w};
 	if (api_store(r, ctx, true, &s) != 0)
 		goto done;
-	rc = zt_advance_status(s, admit_hospital, &h);
 	zt_json_write_object_begin(w);
 	zt_json_write_key(w, "advances");
 	zt_json_write_array_begin(w);
-	if (rc == 0)
-		rc = zt_advance_list(s, list_advance, &h);
+	rc = zt_advance_list_admitted(s, county_in_scope, &h, list_advance, w);
 	zt_json_write_array_end(w);
 	zt_json_write_key(w, "hospitals");
 	zt_json_write_array_begin(w);
@@ -139,7 +113,6 @@ static int get_advances(struct zt_request *r, void *ctx)
 	zt_store_close(s);
 	rc = rc ? api_fail(r, rc) : zt_reply_json(r, 200, w);
 done:
-	free(h.codes);
 	zt_json_writer_free(w);
 	return rc;
 }

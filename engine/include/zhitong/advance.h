@@ -214,6 +214,15 @@ int zt_advance_issue(struct zt_store *s, const struct zt_advance_issue_req *req,
 int zt_advance_list(struct zt_store *s, int (*cb)(void *ctx, const struct zt_advance *a),
                     void *ctx);
 
+/* `advance list` of some pools (issue 13 §2): the advances to the
+ * hospitals whose county `admit` admits (the registry's county, as
+ * zt_advance_status gives it), in issue order; `admit` NULL: every
+ * advance. The command line admits a pool's counties, the service the
+ * caller's pools. */
+int zt_advance_list_admitted(struct zt_store *s, bool (*admit)(void *ctx, const char *county),
+                             void *admit_ctx,
+                             int (*cb)(void *ctx, const struct zt_advance *a), void *ctx);
+
 /* ---- status -------------------------------------------------------------- */
 
 struct zt_advance_status {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zhitong/text.h"
 #include "../db.h"
 
 int zt_db_insert_id(struct zt_db *db, struct zt_db_stmt *p, const char *what, int64_t *row_out)
@@ -37,16 +38,10 @@ int zt_db_insert_row(struct zt_db *db, struct zt_db_stmt *p, const char *what, i
 	return step < 0 ? step : zt_error_set(ZT_EINTERNAL, "%s: the new row has no number", what);
 }
 
-/* As snprintf(dst, cap, "%s", …), without printf: a batch export copies
- * ten strings a record. */
+/* A batch export copies ten strings a record: without printf. */
 void zt_db_column_copy(char *dst, size_t cap, struct zt_db_stmt *p, int i)
 {
-	if (cap == 0)
-		return;
-	const char *v = zt_db_column_text(p, i);
-	size_t n = strnlen(v, cap - 1);
-	memcpy(dst, v, n);
-	dst[n] = '\0';
+	zt_text_put(dst, cap, zt_db_column_text(p, i));
 }
 
 int zt_db_count_used(struct zt_db *db, const char *sql, int64_t row, zt_date from,

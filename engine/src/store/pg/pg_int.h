@@ -26,6 +26,10 @@
 enum pg_txn { PG_NO_TXN, PG_TXN_READ, PG_TXN_WRITE };
 
 #define PG_CACHE_SLOTS 512
+/* What a lazy transaction holds before it sends it between two claims:
+ * rows queued (bytes of JSON), accumulators kept (txn.c pg_savepoint) */
+#define PG_ROWS_BYTES_MAX (4u << 20)
+#define PG_ACCUMS_KEPT_MAX 1024
 #define PG_PARAMS_MAX 48 /* the most parameters of a statement (a share: 2 + 28 trace + …) */
 
 struct pg;

@@ -218,6 +218,20 @@ int pg_savepoint(struct zt_store *s)
 		return rc;
 	if (q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "nested savepoint");
+	if (q->lazy) {
+		/* a long chunk (claim submit --chunk 0: the whole file) sends
+		 * what it holds between two claims, without waiting */
+		size_t bytes = 0;
+		for (int i = 0; i < q->nqueued; i++)
+			bytes += q->queued[i]->blen;
+		if (bytes > PG_ROWS_BYTES_MAX || q->zdb.accums.n > PG_ACCUMS_KEPT_MAX) {
+			q->defer = true;
+			rc = zt_db_accums_flush(&q->zdb);
+			q->defer = false;
+			if (rc || (rc = pg_send_rows(q)) != 0)
+				return rc;
+		}
+	}
 	if ((rc = zt_db_savepoint_mark(&q->zdb)) != 0)
 		return rc;
 	if (q->lazy) { /* sent when something of the claim is (util.c pg_send_rows) */
@@ -252,9 +266,9 @@ void pg_rollback_to(struct zt_store *s)
 	if (!q->in_savepoint)
 		return;
 	pg_reset_all(q);
-	if (q->sp_lazy) { /* nothing of the claim sent: its rows dropped */
+	if (q->sp_lazy) { /* nothing of the claim sent: its rows dropped (and
+	                    * the savepoint still unsent: RELEASE sends nothing) */
 		pg_drop_rows_since_savepoint(q);
-		q->sp_lazy = false;
 		zt_db_savepoint_restore(&q->zdb);
 		return;
 	}

@@ -565,6 +565,10 @@ static int pipeline_end(struct pg *q, struct pg_stmt *const *ps, int n, int rc)
 	}
 	PQexitPipelineMode(q->conn);
 	q->pending = 0;
+	/* a read past the rows inside a claim whose SAVEPOINT was not sent
+	 * (txn.c): no ROLLBACK TO undoes its failure, the transaction's too */
+	if (rc && !wrc && q->lazy && q->sp_lazy)
+		wrc = rc;
 	if (wrc && q->lazy && !q->late) { /* a write that went unread: the transaction's */
 		q->late = q->careful = true;
 		q->late_rc = wrc;

@@ -12,11 +12,40 @@
 #include "zhitong/actor.h"
 #include "zhitong/error.h"
 
+/* One line on stderr (store.h zt_store_options log). */
+static void store_log(void *ctx, const char *line)
+{
+	fprintf(stderr, "zhitong serve: %s%s%s\n", ctx ? (const char *)ctx : "", ctx ? "：" : "", line);
+}
+
+void zt_api_store_options(struct zt_store_options *o, const char *whose)
+{
+	o->log = store_log;
+	o->log_ctx = (void *)(uintptr_t)whose; /* a string of static storage */
+}
+
 int zt_api_init(struct zt_api *a, const char *db)
 {
 	memset(a, 0, sizeof *a);
 	a->db = db;
-	return zt_settle_group_new(&a->group, db, NULL, ZT_API_CHUNK_CLAIMS, 0);
+	struct zt_store_options o = {0};
+	zt_api_store_options(&o, "结算连接");
+	return zt_settle_group_new(&a->group, db, &o, ZT_API_CHUNK_CLAIMS, 0);
+}
+
+int api_health(void *ctx, char *message, size_t cap)
+{
+	struct zt_api *a = ctx;
+	/* a connection of its own, one statement */
+	const struct zt_store_options o = {.readonly = true};
+	struct zt_store *s = NULL;
+	int rc = zt_store_open(&s, a->db, &o);
+	if (rc == 0)
+		rc = s->ops->check_version(s);
+	zt_store_close(s);
+	if (rc)
+		snprintf(message, cap, "数据库无法连接：%s", zt_error_last());
+	return rc;
 }
 
 void zt_api_free(struct zt_api *a)
@@ -30,6 +59,7 @@ void zt_api_free(struct zt_api *a)
 int zt_api_add_routes(struct zt_api *a, struct zt_service *s)
 {
 	a->service = s;
+	zt_service_set_health(s, api_health, a);
 	int rc = zt_service_add_counter(s, "zhitong_claims_settled_total",
 	                                "Claims newly settled through the service.", &a->claims_settled);
 	if (rc == 0)
@@ -55,10 +85,14 @@ int api_store(struct zt_request *r, struct zt_api *a, bool readonly, struct zt_s
 	*out = NULL;
 	const struct zt_store_options o = {.readonly = readonly};
 	int rc = zt_store_open(out, a->db, &o);
-	if (rc == 0)
+	if (rc == 0) {
+		zt_req_store_reached(r);
 		return 0;
-	zt_reply_error(r, rc == ZT_EBUSY ? 503 : 500, "store-unavailable",
-	               "the store cannot be opened (request id %s)", zt_req_id(r));
+	}
+	/* unreachable (PostgreSQL down, a failover under way) or, with SQLite,
+	 * the file out of reach: the client tries again */
+	fprintf(stderr, "zhitong serve: request %s: %s\n", zt_req_id(r), zt_error_last());
+	zt_reply_store_unavailable(r);
 	return rc;
 }
 
@@ -82,6 +116,9 @@ int api_fail(struct zt_request *r, int rc)
 	case ZT_EBUSY:
 		zt_reply_header(r, "Retry-After", "1");
 		return zt_reply_error(r, 503, "busy", "the store is busy: try again");
+	case ZT_EUNAVAILABLE: /* the connection lost: the store makes it again */
+		fprintf(stderr, "zhitong serve: request %s: %s\n", zt_req_id(r), m);
+		return zt_reply_store_unavailable(r);
 	default:
 		return rc; /* a 500, its cause in the log (the core) */
 	}

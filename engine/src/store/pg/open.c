@@ -121,7 +121,7 @@ static void tell(struct pg *q, const char *fmt, ...)
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	for (char *c = line; *c; c++) /* one line */
-		if (*c == '\n' || *c == '\r')
+		if (*c == '\n' || *c == '\r' || *c == '\t')
 			*c = ' ';
 	q->log(q->log_ctx, line);
 }

@@ -82,16 +82,21 @@ int pg_begin(struct zt_store *s, enum zt_txn_kind kind)
 	if (kind == ZT_TXN_WRITE && q->readonly)
 		return zt_error_set(ZT_EINTERNAL, "database '%s' is open for reading only", q->path);
 	bool write = kind == ZT_TXN_WRITE, ours = false;
-	/* a connection lost since the last transaction: made again (open.c) */
-	int rc = pg_ready(q);
-	if (rc)
-		return rc;
-	q->late = false;
-	q->lazy = false;
-	rc = write ? begin_write(q, &ours) : statement(q, SQL_BEGIN_READ, "begin");
-	if (rc) {
+	int rc;
+	for (int attempt = 0;; attempt++) {
+		/* a connection lost since the last transaction: made again (open.c) */
+		if ((rc = pg_ready(q)) != 0)
+			return rc;
+		q->late = false;
+		q->lazy = false;
+		rc = write ? begin_write(q, &ours) : statement(q, SQL_BEGIN_READ, "begin");
+		if (rc == 0)
+			break;
 		pg_rollback(s);
-		return rc;
+		/* lost while idle (a server restarted, a backend ended): found
+		 * by BEGIN, before anything was done; once more, on a new one */
+		if (rc != ZT_EUNAVAILABLE || attempt > 0)
+			return rc;
 	}
 	q->txn = write ? PG_TXN_WRITE : PG_TXN_READ;
 	zt_timestamp_utc(q->now, zt_date_now());

@@ -12,7 +12,12 @@
  *     without a restart, the refused claim sent again settles once, and
  *     its stderr tells the loss and the reconnection (no password).
  *
- * The first test uses a database of its own on the fixture's server
+ * And the store itself (the library): a connection lost while idle is
+ * made again at BEGIN, nothing fails; lost before COMMIT, the commit
+ * answers ZT_EUNAVAILABLE saying its outcome is unknown, and the next
+ * transaction runs on a new connection that knows nothing of the old one.
+ *
+ * The first tests use databases of their own on the fixture's server
  * (tests/pg/); the second starts a server of its own (tests/pg/pg-harness),
  * since it stops it. */
 #define _GNU_SOURCE
@@ -28,6 +33,8 @@
 
 #include "httputil.h"
 #include "testutil.h"
+#include "zhitong/error.h"
+#include "zhitong/store.h"
 
 #define REGISTRY ZT_TEST_SOURCE_DIR "/rules/registry-510101.xml"
 #define POLICY ZT_TEST_SOURCE_DIR "/rules/sample-510101-2017.xml"
@@ -382,4 +389,96 @@ Test(pg_reconnect, server_stopped_and_started, .timeout = 300, .fini = cleanup)
 	password_of(pw, sizeof pw, pass);
 	told(err_path, pw);
 	free(token);
+}
+
+/* ---- the store itself --------------------------------------------------------------- */
+
+/* Ends every backend of dbname and waits until they are gone. */
+static void terminate_wait(void)
+{
+	cr_assert_geq(terminate(), 1, "no backend of %s to end", dbname);
+	char admin[1200];
+	zt_test_pg_target(admin, sizeof admin, "postgres", true);
+	for (int i = 0; i < 100; i++) {
+		struct run r = sh("psql -X -At -d '%s' -c \"SELECT count(*) FROM pg_stat_activity"
+		                  " WHERE datname = '%s' AND pid <> pg_backend_pid()\"",
+		                  admin, dbname);
+		int n = atoi(r.out);
+		run_free(&r);
+		if (n == 0)
+			return;
+		usleep(20000);
+	}
+	cr_assert_fail("the backends of %s did not end", dbname);
+}
+
+static char told_lines[4096];
+
+static void keep_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	size_t n = strlen(told_lines);
+	snprintf(told_lines + n, sizeof told_lines - n, "%s\n", line);
+}
+
+/* takes key (a scope of 64 hex digits made of c) in a write transaction */
+static int take(struct zt_store *s, char c, bool *taken)
+{
+	char scope[65], sha[65];
+	memset(scope, c, 64);
+	scope[64] = '\0';
+	memset(sha, 'a', 64);
+	sha[64] = '\0';
+	struct zt_stored_idem kept = {0};
+	int rc = s->ops->idempotency.take(s, scope, sha, 1000, 999999, taken, &kept);
+	free(kept.answer);
+	return rc;
+}
+
+Test(pg_reconnect, store_lost_idle_and_before_commit, .timeout = 120)
+{
+	char target[1200];
+	zt_test_pg_create(target, sizeof target, "store", NULL);
+	zt_test_pg_dbname(dbname, sizeof dbname, target);
+	struct zt_store *s = NULL;
+	struct zt_store_options o = {.create = true, .log = keep_line};
+	cr_assert_eq(zt_store_open(&s, target, &o), 0, "%s", zt_error_last());
+	cr_assert_eq(s->ops->migrate(s, NULL, NULL), 0, "%s", zt_error_last());
+	bool taken = false;
+	cr_assert_eq(s->ops->begin(s, ZT_TXN_WRITE), 0, "%s", zt_error_last());
+	cr_assert_eq(take(s, '1', &taken), 0, "%s", zt_error_last());
+	cr_assert(taken);
+	cr_assert_eq(s->ops->commit(s), 0, "%s", zt_error_last());
+
+	/* lost while idle: made again at BEGIN, nothing fails */
+	terminate_wait();
+	cr_assert_eq(s->ops->begin(s, ZT_TXN_WRITE), 0, "%s", zt_error_last());
+	cr_assert_eq(take(s, '2', &taken), 0, "%s", zt_error_last());
+	cr_assert(taken);
+	cr_assert_eq(s->ops->commit(s), 0, "%s", zt_error_last());
+	cr_assert(strstr(told_lines, "连接中断") && strstr(told_lines, "已重新连接"), "%s", told_lines);
+
+	/* lost inside a transaction, found by its COMMIT: the outcome unknown */
+	cr_assert_eq(s->ops->begin(s, ZT_TXN_WRITE), 0, "%s", zt_error_last());
+	cr_assert_eq(take(s, '3', &taken), 0, "%s", zt_error_last());
+	cr_assert(taken);
+	terminate_wait();
+	int rc = s->ops->commit(s);
+	cr_assert_eq(rc, ZT_EUNAVAILABLE, "commit: %d %s", rc, zt_error_last());
+	cr_assert(strstr(zt_error_last(), "unknown"), "%s", zt_error_last());
+
+	/* the next transaction on a new connection (the statements prepared
+	 * again): key 3 was not committed, keys 1 and 2 were */
+	cr_assert_eq(s->ops->begin(s, ZT_TXN_WRITE), 0, "%s", zt_error_last());
+	cr_assert_eq(take(s, '3', &taken), 0, "%s", zt_error_last());
+	cr_assert(taken, "key 3 was committed by a transaction whose backend ended");
+	cr_assert_eq(take(s, '1', &taken), 0, "%s", zt_error_last());
+	cr_assert_not(taken, "key 1 lost");
+	cr_assert_eq(take(s, '2', &taken), 0, "%s", zt_error_last());
+	cr_assert_not(taken, "key 2 lost");
+	cr_assert_eq(s->ops->commit(s), 0, "%s", zt_error_last());
+	/* a read outside a transaction after a loss: made again too */
+	terminate_wait();
+	cr_assert_eq(s->ops->check_version(s), 0, "%s", zt_error_last());
+	zt_store_close(s);
 }

@@ -12,6 +12,10 @@
  *     without a restart, the refused claim sent again settles once, and
  *     its stderr tells the loss and the reconnection (no password).
  *
+ * An Idempotency-Key whose 5xx answer could not free it (the store gone
+ * after the key was taken) is freed by the next request that reaches the
+ * store: the retry with that key runs, never 409 idempotency-in-progress.
+ *
  * And the store itself (the library): a connection lost while idle is
  * made again at BEGIN, nothing fails; lost before COMMIT, the commit
  * answers ZT_EUNAVAILABLE saying its outcome is unknown, and the next
@@ -31,7 +35,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "httputil.h"
+#include "service.h"
 #include "testutil.h"
 #include "zhitong/error.h"
 #include "zhitong/store.h"
@@ -481,4 +487,68 @@ Test(pg_reconnect, store_lost_idle_and_before_commit, .timeout = 120)
 	terminate_wait();
 	cr_assert_eq(s->ops->check_version(s), 0, "%s", zt_error_last());
 	zt_store_close(s);
+}
+
+/* ---- an Idempotency-Key left held by a lost store ------------------------------------- */
+
+static void halt_now(void *ctx)
+{
+	struct run r = sh("bash '%s' halt '%s'", HARNESS, (const char *)ctx);
+	cr_assert_eq(r.code, 0, "pg-harness halt: %s", r.err);
+	run_free(&r);
+}
+
+static struct zt_http_resp post_batch(unsigned port, const char *key)
+{
+	struct zt_http_call c = {.port = port, .method = "POST", .path = "/v1/batches",
+	                         .token = ZT_TEST_TOKEN_FUND_BASIC, .body = "{\"fund_code\": \"390100\"}",
+	                         .content_type = "application/json", .headers = {key}};
+	return zt_http(&c);
+}
+
+Test(pg_reconnect, idempotency_key_freed_once_the_store_answers, .timeout = 120, .fini = cleanup)
+{
+	const char *dir = tmp_path("pgk");
+	server_dir = dir;
+	struct run r = sh("bash '%s' start '%s'", HARNESS, dir);
+	cr_assert_eq(r.code, 0, "pg-harness start: %s", r.err);
+	char target[1200];
+	snprintf(target, sizeof target, "%s", r.out);
+	target[strcspn(target, "\n")] = '\0';
+	run_free(&r);
+	free(world(target));
+
+	static struct zt_api app;
+	cr_assert_eq(zt_api_init(&app, target), 0, "%s", zt_error_last());
+	struct zt_service *srv = NULL;
+	struct zt_service_opts o;
+	zt_test_service_opts(&o, true);
+	unsigned port = zt_test_service_start(&srv, &app, &o);
+	/* the key taken, then the server stopped before the handler runs */
+	app.idem_held = halt_now;
+	app.idem_held_ctx = (void *)dir;
+	struct zt_http_resp a = post_batch(port, "Idempotency-Key: lost-1");
+	app.idem_held = NULL;
+	expect_unavailable(&a, "the handler with the store gone");
+	zt_http_free(&a);
+
+	r = sh("bash '%s' resume '%s'", HARNESS, dir);
+	cr_assert_eq(r.code, 0, "pg-harness resume: %s", r.err);
+	run_free(&r);
+	/* the same key again: it runs (a 2xx, kept from now on), not 409 */
+	a = post_batch(port, "Idempotency-Key: lost-1");
+	cr_assert(a.status >= 200 && a.status < 300, "the retry: %ld %s", a.status,
+	          a.body ? a.body : a.error);
+	cr_assert_null(zt_http_header(&a, "Idempotency-Replayed"));
+	char *first = strdup(a.body ? a.body : "");
+	zt_http_free(&a);
+	a = post_batch(port, "Idempotency-Key: lost-1");
+	cr_assert_eq(a.status, 200 <= a.status && a.status < 300 ? a.status : 0, "%ld", a.status);
+	cr_assert(zt_http_header(&a, "Idempotency-Replayed"), "the answer kept: %s", a.body);
+	cr_assert_str_eq(a.body ? a.body : "", first);
+	zt_http_free(&a);
+	free(first);
+	zt_service_stop(srv);
+	zt_service_free(srv);
+	zt_api_free(&app);
 }

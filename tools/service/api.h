@@ -21,7 +21,9 @@
 #ifndef ZT_SERVICE_API_H
 #define ZT_SERVICE_API_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "service.h"
@@ -35,6 +37,7 @@
 #define ZT_IDEM_KEEP_S (7 * 86400)
 #define ZT_IDEM_LEASE_S 3600
 #define API_IDEM_ROUTES_MAX 64
+#define API_IDEM_UNFREED_MAX 64
 
 struct idem_route;
 struct zt_sessions;
@@ -68,6 +71,16 @@ struct zt_api {
 	/* The web console's sessions (session.h), or NULL: no console. */
 	struct zt_sessions *sessions;
 	struct zt_settle_group *group; /* POST /v1/claims: group commit */
+	/* Idempotency-Keys a 5xx answer should have freed while the store
+	 * could not be reached (api_idem_end): freed by the next
+	 * api_idem_begin that reaches it, so that the desk's retry with the
+	 * same key runs instead of waiting out the lease (409 in progress). */
+	pthread_mutex_t idem_lock;
+	struct {
+		char scope[65];
+		int64_t since; /* Unix seconds: past the lease, forgotten */
+	} idem_unfreed[API_IDEM_UNFREED_MAX];
+	size_t idem_unfreed_n;
 };
 
 /* A list of more claims than this is a bulk input, settled in chunks of

@@ -259,7 +259,9 @@ static void answer(struct job *x, int rc)
 }
 
 /* The store, opened when first needed; after a failed begin or commit it
- * is closed, so the next group opens it again (a connection lost). */
+ * is closed, so the next group opens it again — but for a lost connection
+ * (ZT_EUNAVAILABLE), which the store makes again itself, its back-off
+ * kept (PostgreSQL: pg/open.c). */
 static int store(struct zt_settle_group *g)
 {
 	return g->s ? 0 : zt_store_open(&g->s, g->target, &g->so);
@@ -308,10 +310,10 @@ static bool late(struct zt_settle_group *g, bool *retried)
 static void desk_group(struct zt_settle_group *g, struct job **list, unsigned n, unsigned *retries)
 {
 	unsigned live = n;
-	bool late_retried = false;
+	bool late_retried = false, lost_retried = false;
 	while (live) {
 		int rc = store(g);
-		if (rc == 0 && (rc = g->s->ops->begin(g->s, ZT_TXN_WRITE)) != 0)
+		if (rc == 0 && (rc = g->s->ops->begin(g->s, ZT_TXN_WRITE)) != 0 && rc != ZT_EUNAVAILABLE)
 			store_drop(g);
 		zt_settle_rules_recheck(g->rules);
 		if (rc) {
@@ -327,7 +329,15 @@ static void desk_group(struct zt_settle_group *g, struct job **list, unsigned n,
 			if (!x->answered && (rc = settle_into(g, x, 0, &done)) != 0)
 				failed = x;
 		}
-		if (failed && late(g, &late_retried)) {
+		if (failed && rc == ZT_EUNAVAILABLE && !lost_retried) {
+			/* the connection lost before the commit: nothing of the
+			 * group is stored; all again, once, on the connection the
+			 * store makes again at begin (else each answered 503) */
+			lost_retried = true;
+			g->s->ops->rollback(g->s);
+			continue;
+		}
+		if (failed && rc != ZT_EUNAVAILABLE && late(g, &late_retried)) {
 			/* a write of an input before it may have failed (store.h
 			 * failed_late): all again, each write read at once */
 			g->s->ops->rollback(g->s);
@@ -344,9 +354,14 @@ static void desk_group(struct zt_settle_group *g, struct job **list, unsigned n,
 			continue;
 		}
 		if ((rc = g->s->ops->commit(g->s)) != 0) {
-			if (late(g, &late_retried))
+			/* lost during COMMIT (ZT_EUNAVAILABLE): committed or not,
+			 * nobody knows; never settled again here — each input is
+			 * answered so, and the same claim sent again is answered
+			 * as stored or settled once (settle.c known_claim) */
+			if (rc != ZT_EUNAVAILABLE && late(g, &late_retried))
 				continue; /* rolled back: all again, each write read at once */
-			store_drop(g);
+			if (rc != ZT_EUNAVAILABLE)
+				store_drop(g);
 			for (unsigned i = 0; i < n; i++)
 				if (!list[i]->answered)
 					answer(list[i], rc);
@@ -367,16 +382,16 @@ static bool bulk_chunk(struct zt_settle_group *g, struct job *x)
 	bool done = false, fresh = !x->ran; /* a chunk after those committed */
 	struct zt_settle_stats at = *x->stats; /* the chunk's start */
 	int rc = store(g);
-	if (rc == 0 && (rc = g->s->ops->begin(g->s, ZT_TXN_WRITE)) != 0)
+	if (rc == 0 && (rc = g->s->ops->begin(g->s, ZT_TXN_WRITE)) != 0 && rc != ZT_EUNAVAILABLE)
 		store_drop(g);
 	zt_settle_rules_recheck(g->rules);
 	bool ran = rc == 0;
 	if (rc == 0 && (rc = settle_into(g, x, g->chunk, &done)) != 0)
 		g->s->ops->rollback(g->s);
-	else if (rc == 0 && (rc = g->s->ops->commit(g->s)) != 0 &&
+	else if (rc == 0 && (rc = g->s->ops->commit(g->s)) != 0 && rc != ZT_EUNAVAILABLE &&
 	         !(g->s->ops->failed_late && g->s->ops->failed_late(g->s)))
 		store_drop(g);
-	if (rc && ran && fresh && g->s && x->run && g->s->ops->failed_late &&
+	if (rc && rc != ZT_EUNAVAILABLE && ran && fresh && g->s && x->run && g->s->ops->failed_late &&
 	    g->s->ops->failed_late(g->s))
 		/* a write failed, reported in a later call: the chunk again, each
 		 * write read at once, to name its claim */

@@ -525,6 +525,7 @@ static const char *code_name(int rc)
 	case ZT_EFOUREYES: return "conflict"; /* a maker-checker refusal */
 	case ZT_EIO: return "storage";
 	case ZT_EBUSY: return "busy";
+	case ZT_EUNAVAILABLE: return "unavailable";
 	case ZT_ENOMEM: return "out-of-memory";
 	case ZT_ENOTDELIVERED: return "not-delivered";
 	default: return "internal";

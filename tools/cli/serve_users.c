@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "api.h"
 #include "cli.h"
 #include "serve_users.h"
 #include "session.h"
@@ -24,6 +25,7 @@ int cli_users_auth_open(struct cli_users_auth **out, const struct cli *c)
 	*out = NULL;
 	struct zt_store_options o;
 	cli_store_options(&o, CLI_STORE_READONLY);
+	zt_api_store_options(&o, "认证连接"); /* its loss and reconnection on stderr */
 	struct zt_store *s = NULL;
 	int rc = zt_store_open(&s, c->db_path, &o);
 	if (rc == 0 && (rc = s->ops->check_version(s)) != 0) {
@@ -58,6 +60,10 @@ int cli_users_authenticate(void *ctx, const char *token, struct zt_principal *ou
 	struct zt_users_principal p;
 	pthread_mutex_lock(&a->lock);
 	int rc = zt_users_authenticate(a->s, token, 0, &p);
+	/* the connection lost (a restart, a failover): the read once more,
+	 * on the connection the store makes again (pg/open.c pg_ready) */
+	if (rc == ZT_EUNAVAILABLE)
+		rc = zt_users_authenticate(a->s, token, 0, &p);
 	pthread_mutex_unlock(&a->lock);
 	if (rc)
 		return rc;
@@ -88,6 +94,8 @@ int cli_users_session(void *ctx, const char *sid, struct zt_principal *out,
 	struct zt_users_principal p;
 	pthread_mutex_lock(&a->lock);
 	rc = zt_users_principal_of(a->s, user, &p);
+	if (rc == ZT_EUNAVAILABLE) /* as above */
+		rc = zt_users_principal_of(a->s, user, &p);
 	pthread_mutex_unlock(&a->lock);
 	if (rc) {
 		if (rc == ZT_ENOTFOUND)

@@ -12,11 +12,41 @@
 #include "zhitong/actor.h"
 #include "zhitong/error.h"
 
+/* One line on stderr (store.h zt_store_options log). */
+static void store_log(void *ctx, const char *line)
+{
+	fprintf(stderr, "zhitong serve: %s%s%s\n", ctx ? (const char *)ctx : "", ctx ? "：" : "", line);
+}
+
+void zt_api_store_options(struct zt_store_options *o, const char *whose)
+{
+	o->log = store_log;
+	o->log_ctx = (void *)(uintptr_t)whose; /* a string of static storage */
+}
+
 int zt_api_init(struct zt_api *a, const char *db)
 {
 	memset(a, 0, sizeof *a);
 	a->db = db;
-	return zt_settle_group_new(&a->group, db, NULL, ZT_API_CHUNK_CLAIMS, 0);
+	pthread_mutex_init(&a->idem_lock, NULL);
+	struct zt_store_options o = {0};
+	zt_api_store_options(&o, "结算连接");
+	return zt_settle_group_new(&a->group, db, &o, ZT_API_CHUNK_CLAIMS, 0);
+}
+
+int api_health(void *ctx, char *message, size_t cap)
+{
+	struct zt_api *a = ctx;
+	/* a connection of its own, one statement */
+	const struct zt_store_options o = {.readonly = true};
+	struct zt_store *s = NULL;
+	int rc = zt_store_open(&s, a->db, &o);
+	if (rc == 0)
+		rc = s->ops->check_version(s);
+	zt_store_close(s);
+	if (rc)
+		snprintf(message, cap, "数据库无法连接：%s", zt_error_last());
+	return rc;
 }
 
 void zt_api_free(struct zt_api *a)
@@ -24,12 +54,14 @@ void zt_api_free(struct zt_api *a)
 	for (size_t i = 0; i < a->idem_routes_n; i++)
 		free(a->idem_routes[i]);
 	zt_settle_group_free(a->group);
+	pthread_mutex_destroy(&a->idem_lock);
 	memset(a, 0, sizeof *a);
 }
 
 int zt_api_add_routes(struct zt_api *a, struct zt_service *s)
 {
 	a->service = s;
+	zt_service_set_health(s, api_health, a);
 	int rc = zt_service_add_counter(s, "zhitong_claims_settled_total",
 	                                "Claims newly settled through the service.", &a->claims_settled);
 	if (rc == 0)
@@ -55,10 +87,14 @@ int api_store(struct zt_request *r, struct zt_api *a, bool readonly, struct zt_s
 	*out = NULL;
 	const struct zt_store_options o = {.readonly = readonly};
 	int rc = zt_store_open(out, a->db, &o);
-	if (rc == 0)
+	if (rc == 0) {
+		zt_req_store_reached(r);
 		return 0;
-	zt_reply_error(r, rc == ZT_EBUSY ? 503 : 500, "store-unavailable",
-	               "the store cannot be opened (request id %s)", zt_req_id(r));
+	}
+	/* unreachable (PostgreSQL down, a failover under way) or, with SQLite,
+	 * the file out of reach: the client tries again */
+	fprintf(stderr, "zhitong serve: request %s: %s\n", zt_req_id(r), zt_error_last());
+	zt_reply_store_unavailable(r);
 	return rc;
 }
 
@@ -82,6 +118,9 @@ int api_fail(struct zt_request *r, int rc)
 	case ZT_EBUSY:
 		zt_reply_header(r, "Retry-After", "1");
 		return zt_reply_error(r, 503, "busy", "the store is busy: try again");
+	case ZT_EUNAVAILABLE: /* the connection lost: the store makes it again */
+		fprintf(stderr, "zhitong serve: request %s: %s\n", zt_req_id(r), m);
+		return zt_reply_store_unavailable(r);
 	default:
 		return rc; /* a 500, its cause in the log (the core) */
 	}
@@ -355,13 +394,39 @@ int api_idem_begin(struct zt_request *r, struct zt_api *a, bool *done, struct ap
 	int64_t now = a->now ? a->now(a->now_ctx) : (int64_t)time(NULL);
 	struct zt_stored_idem kept;
 	bool taken = false;
+	char unfreed[API_IDEM_UNFREED_MAX][65];
+	size_t nu = 0;
 	if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) == 0) {
-		rc = s->ops->idempotency.take(s, k->scope, body_hex, now, now + ZT_IDEM_LEASE_S,
-		                              &taken, &kept);
+		/* the keys a 5xx left held while the store was out of reach:
+		 * freed first (those still within their lease: past it, a key
+		 * may be someone else's) */
+		pthread_mutex_lock(&a->idem_lock);
+		for (size_t i = 0; i < a->idem_unfreed_n; i++)
+			if (a->idem_unfreed[i].since + ZT_IDEM_LEASE_S > now)
+				memcpy(unfreed[nu++], a->idem_unfreed[i].scope, 65);
+		pthread_mutex_unlock(&a->idem_lock);
+		for (size_t i = 0; i < nu && rc == 0; i++)
+			rc = s->ops->idempotency.drop(s, unfreed[i]);
+		if (rc == 0)
+			rc = s->ops->idempotency.take(s, k->scope, body_hex, now, now + ZT_IDEM_LEASE_S,
+			                              &taken, &kept);
 		if (rc == 0)
 			rc = s->ops->commit(s);
 		else
 			s->ops->rollback(s);
+		if (rc == 0 && nu) { /* freed: off the list (those added meanwhile stay) */
+			pthread_mutex_lock(&a->idem_lock);
+			for (size_t i = 0; i < a->idem_unfreed_n;) {
+				bool freed = a->idem_unfreed[i].since + ZT_IDEM_LEASE_S <= now;
+				for (size_t j = 0; j < nu && !freed; j++)
+					freed = !strcmp(unfreed[j], a->idem_unfreed[i].scope);
+				if (freed)
+					a->idem_unfreed[i] = a->idem_unfreed[--a->idem_unfreed_n];
+				else
+					i++;
+			}
+			pthread_mutex_unlock(&a->idem_lock);
+		}
 	}
 	zt_store_close(s);
 	if (rc) {
@@ -415,10 +480,24 @@ void api_idem_end(struct zt_request *r, struct zt_api *a, struct api_idem *k)
 			s->ops->rollback(s);
 	}
 	zt_store_close(s);
-	/* the answer stands; a key that could not be kept is left to its lease */
+	/* the answer stands; a key that could not be kept is left to its lease,
+	 * one a 5xx could not free is freed by the next request that reaches
+	 * the store (api_idem_begin) */
+	bool queued = false;
+	if (rc && !(answered && status < 500)) {
+		int64_t now = a->now ? a->now(a->now_ctx) : (int64_t)time(NULL);
+		pthread_mutex_lock(&a->idem_lock);
+		if (a->idem_unfreed_n < API_IDEM_UNFREED_MAX) {
+			memcpy(a->idem_unfreed[a->idem_unfreed_n].scope, k->scope, 65);
+			a->idem_unfreed[a->idem_unfreed_n++].since = now;
+			queued = true;
+		}
+		pthread_mutex_unlock(&a->idem_lock);
+	}
 	if (rc)
-		fprintf(stderr, "zhitong serve: request %s: Idempotency-Key not kept: %s\n",
-		        zt_req_id(r), zt_error_last());
+		fprintf(stderr, "zhitong serve: request %s: Idempotency-Key not %s: %s\n", zt_req_id(r),
+		        queued ? "freed yet (freed at the next request that reaches the store)" : "kept",
+		        zt_error_last());
 }
 
 /* A route whose POST takes Idempotency-Key: the handler runs between

@@ -21,7 +21,9 @@
 #ifndef ZT_SERVICE_API_H
 #define ZT_SERVICE_API_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "service.h"
@@ -35,6 +37,7 @@
 #define ZT_IDEM_KEEP_S (7 * 86400)
 #define ZT_IDEM_LEASE_S 3600
 #define API_IDEM_ROUTES_MAX 64
+#define API_IDEM_UNFREED_MAX 64
 
 struct idem_route;
 struct zt_sessions;
@@ -68,6 +71,16 @@ struct zt_api {
 	/* The web console's sessions (session.h), or NULL: no console. */
 	struct zt_sessions *sessions;
 	struct zt_settle_group *group; /* POST /v1/claims: group commit */
+	/* Idempotency-Keys a 5xx answer should have freed while the store
+	 * could not be reached (api_idem_end): freed by the next
+	 * api_idem_begin that reaches it, so that the desk's retry with the
+	 * same key runs instead of waiting out the lease (409 in progress). */
+	pthread_mutex_t idem_lock;
+	struct {
+		char scope[65];
+		int64_t since; /* Unix seconds: past the lease, forgotten */
+	} idem_unfreed[API_IDEM_UNFREED_MAX];
+	size_t idem_unfreed_n;
 };
 
 /* A list of more claims than this is a bulk input, settled in chunks of
@@ -76,18 +89,27 @@ struct zt_api {
 #define ZT_API_CHUNK_CLAIMS 200
 
 int zt_api_init(struct zt_api *a, const char *db);
+/* The options of the service's long-lived connections (the group commit's,
+ * the authenticator's): their loss and reconnection told on stderr, one
+ * line each, `whose` naming the connection. */
+void zt_api_store_options(struct zt_store_options *o, const char *whose);
+/* zt_health_fn (service.h) over the api's store: opens it and reads its
+ * version: 0, or ZT_E* with the message (asked only after a request found
+ * the store unreachable). */
+int api_health(void *ctx, char *message, size_t cap);
 void zt_api_free(struct zt_api *a);
 /* Every endpoint (before zt_service_start). */
 int zt_api_add_routes(struct zt_api *a, struct zt_service *s);
 
 /* ---- shared by the api_*.c files ------------------------------------------ */
 
-/* Opens the store for this request; on failure answers 503/500 and
+/* Opens the store for this request; on failure answers 503 and
  * returns non-zero (the handler returns 0 then: answered). */
 int api_store(struct zt_request *r, struct zt_api *a, bool readonly, struct zt_store **out);
 /* Answers the error of a use case that failed whole (rc < 0): 400 for a
  * malformed or invalid input, 409 four-eyes for a maker-checker refusal,
- * 503 busy, 500 otherwise. Returns 0. */
+ * 503 busy, 503 store-unavailable (ZT_EUNAVAILABLE: the connection lost;
+ * Retry-After), 500 otherwise. Returns 0. */
 int api_fail(struct zt_request *r, int rc);
 /* As api_fail, and ZT_ECONFLICT, the object's state refusing the step,
  * 409 `state_code` ("batch-state", "plan-state" ...). ZT_EFOUREYES, the

@@ -12,14 +12,39 @@
 
 #include "service_int.h"
 #include "zhitong/error.h"
+#include "zhitong/json.h"
+#include "zhitong/limits.h"
 
 static int healthz(struct zt_request *r, void *ctx)
 {
 	struct zt_service *s = ctx;
 	bool stopping = zt_service_stopping(s);
-	const char *body = stopping ? "{\"status\":\"stopping\"}" : "{\"status\":\"ok\"}";
 	/* 503 while stopping, so a load balancer sends new work elsewhere */
-	return zt_reply(r, stopping ? 503 : 200, ZT_FORMAT_JSON, body, strlen(body));
+	if (stopping) {
+		const char *body = "{\"status\":\"stopping\"}";
+		return zt_reply(r, 503, ZT_FORMAT_JSON, body, strlen(body));
+	}
+	/* and while the store cannot be reached (its connection lost and not
+	 * made again yet): the process lives, it answers 503 until then */
+	char why[ZT_MESSAGE_BYTES_MAX];
+	if (zt_service_health(s, why, sizeof why) != 0) {
+		struct zt_json_writer *w = NULL;
+		int rc = zt_json_writer_new(&w, false);
+		if (rc)
+			return rc;
+		zt_json_write_object_begin(w);
+		zt_json_write_key(w, "status");
+		zt_json_write_string(w, "store-unreachable");
+		zt_json_write_key(w, "message");
+		zt_json_write_string(w, why);
+		zt_json_write_object_end(w);
+		zt_reply_header(r, "Retry-After", "1");
+		rc = zt_reply_json(r, 503, w);
+		zt_json_writer_free(w);
+		return rc;
+	}
+	const char *body = "{\"status\":\"ok\"}";
+	return zt_reply(r, 200, ZT_FORMAT_JSON, body, strlen(body));
 }
 
 static int metrics(struct zt_request *r, void *ctx)
@@ -228,7 +253,7 @@ int zt_service_add_builtin_routes(struct zt_service *s)
 {
 	const struct zt_route routes[] = {
 		{.method = "GET", .path = "/healthz", .flags = ZT_ROUTE_PUBLIC, .handler = healthz,
-		 .ctx = s, .summary = "liveness: 200, or 503 while stopping"},
+		 .ctx = s, .summary = "liveness: 200, or 503 while stopping or while the store is unreachable"},
 		{.method = "GET", .path = "/metrics", .op = ZT_OP_METRICS,
 		 .handler = metrics, .ctx = s,
 		 .summary = "requests, latencies and counters in the Prometheus text format"},

@@ -75,6 +75,11 @@ struct zt_service {
 	void *auth_ctx;
 	zt_session_fn session_auth;
 	void *session_ctx;
+	zt_health_fn health;
+	void *health_ctx;
+	/* a request found the store unreachable, none reached it since */
+	_Atomic bool store_lost;
+	size_t store_unavailable; /* the counter of the 503s (metrics) */
 	char *cert_pem, *key_pem, *ca_pem;
 	struct listener main, mon;
 	bool has_mon, started, stopped;
@@ -326,6 +331,11 @@ int zt_service_new(struct zt_service **out, const struct zt_service_opts *o)
 			goto fail;
 		}
 	}
+	if ((rc = zt_service_add_counter(s, "zhitong_store_unavailable_total",
+	                                 "Requests answered 503 store-unavailable: the store's "
+	                                 "connection lost or not made.",
+	                                 &s->store_unavailable)) != 0)
+		goto fail;
 	*out = s;
 	return 0;
 fail:
@@ -337,6 +347,33 @@ void zt_service_set_authenticator(struct zt_service *s, zt_authenticate_fn fn, v
 {
 	s->auth = fn;
 	s->auth_ctx = ctx;
+}
+
+void zt_service_set_health(struct zt_service *s, zt_health_fn fn, void *ctx)
+{
+	s->health = fn;
+	s->health_ctx = ctx;
+}
+
+int zt_service_health(struct zt_service *s, char *message, size_t cap)
+{
+	message[0] = '\0';
+	if (!atomic_load(&s->store_lost))
+		return 0;
+	if (!s->health) {
+		snprintf(message, cap, "数据库无法连接（最近的请求未能连上）");
+		return ZT_EUNAVAILABLE;
+	}
+	int rc = s->health(s->health_ctx, message, cap);
+	if (rc == 0)
+		atomic_store(&s->store_lost, false);
+	return rc;
+}
+
+void zt_req_store_reached(struct zt_request *r)
+{
+	if (atomic_load_explicit(&r->s->store_lost, memory_order_relaxed))
+		atomic_store(&r->s->store_lost, false);
 }
 
 void zt_service_set_session_authenticator(struct zt_service *s, zt_session_fn fn, void *ctx)
@@ -844,6 +881,21 @@ static enum MHD_Result refuse(struct zt_request *r, unsigned status, const char 
 	return r->has_body ? queue(r) : MHD_YES;
 }
 
+int zt_reply_store_unavailable(struct zt_request *r)
+{
+	/* the client tries again in a second: a lost connection is made again
+	 * at the next request, within a few seconds while a standby is
+	 * promoted (docs/operations.md "A failover") */
+	atomic_store(&r->s->store_lost, true);
+	zt_service_count(r->s, r->s->store_unavailable, 1);
+	zt_reply_header(r, "Retry-After", "1");
+	return zt_reply_error(r, 503, "store-unavailable",
+	                      "数据库暂时无法连接：本请求没有完成，或其提交结果未知（请求号 %s）。"
+	                      "请稍后重发同一请求：同一申请（或同一 Idempotency-Key）只办理一次，"
+	                      "已办理的返回原结果。",
+	                      r->id);
+}
+
 static enum MHD_Result rate_limited(struct zt_request *r, int64_t wait_ms, const char *whose)
 {
 	char secs[24];
@@ -1037,6 +1089,11 @@ static enum MHD_Result begin(struct zt_request *r, const char *url, const char *
 			if (rc == ZT_ENOTFOUND || rc == ZT_EINVAL)
 				return refuse(r, 401, "session-ended",
 				              "the console session is unknown or has ended: log in again");
+			if (rc == ZT_EUNAVAILABLE) {
+				r->note = "store-unavailable";
+				zt_reply_store_unavailable(r);
+				return r->has_body ? queue(r) : MHD_YES;
+			}
 			if (rc) {
 				r->note = "authenticator-failed";
 				return refuse(r, 500, "internal-error",
@@ -1064,6 +1121,11 @@ static enum MHD_Result begin(struct zt_request *r, const char *url, const char *
 		if (rc == ZT_EINVAL || rc == ZT_ENOTFOUND) {
 			zt_reply_header(r, "WWW-Authenticate", "Bearer realm=\"zhitong\", error=\"invalid_token\"");
 			return refuse(r, 401, "unauthorized", "the token is unknown, disabled or expired");
+		}
+		if (rc == ZT_EUNAVAILABLE) {
+			r->note = "store-unavailable";
+			zt_reply_store_unavailable(r);
+			return r->has_body ? queue(r) : MHD_YES;
 		}
 		if (rc) {
 			r->note = "authenticator-failed";
@@ -1197,7 +1259,10 @@ static void dispatch(struct zt_request *r)
 	}
 	zt_error_clear();
 	int rc = r->route->r.handler(r, r->route->r.ctx);
-	if (rc && !r->resp)
+	if (rc == ZT_EUNAVAILABLE && !r->resp) { /* a handler that passed the store's loss on */
+		r->note = "store-unavailable";
+		zt_reply_store_unavailable(r);
+	} else if (rc && !r->resp)
 		r->note = "handler-error";
 }
 

@@ -275,6 +275,22 @@ int zt_service_new(struct zt_service **out, const struct zt_service_opts *o);
 void zt_service_free(struct zt_service *s);
 void zt_service_set_authenticator(struct zt_service *s, zt_authenticate_fn fn, void *ctx);
 void zt_service_set_session_authenticator(struct zt_service *s, zt_session_fn fn, void *ctx);
+/* What GET /healthz asks of the store once a request has found it
+ * unreachable (zt_reply_store_unavailable) and none has reached it since
+ * (zt_req_store_reached): 0 when it answers again; otherwise ZT_E* with a
+ * message (Chinese, for the operator) in `message`, and /healthz answers
+ * 503 {"status": "store-unreachable", "message": …}. Called on /healthz's
+ * thread; NULL (the default): /healthz says unreachable until a request
+ * reaches the store. */
+typedef int (*zt_health_fn)(void *ctx, char *message, size_t cap);
+void zt_service_set_health(struct zt_service *s, zt_health_fn fn, void *ctx);
+/* The store is unreachable (ZT_EUNAVAILABLE, a connection that cannot be
+ * opened): 503 `store-unavailable` with Retry-After and a message in
+ * Chinese saying the request was not done, or that its commit's outcome
+ * is unknown, and that the same request sent again is done once. */
+int zt_reply_store_unavailable(struct zt_request *r);
+/* The store answered this request: /healthz is 200 again. */
+void zt_req_store_reached(struct zt_request *r);
 /* Before zt_service_start. ZT_EINVAL for a malformed template or a method
  * and template given twice. The route is copied (its strings are not). */
 int zt_service_add_route(struct zt_service *s, const struct zt_route *r);

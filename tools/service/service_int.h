@@ -145,5 +145,7 @@ int zt_metrics_render(struct zt_metrics *m, char **out, size_t *len);
 const struct zt_routes *zt_service_routes(const struct zt_service *s);
 struct zt_metrics *zt_service_metrics(struct zt_service *s);
 bool zt_service_stopping(const struct zt_service *s);
+/* The health hook's answer (zt_service_set_health): 0 when none is set. */
+int zt_service_health(struct zt_service *s, char *message, size_t cap);
 
 #endif

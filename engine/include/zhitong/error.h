@@ -25,6 +25,13 @@ enum zt_error_code {
 	ZT_EFOUREYES = -11, /* maker-checker: whoever made, reopened or last
 	                     * changed it cannot approve it (docs/spec/service.md
 	                     * "Users, roles and tokens"; HTTP 409 four-eyes)  */
+	ZT_EUNAVAILABLE = -12, /* the database cannot be reached: its connection
+	                        * was lost (server restarted, backend ended, a
+	                        * failover) or cannot be made again yet. What
+	                        * the transaction did is rolled back — unless
+	                        * the loss came during its COMMIT, whose outcome
+	                        * is then unknown: try again later (the same
+	                        * claim, the same Idempotency-Key) */
 };
 
 /* The message of the last error on this thread ("" if none). */

@@ -121,6 +121,11 @@ struct zt_store_options {
 	                        * runs ops->checkpoint from another thread, so
 	                        * a checkpoint never stalls a commit (the
 	                        * service's group commit, settle_group.c) */
+	/* PostgreSQL: told one line (no password in it) when the connection is
+	 * lost and when it is made again (the store reconnects by itself,
+	 * docs/operations.md "A failover"); NULL: nothing is told */
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
 };
 #define ZT_STORE_BUSY_TIMEOUT_MS 600000 /* ten minutes: a desk waits, never fails */
 

@@ -48,8 +48,22 @@ static const char SQL_HAS_META[] = "SELECT (to_regclass('meta') IS NOT NULL)::in
 static const char SQL_VERSION[] =
 	"SELECT COALESCE((SELECT value::int8 FROM meta WHERE key = 'schema.version'), 0)";
 
+static int read_version(struct pg *q, int *out);
+
+/* Outside a transaction, a connection lost while idle is made again and
+ * the version read once more (a read: nothing to undo). */
 static int version(struct pg *q, int *out)
 {
+	int rc = q->txn == PG_NO_TXN ? pg_ready(q) : 0;
+	if (rc == 0 && (rc = read_version(q, out)) == ZT_EUNAVAILABLE && q->txn == PG_NO_TXN &&
+	    (rc = pg_ready(q)) == 0)
+		rc = read_version(q, out);
+	return rc;
+}
+
+static int read_version(struct pg *q, int *out)
+{
+	int rc = 0;
 	PGresult *r = PQexec(q->conn, SQL_HAS_META);
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
 	    atoi(PQgetvalue(r, 0, 0)) == 0) {
@@ -59,13 +73,11 @@ static int version(struct pg *q, int *out)
 	}
 	PQclear(r);
 	r = PQexec(q->conn, SQL_VERSION);
-	int rc = 0;
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
 		*out = atoi(PQgetvalue(r, 0, 0));
 	else {
-		const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-		rc = zt_error_set(ZT_EIO, "database '%s': read schema version: %s", q->path,
-		                  msg ? msg : PQerrorMessage(q->conn));
+		pg_keep_error(q, r);
+		rc = pg_error(q, "read schema version"); /* ZT_EUNAVAILABLE when lost */
 	}
 	PQclear(r);
 	return rc;

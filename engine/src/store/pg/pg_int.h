@@ -42,6 +42,7 @@ struct pg_stmt {
 	char *text; /* the SQL as sent: ?N rewritten to $N (owned), or sql */
 	const char *sql;
 	char name[16]; /* "" for a statement of its own (unnamed, PQexecParams) */
+	uint64_t gen;  /* the connection (pg.gen) it was prepared on */
 	int nparams;   /* the highest $N of its text */
 	const char *values[PG_PARAMS_MAX];
 	int lengths[PG_PARAMS_MAX], formats[PG_PARAMS_MAX];
@@ -78,6 +79,22 @@ struct pg {
 	struct zt_db zdb; /* what the aggregates share (db.h): right after base */
 	PGconn *conn;
 	char path[512]; /* the target as messages show it: never a password */
+	/* A lost connection (pg_error_as: CONNECTION_BAD, SQLSTATE class 08,
+	 * 57P01..57P03) fails its call with ZT_EUNAVAILABLE and is made again
+	 * (pg_ready) from the same target before the next transaction or
+	 * statement outside one: every statement prepared again (gen), what
+	 * the connection knew forgotten (the writer token, the balances, the
+	 * audit head). A failed attempt waits, doubling up to
+	 * PG_BACKOFF_MAX_MS, before the next (the calls meanwhile fail at
+	 * once). open.c. */
+	char *target;     /* as given (libpq reads the password from its files) */
+	uint64_t gen;     /* connections made: 1 at open */
+	bool lost;
+	int backoff_ms;
+	int64_t retry_at_ms; /* CLOCK_MONOTONIC: no attempt before */
+	int64_t lost_at_ms;
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
 	bool readonly;
 	int busy_timeout_ms;
 	enum pg_txn txn;
@@ -138,6 +155,9 @@ struct pg {
 
 static inline struct pg *pg_of(struct zt_store *s) { return (struct pg *)s; }
 static inline struct pg *pg_of_db(struct zt_db *db) { return pg_of(&((struct zt_db_store *)((char *)db - offsetof(struct zt_db_store, db)))->base); }
+
+#define PG_BACKOFF_MIN_MS 100
+#define PG_BACKOFF_MAX_MS 2000
 
 /* driver.c: the driver of db.h over libpq */
 extern const struct zt_db_driver pg_driver;
@@ -220,6 +240,13 @@ extern const struct zt_db_check pg_checks[ZT_VERIFY_CHECKS]; /* verify.c */
 
 
 int pg_open(struct zt_store **out, const char *target, const struct zt_store_options *o);
+/* The connection usable, made again if it was lost (open.c): 0, or
+ * ZT_EUNAVAILABLE (message set) while it cannot be made. */
+int pg_ready(struct pg *q);
+/* The connection is lost (told once, through the store's log). */
+void pg_lost(struct pg *q);
+/* Whether the last failure lost the connection. */
+bool pg_is_lost(struct pg *q);
 int pg_migrate(struct zt_store *s, int *from_version, int *to_version);
 int pg_check_version(struct zt_store *s);
 int pg_begin(struct zt_store *s, enum zt_txn_kind kind);

@@ -82,12 +82,21 @@ int pg_begin(struct zt_store *s, enum zt_txn_kind kind)
 	if (kind == ZT_TXN_WRITE && q->readonly)
 		return zt_error_set(ZT_EINTERNAL, "database '%s' is open for reading only", q->path);
 	bool write = kind == ZT_TXN_WRITE, ours = false;
-	q->late = false;
-	q->lazy = false;
-	int rc = write ? begin_write(q, &ours) : statement(q, SQL_BEGIN_READ, "begin");
-	if (rc) {
+	int rc;
+	for (int attempt = 0;; attempt++) {
+		/* a connection lost since the last transaction: made again (open.c) */
+		if ((rc = pg_ready(q)) != 0)
+			return rc;
+		q->late = false;
+		q->lazy = false;
+		rc = write ? begin_write(q, &ours) : statement(q, SQL_BEGIN_READ, "begin");
+		if (rc == 0)
+			break;
 		pg_rollback(s);
-		return rc;
+		/* lost while idle (a server restarted, a backend ended): found
+		 * by BEGIN, before anything was done; once more, on a new one */
+		if (rc != ZT_EUNAVAILABLE || attempt > 0)
+			return rc;
 	}
 	q->txn = write ? PG_TXN_WRITE : PG_TXN_READ;
 	zt_timestamp_utc(q->now, zt_date_now());
@@ -160,6 +169,12 @@ int pg_commit(struct zt_store *s)
 	bool write = q->txn == PG_TXN_WRITE;
 	char token[sizeof q->token];
 	pg_reset_all(q);
+	if (q->lost) { /* lost before the commit was sent: nothing of it stays */
+		pg_rollback(s);
+		return zt_error_set(ZT_EUNAVAILABLE,
+		                    "database '%s': the connection was lost before the commit: nothing "
+		                    "was committed", q->path);
+	}
 	if (q->late) { /* a write of it failed, reported in another call: never committed */
 		int code = q->late_rc;
 		zt_error_set(code, "%s", q->late_msg);
@@ -167,6 +182,17 @@ int pg_commit(struct zt_store *s)
 		return code;
 	}
 	int rc = write ? commit_write(q, token, sizeof token) : statement(q, SQL_COMMIT, "commit");
+	if (rc == ZT_EUNAVAILABLE && write) {
+		/* COMMIT was sent, its answer never came: it may have been
+		 * committed or not. The caller must not call it either: the same
+		 * claim or Idempotency-Key sent again tells (store.h) */
+		char why[400];
+		snprintf(why, sizeof why, "%s", zt_error_last());
+		pg_rollback(s);
+		return zt_error_set(ZT_EUNAVAILABLE,
+		                    "%s (during COMMIT: whether the transaction was committed is unknown)",
+		                    why);
+	}
 	if (rc) {
 		pg_rollback(s);
 		return rc;
@@ -190,9 +216,11 @@ void pg_rollback(struct zt_store *s)
 	zt_db_later_clear(&q->zdb);
 	q->sp_lazy = q->zdb.rows_later = false;
 	q->lazy = false; /* what failed is rolled back with the rest: not late */
-	pg_flush(q);
-	q->round_trips++;
-	PQclear(PQexec(q->conn, SQL_ROLLBACK));
+	if (!q->lost) { /* a lost connection's transaction ended with it */
+		pg_flush(q);
+		q->round_trips++;
+		PQclear(PQexec(q->conn, SQL_ROLLBACK));
+	}
 	zt_db_ledger_clear(&q->zdb);
 	q->token[0] = '\0'; /* what it knew may be what was rolled back */
 	q->in_savepoint = false;
@@ -275,9 +303,11 @@ void pg_rollback_to(struct zt_store *s)
 	/* the rows queued are the claim's own (its SAVEPOINT sent those
 	 * before): dropped, never sent */
 	pg_drop_rows(q);
-	pg_flush(q); /* a failure of a claim before this one: late (the commit refuses) */
-	q->round_trips++;
-	PQclear(PQexec(q->conn, SQL_ROLLBACK_TO));
+	if (!q->lost) {
+		pg_flush(q); /* a failure of a claim before this one: late (the commit refuses) */
+		q->round_trips++;
+		PQclear(PQexec(q->conn, SQL_ROLLBACK_TO));
+	}
 	zt_db_savepoint_restore(&q->zdb);
 }
 

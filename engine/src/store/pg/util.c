@@ -417,40 +417,59 @@ static void reset(struct pg_stmt *p)
 	}
 }
 
-int pg_stmt(struct pg *q, const char *sql, struct pg_stmt **out)
+/* Prepares p on the server, on this connection. */
+static int prepare(struct pg *q, struct pg_stmt *p)
 {
-	size_t i = slot_of(sql);
-	while (q->cache[i].sql && q->cache[i].sql != sql)
-		i = (i + 1) & (PG_CACHE_SLOTS - 1);
-	if (q->cache[i].sql) {
-		reset(q->cache[i].stmt);
-		*out = q->cache[i].stmt;
-		return 0;
-	}
-	*out = NULL;
-	if (q->cache_count >= PG_CACHE_SLOTS / 2)
-		return zt_error_set(ZT_EINTERNAL, "database '%s': the statement cache is full", q->path);
 	Oid types[PG_PARAMS_MAX];
-	struct pg_stmt *p;
-	int rc = new_stmt(q, sql, &p, types);
+	params_of(p->text, types);
+	int rc = pg_flush(q);
 	if (rc)
 		return rc;
-	snprintf(p->name, sizeof p->name, "zt%d", q->cache_count + 1);
-	if ((rc = pg_flush(q)) != 0) {
-		free_stmt(p);
-		return rc;
-	}
 	q->round_trips++;
 	PGresult *r = PQprepare(q->conn, p->name, p->text, p->nparams, types);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 		snprintf(q->sqlstate, sizeof q->sqlstate, "%s", st ? st : "");
 		snprintf(q->errmsg, sizeof q->errmsg, "%s", PQresultErrorMessage(r));
+		q->errmsg[strcspn(q->errmsg, "\n")] = '\0';
 		PQclear(r);
-		free_stmt(p);
 		return pg_error(q, "prepare");
 	}
 	PQclear(r);
+	p->gen = q->gen;
+	return 0;
+}
+
+int pg_stmt(struct pg *q, const char *sql, struct pg_stmt **out)
+{
+	*out = NULL;
+	/* outside a transaction, a lost connection is made again first */
+	int rc = q->txn == PG_NO_TXN ? pg_ready(q) : 0;
+	if (rc)
+		return rc;
+	size_t i = slot_of(sql);
+	while (q->cache[i].sql && q->cache[i].sql != sql)
+		i = (i + 1) & (PG_CACHE_SLOTS - 1);
+	if (q->cache[i].sql) {
+		struct pg_stmt *p = q->cache[i].stmt;
+		reset(p);
+		/* prepared on a connection lost since: again, under its name */
+		if (p->gen != q->gen && (rc = prepare(q, p)) != 0)
+			return rc;
+		*out = p;
+		return 0;
+	}
+	if (q->cache_count >= PG_CACHE_SLOTS / 2)
+		return zt_error_set(ZT_EINTERNAL, "database '%s': the statement cache is full", q->path);
+	Oid types[PG_PARAMS_MAX];
+	struct pg_stmt *p;
+	if ((rc = new_stmt(q, sql, &p, types)) != 0)
+		return rc;
+	snprintf(p->name, sizeof p->name, "zt%d", q->cache_count + 1);
+	if ((rc = prepare(q, p)) != 0) {
+		free_stmt(p);
+		return rc;
+	}
 	batch_of(p);
 	q->cache[i].sql = sql;
 	q->cache[i].stmt = p;
@@ -462,7 +481,9 @@ int pg_stmt(struct pg *q, const char *sql, struct pg_stmt **out)
 int pg_stmt_own(struct pg *q, const char *sql, struct pg_stmt **out)
 {
 	Oid types[PG_PARAMS_MAX];
-	return new_stmt(q, sql, out, types);
+	*out = NULL;
+	int rc = q->txn == PG_NO_TXN ? pg_ready(q) : 0;
+	return rc ? rc : new_stmt(q, sql, out, types);
 }
 
 void pg_finalize(struct pg_stmt *p)
@@ -564,6 +585,12 @@ static int pipeline_end(struct pg *q, struct pg_stmt *const *ps, int n, int rc)
 			break;
 	}
 	PQexitPipelineMode(q->conn);
+	if (rc == 0 && PQstatus(q->conn) != CONNECTION_OK) {
+		/* lost before every result came: never taken for a success */
+		keep_error(q, NULL);
+		rc = pg_error(q, q->pending ? q->whats[0] : "read ahead");
+		wrc = q->pending ? rc : 0;
+	}
 	q->pending = 0;
 	/* a read past the rows inside a claim whose SAVEPOINT was not sent
 	 * (txn.c): no ROLLBACK TO undoes its failure, the transaction's too */
@@ -645,6 +672,11 @@ int pg_error_as(struct pg *q, const char *what, bool conflict)
 {
 	const char *st = q->sqlstate;
 	int code = ZT_EIO;
+	if (pg_is_lost(q)) { /* the connection lost: made again later (open.c) */
+		pg_lost(q);
+		return zt_error_set(ZT_EUNAVAILABLE, "database '%s': %s: the connection was lost: %s",
+		                    q->path, what, q->errmsg);
+	}
 	/* 55P03 lock_not_available (lock_timeout), 40P01 deadlock, 40001
 	 * serialisation, 57014 statement timeout: a writer waited too long (G1) */
 	if (!strcmp(st, "55P03") || !strcmp(st, "40P01") || !strcmp(st, "40001") ||

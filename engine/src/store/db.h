@@ -77,6 +77,10 @@ struct zt_db_driver {
 	 * or with the commit (a failure then fails the whole transaction:
 	 * store.h failed_late); otherwise flush. NULL: flush. */
 	int (*flush_late)(struct zt_db *db);
+	/* PostgreSQL: prefetch, without sending the rows written since the
+	 * last read first (zt_db rows_later): the caller knows the reads do
+	 * not depend on them. NULL: prefetch. */
+	int (*prefetch_past)(struct zt_db *db, struct zt_db_stmt *const *p, int n);
 };
 
 /* A driver's table when it names its functions as the members (both
@@ -133,7 +137,20 @@ struct zt_db {
 	bool audit_known;
 	int64_t audit_seq;
 	unsigned char audit_hash[32];
+	/* Rows later (PostgreSQL's lazy write transaction, pg/txn.c): the
+	 * engine writes a claim's rows with those of the other claims of its
+	 * chunk, at the commit at the latest, and reads past them
+	 * (prefetch_past). The aggregates then keep what a later read of the
+	 * same transaction must see and the server does not have yet: the
+	 * accumulators written (agg/claims.c: written at commit, one row a
+	 * key, zt_db_accums_flush) and the claims written or reversed (a
+	 * read of one of those sends the rows first). Never set on SQLite. */
+	bool rows_later;
+	struct zt_db_rows accums; /* of struct zt_db_accum, in the order written */
+	uint64_t *claim_keys;     /* open addressing, 0 empty; cleared by the engine */
+	size_t claim_key_count, claim_key_cap;
 	/* the savepoint (one level): what to go back to */
+	size_t sp_accum_count;
 	int64_t sp_next_settlement_id, sp_next_claim_id, sp_next_transfer_id;
 	bool sp_audit_known;
 	int64_t sp_audit_seq;
@@ -249,6 +266,23 @@ static inline int zt_db_prefetch(struct zt_db *db, struct zt_db_stmt *const *p, 
 {
 	return db->drv->prefetch ? db->drv->prefetch(db, p, n) : 0;
 }
+static inline int zt_db_prefetch_past(struct zt_db *db, struct zt_db_stmt *const *p, int n)
+{
+	return db->drv->prefetch_past ? db->drv->prefetch_past(db, p, n) : zt_db_prefetch(db, p, n);
+}
+
+/* An accumulator written while rows_later (agg/claims.c). */
+struct zt_db_accum {
+	char psn_no[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX)];
+	int year;
+	char slot[ZT_SLOT_BYTES];
+	zt_fen amount;
+};
+/* The accumulators kept (rows_later) written, the last value of each key,
+ * and forgotten (agg/claims.c; the engine's commit calls it). */
+int zt_db_accums_flush(struct zt_db *db);
+/* Forgets them and the claims' keys (a rollback, the engine's). */
+void zt_db_later_clear(struct zt_db *db);
 
 /* ---- common helpers (agg/db.c) ------------------------------------------------------ */
 

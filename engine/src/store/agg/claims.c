@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../db.h"
+#include "zhitong/text.h"
 
 static const char SQL_FIND_CLAIM[] =
 	"SELECT c.id, c.seq, c.digest, s.id, s.setl_id, "
@@ -142,6 +143,114 @@ static int reversal_of(struct zt_store *s, int64_t row, int64_t *row_out)
 	return rc == ZT_ENOTFOUND ? 0 : rc;
 }
 
+/* ---- rows later (db.h rows_later) ------------------------------------------------ */
+
+static struct zt_db_accum *accum_at(struct zt_db *q, size_t i)
+{
+	return (struct zt_db_accum *)q->accums.items + i;
+}
+
+/* The last value kept for (psn_no, year, slot), or NULL. */
+static const struct zt_db_accum *accum_kept(struct zt_db *q, const char *psn_no, int year,
+                                            const char *slot)
+{
+	for (size_t i = q->accums.n; i-- > 0;) {
+		const struct zt_db_accum *a = accum_at(q, i);
+		if (a->year == year && strcmp(a->slot, slot) == 0 && strcmp(a->psn_no, psn_no) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+static uint64_t claim_key(const char *hospital, const char *claim_no)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+	for (const char *c = hospital; *c; c++)
+		h = (h ^ (unsigned char)*c) * UINT64_C(1099511628211);
+	h = (h ^ 0xff) * UINT64_C(1099511628211);
+	for (const char *c = claim_no; *c; c++)
+		h = (h ^ (unsigned char)*c) * UINT64_C(1099511628211);
+	return h | 1; /* 0 marks an empty slot */
+}
+
+static bool claim_key_has(const struct zt_db *q, uint64_t k)
+{
+	if (!q->claim_key_count)
+		return false;
+	for (size_t i = (size_t)k & (q->claim_key_cap - 1); q->claim_keys[i];
+	     i = (i + 1) & (q->claim_key_cap - 1))
+		if (q->claim_keys[i] == k)
+			return true;
+	return false;
+}
+
+/* A claim whose rows the server may not have yet: a read of it sends them
+ * first (prefetch). */
+static int claim_key_put(struct zt_db *q, const char *hospital, const char *claim_no)
+{
+	uint64_t k = claim_key(hospital, claim_no);
+	if (claim_key_has(q, k))
+		return 0;
+	if (2 * (q->claim_key_count + 1) > q->claim_key_cap) {
+		size_t cap = q->claim_key_cap ? 2 * q->claim_key_cap : 512;
+		uint64_t *n = calloc(cap, sizeof *n);
+		if (!n)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		for (size_t i = 0; i < q->claim_key_cap; i++)
+			if (q->claim_keys[i]) {
+				size_t j = (size_t)q->claim_keys[i] & (cap - 1);
+				while (n[j])
+					j = (j + 1) & (cap - 1);
+				n[j] = q->claim_keys[i];
+			}
+		free(q->claim_keys);
+		q->claim_keys = n;
+		q->claim_key_cap = cap;
+	}
+	size_t i = (size_t)k & (q->claim_key_cap - 1);
+	while (q->claim_keys[i])
+		i = (i + 1) & (q->claim_key_cap - 1);
+	q->claim_keys[i] = k;
+	q->claim_key_count++;
+	return 0;
+}
+
+void zt_db_later_clear(struct zt_db *q)
+{
+	q->accums.n = 0;
+	if (q->claim_key_count)
+		memset(q->claim_keys, 0, q->claim_key_cap * sizeof *q->claim_keys);
+	q->claim_key_count = 0;
+}
+
+int zt_db_accums_flush(struct zt_db *q)
+{
+	int rc = 0;
+	/* the last value of each key, once: one multi-row upsert may not
+	 * touch a row twice */
+	for (size_t i = q->accums.n; i-- > 0 && rc == 0;) {
+		const struct zt_db_accum *a = accum_at(q, i);
+		bool later = false;
+		for (size_t j = i + 1; j < q->accums.n && !later; j++) {
+			const struct zt_db_accum *b = accum_at(q, j);
+			later = b->year == a->year && strcmp(b->slot, a->slot) == 0 &&
+			        strcmp(b->psn_no, a->psn_no) == 0;
+		}
+		if (later)
+			continue;
+		struct zt_db_stmt *p;
+		if ((rc = zt_db_prepare(q, SQL_ACCUM_PUT, &p)) != 0)
+			break;
+		zt_db_bind_text(p, 1, a->psn_no);
+		zt_db_bind_int(p, 2, a->year);
+		zt_db_bind_text(p, 3, a->slot);
+		zt_db_bind_int64(p, 4, a->amount);
+		rc = zt_db_run(q, p, "store accumulator");
+	}
+	q->accums.n = 0;
+	return rc;
+}
+
 static int accum_get(struct zt_store *s, const char *psn_no, int year,
                      int (*cb)(void *ctx, const char *slot, zt_fen amount), void *ctx)
 {
@@ -152,11 +261,46 @@ static int accum_get(struct zt_store *s, const char *psn_no, int year,
 		return rc;
 	zt_db_bind_text(p, 1, psn_no);
 	zt_db_bind_int(p, 2, year);
-	while ((r = zt_db_row(q, p, "read accumulators")) == 1)
-		if ((rc = cb(ctx, zt_db_column_text(p, 0), zt_db_column_int64(p, 1))) != 0)
+	/* the slots the server has, for the ones kept that it has not */
+	char seen[8][ZT_SLOT_BYTES];
+	int nseen = 0;
+	bool all_seen = true;
+	while ((r = zt_db_row(q, p, "read accumulators")) == 1) {
+		const char *slot = zt_db_column_text(p, 0);
+		zt_fen amount = zt_db_column_int64(p, 1);
+		if (q->accums.n) {
+			const struct zt_db_accum *a = accum_kept(q, psn_no, year, slot);
+			if (a)
+				amount = a->amount;
+			if (nseen < 8)
+				snprintf(seen[nseen++], ZT_SLOT_BYTES, "%s", slot);
+			else
+				all_seen = false;
+		}
+		if ((rc = cb(ctx, slot, amount)) != 0)
 			break;
+	}
 	zt_db_done(p);
-	return rc ? rc : r;
+	if (rc || r < 0)
+		return rc ? rc : r;
+	if (!all_seen)
+		return zt_error_set(ZT_EINTERNAL, "'%s' %d: too many accumulators", psn_no, year);
+	/* kept and not on the server yet: the last value of each slot, once */
+	for (size_t i = q->accums.n; i-- > 0 && rc == 0;) {
+		const struct zt_db_accum *a = accum_at(q, i);
+		if (a->year != year || strcmp(a->psn_no, psn_no) != 0)
+			continue;
+		bool done = false;
+		for (int k = 0; k < nseen && !done; k++)
+			done = strcmp(seen[k], a->slot) == 0;
+		if (done)
+			continue;
+		if (nseen >= 8)
+			return zt_error_set(ZT_EINTERNAL, "'%s' %d: too many accumulators", psn_no, year);
+		snprintf(seen[nseen++], ZT_SLOT_BYTES, "%s", a->slot);
+		rc = cb(ctx, a->slot, a->amount);
+	}
+	return rc;
 }
 
 /* claims.prefetch (store.h): the reads of settling a claim in one go, where
@@ -179,8 +323,13 @@ static int prefetch(struct zt_store *s, const char *hospital, const char *claim_
 		zt_db_bind_int(p[1], 2, year);
 		rc = zt_db_hospital_stmt(q, hospital, &p[2]);
 	}
-	if (rc == 0 && (rc = zt_db_person_stmt(q, psn_no, &p[3])) == 0)
-		rc = zt_db_prefetch(q, p, 4);
+	if (rc == 0 && (rc = zt_db_person_stmt(q, psn_no, &p[3])) == 0) {
+		/* past the rows written since the last read unless they hold this
+		 * claim (db.h rows_later): the accumulators are kept, the hospital
+		 * and the person are no claim's rows */
+		bool past = q->rows_later && !claim_key_has(q, claim_key(hospital, claim_no));
+		rc = past ? zt_db_prefetch_past(q, p, 4) : zt_db_prefetch(q, p, 4);
+	}
 	return rc;
 }
 
@@ -264,6 +413,19 @@ static int put_accums(struct zt_db *q, const char *psn_no, int year, const struc
 		if (a[i].after < 0)
 			return zt_error_set(ZT_EINTERNAL, "accumulator %s of '%s' %d would go below zero",
 			                    a[i].slot, psn_no, year);
+		if (q->rows_later) { /* kept, written at commit (db.h) */
+			struct zt_db_accum *k = zt_db_rows_push(&q->accums);
+			if (!k)
+				return ZT_ENOMEM;
+			if (strlen(psn_no) >= sizeof k->psn_no) {
+				q->accums.n--;
+				return zt_error_set(ZT_EINTERNAL, "person '%s': number too long", psn_no);
+			}
+			*k = (struct zt_db_accum){.year = year, .amount = a[i].after};
+			zt_text_put(k->psn_no, sizeof k->psn_no, psn_no);
+			zt_text_put(k->slot, sizeof k->slot, a[i].slot);
+			continue;
+		}
 		struct zt_db_stmt *p;
 		int rc = zt_db_prepare(q, SQL_ACCUM_PUT, &p);
 		if (rc)
@@ -372,6 +534,8 @@ static int write_settlement_rows(struct zt_store *s, const struct zt_settle_writ
 	if (rc || (rc = shares_add_up(w)) != 0)
 		return rc;
 	zt_db_defer(q, true); /* in one round trip (db.h) */
+	if (q->rows_later && (rc = claim_key_put(q, w->claim->fixmedins_code, w->claim->claim_no)) != 0)
+		return rc;
 	if ((rc = insert_claim(q, w, &claim_row)) != 0)
 		return rc;
 	const struct amounts v = {
@@ -413,7 +577,7 @@ static int write_reversal_rows(struct zt_store *s, const struct zt_reversal_writ
 	char setl_id[32];
 	snprintf(setl_id, sizeof setl_id, "S%012lld", (long long)id);
 	int rc = zt_db_need_write(q, "reversal");
-	if (rc)
+	if (rc || (q->rows_later && (rc = claim_key_put(q, o->fixmedins_code, o->claim_no)) != 0))
 		return rc;
 	zt_db_defer(q, true); /* in one round trip (db.h) */
 	const struct amounts v = {

@@ -324,6 +324,7 @@ int zt_db_savepoint_mark(struct zt_db *q)
 	q->sp_next_settlement_id = q->next_settlement_id;
 	q->sp_next_claim_id = q->next_claim_id;
 	q->sp_next_transfer_id = q->next_transfer_id;
+	q->sp_accum_count = q->accums.n;
 	q->sp_audit_known = q->audit_known;
 	q->sp_audit_seq = q->audit_seq;
 	memcpy(q->sp_audit_hash, q->audit_hash, sizeof q->sp_audit_hash);
@@ -333,6 +334,8 @@ int zt_db_savepoint_mark(struct zt_db *q)
 void zt_db_savepoint_restore(struct zt_db *q)
 {
 	zt_db_ledger_restore(q);
+	if (q->accums.n > q->sp_accum_count)
+		q->accums.n = q->sp_accum_count;
 	q->next_settlement_id = q->sp_next_settlement_id;
 	q->next_claim_id = q->sp_next_claim_id;
 	q->next_transfer_id = q->sp_next_transfer_id;

@@ -102,8 +102,14 @@ static int prefetch(struct zt_db *db, struct zt_db_stmt *const *p, int n)
 	return pg_prefetch(pg_of_db(db), (struct pg_stmt *const *)p, n);
 }
 
+static int prefetch_past(struct zt_db *db, struct zt_db_stmt *const *p, int n)
+{
+	return pg_prefetch_past(pg_of_db(db), (struct pg_stmt *const *)p, n);
+}
+
 const struct zt_db_driver pg_driver = {
 	ZT_DB_DRIVER_OPS,
 	.prefetch = prefetch,
+	.prefetch_past = prefetch_past,
 	.flush_late = flush_late,
 };

@@ -221,6 +221,7 @@ int pg_open(struct zt_store **out, const char *target, const struct zt_store_opt
 	q->zdb.checks = pg_checks;
 	q->zdb.pg = true;
 	q->zdb.deltas.size = sizeof(struct zt_db_delta);
+	q->zdb.accums.size = sizeof(struct zt_db_accum);
 	shown(q->path, sizeof q->path, target);
 	q->readonly = o->readonly;
 	q->busy_timeout_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : ZT_STORE_BUSY_TIMEOUT_MS;
@@ -258,6 +259,9 @@ static void pg_close(struct zt_store *s)
 	free(q->zdb.deltas.items);
 	free(q->zdb.sp_balances);
 	free(q->whats);
+	free(q->queued);
+	free(q->zdb.accums.items);
+	free(q->zdb.claim_keys);
 	if (q->target) /* it may hold a password (the target as given) */
 		explicit_bzero(q->target, strlen(q->target));
 	free(q->target);

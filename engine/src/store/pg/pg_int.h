@@ -26,6 +26,10 @@
 enum pg_txn { PG_NO_TXN, PG_TXN_READ, PG_TXN_WRITE };
 
 #define PG_CACHE_SLOTS 512
+/* What a lazy transaction holds before it sends it between two claims:
+ * rows queued (bytes of JSON), accumulators kept (txn.c pg_savepoint) */
+#define PG_ROWS_BYTES_MAX (4u << 20)
+#define PG_ACCUMS_KEPT_MAX 1024
 #define PG_PARAMS_MAX 48 /* the most parameters of a statement (a share: 2 + 28 trace + …) */
 
 struct pg;
@@ -52,6 +56,22 @@ struct pg_stmt {
 	char *pre_key;
 	size_t pre_len;
 	uint64_t pre_writes;
+	/* Rows queued (util.c "rows written together"): an INSERT … VALUES of
+	 * parameters only is batchable — its rows, run deferred in a lazy
+	 * transaction, wait here as JSON objects keyed by column and go to
+	 * the server as one INSERT … SELECT FROM json_populate_recordset
+	 * (bsql) when anything else is sent. */
+	char *bsql;                   /* NULL: not batchable */
+	char *bkey[PG_PARAMS_MAX];    /* per parameter: "\"column\":" (NULL: unused) */
+	char *bjson;                  /* "[{…},{…}" */
+	size_t blen, bcap;
+	int brows;
+	char bwhat[64];
+	/* where the claim's savepoint began in the queue, while it is not sent
+	 * (pg sp_lazy): the rows before are the claims' before */
+	uint64_t bepoch;
+	int bmark_rows;
+	size_t bmark_len;
 };
 
 struct pg {
@@ -82,6 +102,12 @@ struct pg {
 	/* zdb.next_*: the next rows, numbered here while the writer row is
 	 * ours (G1, G7): the hot inserts carry their id, no trigger looks it up */
 	bool in_savepoint;
+	/* A claim's savepoint in a lazy transaction is sent only when
+	 * something of the claim goes to the server before its RELEASE (its
+	 * rows usually wait for the commit): until then sp_lazy, and a
+	 * ROLLBACK TO drops the rows queued since (pg_stmt bmark_*). */
+	bool sp_lazy;
+	uint64_t sp_epoch;
 	/* The writer row's value this connection's last write transaction left
 	 * (txn.c): while the row still holds it, no other writer committed
 	 * since, and the next rows (zdb.next_*) and the balances (zdb.deltas)
@@ -97,6 +123,11 @@ struct pg {
 	uint64_t writes; /* statements run that are no SELECT (pg_prefetch) */
 	char (*whats)[64]; /* what each pending statement does (messages) */
 	int whats_cap;
+	/* the statements with rows queued, in the order of their first row
+	 * (a table's rows go after those of the tables they refer to) */
+	struct pg_stmt **queued;
+	int nqueued, queued_cap;
+	uint64_t batches, batch_rows; /* sent so far (a debug count) */
 	/* Late failures (txn.c). In a write transaction that is `lazy`, the
 	 * writes nobody reads (a claim's rows, its audit record, SAVEPOINT and
 	 * RELEASE) stay queued after their call returns and go with the next
@@ -159,6 +190,15 @@ void pg_keep_error(struct pg *q, const PGresult *r);
 /* Reads the results of the writes sent in pipeline mode: 0, or the first
  * failure (its statement named). Every synchronous call flushes first. */
 int pg_flush(struct pg *q);
+/* The rows queued (pg_stmt bsql) sent now, one statement a table, in
+ * pipeline mode without waiting: 0 or a failure to send. */
+int pg_send_rows(struct pg *q);
+/* The rows queued, dropped (a rollback). */
+void pg_drop_rows(struct pg *q);
+/* The rows queued since the lazy savepoint, dropped (ROLLBACK TO). */
+void pg_drop_rows_since_savepoint(struct pg *q);
+/* pg_prefetch without sending the rows queued first (db.h prefetch_past). */
+int pg_prefetch_past(struct pg *q, struct pg_stmt *const *ps, int n);
 /* Executes the n statements (cached, bound) in one round trip and keeps
  * their results for their next pg_row (db.h prefetch). */
 int pg_prefetch(struct pg *q, struct pg_stmt *const *ps, int n);

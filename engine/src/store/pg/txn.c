@@ -103,6 +103,7 @@ int pg_begin(struct zt_store *s, enum zt_txn_kind kind)
 	if (!write)
 		return 0;
 	q->lazy = !q->careful;
+	q->zdb.rows_later = q->lazy; /* db.h: the rows of a chunk together */
 	if (ours)
 		return 0; /* nobody wrote since our commit: what we know holds */
 	zt_db_ledger_clear(&q->zdb);
@@ -142,7 +143,9 @@ static int commit_write(struct pg *q, char *token, size_t cap)
 {
 	q->zdb.keep_balances = true;
 	q->defer = true;
-	int rc = zt_db_ledger_flush(&q->zdb);
+	int rc = zt_db_accums_flush(&q->zdb);
+	if (rc == 0)
+		rc = zt_db_ledger_flush(&q->zdb);
 	struct pg_stmt *p;
 	new_token(q, token, cap);
 	if (rc == 0 && (rc = pg_stmt(q, SQL_WRITER_TOKEN, &p)) == 0) {
@@ -195,7 +198,7 @@ int pg_commit(struct zt_store *s)
 		return rc;
 	}
 	q->txn = PG_NO_TXN;
-	q->lazy = false;
+	q->lazy = q->zdb.rows_later = false;
 	if (write) {
 		memcpy(q->token, token, sizeof q->token);
 		q->careful = false; /* committed: writes go unread again */
@@ -209,6 +212,9 @@ void pg_rollback(struct zt_store *s)
 	if (q->txn == PG_NO_TXN)
 		return;
 	pg_reset_all(q);
+	pg_drop_rows(q); /* never sent: nothing to roll back */
+	zt_db_later_clear(&q->zdb);
+	q->sp_lazy = q->zdb.rows_later = false;
 	q->lazy = false; /* what failed is rolled back with the rest: not late */
 	if (!q->lost) { /* a lost connection's transaction ended with it */
 		pg_flush(q);
@@ -240,8 +246,28 @@ int pg_savepoint(struct zt_store *s)
 		return rc;
 	if (q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "nested savepoint");
-	if ((rc = zt_db_savepoint_mark(&q->zdb)) != 0 ||
-	    (rc = lazy_statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
+	if (q->lazy) {
+		/* a long chunk (claim submit --chunk 0: the whole file) sends
+		 * what it holds between two claims, without waiting */
+		size_t bytes = 0;
+		for (int i = 0; i < q->nqueued; i++)
+			bytes += q->queued[i]->blen;
+		if (bytes > PG_ROWS_BYTES_MAX || q->zdb.accums.n > PG_ACCUMS_KEPT_MAX) {
+			q->defer = true;
+			rc = zt_db_accums_flush(&q->zdb);
+			q->defer = false;
+			if (rc || (rc = pg_send_rows(q)) != 0)
+				return rc;
+		}
+	}
+	if ((rc = zt_db_savepoint_mark(&q->zdb)) != 0)
+		return rc;
+	if (q->lazy) { /* sent when something of the claim is (util.c pg_send_rows) */
+		q->sp_epoch++;
+		q->sp_lazy = q->in_savepoint = true;
+		return 0;
+	}
+	if ((rc = lazy_statement(q, SQL_SAVEPOINT, "savepoint")) != 0)
 		return rc;
 	q->in_savepoint = true;
 	return 0;
@@ -252,6 +278,10 @@ int pg_release(struct zt_store *s)
 	struct pg *q = pg_of(s);
 	if (!q->in_savepoint)
 		return zt_error_set(ZT_EINTERNAL, "release without a savepoint");
+	if (q->sp_lazy) { /* never sent: nothing to release */
+		q->sp_lazy = q->in_savepoint = false;
+		return 0;
+	}
 	int rc = lazy_statement(q, SQL_RELEASE, "release savepoint");
 	if (rc == 0)
 		q->in_savepoint = false;
@@ -264,6 +294,15 @@ void pg_rollback_to(struct zt_store *s)
 	if (!q->in_savepoint)
 		return;
 	pg_reset_all(q);
+	if (q->sp_lazy) { /* nothing of the claim sent: its rows dropped (and
+	                    * the savepoint still unsent: RELEASE sends nothing) */
+		pg_drop_rows_since_savepoint(q);
+		zt_db_savepoint_restore(&q->zdb);
+		return;
+	}
+	/* the rows queued are the claim's own (its SAVEPOINT sent those
+	 * before): dropped, never sent */
+	pg_drop_rows(q);
 	if (!q->lost) {
 		pg_flush(q); /* a failure of a claim before this one: late (the commit refuses) */
 		q->round_trips++;
@@ -289,6 +328,9 @@ int pg_contended(struct zt_store *s)
 	struct pg *q = pg_of(s);
 	struct pg_stmt *p;
 	if (pg_stmt(q, q->txn == PG_TXN_WRITE ? SQL_CONTENDED : SQL_WAITING, &p) != 0)
+		return -1;
+	/* the locks are no rows of the chunk's: asked past them */
+	if (pg_prefetch_past(q, &p, 1) != 0)
 		return -1;
 	int r = pg_row(q, p, "ask for waiting writers");
 	int out = r == 1 ? (int)pg_col_int64(p, 0) : -1;

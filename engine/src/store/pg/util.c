@@ -65,6 +65,299 @@ static char *rewrite(const char *sql)
 	return out;
 }
 
+/* ---- rows written together ---------------------------------------------------
+ *
+ * A claim's rows are a dozen INSERTs of one row each (the claim, its
+ * settlement, shares, trace segments, accumulators, transfers, its audit
+ * record): each costs the server a statement — bind, executor start and
+ * end — more than its row. In a lazy write transaction (txn.c) their
+ * results are not read anyway, so a batchable INSERT run deferred does
+ * not go to the server at once: its row waits in the statement's queue,
+ * a JSON object keyed by column, and the queue goes as one statement,
+ *     INSERT INTO t (cols) SELECT cols FROM json_populate_recordset(NULL::t, $1::json) …
+ * (its ON CONFLICT kept) when anything else is sent: the next statement
+ * that is no such row, a read, a flush, the commit. The tables go in the
+ * order of their first row (a settlement's after its claim's, a share's
+ * after its settlement's: every foreign key points back) and the rows of
+ * a table in their order (triggers number and chain as row by row). A
+ * failure is a late one (txn.c) and the chunk is settled again with
+ * every write read at once, naming its claim. */
+
+/* The batch statement of an INSERT INTO t (c1, …) VALUES ($a, …) [ON
+ * CONFLICT …], each value a parameter used once and no parameter
+ * elsewhere; p->bsql stays NULL for any other text. */
+static void batch_of(struct pg_stmt *p)
+{
+	const char *t = p->text + strspn(p->text, " \t\n");
+	if (strncmp(t, "INSERT INTO ", 12) != 0 || strstr(t, "RETURNING"))
+		return;
+	const char *name = t + 12, *c = name + strcspn(name, " (");
+	size_t name_len = (size_t)(c - name);
+	if (strncmp(c, " (", 2) != 0)
+		return;
+	const char *cols = c + 2, *cols_end = strchr(cols, ')');
+	if (!cols_end || strncmp(cols_end, ") VALUES (", 10) != 0)
+		return;
+	char *keys[PG_PARAMS_MAX] = {0};
+	const char *v = cols_end + 10, *col = cols;
+	bool ok = true;
+	int k = 0;
+	while (ok) {
+		size_t col_len = strcspn(col, ",)");
+		while (col_len && col[col_len - 1] == ' ')
+			col_len--;
+		int n = 0;
+		if (*v != '$' || (n = (int)strtol(v + 1, (char **)&v, 10)) < 1 || n > p->nparams ||
+		    keys[n - 1] || col_len == 0 || col_len > 60) {
+			ok = false;
+			break;
+		}
+		if (!(keys[n - 1] = malloc(col_len + 4))) {
+			ok = false;
+			break;
+		}
+		snprintf(keys[n - 1], col_len + 4, "\"%.*s\":", (int)col_len, col);
+		k++;
+		col += col_len + strspn(col + col_len, " ");
+		if (*col == ')' && *v == ')')
+			break;
+		if (*col != ',' || strncmp(v, ", ", 2) != 0) {
+			ok = false;
+			break;
+		}
+		col += 1 + strspn(col + 1, " ");
+		v += 2;
+	}
+	const char *rest = ok ? v + 1 : "";
+	ok = ok && k == p->nparams && (!*rest || !strncmp(rest, " ON CONFLICT", 12)) &&
+	     !strchr(rest, '$');
+	size_t cap = 2 * strlen(t) + 128;
+	char *sql = ok ? malloc(cap) : NULL;
+	if (sql)
+		snprintf(sql, cap, "%.*s SELECT %.*s FROM json_populate_recordset(NULL::%.*s, $1::json)%s",
+		         (int)(cols_end + 1 - t), t, (int)(cols_end - cols), cols, (int)name_len, name,
+		         rest);
+	if (!sql) {
+		for (int i = 0; i < PG_PARAMS_MAX; i++)
+			free(keys[i]);
+		return;
+	}
+	p->bsql = sql;
+	memcpy(p->bkey, keys, sizeof keys);
+}
+
+static bool grow(struct pg_stmt *p, size_t more)
+{
+	if (p->blen + more < p->bcap)
+		return true;
+	size_t cap = p->bcap ? p->bcap : 4096;
+	while (cap <= p->blen + more)
+		cap *= 2;
+	char *b = realloc(p->bjson, cap);
+	if (!b)
+		return false;
+	p->bjson = b;
+	p->bcap = cap;
+	return true;
+}
+
+static void put(struct pg_stmt *p, const char *s, size_t n)
+{
+	memcpy(p->bjson + p->blen, s, n);
+	p->blen += n;
+}
+
+/* A value as a JSON string: text escaped; bytes (a bytea bound in binary)
+ * as PostgreSQL's hex input, \x… */
+static bool put_value(struct pg_stmt *p, int i)
+{
+	const char *v = p->values[i];
+	if (!v) {
+		if (!grow(p, 4))
+			return false;
+		put(p, "null", 4);
+		return true;
+	}
+	static const char hex[] = "0123456789abcdef";
+	if (p->formats[i]) {
+		size_t n = (size_t)p->lengths[i];
+		if (!grow(p, 2 * n + 6))
+			return false;
+		put(p, "\"\\\\x", 4);
+		for (size_t k = 0; k < n; k++) {
+			unsigned char b = (unsigned char)v[k];
+			p->bjson[p->blen++] = hex[b >> 4];
+			p->bjson[p->blen++] = hex[b & 15];
+		}
+		put(p, "\"", 1);
+		return true;
+	}
+	size_t n = strlen(v);
+	if (!grow(p, 6 * n + 2))
+		return false;
+	p->bjson[p->blen++] = '"';
+	for (size_t k = 0; k < n; k++) {
+		unsigned char ch = (unsigned char)v[k];
+		if (ch == '"' || ch == '\\') {
+			p->bjson[p->blen++] = '\\';
+			p->bjson[p->blen++] = (char)ch;
+		} else if (ch < 0x20) {
+			p->bjson[p->blen++] = '\\';
+			p->bjson[p->blen++] = 'u';
+			put(p, "00", 2);
+			p->bjson[p->blen++] = hex[ch >> 4];
+			p->bjson[p->blen++] = hex[ch & 15];
+		} else
+			p->bjson[p->blen++] = (char)ch;
+	}
+	p->bjson[p->blen++] = '"';
+	return true;
+}
+
+/* p's row, as bound now, queued */
+static int queue_row(struct pg *q, struct pg_stmt *p, const char *what)
+{
+	if (p->bepoch != q->sp_epoch) { /* the first row since the savepoint */
+		p->bepoch = q->sp_epoch;
+		p->bmark_rows = p->brows;
+		p->bmark_len = p->blen;
+	}
+	if (p->brows == 0) {
+		if (q->nqueued >= q->queued_cap) {
+			int cap = q->queued_cap ? 2 * q->queued_cap : 16;
+			struct pg_stmt **n = realloc(q->queued, (size_t)cap * sizeof *n);
+			if (!n)
+				return zt_error_set(ZT_ENOMEM, "out of memory");
+			q->queued = n;
+			q->queued_cap = cap;
+		}
+		q->queued[q->nqueued++] = p;
+		p->blen = 0;
+		snprintf(p->bwhat, sizeof p->bwhat, "%s", what);
+	}
+	if (!grow(p, 2))
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	put(p, p->brows ? ",{" : "[{", 2);
+	for (int i = 0, first = 1; i < p->nparams; i++) {
+		size_t kl = strlen(p->bkey[i]);
+		if (!grow(p, kl + 1))
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		if (!first)
+			put(p, ",", 1);
+		first = 0;
+		put(p, p->bkey[i], kl);
+		if (!put_value(p, i))
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+	}
+	if (!grow(p, 2))
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	put(p, "}", 1);
+	p->brows++;
+	q->changes = 1;
+	return 0;
+}
+
+static int enter_pipeline(struct pg *q, const char *what);
+static int push_what(struct pg *q, const char *what);
+
+/* One statement of p's rows, the first `rows` of them (up to byte len). */
+static int send_part(struct pg *q, struct pg_stmt *p, int rows, size_t len)
+{
+	char keep[2] = {p->bjson[len], p->bjson[len + 1]}; /* grow kept a byte free */
+	p->bjson[len] = ']';
+	p->bjson[len + 1] = '\0';
+	const char *values[1] = {p->bjson};
+	int rc = push_what(q, p->bwhat);
+	if (rc == 0 && PQsendQueryParams(q->conn, p->bsql, 1, NULL, values, NULL, NULL, 0) != 1) {
+		keep_error(q, NULL);
+		rc = pg_error(q, p->bwhat);
+	}
+	p->bjson[len] = keep[0];
+	p->bjson[len + 1] = keep[1];
+	if (rc)
+		return rc;
+	q->pending++;
+	q->batches++;
+	q->batch_rows += (uint64_t)rows;
+	if (rows == p->brows) {
+		p->brows = 0;
+		p->blen = 0;
+		return 0;
+	}
+	/* the rest, ",{…}…", becomes "[{…}…" */
+	memmove(p->bjson, p->bjson + len, p->blen - len);
+	p->bjson[0] = '[';
+	p->blen -= len;
+	p->brows -= rows;
+	return 0;
+}
+
+static void unqueue_empty(struct pg *q)
+{
+	int k = 0;
+	for (int i = 0; i < q->nqueued; i++)
+		if (q->queued[i]->brows)
+			q->queued[k++] = q->queued[i];
+	q->nqueued = k;
+}
+
+int pg_send_rows(struct pg *q)
+{
+	if (!q->nqueued && !q->sp_lazy)
+		return 0;
+	int rc = enter_pipeline(q, q->nqueued ? q->queued[0]->bwhat : "savepoint");
+	if (rc == 0 && q->sp_lazy) {
+		/* something of the claim goes now: the rows of the claims before,
+		 * then its SAVEPOINT, then its own */
+		for (int i = 0; i < q->nqueued && rc == 0; i++) {
+			struct pg_stmt *p = q->queued[i];
+			int before = p->bepoch == q->sp_epoch ? p->bmark_rows : p->brows;
+			if (before)
+				rc = send_part(q, p, before, p->bepoch == q->sp_epoch ? p->bmark_len : p->blen);
+		}
+		if (rc == 0 && (rc = push_what(q, "savepoint")) == 0 &&
+		    PQsendQueryParams(q->conn, "SAVEPOINT zt_claim", 0, NULL, NULL, NULL, NULL, 0) != 1) {
+			keep_error(q, NULL);
+			rc = pg_error(q, "savepoint");
+		}
+		if (rc == 0) {
+			q->pending++;
+			q->sp_lazy = false;
+			unqueue_empty(q);
+		}
+	}
+	for (int i = 0; i < q->nqueued && rc == 0; i++)
+		rc = send_part(q, q->queued[i], q->queued[i]->brows, q->queued[i]->blen);
+	if (rc)
+		pg_drop_rows(q);
+	q->nqueued = 0;
+	/* the server has every claim written now (db.h rows_later) */
+	if (q->zdb.claim_key_count) {
+		memset(q->zdb.claim_keys, 0, q->zdb.claim_key_cap * sizeof *q->zdb.claim_keys);
+		q->zdb.claim_key_count = 0;
+	}
+	return rc;
+}
+
+void pg_drop_rows(struct pg *q)
+{
+	for (int i = 0; i < q->nqueued; i++)
+		q->queued[i]->brows = 0, q->queued[i]->blen = 0;
+	q->nqueued = 0;
+}
+
+void pg_drop_rows_since_savepoint(struct pg *q)
+{
+	for (int i = 0; i < q->nqueued; i++) {
+		struct pg_stmt *p = q->queued[i];
+		if (p->bepoch == q->sp_epoch) {
+			p->brows = p->bmark_rows;
+			p->blen = p->bmark_len;
+		}
+	}
+	unqueue_empty(q);
+}
+
 /* A new statement for sql, its text rewritten and its parameters counted. */
 static int new_stmt(struct pg *q, const char *sql, struct pg_stmt **out, Oid types[PG_PARAMS_MAX])
 {
@@ -105,6 +398,10 @@ static void free_stmt(struct pg_stmt *p)
 {
 	if (p) {
 		drop_pre(p);
+		free(p->bsql);
+		free(p->bjson);
+		for (int i = 0; i < PG_PARAMS_MAX; i++)
+			free(p->bkey[i]);
 		free(p->text);
 		free(p);
 	}
@@ -173,6 +470,7 @@ int pg_stmt(struct pg *q, const char *sql, struct pg_stmt **out)
 		free_stmt(p);
 		return rc;
 	}
+	batch_of(p);
 	q->cache[i].sql = sql;
 	q->cache[i].stmt = p;
 	q->cache_count++;
@@ -294,6 +592,10 @@ static int pipeline_end(struct pg *q, struct pg_stmt *const *ps, int n, int rc)
 		wrc = q->pending ? rc : 0;
 	}
 	q->pending = 0;
+	/* a read past the rows inside a claim whose SAVEPOINT was not sent
+	 * (txn.c): no ROLLBACK TO undoes its failure, the transaction's too */
+	if (rc && !wrc && q->lazy && q->sp_lazy)
+		wrc = rc;
 	if (wrc && q->lazy && !q->late) { /* a write that went unread: the transaction's */
 		q->late = q->careful = true;
 		q->late_rc = wrc;
@@ -303,6 +605,12 @@ static int pipeline_end(struct pg *q, struct pg_stmt *const *ps, int n, int rc)
 }
 
 int pg_prefetch(struct pg *q, struct pg_stmt *const *ps, int n)
+{
+	int rc = pg_send_rows(q);
+	return rc ? rc : pg_prefetch_past(q, ps, n);
+}
+
+int pg_prefetch_past(struct pg *q, struct pg_stmt *const *ps, int n)
 {
 	if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(q->conn) != 1) {
 		keep_error(q, NULL);
@@ -386,18 +694,26 @@ int pg_error(struct pg *q, const char *what) { return pg_error_as(q, what, false
 
 int pg_flush(struct pg *q)
 {
+	int rc = pg_send_rows(q);
+	if (rc)
+		return rc;
 	if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF)
 		return 0;
 	return pipeline_end(q, NULL, 0, 0);
 }
 
-/* A write sent without waiting for its result (q->defer). */
-static int send_deferred(struct pg *q, struct pg_stmt *p, const char *what)
+static int enter_pipeline(struct pg *q, const char *what)
 {
 	if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(q->conn) != 1) {
 		keep_error(q, NULL);
 		return pg_error(q, what);
 	}
+	return 0;
+}
+
+/* what the next pending statement does, for its failure's message */
+static int push_what(struct pg *q, const char *what)
+{
 	if (q->pending >= q->whats_cap) {
 		int cap = q->whats_cap ? 2 * q->whats_cap : 64;
 		char(*w)[64] = realloc(q->whats, (size_t)cap * sizeof *w);
@@ -407,6 +723,18 @@ static int send_deferred(struct pg *q, struct pg_stmt *p, const char *what)
 		q->whats_cap = cap;
 	}
 	snprintf(q->whats[q->pending], sizeof q->whats[q->pending], "%s", what);
+	return 0;
+}
+
+/* A write sent without waiting for its result (q->defer); a batchable
+ * row in a lazy transaction queued instead (rows written together). */
+static int send_deferred(struct pg *q, struct pg_stmt *p, const char *what)
+{
+	if (p->bsql && q->lazy && q->txn == PG_TXN_WRITE)
+		return queue_row(q, p, what);
+	int rc = pg_send_rows(q);
+	if (rc || (rc = enter_pipeline(q, what)) != 0 || (rc = push_what(q, what)) != 0)
+		return rc;
 	if ((p->name[0] ? PQsendQueryPrepared(q->conn, p->name, p->nparams, p->values, p->lengths,
 	                                      p->formats, 0)
 	                : PQsendQueryParams(q->conn, p->text, p->nparams, NULL, p->values, p->lengths,
@@ -492,17 +820,20 @@ int pg_run_as(struct pg *q, struct pg_stmt *p, const char *what, bool conflict)
 int pg_row(struct pg *q, struct pg_stmt *p, const char *what)
 {
 	if (!p->res) {
-		/* writes queued: sent with this read, one round trip */
-		int rc = PQpipelineStatus(q->conn) != PQ_PIPELINE_OFF && p->name[0] && p->reads &&
-		                 !p->pre
-		         ? pg_prefetch(q, &p, 1)
-		         : pg_flush(q);
-		if (rc)
-			return rc;
+		/* read ahead (pg_prefetch, pg_prefetch_past): nothing to send */
+		if (!(p->res = take_pre(q, p))) {
+			/* writes queued: sent with this read, one round trip */
+			int rc = (PQpipelineStatus(q->conn) != PQ_PIPELINE_OFF || q->nqueued || q->sp_lazy) &&
+			                 p->name[0] && p->reads
+			         ? pg_prefetch(q, &p, 1)
+			         : pg_flush(q);
+			if (rc)
+				return rc;
+			if (!(p->res = take_pre(q, p)))
+				p->res = execute(p);
+		}
 		if (!p->reads)
 			q->writes++;
-		if (!(p->res = take_pre(q, p)))
-			p->res = execute(p);
 		if (PQresultStatus(p->res) != PGRES_TUPLES_OK) {
 			keep_error(q, p->res);
 			pg_done(p);

@@ -59,7 +59,45 @@ int zt_ledger_transfers(struct zt_store *s, const char *account, zt_date since,
 	return s->ops->ledger.transfers(s, account, day, cb, ctx);
 }
 
-/* One leg, the right way round for a settlement (sign > 0) or a reversal. */
+/* ---- each pool its own books ---------------------------------------------- */
+
+void zt_ledger_pool_account(char out[ZT_ACCOUNT_NAME_BYTES], const char *base, const char *pool)
+{
+	if (!pool || !pool[0] || strcmp(pool, ZT_POOL_DEFAULT) == 0)
+		snprintf(out, ZT_ACCOUNT_NAME_BYTES, "%s", base);
+	else
+		snprintf(out, ZT_ACCOUNT_NAME_BYTES, "%s@%s", base, pool);
+}
+
+/* A pool's own accounts: fund:<digits>, and four fixed names. */
+static bool pool_base(const char *s, size_t n)
+{
+	static const char *const fixed[] = {ZT_ACCOUNT_POOL_BANK, "suspense:bank", "refund:bank",
+	                                    "write-off:pool"};
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		if (strlen(fixed[i]) == n && memcmp(s, fixed[i], n) == 0)
+			return true;
+	if (n <= 5 || memcmp(s, "fund:", 5) != 0)
+		return false;
+	for (size_t i = 5; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+bool zt_ledger_account_pool(const char *account, char pool[ZT_POOL_ID_BYTES])
+{
+	const char *at = strchr(account, '@');
+	size_t n = at ? (size_t)(at - account) : strlen(account);
+	if (!pool_base(account, n))
+		return false;
+	if (at && (!at[1] || strlen(at + 1) >= ZT_POOL_ID_BYTES))
+		return false;
+	if (pool)
+		snprintf(pool, ZT_POOL_ID_BYTES, "%s", at ? at + 1 : ZT_POOL_DEFAULT);
+	return true;
+}
+
 /* ---- use cases ---------------------------------------------------------- */
 
 struct balances_walk {
@@ -125,6 +163,7 @@ int zt_ledger_history(struct zt_store *s, const struct zt_ledger_history_req *re
 
 /* ---- what a settlement posts ---------------------------------------------- */
 
+/* One leg, the right way round for a settlement (sign > 0) or a reversal. */
 static void leg(struct zt_posting *t, int sign, const char *from, const char *to, zt_fen amount,
                 const char *kind)
 {
@@ -132,7 +171,8 @@ static void leg(struct zt_posting *t, int sign, const char *from, const char *to
 }
 
 int zt_ledger_settlement_postings(struct zt_posting *out, struct zt_settlement_accounts *names,
-                                  int sign, const char *hospital, const char *const *fund_codes,
+                                  int sign, const char *hospital, const char *pool,
+                                  const char *const *fund_codes,
                                   const zt_fen *amounts, int n, zt_fen hosp_part, zt_fen psn_part)
 {
 	assert(n >= 0 && n <= 3 + ZT_RELIEF_MAX && hosp_part >= 0 && psn_part >= 0);
@@ -143,7 +183,9 @@ int zt_ledger_settlement_postings(struct zt_posting *out, struct zt_settlement_a
 	const char *kind = sign > 0 ? "settle" : "reverse";
 	int k = 0;
 	for (int i = 0; i < n; i++) {
-		snprintf(names->funds[i], sizeof names->funds[i], "fund:%s", fund_codes[i]);
+		char base[40];
+		snprintf(base, sizeof base, "fund:%s", fund_codes[i]);
+		zt_ledger_pool_account(names->funds[i], base, pool);
 		leg(&out[k++], sign, names->funds[i], names->hospital, amounts[i], kind);
 	}
 	if (hosp_part > 0)

@@ -89,6 +89,14 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 	}
 	app_ok = true;
 	app.config = cfg; /* settle reads [county C] catalog as 'claim submit' does */
+	/* the pools' counties and accounts recorded as the configuration says
+	 * (pools.h): opening the store for writing does it */
+	struct zt_store *ps = NULL;
+	if (c->config_path && c->config_path[0] && (rc = cli_open_store(c, 0, &ps)) != 0) {
+		status = rc;
+		goto done;
+	}
+	zt_store_close(ps);
 	/* the pool's slip keys: the code on the slips, GET /v1/slips/verify */
 	if (!(slip_keys = calloc(1, sizeof *slip_keys))) {
 		status = cli_fail(zt_error_set(ZT_ENOMEM, "out of memory"), "serve");

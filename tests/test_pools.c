@@ -21,6 +21,7 @@
 #include "zhitong/error.h"
 #include "zhitong/json.h"
 #include "zhitong/money.h"
+#include "zhitong/pools.h"
 #include "zhitong/settle.h"
 #include "zhitong/store.h"
 #include "zhitong/users.h"
@@ -129,16 +130,31 @@ Test(pools_config, pools_that_cannot_be_told_apart_are_refused)
 static struct zt_store *s;
 
 /* Two claims at a hospital of pool A, two at hospitals of pool B (people
- * of 510101 treated out of county). */
-static void world(void)
+ * of 510101 treated out of county), settled once the database knows the
+ * pools (pools.h: a settlement is of the pool of its hospital's county
+ * when it is written); `recorded` false: nothing recorded, every
+ * settlement is the pool default's. */
+static void world_of(bool recorded)
 {
 	s = zt_test_store("pools.db");
 	zt_test_load_sample(s);
+	if (recorded) {
+		struct zt_config *c = parse(two_pools);
+		bool changed = false;
+		cr_assert_eq(zt_pools_record(s, c, &changed), 0, "%s", zt_error_last());
+		cr_assert(changed, "nothing recorded");
+		cr_assert_eq(zt_pools_record(s, c, &changed), 0, "%s", zt_error_last());
+		cr_assert(!changed, "the same pools recorded twice");
+		zt_config_free(c);
+	}
 	zt_test_settle_at(s, "H51010101", "A-1", "P0000002", "2017-03-01", "5000.00");
 	zt_test_settle_at(s, "H51010101", "A-2", "P0000003", "2017-03-02", "7000.00");
 	zt_test_settle_at(s, "H51010201", "B-1", "P0000005", "2017-03-03", "3000.00");
 	zt_test_settle_at(s, "H51010211", "B-2", "P0000006", "2017-03-04", "4000.00");
 }
+
+static void world(void) { world_of(true); }
+static void world_bare(void) { world_of(false); }
 
 static void fini(void) { zt_store_close(s); }
 
@@ -243,7 +259,8 @@ Test(pools_batch, the_list_of_a_pool_has_its_batches_only, .init = world, .fini 
 	zt_config_free(c);
 }
 
-Test(pools_batch, the_single_pool_bills_every_county_as_before, .init = world, .fini = fini)
+Test(pools_batch, the_single_pool_bills_every_county_as_before, .init = world_bare,
+     .fini = fini)
 {
 	struct zt_config *c = parse("[pool]\nname = 某县\naccount = 1\n");
 	struct zt_batch_create_res all;
@@ -636,14 +653,16 @@ static const char *cli_config(const char *key)
 	return zt_test_write("pools-cli.ini", ini);
 }
 
-static void cli_settle(const char *db, const char *hospital, const char *claim_no,
-                       const char *psn, const char *amount)
+/* Submitted with the configuration: the database learns its pools (a
+ * command with a configuration records them) before the claim is settled. */
+static void cli_settle(const char *db, const char *cfg, const char *hospital,
+                       const char *claim_no, const char *psn, const char *amount)
 {
 	char xml[4096], name[64];
 	zt_test_claim_xml(xml, sizeof xml, claim_no, psn, "2017-03-01", amount);
 	memcpy(strstr(xml, "H51010101"), hospital, 9);
 	snprintf(name, sizeof name, "%s.xml", claim_no);
-	free(zt_test_ok("--db '%s' claim submit '%s'", db, zt_test_write(name, xml)));
+	free(zt_test_dbc_ok(db, cfg, "claim submit '%s'", zt_test_write(name, xml)));
 }
 
 /* Created, approved, exported and accepted by its payer: the batch's id
@@ -800,8 +819,8 @@ static void statements_pay_their_pools_batches_only(const char *db)
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	run_free(&r);
 	snprintf(cfg, sizeof cfg, "%s", cli_config(key));
-	cli_settle(db, "H51010101", "CA-1", "P0000002", "5000.00");
-	cli_settle(db, "H51010201", "CB-1", "P0000003", "6000.00");
+	cli_settle(db, cfg, "H51010101", "CA-1", "P0000002", "5000.00");
+	cli_settle(db, cfg, "H51010201", "CB-1", "P0000003", "6000.00");
 	r = zt_test_dbc(db, cfg, "batch create --fund " FUND " --by alice");
 	cr_expect_eq(r.code, 2, "several pools and no --pool: %s%s", r.out, r.err);
 	cr_expect(strstr(r.err, "--pool"), "%s", r.err);

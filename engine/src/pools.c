@@ -84,21 +84,7 @@ static bool same(const struct places *a, const struct places *b)
 	return true;
 }
 
-/* "510101=A 510102=B 6222…=A" for the audit record, cut short if long */
-static void describe(char *out, size_t cap, const struct places *p)
-{
-	size_t k = 0;
-	out[0] = '\0';
-	for (size_t i = 0; i < p->n && k + 1 < cap; i++) {
-		int w = snprintf(out + k, cap - k, "%s%s=%s", i ? " " : "", p->v[i].key, p->v[i].pool);
-		if (w < 0 || (size_t)w >= cap - k)
-			break;
-		k += (size_t)w;
-	}
-}
-
-int zt_pools_record(struct zt_store *s, const struct zt_config *cfg, const char *actor,
-                    bool *changed)
+int zt_pools_record(struct zt_store *s, const struct zt_config *cfg, bool *changed)
 {
 	struct places want = {0}, have = {0};
 	if (changed)
@@ -110,16 +96,10 @@ int zt_pools_record(struct zt_store *s, const struct zt_config *cfg, const char 
 	if (rc == 0 && !same(&want, &have)) {
 		if ((rc = s->ops->begin(s, ZT_TXN_WRITE)) == 0) {
 			have.n = 0;
-			char detail[512];
-			describe(detail, sizeof detail, &want);
 			if ((rc = s->ops->registry.pools_each(s, stored_row, &have)) == 0 &&
 			    !same(&want, &have) &&
-			    (rc = s->ops->registry.pools_replace(s, want.v, want.n)) == 0) {
-				rc = s->ops->audit.add(s, actor && actor[0] ? actor : "unknown", "pools record",
-				                       "", detail);
-				if (rc == 0 && changed)
-					*changed = true;
-			}
+			    (rc = s->ops->registry.pools_replace(s, want.v, want.n)) == 0 && changed)
+				*changed = true;
 			if (rc == 0)
 				rc = s->ops->commit(s);
 			else

@@ -26,7 +26,9 @@ const struct zt_verify_check zt_verify_checks[ZT_VERIFY_CHECKS] = {
 	  "the fund shares of a settlement add up to what it says each kind of fund paid"),
 	C(ZT_VERIFY_REVERSALS_MIRROR, "reversals mirror their settlement",
 	  "a reversal is the exact negation of the settlement it reverses"),
-	C(ZT_VERIFY_LEDGER_BALANCES, "ledger balances", "the balances of all accounts sum to zero"),
+	C(ZT_VERIFY_LEDGER_BALANCES, "ledger balances",
+	  "the balances of all accounts sum to zero, and each pool's books on their own: no transfer "
+	  "moves money between two pools' accounts"),
 	C(ZT_VERIFY_ACCOUNT_TRANSFERS, "account balances equal their transfers",
 	  "each kept balance is the sum of its account's transfers"),
 	C(ZT_VERIFY_WHOLE_FEN, "money is stored as whole fen",

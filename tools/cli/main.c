@@ -601,8 +601,7 @@ int cli_open_store(const struct cli *c, int flags, struct zt_store **out)
 	if (!(flags & CLI_STORE_READONLY) && c->config_path && c->config_path[0]) {
 		struct zt_config *cfg = NULL;
 		if ((rc = zt_config_load(&cfg, c->config_path)) == 0)
-			rc = zt_pools_record(*out, cfg, resolved_actor[0] ? resolved_actor : "unknown",
-			                     NULL);
+			rc = zt_pools_record(*out, cfg, NULL);
 		zt_config_free(cfg);
 		if (rc) {
 			zt_store_close(*out);

@@ -7,7 +7,8 @@
  * pools' counties and accounts as the configuration last said (tables
  * pool_county and pool_account, migration 018): every command run with a
  * configuration that may write (`zhitong --config FILE …`, `zhitong serve`)
- * records them when they differ, with an audit record "pools record". A
+ * records them when they differ (a copy of the configuration, not a fact:
+ * no audit record; `admin status` shows them). A
  * county no pool lists is the pool "default"'s; nothing recorded: every
  * county is. */
 #ifndef ZHITONG_POOLS_H
@@ -29,11 +30,10 @@ struct zt_pool_place {
 
 /* The configuration's places (the counties its pools list, their
  * accounts) into the database when they differ from what it holds, in
- * one write transaction with an audit record by `actor`; *changed (may be
- * NULL) says whether they did. A configuration without counties nor
- * accounts records nothing (every county is then the pool default's). */
-int zt_pools_record(struct zt_store *s, const struct zt_config *cfg, const char *actor,
-                    bool *changed);
+ * one write transaction; *changed (may be NULL) says whether they did. A
+ * configuration without counties nor accounts leaves nothing recorded
+ * (every county is then the pool default's). */
+int zt_pools_record(struct zt_store *s, const struct zt_config *cfg, bool *changed);
 
 /* The pool of bank account `account`: the configuration's (cfg may be
  * NULL), else the database's, else ZT_POOL_DEFAULT. */

@@ -54,7 +54,12 @@ struct zt_transfer {
 	const char *kind;   /* settle reverse advance … */
 	const char *ref;    /* setl_id, advance id, … */
 	int64_t settlement_row; /* 0 when not a settlement's */
+	const char *pool;   /* its settlement's pool ("" when not a settlement's) */
 };
+
+/* The pool of a transfer (ledger.h above): its settlement's, else that of
+ * its debit or credit account that is a pool's own, else default. */
+void zt_ledger_transfer_pool(const struct zt_transfer *t, char pool[ZT_POOL_ID_BYTES]);
 
 typedef int (*zt_transfer_cb)(void *ctx, const struct zt_transfer *t);
 
@@ -91,6 +96,11 @@ struct zt_ledger_balances_req {
 	int (*begin)(void *ctx);
 	int (*row)(void *ctx, const char *account, zt_fen balance);
 	void *ctx;
+	/* NULL: the database's books; a pool: its books only — each account
+	 * with the sum of that pool's transfers (a pool's own account of
+	 * another pool is not listed; `account` names one as of any pool, the
+	 * pool's own name taken: fund:F is fund:F@P) */
+	const char *pool;
 };
 struct zt_ledger_balances_res {
 	int64_t count;
@@ -113,6 +123,7 @@ struct zt_ledger_history_req {
 	int (*begin)(void *ctx, zt_fen opening);
 	int (*row)(void *ctx, const struct zt_transfer *t, zt_fen balance_after);
 	void *ctx;
+	const char *pool; /* NULL: every transfer; a pool: its transfers (as balances_req) */
 };
 struct zt_ledger_history_res {
 	int64_t count;

@@ -550,6 +550,13 @@ struct zt_store_ledger_ops {
 	/* Every transfer with a debit or credit account starting with `prefix`,
 	 * in the order written. */
 	int (*scan)(struct zt_store *s, const char *prefix, zt_transfer_cb cb, void *ctx);
+	/* The transfers summed per debit, credit and the pool of their
+	 * settlement ("" for a transfer of none), in no order: each pool's
+	 * books (ledger.h). */
+	int (*legs)(struct zt_store *s,
+	            int (*cb)(void *ctx, const char *debit, const char *credit, const char *pool,
+	                      zt_fen sum),
+	            void *ctx);
 };
 
 struct zt_store_advance_ops {

@@ -127,3 +127,9 @@ int zt_pools_of_account(struct zt_store *s, const struct zt_config *cfg, const c
 	}
 	return rc;
 }
+
+int zt_pools_each(struct zt_store *s, int (*cb)(void *ctx, const struct zt_pool_place *p),
+                  void *ctx)
+{
+	return s->ops->registry.pools_each(s, cb, ctx);
+}

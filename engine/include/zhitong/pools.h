@@ -35,6 +35,11 @@ struct zt_pool_place {
  * (every county is then the pool default's). */
 int zt_pools_record(struct zt_store *s, const struct zt_config *cfg, bool *changed);
 
+/* What the database holds (`zhitong status`): the counties in code
+ * order, then the accounts. */
+int zt_pools_each(struct zt_store *s, int (*cb)(void *ctx, const struct zt_pool_place *p),
+                  void *ctx);
+
 /* The pool of bank account `account`: the configuration's (cfg may be
  * NULL), else the database's, else ZT_POOL_DEFAULT. */
 int zt_pools_of_account(struct zt_store *s, const struct zt_config *cfg, const char *account,

@@ -20,6 +20,9 @@
 #include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/json.h"
+#include "zhitong/ledger.h"
+#include "zhitong/claims.h"
+#include "zhitong/verify.h"
 #include "zhitong/money.h"
 #include "zhitong/pools.h"
 #include "zhitong/settle.h"
@@ -279,6 +282,185 @@ Test(pools_batch, the_single_pool_bills_every_county_as_before, .init = world_ba
 	             0, "%s", zt_error_last());
 	if (none.id[0])
 		cr_expect_str_eq(none.batch.pool, ZT_POOL_DEFAULT);
+	zt_config_free(c);
+}
+
+/* ---- each pool its own books (018) ----------------------------------------------- */
+
+/* verify in-process: the violations, the first into `first` */
+static void first_violation(void *ctx, const char *check, const char *message)
+{
+	char *first = ctx;
+	if (!first[0])
+		snprintf(first, 300, "(%s) %s", check, message);
+}
+
+static void verify_clean(void)
+{
+	char first[300] = "";
+	struct zt_verify_report r = {first, first_violation, NULL, NULL};
+	int64_t n = -1;
+	cr_assert_eq(zt_verify(s, &r, &n), 0, "%s", zt_error_last());
+	cr_assert_eq(n, 0, "%lld violations, first: %s", (long long)n, first);
+}
+
+struct books {
+	int64_t count;
+	zt_fen sum;
+	char names[40][ZT_ACCOUNT_NAME_BYTES];
+	zt_fen v[40];
+};
+
+static int book_row(void *ctx, const char *account, zt_fen balance)
+{
+	struct books *b = ctx;
+	cr_assert_lt(b->count, 40);
+	snprintf(b->names[b->count], ZT_ACCOUNT_NAME_BYTES, "%s", account);
+	b->v[b->count++] = balance;
+	b->sum += balance;
+	return 0;
+}
+
+static struct books books_of(const char *pool)
+{
+	struct books b = {0};
+	struct zt_ledger_balances_req req = {.row = book_row, .ctx = &b, .pool = pool};
+	struct zt_ledger_balances_res res;
+	cr_assert_eq(zt_ledger_balances(s, &req, &res), 0, "%s", zt_error_last());
+	cr_assert_eq(res.count, b.count);
+	return b;
+}
+
+/* The balance of `account` in b; *listed whether it is there. */
+static zt_fen book_of(const struct books *b, const char *account, bool *listed)
+{
+	for (int64_t i = 0; i < b->count; i++)
+		if (strcmp(b->names[i], account) == 0) {
+			*listed = true;
+			return b->v[i];
+		}
+	*listed = false;
+	return 0;
+}
+
+static zt_fen balance_of(const char *account)
+{
+	zt_fen v = 0;
+	cr_assert_eq(zt_ledger_balance(s, account, &v), 0, "%s", zt_error_last());
+	return v;
+}
+
+Test(pools_books, each_pool_books_its_claims_on_its_own_accounts, .init = world, .fini = fini)
+{
+	struct zt_config *c = parse(two_pools);
+	struct books a = books_of("A"), b = books_of("B"), d = books_of(ZT_POOL_DEFAULT);
+	/* each pool's books balance on their own */
+	cr_expect_eq(a.sum, 0, "pool A's books sum to %lld", (long long)a.sum);
+	cr_expect_eq(b.sum, 0, "pool B's books sum to %lld", (long long)b.sum);
+	cr_expect_eq(d.count, 0, "the pool default has no claim here: %lld accounts",
+	             (long long)d.count);
+	bool listed;
+	zt_fen fa = book_of(&a, "fund:" FUND "@A", &listed);
+	cr_assert(listed, "fund:" FUND "@A not in A's books");
+	zt_fen fb = book_of(&b, "fund:" FUND "@B", &listed);
+	cr_assert(listed, "fund:" FUND "@B not in B's books");
+	book_of(&a, "fund:" FUND "@B", &listed);
+	cr_expect(!listed, "B's fund account in A's books");
+	book_of(&a, "hospital:H51010201", &listed);
+	cr_expect(!listed, "B's hospital in A's books");
+	book_of(&b, "hospital:H51010101", &listed);
+	cr_expect(!listed, "A's hospital in B's books");
+	cr_expect_gt(fa, 0);
+	cr_expect_gt(fb, 0);
+	/* the database's books are the pools' together */
+	cr_expect_eq(balance_of("fund:" FUND "@A"), fa);
+	zt_fen none = 0;
+	cr_expect_eq(zt_ledger_balance(s, "fund:" FUND, &none), ZT_ENOTFOUND,
+	             "the pool default's fund account was booked: %lld", (long long)none);
+	/* a pool's batch bills exactly what its fund account says it is owed */
+	struct zt_batch_create_res ba, bb;
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "A",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &ba), 0,
+	             "%s", zt_error_last());
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "B",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &bb), 0,
+	             "%s", zt_error_last());
+	cr_expect_eq(ba.batch.total, fa, "A's batch %lld, A's fund account %lld",
+	             (long long)ba.batch.total, (long long)fa);
+	cr_expect_eq(bb.batch.total, fb, "B's batch %lld, B's fund account %lld",
+	             (long long)bb.batch.total, (long long)fb);
+	/* what a hospital of A earned is what A's funds and burdens owe it */
+	zt_fen owed = 0;
+	for (int64_t i = 0; i < a.count; i++)
+		if (strncmp(a.names[i], "fund:", 5) == 0)
+			owed += a.v[i];
+	cr_expect_eq(-book_of(&a, "hospital:H51010101", &listed), owed);
+	verify_clean();
+	zt_config_free(c);
+}
+
+/* The settlement's pool is the one of its hospital's county when it is
+ * written: a hospital that moves county keeps its claims of before in its
+ * old pool — billed once, by it — and a reversal of one of them goes to
+ * the old pool too. */
+Test(pools_books, a_hospital_that_moved_county_keeps_its_shares_in_its_old_pool,
+     .init = world, .fini = fini)
+{
+	struct zt_config *c = parse(two_pools);
+	/* H51010101 (pool A) moves to county 510102 (pool B) */
+	struct zt_hospital h;
+	cr_assert_eq(s->ops->registry.get_hospital(s, "H51010101", &h), 0);
+	cr_assert_str_eq(h.pool, "A");
+	snprintf(h.county, sizeof h.county, "510102");
+	cr_assert_eq(s->ops->begin(s, ZT_TXN_WRITE), 0);
+	cr_assert_eq(s->ops->registry.put_hospital(s, &h), 0, "%s", zt_error_last());
+	cr_assert_eq(s->ops->commit(s), 0);
+	cr_assert_eq(s->ops->registry.get_hospital(s, "H51010101", &h), 0);
+	cr_assert_str_eq(h.pool, "B");
+	zt_fen a_before = balance_of("fund:" FUND "@A"), b_before = balance_of("fund:" FUND "@B");
+	/* a claim settled now is B's */
+	zt_test_settle_at(s, "H51010101", "A-3", "P0000004", "2017-03-05", "6000.00");
+	zt_fen b_after = balance_of("fund:" FUND "@B");
+	cr_expect_gt(b_after, b_before, "the new claim is not on B's books");
+	cr_expect_eq(balance_of("fund:" FUND "@A"), a_before, "the new claim moved A's books");
+	/* A-1, settled in A, is reversed: the reversal is A's */
+	struct zt_claims_reverse_res rv;
+	cr_assert_eq(zt_claims_reverse(s, &(struct zt_claims_reverse_req){.hospital = "H51010101",
+	                                   .claim_no = "A-1", .reason = "wrong ward",
+	                                   .actor = "desk1"}, &rv), 0, "%s", zt_error_last());
+	cr_assert(!rv.rejected, "%s", rv.message);
+	cr_expect_str_eq(rv.reversal.pool, "A");
+	zt_fen a_after = balance_of("fund:" FUND "@A");
+	cr_expect_lt(a_after, a_before, "the reversal did not take A-1's share off A's books");
+	cr_expect_eq(balance_of("fund:" FUND "@B"), b_after, "the reversal touched B's books");
+	/* each batch bills its pool's books: A's A-2 (A-1 and its reversal
+	 * together), B's B-1, B-2 and A-3; no share twice, none left */
+	struct zt_batch_create_res ba, bb, again;
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "A",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &ba), 0,
+	             "%s", zt_error_last());
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "B",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &bb), 0,
+	             "%s", zt_error_last());
+	cr_expect_eq(ba.batch.total, a_after, "A's batch %lld, A's books %lld",
+	             (long long)ba.batch.total, (long long)a_after);
+	cr_expect_eq(bb.batch.total, b_after, "B's batch %lld, B's books %lld",
+	             (long long)bb.batch.total, (long long)b_after);
+	struct hospitals_seen ra = records_of(ba.id), rb = records_of(bb.id);
+	cr_expect_eq(ra.n, 3, "A's batch: A-1, its reversal, A-2: %lld records", (long long)ra.n);
+	cr_expect_eq(rb.n, 3, "B's batch: B-1, B-2, A-3: %lld records", (long long)rb.n);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c,
+		                                   .pool = i ? "B" : "A", .fund_code = FUND,
+		                                   .actor = "alice"}, &again), 0);
+		cr_expect_eq(again.id[0], '\0', "a share left over for %s: %s", i ? "B" : "A",
+		             again.id);
+	}
+	verify_clean();
 	zt_config_free(c);
 }
 

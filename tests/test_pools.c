@@ -991,6 +991,78 @@ static void reports_of_a_pool(const char *db, const char *cfg, const char *ta, c
 	free(out);
 }
 
+/* `ledger balance --pool P --format csv`: the balance of `account` (0 if
+ * not listed) and the sum of every line. */
+static zt_fen pool_balance(const char *db, const char *cfg, const char *pool,
+                           const char *account, zt_fen *sum)
+{
+	char *csv = zt_test_dbc_ok(db, cfg, "ledger balance --pool %s --format csv", pool);
+	cr_assert(strncmp(csv, "account,balance\r\n", 17) == 0 ||
+	          strncmp(csv, "account,balance\n", 16) == 0, "%s", csv);
+	zt_fen v = 0;
+	*sum = 0;
+	for (const char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+		char name[ZT_ACCOUNT_NAME_BYTES], amount[40];
+		csv_cell(line + 1, 0, name, sizeof name);
+		csv_cell(line + 1, 1, amount, sizeof amount);
+		zt_fen x = amount[0] == '-' ? -fen_of(amount + 1) : fen_of(amount);
+		*sum += x;
+		if (strcmp(name, account) == 0)
+			v = x;
+	}
+	free(csv);
+	return v;
+}
+
+/* Each pool's books after the flow: A's batch paid into A's account; B's
+ * paid into B's, with a credit naming A's batch held in B's suspense and
+ * an advance of 100.00 to B's hospital — exact to the fen, each pool's
+ * books summing to 0, verify clean. */
+static void books_of_each_pool(const char *db, const char *cfg, const char *ta, const char *tb)
+{
+	zt_fen sa, sb;
+	zt_fen bank_a = pool_balance(db, cfg, "A", "pool:bank@A", &sa);
+	cr_expect_eq(bank_a, fen_of(ta), "pool:bank@A %lld, A's batch paid %s", (long long)bank_a,
+	             ta);
+	cr_expect_eq(sa, 0, "pool A's books sum to %lld", (long long)sa);
+	zt_fen bank_b = pool_balance(db, cfg, "B", "pool:bank@B", &sb);
+	cr_expect_eq(bank_b, fen_of(tb) + fen_of(ta) - 10000,
+	             "pool:bank@B %lld: B's batch %s, the credit in suspense %s, less 100.00",
+	             (long long)bank_b, tb, ta);
+	cr_expect_eq(sb, 0, "pool B's books sum to %lld", (long long)sb);
+	cr_expect_eq(pool_balance(db, cfg, "B", "suspense:bank@B", &sb), -fen_of(ta));
+	cr_expect_eq(pool_balance(db, cfg, "A", "suspense:bank@A", &sa), 0);
+	/* the fund's accounts: billed and paid, nothing owed in either pool */
+	cr_expect_eq(pool_balance(db, cfg, "A", "fund:" FUND "@A", &sa), 0);
+	cr_expect_eq(pool_balance(db, cfg, "B", "fund:" FUND "@B", &sb), 0);
+	/* fund:F names the pool's own with --pool */
+	char *one = zt_test_dbc_ok(db, cfg, "ledger balance fund:" FUND " --pool A --format csv");
+	cr_expect(strstr(one, "\nfund:" FUND "@A,0.00"), "%s", one);
+	free(one);
+	/* the history of B's bank ends at its balance */
+	char *h = zt_test_dbc_ok(db, cfg, "ledger transfers --account pool:bank --pool B "
+	                                  "--format csv");
+	char want[64], y[ZT_FMT_BYTES];
+	size_t n = strcspn(h, "\0");
+	while (n && (h[n - 1] == '\n' || h[n - 1] == '\r'))
+		n--;
+	const char *last = h + n;
+	while (last > h && last[-1] != ',')
+		last--;
+	snprintf(want, sizeof want, "%s", zt_format_amount(y, bank_b));
+	cr_expect(strncmp(last, want, strlen(want)) == 0 && (size_t)(h + n - last) == strlen(want),
+	          "B's bank does not end at %s:\n%s", y, h);
+	free(h);
+	/* the reconciliation report of B: B's balances */
+	char *text = zt_test_dbc_ok(db, cfg, "reconcile report --pool B");
+	snprintf(want, sizeof want, "余额 %s；", zt_format_amount(y, bank_b));
+	cr_expect(strstr(text, want), "B's bank %s not in its report:\n%s", y, text);
+	free(text);
+	char *out = zt_test_db_ok(db, "verify");
+	cr_expect(strstr(out, "OK: 0 violations"), "%s", out);
+	free(out);
+}
+
 /* The flow on `db` (SQLite or PostgreSQL), initialised with the sample
  * registry and policy. */
 static void statements_pay_their_pools_batches_only(const char *db)
@@ -1072,6 +1144,7 @@ static void statements_pay_their_pools_batches_only(const char *db)
 	cr_expect(strstr(st, "\nH51010201,") && strstr(st, "\nH51010101,"), "%s", st);
 	free(st);
 	reports_of_a_pool(db, cfg, ta, tb, exc_id);
+	books_of_each_pool(db, cfg, ta, tb);
 }
 
 Test(pools_cli, statements_pay_their_pools_batches_only_on_sqlite, .timeout = 300)

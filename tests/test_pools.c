@@ -576,7 +576,7 @@ static void serve(void)
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	world(); /* the claims of both pools, in pools.db */
-	snprintf(db_path, sizeof db_path, "%s", tmp_path("pools.db"));
+	snprintf(db_path, sizeof db_path, "%s", zt_test_store_target());
 	zt_store_close(s);
 	s = NULL;
 	snprintf(files, sizeof files, "%s", tmp_path("files"));

@@ -1166,3 +1166,73 @@ Test(pools_cli, statements_pay_their_pools_batches_only_on_postgresql, .timeout 
 	                ZT_TEST_SOURCE_DIR));
 	statements_pay_their_pools_batches_only(target);
 }
+
+/* ---- a database of schema 17 ------------------------------------------------------- */
+
+/* A database made before the pools had their own books (schema 17: no
+ * settlement.pool, no pool_county, pool_account): its claims, advance,
+ * batch and payment are the pool default's once migrated, its books the
+ * same to the fen, and verify is clean. */
+Test(pools_migration, a_schema_17_database_is_the_pool_defaults, .timeout = 300)
+{
+	if (zt_test_on_pg())
+		cr_skip_test("a database of schema 17 is made here with SQLite's ALTER TABLE");
+	char db[1024], key[700], today[ZT_FMT_BYTES];
+	snprintf(db, sizeof db, "%s", zt_test_sample_db("m17.db"));
+	snprintf(key, sizeof key, "%s", tmp_path("k17.pem"));
+	struct run r = sh("openssl genpkey -algorithm ed25519 -out '%s'", key);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	char ini[1200];
+	snprintf(ini, sizeof ini, "[signing]\nkey = %s\n\n[pool]\nname = 某县\naccount = " ACCT_TEST
+	         "\n\n[hospital H51010101]\naccount = 4402000000000000001\n", key);
+	const char *cfg = zt_test_write("m17.ini", ini);
+	cli_settle(db, cfg, "H51010101", "M-1", "P0000002", "5000.00");
+	cli_settle(db, cfg, "H51010101", "M-2", "P0000003", "7000.00");
+	char id[64], total[32];
+	billed(db, cfg, key, ZT_POOL_DEFAULT, id, total);
+	zt_format_date(today, zt_date_today());
+	free(zt_test_dbc_ok(db, cfg, "reconcile import '%s'",
+	                    zt_test_camt("m17.xml", "MSG-M", today,
+	                                 &(struct zt_test_entry){1, total, "REF-M-1", NULL, id}, 1)));
+	char *before = zt_test_db_ok(db, "ledger balance --format csv");
+	/* back to schema 17 */
+	r = sh("sqlite3 '%s' 'ALTER TABLE settlement DROP COLUMN pool; DROP TABLE pool_county; "
+	       "DROP TABLE pool_account; PRAGMA user_version = 17;'", db);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	char *v = zt_test_rows(db, "PRAGMA user_version");
+	cr_assert_str_eq(v, "17\n");
+	free(v);
+	free(zt_test_db_ok(db, "init"));
+	v = zt_test_rows(db, "PRAGMA user_version");
+	char want[16];
+	snprintf(want, sizeof want, "%d\n", ZT_STORE_VERSION);
+	cr_expect_str_eq(v, want);
+	free(v);
+	/* every settlement of before is the pool default's, and its books are
+	 * those of before */
+	v = zt_test_rows(db, "SELECT pool, count(*) FROM settlement GROUP BY pool");
+	cr_expect_str_eq(v, "default|2\n");
+	free(v);
+	char *after = zt_test_db_ok(db, "ledger balance --format csv");
+	cr_expect_str_eq(after, before);
+	char *pool = zt_test_db_ok(db, "ledger balance --pool default --format csv");
+	cr_expect_str_eq(pool, before, "the pool default's books are not the database's");
+	free(pool);
+	char *fund = zt_test_db_ok(db, "ledger balance fund:" FUND " --format csv");
+	cr_expect(strstr(fund, "\nfund:" FUND ",0.00"), "billed and paid: %s", fund);
+	free(fund);
+	char *out = zt_test_db_ok(db, "verify");
+	cr_expect(strstr(out, "OK: 0 violations"), "%s", out);
+	free(out);
+	/* and a claim settled now, without a configuration, is the pool default's */
+	char xml[4096];
+	zt_test_claim_xml(xml, sizeof xml, "M-3", "P0000004", "2017-03-01", "3000.00");
+	free(zt_test_db_ok(db, "claim submit '%s'", zt_test_write("M-3.xml", xml)));
+	v = zt_test_rows(db, "SELECT pool FROM settlement ORDER BY id DESC LIMIT 1");
+	cr_expect_str_eq(v, "default\n");
+	free(v);
+	free(before);
+	free(after);
+}

@@ -770,9 +770,43 @@ Test(pools_service, a_user_of_pool_a_is_refused_pool_bs_batches_and_plans, .init
 
 /* The reconciliation report and a hospital's day over the service: a
  * user of pool A sees A's (its only pool by default), B's is 404. */
+/* The report's `ledger` of fund FUND (fen). */
+static zt_fen report_fund_ledger(const struct zt_http_resp *r)
+{
+	struct zt_json_doc *d = zt_http_json(r);
+	const struct zt_json *funds = zt_json_member(zt_json_root(d), "funds");
+	cr_assert(funds && funds->type == ZT_JSON_ARRAY, "%s", r->body);
+	zt_fen v = 0;
+	bool found = false, present;
+	for (size_t i = 0; i < funds->count && !found; i++)
+		if (strcmp(zt_http_json_text(funds->items[i], "fund_code"), FUND) == 0) {
+			cr_assert_eq(zt_json_get_amount(&v, &present, funds->items[i], "ledger"), 0);
+			found = present;
+		}
+	cr_assert(found, "no ledger of fund " FUND ": %s", r->body);
+	zt_json_doc_free(d);
+	return v;
+}
+
 Test(pools_service, a_user_of_pool_a_reads_pool_as_reports_only, .init = serve, .fini = unserve,
      .timeout = 240)
 {
+	/* each report's fund ledger is of its pools' books (fund:F@P) */
+	struct zt_http_resp la = http_get("/v1/reports/reconciliation", FIN_A),
+	                    lb = http_get("/v1/reports/reconciliation?pool=B", FIN_ANY),
+	                    lall = http_get("/v1/reports/reconciliation", FIN_ANY);
+	status_is(&la, 200, "A's report");
+	status_is(&lb, 200, "B's report");
+	status_is(&lall, 200, "every pool's report");
+	zt_fen fa = report_fund_ledger(&la), fb = report_fund_ledger(&lb),
+	       fall = report_fund_ledger(&lall);
+	cr_expect_gt(fa, 0, "A's claims are not on A's fund ledger");
+	cr_expect_gt(fb, 0, "B's claims are not on B's fund ledger");
+	cr_expect_eq(fa + fb, fall, "A's %lld + B's %lld is not every pool's %lld", (long long)fa,
+	             (long long)fb, (long long)fall);
+	zt_http_free(&la);
+	zt_http_free(&lb);
+	zt_http_free(&lall);
 	struct zt_http_resp r = http_get("/v1/reports/reconciliation", FIN_A);
 	status_is(&r, 200, "the report of finance of pool A");
 	cr_expect(strstr(r.body, "\"pools\":\"A\""), "%s", r.body);

@@ -401,6 +401,30 @@ Test(pools_books, each_pool_books_its_claims_on_its_own_accounts, .init = world,
 	zt_config_free(c);
 }
 
+static void collect_violation(void *ctx, const char *check, const char *message)
+{
+	char *all = ctx;
+	size_t n = strlen(all);
+	snprintf(all + n, 4000 - n, "(%s) %s\n", check, message);
+}
+
+Test(pools_books, verify_finds_money_moved_between_two_pools_books, .init = world, .fini = fini)
+{
+	/* behind the engine's back: A's bank pays B's fund */
+	cr_assert_eq(s->ops->begin(s, ZT_TXN_WRITE), 0);
+	cr_assert_eq(s->ops->ledger.post(s, &(struct zt_posting){"pool:bank@A", "fund:" FUND "@B",
+	                                                          100, "payment", "X-1"}, 0),
+	             0, "%s", zt_error_last());
+	cr_assert_eq(s->ops->commit(s), 0);
+	char all[4000] = "";
+	struct zt_verify_report r = {all, collect_violation, NULL, NULL};
+	int64_t n = 0;
+	cr_assert_eq(zt_verify(s, &r, &n), 0, "%s", zt_error_last());
+	cr_expect_gt(n, 0);
+	cr_expect(strstr(all, "moves money between two pools' books: debit pool:bank@A, credit fund:" FUND "@B"),
+	          "no violation names the transfer between pools:\n%s", all);
+}
+
 /* The settlement's pool is the one of its hospital's county when it is
  * written: a hospital that moves county keeps its claims of before in its
  * old pool — billed once, by it — and a reversal of one of them goes to

@@ -130,7 +130,6 @@ struct pool_books {
 	const char *pool;
 	struct pool_leg *v;
 	size_t n, cap;
-	int rc;
 };
 
 static int pool_books_add(struct pool_books *b, const char *name, __int128 v)

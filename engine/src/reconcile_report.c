@@ -53,19 +53,38 @@ static bool covers(const struct report_ctx *c, const char *pool)
 }
 
 /* The balance of account `base` over the pools the report covers (each
- * pool its own books: ledger.h): those it names, else every pool
- * configured (without a configuration, the pool default). */
+ * pool its own books: ledger.h): the pools it names, else every pool's
+ * (base and base@P of any P: the database's). */
+struct every_pool {
+	const char *base;
+	size_t n;
+	zt_fen sum;
+};
+
+static int every_pool_row(void *ctx, const char *account, zt_fen balance)
+{
+	struct every_pool *e = ctx;
+	if (strncmp(account, e->base, e->n) != 0 || (account[e->n] && account[e->n] != '@'))
+		return 0;
+	if (__builtin_add_overflow(e->sum, balance, &e->sum))
+		return zt_error_set(ZT_ERANGE, "the balances of %s over the pools overflow", e->base);
+	return 0;
+}
+
 static int pools_balance(const struct report_ctx *c, const char *base, zt_fen *out)
 {
-	size_t n = c->req->pool_count ? c->req->pool_count : zt_config_pool_count(c->req->cfg);
 	*out = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *pool = c->req->pool_count ? c->req->pools[i]
-		                                      : zt_config_pool_id(c->req->cfg, i);
+	if (c->req->pool_count == 0) {
+		struct every_pool e = {base, strlen(base), 0};
+		int rc = c->s->ops->ledger.balances(c->s, every_pool_row, &e);
+		*out = e.sum;
+		return rc;
+	}
+	for (size_t i = 0; i < c->req->pool_count; i++) {
 		char name[ZT_ACCOUNT_NAME_BYTES];
 		zt_fen v = 0;
 		bool exists;
-		zt_ledger_pool_account(name, base, pool);
+		zt_ledger_pool_account(name, base, c->req->pools[i]);
 		int rc = c->s->ops->ledger.balance(c->s, name, &v, &exists);
 		if (rc)
 			return rc;

@@ -346,7 +346,7 @@ struct zt_recon_report {
 	/* The pools it covers, joined by ", " ("" every pool: the request named
 	 * none). The ledger's balances (pool_bank, suspense, a fund's ledger)
 	 * are those of the pools it covers, each pool its own books (ledger.h:
-	 * pool:bank@P, fund:F@P): the pools named, else every pool configured. */
+	 * pool:bank@P, fund:F@P): the pools named, else every pool's. */
 	char pools[256];
 };
 void zt_recon_report_free(struct zt_recon_report *r);

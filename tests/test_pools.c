@@ -888,7 +888,8 @@ static const char *cli_config(const char *key)
 	         "[signing]\nkey = %s\n\n"
 	         "[pool A]\nname = 甲县\naccount = " ACCT_A "\ncounties = 510101\n\n"
 	         "[pool B]\nname = 乙县\naccount = " ACCT_TEST "\ncounties = 510102\n\n"
-	         "[hospital H51010201]\naccount = 4402000000000000002\n",
+	         "[hospital H51010201]\naccount = 4402000000000000002\n\n"
+	         "[fund " FUND "]\naccount = 6222030300000000009\n",
 	         key);
 	return zt_test_write("pools-cli.ini", ini);
 }
@@ -916,7 +917,7 @@ static void billed(const char *db, const char *cfg, const char *key, const char 
 	free(out);
 	free(zt_test_db_ok(db, "batch approve %s --by bob", id));
 	free(zt_test_dbc_ok(db, cfg, "batch export %s --out '%s' --key '%s' --by carol", id,
-	                    tmp_path(pool), key));
+	                    tmp_path(id), key));
 	char name[80], ack[300];
 	snprintf(name, sizeof name, "%s.ack.xml", id);
 	snprintf(ack, sizeof ack, "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"%s\" "
@@ -1049,6 +1050,11 @@ static void reports_of_a_pool(const char *db, const char *cfg, const char *ta, c
 	free(out);
 }
 
+static zt_fen signed_fen(const char *yuan)
+{
+	return yuan[0] == '-' ? -fen_of(yuan + 1) : fen_of(yuan);
+}
+
 /* `ledger balance --pool P --format csv`: the balance of `account` (0 if
  * not listed) and the sum of every line. */
 static zt_fen pool_balance(const char *db, const char *cfg, const char *pool,
@@ -1063,7 +1069,7 @@ static zt_fen pool_balance(const char *db, const char *cfg, const char *pool,
 		char name[ZT_ACCOUNT_NAME_BYTES], amount[40];
 		csv_cell(line + 1, 0, name, sizeof name);
 		csv_cell(line + 1, 1, amount, sizeof amount);
-		zt_fen x = amount[0] == '-' ? -fen_of(amount + 1) : fen_of(amount);
+		zt_fen x = signed_fen(amount);
 		*sum += x;
 		if (strcmp(name, account) == 0)
 			v = x;
@@ -1203,6 +1209,77 @@ static void statements_pay_their_pools_batches_only(const char *db)
 	free(st);
 	reports_of_a_pool(db, cfg, ta, tb, exc_id);
 	books_of_each_pool(db, cfg, ta, tb);
+}
+
+/* Pool B's batch paid into B's account, then a claim of it reversed: the
+ * negative batch is paid back from B's account to the fund, on B's books
+ * (fund:F@B <- pool:bank@B); A's books never move. */
+static void a_pool_pays_its_fund_back(const char *db)
+{
+	char cfg[1024], key[700], today[ZT_FMT_BYTES];
+	snprintf(key, sizeof key, "%s", tmp_path("kr.pem"));
+	struct run r = sh("openssl genpkey -algorithm ed25519 -out '%s'", key);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	snprintf(cfg, sizeof cfg, "%s", cli_config(key));
+	cli_settle(db, cfg, "H51010101", "RA-1", "P0000002", "5000.00");
+	cli_settle(db, cfg, "H51010201", "RB-1", "P0000003", "6000.00");
+	char idb[64], tb[32], neg[64], tn[32];
+	billed(db, cfg, key, "B", idb, tb);
+	zt_format_date(today, zt_date_today());
+	r = zt_test_dbc(db, cfg, "reconcile import '%s'",
+	                zt_test_camt("rb.xml", "MSG-RB", today,
+	                             &(struct zt_test_entry){1, tb, "REF-RB-1", NULL, idb}, 1));
+	cr_assert_eq(r.code, 0, "exit %d\n%s%s", r.code, r.out, r.err);
+	run_free(&r);
+	free(zt_test_dbc_ok(db, cfg, "claim reverse --hospital H51010201 --claim-no RB-1 "
+	                             "--reason 'wrong ward' --by desk1"));
+	billed(db, cfg, key, "B", neg, tn);
+	cr_assert_eq(signed_fen(tn), -fen_of(tb), "the reversal's batch %s is %s, not -%s", neg, tn,
+	             tb);
+	zt_fen sa, sb;
+	cr_assert_eq(pool_balance(db, cfg, "B", "pool:bank@B", &sb), fen_of(tb));
+	cr_assert_eq(pool_balance(db, cfg, "B", "fund:" FUND "@B", &sb), -fen_of(tb),
+	             "B owes its fund back what it paid for RB-1");
+	const char *file = tmp_path("repay-b.xml");
+	free(zt_test_dbc_ok(db, cfg, "batch repay %s --by carol --out '%s'", neg, file));
+	cr_expect_eq(pool_balance(db, cfg, "B", "pool:bank@B", &sb), 0, "B's bank paid it back");
+	cr_expect_eq(pool_balance(db, cfg, "B", "fund:" FUND "@B", &sb), 0, "B's fund is square");
+	cr_expect_eq(sb, 0, "B's books sum to %lld", (long long)sb);
+	cr_expect_eq(pool_balance(db, cfg, "A", "pool:bank@A", &sa), 0, "A's bank moved");
+	cr_expect_gt(pool_balance(db, cfg, "A", "fund:" FUND "@A", &sa), 0, "A-1 is not on A's books");
+	cr_expect_eq(sa, 0, "A's books sum to %lld", (long long)sa);
+	/* B's account is the debtor of the payment file */
+	char *xml = zt_test_slurp(file);
+	cr_assert(xml);
+	const char *dbtr = strstr(xml, "<DbtrAcct>");
+	cr_expect(dbtr && strstr(dbtr, ACCT_TEST), "B's account does not pay:\n%s", xml);
+	cr_expect_null(strstr(xml, ACCT_A), "A's account in B's repayment:\n%s", xml);
+	free(xml);
+	char *out = zt_test_db_ok(db, "verify");
+	cr_expect(strstr(out, "OK: 0 violations"), "%s", out);
+	free(out);
+}
+
+Test(pools_cli, a_pool_pays_its_fund_back_from_its_own_books_on_sqlite, .timeout = 300)
+{
+	if (zt_test_on_pg())
+		cr_skip_test("the PostgreSQL twin is below");
+	char db[1024];
+	snprintf(db, sizeof db, "%s", zt_test_sample_db("repay.db"));
+	a_pool_pays_its_fund_back(db);
+}
+
+Test(pools_cli, a_pool_pays_its_fund_back_from_its_own_books_on_postgresql, .timeout = 300)
+{
+	char target[1200];
+	zt_test_pg_create(target, sizeof target, "poolsrepay", NULL);
+	free(zt_test_ok("--db '%s' init", target));
+	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", target,
+	                ZT_TEST_SOURCE_DIR));
+	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", target,
+	                ZT_TEST_SOURCE_DIR));
+	a_pool_pays_its_fund_back(target);
 }
 
 Test(pools_cli, statements_pay_their_pools_batches_only_on_sqlite, .timeout = 300)

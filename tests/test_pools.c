@@ -401,6 +401,47 @@ Test(pools_books, each_pool_books_its_claims_on_its_own_accounts, .init = world,
 	zt_config_free(c);
 }
 
+static int place_seen(void *ctx, const struct zt_pool_place *p)
+{
+	char *all = ctx;
+	size_t n = strlen(all);
+	snprintf(all + n, 400 - n, "%s%s=%s;", p->account ? "a:" : "c:", p->key, p->pool);
+	return 0;
+}
+
+Test(pools_books, the_database_keeps_the_pools_as_the_configuration_last_said,
+     .init = world_bare, .fini = fini)
+{
+	char all[400] = "";
+	cr_assert_eq(zt_pools_each(s, place_seen, all), 0);
+	cr_expect_str_eq(all, "", "nothing recorded yet");
+	/* two pools naming one account: the first's, as a statement's pool */
+	struct zt_config *c = parse("[pool A]\naccount = 1\ncounties = 510101\n"
+	                            "[pool B]\naccount = 1\ncounties = 510199 510102\n");
+	bool changed = false;
+	cr_assert_eq(zt_pools_record(s, c, &changed), 0, "%s", zt_error_last());
+	cr_expect(changed);
+	cr_assert_eq(zt_pools_each(s, place_seen, all), 0);
+	cr_expect_str_eq(all, "c:510101=A;c:510102=B;c:510199=B;a:1=A;");
+	char pool[ZT_POOL_ID_BYTES];
+	cr_assert_eq(zt_pools_of_account(s, NULL, "1", pool), 0);
+	cr_expect_str_eq(pool, "A");
+	cr_assert_eq(zt_pools_of_account(s, NULL, "2", pool), 0);
+	cr_expect_str_eq(pool, ZT_POOL_DEFAULT, "an account of no pool");
+	zt_config_free(c);
+	/* the configuration changes: the database follows */
+	c = parse("[pool]\nname = x\naccount = 9\n");
+	cr_assert_eq(zt_pools_record(s, c, &changed), 0, "%s", zt_error_last());
+	cr_expect(changed);
+	all[0] = '\0';
+	cr_assert_eq(zt_pools_each(s, place_seen, all), 0);
+	cr_expect_str_eq(all, "a:9=default;");
+	struct zt_hospital h;
+	cr_assert_eq(s->ops->registry.get_hospital(s, "H51010201", &h), 0);
+	cr_expect_str_eq(h.pool, ZT_POOL_DEFAULT, "a county of no pool is the pool default's");
+	zt_config_free(c);
+}
+
 static void collect_violation(void *ctx, const char *check, const char *message)
 {
 	char *all = ctx;

@@ -21,6 +21,11 @@ static int add(struct places *p, bool account, const char *key, size_t len, cons
 {
 	if (len == 0 || len >= sizeof p->v->key)
 		return 0; /* the configuration's checks refused what does not fit */
+	/* a place once: the first pool that names it, as zt_config_pool_of_account */
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].account == account && strlen(p->v[i].key) == len &&
+		    memcmp(p->v[i].key, key, len) == 0)
+			return 0;
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
 		void *v = zt_realloc(p->v, cap * sizeof *p->v);

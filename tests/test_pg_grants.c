@@ -31,10 +31,11 @@ static const char *const facts[] = {
 	"recon_exception", "recon_resolution", "recon_match", "recon_alloc", "national_reversed",
 };
 /* The rows whose state moves, caches and reference data: UPDATE (and for
- * the last two DELETE) granted by grants.sql. */
+ * the last three DELETE) granted by grants.sql. */
 static const char *const moving[] = {
 	"meta", "accum", "account", "batch", "bank_import", "users", "policy_version",
 	"idempotency", "hospital", "person", "fund", "catalog", "person_category",
+	"pool_county", "pool_account",
 };
 
 static bool listed(const char *t, const char *const *list, size_t n)

@@ -20,7 +20,11 @@
 #include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/json.h"
+#include "zhitong/ledger.h"
+#include "zhitong/claims.h"
+#include "zhitong/verify.h"
 #include "zhitong/money.h"
+#include "zhitong/pools.h"
 #include "zhitong/settle.h"
 #include "zhitong/store.h"
 #include "zhitong/users.h"
@@ -129,16 +133,31 @@ Test(pools_config, pools_that_cannot_be_told_apart_are_refused)
 static struct zt_store *s;
 
 /* Two claims at a hospital of pool A, two at hospitals of pool B (people
- * of 510101 treated out of county). */
-static void world(void)
+ * of 510101 treated out of county), settled once the database knows the
+ * pools (pools.h: a settlement is of the pool of its hospital's county
+ * when it is written); `recorded` false: nothing recorded, every
+ * settlement is the pool default's. */
+static void world_of(bool recorded)
 {
 	s = zt_test_store("pools.db");
 	zt_test_load_sample(s);
+	if (recorded) {
+		struct zt_config *c = parse(two_pools);
+		bool changed = false;
+		cr_assert_eq(zt_pools_record(s, c, &changed), 0, "%s", zt_error_last());
+		cr_assert(changed, "nothing recorded");
+		cr_assert_eq(zt_pools_record(s, c, &changed), 0, "%s", zt_error_last());
+		cr_assert(!changed, "the same pools recorded twice");
+		zt_config_free(c);
+	}
 	zt_test_settle_at(s, "H51010101", "A-1", "P0000002", "2017-03-01", "5000.00");
 	zt_test_settle_at(s, "H51010101", "A-2", "P0000003", "2017-03-02", "7000.00");
 	zt_test_settle_at(s, "H51010201", "B-1", "P0000005", "2017-03-03", "3000.00");
 	zt_test_settle_at(s, "H51010211", "B-2", "P0000006", "2017-03-04", "4000.00");
 }
+
+static void world(void) { world_of(true); }
+static void world_bare(void) { world_of(false); }
 
 static void fini(void) { zt_store_close(s); }
 
@@ -243,7 +262,8 @@ Test(pools_batch, the_list_of_a_pool_has_its_batches_only, .init = world, .fini 
 	zt_config_free(c);
 }
 
-Test(pools_batch, the_single_pool_bills_every_county_as_before, .init = world, .fini = fini)
+Test(pools_batch, the_single_pool_bills_every_county_as_before, .init = world_bare,
+     .fini = fini)
 {
 	struct zt_config *c = parse("[pool]\nname = 某县\naccount = 1\n");
 	struct zt_batch_create_res all;
@@ -262,6 +282,250 @@ Test(pools_batch, the_single_pool_bills_every_county_as_before, .init = world, .
 	             0, "%s", zt_error_last());
 	if (none.id[0])
 		cr_expect_str_eq(none.batch.pool, ZT_POOL_DEFAULT);
+	zt_config_free(c);
+}
+
+/* ---- each pool its own books (018) ----------------------------------------------- */
+
+/* verify in-process: the violations, the first into `first` */
+static void first_violation(void *ctx, const char *check, const char *message)
+{
+	char *first = ctx;
+	if (!first[0])
+		snprintf(first, 300, "(%s) %s", check, message);
+}
+
+static void verify_clean(void)
+{
+	char first[300] = "";
+	struct zt_verify_report r = {first, first_violation, NULL, NULL};
+	int64_t n = -1;
+	cr_assert_eq(zt_verify(s, &r, &n), 0, "%s", zt_error_last());
+	cr_assert_eq(n, 0, "%lld violations, first: %s", (long long)n, first);
+}
+
+struct books {
+	int64_t count;
+	zt_fen sum;
+	char names[40][ZT_ACCOUNT_NAME_BYTES];
+	zt_fen v[40];
+};
+
+static int book_row(void *ctx, const char *account, zt_fen balance)
+{
+	struct books *b = ctx;
+	cr_assert_lt(b->count, 40);
+	snprintf(b->names[b->count], ZT_ACCOUNT_NAME_BYTES, "%s", account);
+	b->v[b->count++] = balance;
+	b->sum += balance;
+	return 0;
+}
+
+static struct books books_of(const char *pool)
+{
+	struct books b = {0};
+	struct zt_ledger_balances_req req = {.row = book_row, .ctx = &b, .pool = pool};
+	struct zt_ledger_balances_res res;
+	cr_assert_eq(zt_ledger_balances(s, &req, &res), 0, "%s", zt_error_last());
+	cr_assert_eq(res.count, b.count);
+	return b;
+}
+
+/* The balance of `account` in b; *listed whether it is there. */
+static zt_fen book_of(const struct books *b, const char *account, bool *listed)
+{
+	for (int64_t i = 0; i < b->count; i++)
+		if (strcmp(b->names[i], account) == 0) {
+			*listed = true;
+			return b->v[i];
+		}
+	*listed = false;
+	return 0;
+}
+
+static zt_fen balance_of(const char *account)
+{
+	zt_fen v = 0;
+	cr_assert_eq(zt_ledger_balance(s, account, &v), 0, "%s", zt_error_last());
+	return v;
+}
+
+Test(pools_books, each_pool_books_its_claims_on_its_own_accounts, .init = world, .fini = fini)
+{
+	struct zt_config *c = parse(two_pools);
+	struct books a = books_of("A"), b = books_of("B"), d = books_of(ZT_POOL_DEFAULT);
+	/* each pool's books balance on their own */
+	cr_expect_eq(a.sum, 0, "pool A's books sum to %lld", (long long)a.sum);
+	cr_expect_eq(b.sum, 0, "pool B's books sum to %lld", (long long)b.sum);
+	cr_expect_eq(d.count, 0, "the pool default has no claim here: %lld accounts",
+	             (long long)d.count);
+	bool listed;
+	zt_fen fa = book_of(&a, "fund:" FUND "@A", &listed);
+	cr_assert(listed, "fund:" FUND "@A not in A's books");
+	zt_fen fb = book_of(&b, "fund:" FUND "@B", &listed);
+	cr_assert(listed, "fund:" FUND "@B not in B's books");
+	book_of(&a, "fund:" FUND "@B", &listed);
+	cr_expect(!listed, "B's fund account in A's books");
+	book_of(&a, "hospital:H51010201", &listed);
+	cr_expect(!listed, "B's hospital in A's books");
+	book_of(&b, "hospital:H51010101", &listed);
+	cr_expect(!listed, "A's hospital in B's books");
+	cr_expect_gt(fa, 0);
+	cr_expect_gt(fb, 0);
+	/* the database's books are the pools' together */
+	cr_expect_eq(balance_of("fund:" FUND "@A"), fa);
+	zt_fen none = 0;
+	cr_expect_eq(zt_ledger_balance(s, "fund:" FUND, &none), ZT_ENOTFOUND,
+	             "the pool default's fund account was booked: %lld", (long long)none);
+	/* a pool's batch bills exactly what its fund account says it is owed */
+	struct zt_batch_create_res ba, bb;
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "A",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &ba), 0,
+	             "%s", zt_error_last());
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "B",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &bb), 0,
+	             "%s", zt_error_last());
+	cr_expect_eq(ba.batch.total, fa, "A's batch %lld, A's fund account %lld",
+	             (long long)ba.batch.total, (long long)fa);
+	cr_expect_eq(bb.batch.total, fb, "B's batch %lld, B's fund account %lld",
+	             (long long)bb.batch.total, (long long)fb);
+	/* what a hospital of A earned is what A's funds and burdens owe it */
+	zt_fen owed = 0;
+	for (int64_t i = 0; i < a.count; i++)
+		if (strncmp(a.names[i], "fund:", 5) == 0)
+			owed += a.v[i];
+	cr_expect_eq(-book_of(&a, "hospital:H51010101", &listed), owed);
+	verify_clean();
+	zt_config_free(c);
+}
+
+static int place_seen(void *ctx, const struct zt_pool_place *p)
+{
+	char *all = ctx;
+	size_t n = strlen(all);
+	snprintf(all + n, 400 - n, "%s%s=%s;", p->account ? "a:" : "c:", p->key, p->pool);
+	return 0;
+}
+
+Test(pools_books, the_database_keeps_the_pools_as_the_configuration_last_said,
+     .init = world_bare, .fini = fini)
+{
+	char all[400] = "";
+	cr_assert_eq(zt_pools_each(s, place_seen, all), 0);
+	cr_expect_str_eq(all, "", "nothing recorded yet");
+	/* two pools naming one account: the first's, as a statement's pool */
+	struct zt_config *c = parse("[pool A]\naccount = 1\ncounties = 510101\n"
+	                            "[pool B]\naccount = 1\ncounties = 510199 510102\n");
+	bool changed = false;
+	cr_assert_eq(zt_pools_record(s, c, &changed), 0, "%s", zt_error_last());
+	cr_expect(changed);
+	cr_assert_eq(zt_pools_each(s, place_seen, all), 0);
+	cr_expect_str_eq(all, "c:510101=A;c:510102=B;c:510199=B;a:1=A;");
+	char pool[ZT_POOL_ID_BYTES];
+	cr_assert_eq(zt_pools_of_account(s, NULL, "1", pool), 0);
+	cr_expect_str_eq(pool, "A");
+	cr_assert_eq(zt_pools_of_account(s, NULL, "2", pool), 0);
+	cr_expect_str_eq(pool, ZT_POOL_DEFAULT, "an account of no pool");
+	zt_config_free(c);
+	/* the configuration changes: the database follows */
+	c = parse("[pool]\nname = x\naccount = 9\n");
+	cr_assert_eq(zt_pools_record(s, c, &changed), 0, "%s", zt_error_last());
+	cr_expect(changed);
+	all[0] = '\0';
+	cr_assert_eq(zt_pools_each(s, place_seen, all), 0);
+	cr_expect_str_eq(all, "a:9=default;");
+	struct zt_hospital h;
+	cr_assert_eq(s->ops->registry.get_hospital(s, "H51010201", &h), 0);
+	cr_expect_str_eq(h.pool, ZT_POOL_DEFAULT, "a county of no pool is the pool default's");
+	zt_config_free(c);
+}
+
+static void collect_violation(void *ctx, const char *check, const char *message)
+{
+	char *all = ctx;
+	size_t n = strlen(all);
+	snprintf(all + n, 4000 - n, "(%s) %s\n", check, message);
+}
+
+Test(pools_books, verify_finds_money_moved_between_two_pools_books, .init = world, .fini = fini)
+{
+	/* behind the engine's back: A's bank pays B's fund */
+	cr_assert_eq(s->ops->begin(s, ZT_TXN_WRITE), 0);
+	cr_assert_eq(s->ops->ledger.post(s, &(struct zt_posting){"pool:bank@A", "fund:" FUND "@B",
+	                                                          100, "payment", "X-1"}, 0),
+	             0, "%s", zt_error_last());
+	cr_assert_eq(s->ops->commit(s), 0);
+	char all[4000] = "";
+	struct zt_verify_report r = {all, collect_violation, NULL, NULL};
+	int64_t n = 0;
+	cr_assert_eq(zt_verify(s, &r, &n), 0, "%s", zt_error_last());
+	cr_expect_gt(n, 0);
+	cr_expect(strstr(all, "moves money between two pools' books: debit pool:bank@A, credit fund:" FUND "@B"),
+	          "no violation names the transfer between pools:\n%s", all);
+}
+
+/* The settlement's pool is the one of its hospital's county when it is
+ * written: a hospital that moves county keeps its claims of before in its
+ * old pool — billed once, by it — and a reversal of one of them goes to
+ * the old pool too. */
+Test(pools_books, a_hospital_that_moved_county_keeps_its_shares_in_its_old_pool,
+     .init = world, .fini = fini)
+{
+	struct zt_config *c = parse(two_pools);
+	/* H51010101 (pool A) moves to county 510102 (pool B) */
+	struct zt_hospital h;
+	cr_assert_eq(s->ops->registry.get_hospital(s, "H51010101", &h), 0);
+	cr_assert_str_eq(h.pool, "A");
+	snprintf(h.county, sizeof h.county, "510102");
+	cr_assert_eq(s->ops->begin(s, ZT_TXN_WRITE), 0);
+	cr_assert_eq(s->ops->registry.put_hospital(s, &h), 0, "%s", zt_error_last());
+	cr_assert_eq(s->ops->commit(s), 0);
+	cr_assert_eq(s->ops->registry.get_hospital(s, "H51010101", &h), 0);
+	cr_assert_str_eq(h.pool, "B");
+	zt_fen a_before = balance_of("fund:" FUND "@A"), b_before = balance_of("fund:" FUND "@B");
+	/* a claim settled now is B's */
+	zt_test_settle_at(s, "H51010101", "A-3", "P0000004", "2017-03-05", "6000.00");
+	zt_fen b_after = balance_of("fund:" FUND "@B");
+	cr_expect_gt(b_after, b_before, "the new claim is not on B's books");
+	cr_expect_eq(balance_of("fund:" FUND "@A"), a_before, "the new claim moved A's books");
+	/* A-1, settled in A, is reversed: the reversal is A's */
+	struct zt_claims_reverse_res rv;
+	cr_assert_eq(zt_claims_reverse(s, &(struct zt_claims_reverse_req){.hospital = "H51010101",
+	                                   .claim_no = "A-1", .reason = "wrong ward",
+	                                   .actor = "desk1"}, &rv), 0, "%s", zt_error_last());
+	cr_assert(!rv.rejected, "%s", rv.message);
+	cr_expect_str_eq(rv.reversal.pool, "A");
+	zt_fen a_after = balance_of("fund:" FUND "@A");
+	cr_expect_lt(a_after, a_before, "the reversal did not take A-1's share off A's books");
+	cr_expect_eq(balance_of("fund:" FUND "@B"), b_after, "the reversal touched B's books");
+	/* each batch bills its pool's books: A's A-2 (A-1 and its reversal
+	 * together), B's B-1, B-2 and A-3; no share twice, none left */
+	struct zt_batch_create_res ba, bb, again;
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "A",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &ba), 0,
+	             "%s", zt_error_last());
+	cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c, .pool = "B",
+	                                                             .fund_code = FUND,
+	                                                             .actor = "alice"}, &bb), 0,
+	             "%s", zt_error_last());
+	cr_expect_eq(ba.batch.total, a_after, "A's batch %lld, A's books %lld",
+	             (long long)ba.batch.total, (long long)a_after);
+	cr_expect_eq(bb.batch.total, b_after, "B's batch %lld, B's books %lld",
+	             (long long)bb.batch.total, (long long)b_after);
+	struct hospitals_seen ra = records_of(ba.id), rb = records_of(bb.id);
+	cr_expect_eq(ra.n, 3, "A's batch: A-1, its reversal, A-2: %lld records", (long long)ra.n);
+	cr_expect_eq(rb.n, 3, "B's batch: B-1, B-2, A-3: %lld records", (long long)rb.n);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(zt_batch_create(s, &(struct zt_batch_create_req){.cfg = c,
+		                                   .pool = i ? "B" : "A", .fund_code = FUND,
+		                                   .actor = "alice"}, &again), 0);
+		cr_expect_eq(again.id[0], '\0', "a share left over for %s: %s", i ? "B" : "A",
+		             again.id);
+	}
+	verify_clean();
 	zt_config_free(c);
 }
 
@@ -377,7 +641,7 @@ static void serve(void)
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	world(); /* the claims of both pools, in pools.db */
-	snprintf(db_path, sizeof db_path, "%s", tmp_path("pools.db"));
+	snprintf(db_path, sizeof db_path, "%s", zt_test_store_target());
 	zt_store_close(s);
 	s = NULL;
 	snprintf(files, sizeof files, "%s", tmp_path("files"));
@@ -571,9 +835,43 @@ Test(pools_service, a_user_of_pool_a_is_refused_pool_bs_batches_and_plans, .init
 
 /* The reconciliation report and a hospital's day over the service: a
  * user of pool A sees A's (its only pool by default), B's is 404. */
+/* The report's `ledger` of fund FUND (fen). */
+static zt_fen report_fund_ledger(const struct zt_http_resp *r)
+{
+	struct zt_json_doc *d = zt_http_json(r);
+	const struct zt_json *funds = zt_json_member(zt_json_root(d), "funds");
+	cr_assert(funds && funds->type == ZT_JSON_ARRAY, "%s", r->body);
+	zt_fen v = 0;
+	bool found = false, present;
+	for (size_t i = 0; i < funds->count && !found; i++)
+		if (strcmp(zt_http_json_text(funds->items[i], "fund_code"), FUND) == 0) {
+			cr_assert_eq(zt_json_get_amount(&v, &present, funds->items[i], "ledger"), 0);
+			found = present;
+		}
+	cr_assert(found, "no ledger of fund " FUND ": %s", r->body);
+	zt_json_doc_free(d);
+	return v;
+}
+
 Test(pools_service, a_user_of_pool_a_reads_pool_as_reports_only, .init = serve, .fini = unserve,
      .timeout = 240)
 {
+	/* each report's fund ledger is of its pools' books (fund:F@P) */
+	struct zt_http_resp la = http_get("/v1/reports/reconciliation", FIN_A),
+	                    lb = http_get("/v1/reports/reconciliation?pool=B", FIN_ANY),
+	                    lall = http_get("/v1/reports/reconciliation", FIN_ANY);
+	status_is(&la, 200, "A's report");
+	status_is(&lb, 200, "B's report");
+	status_is(&lall, 200, "every pool's report");
+	zt_fen fa = report_fund_ledger(&la), fb = report_fund_ledger(&lb),
+	       fall = report_fund_ledger(&lall);
+	cr_expect_gt(fa, 0, "A's claims are not on A's fund ledger");
+	cr_expect_gt(fb, 0, "B's claims are not on B's fund ledger");
+	cr_expect_eq(fa + fb, fall, "A's %lld + B's %lld is not every pool's %lld", (long long)fa,
+	             (long long)fb, (long long)fall);
+	zt_http_free(&la);
+	zt_http_free(&lb);
+	zt_http_free(&lall);
 	struct zt_http_resp r = http_get("/v1/reports/reconciliation", FIN_A);
 	status_is(&r, 200, "the report of finance of pool A");
 	cr_expect(strstr(r.body, "\"pools\":\"A\""), "%s", r.body);
@@ -631,19 +929,22 @@ static const char *cli_config(const char *key)
 	         "[signing]\nkey = %s\n\n"
 	         "[pool A]\nname = 甲县\naccount = " ACCT_A "\ncounties = 510101\n\n"
 	         "[pool B]\nname = 乙县\naccount = " ACCT_TEST "\ncounties = 510102\n\n"
-	         "[hospital H51010201]\naccount = 4402000000000000002\n",
+	         "[hospital H51010201]\naccount = 4402000000000000002\n\n"
+	         "[fund " FUND "]\naccount = 6222030300000000009\n",
 	         key);
 	return zt_test_write("pools-cli.ini", ini);
 }
 
-static void cli_settle(const char *db, const char *hospital, const char *claim_no,
-                       const char *psn, const char *amount)
+/* Submitted with the configuration: the database learns its pools (a
+ * command with a configuration records them) before the claim is settled. */
+static void cli_settle(const char *db, const char *cfg, const char *hospital,
+                       const char *claim_no, const char *psn, const char *amount)
 {
 	char xml[4096], name[64];
 	zt_test_claim_xml(xml, sizeof xml, claim_no, psn, "2017-03-01", amount);
 	memcpy(strstr(xml, "H51010101"), hospital, 9);
 	snprintf(name, sizeof name, "%s.xml", claim_no);
-	free(zt_test_ok("--db '%s' claim submit '%s'", db, zt_test_write(name, xml)));
+	free(zt_test_dbc_ok(db, cfg, "claim submit '%s'", zt_test_write(name, xml)));
 }
 
 /* Created, approved, exported and accepted by its payer: the batch's id
@@ -657,7 +958,7 @@ static void billed(const char *db, const char *cfg, const char *key, const char 
 	free(out);
 	free(zt_test_db_ok(db, "batch approve %s --by bob", id));
 	free(zt_test_dbc_ok(db, cfg, "batch export %s --out '%s' --key '%s' --by carol", id,
-	                    tmp_path(pool), key));
+	                    tmp_path(id), key));
 	char name[80], ack[300];
 	snprintf(name, sizeof name, "%s.ack.xml", id);
 	snprintf(ack, sizeof ack, "<ack xmlns=\"urn:zhitong:payer-ack:1\" batch=\"%s\" "
@@ -790,6 +1091,83 @@ static void reports_of_a_pool(const char *db, const char *cfg, const char *ta, c
 	free(out);
 }
 
+static zt_fen signed_fen(const char *yuan)
+{
+	return yuan[0] == '-' ? -fen_of(yuan + 1) : fen_of(yuan);
+}
+
+/* `ledger balance --pool P --format csv`: the balance of `account` (0 if
+ * not listed) and the sum of every line. */
+static zt_fen pool_balance(const char *db, const char *cfg, const char *pool,
+                           const char *account, zt_fen *sum)
+{
+	char *csv = zt_test_dbc_ok(db, cfg, "ledger balance --pool %s --format csv", pool);
+	cr_assert(strncmp(csv, "account,balance\r\n", 17) == 0 ||
+	          strncmp(csv, "account,balance\n", 16) == 0, "%s", csv);
+	zt_fen v = 0;
+	*sum = 0;
+	for (const char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+		char name[ZT_ACCOUNT_NAME_BYTES], amount[40];
+		csv_cell(line + 1, 0, name, sizeof name);
+		csv_cell(line + 1, 1, amount, sizeof amount);
+		zt_fen x = signed_fen(amount);
+		*sum += x;
+		if (strcmp(name, account) == 0)
+			v = x;
+	}
+	free(csv);
+	return v;
+}
+
+/* Each pool's books after the flow: A's batch paid into A's account; B's
+ * paid into B's, with a credit naming A's batch held in B's suspense and
+ * an advance of 100.00 to B's hospital — exact to the fen, each pool's
+ * books summing to 0, verify clean. */
+static void books_of_each_pool(const char *db, const char *cfg, const char *ta, const char *tb)
+{
+	zt_fen sa, sb;
+	zt_fen bank_a = pool_balance(db, cfg, "A", "pool:bank@A", &sa);
+	cr_expect_eq(bank_a, fen_of(ta), "pool:bank@A %lld, A's batch paid %s", (long long)bank_a,
+	             ta);
+	cr_expect_eq(sa, 0, "pool A's books sum to %lld", (long long)sa);
+	zt_fen bank_b = pool_balance(db, cfg, "B", "pool:bank@B", &sb);
+	cr_expect_eq(bank_b, fen_of(tb) + fen_of(ta) - 10000,
+	             "pool:bank@B %lld: B's batch %s, the credit in suspense %s, less 100.00",
+	             (long long)bank_b, tb, ta);
+	cr_expect_eq(sb, 0, "pool B's books sum to %lld", (long long)sb);
+	cr_expect_eq(pool_balance(db, cfg, "B", "suspense:bank@B", &sb), -fen_of(ta));
+	cr_expect_eq(pool_balance(db, cfg, "A", "suspense:bank@A", &sa), 0);
+	/* the fund's accounts: billed and paid, nothing owed in either pool */
+	cr_expect_eq(pool_balance(db, cfg, "A", "fund:" FUND "@A", &sa), 0);
+	cr_expect_eq(pool_balance(db, cfg, "B", "fund:" FUND "@B", &sb), 0);
+	/* fund:F names the pool's own with --pool */
+	char *one = zt_test_dbc_ok(db, cfg, "ledger balance fund:" FUND " --pool A --format csv");
+	cr_expect(strstr(one, "\nfund:" FUND "@A,0.00"), "%s", one);
+	free(one);
+	/* the history of B's bank ends at its balance */
+	char *h = zt_test_dbc_ok(db, cfg, "ledger transfers --account pool:bank --pool B "
+	                                  "--format csv");
+	char want[64], y[ZT_FMT_BYTES];
+	size_t n = strcspn(h, "\0");
+	while (n && (h[n - 1] == '\n' || h[n - 1] == '\r'))
+		n--;
+	const char *last = h + n;
+	while (last > h && last[-1] != ',')
+		last--;
+	snprintf(want, sizeof want, "%s", zt_format_amount(y, bank_b));
+	cr_expect(strncmp(last, want, strlen(want)) == 0 && (size_t)(h + n - last) == strlen(want),
+	          "B's bank does not end at %s:\n%s", y, h);
+	free(h);
+	/* the reconciliation report of B: B's balances */
+	char *text = zt_test_dbc_ok(db, cfg, "reconcile report --pool B");
+	snprintf(want, sizeof want, "余额 %s；", zt_format_amount(y, bank_b));
+	cr_expect(strstr(text, want), "B's bank %s not in its report:\n%s", y, text);
+	free(text);
+	char *out = zt_test_db_ok(db, "verify");
+	cr_expect(strstr(out, "OK: 0 violations"), "%s", out);
+	free(out);
+}
+
 /* The flow on `db` (SQLite or PostgreSQL), initialised with the sample
  * registry and policy. */
 static void statements_pay_their_pools_batches_only(const char *db)
@@ -800,8 +1178,8 @@ static void statements_pay_their_pools_batches_only(const char *db)
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	run_free(&r);
 	snprintf(cfg, sizeof cfg, "%s", cli_config(key));
-	cli_settle(db, "H51010101", "CA-1", "P0000002", "5000.00");
-	cli_settle(db, "H51010201", "CB-1", "P0000003", "6000.00");
+	cli_settle(db, cfg, "H51010101", "CA-1", "P0000002", "5000.00");
+	cli_settle(db, cfg, "H51010201", "CB-1", "P0000003", "6000.00");
 	r = zt_test_dbc(db, cfg, "batch create --fund " FUND " --by alice");
 	cr_expect_eq(r.code, 2, "several pools and no --pool: %s%s", r.out, r.err);
 	cr_expect(strstr(r.err, "--pool"), "%s", r.err);
@@ -871,6 +1249,78 @@ static void statements_pay_their_pools_batches_only(const char *db)
 	cr_expect(strstr(st, "\nH51010201,") && strstr(st, "\nH51010101,"), "%s", st);
 	free(st);
 	reports_of_a_pool(db, cfg, ta, tb, exc_id);
+	books_of_each_pool(db, cfg, ta, tb);
+}
+
+/* Pool B's batch paid into B's account, then a claim of it reversed: the
+ * negative batch is paid back from B's account to the fund, on B's books
+ * (fund:F@B <- pool:bank@B); A's books never move. */
+static void a_pool_pays_its_fund_back(const char *db)
+{
+	char cfg[1024], key[700], today[ZT_FMT_BYTES];
+	snprintf(key, sizeof key, "%s", tmp_path("kr.pem"));
+	struct run r = sh("openssl genpkey -algorithm ed25519 -out '%s'", key);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	snprintf(cfg, sizeof cfg, "%s", cli_config(key));
+	cli_settle(db, cfg, "H51010101", "RA-1", "P0000002", "5000.00");
+	cli_settle(db, cfg, "H51010201", "RB-1", "P0000003", "6000.00");
+	char idb[64], tb[32], neg[64], tn[32];
+	billed(db, cfg, key, "B", idb, tb);
+	zt_format_date(today, zt_date_today());
+	r = zt_test_dbc(db, cfg, "reconcile import '%s'",
+	                zt_test_camt("rb.xml", "MSG-RB", today,
+	                             &(struct zt_test_entry){1, tb, "REF-RB-1", NULL, idb}, 1));
+	cr_assert_eq(r.code, 0, "exit %d\n%s%s", r.code, r.out, r.err);
+	run_free(&r);
+	free(zt_test_dbc_ok(db, cfg, "claim reverse --hospital H51010201 --claim-no RB-1 "
+	                             "--reason 'wrong ward' --by desk1"));
+	billed(db, cfg, key, "B", neg, tn);
+	cr_assert_eq(signed_fen(tn), -fen_of(tb), "the reversal's batch %s is %s, not -%s", neg, tn,
+	             tb);
+	zt_fen sa, sb;
+	cr_assert_eq(pool_balance(db, cfg, "B", "pool:bank@B", &sb), fen_of(tb));
+	cr_assert_eq(pool_balance(db, cfg, "B", "fund:" FUND "@B", &sb), -fen_of(tb),
+	             "B owes its fund back what it paid for RB-1");
+	const char *file = tmp_path("repay-b.xml");
+	free(zt_test_dbc_ok(db, cfg, "batch repay %s --by carol --out '%s'", neg, file));
+	cr_expect_eq(pool_balance(db, cfg, "B", "pool:bank@B", &sb), 0, "B's bank paid it back");
+	cr_expect_eq(pool_balance(db, cfg, "B", "fund:" FUND "@B", &sb), 0, "B's fund is square");
+	cr_expect_eq(sb, 0, "B's books sum to %lld", (long long)sb);
+	cr_expect_eq(pool_balance(db, cfg, "A", "pool:bank@A", &sa), 0, "A's bank moved");
+	cr_expect_gt(pool_balance(db, cfg, "A", "fund:" FUND "@A", &sa), 0, "A-1 is not on A's books");
+	cr_expect_eq(sa, 0, "A's books sum to %lld", (long long)sa);
+	/* B's account is the debtor of the payment file */
+	char *xml = zt_test_slurp(file);
+	cr_assert(xml);
+	const char *dbtr = strstr(xml, "<DbtrAcct>");
+	cr_expect(dbtr && strstr(dbtr, ACCT_TEST), "B's account does not pay:\n%s", xml);
+	cr_expect_null(strstr(xml, ACCT_A), "A's account in B's repayment:\n%s", xml);
+	free(xml);
+	char *out = zt_test_db_ok(db, "verify");
+	cr_expect(strstr(out, "OK: 0 violations"), "%s", out);
+	free(out);
+}
+
+Test(pools_cli, a_pool_pays_its_fund_back_from_its_own_books_on_sqlite, .timeout = 300)
+{
+	if (zt_test_on_pg())
+		cr_skip_test("the PostgreSQL twin is below");
+	char db[1024];
+	snprintf(db, sizeof db, "%s", zt_test_sample_db("repay.db"));
+	a_pool_pays_its_fund_back(db);
+}
+
+Test(pools_cli, a_pool_pays_its_fund_back_from_its_own_books_on_postgresql, .timeout = 300)
+{
+	char target[1200];
+	zt_test_pg_create(target, sizeof target, "poolsrepay", NULL);
+	free(zt_test_ok("--db '%s' init", target));
+	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", target,
+	                ZT_TEST_SOURCE_DIR));
+	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", target,
+	                ZT_TEST_SOURCE_DIR));
+	a_pool_pays_its_fund_back(target);
 }
 
 Test(pools_cli, statements_pay_their_pools_batches_only_on_sqlite, .timeout = 300)
@@ -891,4 +1341,74 @@ Test(pools_cli, statements_pay_their_pools_batches_only_on_postgresql, .timeout 
 	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", target,
 	                ZT_TEST_SOURCE_DIR));
 	statements_pay_their_pools_batches_only(target);
+}
+
+/* ---- a database of schema 17 ------------------------------------------------------- */
+
+/* A database made before the pools had their own books (schema 17: no
+ * settlement.pool, no pool_county, pool_account): its claims, advance,
+ * batch and payment are the pool default's once migrated, its books the
+ * same to the fen, and verify is clean. */
+Test(pools_migration, a_schema_17_database_is_the_pool_defaults, .timeout = 300)
+{
+	if (zt_test_on_pg())
+		cr_skip_test("a database of schema 17 is made here with SQLite's ALTER TABLE");
+	char db[1024], key[700], today[ZT_FMT_BYTES];
+	snprintf(db, sizeof db, "%s", zt_test_sample_db("m17.db"));
+	snprintf(key, sizeof key, "%s", tmp_path("k17.pem"));
+	struct run r = sh("openssl genpkey -algorithm ed25519 -out '%s'", key);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	char ini[1200];
+	snprintf(ini, sizeof ini, "[signing]\nkey = %s\n\n[pool]\nname = 某县\naccount = " ACCT_TEST
+	         "\n\n[hospital H51010101]\naccount = 4402000000000000001\n", key);
+	const char *cfg = zt_test_write("m17.ini", ini);
+	cli_settle(db, cfg, "H51010101", "M-1", "P0000002", "5000.00");
+	cli_settle(db, cfg, "H51010101", "M-2", "P0000003", "7000.00");
+	char id[64], total[32];
+	billed(db, cfg, key, ZT_POOL_DEFAULT, id, total);
+	zt_format_date(today, zt_date_today());
+	free(zt_test_dbc_ok(db, cfg, "reconcile import '%s'",
+	                    zt_test_camt("m17.xml", "MSG-M", today,
+	                                 &(struct zt_test_entry){1, total, "REF-M-1", NULL, id}, 1)));
+	char *before = zt_test_db_ok(db, "ledger balance --format csv");
+	/* back to schema 17 */
+	r = sh("sqlite3 '%s' 'ALTER TABLE settlement DROP COLUMN pool; DROP TABLE pool_county; "
+	       "DROP TABLE pool_account; PRAGMA user_version = 17;'", db);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	char *v = zt_test_rows(db, "PRAGMA user_version");
+	cr_assert_str_eq(v, "17\n");
+	free(v);
+	free(zt_test_db_ok(db, "init"));
+	v = zt_test_rows(db, "PRAGMA user_version");
+	char want[16];
+	snprintf(want, sizeof want, "%d\n", ZT_STORE_VERSION);
+	cr_expect_str_eq(v, want);
+	free(v);
+	/* every settlement of before is the pool default's, and its books are
+	 * those of before */
+	v = zt_test_rows(db, "SELECT pool, count(*) FROM settlement GROUP BY pool");
+	cr_expect_str_eq(v, "default|2\n");
+	free(v);
+	char *after = zt_test_db_ok(db, "ledger balance --format csv");
+	cr_expect_str_eq(after, before);
+	char *pool = zt_test_db_ok(db, "ledger balance --pool default --format csv");
+	cr_expect_str_eq(pool, before, "the pool default's books are not the database's");
+	free(pool);
+	char *fund = zt_test_db_ok(db, "ledger balance fund:" FUND " --format csv");
+	cr_expect(strstr(fund, "\nfund:" FUND ",0.00"), "billed and paid: %s", fund);
+	free(fund);
+	char *out = zt_test_db_ok(db, "verify");
+	cr_expect(strstr(out, "OK: 0 violations"), "%s", out);
+	free(out);
+	/* and a claim settled now, without a configuration, is the pool default's */
+	char xml[4096];
+	zt_test_claim_xml(xml, sizeof xml, "M-3", "P0000004", "2017-03-01", "3000.00");
+	free(zt_test_db_ok(db, "claim submit '%s'", zt_test_write("M-3.xml", xml)));
+	v = zt_test_rows(db, "SELECT pool FROM settlement ORDER BY id DESC LIMIT 1");
+	cr_expect_str_eq(v, "default\n");
+	free(v);
+	free(before);
+	free(after);
 }

@@ -1346,7 +1346,8 @@ Test(conformance_ops, registry)
 	EACH_FACTORY(f) {
 		char target[TARGET_BYTES];
 		struct zt_store *s = fresh_store(f, target, "registry.db");
-		struct zt_hospital h = {"H2", "Two", 2, "510101"}, h1 = {"H1", "One", 1, "510102"}, hx;
+		struct zt_hospital h = {"H2", "Two", 2, "510101", .pool = ""},
+		                  h1 = {"H1", "One", 1, "510102", .pool = ""}, hx;
 		struct zt_person p = {"P1", "Zhang San", "510101199001011234", ZT_CAT_POOR, "510101", .version = 0}, px;
 		struct zt_fund fu = {"390100", "Basic"}, fx;
 		ok(s->ops->begin(s, ZT_TXN_WRITE));

@@ -289,14 +289,48 @@ Test(batch_rules, what_a_payers_answer_takes_off)
 
 /* ---- what a settlement posts ------------------------------------------------------- */
 
+Test(ledger_rules, a_pools_own_accounts_carry_its_id_and_the_default_pool_none)
+{
+	char name[ZT_ACCOUNT_NAME_BYTES], pool[ZT_POOL_ID_BYTES];
+	zt_ledger_pool_account(name, "pool:bank", "city");
+	cr_assert_str_eq(name, "pool:bank@city");
+	zt_ledger_pool_account(name, "fund:390100", ZT_POOL_DEFAULT);
+	cr_assert_str_eq(name, "fund:390100");
+	zt_ledger_pool_account(name, "suspense:bank", NULL);
+	cr_assert_str_eq(name, "suspense:bank");
+	cr_assert(zt_ledger_account_pool("fund:390100@city", pool));
+	cr_assert_str_eq(pool, "city");
+	cr_assert(zt_ledger_account_pool("write-off:pool", pool));
+	cr_assert_str_eq(pool, ZT_POOL_DEFAULT);
+	cr_assert(zt_ledger_account_pool("refund:bank@A", pool));
+	cr_assert_str_eq(pool, "A");
+	/* a hospital's accounts are no pool's own, whatever their code holds */
+	cr_assert(!zt_ledger_account_pool("hospital:H1@city", pool));
+	cr_assert(!zt_ledger_account_pool("claims:H1", pool));
+	cr_assert(!zt_ledger_account_pool("national-platform:390100", pool));
+	cr_assert(!zt_ledger_account_pool("fund:39x100", pool));
+	cr_assert(!zt_ledger_account_pool("pool:bank@", pool));
+	/* a settlement of pool B books its funds on B's */
+	struct zt_posting p[ZT_SETTLEMENT_POSTINGS_MAX];
+	struct zt_settlement_accounts pa;
+	const char *codes[] = {"390100"};
+	const zt_fen amounts[] = {816000};
+	int n = zt_ledger_settlement_postings(p, &pa, +1, "H1", "B", codes, amounts, 1, 100, 0);
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(p[0].debit, "fund:390100@B");
+	cr_assert_str_eq(p[0].credit, "hospital:H1");
+	cr_assert_str_eq(p[1].debit, "hospital-burden:H1");
+}
+
 Test(ledger_rules, a_settlement_and_its_reversal_post_the_opposite_legs)
 {
 	struct zt_posting p[ZT_SETTLEMENT_POSTINGS_MAX], r[ZT_SETTLEMENT_POSTINGS_MAX];
 	struct zt_settlement_accounts pa, ra;
 	const char *codes[] = {"390100", "610100"};
 	const zt_fen amounts[] = {816000, 114800};
-	int n = zt_ledger_settlement_postings(p, &pa, +1, "H1", codes, amounts, 2, 0, 105000);
-	int m = zt_ledger_settlement_postings(r, &ra, -1, "H1", codes, amounts, 2, 0, 105000);
+	int n = zt_ledger_settlement_postings(p, &pa, +1, "H1", NULL, codes, amounts, 2, 0, 105000);
+	int m = zt_ledger_settlement_postings(r, &ra, -1, "H1", "default", codes, amounts, 2, 0,
+	                                      105000);
 	cr_assert(n == 3 && m == 3, "no leg for a hospital part of 0");
 	cr_assert_str_eq(p[0].debit, "fund:390100");
 	cr_assert_str_eq(p[0].credit, "hospital:H1");

@@ -418,7 +418,8 @@ Test(uc_advance, plan_approve_issue_and_read_the_balances, .timeout = 120)
 
 	/* one account's history: its running balance ends at its balance */
 	struct history h = {0};
-	struct zt_ledger_history_req hr = {"hospital:H51010101", 0, hist_begin, hist_row, &h};
+	struct zt_ledger_history_req hr = {"hospital:H51010101", 0, hist_begin, hist_row, &h,
+	                                   NULL};
 	struct zt_ledger_history_res res;
 	cr_assert_eq(zt_ledger_history(m.s, &hr, &res), 0, "%s", zt_error_last());
 	cr_expect(h.began);
@@ -429,7 +430,7 @@ Test(uc_advance, plan_approve_issue_and_read_the_balances, .timeout = 120)
 	/* from tomorrow: nothing yet, the opening is the balance */
 	struct history t = {0};
 	struct zt_ledger_history_req tr = {"hospital:H51010101", zt_date_add(zt_date_today(), 1),
-	                                   hist_begin, hist_row, &t};
+	                                   hist_begin, hist_row, &t, NULL};
 	cr_assert_eq(zt_ledger_history(m.s, &tr, &res), 0, "%s", zt_error_last());
 	cr_expect_eq(res.count, 0);
 	cr_expect_eq(res.opening, res.closing);
@@ -442,16 +443,16 @@ Test(uc_ledger, an_unknown_account_is_not_found_before_any_row, .timeout = 120)
 	struct money m;
 	money_world(&m);
 	struct history h = {0};
-	struct zt_ledger_history_req hr = {"fund:nope", 0, hist_begin, hist_row, &h};
+	struct zt_ledger_history_req hr = {"fund:nope", 0, hist_begin, hist_row, &h, NULL};
 	struct zt_ledger_history_res res;
 	cr_expect_eq(zt_ledger_history(m.s, &hr, &res), ZT_ENOTFOUND);
 	cr_expect(!h.began);
 	struct sum_rows c = {0};
-	struct zt_ledger_balances_req one = {"fund:nope", NULL, add_row, &c};
+	struct zt_ledger_balances_req one = {"fund:nope", NULL, add_row, &c, NULL};
 	struct zt_ledger_balances_res br;
 	cr_expect_eq(zt_ledger_balances(m.s, &one, &br), ZT_ENOTFOUND);
 	cr_expect_eq(c.rows, 0);
-	struct zt_ledger_balances_req fund = {"fund:390100", NULL, add_row, &c};
+	struct zt_ledger_balances_req fund = {"fund:390100", NULL, add_row, &c, NULL};
 	cr_assert_eq(zt_ledger_balances(m.s, &fund, &br), 0, "%s", zt_error_last());
 	cr_expect_eq(br.count, 1);
 	cr_expect_eq(br.sum, balance_of(&m, "fund:390100"));

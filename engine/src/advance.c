@@ -696,13 +696,16 @@ static int issue_name(struct zt_store *s, const struct zt_advance_issue_req *req
 	return 0;
 }
 
-/* One advance row and one transfer pool:bank -> hospital:H per advance,
- * and the line of the audit trail. The transfers move the plan's total. */
+/* One advance row and one transfer pool:bank -> hospital:H per advance
+ * (the bank of the plan's pool: pool:bank@P, ledger.h), and the line of
+ * the audit trail. The transfers move the plan's total. */
 static int issue_book(struct zt_store *s, const struct zt_advance_plan *pl, struct zt_advance *adv,
                       size_t n, const char *actor, zt_date exec_date,
                       struct zt_advance_issued *out)
 {
 	char acct[ZT_UTF8_BYTES(ZT_CODE_CHARS_MAX) + HOSPITAL_PREFIX_LEN];
+	char bank[ZT_ACCOUNT_NAME_BYTES];
+	zt_ledger_pool_account(bank, ZT_ACCOUNT_POOL_BANK, pl->pool);
 	const char *now = s->ops->now(s);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -714,8 +717,8 @@ static int issue_book(struct zt_store *s, const struct zt_advance_plan *pl, stru
 		a->execution_date = exec_date;
 		snprintf(acct, sizeof acct, HOSPITAL_PREFIX "%s", a->hospital);
 		if ((rc = s->ops->advances.put(s, a)) == 0)
-			rc = s->ops->ledger.post(s, &(struct zt_posting){acct, ZT_ACCOUNT_POOL_BANK, a->amount,
-			                                                  "advance", a->advance_id}, 0);
+			rc = s->ops->ledger.post(s, &(struct zt_posting){acct, bank, a->amount, "advance",
+			                                                  a->advance_id}, 0);
 		if (rc == 0 && __builtin_add_overflow(out->total, a->amount, &out->total))
 			rc = zt_error_set(ZT_ERANGE, "advance issue: the total of the advances would "
 			                  "overflow at %s", a->advance_id);

@@ -132,17 +132,20 @@ static int repay_ids(struct zt_store *s, const struct zt_batch *b, const char *o
 	return 0;
 }
 
-/* The return recorded, its money booked (fund:F <- pool:bank, kind repay)
- * and audited, in the caller's transaction. */
+/* The return recorded, its money booked (fund:F <- pool:bank, kind repay,
+ * on the books of the batch's pool) and audited, in the caller's
+ * transaction. */
 static int repay_book(struct zt_store *s, const struct zt_batch *b, const char *actor,
                       struct zt_batch_return *out)
 {
-	char acct[ZT_FUND_CODE_BYTES + 8], y[ZT_FMT_BYTES], detail[400];
-	snprintf(acct, sizeof acct, "fund:%s", b->fund_code);
+	char acct[ZT_ACCOUNT_NAME_BYTES], bank[ZT_ACCOUNT_NAME_BYTES], y[ZT_FMT_BYTES], detail[400];
+	char base[ZT_FUND_CODE_BYTES + 8];
+	snprintf(base, sizeof base, "fund:%s", b->fund_code);
+	zt_ledger_pool_account(acct, base, b->pool);
+	zt_ledger_pool_account(bank, ZT_ACCOUNT_POOL_BANK, b->pool);
 	snprintf(detail, sizeof detail, "%s %s to fund %s, file %.200s", out->return_id,
 	         zt_format_amount(y, out->amount), b->fund_code, out->file);
-	const struct zt_posting p = {acct, ZT_ACCOUNT_POOL_BANK, out->amount, "repay",
-	                             out->return_id};
+	const struct zt_posting p = {acct, bank, out->amount, "repay", out->return_id};
 	int rc = zt_batch_add_return(s, out);
 	if (rc == 0)
 		rc = s->ops->ledger.post(s, &p, 0);

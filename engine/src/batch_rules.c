@@ -153,7 +153,7 @@ bool zt_batch_takes(const struct zt_batch_candidate *c, const char *batch_id, bo
 struct fill {
 	struct zt_store *s;
 	const char *id;
-	const char *counties; /* NULL: every county */
+	const char *pool;     /* the batch's: it takes the shares settled for it */
 	int64_t count, info_count, added;
 	__int128 total, info_total; /* checked to fit once all are in */
 	zt_date from, to;
@@ -163,8 +163,11 @@ static int take(void *ctx, const struct zt_batch_candidate *c)
 {
 	struct fill *f = ctx;
 	bool payable;
-	/* one pool's batch never bills another pool's claims (issue 13 §2) */
-	if (f->counties && !zt_config_counties_has(f->counties, c->county ? c->county : ""))
+	/* one pool's batch never bills another pool's claims (issue 13 §2):
+	 * a share is of the pool its settlement was made for, whichever
+	 * county its hospital is in now — a hospital that moved has its
+	 * shares of before billed by its old pool, once */
+	if (strcmp(f->pool, c->pool ? c->pool : ZT_POOL_DEFAULT) != 0)
 		return 0;
 	if (!zt_batch_takes(c, f->id, &payable))
 		return 0;
@@ -188,7 +191,7 @@ static int take(void *ctx, const struct zt_batch_candidate *c)
 
 int zt_batch_fill(struct zt_store *s, const struct zt_batch *b, int64_t *added_out)
 {
-	struct fill f = {.s = s, .id = b->id, .counties = b->counties[0] ? b->counties : NULL,
+	struct fill f = {.s = s, .id = b->id, .pool = b->pool[0] ? b->pool : ZT_POOL_DEFAULT,
 	                 .count = b->count - b->info_count,
 	                 .info_count = b->info_count, .total = b->total, .info_total = b->info_total,
 	                 .from = b->count ? b->period_from : 0, .to = b->count ? b->period_to : 0};

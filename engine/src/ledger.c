@@ -5,8 +5,10 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "zhitong/alloc.h"
 #include "zhitong/error.h"
 #include "zhitong/store.h"
 
@@ -59,7 +61,148 @@ int zt_ledger_transfers(struct zt_store *s, const char *account, zt_date since,
 	return s->ops->ledger.transfers(s, account, day, cb, ctx);
 }
 
-/* One leg, the right way round for a settlement (sign > 0) or a reversal. */
+/* ---- each pool its own books ---------------------------------------------- */
+
+void zt_ledger_pool_account(char out[ZT_ACCOUNT_NAME_BYTES], const char *base, const char *pool)
+{
+	if (!pool || !pool[0] || strcmp(pool, ZT_POOL_DEFAULT) == 0)
+		snprintf(out, ZT_ACCOUNT_NAME_BYTES, "%s", base);
+	else
+		snprintf(out, ZT_ACCOUNT_NAME_BYTES, "%s@%s", base, pool);
+}
+
+/* A pool's own accounts: fund:<digits>, and four fixed names. */
+static bool pool_base(const char *s, size_t n)
+{
+	static const char *const fixed[] = {ZT_ACCOUNT_POOL_BANK, "suspense:bank", "refund:bank",
+	                                    "write-off:pool"};
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		if (strlen(fixed[i]) == n && memcmp(s, fixed[i], n) == 0)
+			return true;
+	if (n <= 5 || memcmp(s, "fund:", 5) != 0)
+		return false;
+	for (size_t i = 5; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+bool zt_ledger_account_pool(const char *account, char pool[ZT_POOL_ID_BYTES])
+{
+	const char *at = strchr(account, '@');
+	size_t n = at ? (size_t)(at - account) : strlen(account);
+	if (!pool_base(account, n))
+		return false;
+	if (at && (!at[1] || strlen(at + 1) >= ZT_POOL_ID_BYTES))
+		return false;
+	if (pool)
+		snprintf(pool, ZT_POOL_ID_BYTES, "%s", at ? at + 1 : ZT_POOL_DEFAULT);
+	return true;
+}
+
+void zt_ledger_transfer_pool(const struct zt_transfer *t, char pool[ZT_POOL_ID_BYTES])
+{
+	if (t->pool && t->pool[0])
+		snprintf(pool, ZT_POOL_ID_BYTES, "%s", t->pool);
+	else if (!zt_ledger_account_pool(t->debit, pool) && !zt_ledger_account_pool(t->credit, pool))
+		snprintf(pool, ZT_POOL_ID_BYTES, "%s", ZT_POOL_DEFAULT);
+}
+
+/* `account` as pool `pool` names it: a pool's own account of the pool
+ * default (fund:F) is the pool's (fund:F@P); any other, itself. */
+static const char *account_of_pool(char out[ZT_ACCOUNT_NAME_BYTES], const char *account,
+                                   const char *pool)
+{
+	if (!pool || !account || strchr(account, '@') || !zt_ledger_account_pool(account, NULL))
+		return account;
+	zt_ledger_pool_account(out, account, pool);
+	return out;
+}
+
+/* ---- one pool's books: every transfer of it, summed per account ----------- */
+
+struct pool_leg {
+	char *name;
+	__int128 v;
+};
+
+struct pool_books {
+	const char *pool;
+	struct pool_leg *v;
+	size_t n, cap;
+};
+
+static int pool_books_add(struct pool_books *b, const char *name, __int128 v)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		void *p = zt_realloc(b->v, cap * sizeof *b->v);
+		if (!p)
+			return zt_error_set(ZT_ENOMEM, "out of memory");
+		b->v = p;
+		b->cap = cap;
+	}
+	char *copy = strdup(name);
+	if (!copy)
+		return zt_error_set(ZT_ENOMEM, "out of memory");
+	b->v[b->n++] = (struct pool_leg){copy, v};
+	return 0;
+}
+
+static int pool_books_leg(void *ctx, const char *debit, const char *credit, const char *pool,
+                          zt_fen sum)
+{
+	struct pool_books *b = ctx;
+	const struct zt_transfer t = {.debit = debit, .credit = credit, .pool = pool};
+	char of[ZT_POOL_ID_BYTES];
+	zt_ledger_transfer_pool(&t, of);
+	if (strcmp(of, b->pool) != 0)
+		return 0;
+	int rc = pool_books_add(b, debit, sum);
+	return rc ? rc : pool_books_add(b, credit, -(__int128)sum);
+}
+
+static int leg_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pool_leg *)a)->name, ((const struct pool_leg *)b)->name);
+}
+
+static void pool_books_free(struct pool_books *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->v[i].name);
+	free(b->v);
+}
+
+/* Pool req->pool's accounts in name order (bytewise), each once with its
+ * balance of that pool's transfers: to cb, or the one of `only`. */
+static int pool_balances(struct zt_store *s, const char *pool, const char *only,
+                         int (*cb)(void *ctx, const char *account, zt_fen balance), void *ctx,
+                         bool *found)
+{
+	struct pool_books b = {.pool = pool};
+	int rc = s->ops->ledger.legs(s, pool_books_leg, &b);
+	if (rc == 0 && b.n > 1)
+		qsort(b.v, b.n, sizeof *b.v, leg_cmp);
+	*found = false;
+	for (size_t i = 0; rc == 0 && i < b.n;) {
+		size_t j = i;
+		__int128 v = 0;
+		for (; j < b.n && strcmp(b.v[j].name, b.v[i].name) == 0; j++)
+			v += b.v[j].v;
+		if (v > INT64_MAX || v < INT64_MIN)
+			rc = zt_error_set(ZT_ERANGE, "the balance of '%s' in pool %s is beyond int64",
+			                  b.v[i].name, pool);
+		else if (!only || strcmp(only, b.v[i].name) == 0) {
+			*found = true;
+			rc = cb(ctx, b.v[i].name, (zt_fen)v);
+		}
+		i = j;
+	}
+	pool_books_free(&b);
+	return rc;
+}
+
 /* ---- use cases ---------------------------------------------------------- */
 
 struct balances_walk {
@@ -81,6 +224,20 @@ int zt_ledger_balances(struct zt_store *s, const struct zt_ledger_balances_req *
 {
 	*out = (struct zt_ledger_balances_res){0};
 	struct balances_walk w = {req, out};
+	if (req->pool) {
+		char name[ZT_ACCOUNT_NAME_BYTES];
+		const char *only = account_of_pool(name, req->account, req->pool);
+		zt_fen one = 0;
+		bool found;
+		int rc = only ? zt_ledger_balance(s, only, &one) : 0; /* not-found as ever */
+		if (rc == 0 && req->begin)
+			rc = req->begin(req->ctx);
+		if (rc == 0)
+			rc = pool_balances(s, req->pool, only, balances_row, &w, &found);
+		if (rc == 0 && only && !found) /* touched, but never by this pool */
+			rc = balances_row(&w, only, 0);
+		return rc;
+	}
 	zt_fen one = 0;
 	int rc = req->account ? zt_ledger_balance(s, req->account, &one) : 0;
 	if (rc == 0 && req->begin)
@@ -95,14 +252,37 @@ int zt_ledger_balances(struct zt_store *s, const struct zt_ledger_balances_req *
 struct history_walk {
 	const struct zt_ledger_history_req *req;
 	struct zt_ledger_history_res *res;
+	const char *account;
+	/* a pool's transfers: those before `before` make the opening */
+	char before[ZT_FMT_BYTES];
+	bool begun;
 };
 
 static int history_row(void *ctx, const struct zt_transfer *t)
 {
 	struct history_walk *w = ctx;
-	if (__builtin_add_overflow(w->res->closing, zt_transfer_effect(t, w->req->account),
+	if (w->req->pool) {
+		char of[ZT_POOL_ID_BYTES];
+		zt_ledger_transfer_pool(t, of);
+		if (strcmp(of, w->req->pool) != 0)
+			return 0;
+		if (w->before[0] && strcmp(t->at, w->before) < 0) {
+			if (__builtin_add_overflow(w->res->opening, zt_transfer_effect(t, w->account),
+			                           &w->res->opening))
+				return zt_error_set(ZT_ERANGE, "opening balance of '%s' overflows", w->account);
+			w->res->closing = w->res->opening;
+			return 0;
+		}
+		if (!w->begun) {
+			w->begun = true;
+			int rc = w->req->begin ? w->req->begin(w->req->ctx, w->res->opening) : 0;
+			if (rc)
+				return rc;
+		}
+	}
+	if (__builtin_add_overflow(w->res->closing, zt_transfer_effect(t, w->account),
 	                           &w->res->closing))
-		return zt_error_set(ZT_ERANGE, "running balance of '%s' overflows", w->req->account);
+		return zt_error_set(ZT_ERANGE, "running balance of '%s' overflows", w->account);
 	w->res->count++;
 	return w->req->row ? w->req->row(w->req->ctx, t, w->res->closing) : 0;
 }
@@ -111,20 +291,34 @@ int zt_ledger_history(struct zt_store *s, const struct zt_ledger_history_req *re
                       struct zt_ledger_history_res *out)
 {
 	*out = (struct zt_ledger_history_res){0};
-	struct history_walk w = {req, out};
+	char name[ZT_ACCOUNT_NAME_BYTES];
+	struct history_walk w = {req, out, account_of_pool(name, req->account, req->pool), "", false};
 	zt_fen now;
+	if (req->pool) {
+		/* one pool's transfers: the opening is theirs before `since`, read
+		 * in the same walk */
+		int rc = zt_ledger_balance(s, w.account, &now);
+		if (rc)
+			return rc;
+		day_text(w.before, req->since);
+		if ((rc = zt_ledger_transfers(s, w.account, 0, history_row, &w)) == 0 && !w.begun &&
+		    req->begin)
+			rc = req->begin(req->ctx, out->opening);
+		return rc;
+	}
 	/* Same answer as `ledger balance`: an unknown account is not-found. */
-	int rc = zt_ledger_balance(s, req->account, &now);
-	if (rc || (rc = zt_ledger_opening_balance(s, req->account, req->since, &out->opening)))
+	int rc = zt_ledger_balance(s, w.account, &now);
+	if (rc || (rc = zt_ledger_opening_balance(s, w.account, req->since, &out->opening)))
 		return rc;
 	out->closing = out->opening;
 	if (req->begin && (rc = req->begin(req->ctx, out->opening)))
 		return rc;
-	return zt_ledger_transfers(s, req->account, req->since, history_row, &w);
+	return zt_ledger_transfers(s, w.account, req->since, history_row, &w);
 }
 
 /* ---- what a settlement posts ---------------------------------------------- */
 
+/* One leg, the right way round for a settlement (sign > 0) or a reversal. */
 static void leg(struct zt_posting *t, int sign, const char *from, const char *to, zt_fen amount,
                 const char *kind)
 {
@@ -132,7 +326,8 @@ static void leg(struct zt_posting *t, int sign, const char *from, const char *to
 }
 
 int zt_ledger_settlement_postings(struct zt_posting *out, struct zt_settlement_accounts *names,
-                                  int sign, const char *hospital, const char *const *fund_codes,
+                                  int sign, const char *hospital, const char *pool,
+                                  const char *const *fund_codes,
                                   const zt_fen *amounts, int n, zt_fen hosp_part, zt_fen psn_part)
 {
 	assert(n >= 0 && n <= 3 + ZT_RELIEF_MAX && hosp_part >= 0 && psn_part >= 0);
@@ -143,7 +338,9 @@ int zt_ledger_settlement_postings(struct zt_posting *out, struct zt_settlement_a
 	const char *kind = sign > 0 ? "settle" : "reverse";
 	int k = 0;
 	for (int i = 0; i < n; i++) {
-		snprintf(names->funds[i], sizeof names->funds[i], "fund:%s", fund_codes[i]);
+		char base[40];
+		snprintf(base, sizeof base, "fund:%s", fund_codes[i]);
+		zt_ledger_pool_account(names->funds[i], base, pool);
 		leg(&out[k++], sign, names->funds[i], names->hospital, amounts[i], kind);
 	}
 	if (hosp_part > 0)

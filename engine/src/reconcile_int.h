@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "zhitong/ledger.h"
 #include "zhitong/reconcile.h"
 
 /* One operation's state: its store, settings, actor, day, result. */
@@ -26,6 +27,8 @@ struct session {
 	struct zt_recon_import_result *res;
 	size_t exc_cap;
 	bool due_open; /* an overdue exception may be open: payments look for it */
+	/* the pool of the last account asked about (recon_entry_pool) */
+	char pool_of[64], pool[ZT_POOL_ID_BYTES];
 };
 
 /* What matching an entry did with it. */
@@ -69,9 +72,18 @@ int recon_audit(struct session *ss, const char *action, const char *subject,
                 const unsigned char *digest, const char *detail);
 /* A batch for the rules: ZT_ENOTFOUND (no message) if there is none. */
 int recon_read_batch(struct zt_store *s, const char *id, struct zt_recon_batch *b);
-void recon_fund_account(char out[32], const char *fund_code);
+/* fund:F of pool `pool`'s books (ledger.h zt_ledger_pool_account). */
+void recon_fund_account(char out[ZT_ACCOUNT_NAME_BYTES], const char *fund_code, const char *pool);
+/* The pool of an entry: of its account (the configuration's, else the
+ * database's, else default: pools.h); a session remembers the last. */
+int recon_entry_pool(struct session *ss, const struct zt_recon_entry *e, const char **pool);
+/* `base` (pool:bank, suspense:bank, refund:bank, write-off:pool) of the
+ * entry's pool. */
+int recon_entry_account(struct session *ss, const struct zt_recon_entry *e, const char *base,
+                        char out[ZT_ACCOUNT_NAME_BYTES]);
 /* Pays batches from an entry (pay[i] from the entry, written_off[i] borne
- * by the pool; pay[i] < 0: netted); `from` is pool:bank or suspense:bank. */
+ * by the pool; pay[i] < 0: netted); `from` is pool:bank or suspense:bank
+ * (of the entry's pool: the batches are of it). */
 int recon_pay_batches(struct session *ss, const struct zt_recon_entry *e, const char *from,
                       int64_t exception_row, const struct zt_recon_batch *b, size_t n,
                       const zt_fen *pay, const zt_fen *written_off);

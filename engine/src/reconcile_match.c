@@ -44,19 +44,50 @@ static int note_exception(struct session *ss, const char *exc_id)
 	return 0;
 }
 
-void recon_fund_account(char out[32], const char *fund_code)
+void recon_fund_account(char out[ZT_ACCOUNT_NAME_BYTES], const char *fund_code, const char *pool)
 {
-	snprintf(out, 32, "fund:%s", fund_code);
+	char base[40];
+	snprintf(base, sizeof base, "fund:%s", fund_code);
+	zt_ledger_pool_account(out, base, pool);
 }
 
-/* The entry's money into suspense:bank, with the bank side booked. */
+int recon_entry_pool(struct session *ss, const struct zt_recon_entry *e, const char **pool)
+{
+	if (!ss->pool[0] || strcmp(ss->pool_of, e->account) != 0) {
+		int rc = zt_pools_of_account(ss->s, ss->cfg.pools, e->account, ss->pool);
+		if (rc) {
+			ss->pool[0] = '\0';
+			return rc;
+		}
+		zt_text_put(ss->pool_of, sizeof ss->pool_of, e->account);
+	}
+	*pool = ss->pool;
+	return 0;
+}
+
+int recon_entry_account(struct session *ss, const struct zt_recon_entry *e, const char *base,
+                        char out[ZT_ACCOUNT_NAME_BYTES])
+{
+	const char *pool;
+	int rc = recon_entry_pool(ss, e, &pool);
+	if (rc == 0)
+		zt_ledger_pool_account(out, base, pool);
+	return rc;
+}
+
+/* The entry's money into suspense:bank, with the bank side booked (the
+ * books of the entry's account's pool). */
 static int book_suspense(struct session *ss, const struct zt_recon_entry *e)
 {
 	if (e->amount == 0)
 		return 0;
-	return e->credit ? ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_POOL_BANK, ZT_ACCOUNT_SUSPENSE,
+	char bank[ZT_ACCOUNT_NAME_BYTES], susp[ZT_ACCOUNT_NAME_BYTES];
+	int rc = recon_entry_account(ss, e, ZT_ACCOUNT_POOL_BANK, bank);
+	if (rc || (rc = recon_entry_account(ss, e, ZT_ACCOUNT_SUSPENSE, susp)))
+		return rc;
+	return e->credit ? ss->s->ops->ledger.post(ss->s, &(struct zt_posting){bank, susp,
 	                                     e->amount, "suspense", e->ref}, 0)
-	                 : ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_SUSPENSE, ZT_ACCOUNT_POOL_BANK,
+	                 : ss->s->ops->ledger.post(ss->s, &(struct zt_posting){susp, bank,
 	                                     e->amount, "suspense", e->ref}, 0);
 }
 
@@ -82,8 +113,8 @@ static int settle_batch_due(struct session *ss, const struct zt_recon_batch *aft
 static int net_batch(struct session *ss, const struct zt_recon_entry *e, const char *from,
                      const struct zt_recon_batch *b, zt_fen amount)
 {
-	char fund[32];
-	recon_fund_account(fund, b->fund_code);
+	char fund[ZT_ACCOUNT_NAME_BYTES];
+	recon_fund_account(fund, b->fund_code, b->pool);
 	struct zt_batch_return r;
 	memset(&r, 0, sizeof r);
 	zt_text_put(r.batch_id, sizeof r.batch_id, b->id);
@@ -106,6 +137,11 @@ int recon_pay_batches(struct session *ss, const struct zt_recon_entry *e, const 
 {
 	int64_t match_row;
 	zt_fen from_bank = 0;
+	char from_acct[ZT_ACCOUNT_NAME_BYTES], write_off[ZT_ACCOUNT_NAME_BYTES];
+	int rc = recon_entry_account(ss, e, from, from_acct);
+	if (rc)
+		return rc;
+	from = from_acct;
 	for (size_t i = 0; i < n; i++)
 		if (written_off[i] < 0 || (pay[i] < 0 && (written_off[i] != 0 || n == 1)) ||
 		    __builtin_add_overflow(from_bank, pay[i], &from_bank))
@@ -115,8 +151,8 @@ int recon_pay_batches(struct session *ss, const struct zt_recon_entry *e, const 
 	if (from_bank > e->amount || from_bank < 0)
 		return zt_error_set(ZT_EINTERNAL, "bank entry %s of %lld fen would pay %lld fen", e->ref,
 		                    (long long)e->amount, (long long)from_bank);
-	int rc = ss->s->ops->bank.match_put(ss->s, e->row, NULL, NULL, exception_row, ss->actor,
-	                                  &match_row);
+	rc = ss->s->ops->bank.match_put(ss->s, e->row, NULL, NULL, exception_row, ss->actor,
+	                              &match_row);
 	const char *ref = e->ref;
 	zt_fen moved = 0; /* out of `from`, netting counted negative */
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -130,15 +166,16 @@ int recon_pay_batches(struct session *ss, const struct zt_recon_entry *e, const 
 			return zt_error_set(ZT_ERANGE, "payment out of range");
 		if (total == 0)
 			continue;
-		char fund[32];
-		recon_fund_account(fund, b[i].fund_code);
+		char fund[ZT_ACCOUNT_NAME_BYTES];
+		recon_fund_account(fund, b[i].fund_code, b[i].pool);
+		zt_ledger_pool_account(write_off, ZT_ACCOUNT_WRITE_OFF, b[i].pool);
 		if ((rc = ss->s->ops->bank.alloc_put(ss->s, match_row, b[i].id, pay[i], written_off[i])))
 			break;
 		if (pay[i] > 0 &&
 		    (rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){from, fund, pay[i], "payment", ref}, 0)))
 			break;
 		if (written_off[i] > 0 &&
-		    (rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_WRITE_OFF, fund, written_off[i],
+		    (rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){write_off, fund, written_off[i],
 		                            "write-off", ref}, 0)))
 			break;
 		if ((rc = zt_batch_pay_known(ss->s, b[i].id, b[i].status, b[i].due, b[i].paid,
@@ -227,9 +264,11 @@ static int match_credit(struct session *ss, const struct zt_recon_entry *e, bool
 		}
 		return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, NULL, "a credit naming no batch");
 	}
-	/* several pools: the entry's account's pool, whose batches only it pays */
-	const char *pool = ss->cfg.pools ? zt_config_pool_of_account(ss->cfg.pools, e->account)
-	                                 : NULL;
+	/* several pools: the entry's account's pool, whose batches only it pays
+	 * (with a configuration, its pool's; without, the database's) */
+	const char *pool;
+	if ((rc = recon_entry_pool(ss, e, &pool)))
+		return rc;
 	for (size_t i = 0; i < n; i++) {
 		rc = recon_read_batch(ss->s, ids[i], &b[i]);
 		if (rc == ZT_ENOTFOUND) {
@@ -238,9 +277,9 @@ static int match_credit(struct session *ss, const struct zt_recon_entry *e, bool
 		}
 		if (rc)
 			return rc;
-		if (ss->cfg.pools && (!pool || strcmp(b[i].pool, pool) != 0)) {
+		if (strcmp(b[i].pool, pool) != 0) {
 			snprintf(detail, sizeof detail, "names batch %.35s of pool %.32s: account %.40s "
-			         "is pool %.32s's", ids[i], b[i].pool, e->account, pool ? pool : "(none)");
+			         "is pool %.32s's", ids[i], b[i].pool, e->account, pool);
 			return raise_exc(ss, e, ZT_RECON_UNKNOWN, NULL, NULL, NULL, detail);
 		}
 	}
@@ -272,8 +311,10 @@ int recon_confirm_payout(struct session *ss, const struct zt_recon_entry *e,
 	                                  ss->actor, &match_row);
 	/* The advance or repayment transfer booked the outflow when it was
 	 * issued; an entry booked to suspense meanwhile is taken back out. */
-	if (rc == 0 && in_suspense)
-		rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_POOL_BANK, ZT_ACCOUNT_SUSPENSE, e->amount,
+	char bank[ZT_ACCOUNT_NAME_BYTES], susp[ZT_ACCOUNT_NAME_BYTES];
+	if (rc == 0 && in_suspense && (rc = recon_entry_account(ss, e, ZT_ACCOUNT_POOL_BANK, bank)) == 0 &&
+	    (rc = recon_entry_account(ss, e, ZT_ACCOUNT_SUSPENSE, susp)) == 0)
+		rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){bank, susp, e->amount,
 		                       "confirm", e->ref}, 0);
 	if (rc == 0 && ss->due_open) {
 		char note[160];

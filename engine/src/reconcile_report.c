@@ -52,6 +52,48 @@ static bool covers(const struct report_ctx *c, const char *pool)
 	return false;
 }
 
+/* The balance of account `base` over the pools the report covers (each
+ * pool its own books: ledger.h): the pools it names, else every pool's
+ * (base and base@P of any P: the database's). */
+struct every_pool {
+	const char *base;
+	size_t n;
+	zt_fen sum;
+};
+
+static int every_pool_row(void *ctx, const char *account, zt_fen balance)
+{
+	struct every_pool *e = ctx;
+	if (strncmp(account, e->base, e->n) != 0 || (account[e->n] && account[e->n] != '@'))
+		return 0;
+	if (__builtin_add_overflow(e->sum, balance, &e->sum))
+		return zt_error_set(ZT_ERANGE, "the balances of %s over the pools overflow", e->base);
+	return 0;
+}
+
+static int pools_balance(const struct report_ctx *c, const char *base, zt_fen *out)
+{
+	*out = 0;
+	if (c->req->pool_count == 0) {
+		struct every_pool e = {base, strlen(base), 0};
+		int rc = c->s->ops->ledger.balances(c->s, every_pool_row, &e);
+		*out = e.sum;
+		return rc;
+	}
+	for (size_t i = 0; i < c->req->pool_count; i++) {
+		char name[ZT_ACCOUNT_NAME_BYTES];
+		zt_fen v = 0;
+		bool exists;
+		zt_ledger_pool_account(name, base, c->req->pools[i]);
+		int rc = c->s->ops->ledger.balance(c->s, name, &v, &exists);
+		if (rc)
+			return rc;
+		if (__builtin_add_overflow(*out, v, out))
+			return zt_error_set(ZT_ERANGE, "the balances of %s over the pools overflow", base);
+	}
+	return 0;
+}
+
 /* The only pool when one is configured, else NULL: everything is its own. */
 static const char *only_pool(const struct report_ctx *c)
 {
@@ -243,7 +285,6 @@ int zt_recon_report(struct zt_store *s, const struct zt_recon_report_req *req,
 		.overdue = {(void **)&out->overdue, &out->overdue_count, 0, sizeof *out->overdue},
 	};
 	zt_date cutoff = zt_date_add(out->as_of, -out->cfg.expected_within_days - 1);
-	bool exists;
 	if ((rc = c.s->ops->bank.report_funds(c.s, rep_fund, &c)) ||
 	    (rc = zt_advance_status(s, rep_hospital, &c)) ||
 	    (rc = c.s->ops->bank.exceptions(c.s, true, rep_exception, &c)) ||
@@ -252,8 +293,16 @@ int zt_recon_report(struct zt_store *s, const struct zt_recon_report_req *req,
 	    (rc = c.s->ops->bank.sent_batches(c.s, cutoff, rep_due_batch, &c)) ||
 	    (rc = c.s->ops->bank.due_advances(c.s, cutoff, rep_due_advance, &c)) ||
 	    (rc = c.s->ops->bank.due_returns(c.s, cutoff, rep_due_return, &c)) ||
-	    (rc = s->ops->ledger.balance(s, ZT_ACCOUNT_SUSPENSE, &out->suspense, &exists)) ||
-	    (rc = s->ops->ledger.balance(s, ZT_ACCOUNT_POOL_BANK, &out->pool_bank, &exists)))
+	    (rc = pools_balance(&c, ZT_ACCOUNT_SUSPENSE, &out->suspense)) ||
+	    (rc = pools_balance(&c, ZT_ACCOUNT_POOL_BANK, &out->pool_bank)))
+		goto done;
+	/* a fund's ledger: its accounts of the pools covered (fund:F@P) */
+	for (size_t i = 0; i < out->fund_count && rc == 0; i++) {
+		char base[40];
+		snprintf(base, sizeof base, "fund:%s", out->funds[i].fund_code);
+		rc = pools_balance(&c, base, &out->funds[i].ledger);
+	}
+	if (rc)
 		goto done;
 	for (size_t i = 0; i < out->hospital_count && rc == 0; i++) {
 		struct zt_recon_hospital_line *h = &out->hospitals[i];

@@ -52,13 +52,15 @@ static int resolve_batches(struct session *ss, const struct zt_recon_entry *e,
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(b[i].id, id) == 0)
 				return zt_error_set(ZT_EINVAL, "match: batch %s is named twice", id);
-		/* several pools: an account pays its own pool's batches only */
-		const char *pool = ss->cfg.pools ? zt_config_pool_of_account(ss->cfg.pools, e->account)
-		                                 : NULL;
-		if (ss->cfg.pools && (!pool || strcmp(pool, b[n].pool) != 0))
+		/* several pools: an account pays its own pool's batches only (the
+		 * money is in its pool's suspense:bank) */
+		const char *pool;
+		if ((rc = recon_entry_pool(ss, e, &pool)))
+			return rc;
+		if (strcmp(pool, b[n].pool) != 0)
 			return zt_error_set(ZT_EINVAL, "match: batch %s is of pool %s; bank entry %s is of "
 			                    "account %s (pool %s)", id, b[n].pool, e->ref, e->account,
-			                    pool ? pool : "(none)");
+			                    pool);
 		if (!payable(b[n].status))
 			return zt_error_set(ZT_ECONFLICT, "batch %s is %s: a payment is matched to a batch "
 			                    "sent to the payer that still owes", id,
@@ -97,8 +99,10 @@ static int resolve_batches(struct session *ss, const struct zt_recon_entry *e,
 		parts += pay[i];
 	assert(parts == e->amount);
 	rc = recon_pay_batches(ss, e, ZT_ACCOUNT_SUSPENSE, x->row, b, n, pay, wo);
-	if (rc == 0 && excess > 0)
-		rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_SUSPENSE, ZT_ACCOUNT_REFUND, excess, "refund",
+	char susp[ZT_ACCOUNT_NAME_BYTES], refund[ZT_ACCOUNT_NAME_BYTES];
+	if (rc == 0 && excess > 0 && (rc = recon_entry_account(ss, e, ZT_ACCOUNT_SUSPENSE, susp)) == 0 &&
+	    (rc = recon_entry_account(ss, e, ZT_ACCOUNT_REFUND, refund)) == 0)
+		rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){susp, refund, excess, "refund",
 		                       e->ref}, 0);
 	return rc;
 }
@@ -173,11 +177,17 @@ static int resolve_entry(struct session *ss, const struct zt_recon_exception *x,
 		if (e.amount == 0)
 			return zt_error_set(ZT_ECONFLICT, "%s: an entry of 0.00 has nothing to %s: ignore it",
 			                    x->exc_id, zt_recon_resolution_name(res));
-		const char *other = res == ZT_RECON_REFUND ? ZT_ACCOUNT_REFUND : ZT_ACCOUNT_WRITE_OFF;
+		/* on the books of the pool of the entry's account */
+		char other[ZT_ACCOUNT_NAME_BYTES], susp[ZT_ACCOUNT_NAME_BYTES];
+		if ((rc = recon_entry_account(ss, &e, res == ZT_RECON_REFUND ? ZT_ACCOUNT_REFUND
+		                                                             : ZT_ACCOUNT_WRITE_OFF,
+		                              other)) ||
+		    (rc = recon_entry_account(ss, &e, ZT_ACCOUNT_SUSPENSE, susp)))
+			return rc;
 		const char *kind = zt_recon_resolution_name(res);
-		return e.credit ? ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_SUSPENSE, other, e.amount, kind,
+		return e.credit ? ss->s->ops->ledger.post(ss->s, &(struct zt_posting){susp, other, e.amount, kind,
 		                                    e.ref}, 0)
-		                : ss->s->ops->ledger.post(ss->s, &(struct zt_posting){other, ZT_ACCOUNT_SUSPENSE, e.amount, kind,
+		                : ss->s->ops->ledger.post(ss->s, &(struct zt_posting){other, susp, e.amount, kind,
 		                                    e.ref}, 0);
 	}
 	case ZT_RECON_ACCEPT:
@@ -241,11 +251,12 @@ static int resolve_due(struct session *ss, const struct zt_recon_exception *x,
 	if (wo <= 0)
 		return zt_error_set(ZT_ECONFLICT, "batch %s owes nothing", b.id);
 	int64_t match_row;
-	char fund[32];
-	recon_fund_account(fund, b.fund_code);
+	char fund[ZT_ACCOUNT_NAME_BYTES], write_off[ZT_ACCOUNT_NAME_BYTES];
+	recon_fund_account(fund, b.fund_code, b.pool);
+	zt_ledger_pool_account(write_off, ZT_ACCOUNT_WRITE_OFF, b.pool);
 	if ((rc = ss->s->ops->bank.match_put(ss->s, 0, NULL, NULL, x->row, ss->actor, &match_row)) ||
 	    (rc = ss->s->ops->bank.alloc_put(ss->s, match_row, b.id, pay, wo)) ||
-	    (rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){ZT_ACCOUNT_WRITE_OFF, fund, wo, "write-off", x->exc_id},
+	    (rc = ss->s->ops->ledger.post(ss->s, &(struct zt_posting){write_off, fund, wo, "write-off", x->exc_id},
 	                            0)) ||
 	    (rc = zt_batch_pay(ss->s, b.id, wo, ss->actor, x->exc_id)))
 		return rc;

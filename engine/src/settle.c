@@ -56,6 +56,7 @@ struct settling {
 	int differs;                    /* items it classed otherwise than sent */
 	struct zt_accum before;
 	struct zt_split_result res;
+	char pool[ZT_POOL_ID_BYTES];    /* of its hospital's county (pools.h) */
 };
 
 struct run {
@@ -327,6 +328,7 @@ static int check(struct run *u, struct settling *k, bool *ok)
 		} else {
 			why = zt_classify(&k->cls, &k->pe->policy, c, msg);
 		}
+		zt_text_put(k->pool, sizeof k->pool, h.pool);
 		k->ctx = (struct zt_split_ctx){h.level, strcmp(h.county, p.county) == 0,
 		                               zt_person_category_on(&p, c->dscg_date)};
 		/* docs/spec/claim-v2-national.md §3, by the policy's mode */
@@ -417,8 +419,9 @@ static int store_settlement(struct run *u, struct settling *k, struct zt_stored_
 	struct zt_accum_change accums[4 + ZT_RELIEF_MAX];
 	struct zt_posting postings[ZT_SETTLEMENT_POSTINGS_MAX];
 	struct zt_settlement_accounts names;
-	int np = zt_ledger_settlement_postings(postings, &names, +1, k->c->fixmedins_code, codes,
-	                                       amounts, n, k->res.hosp_part_amt, k->res.psn_part_amt);
+	int np = zt_ledger_settlement_postings(postings, &names, +1, k->c->fixmedins_code, k->pool,
+	                                       codes, amounts, n, k->res.hosp_part_amt,
+	                                       k->res.psn_part_amt);
 	struct zt_national_funds nf;
 	struct zt_national_accounts nn;
 	if (k->res.supplementary) { /* the national amounts: docs/national.md "Money flow" */
@@ -433,6 +436,7 @@ static int store_settlement(struct run *u, struct settling *k, struct zt_stored_
 		.result = &k->res, .share_count = n, .shares = writes,
 		.accum_count = accum_changes(accums, pol, &k->before, &k->res.accum_after),
 		.accums = accums, .posting_count = np, .postings = postings, .actor = u->actor,
+		.pool = k->pool,
 	};
 	int64_t row;
 	int rc = u->s->ops->claims.write_settlement(u->s, &w, st->setl_id, &row);
@@ -1056,8 +1060,11 @@ int zt_settle_reversal_write(struct zt_store *s, const struct zt_stored_settleme
 	struct zt_posting postings[ZT_SETTLEMENT_POSTINGS_MAX];
 	struct zt_settlement_accounts names;
 	struct zt_national_accounts nn;
-	int np = zt_ledger_settlement_postings(postings, &names, -1, o->fixmedins_code, codes, amounts,
-	                                       o->fund_count, o->hosp_part_amt, o->psn_part_amt);
+	/* the reversal is of the pool of what it reverses, wherever its
+	 * hospital is now (issue 13 §2) */
+	int np = zt_ledger_settlement_postings(postings, &names, -1, o->fixmedins_code, o->pool, codes,
+	                                       amounts, o->fund_count, o->hosp_part_amt,
+	                                       o->psn_part_amt);
 	if (o->national_setl_id[0]) /* docs/spec/claim-v2-national.md §4: the national ones too */
 		np += zt_ledger_national_postings(postings + np, &nn, -1, o->fixmedins_code,
 		                                  &o->national_funds, o->hifp_pay, o->hifmi_pay,

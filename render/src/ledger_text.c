@@ -13,6 +13,8 @@ int zt_ledger_render_balances_begin(void *out)
 		zt_csv_init(&o->w, o->f, o->bom);
 		zt_csv_header(&o->w, "account,balance");
 	} else {
+		if (o->pool)
+			fprintf(o->f, "资金池 %s 的账目\n", o->pool);
 		fprintf(o->f, "%-40s %18s\n", "account", "balance");
 	}
 	return 0;
@@ -41,7 +43,7 @@ void zt_ledger_render_balances_end(struct zt_ledger_out *o, const struct zt_ledg
 	/* The books balance: every transfer debits and credits the same
 	 * amount, so this is 0 unless they were tampered with (verify says
 	 * where). */
-	fprintf(o->f, "%-40s %18s\n", "(sum of all balances)",
+	fprintf(o->f, "%-40s %18s\n", o->pool ? "(sum of the pool's balances)" : "(sum of all balances)",
 	        r->sum_overflows ? "overflow" : zt_format_amount(b, r->sum));
 }
 
@@ -54,6 +56,8 @@ int zt_ledger_render_history_begin(void *out, zt_fen opening)
 		return 0;
 	}
 	char b[ZT_FMT_BYTES], d[ZT_FMT_BYTES];
+	if (o->pool)
+		fprintf(o->f, "资金池 %s 的账目\n", o->pool);
 	if (o->since)
 		fprintf(o->f, "%s since %s: opening balance %s\n", o->account,
 		        zt_format_date(d, o->since), zt_format_amount(b, opening));

@@ -195,7 +195,7 @@ void zt_recon_render_report_text(FILE *f, const struct zt_recon_report *r)
 	}
 	fprintf(f, "\n统筹基金银行账户（pool:bank）余额 %s；待查账户（%s）余额 %s%s\n",
 	        yuan(e, r->pool_bank), ZT_ACCOUNT_SUSPENSE, yuan(a, r->suspense),
-	        r->pools[0] ? "（账户余额为本库全部资金池合计）" : "");
+	        r->pools[0] ? "（本报告所含资金池的账户）" : "");
 }
 
 /* returned was added last, so that the columns before keep their places */
@@ -514,7 +514,7 @@ static void html_waiting_and_overdue(FILE *f, const struct zt_recon_report *r)
 	fprintf(f, "</table>\n<p>统筹基金银行账户（pool:bank）余额 %s；待查账户（suspense:bank）"
 	           "余额 %s%s</p>\n</body>\n</html>\n",
 	        yuan(a, r->pool_bank), yuan(b, r->suspense),
-	        r->pools[0] ? "（账户余额为本库全部资金池合计）" : "");
+	        r->pools[0] ? "（本报告所含资金池的账户）" : "");
 }
 
 void zt_recon_render_report_html(FILE *f, const struct zt_recon_report *r)

@@ -38,6 +38,10 @@ GRANT DELETE ON idempotency TO zhitong_engine;
 GRANT UPDATE ON hospital, person, fund, catalog TO zhitong_engine;
 GRANT DELETE ON person_category TO zhitong_engine;
 
+-- The pools' counties and accounts as the configuration last said: a
+-- command with a configuration replaces them when they changed.
+GRANT UPDATE, DELETE ON pool_county, pool_account TO zhitong_engine;
+
 -- No UPDATE or DELETE on the facts: claim, claim_v2, settlement,
 -- settlement_fund, settlement_trace_segment, settlement_catalog,
 -- settlement_catalog_item, catalog_entry, transfer, audit, policy,

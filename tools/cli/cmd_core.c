@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "zhitong/pools.h"
 #include "zhitong/error.h"
 #include "zhitong/policy.h"
 #include "zhitong/registry.h"
@@ -444,6 +445,13 @@ static void print_count(void *ctx, const char *table, int64_t rows)
 	printf("%-16s %12lld\n", table, (long long)rows);
 }
 
+static int print_place(void *ctx, const struct zt_pool_place *p)
+{
+	++*(int *)ctx;
+	printf("资金池 %-12s %s %s\n", p->pool, p->account ? "账户" : "县  ", p->key);
+	return 0;
+}
+
 int cmd_status(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
@@ -451,7 +459,9 @@ int cmd_status(const struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (a.help) {
-		puts("usage: zhitong --db PATH status\n\nRow counts of every table of the database.");
+		puts("usage: zhitong --db PATH status\n\nRow counts of every table of the database, "
+		     "then the pools'\ncounties and accounts it knows (recorded by the commands run "
+		     "with a\nconfiguration; a county of no pool is the pool default's).");
 		return EXIT_DONE;
 	}
 	struct zt_store *s;
@@ -460,6 +470,9 @@ int cmd_status(const struct cli *c, int argc, char **argv)
 	struct zt_status_res res;
 	printf("database %s (schema version %d)\n", c->db_path, ZT_STORE_VERSION);
 	rc = zt_status(s, print_count, NULL, &res);
+	int places = 0;
+	if (rc == 0 && (rc = zt_pools_each(s, print_place, &places)) == 0 && places == 0)
+		puts("资金池 default      （未记录资金池：每个县都属于它）");
 	zt_store_close(s);
 	return rc ? cli_fail(rc, NULL) : EXIT_DONE;
 }

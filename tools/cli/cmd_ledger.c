@@ -3,14 +3,16 @@
 #include <string.h>
 
 #include "cli.h"
+#include "zhitong/config.h"
 #include "zhitong/error.h"
 #include "zhitong/ledger.h"
 #include "zhitong/ledger_render.h"
 
 static const char ledger_help[] =
-	"usage: zhitong --db PATH ledger balance [ACCOUNT] [--format text|csv] [--bom]\n"
+	"usage: zhitong --db PATH ledger balance [ACCOUNT] [--pool P] [--format text|csv] [--bom]\n"
 	"                                        [--out FILE [--force]]\n"
-	"       zhitong --db PATH ledger transfers --account ACCOUNT [--since YYYY-MM-DD]\n"
+	"       zhitong --db PATH ledger transfers --account ACCOUNT [--pool P]\n"
+	"                                          [--since YYYY-MM-DD]\n"
 	"                                          [--format text|csv] [--bom]\n"
 	"                                          [--out FILE [--force]]\n"
 	"\n"
@@ -25,6 +27,14 @@ static const char ledger_help[] =
 	"  hospital-burden:CODE  what the hospital bears under the policy\n"
 	"  patient:CODE          personal payments taken at that hospital's desk\n"
 	"  claims:CODE           the hospital's claims (the other side of the above)\n"
+	"Each pool has its own books: the pool default's accounts are named as above,\n"
+	"pool P's fund:CODE@P, pool:bank@P, suspense:bank@P, refund:bank@P and\n"
+	"write-off:pool@P; a hospital's accounts are one, each transfer on them of the\n"
+	"pool of its settlement.\n"
+	"\n"
+	"--pool P   pool P's books only: each account with the sum of P's transfers\n"
+	"           (its settlements', its own accounts'); fund:CODE then names\n"
+	"           fund:CODE@P. Without it, the database's books, every pool.\n"
 	"\n"
 	"balance    every account with its balance, or one (not-found, exit 2, if no\n"
 	"           transfer has ever touched it). CSV header: account,balance\n"
@@ -59,6 +69,29 @@ static bool want_csv(const struct args *a, int *bad)
  * is about unreadable input files). */
 static int fail(int rc) { return cli_fail(rc, rc == ZT_ENOTFOUND ? "not-found" : NULL); }
 
+/* --pool P: a pool id ([A-Za-z0-9_-], 1 to 32), and with a configuration
+ * one of its pools. */
+static int pool_check(const struct cli *c, const struct args *a)
+{
+	const char *p = args_get(a, "--pool");
+	if (!p)
+		return 0;
+	size_t n = strlen(p);
+	bool ok = n >= 1 && n < ZT_POOL_ID_BYTES && strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
+	                                                      "klmnopqrstuvwxyz0123456789_-") == n;
+	if (!ok)
+		return cli_usage("--pool: '%s' is no pool id (1 to 32 letters, digits, '-' or '_')", p);
+	if (!c->config_path || !c->config_path[0])
+		return 0;
+	struct zt_config *cfg = NULL;
+	const char *id;
+	int rc = zt_config_load(&cfg, c->config_path);
+	if (rc == 0)
+		rc = zt_config_pool_pick(cfg, p, &id);
+	zt_config_free(cfg);
+	return rc ? cli_fail(rc, NULL) : 0;
+}
+
 /* ---- balance -------------------------------------------------------------- */
 
 static int balance(const struct cli *c, const struct args *a)
@@ -72,17 +105,18 @@ static int balance(const struct cli *c, const struct args *a)
 		                 "[--out FILE [--force]]");
 	int rc = cli_bom_check(a, csv);
 	struct zt_store *s;
-	if (rc || (rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
+	if (rc || (rc = pool_check(c, a)) || (rc = cli_open_store(c, CLI_STORE_READONLY, &s)))
 		return rc;
 	struct cli_out o;
 	if ((rc = cli_out_open(&o, a, 0600))) {
 		zt_store_close(s);
 		return rc;
 	}
-	struct zt_ledger_out lo = {.csv = csv, .bom = args_flag(a, "--bom"), .f = o.f};
+	struct zt_ledger_out lo = {.csv = csv, .bom = args_flag(a, "--bom"), .f = o.f,
+	                           .pool = args_get(a, "--pool")};
 	struct zt_ledger_balances_req req = {a->npos == 2 ? a->pos[1] : NULL,
 	                                     zt_ledger_render_balances_begin,
-	                                     zt_ledger_render_balance_row, &lo};
+	                                     zt_ledger_render_balance_row, &lo, lo.pool};
 	struct zt_ledger_balances_res res;
 	if ((rc = zt_ledger_balances(s, &req, &res)) == 0)
 		zt_ledger_render_balances_end(&lo, &res, req.account == NULL);
@@ -115,9 +149,10 @@ static int transfers(const struct cli *c, const struct args *a)
 		return rc;
 	}
 	struct zt_ledger_out lo = {.csv = csv, .bom = args_flag(a, "--bom"), .f = o.f,
-	                           .account = account, .since = since};
+	                           .account = account, .since = since,
+	                           .pool = args_get(a, "--pool")};
 	struct zt_ledger_history_req req = {account, since, zt_ledger_render_history_begin,
-	                                    zt_ledger_render_history_row, &lo};
+	                                    zt_ledger_render_history_row, &lo, lo.pool};
 	struct zt_ledger_history_res res;
 	if ((rc = zt_ledger_history(s, &req, &res)) == 0)
 		zt_ledger_render_history_end(&lo, &res);
@@ -128,7 +163,7 @@ static int transfers(const struct cli *c, const struct args *a)
 int cmd_ledger(const struct cli *c, int argc, char **argv)
 {
 	struct args a;
-	int rc = args_parse(&a, argc, argv, "--format --account --since --out", "--force --bom");
+	int rc = args_parse(&a, argc, argv, "--format --account --since --out --pool", "--force --bom");
 	if (rc)
 		return rc;
 	if (a.help || a.npos == 0) {

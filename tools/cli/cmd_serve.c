@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "zhitong/pools.h"
 #include "api.h"
 #include "serve_users.h"
 #include "service.h"
@@ -89,6 +90,20 @@ int cmd_serve(const struct cli *c, int argc, char **argv)
 	}
 	app_ok = true;
 	app.config = cfg; /* settle reads [county C] catalog as 'claim submit' does */
+	/* the pools' counties and accounts recorded as the configuration says
+	 * (pools.h), when the database is there to take them (a database not
+	 * there yet or of another version is said by each request, as ever) */
+	struct zt_store *ps = NULL;
+	struct zt_store_options so;
+	cli_store_options(&so, 0);
+	if (zt_store_open(&ps, c->db_path, &so) == 0 && ps->ops->check_version(ps) == 0 &&
+	    (rc = zt_pools_record(ps, cfg, NULL)) != 0) {
+		zt_store_close(ps);
+		status = cli_fail(rc, "pools");
+		goto done;
+	}
+	zt_store_close(ps);
+	zt_error_clear();
 	/* the pool's slip keys: the code on the slips, GET /v1/slips/verify */
 	if (!(slip_keys = calloc(1, sizeof *slip_keys))) {
 		status = cli_fail(zt_error_set(ZT_ENOMEM, "out of memory"), "serve");

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "zhitong/config.h"
+#include "zhitong/pools.h"
 #include "zhitong/date.h"
 #include "zhitong/error.h"
 #include "zhitong/text.h"
@@ -595,6 +596,19 @@ int cli_open_store(const struct cli *c, int flags, struct zt_store **out)
 		zt_store_close(*out);
 		*out = NULL;
 		return cli_fail(rc, NULL);
+	}
+	/* the pools' counties and accounts as the configuration says, for the
+	 * commands run without one (pools.h; README "Several pools") */
+	if (!(flags & CLI_STORE_READONLY) && c->config_path && c->config_path[0]) {
+		struct zt_config *cfg = NULL;
+		if ((rc = zt_config_load(&cfg, c->config_path)) == 0)
+			rc = zt_pools_record(*out, cfg, NULL);
+		zt_config_free(cfg);
+		if (rc) {
+			zt_store_close(*out);
+			*out = NULL;
+			return cli_fail(rc, "pools");
+		}
 	}
 	return 0;
 }

@@ -211,7 +211,7 @@ struct zt_batch_candidate {
 	bool reversal;             /* of kind 'reverse'                      */
 	zt_fen amount;
 	zt_date dscg_date;
-	const char *county;        /* the hospital's county (registry): its pool */
+	const char *pool;          /* the pool it was settled for (settlement.pool) */
 	/* a reversal: the share it reverses (the same seq of the settlement
 	 * reversed) */
 	const char *orig_batch_id; /* the batch holding it, "" if none (yet)  */

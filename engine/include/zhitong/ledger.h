@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h" /* ZT_POOL_ID_BYTES */
 #include "limits.h"
 #include "money.h"
 
@@ -25,6 +26,23 @@ struct zt_store; /* store.h */
 
 /* The pool's bank account as the books see it. */
 #define ZT_ACCOUNT_POOL_BANK "pool:bank"
+
+/* ---- each pool its own books (issue 13 §2) ----
+ * The accounts of a pool — fund:<code>, pool:bank, suspense:bank,
+ * refund:bank, write-off:pool — are named as before for the pool
+ * "default" and `<name>@<pool>` for any other pool P (fund:390100@city,
+ * pool:bank@city): a pool id is [A-Za-z0-9_-] and a fund code digits, so
+ * the form cannot be another account's. The hospitals' accounts
+ * (hospital:H, hospital-burden:H, patient:H, claims:H) and the national
+ * platform's keep one name: a transfer on them is of the pool of its
+ * settlement (a hospital moved to another county has transfers of both).
+ * A transfer is of one pool: its settlement's, else its pool account's. */
+#define ZT_ACCOUNT_NAME_BYTES 80
+/* `base` (one of the names above) of pool `pool` (NULL or "": default). */
+void zt_ledger_pool_account(char out[ZT_ACCOUNT_NAME_BYTES], const char *base, const char *pool);
+/* Whether `account` is a pool's own account (one of the names above, of
+ * any pool); its pool into `pool` (may be NULL) if it is. */
+bool zt_ledger_account_pool(const char *account, char pool[ZT_POOL_ID_BYTES]);
 
 /* One transfer; the strings are valid during the callback only. */
 struct zt_transfer {
@@ -36,7 +54,12 @@ struct zt_transfer {
 	const char *kind;   /* settle reverse advance … */
 	const char *ref;    /* setl_id, advance id, … */
 	int64_t settlement_row; /* 0 when not a settlement's */
+	const char *pool;   /* its settlement's pool ("" when not a settlement's) */
 };
+
+/* The pool of a transfer (ledger.h above): its settlement's, else that of
+ * its debit or credit account that is a pool's own, else default. */
+void zt_ledger_transfer_pool(const struct zt_transfer *t, char pool[ZT_POOL_ID_BYTES]);
 
 typedef int (*zt_transfer_cb)(void *ctx, const struct zt_transfer *t);
 
@@ -73,6 +96,11 @@ struct zt_ledger_balances_req {
 	int (*begin)(void *ctx);
 	int (*row)(void *ctx, const char *account, zt_fen balance);
 	void *ctx;
+	/* NULL: the database's books; a pool: its books only — each account
+	 * with the sum of that pool's transfers (a pool's own account of
+	 * another pool is not listed; `account` names one as of any pool, the
+	 * pool's own name taken: fund:F is fund:F@P) */
+	const char *pool;
 };
 struct zt_ledger_balances_res {
 	int64_t count;
@@ -95,6 +123,7 @@ struct zt_ledger_history_req {
 	int (*begin)(void *ctx, zt_fen opening);
 	int (*row)(void *ctx, const struct zt_transfer *t, zt_fen balance_after);
 	void *ctx;
+	const char *pool; /* NULL: every transfer; a pool: its transfers (as balances_req) */
 };
 struct zt_ledger_history_res {
 	int64_t count;
@@ -106,7 +135,8 @@ int zt_ledger_history(struct zt_store *s, const struct zt_ledger_history_req *re
 /* ---- what a settlement posts (docs/spec/money-flow.md "Ledger") ----------- */
 
 /* The legs of a settlement (sign +1) of hospital `hospital` or of its
- * reversal (-1): each fund's share fund:<code> → hospital:<H> (the fund now
+ * reversal (-1) in pool `pool` (NULL: default): each fund's share
+ * fund:<code>[@pool] → hospital:<H> (the fund now
  * owes the pool; the hospital has earned that part of its advance), the
  * hospital's burden hospital-burden:<H> → claims:<H> and the patient's share
  * patient:<H> → claims:<H>; a reversal the opposite. They move, together,
@@ -117,10 +147,11 @@ int zt_ledger_history(struct zt_store *s, const struct zt_ledger_history_req *re
 struct zt_posting;
 struct zt_settlement_accounts {
 	char hospital[80], claims[80], burden[80], patient[80];
-	char funds[3 + ZT_RELIEF_MAX][40];
+	char funds[3 + ZT_RELIEF_MAX][ZT_ACCOUNT_NAME_BYTES];
 };
 int zt_ledger_settlement_postings(struct zt_posting *out, struct zt_settlement_accounts *names,
-                                  int sign, const char *hospital, const char *const *fund_codes,
+                                  int sign, const char *hospital, const char *pool,
+                                  const char *const *fund_codes,
                                   const zt_fen *amounts, int n, zt_fen hosp_part, zt_fen psn_part);
 
 #endif

@@ -283,7 +283,8 @@ struct zt_recon_fund_line {
 	zt_fen outstanding;  /* billed - paid - written_off + returned: < 0 is owed back     */
 	int64_t open_batches;/* billed batches not settled (owing, or owed back)            */
 	zt_date oldest_sent; /* day the oldest of them went to the payer, 0 if none         */
-	zt_fen ledger;       /* fund:F: everything it owes, billed or not yet batched      */
+	zt_fen ledger;       /* fund:F of the pools covered (fund:F@P): everything it owes,
+	                      * billed or not yet batched                                  */
 	char pool[ZT_POOL_ID_BYTES]; /* the store's lines: one per fund and pool of its
 	                              * batches ("" for a fund with none); the report's
 	                              * lines: summed over the pools it covers            */
@@ -344,8 +345,8 @@ struct zt_recon_report {
 	struct zt_recon_overdue *overdue;           /* not raised yet              */
 	/* The pools it covers, joined by ", " ("" every pool: the request named
 	 * none). The ledger's balances (pool_bank, suspense, a fund's ledger)
-	 * are the database's, over every pool: the ledger has one pool:bank
-	 * and one fund:F account per database. */
+	 * are those of the pools it covers, each pool its own books (ledger.h:
+	 * pool:bank@P, fund:F@P): the pools named, else every pool's. */
 	char pools[256];
 };
 void zt_recon_report_free(struct zt_recon_report *r);

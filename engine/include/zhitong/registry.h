@@ -2,6 +2,7 @@
 #ifndef ZHITONG_REGISTRY_H
 #define ZHITONG_REGISTRY_H
 
+#include "config.h" /* ZT_POOL_ID_BYTES */
 #include "limits.h"
 #include "policy.h"
 #include "source.h"
@@ -15,6 +16,10 @@ struct zt_hospital {
 	char name[ZT_UTF8_BYTES(ZT_NAME_CHARS_MAX)];
 	int level; /* 1..4 */
 	char county[ZT_COUNTY_BYTES];
+	/* read, not written: the pool of its county as the database knows it
+	 * (the configuration's [pool P] counties, recorded by zt_pools_record:
+	 * pools.h), ZT_POOL_DEFAULT for a county of no pool (issue 13 §2) */
+	char pool[ZT_POOL_ID_BYTES];
 };
 
 /* A span of days in which a person has a category (first and last day

@@ -84,6 +84,7 @@
 #include "claim.h"
 #include "ledger.h"
 #include "policy.h"
+#include "pools.h"
 #include "reconcile.h"
 #include "registry.h"
 #include "split.h"
@@ -93,7 +94,7 @@
 
 /* The schema version this zhitong brings a database to (SQLite: PRAGMA
  * user_version after all migrations; PostgreSQL: meta 'schema.version'). */
-#define ZT_STORE_VERSION 17
+#define ZT_STORE_VERSION 18
 
 struct zt_store_ops;
 /* The handle: an implementation's own struct starts with this one. */
@@ -213,6 +214,7 @@ struct zt_settle_write {
 	int posting_count;            /* ref and settlement row are the store's */
 	const struct zt_posting *postings;
 	const char *actor;
+	const char *pool;             /* of the hospital's county (pools.h); NULL: default */
 };
 
 /* The national funds of a supplementary policy (<national-funds>): the
@@ -286,6 +288,9 @@ struct zt_stored_settlement {
 	int claim_version;
 	char national_setl_id[ZT_NATIONAL_SETL_ID_CHARS_MAX + 1];
 	struct zt_national_funds national_funds;
+	/* the pool it was settled for (pools.h; 018), a reversal its
+	 * settlement's: its fund shares are on that pool's books */
+	char pool[ZT_POOL_ID_BYTES];
 };
 
 /* The reversal of settlement `orig` (docs/spec/split.md §6): a settlement
@@ -417,6 +422,16 @@ struct zt_store_registry_ops {
 	/* The person's periods in the order stored (*n 0: none). */
 	int (*get_periods)(struct zt_store *s, const char *psn_no,
 	                   struct zt_category_period out[ZT_CATEGORY_PERIODS_MAX], int *n);
+	/* ---- the pools as the configuration last said (pools.h; 018) ---- */
+	/* Every place stored: the counties in code order, then the accounts. */
+	int (*pools_each)(struct zt_store *s, int (*cb)(void *ctx, const struct zt_pool_place *p),
+	                  void *ctx);
+	/* Replaces every place stored by these; in the caller's WRITE
+	 * transaction. */
+	int (*pools_replace)(struct zt_store *s, const struct zt_pool_place *v, size_t n);
+	/* The pool whose account `account` is: 0, or ZT_ENOTFOUND (no message). */
+	int (*pool_of_account)(struct zt_store *s, const char *account,
+	                       char pool[ZT_POOL_ID_BYTES]);
 };
 
 struct zt_store_policy_ops {
@@ -540,6 +555,13 @@ struct zt_store_ledger_ops {
 	/* Every transfer with a debit or credit account starting with `prefix`,
 	 * in the order written. */
 	int (*scan)(struct zt_store *s, const char *prefix, zt_transfer_cb cb, void *ctx);
+	/* The transfers summed per debit, credit and the pool of their
+	 * settlement ("" for a transfer of none), in no order: each pool's
+	 * books (ledger.h). */
+	int (*legs)(struct zt_store *s,
+	            int (*cb)(void *ctx, const char *debit, const char *credit, const char *pool,
+	                      zt_fen sum),
+	            void *ctx);
 };
 
 struct zt_store_advance_ops {

@@ -18,6 +18,7 @@ struct zt_ledger_out {
 	FILE *f;
 	const char *account; /* transfers: the account listed */
 	zt_date since;       /* transfers: from this day (0: all) */
+	const char *pool;    /* one pool's books (NULL: the database's) */
 };
 
 /* `ledger balance`: set req->begin, req->row to these, req->ctx to the

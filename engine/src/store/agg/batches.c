@@ -28,9 +28,8 @@ static const char SQL_EVENT[] =
 	"SELECT f.settlement_id, f.seq, s.kind = 'reverse', f.amount, c.dscg_date, " \
 	"COALESCE(ob.batch_id, ''), COALESCE(ox.status, ''), " \
 	"EXISTS (SELECT 1 FROM batch_reject j WHERE j.settlement_id = s.reverses AND j.seq = f.seq), " \
-	"h.county " \
+	"s.pool " \
 	"FROM settlement_fund f JOIN settlement s ON s.id = f.settlement_id " \
-	"JOIN hospital h ON h.code = s.fixmedins_code " \
 	"JOIN claim c " indexed_by "ON c.id = s.claim_id " \
 	"LEFT JOIN batch_share ob ON ob.settlement_id = s.reverses AND ob.seq = f.seq " \
 	"LEFT JOIN batch ox ON ox.id = ob.batch_id " \
@@ -209,7 +208,7 @@ static int candidates(struct zt_store *s, const char *fund_code, zt_date through
 			.orig_batch_status = (enum zt_batch_status)zt_db_column_name(
 				p, 6, zt_batch_status_names, ZT_BATCH_STATUSES, ZT_BATCH_DRAFT),
 			.orig_rejected = zt_db_column_int(p, 7) != 0,
-			.county = zt_db_column_text(p, 8),
+			.pool = zt_db_column_text(p, 8),
 		};
 		if ((rc = cb(ctx, &c)) != 0)
 			break;

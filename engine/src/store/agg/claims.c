@@ -31,9 +31,9 @@ static const char SQL_SETTLEMENT_INSERT[] =
 	"year, psn_no, fixmedins_code, category, hospital_level, in_county, medfee_sumamt, "
 	"fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, act_pay_dedc, "
 	"pool_prop_bp, hifp_pay, hifmi_pay, maf_pay, oth_pay, fund_pay_sumamt, hosp_part_amt, "
-	"psn_part_amt, critical_base_added, settled_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	"?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
-	"?26, ?27, ?28, ?29, ?30)";
+	"psn_part_amt, critical_base_added, settled_at, pool) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	"?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+	"?26, ?27, ?28, ?29, ?30, ?31)";
 #define SHARE_FIRST_TRACE 7
 static const char SQL_SHARE_INSERT[] =
 	"INSERT INTO settlement_fund (settlement_id, seq, fund_code, kind, amount, slot, "
@@ -46,8 +46,8 @@ static const char SQL_GET_SETTLEMENT[] =
 	"s.psn_no, s.year, s.category, s.hospital_level, s.in_county, c.adm_date, c.dscg_date, "
 	"s.medfee_sumamt, s.fulamt_ownpay_amt, s.overlmt_selfpay, s.preselfpay_amt, "
 	"s.inscp_scp_amt, s.act_pay_dedc, s.pool_prop_bp, s.hifp_pay, s.hifmi_pay, s.maf_pay, "
-	"s.oth_pay, s.fund_pay_sumamt, s.hosp_part_amt, s.psn_part_amt, s.critical_base_added "
-	"FROM settlement s JOIN claim c ON c.id = s.claim_id JOIN policy p ON p.id = s.policy_row "
+	"s.oth_pay, s.fund_pay_sumamt, s.hosp_part_amt, s.psn_part_amt, s.critical_base_added, "
+	"s.pool FROM settlement s JOIN claim c ON c.id = s.claim_id JOIN policy p ON p.id = s.policy_row "
 	"LEFT JOIN settlement o ON o.id = s.reverses WHERE s.id = ?1";
 static const char SQL_GET_SHARES[] =
 	"SELECT fund_code, kind, amount, slot, " ZT_DB_TRACE_COLUMN_NAMES " FROM settlement_fund "
@@ -348,6 +348,7 @@ struct amounts {
 struct row_facts {
 	int64_t id, claim_row, reverses, policy_row;
 	const char *setl_id, *kind, *reason, *actor, *psn_no, *hospital, *category;
+	const char *pool; /* NULL: default */
 	int year, level;
 	bool in_county;
 };
@@ -381,6 +382,7 @@ static int insert_settlement(struct zt_db *q, const struct row_facts *f, const s
 	for (int i = 0; i < (int)(sizeof vals / sizeof *vals); i++)
 		zt_db_bind_int64(p, 15 + i, vals[i]);
 	zt_db_bind_text(p, 30, zt_db_now(q));
+	zt_db_bind_text(p, 31, f->pool && f->pool[0] ? f->pool : ZT_POOL_DEFAULT);
 	return zt_db_run(q, p, "store settlement");
 }
 
@@ -550,6 +552,7 @@ static int write_settlement_rows(struct zt_store *s, const struct zt_settle_writ
 		.kind = "settle", .actor = w->actor, .psn_no = w->claim->psn_no,
 		.hospital = w->claim->fixmedins_code, .category = zt_category_names[w->category],
 		.year = w->year, .level = w->hospital_level, .in_county = w->in_county,
+		.pool = w->pool,
 	};
 	if ((rc = insert_settlement(q, &f, &v)) != 0)
 		return rc;
@@ -594,6 +597,7 @@ static int write_reversal_rows(struct zt_store *s, const struct zt_reversal_writ
 		.setl_id = setl_id, .kind = "reverse", .reason = w->reason, .actor = w->actor,
 		.psn_no = o->psn_no, .hospital = o->fixmedins_code, .category = o->category,
 		.year = o->year, .level = o->hospital_level, .in_county = o->in_county,
+		.pool = o->pool,
 	};
 	if ((rc = insert_settlement(q, &f, &v)) != 0)
 		return rc;
@@ -667,6 +671,7 @@ static void read_settlement(struct zt_db_stmt *p, struct zt_stored_settlement *o
 		else
 			out->pool_prop_bp = zt_db_column_int(p, 18 + i);
 	}
+	zt_db_column_copy(out->pool, sizeof out->pool, p, 33);
 }
 
 static int read_shares(struct zt_db *q, struct zt_stored_settlement *out)

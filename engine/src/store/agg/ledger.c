@@ -27,7 +27,15 @@ static const char SQL_BALANCES[] = "SELECT name, balance FROM account ORDER BY n
 static const char SQL_BALANCE_BEFORE[] =
 	"SELECT " ZT_DB_SUM_HI(LEG) ", " ZT_DB_SUM_LO(LEG) " FROM transfer "
 	"WHERE (debit = ?1 OR credit = ?1) AND at < ?2";
-#define TRANSFER_COLUMNS "SELECT id, at, debit, credit, amount, kind, ref, COALESCE(settlement_id, 0) "
+#define TRANSFER_COLUMNS                                                                     \
+	"SELECT id, at, debit, credit, amount, kind, ref, COALESCE(settlement_id, 0), "          \
+	"COALESCE((SELECT s.pool FROM settlement s WHERE s.id = transfer.settlement_id), '') "
+/* the transfers summed by debit, credit and the pool of their settlement
+ * ('' for none): each pool's books (ledger.h) */
+static const char SQL_LEGS[] =
+	"SELECT t.debit, t.credit, COALESCE(s.pool, ''), CAST(SUM(t.amount) AS BIGINT) "
+	"FROM transfer t LEFT JOIN settlement s ON s.id = t.settlement_id "
+	"GROUP BY t.debit, t.credit, COALESCE(s.pool, '')";
 static const char SQL_TRANSFERS[] =
 	TRANSFER_COLUMNS "FROM transfer WHERE (debit = ?1 OR credit = ?1) AND at >= ?2 ORDER BY id";
 /* "starts with", whatever the characters of the prefix (LIKE would read
@@ -277,10 +285,29 @@ static int walk(struct zt_db *q, struct zt_db_stmt *p, zt_transfer_cb cb, void *
 			.kind = zt_db_column_text(p, 5),
 			.ref = zt_db_column_text(p, 6),
 			.settlement_row = zt_db_column_int64(p, 7),
+			.pool = zt_db_column_text(p, 8),
 		};
 		if ((rc = cb(ctx, &t)) != 0)
 			break;
 	}
+	zt_db_done(p);
+	return rc ? rc : r;
+}
+
+static int legs(struct zt_store *s,
+                int (*cb)(void *ctx, const char *debit, const char *credit, const char *pool,
+                          zt_fen sum),
+                void *ctx)
+{
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_LEGS, &p), r;
+	if (rc)
+		return rc;
+	while ((r = zt_db_row(q, p, "read the ledger's legs")) == 1)
+		if ((rc = cb(ctx, zt_db_column_text(p, 0), zt_db_column_text(p, 1),
+		             zt_db_column_text(p, 2), zt_db_column_int64(p, 3))) != 0)
+			break;
 	zt_db_done(p);
 	return rc ? rc : r;
 }
@@ -315,6 +342,7 @@ const struct zt_store_ledger_ops zt_db_ledger_ops = {
 	.balances = balances,
 	.balance_before = balance_before,
 	.transfers = transfers,
+	.legs = legs,
 	.scan = scan,
 };
 

@@ -15,14 +15,28 @@ static const char SQL_PUT_PERSON[] =
 	"category = excluded.category, county = excluded.county";
 static const char SQL_PUT_FUND[] = "INSERT INTO fund (code, name) VALUES (?1, ?2) "
                                    "ON CONFLICT (code) DO UPDATE SET name = excluded.name";
-static const char SQL_GET_HOSPITAL[] = "SELECT code, name, level, county FROM hospital WHERE code = ?1";
+/* a hospital with the pool of its county (pool_county; 018), "default"
+ * for a county of no pool */
+#define HOSPITAL_COLUMNS                                                                      \
+	"SELECT h.code, h.name, h.level, h.county, COALESCE(pc.pool, 'default') FROM hospital h " \
+	"LEFT JOIN pool_county pc ON pc.county = h.county "
+static const char SQL_GET_HOSPITAL[] = HOSPITAL_COLUMNS "WHERE h.code = ?1";
 static const char SQL_GET_PERSON[] =
 	"SELECT name, id_no, category, county, CASE WHEN EXISTS (SELECT 1 FROM person_category c "
 	"WHERE c.psn_no = person.psn_no) THEN 1 ELSE 0 END FROM person WHERE psn_no = ?1";
 static const char SQL_PERSON_BY_ID_NO[] =
 	"SELECT psn_no FROM person WHERE id_no = ?1 ORDER BY psn_no LIMIT 1";
 static const char SQL_GET_FUND[] = "SELECT name FROM fund WHERE code = ?1";
-static const char SQL_HOSPITALS[] = "SELECT code, name, level, county FROM hospital ORDER BY code COLLATE BINARY";
+static const char SQL_HOSPITALS[] = HOSPITAL_COLUMNS "ORDER BY h.code COLLATE BINARY";
+static const char SQL_POOLS_EACH[] =
+	"SELECT k, place, pool FROM (SELECT 0 AS k, county AS place, pool FROM pool_county "
+	"UNION ALL SELECT 1, account, pool FROM pool_account) u ORDER BY k, place COLLATE BINARY";
+static const char SQL_POOL_COUNTIES_DELETE[] = "DELETE FROM pool_county";
+static const char SQL_POOL_ACCOUNTS_DELETE[] = "DELETE FROM pool_account";
+static const char SQL_POOL_COUNTY_PUT[] = "INSERT INTO pool_county (county, pool) VALUES (?1, ?2)";
+static const char SQL_POOL_ACCOUNT_PUT[] =
+	"INSERT INTO pool_account (account, pool) VALUES (?1, ?2)";
+static const char SQL_POOL_OF_ACCOUNT[] = "SELECT pool FROM pool_account WHERE account = ?1";
 
 static int put_hospital(struct zt_store *s, const struct zt_hospital *h)
 {
@@ -73,6 +87,7 @@ static void read_hospital(struct zt_db_stmt *p, struct zt_hospital *h)
 	zt_db_column_copy(h->name, sizeof h->name, p, 1);
 	h->level = zt_db_column_int(p, 2);
 	zt_db_column_copy(h->county, sizeof h->county, p, 3);
+	zt_db_column_copy(h->pool, sizeof h->pool, p, 4);
 }
 
 int zt_db_hospital_stmt(struct zt_db *q, const char *code, struct zt_db_stmt **out)
@@ -180,6 +195,63 @@ static int each_hospital(struct zt_store *s, int (*cb)(void *ctx, const struct z
 	return rc ? rc : r;
 }
 
+/* ---- the pools as the configuration last said (pools.h) ---- */
+
+static int pools_each(struct zt_store *s, int (*cb)(void *ctx, const struct zt_pool_place *x),
+                      void *ctx)
+{
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_prepare(q, SQL_POOLS_EACH, &p), r;
+	if (rc)
+		return rc;
+	while ((r = zt_db_row(q, p, "read pools")) == 1) {
+		struct zt_pool_place x = {.account = zt_db_column_int(p, 0) != 0};
+		zt_db_column_copy(x.key, sizeof x.key, p, 1);
+		zt_db_column_copy(x.pool, sizeof x.pool, p, 2);
+		if ((rc = cb(ctx, &x)) != 0)
+			break;
+	}
+	zt_db_done(p);
+	return rc ? rc : r;
+}
+
+static int pools_replace(struct zt_store *s, const struct zt_pool_place *v, size_t n)
+{
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int rc = zt_db_need_write(q, "pools");
+	if (rc || (rc = zt_db_prepare(q, SQL_POOL_COUNTIES_DELETE, &p)) ||
+	    (rc = zt_db_run(q, p, "forget pool counties")) ||
+	    (rc = zt_db_prepare(q, SQL_POOL_ACCOUNTS_DELETE, &p)) ||
+	    (rc = zt_db_run(q, p, "forget pool accounts")))
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if ((rc = zt_db_prepare(q, v[i].account ? SQL_POOL_ACCOUNT_PUT : SQL_POOL_COUNTY_PUT,
+		                        &p)))
+			break;
+		zt_db_bind_text(p, 1, v[i].key);
+		zt_db_bind_text(p, 2, v[i].pool);
+		rc = zt_db_run(q, p, "store pool place");
+	}
+	return rc;
+}
+
+static int pool_of_account(struct zt_store *s, const char *account, char pool[ZT_POOL_ID_BYTES])
+{
+	struct zt_db *q = zt_db_of(s);
+	struct zt_db_stmt *p;
+	int r = zt_db_prepare(q, SQL_POOL_OF_ACCOUNT, &p);
+	if (r)
+		return r;
+	zt_db_bind_text(p, 1, account);
+	if ((r = zt_db_row(q, p, "read pool of account")) <= 0)
+		return r == 0 ? ZT_ENOTFOUND : r;
+	zt_db_column_copy(pool, ZT_POOL_ID_BYTES, p, 0);
+	zt_db_done(p);
+	return 0;
+}
+
 const struct zt_store_registry_ops zt_db_registry_ops = {
 	.put_hospital = put_hospital,
 	.put_person = put_person,
@@ -191,4 +263,7 @@ const struct zt_store_registry_ops zt_db_registry_ops = {
 	.each_hospital = each_hospital,
 	.put_periods = zt_db_put_periods, /* catalog.c */
 	.get_periods = zt_db_get_periods,
+	.pools_each = pools_each,
+	.pools_replace = pools_replace,
+	.pool_of_account = pool_of_account,
 };

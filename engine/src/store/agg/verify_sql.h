@@ -47,6 +47,25 @@
 	"WITH t AS MATERIALIZED (SELECT id, debit, credit, amount, kind, ref FROM transfer"      \
 	" WHERE kind IN ('payment', 'suspense', 'refund', 'write-off', 'confirm', 'netted'))"
 
+/* Each pool its own books (ledger.h): account `base` of pool `pool` (an
+ * SQL expression), fund `code`'s account of pool `pool`, the pool of a
+ * pool's own account (after its '@', else default), whether an account is
+ * a pool's own (not a hospital's nor the national platform's). */
+#define POOL_ACCT(base, pool)                                                                  \
+	"(CASE WHEN " pool " = 'default' THEN '" base "' ELSE '" base "@' || " pool " END)"
+#define FUND_ACCT(code, pool)                                                                  \
+	"(CASE WHEN " pool " = 'default' THEN 'fund:' || " code " ELSE 'fund:' || " code          \
+	" || '@' || " pool " END)"
+#define ACCT_POOL(name)                                                                        \
+	"(CASE WHEN " ZT_SQL_STRPOS(name, "'@'") " > 0 THEN substr(" name ", "                    \
+	ZT_SQL_STRPOS(name, "'@'") " + 1) ELSE 'default' END)"
+#define ACCT_FUND(name)                                                                        \
+	"(CASE WHEN " ZT_SQL_STRPOS(name, "'@'") " > 0 THEN substr(" name ", 6, "                 \
+	ZT_SQL_STRPOS(name, "'@'") " - 6) ELSE substr(" name ", 6) END)"
+#define IS_POOL_ACCT(name)                                                                     \
+	"(" name " LIKE 'fund:%' OR " name " LIKE 'pool:bank%' OR " name " LIKE 'suspense:bank%'"  \
+	" OR " name " LIKE 'refund:bank%' OR " name " LIKE 'write-off:pool%')"
+
 /* A national amount of settlement s (claim_v2 v joined), signed as s. */
 #define NATIONAL(col) " + COALESCE(MAX(v." col "), 0) * CASE s.kind WHEN 'settle' THEN 1 ELSE -1 END"
 

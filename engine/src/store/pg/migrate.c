@@ -13,9 +13,11 @@
 #include "pg_int.h"
 
 extern const unsigned char zt_pg_sql_001[], zt_pg_sql_002[], zt_pg_sql_003[], zt_pg_sql_004[],
-	zt_pg_sql_005[], zt_pg_sql_006[], zt_pg_sql_007[], zt_pg_sql_008[], zt_pg_sql_009[];
+	zt_pg_sql_005[], zt_pg_sql_006[], zt_pg_sql_007[], zt_pg_sql_008[], zt_pg_sql_009[],
+	zt_pg_sql_010[];
 extern const size_t zt_pg_sql_001_len, zt_pg_sql_002_len, zt_pg_sql_003_len, zt_pg_sql_004_len,
-	zt_pg_sql_005_len, zt_pg_sql_006_len, zt_pg_sql_007_len, zt_pg_sql_008_len, zt_pg_sql_009_len;
+	zt_pg_sql_005_len, zt_pg_sql_006_len, zt_pg_sql_007_len, zt_pg_sql_008_len, zt_pg_sql_009_len,
+	zt_pg_sql_010_len;
 
 /* Migration 004's step (SQLite's 012): the audit records written before
  * the chain, chained (agg/audit.c). */
@@ -38,9 +40,10 @@ static const struct {
 	{zt_pg_sql_007, &zt_pg_sql_007_len, 15, NULL}, /* SQLite's 015: Idempotency-Key answers */
 	{zt_pg_sql_008, &zt_pg_sql_008_len, 16, NULL}, /* SQLite's 016: persons by ID number */
 	{zt_pg_sql_009, &zt_pg_sql_009_len, 17, NULL}, /* SQLite's 017: several pools */
+	{zt_pg_sql_010, &zt_pg_sql_010_len, 18, NULL}, /* SQLite's 018: each pool its own books */
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
-#define LAST_VERSION 17
+#define LAST_VERSION 18
 _Static_assert(LAST_VERSION == ZT_STORE_VERSION,
                "a new SQLite migration needs its twin in schema/pg/ (migrate.c)");
 

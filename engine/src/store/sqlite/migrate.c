@@ -11,11 +11,11 @@
 
 extern const unsigned char zt_sql_001[], zt_sql_002[], zt_sql_003[], zt_sql_004[], zt_sql_005[],
 	zt_sql_006[], zt_sql_007[], zt_sql_008[], zt_sql_009[], zt_sql_010[], zt_sql_011[], zt_sql_012[],
-	zt_sql_013[], zt_sql_014[], zt_sql_015[], zt_sql_016[], zt_sql_017[];
+	zt_sql_013[], zt_sql_014[], zt_sql_015[], zt_sql_016[], zt_sql_017[], zt_sql_018[];
 extern const size_t zt_sql_001_len, zt_sql_002_len, zt_sql_003_len, zt_sql_004_len,
 	zt_sql_005_len, zt_sql_006_len, zt_sql_007_len, zt_sql_008_len, zt_sql_009_len,
 	zt_sql_010_len, zt_sql_011_len, zt_sql_012_len, zt_sql_013_len, zt_sql_014_len, zt_sql_015_len,
-	zt_sql_016_len, zt_sql_017_len;
+	zt_sql_016_len, zt_sql_017_len, zt_sql_018_len;
 
 static int convert_traces(struct sq *q);
 
@@ -46,6 +46,7 @@ static const struct {
 	{zt_sql_015, &zt_sql_015_len, NULL}, /* Idempotency-Key answers (agg/idempotency.c) */
 	{zt_sql_016, &zt_sql_016_len, NULL}, /* persons by ID number */
 	{zt_sql_017, &zt_sql_017_len, NULL}, /* several pools (issue 13 §2) */
+	{zt_sql_018, &zt_sql_018_len, NULL}, /* each pool its own books */
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof *migrations))
 _Static_assert(sizeof migrations / sizeof *migrations == ZT_STORE_VERSION,

@@ -609,12 +609,7 @@ Test(group, a_policy_loaded_meanwhile_is_in_force_for_the_next_group, .timeout =
 Test(group_pg, concurrent_desks_share_commits_on_postgresql, .timeout = 300)
 {
 	char target[1200];
-	zt_test_pg_create(target, sizeof target, "group", NULL);
-	free(zt_test_ok("--db '%s' init", target));
-	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", target,
-	                ZT_TEST_SOURCE_DIR));
-	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", target,
-	                ZT_TEST_SOURCE_DIR));
+	zt_test_pg_sample(target, sizeof target, "group");
 	struct zt_settle_group *g;
 	cr_assert_eq(zt_settle_group_new(&g, target, NULL, 0, 0), 0, "%s", zt_error_last());
 	static struct desk d[DESKS];
@@ -659,12 +654,7 @@ Test(group_pg, concurrent_desks_share_commits_on_postgresql, .timeout = 300)
 Test(group_pg, a_write_failing_late_is_answered_to_its_own_desk, .timeout = 300)
 {
 	char target[1200];
-	zt_test_pg_create(target, sizeof target, "late", NULL);
-	free(zt_test_ok("--db '%s' init", target));
-	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", target,
-	                ZT_TEST_SOURCE_DIR));
-	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", target,
-	                ZT_TEST_SOURCE_DIR));
+	zt_test_pg_sample(target, sizeof target, "late");
 	char *err = NULL;
 	cr_assert_eq(zt_test_pg_exec(target,
 	                             "CREATE SEQUENCE late_tries; CREATE FUNCTION late_refuse()"

@@ -59,16 +59,7 @@ static char *world(const char *target)
 	free(err);
 	free(zt_test_ok("--db '%s' registry load '%s'", target, REGISTRY));
 	free(zt_test_ok("--db '%s' rules load '%s'", target, POLICY));
-	free(zt_test_ok("--db '%s' user add root --role admin --by root", target));
-	out = zt_test_ok("--db '%s' user add desk1 --role desk --hospital H51010101 --by root", target);
-	char *nl = strrchr(out, '\n');
-	if (nl && nl[1] == '\0')
-		*nl = '\0';
-	nl = strrchr(out, '\n');
-	char *token = strdup(nl ? nl + 1 : out);
-	free(out);
-	cr_assert_gt(strlen(token), 10, "no token from user add");
-	return token;
+	return zt_test_desk_token(target);
 }
 
 static const char *config(void)

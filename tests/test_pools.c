@@ -1314,12 +1314,7 @@ Test(pools_cli, a_pool_pays_its_fund_back_from_its_own_books_on_sqlite, .timeout
 Test(pools_cli, a_pool_pays_its_fund_back_from_its_own_books_on_postgresql, .timeout = 300)
 {
 	char target[1200];
-	zt_test_pg_create(target, sizeof target, "poolsrepay", NULL);
-	free(zt_test_ok("--db '%s' init", target));
-	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", target,
-	                ZT_TEST_SOURCE_DIR));
-	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", target,
-	                ZT_TEST_SOURCE_DIR));
+	zt_test_pg_sample(target, sizeof target, "poolsrepay");
 	a_pool_pays_its_fund_back(target);
 }
 
@@ -1334,12 +1329,7 @@ Test(pools_cli, statements_pay_their_pools_batches_only_on_sqlite, .timeout = 30
 Test(pools_cli, statements_pay_their_pools_batches_only_on_postgresql, .timeout = 300)
 {
 	char target[1200];
-	zt_test_pg_create(target, sizeof target, "pools", NULL);
-	free(zt_test_ok("--db '%s' init", target));
-	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", target,
-	                ZT_TEST_SOURCE_DIR));
-	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", target,
-	                ZT_TEST_SOURCE_DIR));
+	zt_test_pg_sample(target, sizeof target, "pools");
 	statements_pay_their_pools_batches_only(target);
 }
 

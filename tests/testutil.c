@@ -653,6 +653,30 @@ void zt_test_pg_create(char *out, size_t cap, const char *name, const char *temp
 	zt_test_pg_target(out, cap, db, false);
 }
 
+void zt_test_pg_sample(char *out, size_t cap, const char *name)
+{
+	zt_test_pg_create(out, cap, name, NULL);
+	free(zt_test_ok("--db '%s' init", out));
+	free(zt_test_ok("--db '%s' registry load '%s/rules/registry-510101.xml'", out,
+	                ZT_TEST_SOURCE_DIR));
+	free(zt_test_ok("--db '%s' rules load '%s/rules/sample-510101-2017.xml'", out,
+	                ZT_TEST_SOURCE_DIR));
+}
+
+char *zt_test_desk_token(const char *db)
+{
+	free(zt_test_ok("--db '%s' user add root --role admin --by root", db));
+	char *out = zt_test_ok("--db '%s' user add desk1 --role desk --hospital H51010101 --by root", db);
+	size_t n = strlen(out);
+	while (n && out[n - 1] == '\n')
+		out[--n] = '\0';
+	char *nl = strrchr(out, '\n'); /* the token: the last line */
+	char *token = strdup(nl ? nl + 1 : out);
+	free(out);
+	cr_assert_gt(strlen(token), 10, "no token from user add");
+	return token;
+}
+
 /* zt_test_pg_create of a database dropped when this process exits. */
 static void pg_create_dropped(char *out, size_t cap, const char *name)
 {

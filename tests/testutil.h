@@ -112,6 +112,13 @@ void zt_test_pg_target(char *out, size_t cap, const char *db, bool admin);
  * `template` (NULL: empty); its name made unique from `name`, its target
  * (as the engine's role) in out. Asserts the server runs. */
 void zt_test_pg_create(char *out, size_t cap, const char *name, const char *template_db);
+/* zt_test_pg_create of an empty database, then `init`, the sample
+ * registry (rules/registry-510101.xml) and policy (sample-510101-2017.xml)
+ * loaded on it by the command line. */
+void zt_test_pg_sample(char *out, size_t cap, const char *name);
+/* On the sample world of `db`: an admin `root` and a desk user `desk1` of
+ * H51010101 added by the command line; desk1's token (malloc'd). */
+char *zt_test_desk_token(const char *db);
 /* The database name of a target made by zt_test_pg_target. */
 void zt_test_pg_dbname(char *out, size_t cap, const char *target);
 /* SQL text (one or more statements) on `target` with libpq: 0 when every

@@ -125,7 +125,7 @@ Test(ledger_balance, lists_every_account_and_the_books_balance)
 	char *text = zt_ok(db, "ledger balance");
 	cr_expect(strstr(text, "fund:390100                                         8160.00\n"), "%s",
 	          text);
-	cr_expect(strstr(text, "(sum of all balances)                                  0.00\n"), "%s",
+	cr_expect(strstr(text, "（全部账户余额合计）                                   0.00\n"), "%s",
 	          text);
 	free(text);
 	verify_ok(db);
@@ -178,7 +178,7 @@ Test(ledger_transfers, lists_an_accounts_transfers_with_its_running_balance)
 	cr_expect_str_eq(csv, want);
 	free(csv);
 	char *text = zt_ok(db, "ledger transfers --account hospital:H51010101");
-	cr_expect(strstr(text, "6 transfers; balance 0.00\n"), "%s", text);
+	cr_expect(strstr(text, "共 6 笔转账；余额 0.00 元\n"), "%s", text);
 	free(text);
 	free(at1);
 	free(at2);
@@ -205,9 +205,10 @@ Test(ledger_transfers, since_a_day_starts_from_the_balance_before_it)
 	                      "5,2024-03-04T10:00:00Z,hospital:H51010101,fund:000000,100.00,reverse,S-D,474.50\n");
 	free(csv);
 	char *text = zt_ok(db, "ledger transfers --account hospital:H51010101 --since 2024-03-03");
-	cr_expect(strncmp(text, "hospital:H51010101 since 2024-03-03: opening balance 400.00\n", 59) == 0,
+	const char *head = "hospital:H51010101 自 2024-03-03 起：期初余额 400.00 元\n";
+	cr_expect(strncmp(text, head, strlen(head)) == 0,
 	          "%s", text);
-	cr_expect(strstr(text, "2 transfers; balance 474.50\n"), "%s", text);
+	cr_expect(strstr(text, "共 2 笔转账；余额 474.50 元\n"), "%s", text);
 	/* Text shows when, in the pool's time zone with its offset. */
 	cr_expect(strstr(text, " 2024-03-03 00:00:00 +08:00 "), "%s", text);
 	free(text);
@@ -220,7 +221,7 @@ Test(ledger_transfers, since_a_day_starts_from_the_balance_before_it)
 	free(csv);
 	text = zt_ok(db, "--config '%s' ledger transfers --account hospital:H51010101 --since 2024-03-03",
 	             utc);
-	cr_expect(strstr(text, "opening balance 374.50\n"), "%s", text);
+	cr_expect(strstr(text, "期初余额 374.50 元\n"), "%s", text);
 	cr_expect(strstr(text, " 2024-03-04 10:00:00 +00:00 "), "%s", text);
 	free(text);
 	/* Ends where `ledger balance` is. */
@@ -229,8 +230,8 @@ Test(ledger_transfers, since_a_day_starts_from_the_balance_before_it)
 	free(bal);
 	/* After the last transfer: nothing listed, the opening is the balance. */
 	csv = zt_ok(db, "ledger transfers --account hospital:H51010101 --since 2030-01-01");
-	cr_expect(strstr(csv, "opening balance 474.50\n"), "%s", csv);
-	cr_expect(strstr(csv, "0 transfers; balance 474.50\n"), "%s", csv);
+	cr_expect(strstr(csv, "期初余额 474.50 元\n"), "%s", csv);
+	cr_expect(strstr(csv, "共 0 笔转账；余额 474.50 元\n"), "%s", csv);
 	free(csv);
 	verify_ok(db);
 }

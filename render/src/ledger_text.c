@@ -1,10 +1,25 @@
-/* zhitong — the ledger as text and CSV (see ledger_render.h). */
+/* zhitong — the ledger as text and CSV (see ledger_render.h). The text is
+ * the finance staff's: Chinese headings, columns padded by display width
+ * (text_table.h), accounts and kinds under their ledger names; the CSV
+ * keeps its English header for machines. */
 #include "zhitong/ledger_render.h"
 
 #include <stdio.h>
 
+#include "text_table.h"
 #include "zhitong/date.h"
 #include "zhitong/money.h"
+
+#define ACCOUNT_COLS 40
+#define BALANCE_COLS 18
+
+static void balance_line(FILE *f, const char *account, const char *balance)
+{
+	zt_table_cell(f, account, ACCOUNT_COLS, false);
+	fputc(' ', f);
+	zt_table_cell(f, balance, BALANCE_COLS, true);
+	fputc('\n', f);
+}
 
 int zt_ledger_render_balances_begin(void *out)
 {
@@ -15,7 +30,7 @@ int zt_ledger_render_balances_begin(void *out)
 	} else {
 		if (o->pool)
 			fprintf(o->f, "资金池 %s 的账目\n", o->pool);
-		fprintf(o->f, "%-40s %18s\n", "account", "balance");
+		balance_line(o->f, "账户", "余额（元）");
 	}
 	return 0;
 }
@@ -29,7 +44,7 @@ int zt_ledger_render_balance_row(void *out, const char *account, zt_fen balance)
 		const char *row[] = {account, b};
 		zt_csv_row(&o->w, row, 2);
 	} else {
-		fprintf(o->f, "%-40s %18s\n", account, b);
+		balance_line(o->f, account, b);
 	}
 	return 0;
 }
@@ -43,8 +58,21 @@ void zt_ledger_render_balances_end(struct zt_ledger_out *o, const struct zt_ledg
 	/* The books balance: every transfer debits and credits the same
 	 * amount, so this is 0 unless they were tampered with (verify says
 	 * where). */
-	fprintf(o->f, "%-40s %18s\n", o->pool ? "(sum of the pool's balances)" : "(sum of all balances)",
-	        r->sum_overflows ? "overflow" : zt_format_amount(b, r->sum));
+	balance_line(o->f, o->pool ? "（本资金池余额合计）" : "（全部账户余额合计）",
+	             r->sum_overflows ? "溢出" : zt_format_amount(b, r->sum));
+}
+
+/* A transfer's line: eight columns, the widths of before. */
+static void history_line(FILE *f, const char *const c[8])
+{
+	static const int cols[8] = {8, 26, 24, 24, 14, 8, 22, 16};
+	static const char *const gap[8] = {"", "  ", "  ", "  ", " ", "  ", " ", " "};
+	static const bool right[8] = {true, false, false, false, true, false, false, true};
+	for (int i = 0; i < 8; i++) {
+		fputs(gap[i], f);
+		zt_table_cell(f, c[i], cols[i], right[i]);
+	}
+	fputc('\n', f);
 }
 
 int zt_ledger_render_history_begin(void *out, zt_fen opening)
@@ -59,12 +87,12 @@ int zt_ledger_render_history_begin(void *out, zt_fen opening)
 	if (o->pool)
 		fprintf(o->f, "资金池 %s 的账目\n", o->pool);
 	if (o->since)
-		fprintf(o->f, "%s since %s: opening balance %s\n", o->account,
-		        zt_format_date(d, o->since), zt_format_amount(b, opening));
+		fprintf(o->f, "%s 自 %s 起：期初余额 %s 元\n", o->account, zt_format_date(d, o->since),
+		        zt_format_amount(b, opening));
 	else
-		fprintf(o->f, "%s: all transfers\n", o->account);
-	fprintf(o->f, "%8s  %-26s  %-24s  %-24s %14s  %-8s %-22s %16s\n", "id", "at", "debit",
-	        "credit", "amount", "kind", "ref", "balance");
+		fprintf(o->f, "%s：全部转账\n", o->account);
+	const char *head[8] = {"序号", "时间", "借方", "贷方", "金额", "类别", "业务号", "余额"};
+	history_line(o->f, head);
 	return 0;
 }
 
@@ -80,8 +108,9 @@ int zt_ledger_render_history_row(void *out, const struct zt_transfer *t, zt_fen 
 		zt_csv_row(&o->w, row, sizeof row / sizeof *row);
 	} else {
 		char when[ZT_FMT_BYTES]; /* in the pool's time zone */
-		fprintf(o->f, "%8s  %-26s  %-24s  %-24s %14s  %-8s %-22s %16s\n", id,
-		        zt_timestamp_local(when, t->at), t->debit, t->credit, amt, t->kind, t->ref, bal);
+		const char *row[8] = {id,      zt_timestamp_local(when, t->at), t->debit, t->credit, amt,
+		                      t->kind, t->ref,                          bal};
+		history_line(o->f, row);
 	}
 	return 0;
 }
@@ -90,6 +119,6 @@ void zt_ledger_render_history_end(struct zt_ledger_out *o, const struct zt_ledge
 {
 	char b[ZT_FMT_BYTES];
 	if (!o->csv)
-		fprintf(o->f, "%lld transfer%s; balance %s\n", (long long)r->count,
-		        r->count == 1 ? "" : "s", zt_format_amount(b, r->closing));
+		fprintf(o->f, "共 %lld 笔转账；余额 %s 元\n", (long long)r->count,
+		        zt_format_amount(b, r->closing));
 }

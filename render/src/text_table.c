@@ -91,3 +91,15 @@ void zt_table_free(struct zt_table *t)
 	free(t->cell);
 	memset(t, 0, sizeof *t);
 }
+
+void zt_table_cell(FILE *f, const char *s, int cols, bool right)
+{
+	int pad = cols - width(s);
+	if (right)
+		for (; pad > 0; pad--)
+			fputc(' ', f);
+	fputs(s, f);
+	if (!right)
+		for (; pad > 0; pad--)
+			fputc(' ', f);
+}

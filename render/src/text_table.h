@@ -28,4 +28,9 @@ void zt_table_row(struct zt_table *t, const char *const cells[]);
 void zt_table_print(const struct zt_table *t, FILE *f, int indent);
 void zt_table_free(struct zt_table *t);
 
+/* One cell of a streamed table (rows too many to collect): `s` padded
+ * with spaces to `cols` display columns, on the left when `right`; text
+ * wider than `cols` is written whole. */
+void zt_table_cell(FILE *f, const char *s, int cols, bool right);
+
 #endif

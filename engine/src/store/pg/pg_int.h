@@ -152,6 +152,9 @@ struct pg {
 		char *key[4];
 		size_t len[4];
 		int n;
+		/* its results read already (pg_ahead_receive), the sync too */
+		PGresult *res[4];
+		bool received;
 	} ahead[PG_AHEAD_MAX];
 	int ahead_head, ahead_n;
 	bool ahead_dropped; /* since the last pg_read_ahead (it says -1) */
@@ -222,6 +225,10 @@ int pg_read_ahead(struct pg *q, struct pg_stmt *const *ps, int n, int *sent);
 /* The reads sent ahead, their results read and dropped (before anything
  * else is sent or the connection is given up). */
 void pg_ahead_drain(struct pg *q);
+/* The reads sent ahead, their results read and kept for their prefetch
+ * (before a read of another statement, which sees the same rows): the
+ * pipeline empty, nothing dropped. */
+void pg_ahead_receive(struct pg *q);
 /* Executes the n statements (cached, bound) in one round trip and keeps
  * their results for their next pg_row (db.h prefetch). */
 int pg_prefetch(struct pg *q, struct pg_stmt *const *ps, int n);

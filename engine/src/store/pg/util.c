@@ -618,8 +618,56 @@ static void ahead_free(struct pg_ahead *a)
 	for (int i = 0; i < a->n; i++) {
 		free(a->key[i]);
 		a->key[i] = NULL;
+		PQclear(a->res[i]);
+		a->res[i] = NULL;
 	}
 	a->n = 0;
+	a->received = false;
+}
+
+/* the i-th result of group a: read already, or from the connection (the
+ * rest of its statement's results passed over) */
+static PGresult *ahead_result(struct pg *q, struct pg_ahead *a, int i)
+{
+	if (a->received) {
+		PGresult *r = a->res[i];
+		a->res[i] = NULL;
+		return r;
+	}
+	PGresult *r = PQgetResult(q->conn), *more;
+	if (r)
+		while ((more = PQgetResult(q->conn)) != NULL)
+			PQclear(more);
+	return r;
+}
+
+static void ahead_sync(struct pg *q)
+{
+	for (PGresult *r; (r = PQgetResult(q->conn)) != NULL || PQstatus(q->conn) == CONNECTION_OK;) {
+		if (!r)
+			continue;
+		bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (synced)
+			break;
+	}
+}
+
+void pg_ahead_receive(struct pg *q)
+{
+	for (int k = 0; k < q->ahead_n; k++) {
+		struct pg_ahead *a = &q->ahead[(q->ahead_head + k) % PG_AHEAD_MAX];
+		if (a->received)
+			continue;
+		if (q->lost || PQstatus(q->conn) != CONNECTION_OK)
+			return;
+		for (int i = 0; i < a->n; i++)
+			a->res[i] = ahead_result(q, a, i);
+		ahead_sync(q);
+		a->received = true;
+	}
+	if (q->ahead_n && PQpipelineStatus(q->conn) != PQ_PIPELINE_OFF)
+		PQexitPipelineMode(q->conn);
 }
 
 /* The head group's results: each kept for its statement's next pg_row
@@ -628,9 +676,10 @@ static int ahead_take(struct pg *q, bool keep)
 {
 	struct pg_ahead *a = &q->ahead[q->ahead_head];
 	int rc = 0;
+	bool received = a->received;
 	for (int i = 0; i < a->n; i++) {
 		struct pg_stmt *p = a->p[i];
-		PGresult *r = PQgetResult(q->conn);
+		PGresult *r = ahead_result(q, a, i);
 		if (!r)
 			break; /* the connection lost: the next call says so */
 		ExecStatusType st = PQresultStatus(r);
@@ -649,17 +698,9 @@ static int ahead_take(struct pg *q, bool keep)
 			r = NULL;
 		}
 		PQclear(r);
-		while ((r = PQgetResult(q->conn)) != NULL)
-			PQclear(r);
 	}
-	for (PGresult *r; (r = PQgetResult(q->conn)) != NULL || PQstatus(q->conn) == CONNECTION_OK;) {
-		if (!r)
-			continue;
-		bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-		PQclear(r);
-		if (synced)
-			break;
-	}
+	if (!received)
+		ahead_sync(q);
 	ahead_free(a);
 	q->ahead_head = (q->ahead_head + 1) % PG_AHEAD_MAX;
 	if (--q->ahead_n == 0 && PQpipelineStatus(q->conn) != PQ_PIPELINE_OFF)
@@ -767,7 +808,9 @@ int pg_prefetch_past(struct pg *q, struct pg_stmt *const *ps, int n)
 	if (q->ahead_n) {
 		if (ahead_match(q, ps, n))
 			return ahead_take(q, true);
-		pg_ahead_drain(q);
+		/* another read (contended's): nothing written since, those
+		 * read ahead stay good, kept for their claims */
+		pg_ahead_receive(q);
 	}
 	if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(q->conn) != 1) {
 		keep_error(q, NULL);

@@ -1110,6 +1110,100 @@ Test(conformance_txn, a_chunk_writes_its_rows_a_table_at_a_time, .timeout = 300)
 	}
 }
 
+/* PostgreSQL sends the reads of the next claims while it settles one
+ * (settle.c read_ahead, a window of 17 claims; pg/util.c "reads sent
+ * ahead"): 30 claims of one person, its accumulators changed by every
+ * claim of the window, the third claim sent again inside the window of
+ * the first (read when it comes, after the third is written) and the
+ * fifth again after the window. Both stores store the same settlements
+ * and accumulators row by row, answer the two again as settled before,
+ * and PostgreSQL inserts every claim once (no chunk settled again). */
+Test(conformance_txn, claims_read_ahead_settle_as_on_sqlite, .timeout = 300)
+{
+	char *first_set = NULL, *first_acc = NULL;
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		f->fresh(target, "ahead.db");
+		free(zt_test_ok("--db '%s' registry load '%s'", target, REGISTRY));
+		free(zt_test_ok("--db '%s' rules load '%s'", target, POLICY));
+		char *x = zt_test_slurp(zt_test_claims_of_one_person("ahead.xml", "ZY2017-A", 30));
+		cr_assert(x);
+		/* <claim>…</claim> of claims 3 and 5, again after claims 8 and 25 */
+		const char *again[2] = {"ZY2017-A-0003", "ZY2017-A-0005"};
+		const char *after[2] = {"ZY2017-A-0009", "ZY2017-A-0026"};
+		for (int k = 0; k < 2; k++) {
+			const char *no = strstr(x, again[k]), *at = strstr(x, after[k]);
+			cr_assert(no && at);
+			const char *from = no, *to = strstr(no, "</claim>");
+			while (from > x && strncmp(from, "<claim>", 7) != 0)
+				from--;
+			while (at > x && strncmp(at, "<claim>", 7) != 0)
+				at--;
+			cr_assert(to && from > x && at > x);
+			to += strlen("</claim>");
+			size_t cap = strlen(x) + (size_t)(to - from) + 2;
+			char *y = malloc(cap);
+			cr_assert(y);
+			snprintf(y, cap, "%.*s%.*s\n%s", (int)(at - x), x, (int)(to - from), from, at);
+			free(x);
+			x = y;
+		}
+		const char *file = zt_test_write("ahead-again.xml", x);
+		free(x);
+		bool pg = strcmp(f->name, "postgresql") == 0;
+		if (pg)
+			cr_assert_eq(f->raw(target,
+			                    "CREATE SEQUENCE claim_rows;"
+			                    " CREATE FUNCTION count_row() RETURNS trigger LANGUAGE plpgsql AS"
+			                    " $$ BEGIN PERFORM nextval('claim_rows'); RETURN NULL; END $$;"
+			                    " CREATE TRIGGER claim_rows AFTER INSERT ON claim FOR EACH ROW"
+			                    " EXECUTE FUNCTION count_row()"),
+			             0, "the counting trigger");
+		/* one connection, its statements prepared by a first file (a
+		 * statement prepared drops what was read ahead) */
+		struct zt_store *s = open_store(target);
+		struct zt_settle_opts o = {.actor = "desk"};
+		struct zt_settle_stats st;
+		ok(zt_test_settle_file(s, zt_test_claims_of_one_person("warm.xml", "ZY2017-W", 3), &o,
+		                       NULL, &st));
+		ok(zt_test_settle_file(s, file, &o, NULL, &st));
+		cr_assert_eq(st.claims, 32, "%s", f->name);
+		cr_assert_eq(st.settled, 30, "%s", f->name);
+		cr_assert_eq(st.resent, 2, "%s: the claims sent again", f->name);
+		cr_assert_eq(rows_of(s, "claim"), 33, "%s", f->name);
+		cr_assert_eq(rows_of(s, "settlement"), 33, "%s: a claim sent again settled twice",
+		             f->name);
+		zt_store_close(s);
+		if (pg)
+			cr_assert_eq(zt_test_sql_int(target, "SELECT last_value FROM claim_rows"), 33,
+			             "%s: claim rows sent (the chunk settled again?)", f->name);
+		char *set = zt_test_rows(target,
+		                         "SELECT setl_id, year, psn_no, medfee_sumamt, inscp_scp_amt,"
+		                         " act_pay_dedc, hifp_pay, hifmi_pay, maf_pay, oth_pay,"
+		                         " fund_pay_sumamt, hosp_part_amt, psn_part_amt FROM settlement"
+		                         " ORDER BY id");
+		char *acc = zt_test_rows(target, "SELECT psn_no, year, slot, amount FROM accum"
+		                                 " ORDER BY psn_no, year, slot");
+		cr_assert(set && set[0] && acc && acc[0], "%s: no rows", f->name);
+		if (!first_set) {
+			first_set = set;
+			first_acc = acc;
+		} else {
+			cr_assert_str_eq(set, first_set, "%s: settlements differ from the other store's",
+			                 f->name);
+			cr_assert_str_eq(acc, first_acc, "%s: accumulators differ from the other store's",
+			                 f->name);
+			free(set);
+			free(acc);
+		}
+		struct tally t = verify(target, ZT_VERIFY_ACCUMULATORS);
+		cr_assert_eq(t.all, 0, "%s: %s", f->name, t.first);
+	}
+	cr_assert(first_set, "no store ran");
+	free(first_set);
+	free(first_acc);
+}
+
 /* A chunk longer than what PostgreSQL holds (claim submit --chunk 0, one
  * transaction for the file): the rows and the accumulators kept are sent
  * between two claims on the way (pg/txn.c pg_savepoint), one person's

@@ -25,6 +25,10 @@ struct zt_claim_stream {
 	const struct claim_stream_ops *ops;
 	int version;
 	uint64_t bytes; /* of the message last handed out */
+	/* read ahead (zt_claim_stream_peek): copies, the one handed out first */
+	struct zt_claim_msg *ring;
+	int ring_head, ring_n;
+	bool ring_end, ring_failed;
 };
 
 int zt_claim_xml_open(struct zt_claim_stream **out, const struct zt_source *src);

@@ -702,6 +702,7 @@ struct zt_settle_run {
 	enum zt_claim_format format;
 	struct zt_claim_stream *cs;
 	const struct zt_claim_msg *m; /* the next claim, read ahead */
+	int ahead; /* the claims from m on whose reads went ahead (store.h read_ahead) */
 	bool begun, loaded, ended;
 	uint64_t next_progress;
 	int64_t step_ns; /* a step ends after this long too (0: never) */
@@ -781,6 +782,46 @@ void zt_settle_run_share_rules(struct zt_settle_run *r, struct zt_settle_rules *
 	r->rules = rules ? rules : &r->own;
 }
 
+static bool same_claim(const struct zt_claim_msg *a, const struct zt_claim *c)
+{
+	return !a->rejected && strcmp(a->claim.claim_no, c->claim_no) == 0 &&
+	       strcmp(a->claim.fixmedins_code, c->fixmedins_code) == 0;
+}
+
+/* The reads of r->m and the claims after it sent before it is settled,
+ * up to the window or the step's end (left: the claims from r->m on in
+ * it), so that the server reads the next claims' while the engine settles
+ * this one (store.h read_ahead, PostgreSQL). A claim number twice in the
+ * window stops it there: the second is read when it comes, after the
+ * first is written. */
+static int read_ahead(struct zt_settle_run *r, struct zt_store *s, uint64_t left)
+{
+	while (r->ahead <= ZT_CLAIM_STREAM_AHEAD && (uint64_t)r->ahead < left) {
+		const struct zt_claim_msg *m =
+		        r->ahead ? zt_claim_stream_peek(r->cs, r->ahead, &r->m) : r->m;
+		if (!m)
+			return 0;
+		if (!m->rejected) {
+			const struct zt_claim *c = &m->claim;
+			bool twice = false;
+			for (int k = 0; k < r->ahead && !twice; k++)
+				twice = same_claim(k ? zt_claim_stream_peek(r->cs, k, &r->m) : r->m, c);
+			int sent = 0;
+			int rc = twice ? 0
+			               : s->ops->claims.read_ahead(s, c->fixmedins_code, c->claim_no,
+			                                           c->psn_no, c->dscg_date / 10000, &sent);
+			if (sent < 0 && r->ahead) { /* dropped: again from r->m */
+				r->ahead = 0;
+				continue;
+			}
+			if (rc || sent <= 0)
+				return rc;
+		}
+		r->ahead++;
+	}
+	return 0;
+}
+
 int zt_settle_run_step(struct zt_settle_run *r, struct zt_store *s, uint64_t max, bool *done)
 {
 	struct run *u = &r->u;
@@ -811,6 +852,7 @@ int zt_settle_run_step(struct zt_settle_run *r, struct zt_store *s, uint64_t max
 			return rc;
 	}
 	int64_t until = r->step_ns ? mono_ns() + r->step_ns : 0;
+	r->ahead = 0; /* what went ahead in the transaction before, gone with it */
 	for (uint64_t n = 0; r->m && (max == 0 || n < max); n++) {
 		/* at least one claim a step, whatever the clock says; and with a
 		 * store that can tell, the clock ends it only while a writer
@@ -821,6 +863,9 @@ int zt_settle_run_step(struct zt_settle_run *r, struct zt_store *s, uint64_t max
 				break;
 			until = mono_ns() + r->step_ns;
 		}
+		if (s->ops->claims.read_ahead &&
+		    (rc = read_ahead(r, s, max ? max - n : UINT64_MAX)) != 0)
+			return rc;
 		const struct zt_claim_msg *m = r->m;
 		stats->claims++;
 		const char *hospital = m->rejected ? m->hospital : m->claim.fixmedins_code;
@@ -837,6 +882,8 @@ int zt_settle_run_step(struct zt_settle_run *r, struct zt_store *s, uint64_t max
 			            r->src->size_hint);
 		}
 		r->m = zt_claim_stream_next(r->cs);
+		if (r->ahead)
+			r->ahead--;
 	}
 	if (r->m)
 		return 0;

@@ -67,6 +67,13 @@ int zt_claim_stream_open(struct zt_claim_stream **out, const struct zt_source *s
 /* The next claim in input order, or NULL at the end or when the input is
  * refused. The previous message is released by this call. */
 const struct zt_claim_msg *zt_claim_stream_next(struct zt_claim_stream *s);
+/* The k-th claim after the one next() handed out last (1 <= k <=
+ * ZT_CLAIM_STREAM_AHEAD), read now, or NULL past the end. The first call
+ * moves *cur (what next() handed out) to a copy of its own; from then on
+ * every message is a copy, valid until next() has passed it. */
+#define ZT_CLAIM_STREAM_AHEAD 16
+const struct zt_claim_msg *zt_claim_stream_peek(struct zt_claim_stream *s, int k,
+                                                const struct zt_claim_msg **cur);
 /* After next() returned NULL: 0, or the whole-input refusal
  * (ZT_EMALFORMED: not well-formed XML, a DOCTYPE, not JSON; ZT_EINVAL: not
  * a claim document; ZT_ERANGE: over a whole-document limit; ZT_ENOTFOUND:

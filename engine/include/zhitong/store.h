@@ -472,6 +472,18 @@ struct zt_store_claim_ops {
 	 * what it read unless something was written meanwhile. 0 or ZT_E*. */
 	int (*prefetch)(struct zt_store *s, const char *hospital, const char *claim_no,
 	                const char *psn_no, int year);
+	/* A hint, NULL where the engine has no use for it: the same reads of
+	 * a claim after the one about to be settled, sent now without waiting
+	 * for its prefetch to take (PostgreSQL, in a write transaction whose
+	 * rows are written at commit: the server reads while the client
+	 * settles). *sent 1 when they were sent, 0 when not (the claim may
+	 * be written before it comes: it is read when it does), -1 when the
+	 * reads sent before were dropped since the last call (something else
+	 * went to the server): nothing sent, the caller starts again from the
+	 * claim about to be settled. The caller sends a claim's only after
+	 * those of the claims before it and none twice. */
+	int (*read_ahead)(struct zt_store *s, const char *hospital, const char *claim_no,
+	                  const char *psn_no, int year, int *sent);
 	/* Writes claim, settlement, shares with their traces, accumulators and
 	 * postings, in the caller's WRITE transaction (G2, G5). Returns the
 	 * new settlement's setl_id and row. Refuses (ZT_EINTERNAL) what breaks

@@ -81,6 +81,11 @@ struct zt_db_driver {
 	 * last read first (zt_db rows_later): the caller knows the reads do
 	 * not depend on them. NULL: prefetch. */
 	int (*prefetch_past)(struct zt_db *db, struct zt_db_stmt *const *p, int n);
+	/* PostgreSQL: the n statements (cached, bound) sent now without
+	 * waiting, for a later prefetch(_past) bound the same (the next
+	 * claims' reads while this one is settled): *sent as store.h
+	 * claims.read_ahead says. NULL: never sent. */
+	int (*read_ahead)(struct zt_db *db, struct zt_db_stmt *const *p, int n, int *sent);
 };
 
 /* A driver's table when it names its functions as the members (both
@@ -269,6 +274,13 @@ static inline int zt_db_prefetch(struct zt_db *db, struct zt_db_stmt *const *p, 
 static inline int zt_db_prefetch_past(struct zt_db *db, struct zt_db_stmt *const *p, int n)
 {
 	return db->drv->prefetch_past ? db->drv->prefetch_past(db, p, n) : zt_db_prefetch(db, p, n);
+}
+
+static inline int zt_db_read_ahead(struct zt_db *db, struct zt_db_stmt *const *p, int n,
+                                   int *sent)
+{
+	*sent = 0;
+	return db->drv->read_ahead ? db->drv->read_ahead(db, p, n, sent) : 0;
 }
 
 /* An accumulator written while rows_later (agg/claims.c). */

@@ -303,15 +303,10 @@ static int accum_get(struct zt_store *s, const char *psn_no, int year,
 	return rc;
 }
 
-/* claims.prefetch (store.h): the reads of settling a claim in one go, where
- * the engine can (db.h prefetch) */
-static int prefetch(struct zt_store *s, const char *hospital, const char *claim_no,
-                    const char *psn_no, int year)
+/* The four reads of a claim, bound. */
+static int claim_reads(struct zt_db *q, const char *hospital, const char *claim_no,
+                       const char *psn_no, int year, struct zt_db_stmt *p[4])
 {
-	struct zt_db *q = zt_db_of(s);
-	if (!q->drv->prefetch)
-		return 0;
-	struct zt_db_stmt *p[4];
 	int rc = zt_db_prepare(q, SQL_FIND_CLAIM, &p[0]);
 	if (rc == 0) {
 		zt_db_bind_text(p[0], 1, hospital);
@@ -323,7 +318,22 @@ static int prefetch(struct zt_store *s, const char *hospital, const char *claim_
 		zt_db_bind_int(p[1], 2, year);
 		rc = zt_db_hospital_stmt(q, hospital, &p[2]);
 	}
-	if (rc == 0 && (rc = zt_db_person_stmt(q, psn_no, &p[3])) == 0) {
+	if (rc == 0)
+		rc = zt_db_person_stmt(q, psn_no, &p[3]);
+	return rc;
+}
+
+/* claims.prefetch (store.h): the reads of settling a claim in one go, where
+ * the engine can (db.h prefetch) */
+static int prefetch(struct zt_store *s, const char *hospital, const char *claim_no,
+                    const char *psn_no, int year)
+{
+	struct zt_db *q = zt_db_of(s);
+	if (!q->drv->prefetch)
+		return 0;
+	struct zt_db_stmt *p[4];
+	int rc = claim_reads(q, hospital, claim_no, psn_no, year, p);
+	if (rc == 0) {
 		/* past the rows written since the last read unless they hold this
 		 * claim (db.h rows_later): the accumulators are kept, the hospital
 		 * and the person are no claim's rows */
@@ -331,6 +341,23 @@ static int prefetch(struct zt_store *s, const char *hospital, const char *claim_
 		rc = past ? zt_db_prefetch_past(q, p, 4) : zt_db_prefetch(q, p, 4);
 	}
 	return rc;
+}
+
+/* claims.read_ahead (store.h): only past the rows written (rows_later),
+ * which the aggregates keep — the accumulators kept overlay what the
+ * server read, whenever it read it — and only for a claim not written in
+ * this transaction; a claim written between now and its prefetch is the
+ * caller's to leave out (settle.c: a number twice in the window). */
+static int read_ahead(struct zt_store *s, const char *hospital, const char *claim_no,
+                      const char *psn_no, int year, int *sent)
+{
+	struct zt_db *q = zt_db_of(s);
+	*sent = 0;
+	if (!q->drv->read_ahead || !q->rows_later || claim_key_has(q, claim_key(hospital, claim_no)))
+		return 0;
+	struct zt_db_stmt *p[4];
+	int rc = claim_reads(q, hospital, claim_no, psn_no, year, p);
+	return rc ? rc : zt_db_read_ahead(q, p, 4, sent);
 }
 
 /* ---- writing ----------------------------------------------------------------------- */
@@ -853,6 +880,7 @@ const struct zt_store_claim_ops zt_db_claim_ops = {
 	.find = find,
 	.accum_get = accum_get,
 	.prefetch = prefetch,
+	.read_ahead = read_ahead,
 	.write_settlement = write_settlement,
 	.write_reversal = write_reversal,
 	.get = get,

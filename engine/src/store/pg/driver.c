@@ -102,6 +102,11 @@ static int prefetch(struct zt_db *db, struct zt_db_stmt *const *p, int n)
 	return pg_prefetch(pg_of_db(db), (struct pg_stmt *const *)p, n);
 }
 
+static int read_ahead(struct zt_db *db, struct zt_db_stmt *const *p, int n, int *sent)
+{
+	return pg_read_ahead(pg_of_db(db), (struct pg_stmt *const *)p, n, sent);
+}
+
 static int prefetch_past(struct zt_db *db, struct zt_db_stmt *const *p, int n)
 {
 	return pg_prefetch_past(pg_of_db(db), (struct pg_stmt *const *)p, n);
@@ -111,5 +116,6 @@ const struct zt_db_driver pg_driver = {
 	ZT_DB_DRIVER_OPS,
 	.prefetch = prefetch,
 	.prefetch_past = prefetch_past,
+	.read_ahead = read_ahead,
 	.flush_late = flush_late,
 };

@@ -91,8 +91,10 @@ static int session(struct pg *q)
 /* Connects to q->target: 0, or the message of libpq's failure in msg. */
 static int connect_to(struct pg *q, char *msg, size_t cap)
 {
-	if (q->conn)
+	if (q->conn) {
+		pg_ahead_drain(q); /* a lost connection's: forgotten, not read */
 		PQfinish(q->conn);
+	}
 	q->conn = PQconnectdb(q->target);
 	if (!q->conn || PQstatus(q->conn) != CONNECTION_OK) {
 		snprintf(msg, cap, "%s", q->conn ? PQerrorMessage(q->conn) : "out of memory");
@@ -253,8 +255,10 @@ static void pg_close(struct zt_store *s)
 		pg_rollback(s);
 	for (size_t i = 0; i < PG_CACHE_SLOTS; i++)
 		pg_finalize(q->cache[i].stmt);
-	if (q->conn)
+	if (q->conn) {
+		pg_ahead_drain(q);
 		PQfinish(q->conn);
+	}
 	zt_db_ledger_clear(&q->zdb);
 	free(q->zdb.deltas.items);
 	free(q->zdb.sp_balances);

@@ -30,6 +30,7 @@ enum pg_txn { PG_NO_TXN, PG_TXN_READ, PG_TXN_WRITE };
  * rows queued (bytes of JSON), accumulators kept (txn.c pg_savepoint) */
 #define PG_ROWS_BYTES_MAX (4u << 20)
 #define PG_ACCUMS_KEPT_MAX 1024
+#define PG_AHEAD_MAX 16 /* claims whose reads are sent ahead (pg_read_ahead) */
 #define PG_PARAMS_MAX 48 /* the most parameters of a statement (a share: 2 + 28 trace + …) */
 
 struct pg;
@@ -140,6 +141,23 @@ struct pg {
 	bool lazy, careful, late;
 	int late_rc;
 	char late_msg[512];
+	/* Reads sent ahead (pg_read_ahead): the reads of the next claims,
+	 * each group its statements, their bindings and a sync, in the
+	 * pipeline while the client settles the claim before them; the
+	 * prefetch of a claim bound the same takes its group's results, any
+	 * other call first reads and drops them all (pg_ahead_drain). Only
+	 * with nothing else in the pipeline. */
+	struct pg_ahead {
+		struct pg_stmt *p[4];
+		char *key[4];
+		size_t len[4];
+		int n;
+		/* its results read already (pg_ahead_receive), the sync too */
+		PGresult *res[4];
+		bool received;
+	} ahead[PG_AHEAD_MAX];
+	int ahead_head, ahead_n;
+	bool ahead_dropped; /* since the last pg_read_ahead (it says -1) */
 	/* the round trips this connection made (a debug counter: store op
 	 * round_trips; README "PostgreSQL beside SQLite") */
 	uint64_t round_trips;
@@ -199,6 +217,18 @@ void pg_drop_rows(struct pg *q);
 void pg_drop_rows_since_savepoint(struct pg *q);
 /* pg_prefetch without sending the rows queued first (db.h prefetch_past). */
 int pg_prefetch_past(struct pg *q, struct pg_stmt *const *ps, int n);
+/* The n statements (cached, bound: a claim's reads) sent now without
+ * waiting, for a later pg_prefetch(_past) bound the same: *sent 1, or 0
+ * when they cannot be (the window full, the pipeline holding writes), or
+ * -1 when the groups sent before were dropped since the last call. */
+int pg_read_ahead(struct pg *q, struct pg_stmt *const *ps, int n, int *sent);
+/* The reads sent ahead, their results read and dropped (before anything
+ * else is sent or the connection is given up). */
+void pg_ahead_drain(struct pg *q);
+/* The reads sent ahead, their results read and kept for their prefetch
+ * (before a read of another statement, which sees the same rows): the
+ * pipeline empty, nothing dropped. */
+void pg_ahead_receive(struct pg *q);
 /* Executes the n statements (cached, bound) in one round trip and keeps
  * their results for their next pg_row (db.h prefetch). */
 int pg_prefetch(struct pg *q, struct pg_stmt *const *ps, int n);

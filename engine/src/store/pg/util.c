@@ -305,6 +305,7 @@ int pg_send_rows(struct pg *q)
 {
 	if (!q->nqueued && !q->sp_lazy)
 		return 0;
+	pg_ahead_drain(q);
 	int rc = enter_pipeline(q, q->nqueued ? q->queued[0]->bwhat : "savepoint");
 	if (rc == 0 && q->sp_lazy) {
 		/* something of the claim goes now: the rows of the claims before,
@@ -610,8 +611,207 @@ int pg_prefetch(struct pg *q, struct pg_stmt *const *ps, int n)
 	return rc ? rc : pg_prefetch_past(q, ps, n);
 }
 
+/* ---- reads sent ahead ------------------------------------------------------ */
+
+static void ahead_free(struct pg_ahead *a)
+{
+	for (int i = 0; i < a->n; i++) {
+		free(a->key[i]);
+		a->key[i] = NULL;
+		PQclear(a->res[i]);
+		a->res[i] = NULL;
+	}
+	a->n = 0;
+	a->received = false;
+}
+
+/* the i-th result of group a: read already, or from the connection (the
+ * rest of its statement's results passed over) */
+static PGresult *ahead_result(struct pg *q, struct pg_ahead *a, int i)
+{
+	if (a->received) {
+		PGresult *r = a->res[i];
+		a->res[i] = NULL;
+		return r;
+	}
+	PGresult *r = PQgetResult(q->conn), *more;
+	if (r)
+		while ((more = PQgetResult(q->conn)) != NULL)
+			PQclear(more);
+	return r;
+}
+
+static void ahead_sync(struct pg *q)
+{
+	for (PGresult *r; (r = PQgetResult(q->conn)) != NULL || PQstatus(q->conn) == CONNECTION_OK;) {
+		if (!r)
+			continue;
+		bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (synced)
+			break;
+	}
+}
+
+void pg_ahead_receive(struct pg *q)
+{
+	for (int k = 0; k < q->ahead_n; k++) {
+		struct pg_ahead *a = &q->ahead[(q->ahead_head + k) % PG_AHEAD_MAX];
+		if (a->received)
+			continue;
+		if (q->lost || PQstatus(q->conn) != CONNECTION_OK)
+			return;
+		for (int i = 0; i < a->n; i++)
+			a->res[i] = ahead_result(q, a, i);
+		ahead_sync(q);
+		a->received = true;
+	}
+	if (q->ahead_n && PQpipelineStatus(q->conn) != PQ_PIPELINE_OFF)
+		PQexitPipelineMode(q->conn);
+}
+
+/* The head group's results: each kept for its statement's next pg_row
+ * (as pipeline_end keeps them), then its sync. */
+static int ahead_take(struct pg *q, bool keep)
+{
+	struct pg_ahead *a = &q->ahead[q->ahead_head];
+	int rc = 0;
+	bool received = a->received;
+	for (int i = 0; i < a->n; i++) {
+		struct pg_stmt *p = a->p[i];
+		PGresult *r = ahead_result(q, a, i);
+		if (!r)
+			break; /* the connection lost: the next call says so */
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_FATAL_ERROR || st == PGRES_PIPELINE_ABORTED) {
+			if (rc == 0) {
+				keep_error(q, r);
+				rc = pg_error(q, "read ahead");
+			}
+		} else if (keep && st == PGRES_TUPLES_OK && rc == 0) {
+			drop_pre(p);
+			p->pre = r;
+			p->pre_key = a->key[i];
+			p->pre_len = a->len[i];
+			p->pre_writes = q->writes;
+			a->key[i] = NULL;
+			r = NULL;
+		}
+		PQclear(r);
+	}
+	if (!received)
+		ahead_sync(q);
+	ahead_free(a);
+	q->ahead_head = (q->ahead_head + 1) % PG_AHEAD_MAX;
+	if (--q->ahead_n == 0 && PQpipelineStatus(q->conn) != PQ_PIPELINE_OFF)
+		PQexitPipelineMode(q->conn);
+	/* a read that failed inside the transaction failed the transaction */
+	if (rc && q->txn != PG_NO_TXN && q->lazy && !q->late) {
+		q->late = q->careful = true;
+		q->late_rc = rc;
+		snprintf(q->late_msg, sizeof q->late_msg, "%s", zt_error_last());
+	}
+	return rc;
+}
+
+void pg_ahead_drain(struct pg *q)
+{
+	if (!q->ahead_n)
+		return;
+	q->ahead_dropped = true;
+	char keep[ZT_MESSAGE_BYTES_MAX];
+	snprintf(keep, sizeof keep, "%s", zt_error_last());
+	while (q->ahead_n) {
+		if (q->lost || !q->conn || PQstatus(q->conn) != CONNECTION_OK) {
+			while (q->ahead_n) {
+				ahead_free(&q->ahead[q->ahead_head]);
+				q->ahead_head = (q->ahead_head + 1) % PG_AHEAD_MAX;
+				q->ahead_n--;
+			}
+			break;
+		}
+		ahead_take(q, false);
+	}
+	(void)zt_error_set(0, "%s", keep);
+}
+
+int pg_read_ahead(struct pg *q, struct pg_stmt *const *ps, int n, int *sent)
+{
+	*sent = 0;
+	if (q->ahead_dropped) {
+		q->ahead_dropped = false;
+		*sent = -1;
+		return 0;
+	}
+	if (n > 4 || q->ahead_n == PG_AHEAD_MAX || q->pending || q->late || q->careful ||
+	    (!q->ahead_n && PQpipelineStatus(q->conn) != PQ_PIPELINE_OFF))
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (!ps[i]->name[0] || !ps[i]->reads)
+			return 0;
+	if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(q->conn) != 1) {
+		keep_error(q, NULL);
+		return pg_error(q, "read ahead");
+	}
+	struct pg_ahead *a = &q->ahead[(q->ahead_head + q->ahead_n) % PG_AHEAD_MAX];
+	a->n = 0;
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		struct pg_stmt *p = ps[i];
+		a->p[i] = p;
+		if (!(a->key[i] = bind_key(p, &a->len[i])))
+			rc = zt_error_set(ZT_ENOMEM, "out of memory");
+		else if (PQsendQueryPrepared(q->conn, p->name, p->nparams, p->values, p->lengths,
+		                             p->formats, 0) != 1) {
+			keep_error(q, NULL);
+			rc = pg_error(q, "read ahead");
+			free(a->key[i]);
+			a->key[i] = NULL;
+		}
+		if (a->key[i])
+			a->n = i + 1;
+	}
+	if (rc == 0 && PQpipelineSync(q->conn) != 1) {
+		keep_error(q, NULL);
+		rc = pg_error(q, "read ahead");
+	}
+	/* sent or not, the group is in the pipeline now: read its results
+	 * (dropped) before anything else */
+	q->ahead_n++;
+	if (rc) {
+		pg_ahead_drain(q);
+		return rc;
+	}
+	q->round_trips++;
+	*sent = 1;
+	return 0;
+}
+
+/* Whether the head group is these statements bound as they are now. */
+static bool ahead_match(struct pg *q, struct pg_stmt *const *ps, int n)
+{
+	const struct pg_ahead *a = &q->ahead[q->ahead_head];
+	if (a->n != n)
+		return false;
+	bool same = true;
+	for (int i = 0; i < n && same; i++) {
+		size_t len;
+		char *k = a->p[i] == ps[i] ? bind_key(ps[i], &len) : NULL;
+		same = k && len == a->len[i] && memcmp(k, a->key[i], len) == 0;
+		free(k);
+	}
+	return same;
+}
+
 int pg_prefetch_past(struct pg *q, struct pg_stmt *const *ps, int n)
 {
+	if (q->ahead_n) {
+		if (ahead_match(q, ps, n))
+			return ahead_take(q, true);
+		/* another read (contended's): nothing written since, those
+		 * read ahead stay good, kept for their claims */
+		pg_ahead_receive(q);
+	}
 	if (PQpipelineStatus(q->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(q->conn) != 1) {
 		keep_error(q, NULL);
 		return pg_error(q, "read ahead");
@@ -694,6 +894,7 @@ int pg_error(struct pg *q, const char *what) { return pg_error_as(q, what, false
 
 int pg_flush(struct pg *q)
 {
+	pg_ahead_drain(q);
 	int rc = pg_send_rows(q);
 	if (rc)
 		return rc;
@@ -732,6 +933,7 @@ static int send_deferred(struct pg *q, struct pg_stmt *p, const char *what)
 {
 	if (p->bsql && q->lazy && q->txn == PG_TXN_WRITE)
 		return queue_row(q, p, what);
+	pg_ahead_drain(q);
 	int rc = pg_send_rows(q);
 	if (rc || (rc = enter_pipeline(q, what)) != 0 || (rc = push_what(q, what)) != 0)
 		return rc;
@@ -750,6 +952,7 @@ static int send_deferred(struct pg *q, struct pg_stmt *p, const char *what)
 static PGresult *execute(struct pg_stmt *p)
 {
 	struct pg *q = p->q;
+	pg_ahead_drain(q);
 	q->round_trips++;
 	if (p->name[0])
 		return PQexecPrepared(q->conn, p->name, p->nparams, p->values, p->lengths, p->formats, 0);

@@ -1007,6 +1007,71 @@ Test(conformance_txn, a_write_failing_late_rolls_its_chunk_back_and_names_its_cl
 	}
 }
 
+/* PostgreSQL sends a chunk's rows while it settles (with the next claims'
+ * reads sent ahead, once they are 128 KiB: util.c pg_read_ahead), so a
+ * row refused in the middle of a long chunk fails late, before its
+ * commit: the chunk is rolled back and settled again, naming its claim,
+ * the chunk before stays, and nothing of the failed chunk is answered as
+ * stored. SQLite reports the failure at once: the same outcome. */
+Test(conformance_txn, a_row_refused_mid_chunk_fails_the_chunk_and_names_its_claim,
+     .timeout = 300)
+{
+	EACH_FACTORY(f) {
+		char target[TARGET_BYTES];
+		f->fresh(target, "mid.db");
+		free(zt_test_ok("--db '%s' registry load '%s'", target, REGISTRY));
+		free(zt_test_ok("--db '%s' rules load '%s'", target, POLICY));
+		const char *file = zt_test_claims_of_one_person("mid.xml", "ZY2017-M", 200);
+		bool pg = strcmp(f->name, "postgresql") == 0;
+		const char *refuse =
+			pg ? "CREATE SEQUENCE mid_tries; CREATE FUNCTION mid_refuse() RETURNS trigger"
+			     " LANGUAGE plpgsql AS $$ BEGIN IF NEW.claim_no = 'ZY2017-M-0130' THEN"
+			     " PERFORM nextval('mid_tries'); RAISE EXCEPTION 'refused for the test: %',"
+			     " NEW.claim_no USING ERRCODE = '23514'; END IF; RETURN NEW; END $$;"
+			     " CREATE TRIGGER mid_refuse BEFORE INSERT ON claim FOR EACH ROW"
+			     " EXECUTE FUNCTION mid_refuse()"
+			   : "CREATE TRIGGER mid_refuse BEFORE INSERT ON claim"
+			     " WHEN NEW.claim_no = 'ZY2017-M-0130'"
+			     " BEGIN SELECT RAISE(ABORT, 'refused for the test: ZY2017-M-0130'); END";
+		cr_assert_eq(f->raw(target, refuse), 0, "%s: the trigger", f->name);
+		/* chunks of 100: 1-100 commit, 130 fails with 101-129 before it
+		 * and its rows sent with the reads of the claims after it, ~45
+		 * claims' rows a time (so before the commit), 131-200 after it */
+		char *out = NULL, *err = NULL;
+		int code = zt_test_run(&out, &err, "--db '%s' claim submit '%s' --chunk 100 --by desk",
+		                       target, file);
+		cr_assert_neq(code, 0, "%s: %s", f->name, out);
+		cr_assert(strstr(err, "store claim: refused for the test: ZY2017-M-0130"),
+		          "%s: the error does not name the claim's statement: %s", f->name, err);
+		cr_assert(strstr(err, "100 claims answered"), "%s: %s", f->name, err);
+		free(out);
+		free(err);
+		struct zt_store *s = open_store(target);
+		cr_assert_eq(rows_of(s, "settlement"), 100, "%s: the chunk before, none of the failed one",
+		             f->name);
+		struct zt_claim_ref ref;
+		ok(s->ops->claims.find(s, "H51010101", "ZY2017-M-0100", &ref));
+		cr_assert_eq(s->ops->claims.find(s, "H51010101", "ZY2017-M-0101", &ref), ZT_ENOTFOUND,
+		             "%s: a claim of the failed chunk is stored", f->name);
+		zt_store_close(s);
+		if (pg) { /* refused once with the rows sent ahead, once settled again */
+			char *tries = zt_test_rows(target, "SELECT last_value FROM mid_tries");
+			cr_assert_str_eq(tries, "2\n", "%s: tries %s", f->name, tries);
+			free(tries);
+		}
+		struct tally t = verify(target, ZT_VERIFY_ACCUMULATORS);
+		cr_assert_eq(t.all, 0, "%s: %s", f->name, t.first);
+		cr_assert_eq(f->raw(target, pg ? "DROP TRIGGER mid_refuse ON claim"
+		                                : "DROP TRIGGER mid_refuse"), 0, "%s", f->name);
+		free(zt_test_ok("--db '%s' claim submit '%s' --chunk 100 --by desk", target, file));
+		s = open_store(target);
+		cr_assert_eq(rows_of(s, "settlement"), 200, "%s", f->name);
+		zt_store_close(s);
+		t = verify(target, ZT_VERIFY_ACCUMULATORS);
+		cr_assert_eq(t.all, 0, "%s: %s", f->name, t.first);
+	}
+}
+
 /* PostgreSQL: a claim costs one round trip to the server — its reads, sent
  * with the writes of the claim before — and a transaction about ten more
  * (begin, the rules' check, commit; README "PostgreSQL beside SQLite");

@@ -31,6 +31,9 @@ enum pg_txn { PG_NO_TXN, PG_TXN_READ, PG_TXN_WRITE };
 #define PG_ROWS_BYTES_MAX (4u << 20)
 #define PG_ACCUMS_KEPT_MAX 1024
 #define PG_AHEAD_MAX 16 /* claims whose reads are sent ahead (pg_read_ahead) */
+/* The rows queued that go with the next reads sent ahead (bytes of JSON):
+ * the server writes them while the client settles the claims after */
+#define PG_ROWS_AHEAD_BYTES (128u << 10)
 #define PG_PARAMS_MAX 48 /* the most parameters of a statement (a share: 2 + 28 trace + …) */
 
 struct pg;
@@ -155,6 +158,11 @@ struct pg {
 		/* its results read already (pg_ahead_receive), the sync too */
 		PGresult *res[4];
 		bool received;
+		/* the rows of the claims settled before, sent ahead of the reads
+		 * (pg_read_ahead): their results come first, a failure a late
+		 * one (txn.c); what each does, for its message */
+		int writes;
+		char (*whats)[64];
 	} ahead[PG_AHEAD_MAX];
 	int ahead_head, ahead_n;
 	bool ahead_dropped; /* since the last pg_read_ahead (it says -1) */

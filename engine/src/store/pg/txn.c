@@ -169,6 +169,7 @@ int pg_commit(struct zt_store *s)
 	bool write = q->txn == PG_TXN_WRITE;
 	char token[sizeof q->token];
 	pg_reset_all(q);
+	pg_ahead_drain(q); /* the rows sent with them (util.c pg_read_ahead): failed late? */
 	if (q->lost) { /* lost before the commit was sent: nothing of it stays */
 		pg_rollback(s);
 		return zt_error_set(ZT_EUNAVAILABLE,

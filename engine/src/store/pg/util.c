@@ -268,7 +268,11 @@ static int send_part(struct pg *q, struct pg_stmt *p, int rows, size_t len)
 	p->bjson[len + 1] = '\0';
 	const char *values[1] = {p->bjson};
 	int rc = push_what(q, p->bwhat);
-	if (rc == 0 && PQsendQueryParams(q->conn, p->bsql, 1, NULL, values, NULL, NULL, 0) != 1) {
+	char bname[sizeof p->name + 1];
+	snprintf(bname, sizeof bname, "%sb", p->name);
+	if (rc == 0 && (p->name[0] ? PQsendQueryPrepared(q->conn, bname, 1, values, NULL, NULL, 0)
+	                           : PQsendQueryParams(q->conn, p->bsql, 1, NULL, values, NULL, NULL,
+	                                               0)) != 1) {
 		keep_error(q, NULL);
 		rc = pg_error(q, p->bwhat);
 	}
@@ -437,6 +441,25 @@ static int prepare(struct pg *q, struct pg_stmt *p)
 		return pg_error(q, "prepare");
 	}
 	PQclear(r);
+	if (p->bsql) {
+		/* its rows' statement too (send_part), under its name and a "b":
+		 * a batch then costs no parse and no plan (a few of them a chunk,
+		 * util.c pg_read_ahead) */
+		char bname[sizeof p->name + 1];
+		snprintf(bname, sizeof bname, "%sb", p->name);
+		q->round_trips++;
+		r = PQprepare(q->conn, bname, p->bsql, 1, NULL);
+		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok) {
+			const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+			snprintf(q->sqlstate, sizeof q->sqlstate, "%s", st ? st : "");
+			snprintf(q->errmsg, sizeof q->errmsg, "%s", PQresultErrorMessage(r));
+			q->errmsg[strcspn(q->errmsg, "\n")] = '\0';
+		}
+		PQclear(r);
+		if (!ok)
+			return pg_error(q, "prepare");
+	}
 	p->gen = q->gen;
 	return 0;
 }
@@ -467,11 +490,11 @@ int pg_stmt(struct pg *q, const char *sql, struct pg_stmt **out)
 	if ((rc = new_stmt(q, sql, &p, types)) != 0)
 		return rc;
 	snprintf(p->name, sizeof p->name, "zt%d", q->cache_count + 1);
+	batch_of(p); /* before prepare: its rows' statement is prepared too */
 	if ((rc = prepare(q, p)) != 0) {
 		free_stmt(p);
 		return rc;
 	}
-	batch_of(p);
 	q->cache[i].sql = sql;
 	q->cache[i].stmt = p;
 	q->cache_count++;
@@ -623,6 +646,37 @@ static void ahead_free(struct pg_ahead *a)
 	}
 	a->n = 0;
 	a->received = false;
+	a->writes = 0;
+	free(a->whats);
+	a->whats = NULL;
+}
+
+/* The results of the rows group a sent before its reads: a failure is
+ * the transaction's, a late one (txn.c), as pipeline_end has it. */
+static void ahead_writes(struct pg *q, struct pg_ahead *a)
+{
+	int wrc = 0;
+	for (int i = 0; i < a->writes; i++) {
+		PGresult *r = PQgetResult(q->conn), *more;
+		if (!r) { /* the connection lost: the transaction with it */
+			keep_error(q, NULL);
+			wrc = wrc ? wrc : pg_error(q, a->whats ? a->whats[i] : "write rows");
+			break;
+		}
+		while ((more = PQgetResult(q->conn)) != NULL)
+			PQclear(more);
+		if (PQresultStatus(r) == PGRES_FATAL_ERROR && wrc == 0) {
+			keep_error(q, r);
+			wrc = pg_error(q, a->whats ? a->whats[i] : "write rows");
+		}
+		PQclear(r);
+	}
+	a->writes = 0;
+	if (wrc && q->txn != PG_NO_TXN && q->lazy && !q->late) {
+		q->late = q->careful = true;
+		q->late_rc = wrc;
+		snprintf(q->late_msg, sizeof q->late_msg, "%s", zt_error_last());
+	}
 }
 
 /* the i-th result of group a: read already, or from the connection (the
@@ -661,6 +715,7 @@ void pg_ahead_receive(struct pg *q)
 			continue;
 		if (q->lost || PQstatus(q->conn) != CONNECTION_OK)
 			return;
+		ahead_writes(q, a);
 		for (int i = 0; i < a->n; i++)
 			a->res[i] = ahead_result(q, a, i);
 		ahead_sync(q);
@@ -677,6 +732,8 @@ static int ahead_take(struct pg *q, bool keep)
 	struct pg_ahead *a = &q->ahead[q->ahead_head];
 	int rc = 0;
 	bool received = a->received;
+	if (!received)
+		ahead_writes(q, a);
 	for (int i = 0; i < a->n; i++) {
 		struct pg_stmt *p = a->p[i];
 		PGresult *r = ahead_result(q, a, i);
@@ -756,6 +813,44 @@ int pg_read_ahead(struct pg *q, struct pg_stmt *const *ps, int n, int *sent)
 	struct pg_ahead *a = &q->ahead[(q->ahead_head + q->ahead_n) % PG_AHEAD_MAX];
 	a->n = 0;
 	int rc = 0;
+	/* The rows of the claims settled so far go first, when they are
+	 * enough to be worth a statement per table: the server writes them
+	 * while the client settles the claims whose reads follow, instead of
+	 * all of the chunk's at its commit while the client waits. Between
+	 * two claims only (no savepoint of a claim open or unsent); the reads
+	 * after them see them, as a read after pg_send_rows would. */
+	size_t bytes = 0;
+	for (int i = 0; i < q->nqueued; i++)
+		bytes += q->queued[i]->blen;
+	if (bytes >= PG_ROWS_AHEAD_BYTES && q->lazy && !q->sp_lazy && !q->in_savepoint) {
+		for (int i = 0; i < q->nqueued && rc == 0; i++)
+			rc = send_part(q, q->queued[i], q->queued[i]->brows, q->queued[i]->blen);
+		if (rc == 0 && q->pending && !(a->whats = malloc((size_t)q->pending * sizeof *a->whats)))
+			rc = zt_error_set(ZT_ENOMEM, "out of memory");
+		if (a->whats)
+			memcpy(a->whats, q->whats, (size_t)q->pending * sizeof *a->whats);
+		a->writes = q->pending;
+		if (rc)
+			pg_drop_rows(q);
+		q->nqueued = 0;
+		q->pending = 0;
+		/* the server has every claim written now (db.h rows_later) */
+		if (q->zdb.claim_key_count) {
+			memset(q->zdb.claim_keys, 0, q->zdb.claim_key_cap * sizeof *q->zdb.claim_keys);
+			q->zdb.claim_key_count = 0;
+		}
+		if (rc) { /* what was sent is in the pipeline: a group to read */
+			PQpipelineSync(q->conn);
+			q->ahead_n++;
+			pg_ahead_drain(q);
+			if (!q->late) {
+				q->late = q->careful = true;
+				q->late_rc = rc;
+				snprintf(q->late_msg, sizeof q->late_msg, "%s", zt_error_last());
+			}
+			return rc;
+		}
+	}
 	for (int i = 0; i < n && rc == 0; i++) {
 		struct pg_stmt *p = ps[i];
 		a->p[i] = p;

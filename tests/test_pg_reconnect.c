@@ -334,25 +334,34 @@ Test(pg_reconnect, backends_ended_idle_and_under_load, .timeout = 300, .fini = c
 	free(token);
 }
 
+/* A PostgreSQL server of the test's own (tests/pg/pg-harness in a
+ * directory `name` of the test's; stopped by cleanup): its directory, its
+ * target in target. */
+static const char *own_server(const char *name, char *target, size_t cap)
+{
+	const char *dir = tmp_path(name);
+	server_dir = dir;
+	struct run r = sh("bash '%s' start '%s'", HARNESS, dir);
+	cr_assert_eq(r.code, 0, "pg-harness start: %s", r.err);
+	snprintf(target, cap, "%s", r.out);
+	target[strcspn(target, "\n")] = '\0';
+	run_free(&r);
+	return dir;
+}
+
 /* ---- the server stopped and started ------------------------------------------ */
 
 Test(pg_reconnect, server_stopped_and_started, .timeout = 300, .fini = cleanup)
 {
-	const char *dir = tmp_path("pg");
-	server_dir = dir;
-	struct run r = sh("bash '%s' start '%s'", HARNESS, dir);
-	cr_assert_eq(r.code, 0, "pg-harness start: %s", r.err);
 	char target[1200];
-	snprintf(target, sizeof target, "%s", r.out);
-	target[strcspn(target, "\n")] = '\0';
-	run_free(&r);
+	const char *dir = own_server("pg", target, sizeof target);
 	char *token = world(target);
 	unsigned port;
 	const char *err_path = tmp_path("serve.err");
 	pid_t pid = serve_pid = zt_test_serve(target, config(), err_path, &port);
 	cr_assert_eq(claim_status(port, token, "RS-1"), 201);
 
-	r = sh("bash '%s' halt '%s'", HARNESS, dir);
+	struct run r = sh("bash '%s' halt '%s'", HARNESS, dir);
 	cr_assert_eq(r.code, 0, "pg-harness halt: %s", r.err);
 	run_free(&r);
 	struct zt_http_resp a = post_claim(port, token, "RS-2");
@@ -499,14 +508,8 @@ static struct zt_http_resp post_batch(unsigned port, const char *key)
 
 Test(pg_reconnect, idempotency_key_freed_once_the_store_answers, .timeout = 120, .fini = cleanup)
 {
-	const char *dir = tmp_path("pgk");
-	server_dir = dir;
-	struct run r = sh("bash '%s' start '%s'", HARNESS, dir);
-	cr_assert_eq(r.code, 0, "pg-harness start: %s", r.err);
 	char target[1200];
-	snprintf(target, sizeof target, "%s", r.out);
-	target[strcspn(target, "\n")] = '\0';
-	run_free(&r);
+	const char *dir = own_server("pgk", target, sizeof target);
 	free(world(target));
 
 	static struct zt_api app;
@@ -523,7 +526,7 @@ Test(pg_reconnect, idempotency_key_freed_once_the_store_answers, .timeout = 120,
 	expect_unavailable(&a, "the handler with the store gone");
 	zt_http_free(&a);
 
-	r = sh("bash '%s' resume '%s'", HARNESS, dir);
+	struct run r = sh("bash '%s' resume '%s'", HARNESS, dir);
 	cr_assert_eq(r.code, 0, "pg-harness resume: %s", r.err);
 	run_free(&r);
 	/* the same key again: it runs (a 2xx, kept from now on), not 409 */

@@ -562,6 +562,20 @@ static char *bind_key(const struct pg_stmt *p, size_t *len)
 	return k;
 }
 
+/* The results up to the pipeline's sync read and dropped (or the
+ * connection's end). */
+static void sync_drain(struct pg *q)
+{
+	for (PGresult *r; (r = PQgetResult(q->conn)) != NULL || PQstatus(q->conn) == CONNECTION_OK;) {
+		if (!r)
+			continue;
+		bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (synced)
+			break;
+	}
+}
+
 /* The results of the pipeline, up to and with its sync: first those of
  * the q->pending writes sent before (a failure names its statement; in a
  * lazy transaction it is a late one, txn.c), then those of the n reads
@@ -600,14 +614,7 @@ static int pipeline_end(struct pg *q, struct pg_stmt *const *ps, int n, int rc)
 		while ((r = PQgetResult(q->conn)) != NULL)
 			PQclear(r);
 	}
-	for (PGresult *r; (r = PQgetResult(q->conn)) != NULL || PQstatus(q->conn) == CONNECTION_OK;) {
-		if (!r)
-			continue;
-		bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-		PQclear(r);
-		if (synced)
-			break;
-	}
+	sync_drain(q);
 	PQexitPipelineMode(q->conn);
 	if (rc == 0 && PQstatus(q->conn) != CONNECTION_OK) {
 		/* lost before every result came: never taken for a success */
@@ -695,17 +702,6 @@ static PGresult *ahead_result(struct pg *q, struct pg_ahead *a, int i)
 	return r;
 }
 
-static void ahead_sync(struct pg *q)
-{
-	for (PGresult *r; (r = PQgetResult(q->conn)) != NULL || PQstatus(q->conn) == CONNECTION_OK;) {
-		if (!r)
-			continue;
-		bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-		PQclear(r);
-		if (synced)
-			break;
-	}
-}
 
 void pg_ahead_receive(struct pg *q)
 {
@@ -718,7 +714,7 @@ void pg_ahead_receive(struct pg *q)
 		ahead_writes(q, a);
 		for (int i = 0; i < a->n; i++)
 			a->res[i] = ahead_result(q, a, i);
-		ahead_sync(q);
+		sync_drain(q);
 		a->received = true;
 	}
 	if (q->ahead_n && PQpipelineStatus(q->conn) != PQ_PIPELINE_OFF)
@@ -757,7 +753,7 @@ static int ahead_take(struct pg *q, bool keep)
 		PQclear(r);
 	}
 	if (!received)
-		ahead_sync(q);
+		sync_drain(q);
 	ahead_free(a);
 	q->ahead_head = (q->ahead_head + 1) % PG_AHEAD_MAX;
 	if (--q->ahead_n == 0 && PQpipelineStatus(q->conn) != PQ_PIPELINE_OFF)

@@ -8,7 +8,7 @@
  * pool_county and pool_account, migration 018): every command run with a
  * configuration that may write (`zhitong --config FILE …`, `zhitong serve`)
  * records them when they differ (a copy of the configuration, not a fact:
- * no audit record; `admin status` shows them). A
+ * no audit record; `zhitong status` shows them). A
  * county no pool lists is the pool "default"'s; nothing recorded: every
  * county is. */
 #ifndef ZHITONG_POOLS_H

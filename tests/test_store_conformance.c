@@ -944,6 +944,28 @@ Test(conformance_txn, a_claim_rolled_back_to_its_savepoint_leaves_nothing_while_
 	}
 }
 
+/* SQL that makes a trigger named NAME_refuse refuse the claim numbered
+ * claim_no on insert (message "refused for the test: <claim_no>"); on
+ * PostgreSQL each refusal also counts in the sequence NAME_tries. */
+static void refusing_trigger(char *sql, size_t cap, bool pg, const char *name,
+                             const char *claim_no)
+{
+	if (pg)
+		snprintf(sql, cap,
+		         "CREATE SEQUENCE %s_tries; CREATE FUNCTION %s_refuse() RETURNS trigger"
+		         " LANGUAGE plpgsql AS $$ BEGIN IF NEW.claim_no = '%s' THEN"
+		         " PERFORM nextval('%s_tries'); RAISE EXCEPTION 'refused for the test: %%',"
+		         " NEW.claim_no USING ERRCODE = '23514'; END IF; RETURN NEW; END $$;"
+		         " CREATE TRIGGER %s_refuse BEFORE INSERT ON claim FOR EACH ROW"
+		         " EXECUTE FUNCTION %s_refuse()",
+		         name, name, claim_no, name, name, name);
+	else
+		snprintf(sql, cap,
+		         "CREATE TRIGGER %s_refuse BEFORE INSERT ON claim WHEN NEW.claim_no = '%s'"
+		         " BEGIN SELECT RAISE(ABORT, 'refused for the test: %s'); END",
+		         name, claim_no, claim_no);
+}
+
 /* A write that fails after its call returned (PostgreSQL sends a claim's
  * rows with the next claim's reads: store.h failed_late): the chunk it was
  * in is rolled back, the chunks before stay, and the chunk is settled
@@ -961,16 +983,8 @@ Test(conformance_txn, a_write_failing_late_rolls_its_chunk_back_and_names_its_cl
 		bool pg = strcmp(f->name, "postgresql") == 0;
 		/* the fifth claim's row refused, as a constraint would; on
 		 * PostgreSQL a sequence (outside every transaction) counts the tries */
-		const char *refuse =
-			pg ? "CREATE SEQUENCE late_tries; CREATE FUNCTION late_refuse() RETURNS trigger"
-			     " LANGUAGE plpgsql AS $$ BEGIN IF NEW.claim_no = 'ZY2017-L-0005' THEN"
-			     " PERFORM nextval('late_tries'); RAISE EXCEPTION 'refused for the test: %',"
-			     " NEW.claim_no USING ERRCODE = '23514'; END IF; RETURN NEW; END $$;"
-			     " CREATE TRIGGER late_refuse BEFORE INSERT ON claim FOR EACH ROW"
-			     " EXECUTE FUNCTION late_refuse()"
-			   : "CREATE TRIGGER late_refuse BEFORE INSERT ON claim"
-			     " WHEN NEW.claim_no = 'ZY2017-L-0005'"
-			     " BEGIN SELECT RAISE(ABORT, 'refused for the test: ZY2017-L-0005'); END";
+		char refuse[1000];
+		refusing_trigger(refuse, sizeof refuse, pg, "late", "ZY2017-L-0005");
 		cr_assert_eq(f->raw(target, refuse), 0, "%s: the trigger", f->name);
 		/* chunks of two: 1-2 and 3-4 commit, 5 fails with 6 after it in its chunk */
 		char *out = NULL, *err = NULL;
@@ -1023,16 +1037,8 @@ Test(conformance_txn, a_row_refused_mid_chunk_fails_the_chunk_and_names_its_clai
 		free(zt_test_ok("--db '%s' rules load '%s'", target, POLICY));
 		const char *file = zt_test_claims_of_one_person("mid.xml", "ZY2017-M", 200);
 		bool pg = strcmp(f->name, "postgresql") == 0;
-		const char *refuse =
-			pg ? "CREATE SEQUENCE mid_tries; CREATE FUNCTION mid_refuse() RETURNS trigger"
-			     " LANGUAGE plpgsql AS $$ BEGIN IF NEW.claim_no = 'ZY2017-M-0130' THEN"
-			     " PERFORM nextval('mid_tries'); RAISE EXCEPTION 'refused for the test: %',"
-			     " NEW.claim_no USING ERRCODE = '23514'; END IF; RETURN NEW; END $$;"
-			     " CREATE TRIGGER mid_refuse BEFORE INSERT ON claim FOR EACH ROW"
-			     " EXECUTE FUNCTION mid_refuse()"
-			   : "CREATE TRIGGER mid_refuse BEFORE INSERT ON claim"
-			     " WHEN NEW.claim_no = 'ZY2017-M-0130'"
-			     " BEGIN SELECT RAISE(ABORT, 'refused for the test: ZY2017-M-0130'); END";
+		char refuse[1000];
+		refusing_trigger(refuse, sizeof refuse, pg, "mid", "ZY2017-M-0130");
 		cr_assert_eq(f->raw(target, refuse), 0, "%s: the trigger", f->name);
 		/* chunks of 100: 1-100 commit, 130 fails with 101-129 before it
 		 * and its rows sent with the reads of the claims after it, ~45
